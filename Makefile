@@ -1,0 +1,82 @@
+# Vigil — build, run and test.  See README.md.
+#
+#   make            build build/vigil
+#   make run        install missing Debian packages (as root), build, start the demo server
+#   make test       build and run every test; ends with "N passed, N failed"
+#   make asan       the unit and API tests again under AddressSanitizer + UBSan (clang)
+#   make fuzz       build the libFuzzer targets (clang)
+#   make clean
+
+CC       ?= cc
+PORT     ?= 8080
+PKGS     := libmicrohttpd jansson sqlite3 libsodium
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wno-format-nonliteral
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Isrc $(PKG_CFLAGS) $(CFLAGS)
+LDLIBS   := $(PKG_LIBS) -lpthread
+
+SRC      := $(sort $(wildcard src/*.c src/*/*.c))
+LIBSRC   := $(filter-out src/main.c,$(SRC))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+
+# One build tree per flavour: build/ (default) and build/asan/.
+B        ?= build
+OBJ      := $(LIBSRC:src/%.c=$(B)/obj/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+.PHONY: all run test asan fuzz clean deps test-deps unit api
+all: $(B)/vigil
+
+$(B)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/libvigil.a: $(OBJ)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(B)/vigil: $(B)/obj/main.o $(B)/libvigil.a
+	@echo "  LINK    $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/obj/main.o: src/main.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/tests/%: tests/unit/%.c $(B)/libvigil.a
+	@mkdir -p $(dir $@)
+	@echo "  TEST    $@"
+	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Wno-missing-prototypes -o $@ $< $(B)/libvigil.a $(LDLIBS) -lcmocka
+
+deps:
+	@scripts/deps.sh build
+test-deps:
+	@scripts/deps.sh test
+
+run: deps
+	@$(MAKE) --no-print-directory $(B)/vigil
+	@mkdir -p var
+	@echo "Starting Vigil on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
+	exec $(B)/vigil serve --db var/vigil.db --listen 127.0.0.1:$(PORT) --demo
+
+test: test-deps
+	@$(MAKE) --no-print-directory $(B)/vigil $(UNIT_BIN)
+	@tests/run.sh $(B)
+
+asan: test-deps
+	@$(MAKE) --no-print-directory B=build/asan CC=clang \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" build/asan/vigil $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  tests/run.sh build/asan
+
+clean:
+	rm -rf build
+
+-include $(OBJ:.o=.d) $(B)/obj/main.d

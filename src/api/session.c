@@ -1,0 +1,201 @@
+/*
+ * session — sign in, sign out, and who am I.
+ *
+ * Sign-in answers the same "wrong username or password" for an unknown user
+ * and a wrong password, and spends the same time on both, so that it cannot
+ * be used to find out which usernames exist.  A disabled account is reported
+ * only to someone who knows its password.
+ */
+#include "api/api.h"
+
+#include <stdio.h>
+
+#include "base/clock.h"
+#include "core/account.h"
+#include "http/auth.h"
+#include "http/request.h"
+#include "http/throttle.h"
+#include "store/account.h"
+#include "store/auth.h"
+#include "vigil.h"
+
+static json_t *permissions_json(enum role role)
+{
+	json_t *a = json_array();
+
+	for (int p = PERM_SIGNED_IN; p < PERM_COUNT; p++)
+		if (access_role_has(role, (enum perm)p))
+			json_array_append_new(a, json_string(access_perm_name((enum perm)p)));
+	return a;
+}
+
+static void retry_after(struct req *r, int64_t ms)
+{
+	char s[24];
+
+	snprintf(s, sizeof s, "%lld", (long long)((ms + 999) / 1000));
+	req_add_header(r, "Retry-After", s);
+}
+
+static void bad_credentials(struct req *r, const char *username)
+{
+	throttle_failure(r->v->throttle, r->client_addr, clock_now_ms());
+	req_audit_detail(r, "wrong username or password");
+	(void)username;
+	req_fail(r, 401, "invalid_credentials", NULL, "wrong username or password");
+}
+
+void api_login(struct req *r)
+{
+	static const char *const fields[] = { "username", "password", NULL };
+	const struct vigil_config *cfg = &r->v->cfg;
+	const struct login_policy policy = {
+		.max_failures = cfg->login_max_failures,
+		.backoff_ms = cfg->login_backoff_ms,
+		.lockout_ms = cfg->login_lockout_ms,
+		.window_ms = cfg->login_lockout_ms,
+	};
+	char token[SECRET_TOKEN_LEN], csrf[SECRET_TOKEN_LEN], cookie[200];
+	const char *username, *password;
+	int64_t now = clock_now_ms(), wait;
+	struct user u;
+	int rc;
+
+	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
+	    req_body_str(r, "username", true, 64, &username) < 0 ||
+	    req_body_str(r, "password", true, ACCOUNT_PASSWORD_MAX, &password) < 0)
+		return;
+	req_audit_object(r, "user:%s", username);
+
+	wait = throttle_blocked(r->v->throttle, r->client_addr, now);
+	if (wait > 0) {
+		retry_after(r, wait);
+		req_fail(r, 429, "too_many_attempts", NULL,
+			 "too many failed sign-ins from this address; try again in %lld minutes",
+			 (long long)((wait + 59999) / 60000));
+		return;
+	}
+	rc = user_get_by_name(r->db, username, &u);
+	if (rc < 0) {
+		req_fail_db(r, rc);
+		return;
+	}
+	if (rc == 0) {
+		secret_password_dummy_verify(password);
+		bad_credentials(r, username);
+		return;
+	}
+	switch (account_login_gate(&policy, u.failed_logins, u.last_failed_at, u.locked_until, now,
+				   &wait)) {
+	case LOGIN_LOCKED:
+		retry_after(r, wait);
+		req_fail(r, 429, "account_locked", NULL,
+			 "this account is locked after repeated failed sign-ins; try again in %lld "
+			 "minutes or ask an administrator to unlock it",
+			 (long long)((wait + 59999) / 60000));
+		return;
+	case LOGIN_WAIT:
+		retry_after(r, wait);
+		req_fail(r, 429, "login_throttled", NULL,
+			 "too many failed sign-ins; wait %lld seconds before trying again",
+			 (long long)((wait + 999) / 1000));
+		return;
+	case LOGIN_ALLOW:
+		break;
+	}
+	if (!secret_password_verify(u.password_hash, password)) {
+		int failed;
+		int64_t locked;
+
+		account_login_failure(&policy, u.failed_logins, u.last_failed_at, u.locked_until,
+				      now, &failed, &locked);
+		rc = user_login_failed(r->db, u.id, failed, now, locked);
+		if (rc < 0) {
+			req_fail_db(r, rc);
+			return;
+		}
+		bad_credentials(r, username);
+		return;
+	}
+	if (u.disabled) {
+		req_fail(r, 401, "account_disabled", NULL,
+			 "this account has been disabled; ask an administrator");
+		return;
+	}
+
+	if (req_tx_begin(r) < 0)
+		return;
+	rc = user_login_succeeded(r->db, u.id);
+	if (rc >= 0)
+		rc = session_create(r->db, u.id, r->client_addr, now + cfg->session_max_ms, token,
+				    csrf);
+	if (rc < 0) {
+		req_tx_rollback(r);
+		req_fail_db(r, rc);
+		return;
+	}
+	/* the audit entry names the user who signed in */
+	r->who.signed_in = true;
+	r->who.user_id = u.id;
+	snprintf(r->who.username, sizeof r->who.username, "%s", u.username);
+	snprintf(r->who.agency, sizeof r->who.agency, "%s", u.agency_code);
+
+	auth_cookie(cookie, sizeof cookie, token, cfg->session_max_ms / 1000);
+	req_add_header(r, "Set-Cookie", cookie);
+	req_reply(r, 200,
+		  json_pack("{s:o, s:s, s:o, s:o, s:I}", "user", api_user_json(&u), "csrf_token",
+			    csrf, "permissions", permissions_json(u.role), "session_expires_at",
+			    req_time_json(now + cfg->session_max_ms), "idle_timeout_s",
+			    (json_int_t)(cfg->session_idle_ms / 1000)));
+	secret_wipe(token, sizeof token);
+	secret_wipe(csrf, sizeof csrf);
+	req_tx_commit(r);
+}
+
+void api_logout(struct req *r)
+{
+	char cookie[200];
+	int rc;
+
+	if (r->who.via_token) {
+		req_fail(r, 400, "bad_request", NULL,
+			 "signing out ends a browser session; to stop a token, revoke it");
+		return;
+	}
+	req_audit_object(r, "user:%s", r->who.username);
+	if (req_tx_begin(r) < 0)
+		return;
+	rc = session_delete(r->db, r->who.session_digest);
+	if (rc < 0) {
+		req_tx_rollback(r);
+		req_fail_db(r, rc);
+		return;
+	}
+	auth_cookie(cookie, sizeof cookie, NULL, 0);
+	req_add_header(r, "Set-Cookie", cookie);
+	req_reply(r, 200, json_pack("{s:b}", "signed_out", 1));
+	req_tx_commit(r);
+}
+
+void api_me(struct req *r)
+{
+	struct user u;
+	json_t *out;
+	int rc;
+
+	rc = user_get_by_id(r->db, r->who.user_id, &u);
+	if (rc <= 0) {
+		req_fail_db(r, rc);
+		return;
+	}
+	out = json_pack("{s:o, s:o, s:s}", "user", api_user_json(&u), "permissions",
+			permissions_json(u.role), "auth", r->who.via_token ? "token" : "session");
+	if (!r->who.via_token) {
+		json_object_set_new(out, "csrf_token", json_string(r->who.csrf));
+		json_object_set_new(out, "session_expires_at",
+				    req_time_json(r->who.session_expires_at));
+		json_object_set_new(out, "idle_timeout_s",
+				    json_integer(r->v->cfg.session_idle_ms / 1000));
+	}
+	req_reply(r, 200, out);
+}

@@ -1,0 +1,39 @@
+/*
+ * cli — the subcommands of the `vigil` program and what they share.
+ *
+ * Each command returns the process exit status: 0 success, 1 failure (the
+ * message already printed), 2 a usage error (unknown option, bad argument).
+ */
+#ifndef VIGIL_CLI_CLI_H
+#define VIGIL_CLI_CLI_H
+
+#include <stdio.h>
+
+#include "db/db.h"
+
+#define CLI_DEFAULT_DB "vigil.db"
+
+int cli_serve(int argc, char **argv);
+int cli_migrate(int argc, char **argv);
+int cli_user(int argc, char **argv);
+int cli_agency(int argc, char **argv);
+int cli_audit(int argc, char **argv);
+int cli_permissions(int argc, char **argv);
+
+/* The database to use: --db, else $VIGIL_DB, else vigil.db. */
+const char *cli_db_url(const char *opt);
+/* Open and migrate; prints the reason and returns -1 on failure. */
+int cli_open_db(const char *url, db **out);
+/* Print "vigil CMD: message" and a hint to --help on stderr; returns 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Record a command-line action in the audit trail as the operating-system user. */
+int cli_audit_action(db *d, const char *action, const char *object, const char *detail);
+/* Read one line (a password) from standard input without echo when it is a
+ * terminal; strips the newline.  0, or -1 at end of input. */
+int cli_read_secret(const char *prompt, char *out, size_t outlen);
+
+/* demo.c: load the demo agencies and accounts once, with passwords generated
+ * for this database, written to creds_path (mode 0600) and printed to out. */
+int demo_load(db *d, const char *creds_path, FILE *out);
+
+#endif

@@ -1,0 +1,140 @@
+/*
+ * demo — the demo data `vigil serve --demo` (and so `make run`) loads: the
+ * partner agencies of a Stalking Threat Assessment Centre and one account per
+ * role.  Passwords are generated for each database, never fixed in code, and
+ * kept in a file beside the database (mode 0600) so that they can be shown
+ * again at the next start.
+ */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/secret.h"
+#include "store/account.h"
+
+static const struct {
+	const char *code, *name, *kind;
+} agencies[] = {
+	{ "met", "Metropolitan Police Service", "police" },
+	{ "nlft", "North London NHS Foundation Trust", "nhs" },
+	{ "sas", "Stalking Advocacy Service", "charity" },
+	{ "emc", "Electronic Monitoring Centre", "contractor" },
+};
+
+static const struct {
+	const char *username, *name, *agency;
+	enum role role;
+} people[] = {
+	{ "admin", "Demo Administrator", "met", ROLE_ADMIN },
+	{ "officer", "DC Olivia Grant", "met", ROLE_OFFICER },
+	{ "supervisor", "DS Samuel Reid", "met", ROLE_SUPERVISOR },
+	{ "operator", "Omar Patel", "emc", ROLE_OPERATOR },
+	{ "clinician", "Dr Claire Hughes", "nlft", ROLE_CLINICIAN },
+	{ "advocate", "Ava Morgan", "sas", ROLE_ADVOCATE },
+	{ "analyst", "Anna Lewis", "met", ROLE_ANALYST },
+};
+
+#define NPEOPLE (sizeof people / sizeof people[0])
+
+static int print_file(const char *path, FILE *out)
+{
+	char line[256];
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		fprintf(out,
+			"Demo data was loaded into this database earlier, but the file with the\n"
+			"demo passwords (%s) is gone. Set a new one with:\n"
+			"  vigil user passwd admin --db DB   (the password is read from standard input)\n",
+			path);
+		return 0;
+	}
+	fprintf(out, "Demo accounts (passwords generated for this database; kept in %s):\n",
+		path);
+	while (fgets(line, sizeof line, f))
+		fprintf(out, "  %s", line);
+	fclose(f);
+	return 0;
+}
+
+static int demo_loaded(db *d)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s, "SELECT value FROM settings WHERE key = 'demo_loaded'");
+	if (rc < 0)
+		return rc;
+	rc = db_step(s);
+	db_finalize(s);
+	return rc < 0 ? rc : rc == DB_ROW;
+}
+
+int demo_load(db *d, const char *creds_path, FILE *out)
+{
+	char pw[NPEOPLE][32], hash[SECRET_HASH_LEN];
+	struct agency a;
+	FILE *f = NULL;
+	int rc, fd;
+
+	rc = demo_loaded(d);
+	if (rc < 0)
+		goto dberr;
+	if (rc == 1)
+		return print_file(creds_path, out);
+	if (user_count(d) > 0) {
+		fprintf(out, "The database already has user accounts; demo accounts not added.\n");
+		return 0;
+	}
+	if (db_begin_write(d) < 0)
+		goto dberr;
+	for (size_t i = 0; i < sizeof agencies / sizeof agencies[0]; i++) {
+		rc = agency_get_by_code(d, agencies[i].code, &a);
+		if (rc == 0)
+			rc = (int)agency_add(d, agencies[i].code, agencies[i].name, agencies[i].kind);
+		if (rc < 0)
+			goto rollback;
+	}
+	for (size_t i = 0; i < NPEOPLE; i++) {
+		secret_password_generate(pw[i], sizeof pw[i]);
+		if (agency_get_by_code(d, people[i].agency, &a) <= 0 ||
+		    secret_password_hash(pw[i], hash) < 0 ||
+		    user_add(d, people[i].username, people[i].name, people[i].role, a.id, hash) < 0)
+			goto rollback;
+	}
+	if (db_run(d, "INSERT INTO settings (key, value) VALUES ('demo_loaded', '1')", "") < 0)
+		goto rollback;
+
+	/* Write the passwords before committing: no demo accounts nobody can use. */
+	unlink(creds_path);
+	fd = open(creds_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		fprintf(stderr, "vigil: cannot write %s: %s\n", creds_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		db_rollback(d);
+		return -1;
+	}
+	for (size_t i = 0; i < NPEOPLE; i++)
+		fprintf(f, "%-11s %-24s (%s, %s: %s)\n", people[i].username, pw[i],
+			access_role_name(people[i].role), people[i].agency, people[i].name);
+	if (fclose(f) != 0 || db_commit(d) < 0) {
+		fprintf(stderr, "vigil: cannot save the demo data\n");
+		db_rollback(d);
+		unlink(creds_path);
+		return -1;
+	}
+	secret_wipe(pw, sizeof pw);
+	fprintf(out, "Loaded the demo data.\n");
+	return print_file(creds_path, out);
+rollback:
+	db_rollback(d);
+dberr:
+	fprintf(stderr, "vigil: cannot load the demo data: %s\n", db_errmsg(d));
+	secret_wipe(pw, sizeof pw);
+	return -1;
+}

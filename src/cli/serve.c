@@ -1,0 +1,262 @@
+/*
+ * serve — `vigil serve`: migrate, optionally load the demo, start the HTTP
+ * server, and run until SIGINT or SIGTERM.
+ *
+ * Signals are blocked in every thread and taken synchronously by the main
+ * thread with sigtimedwait(), which also wakes it each minute to purge ended
+ * sessions.  Shutdown stops accepting connections, lets requests in flight
+ * finish (up to 10 s), then closes the database.
+ */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "api/api.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/secret.h"
+#include "http/metrics.h"
+#include "http/server.h"
+#include "http/throttle.h"
+#include "store/auth.h"
+#include "vigil.h"
+
+static const char help[] =
+	"usage: vigil serve [--db PATH] [--listen ADDR:PORT] [--demo] [options]\n"
+	"\n"
+	"Run the Vigil server: the HTTP API under /api/v1/, /healthz, /metrics and the\n"
+	"browser UI.  The database schema is migrated at start.\n"
+	"\n"
+	"  --db PATH             SQLite database file (default $VIGIL_DB, else vigil.db)\n"
+	"  --listen ADDR:PORT    address to listen on (default 127.0.0.1:8080; port 0\n"
+	"                        picks a free port, printed at start)\n"
+	"  --demo                load demo agencies and accounts (once per database) and\n"
+	"                        print their generated passwords\n"
+	"  --web DIR             serve the browser UI from DIR (default ./web if present)\n"
+	"  --threads N           HTTP worker threads (default 4)\n"
+	"  --session-idle SECS   end a session unused this long (default 1800)\n"
+	"  --session-max SECS    end any session after this long (default 43200)\n"
+	"  --login-max-failures N   failed sign-ins that lock an account (default 5)\n"
+	"  --login-backoff-ms MS    wait after the 2nd failure, doubling (default 1000)\n"
+	"  --login-lockout SECS     how long a lock lasts (default 900)\n"
+	"  --addr-max-failures N    failed sign-ins from one address before it is\n"
+	"                           refused for the lockout time (default 30)\n"
+	"  --log-level LEVEL     debug, info, warn or error (default info)\n";
+
+enum {
+	OPT_DB = 1000, OPT_LISTEN, OPT_DEMO, OPT_WEB, OPT_THREADS, OPT_IDLE, OPT_MAX,
+	OPT_MAXFAIL, OPT_BACKOFF, OPT_LOCKOUT, OPT_ADDRFAIL, OPT_LOG, OPT_HELP,
+};
+
+static const struct option opts[] = {
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "demo", no_argument, NULL, OPT_DEMO },
+	{ "web", required_argument, NULL, OPT_WEB },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "session-idle", required_argument, NULL, OPT_IDLE },
+	{ "session-max", required_argument, NULL, OPT_MAX },
+	{ "login-max-failures", required_argument, NULL, OPT_MAXFAIL },
+	{ "login-backoff-ms", required_argument, NULL, OPT_BACKOFF },
+	{ "login-lockout", required_argument, NULL, OPT_LOCKOUT },
+	{ "addr-max-failures", required_argument, NULL, OPT_ADDRFAIL },
+	{ "log-level", required_argument, NULL, OPT_LOG },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* A whole number in [min,max]; 0 or -1. */
+static int number(const char *s, long long min, long long max, long long *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_listen(const char *s, struct vigil_config *c)
+{
+	const char *colon = strrchr(s, ':');
+	long long port;
+
+	if (!colon || colon == s || (size_t)(colon - s) >= sizeof c->listen_host ||
+	    number(colon + 1, 0, 65535, &port) < 0)
+		return -1;
+	memcpy(c->listen_host, s, (size_t)(colon - s));
+	c->listen_host[colon - s] = '\0';
+	c->listen_port = (int)port;
+	return 0;
+}
+
+static const char *default_web_root(void)
+{
+	struct stat st;
+
+	if (stat("web/index.html", &st) == 0 && S_ISREG(st.st_mode))
+		return "web";
+	return NULL;
+}
+
+int cli_serve(int argc, char **argv)
+{
+	struct vigil v = { 0 };
+	struct vigil_config *c = &v.cfg;
+	const char *dbopt = NULL;
+	char err[512], creds[PATH_MAX];
+	sigset_t sigs;
+	long long n;
+	int opt, sig, ret = 1;
+	db *d = NULL;
+
+	vigil_config_defaults(c);
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		const char *name = argv[optind - 1];
+
+		switch (opt) {
+		case OPT_DB: dbopt = optarg; break;
+		case OPT_LISTEN:
+			if (parse_listen(optarg, c) < 0)
+				return cli_usage_error("serve", "--listen wants ADDR:PORT such as "
+							"127.0.0.1:8080, not '%s'", optarg);
+			break;
+		case OPT_DEMO: c->demo = true; break;
+		case OPT_WEB: c->web_root = optarg; break;
+		case OPT_THREADS:
+			if (number(optarg, 1, 64, &n) < 0)
+				return cli_usage_error("serve", "--threads wants 1 to 64");
+			c->threads = (int)n;
+			break;
+		case OPT_IDLE:
+			if (number(optarg, 1, 7 * 86400, &n) < 0)
+				return cli_usage_error("serve", "--session-idle wants seconds, 1 to 604800");
+			c->session_idle_ms = n * 1000;
+			break;
+		case OPT_MAX:
+			if (number(optarg, 1, 30 * 86400, &n) < 0)
+				return cli_usage_error("serve", "--session-max wants seconds, 1 to 2592000");
+			c->session_max_ms = n * 1000;
+			break;
+		case OPT_MAXFAIL:
+			if (number(optarg, 2, 1000, &n) < 0)
+				return cli_usage_error("serve", "--login-max-failures wants 2 to 1000");
+			c->login_max_failures = (int)n;
+			break;
+		case OPT_BACKOFF:
+			if (number(optarg, 1, 600000, &n) < 0)
+				return cli_usage_error("serve", "--login-backoff-ms wants 1 to 600000");
+			c->login_backoff_ms = n;
+			break;
+		case OPT_LOCKOUT:
+			if (number(optarg, 1, 86400, &n) < 0)
+				return cli_usage_error("serve", "--login-lockout wants seconds, 1 to 86400");
+			c->login_lockout_ms = n * 1000;
+			break;
+		case OPT_ADDRFAIL:
+			if (number(optarg, 1, 100000, &n) < 0)
+				return cli_usage_error("serve", "--addr-max-failures wants 1 to 100000");
+			c->addr_max_failures = (int)n;
+			break;
+		case OPT_LOG:
+			if (strcmp(optarg, "debug") == 0)
+				log_set_level(LOG_DEBUG);
+			else if (strcmp(optarg, "info") == 0)
+				log_set_level(LOG_INFO);
+			else if (strcmp(optarg, "warn") == 0)
+				log_set_level(LOG_WARN);
+			else if (strcmp(optarg, "error") == 0)
+				log_set_level(LOG_ERROR);
+			else
+				return cli_usage_error("serve", "--log-level wants debug, info, warn or error");
+			break;
+		case OPT_HELP:
+			fputs(help, stdout);
+			return 0;
+		case ':':
+			return cli_usage_error("serve", "option %s needs a value", name);
+		default:
+			return cli_usage_error("serve", "unknown option '%s'", name);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+	if (c->session_idle_ms > c->session_max_ms)
+		c->session_idle_ms = c->session_max_ms;
+	if (!c->web_root)
+		c->web_root = default_web_root();
+	c->db_url = cli_db_url(dbopt);
+
+	if (cli_open_db(c->db_url, &d) < 0)
+		return 1;
+	if (c->demo) {
+		snprintf(creds, sizeof creds, "%s.demo-accounts", c->db_url);
+		if (demo_load(d, creds, stdout) < 0) {
+			db_close(d);
+			return 1;
+		}
+	}
+	db_close(d);
+
+	/* Block the signals we wait for, in this thread and every thread it starts. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (db_pool_open(&v.pool, c->db_url, c->threads + 2, err, sizeof err) < 0) {
+		fprintf(stderr, "vigil serve: %s\n", err);
+		return 1;
+	}
+	v.metrics = metrics_new(api_routes, api_nroutes);
+	v.throttle = throttle_new(c->addr_max_failures, c->login_lockout_ms);
+	if (http_server_start(&v, api_routes, api_nroutes, &v.http, err, sizeof err) < 0) {
+		fprintf(stderr, "vigil serve: %s\n", err);
+		goto out;
+	}
+	printf("vigil: listening on http://%s:%d/ (database %s)\n", c->listen_host,
+	       http_server_port(v.http), c->db_url);
+	fflush(stdout);
+	log_info("serving on %s:%d with %d threads", c->listen_host, http_server_port(v.http),
+		 c->threads);
+
+	for (;;) {
+		struct timespec minute = { 60, 0 };
+
+		sig = sigtimedwait(&sigs, NULL, &minute);
+		if (sig == SIGINT || sig == SIGTERM)
+			break;
+		if (sig < 0 && errno == EAGAIN) {
+			db *pd = db_pool_acquire(v.pool);
+			int64_t now = clock_now_ms();
+
+			session_purge(pd, now, now - c->session_idle_ms);
+			db_pool_release(v.pool, pd);
+		}
+	}
+	log_info("signal %d: finishing requests in flight and stopping", sig);
+	http_server_stop(v.http, 10000);
+	v.http = NULL;
+	ret = 0;
+out:
+	throttle_free(v.throttle);
+	metrics_free(v.metrics);
+	db_pool_close(v.pool);
+	if (ret == 0)
+		log_info("stopped cleanly");
+	return ret;
+}

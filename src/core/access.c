@@ -1,0 +1,90 @@
+/*
+ * access — the permission table.  Roles follow DESIGN.md section 1.  A role
+ * gets a permission only where its work needs it (data minimisation): an
+ * operator works alerts, not the user list; a supervisor reads the audit trail
+ * to oversee her team, an analyst does not.
+ */
+#include "core/access.h"
+
+#include <string.h>
+
+#define P(x) (1u << (x))
+
+static const struct {
+	const char *name;
+	const char *summary;
+	uint32_t perms;
+} roles[ROLE_COUNT] = {
+	[ROLE_OFFICER] = { "officer", "investigating officer (police): records reports and incidents, "
+				      "runs screening, owns cases",
+			   P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) },
+	[ROLE_SUPERVISOR] = { "supervisor", "supervisor or case manager (police): approves risk levels "
+					    "and plans, sees compliance, reassigns",
+			      P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_AUDIT_READ) },
+	[ROLE_OPERATOR] = { "operator", "monitoring operator: works the live alert queue, dispatches "
+					"response",
+			    P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) },
+	[ROLE_CLINICIAN] = { "clinician", "clinician (NHS trust): assesses offenders, runs the "
+					  "behaviour-change programme",
+			     P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) },
+	[ROLE_ADVOCATE] = { "advocate", "stalking advocate (charity): supports victims, safety "
+					"planning, referrals",
+			    P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) },
+	[ROLE_ANALYST] = { "analyst", "analyst (police): reports, volumes, register search",
+			   P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) },
+	[ROLE_ADMIN] = { "admin", "administrator: users, agencies, API tokens, audit, metrics",
+			 P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_AGENCIES_MANAGE) |
+				 P(PERM_USERS_MANAGE) | P(PERM_TOKENS_MANAGE) |
+				 P(PERM_AUDIT_READ) | P(PERM_METRICS_READ) },
+};
+
+static const struct {
+	const char *name;
+	const char *summary;
+} perms[PERM_COUNT] = {
+	[PERM_PUBLIC] = { "public", "anyone, without signing in" },
+	[PERM_SIGNED_IN] = { "signed-in", "any signed-in user" },
+	[PERM_AGENCIES_READ] = { "agencies:read", "list the partner agencies" },
+	[PERM_AGENCIES_MANAGE] = { "agencies:manage", "add agencies" },
+	[PERM_USERS_MANAGE] = { "users:manage", "list, create, change and disable user accounts" },
+	[PERM_TOKENS_MANAGE] = { "tokens:manage", "create, list and revoke API tokens" },
+	[PERM_AUDIT_READ] = { "audit:read", "read and verify the audit trail" },
+	[PERM_METRICS_READ] = { "metrics:read", "read the Prometheus metrics (also a metrics token)" },
+};
+
+const char *access_role_name(enum role r)
+{
+	return r >= 0 && r < ROLE_COUNT ? roles[r].name : NULL;
+}
+
+const char *access_role_summary(enum role r)
+{
+	return r >= 0 && r < ROLE_COUNT ? roles[r].summary : NULL;
+}
+
+enum role access_role_parse(const char *name)
+{
+	for (int r = 0; name && r < ROLE_COUNT; r++)
+		if (strcmp(roles[r].name, name) == 0)
+			return (enum role)r;
+	return ROLE_NONE;
+}
+
+const char *access_perm_name(enum perm p)
+{
+	return p >= 0 && p < PERM_COUNT ? perms[p].name : NULL;
+}
+
+const char *access_perm_summary(enum perm p)
+{
+	return p >= 0 && p < PERM_COUNT ? perms[p].summary : NULL;
+}
+
+bool access_role_has(enum role r, enum perm p)
+{
+	if (p == PERM_PUBLIC)
+		return true;
+	if (r < 0 || r >= ROLE_COUNT || p < 0 || p >= PERM_COUNT)
+		return false;
+	return (roles[r].perms & P(p)) != 0;
+}

@@ -1,0 +1,50 @@
+/*
+ * access — roles and what each may do: the one permission table.
+ *
+ * Routes name one permission each (src/api/routes.c); the HTTP layer checks it
+ * in one place before a handler runs.  Finer rules that depend on the record
+ * (which cases an officer may see) live with the record, on top of these.
+ * docs/ACCESS.md is generated from this table by `vigil permissions`.
+ */
+#ifndef VIGIL_CORE_ACCESS_H
+#define VIGIL_CORE_ACCESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum role {
+	ROLE_OFFICER,
+	ROLE_SUPERVISOR,
+	ROLE_OPERATOR,
+	ROLE_CLINICIAN,
+	ROLE_ADVOCATE,
+	ROLE_ANALYST,
+	ROLE_ADMIN,
+	ROLE_COUNT,
+	ROLE_NONE = -1,
+};
+
+enum perm {
+	PERM_PUBLIC,          /* no sign-in needed */
+	PERM_SIGNED_IN,       /* any signed-in user, whatever the role */
+	PERM_AGENCIES_READ,
+	PERM_AGENCIES_MANAGE,
+	PERM_USERS_MANAGE,
+	PERM_TOKENS_MANAGE,
+	PERM_AUDIT_READ,
+	PERM_METRICS_READ,
+	PERM_COUNT,
+};
+
+/* "officer" etc.; NULL for an out-of-range role. */
+const char *access_role_name(enum role r);
+/* ROLE_NONE when the name is not a role. */
+enum role access_role_parse(const char *name);
+/* A sentence describing what the role is, for help texts. */
+const char *access_role_summary(enum role r);
+
+const char *access_perm_name(enum perm p);
+const char *access_perm_summary(enum perm p);
+bool access_role_has(enum role r, enum perm p);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * backend — what an engine implements for db.c.  Private to src/db/.
+ */
+#ifndef VIGIL_DB_BACKEND_H
+#define VIGIL_DB_BACKEND_H
+
+#include "db/db.h"
+
+struct db_backend {
+	const char *name;
+	int (*open)(db **out, const char *url, char *err, size_t errlen);
+	void (*close)(db *d);
+	const char *(*errmsg)(db *d);
+	int (*exec)(db *d, const char *sql);
+	int (*begin_write)(db *d);
+	int (*lock_chain)(db *d, const char *chain);
+	int (*prepare)(db *d, db_stmt **out, const char *sql);
+	int (*bind_int64)(db_stmt *s, int idx, int64_t v);
+	int (*bind_text)(db_stmt *s, int idx, const char *v);
+	int (*bind_null)(db_stmt *s, int idx);
+	int (*step)(db_stmt *s);
+	int (*reset)(db_stmt *s);
+	int (*column_is_null)(db_stmt *s, int col);
+	int64_t (*column_int64)(db_stmt *s, int col);
+	const char *(*column_text)(db_stmt *s, int col);
+	void (*finalize)(db_stmt *s);
+	int64_t (*changes)(db_stmt *s);
+	/* Rewrite portable DDL tokens ({ID}, {BLOB}) for this engine. */
+	const char *id_column;
+};
+
+/* Every connection and statement starts with a pointer to its backend. */
+struct db_common {
+	const struct db_backend *be;
+};
+
+extern const struct db_backend db_sqlite_backend;
+
+void db_count_error(void);
+
+#endif

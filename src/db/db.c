@@ -1,0 +1,248 @@
+/*
+ * db — engine dispatch, the connection pool and small conveniences shared by
+ * both engines.  A connection is used by one thread at a time: the pool hands
+ * one to each request for its duration.
+ */
+#include "db/backend.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/mem.h"
+
+#define BE(x) (((struct db_common *)(x))->be)
+
+static atomic_uint_fast64_t error_count;
+
+void db_count_error(void)
+{
+	atomic_fetch_add(&error_count, 1);
+}
+
+uint64_t db_error_count(void)
+{
+	return atomic_load(&error_count);
+}
+
+static int is_postgres_url(const char *url)
+{
+	return strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0;
+}
+
+int db_open(db **out, const char *url, char *err, size_t errlen)
+{
+	*out = NULL;
+	if (!url || !*url) {
+		snprintf(err, errlen, "no database given (use --db PATH or --db postgres://...)");
+		return DB_ERROR;
+	}
+	if (is_postgres_url(url)) {
+		snprintf(err, errlen, "PostgreSQL is not supported by this version of vigil yet; "
+				      "use a SQLite database path");
+		return DB_ERROR;
+	}
+	return db_sqlite_backend.open(out, url, err, errlen);
+}
+
+void db_close(db *d)
+{
+	if (d)
+		BE(d)->close(d);
+}
+
+const char *db_engine(const db *d)
+{
+	return ((const struct db_common *)d)->be->name;
+}
+
+const char *db_errmsg(db *d)
+{
+	return BE(d)->errmsg(d);
+}
+
+int db_exec(db *d, const char *sql)
+{
+	return BE(d)->exec(d, sql);
+}
+
+int db_begin(db *d)
+{
+	return BE(d)->exec(d, "BEGIN");
+}
+
+int db_begin_write(db *d)
+{
+	return BE(d)->begin_write(d);
+}
+
+int db_commit(db *d)
+{
+	return BE(d)->exec(d, "COMMIT");
+}
+
+int db_rollback(db *d)
+{
+	return BE(d)->exec(d, "ROLLBACK");
+}
+
+int db_lock_chain(db *d, const char *chain)
+{
+	return BE(d)->lock_chain(d, chain);
+}
+
+int db_prepare(db *d, db_stmt **out, const char *sql)
+{
+	*out = NULL;
+	return BE(d)->prepare(d, out, sql);
+}
+
+int db_bind_int64(db_stmt *s, int idx, int64_t v)
+{
+	return BE(s)->bind_int64(s, idx, v);
+}
+
+int db_bind_text(db_stmt *s, int idx, const char *v)
+{
+	return BE(s)->bind_text(s, idx, v);
+}
+
+int db_bind_null(db_stmt *s, int idx)
+{
+	return BE(s)->bind_null(s, idx);
+}
+
+int db_step(db_stmt *s)
+{
+	return BE(s)->step(s);
+}
+
+int db_reset(db_stmt *s)
+{
+	return BE(s)->reset(s);
+}
+
+int db_column_is_null(db_stmt *s, int col)
+{
+	return BE(s)->column_is_null(s, col);
+}
+
+int64_t db_column_int64(db_stmt *s, int col)
+{
+	return BE(s)->column_int64(s, col);
+}
+
+const char *db_column_text(db_stmt *s, int col)
+{
+	return BE(s)->column_text(s, col);
+}
+
+void db_finalize(db_stmt *s)
+{
+	if (s)
+		BE(s)->finalize(s);
+}
+
+int64_t db_changes(db_stmt *s)
+{
+	return BE(s)->changes(s);
+}
+
+int db_run(db *d, const char *sql, const char *fmt, ...)
+{
+	db_stmt *s;
+	va_list ap;
+	int rc, i = 1;
+
+	rc = db_prepare(d, &s, sql);
+	if (rc < 0)
+		return rc;
+	va_start(ap, fmt);
+	for (const char *f = fmt; f && *f && rc >= 0; f++, i++) {
+		switch (*f) {
+		case 't':
+			rc = db_bind_text(s, i, va_arg(ap, const char *));
+			break;
+		case 'i':
+			rc = db_bind_int64(s, i, va_arg(ap, int64_t));
+			break;
+		default:
+			rc = db_bind_null(s, i);
+			break;
+		}
+	}
+	va_end(ap);
+	if (rc >= 0)
+		rc = db_step(s);
+	db_finalize(s);
+	return rc < 0 ? rc : DB_OK;
+}
+
+/* ---- pool ---------------------------------------------------------------- */
+
+struct db_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int n, nfree;
+	db **all;
+	db **free;
+};
+
+int db_pool_open(db_pool **out, const char *url, int n, char *err, size_t errlen)
+{
+	struct db_pool *p = xcalloc(1, sizeof *p);
+
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	p->all = xcalloc((size_t)n, sizeof *p->all);
+	p->free = xcalloc((size_t)n, sizeof *p->free);
+	for (int i = 0; i < n; i++) {
+		if (db_open(&p->all[i], url, err, errlen) < 0) {
+			p->n = i;
+			db_pool_close(p);
+			return DB_ERROR;
+		}
+		p->free[i] = p->all[i];
+	}
+	p->n = p->nfree = n;
+	*out = p;
+	return DB_OK;
+}
+
+void db_pool_close(db_pool *p)
+{
+	if (!p)
+		return;
+	for (int i = 0; i < p->n; i++)
+		db_close(p->all[i]);
+	free(p->all);
+	free(p->free);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+}
+
+db *db_pool_acquire(db_pool *p)
+{
+	db *d;
+
+	pthread_mutex_lock(&p->mu);
+	while (p->nfree == 0)
+		pthread_cond_wait(&p->cv, &p->mu);
+	d = p->free[--p->nfree];
+	pthread_mutex_unlock(&p->mu);
+	return d;
+}
+
+void db_pool_release(db_pool *p, db *d)
+{
+	if (!d)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->free[p->nfree++] = d;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}

@@ -1,0 +1,96 @@
+/*
+ * db — the database layer: the only code that talks to a database engine.
+ *
+ * One interface over two engines (SQLite now, PostgreSQL behind the same
+ * calls): connections come from a pool, statements are prepared with `?`
+ * placeholders and bound parameters only, and never built from input.  SQL
+ * text handed to this module must be accepted by both engines; where they
+ * differ (placeholders, identity columns, write locking) the difference lives
+ * in the backend files, not in callers.
+ *
+ * Error convention: 0 (or DB_ROW/DB_DONE) on success, a negative DB_E* code on
+ * failure; db_errmsg() then describes the failure on that connection.
+ */
+#ifndef VIGIL_DB_DB_H
+#define VIGIL_DB_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct db db;                 /* one connection */
+typedef struct db_pool db_pool;       /* a fixed set of connections */
+typedef struct db_stmt db_stmt;       /* a prepared statement on one connection */
+
+enum {
+	DB_OK = 0,
+	DB_ROW = 1,     /* db_step(): a row is available */
+	DB_DONE = 2,    /* db_step(): no more rows */
+	DB_ERROR = -1,  /* any other failure */
+	DB_CONSTRAINT = -2, /* a UNIQUE/CHECK/foreign-key constraint refused the write */
+	DB_BUSY = -3,   /* the database stayed locked past the busy timeout */
+};
+
+/*
+ * Open a connection.  url is a file path (or "file:" URI) for SQLite, or a
+ * "postgres://" / "postgresql://" URL.  On failure returns a negative code and
+ * writes a message into err.  Caller closes with db_close().
+ */
+int db_open(db **out, const char *url, char *err, size_t errlen);
+void db_close(db *d);
+/* "sqlite" or "postgresql". */
+const char *db_engine(const db *d);
+const char *db_errmsg(db *d);
+
+/* Run SQL without parameters or results (DDL, fixed statements). */
+int db_exec(db *d, const char *sql);
+
+/* Transactions.  db_begin_write() takes the engine's write lock up front
+ * (SQLite BEGIN IMMEDIATE), so a transaction that will write never fails
+ * half-way on a lock upgrade. */
+int db_begin(db *d);
+int db_begin_write(db *d);
+int db_commit(db *d);
+int db_rollback(db *d);
+/* Serialise appends to one hash chain (e.g. "audit") until the transaction
+ * ends.  SQLite's write lock already does; PostgreSQL takes an advisory lock. */
+int db_lock_chain(db *d, const char *chain);
+
+/* Statements.  Parameters are numbered from 1, columns from 0. */
+int db_prepare(db *d, db_stmt **out, const char *sql);
+int db_bind_int64(db_stmt *s, int idx, int64_t v);
+int db_bind_text(db_stmt *s, int idx, const char *v); /* NULL binds SQL NULL */
+int db_bind_null(db_stmt *s, int idx);
+/* Returns DB_ROW, DB_DONE or a negative error. */
+int db_step(db_stmt *s);
+/* Re-run a statement with new parameters. */
+int db_reset(db_stmt *s);
+int db_column_is_null(db_stmt *s, int col);
+int64_t db_column_int64(db_stmt *s, int col);
+/* Valid until the next db_step/db_reset/db_finalize; NULL for SQL NULL. */
+const char *db_column_text(db_stmt *s, int col);
+void db_finalize(db_stmt *s);
+/* Rows changed by the last INSERT/UPDATE/DELETE statement stepped. */
+int64_t db_changes(db_stmt *s);
+
+/* Convenience for writes that return no rows: prepare, bind the parameters
+ * described by fmt ('t' text, 'i' int64, 'n' NULL, which takes no argument),
+ * step once and finalize. */
+int db_run(db *d, const char *sql, const char *fmt, ...);
+
+/* Pool: n connections to url.  db_pool_acquire blocks until one is free. */
+int db_pool_open(db_pool **out, const char *url, int n, char *err, size_t errlen);
+void db_pool_close(db_pool *p);
+db *db_pool_acquire(db_pool *p);
+void db_pool_release(db_pool *p, db *d);
+/* Count of statement failures across the pool (exported as a metric). */
+uint64_t db_error_count(void);
+
+/* Migrations: bring the schema up to date.  Refuses (DB_ERROR, message in
+ * err) a database whose schema is newer than this binary knows. */
+int db_migrate(db *d, char *err, size_t errlen);
+/* The schema version in the database (0 for an empty one), or negative. */
+int db_schema_version(db *d);
+/* The highest version this binary knows. */
+int db_schema_latest(void);
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * http/auth — session and token authentication.
+ *
+ * A session ends when unused for session_idle_ms or, whatever its use, at its
+ * absolute expiry.  An expired session is deleted when seen and reported as
+ * AUTH_EXPIRED, so the browser can say "your session expired" rather than
+ * "wrong password".  last_seen_at is written at most every few seconds, so a
+ * busy client does not turn every read into a write.
+ */
+#include "http/auth.h"
+
+#include <microhttpd.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "http/request.h"
+#include "store/account.h"
+#include "store/auth.h"
+#include "vigil.h"
+
+#define TOUCH_EVERY_MS 5000
+
+static void fill_principal(struct req *r, const struct user *u)
+{
+	struct principal *w = &r->who;
+
+	w->signed_in = true;
+	w->user_id = u->id;
+	snprintf(w->username, sizeof w->username, "%s", u->username);
+	snprintf(w->display_name, sizeof w->display_name, "%s", u->display_name);
+	w->role = u->role;
+	w->agency_id = u->agency_id;
+	snprintf(w->agency, sizeof w->agency, "%s", u->agency_code);
+}
+
+static enum auth_result by_token(struct req *r, const char *clear)
+{
+	int64_t now = clock_now_ms();
+	struct api_token t;
+	struct user u;
+	int rc;
+
+	rc = token_get(r->db, clear, &t);
+	if (rc < 0)
+		return AUTH_ERROR;
+	if (rc == 0 || t.revoked_at)
+		return AUTH_INVALID;
+	if (t.expires_at && t.expires_at <= now)
+		return AUTH_EXPIRED;
+	rc = user_get_by_id(r->db, t.user_id, &u);
+	if (rc < 0)
+		return AUTH_ERROR;
+	if (rc == 0)
+		return AUTH_INVALID;
+	if (u.disabled)
+		return AUTH_DISABLED;
+	fill_principal(r, &u);
+	r->who.via_token = true;
+	r->who.token_id = t.id;
+	r->who.scope = t.scope;
+	if (now - t.last_used_at > TOUCH_EVERY_MS)
+		token_touch(r->db, t.id, now);
+	return AUTH_OK;
+}
+
+static enum auth_result by_session(struct req *r, const char *token)
+{
+	int64_t now = clock_now_ms();
+	struct session s;
+	struct user u;
+	int rc;
+
+	rc = session_get(r->db, token, &s);
+	if (rc < 0)
+		return AUTH_ERROR;
+	if (rc == 0)
+		return AUTH_INVALID;
+	if (now >= s.expires_at || now - s.last_seen_at >= r->v->cfg.session_idle_ms) {
+		session_delete(r->db, s.digest);
+		return AUTH_EXPIRED;
+	}
+	rc = user_get_by_id(r->db, s.user_id, &u);
+	if (rc < 0)
+		return AUTH_ERROR;
+	if (rc == 0)
+		return AUTH_INVALID;
+	if (u.disabled) {
+		session_delete(r->db, s.digest);
+		return AUTH_DISABLED;
+	}
+	fill_principal(r, &u);
+	r->who.scope = TOKEN_SCOPE_API;
+	memcpy(r->who.session_digest, s.digest, sizeof s.digest);
+	memcpy(r->who.csrf, s.csrf, sizeof s.csrf);
+	r->who.session_expires_at = s.expires_at;
+	if (now - s.last_seen_at > TOUCH_EVERY_MS)
+		session_touch(r->db, s.digest, now);
+	return AUTH_OK;
+}
+
+enum auth_result auth_identify(struct req *r)
+{
+	struct MHD_Connection *c = r->conn;
+	const char *authz = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	const char *cookie;
+
+	if (authz) {
+		if (strncasecmp(authz, "Bearer ", 7) != 0)
+			return AUTH_INVALID;
+		authz += 7;
+		while (*authz == ' ')
+			authz++;
+		if (strlen(authz) > 200)
+			return AUTH_INVALID;
+		return by_token(r, authz);
+	}
+	cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, AUTH_COOKIE);
+	if (cookie && *cookie) {
+		if (strlen(cookie) > 200)
+			return AUTH_INVALID;
+		return by_session(r, cookie);
+	}
+	return AUTH_NONE;
+}
+
+void auth_cookie(char *out, size_t outlen, const char *token, int64_t max_age_s)
+{
+	snprintf(out, outlen, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld",
+		 AUTH_COOKIE, max_age_s > 0 ? token : "", (long long)(max_age_s > 0 ? max_age_s : 0));
+}

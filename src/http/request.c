@@ -1,0 +1,334 @@
+/*
+ * http/request — response building and validated input for handlers.
+ */
+#include "http/request.h"
+
+#include <errno.h>
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "http/route.h"
+#include "store/audit.h"
+#include "vigil.h"
+
+void req_reply(struct req *r, int status, json_t *body)
+{
+	json_decref(r->resp_json);
+	free(r->resp_text);
+	r->resp_text = NULL;
+	r->status = status;
+	r->resp_json = body;
+}
+
+void req_reply_text(struct req *r, int status, const char *type, const char *text)
+{
+	json_decref(r->resp_json);
+	r->resp_json = NULL;
+	free(r->resp_text);
+	r->status = status;
+	r->resp_text = xstrdup(text);
+	r->resp_type = type;
+}
+
+void req_fail(struct req *r, int status, const char *code, const char *field, const char *fmt,
+	      ...)
+{
+	json_t *err;
+	va_list ap;
+	struct buf b;
+
+	buf_init(&b);
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	err = json_pack("{s:s, s:s}", "code", code, "message", b.data ? b.data : "");
+	if (field)
+		json_object_set_new(err, "field", json_string(field));
+	buf_free(&b);
+	req_reply(r, status, json_pack("{s:o}", "error", err));
+}
+
+void req_fail_db(struct req *r, int rc)
+{
+	if (rc == DB_BUSY) {
+		req_add_header(r, "Retry-After", "1");
+		req_fail(r, 503, "busy", NULL, "the database is busy; try again in a moment");
+		return;
+	}
+	log_error("database error on %s %s: %s", r->method, r->route ? r->route->name : r->path,
+		  r->db ? db_errmsg(r->db) : "no connection");
+	req_fail(r, 500, "internal", NULL, "an internal error occurred; it has been logged");
+}
+
+void req_add_header(struct req *r, const char *name, const char *value)
+{
+	if (r->nheaders >= REQ_MAX_HEADERS)
+		return;
+	r->header_name[r->nheaders] = xstrdup(name);
+	r->header_value[r->nheaders] = xstrdup(value);
+	r->nheaders++;
+}
+
+const char *req_param(struct req *r, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (int i = 0; i < r->nparams; i++)
+		if (strncmp(r->param_name[i], name, n) == 0 && r->param_name[i][n] == '}')
+			return r->param_value[i];
+	return NULL;
+}
+
+const char *req_query(struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value((struct MHD_Connection *)r->conn,
+					   MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* Parse a whole decimal int64; 0 or -1. */
+static int parse_int64(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || end == s)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int req_query_int(struct req *r, const char *name, int64_t min, int64_t max, int64_t def,
+		  int64_t *out)
+{
+	const char *s = req_query(r, name);
+	int64_t v;
+
+	if (!s) {
+		*out = def;
+		return 0;
+	}
+	if (parse_int64(s, &v) < 0 || v < min || v > max) {
+		req_fail(r, 400, "bad_request", name, "%s must be a whole number from %lld to %lld",
+			 name, (long long)min, (long long)max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int req_query_time(struct req *r, const char *name, int64_t *out)
+{
+	const char *s = req_query(r, name);
+
+	*out = 0;
+	if (!s)
+		return 0;
+	if (clock_parse(s, out) < 0) {
+		req_fail(r, 400, "bad_request", name,
+			 "%s must be an RFC 3339 time such as 2026-11-28T09:00:00Z", name);
+		return -1;
+	}
+	return 0;
+}
+
+int req_body_required(struct req *r)
+{
+	if (!r->body) {
+		req_fail(r, 400, "bad_request", NULL,
+			 "this request needs a JSON object body (Content-Type: application/json)");
+		return -1;
+	}
+	return 0;
+}
+
+int req_body_only(struct req *r, const char *const *allowed)
+{
+	const char *key;
+	json_t *val;
+
+	if (!r->body)
+		return 0;
+	json_object_foreach(r->body, key, val) {
+		bool ok = false;
+
+		for (const char *const *a = allowed; *a; a++)
+			if (strcmp(*a, key) == 0)
+				ok = true;
+		if (!ok) {
+			req_fail(r, 400, "bad_request", key, "unknown field '%s'", key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int req_body_str(struct req *r, const char *field, bool required, size_t maxlen,
+		 const char **out)
+{
+	json_t *v = r->body ? json_object_get(r->body, field) : NULL;
+
+	*out = NULL;
+	if (!v || json_is_null(v)) {
+		if (required) {
+			req_fail(r, 400, "bad_request", field, "%s is required", field);
+			return -1;
+		}
+		return 0;
+	}
+	if (!json_is_string(v)) {
+		req_fail(r, 400, "bad_request", field, "%s must be a string", field);
+		return -1;
+	}
+	if (json_string_length(v) > maxlen) {
+		req_fail(r, 400, "bad_request", field, "%s may be at most %zu bytes long", field,
+			 maxlen);
+		return -1;
+	}
+	if (strlen(json_string_value(v)) != json_string_length(v)) {
+		req_fail(r, 400, "bad_request", field, "%s must not contain NUL characters", field);
+		return -1;
+	}
+	if (required && json_string_length(v) == 0) {
+		req_fail(r, 400, "bad_request", field, "%s must not be empty", field);
+		return -1;
+	}
+	*out = json_string_value(v);
+	return 0;
+}
+
+int req_body_int(struct req *r, const char *field, bool required, int64_t min, int64_t max,
+		 int64_t *out, bool *present)
+{
+	json_t *v = r->body ? json_object_get(r->body, field) : NULL;
+
+	if (present)
+		*present = false;
+	if (!v || json_is_null(v)) {
+		if (required) {
+			req_fail(r, 400, "bad_request", field, "%s is required", field);
+			return -1;
+		}
+		return 0;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
+		req_fail(r, 400, "bad_request", field, "%s must be a whole number from %lld to %lld",
+			 field, (long long)min, (long long)max);
+		return -1;
+	}
+	*out = json_integer_value(v);
+	if (present)
+		*present = true;
+	return 0;
+}
+
+int req_body_bool(struct req *r, const char *field, bool required, int *out)
+{
+	json_t *v = r->body ? json_object_get(r->body, field) : NULL;
+
+	if (!v || json_is_null(v)) {
+		if (required) {
+			req_fail(r, 400, "bad_request", field, "%s is required", field);
+			return -1;
+		}
+		return 0;
+	}
+	if (!json_is_boolean(v)) {
+		req_fail(r, 400, "bad_request", field, "%s must be true or false", field);
+		return -1;
+	}
+	*out = json_is_true(v);
+	return 0;
+}
+
+void req_audit_object(struct req *r, const char *fmt, ...)
+{
+	struct buf b;
+	va_list ap;
+
+	buf_init(&b);
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	free(r->object);
+	r->object = buf_steal(&b);
+}
+
+void req_audit_detail(struct req *r, const char *fmt, ...)
+{
+	struct buf b;
+	va_list ap;
+
+	buf_init(&b);
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	free(r->detail);
+	r->detail = buf_steal(&b);
+}
+
+int req_tx_begin(struct req *r)
+{
+	int rc = db_begin_write(r->db);
+
+	if (rc < 0) {
+		req_fail_db(r, rc);
+		return -1;
+	}
+	r->in_tx = true;
+	return 0;
+}
+
+void req_tx_rollback(struct req *r)
+{
+	if (r->in_tx) {
+		db_rollback(r->db);
+		r->in_tx = false;
+	}
+}
+
+int req_tx_commit(struct req *r)
+{
+	struct audit_entry e = { 0 };
+	int rc;
+
+	e.user_id = r->who.signed_in ? r->who.user_id : 0;
+	e.username = r->who.signed_in ? r->who.username : NULL;
+	e.agency = r->who.signed_in ? r->who.agency : NULL;
+	e.action = r->action ? r->action : (r->route ? r->route->name : "unknown");
+	e.object = r->object;
+	e.outcome = "ok";
+	e.status = r->status;
+	e.client_addr = r->client_addr;
+	e.detail = r->detail;
+	rc = audit_append(r->db, &e);
+	if (rc >= 0)
+		rc = db_commit(r->db);
+	if (rc < 0) {
+		db_rollback(r->db);
+		r->in_tx = false;
+		req_fail_db(r, rc);
+		return -1;
+	}
+	r->in_tx = false;
+	r->audited = true;
+	return 0;
+}
+
+json_t *req_time_json(int64_t ms)
+{
+	char buf[40];
+
+	if (!ms)
+		return json_null();
+	clock_format(ms, buf, sizeof buf);
+	return json_string(buf);
+}

@@ -1,0 +1,126 @@
+/*
+ * http/request — one HTTP request as a handler sees it, and the calls a
+ * handler uses to read input and write its response.
+ *
+ * Handlers in src/api/ never touch libmicrohttpd: they read path parameters,
+ * the query and the parsed JSON body through req_*(), and answer with
+ * req_reply() or req_fail().  Input helpers validate as they read: on bad
+ * input they answer 400 naming the field and return -1, so a handler's code is
+ * "if (req_body_str(...) < 0) return;".
+ */
+#ifndef VIGIL_HTTP_REQUEST_H
+#define VIGIL_HTTP_REQUEST_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/mem.h"
+#include "base/secret.h"
+#include "core/access.h"
+#include "db/db.h"
+#include "store/auth.h"
+
+struct vigil;
+struct route;
+
+/* Who is making the request. */
+struct principal {
+	bool signed_in;
+	int64_t user_id;
+	char username[65];
+	char display_name[201];
+	enum role role;
+	int64_t agency_id;
+	char agency[33];
+	bool via_token;            /* bearer token, not a browser session */
+	int64_t token_id;
+	enum token_scope scope;
+	char session_digest[SECRET_DIGEST_LEN];
+	char csrf[SECRET_TOKEN_LEN];
+	int64_t session_expires_at;
+};
+
+#define REQ_MAX_PARAMS 4
+#define REQ_MAX_HEADERS 6
+
+struct req {
+	struct vigil *v;
+	db *db;
+	void *conn; /* struct MHD_Connection, for the http layer only */
+	const char *method;
+	const char *path;
+	char client_addr[64];
+	const struct route *route;
+	int nparams;
+	const char *param_name[REQ_MAX_PARAMS];
+	char *param_value[REQ_MAX_PARAMS];
+	json_t *body; /* the parsed JSON object, or NULL when there was none */
+	struct principal who;
+
+	/* response */
+	int status;
+	json_t *resp_json;
+	char *resp_text; /* alternative to JSON: owned text body */
+	const char *resp_type;
+	int nheaders;
+	char *header_name[REQ_MAX_HEADERS];
+	char *header_value[REQ_MAX_HEADERS];
+
+	/* audit */
+	const char *action;  /* defaults to the route's name */
+	char *object;
+	char *detail;
+	bool audited;        /* the handler's transaction already wrote the entry */
+	bool in_tx;
+};
+
+/* Answer with JSON (steals the reference). */
+void req_reply(struct req *r, int status, json_t *body);
+/* Answer with text of the given content type (copied). */
+void req_reply_text(struct req *r, int status, const char *type, const char *text);
+/* Answer {"error":{"code","message"[,"field"]}}.  field may be NULL. */
+void req_fail(struct req *r, int status, const char *code, const char *field, const char *fmt,
+	      ...) __attribute__((format(printf, 5, 6)));
+/* Answer 500 after a database failure, logging the engine's message. */
+void req_fail_db(struct req *r, int rc);
+void req_add_header(struct req *r, const char *name, const char *value);
+
+/* A path parameter by name ({username} in the route pattern), URL-decoded. */
+const char *req_param(struct req *r, const char *name);
+/* A query argument, or NULL. */
+const char *req_query(struct req *r, const char *name);
+/* A query integer in [min,max], or def when absent; -1 after a 400. */
+int req_query_int(struct req *r, const char *name, int64_t min, int64_t max, int64_t def,
+		  int64_t *out);
+/* A query time (RFC 3339) as ms, or 0 when absent; -1 after a 400. */
+int req_query_time(struct req *r, const char *name, int64_t *out);
+
+/* Body fields.  Each returns 0 (with *out set, or left NULL/untouched when an
+ * optional field is absent) or -1 after answering 400 naming the field. */
+int req_body_required(struct req *r);
+int req_body_only(struct req *r, const char *const *allowed); /* refuses unknown fields */
+int req_body_str(struct req *r, const char *field, bool required, size_t maxlen,
+		 const char **out);
+int req_body_int(struct req *r, const char *field, bool required, int64_t min, int64_t max,
+		 int64_t *out, bool *present);
+int req_body_bool(struct req *r, const char *field, bool required, int *out);
+
+/* Audit: name the object of the request, and add a detail. */
+void req_audit_object(struct req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void req_audit_detail(struct req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A write transaction whose commit also appends the audit entry (outcome
+ * "ok"), so that a change and its audit row stand or fall together.  Call
+ * req_tx_commit() after req_reply(), so the entry records the status; on
+ * failure it rolls back and replaces the reply with a 500 (or 503), and
+ * returns -1. */
+int req_tx_begin(struct req *r);
+int req_tx_commit(struct req *r);
+/* Roll back an open transaction (after a validation failure inside it). */
+void req_tx_rollback(struct req *r);
+
+/* Time as RFC 3339 JSON string, or JSON null for 0. */
+json_t *req_time_json(int64_t ms);
+
+#endif

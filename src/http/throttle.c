@@ -1,0 +1,111 @@
+/*
+ * http/throttle — a small open-addressed table of recent failures by address.
+ */
+#include "http/throttle.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/mem.h"
+
+#define SLOTS 4096
+#define PROBE 8
+
+struct slot {
+	char addr[64];
+	int count;
+	int64_t first_at;
+};
+
+struct throttle {
+	pthread_mutex_t mu;
+	int max_failures;
+	int64_t window_ms;
+	struct slot slots[SLOTS];
+};
+
+struct throttle *throttle_new(int max_failures, int64_t window_ms)
+{
+	struct throttle *t = xcalloc(1, sizeof *t);
+
+	pthread_mutex_init(&t->mu, NULL);
+	t->max_failures = max_failures;
+	t->window_ms = window_ms;
+	return t;
+}
+
+void throttle_free(struct throttle *t)
+{
+	if (!t)
+		return;
+	pthread_mutex_destroy(&t->mu);
+	free(t);
+}
+
+static uint32_t hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+/* The slot holding addr, or NULL. */
+static struct slot *find(struct throttle *t, const char *addr)
+{
+	uint32_t h = hash(addr);
+
+	for (int i = 0; i < PROBE; i++) {
+		struct slot *s = &t->slots[(h + (uint32_t)i) % SLOTS];
+
+		if (s->addr[0] && strcmp(s->addr, addr) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+int64_t throttle_blocked(struct throttle *t, const char *addr, int64_t now)
+{
+	int64_t wait = 0;
+	struct slot *s;
+
+	pthread_mutex_lock(&t->mu);
+	s = find(t, addr);
+	if (s && now - s->first_at < t->window_ms && s->count >= t->max_failures)
+		wait = s->first_at + t->window_ms - now;
+	pthread_mutex_unlock(&t->mu);
+	return wait;
+}
+
+void throttle_failure(struct throttle *t, const char *addr, int64_t now)
+{
+	struct slot *s, *victim = NULL;
+	uint32_t h = hash(addr);
+
+	pthread_mutex_lock(&t->mu);
+	s = find(t, addr);
+	if (!s) {
+		/* an empty or expired slot, else the oldest in the probe run */
+		for (int i = 0; i < PROBE; i++) {
+			struct slot *c = &t->slots[(h + (uint32_t)i) % SLOTS];
+
+			if (!c->addr[0] || now - c->first_at >= t->window_ms) {
+				victim = c;
+				break;
+			}
+			if (!victim || c->first_at < victim->first_at)
+				victim = c;
+		}
+		s = victim;
+		memset(s, 0, sizeof *s);
+		strncpy(s->addr, addr, sizeof s->addr - 1);
+	}
+	if (s->count == 0 || now - s->first_at >= t->window_ms) {
+		s->count = 0;
+		s->first_at = now;
+	}
+	s->count++;
+	pthread_mutex_unlock(&t->mu);
+}

@@ -1,0 +1,25 @@
+/*
+ * http/throttle — failed sign-ins per client address, in memory.
+ *
+ * The per-account policy (slowing, then locking) is in core/account and its
+ * state in the users table, so it holds across restarts and nodes.  This
+ * table adds a per-address limit, so one address cannot try password after
+ * password across many accounts.  Fixed size: when full, the oldest entry is
+ * replaced, so an attacker cannot grow it without bound.
+ */
+#ifndef VIGIL_HTTP_THROTTLE_H
+#define VIGIL_HTTP_THROTTLE_H
+
+#include <stdint.h>
+
+struct throttle;
+
+/* max_failures within window_ms block the address until window_ms after the
+ * first counted failure. */
+struct throttle *throttle_new(int max_failures, int64_t window_ms);
+void throttle_free(struct throttle *t);
+/* 0 when the address may try; else the milliseconds until it may. */
+int64_t throttle_blocked(struct throttle *t, const char *addr, int64_t now);
+void throttle_failure(struct throttle *t, const char *addr, int64_t now);
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * store/account — agencies and user accounts in the database.
+ *
+ * Lookups return 1 when found, 0 when not, negative DB_* codes on failure.
+ * Writes return 0 (or the new id), DB_CONSTRAINT when a unique name is taken,
+ * or another negative code.
+ */
+#ifndef VIGIL_STORE_ACCOUNT_H
+#define VIGIL_STORE_ACCOUNT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/access.h"
+#include "db/db.h"
+
+struct agency {
+	int64_t id;
+	char code[33];
+	char name[201];
+	char kind[16];
+	int64_t created_at;
+};
+
+struct user {
+	int64_t id;
+	char username[65];
+	char display_name[201];
+	enum role role;
+	int64_t agency_id;
+	char agency_code[33];
+	char agency_name[201];
+	bool disabled;
+	int failed_logins;
+	int64_t last_failed_at; /* 0 when none */
+	int64_t locked_until;   /* 0 when not locked */
+	int64_t created_at;
+	int64_t updated_at;
+	int64_t version;
+	char password_hash[128];
+};
+
+/* Agency kinds accepted by the schema. */
+bool agency_kind_valid(const char *kind);
+int64_t agency_add(db *d, const char *code, const char *name, const char *kind);
+int agency_get_by_code(db *d, const char *code, struct agency *out);
+/* Calls fn for each agency in code order; stops on a non-zero return. */
+int agency_each(db *d, int (*fn)(const struct agency *a, void *arg), void *arg);
+
+/* hash is an argon2id string from secret_password_hash(). */
+int64_t user_add(db *d, const char *username, const char *display_name, enum role role,
+		 int64_t agency_id, const char *hash);
+int user_get_by_name(db *d, const char *username, struct user *out);
+int user_get_by_id(db *d, int64_t id, struct user *out);
+int user_each(db *d, int (*fn)(const struct user *u, void *arg), void *arg);
+int64_t user_count(db *d);
+
+/* The changeable fields of an account.  Unset pointers/flags leave a field as is. */
+struct user_change {
+	const char *display_name;
+	enum role role; /* ROLE_NONE: unchanged */
+	int64_t agency_id; /* 0: unchanged */
+	int disabled;   /* -1: unchanged, else 0/1 */
+	const char *password_hash;
+	bool unlock;    /* clear failed sign-ins and any lock-out */
+};
+/* Apply a change if the stored version is still expected_version (or when
+ * expected_version is 0: unconditionally, for the command line).  Returns 1
+ * when applied, 0 when the version was stale or the user is gone, negative on
+ * error.  Disabling or a new password also ends the user's sessions. */
+int user_update(db *d, int64_t id, int64_t expected_version, const struct user_change *c);
+
+/* Login failure bookkeeping (see http/auth.c for the policy). */
+int user_login_failed(db *d, int64_t id, int failed_logins, int64_t at, int64_t locked_until);
+int user_login_succeeded(db *d, int64_t id);
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * vigil — configuration defaults.
+ */
+#include "vigil.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void vigil_config_defaults(struct vigil_config *c)
+{
+	memset(c, 0, sizeof *c);
+	snprintf(c->listen_host, sizeof c->listen_host, "127.0.0.1");
+	c->listen_port = 8080;
+	c->threads = 4;
+	c->session_idle_ms = 30 * 60 * 1000;       /* 30 minutes unused */
+	c->session_max_ms = 12 * 60 * 60 * 1000;   /* a 12-hour shift */
+	c->login_max_failures = 5;
+	c->login_backoff_ms = 1000;
+	c->login_lockout_ms = 15 * 60 * 1000;
+	c->addr_max_failures = 30;
+	c->web_root = NULL;
+}

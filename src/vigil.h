@@ -1,0 +1,44 @@
+/*
+ * vigil — the server context: configuration and the subsystems a running
+ * server holds.  One instance, created by `vigil serve`, passed explicitly to
+ * whatever needs it (no hidden globals).
+ */
+#ifndef VIGIL_VIGIL_H
+#define VIGIL_VIGIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db/db.h"
+
+struct vigil_config {
+	const char *db_url;
+	char listen_host[64];
+	int listen_port;           /* 0: any free port, printed at start */
+	int threads;               /* HTTP worker threads */
+	int64_t session_idle_ms;   /* a session ends after this long unused */
+	int64_t session_max_ms;    /* and after this long in any case */
+	int login_max_failures;    /* consecutive failures that lock an account */
+	int64_t login_backoff_ms;  /* wait after the second failure, doubling after */
+	int64_t login_lockout_ms;  /* how long a lock (account or address) lasts */
+	int addr_max_failures;     /* failures from one address that block it */
+	const char *web_root;      /* static files for the browser UI */
+	bool demo;
+};
+
+struct metrics;
+struct throttle;
+struct http_server;
+
+struct vigil {
+	struct vigil_config cfg;
+	db_pool *pool;
+	struct metrics *metrics;
+	struct throttle *throttle;
+	struct http_server *http;
+};
+
+/* Defaults for every configuration field. */
+void vigil_config_defaults(struct vigil_config *c);
+
+#endif

@@ -1,0 +1,328 @@
+// Test harness for the Vigil API tests: starts a private server on a free
+// port with a fresh database, seeds agencies and one user per role through the
+// CLI, and gives clients that keep the session cookie and the CSRF token.
+//
+// Every test file starts its own server (in `before`) and stops it (in
+// `after`), so files may run in parallel: nothing is shared between them.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const REPO = path.resolve(here, '..', '..', '..');
+export const VIGIL_BIN = path.resolve(REPO, process.env.VIGIL_BIN || 'build/vigil');
+
+export const AGENCIES = [
+	{ code: 'met', name: 'Metropolitan Police', kind: 'police' },
+	{ code: 'nlft', name: 'North London NHS', kind: 'nhs' },
+	{ code: 'sas', name: 'Stalking Advocacy', kind: 'charity' },
+];
+
+export const ROLES = ['officer', 'supervisor', 'operator', 'clinician', 'advocate', 'analyst', 'admin'];
+
+export const AGENCY_OF = {
+	officer: 'met',
+	supervisor: 'met',
+	operator: 'met',
+	clinician: 'nlft',
+	advocate: 'sas',
+	analyst: 'met',
+	admin: 'met',
+};
+
+/** A random password of 24 URL-safe characters. */
+export function randomPassword() {
+	return randomBytes(18).toString('base64url');
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Run the binary synchronously: {status, stdout, stderr}. */
+export function cli(args, { input, env } = {}) {
+	const r = spawnSync(VIGIL_BIN, args, {
+		input: input ?? '',
+		encoding: 'utf8',
+		env: { ...process.env, ...(env || {}) },
+		timeout: 30000,
+	});
+	if (r.error) throw r.error;
+	return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Run the binary asynchronously: a promise of {status, stdout, stderr}. */
+export function cliAsync(args, { input } = {}) {
+	return new Promise((resolve, reject) => {
+		const child = spawn(VIGIL_BIN, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (d) => (stdout += d));
+		child.stderr.on('data', (d) => (stderr += d));
+		child.on('error', reject);
+		child.on('close', (status) => resolve({ status, stdout, stderr }));
+		child.stdin.end(input ?? '');
+	});
+}
+
+function mustSucceed(r, what) {
+	if (r.status !== 0)
+		throw new Error(`${what} failed (exit ${r.status}):\n${r.stderr}${r.stdout}`);
+	return r;
+}
+
+/** Make a temporary directory and a seeded database in it. */
+export async function seedDatabase({ users = true, dir } = {}) {
+	dir = dir || fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-api-'));
+	const db = path.join(dir, 'vigil.db');
+	const passwords = {};
+	// agencies one at a time: the first creates and migrates the database
+	for (const a of AGENCIES)
+		mustSucceed(cli(['agency', 'add', a.code, '--name', a.name, '--kind', a.kind, '--db', db]),
+			`vigil agency add ${a.code}`);
+	if (users) {
+		// password hashing is the slow part: add the users concurrently
+		const results = await Promise.all(
+			ROLES.map((role) => {
+				const pw = randomPassword();
+				passwords[role] = pw;
+				return cliAsync(['user', 'add', role, '--role', role, '--agency', AGENCY_OF[role],
+					'--db', db], { input: pw + '\n' }).then((r) => [role, r]);
+			}),
+		);
+		for (const [role, r] of results) mustSucceed(r, `vigil user add ${role}`);
+	}
+	return { dir, db, passwords };
+}
+
+/**
+ * Spawn `vigil serve` on a database and wait for its "listening" line.
+ * Resolves to {child, url, port, stderr(), stdout(), exited}.
+ */
+export function spawnServer(db, args = [], { timeoutMs = 10000 } = {}) {
+	const child = spawn(VIGIL_BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', ...args], {
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	let stdout = '';
+	let stderr = '';
+	child.stderr.setEncoding('utf8');
+	child.stdout.setEncoding('utf8');
+	child.stderr.on('data', (d) => (stderr += d));
+	const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+	return new Promise((resolve, reject) => {
+		let done = false;
+		const fail = (why) => {
+			if (done) return;
+			done = true;
+			clearTimeout(timer);
+			try {
+				child.kill('SIGKILL');
+			} catch {
+				/* already gone */
+			}
+			// give stderr a moment to drain
+			setTimeout(() => reject(new Error(`vigil serve did not start: ${why}\nstderr:\n${stderr}\nstdout:\n${stdout}`)), 50);
+		};
+		const timer = setTimeout(() => fail(`no "listening" line within ${timeoutMs} ms`), timeoutMs);
+		child.on('error', (e) => fail(e.message));
+		exited.then(({ code, signal }) => fail(`it exited (code ${code}, signal ${signal})`));
+		child.stdout.on('data', (d) => {
+			stdout += d;
+			const m = stdout.match(/^vigil: listening on (http:\/\/127\.0\.0\.1:(\d+)\/) \(database .*\)$/m);
+			if (m && !done) {
+				done = true;
+				clearTimeout(timer);
+				resolve({
+					child,
+					url: m[1].replace(/\/$/, ''),
+					port: Number(m[2]),
+					stderr: () => stderr,
+					stdout: () => stdout,
+					exited,
+				});
+			}
+		});
+	});
+}
+
+/**
+ * Start a seeded server.  Returns {url, db, dir, passwords, stderr(), stop(),
+ * login(username, password?), client(), bearer(token), raw(path, init)}.
+ */
+export async function startServer({ args = [], users = true } = {}) {
+	const { dir, db, passwords } = await seedDatabase({ users });
+	let srv;
+	try {
+		srv = await spawnServer(db, args);
+	} catch (e) {
+		fs.rmSync(dir, { recursive: true, force: true });
+		throw e;
+	}
+	let stopped = null;
+	const server = {
+		url: srv.url,
+		port: srv.port,
+		db,
+		dir,
+		passwords,
+		child: srv.child,
+		exited: srv.exited,
+		stderr: srv.stderr,
+		stdout: srv.stdout,
+		/** SIGTERM, wait for the exit, remove the directory; the exit code. */
+		async stop() {
+			if (!stopped) {
+				stopped = (async () => {
+					if (srv.child.exitCode === null && srv.child.signalCode === null)
+						srv.child.kill('SIGTERM');
+					const timeout = sleep(15000).then(() => {
+						srv.child.kill('SIGKILL');
+						return { code: null, signal: 'SIGKILL (timeout)' };
+					});
+					const { code } = await Promise.race([srv.exited, timeout]);
+					fs.rmSync(dir, { recursive: true, force: true });
+					return code;
+				})();
+			}
+			return stopped;
+		},
+		/** A client with no credentials. */
+		client() {
+			return new Client(srv.url);
+		},
+		/** A client that sends Authorization: Bearer TOKEN and no cookie. */
+		bearer(token) {
+			return new Client(srv.url, { bearer: token });
+		},
+		/** Sign in; throws unless the answer is 200.  The client keeps the session. */
+		async login(username, password) {
+			const c = new Client(srv.url);
+			const res = await c.login(username, password ?? passwords[username]);
+			if (res.status !== 200)
+				throw new Error(`login ${username} answered ${res.status}: ${JSON.stringify(res.body)}`);
+			return c;
+		},
+		/** fetch() relative to the server with no client state. */
+		raw(p, init = {}) {
+			return rawRequest(srv.url, p, init);
+		},
+	};
+	return server;
+}
+
+async function parse(res) {
+	const text = await res.text();
+	let body = text;
+	const type = res.headers.get('content-type') || '';
+	if (type.startsWith('application/json') && text.length) {
+		try {
+			body = JSON.parse(text);
+		} catch {
+			body = text;
+		}
+	}
+	return { status: res.status, body, text, headers: res.headers };
+}
+
+/** One request; resolves to {status, body, text, headers}. */
+export async function rawRequest(base, p, init = {}) {
+	const res = await fetch(base + p, { redirect: 'manual', ...init });
+	return parse(res);
+}
+
+export class Client {
+	constructor(base, { bearer } = {}) {
+		this.base = base;
+		this.cookie = null; // "vigil_session=..."
+		this.csrf = null;
+		this.bearerToken = bearer || null;
+		this.user = null;
+	}
+
+	_take(res) {
+		for (const c of res.headers.getSetCookie()) {
+			const m = c.match(/^vigil_session=([^;]*)/);
+			if (m) this.cookie = m[1] ? `vigil_session=${m[1]}` : null;
+		}
+	}
+
+	/** A request with this client's credentials; init.headers may override. */
+	async request(method, p, { body, headers = {}, csrf = true, json = true } = {}) {
+		const h = {};
+		if (this.cookie) h.Cookie = this.cookie;
+		if (this.bearerToken) h.Authorization = `Bearer ${this.bearerToken}`;
+		const write = method !== 'GET' && method !== 'HEAD';
+		if (write && csrf && this.csrf) h['X-CSRF-Token'] = this.csrf;
+		let payload;
+		if (body !== undefined) {
+			if (json && typeof body !== 'string' && !(body instanceof Uint8Array)) {
+				payload = JSON.stringify(body);
+			} else {
+				payload = body;
+			}
+			if (json) h['Content-Type'] = 'application/json';
+		}
+		Object.assign(h, headers);
+		for (const k of Object.keys(h)) if (h[k] === null || h[k] === undefined) delete h[k];
+		const res = await fetch(this.base + p, { method, headers: h, body: payload, redirect: 'manual' });
+		this._take(res);
+		return parse(res);
+	}
+
+	get(p, opts) {
+		return this.request('GET', p, opts);
+	}
+	post(p, body, opts = {}) {
+		return this.request('POST', p, { body, ...opts });
+	}
+	patch(p, body, opts = {}) {
+		return this.request('PATCH', p, { body, ...opts });
+	}
+	put(p, body, opts = {}) {
+		return this.request('PUT', p, { body, ...opts });
+	}
+	del(p, opts = {}) {
+		return this.request('DELETE', p, opts);
+	}
+
+	/** POST /api/v1/login; on 200 keeps the cookie and the CSRF token. */
+	async login(username, password) {
+		const res = await this.request('POST', '/api/v1/login', { body: { username, password }, csrf: false });
+		if (res.status === 200) {
+			this.csrf = res.body.csrf_token;
+			this.user = res.body.user;
+		}
+		return res;
+	}
+}
+
+/** Parse Prometheus text into [{name, labels, value}]. */
+export function parseMetrics(text) {
+	const out = [];
+	for (const line of text.split('\n')) {
+		if (!line || line.startsWith('#')) continue;
+		const m = line.match(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})? (\S+)$/);
+		if (!m) throw new Error(`not a metrics line: ${line}`);
+		const labels = {};
+		if (m[2]) for (const kv of m[2].matchAll(/([a-zA-Z_]+)="([^"]*)"/g)) labels[kv[1]] = kv[2];
+		out.push({ name: m[1], labels, value: Number(m[3]) });
+	}
+	return out;
+}
+
+/** The single value of a metric with exactly these labels (or undefined). */
+export function metricValue(samples, name, labels = {}) {
+	const s = samples.find(
+		(x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v),
+	);
+	return s ? s.value : undefined;
+}
+
+/** Run an SQL statement on a database with the sqlite3 tool. */
+export function sqlite(db, sql) {
+	const r = spawnSync('sqlite3', [db, sql], { encoding: 'utf8' });
+	if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
+	return r.stdout;
+}

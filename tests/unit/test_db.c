@@ -1,0 +1,204 @@
+/* Unit tests for db/ (SQLite backend, migrations) and store/audit (the
+ * audit chain: append, verify, and detection of tampering). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/secret.h"
+#include "db/db.h"
+#include "store/account.h"
+#include "store/audit.h"
+
+struct fx {
+	char path[64];
+	db *d;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	char err[256];
+	int fd;
+
+	if (secret_init() < 0)
+		return -1;
+	snprintf(f->path, sizeof f->path, "/tmp/vigil-test-XXXXXX");
+	fd = mkstemp(f->path);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	if (db_open(&f->d, f->path, err, sizeof err) < 0 || db_migrate(f->d, err, sizeof err) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char p[80];
+
+	db_close(f->d);
+	unlink(f->path);
+	snprintf(p, sizeof p, "%s-wal", f->path);
+	unlink(p);
+	snprintf(p, sizeof p, "%s-shm", f->path);
+	unlink(p);
+	free(f);
+	return 0;
+}
+
+static void migrations_apply_once_and_record_the_version(void **state)
+{
+	struct fx *f = *state;
+	char err[256];
+
+	assert_int_equal(db_schema_version(f->d), db_schema_latest());
+	assert_int_equal(db_migrate(f->d, err, sizeof err), DB_OK);
+	assert_int_equal(db_schema_version(f->d), db_schema_latest());
+}
+
+static void a_newer_schema_is_refused(void **state)
+{
+	struct fx *f = *state;
+	char err[256];
+
+	assert_int_equal(db_run(f->d, "INSERT INTO schema_version (version, name, applied_at)"
+				      " VALUES (999, 'future', 0)", ""),
+			 DB_OK);
+	assert_int_equal(db_migrate(f->d, err, sizeof err), DB_ERROR);
+	assert_non_null(strstr(err, "newer"));
+	assert_int_equal(db_run(f->d, "DELETE FROM schema_version WHERE version = 999", ""), DB_OK);
+}
+
+static void text_with_sql_metacharacters_round_trips(void **state)
+{
+	struct fx *f = *state;
+	const char *evil = "Robert'); DROP TABLE agencies;-- \"x\" \\ %_ ? $1 :name \xe2\x9c\x93";
+	struct agency a;
+
+	assert_true(agency_add(f->d, "evil", evil, "other") > 0);
+	assert_int_equal(agency_get_by_code(f->d, "evil", &a), 1);
+	assert_string_equal(a.name, evil);
+	assert_int_equal(agency_get_by_code(f->d, "nope", &a), 0);
+}
+
+static void unique_violations_are_reported_as_constraint(void **state)
+{
+	struct fx *f = *state;
+
+	assert_true(agency_add(f->d, "dup", "One", "police") > 0);
+	assert_int_equal(agency_add(f->d, "dup", "Two", "police"), DB_CONSTRAINT);
+	/* and the CHECK on kind */
+	assert_int_equal(agency_add(f->d, "k", "K", "army"), DB_CONSTRAINT);
+}
+
+static void append(db *d, const char *action, const char *detail)
+{
+	struct audit_entry e = { 0 };
+
+	e.username = "tester";
+	e.action = action;
+	e.outcome = "ok";
+	e.detail = detail;
+	e.status = 200;
+	assert_int_equal(audit_record(d, &e), DB_OK);
+}
+
+static void audit_chain_verifies_and_detects_tampering(void **state)
+{
+	struct fx *f = *state;
+	struct audit_verify_result r;
+
+	assert_int_equal(audit_verify(f->d, &r), 0); /* empty is intact */
+	for (int i = 0; i < 5; i++)
+		append(f->d, "test.append", "row");
+	assert_int_equal(audit_verify(f->d, &r), 0);
+	assert_int_equal(r.checked, 5);
+
+	/* an altered field */
+	assert_int_equal(db_run(f->d, "UPDATE audit_log SET detail = 'forged' WHERE id = 3", ""), DB_OK);
+	assert_int_equal(audit_verify(f->d, &r), 1);
+	assert_int_equal(r.broken_id, 3);
+	assert_non_null(strstr(r.reason, "altered"));
+	assert_int_equal(db_run(f->d, "UPDATE audit_log SET detail = 'row' WHERE id = 3", ""), DB_OK);
+	assert_int_equal(audit_verify(f->d, &r), 0);
+
+	/* a re-hashed row still breaks the link to the next one */
+	assert_int_equal(db_run(f->d, "UPDATE audit_log SET hash = 'ab' || substr(hash, 3) WHERE id = 2", ""),
+			 DB_OK);
+	assert_int_equal(audit_verify(f->d, &r), 1);
+	assert_int_equal(r.broken_id, 2);
+}
+
+static void audit_chain_detects_removed_rows(void **state)
+{
+	struct fx *f = *state;
+	struct audit_verify_result r;
+
+	assert_int_equal(db_run(f->d, "DELETE FROM audit_log", ""), DB_OK);
+	assert_int_equal(db_run(f->d, "DELETE FROM chain_heads", ""), DB_OK);
+	for (int i = 0; i < 4; i++)
+		append(f->d, "test.append", NULL);
+	/* the newest row removed: caught by the chain head */
+	assert_int_equal(db_run(f->d, "DELETE FROM audit_log WHERE id = 4", ""), DB_OK);
+	assert_int_equal(audit_verify(f->d, &r), 1);
+	assert_non_null(strstr(r.reason, "removed"));
+	/* a middle row removed */
+	append(f->d, "again", NULL);
+	assert_int_equal(db_run(f->d, "DELETE FROM audit_log WHERE id = 2", ""), DB_OK);
+	assert_int_equal(audit_verify(f->d, &r), 1);
+	assert_int_equal(r.broken_id, 3);
+	assert_non_null(strstr(r.reason, "missing"));
+}
+
+static void pool_hands_out_every_connection(void **state)
+{
+	struct fx *f = *state;
+	char err[256];
+	db_pool *p;
+	db *a, *b;
+
+	assert_int_equal(db_pool_open(&p, f->path, 2, err, sizeof err), DB_OK);
+	a = db_pool_acquire(p);
+	b = db_pool_acquire(p);
+	assert_ptr_not_equal(a, b);
+	db_pool_release(p, a);
+	assert_ptr_equal(db_pool_acquire(p), a);
+	db_pool_release(p, a);
+	db_pool_release(p, b);
+	db_pool_close(p);
+}
+
+static void postgres_urls_are_refused_clearly(void **state)
+{
+	char err[256];
+	db *d;
+
+	(void)state;
+	assert_int_equal(db_open(&d, "postgres://u@127.0.0.1/x", err, sizeof err), DB_ERROR);
+	assert_non_null(strstr(err, "PostgreSQL"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(migrations_apply_once_and_record_the_version),
+		cmocka_unit_test(a_newer_schema_is_refused),
+		cmocka_unit_test(text_with_sql_metacharacters_round_trips),
+		cmocka_unit_test(unique_violations_are_reported_as_constraint),
+		cmocka_unit_test(audit_chain_verifies_and_detects_tampering),
+		cmocka_unit_test(audit_chain_detects_removed_rows),
+		cmocka_unit_test(pool_hands_out_every_connection),
+		cmocka_unit_test(postgres_urls_are_refused_clearly),
+	};
+	return cmocka_run_group_tests_name("db", tests, setup, teardown);
+}

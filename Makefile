@@ -76,6 +76,15 @@ asan: test-deps
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/run.sh build/asan
 
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+fuzz:
+	@$(MAKE) --no-print-directory B=build/fuzz CC=clang \
+	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build/fuzz/libvigil.a
+	@for f in $(FUZZ_SRC); do \
+	  n=$$(basename $$f .c); echo "  FUZZ    build/fuzz/$$n"; \
+	  clang -std=c11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
+	    -o build/fuzz/$$n $$f build/fuzz/libvigil.a $(LDLIBS) || exit 1; done
+
 clean:
 	rm -rf build
 

@@ -5,6 +5,7 @@
 // Every test file starts its own server (in `before`) and stops it (in
 // `after`), so files may run in parallel: nothing is shared between them.
 
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -325,4 +326,19 @@ export function sqlite(db, sql) {
 	const r = spawnSync('sqlite3', [db, sql], { encoding: 'utf8' });
 	if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
 	return r.stdout;
+}
+
+/**
+ * Assert an error answer: the status, {"error":{"code","message"}} and, when
+ * given, the field (null: no field at all).
+ */
+export function expectError(res, status, code, field) {
+	const shown = `${res.status} ${typeof res.text === 'string' ? res.text.slice(0, 300) : ''}`;
+	assert.equal(res.status, status, `expected status ${status} (${code}), got ${shown}`);
+	assert.ok(res.body && typeof res.body === 'object' && res.body.error, `expected a JSON error body, got ${shown}`);
+	assert.equal(res.body.error.code, code, `expected code ${code}, got ${shown}`);
+	assert.equal(typeof res.body.error.message, 'string');
+	assert.ok(res.body.error.message.length > 0, 'the error has a message');
+	if (field === null) assert.equal(res.body.error.field, undefined, `expected no field, got ${shown}`);
+	else if (field !== undefined) assert.equal(res.body.error.field, field, `expected field ${field}, got ${shown}`);
 }

@@ -4,9 +4,9 @@
 # prints the one apt-get line to run and fails.
 set -eu
 what=${1:-build}
-pkgs="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev"
+pkgs="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libpq-dev"
 if [ "$what" = test ]; then
-	pkgs="$pkgs libcmocka-dev nodejs clang libclang-rt-14-dev sqlite3"
+	pkgs="$pkgs libcmocka-dev nodejs clang libclang-rt-14-dev sqlite3 postgresql postgresql-client"
 fi
 missing=""
 for p in $pkgs; do

@@ -16,9 +16,10 @@ trap 'rm -f "$log"' EXIT
 
 count_cmocka() { # file
 	local p f
-	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$1" | tail -1)
-	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$1" | tail -1)
-	echo "${p:-0} ${f:-0}"
+	# a binary may run several groups: add up every group's summary
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$1" | awk '{s+=$1} END {print s+0}')
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$1" | awk '{s+=$1} END {print s+0}')
+	echo "$p $f"
 }
 
 count_tap() { # file

@@ -35,11 +35,13 @@ static const char help[] =
 	"Run the Vigil server: the HTTP API under /api/v1/, /healthz, /metrics and the\n"
 	"browser UI.  The database schema is migrated at start.\n"
 	"\n"
-	"  --db PATH             SQLite database file (default $VIGIL_DB, else vigil.db)\n"
+	"  --db PATH|URL         SQLite database file, or postgres://user@host:port/db\n"
+	"                        (default $VIGIL_DB, else vigil.db)\n"
 	"  --listen ADDR:PORT    address to listen on (default 127.0.0.1:8080; port 0\n"
 	"                        picks a free port, printed at start)\n"
 	"  --demo                load demo agencies and accounts (once per database) and\n"
-	"                        print their generated passwords\n"
+	"                        print their generated passwords (kept beside a SQLite\n"
+	"                        file, or in ./vigil-demo-accounts.txt)\n"
 	"  --web DIR             serve the browser UI from DIR (default ./web if present)\n"
 	"  --threads N           HTTP worker threads (default 4)\n"
 	"  --session-idle SECS   end a session unused this long (default 1800)\n"
@@ -203,7 +205,11 @@ int cli_serve(int argc, char **argv)
 	if (cli_open_db(c->db_url, &d) < 0)
 		return 1;
 	if (c->demo) {
-		snprintf(creds, sizeof creds, "%s.demo-accounts", c->db_url);
+		/* beside a SQLite file; in the working directory for a server URL */
+		if (strstr(c->db_url, "://"))
+			snprintf(creds, sizeof creds, "vigil-demo-accounts.txt");
+		else
+			snprintf(creds, sizeof creds, "%s.demo-accounts", c->db_url);
 		if (demo_load(d, creds, stdout) < 0) {
 			db_close(d);
 			return 1;

@@ -12,6 +12,7 @@ struct db_backend {
 	void (*close)(db *d);
 	const char *(*errmsg)(db *d);
 	int (*exec)(db *d, const char *sql);
+	int (*begin_read)(db *d);
 	int (*begin_write)(db *d);
 	int (*lock_chain)(db *d, const char *chain);
 	int (*prepare)(db *d, db_stmt **out, const char *sql);
@@ -35,6 +36,7 @@ struct db_common {
 };
 
 extern const struct db_backend db_sqlite_backend;
+extern const struct db_backend db_pgsql_backend;
 
 void db_count_error(void);
 

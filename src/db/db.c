@@ -40,11 +40,8 @@ int db_open(db **out, const char *url, char *err, size_t errlen)
 		snprintf(err, errlen, "no database given (use --db PATH or --db postgres://...)");
 		return DB_ERROR;
 	}
-	if (is_postgres_url(url)) {
-		snprintf(err, errlen, "PostgreSQL is not supported by this version of vigil yet; "
-				      "use a SQLite database path");
-		return DB_ERROR;
-	}
+	if (is_postgres_url(url))
+		return db_pgsql_backend.open(out, url, err, errlen);
 	return db_sqlite_backend.open(out, url, err, errlen);
 }
 
@@ -71,7 +68,7 @@ int db_exec(db *d, const char *sql)
 
 int db_begin(db *d)
 {
-	return BE(d)->exec(d, "BEGIN");
+	return BE(d)->begin_read(d);
 }
 
 int db_begin_write(db *d)

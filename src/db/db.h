@@ -44,9 +44,10 @@ const char *db_errmsg(db *d);
 /* Run SQL without parameters or results (DDL, fixed statements). */
 int db_exec(db *d, const char *sql);
 
-/* Transactions.  db_begin_write() takes the engine's write lock up front
- * (SQLite BEGIN IMMEDIATE), so a transaction that will write never fails
- * half-way on a lock upgrade. */
+/* Transactions.  db_begin() is a read transaction with one consistent
+ * snapshot.  db_begin_write() is for transactions that write: on SQLite it
+ * takes the write lock up front (BEGIN IMMEDIATE), so it never fails half-way
+ * on a lock upgrade. */
 int db_begin(db *d);
 int db_begin_write(db *d);
 int db_commit(db *d);

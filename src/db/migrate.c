@@ -173,7 +173,9 @@ int db_migrate(db *d, char *err, size_t errlen)
 			return DB_ERROR;
 		}
 		/* Another process may have migrated while we waited for the lock. */
-		rc = db_schema_version(d);
+		rc = db_lock_chain(d, "schema_version");
+		if (rc >= 0)
+			rc = db_schema_version(d);
 		if (rc >= m->version) {
 			db_rollback(d);
 			continue;

@@ -97,6 +97,12 @@ static int sq_exec(db *d, const char *sql)
 	return map_rc(sqlite3_exec(d->h, sql, NULL, NULL, NULL));
 }
 
+static int sq_begin_read(db *d)
+{
+	/* deferred: the snapshot is taken at the first read and kept */
+	return sq_exec(d, "BEGIN");
+}
+
 static int sq_begin_write(db *d)
 {
 	return sq_exec(d, "BEGIN IMMEDIATE");
@@ -190,6 +196,7 @@ const struct db_backend db_sqlite_backend = {
 	.close = sq_close,
 	.errmsg = sq_errmsg,
 	.exec = sq_exec,
+	.begin_read = sq_begin_read,
 	.begin_write = sq_begin_write,
 	.lock_chain = sq_lock_chain,
 	.prepare = sq_prepare,

@@ -15,12 +15,15 @@
 #include "store/account.h"
 #include "store/audit.h"
 
+/* Each group runs on a fresh database: a SQLite file, or (when VIGIL_TEST_PG
+ * names a PostgreSQL server) a database created for the run and dropped after. */
 struct fx {
-	char path[64];
+	char path[512]; /* SQLite file or PostgreSQL URL */
+	char pgname[64];
 	db *d;
 };
 
-static int setup(void **state)
+static int setup_sqlite(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
 	char err[256];
@@ -41,17 +44,64 @@ static int setup(void **state)
 	return 0;
 }
 
+/* Run one statement on the PostgreSQL server's maintenance database. */
+static int pg_admin(const char *sql)
+{
+	char err[256];
+	db *a;
+	int rc;
+
+	if (db_open(&a, getenv("VIGIL_TEST_PG"), err, sizeof err) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	rc = db_exec(a, sql);
+	if (rc < 0)
+		fprintf(stderr, "%s: %s\n", sql, db_errmsg(a));
+	db_close(a);
+	return rc;
+}
+
+static int setup_pg(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	const char *base = getenv("VIGIL_TEST_PG");
+	const char *slash = strrchr(base, '/');
+	char sql[128], err[256];
+
+	if (secret_init() < 0 || !slash)
+		return -1;
+	snprintf(f->pgname, sizeof f->pgname, "vigil_unit_%d", (int)getpid());
+	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", f->pgname);
+	pg_admin(sql);
+	snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->pgname);
+	if (pg_admin(sql) < 0)
+		return -1;
+	snprintf(f->path, sizeof f->path, "%.*s/%s", (int)(slash - base), base, f->pgname);
+	if (db_open(&f->d, f->path, err, sizeof err) < 0 || db_migrate(f->d, err, sizeof err) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[80];
+	char p[600];
 
 	db_close(f->d);
-	unlink(f->path);
-	snprintf(p, sizeof p, "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof p, "%s-shm", f->path);
-	unlink(p);
+	if (f->pgname[0]) {
+		snprintf(p, sizeof p, "DROP DATABASE IF EXISTS %s", f->pgname);
+		pg_admin(p);
+	} else {
+		unlink(f->path);
+		snprintf(p, sizeof p, "%s-wal", f->path);
+		unlink(p);
+		snprintf(p, sizeof p, "%s-shm", f->path);
+		unlink(p);
+	}
 	free(f);
 	return 0;
 }
@@ -178,14 +228,44 @@ static void pool_hands_out_every_connection(void **state)
 	db_pool_close(p);
 }
 
-static void postgres_urls_are_refused_clearly(void **state)
+static void an_unreachable_postgres_server_is_reported_clearly(void **state)
 {
 	char err[256];
 	db *d;
 
 	(void)state;
-	assert_int_equal(db_open(&d, "postgres://u@127.0.0.1/x", err, sizeof err), DB_ERROR);
-	assert_non_null(strstr(err, "PostgreSQL"));
+	assert_int_equal(db_open(&d, "postgres://u@127.0.0.1:1/x?connect_timeout=2", err, sizeof err),
+			 DB_ERROR);
+	assert_non_null(strstr(err, "cannot connect to PostgreSQL"));
+}
+
+static void placeholders_inside_literals_are_left_alone(void **state)
+{
+	struct fx *f = *state;
+	db_stmt *s;
+
+	assert_int_equal(db_prepare(f->d, &s, "SELECT 'what?', ? || 'it''s?' -- a comment?\n"), DB_OK);
+	assert_int_equal(db_bind_text(s, 1, "x"), DB_OK);
+	assert_int_equal(db_step(s), DB_ROW);
+	assert_string_equal(db_column_text(s, 0), "what?");
+	assert_string_equal(db_column_text(s, 1), "xit's?");
+	db_finalize(s);
+}
+
+static void large_integers_and_nulls_round_trip(void **state)
+{
+	struct fx *f = *state;
+	db_stmt *s;
+
+	assert_int_equal(db_prepare(f->d, &s, "SELECT CAST(? AS BIGINT), CAST(? AS TEXT)"), DB_OK);
+	db_bind_int64(s, 1, INT64_MIN + 1);
+	db_bind_null(s, 2);
+	assert_int_equal(db_step(s), DB_ROW);
+	assert_true(db_column_int64(s, 0) == INT64_MIN + 1);
+	assert_true(db_column_is_null(s, 1));
+	assert_null(db_column_text(s, 1));
+	assert_int_equal(db_step(s), DB_DONE);
+	db_finalize(s);
 }
 
 int main(void)
@@ -198,7 +278,16 @@ int main(void)
 		cmocka_unit_test(audit_chain_verifies_and_detects_tampering),
 		cmocka_unit_test(audit_chain_detects_removed_rows),
 		cmocka_unit_test(pool_hands_out_every_connection),
-		cmocka_unit_test(postgres_urls_are_refused_clearly),
+		cmocka_unit_test(placeholders_inside_literals_are_left_alone),
+		cmocka_unit_test(large_integers_and_nulls_round_trip),
 	};
-	return cmocka_run_group_tests_name("db", tests, setup, teardown);
+	const struct CMUnitTest once[] = {
+		cmocka_unit_test(an_unreachable_postgres_server_is_reported_clearly),
+	};
+	int failed = cmocka_run_group_tests_name("db on SQLite", tests, setup_sqlite, teardown);
+
+	failed += cmocka_run_group_tests_name("db engine-independent", once, NULL, NULL);
+	if (getenv("VIGIL_TEST_PG") && *getenv("VIGIL_TEST_PG"))
+		failed += cmocka_run_group_tests_name("db on PostgreSQL", tests, setup_pg, teardown);
+	return failed;
 }

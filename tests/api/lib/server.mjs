@@ -178,11 +178,15 @@ export async function startServer({ args = [], users = true } = {}) {
 				stopped = (async () => {
 					if (srv.child.exitCode === null && srv.child.signalCode === null)
 						srv.child.kill('SIGTERM');
-					const timeout = sleep(15000).then(() => {
-						srv.child.kill('SIGKILL');
-						return { code: null, signal: 'SIGKILL (timeout)' };
+					let timer;
+					const timeout = new Promise((resolve) => {
+						timer = setTimeout(() => {
+							srv.child.kill('SIGKILL');
+							resolve({ code: null, signal: 'SIGKILL (timeout)' });
+						}, 15000);
 					});
 					const { code } = await Promise.race([srv.exited, timeout]);
+					clearTimeout(timer);
 					fs.rmSync(dir, { recursive: true, force: true });
 					return code;
 				})();

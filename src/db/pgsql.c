@@ -1,0 +1,328 @@
+/*
+ * pgsql — the PostgreSQL engine (libpq), for force-wide and national
+ * deployments.  Callers write SQLite-and-PostgreSQL SQL with `?` placeholders;
+ * this file rewrites them to $1, $2... (outside string literals and quoted
+ * names), sends parameters as text with their types (int8 or text; NULL
+ * untyped), and reads results as text.
+ *
+ * Differences from SQLite handled here:
+ *  - write transactions are plain BEGIN (row locks, READ COMMITTED); appends to
+ *    a hash chain are serialised by a transaction-scoped advisory lock;
+ *  - db_begin() is a REPEATABLE READ transaction, one snapshot for a
+ *    consistent read (e.g. verifying a chain while others append);
+ *  - SQLSTATE class 23 (integrity) maps to DB_CONSTRAINT; serialisation
+ *    failures, deadlocks and lock timeouts to DB_BUSY.
+ */
+#include "db/backend.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/mem.h"
+
+#define INT8OID 20
+#define TEXTOID 25
+#define MAX_PARAMS 64
+
+struct db {
+	struct db_common c;
+	PGconn *conn;
+	char err[512];
+};
+
+struct db_stmt {
+	struct db_common c;
+	struct db *d;
+	char *sql;
+	int nparams;
+	char *values[MAX_PARAMS];
+	Oid types[MAX_PARAMS];
+	PGresult *res;
+	int row, nrows;
+	int64_t changes;
+};
+
+static void set_err(struct db *d, const char *msg)
+{
+	size_t n;
+
+	snprintf(d->err, sizeof d->err, "%s", msg ? msg : "unknown PostgreSQL error");
+	n = strlen(d->err);
+	while (n && (d->err[n - 1] == '\n' || d->err[n - 1] == ' '))
+		d->err[--n] = '\0';
+}
+
+/* Map a result's status to DB_* and keep its message. */
+static int check(struct db *d, PGresult *res)
+{
+	const char *state;
+
+	switch (PQresultStatus(res)) {
+	case PGRES_COMMAND_OK:
+	case PGRES_TUPLES_OK:
+	case PGRES_EMPTY_QUERY:
+		return DB_OK;
+	default:
+		break;
+	}
+	set_err(d, res ? PQresultErrorMessage(res) : PQerrorMessage(d->conn));
+	db_count_error();
+	state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (state && strncmp(state, "23", 2) == 0)
+		return DB_CONSTRAINT;
+	if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+		      strcmp(state, "55P03") == 0))
+		return DB_BUSY;
+	return DB_ERROR;
+}
+
+static int pg_open(db **out, const char *url, char *err, size_t errlen)
+{
+	struct db *d = xcalloc(1, sizeof *d);
+	PGresult *res;
+
+	d->c.be = &db_pgsql_backend;
+	d->conn = PQconnectdb(url);
+	if (PQstatus(d->conn) != CONNECTION_OK) {
+		char msg[400];
+
+		snprintf(msg, sizeof msg, "%s", PQerrorMessage(d->conn));
+		msg[strcspn(msg, "\n")] = '\0';
+		snprintf(err, errlen, "cannot connect to PostgreSQL: %s", msg);
+		PQfinish(d->conn);
+		free(d);
+		return DB_ERROR;
+	}
+	/* Quiet NOTICEs (e.g. "relation already exists, skipping"), UTC times. */
+	res = PQexec(d->conn, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
+	PQclear(res);
+	*out = d;
+	return DB_OK;
+}
+
+static void pg_close(db *d)
+{
+	PQfinish(d->conn);
+	free(d);
+}
+
+static const char *pg_errmsg(db *d)
+{
+	return d->err[0] ? d->err : PQerrorMessage(d->conn);
+}
+
+static int pg_exec(db *d, const char *sql)
+{
+	PGresult *res = PQexec(d->conn, sql);
+	int rc = check(d, res);
+
+	PQclear(res);
+	return rc;
+}
+
+static int pg_begin_read(db *d)
+{
+	return pg_exec(d, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+}
+
+static int pg_begin_write(db *d)
+{
+	return pg_exec(d, "BEGIN");
+}
+
+static int pg_lock_chain(db *d, const char *chain)
+{
+	const char *params[1];
+	char key[24];
+	uint64_t h = 1469598103934665603ULL;
+	PGresult *res;
+	int rc;
+
+	/* a stable 63-bit key per chain name (FNV-1a) */
+	for (const char *p = chain; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	snprintf(key, sizeof key, "%lld", (long long)(h >> 1));
+	params[0] = key;
+	res = PQexecParams(d->conn, "SELECT pg_advisory_xact_lock($1::bigint)", 1, NULL, params,
+			   NULL, NULL, 0);
+	rc = check(d, res);
+	PQclear(res);
+	return rc;
+}
+
+/* Rewrite ? to $n outside '...' literals, "..." names and -- comments. */
+static char *rewrite(const char *sql, int *nparams)
+{
+	struct buf b;
+	int n = 0;
+
+	buf_init(&b);
+	for (const char *p = sql; *p; p++) {
+		if (*p == '\'' || *p == '"') {
+			char q = *p;
+
+			buf_append(&b, p, 1);
+			while (*++p) {
+				buf_append(&b, p, 1);
+				if (*p == q) {
+					if (p[1] == q) { /* doubled quote */
+						buf_append(&b, ++p, 1);
+						continue;
+					}
+					break;
+				}
+			}
+			if (!*p)
+				break;
+		} else if (p[0] == '-' && p[1] == '-') {
+			while (*p && *p != '\n')
+				buf_append(&b, p++, 1);
+			if (!*p)
+				break;
+			buf_append(&b, p, 1);
+		} else if (*p == '?') {
+			buf_printf(&b, "$%d", ++n);
+		} else {
+			buf_append(&b, p, 1);
+		}
+	}
+	*nparams = n;
+	return buf_steal(&b);
+}
+
+static int pg_prepare(db *d, db_stmt **out, const char *sql)
+{
+	struct db_stmt *s = xcalloc(1, sizeof *s);
+
+	s->c.be = &db_pgsql_backend;
+	s->d = d;
+	s->sql = rewrite(sql, &s->nparams);
+	if (s->nparams > MAX_PARAMS) {
+		set_err(d, "too many parameters in one statement");
+		free(s->sql);
+		free(s);
+		return DB_ERROR;
+	}
+	*out = s;
+	return DB_OK;
+}
+
+static int set_param(db_stmt *s, int idx, char *v, Oid type)
+{
+	if (idx < 1 || idx > s->nparams) {
+		free(v);
+		set_err(s->d, "parameter index out of range");
+		return DB_ERROR;
+	}
+	free(s->values[idx - 1]);
+	s->values[idx - 1] = v;
+	s->types[idx - 1] = type;
+	return DB_OK;
+}
+
+static int pg_bind_int64(db_stmt *s, int idx, int64_t v)
+{
+	return set_param(s, idx, xasprintf("%lld", (long long)v), INT8OID);
+}
+
+static int pg_bind_text(db_stmt *s, int idx, const char *v)
+{
+	return set_param(s, idx, v ? xstrdup(v) : NULL, v ? TEXTOID : 0);
+}
+
+static int pg_bind_null(db_stmt *s, int idx)
+{
+	return set_param(s, idx, NULL, 0);
+}
+
+static int pg_step(db_stmt *s)
+{
+	int rc;
+
+	if (!s->res) {
+		s->res = PQexecParams(s->d->conn, s->sql, s->nparams, s->types,
+				      (const char *const *)s->values, NULL, NULL, 0);
+		rc = check(s->d, s->res);
+		if (rc < 0) {
+			PQclear(s->res);
+			s->res = NULL;
+			return rc;
+		}
+		s->row = -1;
+		s->nrows = PQntuples(s->res);
+		s->changes = strtoll(PQcmdTuples(s->res)[0] ? PQcmdTuples(s->res) : "0", NULL, 10);
+	}
+	if (s->row + 1 < s->nrows) {
+		s->row++;
+		return DB_ROW;
+	}
+	return DB_DONE;
+}
+
+static int pg_reset(db_stmt *s)
+{
+	PQclear(s->res);
+	s->res = NULL;
+	for (int i = 0; i < s->nparams; i++) {
+		free(s->values[i]);
+		s->values[i] = NULL;
+		s->types[i] = 0;
+	}
+	return DB_OK;
+}
+
+static int pg_column_is_null(db_stmt *s, int col)
+{
+	return !s->res || s->row < 0 || PQgetisnull(s->res, s->row, col);
+}
+
+static int64_t pg_column_int64(db_stmt *s, int col)
+{
+	if (pg_column_is_null(s, col))
+		return 0;
+	return strtoll(PQgetvalue(s->res, s->row, col), NULL, 10);
+}
+
+static const char *pg_column_text(db_stmt *s, int col)
+{
+	if (pg_column_is_null(s, col))
+		return NULL;
+	return PQgetvalue(s->res, s->row, col);
+}
+
+static void pg_finalize(db_stmt *s)
+{
+	pg_reset(s);
+	free(s->sql);
+	free(s);
+}
+
+static int64_t pg_changes(db_stmt *s)
+{
+	return s->changes;
+}
+
+const struct db_backend db_pgsql_backend = {
+	.name = "postgresql",
+	.open = pg_open,
+	.close = pg_close,
+	.errmsg = pg_errmsg,
+	.exec = pg_exec,
+	.begin_read = pg_begin_read,
+	.begin_write = pg_begin_write,
+	.lock_chain = pg_lock_chain,
+	.prepare = pg_prepare,
+	.bind_int64 = pg_bind_int64,
+	.bind_text = pg_bind_text,
+	.bind_null = pg_bind_null,
+	.step = pg_step,
+	.reset = pg_reset,
+	.column_is_null = pg_column_is_null,
+	.column_int64 = pg_column_int64,
+	.column_text = pg_column_text,
+	.finalize = pg_finalize,
+	.changes = pg_changes,
+	.id_column = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+};

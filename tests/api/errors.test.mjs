@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { expectError, startServer } from './lib/server.mjs';
+import { expectError, postAnnounced, startServer } from './lib/server.mjs';
 
 let srv;
 let admin;
@@ -129,9 +129,19 @@ describe('request bodies', () => {
 		assert.equal(res.status, 201, res.text);
 	});
 
-	test('a body over 1 MiB with Content-Length is 413 payload_too_large', async () => {
-		const big = JSON.stringify({ code: 'big', name: 'x'.repeat(1024 * 1024 + 16), kind: 'other' });
-		const res = await admin.post('/api/v1/agencies', big);
+	test('a body announced over 1 MiB by Content-Length is 413 payload_too_large before it is sent', async () => {
+		const res = await postAnnounced(srv.url, '/api/v1/agencies', {
+			size: 2 * 1024 * 1024,
+			headers: { Cookie: admin.cookie, 'X-CSRF-Token': admin.csrf },
+		});
+		expectError(res, 413, 'payload_too_large');
+	});
+
+	test('a body announced at 1 MiB + 1 byte is 413', async () => {
+		const res = await postAnnounced(srv.url, '/api/v1/agencies', {
+			size: 1024 * 1024 + 1,
+			headers: { Cookie: admin.cookie, 'X-CSRF-Token': admin.csrf },
+		});
 		expectError(res, 413, 'payload_too_large');
 	});
 

@@ -15,7 +15,13 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(here, '..', '..', '..');
-export const VIGIL_BIN = path.resolve(REPO, process.env.VIGIL_BIN || 'build/vigil');
+// $VIGIL_BIN (relative to the working directory), else build/vigil in the repository
+export const VIGIL_BIN = process.env.VIGIL_BIN ? path.resolve(process.env.VIGIL_BIN) : path.join(REPO, 'build', 'vigil');
+
+function checkBinary() {
+	if (!fs.existsSync(VIGIL_BIN))
+		throw new Error(`the vigil binary is not at ${VIGIL_BIN}: run \`make\` in ${REPO}, or set VIGIL_BIN`);
+}
 
 export const AGENCIES = [
 	{ code: 'met', name: 'Metropolitan Police', kind: 'police' },
@@ -42,8 +48,36 @@ export function randomPassword() {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// Servers and directories still live, so that a test process that dies (an
+// uncaught error, a closed output pipe, a signal) leaves no server running
+// and no temporary directory behind.
+const liveChildren = new Set();
+const liveDirs = new Set();
+
+function cleanupNow() {
+	for (const child of liveChildren) {
+		try {
+			child.kill('SIGKILL');
+		} catch {
+			/* already gone */
+		}
+	}
+	liveChildren.clear();
+	for (const dir of liveDirs) fs.rmSync(dir, { recursive: true, force: true });
+	liveDirs.clear();
+}
+
+process.on('exit', cleanupNow);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+	process.once(sig, () => {
+		cleanupNow();
+		process.kill(process.pid, sig);
+	});
+}
+
 /** Run the binary synchronously: {status, stdout, stderr}. */
 export function cli(args, { input, env } = {}) {
+	checkBinary();
 	const r = spawnSync(VIGIL_BIN, args, {
 		input: input ?? '',
 		encoding: 'utf8',
@@ -56,6 +90,7 @@ export function cli(args, { input, env } = {}) {
 
 /** Run the binary asynchronously: a promise of {status, stdout, stderr}. */
 export function cliAsync(args, { input } = {}) {
+	checkBinary();
 	return new Promise((resolve, reject) => {
 		const child = spawn(VIGIL_BIN, args, { stdio: ['pipe', 'pipe', 'pipe'] });
 		let stdout = '';
@@ -64,6 +99,7 @@ export function cliAsync(args, { input } = {}) {
 		child.stderr.on('data', (d) => (stderr += d));
 		child.on('error', reject);
 		child.on('close', (status) => resolve({ status, stdout, stderr }));
+		child.stdin.on('error', () => {}); // it may exit without reading its input
 		child.stdin.end(input ?? '');
 	});
 }
@@ -74,9 +110,15 @@ function mustSucceed(r, what) {
 	return r;
 }
 
-/** Make a temporary directory and a seeded database in it. */
-export async function seedDatabase({ users = true, dir } = {}) {
-	dir = dir || fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-api-'));
+/**
+ * Make a temporary directory and a seeded database in it: the three agencies
+ * and, unless users is false, one user per role (or only the given roles).
+ */
+export async function seedDatabase({ users = true, roles = ROLES, dir } = {}) {
+	if (!dir) {
+		dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-api-'));
+		liveDirs.add(dir);
+	}
 	const db = path.join(dir, 'vigil.db');
 	const passwords = {};
 	// agencies one at a time: the first creates and migrates the database
@@ -84,16 +126,21 @@ export async function seedDatabase({ users = true, dir } = {}) {
 		mustSucceed(cli(['agency', 'add', a.code, '--name', a.name, '--kind', a.kind, '--db', db]),
 			`vigil agency add ${a.code}`);
 	if (users) {
-		// password hashing is the slow part: add the users concurrently
-		const results = await Promise.all(
-			ROLES.map((role) => {
+		// Password hashing (about 100 ms of CPU and 64 MiB each) is the slow
+		// part: two at a time, which is as fast as more on a small machine and
+		// loads it less while other test files run their timing-sensitive tests.
+		const queue = [...roles];
+		const worker = async () => {
+			for (let role; (role = queue.shift()); ) {
 				const pw = randomPassword();
 				passwords[role] = pw;
-				return cliAsync(['user', 'add', role, '--role', role, '--agency', AGENCY_OF[role],
-					'--db', db], { input: pw + '\n' }).then((r) => [role, r]);
-			}),
-		);
-		for (const [role, r] of results) mustSucceed(r, `vigil user add ${role}`);
+				const r = await cliAsync(['user', 'add', role, '--role', role, '--agency', AGENCY_OF[role], '--db', db], {
+					input: `${pw}\n`,
+				});
+				mustSucceed(r, `vigil user add ${role}`);
+			}
+		};
+		await Promise.all([worker(), worker()]);
 	}
 	return { dir, db, passwords };
 }
@@ -103,6 +150,7 @@ export async function seedDatabase({ users = true, dir } = {}) {
  * Resolves to {child, url, port, stderr(), stdout(), exited}.
  */
 export function spawnServer(db, args = [], { timeoutMs = 10000 } = {}) {
+	checkBinary();
 	const child = spawn(VIGIL_BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', ...args], {
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
@@ -111,7 +159,13 @@ export function spawnServer(db, args = [], { timeoutMs = 10000 } = {}) {
 	child.stderr.setEncoding('utf8');
 	child.stdout.setEncoding('utf8');
 	child.stderr.on('data', (d) => (stderr += d));
-	const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+	liveChildren.add(child);
+	const exited = new Promise((resolve) =>
+		child.on('exit', (code, signal) => {
+			liveChildren.delete(child);
+			resolve({ code, signal });
+		}),
+	);
 	return new Promise((resolve, reject) => {
 		let done = false;
 		const fail = (why) => {
@@ -148,17 +202,37 @@ export function spawnServer(db, args = [], { timeoutMs = 10000 } = {}) {
 	});
 }
 
+/** Remove a directory made by seedDatabase(). */
+export function removeDir(dir) {
+	fs.rmSync(dir, { recursive: true, force: true });
+	liveDirs.delete(dir);
+}
+
+/**
+ * Start several servers side by side: an array of servers in the order of the
+ * option objects.  If one fails to start, the others are stopped first.
+ */
+export async function startServers(...options) {
+	const settled = await Promise.allSettled(options.map((o) => startServer(o)));
+	const failed = settled.find((r) => r.status === 'rejected');
+	if (failed) {
+		await Promise.all(settled.filter((r) => r.status === 'fulfilled').map((r) => r.value.stop()));
+		throw failed.reason;
+	}
+	return settled.map((r) => r.value);
+}
+
 /**
  * Start a seeded server.  Returns {url, db, dir, passwords, stderr(), stop(),
  * login(username, password?), client(), bearer(token), raw(path, init)}.
  */
-export async function startServer({ args = [], users = true } = {}) {
-	const { dir, db, passwords } = await seedDatabase({ users });
+export async function startServer({ args = [], users = true, roles = ROLES } = {}) {
+	const { dir, db, passwords } = await seedDatabase({ users, roles });
 	let srv;
 	try {
 		srv = await spawnServer(db, args);
 	} catch (e) {
-		fs.rmSync(dir, { recursive: true, force: true });
+		removeDir(dir);
 		throw e;
 	}
 	let stopped = null;
@@ -187,7 +261,7 @@ export async function startServer({ args = [], users = true } = {}) {
 					});
 					const { code } = await Promise.race([srv.exited, timeout]);
 					clearTimeout(timer);
-					fs.rmSync(dir, { recursive: true, force: true });
+					removeDir(dir);
 					return code;
 				})();
 			}
@@ -300,6 +374,37 @@ export class Client {
 			this.user = res.body.user;
 		}
 		return res;
+	}
+}
+
+/**
+ * A POST whose Content-Length announces `size` bytes but that sends only the
+ * first few, holding the rest until the answer has come: how to see the
+ * server refuse an announced oversized body from its headers alone.  (Sending
+ * the whole body races the server's early close, and the client may then see
+ * a connection reset instead of the answer.)
+ */
+export async function postAnnounced(base, p, { size, headers = {}, start = '{"name":"' }) {
+	let release;
+	const hold = new Promise((resolve) => (release = resolve));
+	const body = new ReadableStream({
+		start(c) {
+			c.enqueue(new TextEncoder().encode(start));
+		},
+		async pull(c) {
+			await hold;
+			c.close();
+		},
+	});
+	try {
+		return await rawRequest(base, p, {
+			method: 'POST',
+			headers: { 'Content-Type': 'application/json', 'Content-Length': String(size), ...headers },
+			body,
+			duplex: 'half',
+		});
+	} finally {
+		release();
 	}
 }
 

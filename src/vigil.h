@@ -23,6 +23,9 @@ struct vigil_config {
 	int64_t login_lockout_ms;  /* how long a lock (account or address) lasts */
 	int addr_max_failures;     /* failures from one address that block it */
 	const char *web_root;      /* static files for the browser UI */
+	char attachment_dir[512];  /* evidence files, stored by hash */
+	int64_t attachment_max;    /* largest attachment accepted, bytes */
+	int serial_victims;        /* distinct victims that flag a possible serial stalker */
 	bool demo;
 };
 

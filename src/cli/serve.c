@@ -51,11 +51,17 @@ static const char help[] =
 	"  --login-lockout SECS     how long a lock lasts (default 900)\n"
 	"  --addr-max-failures N    failed sign-ins from one address before it is\n"
 	"                           refused for the lockout time (default 30)\n"
+	"  --attachments DIR     where evidence files are stored (default: beside a SQLite\n"
+	"                        file as FILE.attachments, else ./vigil-attachments)\n"
+	"  --attachment-max-mb N largest attachment accepted (default 25)\n"
+	"  --serial-victims N    distinct victims that flag a suspect as a possible serial\n"
+	"                        stalker (default 2)\n"
 	"  --log-level LEVEL     debug, info, warn or error (default info)\n";
 
 enum {
 	OPT_DB = 1000, OPT_LISTEN, OPT_DEMO, OPT_WEB, OPT_THREADS, OPT_IDLE, OPT_MAX,
-	OPT_MAXFAIL, OPT_BACKOFF, OPT_LOCKOUT, OPT_ADDRFAIL, OPT_LOG, OPT_HELP,
+	OPT_MAXFAIL, OPT_BACKOFF, OPT_LOCKOUT, OPT_ADDRFAIL, OPT_LOG, OPT_HELP, OPT_ATTDIR,
+	OPT_ATTMAX, OPT_SERIAL,
 };
 
 static const struct option opts[] = {
@@ -71,6 +77,9 @@ static const struct option opts[] = {
 	{ "login-lockout", required_argument, NULL, OPT_LOCKOUT },
 	{ "addr-max-failures", required_argument, NULL, OPT_ADDRFAIL },
 	{ "log-level", required_argument, NULL, OPT_LOG },
+	{ "attachments", required_argument, NULL, OPT_ATTDIR },
+	{ "attachment-max-mb", required_argument, NULL, OPT_ATTMAX },
+	{ "serial-victims", required_argument, NULL, OPT_SERIAL },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -110,6 +119,21 @@ static const char *default_web_root(void)
 	if (stat("web/index.html", &st) == 0 && S_ISREG(st.st_mode))
 		return "web";
 	return NULL;
+}
+
+/* The attachment store and its tmp/ for uploads in progress (mode 0700:
+ * evidence files are for Vigil's eyes). */
+static int make_dirs(const char *dir)
+{
+	char tmp[600];
+
+	snprintf(tmp, sizeof tmp, "%s/tmp", dir);
+	if ((mkdir(dir, 0700) < 0 && errno != EEXIST) || (mkdir(tmp, 0700) < 0 && errno != EEXIST)) {
+		fprintf(stderr, "vigil serve: cannot create the attachment store %s: %s\n", tmp,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 int cli_serve(int argc, char **argv)
@@ -185,6 +209,21 @@ int cli_serve(int argc, char **argv)
 			else
 				return cli_usage_error("serve", "--log-level wants debug, info, warn or error");
 			break;
+		case OPT_ATTDIR:
+			if (strlen(optarg) >= sizeof c->attachment_dir - 64)
+				return cli_usage_error("serve", "--attachments: path too long");
+			snprintf(c->attachment_dir, sizeof c->attachment_dir, "%s", optarg);
+			break;
+		case OPT_ATTMAX:
+			if (number(optarg, 1, 1024, &n) < 0)
+				return cli_usage_error("serve", "--attachment-max-mb wants 1 to 1024");
+			c->attachment_max = n * 1024 * 1024;
+			break;
+		case OPT_SERIAL:
+			if (number(optarg, 2, 100, &n) < 0)
+				return cli_usage_error("serve", "--serial-victims wants 2 to 100");
+			c->serial_victims = (int)n;
+			break;
 		case OPT_HELP:
 			fputs(help, stdout);
 			return 0;
@@ -201,6 +240,15 @@ int cli_serve(int argc, char **argv)
 	if (!c->web_root)
 		c->web_root = default_web_root();
 	c->db_url = cli_db_url(dbopt);
+	if (!c->attachment_dir[0]) {
+		if (strstr(c->db_url, "://"))
+			snprintf(c->attachment_dir, sizeof c->attachment_dir, "vigil-attachments");
+		else
+			snprintf(c->attachment_dir, sizeof c->attachment_dir, "%.440s.attachments",
+				 c->db_url);
+	}
+	if (make_dirs(c->attachment_dir) < 0)
+		return 1;
 
 	if (cli_open_db(c->db_url, &d) < 0)
 		return 1;

@@ -166,8 +166,11 @@ int db_run(db *d, const char *sql, const char *fmt, ...)
 		case 'i':
 			rc = db_bind_int64(s, i, va_arg(ap, int64_t));
 			break;
-		default:
+		case 'n':
 			rc = db_bind_null(s, i);
+			break;
+		default: /* a programming error: refuse rather than bind a wrong value */
+			rc = DB_ERROR;
 			break;
 		}
 	}

@@ -652,10 +652,10 @@ out:
 	return rc;
 }
 
-/* Append name to a ", "-separated list. */
+/* Append name to a ", "-separated list (an empty name as ""). */
 static void list_add(struct buf *b, const char *name)
 {
-	buf_printf(b, "%s%s", b->len ? ", " : "", clip(name).s);
+	buf_printf(b, "%s%s", b->len ? ", " : "", name[0] ? clip(name).s : "\"\"");
 }
 
 int instrument_set_override(instrument_set *s, const char *path, char *err, size_t errlen)
@@ -664,7 +664,7 @@ int instrument_set_override(instrument_set *s, const char *path, char *err, size
 	json_t *root, *items, *text;
 	const char *iid, *item;
 	char why[300];
-	int rc = -1, named = 0, more = 0;
+	int rc = -1, named = 0;
 
 	buf_init(&unknown_in);
 	buf_init(&unknown_items);
@@ -685,8 +685,6 @@ int instrument_set_override(instrument_set *s, const char *path, char *err, size
 		if (!in) {
 			if (named++ < NAMED_MAX)
 				list_add(&unknown_in, iid);
-			else
-				more++;
 			continue;
 		}
 		if (!json_is_object(items)) {
@@ -697,12 +695,10 @@ int instrument_set_override(instrument_set *s, const char *path, char *err, size
 			const char *t = json_string_value(text);
 
 			if (item_find(in, item) == (size_t)-1) {
-				if (named++ < NAMED_MAX) {
+				if (named++ < NAMED_MAX)
 					buf_printf(&unknown_items, "%s%s.%s",
-						   unknown_items.len ? ", " : "", iid, clip(item).s);
-				} else {
-					more++;
-				}
+						   unknown_items.len ? ", " : "", iid,
+						   item[0] ? clip(item).s : "\"\"");
 				continue;
 			}
 			if (!t || blank(t)) {
@@ -717,12 +713,13 @@ int instrument_set_override(instrument_set *s, const char *path, char *err, size
 			}
 		}
 	}
-	if (unknown_in.len || unknown_items.len) {
+	/* decided by the count, never by the text: an empty id must not slip through */
+	if (named) {
 		fail(err, errlen, "%s: %s%s%s%s%s%s", path,
 		     unknown_in.len ? "unknown instruments: " : "", unknown_in.len ? unknown_in.data : "",
 		     unknown_in.len && unknown_items.len ? "; " : "",
 		     unknown_items.len ? "unknown items: " : "",
-		     unknown_items.len ? unknown_items.data : "", more ? " and more" : "");
+		     unknown_items.len ? unknown_items.data : "", named > NAMED_MAX ? " and more" : "");
 		goto out;
 	}
 	json_object_foreach(root, iid, items) {

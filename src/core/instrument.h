@@ -65,7 +65,8 @@ int instrument_set_load(const char *dir, instrument_set **out, char *err, size_t
 /*
  * Apply a deployment's licensed display text from the JSON file at path:
  * {"ric": {"fear": "licensed wording", ...}, ...}.  Unknown instrument or item
- * ids are an error naming every one of them; on any error nothing is applied.
+ * ids are an error naming them (up to ten, then "and more"); on any error
+ * nothing is applied.
  * Applying again replaces earlier text.
  */
 int instrument_set_override(instrument_set *s, const char *path, char *err, size_t errlen);

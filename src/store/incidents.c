@@ -181,6 +181,17 @@ int incident_exists(db *d, int64_t case_id, int64_t seq)
 
 int incident_verify(db *d, int64_t case_id, struct incident_verify_result *r)
 {
+	int rc = db_begin(d);
+
+	if (rc < 0)
+		return rc;
+	rc = incident_verify_in_tx(d, case_id, r);
+	db_rollback(d);
+	return rc;
+}
+
+int incident_verify_in_tx(db *d, int64_t case_id, struct incident_verify_result *r)
+{
 	char prev[CHAIN_HEX_LEN], computed[CHAIN_HEX_LEN], head_hash[CHAIN_HEX_LEN], chain[40];
 	int64_t expect = 1, head_seq = 0;
 	struct incident e;
@@ -190,19 +201,12 @@ int incident_verify(db *d, int64_t case_id, struct incident_verify_result *r)
 	memset(r, 0, sizeof *r);
 	memcpy(prev, chain_genesis, CHAIN_HEX_LEN);
 	chain_name(case_id, chain, sizeof chain);
-	rc = db_begin(d);
+	have_head = head_get(d, chain, &head_seq, head_hash);
+	if (have_head < 0)
+		return have_head;
+	rc = db_prepare(d, &s, "SELECT " INCIDENT_COLS " FROM incidents WHERE case_id = ? ORDER BY seq");
 	if (rc < 0)
 		return rc;
-	have_head = head_get(d, chain, &head_seq, head_hash);
-	if (have_head < 0) {
-		db_rollback(d);
-		return have_head;
-	}
-	rc = db_prepare(d, &s, "SELECT " INCIDENT_COLS " FROM incidents WHERE case_id = ? ORDER BY seq");
-	if (rc < 0) {
-		db_rollback(d);
-		return rc;
-	}
 	db_bind_int64(s, 1, case_id);
 	while ((rc = db_step(s)) == DB_ROW) {
 		incident_row(s, &e);
@@ -232,7 +236,6 @@ int incident_verify(db *d, int64_t case_id, struct incident_verify_result *r)
 		expect++;
 	}
 	db_finalize(s);
-	db_rollback(d);
 	if (rc < 0)
 		return rc;
 	if (r->broken_seq)

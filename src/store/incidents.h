@@ -53,6 +53,8 @@ struct incident_verify_result {
 };
 /* 0 intact, 1 broken (see r), negative on a database error. */
 int incident_verify(db *d, int64_t case_id, struct incident_verify_result *r);
+/* The same, inside the caller's transaction. */
+int incident_verify_in_tx(db *d, int64_t case_id, struct incident_verify_result *r);
 
 struct incident_summary {
 	int64_t count;

@@ -21,4 +21,8 @@ void vigil_config_defaults(struct vigil_config *c)
 	c->web_root = NULL;
 	c->attachment_max = 25 * 1024 * 1024;
 	c->serial_victims = 2;
+	c->review_days[0] = 90; /* standard */
+	c->review_days[1] = 28; /* medium */
+	c->review_days[2] = 7;  /* high */
+	c->marac_escalation = 3;
 }

@@ -259,6 +259,7 @@ static json_t *case_full_json(struct req *r, const struct case_record *c)
 						      req_time_json(c->signoff_at), "note",
 						      c->signoff_note)
 					  : json_null());
+	json_object_set_new(o, "risk", api_case_risk_json(r, c));
 	json_object_set_new(o, "people", pc.arr);
 	json_object_set_new(o, "assigned", assigned);
 	json_object_set_new(o, "referred_to", referred);

@@ -215,6 +215,9 @@ void api_incidents_create(struct req *r)
 	rc = incident_append(r->db, &e);
 	if (rc >= 0)
 		rc = case_touch(r->db, c.id);
+	/* a new incident makes a review of the risk due at once */
+	if (rc >= 0)
+		rc = case_review_due_now(r->db, c.id);
 	/* A breach of an order is also a crime classification on the case. */
 	if (rc >= 0 && strcmp(behaviour, "breach_of_order") == 0) {
 		rc = case_has_classification(r->db, c.id, "breach_of_order");

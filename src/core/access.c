@@ -18,18 +18,21 @@ static const struct {
 	[ROLE_OFFICER] = { "officer", "investigating officer (police): records reports and incidents, "
 				      "runs screening, owns cases",
 			   P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_CASES_READ) |
-				   P(PERM_CASES_CREATE) | P(PERM_CASES_WRITE) },
+				   P(PERM_CASES_CREATE) | P(PERM_CASES_WRITE) | P(PERM_ASSESS) |
+				   P(PERM_TYPOLOGY) },
 	[ROLE_SUPERVISOR] = { "supervisor", "supervisor or case manager (police): approves risk levels "
 					    "and plans, sees compliance, reassigns",
 			      P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_AUDIT_READ) |
 				      P(PERM_CASES_READ) | P(PERM_CASES_CREATE) | P(PERM_CASES_WRITE) |
-				      P(PERM_CASES_SIGNOFF) | P(PERM_PEOPLE_SEARCH) },
+				      P(PERM_CASES_SIGNOFF) | P(PERM_PEOPLE_SEARCH) | P(PERM_ASSESS) |
+				      P(PERM_TYPOLOGY) },
 	[ROLE_OPERATOR] = { "operator", "monitoring operator: works the live alert queue, dispatches "
 					"response",
 			    P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) },
 	[ROLE_CLINICIAN] = { "clinician", "clinician (NHS trust): assesses offenders, runs the "
 					  "behaviour-change programme",
-			     P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_CASES_READ) },
+			     P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_CASES_READ) |
+				     P(PERM_TYPOLOGY) },
 	[ROLE_ADVOCATE] = { "advocate", "stalking advocate (charity): supports victims, safety "
 					"planning, referrals",
 			    P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_CASES_READ) },
@@ -64,6 +67,8 @@ static const struct {
 						  "than stalking" },
 	[PERM_PEOPLE_SEARCH] = { "people:search", "search the register of people by identifier or "
 						  "name, with a stated purpose" },
+	[PERM_ASSESS] = { "assessments:write", "submit a risk assessment on a case the role may see" },
+	[PERM_TYPOLOGY] = { "typology:write", "run the typology aid and record the typology decision" },
 };
 
 const char *access_role_name(enum role r)

@@ -38,6 +38,8 @@ enum perm {
 	PERM_CASES_WRITE,     /* change a case it may see, record incidents */
 	PERM_CASES_SIGNOFF,   /* sign off a classification other than stalking */
 	PERM_PEOPLE_SEARCH,   /* search the register of suspects, with a purpose */
+	PERM_ASSESS,          /* submit a risk assessment */
+	PERM_TYPOLOGY,        /* run the typology aid and record the decision */
 	PERM_COUNT,
 };
 

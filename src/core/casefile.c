@@ -38,7 +38,8 @@ const char *const case_typologies[] = {
 };
 
 /* Flags a case can carry; derived by the rules that raise and clear them. */
-const char *const case_flags[] = { "possible_misrecording", "possible_serial", NULL };
+const char *const case_flags[] = { "possible_misrecording", "possible_serial", "marac_referral",
+				   NULL };
 
 bool case_vocab_has(const char *const *vocab, const char *name)
 {

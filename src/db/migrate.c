@@ -241,6 +241,46 @@ static const struct migration migrations[] = {
 	  " uploaded_by BIGINT REFERENCES users(id),"
 	  " uploaded_at BIGINT NOT NULL,"
 	  " PRIMARY KEY (case_id, hash));" },
+	{ 3, "risk assessments and typology decisions",
+	  /* An assessment is never changed: a new one supersedes it.  It keeps
+	   * the instrument version it was made on and both levels. */
+	  "CREATE TABLE assessments ("
+	  " id {ID},"
+	  " case_id BIGINT NOT NULL REFERENCES cases(id),"
+	  " instrument TEXT NOT NULL,"
+	  " instrument_version INTEGER NOT NULL,"
+	  " answers TEXT NOT NULL,"
+	  " notes TEXT,"
+	  " yes_count INTEGER NOT NULL,"
+	  " no_count INTEGER NOT NULL,"
+	  " unknown_count INTEGER NOT NULL,"
+	  " yes_items TEXT NOT NULL,"
+	  " computed_level TEXT,"
+	  " visible_high INTEGER NOT NULL,"
+	  " judged_level TEXT,"
+	  " judgement_reason TEXT,"
+	  " final_level TEXT,"
+	  " marac INTEGER NOT NULL,"
+	  " marac_reasons TEXT NOT NULL,"
+	  " assessed_by BIGINT NOT NULL REFERENCES users(id),"
+	  " assessed_at BIGINT NOT NULL);"
+	  "CREATE INDEX assessments_case ON assessments(case_id, id);"
+	  "CREATE TABLE typology_decisions ("
+	  " id {ID},"
+	  " case_id BIGINT NOT NULL REFERENCES cases(id),"
+	  " typology TEXT NOT NULL,"
+	  " rationale TEXT NOT NULL,"
+	  " proposal TEXT,"
+	  " decided_by BIGINT NOT NULL REFERENCES users(id),"
+	  " decided_at BIGINT NOT NULL);"
+	  "CREATE INDEX typology_decisions_case ON typology_decisions(case_id, id);"
+	  /* The case's current level: who set it and when, the floor the latest
+	   * checklist gives, and when the next review falls due. */
+	  "ALTER TABLE cases ADD COLUMN risk_set_by BIGINT REFERENCES users(id);"
+	  "ALTER TABLE cases ADD COLUMN risk_set_at BIGINT;"
+	  "ALTER TABLE cases ADD COLUMN risk_floor TEXT;"
+	  "ALTER TABLE cases ADD COLUMN review_due_at BIGINT;"
+	  "ALTER TABLE cases ADD COLUMN marac_referred_at BIGINT;" },
 };
 
 /* Keep in step with the migrations: a new table goes here too (export refuses
@@ -250,7 +290,7 @@ const char *const db_tables[] = {
 	"case_sequences", "persons", "person_aliases", "person_identifiers", "cases",
 	"case_classifications", "case_people", "case_flags", "case_assignments", "case_referrals",
 	"programme_enrolments", "case_events", "incidents", "attachments", "case_attachments",
-	NULL,
+	"assessments", "typology_decisions", NULL,
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

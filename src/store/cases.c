@@ -84,12 +84,14 @@ int64_t case_insert(db *d, const struct case_new *n, char ref[24])
 	" c.four_fixated_note, c.four_obsessive_note, c.four_unwanted_note,"                 \
 	" c.four_repeated_note, c.screened_at, sb.username, c.classification_reason,"       \
 	" c.signoff_at, so.username, c.signoff_note, c.created_by, c.created_at,"            \
-	" c.updated_at, c.version"
+	" c.updated_at, c.version, rs.username, c.risk_set_at, c.risk_floor,"               \
+	" c.review_due_at, c.marac_referred_at"
 #define CASE_FROM                                                                \
 	" FROM cases c JOIN users o ON o.id = c.owner_id"                         \
 	" JOIN agencies a ON a.id = c.agency_id"                                  \
 	" LEFT JOIN users sb ON sb.id = c.screened_by"                            \
-	" LEFT JOIN users so ON so.id = c.signoff_by"
+	" LEFT JOIN users so ON so.id = c.signoff_by"                             \
+	" LEFT JOIN users rs ON rs.id = c.risk_set_by"
 
 static enum four_answer answer(db_stmt *s, int col)
 {
@@ -129,6 +131,11 @@ static void case_row(db_stmt *s, struct case_record *c)
 	c->created_at = db_column_int64(s, 27);
 	c->updated_at = db_column_int64(s, 28);
 	c->version = db_column_int64(s, 29);
+	copy(c->risk_set_by, sizeof c->risk_set_by, db_column_text(s, 30));
+	c->risk_set_at = db_column_int64(s, 31);
+	copy(c->risk_floor, sizeof c->risk_floor, db_column_text(s, 32));
+	c->review_due_at = db_column_int64(s, 33);
+	c->marac_referred_at = db_column_int64(s, 34);
 }
 
 static int case_get_one(db *d, const char *sql, const char *ref, int64_t id,
@@ -306,6 +313,17 @@ int case_touch(db *d, int64_t id)
 {
 	return db_run(d, "UPDATE cases SET updated_at = ?, version = version + 1 WHERE id = ?",
 		      "ii", clock_now_ms(), id);
+}
+
+int case_review_due_now(db *d, int64_t id)
+{
+	int64_t now = clock_now_ms();
+
+	/* only ever brings a review forward */
+	return db_run(d,
+		      "UPDATE cases SET review_due_at = ? WHERE id = ?"
+		      " AND (review_due_at IS NULL OR review_due_at > ?)",
+		      "iii", now, id, now);
 }
 
 int case_set_screening(db *d, int64_t id, const struct four *f, const char *const notes[4],

@@ -44,6 +44,11 @@ struct case_record {
 	int64_t signoff_at;
 	char signoff_by[65];
 	char *signoff_note;          /* owned */
+	char risk_set_by[65];        /* who set the current level, "" when none */
+	int64_t risk_set_at;
+	char risk_floor[16];         /* the latest checklist's computed level, "" when none */
+	int64_t review_due_at;       /* 0: no review scheduled */
+	int64_t marac_referred_at;   /* 0: never flagged for MARAC */
 	int64_t created_by;
 	int64_t created_at;
 	int64_t updated_at;
@@ -89,6 +94,8 @@ struct case_change {
 int case_update(db *d, int64_t id, int64_t expected_version, const struct case_change *c);
 /* Bump the version of a case changed through its sub-records. */
 int case_touch(db *d, int64_t id);
+/* A review is due now (a new incident, a breach, an order ending...). */
+int case_review_due_now(db *d, int64_t id);
 
 int case_set_screening(db *d, int64_t id, const struct four *f, const char *const notes[4],
 		       int64_t by);

@@ -411,8 +411,13 @@ static enum MHD_Result dispatch(struct http_server *s, struct MHD_Connection *c,
 	client_address(c, r.client_addr, sizeof r.client_addr);
 
 	if (ctx->too_large) {
+		/* refused before it was read: named by its route (when it has one)
+		 * and audited like any other refused write */
+		idx = find_route(s, &r, match_method, allow, sizeof allow);
 		req_fail(&r, 413, "payload_too_large", NULL, "the body is larger than %lld bytes",
 			 (long long)(ctx->upload ? v->cfg.attachment_max : HTTP_MAX_BODY));
+		if (is_write(method))
+			goto answer_audit;
 		goto answer_nodb;
 	}
 	if (ctx->upload_failed) {

@@ -23,6 +23,9 @@ static const struct command {
 	{ "user", cli_user, "add, list, disable, enable user accounts; set a password" },
 	{ "agency", cli_agency, "add and list partner agencies" },
 	{ "audit", cli_audit, "verify the audit trail's hash chain" },
+	{ "case", cli_case, "verify a case's incident log" },
+	{ "export", cli_export, "write the whole database to a file (for another engine)" },
+	{ "import", cli_import, "load an export into an empty database, verified" },
 	{ "permissions", cli_permissions, "print the access table (docs/ACCESS.md)" },
 };
 

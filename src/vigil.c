@@ -19,4 +19,10 @@ void vigil_config_defaults(struct vigil_config *c)
 	c->login_lockout_ms = 15 * 60 * 1000;
 	c->addr_max_failures = 30;
 	c->web_root = NULL;
+	c->attachment_max = 25 * 1024 * 1024;
+	c->serial_victims = 2;
+	c->review_days[0] = 90; /* standard */
+	c->review_days[1] = 28; /* medium */
+	c->review_days[2] = 7;  /* high */
+	c->marac_escalation = 3;
 }

@@ -23,6 +23,13 @@ struct vigil_config {
 	int64_t login_lockout_ms;  /* how long a lock (account or address) lasts */
 	int addr_max_failures;     /* failures from one address that block it */
 	const char *web_root;      /* static files for the browser UI */
+	char attachment_dir[512];  /* evidence files, stored by hash */
+	int64_t attachment_max;    /* largest attachment accepted, bytes */
+	int serial_victims;        /* distinct victims that flag a possible serial stalker */
+	const char *instruments_dir;   /* risk instruments, *.json */
+	const char *instrument_text;   /* licensed item text overriding ours, or NULL */
+	int review_days[3];        /* review interval by level: standard, medium, high */
+	int marac_escalation;      /* incidents in 12 months that mean escalation */
 	bool demo;
 };
 
@@ -30,8 +37,11 @@ struct metrics;
 struct throttle;
 struct http_server;
 
+struct instrument_set;
+
 struct vigil {
 	struct vigil_config cfg;
+	struct instrument_set *instruments;
 	db_pool *pool;
 	struct metrics *metrics;
 	struct throttle *throttle;

@@ -42,7 +42,48 @@ void api_audit_verify(struct req *r);
 
 #endif
 
+/* cases.c */
+void api_cases_create(struct req *r);
+void api_cases_list(struct req *r);
+void api_case_get(struct req *r);
+void api_case_update(struct req *r);
+void api_case_screening(struct req *r);
+void api_case_signoff(struct req *r);
+void api_case_person_add(struct req *r);
+void api_case_links(struct req *r);
+void api_case_assign(struct req *r);
+void api_case_refer(struct req *r);
+void api_case_programme(struct req *r);
+/* incidents.c */
+void api_incidents_create(struct req *r);
+void api_incidents_list(struct req *r);
+void api_incidents_verify(struct req *r);
+void api_incidents_export(struct req *r);
+void api_attachment_upload(struct req *r);
+void api_attachment_get(struct req *r);
+void api_case_timeline(struct req *r);
+/* people.c */
+void api_people_search(struct req *r);
+/* assessments.c */
+void api_instruments_list(struct req *r);
+void api_instrument_get(struct req *r);
+void api_assessments_create(struct req *r);
+void api_assessments_list(struct req *r);
+void api_typology_suggest(struct req *r);
+void api_typology_get(struct req *r);
+void api_typology_decide(struct req *r);
+
 /* Helpers shared by the handlers. */
+struct viewer;
+struct case_record;
+/* The caller as a case viewer. */
+void api_viewer(struct req *r, struct viewer *v);
+/* Load the case named by the {ref} path parameter, if the caller may see it;
+ * -1 after answering 404 or 403.  Names the case as the audit object. */
+int api_case_load(struct req *r, struct case_record *c);
+/* The case's risk: level with its definition, the latest assessment's computed
+ * and judged levels side by side, who set it and when, the next review. */
+json_t *api_case_risk_json(struct req *r, const struct case_record *c);
 struct user;
 /* The public view of an account (never the password hash). */
 json_t *api_user_json(const struct user *u);

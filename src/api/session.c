@@ -37,12 +37,64 @@ static void retry_after(struct req *r, int64_t ms)
 	req_add_header(r, "Retry-After", s);
 }
 
-static void bad_credentials(struct req *r, const char *username)
+static void bad_credentials(struct req *r)
 {
-	throttle_failure(r->v->throttle, r->client_addr, clock_now_ms());
 	req_audit_detail(r, "wrong username or password");
-	(void)username;
 	req_fail(r, 401, "invalid_credentials", NULL, "wrong username or password");
+}
+
+/*
+ * Claim a sign-in attempt on the account: re-read and re-check until the
+ * attempt is recorded (as a failure, provisionally) against the state it was
+ * checked on.  0 claimed, -1 after answering (429 or an error).  Claiming
+ * before the slow password check is what makes concurrent guesses unable to
+ * all pass the check at once.
+ */
+static int claim_attempt(struct req *r, const struct login_policy *policy, struct user *u)
+{
+	for (int tries = 0; tries < 10; tries++) {
+		int64_t now = clock_now_ms(), wait, locked;
+		int failed, rc;
+
+		if (tries) {
+			rc = user_get_by_id(r->db, u->id, u);
+			if (rc <= 0) {
+				req_fail_db(r, rc < 0 ? rc : DB_ERROR);
+				return -1;
+			}
+		}
+		switch (account_login_gate(policy, u->failed_logins, u->last_failed_at,
+					   u->locked_until, now, &wait)) {
+		case LOGIN_LOCKED:
+			retry_after(r, wait);
+			req_fail(r, 429, "account_locked", NULL,
+				 "this account is locked after repeated failed sign-ins; try again in "
+				 "%lld minutes or ask an administrator to unlock it",
+				 (long long)((wait + 59999) / 60000));
+			return -1;
+		case LOGIN_WAIT:
+			retry_after(r, wait);
+			req_fail(r, 429, "login_throttled", NULL,
+				 "too many failed sign-ins; wait %lld seconds before trying again",
+				 (long long)((wait + 999) / 1000));
+			return -1;
+		case LOGIN_ALLOW:
+			break;
+		}
+		account_login_failure(policy, u->failed_logins, u->last_failed_at, u->locked_until,
+				      now, &failed, &locked);
+		rc = user_login_claim(r->db, u->id, u->failed_logins, u->last_failed_at,
+				      u->locked_until, failed, now, locked);
+		if (rc < 0) {
+			req_fail_db(r, rc);
+			return -1;
+		}
+		if (rc == 1)
+			return 0;
+	}
+	req_add_header(r, "Retry-After", "1");
+	req_fail(r, 429, "login_throttled", NULL, "too many sign-ins at once; try again");
+	return -1;
 }
 
 void api_login(struct req *r)
@@ -67,7 +119,8 @@ void api_login(struct req *r)
 		return;
 	req_audit_object(r, "user:%s", username);
 
-	wait = throttle_blocked(r->v->throttle, r->client_addr, now);
+	/* The address's claim is given back unless a password is found wrong. */
+	wait = throttle_claim(r->v->throttle, r->client_addr, now);
 	if (wait > 0) {
 		retry_after(r, wait);
 		req_fail(r, 429, "too_many_attempts", NULL,
@@ -77,47 +130,26 @@ void api_login(struct req *r)
 	}
 	rc = user_get_by_name(r->db, username, &u);
 	if (rc < 0) {
+		throttle_refund(r->v->throttle, r->client_addr);
 		req_fail_db(r, rc);
 		return;
 	}
 	if (rc == 0) {
 		secret_password_dummy_verify(password);
-		bad_credentials(r, username);
+		bad_credentials(r);
 		return;
 	}
-	switch (account_login_gate(&policy, u.failed_logins, u.last_failed_at, u.locked_until, now,
-				   &wait)) {
-	case LOGIN_LOCKED:
-		retry_after(r, wait);
-		req_fail(r, 429, "account_locked", NULL,
-			 "this account is locked after repeated failed sign-ins; try again in %lld "
-			 "minutes or ask an administrator to unlock it",
-			 (long long)((wait + 59999) / 60000));
+	if (claim_attempt(r, &policy, &u) < 0) {
+		throttle_refund(r->v->throttle, r->client_addr);
 		return;
-	case LOGIN_WAIT:
-		retry_after(r, wait);
-		req_fail(r, 429, "login_throttled", NULL,
-			 "too many failed sign-ins; wait %lld seconds before trying again",
-			 (long long)((wait + 999) / 1000));
-		return;
-	case LOGIN_ALLOW:
-		break;
 	}
 	if (!secret_password_verify(u.password_hash, password)) {
-		int failed;
-		int64_t locked;
-
-		account_login_failure(&policy, u.failed_logins, u.last_failed_at, u.locked_until,
-				      now, &failed, &locked);
-		rc = user_login_failed(r->db, u.id, failed, now, locked);
-		if (rc < 0) {
-			req_fail_db(r, rc);
-			return;
-		}
-		bad_credentials(r, username);
+		bad_credentials(r); /* the claim stands as the failure */
 		return;
 	}
+	throttle_refund(r->v->throttle, r->client_addr);
 	if (u.disabled) {
+		/* the claim is left: a disabled account gains nothing by guessing */
 		req_fail(r, 401, "account_disabled", NULL,
 			 "this account has been disabled; ask an administrator");
 		return;

@@ -9,6 +9,8 @@
 #include "api/api.h"
 #include "core/access.h"
 #include "store/audit.h"
+#include "store/cases.h"
+#include "store/incidents.h"
 
 enum { OPT_DB = 1000, OPT_HELP };
 
@@ -167,4 +169,45 @@ int cli_permissions(int argc, char **argv)
 		       rt->summary);
 	}
 	return 0;
+}
+
+int cli_case(int argc, char **argv)
+{
+	struct incident_verify_result v;
+	struct case_record c;
+	const char *dbopt, *pos[2];
+	int help, npos, rc;
+	db *d;
+
+	rc = parse("case", argc, argv, &dbopt, &help, pos, 2, &npos);
+	if (rc)
+		return rc;
+	if (help) {
+		printf("usage: vigil case verify REF [--db PATH]\n\n"
+		       "Check a case's incident log: every entry's hash, every link to the entry\n"
+		       "before, no entry missing, the chain head.  Exit status 0 when intact, 1 with\n"
+		       "the first broken entry when not.\n");
+		return 0;
+	}
+	if (npos != 2 || strcmp(pos[0], "verify") != 0)
+		return cli_usage_error("case", "usage: vigil case verify REF");
+	if (cli_open_db(cli_db_url(dbopt), &d) < 0)
+		return 1;
+	rc = case_get(d, pos[1], &c);
+	if (rc <= 0) {
+		fprintf(stderr, "vigil case: %s\n", rc < 0 ? db_errmsg(d) : "no such case");
+		db_close(d);
+		return 1;
+	}
+	rc = incident_verify(d, c.id, &v);
+	if (rc < 0)
+		fprintf(stderr, "vigil case: %s\n", db_errmsg(d));
+	else if (rc == 0)
+		printf("incident log of %s intact: %lld entries verified\n", c.ref, (long long)v.checked);
+	else
+		printf("incident log of %s BROKEN at entry %lld: %s\n", c.ref, (long long)v.broken_seq,
+		       v.reason);
+	case_record_free(&c);
+	db_close(d);
+	return rc == 0 ? 0 : 1;
 }

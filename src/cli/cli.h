@@ -18,6 +18,9 @@ int cli_migrate(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_agency(int argc, char **argv);
 int cli_audit(int argc, char **argv);
+int cli_case(int argc, char **argv);
+int cli_export(int argc, char **argv);
+int cli_import(int argc, char **argv);
 int cli_permissions(int argc, char **argv);
 
 /* The database to use: --db, else $VIGIL_DB, else vigil.db. */

@@ -17,12 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/secret.h"
+#include "core/instrument.h"
 #include "http/metrics.h"
 #include "http/server.h"
 #include "http/throttle.h"
@@ -51,11 +53,24 @@ static const char help[] =
 	"  --login-lockout SECS     how long a lock lasts (default 900)\n"
 	"  --addr-max-failures N    failed sign-ins from one address before it is\n"
 	"                           refused for the lockout time (default 30)\n"
+	"  --attachments DIR     where evidence files are stored (default: beside a SQLite\n"
+	"                        file as FILE.attachments, else ./vigil-attachments)\n"
+	"  --attachment-max-mb N largest attachment accepted (default 25)\n"
+	"  --serial-victims N    distinct victims that flag a suspect as a possible serial\n"
+	"                        stalker (default 2)\n"
+	"  --instruments DIR     risk instruments (*.json; default ./instruments, else\n"
+	"                        the instruments/ beside the program's build directory)\n"
+	"  --instrument-text FILE  licensed item wording to show instead of ours:\n"
+	"                        {\"ric\": {\"fear\": \"...\"}, ...}\n"
+	"  --review-days H,M,S   days to the next review at high, medium, standard risk\n"
+	"                        (default 7,28,90)\n"
+	"  --marac-escalation N  incidents within 12 months that call for MARAC (default 3)\n"
 	"  --log-level LEVEL     debug, info, warn or error (default info)\n";
 
 enum {
 	OPT_DB = 1000, OPT_LISTEN, OPT_DEMO, OPT_WEB, OPT_THREADS, OPT_IDLE, OPT_MAX,
-	OPT_MAXFAIL, OPT_BACKOFF, OPT_LOCKOUT, OPT_ADDRFAIL, OPT_LOG, OPT_HELP,
+	OPT_MAXFAIL, OPT_BACKOFF, OPT_LOCKOUT, OPT_ADDRFAIL, OPT_LOG, OPT_HELP, OPT_ATTDIR,
+	OPT_ATTMAX, OPT_SERIAL, OPT_INSTR, OPT_INSTR_TEXT, OPT_REVIEW, OPT_MARAC,
 };
 
 static const struct option opts[] = {
@@ -71,6 +86,13 @@ static const struct option opts[] = {
 	{ "login-lockout", required_argument, NULL, OPT_LOCKOUT },
 	{ "addr-max-failures", required_argument, NULL, OPT_ADDRFAIL },
 	{ "log-level", required_argument, NULL, OPT_LOG },
+	{ "attachments", required_argument, NULL, OPT_ATTDIR },
+	{ "attachment-max-mb", required_argument, NULL, OPT_ATTMAX },
+	{ "serial-victims", required_argument, NULL, OPT_SERIAL },
+	{ "instruments", required_argument, NULL, OPT_INSTR },
+	{ "instrument-text", required_argument, NULL, OPT_INSTR_TEXT },
+	{ "review-days", required_argument, NULL, OPT_REVIEW },
+	{ "marac-escalation", required_argument, NULL, OPT_MARAC },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -112,12 +134,55 @@ static const char *default_web_root(void)
 	return NULL;
 }
 
+/* The attachment store and its tmp/ for uploads in progress (mode 0700:
+ * evidence files are for Vigil's eyes). */
+static int make_dirs(const char *dir)
+{
+	char tmp[600];
+
+	snprintf(tmp, sizeof tmp, "%s/tmp", dir);
+	if ((mkdir(dir, 0700) < 0 && errno != EEXIST) || (mkdir(tmp, 0700) < 0 && errno != EEXIST)) {
+		fprintf(stderr, "vigil serve: cannot create the attachment store %s: %s\n", tmp,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* ./instruments when it is there, else the instruments/ of the source tree the
+ * binary was built in (build/vigil -> ../instruments). */
+static const char *default_instruments_dir(char *buf, size_t n)
+{
+	char exe[PATH_MAX];
+	ssize_t len;
+	struct stat st;
+
+	if (stat("instruments", &st) == 0 && S_ISDIR(st.st_mode))
+		return "instruments";
+	len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (len > 0) {
+		char *slash;
+
+		exe[len] = '\0';
+		for (int up = 0; up < 3 && (slash = strrchr(exe, '/')); up++) {
+			*slash = '\0';
+			if (strlen(exe) + sizeof "/instruments" > n)
+				break;
+			memcpy(buf, exe, strlen(exe));
+			memcpy(buf + strlen(exe), "/instruments", sizeof "/instruments");
+			if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+				return buf;
+		}
+	}
+	return "instruments";
+}
+
 int cli_serve(int argc, char **argv)
 {
 	struct vigil v = { 0 };
 	struct vigil_config *c = &v.cfg;
 	const char *dbopt = NULL;
-	char err[512], creds[PATH_MAX];
+	char err[512], creds[PATH_MAX], instr_buf[PATH_MAX];
 	sigset_t sigs;
 	long long n;
 	int opt, sig, ret = 1;
@@ -185,6 +250,41 @@ int cli_serve(int argc, char **argv)
 			else
 				return cli_usage_error("serve", "--log-level wants debug, info, warn or error");
 			break;
+		case OPT_ATTDIR:
+			if (strlen(optarg) >= sizeof c->attachment_dir - 64)
+				return cli_usage_error("serve", "--attachments: path too long");
+			snprintf(c->attachment_dir, sizeof c->attachment_dir, "%s", optarg);
+			break;
+		case OPT_ATTMAX:
+			if (number(optarg, 1, 1024, &n) < 0)
+				return cli_usage_error("serve", "--attachment-max-mb wants 1 to 1024");
+			c->attachment_max = n * 1024 * 1024;
+			break;
+		case OPT_SERIAL:
+			if (number(optarg, 2, 100, &n) < 0)
+				return cli_usage_error("serve", "--serial-victims wants 2 to 100");
+			c->serial_victims = (int)n;
+			break;
+		case OPT_INSTR: c->instruments_dir = optarg; break;
+		case OPT_INSTR_TEXT: c->instrument_text = optarg; break;
+		case OPT_REVIEW: {
+			int h, m, st;
+			char extra;
+
+			if (sscanf(optarg, "%d,%d,%d%c", &h, &m, &st, &extra) != 3 || h < 1 || m < 1 ||
+			    st < 1 || h > 3650 || m > 3650 || st > 3650)
+				return cli_usage_error("serve", "--review-days wants three day counts "
+							"for high, medium and standard, e.g. 7,28,90");
+			c->review_days[2] = h;
+			c->review_days[1] = m;
+			c->review_days[0] = st;
+			break;
+		}
+		case OPT_MARAC:
+			if (number(optarg, 1, 1000, &n) < 0)
+				return cli_usage_error("serve", "--marac-escalation wants 1 to 1000");
+			c->marac_escalation = (int)n;
+			break;
 		case OPT_HELP:
 			fputs(help, stdout);
 			return 0;
@@ -201,6 +301,24 @@ int cli_serve(int argc, char **argv)
 	if (!c->web_root)
 		c->web_root = default_web_root();
 	c->db_url = cli_db_url(dbopt);
+	if (!c->attachment_dir[0]) {
+		if (strstr(c->db_url, "://"))
+			snprintf(c->attachment_dir, sizeof c->attachment_dir, "vigil-attachments");
+		else
+			snprintf(c->attachment_dir, sizeof c->attachment_dir, "%.440s.attachments",
+				 c->db_url);
+	}
+	if (make_dirs(c->attachment_dir) < 0)
+		return 1;
+	if (!c->instruments_dir)
+		c->instruments_dir = default_instruments_dir(instr_buf, sizeof instr_buf);
+	if (instrument_set_load(c->instruments_dir, &v.instruments, err, sizeof err) < 0 ||
+	    (c->instrument_text &&
+	     instrument_set_override(v.instruments, c->instrument_text, err, sizeof err) < 0)) {
+		fprintf(stderr, "vigil serve: %s\n", err);
+		instrument_set_free(v.instruments);
+		return 1;
+	}
 
 	if (cli_open_db(c->db_url, &d) < 0)
 		return 1;
@@ -261,6 +379,7 @@ int cli_serve(int argc, char **argv)
 out:
 	throttle_free(v.throttle);
 	metrics_free(v.metrics);
+	instrument_set_free(v.instruments);
 	db_pool_close(v.pool);
 	if (ret == 0)
 		log_info("stopped cleanly");

@@ -17,21 +17,28 @@ static const struct {
 } roles[ROLE_COUNT] = {
 	[ROLE_OFFICER] = { "officer", "investigating officer (police): records reports and incidents, "
 				      "runs screening, owns cases",
-			   P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) },
+			   P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_CASES_READ) |
+				   P(PERM_CASES_CREATE) | P(PERM_CASES_WRITE) | P(PERM_ASSESS) |
+				   P(PERM_TYPOLOGY) },
 	[ROLE_SUPERVISOR] = { "supervisor", "supervisor or case manager (police): approves risk levels "
 					    "and plans, sees compliance, reassigns",
-			      P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_AUDIT_READ) },
+			      P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_AUDIT_READ) |
+				      P(PERM_CASES_READ) | P(PERM_CASES_CREATE) | P(PERM_CASES_WRITE) |
+				      P(PERM_CASES_SIGNOFF) | P(PERM_PEOPLE_SEARCH) | P(PERM_ASSESS) |
+				      P(PERM_TYPOLOGY) },
 	[ROLE_OPERATOR] = { "operator", "monitoring operator: works the live alert queue, dispatches "
 					"response",
 			    P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) },
 	[ROLE_CLINICIAN] = { "clinician", "clinician (NHS trust): assesses offenders, runs the "
 					  "behaviour-change programme",
-			     P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) },
+			     P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_CASES_READ) |
+				     P(PERM_TYPOLOGY) },
 	[ROLE_ADVOCATE] = { "advocate", "stalking advocate (charity): supports victims, safety "
 					"planning, referrals",
-			    P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) },
+			    P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_CASES_READ) },
 	[ROLE_ANALYST] = { "analyst", "analyst (police): reports, volumes, register search",
-			   P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) },
+			   P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_CASES_READ) |
+				   P(PERM_PEOPLE_SEARCH) },
 	[ROLE_ADMIN] = { "admin", "administrator: users, agencies, API tokens, audit, metrics",
 			 P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_AGENCIES_MANAGE) |
 				 P(PERM_USERS_MANAGE) | P(PERM_TOKENS_MANAGE) |
@@ -50,6 +57,18 @@ static const struct {
 	[PERM_TOKENS_MANAGE] = { "tokens:manage", "create, list and revoke API tokens" },
 	[PERM_AUDIT_READ] = { "audit:read", "read and verify the audit trail" },
 	[PERM_METRICS_READ] = { "metrics:read", "read the Prometheus metrics (also a metrics token)" },
+	[PERM_CASES_READ] = { "cases:read", "list and read the cases the role may see (officer: owned "
+					    "or assigned; supervisor, analyst: their agency's; advocate: "
+					    "referred to her agency; clinician: offenders in the programme)" },
+	[PERM_CASES_CREATE] = { "cases:create", "record a new report as a case" },
+	[PERM_CASES_WRITE] = { "cases:write", "change a case the role may see: screening, people, "
+					      "status, incidents, attachments" },
+	[PERM_CASES_SIGNOFF] = { "cases:signoff", "sign off (or overturn) a classification other "
+						  "than stalking" },
+	[PERM_PEOPLE_SEARCH] = { "people:search", "search the register of people by identifier or "
+						  "name, with a stated purpose" },
+	[PERM_ASSESS] = { "assessments:write", "submit a risk assessment on a case the role may see" },
+	[PERM_TYPOLOGY] = { "typology:write", "run the typology aid and record the typology decision" },
 };
 
 const char *access_role_name(enum role r)
@@ -87,4 +106,9 @@ bool access_role_has(enum role r, enum perm p)
 	if (r < 0 || r >= ROLE_COUNT || p < 0 || p >= PERM_COUNT)
 		return false;
 	return (roles[r].perms & P(p)) != 0;
+}
+
+bool access_sees_victim_location(enum role r)
+{
+	return r == ROLE_OFFICER || r == ROLE_SUPERVISOR || r == ROLE_ADVOCATE || r == ROLE_OPERATOR;
 }

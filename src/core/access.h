@@ -33,6 +33,13 @@ enum perm {
 	PERM_TOKENS_MANAGE,
 	PERM_AUDIT_READ,
 	PERM_METRICS_READ,
+	PERM_CASES_READ,      /* list and read the cases the role may see */
+	PERM_CASES_CREATE,
+	PERM_CASES_WRITE,     /* change a case it may see, record incidents */
+	PERM_CASES_SIGNOFF,   /* sign off a classification other than stalking */
+	PERM_PEOPLE_SEARCH,   /* search the register of suspects, with a purpose */
+	PERM_ASSESS,          /* submit a risk assessment */
+	PERM_TYPOLOGY,        /* run the typology aid and record the decision */
 	PERM_COUNT,
 };
 
@@ -46,5 +53,8 @@ const char *access_role_summary(enum role r);
 const char *access_perm_name(enum perm p);
 const char *access_perm_summary(enum perm p);
 bool access_role_has(enum role r, enum perm p);
+/* May this role see where a victim lives or is (addresses, incident places,
+ * positions)?  Only roles that protect her: data minimisation. */
+bool access_sees_victim_location(enum role r);
 
 #endif

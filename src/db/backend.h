@@ -26,8 +26,14 @@ struct db_backend {
 	const char *(*column_text)(db_stmt *s, int col);
 	void (*finalize)(db_stmt *s);
 	int64_t (*changes)(db_stmt *s);
+	int (*column_count)(db_stmt *s);
+	const char *(*column_name)(db_stmt *s, int col);
+	int (*column_type)(db_stmt *s, int col);
+	int (*identity_sync)(db *d, const char *table);
 	/* Rewrite portable DDL tokens ({ID}, {BLOB}) for this engine. */
 	const char *id_column;
+	/* A query listing the database's own tables, one name per row. */
+	const char *list_tables_sql;
 };
 
 /* Every connection and statement starts with a pointer to its backend. */

@@ -148,6 +148,41 @@ int64_t db_changes(db_stmt *s)
 	return BE(s)->changes(s);
 }
 
+int db_column_count(db_stmt *s)
+{
+	return BE(s)->column_count(s);
+}
+
+const char *db_column_name(db_stmt *s, int col)
+{
+	return BE(s)->column_name(s, col);
+}
+
+int db_column_type(db_stmt *s, int col)
+{
+	return BE(s)->column_type(s, col);
+}
+
+int db_tables_each(db *d, int (*fn)(const char *table, void *arg), void *arg)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s, BE(d)->list_tables_sql);
+	if (rc < 0)
+		return rc;
+	while ((rc = db_step(s)) == DB_ROW)
+		if (fn(db_column_text(s, 0), arg))
+			break;
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int db_identity_sync(db *d, const char *table)
+{
+	return BE(d)->identity_sync(d, table);
+}
+
 int db_run(db *d, const char *sql, const char *fmt, ...)
 {
 	db_stmt *s;
@@ -166,8 +201,11 @@ int db_run(db *d, const char *sql, const char *fmt, ...)
 		case 'i':
 			rc = db_bind_int64(s, i, va_arg(ap, int64_t));
 			break;
-		default:
+		case 'n':
 			rc = db_bind_null(s, i);
+			break;
+		default: /* a programming error: refuse rather than bind a wrong value */
+			rc = DB_ERROR;
 			break;
 		}
 	}

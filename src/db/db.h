@@ -70,6 +70,12 @@ int64_t db_column_int64(db_stmt *s, int col);
 /* Valid until the next db_step/db_reset/db_finalize; NULL for SQL NULL. */
 const char *db_column_text(db_stmt *s, int col);
 void db_finalize(db_stmt *s);
+/* Result columns of a stepped statement: how many, their names, and whether a
+ * value is an integer (DB_INT), text (DB_TEXT) or NULL (DB_NULL). */
+enum { DB_NULL, DB_INT, DB_TEXT };
+int db_column_count(db_stmt *s);
+const char *db_column_name(db_stmt *s, int col);
+int db_column_type(db_stmt *s, int col);
 /* Rows changed by the last INSERT/UPDATE/DELETE statement stepped. */
 int64_t db_changes(db_stmt *s);
 
@@ -85,6 +91,16 @@ db *db_pool_acquire(db_pool *p);
 void db_pool_release(db_pool *p, db *d);
 /* Count of statement failures across the pool (exported as a metric). */
 uint64_t db_error_count(void);
+
+/* After rows were inserted with explicit ids (an import), move the table's id
+ * generator past them (PostgreSQL identity columns; nothing on SQLite). */
+int db_identity_sync(db *d, const char *table);
+
+/* Every table of the schema, parents before children (the order an import
+ * inserts in), NULL-terminated; schema_version is not among them. */
+extern const char *const db_tables[];
+/* Calls fn with the name of each table the database actually has. */
+int db_tables_each(db *d, int (*fn)(const char *table, void *arg), void *arg);
 
 /* Migrations: bring the schema up to date.  Refuses (DB_ERROR, message in
  * err) a database whose schema is newer than this binary knows. */

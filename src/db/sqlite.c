@@ -190,6 +190,36 @@ static int64_t sq_changes(db_stmt *s)
 	return s->changes;
 }
 
+static int sq_column_count(db_stmt *s)
+{
+	return sqlite3_column_count(s->st);
+}
+
+static const char *sq_column_name(db_stmt *s, int col)
+{
+	return sqlite3_column_name(s->st, col);
+}
+
+static int sq_column_type(db_stmt *s, int col)
+{
+	switch (sqlite3_column_type(s->st, col)) {
+	case SQLITE_NULL:
+		return DB_NULL;
+	case SQLITE_INTEGER:
+		return DB_INT;
+	default:
+		return DB_TEXT;
+	}
+}
+
+static int sq_identity_sync(db *d, const char *table)
+{
+	/* INTEGER PRIMARY KEY continues from the largest id by itself */
+	(void)d;
+	(void)table;
+	return DB_OK;
+}
+
 const struct db_backend db_sqlite_backend = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -210,5 +240,11 @@ const struct db_backend db_sqlite_backend = {
 	.column_text = sq_column_text,
 	.finalize = sq_finalize,
 	.changes = sq_changes,
+	.column_count = sq_column_count,
+	.column_name = sq_column_name,
+	.column_type = sq_column_type,
+	.identity_sync = sq_identity_sync,
 	.id_column = "INTEGER PRIMARY KEY",
+	.list_tables_sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
+			   " AND name NOT LIKE 'sqlite_%' ORDER BY name",
 };

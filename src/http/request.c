@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -33,6 +34,26 @@ void req_reply_text(struct req *r, int status, const char *type, const char *tex
 	r->status = status;
 	r->resp_text = xstrdup(text);
 	r->resp_type = type;
+}
+
+void req_reply_file(struct req *r, int fd, int64_t size, const char *type)
+{
+	json_decref(r->resp_json);
+	r->resp_json = NULL;
+	free(r->resp_text);
+	r->resp_text = NULL;
+	if (r->resp_fd >= 0)
+		close(r->resp_fd);
+	r->status = 200;
+	r->resp_fd = fd;
+	r->resp_fd_size = size;
+	snprintf(r->resp_type_buf, sizeof r->resp_type_buf, "%s", type);
+	r->resp_type = r->resp_type_buf;
+}
+
+const char *req_header(struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value((struct MHD_Connection *)r->conn, MHD_HEADER_KIND, name);
 }
 
 void req_fail(struct req *r, int status, const char *code, const char *field, const char *fmt,

@@ -56,12 +56,20 @@ struct req {
 	const char *param_name[REQ_MAX_PARAMS];
 	char *param_value[REQ_MAX_PARAMS];
 	json_t *body; /* the parsed JSON object, or NULL when there was none */
+	/* An upload route's body: a temporary file (the handler may rename it
+	 * away; what is left is removed), its size and BLAKE2b-256 hex hash. */
+	const char *upload_path;
+	int64_t upload_size;
+	char upload_hash[65];
 	struct principal who;
 
 	/* response */
 	int status;
 	json_t *resp_json;
 	char *resp_text; /* alternative to JSON: owned text body */
+	int resp_fd;     /* alternative: a file to stream (-1: none) */
+	int64_t resp_fd_size;
+	char resp_type_buf[128];
 	const char *resp_type;
 	int nheaders;
 	char *header_name[REQ_MAX_HEADERS];
@@ -85,6 +93,10 @@ void req_fail(struct req *r, int status, const char *code, const char *field, co
 /* Answer 500 after a database failure, logging the engine's message. */
 void req_fail_db(struct req *r, int rc);
 void req_add_header(struct req *r, const char *name, const char *value);
+/* Answer with the contents of an open file (takes the descriptor; type is copied). */
+void req_reply_file(struct req *r, int fd, int64_t size, const char *type);
+/* A request header, or NULL. */
+const char *req_header(struct req *r, const char *name);
 
 /* A path parameter by name ({username} in the route pattern), URL-decoded. */
 const char *req_param(struct req *r, const char *name);

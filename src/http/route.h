@@ -18,6 +18,8 @@ struct req;
 enum route_flags {
 	ROUTE_AUDIT_READ = 1 << 0, /* audit this read (GET) as well */
 	ROUTE_TEXT = 1 << 1,       /* answers text, not JSON (e.g. /metrics) */
+	ROUTE_UPLOAD = 1 << 2,     /* the body is a file (up to attachment_max), streamed
+				    * to disk and hashed, not parsed as JSON */
 };
 
 struct route {

@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "base/clock.h"
 #include "base/log.h"
 #include "http/auth.h"
@@ -43,6 +45,13 @@ struct conn_ctx {
 	struct buf body;
 	bool too_large;
 	int64_t started_ns;
+	/* An upload route's body goes to a temporary file, hashed as it comes. */
+	bool upload;
+	int upload_fd;
+	char upload_path[600];
+	int64_t upload_size;
+	crypto_generichash_state upload_hash;
+	bool upload_failed;
 };
 
 static bool is_write(const char *method)
@@ -89,6 +98,17 @@ static enum MHD_Result send_req(struct MHD_Connection *c, struct req *r)
 	char *text;
 	const char *type;
 
+	if (r->resp_fd >= 0) {
+		resp = MHD_create_response_from_fd((uint64_t)r->resp_fd_size, r->resp_fd);
+		r->resp_fd = -1; /* libmicrohttpd closes it */
+		MHD_add_response_header(resp, "Content-Type", r->resp_type);
+		common_headers(resp, true);
+		for (int i = 0; i < r->nheaders; i++)
+			MHD_add_response_header(resp, r->header_name[i], r->header_value[i]);
+		ret = MHD_queue_response(c, (unsigned)r->status, resp);
+		MHD_destroy_response(resp);
+		return ret;
+	}
 	if (r->resp_json) {
 		text = json_dumps(r->resp_json, JSON_COMPACT);
 		type = "application/json";
@@ -122,6 +142,8 @@ static void req_cleanup(struct req *r)
 	}
 	free(r->object);
 	free(r->detail);
+	if (r->resp_fd >= 0)
+		close(r->resp_fd);
 	/* A session's CSRF token is a secret too. */
 	secret_wipe(r->who.csrf, sizeof r->who.csrf);
 }
@@ -382,15 +404,33 @@ static enum MHD_Result dispatch(struct http_server *s, struct MHD_Connection *c,
 	const char *match_method = strcmp(method, "HEAD") == 0 ? "GET" : method;
 
 	r.v = v;
+	r.resp_fd = -1;
 	r.conn = c;
 	r.method = method;
 	r.path = url;
 	client_address(c, r.client_addr, sizeof r.client_addr);
 
 	if (ctx->too_large) {
-		req_fail(&r, 413, "payload_too_large", NULL, "the body is larger than %d bytes",
-			 HTTP_MAX_BODY);
+		/* refused before it was read: named by its route (when it has one)
+		 * and audited like any other refused write */
+		idx = find_route(s, &r, match_method, allow, sizeof allow);
+		req_fail(&r, 413, "payload_too_large", NULL, "the body is larger than %lld bytes",
+			 (long long)(ctx->upload ? v->cfg.attachment_max : HTTP_MAX_BODY));
+		if (is_write(method))
+			goto answer_audit;
 		goto answer_nodb;
+	}
+	if (ctx->upload_failed) {
+		req_fail(&r, 507, "storage", NULL, "the upload could not be stored; try again");
+		goto answer_nodb;
+	}
+	if (ctx->upload) {
+		unsigned char h[32];
+
+		crypto_generichash_final(&ctx->upload_hash, h, sizeof h);
+		sodium_bin2hex(r.upload_hash, sizeof r.upload_hash, h, sizeof h);
+		r.upload_path = ctx->upload_path;
+		r.upload_size = ctx->upload_size;
 	}
 	idx = find_route(s, &r, match_method, allow, sizeof allow);
 	if (idx < 0) {
@@ -414,7 +454,7 @@ static enum MHD_Result dispatch(struct http_server *s, struct MHD_Connection *c,
 	}
 
 	r.db = db_pool_acquire(v->pool);
-	if (gate(&r) < 0 || parse_body(&r, ctx) < 0)
+	if (gate(&r) < 0 || (!ctx->upload && parse_body(&r, ctx) < 0))
 		goto answer_audit;
 	r.route->handler(&r);
 	if (r.in_tx) {
@@ -442,6 +482,67 @@ answer_nodb:
 	return ret;
 }
 
+/* ---- uploads --------------------------------------------------------------- */
+
+static bool is_upload(struct http_server *s, const char *method, const char *url)
+{
+	const char *names[REQ_MAX_PARAMS];
+	char *values[REQ_MAX_PARAMS];
+	int n;
+
+	for (size_t i = 0; i < s->nroutes; i++) {
+		const struct route *rt = &s->routes[i];
+
+		if (!(rt->flags & ROUTE_UPLOAD) || strcmp(rt->method, method) != 0 ||
+		    !route_match(rt->pattern, url, names, values, REQ_MAX_PARAMS, &n))
+			continue;
+		for (int k = 0; k < n; k++)
+			free(values[k]);
+		return true;
+	}
+	return false;
+}
+
+static void upload_open(struct http_server *s, struct conn_ctx *ctx)
+{
+	snprintf(ctx->upload_path, sizeof ctx->upload_path, "%s/tmp/upload-XXXXXX",
+		 s->v->cfg.attachment_dir);
+	ctx->upload_fd = mkstemp(ctx->upload_path);
+	if (ctx->upload_fd < 0) {
+		log_error("cannot create an upload file in %s/tmp: %s", s->v->cfg.attachment_dir,
+			  strerror(errno));
+		ctx->upload_path[0] = '\0';
+		ctx->upload_failed = true;
+		return;
+	}
+	crypto_generichash_init(&ctx->upload_hash, NULL, 0, 32);
+}
+
+static void upload_chunk(struct http_server *s, struct conn_ctx *ctx, const char *data, size_t n)
+{
+	if (ctx->too_large || ctx->upload_failed)
+		return;
+	if (ctx->upload_size + (int64_t)n > s->v->cfg.attachment_max) {
+		ctx->too_large = true;
+		return;
+	}
+	crypto_generichash_update(&ctx->upload_hash, (const unsigned char *)data, n);
+	while (n > 0) {
+		ssize_t w = write(ctx->upload_fd, data, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			log_error("cannot write an upload: %s", strerror(errno));
+			ctx->upload_failed = true;
+			return;
+		}
+		data += w;
+		n -= (size_t)w;
+		ctx->upload_size += w;
+	}
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_size, void **con_cls)
@@ -456,13 +557,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		ctx = xcalloc(1, sizeof *ctx);
 		buf_init(&ctx->body);
 		ctx->started_ns = clock_mono_ns();
-		if (cl && strtoull(cl, NULL, 10) > HTTP_MAX_BODY)
+		ctx->upload_fd = -1;
+		ctx->upload = is_upload(s, method, url);
+		if (cl && strtoull(cl, NULL, 10) >
+				  (ctx->upload ? (unsigned long long)s->v->cfg.attachment_max
+					       : (unsigned long long)HTTP_MAX_BODY))
 			ctx->too_large = true;
+		if (ctx->upload && !ctx->too_large)
+			upload_open(s, ctx);
 		*con_cls = ctx;
 		atomic_fetch_add(&s->active, 1);
 		/* Refuse an announced oversized body before it is sent. */
 		if (ctx->too_large)
 			return dispatch(s, c, url, method, ctx);
+		return MHD_YES;
+	}
+	if (*upload_size && ctx->upload) {
+		upload_chunk(s, ctx, upload_data, *upload_size);
+		*upload_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -491,6 +603,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (!ctx)
 		return;
 	buf_free(&ctx->body);
+	if (ctx->upload_fd >= 0)
+		close(ctx->upload_fd);
+	if (ctx->upload_path[0])
+		unlink(ctx->upload_path); /* the handler moved it if it kept it */
 	free(ctx);
 	*con_cls = NULL;
 	atomic_fetch_sub(&s->active, 1);

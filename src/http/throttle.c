@@ -66,46 +66,56 @@ static struct slot *find(struct throttle *t, const char *addr)
 	return NULL;
 }
 
-int64_t throttle_blocked(struct throttle *t, const char *addr, int64_t now)
+/* The slot for addr, making one if needed (an empty or expired slot, else the
+ * oldest in the probe run).  Call with the mutex held. */
+static struct slot *slot_for(struct throttle *t, const char *addr, int64_t now)
+{
+	struct slot *s = find(t, addr), *victim = NULL;
+	uint32_t h = hash(addr);
+
+	if (s)
+		return s;
+	for (int i = 0; i < PROBE; i++) {
+		struct slot *c = &t->slots[(h + (uint32_t)i) % SLOTS];
+
+		if (!c->addr[0] || now - c->first_at >= t->window_ms) {
+			victim = c;
+			break;
+		}
+		if (!victim || c->first_at < victim->first_at)
+			victim = c;
+	}
+	memset(victim, 0, sizeof *victim);
+	strncpy(victim->addr, addr, sizeof victim->addr - 1);
+	return victim;
+}
+
+int64_t throttle_claim(struct throttle *t, const char *addr, int64_t now)
 {
 	int64_t wait = 0;
 	struct slot *s;
 
 	pthread_mutex_lock(&t->mu);
-	s = find(t, addr);
-	if (s && now - s->first_at < t->window_ms && s->count >= t->max_failures)
-		wait = s->first_at + t->window_ms - now;
-	pthread_mutex_unlock(&t->mu);
-	return wait;
-}
-
-void throttle_failure(struct throttle *t, const char *addr, int64_t now)
-{
-	struct slot *s, *victim = NULL;
-	uint32_t h = hash(addr);
-
-	pthread_mutex_lock(&t->mu);
-	s = find(t, addr);
-	if (!s) {
-		/* an empty or expired slot, else the oldest in the probe run */
-		for (int i = 0; i < PROBE; i++) {
-			struct slot *c = &t->slots[(h + (uint32_t)i) % SLOTS];
-
-			if (!c->addr[0] || now - c->first_at >= t->window_ms) {
-				victim = c;
-				break;
-			}
-			if (!victim || c->first_at < victim->first_at)
-				victim = c;
-		}
-		s = victim;
-		memset(s, 0, sizeof *s);
-		strncpy(s->addr, addr, sizeof s->addr - 1);
-	}
+	s = slot_for(t, addr, now);
 	if (s->count == 0 || now - s->first_at >= t->window_ms) {
 		s->count = 0;
 		s->first_at = now;
 	}
-	s->count++;
+	if (s->count >= t->max_failures)
+		wait = s->first_at + t->window_ms - now;
+	else
+		s->count++;
+	pthread_mutex_unlock(&t->mu);
+	return wait;
+}
+
+void throttle_refund(struct throttle *t, const char *addr)
+{
+	struct slot *s;
+
+	pthread_mutex_lock(&t->mu);
+	s = find(t, addr);
+	if (s && s->count > 0)
+		s->count--;
 	pthread_mutex_unlock(&t->mu);
 }

@@ -18,8 +18,14 @@ struct throttle;
  * first counted failure. */
 struct throttle *throttle_new(int max_failures, int64_t window_ms);
 void throttle_free(struct throttle *t);
-/* 0 when the address may try; else the milliseconds until it may. */
-int64_t throttle_blocked(struct throttle *t, const char *addr, int64_t now);
-void throttle_failure(struct throttle *t, const char *addr, int64_t now);
+/*
+ * Claim an attempt for addr: 0 when it may try, and the attempt is counted as
+ * a failure at once (so that concurrent attempts cannot all pass the check
+ * before any failure is recorded); else the milliseconds until it may try,
+ * and nothing is counted.  Give the claim back with throttle_refund() when the
+ * attempt succeeded or was refused without checking a password.
+ */
+int64_t throttle_claim(struct throttle *t, const char *addr, int64_t now);
+void throttle_refund(struct throttle *t, const char *addr);
 
 #endif

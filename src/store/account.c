@@ -256,14 +256,33 @@ int user_update(db *d, int64_t id, int64_t expected_version, const struct user_c
 	return changed > 0;
 }
 
-int user_login_failed(db *d, int64_t id, int failed_logins, int64_t at, int64_t locked_until)
+int user_login_claim(db *d, int64_t id, int old_failed, int64_t old_last, int64_t old_locked,
+		     int new_failed, int64_t at, int64_t new_locked)
 {
-	static const char sql[] =
-		"UPDATE users SET failed_logins = ?, last_failed_at = ?, locked_until = ? WHERE id = ?";
+	db_stmt *s;
+	int64_t n = 0;
+	int rc;
 
-	if (locked_until)
-		return db_run(d, sql, "iiii", (int64_t)failed_logins, at, locked_until, id);
-	return db_run(d, sql, "iini", (int64_t)failed_logins, at, id);
+	rc = db_prepare(d, &s,
+			"UPDATE users SET failed_logins = ?, last_failed_at = ?,"
+			" locked_until = CASE WHEN ? = 0 THEN NULL ELSE ? END"
+			" WHERE id = ? AND failed_logins = ? AND COALESCE(last_failed_at, 0) = ?"
+			" AND COALESCE(locked_until, 0) = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, new_failed);
+	db_bind_int64(s, 2, at);
+	db_bind_int64(s, 3, new_locked);
+	db_bind_int64(s, 4, new_locked);
+	db_bind_int64(s, 5, id);
+	db_bind_int64(s, 6, old_failed);
+	db_bind_int64(s, 7, old_last);
+	db_bind_int64(s, 8, old_locked);
+	rc = db_step(s);
+	if (rc == DB_DONE)
+		n = db_changes(s);
+	db_finalize(s);
+	return rc < 0 ? rc : n > 0;
 }
 
 int user_login_succeeded(db *d, int64_t id)

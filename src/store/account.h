@@ -70,8 +70,15 @@ struct user_change {
  * error.  Disabling or a new password also ends the user's sessions. */
 int user_update(db *d, int64_t id, int64_t expected_version, const struct user_change *c);
 
-/* Login failure bookkeeping (see http/auth.c for the policy). */
-int user_login_failed(db *d, int64_t id, int failed_logins, int64_t at, int64_t locked_until);
+/*
+ * Sign-in bookkeeping (the policy is core/account's).  Claim an attempt by
+ * recording it as a failure before the password is checked, but only if the
+ * row still holds what the caller read (old_*): 1 claimed, 0 when another
+ * attempt changed it first (read again and re-check), negative on error.
+ * A correct password then resets the count with user_login_succeeded().
+ */
+int user_login_claim(db *d, int64_t id, int old_failed, int64_t old_last, int64_t old_locked,
+		     int new_failed, int64_t at, int64_t new_locked);
 int user_login_succeeded(db *d, int64_t id);
 
 #endif

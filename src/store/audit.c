@@ -137,6 +137,19 @@ static void entry_row(db_stmt *s, struct audit_entry *e)
 
 int audit_verify(db *d, struct audit_verify_result *r)
 {
+	/* One read transaction, so that appends made meanwhile do not look like
+	 * a mismatch between the rows and the head. */
+	int rc = db_begin(d);
+
+	if (rc < 0)
+		return rc;
+	rc = audit_verify_in_tx(d, r);
+	db_rollback(d);
+	return rc;
+}
+
+int audit_verify_in_tx(db *d, struct audit_verify_result *r)
+{
 	char expect_prev[CHAIN_HEX_LEN], computed[CHAIN_HEX_LEN], head_hash[CHAIN_HEX_LEN];
 	int64_t expect_id = 1, head_id = 0;
 	struct audit_entry e;
@@ -145,21 +158,12 @@ int audit_verify(db *d, struct audit_verify_result *r)
 
 	memset(r, 0, sizeof *r);
 	memcpy(expect_prev, chain_genesis, CHAIN_HEX_LEN);
-	/* One read transaction, so that appends made meanwhile do not look like
-	 * a mismatch between the rows and the head. */
-	rc = db_begin(d);
+	have_head = head_get(d, &head_id, head_hash);
+	if (have_head < 0)
+		return have_head;
+	rc = db_prepare(d, &s, "SELECT " AUDIT_COLS " FROM audit_log ORDER BY id");
 	if (rc < 0)
 		return rc;
-	have_head = head_get(d, &head_id, head_hash);
-	if (have_head < 0) {
-		db_rollback(d);
-		return have_head;
-	}
-	rc = db_prepare(d, &s, "SELECT " AUDIT_COLS " FROM audit_log ORDER BY id");
-	if (rc < 0) {
-		db_rollback(d);
-		return rc;
-	}
 	while ((rc = db_step(s)) == DB_ROW) {
 		entry_row(s, &e);
 		r->checked++;
@@ -188,7 +192,6 @@ int audit_verify(db *d, struct audit_verify_result *r)
 		expect_id++;
 	}
 	db_finalize(s);
-	db_rollback(d);
 	if (rc < 0)
 		return rc;
 	if (r->broken_id)

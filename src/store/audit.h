@@ -45,6 +45,9 @@ struct audit_verify_result {
 /* 0 when the whole chain verifies, 1 when broken (see result), negative on a
  * database error. */
 int audit_verify(db *d, struct audit_verify_result *r);
+/* The same, inside the caller's transaction (e.g. to check an import before
+ * committing it). */
+int audit_verify_in_tx(db *d, struct audit_verify_result *r);
 
 struct audit_filter {
 	const char *username;

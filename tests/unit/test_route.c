@@ -67,16 +67,18 @@ static void throttle_blocks_after_max_within_window(void **state)
 	struct throttle *t = throttle_new(3, 1000);
 
 	(void)state;
-	assert_int_equal(throttle_blocked(t, "10.0.0.1", 0), 0);
-	throttle_failure(t, "10.0.0.1", 0);
-	throttle_failure(t, "10.0.0.1", 10);
-	assert_int_equal(throttle_blocked(t, "10.0.0.1", 20), 0);
-	throttle_failure(t, "10.0.0.1", 20);
-	assert_int_equal(throttle_blocked(t, "10.0.0.1", 20), 980);
-	assert_int_equal(throttle_blocked(t, "10.0.0.2", 20), 0);
-	assert_int_equal(throttle_blocked(t, "10.0.0.1", 1000), 0);
-	throttle_failure(t, "10.0.0.1", 1000); /* a new window */
-	assert_int_equal(throttle_blocked(t, "10.0.0.1", 1001), 0);
+	assert_int_equal(throttle_claim(t, "10.0.0.1", 0), 0);
+	assert_int_equal(throttle_claim(t, "10.0.0.1", 10), 0);
+	assert_int_equal(throttle_claim(t, "10.0.0.1", 20), 0);
+	/* three claimed: the fourth waits until the window ends */
+	assert_int_equal(throttle_claim(t, "10.0.0.1", 20), 980);
+	assert_int_equal(throttle_claim(t, "10.0.0.2", 20), 0);
+	/* a refunded claim (a success) frees a place */
+	throttle_refund(t, "10.0.0.1");
+	assert_int_equal(throttle_claim(t, "10.0.0.1", 30), 0);
+	assert_int_equal(throttle_claim(t, "10.0.0.1", 30), 970);
+	/* a new window */
+	assert_int_equal(throttle_claim(t, "10.0.0.1", 1000), 0);
 	throttle_free(t);
 }
 
@@ -88,10 +90,10 @@ static void throttle_table_stays_bounded(void **state)
 	(void)state;
 	for (int i = 0; i < 100000; i++) {
 		snprintf(addr, sizeof addr, "10.%d.%d.%d", i >> 16, (i >> 8) & 255, i & 255);
-		throttle_failure(t, addr, i);
+		assert_int_equal(throttle_claim(t, addr, i), 0);
 	}
 	/* the newest are remembered */
-	assert_true(throttle_blocked(t, "10.1.134.159", 100000) > 0);
+	assert_true(throttle_claim(t, "10.1.134.159", 100000) > 0);
 	throttle_free(t);
 }
 

@@ -1,0 +1,1377 @@
+/*
+ * cases — intake and the case record: POST/GET /api/v1/cases,
+ * GET/PATCH /api/v1/cases/{ref}, screening, sign-off, people, links,
+ * assignment, referral, programme enrolment and the timeline.
+ *
+ * The rules that make Vigil stop misrecording stalking live here and in
+ * core/casefile.c: FOUR answers that are all yes (or a former partner's
+ * repeated conduct) mean stalking; recording such a case as anything else
+ * needs a written reason, and carries the "possible_misrecording" flag until
+ * a supervisor signs it off.  Every read of a case is audited.
+ */
+#include "api/api.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/clock.h"
+#include "core/account.h"
+#include "core/casefile.h"
+#include "core/identifier.h"
+#include "http/request.h"
+#include "store/account.h"
+#include "store/cases.h"
+#include "store/incidents.h"
+#include "store/people.h"
+#include "vigil.h"
+
+#define MAX_VICTIMS 10
+#define MAX_IDS 20
+#define MAX_ALIASES 10
+#define TEXT_MAX 4000
+
+static const char *const four_names[4] = { "fixated", "obsessive", "unwanted", "repeated" };
+
+void api_viewer(struct req *r, struct viewer *v)
+{
+	v->user_id = r->who.user_id;
+	v->role = r->who.role;
+	v->agency_id = r->who.agency_id;
+}
+
+int api_case_load(struct req *r, struct case_record *c)
+{
+	const char *ref = req_param(r, "ref");
+	struct viewer v;
+	int rc;
+
+	rc = case_get(r->db, ref, c);
+	if (rc < 0) {
+		req_fail_db(r, rc);
+		return -1;
+	}
+	if (rc == 0) {
+		req_fail(r, 404, "not_found", NULL, "there is no case %s", ref);
+		return -1;
+	}
+	req_audit_object(r, "case:%s", c->ref);
+	api_viewer(r, &v);
+	rc = case_visible(r->db, c->id, &v);
+	if (rc <= 0) {
+		case_record_free(c);
+		if (rc < 0)
+			req_fail_db(r, rc);
+		else
+			req_fail(r, 403, "forbidden", NULL,
+				 "case %s is not one you may see (not yours, not assigned to you, "
+				 "or of another agency)",
+				 ref);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+static int add_string(const char *s, void *arg)
+{
+	json_array_append_new(arg, json_string(s));
+	return 0;
+}
+
+static int add_flag(const char *flag, int64_t raised_at, const char *note, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:s, s:o, s:s?}", "flag", flag, "raised_at",
+					     req_time_json(raised_at), "note", note));
+	return 0;
+}
+
+static json_t *answer_json(enum four_answer a)
+{
+	return a == FOUR_UNANSWERED ? json_null() : json_boolean(a == FOUR_YES);
+}
+
+static json_t *screening_json(const struct case_record *c)
+{
+	const enum four_answer a[4] = { c->four.fixated, c->four.obsessive, c->four.unwanted,
+					c->four.repeated };
+	json_t *o = json_object();
+
+	for (int i = 0; i < 4; i++)
+		json_object_set_new(o, four_names[i],
+				    json_pack("{s:o, s:s?}", "answer", answer_json(a[i]), "note",
+					      c->four_note[i]));
+	json_object_set_new(o, "complete", json_boolean(four_complete(&c->four)));
+	json_object_set_new(o, "implies_stalking",
+			    json_boolean(four_implies_stalking(&c->four, c->relationship)));
+	json_object_set_new(o, "screened_by", c->screened_by[0] ? json_string(c->screened_by)
+							       : json_null());
+	json_object_set_new(o, "screened_at", req_time_json(c->screened_at));
+	return o;
+}
+
+/* Fields every view of a case carries (list and full). */
+static json_t *case_summary_json(struct req *r, const struct case_record *c)
+{
+	json_t *o, *cls = json_array(), *flags = json_array(), *allowed = json_array();
+
+	case_classifications_each(r->db, c->id, add_string, cls);
+	case_flags_each(r->db, c->id, add_flag, flags);
+	for (int to = 0; to < CASE_STATUS_COUNT; to++)
+		if (case_status_allowed(c->status, (enum case_status)to))
+			json_array_append_new(allowed, json_string(case_status_name((enum case_status)to)));
+	o = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s?, s:s, s:s, s:s?, s:s?, s:o, s:o,"
+		      " s:o, s:o, s:I}",
+		      "ref", c->ref, "status", case_status_name(c->status), "allowed_next", allowed,
+		      "relationship", c->relationship, "channel", c->channel, "summary", c->summary,
+		      "owner", c->owner, "agency", c->agency, "risk_level",
+		      c->risk_level[0] ? c->risk_level : NULL, "typology",
+		      c->typology[0] ? c->typology : NULL, "classifications", cls, "flags", flags,
+		      "created_at", req_time_json(c->created_at), "updated_at",
+		      req_time_json(c->updated_at), "version", (json_int_t)c->version);
+	return o;
+}
+
+struct people_ctx {
+	struct req *r;
+	json_t *arr;
+};
+
+struct ident_ctx {
+	json_t *arr;
+	bool hide_address;
+	int hidden;
+};
+
+static int add_identifier(const char *kind, const char *value, void *arg)
+{
+	struct ident_ctx *ic = arg;
+
+	if (ic->hide_address && strcmp(kind, "address") == 0) {
+		ic->hidden++;
+		return 0;
+	}
+	json_array_append_new(ic->arr, json_pack("{s:s, s:s}", "kind", kind, "value", value));
+	return 0;
+}
+
+static int add_person(const struct person_row *p, void *arg)
+{
+	struct people_ctx *pc = arg;
+	struct ident_ctx ic = { json_array(), false, 0 };
+	json_t *aliases = json_array(), *o;
+
+	/* A victim's address only to the roles that protect her. */
+	ic.hide_address = strcmp(p->role, "victim") == 0 &&
+			  !access_sees_victim_location(pc->r->who.role);
+	person_aliases_each(pc->r->db, p->id, add_string, aliases);
+	person_identifiers_each(pc->r->db, p->id, add_identifier, &ic);
+	o = json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:o, s:o}", "id", (json_int_t)p->id, "role",
+		      p->role, "name", p->full_name, "dob", p->dob, "description", p->description,
+		      "aliases", aliases, "identifiers", ic.arr);
+	if (ic.hidden)
+		json_object_set_new(o, "address_withheld", json_true());
+	json_array_append_new(pc->arr, o);
+	return 0;
+}
+
+static int add_behaviour(const char *behaviour, int64_t n, void *arg)
+{
+	json_t *o = arg, *cur = json_object_get(o, behaviour);
+
+	json_object_set_new(o, behaviour,
+			    json_integer((cur ? json_integer_value(cur) : 0) + n));
+	return 0;
+}
+
+/* The linked cases of c: a count, the details of those the caller may see,
+ * the distinct victims, and the summary of their incidents. */
+static json_t *links_json(struct req *r, int64_t case_id)
+{
+	int64_t *cases = NULL, first = 0, last = 0, count = 0;
+	json_t *visible = json_array(), *behaviours = json_object(), *o;
+	int n = 0, hidden = 0, victims = 0, rc;
+	struct viewer v;
+
+	api_viewer(r, &v);
+	rc = links_find(r->db, case_id, 200, &cases, &n);
+	if (rc < 0)
+		goto out;
+	for (int i = 0; i < n; i++) {
+		struct incident_summary is;
+		struct case_record lc;
+
+		if (incident_summary(r->db, cases[i], &is) == 0 && is.count) {
+			count += is.count;
+			if (!first || is.first_at < first)
+				first = is.first_at;
+			if (is.last_at > last)
+				last = is.last_at;
+			incident_behaviours_each(r->db, cases[i], add_behaviour, behaviours);
+		}
+		if (case_visible(r->db, cases[i], &v) != 1) {
+			hidden++;
+			continue;
+		}
+		if (case_get_by_id(r->db, cases[i], &lc) == 1) {
+			json_array_append_new(visible, case_summary_json(r, &lc));
+			case_record_free(&lc);
+		}
+	}
+	if (n) {
+		int64_t *all = xcalloc((size_t)n + 1, sizeof *all);
+
+		memcpy(all, cases, (size_t)n * sizeof *all);
+		all[n] = case_id;
+		victims = links_distinct_victims(r->db, all, n + 1);
+		free(all);
+	}
+out:
+	o = json_pack("{s:i, s:i, s:o, s:i, s:b, s:{s:I, s:o, s:o, s:o}}", "count", n,
+		      "hidden_count", hidden, "cases", visible, "distinct_victims",
+		      victims < 0 ? 0 : victims, "possible_serial",
+		      n && victims >= r->v->cfg.serial_victims, "prior_incidents", "count",
+		      (json_int_t)count, "first_at", req_time_json(first), "last_at",
+		      req_time_json(last), "behaviours", behaviours);
+	free(cases);
+	return o;
+}
+
+static json_t *case_full_json(struct req *r, const struct case_record *c)
+{
+	struct people_ctx pc = { r, json_array() };
+	struct incident_summary is;
+	json_t *o = case_summary_json(r, c), *assigned = json_array(), *referred = json_array();
+
+	case_people_each(r->db, c->id, add_person, &pc);
+	case_assignments_each(r->db, c->id, add_string, assigned);
+	case_referrals_each(r->db, c->id, add_string, referred);
+	incident_summary(r->db, c->id, &is);
+	json_object_set_new(o, "screening", screening_json(c));
+	json_object_set_new(o, "classification_reason",
+			    c->classification_reason ? json_string(c->classification_reason)
+						     : json_null());
+	json_object_set_new(o, "signoff",
+			    c->signoff_at ? json_pack("{s:s, s:o, s:s?}", "by", c->signoff_by, "at",
+						      req_time_json(c->signoff_at), "note",
+						      c->signoff_note)
+					  : json_null());
+	json_object_set_new(o, "risk", api_case_risk_json(r, c));
+	json_object_set_new(o, "people", pc.arr);
+	json_object_set_new(o, "assigned", assigned);
+	json_object_set_new(o, "referred_to", referred);
+	json_object_set_new(o, "links", links_json(r, c->id));
+	json_object_set_new(o, "incidents",
+			    json_pack("{s:I, s:o, s:o}", "count", (json_int_t)is.count, "first_at",
+				      req_time_json(is.first_at), "last_at",
+				      req_time_json(is.last_at)));
+	return o;
+}
+
+/* ---- input ----------------------------------------------------------------- */
+
+/* A text field of obj (not the body) with the usual checks; field names the
+ * path for errors ("victims[0].name"). */
+static int obj_str(struct req *r, json_t *obj, const char *key, const char *field, bool required,
+		   size_t maxlen, const char **out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (!v || json_is_null(v)) {
+		if (required) {
+			req_fail(r, 400, "bad_request", field, "%s is required", field);
+			return -1;
+		}
+		return 0;
+	}
+	if (!json_is_string(v) || json_string_length(v) > maxlen ||
+	    strlen(json_string_value(v)) != json_string_length(v)) {
+		req_fail(r, 400, "bad_request", field, "%s must be text of at most %zu bytes", field,
+			 maxlen);
+		return -1;
+	}
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int only_keys(struct req *r, json_t *obj, const char *where, const char *const *allowed)
+{
+	const char *key;
+	json_t *val;
+	char field[128];
+
+	json_object_foreach(obj, key, val) {
+		bool ok = false;
+
+		for (const char *const *a = allowed; *a; a++)
+			ok = ok || strcmp(*a, key) == 0;
+		if (!ok) {
+			snprintf(field, sizeof field, "%s%s%s", where, *where ? "." : "", key);
+			req_fail(r, 400, "bad_request", field, "unknown field '%s'", field);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int vocab(struct req *r, const char *field, const char *value, const char *const *list)
+{
+	char names[400];
+
+	if (case_vocab_has(list, value))
+		return 0;
+	case_vocab_list(list, names, sizeof names);
+	req_fail(r, 400, "bad_request", field, "%s must be one of: %s", field, names);
+	return -1;
+}
+
+/* Storage for one parsed person: the normalised identifiers live here. */
+struct person_buf {
+	struct person_in in;
+	const char *aliases[MAX_ALIASES];
+	struct person_identifier ids[MAX_IDS];
+	char norm[MAX_IDS][IDENTIFIER_MAX + 1];
+};
+
+static int parse_person(struct req *r, json_t *obj, const char *where, struct person_buf *pb)
+{
+	static const char *const keys[] = { "name", "aliases", "dob", "description", "identifiers",
+					    NULL };
+	char field[160], why[200];
+	json_t *arr, *it;
+	size_t i;
+
+	memset(pb, 0, sizeof *pb);
+	if (!json_is_object(obj)) {
+		req_fail(r, 400, "bad_request", where, "%s must be an object", where);
+		return -1;
+	}
+	if (only_keys(r, obj, where, keys) < 0)
+		return -1;
+	snprintf(field, sizeof field, "%s.name", where);
+	if (obj_str(r, obj, "name", field, false, 200, &pb->in.full_name) < 0)
+		return -1;
+	if (pb->in.full_name && account_display_name_check(pb->in.full_name, why, sizeof why) < 0) {
+		req_fail(r, 400, "bad_request", field, "%s: %s", field, why);
+		return -1;
+	}
+	snprintf(field, sizeof field, "%s.dob", where);
+	if (obj_str(r, obj, "dob", field, false, 10, &pb->in.dob) < 0)
+		return -1;
+	if (pb->in.dob && !case_dob_valid(pb->in.dob, clock_now_ms())) {
+		req_fail(r, 400, "bad_request", field,
+			 "%s must be a real date of birth as YYYY-MM-DD, not in the future", field);
+		return -1;
+	}
+	snprintf(field, sizeof field, "%s.description", where);
+	if (obj_str(r, obj, "description", field, false, TEXT_MAX, &pb->in.description) < 0)
+		return -1;
+	arr = json_object_get(obj, "aliases");
+	if (arr && !json_is_null(arr)) {
+		if (!json_is_array(arr) || json_array_size(arr) > MAX_ALIASES) {
+			snprintf(field, sizeof field, "%s.aliases", where);
+			req_fail(r, 400, "bad_request", field, "%s must be a list of at most %d names",
+				 field, MAX_ALIASES);
+			return -1;
+		}
+		json_array_foreach(arr, i, it) {
+			snprintf(field, sizeof field, "%s.aliases[%zu]", where, i);
+			if (!json_is_string(it) ||
+			    account_display_name_check(json_string_value(it), why, sizeof why) < 0) {
+				req_fail(r, 400, "bad_request", field, "%s must be a name", field);
+				return -1;
+			}
+			pb->aliases[pb->in.naliases++] = json_string_value(it);
+		}
+		pb->in.aliases = pb->aliases;
+	}
+	arr = json_object_get(obj, "identifiers");
+	if (arr && !json_is_null(arr)) {
+		if (!json_is_array(arr) || json_array_size(arr) > MAX_IDS) {
+			snprintf(field, sizeof field, "%s.identifiers", where);
+			req_fail(r, 400, "bad_request", field,
+				 "%s must be a list of at most %d {\"kind\",\"value\"}", field, MAX_IDS);
+			return -1;
+		}
+		json_array_foreach(arr, i, it) {
+			static const char *const idkeys[] = { "kind", "value", NULL };
+			const char *kind, *value;
+			enum identifier_kind k;
+			char where2[140];
+
+			snprintf(where2, sizeof where2, "%s.identifiers[%zu]", where, i);
+			if (!json_is_object(it)) {
+				req_fail(r, 400, "bad_request", where2, "%s must be an object", where2);
+				return -1;
+			}
+			if (only_keys(r, it, where2, idkeys) < 0)
+				return -1;
+			snprintf(field, sizeof field, "%s.kind", where2);
+			if (obj_str(r, it, "kind", field, true, 16, &kind) < 0)
+				return -1;
+			if (identifier_kind_parse(kind, &k) < 0) {
+				req_fail(r, 400, "bad_request", field,
+					 "%s must be phone, email, handle, vehicle or address", field);
+				return -1;
+			}
+			snprintf(field, sizeof field, "%s.value", where2);
+			if (obj_str(r, it, "value", field, true, IDENTIFIER_MAX, &value) < 0)
+				return -1;
+			if (identifier_normalise(k, value, pb->norm[pb->in.nids],
+						 sizeof pb->norm[0], why, sizeof why) < 0) {
+				req_fail(r, 400, "bad_request", field, "%s: %s", field, why);
+				return -1;
+			}
+			pb->ids[pb->in.nids].kind = k;
+			/* an address is shown as written, matched as normalised */
+			pb->ids[pb->in.nids].value = k == IDENT_ADDRESS ? value : pb->norm[pb->in.nids];
+			pb->ids[pb->in.nids].match_key = pb->norm[pb->in.nids];
+			pb->in.nids++;
+		}
+		pb->in.ids = pb->ids;
+	}
+	if (!pb->in.full_name && pb->in.nids == 0 && !pb->in.description) {
+		req_fail(r, 400, "bad_request", where,
+			 "%s needs at least a name, an identifier or a description", where);
+		return -1;
+	}
+	return 0;
+}
+
+/* Parse {"fixated":{"answer":true,"note":"..."},...}: all four, each with a note. */
+static int parse_screening(struct req *r, json_t *obj, struct four *f, const char *notes[4])
+{
+	enum four_answer *a[4] = { &f->fixated, &f->obsessive, &f->unwanted, &f->repeated };
+	char field[64];
+
+	if (!json_is_object(obj)) {
+		req_fail(r, 400, "bad_request", "screening",
+			 "screening must be an object with fixated, obsessive, unwanted and repeated");
+		return -1;
+	}
+	/* the four questions; the screening endpoint's body also carries its
+	 * version and a classification_reason beside them */
+	{
+		const char *key;
+		json_t *val;
+
+		json_object_foreach(obj, key, val) {
+			bool ok = false;
+
+			for (int i = 0; i < 4; i++)
+				ok = ok || strcmp(four_names[i], key) == 0;
+			if (!ok && strcmp(key, "version") != 0 &&
+			    strcmp(key, "classification_reason") != 0) {
+				snprintf(field, sizeof field, "screening.%s", key);
+				req_fail(r, 400, "bad_request", field, "unknown field '%s'", field);
+				return -1;
+			}
+		}
+	}
+	for (int i = 0; i < 4; i++) {
+		static const char *const qkeys[] = { "answer", "note", NULL };
+		json_t *q = json_object_get(obj, four_names[i]), *ans;
+
+		snprintf(field, sizeof field, "screening.%s", four_names[i]);
+		if (!json_is_object(q)) {
+			req_fail(r, 400, "bad_request", field,
+				 "%s is required: {\"answer\": true or false, \"note\": \"why\"}",
+				 field);
+			return -1;
+		}
+		if (only_keys(r, q, field, qkeys) < 0)
+			return -1;
+		ans = json_object_get(q, "answer");
+		if (!json_is_boolean(ans)) {
+			snprintf(field, sizeof field, "screening.%s.answer", four_names[i]);
+			req_fail(r, 400, "bad_request", field, "%s must be true or false", field);
+			return -1;
+		}
+		*a[i] = json_is_true(ans) ? FOUR_YES : FOUR_NO;
+		snprintf(field, sizeof field, "screening.%s.note", four_names[i]);
+		if (obj_str(r, q, "note", field, true, TEXT_MAX, &notes[i]) < 0)
+			return -1;
+		if (!notes[i][0]) {
+			req_fail(r, 400, "bad_request", field,
+				 "%s: say what the answer rests on", field);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Parse a list of classifications into list (deduplicated); -1 after a 400. */
+static int parse_classifications(struct req *r, json_t *arr, const char **list, int *n)
+{
+	size_t i;
+	json_t *it;
+
+	*n = 0;
+	if (!json_is_array(arr)) {
+		req_fail(r, 400, "bad_request", "classifications",
+			 "classifications must be a list such as [\"stalking\"]");
+		return -1;
+	}
+	json_array_foreach(arr, i, it) {
+		char field[40];
+		bool dup = false;
+
+		snprintf(field, sizeof field, "classifications[%zu]", i);
+		if (!json_is_string(it) ||
+		    vocab(r, field, json_string_value(it), case_classifications) < 0) {
+			if (!json_is_string(it))
+				req_fail(r, 400, "bad_request", field, "%s must be text", field);
+			return -1;
+		}
+		for (int k = 0; k < *n; k++)
+			dup = dup || strcmp(list[k], json_string_value(it)) == 0;
+		if (!dup && *n < 16)
+			list[(*n)++] = json_string_value(it);
+	}
+	return 0;
+}
+
+static bool list_has(const char **list, int n, const char *s)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(list[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* ---- rules shared by create, patch and screening ----------------------------- */
+
+static int event(struct req *r, int64_t case_id, const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int event(struct req *r, int64_t case_id, const char *kind, const char *fmt, ...)
+{
+	struct buf b;
+	va_list ap;
+	int rc;
+
+	buf_init(&b);
+	if (fmt) {
+		va_start(ap, fmt);
+		buf_vprintf(&b, fmt, ap);
+		va_end(ap);
+	}
+	rc = case_event_add(r->db, case_id, r->who.user_id, r->who.username, kind,
+			    fmt ? b.data : NULL);
+	buf_free(&b);
+	return rc;
+}
+
+/*
+ * After the screening, relationship or classifications changed: raise the
+ * misrecording flag when FOUR implies stalking and the case is not classified
+ * stalking (a reason must have been given), clear it when it is.
+ */
+static int misrecording_rule(struct req *r, int64_t case_id, const struct four *f,
+			     const char *relationship)
+{
+	int has = case_has_classification(r->db, case_id, "stalking");
+	int rc = 0;
+
+	if (has < 0)
+		return has;
+	if (four_implies_stalking(f, relationship) && !has) {
+		rc = case_flag_raise(r->db, case_id, "possible_misrecording",
+				     "FOUR screening says stalking but the case is classified "
+				     "otherwise: a supervisor must sign this off");
+		if (rc >= 0)
+			rc = event(r, case_id, "flag_raised", "possible_misrecording");
+	} else {
+		rc = case_flag_clear(r->db, case_id, "possible_misrecording");
+		if (rc == 1)
+			rc = event(r, case_id, "flag_cleared", "possible_misrecording");
+	}
+	return rc < 0 ? rc : 0;
+}
+
+/* After a suspect was recorded: flag the whole linked set as a possible serial
+ * stalker's when it reaches the configured number of distinct victims. */
+static int serial_rule(struct req *r, int64_t case_id)
+{
+	int64_t *cases = NULL, *all;
+	int n = 0, victims, rc;
+
+	rc = links_find(r->db, case_id, 200, &cases, &n);
+	if (rc < 0 || n == 0) {
+		free(cases);
+		return rc;
+	}
+	all = xcalloc((size_t)n + 1, sizeof *all);
+	memcpy(all, cases, (size_t)n * sizeof *all);
+	all[n] = case_id;
+	victims = links_distinct_victims(r->db, all, n + 1);
+	rc = victims < 0 ? victims : 0;
+	if (victims >= r->v->cfg.serial_victims) {
+		char note[160];
+
+		snprintf(note, sizeof note,
+			 "the suspect is linked to %d cases with %d distinct victims", n + 1, victims);
+		for (int i = 0; i <= n && rc >= 0; i++) {
+			rc = case_flag_raise(r->db, all[i], "possible_serial", note);
+			if (rc >= 0)
+				rc = event(r, all[i], "flag_raised", "possible_serial: %s", note);
+		}
+	}
+	free(all);
+	free(cases);
+	return rc;
+}
+
+static int insert_person(struct req *r, int64_t case_id, struct person_buf *pb, const char *role)
+{
+	int64_t pid = person_insert(r->db, &pb->in);
+	int rc;
+
+	if (pid < 0)
+		return (int)pid;
+	rc = case_person_add(r->db, case_id, pid, role);
+	if (rc >= 0)
+		rc = event(r, case_id, strcmp(role, "suspect") == 0 ? "suspect_recorded" : "victim_recorded",
+			   "%s", pb->in.full_name ? pb->in.full_name : "(unnamed)");
+	return rc;
+}
+
+/* ---- POST /api/v1/cases ------------------------------------------------------- */
+
+void api_cases_create(struct req *r)
+{
+	static const char *const fields[] = { "relationship", "channel", "summary", "owner",
+					      "victims", "suspect", "screening", "classifications",
+					      "classification_reason", NULL };
+	struct person_buf *victims = NULL, *suspect = NULL;
+	const char *relationship, *channel, *summary, *owner_name, *reason;
+	const char *cls[16], *notes[4] = { 0 };
+	struct four four = { FOUR_UNANSWERED, FOUR_UNANSWERED, FOUR_UNANSWERED, FOUR_UNANSWERED };
+	struct case_new n = { 0 };
+	struct case_record c = { 0 };
+	struct user owner;
+	char ref[24];
+	json_t *jv, *js, *jscr, *jcls, *out;
+	int nv = 0, ncls = 0, rc;
+	bool implied = false, screened = false;
+	time_t now = time(NULL);
+	struct tm tm;
+	int64_t id;
+
+	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
+	    req_body_str(r, "relationship", true, 32, &relationship) < 0 ||
+	    vocab(r, "relationship", relationship, case_relationships) < 0 ||
+	    req_body_str(r, "channel", true, 32, &channel) < 0 ||
+	    vocab(r, "channel", channel, case_channels) < 0 ||
+	    req_body_str(r, "summary", false, TEXT_MAX, &summary) < 0 ||
+	    req_body_str(r, "owner", false, 64, &owner_name) < 0 ||
+	    req_body_str(r, "classification_reason", false, TEXT_MAX, &reason) < 0)
+		return;
+
+	/* the owner: the caller, or (a supervisor's choice) an officer of her agency */
+	rc = user_get_by_name(r->db, owner_name ? owner_name : r->who.username, &owner);
+	if (rc <= 0) {
+		if (rc < 0)
+			req_fail_db(r, rc);
+		else
+			req_fail(r, 400, "bad_request", "owner", "there is no user '%s'", owner_name);
+		return;
+	}
+	if (owner.id != r->who.user_id) {
+		if (r->who.role != ROLE_SUPERVISOR) {
+			req_fail(r, 403, "forbidden", "owner",
+				 "only a supervisor may give a new case to someone else");
+			return;
+		}
+		if (owner.agency_id != r->who.agency_id || owner.disabled ||
+		    (owner.role != ROLE_OFFICER && owner.role != ROLE_SUPERVISOR)) {
+			req_fail(r, 400, "bad_request", "owner",
+				 "the owner must be an active officer or supervisor of your agency");
+			return;
+		}
+	}
+
+	jv = json_object_get(r->body, "victims");
+	if (!json_is_array(jv) || json_array_size(jv) < 1 || json_array_size(jv) > MAX_VICTIMS) {
+		req_fail(r, 400, "bad_request", "victims",
+			 "victims must be a list of 1 to %d people", MAX_VICTIMS);
+		return;
+	}
+	victims = xcalloc(json_array_size(jv), sizeof *victims);
+	for (size_t i = 0; i < json_array_size(jv); i++, nv++) {
+		char where[24];
+
+		snprintf(where, sizeof where, "victims[%zu]", i);
+		if (parse_person(r, json_array_get(jv, i), where, &victims[i]) < 0)
+			goto out;
+	}
+	js = json_object_get(r->body, "suspect");
+	if (js && !json_is_null(js)) {
+		suspect = xcalloc(1, sizeof *suspect);
+		if (parse_person(r, js, "suspect", suspect) < 0)
+			goto out;
+	}
+	jscr = json_object_get(r->body, "screening");
+	if (jscr && !json_is_null(jscr)) {
+		if (parse_screening(r, jscr, &four, notes) < 0)
+			goto out;
+		screened = true;
+		implied = four_implies_stalking(&four, relationship);
+	}
+	jcls = json_object_get(r->body, "classifications");
+	if (jcls && !json_is_null(jcls)) {
+		if (parse_classifications(r, jcls, cls, &ncls) < 0)
+			goto out;
+	} else if (implied) {
+		cls[ncls++] = "stalking";
+	}
+	if (implied && !list_has(cls, ncls, "stalking") && (!reason || !*reason)) {
+		req_fail(r, 400, "bad_request", "classification_reason",
+			 "the FOUR screening says this is stalking; to record it as something else, "
+			 "give a written classification_reason (a supervisor must then sign it off)");
+		goto out;
+	}
+
+	if (req_tx_begin(r) < 0)
+		goto out;
+	gmtime_r(&now, &tm);
+	n.relationship = relationship;
+	n.channel = channel;
+	n.summary = summary;
+	n.owner_id = owner.id;
+	n.agency_id = owner.agency_id;
+	n.created_by = r->who.user_id;
+	n.year = tm.tm_year + 1900;
+	id = case_insert(r->db, &n, ref);
+	rc = id < 0 ? (int)id : 0;
+	req_audit_object(r, "case:%s", ref);
+	if (rc >= 0)
+		rc = event(r, id, "created", "reported by %s; %s", channel, relationship);
+	for (int i = 0; rc >= 0 && i < nv; i++)
+		rc = insert_person(r, id, &victims[i], "victim");
+	if (rc >= 0 && suspect)
+		rc = insert_person(r, id, suspect, "suspect");
+	if (rc >= 0 && screened) {
+		rc = case_set_screening(r->db, id, &four, notes, r->who.user_id);
+		if (rc >= 0)
+			rc = db_run(r->db, "UPDATE cases SET status = 'screened' WHERE id = ?", "i", id);
+		if (rc >= 0)
+			rc = event(r, id, "screened", "FOUR: %s", implied ? "stalking" : "not all yes");
+	}
+	if (rc >= 0 && ncls)
+		rc = case_classifications_set(r->db, id, cls, ncls);
+	if (rc >= 0 && ncls)
+		rc = event(r, id, "classified", "%d classification(s)%s", ncls,
+			   list_has(cls, ncls, "stalking") ? ", stalking" : "");
+	if (rc >= 0 && reason && implied && !list_has(cls, ncls, "stalking"))
+		rc = db_run(r->db, "UPDATE cases SET classification_reason = ? WHERE id = ?", "ti",
+			    reason, id);
+	if (rc >= 0)
+		rc = misrecording_rule(r, id, &four, relationship);
+	if (rc >= 0 && suspect)
+		rc = serial_rule(r, id);
+	if (rc >= 0)
+		rc = case_get_by_id(r->db, id, &c) == 1 ? 0 : DB_ERROR;
+	if (rc < 0) {
+		req_tx_rollback(r);
+		req_fail_db(r, rc);
+		goto out;
+	}
+	out = case_full_json(r, &c);
+	req_reply(r, 201, out);
+	req_tx_commit(r);
+out:
+	case_record_free(&c);
+	free(victims);
+	free(suspect);
+}
+
+/* ---- GET /api/v1/cases --------------------------------------------------------- */
+
+static int add_case(const struct case_record *c, void *arg)
+{
+	void **a = arg;
+	json_array_append_new(a[1], case_summary_json(a[0], c));
+	return 0;
+}
+
+void api_cases_list(struct req *r)
+{
+	struct case_filter f = { 0 };
+	struct viewer v;
+	int64_t limit, cursor;
+	json_t *arr, *out;
+	void *ctx[2];
+	size_t n;
+	int rc;
+
+	if (req_query_int(r, "limit", 1, 200, 50, &limit) < 0 ||
+	    req_query_int(r, "cursor", 1, INT64_MAX, 0, &cursor) < 0 ||
+	    req_query_time(r, "created_from", &f.created_from) < 0 ||
+	    req_query_time(r, "created_to", &f.created_to) < 0)
+		return;
+	f.status = req_query(r, "status");
+	f.risk_level = req_query(r, "risk_level");
+	f.typology = req_query(r, "typology");
+	f.owner = req_query(r, "owner");
+	f.classification = req_query(r, "classification");
+	f.flag = req_query(r, "flag");
+	if ((f.status && case_status_parse(f.status) == CASE_STATUS_NONE &&
+	     (req_fail(r, 400, "bad_request", "status", "unknown status '%s'", f.status), 1)) ||
+	    (f.risk_level && vocab(r, "risk_level", f.risk_level, case_risk_levels) < 0) ||
+	    (f.typology && vocab(r, "typology", f.typology, case_typologies) < 0) ||
+	    (f.classification &&
+	     vocab(r, "classification", f.classification, case_classifications) < 0) ||
+	    (f.flag && vocab(r, "flag", f.flag, case_flags) < 0))
+		return;
+	f.before_id = cursor;
+	f.limit = (int)limit + 1; /* one more, to know whether a next page exists */
+	api_viewer(r, &v);
+	arr = json_array();
+	ctx[0] = r;
+	ctx[1] = arr;
+	rc = case_each_visible(r->db, &v, &f, add_case, ctx);
+	if (rc < 0) {
+		json_decref(arr);
+		req_fail_db(r, rc);
+		return;
+	}
+	n = json_array_size(arr);
+	out = json_object();
+	if (n > (size_t)limit) {
+		/* the cursor is the internal id of the last case shown */
+		struct case_record last;
+
+		json_array_remove(arr, n - 1);
+		if (case_get(r->db, json_string_value(json_object_get(json_array_get(arr, (size_t)limit - 1), "ref")),
+			     &last) == 1) {
+			json_object_set_new(out, "next_cursor", json_sprintf("%lld", (long long)last.id));
+			case_record_free(&last);
+		}
+	}
+	if (!json_object_get(out, "next_cursor"))
+		json_object_set_new(out, "next_cursor", json_null());
+	json_object_set_new(out, "cases", arr);
+	req_audit_detail(r, "listed %zu cases", json_array_size(arr));
+	req_reply(r, 200, out);
+}
+
+/* ---- GET /api/v1/cases/{ref} ------------------------------------------------------ */
+
+void api_case_get(struct req *r)
+{
+	struct case_record c;
+
+	if (api_case_load(r, &c) < 0)
+		return;
+	req_reply(r, 200, case_full_json(r, &c));
+	case_record_free(&c);
+}
+
+/* ---- PATCH /api/v1/cases/{ref} ----------------------------------------------------- */
+
+static int stale(struct req *r, int64_t sent, int64_t now)
+{
+	req_fail(r, 409, "stale_version", "version",
+		 "the case has changed since you read it (you sent version %lld, it is now %lld); "
+		 "reload it and try again",
+		 (long long)sent, (long long)now);
+	return -1;
+}
+
+void api_case_update(struct req *r)
+{
+	static const char *const fields[] = { "version", "summary", "relationship", "channel",
+					      "owner", "status", "reason", "classifications",
+					      "classification_reason", NULL };
+	const char *summary, *relationship, *channel, *owner_name, *status, *reason, *cls_reason;
+	const char *cls[16];
+	struct case_change ch = { 0 };
+	struct case_record c = { 0 };
+	enum case_status to = CASE_STATUS_NONE;
+	json_t *jcls;
+	int64_t version;
+	int ncls = -1, rc;
+	struct user owner;
+
+	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
+	    req_body_int(r, "version", true, 1, INT64_MAX, &version, NULL) < 0 ||
+	    req_body_str(r, "summary", false, TEXT_MAX, &summary) < 0 ||
+	    req_body_str(r, "relationship", false, 32, &relationship) < 0 ||
+	    (relationship && vocab(r, "relationship", relationship, case_relationships) < 0) ||
+	    req_body_str(r, "channel", false, 32, &channel) < 0 ||
+	    (channel && vocab(r, "channel", channel, case_channels) < 0) ||
+	    req_body_str(r, "owner", false, 64, &owner_name) < 0 ||
+	    req_body_str(r, "status", false, 16, &status) < 0 ||
+	    req_body_str(r, "reason", false, TEXT_MAX, &reason) < 0 ||
+	    req_body_str(r, "classification_reason", false, TEXT_MAX, &cls_reason) < 0)
+		return;
+	jcls = json_object_get(r->body, "classifications");
+	if (jcls && !json_is_null(jcls)) {
+		if (parse_classifications(r, jcls, cls, &ncls) < 0)
+			return;
+	}
+	if (status) {
+		to = case_status_parse(status);
+		if (to == CASE_STATUS_NONE) {
+			req_fail(r, 400, "bad_request", "status",
+				 "status must be intake, screened, assessed, managed or closed");
+			return;
+		}
+	}
+	if (api_case_load(r, &c) < 0)
+		return;
+	if (version != c.version) {
+		stale(r, version, c.version);
+		goto out;
+	}
+	if (status && to != c.status) {
+		char next[64];
+
+		if (!case_status_allowed(c.status, to)) {
+			case_status_next(c.status, next, sizeof next);
+			req_fail(r, 409, "illegal_transition", "status",
+				 "a case cannot move from %s to %s; from %s it may move to: %s",
+				 case_status_name(c.status), status, case_status_name(c.status), next);
+			goto out;
+		}
+		if (to == CASE_SCREENED && !four_complete(&c.four)) {
+			req_fail(r, 409, "illegal_transition", "status",
+				 "record the FOUR screening first (PUT /api/v1/cases/%s/screening)",
+				 c.ref);
+			goto out;
+		}
+		if (c.status == CASE_CLOSED && (!reason || !*reason)) {
+			req_fail(r, 400, "bad_request", "reason",
+				 "reopening a closed case needs a reason");
+			goto out;
+		}
+		ch.status = status;
+	}
+	if (owner_name) {
+		if (r->who.role != ROLE_SUPERVISOR) {
+			req_fail(r, 403, "forbidden", "owner", "only a supervisor may reassign a case");
+			goto out;
+		}
+		rc = user_get_by_name(r->db, owner_name, &owner);
+		if (rc <= 0 || owner.disabled || owner.agency_id != r->who.agency_id ||
+		    (owner.role != ROLE_OFFICER && owner.role != ROLE_SUPERVISOR)) {
+			if (rc < 0)
+				req_fail_db(r, rc);
+			else
+				req_fail(r, 400, "bad_request", "owner",
+					 "the owner must be an active officer or supervisor of your agency");
+			goto out;
+		}
+		ch.owner_id = owner.id;
+	}
+	/* classification against the screening */
+	{
+		const char *rel = relationship ? relationship : c.relationship;
+		bool implied = four_implies_stalking(&c.four, rel);
+		int has = case_has_classification(r->db, c.id, "stalking");
+		bool will_have = ncls >= 0 ? list_has(cls, ncls, "stalking") : has == 1;
+
+		if (implied && !will_have && (!cls_reason || !*cls_reason) &&
+		    (has == 1 || relationship)) {
+			req_fail(r, 400, "bad_request", "classification_reason",
+				 "the FOUR screening says this is stalking; to record it as something "
+				 "else, give a written classification_reason (a supervisor must then "
+				 "sign it off)");
+			goto out;
+		}
+		if (implied && !will_have && cls_reason) {
+			ch.classification_reason = cls_reason;
+			ch.clear_signoff = true;
+		}
+	}
+	ch.summary = summary;
+	ch.relationship = relationship;
+	ch.channel = channel;
+
+	if (req_tx_begin(r) < 0)
+		goto out;
+	rc = case_update(r->db, c.id, version, &ch);
+	if (rc == 0) {
+		req_tx_rollback(r);
+		stale(r, version, c.version);
+		goto out;
+	}
+	if (rc >= 0 && ch.status)
+		rc = event(r, c.id, "status", "%s -> %s%s%s", case_status_name(c.status), status,
+			   reason ? ": " : "", reason ? reason : "");
+	if (rc >= 0 && ncls >= 0) {
+		rc = case_classifications_set(r->db, c.id, cls, ncls);
+		if (rc >= 0)
+			rc = event(r, c.id, "classified", "%d classification(s)%s", ncls,
+				   list_has(cls, ncls, "stalking") ? ", stalking" : "");
+	}
+	if (rc >= 0 && owner_name)
+		rc = event(r, c.id, "reassigned", "owner %s", owner_name);
+	if (rc >= 0)
+		rc = misrecording_rule(r, c.id, &c.four, relationship ? relationship : c.relationship);
+	if (rc >= 0) {
+		case_record_free(&c);
+		rc = case_get(r->db, req_param(r, "ref"), &c) == 1 ? 0 : DB_ERROR;
+	}
+	if (rc < 0) {
+		req_tx_rollback(r);
+		req_fail_db(r, rc);
+		goto out;
+	}
+	req_audit_detail(r, "%s%s%s%s", status ? "status " : "", ncls >= 0 ? "classifications " : "",
+			 owner_name ? "owner " : "", summary || relationship || channel ? "details" : "");
+	req_reply(r, 200, case_full_json(r, &c));
+	req_tx_commit(r);
+out:
+	case_record_free(&c);
+}
+
+/* ---- PUT /api/v1/cases/{ref}/screening ----------------------------------------------- */
+
+void api_case_screening(struct req *r)
+{
+	struct four four;
+	const char *notes[4], *reason;
+	struct case_record c = { 0 };
+	int64_t version;
+	int rc, has;
+	bool implied;
+
+	if (req_body_required(r) < 0 ||
+	    req_body_int(r, "version", true, 1, INT64_MAX, &version, NULL) < 0 ||
+	    req_body_str(r, "classification_reason", false, TEXT_MAX, &reason) < 0 ||
+	    parse_screening(r, r->body, &four, notes) < 0)
+		return;
+	if (api_case_load(r, &c) < 0)
+		return;
+	if (version != c.version) {
+		stale(r, version, c.version);
+		goto out;
+	}
+	if (c.status == CASE_CLOSED) {
+		req_fail(r, 409, "illegal_transition", NULL, "the case is closed; reopen it first");
+		goto out;
+	}
+	implied = four_implies_stalking(&four, c.relationship);
+	if (req_tx_begin(r) < 0)
+		goto out;
+	rc = case_set_screening(r->db, c.id, &four, notes, r->who.user_id);
+	if (rc >= 0)
+		rc = event(r, c.id, "screened", "FOUR: %s", implied ? "stalking" : "not all yes");
+	if (rc >= 0 && c.status == CASE_INTAKE) {
+		rc = db_run(r->db, "UPDATE cases SET status = 'screened' WHERE id = ?", "i", c.id);
+		if (rc >= 0)
+			rc = event(r, c.id, "status", "intake -> screened");
+	}
+	/* A case FOUR calls stalking is recorded as stalking, unless the officer
+	 * says in writing why not (and a supervisor then signs it off). */
+	has = rc >= 0 ? case_has_classification(r->db, c.id, "stalking") : 0;
+	if (rc >= 0 && has < 0)
+		rc = has;
+	if (rc >= 0 && implied && !has) {
+		if (reason && *reason) {
+			rc = db_run(r->db,
+				    "UPDATE cases SET classification_reason = ?, signoff_by = NULL,"
+				    " signoff_at = NULL, signoff_note = NULL WHERE id = ?",
+				    "ti", reason, c.id);
+		} else {
+			rc = case_classification_add(r->db, c.id, "stalking");
+			if (rc >= 0)
+				rc = event(r, c.id, "classified", "stalking, from the FOUR screening");
+		}
+	}
+	if (rc >= 0)
+		rc = misrecording_rule(r, c.id, &four, c.relationship);
+	if (rc >= 0) {
+		case_record_free(&c);
+		rc = case_get(r->db, req_param(r, "ref"), &c) == 1 ? 0 : DB_ERROR;
+	}
+	if (rc < 0) {
+		req_tx_rollback(r);
+		req_fail_db(r, rc);
+		goto out;
+	}
+	req_reply(r, 200, case_full_json(r, &c));
+	req_tx_commit(r);
+out:
+	case_record_free(&c);
+}
+
+/* ---- POST /api/v1/cases/{ref}/signoff ------------------------------------------------ */
+
+void api_case_signoff(struct req *r)
+{
+	static const char *const fields[] = { "decision", "note", NULL };
+	const char *decision, *note;
+	struct case_record c = { 0 };
+	int rc, flagged;
+
+	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
+	    req_body_str(r, "decision", true, 16, &decision) < 0 ||
+	    req_body_str(r, "note", true, TEXT_MAX, &note) < 0)
+		return;
+	if (strcmp(decision, "approve") != 0 && strcmp(decision, "reject") != 0) {
+		req_fail(r, 400, "bad_request", "decision",
+			 "decision must be 'approve' (the classification stands) or 'reject' "
+			 "(record it as stalking)");
+		return;
+	}
+	if (api_case_load(r, &c) < 0)
+		return;
+	flagged = case_has_flag(r->db, c.id, "possible_misrecording");
+	if (flagged < 0) {
+		req_fail_db(r, flagged);
+		goto out;
+	}
+	if (!flagged) {
+		req_fail(r, 409, "nothing_to_sign_off", NULL,
+			 "case %s has no classification waiting for sign-off", c.ref);
+		goto out;
+	}
+	req_audit_detail(r, "%s", decision);
+	if (req_tx_begin(r) < 0)
+		goto out;
+	if (strcmp(decision, "approve") == 0) {
+		rc = case_set_signoff(r->db, c.id, r->who.user_id, note);
+		if (rc >= 0)
+			rc = case_flag_clear(r->db, c.id, "possible_misrecording");
+		if (rc >= 0)
+			rc = event(r, c.id, "signed_off", "classification approved: %s", note);
+	} else {
+		rc = case_classification_add(r->db, c.id, "stalking");
+		if (rc >= 0)
+			rc = case_touch(r->db, c.id);
+		if (rc >= 0)
+			rc = case_flag_clear(r->db, c.id, "possible_misrecording");
+		if (rc >= 0)
+			rc = event(r, c.id, "signed_off", "classification rejected, recorded as stalking: %s",
+				   note);
+	}
+	if (rc >= 0) {
+		case_record_free(&c);
+		rc = case_get(r->db, req_param(r, "ref"), &c) == 1 ? 0 : DB_ERROR;
+	}
+	if (rc < 0) {
+		req_tx_rollback(r);
+		req_fail_db(r, rc);
+		goto out;
+	}
+	req_reply(r, 200, case_full_json(r, &c));
+	req_tx_commit(r);
+out:
+	case_record_free(&c);
+}
+
+/* ---- POST /api/v1/cases/{ref}/people -------------------------------------------------- */
+
+void api_case_person_add(struct req *r)
+{
+	struct person_buf pb;
+	struct case_record c = { 0 };
+	const char *role;
+	json_t *copy;
+	int rc;
+
+	if (req_body_required(r) < 0 || req_body_str(r, "role", true, 16, &role) < 0)
+		return;
+	if (strcmp(role, "victim") != 0 && strcmp(role, "suspect") != 0) {
+		req_fail(r, 400, "bad_request", "role", "role must be 'victim' or 'suspect'");
+		return;
+	}
+	copy = json_copy(r->body);
+	json_object_del(copy, "role");
+	rc = parse_person(r, copy, "person", &pb);
+	if (rc < 0) {
+		json_decref(copy);
+		return;
+	}
+	if (api_case_load(r, &c) < 0)
+		goto out;
+	if (strcmp(role, "suspect") == 0) {
+		int64_t have = case_suspect(r->db, c.id);
+
+		if (have != 0) {
+			if (have < 0)
+				req_fail_db(r, (int)have);
+			else
+				req_fail(r, 409, "conflict", "role",
+					 "case %s already has a suspect; one suspect per case", c.ref);
+			goto out;
+		}
+	}
+	if (req_tx_begin(r) < 0)
+		goto out;
+	rc = insert_person(r, c.id, &pb, role);
+	if (rc >= 0)
+		rc = case_touch(r->db, c.id);
+	if (rc >= 0 && strcmp(role, "suspect") == 0)
+		rc = serial_rule(r, c.id);
+	if (rc >= 0) {
+		case_record_free(&c);
+		rc = case_get(r->db, req_param(r, "ref"), &c) == 1 ? 0 : DB_ERROR;
+	}
+	if (rc < 0) {
+		req_tx_rollback(r);
+		req_fail_db(r, rc);
+		goto out;
+	}
+	req_audit_detail(r, "%s recorded", role);
+	req_reply(r, 201, case_full_json(r, &c));
+	req_tx_commit(r);
+out:
+	json_decref(copy);
+	case_record_free(&c);
+}
+
+/* ---- GET /api/v1/cases/{ref}/links ------------------------------------------------------ */
+
+void api_case_links(struct req *r)
+{
+	struct case_record c;
+
+	if (api_case_load(r, &c) < 0)
+		return;
+	req_reply(r, 200, links_json(r, c.id));
+	case_record_free(&c);
+}
+
+/* ---- assignment, referral, programme -------------------------------------------------- */
+
+void api_case_assign(struct req *r)
+{
+	static const char *const fields[] = { "username", NULL };
+	struct case_record c = { 0 };
+	const char *username;
+	struct user u;
+	int rc;
+
+	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
+	    req_body_str(r, "username", true, 64, &username) < 0)
+		return;
+	if (api_case_load(r, &c) < 0)
+		return;
+	if (r->who.role != ROLE_SUPERVISOR && c.owner_id != r->who.user_id) {
+		req_fail(r, 403, "forbidden", NULL,
+			 "only the case's owner or a supervisor may assign people to it");
+		goto out;
+	}
+	rc = user_get_by_name(r->db, username, &u);
+	if (rc <= 0 || u.disabled || (u.role != ROLE_OFFICER && u.role != ROLE_SUPERVISOR)) {
+		if (rc < 0)
+			req_fail_db(r, rc);
+		else
+			req_fail(r, 400, "bad_request", "username",
+				 "'%s' is not an active officer or supervisor", username);
+		goto out;
+	}
+	if (req_tx_begin(r) < 0)
+		goto out;
+	rc = case_assign(r->db, c.id, u.id, r->who.user_id);
+	if (rc >= 0)
+		rc = event(r, c.id, "assigned", "%s", u.username);
+	if (rc >= 0)
+		rc = case_touch(r->db, c.id);
+	if (rc < 0) {
+		req_tx_rollback(r);
+		req_fail_db(r, rc);
+		goto out;
+	}
+	req_audit_detail(r, "assigned %s", u.username);
+	req_reply(r, 201, json_pack("{s:s, s:s}", "ref", c.ref, "assigned", u.username));
+	req_tx_commit(r);
+out:
+	case_record_free(&c);
+}
+
+void api_case_refer(struct req *r)
+{
+	static const char *const fields[] = { "agency", "note", NULL };
+	struct case_record c = { 0 };
+	const char *code, *note;
+	struct agency a;
+	int rc;
+
+	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
+	    req_body_str(r, "agency", true, 32, &code) < 0 ||
+	    req_body_str(r, "note", false, TEXT_MAX, &note) < 0)
+		return;
+	if (api_case_load(r, &c) < 0)
+		return;
+	rc = agency_get_by_code(r->db, code, &a);
+	if (rc <= 0) {
+		if (rc < 0)
+			req_fail_db(r, rc);
+		else
+			req_fail(r, 400, "bad_request", "agency", "unknown agency '%s'", code);
+		goto out;
+	}
+	if (req_tx_begin(r) < 0)
+		goto out;
+	rc = case_refer(r->db, c.id, a.id, r->who.user_id, note);
+	if (rc >= 0)
+		rc = event(r, c.id, "referred", "to %s", a.code);
+	if (rc >= 0)
+		rc = case_touch(r->db, c.id);
+	if (rc < 0) {
+		req_tx_rollback(r);
+		req_fail_db(r, rc);
+		goto out;
+	}
+	req_audit_detail(r, "referred to %s", a.code);
+	req_reply(r, 201, json_pack("{s:s, s:s}", "ref", c.ref, "referred_to", a.code));
+	req_tx_commit(r);
+out:
+	case_record_free(&c);
+}
+
+void api_case_programme(struct req *r)
+{
+	static const char *const fields[] = { "consent_note", NULL };
+	struct case_record c = { 0 };
+	const char *note;
+	int64_t suspect;
+	int rc;
+
+	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
+	    req_body_str(r, "consent_note", true, TEXT_MAX, &note) < 0)
+		return;
+	if (api_case_load(r, &c) < 0)
+		return;
+	suspect = case_suspect(r->db, c.id);
+	if (suspect <= 0) {
+		if (suspect < 0)
+			req_fail_db(r, (int)suspect);
+		else
+			req_fail(r, 409, "conflict", NULL, "case %s has no known suspect to enrol", c.ref);
+		goto out;
+	}
+	rc = programme_enrolled(r->db, suspect);
+	if (rc != 0) {
+		if (rc < 0)
+			req_fail_db(r, rc);
+		else
+			req_fail(r, 409, "conflict", NULL, "the suspect is already in the programme");
+		goto out;
+	}
+	if (req_tx_begin(r) < 0)
+		goto out;
+	rc = programme_enrol(r->db, suspect, r->who.user_id, note);
+	if (rc >= 0)
+		rc = event(r, c.id, "programme_enrolled", "the suspect, with recorded consent");
+	if (rc >= 0)
+		rc = case_touch(r->db, c.id);
+	if (rc < 0) {
+		req_tx_rollback(r);
+		req_fail_db(r, rc);
+		goto out;
+	}
+	req_reply(r, 201, json_pack("{s:s, s:b}", "ref", c.ref, "enrolled", 1));
+	req_tx_commit(r);
+out:
+	case_record_free(&c);
+}

@@ -1,0 +1,73 @@
+/*
+ * people — the register search: GET /api/v1/people/search?q=&purpose=
+ * (analysts and supervisors).  Every search is audited with its stated
+ * purpose.  A hit in a case the caller may not see names no case: it says
+ * only that there is one, in another agency's caseload.
+ */
+#include "api/api.h"
+
+#include <string.h>
+
+#include "core/account.h"
+#include "http/request.h"
+#include "store/cases.h"
+#include "store/people.h"
+
+struct search_ctx {
+	struct req *r;
+	struct viewer v;
+	json_t *arr;
+};
+
+static int add_hit(const struct search_hit *h, void *arg)
+{
+	struct search_ctx *sc = arg;
+	struct case_record c;
+	json_t *o, *jc;
+	int vis = case_visible(sc->r->db, h->case_id, &sc->v);
+
+	if (vis == 1 && case_get_by_id(sc->r->db, h->case_id, &c) == 1) {
+		jc = json_pack("{s:s, s:s, s:b}", "ref", c.ref, "status", case_status_name(c.status),
+			       "visible", 1);
+		case_record_free(&c);
+	} else {
+		jc = json_pack("{s:b}", "visible", 0);
+	}
+	o = json_pack("{s:I, s:s?, s:s?, s:s, s:s, s:o}", "person_id", (json_int_t)h->person_id,
+		      "name", vis == 1 ? h->full_name : NULL, "dob", vis == 1 ? h->dob : NULL,
+		      "role", h->role, "matched", h->matched, "case", jc);
+	json_array_append_new(sc->arr, o);
+	return 0;
+}
+
+void api_people_search(struct req *r)
+{
+	const char *q = req_query(r, "q"), *purpose = req_query(r, "purpose");
+	struct search_ctx sc = { r, { 0 }, NULL };
+	int64_t limit;
+	int rc;
+
+	if (req_query_int(r, "limit", 1, 100, 25, &limit) < 0)
+		return;
+	if (!purpose || strlen(purpose) < 5 || strlen(purpose) > 500 ||
+	    !account_text_clean(purpose, strlen(purpose))) {
+		req_fail(r, 400, "bad_request", "purpose",
+			 "state the purpose of the search (5 to 500 characters): it is audited");
+		return;
+	}
+	if (!q || strlen(q) < 2 || strlen(q) > 300 || !account_text_clean(q, strlen(q))) {
+		req_fail(r, 400, "bad_request", "q",
+			 "q is the name or identifier to search for (2 to 300 characters)");
+		return;
+	}
+	req_audit_detail(r, "purpose: %s; query: %s", purpose, q);
+	api_viewer(r, &sc.v);
+	sc.arr = json_array();
+	rc = people_search(r->db, q, (int)limit, add_hit, &sc);
+	if (rc < 0) {
+		json_decref(sc.arr);
+		req_fail_db(r, rc);
+		return;
+	}
+	req_reply(r, 200, json_pack("{s:o}", "results", sc.arr));
+}

@@ -1,0 +1,582 @@
+/*
+ * store/cases — SQL for cases and their sub-records.
+ */
+#include "store/cases.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/mem.h"
+
+static void copy(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void case_record_free(struct case_record *c)
+{
+	if (!c)
+		return;
+	free(c->summary);
+	for (int i = 0; i < 4; i++)
+		free(c->four_note[i]);
+	free(c->classification_reason);
+	free(c->signoff_note);
+	memset(c, 0, sizeof *c);
+}
+
+int64_t case_insert(db *d, const struct case_new *n, char ref[24])
+{
+	int64_t now = clock_now_ms(), seq = 0, id = 0;
+	db_stmt *s;
+	int rc;
+
+	/* The year's counter: incremented under the write lock of this
+	 * transaction, so concurrent intakes get distinct numbers. */
+	rc = db_prepare(d, &s,
+			"INSERT INTO case_sequences (year, last_seq) VALUES (?, 1)"
+			" ON CONFLICT (year) DO UPDATE SET last_seq = case_sequences.last_seq + 1"
+			" RETURNING last_seq");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, n->year);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		seq = db_column_int64(s, 0);
+	db_finalize(s);
+	if (rc < 0)
+		return rc;
+	case_ref_format(n->year, seq, ref, 24);
+
+	rc = db_prepare(d, &s,
+			"INSERT INTO cases (ref, status, relationship, channel, summary, owner_id,"
+			" agency_id, created_by, created_at, updated_at)"
+			" VALUES (?, 'intake', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+	if (rc < 0)
+		return rc;
+	db_bind_text(s, 1, ref);
+	db_bind_text(s, 2, n->relationship);
+	db_bind_text(s, 3, n->channel);
+	db_bind_text(s, 4, n->summary);
+	db_bind_int64(s, 5, n->owner_id);
+	db_bind_int64(s, 6, n->agency_id);
+	db_bind_int64(s, 7, n->created_by);
+	db_bind_int64(s, 8, now);
+	db_bind_int64(s, 9, now);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		id = db_column_int64(s, 0);
+	db_finalize(s);
+	return rc < 0 ? rc : id;
+}
+
+#define CASE_COLS                                                                           \
+	"c.id, c.ref, c.status, c.relationship, c.channel, c.summary, c.owner_id, o.username," \
+	" c.agency_id, a.code, c.risk_level, c.typology,"                                    \
+	" c.four_fixated, c.four_obsessive, c.four_unwanted, c.four_repeated,"               \
+	" c.four_fixated_note, c.four_obsessive_note, c.four_unwanted_note,"                 \
+	" c.four_repeated_note, c.screened_at, sb.username, c.classification_reason,"       \
+	" c.signoff_at, so.username, c.signoff_note, c.created_by, c.created_at,"            \
+	" c.updated_at, c.version, rs.username, c.risk_set_at, c.risk_floor,"               \
+	" c.review_due_at, c.marac_referred_at"
+#define CASE_FROM                                                                \
+	" FROM cases c JOIN users o ON o.id = c.owner_id"                         \
+	" JOIN agencies a ON a.id = c.agency_id"                                  \
+	" LEFT JOIN users sb ON sb.id = c.screened_by"                            \
+	" LEFT JOIN users so ON so.id = c.signoff_by"                             \
+	" LEFT JOIN users rs ON rs.id = c.risk_set_by"
+
+static enum four_answer answer(db_stmt *s, int col)
+{
+	if (db_column_is_null(s, col))
+		return FOUR_UNANSWERED;
+	return db_column_int64(s, col) ? FOUR_YES : FOUR_NO;
+}
+
+static void case_row(db_stmt *s, struct case_record *c)
+{
+	memset(c, 0, sizeof *c);
+	c->id = db_column_int64(s, 0);
+	copy(c->ref, sizeof c->ref, db_column_text(s, 1));
+	c->status = case_status_parse(db_column_text(s, 2));
+	copy(c->relationship, sizeof c->relationship, db_column_text(s, 3));
+	copy(c->channel, sizeof c->channel, db_column_text(s, 4));
+	c->summary = dup_or_null(db_column_text(s, 5));
+	c->owner_id = db_column_int64(s, 6);
+	copy(c->owner, sizeof c->owner, db_column_text(s, 7));
+	c->agency_id = db_column_int64(s, 8);
+	copy(c->agency, sizeof c->agency, db_column_text(s, 9));
+	copy(c->risk_level, sizeof c->risk_level, db_column_text(s, 10));
+	copy(c->typology, sizeof c->typology, db_column_text(s, 11));
+	c->four.fixated = answer(s, 12);
+	c->four.obsessive = answer(s, 13);
+	c->four.unwanted = answer(s, 14);
+	c->four.repeated = answer(s, 15);
+	for (int i = 0; i < 4; i++)
+		c->four_note[i] = dup_or_null(db_column_text(s, 16 + i));
+	c->screened_at = db_column_int64(s, 20);
+	copy(c->screened_by, sizeof c->screened_by, db_column_text(s, 21));
+	c->classification_reason = dup_or_null(db_column_text(s, 22));
+	c->signoff_at = db_column_int64(s, 23);
+	copy(c->signoff_by, sizeof c->signoff_by, db_column_text(s, 24));
+	c->signoff_note = dup_or_null(db_column_text(s, 25));
+	c->created_by = db_column_int64(s, 26);
+	c->created_at = db_column_int64(s, 27);
+	c->updated_at = db_column_int64(s, 28);
+	c->version = db_column_int64(s, 29);
+	copy(c->risk_set_by, sizeof c->risk_set_by, db_column_text(s, 30));
+	c->risk_set_at = db_column_int64(s, 31);
+	copy(c->risk_floor, sizeof c->risk_floor, db_column_text(s, 32));
+	c->review_due_at = db_column_int64(s, 33);
+	c->marac_referred_at = db_column_int64(s, 34);
+}
+
+static int case_get_one(db *d, const char *sql, const char *ref, int64_t id,
+			struct case_record *out)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s, sql);
+	if (rc < 0)
+		return rc;
+	if (ref)
+		db_bind_text(s, 1, ref);
+	else
+		db_bind_int64(s, 1, id);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		case_row(s, out);
+	db_finalize(s);
+	return rc < 0 ? rc : rc == DB_ROW;
+}
+
+int case_get(db *d, const char *ref, struct case_record *out)
+{
+	return case_get_one(d, "SELECT " CASE_COLS CASE_FROM " WHERE c.ref = ?", ref, 0, out);
+}
+
+int case_get_by_id(db *d, int64_t id, struct case_record *out)
+{
+	return case_get_one(d, "SELECT " CASE_COLS CASE_FROM " WHERE c.id = ?", NULL, id, out);
+}
+
+/*
+ * Who sees a case (DESIGN.md section 1, issue 3): an officer the cases she
+ * owns or is assigned to; a supervisor and an analyst all of their agency's;
+ * an advocate the cases referred to her agency; a clinician the cases whose
+ * suspect is enrolled in the programme.  Other roles see none.  Eight
+ * parameters, bound by bind_viewer().
+ */
+#define VISIBLE_SQL                                                                          \
+	"((? = 'officer' AND (c.owner_id = ? OR EXISTS (SELECT 1 FROM case_assignments ca"    \
+	"   WHERE ca.case_id = c.id AND ca.user_id = ?)))"                                       \
+	" OR (? IN ('supervisor', 'analyst') AND c.agency_id = ?)"                              \
+	" OR (? = 'advocate' AND EXISTS (SELECT 1 FROM case_referrals cr"                        \
+	"   WHERE cr.case_id = c.id AND cr.agency_id = ?))"                                      \
+	" OR (? = 'clinician' AND EXISTS (SELECT 1 FROM case_people cp"                          \
+	"   JOIN programme_enrolments pe ON pe.person_id = cp.person_id"                         \
+	"   WHERE cp.case_id = c.id AND cp.role = 'suspect' AND pe.ended_at IS NULL)))"
+
+static int bind_viewer(db_stmt *s, int i, const struct viewer *v)
+{
+	const char *role = access_role_name(v->role);
+
+	db_bind_text(s, i++, role);
+	db_bind_int64(s, i++, v->user_id);
+	db_bind_int64(s, i++, v->user_id);
+	db_bind_text(s, i++, role);
+	db_bind_int64(s, i++, v->agency_id);
+	db_bind_text(s, i++, role);
+	db_bind_int64(s, i++, v->agency_id);
+	db_bind_text(s, i++, role);
+	return i;
+}
+
+int case_visible(db *d, int64_t case_id, const struct viewer *v)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s, "SELECT 1 FROM cases c WHERE c.id = ? AND " VISIBLE_SQL);
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, case_id);
+	bind_viewer(s, 2, v);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc < 0 ? rc : rc == DB_ROW;
+}
+
+int case_each_visible(db *d, const struct viewer *v, const struct case_filter *f,
+		      int (*fn)(const struct case_record *c, void *arg), void *arg)
+{
+	struct case_record c;
+	db_stmt *s;
+	int rc, i;
+
+	rc = db_prepare(d, &s,
+			"SELECT " CASE_COLS CASE_FROM " WHERE " VISIBLE_SQL
+			" AND (CAST(? AS TEXT) IS NULL OR c.status = ?)"
+			" AND (CAST(? AS TEXT) IS NULL OR c.risk_level = ?)"
+			" AND (CAST(? AS TEXT) IS NULL OR c.typology = ?)"
+			" AND (CAST(? AS TEXT) IS NULL OR o.username = ?)"
+			" AND (CAST(? AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM case_classifications cc"
+			"   WHERE cc.case_id = c.id AND cc.classification = ?))"
+			" AND (CAST(? AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM case_flags cf"
+			"   WHERE cf.case_id = c.id AND cf.flag = ?))"
+			" AND (? = 0 OR c.created_at >= ?) AND (? = 0 OR c.created_at < ?)"
+			" AND (? = 0 OR c.id < ?)"
+			" ORDER BY c.id DESC LIMIT ?");
+	if (rc < 0)
+		return rc;
+	i = bind_viewer(s, 1, v);
+	const char *texts[] = { f->status, f->risk_level, f->typology, f->owner,
+				f->classification, f->flag };
+	for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) {
+		db_bind_text(s, i++, texts[k]);
+		db_bind_text(s, i++, texts[k]);
+	}
+	db_bind_int64(s, i++, f->created_from);
+	db_bind_int64(s, i++, f->created_from);
+	db_bind_int64(s, i++, f->created_to);
+	db_bind_int64(s, i++, f->created_to);
+	db_bind_int64(s, i++, f->before_id);
+	db_bind_int64(s, i++, f->before_id);
+	db_bind_int64(s, i++, f->limit);
+	while ((rc = db_step(s)) == DB_ROW) {
+		int stop;
+
+		case_row(s, &c);
+		stop = fn(&c, arg);
+		case_record_free(&c);
+		if (stop)
+			break;
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int case_update(db *d, int64_t id, int64_t expected_version, const struct case_change *c)
+{
+	db_stmt *s;
+	int64_t changed = 0;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"UPDATE cases SET summary = COALESCE(?, summary),"
+			" relationship = COALESCE(?, relationship), channel = COALESCE(?, channel),"
+			" status = COALESCE(?, status), owner_id = COALESCE(?, owner_id),"
+			" agency_id = COALESCE(?, agency_id),"
+			" classification_reason = COALESCE(?, classification_reason),"
+			" signoff_by = CASE WHEN ? = 1 THEN NULL ELSE signoff_by END,"
+			" signoff_at = CASE WHEN ? = 1 THEN NULL ELSE signoff_at END,"
+			" signoff_note = CASE WHEN ? = 1 THEN NULL ELSE signoff_note END,"
+			" updated_at = ?, version = version + 1"
+			" WHERE id = ? AND version = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_text(s, 1, c->summary);
+	db_bind_text(s, 2, c->relationship);
+	db_bind_text(s, 3, c->channel);
+	db_bind_text(s, 4, c->status);
+	if (c->owner_id)
+		db_bind_int64(s, 5, c->owner_id);
+	else
+		db_bind_null(s, 5);
+	if (c->agency_id)
+		db_bind_int64(s, 6, c->agency_id);
+	else
+		db_bind_null(s, 6);
+	db_bind_text(s, 7, c->classification_reason);
+	db_bind_int64(s, 8, c->clear_signoff);
+	db_bind_int64(s, 9, c->clear_signoff);
+	db_bind_int64(s, 10, c->clear_signoff);
+	db_bind_int64(s, 11, clock_now_ms());
+	db_bind_int64(s, 12, id);
+	db_bind_int64(s, 13, expected_version);
+	rc = db_step(s);
+	if (rc == DB_DONE)
+		changed = db_changes(s);
+	db_finalize(s);
+	return rc < 0 ? rc : changed > 0;
+}
+
+int case_touch(db *d, int64_t id)
+{
+	return db_run(d, "UPDATE cases SET updated_at = ?, version = version + 1 WHERE id = ?",
+		      "ii", clock_now_ms(), id);
+}
+
+int case_review_due_now(db *d, int64_t id)
+{
+	int64_t now = clock_now_ms();
+
+	/* only ever brings a review forward */
+	return db_run(d,
+		      "UPDATE cases SET review_due_at = ? WHERE id = ?"
+		      " AND (review_due_at IS NULL OR review_due_at > ?)",
+		      "iii", now, id, now);
+}
+
+int case_set_screening(db *d, int64_t id, const struct four *f, const char *const notes[4],
+		       int64_t by)
+{
+	const enum four_answer a[4] = { f->fixated, f->obsessive, f->unwanted, f->repeated };
+	db_stmt *s;
+	int rc, i = 1;
+
+	rc = db_prepare(d, &s,
+			"UPDATE cases SET four_fixated = ?, four_fixated_note = ?,"
+			" four_obsessive = ?, four_obsessive_note = ?,"
+			" four_unwanted = ?, four_unwanted_note = ?,"
+			" four_repeated = ?, four_repeated_note = ?,"
+			" screened_by = ?, screened_at = ?, updated_at = ?, version = version + 1"
+			" WHERE id = ?");
+	if (rc < 0)
+		return rc;
+	for (int k = 0; k < 4; k++) {
+		if (a[k] == FOUR_UNANSWERED)
+			db_bind_null(s, i++);
+		else
+			db_bind_int64(s, i++, a[k] == FOUR_YES);
+		db_bind_text(s, i++, notes[k]);
+	}
+	db_bind_int64(s, i++, by);
+	db_bind_int64(s, i++, clock_now_ms());
+	db_bind_int64(s, i++, clock_now_ms());
+	db_bind_int64(s, i, id);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int case_set_signoff(db *d, int64_t id, int64_t by, const char *note)
+{
+	return db_run(d,
+		      "UPDATE cases SET signoff_by = ?, signoff_at = ?, signoff_note = ?,"
+		      " updated_at = ?, version = version + 1 WHERE id = ?",
+		      "iitii", by, clock_now_ms(), note, clock_now_ms(), id);
+}
+
+int case_classifications_set(db *d, int64_t id, const char *const *list, int n)
+{
+	int rc = db_run(d, "DELETE FROM case_classifications WHERE case_id = ?", "i", id);
+
+	for (int i = 0; rc >= 0 && i < n; i++)
+		rc = case_classification_add(d, id, list[i]);
+	return rc;
+}
+
+int case_classification_add(db *d, int64_t id, const char *classification)
+{
+	return db_run(d,
+		      "INSERT INTO case_classifications (case_id, classification) VALUES (?, ?)"
+		      " ON CONFLICT DO NOTHING",
+		      "it", id, classification);
+}
+
+int case_classifications_each(db *d, int64_t id, int (*fn)(const char *c, void *arg), void *arg)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT classification FROM case_classifications WHERE case_id = ?"
+			" ORDER BY classification");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, id);
+	while ((rc = db_step(s)) == DB_ROW)
+		if (fn(db_column_text(s, 0), arg))
+			break;
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int case_has_classification(db *d, int64_t id, const char *classification)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT 1 FROM case_classifications WHERE case_id = ? AND classification = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, id);
+	db_bind_text(s, 2, classification);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc < 0 ? rc : rc == DB_ROW;
+}
+
+int case_flag_raise(db *d, int64_t id, const char *flag, const char *note)
+{
+	return db_run(d,
+		      "INSERT INTO case_flags (case_id, flag, raised_at, note) VALUES (?, ?, ?, ?)"
+		      " ON CONFLICT (case_id, flag) DO UPDATE SET note = excluded.note",
+		      "itit", id, flag, clock_now_ms(), note);
+}
+
+int case_flag_clear(db *d, int64_t id, const char *flag)
+{
+	db_stmt *s;
+	int64_t n = 0;
+	int rc;
+
+	rc = db_prepare(d, &s, "DELETE FROM case_flags WHERE case_id = ? AND flag = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, id);
+	db_bind_text(s, 2, flag);
+	rc = db_step(s);
+	if (rc == DB_DONE)
+		n = db_changes(s);
+	db_finalize(s);
+	return rc < 0 ? rc : n > 0;
+}
+
+int case_has_flag(db *d, int64_t id, const char *flag)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s, "SELECT 1 FROM case_flags WHERE case_id = ? AND flag = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, id);
+	db_bind_text(s, 2, flag);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc < 0 ? rc : rc == DB_ROW;
+}
+
+int case_flags_each(db *d, int64_t id,
+		    int (*fn)(const char *flag, int64_t raised_at, const char *note, void *arg),
+		    void *arg)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT flag, raised_at, note FROM case_flags WHERE case_id = ? ORDER BY flag");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, id);
+	while ((rc = db_step(s)) == DB_ROW)
+		if (fn(db_column_text(s, 0), db_column_int64(s, 1), db_column_text(s, 2), arg))
+			break;
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int case_event_add(db *d, int64_t id, int64_t user_id, const char *username, const char *kind,
+		   const char *detail)
+{
+	return db_run(d,
+		      "INSERT INTO case_events (case_id, at, user_id, username, kind, detail)"
+		      " VALUES (?, ?, ?, ?, ?, ?)",
+		      "iiittt", id, clock_now_ms(), user_id, username, kind, detail);
+}
+
+int case_events_each(db *d, int64_t id,
+		     int (*fn)(int64_t at, const char *username, const char *kind,
+			       const char *detail, void *arg),
+		     void *arg)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT at, username, kind, detail FROM case_events WHERE case_id = ?"
+			" ORDER BY at, id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, id);
+	while ((rc = db_step(s)) == DB_ROW)
+		if (fn(db_column_int64(s, 0), db_column_text(s, 1), db_column_text(s, 2),
+		       db_column_text(s, 3), arg))
+			break;
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int case_assign(db *d, int64_t id, int64_t user_id, int64_t by)
+{
+	return db_run(d,
+		      "INSERT INTO case_assignments (case_id, user_id, assigned_by, assigned_at)"
+		      " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+		      "iiii", id, user_id, by, clock_now_ms());
+}
+
+static int each_text(db *d, const char *sql, int64_t id, int (*fn)(const char *, void *),
+		     void *arg)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s, sql);
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, id);
+	while ((rc = db_step(s)) == DB_ROW)
+		if (fn(db_column_text(s, 0), arg))
+			break;
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int case_assignments_each(db *d, int64_t id, int (*fn)(const char *username, void *arg),
+			  void *arg)
+{
+	return each_text(d,
+			 "SELECT u.username FROM case_assignments ca JOIN users u ON u.id = ca.user_id"
+			 " WHERE ca.case_id = ? ORDER BY u.username",
+			 id, fn, arg);
+}
+
+int case_refer(db *d, int64_t id, int64_t agency_id, int64_t by, const char *note)
+{
+	return db_run(d,
+		      "INSERT INTO case_referrals (case_id, agency_id, referred_by, referred_at, note)"
+		      " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+		      "iiiit", id, agency_id, by, clock_now_ms(), note);
+}
+
+int case_referrals_each(db *d, int64_t id, int (*fn)(const char *agency, void *arg), void *arg)
+{
+	return each_text(d,
+			 "SELECT a.code FROM case_referrals cr JOIN agencies a ON a.id = cr.agency_id"
+			 " WHERE cr.case_id = ? ORDER BY a.code",
+			 id, fn, arg);
+}
+
+int programme_enrol(db *d, int64_t person_id, int64_t by, const char *consent_note)
+{
+	return db_run(d,
+		      "INSERT INTO programme_enrolments (person_id, enrolled_by, enrolled_at,"
+		      " consent_note) VALUES (?, ?, ?, ?)",
+		      "iiit", person_id, by, clock_now_ms(), consent_note);
+}
+
+int programme_enrolled(db *d, int64_t person_id)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT 1 FROM programme_enrolments WHERE person_id = ? AND ended_at IS NULL");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, person_id);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc < 0 ? rc : rc == DB_ROW;
+}

@@ -1,0 +1,335 @@
+/*
+ * store/incidents — SQL for the incident chains and attachments.
+ */
+#include "store/incidents.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/clock.h"
+
+static void chain_name(int64_t case_id, char *out, size_t n)
+{
+	snprintf(out, n, "case:%lld", (long long)case_id);
+}
+
+static void entry_hash(const struct incident *e, char out[CHAIN_HEX_LEN])
+{
+	struct chain_hasher h;
+
+	chain_begin(&h, e->prev_hash);
+	chain_add_int(&h, e->case_id);
+	chain_add_int(&h, e->seq);
+	chain_add_int(&h, e->recorded_at);
+	chain_add_int(&h, e->recorded_by);
+	chain_add_text(&h, e->recorded_by_name);
+	chain_add_int(&h, e->occurred_at);
+	chain_add_int(&h, e->occurred_until);
+	chain_add_text(&h, e->place);
+	chain_add_text(&h, e->behaviour);
+	chain_add_text(&h, e->description);
+	chain_add_text(&h, e->witnesses);
+	chain_add_text(&h, e->reporter);
+	chain_add_text(&h, e->attachments);
+	chain_add_int(&h, e->amends);
+	chain_add_text(&h, e->amend_reason);
+	chain_end(&h, out);
+}
+
+static int head_get(db *d, const char *chain, int64_t *last, char hash[CHAIN_HEX_LEN])
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s, "SELECT last_id, hash FROM chain_heads WHERE chain = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_text(s, 1, chain);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		*last = db_column_int64(s, 0);
+		snprintf(hash, CHAIN_HEX_LEN, "%s", db_column_text(s, 1));
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : rc == DB_ROW;
+}
+
+int incident_append(db *d, struct incident *e)
+{
+	char chain[40];
+	int64_t last = 0;
+	db_stmt *s;
+	int rc, have;
+
+	chain_name(e->case_id, chain, sizeof chain);
+	rc = db_lock_chain(d, chain);
+	if (rc < 0)
+		return rc;
+	have = head_get(d, chain, &last, e->prev_hash);
+	if (have < 0)
+		return have;
+	if (!have)
+		memcpy(e->prev_hash, chain_genesis, CHAIN_HEX_LEN);
+	e->seq = last + 1;
+	if (!e->recorded_at)
+		e->recorded_at = clock_now_ms();
+	entry_hash(e, e->hash);
+	rc = db_prepare(d, &s,
+			"INSERT INTO incidents (case_id, seq, recorded_at, recorded_by, recorded_by_name,"
+			" occurred_at, occurred_until, place, behaviour, description, witnesses,"
+			" reporter, attachments, amends, amend_reason, prev_hash, hash)"
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, e->case_id);
+	db_bind_int64(s, 2, e->seq);
+	db_bind_int64(s, 3, e->recorded_at);
+	db_bind_int64(s, 4, e->recorded_by);
+	db_bind_text(s, 5, e->recorded_by_name);
+	db_bind_int64(s, 6, e->occurred_at);
+	if (e->occurred_until)
+		db_bind_int64(s, 7, e->occurred_until);
+	else
+		db_bind_null(s, 7);
+	db_bind_text(s, 8, e->place);
+	db_bind_text(s, 9, e->behaviour);
+	db_bind_text(s, 10, e->description);
+	db_bind_text(s, 11, e->witnesses);
+	db_bind_text(s, 12, e->reporter);
+	db_bind_text(s, 13, e->attachments);
+	if (e->amends)
+		db_bind_int64(s, 14, e->amends);
+	else
+		db_bind_null(s, 14);
+	db_bind_text(s, 15, e->amend_reason);
+	db_bind_text(s, 16, e->prev_hash);
+	db_bind_text(s, 17, e->hash);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		e->id = db_column_int64(s, 0);
+	db_finalize(s);
+	if (rc < 0)
+		return rc;
+	if (have)
+		return db_run(d, "UPDATE chain_heads SET last_id = ?, hash = ? WHERE chain = ?", "itt",
+			      e->seq, e->hash, chain);
+	return db_run(d, "INSERT INTO chain_heads (chain, last_id, hash) VALUES (?, ?, ?)", "tit",
+		      chain, e->seq, e->hash);
+}
+
+#define INCIDENT_COLS                                                                        \
+	"id, case_id, seq, recorded_at, recorded_by, recorded_by_name, occurred_at,"         \
+	" occurred_until, place, behaviour, description, witnesses, reporter, attachments," \
+	" amends, amend_reason, prev_hash, hash"
+
+static void incident_row(db_stmt *s, struct incident *e)
+{
+	e->id = db_column_int64(s, 0);
+	e->case_id = db_column_int64(s, 1);
+	e->seq = db_column_int64(s, 2);
+	e->recorded_at = db_column_int64(s, 3);
+	e->recorded_by = db_column_int64(s, 4);
+	e->recorded_by_name = db_column_text(s, 5);
+	e->occurred_at = db_column_int64(s, 6);
+	e->occurred_until = db_column_int64(s, 7);
+	e->place = db_column_text(s, 8);
+	e->behaviour = db_column_text(s, 9);
+	e->description = db_column_text(s, 10);
+	e->witnesses = db_column_text(s, 11);
+	e->reporter = db_column_text(s, 12);
+	e->attachments = db_column_text(s, 13);
+	e->amends = db_column_int64(s, 14);
+	e->amend_reason = db_column_text(s, 15);
+	snprintf(e->prev_hash, CHAIN_HEX_LEN, "%s", db_column_text(s, 16) ? db_column_text(s, 16) : "");
+	snprintf(e->hash, CHAIN_HEX_LEN, "%s", db_column_text(s, 17) ? db_column_text(s, 17) : "");
+}
+
+int incident_each(db *d, int64_t case_id, int (*fn)(const struct incident *e, void *arg),
+		  void *arg)
+{
+	struct incident e;
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s, "SELECT " INCIDENT_COLS " FROM incidents WHERE case_id = ? ORDER BY seq");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, case_id);
+	while ((rc = db_step(s)) == DB_ROW) {
+		incident_row(s, &e);
+		if (fn(&e, arg))
+			break;
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int incident_exists(db *d, int64_t case_id, int64_t seq)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s, "SELECT 1 FROM incidents WHERE case_id = ? AND seq = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, case_id);
+	db_bind_int64(s, 2, seq);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc < 0 ? rc : rc == DB_ROW;
+}
+
+int incident_verify(db *d, int64_t case_id, struct incident_verify_result *r)
+{
+	int rc = db_begin(d);
+
+	if (rc < 0)
+		return rc;
+	rc = incident_verify_in_tx(d, case_id, r);
+	db_rollback(d);
+	return rc;
+}
+
+int incident_verify_in_tx(db *d, int64_t case_id, struct incident_verify_result *r)
+{
+	char prev[CHAIN_HEX_LEN], computed[CHAIN_HEX_LEN], head_hash[CHAIN_HEX_LEN], chain[40];
+	int64_t expect = 1, head_seq = 0;
+	struct incident e;
+	db_stmt *s;
+	int rc, have_head;
+
+	memset(r, 0, sizeof *r);
+	memcpy(prev, chain_genesis, CHAIN_HEX_LEN);
+	chain_name(case_id, chain, sizeof chain);
+	have_head = head_get(d, chain, &head_seq, head_hash);
+	if (have_head < 0)
+		return have_head;
+	rc = db_prepare(d, &s, "SELECT " INCIDENT_COLS " FROM incidents WHERE case_id = ? ORDER BY seq");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, case_id);
+	while ((rc = db_step(s)) == DB_ROW) {
+		incident_row(s, &e);
+		r->checked++;
+		if (e.seq != expect) {
+			r->broken_seq = e.seq;
+			snprintf(r->reason, sizeof r->reason,
+				 "entry %lld follows entry %lld: entries are missing", (long long)e.seq,
+				 (long long)expect - 1);
+			break;
+		}
+		if (strcmp(e.prev_hash, prev) != 0) {
+			r->broken_seq = e.seq;
+			snprintf(r->reason, sizeof r->reason,
+				 "entry %lld does not link to the entry before it", (long long)e.seq);
+			break;
+		}
+		entry_hash(&e, computed);
+		if (strcmp(computed, e.hash) != 0) {
+			r->broken_seq = e.seq;
+			snprintf(r->reason, sizeof r->reason,
+				 "entry %lld was altered: its content does not match its hash",
+				 (long long)e.seq);
+			break;
+		}
+		memcpy(prev, e.hash, CHAIN_HEX_LEN);
+		expect++;
+	}
+	db_finalize(s);
+	if (rc < 0)
+		return rc;
+	if (r->broken_seq)
+		return 1;
+	if (!have_head && r->checked == 0)
+		return 0;
+	if (!have_head || head_seq != expect - 1 || strcmp(head_hash, prev) != 0) {
+		r->broken_seq = expect;
+		snprintf(r->reason, sizeof r->reason,
+			 "the chain head records entry %lld but the log ends at entry %lld: entries "
+			 "were removed from the end",
+			 (long long)head_seq, (long long)expect - 1);
+		return 1;
+	}
+	return 0;
+}
+
+int incident_summary(db *d, int64_t case_id, struct incident_summary *out)
+{
+	db_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	rc = db_prepare(d, &s,
+			"SELECT COUNT(*), MIN(occurred_at), MAX(occurred_at) FROM incidents"
+			" WHERE case_id = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, case_id);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		out->count = db_column_int64(s, 0);
+		out->first_at = db_column_int64(s, 1);
+		out->last_at = db_column_int64(s, 2);
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int incident_behaviours_each(db *d, int64_t case_id,
+			     int (*fn)(const char *behaviour, int64_t n, void *arg), void *arg)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT behaviour, COUNT(*) FROM incidents WHERE case_id = ?"
+			" GROUP BY behaviour ORDER BY behaviour");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, case_id);
+	while ((rc = db_step(s)) == DB_ROW)
+		if (fn(db_column_text(s, 0), db_column_int64(s, 1), arg))
+			break;
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int attachment_record(db *d, const char *hash, int64_t size)
+{
+	return db_run(d,
+		      "INSERT INTO attachments (hash, size, created_at) VALUES (?, ?, ?)"
+		      " ON CONFLICT DO NOTHING",
+		      "tii", hash, size, clock_now_ms());
+}
+
+int case_attachment_add(db *d, int64_t case_id, const char *hash, const char *filename,
+			const char *content_type, int64_t by)
+{
+	return db_run(d,
+		      "INSERT INTO case_attachments (case_id, hash, filename, content_type,"
+		      " uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+		      "ittti" "i", case_id, hash, filename, content_type, by, clock_now_ms());
+}
+
+int case_attachment_get(db *d, int64_t case_id, const char *hash, char *filename, size_t fnlen,
+			char *content_type, size_t ctlen, int64_t *size)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT ca.filename, ca.content_type, a.size FROM case_attachments ca"
+			" JOIN attachments a ON a.hash = ca.hash WHERE ca.case_id = ? AND ca.hash = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, case_id);
+	db_bind_text(s, 2, hash);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		snprintf(filename, fnlen, "%s", db_column_text(s, 0));
+		snprintf(content_type, ctlen, "%s", db_column_text(s, 1));
+		*size = db_column_int64(s, 2);
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : rc == DB_ROW;
+}

@@ -144,12 +144,17 @@ void api_login(struct req *r)
 		return;
 	}
 	if (!secret_password_verify(u.password_hash, password)) {
-		bad_credentials(r); /* the claim stands as the failure */
+		/* the claim stands as the failure; the wait before the next attempt
+		 * counts from now, when the check ended, not from its start */
+		user_login_failed_at(r->db, u.id, clock_now_ms());
+		bad_credentials(r);
 		return;
 	}
 	throttle_refund(r->v->throttle, r->client_addr);
 	if (u.disabled) {
-		/* the claim is left: a disabled account gains nothing by guessing */
+		/* the right password is not a guess: give the claim back, so the
+		 * account signs in at once when it is enabled again */
+		user_login_succeeded(r->db, u.id);
 		req_fail(r, 401, "account_disabled", NULL,
 			 "this account has been disabled; ask an administrator");
 		return;

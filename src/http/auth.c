@@ -47,7 +47,7 @@ static enum auth_result by_token(struct req *r, const char *clear)
 	if (rc == 0 || t.revoked_at)
 		return AUTH_INVALID;
 	if (t.expires_at && t.expires_at <= now)
-		return AUTH_EXPIRED;
+		return AUTH_TOKEN_EXPIRED;
 	rc = user_get_by_id(r->db, t.user_id, &u);
 	if (rc < 0)
 		return AUTH_ERROR;

@@ -16,7 +16,8 @@ enum auth_result {
 	AUTH_NONE = 0,      /* no credentials presented */
 	AUTH_OK = 1,        /* r->who filled in */
 	AUTH_INVALID = -1,  /* unknown or revoked session or token */
-	AUTH_EXPIRED = -2,  /* a session that timed out, or an expired token */
+	AUTH_EXPIRED = -2,  /* a session that timed out */
+	AUTH_TOKEN_EXPIRED = -5, /* an API token past its expiry */
 	AUTH_DISABLED = -3, /* the account is disabled */
 	AUTH_ERROR = -4,    /* database failure */
 };

@@ -294,6 +294,10 @@ static int gate(struct req *r)
 	case AUTH_NONE:
 		req_fail(r, 401, "unauthorized", NULL, "sign in first");
 		return -1;
+	case AUTH_TOKEN_EXPIRED:
+		req_fail(r, 401, "token_expired", NULL,
+			 "this API token has expired; ask an administrator for a new one");
+		return -1;
 	case AUTH_EXPIRED:
 		req_fail(r, 401, "session_expired", NULL,
 			 "your session has expired; sign in again");
@@ -471,6 +475,10 @@ answer_audit:
 	if ((is_write(method) || (r.route && (r.route->flags & ROUTE_AUDIT_READ))) && !r.audited) {
 		if (!r.db)
 			r.db = db_pool_acquire(v->pool);
+		/* a write refused before its caller was identified (404, 405,
+		 * 413) is still recorded under whoever made it */
+		if (!r.who.signed_in && auth_identify(&r) != AUTH_OK)
+			memset(&r.who, 0, sizeof r.who);
 		audit_request(&r);
 	}
 answer_nodb:

@@ -256,6 +256,12 @@ int user_update(db *d, int64_t id, int64_t expected_version, const struct user_c
 	return changed > 0;
 }
 
+int user_login_failed_at(db *d, int64_t id, int64_t at)
+{
+	return db_run(d, "UPDATE users SET last_failed_at = ? WHERE id = ? AND last_failed_at < ?",
+		      "iii", at, id, at);
+}
+
 int user_login_claim(db *d, int64_t id, int old_failed, int64_t old_last, int64_t old_locked,
 		     int new_failed, int64_t at, int64_t new_locked)
 {

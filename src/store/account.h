@@ -77,6 +77,8 @@ int user_update(db *d, int64_t id, int64_t expected_version, const struct user_c
  * attempt changed it first (read again and re-check), negative on error.
  * A correct password then resets the count with user_login_succeeded().
  */
+/* Move the time of the last failure to when its password check ended. */
+int user_login_failed_at(db *d, int64_t id, int64_t at);
 int user_login_claim(db *d, int64_t id, int old_failed, int64_t old_last, int64_t old_locked,
 		     int new_failed, int64_t at, int64_t new_locked);
 int user_login_succeeded(db *d, int64_t id);

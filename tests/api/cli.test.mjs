@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { cli, randomPassword, seedDatabase, spawnServer, sqlite } from './lib/server.mjs';
+import { cli, randomPassword, seedDatabase, spawnServer, sqlite, SCHEMA_VERSION } from './lib/server.mjs';
 
 let dir;
 
@@ -41,7 +41,7 @@ describe('help and usage errors', () => {
 	test('`vigil --version` exits 0 with the version and schema', () => {
 		const r = cli(['--version']);
 		assert.equal(r.status, 0);
-		assert.match(r.stdout, /^vigil \d+\.\d+\.\d+ \(schema 1\)\n$/);
+		assert.match(r.stdout, new RegExp(`^vigil \\d+\\.\\d+\\.\\d+ \\(schema ${SCHEMA_VERSION}\\)\\n$`));
 	});
 
 	test('`vigil nosuch` exits 2 with a message on stderr', () => {
@@ -265,12 +265,12 @@ describe('migrations', () => {
 		const db = dbPath('fresh.db');
 		const r1 = cli(['migrate', '--db', db]);
 		assert.equal(r1.status, 0, r1.stderr);
-		assert.equal(r1.stdout, 'migrated schema from version 0 to 1\n');
+		assert.equal(r1.stdout, `migrated schema from version 0 to ${SCHEMA_VERSION}\n`);
 		const r2 = cli(['migrate', '--db', db]);
 		assert.equal(r2.status, 0, r2.stderr);
 		assert.match(r2.stdout, /schema is up to date/);
-		assert.equal(r2.stdout, 'schema is up to date (version 1)\n');
-		assert.equal(sqlite(db, 'SELECT version FROM schema_version').trim(), '1');
+		assert.equal(r2.stdout, `schema is up to date (version ${SCHEMA_VERSION})\n`);
+		assert.equal(sqlite(db, 'SELECT MAX(version) FROM schema_version').trim(), String(SCHEMA_VERSION));
 	});
 
 	test('a database with schema version 999 is refused by `vigil migrate` (exit 1, "newer") and left unchanged', () => {

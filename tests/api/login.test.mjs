@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { Client, expectError, startServer } from './lib/server.mjs';
+import { Client, expectError, startServer, PERMISSIONS } from './lib/server.mjs';
 
 let srv;
 
@@ -33,7 +33,7 @@ test('login answers 200 with the user, CSRF token, permissions, expiry and idle 
 	assert.equal(typeof b.user.id, 'number');
 	assert.match(b.user.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
 	assert.match(b.csrf_token, /^[A-Za-z0-9_-]{20,}$/);
-	assert.deepEqual(b.permissions, ['signed-in', 'agencies:read']);
+	assert.deepEqual(b.permissions, PERMISSIONS.officer);
 	assert.equal(b.idle_timeout_s, 1800);
 	const exp = Date.parse(b.session_expires_at);
 	assert.ok(Math.abs(exp - (t0 + 12 * 3600 * 1000)) < 60000, `session_expires_at ${b.session_expires_at} is 12 h ahead`);
@@ -62,13 +62,11 @@ test('each login makes a new session with its own cookie and CSRF token', async 
 
 test('the login answer lists each role\'s permissions', async () => {
 	const admin = await srv.client().login('admin', srv.passwords.admin);
-	assert.deepEqual(admin.body.permissions, [
-		'signed-in', 'agencies:read', 'agencies:manage', 'users:manage', 'tokens:manage', 'audit:read', 'metrics:read',
-	]);
+	assert.deepEqual(admin.body.permissions, PERMISSIONS.admin);
 	const sup = await srv.client().login('supervisor', srv.passwords.supervisor);
-	assert.deepEqual(sup.body.permissions, ['signed-in', 'agencies:read', 'audit:read']);
+	assert.deepEqual(sup.body.permissions, PERMISSIONS.supervisor);
 	const clin = await srv.client().login('clinician', srv.passwords.clinician);
-	assert.deepEqual(clin.body.permissions, ['signed-in', 'agencies:read']);
+	assert.deepEqual(clin.body.permissions, PERMISSIONS.clinician);
 	assert.deepEqual(clin.body.user.agency, { code: 'nlft', name: 'North London NHS' });
 });
 
@@ -112,7 +110,7 @@ test('GET /api/v1/me shows the user, permissions, auth "session", CSRF token and
 	assert.equal(res.body.user.username, 'advocate');
 	assert.equal(res.body.user.role, 'advocate');
 	assert.deepEqual(res.body.user.agency, { code: 'sas', name: 'Stalking Advocacy' });
-	assert.deepEqual(res.body.permissions, ['signed-in', 'agencies:read']);
+	assert.deepEqual(res.body.permissions, PERMISSIONS.advocate);
 	assert.equal(res.body.auth, 'session');
 	assert.equal(res.body.csrf_token, c.csrf);
 	assert.equal(res.body.idle_timeout_s, 1800);

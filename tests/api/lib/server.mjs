@@ -31,6 +31,25 @@ export const AGENCIES = [
 
 export const ROLES = ['officer', 'supervisor', 'operator', 'clinician', 'advocate', 'analyst', 'admin'];
 
+/* The schema version this release migrates to: a new migration changes it here. */
+export const SCHEMA_VERSION = 3;
+
+/*
+ * What each role may do, as the API lists it (in the table's order).  Written
+ * out by hand, not read from the server, so that a change to the permission
+ * table (src/core/access.c) must be made here too, on purpose.
+ */
+export const PERMISSIONS = {
+	officer: ['signed-in', 'agencies:read', 'cases:read', 'cases:create', 'cases:write', 'assessments:write', 'typology:write'],
+	supervisor: ['signed-in', 'agencies:read', 'audit:read', 'cases:read', 'cases:create', 'cases:write', 'cases:signoff',
+		'people:search', 'assessments:write', 'typology:write'],
+	operator: ['signed-in', 'agencies:read'],
+	clinician: ['signed-in', 'agencies:read', 'cases:read', 'typology:write'],
+	advocate: ['signed-in', 'agencies:read', 'cases:read'],
+	analyst: ['signed-in', 'agencies:read', 'cases:read', 'people:search'],
+	admin: ['signed-in', 'agencies:read', 'agencies:manage', 'users:manage', 'tokens:manage', 'audit:read', 'metrics:read'],
+};
+
 export const AGENCY_OF = {
 	officer: 'met',
 	supervisor: 'met',

@@ -50,8 +50,9 @@ run_node_suite() { # name dir
 	echo "== $name tests"
 	VIGIL_BIN="$B/vigil" node --test --test-reporter=tap --test-concurrency=2 "$dir"/*.test.mjs >"$log" 2>&1
 	rc=$?
-	# show failures in full, passes as one line each
-	grep -E '^(not )?ok |^# (tests|pass|fail|duration)|^    ' "$log" | grep -vE '^    (duration_ms|\.\.\.)' | head -400
+	# one line per test file, then every failing test in full
+	grep -E '^(not )?ok |^# (tests|pass|fail|duration_ms)' "$log"
+	awk '/^ *not ok /{p=1} p{print} p&&/^ *\.\.\.$/{p=0}' "$log" | head -400
 	read -r p f < <(count_tap "$log")
 	if [ -z "$p" ]; then
 		cat "$log" | tail -40

@@ -310,15 +310,6 @@ int cli_serve(int argc, char **argv)
 	}
 	if (make_dirs(c->attachment_dir) < 0)
 		return 1;
-	if (!c->instruments_dir)
-		c->instruments_dir = default_instruments_dir(instr_buf, sizeof instr_buf);
-	if (instrument_set_load(c->instruments_dir, &v.instruments, err, sizeof err) < 0 ||
-	    (c->instrument_text &&
-	     instrument_set_override(v.instruments, c->instrument_text, err, sizeof err) < 0)) {
-		fprintf(stderr, "vigil serve: %s\n", err);
-		instrument_set_free(v.instruments);
-		return 1;
-	}
 
 	if (cli_open_db(c->db_url, &d) < 0)
 		return 1;
@@ -335,6 +326,17 @@ int cli_serve(int argc, char **argv)
 	}
 	db_close(d);
 
+	/* A broken instrument file stops the server, naming the file and the fault. */
+	if (!c->instruments_dir)
+		c->instruments_dir = default_instruments_dir(instr_buf, sizeof instr_buf);
+	if (instrument_set_load(c->instruments_dir, &v.instruments, err, sizeof err) < 0 ||
+	    (c->instrument_text &&
+	     instrument_set_override(v.instruments, c->instrument_text, err, sizeof err) < 0)) {
+		fprintf(stderr, "vigil serve: %s\n", err);
+		instrument_set_free(v.instruments);
+		return 1;
+	}
+
 	/* Block the signals we wait for, in this thread and every thread it starts. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
@@ -344,7 +346,7 @@ int cli_serve(int argc, char **argv)
 
 	if (db_pool_open(&v.pool, c->db_url, c->threads + 2, err, sizeof err) < 0) {
 		fprintf(stderr, "vigil serve: %s\n", err);
-		return 1;
+		goto out;
 	}
 	v.metrics = metrics_new(api_routes, api_nroutes);
 	v.throttle = throttle_new(c->addr_max_failures, c->login_lockout_ms);

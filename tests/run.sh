@@ -68,6 +68,10 @@ run_node_suite() { # name dir
 }
 
 run_node_suite api tests/api
+# The same API scenarios on PostgreSQL, when a server is given.
+if [ -n "${VIGIL_TEST_PG:-}" ]; then
+	VIGIL_TEST_ENGINE=postgres run_node_suite "api (PostgreSQL)" tests/api
+fi
 run_node_suite browser tests/browser
 
 echo

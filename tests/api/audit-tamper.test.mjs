@@ -39,7 +39,7 @@ function cliVerify() {
 }
 
 function restore(id) {
-	sqlite(srv.db, `INSERT OR REPLACE INTO audit_log SELECT * FROM audit_backup WHERE id = ${id}`);
+	sqlite(srv.db, `DELETE FROM audit_log WHERE id = ${id}; INSERT INTO audit_log SELECT * FROM audit_backup WHERE id = ${id}`);
 }
 
 async function expectIntact() {
@@ -121,7 +121,7 @@ describe('tampering', () => {
 
 	test('deleting the newest row is detected', async () => {
 		const newest = Number(sqlite(srv.db, 'SELECT MAX(id) FROM audit_log').trim());
-		sqlite(srv.db, 'CREATE TABLE IF NOT EXISTS audit_newest AS SELECT * FROM audit_log WHERE 0');
+		sqlite(srv.db, 'CREATE TABLE IF NOT EXISTS audit_newest AS SELECT * FROM audit_log WHERE 1 = 0');
 		sqlite(srv.db, `INSERT INTO audit_newest SELECT * FROM audit_log WHERE id = ${newest}`);
 		sqlite(srv.db, `DELETE FROM audit_log WHERE id = ${newest}`);
 		await expectBroken(newest, /removed from the end/);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { expectError, postAnnounced, startServer, SCHEMA_VERSION } from './lib/server.mjs';
+import { expectError, postAnnounced, startServer, SCHEMA_VERSION, ENGINE } from './lib/server.mjs';
 
 let srv;
 let admin;
@@ -20,7 +20,9 @@ describe('health and routing', () => {
 	test('GET /healthz answers 200 with the database status and no credentials', async () => {
 		const res = await srv.raw('/healthz');
 		assert.equal(res.status, 200);
-		assert.deepEqual(res.body, { status: 'ok', database: 'sqlite', schema_version: SCHEMA_VERSION });
+		assert.deepEqual(res.body, {
+			status: 'ok', database: ENGINE === 'postgres' ? 'postgresql' : 'sqlite', schema_version: SCHEMA_VERSION,
+		});
 		assert.match(res.headers.get('content-type'), /^application\/json/);
 	});
 

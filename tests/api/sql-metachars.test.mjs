@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { cli, expectError, sqlite, startServer } from './lib/server.mjs';
+import { cli, expectError, sqlite, startServer, sqlHex, tablesOf } from './lib/server.mjs';
 
 let srv;
 let admin;
@@ -31,7 +31,7 @@ function storedHex(sql) {
 }
 
 function tablesIntact() {
-	const tables = sqlite(srv.db, "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").trim().split('\n');
+	const tables = tablesOf(srv.db);
 	for (const t of ['agencies', 'api_tokens', 'audit_log', 'chain_heads', 'sessions', 'users']) assert.ok(tables.includes(t), `table ${t} exists`);
 }
 
@@ -42,7 +42,7 @@ describe('user fields', () => {
 		assert.equal(res.body.display_name, NASTY);
 		const got = await admin.get('/api/v1/users/bobby');
 		assert.equal(got.body.display_name, NASTY);
-		assert.equal(storedHex("SELECT hex(display_name) FROM users WHERE username = 'bobby'"), hex(NASTY));
+		assert.equal(storedHex(`SELECT ${sqlHex('display_name')} FROM users WHERE username = 'bobby'`), hex(NASTY));
 		tablesIntact();
 	});
 
@@ -64,7 +64,7 @@ describe('user fields', () => {
 		assert.equal(res.status, 200, res.text);
 		assert.equal(res.body.display_name, NASTY2);
 		assert.equal((await admin.get('/api/v1/users/bobby')).body.display_name, NASTY2);
-		assert.equal(storedHex("SELECT hex(display_name) FROM users WHERE username = 'bobby'"), hex(NASTY2));
+		assert.equal(storedHex(`SELECT ${sqlHex('display_name')} FROM users WHERE username = 'bobby'`), hex(NASTY2));
 		// the audit trail is all still there
 		const v = await admin.get('/api/v1/audit/verify');
 		assert.equal(v.body.intact, true);
@@ -75,7 +75,7 @@ describe('user fields', () => {
 		assert.equal(res.status, 201, res.text);
 		assert.equal(res.body.display_name, UNICODE);
 		assert.equal((await admin.get('/api/v1/users/zoe')).body.display_name, UNICODE);
-		assert.equal(storedHex("SELECT hex(display_name) FROM users WHERE username = 'zoe'"), hex(UNICODE));
+		assert.equal(storedHex(`SELECT ${sqlHex('display_name')} FROM users WHERE username = 'zoe'`), hex(UNICODE));
 	});
 
 	test('display_name is limited to 200 bytes, not characters', async () => {
@@ -124,7 +124,7 @@ describe('agency fields', () => {
 		assert.equal(res.body.name, AGENCY_NAME);
 		const list = await admin.get('/api/v1/agencies');
 		assert.equal(list.body.agencies.find((a) => a.code === 'obrien').name, AGENCY_NAME);
-		assert.equal(storedHex("SELECT hex(name) FROM agencies WHERE code = 'obrien'"), hex(AGENCY_NAME));
+		assert.equal(storedHex(`SELECT ${sqlHex('name')} FROM agencies WHERE code = 'obrien'`), hex(AGENCY_NAME));
 		tablesIntact();
 	});
 
@@ -158,7 +158,7 @@ describe('token and audit fields', () => {
 		assert.equal(res.body.name, name);
 		const list = await admin.get('/api/v1/tokens');
 		assert.equal(list.body.tokens.find((t) => t.id === res.body.id).name, name);
-		assert.equal(storedHex(`SELECT hex(name) FROM api_tokens WHERE id = ${res.body.id}`), hex(name));
+		assert.equal(storedHex(`SELECT ${sqlHex('name')} FROM api_tokens WHERE id = ${res.body.id}`), hex(name));
 		// the token works and acts as bobby
 		const me = await srv.bearer(res.body.token).get('/api/v1/me');
 		assert.equal(me.body.user.display_name, NASTY2);

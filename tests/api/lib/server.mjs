@@ -67,11 +67,51 @@ export function randomPassword() {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/*
+ * The engine the servers run on: SQLite files by default; PostgreSQL when
+ * VIGIL_TEST_ENGINE=postgres and VIGIL_TEST_PG names a server's maintenance
+ * database (postgres://user@host:port/postgres).  Each seeded database is then
+ * a database of its own on that server, dropped afterwards.
+ */
+export const ENGINE = process.env.VIGIL_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
+const PG_ADMIN = process.env.VIGIL_TEST_PG || '';
+if (ENGINE === 'postgres' && !PG_ADMIN)
+	throw new Error('VIGIL_TEST_ENGINE=postgres needs VIGIL_TEST_PG=postgres://user@host:port/postgres');
+const livePgDatabases = new Set();
+
+function psql(url, statement) {
+	const r = spawnSync('psql', ['-qAtX', '-v', 'ON_ERROR_STOP=1', url, '-c', statement], { encoding: 'utf8' });
+	if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
+	return r.stdout;
+}
+
+function pgCreateDatabase() {
+	const name = `vigil_t_${randomBytes(6).toString('hex')}`;
+	psql(PG_ADMIN, `CREATE DATABASE ${name}`);
+	livePgDatabases.add(name);
+	const url = new URL(PG_ADMIN);
+	url.pathname = `/${name}`;
+	return url.toString();
+}
+
+function pgDropDatabase(url) {
+	const name = new URL(url).pathname.slice(1);
+	if (!livePgDatabases.has(name))
+		return;
+	livePgDatabases.delete(name);
+	try {
+		psql(PG_ADMIN, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+	} catch {
+		/* best effort at exit */
+	}
+}
+
 // Servers and directories still live, so that a test process that dies (an
 // uncaught error, a closed output pipe, a signal) leaves no server running
 // and no temporary directory behind.
 const liveChildren = new Set();
 const liveDirs = new Set();
+const dbOfDir = new Map(); // a seeded directory's PostgreSQL database
 
 function cleanupNow() {
 	for (const child of liveChildren) {
@@ -84,6 +124,11 @@ function cleanupNow() {
 	liveChildren.clear();
 	for (const dir of liveDirs) fs.rmSync(dir, { recursive: true, force: true });
 	liveDirs.clear();
+	for (const name of [...livePgDatabases]) {
+		const url = new URL(PG_ADMIN);
+		url.pathname = `/${name}`;
+		pgDropDatabase(url.toString());
+	}
 }
 
 process.on('exit', cleanupNow);
@@ -138,7 +183,9 @@ export async function seedDatabase({ users = true, roles = ROLES, dir } = {}) {
 		dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-api-'));
 		liveDirs.add(dir);
 	}
-	const db = path.join(dir, 'vigil.db');
+	const db = ENGINE === 'postgres' ? pgCreateDatabase() : path.join(dir, 'vigil.db');
+	if (ENGINE === 'postgres')
+		dbOfDir.set(dir, db);
 	const passwords = {};
 	// agencies one at a time: the first creates and migrates the database
 	for (const a of AGENCIES)
@@ -225,6 +272,10 @@ export function spawnServer(db, args = [], { timeoutMs = 10000 } = {}) {
 export function removeDir(dir) {
 	fs.rmSync(dir, { recursive: true, force: true });
 	liveDirs.delete(dir);
+	if (dbOfDir.has(dir)) {
+		pgDropDatabase(dbOfDir.get(dir));
+		dbOfDir.delete(dir);
+	}
 }
 
 /**
@@ -450,7 +501,27 @@ export function metricValue(samples, name, labels = {}) {
 }
 
 /** Run an SQL statement on a database with the sqlite3 tool. */
+/** SQL for the bytes of a text column as upper-case hex, on either engine. */
+export function sqlHex(column) {
+	return ENGINE === 'postgres' ? `upper(encode(convert_to(${column}, 'UTF8'), 'hex'))` : `hex(${column})`;
+}
+
+/** The tables of a test database, sorted. */
+export function tablesOf(db) {
+	const q = db.startsWith('postgres')
+		? 'SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename'
+		: "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name";
+	return sqlite(db, q).trim().split('\n');
+}
+
+/**
+ * Run SQL straight on a test database, behind the server's back (to tamper
+ * with it, or to read what was stored): sqlite3 for a file, psql for a
+ * PostgreSQL URL.  Rows come back one per line, columns separated by '|'.
+ */
 export function sqlite(db, sql) {
+	if (db.startsWith('postgres://') || db.startsWith('postgresql://'))
+		return psql(db, sql);
 	const r = spawnSync('sqlite3', [db, sql], { encoding: 'utf8' });
 	if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
 	return r.stdout;

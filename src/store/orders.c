@@ -1,0 +1,605 @@
+/*
+ * store/orders — SQL for orders, conditions and breaches, the breach's
+ * consequences, and the duty-to-notify sweep.
+ */
+#include "store/orders.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/mem.h"
+#include "store/audit.h"
+#include "store/cases.h"
+#include "store/incidents.h"
+#include "store/tasks.h"
+
+#define HOUR_MS (3600LL * 1000)
+
+static void bind_opt(db_stmt *s, int i, int64_t v)
+{
+	if (v)
+		db_bind_int64(s, i, v);
+	else
+		db_bind_null(s, i);
+}
+
+/* -1 (absent) binds NULL. */
+static void bind_len(db_stmt *s, int i, int64_t v)
+{
+	if (v >= 0)
+		db_bind_int64(s, i, v);
+	else
+		db_bind_null(s, i);
+}
+
+static int64_t column_len(db_stmt *s, int col)
+{
+	return db_column_is_null(s, col) ? -1 : db_column_int64(s, col);
+}
+
+/* Bind the order's fields from index i: kind through notes (14 values). */
+static int bind_order(db_stmt *s, int i, const struct order_row *o)
+{
+	db_bind_text(s, i++, o->kind);
+	db_bind_text(s, i++, o->status);
+	db_bind_text(s, i++, o->reference);
+	db_bind_text(s, i++, o->court);
+	bind_opt(s, i++, o->applied_at);
+	bind_opt(s, i++, o->granted_at);
+	bind_opt(s, i++, o->served_at);
+	bind_opt(s, i++, o->starts_at);
+	bind_opt(s, i++, o->ends_at);
+	db_bind_int64(s, i++, o->until_further_order);
+	bind_opt(s, i++, o->notify_deadline);
+	bind_opt(s, i++, o->notified_at);
+	db_bind_text(s, i++, o->notes);
+	return i;
+}
+
+int64_t order_insert(db *d, const struct order_row *o, int64_t by)
+{
+	int64_t now = clock_now_ms(), id = 0;
+	db_stmt *s;
+	int rc, i;
+
+	rc = db_prepare(d, &s,
+			"INSERT INTO orders (case_id, kind, status, reference, court, applied_at,"
+			" granted_at, served_at, starts_at, ends_at, until_further_order,"
+			" notify_deadline, notified_at, notes, created_by, created_at, updated_at)"
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, o->case_id);
+	i = bind_order(s, 2, o);
+	db_bind_int64(s, i++, by);
+	db_bind_int64(s, i++, now);
+	db_bind_int64(s, i, now);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		id = db_column_int64(s, 0);
+	db_finalize(s);
+	return rc < 0 ? rc : id;
+}
+
+int order_update(db *d, const struct order_row *o, int64_t expected_version)
+{
+	int64_t changed = 0;
+	db_stmt *s;
+	int rc, i;
+
+	rc = db_prepare(d, &s,
+			"UPDATE orders SET kind = ?, status = ?, reference = ?, court = ?,"
+			" applied_at = ?, granted_at = ?, served_at = ?, starts_at = ?, ends_at = ?,"
+			" until_further_order = ?, notify_deadline = ?, notified_at = ?, notes = ?,"
+			" updated_at = ?, version = version + 1"
+			" WHERE id = ? AND case_id = ? AND version = ?");
+	if (rc < 0)
+		return rc;
+	i = bind_order(s, 1, o);
+	db_bind_int64(s, i++, clock_now_ms());
+	db_bind_int64(s, i++, o->id);
+	db_bind_int64(s, i++, o->case_id);
+	db_bind_int64(s, i, expected_version);
+	rc = db_step(s);
+	if (rc == DB_DONE)
+		changed = db_changes(s);
+	db_finalize(s);
+	return rc < 0 ? rc : changed > 0;
+}
+
+#define ORDER_SELECT                                                                       \
+	"SELECT o.id, o.case_id, o.kind, o.status, o.reference, o.court, o.notes,"         \
+	" o.applied_at, o.granted_at, o.served_at, o.starts_at, o.ends_at,"                \
+	" o.until_further_order, o.notify_deadline, o.notified_at, u.username,"            \
+	" o.created_at, o.updated_at, o.version FROM orders o JOIN users u ON u.id = o.created_by"
+
+static int orders_run(db_stmt *s, int (*fn)(const struct order_row *o, void *arg), void *arg,
+		      int *found)
+{
+	struct order_row o;
+	int rc;
+
+	while ((rc = db_step(s)) == DB_ROW) {
+		o.id = db_column_int64(s, 0);
+		o.case_id = db_column_int64(s, 1);
+		o.kind = db_column_text(s, 2);
+		o.status = db_column_text(s, 3);
+		o.reference = db_column_text(s, 4);
+		o.court = db_column_text(s, 5);
+		o.notes = db_column_text(s, 6);
+		o.applied_at = db_column_int64(s, 7);
+		o.granted_at = db_column_int64(s, 8);
+		o.served_at = db_column_int64(s, 9);
+		o.starts_at = db_column_int64(s, 10);
+		o.ends_at = db_column_int64(s, 11);
+		o.until_further_order = db_column_int64(s, 12) != 0;
+		o.notify_deadline = db_column_int64(s, 13);
+		o.notified_at = db_column_int64(s, 14);
+		o.created_by = db_column_text(s, 15);
+		o.created_at = db_column_int64(s, 16);
+		o.updated_at = db_column_int64(s, 17);
+		o.version = db_column_int64(s, 18);
+		(*found)++;
+		if (fn(&o, arg))
+			break;
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int order_get(db *d, int64_t case_id, int64_t id,
+	      int (*fn)(const struct order_row *o, void *arg), void *arg)
+{
+	db_stmt *s;
+	int rc, found = 0;
+
+	rc = db_prepare(d, &s, ORDER_SELECT " WHERE o.case_id = ? AND o.id = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, case_id);
+	db_bind_int64(s, 2, id);
+	rc = orders_run(s, fn, arg, &found);
+	return rc < 0 ? rc : found > 0;
+}
+
+int orders_each(db *d, int64_t case_id, int (*fn)(const struct order_row *o, void *arg),
+		void *arg)
+{
+	db_stmt *s;
+	int rc, found = 0;
+
+	rc = db_prepare(d, &s, ORDER_SELECT " WHERE o.case_id = ? ORDER BY o.id DESC");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, case_id);
+	return orders_run(s, fn, arg, &found);
+}
+
+int64_t order_condition_insert(db *d, const struct order_condition_row *c)
+{
+	int64_t id = 0;
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"INSERT INTO order_conditions (order_id, kind, detail, zone, radius_m,"
+			" warning_m, distance_m, starts_at, ends_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+			" RETURNING id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, c->order_id);
+	db_bind_text(s, 2, c->kind);
+	db_bind_text(s, 3, c->detail);
+	db_bind_text(s, 4, c->zone);
+	bind_len(s, 5, c->radius_m);
+	bind_len(s, 6, c->warning_m);
+	bind_len(s, 7, c->distance_m);
+	bind_opt(s, 8, c->starts_at);
+	bind_opt(s, 9, c->ends_at);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		id = db_column_int64(s, 0);
+	db_finalize(s);
+	return rc < 0 ? rc : id;
+}
+
+int order_conditions_clear(db *d, int64_t order_id)
+{
+	return db_run(d, "DELETE FROM order_conditions WHERE order_id = ?", "i", order_id);
+}
+
+int order_conditions_each(db *d, int64_t order_id,
+			  int (*fn)(const struct order_condition_row *c, void *arg), void *arg)
+{
+	struct order_condition_row c;
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT id, order_id, kind, detail, zone, radius_m, warning_m, distance_m,"
+			" starts_at, ends_at FROM order_conditions WHERE order_id = ? ORDER BY id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, order_id);
+	while ((rc = db_step(s)) == DB_ROW) {
+		c.id = db_column_int64(s, 0);
+		c.order_id = db_column_int64(s, 1);
+		c.kind = db_column_text(s, 2);
+		c.detail = db_column_text(s, 3);
+		c.zone = db_column_text(s, 4);
+		c.radius_m = column_len(s, 5);
+		c.warning_m = column_len(s, 6);
+		c.distance_m = column_len(s, 7);
+		c.starts_at = db_column_int64(s, 8);
+		c.ends_at = db_column_int64(s, 9);
+		if (fn(&c, arg))
+			break;
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+/* ---- breaches ------------------------------------------------------------------ */
+
+int64_t breach_record(db *d, const struct breach_new *b)
+{
+	struct incident e = { 0 };
+	struct case_task_new t = { 0 };
+	char *desc = NULL, key[40], detail[200];
+	int64_t id = 0, now = clock_now_ms();
+	db_stmt *s = NULL;
+	int rc;
+
+	/* the linked incident, in the case's hash-chained log */
+	desc = xasprintf("Breach of order %lld: %s", (long long)b->order_id, b->description);
+	e.case_id = b->case_id;
+	e.recorded_by = b->by;
+	e.recorded_by_name = b->by_name;
+	e.occurred_at = b->occurred_at;
+	e.behaviour = "breach_of_order";
+	e.description = desc;
+	rc = incident_append(d, &e);
+	if (rc < 0)
+		goto out;
+	rc = db_prepare(d, &s,
+			"INSERT INTO breaches (case_id, order_id, occurred_at, description, evidence,"
+			" alert_id, incident_id, recorded_by, recorded_at, updated_at)"
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+	if (rc < 0)
+		goto out;
+	db_bind_int64(s, 1, b->case_id);
+	db_bind_int64(s, 2, b->order_id);
+	db_bind_int64(s, 3, b->occurred_at);
+	db_bind_text(s, 4, b->description);
+	db_bind_text(s, 5, b->evidence);
+	bind_opt(s, 6, b->alert_id);
+	db_bind_int64(s, 7, e.id);
+	db_bind_int64(s, 8, b->by);
+	db_bind_int64(s, 9, now);
+	db_bind_int64(s, 10, now);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		id = db_column_int64(s, 0);
+	db_finalize(s);
+	if (rc < 0)
+		goto out;
+	/* a breach is a crime to record: the standard gives 24 hours */
+	snprintf(key, sizeof key, "crime:%lld", (long long)id);
+	snprintf(detail, sizeof detail, "record breach %lld of order %lld as a crime (incident %lld)",
+		 (long long)id, (long long)b->order_id, (long long)e.seq);
+	t.case_id = b->case_id;
+	t.kind = "crime_record";
+	t.detail = detail;
+	t.event_at = b->occurred_at;
+	t.due_at = now + 24 * HOUR_MS;
+	t.order_id = b->order_id;
+	t.breach_id = id;
+	t.dedupe = key;
+	t.opened_by = b->by;
+	rc = (int)case_task_open(d, &t);
+	if (rc >= 0)
+		rc = case_review_due_now(d, b->case_id);
+	if (rc >= 0) {
+		snprintf(detail, sizeof detail, "breach %lld of order %lld%s; review due now",
+			 (long long)id, (long long)b->order_id,
+			 b->alert_id ? ", confirmed from a monitoring alert" : "");
+		rc = case_event_add(d, b->case_id, b->by, b->by_name, "breach", detail);
+	}
+	if (rc >= 0)
+		rc = case_touch(d, b->case_id);
+out:
+	free(desc);
+	return rc < 0 ? rc : id;
+}
+
+/* The order of the case in force at now that an alert most likely concerns:
+ * the newest with an exclusion zone or a tag, else the newest.  0: none. */
+static int64_t order_for_alert(db *d, int64_t case_id, int64_t now)
+{
+	int64_t id = 0;
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT o.id FROM orders o WHERE o.case_id = ? AND o.status = 'granted'"
+			" AND o.kind <> 'pin_historic'"
+			" AND (o.starts_at IS NULL OR o.starts_at <= ?)"
+			" AND (o.ends_at IS NULL OR o.ends_at > ?)"
+			" ORDER BY CASE WHEN EXISTS (SELECT 1 FROM order_conditions oc"
+			"   WHERE oc.order_id = o.id AND oc.kind IN ('exclusion_zone', 'wear_tag'))"
+			"   THEN 0 ELSE 1 END, o.granted_at DESC, o.id DESC LIMIT 1");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, case_id);
+	db_bind_int64(s, 2, now);
+	db_bind_int64(s, 3, now);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		id = db_column_int64(s, 0);
+	db_finalize(s);
+	return rc < 0 ? rc : id;
+}
+
+int breach_record_from_alert(db *d, int64_t case_id, int64_t alert_id, const char *note,
+			     int64_t by)
+{
+	struct breach_new b = { 0 };
+	char name[65] = "", evidence[120];
+	int64_t order, id, now = clock_now_ms();
+	char *desc;
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s, "SELECT 1 FROM breaches WHERE alert_id = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, alert_id);
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc < 0)
+		return rc;
+	if (rc == DB_ROW)
+		return 1;
+	rc = db_prepare(d, &s, "SELECT username FROM users WHERE id = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, by);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		snprintf(name, sizeof name, "%s", db_column_text(s, 0));
+	db_finalize(s);
+	if (rc < 0)
+		return rc;
+	if (!name[0])
+		return DB_CONSTRAINT; /* by must be an account */
+	order = order_for_alert(d, case_id, now);
+	if (order < 0)
+		return (int)order;
+	if (order == 0)
+		return BREACH_NO_ORDER;
+	snprintf(evidence, sizeof evidence, "{\"incidents\":[],\"alerts\":[%lld],\"trail\":null}",
+		 (long long)alert_id);
+	desc = note && *note ? xasprintf("monitoring alert %lld resolved as a confirmed breach: %s",
+					 (long long)alert_id, note)
+			     : xasprintf("monitoring alert %lld resolved as a confirmed breach",
+					 (long long)alert_id);
+	b.case_id = case_id;
+	b.order_id = order;
+	b.occurred_at = now;
+	b.description = desc;
+	b.evidence = evidence;
+	b.alert_id = alert_id;
+	b.by = by;
+	b.by_name = name;
+	id = breach_record(d, &b);
+	free(desc);
+	return id < 0 ? (int)id : 0;
+}
+
+#define BREACH_SELECT                                                                       \
+	"SELECT b.id, b.case_id, b.order_id, b.occurred_at, b.description, b.evidence,"     \
+	" b.alert_id, b.incident_id, i.seq, b.crime_reference, b.crime_recorded_at,"        \
+	" b.outcome, u.username, b.recorded_at, b.updated_at, b.version FROM breaches b"    \
+	" JOIN users u ON u.id = b.recorded_by JOIN incidents i ON i.id = b.incident_id"
+
+static int breaches_run(db_stmt *s, int (*fn)(const struct breach_row *b, void *arg), void *arg,
+			int *found)
+{
+	struct breach_row b;
+	int rc;
+
+	while ((rc = db_step(s)) == DB_ROW) {
+		b.id = db_column_int64(s, 0);
+		b.case_id = db_column_int64(s, 1);
+		b.order_id = db_column_int64(s, 2);
+		b.occurred_at = db_column_int64(s, 3);
+		b.description = db_column_text(s, 4);
+		b.evidence = db_column_text(s, 5);
+		b.alert_id = db_column_int64(s, 6);
+		b.incident_id = db_column_int64(s, 7);
+		b.incident_seq = db_column_int64(s, 8);
+		b.crime_reference = db_column_text(s, 9);
+		b.crime_recorded_at = db_column_int64(s, 10);
+		b.outcome = db_column_text(s, 11);
+		b.recorded_by = db_column_text(s, 12);
+		b.recorded_at = db_column_int64(s, 13);
+		b.updated_at = db_column_int64(s, 14);
+		b.version = db_column_int64(s, 15);
+		(*found)++;
+		if (fn(&b, arg))
+			break;
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int breaches_each(db *d, int64_t case_id, int64_t order_id,
+		  int (*fn)(const struct breach_row *b, void *arg), void *arg)
+{
+	db_stmt *s;
+	int rc, found = 0;
+
+	rc = db_prepare(d, &s,
+			BREACH_SELECT " WHERE b.case_id = ? AND (? = 0 OR b.order_id = ?)"
+				      " ORDER BY b.id DESC");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, case_id);
+	db_bind_int64(s, 2, order_id);
+	db_bind_int64(s, 3, order_id);
+	return breaches_run(s, fn, arg, &found);
+}
+
+int breach_get(db *d, int64_t case_id, int64_t id,
+	       int (*fn)(const struct breach_row *b, void *arg), void *arg)
+{
+	db_stmt *s;
+	int rc, found = 0;
+
+	rc = db_prepare(d, &s, BREACH_SELECT " WHERE b.case_id = ? AND b.id = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, case_id);
+	db_bind_int64(s, 2, id);
+	rc = breaches_run(s, fn, arg, &found);
+	return rc < 0 ? rc : found > 0;
+}
+
+int breach_update(db *d, int64_t id, int64_t expected_version, const char *crime_reference,
+		  const char *outcome)
+{
+	int64_t changed = 0, now = clock_now_ms();
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"UPDATE breaches SET"
+			" crime_recorded_at = CASE WHEN crime_reference IS NULL"
+			"   AND CAST(? AS TEXT) IS NOT NULL THEN ? ELSE crime_recorded_at END,"
+			" crime_reference = COALESCE(?, crime_reference),"
+			" outcome = COALESCE(?, outcome), updated_at = ?, version = version + 1"
+			" WHERE id = ? AND version = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_text(s, 1, crime_reference);
+	db_bind_int64(s, 2, now);
+	db_bind_text(s, 3, crime_reference);
+	db_bind_text(s, 4, outcome);
+	db_bind_int64(s, 5, now);
+	db_bind_int64(s, 6, id);
+	db_bind_int64(s, 7, expected_version);
+	rc = db_step(s);
+	if (rc == DB_DONE)
+		changed = db_changes(s);
+	db_finalize(s);
+	return rc < 0 ? rc : changed > 0;
+}
+
+/* ---- the duty to notify ------------------------------------------------------ */
+
+int64_t order_duty_raise(db *d, int64_t case_id, int64_t order_id, int64_t deadline)
+{
+	struct case_task_new t = { 0 };
+	char key[40], when[40], detail[300];
+	int64_t id;
+	int rc;
+
+	snprintf(key, sizeof key, "duty:%lld", (long long)order_id);
+	clock_format(deadline, when, sizeof when);
+	snprintf(detail, sizeof detail,
+		 "the subject of order %lld (a Stalking Protection Order) did not notify his name "
+		 "and home address by %s, three days from service: follow up, and consider the "
+		 "offence of failing to notify",
+		 (long long)order_id, when);
+	t.case_id = case_id;
+	t.kind = "duty_to_notify";
+	t.detail = detail;
+	t.event_at = deadline;
+	t.due_at = deadline;
+	t.order_id = order_id;
+	t.dedupe = key;
+	id = case_task_open(d, &t);
+	if (id > 0) {
+		rc = case_event_add(d, case_id, 0, "vigil", "duty_to_notify_missed", detail);
+		if (rc < 0)
+			return rc;
+	}
+	return id;
+}
+
+struct due {
+	int64_t order_id, case_id, deadline;
+	char ref[24];
+};
+
+int order_duty_sweep(db *d, int64_t now, int *raised)
+{
+	struct due *v = NULL;
+	size_t n = 0, cap = 0;
+	db_stmt *s;
+	int rc;
+
+	*raised = 0;
+	/* read first, outside a write transaction: usually there is nothing */
+	rc = db_prepare(d, &s,
+			"SELECT o.id, o.case_id, o.notify_deadline, c.ref FROM orders o"
+			" JOIN cases c ON c.id = o.case_id"
+			" WHERE o.status = 'granted' AND o.kind IN ('spo_interim', 'spo_full')"
+			" AND o.notify_deadline IS NOT NULL AND o.notify_deadline <= ?"
+			" AND o.notified_at IS NULL AND NOT EXISTS (SELECT 1 FROM case_tasks t"
+			"   WHERE t.order_id = o.id AND t.kind = 'duty_to_notify')"
+			" ORDER BY o.id LIMIT 1000");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, now);
+	while ((rc = db_step(s)) == DB_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			v = xrealloc(v, cap * sizeof *v);
+		}
+		v[n].order_id = db_column_int64(s, 0);
+		v[n].case_id = db_column_int64(s, 1);
+		v[n].deadline = db_column_int64(s, 2);
+		snprintf(v[n].ref, sizeof v[n].ref, "%s", db_column_text(s, 3));
+		n++;
+	}
+	db_finalize(s);
+	if (rc < 0 || n == 0)
+		goto out;
+	rc = db_begin_write(d);
+	if (rc < 0)
+		goto out;
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		struct audit_entry e = { 0 };
+		char object[40], detail[60];
+		int64_t id = order_duty_raise(d, v[i].case_id, v[i].order_id, v[i].deadline);
+
+		if (id <= 0) {
+			rc = id < 0 ? (int)id : 0; /* raised meanwhile by another node */
+			continue;
+		}
+		snprintf(object, sizeof object, "case:%s", v[i].ref);
+		snprintf(detail, sizeof detail, "duty_to_notify missed: order %lld",
+			 (long long)v[i].order_id);
+		e.username = "vigil";
+		e.action = "task.raise";
+		e.object = object;
+		e.outcome = "ok";
+		e.client_addr = "local";
+		e.detail = detail;
+		rc = audit_append(d, &e);
+		if (rc >= 0)
+			(*raised)++;
+	}
+	if (rc >= 0)
+		rc = db_commit(d);
+	if (rc < 0) {
+		db_rollback(d);
+		*raised = 0;
+	}
+out:
+	free(v);
+	return rc < 0 ? rc : 0;
+}

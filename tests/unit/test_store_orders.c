@@ -1,0 +1,360 @@
+/*
+ * Unit tests for store/orders on a real database (SQLite, and PostgreSQL when
+ * VIGIL_TEST_PG names a server): a monitoring alert resolved as
+ * breach_confirmed becomes a breach through breach_record_from_alert(), with
+ * its linked incident, crime-record task, review due at once and timeline
+ * event; once only; never without an order in force; and the duty-to-notify
+ * sweep raises one task per missed deadline.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/secret.h"
+#include "core/order.h"
+#include "db/db.h"
+#include "store/account.h"
+#include "store/audit.h"
+#include "store/cases.h"
+#include "store/incidents.h"
+#include "store/orders.h"
+#include "store/tasks.h"
+
+#define DAY (24LL * 3600 * 1000)
+
+struct fx {
+	char path[512];
+	char pgname[64];
+	db *d;
+	int64_t user, agency;
+};
+
+static int seed(struct fx *f)
+{
+	char hash[SECRET_HASH_LEN];
+
+	f->agency = agency_add(f->d, "met", "Met", "police");
+	if (f->agency <= 0 || secret_password_hash("a long enough password", hash) < 0)
+		return -1;
+	f->user = user_add(f->d, "operator1", "Omar", ROLE_OPERATOR, f->agency, hash);
+	return f->user > 0 ? 0 : -1;
+}
+
+static int setup_sqlite(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	char err[256];
+	int fd;
+
+	if (secret_init() < 0)
+		return -1;
+	snprintf(f->path, sizeof f->path, "/tmp/vigil-test-XXXXXX");
+	fd = mkstemp(f->path);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	if (db_open(&f->d, f->path, err, sizeof err) < 0 || db_migrate(f->d, err, sizeof err) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	*state = f;
+	return seed(f);
+}
+
+static int pg_admin(const char *sql)
+{
+	char err[256];
+	db *a;
+	int rc;
+
+	if (db_open(&a, getenv("VIGIL_TEST_PG"), err, sizeof err) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	rc = db_exec(a, sql);
+	if (rc < 0)
+		fprintf(stderr, "%s: %s\n", sql, db_errmsg(a));
+	db_close(a);
+	return rc;
+}
+
+static int setup_pg(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	const char *base = getenv("VIGIL_TEST_PG");
+	const char *slash = strrchr(base, '/');
+	char sql[128], err[256];
+
+	if (secret_init() < 0 || !slash)
+		return -1;
+	snprintf(f->pgname, sizeof f->pgname, "vigil_unit_orders_%d", (int)getpid());
+	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", f->pgname);
+	pg_admin(sql);
+	snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->pgname);
+	if (pg_admin(sql) < 0)
+		return -1;
+	snprintf(f->path, sizeof f->path, "%.*s/%s", (int)(slash - base), base, f->pgname);
+	if (db_open(&f->d, f->path, err, sizeof err) < 0 || db_migrate(f->d, err, sizeof err) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	*state = f;
+	return seed(f);
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char p[600];
+
+	db_close(f->d);
+	if (f->pgname[0]) {
+		snprintf(p, sizeof p, "DROP DATABASE IF EXISTS %s", f->pgname);
+		pg_admin(p);
+	} else {
+		unlink(f->path);
+		snprintf(p, sizeof p, "%s-wal", f->path);
+		unlink(p);
+		snprintf(p, sizeof p, "%s-shm", f->path);
+		unlink(p);
+	}
+	free(f);
+	return 0;
+}
+
+static int64_t new_case(struct fx *f, char ref[24])
+{
+	struct case_new n = { "ex_partner", "online", NULL, f->user, f->agency, f->user, 2026 };
+	int64_t id;
+
+	assert_int_equal(db_begin_write(f->d), DB_OK);
+	id = case_insert(f->d, &n, ref);
+	assert_true(id > 0);
+	assert_int_equal(db_commit(f->d), DB_OK);
+	return id;
+}
+
+static int64_t new_order(struct fx *f, int64_t case_id, const char *kind, int64_t granted,
+			 int64_t ends, bool zone)
+{
+	struct order_row o = { 0 };
+	int64_t id;
+
+	o.case_id = case_id;
+	o.kind = kind;
+	o.status = "granted";
+	o.granted_at = granted;
+	o.starts_at = granted;
+	o.ends_at = ends;
+	o.until_further_order = ends == 0;
+	assert_int_equal(db_begin_write(f->d), DB_OK);
+	id = order_insert(f->d, &o, f->user);
+	assert_true(id > 0);
+	if (zone) {
+		struct order_condition_row c = { 0 };
+
+		c.order_id = id;
+		c.kind = "exclusion_zone";
+		c.zone = "{\"type\":\"Point\",\"coordinates\":[-0.1,51.5]}";
+		c.radius_m = 500;
+		c.warning_m = 250;
+		c.distance_m = -1;
+		assert_true(order_condition_insert(f->d, &c) > 0);
+	}
+	assert_int_equal(db_commit(f->d), DB_OK);
+	return id;
+}
+
+static int64_t count(struct fx *f, const char *sql, int64_t arg)
+{
+	db_stmt *s;
+	int64_t n = -1;
+
+	assert_int_equal(db_prepare(f->d, &s, sql), DB_OK);
+	db_bind_int64(s, 1, arg);
+	if (db_step(s) == DB_ROW)
+		n = db_column_int64(s, 0);
+	db_finalize(s);
+	return n;
+}
+
+static int keep_breach(const struct breach_row *b, void *arg)
+{
+	struct breach_row *out = arg;
+
+	*out = *b;
+	out->description = NULL; /* valid only during the call */
+	out->evidence = NULL;
+	out->crime_reference = NULL;
+	out->outcome = NULL;
+	out->recorded_by = NULL;
+	assert_non_null(strstr(b->evidence, "\"alerts\":[4242]"));
+	assert_non_null(strstr(b->description, "alert 4242"));
+	assert_non_null(strstr(b->description, "seen in the zone"));
+	return 1;
+}
+
+static int incident_is_breach(const struct incident *e, void *arg)
+{
+	(void)arg;
+	assert_string_equal(e->behaviour, "breach_of_order");
+	assert_string_equal(e->recorded_by_name, "operator1");
+	return 0;
+}
+
+static int task_is_crime_record(const struct case_task_row *t, void *arg)
+{
+	int64_t *breach = arg;
+
+	assert_string_equal(t->kind, "crime_record");
+	assert_true(t->breach_id == *breach);
+	assert_true(t->done_at == 0);
+	assert_true(t->due_at > clock_now_ms() + 23 * 3600 * 1000LL);
+	return 0;
+}
+
+static void an_alert_resolved_as_breach_confirmed_records_the_breach(void **state)
+{
+	struct fx *f = *state;
+	struct breach_row b = { 0 };
+	struct case_record c;
+	struct incident_verify_result vr;
+	int64_t now = clock_now_ms(), cid, plain, zoned;
+	char ref[24];
+
+	cid = new_case(f, ref);
+	/* two orders in force: the alert concerns the one with the zone */
+	zoned = new_order(f, cid, "spo_full", now - 30 * DAY, 0, true);
+	plain = new_order(f, cid, "non_molestation", now - 10 * DAY, now + 300 * DAY, false);
+	assert_true(plain > zoned);
+
+	assert_int_equal(db_begin_write(f->d), DB_OK);
+	assert_int_equal(breach_record_from_alert(f->d, cid, 4242, "seen in the zone", f->user), 0);
+	assert_int_equal(db_commit(f->d), DB_OK);
+
+	assert_int_equal(breaches_each(f->d, cid, 0, keep_breach, &b), 0);
+	assert_true(b.id > 0);
+	assert_true(b.order_id == zoned);
+	assert_true(b.alert_id == 4242);
+	assert_true(b.incident_seq == 1);
+	assert_true(b.crime_recorded_at == 0);
+	/* the linked incident, in an intact chain */
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM incidents WHERE case_id = ?", cid), 1);
+	assert_int_equal(incident_each(f->d, cid, incident_is_breach, NULL), 0);
+	assert_int_equal(incident_verify(f->d, cid, &vr), 0);
+	/* the crime record it prompts */
+	assert_int_equal(case_tasks_each(f->d, cid, task_is_crime_record, &b.id), 0);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM case_tasks WHERE case_id = ?", cid), 1);
+	/* a review due at once, and the timeline */
+	assert_int_equal(case_get_by_id(f->d, cid, &c), 1);
+	assert_true(c.review_due_at != 0 && c.review_due_at <= clock_now_ms());
+	assert_true(c.review_due_at >= now);
+	case_record_free(&c);
+	assert_int_equal(count(f,
+			       "SELECT COUNT(*) FROM case_events WHERE case_id = ? AND kind = 'breach'",
+			       cid),
+			 1);
+}
+
+static void the_same_alert_is_recorded_once(void **state)
+{
+	struct fx *f = *state;
+	int64_t now = clock_now_ms(), cid;
+	char ref[24];
+
+	cid = new_case(f, ref);
+	new_order(f, cid, "bail_conditions", now - DAY, now + 30 * DAY, false);
+	assert_int_equal(db_begin_write(f->d), DB_OK);
+	assert_int_equal(breach_record_from_alert(f->d, cid, 77, NULL, f->user), 0);
+	assert_int_equal(breach_record_from_alert(f->d, cid, 77, NULL, f->user), 1);
+	assert_int_equal(db_commit(f->d), DB_OK);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM breaches WHERE case_id = ?", cid), 1);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM incidents WHERE case_id = ?", cid), 1);
+}
+
+static void no_breach_without_an_order_in_force(void **state)
+{
+	struct fx *f = *state;
+	int64_t now = clock_now_ms(), cid;
+	char ref[24];
+
+	cid = new_case(f, ref);
+	/* ended yesterday, and a historic PIN: neither is in force */
+	new_order(f, cid, "bail_conditions", now - 60 * DAY, now - DAY, false);
+	new_order(f, cid, "pin_historic", now - 900 * DAY, 0, false);
+	assert_int_equal(db_begin_write(f->d), DB_OK);
+	assert_int_equal(breach_record_from_alert(f->d, cid, 99, NULL, f->user), BREACH_NO_ORDER);
+	assert_int_equal(db_commit(f->d), DB_OK);
+	/* nor by someone who is not an account */
+	new_order(f, cid, "spo_interim", now - DAY, 0, false);
+	assert_int_equal(db_begin_write(f->d), DB_OK);
+	assert_int_equal(breach_record_from_alert(f->d, cid, 99, NULL, 999999), DB_CONSTRAINT);
+	assert_int_equal(db_commit(f->d), DB_OK);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM breaches WHERE case_id = ?", cid), 0);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM incidents WHERE case_id = ?", cid), 0);
+}
+
+static void a_missed_duty_to_notify_raises_one_task(void **state)
+{
+	struct fx *f = *state;
+	struct order_row o = { 0 };
+	struct audit_verify_result ar;
+	int64_t now = clock_now_ms(), cid, late, early;
+	char ref[24];
+	int raised;
+
+	cid = new_case(f, ref);
+	o.case_id = cid;
+	o.kind = "spo_interim";
+	o.status = "granted";
+	o.granted_at = o.starts_at = o.served_at = now - 5 * DAY;
+	o.notify_deadline = order_notify_deadline(o.served_at);
+	assert_int_equal(db_begin_write(f->d), DB_OK);
+	late = order_insert(f->d, &o, f->user);
+	o.granted_at = o.starts_at = o.served_at = now - DAY / 2;
+	o.notify_deadline = order_notify_deadline(o.served_at);
+	early = order_insert(f->d, &o, f->user);
+	assert_int_equal(db_commit(f->d), DB_OK);
+	assert_true(late > 0 && early > 0);
+
+	assert_int_equal(order_duty_sweep(f->d, now, &raised), 0);
+	assert_int_equal(raised, 1);
+	assert_int_equal(count(f,
+			       "SELECT COUNT(*) FROM case_tasks WHERE kind = 'duty_to_notify'"
+			       " AND order_id = ?",
+			       late),
+			 1);
+	assert_int_equal(order_duty_sweep(f->d, now, &raised), 0);
+	assert_int_equal(raised, 0);
+	/* three days on, the second deadline has passed too */
+	assert_int_equal(order_duty_sweep(f->d, now + 4 * DAY, &raised), 0);
+	assert_int_equal(raised, 1);
+	assert_int_equal(audit_verify(f->d, &ar), 0);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM audit_log WHERE action = 'task.raise' AND ? = 1",
+			       1),
+			 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(an_alert_resolved_as_breach_confirmed_records_the_breach),
+		cmocka_unit_test(the_same_alert_is_recorded_once),
+		cmocka_unit_test(no_breach_without_an_order_in_force),
+		cmocka_unit_test(a_missed_duty_to_notify_raises_one_task),
+	};
+	int failed = cmocka_run_group_tests_name("store/orders on SQLite", tests, setup_sqlite,
+						 teardown);
+
+	if (getenv("VIGIL_TEST_PG") && *getenv("VIGIL_TEST_PG"))
+		failed += cmocka_run_group_tests_name("store/orders on PostgreSQL", tests, setup_pg,
+						      teardown);
+	return failed;
+}

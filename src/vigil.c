@@ -25,4 +25,7 @@ void vigil_config_defaults(struct vigil_config *c)
 	c->review_days[1] = 28; /* medium */
 	c->review_days[2] = 7;  /* high */
 	c->marac_escalation = 3;
+	c->notify_hours = 24;
+	c->contact_days = 7;
+	c->housekeeping_secs = 60;
 }

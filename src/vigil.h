@@ -30,6 +30,10 @@ struct vigil_config {
 	const char *instrument_text;   /* licensed item text overriding ours, or NULL */
 	int review_days[3];        /* review interval by level: standard, medium, high */
 	int marac_escalation;      /* incidents in 12 months that mean escalation */
+	const char *plan_suggestions;  /* the plan suggestion table, JSON */
+	int notify_hours;          /* hours to tell the victim of an event before it is overdue */
+	int contact_days;          /* days without contact that put a victim on the compliance list */
+	int housekeeping_secs;     /* how often sessions are purged and deadlines swept */
 	bool demo;
 };
 
@@ -38,10 +42,12 @@ struct throttle;
 struct http_server;
 
 struct instrument_set;
+struct plan_suggestions;
 
 struct vigil {
 	struct vigil_config cfg;
 	struct instrument_set *instruments;
+	struct plan_suggestions *suggestions;
 	db_pool *pool;
 	struct metrics *metrics;
 	struct throttle *throttle;

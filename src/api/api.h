@@ -8,7 +8,9 @@
 #define VIGIL_API_API_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "http/route.h"
 
@@ -72,6 +74,34 @@ void api_assessments_list(struct req *r);
 void api_typology_suggest(struct req *r);
 void api_typology_get(struct req *r);
 void api_typology_decide(struct req *r);
+/* plans.c */
+struct case_record;
+void api_plan_get(struct req *r);
+void api_plan_put(struct req *r);
+void api_plan_versions(struct req *r);
+void api_plan_action_add(struct req *r);
+void api_plan_action_update(struct req *r);
+void api_reviews_list(struct req *r);
+void api_reviews_create(struct req *r);
+/* The plan's gates on the case workflow: moving c to `assessed` (a plan with
+ * an action that has an owner and a due date; at high risk an advocate
+ * referral) or to `closed` (a closing review with its outcome).  0, or -1
+ * after answering 409 illegal_transition saying exactly what is missing. */
+int api_plan_gate(struct req *r, const struct case_record *c, int to);
+/* victims.c */
+void api_care_get(struct req *r);
+void api_care_spoc(struct req *r);
+void api_care_contact(struct req *r);
+void api_care_referral_create(struct req *r);
+void api_care_referral_update(struct req *r);
+void api_tasks_list(struct req *r);
+void api_tasks_create(struct req *r);
+void api_task_update(struct req *r);
+/* Open a notify_victim task for an event at event_at (due --notify-hours
+ * later), in the caller's transaction, with its timeline event.  0 or a
+ * negative DB_* code. */
+int api_notify_task_open(struct req *r, int64_t case_id, const char *event, int64_t event_at,
+			 const char *detail, int64_t order_id);
 
 /* Helpers shared by the handlers. */
 struct viewer;
@@ -87,3 +117,19 @@ json_t *api_case_risk_json(struct req *r, const struct case_record *c);
 struct user;
 /* The public view of an account (never the password hash). */
 json_t *api_user_json(const struct user *u);
+
+/* input.c: fields of nested objects (field is the path shown in errors),
+ * vocabularies, accounts and stale versions.  Each returns 0, or -1 after
+ * answering 400 naming the field (500 on a database failure). */
+int api_obj_only(struct req *r, json_t *obj, const char *where, const char *const *allowed);
+int api_obj_str(struct req *r, json_t *obj, const char *key, const char *field, bool required,
+		size_t maxlen, const char **out);
+int api_obj_time(struct req *r, json_t *obj, const char *key, const char *field, bool required,
+		 int64_t *out, bool *present);
+int api_obj_int(struct req *r, json_t *obj, const char *key, const char *field, bool required,
+		int64_t min, int64_t max, int64_t *out, bool *present);
+int api_vocab(struct req *r, const char *field, const char *value, const char *const *list);
+/* The active account named username, into *u. */
+int api_user_active(struct req *r, const char *field, const char *username, struct user *u);
+/* Answer 409 stale_version for the record called what ("plan", "order"). */
+void api_stale(struct req *r, const char *what, int64_t sent, int64_t now);

@@ -10,6 +10,7 @@
  */
 #include "api/api.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -316,6 +317,15 @@ void api_assessments_create(struct req *r)
 	if (rc >= 0)
 		rc = case_event_add(r->db, c.id, r->who.user_id, r->who.username, "assessed",
 				    final != RISK_NONE ? risk_level_name(final) : instrument_id(in));
+	/* she is told when her risk level changes */
+	if (rc >= 0 && final != RISK_NONE && c.risk_level[0] &&
+	    strcmp(c.risk_level, risk_level_name(final)) != 0) {
+		char detail[80];
+
+		snprintf(detail, sizeof detail, "risk level from %s to %s", c.risk_level,
+			 risk_level_name(final));
+		rc = api_notify_task_open(r, c.id, "risk_level_changed", now, detail, 0);
+	}
 	if (rc < 0) {
 		req_tx_rollback(r);
 		req_fail_db(r, rc);

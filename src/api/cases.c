@@ -26,6 +26,7 @@
 #include "store/cases.h"
 #include "store/incidents.h"
 #include "store/people.h"
+#include "store/plans.h"
 #include "vigil.h"
 
 #define MAX_VICTIMS 10
@@ -950,6 +951,9 @@ void api_case_update(struct req *r)
 				 "reopening a closed case needs a reason");
 			goto out;
 		}
+		/* no case is assessed without a plan, nor closed without its outcome */
+		if (api_plan_gate(r, &c, to) < 0)
+			goto out;
 		ch.status = status;
 	}
 	if (owner_name) {
@@ -1004,6 +1008,9 @@ void api_case_update(struct req *r)
 	if (rc >= 0 && ch.status)
 		rc = event(r, c.id, "status", "%s -> %s%s%s", case_status_name(c.status), status,
 			   reason ? ": " : "", reason ? reason : "");
+	/* reopened: the closing review no longer stands */
+	if (rc >= 0 && ch.status && c.status == CASE_CLOSED)
+		rc = case_reviews_supersede_closing(r->db, c.id);
 	if (rc >= 0 && ncls >= 0) {
 		rc = case_classifications_set(r->db, c.id, cls, ncls);
 		if (rc >= 0)

@@ -25,10 +25,12 @@
 #include "base/mem.h"
 #include "base/secret.h"
 #include "core/instrument.h"
+#include "core/plan.h"
 #include "http/metrics.h"
 #include "http/server.h"
 #include "http/throttle.h"
 #include "store/auth.h"
+#include "store/orders.h"
 #include "vigil.h"
 
 static const char help[] =
@@ -70,7 +72,8 @@ static const char help[] =
 enum {
 	OPT_DB = 1000, OPT_LISTEN, OPT_DEMO, OPT_WEB, OPT_THREADS, OPT_IDLE, OPT_MAX,
 	OPT_MAXFAIL, OPT_BACKOFF, OPT_LOCKOUT, OPT_ADDRFAIL, OPT_LOG, OPT_HELP, OPT_ATTDIR,
-	OPT_ATTMAX, OPT_SERIAL, OPT_INSTR, OPT_INSTR_TEXT, OPT_REVIEW, OPT_MARAC,
+	OPT_ATTMAX, OPT_SERIAL, OPT_INSTR, OPT_INSTR_TEXT, OPT_REVIEW, OPT_MARAC, OPT_SUGGEST,
+	OPT_NOTIFY_HOURS, OPT_CONTACT_DAYS, OPT_HOUSEKEEPING,
 };
 
 static const struct option opts[] = {
@@ -93,6 +96,10 @@ static const struct option opts[] = {
 	{ "instrument-text", required_argument, NULL, OPT_INSTR_TEXT },
 	{ "review-days", required_argument, NULL, OPT_REVIEW },
 	{ "marac-escalation", required_argument, NULL, OPT_MARAC },
+	{ "plan-suggestions", required_argument, NULL, OPT_SUGGEST },
+	{ "notify-hours", required_argument, NULL, OPT_NOTIFY_HOURS },
+	{ "contact-days", required_argument, NULL, OPT_CONTACT_DAYS },
+	{ "housekeeping-secs", required_argument, NULL, OPT_HOUSEKEEPING },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -149,16 +156,23 @@ static int make_dirs(const char *dir)
 	return 0;
 }
 
-/* ./instruments when it is there, else the instruments/ of the source tree the
- * binary was built in (build/vigil -> ../instruments). */
-static const char *default_instruments_dir(char *buf, size_t n)
+static bool is_kind(const char *path, bool dir)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && (dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode));
+}
+
+/* rel (a directory or a file of the source tree) in the working directory
+ * when it is there, else beside the source tree the binary was built in
+ * (build/vigil -> ../rel, build/dev/vigil -> ../../rel). */
+static const char *default_data_path(const char *rel, bool dir, char *buf, size_t n)
 {
 	char exe[PATH_MAX];
 	ssize_t len;
-	struct stat st;
 
-	if (stat("instruments", &st) == 0 && S_ISDIR(st.st_mode))
-		return "instruments";
+	if (is_kind(rel, dir))
+		return rel;
 	len = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (len > 0) {
 		char *slash;
@@ -166,15 +180,34 @@ static const char *default_instruments_dir(char *buf, size_t n)
 		exe[len] = '\0';
 		for (int up = 0; up < 3 && (slash = strrchr(exe, '/')); up++) {
 			*slash = '\0';
-			if (strlen(exe) + sizeof "/instruments" > n)
+			size_t el = strlen(exe), rl = strlen(rel);
+
+			if (el + rl + 2 > n)
 				break;
-			memcpy(buf, exe, strlen(exe));
-			memcpy(buf + strlen(exe), "/instruments", sizeof "/instruments");
-			if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+			memcpy(buf, exe, el);
+			buf[el] = '/';
+			memcpy(buf + el + 1, rel, rl + 1);
+			if (is_kind(buf, dir))
 				return buf;
 		}
 	}
-	return "instruments";
+	return rel;
+}
+
+/* Each wake: purge ended sessions; raise a task for every SPO subject whose
+ * three days to notify his name and address have passed. */
+static void housekeeping(struct vigil *v)
+{
+	db *pd = db_pool_acquire(v->pool);
+	int64_t now = clock_now_ms();
+	int raised = 0;
+
+	session_purge(pd, now, now - v->cfg.session_idle_ms);
+	if (order_duty_sweep(pd, now, &raised) < 0)
+		log_error("the duty-to-notify sweep failed: %s", db_errmsg(pd));
+	else if (raised)
+		log_info("raised %d duty-to-notify task(s)", raised);
+	db_pool_release(v->pool, pd);
 }
 
 int cli_serve(int argc, char **argv)
@@ -182,7 +215,7 @@ int cli_serve(int argc, char **argv)
 	struct vigil v = { 0 };
 	struct vigil_config *c = &v.cfg;
 	const char *dbopt = NULL;
-	char err[512], creds[PATH_MAX], instr_buf[PATH_MAX];
+	char err[512], creds[PATH_MAX], instr_buf[PATH_MAX], sugg_buf[PATH_MAX];
 	sigset_t sigs;
 	long long n;
 	int opt, sig, ret = 1;
@@ -285,6 +318,22 @@ int cli_serve(int argc, char **argv)
 				return cli_usage_error("serve", "--marac-escalation wants 1 to 1000");
 			c->marac_escalation = (int)n;
 			break;
+		case OPT_SUGGEST: c->plan_suggestions = optarg; break;
+		case OPT_NOTIFY_HOURS:
+			if (number(optarg, 1, 24 * 30, &n) < 0)
+				return cli_usage_error("serve", "--notify-hours wants 1 to 720");
+			c->notify_hours = (int)n;
+			break;
+		case OPT_CONTACT_DAYS:
+			if (number(optarg, 1, 365, &n) < 0)
+				return cli_usage_error("serve", "--contact-days wants 1 to 365");
+			c->contact_days = (int)n;
+			break;
+		case OPT_HOUSEKEEPING:
+			if (number(optarg, 1, 3600, &n) < 0)
+				return cli_usage_error("serve", "--housekeeping-secs wants 1 to 3600");
+			c->housekeeping_secs = (int)n;
+			break;
 		case OPT_HELP:
 			fputs(help, stdout);
 			return 0;
@@ -326,12 +375,19 @@ int cli_serve(int argc, char **argv)
 	}
 	db_close(d);
 
-	/* A broken instrument file stops the server, naming the file and the fault. */
+	/* A broken instrument or suggestion file stops the server, naming the file
+	 * and the fault.  The suggestion table names screen items, so it is
+	 * checked against the instruments. */
 	if (!c->instruments_dir)
-		c->instruments_dir = default_instruments_dir(instr_buf, sizeof instr_buf);
+		c->instruments_dir = default_data_path("instruments", true, instr_buf, sizeof instr_buf);
+	if (!c->plan_suggestions)
+		c->plan_suggestions = default_data_path("plans/suggestions.json", false, sugg_buf,
+							sizeof sugg_buf);
 	if (instrument_set_load(c->instruments_dir, &v.instruments, err, sizeof err) < 0 ||
 	    (c->instrument_text &&
-	     instrument_set_override(v.instruments, c->instrument_text, err, sizeof err) < 0)) {
+	     instrument_set_override(v.instruments, c->instrument_text, err, sizeof err) < 0) ||
+	    plan_suggestions_load(c->plan_suggestions, v.instruments, &v.suggestions, err,
+				  sizeof err) < 0) {
 		fprintf(stderr, "vigil serve: %s\n", err);
 		instrument_set_free(v.instruments);
 		return 1;
@@ -361,18 +417,13 @@ int cli_serve(int argc, char **argv)
 		 c->threads);
 
 	for (;;) {
-		struct timespec minute = { 60, 0 };
+		struct timespec wait = { c->housekeeping_secs, 0 };
 
-		sig = sigtimedwait(&sigs, NULL, &minute);
+		sig = sigtimedwait(&sigs, NULL, &wait);
 		if (sig == SIGINT || sig == SIGTERM)
 			break;
-		if (sig < 0 && errno == EAGAIN) {
-			db *pd = db_pool_acquire(v.pool);
-			int64_t now = clock_now_ms();
-
-			session_purge(pd, now, now - c->session_idle_ms);
-			db_pool_release(v.pool, pd);
-		}
+		if (sig < 0 && errno == EAGAIN)
+			housekeeping(&v);
 	}
 	log_info("signal %d: finishing requests in flight and stopping", sig);
 	http_server_stop(v.http, 10000);
@@ -381,6 +432,7 @@ int cli_serve(int argc, char **argv)
 out:
 	throttle_free(v.throttle);
 	metrics_free(v.metrics);
+	plan_suggestions_free(v.suggestions);
 	instrument_set_free(v.instruments);
 	db_pool_close(v.pool);
 	if (ret == 0)

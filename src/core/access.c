@@ -19,26 +19,29 @@ static const struct {
 				      "runs screening, owns cases",
 			   P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_CASES_READ) |
 				   P(PERM_CASES_CREATE) | P(PERM_CASES_WRITE) | P(PERM_ASSESS) |
-				   P(PERM_TYPOLOGY) },
+				   P(PERM_TYPOLOGY) | P(PERM_PLANS_WRITE) | P(PERM_ORDERS_WRITE) |
+				   P(PERM_VICTIMS_WRITE) },
 	[ROLE_SUPERVISOR] = { "supervisor", "supervisor or case manager (police): approves risk levels "
 					    "and plans, sees compliance, reassigns",
 			      P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_AUDIT_READ) |
 				      P(PERM_CASES_READ) | P(PERM_CASES_CREATE) | P(PERM_CASES_WRITE) |
 				      P(PERM_CASES_SIGNOFF) | P(PERM_PEOPLE_SEARCH) | P(PERM_ASSESS) |
-				      P(PERM_TYPOLOGY) },
+				      P(PERM_TYPOLOGY) | P(PERM_PLANS_WRITE) | P(PERM_ORDERS_WRITE) |
+				      P(PERM_VICTIMS_WRITE) | P(PERM_COMPLIANCE_READ) },
 	[ROLE_OPERATOR] = { "operator", "monitoring operator: works the live alert queue, dispatches "
 					"response",
 			    P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) },
 	[ROLE_CLINICIAN] = { "clinician", "clinician (NHS trust): assesses offenders, runs the "
 					  "behaviour-change programme",
 			     P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_CASES_READ) |
-				     P(PERM_TYPOLOGY) },
+				     P(PERM_TYPOLOGY) | P(PERM_PLANS_WRITE) },
 	[ROLE_ADVOCATE] = { "advocate", "stalking advocate (charity): supports victims, safety "
 					"planning, referrals",
-			    P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_CASES_READ) },
+			    P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_CASES_READ) |
+				    P(PERM_PLANS_WRITE) | P(PERM_VICTIMS_WRITE) },
 	[ROLE_ANALYST] = { "analyst", "analyst (police): reports, volumes, register search",
 			   P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_CASES_READ) |
-				   P(PERM_PEOPLE_SEARCH) },
+				   P(PERM_PEOPLE_SEARCH) | P(PERM_COMPLIANCE_READ) },
 	[ROLE_ADMIN] = { "admin", "administrator: users, agencies, API tokens, audit, metrics",
 			 P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_AGENCIES_MANAGE) |
 				 P(PERM_USERS_MANAGE) | P(PERM_TOKENS_MANAGE) |
@@ -69,6 +72,15 @@ static const struct {
 						  "name, with a stated purpose" },
 	[PERM_ASSESS] = { "assessments:write", "submit a risk assessment on a case the role may see" },
 	[PERM_TYPOLOGY] = { "typology:write", "run the typology aid and record the typology decision" },
+	[PERM_PLANS_WRITE] = { "plans:write", "make and change a case's risk management plan and its "
+					      "reviews (clinician, advocate: only the actions they own)" },
+	[PERM_ORDERS_WRITE] = { "orders:write", "record orders, their conditions, service, the duty "
+						"to notify, and breaches" },
+	[PERM_VICTIMS_WRITE] = { "victims:write", "victim care: log contacts, open and complete "
+						  "notification tasks, refer to partner services, name "
+						  "the single point of contact" },
+	[PERM_COMPLIANCE_READ] = { "compliance:read", "the compliance view and the monthly "
+						      "statistics of the agency's cases" },
 };
 
 const char *access_role_name(enum role r)

@@ -40,6 +40,10 @@ enum perm {
 	PERM_PEOPLE_SEARCH,   /* search the register of suspects, with a purpose */
 	PERM_ASSESS,          /* submit a risk assessment */
 	PERM_TYPOLOGY,        /* run the typology aid and record the decision */
+	PERM_PLANS_WRITE,     /* make and change risk management plans and reviews */
+	PERM_ORDERS_WRITE,    /* record orders, their conditions, service and breaches */
+	PERM_VICTIMS_WRITE,   /* victim care: contacts, notification tasks, referrals */
+	PERM_COMPLIANCE_READ, /* the compliance view and the monthly statistics */
 	PERM_COUNT,
 };
 

@@ -270,6 +270,32 @@ int req_body_bool(struct req *r, const char *field, bool required, int *out)
 	return 0;
 }
 
+int req_body_time(struct req *r, const char *field, bool required, int64_t *out, bool *present)
+{
+	json_t *v = r->body ? json_object_get(r->body, field) : NULL;
+	int64_t ms;
+
+	if (present)
+		*present = false;
+	if (!v || json_is_null(v)) {
+		if (required) {
+			req_fail(r, 400, "bad_request", field, "%s is required", field);
+			return -1;
+		}
+		return 0;
+	}
+	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v) ||
+	    clock_parse(json_string_value(v), &ms) < 0) {
+		req_fail(r, 400, "bad_request", field,
+			 "%s must be an RFC 3339 time such as 2026-11-28T09:00:00Z (or a date)", field);
+		return -1;
+	}
+	*out = ms;
+	if (present)
+		*present = true;
+	return 0;
+}
+
 void req_audit_object(struct req *r, const char *fmt, ...)
 {
 	struct buf b;

@@ -117,6 +117,10 @@ int req_body_str(struct req *r, const char *field, bool required, size_t maxlen,
 int req_body_int(struct req *r, const char *field, bool required, int64_t min, int64_t max,
 		 int64_t *out, bool *present);
 int req_body_bool(struct req *r, const char *field, bool required, int *out);
+/* An RFC 3339 time (or a plain date, midnight UTC) as ms; *out is left as it
+ * is when the field is absent or null.  present (may be NULL) says whether a
+ * time was given. */
+int req_body_time(struct req *r, const char *field, bool required, int64_t *out, bool *present);
 
 /* Audit: name the object of the request, and add a detail. */
 void req_audit_object(struct req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

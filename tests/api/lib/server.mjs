@@ -40,13 +40,15 @@ export const SCHEMA_VERSION = 4;
  * table (src/core/access.c) must be made here too, on purpose.
  */
 export const PERMISSIONS = {
-	officer: ['signed-in', 'agencies:read', 'cases:read', 'cases:create', 'cases:write', 'assessments:write', 'typology:write'],
+	officer: ['signed-in', 'agencies:read', 'cases:read', 'cases:create', 'cases:write', 'assessments:write', 'typology:write',
+		'plans:write', 'orders:write', 'victims:write'],
 	supervisor: ['signed-in', 'agencies:read', 'audit:read', 'cases:read', 'cases:create', 'cases:write', 'cases:signoff',
-		'people:search', 'assessments:write', 'typology:write'],
+		'people:search', 'assessments:write', 'typology:write', 'plans:write', 'orders:write', 'victims:write',
+		'compliance:read'],
 	operator: ['signed-in', 'agencies:read'],
-	clinician: ['signed-in', 'agencies:read', 'cases:read', 'typology:write'],
-	advocate: ['signed-in', 'agencies:read', 'cases:read'],
-	analyst: ['signed-in', 'agencies:read', 'cases:read', 'people:search'],
+	clinician: ['signed-in', 'agencies:read', 'cases:read', 'typology:write', 'plans:write'],
+	advocate: ['signed-in', 'agencies:read', 'cases:read', 'plans:write', 'victims:write'],
+	analyst: ['signed-in', 'agencies:read', 'cases:read', 'people:search', 'compliance:read'],
 	admin: ['signed-in', 'agencies:read', 'agencies:manage', 'users:manage', 'tokens:manage', 'audit:read', 'metrics:read'],
 };
 

@@ -88,6 +88,12 @@ void api_reviews_create(struct req *r);
  * referral) or to `closed` (a closing review with its outcome).  0, or -1
  * after answering 409 illegal_transition saying exactly what is missing. */
 int api_plan_gate(struct req *r, const struct case_record *c, int to);
+/* orders.c */
+void api_orders_list(struct req *r);
+void api_orders_create(struct req *r);
+void api_order_update(struct req *r);
+void api_breaches_create(struct req *r);
+void api_breach_update(struct req *r);
 /* victims.c */
 void api_care_get(struct req *r);
 void api_care_spoc(struct req *r);

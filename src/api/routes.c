@@ -123,6 +123,18 @@ const struct route api_routes[] = {
 	  0, "open a task to tell the victim of an event (arrest, charge, release...)" },
 	{ "PATCH", "/api/v1/cases/{ref}/tasks/{id}", PERM_VICTIMS_WRITE, api_task_update,
 	  "task.update", 0, "complete a notification task (with version)" },
+	{ "GET", "/api/v1/cases/{ref}/orders", PERM_CASES_READ, api_orders_list, "order.list",
+	  ROUTE_AUDIT_READ, "the case's orders with their conditions, duty to notify and breaches" },
+	{ "POST", "/api/v1/cases/{ref}/orders", PERM_ORDERS_WRITE, api_orders_create,
+	  "order.create", 0, "record an order (SPO, restraining, non-molestation, bail, historic PIN)" },
+	{ "PATCH", "/api/v1/cases/{ref}/orders/{id}", PERM_ORDERS_WRITE, api_order_update,
+	  "order.update", 0, "grant, vary, serve, discharge an order; the subject's notification "
+	  "(with version)" },
+	{ "POST", "/api/v1/cases/{ref}/orders/{id}/breaches", PERM_ORDERS_WRITE,
+	  api_breaches_create, "breach.create", 0,
+	  "record a breach with its evidence: an incident, a crime-record task, a review due now" },
+	{ "PATCH", "/api/v1/cases/{ref}/breaches/{id}", PERM_ORDERS_WRITE, api_breach_update,
+	  "breach.update", 0, "a breach's crime reference and outcome (with version)" },
 };
 
 const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

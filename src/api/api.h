@@ -94,6 +94,9 @@ void api_orders_create(struct req *r);
 void api_order_update(struct req *r);
 void api_breaches_create(struct req *r);
 void api_breach_update(struct req *r);
+/* compliance.c */
+void api_compliance(struct req *r);
+void api_stats(struct req *r);
 /* victims.c */
 void api_care_get(struct req *r);
 void api_care_spoc(struct req *r);

@@ -135,6 +135,12 @@ const struct route api_routes[] = {
 	  "record a breach with its evidence: an incident, a crime-record task, a review due now" },
 	{ "PATCH", "/api/v1/cases/{ref}/breaches/{id}", PERM_ORDERS_WRITE, api_breach_update,
 	  "breach.update", 0, "a breach's crime reference and outcome (with version)" },
+	{ "GET", "/api/v1/compliance", PERM_COMPLIANCE_READ, api_compliance, "compliance.read",
+	  ROUTE_AUDIT_READ, "the agency's compliance lists and the share of open cases with a "
+	  "current plan (?contact_days=N)" },
+	{ "GET", "/api/v1/stats", PERM_COMPLIANCE_READ, api_stats, "stats.read", ROUTE_AUDIT_READ,
+	  "monthly volumes: reports, types, risk levels, plan coverage, orders, breaches, time "
+	  "to assessment (?from=&to=)" },
 };
 
 const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

@@ -63,18 +63,6 @@ static int add_action(const struct plan_action_row *a, void *arg)
 	return 0;
 }
 
-/* What a version keeps: the plan's own fields, nothing derived from the time. */
-static int add_action_snapshot(const struct plan_action_row *a, void *arg)
-{
-	json_array_append_new(arg, json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:o, s:s, s:s?, s:s?}", "id",
-					     (json_int_t)a->id, "category", a->category,
-					     "description", a->description, "owner", a->owner,
-					     "agency", a->agency, "due_at", req_time_json(a->due_at),
-					     "status", a->status, "reason", a->reason, "suggestion",
-					     a->suggestion));
-	return 0;
-}
-
 struct screen_ctx {
 	const char *screen;
 	json_t *yes;
@@ -200,32 +188,18 @@ static int load_plan(struct req *r, int64_t case_id, struct plan_record *p)
 	return rc;
 }
 
-/* Keep the plan as version `version` now stands, with what changed. */
+/* Keep the plan as version `version` now stands, with what changed, and put
+ * the change on the case's timeline. */
 static int keep_version(struct req *r, int64_t plan_id, int64_t case_id, int64_t version,
 			const char *change)
 {
-	struct plan_record p;
-	json_t *snap, *actions = json_array();
-	char *text, detail[600];
+	char detail[600];
 	int rc;
 
-	rc = plan_get(r->db, case_id, &p);
-	if (rc <= 0) {
-		json_decref(actions);
-		return rc < 0 ? rc : DB_ERROR;
-	}
-	rc = plan_actions_each(r->db, plan_id, add_action_snapshot, actions);
-	snap = json_pack("{s:I, s:s?, s:o}", "version", (json_int_t)version, "summary", p.summary,
-			 "actions", actions);
-	text = json_dumps(snap, JSON_COMPACT);
-	if (rc >= 0)
-		rc = plan_version_add(r->db, plan_id, version, r->who.user_id, change, text);
+	rc = plan_version_keep(r->db, plan_id, version, r->who.user_id, change);
 	snprintf(detail, sizeof detail, "version %lld: %s", (long long)version, change);
 	if (rc >= 0)
 		rc = case_event_add(r->db, case_id, r->who.user_id, r->who.username, "plan", detail);
-	free(text);
-	json_decref(snap);
-	plan_record_free(&p);
 	return rc;
 }
 

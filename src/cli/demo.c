@@ -1,9 +1,11 @@
 /*
  * demo — the demo data `vigil serve --demo` (and so `make run`) loads: the
- * partner agencies of a Stalking Threat Assessment Centre and one account per
- * role.  Passwords are generated for each database, never fixed in code, and
- * kept in a file beside the database (mode 0600) so that they can be shown
- * again at the next start.
+ * partner agencies of a Stalking Threat Assessment Centre, one account per
+ * role, and a small caseload in every state of the workflow (demo_cases.c)
+ * so that the case pages and the compliance view show something true.
+ * Passwords are generated for each database, never fixed in code, and kept
+ * in a file beside the database (mode 0600) so that they can be shown again
+ * at the next start.
  */
 #include "cli/cli.h"
 
@@ -15,6 +17,7 @@
 
 #include "base/secret.h"
 #include "store/account.h"
+#include "store/audit.h"
 
 static const struct {
 	const char *code, *name, *kind;
@@ -74,9 +77,11 @@ static int demo_loaded(db *d)
 	return rc < 0 ? rc : rc == DB_ROW;
 }
 
-int demo_load(db *d, const char *creds_path, FILE *out)
+int demo_load(db *d, const struct instrument_set *instruments,
+	      const struct plan_suggestions *suggestions, const char *creds_path, FILE *out)
 {
-	char pw[NPEOPLE][32], hash[SECRET_HASH_LEN];
+	char pw[NPEOPLE][32], hash[SECRET_HASH_LEN], err[300] = "";
+	struct audit_entry e = { 0 };
 	struct agency a;
 	FILE *f = NULL;
 	int rc, fd;
@@ -106,7 +111,16 @@ int demo_load(db *d, const char *creds_path, FILE *out)
 		    user_add(d, people[i].username, people[i].name, people[i].role, a.id, hash) < 0)
 			goto rollback;
 	}
+	if (demo_cases_load(d, instruments, suggestions, err, sizeof err) < 0)
+		goto rollback;
 	if (db_run(d, "INSERT INTO settings (key, value) VALUES ('demo_loaded', '1')", "") < 0)
+		goto rollback;
+	e.username = "cli:demo";
+	e.action = "demo.load";
+	e.outcome = "ok";
+	e.client_addr = "local";
+	e.detail = "demo agencies, accounts and caseload";
+	if (audit_append(d, &e) < 0)
 		goto rollback;
 
 	/* Write the passwords before committing: no demo accounts nobody can use. */
@@ -134,7 +148,7 @@ int demo_load(db *d, const char *creds_path, FILE *out)
 rollback:
 	db_rollback(d);
 dberr:
-	fprintf(stderr, "vigil: cannot load the demo data: %s\n", db_errmsg(d));
+	fprintf(stderr, "vigil: cannot load the demo data: %s\n", err[0] ? err : db_errmsg(d));
 	secret_wipe(pw, sizeof pw);
 	return -1;
 }

@@ -43,9 +43,9 @@ static const char help[] =
 	"                        (default $VIGIL_DB, else vigil.db)\n"
 	"  --listen ADDR:PORT    address to listen on (default 127.0.0.1:8080; port 0\n"
 	"                        picks a free port, printed at start)\n"
-	"  --demo                load demo agencies and accounts (once per database) and\n"
-	"                        print their generated passwords (kept beside a SQLite\n"
-	"                        file, or in ./vigil-demo-accounts.txt)\n"
+	"  --demo                load demo agencies, accounts and cases (once per\n"
+	"                        database) and print the generated passwords (kept\n"
+	"                        beside a SQLite file, or in ./vigil-demo-accounts.txt)\n"
 	"  --web DIR             serve the browser UI from DIR (default ./web if present)\n"
 	"  --threads N           HTTP worker threads (default 4)\n"
 	"  --session-idle SECS   end a session unused this long (default 1800)\n"
@@ -362,22 +362,10 @@ int cli_serve(int argc, char **argv)
 
 	if (cli_open_db(c->db_url, &d) < 0)
 		return 1;
-	if (c->demo) {
-		/* beside a SQLite file; in the working directory for a server URL */
-		if (strstr(c->db_url, "://"))
-			snprintf(creds, sizeof creds, "vigil-demo-accounts.txt");
-		else
-			snprintf(creds, sizeof creds, "%s.demo-accounts", c->db_url);
-		if (demo_load(d, creds, stdout) < 0) {
-			db_close(d);
-			return 1;
-		}
-	}
-	db_close(d);
 
 	/* A broken instrument or suggestion file stops the server, naming the file
 	 * and the fault.  The suggestion table names screen items, so it is
-	 * checked against the instruments. */
+	 * checked against the instruments; the demo caseload uses both. */
 	if (!c->instruments_dir)
 		c->instruments_dir = default_data_path("instruments", true, instr_buf, sizeof instr_buf);
 	if (!c->plan_suggestions)
@@ -389,9 +377,24 @@ int cli_serve(int argc, char **argv)
 	    plan_suggestions_load(c->plan_suggestions, v.instruments, &v.suggestions, err,
 				  sizeof err) < 0) {
 		fprintf(stderr, "vigil serve: %s\n", err);
+		db_close(d);
 		instrument_set_free(v.instruments);
 		return 1;
 	}
+	if (c->demo) {
+		/* beside a SQLite file; in the working directory for a server URL */
+		if (strstr(c->db_url, "://"))
+			snprintf(creds, sizeof creds, "vigil-demo-accounts.txt");
+		else
+			snprintf(creds, sizeof creds, "%s.demo-accounts", c->db_url);
+		if (demo_load(d, v.instruments, v.suggestions, creds, stdout) < 0) {
+			db_close(d);
+			plan_suggestions_free(v.suggestions);
+			instrument_set_free(v.instruments);
+			return 1;
+		}
+	}
+	db_close(d);
 
 	/* Block the signals we wait for, in this thread and every thread it starts. */
 	sigemptyset(&sigs);

@@ -4,6 +4,7 @@
  */
 #include "store/plans.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,6 +248,59 @@ int plan_version_add(db *d, int64_t plan_id, int64_t version, int64_t by, const 
 		      "INSERT INTO plan_versions (plan_id, version, changed_by, changed_at, change,"
 		      " snapshot) VALUES (?, ?, ?, ?, ?, ?)",
 		      "iiiitt", plan_id, version, by, clock_now_ms(), change, snapshot);
+}
+
+static json_t *time_json(int64_t ms)
+{
+	char buf[40];
+
+	if (!ms)
+		return json_null();
+	clock_format(ms, buf, sizeof buf);
+	return json_string(buf);
+}
+
+/* What a version keeps: the plan's own fields, nothing derived from the time. */
+static int add_snapshot_action(const struct plan_action_row *a, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:o, s:s, s:s?, s:s?}", "id",
+					     (json_int_t)a->id, "category", a->category,
+					     "description", a->description, "owner", a->owner,
+					     "agency", a->agency, "due_at", time_json(a->due_at),
+					     "status", a->status, "reason", a->reason, "suggestion",
+					     a->suggestion));
+	return 0;
+}
+
+int plan_version_keep(db *d, int64_t plan_id, int64_t version, int64_t by, const char *change)
+{
+	json_t *actions = json_array(), *snap;
+	const char *summary = NULL;
+	char *text = NULL;
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s, "SELECT summary FROM plans WHERE id = ?");
+	if (rc < 0) {
+		json_decref(actions);
+		return rc;
+	}
+	db_bind_int64(s, 1, plan_id);
+	rc = db_step(s);
+	if (rc == DB_ROW && db_column_text(s, 0))
+		summary = xstrdup(db_column_text(s, 0));
+	db_finalize(s);
+	if (rc >= 0)
+		rc = plan_actions_each(d, plan_id, add_snapshot_action, actions);
+	snap = json_pack("{s:I, s:s?, s:o}", "version", (json_int_t)version, "summary", summary,
+			 "actions", actions);
+	text = json_dumps(snap, JSON_COMPACT);
+	if (rc >= 0)
+		rc = plan_version_add(d, plan_id, version, by, change, text);
+	free(text);
+	free((char *)summary);
+	json_decref(snap);
+	return rc < 0 ? rc : 0;
 }
 
 int plan_versions_each(db *d, int64_t plan_id,

@@ -77,6 +77,9 @@ int plan_versions_each(db *d, int64_t plan_id,
 		       int (*fn)(int64_t version, const char *by, int64_t at, const char *change,
 				 void *arg),
 		       void *arg);
+/* Keep the plan as it stands now as `version` (its summary and actions, as
+ * JSON), with what changed. */
+int plan_version_keep(db *d, int64_t plan_id, int64_t version, int64_t by, const char *change);
 /* 1 and *snapshot (caller frees) when the version exists. */
 int plan_version_get(db *d, int64_t plan_id, int64_t version, char **snapshot);
 

@@ -214,13 +214,16 @@ export async function seedDatabase({ users = true, roles = ROLES, dir } = {}) {
 }
 
 /**
- * Spawn `vigil serve` on a database and wait for its "listening" line.
- * Resolves to {child, url, port, stderr(), stdout(), exited}.
+ * Spawn `vigil serve` on a database and wait for its "listening" line (cwd:
+ * its working directory, where it writes files such as the demo passwords of
+ * a PostgreSQL database).  Resolves to {child, url, port, stderr(), stdout(),
+ * exited}.
  */
-export function spawnServer(db, args = [], { timeoutMs = 10000 } = {}) {
+export function spawnServer(db, args = [], { timeoutMs = 10000, cwd } = {}) {
 	checkBinary();
 	const child = spawn(VIGIL_BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', ...args], {
 		stdio: ['ignore', 'pipe', 'pipe'],
+		cwd,
 	});
 	let stdout = '';
 	let stderr = '';

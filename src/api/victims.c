@@ -631,7 +631,7 @@ void api_care_referral_update(struct req *r)
 	const char *status, *note, *cnote;
 	int64_t version, id = parse_id(req_param(r, "id"));
 	int consent = -1, rc;
-	bool has_consent;
+	bool has_consent, was_shared;
 	char why[300];
 
 	if (!id) {
@@ -659,6 +659,7 @@ void api_care_referral_update(struct req *r)
 		api_stale(r, "referral", version, k.v.version);
 		goto out;
 	}
+	was_shared = k.v.agency_id && k.v.consent == 1 && strcmp(k.v.status, "accepted") == 0;
 	if (status && victim_referral_move(k.v.status, status, why, sizeof why) < 0) {
 		req_fail(r, 400, "bad_request", "status", "%s", why);
 		goto out;
@@ -685,7 +686,7 @@ void api_care_referral_update(struct req *r)
 	if (rc >= 0)
 		rc = case_event_add(r->db, c.id, r->who.user_id, r->who.username, "victim_referral",
 				    k.v.status);
-	if (rc >= 0)
+	if (rc >= 0 && !was_shared)
 		rc = share(r, c.id, &k.v);
 	if (rc < 0) {
 		req_tx_rollback(r);

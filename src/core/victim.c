@@ -26,7 +26,8 @@ static int index_of(const char *s)
 int victim_referral_move(const char *from, const char *to, char *why, size_t whylen)
 {
 	static const char *const next[] = {
-		"accepted or declined", "completed", "offered (offered again)", "none (it is done)",
+		"accepted or declined", "completed, or declined (she withdrew)",
+		"offered (offered again)", "none (it is done)",
 	};
 	int f = index_of(from), t = index_of(to);
 
@@ -34,7 +35,8 @@ int victim_referral_move(const char *from, const char *to, char *why, size_t why
 		snprintf(why, whylen, "status must be offered, accepted, declined or completed");
 		return -1;
 	}
-	if (f == t || (f == 0 && (t == 1 || t == 2)) || (f == 1 && t == 3) || (f == 2 && t == 0))
+	if (f == t || (f == 0 && (t == 1 || t == 2)) || (f == 1 && (t == 3 || t == 2)) ||
+	    (f == 2 && t == 0))
 		return 0;
 	snprintf(why, whylen, "a referral cannot go from %s to %s; from %s it may go to %s",
 		 from ? from : "none", to, from ? from : "none", f < 0 ? "offered" : next[f]);

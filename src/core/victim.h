@@ -18,8 +18,8 @@ extern const char *const victim_referral_statuses[];
 
 /*
  * May a referral move from one status to another?  offered → accepted or
- * declined; accepted → completed; declined → offered (offered again).  The
- * same status is allowed.  0, or -1 with why.
+ * declined; accepted → completed, or declined (she withdrew); declined →
+ * offered (offered again).  The same status is allowed.  0, or -1 with why.
  */
 int victim_referral_move(const char *from, const char *to, char *why, size_t whylen);
 /* Does this status count as the advocacy referral a high-risk case needs

@@ -407,6 +407,8 @@ static void referrals_move_from_offered_to_an_answer_and_on(void **state)
 	assert_int_equal(victim_referral_move("offered", "declined", why, sizeof why), 0);
 	assert_int_equal(victim_referral_move("accepted", "completed", why, sizeof why), 0);
 	assert_int_equal(victim_referral_move("declined", "offered", why, sizeof why), 0);
+	assert_int_equal(victim_referral_move("accepted", "declined", why, sizeof why), 0);
+	assert_int_equal(victim_referral_move("accepted", "offered", why, sizeof why), -1);
 	assert_int_equal(victim_referral_move("offered", "completed", why, sizeof why), -1);
 	assert_non_null(strstr(why, "from offered it may go to accepted or declined"));
 	assert_int_equal(victim_referral_move("completed", "offered", why, sizeof why), -1);

@@ -505,6 +505,11 @@ void api_plan_put(struct req *r)
 		api_stale(r, "plan", version, p.version);
 		goto out;
 	}
+	if (have && !set_summary && ndec == 0) {
+		req_fail(r, 400, "bad_request", NULL,
+			 "nothing to change: give a summary or decisions on suggestions");
+		goto out;
+	}
 	/* each decision is on a suggestion the case brings now, not decided before */
 	current = suggestions_now(r, &c);
 	for (int i = 0; i < ndec; i++) {
@@ -789,6 +794,12 @@ void api_plan_action_update(struct req *r)
 		req_fail(r, 400, "bad_request", "description", "description must not be empty");
 		goto out;
 	}
+	if (json_object_size(r->body) < 2) {
+		req_fail(r, 400, "bad_request", NULL,
+			 "nothing to change: give a status, owner, due_at, category, description or "
+			 "reason");
+		goto out;
+	}
 	/* null clears the owner or the due date */
 	clear_owner = json_is_null(json_object_get(r->body, "owner"));
 	clear_due = json_is_null(json_object_get(r->body, "due_at"));
@@ -874,7 +885,7 @@ void api_plan_action_update(struct req *r)
 		k->a.due_at = clear_due ? 0 : due;
 	}
 	if (!change.len)
-		buf_printf(&change, "action %lld: %s", (long long)id, reason ? "reason noted" : "no change");
+		buf_printf(&change, "action %lld: %s", (long long)id, reason ? "reason noted" : "unchanged");
 	if (req_tx_begin(r) < 0)
 		goto out;
 	rc = plan_bump(r->db, p.id, version, false, NULL, r->who.user_id);

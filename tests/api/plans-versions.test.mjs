@@ -164,6 +164,8 @@ describe('actions', () => {
 		version = res.body.version;
 		assert.equal(res.body.action.reason, 'the victim asked us not to apply');
 		expectError(await officer.patch(`/api/v1/cases/${ref}/plan/actions/99999`, { version, status: 'done' }), 404, 'not_found');
+		expectError(await patch({}), 400, 'bad_request', null);
+		expectError(await officer.put(`/api/v1/cases/${ref}/plan`, { version }), 400, 'bad_request', null);
 		expectError(await officer.patch(`/api/v1/cases/${ref}/plan/actions/abc`, { version, status: 'done' }), 404, 'not_found');
 	});
 

@@ -9,7 +9,7 @@
 
 CC       ?= cc
 PORT     ?= 8080
-PKGS     := libmicrohttpd jansson sqlite3 libsodium libpq
+PKGS     := libmicrohttpd jansson sqlite3 libsodium libpq proj libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -17,7 +17,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
             -Wformat=2 -Wno-format-nonliteral
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Isrc $(PKG_CFLAGS) $(CFLAGS)
-LDLIBS   := $(PKG_LIBS) -lpthread
+LDLIBS   := $(PKG_LIBS) -lpthread -lm
 
 SRC      := $(sort $(wildcard src/*.c src/*/*.c))
 LIBSRC   := $(filter-out src/main.c,$(SRC))

@@ -1,0 +1,100 @@
+/*
+ * zonerule — the entry/warning/leave decision (see the header for the rule).
+ */
+#include "core/zonerule.h"
+
+#include <stdbool.h>
+
+const char *zone_event_name(enum zone_event e)
+{
+	static const char *names[] = { "none",  "warning", "possible_entry", "enter",
+				       "leave", "warning_clear", "cancelled" };
+
+	return e >= ZE_NONE && e <= ZE_CANCELLED ? names[e] : "none";
+}
+
+/* Where a position puts the offender, before history is considered. */
+static enum zone_state outside_state(const struct zone_params *p, double d)
+{
+	return p->warning_m > 0 && d <= p->warning_m ? ZS_WARNING : ZS_OUTSIDE;
+}
+
+enum zone_event zone_step(struct zone_track *t, const struct zone_params *p, double d, double u,
+			  int64_t now)
+{
+	bool certain_inside = d + u <= 0;
+	bool centre_inside = d <= 0;
+
+	if (u < 0)
+		u = 0;
+	switch ((enum zone_state)t->state) {
+	case ZS_INSIDE:
+		/* leave only when the whole circle is out by the margin */
+		if (d - u > p->hysteresis_m) {
+			t->state = (uint8_t)outside_state(p, d);
+			return ZE_LEAVE;
+		}
+		return ZE_NONE;
+	case ZS_PENDING:
+		if (centre_inside) {
+			t->state = ZS_INSIDE;
+			return ZE_ENTER;
+		}
+		if (d - u > 0) {
+			/* clearly outside: the earlier fix was an error */
+			t->state = (uint8_t)outside_state(p, d);
+			return ZE_CANCELLED;
+		}
+		/* centre outside but the circle still crosses: keep waiting */
+		return zone_tick(t, p, now);
+	case ZS_WARNING:
+	case ZS_OUTSIDE:
+		break;
+	}
+	if (certain_inside) {
+		t->state = ZS_INSIDE;
+		return ZE_ENTER;
+	}
+	if (centre_inside) {
+		t->state = ZS_PENDING;
+		t->pending_since = now;
+		return ZE_POSSIBLE_ENTRY;
+	}
+	if (t->state == ZS_OUTSIDE && p->warning_m > 0 && d <= p->warning_m) {
+		t->state = ZS_WARNING;
+		return ZE_WARNING;
+	}
+	if (t->state == ZS_WARNING && d > p->warning_m + p->hysteresis_m) {
+		t->state = ZS_OUTSIDE;
+		return ZE_WARNING_CLEAR;
+	}
+	return ZE_NONE;
+}
+
+enum zone_event zone_tick(struct zone_track *t, const struct zone_params *p, int64_t now)
+{
+	if (t->state == ZS_PENDING && now - t->pending_since >= p->confirm_ms) {
+		t->state = ZS_INSIDE;
+		return ZE_ENTER;
+	}
+	return ZE_NONE;
+}
+
+int64_t lost_signal_after_ms(int expected_interval_s, double factor)
+{
+	int64_t ms = (int64_t)(expected_interval_s * factor * 1000);
+
+	return ms < 120000 ? 120000 : ms;
+}
+
+double lost_reach_m(int64_t last_fix_at, int64_t now, double speed_mps)
+{
+	return now > last_fix_at ? (double)(now - last_fix_at) / 1000.0 * speed_mps : 0;
+}
+
+double age_uncertainty_m(int64_t fix_at, int64_t now, double speed_mps, double cap_m)
+{
+	double m = lost_reach_m(fix_at, now, speed_mps);
+
+	return m > cap_m ? cap_m : m;
+}

@@ -350,7 +350,7 @@ void api_incidents_export(struct req *r)
 			    "hex) over a sequence of fields, each encoded as one type byte ('P' "
 			    "previous hash, 'T' text, 'N' null, 'I' integer), an 8-byte big-endian "
 			    "length and the bytes (integers as 8-byte big-endian two's complement). "
-			    "Fields in order: prev_hash (P), case_id, seq, recorded_at_ms, "
+			    "Fields in order: prev_hash (P: the previous hash as its 64-character lowercase hex text), case_id, seq, recorded_at_ms, "
 			    "recorded_by_id (I), recorded_by (T), occurred_at_ms, occurred_until_ms "
 			    "(I, 0 when none), place, behaviour, description, witnesses_json, "
 			    "reporter, attachments_json (T or N), amends (I, 0 when none), "

@@ -293,14 +293,17 @@ export async function startServers(...options) {
 }
 
 /**
- * Start a seeded server.  Returns {url, db, dir, passwords, stderr(), stop(),
+ * Start a seeded server.  Returns {url, db, dir, attachments, passwords, stderr(), stop(),
  * login(username, password?), client(), bearer(token), raw(path, init)}.
  */
 export async function startServer({ args = [], users = true, roles = ROLES } = {}) {
 	const { dir, db, passwords } = await seedDatabase({ users, roles });
+	// evidence files in the test's own directory, whatever the engine
+	const attachments = args.includes('--attachments') ? args[args.indexOf('--attachments') + 1]
+		: path.join(dir, 'attachments');
 	let srv;
 	try {
-		srv = await spawnServer(db, args);
+		srv = await spawnServer(db, args.includes('--attachments') ? args : [...args, '--attachments', attachments]);
 	} catch (e) {
 		removeDir(dir);
 		throw e;
@@ -311,6 +314,7 @@ export async function startServer({ args = [], users = true, roles = ROLES } = {
 		port: srv.port,
 		db,
 		dir,
+		attachments,
 		passwords,
 		child: srv.child,
 		exited: srv.exited,

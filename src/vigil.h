@@ -38,10 +38,14 @@ struct throttle;
 struct http_server;
 
 struct instrument_set;
+struct engine;
+struct stream_hub;
 
 struct vigil {
 	struct vigil_config cfg;
 	struct instrument_set *instruments;
+	struct engine *engine;      /* the monitoring engine */
+	struct stream_hub *stream;  /* the live alert stream */
 	db_pool *pool;
 	struct metrics *metrics;
 	struct throttle *throttle;

@@ -8,6 +8,8 @@
 #define VIGIL_API_API_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #include "http/route.h"
@@ -72,6 +74,27 @@ void api_assessments_list(struct req *r);
 void api_typology_suggest(struct req *r);
 void api_typology_get(struct req *r);
 void api_typology_decide(struct req *r);
+
+/* monitoring.c */
+void api_devices_create(struct req *r);
+void api_devices_list(struct req *r);
+void api_device_get(struct req *r);
+void api_case_monitoring(struct req *r);
+void api_zones_create(struct req *r);
+void api_zones_list(struct req *r);
+void api_zone_remove(struct req *r);
+void api_fixes_post(struct req *r);
+/* alerts.c */
+void api_alerts_list(struct req *r);
+void api_alert_get(struct req *r);
+void api_alert_acknowledge(struct req *r);
+void api_alert_dispatch(struct req *r);
+void api_alert_resolve(struct req *r);
+void api_alerts_stream(struct req *r);
+/* One live-stream event's data (the stream's event callback). */
+#include "db/db.h"
+json_t *api_alert_event_json(db *d, int64_t event_id, int64_t alert_id, const char *kind,
+			     int64_t at, bool show_victim_location);
 
 /* Helpers shared by the handlers. */
 struct viewer;

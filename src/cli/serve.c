@@ -27,7 +27,10 @@
 #include "core/instrument.h"
 #include "http/metrics.h"
 #include "http/server.h"
+#include "http/stream.h"
 #include "http/throttle.h"
+#include "ingest/listener.h"
+#include "monitor/engine.h"
 #include "store/auth.h"
 #include "vigil.h"
 
@@ -65,12 +68,22 @@ static const char help[] =
 	"  --review-days H,M,S   days to the next review at high, medium, standard risk\n"
 	"                        (default 7,28,90)\n"
 	"  --marac-escalation N  incidents within 12 months that call for MARAC (default 3)\n"
+	"  --osmand-listen ADDR:PORT|off  the OsmAnd port for phones running Traccar Client\n"
+	"                        (default 127.0.0.1:5055; port 0 picks a free one)\n"
+	"  --lost-factor F       lost signal after F expected intervals, at least 2\n"
+	"                        minutes (default 3)\n"
+	"  --lost-speed M/S      how fast a silent offender is assumed to move (default 2)\n"
+	"  --lost-min-seconds S  never call a signal lost sooner than this (default 120)\n"
+	"  --confirm-seconds S   a possible zone entry with nothing clearly outside becomes\n"
+	"                        an entry after S seconds (default 30)\n"
+	"  --escalate-seconds S  an unacknowledged critical alert escalates (default 60)\n"
 	"  --log-level LEVEL     debug, info, warn or error (default info)\n";
 
 enum {
 	OPT_DB = 1000, OPT_LISTEN, OPT_DEMO, OPT_WEB, OPT_THREADS, OPT_IDLE, OPT_MAX,
 	OPT_MAXFAIL, OPT_BACKOFF, OPT_LOCKOUT, OPT_ADDRFAIL, OPT_LOG, OPT_HELP, OPT_ATTDIR,
-	OPT_ATTMAX, OPT_SERIAL, OPT_INSTR, OPT_INSTR_TEXT, OPT_REVIEW, OPT_MARAC,
+	OPT_ATTMAX, OPT_SERIAL, OPT_INSTR, OPT_INSTR_TEXT, OPT_REVIEW, OPT_MARAC, OPT_OSMAND,
+	OPT_LOST_FACTOR, OPT_LOST_SPEED, OPT_CONFIRM, OPT_ESCALATE, OPT_LOST_MIN,
 };
 
 static const struct option opts[] = {
@@ -93,6 +106,12 @@ static const struct option opts[] = {
 	{ "instrument-text", required_argument, NULL, OPT_INSTR_TEXT },
 	{ "review-days", required_argument, NULL, OPT_REVIEW },
 	{ "marac-escalation", required_argument, NULL, OPT_MARAC },
+	{ "osmand-listen", required_argument, NULL, OPT_OSMAND },
+	{ "lost-factor", required_argument, NULL, OPT_LOST_FACTOR },
+	{ "lost-speed", required_argument, NULL, OPT_LOST_SPEED },
+	{ "confirm-seconds", required_argument, NULL, OPT_CONFIRM },
+	{ "escalate-seconds", required_argument, NULL, OPT_ESCALATE },
+	{ "lost-min-seconds", required_argument, NULL, OPT_LOST_MIN },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -182,13 +201,18 @@ int cli_serve(int argc, char **argv)
 	struct vigil v = { 0 };
 	struct vigil_config *c = &v.cfg;
 	const char *dbopt = NULL;
-	char err[512], creds[PATH_MAX], instr_buf[PATH_MAX];
+	char err[512], creds[PATH_MAX], instr_buf[PATH_MAX], osmand_host[64] = "127.0.0.1";
+	struct engine_config ecfg;
+	struct osmand_server *osmand = NULL;
+	bool osmand_off = false;
+	int osmand_port = 5055;
 	sigset_t sigs;
 	long long n;
 	int opt, sig, ret = 1;
 	db *d = NULL;
 
 	vigil_config_defaults(c);
+	engine_config_defaults(&ecfg);
 	opterr = 0;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
@@ -285,6 +309,47 @@ int cli_serve(int argc, char **argv)
 				return cli_usage_error("serve", "--marac-escalation wants 1 to 1000");
 			c->marac_escalation = (int)n;
 			break;
+		case OPT_OSMAND:
+			if (strcmp(optarg, "off") == 0) {
+				osmand_off = true;
+			} else {
+				const char *colon = strrchr(optarg, ':');
+
+				if (!colon || colon == optarg || (size_t)(colon - optarg) >= sizeof osmand_host ||
+				    number(colon + 1, 0, 65535, &n) < 0)
+					return cli_usage_error("serve", "--osmand-listen wants ADDR:PORT or off");
+				memcpy(osmand_host, optarg, (size_t)(colon - optarg));
+				osmand_host[colon - optarg] = '\0';
+				osmand_port = (int)n;
+			}
+			break;
+		case OPT_LOST_FACTOR:
+		case OPT_LOST_SPEED: {
+			char *end;
+			double f = strtod(optarg, &end);
+
+			if (*end || end == optarg || !(f > 0) || f > 1000)
+				return cli_usage_error("serve", "%s wants a positive number", name);
+			if (opt == OPT_LOST_FACTOR)
+				ecfg.lost_factor = f < 2 ? 2 : f;
+			else
+				ecfg.lost_speed_mps = f;
+			break;
+		}
+		case OPT_LOST_MIN:
+			if (number(optarg, 1, 86400, &n) < 0)
+				return cli_usage_error("serve", "--lost-min-seconds wants 1 to 86400");
+			ecfg.lost_floor_ms = n * 1000;
+			break;
+		case OPT_CONFIRM:
+		case OPT_ESCALATE:
+			if (number(optarg, 1, 3600, &n) < 0)
+				return cli_usage_error("serve", "%s wants 1 to 3600 seconds", name);
+			if (opt == OPT_CONFIRM)
+				ecfg.confirm_ms = n * 1000;
+			else
+				ecfg.escalate_after_ms = n * 1000;
+			break;
 		case OPT_HELP:
 			fputs(help, stdout);
 			return 0;
@@ -344,16 +409,29 @@ int cli_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (db_pool_open(&v.pool, c->db_url, c->threads + 2, err, sizeof err) < 0) {
+	if (db_pool_open(&v.pool, c->db_url, c->threads + 6, err, sizeof err) < 0) {
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
 	}
 	v.metrics = metrics_new(api_routes, api_nroutes);
 	v.throttle = throttle_new(c->addr_max_failures, c->login_lockout_ms);
+	v.stream = stream_new(v.pool, api_alert_event_json);
+	if (engine_start(&v, &ecfg, &v.engine, err, sizeof err) < 0) {
+		fprintf(stderr, "vigil serve: %s\n", err);
+		goto out;
+	}
+	if (!osmand_off &&
+	    osmand_server_start(&v, osmand_host, osmand_port, &osmand, err, sizeof err) < 0) {
+		fprintf(stderr, "vigil serve: %s\n", err);
+		goto out;
+	}
 	if (http_server_start(&v, api_routes, api_nroutes, &v.http, err, sizeof err) < 0) {
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
 	}
+	if (osmand)
+		printf("vigil: OsmAnd devices on http://%s:%d/\n", osmand_host,
+		       osmand_server_port(osmand));
 	printf("vigil: listening on http://%s:%d/ (database %s)\n", c->listen_host,
 	       http_server_port(v.http), c->db_url);
 	fflush(stdout);
@@ -375,10 +453,18 @@ int cli_serve(int argc, char **argv)
 		}
 	}
 	log_info("signal %d: finishing requests in flight and stopping", sig);
+	stream_close(v.stream);
+	osmand_server_stop(osmand);
+	osmand = NULL;
 	http_server_stop(v.http, 10000);
 	v.http = NULL;
 	ret = 0;
 out:
+	osmand_server_stop(osmand);
+	if (v.http)
+		http_server_stop(v.http, 0);
+	engine_stop(v.engine);
+	stream_free(v.stream);
 	throttle_free(v.throttle);
 	metrics_free(v.metrics);
 	instrument_set_free(v.instruments);

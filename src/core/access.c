@@ -19,16 +19,19 @@ static const struct {
 				      "runs screening, owns cases",
 			   P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_CASES_READ) |
 				   P(PERM_CASES_CREATE) | P(PERM_CASES_WRITE) | P(PERM_ASSESS) |
-				   P(PERM_TYPOLOGY) },
+				   P(PERM_TYPOLOGY) | P(PERM_DEVICES_READ) | P(PERM_MONITORING_WRITE) },
 	[ROLE_SUPERVISOR] = { "supervisor", "supervisor or case manager (police): approves risk levels "
 					    "and plans, sees compliance, reassigns",
 			      P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_AUDIT_READ) |
 				      P(PERM_CASES_READ) | P(PERM_CASES_CREATE) | P(PERM_CASES_WRITE) |
 				      P(PERM_CASES_SIGNOFF) | P(PERM_PEOPLE_SEARCH) | P(PERM_ASSESS) |
-				      P(PERM_TYPOLOGY) },
+				      P(PERM_TYPOLOGY) | P(PERM_DEVICES_MANAGE) | P(PERM_DEVICES_READ) |
+				      P(PERM_MONITORING_WRITE) | P(PERM_FIXES_POST) | P(PERM_ALERTS) },
 	[ROLE_OPERATOR] = { "operator", "monitoring operator: works the live alert queue, dispatches "
 					"response",
-			    P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) },
+			    P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_CASES_READ) |
+				    P(PERM_DEVICES_MANAGE) | P(PERM_DEVICES_READ) | P(PERM_FIXES_POST) |
+				    P(PERM_ALERTS) },
 	[ROLE_CLINICIAN] = { "clinician", "clinician (NHS trust): assesses offenders, runs the "
 					  "behaviour-change programme",
 			     P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_CASES_READ) |
@@ -69,6 +72,12 @@ static const struct {
 						  "name, with a stated purpose" },
 	[PERM_ASSESS] = { "assessments:write", "submit a risk assessment on a case the role may see" },
 	[PERM_TYPOLOGY] = { "typology:write", "run the typology aid and record the typology decision" },
+	[PERM_DEVICES_MANAGE] = { "devices:manage", "register tags, phones and alarms" },
+	[PERM_DEVICES_READ] = { "devices:read", "list devices and their live state" },
+	[PERM_MONITORING_WRITE] = { "monitoring:write", "assign devices to a case and draw its zones" },
+	[PERM_FIXES_POST] = { "fixes:post", "post positions through the API (integrations)" },
+	[PERM_ALERTS] = { "alerts", "work the alert queue: read, acknowledge, dispatch, resolve, "
+				    "the live stream" },
 };
 
 const char *access_role_name(enum role r)

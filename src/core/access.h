@@ -40,6 +40,11 @@ enum perm {
 	PERM_PEOPLE_SEARCH,   /* search the register of suspects, with a purpose */
 	PERM_ASSESS,          /* submit a risk assessment */
 	PERM_TYPOLOGY,        /* run the typology aid and record the decision */
+	PERM_DEVICES_MANAGE,  /* register devices */
+	PERM_DEVICES_READ,    /* list devices and their state */
+	PERM_MONITORING_WRITE, /* assign devices to a case, draw its zones */
+	PERM_FIXES_POST,      /* post positions through the API (integrations) */
+	PERM_ALERTS,          /* work the alert queue and its live stream */
 	PERM_COUNT,
 };
 

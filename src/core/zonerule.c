@@ -80,11 +80,11 @@ enum zone_event zone_tick(struct zone_track *t, const struct zone_params *p, int
 	return ZE_NONE;
 }
 
-int64_t lost_signal_after_ms(int expected_interval_s, double factor)
+int64_t lost_signal_after_ms(int expected_interval_s, double factor, int64_t floor_ms)
 {
 	int64_t ms = (int64_t)(expected_interval_s * factor * 1000);
 
-	return ms < 120000 ? 120000 : ms;
+	return ms < floor_ms ? floor_ms : ms;
 }
 
 double lost_reach_m(int64_t last_fix_at, int64_t now, double speed_mps)

@@ -61,9 +61,9 @@ enum zone_event zone_step(struct zone_track *t, const struct zone_params *p, dou
  * confirm_ms. */
 enum zone_event zone_tick(struct zone_track *t, const struct zone_params *p, int64_t now);
 
-/* Lost signal: no fix for longer than max(120 s, factor x the device's
- * expected interval). */
-int64_t lost_signal_after_ms(int expected_interval_s, double factor);
+/* Lost signal: no fix for longer than max(floor_ms, factor x the device's
+ * expected interval); the floor is 2 minutes unless configured. */
+int64_t lost_signal_after_ms(int expected_interval_s, double factor, int64_t floor_ms);
 /* How far the offender could have gone since his last fix at speed_mps. */
 double lost_reach_m(int64_t last_fix_at, int64_t now, double speed_mps);
 /* Widening of a victim's position with its age (she may have moved). */

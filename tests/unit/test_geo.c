@@ -197,8 +197,9 @@ static void the_warning_ring_fires_once_per_approach(void **state)
 static void lost_signal_timing(void **state)
 {
 	(void)state;
-	assert_int_equal(lost_signal_after_ms(30, 3), 120000); /* the 2-minute floor */
-	assert_int_equal(lost_signal_after_ms(60, 3), 180000);
+	assert_int_equal(lost_signal_after_ms(30, 3, 120000), 120000); /* the 2-minute floor */
+	assert_int_equal(lost_signal_after_ms(60, 3, 120000), 180000);
+	assert_int_equal(lost_signal_after_ms(1, 3, 1000), 3000);
 	assert_true(fabs(lost_reach_m(0, 60000, 1.5) - 90) < 1e-9);
 	assert_true(lost_reach_m(1000, 0, 1.5) == 0);
 	assert_true(age_uncertainty_m(0, 3600000, 1.5, 500) == 500);

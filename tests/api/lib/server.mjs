@@ -303,7 +303,11 @@ export async function startServer({ args = [], users = true, roles = ROLES } = {
 		: path.join(dir, 'attachments');
 	let srv;
 	try {
-		srv = await spawnServer(db, args.includes('--attachments') ? args : [...args, '--attachments', attachments]);
+		// the OsmAnd port only when a test asks for one (servers run side by side)
+		const extra = [];
+		if (!args.includes('--attachments')) extra.push('--attachments', attachments);
+		if (!args.includes('--osmand-listen')) extra.push('--osmand-listen', 'off');
+		srv = await spawnServer(db, [...args, ...extra]);
 	} catch (e) {
 		removeDir(dir);
 		throw e;

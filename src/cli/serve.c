@@ -30,6 +30,7 @@
 #include "http/stream.h"
 #include "http/throttle.h"
 #include "ingest/listener.h"
+#include "ingest/tcp.h"
 #include "monitor/engine.h"
 #include "store/auth.h"
 #include "vigil.h"
@@ -70,6 +71,9 @@ static const char help[] =
 	"  --marac-escalation N  incidents within 12 months that call for MARAC (default 3)\n"
 	"  --osmand-listen ADDR:PORT|off  the OsmAnd port for phones running Traccar Client\n"
 	"                        (default 127.0.0.1:5055; port 0 picks a free one)\n"
+	"  --teltonika-listen ADDR:PORT|off  the Teltonika TCP port for tags (default\n"
+	"                        127.0.0.1:5027)\n"
+	"  --idle-seconds S      close a silent device connection after S (default 120)\n"
 	"  --lost-factor F       lost signal after F expected intervals, at least 2\n"
 	"                        minutes (default 3)\n"
 	"  --lost-speed M/S      how fast a silent offender is assumed to move (default 2)\n"
@@ -83,7 +87,8 @@ enum {
 	OPT_DB = 1000, OPT_LISTEN, OPT_DEMO, OPT_WEB, OPT_THREADS, OPT_IDLE, OPT_MAX,
 	OPT_MAXFAIL, OPT_BACKOFF, OPT_LOCKOUT, OPT_ADDRFAIL, OPT_LOG, OPT_HELP, OPT_ATTDIR,
 	OPT_ATTMAX, OPT_SERIAL, OPT_INSTR, OPT_INSTR_TEXT, OPT_REVIEW, OPT_MARAC, OPT_OSMAND,
-	OPT_LOST_FACTOR, OPT_LOST_SPEED, OPT_CONFIRM, OPT_ESCALATE, OPT_LOST_MIN,
+	OPT_LOST_FACTOR, OPT_LOST_SPEED, OPT_CONFIRM, OPT_ESCALATE, OPT_LOST_MIN, OPT_TELTONIKA,
+	OPT_IDLE_S,
 };
 
 static const struct option opts[] = {
@@ -112,6 +117,8 @@ static const struct option opts[] = {
 	{ "confirm-seconds", required_argument, NULL, OPT_CONFIRM },
 	{ "escalate-seconds", required_argument, NULL, OPT_ESCALATE },
 	{ "lost-min-seconds", required_argument, NULL, OPT_LOST_MIN },
+	{ "teltonika-listen", required_argument, NULL, OPT_TELTONIKA },
+	{ "idle-seconds", required_argument, NULL, OPT_IDLE_S },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -168,6 +175,25 @@ static int make_dirs(const char *dir)
 	return 0;
 }
 
+/* ADDR:PORT, or "off". */
+static int parse_endpoint(const char *s, char *host, size_t hostlen, int *port, bool *off)
+{
+	const char *colon = strrchr(s, ':');
+	long long n;
+
+	if (strcmp(s, "off") == 0) {
+		*off = true;
+		return 0;
+	}
+	if (!colon || colon == s || (size_t)(colon - s) >= hostlen || number(colon + 1, 0, 65535, &n) < 0)
+		return -1;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	*port = (int)n;
+	*off = false;
+	return 0;
+}
+
 /* ./instruments when it is there, else the instruments/ of the source tree the
  * binary was built in (build/vigil -> ../instruments). */
 static const char *default_instruments_dir(char *buf, size_t n)
@@ -204,8 +230,10 @@ int cli_serve(int argc, char **argv)
 	char err[512], creds[PATH_MAX], instr_buf[PATH_MAX], osmand_host[64] = "127.0.0.1";
 	struct engine_config ecfg;
 	struct osmand_server *osmand = NULL;
-	bool osmand_off = false;
-	int osmand_port = 5055;
+	struct tcp_server *tel = NULL;
+	bool osmand_off = false, tel_off = false;
+	int osmand_port = 5055, tel_port = 5027, idle_s = 120;
+	char tel_host[64] = "127.0.0.1";
 	sigset_t sigs;
 	long long n;
 	int opt, sig, ret = 1;
@@ -310,18 +338,18 @@ int cli_serve(int argc, char **argv)
 			c->marac_escalation = (int)n;
 			break;
 		case OPT_OSMAND:
-			if (strcmp(optarg, "off") == 0) {
-				osmand_off = true;
-			} else {
-				const char *colon = strrchr(optarg, ':');
-
-				if (!colon || colon == optarg || (size_t)(colon - optarg) >= sizeof osmand_host ||
-				    number(colon + 1, 0, 65535, &n) < 0)
-					return cli_usage_error("serve", "--osmand-listen wants ADDR:PORT or off");
-				memcpy(osmand_host, optarg, (size_t)(colon - optarg));
-				osmand_host[colon - optarg] = '\0';
-				osmand_port = (int)n;
-			}
+			if (parse_endpoint(optarg, osmand_host, sizeof osmand_host, &osmand_port,
+					   &osmand_off) < 0)
+				return cli_usage_error("serve", "--osmand-listen wants ADDR:PORT or off");
+			break;
+		case OPT_TELTONIKA:
+			if (parse_endpoint(optarg, tel_host, sizeof tel_host, &tel_port, &tel_off) < 0)
+				return cli_usage_error("serve", "--teltonika-listen wants ADDR:PORT or off");
+			break;
+		case OPT_IDLE_S:
+			if (number(optarg, 1, 86400, &n) < 0)
+				return cli_usage_error("serve", "--idle-seconds wants 1 to 86400");
+			idle_s = (int)n;
 			break;
 		case OPT_LOST_FACTOR:
 		case OPT_LOST_SPEED: {
@@ -425,6 +453,10 @@ int cli_serve(int argc, char **argv)
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
 	}
+	if (!tel_off && tcp_server_start(&v, tel_host, tel_port, idle_s, &tel, err, sizeof err) < 0) {
+		fprintf(stderr, "vigil serve: %s\n", err);
+		goto out;
+	}
 	if (http_server_start(&v, api_routes, api_nroutes, &v.http, err, sizeof err) < 0) {
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
@@ -432,6 +464,8 @@ int cli_serve(int argc, char **argv)
 	if (osmand)
 		printf("vigil: OsmAnd devices on http://%s:%d/\n", osmand_host,
 		       osmand_server_port(osmand));
+	if (tel)
+		printf("vigil: Teltonika devices on tcp://%s:%d\n", tel_host, tcp_server_port(tel));
 	printf("vigil: listening on http://%s:%d/ (database %s)\n", c->listen_host,
 	       http_server_port(v.http), c->db_url);
 	fflush(stdout);
@@ -456,11 +490,14 @@ int cli_serve(int argc, char **argv)
 	stream_close(v.stream);
 	osmand_server_stop(osmand);
 	osmand = NULL;
+	tcp_server_stop(tel);
+	tel = NULL;
 	http_server_stop(v.http, 10000);
 	v.http = NULL;
 	ret = 0;
 out:
 	osmand_server_stop(osmand);
+	tcp_server_stop(tel);
 	if (v.http)
 		http_server_stop(v.http, 0);
 	engine_stop(v.engine);

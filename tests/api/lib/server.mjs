@@ -216,6 +216,9 @@ export async function seedDatabase({ users = true, roles = ROLES, dir } = {}) {
  * Resolves to {child, url, port, stderr(), stdout(), exited}.
  */
 export function spawnServer(db, args = [], { timeoutMs = 10000 } = {}) {
+	// device ports only when a test asks for them: servers run side by side
+	if (!args.includes('--osmand-listen')) args = [...args, '--osmand-listen', 'off'];
+	if (!args.includes('--teltonika-listen')) args = [...args, '--teltonika-listen', 'off'];
 	checkBinary();
 	const child = spawn(VIGIL_BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', ...args], {
 		stdio: ['ignore', 'pipe', 'pipe'],
@@ -306,7 +309,6 @@ export async function startServer({ args = [], users = true, roles = ROLES } = {
 		// the OsmAnd port only when a test asks for one (servers run side by side)
 		const extra = [];
 		if (!args.includes('--attachments')) extra.push('--attachments', attachments);
-		if (!args.includes('--osmand-listen')) extra.push('--osmand-listen', 'off');
 		srv = await spawnServer(db, [...args, ...extra]);
 	} catch (e) {
 		removeDir(dir);

@@ -164,6 +164,25 @@ static int add_trail(const struct fix *f, void *arg)
 	return 0;
 }
 
+static int add_notification(const struct notification *n, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:s, s:i, s:o, s:o, s:s?, s:b}", "channel", n->channel,
+					     "attempt", n->attempt, "at", req_time_json(n->at),
+					     "http_status",
+					     n->http_status ? json_integer(n->http_status) : json_null(),
+					     "error", n->error, "delivered", n->delivered));
+	return 0;
+}
+
+/* Every notification attempt for the alert. */
+static json_t *notifications_json(db *d, int64_t alert_id)
+{
+	json_t *arr = json_array();
+
+	notification_each(d, alert_id, add_notification, arr);
+	return arr;
+}
+
 void api_alert_get(struct req *r)
 {
 	struct alert a;
@@ -181,6 +200,7 @@ void api_alert_get(struct req *r)
 		fix_each_between(r->db, a.device_id, at - 15 * 60000, at + 5 * 60000, 500, add_trail,
 				 trail);
 	json_object_set_new(o, "trail", trail);
+	json_object_set_new(o, "notifications", notifications_json(r->db, a.id));
 	req_reply(r, 200, o);
 }
 

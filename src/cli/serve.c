@@ -32,6 +32,7 @@
 #include "ingest/listener.h"
 #include "ingest/tcp.h"
 #include "monitor/engine.h"
+#include "notify/notify.h"
 #include "store/auth.h"
 #include "vigil.h"
 
@@ -74,6 +75,10 @@ static const char help[] =
 	"  --teltonika-listen ADDR:PORT|off  the Teltonika TCP port for tags (default\n"
 	"                        127.0.0.1:5027)\n"
 	"  --idle-seconds S      close a silent device connection after S (default 120)\n"
+	"  --webhook-centre URL  POST each new alert to the monitoring centre's system\n"
+	"  --webhook-victim URL  POST the victim's warning (never the offender's position)\n"
+	"                        to an SMS/push gateway\n"
+	"  --webhook-police URL  POST approaches and panics to the police control room\n"
 	"  --lost-factor F       lost signal after F expected intervals, at least 2\n"
 	"                        minutes (default 3)\n"
 	"  --lost-speed M/S      how fast a silent offender is assumed to move (default 2)\n"
@@ -88,7 +93,7 @@ enum {
 	OPT_MAXFAIL, OPT_BACKOFF, OPT_LOCKOUT, OPT_ADDRFAIL, OPT_LOG, OPT_HELP, OPT_ATTDIR,
 	OPT_ATTMAX, OPT_SERIAL, OPT_INSTR, OPT_INSTR_TEXT, OPT_REVIEW, OPT_MARAC, OPT_OSMAND,
 	OPT_LOST_FACTOR, OPT_LOST_SPEED, OPT_CONFIRM, OPT_ESCALATE, OPT_LOST_MIN, OPT_TELTONIKA,
-	OPT_IDLE_S,
+	OPT_IDLE_S, OPT_WH_CENTRE, OPT_WH_VICTIM, OPT_WH_POLICE,
 };
 
 static const struct option opts[] = {
@@ -119,6 +124,9 @@ static const struct option opts[] = {
 	{ "lost-min-seconds", required_argument, NULL, OPT_LOST_MIN },
 	{ "teltonika-listen", required_argument, NULL, OPT_TELTONIKA },
 	{ "idle-seconds", required_argument, NULL, OPT_IDLE_S },
+	{ "webhook-centre", required_argument, NULL, OPT_WH_CENTRE },
+	{ "webhook-victim", required_argument, NULL, OPT_WH_VICTIM },
+	{ "webhook-police", required_argument, NULL, OPT_WH_POLICE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -229,6 +237,7 @@ int cli_serve(int argc, char **argv)
 	const char *dbopt = NULL;
 	char err[512], creds[PATH_MAX], instr_buf[PATH_MAX], osmand_host[64] = "127.0.0.1";
 	struct engine_config ecfg;
+	struct notify_config ncfg = { 0 };
 	struct osmand_server *osmand = NULL;
 	struct tcp_server *tel = NULL;
 	bool osmand_off = false, tel_off = false;
@@ -346,6 +355,14 @@ int cli_serve(int argc, char **argv)
 			if (parse_endpoint(optarg, tel_host, sizeof tel_host, &tel_port, &tel_off) < 0)
 				return cli_usage_error("serve", "--teltonika-listen wants ADDR:PORT or off");
 			break;
+		case OPT_WH_CENTRE:
+		case OPT_WH_VICTIM:
+		case OPT_WH_POLICE:
+			if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8))
+				return cli_usage_error("serve", "%s wants an http:// or https:// URL", name);
+			ncfg.url[opt == OPT_WH_CENTRE ? NOTIFY_CENTRE : opt == OPT_WH_VICTIM ? NOTIFY_VICTIM
+											    : NOTIFY_POLICE] = optarg;
+			break;
 		case OPT_IDLE_S:
 			if (number(optarg, 1, 86400, &n) < 0)
 				return cli_usage_error("serve", "--idle-seconds wants 1 to 86400");
@@ -444,6 +461,10 @@ int cli_serve(int argc, char **argv)
 	v.metrics = metrics_new(api_routes, api_nroutes);
 	v.throttle = throttle_new(c->addr_max_failures, c->login_lockout_ms);
 	v.stream = stream_new(v.pool, api_alert_event_json);
+	if (notifier_start(&v, &ncfg, &v.notifier, err, sizeof err) < 0) {
+		fprintf(stderr, "vigil serve: %s\n", err);
+		goto out;
+	}
 	if (engine_start(&v, &ecfg, &v.engine, err, sizeof err) < 0) {
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
@@ -501,6 +522,7 @@ out:
 	if (v.http)
 		http_server_stop(v.http, 0);
 	engine_stop(v.engine);
+	notifier_stop(v.notifier);
 	stream_free(v.stream);
 	throttle_free(v.throttle);
 	metrics_free(v.metrics);

@@ -366,7 +366,19 @@ static const struct migration migrations[] = {
 	  " id {ID},"
 	  " alert_id BIGINT NOT NULL REFERENCES alerts(id),"
 	  " at BIGINT NOT NULL,"
-	  " kind TEXT NOT NULL);" },
+	  " kind TEXT NOT NULL);"
+	  /* Every webhook attempt, kept: who was told what, when, and whether
+	   * the gateway took it. */
+	  "CREATE TABLE notifications ("
+	  " id {ID},"
+	  " alert_id BIGINT NOT NULL REFERENCES alerts(id),"
+	  " channel TEXT NOT NULL CHECK (channel IN ('centre','victim','police')),"
+	  " attempt INTEGER NOT NULL,"
+	  " at BIGINT NOT NULL,"
+	  " http_status INTEGER,"
+	  " error TEXT,"
+	  " delivered INTEGER NOT NULL);"
+	  "CREATE INDEX notifications_alert ON notifications(alert_id);" },
 };
 
 /* Keep in step with the migrations: a new table goes here too (export refuses
@@ -377,7 +389,7 @@ const char *const db_tables[] = {
 	"case_classifications", "case_people", "case_flags", "case_assignments", "case_referrals",
 	"programme_enrolments", "case_events", "incidents", "attachments", "case_attachments",
 	"assessments", "typology_decisions", "devices", "device_assignments", "zones", "fixes",
-	"device_events", "alerts", "alert_events", NULL,
+	"device_events", "alerts", "alert_events", "notifications", NULL,
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -18,6 +18,7 @@
 #include "core/zonerule.h"
 #include "db/db.h"
 #include "http/stream.h"
+#include "notify/notify.h"
 #include "store/monitor.h"
 #include "vigil.h"
 
@@ -354,6 +355,7 @@ static void raise_alert(struct engine *e, int64_t case_id, const struct dev *d, 
 			log_info("alert %lld: %s (%s) case %lld device %s", (long long)id, kind, severity,
 				 (long long)case_id, d ? d->uid : "-");
 			stream_wake(e->v->stream);
+			notifier_alert(e->v->notifier, id, kind, severity);
 		}
 	} else {
 		log_error("cannot record a %s alert: %s", kind, db_errmsg(e->db));

@@ -603,3 +603,55 @@ int alert_event_each(db *d, int64_t after_id, int limit,
 	db_finalize(s);
 	return rc < 0 ? rc : 0;
 }
+
+int notification_record(db *d, int64_t alert_id, const struct notification *n)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"INSERT INTO notifications (alert_id, channel, attempt, at, http_status, error,"
+			" delivered) VALUES (?, ?, ?, ?, ?, ?, ?)");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, alert_id);
+	db_bind_text(s, 2, n->channel);
+	db_bind_int64(s, 3, n->attempt);
+	db_bind_int64(s, 4, n->at);
+	if (n->http_status)
+		db_bind_int64(s, 5, n->http_status);
+	else
+		db_bind_null(s, 5);
+	db_bind_text(s, 6, n->error);
+	db_bind_int64(s, 7, n->delivered);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int notification_each(db *d, int64_t alert_id,
+		      int (*fn)(const struct notification *n, void *arg), void *arg)
+{
+	struct notification n;
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT channel, attempt, at, http_status, error, delivered FROM notifications"
+			" WHERE alert_id = ? ORDER BY id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, alert_id);
+	while ((rc = db_step(s)) == DB_ROW) {
+		n.channel = db_column_text(s, 0);
+		n.attempt = (int)db_column_int64(s, 1);
+		n.at = db_column_int64(s, 2);
+		n.http_status = (long)db_column_int64(s, 3);
+		n.error = db_column_text(s, 4);
+		n.delivered = db_column_int64(s, 5) != 0;
+		if (fn(&n, arg))
+			break;
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}

@@ -104,6 +104,19 @@ int alert_escalate_unacknowledged(db *d, int64_t cutoff, int64_t now,
 /* Unresolved alerts of a kind for a device (for rebuilding lost-signal state). */
 int alert_unresolved_exists(db *d, int64_t device_id, const char *kind);
 
+/* Notification attempts. */
+struct notification {
+	const char *channel;
+	int attempt;
+	int64_t at;
+	long http_status; /* 0: no HTTP answer */
+	const char *error; /* NULL when delivered */
+	bool delivered;
+};
+int notification_record(db *d, int64_t alert_id, const struct notification *n);
+int notification_each(db *d, int64_t alert_id,
+		      int (*fn)(const struct notification *n, void *arg), void *arg);
+
 /* The alert event log: returns the event's id. */
 int64_t alert_event_add(db *d, int64_t alert_id, const char *kind);
 /* Events after after_id, oldest first, at most limit. */

@@ -32,6 +32,7 @@
 #include "ingest/listener.h"
 #include "ingest/tcp.h"
 #include "monitor/engine.h"
+#include "monitor/simulator.h"
 #include "notify/notify.h"
 #include "store/auth.h"
 #include "vigil.h"
@@ -46,7 +47,12 @@ static const char help[] =
 	"                        (default $VIGIL_DB, else vigil.db)\n"
 	"  --listen ADDR:PORT    address to listen on (default 127.0.0.1:8080; port 0\n"
 	"                        picks a free port, printed at start)\n"
-	"  --demo                load demo agencies and accounts (once per database) and\n"
+	"  --demo                load demo agencies and accounts (once per database), print\n"
+	"                        their generated passwords, and run the monitoring simulator\n"
+	"                        (a tagged stalker whose alerts appear within two minutes;\n"
+	"                        the lost-signal minimum is 30 s in the demo)\n"
+	"  --no-simulator        with --demo, leave the simulator off\n"
+
 	"                        print their generated passwords (kept beside a SQLite\n"
 	"                        file, or in ./vigil-demo-accounts.txt)\n"
 	"  --web DIR             serve the browser UI from DIR (default ./web if present)\n"
@@ -93,7 +99,7 @@ enum {
 	OPT_MAXFAIL, OPT_BACKOFF, OPT_LOCKOUT, OPT_ADDRFAIL, OPT_LOG, OPT_HELP, OPT_ATTDIR,
 	OPT_ATTMAX, OPT_SERIAL, OPT_INSTR, OPT_INSTR_TEXT, OPT_REVIEW, OPT_MARAC, OPT_OSMAND,
 	OPT_LOST_FACTOR, OPT_LOST_SPEED, OPT_CONFIRM, OPT_ESCALATE, OPT_LOST_MIN, OPT_TELTONIKA,
-	OPT_IDLE_S, OPT_WH_CENTRE, OPT_WH_VICTIM, OPT_WH_POLICE,
+	OPT_IDLE_S, OPT_WH_CENTRE, OPT_WH_VICTIM, OPT_WH_POLICE, OPT_NO_SIM,
 };
 
 static const struct option opts[] = {
@@ -125,6 +131,7 @@ static const struct option opts[] = {
 	{ "teltonika-listen", required_argument, NULL, OPT_TELTONIKA },
 	{ "idle-seconds", required_argument, NULL, OPT_IDLE_S },
 	{ "webhook-centre", required_argument, NULL, OPT_WH_CENTRE },
+	{ "no-simulator", no_argument, NULL, OPT_NO_SIM },
 	{ "webhook-victim", required_argument, NULL, OPT_WH_VICTIM },
 	{ "webhook-police", required_argument, NULL, OPT_WH_POLICE },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -238,6 +245,8 @@ int cli_serve(int argc, char **argv)
 	char err[512], creds[PATH_MAX], instr_buf[PATH_MAX], osmand_host[64] = "127.0.0.1";
 	struct engine_config ecfg;
 	struct notify_config ncfg = { 0 };
+	struct simulator *sim = NULL;
+	bool no_sim = false, lost_min_given = false;
 	struct osmand_server *osmand = NULL;
 	struct tcp_server *tel = NULL;
 	bool osmand_off = false, tel_off = false;
@@ -363,6 +372,7 @@ int cli_serve(int argc, char **argv)
 			ncfg.url[opt == OPT_WH_CENTRE ? NOTIFY_CENTRE : opt == OPT_WH_VICTIM ? NOTIFY_VICTIM
 											    : NOTIFY_POLICE] = optarg;
 			break;
+		case OPT_NO_SIM: no_sim = true; break;
 		case OPT_IDLE_S:
 			if (number(optarg, 1, 86400, &n) < 0)
 				return cli_usage_error("serve", "--idle-seconds wants 1 to 86400");
@@ -385,6 +395,7 @@ int cli_serve(int argc, char **argv)
 			if (number(optarg, 1, 86400, &n) < 0)
 				return cli_usage_error("serve", "--lost-min-seconds wants 1 to 86400");
 			ecfg.lost_floor_ms = n * 1000;
+			lost_min_given = true;
 			break;
 		case OPT_CONFIRM:
 		case OPT_ESCALATE:
@@ -461,6 +472,8 @@ int cli_serve(int argc, char **argv)
 	v.metrics = metrics_new(api_routes, api_nroutes);
 	v.throttle = throttle_new(c->addr_max_failures, c->login_lockout_ms);
 	v.stream = stream_new(v.pool, api_alert_event_json);
+	if (c->demo && !no_sim && !lost_min_given)
+		ecfg.lost_floor_ms = 30000; /* so the demo shows a lost signal in time */
 	if (notifier_start(&v, &ncfg, &v.notifier, err, sizeof err) < 0) {
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
@@ -487,6 +500,13 @@ int cli_serve(int argc, char **argv)
 		       osmand_server_port(osmand));
 	if (tel)
 		printf("vigil: Teltonika devices on tcp://%s:%d\n", tel_host, tcp_server_port(tel));
+	if (c->demo && !no_sim) {
+		if (simulator_start(&v, &sim, err, sizeof err) < 0)
+			log_warn("%s", err);
+		else
+			printf("vigil: the demo simulator is running: sign in as 'operator' to watch its "
+			       "alerts arrive\n");
+	}
 	printf("vigil: listening on http://%s:%d/ (database %s)\n", c->listen_host,
 	       http_server_port(v.http), c->db_url);
 	fflush(stdout);
@@ -508,6 +528,8 @@ int cli_serve(int argc, char **argv)
 		}
 	}
 	log_info("signal %d: finishing requests in flight and stopping", sig);
+	simulator_stop(sim);
+	sim = NULL;
 	stream_close(v.stream);
 	osmand_server_stop(osmand);
 	osmand = NULL;
@@ -517,6 +539,7 @@ int cli_serve(int argc, char **argv)
 	v.http = NULL;
 	ret = 0;
 out:
+	simulator_stop(sim);
 	osmand_server_stop(osmand);
 	tcp_server_stop(tel);
 	if (v.http)

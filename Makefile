@@ -28,7 +28,7 @@ B        ?= build
 OBJ      := $(LIBSRC:src/%.c=$(B)/obj/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all run test asan fuzz clean deps test-deps unit api
+.PHONY: all run test asan fuzz clean deps test-deps unit api bench
 all: $(B)/vigil
 
 $(B)/obj/%.o: src/%.c
@@ -84,6 +84,12 @@ fuzz:
 	  n=$$(basename $$f .c); echo "  FUZZ    build/fuzz/$$n"; \
 	  clang -std=c11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
 	    -o build/fuzz/$$n $$f build/fuzz/libvigil.a $(LDLIBS) || exit 1; done
+
+bench: $(B)/bench/monitor
+$(B)/bench/monitor: bench/monitor.c $(B)/libvigil.a
+	@mkdir -p $(dir $@)
+	@echo "  BENCH   $@"
+	@$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -O2 -o $@ $< $(B)/libvigil.a $(LDLIBS)
 
 clean:
 	rm -rf build

@@ -3,6 +3,7 @@
  */
 #include "core/zonerule.h"
 
+#include <math.h>
 #include <stdbool.h>
 
 const char *zone_event_name(enum zone_event e)
@@ -11,6 +12,18 @@ const char *zone_event_name(enum zone_event e)
 				       "leave", "warning_clear", "cancelled" };
 
 	return e >= ZE_NONE && e <= ZE_CANCELLED ? names[e] : "none";
+}
+
+/* Add a reading to a possible entry's evidence (accuracy floored at 3 m, so
+ * no reading is taken as exact). */
+static void weigh(struct zone_track *t, double d, double u)
+{
+	double w = 1 / ((u < 3 ? 3 : u) * (u < 3 ? 3 : u));
+
+	t->wsum += (float)w;
+	t->wdsum += (float)(w * d);
+	if (t->readings < 255)
+		t->readings++;
 }
 
 /* Where a position puts the offender, before history is considered. */
@@ -22,11 +35,13 @@ static enum zone_state outside_state(const struct zone_params *p, double d)
 enum zone_event zone_step(struct zone_track *t, const struct zone_params *p, double d, double u,
 			  int64_t now)
 {
-	bool certain_inside = d + u <= 0;
-	bool centre_inside = d <= 0;
+	bool certain_inside, centre_inside, maybe_inside;
 
 	if (u < 0)
 		u = 0;
+	certain_inside = d + u <= 0;
+	centre_inside = d <= 0;
+	maybe_inside = d - u <= 0;
 	switch ((enum zone_state)t->state) {
 	case ZS_INSIDE:
 		/* leave only when the whole circle is out by the margin */
@@ -35,18 +50,24 @@ enum zone_event zone_step(struct zone_track *t, const struct zone_params *p, dou
 			return ZE_LEAVE;
 		}
 		return ZE_NONE;
-	case ZS_PENDING:
-		if (centre_inside) {
+	case ZS_PENDING: {
+		double mean, sigma;
+
+		weigh(t, d, u);
+		mean = t->wdsum / t->wsum;
+		sigma = 1 / sqrt(t->wsum);
+		if (certain_inside || (centre_inside && mean <= 0)) {
 			t->state = ZS_INSIDE;
 			return ZE_ENTER;
 		}
-		if (d - u > 0) {
-			/* clearly outside: the earlier fix was an error */
+		if (mean - sigma > 0) {
+			/* the readings together say outside: the first was an error */
 			t->state = (uint8_t)outside_state(p, d);
 			return ZE_CANCELLED;
 		}
-		/* centre outside but the circle still crosses: keep waiting */
+		/* still undecided: keep waiting (and let time decide) */
 		return zone_tick(t, p, now);
+	}
 	case ZS_WARNING:
 	case ZS_OUTSIDE:
 		break;
@@ -55,9 +76,13 @@ enum zone_event zone_step(struct zone_track *t, const struct zone_params *p, dou
 		t->state = ZS_INSIDE;
 		return ZE_ENTER;
 	}
-	if (centre_inside) {
+	if (maybe_inside) {
 		t->state = ZS_PENDING;
+		t->shown = centre_inside;
 		t->pending_since = now;
+		t->readings = 0;
+		t->wsum = t->wdsum = 0;
+		weigh(t, d, u);
 		return ZE_POSSIBLE_ENTRY;
 	}
 	if (t->state == ZS_OUTSIDE && p->warning_m > 0 && d <= p->warning_m) {
@@ -73,11 +98,17 @@ enum zone_event zone_step(struct zone_track *t, const struct zone_params *p, dou
 
 enum zone_event zone_tick(struct zone_track *t, const struct zone_params *p, int64_t now)
 {
-	if (t->state == ZS_PENDING && now - t->pending_since >= p->confirm_ms) {
+	if (t->state != ZS_PENDING || now - t->pending_since < p->confirm_ms)
+		return ZE_NONE;
+	/* a fix showed it and nothing since said otherwise, or the readings
+	 * together put it inside */
+	if ((t->shown && t->readings == 1) || t->wdsum <= 0) {
 		t->state = ZS_INSIDE;
 		return ZE_ENTER;
 	}
-	return ZE_NONE;
+	/* a graze that no reading confirmed: back to the warning ring */
+	t->state = p->warning_m > 0 ? ZS_WARNING : ZS_OUTSIDE;
+	return ZE_CANCELLED;
 }
 
 int64_t lost_signal_after_ms(int expected_interval_s, double factor, int64_t floor_ms)

@@ -10,14 +10,19 @@
  *
  *  - A position whose whole uncertainty circle is inside (d + u <= 0) is an
  *    entry at once.
- *  - A position whose centre is inside but whose circle crosses the edge is a
- *    possible entry: it is never dropped (never miss what a fix showed).  It
- *    becomes an entry when the next position's centre is inside too, or when
- *    no position clearly outside arrives within confirm_ms; a position whose
- *    circle lies wholly outside cancels it.  Meanwhile the tag is asked to
- *    report faster.
- *  - A centre outside is never an entry (a single fix far off at the line is
- *    the classic false alert).
+ *  - A position that may be inside (its centre inside, or its circle across
+ *    the edge) is a possible entry: the tag is asked to report faster, and the
+ *    readings decide, weighed together by their accuracy (an inverse-variance
+ *    mean of the distances, so one far-off fix with an optimistic accuracy
+ *    cannot outvote several good ones).  A reading wholly inside, or one whose
+ *    centre is inside while the combined evidence is too, makes it an entry;
+ *    combined evidence outside by more than its uncertainty cancels it.  A possible entry whose own
+ *    centre was inside and that no later reading questioned is never dropped
+ *    (never miss what a fix showed): after confirm_ms it becomes an entry.
+ *    Otherwise at confirm_ms the combined evidence decides.
+ *  - So a single far-off fix at the line (the classic false alert) needs a
+ *    second bad reading to alert, and a real approach that one fix showed is
+ *    confirmed within one fast report, not one reporting interval.
  *  - Leaving needs the circle wholly outside by the hysteresis margin, so
  *    drift along the edge does not flap entry/leave/entry.
  *  - The warning ring (warning_m beyond the edge) raises a warning once per
@@ -34,6 +39,9 @@ enum zone_state { ZS_OUTSIDE, ZS_WARNING, ZS_PENDING, ZS_INSIDE };
 
 struct zone_track {
 	uint8_t state;          /* enum zone_state */
+	uint8_t shown;          /* while ZS_PENDING: the first reading's centre was inside */
+	uint8_t readings;       /* while ZS_PENDING: readings weighed so far */
+	float wsum, wdsum;      /* while ZS_PENDING: sum of 1/u^2 and of d/u^2 */
 	int64_t pending_since;  /* ms, while ZS_PENDING */
 };
 
@@ -46,19 +54,19 @@ struct zone_params {
 enum zone_event {
 	ZE_NONE,
 	ZE_WARNING,        /* entered the warning ring */
-	ZE_POSSIBLE_ENTRY, /* centre inside, circle across the edge: ask for faster fixes */
+	ZE_POSSIBLE_ENTRY, /* may be inside: ask the tag for faster fixes */
 	ZE_ENTER,          /* inside (confirmed) */
 	ZE_LEAVE,          /* left the zone */
 	ZE_WARNING_CLEAR,  /* left the warning ring */
-	ZE_CANCELLED,      /* a possible entry that the next position ruled out */
+	ZE_CANCELLED,      /* a possible entry that a reading ruled out, or that lapsed */
 };
 
 const char *zone_event_name(enum zone_event e);
 /* Apply one position at time now.  Returns what changed. */
 enum zone_event zone_step(struct zone_track *t, const struct zone_params *p, double d, double u,
 			  int64_t now);
-/* Time passing with no position: a possible entry becomes an entry after
- * confirm_ms. */
+/* Time passing with no position: a possible entry that a centre showed
+ * becomes an entry after confirm_ms; one that only grazed lapses. */
 enum zone_event zone_tick(struct zone_track *t, const struct zone_params *p, int64_t now);
 
 /* Lost signal: no fix for longer than max(floor_ms, factor x the device's

@@ -292,8 +292,9 @@ static int bench_rules(int n)
 				/* the engine's path: a cheap bound first, the geodesic near the line */
 				fast = geo_fast_distance(os[i].home, pt);
 				margin = fast * GEO_FAST_REL_ERROR + GEO_FAST_ABS_ERROR;
-				d = fast - margin > RADIUS + WARNING + 5000 ? fast - RADIUS
-									    : geo_distance(os[i].home, pt) - RADIUS;
+				d = fast - margin > RADIUS + WARNING + f.accuracy + 20 + 50
+					    ? fast - RADIUS
+					    : geo_distance(os[i].home, pt) - RADIUS;
 				events += zone_step(&tr[i], &p, d, f.accuracy, f.at) != ZE_NONE;
 				k++;
 			}
@@ -384,11 +385,12 @@ static int bench_tcp(const char *hostport, int devices, int records, int seconds
 	t0 = clock_mono_ns();
 	t_end = t0 + (int64_t)seconds * 1000000000;
 	{
-		int64_t base = clock_now_ms() - 3600000; /* an hour ago, 1 ms apart */
+		/* a day ago: each device's fixes 1 ms apart, all in the past */
+		int64_t base = clock_now_ms() - 86400000;
 		struct pollfd *pf = calloc((size_t)devices, sizeof *pf);
 
 		for (int i = 0; i < devices; i++) {
-			size_t n = packet(buf, records, base + (int64_t)i * 100000, 51.5, -0.1 + i * 1e-4);
+			size_t n = packet(buf, records, base + (int64_t)i * 1000000, 51.5, -0.1 + i * 1e-4);
 
 			sent_at[i] = clock_mono_ns();
 			if (write(fd[i], buf, n) < 0)
@@ -414,7 +416,7 @@ static int bench_tcp(const char *hostport, int devices, int records, int seconds
 				if (l > lat_max)
 					lat_max = l;
 				{
-					size_t n = packet(buf, records, base + (int64_t)i * 100000 + round * records,
+					size_t n = packet(buf, records, base + (int64_t)i * 1000000 + round * records,
 							  51.5, -0.1 + i * 1e-4);
 
 					sent_at[i] = clock_mono_ns();

@@ -5,6 +5,10 @@
 
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/mem.h"
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -53,22 +57,38 @@ int ingest_accept_batch(struct vigil *v, db *d, struct fix *f, size_t n, int *re
 	int64_t now = clock_now_ms();
 	int rc;
 
+	int *skip = xcalloc(n, sizeof *skip), *stored = xcalloc(n, sizeof *stored);
+
 	for (size_t i = 0; i < n; i++) {
 		why[i][0] = '\0';
-		results[i] = resolve(d, &f[i], why[i], sizeof why[i]);
-		if (results[i] == ACCEPT_ERROR)
+		/* a packet's records are usually one device's: resolve it once */
+		if (i > 0 && results[i - 1] == ACCEPT_STORED && strcmp(f[i].uid, f[i - 1].uid) == 0) {
+			f[i].device_id = f[i - 1].device_id;
+			results[i] = ACCEPT_STORED;
+			if (fix_check(&f[i], now, why[i], sizeof why[i]) < 0) {
+				atomic_fetch_add(&n_rejected, 1);
+				device_count_rejected(d, f[i].device_id);
+				results[i] = ACCEPT_REJECTED;
+			}
+		} else {
+			results[i] = resolve(d, &f[i], why[i], sizeof why[i]);
+		}
+		if (results[i] == ACCEPT_ERROR) {
+			free(skip);
+			free(stored);
 			return ACCEPT_ERROR;
+		}
+		/* an event report has no position to keep in the history */
+		skip[i] = results[i] != ACCEPT_STORED || (f[i].flags & FIX_NO_POSITION);
 	}
 	rc = db_begin_write(d);
-	for (size_t i = 0; rc >= 0 && i < n; i++) {
-		if (results[i] != ACCEPT_STORED)
-			continue;
-		if (f[i].flags & FIX_NO_POSITION)
-			continue; /* an event report: nothing to store in the history */
-		rc = fix_store(d, &f[i], now);
-		if (rc == 0)
+	if (rc >= 0)
+		rc = fix_store_many(d, f, skip, n, now, stored);
+	for (size_t i = 0; rc >= 0 && i < n; i++)
+		if (!skip[i] && !stored[i])
 			results[i] = ACCEPT_DUPLICATE;
-	}
+	free(skip);
+	free(stored);
 	if (rc >= 0)
 		rc = db_commit(d);
 	if (rc < 0) {

@@ -373,17 +373,19 @@ static void device_event(struct engine *e, const struct dev *d, int64_t at, cons
 
 /* ---- rules ---------------------------------------------------------------------- */
 
-static double zone_distance(const struct zone_rt *z, struct geo_point p)
+/* Signed distance to the zone's edge.  Far beyond the warning ring (by more
+ * than the position's uncertainty, the hysteresis and the estimate's own
+ * error bound) the cheap estimate decides the same as the geodesic would;
+ * near the line, the geodesic. */
+static double zone_distance(const struct zone_rt *z, struct geo_point p, double slack)
 {
 	if (z->polygon)
 		return geo_ring_signed_distance(z->ring, z->nring, p);
-	/* far from the circle by the cheap estimate, with its error bound: no
-	 * need for the exact geodesic */
 	{
 		double fast = geo_fast_distance(z->centre, p);
 		double margin = fast * GEO_FAST_REL_ERROR + GEO_FAST_ABS_ERROR;
 
-		if (fast - margin > z->radius + z->warning + 5000)
+		if (fast - margin > z->radius + z->warning + slack)
 			return fast - z->radius;
 	}
 	return geo_distance(z->centre, p) - z->radius;
@@ -458,7 +460,7 @@ static void evaluate_offender(struct engine *e, struct dev *off, int64_t now)
 			} else {
 				struct zone_params p = { z->warning, e->cfg.hysteresis_m, e->cfg.confirm_ms };
 				struct track *t = track_get(e, off->id, z->id);
-				double d = zone_distance(z, off->pos);
+				double d = zone_distance(z, off->pos, off->acc + e->cfg.hysteresis_m + 50);
 
 				apply_event(e, zone_step(&t->t, &p, d, off->acc, now), z, off, off->fix_at, d,
 					    off->acc);
@@ -606,7 +608,7 @@ static void lost_signal(struct engine *e, struct dev *d, int64_t now)
 				t = track_get(e, d->id, z->id);
 				if (t->near_zone_escalated)
 					continue;
-				dist = zone_distance(z, d->pos);
+				dist = zone_distance(z, d->pos, reach + d->acc + 50);
 				if (reach + d->acc >= dist) {
 					t->near_zone_escalated = true;
 					raise_alert(e, z->case_id, d, z->id, "lost_signal_near_zone", "critical",

@@ -246,16 +246,53 @@ static void bind_opt(db_stmt *s, int i, double v)
 		db_bind_double(s, i, v);
 }
 
+static const char fix_insert_sql[] =
+	"INSERT INTO fixes (device_id, at, lat, lon, accuracy_m, speed_mps, heading,"
+	" altitude, battery, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	" ON CONFLICT (device_id, at) DO NOTHING";
+
+static void fix_bind(db_stmt *s, const struct fix *f, int64_t received_at);
+
+int fix_store_many(db *d, const struct fix *f, const int *skip, size_t n, int64_t received_at,
+		   int *stored)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s, fix_insert_sql);
+	for (size_t i = 0; rc >= 0 && i < n; i++) {
+		if (skip[i])
+			continue;
+		db_reset(s);
+		fix_bind(s, &f[i], received_at);
+		rc = db_step(s);
+		stored[i] = rc == DB_DONE && db_changes(s) > 0;
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+static void fix_bind(db_stmt *s, const struct fix *f, int64_t received_at)
+{
+	db_bind_int64(s, 1, f->device_id);
+	db_bind_int64(s, 2, f->at);
+	db_bind_double(s, 3, f->lat);
+	db_bind_double(s, 4, f->lon);
+	bind_opt(s, 5, f->accuracy);
+	bind_opt(s, 6, f->speed);
+	bind_opt(s, 7, f->heading);
+	bind_opt(s, 8, f->altitude);
+	bind_opt(s, 9, f->battery);
+	db_bind_int64(s, 10, received_at);
+}
+
 int fix_store(db *d, const struct fix *f, int64_t received_at)
 {
 	db_stmt *s;
 	int64_t n = 0;
 	int rc;
 
-	rc = db_prepare(d, &s,
-			"INSERT INTO fixes (device_id, at, lat, lon, accuracy_m, speed_mps, heading,"
-			" altitude, battery, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-			" ON CONFLICT (device_id, at) DO NOTHING");
+	rc = db_prepare(d, &s, fix_insert_sql);
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, f->device_id);

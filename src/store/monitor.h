@@ -58,6 +58,10 @@ int zone_remove(db *d, int64_t case_id, int64_t zone_id);
 /* Store a fix unless the device already has one at that time.  1 stored,
  * 0 duplicate, negative on error. */
 int fix_store(db *d, const struct fix *f, int64_t received_at);
+/* The same for several fixes with one prepared statement: stored[i] is 1 or
+ * 0 for each fix whose skip[i] is 0.  0 or negative. */
+int fix_store_many(db *d, const struct fix *f, const int *skip, size_t n, int64_t received_at,
+		   int *stored);
 /* The newest fix of each device, calling fn(device_id, fix). */
 int fix_each_latest(db *d, int (*fn)(const struct fix *f, void *arg), void *arg);
 /* A device's fixes between from and to (ms), oldest first, at most limit. */

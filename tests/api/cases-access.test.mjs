@@ -270,14 +270,28 @@ describe('clinician', () => {
 });
 
 describe('operator and administrator', () => {
-	for (const role of ['operator', 'admin']) {
-		test(`a ${role} may not list or read cases (403), known or not`, async () => {
-			expectError(await c[role].get('/api/v1/cases'), 403, 'forbidden');
-			expectError(await c[role].get(`/api/v1/cases/${A.ref}`), 403, 'forbidden');
-			expectError(await c[role].get(`/api/v1/cases/${unknownRef}`), 403, 'forbidden');
-			expectError(await c[role].get(`/api/v1/cases/${A.ref}/timeline`), 403, 'forbidden');
-		});
-	}
+	test('an admin may not list or read cases (403), known or not', async () => {
+		expectError(await c.admin.get('/api/v1/cases'), 403, 'forbidden');
+		expectError(await c.admin.get(`/api/v1/cases/${A.ref}`), 403, 'forbidden');
+		expectError(await c.admin.get(`/api/v1/cases/${unknownRef}`), 403, 'forbidden');
+		expectError(await c.admin.get(`/api/v1/cases/${A.ref}/timeline`), 403, 'forbidden');
+	});
+
+	test('an operator sees only the cases under electronic monitoring', async () => {
+		// no device is assigned to A: not in the list, and 403 on reading it
+		const list = await c.operator.get('/api/v1/cases');
+		assert.equal(list.status, 200, list.text);
+		assert.ok(!list.body.cases.some((x) => x.ref === A.ref));
+		expectError(await c.operator.get(`/api/v1/cases/${A.ref}`), 403, 'forbidden');
+		expectError(await c.operator.get(`/api/v1/cases/${unknownRef}`), 404, 'not_found');
+		// once a tag watches its suspect, the monitoring centre sees it
+		const M = await createCase(c.officer);
+		const uid = `tag-${Date.now()}`;
+		assert.equal((await c.operator.post('/api/v1/devices', { uid, kind: 'offender_tag', protocol: 'json' })).status, 201);
+		assert.equal((await c.officer.post(`/api/v1/cases/${M.ref}/monitoring`, { device: uid, role: 'suspect' })).status, 201);
+		assert.equal((await c.operator.get(`/api/v1/cases/${M.ref}`)).status, 200);
+		assert.ok((await c.operator.get('/api/v1/cases')).body.cases.some((x) => x.ref === M.ref));
+	});
 
 	test('without signing in a case is 401', async () => {
 		const res = await srv.raw(`/api/v1/cases/${A.ref}`);

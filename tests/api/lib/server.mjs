@@ -32,7 +32,7 @@ export const AGENCIES = [
 export const ROLES = ['officer', 'supervisor', 'operator', 'clinician', 'advocate', 'analyst', 'admin'];
 
 /* The schema version this release migrates to: a new migration changes it here. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 5;
 
 /*
  * What each role may do, as the API lists it (in the table's order).  Written
@@ -40,10 +40,12 @@ export const SCHEMA_VERSION = 3;
  * table (src/core/access.c) must be made here too, on purpose.
  */
 export const PERMISSIONS = {
-	officer: ['signed-in', 'agencies:read', 'cases:read', 'cases:create', 'cases:write', 'assessments:write', 'typology:write'],
+	officer: ['signed-in', 'agencies:read', 'cases:read', 'cases:create', 'cases:write', 'assessments:write', 'typology:write',
+		'devices:read', 'monitoring:write'],
 	supervisor: ['signed-in', 'agencies:read', 'audit:read', 'cases:read', 'cases:create', 'cases:write', 'cases:signoff',
-		'people:search', 'assessments:write', 'typology:write'],
-	operator: ['signed-in', 'agencies:read'],
+		'people:search', 'assessments:write', 'typology:write', 'devices:manage', 'devices:read', 'monitoring:write',
+		'fixes:post', 'alerts'],
+	operator: ['signed-in', 'agencies:read', 'cases:read', 'devices:manage', 'devices:read', 'fixes:post', 'alerts'],
 	clinician: ['signed-in', 'agencies:read', 'cases:read', 'typology:write'],
 	advocate: ['signed-in', 'agencies:read', 'cases:read'],
 	analyst: ['signed-in', 'agencies:read', 'cases:read', 'people:search'],

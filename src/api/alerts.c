@@ -75,22 +75,36 @@ static json_t *alert_json(db *d, const struct alert *a, bool show_victim_locatio
 }
 
 json_t *api_alert_event_json(db *d, int64_t event_id, int64_t alert_id, const char *kind,
-			     int64_t at, bool show_victim_location)
+			     int64_t at, const struct viewer *v)
 {
+	bool show_victim_location = access_sees_victim_location(v->role);
 	struct alert a;
 
+	json_t *o;
+
 	if (alert_get(d, alert_id, &a) != 1)
-		return json_pack("{s:I, s:I, s:s}", "event_id", (json_int_t)event_id, "alert_id",
-				 (json_int_t)alert_id, "event", kind);
-	return json_pack("{s:I, s:s, s:o, s:o}", "event_id", (json_int_t)event_id, "event", kind,
-			 "at", req_time_json(at), "alert", alert_json(d, &a, show_victim_location));
+		return NULL;
+	/* a client sees the events of the cases it may see, and no others */
+	if (case_visible(d, a.case_id, v) != 1) {
+		alert_free(&a);
+		return NULL;
+	}
+	o = json_pack("{s:I, s:s, s:o, s:o}", "event_id", (json_int_t)event_id, "event", kind, "at",
+		      req_time_json(at), "alert", alert_json(d, &a, show_victim_location));
+	alert_free(&a);
+	return o;
 }
 
 static int add_alert(const struct alert *a, void *arg)
 {
 	void **x = arg;
 	struct req *r = x[0];
+	struct viewer v;
 
+	/* the queue holds only the alerts of cases the caller may see */
+	api_viewer(r, &v);
+	if (case_visible(r->db, a->case_id, &v) != 1)
+		return 0;
 	json_array_append_new(x[1], alert_json(r->db, a, access_sees_victim_location(r->who.role)));
 	return 0;
 }
@@ -153,6 +167,21 @@ static int load_alert(struct req *r, struct alert *a)
 		return -1;
 	}
 	req_audit_object(r, "alert:%lld", id);
+	{
+		struct viewer v;
+
+		api_viewer(r, &v);
+		rc = case_visible(r->db, a->case_id, &v);
+		if (rc != 1) {
+			alert_free(a);
+			if (rc < 0)
+				req_fail_db(r, rc);
+			else
+				req_fail(r, 403, "forbidden", NULL,
+					 "alert %lld is on a case you may not see", id);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -201,6 +230,7 @@ void api_alert_get(struct req *r)
 				 trail);
 	json_object_set_new(o, "trail", trail);
 	json_object_set_new(o, "notifications", notifications_json(r->db, a.id));
+	alert_free(&a);
 	req_reply(r, 200, o);
 }
 
@@ -229,6 +259,7 @@ static void transition(struct req *r, const char *to)
 	}
 	if (load_alert(r, &a) < 0)
 		return;
+	alert_free(&a); /* only its state and id are needed below */
 	from = a.state;
 	if ((!strcmp(to, "acknowledged") && strcmp(from, "open")) ||
 	    (!strcmp(to, "dispatched") && strcmp(from, "open") && strcmp(from, "acknowledged")) ||
@@ -252,8 +283,13 @@ static void transition(struct req *r, const char *to)
 				 "the alert changed since you read it; reload it");
 		return;
 	}
-	alert_get(r->db, a.id, &a);
+	if (alert_get(r->db, a.id, &a) != 1) {
+		req_tx_rollback(r);
+		req_fail_db(r, DB_ERROR);
+		return;
+	}
 	req_reply(r, 200, alert_json(r->db, &a, access_sees_victim_location(r->who.role)));
+	alert_free(&a);
 	if (req_tx_commit(r) == 0)
 		stream_wake(r->v->stream);
 }
@@ -290,5 +326,10 @@ void api_alerts_stream(struct req *r)
 	if (last < 0)
 		last = stream_latest(r->v->stream); /* a new client: from now on */
 	req_audit_detail(r, "stream from event %lld", (long long)last);
-	stream_attach(r->v->stream, r, last, access_sees_victim_location(r->who.role));
+	{
+		struct viewer v;
+
+		api_viewer(r, &v);
+		stream_attach(r->v->stream, r, last, &v);
+	}
 }

@@ -91,10 +91,12 @@ void api_alert_acknowledge(struct req *r);
 void api_alert_dispatch(struct req *r);
 void api_alert_resolve(struct req *r);
 void api_alerts_stream(struct req *r);
-/* One live-stream event's data (the stream's event callback). */
+/* One live-stream event's data for a viewer, or NULL when the event's case
+ * is not one the viewer may see (the stream's event callback). */
 #include "db/db.h"
+struct viewer;
 json_t *api_alert_event_json(db *d, int64_t event_id, int64_t alert_id, const char *kind,
-			     int64_t at, bool show_victim_location);
+			     int64_t at, const struct viewer *v);
 
 /* Helpers shared by the handlers. */
 struct viewer;

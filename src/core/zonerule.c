@@ -26,6 +26,17 @@ static void weigh(struct zone_track *t, double d, double u)
 		t->readings++;
 }
 
+/* A possible entry ruled out: if it leaves the offender in the warning ring
+ * and no warning was raised on this approach, that is the warning. */
+static enum zone_event settle(struct zone_track *t)
+{
+	if (t->state == ZS_WARNING && !t->warned) {
+		t->warned = 1;
+		return ZE_WARNING;
+	}
+	return ZE_CANCELLED;
+}
+
 /* Where a position puts the offender, before history is considered. */
 static enum zone_state outside_state(const struct zone_params *p, double d)
 {
@@ -47,6 +58,7 @@ enum zone_event zone_step(struct zone_track *t, const struct zone_params *p, dou
 		/* leave only when the whole circle is out by the margin */
 		if (d - u > p->hysteresis_m) {
 			t->state = (uint8_t)outside_state(p, d);
+			t->warned = t->state == ZS_WARNING;
 			return ZE_LEAVE;
 		}
 		return ZE_NONE;
@@ -63,7 +75,7 @@ enum zone_event zone_step(struct zone_track *t, const struct zone_params *p, dou
 		if (mean - sigma > 0) {
 			/* the readings together say outside: the first was an error */
 			t->state = (uint8_t)outside_state(p, d);
-			return ZE_CANCELLED;
+			return settle(t);
 		}
 		/* still undecided: keep waiting (and let time decide) */
 		return zone_tick(t, p, now);
@@ -83,14 +95,22 @@ enum zone_event zone_step(struct zone_track *t, const struct zone_params *p, dou
 		t->readings = 0;
 		t->wsum = t->wdsum = 0;
 		weigh(t, d, u);
+		/* a centre in the warning ring is the ring's warning, while the
+		 * possible entry is decided */
+		if (!centre_inside && !t->warned && p->warning_m > 0 && d <= p->warning_m) {
+			t->warned = 1;
+			return ZE_WARNING;
+		}
 		return ZE_POSSIBLE_ENTRY;
 	}
 	if (t->state == ZS_OUTSIDE && p->warning_m > 0 && d <= p->warning_m) {
 		t->state = ZS_WARNING;
+		t->warned = 1;
 		return ZE_WARNING;
 	}
 	if (t->state == ZS_WARNING && d > p->warning_m + p->hysteresis_m) {
 		t->state = ZS_OUTSIDE;
+		t->warned = 0;
 		return ZE_WARNING_CLEAR;
 	}
 	return ZE_NONE;
@@ -108,7 +128,7 @@ enum zone_event zone_tick(struct zone_track *t, const struct zone_params *p, int
 	}
 	/* a graze that no reading confirmed: back to the warning ring */
 	t->state = p->warning_m > 0 ? ZS_WARNING : ZS_OUTSIDE;
-	return ZE_CANCELLED;
+	return settle(t);
 }
 
 int64_t lost_signal_after_ms(int expected_interval_s, double factor, int64_t floor_ms)

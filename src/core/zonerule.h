@@ -41,6 +41,7 @@ struct zone_track {
 	uint8_t state;          /* enum zone_state */
 	uint8_t shown;          /* while ZS_PENDING: the first reading's centre was inside */
 	uint8_t readings;       /* while ZS_PENDING: readings weighed so far */
+	uint8_t warned;         /* a warning was raised for this approach */
 	float wsum, wdsum;      /* while ZS_PENDING: sum of 1/u^2 and of d/u^2 */
 	int64_t pending_since;  /* ms, while ZS_PENDING */
 };

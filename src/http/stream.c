@@ -20,7 +20,7 @@ struct client {
 	struct stream_hub *hub;
 	struct MHD_Connection *conn;
 	int64_t last_id;
-	bool show_victim_location;
+	struct viewer viewer;
 	struct buf out;
 	size_t off;
 	bool suspended;
@@ -98,22 +98,24 @@ int64_t stream_latest(struct stream_hub *h)
 struct fill_ctx {
 	struct client *c;
 	db *d;
-	int n;
+	int n;    /* events written */
+	int seen; /* events read, written or skipped */
 };
 
 static int add_event(int64_t event_id, int64_t alert_id, const char *kind, int64_t at, void *arg)
 {
 	struct fill_ctx *f = arg;
-	json_t *data = f->c->hub->event_json(f->d, event_id, alert_id, kind, at,
-					     f->c->show_victim_location);
+	json_t *data = f->c->hub->event_json(f->d, event_id, alert_id, kind, at, &f->c->viewer);
 	char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
 
+	f->c->last_id = event_id;
+	f->seen++;
+	if (!text)
+		return 0; /* not this viewer's: skipped, but the position moves on */
 	/* one event: its id for Last-Event-ID, its type, its data on one line */
-	buf_printf(&f->c->out, "id: %lld\nevent: alert\ndata: %s\n\n", (long long)event_id,
-		   text ? text : "{}");
+	buf_printf(&f->c->out, "id: %lld\nevent: alert\ndata: %s\n\n", (long long)event_id, text);
 	free(text);
 	json_decref(data);
-	f->c->last_id = event_id;
 	f->n++;
 	return 0;
 }
@@ -148,12 +150,12 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 		}
 		pthread_mutex_unlock(&h->mu);
 		{
-			struct fill_ctx f = { c, db_pool_acquire(h->pool), 0 };
+			struct fill_ctx f = { c, db_pool_acquire(h->pool), 0, 0 };
 
 			alert_event_each(f.d, c->last_id, 100, add_event, &f);
 			db_pool_release(h->pool, f.d);
-			if (f.n)
-				continue;
+			if (f.seen)
+				continue; /* written, or a batch all skipped: read on */
 		}
 		if (clock_now_ms() - c->last_write >= KEEPALIVE_MS) {
 			buf_puts(&c->out, ": keepalive\n\n");
@@ -189,14 +191,14 @@ static void client_free(void *cls)
 	free(c);
 }
 
-void stream_attach(struct stream_hub *h, struct req *r, int64_t last_id, bool show_victim_location)
+void stream_attach(struct stream_hub *h, struct req *r, int64_t last_id, const struct viewer *v)
 {
 	struct client *c = xcalloc(1, sizeof *c);
 
 	c->hub = h;
 	c->conn = r->conn;
 	c->last_id = last_id;
-	c->show_victim_location = show_victim_location;
+	c->viewer = *v;
 	c->last_write = clock_now_ms();
 	buf_init(&c->out);
 	/* tell the browser how soon to reconnect */

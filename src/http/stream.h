@@ -20,9 +20,12 @@
 struct stream_hub;
 struct req;
 
-/* event_json builds one event's data (caller of the callback owns the result). */
+#include "store/cases.h"
+
+/* event_json builds one event's data for the client's viewer (the caller owns
+ * the result), or NULL when the viewer may not see it (it is skipped). */
 typedef json_t *(*stream_event_fn)(db *d, int64_t event_id, int64_t alert_id, const char *kind,
-				    int64_t at, bool show_victim_location);
+				    int64_t at, const struct viewer *v);
 
 struct stream_hub *stream_new(db_pool *pool, stream_event_fn event_json);
 /* Wake every waiting client (there may be new events). */
@@ -31,7 +34,7 @@ void stream_wake(struct stream_hub *h);
 void stream_close(struct stream_hub *h);
 void stream_free(struct stream_hub *h);
 /* Answer r with a stream starting after event last_id (0: from now on). */
-void stream_attach(struct stream_hub *h, struct req *r, int64_t last_id, bool show_victim_location);
+void stream_attach(struct stream_hub *h, struct req *r, int64_t last_id, const struct viewer *v);
 /* The newest event id (where a new client starts). */
 int64_t stream_latest(struct stream_hub *h);
 

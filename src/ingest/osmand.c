@@ -37,6 +37,19 @@ static int number(const char *s, double *out)
 	return 0;
 }
 
+/* A number for a coordinate: "nan" and "inf" are let through, so that the
+ * fix check refuses them and counts the refusal against the device. */
+static int coordinate(const char *s, double *out)
+{
+	char *end;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	*out = strtod(s, &end);
+	return errno == ERANGE || *end || end == s ? -1 : 0;
+}
+
 int osmand_parse_time(const char *s, int64_t *ms)
 {
 	size_t n = s ? strlen(s) : 0, digits = s ? strspn(s, "0123456789") : 0;
@@ -100,7 +113,7 @@ int osmand_decode_params(const struct osmand_param *p, size_t n, struct fix *f, 
 			}
 			snprintf(f->uid, sizeof f->uid, "%s", val);
 		} else if (!strcmp(k, "lat") || !strcmp(k, "lon")) {
-			if (number(val, &v) < 0) {
+			if (coordinate(val, &v) < 0) {
 				snprintf(why, whylen, "%s is not a number", k);
 				return -1;
 			}
@@ -121,7 +134,7 @@ int osmand_decode_params(const struct osmand_param *p, size_t n, struct fix *f, 
 			}
 			memcpy(lat, val, (size_t)(comma - val));
 			lat[comma - val] = '\0';
-			if (number(lat, &f->lat) < 0 || number(comma + 1, &f->lon) < 0) {
+			if (coordinate(lat, &f->lat) < 0 || coordinate(comma + 1, &f->lon) < 0) {
 				snprintf(why, whylen, "location must be \"lat,lon\" with numbers");
 				return -1;
 			}

@@ -27,7 +27,14 @@
 struct dev_case {
 	int64_t case_id;
 	bool victim; /* the device watches the victim (else the suspect) */
+	int64_t starts_at, ends_at; /* the assignment's period (ends_at 0: open) */
 };
+
+/* Does the assignment cover time t? */
+static bool covers(const struct dev_case *c, int64_t t)
+{
+	return t >= c->starts_at && (!c->ends_at || t < c->ends_at);
+}
 
 struct dev {
 	int64_t id;
@@ -135,6 +142,7 @@ static int load_device(const struct device *dv, void *arg)
 	d->offender = strcmp(dv->kind, "offender_tag") == 0;
 	d->expected_interval_s = dv->expected_interval_s;
 	d->created_at = dv->created_at;
+	d->battery = NAN; /* nothing reported yet */
 	/* keep what the engine knew of this device before the reload */
 	for (size_t i = 0; i < lc->nold; i++) {
 		if (lc->old[i].id == dv->id) {
@@ -163,6 +171,8 @@ static int load_assignment(const struct assignment *a, void *arg)
 	if (d && d->ncases < (int)(sizeof d->cases / sizeof d->cases[0])) {
 		d->cases[d->ncases].case_id = a->case_id;
 		d->cases[d->ncases].victim = strcmp(a->role, "victim") == 0;
+		d->cases[d->ncases].starts_at = a->starts_at;
+		d->cases[d->ncases].ends_at = a->ends_at;
 		d->ncases++;
 	}
 	return 0;
@@ -255,18 +265,22 @@ static int load_locked(struct engine *e, bool first)
 	e->nzones = 0;
 	rc = device_each(e->db, load_device, &lc);
 	if (rc >= 0)
-		rc = assignment_each_current(e->db, 0, clock_now_ms(), load_assignment, e);
+		/* periods still to begin too: the engine checks them as time passes */
+		rc = assignment_each_unended(e->db, clock_now_ms(), load_assignment, e);
 	if (rc >= 0)
 		rc = zone_each(e->db, 0, load_zone, e);
 	if (rc >= 0 && first) {
 		rc = fix_each_latest(e->db, load_last_fix, e);
-		/* a lost-signal period that was open before a restart stays open */
+		/* a lost-signal period that began before a restart goes on: its
+		 * alert (resolved or not) was raised after the device's last fix */
 		for (size_t i = 0; rc >= 0 && i < e->ndevs; i++) {
-			int lost = alert_unresolved_exists(e->db, e->devs[i].id, "lost_signal");
+			struct dev *d = &e->devs[i];
+			int lost = alert_raised_since(e->db, d->id, 0, "lost_signal",
+						      d->have_fix ? d->fix_at : d->created_at);
 
 			if (lost < 0)
 				rc = lost;
-			e->devs[i].lost = lost == 1;
+			d->lost = lost == 1;
 		}
 	}
 	free(lc.old);
@@ -392,7 +406,7 @@ static double zone_distance(const struct zone_rt *z, struct geo_point p, double 
 }
 
 static void apply_event(struct engine *e, enum zone_event ev, const struct zone_rt *z,
-			const struct dev *off, int64_t at, double d, double u)
+			const struct dev *off, const struct track *t, int64_t at, double d, double u)
 {
 	const char *entry = z->proximity ? "proximity" : "zone_entry";
 	const char *warn = z->proximity ? "proximity_warning" : "zone_warning";
@@ -405,6 +419,8 @@ static void apply_event(struct engine *e, enum zone_event ev, const struct zone_
 	case ZE_WARNING:
 		raise_alert(e, z->case_id, off, z->id, warn, "high", &off->pos, at,
 			    json_pack("{s:f, s:f}", "distance_m", d, "uncertainty_m", u));
+		if (t && t->t.state == ZS_PENDING)
+			device_event(e, off, at, "possible_entry_request_faster_reporting");
 		break;
 	case ZE_POSSIBLE_ENTRY:
 		/* not an alert yet: the tag should report faster until it is decided */
@@ -429,7 +445,8 @@ static void proximity_for_offender(struct engine *e, struct dev *off, const stru
 		if (vic->offender || !vic->have_fix)
 			continue;
 		for (int k = 0; k < vic->ncases; k++)
-			watches = watches || (vic->cases[k].case_id == z->case_id && vic->cases[k].victim);
+			watches = watches || (vic->cases[k].case_id == z->case_id && vic->cases[k].victim &&
+					      covers(&vic->cases[k], now));
 		if (!watches)
 			continue;
 		{
@@ -440,7 +457,7 @@ static void proximity_for_offender(struct engine *e, struct dev *off, const stru
 			struct zone_params p = { z->warning, e->cfg.hysteresis_m, e->cfg.confirm_ms };
 			struct track *t = track_get(e, off->id, z->id);
 
-			apply_event(e, zone_step(&t->t, &p, dist, u, now), z, off, off->fix_at, dist, u);
+			apply_event(e, zone_step(&t->t, &p, dist, u, now), z, off, t, off->fix_at, dist, u);
 		}
 	}
 }
@@ -448,7 +465,7 @@ static void proximity_for_offender(struct engine *e, struct dev *off, const stru
 static void evaluate_offender(struct engine *e, struct dev *off, int64_t now)
 {
 	for (int c = 0; c < off->ncases; c++) {
-		if (off->cases[c].victim)
+		if (off->cases[c].victim || !covers(&off->cases[c], off->fix_at))
 			continue;
 		for (size_t i = 0; i < e->nzones; i++) {
 			const struct zone_rt *z = &e->zones[i];
@@ -462,8 +479,8 @@ static void evaluate_offender(struct engine *e, struct dev *off, int64_t now)
 				struct track *t = track_get(e, off->id, z->id);
 				double d = zone_distance(z, off->pos, off->acc + e->cfg.hysteresis_m + 50);
 
-				apply_event(e, zone_step(&t->t, &p, d, off->acc, now), z, off, off->fix_at, d,
-					    off->acc);
+				apply_event(e, zone_step(&t->t, &p, d, off->acc, now), z, off, t, off->fix_at,
+					    d, off->acc);
 			}
 		}
 	}
@@ -473,7 +490,7 @@ static void evaluate_offender(struct engine *e, struct dev *off, int64_t now)
 static void evaluate_victim(struct engine *e, struct dev *vic, int64_t now)
 {
 	for (int c = 0; c < vic->ncases; c++) {
-		if (!vic->cases[c].victim)
+		if (!vic->cases[c].victim || !covers(&vic->cases[c], vic->fix_at))
 			continue;
 		for (size_t i = 0; i < e->nzones; i++) {
 			const struct zone_rt *z = &e->zones[i];
@@ -488,7 +505,8 @@ static void evaluate_victim(struct engine *e, struct dev *vic, int64_t now)
 					continue;
 				for (int j = 0; j < off->ncases; j++)
 					assigned = assigned || (off->cases[j].case_id == z->case_id &&
-								!off->cases[j].victim);
+								!off->cases[j].victim &&
+								covers(&off->cases[j], now));
 				if (assigned)
 					proximity_for_offender(e, off, z, now);
 			}
@@ -512,11 +530,16 @@ static void device_flags(struct engine *e, struct dev *d, const struct fix *f)
 		if (!(f->flags & events[i].flag))
 			continue;
 		device_event(e, d, f->at, d->offender ? events[i].offender_kind : events[i].victim_kind);
-		for (int c = 0; c < d->ncases; c++)
+		for (int c = 0; c < d->ncases; c++) {
+			struct geo_point at = { f->lat, f->lon };
+
+			if (!covers(&d->cases[c], f->at))
+				continue;
 			raise_alert(e, d->cases[c].case_id, d, 0,
 				    d->offender ? events[i].offender_kind : events[i].victim_kind,
-				    events[i].severity, (f->flags & FIX_NO_POSITION) ? NULL : &d->pos,
-				    f->at, NULL);
+				    events[i].severity, (f->flags & FIX_NO_POSITION) ? NULL : &at, f->at,
+				    NULL);
+		}
 	}
 	{
 		bool low = (f->flags & FIX_LOW_BATTERY) ||
@@ -526,8 +549,11 @@ static void device_flags(struct engine *e, struct dev *d, const struct fix *f)
 		if (low && !d->low_battery) {
 			device_event(e, d, f->at, "low_battery");
 			for (int c = 0; c < d->ncases; c++)
-				raise_alert(e, d->cases[c].case_id, d, 0, "low_battery", "medium", NULL, f->at,
-					    isnan(f->battery) ? NULL : json_pack("{s:f}", "battery", f->battery));
+				if (covers(&d->cases[c], f->at))
+					raise_alert(e, d->cases[c].case_id, d, 0, "low_battery", "medium",
+						    NULL, f->at,
+						    isnan(f->battery) ? NULL
+								      : json_pack("{s:f}", "battery", f->battery));
 		}
 		d->low_battery = low;
 	}
@@ -541,24 +567,28 @@ static void process_fix(struct engine *e, const struct fix *f)
 {
 	struct dev *d = dev_find(e, f->device_id);
 	int64_t now = clock_now_ms();
+	bool newer;
 
 	if (!d)
 		return;
+	/* an older fix than one already applied is stored but moves nothing */
+	newer = !(f->flags & FIX_NO_POSITION) && (!d->have_fix || f->at > d->fix_at);
+	if (newer) {
+		pthread_mutex_lock(&e->mu);
+		d->have_fix = true;
+		d->pos.lat = f->lat;
+		d->pos.lon = f->lon;
+		d->acc = isnan(f->accuracy) ? FIX_DEFAULT_ACCURACY : f->accuracy;
+		d->speed = f->speed;
+		if (!isnan(f->battery))
+			d->battery = f->battery;
+		d->fix_at = f->at;
+		pthread_mutex_unlock(&e->mu);
+	}
+	/* events are raised where the fix carrying them was */
 	device_flags(e, d, f);
-	if (f->flags & FIX_NO_POSITION)
+	if (!newer)
 		return;
-	/* an older fix than one already applied is stored but fires nothing */
-	if (d->have_fix && f->at <= d->fix_at)
-		return;
-	pthread_mutex_lock(&e->mu);
-	d->have_fix = true;
-	d->pos.lat = f->lat;
-	d->pos.lon = f->lon;
-	d->acc = isnan(f->accuracy) ? FIX_DEFAULT_ACCURACY : f->accuracy;
-	d->speed = f->speed;
-	d->battery = f->battery;
-	d->fix_at = f->at;
-	pthread_mutex_unlock(&e->mu);
 	if (d->lost) {
 		d->lost = false;
 		device_event(e, d, f->at, "signal_restored");
@@ -577,15 +607,23 @@ static void process_fix(struct engine *e, const struct fix *f)
 static void lost_signal(struct engine *e, struct dev *d, int64_t now)
 {
 	int64_t since = d->have_fix ? d->fix_at : d->created_at;
+	bool watching = false;
 
-	if (!d->ncases || now - since < lost_signal_after_ms(d->expected_interval_s, e->cfg.lost_factor,
-							 e->cfg.lost_floor_ms))
+	for (int c = 0; c < d->ncases; c++) {
+		watching = watching || covers(&d->cases[c], now);
+		/* silence counts from when the watch began, not before */
+		if (covers(&d->cases[c], now) && d->cases[c].starts_at > since)
+			since = d->cases[c].starts_at;
+	}
+	if (!watching || now - since < lost_signal_after_ms(d->expected_interval_s, e->cfg.lost_factor,
+							    e->cfg.lost_floor_ms))
 		return;
 	if (!d->lost) {
 		d->lost = true;
 		device_event(e, d, now, "lost_signal");
 		for (int c = 0; c < d->ncases; c++)
-			raise_alert(e, d->cases[c].case_id, d, 0, "lost_signal",
+			if (covers(&d->cases[c], now))
+				raise_alert(e, d->cases[c].case_id, d, 0, "lost_signal",
 				    d->offender ? "high" : "medium", d->have_fix ? &d->pos : NULL,
 				    d->have_fix ? d->fix_at : 0,
 				    json_pack("{s:I}", "silent_s", (json_int_t)((now - since) / 1000)));
@@ -598,6 +636,8 @@ static void lost_signal(struct engine *e, struct dev *d, int64_t now)
 		double reach = lost_reach_m(d->fix_at, now, e->cfg.lost_speed_mps);
 
 		for (int c = 0; c < d->ncases; c++) {
+			if (!covers(&d->cases[c], now))
+				continue;
 			for (size_t i = 0; i < e->nzones; i++) {
 				const struct zone_rt *z = &e->zones[i];
 				struct track *t;
@@ -608,6 +648,12 @@ static void lost_signal(struct engine *e, struct dev *d, int64_t now)
 				t = track_get(e, d->id, z->id);
 				if (t->near_zone_escalated)
 					continue;
+				/* already raised in this silence (before a restart)? */
+				if (alert_raised_since(e->db, d->id, z->id, "lost_signal_near_zone",
+						       d->fix_at) == 1) {
+					t->near_zone_escalated = true;
+					continue;
+				}
 				dist = zone_distance(z, d->pos, reach + d->acc + 50);
 				if (reach + d->acc >= dist) {
 					t->near_zone_escalated = true;
@@ -647,7 +693,7 @@ static void tick(struct engine *e, int64_t now)
 				if (e->zones[z].id != t->zone_id || !(d = dev_find(e, t->device_id)))
 					continue;
 				p.warning_m = e->zones[z].warning;
-				apply_event(e, zone_tick(&t->t, &p, now), &e->zones[z], d, d->fix_at, 0,
+				apply_event(e, zone_tick(&t->t, &p, now), &e->zones[z], d, t, d->fix_at, 0,
 					    d->acc);
 			}
 		}

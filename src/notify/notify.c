@@ -155,6 +155,7 @@ static void attempt(struct notifier *n, struct job j)
 	if (alert_get(n->db, j.alert_id, &a) != 1)
 		return;
 	p = payload(n, &a, j.channel);
+	alert_free(&a);
 	body = json_dumps(p, JSON_COMPACT);
 	json_decref(p);
 	ok = send_one(n, n->cfg.url[j.channel], body, &status, err, sizeof err) == 0;

@@ -5,7 +5,10 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "base/mem.h"
 
 #include "base/clock.h"
 
@@ -474,20 +477,88 @@ int64_t alert_open(db *d, const struct alert *a, bool *existed)
 	return rc < 0 ? rc : id;
 }
 
+static const char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
 int alert_get(db *d, int64_t id, struct alert *out)
 {
 	db_stmt *s;
 	int rc;
 
+	memset(out, 0, sizeof *out);
 	rc = db_prepare(d, &s, "SELECT " ALERT_COLS ALERT_FROM " WHERE a.id = ?");
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, id);
 	rc = db_step(s);
-	if (rc == DB_ROW)
+	if (rc == DB_ROW) {
 		alert_row(s, out);
+		/* the row's text lives in the statement: copy it before finalizing */
+		out->detail = dup_or_null(out->detail);
+		out->outcome = dup_or_null(out->outcome);
+		out->note = dup_or_null(out->note);
+	}
 	db_finalize(s);
 	return rc < 0 ? rc : rc == DB_ROW;
+}
+
+void alert_free(struct alert *a)
+{
+	if (!a)
+		return;
+	free((char *)a->detail);
+	free((char *)a->outcome);
+	free((char *)a->note);
+	a->detail = a->outcome = a->note = NULL;
+}
+
+int alert_raised_since(db *d, int64_t device_id, int64_t zone_id, const char *kind, int64_t since)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT 1 FROM alerts WHERE device_id = ? AND (? = 0 OR zone_id = ?) AND kind = ?"
+			" AND opened_at >= ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, device_id);
+	db_bind_int64(s, 2, zone_id);
+	db_bind_int64(s, 3, zone_id);
+	db_bind_text(s, 4, kind);
+	db_bind_int64(s, 5, since);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc < 0 ? rc : rc == DB_ROW;
+}
+
+int assignment_each_unended(db *d, int64_t now, int (*fn)(const struct assignment *a, void *arg),
+			    void *arg)
+{
+	struct assignment a;
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT id, device_id, case_id, role, starts_at, ends_at FROM device_assignments"
+			" WHERE ends_at IS NULL OR ends_at > ? ORDER BY id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, now);
+	while ((rc = db_step(s)) == DB_ROW) {
+		a.id = db_column_int64(s, 0);
+		a.device_id = db_column_int64(s, 1);
+		a.case_id = db_column_int64(s, 2);
+		copy(a.role, sizeof a.role, db_column_text(s, 3));
+		a.starts_at = db_column_int64(s, 4);
+		a.ends_at = db_column_int64(s, 5);
+		if (fn(&a, arg))
+			break;
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
 }
 
 int alert_each(db *d, const struct alert_filter *f, int (*fn)(const struct alert *a, void *arg),

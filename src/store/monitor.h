@@ -39,6 +39,9 @@ int64_t assignment_insert(db *d, int64_t device_id, int64_t case_id, const char 
 /* Assignments current at now (all of them when case_id is 0). */
 int assignment_each_current(db *d, int64_t case_id, int64_t now,
 			    int (*fn)(const struct assignment *a, void *arg), void *arg);
+/* Assignments not yet ended at now, including those still to start. */
+int assignment_each_unended(db *d, int64_t now, int (*fn)(const struct assignment *a, void *arg),
+			    void *arg);
 
 struct zone {
 	int64_t id, case_id;
@@ -88,7 +91,10 @@ struct alert {
  * zone is still unresolved: returns the new id, or the existing one as a
  * negative-free value with *existed set. */
 int64_t alert_open(db *d, const struct alert *a, bool *existed);
+/* Read one alert; its text fields are copies the caller frees with
+ * alert_free(). */
 int alert_get(db *d, int64_t id, struct alert *out);
+void alert_free(struct alert *a);
 struct alert_filter {
 	const char *state; /* NULL: any; "unresolved": open, acknowledged or dispatched */
 	int64_t case_id;   /* 0: any */
@@ -105,8 +111,11 @@ int alert_transition(db *d, int64_t id, int64_t expected_version, const char *fr
  * for each.  Returns how many, or negative. */
 int alert_escalate_unacknowledged(db *d, int64_t cutoff, int64_t now,
 				  int (*fn)(int64_t alert_id, void *arg), void *arg);
-/* Unresolved alerts of a kind for a device (for rebuilding lost-signal state). */
+/* Unresolved alerts of a kind for a device. */
 int alert_unresolved_exists(db *d, int64_t device_id, const char *kind);
+/* Whether an alert of a kind was raised for a device (and zone, when not 0)
+ * at or after since, in any state: rebuilding a lost-signal period at start. */
+int alert_raised_since(db *d, int64_t device_id, int64_t zone_id, const char *kind, int64_t since);
 
 /* Notification attempts. */
 struct notification {

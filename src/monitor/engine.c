@@ -30,7 +30,9 @@ struct dev_case {
 	int64_t starts_at, ends_at; /* the assignment's period (ends_at 0: open) */
 };
 
-/* Does the assignment cover time t? */
+/* Does the assignment cover time t?  The engine asks at the time it
+ * processes a fix: a watch applies from when it is set up, whatever time a
+ * device's clock put on a fix sent just before. */
 static bool covers(const struct dev_case *c, int64_t t)
 {
 	return t >= c->starts_at && (!c->ends_at || t < c->ends_at);
@@ -465,7 +467,7 @@ static void proximity_for_offender(struct engine *e, struct dev *off, const stru
 static void evaluate_offender(struct engine *e, struct dev *off, int64_t now)
 {
 	for (int c = 0; c < off->ncases; c++) {
-		if (off->cases[c].victim || !covers(&off->cases[c], off->fix_at))
+		if (off->cases[c].victim || !covers(&off->cases[c], now))
 			continue;
 		for (size_t i = 0; i < e->nzones; i++) {
 			const struct zone_rt *z = &e->zones[i];
@@ -490,7 +492,7 @@ static void evaluate_offender(struct engine *e, struct dev *off, int64_t now)
 static void evaluate_victim(struct engine *e, struct dev *vic, int64_t now)
 {
 	for (int c = 0; c < vic->ncases; c++) {
-		if (!vic->cases[c].victim || !covers(&vic->cases[c], vic->fix_at))
+		if (!vic->cases[c].victim || !covers(&vic->cases[c], now))
 			continue;
 		for (size_t i = 0; i < e->nzones; i++) {
 			const struct zone_rt *z = &e->zones[i];
@@ -533,7 +535,7 @@ static void device_flags(struct engine *e, struct dev *d, const struct fix *f)
 		for (int c = 0; c < d->ncases; c++) {
 			struct geo_point at = { f->lat, f->lon };
 
-			if (!covers(&d->cases[c], f->at))
+			if (!covers(&d->cases[c], clock_now_ms()))
 				continue;
 			raise_alert(e, d->cases[c].case_id, d, 0,
 				    d->offender ? events[i].offender_kind : events[i].victim_kind,
@@ -549,7 +551,7 @@ static void device_flags(struct engine *e, struct dev *d, const struct fix *f)
 		if (low && !d->low_battery) {
 			device_event(e, d, f->at, "low_battery");
 			for (int c = 0; c < d->ncases; c++)
-				if (covers(&d->cases[c], f->at))
+				if (covers(&d->cases[c], clock_now_ms()))
 					raise_alert(e, d->cases[c].case_id, d, 0, "low_battery", "medium",
 						    NULL, f->at,
 						    isnan(f->battery) ? NULL

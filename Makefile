@@ -9,7 +9,7 @@
 
 CC       ?= cc
 PORT     ?= 8080
-PKGS     := libmicrohttpd jansson sqlite3 libsodium libpq
+PKGS     := libmicrohttpd jansson sqlite3 libsodium libpq proj libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -17,7 +17,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
             -Wformat=2 -Wno-format-nonliteral
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Isrc $(PKG_CFLAGS) $(CFLAGS)
-LDLIBS   := $(PKG_LIBS) -lpthread
+LDLIBS   := $(PKG_LIBS) -lpthread -lm
 
 SRC      := $(sort $(wildcard src/*.c src/*/*.c))
 LIBSRC   := $(filter-out src/main.c,$(SRC))
@@ -28,7 +28,7 @@ B        ?= build
 OBJ      := $(LIBSRC:src/%.c=$(B)/obj/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all run test asan fuzz clean deps test-deps unit api
+.PHONY: all run test asan fuzz clean deps test-deps unit api bench
 all: $(B)/vigil
 
 $(B)/obj/%.o: src/%.c
@@ -84,6 +84,12 @@ fuzz:
 	  n=$$(basename $$f .c); echo "  FUZZ    build/fuzz/$$n"; \
 	  clang -std=c11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
 	    -o build/fuzz/$$n $$f build/fuzz/libvigil.a $(LDLIBS) || exit 1; done
+
+bench: $(B)/bench/monitor
+$(B)/bench/monitor: bench/monitor.c $(B)/libvigil.a
+	@mkdir -p $(dir $@)
+	@echo "  BENCH   $@"
+	@$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -O2 -o $@ $< $(B)/libvigil.a $(LDLIBS)
 
 clean:
 	rm -rf build

@@ -43,11 +43,17 @@ struct http_server;
 
 struct instrument_set;
 struct plan_suggestions;
+struct engine;
+struct stream_hub;
+struct notifier;
 
 struct vigil {
 	struct vigil_config cfg;
 	struct instrument_set *instruments;
 	struct plan_suggestions *suggestions;
+	struct engine *engine;      /* the monitoring engine */
+	struct stream_hub *stream;  /* the live alert stream */
+	struct notifier *notifier;  /* outbound webhooks */
 	db_pool *pool;
 	struct metrics *metrics;
 	struct throttle *throttle;

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -111,6 +112,29 @@ void api_task_update(struct req *r);
  * negative DB_* code. */
 int api_notify_task_open(struct req *r, int64_t case_id, const char *event, int64_t event_at,
 			 const char *detail, int64_t order_id);
+
+/* monitoring.c */
+void api_devices_create(struct req *r);
+void api_devices_list(struct req *r);
+void api_device_get(struct req *r);
+void api_case_monitoring(struct req *r);
+void api_zones_create(struct req *r);
+void api_zones_list(struct req *r);
+void api_zone_remove(struct req *r);
+void api_fixes_post(struct req *r);
+/* alerts.c */
+void api_alerts_list(struct req *r);
+void api_alert_get(struct req *r);
+void api_alert_acknowledge(struct req *r);
+void api_alert_dispatch(struct req *r);
+void api_alert_resolve(struct req *r);
+void api_alerts_stream(struct req *r);
+/* One live-stream event's data for a viewer, or NULL when the event's case
+ * is not one the viewer may see (the stream's event callback). */
+#include "db/db.h"
+struct viewer;
+json_t *api_alert_event_json(db *d, int64_t event_id, int64_t alert_id, const char *kind,
+			     int64_t at, const struct viewer *v);
 
 /* Helpers shared by the handlers. */
 struct viewer;

@@ -123,10 +123,11 @@ json_t *api_case_risk_json(struct req *r, const struct case_record *c)
 	json_t *latest = NULL;
 
 	assessment_latest(r->db, c->id, keep_latest, &latest);
+	/* computed: the latest checklist's count (the floor), whatever came
+	 * after it; judged: the latest assessor's judgement */
 	return json_pack("{s:o, s:o, s:o, s:s?, s:o, s:o, s:o}", "level",
 			 level_json(c->risk_level[0] ? c->risk_level : NULL), "computed_level",
-			 latest ? json_incref(json_object_get(latest, "computed_level")) : json_null(),
-			 "judged_level",
+			 level_json(c->risk_floor[0] ? c->risk_floor : NULL), "judged_level",
 			 latest ? json_incref(json_object_get(latest, "judged_level")) : json_null(),
 			 "set_by", c->risk_set_by[0] ? c->risk_set_by : NULL, "set_at",
 			 req_time_json(c->risk_set_at), "review_due_at", req_time_json(c->review_due_at),

@@ -576,11 +576,21 @@ static int misrecording_rule(struct req *r, int64_t case_id, const struct four *
 			     const char *relationship)
 {
 	int has = case_has_classification(r->db, case_id, "stalking");
+	struct case_record now;
+	bool signed_off;
 	int rc = 0;
 
 	if (has < 0)
 		return has;
-	if (four_implies_stalking(f, relationship) && !has) {
+	/* a supervisor's approval stands until the classification changes
+	 * again (which clears the sign-off) */
+	rc = case_get_by_id(r->db, case_id, &now);
+	if (rc <= 0)
+		return rc < 0 ? rc : DB_ERROR;
+	signed_off = now.signoff_at != 0;
+	case_record_free(&now);
+	rc = 0;
+	if (four_implies_stalking(f, relationship) && !has && !signed_off) {
 		rc = case_flag_raise(r->db, case_id, "possible_misrecording",
 				     "FOUR screening says stalking but the case is classified "
 				     "otherwise: a supervisor must sign this off");
@@ -1216,7 +1226,9 @@ void api_case_person_add(struct req *r)
 	rc = insert_person(r, c.id, &pb, role);
 	if (rc >= 0)
 		rc = case_touch(r->db, c.id);
-	if (rc >= 0 && strcmp(role, "suspect") == 0)
+	/* a new suspect may link the case to others; a new victim may bring a
+	 * linked set to the serial threshold */
+	if (rc >= 0)
 		rc = serial_rule(r, c.id);
 	if (rc >= 0) {
 		case_record_free(&c);
@@ -1268,12 +1280,14 @@ void api_case_assign(struct req *r)
 		goto out;
 	}
 	rc = user_get_by_name(r->db, username, &u);
-	if (rc <= 0 || u.disabled || (u.role != ROLE_OFFICER && u.role != ROLE_SUPERVISOR)) {
+	if (rc <= 0 || u.disabled || (u.role != ROLE_OFFICER && u.role != ROLE_SUPERVISOR) ||
+	    u.agency_id != c.agency_id) {
 		if (rc < 0)
 			req_fail_db(r, rc);
 		else
 			req_fail(r, 400, "bad_request", "username",
-				 "'%s' is not an active officer or supervisor", username);
+				 "'%s' is not an active officer or supervisor of the case's agency (%s)",
+				 username, c.agency);
 		goto out;
 	}
 	if (req_tx_begin(r) < 0)

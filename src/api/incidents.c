@@ -24,6 +24,7 @@
 #include "http/request.h"
 #include "store/cases.h"
 #include "store/incidents.h"
+#include "store/monitor.h"
 #include "vigil.h"
 
 #define TEXT_MAX 4000
@@ -350,7 +351,7 @@ void api_incidents_export(struct req *r)
 			    "hex) over a sequence of fields, each encoded as one type byte ('P' "
 			    "previous hash, 'T' text, 'N' null, 'I' integer), an 8-byte big-endian "
 			    "length and the bytes (integers as 8-byte big-endian two's complement). "
-			    "Fields in order: prev_hash (P), case_id, seq, recorded_at_ms, "
+			    "Fields in order: prev_hash (P: the previous hash as its 64-character lowercase hex text), case_id, seq, recorded_at_ms, "
 			    "recorded_by_id (I), recorded_by (T), occurred_at_ms, occurred_until_ms "
 			    "(I, 0 when none), place, behaviour, description, witnesses_json, "
 			    "reporter, attachments_json (T or N), amends (I, 0 when none), "
@@ -534,6 +535,18 @@ static int tl_event(int64_t at, const char *username, const char *kind, const ch
 	return 0;
 }
 
+static int tl_alert(const struct alert *a, void *arg)
+{
+	struct tl_ctx *t = arg;
+	json_t *o = json_pack("{s:o, s:s, s:s, s:s, s:I, s:I}", "at", req_time_json(a->opened_at),
+			      "kind", "alert", "summary", a->kind, "severity", a->severity, "alert_id",
+			      (json_int_t)a->id, "_ms", (json_int_t)a->opened_at);
+
+	json_object_set_new(o, "state", json_string(a->state));
+	json_array_append_new(t->arr, o);
+	return 0;
+}
+
 static int by_time(const void *a, const void *b)
 {
 	json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "_ms"));
@@ -558,6 +571,12 @@ void api_case_timeline(struct req *r)
 	rc = incident_each(r->db, c.id, tl_incident, &t);
 	if (rc >= 0)
 		rc = case_events_each(r->db, c.id, tl_event, &t);
+	if (rc >= 0) {
+		/* the monitoring alerts of the case, where they were raised */
+		struct alert_filter af = { .case_id = c.id, .limit = 1000 };
+
+		rc = alert_each(r->db, &af, tl_alert, &t);
+	}
 	if (rc >= 0)
 		rc = incident_summary(r->db, c.id, &is);
 	if (rc < 0) {

@@ -28,7 +28,13 @@
 #include "core/plan.h"
 #include "http/metrics.h"
 #include "http/server.h"
+#include "http/stream.h"
 #include "http/throttle.h"
+#include "ingest/listener.h"
+#include "ingest/tcp.h"
+#include "monitor/engine.h"
+#include "monitor/simulator.h"
+#include "notify/notify.h"
 #include "store/auth.h"
 #include "store/orders.h"
 #include "vigil.h"
@@ -44,8 +50,12 @@ static const char help[] =
 	"  --listen ADDR:PORT    address to listen on (default 127.0.0.1:8080; port 0\n"
 	"                        picks a free port, printed at start)\n"
 	"  --demo                load demo agencies, accounts and cases (once per\n"
-	"                        database) and print the generated passwords (kept\n"
-	"                        beside a SQLite file, or in ./vigil-demo-accounts.txt)\n"
+	"                        database), print the generated passwords (kept beside\n"
+	"                        a SQLite file, or in ./vigil-demo-accounts.txt), and\n"
+	"                        run the monitoring simulator (a tagged stalker whose\n"
+	"                        alerts appear within two minutes; the lost-signal\n"
+	"                        minimum is 30 s in the demo)\n"
+	"  --no-simulator        with --demo, leave the simulator off\n"
 	"  --web DIR             serve the browser UI from DIR (default ./web if present)\n"
 	"  --threads N           HTTP worker threads (default 4)\n"
 	"  --session-idle SECS   end a session unused this long (default 1800)\n"
@@ -67,6 +77,22 @@ static const char help[] =
 	"  --review-days H,M,S   days to the next review at high, medium, standard risk\n"
 	"                        (default 7,28,90)\n"
 	"  --marac-escalation N  incidents within 12 months that call for MARAC (default 3)\n"
+	"  --osmand-listen ADDR:PORT|off  the OsmAnd port for phones running Traccar Client\n"
+	"                        (default 127.0.0.1:5055; port 0 picks a free one)\n"
+	"  --teltonika-listen ADDR:PORT|off  the Teltonika TCP port for tags (default\n"
+	"                        127.0.0.1:5027)\n"
+	"  --idle-seconds S      close a silent device connection after S (default 120)\n"
+	"  --webhook-centre URL  POST each new alert to the monitoring centre's system\n"
+	"  --webhook-victim URL  POST the victim's warning (never the offender's position)\n"
+	"                        to an SMS/push gateway\n"
+	"  --webhook-police URL  POST approaches and panics to the police control room\n"
+	"  --lost-factor F       lost signal after F expected intervals, at least 2\n"
+	"                        minutes (default 3)\n"
+	"  --lost-speed M/S      how fast a silent offender is assumed to move (default 2)\n"
+	"  --lost-min-seconds S  never call a signal lost sooner than this (default 120)\n"
+	"  --confirm-seconds S   a possible zone entry with nothing clearly outside becomes\n"
+	"                        an entry after S seconds (default 30)\n"
+	"  --escalate-seconds S  an unacknowledged critical alert escalates (default 60)\n"
 	"  --log-level LEVEL     debug, info, warn or error (default info)\n";
 
 enum {
@@ -74,6 +100,9 @@ enum {
 	OPT_MAXFAIL, OPT_BACKOFF, OPT_LOCKOUT, OPT_ADDRFAIL, OPT_LOG, OPT_HELP, OPT_ATTDIR,
 	OPT_ATTMAX, OPT_SERIAL, OPT_INSTR, OPT_INSTR_TEXT, OPT_REVIEW, OPT_MARAC, OPT_SUGGEST,
 	OPT_NOTIFY_HOURS, OPT_CONTACT_DAYS, OPT_HOUSEKEEPING,
+	OPT_OSMAND,
+	OPT_LOST_FACTOR, OPT_LOST_SPEED, OPT_CONFIRM, OPT_ESCALATE, OPT_LOST_MIN, OPT_TELTONIKA,
+	OPT_IDLE_S, OPT_WH_CENTRE, OPT_WH_VICTIM, OPT_WH_POLICE, OPT_NO_SIM,
 };
 
 static const struct option opts[] = {
@@ -100,6 +129,18 @@ static const struct option opts[] = {
 	{ "notify-hours", required_argument, NULL, OPT_NOTIFY_HOURS },
 	{ "contact-days", required_argument, NULL, OPT_CONTACT_DAYS },
 	{ "housekeeping-secs", required_argument, NULL, OPT_HOUSEKEEPING },
+	{ "osmand-listen", required_argument, NULL, OPT_OSMAND },
+	{ "lost-factor", required_argument, NULL, OPT_LOST_FACTOR },
+	{ "lost-speed", required_argument, NULL, OPT_LOST_SPEED },
+	{ "confirm-seconds", required_argument, NULL, OPT_CONFIRM },
+	{ "escalate-seconds", required_argument, NULL, OPT_ESCALATE },
+	{ "lost-min-seconds", required_argument, NULL, OPT_LOST_MIN },
+	{ "teltonika-listen", required_argument, NULL, OPT_TELTONIKA },
+	{ "idle-seconds", required_argument, NULL, OPT_IDLE_S },
+	{ "webhook-centre", required_argument, NULL, OPT_WH_CENTRE },
+	{ "no-simulator", no_argument, NULL, OPT_NO_SIM },
+	{ "webhook-victim", required_argument, NULL, OPT_WH_VICTIM },
+	{ "webhook-police", required_argument, NULL, OPT_WH_POLICE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -153,6 +194,25 @@ static int make_dirs(const char *dir)
 			strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+/* ADDR:PORT, or "off". */
+static int parse_endpoint(const char *s, char *host, size_t hostlen, int *port, bool *off)
+{
+	const char *colon = strrchr(s, ':');
+	long long n;
+
+	if (strcmp(s, "off") == 0) {
+		*off = true;
+		return 0;
+	}
+	if (!colon || colon == s || (size_t)(colon - s) >= hostlen || number(colon + 1, 0, 65535, &n) < 0)
+		return -1;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	*port = (int)n;
+	*off = false;
 	return 0;
 }
 
@@ -216,12 +276,23 @@ int cli_serve(int argc, char **argv)
 	struct vigil_config *c = &v.cfg;
 	const char *dbopt = NULL;
 	char err[512], creds[PATH_MAX], instr_buf[PATH_MAX], sugg_buf[PATH_MAX];
+	char osmand_host[64] = "127.0.0.1";
+	struct engine_config ecfg;
+	struct notify_config ncfg = { 0 };
+	struct simulator *sim = NULL;
+	bool no_sim = false, lost_min_given = false;
+	struct osmand_server *osmand = NULL;
+	struct tcp_server *tel = NULL;
+	bool osmand_off = false, tel_off = false;
+	int osmand_port = 5055, tel_port = 5027, idle_s = 120;
+	char tel_host[64] = "127.0.0.1";
 	sigset_t sigs;
 	long long n;
 	int opt, sig, ret = 1;
 	db *d = NULL;
 
 	vigil_config_defaults(c);
+	engine_config_defaults(&ecfg);
 	opterr = 0;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
@@ -334,6 +405,57 @@ int cli_serve(int argc, char **argv)
 				return cli_usage_error("serve", "--housekeeping-secs wants 1 to 3600");
 			c->housekeeping_secs = (int)n;
 			break;
+		case OPT_OSMAND:
+			if (parse_endpoint(optarg, osmand_host, sizeof osmand_host, &osmand_port,
+					   &osmand_off) < 0)
+				return cli_usage_error("serve", "--osmand-listen wants ADDR:PORT or off");
+			break;
+		case OPT_TELTONIKA:
+			if (parse_endpoint(optarg, tel_host, sizeof tel_host, &tel_port, &tel_off) < 0)
+				return cli_usage_error("serve", "--teltonika-listen wants ADDR:PORT or off");
+			break;
+		case OPT_WH_CENTRE:
+		case OPT_WH_VICTIM:
+		case OPT_WH_POLICE:
+			if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8))
+				return cli_usage_error("serve", "%s wants an http:// or https:// URL", name);
+			ncfg.url[opt == OPT_WH_CENTRE ? NOTIFY_CENTRE : opt == OPT_WH_VICTIM ? NOTIFY_VICTIM
+											    : NOTIFY_POLICE] = optarg;
+			break;
+		case OPT_NO_SIM: no_sim = true; break;
+		case OPT_IDLE_S:
+			if (number(optarg, 1, 86400, &n) < 0)
+				return cli_usage_error("serve", "--idle-seconds wants 1 to 86400");
+			idle_s = (int)n;
+			break;
+		case OPT_LOST_FACTOR:
+		case OPT_LOST_SPEED: {
+			char *end;
+			double f = strtod(optarg, &end);
+
+			if (*end || end == optarg || !(f > 0) || f > 1000)
+				return cli_usage_error("serve", "%s wants a positive number", name);
+			if (opt == OPT_LOST_FACTOR)
+				ecfg.lost_factor = f < 2 ? 2 : f;
+			else
+				ecfg.lost_speed_mps = f;
+			break;
+		}
+		case OPT_LOST_MIN:
+			if (number(optarg, 1, 86400, &n) < 0)
+				return cli_usage_error("serve", "--lost-min-seconds wants 1 to 86400");
+			ecfg.lost_floor_ms = n * 1000;
+			lost_min_given = true;
+			break;
+		case OPT_CONFIRM:
+		case OPT_ESCALATE:
+			if (number(optarg, 1, 3600, &n) < 0)
+				return cli_usage_error("serve", "%s wants 1 to 3600 seconds", name);
+			if (opt == OPT_CONFIRM)
+				ecfg.confirm_ms = n * 1000;
+			else
+				ecfg.escalate_after_ms = n * 1000;
+			break;
 		case OPT_HELP:
 			fputs(help, stdout);
 			return 0;
@@ -403,15 +525,47 @@ int cli_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (db_pool_open(&v.pool, c->db_url, c->threads + 2, err, sizeof err) < 0) {
+	if (db_pool_open(&v.pool, c->db_url, c->threads + 6, err, sizeof err) < 0) {
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
 	}
 	v.metrics = metrics_new(api_routes, api_nroutes);
 	v.throttle = throttle_new(c->addr_max_failures, c->login_lockout_ms);
+	v.stream = stream_new(v.pool, api_alert_event_json);
+	if (c->demo && !no_sim && !lost_min_given)
+		ecfg.lost_floor_ms = 30000; /* so the demo shows a lost signal in time */
+	if (notifier_start(&v, &ncfg, &v.notifier, err, sizeof err) < 0) {
+		fprintf(stderr, "vigil serve: %s\n", err);
+		goto out;
+	}
+	if (engine_start(&v, &ecfg, &v.engine, err, sizeof err) < 0) {
+		fprintf(stderr, "vigil serve: %s\n", err);
+		goto out;
+	}
+	if (!osmand_off &&
+	    osmand_server_start(&v, osmand_host, osmand_port, &osmand, err, sizeof err) < 0) {
+		fprintf(stderr, "vigil serve: %s\n", err);
+		goto out;
+	}
+	if (!tel_off && tcp_server_start(&v, tel_host, tel_port, idle_s, &tel, err, sizeof err) < 0) {
+		fprintf(stderr, "vigil serve: %s\n", err);
+		goto out;
+	}
 	if (http_server_start(&v, api_routes, api_nroutes, &v.http, err, sizeof err) < 0) {
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
+	}
+	if (osmand)
+		printf("vigil: OsmAnd devices on http://%s:%d/\n", osmand_host,
+		       osmand_server_port(osmand));
+	if (tel)
+		printf("vigil: Teltonika devices on tcp://%s:%d\n", tel_host, tcp_server_port(tel));
+	if (c->demo && !no_sim) {
+		if (simulator_start(&v, &sim, err, sizeof err) < 0)
+			log_warn("%s", err);
+		else
+			printf("vigil: the demo simulator is running: sign in as 'operator' to watch its "
+			       "alerts arrive\n");
 	}
 	printf("vigil: listening on http://%s:%d/ (database %s)\n", c->listen_host,
 	       http_server_port(v.http), c->db_url);
@@ -429,10 +583,25 @@ int cli_serve(int argc, char **argv)
 			housekeeping(&v);
 	}
 	log_info("signal %d: finishing requests in flight and stopping", sig);
+	simulator_stop(sim);
+	sim = NULL;
+	stream_close(v.stream);
+	osmand_server_stop(osmand);
+	osmand = NULL;
+	tcp_server_stop(tel);
+	tel = NULL;
 	http_server_stop(v.http, 10000);
 	v.http = NULL;
 	ret = 0;
 out:
+	simulator_stop(sim);
+	osmand_server_stop(osmand);
+	tcp_server_stop(tel);
+	if (v.http)
+		http_server_stop(v.http, 0);
+	engine_stop(v.engine);
+	notifier_stop(v.notifier);
+	stream_free(v.stream);
 	throttle_free(v.throttle);
 	metrics_free(v.metrics);
 	plan_suggestions_free(v.suggestions);

@@ -100,6 +100,9 @@ static int table_rows(db *d, const char *table, json_t *columns, struct table_ha
 			case DB_INT:
 				json_array_append_new(row, json_integer(db_column_int64(s, i)));
 				break;
+			case DB_REAL:
+				json_array_append_new(row, json_real(db_column_double(s, i)));
+				break;
 			default:
 				json_array_append_new(row, json_string(db_column_text(s, i)));
 			}
@@ -453,11 +456,13 @@ int cli_import(int argc, char **argv)
 					db_bind_null(ins, (int)i + 1);
 				else if (json_is_integer(v))
 					db_bind_int64(ins, (int)i + 1, json_integer_value(v));
+				else if (json_is_real(v))
+					db_bind_double(ins, (int)i + 1, json_real_value(v));
 				else if (json_is_string(v))
 					db_bind_text(ins, (int)i + 1, json_string_value(v));
 				else {
 					json_decref(j);
-					fail("table %s: a value that is not an integer, text or null", table);
+					fail("table %s: a value that is not a number, text or null", table);
 					goto out;
 				}
 			}

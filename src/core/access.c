@@ -20,17 +20,21 @@ static const struct {
 			   P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_CASES_READ) |
 				   P(PERM_CASES_CREATE) | P(PERM_CASES_WRITE) | P(PERM_ASSESS) |
 				   P(PERM_TYPOLOGY) | P(PERM_PLANS_WRITE) | P(PERM_ORDERS_WRITE) |
-				   P(PERM_VICTIMS_WRITE) },
+				   P(PERM_VICTIMS_WRITE) | P(PERM_DEVICES_READ) | P(PERM_MONITORING_WRITE) },
 	[ROLE_SUPERVISOR] = { "supervisor", "supervisor or case manager (police): approves risk levels "
 					    "and plans, sees compliance, reassigns",
 			      P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_AUDIT_READ) |
 				      P(PERM_CASES_READ) | P(PERM_CASES_CREATE) | P(PERM_CASES_WRITE) |
 				      P(PERM_CASES_SIGNOFF) | P(PERM_PEOPLE_SEARCH) | P(PERM_ASSESS) |
 				      P(PERM_TYPOLOGY) | P(PERM_PLANS_WRITE) | P(PERM_ORDERS_WRITE) |
-				      P(PERM_VICTIMS_WRITE) | P(PERM_COMPLIANCE_READ) },
+				      P(PERM_VICTIMS_WRITE) | P(PERM_COMPLIANCE_READ) |
+				      P(PERM_DEVICES_MANAGE) | P(PERM_DEVICES_READ) |
+				      P(PERM_MONITORING_WRITE) | P(PERM_FIXES_POST) | P(PERM_ALERTS) },
 	[ROLE_OPERATOR] = { "operator", "monitoring operator: works the live alert queue, dispatches "
 					"response",
-			    P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) },
+			    P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_CASES_READ) |
+				    P(PERM_DEVICES_MANAGE) | P(PERM_DEVICES_READ) | P(PERM_FIXES_POST) |
+				    P(PERM_ALERTS) },
 	[ROLE_CLINICIAN] = { "clinician", "clinician (NHS trust): assesses offenders, runs the "
 					  "behaviour-change programme",
 			     P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_CASES_READ) |
@@ -81,6 +85,12 @@ static const struct {
 						  "the single point of contact" },
 	[PERM_COMPLIANCE_READ] = { "compliance:read", "the compliance view and the monthly "
 						      "statistics of the agency's cases" },
+	[PERM_DEVICES_MANAGE] = { "devices:manage", "register tags, phones and alarms" },
+	[PERM_DEVICES_READ] = { "devices:read", "list devices and their live state" },
+	[PERM_MONITORING_WRITE] = { "monitoring:write", "assign devices to a case and draw its zones" },
+	[PERM_FIXES_POST] = { "fixes:post", "post positions through the API (integrations)" },
+	[PERM_ALERTS] = { "alerts", "work the alert queue: read, acknowledge, dispatch, resolve, "
+				    "the live stream" },
 };
 
 const char *access_role_name(enum role r)

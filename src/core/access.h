@@ -44,6 +44,11 @@ enum perm {
 	PERM_ORDERS_WRITE,    /* record orders, their conditions, service and breaches */
 	PERM_VICTIMS_WRITE,   /* victim care: contacts, notification tasks, referrals */
 	PERM_COMPLIANCE_READ, /* the compliance view and the monthly statistics */
+	PERM_DEVICES_MANAGE,  /* register devices */
+	PERM_DEVICES_READ,    /* list devices and their state */
+	PERM_MONITORING_WRITE, /* assign devices to a case, draw its zones */
+	PERM_FIXES_POST,      /* post positions through the API (integrations) */
+	PERM_ALERTS,          /* work the alert queue and its live stream */
 	PERM_COUNT,
 };
 

@@ -19,6 +19,8 @@ struct db_backend {
 	int (*bind_int64)(db_stmt *s, int idx, int64_t v);
 	int (*bind_text)(db_stmt *s, int idx, const char *v);
 	int (*bind_null)(db_stmt *s, int idx);
+	int (*bind_double)(db_stmt *s, int idx, double v);
+	double (*column_double)(db_stmt *s, int col);
 	int (*step)(db_stmt *s);
 	int (*reset)(db_stmt *s);
 	int (*column_is_null)(db_stmt *s, int col);

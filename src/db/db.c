@@ -107,6 +107,16 @@ int db_bind_text(db_stmt *s, int idx, const char *v)
 	return BE(s)->bind_text(s, idx, v);
 }
 
+int db_bind_double(db_stmt *s, int idx, double v)
+{
+	return BE(s)->bind_double(s, idx, v);
+}
+
+double db_column_double(db_stmt *s, int col)
+{
+	return BE(s)->column_double(s, col);
+}
+
 int db_bind_null(db_stmt *s, int idx)
 {
 	return BE(s)->bind_null(s, idx);
@@ -200,6 +210,9 @@ int db_run(db *d, const char *sql, const char *fmt, ...)
 			break;
 		case 'i':
 			rc = db_bind_int64(s, i, va_arg(ap, int64_t));
+			break;
+		case 'd':
+			rc = db_bind_double(s, i, va_arg(ap, double));
 			break;
 		case 'n':
 			rc = db_bind_null(s, i);

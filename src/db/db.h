@@ -60,6 +60,7 @@ int db_lock_chain(db *d, const char *chain);
 int db_prepare(db *d, db_stmt **out, const char *sql);
 int db_bind_int64(db_stmt *s, int idx, int64_t v);
 int db_bind_text(db_stmt *s, int idx, const char *v); /* NULL binds SQL NULL */
+int db_bind_double(db_stmt *s, int idx, double v);
 int db_bind_null(db_stmt *s, int idx);
 /* Returns DB_ROW, DB_DONE or a negative error. */
 int db_step(db_stmt *s);
@@ -67,12 +68,13 @@ int db_step(db_stmt *s);
 int db_reset(db_stmt *s);
 int db_column_is_null(db_stmt *s, int col);
 int64_t db_column_int64(db_stmt *s, int col);
+double db_column_double(db_stmt *s, int col);
 /* Valid until the next db_step/db_reset/db_finalize; NULL for SQL NULL. */
 const char *db_column_text(db_stmt *s, int col);
 void db_finalize(db_stmt *s);
 /* Result columns of a stepped statement: how many, their names, and whether a
- * value is an integer (DB_INT), text (DB_TEXT) or NULL (DB_NULL). */
-enum { DB_NULL, DB_INT, DB_TEXT };
+ * value is an integer (DB_INT), a real (DB_REAL), text (DB_TEXT) or NULL. */
+enum { DB_NULL, DB_INT, DB_TEXT, DB_REAL };
 int db_column_count(db_stmt *s);
 const char *db_column_name(db_stmt *s, int col);
 int db_column_type(db_stmt *s, int col);
@@ -80,8 +82,8 @@ int db_column_type(db_stmt *s, int col);
 int64_t db_changes(db_stmt *s);
 
 /* Convenience for writes that return no rows: prepare, bind the parameters
- * described by fmt ('t' text, 'i' int64, 'n' NULL, which takes no argument),
- * step once and finalize. */
+ * described by fmt ('t' text, 'i' int64, 'd' double, 'n' NULL, which takes no
+ * argument), step once and finalize. */
 int db_run(db *d, const char *sql, const char *fmt, ...);
 
 /* Pool: n connections to url.  db_pool_acquire blocks until one is free. */

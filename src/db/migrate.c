@@ -459,6 +459,103 @@ static const struct migration migrations[] = {
 	  "CREATE INDEX victim_referrals_case ON victim_referrals(case_id, service);"
 	  /* The victim's single point of contact. */
 	  "ALTER TABLE cases ADD COLUMN spoc_id BIGINT REFERENCES users(id);" },
+	{ 5, "electronic monitoring: devices, assignments, zones, fixes, alerts",
+	  "CREATE TABLE devices ("
+	  " id {ID},"
+	  " uid TEXT NOT NULL UNIQUE,"
+	  " kind TEXT NOT NULL CHECK (kind IN ('offender_tag','victim_phone','victim_alarm')),"
+	  " protocol TEXT NOT NULL CHECK (protocol IN ('osmand','teltonika','json')),"
+	  " expected_interval_s INTEGER NOT NULL,"
+	  " created_at BIGINT NOT NULL,"
+	  " rejected_fixes BIGINT NOT NULL DEFAULT 0);"
+	  /* Which case a device watches, and whom (the suspect or the victim),
+	   * for a period; an offender tag is evaluated only against the zones of
+	   * the cases it is assigned to. */
+	  "CREATE TABLE device_assignments ("
+	  " id {ID},"
+	  " device_id BIGINT NOT NULL REFERENCES devices(id),"
+	  " case_id BIGINT NOT NULL REFERENCES cases(id),"
+	  " role TEXT NOT NULL CHECK (role IN ('suspect','victim')),"
+	  " starts_at BIGINT NOT NULL,"
+	  " ends_at BIGINT,"
+	  " assigned_by BIGINT REFERENCES users(id));"
+	  "CREATE INDEX device_assignments_device ON device_assignments(device_id);"
+	  "CREATE INDEX device_assignments_case ON device_assignments(case_id);"
+	  /* geometry: GeoJSON text; radius_m for a Point; a proximity zone has
+	   * no fixed geometry (it follows the victim) but a radius. */
+	  "CREATE TABLE zones ("
+	  " id {ID},"
+	  " case_id BIGINT NOT NULL REFERENCES cases(id),"
+	  " name TEXT NOT NULL,"
+	  " kind TEXT NOT NULL CHECK (kind IN ('exclusion','proximity')),"
+	  " geometry TEXT,"
+	  " radius_m DOUBLE PRECISION,"
+	  " warning_m DOUBLE PRECISION NOT NULL,"
+	  " created_by BIGINT REFERENCES users(id),"
+	  " created_at BIGINT NOT NULL,"
+	  " removed_at BIGINT);"
+	  "CREATE INDEX zones_case ON zones(case_id);"
+	  /* Position history: one row per device and time, so a fix sent twice
+	   * is stored once. */
+	  "CREATE TABLE fixes ("
+	  " device_id BIGINT NOT NULL REFERENCES devices(id),"
+	  " at BIGINT NOT NULL,"
+	  " lat DOUBLE PRECISION NOT NULL,"
+	  " lon DOUBLE PRECISION NOT NULL,"
+	  " accuracy_m DOUBLE PRECISION,"
+	  " speed_mps DOUBLE PRECISION,"
+	  " heading DOUBLE PRECISION,"
+	  " altitude DOUBLE PRECISION,"
+	  " battery DOUBLE PRECISION,"
+	  " received_at BIGINT NOT NULL,"
+	  " PRIMARY KEY (device_id, at));"
+	  "CREATE TABLE device_events ("
+	  " id {ID},"
+	  " device_id BIGINT NOT NULL REFERENCES devices(id),"
+	  " at BIGINT NOT NULL,"
+	  " kind TEXT NOT NULL,"
+	  " detail TEXT);"
+	  "CREATE INDEX device_events_device ON device_events(device_id, at);"
+	  "CREATE TABLE alerts ("
+	  " id {ID},"
+	  " case_id BIGINT NOT NULL REFERENCES cases(id),"
+	  " device_id BIGINT REFERENCES devices(id),"
+	  " zone_id BIGINT REFERENCES zones(id),"
+	  " kind TEXT NOT NULL,"
+	  " severity TEXT NOT NULL CHECK (severity IN ('critical','high','medium','low')),"
+	  " state TEXT NOT NULL CHECK (state IN ('open','acknowledged','dispatched','resolved')),"
+	  " opened_at BIGINT NOT NULL,"
+	  " fix_at BIGINT,"
+	  " lat DOUBLE PRECISION,"
+	  " lon DOUBLE PRECISION,"
+	  " detail TEXT,"
+	  " acknowledged_at BIGINT, acknowledged_by BIGINT REFERENCES users(id),"
+	  " dispatched_at BIGINT, dispatched_by BIGINT REFERENCES users(id),"
+	  " resolved_at BIGINT, resolved_by BIGINT REFERENCES users(id),"
+	  " outcome TEXT, note TEXT,"
+	  " escalated_at BIGINT,"
+	  " version BIGINT NOT NULL DEFAULT 1);"
+	  "CREATE INDEX alerts_state ON alerts(state, id);"
+	  "CREATE INDEX alerts_case ON alerts(case_id, id);"
+	  /* Everything that happens to alerts, in order: the live stream and its
+	   * resumption (Last-Event-ID) read this. */
+	  "CREATE TABLE alert_events ("
+	  " id {ID},"
+	  " alert_id BIGINT NOT NULL REFERENCES alerts(id),"
+	  " at BIGINT NOT NULL,"
+	  " kind TEXT NOT NULL);"
+	  /* Every webhook attempt, kept: who was told what, when, and whether
+	   * the gateway took it. */
+	  "CREATE TABLE notifications ("
+	  " id {ID},"
+	  " alert_id BIGINT NOT NULL REFERENCES alerts(id),"
+	  " channel TEXT NOT NULL CHECK (channel IN ('centre','victim','police')),"
+	  " attempt INTEGER NOT NULL,"
+	  " at BIGINT NOT NULL,"
+	  " http_status INTEGER,"
+	  " error TEXT,"
+	  " delivered INTEGER NOT NULL);"
+	  "CREATE INDEX notifications_alert ON notifications(alert_id);" },
 };
 
 /* Keep in step with the migrations: a new table goes here too (export refuses
@@ -470,7 +567,8 @@ const char *const db_tables[] = {
 	"programme_enrolments", "case_events", "incidents", "attachments", "case_attachments",
 	"assessments", "typology_decisions", "plans", "plan_actions", "plan_versions",
 	"plan_suggestion_decisions", "case_reviews", "orders", "order_conditions", "breaches",
-	"case_tasks", "victim_contacts", "victim_referrals", NULL,
+	"case_tasks", "victim_contacts", "victim_referrals", "devices", "device_assignments",
+	"zones", "fixes", "device_events", "alerts", "alert_events", "notifications", NULL,
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -524,6 +622,21 @@ static char *render(db *d, const char *sql)
 	return buf_steal(&b);
 }
 
+/* 1 when the migration is recorded, 0 when not, negative on error. */
+static int migration_applied(db *d, int version)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s, "SELECT 1 FROM schema_version WHERE version = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, version);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc < 0 ? rc : rc == DB_ROW;
+}
+
 int db_migrate(db *d, char *err, size_t errlen)
 {
 	int have, rc;
@@ -544,7 +657,14 @@ int db_migrate(db *d, char *err, size_t errlen)
 		const struct migration *m = &migrations[i];
 		char *sql;
 
-		if (m->version <= have)
+		/* applied when not recorded, not merely when above the highest:
+		 * migrations developed side by side may land out of order */
+		rc = migration_applied(d, m->version);
+		if (rc < 0) {
+			snprintf(err, errlen, "cannot read schema version: %s", db_errmsg(d));
+			return DB_ERROR;
+		}
+		if (rc)
 			continue;
 		if (db_begin_write(d) < 0) {
 			snprintf(err, errlen, "migration %d: cannot begin: %s", m->version,
@@ -554,9 +674,13 @@ int db_migrate(db *d, char *err, size_t errlen)
 		/* Another process may have migrated while we waited for the lock. */
 		rc = db_lock_chain(d, "schema_version");
 		if (rc >= 0)
-			rc = db_schema_version(d);
-		if (rc >= m->version) {
+			rc = migration_applied(d, m->version);
+		if (rc != 0) {
 			db_rollback(d);
+			if (rc < 0) {
+				snprintf(err, errlen, "cannot read schema version: %s", db_errmsg(d));
+				return DB_ERROR;
+			}
 			continue;
 		}
 		sql = render(d, m->sql);

@@ -24,6 +24,7 @@
 
 #define INT8OID 20
 #define TEXTOID 25
+#define FLOAT8OID 701
 #define MAX_PARAMS 64
 
 struct db {
@@ -232,6 +233,21 @@ static int pg_bind_text(db_stmt *s, int idx, const char *v)
 	return set_param(s, idx, v ? xstrdup(v) : NULL, v ? TEXTOID : 0);
 }
 
+static int pg_column_is_null(db_stmt *s, int col);
+
+static int pg_bind_double(db_stmt *s, int idx, double v)
+{
+	/* 17 significant digits: the text reads back as the same double */
+	return set_param(s, idx, xasprintf("%.17g", v), FLOAT8OID);
+}
+
+static double pg_column_double(db_stmt *s, int col)
+{
+	if (pg_column_is_null(s, col))
+		return 0;
+	return strtod(PQgetvalue(s->res, s->row, col), NULL);
+}
+
 static int pg_bind_null(db_stmt *s, int idx)
 {
 	return set_param(s, idx, NULL, 0);
@@ -321,8 +337,10 @@ static int pg_column_type(db_stmt *s, int col)
 	if (pg_column_is_null(s, col))
 		return DB_NULL;
 	t = PQftype(s->res, col);
-	/* int2, int4, int8 */
-	return t == 20 || t == 21 || t == 23 ? DB_INT : DB_TEXT;
+	/* int2, int4, int8; float4, float8 */
+	if (t == 20 || t == 21 || t == 23)
+		return DB_INT;
+	return t == 700 || t == 701 ? DB_REAL : DB_TEXT;
 }
 
 static int pg_identity_sync(db *d, const char *table)
@@ -371,6 +389,8 @@ const struct db_backend db_pgsql_backend = {
 	.bind_int64 = pg_bind_int64,
 	.bind_text = pg_bind_text,
 	.bind_null = pg_bind_null,
+	.bind_double = pg_bind_double,
+	.column_double = pg_column_double,
 	.step = pg_step,
 	.reset = pg_reset,
 	.column_is_null = pg_column_is_null,

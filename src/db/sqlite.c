@@ -144,6 +144,16 @@ static int sq_bind_text(db_stmt *s, int idx, const char *v)
 	return map_rc(sqlite3_bind_text(s->st, idx, v, -1, SQLITE_TRANSIENT));
 }
 
+static int sq_bind_double(db_stmt *s, int idx, double v)
+{
+	return map_rc(sqlite3_bind_double(s->st, idx, v));
+}
+
+static double sq_column_double(db_stmt *s, int col)
+{
+	return sqlite3_column_double(s->st, col);
+}
+
 static int sq_bind_null(db_stmt *s, int idx)
 {
 	return map_rc(sqlite3_bind_null(s->st, idx));
@@ -207,6 +217,8 @@ static int sq_column_type(db_stmt *s, int col)
 		return DB_NULL;
 	case SQLITE_INTEGER:
 		return DB_INT;
+	case SQLITE_FLOAT:
+		return DB_REAL;
 	default:
 		return DB_TEXT;
 	}
@@ -233,6 +245,8 @@ const struct db_backend db_sqlite_backend = {
 	.bind_int64 = sq_bind_int64,
 	.bind_text = sq_bind_text,
 	.bind_null = sq_bind_null,
+	.bind_double = sq_bind_double,
+	.column_double = sq_column_double,
 	.step = sq_step,
 	.reset = sq_reset,
 	.column_is_null = sq_column_is_null,

@@ -67,6 +67,7 @@ struct req {
 	int status;
 	json_t *resp_json;
 	char *resp_text; /* alternative to JSON: owned text body */
+	void *stream;    /* alternative: a struct MHD_Response of a live stream */
 	int resp_fd;     /* alternative: a file to stream (-1: none) */
 	int64_t resp_fd_size;
 	char resp_type_buf[128];

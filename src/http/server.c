@@ -98,6 +98,16 @@ static enum MHD_Result send_req(struct MHD_Connection *c, struct req *r)
 	char *text;
 	const char *type;
 
+	if (r->stream) {
+		resp = r->stream;
+		r->stream = NULL;
+		MHD_add_response_header(resp, "Content-Type", "text/event-stream");
+		MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+		common_headers(resp, true);
+		ret = MHD_queue_response(c, 200, resp);
+		MHD_destroy_response(resp);
+		return ret;
+	}
 	if (r->resp_fd >= 0) {
 		resp = MHD_create_response_from_fd((uint64_t)r->resp_fd_size, r->resp_fd);
 		r->resp_fd = -1; /* libmicrohttpd closes it */
@@ -144,6 +154,8 @@ static void req_cleanup(struct req *r)
 	free(r->detail);
 	if (r->resp_fd >= 0)
 		close(r->resp_fd);
+	if (r->stream)
+		MHD_destroy_response(r->stream);
 	/* A session's CSRF token is a secret too. */
 	secret_wipe(r->who.csrf, sizeof r->who.csrf);
 }
@@ -650,7 +662,7 @@ int http_server_start(struct vigil *v, const struct route *routes, size_t nroute
 	s->nroutes = nroutes;
 	s->d = MHD_start_daemon(
 		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-			MHD_USE_TURBO,
+			MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME,
 		0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)v->cfg.threads,

@@ -140,7 +140,9 @@ int64_t incidents_since(db *d, int64_t case_id, int64_t since)
 	int64_t n = 0;
 	int rc;
 
-	rc = db_prepare(d, &s, "SELECT COUNT(*) FROM incidents WHERE case_id = ? AND occurred_at >= ?");
+	rc = db_prepare(d, &s,
+			"SELECT COUNT(*) FROM incidents WHERE case_id = ? AND occurred_at >= ?"
+			" AND amends IS NULL");
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, case_id);

@@ -48,7 +48,7 @@ int assessment_latest(db *d, int64_t case_id, int (*fn)(const struct assessment 
  * referral time.  Bumps the version. */
 int case_set_risk(db *d, int64_t case_id, const char *level, const char *floor, int64_t by,
 		  int64_t at, int64_t review_due_at, int64_t marac_at);
-/* Incidents that happened at or after since (ms). */
+/* Incidents (not corrections) that happened at or after since (ms). */
 int64_t incidents_since(db *d, int64_t case_id, int64_t since);
 
 struct typology_decision {

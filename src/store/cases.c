@@ -172,8 +172,8 @@ int case_get_by_id(db *d, int64_t id, struct case_record *out)
  * Who sees a case (DESIGN.md section 1, issue 3): an officer the cases she
  * owns or is assigned to; a supervisor and an analyst all of their agency's;
  * an advocate the cases referred to her agency; a clinician the cases whose
- * suspect is enrolled in the programme.  Other roles see none.  Eight
- * parameters, bound by bind_viewer().
+ * suspect is enrolled in the programme; an operator the cases under electronic
+ * monitoring.  Other roles see none.  Nine parameters, bound by bind_viewer().
  */
 #define VISIBLE_SQL                                                                          \
 	"((? = 'officer' AND (c.owner_id = ? OR EXISTS (SELECT 1 FROM case_assignments ca"    \
@@ -183,7 +183,9 @@ int case_get_by_id(db *d, int64_t id, struct case_record *out)
 	"   WHERE cr.case_id = c.id AND cr.agency_id = ?))"                                      \
 	" OR (? = 'clinician' AND EXISTS (SELECT 1 FROM case_people cp"                          \
 	"   JOIN programme_enrolments pe ON pe.person_id = cp.person_id"                         \
-	"   WHERE cp.case_id = c.id AND cp.role = 'suspect' AND pe.ended_at IS NULL)))"
+	"   WHERE cp.case_id = c.id AND cp.role = 'suspect' AND pe.ended_at IS NULL))"          \
+	" OR (? = 'operator' AND EXISTS (SELECT 1 FROM device_assignments da"                    \
+	"   WHERE da.case_id = c.id)))"
 
 static int bind_viewer(db_stmt *s, int i, const struct viewer *v)
 {
@@ -196,6 +198,7 @@ static int bind_viewer(db_stmt *s, int i, const struct viewer *v)
 	db_bind_int64(s, i++, v->agency_id);
 	db_bind_text(s, i++, role);
 	db_bind_int64(s, i++, v->agency_id);
+	db_bind_text(s, i++, role);
 	db_bind_text(s, i++, role);
 	return i;
 }

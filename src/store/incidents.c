@@ -261,7 +261,7 @@ int incident_summary(db *d, int64_t case_id, struct incident_summary *out)
 	memset(out, 0, sizeof *out);
 	rc = db_prepare(d, &s,
 			"SELECT COUNT(*), MIN(occurred_at), MAX(occurred_at) FROM incidents"
-			" WHERE case_id = ?");
+			" WHERE case_id = ? AND amends IS NULL");
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, case_id);
@@ -282,7 +282,7 @@ int incident_behaviours_each(db *d, int64_t case_id,
 	int rc;
 
 	rc = db_prepare(d, &s,
-			"SELECT behaviour, COUNT(*) FROM incidents WHERE case_id = ?"
+			"SELECT behaviour, COUNT(*) FROM incidents WHERE case_id = ? AND amends IS NULL"
 			" GROUP BY behaviour ORDER BY behaviour");
 	if (rc < 0)
 		return rc;

@@ -56,6 +56,8 @@ int incident_verify(db *d, int64_t case_id, struct incident_verify_result *r);
 /* The same, inside the caller's transaction. */
 int incident_verify_in_tx(db *d, int64_t case_id, struct incident_verify_result *r);
 
+/* Summaries count incidents, not corrections: an amendment is not a new
+ * incident. */
 struct incident_summary {
 	int64_t count;
 	int64_t first_at, last_at;

@@ -32,7 +32,7 @@ export const AGENCIES = [
 export const ROLES = ['officer', 'supervisor', 'operator', 'clinician', 'advocate', 'analyst', 'admin'];
 
 /* The schema version this release migrates to: a new migration changes it here. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /*
  * What each role may do, as the API lists it (in the table's order).  Written
@@ -41,11 +41,11 @@ export const SCHEMA_VERSION = 4;
  */
 export const PERMISSIONS = {
 	officer: ['signed-in', 'agencies:read', 'cases:read', 'cases:create', 'cases:write', 'assessments:write', 'typology:write',
-		'plans:write', 'orders:write', 'victims:write'],
+		'plans:write', 'orders:write', 'victims:write', 'devices:read', 'monitoring:write'],
 	supervisor: ['signed-in', 'agencies:read', 'audit:read', 'cases:read', 'cases:create', 'cases:write', 'cases:signoff',
 		'people:search', 'assessments:write', 'typology:write', 'plans:write', 'orders:write', 'victims:write',
-		'compliance:read'],
-	operator: ['signed-in', 'agencies:read'],
+		'compliance:read', 'devices:manage', 'devices:read', 'monitoring:write', 'fixes:post', 'alerts'],
+	operator: ['signed-in', 'agencies:read', 'cases:read', 'devices:manage', 'devices:read', 'fixes:post', 'alerts'],
 	clinician: ['signed-in', 'agencies:read', 'cases:read', 'typology:write', 'plans:write'],
 	advocate: ['signed-in', 'agencies:read', 'cases:read', 'plans:write', 'victims:write'],
 	analyst: ['signed-in', 'agencies:read', 'cases:read', 'people:search', 'compliance:read'],
@@ -220,6 +220,9 @@ export async function seedDatabase({ users = true, roles = ROLES, dir } = {}) {
  * exited}.
  */
 export function spawnServer(db, args = [], { timeoutMs = 10000, cwd } = {}) {
+	// device ports only when a test asks for them: servers run side by side
+	if (!args.includes('--osmand-listen')) args = [...args, '--osmand-listen', 'off'];
+	if (!args.includes('--teltonika-listen')) args = [...args, '--teltonika-listen', 'off'];
 	checkBinary();
 	const child = spawn(VIGIL_BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', ...args], {
 		stdio: ['ignore', 'pipe', 'pipe'],
@@ -298,14 +301,20 @@ export async function startServers(...options) {
 }
 
 /**
- * Start a seeded server.  Returns {url, db, dir, passwords, stderr(), stop(),
+ * Start a seeded server.  Returns {url, db, dir, attachments, passwords, stderr(), stop(),
  * login(username, password?), client(), bearer(token), raw(path, init)}.
  */
 export async function startServer({ args = [], users = true, roles = ROLES } = {}) {
 	const { dir, db, passwords } = await seedDatabase({ users, roles });
+	// evidence files in the test's own directory, whatever the engine
+	const attachments = args.includes('--attachments') ? args[args.indexOf('--attachments') + 1]
+		: path.join(dir, 'attachments');
 	let srv;
 	try {
-		srv = await spawnServer(db, args);
+		// the OsmAnd port only when a test asks for one (servers run side by side)
+		const extra = [];
+		if (!args.includes('--attachments')) extra.push('--attachments', attachments);
+		srv = await spawnServer(db, [...args, ...extra]);
 	} catch (e) {
 		removeDir(dir);
 		throw e;
@@ -316,6 +325,7 @@ export async function startServer({ args = [], users = true, roles = ROLES } = {
 		port: srv.port,
 		db,
 		dir,
+		attachments,
 		passwords,
 		child: srv.child,
 		exited: srv.exited,

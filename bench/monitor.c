@@ -1,0 +1,459 @@
+/*
+ * bench/monitor — the monitoring benchmark.  Prints figures; never fails.
+ *
+ *   build/bench/monitor rules [OFFENDERS] [SEED]
+ *       A reproducible simulated day in London: OFFENDERS tagged offenders
+ *       (default 1000), each with a 200 m home zone, reporting every 60 s with
+ *       GPS noise (5-15 m typical; 3% of fixes indoor, 50-300 m off, their
+ *       reported accuracy often too small), with scripted approaches (known
+ *       crossing times), grazing passes and drift along the edge.  Compares
+ *       three rules against the ground truth: a plain per-fix threshold, the
+ *       two-reading rule, and Vigil's (core/zonerule.c).  Then times decode
+ *       (OsmAnd parameters) + rules on every fix, single core.
+ *
+ *   build/bench/monitor tcp HOST:PORT DEVICES RECORDS SECONDS FIRST_IMEI
+ *       End to end over the Teltonika TCP port with durable storage: DEVICES
+ *       connections, each sending packets of RECORDS records and waiting for
+ *       each acknowledgement, for SECONDS.  Prints acknowledged fixes per
+ *       second and the acknowledgement latency.
+ */
+#include <arpa/inet.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "core/geo.h"
+#include "core/zonerule.h"
+#include "ingest/osmand.h"
+#include "ingest/teltonika.h"
+
+/* ---- a reproducible random source (xorshift64*) -------------------------- */
+
+static uint64_t rng = 88172645463325252ULL;
+
+static double urand(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return (double)((rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+}
+
+static double nrand(void)
+{
+	double u = urand() + 1e-12, v = urand();
+
+	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
+}
+
+/* ---- the simulated day --------------------------------------------------------- */
+
+#define STEP_S 60
+#define DAY_STEPS (24 * 3600 / STEP_S)
+#define RADIUS 200.0
+#define WARNING 100.0
+
+struct sample {
+	struct geo_point truth, seen;
+	double acc;
+	bool inside; /* the truth */
+};
+
+struct offender {
+	struct geo_point home;
+	struct sample s[DAY_STEPS];
+};
+
+static long long extra_fixes;
+static struct geo_point fast_seen;
+
+/* The GPS model: 97% good (5-15 m), 3% indoor multipath (50-300 m) with an
+ * often optimistic reported accuracy. */
+static void noisy(struct geo_point truth, struct geo_point *seen, double *acc)
+{
+	double err;
+
+	if (urand() < 0.03) {
+		err = 50 + 250 * urand();
+		*acc = err * (0.3 + 0.9 * urand());
+	} else {
+		err = fabs(nrand()) * (5 + 10 * urand()) / 1.25;
+		*acc = 5 + 10 * urand();
+	}
+	*seen = geo_direct(truth, urand() * 360, err);
+}
+
+/* A day: mostly far away; two approaches that enter and stay 5-20 min; one
+ * grazing pass 20-60 m outside; one stretch drifting along the edge. */
+static void make_day(struct offender *o)
+{
+	int ap1 = 200 + (int)(urand() * 300), ap2 = 800 + (int)(urand() * 400);
+	int graze = 500 + (int)(urand() * 200), drift = 1200 + (int)(urand() * 150);
+	double far_az = urand() * 360;
+
+	for (int t = 0; t < DAY_STEPS; t++) {
+		double dist = 3000 + 1000 * sin(t / 50.0), az = far_az + t * 0.3;
+		struct sample *s = &o->s[t];
+		for (int k = 0; k < 2; k++) {
+			int a = k ? ap2 : ap1, stay = 5 + (a % 16);
+
+			/* approach at 40 m/min from 800 m, stay inside, leave */
+			if (t >= a - 20 && t < a + stay + 20) {
+				int rel = t - a;
+
+				dist = rel < 0 ? -rel * 40.0 + RADIUS - 20 : rel < stay ? RADIUS * 0.5
+											 : (rel - stay) * 40.0 + RADIUS + 10;
+				az = far_az;
+			}
+		}
+		if (t >= graze && t < graze + 10) {
+			dist = RADIUS + 20 + 40 * urand();
+			az = far_az + (t - graze) * 3;
+		}
+		if (t >= drift && t < drift + 30) {
+			dist = RADIUS + 12 + 6 * nrand(); /* hugging the line, just outside */
+			az = far_az + (t - drift) * 2;
+		}
+		s->truth = geo_direct(o->home, az, dist);
+		s->inside = geo_distance(o->home, s->truth) <= RADIUS;
+		noisy(s->truth, &s->seen, &s->acc);
+	}
+}
+
+struct tally {
+	int approaches, missed, shown, missed_shown, false_alerts;
+	double late_sum, late_max;
+	int late_n;
+};
+
+/* Run one rule over one offender's day.  rule 0: plain threshold, 1: two
+ * readings, 2: Vigil's. */
+static void evaluate(const struct offender *o, int rule, struct tally *t)
+{
+	struct zone_track tr = { 0 };
+	struct zone_params p = { WARNING, 20, 2 * STEP_S * 1000 };
+	bool inside_alerted = false, prev_centre = false;
+	int64_t entered_at = -1;
+	bool episode = false, caught = false, showed = false;
+
+	for (int i = 0; i < DAY_STEPS; i++) {
+		const struct sample *s = &o->s[i];
+		int64_t now = (int64_t)i * STEP_S * 1000;
+		double d = geo_distance(o->home, s->seen) - RADIUS;
+		bool centre = d <= 0, alert = false;
+
+		/* the truth's episodes: an approach starts when the truth enters */
+		if (s->inside && !episode) {
+			episode = true;
+			caught = false;
+			showed = false;
+			entered_at = now;
+			t->approaches++;
+		}
+		if (episode && centre)
+			showed = true; /* a fix showed this approach */
+		if (rule == 0) {
+			alert = centre && !inside_alerted;
+			inside_alerted = centre;
+		} else if (rule == 1) {
+			alert = centre && prev_centre && !inside_alerted;
+			inside_alerted = centre && prev_centre ? true : (!centre ? false : inside_alerted);
+			prev_centre = centre;
+		} else {
+			enum zone_event e = zone_step(&tr, &p, d, s->acc, now);
+
+			/* "report faster": while a possible entry is undecided the tag
+			 * reports every 10 s, along its true path, with fresh noise */
+			for (int k = 1; e != ZE_ENTER && tr.state == ZS_PENDING && k < STEP_S / 10 &&
+					i + 1 < DAY_STEPS;
+			     k++) {
+				const struct sample *nx = &o->s[i + 1];
+				double f = k * 10.0 / STEP_S, acc;
+				struct geo_point truth = { s->truth.lat + (nx->truth.lat - s->truth.lat) * f,
+							   s->truth.lon + (nx->truth.lon - s->truth.lon) * f };
+
+				noisy(truth, &fast_seen, &acc);
+				e = zone_step(&tr, &p, geo_distance(o->home, fast_seen) - RADIUS, acc,
+					      now + k * 10000);
+				extra_fixes++;
+			}
+			if (e != ZE_ENTER && tr.state == ZS_PENDING)
+				e = zone_tick(&tr, &p, now);
+			alert = e == ZE_ENTER;
+		}
+		if (alert) {
+			/* a true alert: during an episode (or within a minute after
+			 * the truth left, the fix's own lag) */
+			if (episode && !caught) {
+				double late = (double)(now - entered_at) / 1000;
+
+				caught = true;
+				t->late_sum += late;
+				t->late_n++;
+				if (late > t->late_max)
+					t->late_max = late;
+			} else if (!episode) {
+				t->false_alerts++;
+			}
+		}
+		if (!s->inside && episode) {
+			episode = false;
+			t->shown += showed;
+			if (!caught) {
+				t->missed++;
+				t->missed_shown += showed;
+			}
+		}
+	}
+	if (episode) {
+		t->shown += showed;
+		if (!caught) {
+			t->missed++;
+			t->missed_shown += showed;
+		}
+	}
+}
+
+static int bench_rules(int n)
+{
+	static const char *names[] = { "plain per-fix threshold", "two readings", "Vigil (accuracy-aware)" };
+	struct offender *os = calloc((size_t)n, sizeof *os);
+	struct tally t[3] = { 0 };
+	double secs;
+	int64_t t0;
+	size_t fixes = (size_t)n * DAY_STEPS;
+
+	for (int i = 0; i < n; i++) {
+		os[i].home.lat = 51.35 + urand() * 0.3;
+		os[i].home.lon = -0.45 + urand() * 0.6;
+		make_day(&os[i]);
+	}
+	printf("workload: %d offenders, one simulated day, a fix every %d s (%zu fixes),\n"
+	       "          200 m home zones with a 100 m warning ring, 2 approaches each,\n"
+	       "          GPS noise 5-15 m, 3%% of fixes 50-300 m off\n\n",
+	       n, STEP_S, fixes);
+	printf("%-24s %10s %8s %13s %10s %10s %12s\n", "rule", "approaches", "missed",
+	       "missed shown", "late avg s", "late max s", "false/off/day");
+	for (int r = 0; r < 3; r++) {
+		for (int i = 0; i < n; i++)
+			evaluate(&os[i], r, &t[r]);
+		printf("%-24s %10d %8d %6d of %-4d %10.1f %10.1f %12.3f\n", names[r], t[r].approaches,
+		       t[r].missed, t[r].missed_shown, t[r].shown,
+		       t[r].late_n ? t[r].late_sum / t[r].late_n : 0, t[r].late_max,
+		       (double)t[r].false_alerts / n);
+	}
+	printf("(missed shown: approaches during which a fix's centre was inside, and no alert;\n"
+	       " Vigil's rule asked for %lld faster fixes: %.1f%% more fixes than the plain day)\n",
+	       extra_fixes, 100.0 * (double)extra_fixes / (double)fixes);
+
+	/* decode + rules throughput: every fix as OsmAnd parameters */
+	{
+		struct zone_track *tr = calloc((size_t)n, sizeof *tr);
+		struct zone_params p = { WARNING, 20, 120000 };
+		char (*lat)[24] = malloc(fixes * sizeof *lat), (*lon)[24] = malloc(fixes * sizeof *lon),
+			(*acc)[16] = malloc(fixes * sizeof *acc), (*ts)[16] = malloc(fixes * sizeof *ts);
+		size_t k = 0, events = 0;
+		char why[100];
+
+		for (int i = 0; i < n; i++)
+			for (int j = 0; j < DAY_STEPS; j++, k++) {
+				snprintf(lat[k], sizeof lat[k], "%.7f", os[i].s[j].seen.lat);
+				snprintf(lon[k], sizeof lon[k], "%.7f", os[i].s[j].seen.lon);
+				snprintf(acc[k], sizeof acc[k], "%.1f", os[i].s[j].acc);
+				snprintf(ts[k], sizeof ts[k], "%d", 1795855008 + j * STEP_S);
+			}
+		t0 = clock_mono_ns();
+		k = 0;
+		for (int j = 0; j < DAY_STEPS; j++) {
+			for (int i = 0; i < n; i++) {
+				size_t idx = (size_t)i * DAY_STEPS + (size_t)j;
+				struct osmand_param prm[5] = {
+					{ "id", "tag" }, { "lat", lat[idx] }, { "lon", lon[idx] },
+					{ "accuracy", acc[idx] }, { "timestamp", ts[idx] },
+				};
+				struct fix f;
+				struct geo_point pt;
+				double d, fast, margin;
+
+				if (osmand_decode_params(prm, 5, &f, why, sizeof why) < 0)
+					continue;
+				pt.lat = f.lat;
+				pt.lon = f.lon;
+				/* the engine's path: a cheap bound first, the geodesic near the line */
+				fast = geo_fast_distance(os[i].home, pt);
+				margin = fast * GEO_FAST_REL_ERROR + GEO_FAST_ABS_ERROR;
+				d = fast - margin > RADIUS + WARNING + f.accuracy + 20 + 50
+					    ? fast - RADIUS
+					    : geo_distance(os[i].home, pt) - RADIUS;
+				events += zone_step(&tr[i], &p, d, f.accuracy, f.at) != ZE_NONE;
+				k++;
+			}
+		}
+		secs = (double)(clock_mono_ns() - t0) / 1e9;
+		printf("\ndecode (OsmAnd parameters) + rules, one core: %zu fixes in %.2f s = %.0f fixes/s"
+		       " (%zu events)\n",
+		       k, secs, k / secs, events);
+		printf("zone track state: %zu bytes per offender-zone pair\n", sizeof(struct zone_track));
+		free(tr);
+		free(lat);
+		free(lon);
+		free(acc);
+		free(ts);
+	}
+	free(os);
+	return 0;
+}
+
+/* ---- end to end over TCP --------------------------------------------------- */
+
+static void put_be(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static size_t packet(uint8_t *b, int records, int64_t t_ms, double lat, double lon)
+{
+	uint8_t *p = b + 8;
+	size_t dlen;
+
+	*p++ = 0x08;
+	*p++ = (uint8_t)records;
+	for (int r = 0; r < records; r++) {
+		put_be(p, (uint64_t)(t_ms + r), 8), p += 8;
+		*p++ = 0;
+		put_be(p, (uint32_t)(int32_t)lrint((lon + r * 1e-6) * 1e7), 4), p += 4;
+		put_be(p, (uint32_t)(int32_t)lrint(lat * 1e7), 4), p += 4;
+		put_be(p, 30, 2), p += 2;
+		put_be(p, 90, 2), p += 2;
+		*p++ = 10;
+		put_be(p, 20, 2), p += 2;
+		*p++ = 0; *p++ = 0; *p++ = 0; *p++ = 0; *p++ = 0; *p++ = 0;
+	}
+	*p++ = (uint8_t)records;
+	dlen = (size_t)(p - (b + 8));
+	memset(b, 0, 4);
+	put_be(b + 4, dlen, 4);
+	put_be(p, teltonika_crc16(b + 8, dlen), 4);
+	return 8 + dlen + 4;
+}
+
+static int bench_tcp(const char *hostport, int devices, int records, int seconds, long long imei0)
+{
+	char host[64];
+	const char *colon = strrchr(hostport, ':');
+	int port = atoi(colon + 1), *fd = calloc((size_t)devices, sizeof *fd);
+	struct sockaddr_in sin = { 0 };
+	uint8_t buf[8192];
+	long long acked = 0;
+	double lat_sum = 0, lat_max = 0;
+	long long lat_n = 0;
+	int64_t t_end, *sent_at = calloc((size_t)devices, sizeof *sent_at), t0;
+
+	snprintf(host, sizeof host, "%.*s", (int)(colon - hostport), hostport);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, host, &sin.sin_addr);
+	for (int i = 0; i < devices; i++) {
+		char imei[32];
+		uint8_t hs[40], ok;
+		int one = 1, n = snprintf(imei, sizeof imei, "%lld", imei0 + i);
+
+		fd[i] = socket(AF_INET, SOCK_STREAM, 0);
+		setsockopt(fd[i], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		if (connect(fd[i], (struct sockaddr *)&sin, sizeof sin) < 0) {
+			perror("connect");
+			return 1;
+		}
+		put_be(hs, (uint64_t)n, 2);
+		memcpy(hs + 2, imei, (size_t)n);
+		if (write(fd[i], hs, (size_t)n + 2) < 0 || read(fd[i], &ok, 1) != 1 || ok != 1) {
+			fprintf(stderr, "device %s refused (register it first)\n", imei);
+			return 1;
+		}
+	}
+	t0 = clock_mono_ns();
+	t_end = t0 + (int64_t)seconds * 1000000000;
+	{
+		/* a day ago: each device's fixes 1 ms apart, all in the past */
+		int64_t base = clock_now_ms() - 86400000;
+		struct pollfd *pf = calloc((size_t)devices, sizeof *pf);
+
+		for (int i = 0; i < devices; i++) {
+			size_t n = packet(buf, records, base + (int64_t)i * 1000000, 51.5, -0.1 + i * 1e-4);
+
+			sent_at[i] = clock_mono_ns();
+			if (write(fd[i], buf, n) < 0)
+				return 1;
+			pf[i].fd = fd[i];
+			pf[i].events = POLLIN;
+		}
+		for (int64_t round = 1; clock_mono_ns() < t_end;) {
+			if (poll(pf, (nfds_t)devices, 1000) <= 0)
+				continue;
+			for (int i = 0; i < devices; i++) {
+				uint8_t ack[4];
+				double l;
+
+				if (!(pf[i].revents & POLLIN))
+					continue;
+				if (read(fd[i], ack, 4) != 4)
+					return 1;
+				acked += (ack[0] << 24) | (ack[1] << 16) | (ack[2] << 8) | ack[3];
+				l = (double)(clock_mono_ns() - sent_at[i]) / 1e6;
+				lat_sum += l;
+				lat_n++;
+				if (l > lat_max)
+					lat_max = l;
+				{
+					size_t n = packet(buf, records, base + (int64_t)i * 1000000 + round * records,
+							  51.5, -0.1 + i * 1e-4);
+
+					sent_at[i] = clock_mono_ns();
+					if (write(fd[i], buf, n) < 0)
+						return 1;
+				}
+			}
+			round++;
+		}
+		free(pf);
+	}
+	{
+		double secs = (double)(clock_mono_ns() - t0) / 1e9;
+
+		printf("teltonika end to end (durable): %d connections, %d records per packet, %.1f s\n",
+		       devices, records, secs);
+		printf("  acknowledged fixes: %lld = %.0f fixes/s\n", acked, acked / secs);
+		printf("  acknowledgement latency: mean %.2f ms, max %.2f ms\n", lat_n ? lat_sum / lat_n : 0,
+		       lat_max);
+	}
+	for (int i = 0; i < devices; i++)
+		close(fd[i]);
+	free(fd);
+	free(sent_at);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "rules")) {
+		if (argc >= 4)
+			rng = strtoull(argv[3], NULL, 10) | 1;
+		return bench_rules(argc >= 3 ? atoi(argv[2]) : 1000);
+	}
+	if (argc >= 7 && !strcmp(argv[1], "tcp"))
+		return bench_tcp(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), atoll(argv[6]));
+	fprintf(stderr, "usage: monitor rules [OFFENDERS] [SEED]\n"
+			"       monitor tcp HOST:PORT DEVICES RECORDS SECONDS FIRST_IMEI\n");
+	return 2;
+}

@@ -1,0 +1,350 @@
+/*
+ * alerts — the monitoring centre's queue: GET /api/v1/alerts[/{id}],
+ * POST /api/v1/alerts/{id}/acknowledge|dispatch|resolve, and the live
+ * stream GET /api/v1/alerts/stream (Server-Sent Events, resumable with
+ * Last-Event-ID).
+ *
+ * An alert's life is open → acknowledged → dispatched → resolved (an alert
+ * may be resolved from any earlier state; resolving needs an outcome —
+ * breach_confirmed, false_alarm or technical — and a note).  The response
+ * clocks are the times of each step.
+ */
+#include "api/api.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "http/request.h"
+#include "http/stream.h"
+#include "store/cases.h"
+#include "store/monitor.h"
+#include "store/orders.h"
+#include "vigil.h"
+
+#define TEXT_MAX 4000
+
+/* Alert kinds raised on the victim's own device carry her position. */
+static bool victim_position(const struct alert *a, db *d)
+{
+	struct device dv;
+
+	return a->device_id && device_get_by_id(d, a->device_id, &dv) == 1 &&
+	       strcmp(dv.kind, "offender_tag") != 0;
+}
+
+static json_t *alert_json(db *d, const struct alert *a, bool show_victim_location)
+{
+	struct case_record c;
+	struct device dv;
+	json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s?, s:s?, s:I}",
+			      "id", (json_int_t)a->id, "kind", a->kind, "severity", a->severity,
+			      "state", a->state, "opened_at", req_time_json(a->opened_at),
+			      "acknowledged_at", req_time_json(a->acknowledged_at), "dispatched_at",
+			      req_time_json(a->dispatched_at), "resolved_at",
+			      req_time_json(a->resolved_at), "escalated_at",
+			      req_time_json(a->escalated_at), "fix_at", req_time_json(a->fix_at),
+			      "outcome", a->outcome, "note", a->note, "version", (json_int_t)a->version);
+
+	if (case_get_by_id(d, a->case_id, &c) == 1) {
+		json_object_set_new(o, "case", json_string(c.ref));
+		case_record_free(&c);
+	}
+	if (a->device_id && device_get_by_id(d, a->device_id, &dv) == 1)
+		json_object_set_new(o, "device", json_pack("{s:s, s:s}", "uid", dv.uid, "kind", dv.kind));
+	if (a->zone_id)
+		json_object_set_new(o, "zone_id", json_integer(a->zone_id));
+	json_object_set_new(o, "detail", a->detail ? json_loads(a->detail, 0, NULL) : json_null());
+	if (!isnan(a->lat) && (show_victim_location || !victim_position(a, d)))
+		json_object_set_new(o, "position", json_pack("{s:f, s:f}", "lat", a->lat, "lon", a->lon));
+	{
+		json_t *clock = json_object();
+
+		if (a->acknowledged_at)
+			json_object_set_new(clock, "to_acknowledge_s",
+					    json_real((double)(a->acknowledged_at - a->opened_at) / 1000));
+		if (a->dispatched_at)
+			json_object_set_new(clock, "to_dispatch_s",
+					    json_real((double)(a->dispatched_at - a->opened_at) / 1000));
+		if (a->resolved_at)
+			json_object_set_new(clock, "to_resolve_s",
+					    json_real((double)(a->resolved_at - a->opened_at) / 1000));
+		json_object_set_new(o, "response_clock", clock);
+	}
+	return o;
+}
+
+json_t *api_alert_event_json(db *d, int64_t event_id, int64_t alert_id, const char *kind,
+			     int64_t at, const struct viewer *v)
+{
+	bool show_victim_location = access_sees_victim_location(v->role);
+	struct alert a;
+
+	json_t *o;
+
+	if (alert_get(d, alert_id, &a) != 1)
+		return NULL;
+	/* a client sees the events of the cases it may see, and no others */
+	if (case_visible(d, a.case_id, v) != 1) {
+		alert_free(&a);
+		return NULL;
+	}
+	o = json_pack("{s:I, s:s, s:o, s:o}", "event_id", (json_int_t)event_id, "event", kind, "at",
+		      req_time_json(at), "alert", alert_json(d, &a, show_victim_location));
+	alert_free(&a);
+	return o;
+}
+
+static int add_alert(const struct alert *a, void *arg)
+{
+	void **x = arg;
+	struct req *r = x[0];
+	struct viewer v;
+
+	/* the queue holds only the alerts of cases the caller may see */
+	api_viewer(r, &v);
+	if (case_visible(r->db, a->case_id, &v) != 1)
+		return 0;
+	json_array_append_new(x[1], alert_json(r->db, a, access_sees_victim_location(r->who.role)));
+	return 0;
+}
+
+void api_alerts_list(struct req *r)
+{
+	struct alert_filter f = { 0 };
+	const char *state = req_query(r, "state"), *ref = req_query(r, "case");
+	int64_t limit, before;
+	json_t *arr;
+	void *x[2];
+	int rc;
+
+	if (req_query_int(r, "limit", 1, 500, 100, &limit) < 0 ||
+	    req_query_int(r, "before", 1, INT64_MAX, 0, &before) < 0)
+		return;
+	if (state && strcmp(state, "open") && strcmp(state, "acknowledged") &&
+	    strcmp(state, "dispatched") && strcmp(state, "resolved") && strcmp(state, "unresolved")) {
+		req_fail(r, 400, "bad_request", "state",
+			 "state must be open, acknowledged, dispatched, resolved or unresolved");
+		return;
+	}
+	if (ref) {
+		struct case_record c;
+
+		if (case_get(r->db, ref, &c) != 1) {
+			req_fail(r, 400, "bad_request", "case", "there is no case %s", ref);
+			return;
+		}
+		f.case_id = c.id;
+		case_record_free(&c);
+	}
+	f.state = state;
+	f.before_id = before;
+	f.limit = (int)limit;
+	arr = json_array();
+	x[0] = r;
+	x[1] = arr;
+	rc = alert_each(r->db, &f, add_alert, x);
+	if (rc < 0) {
+		json_decref(arr);
+		req_fail_db(r, rc);
+		return;
+	}
+	req_reply(r, 200, json_pack("{s:o}", "alerts", arr));
+}
+
+static int load_alert(struct req *r, struct alert *a)
+{
+	char *end;
+	long long id = strtoll(req_param(r, "id"), &end, 10);
+	int rc;
+
+	if (*end || id <= 0 || (rc = alert_get(r->db, id, a)) == 0) {
+		req_fail(r, 404, "not_found", NULL, "there is no alert %s", req_param(r, "id"));
+		return -1;
+	}
+	if (rc < 0) {
+		req_fail_db(r, rc);
+		return -1;
+	}
+	req_audit_object(r, "alert:%lld", id);
+	{
+		struct viewer v;
+
+		api_viewer(r, &v);
+		rc = case_visible(r->db, a->case_id, &v);
+		if (rc != 1) {
+			alert_free(a);
+			if (rc < 0)
+				req_fail_db(r, rc);
+			else
+				req_fail(r, 403, "forbidden", NULL,
+					 "alert %lld is on a case you may not see", id);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int add_trail(const struct fix *f, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:o, s:f, s:f, s:o}", "at", req_time_json(f->at), "lat",
+					     f->lat, "lon", f->lon, "accuracy_m",
+					     isnan(f->accuracy) ? json_null() : json_real(f->accuracy)));
+	return 0;
+}
+
+static int add_notification(const struct notification *n, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:s, s:i, s:o, s:o, s:s?, s:b}", "channel", n->channel,
+					     "attempt", n->attempt, "at", req_time_json(n->at),
+					     "http_status",
+					     n->http_status ? json_integer(n->http_status) : json_null(),
+					     "error", n->error, "delivered", n->delivered));
+	return 0;
+}
+
+/* Every notification attempt for the alert. */
+static json_t *notifications_json(db *d, int64_t alert_id)
+{
+	json_t *arr = json_array();
+
+	notification_each(d, alert_id, add_notification, arr);
+	return arr;
+}
+
+void api_alert_get(struct req *r)
+{
+	struct alert a;
+	json_t *o, *trail = json_array();
+	int64_t at;
+
+	if (load_alert(r, &a) < 0) {
+		json_decref(trail);
+		return;
+	}
+	o = alert_json(r->db, &a, access_sees_victim_location(r->who.role));
+	/* the trail of fixes around it: 15 minutes before, 5 after */
+	at = a.fix_at ? a.fix_at : a.opened_at;
+	if (a.device_id && (!victim_position(&a, r->db) || access_sees_victim_location(r->who.role)))
+		fix_each_between(r->db, a.device_id, at - 15 * 60000, at + 5 * 60000, 500, add_trail,
+				 trail);
+	json_object_set_new(o, "trail", trail);
+	json_object_set_new(o, "notifications", notifications_json(r->db, a.id));
+	alert_free(&a);
+	req_reply(r, 200, o);
+}
+
+static void transition(struct req *r, const char *to)
+{
+	static const char *const fields[] = { "version", "note", "outcome", NULL };
+	const char *note, *outcome = NULL, *from, *breach = NULL;
+	int64_t version = 0;
+	struct alert a;
+	json_t *out;
+	int rc;
+
+	if (req_body_only(r, fields) < 0 ||
+	    req_body_int(r, "version", false, 1, INT64_MAX, &version, NULL) < 0 ||
+	    req_body_str(r, "note", !strcmp(to, "resolved"), TEXT_MAX, &note) < 0 ||
+	    req_body_str(r, "outcome", !strcmp(to, "resolved"), 32, &outcome) < 0)
+		return;
+	if (outcome && strcmp(outcome, "breach_confirmed") && strcmp(outcome, "false_alarm") &&
+	    strcmp(outcome, "technical")) {
+		req_fail(r, 400, "bad_request", "outcome",
+			 "outcome must be breach_confirmed, false_alarm or technical");
+		return;
+	}
+	if (outcome && strcmp(to, "resolved")) {
+		req_fail(r, 400, "bad_request", "outcome", "an outcome is given when resolving");
+		return;
+	}
+	if (load_alert(r, &a) < 0)
+		return;
+	alert_free(&a); /* only its state and id are needed below */
+	from = a.state;
+	if ((!strcmp(to, "acknowledged") && strcmp(from, "open")) ||
+	    (!strcmp(to, "dispatched") && strcmp(from, "open") && strcmp(from, "acknowledged")) ||
+	    (!strcmp(to, "resolved") && !strcmp(from, "resolved"))) {
+		req_fail(r, 409, "illegal_transition", NULL, "alert %lld is %s: it cannot be %s",
+			 (long long)a.id, from, to);
+		return;
+	}
+	req_audit_detail(r, "%s -> %s%s%s", from, to, outcome ? ": " : "", outcome ? outcome : "");
+	if (req_tx_begin(r) < 0)
+		return;
+	rc = alert_transition(r->db, a.id, version, from, to, r->who.user_id, outcome, note);
+	if (rc == 1)
+		rc = alert_event_add(r->db, a.id, to) < 0 ? DB_ERROR : 1;
+	/* a confirmed breach is recorded against the case's order in force, in
+	 * the same transaction (with its incident, crime task and review) */
+	if (rc == 1 && outcome && !strcmp(outcome, "breach_confirmed")) {
+		int b = breach_record_from_alert(r->db, a.case_id, a.id, note, r->who.user_id);
+
+		if (b < 0 && b != BREACH_NO_ORDER)
+			rc = b;
+		else
+			breach = b == 0 ? "recorded" : b == 1 ? "already recorded" : "no order in force";
+	}
+	if (rc <= 0) {
+		req_tx_rollback(r);
+		if (rc < 0)
+			req_fail_db(r, rc);
+		else
+			req_fail(r, 409, "stale_version", "version",
+				 "the alert changed since you read it; reload it");
+		return;
+	}
+	if (alert_get(r->db, a.id, &a) != 1) {
+		req_tx_rollback(r);
+		req_fail_db(r, DB_ERROR);
+		return;
+	}
+	out = alert_json(r->db, &a, access_sees_victim_location(r->who.role));
+	if (breach)
+		json_object_set_new(out, "breach", json_string(breach));
+	req_reply(r, 200, out);
+	alert_free(&a);
+	if (req_tx_commit(r) == 0)
+		stream_wake(r->v->stream);
+}
+
+void api_alert_acknowledge(struct req *r)
+{
+	transition(r, "acknowledged");
+}
+
+void api_alert_dispatch(struct req *r)
+{
+	transition(r, "dispatched");
+}
+
+void api_alert_resolve(struct req *r)
+{
+	transition(r, "resolved");
+}
+
+void api_alerts_stream(struct req *r)
+{
+	const char *hdr = req_header(r, "Last-Event-ID"), *q = req_query(r, "last_event_id");
+	const char *from = hdr ? hdr : q;
+	int64_t last = -1;
+	char *end;
+
+	if (from) {
+		last = strtoll(from, &end, 10);
+		if (*end || last < 0) {
+			req_fail(r, 400, "bad_request", "Last-Event-ID", "Last-Event-ID must be an event id");
+			return;
+		}
+	}
+	if (last < 0)
+		last = stream_latest(r->v->stream); /* a new client: from now on */
+	req_audit_detail(r, "stream from event %lld", (long long)last);
+	{
+		struct viewer v;
+
+		api_viewer(r, &v);
+		stream_attach(r->v->stream, r, last, &v);
+	}
+}

@@ -1,0 +1,62 @@
+/*
+ * fix — the fix record and its sanity check.
+ */
+#include "core/fix.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+void fix_init(struct fix *f)
+{
+	memset(f, 0, sizeof *f);
+	f->accuracy = f->speed = f->heading = f->altitude = f->battery = NAN;
+}
+
+int fix_check(const struct fix *f, int64_t now, char *why, size_t whylen)
+{
+	if (!f->uid[0]) {
+		snprintf(why, whylen, "no device identifier");
+		return -1;
+	}
+	if (f->at < 946684800000LL) {
+		snprintf(why, whylen, "the time is missing or before 2000");
+		return -1;
+	}
+	if (f->at > now + 5 * 60 * 1000) {
+		snprintf(why, whylen, "the time is more than 5 minutes in the future");
+		return -1;
+	}
+	if (!(f->flags & FIX_NO_POSITION)) {
+		if (!isfinite(f->lat) || !isfinite(f->lon) || f->lat < -90 || f->lat > 90 ||
+		    f->lon < -180 || f->lon > 180) {
+			snprintf(why, whylen, "the position is out of range (latitude -90..90, longitude -180..180)");
+			return -1;
+		}
+		if (f->lat == 0 && f->lon == 0) {
+			snprintf(why, whylen, "the position is 0,0 (no GPS fix)");
+			return -1;
+		}
+	}
+	if (!isnan(f->accuracy) && (!isfinite(f->accuracy) || f->accuracy < 0 || f->accuracy > 100000)) {
+		snprintf(why, whylen, "the accuracy must be 0 to 100000 metres");
+		return -1;
+	}
+	if (!isnan(f->speed) && (!isfinite(f->speed) || f->speed < 0 || f->speed > 150)) {
+		snprintf(why, whylen, "the speed must be 0 to 150 m/s");
+		return -1;
+	}
+	if (!isnan(f->battery) && (!isfinite(f->battery) || f->battery < 0 || f->battery > 100)) {
+		snprintf(why, whylen, "the battery must be 0 to 100 percent");
+		return -1;
+	}
+	if (!isnan(f->heading) && (!isfinite(f->heading) || f->heading < 0 || f->heading > 360)) {
+		snprintf(why, whylen, "the heading must be 0 to 360 degrees");
+		return -1;
+	}
+	if (!isnan(f->altitude) && (!isfinite(f->altitude) || fabs(f->altitude) > 100000)) {
+		snprintf(why, whylen, "the altitude is out of range");
+		return -1;
+	}
+	return 0;
+}

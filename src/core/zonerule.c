@@ -1,0 +1,151 @@
+/*
+ * zonerule — the entry/warning/leave decision (see the header for the rule).
+ */
+#include "core/zonerule.h"
+
+#include <math.h>
+#include <stdbool.h>
+
+const char *zone_event_name(enum zone_event e)
+{
+	static const char *names[] = { "none",  "warning", "possible_entry", "enter",
+				       "leave", "warning_clear", "cancelled" };
+
+	return e >= ZE_NONE && e <= ZE_CANCELLED ? names[e] : "none";
+}
+
+/* Add a reading to a possible entry's evidence (accuracy floored at 3 m, so
+ * no reading is taken as exact). */
+static void weigh(struct zone_track *t, double d, double u)
+{
+	double w = 1 / ((u < 3 ? 3 : u) * (u < 3 ? 3 : u));
+
+	t->wsum += (float)w;
+	t->wdsum += (float)(w * d);
+	if (t->readings < 255)
+		t->readings++;
+}
+
+/* A possible entry ruled out: if it leaves the offender in the warning ring
+ * and no warning was raised on this approach, that is the warning. */
+static enum zone_event settle(struct zone_track *t)
+{
+	if (t->state == ZS_WARNING && !t->warned) {
+		t->warned = 1;
+		return ZE_WARNING;
+	}
+	return ZE_CANCELLED;
+}
+
+/* Where a position puts the offender, before history is considered. */
+static enum zone_state outside_state(const struct zone_params *p, double d)
+{
+	return p->warning_m > 0 && d <= p->warning_m ? ZS_WARNING : ZS_OUTSIDE;
+}
+
+enum zone_event zone_step(struct zone_track *t, const struct zone_params *p, double d, double u,
+			  int64_t now)
+{
+	bool certain_inside, centre_inside, maybe_inside;
+
+	if (u < 0)
+		u = 0;
+	certain_inside = d + u <= 0;
+	centre_inside = d <= 0;
+	maybe_inside = d - u <= 0;
+	switch ((enum zone_state)t->state) {
+	case ZS_INSIDE:
+		/* leave only when the whole circle is out by the margin */
+		if (d - u > p->hysteresis_m) {
+			t->state = (uint8_t)outside_state(p, d);
+			t->warned = t->state == ZS_WARNING;
+			return ZE_LEAVE;
+		}
+		return ZE_NONE;
+	case ZS_PENDING: {
+		double mean, sigma;
+
+		weigh(t, d, u);
+		mean = t->wdsum / t->wsum;
+		sigma = 1 / sqrt(t->wsum);
+		if (certain_inside || (centre_inside && mean <= 0)) {
+			t->state = ZS_INSIDE;
+			return ZE_ENTER;
+		}
+		if (mean - sigma > 0) {
+			/* the readings together say outside: the first was an error */
+			t->state = (uint8_t)outside_state(p, d);
+			return settle(t);
+		}
+		/* still undecided: keep waiting (and let time decide) */
+		return zone_tick(t, p, now);
+	}
+	case ZS_WARNING:
+	case ZS_OUTSIDE:
+		break;
+	}
+	if (certain_inside) {
+		t->state = ZS_INSIDE;
+		return ZE_ENTER;
+	}
+	if (maybe_inside) {
+		t->state = ZS_PENDING;
+		t->shown = centre_inside;
+		t->pending_since = now;
+		t->readings = 0;
+		t->wsum = t->wdsum = 0;
+		weigh(t, d, u);
+		/* a centre in the warning ring is the ring's warning, while the
+		 * possible entry is decided */
+		if (!centre_inside && !t->warned && p->warning_m > 0 && d <= p->warning_m) {
+			t->warned = 1;
+			return ZE_WARNING;
+		}
+		return ZE_POSSIBLE_ENTRY;
+	}
+	if (t->state == ZS_OUTSIDE && p->warning_m > 0 && d <= p->warning_m) {
+		t->state = ZS_WARNING;
+		t->warned = 1;
+		return ZE_WARNING;
+	}
+	if (t->state == ZS_WARNING && d > p->warning_m + p->hysteresis_m) {
+		t->state = ZS_OUTSIDE;
+		t->warned = 0;
+		return ZE_WARNING_CLEAR;
+	}
+	return ZE_NONE;
+}
+
+enum zone_event zone_tick(struct zone_track *t, const struct zone_params *p, int64_t now)
+{
+	if (t->state != ZS_PENDING || now - t->pending_since < p->confirm_ms)
+		return ZE_NONE;
+	/* a fix showed it and nothing since said otherwise, or the readings
+	 * together put it inside */
+	if ((t->shown && t->readings == 1) || t->wdsum <= 0) {
+		t->state = ZS_INSIDE;
+		return ZE_ENTER;
+	}
+	/* a graze that no reading confirmed: back to the warning ring */
+	t->state = p->warning_m > 0 ? ZS_WARNING : ZS_OUTSIDE;
+	return settle(t);
+}
+
+int64_t lost_signal_after_ms(int expected_interval_s, double factor, int64_t floor_ms)
+{
+	int64_t ms = (int64_t)(expected_interval_s * factor * 1000);
+
+	return ms < floor_ms ? floor_ms : ms;
+}
+
+double lost_reach_m(int64_t last_fix_at, int64_t now, double speed_mps)
+{
+	return now > last_fix_at ? (double)(now - last_fix_at) / 1000.0 * speed_mps : 0;
+}
+
+double age_uncertainty_m(int64_t fix_at, int64_t now, double speed_mps, double cap_m)
+{
+	double m = lost_reach_m(fix_at, now, speed_mps);
+
+	return m > cap_m ? cap_m : m;
+}

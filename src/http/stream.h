@@ -1,0 +1,41 @@
+/*
+ * http/stream — the live alert stream (Server-Sent Events).
+ *
+ * Each client's connection is suspended while there is nothing to send and
+ * resumed by stream_wake(), which the engine calls after it records alert
+ * events.  Events are read from the alert_events table, so a client that
+ * reconnects with Last-Event-ID gets everything it missed, on any node.  A
+ * generation counter closes the race between "nothing new" and suspending.
+ * A comment line every 15 seconds keeps proxies from closing an idle stream.
+ */
+#ifndef VIGIL_HTTP_STREAM_H
+#define VIGIL_HTTP_STREAM_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db/db.h"
+
+struct stream_hub;
+struct req;
+
+#include "store/cases.h"
+
+/* event_json builds one event's data for the client's viewer (the caller owns
+ * the result), or NULL when the viewer may not see it (it is skipped). */
+typedef json_t *(*stream_event_fn)(db *d, int64_t event_id, int64_t alert_id, const char *kind,
+				    int64_t at, const struct viewer *v);
+
+struct stream_hub *stream_new(db_pool *pool, stream_event_fn event_json);
+/* Wake every waiting client (there may be new events). */
+void stream_wake(struct stream_hub *h);
+/* On shutdown: end every stream. */
+void stream_close(struct stream_hub *h);
+void stream_free(struct stream_hub *h);
+/* Answer r with a stream starting after event last_id (0: from now on). */
+void stream_attach(struct stream_hub *h, struct req *r, int64_t last_id, const struct viewer *v);
+/* The newest event id (where a new client starts). */
+int64_t stream_latest(struct stream_hub *h);
+
+#endif

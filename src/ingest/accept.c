@@ -1,0 +1,121 @@
+/*
+ * accept — the common ingest path.
+ */
+#include "ingest/accept.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/mem.h"
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "monitor/engine.h"
+#include "store/monitor.h"
+#include "vigil.h"
+
+static atomic_ullong n_stored, n_dup, n_unknown, n_rejected;
+
+void ingest_counters(unsigned long long *stored, unsigned long long *duplicates,
+		     unsigned long long *unknown, unsigned long long *rejected)
+{
+	*stored = atomic_load(&n_stored);
+	*duplicates = atomic_load(&n_dup);
+	*unknown = atomic_load(&n_unknown);
+	*rejected = atomic_load(&n_rejected);
+}
+
+/* Resolve and check one fix: ACCEPT_STORED meaning "may be stored". */
+static int resolve(db *d, struct fix *f, char *why, size_t whylen)
+{
+	struct device dv;
+	int rc = device_get(d, f->uid, &dv);
+
+	if (rc < 0)
+		return ACCEPT_ERROR;
+	if (rc == 0) {
+		atomic_fetch_add(&n_unknown, 1);
+		/* the uid is not a location: safe to log, and the operator needs it */
+		log_warn("fix from unregistered device '%.64s' refused", f->uid);
+		snprintf(why, whylen, "device '%s' is not registered", f->uid);
+		return ACCEPT_UNKNOWN;
+	}
+	f->device_id = dv.id;
+	if (fix_check(f, clock_now_ms(), why, whylen) < 0) {
+		atomic_fetch_add(&n_rejected, 1);
+		device_count_rejected(d, dv.id);
+		return ACCEPT_REJECTED;
+	}
+	return ACCEPT_STORED;
+}
+
+int ingest_accept_batch(struct vigil *v, db *d, struct fix *f, size_t n, int *results,
+			char (*why)[160])
+{
+	int64_t now = clock_now_ms();
+	int rc;
+
+	int *skip = xcalloc(n, sizeof *skip), *stored = xcalloc(n, sizeof *stored);
+
+	for (size_t i = 0; i < n; i++) {
+		why[i][0] = '\0';
+		/* a packet's records are usually one device's: resolve it once */
+		if (i > 0 && results[i - 1] == ACCEPT_STORED && strcmp(f[i].uid, f[i - 1].uid) == 0) {
+			f[i].device_id = f[i - 1].device_id;
+			results[i] = ACCEPT_STORED;
+			if (fix_check(&f[i], now, why[i], sizeof why[i]) < 0) {
+				atomic_fetch_add(&n_rejected, 1);
+				device_count_rejected(d, f[i].device_id);
+				results[i] = ACCEPT_REJECTED;
+			}
+		} else {
+			results[i] = resolve(d, &f[i], why[i], sizeof why[i]);
+		}
+		if (results[i] == ACCEPT_ERROR) {
+			free(skip);
+			free(stored);
+			return ACCEPT_ERROR;
+		}
+		/* an event report has no position to keep in the history */
+		skip[i] = results[i] != ACCEPT_STORED || (f[i].flags & FIX_NO_POSITION);
+	}
+	rc = db_begin_write(d);
+	if (rc >= 0)
+		rc = fix_store_many(d, f, skip, n, now, stored);
+	for (size_t i = 0; rc >= 0 && i < n; i++)
+		if (!skip[i] && !stored[i])
+			results[i] = ACCEPT_DUPLICATE;
+	free(skip);
+	free(stored);
+	if (rc >= 0)
+		rc = db_commit(d);
+	if (rc < 0) {
+		log_error("cannot store fixes: %s", db_errmsg(d));
+		db_rollback(d);
+		return ACCEPT_ERROR;
+	}
+	/* durable now: hand them to the engine */
+	for (size_t i = 0; i < n; i++) {
+		if (results[i] == ACCEPT_STORED) {
+			atomic_fetch_add(&n_stored, 1);
+			if (v->engine)
+				engine_submit(v->engine, &f[i]);
+		} else if (results[i] == ACCEPT_DUPLICATE) {
+			atomic_fetch_add(&n_dup, 1);
+		}
+	}
+	return 0;
+}
+
+enum accept_result ingest_accept(struct vigil *v, db *d, struct fix *f, char *why, size_t whylen)
+{
+	char w[1][160];
+	int result;
+
+	if (ingest_accept_batch(v, d, f, 1, &result, w) < 0)
+		return ACCEPT_ERROR;
+	snprintf(why, whylen, "%s", w[0]);
+	return (enum accept_result)result;
+}

@@ -1,0 +1,225 @@
+/*
+ * listener — the OsmAnd HTTP listener.
+ */
+#include "ingest/listener.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/log.h"
+#include "base/mem.h"
+#include "ingest/accept.h"
+#include "ingest/osmand.h"
+#include "vigil.h"
+
+#define MAX_BODY (64 * 1024)
+#define MAX_PARAMS 64
+
+struct osmand_server {
+	struct vigil *v;
+	struct MHD_Daemon *d;
+	int port;
+};
+
+struct conn {
+	struct buf body;
+	bool too_large;
+};
+
+struct params {
+	struct osmand_param p[MAX_PARAMS];
+	size_t n;
+};
+
+static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *key,
+			       const char *value)
+{
+	struct params *ps = cls;
+
+	(void)kind;
+	if (ps->n < MAX_PARAMS) {
+		ps->p[ps->n].key = key;
+		ps->p[ps->n].value = value;
+		ps->n++;
+	}
+	return MHD_YES;
+}
+
+static int hexv(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+					     : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Decode a form body in place: k=v&k=v with %XX and '+'. */
+static void parse_form(char *s, struct params *ps)
+{
+	char *save = NULL;
+
+	for (char *tok = strtok_r(s, "&", &save); tok && ps->n < MAX_PARAMS;
+	     tok = strtok_r(NULL, "&", &save)) {
+		char *eq = strchr(tok, '='), *w, *r;
+
+		if (!eq)
+			continue;
+		*eq = '\0';
+		for (char *part = tok; part; part = part == tok ? eq + 1 : NULL) {
+			for (r = w = part; *r; r++) {
+				if (*r == '+')
+					*w++ = ' ';
+				else if (*r == '%' && hexv(r[1]) >= 0 && hexv(r[2]) >= 0) {
+					*w++ = (char)(hexv(r[1]) * 16 + hexv(r[2]));
+					r += 2;
+				} else
+					*w++ = *r;
+			}
+			*w = '\0';
+		}
+		ps->p[ps->n].key = tok;
+		ps->p[ps->n].value = eq + 1;
+		ps->n++;
+	}
+}
+
+static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const char *text)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
+								 MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	struct osmand_server *s = cls;
+	struct conn *cc = *con_cls;
+	struct params ps = { .n = 0 };
+	char why[200], msg[260];
+	const char *ct;
+	struct fix f;
+	enum accept_result res;
+	int rc;
+	db *d;
+
+	(void)url;
+	(void)version;
+	if (!cc) {
+		cc = xcalloc(1, sizeof *cc);
+		buf_init(&cc->body);
+		*con_cls = cc;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (cc->body.len + *upload_size > MAX_BODY)
+			cc->too_large = true;
+		else
+			buf_append(&cc->body, upload, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (strcmp(method, "GET") && strcmp(method, "POST"))
+		return answer(c, 405, "use GET or POST\n");
+	if (cc->too_large)
+		return answer(c, 413, "the body is too large\n");
+	ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+	if (cc->body.len && ct && !strncasecmp(ct, "application/json", 16)) {
+		rc = osmand_decode_json(cc->body.data, cc->body.len, &f, why, sizeof why);
+	} else {
+		MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect, &ps);
+		if (cc->body.len)
+			parse_form(cc->body.data, &ps);
+		rc = osmand_decode_params(ps.p, ps.n, &f, why, sizeof why);
+	}
+	if (rc < 0) {
+		snprintf(msg, sizeof msg, "%s\n", why);
+		return answer(c, 400, msg);
+	}
+	d = db_pool_acquire(s->v->pool);
+	res = ingest_accept(s->v, d, &f, why, sizeof why);
+	db_pool_release(s->v->pool, d);
+	switch (res) {
+	case ACCEPT_STORED:
+	case ACCEPT_DUPLICATE:
+		return answer(c, 200, "");
+	case ACCEPT_UNKNOWN:
+		snprintf(msg, sizeof msg, "%s\n", why);
+		return answer(c, 404, msg);
+	case ACCEPT_REJECTED:
+		snprintf(msg, sizeof msg, "%s\n", why);
+		return answer(c, 400, msg);
+	default:
+		return answer(c, 503, "the position could not be stored; send it again\n");
+	}
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct conn *cc = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (cc) {
+		buf_free(&cc->body);
+		free(cc);
+		*con_cls = NULL;
+	}
+}
+
+int osmand_server_start(struct vigil *v, const char *host, int port, struct osmand_server **out,
+			char *err, size_t errlen)
+{
+	struct osmand_server *s = xcalloc(1, sizeof *s);
+	struct sockaddr_in sin = { 0 };
+	const union MHD_DaemonInfo *info;
+
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1) {
+		snprintf(err, errlen, "--osmand-listen: '%s' is not an IPv4 address", host);
+		free(s);
+		return -1;
+	}
+	s->v = v;
+	s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO, 0, NULL,
+				NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)2, MHD_OPTION_CONNECTION_TIMEOUT,
+				(unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
+				MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+	if (!s->d) {
+		snprintf(err, errlen, "cannot listen for OsmAnd devices on %s:%d: %s", host, port,
+			 errno ? strerror(errno) : "address in use");
+		free(s);
+		return -1;
+	}
+	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : port;
+	*out = s;
+	return 0;
+}
+
+int osmand_server_port(const struct osmand_server *s)
+{
+	return s->port;
+}
+
+void osmand_server_stop(struct osmand_server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->d);
+	free(s);
+}

@@ -1,0 +1,288 @@
+/*
+ * tcp — the Teltonika listener.
+ */
+#include "ingest/tcp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "ingest/accept.h"
+#include "ingest/teltonika.h"
+#include "store/monitor.h"
+#include "vigil.h"
+
+#define BUF_MAX (8 + TELTONIKA_MAX_DATA + 4)
+#define MAX_CONNS 10000
+
+struct tconn {
+	int fd;
+	uint8_t *buf;
+	size_t len;
+	bool have_imei;
+	char imei[FIX_UID_MAX + 1];
+	int64_t last_seen;
+	struct tconn *next;
+};
+
+struct tcp_server {
+	struct vigil *v;
+	int lfd, efd, wake;
+	int port, idle_s;
+	pthread_t thread;
+	struct tconn *conns;
+	int nconns;
+};
+
+static void conn_close(struct tcp_server *s, struct tconn *c)
+{
+	for (struct tconn **p = &s->conns; *p; p = &(*p)->next)
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	epoll_ctl(s->efd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	free(c->buf);
+	free(c);
+	s->nconns--;
+}
+
+static bool send_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n) {
+		ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false; /* a full send buffer on a 1-4 byte reply: give up */
+		b += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+/* Consume what the buffer holds; false to close the connection. */
+static bool consume(struct tcp_server *s, struct tconn *c)
+{
+	char why[160];
+
+	for (;;) {
+		int used;
+
+		if (!c->have_imei) {
+			struct device dv;
+			uint8_t yes = 1, no = 0;
+			db *d;
+			int found;
+
+			used = teltonika_imei(c->buf, c->len, c->imei, why, sizeof why);
+			if (used == TELTONIKA_MORE)
+				return true;
+			if (used < 0) {
+				log_warn("teltonika: bad handshake: %s", why);
+				return false;
+			}
+			d = db_pool_acquire(s->v->pool);
+			found = device_get(d, c->imei, &dv);
+			db_pool_release(s->v->pool, d);
+			if (found != 1) {
+				log_warn("teltonika: device '%s' is not registered: refused", c->imei);
+				send_all(c->fd, &no, 1);
+				return false;
+			}
+			if (!send_all(c->fd, &yes, 1))
+				return false;
+			c->have_imei = true;
+		} else {
+			struct fix f[TELTONIKA_MAX_RECORDS];
+			int results[TELTONIKA_MAX_RECORDS];
+			char (*whys)[160];
+			size_t nrec;
+			uint8_t ack[4];
+			db *d;
+			int rc;
+
+			used = teltonika_packet(c->buf, c->len, c->imei, f, TELTONIKA_MAX_RECORDS, &nrec, why,
+						sizeof why);
+			if (used == TELTONIKA_MORE)
+				return true;
+			if (used < 0) {
+				log_warn("teltonika: device %s: packet refused: %s", c->imei, why);
+				return false;
+			}
+			whys = xcalloc(nrec, sizeof *whys);
+			d = db_pool_acquire(s->v->pool);
+			rc = ingest_accept_batch(s->v, d, f, nrec, results, whys);
+			db_pool_release(s->v->pool, d);
+			free(whys);
+			if (rc < 0)
+				return false; /* not stored: no acknowledgement; the device resends */
+			ack[0] = (uint8_t)(nrec >> 24);
+			ack[1] = (uint8_t)(nrec >> 16);
+			ack[2] = (uint8_t)(nrec >> 8);
+			ack[3] = (uint8_t)nrec;
+			if (!send_all(c->fd, ack, 4))
+				return false;
+		}
+		memmove(c->buf, c->buf + used, c->len - (size_t)used);
+		c->len -= (size_t)used;
+		if (!c->len)
+			return true;
+	}
+}
+
+static void accept_all(struct tcp_server *s)
+{
+	for (;;) {
+		int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct epoll_event ev = { .events = EPOLLIN };
+		struct tconn *c;
+
+		if (fd < 0)
+			return;
+		if (s->nconns >= MAX_CONNS) {
+			close(fd);
+			continue;
+		}
+		c = xcalloc(1, sizeof *c);
+		c->fd = fd;
+		c->buf = xmalloc(BUF_MAX);
+		c->last_seen = clock_now_ms();
+		c->next = s->conns;
+		s->conns = c;
+		s->nconns++;
+		ev.data.ptr = c;
+		epoll_ctl(s->efd, EPOLL_CTL_ADD, fd, &ev);
+	}
+}
+
+static void *run(void *arg)
+{
+	struct tcp_server *s = arg;
+	struct epoll_event evs[64];
+
+	for (;;) {
+		int n = epoll_wait(s->efd, evs, 64, 1000);
+		int64_t now = clock_now_ms();
+
+		for (int i = 0; i < n; i++) {
+			struct tconn *c = evs[i].data.ptr;
+
+			if (c == NULL) { /* the listening socket */
+				accept_all(s);
+				continue;
+			}
+			if (c == (struct tconn *)s) /* the wake-up: stop */
+				goto out;
+			for (;;) {
+				ssize_t r = read(c->fd, c->buf + c->len, BUF_MAX - c->len);
+
+				if (r < 0 && errno == EINTR)
+					continue;
+				if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+					break;
+				if (r <= 0 || !(c->last_seen = now, c->len += (size_t)r, consume(s, c)) ||
+				    c->len == BUF_MAX) {
+					conn_close(s, c);
+					break;
+				}
+			}
+		}
+		/* slow or half-open connections */
+		for (struct tconn *c = s->conns, *next; c; c = next) {
+			next = c->next;
+			if (now - c->last_seen > (int64_t)s->idle_s * 1000)
+				conn_close(s, c);
+		}
+	}
+out:
+	while (s->conns)
+		conn_close(s, s->conns);
+	return NULL;
+}
+
+int tcp_server_start(struct vigil *v, const char *host, int port, int idle_s,
+		     struct tcp_server **out, char *err, size_t errlen)
+{
+	struct tcp_server *s = xcalloc(1, sizeof *s);
+	struct sockaddr_in sin = { 0 };
+	socklen_t sl = sizeof sin;
+	struct epoll_event ev = { .events = EPOLLIN };
+	int one = 1;
+
+	s->v = v;
+	s->idle_s = idle_s;
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1) {
+		snprintf(err, errlen, "--teltonika-listen: '%s' is not an IPv4 address", host);
+		free(s);
+		return -1;
+	}
+	s->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (s->lfd < 0 || bind(s->lfd, (struct sockaddr *)&sin, sizeof sin) < 0 ||
+	    listen(s->lfd, 1024) < 0) {
+		snprintf(err, errlen, "cannot listen for Teltonika devices on %s:%d: %s", host, port,
+			 strerror(errno));
+		if (s->lfd >= 0)
+			close(s->lfd);
+		free(s);
+		return -1;
+	}
+	getsockname(s->lfd, (struct sockaddr *)&sin, &sl);
+	s->port = ntohs(sin.sin_port);
+	s->efd = epoll_create1(EPOLL_CLOEXEC);
+	s->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ev.data.ptr = NULL;
+	epoll_ctl(s->efd, EPOLL_CTL_ADD, s->lfd, &ev);
+	ev.data.ptr = s;
+	epoll_ctl(s->efd, EPOLL_CTL_ADD, s->wake, &ev);
+	if (pthread_create(&s->thread, NULL, run, s) != 0) {
+		snprintf(err, errlen, "cannot start the Teltonika listener");
+		close(s->wake);
+		close(s->efd);
+		close(s->lfd);
+		free(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+int tcp_server_port(const struct tcp_server *s)
+{
+	return s->port;
+}
+
+void tcp_server_stop(struct tcp_server *s)
+{
+	uint64_t one = 1;
+
+	if (!s)
+		return;
+	if (write(s->wake, &one, sizeof one) < 0)
+		log_warn("cannot wake the Teltonika listener");
+	pthread_join(s->thread, NULL);
+	close(s->wake);
+	close(s->efd);
+	close(s->lfd);
+	free(s);
+}

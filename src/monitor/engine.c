@@ -1,0 +1,899 @@
+/*
+ * engine — see engine.h.  One owner thread; other threads only enqueue.
+ */
+#include "monitor/engine.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "core/geo.h"
+#include "core/zonerule.h"
+#include "db/db.h"
+#include "http/stream.h"
+#include "notify/notify.h"
+#include "store/monitor.h"
+#include "vigil.h"
+
+#define MAX_RING 512 /* positions of a polygon zone */
+
+struct dev_case {
+	int64_t case_id;
+	bool victim; /* the device watches the victim (else the suspect) */
+	int64_t starts_at, ends_at; /* the assignment's period (ends_at 0: open) */
+};
+
+/* Does the assignment cover time t?  The engine asks at the time it
+ * processes a fix: a watch applies from when it is set up, whatever time a
+ * device's clock put on a fix sent just before. */
+static bool covers(const struct dev_case *c, int64_t t)
+{
+	return t >= c->starts_at && (!c->ends_at || t < c->ends_at);
+}
+
+struct dev {
+	int64_t id;
+	char uid[FIX_UID_MAX + 1];
+	bool offender;          /* an offender tag (else the victim's phone or alarm) */
+	int expected_interval_s;
+	int64_t created_at;
+	int ncases;
+	struct dev_case cases[8];
+	/* live state */
+	bool have_fix;
+	struct geo_point pos;
+	double acc, speed, battery;
+	int64_t fix_at;
+	unsigned flags;
+	bool lost;              /* a lost-signal alert is open */
+	bool low_battery;
+};
+
+struct zone_rt {
+	int64_t id, case_id;
+	bool proximity;
+	bool polygon;
+	struct geo_point centre;
+	double radius, warning;
+	struct geo_point *ring;
+	size_t nring;
+};
+
+struct track {
+	int64_t device_id, zone_id;
+	struct zone_track t;
+	bool used;
+	bool near_zone_escalated; /* lost-signal escalation raised for this zone */
+};
+
+struct engine {
+	struct vigil *v;
+	struct engine_config cfg;
+	db *db;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv, idle_cv;
+	struct fix *queue;
+	size_t qhead, qlen, qcap;
+	bool reload, stopping, busy;
+	/* owned by the thread */
+	struct dev *devs;
+	size_t ndevs;
+	struct zone_rt *zones;
+	size_t nzones;
+	struct track *tracks;
+	size_t ntracks_cap;
+	int64_t last_escalation_check;
+	/* read by other threads under mu (device_live) */
+};
+
+void engine_config_defaults(struct engine_config *c)
+{
+	c->lost_factor = 3;
+	c->lost_floor_ms = 120000;
+	c->lost_speed_mps = 2.0;
+	c->hysteresis_m = 20;
+	c->confirm_ms = 30000;
+	c->escalate_after_ms = 60000;
+	c->low_battery_pct = 15;
+	c->victim_age_speed_mps = 1.5;
+}
+
+/* ---- configuration --------------------------------------------------------- */
+
+static struct dev *dev_find(struct engine *e, int64_t id)
+{
+	/* devices are sorted by id: binary search */
+	size_t lo = 0, hi = e->ndevs;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (e->devs[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < e->ndevs && e->devs[lo].id == id ? &e->devs[lo] : NULL;
+}
+
+struct load_ctx {
+	struct engine *e;
+	struct dev *old;
+	size_t nold;
+};
+
+static int load_device(const struct device *dv, void *arg)
+{
+	struct load_ctx *lc = arg;
+	struct engine *e = lc->e;
+	struct dev *d;
+
+	e->devs = xrealloc(e->devs, (e->ndevs + 1) * sizeof *e->devs);
+	d = &e->devs[e->ndevs++];
+	memset(d, 0, sizeof *d);
+	d->id = dv->id;
+	snprintf(d->uid, sizeof d->uid, "%s", dv->uid);
+	d->offender = strcmp(dv->kind, "offender_tag") == 0;
+	d->expected_interval_s = dv->expected_interval_s;
+	d->created_at = dv->created_at;
+	d->battery = NAN; /* nothing reported yet */
+	/* keep what the engine knew of this device before the reload */
+	for (size_t i = 0; i < lc->nold; i++) {
+		if (lc->old[i].id == dv->id) {
+			struct dev *o = &lc->old[i];
+
+			d->have_fix = o->have_fix;
+			d->pos = o->pos;
+			d->acc = o->acc;
+			d->speed = o->speed;
+			d->battery = o->battery;
+			d->fix_at = o->fix_at;
+			d->flags = o->flags;
+			d->lost = o->lost;
+			d->low_battery = o->low_battery;
+			break;
+		}
+	}
+	return 0;
+}
+
+static int load_assignment(const struct assignment *a, void *arg)
+{
+	struct engine *e = arg;
+	struct dev *d = dev_find(e, a->device_id);
+
+	if (d && d->ncases < (int)(sizeof d->cases / sizeof d->cases[0])) {
+		d->cases[d->ncases].case_id = a->case_id;
+		d->cases[d->ncases].victim = strcmp(a->role, "victim") == 0;
+		d->cases[d->ncases].starts_at = a->starts_at;
+		d->cases[d->ncases].ends_at = a->ends_at;
+		d->ncases++;
+	}
+	return 0;
+}
+
+/* Parse a zone's stored GeoJSON (validated when it was created). */
+static int load_zone(const struct zone *z, void *arg)
+{
+	struct engine *e = arg;
+	struct zone_rt *r;
+	json_t *g = z->geometry ? json_loads(z->geometry, 0, NULL) : NULL, *coords;
+
+	e->zones = xrealloc(e->zones, (e->nzones + 1) * sizeof *e->zones);
+	r = &e->zones[e->nzones];
+	memset(r, 0, sizeof *r);
+	r->id = z->id;
+	r->case_id = z->case_id;
+	r->proximity = strcmp(z->kind, "proximity") == 0;
+	r->radius = z->radius_m;
+	r->warning = z->warning_m;
+	coords = g ? json_object_get(g, "coordinates") : NULL;
+	if (!r->proximity && g && !strcmp(json_string_value(json_object_get(g, "type")), "Point")) {
+		r->centre.lon = json_number_value(json_array_get(coords, 0));
+		r->centre.lat = json_number_value(json_array_get(coords, 1));
+	} else if (!r->proximity && g) {
+		json_t *outer = json_array_get(coords, 0), *pt;
+		size_t i;
+
+		r->polygon = true;
+		r->nring = json_array_size(outer);
+		r->ring = xcalloc(r->nring + 1, sizeof *r->ring);
+		json_array_foreach(outer, i, pt) {
+			r->ring[i].lon = json_number_value(json_array_get(pt, 0));
+			r->ring[i].lat = json_number_value(json_array_get(pt, 1));
+		}
+	}
+	json_decref(g);
+	e->nzones++;
+	return 0;
+}
+
+static void free_zones(struct zone_rt *z, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(z[i].ring);
+	free(z);
+}
+
+static int load_last_fix(const struct fix *f, void *arg)
+{
+	struct engine *e = arg;
+	struct dev *d = dev_find(e, f->device_id);
+
+	if (d && (!d->have_fix || f->at > d->fix_at)) {
+		d->have_fix = true;
+		d->pos.lat = f->lat;
+		d->pos.lon = f->lon;
+		d->acc = isnan(f->accuracy) ? FIX_DEFAULT_ACCURACY : f->accuracy;
+		d->speed = f->speed;
+		d->battery = f->battery;
+		d->fix_at = f->at;
+	}
+	return 0;
+}
+
+static int load_locked(struct engine *e, bool first);
+
+/* Read devices, assignments and zones; keep live state.  Engine thread. */
+static int load(struct engine *e, bool first)
+{
+	int rc;
+
+	/* readers (engine_device_live) never see half-built arrays */
+	pthread_mutex_lock(&e->mu);
+	rc = load_locked(e, first);
+	pthread_mutex_unlock(&e->mu);
+	return rc;
+}
+
+static int load_locked(struct engine *e, bool first)
+{
+	struct load_ctx lc = { e, e->devs, e->ndevs };
+	struct zone_rt *oldz = e->zones;
+	size_t noldz = e->nzones;
+	int rc;
+
+	e->devs = NULL;
+	e->ndevs = 0;
+	e->zones = NULL;
+	e->nzones = 0;
+	rc = device_each(e->db, load_device, &lc);
+	if (rc >= 0)
+		/* periods still to begin too: the engine checks them as time passes */
+		rc = assignment_each_unended(e->db, clock_now_ms(), load_assignment, e);
+	if (rc >= 0)
+		rc = zone_each(e->db, 0, load_zone, e);
+	if (rc >= 0 && first) {
+		rc = fix_each_latest(e->db, load_last_fix, e);
+		/* a lost-signal period that began before a restart goes on: its
+		 * alert (resolved or not) was raised after the device's last fix */
+		for (size_t i = 0; rc >= 0 && i < e->ndevs; i++) {
+			struct dev *d = &e->devs[i];
+			int lost = alert_raised_since(e->db, d->id, 0, "lost_signal",
+						      d->have_fix ? d->fix_at : d->created_at);
+
+			if (lost < 0)
+				rc = lost;
+			d->lost = lost == 1;
+		}
+	}
+	free(lc.old);
+	free_zones(oldz, noldz);
+	if (rc < 0)
+		log_error("monitoring engine: cannot load its state: %s", db_errmsg(e->db));
+	return rc;
+}
+
+/* ---- tracks ------------------------------------------------------------------ */
+
+static struct track *track_get(struct engine *e, int64_t device_id, int64_t zone_id)
+{
+	uint64_t h;
+	size_t i;
+
+	if (!e->ntracks_cap) {
+		e->ntracks_cap = 1024;
+		e->tracks = xcalloc(e->ntracks_cap, sizeof *e->tracks);
+	}
+	h = ((uint64_t)device_id * 0x9E3779B97F4A7C15ULL) ^ ((uint64_t)zone_id * 0xC2B2AE3D27D4EB4FULL);
+	for (i = h % e->ntracks_cap;; i = (i + 1) % e->ntracks_cap) {
+		struct track *t = &e->tracks[i];
+
+		if (!t->used) {
+			size_t used = 0;
+
+			for (size_t k = 0; k < e->ntracks_cap; k++)
+				used += e->tracks[k].used;
+			if (used * 2 >= e->ntracks_cap) {
+				/* grow and rehash, then look again */
+				struct track *old = e->tracks;
+				size_t oldcap = e->ntracks_cap;
+
+				e->ntracks_cap *= 2;
+				e->tracks = xcalloc(e->ntracks_cap, sizeof *e->tracks);
+				for (size_t k = 0; k < oldcap; k++) {
+					if (old[k].used) {
+						struct track *n = track_get(e, old[k].device_id, old[k].zone_id);
+
+						*n = old[k];
+					}
+				}
+				free(old);
+				return track_get(e, device_id, zone_id);
+			}
+			t->used = true;
+			t->device_id = device_id;
+			t->zone_id = zone_id;
+			return t;
+		}
+		if (t->device_id == device_id && t->zone_id == zone_id)
+			return t;
+	}
+}
+
+/* ---- alerts -------------------------------------------------------------------- */
+
+static void raise_alert(struct engine *e, int64_t case_id, const struct dev *d, int64_t zone_id,
+			const char *kind, const char *severity, const struct geo_point *pos,
+			int64_t fix_at, json_t *detail)
+{
+	struct alert a = { 0 };
+	char *dtext = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+	bool existed;
+	int64_t id;
+	int rc;
+
+	a.case_id = case_id;
+	a.device_id = d ? d->id : 0;
+	a.zone_id = zone_id;
+	snprintf(a.kind, sizeof a.kind, "%s", kind);
+	snprintf(a.severity, sizeof a.severity, "%s", severity);
+	a.opened_at = clock_now_ms();
+	a.fix_at = fix_at;
+	a.lat = pos ? pos->lat : NAN;
+	a.lon = pos ? pos->lon : NAN;
+	a.detail = dtext;
+	rc = db_begin_write(e->db);
+	id = rc < 0 ? rc : alert_open(e->db, &a, &existed);
+	if (id >= 0 && !existed)
+		id = alert_event_add(e->db, id, "opened") < 0 ? DB_ERROR : id;
+	if (id >= 0 && db_commit(e->db) >= 0) {
+		if (!existed) {
+			/* identifiers only: never a position in a log */
+			log_info("alert %lld: %s (%s) case %lld device %s", (long long)id, kind, severity,
+				 (long long)case_id, d ? d->uid : "-");
+			stream_wake(e->v->stream);
+			notifier_alert(e->v->notifier, id, kind, severity);
+		}
+	} else {
+		log_error("cannot record a %s alert: %s", kind, db_errmsg(e->db));
+		db_rollback(e->db);
+	}
+	free(dtext);
+	json_decref(detail);
+}
+
+static void device_event(struct engine *e, const struct dev *d, int64_t at, const char *kind)
+{
+	if (device_event_add(e->db, d->id, at, kind, NULL) < 0)
+		log_error("cannot record device event %s: %s", kind, db_errmsg(e->db));
+}
+
+/* ---- rules ---------------------------------------------------------------------- */
+
+/* Signed distance to the zone's edge.  Far beyond the warning ring (by more
+ * than the position's uncertainty, the hysteresis and the estimate's own
+ * error bound) the cheap estimate decides the same as the geodesic would;
+ * near the line, the geodesic. */
+static double zone_distance(const struct zone_rt *z, struct geo_point p, double slack)
+{
+	if (z->polygon)
+		return geo_ring_signed_distance(z->ring, z->nring, p);
+	{
+		double fast = geo_fast_distance(z->centre, p);
+		double margin = fast * GEO_FAST_REL_ERROR + GEO_FAST_ABS_ERROR;
+
+		if (fast - margin > z->radius + z->warning + slack)
+			return fast - z->radius;
+	}
+	return geo_distance(z->centre, p) - z->radius;
+}
+
+static void apply_event(struct engine *e, enum zone_event ev, const struct zone_rt *z,
+			const struct dev *off, const struct track *t, int64_t at, double d, double u)
+{
+	const char *entry = z->proximity ? "proximity" : "zone_entry";
+	const char *warn = z->proximity ? "proximity_warning" : "zone_warning";
+
+	switch (ev) {
+	case ZE_ENTER:
+		raise_alert(e, z->case_id, off, z->id, entry, "critical", &off->pos, at,
+			    json_pack("{s:f, s:f}", "distance_m", d, "uncertainty_m", u));
+		break;
+	case ZE_WARNING:
+		raise_alert(e, z->case_id, off, z->id, warn, "high", &off->pos, at,
+			    json_pack("{s:f, s:f}", "distance_m", d, "uncertainty_m", u));
+		if (t && t->t.state == ZS_PENDING)
+			device_event(e, off, at, "possible_entry_request_faster_reporting");
+		break;
+	case ZE_POSSIBLE_ENTRY:
+		/* not an alert yet: the tag should report faster until it is decided */
+		device_event(e, off, at, "possible_entry_request_faster_reporting");
+		break;
+	case ZE_LEAVE:
+		device_event(e, off, at, z->proximity ? "left_proximity" : "left_zone");
+		break;
+	default:
+		break;
+	}
+}
+
+/* The victim devices of a case. */
+static void proximity_for_offender(struct engine *e, struct dev *off, const struct zone_rt *z,
+				   int64_t now)
+{
+	for (size_t i = 0; i < e->ndevs; i++) {
+		struct dev *vic = &e->devs[i];
+		bool watches = false;
+
+		if (vic->offender || !vic->have_fix)
+			continue;
+		for (int k = 0; k < vic->ncases; k++)
+			watches = watches || (vic->cases[k].case_id == z->case_id && vic->cases[k].victim &&
+					      covers(&vic->cases[k], now));
+		if (!watches)
+			continue;
+		{
+			double dist = geo_distance(off->pos, vic->pos) - z->radius;
+			double u = off->acc + vic->acc +
+				   age_uncertainty_m(vic->fix_at, now, e->cfg.victim_age_speed_mps, 1000) +
+				   age_uncertainty_m(off->fix_at, now, e->cfg.victim_age_speed_mps, 1000);
+			struct zone_params p = { z->warning, e->cfg.hysteresis_m, e->cfg.confirm_ms };
+			struct track *t = track_get(e, off->id, z->id);
+
+			apply_event(e, zone_step(&t->t, &p, dist, u, now), z, off, t, off->fix_at, dist, u);
+		}
+	}
+}
+
+static void evaluate_offender(struct engine *e, struct dev *off, int64_t now)
+{
+	for (int c = 0; c < off->ncases; c++) {
+		if (off->cases[c].victim || !covers(&off->cases[c], now))
+			continue;
+		for (size_t i = 0; i < e->nzones; i++) {
+			const struct zone_rt *z = &e->zones[i];
+
+			if (z->case_id != off->cases[c].case_id)
+				continue;
+			if (z->proximity) {
+				proximity_for_offender(e, off, z, now);
+			} else {
+				struct zone_params p = { z->warning, e->cfg.hysteresis_m, e->cfg.confirm_ms };
+				struct track *t = track_get(e, off->id, z->id);
+				double d = zone_distance(z, off->pos, off->acc + e->cfg.hysteresis_m + 50);
+
+				apply_event(e, zone_step(&t->t, &p, d, off->acc, now), z, off, t, off->fix_at,
+					    d, off->acc);
+			}
+		}
+	}
+}
+
+/* A victim moved: re-evaluate the proximity zones of her cases. */
+static void evaluate_victim(struct engine *e, struct dev *vic, int64_t now)
+{
+	for (int c = 0; c < vic->ncases; c++) {
+		if (!vic->cases[c].victim || !covers(&vic->cases[c], now))
+			continue;
+		for (size_t i = 0; i < e->nzones; i++) {
+			const struct zone_rt *z = &e->zones[i];
+
+			if (!z->proximity || z->case_id != vic->cases[c].case_id)
+				continue;
+			for (size_t k = 0; k < e->ndevs; k++) {
+				struct dev *off = &e->devs[k];
+				bool assigned = false;
+
+				if (!off->offender || !off->have_fix)
+					continue;
+				for (int j = 0; j < off->ncases; j++)
+					assigned = assigned || (off->cases[j].case_id == z->case_id &&
+								!off->cases[j].victim &&
+								covers(&off->cases[j], now));
+				if (assigned)
+					proximity_for_offender(e, off, z, now);
+			}
+		}
+	}
+}
+
+static void device_flags(struct engine *e, struct dev *d, const struct fix *f)
+{
+	static const struct {
+		unsigned flag;
+		const char *offender_kind, *victim_kind, *severity;
+	} events[] = {
+		{ FIX_SOS, "sos", "panic", "critical" },
+		{ FIX_TAMPER, "tamper", "tamper", "critical" },
+		{ FIX_CASE_OPEN, "case_open", "case_open", "high" },
+		{ FIX_POWER_OFF, "powered_off", "powered_off", "high" },
+	};
+
+	for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
+		if (!(f->flags & events[i].flag))
+			continue;
+		device_event(e, d, f->at, d->offender ? events[i].offender_kind : events[i].victim_kind);
+		for (int c = 0; c < d->ncases; c++) {
+			struct geo_point at = { f->lat, f->lon };
+
+			if (!covers(&d->cases[c], clock_now_ms()))
+				continue;
+			raise_alert(e, d->cases[c].case_id, d, 0,
+				    d->offender ? events[i].offender_kind : events[i].victim_kind,
+				    events[i].severity, (f->flags & FIX_NO_POSITION) ? NULL : &at, f->at,
+				    NULL);
+		}
+	}
+	{
+		bool low = (f->flags & FIX_LOW_BATTERY) ||
+			   (!isnan(f->battery) && f->battery <= e->cfg.low_battery_pct &&
+			    !(f->flags & FIX_CHARGING));
+
+		if (low && !d->low_battery) {
+			device_event(e, d, f->at, "low_battery");
+			for (int c = 0; c < d->ncases; c++)
+				if (covers(&d->cases[c], clock_now_ms()))
+					raise_alert(e, d->cases[c].case_id, d, 0, "low_battery", "medium",
+						    NULL, f->at,
+						    isnan(f->battery) ? NULL
+								      : json_pack("{s:f}", "battery", f->battery));
+		}
+		d->low_battery = low;
+	}
+	if (f->flags & FIX_CHARGING)
+		d->flags |= FIX_CHARGING;
+	else
+		d->flags &= ~(unsigned)FIX_CHARGING;
+}
+
+static void process_fix(struct engine *e, const struct fix *f)
+{
+	struct dev *d = dev_find(e, f->device_id);
+	int64_t now = clock_now_ms();
+	bool newer;
+
+	if (!d)
+		return;
+	/* an older fix than one already applied is stored but moves nothing */
+	newer = !(f->flags & FIX_NO_POSITION) && (!d->have_fix || f->at > d->fix_at);
+	if (newer) {
+		pthread_mutex_lock(&e->mu);
+		d->have_fix = true;
+		d->pos.lat = f->lat;
+		d->pos.lon = f->lon;
+		d->acc = isnan(f->accuracy) ? FIX_DEFAULT_ACCURACY : f->accuracy;
+		d->speed = f->speed;
+		if (!isnan(f->battery))
+			d->battery = f->battery;
+		d->fix_at = f->at;
+		pthread_mutex_unlock(&e->mu);
+	}
+	/* events are raised where the fix carrying them was */
+	device_flags(e, d, f);
+	if (!newer)
+		return;
+	if (d->lost) {
+		d->lost = false;
+		device_event(e, d, f->at, "signal_restored");
+		for (size_t i = 0; i < e->ntracks_cap; i++)
+			if (e->tracks && e->tracks[i].used && e->tracks[i].device_id == d->id)
+				e->tracks[i].near_zone_escalated = false;
+	}
+	if (d->offender)
+		evaluate_offender(e, d, now);
+	else
+		evaluate_victim(e, d, now);
+}
+
+/* ---- time ------------------------------------------------------------------------- */
+
+static void lost_signal(struct engine *e, struct dev *d, int64_t now)
+{
+	int64_t since = d->have_fix ? d->fix_at : d->created_at;
+	bool watching = false;
+
+	for (int c = 0; c < d->ncases; c++) {
+		watching = watching || covers(&d->cases[c], now);
+		/* silence counts from when the watch began, not before */
+		if (covers(&d->cases[c], now) && d->cases[c].starts_at > since)
+			since = d->cases[c].starts_at;
+	}
+	if (!watching || now - since < lost_signal_after_ms(d->expected_interval_s, e->cfg.lost_factor,
+							    e->cfg.lost_floor_ms))
+		return;
+	if (!d->lost) {
+		d->lost = true;
+		device_event(e, d, now, "lost_signal");
+		for (int c = 0; c < d->ncases; c++)
+			if (covers(&d->cases[c], now))
+				raise_alert(e, d->cases[c].case_id, d, 0, "lost_signal",
+				    d->offender ? "high" : "medium", d->have_fix ? &d->pos : NULL,
+				    d->have_fix ? d->fix_at : 0,
+				    json_pack("{s:I}", "silent_s", (json_int_t)((now - since) / 1000)));
+	}
+	/* while it stays lost, the area he could have reached grows; when it
+	 * reaches a protected place, escalate without waiting for a fix */
+	if (!d->offender || !d->have_fix)
+		return;
+	{
+		double reach = lost_reach_m(d->fix_at, now, e->cfg.lost_speed_mps);
+
+		for (int c = 0; c < d->ncases; c++) {
+			if (!covers(&d->cases[c], now))
+				continue;
+			for (size_t i = 0; i < e->nzones; i++) {
+				const struct zone_rt *z = &e->zones[i];
+				struct track *t;
+				double dist;
+
+				if (z->proximity || z->case_id != d->cases[c].case_id)
+					continue;
+				t = track_get(e, d->id, z->id);
+				if (t->near_zone_escalated)
+					continue;
+				/* already raised in this silence (before a restart)? */
+				if (alert_raised_since(e->db, d->id, z->id, "lost_signal_near_zone",
+						       d->fix_at) == 1) {
+					t->near_zone_escalated = true;
+					continue;
+				}
+				dist = zone_distance(z, d->pos, reach + d->acc + 50);
+				if (reach + d->acc >= dist) {
+					t->near_zone_escalated = true;
+					raise_alert(e, z->case_id, d, z->id, "lost_signal_near_zone", "critical",
+						    &d->pos, d->fix_at,
+						    json_pack("{s:f, s:f}", "reach_m", reach, "distance_m", dist));
+				}
+			}
+		}
+	}
+}
+
+struct esc_ctx {
+	struct engine *e;
+};
+
+static int escalated(int64_t alert_id, void *arg)
+{
+	struct esc_ctx *x = arg;
+
+	alert_event_add(x->e->db, alert_id, "escalated");
+	log_warn("alert %lld not acknowledged in time: escalated", (long long)alert_id);
+	return 0;
+}
+
+static void tick(struct engine *e, int64_t now)
+{
+	for (size_t i = 0; i < e->ntracks_cap; i++) {
+		struct track *t = &e->tracks[i];
+
+		if (t->used && t->t.state == ZS_PENDING) {
+			struct zone_params p = { 0, e->cfg.hysteresis_m, e->cfg.confirm_ms };
+
+			for (size_t z = 0; z < e->nzones; z++) {
+				struct dev *d;
+
+				if (e->zones[z].id != t->zone_id || !(d = dev_find(e, t->device_id)))
+					continue;
+				p.warning_m = e->zones[z].warning;
+				apply_event(e, zone_tick(&t->t, &p, now), &e->zones[z], d, t, d->fix_at, 0,
+					    d->acc);
+			}
+		}
+	}
+	for (size_t i = 0; i < e->ndevs; i++)
+		lost_signal(e, &e->devs[i], now);
+	if (now - e->last_escalation_check >= 1000) {
+		struct esc_ctx x = { e };
+		int n;
+
+		e->last_escalation_check = now;
+		if (db_begin_write(e->db) >= 0) {
+			n = alert_escalate_unacknowledged(e->db, now - e->cfg.escalate_after_ms, now,
+							  escalated, &x);
+			if (n >= 0 && db_commit(e->db) >= 0) {
+				if (n > 0)
+					stream_wake(e->v->stream);
+			} else {
+				db_rollback(e->db);
+			}
+		}
+	}
+}
+
+/* ---- the thread ---------------------------------------------------------------------- */
+
+static void *run(void *arg)
+{
+	struct engine *e = arg;
+	int64_t last_tick = 0;
+
+	for (;;) {
+		struct fix batch[256];
+		size_t n = 0;
+		bool reload;
+		struct timespec until;
+
+		pthread_mutex_lock(&e->mu);
+		if (!e->qlen && !e->reload && !e->stopping) {
+			e->busy = false;
+			pthread_cond_broadcast(&e->idle_cv);
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += 200 * 1000 * 1000;
+			if (until.tv_nsec >= 1000000000) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&e->cv, &e->mu, &until);
+		}
+		if (e->stopping && !e->qlen) {
+			pthread_mutex_unlock(&e->mu);
+			break;
+		}
+		e->busy = true;
+		reload = e->reload;
+		e->reload = false;
+		while (e->qlen && n < sizeof batch / sizeof batch[0]) {
+			batch[n++] = e->queue[e->qhead];
+			e->qhead = (e->qhead + 1) % e->qcap;
+			e->qlen--;
+		}
+		pthread_mutex_unlock(&e->mu);
+		if (reload)
+			load(e, false);
+		for (size_t i = 0; i < n; i++)
+			process_fix(e, &batch[i]);
+		if (clock_now_ms() - last_tick >= 1000) {
+			last_tick = clock_now_ms();
+			tick(e, last_tick);
+		}
+	}
+	return NULL;
+}
+
+int engine_start(struct vigil *v, const struct engine_config *c, struct engine **out, char *err,
+		 size_t errlen)
+{
+	struct engine *e = xcalloc(1, sizeof *e);
+
+	e->v = v;
+	e->cfg = *c;
+	if (db_open(&e->db, v->cfg.db_url, err, errlen) < 0) {
+		free(e);
+		return -1;
+	}
+	pthread_mutex_init(&e->mu, NULL);
+	pthread_cond_init(&e->cv, NULL);
+	pthread_cond_init(&e->idle_cv, NULL);
+	e->qcap = 4096;
+	e->queue = xcalloc(e->qcap, sizeof *e->queue);
+	if (load(e, true) < 0) {
+		snprintf(err, errlen, "the monitoring engine cannot load its state: %s", db_errmsg(e->db));
+		engine_stop(e);
+		return -1;
+	}
+	if (pthread_create(&e->thread, NULL, run, e) != 0) {
+		snprintf(err, errlen, "cannot start the monitoring engine's thread");
+		engine_stop(e);
+		return -1;
+	}
+	*out = e;
+	return 0;
+}
+
+void engine_stop(struct engine *e)
+{
+	if (!e)
+		return;
+	if (e->thread) {
+		pthread_mutex_lock(&e->mu);
+		e->stopping = true;
+		pthread_cond_signal(&e->cv);
+		pthread_mutex_unlock(&e->mu);
+		pthread_join(e->thread, NULL);
+	}
+	db_close(e->db);
+	free(e->devs);
+	free_zones(e->zones, e->nzones);
+	free(e->tracks);
+	free(e->queue);
+	pthread_cond_destroy(&e->idle_cv);
+	pthread_cond_destroy(&e->cv);
+	pthread_mutex_destroy(&e->mu);
+	free(e);
+}
+
+void engine_submit(struct engine *e, const struct fix *f)
+{
+	pthread_mutex_lock(&e->mu);
+	if (e->qlen == e->qcap) {
+		/* grow rather than drop: a fix is already stored and acknowledged */
+		struct fix *q = xcalloc(e->qcap * 2, sizeof *q);
+
+		for (size_t i = 0; i < e->qlen; i++)
+			q[i] = e->queue[(e->qhead + i) % e->qcap];
+		free(e->queue);
+		e->queue = q;
+		e->qhead = 0;
+		e->qcap *= 2;
+	}
+	e->queue[(e->qhead + e->qlen) % e->qcap] = *f;
+	e->qlen++;
+	e->busy = true;
+	pthread_cond_signal(&e->cv);
+	pthread_mutex_unlock(&e->mu);
+}
+
+void engine_reload(struct engine *e)
+{
+	pthread_mutex_lock(&e->mu);
+	e->reload = true;
+	e->busy = true;
+	pthread_cond_signal(&e->cv);
+	pthread_mutex_unlock(&e->mu);
+}
+
+void engine_drain(struct engine *e)
+{
+	pthread_mutex_lock(&e->mu);
+	while (e->busy || e->qlen || e->reload)
+		pthread_cond_wait(&e->idle_cv, &e->mu);
+	pthread_mutex_unlock(&e->mu);
+}
+
+bool engine_device_live(struct engine *e, int64_t device_id, struct device_live *out)
+{
+	struct dev *d;
+	bool found;
+
+	pthread_mutex_lock(&e->mu);
+	d = dev_find(e, device_id);
+	found = d != NULL;
+	if (d) {
+		out->have_fix = d->have_fix;
+		out->fix_at = d->fix_at;
+		out->lat = d->pos.lat;
+		out->lon = d->pos.lon;
+		out->accuracy = d->acc;
+		out->battery = d->battery;
+		out->lost = d->lost;
+		out->tamper = false;
+		out->charging = (d->flags & FIX_CHARGING) != 0;
+		out->flags = d->flags;
+	}
+	pthread_mutex_unlock(&e->mu);
+	return found;
+}
+
+size_t engine_memory(struct engine *e, size_t *devices)
+{
+	size_t bytes;
+
+	pthread_mutex_lock(&e->mu);
+	*devices = e->ndevs;
+	bytes = e->ndevs * sizeof *e->devs + e->ntracks_cap * sizeof *e->tracks +
+		e->nzones * sizeof *e->zones;
+	for (size_t i = 0; i < e->nzones; i++)
+		bytes += e->zones[i].nring * sizeof(struct geo_point);
+	pthread_mutex_unlock(&e->mu);
+	return bytes;
+}

@@ -1,0 +1,65 @@
+/*
+ * engine — the real-time monitoring engine.
+ *
+ * Fixes arrive already stored (ingest acknowledges a device only after its
+ * fix is durable) and are queued to the engine's owner thread, which alone
+ * holds the device state, the zones and the per-zone tracks, so none of it
+ * needs locks.  The thread applies the rules (core/zonerule.c) to each fix,
+ * ticks once a second for time-driven rules (a possible entry expiring into an
+ * entry, lost signal and its escalation, unacknowledged critical alerts), and
+ * records alerts and their events in the database, then wakes the live
+ * stream.  At start, and when devices, assignments or zones change, the
+ * configuration is read again from the database; positions and tracks are
+ * kept.  The last position of each device and the open lost-signal alerts are
+ * read from the database at start, so a restart in the middle of a lost-
+ * signal period carries on where it was.
+ */
+#ifndef VIGIL_MONITOR_ENGINE_H
+#define VIGIL_MONITOR_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/fix.h"
+
+struct vigil;
+struct engine;
+
+struct engine_config {
+	double lost_factor;       /* lost after this many expected intervals ... */
+	int64_t lost_floor_ms;    /* ... and never sooner than this (2 minutes) */
+	double lost_speed_mps;    /* how fast a lost offender is assumed to move */
+	double hysteresis_m;
+	int64_t confirm_ms;       /* a possible entry becomes an entry after this */
+	int64_t escalate_after_ms; /* an unacknowledged critical alert escalates */
+	double low_battery_pct;
+	double victim_age_speed_mps; /* how fast a victim's last position ages */
+};
+
+void engine_config_defaults(struct engine_config *c);
+
+/* Load the state and start the owner thread.  0, or -1 with err. */
+int engine_start(struct vigil *v, const struct engine_config *c, struct engine **out, char *err,
+		 size_t errlen);
+void engine_stop(struct engine *e);
+/* Queue a stored fix (copied).  Never blocks the caller for long. */
+void engine_submit(struct engine *e, const struct fix *f);
+/* Read devices, assignments and zones again (after an API change). */
+void engine_reload(struct engine *e);
+/* Wait until everything queued so far has been processed (tests, shutdown). */
+void engine_drain(struct engine *e);
+
+/* A device's live state, for GET /api/v1/devices. */
+struct device_live {
+	bool have_fix;
+	int64_t fix_at;
+	double lat, lon, accuracy, battery;
+	bool lost, tamper, charging;
+	unsigned flags;
+};
+bool engine_device_live(struct engine *e, int64_t device_id, struct device_live *out);
+/* Engine memory in bytes and device count, for the benchmark. */
+size_t engine_memory(struct engine *e, size_t *devices);
+
+#endif

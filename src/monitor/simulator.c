@@ -1,0 +1,233 @@
+/*
+ * simulator — the demo's stalker and victim.
+ */
+#include "monitor/simulator.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "core/geo.h"
+#include "ingest/accept.h"
+#include "monitor/engine.h"
+#include "store/account.h"
+#include "store/cases.h"
+#include "store/monitor.h"
+#include "store/people.h"
+#include "vigil.h"
+
+#define TAG "DEMO-TAG-1"
+#define PHONE "DEMO-PHONE-1"
+#define CYCLE_S 300
+
+/* Camden, London: the victim's home; her shop trip is 1.2 km west. */
+static const struct geo_point home = { 51.5390, -0.1426 };
+
+struct simulator {
+	struct vigil *v;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stopping;
+};
+
+/* Create the case, devices, assignments and zones once (settings remember). */
+static int setup(struct vigil *v, char *err, size_t errlen)
+{
+	db *d = db_pool_acquire(v->pool);
+	struct person_in victim = { .full_name = "Sarah Demo", .description = "demo victim" };
+	struct person_in suspect = { .full_name = "Mark Demo", .description = "demo suspect (tagged)" };
+	struct case_new n = { .relationship = "ex_partner", .channel = "online",
+			      .summary = "Demonstration of electronic monitoring (simulated devices)" };
+	struct user owner;
+	char ref[24], geom[128];
+	db_stmt *s;
+	int64_t id, tag, phone, pid;
+	int rc, have = 0;
+
+	rc = db_prepare(d, &s, "SELECT 1 FROM settings WHERE key = 'demo_monitoring'");
+	if (rc >= 0) {
+		have = db_step(s) == DB_ROW;
+		db_finalize(s);
+	}
+	if (have) {
+		db_pool_release(v->pool, d);
+		return 0;
+	}
+	if (user_get_by_name(d, "officer", &owner) != 1) {
+		db_pool_release(v->pool, d);
+		snprintf(err, errlen, "the demo simulator needs the demo 'officer' account");
+		return -1;
+	}
+	n.owner_id = owner.id;
+	n.agency_id = owner.agency_id;
+	n.created_by = owner.id;
+	n.year = 1970 + (int)(clock_now_ms() / 1000 / 31556952);
+	{
+		time_t t = time(NULL);
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		n.year = tm.tm_year + 1900;
+	}
+	snprintf(geom, sizeof geom, "{\"type\":\"Point\",\"coordinates\":[%.6f,%.6f]}", home.lon,
+		 home.lat);
+	rc = db_begin_write(d);
+	id = rc < 0 ? rc : case_insert(d, &n, ref);
+	rc = id < 0 ? (int)id : 0;
+	if (rc >= 0 && (pid = person_insert(d, &victim)) > 0)
+		rc = case_person_add(d, id, pid, "victim");
+	if (rc >= 0 && (pid = person_insert(d, &suspect)) > 0)
+		rc = case_person_add(d, id, pid, "suspect");
+	if (rc >= 0)
+		rc = case_classification_add(d, id, "stalking");
+	tag = rc < 0 ? rc : device_insert(d, TAG, "offender_tag", "json", 5);
+	phone = tag < 0 ? tag : device_insert(d, PHONE, "victim_phone", "json", 10);
+	rc = phone < 0 ? (int)phone : 0;
+	if (rc >= 0)
+		rc = (int)assignment_insert(d, tag, id, "suspect", clock_now_ms() - 1000, 0, owner.id);
+	if (rc >= 0)
+		rc = (int)assignment_insert(d, phone, id, "victim", clock_now_ms() - 1000, 0, owner.id);
+	if (rc >= 0)
+		rc = (int)zone_insert(d, id, "Home", "exclusion", geom, 300, 300, owner.id);
+	if (rc >= 0)
+		rc = (int)zone_insert(d, id, "Sarah (wherever she is)", "proximity", NULL, 150, 150,
+				      owner.id);
+	if (rc >= 0)
+		rc = db_run(d, "INSERT INTO settings (key, value) VALUES ('demo_monitoring', ?)", "t", ref);
+	if (rc >= 0)
+		rc = db_commit(d);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot set up the demo monitoring case: %s", db_errmsg(d));
+		db_rollback(d);
+		db_pool_release(v->pool, d);
+		return -1;
+	}
+	db_pool_release(v->pool, d);
+	log_info("demo: monitoring case %s with a simulated tag and phone", ref);
+	return 0;
+}
+
+static void send_fix(struct vigil *v, const char *uid, struct geo_point p, double acc)
+{
+	struct fix f;
+	char why[160];
+	db *d;
+
+	fix_init(&f);
+	snprintf(f.uid, sizeof f.uid, "%s", uid);
+	f.at = clock_now_ms();
+	f.lat = p.lat;
+	f.lon = p.lon;
+	f.accuracy = acc;
+	d = db_pool_acquire(v->pool);
+	ingest_accept(v, d, &f, why, sizeof why);
+	db_pool_release(v->pool, d);
+}
+
+/* Sleep up to ms, false when stopping. */
+static bool nap(struct simulator *s, int64_t ms)
+{
+	struct timespec ts;
+	bool go;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&s->mu);
+	if (!s->stopping)
+		pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+	go = !s->stopping;
+	pthread_mutex_unlock(&s->mu);
+	return go;
+}
+
+static void *run(void *arg)
+{
+	struct simulator *s = arg;
+	struct geo_point shop = geo_direct(home, 270, 1200);
+
+	while (nap(s, 2000)) {
+		int64_t start = clock_now_ms();
+
+		/* 1. the victim at home; he drives in from 1.6 km east, 2 s per fix */
+		send_fix(s->v, PHONE, home, 10);
+		for (int i = 0; i <= 20; i++) {
+			struct geo_point p = geo_direct(home, 90, 1600 - i * 70);
+
+			send_fix(s->v, TAG, p, 8);
+			if (i % 5 == 0)
+				send_fix(s->v, PHONE, home, 10);
+			if (!nap(s, 2000))
+				return NULL;
+		}
+		/* 2. silence: the tag stops reporting (lost signal after 30 s); her
+		 * phone goes on */
+		for (int i = 0; i < 4; i++) {
+			send_fix(s->v, PHONE, home, 10);
+			if (!nap(s, 10000))
+				return NULL;
+		}
+		/* 3. she walks to the shop; he turns up in the street near her */
+		send_fix(s->v, PHONE, shop, 10);
+		for (int i = 0; i <= 10; i++) {
+			struct geo_point p = geo_direct(shop, 0, 700 - i * 60);
+
+			send_fix(s->v, TAG, p, 8);
+			if (i % 3 == 0)
+				send_fix(s->v, PHONE, shop, 10);
+			if (!nap(s, 2000))
+				return NULL;
+		}
+		/* rest until the next cycle */
+		if (!nap(s, CYCLE_S * 1000 - (clock_now_ms() - start)))
+			return NULL;
+	}
+	return NULL;
+}
+
+int simulator_start(struct vigil *v, struct simulator **out, char *err, size_t errlen)
+{
+	struct simulator *s;
+
+	if (setup(v, err, errlen) < 0)
+		return -1;
+	if (v->engine)
+		engine_reload(v->engine);
+	s = xcalloc(1, sizeof *s);
+	s->v = v;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	if (pthread_create(&s->thread, NULL, run, s) != 0) {
+		snprintf(err, errlen, "cannot start the demo simulator");
+		free(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+void simulator_stop(struct simulator *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stopping = true;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->thread, NULL);
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}

@@ -1,0 +1,43 @@
+/*
+ * notify — outbound notifications: a webhook per channel (the monitoring
+ * centre, the victim's phone through an SMS/push gateway, the police control
+ * room) receives a JSON POST for each new alert that concerns it.
+ *
+ * The engine only enqueues (never waits); a thread of its own sends with
+ * libcurl (short timeouts), retries with exponential backoff, and records
+ * every attempt.  A slow or dead webhook therefore never slows the engine.
+ * The victim's message never contains the offender's position: it says to
+ * stay safe and that help is coming.
+ */
+#ifndef VIGIL_NOTIFY_NOTIFY_H
+#define VIGIL_NOTIFY_NOTIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct vigil;
+struct notifier;
+
+enum notify_channel { NOTIFY_CENTRE, NOTIFY_VICTIM, NOTIFY_POLICE, NOTIFY_CHANNELS };
+
+struct notify_config {
+	const char *url[NOTIFY_CHANNELS]; /* NULL: channel off */
+	int max_attempts;                 /* default 6 */
+	int64_t first_backoff_ms;         /* default 1000, doubling */
+	int64_t timeout_ms;               /* per attempt, default 5000 */
+};
+
+const char *notify_channel_name(enum notify_channel c);
+/* Which channels an alert kind goes to (a bit per channel). */
+unsigned notify_channels_for(const char *kind, const char *severity);
+/* The victim's message for an alert kind: no position, ever. */
+const char *notify_victim_text(const char *kind);
+
+int notifier_start(struct vigil *v, const struct notify_config *c, struct notifier **out,
+		   char *err, size_t errlen);
+void notifier_stop(struct notifier *n);
+/* Queue the notifications of a new alert (non-blocking; no database access
+ * on the caller's thread). */
+void notifier_alert(struct notifier *n, int64_t alert_id, const char *kind, const char *severity);
+
+#endif

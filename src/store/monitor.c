@@ -1,0 +1,765 @@
+/*
+ * store/monitor — SQL for monitoring.
+ */
+#include "store/monitor.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/mem.h"
+
+#include "base/clock.h"
+
+static void copy(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+int64_t device_insert(db *d, const char *uid, const char *kind, const char *protocol,
+		      int expected_interval_s)
+{
+	db_stmt *s;
+	int64_t id = 0;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"INSERT INTO devices (uid, kind, protocol, expected_interval_s, created_at)"
+			" VALUES (?, ?, ?, ?, ?) RETURNING id");
+	if (rc < 0)
+		return rc;
+	db_bind_text(s, 1, uid);
+	db_bind_text(s, 2, kind);
+	db_bind_text(s, 3, protocol);
+	db_bind_int64(s, 4, expected_interval_s);
+	db_bind_int64(s, 5, clock_now_ms());
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		id = db_column_int64(s, 0);
+	db_finalize(s);
+	return rc < 0 ? rc : id;
+}
+
+#define DEVICE_COLS "id, uid, kind, protocol, expected_interval_s, created_at, rejected_fixes"
+
+static void device_row(db_stmt *s, struct device *dv)
+{
+	dv->id = db_column_int64(s, 0);
+	copy(dv->uid, sizeof dv->uid, db_column_text(s, 1));
+	copy(dv->kind, sizeof dv->kind, db_column_text(s, 2));
+	copy(dv->protocol, sizeof dv->protocol, db_column_text(s, 3));
+	dv->expected_interval_s = (int)db_column_int64(s, 4);
+	dv->created_at = db_column_int64(s, 5);
+	dv->rejected_fixes = db_column_int64(s, 6);
+}
+
+static int device_one(db *d, const char *sql, const char *uid, int64_t id, struct device *out)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s, sql);
+	if (rc < 0)
+		return rc;
+	if (uid)
+		db_bind_text(s, 1, uid);
+	else
+		db_bind_int64(s, 1, id);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		device_row(s, out);
+	db_finalize(s);
+	return rc < 0 ? rc : rc == DB_ROW;
+}
+
+int device_get(db *d, const char *uid, struct device *out)
+{
+	return device_one(d, "SELECT " DEVICE_COLS " FROM devices WHERE uid = ?", uid, 0, out);
+}
+
+int device_get_by_id(db *d, int64_t id, struct device *out)
+{
+	return device_one(d, "SELECT " DEVICE_COLS " FROM devices WHERE id = ?", NULL, id, out);
+}
+
+int device_each(db *d, int (*fn)(const struct device *dv, void *arg), void *arg)
+{
+	struct device dv;
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s, "SELECT " DEVICE_COLS " FROM devices ORDER BY id");
+	if (rc < 0)
+		return rc;
+	while ((rc = db_step(s)) == DB_ROW) {
+		device_row(s, &dv);
+		if (fn(&dv, arg))
+			break;
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int device_count_rejected(db *d, int64_t id)
+{
+	return db_run(d, "UPDATE devices SET rejected_fixes = rejected_fixes + 1 WHERE id = ?", "i", id);
+}
+
+int64_t assignment_insert(db *d, int64_t device_id, int64_t case_id, const char *role,
+			  int64_t starts_at, int64_t ends_at, int64_t by)
+{
+	db_stmt *s;
+	int64_t id = 0;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"INSERT INTO device_assignments (device_id, case_id, role, starts_at, ends_at,"
+			" assigned_by) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, device_id);
+	db_bind_int64(s, 2, case_id);
+	db_bind_text(s, 3, role);
+	db_bind_int64(s, 4, starts_at);
+	if (ends_at)
+		db_bind_int64(s, 5, ends_at);
+	else
+		db_bind_null(s, 5);
+	db_bind_int64(s, 6, by);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		id = db_column_int64(s, 0);
+	db_finalize(s);
+	return rc < 0 ? rc : id;
+}
+
+int assignment_each_current(db *d, int64_t case_id, int64_t now,
+			    int (*fn)(const struct assignment *a, void *arg), void *arg)
+{
+	struct assignment a;
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT id, device_id, case_id, role, starts_at, ends_at FROM device_assignments"
+			" WHERE (? = 0 OR case_id = ?) AND starts_at <= ?"
+			" AND (ends_at IS NULL OR ends_at > ?) ORDER BY id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, case_id);
+	db_bind_int64(s, 2, case_id);
+	db_bind_int64(s, 3, now);
+	db_bind_int64(s, 4, now);
+	while ((rc = db_step(s)) == DB_ROW) {
+		a.id = db_column_int64(s, 0);
+		a.device_id = db_column_int64(s, 1);
+		a.case_id = db_column_int64(s, 2);
+		copy(a.role, sizeof a.role, db_column_text(s, 3));
+		a.starts_at = db_column_int64(s, 4);
+		a.ends_at = db_column_int64(s, 5);
+		if (fn(&a, arg))
+			break;
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int64_t zone_insert(db *d, int64_t case_id, const char *name, const char *kind,
+		    const char *geometry, double radius_m, double warning_m, int64_t by)
+{
+	db_stmt *s;
+	int64_t id = 0;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"INSERT INTO zones (case_id, name, kind, geometry, radius_m, warning_m,"
+			" created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, case_id);
+	db_bind_text(s, 2, name);
+	db_bind_text(s, 3, kind);
+	db_bind_text(s, 4, geometry);
+	db_bind_double(s, 5, radius_m);
+	db_bind_double(s, 6, warning_m);
+	db_bind_int64(s, 7, by);
+	db_bind_int64(s, 8, clock_now_ms());
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		id = db_column_int64(s, 0);
+	db_finalize(s);
+	return rc < 0 ? rc : id;
+}
+
+int zone_each(db *d, int64_t case_id, int (*fn)(const struct zone *z, void *arg), void *arg)
+{
+	struct zone z;
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT id, case_id, name, kind, geometry, radius_m, warning_m, created_at"
+			" FROM zones WHERE removed_at IS NULL AND (? = 0 OR case_id = ?) ORDER BY id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, case_id);
+	db_bind_int64(s, 2, case_id);
+	while ((rc = db_step(s)) == DB_ROW) {
+		z.id = db_column_int64(s, 0);
+		z.case_id = db_column_int64(s, 1);
+		copy(z.name, sizeof z.name, db_column_text(s, 2));
+		copy(z.kind, sizeof z.kind, db_column_text(s, 3));
+		z.geometry = db_column_text(s, 4);
+		z.radius_m = db_column_double(s, 5);
+		z.warning_m = db_column_double(s, 6);
+		z.created_at = db_column_int64(s, 7);
+		if (fn(&z, arg))
+			break;
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int zone_remove(db *d, int64_t case_id, int64_t zone_id)
+{
+	db_stmt *s;
+	int64_t n = 0;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"UPDATE zones SET removed_at = ? WHERE id = ? AND case_id = ? AND removed_at IS NULL");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, clock_now_ms());
+	db_bind_int64(s, 2, zone_id);
+	db_bind_int64(s, 3, case_id);
+	rc = db_step(s);
+	if (rc == DB_DONE)
+		n = db_changes(s);
+	db_finalize(s);
+	return rc < 0 ? rc : n > 0;
+}
+
+static void bind_opt(db_stmt *s, int i, double v)
+{
+	if (isnan(v))
+		db_bind_null(s, i);
+	else
+		db_bind_double(s, i, v);
+}
+
+static const char fix_insert_sql[] =
+	"INSERT INTO fixes (device_id, at, lat, lon, accuracy_m, speed_mps, heading,"
+	" altitude, battery, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	" ON CONFLICT (device_id, at) DO NOTHING";
+
+static void fix_bind(db_stmt *s, const struct fix *f, int64_t received_at);
+
+int fix_store_many(db *d, const struct fix *f, const int *skip, size_t n, int64_t received_at,
+		   int *stored)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s, fix_insert_sql);
+	for (size_t i = 0; rc >= 0 && i < n; i++) {
+		if (skip[i])
+			continue;
+		db_reset(s);
+		fix_bind(s, &f[i], received_at);
+		rc = db_step(s);
+		stored[i] = rc == DB_DONE && db_changes(s) > 0;
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+static void fix_bind(db_stmt *s, const struct fix *f, int64_t received_at)
+{
+	db_bind_int64(s, 1, f->device_id);
+	db_bind_int64(s, 2, f->at);
+	db_bind_double(s, 3, f->lat);
+	db_bind_double(s, 4, f->lon);
+	bind_opt(s, 5, f->accuracy);
+	bind_opt(s, 6, f->speed);
+	bind_opt(s, 7, f->heading);
+	bind_opt(s, 8, f->altitude);
+	bind_opt(s, 9, f->battery);
+	db_bind_int64(s, 10, received_at);
+}
+
+int fix_store(db *d, const struct fix *f, int64_t received_at)
+{
+	db_stmt *s;
+	int64_t n = 0;
+	int rc;
+
+	rc = db_prepare(d, &s, fix_insert_sql);
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, f->device_id);
+	db_bind_int64(s, 2, f->at);
+	db_bind_double(s, 3, f->lat);
+	db_bind_double(s, 4, f->lon);
+	bind_opt(s, 5, f->accuracy);
+	bind_opt(s, 6, f->speed);
+	bind_opt(s, 7, f->heading);
+	bind_opt(s, 8, f->altitude);
+	bind_opt(s, 9, f->battery);
+	db_bind_int64(s, 10, received_at);
+	rc = db_step(s);
+	if (rc == DB_DONE)
+		n = db_changes(s);
+	db_finalize(s);
+	return rc < 0 ? rc : n > 0;
+}
+
+static double opt(db_stmt *s, int col)
+{
+	return db_column_is_null(s, col) ? NAN : db_column_double(s, col);
+}
+
+static void fix_row(db_stmt *s, struct fix *f)
+{
+	fix_init(f);
+	f->device_id = db_column_int64(s, 0);
+	f->at = db_column_int64(s, 1);
+	f->lat = db_column_double(s, 2);
+	f->lon = db_column_double(s, 3);
+	f->accuracy = opt(s, 4);
+	f->speed = opt(s, 5);
+	f->heading = opt(s, 6);
+	f->altitude = opt(s, 7);
+	f->battery = opt(s, 8);
+}
+
+#define FIX_COLS "f.device_id, f.at, f.lat, f.lon, f.accuracy_m, f.speed_mps, f.heading, f.altitude, f.battery"
+
+int fix_each_latest(db *d, int (*fn)(const struct fix *f, void *arg), void *arg)
+{
+	struct fix f;
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT " FIX_COLS " FROM fixes f JOIN (SELECT device_id, MAX(at) AS at FROM fixes"
+			" GROUP BY device_id) m ON m.device_id = f.device_id AND m.at = f.at");
+	if (rc < 0)
+		return rc;
+	while ((rc = db_step(s)) == DB_ROW) {
+		fix_row(s, &f);
+		if (fn(&f, arg))
+			break;
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int fix_each_between(db *d, int64_t device_id, int64_t from, int64_t to, int limit,
+		     int (*fn)(const struct fix *f, void *arg), void *arg)
+{
+	struct fix f;
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT " FIX_COLS " FROM fixes f WHERE f.device_id = ? AND f.at >= ? AND f.at <= ?"
+			" ORDER BY f.at LIMIT ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, device_id);
+	db_bind_int64(s, 2, from);
+	db_bind_int64(s, 3, to);
+	db_bind_int64(s, 4, limit);
+	while ((rc = db_step(s)) == DB_ROW) {
+		fix_row(s, &f);
+		if (fn(&f, arg))
+			break;
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int device_event_add(db *d, int64_t device_id, int64_t at, const char *kind, const char *detail)
+{
+	return db_run(d, "INSERT INTO device_events (device_id, at, kind, detail) VALUES (?, ?, ?, ?)",
+		      "iitt", device_id, at, kind, detail);
+}
+
+#define ALERT_COLS                                                                          \
+	"a.id, a.case_id, a.device_id, a.zone_id, a.kind, a.severity, a.state, a.opened_at,"  \
+	" a.fix_at, a.lat, a.lon, a.detail, a.acknowledged_at, ua.username, a.dispatched_at," \
+	" ud.username, a.resolved_at, ur.username, a.outcome, a.note, a.escalated_at, a.version"
+#define ALERT_FROM                                                                         \
+	" FROM alerts a LEFT JOIN users ua ON ua.id = a.acknowledged_by"                  \
+	" LEFT JOIN users ud ON ud.id = a.dispatched_by LEFT JOIN users ur ON ur.id = a.resolved_by"
+
+static void alert_row(db_stmt *s, struct alert *a)
+{
+	a->id = db_column_int64(s, 0);
+	a->case_id = db_column_int64(s, 1);
+	a->device_id = db_column_int64(s, 2);
+	a->zone_id = db_column_int64(s, 3);
+	copy(a->kind, sizeof a->kind, db_column_text(s, 4));
+	copy(a->severity, sizeof a->severity, db_column_text(s, 5));
+	copy(a->state, sizeof a->state, db_column_text(s, 6));
+	a->opened_at = db_column_int64(s, 7);
+	a->fix_at = db_column_int64(s, 8);
+	a->lat = opt(s, 9);
+	a->lon = opt(s, 10);
+	a->detail = db_column_text(s, 11);
+	a->acknowledged_at = db_column_int64(s, 12);
+	copy(a->acknowledged_by, sizeof a->acknowledged_by, db_column_text(s, 13));
+	a->dispatched_at = db_column_int64(s, 14);
+	copy(a->dispatched_by, sizeof a->dispatched_by, db_column_text(s, 15));
+	a->resolved_at = db_column_int64(s, 16);
+	copy(a->resolved_by, sizeof a->resolved_by, db_column_text(s, 17));
+	a->outcome = db_column_text(s, 18);
+	a->note = db_column_text(s, 19);
+	a->escalated_at = db_column_int64(s, 20);
+	a->version = db_column_int64(s, 21);
+}
+
+int64_t alert_open(db *d, const struct alert *a, bool *existed)
+{
+	db_stmt *s;
+	int64_t id = 0;
+	int rc;
+
+	*existed = false;
+	rc = db_prepare(d, &s,
+			"SELECT id FROM alerts WHERE case_id = ? AND COALESCE(device_id, 0) = ?"
+			" AND COALESCE(zone_id, 0) = ? AND kind = ? AND state <> 'resolved'");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, a->case_id);
+	db_bind_int64(s, 2, a->device_id);
+	db_bind_int64(s, 3, a->zone_id);
+	db_bind_text(s, 4, a->kind);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		id = db_column_int64(s, 0);
+		*existed = true;
+	}
+	db_finalize(s);
+	if (rc < 0 || *existed)
+		return rc < 0 ? rc : id;
+	rc = db_prepare(d, &s,
+			"INSERT INTO alerts (case_id, device_id, zone_id, kind, severity, state,"
+			" opened_at, fix_at, lat, lon, detail) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)"
+			" RETURNING id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, a->case_id);
+	if (a->device_id)
+		db_bind_int64(s, 2, a->device_id);
+	else
+		db_bind_null(s, 2);
+	if (a->zone_id)
+		db_bind_int64(s, 3, a->zone_id);
+	else
+		db_bind_null(s, 3);
+	db_bind_text(s, 4, a->kind);
+	db_bind_text(s, 5, a->severity);
+	db_bind_int64(s, 6, a->opened_at);
+	if (a->fix_at)
+		db_bind_int64(s, 7, a->fix_at);
+	else
+		db_bind_null(s, 7);
+	bind_opt(s, 8, a->lat);
+	bind_opt(s, 9, a->lon);
+	db_bind_text(s, 10, a->detail);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		id = db_column_int64(s, 0);
+	db_finalize(s);
+	return rc < 0 ? rc : id;
+}
+
+static const char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+int alert_get(db *d, int64_t id, struct alert *out)
+{
+	db_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	rc = db_prepare(d, &s, "SELECT " ALERT_COLS ALERT_FROM " WHERE a.id = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, id);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		alert_row(s, out);
+		/* the row's text lives in the statement: copy it before finalizing */
+		out->detail = dup_or_null(out->detail);
+		out->outcome = dup_or_null(out->outcome);
+		out->note = dup_or_null(out->note);
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : rc == DB_ROW;
+}
+
+void alert_free(struct alert *a)
+{
+	if (!a)
+		return;
+	free((char *)a->detail);
+	free((char *)a->outcome);
+	free((char *)a->note);
+	a->detail = a->outcome = a->note = NULL;
+}
+
+int alert_raised_since(db *d, int64_t device_id, int64_t zone_id, const char *kind, int64_t since)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT 1 FROM alerts WHERE device_id = ? AND (? = 0 OR zone_id = ?) AND kind = ?"
+			" AND opened_at >= ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, device_id);
+	db_bind_int64(s, 2, zone_id);
+	db_bind_int64(s, 3, zone_id);
+	db_bind_text(s, 4, kind);
+	db_bind_int64(s, 5, since);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc < 0 ? rc : rc == DB_ROW;
+}
+
+int assignment_each_unended(db *d, int64_t now, int (*fn)(const struct assignment *a, void *arg),
+			    void *arg)
+{
+	struct assignment a;
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT id, device_id, case_id, role, starts_at, ends_at FROM device_assignments"
+			" WHERE ends_at IS NULL OR ends_at > ? ORDER BY id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, now);
+	while ((rc = db_step(s)) == DB_ROW) {
+		a.id = db_column_int64(s, 0);
+		a.device_id = db_column_int64(s, 1);
+		a.case_id = db_column_int64(s, 2);
+		copy(a.role, sizeof a.role, db_column_text(s, 3));
+		a.starts_at = db_column_int64(s, 4);
+		a.ends_at = db_column_int64(s, 5);
+		if (fn(&a, arg))
+			break;
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int alert_each(db *d, const struct alert_filter *f, int (*fn)(const struct alert *a, void *arg),
+	       void *arg)
+{
+	struct alert a;
+	db_stmt *s;
+	int rc;
+	bool unresolved = f->state && strcmp(f->state, "unresolved") == 0;
+
+	/* newest critical first is the desk's order; here newest first, and
+	 * the desk sorts by severity */
+	rc = db_prepare(d, &s,
+			"SELECT " ALERT_COLS ALERT_FROM " WHERE (CAST(? AS TEXT) IS NULL OR a.state = ?)"
+			" AND (? = 0 OR a.state <> 'resolved') AND (? = 0 OR a.case_id = ?)"
+			" AND (? = 0 OR a.id < ?) ORDER BY a.id DESC LIMIT ?");
+	if (rc < 0)
+		return rc;
+	db_bind_text(s, 1, unresolved ? NULL : f->state);
+	db_bind_text(s, 2, unresolved ? NULL : f->state);
+	db_bind_int64(s, 3, unresolved);
+	db_bind_int64(s, 4, f->case_id);
+	db_bind_int64(s, 5, f->case_id);
+	db_bind_int64(s, 6, f->before_id);
+	db_bind_int64(s, 7, f->before_id);
+	db_bind_int64(s, 8, f->limit);
+	while ((rc = db_step(s)) == DB_ROW) {
+		alert_row(s, &a);
+		if (fn(&a, arg))
+			break;
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int alert_transition(db *d, int64_t id, int64_t expected_version, const char *from_state,
+		     const char *to_state, int64_t by, const char *outcome, const char *note)
+{
+	static const char *const sql[] = {
+		"UPDATE alerts SET state = ?, acknowledged_at = ?, acknowledged_by = ?,"
+		" note = COALESCE(?, note), outcome = COALESCE(?, outcome), version = version + 1"
+		" WHERE id = ? AND state = ? AND (? = 0 OR version = ?)",
+		"UPDATE alerts SET state = ?, dispatched_at = ?, dispatched_by = ?,"
+		" note = COALESCE(?, note), outcome = COALESCE(?, outcome), version = version + 1"
+		" WHERE id = ? AND state = ? AND (? = 0 OR version = ?)",
+		"UPDATE alerts SET state = ?, resolved_at = ?, resolved_by = ?,"
+		" note = COALESCE(?, note), outcome = COALESCE(?, outcome), version = version + 1"
+		" WHERE id = ? AND state = ? AND (? = 0 OR version = ?)",
+	};
+	int which = !strcmp(to_state, "acknowledged") ? 0 : !strcmp(to_state, "dispatched") ? 1 : 2;
+	db_stmt *s;
+	int64_t n = 0;
+	int rc;
+
+	rc = db_prepare(d, &s, sql[which]);
+	if (rc < 0)
+		return rc;
+	db_bind_text(s, 1, to_state);
+	db_bind_int64(s, 2, clock_now_ms());
+	db_bind_int64(s, 3, by);
+	db_bind_text(s, 4, note);
+	db_bind_text(s, 5, outcome);
+	db_bind_int64(s, 6, id);
+	db_bind_text(s, 7, from_state);
+	db_bind_int64(s, 8, expected_version);
+	db_bind_int64(s, 9, expected_version);
+	rc = db_step(s);
+	if (rc == DB_DONE)
+		n = db_changes(s);
+	db_finalize(s);
+	return rc < 0 ? rc : n > 0;
+}
+
+int alert_escalate_unacknowledged(db *d, int64_t cutoff, int64_t now,
+				  int (*fn)(int64_t alert_id, void *arg), void *arg)
+{
+	db_stmt *s;
+	int rc, n = 0;
+
+	rc = db_prepare(d, &s,
+			"UPDATE alerts SET escalated_at = ? WHERE severity = 'critical' AND state = 'open'"
+			" AND escalated_at IS NULL AND opened_at <= ? RETURNING id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, now);
+	db_bind_int64(s, 2, cutoff);
+	while ((rc = db_step(s)) == DB_ROW) {
+		n++;
+		if (fn)
+			fn(db_column_int64(s, 0), arg);
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : n;
+}
+
+int alert_unresolved_exists(db *d, int64_t device_id, const char *kind)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT 1 FROM alerts WHERE device_id = ? AND kind = ? AND state <> 'resolved'");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, device_id);
+	db_bind_text(s, 2, kind);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc < 0 ? rc : rc == DB_ROW;
+}
+
+int64_t alert_event_add(db *d, int64_t alert_id, const char *kind)
+{
+	db_stmt *s;
+	int64_t id = 0;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"INSERT INTO alert_events (alert_id, at, kind) VALUES (?, ?, ?) RETURNING id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, alert_id);
+	db_bind_int64(s, 2, clock_now_ms());
+	db_bind_text(s, 3, kind);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		id = db_column_int64(s, 0);
+	db_finalize(s);
+	return rc < 0 ? rc : id;
+}
+
+int alert_event_each(db *d, int64_t after_id, int limit,
+		     int (*fn)(int64_t event_id, int64_t alert_id, const char *kind, int64_t at,
+			       void *arg),
+		     void *arg)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT id, alert_id, kind, at FROM alert_events WHERE id > ? ORDER BY id LIMIT ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, after_id);
+	db_bind_int64(s, 2, limit);
+	while ((rc = db_step(s)) == DB_ROW)
+		if (fn(db_column_int64(s, 0), db_column_int64(s, 1), db_column_text(s, 2),
+		       db_column_int64(s, 3), arg))
+			break;
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int notification_record(db *d, int64_t alert_id, const struct notification *n)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"INSERT INTO notifications (alert_id, channel, attempt, at, http_status, error,"
+			" delivered) VALUES (?, ?, ?, ?, ?, ?, ?)");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, alert_id);
+	db_bind_text(s, 2, n->channel);
+	db_bind_int64(s, 3, n->attempt);
+	db_bind_int64(s, 4, n->at);
+	if (n->http_status)
+		db_bind_int64(s, 5, n->http_status);
+	else
+		db_bind_null(s, 5);
+	db_bind_text(s, 6, n->error);
+	db_bind_int64(s, 7, n->delivered);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int notification_each(db *d, int64_t alert_id,
+		      int (*fn)(const struct notification *n, void *arg), void *arg)
+{
+	struct notification n;
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT channel, attempt, at, http_status, error, delivered FROM notifications"
+			" WHERE alert_id = ? ORDER BY id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, alert_id);
+	while ((rc = db_step(s)) == DB_ROW) {
+		n.channel = db_column_text(s, 0);
+		n.attempt = (int)db_column_int64(s, 1);
+		n.at = db_column_int64(s, 2);
+		n.http_status = (long)db_column_int64(s, 3);
+		n.error = db_column_text(s, 4);
+		n.delivered = db_column_int64(s, 5) != 0;
+		if (fn(&n, arg))
+			break;
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}

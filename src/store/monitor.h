@@ -1,0 +1,141 @@
+/*
+ * store/monitor — devices, their assignment to cases, zones, the position
+ * history, device events, and alerts with their event log (what the live
+ * stream replays).
+ */
+#ifndef VIGIL_STORE_MONITOR_H
+#define VIGIL_STORE_MONITOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/fix.h"
+#include "db/db.h"
+
+struct device {
+	int64_t id;
+	char uid[FIX_UID_MAX + 1];
+	char kind[16];     /* offender_tag, victim_phone, victim_alarm */
+	char protocol[12]; /* osmand, teltonika, json */
+	int expected_interval_s;
+	int64_t created_at;
+	int64_t rejected_fixes;
+};
+
+int64_t device_insert(db *d, const char *uid, const char *kind, const char *protocol,
+		      int expected_interval_s);
+int device_get(db *d, const char *uid, struct device *out);
+int device_get_by_id(db *d, int64_t id, struct device *out);
+int device_each(db *d, int (*fn)(const struct device *dv, void *arg), void *arg);
+int device_count_rejected(db *d, int64_t id);
+
+struct assignment {
+	int64_t id, device_id, case_id;
+	char role[8]; /* suspect, victim */
+	int64_t starts_at, ends_at; /* ends_at 0: open-ended */
+};
+int64_t assignment_insert(db *d, int64_t device_id, int64_t case_id, const char *role,
+			  int64_t starts_at, int64_t ends_at, int64_t by);
+/* Assignments current at now (all of them when case_id is 0). */
+int assignment_each_current(db *d, int64_t case_id, int64_t now,
+			    int (*fn)(const struct assignment *a, void *arg), void *arg);
+/* Assignments not yet ended at now, including those still to start. */
+int assignment_each_unended(db *d, int64_t now, int (*fn)(const struct assignment *a, void *arg),
+			    void *arg);
+
+struct zone {
+	int64_t id, case_id;
+	char name[101];
+	char kind[12];     /* exclusion, proximity */
+	const char *geometry; /* GeoJSON text, or NULL for proximity */
+	double radius_m;   /* circle or proximity radius; 0 for a polygon */
+	double warning_m;
+	int64_t created_at;
+};
+int64_t zone_insert(db *d, int64_t case_id, const char *name, const char *kind,
+		    const char *geometry, double radius_m, double warning_m, int64_t by);
+/* Zones not removed (all cases when case_id is 0). */
+int zone_each(db *d, int64_t case_id, int (*fn)(const struct zone *z, void *arg), void *arg);
+int zone_remove(db *d, int64_t case_id, int64_t zone_id);
+
+/* Store a fix unless the device already has one at that time.  1 stored,
+ * 0 duplicate, negative on error. */
+int fix_store(db *d, const struct fix *f, int64_t received_at);
+/* The same for several fixes with one prepared statement: stored[i] is 1 or
+ * 0 for each fix whose skip[i] is 0.  0 or negative. */
+int fix_store_many(db *d, const struct fix *f, const int *skip, size_t n, int64_t received_at,
+		   int *stored);
+/* The newest fix of each device, calling fn(device_id, fix). */
+int fix_each_latest(db *d, int (*fn)(const struct fix *f, void *arg), void *arg);
+/* A device's fixes between from and to (ms), oldest first, at most limit. */
+int fix_each_between(db *d, int64_t device_id, int64_t from, int64_t to, int limit,
+		     int (*fn)(const struct fix *f, void *arg), void *arg);
+
+int device_event_add(db *d, int64_t device_id, int64_t at, const char *kind, const char *detail);
+
+struct alert {
+	int64_t id, case_id, device_id, zone_id;
+	char kind[32];
+	char severity[10];
+	char state[14];
+	int64_t opened_at, fix_at;
+	double lat, lon;          /* the offender's (or device's) position, NAN when none */
+	const char *detail;       /* JSON text */
+	int64_t acknowledged_at, dispatched_at, resolved_at, escalated_at;
+	char acknowledged_by[65], dispatched_by[65], resolved_by[65];
+	const char *outcome, *note;
+	int64_t version;
+};
+
+/* Open an alert unless one of the same kind for the same case, device and
+ * zone is still unresolved: returns the new id, or the existing one as a
+ * negative-free value with *existed set. */
+int64_t alert_open(db *d, const struct alert *a, bool *existed);
+/* Read one alert; its text fields are copies the caller frees with
+ * alert_free(). */
+int alert_get(db *d, int64_t id, struct alert *out);
+void alert_free(struct alert *a);
+struct alert_filter {
+	const char *state; /* NULL: any; "unresolved": open, acknowledged or dispatched */
+	int64_t case_id;   /* 0: any */
+	int64_t before_id; /* cursor */
+	int limit;
+};
+int alert_each(db *d, const struct alert_filter *f, int (*fn)(const struct alert *a, void *arg),
+	       void *arg);
+/* Move an alert along its life: 1 done, 0 when its state was not from_state
+ * (or the version moved), negative on error. */
+int alert_transition(db *d, int64_t id, int64_t expected_version, const char *from_state,
+		     const char *to_state, int64_t by, const char *outcome, const char *note);
+/* Mark critical alerts still open since before cutoff as escalated; calls fn
+ * for each.  Returns how many, or negative. */
+int alert_escalate_unacknowledged(db *d, int64_t cutoff, int64_t now,
+				  int (*fn)(int64_t alert_id, void *arg), void *arg);
+/* Unresolved alerts of a kind for a device. */
+int alert_unresolved_exists(db *d, int64_t device_id, const char *kind);
+/* Whether an alert of a kind was raised for a device (and zone, when not 0)
+ * at or after since, in any state: rebuilding a lost-signal period at start. */
+int alert_raised_since(db *d, int64_t device_id, int64_t zone_id, const char *kind, int64_t since);
+
+/* Notification attempts. */
+struct notification {
+	const char *channel;
+	int attempt;
+	int64_t at;
+	long http_status; /* 0: no HTTP answer */
+	const char *error; /* NULL when delivered */
+	bool delivered;
+};
+int notification_record(db *d, int64_t alert_id, const struct notification *n);
+int notification_each(db *d, int64_t alert_id,
+		      int (*fn)(const struct notification *n, void *arg), void *arg);
+
+/* The alert event log: returns the event's id. */
+int64_t alert_event_add(db *d, int64_t alert_id, const char *kind);
+/* Events after after_id, oldest first, at most limit. */
+int alert_event_each(db *d, int64_t after_id, int limit,
+		     int (*fn)(int64_t event_id, int64_t alert_id, const char *kind, int64_t at,
+			       void *arg),
+		     void *arg);
+
+#endif

@@ -1,0 +1,446 @@
+// The alert queue: the life of an alert (open → acknowledged → dispatched →
+// resolved, resolving from any earlier state with an outcome and a note),
+// the illegal moves (409), the response clocks, one unresolved alert per
+// case, device, zone and kind, the filters, who may work the queue, and a
+// critical alert left unacknowledged escalating (--escalate-seconds).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { ROLES, expectError, sleep, startServer } from './lib/server.mjs';
+import { createCase, unique } from './lib/casekit.mjs';
+
+const ESCALATE_S = 2;
+let srv;
+const c = {};
+let k;
+
+// ---- helpers (each monitoring test file carries its own copy) ---------------
+
+const EARTH_R = 6371008.8; // metres: a sphere is close enough for positions metres clear of an edge
+const rad = (d) => (d * Math.PI) / 180;
+const deg = (r) => (r * 180) / Math.PI;
+/** The point dist metres from p = [lat, lon] on the bearing brg (degrees from north). */
+function dest([lat, lon], dist, brg) {
+	const d = dist / EARTH_R;
+	const b = rad(brg);
+	const p1 = rad(lat);
+	const p2 = Math.asin(Math.sin(p1) * Math.cos(d) + Math.cos(p1) * Math.sin(d) * Math.cos(b));
+	const l2 = rad(lon) + Math.atan2(Math.sin(b) * Math.sin(d) * Math.cos(p1), Math.cos(d) - Math.sin(p1) * Math.sin(p2));
+	return [deg(p2), deg(l2)];
+}
+/** GeoJSON order. */
+const lonlat = ([lat, lon]) => [lon, lat];
+const circle = (centre, radius_m, extra = {}) => ({ kind: 'exclusion', geometry: { type: 'Point', coordinates: lonlat(centre) }, radius_m, ...extra });
+
+let lastAt = 0;
+/** A fix time in ms: now, and always later than the one before. */
+function nextAt() {
+	lastAt = Math.max(Date.now(), lastAt + 1);
+	return lastAt;
+}
+const iso = (ms) => new Date(ms).toISOString();
+
+async function waitFor(what, fn, timeoutMs = 5000) {
+	const until = Date.now() + timeoutMs;
+	for (;;) {
+		const v = await fn();
+		if (v) return v;
+		if (Date.now() > until) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+		await sleep(50);
+	}
+}
+
+/** Devices, cases, zones, fixes and alerts, as an operator and an officer do them. */
+function monitoringKit(srv, c) {
+	let sentinel = null;
+	const k = {
+		async device(kind = 'offender_tag', extra = {}) {
+			const uid = unique(kind === 'offender_tag' ? 'tag' : 'vic');
+			const res = await c.operator.post('/api/v1/devices', { uid, kind, protocol: 'json', ...extra });
+			assert.equal(res.status, 201, res.text);
+			return uid;
+		},
+		async newCase() {
+			return (await createCase(c.officer, { suspect: { name: `Suspect ${unique('s')}` } })).ref;
+		},
+		async assign(ref, uid, role = 'suspect', extra = {}) {
+			const res = await c.officer.post(`/api/v1/cases/${ref}/monitoring`, { device: uid, role, ...extra });
+			assert.equal(res.status, 201, res.text);
+			return res.body;
+		},
+		async zone(ref, body) {
+			const res = await c.officer.post(`/api/v1/cases/${ref}/zones`, { name: unique('zone'), ...body });
+			assert.equal(res.status, 201, res.text);
+			return res.body;
+		},
+		/** A case whose suspect wears a new tag (and, if asked, whose victim carries a phone). */
+		async monitored({ zones = [], victim = false, tag = {} } = {}) {
+			const ref = await k.newCase();
+			const uid = await k.device('offender_tag', tag);
+			await k.assign(ref, uid, 'suspect');
+			let phone = null;
+			if (victim) {
+				phone = await k.device('victim_phone');
+				await k.assign(ref, phone, 'victim');
+			}
+			const made = [];
+			for (const z of zones) made.push(await k.zone(ref, z));
+			return { ref, tag: uid, phone, zones: made };
+		},
+		/** POST /api/v1/fixes as the operator: the results. */
+		async post(fixes) {
+			const res = await c.operator.post('/api/v1/fixes', { fixes });
+			assert.equal(res.status, 200, res.text);
+			return res.body.results;
+		},
+		/** Positions [lat, lon] of one device, in order, each at a new time: their times. */
+		async trail(uid, points, extra = {}) {
+			const fixes = points.map((p) => ({ device: uid, at: iso(nextAt()), lat: p[0], lon: p[1], accuracy_m: 10, ...extra }));
+			const results = await k.post(fixes);
+			results.forEach((r, i) => assert.equal(r.result, 'stored', `fix ${i}: ${JSON.stringify(r)}`));
+			return fixes.map((f) => f.at);
+		},
+		/** Wait until the engine has applied everything posted so far. */
+		async settle() {
+			if (!sentinel) sentinel = await k.device('offender_tag');
+			const at = iso(nextAt());
+			await k.post([{ device: sentinel, at, lat: 51.3, lon: -0.5 }]);
+			await waitFor('the engine to catch up', async () => {
+				const res = await c.operator.get(`/api/v1/devices/${sentinel}`);
+				return res.body.state?.last_fix_at === at;
+			});
+		},
+		async alerts(ref, kind) {
+			const res = await c.operator.get(`/api/v1/alerts?case=${ref}&limit=500`);
+			assert.equal(res.status, 200, res.text);
+			return res.body.alerts.filter((a) => !kind || a.kind === kind).reverse(); // oldest first
+		},
+		async waitAlert(ref, kind, timeoutMs = 5000) {
+			return waitFor(`a ${kind} alert on ${ref}`, async () => (await k.alerts(ref, kind))[0], timeoutMs);
+		},
+		async resolve(id, outcome = 'breach_confirmed') {
+			const res = await c.operator.post(`/api/v1/alerts/${id}/resolve`, { outcome, note: 'handled in the test' });
+			assert.equal(res.status, 200, res.text);
+			return res.body;
+		},
+		async deviceState(uid) {
+			const res = await c.operator.get(`/api/v1/devices/${uid}`);
+			assert.equal(res.status, 200, res.text);
+			return res.body;
+		},
+	};
+	return k;
+}
+/** The kinds of alerts, oldest first. */
+const kinds = (alerts) => alerts.map((a) => a.kind);
+
+const HOME = [51.5074, -0.1278];
+const esc = {}; // the escalation scenarios, started in before()
+
+/** A case whose tag reports this event: the open alert. */
+async function alertOf(event = 'tamper', kind = event) {
+	const m = await k.monitored();
+	await k.post([{ device: m.tag, at: iso(nextAt()), lat: HOME[0], lon: HOME[1], events: [event] }]);
+	const a = await k.waitAlert(m.ref, kind);
+	return { ...a, m };
+}
+const move = (who, id, step, body = {}) => c[who].post(`/api/v1/alerts/${id}/${step}`, body);
+const resolveBody = { outcome: 'breach_confirmed', note: 'police attended; he had left' };
+
+before(async () => {
+	srv = await startServer({ args: ['--escalate-seconds', String(ESCALATE_S)] });
+	const clients = await Promise.all(ROLES.map((r) => srv.login(r)));
+	ROLES.forEach((r, i) => (c[r] = clients[i]));
+	k = monitoringKit(srv, c);
+	// started now, looked at later: a critical alert left alone, one acknowledged at once,
+	// and a high and a medium one left alone
+	esc.ignored = await alertOf('tamper');
+	esc.acked = await alertOf('sos');
+	const ack = await move('operator', esc.acked.id, 'acknowledge');
+	assert.equal(ack.status, 200, ack.text);
+	esc.high = await alertOf('case_open');
+	esc.medium = await alertOf('low_battery');
+	esc.startedAt = Date.now();
+});
+after(async () => {
+	if (srv) assert.equal(await srv.stop(), 0);
+});
+
+describe('the life of an alert', () => {
+	let a;
+	before(async () => {
+		a = await alertOf('tamper');
+	});
+
+	test('a new alert is open, version 1, with no response times yet', async () => {
+		const res = await c.operator.get(`/api/v1/alerts/${a.id}`);
+		assert.equal(res.status, 200, res.text);
+		assert.equal(res.body.state, 'open');
+		assert.equal(res.body.version, 1);
+		assert.equal(res.body.acknowledged_at, null);
+		assert.equal(res.body.dispatched_at, null);
+		assert.equal(res.body.resolved_at, null);
+		assert.deepEqual(res.body.response_clock, {});
+		assert.ok(Array.isArray(res.body.trail));
+		assert.equal(res.body.trail.length, 1);
+	});
+
+	test('acknowledge: 200, acknowledged, with the time to acknowledge', async () => {
+		const res = await move('operator', a.id, 'acknowledge');
+		assert.equal(res.status, 200, res.text);
+		assert.equal(res.body.state, 'acknowledged');
+		assert.equal(res.body.version, 2);
+		assert.ok(res.body.acknowledged_at);
+		const t = res.body.response_clock.to_acknowledge_s;
+		assert.equal(typeof t, 'number');
+		assert.ok(t >= 0 && t < 60, `to_acknowledge_s ${t}`);
+		assert.equal(t, (Date.parse(res.body.acknowledged_at) - Date.parse(res.body.opened_at)) / 1000);
+	});
+
+	test('acknowledging again is 409 illegal_transition', async () => {
+		expectError(await move('operator', a.id, 'acknowledge'), 409, 'illegal_transition');
+	});
+
+	test('dispatch: 200, dispatched, with the time to dispatch', async () => {
+		await sleep(20);
+		const res = await move('supervisor', a.id, 'dispatch', { note: 'unit 7 sent' });
+		assert.equal(res.status, 200, res.text);
+		assert.equal(res.body.state, 'dispatched');
+		assert.ok(res.body.response_clock.to_dispatch_s >= res.body.response_clock.to_acknowledge_s);
+	});
+
+	test('dispatching again, or acknowledging a dispatched alert, is 409', async () => {
+		expectError(await move('operator', a.id, 'dispatch'), 409, 'illegal_transition');
+		expectError(await move('operator', a.id, 'acknowledge'), 409, 'illegal_transition');
+	});
+
+	test('resolving needs an outcome and a note (400 naming the missing one), and a known outcome', async () => {
+		expectError(await move('operator', a.id, 'resolve', { note: 'done' }), 400, 'bad_request', 'outcome');
+		expectError(await move('operator', a.id, 'resolve', { outcome: 'false_alarm' }), 400, 'bad_request', 'note');
+		expectError(await move('operator', a.id, 'resolve', { outcome: 'sorted', note: 'done' }), 400, 'bad_request', 'outcome');
+		expectError(await move('operator', a.id, 'resolve', {}), 400, 'bad_request');
+		const res = await c.operator.get(`/api/v1/alerts/${a.id}`);
+		assert.equal(res.body.state, 'dispatched', 'still dispatched');
+	});
+
+	test('resolve: 200, resolved, with the outcome, the note and the time to resolve', async () => {
+		await sleep(20);
+		const res = await move('operator', a.id, 'resolve', resolveBody);
+		assert.equal(res.status, 200, res.text);
+		assert.equal(res.body.state, 'resolved');
+		const clock = res.body.response_clock;
+		assert.ok(clock.to_acknowledge_s <= clock.to_dispatch_s && clock.to_dispatch_s <= clock.to_resolve_s, JSON.stringify(clock));
+		assert.equal(res.body.outcome, 'breach_confirmed');
+		assert.equal(res.body.note, resolveBody.note);
+	});
+
+	test('reading the resolved alert, alone or in the list, shows its outcome and note', async () => {
+		const one = await c.operator.get(`/api/v1/alerts/${a.id}`);
+		assert.equal(one.status, 200, one.text);
+		assert.equal(one.body.outcome, 'breach_confirmed');
+		assert.equal(one.body.note, resolveBody.note);
+		const list = await c.operator.get(`/api/v1/alerts?case=${a.m.ref}`);
+		const inList = list.body.alerts.find((x) => x.id === a.id);
+		assert.equal(inList.outcome, 'breach_confirmed');
+		assert.equal(inList.note, resolveBody.note);
+	});
+
+	test('a resolved alert cannot be resolved, acknowledged or dispatched again (409)', async () => {
+		expectError(await move('operator', a.id, 'resolve', resolveBody), 409, 'illegal_transition');
+		expectError(await move('operator', a.id, 'acknowledge'), 409, 'illegal_transition');
+		expectError(await move('operator', a.id, 'dispatch'), 409, 'illegal_transition');
+	});
+
+	test('the list filters by state', async () => {
+		const of = async (state) => (await c.operator.get(`/api/v1/alerts?state=${state}&case=${a.m.ref}`)).body.alerts.map((x) => x.id);
+		assert.deepEqual(await of('resolved'), [a.id]);
+		assert.deepEqual(await of('open'), []);
+		assert.deepEqual(await of('unresolved'), []);
+	});
+});
+
+describe('other paths', () => {
+	test('an open alert may be dispatched at once, then resolved', async () => {
+		const a = await alertOf('tamper');
+		const d = await move('operator', a.id, 'dispatch');
+		assert.equal(d.status, 200, d.text);
+		assert.equal(d.body.acknowledged_at, null);
+		assert.equal(d.body.response_clock.to_acknowledge_s, undefined);
+		assert.equal((await move('operator', a.id, 'resolve', resolveBody)).status, 200);
+	});
+
+	test('an open alert may be resolved at once as a false alarm', async () => {
+		const a = await alertOf('tamper');
+		const res = await move('supervisor', a.id, 'resolve', { outcome: 'false_alarm', note: 'strap refitted' });
+		assert.equal(res.status, 200, res.text);
+		assert.equal(res.body.outcome, 'false_alarm');
+	});
+
+	test('an acknowledged alert may be resolved as technical', async () => {
+		const a = await alertOf('tamper');
+		assert.equal((await move('operator', a.id, 'acknowledge')).status, 200);
+		const res = await move('operator', a.id, 'resolve', { outcome: 'technical', note: 'faulty strap sensor' });
+		assert.equal(res.status, 200, res.text);
+		assert.equal(res.body.outcome, 'technical');
+	});
+
+	test('an outcome when acknowledging is 400 on outcome; an unknown field 400 naming it', async () => {
+		const a = await alertOf('tamper');
+		expectError(await move('operator', a.id, 'acknowledge', { outcome: 'false_alarm' }), 400, 'bad_request', 'outcome');
+		expectError(await move('operator', a.id, 'acknowledge', { priority: 1 }), 400, 'bad_request', 'priority');
+	});
+
+	test('a stale version is 409 stale_version; the current one works', async () => {
+		const a = await alertOf('tamper');
+		expectError(await move('operator', a.id, 'acknowledge', { version: 7 }), 409, 'stale_version', 'version');
+		const res = await move('operator', a.id, 'acknowledge', { version: 1 });
+		assert.equal(res.status, 200, res.text);
+		expectError(await move('operator', a.id, 'dispatch', { version: 1 }), 409, 'stale_version', 'version');
+		assert.equal((await move('operator', a.id, 'dispatch', { version: 2 })).status, 200);
+	});
+
+	test('an unknown alert is 404, on reading and on every move', async () => {
+		for (const id of ['999999', 'abc', '0', '-1']) {
+			expectError(await c.operator.get(`/api/v1/alerts/${id}`), 404, 'not_found');
+			expectError(await move('operator', id, 'acknowledge'), 404, 'not_found');
+		}
+		expectError(await move('operator', '999999', 'resolve', resolveBody), 404, 'not_found');
+	});
+
+	test('a bad state filter is 400 on state; an unknown case 400 on case', async () => {
+		expectError(await c.operator.get('/api/v1/alerts?state=closed'), 400, 'bad_request', 'state');
+		expectError(await c.operator.get('/api/v1/alerts?case=STAC-1999-000001'), 400, 'bad_request', 'case');
+	});
+
+	test('each state filter returns only alerts in that state; unresolved all but the resolved', async () => {
+		const m = await k.monitored();
+		const raise = async (event, kind = event) => {
+			await k.post([{ device: m.tag, at: iso(nextAt()), lat: HOME[0], lon: HOME[1], events: [event] }]);
+			return (await k.waitAlert(m.ref, kind)).id;
+		};
+		const open = await raise('tamper');
+		const acked = await raise('sos');
+		const sent = await raise('case_open');
+		const done = await raise('powered_off');
+		assert.equal((await move('operator', acked, 'acknowledge')).status, 200);
+		assert.equal((await move('operator', sent, 'dispatch')).status, 200);
+		assert.equal((await move('operator', done, 'resolve', resolveBody)).status, 200);
+		const of = async (state) => (await c.operator.get(`/api/v1/alerts?state=${state}&case=${m.ref}`)).body.alerts.map((x) => x.id).sort();
+		assert.deepEqual(await of('open'), [open]);
+		assert.deepEqual(await of('acknowledged'), [acked]);
+		assert.deepEqual(await of('dispatched'), [sent]);
+		assert.deepEqual(await of('resolved'), [done]);
+		assert.deepEqual(await of('unresolved'), [open, acked, sent].sort());
+		const all = (await c.operator.get(`/api/v1/alerts?case=${m.ref}`)).body.alerts.map((x) => x.id);
+		assert.deepEqual(all, [done, sent, acked, open], 'newest first');
+		const one = (await c.operator.get(`/api/v1/alerts?case=${m.ref}&limit=1`)).body.alerts.map((x) => x.id);
+		assert.deepEqual(one, [done]);
+	});
+});
+
+describe('no duplicates', () => {
+	test('the same event again while its alert is unresolved (even acknowledged or dispatched) raises no second alert', async () => {
+		const a = await alertOf('tamper');
+		const again = () => k.post([{ device: a.m.tag, at: iso(nextAt()), lat: HOME[0], lon: HOME[1], events: ['tamper'] }]);
+		await again();
+		assert.equal((await move('operator', a.id, 'acknowledge')).status, 200);
+		await again();
+		assert.equal((await move('operator', a.id, 'dispatch')).status, 200);
+		await again();
+		await k.settle();
+		const all = await k.alerts(a.m.ref, 'tamper');
+		assert.deepEqual(all.map((x) => x.id), [a.id]);
+	});
+
+	test('after it is resolved, the same event opens a new alert', async () => {
+		const a = await alertOf('tamper');
+		assert.equal((await move('operator', a.id, 'resolve', resolveBody)).status, 200);
+		await k.post([{ device: a.m.tag, at: iso(nextAt()), lat: HOME[0], lon: HOME[1], events: ['tamper'] }]);
+		await k.settle();
+		const all = await k.alerts(a.m.ref, 'tamper');
+		assert.deepEqual(all.map((x) => x.state), ['resolved', 'open']);
+	});
+});
+
+describe('who may work the queue', () => {
+	let a;
+	before(async () => {
+		a = await alertOf('tamper');
+	});
+
+	test('officer, clinician, advocate, analyst and admin may not list, read, stream or move alerts (403)', async () => {
+		for (const role of ['officer', 'clinician', 'advocate', 'analyst', 'admin']) {
+			expectError(await c[role].get('/api/v1/alerts'), 403, 'forbidden');
+			expectError(await c[role].get(`/api/v1/alerts/${a.id}`), 403, 'forbidden');
+			expectError(await c[role].get('/api/v1/alerts/stream'), 403, 'forbidden');
+			expectError(await move(role, a.id, 'acknowledge'), 403, 'forbidden');
+			expectError(await move(role, a.id, 'dispatch'), 403, 'forbidden');
+			expectError(await move(role, a.id, 'resolve', resolveBody), 403, 'forbidden');
+		}
+		assert.equal((await c.operator.get(`/api/v1/alerts/${a.id}`)).body.state, 'open', 'untouched');
+	});
+
+	test('without signing in it is 401', async () => {
+		assert.equal((await srv.client().get('/api/v1/alerts')).status, 401);
+		assert.equal((await srv.client().get(`/api/v1/alerts/${a.id}`)).status, 401);
+	});
+
+	test('operator and supervisor list and read alerts (200)', async () => {
+		for (const role of ['operator', 'supervisor']) {
+			const list = await c[role].get('/api/v1/alerts');
+			assert.equal(list.status, 200, list.text);
+			assert.ok(list.body.alerts.some((x) => x.id === a.id));
+			assert.equal((await c[role].get(`/api/v1/alerts/${a.id}`)).status, 200);
+		}
+	});
+
+	test("a supervisor of another force neither lists nor reads this force's alerts", async () => {
+		let res = await c.admin.post('/api/v1/agencies', { code: 'kent', name: 'Kent Police', kind: 'police' });
+		assert.equal(res.status, 201, res.text);
+		res = await c.admin.post('/api/v1/users', { username: 'kentsup', role: 'supervisor', agency: 'kent', password: 'kent-supervisor-pw-1' });
+		assert.equal(res.status, 201, res.text);
+		const kent = await srv.login('kentsup', 'kent-supervisor-pw-1');
+		expectError(await kent.get(`/api/v1/cases/${a.m.ref}`), 403, 'forbidden');
+		const list = await kent.get('/api/v1/alerts');
+		assert.equal(list.status, 200);
+		assert.ok(!list.body.alerts.some((x) => x.case === a.m.ref), 'not in her list');
+		expectError(await kent.get(`/api/v1/alerts/${a.id}`), 403, 'forbidden');
+		expectError(await kent.post(`/api/v1/alerts/${a.id}/acknowledge`, {}), 403, 'forbidden');
+	});
+});
+
+describe('escalation of an unacknowledged critical alert', () => {
+	before(async () => {
+		await sleep(Math.max(0, esc.startedAt + ESCALATE_S * 1000 + 1800 - Date.now()));
+	});
+	const get = async (id) => (await c.operator.get(`/api/v1/alerts/${id}`)).body;
+
+	test(`a critical alert left open past ${ESCALATE_S} s is escalated, and stays open`, async () => {
+		const a = await get(esc.ignored.id);
+		assert.equal(a.severity, 'critical');
+		assert.ok(a.escalated_at, 'escalated_at is set');
+		assert.equal(a.state, 'open');
+		const after = Date.parse(a.escalated_at) - Date.parse(a.opened_at);
+		assert.ok(after >= ESCALATE_S * 1000 && after < ESCALATE_S * 1000 + 2500, `escalated ${after} ms after it opened`);
+	});
+
+	test('a critical alert acknowledged in time is not escalated', async () => {
+		const a = await get(esc.acked.id);
+		assert.equal(a.state, 'acknowledged');
+		assert.equal(a.escalated_at, null);
+	});
+
+	test('a high or a medium alert left open is not escalated', async () => {
+		assert.equal((await get(esc.high.id)).escalated_at, null);
+		assert.equal((await get(esc.medium.id)).escalated_at, null);
+	});
+
+	test('it is escalated once: the time does not move with later ticks, and acknowledging it later still works', async () => {
+		const first = (await get(esc.ignored.id)).escalated_at;
+		await sleep(1200);
+		assert.equal((await get(esc.ignored.id)).escalated_at, first);
+		const res = await move('operator', esc.ignored.id, 'acknowledge');
+		assert.equal(res.status, 200, res.text);
+		assert.equal(res.body.escalated_at, first);
+	});
+});

@@ -1,0 +1,337 @@
+// POST /api/v1/fixes, the JSON batch for integrations: one result per fix
+// (stored, duplicate, unknown_device, rejected with the reason), impossible
+// fixes counted against their device, a duplicate (same device, same time)
+// stored once and firing nothing twice, an out-of-order (older) fix stored but
+// firing nothing; who may post.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { ROLES, expectError, sleep, sqlite, startServer } from './lib/server.mjs';
+import { createCase, unique } from './lib/casekit.mjs';
+
+let srv;
+const c = {};
+let k;
+
+before(async () => {
+	srv = await startServer();
+	const clients = await Promise.all(ROLES.map((r) => srv.login(r)));
+	ROLES.forEach((r, i) => (c[r] = clients[i]));
+	k = monitoringKit(srv, c);
+});
+after(async () => {
+	if (srv) assert.equal(await srv.stop(), 0);
+});
+
+// ---- helpers (each monitoring test file carries its own copy) ---------------
+
+const EARTH_R = 6371008.8; // metres: a sphere is close enough for positions metres clear of an edge
+const rad = (d) => (d * Math.PI) / 180;
+const deg = (r) => (r * 180) / Math.PI;
+/** The point dist metres from p = [lat, lon] on the bearing brg (degrees from north). */
+function dest([lat, lon], dist, brg) {
+	const d = dist / EARTH_R;
+	const b = rad(brg);
+	const p1 = rad(lat);
+	const p2 = Math.asin(Math.sin(p1) * Math.cos(d) + Math.cos(p1) * Math.sin(d) * Math.cos(b));
+	const l2 = rad(lon) + Math.atan2(Math.sin(b) * Math.sin(d) * Math.cos(p1), Math.cos(d) - Math.sin(p1) * Math.sin(p2));
+	return [deg(p2), deg(l2)];
+}
+/** GeoJSON order. */
+const lonlat = ([lat, lon]) => [lon, lat];
+const circle = (centre, radius_m, extra = {}) => ({ kind: 'exclusion', geometry: { type: 'Point', coordinates: lonlat(centre) }, radius_m, ...extra });
+
+let lastAt = 0;
+/** A fix time in ms: now, and always later than the one before. */
+function nextAt() {
+	lastAt = Math.max(Date.now(), lastAt + 1);
+	return lastAt;
+}
+const iso = (ms) => new Date(ms).toISOString();
+
+async function waitFor(what, fn, timeoutMs = 5000) {
+	const until = Date.now() + timeoutMs;
+	for (;;) {
+		const v = await fn();
+		if (v) return v;
+		if (Date.now() > until) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+		await sleep(50);
+	}
+}
+
+/** Devices, cases, zones, fixes and alerts, as an operator and an officer do them. */
+function monitoringKit(srv, c) {
+	let sentinel = null;
+	const k = {
+		async device(kind = 'offender_tag', extra = {}) {
+			const uid = unique(kind === 'offender_tag' ? 'tag' : 'vic');
+			const res = await c.operator.post('/api/v1/devices', { uid, kind, protocol: 'json', ...extra });
+			assert.equal(res.status, 201, res.text);
+			return uid;
+		},
+		async newCase() {
+			return (await createCase(c.officer, { suspect: { name: `Suspect ${unique('s')}` } })).ref;
+		},
+		async assign(ref, uid, role = 'suspect', extra = {}) {
+			const res = await c.officer.post(`/api/v1/cases/${ref}/monitoring`, { device: uid, role, ...extra });
+			assert.equal(res.status, 201, res.text);
+			return res.body;
+		},
+		async zone(ref, body) {
+			const res = await c.officer.post(`/api/v1/cases/${ref}/zones`, { name: unique('zone'), ...body });
+			assert.equal(res.status, 201, res.text);
+			return res.body;
+		},
+		/** A case whose suspect wears a new tag (and, if asked, whose victim carries a phone). */
+		async monitored({ zones = [], victim = false, tag = {} } = {}) {
+			const ref = await k.newCase();
+			const uid = await k.device('offender_tag', tag);
+			await k.assign(ref, uid, 'suspect');
+			let phone = null;
+			if (victim) {
+				phone = await k.device('victim_phone');
+				await k.assign(ref, phone, 'victim');
+			}
+			const made = [];
+			for (const z of zones) made.push(await k.zone(ref, z));
+			return { ref, tag: uid, phone, zones: made };
+		},
+		/** POST /api/v1/fixes as the operator: the results. */
+		async post(fixes) {
+			const res = await c.operator.post('/api/v1/fixes', { fixes });
+			assert.equal(res.status, 200, res.text);
+			return res.body.results;
+		},
+		/** Positions [lat, lon] of one device, in order, each at a new time: their times. */
+		async trail(uid, points, extra = {}) {
+			const fixes = points.map((p) => ({ device: uid, at: iso(nextAt()), lat: p[0], lon: p[1], accuracy_m: 10, ...extra }));
+			const results = await k.post(fixes);
+			results.forEach((r, i) => assert.equal(r.result, 'stored', `fix ${i}: ${JSON.stringify(r)}`));
+			return fixes.map((f) => f.at);
+		},
+		/** Wait until the engine has applied everything posted so far. */
+		async settle() {
+			if (!sentinel) sentinel = await k.device('offender_tag');
+			const at = iso(nextAt());
+			await k.post([{ device: sentinel, at, lat: 51.3, lon: -0.5 }]);
+			await waitFor('the engine to catch up', async () => {
+				const res = await c.operator.get(`/api/v1/devices/${sentinel}`);
+				return res.body.state?.last_fix_at === at;
+			});
+		},
+		async alerts(ref, kind) {
+			const res = await c.operator.get(`/api/v1/alerts?case=${ref}&limit=500`);
+			assert.equal(res.status, 200, res.text);
+			return res.body.alerts.filter((a) => !kind || a.kind === kind).reverse(); // oldest first
+		},
+		async waitAlert(ref, kind, timeoutMs = 5000) {
+			return waitFor(`a ${kind} alert on ${ref}`, async () => (await k.alerts(ref, kind))[0], timeoutMs);
+		},
+		async resolve(id, outcome = 'breach_confirmed') {
+			const res = await c.operator.post(`/api/v1/alerts/${id}/resolve`, { outcome, note: 'handled in the test' });
+			assert.equal(res.status, 200, res.text);
+			return res.body;
+		},
+		async deviceState(uid) {
+			const res = await c.operator.get(`/api/v1/devices/${uid}`);
+			assert.equal(res.status, 200, res.text);
+			return res.body;
+		},
+	};
+	return k;
+}
+/** The kinds of alerts, oldest first. */
+const kinds = (alerts) => alerts.map((a) => a.kind);
+
+const HOME = [51.5074, -0.1278];
+const storedAts = (uid) => sqlite(srv.db, `SELECT at FROM fixes WHERE device_id = (SELECT id FROM devices WHERE uid = '${uid}') ORDER BY at`)
+	.split('\n').filter(Boolean).map(Number);
+const results = (rs) => rs.map((r) => r.result);
+const fixCount = () => Number(sqlite(srv.db, 'SELECT COUNT(*) FROM fixes').trim());
+
+describe('the batch', () => {
+	test('one result per fix, in order: stored, duplicate, unknown_device, rejected with its reason', async () => {
+		const uid = await k.device();
+		const t = nextAt();
+		const ghost = unique('ghost');
+		const results = await k.post([
+			{ device: uid, at: iso(t), lat: 51.5, lon: -0.12, accuracy_m: 5, speed_mps: 1.2, heading: 10, altitude: 30, battery: 80 },
+			{ device: uid, at: iso(t), lat: 51.6, lon: -0.13 },
+			{ device: ghost, at: iso(t), lat: 51.5, lon: -0.12 },
+			{ device: uid, at: iso(t + 1), lat: 95, lon: -0.12 },
+		]);
+		assert.equal(results.length, 4);
+		assert.equal(results[0].result, 'stored');
+		assert.equal(results[1].result, 'duplicate');
+		assert.equal(results[2].result, 'unknown_device');
+		assert.match(results[2].reason, new RegExp(ghost));
+		assert.equal(results[3].result, 'rejected');
+		assert.match(results[3].reason, /out of range/);
+		assert.deepEqual(storedAts(uid), [t], 'the duplicate stored once, the first one kept');
+		const row = sqlite(srv.db, `SELECT lat, speed_mps, heading, altitude, battery FROM fixes WHERE at = ${t} AND device_id = (SELECT id FROM devices WHERE uid = '${uid}')`).trim();
+		assert.deepEqual(row.split('|').map(Number), [51.5, 1.2, 10, 30, 80]);
+	});
+
+	test('the device state shows the last fix: time, position, accuracy, battery', async () => {
+		const uid = await k.device();
+		const t = nextAt();
+		await k.post([{ device: uid, at: iso(t), lat: 51.51, lon: -0.11, accuracy_m: 7, battery: 66 }]);
+		await waitFor('the state', async () => (await k.deviceState(uid)).state.last_fix_at === iso(t));
+		const dv = await k.deviceState(uid);
+		assert.deepEqual(dv.state.last_position, { lat: 51.51, lon: -0.11, accuracy_m: 7 });
+		assert.equal(dv.state.battery, 66);
+		assert.equal(dv.state.charging, false);
+	});
+
+	test('the charging event sets charging in the state', async () => {
+		const uid = await k.device();
+		const t = nextAt();
+		await k.post([{ device: uid, at: iso(t), lat: 51.51, lon: -0.11, battery: 30, events: ['charging'] }]);
+		await waitFor('the state', async () => (await k.deviceState(uid)).state.last_fix_at === iso(t));
+		assert.equal((await k.deviceState(uid)).state.charging, true);
+	});
+
+	test('impossible fixes are rejected with their reason and counted in rejected_fixes; none is stored', async () => {
+		const uid = await k.device();
+		const now = Date.now();
+		const bad = [
+			[{ lat: 91, lon: 0.1 }, /out of range/],
+			[{ lat: 51.5, lon: 180.5 }, /out of range/],
+			[{ lat: 51.5, lon: -0.1, at: iso(now + 6 * 60e3) }, /future/],
+			[{ lat: 51.5, lon: -0.1, at: '1999-12-31T23:59:59Z' }, /2000/],
+			[{ lat: 0, lon: 0 }, /0,0/],
+			[{ lat: 51.5, lon: -0.1, accuracy_m: -1 }, /accuracy/],
+			[{ lat: 51.5, lon: -0.1, speed_mps: 400 }, /speed/],
+			[{ lat: 51.5, lon: -0.1, battery: 101 }, /battery/],
+			[{ lat: 51.5, lon: -0.1, heading: 361 }, /heading/],
+		];
+		const results = await k.post(bad.map(([f], i) => ({ device: uid, at: iso(now - 1000 * (i + 1)), ...f })));
+		results.forEach((r, i) => {
+			assert.equal(r.result, 'rejected', `fix ${i}: ${JSON.stringify(r)}`);
+			assert.match(r.reason, bad[i][1]);
+		});
+		assert.equal((await k.deviceState(uid)).rejected_fixes, bad.length);
+		assert.deepEqual(storedAts(uid), []);
+		// counted again on the next refusal, and still listed
+		await k.post([{ device: uid, at: iso(nextAt()), lat: -91, lon: 0 }]);
+		const list = await c.operator.get('/api/v1/devices');
+		assert.equal(list.body.devices.find((d) => d.uid === uid).rejected_fixes, bad.length + 1);
+	});
+
+	test('a fix 4 minutes ahead of the clock is accepted', async () => {
+		const uid = await k.device();
+		const [r] = await k.post([{ device: uid, at: iso(Date.now() + 4 * 60e3), lat: 51.5, lon: -0.1 }]);
+		assert.equal(r.result, 'stored');
+	});
+
+	test('an unknown device is never stored, under any device', async () => {
+		const before = fixCount();
+		const [r] = await k.post([{ device: unique('nobody'), at: iso(nextAt()), lat: 51.5, lon: -0.1 }]);
+		assert.equal(r.result, 'unknown_device');
+		assert.equal(fixCount(), before);
+	});
+
+	test('a body that is not a list of 1 to 1000 fixes is 400 on fixes', async () => {
+		for (const body of [{}, { fixes: [] }, { fixes: 'x' }, { fixes: Array.from({ length: 1001 }, () => ({})) }])
+			expectError(await c.operator.post('/api/v1/fixes', body), 400, 'bad_request', 'fixes');
+		expectError(await c.operator.post('/api/v1/fixes', undefined), 400, 'bad_request');
+	});
+
+	test('a fix without a device or a time, or with neither position nor event, is 400 naming it; nothing of the batch is stored', async () => {
+		const uid = await k.device();
+		const good = { device: uid, at: iso(nextAt()), lat: 51.5, lon: -0.1 };
+		for (const [i, bad] of [
+			[1, { at: iso(nextAt()), lat: 51.5, lon: -0.1 }],
+			[1, { device: uid, lat: 51.5, lon: -0.1 }],
+			[1, { device: uid, at: 'last tuesday', lat: 51.5, lon: -0.1 }],
+			[1, { device: uid, at: iso(nextAt()) }],
+			[1, { device: uid, at: iso(nextAt()), lat: 51.5 }],
+		]) {
+			expectError(await c.operator.post('/api/v1/fixes', { fixes: [good, bad] }), 400, 'bad_request', `fixes[${i}]`);
+		}
+		assert.deepEqual(storedAts(uid), []);
+	});
+
+	test('operator and supervisor may post fixes; officer, clinician, advocate, analyst and admin may not (403)', async () => {
+		const uid = await k.device();
+		for (const role of ['operator', 'supervisor']) {
+			const res = await c[role].post('/api/v1/fixes', { fixes: [{ device: uid, at: iso(nextAt()), lat: 51.5, lon: -0.1 }] });
+			assert.equal(res.status, 200, `${role}: ${res.text}`);
+		}
+		for (const role of ['officer', 'clinician', 'advocate', 'analyst', 'admin']) {
+			const res = await c[role].post('/api/v1/fixes', { fixes: [{ device: uid, at: iso(nextAt()), lat: 51.5, lon: -0.1 }] });
+			expectError(res, 403, 'forbidden');
+		}
+		assert.equal(storedAts(uid).length, 2);
+	});
+});
+
+describe('duplicates and out-of-order fixes', () => {
+	test('a duplicate SOS fires once: after the alert is resolved, the same fix again is a duplicate and raises nothing', async () => {
+		const m = await k.monitored();
+		const fix = { device: m.tag, at: iso(nextAt()), lat: HOME[0], lon: HOME[1], events: ['sos'] };
+		assert.deepEqual(results(await k.post([fix])), ['stored']);
+		const a = await k.waitAlert(m.ref, 'sos');
+		await k.resolve(a.id, 'false_alarm');
+		assert.deepEqual(results(await k.post([fix, fix])), ['duplicate', 'duplicate']);
+		await k.settle();
+		const sos = await k.alerts(m.ref, 'sos');
+		assert.equal(sos.length, 1);
+		assert.equal(sos[0].state, 'resolved');
+	});
+
+	test('the same entry fix twice in one batch: stored once, one entry', async () => {
+		const m = await k.monitored({ zones: [circle(HOME, 200, { warning_m: 0 })] });
+		const fix = { device: m.tag, at: iso(nextAt()), lat: HOME[0], lon: HOME[1], accuracy_m: 5 };
+		assert.deepEqual(results(await k.post([fix, fix])), ['stored', 'duplicate']);
+		await k.settle();
+		assert.deepEqual(kinds(await k.alerts(m.ref)), ['zone_entry']);
+	});
+
+	test('an older fix inside the zone, arriving after a newer one outside, is stored but fires nothing', async () => {
+		const m = await k.monitored({ zones: [circle(HOME, 200)] });
+		const older = nextAt();
+		const newer = nextAt();
+		const far = dest(HOME, 3000, 45);
+		await k.post([{ device: m.tag, at: iso(newer), lat: far[0], lon: far[1], accuracy_m: 10 }]);
+		await k.settle();
+		const res = await k.post([{ device: m.tag, at: iso(older), lat: HOME[0], lon: HOME[1], accuracy_m: 5 }]);
+		assert.deepEqual(results(res), ['stored']);
+		await k.settle();
+		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
+		assert.deepEqual(storedAts(m.tag), [older, newer], 'both kept in the history');
+		const dv = await k.deviceState(m.tag);
+		assert.equal(dv.state.last_fix_at, iso(newer), 'the state keeps the newest fix');
+		assert.ok(Math.abs(dv.state.last_position.lat - far[0]) < 1e-9);
+	});
+
+	test('a late fix between two others does not disturb the zone state: the next real entry still fires once', async () => {
+		const m = await k.monitored({ zones: [circle(HOME, 200, { warning_m: 0 })] });
+		const t1 = nextAt();
+		const t2 = nextAt();
+		const t3 = nextAt();
+		const far = dest(HOME, 2000, 0);
+		await k.post([{ device: m.tag, at: iso(t1), lat: far[0], lon: far[1], accuracy_m: 10 }]);
+		await k.post([{ device: m.tag, at: iso(t3), lat: far[0], lon: far[1] + 0.001, accuracy_m: 10 }]);
+		await k.post([{ device: m.tag, at: iso(t2), lat: HOME[0], lon: HOME[1], accuracy_m: 5 }]); // late, inside
+		await k.settle();
+		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
+		await k.trail(m.tag, [HOME]);
+		await k.settle();
+		assert.deepEqual(kinds(await k.alerts(m.ref)), ['zone_entry']);
+	});
+
+	test('a batch out of time order: the older fix after the newer fires nothing', async () => {
+		const m = await k.monitored({ zones: [circle(HOME, 200, { warning_m: 0 })] });
+		const t1 = nextAt();
+		const t2 = nextAt();
+		const far = dest(HOME, 2000, 180);
+		const res = await k.post([
+			{ device: m.tag, at: iso(t2), lat: far[0], lon: far[1], accuracy_m: 10 },
+			{ device: m.tag, at: iso(t1), lat: HOME[0], lon: HOME[1], accuracy_m: 5 },
+		]);
+		assert.deepEqual(results(res), ['stored', 'stored']);
+		await k.settle();
+		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
+	});
+});

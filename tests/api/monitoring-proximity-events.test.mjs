@@ -1,0 +1,371 @@
+// Proximity to the victim, fired from either device's fix, and the device
+// events: the victim's panic button, strap tamper, case open, powered off and
+// low battery.  An event's alert is placed where the fix that carried it was.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { sleep, sqlite, startServer } from './lib/server.mjs';
+import { createCase, unique } from './lib/casekit.mjs';
+
+let srv;
+const c = {};
+let k;
+
+before(async () => {
+	srv = await startServer();
+	[c.operator, c.officer, c.supervisor] = await Promise.all(['operator', 'officer', 'supervisor'].map((r) => srv.login(r)));
+	k = monitoringKit(srv, c);
+});
+after(async () => {
+	if (srv) assert.equal(await srv.stop(), 0);
+});
+
+// ---- helpers (each monitoring test file carries its own copy) ---------------
+
+const EARTH_R = 6371008.8; // metres: a sphere is close enough for positions metres clear of an edge
+const rad = (d) => (d * Math.PI) / 180;
+const deg = (r) => (r * 180) / Math.PI;
+/** The point dist metres from p = [lat, lon] on the bearing brg (degrees from north). */
+function dest([lat, lon], dist, brg) {
+	const d = dist / EARTH_R;
+	const b = rad(brg);
+	const p1 = rad(lat);
+	const p2 = Math.asin(Math.sin(p1) * Math.cos(d) + Math.cos(p1) * Math.sin(d) * Math.cos(b));
+	const l2 = rad(lon) + Math.atan2(Math.sin(b) * Math.sin(d) * Math.cos(p1), Math.cos(d) - Math.sin(p1) * Math.sin(p2));
+	return [deg(p2), deg(l2)];
+}
+/** GeoJSON order. */
+const lonlat = ([lat, lon]) => [lon, lat];
+const circle = (centre, radius_m, extra = {}) => ({ kind: 'exclusion', geometry: { type: 'Point', coordinates: lonlat(centre) }, radius_m, ...extra });
+
+let lastAt = 0;
+/** A fix time in ms: now, and always later than the one before. */
+function nextAt() {
+	lastAt = Math.max(Date.now(), lastAt + 1);
+	return lastAt;
+}
+const iso = (ms) => new Date(ms).toISOString();
+
+async function waitFor(what, fn, timeoutMs = 5000) {
+	const until = Date.now() + timeoutMs;
+	for (;;) {
+		const v = await fn();
+		if (v) return v;
+		if (Date.now() > until) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+		await sleep(50);
+	}
+}
+
+/** Devices, cases, zones, fixes and alerts, as an operator and an officer do them. */
+function monitoringKit(srv, c) {
+	let sentinel = null;
+	const k = {
+		async device(kind = 'offender_tag', extra = {}) {
+			const uid = unique(kind === 'offender_tag' ? 'tag' : 'vic');
+			const res = await c.operator.post('/api/v1/devices', { uid, kind, protocol: 'json', ...extra });
+			assert.equal(res.status, 201, res.text);
+			return uid;
+		},
+		async newCase() {
+			return (await createCase(c.officer, { suspect: { name: `Suspect ${unique('s')}` } })).ref;
+		},
+		async assign(ref, uid, role = 'suspect', extra = {}) {
+			const res = await c.officer.post(`/api/v1/cases/${ref}/monitoring`, { device: uid, role, ...extra });
+			assert.equal(res.status, 201, res.text);
+			return res.body;
+		},
+		async zone(ref, body) {
+			const res = await c.officer.post(`/api/v1/cases/${ref}/zones`, { name: unique('zone'), ...body });
+			assert.equal(res.status, 201, res.text);
+			return res.body;
+		},
+		/** A case whose suspect wears a new tag (and, if asked, whose victim carries a phone). */
+		async monitored({ zones = [], victim = false, tag = {} } = {}) {
+			const ref = await k.newCase();
+			const uid = await k.device('offender_tag', tag);
+			await k.assign(ref, uid, 'suspect');
+			let phone = null;
+			if (victim) {
+				phone = await k.device('victim_phone');
+				await k.assign(ref, phone, 'victim');
+			}
+			const made = [];
+			for (const z of zones) made.push(await k.zone(ref, z));
+			return { ref, tag: uid, phone, zones: made };
+		},
+		/** POST /api/v1/fixes as the operator: the results. */
+		async post(fixes) {
+			const res = await c.operator.post('/api/v1/fixes', { fixes });
+			assert.equal(res.status, 200, res.text);
+			return res.body.results;
+		},
+		/** Positions [lat, lon] of one device, in order, each at a new time: their times. */
+		async trail(uid, points, extra = {}) {
+			const fixes = points.map((p) => ({ device: uid, at: iso(nextAt()), lat: p[0], lon: p[1], accuracy_m: 10, ...extra }));
+			const results = await k.post(fixes);
+			results.forEach((r, i) => assert.equal(r.result, 'stored', `fix ${i}: ${JSON.stringify(r)}`));
+			return fixes.map((f) => f.at);
+		},
+		/** Wait until the engine has applied everything posted so far. */
+		async settle() {
+			if (!sentinel) sentinel = await k.device('offender_tag');
+			const at = iso(nextAt());
+			await k.post([{ device: sentinel, at, lat: 51.3, lon: -0.5 }]);
+			await waitFor('the engine to catch up', async () => {
+				const res = await c.operator.get(`/api/v1/devices/${sentinel}`);
+				return res.body.state?.last_fix_at === at;
+			});
+		},
+		async alerts(ref, kind) {
+			const res = await c.operator.get(`/api/v1/alerts?case=${ref}&limit=500`);
+			assert.equal(res.status, 200, res.text);
+			return res.body.alerts.filter((a) => !kind || a.kind === kind).reverse(); // oldest first
+		},
+		async waitAlert(ref, kind, timeoutMs = 5000) {
+			return waitFor(`a ${kind} alert on ${ref}`, async () => (await k.alerts(ref, kind))[0], timeoutMs);
+		},
+		async resolve(id, outcome = 'breach_confirmed') {
+			const res = await c.operator.post(`/api/v1/alerts/${id}/resolve`, { outcome, note: 'handled in the test' });
+			assert.equal(res.status, 200, res.text);
+			return res.body;
+		},
+		async deviceState(uid) {
+			const res = await c.operator.get(`/api/v1/devices/${uid}`);
+			assert.equal(res.status, 200, res.text);
+			return res.body;
+		},
+	};
+	return k;
+}
+/** The kinds of alerts, oldest first. */
+const kinds = (alerts) => alerts.map((a) => a.kind);
+
+const HOME = [51.5074, -0.1278];
+const near = (a, b) => Math.abs(a.lat - b[0]) < 1e-9 && Math.abs(a.lon - b[1]) < 1e-9;
+const proximityZone = (radius_m = 300, extra = {}) => ({ kind: 'proximity', radius_m, ...extra });
+
+describe('proximity', () => {
+	test("fired from the offender's fixes: a warning as he nears her, then a critical proximity alert", async () => {
+		const m = await k.monitored({ victim: true, zones: [proximityZone(300)] });
+		const her = dest(HOME, 1000, 30);
+		await k.trail(m.phone, [her]);
+		// 300 m radius, 200 m ring: warning under 500 m, certain under about 270 m
+		const dists = [3000, 1500, 800, 450, 150];
+		const times = await k.trail(m.tag, dists.map((d) => dest(her, d, 200)));
+		await k.settle();
+		const all = await k.alerts(m.ref);
+		assert.deepEqual(kinds(all), ['proximity_warning', 'proximity']);
+		const [w, p] = all;
+		assert.equal(w.severity, 'high');
+		assert.equal(w.fix_at, times[dists.indexOf(450)]);
+		assert.equal(p.severity, 'critical');
+		assert.equal(p.fix_at, times[dists.indexOf(150)]);
+		assert.equal(p.zone_id, m.zones[0].id);
+		assert.deepEqual(p.device, { uid: m.tag, kind: 'offender_tag' });
+		assert.ok(near(p.position, dest(her, 150, 200)), `his position: ${JSON.stringify(p.position)}`);
+		assert.ok(Math.abs(p.detail.distance_m + 150) < 3, `distance beyond the radius: ${p.detail.distance_m}`);
+	});
+
+	test("fired from the victim's fix: she walks up to where he is", async () => {
+		const m = await k.monitored({ victim: true, zones: [proximityZone(300, { warning_m: 0 })] });
+		const him = dest(HOME, 2000, 120);
+		const [hisAt] = await k.trail(m.tag, [him]);
+		await k.trail(m.phone, [dest(him, 3000, 0)]);
+		await k.settle();
+		assert.deepEqual(kinds(await k.alerts(m.ref)), [], 'far apart: nothing');
+		await k.trail(m.phone, [dest(him, 100, 0)]);
+		await k.settle();
+		const all = await k.alerts(m.ref);
+		assert.deepEqual(kinds(all), ['proximity']);
+		assert.equal(all[0].severity, 'critical');
+		assert.deepEqual(all[0].device, { uid: m.tag, kind: 'offender_tag' });
+		assert.ok(near(all[0].position, him), 'the alert is placed where he is');
+		assert.equal(all[0].fix_at, hisAt);
+	});
+
+	test('one proximity alert while they stay close, whoever moves', async () => {
+		const m = await k.monitored({ victim: true, zones: [proximityZone(300, { warning_m: 0 })] });
+		const her = dest(HOME, 500, 300);
+		await k.trail(m.phone, [her]);
+		await k.trail(m.tag, [dest(her, 100, 0), dest(her, 80, 10)]);
+		await k.trail(m.phone, [dest(her, 20, 90), dest(her, 40, 90)]);
+		await k.trail(m.tag, [dest(her, 50, 20)]);
+		await k.settle();
+		assert.deepEqual(kinds(await k.alerts(m.ref)), ['proximity']);
+	});
+
+	test('without a position of the victim there is nothing to be near', async () => {
+		const m = await k.monitored({ victim: true, zones: [proximityZone(300)] });
+		await k.trail(m.tag, [HOME, dest(HOME, 10, 0)]);
+		await k.settle();
+		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
+	});
+
+	test("another case's victim is not his to be near", async () => {
+		const m = await k.monitored({ zones: [proximityZone(300)] });
+		const other = await k.monitored({ victim: true });
+		const her = dest(HOME, 700, 0);
+		await k.trail(other.phone, [her]);
+		await k.trail(m.tag, [dest(her, 20, 0)]);
+		await k.settle();
+		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
+		assert.deepEqual(kinds(await k.alerts(other.ref)), []);
+	});
+
+	test("a stale position of hers widens the uncertainty: the same approach is only a possible entry", async () => {
+		const stale = await k.monitored({ victim: true, zones: [proximityZone(300, { warning_m: 0 })] });
+		const fresh = await k.monitored({ victim: true, zones: [proximityZone(300, { warning_m: 0 })] });
+		const her = dest(HOME, 1500, 90);
+		// her last fix 4 minutes old: she may have walked some 360 m since
+		const old = Date.now() - 240e3;
+		await k.post([{ device: stale.phone, at: iso(old), lat: her[0], lon: her[1], accuracy_m: 10 }]);
+		await k.trail(fresh.phone, [her]);
+		// he is 150 m from her: 150 m inside the radius
+		await k.trail(stale.tag, [dest(her, 150, 0)]);
+		await k.trail(fresh.tag, [dest(her, 150, 0)]);
+		await k.settle();
+		assert.deepEqual(kinds(await k.alerts(fresh.ref, 'proximity')), ['proximity']);
+		assert.deepEqual(kinds(await k.alerts(stale.ref, 'proximity')), [], 'not certain yet');
+		// his next fix, still with its centre inside, confirms it
+		await k.trail(stale.tag, [dest(her, 140, 0)]);
+		await k.settle();
+		assert.deepEqual(kinds(await k.alerts(stale.ref, 'proximity')), ['proximity']);
+	});
+});
+
+describe('device events', () => {
+	test("the victim's alarm button is a critical panic alert at her position", async () => {
+		const ref = await k.newCase();
+		const alarm = await k.device('victim_alarm');
+		await k.assign(ref, alarm, 'victim');
+		const her = dest(HOME, 300, 10);
+		await k.post([{ device: alarm, at: iso(nextAt()), lat: her[0], lon: her[1], events: ['sos'] }]);
+		const a = await k.waitAlert(ref, 'panic');
+		assert.equal(a.severity, 'critical');
+		assert.equal(a.state, 'open');
+		assert.deepEqual(a.device, { uid: alarm, kind: 'victim_alarm' });
+		assert.ok(near(a.position, her), `her position: ${JSON.stringify(a.position)}`);
+	});
+
+	test("the panic button on the victim's phone (\"panic\" as well as \"sos\") is a panic alert", async () => {
+		const m = await k.monitored({ victim: true });
+		await k.post([{ device: m.phone, at: iso(nextAt()), lat: HOME[0], lon: HOME[1], events: ['panic'] }]);
+		const a = await k.waitAlert(m.ref, 'panic');
+		assert.equal(a.severity, 'critical');
+	});
+
+	test("an offender's SOS is an sos alert, not a panic", async () => {
+		const m = await k.monitored();
+		await k.post([{ device: m.tag, at: iso(nextAt()), lat: HOME[0], lon: HOME[1], events: ['sos'] }]);
+		const a = await k.waitAlert(m.ref, 'sos');
+		assert.equal(a.severity, 'critical');
+		await k.settle();
+		assert.deepEqual(kinds(await k.alerts(m.ref)), ['sos']);
+	});
+
+	test('strap tamper is a critical tamper alert', async () => {
+		const m = await k.monitored();
+		await k.post([{ device: m.tag, at: iso(nextAt()), lat: HOME[0], lon: HOME[1], events: ['tamper'] }]);
+		const a = await k.waitAlert(m.ref, 'tamper');
+		assert.equal(a.severity, 'critical');
+		assert.deepEqual(a.device, { uid: m.tag, kind: 'offender_tag' });
+	});
+
+	test('case open and powered off raise their alerts', async () => {
+		const m = await k.monitored();
+		await k.post([{ device: m.tag, at: iso(nextAt()), lat: HOME[0], lon: HOME[1], events: ['case_open', 'powered_off'] }]);
+		await k.waitAlert(m.ref, 'case_open');
+		await k.waitAlert(m.ref, 'powered_off');
+		await k.settle();
+		assert.deepEqual(kinds(await k.alerts(m.ref)).sort(), ['case_open', 'powered_off']);
+	});
+
+	test("an event's alert is placed at the fix that carried it, not the fix before", async () => {
+		const m = await k.monitored();
+		const before = dest(HOME, 2000, 0);
+		const then = dest(HOME, 500, 180);
+		await k.trail(m.tag, [before]);
+		await k.settle();
+		await k.post([{ device: m.tag, at: iso(nextAt()), lat: then[0], lon: then[1], events: ['tamper'] }]);
+		const a = await k.waitAlert(m.ref, 'tamper');
+		assert.ok(near(a.position, then), `expected ${then}, got ${JSON.stringify(a.position)}`);
+	});
+
+	test('an event without a position: accepted, an alert without a position, nothing in the history', async () => {
+		const m = await k.monitored();
+		const [r] = await k.post([{ device: m.tag, at: iso(nextAt()), events: ['tamper'] }]);
+		assert.equal(r.result, 'stored');
+		const a = await k.waitAlert(m.ref, 'tamper');
+		assert.equal(a.position, undefined);
+		const n = sqlite(srv.db, `SELECT COUNT(*) FROM fixes WHERE device_id = (SELECT id FROM devices WHERE uid = '${m.tag}')`).trim();
+		assert.equal(n, '0');
+	});
+
+	test('an event name the server does not know raises nothing', async () => {
+		const m = await k.monitored();
+		const [r] = await k.post([{ device: m.tag, at: iso(nextAt()), lat: HOME[0], lon: HOME[1], events: ['cosmic_ray'] }]);
+		assert.equal(r.result, 'stored');
+		await k.settle();
+		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
+	});
+
+	test('a device watching two cases raises its event in both', async () => {
+		const m = await k.monitored();
+		const second = await k.newCase();
+		await k.assign(second, m.tag, 'suspect');
+		await k.post([{ device: m.tag, at: iso(nextAt()), lat: HOME[0], lon: HOME[1], events: ['tamper'] }]);
+		await k.waitAlert(m.ref, 'tamper');
+		await k.waitAlert(second, 'tamper');
+	});
+
+	test('an event of a device assigned to no case raises no alert', async () => {
+		const loose = await k.device();
+		await k.post([{ device: loose, at: iso(nextAt()), lat: HOME[0], lon: HOME[1], events: ['sos', 'tamper'] }]);
+		await k.settle();
+		const res = await c.operator.get('/api/v1/alerts?limit=500');
+		assert.ok(!res.body.alerts.some((a) => a.device?.uid === loose));
+	});
+});
+
+describe('low battery', () => {
+	test('the low_battery event is a medium alert', async () => {
+		const m = await k.monitored();
+		await k.post([{ device: m.tag, at: iso(nextAt()), lat: HOME[0], lon: HOME[1], events: ['low_battery'] }]);
+		const a = await k.waitAlert(m.ref, 'low_battery');
+		assert.equal(a.severity, 'medium');
+	});
+
+	test('a battery at or under 15 % and falling is one alert, with the level that raised it', async () => {
+		const m = await k.monitored();
+		await k.trail(m.tag, [HOME], { battery: 40 });
+		await k.trail(m.tag, [HOME, HOME, HOME].map((p, i) => dest(p, i + 1, 0)), { battery: 15 });
+		await k.trail(m.tag, [dest(HOME, 5, 0)], { battery: 9 });
+		await k.settle();
+		const lows = await k.alerts(m.ref, 'low_battery');
+		assert.equal(lows.length, 1);
+		assert.equal(lows[0].severity, 'medium');
+		assert.deepEqual(lows[0].detail, { battery: 15 });
+		assert.equal((await k.deviceState(m.tag)).state.battery, 9);
+	});
+
+	test('a low battery while charging raises nothing', async () => {
+		const m = await k.monitored();
+		await k.trail(m.tag, [HOME], { battery: 8, events: ['charging'] });
+		await k.settle();
+		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
+		assert.equal((await k.deviceState(m.tag)).state.charging, true);
+	});
+
+	test('recharged and run down again after the first alert was resolved: a new alert', async () => {
+		const m = await k.monitored();
+		await k.trail(m.tag, [HOME], { battery: 12 });
+		const first = await k.waitAlert(m.ref, 'low_battery');
+		await k.resolve(first.id, 'technical');
+		await k.trail(m.tag, [HOME, HOME].map((p, i) => dest(p, i + 1, 90)), { battery: 90 });
+		await k.trail(m.tag, [dest(HOME, 3, 90)], { battery: 11 });
+		await k.settle();
+		const lows = await k.alerts(m.ref, 'low_battery');
+		assert.equal(lows.length, 2);
+		assert.deepEqual(lows.map((a) => a.state), ['resolved', 'open']);
+	});
+});

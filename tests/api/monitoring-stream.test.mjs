@@ -1,0 +1,373 @@
+// The live alert stream, GET /api/v1/alerts/stream (Server-Sent Events): an
+// alert raised by a fix reaches a connected operator at once, every later step
+// of it too (acknowledged, escalated, resolved...), and a client that
+// reconnects with Last-Event-ID gets exactly what it missed, in order.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { expectError, sleep, sqlite, startServer } from './lib/server.mjs';
+import { createCase, unique } from './lib/casekit.mjs';
+
+let srv;
+const c = {};
+let k;
+
+before(async () => {
+	srv = await startServer({ args: ['--escalate-seconds', '1'] });
+	[c.operator, c.officer, c.supervisor, c.analyst] = await Promise.all(['operator', 'officer', 'supervisor', 'analyst'].map((r) => srv.login(r)));
+	k = monitoringKit(srv, c);
+});
+const streams = [];
+after(async () => {
+	for (const s of streams) s.close();
+	if (srv) assert.equal(await srv.stop(), 0);
+});
+
+// ---- helpers (each monitoring test file carries its own copy) ---------------
+
+const EARTH_R = 6371008.8; // metres: a sphere is close enough for positions metres clear of an edge
+const rad = (d) => (d * Math.PI) / 180;
+const deg = (r) => (r * 180) / Math.PI;
+/** The point dist metres from p = [lat, lon] on the bearing brg (degrees from north). */
+function dest([lat, lon], dist, brg) {
+	const d = dist / EARTH_R;
+	const b = rad(brg);
+	const p1 = rad(lat);
+	const p2 = Math.asin(Math.sin(p1) * Math.cos(d) + Math.cos(p1) * Math.sin(d) * Math.cos(b));
+	const l2 = rad(lon) + Math.atan2(Math.sin(b) * Math.sin(d) * Math.cos(p1), Math.cos(d) - Math.sin(p1) * Math.sin(p2));
+	return [deg(p2), deg(l2)];
+}
+/** GeoJSON order. */
+const lonlat = ([lat, lon]) => [lon, lat];
+const circle = (centre, radius_m, extra = {}) => ({ kind: 'exclusion', geometry: { type: 'Point', coordinates: lonlat(centre) }, radius_m, ...extra });
+
+let lastAt = 0;
+/** A fix time in ms: now, and always later than the one before. */
+function nextAt() {
+	lastAt = Math.max(Date.now(), lastAt + 1);
+	return lastAt;
+}
+const iso = (ms) => new Date(ms).toISOString();
+
+async function waitFor(what, fn, timeoutMs = 5000) {
+	const until = Date.now() + timeoutMs;
+	for (;;) {
+		const v = await fn();
+		if (v) return v;
+		if (Date.now() > until) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+		await sleep(50);
+	}
+}
+
+/** Devices, cases, zones, fixes and alerts, as an operator and an officer do them. */
+function monitoringKit(srv, c) {
+	let sentinel = null;
+	const k = {
+		async device(kind = 'offender_tag', extra = {}) {
+			const uid = unique(kind === 'offender_tag' ? 'tag' : 'vic');
+			const res = await c.operator.post('/api/v1/devices', { uid, kind, protocol: 'json', ...extra });
+			assert.equal(res.status, 201, res.text);
+			return uid;
+		},
+		async newCase() {
+			return (await createCase(c.officer, { suspect: { name: `Suspect ${unique('s')}` } })).ref;
+		},
+		async assign(ref, uid, role = 'suspect', extra = {}) {
+			const res = await c.officer.post(`/api/v1/cases/${ref}/monitoring`, { device: uid, role, ...extra });
+			assert.equal(res.status, 201, res.text);
+			return res.body;
+		},
+		async zone(ref, body) {
+			const res = await c.officer.post(`/api/v1/cases/${ref}/zones`, { name: unique('zone'), ...body });
+			assert.equal(res.status, 201, res.text);
+			return res.body;
+		},
+		/** A case whose suspect wears a new tag (and, if asked, whose victim carries a phone). */
+		async monitored({ zones = [], victim = false, tag = {} } = {}) {
+			const ref = await k.newCase();
+			const uid = await k.device('offender_tag', tag);
+			await k.assign(ref, uid, 'suspect');
+			let phone = null;
+			if (victim) {
+				phone = await k.device('victim_phone');
+				await k.assign(ref, phone, 'victim');
+			}
+			const made = [];
+			for (const z of zones) made.push(await k.zone(ref, z));
+			return { ref, tag: uid, phone, zones: made };
+		},
+		/** POST /api/v1/fixes as the operator: the results. */
+		async post(fixes) {
+			const res = await c.operator.post('/api/v1/fixes', { fixes });
+			assert.equal(res.status, 200, res.text);
+			return res.body.results;
+		},
+		/** Positions [lat, lon] of one device, in order, each at a new time: their times. */
+		async trail(uid, points, extra = {}) {
+			const fixes = points.map((p) => ({ device: uid, at: iso(nextAt()), lat: p[0], lon: p[1], accuracy_m: 10, ...extra }));
+			const results = await k.post(fixes);
+			results.forEach((r, i) => assert.equal(r.result, 'stored', `fix ${i}: ${JSON.stringify(r)}`));
+			return fixes.map((f) => f.at);
+		},
+		/** Wait until the engine has applied everything posted so far. */
+		async settle() {
+			if (!sentinel) sentinel = await k.device('offender_tag');
+			const at = iso(nextAt());
+			await k.post([{ device: sentinel, at, lat: 51.3, lon: -0.5 }]);
+			await waitFor('the engine to catch up', async () => {
+				const res = await c.operator.get(`/api/v1/devices/${sentinel}`);
+				return res.body.state?.last_fix_at === at;
+			});
+		},
+		async alerts(ref, kind) {
+			const res = await c.operator.get(`/api/v1/alerts?case=${ref}&limit=500`);
+			assert.equal(res.status, 200, res.text);
+			return res.body.alerts.filter((a) => !kind || a.kind === kind).reverse(); // oldest first
+		},
+		async waitAlert(ref, kind, timeoutMs = 5000) {
+			return waitFor(`a ${kind} alert on ${ref}`, async () => (await k.alerts(ref, kind))[0], timeoutMs);
+		},
+		async resolve(id, outcome = 'breach_confirmed') {
+			const res = await c.operator.post(`/api/v1/alerts/${id}/resolve`, { outcome, note: 'handled in the test' });
+			assert.equal(res.status, 200, res.text);
+			return res.body;
+		},
+		async deviceState(uid) {
+			const res = await c.operator.get(`/api/v1/devices/${uid}`);
+			assert.equal(res.status, 200, res.text);
+			return res.body;
+		},
+	};
+	return k;
+}
+/** The kinds of alerts, oldest first. */
+const kinds = (alerts) => alerts.map((a) => a.kind);
+
+const HOME = [51.5074, -0.1278];
+
+/**
+ * Connect to the stream as a signed-in client: {status, type, events, raw(),
+ * next(pred, timeoutMs), close()}.  Events are {id, event, data}.
+ */
+async function connect(client, { lastEventId, query = '' } = {}) {
+	const ac = new AbortController();
+	const headers = { Cookie: client.cookie, Accept: 'text/event-stream' };
+	if (lastEventId !== undefined) headers['Last-Event-ID'] = String(lastEventId);
+	const res = await fetch(`${srv.url}/api/v1/alerts/stream${query}`, { headers, signal: ac.signal });
+	const s = { status: res.status, type: res.headers.get('content-type'), events: [], text: '', closed: false };
+	s.close = () => {
+		s.closed = true;
+		ac.abort();
+	};
+	streams.push(s);
+	if (res.status !== 200) {
+		s.body = await res.json();
+		return s;
+	}
+	const reader = res.body.getReader();
+	const dec = new TextDecoder();
+	let buf = '';
+	(async () => {
+		try {
+			for (;;) {
+				const { value, done } = await reader.read();
+				if (done) break;
+				const chunk = dec.decode(value, { stream: true });
+				s.text += chunk;
+				buf += chunk;
+				for (let i; (i = buf.indexOf('\n\n')) >= 0; ) {
+					const block = buf.slice(0, i);
+					buf = buf.slice(i + 2);
+					const ev = {};
+					for (const line of block.split('\n')) {
+						const m = line.match(/^(id|event|data): ?(.*)$/);
+						if (m) ev[m[1]] = m[2];
+					}
+					if (ev.data !== undefined) s.events.push({ id: Number(ev.id), event: ev.event, data: JSON.parse(ev.data) });
+				}
+			}
+		} catch {
+			/* aborted */
+		}
+	})();
+	s.next = (pred, timeoutMs = 5000) => waitFor('an event on the stream', () => s.events.find(pred), timeoutMs);
+	return s;
+}
+
+const raise = async (m, event) => {
+	await k.post([{ device: m.tag, at: iso(nextAt()), lat: HOME[0], lon: HOME[1], events: [event] }]);
+};
+const ofAlert = (id, event) => (e) => e.data.alert?.id === id && e.data.event === event;
+
+describe('a connected operator', () => {
+	test('the stream is text/event-stream and starts by telling the client how soon to reconnect', async () => {
+		const s = await connect(c.operator);
+		assert.equal(s.status, 200);
+		assert.match(s.type, /^text\/event-stream/);
+		await waitFor('the first bytes', () => s.text.length > 0);
+		assert.match(s.text, /^retry: \d+\n\n/);
+		s.close();
+	});
+
+	test('an alert raised by a fix arrives at once as an "opened" event with the alert', async () => {
+		const m = await k.monitored();
+		const s = await connect(c.operator);
+		await waitFor('the connection', () => s.text.length > 0);
+		const t0 = Date.now();
+		await raise(m, 'tamper');
+		const e = await s.next((x) => x.data.alert?.case === m.ref);
+		assert.ok(Date.now() - t0 < 2000, `arrived after ${Date.now() - t0} ms`);
+		assert.equal(e.event, 'alert');
+		assert.equal(e.data.event, 'opened');
+		assert.equal(e.data.event_id, e.id);
+		assert.equal(e.data.alert.kind, 'tamper');
+		assert.equal(e.data.alert.severity, 'critical');
+		assert.equal(e.data.alert.state, 'open');
+		assert.deepEqual(e.data.alert.device, { uid: m.tag, kind: 'offender_tag' });
+		s.close();
+	});
+
+	test('a new client without Last-Event-ID gets what happens from now on, not the past', async () => {
+		const m = await k.monitored();
+		await raise(m, 'tamper');
+		const old = await k.waitAlert(m.ref, 'tamper');
+		const s = await connect(c.operator);
+		await waitFor('the connection', () => s.text.length > 0);
+		await raise(m, 'case_open');
+		const e = await s.next((x) => x.data.alert?.case === m.ref);
+		assert.equal(e.data.alert.kind, 'case_open');
+		await sleep(200);
+		assert.ok(!s.events.some((x) => x.data.alert?.id === old.id), 'the earlier alert is not replayed');
+		s.close();
+	});
+
+	test("each step of an alert's life reaches the stream: acknowledged, dispatched, resolved with its outcome", async () => {
+		const m = await k.monitored();
+		const s = await connect(c.operator);
+		await waitFor('the connection', () => s.text.length > 0);
+		await raise(m, 'sos');
+		const opened = await s.next((x) => x.data.alert?.case === m.ref && x.data.event === 'opened');
+		const id = opened.data.alert.id;
+		assert.equal((await c.operator.post(`/api/v1/alerts/${id}/acknowledge`, {})).status, 200);
+		const acked = await s.next(ofAlert(id, 'acknowledged'));
+		assert.equal(acked.data.alert.state, 'acknowledged');
+		assert.equal((await c.supervisor.post(`/api/v1/alerts/${id}/dispatch`, {})).status, 200);
+		await s.next(ofAlert(id, 'dispatched'));
+		assert.equal((await c.operator.post(`/api/v1/alerts/${id}/resolve`, { outcome: 'false_alarm', note: 'pocket press' })).status, 200);
+		const resolved = await s.next(ofAlert(id, 'resolved'));
+		assert.equal(resolved.data.alert.state, 'resolved');
+		assert.equal(resolved.data.alert.outcome, 'false_alarm');
+		assert.equal(resolved.data.alert.note, 'pocket press');
+		const ids = s.events.filter((x) => x.data.alert?.id === id).map((x) => x.id);
+		assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'in order');
+		s.close();
+	});
+
+	test('an unacknowledged critical alert escalating reaches the stream as "escalated"', async () => {
+		const m = await k.monitored();
+		const s = await connect(c.operator);
+		await waitFor('the connection', () => s.text.length > 0);
+		await raise(m, 'tamper');
+		const opened = await s.next((x) => x.data.alert?.case === m.ref && x.data.event === 'opened');
+		const e = await s.next(ofAlert(opened.data.alert.id, 'escalated'), 5000);
+		assert.ok(e.data.alert.escalated_at);
+		s.close();
+	});
+
+	test('an alert with a zone carries its detail on the stream', async () => {
+		const m = await k.monitored({ zones: [circle(HOME, 200, { warning_m: 0 })] });
+		const s = await connect(c.operator);
+		await waitFor('the connection', () => s.text.length > 0);
+		await k.trail(m.tag, [dest(HOME, 1000, 0), HOME]);
+		const e = await s.next((x) => x.data.alert?.case === m.ref && x.data.event === 'opened');
+		assert.equal(e.data.alert.kind, 'zone_entry');
+		assert.equal(e.data.alert.zone_id, m.zones[0].id);
+		assert.ok(e.data.alert.detail && Math.abs(e.data.alert.detail.distance_m + 200) < 3, JSON.stringify(e.data.alert.detail));
+		s.close();
+	});
+
+	test('two connected clients both receive the event', async () => {
+		const m = await k.monitored();
+		const a = await connect(c.operator);
+		const b = await connect(c.supervisor);
+		await waitFor('the connections', () => a.text.length > 0 && b.text.length > 0);
+		await raise(m, 'tamper');
+		await a.next((x) => x.data.alert?.case === m.ref);
+		await b.next((x) => x.data.alert?.case === m.ref);
+		a.close();
+		b.close();
+	});
+});
+
+describe('resuming with Last-Event-ID', () => {
+	test('a client that reconnects gets exactly the events it missed, in order, and then live ones', async () => {
+		const m = await k.monitored();
+		const s1 = await connect(c.operator);
+		await waitFor('the connection', () => s1.text.length > 0);
+		await raise(m, 'tamper');
+		const seen = await s1.next((x) => x.data.alert?.case === m.ref);
+		const last = s1.events[s1.events.length - 1].id;
+		s1.close();
+
+		// while it is away: the alert is acknowledged, two more are raised and one dispatched
+		assert.equal((await c.operator.post(`/api/v1/alerts/${seen.data.alert.id}/acknowledge`, {})).status, 200);
+		await raise(m, 'sos');
+		await raise(m, 'case_open');
+		const sos = await k.waitAlert(m.ref, 'sos');
+		await k.waitAlert(m.ref, 'case_open');
+		assert.equal((await c.operator.post(`/api/v1/alerts/${sos.id}/dispatch`, {})).status, 200);
+		const missed = sqlite(srv.db, `SELECT id, alert_id, kind FROM alert_events WHERE id > ${last} ORDER BY id`)
+			.split('\n').filter(Boolean).map((l) => l.split('|')).map(([id, alert, kind]) => ({ id: Number(id), alert: Number(alert), kind }));
+		assert.ok(missed.length >= 4, JSON.stringify(missed));
+
+		const s2 = await connect(c.operator, { lastEventId: last });
+		assert.equal(s2.status, 200);
+		await waitFor('the missed events', () => s2.events.length >= missed.length);
+		assert.deepEqual(s2.events.slice(0, missed.length).map((e) => ({ id: e.id, alert: e.data.alert.id, kind: e.data.event })), missed);
+		assert.ok(!s2.events.some((e) => e.id <= last), 'nothing it had already seen');
+		// and live ones after the replay
+		await raise(m, 'powered_off');
+		const live = await s2.next((x) => x.data.alert?.kind === 'powered_off' && x.data.alert.case === m.ref);
+		assert.ok(live.id > missed[missed.length - 1].id);
+		s2.close();
+	});
+
+	test('the last_event_id query parameter resumes as well', async () => {
+		const m = await k.monitored();
+		await raise(m, 'tamper');
+		const a = await k.waitAlert(m.ref, 'tamper');
+		const row = sqlite(srv.db, `SELECT id FROM alert_events WHERE alert_id = ${a.id} AND kind = 'opened'`).trim();
+		const s = await connect(c.operator, { query: `?last_event_id=${Number(row) - 1}` });
+		const e = await s.next(() => true);
+		assert.equal(e.id, Number(row));
+		assert.equal(e.data.alert.id, a.id);
+		s.close();
+	});
+
+	test('Last-Event-ID: 0 replays from the beginning', async () => {
+		const s = await connect(c.operator, { lastEventId: 0 });
+		const first = Number(sqlite(srv.db, 'SELECT MIN(id) FROM alert_events').trim());
+		const e = await s.next(() => true);
+		assert.equal(e.id, first);
+		s.close();
+	});
+
+	test('a Last-Event-ID that is not an event id is 400', async () => {
+		for (const v of ['abc', '-3', '12x']) {
+			const s = await connect(c.operator, { lastEventId: v });
+			assert.equal(s.status, 400, v);
+			assert.equal(s.body.error.code, 'bad_request');
+			assert.equal(s.body.error.field, 'Last-Event-ID');
+		}
+	});
+});
+
+describe('who may stream', () => {
+	test('an officer and an analyst may not (403); nobody signed in 401', async () => {
+		expectError(await c.officer.get('/api/v1/alerts/stream'), 403, 'forbidden');
+		expectError(await c.analyst.get('/api/v1/alerts/stream'), 403, 'forbidden');
+		const res = await fetch(`${srv.url}/api/v1/alerts/stream`);
+		assert.equal(res.status, 401);
+		await res.body?.cancel();
+	});
+});

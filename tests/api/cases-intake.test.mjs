@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { expectError, sqlite, startServer } from './lib/server.mjs';
-import { createCase, screening, ukMobile, victim } from './lib/casekit.mjs';
+import { createCase, meetGates, screening, ukMobile, victim } from './lib/casekit.mjs';
 
 let srv;
 let officer;
@@ -273,7 +273,10 @@ describe('sign-off of a classification other than stalking', () => {
 		const edit = await officer.patch(`/api/v1/cases/${c.ref}`, { version: ok.body.version, summary: 'typo fixed' });
 		assert.equal(edit.status, 200, edit.text);
 		assert.deepEqual(flagsOf(edit.body), [], 'editing the summary re-raised possible_misrecording despite the sign-off');
-		const move = await officer.patch(`/api/v1/cases/${c.ref}`, { version: edit.body.version, status: 'assessed' });
+		await meetGates(officer, c.ref, 'assessed');
+		const now = (await officer.get(`/api/v1/cases/${c.ref}`)).body;
+		assert.deepEqual(flagsOf(now), [], 'writing the plan re-raised possible_misrecording despite the sign-off');
+		const move = await officer.patch(`/api/v1/cases/${c.ref}`, { version: now.version, status: 'assessed' });
 		assert.equal(move.status, 200, move.text);
 		assert.deepEqual(flagsOf(move.body), [], 'a status move re-raised possible_misrecording despite the sign-off');
 	});

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { expectError, startServer } from './lib/server.mjs';
-import { STATUSES, createCase, moveTo, screening } from './lib/casekit.mjs';
+import { STATUSES, createCase, meetGates, moveTo, screening } from './lib/casekit.mjs';
 
 let srv;
 let officer;
@@ -49,7 +49,9 @@ describe('every status move', () => {
 			const legal = LEGAL[from].includes(to);
 			if (legal && !(from === 'intake' && to === 'screened')) {
 				test(`${from} -> ${to} is allowed (200)`, async () => {
-					const c = await caseAt(from);
+					const first = await caseAt(from);
+					await meetGates(officer, first.ref, to);
+					const c = (await officer.get(`/api/v1/cases/${first.ref}`)).body;
 					const body = { version: c.version, status: to };
 					if (from === 'closed') body.reason = 'new incidents reported';
 					const res = await officer.patch(`/api/v1/cases/${c.ref}`, body);

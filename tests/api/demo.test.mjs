@@ -1,6 +1,8 @@
 // `vigil serve --demo` (what `make run` starts) loads a caseload with cases in
 // every state, consistent with the rules the API enforces, so that every list
-// of the compliance view has something true in it; once per database.
+// of the compliance view has something true in it; once per database.  The
+// monitoring simulator (which adds its own case) is left off: its tests are in
+// monitoring-*.test.mjs.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -19,7 +21,7 @@ async function login(user) {
 
 before(async () => {
 	seeded = await seedDatabase({ users: false });
-	srv = await spawnServer(seeded.db, ['--demo'], { cwd: seeded.dir });
+	srv = await spawnServer(seeded.db, ['--demo', '--no-simulator'], { cwd: seeded.dir });
 	for (const m of srv.stdout().matchAll(/^ {2}(\w+) +(\S+) +\(/gm)) pw[m[1]] = m[2];
 	assert.ok(pw.supervisor && pw.officer && pw.advocate, srv.stdout());
 });
@@ -100,7 +102,7 @@ describe('the demo caseload', () => {
 	test('a second start does not load it again', async () => {
 		srv.child.kill('SIGTERM');
 		await srv.exited;
-		srv = await spawnServer(seeded.db, ['--demo'], { cwd: seeded.dir });
+		srv = await spawnServer(seeded.db, ['--demo', '--no-simulator'], { cwd: seeded.dir });
 		assert.doesNotMatch(srv.stdout(), /Loaded the demo data/);
 		supervisor = await login('supervisor');
 		assert.equal((await supervisor.get('/api/v1/cases?limit=200')).body.cases.length, 7);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { cli, expectError, sqlite, startServer } from './lib/server.mjs';
-import { DAY, HOUR, MINUTE, addIncident, ago, blake2bHex, createCase, screening } from './lib/casekit.mjs';
+import { DAY, HOUR, MINUTE, addIncident, ago, blake2bHex, createCase, meetGates, screening } from './lib/casekit.mjs';
 
 let srv;
 let officer;
@@ -455,8 +455,10 @@ describe('the timeline', () => {
 		// reported later, but happened first
 		await addIncident(officer, C.ref, { occurred_at: new Date(backdated).toISOString(), behaviour: 'following', description: 'first known following' });
 		await addIncident(officer, C.ref, { occurred_at: ago(2 * HOUR), behaviour: 'message', description: 'corrected', amends: 1, amend_reason: 'typo' });
+		await meetGates(officer, C.ref, 'assessed');
 		const c = (await officer.get(`/api/v1/cases/${C.ref}`)).body;
-		await officer.patch(`/api/v1/cases/${C.ref}`, { version: c.version, status: 'assessed' });
+		const moved = await officer.patch(`/api/v1/cases/${C.ref}`, { version: c.version, status: 'assessed' });
+		assert.equal(moved.status, 200, moved.text);
 		await officer.post(`/api/v1/cases/${C.ref}/referrals`, { agency: 'sas' });
 		const res = await officer.get(`/api/v1/cases/${C.ref}/timeline`);
 		assert.equal(res.status, 200, res.text);

@@ -35,7 +35,7 @@ const ROUTES = [
 	['GET', '/metrics', undefined, ['admin'], 200],
 	['GET', '/api/v1/compliance', undefined, ['supervisor', 'analyst'], 200],
 	['GET', '/api/v1/stats', undefined, ['supervisor', 'analyst'], 200],
-	['GET', '/api/v1/cases/STAC-2026-999999/plan', undefined, ['officer', 'supervisor', 'clinician', 'advocate', 'analyst'], 404],
+	['GET', '/api/v1/cases/STAC-2026-999999/plan', undefined, ['officer', 'supervisor', 'operator', 'clinician', 'advocate', 'analyst'], 404],
 	['PUT', '/api/v1/cases/STAC-2026-999999/plan', {}, ['officer', 'supervisor', 'clinician', 'advocate'], 400],
 	['POST', '/api/v1/cases/STAC-2026-999999/orders', {}, ['officer', 'supervisor'], 400],
 	['POST', '/api/v1/cases/STAC-2026-999999/victim-care/contacts', {}, ['officer', 'supervisor', 'advocate'], 400],

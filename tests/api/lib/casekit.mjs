@@ -82,12 +82,43 @@ export async function addIncident(client, ref, body = {}) {
 	return res.body;
 }
 
+/**
+ * Meet issue 5's gates for a move to status: `assessed` needs a plan with an
+ * owned, dated action (and an advocacy referral at high risk); `closed` needs
+ * a closing review with its outcome.  Only what is missing is added.
+ */
+export async function meetGates(client, ref, status) {
+	if (status === 'assessed') {
+		const plan = await client.get(`/api/v1/cases/${ref}/plan`);
+		if (plan.status !== 200 || !(plan.body.actions || []).length) {
+			let res = await client.put(`/api/v1/cases/${ref}/plan`, { version: 0, summary: 'keep her safe' });
+			assert.equal(res.status, 201, `plan: ${res.text}`);
+			res = await client.post(`/api/v1/cases/${ref}/plan/actions`, {
+				version: res.body.version, category: 'victim_safety', description: 'Fit new locks',
+				owner: 'officer', due_at: new Date(Date.now() + 7 * 86400000).toISOString(),
+			});
+			assert.equal(res.status, 201, `action: ${res.text}`);
+		}
+		const c = (await client.get(`/api/v1/cases/${ref}`)).body;
+		if (c.risk_level === 'high') {
+			const res = await client.post(`/api/v1/cases/${ref}/victim-care/referrals`, { service: 'advocacy', agency: 'sas', status: 'offered' });
+			assert.ok(res.status === 201 || res.status === 409, `referral: ${res.text}`);
+		}
+	}
+	if (status === 'closed') {
+		const res = await client.post(`/api/v1/cases/${ref}/reviews`, { kind: 'closing', summary: 'order made; she feels safe', outcome: 'convicted' });
+		assert.equal(res.status, 201, `closing review: ${res.text}`);
+	}
+}
+
 /** Move a case along the workflow to status (from its current status); the case. */
 export async function moveTo(client, ref, status, reason) {
 	let c = (await client.get(`/api/v1/cases/${ref}`)).body;
 	const path = { intake: [], screened: [], assessed: ['assessed'], managed: ['assessed', 'managed'], closed: ['assessed', 'managed', 'closed'] };
 	for (const s of path[status]) {
 		if (STATUSES.indexOf(c.status) >= STATUSES.indexOf(s)) continue;
+		await meetGates(client, ref, s);
+		c = (await client.get(`/api/v1/cases/${ref}`)).body;
 		const res = await client.patch(`/api/v1/cases/${ref}`, { version: c.version, status: s, ...(reason ? { reason } : {}) });
 		assert.equal(res.status, 200, `move ${ref} to ${s}: ${res.text}`);
 		c = res.body;

@@ -77,6 +77,71 @@ static int demo_loaded(db *d)
 	return rc < 0 ? rc : rc == DB_ROW;
 }
 
+/*
+ * A database whose demo accounts were made before the caseload existed gets
+ * the caseload on its next demo start, but only while it holds no cases other
+ * than the monitoring simulator's: demo data is never mixed into real work.
+ * 1 when the caseload should be loaded now, 0 when not, -1 on error.
+ */
+static int caseload_pending(db *d, FILE *out)
+{
+	db_stmt *s;
+	int rc;
+	long long others;
+
+	rc = db_prepare(d, &s, "SELECT value FROM settings WHERE key = 'demo_caseload'");
+	if (rc < 0)
+		return rc;
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE)
+		return rc < 0 ? rc : 0;
+	rc = db_prepare(d, &s,
+			"SELECT COUNT(*) FROM cases WHERE ref NOT IN "
+			"(SELECT value FROM settings WHERE key = 'demo_monitoring')");
+	if (rc < 0)
+		return rc;
+	rc = db_step(s);
+	others = rc == DB_ROW ? db_column_int64(s, 0) : -1;
+	db_finalize(s);
+	if (others < 0)
+		return -1;
+	if (others > 0) {
+		fprintf(out, "The database has cases of its own; the demo caseload was not added "
+			     "(start on a new database to see it).\n");
+		return 0;
+	}
+	return 1;
+}
+
+/* The caseload alone, for a database whose demo accounts are older. */
+static int caseload_add(db *d, const struct instrument_set *instruments,
+			const struct plan_suggestions *suggestions, FILE *out)
+{
+	struct audit_entry e = { 0 };
+	char err[300] = "";
+
+	if (db_begin_write(d) < 0)
+		goto dberr;
+	if (demo_cases_load(d, instruments, suggestions, err, sizeof err) < 0 ||
+	    db_run(d, "INSERT INTO settings (key, value) VALUES ('demo_caseload', '1')", "") < 0)
+		goto rollback;
+	e.username = "cli:demo";
+	e.action = "demo.load";
+	e.outcome = "ok";
+	e.client_addr = "local";
+	e.detail = "demo caseload";
+	if (audit_append(d, &e) < 0 || db_commit(d) < 0)
+		goto rollback;
+	fprintf(out, "Loaded the demo caseload.\n");
+	return 0;
+rollback:
+	db_rollback(d);
+dberr:
+	fprintf(stderr, "vigil: cannot load the demo caseload: %s\n", err[0] ? err : db_errmsg(d));
+	return -1;
+}
+
 int demo_load(db *d, const struct instrument_set *instruments,
 	      const struct plan_suggestions *suggestions, const char *creds_path, FILE *out)
 {
@@ -89,8 +154,14 @@ int demo_load(db *d, const struct instrument_set *instruments,
 	rc = demo_loaded(d);
 	if (rc < 0)
 		goto dberr;
-	if (rc == 1)
+	if (rc == 1) {
+		rc = caseload_pending(d, out);
+		if (rc < 0)
+			goto dberr;
+		if (rc == 1 && caseload_add(d, instruments, suggestions, out) < 0)
+			return -1;
 		return print_file(creds_path, out);
+	}
 	if (user_count(d) > 0) {
 		fprintf(out, "The database already has user accounts; demo accounts not added.\n");
 		return 0;
@@ -113,7 +184,8 @@ int demo_load(db *d, const struct instrument_set *instruments,
 	}
 	if (demo_cases_load(d, instruments, suggestions, err, sizeof err) < 0)
 		goto rollback;
-	if (db_run(d, "INSERT INTO settings (key, value) VALUES ('demo_loaded', '1')", "") < 0)
+	if (db_run(d, "INSERT INTO settings (key, value) VALUES ('demo_loaded', '1')", "") < 0 ||
+	    db_run(d, "INSERT INTO settings (key, value) VALUES ('demo_caseload', '1')", "") < 0)
 		goto rollback;
 	e.username = "cli:demo";
 	e.action = "demo.load";

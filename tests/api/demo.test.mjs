@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { Client, removeDir, seedDatabase, spawnServer } from './lib/server.mjs';
+import { Client, removeDir, seedDatabase, spawnServer, sqlite } from './lib/server.mjs';
 
 let seeded;
 let srv;
@@ -104,6 +104,16 @@ describe('the demo caseload', () => {
 		await srv.exited;
 		srv = await spawnServer(seeded.db, ['--demo', '--no-simulator'], { cwd: seeded.dir });
 		assert.doesNotMatch(srv.stdout(), /Loaded the demo data/);
+		supervisor = await login('supervisor');
+		assert.equal((await supervisor.get('/api/v1/cases?limit=200')).body.cases.length, 7);
+	});
+
+	test('demo accounts older than the caseload: it is not mixed into a database with cases of its own', async () => {
+		srv.child.kill('SIGTERM');
+		await srv.exited;
+		sqlite(seeded.db, "DELETE FROM settings WHERE key = 'demo_caseload'");
+		srv = await spawnServer(seeded.db, ['--demo', '--no-simulator'], { cwd: seeded.dir });
+		assert.match(srv.stdout(), /has cases of its own; the demo caseload was not added/);
 		supervisor = await login('supervisor');
 		assert.equal((await supervisor.get('/api/v1/cases?limit=200')).body.cases.length, 7);
 	});

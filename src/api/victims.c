@@ -524,6 +524,21 @@ static int share(struct req *r, int64_t case_id, const struct victim_referral_ro
 	return rc;
 }
 
+/* Declined or consent withdrawn after it was shared: the agency stops seeing
+ * the case, unless another referral or an officer shared it. */
+static int unshare(struct req *r, int64_t case_id, const struct victim_referral_row *v)
+{
+	int rc;
+
+	if (!v->agency_id || (v->consent == 1 && strcmp(v->status, "declined") != 0))
+		return 0;
+	rc = case_unrefer_consented(r->db, case_id, v->agency_id);
+	if (rc == 1)
+		rc = case_event_add(r->db, case_id, r->who.user_id, r->who.username,
+				    "referral_withdrawn", v->agency ? v->agency : v->service);
+	return rc;
+}
+
 static json_t *referrals_json(struct req *r, const struct case_record *c)
 {
 	json_t *refs = json_array();
@@ -631,7 +646,7 @@ void api_care_referral_update(struct req *r)
 	const char *status, *note, *cnote;
 	int64_t version, id = parse_id(req_param(r, "id"));
 	int consent = -1, rc;
-	bool has_consent, was_shared;
+	bool has_consent, was_shared; /* accepted with consent: the agency sees the case */
 	char why[300];
 
 	if (!id) {
@@ -688,6 +703,8 @@ void api_care_referral_update(struct req *r)
 				    k.v.status);
 	if (rc >= 0 && !was_shared)
 		rc = share(r, c.id, &k.v);
+	else if (rc >= 0)
+		rc = unshare(r, c.id, &k.v);
 	if (rc < 0) {
 		req_tx_rollback(r);
 		req_fail_db(r, rc);

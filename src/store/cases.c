@@ -549,8 +549,37 @@ int case_refer(db *d, int64_t id, int64_t agency_id, int64_t by, const char *not
 {
 	return db_run(d,
 		      "INSERT INTO case_referrals (case_id, agency_id, referred_by, referred_at, note)"
-		      " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+		      " VALUES (?, ?, ?, ?, ?) ON CONFLICT (case_id, agency_id) DO UPDATE SET"
+		      " referred_by = excluded.referred_by, referred_at = excluded.referred_at,"
+		      " note = excluded.note"
+		      /* an officer's referral takes over a share made by her consent,
+		       * so that withdrawing the consent leaves it in place */
+		      " WHERE case_referrals.note = 'victim referral, with consent'"
+		      " AND COALESCE(excluded.note, '') <> 'victim referral, with consent'",
 		      "iiiit", id, agency_id, by, clock_now_ms(), note);
+}
+
+int case_unrefer_consented(db *d, int64_t id, int64_t agency_id)
+{
+	db_stmt *s;
+	int rc;
+	int64_t n;
+
+	rc = db_prepare(d, &s,
+			"DELETE FROM case_referrals WHERE case_id = ? AND agency_id = ?"
+			" AND note = 'victim referral, with consent' AND NOT EXISTS ("
+			"SELECT 1 FROM victim_referrals v WHERE v.case_id = ? AND v.agency_id = ?"
+			" AND v.status IN ('accepted', 'completed') AND v.consent = 1)");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, id);
+	db_bind_int64(s, 2, agency_id);
+	db_bind_int64(s, 3, id);
+	db_bind_int64(s, 4, agency_id);
+	rc = db_step(s);
+	n = rc == DB_DONE ? db_changes(s) : 0;
+	db_finalize(s);
+	return rc < 0 ? rc : n > 0;
 }
 
 int case_referrals_each(db *d, int64_t id, int (*fn)(const char *agency, void *arg), void *arg)

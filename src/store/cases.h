@@ -128,6 +128,11 @@ int case_assign(db *d, int64_t id, int64_t user_id, int64_t by);
 int case_assignments_each(db *d, int64_t id, int (*fn)(const char *username, void *arg),
 			  void *arg);
 int case_refer(db *d, int64_t id, int64_t agency_id, int64_t by, const char *note);
+/* Take back a case shared with an agency by a victim referral (accepted with
+ * her consent) once no referral to that agency on the case is accepted or
+ * completed with consent; a referral made by an officer stays.  1 when taken back, 0 when
+ * nothing was shared that way, or a DB_ error. */
+int case_unrefer_consented(db *d, int64_t id, int64_t agency_id);
 int case_referrals_each(db *d, int64_t id, int (*fn)(const char *agency, void *arg), void *arg);
 int programme_enrol(db *d, int64_t person_id, int64_t by, const char *consent_note);
 int programme_enrolled(db *d, int64_t person_id);

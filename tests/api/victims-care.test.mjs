@@ -171,6 +171,34 @@ describe('referrals', () => {
 		assert.equal(res.status, 201, res.text);
 	});
 
+	test('she withdraws (accepted -> declined): the advocacy service no longer sees the case, unless an officer referred it', async () => {
+		const accept = async (r) => {
+			let res = await officer.post(`/api/v1/cases/${r}/victim-care/referrals`, { service: 'advocacy', agency: 'sas' });
+			assert.equal(res.status, 201, res.text);
+			const o = res.body.referrals.find((x) => x.service === 'advocacy');
+			res = await officer.patch(`/api/v1/cases/${r}/victim-care/referrals/${o.id}`, { version: o.version, status: 'accepted', consent: { given: true, note: 'agreed' } });
+			assert.equal(res.status, 200, res.text);
+			assert.equal((await advocate.get(`/api/v1/cases/${r}`)).status, 200);
+			return res.body.referrals.find((x) => x.id === o.id);
+		};
+		const withdraw = async (r, a) => {
+			const res = await officer.patch(`/api/v1/cases/${r}/victim-care/referrals/${a.id}`, { version: a.version, status: 'declined', note: 'she no longer wants the charity involved' });
+			assert.equal(res.status, 200, res.text);
+		};
+		const one = (await newCase(officer)).ref;
+		await withdraw(one, await accept(one));
+		expectError(await advocate.get(`/api/v1/cases/${one}`), 403, 'forbidden');
+		const tl = await officer.get(`/api/v1/cases/${one}/timeline`);
+		assert.ok(tl.body.items.some((i) => i.kind === 'referral_withdrawn'), JSON.stringify(tl.body.items.map((i) => i.kind)));
+		// an officer's own referral of the case to the agency is not hers to withdraw
+		const two = (await newCase(officer)).ref;
+		const a2 = await accept(two);
+		const res = await officer.post(`/api/v1/cases/${two}/referrals`, { agency: 'sas' });
+		assert.ok(res.status === 200 || res.status === 201, res.text);
+		await withdraw(two, a2);
+		assert.equal((await advocate.get(`/api/v1/cases/${two}`)).status, 200);
+	});
+
 	test('services outside Vigil are named by provider; declined and offered again', async () => {
 		let res = await officer.post(`/api/v1/cases/${ref}/victim-care/referrals`, { service: 'housing', provider: 'Islington housing', status: 'declined', consent: { given: false, note: 'does not want to move' } });
 		assert.equal(res.status, 201, res.text);

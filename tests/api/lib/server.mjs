@@ -223,6 +223,13 @@ export function spawnServer(db, args = [], { timeoutMs = 10000, cwd } = {}) {
 	// device ports only when a test asks for them: servers run side by side
 	if (!args.includes('--osmand-listen')) args = [...args, '--osmand-listen', 'off'];
 	if (!args.includes('--teltonika-listen')) args = [...args, '--teltonika-listen', 'off'];
+	// on a server URL the default evidence store is ./vigil-attachments: keep it
+	// out of the working tree, in a directory of its own removed on exit
+	let scratch = null;
+	if (!cwd && !args.includes('--attachments') && /^postgres(ql)?:\/\//.test(db)) {
+		scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-test-att-'));
+		args = [...args, '--attachments', scratch];
+	}
 	checkBinary();
 	const child = spawn(VIGIL_BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', ...args], {
 		stdio: ['ignore', 'pipe', 'pipe'],
@@ -237,6 +244,7 @@ export function spawnServer(db, args = [], { timeoutMs = 10000, cwd } = {}) {
 	const exited = new Promise((resolve) =>
 		child.on('exit', (code, signal) => {
 			liveChildren.delete(child);
+			if (scratch) removeDir(scratch);
 			resolve({ code, signal });
 		}),
 	);

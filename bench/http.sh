@@ -21,10 +21,12 @@ V=build/vigil
 $V agency add met --name "Bench Police" --kind police --db "$tmp/b.db" >/dev/null
 pw="bench-password-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 echo "$pw" | $V user add bench --role officer --agency met --db "$tmp/b.db" >/dev/null
-$V serve --db "$tmp/b.db" --listen 127.0.0.1:0 --threads "$sthreads" --log-level warn >"$tmp/out" 2>"$tmp/err" &
+$V serve --db "$tmp/b.db" --listen 127.0.0.1:0 --threads "$sthreads" --log-level warn \
+	--osmand-listen off --teltonika-listen off >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 for _ in $(seq 50); do grep -q listening "$tmp/out" 2>/dev/null && break; sleep 0.1; done
-url=$(grep -o 'http://[0-9.:]*' "$tmp/out")
+url=$(sed -n 's|^vigil: listening on \(http://[0-9.:]*\).*|\1|p' "$tmp/out")
+[ -n "$url" ] || { echo "the server did not start" >&2; cat "$tmp/out" "$tmp/err" >&2; exit 1; }
 cookie=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' \
 	-d "{\"username\":\"bench\",\"password\":\"$pw\"}" "$url/api/v1/login" |
 	sed -n 's/^Set-Cookie: \(vigil_session=[^;]*\).*/\1/p')

@@ -284,6 +284,17 @@ export function spawnServer(db, args = [], { timeoutMs = 10000, cwd } = {}) {
 	});
 }
 
+/**
+ * A new, empty database of engine ('sqlite' or 'postgres'; by default the
+ * engine under test) for dir: a file path or a PostgreSQL URL, dropped or
+ * removed when the test process ends.  null for postgres without VIGIL_TEST_PG.
+ */
+export function emptyDatabase(dir, engine = ENGINE) {
+	if (engine === 'postgres')
+		return PG_ADMIN ? pgCreateDatabase() : null;
+	return path.join(dir, `empty-${randomBytes(4).toString('hex')}.db`);
+}
+
 /** Remove a directory made by seedDatabase(). */
 export function removeDir(dir) {
 	fs.rmSync(dir, { recursive: true, force: true });

@@ -517,7 +517,7 @@ static int share(struct req *r, int64_t case_id, const struct victim_referral_ro
 
 	if (!v->agency_id || v->consent != 1 || strcmp(v->status, "accepted") != 0)
 		return 0;
-	rc = case_refer(r->db, case_id, v->agency_id, r->who.user_id, "victim referral, with consent");
+	rc = case_refer_consented(r->db, case_id, v->agency_id, r->who.user_id);
 	if (rc >= 0)
 		rc = case_event_add(r->db, case_id, r->who.user_id, r->who.username, "referred",
 				    v->agency ? v->agency : v->service);

@@ -383,8 +383,7 @@ static int advocacy(struct demo *dm, int64_t case_id, const char *status)
 	    event(dm, case_id, "officer", "victim_referral", "advocacy") < 0)
 		return fail(dm, "demo referral");
 	/* with her consent, the charity's advocates see the case */
-	if (r.consent == 1 && (case_refer(dm->d, case_id, a.id, user(dm, "officer"),
-					  "victim referral, with consent") < 0 ||
+	if (r.consent == 1 && (case_refer_consented(dm->d, case_id, a.id, user(dm, "officer")) < 0 ||
 			       event(dm, case_id, "officer", "referred", "sas") < 0))
 		return fail(dm, "demo referral");
 	return 0;

@@ -545,6 +545,10 @@ int case_assignments_each(db *d, int64_t id, int (*fn)(const char *username, voi
 			 id, fn, arg);
 }
 
+/* The note that marks a share made by a victim referral with her consent:
+ * only such a share is taken back when she withdraws. */
+#define CONSENTED_NOTE "victim referral, with consent"
+
 int case_refer(db *d, int64_t id, int64_t agency_id, int64_t by, const char *note)
 {
 	return db_run(d,
@@ -554,9 +558,14 @@ int case_refer(db *d, int64_t id, int64_t agency_id, int64_t by, const char *not
 		      " note = excluded.note"
 		      /* an officer's referral takes over a share made by her consent,
 		       * so that withdrawing the consent leaves it in place */
-		      " WHERE case_referrals.note = 'victim referral, with consent'"
-		      " AND COALESCE(excluded.note, '') <> 'victim referral, with consent'",
-		      "iiiit", id, agency_id, by, clock_now_ms(), note);
+		      " WHERE case_referrals.note = ? AND COALESCE(excluded.note, '') <> ?",
+		      "iiiittt", id, agency_id, by, clock_now_ms(), note, CONSENTED_NOTE,
+		      CONSENTED_NOTE);
+}
+
+int case_refer_consented(db *d, int64_t id, int64_t agency_id, int64_t by)
+{
+	return case_refer(d, id, agency_id, by, CONSENTED_NOTE);
 }
 
 int case_unrefer_consented(db *d, int64_t id, int64_t agency_id)
@@ -566,16 +575,17 @@ int case_unrefer_consented(db *d, int64_t id, int64_t agency_id)
 	int64_t n;
 
 	rc = db_prepare(d, &s,
-			"DELETE FROM case_referrals WHERE case_id = ? AND agency_id = ?"
-			" AND note = 'victim referral, with consent' AND NOT EXISTS ("
-			"SELECT 1 FROM victim_referrals v WHERE v.case_id = ? AND v.agency_id = ?"
-			" AND v.status IN ('accepted', 'completed') AND v.consent = 1)");
+			"DELETE FROM case_referrals WHERE case_id = ? AND agency_id = ? AND note = ?"
+			" AND NOT EXISTS (SELECT 1 FROM victim_referrals v WHERE v.case_id = ?"
+			" AND v.agency_id = ? AND v.status IN ('accepted', 'completed')"
+			" AND v.consent = 1)");
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, id);
 	db_bind_int64(s, 2, agency_id);
-	db_bind_int64(s, 3, id);
-	db_bind_int64(s, 4, agency_id);
+	db_bind_text(s, 3, CONSENTED_NOTE);
+	db_bind_int64(s, 4, id);
+	db_bind_int64(s, 5, agency_id);
 	rc = db_step(s);
 	n = rc == DB_DONE ? db_changes(s) : 0;
 	db_finalize(s);

@@ -128,6 +128,9 @@ int case_assign(db *d, int64_t id, int64_t user_id, int64_t by);
 int case_assignments_each(db *d, int64_t id, int (*fn)(const char *username, void *arg),
 			  void *arg);
 int case_refer(db *d, int64_t id, int64_t agency_id, int64_t by, const char *note);
+/* Share the case with an agency because a victim referral to it was accepted
+ * with her consent (case_refer with the note that marks such a share). */
+int case_refer_consented(db *d, int64_t id, int64_t agency_id, int64_t by);
 /* Take back a case shared with an agency by a victim referral (accepted with
  * her consent) once no referral to that agency on the case is accepted or
  * completed with consent; a referral made by an officer stays.  1 when taken back, 0 when

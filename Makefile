@@ -28,7 +28,7 @@ B        ?= build
 OBJ      := $(LIBSRC:src/%.c=$(B)/obj/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all run test asan fuzz clean deps test-deps unit api bench
+.PHONY: all run test asan fuzz clean deps test-deps unit api bench web
 all: $(B)/vigil
 
 $(B)/obj/%.o: src/%.c
@@ -56,23 +56,41 @@ $(B)/tests/%: tests/unit/%.c $(B)/libvigil.a
 
 deps:
 	@scripts/deps.sh build
+
+# The browser UI's libraries, from npm (package-lock.json), copied into
+# web/vendor/ where vigil serves them.  Nothing to build: plain ES modules.
+WEB_VENDOR := web/vendor/leaflet/leaflet-src.esm.js web/vendor/uplot/uPlot.esm.js
+web: $(WEB_VENDOR)
+node_modules/.package-lock.json: package.json package-lock.json
+	@echo "  NPM     ci"
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+$(WEB_VENDOR): node_modules/.package-lock.json
+	@rm -rf web/vendor
+	@mkdir -p web/vendor/leaflet web/vendor/uplot
+	@cp -r node_modules/leaflet/dist/leaflet-src.esm.js node_modules/leaflet/dist/leaflet.css \
+	  node_modules/leaflet/dist/images node_modules/leaflet/LICENSE web/vendor/leaflet/
+	@cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css \
+	  node_modules/uplot/LICENSE web/vendor/uplot/
+	@echo "  WEB     web/vendor (leaflet, uplot)"
 test-deps:
 	@scripts/deps.sh test
 
 run: deps
-	@$(MAKE) --no-print-directory $(B)/vigil
+	@$(MAKE) --no-print-directory $(B)/vigil web
 	@mkdir -p var
 	@echo "Starting Vigil on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	exec $(B)/vigil serve --db var/vigil.db --listen 127.0.0.1:$(PORT) --demo
 
 test: test-deps
-	@$(MAKE) --no-print-directory $(B)/vigil $(UNIT_BIN)
+	@$(MAKE) --no-print-directory $(B)/vigil $(UNIT_BIN) web
 	@tests/run.sh $(B)
 
 asan: test-deps
 	@$(MAKE) --no-print-directory B=build/asan CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" build/asan/vigil $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
+	@$(MAKE) --no-print-directory web
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/run.sh build/asan
 

@@ -6,9 +6,13 @@ set -eu
 what=${1:-build}
 pkgs="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libpq-dev libproj-dev libcurl4-openssl-dev"
 if [ "$what" = test ]; then
-	pkgs="$pkgs libcmocka-dev nodejs clang libclang-rt-14-dev sqlite3 postgresql postgresql-client"
+	pkgs="$pkgs libcmocka-dev nodejs clang libclang-rt-14-dev sqlite3 postgresql postgresql-client chromium fonts-dejavu-core"
 fi
 missing=""
+# The browser UI's libraries come from npm: Node.js and npm, from Debian
+# unless the machine already has them (NodeSource's nodejs carries npm).
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 for p in $pkgs; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
 		missing="$missing $p"

@@ -23,6 +23,8 @@ struct vigil_config {
 	int64_t login_lockout_ms;  /* how long a lock (account or address) lasts */
 	int addr_max_failures;     /* failures from one address that block it */
 	const char *web_root;      /* static files for the browser UI */
+	const char *map_tiles;     /* the UI's map tile URL template, or NULL (no tiles) */
+	const char *map_attribution; /* the tile server's required credit line */
 	char attachment_dir[512];  /* evidence files, stored by hash */
 	int64_t attachment_max;    /* largest attachment accepted, bytes */
 	int serial_victims;        /* distinct victims that flag a possible serial stalker */

@@ -7,7 +7,9 @@
  * An alert's life is open → acknowledged → dispatched → resolved (an alert
  * may be resolved from any earlier state; resolving needs an outcome —
  * breach_confirmed, false_alarm or technical — and a note).  The response
- * clocks are the times of each step.
+ * clocks are the times of each step.  The response protocol's calls (to the
+ * victim, to the offender) are recorded as steps of their own
+ * (POST /api/v1/alerts/{id}/steps); sending the police is the dispatch.
  */
 #include "api/api.h"
 
@@ -18,6 +20,7 @@
 #include "base/clock.h"
 #include "http/request.h"
 #include "http/stream.h"
+#include "monitor/engine.h"
 #include "store/cases.h"
 #include "store/monitor.h"
 #include "store/orders.h"
@@ -213,6 +216,46 @@ static json_t *notifications_json(db *d, int64_t alert_id)
 	return arr;
 }
 
+static int add_step(int64_t event_id, const char *kind, int64_t at, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:I, s:s, s:o}", "event_id", (json_int_t)event_id,
+					     "event", kind, "at", req_time_json(at)));
+	return 0;
+}
+
+struct victim_pos {
+	struct engine *engine;
+	struct device_live best;
+	bool have;
+};
+
+static int add_victim_device(const struct assignment *as, void *arg)
+{
+	struct victim_pos *vp = arg;
+	struct device_live live;
+
+	if (strcmp(as->role, "victim") != 0 || !vp->engine ||
+	    !engine_device_live(vp->engine, as->device_id, &live) || !live.have_fix)
+		return 0;
+	if (!vp->have || live.fix_at > vp->best.fix_at) {
+		vp->best = live;
+		vp->have = true;
+	}
+	return 0;
+}
+
+/* The victim's last known position on the case (her freshest device), or null. */
+static json_t *victim_position_json(struct req *r, int64_t case_id)
+{
+	struct victim_pos vp = { .engine = r->v->engine };
+
+	if (assignment_each_current(r->db, case_id, clock_now_ms(), add_victim_device, &vp) < 0 ||
+	    !vp.have)
+		return json_null();
+	return json_pack("{s:f, s:f, s:f, s:o}", "lat", vp.best.lat, "lon", vp.best.lon,
+			 "accuracy_m", vp.best.accuracy, "at", req_time_json(vp.best.fix_at));
+}
+
 void api_alert_get(struct req *r)
 {
 	struct alert a;
@@ -231,6 +274,15 @@ void api_alert_get(struct req *r)
 				 trail);
 	json_object_set_new(o, "trail", trail);
 	json_object_set_new(o, "notifications", notifications_json(r->db, a.id));
+	{
+		json_t *steps = json_array();
+
+		alert_event_each_of(r->db, a.id, add_step, steps);
+		json_object_set_new(o, "steps", steps);
+	}
+	/* where she is, only to the roles that protect her */
+	if (access_sees_victim_location(r->who.role))
+		json_object_set_new(o, "victim_position", victim_position_json(r, a.case_id));
 	alert_free(&a);
 	req_reply(r, 200, o);
 }
@@ -322,6 +374,51 @@ void api_alert_dispatch(struct req *r)
 void api_alert_resolve(struct req *r)
 {
 	transition(r, "resolved");
+}
+
+/*
+ * POST /api/v1/alerts/{id}/steps {"step": "called_victim"|"called_offender"}:
+ * a step of the response protocol, with its time, on an unresolved alert.
+ */
+void api_alert_step(struct req *r)
+{
+	static const char *const fields[] = { "step", NULL };
+	const char *step;
+	struct alert a;
+	int64_t ev;
+
+	if (req_body_only(r, fields) < 0 || req_body_str(r, "step", true, 32, &step) < 0)
+		return;
+	if (strcmp(step, "called_victim") && strcmp(step, "called_offender")) {
+		req_fail(r, 400, "bad_request", "step",
+			 "step must be called_victim or called_offender (sending the police is "
+			 "POST /api/v1/alerts/{id}/dispatch)");
+		return;
+	}
+	if (load_alert(r, &a) < 0)
+		return;
+	if (!strcmp(a.state, "resolved")) {
+		req_fail(r, 409, "illegal_transition", NULL, "alert %lld is resolved", (long long)a.id);
+		alert_free(&a);
+		return;
+	}
+	req_audit_detail(r, "%s", step);
+	if (req_tx_begin(r) < 0) {
+		alert_free(&a);
+		return;
+	}
+	ev = alert_event_add(r->db, a.id, step);
+	if (ev < 0) {
+		req_tx_rollback(r);
+		req_fail_db(r, (int)ev);
+		alert_free(&a);
+		return;
+	}
+	req_reply(r, 201, json_pack("{s:I, s:I, s:s, s:o}", "alert", (json_int_t)a.id, "event_id",
+				    (json_int_t)ev, "step", step, "at", req_time_json(clock_now_ms())));
+	alert_free(&a);
+	if (req_tx_commit(r) == 0)
+		stream_wake(r->v->stream);
 }
 
 void api_alerts_stream(struct req *r)

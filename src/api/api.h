@@ -128,6 +128,7 @@ void api_alert_get(struct req *r);
 void api_alert_acknowledge(struct req *r);
 void api_alert_dispatch(struct req *r);
 void api_alert_resolve(struct req *r);
+void api_alert_step(struct req *r);
 void api_alerts_stream(struct req *r);
 /* One live-stream event's data for a viewer, or NULL when the event's case
  * is not one the viewer may see (the stream's event callback). */

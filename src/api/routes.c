@@ -110,6 +110,8 @@ const struct route api_routes[] = {
 	  0, "record that the response was dispatched" },
 	{ "POST", "/api/v1/alerts/{id}/resolve", PERM_ALERTS, api_alert_resolve, "alert.resolve", 0,
 	  "resolve with an outcome and a note" },
+	{ "POST", "/api/v1/alerts/{id}/steps", PERM_ALERTS, api_alert_step, "alert.step", 0,
+	  "record a step of the response protocol (called the victim, called the offender)" },
 	{ "GET", "/api/v1/people/search", PERM_PEOPLE_SEARCH, api_people_search, "people.search",
 	  ROUTE_AUDIT_READ, "search the register of suspects (purpose required)" },
 	{ "GET", "/api/v1/audit", PERM_AUDIT_READ, api_audit_list, "audit.list", ROUTE_AUDIT_READ,

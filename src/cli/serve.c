@@ -57,6 +57,9 @@ static const char help[] =
 	"                        minimum is 30 s in the demo)\n"
 	"  --no-simulator        with --demo, leave the simulator off\n"
 	"  --web DIR             serve the browser UI from DIR (default ./web if present)\n"
+	"  --map-tiles URL       the UI's map tiles, an https:// template with {z}, {x}\n"
+	"                        and {y} (default none: maps draw on a plain background)\n"
+	"  --map-attribution T   the credit line the tile server requires\n"
 	"  --threads N           HTTP worker threads (default 4)\n"
 	"  --session-idle SECS   end a session unused this long (default 1800)\n"
 	"  --session-max SECS    end any session after this long (default 43200)\n"
@@ -96,7 +99,7 @@ static const char help[] =
 	"  --log-level LEVEL     debug, info, warn or error (default info)\n";
 
 enum {
-	OPT_DB = 1000, OPT_LISTEN, OPT_DEMO, OPT_WEB, OPT_THREADS, OPT_IDLE, OPT_MAX,
+	OPT_DB = 1000, OPT_LISTEN, OPT_DEMO, OPT_WEB, OPT_MAP_TILES, OPT_MAP_CREDIT, OPT_THREADS, OPT_IDLE, OPT_MAX,
 	OPT_MAXFAIL, OPT_BACKOFF, OPT_LOCKOUT, OPT_ADDRFAIL, OPT_LOG, OPT_HELP, OPT_ATTDIR,
 	OPT_ATTMAX, OPT_SERIAL, OPT_INSTR, OPT_INSTR_TEXT, OPT_REVIEW, OPT_MARAC, OPT_SUGGEST,
 	OPT_NOTIFY_HOURS, OPT_CONTACT_DAYS, OPT_HOUSEKEEPING,
@@ -110,6 +113,8 @@ static const struct option opts[] = {
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "demo", no_argument, NULL, OPT_DEMO },
 	{ "web", required_argument, NULL, OPT_WEB },
+	{ "map-tiles", required_argument, NULL, OPT_MAP_TILES },
+	{ "map-attribution", required_argument, NULL, OPT_MAP_CREDIT },
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "session-idle", required_argument, NULL, OPT_IDLE },
 	{ "session-max", required_argument, NULL, OPT_MAX },
@@ -307,6 +312,20 @@ int cli_serve(int argc, char **argv)
 			break;
 		case OPT_DEMO: c->demo = true; break;
 		case OPT_WEB: c->web_root = optarg; break;
+		case OPT_MAP_TILES:
+			if (strncmp(optarg, "https://", 8) != 0 || !strstr(optarg, "{z}") ||
+			    !strstr(optarg, "{x}") || !strstr(optarg, "{y}") || strlen(optarg) > 500 ||
+			    strpbrk(optarg, " \"'<>\\"))
+				return cli_usage_error("serve", "--map-tiles wants an https:// URL template "
+							"with {z}, {x} and {y}, such as "
+							"https://tiles.example.org/{z}/{x}/{y}.png");
+			c->map_tiles = optarg;
+			break;
+		case OPT_MAP_CREDIT:
+			if (strlen(optarg) > 300)
+				return cli_usage_error("serve", "--map-attribution is at most 300 characters");
+			c->map_attribution = optarg;
+			break;
 		case OPT_THREADS:
 			if (number(optarg, 1, 64, &n) < 0)
 				return cli_usage_error("serve", "--threads wants 1 to 64");

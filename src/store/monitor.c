@@ -690,6 +690,24 @@ int64_t alert_event_add(db *d, int64_t alert_id, const char *kind)
 	return rc < 0 ? rc : id;
 }
 
+int alert_event_each_of(db *d, int64_t alert_id,
+			int (*fn)(int64_t event_id, const char *kind, int64_t at, void *arg), void *arg)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT id, kind, at FROM alert_events WHERE alert_id = ? ORDER BY id LIMIT 200");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, alert_id);
+	while ((rc = db_step(s)) == DB_ROW)
+		if (fn(db_column_int64(s, 0), db_column_text(s, 1), db_column_int64(s, 2), arg))
+			break;
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
 int alert_event_each(db *d, int64_t after_id, int limit,
 		     int (*fn)(int64_t event_id, int64_t alert_id, const char *kind, int64_t at,
 			       void *arg),

@@ -133,6 +133,9 @@ int notification_each(db *d, int64_t alert_id,
 /* The alert event log: returns the event's id. */
 int64_t alert_event_add(db *d, int64_t alert_id, const char *kind);
 /* Events after after_id, oldest first, at most limit. */
+/* The events of one alert, oldest first. */
+int alert_event_each_of(db *d, int64_t alert_id,
+			int (*fn)(int64_t event_id, const char *kind, int64_t at, void *arg), void *arg);
 int alert_event_each(db *d, int64_t after_id, int limit,
 		     int (*fn)(int64_t event_id, int64_t alert_id, const char *kind, int64_t at,
 			       void *arg),

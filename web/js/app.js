@@ -1,0 +1,162 @@
+// app.js — the shell: who is signed in, the navigation that role may use, and
+// the hash router (#/desk, #/cases, #/cases/REF/tab, #/compliance, #/admin).
+import { api, onSessionLost, setCsrf } from './api.js';
+import { clear, h, TIME_ZONE } from './dom.js';
+
+const pages = {
+	signin: () => import('./pages/signin.js'),
+	desk: () => import('./pages/desk.js'),
+	cases: () => import('./pages/cases.js'),
+	case: () => import('./pages/case.js'),
+	compliance: () => import('./pages/compliance.js'),
+	admin: () => import('./pages/admin.js'),
+};
+
+const NAV = [
+	{ page: 'desk', label: 'Alert desk', perm: 'alerts' },
+	{ page: 'cases', label: 'Cases', perm: 'cases:read' },
+	{ page: 'compliance', label: 'Compliance', perm: 'compliance:read' },
+	{ page: 'admin', label: 'Administration', any: ['users:manage', 'agencies:manage', 'tokens:manage'] },
+];
+
+export const session = {
+	me: null,
+	can(perm) {
+		return !!this.me && this.me.permissions.includes(perm);
+	},
+};
+
+let cleanup = null;
+let signinNotice = '';
+
+function allowed(entry) {
+	if (entry.perm) return session.can(entry.perm);
+	return entry.any.some((p) => session.can(p));
+}
+
+function home() {
+	const first = NAV.find(allowed);
+	return first ? '#/' + first.page : '#/nothing';
+}
+
+export function navigate(hash) {
+	if (location.hash === hash) route();
+	else location.hash = hash;
+}
+
+function header() {
+	const top = document.getElementById('top');
+	if (!session.me) {
+		clear(top, h('span', { class: 'brand' }, 'Vigil'));
+		return;
+	}
+	const u = session.me.user;
+	const current = (location.hash.split('/')[1] || '').replace(/^case$/, 'cases');
+	clear(
+		top,
+		h('a', { class: 'brand', href: home() }, 'Vigil'),
+		h(
+			'nav',
+			{ 'aria-label': 'Main' },
+			h('ul', {}, NAV.filter(allowed).map((n) =>
+				h('li', {}, h('a', { href: '#/' + n.page, 'aria-current': current === n.page ? 'page' : null }, n.label)))),
+		),
+		h(
+			'div',
+			{ class: 'who' },
+			h('span', { class: 'user', 'data-role': u.role }, `${u.display_name} · ${u.role} · ${u.agency ? u.agency.code : ''}`),
+			h('span', { class: 'tz', title: 'Times are shown in this time zone' }, TIME_ZONE),
+			h('button', { type: 'button', class: 'link', onclick: signOut }, 'Sign out'),
+		),
+	);
+}
+
+async function signOut() {
+	try {
+		await api.post('/api/v1/logout');
+	} catch {
+		/* signed out either way */
+	}
+	session.me = null;
+	setCsrf(null);
+	signinNotice = 'You have signed out.';
+	navigate('#/signin');
+}
+
+export function signedIn(me, notice) {
+	session.me = me;
+	setCsrf(me.csrf_token);
+	signinNotice = notice || '';
+	const back = sessionStorage.getItem('vigil.after-signin');
+	sessionStorage.removeItem('vigil.after-signin');
+	navigate(back && back !== '#/signin' ? back : home());
+}
+
+onSessionLost((code) => {
+	if (!session.me) return;
+	session.me = null;
+	setCsrf(null);
+	signinNotice = code === 'session_expired' ? 'Your session expired: sign in again to carry on.' : 'You are signed out: sign in again to carry on.';
+	sessionStorage.setItem('vigil.after-signin', location.hash);
+	navigate('#/signin');
+});
+
+async function route() {
+	if (cleanup) {
+		try {
+			cleanup();
+		} catch {
+			/* a page's own teardown */
+		}
+		cleanup = null;
+	}
+	const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+	let name = parts[0] || '';
+	const main = document.getElementById('main');
+	if (!session.me && name !== 'signin') {
+		if (name) sessionStorage.setItem('vigil.after-signin', location.hash);
+		name = 'signin';
+		history.replaceState(null, '', '#/signin');
+	}
+	if (session.me && (name === 'signin' || name === '')) {
+		history.replaceState(null, '', home());
+		name = home().slice(2);
+	}
+	if (name === 'cases' && parts[1] && parts[1] !== 'new') name = 'case';
+	header();
+	const entry = NAV.find((n) => n.page === (name === 'case' ? 'cases' : name));
+	if (name !== 'signin' && (!pages[name] || (entry && !allowed(entry)))) {
+		clear(main, h('h1', {}, 'Not available'), h('p', {}, pages[name] ? 'Your role does not give you this page.' : 'There is no such page.'),
+			h('p', {}, h('a', { href: home() }, 'Go to your start page')));
+		return;
+	}
+	clear(main, h('p', { class: 'loading' }, 'Loading…'));
+	const mod = await pages[name]();
+	const ctx = { session, params: parts.slice(1), navigate, notice: signinNotice };
+	signinNotice = '';
+	clear(main);
+	try {
+		cleanup = (await mod.render(main, ctx)) || null;
+	} catch (err) {
+		clear(main, h('h1', {}, 'Something went wrong'), h('p', { class: 'form-error', role: 'alert' }, err.message || String(err)));
+	}
+	const heading = main.querySelector('h1');
+	if (heading) {
+		heading.tabIndex = -1;
+		document.title = `${heading.textContent} · Vigil`;
+	}
+}
+
+async function start() {
+	try {
+		const me = await api.get('/api/v1/me');
+		session.me = me;
+		setCsrf(me.csrf_token);
+	} catch {
+		session.me = null;
+	}
+	window.addEventListener('hashchange', route);
+	route();
+}
+
+start();

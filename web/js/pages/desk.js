@@ -1,0 +1,273 @@
+// The alert desk: the live queue (Server-Sent Events), newest critical first,
+// with a sound and a running response clock; the selected alert's map and the
+// response protocol (acknowledge, call the victim, call the offender, send
+// police, resolve with an outcome and a note).
+import { api, qs } from '../api.js';
+import { announce, badge, clear, field, fmtDuration, formError, h, onSubmit, select, textarea, timeEl, words } from '../dom.js';
+import { drawPosition, drawTrail, drawZones, legend, makeMap } from '../map.js';
+
+const SEVERITY = { critical: 0, high: 1, medium: 2, low: 3 };
+const OUTCOMES = [
+	['breach_confirmed', 'Breach confirmed'],
+	['false_alarm', 'False alarm'],
+	['technical', 'Technical (device or signal)'],
+];
+
+let audio = null;
+function beep(critical) {
+	if (localStorage.getItem('vigil.sound') === 'off') return;
+	try {
+		audio = audio || new AudioContext();
+		const t = audio.currentTime;
+		for (let i = 0; i < (critical ? 3 : 1); i++) {
+			const o = audio.createOscillator();
+			const g = audio.createGain();
+			o.frequency.value = critical ? 880 : 660;
+			g.gain.setValueAtTime(0.2, t + i * 0.3);
+			g.gain.exponentialRampToValueAtTime(0.001, t + i * 0.3 + 0.25);
+			o.connect(g).connect(audio.destination);
+			o.start(t + i * 0.3);
+			o.stop(t + i * 0.3 + 0.25);
+		}
+	} catch {
+		/* no audio device: the visible queue still shows it */
+	}
+}
+
+function order(a, b) {
+	const ra = a.state === 'resolved' ? 1 : 0;
+	const rb = b.state === 'resolved' ? 1 : 0;
+	if (ra !== rb) return ra - rb;
+	const sa = SEVERITY[a.severity] ?? 9;
+	const sb = SEVERITY[b.severity] ?? 9;
+	if (sa !== sb) return sa - sb;
+	return b.opened_at < a.opened_at ? -1 : b.opened_at > a.opened_at ? 1 : b.id - a.id;
+}
+
+/** The response clock: running until acknowledged (or dispatched), then fixed. */
+function clockText(a, now) {
+	const opened = Date.parse(a.opened_at);
+	const answered = a.acknowledged_at || a.dispatched_at || a.resolved_at;
+	if (answered) return `answered in ${fmtDuration((Date.parse(answered) - opened) / 1000)}`;
+	return `waiting ${fmtDuration((now - opened) / 1000)}`;
+}
+
+export async function render(main, ctx) {
+	const alerts = new Map();
+	let selected = null;
+	let lastEventId = 0;
+	let es = null;
+	let retry = null;
+	let closed = false;
+	let mapView = null;
+
+	const status = h('p', { class: 'stream-status', role: 'status', 'data-state': 'connecting' }, 'Connecting to the live alert stream…');
+	const showResolved = h('input', { type: 'checkbox', id: 'show-resolved' });
+	const soundBtn = h('button', { type: 'button', class: 'secondary', 'aria-pressed': String(localStorage.getItem('vigil.sound') !== 'off') });
+	const setSoundLabel = () => (soundBtn.textContent = soundBtn.getAttribute('aria-pressed') === 'true' ? 'Sound on' : 'Sound off');
+	setSoundLabel();
+	soundBtn.addEventListener('click', () => {
+		const on = soundBtn.getAttribute('aria-pressed') !== 'true';
+		soundBtn.setAttribute('aria-pressed', String(on));
+		localStorage.setItem('vigil.sound', on ? 'on' : 'off');
+		setSoundLabel();
+		if (on) beep(false);
+	});
+	const queue = h('ol', { class: 'queue', 'aria-label': 'Alerts, most urgent first' });
+	const detail = h('section', { class: 'alert-detail', 'aria-label': 'Selected alert' }, h('p', { class: 'muted' }, 'Select an alert to see its map and respond.'));
+
+	main.append(
+		h('div', { class: 'page-head' }, h('h1', {}, 'Alert desk'), status,
+			h('div', { class: 'tools' }, h('label', { for: 'show-resolved', class: 'inline' }, showResolved, ' Show resolved'), soundBtn)),
+		h('div', { class: 'desk' }, h('section', { class: 'queue-pane', 'aria-label': 'Queue' }, queue), detail),
+	);
+	showResolved.addEventListener('change', () => load());
+
+	function drawQueue() {
+		const now = Date.now();
+		const list = [...alerts.values()].filter((a) => showResolved.checked || a.state !== 'resolved').sort(order);
+		clear(queue, list.length ? list.map((a) => {
+			const btn = h('button', {
+				type: 'button', class: 'alert-item', 'data-alert': a.id, 'data-severity': a.severity, 'data-state': a.state,
+				'aria-current': selected === a.id ? 'true' : null,
+				onclick: () => choose(a.id),
+			},
+			h('span', { class: 'row1' }, badge(a.severity, `sev-${a.severity}`), h('strong', {}, words(a.kind)), badge(a.state, `state-${a.state}`)),
+			h('span', { class: 'row2' }, a.case, a.device ? ` · ${a.device.uid}` : ''),
+			h('span', { class: 'row3' }, timeEl(a.opened_at), ' ', h('span', { class: 'clock', 'data-alert-clock': a.id }, clockText(a, now))));
+			return h('li', {}, btn);
+		}) : h('li', { class: 'muted empty' }, 'No alerts waiting.'));
+	}
+
+	function tick() {
+		const now = Date.now();
+		for (const el of main.querySelectorAll('[data-alert-clock]')) {
+			const a = alerts.get(Number(el.dataset.alertClock));
+			if (a) el.textContent = clockText(a, now);
+		}
+	}
+	const timer = setInterval(tick, 1000);
+
+	async function load() {
+		const state = showResolved.checked ? '' : 'unresolved';
+		const res = await api.get('/api/v1/alerts' + qs({ state, limit: 200 }));
+		/* the stream may already have brought a newer version of an alert */
+		for (const a of res.alerts) {
+			const have = alerts.get(a.id);
+			if (!have || have.version <= a.version) alerts.set(a.id, a);
+		}
+		drawQueue();
+	}
+
+	function connect() {
+		if (closed) return;
+		es = new EventSource('/api/v1/alerts/stream' + qs({ last_event_id: lastEventId || '' }));
+		es.addEventListener('open', () => {
+			status.dataset.state = 'live';
+			status.textContent = 'Live: new alerts appear here as they happen.';
+		});
+		es.addEventListener('alert', (ev) => {
+			lastEventId = Number(ev.lastEventId) || lastEventId;
+			let msg;
+			try {
+				msg = JSON.parse(ev.data);
+			} catch {
+				return;
+			}
+			const a = msg.alert;
+			const isNew = !alerts.has(a.id);
+			alerts.set(a.id, a);
+			drawQueue();
+			if (isNew && a.state === 'open') {
+				beep(a.severity === 'critical');
+				announce(`New ${a.severity} alert: ${words(a.kind)} on ${a.case}`);
+			}
+			if (selected === a.id) showDetail(a.id, false);
+		});
+		es.addEventListener('error', () => {
+			status.dataset.state = 'down';
+			status.textContent = 'The live stream dropped: reconnecting… (alerts raised meanwhile will appear when it is back)';
+			if (es.readyState === EventSource.CLOSED) {
+				es.close();
+				clearTimeout(retry);
+				retry = setTimeout(async () => {
+					try {
+						await api.get('/api/v1/me'); /* a lost session goes to sign-in */
+					} catch (err) {
+						if (err.status === 401) return;
+					}
+					connect();
+				}, 2000);
+			}
+		});
+	}
+
+	async function choose(id) {
+		selected = id;
+		drawQueue();
+		await showDetail(id, true);
+	}
+
+	async function showDetail(id, focus) {
+		let a;
+		try {
+			a = await api.get(`/api/v1/alerts/${id}`);
+		} catch (err) {
+			clear(detail, h('p', { class: 'form-error', role: 'alert' }, err.message));
+			return;
+		}
+		alerts.set(a.id, { ...alerts.get(a.id), ...a });
+		let zones = [];
+		try {
+			zones = (await api.get(`/api/v1/cases/${encodeURIComponent(a.case)}/zones`)).zones;
+		} catch {
+			/* the map still shows the trail */
+		}
+		if (mapView) mapView.destroy();
+		const mapEl = h('div', { class: 'map' });
+		const heading = h('h2', { tabindex: '-1' }, `${words(a.kind)} · ${a.case}`);
+		clear(detail,
+			heading,
+			h('p', {}, badge(a.severity, `sev-${a.severity}`), ' ', badge(a.state, `state-${a.state}`), ' opened ', timeEl(a.opened_at),
+				' · ', h('span', { class: 'clock', 'data-alert-clock': a.id }, clockText(a, Date.now()))),
+			h('p', {}, a.device ? `Device ${a.device.uid} (${words(a.device.kind)})` : '', a.detail && typeof a.detail.distance_m === 'number' ? (a.detail.distance_m < 0 ? ` · ${Math.round(-a.detail.distance_m)} m inside the zone` : ` · ${Math.round(a.detail.distance_m)} m outside the zone`) : '',
+				' · ', h('a', { href: `#/cases/${encodeURIComponent(a.case)}/monitoring` }, 'Open the case')),
+			mapEl,
+			legend([['sw-zone', 'protected zone'], ['sw-warning', 'warning ring'], ['sw-trail', 'offender trail'],
+				...(a.victim_position !== undefined ? [['sw-victim', "victim's last known position"]] : [])]),
+			protocol(a),
+		);
+		mapView = makeMap(mapEl, { label: `Map of alert ${a.id}` });
+		drawZones(mapView, zones, a.victim_position);
+		drawTrail(mapView, a.trail);
+		if (a.position) drawPosition(mapView, a.position, { label: 'Offender at the alert', kind: 'offender' });
+		if (a.victim_position) drawPosition(mapView, a.victim_position, { label: 'Victim (last known)', kind: 'victim' });
+		mapView.fit();
+		if (focus) heading.focus();
+	}
+
+	function stepTime(a, kind) {
+		const s = (a.steps || []).filter((e) => e.event === kind).pop();
+		return s ? s.at : null;
+	}
+
+	function protocol(a) {
+		const resolved = a.state === 'resolved';
+		const act = async (path, body, done) => {
+			await api.post(`/api/v1/alerts/${a.id}/${path}`, body);
+			announce(done);
+			await showDetail(a.id, false);
+			drawQueue();
+		};
+		const stepRow = (label, at, button) =>
+			h('li', { class: at ? 'done' : '' }, h('span', { class: 'step-label' }, label), ' ', at ? timeEl(at) : h('span', { class: 'muted' }, 'not yet'), ' ', button);
+		const errBox = formError();
+		const guarded = (fn) => async () => {
+			errBox.textContent = '';
+			try {
+				await fn();
+			} catch (err) {
+				errBox.textContent = err.message;
+			}
+		};
+		const steps = h('ol', { class: 'protocol', 'aria-label': 'Response protocol' },
+			stepRow('Acknowledge', a.acknowledged_at, !a.acknowledged_at && a.state === 'open' &&
+				h('button', { type: 'button', class: 'primary', onclick: guarded(() => act('acknowledge', { version: a.version }, 'Alert acknowledged')) }, 'Acknowledge')),
+			stepRow('Call the victim', stepTime(a, 'called_victim'), !resolved &&
+				h('button', { type: 'button', onclick: guarded(() => act('steps', { step: 'called_victim' }, 'Call to the victim recorded')) }, 'Record call to victim')),
+			stepRow('Call the offender', stepTime(a, 'called_offender'), !resolved &&
+				h('button', { type: 'button', onclick: guarded(() => act('steps', { step: 'called_offender' }, 'Call to the offender recorded')) }, 'Record call to offender')),
+			stepRow('Send police', a.dispatched_at, !a.dispatched_at && !resolved &&
+				h('button', { type: 'button', class: 'danger', onclick: guarded(() => act('dispatch', { version: a.version }, 'Police dispatch recorded')) }, 'Dispatch police')),
+		);
+		let resolveForm = null;
+		if (!resolved) {
+			const outcome = select('outcome', OUTCOMES, { blank: 'Choose an outcome' });
+			const note = textarea('note', { required: true });
+			resolveForm = onSubmit(h('form', { class: 'resolve', 'aria-label': 'Resolve the alert' },
+				h('h3', {}, 'Resolve'),
+				field('Outcome', outcome, { name: 'outcome' }),
+				field('Note', note, { name: 'note', hint: 'What happened and what was done' }),
+				formError(),
+				h('button', { type: 'submit', class: 'primary' }, 'Resolve alert')), async () => {
+				await api.post(`/api/v1/alerts/${a.id}/resolve`, { version: a.version, outcome: outcome.value || undefined, note: note.value.trim() || undefined });
+				announce('Alert resolved');
+				await showDetail(a.id, false);
+				drawQueue();
+			});
+		}
+		return h('div', { class: 'respond' }, h('h3', {}, 'Response'), steps, errBox,
+			resolved ? h('p', {}, 'Resolved ', timeEl(a.resolved_at), `: ${words(a.outcome)}. `, a.note || '') : resolveForm);
+	}
+
+	connect(); /* first, so that nothing raised while the list loads is missed */
+	await load();
+	if (ctx.params[0]) choose(Number(ctx.params[0]));
+	return () => {
+		closed = true;
+		clearInterval(timer);
+		clearTimeout(retry);
+		if (es) es.close();
+		if (mapView) mapView.destroy();
+	};
+}

@@ -118,6 +118,7 @@ void api_devices_create(struct req *r);
 void api_devices_list(struct req *r);
 void api_device_get(struct req *r);
 void api_case_monitoring(struct req *r);
+void api_case_monitoring_list(struct req *r);
 void api_zones_create(struct req *r);
 void api_zones_list(struct req *r);
 void api_zone_remove(struct req *r);

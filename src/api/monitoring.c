@@ -211,6 +211,52 @@ out:
 	case_record_free(&c);
 }
 
+struct assignments_out {
+	struct req *r;
+	json_t *arr;
+};
+
+static int add_assignment(const struct assignment *as, void *arg)
+{
+	struct assignments_out *o = arg;
+	struct device dv;
+	json_t *d;
+
+	if (device_get_by_id(o->r->db, as->device_id, &dv) != 1)
+		return 0;
+	d = device_json(o->r, &dv);
+	json_object_set_new(d, "assignment",
+			    json_pack("{s:I, s:s, s:o, s:o}", "id", (json_int_t)as->id, "role", as->role,
+				      "starts_at", req_time_json(as->starts_at), "ends_at",
+				      as->ends_at ? req_time_json(as->ends_at) : json_null()));
+	json_array_append_new(o->arr, d);
+	return 0;
+}
+
+/*
+ * GET /api/v1/cases/{ref}/monitoring: the devices watching the case now,
+ * each with its state (her position only to the roles that protect her).
+ */
+void api_case_monitoring_list(struct req *r)
+{
+	struct case_record c = { 0 };
+	struct assignments_out o = { r, json_array() };
+	int rc;
+
+	if (api_case_load(r, &c) < 0) {
+		json_decref(o.arr);
+		return;
+	}
+	rc = assignment_each_current(r->db, c.id, clock_now_ms(), add_assignment, &o);
+	if (rc < 0) {
+		json_decref(o.arr);
+		req_fail_db(r, rc);
+	} else {
+		req_reply(r, 200, json_pack("{s:s, s:o}", "ref", c.ref, "devices", o.arr));
+	}
+	case_record_free(&c);
+}
+
 /* Check a GeoJSON geometry; fills ring for a polygon. -1 after a 400. */
 static int check_geometry(struct req *r, json_t *g, bool *point, struct geo_point *centre)
 {

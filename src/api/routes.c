@@ -88,6 +88,8 @@ const struct route api_routes[] = {
 	  "devices with their live state" },
 	{ "GET", "/api/v1/devices/{uid}", PERM_DEVICES_READ, api_device_get, "device.get", 0,
 	  "one device and its live state" },
+	{ "GET", "/api/v1/cases/{ref}/monitoring", PERM_DEVICES_READ, api_case_monitoring_list,
+	  "monitoring.list", ROUTE_AUDIT_READ, "the devices watching the case now, with their state" },
 	{ "POST", "/api/v1/cases/{ref}/monitoring", PERM_MONITORING_WRITE, api_case_monitoring,
 	  "case.monitoring", 0, "assign a device to the case's suspect or victim" },
 	{ "POST", "/api/v1/cases/{ref}/zones", PERM_MONITORING_WRITE, api_zones_create, "zone.create",

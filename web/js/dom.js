@@ -202,3 +202,8 @@ export function announce(text) {
 export function badge(text, kind = '') {
 	return h('span', { class: `badge ${kind}` }, words(text));
 }
+
+/** el.append that also takes arrays (flattened) and skips null/false. */
+export function add(el, ...children) {
+	return append(el, children);
+}

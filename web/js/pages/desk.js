@@ -3,7 +3,7 @@
 // response protocol (acknowledge, call the victim, call the offender, send
 // police, resolve with an outcome and a note).
 import { api, qs } from '../api.js';
-import { announce, badge, clear, field, fmtDuration, formError, h, onSubmit, select, textarea, timeEl, words } from '../dom.js';
+import { add, announce, badge, clear, field, fmtDuration, formError, h, onSubmit, select, textarea, timeEl, words } from '../dom.js';
 import { drawPosition, drawTrail, drawZones, legend, makeMap } from '../map.js';
 
 const SEVERITY = { critical: 0, high: 1, medium: 2, low: 3 };
@@ -76,7 +76,7 @@ export async function render(main, ctx) {
 	const queue = h('ol', { class: 'queue', 'aria-label': 'Alerts, most urgent first' });
 	const detail = h('section', { class: 'alert-detail', 'aria-label': 'Selected alert' }, h('p', { class: 'muted' }, 'Select an alert to see its map and respond.'));
 
-	main.append(
+	add(main, 
 		h('div', { class: 'page-head' }, h('h1', {}, 'Alert desk'), status,
 			h('div', { class: 'tools' }, h('label', { for: 'show-resolved', class: 'inline' }, showResolved, ' Show resolved'), soundBtn)),
 		h('div', { class: 'desk' }, h('section', { class: 'queue-pane', 'aria-label': 'Queue' }, queue), detail),

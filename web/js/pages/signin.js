@@ -1,7 +1,7 @@
 // The sign-in page: errors a person understands (wrong password, locked,
 // disabled, session expired).
 import { api } from '../api.js';
-import { field, formError, h, input, onSubmit } from '../dom.js';
+import { add, field, formError, h, input, onSubmit } from '../dom.js';
 import { signedIn } from '../app.js';
 
 function explain(err) {
@@ -47,6 +47,6 @@ export function render(main, ctx) {
 		}
 		signedIn(await api.get('/api/v1/me'));
 	});
-	main.append(form);
+	add(main, form);
 	user.focus();
 }

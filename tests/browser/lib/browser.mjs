@@ -1,0 +1,64 @@
+// Browser test harness: Debian's chromium driven by playwright-core
+// (headless, no downloads), one Vigil server per test file (started by the API
+// tests' harness with the web root), and helpers to sign in and to save a
+// screenshot of each page under tests/browser/screenshots/ (not committed).
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { chromium } from 'playwright-core';
+
+import { REPO, startServer } from '../../api/lib/server.mjs';
+
+export const CHROMIUM = process.env.VIGIL_CHROMIUM || '/usr/bin/chromium';
+export const SHOTS = path.join(REPO, 'tests', 'browser', 'screenshots');
+
+/** Start a seeded server serving the UI from web/ (web/vendor must be built: `make web`). */
+export async function uiServer(args = []) {
+	const vendor = path.join(REPO, 'web', 'vendor', 'leaflet', 'leaflet-src.esm.js');
+	assert.ok(fs.existsSync(vendor), `${vendor} is missing: run \`make web\``);
+	return startServer({ args: ['--web', path.join(REPO, 'web'), ...args] });
+}
+
+export async function launch() {
+	assert.ok(fs.existsSync(CHROMIUM), `no browser at ${CHROMIUM}: install Debian's chromium (scripts/deps.sh test)`);
+	return chromium.launch({
+		executablePath: CHROMIUM,
+		headless: true,
+		args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+	});
+}
+
+/**
+ * A new page (its own context: its own cookies) that fails the test on any
+ * uncaught page error, and records console errors other than the expected
+ * 401 of the first /api/v1/me.
+ */
+export async function newPage(browser, { viewport = { width: 1280, height: 900 }, timezoneId = 'Europe/London' } = {}) {
+	const context = await browser.newContext({ viewport, timezoneId, locale: 'en-GB' });
+	const page = await context.newPage();
+	page.errors = [];
+	page.on('pageerror', (e) => page.errors.push(e.stack || e.message));
+	page.setDefaultTimeout(10000);
+	return page;
+}
+
+/** Sign in through the form as username (its seeded password unless given). */
+export async function signIn(page, srv, username, password) {
+	await page.goto(`${srv.url}/`);
+	await page.getByLabel('Username').fill(username);
+	await page.getByLabel('Password').fill(password ?? srv.passwords[username]);
+	await page.getByRole('button', { name: 'Sign in' }).click();
+	await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}
+
+/** Save a full-page screenshot as screenshots/NAME.png. */
+export async function shot(page, name) {
+	fs.mkdirSync(SHOTS, { recursive: true });
+	await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Assert that no uncaught error happened on the page. */
+export function noErrors(page) {
+	assert.deepEqual(page.errors, [], `page errors: ${page.errors.join('\n')}`);
+}

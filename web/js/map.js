@@ -11,7 +11,9 @@ export function makeMap(el, { label = 'Map' } = {}) {
 	el.classList.add('map');
 	el.setAttribute('role', 'region');
 	el.setAttribute('aria-label', label);
-	const map = L.map(el, { zoomControl: true, attributionControl: true }).setView(LONDON, 12);
+	/* no zoom animation: a page that moves on while a map animates must not leave
+	 * Leaflet a transition on a removed map */
+	const map = L.map(el, { zoomControl: true, attributionControl: true, zoomAnimation: false, fadeAnimation: false, markerZoomAnimation: false }).setView(LONDON, 12);
 	const tiles = session.me && session.me.ui && session.me.ui.map_tiles;
 	if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: session.me.ui.map_attribution || '' }).addTo(map);
 	else el.classList.add('no-tiles');

@@ -1,0 +1,207 @@
+// A case worked through the UI as a new officer would: create it with its FOUR
+// screening, answer the risk checklist and watch the suggested level change,
+// record a judgement, ask the typology aid and record the type, make a plan
+// with an owned and dated action, move the case to assessed, draw a zone on
+// the map, and see the API's error next to the field it names.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { launch, newPage, noErrors, shot, signIn, uiServer } from './lib/browser.mjs';
+
+let srv;
+let browser;
+let page;
+let ref;
+let officer;
+
+before(async () => {
+	srv = await uiServer();
+	browser = await launch();
+	page = await newPage(browser);
+	await signIn(page, srv, 'officer');
+	officer = await srv.login('officer');
+});
+after(async () => {
+	if (browser) await browser.close();
+	if (srv) assert.equal(await srv.stop(), 0);
+});
+
+describe('a case from intake to assessed, through the UI', () => {
+	test("a form shows the API's error next to the field it names", async () => {
+		await page.getByRole('link', { name: 'New case' }).click();
+		await page.getByRole('heading', { name: 'New case' }).waitFor();
+		await page.getByLabel('Summary').fill('He waits outside her work every evening');
+		await page.getByRole('button', { name: 'Create case' }).click();
+		const err = page.locator('[data-error-for="relationship"]');
+		await err.filter({ hasText: 'relationship is required' }).waitFor();
+		assert.equal(await page.getByLabel('Relationship of the suspect to the victim').getAttribute('aria-invalid'), 'true');
+		assert.ok(await page.getByLabel('Relationship of the suspect to the victim').evaluate((el) => el === document.activeElement), 'focus moves to the field at fault');
+		await shot(page, 'case-new-error');
+	});
+
+	test('create a case with its FOUR screening', async () => {
+		await page.getByLabel('Relationship of the suspect to the victim').selectOption('ex_partner');
+		await page.getByLabel('How the report came in').selectOption('in_person');
+		await page.getByLabel('Victim’s name').fill('Laura Benton');
+		await page.getByLabel('Suspect’s name (if known)').fill('Craig Benton');
+		for (const q of ['Fixated', 'Obsessive', 'Unwanted', 'Repeated']) {
+			const set = page.getByRole('group', { name: new RegExp(`^${q}:`) });
+			await set.getByLabel('Yes').check();
+			await set.getByLabel('What she said').fill(`${q.toLowerCase()}: as she told it`);
+		}
+		await shot(page, 'case-new');
+		await page.getByRole('button', { name: 'Create case' }).click();
+		const h1 = page.getByRole('heading', { name: /^Case STAC-/ });
+		await h1.waitFor();
+		ref = (await h1.textContent()).replace('Case ', '');
+		await page.getByText('FOUR points to stalking.').waitFor();
+		const c = await officer.get(`/api/v1/cases/${ref}`);
+		assert.equal(c.body.status, 'screened');
+		assert.equal(c.body.relationship, 'ex_partner');
+		assert.equal(c.body.screening.complete, true);
+		await shot(page, 'case-summary');
+		noErrors(page);
+	});
+
+	test('answer the risk checklist: the suggested level updates as she answers, and is saved with the judgement', async () => {
+		await page.getByRole('link', { name: 'Assessment' }).click();
+		await page.getByRole('heading', { name: 'New assessment' }).waitFor();
+		const level = page.locator('.suggested-level');
+		const rows = page.locator('fieldset.answer-row');
+		const n = await rows.count();
+		assert.equal(n, 27, 'the checklist has 27 items');
+		for (let i = 0; i < n; i++) await rows.nth(i).getByLabel('no', { exact: true }).check();
+		assert.match(await level.textContent(), /Suggested level: standard \(0 yes of 27 answered/);
+		for (let i = 0; i < 9; i++) await rows.nth(i).getByLabel('yes', { exact: true }).check();
+		assert.match(await level.textContent(), /standard \(9 yes/);
+		await rows.nth(9).getByLabel('yes', { exact: true }).check();
+		assert.match(await level.textContent(), /Suggested level: medium \(10 yes/, 'the tenth yes moves it to medium, before saving');
+		await rows.nth(9).getByLabel('unknown', { exact: true }).check();
+		assert.match(await level.textContent(), /standard \(9 yes/, 'unknown is not a yes');
+		await rows.nth(9).getByLabel('yes', { exact: true }).check();
+		await page.getByLabel('Notes').fill('She is frightened; he has her new address');
+		await shot(page, 'case-assessment');
+		await page.getByRole('button', { name: 'Save assessment' }).click();
+		await page.getByText(/Saved\. Computed/).waitFor();
+		const c = await officer.get(`/api/v1/cases/${ref}`);
+		assert.equal(c.body.risk.computed_level.level, 'medium');
+		assert.equal(c.body.risk_level, 'medium');
+		noErrors(page);
+	});
+
+	test('a judgement that raises the level without a reason is refused, the reason shown next to the field; with one it is kept beside the computed level', async () => {
+		await page.getByRole('button', { name: 'Refresh the case' }).click();
+		await page.getByRole('heading', { name: 'New assessment' }).waitFor();
+		const rows = page.locator('fieldset.answer-row');
+		for (let i = 0; i < 27; i++) await rows.nth(i).getByLabel(i < 10 ? 'yes' : 'no', { exact: true }).check();
+		await page.getByLabel('Judged level').selectOption('high');
+		await page.getByRole('button', { name: 'Save assessment' }).click();
+		await page.locator('[data-error-for="judgement.level"]').filter({ hasText: 'raising the level by professional judgement needs a reason' }).waitFor();
+		await page.getByLabel('Reason for the judgement').fill('Threats to kill in the last week; she believes him');
+		await page.getByRole('button', { name: 'Save assessment' }).click();
+		await page.getByText(/Saved\. Computed/).waitFor();
+		const c = await officer.get(`/api/v1/cases/${ref}`);
+		assert.equal(c.body.risk.computed_level.level, 'medium');
+		assert.equal(c.body.risk.judged_level.level, 'high');
+		assert.equal(c.body.risk_level, 'high');
+		await page.getByRole('link', { name: 'Summary' }).click();
+		await page.getByRole('heading', { name: 'Computed' }).waitFor();
+		const risk = await page.locator('.risk-levels').innerText();
+		assert.match(risk, /Computed\s+medium[\s\S]*Judged\s+high/, 'computed and judged side by side');
+		await shot(page, 'case-risk-side-by-side');
+		noErrors(page);
+	});
+
+	test('the typology aid proposes with its evidence, and the officer records the decision', async () => {
+		await page.getByRole('link', { name: 'Typology' }).click();
+		await page.getByRole('heading', { name: 'The typology aid' }).waitFor();
+		await page.getByLabel('Seeks reconciliation or revenge after the relationship ended').selectOption('yes');
+		await page.getByRole('button', { name: 'Ask the aid' }).click();
+		await page.getByRole('heading', { name: 'Proposal: rejected' }).waitFor();
+		await page.getByText('for rejected (5): seeks reconciliation or revenge after the relationship ended').waitFor();
+		assert.equal(await page.getByRole('combobox', { name: 'Typology' }).inputValue(), 'rejected');
+		await page.getByLabel('Rationale').fill('Wants her back since she left; angry when refused');
+		await shot(page, 'case-typology');
+		await page.getByRole('button', { name: 'Record typology' }).click();
+		await page.getByRole('heading', { name: 'History' }).waitFor();
+		const c = await officer.get(`/api/v1/cases/${ref}`);
+		assert.equal(c.body.typology, 'rejected');
+		noErrors(page);
+	});
+
+	test('make a plan, use a suggested action with an owner and a due date, and move the case to assessed', async () => {
+		await page.getByRole('link', { name: 'Plan' }).click();
+		await page.getByRole('heading', { name: 'Make the plan' }).waitFor();
+		await page.getByLabel('What the plan sets out to do').fill('Keep Laura safe at home and at work; stop the contact');
+		await page.getByRole('button', { name: 'Make plan' }).click();
+		await page.getByRole('heading', { name: 'Suggested actions' }).waitFor();
+		await page.getByRole('button', { name: 'Use this' }).first().click();
+		await page.getByLabel('Owner (username)').fill('officer');
+		const due = new Date(Date.now() + 7 * 86400000).toISOString().slice(0, 10);
+		await page.getByLabel('Due').fill(due);
+		await page.getByRole('button', { name: 'Add action' }).click();
+		await page.locator('tr[data-action]').first().waitFor();
+		await shot(page, 'case-plan');
+		// high risk: the gate also wants an advocacy referral, which the UI says
+		await page.getByRole('link', { name: 'Summary' }).click();
+		await page.getByLabel('Move to').selectOption('assessed');
+		await page.getByRole('button', { name: 'Move case' }).click();
+		const why = page.locator('form[aria-label="Move the case"] [role=alert]:not(:empty)');
+		await why.waitFor();
+		assert.match(await why.textContent(), /advoca/i, 'the gate names what is missing');
+		await page.getByRole('link', { name: 'Victim contact' }).click();
+		await page.getByLabel('Service').selectOption('advocacy');
+		await page.getByLabel('Agency').fill('sas');
+		await page.getByRole('button', { name: 'Record referral' }).click();
+		await page.getByText('advocacy (sas): offered').waitFor();
+		await page.getByRole('link', { name: 'Summary' }).click();
+		await page.getByLabel('Move to').selectOption('assessed');
+		await page.getByRole('button', { name: 'Move case' }).click();
+		await page.locator('.page-head .badge', { hasText: 'assessed' }).waitFor();
+		const c = await officer.get(`/api/v1/cases/${ref}`);
+		assert.equal(c.body.status, 'assessed');
+		await shot(page, 'case-assessed');
+		noErrors(page);
+	});
+
+	test('draw a circular zone and a polygon on the map; edit the circle', async () => {
+		await page.getByRole('link', { name: 'Monitoring' }).click();
+		await page.getByRole('heading', { name: 'Draw a zone' }).waitFor();
+		const map = page.locator('#tab-panel .map.leaflet-container');
+		await map.waitFor();
+		assert.equal(await page.locator('.leaflet-control-scale').count(), 1, 'a scale bar');
+		await page.getByLabel('Name').fill('Her home');
+		await page.getByLabel('Radius (metres)').fill('250');
+		const box = await map.boundingBox();
+		await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+		await page.getByText(/^Circle drawn: 250 m around/).waitFor();
+		await page.getByRole('button', { name: 'Save zone' }).click();
+		await page.getByText('Her home — exclusion, 250 m').waitFor();
+		let zones = (await officer.get(`/api/v1/cases/${ref}/zones`)).body.zones;
+		assert.equal(zones.length, 1);
+		assert.equal(zones[0].radius_m, 250);
+		assert.equal(zones[0].geometry.type, 'Point');
+
+		await page.getByLabel('Name').fill('Her work');
+		await page.getByLabel('Shape').selectOption('polygon');
+		const b2 = await map.boundingBox();
+		for (const [dx, dy] of [[0.6, 0.3], [0.8, 0.3], [0.8, 0.5], [0.6, 0.5]]) await page.mouse.click(b2.x + b2.width * dx, b2.y + b2.height * dy);
+		await page.getByText('Polygon drawn with 4 corners.').waitFor();
+		await page.getByRole('button', { name: 'Save zone' }).click();
+		await page.getByText('Her work — exclusion, polygon').waitFor();
+		zones = (await officer.get(`/api/v1/cases/${ref}/zones`)).body.zones;
+		const work = zones.find((z) => z.name === 'Her work');
+		assert.equal(work.geometry.type, 'Polygon');
+		assert.equal(work.geometry.coordinates[0].length, 5, 'a closed ring of four corners');
+
+		await page.getByRole('button', { name: 'Edit Her home' }).click();
+		await page.getByLabel('Radius (metres)').fill('400');
+		await page.getByRole('button', { name: 'Save zone' }).click();
+		await page.getByText('Her home — exclusion, 400 m').waitFor();
+		zones = (await officer.get(`/api/v1/cases/${ref}/zones`)).body.zones;
+		assert.deepEqual(zones.map((z) => [z.name, z.radius_m ?? null]).sort(), [['Her home', 400], ['Her work', null]]);
+		assert.equal(await page.locator('path.zone-exclusion').count(), 2, 'both zones drawn on the map');
+		await shot(page, 'case-monitoring-zones');
+		noErrors(page);
+	});
+});

@@ -167,12 +167,25 @@ struct tally {
 
 #define MAX_ALERTS (DAY_STEPS * 6)
 
-/* Run one rule over one offender's day; the alerts' times (ms) go to at[].
+/* An entry alert: raised at, and standing until the rule saw him leave. */
+struct alert {
+	int64_t at, until;
+};
+
+static void vigil_event(enum zone_event e, int64_t t, struct alert *al, int *n)
+{
+	if (e == ZE_ENTER)
+		al[(*n)++] = (struct alert){ t, INT64_MAX };
+	else if (e == ZE_LEAVE && *n)
+		al[*n - 1].until = t;
+}
+
+/* Run one rule over one offender's day; its entry alerts go to al[].
  * rule 0: plain threshold, 1: two readings, 2: Vigil's. */
-static int run_rule(const struct offender *o, int rule, int64_t *at)
+static int run_rule(const struct offender *o, int rule, struct alert *al)
 {
 	struct zone_track tr = { 0 };
-	struct zone_params p = { WARNING, 20, 2 * STEP_S * 1000 };
+	struct zone_params p = { WARNING, 20, ZONE_CONFIRM_MS };
 	bool inside_alerted = false, prev_centre = false;
 	int n = 0;
 
@@ -180,23 +193,22 @@ static int run_rule(const struct offender *o, int rule, int64_t *at)
 		const struct sample *s = &o->s[i];
 		int64_t now = (int64_t)i * STEP_S * 1000;
 		double d = geo_distance(o->home, s->seen) - RADIUS;
-		bool centre = d <= 0;
+		bool centre = d <= 0, was = inside_alerted;
 
 		if (rule == 0) {
-			if (centre && !inside_alerted)
-				at[n++] = now;
 			inside_alerted = centre;
-			continue;
-		}
-		if (rule == 1) {
-			if (centre && prev_centre && !inside_alerted)
-				at[n++] = now;
+		} else if (rule == 1) {
 			inside_alerted = centre && prev_centre ? true : (!centre ? false : inside_alerted);
 			prev_centre = centre;
+		}
+		if (rule < 2) {
+			if (inside_alerted && !was)
+				al[n++] = (struct alert){ now, INT64_MAX };
+			else if (!inside_alerted && was)
+				al[n - 1].until = now;
 			continue;
 		}
-		if (zone_step(&tr, &p, d, s->acc, now) == ZE_ENTER)
-			at[n++] = now;
+		vigil_event(zone_step(&tr, &p, d, zone_fix_uncertainty(s->acc), now), now, al, &n);
 		/* "report faster": while a possible entry is undecided the tag
 		 * reports every 10 s, along its true path, with fresh noise; time
 		 * rules run before each (the engine runs them every second) */
@@ -207,17 +219,17 @@ static int run_rule(const struct offender *o, int rule, int64_t *at)
 						   s->truth.lon + (nx->truth.lon - s->truth.lon) * f };
 			int64_t t = now + k * 10000;
 
-			if (zone_tick(&tr, &p, t) == ZE_ENTER) {
-				at[n++] = t;
+			vigil_event(zone_tick(&tr, &p, t), t, al, &n);
+			if (tr.state != ZS_PENDING)
 				break;
-			}
 			noisy(truth, &fast_seen, &acc);
 			extra_fixes++;
-			if (zone_step(&tr, &p, geo_distance(o->home, fast_seen) - RADIUS, acc, t) == ZE_ENTER)
-				at[n++] = t;
+			vigil_event(zone_step(&tr, &p, geo_distance(o->home, fast_seen) - RADIUS,
+					      zone_fix_uncertainty(acc), t),
+				    t, al, &n);
 		}
-		if (zone_tick(&tr, &p, now + (STEP_S - 1) * 1000) == ZE_ENTER)
-			at[n++] = now + (STEP_S - 1) * 1000;
+		vigil_event(zone_tick(&tr, &p, now + (STEP_S - 1) * 1000), now + (STEP_S - 1) * 1000, al,
+			    &n);
 	}
 	return n;
 }
@@ -225,9 +237,9 @@ static int run_rule(const struct offender *o, int rule, int64_t *at)
 /* Score one rule's alerts against the day's truth (see the header). */
 static void evaluate(const struct offender *o, int rule, struct tally *t)
 {
-	static int64_t at[MAX_ALERTS];
+	static struct alert al[MAX_ALERTS];
 	static bool used[MAX_ALERTS];
-	int n = run_rule(o, rule, at);
+	int n = run_rule(o, rule, al);
 	const int64_t tol = STEP_S * 1000;
 
 	memset(used, 0, (size_t)n * sizeof *used);
@@ -255,13 +267,17 @@ static void evaluate(const struct offender *o, int rule, struct tally *t)
 			cross -= (int64_t)(STEP_S * 1000 * (-d1 / (d0 - d1)));
 		}
 		for (int k = 0; k < n; k++) {
-			if (at[k] < (int64_t)i0 * STEP_S * 1000 - tol ||
-			    at[k] > (int64_t)i1 * STEP_S * 1000 + tol)
+			/* raised earlier, on the way in, and still standing when he
+			 * crossed: the desk had the alert in time */
+			bool standing = approach && al[k].at < cross && al[k].until > cross;
+
+			if (!standing && (al[k].at < (int64_t)i0 * STEP_S * 1000 - tol ||
+					  al[k].at > (int64_t)i1 * STEP_S * 1000 + tol))
 				continue;
 			used[k] = true;
 			caught = true;
-			if (at[k] < first)
-				first = at[k];
+			if (al[k].at < first)
+				first = al[k].at;
 		}
 		if (!approach) {
 			t->touches++;
@@ -326,7 +342,7 @@ static int bench_rules(int n)
 	/* decode + rules throughput: every fix as OsmAnd parameters */
 	{
 		struct zone_track *tr = calloc((size_t)n, sizeof *tr);
-		struct zone_params p = { WARNING, 20, 120000 };
+		struct zone_params p = { WARNING, 20, ZONE_CONFIRM_MS };
 		char (*lat)[24] = malloc(fixes * sizeof *lat), (*lon)[24] = malloc(fixes * sizeof *lon),
 			(*acc)[16] = malloc(fixes * sizeof *acc), (*ts)[16] = malloc(fixes * sizeof *ts);
 		size_t k = 0, events = 0;
@@ -350,7 +366,7 @@ static int bench_rules(int n)
 				};
 				struct fix f;
 				struct geo_point pt;
-				double d, fast, margin;
+				double d, fast, margin, u;
 
 				if (osmand_decode_params(prm, 5, &f, why, sizeof why) < 0)
 					continue;
@@ -359,10 +375,11 @@ static int bench_rules(int n)
 				/* the engine's path: a cheap bound first, the geodesic near the line */
 				fast = geo_fast_distance(os[i].home, pt);
 				margin = fast * GEO_FAST_REL_ERROR + GEO_FAST_ABS_ERROR;
-				d = fast - margin > RADIUS + WARNING + f.accuracy + 20 + 50
+				u = zone_fix_uncertainty(f.accuracy);
+				d = fast - margin > RADIUS + WARNING + u + 20 + 50
 					    ? fast - RADIUS
 					    : geo_distance(os[i].home, pt) - RADIUS;
-				events += zone_step(&tr[i], &p, d, f.accuracy, f.at) != ZE_NONE;
+				events += zone_step(&tr[i], &p, d, u, f.at) != ZE_NONE;
 				k++;
 			}
 		}

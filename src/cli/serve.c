@@ -93,8 +93,9 @@ static const char help[] =
 	"                        minutes (default 3)\n"
 	"  --lost-speed M/S      how fast a silent offender is assumed to move (default 2)\n"
 	"  --lost-min-seconds S  never call a signal lost sooner than this (default 120)\n"
-	"  --confirm-seconds S   a possible zone entry with nothing clearly outside becomes\n"
-	"                        an entry after S seconds (default 30)\n"
+	"  --confirm-seconds S   a possible zone entry is decided after S seconds: an entry\n"
+	"                        if no fix came since, or if the fixes put him inside\n"
+	"                        (default 30)\n"
 	"  --escalate-seconds S  an unacknowledged critical alert escalates (default 60)\n"
 	"  --log-level LEVEL     debug, info, warn or error (default info)\n";
 

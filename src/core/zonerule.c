@@ -14,11 +14,18 @@ const char *zone_event_name(enum zone_event e)
 	return e >= ZE_NONE && e <= ZE_CANCELLED ? names[e] : "none";
 }
 
-/* Add a reading to a possible entry's evidence (accuracy floored at 3 m, so
- * no reading is taken as exact). */
+double zone_fix_uncertainty(double accuracy_m)
+{
+	if (!(accuracy_m >= ZONE_ACC_FLOOR_M)) /* also NaN: no accuracy is no better than the floor */
+		return ZONE_ACC_FLOOR_M;
+	return accuracy_m > ZONE_DEGRADED_M ? ZONE_DEGRADED_FACTOR * accuracy_m : accuracy_m;
+}
+
+/* Add a reading to a possible entry's evidence (the uncertainty floored at
+ * 1 m, so that no reading is taken as exact). */
 static void weigh(struct zone_track *t, double d, double u)
 {
-	double w = 1 / ((u < 3 ? 3 : u) * (u < 3 ? 3 : u));
+	double w = 1 / ((u < 1 ? 1 : u) * (u < 1 ? 1 : u));
 
 	t->wsum += (float)w;
 	t->wdsum += (float)(w * d);
@@ -46,11 +53,11 @@ static enum zone_state outside_state(const struct zone_params *p, double d)
 enum zone_event zone_step(struct zone_track *t, const struct zone_params *p, double d, double u,
 			  int64_t now)
 {
-	bool certain_inside, centre_inside, maybe_inside;
+	bool confident, centre_inside, maybe_inside;
 
-	if (u < 0)
+	if (!(u >= 0))
 		u = 0;
-	certain_inside = d + u <= 0;
+	confident = d + ZONE_CONFIDENCE * u <= 0;
 	centre_inside = d <= 0;
 	maybe_inside = d - u <= 0;
 	switch ((enum zone_state)t->state) {
@@ -68,7 +75,13 @@ enum zone_event zone_step(struct zone_track *t, const struct zone_params *p, dou
 		weigh(t, d, u);
 		mean = t->wdsum / t->wsum;
 		sigma = 1 / sqrt(t->wsum);
-		if (certain_inside || (centre_inside && mean <= 0)) {
+		/* this reading alone, or the readings together, are confident; or
+		 * this centre is inside and the readings together put him inside
+		 * by more than a good fix's error (the second reading of the
+		 * two-reading rule, with a margin that drift at the line cannot
+		 * make up) */
+		if (confident || mean + ZONE_CONFIDENCE * sigma <= 0 ||
+		    (centre_inside && mean <= -ZONE_MARGIN_M)) {
 			t->state = ZS_INSIDE;
 			return ZE_ENTER;
 		}
@@ -84,7 +97,7 @@ enum zone_event zone_step(struct zone_track *t, const struct zone_params *p, dou
 	case ZS_OUTSIDE:
 		break;
 	}
-	if (certain_inside) {
+	if (confident) {
 		t->state = ZS_INSIDE;
 		return ZE_ENTER;
 	}
@@ -120,9 +133,11 @@ enum zone_event zone_tick(struct zone_track *t, const struct zone_params *p, int
 {
 	if (t->state != ZS_PENDING || now - t->pending_since < p->confirm_ms)
 		return ZE_NONE;
-	/* a fix showed it and nothing since said otherwise, or the readings
-	 * together put it inside */
-	if ((t->shown && t->readings == 1) || t->wdsum <= 0) {
+	/* a fix showed it and the tag said nothing since: err towards the
+	 * alert.  With later readings, they decide: inside by their
+	 * uncertainty (drift at the line averages out near 0 and lapses; the
+	 * next reading inside opens a new possible entry). */
+	if ((t->shown && t->readings == 1) || t->wdsum / t->wsum + 1 / sqrt(t->wsum) <= 0) {
 		t->state = ZS_INSIDE;
 		return ZE_ENTER;
 	}

@@ -100,7 +100,7 @@ void engine_config_defaults(struct engine_config *c)
 	c->lost_floor_ms = 120000;
 	c->lost_speed_mps = 2.0;
 	c->hysteresis_m = 20;
-	c->confirm_ms = 30000;
+	c->confirm_ms = ZONE_CONFIRM_MS;
 	c->escalate_after_ms = 60000;
 	c->low_battery_pct = 15;
 	c->victim_age_speed_mps = 1.5;
@@ -453,7 +453,7 @@ static void proximity_for_offender(struct engine *e, struct dev *off, const stru
 			continue;
 		{
 			double dist = geo_distance(off->pos, vic->pos) - z->radius;
-			double u = off->acc + vic->acc +
+			double u = zone_fix_uncertainty(off->acc) + zone_fix_uncertainty(vic->acc) +
 				   age_uncertainty_m(vic->fix_at, now, e->cfg.victim_age_speed_mps, 1000) +
 				   age_uncertainty_m(off->fix_at, now, e->cfg.victim_age_speed_mps, 1000);
 			struct zone_params p = { z->warning, e->cfg.hysteresis_m, e->cfg.confirm_ms };
@@ -479,10 +479,10 @@ static void evaluate_offender(struct engine *e, struct dev *off, int64_t now)
 			} else {
 				struct zone_params p = { z->warning, e->cfg.hysteresis_m, e->cfg.confirm_ms };
 				struct track *t = track_get(e, off->id, z->id);
-				double d = zone_distance(z, off->pos, off->acc + e->cfg.hysteresis_m + 50);
+				double u = zone_fix_uncertainty(off->acc);
+				double d = zone_distance(z, off->pos, u + e->cfg.hysteresis_m + 50);
 
-				apply_event(e, zone_step(&t->t, &p, d, off->acc, now), z, off, t, off->fix_at,
-					    d, off->acc);
+				apply_event(e, zone_step(&t->t, &p, d, u, now), z, off, t, off->fix_at, d, u);
 			}
 		}
 	}
@@ -696,7 +696,7 @@ static void tick(struct engine *e, int64_t now)
 					continue;
 				p.warning_m = e->zones[z].warning;
 				apply_event(e, zone_tick(&t->t, &p, now), &e->zones[z], d, t, d->fix_at, 0,
-					    d->acc);
+					    zone_fix_uncertainty(d->acc));
 			}
 		}
 	}

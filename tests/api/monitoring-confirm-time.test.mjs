@@ -1,8 +1,9 @@
 // A possible entry confirmed by time (`--confirm-seconds`): a centre inside
 // with an uncertain circle and then silence becomes an entry once the
-// confirmation time has passed; one questioned by a later reading is decided
-// then by the readings weighed together; one cancelled by a fix wholly
-// outside, or a fix whose centre was never inside, never becomes an entry.
+// confirmation time has passed; one with later readings is decided then by
+// the readings weighed together (inside by their uncertainty, or it lapses);
+// one cancelled by a fix wholly outside, or a fix whose centre was never
+// inside, never becomes an entry.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -32,15 +33,19 @@ describe('a possible entry and the passing of time', () => {
 
 	before(async () => {
 		const zone = () => circle(HOME, 200, { warning_m: 0 });
-		[s.silent, s.ambiguous, s.questioned, s.cancelled, s.grazing, s.certain] = await Promise.all(
-			[1, 2, 3, 4, 5, 6].map(() => k.monitored({ zones: [zone()] })));
+		[s.silent, s.agreeing, s.even, s.questioned, s.cancelled, s.grazing, s.certain] = await Promise.all(
+			[1, 2, 3, 4, 5, 6, 7].map(() => k.monitored({ zones: [zone()] })));
 		startedAt = Date.now();
 		// centre 20 m inside, circle 60 m: possible entry, then nothing
 		[s.silent.possibleAt] = await k.trail(s.silent.tag, [dest(HOME, 180, 0)], { accuracy_m: 60 });
+		// possible entry (20 m in), then two good fixes 8 m inside: none confident alone, nor
+		// inside by the margin together, but on balance inside by their uncertainty
+		[s.agreeing.possibleAt] = await k.trail(s.agreeing.tag, [dest(HOME, 180, 90)], { accuracy_m: 60 });
+		await k.trail(s.agreeing.tag, [dest(HOME, 192, 90), dest(HOME, 192, 91)], { accuracy_m: 10 });
 		// possible entry (20 m in), then a centre 10 m outside whose circle still crosses the edge:
-		// on balance inside
-		[s.ambiguous.possibleAt] = await k.trail(s.ambiguous.tag, [dest(HOME, 180, 90)], { accuracy_m: 60 });
-		await k.trail(s.ambiguous.tag, [dest(HOME, 210, 90)], { accuracy_m: 60 });
+		// about even
+		await k.trail(s.even.tag, [dest(HOME, 180, 60)], { accuracy_m: 60 });
+		await k.trail(s.even.tag, [dest(HOME, 210, 60)], { accuracy_m: 60 });
 		// possible entry (20 m in), then a centre 40 m outside, as uncertain: on balance outside
 		await k.trail(s.questioned.tag, [dest(HOME, 180, 135)], { accuracy_m: 60 });
 		await k.trail(s.questioned.tag, [dest(HOME, 240, 135)], { accuracy_m: 60 });
@@ -49,7 +54,7 @@ describe('a possible entry and the passing of time', () => {
 		await k.trail(s.cancelled.tag, [dest(HOME, 500, 180)], { accuracy_m: 20 });
 		// centre 10 m outside, circle 300 m
 		await k.trail(s.grazing.tag, [dest(HOME, 210, 270)], { accuracy_m: 300 });
-		// wholly inside: an entry at once, whatever the confirmation time
+		// confidently inside: an entry at once, whatever the confirmation time
 		await k.trail(s.certain.tag, [dest(HOME, 100, 45)], { accuracy_m: 10 });
 		await k.settle();
 		earlyAlerts = {};
@@ -64,7 +69,8 @@ describe('a possible entry and the passing of time', () => {
 
 	test('before the confirmation time a possible entry is not an alert', () => {
 		assert.deepEqual(earlyAlerts.silent, []);
-		assert.deepEqual(earlyAlerts.ambiguous, []);
+		assert.deepEqual(earlyAlerts.agreeing, []);
+		assert.deepEqual(earlyAlerts.even, []);
 		assert.deepEqual(earlyAlerts.questioned, []);
 	});
 
@@ -77,8 +83,12 @@ describe('a possible entry and the passing of time', () => {
 			`opened ${all[0].opened_at}, the fix ${s.silent.possibleAt}`);
 	});
 
-	test('with an ambiguous fix after it (centre out, circle across the edge) and the readings on balance inside, it becomes an entry', async () => {
-		assert.deepEqual(kinds(await k.alerts(s.ambiguous.ref)), ['zone_entry']);
+	test('with later readings on balance inside by their uncertainty, it becomes an entry', async () => {
+		assert.deepEqual(kinds(await k.alerts(s.agreeing.ref)), ['zone_entry']);
+	});
+
+	test('with a later reading that leaves the readings about even (centre out, circle across the edge), it lapses', async () => {
+		assert.deepEqual(kinds(await k.alerts(s.even.ref)), []);
 	});
 
 	test('questioned by a later reading that puts the readings on balance outside, it lapses at the confirmation time', async () => {

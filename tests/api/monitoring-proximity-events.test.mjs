@@ -29,7 +29,7 @@ describe('proximity', () => {
 		const m = await k.monitored({ victim: true, zones: [proximityZone(300)] });
 		const her = dest(HOME, 1000, 30);
 		await k.trail(m.phone, [her]);
-		// 300 m radius, 200 m ring: warning under 500 m, certain under about 270 m
+		// 300 m radius, 200 m ring: warning under 500 m, confident under about 260 m
 		const dists = [3000, 1500, 800, 450, 150];
 		const times = await k.trail(m.tag, dists.map((d) => dest(her, d, 200)));
 		await k.settle();

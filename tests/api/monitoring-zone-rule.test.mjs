@@ -1,7 +1,8 @@
-// The exclusion-zone rule, trail by trail (src/core/zonerule.h): a certain
+// The exclusion-zone rule, trail by trail (src/core/zonerule.h): a confident
 // entry at once; a centre inside with an uncertain circle is a possible entry,
-// confirmed by the next fix with its centre inside and cancelled by a fix
-// wholly outside; a centre outside is never an entry however large its circle;
+// confirmed by a next fix with its centre inside that puts the readings inside
+// by a good fix's error, and cancelled by a fix wholly outside; a centre
+// outside is never an entry however large its circle;
 // leaving needs the circle out by the hysteresis, so drift along an edge makes
 // one entry, not a storm; the warning ring fires once per approach.  And a tag
 // is evaluated only against the zones of the cases it is assigned to, while
@@ -32,7 +33,7 @@ const at = (centre, dists, brg = 90) => dists.map((d) => dest(centre, d, brg));
 describe('a trail that crosses into a circular zone', () => {
 	let m;
 	let times;
-	// radius 200 m, ring 200 m: warning from 400 m, certain entry under 190 m with 10 m accuracy
+	// radius 200 m, ring 200 m: warning from 400 m, confident entry under 180 m with 10 m accuracy
 	const dists = [1450, 1350, 1250, 1150, 1050, 950, 850, 750, 650, 550, 450, 350, 250, 150, 50, 0, 80];
 	before(async () => {
 		m = await k.monitored({ zones: [circle(HOME, 200)] });
@@ -53,7 +54,7 @@ describe('a trail that crosses into a circular zone', () => {
 		assert.ok(Math.abs(w.detail.distance_m - 150) < 3, `distance to the edge ${w.detail.distance_m}`);
 	});
 
-	test('the entry is critical, at the first fix wholly inside (150 m), with his position and the distance', async () => {
+	test('the entry is critical, at the first fix confidently inside (150 m), with his position and the distance', async () => {
 		const [e] = await k.alerts(m.ref, 'zone_entry');
 		assert.equal(e.severity, 'critical');
 		assert.equal(e.fix_at, times[dists.indexOf(150)]);
@@ -92,7 +93,7 @@ describe('a trail that crosses into a circular zone', () => {
 });
 
 describe('a trail that crosses into a polygon zone', () => {
-	test('one warning in the ring, one entry wholly inside', async () => {
+	test('one warning in the ring, one entry confidently inside', async () => {
 		// a square of 600 m sides centred on the home
 		const dLat = deg(300 / EARTH_R);
 		const dLon = deg(300 / (EARTH_R * Math.cos(rad(HOME[0]))));
@@ -161,15 +162,25 @@ describe('drift along the edge', () => {
 		assert.equal(entries[1].state, 'open');
 	});
 
-	test('drift from outside: a possible entry, then a centre inside, then drift, is one entry', async () => {
+	test('drift from outside: a possible entry, then a fix well inside, then drift, is one entry', async () => {
 		const m = await k.monitored({ zones: [circle(HOME, 300, { warning_m: 0 })] });
 		// 295 m with 10 m accuracy: centre inside, circle across the edge
 		await k.trail(m.tag, at(HOME, [600, 295]));
 		await k.settle();
 		assert.equal((await k.alerts(m.ref, 'zone_entry')).length, 0, 'a possible entry is not yet an alert');
-		await k.trail(m.tag, at(HOME, [292, 305, 296, 312, 298, 315, 291]));
+		// 30 m inside with 10 m accuracy: an entry; then drift that never leaves
+		await k.trail(m.tag, at(HOME, [270, 305, 296, 312, 298, 315, 291]));
 		await k.settle();
 		assert.equal((await k.alerts(m.ref, 'zone_entry')).length, 1);
+	});
+
+	test('drift from outside along the edge, a few centres just inside, is no entry', async () => {
+		const m = await k.monitored({ zones: [circle(HOME, 300, { warning_m: 0 })] });
+		// 3-12 m either side of the line with 10 m accuracy: the readings
+		// together stay about on it, never confidently inside
+		await k.trail(m.tag, at(HOME, [600, 305, 296, 312, 298, 304, 297, 309, 303]));
+		await k.settle();
+		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
 	});
 });
 
@@ -200,13 +211,14 @@ describe('an uncertain fix inside', () => {
 		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
 	});
 
-	test('is not cancelled by a centre outside whose circle still crosses the edge; the next centre inside confirms', async () => {
+	test('is not cancelled by a centre outside whose circle still crosses the edge; a next centre inside that puts the readings inside confirms', async () => {
 		const m = await k.monitored({ zones: [circle(HOME, 200, { warning_m: 0 })] });
 		await k.trail(m.tag, [dest(HOME, 180, 0)], { accuracy_m: 60 });
 		await k.trail(m.tag, [dest(HOME, 230, 0)], { accuracy_m: 60 });
 		await k.settle();
 		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
-		await k.trail(m.tag, [dest(HOME, 170, 0)], { accuracy_m: 60 });
+		// 50 m inside: the three readings together 13 m inside
+		await k.trail(m.tag, [dest(HOME, 150, 0)], { accuracy_m: 60 });
 		await k.settle();
 		assert.deepEqual(kinds(await k.alerts(m.ref)), ['zone_entry']);
 	});

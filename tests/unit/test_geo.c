@@ -1,5 +1,6 @@
-/* Unit tests for core/geo and core/zonerule: distances to the metre, and the
- * entry/warning/leave decision at its boundaries, both ways. */
+/* Unit tests for core/geo: distances to the metre, polygons and their checks,
+ * and a zone decision at the 499.9/500.1 m boundary (the rule's own cases are
+ * in test_zonerule.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -107,113 +108,6 @@ static void rings_are_checked(void **state)
 	assert_int_equal(geo_ring_check(square, 5, 4, why, sizeof why), -1);
 }
 
-static const struct zone_params zp = { .warning_m = 200, .hysteresis_m = 20, .confirm_ms = 60000 };
-
-static void a_certain_fix_inside_enters_at_once(void **state)
-{
-	struct zone_track t = { 0 };
-
-	(void)state;
-	assert_int_equal(zone_step(&t, &zp, -30, 25, 0), ZE_ENTER);
-	assert_int_equal(t.state, ZS_INSIDE);
-}
-
-static void an_uncertain_fix_inside_waits_for_a_second_reading(void **state)
-{
-	struct zone_track t = { 0 };
-
-	(void)state;
-	assert_int_equal(zone_step(&t, &zp, -10, 50, 0), ZE_POSSIBLE_ENTRY);
-	assert_int_equal(zone_step(&t, &zp, -5, 50, 5000), ZE_ENTER);
-}
-
-static void a_possible_entry_never_expires_unnoticed(void **state)
-{
-	struct zone_track t = { 0 };
-
-	(void)state;
-	assert_int_equal(zone_step(&t, &zp, -10, 50, 0), ZE_POSSIBLE_ENTRY);
-	assert_int_equal(zone_tick(&t, &zp, 59999), ZE_NONE);
-	assert_int_equal(zone_tick(&t, &zp, 60000), ZE_ENTER);
-}
-
-static void a_possible_entry_is_cancelled_by_a_fix_clearly_outside(void **state)
-{
-	struct zone_track t = { 0 };
-
-	(void)state;
-	assert_int_equal(zone_step(&t, &zp, -10, 300, 0), ZE_POSSIBLE_ENTRY);
-	/* ruled out, but in the warning ring with no warning yet: the warning */
-	assert_int_equal(zone_step(&t, &zp, 60, 10, 1000), ZE_WARNING);
-	assert_int_equal(t.state, ZS_WARNING);
-	/* an undecided next reading (centre out, circle across) keeps it pending */
-	assert_int_equal(zone_step(&t, &zp, -1, 50, 2000), ZE_POSSIBLE_ENTRY);
-	assert_int_equal(zone_step(&t, &zp, 10, 50, 3000), ZE_NONE);
-	assert_int_equal(t.state, ZS_PENDING);
-}
-
-static void a_centre_outside_alone_is_never_an_entry(void **state)
-{
-	struct zone_track t = { 0 };
-
-	(void)state;
-	/* a big error circle across the edge, centre 0.1 m outside: the ring's
-	 * warning, faster fixes asked for, but no entry on it alone */
-	assert_int_equal(zone_step(&t, &zp, 0.1, 300, 0), ZE_WARNING);
-	assert_int_equal(t.state, ZS_PENDING);
-	assert_int_equal(zone_tick(&t, &zp, 59999), ZE_NONE);
-	/* nothing confirmed it: it lapses, not an entry (warned already) */
-	assert_int_equal(zone_tick(&t, &zp, 60000), ZE_CANCELLED);
-	assert_int_equal(t.state, ZS_WARNING);
-	/* a graze then a reading whose centre is inside: an entry */
-	assert_int_equal(zone_step(&t, &zp, 0.1, 300, 70000), ZE_POSSIBLE_ENTRY);
-	assert_int_equal(zone_step(&t, &zp, -5, 20, 80000), ZE_ENTER);
-}
-
-static void drift_along_the_edge_does_not_flap(void **state)
-{
-	struct zone_track t = { 0 };
-	int enters = 0, leaves = 0;
-
-	(void)state;
-	for (int i = 0; i < 100; i++) {
-		double d = (i % 2 ? -3 : 3); /* wobbling 3 m either side, 10 m accuracy */
-		enum zone_event e = zone_step(&t, &zp, d, 10, i * 1000);
-
-		enters += e == ZE_ENTER;
-		leaves += e == ZE_LEAVE;
-	}
-	assert_int_equal(enters, 1);
-	assert_int_equal(leaves, 0);
-	/* clearly out by more than the hysteresis: one leave */
-	assert_int_equal(zone_step(&t, &zp, 31, 10, 200000), ZE_LEAVE);
-	assert_int_equal(zone_step(&t, &zp, 31, 10, 201000), ZE_NONE);
-}
-
-static void the_warning_ring_fires_once_per_approach(void **state)
-{
-	struct zone_track t = { 0 };
-
-	(void)state;
-	assert_int_equal(zone_step(&t, &zp, 201, 5, 0), ZE_NONE);
-	assert_int_equal(zone_step(&t, &zp, 199.9, 5, 1), ZE_WARNING);
-	assert_int_equal(zone_step(&t, &zp, 210, 5, 2), ZE_NONE); /* within hysteresis */
-	assert_int_equal(zone_step(&t, &zp, 190, 5, 3), ZE_NONE);
-	assert_int_equal(zone_step(&t, &zp, 220.1, 5, 4), ZE_WARNING_CLEAR);
-	assert_int_equal(zone_step(&t, &zp, 150, 5, 5), ZE_WARNING);
-}
-
-static void lost_signal_timing(void **state)
-{
-	(void)state;
-	assert_int_equal(lost_signal_after_ms(30, 3, 120000), 120000); /* the 2-minute floor */
-	assert_int_equal(lost_signal_after_ms(60, 3, 120000), 180000);
-	assert_int_equal(lost_signal_after_ms(1, 3, 1000), 3000);
-	assert_true(fabs(lost_reach_m(0, 60000, 1.5) - 90) < 1e-9);
-	assert_true(lost_reach_m(1000, 0, 1.5) == 0);
-	assert_true(age_uncertainty_m(0, 3600000, 1.5, 500) == 500);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,14 +117,6 @@ int main(void)
 		cmocka_unit_test(circle_boundary_decided_to_the_decimetre),
 		cmocka_unit_test(polygon_inside_outside_and_edge_distance),
 		cmocka_unit_test(rings_are_checked),
-		cmocka_unit_test(a_certain_fix_inside_enters_at_once),
-		cmocka_unit_test(an_uncertain_fix_inside_waits_for_a_second_reading),
-		cmocka_unit_test(a_possible_entry_never_expires_unnoticed),
-		cmocka_unit_test(a_possible_entry_is_cancelled_by_a_fix_clearly_outside),
-		cmocka_unit_test(a_centre_outside_alone_is_never_an_entry),
-		cmocka_unit_test(drift_along_the_edge_does_not_flap),
-		cmocka_unit_test(the_warning_ring_fires_once_per_approach),
-		cmocka_unit_test(lost_signal_timing),
 	};
 	return cmocka_run_group_tests_name("geo", tests, NULL, NULL);
 }

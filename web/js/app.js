@@ -101,7 +101,10 @@ onSessionLost((code) => {
 	navigate('#/signin');
 });
 
+let generation = 0;
+
 async function route() {
+	const mine = ++generation;
 	if (cleanup) {
 		try {
 			cleanup();
@@ -110,7 +113,7 @@ async function route() {
 		}
 		cleanup = null;
 	}
-	const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+	const parts = location.hash.replace(/^#\/?/, '').split('?')[0].split('/').map(decodeURIComponent);
 	let name = parts[0] || '';
 	const main = document.getElementById('main');
 	if (!session.me && name !== 'signin') {
@@ -130,17 +133,28 @@ async function route() {
 			h('p', {}, h('a', { href: home() }, 'Go to your start page')));
 		return;
 	}
-	clear(main, h('p', { class: 'loading' }, 'Loading…'));
+	/* each route renders into a view of its own: a page still loading when
+	 * the user moves on writes into a view no longer in the document */
+	const view = h('div', { class: 'view' }, h('p', { class: 'loading' }, 'Loading…'));
+	clear(main, view);
 	const mod = await pages[name]();
+	if (mine !== generation) return;
 	const ctx = { session, params: parts.slice(1), navigate, notice: signinNotice };
 	signinNotice = '';
-	clear(main);
+	clear(view);
+	let done = null;
 	try {
-		cleanup = (await mod.render(main, ctx)) || null;
+		done = (await mod.render(view, ctx)) || null;
 	} catch (err) {
-		clear(main, h('h1', {}, 'Something went wrong'), h('p', { class: 'form-error', role: 'alert' }, err.message || String(err)));
+		if (mine === generation)
+			clear(view, h('h1', {}, 'Something went wrong'), h('p', { class: 'form-error', role: 'alert' }, err.message || String(err)));
 	}
-	const heading = main.querySelector('h1');
+	if (mine !== generation) {
+		if (done) done();
+		return;
+	}
+	cleanup = done;
+	const heading = view.querySelector('h1');
 	if (heading) {
 		heading.tabIndex = -1;
 		document.title = `${heading.textContent} · Vigil`;

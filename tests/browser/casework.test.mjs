@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
+import { createCase } from '../api/lib/casekit.mjs';
 import { launch, newPage, noErrors, shot, signIn, uiServer } from './lib/browser.mjs';
 
 let srv;
@@ -202,6 +203,24 @@ describe('a case from intake to assessed, through the UI', () => {
 		assert.deepEqual(zones.map((z) => [z.name, z.radius_m ?? null]).sort(), [['Her home', 400], ['Her work', null]]);
 		assert.equal(await page.locator('path.zone-exclusion').count(), 2, 'both zones drawn on the map');
 		await shot(page, 'case-monitoring-zones');
+		noErrors(page);
+	});
+
+	test('the case list filters as the cases API does, and the filter stays in the address', async () => {
+		await createCase(officer, { summary: 'another case, still at intake' });
+		await page.getByRole('link', { name: 'Cases', exact: true }).click();
+		await page.locator('tr[data-ref]').first().waitFor();
+		assert.ok(await page.locator('tr[data-ref]').count() >= 2);
+		await page.getByLabel('Status').selectOption('assessed');
+		await page.getByRole('button', { name: 'Apply filters' }).click();
+		await page.waitForFunction(() => document.querySelectorAll('tr[data-ref]').length === 1);
+		assert.equal(await page.locator('tr[data-ref]').getAttribute('data-ref'), ref);
+		assert.match(page.url(), /#\/cases\?status=assessed/);
+		const tomorrow = new Date(Date.now() + 86400000).toISOString().slice(0, 10);
+		await page.getByLabel('Opened from').fill(tomorrow);
+		await page.getByRole('button', { name: 'Apply filters' }).click();
+		await page.getByText('No cases match these filters.').waitFor();
+		await shot(page, 'cases-filtered');
 		noErrors(page);
 	});
 });

@@ -18,6 +18,8 @@ export async function render(main, ctx) {
 		classification: select('classification', CLASSIFICATIONS, { value: q.classification, blank: 'Any classification' }),
 		flag: select('flag', FLAGS, { value: q.flag, blank: 'Any flag' }),
 		owner: input('owner', { value: q.owner || '', placeholder: 'username' }),
+		created_from: h('input', { type: 'date', name: 'created_from', value: q.created_from || '' }),
+		created_to: h('input', { type: 'date', name: 'created_to', value: q.created_to || '' }),
 	};
 	const form = h('form', { class: 'card filters', role: 'search', 'aria-label': 'Filter cases' },
 		h('div', { class: 'row' },
@@ -26,7 +28,9 @@ export async function render(main, ctx) {
 			field('Typology', filters.typology, { name: 'typology' }),
 			field('Classification', filters.classification, { name: 'classification' }),
 			field('Compliance flag', filters.flag, { name: 'flag' }),
-			field('Owner', filters.owner, { name: 'owner' })),
+			field('Owner', filters.owner, { name: 'owner' }),
+			field('Opened from', filters.created_from, { name: 'created_from' }),
+			field('Opened before', filters.created_to, { name: 'created_to' })),
 		formError(),
 		h('button', { type: 'submit', class: 'primary' }, 'Apply filters'), ' ',
 		h('button', { type: 'button', class: 'secondary', onclick: () => ctx.navigate('#/cases') }, 'Clear'));
@@ -37,7 +41,11 @@ export async function render(main, ctx) {
 			ctx.session.can('cases:create') ? h('a', { href: '#/cases/new', class: 'button primary' }, 'New case') : null),
 		form, results, more);
 
-	const params = () => Object.fromEntries(Object.entries(filters).map(([k, el]) => [k, el.value.trim()]));
+	/* the form's values; dates are the user's local midnight, sent as RFC 3339 */
+	const params = (forApi = true) => Object.fromEntries(Object.entries(filters).map(([k, el]) => {
+		const v = el.value.trim();
+		return [k, forApi && el.type === 'date' && v ? new Date(`${v}T00:00`).toISOString() : v];
+	}));
 	let rows = [];
 	async function load(cursor) {
 		const res = await api.get('/api/v1/cases' + qs({ ...params(), limit: 50, cursor }));
@@ -60,8 +68,7 @@ export async function render(main, ctx) {
 				h('td', {}, timeEl(c.created_at)))))) : h('p', { class: 'muted' }, 'No cases match these filters.'));
 	}
 	onSubmit(form, async () => {
-		const p = qs(params());
-		history.replaceState(null, '', '#/cases' + p);
+		history.replaceState(null, '', '#/cases' + qs(params(false)));
 		await load();
 	});
 	try {

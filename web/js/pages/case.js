@@ -66,7 +66,13 @@ export async function render(main, ctx) {
 	const reload = () => ctx.navigate(`#/cases/${enc(c.ref)}/${tab}`);
 	const env = { c, can, reload, ctx };
 	const fn = { summary, timeline, incidents, assessment, typology, plan, orders, monitoring, contact }[tab];
-	return fn(panel, env);
+	try {
+		return await fn(panel, env);
+	} catch (err) {
+		/* a tab the role may not read (403) or a failed load: say so inside the tab */
+		clear(panel, h('p', { class: 'form-error', role: 'alert' }, err.status === 403 ? `This part of the case is not open to your role: ${err.message}` : err.message));
+		return null;
+	}
 }
 
 // ---- summary -------------------------------------------------------------------

@@ -92,7 +92,8 @@ export async function render(main, ctx) {
 				'aria-current': selected === a.id ? 'true' : null,
 				onclick: () => choose(a.id),
 			},
-			h('span', { class: 'row1' }, badge(a.severity, `sev-${a.severity}`), h('strong', {}, words(a.kind)), badge(a.state, `state-${a.state}`)),
+			h('span', { class: 'row1' }, badge(a.severity, `sev-${a.severity}`), h('strong', {}, words(a.kind)), badge(a.state, `state-${a.state}`),
+				a.escalated_at ? badge('escalated', 'sev-critical') : null),
 			h('span', { class: 'row2' }, a.case, a.device ? ` · ${a.device.uid}` : ''),
 			h('span', { class: 'row3' }, timeEl(a.opened_at), ' ', h('span', { class: 'clock', 'data-alert-clock': a.id }, clockText(a, now))));
 			return h('li', {}, btn);

@@ -30,15 +30,18 @@ export async function launch() {
 }
 
 /**
- * A new page (its own context: its own cookies) that fails the test on any
- * uncaught page error, and records console errors other than the expected
- * 401 of the first /api/v1/me.
+ * A new page (its own context: its own cookies) whose uncaught errors and
+ * Content-Security-Policy refusals noErrors() turns into a failure.
  */
 export async function newPage(browser, { viewport = { width: 1280, height: 900 }, timezoneId = 'Europe/London' } = {}) {
 	const context = await browser.newContext({ viewport, timezoneId, locale: 'en-GB' });
 	const page = await context.newPage();
 	page.errors = [];
 	page.on('pageerror', (e) => page.errors.push(e.stack || e.message));
+	// what the Content-Security-Policy refuses is a bug in the UI, not noise
+	page.on('console', (m) => {
+		if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) page.errors.push(m.text());
+	});
 	page.setDefaultTimeout(10000);
 	return page;
 }

@@ -26,7 +26,7 @@ function usersSection(users, agencies, again) {
 		agency: select('agency', agencyOpts, { blank: 'Choose…' }), password: input('password', { type: 'password', autocomplete: 'new-password' }) };
 	const add = onSubmit(h('form', { class: 'card', 'aria-label': 'Add a user' }, h('h3', {}, 'Add a user'),
 		h('div', { class: 'row' }, field('Username', el.username, { name: 'username' }), field('Full name', el.display_name, { name: 'display_name' })),
-		h('div', { class: 'row' }, field('Role', el.role, { name: 'role' }), field('Agency', el.agency, { name: 'agency' }), field('Initial password', el.password, { name: 'password', hint: 'At least 12 characters; they change it on first use' })),
+		h('div', { class: 'row' }, field('Role', el.role, { name: 'role' }), field('Agency', el.agency, { name: 'agency' }), field('Initial password', el.password, { name: 'password', hint: 'At least 12 characters; give it to them by a safe route' })),
 		formError(), h('button', { type: 'submit', class: 'primary' }, 'Add user')), async () => {
 		await api.post('/api/v1/users', { username: el.username.value.trim() || undefined, display_name: el.display_name.value.trim() || undefined, role: el.role.value || undefined, agency: el.agency.value || undefined, password: el.password.value || undefined });
 		announce('User added');

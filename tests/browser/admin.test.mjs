@@ -1,0 +1,98 @@
+// Administration through the UI: add a user (the API's refusal shown next to
+// the field), change a role, disable and enable, add an agency, issue a token
+// (shown once) and revoke it.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { launch, newPage, noErrors, shot, signIn, uiServer } from './lib/browser.mjs';
+
+let srv;
+let browser;
+let page;
+let admin;
+
+before(async () => {
+	srv = await uiServer();
+	browser = await launch();
+	page = await newPage(browser);
+	await signIn(page, srv, 'admin');
+	admin = await srv.login('admin');
+});
+after(async () => {
+	if (browser) await browser.close();
+	if (srv) assert.equal(await srv.stop(), 0);
+});
+
+describe('administration', () => {
+	test('add a user: a short password is refused next to its field, then the user is made', async () => {
+		const form = page.getByRole('form', { name: 'Add a user' });
+		await form.getByLabel('Username').fill('jsmith');
+		await form.getByLabel('Full name').fill('DC Jane Smith');
+		await form.getByLabel('Role').selectOption('officer');
+		await form.getByLabel('Agency').selectOption('met');
+		await form.getByLabel('Initial password').fill('short');
+		await form.getByRole('button', { name: 'Add user' }).click();
+		await form.locator('[data-error-for="password"]', { hasText: 'at least 12 characters' }).waitFor();
+		await shot(page, 'admin-user-error');
+		await form.getByLabel('Initial password').fill('a-long-enough-passphrase');
+		await form.getByRole('button', { name: 'Add user' }).click();
+		await page.locator('tr[data-user="jsmith"]').waitFor();
+		const u = await admin.get('/api/v1/users/jsmith');
+		assert.equal(u.body.role, 'officer');
+		assert.equal(u.body.agency.code, 'met');
+		noErrors(page);
+	});
+
+	test('change a role, disable and enable a user', async () => {
+		const row = page.locator('tr[data-user="jsmith"]');
+		await row.getByLabel('Role of jsmith').selectOption('supervisor');
+		await row.getByRole('button', { name: 'Save' }).click();
+		await expectField('role', 'supervisor');
+		await page.locator('tr[data-user="jsmith"]').getByRole('button', { name: 'Disable' }).click();
+		await page.locator('tr[data-user="jsmith"]', { hasText: 'disabled' }).waitFor();
+		assert.equal((await admin.get('/api/v1/users/jsmith')).body.disabled, true);
+		await page.locator('tr[data-user="jsmith"]').getByRole('button', { name: 'Enable' }).click();
+		await page.locator('tr[data-user="jsmith"]', { hasText: 'active' }).waitFor();
+		assert.equal((await admin.get('/api/v1/users/jsmith')).body.disabled, false);
+		noErrors(page);
+	});
+
+	test('add an agency', async () => {
+		const form = page.getByRole('form', { name: 'Add an agency' });
+		await form.getByLabel('Code').fill('btp');
+		await form.getByLabel('Name').fill('British Transport Police');
+		await form.getByLabel('Kind').selectOption('police');
+		await form.getByRole('button', { name: 'Add agency' }).click();
+		await page.getByText('British Transport Police (btp, police)').waitFor();
+		noErrors(page);
+	});
+
+	test('issue a token, shown once, and revoke it', async () => {
+		const form = page.getByRole('form', { name: 'Issue a token' });
+		await form.getByLabel('Name').fill('force control room');
+		await form.getByLabel('Acts as user').selectOption('operator');
+		await form.getByRole('button', { name: 'Issue token' }).click();
+		const token = await form.locator('code.token').textContent();
+		assert.match(token, /^vgl_/);
+		const me = await srv.bearer(token).get('/api/v1/me');
+		assert.equal(me.status, 200);
+		assert.equal(me.body.user.username, 'operator');
+		await shot(page, 'admin-token');
+		await page.reload();
+		await page.getByRole('heading', { name: 'API tokens' }).waitFor();
+		assert.equal(await page.locator('code.token').count(), 0, 'the token is not shown again');
+		page.once('dialog', (d) => d.accept());
+		await page.getByRole('button', { name: 'Revoke force control room' }).click();
+		await page.locator('td', { hasText: /^revoked / }).waitFor();
+		assert.equal((await srv.bearer(token).get('/api/v1/me')).status, 401);
+		noErrors(page);
+	});
+});
+
+async function expectField(field, value) {
+	for (let i = 0; i < 50; i++) {
+		if ((await admin.get('/api/v1/users/jsmith')).body[field] === value) return;
+		await new Promise((r) => setTimeout(r, 100));
+	}
+	assert.fail(`jsmith's ${field} did not become ${value}`);
+}

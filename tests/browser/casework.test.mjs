@@ -223,4 +223,31 @@ describe('a case from intake to assessed, through the UI', () => {
 		await shot(page, 'cases-filtered');
 		noErrors(page);
 	});
+
+	test('record an incident, amend it with a reason, and verify the chain', async () => {
+		await page.goto(`${srv.url}/#/cases/${ref}/incidents`);
+		await page.getByRole('heading', { name: 'Record an incident' }).waitFor();
+		await page.getByLabel('When it happened').fill('2026-11-20T18:30');
+		await page.getByLabel('What he did').selectOption('turning_up_work');
+		await page.getByLabel('Description').fill('Waited by the staff entrance until she left');
+		await page.getByRole('button', { name: 'Save incident' }).click();
+		await page.locator('td', { hasText: 'Waited by the staff entrance' }).waitFor();
+		let list = (await officer.get(`/api/v1/cases/${ref}/incidents`)).body.incidents;
+		assert.equal(list.length, 1);
+		assert.equal(list[0].occurred_at, new Date('2026-11-20T18:30:00Z').toISOString(), 'entered in her zone (London, GMT in November)');
+		await page.getByRole('button', { name: 'Amend' }).click();
+		await page.getByRole('heading', { name: 'Amend incident 1' }).waitFor();
+		await page.getByLabel('Description').fill('Waited by the staff entrance until she left, then followed her to the bus');
+		await page.getByRole('button', { name: 'Save incident' }).click();
+		await page.locator('[data-error-for="amend_reason"]:not(:empty), [data-error-for="amends"]:not(:empty)').first().waitFor();
+		await page.getByLabel('Reason for the amendment').fill('She remembered more the next day');
+		await page.getByRole('button', { name: 'Save incident' }).click();
+		await page.getByText('amends #1: She remembered more the next day').waitFor();
+		list = (await officer.get(`/api/v1/cases/${ref}/incidents`)).body.incidents;
+		assert.equal(list.length, 2, 'the original stays; the amendment is a new entry');
+		await page.getByRole('button', { name: 'Verify the chain' }).click();
+		await page.getByText('The incident chain is intact (2 entries).').waitFor();
+		await shot(page, 'case-incidents');
+		noErrors(page);
+	});
 });

@@ -205,8 +205,8 @@ async function incidents(panel, { c, can, reload }) {
 	const amendNote = h('p', { class: 'notice', hidden: true });
 	const formTitle = h('h3', {}, 'Record an incident');
 	const startAmend = (i) => {
-		amends = i.id;
-		formTitle.textContent = `Amend incident ${i.seq ?? i.id}`;
+		amends = i.seq;
+		formTitle.textContent = `Amend incident ${i.seq}`;
 		amendNote.hidden = false;
 		amendNote.textContent = 'The original stays in the log; the amendment is added after it with your reason.';
 		el.occurred_at.value = isoToLocal(i.occurred_at);

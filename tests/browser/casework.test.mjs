@@ -250,4 +250,30 @@ describe('a case from intake to assessed, through the UI', () => {
 		await shot(page, 'case-incidents');
 		noErrors(page);
 	});
+
+	test('record a Stalking Protection Order and a breach of it', async () => {
+		await page.goto(`${srv.url}/#/cases/${ref}/orders`);
+		await page.getByRole('heading', { name: 'Record an order' }).waitFor();
+		const form = page.getByRole('form', { name: 'Record an order' });
+		await form.getByLabel('Kind').selectOption('spo_interim');
+		await form.getByLabel('Status').selectOption('granted');
+		await form.getByLabel('Reference').fill('HCMC/2026/0999');
+		const yesterday = new Date(Date.now() - 86400000).toISOString().slice(0, 10);
+		await form.getByLabel('Granted').fill(yesterday);
+		await form.getByLabel('Served on him').fill(yesterday);
+		await form.getByLabel('No-contact condition (optional)').fill('Not to contact her directly or through anyone else');
+		await form.getByRole('button', { name: 'Record order' }).click();
+		const order = page.locator('[data-order]', { hasText: 'HCMC/2026/0999' });
+		await order.getByText('in force').waitFor();
+		await order.getByLabel('When').fill(new Date(Date.now() - 3600000).toISOString().slice(0, 16));
+		await order.getByLabel('What he did').fill('Sent her a message through her sister');
+		await order.getByRole('button', { name: 'Record breach' }).click();
+		await page.locator('[data-order]', { hasText: 'Sent her a message through her sister' }).waitFor();
+		const orders = (await officer.get(`/api/v1/cases/${ref}/orders`)).body.orders;
+		assert.equal(orders.length, 1);
+		assert.equal(orders[0].kind, 'spo_interim');
+		assert.equal(orders[0].breaches.length, 1);
+		await shot(page, 'case-orders');
+		noErrors(page);
+	});
 });

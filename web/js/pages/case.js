@@ -472,17 +472,19 @@ async function orders(panel, { c, can, reload }) {
 		court: input('court'),
 		applied_at: h('input', { type: 'date', name: 'applied_at' }),
 		granted_at: h('input', { type: 'date', name: 'granted_at' }),
+		served_at: h('input', { type: 'date', name: 'served_at' }),
 		conditions: textarea('conditions', { rows: 2 }),
 	};
 	const day = (v) => (v ? new Date(v + 'T12:00').toISOString() : undefined);
 	add(panel, onSubmit(h('form', { class: 'card', 'aria-label': 'Record an order' }, h('h3', {}, 'Record an order'),
 		h('div', { class: 'row' }, field('Kind', el.kind, { name: 'kind' }), field('Status', el.status, { name: 'status' })),
 		h('div', { class: 'row' }, field('Reference', el.reference, { name: 'reference' }), field('Court', el.court, { name: 'court' })),
-		h('div', { class: 'row' }, field('Applied', el.applied_at, { name: 'applied_at' }), field('Granted', el.granted_at, { name: 'granted_at' })),
+		h('div', { class: 'row' }, field('Applied', el.applied_at, { name: 'applied_at' }), field('Granted', el.granted_at, { name: 'granted_at' }),
+			field('Served on him', el.served_at, { name: 'served_at', hint: 'his duty to notify runs from service' })),
 		field('No-contact condition (optional)', el.conditions, { name: 'conditions', hint: 'Written as the order words it' }),
 		formError(), h('button', { type: 'submit', class: 'primary' }, 'Record order')), async () => {
 		const body = { kind: el.kind.value || undefined, status: el.status.value, reference: el.reference.value.trim() || undefined, court: el.court.value.trim() || undefined,
-			applied_at: day(el.applied_at.value), granted_at: day(el.granted_at.value) };
+			applied_at: day(el.applied_at.value), granted_at: day(el.granted_at.value), served_at: day(el.served_at.value) };
 		if (el.conditions.value.trim()) body.conditions = [{ kind: 'no_contact', detail: el.conditions.value.trim() }];
 		await api.post(`/api/v1/cases/${enc(c.ref)}/orders`, body);
 		announce('Order recorded');

@@ -274,8 +274,9 @@ static void transition(struct req *r, const char *to)
 	if (req_tx_begin(r) < 0)
 		return;
 	rc = alert_transition(r->db, a.id, version, from, to, r->who.user_id, outcome, note);
+	/* the other nodes' streams hear of the event when it commits */
 	if (rc == 1)
-		rc = alert_event_add(r->db, a.id, to) < 0 ? DB_ERROR : 1;
+		rc = alert_event_add(r->db, a.id, to) < 0 || stream_announce(r->db) < 0 ? DB_ERROR : 1;
 	/* a confirmed breach is recorded against the case's order in force, in
 	 * the same transaction (with its incident, crime task and review) */
 	if (rc == 1 && outcome && !strcmp(outcome, "breach_confirmed")) {

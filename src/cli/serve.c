@@ -33,6 +33,7 @@
 #include "ingest/listener.h"
 #include "ingest/tcp.h"
 #include "monitor/engine.h"
+#include "monitor/node.h"
 #include "monitor/simulator.h"
 #include "notify/notify.h"
 #include "store/auth.h"
@@ -538,7 +539,7 @@ int cli_serve(int argc, char **argv)
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
 	}
-	if (engine_start(&v, &ecfg, &v.engine, err, sizeof err) < 0) {
+	if (node_start(&v, &ecfg, &v.node, err, sizeof err) < 0) {
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
 	}
@@ -579,7 +580,8 @@ int cli_serve(int argc, char **argv)
 		sig = sigtimedwait(&sigs, NULL, &wait);
 		if (sig == SIGINT || sig == SIGTERM)
 			break;
-		if (sig < 0 && errno == EAGAIN)
+		/* the timers run where the engine does */
+		if (sig < 0 && errno == EAGAIN && node_leads(v.node))
 			housekeeping(&v);
 	}
 	log_info("signal %d: finishing requests in flight and stopping", sig);
@@ -599,7 +601,7 @@ out:
 	tcp_server_stop(tel);
 	if (v.http)
 		http_server_stop(v.http, 0);
-	engine_stop(v.engine);
+	node_stop(v.node);
 	notifier_stop(v.notifier);
 	stream_free(v.stream);
 	throttle_free(v.throttle);

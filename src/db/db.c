@@ -214,7 +214,7 @@ static bool channel_ok(const char *channel)
 
 int db_notify(db *d, const char *channel, const char *payload)
 {
-	if (!channel_ok(channel) || strlen(payload) > 1000)
+	if (!channel_ok(channel) || strlen(payload) > DB_NOTIFY_MAX)
 		return DB_ERROR;
 	return BE(d)->notify(d, channel, payload);
 }

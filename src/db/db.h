@@ -119,8 +119,9 @@ bool db_multinode(const db *d);
  * the session ends, however it ends. */
 int db_lead(db *d, const char *role);
 /* Tell the nodes listening on channel (a plain lower-case name): delivered
- * when the transaction commits, at once outside one; payload at most 1000
- * bytes.  Nothing on SQLite. */
+ * when the transaction commits, at once outside one; payload at most
+ * DB_NOTIFY_MAX bytes.  Nothing on SQLite. */
+#define DB_NOTIFY_MAX 4000
 int db_notify(db *d, const char *channel, const char *payload);
 /* Listen on channel on this connection (DB_ERROR where !db_multinode()). */
 int db_listen(db *d, const char *channel);

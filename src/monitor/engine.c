@@ -364,7 +364,8 @@ static void raise_alert(struct engine *e, int64_t case_id, const struct dev *d, 
 	rc = db_begin_write(e->db);
 	id = rc < 0 ? rc : alert_open(e->db, &a, &existed);
 	if (id >= 0 && !existed)
-		id = alert_event_add(e->db, id, "opened") < 0 ? DB_ERROR : id;
+		id = alert_event_add(e->db, id, "opened") < 0 || stream_announce(e->db) < 0 ? DB_ERROR
+											: id;
 	if (id >= 0 && db_commit(e->db) >= 0) {
 		if (!existed) {
 			/* identifiers only: never a position in a log */
@@ -710,6 +711,8 @@ static void tick(struct engine *e, int64_t now)
 		if (db_begin_write(e->db) >= 0) {
 			n = alert_escalate_unacknowledged(e->db, now - e->cfg.escalate_after_ms, now,
 							  escalated, &x);
+			if (n > 0 && stream_announce(e->db) < 0)
+				n = DB_ERROR;
 			if (n >= 0 && db_commit(e->db) >= 0) {
 				if (n > 0)
 					stream_wake(e->v->stream);
@@ -820,6 +823,13 @@ void engine_stop(struct engine *e)
 	pthread_cond_destroy(&e->cv);
 	pthread_mutex_destroy(&e->mu);
 	free(e);
+}
+
+void engine_abandon(struct engine *e)
+{
+	pthread_mutex_lock(&e->mu);
+	e->qhead = e->qlen = 0;
+	pthread_mutex_unlock(&e->mu);
 }
 
 void engine_submit(struct engine *e, const struct fix *f)

@@ -223,8 +223,11 @@ int node_config_changing(struct node *n, db *d)
 
 void node_config_changed(struct node *n)
 {
-	/* with several nodes the engine hears of it by the notification */
-	if (!n || n->multinode)
+	/* The leader reads at once, before any fix that follows the change is
+	 * queued (its notification comes later through the node thread and
+	 * reads once more, which is harmless: changes are rare).  A standby's
+	 * notification reaches the leader before any fix committed after it. */
+	if (!n)
 		return;
 	pthread_rwlock_rdlock(&n->lock);
 	if (n->engine)

@@ -63,7 +63,7 @@ void node_fix_stored(struct node *n, db *d, const struct fix *f);
  * the engine will read them again once it commits, on whichever node it runs
  * (a notification sent with the commit).  Negative on a database error. */
 int node_config_changing(struct node *n, db *d);
-/* After that commit (with one node, the engine here is told directly). */
+/* After that commit: the engine here, if this node leads, reads them now. */
 void node_config_changed(struct node *n);
 
 /* A device's live state: the engine's on the leader; on a standby, rebuilt

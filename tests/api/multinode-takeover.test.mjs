@@ -1,0 +1,242 @@
+// Two `vigil serve` nodes on one PostgreSQL database.  Both answer the API;
+// one runs the monitoring engine.  A fix stored by the standby reaches the
+// leader's engine, and an alert raised on one node reaches the live stream of
+// a client connected to the other.  Then the leader is killed (SIGKILL) while
+// fixes stream in: the standby takes over within 10 seconds, every fix
+// acknowledged before the kill is in the database, the alerts open before it
+// are still open (and not raised twice), and a fix entering an exclusion zone
+// raises an alert on the new leader.  A node started again stands by.
+//
+// PostgreSQL only (VIGIL_TEST_ENGINE=postgres): a SQLite file has one node.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { Client, ENGINE, sleep, spawnServer, sqlite, startServer } from './lib/server.mjs';
+import { circle, dest, iso, monitoringKit, nextAt, waitFor } from './lib/monitorkit.mjs';
+
+const HOME = [51.5074, -0.1278];
+const FAR = dest(HOME, 5000, 45); // well clear of every zone
+const TAKEOVER_LIMIT_MS = 10000;
+
+let a; // the first node, the leader (its directory and database)
+let b = null; // the second node, on the same database
+let again = null; // the first node's successor, started after the kill
+const onA = {};
+const onB = {};
+let kA; // the monitoring kit on node A
+let kB; // and on node B
+const streams = [];
+const s = {}; // scenarios
+const seen = {};
+
+/** A client of another node with the same session (sessions live in the database). */
+function sameSessionOn(node, client) {
+	const c = new Client(node.url);
+	c.cookie = client.cookie;
+	c.csrf = client.csrf;
+	return c;
+}
+
+async function engineOf(url) {
+	try {
+		const res = await fetch(`${url}/healthz`);
+		return (await res.json()).engine;
+	} catch {
+		return 'down';
+	}
+}
+
+/** The live stream as a signed-in client: {events, next(pred, ms), close()}. */
+async function connect(base, client) {
+	const ac = new AbortController();
+	const res = await fetch(`${base}/api/v1/alerts/stream`, {
+		headers: { Cookie: client.cookie, Accept: 'text/event-stream' },
+		signal: ac.signal,
+	});
+	assert.equal(res.status, 200);
+	const st = { events: [], close: () => ac.abort() };
+	streams.push(st);
+	const reader = res.body.getReader();
+	const dec = new TextDecoder();
+	let buf = '';
+	(async () => {
+		try {
+			for (;;) {
+				const { value, done } = await reader.read();
+				if (done) break;
+				buf += dec.decode(value, { stream: true });
+				for (let i; (i = buf.indexOf('\n\n')) >= 0; ) {
+					const block = buf.slice(0, i);
+					buf = buf.slice(i + 2);
+					const ev = {};
+					for (const line of block.split('\n')) {
+						const m = line.match(/^(id|event|data): ?(.*)$/);
+						if (m) ev[m[1]] = m[2];
+					}
+					if (ev.data !== undefined) st.events.push({ id: Number(ev.id), data: JSON.parse(ev.data) });
+				}
+			}
+		} catch {
+			/* aborted, or the node died */
+		}
+	})();
+	st.next = (pred, timeoutMs = 5000) => waitFor('an event on the stream', () => st.events.find(pred), timeoutMs);
+	return st;
+}
+const ofAlert = (id, event) => (e) => e.data.alert?.id === id && e.data.event === event;
+
+/** Fixes of one device, posted to a node in batches until stopped or the node dies. */
+function streamFixes(node, client, uid) {
+	const acked = [];
+	let stop = false;
+	let failures = 0;
+	const done = (async () => {
+		const c = sameSessionOn(node, client);
+		while (!stop) {
+			const fixes = Array.from({ length: 5 }, (_, i) => ({
+				device: uid,
+				at: iso(nextAt()),
+				lat: FAR[0] + i * 1e-5,
+				lon: FAR[1],
+				accuracy_m: 10,
+			}));
+			let res;
+			try {
+				res = await c.post('/api/v1/fixes', { fixes });
+			} catch {
+				failures++; // the node is gone: nothing in this batch was acknowledged
+				break;
+			}
+			if (res.status !== 200) {
+				failures++;
+				break;
+			}
+			res.body.results.forEach((r, i) => {
+				if (r.result === 'stored') acked.push(fixes[i].at);
+			});
+		}
+	})();
+	return { acked, done, stop: () => (stop = true), failures: () => failures };
+}
+
+const storedTimes = (db, uid) =>
+	new Set(
+		sqlite(db, `SELECT f.at FROM fixes f JOIN devices d ON d.id = f.device_id WHERE d.uid = '${uid}'`)
+			.trim()
+			.split('\n')
+			.filter(Boolean)
+			.map(Number),
+	);
+
+describe('two nodes on one PostgreSQL database', { skip: ENGINE !== 'postgres' && 'needs PostgreSQL: a SQLite file has one node' }, () => {
+	before(async () => {
+		a = await startServer();
+		[onA.operator, onA.officer] = await Promise.all([a.login('operator'), a.login('officer')]);
+		kA = monitoringKit(a, onA);
+		b = await spawnServer(a.db, ['--attachments', a.attachments]);
+		onB.operator = sameSessionOn(b, onA.operator);
+		onB.officer = sameSessionOn(b, onA.officer);
+		kB = monitoringKit(b, onB);
+		seen.enginesAtStart = [await engineOf(a.url), await engineOf(b.url)];
+
+		// configured on the standby: the leader's engine must hear of it
+		s.viaB = await kB.monitored({ zones: [circle(HOME, 100, { warning_m: 0 })] });
+		s.viaA = await kA.monitored({ zones: [circle(dest(HOME, 1000, 90), 100, { warning_m: 0 })] });
+		s.afterKill = await kA.monitored({ zones: [circle(dest(HOME, 1000, 180), 100, { warning_m: 0 })] });
+		s.streamer = await kA.monitored();
+	});
+	after(async () => {
+		for (const st of streams) st.close();
+		for (const n of [b, again]) {
+			if (n && n.child.exitCode === null && n.child.signalCode === null) {
+				n.child.kill('SIGTERM');
+				await n.exited;
+			}
+		}
+		if (a) await a.stop();
+	});
+
+	test('one node leads and the other stands by', () => {
+		assert.deepEqual(seen.enginesAtStart, ['leader', 'standby']);
+	});
+
+	test('a fix stored by the standby reaches the leader, and its alert the stream of a client on the standby', async () => {
+		const streamB = await connect(b.url, onB.operator);
+		await kB.trail(s.viaB.tag, [HOME]);
+		const alert = await kB.waitAlert(s.viaB.ref, 'zone_entry');
+		await streamB.next(ofAlert(alert.id, 'opened'));
+		s.viaB.alert = alert;
+	});
+
+	test('an alert raised on the leader reaches the stream of a client on the standby, with the same event id', async () => {
+		const streamA = await connect(a.url, onA.operator);
+		const streamB = await connect(b.url, onB.operator);
+		await kA.trail(s.viaA.tag, [dest(HOME, 1000, 90)]);
+		const alert = await kA.waitAlert(s.viaA.ref, 'zone_entry');
+		const [evA, evB] = await Promise.all([streamA.next(ofAlert(alert.id, 'opened')), streamB.next(ofAlert(alert.id, 'opened'))]);
+		assert.equal(evB.id, evA.id);
+		s.viaA.alert = alert;
+	});
+
+	test('an alert acknowledged on the standby reaches the stream of a client on the leader', async () => {
+		const streamA = await connect(a.url, onA.operator);
+		const res = await onB.operator.post(`/api/v1/alerts/${s.viaA.alert.id}/acknowledge`, { version: s.viaA.alert.version });
+		assert.equal(res.status, 200, res.text);
+		await streamA.next(ofAlert(s.viaA.alert.id, 'acknowledged'));
+	});
+
+	test('the leader is killed while fixes stream in: the standby takes over within 10 s, with every acknowledged fix stored', async () => {
+		const flow = streamFixes(a, onA.operator, s.streamer.tag);
+		await waitFor('fixes acknowledged by the leader', () => flow.acked.length >= 50, 10000);
+		const killedAt = Date.now();
+		a.child.kill('SIGKILL');
+		await a.exited;
+		let tookOverAt = null;
+		while (Date.now() - killedAt < 20000) {
+			if ((await engineOf(b.url)) === 'leader') {
+				tookOverAt = Date.now();
+				break;
+			}
+			await sleep(50);
+		}
+		flow.stop();
+		await flow.done;
+		assert.ok(tookOverAt, `node B had not taken over 20 s after the kill; its log:\n${b.stderr()}`);
+		const takeoverMs = tookOverAt - killedAt;
+		console.log(`# takeover: ${takeoverMs} ms after the SIGKILL; ${flow.acked.length} fixes acknowledged before it`);
+		assert.ok(takeoverMs < TAKEOVER_LIMIT_MS, `took ${takeoverMs} ms`);
+		assert.match(b.stderr(), /took over the monitoring engine/);
+		assert.equal(flow.failures(), 1, 'the stream of fixes stopped at the kill');
+
+		const stored = storedTimes(a.db, s.streamer.tag);
+		const missing = flow.acked.filter((at) => !stored.has(Date.parse(at)));
+		assert.deepEqual(missing, [], `${missing.length} of ${flow.acked.length} acknowledged fixes are not stored`);
+	});
+
+	test('the alerts open before the kill are still open, and the new leader does not raise them again', async () => {
+		for (const x of [s.viaB, s.viaA]) {
+			// he is still inside: the rebuilt engine must not open a second alert
+			await kB.trail(x.tag, [x === s.viaB ? HOME : dest(HOME, 1000, 90)]);
+		}
+		await kB.settle();
+		for (const x of [s.viaB, s.viaA]) {
+			const entries = await kB.alerts(x.ref, 'zone_entry');
+			assert.deepEqual(entries.map((e) => e.id), [x.alert.id]);
+			assert.notEqual(entries[0].state, 'resolved');
+		}
+	});
+
+	test('after the takeover a fix entering an exclusion zone raises an alert, and it reaches a client of the new leader', async () => {
+		const stream = await connect(b.url, onB.operator);
+		await kB.trail(s.afterKill.tag, [dest(HOME, 1000, 180)]);
+		const alert = await kB.waitAlert(s.afterKill.ref, 'zone_entry');
+		assert.equal(alert.state, 'open');
+		await stream.next(ofAlert(alert.id, 'opened'));
+	});
+
+	test('a node started again on the database stands by', async () => {
+		again = await spawnServer(a.db, ['--attachments', a.attachments]);
+		assert.equal(await engineOf(again.url), 'standby');
+		assert.equal(await engineOf(b.url), 'leader');
+	});
+});

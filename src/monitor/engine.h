@@ -12,7 +12,10 @@
  * configuration is read again from the database; positions and tracks are
  * kept.  The last position of each device and the open lost-signal alerts are
  * read from the database at start, so a restart in the middle of a lost-
- * signal period carries on where it was.
+ * signal period carries on where it was; and a newest fix younger than two
+ * minutes is applied again, so that a fix stored (and acknowledged) but still
+ * queued when the engine's node died is not left unapplied, without raising
+ * again an alert raised since it.
  */
 #ifndef VIGIL_MONITOR_ENGINE_H
 #define VIGIL_MONITOR_ENGINE_H

@@ -85,7 +85,8 @@ measure() {
 		{
 			echo "$name.${what%%:*}=$(echo "$out" | sed -n 's/^Requests\/sec: *\([0-9.]*\)/\1/p')"
 			echo "$name.${what%%:*}lat=$(echo "$out" | awk '$1=="50%"{p50=$2} $1=="99%"{p99=$2} END{print p50 " / " p99}')"
-			echo "$name.${what%%:*}non2xx=$(echo "$out" | sed -n 's/.*Non-2xx or 3xx responses: *\([0-9]*\)/\1/p')"
+			n=$(echo "$out" | sed -n 's/.*Non-2xx or 3xx responses: *\([0-9]*\)/\1/p')
+			echo "$name.${what%%:*}non2xx=${n:-0}"
 		} >>"$tmp/figures"
 	done
 	kill "$pid"
@@ -106,7 +107,11 @@ row() { # LABEL KEY
 	printf '%-42s %-20s %-20s\n' "$1" "$(fig "sqlite.$2")" "$( [ -n "$pg_admin" ] && fig "postgresql.$2" || echo '(no server)')"
 }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "server:  vigil serve --threads 4, one engine at a time; PostgreSQL $( [ -n "$pg_admin" ] && psql -qAtX "$pg_admin" -c 'SHOW server_version' || echo '-') on loopback"
+echo "server:  vigil serve --threads 4, one engine at a time, on loopback"
+echo "SQLite:  WAL, synchronous=NORMAL (a commit is durable against a crash of the process, not of the machine)"
+[ -n "$pg_admin" ] && echo "PostgreSQL: $(psql -qAtX "$pg_admin" -c 'SHOW server_version' | cut -d' ' -f1)," \
+	"fsync=$(psql -qAtX "$pg_admin" -c 'SHOW fsync')," \
+	"synchronous_commit=$(psql -qAtX "$pg_admin" -c 'SHOW synchronous_commit')"
 echo "ingest:  $devices Teltonika connections, $records records per packet, ${secs}s; pages: wrk -t2 -c$wconns -d${secs}s"
 echo
 printf '%-42s %-20s %-20s\n' "" "SQLite (WAL)" "PostgreSQL"

@@ -111,15 +111,18 @@ static json_t *num(double x)
 	return isnan(x) ? json_null() : json_real(x);
 }
 
-/* A fix as a notification payload: every field the engine uses. */
+/* A fix as a notification payload: every field the engine uses (an event
+ * report may have no position: NaN goes as null).  NULL if the uid is not
+ * UTF-8, which a registered device's cannot be. */
 static char *fix_payload(const struct fix *f)
 {
-	json_t *o = json_pack("{s:I, s:s, s:I, s:f, s:f, s:o, s:o, s:o, s:o, s:o, s:I}", "device",
+	json_t *o = json_pack("{s:I, s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "device",
 			      (json_int_t)f->device_id, "uid", f->uid, "at", (json_int_t)f->at,
-			      "lat", f->lat, "lon", f->lon, "accuracy", num(f->accuracy), "speed",
-			      num(f->speed), "heading", num(f->heading), "altitude", num(f->altitude),
-			      "battery", num(f->battery), "flags", (json_int_t)f->flags);
-	char *text = json_dumps(o, JSON_COMPACT);
+			      "lat", num(f->lat), "lon", num(f->lon), "accuracy", num(f->accuracy),
+			      "speed", num(f->speed), "heading", num(f->heading), "altitude",
+			      num(f->altitude), "battery", num(f->battery), "flags",
+			      (json_int_t)f->flags);
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 
 	json_decref(o);
 	return text;
@@ -150,13 +153,14 @@ static int fix_parse(const char *text, struct fix *f, char *why, size_t whylen)
 	int rc = -1;
 
 	fix_init(f);
-	if (!o || json_unpack_ex(o, &jerr, 0, "{s:I, s:s, s:I, s:F, s:F, s:I}", "device", &dev, "uid",
-				 &uid, "at", &at, "lat", &f->lat, "lon", &f->lon, "flags", &flags) < 0) {
+	if (!o || json_unpack_ex(o, &jerr, 0, "{s:I, s:s, s:I, s:I}", "device", &dev, "uid", &uid,
+				 "at", &at, "flags", &flags) < 0) {
 		snprintf(why, whylen, "%s", jerr.text);
 		goto out;
 	}
 	if (json_object_size(o) != 11 || dev <= 0 || strlen(uid) > FIX_UID_MAX || flags < 0 ||
-	    flags > 0xffff || opt_num(o, "accuracy", &f->accuracy) < 0 ||
+	    flags > 0xffff || opt_num(o, "lat", &f->lat) < 0 || opt_num(o, "lon", &f->lon) < 0 ||
+	    opt_num(o, "accuracy", &f->accuracy) < 0 ||
 	    opt_num(o, "speed", &f->speed) < 0 || opt_num(o, "heading", &f->heading) < 0 ||
 	    opt_num(o, "altitude", &f->altitude) < 0 || opt_num(o, "battery", &f->battery) < 0) {
 		snprintf(why, whylen, "a field is missing, unknown, out of range or not a number");
@@ -184,6 +188,8 @@ int node_fixes_forward(struct node *n, db *d, const struct fix *f, const int *re
 		if (results[i] != stored_value)
 			continue;
 		payload = fix_payload(&f[i]);
+		if (!payload)
+			return DB_ERROR;
 		msg = xasprintf("fix %s", payload);
 		rc = db_notify(d, ENGINE_CHANNEL, msg);
 		free(msg);
@@ -324,6 +330,7 @@ static void *run(void *arg)
 	struct node *n = arg;
 	int64_t next_poll = clock_now_ms() + POLL_MS, next_connect = 0;
 	char err[512], channel[64], payload[DB_NOTIFY_MAX + 1];
+	bool warned = false;
 
 	while (!atomic_load(&n->stopping)) {
 		int64_t now = clock_now_ms();
@@ -335,8 +342,14 @@ static void *run(void *arg)
 				continue;
 			}
 			next_connect = now + POLL_MS;
-			if (connect_node(n, err, sizeof err) < 0)
+			if (connect_node(n, err, sizeof err) < 0) {
+				if (!warned)
+					log_warn("the node cannot reach the database, trying every second: %s",
+						 err);
+				warned = true;
 				continue;
+			}
+			warned = false;
 			log_info("the node's database connection is back");
 			stream_wake(n->v->stream); /* events may have come meanwhile */
 			next_poll = now;

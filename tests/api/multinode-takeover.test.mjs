@@ -6,7 +6,9 @@
 // acknowledged before the kill is in the database, the alerts open before it
 // are still open (and not raised twice), a fix stored but never applied by
 // the dead leader is applied by the new one, and a fix entering an exclusion
-// zone raises an alert on the new leader.  A node started again stands by.
+// zone raises an alert on the new leader.  A node started again stands by; and
+// a leader whose database connection is cut stops its engine, so that one
+// node, and only one, leads afterwards.
 //
 // PostgreSQL only (VIGIL_TEST_ENGINE=postgres): a SQLite file has one node.
 import assert from 'node:assert/strict';
@@ -146,6 +148,7 @@ describe('two nodes on one PostgreSQL database', { skip: ENGINE !== 'postgres' &
 		s.afterKill = await kA.monitored({ zones: [circle(dest(HOME, 1000, 180), 100, { warning_m: 0 })] });
 		s.streamer = await kA.monitored();
 		s.unapplied = await kA.monitored({ zones: [circle(dest(HOME, 1000, 270), 100, { warning_m: 0 })] });
+		s.afterCut = await kA.monitored({ zones: [circle(dest(HOME, 2000, 0), 100, { warning_m: 0 })] });
 	});
 	after(async () => {
 		for (const st of streams) st.close();
@@ -168,6 +171,13 @@ describe('two nodes on one PostgreSQL database', { skip: ENGINE !== 'postgres' &
 		const alert = await kB.waitAlert(s.viaB.ref, 'zone_entry');
 		await streamB.next(ofAlert(alert.id, 'opened'));
 		s.viaB.alert = alert;
+	});
+
+	test('an event report with no position, sent to the standby, raises its alert on the leader', async () => {
+		const results = await kB.post([{ device: s.viaB.tag, at: iso(nextAt()), events: ['tamper'] }]);
+		assert.equal(results[0].result, 'stored', JSON.stringify(results));
+		const alert = await kB.waitAlert(s.viaB.ref, 'tamper');
+		assert.equal(alert.state, 'open');
 	});
 
 	test('an alert raised on the leader reaches the stream of a client on the standby, with the same event id', async () => {
@@ -255,5 +265,33 @@ describe('two nodes on one PostgreSQL database', { skip: ENGINE !== 'postgres' &
 		again = await spawnServer(a.db, ['--attachments', a.attachments]);
 		assert.equal(await engineOf(again.url), 'standby');
 		assert.equal(await engineOf(b.url), 'leader');
+	});
+
+	test('a leader whose database connection is cut stops its engine; then one node, and only one, leads', async () => {
+		// the leadership's advisory lock: lock_key("lead:", "engine") in src/db/pgsql.c (FNV-1a's
+		// step, from that file's offset basis, shifted right once)
+		let h = 1469598103934665603n;
+		for (const ch of Buffer.from('lead:engine')) h = ((h ^ BigInt(ch)) * 0x100000001b3n) & 0xffffffffffffffffn;
+		const key = h >> 1n;
+		const cut = sqlite(a.db, `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'
+			AND granted AND objsubid = 1 AND classid = ${key >> 32n} AND objid = ${key & 0xffffffffn}
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).trim();
+		assert.equal(cut, 't', 'the leader\'s session was found and ended');
+		await waitFor('the leader to notice', () => /lost the database connection that held the monitoring engine/.test(b.stderr()), 5000);
+		let roles;
+		await waitFor('one leader again', async () => {
+			roles = [await engineOf(b.url), await engineOf(again.url)];
+			return roles.filter((r) => r === 'leader').length === 1;
+		}, 10000);
+		assert.deepEqual([...roles].sort(), ['leader', 'standby']);
+		// and it stays so through more than one round of asking for the lock
+		for (const until = Date.now() + 2500; Date.now() < until; await sleep(100)) {
+			roles = [await engineOf(b.url), await engineOf(again.url)];
+			assert.deepEqual([...roles].sort(), ['leader', 'standby']);
+		}
+		// and the engine, wherever it now runs, raises alerts
+		await kB.trail(s.afterCut.tag, [dest(HOME, 2000, 0)]);
+		const alert = await kB.waitAlert(s.afterCut.ref, 'zone_entry');
+		assert.equal(alert.state, 'open');
 	});
 });

@@ -14,7 +14,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { Client, ENGINE, sleep, spawnServer, sqlite, startServer } from './lib/server.mjs';
+import { Client, ENGINE, metricValue, parseMetrics, sleep, spawnServer, sqlite, startServer } from './lib/server.mjs';
 import { circle, dest, iso, monitoringKit, nextAt, waitFor } from './lib/monitorkit.mjs';
 
 const HOME = [51.5074, -0.1278];
@@ -38,6 +38,14 @@ function sameSessionOn(node, client) {
 	c.cookie = client.cookie;
 	c.csrf = client.csrf;
 	return c;
+}
+
+/** vigil_engine_leader and vigil_engine_takeovers_total of a node, read as the admin. */
+async function engineMetrics(node, admin) {
+	const res = await sameSessionOn(node, admin).get('/metrics');
+	assert.equal(res.status, 200, res.text);
+	const m = parseMetrics(res.text);
+	return [metricValue(m, 'vigil_engine_leader'), metricValue(m, 'vigil_engine_takeovers_total')];
 }
 
 async function engineOf(url) {
@@ -134,13 +142,14 @@ const storedTimes = (db, uid) =>
 describe('two nodes on one PostgreSQL database', { skip: ENGINE !== 'postgres' && 'needs PostgreSQL: a SQLite file has one node' }, () => {
 	before(async () => {
 		a = await startServer();
-		[onA.operator, onA.officer] = await Promise.all([a.login('operator'), a.login('officer')]);
+		[onA.operator, onA.officer, onA.admin] = await Promise.all([a.login('operator'), a.login('officer'), a.login('admin')]);
 		kA = monitoringKit(a, onA);
 		b = await spawnServer(a.db, ['--attachments', a.attachments]);
 		onB.operator = sameSessionOn(b, onA.operator);
 		onB.officer = sameSessionOn(b, onA.officer);
 		kB = monitoringKit(b, onB);
 		seen.enginesAtStart = [await engineOf(a.url), await engineOf(b.url)];
+		seen.metricsAtStart = [await engineMetrics(a, onA.admin), await engineMetrics(b, onA.admin)];
 
 		// configured on the standby: the leader's engine must hear of it
 		s.viaB = await kB.monitored({ zones: [circle(HOME, 100, { warning_m: 0 })] });
@@ -163,6 +172,8 @@ describe('two nodes on one PostgreSQL database', { skip: ENGINE !== 'postgres' &
 
 	test('one node leads and the other stands by', () => {
 		assert.deepEqual(seen.enginesAtStart, ['leader', 'standby']);
+		// [leads, takeovers]: leading from the start is not a takeover
+		assert.deepEqual(seen.metricsAtStart, [[1, 0], [0, 0]]);
 	});
 
 	test('a fix stored by the standby reaches the leader, and its alert the stream of a client on the standby', async () => {
@@ -228,6 +239,7 @@ describe('two nodes on one PostgreSQL database', { skip: ENGINE !== 'postgres' &
 		console.log(`# takeover: ${takeoverMs} ms after the SIGKILL; ${flow.acked.length} fixes acknowledged before it`);
 		assert.ok(takeoverMs < TAKEOVER_LIMIT_MS, `took ${takeoverMs} ms`);
 		assert.match(b.stderr(), /took over the monitoring engine/);
+		assert.deepEqual(await engineMetrics(b, onA.admin), [1, 1]);
 		assert.equal(flow.failures(), 1, 'the stream of fixes stopped at the kill');
 
 		const stored = storedTimes(a.db, s.streamer.tag);

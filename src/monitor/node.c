@@ -91,12 +91,25 @@ static int connect_node(struct node *n, char *err, size_t errlen)
 }
 
 /* The connection failed: whatever it held is gone. */
-static void lose_connection(struct node *n, const char *why)
+static void lose_connection(struct node *n, const char *msg)
 {
+	char why[300];
+	size_t k = 0;
+
+	/* libpq's messages run over several lines: one log line each */
+	for (const char *p = msg; *p && k + 1 < sizeof why; p++) {
+		char ch = *p == '\n' || *p == '\t' ? ' ' : *p;
+
+		if (ch != ' ' || (k && why[k - 1] != ' '))
+			why[k++] = ch;
+	}
+	while (k && why[k - 1] == ' ')
+		k--;
+	why[k] = '\0';
 	if (atomic_load(&n->leads)) {
 		step_down(n, true);
 		log_error("lost the database connection that held the monitoring engine (%s): "
-			  "stopped the engine; another node takes over", why);
+			  "stopped the engine until a node (this one or another) takes the lock", why);
 	} else {
 		log_warn("lost the node's database connection (%s): reconnecting", why);
 	}

@@ -45,7 +45,7 @@ struct http_server;
 
 struct instrument_set;
 struct plan_suggestions;
-struct engine;
+struct node;
 struct stream_hub;
 struct notifier;
 
@@ -53,7 +53,7 @@ struct vigil {
 	struct vigil_config cfg;
 	struct instrument_set *instruments;
 	struct plan_suggestions *suggestions;
-	struct engine *engine;      /* the monitoring engine */
+	struct node *node;          /* this node: the monitoring engine when it leads */
 	struct stream_hub *stream;  /* the live alert stream */
 	struct notifier *notifier;  /* outbound webhooks */
 	db_pool *pool;

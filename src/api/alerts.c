@@ -20,7 +20,7 @@
 #include "base/clock.h"
 #include "http/request.h"
 #include "http/stream.h"
-#include "monitor/engine.h"
+#include "monitor/node.h"
 #include "store/cases.h"
 #include "store/monitor.h"
 #include "store/orders.h"
@@ -224,7 +224,7 @@ static int add_step(int64_t event_id, const char *kind, int64_t at, void *arg)
 }
 
 struct victim_pos {
-	struct engine *engine;
+	struct req *r;
 	struct device_live best;
 	bool have;
 };
@@ -234,8 +234,8 @@ static int add_victim_device(const struct assignment *as, void *arg)
 	struct victim_pos *vp = arg;
 	struct device_live live;
 
-	if (strcmp(as->role, "victim") != 0 || !vp->engine ||
-	    !engine_device_live(vp->engine, as->device_id, &live) || !live.have_fix)
+	if (strcmp(as->role, "victim") != 0 ||
+	    !node_device_live(vp->r->v->node, vp->r->db, as->device_id, &live) || !live.have_fix)
 		return 0;
 	if (!vp->have || live.fix_at > vp->best.fix_at) {
 		vp->best = live;
@@ -247,7 +247,7 @@ static int add_victim_device(const struct assignment *as, void *arg)
 /* The victim's last known position on the case (her freshest device), or null. */
 static json_t *victim_position_json(struct req *r, int64_t case_id)
 {
-	struct victim_pos vp = { .engine = r->v->engine };
+	struct victim_pos vp = { .r = r };
 
 	if (assignment_each_current(r->db, case_id, clock_now_ms(), add_victim_device, &vp) < 0 ||
 	    !vp.have)
@@ -326,8 +326,9 @@ static void transition(struct req *r, const char *to)
 	if (req_tx_begin(r) < 0)
 		return;
 	rc = alert_transition(r->db, a.id, version, from, to, r->who.user_id, outcome, note);
+	/* the other nodes' streams hear of the event when it commits */
 	if (rc == 1)
-		rc = alert_event_add(r->db, a.id, to) < 0 ? DB_ERROR : 1;
+		rc = alert_event_add(r->db, a.id, to) < 0 || stream_announce(r->db) < 0 ? DB_ERROR : 1;
 	/* a confirmed breach is recorded against the case's order in force, in
 	 * the same transaction (with its incident, crime task and review) */
 	if (rc == 1 && outcome && !strcmp(outcome, "breach_confirmed")) {
@@ -408,6 +409,8 @@ void api_alert_step(struct req *r)
 		return;
 	}
 	ev = alert_event_add(r->db, a.id, step);
+	if (ev >= 0 && stream_announce(r->db) < 0)
+		ev = DB_ERROR;
 	if (ev < 0) {
 		req_tx_rollback(r);
 		req_fail_db(r, (int)ev);

@@ -8,6 +8,7 @@
 #include "db/db.h"
 #include "http/metrics.h"
 #include "http/request.h"
+#include "monitor/node.h"
 #include "vigil.h"
 
 void api_healthz(struct req *r)
@@ -29,9 +30,11 @@ void api_healthz(struct req *r)
 		req_fail(r, 503, "unavailable", NULL, "the database does not answer");
 		return;
 	}
+	/* engine: whether this node runs the monitoring engine or stands by */
 	req_reply(r, 200,
-		  json_pack("{s:s, s:s, s:I}", "status", "ok", "database", db_engine(r->db),
-			    "schema_version", (json_int_t)version));
+		  json_pack("{s:s, s:s, s:I, s:s}", "status", "ok", "database", db_engine(r->db),
+			    "schema_version", (json_int_t)version, "engine",
+			    node_leads(r->v->node) ? "leader" : "standby"));
 }
 
 void api_metrics(struct req *r)
@@ -40,6 +43,8 @@ void api_metrics(struct req *r)
 
 	buf_init(&b);
 	metrics_render(r->v->metrics, &b);
+	if (r->v->node)
+		node_metrics(r->v->node, &b);
 	req_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.data ? b.data : "");
 	buf_free(&b);
 }

@@ -21,7 +21,7 @@
 #include "core/geo.h"
 #include "http/request.h"
 #include "ingest/accept.h"
-#include "monitor/engine.h"
+#include "monitor/node.h"
 #include "store/cases.h"
 #include "store/monitor.h"
 #include "vigil.h"
@@ -54,7 +54,7 @@ static json_t *device_json(struct req *r, const struct device *dv)
 			      (json_int_t)dv->rejected_fixes);
 	bool victim = strcmp(dv->kind, "offender_tag") != 0;
 
-	if (r->v->engine && engine_device_live(r->v->engine, dv->id, &live)) {
+	if (node_device_live(r->v->node, r->db, dv->id, &live)) {
 		json_t *st = json_pack("{s:o, s:o, s:b, s:b}", "last_fix_at", req_time_json(live.fix_at),
 				       "battery", num_or_null(live.battery), "signal_lost", live.lost,
 				       "charging", live.charging);
@@ -104,14 +104,16 @@ void api_devices_create(struct req *r)
 		req_fail(r, 409, "conflict", "uid", "a device '%s' is already registered", uid);
 		return;
 	}
-	if (id < 0 || device_get_by_id(r->db, id, &dv) != 1) {
+	/* the engine reads devices again once this commits, wherever it runs */
+	if (id < 0 || device_get_by_id(r->db, id, &dv) != 1 ||
+	    node_config_changing(r->v->node, r->db) < 0) {
 		req_tx_rollback(r);
 		req_fail_db(r, DB_ERROR);
 		return;
 	}
 	req_reply(r, 201, device_json(r, &dv));
-	if (req_tx_commit(r) == 0 && r->v->engine)
-		engine_reload(r->v->engine);
+	if (req_tx_commit(r) == 0)
+		node_config_changed(r->v->node);
 }
 
 static int add_device(const struct device *dv, void *arg)
@@ -197,6 +199,8 @@ void api_case_monitoring(struct req *r)
 	id = assignment_insert(r->db, dv.id, c.id, role, start, end, r->who.user_id);
 	rc = id < 0 ? (int)id : case_event_add(r->db, c.id, r->who.user_id, r->who.username,
 						"monitoring", uid);
+	if (rc >= 0)
+		rc = node_config_changing(r->v->node, r->db);
 	if (rc < 0) {
 		req_tx_rollback(r);
 		req_fail_db(r, rc);
@@ -205,8 +209,8 @@ void api_case_monitoring(struct req *r)
 	req_reply(r, 201, json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)id, "ref",
 				    c.ref, "device", uid, "role", role, "starts_at", req_time_json(start),
 				    "ends_at", req_time_json(end)));
-	if (req_tx_commit(r) == 0 && r->v->engine)
-		engine_reload(r->v->engine);
+	if (req_tx_commit(r) == 0)
+		node_config_changed(r->v->node);
 out:
 	case_record_free(&c);
 }
@@ -422,6 +426,8 @@ void api_zones_create(struct req *r)
 	id = zone_insert(r->db, c.id, name, kind, gtext, has_r ? radius : 0, warning, r->who.user_id);
 	if (id >= 0)
 		id = case_event_add(r->db, c.id, r->who.user_id, r->who.username, "zone", name) < 0 ? DB_ERROR : id;
+	if (id >= 0 && node_config_changing(r->v->node, r->db) < 0)
+		id = DB_ERROR;
 	if (id < 0) {
 		req_tx_rollback(r);
 		req_fail_db(r, (int)id);
@@ -435,8 +441,8 @@ void api_zones_create(struct req *r)
 	z.warning_m = warning;
 	z.created_at = clock_now_ms();
 	req_reply(r, 201, zone_json(r, &z));
-	if (req_tx_commit(r) == 0 && r->v->engine)
-		engine_reload(r->v->engine);
+	if (req_tx_commit(r) == 0)
+		node_config_changed(r->v->node);
 out:
 	free(gtext);
 	case_record_free(&c);
@@ -485,6 +491,8 @@ void api_zone_remove(struct req *r)
 	if (req_tx_begin(r) < 0)
 		goto out;
 	rc = zone_remove(r->db, c.id, id);
+	if (rc > 0 && node_config_changing(r->v->node, r->db) < 0)
+		rc = DB_ERROR;
 	if (rc <= 0) {
 		req_tx_rollback(r);
 		if (rc < 0)
@@ -494,8 +502,8 @@ void api_zone_remove(struct req *r)
 		goto out;
 	}
 	req_reply(r, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "removed", 1));
-	if (req_tx_commit(r) == 0 && r->v->engine)
-		engine_reload(r->v->engine);
+	if (req_tx_commit(r) == 0)
+		node_config_changed(r->v->node);
 out:
 	case_record_free(&c);
 }

@@ -33,6 +33,7 @@
 #include "ingest/listener.h"
 #include "ingest/tcp.h"
 #include "monitor/engine.h"
+#include "monitor/node.h"
 #include "monitor/simulator.h"
 #include "notify/notify.h"
 #include "store/auth.h"
@@ -43,7 +44,9 @@ static const char help[] =
 	"usage: vigil serve [--db PATH] [--listen ADDR:PORT] [--demo] [options]\n"
 	"\n"
 	"Run the Vigil server: the HTTP API under /api/v1/, /healthz, /metrics and the\n"
-	"browser UI.  The database schema is migrated at start.\n"
+	"browser UI.  The database schema is migrated at start.  Several servers may\n"
+	"share one PostgreSQL database: all answer the API and take fixes, one runs the\n"
+	"monitoring engine, and another takes over within seconds if it stops.\n"
 	"\n"
 	"  --db PATH|URL         SQLite database file, or postgres://user@host:port/db\n"
 	"                        (default $VIGIL_DB, else vigil.db)\n"
@@ -558,7 +561,7 @@ int cli_serve(int argc, char **argv)
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
 	}
-	if (engine_start(&v, &ecfg, &v.engine, err, sizeof err) < 0) {
+	if (node_start(&v, &ecfg, &v.node, err, sizeof err) < 0) {
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
 	}
@@ -599,7 +602,8 @@ int cli_serve(int argc, char **argv)
 		sig = sigtimedwait(&sigs, NULL, &wait);
 		if (sig == SIGINT || sig == SIGTERM)
 			break;
-		if (sig < 0 && errno == EAGAIN)
+		/* the timers run where the engine does */
+		if (sig < 0 && errno == EAGAIN && node_leads(v.node))
 			housekeeping(&v);
 	}
 	log_info("signal %d: finishing requests in flight and stopping", sig);
@@ -619,7 +623,7 @@ out:
 	tcp_server_stop(tel);
 	if (v.http)
 		http_server_stop(v.http, 0);
-	engine_stop(v.engine);
+	node_stop(v.node);
 	notifier_stop(v.notifier);
 	stream_free(v.stream);
 	throttle_free(v.throttle);

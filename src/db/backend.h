@@ -32,6 +32,14 @@ struct db_backend {
 	const char *(*column_name)(db_stmt *s, int col);
 	int (*column_type)(db_stmt *s, int col);
 	int (*identity_sync)(db *d, const char *table);
+	/* Several nodes on one database (db.h); NULL listen and notice_wait on
+	 * an engine that one node owns. */
+	bool multinode;
+	int (*lead)(db *d, const char *role);
+	int (*notify)(db *d, const char *channel, const char *payload);
+	int (*listen)(db *d, const char *channel);
+	int (*notice_wait)(db *d, int timeout_ms, char *channel, size_t chlen, char *payload,
+			   size_t paylen);
 	/* Rewrite portable DDL tokens ({ID}, {BLOB}) for this engine. */
 	const char *id_column;
 	/* A query listing the database's own tables, one name per row. */

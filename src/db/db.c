@@ -193,6 +193,47 @@ int db_identity_sync(db *d, const char *table)
 	return BE(d)->identity_sync(d, table);
 }
 
+bool db_multinode(const db *d)
+{
+	return ((const struct db_common *)d)->be->multinode;
+}
+
+int db_lead(db *d, const char *role)
+{
+	return BE(d)->lead(d, role);
+}
+
+/* Channel names go into LISTEN as identifiers, never as parameters: keep them
+ * to a plain name. */
+static bool channel_ok(const char *channel)
+{
+	size_t n = strlen(channel);
+
+	return n > 0 && n < 64 && strspn(channel, "abcdefghijklmnopqrstuvwxyz_") == n;
+}
+
+int db_notify(db *d, const char *channel, const char *payload)
+{
+	if (!channel_ok(channel) || strlen(payload) > DB_NOTIFY_MAX)
+		return DB_ERROR;
+	return BE(d)->notify(d, channel, payload);
+}
+
+int db_listen(db *d, const char *channel)
+{
+	if (!BE(d)->listen || !channel_ok(channel))
+		return DB_ERROR;
+	return BE(d)->listen(d, channel);
+}
+
+int db_notice_wait(db *d, int timeout_ms, char *channel, size_t chlen, char *payload,
+		   size_t paylen)
+{
+	if (!BE(d)->notice_wait)
+		return DB_ERROR;
+	return BE(d)->notice_wait(d, timeout_ms, channel, chlen, payload, paylen);
+}
+
 int db_run(db *d, const char *sql, const char *fmt, ...)
 {
 	db_stmt *s;

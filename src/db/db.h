@@ -14,6 +14,7 @@
 #ifndef VIGIL_DB_DB_H
 #define VIGIL_DB_DB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -103,6 +104,32 @@ int db_identity_sync(db *d, const char *table);
 extern const char *const db_tables[];
 /* Calls fn with the name of each table the database actually has. */
 int db_tables_each(db *d, int (*fn)(const char *table, void *arg), void *arg);
+
+/*
+ * Several nodes on one database.  PostgreSQL can be shared by several `vigil
+ * serve` nodes; a SQLite file serves one.  On an engine that cannot be shared
+ * db_lead() always answers 1 and db_notify() sends nothing, so one code path
+ * serves both; db_listen() and db_notice_wait() need db_multinode().
+ */
+bool db_multinode(const db *d);
+/* Take or keep the leadership named role on this connection: 1 when this
+ * connection holds it (taken now or before), 0 when another session holds it,
+ * negative when the connection failed (and with it the leadership).
+ * PostgreSQL: a session-level advisory lock, which the server releases when
+ * the session ends, however it ends. */
+int db_lead(db *d, const char *role);
+/* Tell the nodes listening on channel (a plain lower-case name): delivered
+ * when the transaction commits, at once outside one; payload at most
+ * DB_NOTIFY_MAX bytes.  Nothing on SQLite. */
+#define DB_NOTIFY_MAX 4000
+int db_notify(db *d, const char *channel, const char *payload);
+/* Listen on channel on this connection (DB_ERROR where !db_multinode()). */
+int db_listen(db *d, const char *channel);
+/* Wait up to timeout_ms for a notification on a listening connection: 1 with
+ * its channel and payload copied (truncated to the buffers), 0 when none came,
+ * negative when the connection failed. */
+int db_notice_wait(db *d, int timeout_ms, char *channel, size_t chlen, char *payload,
+		   size_t paylen);
 
 /* Migrations: bring the schema up to date.  Refuses (DB_ERROR, message in
  * err) a database whose schema is newer than this binary knows. */

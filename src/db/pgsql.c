@@ -11,11 +11,15 @@
  *  - db_begin() is a REPEATABLE READ transaction, one snapshot for a
  *    consistent read (e.g. verifying a chain while others append);
  *  - SQLSTATE class 23 (integrity) maps to DB_CONSTRAINT; serialisation
- *    failures, deadlocks and lock timeouts to DB_BUSY.
+ *    failures, deadlocks and lock timeouts to DB_BUSY;
+ *  - several nodes share one database: the leadership is a session-level
+ *    advisory lock, and nodes tell each other with LISTEN/NOTIFY.
  */
 #include "db/backend.h"
 
+#include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +34,7 @@
 struct db {
 	struct db_common c;
 	PGconn *conn;
+	bool leader_tuned; /* the server probes this session (db_lead) */
 	char err[512];
 };
 
@@ -84,8 +89,16 @@ static int pg_open(db **out, const char *url, char *err, size_t errlen)
 	struct db *d = xcalloc(1, sizeof *d);
 	PGresult *res;
 
+	/* TCP keepalives every few seconds, so that a connection to a server that
+	 * vanished (not closed: a machine or a network gone) fails within seconds
+	 * rather than the system's two hours; the URL may say otherwise, since
+	 * its parameters come after these. */
+	static const char *const keys[] = { "keepalives_idle", "keepalives_interval",
+					    "keepalives_count", "dbname", NULL };
+	const char *vals[] = { "4", "2", "2", url, NULL };
+
 	d->c.be = &db_pgsql_backend;
-	d->conn = PQconnectdb(url);
+	d->conn = PQconnectdbParams(keys, vals, 1);
 	if (PQstatus(d->conn) != CONNECTION_OK) {
 		char msg[400];
 
@@ -133,24 +146,137 @@ static int pg_begin_write(db *d)
 	return pg_exec(d, "BEGIN");
 }
 
+/* A stable 63-bit advisory-lock key for a name (FNV-1a). */
+static int64_t lock_key(const char *prefix, const char *name)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (const char *p = prefix; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return (int64_t)(h >> 1);
+}
+
 static int pg_lock_chain(db *d, const char *chain)
 {
 	const char *params[1];
 	char key[24];
-	uint64_t h = 1469598103934665603ULL;
 	PGresult *res;
 	int rc;
 
-	/* a stable 63-bit key per chain name (FNV-1a) */
-	for (const char *p = chain; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	snprintf(key, sizeof key, "%lld", (long long)(h >> 1));
+	snprintf(key, sizeof key, "%lld", (long long)lock_key("", chain));
 	params[0] = key;
 	res = PQexecParams(d->conn, "SELECT pg_advisory_xact_lock($1::bigint)", 1, NULL, params,
 			   NULL, NULL, 0);
 	rc = check(d, res);
 	PQclear(res);
 	return rc;
+}
+
+/*
+ * The leadership is a session-level advisory lock on this connection: the
+ * server releases it when the session ends, however the node died.  Asking
+ * again while holding it must not stack a second hold, so pg_locks is asked
+ * first.  The server is told to probe this session every few seconds, so
+ * that a leader whose machine vanished (no FIN, no RST) is noticed and its
+ * lock released within about ten seconds instead of the system's two hours.
+ */
+static int pg_lead(db *d, const char *role)
+{
+	const char *params[3];
+	char key[24], hi[16], lo[16];
+	int64_t k = lock_key("lead:", role);
+	PGresult *res;
+	int rc;
+
+	if (PQstatus(d->conn) != CONNECTION_OK) {
+		set_err(d, PQerrorMessage(d->conn));
+		return DB_ERROR;
+	}
+	if (!d->leader_tuned) {
+		rc = pg_exec(d, "SET tcp_keepalives_idle = 4; SET tcp_keepalives_interval = 2;"
+				" SET tcp_keepalives_count = 2");
+		if (rc < 0)
+			return rc;
+		d->leader_tuned = true;
+	}
+	snprintf(key, sizeof key, "%lld", (long long)k);
+	/* pg_locks shows a bigint key as its high and low 32 bits */
+	snprintf(hi, sizeof hi, "%u", (unsigned)((uint64_t)k >> 32));
+	snprintf(lo, sizeof lo, "%u", (unsigned)((uint64_t)k & 0xffffffffu));
+	params[0] = key;
+	params[1] = hi;
+	params[2] = lo;
+	res = PQexecParams(d->conn,
+			   "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
+			   " AND pid = pg_backend_pid() AND granted AND objsubid = 1"
+			   " AND classid = $2::oid AND objid = $3::oid)"
+			   " THEN true ELSE pg_try_advisory_lock($1::bigint) END",
+			   3, NULL, params, NULL, NULL, 0);
+	rc = check(d, res);
+	if (rc == DB_OK)
+		rc = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0 ? 1 : 0;
+	PQclear(res);
+	return rc;
+}
+
+static int pg_notify(db *d, const char *channel, const char *payload)
+{
+	const char *params[2] = { channel, payload };
+	PGresult *res = PQexecParams(d->conn, "SELECT pg_notify($1, $2)", 2, NULL, params, NULL,
+				     NULL, 0);
+	int rc = check(d, res);
+
+	PQclear(res);
+	return rc;
+}
+
+static int pg_listen(db *d, const char *channel)
+{
+	char sql[96];
+
+	/* db.c let through only a plain lower-case name */
+	snprintf(sql, sizeof sql, "LISTEN \"%s\"", channel);
+	return pg_exec(d, sql);
+}
+
+static int pg_notice_wait(db *d, int timeout_ms, char *channel, size_t chlen, char *payload,
+			  size_t paylen)
+{
+	PGnotify *n;
+
+	for (int waited = 0;; waited = 1) {
+		if (!PQconsumeInput(d->conn)) {
+			set_err(d, PQerrorMessage(d->conn));
+			return DB_ERROR;
+		}
+		n = PQnotifies(d->conn);
+		if (n) {
+			snprintf(channel, chlen, "%s", n->relname);
+			snprintf(payload, paylen, "%s", n->extra);
+			PQfreemem(n);
+			return 1;
+		}
+		if (waited)
+			return 0;
+		{
+			struct pollfd pfd = { .fd = PQsocket(d->conn), .events = POLLIN };
+			int r;
+
+			if (pfd.fd < 0) {
+				set_err(d, "the connection to PostgreSQL is closed");
+				return DB_ERROR;
+			}
+			r = poll(&pfd, 1, timeout_ms);
+			if (r == 0)
+				return 0;
+			if (r < 0 && errno != EINTR) {
+				set_err(d, strerror(errno));
+				return DB_ERROR;
+			}
+		}
+	}
 }
 
 /* Rewrite ? to $n outside '...' literals, "..." names and -- comments. */
@@ -402,6 +528,11 @@ const struct db_backend db_pgsql_backend = {
 	.column_name = pg_column_name,
 	.column_type = pg_column_type,
 	.identity_sync = pg_identity_sync,
+	.multinode = true,
+	.lead = pg_lead,
+	.notify = pg_notify,
+	.listen = pg_listen,
+	.notice_wait = pg_notice_wait,
 	.id_column = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
 	.list_tables_sql = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
 			   " ORDER BY tablename",

@@ -116,6 +116,22 @@ static int sq_lock_chain(db *d, const char *chain)
 	return DB_OK;
 }
 
+/* One node owns a SQLite file: it always leads, and has no one to tell. */
+static int sq_lead(db *d, const char *role)
+{
+	(void)d;
+	(void)role;
+	return 1;
+}
+
+static int sq_notify(db *d, const char *channel, const char *payload)
+{
+	(void)d;
+	(void)channel;
+	(void)payload;
+	return DB_OK;
+}
+
 static int sq_prepare(db *d, db_stmt **out, const char *sql)
 {
 	struct db_stmt *s = xcalloc(1, sizeof *s);
@@ -258,6 +274,9 @@ const struct db_backend db_sqlite_backend = {
 	.column_name = sq_column_name,
 	.column_type = sq_column_type,
 	.identity_sync = sq_identity_sync,
+	.multinode = false,
+	.lead = sq_lead,
+	.notify = sq_notify,
 	.id_column = "INTEGER PRIMARY KEY",
 	.list_tables_sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
 			   " AND name NOT LIKE 'sqlite_%' ORDER BY name",

@@ -62,6 +62,11 @@ void stream_wake(struct stream_hub *h)
 	pthread_mutex_unlock(&h->mu);
 }
 
+int stream_announce(db *d)
+{
+	return db_notify(d, STREAM_CHANNEL, "");
+}
+
 void stream_close(struct stream_hub *h)
 {
 	if (!h)

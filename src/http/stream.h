@@ -3,7 +3,9 @@
  *
  * Each client's connection is suspended while there is nothing to send and
  * resumed by stream_wake(), which the engine calls after it records alert
- * events.  Events are read from the alert_events table, so a client that
+ * events, and which the node thread (monitor/node.c) calls when another node
+ * announced events (stream_announce).  Events are read from the alert_events
+ * table, so their ids are the same on every node, and a client that
  * reconnects with Last-Event-ID gets everything it missed, on any node.  A
  * generation counter closes the race between "nothing new" and suspending.
  * A comment line every 15 seconds keeps proxies from closing an idle stream.
@@ -28,8 +30,15 @@ typedef json_t *(*stream_event_fn)(db *d, int64_t event_id, int64_t alert_id, co
 				    int64_t at, const struct viewer *v);
 
 struct stream_hub *stream_new(db_pool *pool, stream_event_fn event_json);
-/* Wake every waiting client (there may be new events). */
+/* Wake every waiting client of this node (there may be new events). */
 void stream_wake(struct stream_hub *h);
+/* The channel on which nodes sharing a database hear of new events. */
+#define STREAM_CHANNEL "vigil_alerts"
+/* In the write transaction on d that adds alert events: the streams of the
+ * other nodes are woken when it commits (nothing on SQLite).  Call
+ * stream_wake() after the commit for this node's own clients.  Negative on a
+ * database error, which spoils the transaction. */
+int stream_announce(db *d);
 /* On shutdown: end every stream. */
 void stream_close(struct stream_hub *h);
 void stream_free(struct stream_hub *h);

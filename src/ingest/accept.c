@@ -12,7 +12,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "monitor/engine.h"
+#include "monitor/node.h"
 #include "store/monitor.h"
 #include "vigil.h"
 
@@ -55,7 +55,7 @@ int ingest_accept_batch(struct vigil *v, db *d, struct fix *f, size_t n, int *re
 			char (*why)[160])
 {
 	int64_t now = clock_now_ms();
-	int rc;
+	int rc, forwarded = 0;
 
 	int *skip = xcalloc(n, sizeof *skip), *stored = xcalloc(n, sizeof *stored);
 
@@ -89,6 +89,9 @@ int ingest_accept_batch(struct vigil *v, db *d, struct fix *f, size_t n, int *re
 			results[i] = ACCEPT_DUPLICATE;
 	free(skip);
 	free(stored);
+	/* on a standby, the leader's engine hears of the fixes with the commit */
+	if (rc >= 0)
+		rc = forwarded = node_fixes_forward(v->node, d, f, results, n, ACCEPT_STORED);
 	if (rc >= 0)
 		rc = db_commit(d);
 	if (rc < 0) {
@@ -100,8 +103,8 @@ int ingest_accept_batch(struct vigil *v, db *d, struct fix *f, size_t n, int *re
 	for (size_t i = 0; i < n; i++) {
 		if (results[i] == ACCEPT_STORED) {
 			atomic_fetch_add(&n_stored, 1);
-			if (v->engine)
-				engine_submit(v->engine, &f[i]);
+			if (!forwarded)
+				node_fix_stored(v->node, d, &f[i]);
 		} else if (results[i] == ACCEPT_DUPLICATE) {
 			atomic_fetch_add(&n_dup, 1);
 		}

@@ -23,6 +23,7 @@
 #include "vigil.h"
 
 #define MAX_RING 512 /* positions of a polygon zone */
+#define CATCH_UP_MS 120000 /* newest fixes younger than this are applied again at start */
 
 struct dev_case {
 	int64_t case_id;
@@ -91,6 +92,7 @@ struct engine {
 	struct track *tracks;
 	size_t ntracks_cap;
 	int64_t last_escalation_check;
+	bool catching_up;        /* applying the newest fixes again at start */
 	/* read by other threads under mu (device_live) */
 };
 
@@ -351,6 +353,13 @@ static void raise_alert(struct engine *e, int64_t case_id, const struct dev *d, 
 	int64_t id;
 	int rc;
 
+	/* catching up at start: an alert raised since this fix was taken came
+	 * from it (or later news) before the stop, and is not raised twice */
+	if (e->catching_up && d && alert_raised_since(e->db, d->id, zone_id, kind, fix_at) != 0) {
+		free(dtext);
+		json_decref(detail);
+		return;
+	}
 	a.case_id = case_id;
 	a.device_id = d ? d->id : 0;
 	a.zone_id = zone_id;
@@ -362,9 +371,15 @@ static void raise_alert(struct engine *e, int64_t case_id, const struct dev *d, 
 	a.lon = pos ? pos->lon : NAN;
 	a.detail = dtext;
 	rc = db_begin_write(e->db);
+	/* Looking for an unresolved alert and opening one are serialised across
+	 * nodes: in the second after a leader lost its lock and before it noticed,
+	 * two engines must still open one alert, not two. */
+	if (rc >= 0)
+		rc = db_lock_chain(e->db, "alert_open");
 	id = rc < 0 ? rc : alert_open(e->db, &a, &existed);
 	if (id >= 0 && !existed)
-		id = alert_event_add(e->db, id, "opened") < 0 ? DB_ERROR : id;
+		id = alert_event_add(e->db, id, "opened") < 0 || stream_announce(e->db) < 0 ? DB_ERROR
+											: id;
 	if (id >= 0 && db_commit(e->db) >= 0) {
 		if (!existed) {
 			/* identifiers only: never a position in a log */
@@ -710,6 +725,8 @@ static void tick(struct engine *e, int64_t now)
 		if (db_begin_write(e->db) >= 0) {
 			n = alert_escalate_unacknowledged(e->db, now - e->cfg.escalate_after_ms, now,
 							  escalated, &x);
+			if (n > 0 && stream_announce(e->db) < 0)
+				n = DB_ERROR;
 			if (n >= 0 && db_commit(e->db) >= 0) {
 				if (n > 0)
 					stream_wake(e->v->stream);
@@ -722,10 +739,39 @@ static void tick(struct engine *e, int64_t now)
 
 /* ---- the thread ---------------------------------------------------------------------- */
 
+/*
+ * At start, apply each device's newest fix again if it is recent.  A fix is
+ * acknowledged once stored, before the engine applies it: one still queued
+ * when the engine's node stopped or died (or sent while no node led) is
+ * stored but was never applied.  Tracks start afresh, so this decides on the
+ * newest position as if it had just come; alerts already raised since it are
+ * not raised again (raise_alert), so a fix the old engine did apply changes
+ * nothing.
+ */
+static void catch_up(struct engine *e)
+{
+	int64_t now = clock_now_ms();
+
+	e->catching_up = true;
+	for (size_t i = 0; i < e->ndevs; i++) {
+		struct dev *d = &e->devs[i];
+
+		if (!d->have_fix || now - d->fix_at > CATCH_UP_MS)
+			continue;
+		if (d->offender)
+			evaluate_offender(e, d, now);
+		else
+			evaluate_victim(e, d, now);
+	}
+	e->catching_up = false;
+}
+
 static void *run(void *arg)
 {
 	struct engine *e = arg;
 	int64_t last_tick = 0;
+
+	catch_up(e);
 
 	for (;;) {
 		struct fix batch[256];
@@ -820,6 +866,13 @@ void engine_stop(struct engine *e)
 	pthread_cond_destroy(&e->cv);
 	pthread_mutex_destroy(&e->mu);
 	free(e);
+}
+
+void engine_abandon(struct engine *e)
+{
+	pthread_mutex_lock(&e->mu);
+	e->qhead = e->qlen = 0;
+	pthread_mutex_unlock(&e->mu);
 }
 
 void engine_submit(struct engine *e, const struct fix *f)

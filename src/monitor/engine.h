@@ -12,7 +12,10 @@
  * configuration is read again from the database; positions and tracks are
  * kept.  The last position of each device and the open lost-signal alerts are
  * read from the database at start, so a restart in the middle of a lost-
- * signal period carries on where it was.
+ * signal period carries on where it was; and a newest fix younger than two
+ * minutes is applied again, so that a fix stored (and acknowledged) but still
+ * queued when the engine's node died is not left unapplied, without raising
+ * again an alert raised since it.
  */
 #ifndef VIGIL_MONITOR_ENGINE_H
 #define VIGIL_MONITOR_ENGINE_H
@@ -42,7 +45,11 @@ void engine_config_defaults(struct engine_config *c);
 /* Load the state and start the owner thread.  0, or -1 with err. */
 int engine_start(struct vigil *v, const struct engine_config *c, struct engine **out, char *err,
 		 size_t errlen);
+/* Stop: what is queued is applied first. */
 void engine_stop(struct engine *e);
+/* Drop what is queued and not yet applied (the node lost the leadership: the
+ * new leader rebuilds from the database); engine_stop() still follows. */
+void engine_abandon(struct engine *e);
 /* Queue a stored fix (copied).  Never blocks the caller for long. */
 void engine_submit(struct engine *e, const struct fix *f);
 /* Read devices, assignments and zones again (after an API change). */

@@ -16,7 +16,7 @@
 #include "base/mem.h"
 #include "core/geo.h"
 #include "ingest/accept.h"
-#include "monitor/engine.h"
+#include "monitor/node.h"
 #include "store/account.h"
 #include "store/cases.h"
 #include "store/monitor.h"
@@ -102,6 +102,8 @@ static int setup(struct vigil *v, char *err, size_t errlen)
 				      owner.id);
 	if (rc >= 0)
 		rc = db_run(d, "INSERT INTO settings (key, value) VALUES ('demo_monitoring', ?)", "t", ref);
+	if (rc >= 0)
+		rc = node_config_changing(v->node, d);
 	if (rc >= 0)
 		rc = db_commit(d);
 	if (rc < 0) {
@@ -203,8 +205,7 @@ int simulator_start(struct vigil *v, struct simulator **out, char *err, size_t e
 
 	if (setup(v, err, errlen) < 0)
 		return -1;
-	if (v->engine)
-		engine_reload(v->engine);
+	node_config_changed(v->node);
 	s = xcalloc(1, sizeof *s);
 	s->v = v;
 	pthread_mutex_init(&s->mu, NULL);

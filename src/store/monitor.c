@@ -356,6 +356,23 @@ int fix_each_latest(db *d, int (*fn)(const struct fix *f, void *arg), void *arg)
 	return rc < 0 ? rc : 0;
 }
 
+int fix_latest(db *d, int64_t device_id, struct fix *out)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT " FIX_COLS " FROM fixes f WHERE f.device_id = ? ORDER BY f.at DESC LIMIT 1");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, device_id);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		fix_row(s, out);
+	db_finalize(s);
+	return rc < 0 ? rc : rc == DB_ROW;
+}
+
 int fix_each_between(db *d, int64_t device_id, int64_t from, int64_t to, int limit,
 		     int (*fn)(const struct fix *f, void *arg), void *arg)
 {

@@ -67,6 +67,8 @@ int fix_store_many(db *d, const struct fix *f, const int *skip, size_t n, int64_
 		   int *stored);
 /* The newest fix of each device, calling fn(device_id, fix). */
 int fix_each_latest(db *d, int (*fn)(const struct fix *f, void *arg), void *arg);
+/* A device's newest fix: 1 found, 0 none, negative on error. */
+int fix_latest(db *d, int64_t device_id, struct fix *out);
 /* A device's fixes between from and to (ms), oldest first, at most limit. */
 int fix_each_between(db *d, int64_t device_id, int64_t from, int64_t to, int limit,
 		     int (*fn)(const struct fix *f, void *arg), void *arg);

@@ -22,6 +22,7 @@ describe('health and routing', () => {
 		assert.equal(res.status, 200);
 		assert.deepEqual(res.body, {
 			status: 'ok', database: ENGINE === 'postgres' ? 'postgresql' : 'sqlite', schema_version: SCHEMA_VERSION,
+			engine: 'leader', // a node alone runs the monitoring engine
 		});
 		assert.match(res.headers.get('content-type'), /^application\/json/);
 	});

@@ -252,6 +252,70 @@ static void placeholders_inside_literals_are_left_alone(void **state)
 	db_finalize(s);
 }
 
+/* One connection at a time leads; asking again keeps it; when the holder's
+ * session ends, another takes it.  SQLite has one node, which always leads. */
+static void one_connection_leads_and_another_takes_over_when_it_ends(void **state)
+{
+	struct fx *f = *state;
+	char err[256];
+	db *a, *b;
+	int rc = 0;
+
+	assert_int_equal(db_open(&a, f->path, err, sizeof err), DB_OK);
+	assert_int_equal(db_open(&b, f->path, err, sizeof err), DB_OK);
+	assert_int_equal(db_lead(a, "engine"), 1);
+	assert_int_equal(db_lead(a, "engine"), 1);
+	if (!db_multinode(f->d)) {
+		assert_int_equal(db_lead(b, "engine"), 1);
+		db_close(a);
+		db_close(b);
+		return;
+	}
+	assert_int_equal(db_lead(b, "engine"), 0);
+	assert_int_equal(db_lead(b, "another_role"), 1); /* roles are independent */
+	assert_int_equal(db_lead(b, "engine"), 0);
+	db_close(a);
+	/* the server ends the session a moment after the client goes */
+	for (int i = 0; i < 200 && (rc = db_lead(b, "engine")) == 0; i++)
+		usleep(10000);
+	assert_int_equal(rc, 1);
+	db_close(b);
+}
+
+/* A notification reaches a listener when the sending transaction commits,
+ * not before, and not at all when it rolls back.  SQLite sends nothing and
+ * cannot listen. */
+static void notifications_arrive_on_commit_only(void **state)
+{
+	struct fx *f = *state;
+	char err[256], ch[64], payload[128];
+	db *l;
+
+	assert_int_equal(db_notify(f->d, "Bad-Name", "x"), DB_ERROR);
+	if (!db_multinode(f->d)) {
+		assert_int_equal(db_notify(f->d, "vigil_test", "x"), DB_OK);
+		assert_int_equal(db_listen(f->d, "vigil_test"), DB_ERROR);
+		return;
+	}
+	assert_int_equal(db_open(&l, f->path, err, sizeof err), DB_OK);
+	assert_int_equal(db_listen(l, "vigil_test"), DB_OK);
+	assert_int_equal(db_listen(l, "no good"), DB_ERROR);
+	assert_int_equal(db_notice_wait(l, 50, ch, sizeof ch, payload, sizeof payload), 0);
+
+	assert_int_equal(db_begin_write(f->d), DB_OK);
+	assert_int_equal(db_notify(f->d, "vigil_test", "rolled back"), DB_OK);
+	assert_int_equal(db_rollback(f->d), DB_OK);
+	assert_int_equal(db_begin_write(f->d), DB_OK);
+	assert_int_equal(db_notify(f->d, "vigil_test", "alert 42"), DB_OK);
+	assert_int_equal(db_notice_wait(l, 100, ch, sizeof ch, payload, sizeof payload), 0);
+	assert_int_equal(db_commit(f->d), DB_OK);
+	assert_int_equal(db_notice_wait(l, 5000, ch, sizeof ch, payload, sizeof payload), 1);
+	assert_string_equal(ch, "vigil_test");
+	assert_string_equal(payload, "alert 42");
+	assert_int_equal(db_notice_wait(l, 50, ch, sizeof ch, payload, sizeof payload), 0);
+	db_close(l);
+}
+
 static void large_integers_and_nulls_round_trip(void **state)
 {
 	struct fx *f = *state;
@@ -280,6 +344,8 @@ int main(void)
 		cmocka_unit_test(pool_hands_out_every_connection),
 		cmocka_unit_test(placeholders_inside_literals_are_left_alone),
 		cmocka_unit_test(large_integers_and_nulls_round_trip),
+		cmocka_unit_test(one_connection_leads_and_another_takes_over_when_it_ends),
+		cmocka_unit_test(notifications_arrive_on_commit_only),
 	};
 	const struct CMUnitTest once[] = {
 		cmocka_unit_test(an_unreachable_postgres_server_is_reported_clearly),

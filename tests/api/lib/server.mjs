@@ -556,7 +556,8 @@ export function tablesOf(db) {
 export function sqlite(db, sql) {
 	if (db.startsWith('postgres://') || db.startsWith('postgresql://'))
 		return psql(db, sql);
-	const r = spawnSync('sqlite3', [db, sql], { encoding: 'utf8' });
+	// wait for the server's write lock (its engine writes once a second) rather than fail at once
+	const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', db, sql], { encoding: 'utf8' });
 	if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
 	return r.stdout;
 }

@@ -280,8 +280,9 @@ void api_alert_get(struct req *r)
 		alert_event_each_of(r->db, a.id, add_step, steps);
 		json_object_set_new(o, "steps", steps);
 	}
-	/* where she is, only to the roles that protect her */
-	if (access_sees_victim_location(r->who.role))
+	/* where she is, only to the roles that protect her, and only while the
+	 * alert is being worked */
+	if (access_sees_victim_location(r->who.role) && strcmp(a.state, "resolved") != 0)
 		json_object_set_new(o, "victim_position", victim_position_json(r, a.case_id));
 	alert_free(&a);
 	req_reply(r, 200, o);
@@ -386,7 +387,7 @@ void api_alert_step(struct req *r)
 	static const char *const fields[] = { "step", NULL };
 	const char *step;
 	struct alert a;
-	int64_t ev;
+	int64_t ev, at = clock_now_ms();
 
 	if (req_body_only(r, fields) < 0 || req_body_str(r, "step", true, 32, &step) < 0)
 		return;
@@ -408,17 +409,22 @@ void api_alert_step(struct req *r)
 		alert_free(&a);
 		return;
 	}
-	ev = alert_event_add(r->db, a.id, step);
-	if (ev >= 0 && stream_announce(r->db) < 0)
+	/* resolved meanwhile? checked again under the events' lock */
+	ev = alert_step_add(r->db, a.id, step, at);
+	if (ev > 0 && stream_announce(r->db) < 0)
 		ev = DB_ERROR;
-	if (ev < 0) {
+	if (ev <= 0) {
 		req_tx_rollback(r);
-		req_fail_db(r, (int)ev);
+		if (ev == 0)
+			req_fail(r, 409, "illegal_transition", NULL, "alert %lld is resolved",
+				 (long long)a.id);
+		else
+			req_fail_db(r, (int)ev);
 		alert_free(&a);
 		return;
 	}
 	req_reply(r, 201, json_pack("{s:I, s:I, s:s, s:o}", "alert", (json_int_t)a.id, "event_id",
-				    (json_int_t)ev, "step", step, "at", req_time_json(clock_now_ms())));
+				    (json_int_t)ev, "step", step, "at", req_time_json(at)));
 	alert_free(&a);
 	if (req_tx_commit(r) == 0)
 		stream_wake(r->v->stream);

@@ -44,6 +44,20 @@ static json_t *num_or_null(double v)
 	return isnan(v) ? json_null() : json_real(v);
 }
 
+/* Does a device of hers watch a case the caller may see? */
+static bool victim_case_visible(struct req *r, int64_t device_id)
+{
+	int64_t cases[16];
+	struct viewer v;
+	int n = assignment_cases_of_device(r->db, device_id, clock_now_ms(), cases, 16);
+
+	api_viewer(r, &v);
+	for (int i = 0; i < n; i++)
+		if (case_visible(r->db, cases[i], &v) == 1)
+			return true;
+	return false;
+}
+
 static json_t *device_json(struct req *r, const struct device *dv)
 {
 	struct device_live live;
@@ -59,8 +73,10 @@ static json_t *device_json(struct req *r, const struct device *dv)
 				       "battery", num_or_null(live.battery), "signal_lost", live.lost,
 				       "charging", live.charging);
 
-		/* a victim's position only to the roles that protect her */
-		if (live.have_fix && (!victim || access_sees_victim_location(r->who.role)))
+		/* a victim's position only to the roles that protect her, and of
+		 * them only to those who may see a case her device watches */
+		if (live.have_fix && (!victim || (access_sees_victim_location(r->who.role) &&
+						  victim_case_visible(r, dv->id))))
 			json_object_set_new(st, "last_position",
 					    json_pack("{s:f, s:f, s:f}", "lat", live.lat, "lon", live.lon,
 						      "accuracy_m", live.accuracy));

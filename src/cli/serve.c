@@ -325,11 +325,19 @@ int cli_serve(int argc, char **argv)
 							"https://tiles.example.org/{z}/{x}/{y}.png");
 			c->map_tiles = optarg;
 			break;
-		case OPT_MAP_CREDIT:
-			if (strlen(optarg) > 300)
-				return cli_usage_error("serve", "--map-attribution is at most 300 characters");
+		case OPT_MAP_CREDIT: {
+			json_t *utf8 = json_string(optarg); /* NULL unless valid UTF-8 */
+			bool control = false;
+
+			for (const unsigned char *p = (const unsigned char *)optarg; *p; p++)
+				control |= *p < 0x20 || *p == 0x7f;
+			json_decref(utf8);
+			if (strlen(optarg) > 300 || !utf8 || control)
+				return cli_usage_error("serve", "--map-attribution is UTF-8 text of at most "
+							"300 bytes, without control characters");
 			c->map_attribution = optarg;
 			break;
+		}
 		case OPT_THREADS:
 			if (number(optarg, 1, 64, &n) < 0)
 				return cli_usage_error("serve", "--threads wants 1 to 64");

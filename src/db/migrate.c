@@ -556,6 +556,11 @@ static const struct migration migrations[] = {
 	  " error TEXT,"
 	  " delivered INTEGER NOT NULL);"
 	  "CREATE INDEX notifications_alert ON notifications(alert_id);" },
+	{ 6, "indexes for the alert desk and for several nodes",
+	  /* a standby answers a device's state from the alerts raised on it, and
+	   * an alert's detail lists its events: neither should scan the table */
+	  "CREATE INDEX alerts_device ON alerts(device_id, kind, opened_at);"
+	  "CREATE INDEX alert_events_alert ON alert_events(alert_id, id);" },
 };
 
 /* Keep in step with the migrations: a new table goes here too (export refuses

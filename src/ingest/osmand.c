@@ -183,6 +183,7 @@ int osmand_decode_params(const struct osmand_param *p, size_t n, struct fix *f, 
 			return -1;
 		}
 		f->flags |= FIX_NO_POSITION;
+		f->lat = f->lon = NAN; /* half a position is no position */
 	}
 	if (!have_time)
 		f->at = clock_now_ms(); /* the app omits it only when it has no clock fix */

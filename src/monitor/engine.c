@@ -355,7 +355,7 @@ static void raise_alert(struct engine *e, int64_t case_id, const struct dev *d, 
 
 	/* catching up at start: an alert raised since this fix was taken came
 	 * from it (or later news) before the stop, and is not raised twice */
-	if (e->catching_up && d && alert_raised_since(e->db, d->id, zone_id, kind, fix_at) != 0) {
+	if (e->catching_up && d && alert_raised_since(e->db, d->id, zone_id, kind, fix_at) == 1) {
 		free(dtext);
 		json_decref(detail);
 		return;

@@ -121,7 +121,7 @@ static void lose_connection(struct node *n, const char *msg)
 
 static json_t *num(double x)
 {
-	return isnan(x) ? json_null() : json_real(x);
+	return isfinite(x) ? json_real(x) : json_null(); /* json_real refuses inf */
 }
 
 /* A fix as a notification payload: every field the engine uses (an event
@@ -341,7 +341,7 @@ static void notice(struct node *n, const char *channel, const char *payload)
 static void *run(void *arg)
 {
 	struct node *n = arg;
-	int64_t next_poll = clock_now_ms() + POLL_MS, next_connect = 0;
+	int64_t next_poll = clock_now_ms() + POLL_MS, next_connect = 0, backoff = POLL_MS;
 	char err[512], channel[64], payload[DB_NOTIFY_MAX + 1];
 	bool warned = false;
 
@@ -378,12 +378,18 @@ static void *run(void *arg)
 				int64_t t0 = clock_now_ms();
 
 				if (lead(n, err, sizeof err) < 0) {
-					/* let another node try: the leadership goes with the connection */
-					log_error("cannot take over the monitoring engine: %s", err);
+					/* let another node try: the leadership goes with the
+					 * connection, and this node waits longer each time
+					 * (up to 30 s) so that a healthy standby wins it */
+					log_error("cannot take over the monitoring engine (trying again in "
+						  "%lld s): %s", (long long)(backoff / 1000), err);
 					db_close(n->conn);
 					n->conn = NULL;
+					next_connect = clock_now_ms() + backoff;
+					backoff = backoff * 2 > 30000 ? 30000 : backoff * 2;
 					continue;
 				}
+				backoff = POLL_MS;
 				atomic_fetch_add(&n->takeovers, 1);
 				log_info("took over the monitoring engine (state rebuilt in %lld ms)",
 					 (long long)(clock_now_ms() - t0));

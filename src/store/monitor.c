@@ -134,6 +134,26 @@ int64_t assignment_insert(db *d, int64_t device_id, int64_t case_id, const char 
 	return rc < 0 ? rc : id;
 }
 
+/* The cases a device watches at now: up to max ids in out; their number, or < 0. */
+int assignment_cases_of_device(db *d, int64_t device_id, int64_t now, int64_t *out, int max)
+{
+	db_stmt *s;
+	int rc, n = 0;
+
+	rc = db_prepare(d, &s,
+			"SELECT case_id FROM device_assignments WHERE device_id = ? AND starts_at <= ?"
+			" AND (ends_at IS NULL OR ends_at > ?) ORDER BY id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, device_id);
+	db_bind_int64(s, 2, now);
+	db_bind_int64(s, 3, now);
+	while ((rc = db_step(s)) == DB_ROW && n < max)
+		out[n++] = db_column_int64(s, 0);
+	db_finalize(s);
+	return rc < 0 ? rc : n;
+}
+
 int assignment_each_current(db *d, int64_t case_id, int64_t now,
 			    int (*fn)(const struct assignment *a, void *arg), void *arg)
 {
@@ -687,12 +707,61 @@ int alert_unresolved_exists(db *d, int64_t device_id, const char *kind)
 	return rc < 0 ? rc : rc == DB_ROW;
 }
 
+int64_t alert_step_add(db *d, int64_t alert_id, const char *kind, int64_t at)
+{
+	db_stmt *s;
+	int64_t id = 0;
+	int rc, resolved = 0;
+
+	/* the same lock as alert_event_add: a resolve (which adds its event
+	 * under it) is either wholly before this check or wholly after the step */
+	rc = db_lock_chain(d, "alert_events");
+	if (rc < 0)
+		return rc;
+	rc = db_prepare(d, &s, "SELECT state FROM alerts WHERE id = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, alert_id);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		resolved = strcmp(db_column_text(s, 0), "resolved") == 0;
+	db_finalize(s);
+	if (rc < 0)
+		return rc;
+	if (rc != DB_ROW || resolved)
+		return 0;
+	rc = db_prepare(d, &s,
+			"INSERT INTO alert_events (alert_id, at, kind) VALUES (?, ?, ?) RETURNING id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, alert_id);
+	db_bind_int64(s, 2, at);
+	db_bind_text(s, 3, kind);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		id = db_column_int64(s, 0);
+	db_finalize(s);
+	return rc < 0 ? rc : id;
+}
+
 int64_t alert_event_add(db *d, int64_t alert_id, const char *kind)
 {
 	db_stmt *s;
 	int64_t id = 0;
 	int rc;
 
+	/*
+	 * The live stream reads events by id (WHERE id > last sent): on
+	 * PostgreSQL an id is taken at INSERT and transactions commit in any
+	 * order, so a writer that took id 101 and committed after another's 102
+	 * would never be sent.  A transaction-scoped lock here makes ids commit
+	 * in id order.  It is the last lock a writer takes before its commit
+	 * (after the alert's row, before the audit chain at commit), so it adds
+	 * no cycle.  On SQLite writers are serialised anyway.
+	 */
+	rc = db_lock_chain(d, "alert_events");
+	if (rc < 0)
+		return rc;
 	rc = db_prepare(d, &s,
 			"INSERT INTO alert_events (alert_id, at, kind) VALUES (?, ?, ?) RETURNING id");
 	if (rc < 0)

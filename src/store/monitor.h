@@ -36,6 +36,8 @@ struct assignment {
 };
 int64_t assignment_insert(db *d, int64_t device_id, int64_t case_id, const char *role,
 			  int64_t starts_at, int64_t ends_at, int64_t by);
+/* The cases a device watches at now: up to max ids in out; their number, or < 0. */
+int assignment_cases_of_device(db *d, int64_t device_id, int64_t now, int64_t *out, int max);
 /* Assignments current at now (all of them when case_id is 0). */
 int assignment_each_current(db *d, int64_t case_id, int64_t now,
 			    int (*fn)(const struct assignment *a, void *arg), void *arg);
@@ -134,6 +136,8 @@ int notification_each(db *d, int64_t alert_id,
 
 /* The alert event log: returns the event's id. */
 int64_t alert_event_add(db *d, int64_t alert_id, const char *kind);
+/* A step of the response protocol at at, unless the alert is resolved (0). */
+int64_t alert_step_add(db *d, int64_t alert_id, const char *kind, int64_t at);
 /* Events after after_id, oldest first, at most limit. */
 /* The events of one alert, oldest first. */
 int alert_event_each_of(db *d, int64_t alert_id,

@@ -515,6 +515,16 @@ describe('alarms and battery', () => {
 		assert.deepEqual(a.position, { lat: LAT, lon: LON }, 'the operator sees where she pressed it');
 	});
 
+	test('a panic with half a position (lat=inf, no lon) is a panic with no position, not a refusal', async () => {
+		const uid = await device('victim_alarm');
+		const ref = await caseWith([uid, 'victim']);
+		const res = await osmGet({ id: uid, lat: 'inf', timestamp: String(Date.now()), alarm: 'sos' });
+		assert.equal(res.status, 200, res.text);
+		const a = await waitAlert(ref, 'panic');
+		assert.equal(a.severity, 'critical');
+		assert.equal(a.position, undefined, 'no position to show');
+	});
+
 	test('alarm=tamper is a critical tamper alert', async () => {
 		const uid = await device();
 		const ref = await caseWith([uid, 'suspect']);

@@ -124,6 +124,36 @@ describe('the other roles', () => {
 	});
 });
 
+describe('only on the cases one may see', () => {
+	test("an officer who may not see a case does not get her phone's position from the device list", async () => {
+		// a case of the supervisor's: the officer neither owns it nor is assigned to it
+		const res = await c.supervisor.post('/api/v1/cases', { relationship: 'stranger', channel: 'in_person', summary: 'not the officer\'s', victims: [{ name: 'Another victim' }] });
+		assert.equal(res.status, 201, res.text);
+		const ref = res.body.ref;
+		expectError(await c.officer.get(`/api/v1/cases/${ref}`), 403, 'forbidden');
+		const phone = await k.device('victim_phone');
+		assert.equal((await c.supervisor.post(`/api/v1/cases/${ref}/monitoring`, { device: phone, role: 'victim' })).status, 201);
+		const where = [51.4402, -0.0922];
+		await k.trail(phone, [where]);
+		await k.settle();
+		const sup = await c.supervisor.get(`/api/v1/devices/${phone}`);
+		assert.ok(sup.body.state.last_position, 'the supervisor sees it');
+		const off = await c.officer.get(`/api/v1/devices/${phone}`);
+		assert.equal(off.status, 200, off.text);
+		assert.equal(off.body.state.last_position, undefined, "not the officer, who may not see her case");
+		const list = await c.officer.get('/api/v1/devices');
+		const mine = list.body.devices.find((d) => d.uid === phone);
+		assert.equal(mine.state.last_position, undefined);
+	});
+
+	test('a device read is in the audit trail', async () => {
+		await c.operator.get(`/api/v1/devices/${m.phone}`);
+		const res = await c.supervisor.get('/api/v1/audit?action=device.get&limit=20');
+		assert.equal(res.status, 200, res.text);
+		assert.ok(res.body.entries.some((e) => e.username === 'operator'), res.text);
+	});
+});
+
 describe('logs and audit', () => {
 	test("no position of hers in the server's log", async () => {
 		await sleep(100);

@@ -110,6 +110,14 @@ describe("the victim's last known position in an alert", () => {
 		}
 	});
 
+	test('not given once the alert is resolved', async () => {
+		const { a } = await tamperAlert({ victim: true });
+		await k.resolve(a.id, 'false_alarm');
+		const got = await c.operator.get(`/api/v1/alerts/${a.id}`);
+		assert.equal(got.status, 200, got.text);
+		assert.equal('victim_position' in got.body, false);
+	});
+
 	test('null when she carries no device', async () => {
 		const { a } = await tamperAlert();
 		const got = await c.operator.get(`/api/v1/alerts/${a.id}`);
@@ -124,11 +132,18 @@ describe('map tiles for the UI', () => {
 	});
 
 	test('a tile URL that is not an https template is refused at start', () => {
-		for (const bad of ['http://tiles.example.org/{z}/{x}/{y}.png', 'https://tiles.example.org/tile.png', 'https://x/{z}/{x}/{y}.png" onload="'])
-		{
+		for (const bad of ['http://tiles.example.org/{z}/{x}/{y}.png', 'https://tiles.example.org/tile.png', 'https://x/{z}/{x}/{y}.png" onload="']) {
 			const r = cli(['serve', '--db', ':memory:', '--map-tiles', bad]);
 			assert.equal(r.status, 2, `${bad}: ${r.stderr}`);
 			assert.match(r.stderr, /--map-tiles wants an https:\/\/ URL template/);
+		}
+	});
+
+	test('an attribution with a control character or too long is refused at start', () => {
+		for (const bad of ['line\nbreak', 'x'.repeat(301)]) {
+			const r = cli(['serve', '--db', ':memory:', '--map-attribution', bad]);
+			assert.equal(r.status, 2, r.stderr);
+			assert.match(r.stderr, /--map-attribution is UTF-8 text of at most 300 bytes/);
 		}
 	});
 });

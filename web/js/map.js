@@ -15,7 +15,10 @@ export function makeMap(el, { label = 'Map' } = {}) {
 	 * Leaflet a transition on a removed map */
 	const map = L.map(el, { zoomControl: true, attributionControl: true, zoomAnimation: false, fadeAnimation: false, markerZoomAnimation: false }).setView(LONDON, 12);
 	const tiles = session.me && session.me.ui && session.me.ui.map_tiles;
-	if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: session.me.ui.map_attribution || '' }).addTo(map);
+	/* Leaflet shows the attribution as HTML: give it text only */
+	const credit = document.createElement('span');
+	credit.textContent = session.me && session.me.ui ? session.me.ui.map_attribution || '' : '';
+	if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: credit.innerHTML }).addTo(map);
 	else el.classList.add('no-tiles');
 	L.control.scale({ metric: true, imperial: false }).addTo(map);
 	const layer = L.featureGroup().addTo(map);

@@ -32,6 +32,8 @@ struct db_backend {
 	const char *(*column_name)(db_stmt *s, int col);
 	int (*column_type)(db_stmt *s, int col);
 	int (*identity_sync)(db *d, const char *table);
+	/* Is the connection still usable (NULL: always)? */
+	bool (*alive)(db *d);
 	/* Several nodes on one database (db.h); NULL listen and notice_wait on
 	 * an engine that one node owns. */
 	bool multinode;

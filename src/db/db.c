@@ -198,6 +198,11 @@ bool db_multinode(const db *d)
 	return ((const struct db_common *)d)->be->multinode;
 }
 
+bool db_alive(db *d)
+{
+	return !BE(d)->alive || BE(d)->alive(d);
+}
+
 int db_lead(db *d, const char *role)
 {
 	return BE(d)->lead(d, role);

@@ -112,6 +112,9 @@ int db_tables_each(db *d, int (*fn)(const char *table, void *arg), void *arg);
  * serves both; db_listen() and db_notice_wait() need db_multinode().
  */
 bool db_multinode(const db *d);
+/* Is the connection still usable?  False once a server-side connection has
+ * been found dead (an operation on it failed); SQLite: always true. */
+bool db_alive(db *d);
 /* Take or keep the leadership named role on this connection: 1 when this
  * connection holds it (taken now or before), 0 when another session holds it,
  * negative when the connection failed (and with it the leadership).

@@ -94,8 +94,10 @@ static int pg_open(db **out, const char *url, char *err, size_t errlen)
 	 * rather than the system's two hours; the URL may say otherwise, since
 	 * its parameters come after these. */
 	static const char *const keys[] = { "keepalives_idle", "keepalives_interval",
-					    "keepalives_count", "dbname", NULL };
-	const char *vals[] = { "4", "2", "2", url, NULL };
+					    "keepalives_count", "tcp_user_timeout", "dbname", NULL };
+	/* keepalives probe an idle connection; tcp_user_timeout (ms) ends one
+	 * whose sent data goes unacknowledged (keepalives never fire then) */
+	const char *vals[] = { "4", "2", "2", "10000", url, NULL };
 
 	d->c.be = &db_pgsql_backend;
 	d->conn = PQconnectdbParams(keys, vals, 1);
@@ -196,7 +198,7 @@ static int pg_lead(db *d, const char *role)
 	}
 	if (!d->leader_tuned) {
 		rc = pg_exec(d, "SET tcp_keepalives_idle = 4; SET tcp_keepalives_interval = 2;"
-				" SET tcp_keepalives_count = 2");
+				" SET tcp_keepalives_count = 2; SET tcp_user_timeout = 10000");
 		if (rc < 0)
 			return rc;
 		d->leader_tuned = true;
@@ -502,6 +504,11 @@ static int pg_identity_sync(db *d, const char *table)
 	return pg_exec(d, sql);
 }
 
+static bool pg_alive(db *d)
+{
+	return PQstatus(d->conn) == CONNECTION_OK;
+}
+
 const struct db_backend db_pgsql_backend = {
 	.name = "postgresql",
 	.open = pg_open,
@@ -528,6 +535,7 @@ const struct db_backend db_pgsql_backend = {
 	.column_name = pg_column_name,
 	.column_type = pg_column_type,
 	.identity_sync = pg_identity_sync,
+	.alive = pg_alive,
 	.multinode = true,
 	.lead = pg_lead,
 	.notify = pg_notify,

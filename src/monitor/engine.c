@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,8 +94,16 @@ struct engine {
 	size_t ntracks_cap;
 	int64_t last_escalation_check;
 	bool catching_up;        /* applying the newest fixes again at start */
+	atomic_bool broken;      /* its database connection died: the node rebuilds it */
 	/* read by other threads under mu (device_live) */
 };
+
+#define PROBE_MS 3000 /* how often an idle engine checks its connection */
+
+bool engine_broken(struct engine *e)
+{
+	return atomic_load(&e->broken);
+}
 
 void engine_config_defaults(struct engine_config *c)
 {
@@ -572,12 +581,16 @@ static void device_flags(struct engine *e, struct dev *d, const struct fix *f)
 						    isnan(f->battery) ? NULL
 								      : json_pack("{s:f}", "battery", f->battery));
 		}
+		pthread_mutex_lock(&e->mu); /* engine_device_live reads these */
 		d->low_battery = low;
+		pthread_mutex_unlock(&e->mu);
 	}
+	pthread_mutex_lock(&e->mu);
 	if (f->flags & FIX_CHARGING)
 		d->flags |= FIX_CHARGING;
 	else
 		d->flags &= ~(unsigned)FIX_CHARGING;
+	pthread_mutex_unlock(&e->mu);
 }
 
 static void process_fix(struct engine *e, const struct fix *f)
@@ -607,7 +620,9 @@ static void process_fix(struct engine *e, const struct fix *f)
 	if (!newer)
 		return;
 	if (d->lost) {
+		pthread_mutex_lock(&e->mu);
 		d->lost = false;
+		pthread_mutex_unlock(&e->mu);
 		device_event(e, d, f->at, "signal_restored");
 		for (size_t i = 0; i < e->ntracks_cap; i++)
 			if (e->tracks && e->tracks[i].used && e->tracks[i].device_id == d->id)
@@ -636,7 +651,9 @@ static void lost_signal(struct engine *e, struct dev *d, int64_t now)
 							    e->cfg.lost_floor_ms))
 		return;
 	if (!d->lost) {
+		pthread_mutex_lock(&e->mu);
 		d->lost = true;
+		pthread_mutex_unlock(&e->mu);
 		device_event(e, d, now, "lost_signal");
 		for (int c = 0; c < d->ncases; c++)
 			if (covers(&d->cases[c], now))
@@ -769,7 +786,7 @@ static void catch_up(struct engine *e)
 static void *run(void *arg)
 {
 	struct engine *e = arg;
-	int64_t last_tick = 0;
+	int64_t last_tick = 0, last_probe = clock_now_ms();
 
 	catch_up(e);
 
@@ -811,6 +828,17 @@ static void *run(void *arg)
 		if (clock_now_ms() - last_tick >= 1000) {
 			last_tick = clock_now_ms();
 			tick(e, last_tick);
+			/* a connection the server ended shows only when used: use it
+			 * every few seconds, and say when it is dead (the node stops
+			 * this engine and starts another on a new connection, which
+			 * rebuilds the state and applies the newest fixes again) */
+			if (last_tick - last_probe >= PROBE_MS) {
+				last_probe = last_tick;
+				if (db_exec(e->db, "SELECT 1") < 0 && !db_alive(e->db) &&
+				    !atomic_exchange(&e->broken, true))
+					log_error("the monitoring engine lost its database connection: %s",
+						  db_errmsg(e->db));
+			}
 		}
 	}
 	return NULL;
@@ -827,6 +855,9 @@ int engine_start(struct vigil *v, const struct engine_config *c, struct engine *
 		free(e);
 		return -1;
 	}
+	/* named, so that an administrator (or a test) can tell it from the others */
+	if (db_multinode(e->db))
+		db_exec(e->db, "SET application_name = 'vigil monitoring engine'");
 	pthread_mutex_init(&e->mu, NULL);
 	pthread_cond_init(&e->cv, NULL);
 	pthread_cond_init(&e->idle_cv, NULL);

@@ -47,6 +47,8 @@ int engine_start(struct vigil *v, const struct engine_config *c, struct engine *
 		 size_t errlen);
 /* Stop: what is queued is applied first. */
 void engine_stop(struct engine *e);
+/* Has the engine found its database connection dead?  (Its node replaces it.) */
+bool engine_broken(struct engine *e);
 /* Drop what is queued and not yet applied (the node lost the leadership: the
  * new leader rebuilds from the database); engine_stop() still follows. */
 void engine_abandon(struct engine *e);

@@ -367,6 +367,14 @@ static void *run(void *arg)
 			stream_wake(n->v->stream); /* events may have come meanwhile */
 			next_poll = now;
 		}
+		/* the engine's own connection died: give the lock up with this
+		 * node's connection, so that a node (this one or another) starts
+		 * an engine on a new connection, rebuilt from the database */
+		if (atomic_load(&n->leads) && n->engine && engine_broken(n->engine)) {
+			lose_connection(n, "the monitoring engine's own database connection died");
+			next_connect = clock_now_ms();
+			continue;
+		}
 		if (now >= next_poll) {
 			next_poll = now + POLL_MS;
 			rc = db_lead(n->conn, ROLE);
@@ -418,7 +426,16 @@ int node_start(struct vigil *v, const struct engine_config *ec, struct node **ou
 
 	n->v = v;
 	n->ecfg = *ec;
-	pthread_rwlock_init(&n->lock, NULL);
+	{
+		/* writers first: a step-down must not wait behind a stream of
+		 * readers (ingest and HTTP threads) while a stale engine runs */
+		pthread_rwlockattr_t attr;
+
+		pthread_rwlockattr_init(&attr);
+		pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+		pthread_rwlock_init(&n->lock, &attr);
+		pthread_rwlockattr_destroy(&attr);
+	}
 	if (db_open(&d, v->cfg.db_url, err, errlen) < 0)
 		goto fail;
 	n->multinode = db_multinode(d);

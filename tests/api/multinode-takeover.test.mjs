@@ -158,6 +158,7 @@ describe('two nodes on one PostgreSQL database', { skip: ENGINE !== 'postgres' &
 		s.streamer = await kA.monitored();
 		s.unapplied = await kA.monitored({ zones: [circle(dest(HOME, 1000, 270), 100, { warning_m: 0 })] });
 		s.afterCut = await kA.monitored({ zones: [circle(dest(HOME, 2000, 0), 100, { warning_m: 0 })] });
+		s.afterEngineCut = await kA.monitored({ zones: [circle(dest(HOME, 3000, 0), 100, { warning_m: 0 })] });
 	});
 	after(async () => {
 		for (const st of streams) st.close();
@@ -304,6 +305,20 @@ describe('two nodes on one PostgreSQL database', { skip: ENGINE !== 'postgres' &
 		// and the engine, wherever it now runs, raises alerts
 		await kB.trail(s.afterCut.tag, [dest(HOME, 2000, 0)]);
 		const alert = await kB.waitAlert(s.afterCut.ref, 'zone_entry');
+		assert.equal(alert.state, 'open');
+	});
+
+	test("a leader whose engine's own connection is cut starts a new engine, and alerts still fire", async () => {
+		const leader = (await engineOf(b.url)) === 'leader' ? b : again;
+		const cut = sqlite(a.db, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+			WHERE application_name = 'vigil monitoring engine' AND datname = current_database()`).trim();
+		assert.equal(cut, '1', 'one engine connection, and it was ended');
+		await waitFor('the engine to notice', () => /the monitoring engine lost its database connection/.test(leader.stderr()), 10000);
+		await waitFor('an engine again', async () => [await engineOf(b.url), await engineOf(again.url)].filter((r) => r === 'leader').length === 1, 10000);
+		await waitFor('a new engine connection', () => sqlite(a.db, `SELECT count(*) FROM pg_stat_activity
+			WHERE application_name = 'vigil monitoring engine' AND datname = current_database()`).trim() === '1', 10000);
+		await kB.trail(s.afterEngineCut.tag, [dest(HOME, 3000, 0)]);
+		const alert = await kB.waitAlert(s.afterEngineCut.ref, 'zone_entry');
 		assert.equal(alert.state, 'open');
 	});
 });

@@ -561,6 +561,23 @@ static const struct migration migrations[] = {
 	   * an alert's detail lists its events: neither should scan the table */
 	  "CREATE INDEX alerts_device ON alerts(device_id, kind, opened_at);"
 	  "CREATE INDEX alert_events_alert ON alert_events(alert_id, id);" },
+	{ 7, "device reports: the events a device reported, kept until the engine applied them",
+	  /* A panic, tamper, case-open or power-off report is stored with its
+	   * fix, in the transaction that acknowledges it, and marked when an
+	   * engine has applied it: an engine that stops (a node killed, the
+	   * leadership lost) before applying one leaves it for the next, which
+	   * replays what is unapplied at start.  An event report without a
+	   * position is kept here too (fixes keeps positions only). */
+	  "CREATE TABLE device_reports ("
+	  " device_id BIGINT NOT NULL REFERENCES devices(id),"
+	  " at BIGINT NOT NULL,"
+	  " flags INTEGER NOT NULL,"
+	  " lat DOUBLE PRECISION,"
+	  " lon DOUBLE PRECISION,"
+	  " received_at BIGINT NOT NULL,"
+	  " applied_at BIGINT,"
+	  " PRIMARY KEY (device_id, at));"
+	  "CREATE INDEX device_reports_unapplied ON device_reports(applied_at, received_at);" },
 };
 
 /* Keep in step with the migrations: a new table goes here too (export refuses
@@ -573,7 +590,8 @@ const char *const db_tables[] = {
 	"assessments", "typology_decisions", "plans", "plan_actions", "plan_versions",
 	"plan_suggestion_decisions", "case_reviews", "orders", "order_conditions", "breaches",
 	"case_tasks", "victim_contacts", "victim_referrals", "devices", "device_assignments",
-	"zones", "fixes", "device_events", "alerts", "alert_events", "notifications", NULL,
+	"zones", "fixes", "device_events", "alerts", "alert_events", "notifications",
+	"device_reports", NULL,
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

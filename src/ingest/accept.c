@@ -87,6 +87,10 @@ int ingest_accept_batch(struct vigil *v, db *d, struct fix *f, size_t n, int *re
 	for (size_t i = 0; rc >= 0 && i < n; i++)
 		if (!skip[i] && !stored[i])
 			results[i] = ACCEPT_DUPLICATE;
+	/* a panic or a tamper is kept until an engine has applied it */
+	for (size_t i = 0; rc >= 0 && i < n; i++)
+		if (results[i] == ACCEPT_STORED && (f[i].flags & DEVICE_REPORT_FLAGS))
+			rc = device_report_store(d, &f[i], now);
 	free(skip);
 	free(stored);
 	/* on a standby, the leader's engine hears of the fixes with the commit */

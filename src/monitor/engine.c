@@ -617,6 +617,10 @@ static void process_fix(struct engine *e, const struct fix *f)
 	}
 	/* events are raised where the fix carrying them was */
 	device_flags(e, d, f);
+	if ((f->flags & DEVICE_REPORT_FLAGS) &&
+	    device_report_applied(e->db, d->id, f->at, now) < 0)
+		log_warn("cannot mark a device report applied (it will be applied again at the "
+			 "next start, without raising twice): %s", db_errmsg(e->db));
 	if (!newer)
 		return;
 	if (d->lost) {
@@ -765,11 +769,60 @@ static void tick(struct engine *e, int64_t now)
  * not raised again (raise_alert), so a fix the old engine did apply changes
  * nothing.
  */
+#define REPLAY_MS (24 * 3600 * 1000LL) /* reports older than a day are history */
+
+struct fixes_out {
+	struct fix **v;
+	size_t *n, *cap;
+};
+
+static int collect_report(const struct fix *f, void *arg)
+{
+	struct fixes_out *o = arg;
+
+	if (*o->n == *o->cap) {
+		*o->cap = *o->cap ? *o->cap * 2 : 16;
+		*o->v = xrealloc(*o->v, *o->cap * sizeof **o->v);
+	}
+	(*o->v)[(*o->n)++] = *f;
+	return 0;
+}
+
+/* A report no engine applied (its engine stopped first): apply it now. */
+static int replay_report(const struct fix *f, void *arg)
+{
+	struct engine *e = arg;
+	struct dev *d = dev_find(e, f->device_id);
+
+	if (d) {
+		log_info("applying a %s report of device %s that no engine applied before",
+			 (f->flags & FIX_SOS) ? "panic/SOS" : "device event", d->uid);
+		device_flags(e, d, f);
+	}
+	return 0;
+}
+
 static void catch_up(struct engine *e)
 {
 	int64_t now = clock_now_ms();
 
 	e->catching_up = true;
+	/* first the reported events (a panic, a tamper) an engine acknowledged
+	 * but never applied: an alert raised for one since is not raised again */
+	{
+		struct fix *pending = NULL;
+		size_t n = 0, cap = 0;
+		struct fixes_out out = { &pending, &n, &cap };
+
+		if (device_report_each_unapplied(e->db, now - REPLAY_MS, collect_report, &out) < 0)
+			log_error("cannot read the device reports left unapplied: %s", db_errmsg(e->db));
+		for (size_t i = 0; i < n; i++) {
+			replay_report(&pending[i], e);
+			if (device_report_applied(e->db, pending[i].device_id, pending[i].at, now) < 0)
+				log_warn("cannot mark a device report applied: %s", db_errmsg(e->db));
+		}
+		free(pending);
+	}
 	for (size_t i = 0; i < e->ndevs; i++) {
 		struct dev *d = &e->devs[i];
 

@@ -276,6 +276,84 @@ static const char fix_insert_sql[] =
 
 static void fix_bind(db_stmt *s, const struct fix *f, int64_t received_at);
 
+int device_report_store(db *d, const struct fix *f, int64_t received_at)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"INSERT INTO device_reports (device_id, at, flags, lat, lon, received_at)"
+			" VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, at) DO NOTHING");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, f->device_id);
+	db_bind_int64(s, 2, f->at);
+	db_bind_int64(s, 3, f->flags);
+	if (f->flags & FIX_NO_POSITION) {
+		db_bind_null(s, 4);
+		db_bind_null(s, 5);
+	} else {
+		db_bind_double(s, 4, f->lat);
+		db_bind_double(s, 5, f->lon);
+	}
+	db_bind_int64(s, 6, received_at);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int device_report_applied(db *d, int64_t device_id, int64_t at, int64_t now)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"UPDATE device_reports SET applied_at = ? WHERE device_id = ? AND at = ?"
+			" AND applied_at IS NULL");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, now);
+	db_bind_int64(s, 2, device_id);
+	db_bind_int64(s, 3, at);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int device_report_each_unapplied(db *d, int64_t since,
+				 int (*fn)(const struct fix *f, void *arg), void *arg)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT device_id, at, flags, lat, lon FROM device_reports"
+			" WHERE applied_at IS NULL AND received_at >= ? ORDER BY received_at, at"
+			" LIMIT 10000");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, since);
+	while ((rc = db_step(s)) == DB_ROW) {
+		struct fix f = { 0 };
+
+		f.device_id = db_column_int64(s, 0);
+		f.at = db_column_int64(s, 1);
+		f.flags = (unsigned)db_column_int64(s, 2) & (DEVICE_REPORT_FLAGS | FIX_NO_POSITION);
+		f.accuracy = f.speed = f.heading = f.altitude = f.battery = NAN;
+		if (db_column_is_null(s, 3) || db_column_is_null(s, 4)) {
+			f.flags |= FIX_NO_POSITION;
+			f.lat = f.lon = NAN;
+		} else {
+			f.lat = db_column_double(s, 3);
+			f.lon = db_column_double(s, 4);
+		}
+		if (fn(&f, arg))
+			break;
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
 int fix_store_many(db *d, const struct fix *f, const int *skip, size_t n, int64_t received_at,
 		   int *stored)
 {

@@ -77,6 +77,18 @@ int fix_each_between(db *d, int64_t device_id, int64_t from, int64_t to, int lim
 
 int device_event_add(db *d, int64_t device_id, int64_t at, const char *kind, const char *detail);
 
+/* The reported events the engine must not lose (panic, tamper, case open,
+ * power off): kept with the fix until an engine has applied them. */
+#define DEVICE_REPORT_FLAGS (FIX_SOS | FIX_TAMPER | FIX_CASE_OPEN | FIX_POWER_OFF)
+/* Keep f's events (f->device_id set); a report already kept is kept once. */
+int device_report_store(db *d, const struct fix *f, int64_t received_at);
+/* An engine applied the report of device_id at at. */
+int device_report_applied(db *d, int64_t device_id, int64_t at, int64_t now);
+/* The reports no engine applied, received since since, oldest first: fn
+ * gets a fix with device_id, at, flags and the position (or FIX_NO_POSITION). */
+int device_report_each_unapplied(db *d, int64_t since,
+				 int (*fn)(const struct fix *f, void *arg), void *arg);
+
 struct alert {
 	int64_t id, case_id, device_id, zone_id;
 	char kind[32];

@@ -44,6 +44,26 @@ before(async () => {
 	await k.settle();
 	s.silentBefore = await k.alerts(s.silent.ref);
 
+	// a panic stored and acknowledged, but its engine stopped before applying it (as when a
+	// node dies with it queued): written behind the running engine's back, as the ingest
+	// transaction writes it
+	s.panic = await k.newCase();
+	s.panic = { ref: s.panic, alarm: await k.device('victim_alarm') };
+	await k.assign(s.panic.ref, s.panic.alarm, 'victim');
+	const t = Date.now() - 5000;
+	sqlite(srv.db, `INSERT INTO device_reports (device_id, at, flags, lat, lon, received_at)
+		SELECT id, ${t}, 1, NULL, NULL, ${t} FROM devices WHERE uid = '${s.panic.alarm}'`);
+	// a panic applied as usual, and resolved: not raised again by the restart
+	s.applied = await k.newCase();
+	s.applied = { ref: s.applied, alarm: await k.device('victim_alarm') };
+	await k.assign(s.applied.ref, s.applied.alarm, 'victim');
+	await k.post([{ device: s.applied.alarm, at: new Date(Date.now() - 3000).toISOString(), events: ['sos'] }]);
+	s.applied.alert = await k.waitAlert(s.applied.ref, 'panic');
+	await k.resolve(s.applied.alert.id, 'false_alarm');
+	await k.settle();
+	s.appliedMark = sqlite(srv.db, `SELECT COUNT(*) FROM device_reports r JOIN devices d ON d.id = r.device_id
+		WHERE d.uid = '${s.applied.alarm}' AND r.applied_at IS NOT NULL`).trim();
+
 	// stop the server (not srv.stop(): that removes the database) and start another on the same database
 	srv.child.kill('SIGTERM');
 	seen.firstExit = await srv.exited;
@@ -56,7 +76,7 @@ before(async () => {
 	seen.openState = (await k.deviceState(s.open.tag)).state;
 	// several engine ticks, and long enough for the silent one to be lost (3 s)
 	await sleep(Math.max(2500, Date.parse(s.silent.fixAt) + 4500 - Date.now()));
-	for (const x of ['open', 'resolved', 'silent']) seen[x] = await k.alerts(s[x].ref);
+	for (const x of ['open', 'resolved', 'silent', 'panic', 'applied']) seen[x] = await k.alerts(s[x].ref);
 });
 after(async () => {
 	if (second && second.child.exitCode === null && second.child.signalCode === null) {
@@ -110,5 +130,20 @@ describe('a restart in the middle of a lost-signal period', () => {
 	test('a new fix after the restart restores the signal', async () => {
 		await k.trail(s.open.tag, [HOME]);
 		await waitFor('signal restored', async () => !(await k.deviceState(s.open.tag)).state.signal_lost);
+	});
+});
+
+describe('device reports an engine never applied', () => {
+	test('a panic acknowledged but never applied before the stop is raised by the next engine', () => {
+		assert.deepEqual(kinds(seen.panic), ['panic']);
+		assert.equal(seen.panic[0].severity, 'critical');
+		assert.equal(sqlite(srv.db, `SELECT COUNT(*) FROM device_reports r JOIN devices d ON d.id = r.device_id
+			WHERE d.uid = '${s.panic.alarm}' AND r.applied_at IS NULL`).trim(), '0', 'and it is marked applied');
+	});
+
+	test('a panic applied (and resolved) before the stop is not raised again', () => {
+		assert.equal(s.appliedMark, '1', 'the engine marked it applied');
+		assert.deepEqual(kinds(seen.applied), ['panic']);
+		assert.equal(seen.applied[0].state, 'resolved');
 	});
 });

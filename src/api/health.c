@@ -8,6 +8,8 @@
 #include "db/db.h"
 #include "http/metrics.h"
 #include "http/request.h"
+#include "ingest/accept.h"
+#include "monitor/engine.h"
 #include "vigil.h"
 
 void api_healthz(struct req *r)
@@ -40,6 +42,33 @@ void api_metrics(struct req *r)
 
 	buf_init(&b);
 	metrics_render(r->v->metrics, &b);
+	if (r->v->engine) {
+		size_t devices, bytes = engine_memory(r->v->engine, &devices);
+
+		/* the engine's own accounting of what it holds: device state,
+		 * zones and their rings, per-zone tracks (not the queue) */
+		buf_printf(&b,
+			   "# HELP vigil_engine_devices Devices the monitoring engine holds.\n"
+			   "# TYPE vigil_engine_devices gauge\n"
+			   "vigil_engine_devices %zu\n"
+			   "# HELP vigil_engine_memory_bytes The monitoring engine's state in bytes.\n"
+			   "# TYPE vigil_engine_memory_bytes gauge\n"
+			   "vigil_engine_memory_bytes %zu\n",
+			   devices, bytes);
+	}
+	{
+		unsigned long long stored, dup, unknown, rejected;
+
+		ingest_counters(&stored, &dup, &unknown, &rejected);
+		buf_printf(&b,
+			   "# HELP vigil_fixes_total Fixes received, by what became of them.\n"
+			   "# TYPE vigil_fixes_total counter\n"
+			   "vigil_fixes_total{result=\"stored\"} %llu\n"
+			   "vigil_fixes_total{result=\"duplicate\"} %llu\n"
+			   "vigil_fixes_total{result=\"unknown_device\"} %llu\n"
+			   "vigil_fixes_total{result=\"rejected\"} %llu\n",
+			   stored, dup, unknown, rejected);
+	}
 	req_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.data ? b.data : "");
 	buf_free(&b);
 }

@@ -47,6 +47,7 @@ struct conn {
 	struct MHD_Connection *c;
 	pthread_mutex_t mu; /* orders the suspend before the resume */
 	bool submitted, stored;
+	bool pending; /* counted in the server's pending */
 	struct commit_req req;
 	struct fix f;
 	int result;
@@ -177,6 +178,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	if (cc->submitted) {
 		/* resumed: the committer has the answer */
+		cc->pending = false;
 		atomic_fetch_sub(&s->pending, 1);
 		return answer_result(c, cc->req.rc, cc->result, cc->why[0]);
 	}
@@ -213,6 +215,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		cc->req = (struct commit_req){ .f = &cc->f, .n = 1, .results = &cc->result,
 					       .why = cc->why, .done = stored, .arg = cc };
 		cc->submitted = true;
+		cc->pending = true;
 		atomic_fetch_add(&s->pending, 1);
 		pthread_mutex_lock(&cc->mu);
 		committer_submit(s->v->committer, &cc->req);
@@ -231,10 +234,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct conn *cc = *con_cls;
 
-	(void)cls;
 	(void)c;
 	(void)toe;
 	if (cc) {
+		/* resumed, but the phone had gone: never answered */
+		if (cc->pending)
+			atomic_fetch_sub(&((struct osmand_server *)cls)->pending, 1);
 		buf_free(&cc->body);
 		pthread_mutex_destroy(&cc->mu);
 		free(cc);

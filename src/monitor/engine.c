@@ -240,6 +240,9 @@ static const struct zone_rt *case_zones(const struct engine *e, int64_t case_id,
 {
 	size_t lo = 0, hi = e->nzones, end;
 
+	*n = 0;
+	if (!e->nzones)
+		return NULL; /* no array to point into */
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 

@@ -29,8 +29,31 @@
  *       connections, each sending packets of RECORDS records and waiting for
  *       each acknowledgement, for SECONDS.  Prints acknowledged fixes per
  *       second and the acknowledgement latency.
+ *
+ *   build/bench/monitor osmand HOST:PORT CONNECTIONS SECONDS FIRST_ID
+ *       The OsmAnd HTTP port as the Traccar Client app uses it: CONNECTIONS
+ *       keep-alive connections, each one device (uids FIRST_ID and up), each
+ *       sending GET /?id=..&lat=..&lon=..&timestamp=..&accuracy=.. and waiting
+ *       for its 200 before the next, for SECONDS.  Prints requests per second
+ *       and the request latency p50/p99/max.
+ *
+ *   build/bench/monitor latency OSMAND_HOST:PORT API_HOST:PORT COOKIE FIRST_ID
+ *                               OFFENDERS VICTIMS RATE PROBES SECONDS
+ *       Fix-to-alert latency on the live stream.  The database holds
+ *       OFFENDERS offender tags (uids FIRST_ID and up), each assigned to a
+ *       case of its own with a 50 m home zone at zone_centre(i), and VICTIMS
+ *       victim phones (the uids after them) assigned to the same cases
+ *       (bench/monitor.sh builds it).  Connected to GET /api/v1/alerts/stream
+ *       with COOKIE (a signed-in operator's session), it sends background
+ *       fixes far from every zone at RATE fixes/s over 8 keep-alive OsmAnd
+ *       connections, and PROBES fixes spread over SECONDS, each from an
+ *       offender not otherwise used, at the centre of his zone; each raises a
+ *       zone_entry alert.  Latency: from writing the probe's request to
+ *       reading its alert's "opened" event on the stream.  Prints p50/p99/max.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -528,6 +551,437 @@ static int bench_tcp(const char *hostport, int devices, int records, int seconds
 	return 0;
 }
 
+/* ---- HTTP clients: the OsmAnd port and the live stream ----------------------- */
+
+static int connect_to(const char *hostport)
+{
+	char host[64];
+	const char *colon = strrchr(hostport, ':');
+	struct sockaddr_in sin = { 0 };
+	int one = 1, fd;
+
+	if (!colon)
+		return -1;
+	snprintf(host, sizeof host, "%.*s", (int)(colon - hostport), hostport);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)atoi(colon + 1));
+	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
+		return -1;
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof sin) < 0) {
+		perror("connect");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* One keep-alive HTTP connection waiting for one answer at a time. */
+struct hconn {
+	int fd;
+	char in[4096];
+	size_t len;
+	int64_t sent_at; /* 0: idle */
+	long long id;    /* what the request was for (a device, a probe) */
+};
+
+static bool hconn_send(struct hconn *c, const char *req, size_t n)
+{
+	c->sent_at = clock_mono_ns();
+	c->len = 0;
+	while (n) {
+		ssize_t w = write(c->fd, req, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		req += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+/* Read what is there; the answer's status once it is complete, 0 while it is
+ * not, -1 on a closed or broken connection. */
+static int hconn_read(struct hconn *c)
+{
+	ssize_t r = read(c->fd, c->in + c->len, sizeof c->in - 1 - c->len);
+	char *end, *cl;
+	size_t body;
+
+	if (r <= 0)
+		return -1;
+	c->len += (size_t)r;
+	c->in[c->len] = '\0';
+	end = strstr(c->in, "\r\n\r\n");
+	if (!end)
+		return c->len == sizeof c->in - 1 ? -1 : 0;
+	cl = strcasestr(c->in, "\r\ncontent-length:");
+	body = cl && cl < end ? (size_t)atol(cl + 17) : 0;
+	if (c->len < (size_t)(end + 4 - c->in) + body)
+		return 0;
+	c->sent_at = 0;
+	return atoi(c->in + 9);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct lat_set {
+	double *v;
+	size_t n, cap;
+};
+
+static void lat_add(struct lat_set *l, double ms)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 4096;
+		l->v = realloc(l->v, l->cap * sizeof *l->v);
+	}
+	l->v[l->n++] = ms;
+}
+
+static void lat_print(const char *what, struct lat_set *l)
+{
+	if (!l->n) {
+		printf("  %s: none measured\n", what);
+		return;
+	}
+	qsort(l->v, l->n, sizeof *l->v, cmp_double);
+	printf("  %s: p50 %.2f ms, p99 %.2f ms, max %.2f ms (%zu measured)\n", what,
+	       l->v[l->n / 2], l->v[(size_t)((double)l->n * 0.99)], l->v[l->n - 1], l->n);
+}
+
+/* A Traccar Client request: Unix milliseconds, so that no two of one device's
+ * fixes share a time (a duplicate would be acknowledged without a write). */
+static size_t osmand_request(char *b, size_t cap, long long uid, double lat, double lon,
+			     int64_t t_ms, double acc)
+{
+	return (size_t)snprintf(b, cap,
+				"GET /?id=%lld&lat=%.6f&lon=%.6f&timestamp=%lld&accuracy=%.0f HTTP/1.1\r\n"
+				"Host: bench\r\nUser-Agent: bench/monitor\r\n\r\n",
+				uid, lat, lon, (long long)t_ms, acc);
+}
+
+static int bench_osmand(const char *hostport, int conns, int seconds, long long id0)
+{
+	struct hconn *c = calloc((size_t)conns, sizeof *c);
+	struct pollfd *pf = calloc((size_t)conns, sizeof *pf);
+	struct lat_set lat = { 0 };
+	long long ok = 0, failed = 0;
+	int64_t base = clock_now_ms() - 86400000, t0, t_end, *seq = calloc((size_t)conns, sizeof *seq);
+	char req[512];
+	double secs;
+
+	for (int i = 0; i < conns; i++) {
+		if ((c[i].fd = connect_to(hostport)) < 0)
+			return 1;
+		pf[i].fd = c[i].fd;
+		pf[i].events = POLLIN;
+	}
+	t0 = clock_mono_ns();
+	t_end = t0 + (int64_t)seconds * 1000000000;
+	for (int i = 0; i < conns; i++)
+		if (!hconn_send(&c[i], req, osmand_request(req, sizeof req, id0 + i, 51.5, -0.1 + i * 1e-4,
+							   base, 8)))
+			return 1;
+	while (clock_mono_ns() < t_end) {
+		if (poll(pf, (nfds_t)conns, 1000) <= 0)
+			continue;
+		for (int i = 0; i < conns; i++) {
+			int64_t sent;
+			int st;
+
+			if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			sent = c[i].sent_at;
+			st = hconn_read(&c[i]);
+			if (st < 0) {
+				fprintf(stderr, "connection %d closed by the server\n", i);
+				return 1;
+			}
+			if (!st)
+				continue;
+			if (st == 200)
+				ok++;
+			else
+				failed++;
+			lat_add(&lat, (double)(clock_mono_ns() - sent) / 1e6);
+			seq[i]++;
+			if (!hconn_send(&c[i], req,
+					osmand_request(req, sizeof req, id0 + i, 51.5,
+						       -0.1 + i * 1e-4 + (double)(seq[i] % 100) * 1e-6,
+						       base + seq[i], 8)))
+				return 1;
+		}
+	}
+	secs = (double)(clock_mono_ns() - t0) / 1e9;
+	printf("osmand end to end (durable): %d keep-alive connections, one device each, %.1f s\n",
+	       conns, secs);
+	printf("  answered 200: %lld = %.0f requests/s (other answers: %lld)\n", ok, ok / secs, failed);
+	lat_print("request latency", &lat);
+	for (int i = 0; i < conns; i++)
+		close(c[i].fd);
+	free(c);
+	free(pf);
+	free(seq);
+	free(lat.v);
+	return failed ? 1 : 0;
+}
+
+/* The zone of offender i in the latency workload (bench/monitor.sh builds the
+ * same in SQL): a grid over London, 0.002 degrees of latitude (222 m) by
+ * 0.004 of longitude (277 m) apart. */
+static void zone_centre(long long i, double *lat, double *lon)
+{
+	*lat = 51.3 + (double)(i / 250) * 0.002;
+	*lon = -0.5 + (double)(i % 250) * 0.004;
+}
+
+/* The live stream, de-chunked: calls fn on each complete "data:" line. */
+struct sse {
+	int fd;
+	char raw[65536], data[65536];
+	size_t rlen, dlen;
+	size_t chunk_left; /* bytes of the current chunk still to come */
+	bool in_body;
+};
+
+static int sse_open(struct sse *s, const char *hostport, const char *cookie)
+{
+	char req[1024];
+	int n;
+
+	memset(s, 0, sizeof *s);
+	if ((s->fd = connect_to(hostport)) < 0)
+		return -1;
+	n = snprintf(req, sizeof req,
+		     "GET /api/v1/alerts/stream HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n"
+		     "Cookie: %s\r\n\r\n",
+		     cookie);
+	return write(s->fd, req, (size_t)n) == n ? 0 : -1;
+}
+
+/* Read what is there; for each complete line of the event stream call fn.
+ * -1 when the stream ended. */
+static int sse_read(struct sse *s, void (*fn)(const char *line, void *arg), void *arg)
+{
+	ssize_t r = read(s->fd, s->raw + s->rlen, sizeof s->raw - s->rlen);
+	size_t pos = 0;
+
+	if (r <= 0)
+		return -1;
+	s->rlen += (size_t)r;
+	if (!s->in_body) {
+		char *end = memmem(s->raw, s->rlen, "\r\n\r\n", 4);
+
+		if (!end)
+			return 0;
+		if (strncmp(s->raw, "HTTP/1.1 200", 12)) {
+			fprintf(stderr, "the stream answered: %.*s\n", (int)(end - s->raw), s->raw);
+			return -1;
+		}
+		s->in_body = true;
+		pos = (size_t)(end + 4 - s->raw);
+	}
+	for (;;) {
+		if (!s->chunk_left) {
+			/* a chunk header: "<hex>\r\n", after the previous chunk's "\r\n" */
+			char *nl;
+
+			while (pos < s->rlen && (s->raw[pos] == '\r' || s->raw[pos] == '\n'))
+				pos++;
+			nl = memchr(s->raw + pos, '\n', s->rlen - pos);
+			if (!nl)
+				break;
+			s->chunk_left = strtoul(s->raw + pos, NULL, 16);
+			pos = (size_t)(nl + 1 - s->raw);
+			if (!s->chunk_left)
+				return -1;
+		}
+		{
+			size_t n = s->rlen - pos < s->chunk_left ? s->rlen - pos : s->chunk_left;
+
+			if (!n)
+				break;
+			memcpy(s->data + s->dlen, s->raw + pos, n);
+			s->dlen += n;
+			pos += n;
+			s->chunk_left -= n;
+		}
+	}
+	memmove(s->raw, s->raw + pos, s->rlen - pos);
+	s->rlen -= pos;
+	{
+		char *start = s->data, *nl;
+
+		while ((nl = memchr(start, '\n', s->dlen - (size_t)(start - s->data)))) {
+			*nl = '\0';
+			fn(start, arg);
+			start = nl + 1;
+		}
+		s->dlen -= (size_t)(start - s->data);
+		memmove(s->data, start, s->dlen);
+	}
+	return 0;
+}
+
+struct probes {
+	long long id0, first; /* the first probe's uid */
+	int n;
+	int64_t *sent_at;     /* 0: not sent yet */
+	bool *seen;
+	struct lat_set lat;
+	int other;            /* events that are not a probe's entry */
+};
+
+static void on_event_line(const char *line, void *arg)
+{
+	struct probes *p = arg;
+	const char *uid;
+	long long k;
+
+	if (strncmp(line, "data: ", 6))
+		return;
+	if (!strstr(line, "\"event\":\"opened\"") || !strstr(line, "\"kind\":\"zone_entry\"") ||
+	    !(uid = strstr(line, "\"uid\":\""))) {
+		p->other++;
+		return;
+	}
+	k = atoll(uid + 7) - p->first;
+	if (k < 0 || k >= p->n || !p->sent_at[k] || p->seen[k]) {
+		p->other++;
+		return;
+	}
+	p->seen[k] = true;
+	lat_add(&p->lat, (double)(clock_mono_ns() - p->sent_at[k]) / 1e6);
+}
+
+#define BG_CONNS 8
+#define PROBE_CONNS 4
+
+static int bench_latency(char **a)
+{
+	const char *osm = a[0], *api = a[1], *cookie = a[2];
+	long long id0 = atoll(a[3]);
+	int offenders = atoi(a[4]), victims = atoi(a[5]), rate = atoi(a[6]), nprobes = atoi(a[7]),
+	    seconds = atoi(a[8]);
+	int nbg = offenders - nprobes + victims, next_probe = 0;
+	struct hconn c[BG_CONNS + PROBE_CONNS] = { 0 };
+	struct pollfd pf[BG_CONNS + PROBE_CONNS + 1];
+	struct probes p = { .id0 = id0, .first = id0 + offenders - nprobes, .n = nprobes };
+	struct sse *s = calloc(1, sizeof *s);
+	long long bg_sent = 0, bg_ok = 0, failed = 0;
+	int64_t base = clock_now_ms() - 600000, t0, t_end, t_drain;
+	char req[512];
+	double secs;
+
+	if (nbg <= 0 || nprobes <= 0 || seconds <= 0) {
+		fprintf(stderr, "latency: nothing to do\n");
+		return 2;
+	}
+	p.sent_at = calloc((size_t)nprobes, sizeof *p.sent_at);
+	p.seen = calloc((size_t)nprobes, sizeof *p.seen);
+	if (sse_open(s, api, cookie) < 0)
+		return 1;
+	for (int i = 0; i < BG_CONNS + PROBE_CONNS; i++) {
+		if ((c[i].fd = connect_to(osm)) < 0)
+			return 1;
+		pf[i].fd = c[i].fd;
+		pf[i].events = POLLIN;
+	}
+	pf[BG_CONNS + PROBE_CONNS].fd = s->fd;
+	pf[BG_CONNS + PROBE_CONNS].events = POLLIN;
+	usleep(300000); /* the stream is attached before the first probe */
+	t0 = clock_mono_ns();
+	t_end = t0 + (int64_t)seconds * 1000000000;
+	t_drain = t_end + 5000000000LL;
+	while (clock_mono_ns() < t_drain && (int)p.lat.n < nprobes) {
+		int64_t now = clock_mono_ns();
+
+		/* background: keep to RATE fixes/s, spread over the connections */
+		for (int i = 0; i < BG_CONNS && now < t_end; i++) {
+			long long k, uid;
+			double lat, lon;
+
+			if (c[i].sent_at || bg_sent >= (long long)((double)(now - t0) / 1e9 * rate))
+				continue;
+			k = bg_sent % nbg;
+			/* offenders 0 .. offenders-nprobes-1, then the victims */
+			uid = k < offenders - nprobes ? id0 + k : id0 + offenders + (k - (offenders - nprobes));
+			zone_centre(uid - id0, &lat, &lon);
+			lat += 0.02; /* 2.2 km north: far from every zone */
+			if (!hconn_send(&c[i], req, osmand_request(req, sizeof req, uid, lat, lon,
+								   base + bg_sent / nbg + 1, 10)))
+				return 1;
+			bg_sent++;
+		}
+		/* probes, evenly over the run */
+		if (next_probe < nprobes && now >= t0 + (int64_t)((double)seconds * 1e9 * next_probe / nprobes)) {
+			for (int i = BG_CONNS; i < BG_CONNS + PROBE_CONNS; i++) {
+				double lat, lon;
+				long long uid = p.first + next_probe;
+
+				if (c[i].sent_at)
+					continue;
+				zone_centre(uid - id0, &lat, &lon);
+				c[i].id = next_probe;
+				if (!hconn_send(&c[i], req, osmand_request(req, sizeof req, uid, lat, lon,
+									   clock_now_ms(), 5)))
+					return 1;
+				p.sent_at[next_probe++] = c[i].sent_at;
+				break;
+			}
+		}
+		if (poll(pf, BG_CONNS + PROBE_CONNS + 1, 1) <= 0)
+			continue;
+		for (int i = 0; i < BG_CONNS + PROBE_CONNS; i++) {
+			int st;
+
+			if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			st = hconn_read(&c[i]);
+			if (st < 0) {
+				fprintf(stderr, "an OsmAnd connection was closed\n");
+				return 1;
+			}
+			if (st == 200 && i < BG_CONNS)
+				bg_ok++;
+			else if (st && st != 200) {
+				failed++;
+				fprintf(stderr, "answer %d: %.200s\n", st, c[i].in);
+			}
+		}
+		if (pf[BG_CONNS + PROBE_CONNS].revents && sse_read(s, on_event_line, &p) < 0) {
+			fprintf(stderr, "the stream ended\n");
+			return 1;
+		}
+	}
+	secs = (double)(t_end - t0) / 1e9;
+	printf("fix-to-alert latency: %d offender tags + %d victim phones, one case and one 50 m zone"
+	       " per offender\n", offenders, victims);
+	printf("  background: %lld fixes answered 200 in %.1f s = %.0f fixes/s (asked for %d/s)\n",
+	       bg_ok, secs, bg_ok / secs, rate);
+	printf("  probes: %d sent, %zu alerts seen on the stream, %d other events, %lld non-200 answers\n",
+	       next_probe, p.lat.n, p.other, failed);
+	lat_print("fix sent to alert read on the stream", &p.lat);
+	close(s->fd);
+	for (int i = 0; i < BG_CONNS + PROBE_CONNS; i++)
+		close(c[i].fd);
+	free(s);
+	free(p.sent_at);
+	free(p.seen);
+	free(p.lat.v);
+	return (int)p.lat.n == nprobes && !failed ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "rules")) {
@@ -537,7 +991,14 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 7 && !strcmp(argv[1], "tcp"))
 		return bench_tcp(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), atoll(argv[6]));
+	if (argc >= 6 && !strcmp(argv[1], "osmand"))
+		return bench_osmand(argv[2], atoi(argv[3]), atoi(argv[4]), atoll(argv[5]));
+	if (argc >= 11 && !strcmp(argv[1], "latency"))
+		return bench_latency(argv + 2);
 	fprintf(stderr, "usage: monitor rules [OFFENDERS] [SEED]\n"
-			"       monitor tcp HOST:PORT DEVICES RECORDS SECONDS FIRST_IMEI\n");
+			"       monitor tcp HOST:PORT DEVICES RECORDS SECONDS FIRST_IMEI\n"
+			"       monitor osmand HOST:PORT CONNECTIONS SECONDS FIRST_ID\n"
+			"       monitor latency OSMAND_HOST:PORT API_HOST:PORT COOKIE FIRST_ID OFFENDERS\n"
+			"                       VICTIMS RATE PROBES SECONDS\n");
 	return 2;
 }

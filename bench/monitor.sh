@@ -1,36 +1,156 @@
 #!/bin/bash
-# bench/monitor.sh — the monitoring benchmark, in two parts:
-#   1. the rules on a simulated day (ground truth: missed, late, false alerts)
-#      and decode + rules throughput (build/bench/monitor rules);
-#   2. end to end over the Teltonika TCP port with durable storage: a C load
-#      sender against a real `vigil serve` on a temporary SQLite database.
+# bench/monitor.sh — the monitoring benchmark, in four parts:
+#   rules    the rules on a simulated day (ground truth: missed, late, false
+#            alerts) and decode + rules throughput (build/bench/monitor rules);
+#   tcp      end to end over the Teltonika TCP port with durable storage: a C
+#            load sender against a real `vigil serve` on a temporary SQLite
+#            database;
+#   osmand   end to end over the OsmAnd HTTP port the same way, keep-alive
+#            connections, one device each, each waiting for its 200;
+#   latency  fix-to-alert latency on the live stream (GET /api/v1/alerts/stream)
+#            at 100,000 devices (50,000 offender tags, each with a case and a
+#            home zone, and 50,000 victim phones) under background load, then
+#            the engine's memory per device from its own accounting
+#            (vigil_engine_memory_bytes in /metrics) and the server's RSS.
 # Prints figures; not a pass/fail test.
 #
 #   bench/monitor.sh [OFFENDERS] [CONNECTIONS] [RECORDS_PER_PACKET] [SECONDS]
+#   PARTS="tcp osmand" bench/monitor.sh ...   (default: all four)
+#   OSMAND_CONNS=64 LATENCY_OFFENDERS=50000 LATENCY_RATE=5000 LATENCY_PROBES=1000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 offenders=${1:-1000}
 conns=${2:-50}
 records=${3:-50}
 secs=${4:-10}
+parts=${PARTS:-rules tcp osmand latency}
+osmand_conns=${OSMAND_CONNS:-64}
+lat_off=${LATENCY_OFFENDERS:-50000}
+lat_rate=${LATENCY_RATE:-5000}
+lat_probes=${LATENCY_PROBES:-1000}
 make --no-print-directory build/vigil build/bench/monitor >/dev/null
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo
-echo "== rules (bench/monitor rules $offenders)"
-build/bench/monitor rules "$offenders"
-echo
-echo "== end to end: Teltonika over TCP, durable (SQLite WAL)"
+
 tmp=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-build/vigil migrate --db "$tmp/m.db" >/dev/null
-first=356000000000000
-sqlite3 "$tmp/m.db" "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $conns - 1)
-  INSERT INTO devices (uid, kind, protocol, expected_interval_s, created_at)
-  SELECT CAST($first + i AS TEXT), 'offender_tag', 'teltonika', 60, 0 FROM n;"
-build/vigil serve --db "$tmp/m.db" --listen 127.0.0.1:0 --osmand-listen off \
-	--teltonika-listen 127.0.0.1:0 --log-level warn >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-for _ in $(seq 50); do grep -q listening "$tmp/out" 2>/dev/null && break; sleep 0.1; done
-port=$(grep -o 'tcp://127.0.0.1:[0-9]*' "$tmp/out" | sed 's|.*:||')
-build/bench/monitor tcp "127.0.0.1:$port" "$conns" "$records" "$secs" "$first"
-echo "  stored: $(sqlite3 "$tmp/m.db" 'SELECT COUNT(*) FROM fixes') fixes in the database"
+pid=
+stop() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; fi; pid=; }
+trap 'stop; rm -rf "$tmp"' EXIT
+
+# serve DB ARGS...: start `vigil serve` on DB; sets pid, api, osm, tcp
+serve() {
+	local db=$1
+	shift
+	build/vigil serve --db "$db" --listen 127.0.0.1:0 --log-level warn "$@" \
+		>"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	for _ in $(seq 600); do grep -q listening "$tmp/out" 2>/dev/null && break; sleep 0.1; done
+	grep -q listening "$tmp/out" || { echo "the server did not start:"; cat "$tmp/err"; exit 1; }
+	api=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$tmp/out" | sed 's|.*//||')
+	osm=$(grep -o 'OsmAnd devices on http://127.0.0.1:[0-9]*' "$tmp/out" | sed 's|.*//||' || true)
+	tcp=$(grep -o 'tcp://127.0.0.1:[0-9]*' "$tmp/out" | sed 's|.*//||' || true)
+}
+
+# devices DB FIRST N KIND PROTOCOL: register N devices with uids FIRST and up
+devices() {
+	sqlite3 "$1" "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $3 - 1)
+	  INSERT INTO devices (uid, kind, protocol, expected_interval_s, created_at)
+	  SELECT CAST($2 + i AS TEXT), '$4', '$5', 3600, CAST(strftime('%s', 'now') AS INTEGER) * 1000 FROM n;"
+}
+
+for part in $parts; do
+case $part in
+rules)
+	echo
+	echo "== rules (bench/monitor rules $offenders)"
+	build/bench/monitor rules "$offenders"
+	;;
+tcp)
+	echo
+	echo "== end to end: Teltonika over TCP, durable (SQLite WAL)"
+	rm -f "$tmp"/t.db*
+	build/vigil migrate --db "$tmp/t.db" >/dev/null
+	first=356000000000000
+	devices "$tmp/t.db" $first "$conns" offender_tag teltonika
+	serve "$tmp/t.db" --osmand-listen off --teltonika-listen 127.0.0.1:0
+	build/bench/monitor tcp "$tcp" "$conns" "$records" "$secs" "$first"
+	stop
+	echo "  stored: $(sqlite3 "$tmp/t.db" 'SELECT COUNT(*) FROM fixes') fixes in the database"
+	;;
+osmand)
+	echo
+	echo "== end to end: OsmAnd over HTTP, keep-alive, durable (SQLite WAL)"
+	rm -f "$tmp"/o.db*
+	build/vigil migrate --db "$tmp/o.db" >/dev/null
+	first=700000000
+	devices "$tmp/o.db" $first "$osmand_conns" offender_tag osmand
+	serve "$tmp/o.db" --osmand-listen 127.0.0.1:0 --teltonika-listen off
+	build/bench/monitor osmand "$osm" "$osmand_conns" "$secs" "$first"
+	stop
+	echo "  stored: $(sqlite3 "$tmp/o.db" 'SELECT COUNT(*) FROM fixes') fixes in the database"
+	;;
+latency)
+	echo
+	echo "== fix-to-alert latency on the live stream, and engine memory per device"
+	db=$tmp/l.db
+	rm -f "$db"*
+	build/vigil migrate --db "$db" >/dev/null
+	build/vigil agency add bench --name Bench --kind police --db "$db" >/dev/null
+	pw=bench-password-$RANDOM$RANDOM
+	for r in operator admin; do
+		echo "$pw" | build/vigil user add "bench-$r" --role $r --agency bench --db "$db" >/dev/null
+	done
+	first=800000000
+	now="CAST(strftime('%s', 'now') AS INTEGER) * 1000"
+	# one case per offender (ids 1..N on a new database), his tag and her
+	# phone assigned to it, a 50 m home zone (bench/monitor.c zone_centre)
+	sqlite3 "$db" "BEGIN;
+	  WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $lat_off - 1)
+	  INSERT INTO cases (ref, status, relationship, channel, owner_id, agency_id, created_by,
+	                     created_at, updated_at)
+	  SELECT 'BENCH-' || i, 'managed', 'ex_partner', 'online', u.id, u.agency_id, u.id, $now, $now
+	  FROM n, users u WHERE u.username = 'bench-admin';
+	  COMMIT;"
+	devices "$db" $first "$lat_off" offender_tag osmand
+	devices "$db" $((first + lat_off)) "$lat_off" victim_phone osmand
+	sqlite3 "$db" "BEGIN;
+	  INSERT INTO device_assignments (device_id, case_id, role, starts_at)
+	  SELECT d.id, CAST(d.uid AS INTEGER) - $first + 1, 'suspect', 0 FROM devices d
+	  WHERE d.kind = 'offender_tag';
+	  INSERT INTO device_assignments (device_id, case_id, role, starts_at)
+	  SELECT d.id, CAST(d.uid AS INTEGER) - $first - $lat_off + 1, 'victim', 0 FROM devices d
+	  WHERE d.kind = 'victim_phone';
+	  INSERT INTO zones (case_id, name, kind, geometry, radius_m, warning_m, created_at)
+	  SELECT c.id, 'home', 'exclusion',
+	         printf('{\"type\":\"Point\",\"coordinates\":[%.6f,%.6f]}',
+	                -0.5 + ((c.id - 1) % 250) * 0.004, 51.3 + ((c.id - 1) / 250) * 0.002),
+	         50, 50, $now FROM cases c;
+	  COMMIT;"
+	serve "$db" --osmand-listen 127.0.0.1:0 --teltonika-listen off --threads 4
+	login() {
+		curl -s -c "$tmp/jar-$1" -H 'Content-Type: application/json' \
+			-d "{\"username\":\"bench-$1\",\"password\":\"$pw\"}" "http://$api/api/v1/login" >/dev/null
+		sed 's/^#HttpOnly_//' "$tmp/jar-$1" | awk '!/^#/ && NF >= 7 { print $6 "=" $7 }'
+	}
+	memory() {
+		local m
+		m=$(curl -s -b "$tmp/jar-admin" "http://$api/metrics")
+		local b d
+		b=$(echo "$m" | awk '$1 == "vigil_engine_memory_bytes" { print $2 }')
+		d=$(echo "$m" | awk '$1 == "vigil_engine_devices" { print $2 }')
+		echo "  engine memory $1 (its own accounting, /metrics): $b bytes for $d devices" \
+			"= $((b / d)) bytes/device; server RSS $(awk '/VmRSS/ { print $2, $3 }' /proc/$pid/status)"
+	}
+	op=$(login operator)
+	login admin >/dev/null
+	memory "at start"
+	build/bench/monitor latency "$osm" "$api" "$op" $first "$lat_off" "$lat_off" "$lat_rate" \
+		"$lat_probes" "$secs" || echo "  (not every probe's alert was seen)"
+	memory "after the run"
+	stop
+	;;
+*)
+	echo "unknown part '$part' (rules, tcp, osmand, latency)" >&2
+	exit 2
+	;;
+esac
+done

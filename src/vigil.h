@@ -48,6 +48,7 @@ struct plan_suggestions;
 struct node;
 struct stream_hub;
 struct notifier;
+struct committer;
 
 struct vigil {
 	struct vigil_config cfg;
@@ -56,6 +57,7 @@ struct vigil {
 	struct node *node;          /* this node: the monitoring engine when it leads */
 	struct stream_hub *stream;  /* the live alert stream */
 	struct notifier *notifier;  /* outbound webhooks */
+	struct committer *committer; /* group commit for ingest (NULL: each caller commits) */
 	db_pool *pool;
 	struct metrics *metrics;
 	struct throttle *throttle;

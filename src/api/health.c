@@ -8,6 +8,7 @@
 #include "db/db.h"
 #include "http/metrics.h"
 #include "http/request.h"
+#include "ingest/accept.h"
 #include "monitor/node.h"
 #include "vigil.h"
 
@@ -45,6 +46,19 @@ void api_metrics(struct req *r)
 	metrics_render(r->v->metrics, &b);
 	if (r->v->node)
 		node_metrics(r->v->node, &b);
+	{
+		unsigned long long stored, dup, unknown, rejected;
+
+		ingest_counters(&stored, &dup, &unknown, &rejected);
+		buf_printf(&b,
+			   "# HELP vigil_fixes_total Fixes received, by what became of them.\n"
+			   "# TYPE vigil_fixes_total counter\n"
+			   "vigil_fixes_total{result=\"stored\"} %llu\n"
+			   "vigil_fixes_total{result=\"duplicate\"} %llu\n"
+			   "vigil_fixes_total{result=\"unknown_device\"} %llu\n"
+			   "vigil_fixes_total{result=\"rejected\"} %llu\n",
+			   stored, dup, unknown, rejected);
+	}
 	req_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.data ? b.data : "");
 	buf_free(&b);
 }

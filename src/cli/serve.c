@@ -30,6 +30,7 @@
 #include "http/server.h"
 #include "http/stream.h"
 #include "http/throttle.h"
+#include "ingest/commit.h"
 #include "ingest/listener.h"
 #include "ingest/tcp.h"
 #include "monitor/engine.h"
@@ -573,6 +574,10 @@ int cli_serve(int argc, char **argv)
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
 	}
+	if (committer_start(&v, &v.committer, err, sizeof err) < 0) {
+		fprintf(stderr, "vigil serve: %s\n", err);
+		goto out;
+	}
 	if (!osmand_off &&
 	    osmand_server_start(&v, osmand_host, osmand_port, &osmand, err, sizeof err) < 0) {
 		fprintf(stderr, "vigil serve: %s\n", err);
@@ -631,6 +636,8 @@ out:
 	tcp_server_stop(tel);
 	if (v.http)
 		http_server_stop(v.http, 0);
+	committer_stop(v.committer); /* after every caller, before the engine it feeds */
+	v.committer = NULL;
 	node_stop(v.node);
 	notifier_stop(v.notifier);
 	stream_free(v.stream);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/mem.h"
 
@@ -46,6 +47,19 @@ static int map_rc(int rc)
 	}
 }
 
+/* Wait for a lock in short steps, for up to 10 s.  SQLite's own busy
+ * timeout sleeps longer and longer (100 ms a try after the first few), so a
+ * writer that commits back to back (the ingest committer) could keep another
+ * (the engine raising an alert) waiting for a second. */
+static int busy_wait(void *arg, int tries)
+{
+	(void)arg;
+	if (tries >= 50000)
+		return 0;
+	nanosleep(&(struct timespec){ 0, 200000 }, NULL);
+	return 1;
+}
+
 static int sq_open(db **out, const char *url, char *err, size_t errlen)
 {
 	struct db *d = xcalloc(1, sizeof *d);
@@ -64,7 +78,7 @@ static int sq_open(db **out, const char *url, char *err, size_t errlen)
 			 d->h ? sqlite3_errmsg(d->h) : sqlite3_errstr(rc));
 		goto fail;
 	}
-	sqlite3_busy_timeout(d->h, 10000);
+	sqlite3_busy_handler(d->h, busy_wait, NULL);
 	sqlite3_extended_result_codes(d->h, 1);
 	if (sqlite3_exec(d->h, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(d->h, "PRAGMA foreign_keys=ON", NULL, NULL, NULL) != SQLITE_OK ||

@@ -12,6 +12,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "ingest/commit.h"
 #include "monitor/node.h"
 #include "store/monitor.h"
 #include "vigil.h"
@@ -56,6 +57,11 @@ int ingest_accept_batch(struct vigil *v, db *d, struct fix *f, size_t n, int *re
 {
 	int64_t now = clock_now_ms();
 	int rc, forwarded = 0;
+
+	/* through the committer, in one transaction with other callers' fixes;
+	 * it stores them by calling here again with its own connection */
+	if (v->committer && !committer_owns(v->committer, d))
+		return committer_accept(v->committer, f, n, results, why);
 
 	int *skip = xcalloc(n, sizeof *skip), *stored = xcalloc(n, sizeof *stored);
 

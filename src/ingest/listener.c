@@ -1,19 +1,30 @@
 /*
  * listener — the OsmAnd HTTP listener.
+ *
+ * A request's fix goes to the committer (ingest/commit.c) and its connection
+ * is suspended until the fix is durable; the committer's callback resumes it
+ * and libmicrohttpd calls on_request again, which answers.  So the daemon's
+ * two threads serve thousands of phones at once, and their fixes share one
+ * commit, instead of each thread waiting out a commit of its own.
  */
 #include "ingest/listener.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/clock.h"
 #include "ingest/accept.h"
+#include "ingest/commit.h"
 #include "ingest/osmand.h"
 #include "vigil.h"
 
@@ -24,11 +35,23 @@ struct osmand_server {
 	struct vigil *v;
 	struct MHD_Daemon *d;
 	int port;
+	atomic_int pending; /* connections suspended while their fix is stored */
 };
 
 struct conn {
 	struct buf body;
 	bool too_large;
+	/* a fix handed to the committer: the connection is suspended until
+	 * stored() resumes it, then answered from result */
+	struct osmand_server *s;
+	struct MHD_Connection *c;
+	pthread_mutex_t mu; /* orders the suspend before the resume */
+	bool submitted, stored;
+	bool pending; /* counted in the server's pending */
+	struct commit_req req;
+	struct fix f;
+	int result;
+	char why[1][160];
 };
 
 struct params {
@@ -98,6 +121,38 @@ static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const c
 	return ret;
 }
 
+static enum MHD_Result answer_result(struct MHD_Connection *c, int rc, int res, const char *why)
+{
+	char msg[260];
+
+	if (rc < 0)
+		res = ACCEPT_ERROR;
+	switch (res) {
+	case ACCEPT_STORED:
+	case ACCEPT_DUPLICATE:
+		return answer(c, 200, "");
+	case ACCEPT_UNKNOWN:
+		snprintf(msg, sizeof msg, "%s\n", why);
+		return answer(c, 404, msg);
+	case ACCEPT_REJECTED:
+		snprintf(msg, sizeof msg, "%s\n", why);
+		return answer(c, 400, msg);
+	default:
+		return answer(c, 503, "the position could not be stored; send it again\n");
+	}
+}
+
+/* The committer's callback, on its thread: the fix is stored (or not). */
+static void stored(struct commit_req *r)
+{
+	struct conn *cc = r->arg;
+
+	pthread_mutex_lock(&cc->mu);
+	cc->stored = true;
+	MHD_resume_connection(cc->c);
+	pthread_mutex_unlock(&cc->mu);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **con_cls)
@@ -117,8 +172,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!cc) {
 		cc = xcalloc(1, sizeof *cc);
 		buf_init(&cc->body);
+		pthread_mutex_init(&cc->mu, NULL);
 		*con_cls = cc;
 		return MHD_YES;
+	}
+	if (cc->submitted) {
+		/* resumed: the committer has the answer */
+		cc->pending = false;
+		atomic_fetch_sub(&s->pending, 1);
+		return answer_result(c, cc->req.rc, cc->result, cc->why[0]);
 	}
 	if (*upload_size) {
 		if (cc->body.len + *upload_size > MAX_BODY)
@@ -145,22 +207,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		snprintf(msg, sizeof msg, "%s\n", why);
 		return answer(c, 400, msg);
 	}
+	if (s->v->committer) {
+		/* suspended until stored; the lock keeps the resume after the suspend */
+		cc->s = s;
+		cc->c = c;
+		cc->f = f;
+		cc->req = (struct commit_req){ .f = &cc->f, .n = 1, .results = &cc->result,
+					       .why = cc->why, .done = stored, .arg = cc };
+		cc->submitted = true;
+		cc->pending = true;
+		atomic_fetch_add(&s->pending, 1);
+		pthread_mutex_lock(&cc->mu);
+		committer_submit(s->v->committer, &cc->req);
+		MHD_suspend_connection(c);
+		pthread_mutex_unlock(&cc->mu);
+		return MHD_YES;
+	}
 	d = db_pool_acquire(s->v->pool);
 	res = ingest_accept(s->v, d, &f, why, sizeof why);
 	db_pool_release(s->v->pool, d);
-	switch (res) {
-	case ACCEPT_STORED:
-	case ACCEPT_DUPLICATE:
-		return answer(c, 200, "");
-	case ACCEPT_UNKNOWN:
-		snprintf(msg, sizeof msg, "%s\n", why);
-		return answer(c, 404, msg);
-	case ACCEPT_REJECTED:
-		snprintf(msg, sizeof msg, "%s\n", why);
-		return answer(c, 400, msg);
-	default:
-		return answer(c, 503, "the position could not be stored; send it again\n");
-	}
+	return answer_result(c, 0, res, why);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -168,11 +234,14 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct conn *cc = *con_cls;
 
-	(void)cls;
 	(void)c;
 	(void)toe;
 	if (cc) {
+		/* resumed, but the phone had gone: never answered */
+		if (cc->pending)
+			atomic_fetch_sub(&((struct osmand_server *)cls)->pending, 1);
 		buf_free(&cc->body);
+		pthread_mutex_destroy(&cc->mu);
 		free(cc);
 		*con_cls = NULL;
 	}
@@ -193,7 +262,9 @@ int osmand_server_start(struct vigil *v, const char *host, int port, struct osma
 		return -1;
 	}
 	s->v = v;
-	s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO, 0, NULL,
+	s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO |
+					MHD_ALLOW_SUSPEND_RESUME,
+				0, NULL,
 				NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
 				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)2, MHD_OPTION_CONNECTION_TIMEOUT,
 				(unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
@@ -220,6 +291,12 @@ void osmand_server_stop(struct osmand_server *s)
 {
 	if (!s)
 		return;
+	/* take no new connections, and let every suspended one be answered
+	 * (the committer is still running) before the daemon goes */
+	MHD_quiesce_daemon(s->d);
+	for (int64_t until = clock_now_ms() + 10000;
+	     atomic_load(&s->pending) > 0 && clock_now_ms() < until;)
+		nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
 	MHD_stop_daemon(s->d);
 	free(s);
 }

@@ -1,5 +1,12 @@
 /*
  * tcp — the Teltonika listener.
+ *
+ * One epoll thread reads every connection.  A decoded packet's records go to
+ * the committer (ingest/commit.c) as a job, and the connection stops being
+ * read until the job is done: the committer's callback queues the job and
+ * wakes the thread (an eventfd), which sends the record-count
+ * acknowledgement and reads on.  Meanwhile the thread serves the other
+ * connections, whose packets join the same commit.
  */
 #include "ingest/tcp.h"
 
@@ -7,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,12 +29,15 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "ingest/accept.h"
+#include "ingest/commit.h"
 #include "ingest/teltonika.h"
 #include "store/monitor.h"
 #include "vigil.h"
 
 #define BUF_MAX (8 + TELTONIKA_MAX_DATA + 4)
 #define MAX_CONNS 10000
+
+struct job;
 
 struct tconn {
 	int fd;
@@ -35,7 +46,21 @@ struct tconn {
 	bool have_imei;
 	char imei[FIX_UID_MAX + 1];
 	int64_t last_seen;
+	struct job *job;  /* a packet with the committer: not read meanwhile */
+	bool closed;      /* closed while its job was out: freed when it returns */
 	struct tconn *next;
+};
+
+/* A packet's records with the committer. */
+struct job {
+	struct commit_req req;
+	struct tcp_server *s;
+	struct tconn *c;
+	size_t used; /* the packet's bytes in c->buf */
+	struct fix f[TELTONIKA_MAX_RECORDS];
+	int results[TELTONIKA_MAX_RECORDS];
+	char why[TELTONIKA_MAX_RECORDS][160];
+	struct job *next;
 };
 
 struct tcp_server {
@@ -45,7 +70,18 @@ struct tcp_server {
 	pthread_t thread;
 	struct tconn *conns;
 	int nconns;
+	/* jobs the committer has finished, for the thread (under mu) */
+	int donefd;
+	pthread_mutex_t mu;
+	struct job *done;
+	int jobs; /* out with the committer (the thread's) */
 };
+
+static void conn_free(struct tconn *c)
+{
+	free(c->buf);
+	free(c);
+}
 
 static void conn_close(struct tcp_server *s, struct tconn *c)
 {
@@ -56,9 +92,11 @@ static void conn_close(struct tcp_server *s, struct tconn *c)
 		}
 	epoll_ctl(s->efd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
-	free(c->buf);
-	free(c);
 	s->nconns--;
+	if (c->job)
+		c->closed = true; /* its job still points here */
+	else
+		conn_free(c);
 }
 
 static bool send_all(int fd, const void *p, size_t n)
@@ -78,12 +116,44 @@ static bool send_all(int fd, const void *p, size_t n)
 	return true;
 }
 
-/* Consume what the buffer holds; false to close the connection. */
+/* The record-count acknowledgement: sent only once the records are durable. */
+static bool send_ack(struct tconn *c, size_t nrec)
+{
+	uint8_t ack[4] = { (uint8_t)(nrec >> 24), (uint8_t)(nrec >> 16), (uint8_t)(nrec >> 8),
+			   (uint8_t)nrec };
+
+	return send_all(c->fd, ack, 4);
+}
+
+/* The committer's callback, on its thread: hand the job back. */
+static void job_done(struct commit_req *r)
+{
+	struct job *j = r->arg;
+	struct tcp_server *s = j->s;
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&s->mu);
+	j->next = s->done;
+	s->done = j;
+	pthread_mutex_unlock(&s->mu);
+	if (write(s->donefd, &one, sizeof one) < 0)
+		log_warn("cannot wake the Teltonika listener");
+}
+
+static void read_pause(struct tcp_server *s, struct tconn *c, bool pause)
+{
+	struct epoll_event ev = { .events = pause ? 0 : EPOLLIN, .data.ptr = c };
+
+	epoll_ctl(s->efd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+/* Consume what the buffer holds, until a packet goes to the committer;
+ * false to close the connection. */
 static bool consume(struct tcp_server *s, struct tconn *c)
 {
 	char why[160];
 
-	for (;;) {
+	while (!c->job && c->len) {
 		int used;
 
 		if (!c->have_imei) {
@@ -115,10 +185,33 @@ static bool consume(struct tcp_server *s, struct tconn *c)
 			int results[TELTONIKA_MAX_RECORDS];
 			char (*whys)[160];
 			size_t nrec;
-			uint8_t ack[4];
 			db *d;
 			int rc;
 
+			if (s->v->committer) {
+				struct job *j = xmalloc(sizeof *j);
+
+				used = teltonika_packet(c->buf, c->len, c->imei, j->f, TELTONIKA_MAX_RECORDS,
+							&nrec, why, sizeof why);
+				if (used == TELTONIKA_MORE || used < 0) {
+					if (used != TELTONIKA_MORE)
+						log_warn("teltonika: device %s: packet refused: %s", c->imei,
+							 why);
+					free(j);
+					return used == TELTONIKA_MORE;
+				}
+				/* read no more of it until the records are durable */
+				j->req = (struct commit_req){ .f = j->f, .n = nrec, .results = j->results,
+							      .why = j->why, .done = job_done, .arg = j };
+				j->s = s;
+				j->c = c;
+				j->used = (size_t)used;
+				c->job = j;
+				s->jobs++;
+				read_pause(s, c, true);
+				committer_submit(s->v->committer, &j->req);
+				return true;
+			}
 			used = teltonika_packet(c->buf, c->len, c->imei, f, TELTONIKA_MAX_RECORDS, &nrec, why,
 						sizeof why);
 			if (used == TELTONIKA_MORE)
@@ -134,17 +227,49 @@ static bool consume(struct tcp_server *s, struct tconn *c)
 			free(whys);
 			if (rc < 0)
 				return false; /* not stored: no acknowledgement; the device resends */
-			ack[0] = (uint8_t)(nrec >> 24);
-			ack[1] = (uint8_t)(nrec >> 16);
-			ack[2] = (uint8_t)(nrec >> 8);
-			ack[3] = (uint8_t)nrec;
-			if (!send_all(c->fd, ack, 4))
+			if (!send_ack(c, nrec))
 				return false;
 		}
 		memmove(c->buf, c->buf + used, c->len - (size_t)used);
 		c->len -= (size_t)used;
 		if (!c->len)
 			return true;
+	}
+	return true;
+}
+
+/* The jobs the committer finished: acknowledge, and read on. */
+static void jobs_done(struct tcp_server *s)
+{
+	struct job *list, *next;
+	uint64_t n;
+
+	if (read(s->donefd, &n, sizeof n) < 0 && errno != EAGAIN)
+		log_warn("teltonika: cannot read the listener's eventfd");
+	pthread_mutex_lock(&s->mu);
+	list = s->done;
+	s->done = NULL;
+	pthread_mutex_unlock(&s->mu);
+	for (struct job *j = list; j; j = next) {
+		struct tconn *c = j->c;
+
+		next = j->next;
+		s->jobs--;
+		c->job = NULL;
+		if (c->closed) {
+			conn_free(c);
+		} else if (j->req.rc < 0 || !send_ack(c, j->req.n)) {
+			/* not stored: no acknowledgement; the device resends */
+			conn_close(s, c);
+		} else {
+			memmove(c->buf, c->buf + j->used, c->len - j->used);
+			c->len -= j->used;
+			c->last_seen = clock_now_ms();
+			read_pause(s, c, false);
+			if (!consume(s, c))
+				conn_close(s, c);
+		}
+		free(j);
 	}
 }
 
@@ -181,6 +306,7 @@ static void *run(void *arg)
 	for (;;) {
 		int n = epoll_wait(s->efd, evs, 64, 1000);
 		int64_t now = clock_now_ms();
+		bool done = false;
 
 		for (int i = 0; i < n; i++) {
 			struct tconn *c = evs[i].data.ptr;
@@ -191,6 +317,16 @@ static void *run(void *arg)
 			}
 			if (c == (struct tconn *)s) /* the wake-up: stop */
 				goto out;
+			if (c == (struct tconn *)&s->donefd) {
+				/* after this batch: it may free connections the batch names */
+				done = true;
+				continue;
+			}
+			if (c->job) {
+				/* paused: only a hang-up or an error reports here */
+				conn_close(s, c);
+				continue;
+			}
 			for (;;) {
 				ssize_t r = read(c->fd, c->buf + c->len, BUF_MAX - c->len);
 
@@ -203,16 +339,27 @@ static void *run(void *arg)
 					conn_close(s, c);
 					break;
 				}
+				if (c->job)
+					break; /* read on when it is stored */
 			}
 		}
+		if (done)
+			jobs_done(s);
 		/* slow or half-open connections */
 		for (struct tconn *c = s->conns, *next; c; c = next) {
 			next = c->next;
-			if (now - c->last_seen > (int64_t)s->idle_s * 1000)
+			if (!c->job && now - c->last_seen > (int64_t)s->idle_s * 1000)
 				conn_close(s, c);
 		}
 	}
 out:
+	/* the committer is still running: let the jobs out come back */
+	while (s->jobs > 0) {
+		struct pollfd pf = { .fd = s->donefd, .events = POLLIN };
+
+		if (poll(&pf, 1, 1000) > 0)
+			jobs_done(s);
+	}
 	while (s->conns)
 		conn_close(s, s->conns);
 	return NULL;
@@ -255,8 +402,14 @@ int tcp_server_start(struct vigil *v, const char *host, int port, int idle_s,
 	epoll_ctl(s->efd, EPOLL_CTL_ADD, s->lfd, &ev);
 	ev.data.ptr = s;
 	epoll_ctl(s->efd, EPOLL_CTL_ADD, s->wake, &ev);
+	s->donefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	pthread_mutex_init(&s->mu, NULL);
+	ev.data.ptr = &s->donefd;
+	epoll_ctl(s->efd, EPOLL_CTL_ADD, s->donefd, &ev);
 	if (pthread_create(&s->thread, NULL, run, s) != 0) {
 		snprintf(err, errlen, "cannot start the Teltonika listener");
+		pthread_mutex_destroy(&s->mu);
+		close(s->donefd);
 		close(s->wake);
 		close(s->efd);
 		close(s->lfd);
@@ -281,6 +434,8 @@ void tcp_server_stop(struct tcp_server *s)
 	if (write(s->wake, &one, sizeof one) < 0)
 		log_warn("cannot wake the Teltonika listener");
 	pthread_join(s->thread, NULL);
+	pthread_mutex_destroy(&s->mu);
+	close(s->donefd);
 	close(s->wake);
 	close(s->efd);
 	close(s->lfd);

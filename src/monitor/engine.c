@@ -25,6 +25,7 @@
 
 #define MAX_RING 512 /* positions of a polygon zone */
 #define CATCH_UP_MS 120000 /* newest fixes younger than this are applied again at start */
+#define MAX_DEV_CASES 8 /* assignments a device is evaluated for */
 
 struct dev_case {
 	int64_t case_id;
@@ -47,7 +48,7 @@ struct dev {
 	int expected_interval_s;
 	int64_t created_at;
 	int ncases;
-	struct dev_case cases[8];
+	struct dev_case *cases; /* ncases of them (most devices have one), owned */
 	/* live state */
 	bool have_fix;
 	struct geo_point pos;
@@ -91,7 +92,7 @@ struct engine {
 	struct zone_rt *zones;
 	size_t nzones;
 	struct track *tracks;
-	size_t ntracks_cap;
+	size_t ntracks_cap, ntracks_used;
 	int64_t last_escalation_check;
 	bool catching_up;        /* applying the newest fixes again at start */
 	atomic_bool broken;      /* its database connection died: the node rebuilds it */
@@ -156,9 +157,15 @@ static int load_device(const struct device *dv, void *arg)
 	d->expected_interval_s = dv->expected_interval_s;
 	d->created_at = dv->created_at;
 	d->battery = NAN; /* nothing reported yet */
-	/* keep what the engine knew of this device before the reload */
-	for (size_t i = 0; i < lc->nold; i++) {
-		if (lc->old[i].id == dv->id) {
+	/* keep what the engine knew of this device before the reload (both
+	 * lists are in id order: a binary search, not a scan of 100,000) */
+	for (size_t lo = 0, hi = lc->nold, i; lo < hi;) {
+		i = (lo + hi) / 2;
+		if (lc->old[i].id < dv->id) {
+			lo = i + 1;
+		} else if (lc->old[i].id > dv->id) {
+			hi = i;
+		} else {
 			struct dev *o = &lc->old[i];
 
 			d->have_fix = o->have_fix;
@@ -181,7 +188,8 @@ static int load_assignment(const struct assignment *a, void *arg)
 	struct engine *e = arg;
 	struct dev *d = dev_find(e, a->device_id);
 
-	if (d && d->ncases < (int)(sizeof d->cases / sizeof d->cases[0])) {
+	if (d && d->ncases < MAX_DEV_CASES) {
+		d->cases = xrealloc(d->cases, (size_t)(d->ncases + 1) * sizeof *d->cases);
 		d->cases[d->ncases].case_id = a->case_id;
 		d->cases[d->ncases].victim = strcmp(a->role, "victim") == 0;
 		d->cases[d->ncases].starts_at = a->starts_at;
@@ -225,6 +233,46 @@ static int load_zone(const struct zone *z, void *arg)
 	json_decref(g);
 	e->nzones++;
 	return 0;
+}
+
+/* Zones are kept in case order (then id), so that a fix looks only at its
+ * cases' zones, found by binary search, and not at every zone in the city. */
+static int zone_order(const void *a, const void *b)
+{
+	const struct zone_rt *x = a, *y = b;
+
+	if (x->case_id != y->case_id)
+		return x->case_id < y->case_id ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The zones of one case: *n of them from the pointer returned. */
+static const struct zone_rt *case_zones(const struct engine *e, int64_t case_id, size_t *n)
+{
+	size_t lo = 0, hi = e->nzones, end;
+
+	*n = 0;
+	if (!e->nzones)
+		return NULL; /* no array to point into */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (e->zones[mid].case_id < case_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < e->nzones && e->zones[end].case_id == case_id; end++)
+		;
+	*n = end - lo;
+	return e->zones + lo;
+}
+
+static void free_devs(struct dev *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(d[i].cases);
+	free(d);
 }
 
 static void free_zones(struct zone_rt *z, size_t n)
@@ -282,6 +330,8 @@ static int load_locked(struct engine *e, bool first)
 		rc = assignment_each_unended(e->db, clock_now_ms(), load_assignment, e);
 	if (rc >= 0)
 		rc = zone_each(e->db, 0, load_zone, e);
+	if (e->nzones)
+		qsort(e->zones, e->nzones, sizeof *e->zones, zone_order);
 	if (rc >= 0 && first) {
 		rc = fix_each_latest(e->db, load_last_fix, e);
 		/* a lost-signal period that began before a restart goes on: its
@@ -296,7 +346,7 @@ static int load_locked(struct engine *e, bool first)
 			d->lost = lost == 1;
 		}
 	}
-	free(lc.old);
+	free_devs(lc.old, lc.nold);
 	free_zones(oldz, noldz);
 	if (rc < 0)
 		log_error("monitoring engine: cannot load its state: %s", db_errmsg(e->db));
@@ -319,16 +369,13 @@ static struct track *track_get(struct engine *e, int64_t device_id, int64_t zone
 		struct track *t = &e->tracks[i];
 
 		if (!t->used) {
-			size_t used = 0;
-
-			for (size_t k = 0; k < e->ntracks_cap; k++)
-				used += e->tracks[k].used;
-			if (used * 2 >= e->ntracks_cap) {
+			if (e->ntracks_used * 2 >= e->ntracks_cap) {
 				/* grow and rehash, then look again */
 				struct track *old = e->tracks;
 				size_t oldcap = e->ntracks_cap;
 
 				e->ntracks_cap *= 2;
+				e->ntracks_used = 0;
 				e->tracks = xcalloc(e->ntracks_cap, sizeof *e->tracks);
 				for (size_t k = 0; k < oldcap; k++) {
 					if (old[k].used) {
@@ -341,6 +388,7 @@ static struct track *track_get(struct engine *e, int64_t device_id, int64_t zone
 				return track_get(e, device_id, zone_id);
 			}
 			t->used = true;
+			e->ntracks_used++;
 			t->device_id = device_id;
 			t->zone_id = zone_id;
 			return t;
@@ -493,11 +541,12 @@ static void evaluate_offender(struct engine *e, struct dev *off, int64_t now)
 	for (int c = 0; c < off->ncases; c++) {
 		if (off->cases[c].victim || !covers(&off->cases[c], now))
 			continue;
-		for (size_t i = 0; i < e->nzones; i++) {
-			const struct zone_rt *z = &e->zones[i];
+		size_t nz;
+		const struct zone_rt *zs = case_zones(e, off->cases[c].case_id, &nz);
 
-			if (z->case_id != off->cases[c].case_id)
-				continue;
+		for (size_t i = 0; i < nz; i++) {
+			const struct zone_rt *z = &zs[i];
+
 			if (z->proximity) {
 				proximity_for_offender(e, off, z, now);
 			} else {
@@ -518,10 +567,13 @@ static void evaluate_victim(struct engine *e, struct dev *vic, int64_t now)
 	for (int c = 0; c < vic->ncases; c++) {
 		if (!vic->cases[c].victim || !covers(&vic->cases[c], now))
 			continue;
-		for (size_t i = 0; i < e->nzones; i++) {
-			const struct zone_rt *z = &e->zones[i];
+		size_t nz;
+		const struct zone_rt *zs = case_zones(e, vic->cases[c].case_id, &nz);
 
-			if (!z->proximity || z->case_id != vic->cases[c].case_id)
+		for (size_t i = 0; i < nz; i++) {
+			const struct zone_rt *z = &zs[i];
+
+			if (!z->proximity)
 				continue;
 			for (size_t k = 0; k < e->ndevs; k++) {
 				struct dev *off = &e->devs[k];
@@ -676,12 +728,15 @@ static void lost_signal(struct engine *e, struct dev *d, int64_t now)
 		for (int c = 0; c < d->ncases; c++) {
 			if (!covers(&d->cases[c], now))
 				continue;
-			for (size_t i = 0; i < e->nzones; i++) {
-				const struct zone_rt *z = &e->zones[i];
+			size_t nz;
+			const struct zone_rt *zs = case_zones(e, d->cases[c].case_id, &nz);
+
+			for (size_t i = 0; i < nz; i++) {
+				const struct zone_rt *z = &zs[i];
 				struct track *t;
 				double dist;
 
-				if (z->proximity || z->case_id != d->cases[c].case_id)
+				if (z->proximity)
 					continue;
 				t = track_get(e, d->id, z->id);
 				if (t->near_zone_escalated)
@@ -942,7 +997,7 @@ void engine_stop(struct engine *e)
 		pthread_join(e->thread, NULL);
 	}
 	db_close(e->db);
-	free(e->devs);
+	free_devs(e->devs, e->ndevs);
 	free_zones(e->zones, e->nzones);
 	free(e->tracks);
 	free(e->queue);
@@ -1029,6 +1084,8 @@ size_t engine_memory(struct engine *e, size_t *devices)
 	*devices = e->ndevs;
 	bytes = e->ndevs * sizeof *e->devs + e->ntracks_cap * sizeof *e->tracks +
 		e->nzones * sizeof *e->zones;
+	for (size_t i = 0; i < e->ndevs; i++)
+		bytes += (size_t)e->devs[i].ncases * sizeof *e->devs[i].cases;
 	for (size_t i = 0; i < e->nzones; i++)
 		bytes += e->zones[i].nring * sizeof(struct geo_point);
 	pthread_mutex_unlock(&e->mu);

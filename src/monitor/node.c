@@ -306,6 +306,22 @@ void node_metrics(struct node *n, struct buf *out)
 		   "# TYPE vigil_engine_takeovers_total counter\n"
 		   "vigil_engine_takeovers_total %llu\n",
 		   node_leads(n) ? 1 : 0, (unsigned long long)atomic_load(&n->takeovers));
+	pthread_rwlock_rdlock(&n->lock);
+	if (n->engine) {
+		size_t devices, bytes = engine_memory(n->engine, &devices);
+
+		/* the engine's own accounting of what it holds: device state,
+		 * zones and their rings, per-zone tracks (not the queue) */
+		buf_printf(out,
+			   "# HELP vigil_engine_devices Devices the monitoring engine holds.\n"
+			   "# TYPE vigil_engine_devices gauge\n"
+			   "vigil_engine_devices %zu\n"
+			   "# HELP vigil_engine_memory_bytes The monitoring engine's state in bytes.\n"
+			   "# TYPE vigil_engine_memory_bytes gauge\n"
+			   "vigil_engine_memory_bytes %zu\n",
+			   devices, bytes);
+	}
+	pthread_rwlock_unlock(&n->lock);
 }
 
 /* ---- the node thread ------------------------------------------------------------- */

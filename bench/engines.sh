@@ -108,7 +108,7 @@ row() { # LABEL KEY
 }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "server:  vigil serve --threads 4, one engine at a time, on loopback"
-echo "SQLite:  WAL, synchronous=NORMAL (a commit is durable against a crash of the process, not of the machine)"
+echo "SQLite:  WAL; fixes through the ingest committer with synchronous=FULL (an acknowledged fix survives a power loss), API writes NORMAL"
 [ -n "$pg_admin" ] && echo "PostgreSQL: $(psql -qAtX "$pg_admin" -c 'SHOW server_version' | cut -d' ' -f1)," \
 	"fsync=$(psql -qAtX "$pg_admin" -c 'SHOW fsync')," \
 	"synchronous_commit=$(psql -qAtX "$pg_admin" -c 'SHOW synchronous_commit')"

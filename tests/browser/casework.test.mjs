@@ -69,6 +69,7 @@ describe('a case from intake to assessed, through the UI', () => {
 		await page.getByRole('heading', { name: 'New assessment' }).waitFor();
 		const level = page.locator('.suggested-level');
 		const rows = page.locator('fieldset.answer-row');
+		await rows.first().waitFor(); // the instrument is fetched after the tab draws
 		const n = await rows.count();
 		assert.equal(n, 27, 'the checklist has 27 items');
 		for (let i = 0; i < n; i++) await rows.nth(i).getByLabel('no', { exact: true }).check();
@@ -94,6 +95,7 @@ describe('a case from intake to assessed, through the UI', () => {
 		await page.getByRole('button', { name: 'Refresh the case' }).click();
 		await page.getByRole('heading', { name: 'New assessment' }).waitFor();
 		const rows = page.locator('fieldset.answer-row');
+		await rows.first().waitFor();
 		for (let i = 0; i < 27; i++) await rows.nth(i).getByLabel(i < 10 ? 'yes' : 'no', { exact: true }).check();
 		await page.getByLabel('Judged level').selectOption('high');
 		await page.getByRole('button', { name: 'Save assessment' }).click();
@@ -201,6 +203,7 @@ describe('a case from intake to assessed, through the UI', () => {
 		await page.getByText('Her home — exclusion, 400 m').waitFor();
 		zones = (await officer.get(`/api/v1/cases/${ref}/zones`)).body.zones;
 		assert.deepEqual(zones.map((z) => [z.name, z.radius_m ?? null]).sort(), [['Her home', 400], ['Her work', null]]);
+		await page.locator('path.zone-exclusion').nth(1).waitFor({ state: 'attached' }); // drawn once the devices are read
 		assert.equal(await page.locator('path.zone-exclusion').count(), 2, 'both zones drawn on the map');
 		await shot(page, 'case-monitoring-zones');
 		noErrors(page);

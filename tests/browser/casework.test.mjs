@@ -272,11 +272,43 @@ describe('a case from intake to assessed, through the UI', () => {
 		await order.getByLabel('What he did').fill('Sent her a message through her sister');
 		await order.getByRole('button', { name: 'Record breach' }).click();
 		await page.locator('[data-order]', { hasText: 'Sent her a message through her sister' }).waitFor();
-		const orders = (await officer.get(`/api/v1/cases/${ref}/orders`)).body.orders;
+		let orders = (await officer.get(`/api/v1/cases/${ref}/orders`)).body.orders;
 		assert.equal(orders.length, 1);
 		assert.equal(orders[0].kind, 'spo_interim');
 		assert.equal(orders[0].breaches.length, 1);
+		// the crime record, once the breach is recorded as a crime
+		const breach = page.locator('[data-breach]').first();
+		await breach.getByText('no crime recorded yet').waitFor();
+		await breach.getByLabel('Crime reference').fill('CRIS 4411223/26');
+		await breach.getByLabel('Outcome').selectOption('under_investigation');
+		await breach.getByRole('button', { name: 'Save crime record' }).click();
+		await page.locator('[data-breach]', { hasText: 'crime CRIS 4411223/26' }).waitFor();
+		orders = (await officer.get(`/api/v1/cases/${ref}/orders`)).body.orders;
+		assert.equal(orders[0].breaches[0].crime_reference, 'CRIS 4411223/26');
+		assert.equal(orders[0].breaches[0].outcome, 'under_investigation');
 		await shot(page, 'case-orders');
+		noErrors(page);
+	});
+
+	test('victim care: her referral accepted with her consent, and her single point of contact named', async () => {
+		await page.goto(`${srv.url}/#/cases/${ref}/contact`);
+		await page.getByRole('heading', { name: 'Victim contact' }).waitFor();
+		const referral = page.locator('[data-referral]', { hasText: 'advocacy' });
+		await referral.getByLabel('Status of the advocacy referral').selectOption('accepted');
+		await referral.getByRole('button', { name: 'Save status' }).click();
+		await referral.locator('.form-error', { hasText: 'consent' }).waitFor(); // the API's refusal, in place
+		await referral.getByLabel('She consents to sharing her details').check();
+		await referral.getByLabel('How she gave her consent').fill('by phone, 28 Nov');
+		await referral.getByRole('button', { name: 'Save status' }).click();
+		await page.locator('[data-referral]', { hasText: 'advocacy (sas): accepted' }).waitFor();
+		await page.getByLabel('Username of the officer or advocate she deals with').fill('advocate');
+		await page.getByRole('button', { name: 'Name contact' }).click();
+		await page.locator('dd', { hasText: /^advocate$/ }).waitFor();
+		const v = (await officer.get(`/api/v1/cases/${ref}/victim-care`)).body;
+		assert.equal(v.spoc, 'advocate');
+		assert.equal(v.referrals.find((r) => r.service === 'advocacy').status, 'accepted');
+		assert.equal(v.referrals.find((r) => r.service === 'advocacy').consent.given, true);
+		await shot(page, 'case-victim-care');
 		noErrors(page);
 	});
 });

@@ -461,7 +461,9 @@ async function orders(panel, { c, can, reload }) {
 			facts([o.reference && ['Reference', o.reference], o.court && ['Court', o.court], ['Granted', timeEl(o.granted_at)], ['Served', timeEl(o.served_at)], ['Ends', o.ends_at ? timeEl(o.ends_at) : o.until_further_order ? 'until further order' : none('—')],
 				o.duty_to_notify && ['Duty to notify', o.duty_to_notify.missed ? h('span', { class: 'overdue' }, 'deadline missed ', timeEl(o.duty_to_notify.deadline)) : o.duty_to_notify.notified_at ? ['notified ', timeEl(o.duty_to_notify.notified_at)] : ['by ', timeEl(o.duty_to_notify.deadline)]]]),
 			h('h4', {}, 'Conditions'), h('ul', {}, o.conditions.map((k) => h('li', {}, words(k.kind), k.detail ? `: ${k.detail}` : '', k.radius_m ? ` (${k.radius_m} m)` : ''))),
-			h('h4', {}, 'Breaches'), o.breaches.length ? h('ul', {}, o.breaches.map((b) => h('li', {}, timeEl(b.occurred_at), ` ${b.description || ''}`, b.outcome ? ` — ${words(b.outcome)}` : ''))) : none('no breaches recorded'),
+			h('h4', {}, 'Breaches'), o.breaches.length ? h('ul', {}, o.breaches.map((b) => h('li', { 'data-breach': b.id }, timeEl(b.occurred_at), ` ${b.description || ''}`,
+				b.crime_reference ? ` — crime ${b.crime_reference}` : h('span', { class: 'overdue' }, ' — no crime recorded yet'), b.outcome ? ` — ${words(b.outcome)}` : '',
+				writable ? breachUpdateForm(c, b, reload) : null))) : none('no breaches recorded'),
 			breachForm);
 	}) : h('p', { class: 'muted' }, 'No orders on this case.'));
 	if (!writable) return;
@@ -490,6 +492,21 @@ async function orders(panel, { c, can, reload }) {
 		announce('Order recorded');
 		reload();
 	}));
+}
+
+const BREACH_OUTCOMES = ['under_investigation', 'charged', 'convicted', 'acquitted', 'no_further_action'];
+
+/* A breach's crime record and outcome, as they become known. */
+function breachUpdateForm(c, b, reload) {
+	const crime = input('crime_reference', { value: b.crime_reference || '' });
+	const outcome = select('outcome', BREACH_OUTCOMES, { value: b.outcome || '', blank: 'Not yet known' });
+	return onSubmit(h('form', { class: 'inline-form', 'aria-label': `Crime record of the breach of ${fmtDay(b.occurred_at)}` },
+		h('div', { class: 'row' }, field('Crime reference', crime, { name: 'crime_reference' }), field('Outcome', outcome, { name: 'outcome' })), formError(),
+		h('button', { type: 'submit', class: 'secondary' }, 'Save crime record')), async () => {
+		await api.patch(`/api/v1/cases/${enc(c.ref)}/breaches/${b.id}`, { version: b.version, crime_reference: crime.value.trim() || undefined, outcome: outcome.value || undefined });
+		announce('Breach updated');
+		reload();
+	});
 }
 
 function breachFormFor(c, o, reload) {
@@ -627,6 +644,33 @@ function assignForm(c, devices, reload) {
 
 // ---- victim contact ------------------------------------------------------------
 
+/* A referral's next status (accepted, declined, completed) as she answers;
+ * accepting shares her details, so it records her consent and how she gave it. */
+function referralStatusForm(c, r, reload) {
+	const status = select('status', REFERRAL_STATUSES, { value: r.status });
+	const consent = h('input', { type: 'checkbox', name: 'consent.given' });
+	const how = input('consent.note', { placeholder: 'how she gave it' });
+	const consentBox = h('span', { hidden: r.status !== 'accepted' },
+		h('label', { class: 'inline' }, consent, 'She consents to sharing her details'), ' ',
+		h('label', { class: 'sr-only', for: `referral-${r.id}-how` }, 'How she gave her consent'), Object.assign(how, { id: `referral-${r.id}-how` }));
+	status.id = `referral-${r.id}-status`;
+	status.addEventListener('change', () => (consentBox.hidden = status.value !== 'accepted'));
+	const err = h('span', { class: 'form-error', role: 'alert' });
+	return h('span', {}, h('label', { class: 'sr-only', for: status.id }, `Status of the ${words(r.service)} referral`), status, ' ', consentBox, ' ',
+		h('button', { type: 'button', class: 'secondary', onclick: async () => {
+			err.textContent = '';
+			const body = { version: r.version, status: status.value };
+			if (status.value === 'accepted' && consent.checked) body.consent = { given: true, note: how.value.trim() || undefined };
+			try {
+				await api.patch(`/api/v1/cases/${enc(c.ref)}/victim-care/referrals/${r.id}`, body);
+				announce('Referral updated');
+				reload();
+			} catch (e) {
+				err.textContent = e.message;
+			}
+		} }, 'Save status'), ' ', err);
+}
+
 async function contact(panel, { c, can, reload }) {
 	const v = await api.get(`/api/v1/cases/${enc(c.ref)}/victim-care`);
 	const writable = can('victims:write') && c.status !== 'closed';
@@ -639,8 +683,17 @@ async function contact(panel, { c, can, reload }) {
 		v.contacts.length ? h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, ['When', 'How', 'By', 'What she was told', 'Notes'].map((t) => h('th', { scope: 'col' }, t)))),
 			h('tbody', {}, v.contacts.map((x) => h('tr', {}, h('td', {}, timeEl(x.at)), h('td', {}, words(x.method)), h('td', {}, x.by), h('td', {}, x.told || ''), h('td', {}, x.notes || '')))))) : h('p', { class: 'muted' }, 'No contact recorded.'),
 		h('h3', {}, 'Referrals'),
-		v.referrals.length ? h('ul', {}, v.referrals.map((r) => h('li', {}, `${words(r.service)} (${r.agency || r.provider || ''}): ${words(r.status)}`))) : none('no referrals'));
+		v.referrals.length ? h('ul', {}, v.referrals.map((r) => h('li', { 'data-referral': r.id }, `${words(r.service)} (${r.agency || r.provider || ''}): ${words(r.status)} `,
+			writable ? referralStatusForm(c, r, reload) : null))) : none('no referrals'));
 	if (!writable) return;
+	const spoc = input('username', { value: v.spoc || '', placeholder: 'username' });
+	add(panel, onSubmit(h('form', { class: 'card', 'aria-label': 'Single point of contact' }, h('h3', {}, 'Her single point of contact'),
+		field('Username of the officer or advocate she deals with', spoc, { name: 'username' }), formError(),
+		h('button', { type: 'submit', class: 'primary' }, 'Name contact')), async () => {
+		await api.put(`/api/v1/cases/${enc(c.ref)}/victim-care/spoc`, { username: spoc.value.trim() || undefined });
+		announce('Single point of contact named');
+		reload();
+	}));
 	const el = { at: h('input', { type: 'datetime-local', name: 'at', value: isoToLocal(new Date().toISOString()) }), method: select('method', CONTACT_METHODS, { value: 'phone' }), told: textarea('told', { rows: 2 }), notes: textarea('notes', { rows: 2 }) };
 	add(panel, onSubmit(h('form', { class: 'card', 'aria-label': 'Record contact' }, h('h3', {}, 'Record contact with her'),
 		h('div', { class: 'row' }, field('When', el.at, { name: 'at' }), field('How', el.method, { name: 'method' })),

@@ -399,17 +399,12 @@ void api_alert_step(struct req *r)
 	}
 	if (load_alert(r, &a) < 0)
 		return;
-	if (!strcmp(a.state, "resolved")) {
-		req_fail(r, 409, "illegal_transition", NULL, "alert %lld is resolved", (long long)a.id);
-		alert_free(&a);
-		return;
-	}
 	req_audit_detail(r, "%s", step);
 	if (req_tx_begin(r) < 0) {
 		alert_free(&a);
 		return;
 	}
-	/* resolved meanwhile? checked again under the events' lock */
+	/* not if it is resolved: checked under the events' lock */
 	ev = alert_step_add(r->db, a.id, step, at);
 	if (ev > 0 && stream_announce(r->db) < 0)
 		ev = DB_ERROR;

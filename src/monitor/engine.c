@@ -826,6 +826,9 @@ static void tick(struct engine *e, int64_t now)
  */
 #define REPLAY_MS (24 * 3600 * 1000LL) /* reports older than a day are history */
 
+/* The unapplied reports are read whole before any is applied: applying one
+ * writes (events, alerts) on the same connection, which an open SELECT on
+ * it would hold up. */
 struct fixes_out {
 	struct fix **v;
 	size_t *n, *cap;
@@ -940,7 +943,7 @@ static void *run(void *arg)
 			 * every few seconds, and say when it is dead (the node stops
 			 * this engine and starts another on a new connection, which
 			 * rebuilds the state and applies the newest fixes again) */
-			if (last_tick - last_probe >= PROBE_MS) {
+			if (db_multinode(e->db) && last_tick - last_probe >= PROBE_MS) {
 				last_probe = last_tick;
 				if (db_exec(e->db, "SELECT 1") < 0 && !db_alive(e->db) &&
 				    !atomic_exchange(&e->broken, true))

@@ -134,6 +134,28 @@ int64_t assignment_insert(db *d, int64_t device_id, int64_t case_id, const char 
 	return rc < 0 ? rc : id;
 }
 
+/* Step s (id, device_id, case_id, role, starts_at, ends_at) to its end or
+ * until fn says stop, and finalize it. */
+static int assignment_rows(db_stmt *s, int (*fn)(const struct assignment *a, void *arg),
+			   void *arg)
+{
+	struct assignment a;
+	int rc;
+
+	while ((rc = db_step(s)) == DB_ROW) {
+		a.id = db_column_int64(s, 0);
+		a.device_id = db_column_int64(s, 1);
+		a.case_id = db_column_int64(s, 2);
+		copy(a.role, sizeof a.role, db_column_text(s, 3));
+		a.starts_at = db_column_int64(s, 4);
+		a.ends_at = db_column_int64(s, 5);
+		if (fn(&a, arg))
+			break;
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
 /* The cases a device watches at now: up to max ids in out; their number, or < 0. */
 int assignment_cases_of_device(db *d, int64_t device_id, int64_t now, int64_t *out, int max)
 {
@@ -157,7 +179,6 @@ int assignment_cases_of_device(db *d, int64_t device_id, int64_t now, int64_t *o
 int assignment_each_current(db *d, int64_t case_id, int64_t now,
 			    int (*fn)(const struct assignment *a, void *arg), void *arg)
 {
-	struct assignment a;
 	db_stmt *s;
 	int rc;
 
@@ -171,18 +192,7 @@ int assignment_each_current(db *d, int64_t case_id, int64_t now,
 	db_bind_int64(s, 2, case_id);
 	db_bind_int64(s, 3, now);
 	db_bind_int64(s, 4, now);
-	while ((rc = db_step(s)) == DB_ROW) {
-		a.id = db_column_int64(s, 0);
-		a.device_id = db_column_int64(s, 1);
-		a.case_id = db_column_int64(s, 2);
-		copy(a.role, sizeof a.role, db_column_text(s, 3));
-		a.starts_at = db_column_int64(s, 4);
-		a.ends_at = db_column_int64(s, 5);
-		if (fn(&a, arg))
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return assignment_rows(s, fn, arg);
 }
 
 int64_t zone_insert(db *d, int64_t case_id, const char *name, const char *kind,
@@ -334,12 +344,12 @@ int device_report_each_unapplied(db *d, int64_t since,
 		return rc;
 	db_bind_int64(s, 1, since);
 	while ((rc = db_step(s)) == DB_ROW) {
-		struct fix f = { 0 };
+		struct fix f;
 
+		fix_init(&f);
 		f.device_id = db_column_int64(s, 0);
 		f.at = db_column_int64(s, 1);
 		f.flags = (unsigned)db_column_int64(s, 2) & (DEVICE_REPORT_FLAGS | FIX_NO_POSITION);
-		f.accuracy = f.speed = f.heading = f.altitude = f.battery = NAN;
 		if (db_column_is_null(s, 3) || db_column_is_null(s, 4)) {
 			f.flags |= FIX_NO_POSITION;
 			f.lat = f.lon = NAN;
@@ -652,7 +662,6 @@ int alert_raised_since(db *d, int64_t device_id, int64_t zone_id, const char *ki
 int assignment_each_unended(db *d, int64_t now, int (*fn)(const struct assignment *a, void *arg),
 			    void *arg)
 {
-	struct assignment a;
 	db_stmt *s;
 	int rc;
 
@@ -662,18 +671,7 @@ int assignment_each_unended(db *d, int64_t now, int (*fn)(const struct assignmen
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, now);
-	while ((rc = db_step(s)) == DB_ROW) {
-		a.id = db_column_int64(s, 0);
-		a.device_id = db_column_int64(s, 1);
-		a.case_id = db_column_int64(s, 2);
-		copy(a.role, sizeof a.role, db_column_text(s, 3));
-		a.starts_at = db_column_int64(s, 4);
-		a.ends_at = db_column_int64(s, 5);
-		if (fn(&a, arg))
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return assignment_rows(s, fn, arg);
 }
 
 int alert_each(db *d, const struct alert_filter *f, int (*fn)(const struct alert *a, void *arg),
@@ -785,29 +783,27 @@ int alert_unresolved_exists(db *d, int64_t device_id, const char *kind)
 	return rc < 0 ? rc : rc == DB_ROW;
 }
 
-int64_t alert_step_add(db *d, int64_t alert_id, const char *kind, int64_t at)
+/*
+ * The live stream reads events by id (WHERE id > last sent): on PostgreSQL
+ * an id is taken at INSERT and transactions commit in any order, so a writer
+ * that took id 101 and committed after another's 102 would never be sent.
+ * A transaction-scoped lock makes ids commit in id order.  It is the last
+ * lock a writer takes before its commit (after the alert's row, before the
+ * audit chain at commit), so it adds no cycle.  On SQLite writers are
+ * serialised anyway.
+ */
+static int events_lock(db *d)
+{
+	return db_lock_chain(d, "alert_events");
+}
+
+/* Insert one event (the caller holds events_lock): its id, or < 0. */
+static int64_t event_insert(db *d, int64_t alert_id, const char *kind, int64_t at)
 {
 	db_stmt *s;
 	int64_t id = 0;
-	int rc, resolved = 0;
+	int rc;
 
-	/* the same lock as alert_event_add: a resolve (which adds its event
-	 * under it) is either wholly before this check or wholly after the step */
-	rc = db_lock_chain(d, "alert_events");
-	if (rc < 0)
-		return rc;
-	rc = db_prepare(d, &s, "SELECT state FROM alerts WHERE id = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, alert_id);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		resolved = strcmp(db_column_text(s, 0), "resolved") == 0;
-	db_finalize(s);
-	if (rc < 0)
-		return rc;
-	if (rc != DB_ROW || resolved)
-		return 0;
 	rc = db_prepare(d, &s,
 			"INSERT INTO alert_events (alert_id, at, kind) VALUES (?, ?, ?) RETURNING id");
 	if (rc < 0)
@@ -822,36 +818,36 @@ int64_t alert_step_add(db *d, int64_t alert_id, const char *kind, int64_t at)
 	return rc < 0 ? rc : id;
 }
 
-int64_t alert_event_add(db *d, int64_t alert_id, const char *kind)
+int64_t alert_step_add(db *d, int64_t alert_id, const char *kind, int64_t at)
 {
 	db_stmt *s;
-	int64_t id = 0;
-	int rc;
+	int rc, resolved = 0;
 
-	/*
-	 * The live stream reads events by id (WHERE id > last sent): on
-	 * PostgreSQL an id is taken at INSERT and transactions commit in any
-	 * order, so a writer that took id 101 and committed after another's 102
-	 * would never be sent.  A transaction-scoped lock here makes ids commit
-	 * in id order.  It is the last lock a writer takes before its commit
-	 * (after the alert's row, before the audit chain at commit), so it adds
-	 * no cycle.  On SQLite writers are serialised anyway.
-	 */
-	rc = db_lock_chain(d, "alert_events");
+	/* under the events' lock: a resolve (which adds its event under it)
+	 * is either wholly before this check or wholly after the step */
+	rc = events_lock(d);
 	if (rc < 0)
 		return rc;
-	rc = db_prepare(d, &s,
-			"INSERT INTO alert_events (alert_id, at, kind) VALUES (?, ?, ?) RETURNING id");
+	rc = db_prepare(d, &s, "SELECT state FROM alerts WHERE id = ?");
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, alert_id);
-	db_bind_int64(s, 2, clock_now_ms());
-	db_bind_text(s, 3, kind);
 	rc = db_step(s);
 	if (rc == DB_ROW)
-		id = db_column_int64(s, 0);
+		resolved = strcmp(db_column_text(s, 0), "resolved") == 0;
 	db_finalize(s);
-	return rc < 0 ? rc : id;
+	if (rc < 0)
+		return rc;
+	if (rc != DB_ROW || resolved)
+		return 0;
+	return event_insert(d, alert_id, kind, at);
+}
+
+int64_t alert_event_add(db *d, int64_t alert_id, const char *kind)
+{
+	int rc = events_lock(d);
+
+	return rc < 0 ? rc : event_insert(d, alert_id, kind, clock_now_ms());
 }
 
 int alert_event_each_of(db *d, int64_t alert_id,

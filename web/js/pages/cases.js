@@ -1,7 +1,7 @@
 // Cases: the list with the cases API's filters and the compliance flags, and
 // the form for a new case (intake).
 import { api, qs } from '../api.js';
-import { add, badge, clear, field, formError, h, input, onSubmit, select, textarea, timeEl, words } from '../dom.js';
+import { add, badge, clear, field, formError, h, input, onSubmit, select, showError, textarea, timeEl, words } from '../dom.js';
 import { CHANNELS, CLASSIFICATIONS, FLAGS, FOUR, RELATIONSHIPS, RISK_LEVELS, STATUSES, TYPOLOGIES } from '../vocab.js';
 
 export function riskBadge(level) {
@@ -74,13 +74,8 @@ export async function render(main, ctx) {
 	try {
 		await load();
 	} catch (err) {
-		onSubmitError(form, err);
+		showError(form, err);
 	}
-}
-
-function onSubmitError(form, err) {
-	const slot = form.querySelector(`[data-error-for="${err.field || ''}"]`) || form.querySelector('.form-error');
-	slot.textContent = err.message;
 }
 
 /** The intake form: who she is, who he is, how it came in, and the FOUR screening. */

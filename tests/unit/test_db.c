@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/secret.h"
@@ -332,6 +333,156 @@ static void large_integers_and_nulls_round_trip(void **state)
 	db_finalize(s);
 }
 
+
+/* The SQLite backend keeps finished statements for reuse: one prepared
+ * again must start afresh, with no parameter or row left from before. */
+static void a_statement_prepared_again_starts_afresh(void **state)
+{
+	struct fx *f = *state;
+	const char *sql = "SELECT CAST(? AS BIGINT) UNION ALL SELECT 2";
+	db_stmt *s;
+
+	assert_int_equal(db_prepare(f->d, &s, sql), DB_OK);
+	db_bind_int64(s, 1, 41);
+	assert_int_equal(db_step(s), DB_ROW);
+	assert_true(db_column_int64(s, 0) == 41);
+	db_finalize(s); /* left with a row still to read */
+	assert_int_equal(db_prepare(f->d, &s, sql), DB_OK);
+	assert_int_equal(db_step(s), DB_ROW);
+	assert_true(db_column_is_null(s, 0)); /* the old 41 is not bound */
+	assert_int_equal(db_step(s), DB_ROW);
+	assert_true(db_column_int64(s, 0) == 2);
+	assert_int_equal(db_step(s), DB_DONE);
+	db_finalize(s);
+}
+
+static void the_same_sql_prepared_twice_at_once_gives_two_statements(void **state)
+{
+	struct fx *f = *state;
+	const char *sql = "SELECT CAST(? AS BIGINT)";
+	db_stmt *a, *b;
+
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(db_prepare(f->d, &a, sql), DB_OK);
+		db_bind_int64(a, 1, 1);
+		assert_int_equal(db_step(a), DB_ROW);
+		assert_int_equal(db_prepare(f->d, &b, sql), DB_OK);
+		assert_ptr_not_equal(a, b);
+		db_bind_int64(b, 1, 2);
+		assert_int_equal(db_step(b), DB_ROW);
+		assert_true(db_column_int64(a, 0) == 1);
+		assert_true(db_column_int64(b, 0) == 2);
+		db_finalize(b);
+		db_finalize(a);
+	}
+}
+
+/* More texts than are kept, built in one buffer: each runs its own SQL. */
+static void many_statement_texts_in_one_buffer_each_run_their_own(void **state)
+{
+	struct fx *f = *state;
+	char sql[64];
+	db_stmt *s;
+
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 200; i++) {
+			snprintf(sql, sizeof sql, "SELECT %d + CAST(? AS BIGINT)", i);
+			assert_int_equal(db_prepare(f->d, &s, sql), DB_OK);
+			db_bind_int64(s, 1, 1000 * round);
+			assert_int_equal(db_step(s), DB_ROW);
+			assert_true(db_column_int64(s, 0) == i + 1000 * round);
+			db_finalize(s);
+		}
+	}
+}
+
+/* A kept statement whose table has gone fails as a fresh one would. */
+static void a_kept_statement_on_a_dropped_table_fails_cleanly(void **state)
+{
+	struct fx *f = *state;
+	const char *sql = "SELECT COUNT(*) FROM kept_t";
+	db_stmt *s;
+	int rc;
+
+	assert_int_equal(db_exec(f->d, "CREATE TABLE kept_t (x BIGINT)"), DB_OK);
+	assert_int_equal(db_prepare(f->d, &s, sql), DB_OK);
+	assert_int_equal(db_step(s), DB_ROW);
+	db_finalize(s);
+	assert_int_equal(db_exec(f->d, "DROP TABLE kept_t"), DB_OK);
+	rc = db_prepare(f->d, &s, sql);
+	if (rc == DB_OK) {
+		assert_true(db_step(s) < 0);
+		db_finalize(s);
+	}
+	assert_int_equal(db_exec(f->d, "CREATE TABLE kept_t (x BIGINT, y BIGINT)"), DB_OK);
+	assert_int_equal(db_exec(f->d, "INSERT INTO kept_t VALUES (1, 2)"), DB_OK);
+	assert_int_equal(db_prepare(f->d, &s, sql), DB_OK);
+	assert_int_equal(db_step(s), DB_ROW);
+	assert_true(db_column_int64(s, 0) == 1);
+	db_finalize(s);
+}
+
+/* Frames in the write-ahead log now.  (The pragma checkpoints first.) */
+static int64_t wal_frames(db *d)
+{
+	db_stmt *s;
+	int64_t log;
+
+	assert_int_equal(db_prepare(d, &s, "PRAGMA wal_checkpoint(PASSIVE)"), DB_OK);
+	assert_int_equal(db_step(s), DB_ROW);
+	log = db_column_int64(s, 1);
+	db_finalize(s);
+	return log;
+}
+
+static void write_pages(db *d, int transactions)
+{
+	db_stmt *s;
+	char v[600];
+
+	for (int t = 0; t < transactions; t++) {
+		assert_int_equal(db_begin_write(d), DB_OK);
+		assert_int_equal(db_prepare(d, &s, "INSERT INTO ckpt_t VALUES (?)"), DB_OK);
+		for (int i = 0; i < 200; i++) {
+			memset(v, 'a' + (i % 26), sizeof v - 1);
+			v[sizeof v - 1] = '\0';
+			db_reset(s);
+			db_bind_text(s, 1, v);
+			assert_int_equal(db_step(s), DB_DONE);
+		}
+		db_finalize(s);
+		assert_int_equal(db_commit(d), DB_OK);
+	}
+}
+
+/* With checkpoints in the background, no commit checkpoints, and
+ * db_checkpoint() does.  (In a group of its own: it changes how every
+ * connection opened afterwards behaves.) */
+static void checkpoints_in_the_background_leave_commits_alone(void **state)
+{
+	struct fx *f = *state;
+	char err[256], wal[600];
+	struct stat st;
+	db *d;
+
+	db_checkpoint_in_background();
+	assert_int_equal(db_open(&d, f->path, err, sizeof err), DB_OK);
+	assert_true(db_checkpoint_needed(d));
+	assert_int_equal(db_exec(d, "CREATE TABLE ckpt_t (x TEXT)"), DB_OK);
+	/* some 1,900 pages, past SQLite's automatic threshold of 1,000: had a
+	 * commit checkpointed, the log would have started again from its
+	 * beginning and stayed near 1,000 frames of 4 KiB */
+	write_pages(d, 60);
+	snprintf(wal, sizeof wal, "%s-wal", f->path);
+	assert_int_equal(stat(wal, &st), 0);
+	assert_true(st.st_size > 1500 * 4096);
+	/* checkpointed, the log starts again at the next write */
+	assert_int_equal(db_checkpoint(d), DB_OK);
+	write_pages(d, 1);
+	assert_true(wal_frames(d) < 100);
+	db_close(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +497,13 @@ int main(void)
 		cmocka_unit_test(large_integers_and_nulls_round_trip),
 		cmocka_unit_test(one_connection_leads_and_another_takes_over_when_it_ends),
 		cmocka_unit_test(notifications_arrive_on_commit_only),
+		cmocka_unit_test(a_statement_prepared_again_starts_afresh),
+		cmocka_unit_test(the_same_sql_prepared_twice_at_once_gives_two_statements),
+		cmocka_unit_test(many_statement_texts_in_one_buffer_each_run_their_own),
+		cmocka_unit_test(a_kept_statement_on_a_dropped_table_fails_cleanly),
+	};
+	const struct CMUnitTest sqlite_only[] = {
+		cmocka_unit_test(checkpoints_in_the_background_leave_commits_alone),
 	};
 	const struct CMUnitTest once[] = {
 		cmocka_unit_test(an_unreachable_postgres_server_is_reported_clearly),
@@ -353,6 +511,8 @@ int main(void)
 	int failed = cmocka_run_group_tests_name("db on SQLite", tests, setup_sqlite, teardown);
 
 	failed += cmocka_run_group_tests_name("db engine-independent", once, NULL, NULL);
+	failed += cmocka_run_group_tests_name("db on SQLite: checkpoints", sqlite_only, setup_sqlite,
+					      teardown);
 	if (getenv("VIGIL_TEST_PG") && *getenv("VIGIL_TEST_PG"))
 		failed += cmocka_run_group_tests_name("db on PostgreSQL", tests, setup_pg, teardown);
 	return failed;

@@ -65,7 +65,10 @@ int ingest_accept_batch(struct vigil *v, db *d, struct fix *f, size_t n, int *re
 
 	int *skip = xcalloc(n, sizeof *skip), *stored = xcalloc(n, sizeof *stored);
 
-	for (size_t i = 0; i < n; i++) {
+	/* one transaction from the first lookup: each device read on its own
+	 * would be a read transaction of its own, with its locks */
+	rc = db_begin_write(d);
+	for (size_t i = 0; rc >= 0 && i < n; i++) {
 		why[i][0] = '\0';
 		/* a packet's records are usually one device's: resolve it once */
 		if (i > 0 && results[i - 1] == ACCEPT_STORED && strcmp(f[i].uid, f[i - 1].uid) == 0) {
@@ -79,15 +82,11 @@ int ingest_accept_batch(struct vigil *v, db *d, struct fix *f, size_t n, int *re
 		} else {
 			results[i] = resolve(d, &f[i], why[i], sizeof why[i]);
 		}
-		if (results[i] == ACCEPT_ERROR) {
-			free(skip);
-			free(stored);
-			return ACCEPT_ERROR;
-		}
+		if (results[i] == ACCEPT_ERROR)
+			rc = DB_ERROR;
 		/* an event report has no position to keep in the history */
 		skip[i] = results[i] != ACCEPT_STORED || (f[i].flags & FIX_NO_POSITION);
 	}
-	rc = db_begin_write(d);
 	if (rc >= 0)
 		rc = fix_store_many(d, f, skip, n, now, stored);
 	for (size_t i = 0; rc >= 0 && i < n; i++)
@@ -110,14 +109,13 @@ int ingest_accept_batch(struct vigil *v, db *d, struct fix *f, size_t n, int *re
 		return ACCEPT_ERROR;
 	}
 	/* durable now: hand them to the engine */
+	if (!forwarded)
+		node_fixes_stored(v->node, d, f, results, n, ACCEPT_STORED);
 	for (size_t i = 0; i < n; i++) {
-		if (results[i] == ACCEPT_STORED) {
+		if (results[i] == ACCEPT_STORED)
 			atomic_fetch_add(&n_stored, 1);
-			if (!forwarded)
-				node_fix_stored(v->node, d, &f[i]);
-		} else if (results[i] == ACCEPT_DUPLICATE) {
+		else if (results[i] == ACCEPT_DUPLICATE)
 			atomic_fetch_add(&n_dup, 1);
-		}
 	}
 	return 0;
 }

@@ -30,6 +30,10 @@
 
 #define MAX_BODY (64 * 1024)
 #define MAX_PARAMS 64
+/* libmicrohttpd's memory per connection, which it clears for every request:
+ * a phone's request line and headers are a few hundred bytes (a body is
+ * copied out as it arrives), so 8 KiB rather than the default 32 KiB */
+#define POOL_BYTES 8192
 
 struct osmand_server {
 	struct vigil *v;
@@ -266,7 +270,8 @@ int osmand_server_start(struct vigil *v, const char *host, int port, struct osma
 					MHD_ALLOW_SUSPEND_RESUME,
 				0, NULL,
 				NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
-				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)2, MHD_OPTION_CONNECTION_TIMEOUT,
+				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)2, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+				(size_t)POOL_BYTES, MHD_OPTION_CONNECTION_TIMEOUT,
 				(unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
 				MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);

@@ -1017,9 +1017,9 @@ void engine_abandon(struct engine *e)
 	pthread_mutex_unlock(&e->mu);
 }
 
-void engine_submit(struct engine *e, const struct fix *f)
+/* Queue one fix; the caller holds e->mu. */
+static void enqueue(struct engine *e, const struct fix *f)
 {
-	pthread_mutex_lock(&e->mu);
 	if (e->qlen == e->qcap) {
 		/* grow rather than drop: a fix is already stored and acknowledged */
 		struct fix *q = xcalloc(e->qcap * 2, sizeof *q);
@@ -1033,8 +1033,29 @@ void engine_submit(struct engine *e, const struct fix *f)
 	}
 	e->queue[(e->qhead + e->qlen) % e->qcap] = *f;
 	e->qlen++;
-	e->busy = true;
-	pthread_cond_signal(&e->cv);
+}
+
+void engine_submit(struct engine *e, const struct fix *f)
+{
+	engine_submit_many(e, f, &(int){ 1 }, 1, 1);
+}
+
+void engine_submit_many(struct engine *e, const struct fix *f, const int *results, size_t n,
+			int wanted)
+{
+	bool any = false;
+
+	pthread_mutex_lock(&e->mu);
+	for (size_t i = 0; i < n; i++) {
+		if (results[i] == wanted) {
+			enqueue(e, &f[i]);
+			any = true;
+		}
+	}
+	if (any) {
+		e->busy = true;
+		pthread_cond_signal(&e->cv);
+	}
 	pthread_mutex_unlock(&e->mu);
 }
 

@@ -54,6 +54,9 @@ bool engine_broken(struct engine *e);
 void engine_abandon(struct engine *e);
 /* Queue a stored fix (copied).  Never blocks the caller for long. */
 void engine_submit(struct engine *e, const struct fix *f);
+/* Queue those of n stored fixes whose results[i] is wanted, with one wake-up. */
+void engine_submit_many(struct engine *e, const struct fix *f, const int *results, size_t n,
+			int wanted);
 /* Read devices, assignments and zones again (after an API change). */
 void engine_reload(struct engine *e);
 /* Wait until everything queued so far has been processed (tests, shutdown). */

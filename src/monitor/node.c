@@ -213,7 +213,8 @@ int node_fixes_forward(struct node *n, db *d, const struct fix *f, const int *re
 	return 1;
 }
 
-void node_fix_stored(struct node *n, db *d, const struct fix *f)
+void node_fixes_stored(struct node *n, db *d, const struct fix *f, const int *results,
+		       size_t count, int stored_value)
 {
 	int forwarded;
 
@@ -221,16 +222,16 @@ void node_fix_stored(struct node *n, db *d, const struct fix *f)
 		return;
 	pthread_rwlock_rdlock(&n->lock);
 	if (n->engine) {
-		engine_submit(n->engine, f);
+		engine_submit_many(n->engine, f, results, count, stored_value);
 		pthread_rwlock_unlock(&n->lock);
 		return;
 	}
 	pthread_rwlock_unlock(&n->lock);
 	/* the leadership went between the store and now: tell whoever leads */
-	forwarded = node_fixes_forward(n, d, f, &(int){ 1 }, 1, 1);
+	forwarded = node_fixes_forward(n, d, f, results, count, stored_value);
 	if (forwarded < 0)
-		log_error("cannot pass a stored fix of device %lld to the engine's node: %s",
-			  (long long)f->device_id, db_errmsg(d));
+		log_error("cannot pass %zu stored fixes to the engine's node: %s", count,
+			  db_errmsg(d));
 }
 
 /* ---- configuration ----------------------------------------------------------- */

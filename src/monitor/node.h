@@ -55,9 +55,11 @@ bool node_leads(struct node *n);
  * then spoilt and must be rolled back). */
 int node_fixes_forward(struct node *n, db *d, const struct fix *f, const int *results,
 		       size_t count, int stored_value);
-/* After the commit: hand a stored fix that was not forwarded to this node's
- * engine; if this node stopped leading meanwhile, to the leader. */
-void node_fix_stored(struct node *n, db *d, const struct fix *f);
+/* After the commit: hand the stored fixes (results[i] == stored_value) that
+ * were not forwarded to this node's engine, together; if this node stopped
+ * leading meanwhile, to the leader. */
+void node_fixes_stored(struct node *n, db *d, const struct fix *f, const int *results,
+		       size_t count, int stored_value);
 
 /* In the write transaction on d that changes devices, assignments or zones:
  * the engine will read them again once it commits, on whichever node it runs

@@ -26,7 +26,6 @@
 #include "base/secret.h"
 #include "core/instrument.h"
 #include "core/plan.h"
-#include "db/checkpointer.h"
 #include "http/metrics.h"
 #include "http/server.h"
 #include "http/stream.h"
@@ -41,9 +40,6 @@
 #include "store/auth.h"
 #include "store/orders.h"
 #include "vigil.h"
-
-/* How often the write-ahead log is checkpointed (SQLite) */
-#define CHECKPOINT_MS 100
 
 static const char help[] =
 	"usage: vigil serve [--db PATH] [--listen ADDR:PORT] [--demo] [options]\n"
@@ -297,7 +293,6 @@ int cli_serve(int argc, char **argv)
 	bool no_sim = false, lost_min_given = false;
 	struct osmand_server *osmand = NULL;
 	struct tcp_server *tel = NULL;
-	struct checkpointer *ckpt = NULL;
 	bool osmand_off = false, tel_off = false;
 	int osmand_port = 5055, tel_port = 5027, idle_s = 120;
 	char tel_host[64] = "127.0.0.1";
@@ -562,10 +557,7 @@ int cli_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	/* no commit pays for a checkpoint: a thread of its own does them */
-	db_checkpoint_in_background();
-	if (db_pool_open(&v.pool, c->db_url, c->threads + 6, err, sizeof err) < 0 ||
-	    checkpointer_start(c->db_url, CHECKPOINT_MS, &ckpt, err, sizeof err) < 0) {
+	if (db_pool_open(&v.pool, c->db_url, c->threads + 6, err, sizeof err) < 0) {
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
 	}
@@ -653,7 +645,6 @@ out:
 	metrics_free(v.metrics);
 	plan_suggestions_free(v.suggestions);
 	instrument_set_free(v.instruments);
-	checkpointer_stop(ckpt);
 	db_pool_close(v.pool);
 	if (ret == 0)
 		log_info("stopped cleanly");

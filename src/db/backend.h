@@ -32,9 +32,6 @@ struct db_backend {
 	const char *(*column_name)(db_stmt *s, int col);
 	int (*column_type)(db_stmt *s, int col);
 	int (*identity_sync)(db *d, const char *table);
-	/* Move what the write-ahead log holds into the database (NULL: the
-	 * engine does it by itself). */
-	int (*checkpoint)(db *d);
 	/* Is the connection still usable (NULL: always)? */
 	bool (*alive)(db *d);
 	/* Several nodes on one database (db.h); NULL listen and notice_wait on

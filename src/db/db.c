@@ -198,16 +198,6 @@ bool db_multinode(const db *d)
 	return ((const struct db_common *)d)->be->multinode;
 }
 
-bool db_checkpoint_needed(const db *d)
-{
-	return ((const struct db_common *)d)->be->checkpoint != NULL;
-}
-
-int db_checkpoint(db *d)
-{
-	return BE(d)->checkpoint ? BE(d)->checkpoint(d) : DB_OK;
-}
-
 bool db_alive(db *d)
 {
 	return !BE(d)->alive || BE(d)->alive(d);

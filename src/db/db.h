@@ -115,17 +115,6 @@ bool db_multinode(const db *d);
 /* Is the connection still usable?  False once a server-side connection has
  * been found dead (an operation on it failed); SQLite: always true. */
 bool db_alive(db *d);
-
-/* SQLite moves its write-ahead log into the database file (a checkpoint)
- * inside whichever commit makes the log long enough, so one commit now and
- * then pays for everybody's.  A server that calls this before opening its
- * connections takes that off every commit, and calls db_checkpoint() from a
- * thread of its own (db/checkpointer.h).  Does nothing on PostgreSQL. */
-void db_checkpoint_in_background(void);
-/* Checkpoint as far as readers allow, without waiting for them. */
-int db_checkpoint(db *d);
-/* Does the engine need db_checkpoint() called at all (SQLite)? */
-bool db_checkpoint_needed(const db *d);
 /* Take or keep the leadership named role on this connection: 1 when this
  * connection holds it (taken now or before), 0 when another session holds it,
  * negative when the connection failed (and with it the leadership).

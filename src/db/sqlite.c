@@ -13,7 +13,6 @@
 #include "db/backend.h"
 
 #include <sqlite3.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,22 +136,6 @@ static int busy_wait(void *arg, int tries)
 	return 1;
 }
 
-/* connections leave checkpoints to db_checkpoint(): see db.h */
-static atomic_bool background_checkpoint;
-
-void db_checkpoint_in_background(void)
-{
-	atomic_store(&background_checkpoint, true);
-}
-
-static int sq_checkpoint(db *d)
-{
-	int rc = sqlite3_wal_checkpoint_v2(d->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-
-	/* another connection checkpointing (a command run beside the server) */
-	return (rc & 0xff) == SQLITE_BUSY ? DB_OK : map_rc(rc);
-}
-
 static int sq_open(db **out, const char *url, char *err, size_t errlen)
 {
 	struct db *d = xcalloc(1, sizeof *d);
@@ -172,8 +155,6 @@ static int sq_open(db **out, const char *url, char *err, size_t errlen)
 		goto fail;
 	}
 	sqlite3_busy_handler(d->h, busy_wait, NULL);
-	if (atomic_load(&background_checkpoint))
-		sqlite3_wal_autocheckpoint(d->h, 0);
 	sqlite3_extended_result_codes(d->h, 1);
 	if (sqlite3_exec(d->h, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(d->h, "PRAGMA foreign_keys=ON", NULL, NULL, NULL) != SQLITE_OK ||
@@ -397,7 +378,6 @@ const struct db_backend db_sqlite_backend = {
 	.column_name = sq_column_name,
 	.column_type = sq_column_type,
 	.identity_sync = sq_identity_sync,
-	.checkpoint = sq_checkpoint,
 	.multinode = false,
 	.lead = sq_lead,
 	.notify = sq_notify,

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/secret.h"
@@ -422,67 +421,6 @@ static void a_kept_statement_on_a_dropped_table_fails_cleanly(void **state)
 	db_finalize(s);
 }
 
-/* Frames in the write-ahead log now.  (The pragma checkpoints first.) */
-static int64_t wal_frames(db *d)
-{
-	db_stmt *s;
-	int64_t log;
-
-	assert_int_equal(db_prepare(d, &s, "PRAGMA wal_checkpoint(PASSIVE)"), DB_OK);
-	assert_int_equal(db_step(s), DB_ROW);
-	log = db_column_int64(s, 1);
-	db_finalize(s);
-	return log;
-}
-
-static void write_pages(db *d, int transactions)
-{
-	db_stmt *s;
-	char v[600];
-
-	for (int t = 0; t < transactions; t++) {
-		assert_int_equal(db_begin_write(d), DB_OK);
-		assert_int_equal(db_prepare(d, &s, "INSERT INTO ckpt_t VALUES (?)"), DB_OK);
-		for (int i = 0; i < 200; i++) {
-			memset(v, 'a' + (i % 26), sizeof v - 1);
-			v[sizeof v - 1] = '\0';
-			db_reset(s);
-			db_bind_text(s, 1, v);
-			assert_int_equal(db_step(s), DB_DONE);
-		}
-		db_finalize(s);
-		assert_int_equal(db_commit(d), DB_OK);
-	}
-}
-
-/* With checkpoints in the background, no commit checkpoints, and
- * db_checkpoint() does.  (In a group of its own: it changes how every
- * connection opened afterwards behaves.) */
-static void checkpoints_in_the_background_leave_commits_alone(void **state)
-{
-	struct fx *f = *state;
-	char err[256], wal[600];
-	struct stat st;
-	db *d;
-
-	db_checkpoint_in_background();
-	assert_int_equal(db_open(&d, f->path, err, sizeof err), DB_OK);
-	assert_true(db_checkpoint_needed(d));
-	assert_int_equal(db_exec(d, "CREATE TABLE ckpt_t (x TEXT)"), DB_OK);
-	/* some 1,900 pages, past SQLite's automatic threshold of 1,000: had a
-	 * commit checkpointed, the log would have started again from its
-	 * beginning and stayed near 1,000 frames of 4 KiB */
-	write_pages(d, 60);
-	snprintf(wal, sizeof wal, "%s-wal", f->path);
-	assert_int_equal(stat(wal, &st), 0);
-	assert_true(st.st_size > 1500 * 4096);
-	/* checkpointed, the log starts again at the next write */
-	assert_int_equal(db_checkpoint(d), DB_OK);
-	write_pages(d, 1);
-	assert_true(wal_frames(d) < 100);
-	db_close(d);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -502,17 +440,12 @@ int main(void)
 		cmocka_unit_test(many_statement_texts_in_one_buffer_each_run_their_own),
 		cmocka_unit_test(a_kept_statement_on_a_dropped_table_fails_cleanly),
 	};
-	const struct CMUnitTest sqlite_only[] = {
-		cmocka_unit_test(checkpoints_in_the_background_leave_commits_alone),
-	};
 	const struct CMUnitTest once[] = {
 		cmocka_unit_test(an_unreachable_postgres_server_is_reported_clearly),
 	};
 	int failed = cmocka_run_group_tests_name("db on SQLite", tests, setup_sqlite, teardown);
 
 	failed += cmocka_run_group_tests_name("db engine-independent", once, NULL, NULL);
-	failed += cmocka_run_group_tests_name("db on SQLite: checkpoints", sqlite_only, setup_sqlite,
-					      teardown);
 	if (getenv("VIGIL_TEST_PG") && *getenv("VIGIL_TEST_PG"))
 		failed += cmocka_run_group_tests_name("db on PostgreSQL", tests, setup_pg, teardown);
 	return failed;

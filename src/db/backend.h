@@ -32,6 +32,8 @@ struct db_backend {
 	const char *(*column_name)(db_stmt *s, int col);
 	int (*column_type)(db_stmt *s, int col);
 	int (*identity_sync)(db *d, const char *table);
+	/* db_set_writer() (NULL: writers do not exclude each other) */
+	void (*set_writer)(db *d, enum db_writer w);
 	/* Is the connection still usable (NULL: always)? */
 	bool (*alive)(db *d);
 	/* Several nodes on one database (db.h); NULL listen and notice_wait on

@@ -198,6 +198,12 @@ bool db_multinode(const db *d)
 	return ((const struct db_common *)d)->be->multinode;
 }
 
+void db_set_writer(db *d, enum db_writer w)
+{
+	if (BE(d)->set_writer)
+		BE(d)->set_writer(d, w);
+}
+
 bool db_alive(db *d)
 {
 	return !BE(d)->alive || BE(d)->alive(d);

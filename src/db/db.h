@@ -115,6 +115,17 @@ bool db_multinode(const db *d);
 /* Is the connection still usable?  False once a server-side connection has
  * been found dead (an operation on it failed); SQLite: always true. */
 bool db_alive(db *d);
+
+/* SQLite lets one connection write at a time, and a connection that finds
+ * the lock taken polls for it: a writer that commits back to back (the ingest
+ * committer) can keep another (the engine, raising an alert) waiting for tens
+ * of milliseconds.  Connections marked here queue at a gate in this process
+ * before they take SQLite's lock, and an urgent one goes ahead of the queued
+ * ones.  Connections left unmarked (the pool's) take SQLite's lock as they
+ * always did.  Does nothing on PostgreSQL, where writers do not exclude each
+ * other. */
+enum db_writer { DB_WRITER_PLAIN, DB_WRITER_QUEUED, DB_WRITER_URGENT };
+void db_set_writer(db *d, enum db_writer w);
 /* Take or keep the leadership named role on this connection: 1 when this
  * connection holds it (taken now or before), 0 when another session holds it,
  * negative when the connection failed (and with it the leadership).

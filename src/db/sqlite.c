@@ -9,10 +9,15 @@
  * for every fix an OsmAnd phone sends spent two thirds of its time in the
  * parser).  A statement in use is never in the cache, so a caller that
  * prepares the same SQL twice at once gets two statements.
+ *
+ * Writers marked with db_set_writer() pass a gate in this process before
+ * BEGIN IMMEDIATE, and leave it when their transaction ends (see db.h).
  */
 #include "db/backend.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +37,8 @@ struct cached {
 struct db {
 	struct db_common c;
 	sqlite3 *h;
+	enum db_writer writer;
+	bool in_gate; /* holds the gate: in a write transaction */
 	struct cached cache[STMT_CACHE];
 	uint64_t tick;
 };
@@ -136,6 +143,47 @@ static int busy_wait(void *arg, int tries)
 	return 1;
 }
 
+/* The write gate: one marked writer at a time; urgent ones first. */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool held;
+	int urgent_waiting;
+} gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0 };
+
+static void gate_enter(struct db *d)
+{
+	bool urgent = d->writer == DB_WRITER_URGENT;
+
+	pthread_mutex_lock(&gate.mu);
+	if (urgent)
+		gate.urgent_waiting++;
+	while (gate.held || (!urgent && gate.urgent_waiting > 0))
+		pthread_cond_wait(&gate.cv, &gate.mu);
+	if (urgent)
+		gate.urgent_waiting--;
+	gate.held = true;
+	pthread_mutex_unlock(&gate.mu);
+	d->in_gate = true;
+}
+
+/* Leave the gate once the connection's transaction has ended. */
+static void gate_leave_if_done(struct db *d)
+{
+	if (!d->in_gate || !sqlite3_get_autocommit(d->h))
+		return;
+	d->in_gate = false;
+	pthread_mutex_lock(&gate.mu);
+	gate.held = false;
+	pthread_cond_broadcast(&gate.cv);
+	pthread_mutex_unlock(&gate.mu);
+}
+
+static void sq_set_writer(db *d, enum db_writer w)
+{
+	d->writer = w;
+}
+
 static int sq_open(db **out, const char *url, char *err, size_t errlen)
 {
 	struct db *d = xcalloc(1, sizeof *d);
@@ -173,6 +221,10 @@ fail:
 
 static void sq_close(db *d)
 {
+	if (d->in_gate) {
+		sqlite3_exec(d->h, "ROLLBACK", NULL, NULL, NULL);
+		gate_leave_if_done(d);
+	}
 	cache_clear(d);
 	sqlite3_close(d->h);
 	free(d);
@@ -185,7 +237,11 @@ static const char *sq_errmsg(db *d)
 
 static int sq_exec(db *d, const char *sql)
 {
-	return map_rc(sqlite3_exec(d->h, sql, NULL, NULL, NULL));
+	int rc = map_rc(sqlite3_exec(d->h, sql, NULL, NULL, NULL));
+
+	/* a COMMIT or ROLLBACK (or a BEGIN that failed) lets the next writer in */
+	gate_leave_if_done(d);
+	return rc;
 }
 
 static int sq_begin_read(db *d)
@@ -196,6 +252,8 @@ static int sq_begin_read(db *d)
 
 static int sq_begin_write(db *d)
 {
+	if (d->writer != DB_WRITER_PLAIN && !d->in_gate)
+		gate_enter(d);
 	return sq_exec(d, "BEGIN IMMEDIATE");
 }
 
@@ -378,6 +436,7 @@ const struct db_backend db_sqlite_backend = {
 	.column_name = sq_column_name,
 	.column_type = sq_column_type,
 	.identity_sync = sq_identity_sync,
+	.set_writer = sq_set_writer,
 	.multinode = false,
 	.lead = sq_lead,
 	.notify = sq_notify,

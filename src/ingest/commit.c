@@ -147,6 +147,8 @@ int committer_start(struct vigil *v, struct committer **out, char *err, size_t e
 	 * it again), so this connection syncs the log at every commit; grouping
 	 * makes that one sync per group.  PostgreSQL's commit is durable as it
 	 * is (synchronous_commit on). */
+	/* back to back transactions: let the engine's alerts in between (db.h) */
+	db_set_writer(c->db, DB_WRITER_QUEUED);
 	if (!strcmp(db_engine(c->db), "sqlite") && db_exec(c->db, "PRAGMA synchronous=FULL") < 0) {
 		snprintf(err, errlen, "cannot configure the ingest connection: %s", db_errmsg(c->db));
 		goto fail;

@@ -966,6 +966,8 @@ int engine_start(struct vigil *v, const struct engine_config *c, struct engine *
 		free(e);
 		return -1;
 	}
+	/* an alert is written ahead of the ingest committer's next group (db.h) */
+	db_set_writer(e->db, DB_WRITER_URGENT);
 	/* named, so that an administrator (or a test) can tell it from the others */
 	if (db_multinode(e->db))
 		db_exec(e->db, "SET application_name = 'vigil monitoring engine'");

@@ -1,6 +1,8 @@
 /* Unit tests for db/ (SQLite backend, migrations) and store/audit (the
  * audit chain: append, verify, and detection of tampering). */
+#include <pthread.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -421,6 +423,75 @@ static void a_kept_statement_on_a_dropped_table_fails_cleanly(void **state)
 	db_finalize(s);
 }
 
+/* The write gate (SQLite): a queued writer waits behind the one writing, and
+ * an urgent writer that arrives after it still goes first. */
+struct gate_arg {
+	const char *path;
+	enum db_writer writer;
+	atomic_int *order; /* the next place in the queue */
+	atomic_int ready;
+	int place;         /* where this writer got in */
+};
+
+static void *gate_writer(void *p)
+{
+	struct gate_arg *a = p;
+	char err[256];
+	db *d;
+
+	if (db_open(&d, a->path, err, sizeof err) < 0)
+		return NULL;
+	db_set_writer(d, a->writer);
+	atomic_store(&a->ready, 1);
+	if (db_begin_write(d) == DB_OK) {
+		a->place = atomic_fetch_add(a->order, 1);
+		db_exec(d, "INSERT INTO gate_t VALUES (1)");
+		db_commit(d);
+	}
+	db_close(d);
+	return NULL;
+}
+
+static void an_urgent_writer_goes_ahead_of_a_queued_one(void **state)
+{
+	struct fx *f = *state;
+	atomic_int order = 1;
+	struct gate_arg queued = { f->path, DB_WRITER_QUEUED, &order, 0, 0 },
+			urgent = { f->path, DB_WRITER_URGENT, &order, 0, 0 };
+	pthread_t tq, tu;
+	char err[256];
+	db *holder;
+
+	assert_int_equal(db_exec(f->d, "CREATE TABLE gate_t (x BIGINT)"), DB_OK);
+	assert_int_equal(db_open(&holder, f->path, err, sizeof err), DB_OK);
+	db_set_writer(holder, DB_WRITER_QUEUED);
+	assert_int_equal(db_begin_write(holder), DB_OK);
+	/* the queued writer first, then the urgent one, both waiting */
+	assert_int_equal(pthread_create(&tq, NULL, gate_writer, &queued), 0);
+	while (!atomic_load(&queued.ready))
+		usleep(1000);
+	usleep(100000);
+	assert_int_equal(pthread_create(&tu, NULL, gate_writer, &urgent), 0);
+	while (!atomic_load(&urgent.ready))
+		usleep(1000);
+	usleep(100000);
+	assert_int_equal(queued.place, 0); /* neither is in yet */
+	assert_int_equal(urgent.place, 0);
+	assert_int_equal(db_exec(holder, "INSERT INTO gate_t VALUES (0)"), DB_OK);
+	assert_int_equal(db_commit(holder), DB_OK);
+	pthread_join(tq, NULL);
+	pthread_join(tu, NULL);
+	assert_int_equal(urgent.place, 1);
+	assert_int_equal(queued.place, 2);
+	/* a failed BEGIN leaves the gate too: the holder writes again */
+	assert_int_equal(db_begin_write(holder), DB_OK);
+	assert_true(db_begin_write(holder) < 0); /* already in a transaction */
+	assert_int_equal(db_rollback(holder), DB_OK);
+	assert_int_equal(db_begin_write(holder), DB_OK);
+	assert_int_equal(db_commit(holder), DB_OK);
+	db_close(holder);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -440,11 +511,16 @@ int main(void)
 		cmocka_unit_test(many_statement_texts_in_one_buffer_each_run_their_own),
 		cmocka_unit_test(a_kept_statement_on_a_dropped_table_fails_cleanly),
 	};
+	const struct CMUnitTest sqlite_only[] = {
+		cmocka_unit_test(an_urgent_writer_goes_ahead_of_a_queued_one),
+	};
 	const struct CMUnitTest once[] = {
 		cmocka_unit_test(an_unreachable_postgres_server_is_reported_clearly),
 	};
 	int failed = cmocka_run_group_tests_name("db on SQLite", tests, setup_sqlite, teardown);
 
+	failed += cmocka_run_group_tests_name("db on SQLite only", sqlite_only, setup_sqlite,
+					      teardown);
 	failed += cmocka_run_group_tests_name("db engine-independent", once, NULL, NULL);
 	if (getenv("VIGIL_TEST_PG") && *getenv("VIGIL_TEST_PG"))
 		failed += cmocka_run_group_tests_name("db on PostgreSQL", tests, setup_pg, teardown);

@@ -17,6 +17,7 @@
 #   bench/monitor.sh [OFFENDERS] [CONNECTIONS] [RECORDS_PER_PACKET] [SECONDS]
 #   PARTS="tcp osmand" bench/monitor.sh ...   (default: all four)
 #   OSMAND_CONNS=64 LATENCY_OFFENDERS=50000 LATENCY_RATE=5000 LATENCY_PROBES=1000
+#   LATENCY_PROXIMITY=1 (each case also has a 500 m proximity zone round her phone)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 offenders=${1:-1000}
@@ -28,6 +29,8 @@ osmand_conns=${OSMAND_CONNS:-64}
 lat_off=${LATENCY_OFFENDERS:-50000}
 lat_rate=${LATENCY_RATE:-5000}
 lat_probes=${LATENCY_PROBES:-1000}
+# a proximity zone too in every case (500 m round her phone): LATENCY_PROXIMITY=0 leaves it out
+lat_prox=${LATENCY_PROXIMITY:-1}
 make --no-print-directory build/vigil build/bench/monitor >/dev/null
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 
@@ -103,6 +106,8 @@ latency)
 	now="CAST(strftime('%s', 'now') AS INTEGER) * 1000"
 	# one case per offender (ids 1..N on a new database), his tag and her
 	# phone assigned to it, a 50 m home zone (bench/monitor.c zone_centre)
+	# and a 500 m proximity zone round her phone (her phone is some 40 km
+	# from him: it never fires, but every fix of either is checked against it)
 	sqlite3 "$db" "BEGIN;
 	  WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $lat_off - 1)
 	  INSERT INTO cases (ref, status, relationship, channel, owner_id, agency_id, created_by,
@@ -124,6 +129,9 @@ latency)
 	         printf('{\"type\":\"Point\",\"coordinates\":[%.6f,%.6f]}',
 	                -0.5 + ((c.id - 1) % 250) * 0.004, 51.3 + ((c.id - 1) / 250) * 0.002),
 	         50, 50, $now FROM cases c;
+	  INSERT INTO zones (case_id, name, kind, geometry, radius_m, warning_m, created_at)
+	  SELECT c.id, 'near her', 'proximity', NULL, 500, 200, $now FROM cases c
+	  WHERE $lat_prox;
 	  COMMIT;"
 	serve "$db" --osmand-listen 127.0.0.1:0 --teltonika-listen off --threads 4
 	login() {
@@ -142,6 +150,7 @@ latency)
 	}
 	op=$(login operator)
 	login admin >/dev/null
+	[ "$lat_prox" = 1 ] && echo "  each case also has a 500 m proximity zone round her phone (LATENCY_PROXIMITY=1)"
 	memory "at start"
 	build/bench/monitor latency "$osm" "$api" "$op" $first "$lat_off" "$lat_off" "$lat_rate" \
 		"$lat_probes" "$secs" || echo "  (not every probe's alert was seen)"

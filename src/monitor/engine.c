@@ -69,6 +69,14 @@ struct zone_rt {
 	size_t nring;
 };
 
+/* One device watching one case: the engine's index from a case to its
+ * devices, so that a proximity zone looks at the case's two or three
+ * devices and not at every device in the city. */
+struct case_dev {
+	int64_t case_id;
+	struct dev *dev;
+};
+
 struct track {
 	int64_t device_id, zone_id;
 	struct zone_track t;
@@ -91,6 +99,8 @@ struct engine {
 	size_t ndevs;
 	struct zone_rt *zones;
 	size_t nzones;
+	struct case_dev *case_devs; /* in case order */
+	size_t ncase_devs;
 	struct track *tracks;
 	size_t ntracks_cap, ntracks_used;
 	int64_t last_escalation_check;
@@ -268,6 +278,73 @@ static const struct zone_rt *case_zones(const struct engine *e, int64_t case_id,
 	return e->zones + lo;
 }
 
+static int case_dev_order(const void *a, const void *b)
+{
+	const struct case_dev *x = a, *y = b;
+
+	if (x->case_id != y->case_id)
+		return x->case_id < y->case_id ? -1 : 1;
+	return (x->dev > y->dev) - (x->dev < y->dev);
+}
+
+/* Rebuild the case -> devices index from the devices' assignments. */
+static void index_case_devs(struct engine *e)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->ndevs; i++)
+		n += (size_t)e->devs[i].ncases;
+	free(e->case_devs);
+	e->case_devs = n ? xcalloc(n, sizeof *e->case_devs) : NULL;
+	e->ncase_devs = 0;
+	for (size_t i = 0; i < e->ndevs; i++)
+		for (int k = 0; k < e->devs[i].ncases; k++)
+			e->case_devs[e->ncase_devs++] =
+				(struct case_dev){ e->devs[i].cases[k].case_id, &e->devs[i] };
+	if (!e->ncase_devs)
+		return;
+	qsort(e->case_devs, e->ncase_devs, sizeof *e->case_devs, case_dev_order);
+	/* a device assigned to a case twice (two periods) is listed once: the
+	 * rules see it once */
+	n = 1;
+	for (size_t i = 1; i < e->ncase_devs; i++)
+		if (case_dev_order(&e->case_devs[i], &e->case_devs[n - 1]) != 0)
+			e->case_devs[n++] = e->case_devs[i];
+	e->ncase_devs = n;
+}
+
+/* The devices assigned to one case (in any role, any period): *n of them. */
+static const struct case_dev *case_devs(const struct engine *e, int64_t case_id, size_t *n)
+{
+	size_t lo = 0, hi = e->ncase_devs, end;
+
+	*n = 0;
+	if (!e->ncase_devs)
+		return NULL;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (e->case_devs[mid].case_id < case_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < e->ncase_devs && e->case_devs[end].case_id == case_id; end++)
+		;
+	*n = end - lo;
+	return e->case_devs + lo;
+}
+
+/* Is d assigned to case_id in that role, now? */
+static bool watches_case(const struct dev *d, int64_t case_id, bool victim, int64_t now)
+{
+	for (int k = 0; k < d->ncases; k++)
+		if (d->cases[k].case_id == case_id && d->cases[k].victim == victim &&
+		    covers(&d->cases[k], now))
+			return true;
+	return false;
+}
+
 static void free_devs(struct dev *d, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -332,6 +409,7 @@ static int load_locked(struct engine *e, bool first)
 		rc = zone_each(e->db, 0, load_zone, e);
 	if (e->nzones)
 		qsort(e->zones, e->nzones, sizeof *e->zones, zone_order);
+	index_case_devs(e);
 	if (rc >= 0 && first) {
 		rc = fix_each_latest(e->db, load_last_fix, e);
 		/* a lost-signal period that began before a restart goes on: its
@@ -508,20 +586,17 @@ static void apply_event(struct engine *e, enum zone_event ev, const struct zone_
 	}
 }
 
-/* The victim devices of a case. */
+/* The offender against the victim devices of the zone's case. */
 static void proximity_for_offender(struct engine *e, struct dev *off, const struct zone_rt *z,
 				   int64_t now)
 {
-	for (size_t i = 0; i < e->ndevs; i++) {
-		struct dev *vic = &e->devs[i];
-		bool watches = false;
+	size_t n;
+	const struct case_dev *cd = case_devs(e, z->case_id, &n);
 
-		if (vic->offender || !vic->have_fix)
-			continue;
-		for (int k = 0; k < vic->ncases; k++)
-			watches = watches || (vic->cases[k].case_id == z->case_id && vic->cases[k].victim &&
-					      covers(&vic->cases[k], now));
-		if (!watches)
+	for (size_t i = 0; i < n; i++) {
+		struct dev *vic = cd[i].dev;
+
+		if (vic->offender || !vic->have_fix || !watches_case(vic, z->case_id, true, now))
 			continue;
 		{
 			double dist = geo_distance(off->pos, vic->pos) - z->radius;
@@ -575,17 +650,14 @@ static void evaluate_victim(struct engine *e, struct dev *vic, int64_t now)
 
 			if (!z->proximity)
 				continue;
-			for (size_t k = 0; k < e->ndevs; k++) {
-				struct dev *off = &e->devs[k];
-				bool assigned = false;
+			size_t n;
+			const struct case_dev *cd = case_devs(e, z->case_id, &n);
 
-				if (!off->offender || !off->have_fix)
-					continue;
-				for (int j = 0; j < off->ncases; j++)
-					assigned = assigned || (off->cases[j].case_id == z->case_id &&
-								!off->cases[j].victim &&
-								covers(&off->cases[j], now));
-				if (assigned)
+			for (size_t k = 0; k < n; k++) {
+				struct dev *off = cd[k].dev;
+
+				if (off->offender && off->have_fix &&
+				    watches_case(off, z->case_id, false, now))
 					proximity_for_offender(e, off, z, now);
 			}
 		}
@@ -1004,6 +1076,7 @@ void engine_stop(struct engine *e)
 	db_close(e->db);
 	free_devs(e->devs, e->ndevs);
 	free_zones(e->zones, e->nzones);
+	free(e->case_devs);
 	free(e->tracks);
 	free(e->queue);
 	pthread_cond_destroy(&e->idle_cv);
@@ -1109,7 +1182,7 @@ size_t engine_memory(struct engine *e, size_t *devices)
 	pthread_mutex_lock(&e->mu);
 	*devices = e->ndevs;
 	bytes = e->ndevs * sizeof *e->devs + e->ntracks_cap * sizeof *e->tracks +
-		e->nzones * sizeof *e->zones;
+		e->nzones * sizeof *e->zones + e->ncase_devs * sizeof *e->case_devs;
 	for (size_t i = 0; i < e->ndevs; i++)
 		bytes += (size_t)e->devs[i].ncases * sizeof *e->devs[i].cases;
 	for (size_t i = 0; i < e->nzones; i++)

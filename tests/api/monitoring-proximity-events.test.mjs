@@ -111,6 +111,34 @@ describe('proximity', () => {
 		await k.settle();
 		assert.deepEqual(kinds(await k.alerts(stale.ref, 'proximity')), ['proximity']);
 	});
+
+	test('her phone assigned to the case twice (now, and again for a later period) is still one phone to the rules', async () => {
+		const m = await k.monitored({ victim: true, zones: [proximityZone(300, { warning_m: 0 })] });
+		const later = Date.now() + 3600e3;
+		await k.assign(m.ref, m.phone, 'victim', { starts_at: iso(later), ends_at: iso(later + 3600e3) });
+		const her = dest(HOME, 2500, 45);
+		// her last fix 4 minutes old, as above: his first fix inside is only a
+		// possible entry, however many times her phone is listed for the case
+		await k.post([{ device: m.phone, at: iso(Date.now() - 240e3), lat: her[0], lon: her[1], accuracy_m: 10 }]);
+		await k.trail(m.tag, [dest(her, 150, 0)]);
+		await k.settle();
+		assert.deepEqual(kinds(await k.alerts(m.ref, 'proximity')), [], 'not certain yet');
+		await k.trail(m.tag, [dest(her, 140, 0)]);
+		await k.settle();
+		assert.deepEqual(kinds(await k.alerts(m.ref, 'proximity')), ['proximity']);
+	});
+
+	test('a phone whose assignment to the case has ended is not hers to be near', async () => {
+		const m = await k.monitored({ zones: [proximityZone(300, { warning_m: 0 })] });
+		const phone = await k.device('victim_phone');
+		const start = Date.now() - 7200e3;
+		await k.assign(m.ref, phone, 'victim', { starts_at: iso(start), ends_at: iso(start + 3600e3) });
+		const her = dest(HOME, 3000, 270);
+		await k.trail(phone, [her]);
+		await k.trail(m.tag, [dest(her, 20, 0), dest(her, 10, 0)]);
+		await k.settle();
+		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
+	});
 });
 
 describe('device events', () => {

@@ -338,6 +338,10 @@ static int sq_step(db_stmt *s)
 {
 	int rc = map_rc(sqlite3_step(s->st));
 
+	/* an error that rolled the transaction back ends it as well */
+	if (rc < 0)
+		gate_leave_if_done(s->d);
+
 	if (rc == DB_DONE)
 		s->changes = sqlite3_changes64(s->d->h);
 	return rc;

@@ -93,6 +93,12 @@ static const char help[] =
 	"  --webhook-victim URL  POST the victim's warning (never the offender's position)\n"
 	"                        to an SMS/push gateway\n"
 	"  --webhook-police URL  POST approaches and panics to the police control room\n"
+	"                        (each channel sends on its own: one gateway that hangs\n"
+	"                        never holds up another)\n"
+	"  --webhook-attempts N  attempts per notification before giving up (default 6)\n"
+	"  --webhook-backoff-ms MS  wait after the first failed attempt, doubling\n"
+	"                        (default 1000)\n"
+	"  --webhook-timeout-ms MS  give up on one attempt after MS (default 5000)\n"
 	"  --lost-factor F       lost signal after F expected intervals, at least 2\n"
 	"                        minutes (default 3)\n"
 	"  --lost-speed M/S      how fast a silent offender is assumed to move (default 2)\n"
@@ -111,6 +117,7 @@ enum {
 	OPT_OSMAND,
 	OPT_LOST_FACTOR, OPT_LOST_SPEED, OPT_CONFIRM, OPT_ESCALATE, OPT_LOST_MIN, OPT_TELTONIKA,
 	OPT_IDLE_S, OPT_WH_CENTRE, OPT_WH_VICTIM, OPT_WH_POLICE, OPT_NO_SIM,
+	OPT_WH_ATTEMPTS, OPT_WH_BACKOFF, OPT_WH_TIMEOUT,
 };
 
 static const struct option opts[] = {
@@ -151,6 +158,9 @@ static const struct option opts[] = {
 	{ "no-simulator", no_argument, NULL, OPT_NO_SIM },
 	{ "webhook-victim", required_argument, NULL, OPT_WH_VICTIM },
 	{ "webhook-police", required_argument, NULL, OPT_WH_POLICE },
+	{ "webhook-attempts", required_argument, NULL, OPT_WH_ATTEMPTS },
+	{ "webhook-backoff-ms", required_argument, NULL, OPT_WH_BACKOFF },
+	{ "webhook-timeout-ms", required_argument, NULL, OPT_WH_TIMEOUT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -453,6 +463,21 @@ int cli_serve(int argc, char **argv)
 				return cli_usage_error("serve", "%s wants an http:// or https:// URL", name);
 			ncfg.url[opt == OPT_WH_CENTRE ? NOTIFY_CENTRE : opt == OPT_WH_VICTIM ? NOTIFY_VICTIM
 											    : NOTIFY_POLICE] = optarg;
+			break;
+		case OPT_WH_ATTEMPTS:
+			if (number(optarg, 1, 20, &n) < 0)
+				return cli_usage_error("serve", "--webhook-attempts wants 1 to 20");
+			ncfg.max_attempts = (int)n;
+			break;
+		case OPT_WH_BACKOFF:
+			if (number(optarg, 10, 600000, &n) < 0)
+				return cli_usage_error("serve", "--webhook-backoff-ms wants 10 to 600000");
+			ncfg.first_backoff_ms = n;
+			break;
+		case OPT_WH_TIMEOUT:
+			if (number(optarg, 100, 60000, &n) < 0)
+				return cli_usage_error("serve", "--webhook-timeout-ms wants 100 to 60000");
+			ncfg.timeout_ms = n;
 			break;
 		case OPT_NO_SIM: no_sim = true; break;
 		case OPT_IDLE_S:

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "base/clock.h"
+#include "notify/notify.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "http/stream.h"
@@ -53,6 +54,9 @@ static int lead(struct node *n, char *err, size_t errlen)
 	n->engine = e;
 	atomic_store(&n->leads, true);
 	pthread_rwlock_unlock(&n->lock);
+	/* and the webhooks: what the node before (or this one before a restart)
+	 * had not delivered */
+	notifier_resume(n->v->notifier);
 	return 0;
 }
 
@@ -68,8 +72,10 @@ static void step_down(struct node *n, bool abandon)
 	n->engine = NULL;
 	atomic_store(&n->leads, false);
 	pthread_rwlock_unlock(&n->lock);
-	if (e && abandon)
+	if (e && abandon) {
 		engine_abandon(e);
+		notifier_drop(n->v->notifier); /* the new leader resumes them */
+	}
 	engine_stop(e);
 }
 

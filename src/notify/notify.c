@@ -1,5 +1,7 @@
 /*
- * notify — webhooks with retries, on their own thread.
+ * notify — webhooks with retries: a thread, a queue and a database
+ * connection for each channel (a lane), so that a monitoring centre whose
+ * gateway hangs never holds up the victim's warning or the police.
  */
 #include "notify/notify.h"
 
@@ -23,22 +25,37 @@
 
 struct job {
 	int64_t alert_id;
-	enum notify_channel channel;
 	int attempt;
 	int64_t due;
+};
+
+struct notifier;
+
+/* One channel's deliveries. */
+struct lane {
+	struct notifier *n;
+	enum notify_channel ch;
+	db *db;
+	pthread_t thread;
+	bool running;
+	pthread_cond_t cv;
+	struct job *jobs; /* under the notifier's mu */
+	size_t njobs, cap;
+	bool resume;      /* look in the database for what is not delivered */
 };
 
 struct notifier {
 	struct vigil *v;
 	struct notify_config cfg;
-	db *db;
-	pthread_t thread;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct job *jobs;
-	size_t njobs, cap;
+	struct lane lane[NOTIFY_CHANNELS];
 	bool stopping;
 };
+
+/* How far back a node that starts leading looks for undelivered
+ * notifications of alerts still unresolved: news older than this is for the
+ * monitoring desk, not a gateway. */
+#define RESUME_MS (3600 * 1000LL)
 
 const char *notify_channel_name(enum notify_channel c)
 {
@@ -73,13 +90,13 @@ const char *notify_victim_text(const char *kind)
 }
 
 /* The body for a channel.  The victim's has no position of anyone. */
-static json_t *payload(struct notifier *n, const struct alert *a, enum notify_channel ch)
+static json_t *payload(db *d, const struct alert *a, enum notify_channel ch)
 {
 	struct case_record c;
 	char ref[24] = "";
 	json_t *o;
 
-	if (case_get_by_id(n->db, a->case_id, &c) == 1) {
+	if (case_get_by_id(d, a->case_id, &c) == 1) {
 		snprintf(ref, sizeof ref, "%s", c.ref);
 		case_record_free(&c);
 	}
@@ -134,37 +151,39 @@ static int send_one(struct notifier *n, const char *url, const char *body, long 
 	return rc == CURLE_OK && *status >= 200 && *status < 300 ? 0 : -1;
 }
 
-static void push(struct notifier *n, struct job j)
+/* Queue a job on a lane; the caller holds the notifier's mu. */
+static void push(struct lane *l, struct job j)
 {
-	if (n->njobs == n->cap) {
-		n->cap = n->cap ? n->cap * 2 : 64;
-		n->jobs = xrealloc(n->jobs, n->cap * sizeof *n->jobs);
+	if (l->njobs == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->jobs = xrealloc(l->jobs, l->cap * sizeof *l->jobs);
 	}
-	n->jobs[n->njobs++] = j;
-	pthread_cond_signal(&n->cv);
+	l->jobs[l->njobs++] = j;
+	pthread_cond_signal(&l->cv);
 }
 
-static void attempt(struct notifier *n, struct job j)
+static void attempt(struct lane *l, struct job j)
 {
+	struct notifier *n = l->n;
 	char err[CURL_ERROR_SIZE + 32] = "", *body;
 	struct alert a;
 	long status;
 	json_t *p;
 	int ok;
 
-	if (alert_get(n->db, j.alert_id, &a) != 1)
+	if (alert_get(l->db, j.alert_id, &a) != 1)
 		return;
-	p = payload(n, &a, j.channel);
+	p = payload(l->db, &a, l->ch);
 	alert_free(&a);
 	body = json_dumps(p, JSON_COMPACT);
 	json_decref(p);
-	ok = send_one(n, n->cfg.url[j.channel], body, &status, err, sizeof err) == 0;
+	ok = send_one(n, n->cfg.url[l->ch], body, &status, err, sizeof err) == 0;
 	free(body);
 	if (status && !ok)
 		snprintf(err, sizeof err, "HTTP %ld", status);
 	{
 		struct notification rec = {
-			.channel = notify_channel_name(j.channel),
+			.channel = notify_channel_name(l->ch),
 			.attempt = j.attempt,
 			.at = clock_now_ms(),
 			.http_status = status,
@@ -172,25 +191,83 @@ static void attempt(struct notifier *n, struct job j)
 			.delivered = ok,
 		};
 
-		if (notification_record(n->db, j.alert_id, &rec) < 0)
-			log_error("cannot record a notification attempt: %s", db_errmsg(n->db));
+		if (notification_record(l->db, j.alert_id, &rec) < 0)
+			log_error("cannot record a notification attempt: %s", db_errmsg(l->db));
 	}
 	if (ok)
 		return;
 	log_warn("notification of alert %lld to the %s failed (attempt %d): %s", (long long)j.alert_id,
-		 notify_channel_name(j.channel), j.attempt, err);
+		 notify_channel_name(l->ch), j.attempt, err);
 	if (j.attempt < n->cfg.max_attempts) {
 		j.due = clock_now_ms() + (n->cfg.first_backoff_ms << (j.attempt - 1));
 		j.attempt++;
 		pthread_mutex_lock(&n->mu);
-		push(n, j);
+		if (!n->stopping)
+			push(l, j);
 		pthread_mutex_unlock(&n->mu);
 	}
 }
 
+struct resume_ctx {
+	struct lane *l;
+	struct job *jobs;
+	size_t n, cap;
+};
+
+static int resume_one(const struct notification_due *d, void *arg)
+{
+	struct resume_ctx *x = arg;
+	struct notifier *n = x->l->n;
+
+	if (!(notify_channels_for(d->kind, d->severity) & (1u << x->l->ch)) ||
+	    d->attempts >= n->cfg.max_attempts)
+		return 0;
+	/* at once, whatever wait the attempts before had reached: a warning is
+	 * worth most early, and the gateway may be back (a restart or a
+	 * takeover is news); failing again, it backs off from there */
+	if (x->n == x->cap) {
+		x->cap = x->cap ? x->cap * 2 : 16;
+		x->jobs = xrealloc(x->jobs, x->cap * sizeof *x->jobs);
+	}
+	x->jobs[x->n++] = (struct job){ d->alert_id, d->attempts + 1, clock_now_ms() };
+	return 0;
+}
+
+/* This node has begun to lead: carry on with what the node before it (or
+ * this one, before a restart) had not delivered.  Lane thread, no lock. */
+static void resume(struct lane *l)
+{
+	struct notifier *n = l->n;
+	struct resume_ctx x = { l, NULL, 0, 0 };
+
+	if (notification_undelivered_each(l->db, notify_channel_name(l->ch),
+					  clock_now_ms() - RESUME_MS, resume_one, &x) < 0) {
+		log_error("cannot look for undelivered notifications to the %s: %s",
+			  notify_channel_name(l->ch), db_errmsg(l->db));
+		free(x.jobs);
+		return;
+	}
+	if (x.n)
+		log_info("%zu notification(s) to the %s not yet delivered: sending them",
+			 x.n, notify_channel_name(l->ch));
+	pthread_mutex_lock(&n->mu);
+	for (size_t i = 0; i < x.n; i++) {
+		bool queued = false;
+
+		/* one already queued here (the alert came in meanwhile) stays */
+		for (size_t k = 0; k < l->njobs && !queued; k++)
+			queued = l->jobs[k].alert_id == x.jobs[i].alert_id;
+		if (!queued)
+			push(l, x.jobs[i]);
+	}
+	pthread_mutex_unlock(&n->mu);
+	free(x.jobs);
+}
+
 static void *run(void *arg)
 {
-	struct notifier *n = arg;
+	struct lane *l = arg;
+	struct notifier *n = l->n;
 
 	pthread_mutex_lock(&n->mu);
 	while (!n->stopping) {
@@ -198,19 +275,31 @@ static void *run(void *arg)
 		bool found = false;
 		struct job j;
 
-		for (size_t i = 0; i < n->njobs; i++) {
-			if (n->jobs[i].due <= now) {
-				j = n->jobs[i];
-				n->jobs[i] = n->jobs[--n->njobs];
+		if (l->resume) {
+			l->resume = false;
+			pthread_mutex_unlock(&n->mu);
+			resume(l);
+			pthread_mutex_lock(&n->mu);
+			continue;
+		}
+		/* the earliest due first: the oldest alert before a newer one */
+		for (size_t i = 0; i < l->njobs; i++) {
+			if (l->jobs[i].due <= now && (!found || l->jobs[i].alert_id < j.alert_id)) {
+				j = l->jobs[i];
 				found = true;
-				break;
 			}
-			if (n->jobs[i].due < next)
-				next = n->jobs[i].due;
+			if (l->jobs[i].due < next)
+				next = l->jobs[i].due;
 		}
 		if (found) {
+			for (size_t i = 0; i < l->njobs; i++) {
+				if (l->jobs[i].alert_id == j.alert_id && l->jobs[i].attempt == j.attempt) {
+					l->jobs[i] = l->jobs[--l->njobs];
+					break;
+				}
+			}
 			pthread_mutex_unlock(&n->mu);
-			attempt(n, j);
+			attempt(l, j);
 			pthread_mutex_lock(&n->mu);
 			continue;
 		}
@@ -225,7 +314,7 @@ static void *run(void *arg)
 				ts.tv_sec++;
 				ts.tv_nsec -= 1000000000;
 			}
-			pthread_cond_timedwait(&n->cv, &n->mu, &ts);
+			pthread_cond_timedwait(&l->cv, &n->mu, &ts);
 		}
 	}
 	pthread_mutex_unlock(&n->mu);
@@ -250,20 +339,29 @@ int notifier_start(struct vigil *v, const struct notify_config *c, struct notifi
 		free(n);
 		return -1;
 	}
-	if (db_open(&n->db, v->cfg.db_url, err, errlen) < 0) {
-		free(n);
-		return -1;
-	}
 	pthread_mutex_init(&n->mu, NULL);
-	pthread_cond_init(&n->cv, NULL);
-	if (pthread_create(&n->thread, NULL, run, n) != 0) {
-		snprintf(err, errlen, "cannot start the notifier");
-		db_close(n->db);
-		free(n);
-		return -1;
+	for (int ch = 0; ch < NOTIFY_CHANNELS; ch++) {
+		struct lane *l = &n->lane[ch];
+
+		l->n = n;
+		l->ch = (enum notify_channel)ch;
+		pthread_cond_init(&l->cv, NULL);
+		if (!n->cfg.url[ch])
+			continue; /* the channel is off */
+		if (db_open(&l->db, v->cfg.db_url, err, errlen) < 0)
+			goto fail;
+		if (pthread_create(&l->thread, NULL, run, l) != 0) {
+			snprintf(err, errlen, "cannot start the notifier of the %s",
+				 notify_channel_name(l->ch));
+			goto fail;
+		}
+		l->running = true;
 	}
 	*out = n;
 	return 0;
+fail:
+	notifier_stop(n);
+	return -1;
 }
 
 void notifier_stop(struct notifier *n)
@@ -272,12 +370,18 @@ void notifier_stop(struct notifier *n)
 		return;
 	pthread_mutex_lock(&n->mu);
 	n->stopping = true;
-	pthread_cond_signal(&n->cv);
+	for (int ch = 0; ch < NOTIFY_CHANNELS; ch++)
+		pthread_cond_signal(&n->lane[ch].cv);
 	pthread_mutex_unlock(&n->mu);
-	pthread_join(n->thread, NULL);
-	db_close(n->db);
-	free(n->jobs);
-	pthread_cond_destroy(&n->cv);
+	for (int ch = 0; ch < NOTIFY_CHANNELS; ch++) {
+		struct lane *l = &n->lane[ch];
+
+		if (l->running)
+			pthread_join(l->thread, NULL);
+		db_close(l->db);
+		free(l->jobs);
+		pthread_cond_destroy(&l->cv);
+	}
 	pthread_mutex_destroy(&n->mu);
 	curl_global_cleanup();
 	free(n);
@@ -292,7 +396,33 @@ void notifier_alert(struct notifier *n, int64_t alert_id, const char *kind, cons
 	ch = notify_channels_for(kind, severity);
 	pthread_mutex_lock(&n->mu);
 	for (int c = 0; c < NOTIFY_CHANNELS; c++)
-		if ((ch & (1u << c)) && n->cfg.url[c])
-			push(n, (struct job){ alert_id, (enum notify_channel)c, 1, clock_now_ms() });
+		if ((ch & (1u << c)) && n->lane[c].running)
+			push(&n->lane[c], (struct job){ alert_id, 1, clock_now_ms() });
+	pthread_mutex_unlock(&n->mu);
+}
+
+void notifier_resume(struct notifier *n)
+{
+	if (!n)
+		return;
+	pthread_mutex_lock(&n->mu);
+	for (int c = 0; c < NOTIFY_CHANNELS; c++) {
+		if (n->lane[c].running) {
+			n->lane[c].resume = true;
+			pthread_cond_signal(&n->lane[c].cv);
+		}
+	}
+	pthread_mutex_unlock(&n->mu);
+}
+
+void notifier_drop(struct notifier *n)
+{
+	if (!n)
+		return;
+	pthread_mutex_lock(&n->mu);
+	for (int c = 0; c < NOTIFY_CHANNELS; c++) {
+		n->lane[c].njobs = 0;
+		n->lane[c].resume = false;
+	}
 	pthread_mutex_unlock(&n->mu);
 }

@@ -3,9 +3,13 @@
  * centre, the victim's phone through an SMS/push gateway, the police control
  * room) receives a JSON POST for each new alert that concerns it.
  *
- * The engine only enqueues (never waits); a thread of its own sends with
- * libcurl (short timeouts), retries with exponential backoff, and records
- * every attempt.  A slow or dead webhook therefore never slows the engine.
+ * The engine only enqueues (never waits); each channel has a thread of its
+ * own that sends with libcurl (short timeouts), retries with exponential
+ * backoff, and records every attempt.  A slow or dead webhook therefore never
+ * slows the engine, nor another channel.  A node that begins to lead (and a
+ * server that starts) carries on with the notifications of unresolved alerts
+ * from the last hour that were not delivered, so a restart or a takeover
+ * loses none.
  * The victim's message never contains the offender's position: it says to
  * stay safe and that help is coming.
  */
@@ -39,5 +43,9 @@ void notifier_stop(struct notifier *n);
 /* Queue the notifications of a new alert (non-blocking; no database access
  * on the caller's thread). */
 void notifier_alert(struct notifier *n, int64_t alert_id, const char *kind, const char *severity);
+/* This node leads now: send what was not delivered (see above). */
+void notifier_resume(struct notifier *n);
+/* This node no longer leads: drop what is queued (the new leader resumes it). */
+void notifier_drop(struct notifier *n);
 
 #endif

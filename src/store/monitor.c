@@ -915,6 +915,42 @@ int notification_record(db *d, int64_t alert_id, const struct notification *n)
 	return rc < 0 ? rc : 0;
 }
 
+int notification_undelivered_each(db *d, const char *channel, int64_t since,
+				  int (*fn)(const struct notification_due *n, void *arg), void *arg)
+{
+	struct notification_due n;
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT a.id, a.kind, a.severity,"
+			" (SELECT COUNT(*) FROM notifications n WHERE n.alert_id = a.id AND n.channel = ?),"
+			" (SELECT COALESCE(MAX(n.at), 0) FROM notifications n"
+			"  WHERE n.alert_id = a.id AND n.channel = ?)"
+			" FROM alerts a WHERE a.state <> 'resolved' AND a.opened_at >= ?"
+			" AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.alert_id = a.id"
+			"  AND n.channel = ? AND n.delivered = 1)"
+			" ORDER BY a.id");
+	if (rc < 0)
+		return rc;
+	db_bind_text(s, 1, channel);
+	db_bind_text(s, 2, channel);
+	db_bind_int64(s, 3, since);
+	db_bind_text(s, 4, channel);
+	while ((rc = db_step(s)) == DB_ROW) {
+		memset(&n, 0, sizeof n);
+		n.alert_id = db_column_int64(s, 0);
+		snprintf(n.kind, sizeof n.kind, "%s", db_column_text(s, 1));
+		snprintf(n.severity, sizeof n.severity, "%s", db_column_text(s, 2));
+		n.attempts = (int)db_column_int64(s, 3);
+		n.last_at = db_column_int64(s, 4);
+		if (fn(&n, arg))
+			break;
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
 int notification_each(db *d, int64_t alert_id,
 		      int (*fn)(const struct notification *n, void *arg), void *arg)
 {

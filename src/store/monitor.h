@@ -145,6 +145,18 @@ struct notification {
 int notification_record(db *d, int64_t alert_id, const struct notification *n);
 int notification_each(db *d, int64_t alert_id,
 		      int (*fn)(const struct notification *n, void *arg), void *arg);
+/* A channel's notifications not yet delivered: for each alert not resolved
+ * and opened at or after since (oldest first), with no delivered attempt on
+ * that channel, its kind and severity (to tell whether the channel concerns
+ * it), the attempts made so far and when the last was (0: none). */
+struct notification_due {
+	int64_t alert_id;
+	char kind[32], severity[16];
+	int attempts;
+	int64_t last_at;
+};
+int notification_undelivered_each(db *d, const char *channel, int64_t since,
+				  int (*fn)(const struct notification_due *n, void *arg), void *arg);
 
 /* The alert event log: returns the event's id. */
 int64_t alert_event_add(db *d, int64_t alert_id, const char *kind);

@@ -8,7 +8,8 @@
 // the dead leader is applied by the new one, and a fix entering an exclusion
 // zone raises an alert on the new leader.  A node started again stands by; and
 // a leader whose database connection is cut stops its engine, so that one
-// node, and only one, leads afterwards.
+// node, and only one, leads afterwards.  The victim's warnings that the dead
+// leader could not deliver (her gateway was down) are sent by the new one.
 //
 // PostgreSQL only (VIGIL_TEST_ENGINE=postgres): a SQLite file has one node.
 import assert from 'node:assert/strict';
@@ -16,6 +17,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { Client, ENGINE, metricValue, parseMetrics, sleep, spawnServer, sqlite, startServer } from './lib/server.mjs';
 import { circle, dest, iso, monitoringKit, nextAt, waitFor } from './lib/monitorkit.mjs';
+import { receiver } from './lib/webhook.mjs';
 
 const HOME = [51.5074, -0.1278];
 const FAR = dest(HOME, 5000, 45); // well clear of every zone
@@ -29,6 +31,8 @@ const onB = {};
 let kA; // the monitoring kit on node A
 let kB; // and on node B
 const streams = [];
+let gateway; // the victim's webhook: down until the leader is killed
+let nodeArgs; // every node's: the webhook, one attempt then a long wait
 const s = {}; // scenarios
 const seen = {};
 
@@ -141,10 +145,12 @@ const storedTimes = (db, uid) =>
 
 describe('two nodes on one PostgreSQL database', { skip: ENGINE !== 'postgres' && 'needs PostgreSQL: a SQLite file has one node' }, () => {
 	before(async () => {
-		a = await startServer();
+		gateway = await receiver(() => 503);
+		nodeArgs = ['--webhook-victim', gateway.url, '--webhook-attempts', '20', '--webhook-backoff-ms', '600000'];
+		a = await startServer({ args: nodeArgs });
 		[onA.operator, onA.officer, onA.admin] = await Promise.all([a.login('operator'), a.login('officer'), a.login('admin')]);
 		kA = monitoringKit(a, onA);
-		b = await spawnServer(a.db, ['--attachments', a.attachments]);
+		b = await spawnServer(a.db, [...nodeArgs, '--attachments', a.attachments]);
 		onB.operator = sameSessionOn(b, onA.operator);
 		onB.officer = sameSessionOn(b, onA.officer);
 		kB = monitoringKit(b, onB);
@@ -169,6 +175,7 @@ describe('two nodes on one PostgreSQL database', { skip: ENGINE !== 'postgres' &
 			}
 		}
 		if (a) await a.stop();
+		if (gateway) await gateway.close();
 	});
 
 	test('one node leads and the other stands by', () => {
@@ -219,6 +226,15 @@ describe('two nodes on one PostgreSQL database', { skip: ENGINE !== 'postgres' &
 		assert.deepEqual(await kA.alerts(s.unapplied.ref), []);
 	});
 
+	test("her gateway comes back: the leader, waiting out its backoff after one failed attempt each, sends nothing yet", async () => {
+		const cases = new Set([s.viaB.ref, s.viaA.ref]);
+		await waitFor("the leader's first attempts", () => new Set(gateway.got.map((r) => r.body.case).filter((c) => cases.has(c))).size === 2);
+		seen.triedBeforeKill = gateway.got.length;
+		gateway.answer = () => 200;
+		await sleep(300);
+		assert.equal(gateway.got.length, seen.triedBeforeKill);
+	});
+
 	test('the leader is killed while fixes stream in: the standby takes over within 10 s, with every acknowledged fix stored', async () => {
 		const flow = streamFixes(a, onA.operator, s.streamer.tag);
 		await waitFor('fixes acknowledged by the leader', () => flow.acked.length >= 50, 10000);
@@ -248,6 +264,16 @@ describe('two nodes on one PostgreSQL database', { skip: ENGINE !== 'postgres' &
 		assert.deepEqual(missing, [], `${missing.length} of ${flow.acked.length} acknowledged fixes are not stored`);
 	});
 
+	test("her warnings that the dead leader could not deliver are sent by the new leader", async () => {
+		const cases = new Set([s.viaB.ref, s.viaA.ref]);
+		await waitFor('the warnings sent by the new leader', () => gateway.got.slice(seen.triedBeforeKill).filter((r) => cases.has(r.body.case)).length === 2, 5000);
+		for (const x of [s.viaB, s.viaA]) {
+			const res = await onB.operator.get(`/api/v1/alerts/${x.alert.id}`);
+			const victim = res.body.notifications.filter((n) => n.channel === 'victim');
+			assert.deepEqual(victim.map((n) => [n.attempt, n.delivered]), [[1, false], [2, true]]);
+		}
+	});
+
 	test('the alerts open before the kill are still open, and the new leader does not raise them again', async () => {
 		for (const x of [s.viaB, s.viaA]) {
 			// he is still inside: the rebuilt engine must not open a second alert
@@ -275,7 +301,7 @@ describe('two nodes on one PostgreSQL database', { skip: ENGINE !== 'postgres' &
 	});
 
 	test('a node started again on the database stands by', async () => {
-		again = await spawnServer(a.db, ['--attachments', a.attachments]);
+		again = await spawnServer(a.db, [...nodeArgs, '--attachments', a.attachments]);
 		assert.equal(await engineOf(again.url), 'standby');
 		assert.equal(await engineOf(b.url), 'leader');
 	});

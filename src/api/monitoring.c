@@ -122,14 +122,14 @@ void api_devices_create(struct req *r)
 	}
 	/* the engine reads devices again once this commits, wherever it runs */
 	if (id < 0 || device_get_by_id(r->db, id, &dv) != 1 ||
-	    node_config_changing(r->v->node, r->db) < 0) {
+	    node_config_changing(r->v->node, r->db, NODE_CHANGED_DEVICES) < 0) {
 		req_tx_rollback(r);
 		req_fail_db(r, DB_ERROR);
 		return;
 	}
 	req_reply(r, 201, device_json(r, &dv));
 	if (req_tx_commit(r) == 0)
-		node_config_changed(r->v->node);
+		node_config_changed(r->v->node, NODE_CHANGED_DEVICES);
 }
 
 static int add_device(const struct device *dv, void *arg)
@@ -216,7 +216,7 @@ void api_case_monitoring(struct req *r)
 	rc = id < 0 ? (int)id : case_event_add(r->db, c.id, r->who.user_id, r->who.username,
 						"monitoring", uid);
 	if (rc >= 0)
-		rc = node_config_changing(r->v->node, r->db);
+		rc = node_config_changing(r->v->node, r->db, c.id);
 	if (rc < 0) {
 		req_tx_rollback(r);
 		req_fail_db(r, rc);
@@ -226,7 +226,7 @@ void api_case_monitoring(struct req *r)
 				    c.ref, "device", uid, "role", role, "starts_at", req_time_json(start),
 				    "ends_at", req_time_json(end)));
 	if (req_tx_commit(r) == 0)
-		node_config_changed(r->v->node);
+		node_config_changed(r->v->node, c.id);
 out:
 	case_record_free(&c);
 }
@@ -442,7 +442,7 @@ void api_zones_create(struct req *r)
 	id = zone_insert(r->db, c.id, name, kind, gtext, has_r ? radius : 0, warning, r->who.user_id);
 	if (id >= 0)
 		id = case_event_add(r->db, c.id, r->who.user_id, r->who.username, "zone", name) < 0 ? DB_ERROR : id;
-	if (id >= 0 && node_config_changing(r->v->node, r->db) < 0)
+	if (id >= 0 && node_config_changing(r->v->node, r->db, c.id) < 0)
 		id = DB_ERROR;
 	if (id < 0) {
 		req_tx_rollback(r);
@@ -458,7 +458,7 @@ void api_zones_create(struct req *r)
 	z.created_at = clock_now_ms();
 	req_reply(r, 201, zone_json(r, &z));
 	if (req_tx_commit(r) == 0)
-		node_config_changed(r->v->node);
+		node_config_changed(r->v->node, c.id);
 out:
 	free(gtext);
 	case_record_free(&c);
@@ -507,7 +507,7 @@ void api_zone_remove(struct req *r)
 	if (req_tx_begin(r) < 0)
 		goto out;
 	rc = zone_remove(r->db, c.id, id);
-	if (rc > 0 && node_config_changing(r->v->node, r->db) < 0)
+	if (rc > 0 && node_config_changing(r->v->node, r->db, c.id) < 0)
 		rc = DB_ERROR;
 	if (rc <= 0) {
 		req_tx_rollback(r);
@@ -519,7 +519,7 @@ void api_zone_remove(struct req *r)
 	}
 	req_reply(r, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "removed", 1));
 	if (req_tx_commit(r) == 0)
-		node_config_changed(r->v->node);
+		node_config_changed(r->v->node, c.id);
 out:
 	case_record_free(&c);
 }

@@ -59,6 +59,10 @@ void engine_submit_many(struct engine *e, const struct fix *f, const int *result
 			int wanted);
 /* Read devices, assignments and zones again (after an API change). */
 void engine_reload(struct engine *e);
+/* Read one case's assignments and zones again (and any new device). */
+void engine_reload_case(struct engine *e, int64_t case_id);
+/* Read the devices registered since the last read. */
+void engine_reload_devices(struct engine *e);
 /* Wait until everything queued so far has been processed (tests, shutdown). */
 void engine_drain(struct engine *e);
 

@@ -242,12 +242,31 @@ void node_fixes_stored(struct node *n, db *d, const struct fix *f, const int *re
 
 /* ---- configuration ----------------------------------------------------------- */
 
-int node_config_changing(struct node *n, db *d)
+int node_config_changing(struct node *n, db *d, int64_t changed)
 {
-	return n && n->multinode ? db_notify(d, ENGINE_CHANNEL, "reload") : 0;
+	char msg[48];
+
+	if (!n || !n->multinode)
+		return 0;
+	if (changed > 0)
+		snprintf(msg, sizeof msg, "reload case %lld", (long long)changed);
+	else
+		snprintf(msg, sizeof msg, "%s",
+			 changed == NODE_CHANGED_DEVICES ? "reload devices" : "reload");
+	return db_notify(d, ENGINE_CHANNEL, msg);
 }
 
-void node_config_changed(struct node *n)
+static void reload(struct engine *e, int64_t changed)
+{
+	if (changed > 0)
+		engine_reload_case(e, changed);
+	else if (changed == NODE_CHANGED_DEVICES)
+		engine_reload_devices(e);
+	else
+		engine_reload(e);
+}
+
+void node_config_changed(struct node *n, int64_t changed)
 {
 	/* The leader reads at once, before any fix that follows the change is
 	 * queued (its notification comes later through the node thread and
@@ -257,7 +276,7 @@ void node_config_changed(struct node *n)
 		return;
 	pthread_rwlock_rdlock(&n->lock);
 	if (n->engine)
-		engine_reload(n->engine);
+		reload(n->engine, changed);
 	pthread_rwlock_unlock(&n->lock);
 }
 
@@ -344,8 +363,15 @@ static void notice(struct node *n, const char *channel, const char *payload)
 	/* for the engine: nothing to do on a standby */
 	pthread_rwlock_rdlock(&n->lock);
 	if (n->engine) {
+		long long id;
+		char end;
+
 		if (strcmp(payload, "reload") == 0) {
-			engine_reload(n->engine);
+			reload(n->engine, NODE_CHANGED_ALL);
+		} else if (strcmp(payload, "reload devices") == 0) {
+			reload(n->engine, NODE_CHANGED_DEVICES);
+		} else if (sscanf(payload, "reload case %lld%c", &id, &end) == 1 && id > 0) {
+			reload(n->engine, id);
 		} else if (strncmp(payload, "fix ", 4) == 0) {
 			struct fix f;
 			char why[160];

@@ -15,7 +15,8 @@
  * The same connection listens for the nodes' notifications, which the
  * database delivers when the sending transaction commits:
  *   vigil_engine  "fix {...}" — a fix a standby stored, for the leader's
- *                 engine; "reload" — devices, assignments or zones changed;
+ *                 engine; "reload", "reload devices", "reload case N" —
+ *                 devices, assignments or zones changed;
  *   vigil_alerts  alert events were committed: wake the live streams here
  *                 (they read the events from the database, so Last-Event-ID
  *                 numbering is the same on every node).
@@ -61,12 +62,17 @@ int node_fixes_forward(struct node *n, db *d, const struct fix *f, const int *re
 void node_fixes_stored(struct node *n, db *d, const struct fix *f, const int *results,
 		       size_t count, int stored_value);
 
+/* What a change touched: one case's assignments or zones (its id, above 0),
+ * newly registered devices, or anything at all. */
+#define NODE_CHANGED_DEVICES 0
+#define NODE_CHANGED_ALL (-1)
 /* In the write transaction on d that changes devices, assignments or zones:
- * the engine will read them again once it commits, on whichever node it runs
- * (a notification sent with the commit).  Negative on a database error. */
-int node_config_changing(struct node *n, db *d);
-/* After that commit: the engine here, if this node leads, reads them now. */
-void node_config_changed(struct node *n);
+ * the engine will read what changed again once it commits, on whichever node
+ * it runs (a notification sent with the commit).  Negative on a database
+ * error. */
+int node_config_changing(struct node *n, db *d, int64_t changed);
+/* After that commit: the engine here, if this node leads, reads it now. */
+void node_config_changed(struct node *n, int64_t changed);
 
 /* A device's live state: the engine's on the leader; on a standby, rebuilt
  * from the database on d (the newest fix, and whether a lost-signal alert was

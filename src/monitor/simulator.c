@@ -103,7 +103,7 @@ static int setup(struct vigil *v, char *err, size_t errlen)
 	if (rc >= 0)
 		rc = db_run(d, "INSERT INTO settings (key, value) VALUES ('demo_monitoring', ?)", "t", ref);
 	if (rc >= 0)
-		rc = node_config_changing(v->node, d);
+		rc = node_config_changing(v->node, d, NODE_CHANGED_ALL);
 	if (rc >= 0)
 		rc = db_commit(d);
 	if (rc < 0) {
@@ -205,7 +205,7 @@ int simulator_start(struct vigil *v, struct simulator **out, char *err, size_t e
 
 	if (setup(v, err, errlen) < 0)
 		return -1;
-	node_config_changed(v->node);
+	node_config_changed(v->node, NODE_CHANGED_ALL);
 	s = xcalloc(1, sizeof *s);
 	s->v = v;
 	pthread_mutex_init(&s->mu, NULL);

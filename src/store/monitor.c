@@ -85,13 +85,20 @@ int device_get_by_id(db *d, int64_t id, struct device *out)
 
 int device_each(db *d, int (*fn)(const struct device *dv, void *arg), void *arg)
 {
+	return device_each_after(d, 0, fn, arg);
+}
+
+int device_each_after(db *d, int64_t after_id, int (*fn)(const struct device *dv, void *arg),
+		      void *arg)
+{
 	struct device dv;
 	db_stmt *s;
 	int rc;
 
-	rc = db_prepare(d, &s, "SELECT " DEVICE_COLS " FROM devices ORDER BY id");
+	rc = db_prepare(d, &s, "SELECT " DEVICE_COLS " FROM devices WHERE id > ? ORDER BY id");
 	if (rc < 0)
 		return rc;
+	db_bind_int64(s, 1, after_id);
 	while ((rc = db_step(s)) == DB_ROW) {
 		device_row(s, &dv);
 		if (fn(&dv, arg))
@@ -228,13 +235,16 @@ int zone_each(db *d, int64_t case_id, int (*fn)(const struct zone *z, void *arg)
 	db_stmt *s;
 	int rc;
 
+	/* two texts, so that one case's zones are found by its index */
 	rc = db_prepare(d, &s,
-			"SELECT id, case_id, name, kind, geometry, radius_m, warning_m, created_at"
-			" FROM zones WHERE removed_at IS NULL AND (? = 0 OR case_id = ?) ORDER BY id");
+			case_id ? "SELECT id, case_id, name, kind, geometry, radius_m, warning_m,"
+				  " created_at FROM zones WHERE removed_at IS NULL AND case_id = ?"
+				  " ORDER BY id"
+				: "SELECT id, case_id, name, kind, geometry, radius_m, warning_m,"
+				  " created_at FROM zones WHERE removed_at IS NULL AND ? = 0 ORDER BY id");
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, case_id);
-	db_bind_int64(s, 2, case_id);
 	while ((rc = db_step(s)) == DB_ROW) {
 		z.id = db_column_int64(s, 0);
 		z.case_id = db_column_int64(s, 1);
@@ -671,6 +681,22 @@ int assignment_each_unended(db *d, int64_t now, int (*fn)(const struct assignmen
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, now);
+	return assignment_rows(s, fn, arg);
+}
+
+int assignment_each_unended_of_case(db *d, int64_t case_id, int64_t now,
+				    int (*fn)(const struct assignment *a, void *arg), void *arg)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT id, device_id, case_id, role, starts_at, ends_at FROM device_assignments"
+			" WHERE case_id = ? AND (ends_at IS NULL OR ends_at > ?) ORDER BY id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, case_id);
+	db_bind_int64(s, 2, now);
 	return assignment_rows(s, fn, arg);
 }
 

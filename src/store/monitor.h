@@ -27,6 +27,9 @@ int64_t device_insert(db *d, const char *uid, const char *kind, const char *prot
 int device_get(db *d, const char *uid, struct device *out);
 int device_get_by_id(db *d, int64_t id, struct device *out);
 int device_each(db *d, int (*fn)(const struct device *dv, void *arg), void *arg);
+/* Those registered after the device after_id (ids only grow), in id order. */
+int device_each_after(db *d, int64_t after_id, int (*fn)(const struct device *dv, void *arg),
+		      void *arg);
 int device_count_rejected(db *d, int64_t id);
 
 struct assignment {
@@ -44,6 +47,8 @@ int assignment_each_current(db *d, int64_t case_id, int64_t now,
 /* Assignments not yet ended at now, including those still to start. */
 int assignment_each_unended(db *d, int64_t now, int (*fn)(const struct assignment *a, void *arg),
 			    void *arg);
+int assignment_each_unended_of_case(db *d, int64_t case_id, int64_t now,
+				    int (*fn)(const struct assignment *a, void *arg), void *arg);
 
 struct zone {
 	int64_t id, case_id;

@@ -253,6 +253,26 @@ describe('which zones a tag is evaluated against', () => {
 		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
 	});
 
+	test('changes to one case (read alone, not the whole configuration) leave the others as they were', async () => {
+		const [P1, P2, P3] = [dest(HOME, 5000, 0), dest(HOME, 5000, 120), dest(HOME, 5000, 240)];
+		const a = await k.monitored({ zones: [circle(P1, 200, { warning_m: 0 })] });
+		const b = await k.monitored({ zones: [circle(P2, 200, { warning_m: 0 })] });
+		// b: a second zone drawn, the first removed, a second tag assigned; a: untouched
+		await k.zone(b.ref, circle(P3, 200, { warning_m: 0 }));
+		const res = await c.officer.del(`/api/v1/cases/${b.ref}/zones/${b.zones[0].id}`);
+		assert.equal(res.status, 200, res.text);
+		const tag2 = await k.device('offender_tag');
+		await k.assign(b.ref, tag2, 'suspect');
+		await k.trail(a.tag, at(P1, [2000, 0]));
+		await k.trail(b.tag, at(P2, [2000, 0])); // the removed zone
+		await k.trail(tag2, at(P3, [2000, 0])); // the new zone, the new tag
+		await k.settle();
+		assert.deepEqual(kinds(await k.alerts(a.ref)), ['zone_entry']);
+		const bAlerts = await k.alerts(b.ref);
+		assert.deepEqual(kinds(bAlerts), ['zone_entry']);
+		assert.equal(bAlerts[0].device.uid, tag2);
+	});
+
 	test('a zone drawn after the tag was assigned is evaluated', async () => {
 		const m = await k.monitored();
 		await k.trail(m.tag, at(HOME, [2000]));

@@ -18,6 +18,8 @@
 #   PARTS="tcp osmand" bench/monitor.sh ...   (default: all four)
 #   OSMAND_CONNS=64 LATENCY_OFFENDERS=50000 LATENCY_RATE=5000 LATENCY_PROBES=1000
 #   LATENCY_PROXIMITY=1 (each case also has a 500 m proximity zone round her phone)
+#   LATENCY_CHANGES=1 (an officer draws that many zones a second through the API
+#   during the run, on background cases, far from everyone: configuration changes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 offenders=${1:-1000}
@@ -31,6 +33,8 @@ lat_rate=${LATENCY_RATE:-5000}
 lat_probes=${LATENCY_PROBES:-1000}
 # a proximity zone too in every case (500 m round her phone): LATENCY_PROXIMITY=0 leaves it out
 lat_prox=${LATENCY_PROXIMITY:-1}
+# zones drawn through the API while the probes run, a second (0: none)
+lat_changes=${LATENCY_CHANGES:-1}
 make --no-print-directory build/vigil build/bench/monitor >/dev/null
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 
@@ -99,7 +103,7 @@ latency)
 	build/vigil migrate --db "$db" >/dev/null
 	build/vigil agency add bench --name Bench --kind police --db "$db" >/dev/null
 	pw=bench-password-$RANDOM$RANDOM
-	for r in operator admin; do
+	for r in operator admin officer; do
 		echo "$pw" | build/vigil user add "bench-$r" --role $r --agency bench --db "$db" >/dev/null
 	done
 	first=800000000
@@ -113,7 +117,7 @@ latency)
 	  INSERT INTO cases (ref, status, relationship, channel, owner_id, agency_id, created_by,
 	                     created_at, updated_at)
 	  SELECT 'BENCH-' || i, 'managed', 'ex_partner', 'online', u.id, u.agency_id, u.id, $now, $now
-	  FROM n, users u WHERE u.username = 'bench-admin';
+	  FROM n, users u WHERE u.username = 'bench-officer';
 	  COMMIT;"
 	devices "$db" $first "$lat_off" offender_tag osmand
 	devices "$db" $((first + lat_off)) "$lat_off" victim_phone osmand
@@ -152,8 +156,31 @@ latency)
 	login admin >/dev/null
 	[ "$lat_prox" = 1 ] && echo "  each case also has a 500 m proximity zone round her phone (LATENCY_PROXIMITY=1)"
 	memory "at start"
+	changer=
+	if [ "$lat_changes" != 0 ]; then
+		csrf=$(curl -s -c "$tmp/jar-officer" -H 'Content-Type: application/json' \
+			-d "{\"username\":\"bench-officer\",\"password\":\"$pw\"}" "http://$api/api/v1/login" |
+			sed 's/.*"csrf_token":"\([^"]*\)".*/\1/')
+		echo "  configuration changes during the run: $lat_changes zone(s) a second drawn through the API"
+		(
+			i=1
+			while :; do
+				curl -s -o /dev/null -b "$tmp/jar-officer" -H 'Content-Type: application/json' \
+					-H "X-CSRF-Token: $csrf" -d '{"name":"bench change","kind":"exclusion","geometry":{"type":"Point","coordinates":[0.5,60.5]},"radius_m":100}' \
+					"http://$api/api/v1/cases/BENCH-$i/zones"
+				i=$((i + 1))
+				sleep "$(awk -v r="$lat_changes" 'BEGIN { print 1 / r }')"
+			done
+		) &
+		changer=$!
+	fi
 	build/bench/monitor latency "$osm" "$api" "$op" $first "$lat_off" "$lat_off" "$lat_rate" \
 		"$lat_probes" "$secs" || echo "  (not every probe's alert was seen)"
+	if [ -n "$changer" ]; then
+		kill "$changer" 2>/dev/null
+		wait "$changer" 2>/dev/null || true
+		echo "  zones drawn during the run: $(sqlite3 "$db" "SELECT COUNT(*) FROM zones WHERE name = 'bench change'")"
+	fi
 	memory "after the run"
 	stop
 	;;

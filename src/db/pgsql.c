@@ -29,7 +29,8 @@
 #define INT8OID 20
 #define TEXTOID 25
 #define FLOAT8OID 701
-#define MAX_PARAMS 64
+/* PostgreSQL's own limit is 65,535; a batch of fixes uses 640 */
+#define MAX_PARAMS 4096
 
 struct db {
 	struct db_common c;
@@ -43,8 +44,8 @@ struct db_stmt {
 	struct db *d;
 	char *sql;
 	int nparams;
-	char *values[MAX_PARAMS];
-	Oid types[MAX_PARAMS];
+	char **values; /* nparams of them */
+	Oid *types;
 	PGresult *res;
 	int row, nrows;
 	int64_t changes;
@@ -334,6 +335,8 @@ static int pg_prepare(db *d, db_stmt **out, const char *sql)
 		free(s);
 		return DB_ERROR;
 	}
+	s->values = xcalloc((size_t)s->nparams + 1, sizeof *s->values);
+	s->types = xcalloc((size_t)s->nparams + 1, sizeof *s->types);
 	*out = s;
 	return DB_OK;
 }
@@ -439,6 +442,8 @@ static const char *pg_column_text(db_stmt *s, int col)
 static void pg_finalize(db_stmt *s)
 {
 	pg_reset(s);
+	free(s->values);
+	free(s->types);
 	free(s->sql);
 	free(s);
 }

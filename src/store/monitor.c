@@ -294,7 +294,7 @@ static const char fix_insert_sql[] =
 	" altitude, battery, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	" ON CONFLICT (device_id, at) DO NOTHING";
 
-static void fix_bind(db_stmt *s, const struct fix *f, int64_t received_at);
+static void fix_bind_at(db_stmt *s, int base, const struct fix *f, int64_t received_at);
 
 int device_report_store(db *d, const struct fix *f, int64_t received_at)
 {
@@ -374,37 +374,86 @@ int device_report_each_unapplied(db *d, int64_t since,
 	return rc < 0 ? rc : 0;
 }
 
+/* Rows in one INSERT of fix_store_many(): on PostgreSQL every statement is a
+ * round trip, so a group of fixes goes 64 rows at a time (then 16, 4, 1 for
+ * the rest: four statement texts in all, each kept by the engine's cache). */
+static const size_t fix_chunks[] = { 64, 16, 4, 1 };
+
+/* "INSERT ... VALUES (...), ... (rows of them) ... RETURNING device_id, at" */
+static char *fix_insert_rows_sql(size_t rows)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_puts(&b, "INSERT INTO fixes (device_id, at, lat, lon, accuracy_m, speed_mps, heading,"
+		      " altitude, battery, received_at) VALUES ");
+	for (size_t i = 0; i < rows; i++)
+		buf_puts(&b, i ? ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	buf_puts(&b, " ON CONFLICT (device_id, at) DO NOTHING RETURNING device_id, at");
+	return buf_steal(&b);
+}
+
 int fix_store_many(db *d, const struct fix *f, const int *skip, size_t n, int64_t received_at,
 		   int *stored)
 {
-	db_stmt *s;
-	int rc;
+	size_t *todo = xcalloc(n ? n : 1, sizeof *todo), ntodo = 0, done = 0;
+	int rc = 0;
 
-	rc = db_prepare(d, &s, fix_insert_sql);
-	for (size_t i = 0; rc >= 0 && i < n; i++) {
-		if (skip[i])
-			continue;
-		db_reset(s);
-		fix_bind(s, &f[i], received_at);
-		rc = db_step(s);
-		stored[i] = rc == DB_DONE && db_changes(s) > 0;
+	for (size_t i = 0; i < n; i++) {
+		stored[i] = 0;
+		if (!skip[i])
+			todo[ntodo++] = i;
 	}
-	db_finalize(s);
+	for (size_t c = 0; rc >= 0 && done < ntodo; c++) {
+		size_t rows = fix_chunks[c]; /* the last size is 1: c stays in range */
+		db_stmt *s = NULL;
+		char *sql;
+
+		if (ntodo - done < rows)
+			continue;
+		sql = fix_insert_rows_sql(rows);
+		rc = db_prepare(d, &s, sql);
+		free(sql);
+		while (rc >= 0 && ntodo - done >= rows) {
+			db_reset(s);
+			for (size_t r = 0; r < rows; r++)
+				fix_bind_at(s, (int)(r * 10), &f[todo[done + r]], received_at);
+			/* each row stored comes back; a duplicate (of an older fix, or of
+			 * another in this batch) does not */
+			while ((rc = db_step(s)) == DB_ROW) {
+				int64_t dev = db_column_int64(s, 0), at = db_column_int64(s, 1);
+
+				for (size_t r = 0; r < rows; r++) {
+					size_t i = todo[done + r];
+
+					if (!stored[i] && f[i].device_id == dev && f[i].at == at) {
+						stored[i] = 1;
+						break;
+					}
+				}
+			}
+			done += rows;
+		}
+		if (s)
+			db_finalize(s);
+	}
+	free(todo);
 	return rc < 0 ? rc : 0;
 }
 
-static void fix_bind(db_stmt *s, const struct fix *f, int64_t received_at)
+/* Bind a fix's ten values to parameters base + 1 to base + 10. */
+static void fix_bind_at(db_stmt *s, int base, const struct fix *f, int64_t received_at)
 {
-	db_bind_int64(s, 1, f->device_id);
-	db_bind_int64(s, 2, f->at);
-	db_bind_double(s, 3, f->lat);
-	db_bind_double(s, 4, f->lon);
-	bind_opt(s, 5, f->accuracy);
-	bind_opt(s, 6, f->speed);
-	bind_opt(s, 7, f->heading);
-	bind_opt(s, 8, f->altitude);
-	bind_opt(s, 9, f->battery);
-	db_bind_int64(s, 10, received_at);
+	db_bind_int64(s, base + 1, f->device_id);
+	db_bind_int64(s, base + 2, f->at);
+	db_bind_double(s, base + 3, f->lat);
+	db_bind_double(s, base + 4, f->lon);
+	bind_opt(s, base + 5, f->accuracy);
+	bind_opt(s, base + 6, f->speed);
+	bind_opt(s, base + 7, f->heading);
+	bind_opt(s, base + 8, f->altitude);
+	bind_opt(s, base + 9, f->battery);
+	db_bind_int64(s, base + 10, received_at);
 }
 
 int fix_store(db *d, const struct fix *f, int64_t received_at)

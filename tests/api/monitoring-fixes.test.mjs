@@ -53,6 +53,41 @@ describe('the batch', () => {
 		assert.deepEqual(row.split('|').map(Number), [51.5, 1.2, 10, 30, 80]);
 	});
 
+	test('a batch of 100 across two devices, with duplicates inside it (across its 64-row inserts) and of fixes stored before: each answered and stored once', async () => {
+		const [a, b] = [await k.device(), await k.device()];
+		const t0 = nextAt();
+		for (let i = 0; i < 200; i++) nextAt(); // keep t0 .. t0 + 199 to this test
+		const earlier = [t0 + 5, t0 + 70];
+		assert.deepEqual(results(await k.post(earlier.map((t) => ({ device: a, at: iso(t), lat: 51.5, lon: -0.12 })))), ['stored', 'stored']);
+		// 100 fixes: a's times t0 .. t0+79 with a repeat of t0+3 at 63/64 (the first insert's edge)
+		// and of t0+10 at 90, two already stored (t0+5, t0+70); b's 10 fixes, one repeated
+		const batch = [];
+		const expect = [];
+		const seen = new Set(earlier.map((t) => `a${t}`));
+		const add = (dev, t) => {
+			batch.push({ device: dev === 'a' ? a : b, at: iso(t), lat: 51.5 + batch.length * 1e-5, lon: -0.12 });
+			expect.push(seen.has(`${dev}${t}`) ? 'duplicate' : 'stored');
+			seen.add(`${dev}${t}`);
+		};
+		for (let i = 0; i < 63; i++) add('a', t0 + i);
+		add('a', t0 + 3); // the 64th row: a duplicate of one in the same insert
+		add('a', t0 + 63); // the first of the next insert
+		for (let i = 64; i < 80; i++) add('a', t0 + i);
+		for (let i = 0; i < 9; i++) add('b', t0 + i);
+		add('a', t0 + 10); // a duplicate of one stored by an earlier insert of this batch
+		add('b', t0 + 4);
+		while (batch.length < 100) add('b', t0 + 100 + batch.length);
+		assert.equal(batch.length, 100);
+		const got = await k.post(batch);
+		assert.deepEqual(results(got), expect);
+		assert.deepEqual(storedAts(a), Array.from({ length: 80 }, (_, i) => t0 + i));
+		const bTimes = [...new Set(batch.filter((f) => f.device === b).map((f) => Date.parse(f.at)))].sort((x, y) => x - y);
+		assert.deepEqual(storedAts(b), bTimes);
+		// the first of each pair is the one kept
+		const lat3 = Number(sqlite(srv.db, `SELECT lat FROM fixes WHERE at = ${t0 + 3} AND device_id = (SELECT id FROM devices WHERE uid = '${a}')`).trim());
+		assert.ok(Math.abs(lat3 - (51.5 + 3 * 1e-5)) < 1e-9, `kept ${lat3}`);
+	});
+
 	test('the device state shows the last fix: time, position, accuracy, battery', async () => {
 		const uid = await k.device();
 		const t = nextAt();

@@ -57,6 +57,7 @@ int ingest_accept_batch(struct vigil *v, db *d, struct fix *f, size_t n, int *re
 {
 	int64_t now = clock_now_ms();
 	int rc, forwarded = 0;
+	bool began;
 
 	/* through the committer, in one transaction with other callers' fixes;
 	 * it stores them by calling here again with its own connection */
@@ -68,7 +69,9 @@ int ingest_accept_batch(struct vigil *v, db *d, struct fix *f, size_t n, int *re
 	/* one transaction from the first lookup: each device read on its own
 	 * would be a read transaction of its own, with its locks */
 	rc = db_begin_write(d);
+	began = rc >= 0;
 	for (size_t i = 0; rc >= 0 && i < n; i++) {
+		results[i] = ACCEPT_ERROR;
 		why[i][0] = '\0';
 		/* a packet's records are usually one device's: resolve it once */
 		if (i > 0 && results[i - 1] == ACCEPT_STORED && strcmp(f[i].uid, f[i - 1].uid) == 0) {
@@ -105,7 +108,8 @@ int ingest_accept_batch(struct vigil *v, db *d, struct fix *f, size_t n, int *re
 		rc = db_commit(d);
 	if (rc < 0) {
 		log_error("cannot store fixes: %s", db_errmsg(d));
-		db_rollback(d);
+		if (began)
+			db_rollback(d);
 		return ACCEPT_ERROR;
 	}
 	/* durable now: hand them to the engine */

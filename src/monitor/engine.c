@@ -459,6 +459,7 @@ struct case_load {
 	struct engine *e;
 	size_t *devs; /* indices of the devices assigned */
 	size_t n, cap;
+	bool unknown; /* a device the engine has not read (see reload_case) */
 };
 
 static int load_case_assignment(const struct assignment *a, void *arg)
@@ -466,8 +467,10 @@ static int load_case_assignment(const struct assignment *a, void *arg)
 	struct case_load *cl = arg;
 	struct dev *d = dev_find(cl->e, a->device_id);
 
-	if (!d)
-		return 0;
+	if (!d) {
+		cl->unknown = true;
+		return 1; /* stop: everything is read again */
+	}
 	load_assignment(a, cl->e);
 	if (cl->n == cl->cap) {
 		cl->cap = cl->cap ? cl->cap * 2 : 8;
@@ -484,14 +487,18 @@ static int size_order(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Read one case's assignments and zones again, in place.  Caller holds mu;
- * on an error the caller reads everything again. */
+/* Read one case's assignments and zones again, in place.  Caller holds mu.
+ * Negative on a database error, 1 when the case names a device the engine
+ * has not read: on PostgreSQL two registrations can commit out of id order,
+ * so one with a lower id than the last read can appear later, which
+ * load_new_devices() does not look for.  Either way the caller reads
+ * everything again. */
 static int reload_case(struct engine *e, int64_t case_id)
 {
 	size_t n, nz, at, zat, m = 0;
 	const struct case_dev *cd = case_devs(e, case_id, &n);
 	const struct zone_rt *zs = case_zones(e, case_id, &nz);
-	struct case_load cl = { e, NULL, 0, 0 };
+	struct case_load cl = { e, NULL, 0, 0, false };
 	struct zone_rt *keep, *fresh;
 	size_t nkeep, nfresh;
 	int rc;
@@ -507,27 +514,37 @@ static int reload_case(struct engine *e, int64_t case_id)
 				d->cases[k++] = d->cases[j];
 		d->ncases = k;
 	}
-	memmove(e->case_devs + at, e->case_devs + at + n,
-		(e->ncase_devs - at - n) * sizeof *e->case_devs);
-	e->ncase_devs -= n;
+	if (n) {
+		memmove(e->case_devs + at, e->case_devs + at + n,
+			(e->ncase_devs - at - n) * sizeof *e->case_devs);
+		e->ncase_devs -= n;
+	}
 	/* and its zones */
 	zat = e->nzones ? (size_t)(zs - e->zones) : 0;
-	for (size_t i = 0; i < nz; i++)
-		free(e->zones[zat + i].ring);
-	memmove(e->zones + zat, e->zones + zat + nz, (e->nzones - zat - nz) * sizeof *e->zones);
-	e->nzones -= nz;
+	if (nz) {
+		for (size_t i = 0; i < nz; i++)
+			free(e->zones[zat + i].ring);
+		memmove(e->zones + zat, e->zones + zat + nz,
+			(e->nzones - zat - nz) * sizeof *e->zones);
+		e->nzones -= nz;
+	}
 
 	/* read them again */
 	rc = assignment_each_unended_of_case(e->db, case_id, clock_now_ms(), load_case_assignment,
 					     &cl);
+	if (rc >= 0 && cl.unknown) {
+		free(cl.devs);
+		return 1;
+	}
 	if (cl.n) {
 		qsort(cl.devs, cl.n, sizeof *cl.devs, size_order);
 		for (size_t i = 0; i < cl.n; i++)
 			if (!i || cl.devs[i] != cl.devs[m - 1])
 				cl.devs[m++] = cl.devs[i];
 		e->case_devs = xrealloc(e->case_devs, (e->ncase_devs + m) * sizeof *e->case_devs);
-		memmove(e->case_devs + at + m, e->case_devs + at,
-			(e->ncase_devs - at) * sizeof *e->case_devs);
+		if (e->ncase_devs > at)
+			memmove(e->case_devs + at + m, e->case_devs + at,
+				(e->ncase_devs - at) * sizeof *e->case_devs);
 		for (size_t i = 0; i < m; i++)
 			e->case_devs[at + i] = (struct case_dev){ case_id, cl.devs[i] };
 		e->ncase_devs += m;
@@ -549,7 +566,9 @@ static int reload_case(struct engine *e, int64_t case_id)
 	}
 	if (nfresh) {
 		e->zones = xrealloc(e->zones, (nkeep + nfresh) * sizeof *e->zones);
-		memmove(e->zones + zat + nfresh, e->zones + zat, (nkeep - zat) * sizeof *e->zones);
+		if (nkeep > zat)
+			memmove(e->zones + zat + nfresh, e->zones + zat,
+				(nkeep - zat) * sizeof *e->zones);
 		memcpy(e->zones + zat, fresh, nfresh * sizeof *fresh);
 		e->nzones += nfresh;
 	}
@@ -566,13 +585,16 @@ static void reload_some(struct engine *e, const int64_t *cases, size_t n)
 	pthread_mutex_lock(&e->mu);
 	/* a case's new assignment may name a device registered on another node */
 	rc = load_new_devices(e);
-	for (size_t i = 0; rc >= 0 && i < n; i++)
+	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = reload_case(e, cases[i]);
-	if (rc < 0) {
+	if (rc < 0)
 		log_warn("monitoring engine: cannot read a change (%s): reading everything",
 			 db_errmsg(e->db));
+	else if (rc > 0)
+		log_info("monitoring engine: a case names a device registered out of order:"
+			 " reading everything");
+	if (rc != 0)
 		load_locked(e, false);
-	}
 	pthread_mutex_unlock(&e->mu);
 	log_debug("monitoring engine: read %zu changed case(s) and new devices in %.1f ms", n,
 		  (double)(clock_mono_ns() - t0) / 1e6);
@@ -870,8 +892,18 @@ static void process_fix(struct engine *e, const struct fix *f)
 	int64_t now = clock_now_ms();
 	bool newer;
 
-	if (!d)
-		return;
+	if (!d) {
+		/* stored, so registered: one the engine missed (registrations on
+		 * PostgreSQL can commit out of id order): read the new ones, and
+		 * everything if it is still not there */
+		pthread_mutex_lock(&e->mu);
+		if (load_new_devices(e) < 0 || !dev_find(e, f->device_id))
+			load_locked(e, false);
+		pthread_mutex_unlock(&e->mu);
+		d = dev_find(e, f->device_id);
+		if (!d)
+			return;
+	}
 	/* an older fix than one already applied is stored but moves nothing */
 	newer = !(f->flags & FIX_NO_POSITION) && (!d->have_fix || f->at > d->fix_at);
 	if (newer) {

@@ -41,6 +41,7 @@ struct lane {
 	pthread_cond_t cv;
 	struct job *jobs; /* under the notifier's mu */
 	size_t njobs, cap;
+	int64_t sending;  /* the alert being sent now (0: none) */
 	bool resume;      /* look in the database for what is not delivered */
 };
 
@@ -49,6 +50,7 @@ struct notifier {
 	struct notify_config cfg;
 	pthread_mutex_t mu;
 	struct lane lane[NOTIFY_CHANNELS];
+	unsigned epoch; /* moves on when the node stops leading: work begun before is dropped */
 	bool stopping;
 };
 
@@ -151,9 +153,16 @@ static int send_one(struct notifier *n, const char *url, const char *body, long 
 	return rc == CURLE_OK && *status >= 200 && *status < 300 ? 0 : -1;
 }
 
-/* Queue a job on a lane; the caller holds the notifier's mu. */
+/* Queue a job on a lane, unless the lane has the alert in hand already
+ * (queued, or being sent): one alert, one message a channel.  The caller
+ * holds the notifier's mu. */
 static void push(struct lane *l, struct job j)
 {
+	if (j.alert_id == l->sending)
+		return;
+	for (size_t i = 0; i < l->njobs; i++)
+		if (l->jobs[i].alert_id == j.alert_id)
+			return;
 	if (l->njobs == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 64;
 		l->jobs = xrealloc(l->jobs, l->cap * sizeof *l->jobs);
@@ -162,7 +171,8 @@ static void push(struct lane *l, struct job j)
 	pthread_cond_signal(&l->cv);
 }
 
-static void attempt(struct lane *l, struct job j)
+/* Send one job; true if it should be tried again, as *j. */
+static bool attempt(struct lane *l, struct job *j)
 {
 	struct notifier *n = l->n;
 	char err[CURL_ERROR_SIZE + 32] = "", *body;
@@ -171,8 +181,8 @@ static void attempt(struct lane *l, struct job j)
 	json_t *p;
 	int ok;
 
-	if (alert_get(l->db, j.alert_id, &a) != 1)
-		return;
+	if (alert_get(l->db, j->alert_id, &a) != 1)
+		return false;
 	p = payload(l->db, &a, l->ch);
 	alert_free(&a);
 	body = json_dumps(p, JSON_COMPACT);
@@ -184,28 +194,25 @@ static void attempt(struct lane *l, struct job j)
 	{
 		struct notification rec = {
 			.channel = notify_channel_name(l->ch),
-			.attempt = j.attempt,
+			.attempt = j->attempt,
 			.at = clock_now_ms(),
 			.http_status = status,
 			.error = ok ? NULL : err,
 			.delivered = ok,
 		};
 
-		if (notification_record(l->db, j.alert_id, &rec) < 0)
+		if (notification_record(l->db, j->alert_id, &rec) < 0)
 			log_error("cannot record a notification attempt: %s", db_errmsg(l->db));
 	}
 	if (ok)
-		return;
-	log_warn("notification of alert %lld to the %s failed (attempt %d): %s", (long long)j.alert_id,
-		 notify_channel_name(l->ch), j.attempt, err);
-	if (j.attempt < n->cfg.max_attempts) {
-		j.due = clock_now_ms() + (n->cfg.first_backoff_ms << (j.attempt - 1));
-		j.attempt++;
-		pthread_mutex_lock(&n->mu);
-		if (!n->stopping)
-			push(l, j);
-		pthread_mutex_unlock(&n->mu);
-	}
+		return false;
+	log_warn("notification of alert %lld to the %s failed (attempt %d): %s", (long long)j->alert_id,
+		 notify_channel_name(l->ch), j->attempt, err);
+	if (j->attempt >= n->cfg.max_attempts)
+		return false;
+	j->due = clock_now_ms() + (n->cfg.first_backoff_ms << (j->attempt - 1));
+	j->attempt++;
+	return true;
 }
 
 struct resume_ctx {
@@ -239,7 +246,11 @@ static void resume(struct lane *l)
 {
 	struct notifier *n = l->n;
 	struct resume_ctx x = { l, NULL, 0, 0 };
+	unsigned epoch;
 
+	pthread_mutex_lock(&n->mu);
+	epoch = n->epoch;
+	pthread_mutex_unlock(&n->mu);
 	if (notification_undelivered_each(l->db, notify_channel_name(l->ch),
 					  clock_now_ms() - RESUME_MS, resume_one, &x) < 0) {
 		log_error("cannot look for undelivered notifications to the %s: %s",
@@ -251,15 +262,10 @@ static void resume(struct lane *l)
 		log_info("%zu notification(s) to the %s not yet delivered: sending them",
 			 x.n, notify_channel_name(l->ch));
 	pthread_mutex_lock(&n->mu);
-	for (size_t i = 0; i < x.n; i++) {
-		bool queued = false;
-
-		/* one already queued here (the alert came in meanwhile) stays */
-		for (size_t k = 0; k < l->njobs && !queued; k++)
-			queued = l->jobs[k].alert_id == x.jobs[i].alert_id;
-		if (!queued)
-			push(l, x.jobs[i]);
-	}
+	/* not if the node stopped leading meanwhile; one this lane already has
+	 * in hand (the alert came in meanwhile) stays as it is (push) */
+	for (size_t i = 0; i < x.n && n->epoch == epoch; i++)
+		push(l, x.jobs[i]);
 	pthread_mutex_unlock(&n->mu);
 	free(x.jobs);
 }
@@ -292,15 +298,23 @@ static void *run(void *arg)
 				next = l->jobs[i].due;
 		}
 		if (found) {
+			unsigned epoch = n->epoch;
+			bool again;
+
 			for (size_t i = 0; i < l->njobs; i++) {
 				if (l->jobs[i].alert_id == j.alert_id && l->jobs[i].attempt == j.attempt) {
 					l->jobs[i] = l->jobs[--l->njobs];
 					break;
 				}
 			}
+			l->sending = j.alert_id;
 			pthread_mutex_unlock(&n->mu);
-			attempt(l, j);
+			again = attempt(l, &j);
 			pthread_mutex_lock(&n->mu);
+			l->sending = 0;
+			/* a retry, unless the node stopped leading while it was sent */
+			if (again && n->epoch == epoch && !n->stopping)
+				push(l, j);
 			continue;
 		}
 		{
@@ -341,11 +355,13 @@ int notifier_start(struct vigil *v, const struct notify_config *c, struct notifi
 	}
 	pthread_mutex_init(&n->mu, NULL);
 	for (int ch = 0; ch < NOTIFY_CHANNELS; ch++) {
+		n->lane[ch].n = n;
+		n->lane[ch].ch = (enum notify_channel)ch;
+		pthread_cond_init(&n->lane[ch].cv, NULL);
+	}
+	for (int ch = 0; ch < NOTIFY_CHANNELS; ch++) {
 		struct lane *l = &n->lane[ch];
 
-		l->n = n;
-		l->ch = (enum notify_channel)ch;
-		pthread_cond_init(&l->cv, NULL);
 		if (!n->cfg.url[ch])
 			continue; /* the channel is off */
 		if (db_open(&l->db, v->cfg.db_url, err, errlen) < 0)
@@ -420,6 +436,7 @@ void notifier_drop(struct notifier *n)
 	if (!n)
 		return;
 	pthread_mutex_lock(&n->mu);
+	n->epoch++; /* and what a lane is sending or looking up now is not queued */
 	for (int c = 0; c < NOTIFY_CHANNELS; c++) {
 		n->lane[c].njobs = 0;
 		n->lane[c].resume = false;

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { sleep, startServer } from './lib/server.mjs';
+import { sleep, sqlite, startServer } from './lib/server.mjs';
 import { EARTH_R, circle, deg, dest, iso, kinds, monitoringKit, nextAt, rad } from './lib/monitorkit.mjs';
 
 let srv;
@@ -271,6 +271,25 @@ describe('which zones a tag is evaluated against', () => {
 		const bAlerts = await k.alerts(b.ref);
 		assert.deepEqual(kinds(bAlerts), ['zone_entry']);
 		assert.equal(bAlerts[0].device.uid, tag2);
+	});
+
+	test('a tag registered out of id order (two registrations committing the other way round) is still watched', async () => {
+		// what two registrations committing out of id order leave on PostgreSQL, written behind
+		// the server's back: the engine has read a device with a higher id than this one's
+		await k.device('offender_tag');
+		const top = Number(sqlite(srv.db, 'SELECT MAX(id) FROM devices').trim());
+		const late = `late-${process.pid}-${Date.now()}`;
+		sqlite(srv.db, `INSERT INTO devices (id, uid, kind, protocol, expected_interval_s, created_at)
+			VALUES (${top + 100}, '${late}-high', 'offender_tag', 'json', 3600, ${Date.now()})`);
+		await k.device('offender_tag'); // the engine reads the new ones: up to top + 101
+		sqlite(srv.db, `INSERT INTO devices (id, uid, kind, protocol, expected_interval_s, created_at)
+			VALUES (${top + 50}, '${late}', 'offender_tag', 'json', 3600, ${Date.now()})`);
+		const ref = await k.newCase();
+		await k.assign(ref, late, 'suspect');
+		await k.zone(ref, circle(HOME, 200, { warning_m: 0 }));
+		await k.trail(late, at(HOME, [2000, 0]));
+		await k.settle();
+		assert.deepEqual(kinds(await k.alerts(ref)), ['zone_entry']);
 	});
 
 	test('a zone drawn after the tag was assigned is evaluated', async () => {

@@ -122,8 +122,9 @@ bool db_alive(db *d);
  * of milliseconds.  Connections marked here queue at a gate in this process
  * before they take SQLite's lock, and an urgent one goes ahead of the queued
  * ones.  Connections left unmarked (the pool's) take SQLite's lock as they
- * always did.  Does nothing on PostgreSQL, where writers do not exclude each
- * other. */
+ * always did.  An urgent connection also never checkpoints the write-ahead
+ * log (the others do).  Does nothing on PostgreSQL, where writers do not
+ * exclude each other. */
 enum db_writer { DB_WRITER_PLAIN, DB_WRITER_QUEUED, DB_WRITER_URGENT };
 void db_set_writer(db *d, enum db_writer w);
 /* Take or keep the leadership named role on this connection: 1 when this

@@ -182,6 +182,11 @@ static void gate_leave_if_done(struct db *d)
 static void sq_set_writer(db *d, enum db_writer w)
 {
 	d->writer = w;
+	/* The commit that finds the log past SQLite's threshold checkpoints it
+	 * there and then, syncing the database file: tens of milliseconds or
+	 * more.  An urgent writer leaves that to the others (the committer
+	 * commits far more often, and the pool's connections as well). */
+	sqlite3_wal_autocheckpoint(d->h, w == DB_WRITER_URGENT ? 0 : 1000);
 }
 
 static int sq_open(db **out, const char *url, char *err, size_t errlen)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/secret.h"
@@ -492,6 +493,53 @@ static void an_urgent_writer_goes_ahead_of_a_queued_one(void **state)
 	db_close(holder);
 }
 
+/* An urgent writer never checkpoints: past SQLite's threshold of 1,000 pages
+ * the log goes on growing under its commits; a queued writer's next commit
+ * checkpoints it (and the log starts again from its beginning). */
+static void an_urgent_writer_leaves_checkpoints_to_the_others(void **state)
+{
+	struct fx *f = *state;
+	char err[256], wal[600], v[600];
+	struct stat st;
+	db *urgent, *queued;
+	db_stmt *s;
+
+	assert_int_equal(db_open(&urgent, f->path, err, sizeof err), DB_OK);
+	assert_int_equal(db_open(&queued, f->path, err, sizeof err), DB_OK);
+	db_set_writer(urgent, DB_WRITER_URGENT);
+	db_set_writer(queued, DB_WRITER_QUEUED);
+	assert_int_equal(db_exec(urgent, "CREATE TABLE ckpt_t (x TEXT)"), DB_OK);
+	memset(v, 'v', sizeof v - 1);
+	v[sizeof v - 1] = '\0';
+	for (int t = 0; t < 60; t++) { /* some 1,900 pages */
+		assert_int_equal(db_begin_write(urgent), DB_OK);
+		assert_int_equal(db_prepare(urgent, &s, "INSERT INTO ckpt_t VALUES (?)"), DB_OK);
+		for (int i = 0; i < 200; i++) {
+			db_reset(s);
+			db_bind_text(s, 1, v);
+			assert_int_equal(db_step(s), DB_DONE);
+		}
+		db_finalize(s);
+		assert_int_equal(db_commit(urgent), DB_OK);
+	}
+	snprintf(wal, sizeof wal, "%s-wal", f->path);
+	assert_int_equal(stat(wal, &st), 0);
+	assert_true(st.st_size > 1500 * 4096);
+	/* the queued writer's commit checkpoints; the log restarts at the next write */
+	assert_int_equal(db_begin_write(queued), DB_OK);
+	assert_int_equal(db_exec(queued, "INSERT INTO ckpt_t VALUES ('q')"), DB_OK);
+	assert_int_equal(db_commit(queued), DB_OK);
+	assert_int_equal(db_begin_write(queued), DB_OK);
+	assert_int_equal(db_exec(queued, "INSERT INTO ckpt_t VALUES ('r')"), DB_OK);
+	assert_int_equal(db_commit(queued), DB_OK);
+	assert_int_equal(db_prepare(queued, &s, "PRAGMA wal_checkpoint(PASSIVE)"), DB_OK);
+	assert_int_equal(db_step(s), DB_ROW);
+	assert_true(db_column_int64(s, 1) < 100); /* frames in the log now */
+	db_finalize(s);
+	db_close(queued);
+	db_close(urgent);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -513,6 +561,7 @@ int main(void)
 	};
 	const struct CMUnitTest sqlite_only[] = {
 		cmocka_unit_test(an_urgent_writer_goes_ahead_of_a_queued_one),
+		cmocka_unit_test(an_urgent_writer_leaves_checkpoints_to_the_others),
 	};
 	const struct CMUnitTest once[] = {
 		cmocka_unit_test(an_unreachable_postgres_server_is_reported_clearly),

@@ -700,10 +700,39 @@ static void raise_alert(struct engine *e, int64_t case_id, const struct dev *d, 
 	json_decref(detail);
 }
 
+/* The engine's writes outside an alert go in a transaction of their own too,
+ * so that they pass the write gate (db.h) rather than poll for SQLite's lock
+ * behind the committer with fixes waiting.  end() commits, or rolls back on
+ * an error; both return rc or the commit's error. */
+static int begin(struct engine *e)
+{
+	return db_begin_write(e->db);
+}
+
+static int end(struct engine *e, int began, int rc)
+{
+	if (began < 0)
+		return began;
+	if (rc >= 0)
+		rc = db_commit(e->db);
+	if (rc < 0)
+		db_rollback(e->db);
+	return rc;
+}
+
 static void device_event(struct engine *e, const struct dev *d, int64_t at, const char *kind)
 {
-	if (device_event_add(e->db, d->id, at, kind, NULL) < 0)
+	int began = begin(e);
+
+	if (end(e, began, began < 0 ? began : device_event_add(e->db, d->id, at, kind, NULL)) < 0)
 		log_error("cannot record device event %s: %s", kind, db_errmsg(e->db));
+}
+
+static int report_applied(struct engine *e, int64_t device_id, int64_t at, int64_t now)
+{
+	int began = begin(e);
+
+	return end(e, began, began < 0 ? began : device_report_applied(e->db, device_id, at, now));
 }
 
 /* ---- rules ---------------------------------------------------------------------- */
@@ -921,7 +950,7 @@ static void process_fix(struct engine *e, const struct fix *f)
 	/* events are raised where the fix carrying them was */
 	device_flags(e, d, f);
 	if ((f->flags & DEVICE_REPORT_FLAGS) &&
-	    device_report_applied(e->db, d->id, f->at, now) < 0)
+	    report_applied(e, d->id, f->at, now) < 0)
 		log_warn("cannot mark a device report applied (it will be applied again at the "
 			 "next start, without raising twice): %s", db_errmsg(e->db));
 	if (!newer)
@@ -1127,7 +1156,7 @@ static void catch_up(struct engine *e)
 			log_error("cannot read the device reports left unapplied: %s", db_errmsg(e->db));
 		for (size_t i = 0; i < n; i++) {
 			replay_report(&pending[i], e);
-			if (device_report_applied(e->db, pending[i].device_id, pending[i].at, now) < 0)
+			if (report_applied(e, pending[i].device_id, pending[i].at, now) < 0)
 				log_warn("cannot mark a device report applied: %s", db_errmsg(e->db));
 		}
 		free(pending);

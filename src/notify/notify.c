@@ -120,8 +120,8 @@ static size_t discard(char *p, size_t size, size_t nmemb, void *ud)
 }
 
 /* One attempt: 0 delivered (2xx), -1 not. */
-static int send_one(struct notifier *n, const char *url, const char *body, long *status,
-		    char *err, size_t errlen)
+static int send_one(struct notifier *n, const char *url, const char *body, const char *key,
+		    long *status, char *err, size_t errlen)
 {
 	CURL *c = curl_easy_init();
 	struct curl_slist *h = NULL;
@@ -134,6 +134,7 @@ static int send_one(struct notifier *n, const char *url, const char *body, long 
 		return -1;
 	}
 	h = curl_slist_append(h, "Content-Type: application/json");
+	h = curl_slist_append(h, key);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
@@ -175,7 +176,7 @@ static void push(struct lane *l, struct job j)
 static bool attempt(struct lane *l, struct job *j)
 {
 	struct notifier *n = l->n;
-	char err[CURL_ERROR_SIZE + 32] = "", *body;
+	char err[CURL_ERROR_SIZE + 32] = "", *body, key[80];
 	struct alert a;
 	long status;
 	json_t *p;
@@ -187,7 +188,12 @@ static bool attempt(struct lane *l, struct job *j)
 	alert_free(&a);
 	body = json_dumps(p, JSON_COMPACT);
 	json_decref(p);
-	ok = send_one(n, n->cfg.url[l->ch], body, &status, err, sizeof err) == 0;
+	/* the same for every attempt of one alert on one channel, on any node:
+	 * a gateway that has it already (a node died before recording that it
+	 * was delivered, and the next sent it again) can drop the repeat */
+	snprintf(key, sizeof key, "Idempotency-Key: vigil-alert-%lld-%s", (long long)j->alert_id,
+		 notify_channel_name(l->ch));
+	ok = send_one(n, n->cfg.url[l->ch], body, key, &status, err, sizeof err) == 0;
 	free(body);
 	if (status && !ok)
 		snprintf(err, sizeof err, "HTTP %ld", status);

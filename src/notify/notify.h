@@ -9,7 +9,9 @@
  * slows the engine, nor another channel.  A node that begins to lead (and a
  * server that starts) carries on with the notifications of unresolved alerts
  * from the last hour that were not delivered, so a restart or a takeover
- * loses none.
+ * loses none.  Delivery is at least once: every attempt for one alert on one
+ * channel carries the same Idempotency-Key header ("vigil-alert-ID-CHANNEL"),
+ * by which a gateway can drop a message it has had.
  * The victim's message never contains the offender's position: it says to
  * stay safe and that help is coming.
  */

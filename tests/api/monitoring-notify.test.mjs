@@ -53,6 +53,7 @@ describe('every channel delivered', () => {
 			const [r] = hook[ch].got;
 			assert.equal(r.method, 'POST');
 			assert.equal(r.type, 'application/json');
+			assert.equal(r.key, `vigil-alert-${m.alert.id}-${ch}`);
 			assert.equal(r.body.alert_id, m.alert.id);
 			assert.equal(r.body.case, m.ref);
 			assert.equal(r.body.kind, 'zone_entry');
@@ -63,6 +64,7 @@ describe('every channel delivered', () => {
 
 	test("the victim's message says to stay safe and carries no position of anyone", () => {
 		const [r] = hook.victim.got;
+		assert.equal(r.key, `vigil-alert-${m.alert.id}-victim`);
 		assert.equal(r.body.case, m.ref);
 		assert.equal(r.body.kind, 'warning');
 		assert.match(r.body.message, /stay safe/i);
@@ -194,6 +196,8 @@ describe('a gateway that fails, then recovers', () => {
 		assert.equal(byAttempt[2].http_status, 200);
 		assert.equal(hook.got.length, 2);
 		assert.deepEqual(hook.got[0].body, hook.got[1].body, 'the same message again');
+		assert.equal(hook.got[0].key, `vigil-alert-${m.alert.id}-police`);
+		assert.equal(hook.got[1].key, hook.got[0].key, 'with the same Idempotency-Key, so the gateway can drop a repeat');
 	});
 });
 
@@ -241,6 +245,7 @@ describe('undelivered when the server stops: sent when it starts again', () => {
 		});
 		assert.equal(p.delivered, true);
 		assert.equal(hook.got[hook.got.length - 1].body.case, m.ref);
+		assert.equal(hook.got[hook.got.length - 1].key, `vigil-alert-${m.alert.id}-victim`, 'the key of the attempt before the restart');
 	});
 
 	test('a resolved alert is not sent again, and nothing is sent twice', async () => {

@@ -12,7 +12,7 @@ export async function receiver(answer = () => 200) {
 		req.setEncoding('utf8');
 		req.on('data', (c) => { body += c; });
 		req.on('end', () => {
-			got.push({ at: Date.now(), method: req.method, type: req.headers['content-type'], text: body, body: JSON.parse(body) });
+			got.push({ at: Date.now(), method: req.method, type: req.headers['content-type'], key: req.headers['idempotency-key'], text: body, body: JSON.parse(body) });
 			const status = answer(got.length);
 			if (status === null) {
 				held.add(res); // hang: never answered

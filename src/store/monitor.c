@@ -78,6 +78,53 @@ int device_get(db *d, const char *uid, struct device *out)
 	return device_one(d, "SELECT " DEVICE_COLS " FROM devices WHERE uid = ?", uid, 0, out);
 }
 
+/* Sizes of the IN lists of device_each_of_uids(): four statement texts */
+static const size_t uid_chunks[] = { 64, 16, 4, 1 };
+
+int device_each_of_uids(db *d, const char *const *uids, size_t n,
+			int (*fn)(const struct device *dv, void *arg), void *arg)
+{
+	struct device dv;
+	size_t done = 0;
+	int rc = 0;
+
+	for (size_t c = 0; rc >= 0 && done < n; c++) {
+		size_t k = uid_chunks[c]; /* the last size is 1: c stays in range */
+		db_stmt *s = NULL;
+		struct buf b;
+		char *sql;
+
+		if (n - done < k)
+			continue;
+		buf_init(&b);
+		buf_puts(&b, "SELECT " DEVICE_COLS " FROM devices WHERE uid IN (");
+		for (size_t i = 0; i < k; i++)
+			buf_puts(&b, i ? ", ?" : "?");
+		buf_puts(&b, ")");
+		sql = buf_steal(&b);
+		rc = db_prepare(d, &s, sql);
+		free(sql);
+		while (rc >= 0 && n - done >= k) {
+			db_reset(s);
+			for (size_t i = 0; i < k; i++)
+				db_bind_text(s, (int)i + 1, uids[done + i]);
+			while ((rc = db_step(s)) == DB_ROW) {
+				device_row(s, &dv);
+				if (fn(&dv, arg)) {
+					rc = DB_DONE;
+					done = n;
+					break;
+				}
+			}
+			if (done < n)
+				done += k;
+		}
+		if (s)
+			db_finalize(s);
+	}
+	return rc < 0 ? rc : 0;
+}
+
 int device_get_by_id(db *d, int64_t id, struct device *out)
 {
 	return device_one(d, "SELECT " DEVICE_COLS " FROM devices WHERE id = ?", NULL, id, out);

@@ -27,6 +27,10 @@ int64_t device_insert(db *d, const char *uid, const char *kind, const char *prot
 int device_get(db *d, const char *uid, struct device *out);
 int device_get_by_id(db *d, int64_t id, struct device *out);
 int device_each(db *d, int (*fn)(const struct device *dv, void *arg), void *arg);
+/* Those of uids[0..n) that are registered (a statement for up to 64 at a
+ * time: a round trip each on PostgreSQL), in no particular order. */
+int device_each_of_uids(db *d, const char *const *uids, size_t n,
+			int (*fn)(const struct device *dv, void *arg), void *arg);
 /* Those registered after the device after_id (ids only grow), in id order. */
 int device_each_after(db *d, int64_t after_id, int (*fn)(const struct device *dv, void *arg),
 		      void *arg);

@@ -88,6 +88,22 @@ describe('the batch', () => {
 		assert.ok(Math.abs(lat3 - (51.5 + 3 * 1e-5)) < 1e-9, `kept ${lat3}`);
 	});
 
+	test('a batch from 70 devices, 5 of them not registered, in any order: each fix answered for its own device', async () => {
+		const uids = [];
+		for (let i = 0; i < 65; i++) uids.push(await k.device());
+		const ghosts = Array.from({ length: 5 }, () => unique('ghost'));
+		// interleaved, and not in uid order: the devices are looked up 64 at a time
+		const order = [...uids.slice(30), ghosts[0], ...uids.slice(0, 30).reverse(), ...ghosts.slice(1)];
+		const t = nextAt();
+		const got = await k.post(order.map((uid, i) => ({ device: uid, at: iso(t + i), lat: 51.5 + i * 1e-4, lon: -0.12 })));
+		assert.deepEqual(results(got), order.map((uid) => (ghosts.includes(uid) ? 'unknown_device' : 'stored')));
+		got.forEach((r, i) => {
+			if (ghosts.includes(order[i])) assert.match(r.reason, new RegExp(order[i]));
+		});
+		for (const [i, uid] of order.entries())
+			if (!ghosts.includes(uid)) assert.deepEqual(storedAts(uid), [t + i], `${uid}: its own fix, and only it`);
+	});
+
 	test('the device state shows the last fix: time, position, accuracy, battery', async () => {
 		const uid = await k.device();
 		const t = nextAt();

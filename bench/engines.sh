@@ -3,6 +3,8 @@
 #   fix ingest  Teltonika over TCP with durable storage: build/bench/monitor tcp
 #               against a real `vigil serve` (every fix stored, committed and
 #               handed to the engine before its acknowledgement);
+#   OsmAnd      the OsmAnd HTTP port, 64 keep-alive phones, one fix a request,
+#               each waiting for its 200: build/bench/monitor osmand;
 #   case page   GET /api/v1/cases/{ref} (the case with its people, flags and
 #               links; a read that is audited, so each one appends to the audit
 #               chain) and GET /api/v1/cases (the caseload list), with wrk.
@@ -21,6 +23,8 @@ secs=${1:-5}
 devices=${2:-20}
 records=${3:-20}
 wconns=${4:-16}
+phones=64           # OsmAnd connections, a phone each
+phone0=700000000    # their uids
 pg_admin=${VIGIL_BENCH_PG:-${VIGIL_TEST_PG:-}}
 command -v wrk >/dev/null || { echo "bench/engines.sh needs wrk: apt-get install wrk" >&2; exit 1; }
 make --no-print-directory build/vigil build/bench/monitor >/dev/null
@@ -49,11 +53,15 @@ measure() {
 	sql "$db" "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $devices - 1)
 	  INSERT INTO devices (uid, kind, protocol, expected_interval_s, created_at)
 	  SELECT CAST($first + i AS TEXT), 'offender_tag', 'teltonika', 60, 0 FROM n;" >/dev/null
+	sql "$db" "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $phones - 1)
+	  INSERT INTO devices (uid, kind, protocol, expected_interval_s, created_at)
+	  SELECT CAST($phone0 + i AS TEXT), 'offender_tag', 'osmand', 60, 0 FROM n;" >/dev/null
 	$V agency add met --name "Bench Police" --kind police --db "$db" >/dev/null
 	pw="bench-password-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 	echo "$pw" | $V user add bench --role officer --agency met --db "$db" >/dev/null
-	$V serve --db "$db" --listen 127.0.0.1:0 --threads 4 --log-level warn --osmand-listen off \
-		--teltonika-listen 127.0.0.1:0 --attachments "$tmp/att-$name" >"$tmp/out" 2>"$tmp/err" &
+	$V serve --db "$db" --listen 127.0.0.1:0 --threads 4 --log-level warn \
+		--osmand-listen 127.0.0.1:0 --teltonika-listen 127.0.0.1:0 \
+		--attachments "$tmp/att-$name" >"$tmp/out" 2>"$tmp/err" &
 	pid=$!
 	for _ in $(seq 100); do grep -q listening "$tmp/out" 2>/dev/null && break; sleep 0.1; done
 	url=$(sed -n 's|^vigil: listening on \(http://[0-9.:]*\).*|\1|p' "$tmp/out")
@@ -65,6 +73,12 @@ measure() {
 		echo "$name.ingest=$(echo "$out" | sed -n 's/.*acknowledged fixes: [0-9]* = \([0-9]*\) fixes\/s.*/\1/p')"
 		echo "$name.acklat=$(echo "$out" | sed -n 's/.*latency: mean \([0-9.]*\) ms, max \([0-9.]*\) ms.*/\1 \/ \2/p')"
 		echo "$name.stored=$(sql "$db" 'SELECT COUNT(*) FROM fixes')"
+	} >>"$tmp/figures"
+	osm=$(grep -o 'OsmAnd devices on http://127.0.0.1:[0-9]*' "$tmp/out" | sed 's|.*//||')
+	out=$(build/bench/monitor osmand "$osm" "$phones" "$secs" "$phone0")
+	{
+		echo "$name.osmand=$(echo "$out" | sed -n 's/.*answered 200: [0-9]* = \([0-9]*\) requests\/s.*/\1/p')"
+		echo "$name.osmandlat=$(echo "$out" | sed -n 's/.*request latency: p50 \([0-9.]*\) ms, p99 \([0-9.]*\) ms.*/\1 \/ \2/p')"
 	} >>"$tmp/figures"
 
 	curl -s -D "$tmp/h" -o "$tmp/login" -H 'Content-Type: application/json' \
@@ -118,6 +132,8 @@ printf '%-42s %-20s %-20s\n' "" "SQLite (WAL)" "PostgreSQL"
 row "fix ingest, acknowledged fixes/s" ingest
 row "  ack latency mean / max, ms" acklat
 row "  fixes in the database afterwards" stored
+row "OsmAnd, $phones phones, requests/s" osmand
+row "  request latency p50 / p99, ms" osmandlat
 row "case page GET /cases/{ref}, requests/s" case
 row "  latency p50 / p99" caselat
 row "  non-2xx answers" casenon2xx

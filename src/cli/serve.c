@@ -310,13 +310,22 @@ int cli_serve(int argc, char **argv)
 	long long n;
 	int opt, sig, ret = 1;
 	db *d = NULL;
+	int li;
 
 	vigil_config_defaults(c);
 	engine_config_defaults(&ecfg);
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	while ((li = -1, opt = getopt_long(argc, argv, ":", opts, &li)) != -1) {
+		/* the option as the user wrote it: "--x VALUE" leaves the value in
+		 * argv[optind - 1], so a known option is named from the table */
+		char known[48];
 		const char *name = argv[optind - 1];
+
+		if (li >= 0) {
+			snprintf(known, sizeof known, "--%s", opts[li].name);
+			name = known;
+		}
 
 		switch (opt) {
 		case OPT_DB: dbopt = optarg; break;

@@ -120,8 +120,8 @@ bool db_alive(db *d);
  * the lock taken polls for it: a writer that commits back to back (the ingest
  * committer) can keep another (the engine, raising an alert) waiting for tens
  * of milliseconds.  Connections marked here queue at a gate in this process
- * before they take SQLite's lock, and an urgent one goes ahead of the queued
- * ones.  Connections left unmarked (the pool's) take SQLite's lock as they
+ * before they take SQLite's lock (db_begin_write(), or a write statement run
+ * outside a transaction), and an urgent one goes ahead of the queued ones.  Connections left unmarked (the pool's) take SQLite's lock as they
  * always did.  An urgent connection also never checkpoints the write-ahead
  * log (the others do).  Does nothing on PostgreSQL, where writers do not
  * exclude each other. */

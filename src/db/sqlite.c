@@ -11,7 +11,8 @@
  * prepares the same SQL twice at once gets two statements.
  *
  * Writers marked with db_set_writer() pass a gate in this process before
- * BEGIN IMMEDIATE, and leave it when their transaction ends (see db.h).
+ * BEGIN IMMEDIATE, or before a write statement run outside a transaction,
+ * and leave it when that transaction ends (see db.h).
  */
 #include "db/backend.h"
 
@@ -341,20 +342,27 @@ static int sq_bind_null(db_stmt *s, int idx)
 
 static int sq_step(db_stmt *s)
 {
-	int rc = map_rc(sqlite3_step(s->st));
+	struct db *d = s->d;
+	int rc;
 
-	/* an error that rolled the transaction back ends it as well */
-	if (rc < 0)
-		gate_leave_if_done(s->d);
-
+	/* a write outside a transaction on a marked connection is a
+	 * transaction of its own: it passes the gate as well */
+	if (d->writer != DB_WRITER_PLAIN && !d->in_gate && sqlite3_get_autocommit(d->h) &&
+	    !sqlite3_stmt_readonly(s->st) && !sqlite3_stmt_busy(s->st))
+		gate_enter(d);
+	rc = map_rc(sqlite3_step(s->st));
+	/* such a write is over (or an error rolled a transaction back) */
+	if (rc != DB_ROW)
+		gate_leave_if_done(d);
 	if (rc == DB_DONE)
-		s->changes = sqlite3_changes64(s->d->h);
+		s->changes = sqlite3_changes64(d->h);
 	return rc;
 }
 
 static int sq_reset(db_stmt *s)
 {
 	sqlite3_reset(s->st);
+	gate_leave_if_done(s->d); /* a write outside a transaction left half-read */
 	return map_rc(sqlite3_clear_bindings(s->st));
 }
 
@@ -379,6 +387,7 @@ static void sq_finalize(db_stmt *s)
 		cache_put(s->d, s->st, s->hash);
 	else
 		sqlite3_finalize(s->st);
+	gate_leave_if_done(s->d); /* a write outside a transaction left half-read */
 	free(s);
 }
 

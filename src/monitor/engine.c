@@ -263,26 +263,45 @@ static int zone_order(const void *a, const void *b)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
-/* The zones of one case: *n of them from the pointer returned. */
-static const struct zone_rt *case_zones(const struct engine *e, int64_t case_id, size_t *n)
+/* The run of one case in an array kept in case order (zones, case_devs):
+ * its first index, with *n the length (0: where it would go).  case_at
+ * reads element i's case. */
+static size_t case_run(size_t count, int64_t case_id,
+		       int64_t (*case_at)(const struct engine *e, size_t i), const struct engine *e,
+		       size_t *n)
 {
-	size_t lo = 0, hi = e->nzones, end;
+	size_t lo = 0, hi = count, end;
 
-	*n = 0;
-	if (!e->nzones)
-		return NULL; /* no array to point into */
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
-		if (e->zones[mid].case_id < case_id)
+		if (case_at(e, mid) < case_id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (end = lo; end < e->nzones && e->zones[end].case_id == case_id; end++)
+	for (end = lo; end < count && case_at(e, end) == case_id; end++)
 		;
 	*n = end - lo;
-	return e->zones + lo;
+	return lo;
+}
+
+static int64_t zone_case(const struct engine *e, size_t i)
+{
+	return e->zones[i].case_id;
+}
+
+static int64_t case_dev_case(const struct engine *e, size_t i)
+{
+	return e->case_devs[i].case_id;
+}
+
+/* The zones of one case: *n of them. */
+static const struct zone_rt *case_zones(const struct engine *e, int64_t case_id, size_t *n)
+{
+	size_t at = case_run(e->nzones, case_id, zone_case, e, n);
+
+	return *n ? e->zones + at : NULL;
 }
 
 static int case_dev_order(const void *a, const void *b)
@@ -323,23 +342,9 @@ static void index_case_devs(struct engine *e)
 /* The devices assigned to one case (in any role, any period): *n of them. */
 static const struct case_dev *case_devs(const struct engine *e, int64_t case_id, size_t *n)
 {
-	size_t lo = 0, hi = e->ncase_devs, end;
+	size_t at = case_run(e->ncase_devs, case_id, case_dev_case, e, n);
 
-	*n = 0;
-	if (!e->ncase_devs)
-		return NULL;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (e->case_devs[mid].case_id < case_id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (end = lo; end < e->ncase_devs && e->case_devs[end].case_id == case_id; end++)
-		;
-	*n = end - lo;
-	return e->case_devs + lo;
+	return *n ? e->case_devs + at : NULL;
 }
 
 /* Is d assigned to case_id in that role, now? */
@@ -495,18 +500,17 @@ static int size_order(const void *a, const void *b)
  * everything again. */
 static int reload_case(struct engine *e, int64_t case_id)
 {
-	size_t n, nz, at, zat, m = 0;
-	const struct case_dev *cd = case_devs(e, case_id, &n);
-	const struct zone_rt *zs = case_zones(e, case_id, &nz);
+	size_t n, nz, m = 0;
+	size_t at = case_run(e->ncase_devs, case_id, case_dev_case, e, &n);
+	size_t zat = case_run(e->nzones, case_id, zone_case, e, &nz);
 	struct case_load cl = { e, NULL, 0, 0, false };
 	struct zone_rt *keep, *fresh;
 	size_t nkeep, nfresh;
 	int rc;
 
 	/* forget the case's assignments, on its devices and in the index */
-	at = e->ncase_devs ? (size_t)(cd - e->case_devs) : 0;
 	for (size_t i = 0; i < n; i++) {
-		struct dev *d = &e->devs[cd[i].dev];
+		struct dev *d = &e->devs[e->case_devs[at + i].dev];
 		int k = 0;
 
 		for (int j = 0; j < d->ncases; j++)
@@ -520,7 +524,6 @@ static int reload_case(struct engine *e, int64_t case_id)
 		e->ncase_devs -= n;
 	}
 	/* and its zones */
-	zat = e->nzones ? (size_t)(zs - e->zones) : 0;
 	if (nz) {
 		for (size_t i = 0; i < nz; i++)
 			free(e->zones[zat + i].ring);
@@ -700,39 +703,10 @@ static void raise_alert(struct engine *e, int64_t case_id, const struct dev *d, 
 	json_decref(detail);
 }
 
-/* The engine's writes outside an alert go in a transaction of their own too,
- * so that they pass the write gate (db.h) rather than poll for SQLite's lock
- * behind the committer with fixes waiting.  end() commits, or rolls back on
- * an error; both return rc or the commit's error. */
-static int begin(struct engine *e)
-{
-	return db_begin_write(e->db);
-}
-
-static int end(struct engine *e, int began, int rc)
-{
-	if (began < 0)
-		return began;
-	if (rc >= 0)
-		rc = db_commit(e->db);
-	if (rc < 0)
-		db_rollback(e->db);
-	return rc;
-}
-
 static void device_event(struct engine *e, const struct dev *d, int64_t at, const char *kind)
 {
-	int began = begin(e);
-
-	if (end(e, began, began < 0 ? began : device_event_add(e->db, d->id, at, kind, NULL)) < 0)
+	if (device_event_add(e->db, d->id, at, kind, NULL) < 0)
 		log_error("cannot record device event %s: %s", kind, db_errmsg(e->db));
-}
-
-static int report_applied(struct engine *e, int64_t device_id, int64_t at, int64_t now)
-{
-	int began = begin(e);
-
-	return end(e, began, began < 0 ? began : device_report_applied(e->db, device_id, at, now));
 }
 
 /* ---- rules ---------------------------------------------------------------------- */
@@ -950,7 +924,7 @@ static void process_fix(struct engine *e, const struct fix *f)
 	/* events are raised where the fix carrying them was */
 	device_flags(e, d, f);
 	if ((f->flags & DEVICE_REPORT_FLAGS) &&
-	    report_applied(e, d->id, f->at, now) < 0)
+	    device_report_applied(e->db, d->id, f->at, now) < 0)
 		log_warn("cannot mark a device report applied (it will be applied again at the "
 			 "next start, without raising twice): %s", db_errmsg(e->db));
 	if (!newer)
@@ -1156,7 +1130,7 @@ static void catch_up(struct engine *e)
 			log_error("cannot read the device reports left unapplied: %s", db_errmsg(e->db));
 		for (size_t i = 0; i < n; i++) {
 			replay_report(&pending[i], e);
-			if (report_applied(e, pending[i].device_id, pending[i].at, now) < 0)
+			if (device_report_applied(e->db, pending[i].device_id, pending[i].at, now) < 0)
 				log_warn("cannot mark a device report applied: %s", db_errmsg(e->db));
 		}
 		free(pending);

@@ -78,49 +78,58 @@ int device_get(db *d, const char *uid, struct device *out)
 	return device_one(d, "SELECT " DEVICE_COLS " FROM devices WHERE uid = ?", uid, 0, out);
 }
 
-/* Sizes of the IN lists of device_each_of_uids(): four statement texts */
-static const size_t uid_chunks[] = { 64, 16, 4, 1 };
+/* How many rows (or list items) the next statement of a batch takes: 64,
+ * 16, 4 or 1, the most that is left.  On PostgreSQL every statement is a
+ * round trip; four sizes are four statement texts, each kept by the engine's
+ * statement cache. */
+static size_t batch_size(size_t left)
+{
+	return left >= 64 ? 64 : left >= 16 ? 16 : left >= 4 ? 4 : 1;
+}
+
+/* head, then item k times with ", " between, then tail (caller frees). */
+static char *repeat_sql(const char *head, const char *item, size_t k, const char *tail)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_puts(&b, head);
+	for (size_t i = 0; i < k; i++) {
+		if (i)
+			buf_puts(&b, ", ");
+		buf_puts(&b, item);
+	}
+	buf_puts(&b, tail);
+	return buf_steal(&b);
+}
 
 int device_each_of_uids(db *d, const char *const *uids, size_t n,
 			int (*fn)(const struct device *dv, void *arg), void *arg)
 {
 	struct device dv;
-	size_t done = 0;
 	int rc = 0;
 
-	for (size_t c = 0; rc >= 0 && done < n; c++) {
-		size_t k = uid_chunks[c]; /* the last size is 1: c stays in range */
-		db_stmt *s = NULL;
-		struct buf b;
+	for (size_t done = 0, k; rc >= 0 && done < n; done += k) {
 		char *sql;
+		db_stmt *s;
 
-		if (n - done < k)
-			continue;
-		buf_init(&b);
-		buf_puts(&b, "SELECT " DEVICE_COLS " FROM devices WHERE uid IN (");
-		for (size_t i = 0; i < k; i++)
-			buf_puts(&b, i ? ", ?" : "?");
-		buf_puts(&b, ")");
-		sql = buf_steal(&b);
+		k = batch_size(n - done);
+		sql = repeat_sql("SELECT " DEVICE_COLS " FROM devices WHERE uid IN (", "?", k, ")");
 		rc = db_prepare(d, &s, sql);
 		free(sql);
-		while (rc >= 0 && n - done >= k) {
-			db_reset(s);
-			for (size_t i = 0; i < k; i++)
-				db_bind_text(s, (int)i + 1, uids[done + i]);
-			while ((rc = db_step(s)) == DB_ROW) {
-				device_row(s, &dv);
-				if (fn(&dv, arg)) {
-					rc = DB_DONE;
-					done = n;
-					break;
-				}
+		if (rc < 0)
+			break;
+		for (size_t i = 0; i < k; i++)
+			db_bind_text(s, (int)i + 1, uids[done + i]);
+		while ((rc = db_step(s)) == DB_ROW) {
+			device_row(s, &dv);
+			if (fn(&dv, arg)) {
+				rc = DB_DONE;
+				done = n; /* stop */
+				break;
 			}
-			if (done < n)
-				done += k;
 		}
-		if (s)
-			db_finalize(s);
+		db_finalize(s);
 	}
 	return rc < 0 ? rc : 0;
 }
@@ -336,13 +345,6 @@ static void bind_opt(db_stmt *s, int i, double v)
 		db_bind_double(s, i, v);
 }
 
-static const char fix_insert_sql[] =
-	"INSERT INTO fixes (device_id, at, lat, lon, accuracy_m, speed_mps, heading,"
-	" altitude, battery, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-	" ON CONFLICT (device_id, at) DO NOTHING";
-
-static void fix_bind_at(db_stmt *s, int base, const struct fix *f, int64_t received_at);
-
 int device_report_store(db *d, const struct fix *f, int64_t received_at)
 {
 	db_stmt *s;
@@ -421,73 +423,6 @@ int device_report_each_unapplied(db *d, int64_t since,
 	return rc < 0 ? rc : 0;
 }
 
-/* Rows in one INSERT of fix_store_many(): on PostgreSQL every statement is a
- * round trip, so a group of fixes goes 64 rows at a time (then 16, 4, 1 for
- * the rest: four statement texts in all, each kept by the engine's cache). */
-static const size_t fix_chunks[] = { 64, 16, 4, 1 };
-
-/* "INSERT ... VALUES (...), ... (rows of them) ... RETURNING device_id, at" */
-static char *fix_insert_rows_sql(size_t rows)
-{
-	struct buf b;
-
-	buf_init(&b);
-	buf_puts(&b, "INSERT INTO fixes (device_id, at, lat, lon, accuracy_m, speed_mps, heading,"
-		      " altitude, battery, received_at) VALUES ");
-	for (size_t i = 0; i < rows; i++)
-		buf_puts(&b, i ? ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-	buf_puts(&b, " ON CONFLICT (device_id, at) DO NOTHING RETURNING device_id, at");
-	return buf_steal(&b);
-}
-
-int fix_store_many(db *d, const struct fix *f, const int *skip, size_t n, int64_t received_at,
-		   int *stored)
-{
-	size_t *todo = xcalloc(n ? n : 1, sizeof *todo), ntodo = 0, done = 0;
-	int rc = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		stored[i] = 0;
-		if (!skip[i])
-			todo[ntodo++] = i;
-	}
-	for (size_t c = 0; rc >= 0 && done < ntodo; c++) {
-		size_t rows = fix_chunks[c]; /* the last size is 1: c stays in range */
-		db_stmt *s = NULL;
-		char *sql;
-
-		if (ntodo - done < rows)
-			continue;
-		sql = fix_insert_rows_sql(rows);
-		rc = db_prepare(d, &s, sql);
-		free(sql);
-		while (rc >= 0 && ntodo - done >= rows) {
-			db_reset(s);
-			for (size_t r = 0; r < rows; r++)
-				fix_bind_at(s, (int)(r * 10), &f[todo[done + r]], received_at);
-			/* each row stored comes back; a duplicate (of an older fix, or of
-			 * another in this batch) does not */
-			while ((rc = db_step(s)) == DB_ROW) {
-				int64_t dev = db_column_int64(s, 0), at = db_column_int64(s, 1);
-
-				for (size_t r = 0; r < rows; r++) {
-					size_t i = todo[done + r];
-
-					if (!stored[i] && f[i].device_id == dev && f[i].at == at) {
-						stored[i] = 1;
-						break;
-					}
-				}
-			}
-			done += rows;
-		}
-		if (s)
-			db_finalize(s);
-	}
-	free(todo);
-	return rc < 0 ? rc : 0;
-}
-
 /* Bind a fix's ten values to parameters base + 1 to base + 10. */
 static void fix_bind_at(db_stmt *s, int base, const struct fix *f, int64_t received_at)
 {
@@ -503,31 +438,52 @@ static void fix_bind_at(db_stmt *s, int base, const struct fix *f, int64_t recei
 	db_bind_int64(s, base + 10, received_at);
 }
 
-int fix_store(db *d, const struct fix *f, int64_t received_at)
+int fix_store_many(db *d, const struct fix *f, const int *skip, size_t n, int64_t received_at,
+		   int *stored)
 {
-	db_stmt *s;
-	int64_t n = 0;
-	int rc;
+	size_t *todo = xcalloc(n ? n : 1, sizeof *todo), ntodo = 0;
+	int rc = 0;
 
-	rc = db_prepare(d, &s, fix_insert_sql);
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, f->device_id);
-	db_bind_int64(s, 2, f->at);
-	db_bind_double(s, 3, f->lat);
-	db_bind_double(s, 4, f->lon);
-	bind_opt(s, 5, f->accuracy);
-	bind_opt(s, 6, f->speed);
-	bind_opt(s, 7, f->heading);
-	bind_opt(s, 8, f->altitude);
-	bind_opt(s, 9, f->battery);
-	db_bind_int64(s, 10, received_at);
-	rc = db_step(s);
-	if (rc == DB_DONE)
-		n = db_changes(s);
-	db_finalize(s);
-	return rc < 0 ? rc : n > 0;
+	for (size_t i = 0; i < n; i++) {
+		stored[i] = 0;
+		if (!skip[i])
+			todo[ntodo++] = i;
+	}
+	for (size_t done = 0, rows; rc >= 0 && done < ntodo; done += rows) {
+		char *sql;
+		db_stmt *s;
+
+		rows = batch_size(ntodo - done);
+		sql = repeat_sql("INSERT INTO fixes (device_id, at, lat, lon, accuracy_m, speed_mps,"
+				 " heading, altitude, battery, received_at) VALUES ",
+				 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows,
+				 " ON CONFLICT (device_id, at) DO NOTHING RETURNING device_id, at");
+		rc = db_prepare(d, &s, sql);
+		free(sql);
+		if (rc < 0)
+			break;
+		for (size_t r = 0; r < rows; r++)
+			fix_bind_at(s, (int)(r * 10), &f[todo[done + r]], received_at);
+		/* each row stored comes back; a duplicate (of an older fix, or of
+		 * another in this batch) does not */
+		while ((rc = db_step(s)) == DB_ROW) {
+			int64_t dev = db_column_int64(s, 0), at = db_column_int64(s, 1);
+
+			for (size_t r = 0; r < rows; r++) {
+				size_t i = todo[done + r];
+
+				if (!stored[i] && f[i].device_id == dev && f[i].at == at) {
+					stored[i] = 1;
+					break;
+				}
+			}
+		}
+		db_finalize(s);
+	}
+	free(todo);
+	return rc < 0 ? rc : 0;
 }
+
 
 static double opt(db_stmt *s, int col)
 {

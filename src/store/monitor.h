@@ -69,11 +69,9 @@ int64_t zone_insert(db *d, int64_t case_id, const char *name, const char *kind,
 int zone_each(db *d, int64_t case_id, int (*fn)(const struct zone *z, void *arg), void *arg);
 int zone_remove(db *d, int64_t case_id, int64_t zone_id);
 
-/* Store a fix unless the device already has one at that time.  1 stored,
- * 0 duplicate, negative on error. */
-int fix_store(db *d, const struct fix *f, int64_t received_at);
-/* The same for several fixes with one prepared statement: stored[i] is 1 or
- * 0 for each fix whose skip[i] is 0.  0 or negative. */
+/* Store each fix whose skip[i] is 0 unless its device already has one at
+ * that time (or an earlier one in the batch has): stored[i] is 1 or 0.  0 or
+ * negative. */
 int fix_store_many(db *d, const struct fix *f, const int *skip, size_t n, int64_t received_at,
 		   int *stored);
 /* The newest fix of each device, calling fn(device_id, fix). */

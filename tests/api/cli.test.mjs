@@ -106,6 +106,23 @@ describe('help and usage errors', () => {
 		assert.equal(r3.status, 2);
 	});
 
+	test("serve's webhook options are checked: a URL, and numbers in range, or exit 2 naming the option", () => {
+		for (const [args, why] of [
+			[['--webhook-victim', 'ftp://gateway/sms'], /--webhook-victim wants an http:\/\/ or https:\/\/ URL/],
+			[['--webhook-attempts', '0'], /--webhook-attempts wants 1 to 20/],
+			[['--webhook-attempts', '21'], /--webhook-attempts wants 1 to 20/],
+			[['--webhook-attempts', 'six'], /--webhook-attempts wants 1 to 20/],
+			[['--webhook-backoff-ms', '9'], /--webhook-backoff-ms wants 10 to 600000/],
+			[['--webhook-timeout-ms', '99'], /--webhook-timeout-ms wants 100 to 60000/],
+			[['--webhook-timeout-ms', '60001'], /--webhook-timeout-ms wants 100 to 60000/],
+		]) {
+			const r = cli(['serve', '--db', dbPath('never.db'), ...args]);
+			assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+			assert.match(r.stderr, why);
+		}
+		assert.ok(!fs.existsSync(dbPath('never.db')), 'no database is created on a usage error');
+	});
+
 	test('usage errors of the other commands exit 2', () => {
 		for (const args of [
 			['user'],

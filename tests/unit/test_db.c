@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/mem.h"
 #include "base/secret.h"
 #include "db/db.h"
 #include "store/account.h"
@@ -493,6 +494,86 @@ static void an_urgent_writer_goes_ahead_of_a_queued_one(void **state)
 	db_close(holder);
 }
 
+/* The same with the urgent write made outside a transaction: a lone
+ * statement passes the gate too.  The rows' order is the order of writing. */
+static void *lone_urgent_write(void *p)
+{
+	struct gate_arg *a = p;
+	char err[256];
+	db *d;
+	db_stmt *s;
+
+	if (db_open(&d, a->path, err, sizeof err) < 0)
+		return NULL;
+	db_set_writer(d, a->writer);
+	atomic_store(&a->ready, 1);
+	if (db_prepare(d, &s, "INSERT INTO gate2_t VALUES ('urgent')") == DB_OK) {
+		a->place = db_step(s) == DB_DONE;
+		db_finalize(s);
+	}
+	db_close(d);
+	return NULL;
+}
+
+static void *queued_write(void *p)
+{
+	struct gate_arg *a = p;
+	char err[256];
+	db *d;
+
+	if (db_open(&d, a->path, err, sizeof err) < 0)
+		return NULL;
+	db_set_writer(d, a->writer);
+	atomic_store(&a->ready, 1);
+	if (db_begin_write(d) == DB_OK) {
+		db_exec(d, "INSERT INTO gate2_t VALUES ('queued')");
+		a->place = db_commit(d) == DB_OK;
+	}
+	db_close(d);
+	return NULL;
+}
+
+static void a_lone_urgent_statement_goes_ahead_of_a_queued_writer(void **state)
+{
+	struct fx *f = *state;
+	atomic_int unused = 0;
+	struct gate_arg queued = { f->path, DB_WRITER_QUEUED, &unused, 0, 0 },
+			urgent = { f->path, DB_WRITER_URGENT, &unused, 0, 0 };
+	pthread_t tq, tu;
+	char err[256], *rows;
+	db *holder;
+	db_stmt *s;
+	struct buf b;
+
+	assert_int_equal(db_exec(f->d, "CREATE TABLE gate2_t (who TEXT)"), DB_OK);
+	assert_int_equal(db_open(&holder, f->path, err, sizeof err), DB_OK);
+	db_set_writer(holder, DB_WRITER_QUEUED);
+	assert_int_equal(db_begin_write(holder), DB_OK);
+	assert_int_equal(pthread_create(&tq, NULL, queued_write, &queued), 0);
+	while (!atomic_load(&queued.ready))
+		usleep(1000);
+	usleep(100000);
+	assert_int_equal(pthread_create(&tu, NULL, lone_urgent_write, &urgent), 0);
+	while (!atomic_load(&urgent.ready))
+		usleep(1000);
+	usleep(100000);
+	assert_int_equal(db_exec(holder, "INSERT INTO gate2_t VALUES ('holder')"), DB_OK);
+	assert_int_equal(db_commit(holder), DB_OK);
+	pthread_join(tq, NULL);
+	pthread_join(tu, NULL);
+	assert_int_equal(queued.place, 1);
+	assert_int_equal(urgent.place, 1);
+	buf_init(&b);
+	assert_int_equal(db_prepare(holder, &s, "SELECT who FROM gate2_t ORDER BY rowid"), DB_OK);
+	while (db_step(s) == DB_ROW)
+		buf_printf(&b, "%s ", db_column_text(s, 0));
+	db_finalize(s);
+	rows = buf_steal(&b);
+	assert_string_equal(rows, "holder urgent queued ");
+	free(rows);
+	db_close(holder);
+}
+
 /* An urgent writer never checkpoints: past SQLite's threshold of 1,000 pages
  * the log goes on growing under its commits; a queued writer's next commit
  * checkpoints it (and the log starts again from its beginning). */
@@ -561,6 +642,7 @@ int main(void)
 	};
 	const struct CMUnitTest sqlite_only[] = {
 		cmocka_unit_test(an_urgent_writer_goes_ahead_of_a_queued_one),
+		cmocka_unit_test(a_lone_urgent_statement_goes_ahead_of_a_queued_writer),
 		cmocka_unit_test(an_urgent_writer_leaves_checkpoints_to_the_others),
 	};
 	const struct CMUnitTest once[] = {

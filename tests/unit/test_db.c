@@ -430,61 +430,93 @@ static void a_kept_statement_on_a_dropped_table_fails_cleanly(void **state)
 struct gate_arg {
 	const char *path;
 	enum db_writer writer;
-	atomic_int *order; /* the next place in the queue */
+	const char *insert; /* what it writes */
+	bool lone;          /* as a statement outside a transaction (else in one) */
+	atomic_int *order;  /* the next place in the queue */
 	atomic_int ready;
-	int place;         /* where this writer got in */
+	int place;          /* where this writer got in (0: not yet) */
 };
 
 static void *gate_writer(void *p)
 {
 	struct gate_arg *a = p;
 	char err[256];
+	db_stmt *s;
 	db *d;
 
 	if (db_open(&d, a->path, err, sizeof err) < 0)
 		return NULL;
 	db_set_writer(d, a->writer);
 	atomic_store(&a->ready, 1);
-	if (db_begin_write(d) == DB_OK) {
+	if (a->lone && db_prepare(d, &s, a->insert) == DB_OK) {
+		if (db_step(s) == DB_DONE)
+			a->place = atomic_fetch_add(a->order, 1);
+		db_finalize(s);
+	} else if (!a->lone && db_begin_write(d) == DB_OK) {
 		a->place = atomic_fetch_add(a->order, 1);
-		db_exec(d, "INSERT INTO gate_t VALUES (1)");
+		db_exec(d, a->insert);
 		db_commit(d);
 	}
 	db_close(d);
 	return NULL;
 }
 
-static void an_urgent_writer_goes_ahead_of_a_queued_one(void **state)
+/* Start a writer and let it reach the gate. */
+static void start_waiting(pthread_t *t, struct gate_arg *a)
 {
-	struct fx *f = *state;
-	atomic_int order = 1;
-	struct gate_arg queued = { f->path, DB_WRITER_QUEUED, &order, 0, 0 },
-			urgent = { f->path, DB_WRITER_URGENT, &order, 0, 0 };
-	pthread_t tq, tu;
-	char err[256];
-	db *holder;
+	assert_int_equal(pthread_create(t, NULL, gate_writer, a), 0);
+	while (!atomic_load(&a->ready))
+		usleep(1000);
+	usleep(100000);
+}
 
-	assert_int_equal(db_exec(f->d, "CREATE TABLE gate_t (x BIGINT)"), DB_OK);
+/* While a queued writer holds the gate, another queued writer and then an
+ * urgent one arrive; when it commits, the urgent one goes first.  The rows'
+ * order in table is the order of writing. */
+static void urgent_goes_first(struct fx *f, const char *table, bool lone_urgent)
+{
+	atomic_int order = 1;
+	char err[256], sql[128], *rows;
+	struct gate_arg queued = { f->path, DB_WRITER_QUEUED, NULL, false, &order, 0, 0 },
+			urgent = { f->path, DB_WRITER_URGENT, NULL, lone_urgent, &order, 0, 0 };
+	char qsql[128], usql[128];
+	pthread_t tq, tu;
+	db *holder;
+	db_stmt *s;
+	struct buf b;
+
+	snprintf(sql, sizeof sql, "CREATE TABLE %s (who TEXT)", table);
+	assert_int_equal(db_exec(f->d, sql), DB_OK);
+	snprintf(qsql, sizeof qsql, "INSERT INTO %s VALUES ('queued')", table);
+	snprintf(usql, sizeof usql, "INSERT INTO %s VALUES ('urgent')", table);
+	queued.insert = qsql;
+	urgent.insert = usql;
 	assert_int_equal(db_open(&holder, f->path, err, sizeof err), DB_OK);
 	db_set_writer(holder, DB_WRITER_QUEUED);
 	assert_int_equal(db_begin_write(holder), DB_OK);
-	/* the queued writer first, then the urgent one, both waiting */
-	assert_int_equal(pthread_create(&tq, NULL, gate_writer, &queued), 0);
-	while (!atomic_load(&queued.ready))
-		usleep(1000);
-	usleep(100000);
-	assert_int_equal(pthread_create(&tu, NULL, gate_writer, &urgent), 0);
-	while (!atomic_load(&urgent.ready))
-		usleep(1000);
-	usleep(100000);
+	start_waiting(&tq, &queued);
+	start_waiting(&tu, &urgent);
 	assert_int_equal(queued.place, 0); /* neither is in yet */
 	assert_int_equal(urgent.place, 0);
-	assert_int_equal(db_exec(holder, "INSERT INTO gate_t VALUES (0)"), DB_OK);
+	snprintf(sql, sizeof sql, "INSERT INTO %s VALUES ('holder')", table);
+	assert_int_equal(db_exec(holder, sql), DB_OK);
 	assert_int_equal(db_commit(holder), DB_OK);
 	pthread_join(tq, NULL);
 	pthread_join(tu, NULL);
-	assert_int_equal(urgent.place, 1);
-	assert_int_equal(queued.place, 2);
+	assert_true(queued.place > 0 && urgent.place > 0);
+	if (!lone_urgent) { /* places are taken inside the gate */
+		assert_int_equal(urgent.place, 1);
+		assert_int_equal(queued.place, 2);
+	}
+	buf_init(&b);
+	snprintf(sql, sizeof sql, "SELECT who FROM %s ORDER BY rowid", table);
+	assert_int_equal(db_prepare(holder, &s, sql), DB_OK);
+	while (db_step(s) == DB_ROW)
+		buf_printf(&b, "%s ", db_column_text(s, 0));
+	db_finalize(s);
+	rows = buf_steal(&b);
+	assert_string_equal(rows, "holder urgent queued ");
+	free(rows);
 	/* a failed BEGIN leaves the gate too: the holder writes again */
 	assert_int_equal(db_begin_write(holder), DB_OK);
 	assert_true(db_begin_write(holder) < 0); /* already in a transaction */
@@ -494,84 +526,16 @@ static void an_urgent_writer_goes_ahead_of_a_queued_one(void **state)
 	db_close(holder);
 }
 
+static void an_urgent_writer_goes_ahead_of_a_queued_one(void **state)
+{
+	urgent_goes_first(*state, "gate_t", false);
+}
+
 /* The same with the urgent write made outside a transaction: a lone
- * statement passes the gate too.  The rows' order is the order of writing. */
-static void *lone_urgent_write(void *p)
-{
-	struct gate_arg *a = p;
-	char err[256];
-	db *d;
-	db_stmt *s;
-
-	if (db_open(&d, a->path, err, sizeof err) < 0)
-		return NULL;
-	db_set_writer(d, a->writer);
-	atomic_store(&a->ready, 1);
-	if (db_prepare(d, &s, "INSERT INTO gate2_t VALUES ('urgent')") == DB_OK) {
-		a->place = db_step(s) == DB_DONE;
-		db_finalize(s);
-	}
-	db_close(d);
-	return NULL;
-}
-
-static void *queued_write(void *p)
-{
-	struct gate_arg *a = p;
-	char err[256];
-	db *d;
-
-	if (db_open(&d, a->path, err, sizeof err) < 0)
-		return NULL;
-	db_set_writer(d, a->writer);
-	atomic_store(&a->ready, 1);
-	if (db_begin_write(d) == DB_OK) {
-		db_exec(d, "INSERT INTO gate2_t VALUES ('queued')");
-		a->place = db_commit(d) == DB_OK;
-	}
-	db_close(d);
-	return NULL;
-}
-
+ * statement passes the gate too. */
 static void a_lone_urgent_statement_goes_ahead_of_a_queued_writer(void **state)
 {
-	struct fx *f = *state;
-	atomic_int unused = 0;
-	struct gate_arg queued = { f->path, DB_WRITER_QUEUED, &unused, 0, 0 },
-			urgent = { f->path, DB_WRITER_URGENT, &unused, 0, 0 };
-	pthread_t tq, tu;
-	char err[256], *rows;
-	db *holder;
-	db_stmt *s;
-	struct buf b;
-
-	assert_int_equal(db_exec(f->d, "CREATE TABLE gate2_t (who TEXT)"), DB_OK);
-	assert_int_equal(db_open(&holder, f->path, err, sizeof err), DB_OK);
-	db_set_writer(holder, DB_WRITER_QUEUED);
-	assert_int_equal(db_begin_write(holder), DB_OK);
-	assert_int_equal(pthread_create(&tq, NULL, queued_write, &queued), 0);
-	while (!atomic_load(&queued.ready))
-		usleep(1000);
-	usleep(100000);
-	assert_int_equal(pthread_create(&tu, NULL, lone_urgent_write, &urgent), 0);
-	while (!atomic_load(&urgent.ready))
-		usleep(1000);
-	usleep(100000);
-	assert_int_equal(db_exec(holder, "INSERT INTO gate2_t VALUES ('holder')"), DB_OK);
-	assert_int_equal(db_commit(holder), DB_OK);
-	pthread_join(tq, NULL);
-	pthread_join(tu, NULL);
-	assert_int_equal(queued.place, 1);
-	assert_int_equal(urgent.place, 1);
-	buf_init(&b);
-	assert_int_equal(db_prepare(holder, &s, "SELECT who FROM gate2_t ORDER BY rowid"), DB_OK);
-	while (db_step(s) == DB_ROW)
-		buf_printf(&b, "%s ", db_column_text(s, 0));
-	db_finalize(s);
-	rows = buf_steal(&b);
-	assert_string_equal(rows, "holder urgent queued ");
-	free(rows);
-	db_close(holder);
+	urgent_goes_first(*state, "gate2_t", true);
 }
 
 /* An urgent writer never checkpoints: past SQLite's threshold of 1,000 pages

@@ -3,9 +3,14 @@
  */
 #include "api/api.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "core/account.h"
 #include "http/request.h"
+#include "http/stream.h"
 #include "store/account.h"
+#include "vigil.h"
 
 static json_t *agency_json(const struct agency *a)
 {
@@ -74,4 +79,142 @@ void api_agencies_create(struct req *r)
 	}
 	req_reply(r, 201, agency_json(&a));
 	req_tx_commit(r);
+}
+
+/* ---- services between agencies ------------------------------------------------- */
+/*
+ * GET/POST /api/v1/service-grants, DELETE /api/v1/service-grants/{id}: a
+ * force grants a monitoring contractor the monitoring of its cases (the
+ * contractor's operators then work their alerts and its devices may watch
+ * them), until the force revokes it.  An administrator grants and revokes for
+ * her own agency only; every agency sees what it gave and what it was given.
+ */
+static json_t *grant_json(const struct agency_service *g)
+{
+	return json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:s?}", "id", (json_int_t)g->id, "client",
+			 g->client, "provider", g->provider, "service", g->service, "granted_at",
+			 req_time_json(g->granted_at), "revoked_at", req_time_json(g->revoked_at),
+			 "note", g->note);
+}
+
+static int add_grant(const struct agency_service *g, void *arg)
+{
+	json_array_append_new(arg, grant_json(g));
+	return 0;
+}
+
+void api_grants_list(struct req *r)
+{
+	json_t *arr = json_array();
+	const char *all = req_query(r, "all");
+	int rc = agency_service_each(r->db, r->who.agency_id, all && !strcmp(all, "1"), add_grant, arr);
+
+	if (rc < 0) {
+		json_decref(arr);
+		req_fail_db(r, rc);
+		return;
+	}
+	req_reply(r, 200, json_pack("{s:o}", "grants", arr));
+}
+
+static int find_grant(const struct agency_service *g, void *arg)
+{
+	struct agency_service *want = arg;
+
+	if (g->id != want->id)
+		return 0;
+	*want = *g;
+	want->note = NULL;
+	return 1;
+}
+
+void api_grants_create(struct req *r)
+{
+	static const char *const fields[] = { "provider", "service", "note", NULL };
+	const char *provider, *service, *note;
+	struct agency p;
+	struct agency_service g = { 0 };
+	int64_t id;
+	int rc;
+
+	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
+	    req_body_str(r, "provider", true, 32, &provider) < 0 ||
+	    req_body_str(r, "service", false, 16, &service) < 0 ||
+	    req_body_str(r, "note", false, 1000, &note) < 0)
+		return;
+	if (service && strcmp(service, AGENCY_SERVICE_MONITORING) != 0) {
+		req_fail(r, 400, "bad_request", "service", "service must be 'monitoring'");
+		return;
+	}
+	rc = agency_get_by_code(r->db, provider, &p);
+	if (rc <= 0) {
+		if (rc < 0)
+			req_fail_db(r, rc);
+		else
+			req_fail(r, 400, "bad_request", "provider", "there is no agency '%s'", provider);
+		return;
+	}
+	if (p.id == r->who.agency_id) {
+		req_fail(r, 400, "bad_request", "provider", "an agency does not grant itself a service");
+		return;
+	}
+	req_audit_object(r, "agency:%s", p.code);
+	req_audit_detail(r, "%s grants %s monitoring", r->who.agency, p.code);
+	rc = agency_serves(r->db, p.id, r->who.agency_id, AGENCY_SERVICE_MONITORING);
+	if (rc != 0) {
+		if (rc < 0)
+			req_fail_db(r, rc);
+		else
+			req_fail(r, 409, "conflict", "provider", "%s already provides monitoring to %s",
+				 p.code, r->who.agency);
+		return;
+	}
+	if (req_tx_begin(r) < 0)
+		return;
+	id = agency_service_grant(r->db, r->who.agency_id, p.id, AGENCY_SERVICE_MONITORING,
+				  r->who.user_id, note);
+	g.id = id;
+	if (id < 0 || agency_service_each(r->db, r->who.agency_id, false, find_grant, &g) < 0 ||
+	    !g.granted_at) {
+		req_tx_rollback(r);
+		req_fail_db(r, DB_ERROR);
+		return;
+	}
+	g.note = note;
+	req_reply(r, 201, grant_json(&g));
+	req_tx_commit(r);
+}
+
+void api_grants_revoke(struct req *r)
+{
+	char *end;
+	long long id = strtoll(req_param(r, "id"), &end, 10);
+	int rc;
+
+	if (*end || id <= 0) {
+		req_fail(r, 404, "not_found", NULL, "there is no grant %s", req_param(r, "id"));
+		return;
+	}
+	req_audit_object(r, "grant:%lld", id);
+	if (req_tx_begin(r) < 0)
+		return;
+	/* only the agency that gave it may take it back */
+	rc = agency_service_revoke(r->db, id, r->who.agency_id, r->who.user_id);
+	/* the provider's open streams lose the client's cases at once */
+	if (rc > 0 && stream_announce(r->db) < 0)
+		rc = DB_ERROR;
+	if (rc <= 0) {
+		req_tx_rollback(r);
+		if (rc < 0)
+			req_fail_db(r, rc);
+		else
+			req_fail(r, 404, "not_found", NULL,
+				 "%s has given no live grant %lld (only the agency that gave a grant "
+				 "may revoke it)",
+				 r->who.agency, id);
+		return;
+	}
+	req_reply(r, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "revoked", 1));
+	if (req_tx_commit(r) == 0)
+		stream_wake(r->v->stream);
 }

@@ -13,6 +13,7 @@
  */
 #include "api/api.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -433,19 +434,17 @@ void api_alerts_stream(struct req *r)
 	char *end;
 
 	if (from) {
+		errno = 0;
 		last = strtoll(from, &end, 10);
-		if (*end || last < 0) {
-			req_fail(r, 400, "bad_request", "Last-Event-ID", "Last-Event-ID must be an event id");
+		if (errno || end == from || *end || last < 0) {
+			req_fail(r, 400, "bad_request", "Last-Event-ID",
+				 "Last-Event-ID must be an event id (a whole number from 0)");
 			return;
 		}
 	}
 	if (last < 0)
 		last = stream_latest(r->v->stream); /* a new client: from now on */
 	req_audit_detail(r, "stream from event %lld", (long long)last);
-	{
-		struct viewer v;
-
-		api_viewer(r, &v);
-		stream_attach(r->v->stream, r, last, &v);
-	}
+	/* its rights are checked again at every event (http/stream.h) */
+	stream_attach(r->v->stream, r, last, PERM_ALERTS);
 }

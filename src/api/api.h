@@ -35,6 +35,9 @@ void api_user_update(struct req *r);
 /* agencies.c */
 void api_agencies_list(struct req *r);
 void api_agencies_create(struct req *r);
+void api_grants_list(struct req *r);
+void api_grants_create(struct req *r);
+void api_grants_revoke(struct req *r);
 /* tokens.c */
 void api_tokens_list(struct req *r);
 void api_tokens_create(struct req *r);
@@ -118,6 +121,7 @@ void api_devices_create(struct req *r);
 void api_devices_list(struct req *r);
 void api_device_get(struct req *r);
 void api_case_monitoring(struct req *r);
+void api_case_monitoring_end(struct req *r);
 void api_case_monitoring_list(struct req *r);
 void api_zones_create(struct req *r);
 void api_zones_list(struct req *r);

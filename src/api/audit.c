@@ -18,6 +18,8 @@ static int add_entry(const struct audit_entry *e, void *arg)
 			      e->object, "outcome", e->outcome, "status", e->status, "client_addr",
 			      e->client_addr, "detail", e->detail, "hash", e->hash);
 
+	/* the API token the request was made with */
+	json_object_set_new(o, "token_id", e->token_id ? json_integer(e->token_id) : json_null());
 	json_array_append_new(arg, o);
 	return 0;
 }

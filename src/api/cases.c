@@ -41,6 +41,7 @@ void api_viewer(struct req *r, struct viewer *v)
 	v->user_id = r->who.user_id;
 	v->role = r->who.role;
 	v->agency_id = r->who.agency_id;
+	v->device_token = r->who.device_token;
 }
 
 int api_case_load(struct req *r, struct case_record *c)

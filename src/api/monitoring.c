@@ -22,6 +22,7 @@
 #include "http/request.h"
 #include "ingest/accept.h"
 #include "monitor/node.h"
+#include "store/account.h"
 #include "store/cases.h"
 #include "store/monitor.h"
 #include "vigil.h"
@@ -44,39 +45,35 @@ static json_t *num_or_null(double v)
 	return isnan(v) ? json_null() : json_real(v);
 }
 
-/* Does a device of hers watch a case the caller may see? */
-static bool victim_case_visible(struct req *r, int64_t device_id)
-{
-	int64_t cases[16];
-	struct viewer v;
-	int n = assignment_cases_of_device(r->db, device_id, clock_now_ms(), cases, 16);
-
-	api_viewer(r, &v);
-	for (int i = 0; i < n; i++)
-		if (case_visible(r->db, cases[i], &v) == 1)
-			return true;
-	return false;
-}
-
-static json_t *device_json(struct req *r, const struct device *dv)
+/*
+ * A device as the caller sees it (store/monitor.h, device_each_visible):
+ * whether it is in use, and the case it watches when she may see that case.
+ * Its live position goes only to those who may see the case that it watches
+ * (a victim's device's only to the roles that protect her); a free offender
+ * tag's (a tag on the shelf being tested) only to the device managers of the
+ * agency that owns it.
+ */
+static json_t *device_json(struct req *r, const struct device *dv, const struct device_view *dw)
 {
 	struct device_live live;
-	json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:i, s:o, s:I}", "id", (json_int_t)dv->id, "uid",
-			      dv->uid, "kind", dv->kind, "protocol", dv->protocol,
-			      "expected_interval_s", dv->expected_interval_s, "created_at",
-			      req_time_json(dv->created_at), "rejected_fixes",
-			      (json_int_t)dv->rejected_fixes);
 	bool victim = strcmp(dv->kind, "offender_tag") != 0;
+	json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:i, s:o, s:I, s:s?, s:b, s:s?}", "id",
+			      (json_int_t)dv->id, "uid", dv->uid, "kind", dv->kind, "protocol",
+			      dv->protocol, "expected_interval_s", dv->expected_interval_s,
+			      "created_at", req_time_json(dv->created_at), "rejected_fixes",
+			      (json_int_t)dv->rejected_fixes, "agency", dv->agency[0] ? dv->agency : NULL,
+			      "in_use", dw->busy, "case", dw->case_ref[0] ? dw->case_ref : NULL);
 
 	if (node_device_live(r->v->node, r->db, dv->id, &live)) {
 		json_t *st = json_pack("{s:o, s:o, s:b, s:b}", "last_fix_at", req_time_json(live.fix_at),
 				       "battery", num_or_null(live.battery), "signal_lost", live.lost,
 				       "charging", live.charging);
+		bool watches_hers = dw->case_ref[0] != '\0';
+		bool shelf = !dw->busy && !victim && dv->agency_id == r->who.agency_id &&
+			     access_role_has(r->who.role, PERM_DEVICES_MANAGE);
 
-		/* a victim's position only to the roles that protect her, and of
-		 * them only to those who may see a case her device watches */
-		if (live.have_fix && (!victim || (access_sees_victim_location(r->who.role) &&
-						  victim_case_visible(r, dv->id))))
+		if (live.have_fix && ((watches_hers && (!victim || access_sees_victim_location(r->who.role))) ||
+				      shelf))
 			json_object_set_new(st, "last_position",
 					    json_pack("{s:f, s:f, s:f}", "lat", live.lat, "lon", live.lon,
 						      "accuracy_m", live.accuracy));
@@ -91,6 +88,7 @@ void api_devices_create(struct req *r)
 	const char *uid, *kind, *protocol;
 	int64_t interval = 60, id;
 	struct device dv;
+	struct device_view dw = { 0 };
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    req_body_str(r, "uid", true, FIX_UID_MAX, &uid) < 0 ||
@@ -114,7 +112,8 @@ void api_devices_create(struct req *r)
 	req_audit_object(r, "device:%s", uid);
 	if (req_tx_begin(r) < 0)
 		return;
-	id = device_insert(r->db, uid, kind, protocol, (int)interval);
+	/* it belongs to the agency that registers it */
+	id = device_insert(r->db, uid, kind, protocol, (int)interval, r->who.agency_id, r->who.user_id);
 	if (id == DB_CONSTRAINT) {
 		req_tx_rollback(r);
 		req_fail(r, 409, "conflict", "uid", "a device '%s' is already registered", uid);
@@ -127,76 +126,178 @@ void api_devices_create(struct req *r)
 		req_fail_db(r, DB_ERROR);
 		return;
 	}
-	req_reply(r, 201, device_json(r, &dv));
+	req_reply(r, 201, device_json(r, &dv, &dw));
 	if (req_tx_commit(r) == 0)
 		node_config_changed(r->v->node, NODE_CHANGED_DEVICES);
 }
 
-static int add_device(const struct device *dv, void *arg)
-{
-	void **a = arg;
+struct devices_out {
+	struct req *r;
+	json_t *arr;
+	struct buf uids; /* for the audit entry: which devices were read */
+	int n;
+};
 
-	json_array_append_new(a[1], device_json(a[0], dv));
+static int add_device(const struct device *dv, const struct device_view *dw, void *arg)
+{
+	struct devices_out *o = arg;
+
+	json_array_append_new(o->arr, device_json(o->r, dv, dw));
+	if (o->n < 50)
+		buf_printf(&o->uids, "%s%s", o->n ? " " : "", dv->uid);
+	o->n++;
 	return 0;
 }
 
+/* GET /api/v1/devices: the devices the caller may see (?free=1: only those
+ * free to assign). */
 void api_devices_list(struct req *r)
 {
-	json_t *arr = json_array();
-	void *a[2] = { r, arr };
-	int rc = device_each(r->db, add_device, a);
+	struct devices_out o = { r, json_array(), { 0 }, 0 };
+	const char *free_only = req_query(r, "free");
+	struct viewer v;
+	json_t *kept;
+	size_t i;
+	int rc;
 
+	if (free_only && strcmp(free_only, "1") && strcmp(free_only, "0") &&
+	    strcmp(free_only, "true") && strcmp(free_only, "false")) {
+		json_decref(o.arr);
+		req_fail(r, 400, "bad_request", "free", "free must be 1 or 0");
+		return;
+	}
+	buf_init(&o.uids);
+	api_viewer(r, &v);
+	rc = device_each_visible(r->db, &v, clock_now_ms(), NULL, add_device, &o);
 	if (rc < 0) {
-		json_decref(arr);
+		json_decref(o.arr);
+		buf_free(&o.uids);
 		req_fail_db(r, rc);
 		return;
 	}
-	req_reply(r, 200, json_pack("{s:o}", "devices", arr));
+	if (free_only && (!strcmp(free_only, "1") || !strcmp(free_only, "true"))) {
+		kept = json_array();
+		for (i = 0; i < json_array_size(o.arr); i++) {
+			json_t *d = json_array_get(o.arr, i);
+
+			if (!json_is_true(json_object_get(d, "in_use")))
+				json_array_append(kept, d);
+		}
+		json_decref(o.arr);
+		o.arr = kept;
+	}
+	req_audit_detail(r, "%d devices: %s%s", o.n, o.uids.len ? o.uids.data : "",
+			 o.n > 50 ? " ..." : "");
+	buf_free(&o.uids);
+	req_reply(r, 200, json_pack("{s:o}", "devices", o.arr));
 }
 
 void api_device_get(struct req *r)
 {
 	struct device dv;
-	int rc = device_get(r->db, req_param(r, "uid"), &dv);
+	struct device_view dw;
+	struct viewer v;
+	const char *uid = req_param(r, "uid");
+	int rc;
 
+	req_audit_object(r, "device:%s", uid);
+	api_viewer(r, &v);
+	rc = device_get_visible(r->db, &v, clock_now_ms(), uid, &dv, &dw);
 	if (rc <= 0) {
+		/* one that exists but is not the caller's is answered as unknown */
 		if (rc < 0)
 			req_fail_db(r, rc);
 		else
-			req_fail(r, 404, "not_found", NULL, "there is no device '%s'", req_param(r, "uid"));
+			req_fail(r, 404, "not_found", NULL, "there is no device '%s'", uid);
 		return;
 	}
-	req_reply(r, 200, device_json(r, &dv));
+	req_reply(r, 200, device_json(r, &dv, &dw));
+}
+
+/* How far in the past an assignment may say it starts (a clock that is a
+ * little behind); further back is refused: the history of where a device
+ * was stays with the case that had it. */
+#define ASSIGN_SKEW_MS 60000
+
+/* An assignment's period as the caller may give it.  0, or -1 after a 400. */
+static int assignment_period(struct req *r, int64_t now, int64_t *start, int64_t *end)
+{
+	bool has_start = false, has_end = false;
+
+	*start = now;
+	*end = 0;
+	if (req_body_time(r, "starts_at", false, start, &has_start) < 0 ||
+	    req_body_time(r, "ends_at", false, end, &has_end) < 0)
+		return -1;
+	if (has_start && *start < now - ASSIGN_SKEW_MS) {
+		req_fail(r, 400, "bad_request", "starts_at",
+			 "an assignment cannot start before it is made: give a time from now on "
+			 "(the device's history stays with the case that had it)");
+		return -1;
+	}
+	if (*start < now)
+		*start = now;
+	if (has_end && *end <= *start) {
+		req_fail(r, 400, "bad_request", "ends_at", "ends_at must be after starts_at");
+		return -1;
+	}
+	return 0;
+}
+
+/* 409 for a device already watching someone, naming the case to those who
+ * may see it. */
+static void device_busy(struct req *r, const struct device *dv, const struct assignment *held)
+{
+	struct case_record other;
+	struct viewer v;
+
+	api_viewer(r, &v);
+	if (case_get_by_id(r->db, held->case_id, &other) == 1) {
+		if (case_visible(r->db, other.id, &v) == 1)
+			req_fail(r, 409, "device_in_use", "device",
+				 "device '%s' is watching the %s of case %s%s; end that assignment "
+				 "first (a device watches one person at a time)",
+				 dv->uid, held->role, other.ref,
+				 held->starts_at > clock_now_ms() ? " (from a later date)" : "");
+		else
+			req_fail(r, 409, "device_in_use", "device",
+				 "device '%s' is watching someone in a case you may not see (of %s); "
+				 "ask them to end that assignment (a device watches one person at a "
+				 "time)",
+				 dv->uid, other.agency);
+		case_record_free(&other);
+		return;
+	}
+	req_fail(r, 409, "device_in_use", "device", "device '%s' is in use", dv->uid);
 }
 
 void api_case_monitoring(struct req *r)
 {
 	static const char *const fields[] = { "device", "role", "starts_at", "ends_at", NULL };
-	const char *uid, *role, *starts, *ends;
-	int64_t start = clock_now_ms(), end = 0, id;
+	const char *uid, *role;
+	int64_t now = clock_now_ms(), start, end, id;
 	struct case_record c = { 0 };
 	struct device dv;
+	struct device_view dw;
+	struct assignment held;
+	struct viewer v;
+	char lock[48];
 	int rc;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    req_body_str(r, "device", true, FIX_UID_MAX, &uid) < 0 ||
-	    req_body_str(r, "role", true, 8, &role) < 0 ||
-	    req_body_str(r, "starts_at", false, 40, &starts) < 0 ||
-	    req_body_str(r, "ends_at", false, 40, &ends) < 0)
+	    req_body_str(r, "role", true, 8, &role) < 0)
 		return;
 	if (strcmp(role, "suspect") && strcmp(role, "victim")) {
 		req_fail(r, 400, "bad_request", "role", "role must be 'suspect' or 'victim'");
 		return;
 	}
-	if ((starts && clock_parse(starts, &start) < 0) || (ends && clock_parse(ends, &end) < 0) ||
-	    (end && end <= start)) {
-		req_fail(r, 400, "bad_request", starts && clock_parse(starts, &start) < 0 ? "starts_at" : "ends_at",
-			 "starts_at and ends_at must be RFC 3339 times, ends_at after starts_at");
+	if (assignment_period(r, now, &start, &end) < 0)
 		return;
-	}
 	if (api_case_load(r, &c) < 0)
 		return;
-	rc = device_get(r->db, uid, &dv);
+	api_viewer(r, &v);
+	rc = device_get_visible(r->db, &v, now, uid, &dv, &dw);
 	if (rc <= 0) {
 		if (rc < 0)
 			req_fail_db(r, rc);
@@ -209,10 +310,32 @@ void api_case_monitoring(struct req *r)
 			 "an offender tag watches the suspect; a victim's phone or alarm the victim");
 		goto out;
 	}
+	/* the device's owner must be the case's agency or serve it */
+	rc = agency_serves(r->db, dv.agency_id, c.agency_id, AGENCY_SERVICE_MONITORING);
+	if (rc <= 0) {
+		if (rc < 0)
+			req_fail_db(r, rc);
+		else
+			req_fail(r, 403, "forbidden", "device",
+				 "device '%s' belongs to %s, which does not provide monitoring to %s "
+				 "(the agency of case %s)",
+				 uid, dv.agency[0] ? dv.agency : "no agency", c.agency, c.ref);
+		goto out;
+	}
 	req_audit_detail(r, "device %s watches the %s", uid, role);
 	if (req_tx_begin(r) < 0)
 		goto out;
-	id = assignment_insert(r->db, dv.id, c.id, role, start, end, r->who.user_id);
+	/* one device, one wearer: checked and written under the device's lock */
+	snprintf(lock, sizeof lock, "device:%lld", (long long)dv.id);
+	rc = db_lock_chain(r->db, lock);
+	if (rc >= 0)
+		rc = assignment_overlapping(r->db, dv.id, start, end, &held);
+	if (rc == 1) {
+		req_tx_rollback(r);
+		device_busy(r, &dv, &held);
+		goto out;
+	}
+	id = rc < 0 ? rc : assignment_insert(r->db, dv.id, c.id, role, start, end, r->who.user_id);
 	rc = id < 0 ? (int)id : case_event_add(r->db, c.id, r->who.user_id, r->who.username,
 						"monitoring", uid);
 	if (rc >= 0)
@@ -231,20 +354,101 @@ out:
 	case_record_free(&c);
 }
 
+/* PATCH /api/v1/cases/{ref}/monitoring/{id}: {"ends_at"?, "reason"}: the
+ * device stops watching (now, or at a later time); one not yet started is
+ * cancelled.  Its history stays with the case. */
+void api_case_monitoring_end(struct req *r)
+{
+	static const char *const fields[] = { "ends_at", "reason", NULL };
+	const char *reason;
+	int64_t now = clock_now_ms(), end = now, id;
+	struct case_record c = { 0 };
+	struct assignment as;
+	struct device dv;
+	bool has_end = false;
+	char *idend;
+	int rc;
+
+	id = strtoll(req_param(r, "id"), &idend, 10);
+	if (*idend || id <= 0) {
+		req_fail(r, 404, "not_found", NULL, "there is no assignment %s", req_param(r, "id"));
+		return;
+	}
+	if (req_body_only(r, fields) < 0 || req_body_time(r, "ends_at", false, &end, &has_end) < 0 ||
+	    req_body_str(r, "reason", true, 1000, &reason) < 0)
+		return;
+	if (has_end && end < now - ASSIGN_SKEW_MS) {
+		req_fail(r, 400, "bad_request", "ends_at",
+			 "an assignment cannot be ended in the past: give a time from now on");
+		return;
+	}
+	if (end < now)
+		end = now;
+	if (api_case_load(r, &c) < 0)
+		return;
+	rc = assignment_get(r->db, c.id, id, &as);
+	if (rc <= 0) {
+		if (rc < 0)
+			req_fail_db(r, rc);
+		else
+			req_fail(r, 404, "not_found", NULL, "case %s has no device assignment %lld",
+				 c.ref, (long long)id);
+		goto out;
+	}
+	if (as.ends_at && as.ends_at <= now) {
+		req_fail(r, 409, "conflict", NULL, "assignment %lld already ended", (long long)id);
+		goto out;
+	}
+	if (end < as.starts_at)
+		end = as.starts_at; /* not started yet: cancelled */
+	if (device_get_by_id(r->db, as.device_id, &dv) != 1) {
+		req_fail_db(r, DB_ERROR);
+		goto out;
+	}
+	req_audit_detail(r, "device %s stops watching the %s: %s", dv.uid, as.role, reason);
+	if (req_tx_begin(r) < 0)
+		goto out;
+	rc = assignment_end(r->db, as.id, end);
+	if (rc > 0)
+		rc = case_event_add(r->db, c.id, r->who.user_id, r->who.username, "monitoring_ended",
+				    dv.uid) < 0 ? DB_ERROR : 1;
+	if (rc > 0)
+		rc = node_config_changing(r->v->node, r->db, c.id) < 0 ? DB_ERROR : 1;
+	if (rc <= 0) {
+		req_tx_rollback(r);
+		if (rc < 0)
+			req_fail_db(r, rc);
+		else
+			req_fail(r, 409, "conflict", NULL, "assignment %lld already ended", (long long)id);
+		goto out;
+	}
+	req_reply(r, 200, json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)as.id, "ref",
+				    c.ref, "device", dv.uid, "role", as.role, "starts_at",
+				    req_time_json(as.starts_at), "ends_at", req_time_json(end)));
+	if (req_tx_commit(r) == 0)
+		node_config_changed(r->v->node, c.id);
+out:
+	case_record_free(&c);
+}
+
 struct assignments_out {
 	struct req *r;
 	json_t *arr;
+	const char *ref;
 };
 
 static int add_assignment(const struct assignment *as, void *arg)
 {
 	struct assignments_out *o = arg;
+	struct device_view dw = { .busy = true };
 	struct device dv;
 	json_t *d;
 
 	if (device_get_by_id(o->r->db, as->device_id, &dv) != 1)
 		return 0;
-	d = device_json(o->r, &dv);
+	/* the case is one the caller may see (api_case_load) */
+	snprintf(dw.case_ref, sizeof dw.case_ref, "%s", o->ref);
+	d = device_json(o->r, &dv, &dw);
 	json_object_set_new(d, "assignment",
 			    json_pack("{s:I, s:s, s:o, s:o}", "id", (json_int_t)as->id, "role", as->role,
 				      "starts_at", req_time_json(as->starts_at), "ends_at",
@@ -260,13 +464,14 @@ static int add_assignment(const struct assignment *as, void *arg)
 void api_case_monitoring_list(struct req *r)
 {
 	struct case_record c = { 0 };
-	struct assignments_out o = { r, json_array() };
+	struct assignments_out o = { r, json_array(), NULL };
 	int rc;
 
 	if (api_case_load(r, &c) < 0) {
 		json_decref(o.arr);
 		return;
 	}
+	o.ref = c.ref;
 	rc = assignment_each_current(r->db, c.id, clock_now_ms(), add_assignment, &o);
 	if (rc < 0) {
 		json_decref(o.arr);
@@ -524,17 +729,140 @@ out:
 	case_record_free(&c);
 }
 
+/* The events a fix may report, and their flags. */
+static const struct {
+	const char *name;
+	unsigned flag;
+} fix_events[] = {
+	{ "sos", FIX_SOS },		{ "panic", FIX_SOS },	      { "tamper", FIX_TAMPER },
+	{ "case_open", FIX_CASE_OPEN }, { "powered_off", FIX_POWER_OFF }, { "low_battery", FIX_LOW_BATTERY },
+	{ "charging", FIX_CHARGING },
+};
+
+/* An optional number of a fix: 0 (absent, or stored in *dst), -1 after a 400. */
+static int fix_number(struct req *r, json_t *it, const char *field, const char *key, double *dst)
+{
+	json_t *v = json_object_get(it, key);
+
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_number(v)) {
+		req_fail(r, 400, "bad_request", field, "%s.%s must be a number", field, key);
+		return -1;
+	}
+	*dst = json_number_value(v);
+	return 0;
+}
+
+/* One fix of a batch, checked: 0, or -1 after a 400 naming its field. */
+static int fix_parse(struct req *r, json_t *it, size_t i, struct fix *f)
+{
+	static const char *const keys[] = { "device",	 "at",	    "lat",     "lon",	  "accuracy_m",
+					    "speed_mps", "heading", "altitude", "battery", "events",
+					    NULL };
+	const char *key, *uid, *at;
+	json_t *val, *ev, *e, *lat, *lon;
+	char field[48];
+	size_t k;
+
+	fix_init(f);
+	snprintf(field, sizeof field, "fixes[%zu]", i);
+	if (!json_is_object(it)) {
+		req_fail(r, 400, "bad_request", field, "%s must be an object", field);
+		return -1;
+	}
+	json_object_foreach(it, key, val) {
+		bool known = false;
+
+		for (k = 0; keys[k]; k++)
+			known = known || !strcmp(keys[k], key);
+		if (!known) {
+			req_fail(r, 400, "bad_request", field,
+				 "%s has an unknown field '%.40s' (known: device, at, lat, lon, "
+				 "accuracy_m, speed_mps, heading, altitude, battery, events)",
+				 field, key);
+			return -1;
+		}
+	}
+	uid = json_string_value(json_object_get(it, "device"));
+	if (!uid || !*uid || strlen(uid) != json_string_length(json_object_get(it, "device")) ||
+	    strlen(uid) > FIX_UID_MAX || !account_text_clean(uid, strlen(uid))) {
+		req_fail(r, 400, "bad_request", field,
+			 "%s.device must be the device's id (printable text, at most %d characters)",
+			 field, FIX_UID_MAX);
+		return -1;
+	}
+	at = json_string_value(json_object_get(it, "at"));
+	if (!at || clock_parse(at, &f->at) < 0) {
+		req_fail(r, 400, "bad_request", field, "%s.at must be an RFC 3339 time", field);
+		return -1;
+	}
+	snprintf(f->uid, sizeof f->uid, "%s", uid);
+	lat = json_object_get(it, "lat");
+	lon = json_object_get(it, "lon");
+	if ((lat && !json_is_null(lat) && !json_is_number(lat)) ||
+	    (lon && !json_is_null(lon) && !json_is_number(lon)) ||
+	    (json_is_number(lat) != json_is_number(lon))) {
+		req_fail(r, 400, "bad_request", field, "%s.lat and .lon must be numbers, both or neither",
+			 field);
+		return -1;
+	}
+	if (json_is_number(lat)) {
+		f->lat = json_number_value(lat);
+		f->lon = json_number_value(lon);
+	} else {
+		f->flags |= FIX_NO_POSITION;
+	}
+	if (fix_number(r, it, field, "accuracy_m", &f->accuracy) < 0 ||
+	    fix_number(r, it, field, "speed_mps", &f->speed) < 0 ||
+	    fix_number(r, it, field, "heading", &f->heading) < 0 ||
+	    fix_number(r, it, field, "altitude", &f->altitude) < 0 ||
+	    fix_number(r, it, field, "battery", &f->battery) < 0)
+		return -1;
+	ev = json_object_get(it, "events");
+	if (ev && !json_is_null(ev) && !json_is_array(ev)) {
+		req_fail(r, 400, "bad_request", field, "%s.events must be a list of event names", field);
+		return -1;
+	}
+	json_array_foreach(ev, k, e) {
+		const char *name = json_string_value(e);
+		unsigned flag = 0;
+
+		for (size_t j = 0; name && j < sizeof fix_events / sizeof fix_events[0]; j++)
+			if (!strcmp(fix_events[j].name, name))
+				flag = fix_events[j].flag;
+		if (!flag) {
+			req_fail(r, 400, "bad_request", field,
+				 "%s.events[%zu] must be one of sos, panic, tamper, case_open, "
+				 "powered_off, low_battery, charging",
+				 field, k);
+			return -1;
+		}
+		f->flags |= flag;
+	}
+	if ((f->flags & FIX_NO_POSITION) && !(f->flags & ~(unsigned)FIX_NO_POSITION)) {
+		req_fail(r, 400, "bad_request", field, "%s has no position and no event", field);
+		return -1;
+	}
+	return 0;
+}
+
 /* POST /api/v1/fixes: {"fixes": [{"device","at","lat","lon","accuracy_m","speed_mps",
- * "heading","altitude","battery","events":["sos",...]}]} */
+ * "heading","altitude","battery","events":["sos",...]}]}.  Only for devices the
+ * caller may see (store/monitor.h); any other is answered unknown_device, as
+ * one that is not registered, and nothing of it is stored. */
 void api_fixes_post(struct req *r)
 {
+	static const char *const fields[] = { "fixes", NULL };
 	json_t *arr = json_object_get(r->body ? r->body : NULL, "fixes"), *it, *out;
+	int64_t now = clock_now_ms();
+	struct viewer v;
 	struct fix *f;
-	int *res;
+	int *res, *skip;
 	char (*why)[160];
-	size_t n, i;
+	size_t n, i, j;
 
-	if (req_body_required(r) < 0)
+	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0)
 		return;
 	if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > 1000) {
 		req_fail(r, 400, "bad_request", "fixes", "fixes must be a list of 1 to 1000 positions");
@@ -543,59 +871,64 @@ void api_fixes_post(struct req *r)
 	n = json_array_size(arr);
 	f = xcalloc(n, sizeof *f);
 	res = xcalloc(n, sizeof *res);
+	skip = xcalloc(n, sizeof *skip);
 	why = xcalloc(n, sizeof *why);
 	json_array_foreach(arr, i, it) {
-		const char *uid = json_string_value(json_object_get(it, "device"));
-		const char *at = json_string_value(json_object_get(it, "at"));
-		json_t *ev = json_object_get(it, "events"), *e;
-		size_t k;
-		char field[48];
-
-		fix_init(&f[i]);
-		snprintf(field, sizeof field, "fixes[%zu]", i);
-		if (!json_is_object(it) || !uid || strlen(uid) > FIX_UID_MAX || !at ||
-		    clock_parse(at, &f[i].at) < 0) {
-			req_fail(r, 400, "bad_request", field,
-				 "%s needs device and at (RFC 3339), and lat, lon", field);
+		if (fix_parse(r, it, i, &f[i]) < 0)
 			goto out;
-		}
-		snprintf(f[i].uid, sizeof f[i].uid, "%s", uid);
-		if (json_is_number(json_object_get(it, "lat")) && json_is_number(json_object_get(it, "lon"))) {
-			f[i].lat = json_number_value(json_object_get(it, "lat"));
-			f[i].lon = json_number_value(json_object_get(it, "lon"));
-		} else {
-			f[i].flags |= FIX_NO_POSITION;
-		}
-#define OPTNUM(key, dst) \
-	if (json_is_number(json_object_get(it, key))) dst = json_number_value(json_object_get(it, key))
-		OPTNUM("accuracy_m", f[i].accuracy);
-		OPTNUM("speed_mps", f[i].speed);
-		OPTNUM("heading", f[i].heading);
-		OPTNUM("altitude", f[i].altitude);
-		OPTNUM("battery", f[i].battery);
-#undef OPTNUM
-		json_array_foreach(ev, k, e) {
-			const char *s = json_string_value(e);
-
-			if (!s)
-				continue;
-			f[i].flags |= !strcmp(s, "sos") || !strcmp(s, "panic") ? FIX_SOS
-				      : !strcmp(s, "tamper")			 ? FIX_TAMPER
-				      : !strcmp(s, "case_open")			 ? FIX_CASE_OPEN
-				      : !strcmp(s, "powered_off")		 ? FIX_POWER_OFF
-				      : !strcmp(s, "low_battery")		 ? FIX_LOW_BATTERY
-				      : !strcmp(s, "charging")			 ? FIX_CHARGING
-										 : 0;
-		}
-		if ((f[i].flags & FIX_NO_POSITION) && !(f[i].flags & ~(unsigned)FIX_NO_POSITION)) {
-			req_fail(r, 400, "bad_request", field, "%s has no position and no event", field);
-			goto out;
-		}
 	}
-	if (ingest_accept_batch(r->v, r->db, f, n, res, why) < 0) {
-		req_add_header(r, "Retry-After", "1");
-		req_fail(r, 503, "unavailable", NULL, "the positions could not be stored; send them again");
-		goto out;
+	/* the caller's devices: each uid looked up once */
+	api_viewer(r, &v);
+	for (i = 0; i < n; i++) {
+		struct device dv;
+		int rc;
+
+		for (j = 0; j < i && strcmp(f[j].uid, f[i].uid); j++)
+			;
+		if (j < i) {
+			skip[i] = skip[j];
+			continue;
+		}
+		rc = device_get_visible(r->db, &v, now, f[i].uid, &dv, NULL);
+		if (rc < 0) {
+			req_add_header(r, "Retry-After", "1");
+			req_fail(r, 503, "unavailable", NULL, "the positions could not be stored; send them again");
+			goto out;
+		}
+		skip[i] = rc == 0;
+	}
+	{
+		/* the visible ones go to ingest together; the others are unknown */
+		struct fix *mine = xcalloc(n, sizeof *mine);
+		int *mres = xcalloc(n, sizeof *mres);
+		char (*mwhy)[160] = xcalloc(n, sizeof *mwhy);
+		size_t m = 0;
+		int rc = 0;
+
+		for (i = 0; i < n; i++)
+			if (!skip[i])
+				mine[m++] = f[i];
+		if (m)
+			rc = ingest_accept_batch(r->v, r->db, mine, m, mres, mwhy);
+		for (i = 0, j = 0; rc >= 0 && i < n; i++) {
+			if (skip[i]) {
+				res[i] = ACCEPT_UNKNOWN;
+				snprintf(why[i], sizeof why[i], "device '%s' is not registered", f[i].uid);
+			} else {
+				res[i] = mres[j];
+				memcpy(why[i], mwhy[j], sizeof why[i]);
+				j++;
+			}
+		}
+		free(mine);
+		free(mres);
+		free(mwhy);
+		if (rc < 0) {
+			req_add_header(r, "Retry-After", "1");
+			req_fail(r, 503, "unavailable", NULL,
+				 "the positions could not be stored; send them again");
+			goto out;
+		}
 	}
 	out = json_array();
 	for (i = 0; i < n; i++) {
@@ -611,5 +944,6 @@ void api_fixes_post(struct req *r)
 out:
 	free(f);
 	free(res);
+	free(skip);
 	free(why);
 }

@@ -14,6 +14,7 @@
 #include "core/account.h"
 #include "http/auth.h"
 #include "http/request.h"
+#include "http/stream.h"
 #include "http/throttle.h"
 #include "store/account.h"
 #include "store/auth.h"
@@ -134,7 +135,8 @@ void api_login(struct req *r)
 		req_fail_db(r, rc);
 		return;
 	}
-	if (rc == 0) {
+	if (rc == 0 || u.service) {
+		/* a service account never signs in: answered as an unknown name */
 		secret_password_dummy_verify(password);
 		bad_credentials(r);
 		return;
@@ -203,6 +205,9 @@ void api_logout(struct req *r)
 	if (req_tx_begin(r) < 0)
 		return;
 	rc = session_delete(r->db, r->who.session_digest);
+	/* her open streams end at once, on every node */
+	if (rc >= 0)
+		rc = stream_announce(r->db);
 	if (rc < 0) {
 		req_tx_rollback(r);
 		req_fail_db(r, rc);
@@ -211,7 +216,8 @@ void api_logout(struct req *r)
 	auth_cookie(cookie, sizeof cookie, NULL, 0);
 	req_add_header(r, "Set-Cookie", cookie);
 	req_reply(r, 200, json_pack("{s:b}", "signed_out", 1));
-	req_tx_commit(r);
+	if (req_tx_commit(r) == 0)
+		stream_wake(r->v->stream);
 }
 
 void api_me(struct req *r)

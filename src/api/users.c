@@ -15,31 +15,45 @@
 #include "base/clock.h"
 #include "core/account.h"
 #include "http/request.h"
+#include "http/stream.h"
+#include "vigil.h"
 #include "store/account.h"
 
 json_t *api_user_json(const struct user *u)
 {
 	int64_t now = clock_now_ms();
 
-	return json_pack("{s:I, s:s, s:s, s:s, s:{s:s, s:s}, s:b, s:b, s:o, s:o, s:I}", "id",
+	return json_pack("{s:I, s:s, s:s, s:s, s:{s:s, s:s}, s:b, s:b, s:b, s:o, s:o, s:I}", "id",
 			 (json_int_t)u->id, "username", u->username, "display_name",
 			 u->display_name, "role", access_role_name(u->role), "agency", "code",
 			 u->agency_code, "name", u->agency_name, "disabled", u->disabled, "locked",
-			 u->locked_until > now, "created_at", req_time_json(u->created_at),
-			 "updated_at", req_time_json(u->updated_at), "version",
-			 (json_int_t)u->version);
+			 u->locked_until > now, "service", u->service, "created_at",
+			 req_time_json(u->created_at), "updated_at", req_time_json(u->updated_at),
+			 "version", (json_int_t)u->version);
 }
+
+struct users_out {
+	json_t *arr;
+	int64_t agency_id;
+};
 
 static int add_user(const struct user *u, void *arg)
 {
-	json_array_append_new(arg, api_user_json(u));
+	struct users_out *o = arg;
+
+	if (u->agency_id == o->agency_id)
+		json_array_append_new(o->arr, api_user_json(u));
 	return 0;
 }
 
+/* An administrator manages the accounts of her own agency, and only those:
+ * one agency's administrator must not be able to act as another agency's
+ * staff (a new agency's first administrator is made with `vigil user add`). */
 void api_users_list(struct req *r)
 {
 	json_t *arr = json_array();
-	int rc = user_each(r->db, add_user, arr);
+	struct users_out o = { arr, r->who.agency_id };
+	int rc = user_each(r->db, add_user, &o);
 
 	if (rc < 0) {
 		json_decref(arr);
@@ -87,16 +101,34 @@ static int find_agency(struct req *r, const char *code, struct agency *a)
 	return 0;
 }
 
+/* The agency an administrator names must be her own.  0, or -1 after 403. */
+static int own_agency(struct req *r, const char *code)
+{
+	if (strcmp(code, r->who.agency) != 0) {
+		req_fail(r, 403, "forbidden", "agency",
+			 "you administer the accounts of %s only; an account of '%s' is made by "
+			 "its own administrator",
+			 r->who.agency, code);
+		return -1;
+	}
+	return 0;
+}
+
+/* A service account's password hash: never a valid argon2id string, so no
+ * password can sign in as it. */
+#define SERVICE_HASH "!service-account"
+
 void api_users_create(struct req *r)
 {
 	static const char *const fields[] = { "username", "display_name", "role", "agency",
-					      "password", NULL };
+					      "password", "service", NULL };
 	const char *username, *display_name, *role_name, *agency_code, *password;
 	char why[200], hash[SECRET_HASH_LEN];
 	struct agency a;
 	struct user u;
 	enum role role;
 	int64_t id;
+	int service = 0;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    req_body_str(r, "username", true, 64, &username) < 0 ||
@@ -106,18 +138,36 @@ void api_users_create(struct req *r)
 	     check(r, "display_name", account_display_name_check(display_name, why, sizeof why),
 		   why) < 0) ||
 	    req_body_str(r, "role", true, 32, &role_name) < 0 || parse_role(r, role_name, &role) < 0 ||
-	    req_body_str(r, "agency", true, 32, &agency_code) < 0 ||
-	    req_body_str(r, "password", true, ACCOUNT_PASSWORD_MAX, &password) < 0 ||
-	    check(r, "password", account_password_check(password, username, why, sizeof why),
-		  why) < 0)
+	    req_body_str(r, "agency", false, 32, &agency_code) < 0 ||
+	    req_body_bool(r, "service", false, &service) < 0 ||
+	    req_body_str(r, "password", service != 1, ACCOUNT_PASSWORD_MAX, &password) < 0)
 		return;
+	if (service == 1 && password) {
+		req_fail(r, 400, "bad_request", "password",
+			 "a service account has no password: it acts through its API tokens");
+		return;
+	}
+	if (service == 1 && role == ROLE_ADMIN) {
+		req_fail(r, 400, "bad_request", "role", "a service account cannot be an administrator");
+		return;
+	}
+	if (password &&
+	    check(r, "password", account_password_check(password, username, why, sizeof why), why) < 0)
+		return;
+	if (!agency_code)
+		agency_code = r->who.agency;
 	req_audit_object(r, "user:%s", username);
-	req_audit_detail(r, "role %s, agency %s", role_name, agency_code);
-	if (find_agency(r, agency_code, &a) < 0)
+	req_audit_detail(r, "role %s, agency %s%s", role_name, agency_code,
+			 service == 1 ? ", service account" : "");
+	if (find_agency(r, agency_code, &a) < 0 || own_agency(r, agency_code) < 0)
 		return;
-	if (secret_password_hash(password, hash) < 0) {
-		req_fail(r, 503, "busy", NULL, "cannot hash the password now; try again");
-		return;
+	if (password) {
+		if (secret_password_hash(password, hash) < 0) {
+			req_fail(r, 503, "busy", NULL, "cannot hash the password now; try again");
+			return;
+		}
+	} else {
+		snprintf(hash, sizeof hash, "%s", SERVICE_HASH);
 	}
 	if (req_tx_begin(r) < 0)
 		return;
@@ -128,6 +178,8 @@ void api_users_create(struct req *r)
 		req_fail(r, 409, "conflict", "username", "the username '%s' is taken", username);
 		return;
 	}
+	if (id >= 0 && service == 1 && user_set_service(r->db, id) < 0)
+		id = DB_ERROR;
 	if (id < 0 || user_get_by_id(r->db, id, &u) <= 0) {
 		req_tx_rollback(r);
 		req_fail_db(r, (int)(id < 0 ? id : DB_ERROR));
@@ -146,8 +198,10 @@ static int load_target(struct req *r, struct user *u)
 		req_fail_db(r, rc);
 		return -1;
 	}
-	if (rc == 0) {
-		req_fail(r, 404, "not_found", NULL, "there is no user '%s'", name);
+	/* another agency's account is not hers to see */
+	if (rc == 0 || u->agency_id != r->who.agency_id) {
+		req_audit_object(r, "user:%s", name);
+		req_fail(r, 404, "not_found", NULL, "there is no user '%s' in %s", name, r->who.agency);
 		return -1;
 	}
 	return 0;
@@ -190,10 +244,19 @@ void api_user_update(struct req *r)
 	if (load_target(r, &u) < 0)
 		return;
 	req_audit_object(r, "user:%s", u.username);
+	if (password && u.service) {
+		req_fail(r, 400, "bad_request", "password",
+			 "a service account has no password: it acts through its API tokens");
+		return;
+	}
 	if (password &&
 	    check(r, "password", account_password_check(password, u.username, why, sizeof why),
 		  why) < 0)
 		return;
+	if (u.service && role_name && c.role == ROLE_ADMIN) {
+		req_fail(r, 400, "bad_request", "role", "a service account cannot be an administrator");
+		return;
+	}
 	if (u.id == r->who.user_id && (disabled == 1 || (role_name && c.role != ROLE_ADMIN))) {
 		req_fail(r, 409, "conflict", disabled == 1 ? "disabled" : "role",
 			 "you cannot disable your own account or remove your own admin role; "
@@ -201,7 +264,8 @@ void api_user_update(struct req *r)
 		return;
 	}
 	if (agency_code) {
-		if (find_agency(r, agency_code, &a) < 0)
+		/* moving an account to another agency would plant one there */
+		if (find_agency(r, agency_code, &a) < 0 || own_agency(r, agency_code) < 0)
 			return;
 		c.agency_id = a.id;
 	}
@@ -223,6 +287,9 @@ void api_user_update(struct req *r)
 		return;
 	rc = user_update(r->db, u.id, version, &c);
 	secret_wipe(hash, sizeof hash);
+	/* a role changed, an account disabled: her open streams check again now */
+	if (rc > 0 && stream_announce(r->db) < 0)
+		rc = DB_ERROR;
 	if (rc < 0) {
 		req_tx_rollback(r);
 		req_fail_db(r, rc);
@@ -243,5 +310,6 @@ void api_user_update(struct req *r)
 		return;
 	}
 	req_reply(r, 200, api_user_json(&u));
-	req_tx_commit(r);
+	if (req_tx_commit(r) == 0)
+		stream_wake(r->v->stream);
 }

@@ -16,7 +16,8 @@
 #include "store/account.h"
 
 static const char user_help[] =
-	"usage: vigil user add USERNAME --role ROLE --agency AGENCY [--name NAME] [--db PATH]\n"
+	"usage: vigil user add USERNAME --role ROLE --agency AGENCY [--name NAME] [--service]\n"
+	"                      [--db PATH]\n"
 	"       vigil user list [--db PATH]\n"
 	"       vigil user disable USERNAME [--db PATH]\n"
 	"       vigil user enable USERNAME [--db PATH]\n"
@@ -27,16 +28,24 @@ static const char user_help[] =
 	"Roles: officer, supervisor, operator, clinician, advocate, analyst, admin.\n"
 	"AGENCY is an agency code (see 'vigil agency list').  Disabling an account ends its\n"
 	"sessions at once.  'passwd' sets a new password (from standard input), ends the\n"
-	"user's sessions and clears a sign-in lock.\n";
+	"user's sessions and clears a sign-in lock.  --service makes a service account\n"
+	"(an integration: no password, it acts only through API tokens that its agency's\n"
+	"administrator makes for it); nothing is read from standard input then.\n";
 
 static const char agency_help[] =
 	"usage: vigil agency add CODE --name NAME --kind KIND [--db PATH]\n"
 	"       vigil agency list [--db PATH]\n"
+	"       vigil agency grant CLIENT --provider PROVIDER [--db PATH]\n"
+	"       vigil agency revoke CLIENT --provider PROVIDER [--db PATH]\n"
+	"       vigil agency grants [--db PATH]\n"
 	"\n"
 	"Manage the partner agencies users belong to.  KIND is one of police, nhs,\n"
-	"charity, contractor, other.  CODE is short, lowercase: e.g. 'met', 'nlft'.\n";
+	"charity, contractor, other.  CODE is short, lowercase: e.g. 'met', 'nlft'.\n"
+	"'grant' lets PROVIDER (a monitoring contractor) monitor CLIENT's cases: its\n"
+	"operators work their alerts and its devices may be assigned to them; 'revoke'\n"
+	"ends that at once.  'grants' lists the live grants.\n";
 
-enum { OPT_DB = 1000, OPT_ROLE, OPT_AGENCY, OPT_NAME, OPT_KIND, OPT_HELP };
+enum { OPT_DB = 1000, OPT_ROLE, OPT_AGENCY, OPT_NAME, OPT_KIND, OPT_HELP, OPT_SERVICE, OPT_PROVIDER };
 
 static const struct option opts[] = {
 	{ "db", required_argument, NULL, OPT_DB },
@@ -45,12 +54,14 @@ static const struct option opts[] = {
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "kind", required_argument, NULL, OPT_KIND },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "service", no_argument, NULL, OPT_SERVICE },
+	{ "provider", required_argument, NULL, OPT_PROVIDER },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct args {
-	const char *db, *role, *agency, *name, *kind;
-	int help;
+	const char *db, *role, *agency, *name, *kind, *provider;
+	int help, service;
 	int npos;
 	const char *pos[4];
 };
@@ -71,6 +82,8 @@ static int parse(const char *cmd, int argc, char **argv, struct args *a)
 		case OPT_NAME: a->name = optarg; break;
 		case OPT_KIND: a->kind = optarg; break;
 		case OPT_HELP: a->help = 1; break;
+		case OPT_SERVICE: a->service = 1; break;
+		case OPT_PROVIDER: a->provider = optarg; break;
 		case ':':
 			return cli_usage_error(cmd, "option %s needs a value", argv[optind - 1]);
 		default:
@@ -108,6 +121,13 @@ static int cmd_user_add(struct args *a)
 					       "clinician, advocate, analyst, admin)", a->role);
 	if (a->name && account_display_name_check(a->name, why, sizeof why) < 0)
 		return cli_usage_error("user", "--name: %s", why);
+	if (a->service && role == ROLE_ADMIN)
+		return cli_usage_error("user", "a service account cannot be an administrator");
+	pw[0] = pw2[0] = '\0';
+	if (a->service) {
+		snprintf(hash, sizeof hash, "!service-account"); /* no password can match */
+		goto open;
+	}
 	if (cli_read_secret("Password: ", pw, sizeof pw) < 0) {
 		fprintf(stderr, "vigil user: no password on standard input\n");
 		return 1;
@@ -122,6 +142,11 @@ static int cmd_user_add(struct args *a)
 		fprintf(stderr, "vigil user: %s\n", why);
 		goto out;
 	}
+	if (secret_password_hash(pw, hash) < 0) {
+		fprintf(stderr, "vigil user: cannot hash the password (out of memory)\n");
+		goto out;
+	}
+open:
 	if (cli_open_db(cli_db_url(a->db), &d) < 0)
 		goto out;
 	if (agency_get_by_code(d, a->agency, &ag) <= 0) {
@@ -129,11 +154,9 @@ static int cmd_user_add(struct args *a)
 			a->agency);
 		goto out;
 	}
-	if (secret_password_hash(pw, hash) < 0) {
-		fprintf(stderr, "vigil user: cannot hash the password (out of memory)\n");
-		goto out;
-	}
 	id = user_add(d, username, a->name ? a->name : username, role, ag.id, hash);
+	if (id >= 0 && a->service && user_set_service(d, id) < 0)
+		id = DB_ERROR;
 	if (id == DB_CONSTRAINT) {
 		fprintf(stderr, "vigil user: the username '%s' is taken\n", username);
 		goto out;
@@ -143,9 +166,11 @@ static int cmd_user_add(struct args *a)
 		goto out;
 	}
 	snprintf(object, sizeof object, "user:%s", username);
-	snprintf(detail, sizeof detail, "role %s, agency %s", a->role, a->agency);
+	snprintf(detail, sizeof detail, "role %s, agency %s%s", a->role, a->agency,
+		 a->service ? ", service account" : "");
 	cli_audit_action(d, "user.create", object, detail);
-	printf("added user %s (%s, %s)\n", username, a->role, a->agency);
+	printf("added %s %s (%s, %s)\n", a->service ? "service account" : "user", username, a->role,
+	       a->agency);
 	ret = 0;
 out:
 	secret_wipe(pw, sizeof pw);
@@ -311,6 +336,99 @@ static int print_agency(const struct agency *ag, void *arg)
 	return 0;
 }
 
+static int print_grant(const struct agency_service *g, void *arg)
+{
+	(void)arg;
+	printf("%-6lld %-12s %-12s %s\n", (long long)g->id, g->client, g->provider, g->service);
+	return 0;
+}
+
+static int revoke_grant(const struct agency_service *g, void *arg)
+{
+	struct agency_service *want = arg;
+
+	if (strcmp(g->provider, want->provider) || strcmp(g->client, want->client))
+		return 0;
+	want->id = g->id;
+	return 1;
+}
+
+/* vigil agency grant|revoke CLIENT --provider P; vigil agency grants */
+static int agency_grant(struct args *a)
+{
+	bool grant = strcmp(a->pos[0], "grant") == 0;
+	struct agency client, provider;
+	struct agency_service g = { 0 };
+	char object[64], detail[128];
+	db *d;
+	int rc;
+
+	if (strcmp(a->pos[0], "grants") == 0) {
+		if (a->npos != 1)
+			return cli_usage_error("agency", "'agency grants' takes no arguments");
+		if (cli_open_db(cli_db_url(a->db), &d) < 0)
+			return 1;
+		printf("%-6s %-12s %-12s %s\n", "ID", "CLIENT", "PROVIDER", "SERVICE");
+		rc = agency_service_each(d, 0, false, print_grant, NULL);
+		db_close(d);
+		return rc < 0;
+	}
+	if (a->npos != 2 || !a->provider)
+		return cli_usage_error("agency", "'agency %s' takes one CLIENT and --provider PROVIDER",
+				       a->pos[0]);
+	if (cli_open_db(cli_db_url(a->db), &d) < 0)
+		return 1;
+	if (agency_get_by_code(d, a->pos[1], &client) <= 0 ||
+	    agency_get_by_code(d, a->provider, &provider) <= 0) {
+		fprintf(stderr, "vigil agency: unknown agency (see 'vigil agency list')\n");
+		db_close(d);
+		return 1;
+	}
+	if (client.id == provider.id) {
+		fprintf(stderr, "vigil agency: an agency does not grant itself a service\n");
+		db_close(d);
+		return 1;
+	}
+	rc = agency_serves(d, provider.id, client.id, AGENCY_SERVICE_MONITORING);
+	if (rc >= 0 && grant && rc == 1) {
+		printf("%s already provides monitoring to %s\n", provider.code, client.code);
+		db_close(d);
+		return 0;
+	}
+	if (rc >= 0 && !grant) {
+		snprintf(g.client, sizeof g.client, "%s", client.code);
+		snprintf(g.provider, sizeof g.provider, "%s", provider.code);
+		rc = agency_service_each(d, client.id, false, revoke_grant, &g);
+		if (rc >= 0 && !g.id) {
+			fprintf(stderr, "vigil agency: %s does not provide monitoring to %s\n",
+				provider.code, client.code);
+			db_close(d);
+			return 1;
+		}
+	}
+	if (rc >= 0)
+		rc = db_begin_write(d);
+	if (rc >= 0)
+		rc = grant ? (int)agency_service_grant(d, client.id, provider.id,
+						       AGENCY_SERVICE_MONITORING, 0, NULL)
+			   : agency_service_revoke(d, g.id, client.id, 0);
+	if (rc >= 0)
+		rc = db_commit(d);
+	if (rc < 0) {
+		fprintf(stderr, "vigil agency: %s\n", db_errmsg(d));
+		db_rollback(d);
+		db_close(d);
+		return 1;
+	}
+	snprintf(object, sizeof object, "agency:%s", provider.code);
+	snprintf(detail, sizeof detail, "%s %s monitoring by %s", client.code,
+		 grant ? "grants" : "revokes", provider.code);
+	cli_audit_action(d, grant ? "grant.create" : "grant.revoke", object, detail);
+	printf("%s: %s\n", grant ? "granted" : "revoked", detail);
+	db_close(d);
+	return 0;
+}
+
 int cli_agency(int argc, char **argv)
 {
 	struct args a;
@@ -326,7 +444,10 @@ int cli_agency(int argc, char **argv)
 		return 0;
 	}
 	if (a.npos == 0)
-		return cli_usage_error("agency", "say what to do: add or list");
+		return cli_usage_error("agency", "say what to do: add, list, grant, revoke or grants");
+	if (strcmp(a.pos[0], "grant") == 0 || strcmp(a.pos[0], "revoke") == 0 ||
+	    strcmp(a.pos[0], "grants") == 0)
+		return agency_grant(&a);
 	if (strcmp(a.pos[0], "list") == 0) {
 		if (a.npos != 1)
 			return cli_usage_error("agency", "'agency list' takes no arguments");

@@ -157,14 +157,54 @@ int cli_permissions(int argc, char **argv)
 			printf(" %s |", access_role_has((enum role)r, (enum perm)p) ? "yes" : "");
 		printf("\n");
 	}
+	printf(
+		"\n## Agencies' lines\n\n"
+		"A permission says what a role may do; these rules say to what.  Several forces,\n"
+		"NHS trusts, charities and a monitoring contractor may share one Vigil, and\n"
+		"nothing of one agency's cases, devices or staff reaches another unless shared.\n\n"
+		"- **Cases**: an officer sees the cases she owns or is assigned to; a supervisor\n"
+		"  and an analyst their agency's; an advocate the cases referred to her agency; a\n"
+		"  clinician those whose suspect is in the programme; an operator the monitored\n"
+		"  cases of her agency and of every agency that granted hers monitoring (and so\n"
+		"  does a supervisor of such a provider).  A case that exists but is not visible\n"
+		"  is 403; its reads and refusals are audited with the case named.\n"
+		"- **Service grants**: a force grants a monitoring contractor the monitoring of\n"
+		"  its cases (`POST /api/v1/service-grants`, its administrator, or `vigil agency\n"
+		"  grant`), until it revokes it; revoking ends the contractor's view at once,\n"
+		"  open streams included.\n"
+		"- **Devices** belong to the agency that registered them.  A device is visible to\n"
+		"  the device managers (`devices:manage`) of its owner, and to staff of its owner,\n"
+		"  of the agencies its owner serves and of the agencies that serve its owner, while\n"
+		"  it is free or while it watches a case they may see; any other is answered as\n"
+		"  unknown (404; `unknown_device` when posting its fixes).  A device may be\n"
+		"  assigned to a case of its owner's agency or of an agency its owner serves; it\n"
+		"  watches one person at a time (a busy device is 409 `device_in_use`, naming the\n"
+		"  case to those who may see it); an assignment starts now or later, never in the\n"
+		"  past, and ends with `PATCH .../monitoring/{id}`.\n"
+		"- **Positions**: a device's live position and trail go only to those who may see\n"
+		"  the case it watches (a victim's device only to the roles that protect her:\n"
+		"  officer, supervisor, advocate, operator); a free offender tag's only to its\n"
+		"  owner's device managers.\n"
+		"- **Alerts and the live stream**: only those of cases the viewer may see.  A\n"
+		"  stream checks, at every event and every few seconds, that its session (or\n"
+		"  token) is live, the account enabled, the role still allowed and each case still\n"
+		"  visible, and ends with an `end` event when any fails.\n"
+		"- **Accounts and tokens**: an administrator manages the accounts and tokens of\n"
+		"  her own agency only (another agency's first administrator is made with `vigil\n"
+		"  user add`), and cannot move an account into another agency.  A token is made\n"
+		"  for oneself or for a service account of one's own agency (`service: true`: no\n"
+		"  password, it never signs in); one bound to devices (`devices`) may only post\n"
+		"  their fixes and read them (routes marked *device token* below).  Every request\n"
+		"  made with a token records the token's id in the audit trail.\n");
 	printf("\n## Routes\n\n| method | path | permission | audited | what |\n"
 	       "| --- | --- | --- | --- | --- |\n");
 	for (size_t i = 0; i < api_nroutes; i++) {
 		const struct route *rt = &api_routes[i];
 		bool write = strcmp(rt->method, "GET") != 0;
 
-		printf("| %s | `%s` | %s | %s | %s |\n", rt->method, rt->pattern,
+		printf("| %s | `%s` | %s%s | %s | %s |\n", rt->method, rt->pattern,
 		       access_perm_name(rt->perm),
+		       (rt->flags & ROUTE_DEVICE_TOKEN) ? " (also a *device token*)" : "",
 		       write ? "yes" : (rt->flags & ROUTE_AUDIT_READ) ? "yes (read)" : "no",
 		       rt->summary);
 	}

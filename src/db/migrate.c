@@ -578,6 +578,60 @@ static const struct migration migrations[] = {
 	  " applied_at BIGINT,"
 	  " PRIMARY KEY (device_id, at));"
 	  "CREATE INDEX device_reports_unapplied ON device_reports(applied_at, received_at);" },
+	{ 8, "agencies' lines: device owners, service agreements, service accounts, token scopes,"
+	     " audit checkpoints",
+	  /* A device belongs to the agency that registered it.  Devices made
+	   * before this migration take the agency recorded in the audit trail
+	   * when they were registered, else that of the first case they watched;
+	   * one with neither stays without an owner (no one may use it until
+	   * `vigil device owner` gives it one). */
+	  "ALTER TABLE devices ADD COLUMN agency_id BIGINT REFERENCES agencies(id);"
+	  "ALTER TABLE devices ADD COLUMN registered_by BIGINT REFERENCES users(id);"
+	  "UPDATE devices SET agency_id = (SELECT ag.id FROM audit_log l"
+	  " JOIN agencies ag ON ag.code = l.agency"
+	  " WHERE l.action = 'device.create' AND l.outcome = 'ok' AND l.object = 'device:' || devices.uid"
+	  " ORDER BY l.id LIMIT 1);"
+	  "UPDATE devices SET agency_id = (SELECT c.agency_id FROM device_assignments da"
+	  " JOIN cases c ON c.id = da.case_id WHERE da.device_id = devices.id"
+	  " ORDER BY da.id LIMIT 1) WHERE agency_id IS NULL;"
+	  "CREATE INDEX devices_agency ON devices(agency_id, id);"
+	  /* An agency (a force) grants another (a monitoring contractor) a
+	   * service: the provider's operators then work the alerts of the
+	   * client's monitored cases and its devices, until revoked. */
+	  "CREATE TABLE agency_services ("
+	  " id {ID},"
+	  " client_id BIGINT NOT NULL REFERENCES agencies(id),"
+	  " provider_id BIGINT NOT NULL REFERENCES agencies(id),"
+	  " service TEXT NOT NULL CHECK (service IN ('monitoring')),"
+	  " granted_by BIGINT REFERENCES users(id),"
+	  " granted_at BIGINT NOT NULL,"
+	  " note TEXT,"
+	  " revoked_by BIGINT REFERENCES users(id),"
+	  " revoked_at BIGINT);"
+	  "CREATE INDEX agency_services_provider ON agency_services(provider_id, service);"
+	  "CREATE INDEX agency_services_client ON agency_services(client_id, service);"
+	  /* A service account stands for an integration of its agency: it never
+	   * signs in with a password; it acts through its tokens. */
+	  "ALTER TABLE users ADD COLUMN service INTEGER NOT NULL DEFAULT 0;"
+	  /* A token bound to devices posts their fixes and reads them, nothing
+	   * else. */
+	  "CREATE TABLE api_token_devices ("
+	  " token_id BIGINT NOT NULL REFERENCES api_tokens(id),"
+	  " device_id BIGINT NOT NULL REFERENCES devices(id),"
+	  " PRIMARY KEY (token_id, device_id));"
+	  /* The token a request was made with, in its audit entry. */
+	  "ALTER TABLE audit_log ADD COLUMN token_id BIGINT;"
+	  /* Signed checkpoints of the audit chain's head (Ed25519, the key kept
+	   * outside the database), so that removing the newest entries and
+	   * moving the head is detected. */
+	  "CREATE TABLE audit_checkpoints ("
+	  " id {ID},"
+	  " at BIGINT NOT NULL,"
+	  " last_id BIGINT NOT NULL,"
+	  " hash TEXT NOT NULL,"
+	  " public_key TEXT NOT NULL,"
+	  " signature TEXT NOT NULL);"
+	  "CREATE INDEX audit_checkpoints_last ON audit_checkpoints(last_id);" },
 };
 
 /* Keep in step with the migrations: a new table goes here too (export refuses
@@ -591,7 +645,7 @@ const char *const db_tables[] = {
 	"plan_suggestion_decisions", "case_reviews", "orders", "order_conditions", "breaches",
 	"case_tasks", "victim_contacts", "victim_referrals", "devices", "device_assignments",
 	"zones", "fixes", "device_events", "alerts", "alert_events", "notifications",
-	"device_reports", NULL,
+	"device_reports", "agency_services", "api_token_devices", "audit_checkpoints", NULL,
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -58,6 +58,7 @@ static enum auth_result by_token(struct req *r, const char *clear)
 	fill_principal(r, &u);
 	r->who.via_token = true;
 	r->who.token_id = t.id;
+	r->who.device_token = t.devices > 0 ? t.id : 0;
 	r->who.scope = t.scope;
 	if (now - t.last_used_at > TOUCH_EVERY_MS)
 		token_touch(r->db, t.id, now);
@@ -97,6 +98,73 @@ static enum auth_result by_session(struct req *r, const char *token)
 	if (now - s.last_seen_at > TOUCH_EVERY_MS)
 		session_touch(r->db, s.digest, now);
 	return AUTH_OK;
+}
+
+enum auth_result auth_recheck(db *d, struct principal *w, enum perm perm)
+{
+	int64_t now = clock_now_ms();
+	struct user u;
+	int64_t user_id;
+	int rc;
+
+	if (w->via_token) {
+		struct api_token t;
+
+		rc = token_get_by_id(d, w->token_id, &t);
+		if (rc < 0)
+			return AUTH_ERROR;
+		if (rc == 0 || t.revoked_at)
+			return AUTH_INVALID;
+		if (t.expires_at && t.expires_at <= now)
+			return AUTH_TOKEN_EXPIRED;
+		user_id = t.user_id;
+	} else {
+		struct session s;
+
+		rc = session_get_by_digest(d, w->session_digest, &s);
+		if (rc < 0)
+			return AUTH_ERROR;
+		if (rc == 0)
+			return AUTH_INVALID;
+		if (now >= s.expires_at)
+			return AUTH_EXPIRED;
+		if (now - s.last_seen_at > TOUCH_EVERY_MS)
+			session_touch(d, s.digest, now);
+		user_id = s.user_id;
+	}
+	rc = user_get_by_id(d, user_id, &u);
+	if (rc < 0)
+		return AUTH_ERROR;
+	if (rc == 0)
+		return AUTH_INVALID;
+	if (u.disabled)
+		return AUTH_DISABLED;
+	w->role = u.role;
+	w->agency_id = u.agency_id;
+	snprintf(w->agency, sizeof w->agency, "%s", u.agency_code);
+	if (!access_role_has(u.role, perm))
+		return AUTH_FORBIDDEN;
+	return AUTH_OK;
+}
+
+const char *auth_result_reason(enum auth_result a)
+{
+	switch (a) {
+	case AUTH_OK:
+		return "";
+	case AUTH_EXPIRED:
+		return "your session has expired; sign in again";
+	case AUTH_TOKEN_EXPIRED:
+		return "this API token has expired";
+	case AUTH_DISABLED:
+		return "this account has been disabled";
+	case AUTH_FORBIDDEN:
+		return "your role no longer allows this";
+	case AUTH_ERROR:
+		return "the server could not check your session; reconnect";
+	default:
+		return "you have signed out, or the session or token is no longer valid";
+	}
 }
 
 enum auth_result auth_identify(struct req *r)

@@ -355,6 +355,7 @@ int req_tx_commit(struct req *r)
 	e.outcome = "ok";
 	e.status = r->status;
 	e.client_addr = r->client_addr;
+	e.token_id = r->who.signed_in && r->who.via_token ? r->who.token_id : 0;
 	e.detail = r->detail;
 	rc = audit_append(r->db, &e);
 	if (rc >= 0)

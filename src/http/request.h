@@ -35,6 +35,7 @@ struct principal {
 	char agency[33];
 	bool via_token;            /* bearer token, not a browser session */
 	int64_t token_id;
+	int64_t device_token;      /* token_id when the token is bound to devices, else 0 */
 	enum token_scope scope;
 	char session_digest[SECRET_DIGEST_LEN];
 	char csrf[SECRET_TOKEN_LEN];

@@ -20,6 +20,8 @@ enum route_flags {
 	ROUTE_TEXT = 1 << 1,       /* answers text, not JSON (e.g. /metrics) */
 	ROUTE_UPLOAD = 1 << 2,     /* the body is a file (up to attachment_max), streamed
 				    * to disk and hashed, not parsed as JSON */
+	ROUTE_DEVICE_TOKEN = 1 << 3, /* open to a token bound to devices (which may use
+				      * these routes only, for its devices) */
 };
 
 struct route {

@@ -332,6 +332,10 @@ static int gate(struct req *r)
 			req_fail(r, 403, "forbidden", NULL, "a metrics token may only read /metrics");
 			return -1;
 		}
+	} else if (r->who.device_token && !(rt->flags & ROUTE_DEVICE_TOKEN)) {
+		req_fail(r, 403, "forbidden", NULL,
+			 "a token bound to devices may only post their positions and read them");
+		return -1;
 	} else if (!access_role_has(r->who.role, rt->perm)) {
 		req_fail(r, 403, "forbidden", NULL, "your role (%s) may not do this (%s)",
 			 access_role_name(r->who.role), access_perm_name(rt->perm));
@@ -379,10 +383,33 @@ static int parse_body(struct req *r, struct conn_ctx *ctx)
 	return 0;
 }
 
+/*
+ * The object a request names in its path, for an entry whose handler named
+ * none (a request refused before its handler ran): "case:REF" for a case's
+ * routes, else the route's resource and its first parameter ("device:UID",
+ * "alert:7").  So that a refused read still records what was asked for.
+ */
+static void object_from_path(struct req *r, char *out, size_t outlen)
+{
+	const char *name = r->route ? r->route->name : NULL;
+	size_t len;
+
+	out[0] = '\0';
+	if (!name || r->nparams < 1)
+		return;
+	if (strncmp(r->param_name[0], "ref}", 4) == 0) {
+		snprintf(out, outlen, "case:%.64s", r->param_value[0]);
+		return;
+	}
+	len = strcspn(name, ".");
+	snprintf(out, outlen, "%.*s:%.64s", (int)len, name, r->param_value[0]);
+}
+
 static void audit_request(struct req *r)
 {
 	struct audit_entry e = { 0 };
 	const char *outcome;
+	char object[128];
 
 	if (r->in_tx)
 		req_tx_rollback(r);
@@ -398,10 +425,12 @@ static void audit_request(struct req *r)
 	e.username = r->who.signed_in ? r->who.username : NULL;
 	e.agency = r->who.signed_in ? r->who.agency : NULL;
 	e.action = r->action ? r->action : (r->route ? r->route->name : "unmatched");
-	e.object = r->object ? r->object : (r->route ? NULL : r->path);
+	object_from_path(r, object, sizeof object);
+	e.object = r->object ? r->object : r->route ? (object[0] ? object : NULL) : r->path;
 	e.outcome = outcome;
 	e.status = r->status;
 	e.client_addr = r->client_addr;
+	e.token_id = r->who.signed_in && r->who.via_token ? r->who.token_id : 0;
 	e.detail = r->detail;
 	if (audit_record(r->db, &e) < 0)
 		log_error("cannot write the audit entry for %s %s: %s", r->method, e.action,

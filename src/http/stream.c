@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/clock.h"
 #include "base/mem.h"
+#include "http/auth.h"
 #include "http/request.h"
 #include "store/monitor.h"
 
@@ -20,7 +22,10 @@ struct client {
 	struct stream_hub *hub;
 	struct MHD_Connection *conn;
 	int64_t last_id;
+	struct principal who;  /* who opened it, brought up to date at each check */
+	enum perm perm;        /* what she must keep to go on receiving */
 	struct viewer viewer;
+	bool ending;           /* the last event is written: end once it is sent */
 	struct buf out;
 	size_t off;
 	bool suspended;
@@ -30,6 +35,9 @@ struct client {
 
 struct stream_hub {
 	pthread_mutex_t mu;
+	pthread_cond_t tick_cv;
+	pthread_t ticker;
+	bool have_ticker;
 	uint64_t gen;
 	bool closing;
 	db_pool *pool;
@@ -37,13 +45,40 @@ struct stream_hub {
 	struct client *clients;
 };
 
+/* Every TICK_MS the ticker wakes every client, so that each sends its
+ * keep-alive and checks its rights again even when no alert comes. */
+#define TICK_MS 5000
+
+static void *ticker(void *arg)
+{
+	struct stream_hub *h = arg;
+
+	pthread_mutex_lock(&h->mu);
+	while (!h->closing) {
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += TICK_MS / 1000;
+		pthread_cond_timedwait(&h->tick_cv, &h->mu, &until);
+		if (h->closing)
+			break;
+		pthread_mutex_unlock(&h->mu);
+		stream_wake(h);
+		pthread_mutex_lock(&h->mu);
+	}
+	pthread_mutex_unlock(&h->mu);
+	return NULL;
+}
+
 struct stream_hub *stream_new(db_pool *pool, stream_event_fn event_json)
 {
 	struct stream_hub *h = xcalloc(1, sizeof *h);
 
 	pthread_mutex_init(&h->mu, NULL);
+	pthread_cond_init(&h->tick_cv, NULL);
 	h->pool = pool;
 	h->event_json = event_json;
+	h->have_ticker = pthread_create(&h->ticker, NULL, ticker, h) == 0;
 	return h;
 }
 
@@ -73,6 +108,7 @@ void stream_close(struct stream_hub *h)
 		return;
 	pthread_mutex_lock(&h->mu);
 	h->closing = true;
+	pthread_cond_broadcast(&h->tick_cv);
 	pthread_mutex_unlock(&h->mu);
 	stream_wake(h);
 }
@@ -81,6 +117,10 @@ void stream_free(struct stream_hub *h)
 {
 	if (!h)
 		return;
+	stream_close(h);
+	if (h->have_ticker)
+		pthread_join(h->ticker, NULL);
+	pthread_cond_destroy(&h->tick_cv);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
 }
@@ -125,6 +165,37 @@ static int add_event(int64_t event_id, int64_t alert_id, const char *kind, int64
 	return 0;
 }
 
+/* Is the client still allowed?  When not, write the last event and mark it
+ * ending.  The viewer is rebuilt from the account as it is now. */
+static bool still_allowed(struct client *c, db *d)
+{
+	enum auth_result a = auth_recheck(d, &c->who, c->perm);
+	json_t *data;
+	char *text;
+
+	if (a == AUTH_OK) {
+		c->viewer.user_id = c->who.user_id;
+		c->viewer.role = c->who.role;
+		c->viewer.agency_id = c->who.agency_id;
+		c->viewer.device_token = c->who.device_token;
+		return true;
+	}
+	data = json_pack("{s:s, s:s}", "code",
+			 a == AUTH_EXPIRED	   ? "session_expired"
+			 : a == AUTH_TOKEN_EXPIRED ? "token_expired"
+			 : a == AUTH_DISABLED	   ? "account_disabled"
+			 : a == AUTH_FORBIDDEN	   ? "forbidden"
+			 : a == AUTH_ERROR	   ? "unavailable"
+						   : "signed_out",
+			 "message", auth_result_reason(a));
+	text = json_dumps(data, JSON_COMPACT);
+	buf_printf(&c->out, "event: end\ndata: %s\n\n", text);
+	free(text);
+	json_decref(data);
+	c->ending = true;
+	return false;
+}
+
 static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct client *c = cls;
@@ -147,6 +218,8 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 			c->last_write = clock_now_ms();
 			return (ssize_t)n;
 		}
+		if (c->ending)
+			return MHD_CONTENT_READER_END_OF_STREAM;
 		pthread_mutex_lock(&h->mu);
 		gen = h->gen;
 		if (h->closing) {
@@ -156,10 +229,12 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 		pthread_mutex_unlock(&h->mu);
 		{
 			struct fill_ctx f = { c, db_pool_acquire(h->pool), 0, 0 };
+			bool ok = still_allowed(c, f.d);
 
-			alert_event_each(f.d, c->last_id, 100, add_event, &f);
+			if (ok)
+				alert_event_each(f.d, c->last_id, 100, add_event, &f);
 			db_pool_release(h->pool, f.d);
-			if (f.seen)
+			if (!ok || f.seen)
 				continue; /* written, or a batch all skipped: read on */
 		}
 		if (clock_now_ms() - c->last_write >= KEEPALIVE_MS) {
@@ -193,17 +268,19 @@ static void client_free(void *cls)
 	}
 	pthread_mutex_unlock(&h->mu);
 	buf_free(&c->out);
+	secret_wipe(&c->who, sizeof c->who);
 	free(c);
 }
 
-void stream_attach(struct stream_hub *h, struct req *r, int64_t last_id, const struct viewer *v)
+void stream_attach(struct stream_hub *h, struct req *r, int64_t last_id, enum perm perm)
 {
 	struct client *c = xcalloc(1, sizeof *c);
 
 	c->hub = h;
 	c->conn = r->conn;
 	c->last_id = last_id;
-	c->viewer = *v;
+	c->who = r->who;
+	c->perm = perm;
 	c->last_write = clock_now_ms();
 	buf_init(&c->out);
 	/* tell the browser how soon to reconnect */

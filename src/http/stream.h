@@ -9,6 +9,13 @@
  * reconnects with Last-Event-ID gets everything it missed, on any node.  A
  * generation counter closes the race between "nothing new" and suspending.
  * A comment line every 15 seconds keeps proxies from closing an idle stream.
+ *
+ * Rights are checked at every event, not once: before each read of new
+ * events and at each keep-alive the client's session (or token) and account
+ * are read again (http/auth's auth_recheck); when she signed out, the token
+ * was revoked or expired, the account was disabled or her role lost the
+ * permission, the stream sends one last event, `end`, with the reason, and
+ * closes.  Cases are judged with her role and agency as they are now.
  */
 #ifndef VIGIL_HTTP_STREAM_H
 #define VIGIL_HTTP_STREAM_H
@@ -42,8 +49,9 @@ int stream_announce(db *d);
 /* On shutdown: end every stream. */
 void stream_close(struct stream_hub *h);
 void stream_free(struct stream_hub *h);
-/* Answer r with a stream starting after event last_id (0: from now on). */
-void stream_attach(struct stream_hub *h, struct req *r, int64_t last_id, const struct viewer *v);
+/* Answer r with a stream starting after event last_id (0: from now on),
+ * for r's caller, as long as she keeps permission perm. */
+void stream_attach(struct stream_hub *h, struct req *r, int64_t last_id, enum perm perm);
 /* The newest event id (where a new client starts). */
 int64_t stream_latest(struct stream_hub *h);
 

@@ -88,8 +88,8 @@ static int setup(struct vigil *v, char *err, size_t errlen)
 		rc = case_person_add(d, id, pid, "suspect");
 	if (rc >= 0)
 		rc = case_classification_add(d, id, "stalking");
-	tag = rc < 0 ? rc : device_insert(d, TAG, "offender_tag", "json", 5);
-	phone = tag < 0 ? tag : device_insert(d, PHONE, "victim_phone", "json", 10);
+	tag = rc < 0 ? rc : device_insert(d, TAG, "offender_tag", "json", 5, owner.agency_id, owner.id);
+	phone = tag < 0 ? tag : device_insert(d, PHONE, "victim_phone", "json", 10, owner.agency_id, owner.id);
 	rc = phone < 0 ? (int)phone : 0;
 	if (rc >= 0)
 		rc = (int)assignment_insert(d, tag, id, "suspect", clock_now_ms() - 1000, 0, owner.id);

@@ -89,6 +89,118 @@ int agency_each(db *d, int (*fn)(const struct agency *a, void *arg), void *arg)
 	return rc < 0 ? rc : 0;
 }
 
+int64_t agency_service_grant(db *d, int64_t client_id, int64_t provider_id, const char *service,
+			     int64_t by, const char *note)
+{
+	db_stmt *s;
+	int64_t id = 0;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"INSERT INTO agency_services (client_id, provider_id, service, granted_by,"
+			" granted_at, note) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, client_id);
+	db_bind_int64(s, 2, provider_id);
+	db_bind_text(s, 3, service);
+	if (by)
+		db_bind_int64(s, 4, by);
+	else
+		db_bind_null(s, 4);
+	db_bind_int64(s, 5, clock_now_ms());
+	db_bind_text(s, 6, note);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		id = db_column_int64(s, 0);
+	db_finalize(s);
+	return rc < 0 ? rc : id;
+}
+
+int agency_service_revoke(db *d, int64_t id, int64_t client_id, int64_t by)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"UPDATE agency_services SET revoked_at = ?, revoked_by = ?"
+			" WHERE id = ? AND client_id = ? AND revoked_at IS NULL");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, clock_now_ms());
+	if (by)
+		db_bind_int64(s, 2, by);
+	else
+		db_bind_null(s, 2);
+	db_bind_int64(s, 3, id);
+	db_bind_int64(s, 4, client_id);
+	rc = db_step(s);
+	if (rc >= 0)
+		rc = db_changes(s) > 0;
+	db_finalize(s);
+	return rc;
+}
+
+int agency_service_each(db *d, int64_t agency_id, bool all,
+			int (*fn)(const struct agency_service *g, void *arg), void *arg)
+{
+	struct agency_service g;
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT g.id, c.code, p.code, g.service, g.granted_at, g.granted_by,"
+			" g.revoked_at, g.note FROM agency_services g"
+			" JOIN agencies c ON c.id = g.client_id JOIN agencies p ON p.id = g.provider_id"
+			" WHERE (? = 0 OR g.client_id = ? OR g.provider_id = ?)"
+			" AND (? = 1 OR g.revoked_at IS NULL) ORDER BY g.id DESC");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, agency_id);
+	db_bind_int64(s, 2, agency_id);
+	db_bind_int64(s, 3, agency_id);
+	db_bind_int64(s, 4, all ? 1 : 0);
+	while ((rc = db_step(s)) == DB_ROW) {
+		g.id = db_column_int64(s, 0);
+		copy(g.client, sizeof g.client, db_column_text(s, 1));
+		copy(g.provider, sizeof g.provider, db_column_text(s, 2));
+		copy(g.service, sizeof g.service, db_column_text(s, 3));
+		g.granted_at = db_column_int64(s, 4);
+		g.granted_by = db_column_int64(s, 5);
+		g.revoked_at = db_column_int64(s, 6);
+		g.note = db_column_text(s, 7);
+		if (fn(&g, arg))
+			break;
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int agency_serves(db *d, int64_t provider_id, int64_t client_id, const char *service)
+{
+	db_stmt *s;
+	int rc;
+
+	if (provider_id && provider_id == client_id)
+		return 1;
+	rc = db_prepare(d, &s,
+			"SELECT 1 FROM agency_services WHERE provider_id = ? AND client_id = ?"
+			" AND service = ? AND revoked_at IS NULL");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, provider_id);
+	db_bind_int64(s, 2, client_id);
+	db_bind_text(s, 3, service);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc < 0 ? rc : rc == DB_ROW;
+}
+
+int user_set_service(db *d, int64_t id)
+{
+	return db_run(d, "UPDATE users SET service = 1 WHERE id = ?", "i", id);
+}
+
 int64_t user_add(db *d, const char *username, const char *display_name, enum role role,
 		 int64_t agency_id, const char *hash)
 {
@@ -118,7 +230,7 @@ int64_t user_add(db *d, const char *username, const char *display_name, enum rol
 #define USER_COLS                                                                          \
 	"u.id, u.username, u.display_name, u.role, u.agency_id, a.code, a.name, u.disabled," \
 	" u.failed_logins, u.last_failed_at, u.locked_until, u.created_at, u.updated_at,"   \
-	" u.version, u.password_hash"
+	" u.version, u.password_hash, u.service"
 #define USER_FROM " FROM users u JOIN agencies a ON a.id = u.agency_id"
 
 static void user_row(db_stmt *s, struct user *u)
@@ -138,6 +250,7 @@ static void user_row(db_stmt *s, struct user *u)
 	u->updated_at = db_column_int64(s, 12);
 	u->version = db_column_int64(s, 13);
 	copy(u->password_hash, sizeof u->password_hash, db_column_text(s, 14));
+	u->service = db_column_int64(s, 15) != 0;
 }
 
 static int user_get(db *d, const char *sql, const char *name, int64_t id, struct user *out)

@@ -37,6 +37,7 @@ struct user {
 	int64_t created_at;
 	int64_t updated_at;
 	int64_t version;
+	bool service;           /* a service account: tokens only, never a sign-in */
 	char password_hash[128];
 };
 
@@ -47,6 +48,30 @@ int agency_get_by_code(db *d, const char *code, struct agency *out);
 /* Calls fn for each agency in code order; stops on a non-zero return. */
 int agency_each(db *d, int (*fn)(const struct agency *a, void *arg), void *arg);
 
+/*
+ * Agency services (agency_services): a client agency (a force) grants a
+ * provider (a monitoring contractor) a service, until revoked.
+ */
+#define AGENCY_SERVICE_MONITORING "monitoring"
+struct agency_service {
+	int64_t id;
+	char client[33], provider[33]; /* agency codes */
+	char service[16];
+	int64_t granted_at, granted_by, revoked_at;
+	const char *note; /* NULL when none; valid during the callback */
+};
+int64_t agency_service_grant(db *d, int64_t client_id, int64_t provider_id, const char *service,
+			     int64_t by, const char *note);
+/* 1 revoked, 0 when no live grant of client_id has that id. */
+int agency_service_revoke(db *d, int64_t id, int64_t client_id, int64_t by);
+/* Live grants (revoked too when all) given or received by agency_id (any
+ * agency when 0), newest first. */
+int agency_service_each(db *d, int64_t agency_id, bool all,
+			int (*fn)(const struct agency_service *g, void *arg), void *arg);
+/* Does provider_id serve client_id with service now (or are they one
+ * agency)?  1 yes, 0 no. */
+int agency_serves(db *d, int64_t provider_id, int64_t client_id, const char *service);
+
 /* hash is an argon2id string from secret_password_hash(). */
 int64_t user_add(db *d, const char *username, const char *display_name, enum role role,
 		 int64_t agency_id, const char *hash);
@@ -54,6 +79,8 @@ int user_get_by_name(db *d, const char *username, struct user *out);
 int user_get_by_id(db *d, int64_t id, struct user *out);
 int user_each(db *d, int (*fn)(const struct user *u, void *arg), void *arg);
 int64_t user_count(db *d);
+/* Make an account a service account (its password can never be used). */
+int user_set_service(db *d, int64_t id);
 
 /* The changeable fields of an account.  Unset pointers/flags leave a field as is. */
 struct user_change {

@@ -26,6 +26,9 @@ static void entry_hash(const struct audit_entry *e, char out[CHAIN_HEX_LEN])
 	chain_add_int(&h, e->status);
 	chain_add_text(&h, e->client_addr);
 	chain_add_text(&h, e->detail);
+	/* added in schema 8: hashed only when set, so older entries verify */
+	if (e->token_id)
+		chain_add_int(&h, e->token_id);
 	chain_end(&h, out);
 }
 
@@ -69,8 +72,8 @@ int audit_append(db *d, struct audit_entry *e)
 
 	rc = db_prepare(d, &s,
 			"INSERT INTO audit_log (id, at, user_id, username, agency, action, object,"
-			" outcome, status, client_addr, detail, prev_hash, hash)"
-			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+			" outcome, status, client_addr, detail, prev_hash, hash, token_id)"
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, e->id);
@@ -86,6 +89,10 @@ int audit_append(db *d, struct audit_entry *e)
 	db_bind_text(s, 11, e->detail);
 	db_bind_text(s, 12, e->prev_hash);
 	db_bind_text(s, 13, e->hash);
+	if (e->token_id)
+		db_bind_int64(s, 14, e->token_id);
+	else
+		db_bind_null(s, 14);
 	rc = db_step(s);
 	db_finalize(s);
 	if (rc < 0)
@@ -116,7 +123,7 @@ int audit_record(db *d, struct audit_entry *e)
 
 #define AUDIT_COLS                                                                      \
 	"id, at, user_id, username, agency, action, object, outcome, status, client_addr," \
-	" detail, prev_hash, hash"
+	" detail, prev_hash, hash, token_id"
 
 static void entry_row(db_stmt *s, struct audit_entry *e)
 {
@@ -133,6 +140,7 @@ static void entry_row(db_stmt *s, struct audit_entry *e)
 	e->detail = db_column_text(s, 10);
 	snprintf(e->prev_hash, CHAIN_HEX_LEN, "%s", db_column_text(s, 11) ? db_column_text(s, 11) : "");
 	snprintf(e->hash, CHAIN_HEX_LEN, "%s", db_column_text(s, 12) ? db_column_text(s, 12) : "");
+	e->token_id = db_column_int64(s, 13);
 }
 
 int audit_verify(db *d, struct audit_verify_result *r)

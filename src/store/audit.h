@@ -27,6 +27,7 @@ struct audit_entry {
 	int status;          /* HTTP status, 0 for the command line */
 	const char *client_addr;
 	const char *detail;  /* a short free text, never a secret or a location */
+	int64_t token_id;    /* the API token the request was made with; 0: none */
 	char prev_hash[CHAIN_HEX_LEN];
 	char hash[CHAIN_HEX_LEN];
 };

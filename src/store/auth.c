@@ -25,10 +25,18 @@ int session_create(db *d, int64_t user_id, const char *client_addr, int64_t expi
 
 int session_get(db *d, const char *token, struct session *out)
 {
+	char digest[SECRET_DIGEST_LEN];
+
+	secret_digest(token, digest);
+	return session_get_by_digest(d, digest, out);
+}
+
+int session_get_by_digest(db *d, const char *digest, struct session *out)
+{
 	db_stmt *s;
 	int rc;
 
-	secret_digest(token, out->digest);
+	snprintf(out->digest, sizeof out->digest, "%s", digest);
 	rc = db_prepare(d, &s,
 			"SELECT user_id, csrf_token, created_at, last_seen_at, expires_at"
 			" FROM sessions WHERE token_hash = ?");
@@ -119,7 +127,9 @@ int64_t token_create(db *d, const char *name, int64_t user_id, enum token_scope 
 
 #define TOKEN_COLS                                                                       \
 	"t.id, t.name, t.prefix, t.user_id, u.username, t.scope, t.created_at, t.expires_at," \
-	" t.last_used_at, t.revoked_at FROM api_tokens t JOIN users u ON u.id = t.user_id"
+	" t.last_used_at, t.revoked_at, u.agency_id,"                                        \
+	" (SELECT COUNT(*) FROM api_token_devices td WHERE td.token_id = t.id)"              \
+	" FROM api_tokens t JOIN users u ON u.id = t.user_id"
 
 static void token_row(db_stmt *s, struct api_token *t)
 {
@@ -134,6 +144,8 @@ static void token_row(db_stmt *s, struct api_token *t)
 	t->expires_at = db_column_int64(s, 7);
 	t->last_used_at = db_column_int64(s, 8);
 	t->revoked_at = db_column_int64(s, 9);
+	t->agency_id = db_column_int64(s, 10);
+	t->devices = db_column_int64(s, 11);
 }
 
 static int token_get_one(db *d, const char *sql, const char *text, int64_t id,
@@ -169,15 +181,18 @@ int token_get_by_id(db *d, int64_t id, struct api_token *out)
 	return token_get_one(d, "SELECT " TOKEN_COLS " WHERE t.id = ?", NULL, id, out);
 }
 
-int token_each(db *d, int (*fn)(const struct api_token *t, void *arg), void *arg)
+int token_each(db *d, int64_t agency_id, int (*fn)(const struct api_token *t, void *arg),
+	       void *arg)
 {
 	struct api_token t;
 	db_stmt *s;
 	int rc;
 
-	rc = db_prepare(d, &s, "SELECT " TOKEN_COLS " ORDER BY t.id");
+	rc = db_prepare(d, &s, "SELECT " TOKEN_COLS " WHERE (? = 0 OR u.agency_id = ?) ORDER BY t.id");
 	if (rc < 0)
 		return rc;
+	db_bind_int64(s, 1, agency_id);
+	db_bind_int64(s, 2, agency_id);
 	while ((rc = db_step(s)) == DB_ROW) {
 		token_row(s, &t);
 		if (fn(&t, arg))
@@ -209,4 +224,28 @@ int token_revoke(db *d, int64_t id)
 int token_touch(db *d, int64_t id, int64_t at)
 {
 	return db_run(d, "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", "ii", at, id);
+}
+
+int token_device_add(db *d, int64_t token_id, int64_t device_id)
+{
+	return db_run(d, "INSERT INTO api_token_devices (token_id, device_id) VALUES (?, ?)", "ii",
+		      token_id, device_id);
+}
+
+int token_device_each(db *d, int64_t token_id, int (*fn)(const char *uid, void *arg), void *arg)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT dv.uid FROM api_token_devices td JOIN devices dv ON dv.id = td.device_id"
+			" WHERE td.token_id = ? ORDER BY dv.uid");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, token_id);
+	while ((rc = db_step(s)) == DB_ROW)
+		if (fn(db_column_text(s, 0), arg))
+			break;
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
 }

@@ -28,6 +28,8 @@ int session_create(db *d, int64_t user_id, const char *client_addr, int64_t expi
 		   char token[SECRET_TOKEN_LEN], char csrf[SECRET_TOKEN_LEN]);
 /* Find by clear session id: 1 found, 0 not, negative on error. */
 int session_get(db *d, const char *token, struct session *out);
+/* The same by the stored digest (a live stream checking its session again). */
+int session_get_by_digest(db *d, const char *digest, struct session *out);
 int session_touch(db *d, const char *digest, int64_t at);
 int session_delete(db *d, const char *digest);
 /* Remove sessions idle since before idle_cutoff or past their absolute end. */
@@ -46,6 +48,8 @@ struct api_token {
 	int64_t expires_at;   /* 0: never */
 	int64_t last_used_at; /* 0: never */
 	int64_t revoked_at;   /* 0: live */
+	int64_t agency_id;    /* its user's agency */
+	int64_t devices;      /* how many devices it is bound to (0: not bound) */
 };
 
 const char *token_scope_name(enum token_scope s);
@@ -57,7 +61,13 @@ int64_t token_create(db *d, const char *name, int64_t user_id, enum token_scope 
 /* Look up by clear token: 1 found (live or not: check revoked/expired), 0 not. */
 int token_get(db *d, const char *clear, struct api_token *out);
 int token_get_by_id(db *d, int64_t id, struct api_token *out);
-int token_each(db *d, int (*fn)(const struct api_token *t, void *arg), void *arg);
+/* Tokens of the users of agency_id (every agency when 0), oldest first. */
+int token_each(db *d, int64_t agency_id, int (*fn)(const struct api_token *t, void *arg),
+	       void *arg);
+/* Bind a token to a device: it then posts fixes for and reads only the
+ * devices it is bound to. */
+int token_device_add(db *d, int64_t token_id, int64_t device_id);
+int token_device_each(db *d, int64_t token_id, int (*fn)(const char *uid, void *arg), void *arg);
 /* 1 revoked now, 0 no such live token. */
 int token_revoke(db *d, int64_t id);
 int token_touch(db *d, int64_t id, int64_t at);

@@ -2,6 +2,7 @@
  * store/cases — SQL for cases and their sub-records.
  */
 #include "store/cases.h"
+#include "store/visible.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,26 +169,7 @@ int case_get_by_id(db *d, int64_t id, struct case_record *out)
 	return case_get_one(d, "SELECT " CASE_COLS CASE_FROM " WHERE c.id = ?", NULL, id, out);
 }
 
-/*
- * Who sees a case (DESIGN.md section 1, issue 3): an officer the cases she
- * owns or is assigned to; a supervisor and an analyst all of their agency's;
- * an advocate the cases referred to her agency; a clinician the cases whose
- * suspect is enrolled in the programme; an operator the cases under electronic
- * monitoring.  Other roles see none.  Nine parameters, bound by bind_viewer().
- */
-#define VISIBLE_SQL                                                                          \
-	"((? = 'officer' AND (c.owner_id = ? OR EXISTS (SELECT 1 FROM case_assignments ca"    \
-	"   WHERE ca.case_id = c.id AND ca.user_id = ?)))"                                       \
-	" OR (? IN ('supervisor', 'analyst') AND c.agency_id = ?)"                              \
-	" OR (? = 'advocate' AND EXISTS (SELECT 1 FROM case_referrals cr"                        \
-	"   WHERE cr.case_id = c.id AND cr.agency_id = ?))"                                      \
-	" OR (? = 'clinician' AND EXISTS (SELECT 1 FROM case_people cp"                          \
-	"   JOIN programme_enrolments pe ON pe.person_id = cp.person_id"                         \
-	"   WHERE cp.case_id = c.id AND cp.role = 'suspect' AND pe.ended_at IS NULL))"          \
-	" OR (? = 'operator' AND EXISTS (SELECT 1 FROM device_assignments da"                    \
-	"   WHERE da.case_id = c.id)))"
-
-static int bind_viewer(db_stmt *s, int i, const struct viewer *v)
+int case_bind_viewer(db_stmt *s, int i, const struct viewer *v)
 {
 	const char *role = access_role_name(v->role);
 
@@ -200,6 +182,8 @@ static int bind_viewer(db_stmt *s, int i, const struct viewer *v)
 	db_bind_int64(s, i++, v->agency_id);
 	db_bind_text(s, i++, role);
 	db_bind_text(s, i++, role);
+	db_bind_int64(s, i++, v->agency_id);
+	db_bind_int64(s, i++, v->agency_id);
 	return i;
 }
 
@@ -208,11 +192,11 @@ int case_visible(db *d, int64_t case_id, const struct viewer *v)
 	db_stmt *s;
 	int rc;
 
-	rc = db_prepare(d, &s, "SELECT 1 FROM cases c WHERE c.id = ? AND " VISIBLE_SQL);
+	rc = db_prepare(d, &s, "SELECT 1 FROM cases c WHERE c.id = ? AND " CASE_VISIBLE_SQL);
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, case_id);
-	bind_viewer(s, 2, v);
+	case_bind_viewer(s, 2, v);
 	rc = db_step(s);
 	db_finalize(s);
 	return rc < 0 ? rc : rc == DB_ROW;
@@ -226,7 +210,7 @@ int case_each_visible(db *d, const struct viewer *v, const struct case_filter *f
 	int rc, i;
 
 	rc = db_prepare(d, &s,
-			"SELECT " CASE_COLS CASE_FROM " WHERE " VISIBLE_SQL
+			"SELECT " CASE_COLS CASE_FROM " WHERE " CASE_VISIBLE_SQL
 			" AND (CAST(? AS TEXT) IS NULL OR c.status = ?)"
 			" AND (CAST(? AS TEXT) IS NULL OR c.risk_level = ?)"
 			" AND (CAST(? AS TEXT) IS NULL OR c.typology = ?)"
@@ -240,7 +224,7 @@ int case_each_visible(db *d, const struct viewer *v, const struct case_filter *f
 			" ORDER BY c.id DESC LIMIT ?");
 	if (rc < 0)
 		return rc;
-	i = bind_viewer(s, 1, v);
+	i = case_bind_viewer(s, 1, v);
 	const char *texts[] = { f->status, f->risk_level, f->typology, f->owner,
 				f->classification, f->flag };
 	for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) {

@@ -21,6 +21,7 @@ struct viewer {
 	int64_t user_id;
 	enum role role;
 	int64_t agency_id;
+	int64_t device_token; /* a token bound to devices: it sees those only; 0 none */
 };
 
 struct case_record {

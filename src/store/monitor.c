@@ -11,6 +11,7 @@
 #include "base/mem.h"
 
 #include "base/clock.h"
+#include "store/visible.h"
 
 static void copy(char *dst, size_t n, const char *src)
 {
@@ -18,15 +19,15 @@ static void copy(char *dst, size_t n, const char *src)
 }
 
 int64_t device_insert(db *d, const char *uid, const char *kind, const char *protocol,
-		      int expected_interval_s)
+		      int expected_interval_s, int64_t agency_id, int64_t by)
 {
 	db_stmt *s;
 	int64_t id = 0;
 	int rc;
 
 	rc = db_prepare(d, &s,
-			"INSERT INTO devices (uid, kind, protocol, expected_interval_s, created_at)"
-			" VALUES (?, ?, ?, ?, ?) RETURNING id");
+			"INSERT INTO devices (uid, kind, protocol, expected_interval_s, created_at,"
+			" agency_id, registered_by) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id");
 	if (rc < 0)
 		return rc;
 	db_bind_text(s, 1, uid);
@@ -34,6 +35,14 @@ int64_t device_insert(db *d, const char *uid, const char *kind, const char *prot
 	db_bind_text(s, 3, protocol);
 	db_bind_int64(s, 4, expected_interval_s);
 	db_bind_int64(s, 5, clock_now_ms());
+	if (agency_id)
+		db_bind_int64(s, 6, agency_id);
+	else
+		db_bind_null(s, 6);
+	if (by)
+		db_bind_int64(s, 7, by);
+	else
+		db_bind_null(s, 7);
 	rc = db_step(s);
 	if (rc == DB_ROW)
 		id = db_column_int64(s, 0);
@@ -41,7 +50,15 @@ int64_t device_insert(db *d, const char *uid, const char *kind, const char *prot
 	return rc < 0 ? rc : id;
 }
 
-#define DEVICE_COLS "id, uid, kind, protocol, expected_interval_s, created_at, rejected_fixes"
+int device_set_agency(db *d, int64_t id, int64_t agency_id)
+{
+	return db_run(d, "UPDATE devices SET agency_id = ? WHERE id = ?", "ii", agency_id, id);
+}
+
+#define DEVICE_COLS                                                                          \
+	"dv.id, dv.uid, dv.kind, dv.protocol, dv.expected_interval_s, dv.created_at,"         \
+	" dv.rejected_fixes, dv.agency_id, ag.code"
+#define DEVICE_FROM " FROM devices dv LEFT JOIN agencies ag ON ag.id = dv.agency_id"
 
 static void device_row(db_stmt *s, struct device *dv)
 {
@@ -52,6 +69,8 @@ static void device_row(db_stmt *s, struct device *dv)
 	dv->expected_interval_s = (int)db_column_int64(s, 4);
 	dv->created_at = db_column_int64(s, 5);
 	dv->rejected_fixes = db_column_int64(s, 6);
+	dv->agency_id = db_column_int64(s, 7);
+	copy(dv->agency, sizeof dv->agency, db_column_text(s, 8));
 }
 
 static int device_one(db *d, const char *sql, const char *uid, int64_t id, struct device *out)
@@ -75,7 +94,7 @@ static int device_one(db *d, const char *sql, const char *uid, int64_t id, struc
 
 int device_get(db *d, const char *uid, struct device *out)
 {
-	return device_one(d, "SELECT " DEVICE_COLS " FROM devices WHERE uid = ?", uid, 0, out);
+	return device_one(d, "SELECT " DEVICE_COLS DEVICE_FROM " WHERE dv.uid = ?", uid, 0, out);
 }
 
 /* How many rows (or list items) the next statement of a batch takes: 64,
@@ -114,7 +133,7 @@ int device_each_of_uids(db *d, const char *const *uids, size_t n,
 		db_stmt *s;
 
 		k = batch_size(n - done);
-		sql = repeat_sql("SELECT " DEVICE_COLS " FROM devices WHERE uid IN (", "?", k, ")");
+		sql = repeat_sql("SELECT " DEVICE_COLS DEVICE_FROM " WHERE dv.uid IN (", "?", k, ")");
 		rc = db_prepare(d, &s, sql);
 		free(sql);
 		if (rc < 0)
@@ -136,7 +155,7 @@ int device_each_of_uids(db *d, const char *const *uids, size_t n,
 
 int device_get_by_id(db *d, int64_t id, struct device *out)
 {
-	return device_one(d, "SELECT " DEVICE_COLS " FROM devices WHERE id = ?", NULL, id, out);
+	return device_one(d, "SELECT " DEVICE_COLS DEVICE_FROM " WHERE dv.id = ?", NULL, id, out);
 }
 
 int device_each(db *d, int (*fn)(const struct device *dv, void *arg), void *arg)
@@ -151,7 +170,7 @@ int device_each_after(db *d, int64_t after_id, int (*fn)(const struct device *dv
 	db_stmt *s;
 	int rc;
 
-	rc = db_prepare(d, &s, "SELECT " DEVICE_COLS " FROM devices WHERE id > ? ORDER BY id");
+	rc = db_prepare(d, &s, "SELECT " DEVICE_COLS DEVICE_FROM " WHERE dv.id > ? ORDER BY dv.id");
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, after_id);
@@ -162,6 +181,93 @@ int device_each_after(db *d, int64_t after_id, int (*fn)(const struct device *dv
 	}
 	db_finalize(s);
 	return rc < 0 ? rc : 0;
+}
+
+/*
+ * A device as a viewer sees it (store/monitor.h): the inner query adds
+ * busy and the visible case it watches now; the outer keeps the devices the
+ * viewer may see.  Parameters: now, now, now, the viewer's case predicate,
+ * uid, uid; then manages, agency, agency x3 (scope), token, token.
+ */
+#define CURRENT_SQL(a) a ".starts_at <= ? AND (" a ".ends_at IS NULL OR " a ".ends_at > ?)"
+#define DEVICE_VISIBLE_SELECT                                                                 \
+	"SELECT x.* FROM (SELECT " DEVICE_COLS ","                                             \
+	" CASE WHEN EXISTS (SELECT 1 FROM device_assignments da WHERE da.device_id = dv.id"    \
+	"   AND (da.ends_at IS NULL OR da.ends_at > ?)) THEN 1 ELSE 0 END AS busy,"          \
+	" (SELECT c.ref FROM device_assignments da JOIN cases c ON c.id = da.case_id"          \
+	"   WHERE da.device_id = dv.id AND " CURRENT_SQL("da") " AND " CASE_VISIBLE_SQL        \
+	"   ORDER BY da.id LIMIT 1) AS seen_ref" DEVICE_FROM                                   \
+	" WHERE (CAST(? AS TEXT) IS NULL OR dv.uid = ?)) x"                                    \
+	" WHERE ((? = 1 AND x.agency_id = ?) OR ((x.agency_id = ? OR x.agency_id IN "          \
+	CLIENTS_SQL("monitoring") " OR x.agency_id IN " PROVIDERS_SQL("monitoring") ")"       \
+	"   AND (x.busy = 0 OR x.seen_ref IS NOT NULL)))"                                      \
+	" AND (? = 0 OR EXISTS (SELECT 1 FROM api_token_devices td WHERE td.token_id = ?"     \
+	"   AND td.device_id = x.id))"                                                         \
+	" ORDER BY x.id"
+
+int device_each_visible(db *d, const struct viewer *v, int64_t now, const char *uid,
+			int (*fn)(const struct device *dv, const struct device_view *dw, void *arg),
+			void *arg)
+{
+	struct device dv;
+	struct device_view dw;
+	db_stmt *s;
+	int rc, i = 1;
+
+	rc = db_prepare(d, &s, DEVICE_VISIBLE_SELECT);
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, i++, now);
+	db_bind_int64(s, i++, now);
+	db_bind_int64(s, i++, now);
+	i = case_bind_viewer(s, i, v);
+	db_bind_text(s, i++, uid);
+	db_bind_text(s, i++, uid);
+	db_bind_int64(s, i++, access_role_has(v->role, PERM_DEVICES_MANAGE) ? 1 : 0);
+	db_bind_int64(s, i++, v->agency_id);
+	db_bind_int64(s, i++, v->agency_id);
+	db_bind_int64(s, i++, v->agency_id);
+	db_bind_int64(s, i++, v->agency_id);
+	db_bind_int64(s, i++, v->device_token);
+	db_bind_int64(s, i++, v->device_token);
+	while ((rc = db_step(s)) == DB_ROW) {
+		device_row(s, &dv);
+		dw.busy = db_column_int64(s, 9) != 0;
+		copy(dw.case_ref, sizeof dw.case_ref, db_column_text(s, 10));
+		if (fn(&dv, &dw, arg))
+			break;
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+struct one_visible {
+	struct device *dv;
+	struct device_view *dw;
+	bool found;
+};
+
+static int take_visible(const struct device *dv, const struct device_view *dw, void *arg)
+{
+	struct one_visible *o = arg;
+
+	*o->dv = *dv;
+	if (o->dw)
+		*o->dw = *dw;
+	o->found = true;
+	return 1;
+}
+
+int device_get_visible(db *d, const struct viewer *v, int64_t now, const char *uid,
+		       struct device *out, struct device_view *view)
+{
+	struct one_visible o = { out, view, false };
+	int rc;
+
+	if (!uid)
+		return 0;
+	rc = device_each_visible(d, v, now, uid, take_visible, &o);
+	return rc < 0 ? rc : o.found;
 }
 
 int device_count_rejected(db *d, int64_t id)
@@ -217,6 +323,78 @@ static int assignment_rows(db_stmt *s, int (*fn)(const struct assignment *a, voi
 	}
 	db_finalize(s);
 	return rc < 0 ? rc : 0;
+}
+
+struct one_assignment {
+	struct assignment *out;
+	bool found;
+};
+
+static int take_assignment(const struct assignment *a, void *arg)
+{
+	struct one_assignment *o = arg;
+
+	*o->out = *a;
+	o->found = true;
+	return 1;
+}
+
+int assignment_overlapping(db *d, int64_t device_id, int64_t starts_at, int64_t ends_at,
+			   struct assignment *out)
+{
+	struct one_assignment o = { out, false };
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT id, device_id, case_id, role, starts_at, ends_at FROM device_assignments"
+			" WHERE device_id = ? AND (? = 0 OR starts_at < ?)"
+			" AND (ends_at IS NULL OR ends_at > ?) ORDER BY id LIMIT 1");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, device_id);
+	db_bind_int64(s, 2, ends_at);
+	db_bind_int64(s, 3, ends_at);
+	db_bind_int64(s, 4, starts_at);
+	rc = assignment_rows(s, take_assignment, &o);
+	return rc < 0 ? rc : o.found;
+}
+
+int assignment_get(db *d, int64_t case_id, int64_t id, struct assignment *out)
+{
+	struct one_assignment o = { out, false };
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT id, device_id, case_id, role, starts_at, ends_at FROM device_assignments"
+			" WHERE id = ? AND case_id = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, id);
+	db_bind_int64(s, 2, case_id);
+	rc = assignment_rows(s, take_assignment, &o);
+	return rc < 0 ? rc : o.found;
+}
+
+int assignment_end(db *d, int64_t id, int64_t ends_at)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"UPDATE device_assignments SET ends_at = ? WHERE id = ?"
+			" AND (ends_at IS NULL OR ends_at > ?)");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, ends_at);
+	db_bind_int64(s, 2, id);
+	db_bind_int64(s, 3, ends_at);
+	rc = db_step(s);
+	if (rc >= 0)
+		rc = db_changes(s) > 0;
+	db_finalize(s);
+	return rc;
 }
 
 /* The cases a device watches at now: up to max ids in out; their number, or < 0. */

@@ -11,6 +11,7 @@
 
 #include "core/fix.h"
 #include "db/db.h"
+#include "store/cases.h"
 
 struct device {
 	int64_t id;
@@ -20,10 +21,36 @@ struct device {
 	int expected_interval_s;
 	int64_t created_at;
 	int64_t rejected_fixes;
+	int64_t agency_id; /* the owner: the agency that registered it; 0 none */
+	char agency[33];   /* its code, "" when none */
 };
 
+/* Register a device owned by agency_id (registered by user by, 0: none). */
 int64_t device_insert(db *d, const char *uid, const char *kind, const char *protocol,
-		      int expected_interval_s);
+		      int expected_interval_s, int64_t agency_id, int64_t by);
+/* Give a device an owner (the command line, for devices older than owners). */
+int device_set_agency(db *d, int64_t id, int64_t agency_id);
+
+/*
+ * Devices as a viewer may see them.  A device is visible to the device
+ * managers (devices:manage) of the agency that owns it, and to anyone of an
+ * agency that owns it, serves its owner or is served by its owner
+ * (agency_services, monitoring) while it is free or while it watches a case
+ * the viewer may see.  A viewer holding a token bound to devices sees those
+ * only.  For each: busy (an assignment not ended at now, or still to start)
+ * and case_ref, the visible case it watches at now ("" when none).
+ */
+struct device_view {
+	bool busy;
+	char case_ref[24];
+};
+/* Every visible device (uid NULL) or the one with that uid, in id order. */
+int device_each_visible(db *d, const struct viewer *v, int64_t now, const char *uid,
+			int (*fn)(const struct device *dv, const struct device_view *dw, void *arg),
+			void *arg);
+/* One device by uid as v sees it: 1 visible, 0 not (or no such device). */
+int device_get_visible(db *d, const struct viewer *v, int64_t now, const char *uid,
+		       struct device *out, struct device_view *view);
 int device_get(db *d, const char *uid, struct device *out);
 int device_get_by_id(db *d, int64_t id, struct device *out);
 int device_each(db *d, int (*fn)(const struct device *dv, void *arg), void *arg);
@@ -43,6 +70,14 @@ struct assignment {
 };
 int64_t assignment_insert(db *d, int64_t device_id, int64_t case_id, const char *role,
 			  int64_t starts_at, int64_t ends_at, int64_t by);
+/* An assignment of the device whose period meets [starts_at, ends_at) (ends_at
+ * 0: open-ended): 1 with *out filled (the first), 0 none, negative on error. */
+int assignment_overlapping(db *d, int64_t device_id, int64_t starts_at, int64_t ends_at,
+			   struct assignment *out);
+/* One assignment of a case: 1 found, 0 not. */
+int assignment_get(db *d, int64_t case_id, int64_t id, struct assignment *out);
+/* End an assignment at ends_at: 1 done, 0 already ended by then. */
+int assignment_end(db *d, int64_t id, int64_t ends_at);
 /* The cases a device watches at now: up to max ids in out; their number, or < 0. */
 int assignment_cases_of_device(db *d, int64_t device_id, int64_t now, int64_t *out, int max);
 /* Assignments current at now (all of them when case_id is 0). */

@@ -82,11 +82,11 @@ test('a non-admin may not add agencies: 403 forbidden', async () => {
 	expectError(await c.post('/api/v1/agencies', { code: 'sup', name: 'S', kind: 'other' }), 403, 'forbidden');
 });
 
-test('a user can be moved to a new agency', async () => {
+test('a user cannot be moved into another agency by an administrator: 403, the account stays', async () => {
 	const u = (await admin.get('/api/v1/users/analyst')).body;
 	const res = await admin.patch('/api/v1/users/analyst', { version: u.version, agency: 'probation' });
-	assert.equal(res.status, 200, res.text);
-	assert.deepEqual(res.body.agency, { code: 'probation', name: 'Probation Service' });
+	expectError(res, 403, 'forbidden', 'agency');
+	assert.equal((await admin.get('/api/v1/users/analyst')).body.agency.code, 'met');
 });
 
 test('agency creation is audited as agency.create with the code', async () => {

@@ -16,10 +16,10 @@ before(async () => {
 	admin = await srv.login('admin');
 	// some activity of every kind
 	await admin.post('/api/v1/agencies', { code: 'tamper', name: 'Tamper Ltd', kind: 'other' });
-	await admin.post('/api/v1/users', { username: 'temp', role: 'officer', agency: 'tamper', password: 'temporary-pw-1' });
-	await admin.post('/api/v1/users', { username: 'temp', role: 'officer', agency: 'tamper', password: 'temporary-pw-1' }); // 409
+	await admin.post('/api/v1/users', { username: 'temp', role: 'officer', agency: 'met', password: 'temporary-pw-1' });
+	await admin.post('/api/v1/users', { username: 'temp', role: 'officer', agency: 'met', password: 'temporary-pw-1' }); // 409
 	await srv.client().login('temp', 'wrong-password-x');
-	const t = await admin.post('/api/v1/tokens', { name: 'tmp', username: 'temp' });
+	const t = await admin.post('/api/v1/tokens', { name: 'tmp' });
 	await admin.del(`/api/v1/tokens/${t.body.id}`);
 	// keep a copy of the rows to restore them after each tampering
 	sqlite(srv.db, 'CREATE TABLE audit_backup AS SELECT * FROM audit_log');

@@ -26,10 +26,9 @@ before(async () => {
 	// another force, with its own supervisor
 	let r = await c.admin.post('/api/v1/agencies', { code: 'kent', name: 'Kent Police', kind: 'police' });
 	assert.equal(r.status, 201, r.text);
-	r = await c.admin.post('/api/v1/users', { username: 'kentsup', role: 'supervisor', agency: 'kent', password: 'kent-supervisor-pw-1' });
-	assert.equal(r.status, 201, r.text);
-	r = await c.admin.post('/api/v1/users', { username: 'kentoff', role: 'officer', agency: 'kent', password: 'kent-officer-pw-12' });
-	assert.equal(r.status, 201, r.text);
+	// another agency's staff are made by its own administrator (here, the command line)
+	srv.addUser('kentsup', 'supervisor', 'kent', { password: 'kent-supervisor-pw-1' });
+	srv.addUser('kentoff', 'officer', 'kent', { password: 'kent-officer-pw-12' });
 	[c.kentsup, c.kentoff] = await Promise.all([srv.login('kentsup', 'kent-supervisor-pw-1'), srv.login('kentoff', 'kent-officer-pw-12')]);
 
 	A = await createCase(c.officer, {

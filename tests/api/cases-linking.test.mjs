@@ -23,8 +23,7 @@ before(async () => {
 	[srv, srv3] = await startServers({}, { args: ['--serial-victims', '3'], roles: ['supervisor'] });
 	[officer, supervisor, analyst, admin] = await Promise.all(['officer', 'supervisor', 'analyst', 'admin'].map((u) => srv.login(u)));
 	await admin.post('/api/v1/agencies', { code: 'kent', name: 'Kent Police', kind: 'police' });
-	const r = await admin.post('/api/v1/users', { username: 'kentsup', role: 'supervisor', agency: 'kent', password: 'kent-supervisor-pw-1' });
-	assert.equal(r.status, 201, r.text);
+	srv.addUser('kentsup', 'supervisor', 'kent', { password: 'kent-supervisor-pw-1' });
 	kentsup = await srv.login('kentsup', 'kent-supervisor-pw-1');
 });
 after(async () => {

@@ -108,7 +108,7 @@ before(async () => {
 	assert.equal((await admin.post('/api/v1/agencies', { code: 'kent', name: 'Kent Police', kind: 'police' })).status, 201);
 	const pw = randomPassword();
 	for (const [u, role] of [['kentofficer', 'officer'], ['kentsup', 'supervisor']])
-		assert.equal((await admin.post('/api/v1/users', { username: u, display_name: u, role, agency: 'kent', password: pw })).status, 201);
+		srv.addUser(u, role, 'kent', { password: pw });
 	const kent = await srv.login('kentofficer', pw);
 	c.kent = (await newCase(kent)).ref;
 	c.kentsup = await srv.login('kentsup', pw);

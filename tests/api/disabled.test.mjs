@@ -58,31 +58,30 @@ test('enabling the user again lets them sign in', async () => {
 	assert.equal(res.body.user.disabled, false);
 });
 
-test('an API token of a user who is then disabled is 401 account_disabled', async () => {
-	const t = await admin.post('/api/v1/tokens', { name: 'operator-int', username: 'operator', scope: 'api' });
-	assert.equal(t.status, 201, t.text);
-	const bearer = srv.bearer(t.body.token);
+test('an API token of a service account that is then disabled is 401 account_disabled', async () => {
+	const t = await srv.serviceToken(admin, 'operator', { name: 'operator-int', username: 'svc-operator' });
+	const bearer = srv.bearer(t.token);
 	assert.equal((await bearer.get('/api/v1/me')).status, 200);
-	await setDisabled('operator', true);
+	await setDisabled('svc-operator', true);
 	expectError(await bearer.get('/api/v1/me'), 401, 'account_disabled');
-	await setDisabled('operator', false);
+	await setDisabled('svc-operator', false);
 	assert.equal((await bearer.get('/api/v1/me')).status, 200, 'the token works again once enabled');
 });
 
 test('a token cannot be created for a disabled user: 400 on field username', async () => {
-	await setDisabled('analyst', true);
-	const res = await admin.post('/api/v1/tokens', { name: 'x', username: 'analyst', scope: 'api' });
+	await setDisabled('svc-operator', true);
+	const res = await admin.post('/api/v1/tokens', { name: 'x', username: 'svc-operator', scope: 'api' });
 	expectError(res, 400, 'bad_request', 'username');
-	await setDisabled('analyst', false);
+	await setDisabled('svc-operator', false);
 });
 
 test('disabling one user leaves other users\' sessions alone', async () => {
-	const clin = await srv.login('clinician');
-	const adv = await srv.login('advocate');
-	await setDisabled('clinician', true);
-	assert.equal((await clin.get('/api/v1/me')).status, 401);
-	assert.equal((await adv.get('/api/v1/me')).status, 200);
-	await setDisabled('clinician', false);
+	const an = await srv.login('analyst');
+	const op = await srv.login('operator');
+	await setDisabled('analyst', true);
+	assert.equal((await an.get('/api/v1/me')).status, 401);
+	assert.equal((await op.get('/api/v1/me')).status, 200);
+	await setDisabled('analyst', false);
 });
 
 test('`vigil user disable` on the command line ends a live session of the running server', async () => {

@@ -21,7 +21,7 @@ test('login answers 200 with the user, CSRF token, permissions, expiry and idle 
 	const b = res.body;
 	assert.deepEqual(Object.keys(b).sort(), ['csrf_token', 'idle_timeout_s', 'permissions', 'session_expires_at', 'user']);
 	assert.deepEqual(Object.keys(b.user).sort(), [
-		'agency', 'created_at', 'disabled', 'display_name', 'id', 'locked', 'role', 'updated_at', 'username', 'version',
+		'agency', 'created_at', 'disabled', 'display_name', 'id', 'locked', 'role', 'service', 'updated_at', 'username', 'version',
 	]);
 	assert.equal(b.user.username, 'officer');
 	assert.equal(b.user.display_name, 'officer');

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { sqlite, startServer } from './lib/server.mjs';
+import { expectError, sqlite, startServer } from './lib/server.mjs';
 import { dest, iso, kinds, monitoringKit, nextAt } from './lib/monitorkit.mjs';
 
 let srv;
@@ -112,9 +112,11 @@ describe('proximity', () => {
 		assert.deepEqual(kinds(await k.alerts(stale.ref, 'proximity')), ['proximity']);
 	});
 
-	test('her phone assigned to the case twice (now, and again for a later period) is still one phone to the rules', async () => {
-		const m = await k.monitored({ victim: true, zones: [proximityZone(300, { warning_m: 0 })] });
+	test('her phone assigned to the case twice (until later, and again from then) is still one phone to the rules', async () => {
+		const m = await k.monitored({ zones: [proximityZone(300, { warning_m: 0 })] });
 		const later = Date.now() + 3600e3;
+		m.phone = await k.device('victim_phone');
+		await k.assign(m.ref, m.phone, 'victim', { ends_at: iso(later) });
 		await k.assign(m.ref, m.phone, 'victim', { starts_at: iso(later), ends_at: iso(later + 3600e3) });
 		const her = dest(HOME, 2500, 45);
 		// her last fix 4 minutes old, as above: his first fix inside is only a
@@ -131,8 +133,8 @@ describe('proximity', () => {
 	test('a phone whose assignment to the case has ended is not hers to be near', async () => {
 		const m = await k.monitored({ zones: [proximityZone(300, { warning_m: 0 })] });
 		const phone = await k.device('victim_phone');
-		const start = Date.now() - 7200e3;
-		await k.assign(m.ref, phone, 'victim', { starts_at: iso(start), ends_at: iso(start + 3600e3) });
+		const a = await k.assign(m.ref, phone, 'victim');
+		await k.end(m.ref, a.id, 'she handed the phone back');
 		const her = dest(HOME, 3000, 270);
 		await k.trail(phone, [her]);
 		await k.trail(m.tag, [dest(her, 20, 0), dest(her, 10, 0)]);
@@ -209,21 +211,25 @@ describe('device events', () => {
 		assert.equal(n, '0');
 	});
 
-	test('an event name the server does not know raises nothing', async () => {
+	test('an event name the server does not know is refused, naming the field, and nothing is stored', async () => {
 		const m = await k.monitored();
-		const [r] = await k.post([{ device: m.tag, at: iso(nextAt()), lat: HOME[0], lon: HOME[1], events: ['cosmic_ray'] }]);
-		assert.equal(r.result, 'stored');
+		const res = await c.operator.post('/api/v1/fixes', { fixes: [{ device: m.tag, at: iso(nextAt()), lat: HOME[0], lon: HOME[1], events: ['cosmic_ray'] }] });
+		expectError(res, 400, 'bad_request', 'fixes[0]');
+		assert.match(res.body.error.message, /events\[0\]/);
 		await k.settle();
 		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
 	});
 
-	test('a device watching two cases raises its event in both', async () => {
+	test('a device watching one case cannot be given to a second: 409 naming the case, and its event raises in its own', async () => {
 		const m = await k.monitored();
 		const second = await k.newCase();
-		await k.assign(second, m.tag, 'suspect');
+		const res = await c.officer.post(`/api/v1/cases/${second}/monitoring`, { device: m.tag, role: 'suspect' });
+		expectError(res, 409, 'device_in_use', 'device');
+		assert.match(res.body.error.message, new RegExp(m.ref));
 		await k.post([{ device: m.tag, at: iso(nextAt()), lat: HOME[0], lon: HOME[1], events: ['tamper'] }]);
 		await k.waitAlert(m.ref, 'tamper');
-		await k.waitAlert(second, 'tamper');
+		await k.settle();
+		assert.deepEqual(kinds(await k.alerts(second)), []);
 	});
 
 	test('an event of a device assigned to no case raises no alert', async () => {

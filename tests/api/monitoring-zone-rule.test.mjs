@@ -279,11 +279,13 @@ describe('which zones a tag is evaluated against', () => {
 		await k.device('offender_tag');
 		const top = Number(sqlite(srv.db, 'SELECT MAX(id) FROM devices').trim());
 		const late = `late-${process.pid}-${Date.now()}`;
-		sqlite(srv.db, `INSERT INTO devices (id, uid, kind, protocol, expected_interval_s, created_at)
-			VALUES (${top + 100}, '${late}-high', 'offender_tag', 'json', 3600, ${Date.now()})`);
+		sqlite(srv.db, `INSERT INTO devices (id, uid, kind, protocol, expected_interval_s, created_at, agency_id)
+			VALUES (${top + 100}, '${late}-high', 'offender_tag', 'json', 3600, ${Date.now()},
+			(SELECT id FROM agencies WHERE code = 'met'))`);
 		await k.device('offender_tag'); // the engine reads the new ones: up to top + 101
-		sqlite(srv.db, `INSERT INTO devices (id, uid, kind, protocol, expected_interval_s, created_at)
-			VALUES (${top + 50}, '${late}', 'offender_tag', 'json', 3600, ${Date.now()})`);
+		sqlite(srv.db, `INSERT INTO devices (id, uid, kind, protocol, expected_interval_s, created_at, agency_id)
+			VALUES (${top + 50}, '${late}', 'offender_tag', 'json', 3600, ${Date.now()},
+			(SELECT id FROM agencies WHERE code = 'met'))`);
 		const ref = await k.newCase();
 		await k.assign(ref, late, 'suspect');
 		await k.zone(ref, circle(HOME, 200, { warning_m: 0 }));
@@ -304,8 +306,8 @@ describe('which zones a tag is evaluated against', () => {
 	test('not the zones of a case whose assignment has ended', async () => {
 		const ref = await k.newCase();
 		const tag = await k.device();
-		const now = Date.now();
-		await k.assign(ref, tag, 'suspect', { starts_at: iso(now - 7200e3), ends_at: iso(now - 3600e3) });
+		const a = await k.assign(ref, tag, 'suspect');
+		await k.end(ref, a.id);
 		await k.zone(ref, circle(HOME, 200));
 		await k.trail(tag, at(HOME, [300, 100]));
 		await k.settle();
@@ -334,7 +336,7 @@ describe('an assignment period that begins or ends while the server runs', () =>
 		await k.zone(starting.ref, circle(HOME, 200, { warning_m: 0 }));
 		ending.ref = await k.newCase();
 		ending.tag = await k.device();
-		await k.assign(ending.ref, ending.tag, 'suspect', { starts_at: iso(now - 3600e3), ends_at: iso(now + 1500) });
+		await k.assign(ending.ref, ending.tag, 'suspect', { ends_at: iso(now + 1500) });
 		await k.zone(ending.ref, circle(HOME, 200, { warning_m: 0 }));
 		await sleep(Math.max(0, now + 2500 - Date.now()));
 	});

@@ -49,7 +49,7 @@ describe('user fields', () => {
 	test('the users table still works: list, count, sign-in with a metacharacter password', async () => {
 		const list = await admin.get('/api/v1/users');
 		assert.equal(list.status, 200);
-		assert.equal(list.body.users.length, 8);
+		assert.equal(list.body.users.length, 6, 'met\'s accounts: five seeded and bobby');
 		assert.equal(sqlite(srv.db, 'SELECT COUNT(*) FROM users').trim(), '8');
 		const login = await srv.client().login('bobby', PASSWORD);
 		assert.equal(login.status, 200, login.text);
@@ -71,7 +71,7 @@ describe('user fields', () => {
 	});
 
 	test('a unicode display_name is stored byte-identical', async () => {
-		const res = await admin.post('/api/v1/users', { username: 'zoe', display_name: UNICODE, role: 'clinician', agency: 'nlft', password: 'unicode-user-pw' });
+		const res = await admin.post('/api/v1/users', { username: 'zoe', display_name: UNICODE, role: 'clinician', agency: 'met', password: 'unicode-user-pw' });
 		assert.equal(res.status, 201, res.text);
 		assert.equal(res.body.display_name, UNICODE);
 		assert.equal((await admin.get('/api/v1/users/zoe')).body.display_name, UNICODE);
@@ -129,9 +129,10 @@ describe('agency fields', () => {
 	});
 
 	test('a user in that agency shows its name intact', async () => {
-		const res = await admin.post('/api/v1/users', { username: 'contractor1', role: 'operator', agency: 'obrien', password: 'contractor-pw-1' });
-		assert.equal(res.status, 201, res.text);
-		assert.deepEqual(res.body.agency, { code: 'obrien', name: AGENCY_NAME });
+		srv.addUser('contractor1', 'operator', 'obrien', { password: 'contractor-pw-1' });
+		const me = await (await srv.login('contractor1', 'contractor-pw-1')).get('/api/v1/me');
+		assert.equal(me.status, 200, me.text);
+		assert.deepEqual(me.body.user.agency, { code: 'obrien', name: AGENCY_NAME });
 	});
 
 	test('a unicode agency name is stored byte-identical', async () => {
@@ -153,13 +154,15 @@ describe('agency fields', () => {
 describe('token and audit fields', () => {
 	test('a token name with SQL metacharacters and unicode is stored intact', async () => {
 		const name = `${NASTY}${UNICODE}`.slice(0, 60);
-		const res = await admin.post('/api/v1/tokens', { name, username: 'bobby', scope: 'api' });
+		const svc = await admin.post('/api/v1/users', { username: 'bobby-svc', display_name: NASTY2, role: 'officer', service: true });
+		assert.equal(svc.status, 201, svc.text);
+		const res = await admin.post('/api/v1/tokens', { name, username: 'bobby-svc', scope: 'api' });
 		assert.equal(res.status, 201, res.text);
 		assert.equal(res.body.name, name);
 		const list = await admin.get('/api/v1/tokens');
 		assert.equal(list.body.tokens.find((t) => t.id === res.body.id).name, name);
 		assert.equal(storedHex(`SELECT ${sqlHex('name')} FROM api_tokens WHERE id = ${res.body.id}`), hex(name));
-		// the token works and acts as bobby
+		// the token works and acts as its service account
 		const me = await srv.bearer(res.body.token).get('/api/v1/me');
 		assert.equal(me.body.user.display_name, NASTY2);
 	});
@@ -218,10 +221,9 @@ describe('command line', () => {
 		assert.equal(a.status, 0, a.stderr);
 		const u = cli(['user', 'add', 'cliuser', '--role', 'analyst', '--agency', 'cliagency', '--name', NASTY, '--db', srv.db], { input: `${PASSWORD}\n` });
 		assert.equal(u.status, 0, u.stderr);
-		const got = await admin.get('/api/v1/users/cliuser');
-		assert.equal(got.body.display_name, NASTY);
-		assert.deepEqual(got.body.agency, { code: 'cliagency', name: AGENCY_NAME });
-		assert.equal((await srv.client().login('cliuser', PASSWORD)).status, 200);
+		const me = await (await srv.login('cliuser', PASSWORD)).get('/api/v1/me');
+		assert.equal(me.body.user.display_name, NASTY);
+		assert.deepEqual(me.body.user.agency, { code: 'cliagency', name: AGENCY_NAME });
 		const list = cli(['user', 'list', '--db', srv.db]);
 		assert.equal(list.status, 0);
 		assert.ok(list.stdout.includes(NASTY.trimEnd()), list.stdout);

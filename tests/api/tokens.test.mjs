@@ -1,6 +1,7 @@
-// API tokens: created by an administrator, shown once, never listed; an "api"
-// token acts as its user, a "metrics" token reads /metrics only; revoked
-// tokens stop at once.
+// API tokens: created by an administrator for herself or for a service
+// account of her agency, shown once, never listed; an "api" token acts as its
+// account, a "metrics" token reads /metrics only; revoked tokens stop at once;
+// every request made with a token names it in the audit trail.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -12,6 +13,13 @@ let admin;
 before(async () => {
 	srv = await startServer();
 	admin = await srv.login('admin');
+	// service accounts of the administrator's agency (met), one per role used
+	for (const [username, role] of [['svc-officer', 'officer'], ['svc-analyst', 'analyst'],
+		['svc-advocate', 'advocate'], ['svc-clinician', 'clinician']]) {
+		const res = await admin.post('/api/v1/users', { username, role, service: true });
+		assert.equal(res.status, 201, res.text);
+		assert.equal(res.body.service, true);
+	}
 });
 after(async () => {
 	if (srv) assert.equal(await srv.stop(), 0);
@@ -21,13 +29,13 @@ let officerToken;
 let metricsToken;
 
 describe('creating and listing', () => {
-	test('POST /api/v1/tokens creates an api token for a user: 201, value shown once with vgl_', async () => {
-		const res = await admin.post('/api/v1/tokens', { name: 'case-system', username: 'officer', scope: 'api', expires_in_days: 30 });
+	test('POST /api/v1/tokens creates an api token for a service account: 201, value shown once with vgl_', async () => {
+		const res = await admin.post('/api/v1/tokens', { name: 'case-system', username: 'svc-officer', scope: 'api', expires_in_days: 30 });
 		assert.equal(res.status, 201, res.text);
 		const t = res.body;
 		assert.match(t.token, /^vgl_[A-Za-z0-9_-]{40,}$/);
 		assert.equal(t.name, 'case-system');
-		assert.equal(t.username, 'officer');
+		assert.equal(t.username, 'svc-officer');
 		assert.equal(t.scope, 'api');
 		assert.equal(t.prefix, t.token.slice(0, 8));
 		assert.equal(t.revoked_at, null);
@@ -47,14 +55,14 @@ describe('creating and listing', () => {
 	});
 
 	test('scope defaults to api', async () => {
-		const res = await admin.post('/api/v1/tokens', { name: 'default-scope', username: 'analyst' });
+		const res = await admin.post('/api/v1/tokens', { name: 'default-scope', username: 'svc-analyst' });
 		assert.equal(res.status, 201, res.text);
 		assert.equal(res.body.scope, 'api');
 	});
 
 	test('every token value is different', async () => {
-		const a = await admin.post('/api/v1/tokens', { name: 'same', username: 'analyst' });
-		const b = await admin.post('/api/v1/tokens', { name: 'same', username: 'analyst' });
+		const a = await admin.post('/api/v1/tokens', { name: 'same', username: 'svc-analyst' });
+		const b = await admin.post('/api/v1/tokens', { name: 'same', username: 'svc-analyst' });
 		assert.notEqual(a.body.token, b.body.token);
 		assert.notEqual(a.body.id, b.body.id);
 	});
@@ -83,6 +91,42 @@ describe('creating and listing', () => {
 		expectError(await admin.post('/api/v1/tokens', { name: 'x', username: 'nobody' }), 400, 'bad_request', 'username');
 	});
 
+	test('a token is never made for another person, of her agency or of another: 403, 400', async () => {
+		// a person of her own agency: acting as him is what a token would do
+		expectError(await admin.post('/api/v1/tokens', { name: 'x', username: 'supervisor' }), 403, 'forbidden', 'username');
+		expectError(await admin.post('/api/v1/tokens', { name: 'x', username: 'officer' }), 403, 'forbidden', 'username');
+		// another agency's person or service account is not hers to name at all
+		srv.addUser('kent-boss', 'supervisor', 'sas');
+		srv.addUser('sas-feed', 'advocate', 'sas', { service: true });
+		expectError(await admin.post('/api/v1/tokens', { name: 'x', username: 'kent-boss' }), 400, 'bad_request', 'username');
+		expectError(await admin.post('/api/v1/tokens', { name: 'x', username: 'sas-feed' }), 400, 'bad_request', 'username');
+		// and nothing was made
+		const list = await admin.get('/api/v1/tokens');
+		assert.ok(!list.body.tokens.some((t) => ['supervisor', 'officer', 'kent-boss', 'sas-feed'].includes(t.username)));
+	});
+
+	test('an administrator lists and revokes only her own agency\'s tokens', async () => {
+		const other = srv.addUser('sas-admin', 'admin', 'sas');
+		const sasAdmin = await srv.login('sas-admin', other);
+		const theirs = await sasAdmin.post('/api/v1/tokens', { name: 'sas-own' });
+		assert.equal(theirs.status, 201, theirs.text);
+		const mine = await admin.get('/api/v1/tokens');
+		assert.ok(!mine.body.tokens.some((t) => t.id === theirs.body.id), 'met does not list sas\'s token');
+		expectError(await admin.del(`/api/v1/tokens/${theirs.body.id}`), 404, 'not_found');
+		assert.equal((await srv.bearer(theirs.body.token).get('/api/v1/me')).status, 200, 'still live');
+		const list = await sasAdmin.get('/api/v1/tokens');
+		assert.deepEqual(list.body.tokens.map((t) => t.username), ['sas-admin']);
+	});
+
+	test('a service account never signs in, and has no password to set', async () => {
+		const res = await srv.client().login('svc-officer', 'any-password-at-all');
+		expectError(res, 401, 'invalid_credentials');
+		const u = (await admin.get('/api/v1/users/svc-officer')).body;
+		expectError(await admin.patch('/api/v1/users/svc-officer', { version: u.version, password: 'a-new-password-1' }), 400, 'bad_request', 'password');
+		expectError(await admin.post('/api/v1/users', { username: 'svc-x', role: 'admin', service: true }), 400, 'bad_request', 'role');
+		expectError(await admin.post('/api/v1/users', { username: 'svc-y', role: 'officer', service: true, password: 'a-password-here' }), 400, 'bad_request', 'password');
+	});
+
 	test('a missing name is 400 on field name', async () => {
 		expectError(await admin.post('/api/v1/tokens', { scope: 'api' }), 400, 'bad_request', 'name');
 	});
@@ -104,10 +148,10 @@ describe('creating and listing', () => {
 });
 
 describe('using tokens', () => {
-	test('an api token for officer acts as officer: /api/v1/me shows officer and auth "token"', async () => {
+	test('an api token for an officer service account acts as it: /api/v1/me shows officer and auth "token"', async () => {
 		const res = await srv.bearer(officerToken.token).get('/api/v1/me');
 		assert.equal(res.status, 200, res.text);
-		assert.equal(res.body.user.username, 'officer');
+		assert.equal(res.body.user.username, 'svc-officer');
 		assert.equal(res.body.user.role, 'officer');
 		assert.equal(res.body.auth, 'token');
 		assert.deepEqual(res.body.permissions, PERMISSIONS.officer);
@@ -123,6 +167,15 @@ describe('using tokens', () => {
 	test('an officer api token reads the agencies', async () => {
 		const res = await srv.bearer(officerToken.token).get('/api/v1/agencies');
 		assert.equal(res.status, 200);
+	});
+
+	test('every request made with a token records the token in the audit trail', async () => {
+		await srv.bearer(officerToken.token).get('/api/v1/cases');
+		const res = await admin.get('/api/v1/audit?action=case.list&user=svc-officer&limit=1');
+		assert.equal(res.body.entries.length, 1);
+		assert.equal(res.body.entries[0].token_id, officerToken.id);
+		const bySession = await admin.get('/api/v1/audit?action=audit.list&user=admin&limit=1');
+		assert.equal(bySession.body.entries[0].token_id, null, 'a session request names no token');
 	});
 
 	test('using a token records last_used_at', async () => {
@@ -160,7 +213,7 @@ describe('using tokens', () => {
 	});
 
 	test('an expired token is 401', async () => {
-		const t = await admin.post('/api/v1/tokens', { name: 'expiring', username: 'advocate', expires_in_days: 1 });
+		const t = await admin.post('/api/v1/tokens', { name: 'expiring', username: 'svc-advocate', expires_in_days: 1 });
 		assert.equal((await srv.bearer(t.body.token).get('/api/v1/me')).status, 200);
 		// move its expiry into the past
 		sqlite(srv.db, `UPDATE api_tokens SET expires_at = ${Date.now() - 1000} WHERE id = ${t.body.id}`);
@@ -186,7 +239,7 @@ describe('using tokens', () => {
 
 describe('revoking', () => {
 	test('DELETE /api/v1/tokens/{id} revokes: 200, then the token is 401', async () => {
-		const t = await admin.post('/api/v1/tokens', { name: 'short-lived', username: 'clinician' });
+		const t = await admin.post('/api/v1/tokens', { name: 'short-lived', username: 'svc-clinician' });
 		const b = srv.bearer(t.body.token);
 		assert.equal((await b.get('/api/v1/me')).status, 200);
 		const res = await admin.del(`/api/v1/tokens/${t.body.id}`);
@@ -198,7 +251,7 @@ describe('revoking', () => {
 	});
 
 	test('revoking a revoked token is 404 not_found', async () => {
-		const t = await admin.post('/api/v1/tokens', { name: 'twice', username: 'clinician' });
+		const t = await admin.post('/api/v1/tokens', { name: 'twice', username: 'svc-clinician' });
 		assert.equal((await admin.del(`/api/v1/tokens/${t.body.id}`)).status, 200);
 		expectError(await admin.del(`/api/v1/tokens/${t.body.id}`), 404, 'not_found');
 	});
@@ -217,7 +270,7 @@ describe('revoking', () => {
 
 	test('token creation and revocation are audited', async () => {
 		const created = await admin.get('/api/v1/audit?action=token.create&outcome=ok&limit=500');
-		assert.ok(created.body.entries.some((e) => e.object === `token:${officerToken.id}` && e.detail === 'scope api for user officer'));
+		assert.ok(created.body.entries.some((e) => e.object === `token:${officerToken.id}` && e.detail === 'scope api for user svc-officer'));
 		const revoked = await admin.get('/api/v1/audit?action=token.revoke&outcome=ok&limit=500');
 		assert.ok(revoked.body.entries.some((e) => e.object === `token:${metricsToken.id}` && e.username === 'admin'));
 		const missing = await admin.get('/api/v1/audit?action=token.revoke&outcome=failed&limit=500');

@@ -1,9 +1,10 @@
 // User administration: list, create (with validation), read, update with a
-// version, and the rules that stop an administrator locking herself out.
+// version, and the rules that stop an administrator locking herself out.  An
+// administrator manages her own agency's accounts only.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { ROLES, expectError, startServer } from './lib/server.mjs';
+import { AGENCY_OF, ROLES, expectError, startServer } from './lib/server.mjs';
 
 let srv;
 let admin;
@@ -19,11 +20,11 @@ after(async () => {
 const PW = 'correct-horse-battery';
 
 describe('listing and reading', () => {
-	test('GET /api/v1/users lists every seeded account, sorted by username', async () => {
+	test('GET /api/v1/users lists every seeded account of her agency, sorted by username', async () => {
 		const res = await admin.get('/api/v1/users');
 		assert.equal(res.status, 200);
 		const names = res.body.users.map((u) => u.username);
-		assert.deepEqual(names, [...ROLES].sort());
+		assert.deepEqual(names, ROLES.filter((r) => AGENCY_OF[r] === 'met').sort());
 		for (const u of res.body.users) {
 			assert.equal(u.role, u.username);
 			assert.equal(u.disabled, false);
@@ -35,11 +36,20 @@ describe('listing and reading', () => {
 	});
 
 	test('GET /api/v1/users/{username} answers the account', async () => {
-		const res = await admin.get('/api/v1/users/clinician');
+		const res = await admin.get('/api/v1/users/operator');
 		assert.equal(res.status, 200);
-		assert.equal(res.body.username, 'clinician');
-		assert.equal(res.body.role, 'clinician');
-		assert.deepEqual(res.body.agency, { code: 'nlft', name: 'North London NHS' });
+		assert.equal(res.body.username, 'operator');
+		assert.equal(res.body.role, 'operator');
+		assert.equal(res.body.service, false);
+		assert.deepEqual(res.body.agency, { code: 'met', name: 'Metropolitan Police' });
+	});
+
+	test('another agency\'s account is not hers: 404 to read, to change, to reset its password', async () => {
+		expectError(await admin.get('/api/v1/users/clinician'), 404, 'not_found');
+		expectError(await admin.patch('/api/v1/users/advocate', { version: 1, password: 'taken-over-password' }), 404, 'not_found');
+		expectError(await admin.patch('/api/v1/users/advocate', { version: 1, disabled: true }), 404, 'not_found');
+		// the advocate still signs in with her own password
+		await srv.login('advocate');
 	});
 
 	test('GET /api/v1/users/{username} for an unknown user is 404 not_found', async () => {
@@ -144,9 +154,17 @@ describe('creating', () => {
 		expectError(res, 400, 'bad_request', 'admin');
 	});
 
+	test('an account is made in her own agency only: 403 for another agency', async () => {
+		const res = await admin.post('/api/v1/users', { username: 'planted', role: 'supervisor', agency: 'sas', password: PW });
+		expectError(res, 403, 'forbidden', 'agency');
+		const made = await admin.post('/api/v1/users', { username: 'no-agency-given', role: 'officer', password: PW });
+		assert.equal(made.status, 201, made.text);
+		assert.equal(made.body.agency.code, 'met', 'her own agency by default');
+	});
+
 	test('every role can be given to a new account', async () => {
 		for (const role of ROLES) {
-			const res = await admin.post('/api/v1/users', { username: `new-${role}`, role, agency: 'sas', password: PW });
+			const res = await admin.post('/api/v1/users', { username: `new-${role}`, role, agency: 'met', password: PW });
 			assert.equal(res.status, 201, res.text);
 			assert.equal(res.body.role, role);
 		}
@@ -155,7 +173,7 @@ describe('creating', () => {
 	test('refused creations leave no account behind', async () => {
 		const res = await admin.get('/api/v1/users');
 		const names = res.body.users.map((u) => u.username);
-		for (const n of ['shortpw', 'samesame1234', 'repeated', 'nopw', 'badrole', 'norole', 'badagency', 'ctl1', 'ctl2', 'ctl3', 'extra'])
+		for (const n of ['shortpw', 'samesame1234', 'repeated', 'nopw', 'badrole', 'norole', 'badagency', 'ctl1', 'ctl2', 'ctl3', 'extra', 'planted'])
 			assert.ok(!names.includes(n), `${n} should not exist`);
 	});
 });
@@ -164,13 +182,13 @@ describe('updating', () => {
 	test('PATCH changes display_name, role and agency and bumps the version', async () => {
 		const u = (await admin.get('/api/v1/users/jane.doe')).body;
 		const res = await admin.patch('/api/v1/users/jane.doe', {
-			version: u.version, display_name: 'Jane Q. Doe', role: 'supervisor', agency: 'nlft',
+			version: u.version, display_name: 'Jane Q. Doe', role: 'supervisor', agency: 'met',
 		});
 		assert.equal(res.status, 200, res.text);
 		assert.equal(res.body.version, u.version + 1);
 		assert.equal(res.body.display_name, 'Jane Q. Doe');
 		assert.equal(res.body.role, 'supervisor');
-		assert.deepEqual(res.body.agency, { code: 'nlft', name: 'North London NHS' });
+		assert.deepEqual(res.body.agency, { code: 'met', name: 'Metropolitan Police' });
 		assert.ok(Date.parse(res.body.updated_at) >= Date.parse(u.updated_at));
 		const again = (await admin.get('/api/v1/users/jane.doe')).body;
 		assert.deepEqual(again, res.body);
@@ -219,6 +237,12 @@ describe('updating', () => {
 	test('PATCH with an unknown role is 400 on field role', async () => {
 		const u = (await admin.get('/api/v1/users/jane.doe')).body;
 		expectError(await admin.patch('/api/v1/users/jane.doe', { version: u.version, role: 'root' }), 400, 'bad_request', 'role');
+	});
+
+	test('PATCH cannot move an account to another agency (it would plant one there): 403', async () => {
+		const u = (await admin.get('/api/v1/users/jane.doe')).body;
+		expectError(await admin.patch('/api/v1/users/jane.doe', { version: u.version, agency: 'nlft' }), 403, 'forbidden', 'agency');
+		assert.equal((await admin.get('/api/v1/users/jane.doe')).body.agency.code, 'met');
 	});
 
 	test('PATCH with an unknown agency is 400 on field agency', async () => {

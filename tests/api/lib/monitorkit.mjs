@@ -59,6 +59,12 @@ export function monitoringKit(srv, c) {
 			assert.equal(res.status, 201, res.text);
 			return res.body;
 		},
+		/** End an assignment now (PATCH .../monitoring/{id}). */
+		async end(ref, id, reason = 'taken off') {
+			const res = await c.officer.patch(`/api/v1/cases/${ref}/monitoring/${id}`, { reason });
+			assert.equal(res.status, 200, res.text);
+			return res.body;
+		},
 		async zone(ref, body) {
 			const res = await c.officer.post(`/api/v1/cases/${ref}/zones`, { name: unique('zone'), ...body });
 			assert.equal(res.status, 201, res.text);

@@ -32,7 +32,7 @@ export const AGENCIES = [
 export const ROLES = ['officer', 'supervisor', 'operator', 'clinician', 'advocate', 'analyst', 'admin'];
 
 /* The schema version this release migrates to: a new migration changes it here. */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 /*
  * What each role may do, as the API lists it (in the table's order).  Written
@@ -390,6 +390,49 @@ export async function startServer({ args = [], users = true, roles = ROLES } = {
 		/** fetch() relative to the server with no client state. */
 		raw(p, init = {}) {
 			return rawRequest(srv.url, p, init);
+		},
+		/**
+		 * Add an account on the command line (as a centre does for another
+		 * agency's first staff: an administrator manages her own agency's
+		 * accounts only).  Returns its password (none for a service account).
+		 */
+		addUser(username, role, agency, { service = false, password } = {}) {
+			const pw = service ? '' : password ?? randomPassword();
+			const args = ['user', 'add', username, '--role', role, '--agency', agency, '--db', db];
+			if (service) args.push('--service');
+			mustSucceed(cli(args, { input: service ? '' : `${pw}\n` }), `vigil user add ${username}`);
+			if (!service) passwords[username] = pw;
+			return pw;
+		},
+		/** Add an agency on the command line. */
+		addAgency(code, kind, name) {
+			mustSucceed(cli(['agency', 'add', code, '--name', name ?? `Agency ${code}`, '--kind', kind, '--db', db]),
+				`vigil agency add ${code}`);
+		},
+		/** CLIENT grants PROVIDER the monitoring of its cases (the command line). */
+		grant(client, provider) {
+			mustSucceed(cli(['agency', 'grant', client, '--provider', provider, '--db', db]),
+				`vigil agency grant ${client}`);
+		},
+		/**
+		 * An API token acting with a role: a service account of the
+		 * administrator's agency with that role, and a token made for it by
+		 * the administrator (a token is never made for a person other than
+		 * oneself).  Returns the POST /api/v1/tokens answer's body.
+		 */
+		async serviceToken(admin, role, { name, scope, devices, expires_in_days, username } = {}) {
+			const user = username ?? `svc-${role}-${randomBytes(4).toString('hex')}`;
+			let res = await admin.post('/api/v1/users', { username: user, role, service: true });
+			if (res.status !== 201)
+				throw new Error(`service account ${user}: ${res.status} ${JSON.stringify(res.body)}`);
+			const body = { name: name ?? `${role} integration`, username: user };
+			if (scope) body.scope = scope;
+			if (devices) body.devices = devices;
+			if (expires_in_days) body.expires_in_days = expires_in_days;
+			res = await admin.post('/api/v1/tokens', body);
+			if (res.status !== 201)
+				throw new Error(`token for ${user}: ${res.status} ${JSON.stringify(res.body)}`);
+			return res.body;
 		},
 	};
 	return server;

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { expectError, sleep, sqlite, startServer } from './lib/server.mjs';
 import { circle, dest, iso, monitoringKit, nextAt, waitFor } from './lib/monitorkit.mjs';
+import { connectStream } from './lib/sse.mjs';
 
 let srv;
 const c = {};
@@ -25,54 +26,8 @@ after(async () => {
 
 const HOME = [51.5074, -0.1278];
 
-/**
- * Connect to the stream as a signed-in client: {status, type, events, raw(),
- * next(pred, timeoutMs), close()}.  Events are {id, event, data}.
- */
-async function connect(client, { lastEventId, query = '' } = {}) {
-	const ac = new AbortController();
-	const headers = { Cookie: client.cookie, Accept: 'text/event-stream' };
-	if (lastEventId !== undefined) headers['Last-Event-ID'] = String(lastEventId);
-	const res = await fetch(`${srv.url}/api/v1/alerts/stream${query}`, { headers, signal: ac.signal });
-	const s = { status: res.status, type: res.headers.get('content-type'), events: [], text: '', closed: false };
-	s.close = () => {
-		s.closed = true;
-		ac.abort();
-	};
-	streams.push(s);
-	if (res.status !== 200) {
-		s.body = await res.json();
-		return s;
-	}
-	const reader = res.body.getReader();
-	const dec = new TextDecoder();
-	let buf = '';
-	(async () => {
-		try {
-			for (;;) {
-				const { value, done } = await reader.read();
-				if (done) break;
-				const chunk = dec.decode(value, { stream: true });
-				s.text += chunk;
-				buf += chunk;
-				for (let i; (i = buf.indexOf('\n\n')) >= 0; ) {
-					const block = buf.slice(0, i);
-					buf = buf.slice(i + 2);
-					const ev = {};
-					for (const line of block.split('\n')) {
-						const m = line.match(/^(id|event|data): ?(.*)$/);
-						if (m) ev[m[1]] = m[2];
-					}
-					if (ev.data !== undefined) s.events.push({ id: Number(ev.id), event: ev.event, data: JSON.parse(ev.data) });
-				}
-			}
-		} catch {
-			/* aborted */
-		}
-	})();
-	s.next = (pred, timeoutMs = 5000) => waitFor('an event on the stream', () => s.events.find(pred), timeoutMs);
-	return s;
-}
+/** Connect to the stream as a signed-in client (lib/sse.mjs). */
+const connect = (client, opts = {}) => connectStream(srv.url, client, { ...opts, track: streams });
 
 const raise = async (m, event) => {
 	await k.post([{ device: m.tag, at: iso(nextAt()), lat: HOME[0], lon: HOME[1], events: [event] }]);

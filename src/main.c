@@ -22,7 +22,7 @@ static const struct command {
 	{ "migrate", cli_migrate, "create or upgrade the database schema" },
 	{ "user", cli_user, "add, list, disable, enable user accounts; set a password" },
 	{ "agency", cli_agency, "add and list partner agencies" },
-	{ "audit", cli_audit, "verify the audit trail's hash chain" },
+	{ "audit", cli_audit, "verify the audit trail (chain and signed checkpoints); make a signing key" },
 	{ "case", cli_case, "verify a case's incident log" },
 	{ "export", cli_export, "write the whole database to a file (for another engine)" },
 	{ "import", cli_import, "load an export into an empty database, verified" },

@@ -28,4 +28,5 @@ void vigil_config_defaults(struct vigil_config *c)
 	c->notify_hours = 24;
 	c->contact_days = 7;
 	c->housekeeping_secs = 60;
+	c->audit_checkpoint_secs = 60;
 }

@@ -36,6 +36,9 @@ struct vigil_config {
 	int notify_hours;          /* hours to tell the victim of an event before it is overdue */
 	int contact_days;          /* days without contact that put a victim on the compliance list */
 	int housekeeping_secs;     /* how often sessions are purged and deadlines swept */
+	const char *audit_key;     /* the audit signing key file, or NULL: no checkpoints */
+	char audit_checkpoints[512]; /* the checkpoint file (default: the key file's + .checkpoints) */
+	int audit_checkpoint_secs; /* how often the audit trail's head is signed */
 	bool demo;
 };
 
@@ -62,6 +65,11 @@ struct vigil {
 	struct metrics *metrics;
 	struct throttle *throttle;
 	struct http_server *http;
+	/* the audit signing key, when --audit-key is given */
+	bool audit_signing;
+	unsigned char audit_sk[64];
+	char audit_pk[65];
+	int64_t audit_last_checkpoint; /* ms; when the head was last signed */
 };
 
 /* Defaults for every configuration field. */

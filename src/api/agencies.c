@@ -187,15 +187,12 @@ void api_grants_create(struct req *r)
 
 void api_grants_revoke(struct req *r)
 {
-	char *end;
-	long long id = strtoll(req_param(r, "id"), &end, 10);
+	int64_t id;
 	int rc;
 
-	if (*end || id <= 0) {
-		req_fail(r, 404, "not_found", NULL, "there is no grant %s", req_param(r, "id"));
+	if (req_param_id(r, "id", "grant", &id) < 0)
 		return;
-	}
-	req_audit_object(r, "grant:%lld", id);
+	req_audit_object(r, "grant:%lld", (long long)id);
 	if (req_tx_begin(r) < 0)
 		return;
 	/* only the agency that gave it may take it back */
@@ -211,7 +208,7 @@ void api_grants_revoke(struct req *r)
 			req_fail(r, 404, "not_found", NULL,
 				 "%s has given no live grant %lld (only the agency that gave a grant "
 				 "may revoke it)",
-				 r->who.agency, id);
+				 r->who.agency, (long long)id);
 		return;
 	}
 	req_reply(r, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "revoked", 1));

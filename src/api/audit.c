@@ -7,7 +7,11 @@
  */
 #include "api/api.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "http/request.h"
+#include "vigil.h"
 #include "store/audit.h"
 
 static int add_entry(const struct audit_entry *e, void *arg)
@@ -62,19 +66,57 @@ void api_audit_list(struct req *r)
 	req_reply(r, 200, out);
 }
 
+/*
+ * GET /api/v1/audit/verify: the chain, then the signed checkpoints (in the
+ * database and in the checkpoint file), against the server's audit key when
+ * it has one.  {intact, entries} when all hold, with {checkpoints} when there
+ * are any; {intact: false, first_broken_id, reason} at the first fault.
+ */
 void api_audit_verify(struct req *r)
 {
 	struct audit_verify_result v;
+	struct audit_checkpoint_result cr = { 0 };
+	struct audit_checkpoint *extra = NULL;
+	size_t n = 0;
+	char err[300];
+	json_t *out;
 	int rc = audit_verify(r->db, &v);
 
 	if (rc < 0) {
 		req_fail_db(r, rc);
 		return;
 	}
-	if (rc == 0) {
-		req_reply(r, 200, json_pack("{s:b, s:I}", "intact", 1, "entries",
-					    (json_int_t)v.checked));
+	if (rc == 0 && r->v->audit_signing) {
+		if (audit_checkpoint_file_load(r->v->cfg.audit_checkpoints, &extra, &n, err, sizeof err) < 0) {
+			cr.broken_id = -1;
+			snprintf(cr.reason, sizeof cr.reason, "the checkpoint file cannot be read: %.200s", err);
+		}
+	}
+	if (rc == 0 && cr.broken_id == 0) {
+		int crc = audit_verify_checkpoints(r->db, r->v->audit_signing ? r->v->audit_pk : NULL,
+						   extra, n, &cr);
+
+		if (crc < 0) {
+			free(extra);
+			req_fail_db(r, crc);
+			return;
+		}
+	}
+	free(extra);
+	if (rc == 0 && cr.broken_id == 0) {
+		out = json_pack("{s:b, s:I}", "intact", 1, "entries", (json_int_t)v.checked);
+		if (cr.checked)
+			json_object_set_new(out, "checkpoints",
+					    json_pack("{s:I, s:I, s:o, s:b}", "checked", (json_int_t)cr.checked,
+						      "newest_entry", (json_int_t)cr.newest_id, "newest_at",
+						      req_time_json(cr.newest_at), "key_checked",
+						      r->v->audit_signing));
+		req_reply(r, 200, out);
 		return;
+	}
+	if (rc == 0) {
+		v.broken_id = cr.broken_id;
+		snprintf(v.reason, sizeof v.reason, "%s", cr.reason);
 	}
 	req_audit_detail(r, "chain broken at entry %lld", (long long)v.broken_id);
 	req_reply(r, 200, json_pack("{s:b, s:I, s:I, s:s}", "intact", 0, "entries",

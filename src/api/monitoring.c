@@ -366,14 +366,10 @@ void api_case_monitoring_end(struct req *r)
 	struct assignment as;
 	struct device dv;
 	bool has_end = false;
-	char *idend;
 	int rc;
 
-	id = strtoll(req_param(r, "id"), &idend, 10);
-	if (*idend || id <= 0) {
-		req_fail(r, 404, "not_found", NULL, "there is no assignment %s", req_param(r, "id"));
+	if (req_param_id(r, "id", "assignment", &id) < 0)
 		return;
-	}
 	if (req_body_only(r, fields) < 0 || req_body_time(r, "ends_at", false, &end, &has_end) < 0 ||
 	    req_body_str(r, "reason", true, 1000, &reason) < 0)
 		return;
@@ -699,14 +695,11 @@ void api_zones_list(struct req *r)
 void api_zone_remove(struct req *r)
 {
 	struct case_record c = { 0 };
-	char *end;
-	long long id = strtoll(req_param(r, "id"), &end, 10);
+	int64_t id;
 	int rc;
 
-	if (*end || id <= 0) {
-		req_fail(r, 404, "not_found", NULL, "there is no zone %s", req_param(r, "id"));
+	if (req_param_id(r, "id", "zone", &id) < 0)
 		return;
-	}
 	if (api_case_load(r, &c) < 0)
 		return;
 	if (req_tx_begin(r) < 0)
@@ -719,7 +712,7 @@ void api_zone_remove(struct req *r)
 		if (rc < 0)
 			req_fail_db(r, rc);
 		else
-			req_fail(r, 404, "not_found", NULL, "case %s has no zone %lld", c.ref, id);
+			req_fail(r, 404, "not_found", NULL, "case %s has no zone %lld", c.ref, (long long)id);
 		goto out;
 	}
 	req_reply(r, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "removed", 1));

@@ -3,8 +3,13 @@
  */
 #include "base/secret.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int secret_init(void)
 {
@@ -88,4 +93,82 @@ void secret_password_generate(char *out, size_t outlen)
 void secret_wipe(void *p, size_t n)
 {
 	sodium_memzero(p, n);
+}
+
+int secret_sign_key_create(const char *path, char pk_hex[SECRET_SIGN_PK_HEX], char *err,
+			   size_t errlen)
+{
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+	char sk_hex[crypto_sign_SECRETKEYBYTES * 2 + 1], text[512];
+	int fd, n, rc = -1;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create %s: %s%s", path, strerror(errno),
+			 errno == EEXIST ? " (a key is never overwritten: choose another file)" : "");
+		return -1;
+	}
+	crypto_sign_keypair(pk, sk);
+	sodium_bin2hex(pk_hex, SECRET_SIGN_PK_HEX, pk, sizeof pk);
+	sodium_bin2hex(sk_hex, sizeof sk_hex, sk, sizeof sk);
+	n = snprintf(text, sizeof text,
+		     "# Vigil audit signing key (Ed25519).  Keep it outside the database and its\n"
+		     "# backups; whoever holds it can sign checkpoints of the audit trail.\n"
+		     "public %s\nsecret %s\n",
+		     pk_hex, sk_hex);
+	if (n > 0 && (size_t)n < sizeof text && write(fd, text, (size_t)n) == n && fsync(fd) == 0)
+		rc = 0;
+	else
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+	close(fd);
+	if (rc < 0)
+		unlink(path);
+	sodium_memzero(sk, sizeof sk);
+	sodium_memzero(sk_hex, sizeof sk_hex);
+	sodium_memzero(text, sizeof text);
+	return rc;
+}
+
+int secret_sign_key_load(const char *path, unsigned char sk[SECRET_SIGN_SK_LEN],
+			 char pk_hex[SECRET_SIGN_PK_HEX], char *err, size_t errlen)
+{
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES], derived[crypto_sign_PUBLICKEYBYTES];
+	char line[512];
+	bool have_pk = false, have_sk = false;
+	struct stat st;
+	size_t len;
+	FILE *f = fopen(path, "re");
+
+	if (!f) {
+		snprintf(err, errlen, "cannot read the key file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077)) {
+		fclose(f);
+		snprintf(err, errlen, "the key file %s may be read by others (mode %03o): chmod 600 it",
+			 path, (unsigned)(st.st_mode & 0777));
+		return -1;
+	}
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!strncmp(line, "public ", 7))
+			have_pk = sodium_hex2bin(pk, sizeof pk, line + 7, strlen(line + 7), NULL, &len,
+						 NULL) == 0 && len == sizeof pk;
+		else if (!strncmp(line, "secret ", 7))
+			have_sk = sodium_hex2bin(sk, SECRET_SIGN_SK_LEN, line + 7, strlen(line + 7), NULL,
+						 &len, NULL) == 0 && len == SECRET_SIGN_SK_LEN;
+	}
+	fclose(f);
+	sodium_memzero(line, sizeof line);
+	if (!have_pk || !have_sk || crypto_sign_ed25519_sk_to_pk(derived, sk) != 0 ||
+	    sodium_memcmp(derived, pk, sizeof pk) != 0) {
+		sodium_memzero(sk, SECRET_SIGN_SK_LEN);
+		snprintf(err, errlen,
+			 "%s is not a Vigil key file (a 'public' and a matching 'secret' line; make "
+			 "one with 'vigil audit keygen')",
+			 path);
+		return -1;
+	}
+	sodium_bin2hex(pk_hex, SECRET_SIGN_PK_HEX, pk, sizeof pk);
+	return 0;
 }

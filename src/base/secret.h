@@ -35,4 +35,18 @@ bool secret_equal(const char *a, const char *b);
 void secret_password_generate(char *out, size_t outlen);
 void secret_wipe(void *p, size_t n);
 
+/*
+ * A signing key (Ed25519) kept in a file outside the database: the audit
+ * trail's checkpoints are signed with it.  The file is text: a comment, then
+ * "public HEX" and "secret HEX" lines; made with mode 0600, never overwritten.
+ */
+#define SECRET_SIGN_SK_LEN 64 /* crypto_sign_SECRETKEYBYTES */
+#define SECRET_SIGN_PK_HEX 65 /* crypto_sign_PUBLICKEYBYTES as hex, and a NUL */
+/* Make a new key file at path (refused if it exists); its public key in pk_hex. */
+int secret_sign_key_create(const char *path, char pk_hex[SECRET_SIGN_PK_HEX], char *err,
+			   size_t errlen);
+/* Read a key file: its secret key and public key; 0, or -1 with err. */
+int secret_sign_key_load(const char *path, unsigned char sk[SECRET_SIGN_SK_LEN],
+			 char pk_hex[SECRET_SIGN_PK_HEX], char *err, size_t errlen);
+
 #endif

@@ -1,5 +1,5 @@
 /*
- * admin — `vigil migrate`, `vigil audit verify` and `vigil permissions`.
+ * admin — `vigil migrate`, `vigil case verify` and `vigil permissions`.
  */
 #include "cli/cli.h"
 
@@ -84,39 +84,6 @@ int cli_migrate(int argc, char **argv)
 		       db_schema_latest());
 	db_close(d);
 	return 0;
-}
-
-int cli_audit(int argc, char **argv)
-{
-	struct audit_verify_result v;
-	const char *dbopt, *pos[1];
-	int help, npos, rc;
-	db *d;
-
-	rc = parse("audit", argc, argv, &dbopt, &help, pos, 1, &npos);
-	if (rc)
-		return rc;
-	if (help) {
-		printf("usage: vigil audit verify [--db PATH]\n\n"
-		       "Check the audit trail's hash chain: every entry's hash, every link to the\n"
-		       "entry before, no entry missing, the chain head.  Exit status 0 when intact,\n"
-		       "1 with the first broken entry when not.\n");
-		return 0;
-	}
-	if (npos != 1 || strcmp(pos[0], "verify") != 0)
-		return cli_usage_error("audit", npos ? "unknown subcommand '%s'" : "say what to do%s: verify",
-				       npos ? pos[0] : "");
-	if (cli_open_db(cli_db_url(dbopt), &d) < 0)
-		return 1;
-	rc = audit_verify(d, &v);
-	if (rc < 0)
-		fprintf(stderr, "vigil audit: %s\n", db_errmsg(d));
-	else if (rc == 0)
-		printf("audit trail intact: %lld entries verified\n", (long long)v.checked);
-	else
-		printf("audit trail BROKEN at entry %lld: %s\n", (long long)v.broken_id, v.reason);
-	db_close(d);
-	return rc == 0 ? 0 : 1;
 }
 
 int cli_permissions(int argc, char **argv)

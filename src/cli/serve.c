@@ -37,6 +37,7 @@
 #include "monitor/node.h"
 #include "monitor/simulator.h"
 #include "notify/notify.h"
+#include "store/audit.h"
 #include "store/auth.h"
 #include "store/orders.h"
 #include "vigil.h"
@@ -107,6 +108,13 @@ static const char help[] =
 	"                        if no fix came since, or if the fixes put him inside\n"
 	"                        (default 30)\n"
 	"  --escalate-seconds S  an unacknowledged critical alert escalates (default 60)\n"
+	"  --audit-key FILE      sign the audit trail's head with this key (made by 'vigil\n"
+	"                        audit keygen'; keep it outside the database) so that\n"
+	"                        entries cut from its end are found; without it, no\n"
+	"                        checkpoints are made\n"
+	"  --audit-checkpoints FILE  where the signed checkpoints are also kept, outside\n"
+	"                        the database (default: the key file's name + .checkpoints)\n"
+	"  --audit-checkpoint-secs S  sign the head this often when it moved (default 60)\n"
 	"  --log-level LEVEL     debug, info, warn or error (default info)\n";
 
 enum {
@@ -117,7 +125,8 @@ enum {
 	OPT_OSMAND,
 	OPT_LOST_FACTOR, OPT_LOST_SPEED, OPT_CONFIRM, OPT_ESCALATE, OPT_LOST_MIN, OPT_TELTONIKA,
 	OPT_IDLE_S, OPT_WH_CENTRE, OPT_WH_VICTIM, OPT_WH_POLICE, OPT_NO_SIM,
-	OPT_WH_ATTEMPTS, OPT_WH_BACKOFF, OPT_WH_TIMEOUT,
+	OPT_WH_ATTEMPTS, OPT_WH_BACKOFF, OPT_WH_TIMEOUT, OPT_AUDIT_KEY, OPT_AUDIT_FILE,
+	OPT_AUDIT_SECS,
 };
 
 static const struct option opts[] = {
@@ -161,6 +170,9 @@ static const struct option opts[] = {
 	{ "webhook-attempts", required_argument, NULL, OPT_WH_ATTEMPTS },
 	{ "webhook-backoff-ms", required_argument, NULL, OPT_WH_BACKOFF },
 	{ "webhook-timeout-ms", required_argument, NULL, OPT_WH_TIMEOUT },
+	{ "audit-key", required_argument, NULL, OPT_AUDIT_KEY },
+	{ "audit-checkpoints", required_argument, NULL, OPT_AUDIT_FILE },
+	{ "audit-checkpoint-secs", required_argument, NULL, OPT_AUDIT_SECS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -276,12 +288,34 @@ static const char *default_data_path(const char *rel, bool dir, char *buf, size_
 
 /* Each wake: purge ended sessions; raise a task for every SPO subject whose
  * three days to notify his name and address have passed. */
+/* Sign the audit trail's head, if it moved, into the database and the
+ * checkpoint file. */
+static void audit_checkpoint(struct vigil *v, db *d, int64_t now)
+{
+	struct audit_checkpoint cp;
+	char err[300];
+	int rc;
+
+	if (!v->audit_signing || now - v->audit_last_checkpoint < v->cfg.audit_checkpoint_secs * 1000LL)
+		return;
+	v->audit_last_checkpoint = now;
+	rc = audit_checkpoint_make(d, v->audit_sk, v->audit_pk, now, &cp);
+	if (rc < 0)
+		log_error("cannot sign the audit trail's head: %s", db_errmsg(d));
+	else if (rc > 0 && audit_checkpoint_file_append(v->cfg.audit_checkpoints, &cp, err,
+							sizeof err) < 0)
+		log_error("the audit checkpoint at entry %lld is in the database but not in the "
+			  "checkpoint file: %s",
+			  (long long)cp.last_id, err);
+}
+
 static void housekeeping(struct vigil *v)
 {
 	db *pd = db_pool_acquire(v->pool);
 	int64_t now = clock_now_ms();
 	int raised = 0;
 
+	audit_checkpoint(v, pd, now);
 	session_purge(pd, now, now - v->cfg.session_idle_ms);
 	if (order_duty_sweep(pd, now, &raised) < 0)
 		log_error("the duty-to-notify sweep failed: %s", db_errmsg(pd));
@@ -456,6 +490,17 @@ int cli_serve(int argc, char **argv)
 				return cli_usage_error("serve", "--housekeeping-secs wants 1 to 3600");
 			c->housekeeping_secs = (int)n;
 			break;
+		case OPT_AUDIT_KEY: c->audit_key = optarg; break;
+		case OPT_AUDIT_FILE:
+			if (strlen(optarg) >= sizeof c->audit_checkpoints)
+				return cli_usage_error("serve", "--audit-checkpoints: path too long");
+			snprintf(c->audit_checkpoints, sizeof c->audit_checkpoints, "%s", optarg);
+			break;
+		case OPT_AUDIT_SECS:
+			if (number(optarg, 1, 86400, &n) < 0)
+				return cli_usage_error("serve", "--audit-checkpoint-secs wants 1 to 86400");
+			c->audit_checkpoint_secs = (int)n;
+			break;
 		case OPT_OSMAND:
 			if (parse_endpoint(optarg, osmand_host, sizeof osmand_host, &osmand_port,
 					   &osmand_off) < 0)
@@ -547,6 +592,19 @@ int cli_serve(int argc, char **argv)
 	}
 	if (make_dirs(c->attachment_dir) < 0)
 		return 1;
+	if (c->audit_key) {
+		if (secret_sign_key_load(c->audit_key, v.audit_sk, v.audit_pk, err, sizeof err) < 0) {
+			fprintf(stderr, "vigil serve: --audit-key: %s\n", err);
+			return 1;
+		}
+		v.audit_signing = true;
+		if (!c->audit_checkpoints[0] &&
+		    snprintf(c->audit_checkpoints, sizeof c->audit_checkpoints, "%s.checkpoints",
+			     c->audit_key) >= (int)sizeof c->audit_checkpoints)
+			return cli_usage_error("serve", "--audit-key: path too long");
+	} else if (c->audit_checkpoints[0]) {
+		return cli_usage_error("serve", "--audit-checkpoints needs --audit-key");
+	}
 
 	if (cli_open_db(c->db_url, &d) < 0)
 		return 1;
@@ -663,6 +721,14 @@ int cli_serve(int argc, char **argv)
 	tel = NULL;
 	http_server_stop(v.http, 10000);
 	v.http = NULL;
+	if (v.audit_signing && node_leads(v.node)) {
+		/* the last requests' entries are covered too */
+		db *pd = db_pool_acquire(v.pool);
+
+		v.audit_last_checkpoint = 0;
+		audit_checkpoint(&v, pd, clock_now_ms());
+		db_pool_release(v.pool, pd);
+	}
 	ret = 0;
 out:
 	simulator_stop(sim);
@@ -680,6 +746,7 @@ out:
 	plan_suggestions_free(v.suggestions);
 	instrument_set_free(v.instruments);
 	db_pool_close(v.pool);
+	secret_wipe(v.audit_sk, sizeof v.audit_sk);
 	if (ret == 0)
 		log_info("stopped cleanly");
 	return ret;

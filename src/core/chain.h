@@ -31,4 +31,20 @@ void chain_end(struct chain_hasher *h, char out_hex[CHAIN_HEX_LEN]);
 /* True when s is 64 lowercase hex digits. */
 bool chain_hex_valid(const char *s);
 
+/*
+ * Signed checkpoints of a chain's head (Ed25519, libsodium's crypto_sign):
+ * a signature over "vigil-checkpoint v1\n<chain>\n<last_id>\n<hash>\n<at>"
+ * vouches that the chain had reached entry last_id with that hash at time at.
+ * Whoever holds only the database cannot make one, so a chain cut back below
+ * a checkpoint, with its head moved to match, is still found.
+ */
+#define CHAIN_PK_HEX_LEN (crypto_sign_PUBLICKEYBYTES * 2 + 1)
+#define CHAIN_SIG_HEX_LEN (crypto_sign_BYTES * 2 + 1)
+void chain_checkpoint_sign(const unsigned char sk[crypto_sign_SECRETKEYBYTES], const char *chain,
+			   int64_t last_id, const char *hash, int64_t at,
+			   char sig_hex[CHAIN_SIG_HEX_LEN]);
+/* True when sig_hex is pk_hex's signature of that checkpoint. */
+bool chain_checkpoint_verify(const char *pk_hex, const char *chain, int64_t last_id,
+			     const char *hash, int64_t at, const char *sig_hex);
+
 #endif

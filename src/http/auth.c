@@ -34,6 +34,16 @@ static void fill_principal(struct req *r, const struct user *u)
 	snprintf(w->agency, sizeof w->agency, "%s", u->agency_code);
 }
 
+/* Is a token live at now? AUTH_OK, or why not. */
+static enum auth_result token_live(const struct api_token *t, int64_t now)
+{
+	if (t->revoked_at)
+		return AUTH_INVALID;
+	if (t->expires_at && t->expires_at <= now)
+		return AUTH_TOKEN_EXPIRED;
+	return AUTH_OK;
+}
+
 static enum auth_result by_token(struct req *r, const char *clear)
 {
 	int64_t now = clock_now_ms();
@@ -44,10 +54,10 @@ static enum auth_result by_token(struct req *r, const char *clear)
 	rc = token_get(r->db, clear, &t);
 	if (rc < 0)
 		return AUTH_ERROR;
-	if (rc == 0 || t.revoked_at)
+	if (rc == 0)
 		return AUTH_INVALID;
-	if (t.expires_at && t.expires_at <= now)
-		return AUTH_TOKEN_EXPIRED;
+	if (token_live(&t, now) != AUTH_OK)
+		return token_live(&t, now);
 	rc = user_get_by_id(r->db, t.user_id, &u);
 	if (rc < 0)
 		return AUTH_ERROR;
@@ -113,10 +123,10 @@ enum auth_result auth_recheck(db *d, struct principal *w, enum perm perm)
 		rc = token_get_by_id(d, w->token_id, &t);
 		if (rc < 0)
 			return AUTH_ERROR;
-		if (rc == 0 || t.revoked_at)
+		if (rc == 0)
 			return AUTH_INVALID;
-		if (t.expires_at && t.expires_at <= now)
-			return AUTH_TOKEN_EXPIRED;
+		if (token_live(&t, now) != AUTH_OK)
+			return token_live(&t, now);
 		user_id = t.user_id;
 	} else {
 		struct session s;

@@ -105,6 +105,22 @@ const char *req_param(struct req *r, const char *name)
 	return NULL;
 }
 
+int req_param_id(struct req *r, const char *name, const char *what, int64_t *out)
+{
+	const char *text = req_param(r, name);
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = text ? strtoll(text, &end, 10) : 0;
+	if (!text || errno || end == text || *end || v <= 0) {
+		req_fail(r, 404, "not_found", NULL, "there is no %s %.40s", what, text ? text : "");
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
 const char *req_query(struct req *r, const char *name)
 {
 	return MHD_lookup_connection_value((struct MHD_Connection *)r->conn,

@@ -102,6 +102,9 @@ const char *req_header(struct req *r, const char *name);
 
 /* A path parameter by name ({username} in the route pattern), URL-decoded. */
 const char *req_param(struct req *r, const char *name);
+/* A path parameter that is a record's id (a whole number from 1): 0, or -1
+ * after answering 404 "there is no WHAT ...". */
+int req_param_id(struct req *r, const char *name, const char *what, int64_t *out);
 /* A query argument, or NULL. */
 const char *req_query(struct req *r, const char *name);
 /* A query integer in [min,max], or def when absent; -1 after a 400. */

@@ -3,10 +3,15 @@
  */
 #include "store/audit.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/clock.h"
+#include "base/mem.h"
 
 static const char CHAIN[] = "audit";
 
@@ -259,4 +264,247 @@ int audit_each(db *d, const struct audit_filter *f,
 	}
 	db_finalize(s);
 	return rc < 0 ? rc : 0;
+}
+
+/* ---- signed checkpoints ---------------------------------------------------------- */
+
+int audit_checkpoint_make(db *d, const unsigned char *sk, const char *pk_hex, int64_t at,
+			  struct audit_checkpoint *out)
+{
+	db_stmt *s;
+	int64_t newest = 0;
+	int rc, have;
+
+	memset(out, 0, sizeof *out);
+	rc = db_begin_write(d);
+	if (rc < 0)
+		return rc;
+	rc = db_lock_chain(d, CHAIN);
+	have = rc < 0 ? rc : head_get(d, &out->last_id, out->hash);
+	if (have <= 0) {
+		db_rollback(d);
+		return have;
+	}
+	rc = db_prepare(d, &s, "SELECT MAX(last_id) FROM audit_checkpoints");
+	if (rc >= 0) {
+		rc = db_step(s);
+		if (rc == DB_ROW)
+			newest = db_column_int64(s, 0);
+		db_finalize(s);
+	}
+	if (rc < 0 || newest >= out->last_id) {
+		db_rollback(d);
+		return rc < 0 ? rc : 0;
+	}
+	out->at = at;
+	snprintf(out->public_key, sizeof out->public_key, "%s", pk_hex);
+	chain_checkpoint_sign(sk, CHAIN, out->last_id, out->hash, at, out->signature);
+	rc = db_prepare(d, &s,
+			"INSERT INTO audit_checkpoints (at, last_id, hash, public_key, signature)"
+			" VALUES (?, ?, ?, ?, ?) RETURNING id");
+	if (rc >= 0) {
+		db_bind_int64(s, 1, out->at);
+		db_bind_int64(s, 2, out->last_id);
+		db_bind_text(s, 3, out->hash);
+		db_bind_text(s, 4, out->public_key);
+		db_bind_text(s, 5, out->signature);
+		rc = db_step(s);
+		if (rc == DB_ROW)
+			out->id = db_column_int64(s, 0);
+		db_finalize(s);
+	}
+	if (rc >= 0)
+		rc = db_commit(d);
+	if (rc < 0) {
+		db_rollback(d);
+		return rc;
+	}
+	return 1;
+}
+
+int audit_checkpoint_each(db *d, int (*fn)(const struct audit_checkpoint *c, void *arg),
+			  void *arg)
+{
+	struct audit_checkpoint c;
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT id, at, last_id, hash, public_key, signature FROM audit_checkpoints"
+			" ORDER BY id");
+	if (rc < 0)
+		return rc;
+	while ((rc = db_step(s)) == DB_ROW) {
+		c.id = db_column_int64(s, 0);
+		c.at = db_column_int64(s, 1);
+		c.last_id = db_column_int64(s, 2);
+		snprintf(c.hash, sizeof c.hash, "%s", db_column_text(s, 3) ? db_column_text(s, 3) : "");
+		snprintf(c.public_key, sizeof c.public_key, "%s",
+			 db_column_text(s, 4) ? db_column_text(s, 4) : "");
+		snprintf(c.signature, sizeof c.signature, "%s",
+			 db_column_text(s, 5) ? db_column_text(s, 5) : "");
+		if (fn(&c, arg))
+			break;
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+void audit_checkpoint_line(const struct audit_checkpoint *c, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "vigil-checkpoint v1 %s %lld %lld %s %s %s\n", CHAIN, (long long)c->at,
+		 (long long)c->last_id, c->hash, c->public_key, c->signature);
+}
+
+int audit_checkpoint_parse(const char *line, struct audit_checkpoint *out)
+{
+	char chain[16], hash[CHAIN_HEX_LEN], pk[CHAIN_PK_HEX_LEN], sig[CHAIN_SIG_HEX_LEN];
+	long long at, last;
+
+	memset(out, 0, sizeof *out);
+	if (sscanf(line, "vigil-checkpoint v1 %15s %lld %lld %64s %64s %128s", chain, &at, &last, hash,
+		   pk, sig) != 6 ||
+	    strcmp(chain, CHAIN) != 0 || last < 1 || !chain_hex_valid(hash))
+		return -1;
+	out->at = at;
+	out->last_id = last;
+	memcpy(out->hash, hash, sizeof hash);
+	memcpy(out->public_key, pk, sizeof pk);
+	memcpy(out->signature, sig, sizeof sig);
+	return 0;
+}
+
+struct cp_check {
+	db *d;
+	const char *trusted;
+	struct audit_checkpoint_result *r;
+	const char *where; /* "checkpoint" or "the checkpoint file's line" */
+	int err;
+};
+
+static int check_checkpoint(const struct audit_checkpoint *c, void *arg)
+{
+	struct cp_check *x = arg;
+	struct audit_checkpoint_result *r = x->r;
+	const char *pk = x->trusted ? x->trusted : c->public_key;
+	char hash[CHAIN_HEX_LEN] = "";
+	db_stmt *s;
+	int rc;
+
+	r->checked++;
+	if (!chain_checkpoint_verify(pk, CHAIN, c->last_id, c->hash, c->at, c->signature)) {
+		r->broken_id = c->last_id;
+		snprintf(r->reason, sizeof r->reason,
+			 "a %s for entry %lld is not signed by %s: it was forged or altered",
+			 x->where, (long long)c->last_id, x->trusted ? "the audit key" : "the key it names");
+		return 1;
+	}
+	rc = db_prepare(x->d, &s, "SELECT hash FROM audit_log WHERE id = ?");
+	if (rc < 0) {
+		x->err = rc;
+		return 1;
+	}
+	db_bind_int64(s, 1, c->last_id);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		snprintf(hash, sizeof hash, "%s", db_column_text(s, 0) ? db_column_text(s, 0) : "");
+	db_finalize(s);
+	if (rc < 0) {
+		x->err = rc;
+		return 1;
+	}
+	if (rc != DB_ROW || strcmp(hash, c->hash) != 0) {
+		r->broken_id = c->last_id;
+		snprintf(r->reason, sizeof r->reason,
+			 "entry %lld, vouched for by a signed %s, %s: the trail was cut back or "
+			 "rewritten after it",
+			 (long long)c->last_id, x->where, rc != DB_ROW ? "is missing" : "differs from it");
+		return 1;
+	}
+	if (c->last_id > r->newest_id) {
+		r->newest_id = c->last_id;
+		r->newest_at = c->at;
+	}
+	return 0;
+}
+
+int audit_verify_checkpoints(db *d, const char *trusted_pk, const struct audit_checkpoint *extra,
+			     size_t n, struct audit_checkpoint_result *r)
+{
+	struct cp_check x = { d, trusted_pk, r, "checkpoint", 0 };
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	rc = db_begin(d);
+	if (rc < 0)
+		return rc;
+	rc = audit_checkpoint_each(d, check_checkpoint, &x);
+	x.where = "checkpoint in the checkpoint file";
+	for (size_t i = 0; rc >= 0 && !x.err && !r->broken_id && i < n; i++)
+		check_checkpoint(&extra[i], &x);
+	db_rollback(d);
+	if (rc < 0)
+		return rc;
+	if (x.err)
+		return x.err;
+	return r->broken_id ? 1 : 0;
+}
+
+int audit_checkpoint_file_append(const char *path, const struct audit_checkpoint *c, char *err,
+				 size_t errlen)
+{
+	char line[512];
+	size_t len;
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	audit_checkpoint_line(c, line, sizeof line);
+	len = strlen(line);
+	if (write(fd, line, len) != (ssize_t)len || fsync(fd) != 0) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int audit_checkpoint_file_load(const char *path, struct audit_checkpoint **out, size_t *n,
+			       char *err, size_t errlen)
+{
+	char line[512];
+	size_t cap = 0, lineno = 0;
+	FILE *f = fopen(path, "re");
+
+	*out = NULL;
+	*n = 0;
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		if (line[0] == '\n' || line[0] == '#')
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			*out = xrealloc(*out, cap * sizeof **out);
+		}
+		if (audit_checkpoint_parse(line, &(*out)[*n]) < 0) {
+			snprintf(err, errlen, "%s line %zu is not a checkpoint", path, lineno);
+			fclose(f);
+			free(*out);
+			*out = NULL;
+			*n = 0;
+			return -1;
+		}
+		(*n)++;
+	}
+	fclose(f);
+	return 0;
 }

@@ -41,7 +41,7 @@ int audit_record(db *d, struct audit_entry *e);
 struct audit_verify_result {
 	int64_t checked;       /* rows read */
 	int64_t broken_id;     /* 0 when intact; else the first row that fails */
-	char reason[200];
+	char reason[300];
 };
 /* 0 when the whole chain verifies, 1 when broken (see result), negative on a
  * database error. */
@@ -49,6 +49,58 @@ int audit_verify(db *d, struct audit_verify_result *r);
 /* The same, inside the caller's transaction (e.g. to check an import before
  * committing it). */
 int audit_verify_in_tx(db *d, struct audit_verify_result *r);
+
+/*
+ * Signed checkpoints of the chain's head (core/chain.h): made by the server
+ * every few minutes with a key kept outside the database, kept in
+ * audit_checkpoints and, by the server, in a file beside the key.  Removing
+ * the newest entries and moving the head to match passes the chain check but
+ * not this one: a checkpoint vouches for an entry that is gone or differs.
+ */
+struct audit_checkpoint {
+	int64_t id, at, last_id;
+	char hash[CHAIN_HEX_LEN];
+	char public_key[CHAIN_PK_HEX_LEN];
+	char signature[CHAIN_SIG_HEX_LEN];
+};
+/* Sign the chain's head with sk (public key pk_hex) and keep the checkpoint,
+ * in a write transaction of its own: 1 made (in *out), 0 when the head has
+ * not moved since the newest checkpoint (or the chain is empty). */
+int audit_checkpoint_make(db *d, const unsigned char *sk, const char *pk_hex, int64_t at,
+			  struct audit_checkpoint *out);
+/* The stored checkpoints, oldest first. */
+int audit_checkpoint_each(db *d, int (*fn)(const struct audit_checkpoint *c, void *arg),
+			  void *arg);
+/* A checkpoint as a line of text (the checkpoint file) and back: 0, or -1
+ * for a line that is not one. */
+void audit_checkpoint_line(const struct audit_checkpoint *c, char *out, size_t outlen);
+int audit_checkpoint_parse(const char *line, struct audit_checkpoint *out);
+
+/* The checkpoint file: one line per checkpoint, appended and synced. */
+int audit_checkpoint_file_append(const char *path, const struct audit_checkpoint *c, char *err,
+				 size_t errlen);
+/* Its checkpoints into *out (the caller frees), their count in *n; a file
+ * that does not exist yet has none.  0, or -1 with err (a line that is not a
+ * checkpoint is an error: the file was tampered with or is not one). */
+int audit_checkpoint_file_load(const char *path, struct audit_checkpoint **out, size_t *n,
+			       char *err, size_t errlen);
+
+struct audit_checkpoint_result {
+	int64_t checked;       /* checkpoints checked */
+	int64_t newest_id;     /* the newest entry a checkpoint vouches for (0: none) */
+	int64_t newest_at;
+	int64_t broken_id;     /* 0 when all hold; else the entry a checkpoint found wrong */
+	char reason[300];
+};
+/*
+ * Check every stored checkpoint, and those in extra[0..n) (from the file,
+ * which the database's holder cannot edit away): each signed by trusted_pk
+ * (a hex public key; NULL: by the key it names, which proves less), and each
+ * vouching for an entry that is still there with the same hash.  0 when all
+ * hold, 1 when not (see r), negative on a database error.
+ */
+int audit_verify_checkpoints(db *d, const char *trusted_pk, const struct audit_checkpoint *extra,
+			     size_t n, struct audit_checkpoint_result *r);
 
 struct audit_filter {
 	const char *username;

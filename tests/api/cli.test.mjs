@@ -267,7 +267,8 @@ describe('users and agencies', () => {
 		]);
 		const v = cli(['audit', 'verify', '--db', db]);
 		assert.equal(v.status, 0, v.stdout);
-		assert.equal(v.stdout, `audit trail intact: ${rows.length} entries verified\n`);
+		assert.equal(v.stdout, `audit trail intact: ${rows.length} entries verified\n`
+			+ 'no signed checkpoints: entries cut from the end of the trail could not be detected (run the server with --audit-key)\n');
 	});
 
 	test('$VIGIL_DB names the database when --db is not given', () => {

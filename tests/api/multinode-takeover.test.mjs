@@ -13,6 +13,7 @@
 //
 // PostgreSQL only (VIGIL_TEST_ENGINE=postgres): a SQLite file has one node.
 import assert from 'node:assert/strict';
+import { connectStream } from './lib/sse.mjs';
 import { after, before, describe, test } from 'node:test';
 
 import { Client, ENGINE, metricValue, parseMetrics, sleep, spawnServer, sqlite, startServer } from './lib/server.mjs';
@@ -61,41 +62,10 @@ async function engineOf(url) {
 	}
 }
 
-/** The live stream as a signed-in client: {events, next(pred, ms), close()}. */
+/** The live stream as a signed-in client (lib/sse.mjs): {events, next(pred, ms), close()}. */
 async function connect(base, client) {
-	const ac = new AbortController();
-	const res = await fetch(`${base}/api/v1/alerts/stream`, {
-		headers: { Cookie: client.cookie, Accept: 'text/event-stream' },
-		signal: ac.signal,
-	});
-	assert.equal(res.status, 200);
-	const st = { events: [], close: () => ac.abort() };
-	streams.push(st);
-	const reader = res.body.getReader();
-	const dec = new TextDecoder();
-	let buf = '';
-	(async () => {
-		try {
-			for (;;) {
-				const { value, done } = await reader.read();
-				if (done) break;
-				buf += dec.decode(value, { stream: true });
-				for (let i; (i = buf.indexOf('\n\n')) >= 0; ) {
-					const block = buf.slice(0, i);
-					buf = buf.slice(i + 2);
-					const ev = {};
-					for (const line of block.split('\n')) {
-						const m = line.match(/^(id|event|data): ?(.*)$/);
-						if (m) ev[m[1]] = m[2];
-					}
-					if (ev.data !== undefined) st.events.push({ id: Number(ev.id), data: JSON.parse(ev.data) });
-				}
-			}
-		} catch {
-			/* aborted, or the node died */
-		}
-	})();
-	st.next = (pred, timeoutMs = 5000) => waitFor('an event on the stream', () => st.events.find(pred), timeoutMs);
+	const st = await connectStream(base, client, { track: streams });
+	assert.equal(st.status, 200);
 	return st;
 }
 const ofAlert = (id, event) => (e) => e.data.alert?.id === id && e.data.event === event;

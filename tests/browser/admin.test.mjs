@@ -1,6 +1,7 @@
-// Administration through the UI: add a user (the API's refusal shown next to
-// the field), change a role, disable and enable, add an agency, issue a token
-// (shown once) and revoke it.
+// Administration through the UI: add a user of her own agency (the API's
+// refusal shown next to the field), change a role, disable and enable, add an
+// agency, grant a monitoring contractor and revoke it, add a service account
+// and issue a token for it (shown once, listed at once) and revoke it.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -29,7 +30,6 @@ describe('administration', () => {
 		await form.getByLabel('Username').fill('jsmith');
 		await form.getByLabel('Full name').fill('DC Jane Smith');
 		await form.getByLabel('Role').selectOption('officer');
-		await form.getByLabel('Agency').selectOption('met');
 		await form.getByLabel('Initial password').fill('short');
 		await form.getByRole('button', { name: 'Add user' }).click();
 		await form.locator('[data-error-for="password"]', { hasText: 'at least 12 characters' }).waitFor();
@@ -46,7 +46,7 @@ describe('administration', () => {
 	test('change a role, disable and enable a user', async () => {
 		const row = page.locator('tr[data-user="jsmith"]');
 		await row.getByLabel('Role of jsmith').selectOption('supervisor');
-		await row.getByRole('button', { name: 'Save' }).click();
+		await row.getByRole('button', { name: 'Save jsmith' }).click();
 		await expectField('role', 'supervisor');
 		await page.locator('tr[data-user="jsmith"]').getByRole('button', { name: 'Disable' }).click();
 		await page.locator('tr[data-user="jsmith"]', { hasText: 'disabled' }).waitFor();
@@ -67,16 +67,49 @@ describe('administration', () => {
 		noErrors(page);
 	});
 
-	test('issue a token, shown once, and revoke it', async () => {
+	test('grant a monitoring contractor, then revoke it', async () => {
+		const agencies = page.getByRole('form', { name: 'Add an agency' });
+		await agencies.getByLabel('Code').fill('g4s');
+		await agencies.getByLabel('Name').fill('Monitoring Contractor Ltd');
+		await agencies.getByLabel('Kind').selectOption('contractor');
+		await agencies.getByRole('button', { name: 'Add agency' }).click();
+		await page.getByText('Monitoring Contractor Ltd (g4s, contractor)').waitFor();
+		const form = page.getByRole('form', { name: 'Grant monitoring' });
+		await form.getByLabel('Contractor').selectOption('g4s');
+		await form.getByLabel('Note (the agreement)').fill('contract 2026/14');
+		await form.getByRole('button', { name: 'Grant monitoring' }).click();
+		await page.getByText(/Monitoring Contractor Ltd \(g4s\) since .* contract 2026\/14/).waitFor();
+		const grants = (await admin.get('/api/v1/service-grants')).body.grants;
+		assert.deepEqual(grants.map((g) => [g.client, g.provider]), [['met', 'g4s']]);
+		await shot(page, 'admin-grants');
+		page.once('dialog', (d) => d.accept());
+		await page.getByRole('button', { name: 'Revoke g4s' }).click();
+		await page.getByRole('form', { name: 'Grant monitoring' }).getByLabel('Contractor').locator('option[value="g4s"]').waitFor({ state: 'attached' });
+		assert.deepEqual((await admin.get('/api/v1/service-grants')).body.grants, []);
+		noErrors(page);
+	});
+
+	test('add a service account and issue it a token, shown once and listed at once, then revoke it', async () => {
+		const users = page.getByRole('form', { name: 'Add a user' });
+		await users.getByLabel('Username').fill('control-room');
+		await users.getByLabel('Role').selectOption('operator');
+		await users.getByLabel(/A service account/).check();
+		assert.equal(await users.getByLabel('Initial password').isVisible(), false, 'no password for a service account');
+		await users.getByRole('button', { name: 'Add user' }).click();
+		await page.locator('tr[data-user="control-room"]', { hasText: 'service account' }).waitFor();
 		const form = page.getByRole('form', { name: 'Issue a token' });
 		await form.getByLabel('Name').fill('force control room');
-		await form.getByLabel('Acts as user').selectOption('operator');
+		await form.getByLabel('Acts as').selectOption('control-room');
 		await form.getByRole('button', { name: 'Issue token' }).click();
 		const token = await form.locator('code.token').textContent();
 		assert.match(token, /^vgl_/);
+		await page.getByRole('button', { name: 'Revoke force control room' }).waitFor();
 		const me = await srv.bearer(token).get('/api/v1/me');
 		assert.equal(me.status, 200);
-		assert.equal(me.body.user.username, 'operator');
+		assert.equal(me.body.user.username, 'control-room');
+		// a person of the agency is not offered: a token acts as its account
+		const offered = await form.getByLabel('Acts as').locator('option').allTextContents();
+		assert.ok(!offered.some((o) => o.startsWith('jsmith')), offered.join());
 		await shot(page, 'admin-token');
 		await page.reload();
 		await page.getByRole('heading', { name: 'API tokens' }).waitFor();

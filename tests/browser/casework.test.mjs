@@ -209,6 +209,36 @@ describe('a case from intake to assessed, through the UI', () => {
 		noErrors(page);
 	});
 
+	test('assign a device: only free devices are offered; stop it watching, and it is offered again', async () => {
+		const sup = await srv.login('supervisor');
+		for (const uid of ['ui-tag-free', 'ui-tag-busy'])
+			assert.equal((await sup.post('/api/v1/devices', { uid, kind: 'offender_tag', protocol: 'json' })).status, 201);
+		const other = await createCase(officer, { summary: 'the busy tag\'s case' });
+		assert.equal((await officer.post(`/api/v1/cases/${other.ref}/monitoring`, { device: 'ui-tag-busy', role: 'suspect' })).status, 201);
+		await page.reload();
+		const form = page.getByRole('form', { name: 'Assign a device' });
+		await form.waitFor();
+		const offered = await form.getByLabel('Device').locator('option').allTextContents();
+		assert.ok(offered.some((o) => o.startsWith('ui-tag-free')), offered.join());
+		assert.ok(!offered.some((o) => o.startsWith('ui-tag-busy')), 'a busy tag is not offered');
+		await form.getByLabel('Device').selectOption('ui-tag-free');
+		assert.equal(await form.getByLabel('Worn or carried by').inputValue(), 'suspect');
+		await form.getByRole('button', { name: 'Assign device' }).click();
+		await page.locator('li[data-device="ui-tag-free"]').waitFor();
+		await shot(page, 'case-monitoring-assigned');
+		const stop = page.getByRole('form', { name: 'Stop ui-tag-free watching' });
+		await stop.getByRole('button', { name: 'Stop ui-tag-free watching' }).click();
+		await stop.locator('.form-error', { hasText: 'Say why ui-tag-free stops watching' }).waitFor();
+		await stop.getByLabel('Why ui-tag-free stops watching').fill('tag faulty, replaced');
+		page.once('dialog', (d) => d.accept());
+		await stop.getByRole('button', { name: 'Stop ui-tag-free watching' }).click();
+		await page.locator('li[data-device="ui-tag-free"]').waitFor({ state: 'detached' });
+		await page.getByRole('form', { name: 'Assign a device' }).getByLabel('Device').locator('option[value="ui-tag-free"]').waitFor({ state: 'attached' });
+		const mon = (await officer.get(`/api/v1/cases/${ref}/monitoring`)).body.devices;
+		assert.ok(!mon.some((d) => d.uid === 'ui-tag-free'));
+		noErrors(page);
+	});
+
 	test('the case list filters as the cases API does, and the filter stays in the address', async () => {
 		await createCase(officer, { summary: 'another case, still at intake' });
 		await page.getByRole('link', { name: 'Cases', exact: true }).click();

@@ -119,7 +119,7 @@ describe('signing in and out', () => {
 		await page.goto(`${srv.url}/`);
 		let text = '';
 		for (let i = 0; i < 6 && !/locked/.test(text); i++) {
-			await page.getByLabel('Username').fill('advocate');
+			await page.getByLabel('Username').fill('supervisor');
 			await page.getByLabel('Password').fill(`wrong-${i}`);
 			await page.getByRole('button', { name: 'Sign in' }).click();
 			await page.locator('.form-error:not(:empty)').waitFor();
@@ -131,8 +131,8 @@ describe('signing in and out', () => {
 		await page.context().close();
 		// unlock for the other tests
 		const admin = await srv.login('admin');
-		const u = await admin.get('/api/v1/users/advocate');
-		assert.equal((await admin.patch('/api/v1/users/advocate', { version: u.body.version, unlock: true })).status, 200);
+		const u = await admin.get('/api/v1/users/supervisor');
+		assert.equal((await admin.patch('/api/v1/users/supervisor', { version: u.body.version, unlock: true })).status, 200);
 	});
 
 	test('signing out returns to the sign-in page and the session is gone', async () => {

@@ -1,5 +1,7 @@
-// Administration: users (add, change role or agency, disable, unlock, reset a
-// password), roles (what each may do), agencies, API tokens.
+// Administration of the administrator's own agency: users and service
+// accounts (add, change role, disable, unlock), roles (what each may do),
+// agencies and the monitoring contractors this agency grants its cases to,
+// API tokens (for herself or a service account, optionally bound to devices).
 import { api } from '../api.js';
 import { add, announce, badge, clear, field, formError, h, input, onSubmit, select, timeEl, words } from '../dom.js';
 
@@ -8,33 +10,37 @@ const AGENCY_KINDS = ['police', 'nhs', 'charity', 'contractor', 'other'];
 
 export async function render(main, ctx) {
 	const can = (p) => ctx.session.can(p);
-	const [users, agencies, tokens] = await Promise.all([
+	const me = ctx.session.me.user;
+	const [users, agencies, tokens, grants] = await Promise.all([
 		can('users:manage') ? api.get('/api/v1/users').then((r) => r.users) : null,
 		api.get('/api/v1/agencies').then((r) => r.agencies),
 		can('tokens:manage') ? api.get('/api/v1/tokens').then((r) => r.tokens) : null,
+		api.get('/api/v1/service-grants').then((r) => r.grants, () => []),
 	]);
 	const again = () => ctx.navigate('#/admin');
-	add(main, h('h1', {}, 'Administration'));
-	if (users) add(main, usersSection(users, agencies, again));
-	add(main, rolesSection(), agenciesSection(agencies, can('agencies:manage'), again));
-	if (tokens) add(main, tokensSection(tokens, users || [], again));
+	add(main, h('h1', {}, 'Administration'), h('p', { class: 'hint' }, `You administer ${me.agency.name} (${me.agency.code}): its accounts and tokens. Another agency’s accounts are made by its own administrator.`));
+	if (users) add(main, usersSection(users, me, again));
+	add(main, rolesSection(), agenciesSection(agencies, can('agencies:manage'), again), grantsSection(grants, agencies, me, can('agencies:manage'), again));
+	if (tokens) add(main, tokensSection(tokens, users || [], me, again));
 }
 
-function usersSection(users, agencies, again) {
-	const agencyOpts = agencies.map((a) => [a.code, `${a.name} (${a.code})`]);
+function usersSection(users, me, again) {
 	const el = { username: input('username', { autocomplete: 'off' }), display_name: input('display_name'), role: select('role', ROLES, { blank: 'Choose…' }),
-		agency: select('agency', agencyOpts, { blank: 'Choose…' }), password: input('password', { type: 'password', autocomplete: 'new-password' }) };
-	const add = onSubmit(h('form', { class: 'card', 'aria-label': 'Add a user' }, h('h3', {}, 'Add a user'),
+		password: input('password', { type: 'password', autocomplete: 'new-password' }), service: h('input', { type: 'checkbox', name: 'service' }) };
+	const pwField = field('Initial password', el.password, { name: 'password', hint: 'At least 12 characters; give it to them by a safe route' });
+	el.service.addEventListener('change', () => (pwField.hidden = el.service.checked));
+	const add = onSubmit(h('form', { class: 'card', 'aria-label': 'Add a user' }, h('h3', {}, `Add a user to ${me.agency.name}`),
 		h('div', { class: 'row' }, field('Username', el.username, { name: 'username' }), field('Full name', el.display_name, { name: 'display_name' })),
-		h('div', { class: 'row' }, field('Role', el.role, { name: 'role' }), field('Agency', el.agency, { name: 'agency' }), field('Initial password', el.password, { name: 'password', hint: 'At least 12 characters; give it to them by a safe route' })),
+		h('div', { class: 'row' }, field('Role', el.role, { name: 'role' }), pwField),
+		h('p', {}, h('label', { class: 'inline' }, el.service, 'A service account (an integration): no password, it never signs in and acts only through the API tokens you make for it')),
 		formError(), h('button', { type: 'submit', class: 'primary' }, 'Add user')), async () => {
-		await api.post('/api/v1/users', { username: el.username.value.trim() || undefined, display_name: el.display_name.value.trim() || undefined, role: el.role.value || undefined, agency: el.agency.value || undefined, password: el.password.value || undefined });
-		announce('User added');
+		const service = el.service.checked;
+		await api.post('/api/v1/users', { username: el.username.value.trim() || undefined, display_name: el.display_name.value.trim() || undefined, role: el.role.value || undefined, service: service || undefined, password: service ? undefined : el.password.value || undefined });
+		announce(service ? 'Service account added' : 'User added');
 		again();
 	});
 	const row = (u) => {
 		const role = select('role', ROLES, { value: u.role });
-		const agency = select('agency', agencyOpts, { value: u.agency && u.agency.code });
 		const err = h('p', { class: 'form-error', role: 'alert' });
 		const change = async (body, done) => {
 			err.textContent = '';
@@ -47,18 +53,16 @@ function usersSection(users, agencies, again) {
 			}
 		};
 		role.id = `role-${u.username}`;
-		agency.id = `agency-${u.username}`;
 		return h('tr', { 'data-user': u.username },
-			h('td', {}, u.username), h('td', {}, u.display_name),
+			h('td', {}, u.username, u.service ? [' ', badge('service account')] : null), h('td', {}, u.display_name),
 			h('td', {}, h('label', { class: 'sr-only', for: role.id }, `Role of ${u.username}`), role),
-			h('td', {}, h('label', { class: 'sr-only', for: agency.id }, `Agency of ${u.username}`), agency),
 			h('td', {}, u.disabled ? badge('disabled', 'state-open') : u.locked ? badge('locked', 'state-open') : badge('active', 'sev-low')),
-			h('td', {}, h('button', { type: 'button', class: 'secondary', onclick: () => change({ role: role.value, agency: agency.value }, 'User changed') }, 'Save'), ' ',
+			h('td', {}, h('button', { type: 'button', class: 'secondary', onclick: () => change({ role: role.value }, 'User changed') }, `Save ${u.username}`), ' ',
 				h('button', { type: 'button', class: 'secondary', onclick: () => change({ disabled: !u.disabled }, u.disabled ? 'User enabled' : 'User disabled') }, u.disabled ? 'Enable' : 'Disable'), ' ',
 				u.locked ? h('button', { type: 'button', class: 'secondary', onclick: () => change({ unlock: true }, 'User unlocked') }, 'Unlock') : null, err));
 	};
 	return h('section', {}, h('h2', {}, 'Users'),
-		h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, ['Username', 'Name', 'Role', 'Agency', 'State', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, users.map(row)))),
+		h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, ['Username', 'Name', 'Role', 'State', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, users.map(row)))),
 		add);
 }
 
@@ -91,16 +95,51 @@ function agenciesSection(agencies, manage, again) {
 	return box;
 }
 
-function tokensSection(tokens, users, again) {
+/* The monitoring contractors this agency lets work its monitored cases (its
+ * operators see their alerts; its devices may be assigned to them), and the
+ * agencies that let this one work theirs. */
+function grantsSection(grants, agencies, me, manage, again) {
+	const given = grants.filter((g) => g.client === me.agency.code);
+	const received = grants.filter((g) => g.provider === me.agency.code);
+	const name = (code) => (agencies.find((a) => a.code === code) || { name: code }).name;
+	const revoke = async (g) => {
+		if (!confirm(`Stop ${name(g.provider)} monitoring ${me.agency.name}'s cases? Its operators lose them at once.`)) return;
+		try {
+			await api.del(`/api/v1/service-grants/${g.id}`);
+			announce('Monitoring grant revoked');
+			again();
+		} catch (e) {
+			alert(e.message);
+		}
+	};
+	const box = h('section', {}, h('h2', {}, 'Monitoring contractors'),
+		h('p', { class: 'hint' }, 'A contractor granted monitoring works the alerts of this agency’s monitored cases, and its devices may be assigned to them, until the grant is revoked.'),
+		h('h3', {}, `Granted by ${me.agency.name}`),
+		given.length ? h('ul', {}, given.map((g) => h('li', {}, `${name(g.provider)} (${g.provider}) since `, timeEl(g.granted_at), g.note ? ` — ${g.note}` : '', ' ',
+			manage ? h('button', { type: 'button', class: 'secondary', onclick: () => revoke(g) }, `Revoke ${g.provider}`) : null))) : h('p', { class: 'muted' }, 'None.'),
+		h('h3', {}, `Granted to ${me.agency.name}`),
+		received.length ? h('ul', {}, received.map((g) => h('li', {}, `${name(g.client)} (${g.client}) since `, timeEl(g.granted_at)))) : h('p', { class: 'muted' }, 'None.'));
+	if (!manage) return box;
+	const others = agencies.filter((a) => a.code !== me.agency.code && !given.some((g) => g.provider === a.code));
+	const el = { provider: select('provider', others.map((a) => [a.code, `${a.name} — ${a.code}, ${words(a.kind)}`]), { blank: 'Choose…' }), note: input('note') };
+	add(box, onSubmit(h('form', { class: 'card', 'aria-label': 'Grant monitoring' }, h('h3', {}, 'Grant monitoring'),
+		h('div', { class: 'row' }, field('Contractor', el.provider, { name: 'provider' }), field('Note (the agreement)', el.note, { name: 'note' })),
+		formError(), h('button', { type: 'submit', class: 'primary' }, 'Grant monitoring')), async () => {
+		await api.post('/api/v1/service-grants', { provider: el.provider.value || undefined, note: el.note.value.trim() || undefined });
+		announce('Monitoring granted');
+		again();
+	}));
+	return box;
+}
+
+function tokensSection(tokens, users, me, again) {
 	const shown = h('div', { role: 'status' });
-	const el = { name: input('name'), username: users.length ? select('username', users.map((u) => u.username), { blank: 'Choose…' }) : input('username'),
-		scope: select('scope', [['api', 'API'], ['metrics', 'Metrics only']], { value: 'api' }), days: h('input', { type: 'number', name: 'expires_in_days', min: 1, max: 365, value: 90 }) };
-	const form = onSubmit(h('form', { class: 'card', 'aria-label': 'Issue a token' }, h('h3', {}, 'Issue a token'),
-		h('div', { class: 'row' }, field('Name', el.name, { name: 'name', hint: 'what it is for' }), field('Acts as user', el.username, { name: 'username' }), field('Scope', el.scope, { name: 'scope' }), field('Expires in (days)', el.days, { name: 'expires_in_days' })),
-		formError(), h('button', { type: 'submit', class: 'primary' }, 'Issue token'), shown), async () => {
-		const t = await api.post('/api/v1/tokens', { name: el.name.value.trim() || undefined, username: el.username.value || undefined, scope: el.scope.value, expires_in_days: Number(el.days.value) || undefined });
-		clear(shown, h('p', { class: 'notice' }, 'Copy the token now: it is not shown again. ', h('code', { class: 'token' }, t.token)));
-	});
+	/* a token acts as its account: for yourself, or a service account of yours */
+	const accounts = [[me.username, `${me.username} (you)`], ...users.filter((u) => u.service && !u.disabled).map((u) => [u.username, `${u.username} (service account, ${u.role})`])];
+	const el = { name: input('name'), username: select('username', accounts, { value: me.username }),
+		scope: select('scope', [['api', 'API'], ['metrics', 'Metrics only']], { value: 'api' }), days: h('input', { type: 'number', name: 'expires_in_days', min: 1, max: 365, value: 90 }),
+		devices: input('devices', { placeholder: 'e.g. TAG-0042 TAG-0043' }) };
+	const table = h('div', {});
 	const revoke = async (t) => {
 		if (!confirm(`Revoke the token "${t.name}"? Anything using it stops working at once.`)) return;
 		try {
@@ -111,9 +150,21 @@ function tokensSection(tokens, users, again) {
 			alert(e.message);
 		}
 	};
-	return h('section', {}, h('h2', {}, 'API tokens'),
-		tokens.length ? h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, ['Name', 'Prefix', 'User', 'Scope', 'Expires', 'Last used', ''].map((t) => h('th', { scope: 'col' }, t)))),
-			h('tbody', {}, tokens.map((t) => h('tr', {}, h('td', {}, t.name), h('td', {}, h('code', {}, t.prefix)), h('td', {}, t.username), h('td', {}, t.scope), h('td', {}, timeEl(t.expires_at)), h('td', {}, timeEl(t.last_used_at)),
-				h('td', {}, t.revoked_at ? ['revoked ', timeEl(t.revoked_at)] : h('button', { type: 'button', class: 'secondary', onclick: () => revoke(t) }, `Revoke ${t.name}`))))))) : h('p', { class: 'muted' }, 'No tokens.'),
-		form);
+	const draw = (list) => clear(table, list.length ? h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, ['Name', 'Prefix', 'Acts as', 'Scope', 'Devices', 'Expires', 'Last used', ''].map((t) => h('th', { scope: 'col' }, t)))),
+		h('tbody', {}, list.map((t) => h('tr', {}, h('td', {}, t.name), h('td', {}, h('code', {}, t.prefix)), h('td', {}, t.username), h('td', {}, t.scope), h('td', {}, t.devices ? t.devices.join(', ') : 'any of its account’s'),
+			h('td', {}, timeEl(t.expires_at)), h('td', {}, timeEl(t.last_used_at)),
+			h('td', {}, t.revoked_at ? ['revoked ', timeEl(t.revoked_at)] : h('button', { type: 'button', class: 'secondary', onclick: () => revoke(t) }, `Revoke ${t.name}`)))))))
+		: h('p', { class: 'muted' }, 'No tokens.'));
+	draw(tokens);
+	const form = onSubmit(h('form', { class: 'card', 'aria-label': 'Issue a token' }, h('h3', {}, 'Issue a token'),
+		h('div', { class: 'row' }, field('Name', el.name, { name: 'name', hint: 'what it is for' }), field('Acts as', el.username, { name: 'username', hint: 'yourself, or a service account of your agency' }), field('Scope', el.scope, { name: 'scope' }), field('Expires in (days)', el.days, { name: 'expires_in_days' })),
+		h('div', { class: 'row' }, field('Only for these devices', el.devices, { name: 'devices', hint: 'optional: device ids, separated by spaces; the token then only posts and reads their positions' })),
+		formError(), h('button', { type: 'submit', class: 'primary' }, 'Issue token'), shown), async () => {
+		const devices = el.devices.value.split(/[\s,]+/).filter(Boolean);
+		const t = await api.post('/api/v1/tokens', { name: el.name.value.trim() || undefined, username: el.username.value || undefined, scope: el.scope.value, expires_in_days: Number(el.days.value) || undefined, devices: devices.length ? devices : undefined });
+		clear(shown, h('p', { class: 'notice' }, 'Copy the token now: it is not shown again. ', h('code', { class: 'token' }, t.token)));
+		draw((await api.get('/api/v1/tokens')).tokens);
+		announce('Token issued');
+	});
+	return h('section', {}, h('h2', {}, 'API tokens'), table, form);
 }

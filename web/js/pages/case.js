@@ -536,14 +536,16 @@ async function monitoring(panel, { c, can, reload }) {
 	let devices = [];
 	let watching = [];
 	if (can('devices:read')) {
+		/* only free devices are offered: a device watches one person at a time */
 		[devices, watching] = await Promise.all([
-			api.get('/api/v1/devices').then((r) => r.devices, () => []),
+			api.get('/api/v1/devices?free=1').then((r) => r.devices, () => []),
 			api.get(`/api/v1/cases/${enc(c.ref)}/monitoring`).then((r) => r.devices, () => []),
 		]);
 		panel.insertBefore(h('div', {}, h('h3', {}, 'Devices watching the case'), watching.length ? h('ul', {}, watching.map((d) => h('li', { 'data-device': d.uid },
-			h('strong', {}, d.uid), ` (${words(d.kind)}, ${d.assignment.role}) `,
+			h('strong', {}, d.uid), ` (${words(d.kind)}, ${d.assignment.role}${d.agency && d.agency !== c.agency ? `, of ${d.agency}` : ''}) `,
 			d.state ? [d.state.signal_lost ? badge('signal lost', 'sev-high') : badge('reporting', 'sev-low'), ' last fix ', timeEl(d.state.last_fix_at),
-				d.state.battery !== null && d.state.battery !== undefined ? ` · battery ${Math.round(d.state.battery)}%` : ''] : none('no fix yet')))) : none('no device assigned')), mapEl);
+				d.state.battery !== null && d.state.battery !== undefined ? ` · battery ${Math.round(d.state.battery)}%` : ''] : none('no fix yet'),
+			writable ? [' ', endAssignmentForm(c, d, reload)] : null))) : none('no device assigned')), mapEl);
 	}
 	const victimDev = watching.find((d) => d.assignment.role === 'victim' && d.state && d.state.last_position);
 	const victimPos = victimDev ? victimDev.state.last_position : null;
@@ -630,14 +632,37 @@ async function monitoring(panel, { c, can, reload }) {
 	};
 }
 
+/* Assign a free device: the list holds only devices free now, of the case's
+ * agency or its monitoring contractor; who wears it follows from its kind. */
 function assignForm(c, devices, reload) {
-	const device = devices.length ? select('device', devices.map((d) => [d.uid, `${d.uid} (${words(d.kind)})`]), { blank: 'Choose…' }) : input('device');
+	const device = select('device', devices.map((d) => [d.uid, `${d.uid} (${words(d.kind)}${d.agency && d.agency !== c.agency ? `, ${d.agency}` : ''})`]), { blank: devices.length ? 'Choose…' : 'No free device' });
 	const role = select('role', [['suspect', 'Suspect (offender tag)'], ['victim', 'Victim (her phone or alarm)']]);
+	device.addEventListener('change', () => {
+		const d = devices.find((x) => x.uid === device.value);
+		if (d) role.value = d.kind === 'offender_tag' ? 'suspect' : 'victim';
+	});
 	return onSubmit(h('form', { class: 'card', 'aria-label': 'Assign a device' }, h('h3', {}, 'Assign a device'),
-		h('div', { class: 'row' }, field('Device', device, { name: 'device' }), field('Worn or carried by', role, { name: 'role' })), formError(),
+		devices.length ? null : h('p', { class: 'hint' }, 'Every device is in use: a device watches one person at a time. End an assignment first, or ask a supervisor or operator to register another.'),
+		h('div', { class: 'row' }, field('Device', device, { name: 'device', hint: 'free devices only' }), field('Worn or carried by', role, { name: 'role' })), formError(),
 		h('button', { type: 'submit', class: 'primary' }, 'Assign device')), async () => {
-		await api.post(`/api/v1/cases/${enc(c.ref)}/monitoring`, { device: device.value.trim() || undefined, role: role.value });
+		await api.post(`/api/v1/cases/${enc(c.ref)}/monitoring`, { device: device.value || undefined, role: role.value });
 		announce('Device assigned');
+		reload();
+	});
+}
+
+/* Stop a device watching the case (it may then watch someone else); its
+ * history stays with this case. */
+function endAssignmentForm(c, d, reload) {
+	const reason = input('reason', { placeholder: 'why (e.g. order discharged)' });
+	reason.id = `end-${d.uid}-reason`;
+	return onSubmit(h('form', { class: 'inline', 'aria-label': `Stop ${d.uid} watching` },
+		h('label', { class: 'sr-only', for: reason.id }, `Why ${d.uid} stops watching`), reason, ' ',
+		h('button', { type: 'submit', class: 'secondary' }, `Stop ${d.uid} watching`), formError()), async () => {
+		if (!reason.value.trim()) throw new Error(`Say why ${d.uid} stops watching (it is kept with the case).`);
+		if (!confirm(`Stop ${d.uid} watching the ${d.assignment.role}? Alerts from it for this case stop at once.`)) return;
+		await api.patch(`/api/v1/cases/${enc(c.ref)}/monitoring/${d.assignment.id}`, { reason: reason.value.trim() || undefined });
+		announce('Assignment ended');
 		reload();
 	});
 }

@@ -34,8 +34,12 @@ struct db_backend {
 	int (*identity_sync)(db *d, const char *table);
 	/* db_set_writer() (NULL: writers do not exclude each other) */
 	void (*set_writer)(db *d, enum db_writer w);
-	/* Is the connection still usable (NULL: always)? */
+	/* Is the connection still usable (NULL: always)?  db_heal() (NULL:
+	 * nothing to heal), db_set_name() and db_session_id() (NULL: nothing). */
 	bool (*alive)(db *d);
+	int (*heal)(db *d);
+	void (*set_name)(db *d, const char *name);
+	int64_t (*session_id)(db *d);
 	/* Several nodes on one database (db.h); NULL listen and notice_wait on
 	 * an engine that one node owns. */
 	bool multinode;
@@ -59,5 +63,6 @@ extern const struct db_backend db_sqlite_backend;
 extern const struct db_backend db_pgsql_backend;
 
 void db_count_error(void);
+void db_count_reconnect(void);
 
 #endif

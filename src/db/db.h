@@ -29,6 +29,7 @@ enum {
 	DB_ERROR = -1,  /* any other failure */
 	DB_CONSTRAINT = -2, /* a UNIQUE/CHECK/foreign-key constraint refused the write */
 	DB_BUSY = -3,   /* the database stayed locked past the busy timeout */
+	DB_GONE = -4,   /* the connection to the server is lost (db_heal() below) */
 };
 
 /*
@@ -87,8 +88,15 @@ int64_t db_changes(db_stmt *s);
  * argument), step once and finalize. */
 int db_run(db *d, const char *sql, const char *fmt, ...);
 
-/* Pool: n connections to url.  db_pool_acquire blocks until one is free. */
-int db_pool_open(db_pool **out, const char *url, int n, char *err, size_t errlen);
+/* Pool: n connections to url, named name (db_set_name).  db_pool_acquire
+ * blocks until one is free and heals it (db_heal) before handing it out, so a
+ * connection the server ended while it sat in the pool is replaced, never
+ * handed out dead.  While the server cannot be reached it hands connections
+ * out dead (db_alive() false) rather than wait: the caller answers at once
+ * that the database is away.  Then only one acquirer in RETRY_MS tries to
+ * connect again, and the pool logs when the database went and came back. */
+int db_pool_open(db_pool **out, const char *url, int n, const char *name, char *err,
+		 size_t errlen);
 void db_pool_close(db_pool *p);
 db *db_pool_acquire(db_pool *p);
 void db_pool_release(db_pool *p, db *d);
@@ -112,9 +120,35 @@ int db_tables_each(db *d, int (*fn)(const char *table, void *arg), void *arg);
  * serves both; db_listen() and db_notice_wait() need db_multinode().
  */
 bool db_multinode(const db *d);
-/* Is the connection still usable?  False once a server-side connection has
- * been found dead (an operation on it failed); SQLite: always true. */
+
+/*
+ * Connections that die.  A server may end a session (a restart, an
+ * administrator's pg_terminate_backend, an idle timeout, a pooler) or become
+ * unreachable.  A statement that fails for that reason returns DB_GONE: it
+ * did not run, or its transaction is lost with the session (never committed
+ * by halves).  The connection then stays dead (db_alive() false) until
+ * db_heal() connects it again.  SQLite has no server: never DB_GONE, and
+ * db_heal() has nothing to do.
+ */
+/* Is the connection still usable, as far as is known without asking the
+ * server?  False once an operation on it found it dead. */
 bool db_alive(db *d);
+/* Make the connection usable before it is used again: first, without
+ * blocking, look whether the server ended it while it was idle (its goodbye
+ * is waiting on the socket); if it is dead, connect again, restoring what
+ * the session had been given (db_set_name, db_listen; each transaction and
+ * statement starts afresh anyway).  0 when it was usable, 1 when it has just
+ * been connected again, DB_GONE when the server cannot be reached (the
+ * message in db_errmsg()).  Blocks for at most the connect timeout (5 s). */
+int db_heal(db *d);
+/* Name the connection for the server's administrators (PostgreSQL's
+ * application_name, kept across reconnections); nothing on SQLite. */
+void db_set_name(db *d, const char *name);
+/* This connection's session on the server (its backend process id), 0 on
+ * SQLite or when it is not connected. */
+int64_t db_session_id(db *d);
+/* Connections connected again by db_heal() (exported as a metric). */
+uint64_t db_reconnect_count(void);
 
 /* SQLite lets one connection write at a time, and a connection that finds
  * the lock taken polls for it: a writer that commits back to back (the ingest

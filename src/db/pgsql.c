@@ -13,7 +13,11 @@
  *  - SQLSTATE class 23 (integrity) maps to DB_CONSTRAINT; serialisation
  *    failures, deadlocks and lock timeouts to DB_BUSY;
  *  - several nodes share one database: the leadership is a session-level
- *    advisory lock, and nodes tell each other with LISTEN/NOTIFY.
+ *    advisory lock, and nodes tell each other with LISTEN/NOTIFY;
+ *  - a session the server ended (SQLSTATE class 08, 57P01-57P03, or libpq
+ *    finding the connection closed) is DB_GONE, and db_heal() connects
+ *    again with the same parameters, restoring the session's name and its
+ *    LISTENs.
  */
 #include "db/backend.h"
 
@@ -24,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "base/mem.h"
 
 #define INT8OID 20
@@ -35,7 +40,11 @@
 struct db {
 	struct db_common c;
 	PGconn *conn;
+	bool lost;         /* found dead: db_heal() connects again */
 	bool leader_tuned; /* the server probes this session (db_lead) */
+	char name[64];     /* application_name, restored on reconnection */
+	char **channels;   /* LISTENed, restored on reconnection */
+	size_t nchannels;
 	char err[512];
 };
 
@@ -51,14 +60,33 @@ struct db_stmt {
 	int64_t changes;
 };
 
+/* Keep a message, on one line: libpq's run over several, indented. */
 static void set_err(struct db *d, const char *msg)
 {
-	size_t n;
+	size_t k = 0;
 
-	snprintf(d->err, sizeof d->err, "%s", msg ? msg : "unknown PostgreSQL error");
-	n = strlen(d->err);
-	while (n && (d->err[n - 1] == '\n' || d->err[n - 1] == ' '))
-		d->err[--n] = '\0';
+	for (const char *p = msg ? msg : "unknown PostgreSQL error"; *p && k + 1 < sizeof d->err;
+	     p++) {
+		char ch = *p == '\n' || *p == '\t' ? ' ' : *p;
+
+		if (ch != ' ' || (k && d->err[k - 1] != ' '))
+			d->err[k++] = ch;
+	}
+	while (k && d->err[k - 1] == ' ')
+		k--;
+	d->err[k] = '\0';
+}
+
+/* Does this failure mean the session is gone?  Class 08 (connection
+ * exception), 57P01 admin_shutdown (pg_terminate_backend, a fast shutdown),
+ * 57P02 crash_shutdown, 57P03 cannot_connect_now; or libpq found the
+ * connection closed (no SQLSTATE then). */
+static bool session_lost(struct db *d, const char *state)
+{
+	if (PQstatus(d->conn) != CONNECTION_OK)
+		return true;
+	return state && (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+			 strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0);
 }
 
 /* Map a result's status to DB_* and keep its message. */
@@ -77,6 +105,10 @@ static int check(struct db *d, PGresult *res)
 	set_err(d, res ? PQresultErrorMessage(res) : PQerrorMessage(d->conn));
 	db_count_error();
 	state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (session_lost(d, state)) {
+		d->lost = true;
+		return DB_GONE;
+	}
 	if (state && strncmp(state, "23", 2) == 0)
 		return DB_CONSTRAINT;
 	if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
@@ -85,20 +117,67 @@ static int check(struct db *d, PGresult *res)
 	return DB_ERROR;
 }
 
+static int pg_exec(db *d, const char *sql);
+
+/* What the server says outside any statement (with client_min_messages at
+ * warning: mostly its goodbye to an idle session it ends) goes to the log,
+ * one line, rather than to stderr as libpq would print it.  A FATAL one is
+ * that goodbye: the session is over, even before the end of the stream
+ * follows (the server closes the socket a moment after). */
+static void on_notice(void *arg, const PGresult *res)
+{
+	struct db *d = arg;
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	char line[300];
+
+	if (sev && (strcmp(sev, "FATAL") == 0 || strcmp(sev, "PANIC") == 0))
+		d->lost = true;
+	snprintf(line, sizeof line, "%s", PQresultErrorMessage(res));
+	line[strcspn(line, "\n")] = '\0';
+	log_warn("PostgreSQL says: %s", line);
+}
+
+/* What a session is given after it connects, again after a reconnection:
+ * quiet NOTICEs (e.g. "relation already exists, skipping"), UTC times, its
+ * name, its LISTENs. */
+static int session_setup(struct db *d)
+{
+	int rc;
+
+	rc = pg_exec(d, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
+	if (rc >= 0 && d->name[0]) {
+		const char *params[1] = { d->name };
+		PGresult *res = PQexecParams(d->conn,
+					     "SELECT set_config('application_name', $1, false)", 1,
+					     NULL, params, NULL, NULL, 0);
+
+		rc = check(d, res);
+		PQclear(res);
+	}
+	for (size_t i = 0; rc >= 0 && i < d->nchannels; i++) {
+		char sql[96];
+
+		snprintf(sql, sizeof sql, "LISTEN \"%s\"", d->channels[i]);
+		rc = pg_exec(d, sql);
+	}
+	return rc;
+}
+
 static int pg_open(db **out, const char *url, char *err, size_t errlen)
 {
 	struct db *d = xcalloc(1, sizeof *d);
-	PGresult *res;
 
 	/* TCP keepalives every few seconds, so that a connection to a server that
 	 * vanished (not closed: a machine or a network gone) fails within seconds
 	 * rather than the system's two hours; the URL may say otherwise, since
-	 * its parameters come after these. */
+	 * its parameters come after these.  A connection (and a reconnection,
+	 * db_heal) gives up after connect_timeout seconds. */
 	static const char *const keys[] = { "keepalives_idle", "keepalives_interval",
-					    "keepalives_count", "tcp_user_timeout", "dbname", NULL };
+					    "keepalives_count", "tcp_user_timeout",
+					    "connect_timeout", "dbname", NULL };
 	/* keepalives probe an idle connection; tcp_user_timeout (ms) ends one
 	 * whose sent data goes unacknowledged (keepalives never fire then) */
-	const char *vals[] = { "4", "2", "2", "10000", url, NULL };
+	const char *vals[] = { "4", "2", "2", "10000", "5", url, NULL };
 
 	d->c.be = &db_pgsql_backend;
 	d->conn = PQconnectdbParams(keys, vals, 1);
@@ -112,9 +191,8 @@ static int pg_open(db **out, const char *url, char *err, size_t errlen)
 		free(d);
 		return DB_ERROR;
 	}
-	/* Quiet NOTICEs (e.g. "relation already exists, skipping"), UTC times. */
-	res = PQexec(d->conn, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
-	PQclear(res);
+	PQsetNoticeReceiver(d->conn, on_notice, d);
+	session_setup(d);
 	*out = d;
 	return DB_OK;
 }
@@ -122,6 +200,9 @@ static int pg_open(db **out, const char *url, char *err, size_t errlen)
 static void pg_close(db *d)
 {
 	PQfinish(d->conn);
+	for (size_t i = 0; i < d->nchannels; i++)
+		free(d->channels[i]);
+	free(d->channels);
 	free(d);
 }
 
@@ -174,6 +255,21 @@ static int pg_lock_chain(db *d, const char *chain)
 			   NULL, NULL, 0);
 	rc = check(d, res);
 	PQclear(res);
+	return rc;
+}
+
+/* Run a statement with text parameters; the result (for its rows) in *out
+ * when asked for, else cleared.  DB_OK or a negative code. */
+static int run_params(struct db *d, const char *sql, int n, const char *const *params,
+		      PGresult **out)
+{
+	PGresult *res = PQexecParams(d->conn, sql, n, NULL, params, NULL, NULL, 0);
+	int rc = check(d, res);
+
+	if (out && rc >= 0)
+		*out = res;
+	else
+		PQclear(res);
 	return rc;
 }
 
@@ -238,10 +334,20 @@ static int pg_notify(db *d, const char *channel, const char *payload)
 static int pg_listen(db *d, const char *channel)
 {
 	char sql[96];
+	int rc;
 
 	/* db.c let through only a plain lower-case name */
 	snprintf(sql, sizeof sql, "LISTEN \"%s\"", channel);
-	return pg_exec(d, sql);
+	rc = pg_exec(d, sql);
+	if (rc < 0)
+		return rc;
+	/* kept, to listen again after a reconnection */
+	for (size_t i = 0; i < d->nchannels; i++)
+		if (strcmp(d->channels[i], channel) == 0)
+			return rc;
+	d->channels = xrealloc(d->channels, (d->nchannels + 1) * sizeof *d->channels);
+	d->channels[d->nchannels++] = xstrdup(channel);
+	return rc;
 }
 
 static int pg_notice_wait(db *d, int timeout_ms, char *channel, size_t chlen, char *payload,
@@ -252,7 +358,8 @@ static int pg_notice_wait(db *d, int timeout_ms, char *channel, size_t chlen, ch
 	for (int waited = 0;; waited = 1) {
 		if (!PQconsumeInput(d->conn)) {
 			set_err(d, PQerrorMessage(d->conn));
-			return DB_ERROR;
+			d->lost = true;
+			return DB_GONE;
 		}
 		n = PQnotifies(d->conn);
 		if (n) {
@@ -269,7 +376,8 @@ static int pg_notice_wait(db *d, int timeout_ms, char *channel, size_t chlen, ch
 
 			if (pfd.fd < 0) {
 				set_err(d, "the connection to PostgreSQL is closed");
-				return DB_ERROR;
+				d->lost = true;
+				return DB_GONE;
 			}
 			r = poll(&pfd, 1, timeout_ms);
 			if (r == 0)
@@ -511,7 +619,75 @@ static int pg_identity_sync(db *d, const char *table)
 
 static bool pg_alive(db *d)
 {
-	return PQstatus(d->conn) == CONNECTION_OK;
+	return !d->lost && PQstatus(d->conn) == CONNECTION_OK;
+}
+
+/* The server's goodbye to an idle session (a FATAL message, then the end of
+ * the stream) waits on the socket until someone reads it: read what is there,
+ * without blocking.  False when that shows the session is over. */
+static bool idle_session_ok(struct db *d)
+{
+	for (int i = 0; i < 4; i++) {
+		struct pollfd pfd = { .fd = PQsocket(d->conn), .events = POLLIN };
+		int r;
+
+		if (pfd.fd < 0)
+			return false;
+		r = poll(&pfd, 1, 0);
+		if (r == 0 || (r < 0 && errno == EINTR))
+			return true; /* nothing came: as alive as can be told */
+		if (r < 0)
+			return false;
+		/* a notification, a notice, or the goodbye: read it, and parse
+		 * it (PQisBusy does), so that a FATAL message reaches on_notice;
+		 * notifications stay queued in libpq for db_notice_wait() */
+		if (!PQconsumeInput(d->conn))
+			return false;
+		(void)PQisBusy(d->conn);
+		if (!pg_alive(d))
+			return false;
+	}
+	return true;
+}
+
+static int pg_heal(db *d)
+{
+	if (pg_alive(d)) {
+		/* in a transaction it is in use: its statements will tell */
+		if (PQtransactionStatus(d->conn) != PQTRANS_IDLE || idle_session_ok(d))
+			return DB_OK;
+		set_err(d, PQerrorMessage(d->conn));
+		d->lost = true;
+	}
+	/* connect again with the parameters it was opened with */
+	PQreset(d->conn);
+	if (PQstatus(d->conn) != CONNECTION_OK) {
+		set_err(d, PQerrorMessage(d->conn));
+		return DB_GONE;
+	}
+	d->lost = false;
+	d->leader_tuned = false;
+	d->err[0] = '\0';
+	if (session_setup(d) < 0) {
+		d->lost = true;
+		return DB_GONE;
+	}
+	db_count_reconnect();
+	return 1;
+}
+
+static void pg_set_name(db *d, const char *name)
+{
+	const char *params[1] = { name };
+
+	snprintf(d->name, sizeof d->name, "%s", name);
+	if (pg_alive(d))
+		run_params(d, "SELECT set_config('application_name', $1, false)", 1, params, NULL);
+}
+
+static int64_t pg_session_id(db *d)
+{
+	return pg_alive(d) ? PQbackendPID(d->conn) : 0;
 }
 
 const struct db_backend db_pgsql_backend = {
@@ -541,6 +717,9 @@ const struct db_backend db_pgsql_backend = {
 	.column_type = pg_column_type,
 	.identity_sync = pg_identity_sync,
 	.alive = pg_alive,
+	.heal = pg_heal,
+	.set_name = pg_set_name,
+	.session_id = pg_session_id,
 	.multinode = true,
 	.lead = pg_lead,
 	.notify = pg_notify,

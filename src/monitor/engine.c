@@ -123,6 +123,13 @@ bool engine_broken(struct engine *e)
 	return atomic_load(&e->broken);
 }
 
+/* Mark the engine broken (once, with the reason in the log). */
+static void broken(struct engine *e, const char *why)
+{
+	if (!atomic_exchange(&e->broken, true))
+		log_error("the monitoring engine stops: %s", why);
+}
+
 void engine_config_defaults(struct engine_config *c)
 {
 	c->lost_factor = 3;
@@ -1202,16 +1209,22 @@ static void *run(void *arg)
 			last_tick = clock_now_ms();
 			tick(e, last_tick);
 			/* a connection the server ended shows only when used: use it
-			 * every few seconds, and say when it is dead (the node stops
-			 * this engine and starts another on a new connection, which
-			 * rebuilds the state and applies the newest fixes again) */
+			 * every few seconds when nothing else did */
 			if (db_multinode(e->db) && last_tick - last_probe >= PROBE_MS) {
 				last_probe = last_tick;
-				if (db_exec(e->db, "SELECT 1") < 0 && !db_alive(e->db) &&
-				    !atomic_exchange(&e->broken, true))
-					log_error("the monitoring engine lost its database connection: %s",
-						  db_errmsg(e->db));
+				db_exec(e->db, "SELECT 1");
 			}
+		}
+		/* A dead connection: what failed on it (an alert, an event) is
+		 * not lost, but this engine cannot record it.  The node stops it
+		 * and starts another on a new connection, which rebuilds the
+		 * state and applies the newest fixes again, raising what was not
+		 * recorded (and nothing twice). */
+		if (!db_alive(e->db)) {
+			char why[400];
+
+			snprintf(why, sizeof why, "its database connection died (%s)", db_errmsg(e->db));
+			broken(e, why);
 		}
 	}
 	return NULL;
@@ -1231,8 +1244,7 @@ int engine_start(struct vigil *v, const struct engine_config *c, struct engine *
 	/* an alert is written ahead of the ingest committer's next group (db.h) */
 	db_set_writer(e->db, DB_WRITER_URGENT);
 	/* named, so that an administrator (or a test) can tell it from the others */
-	if (db_multinode(e->db))
-		db_exec(e->db, "SET application_name = 'vigil monitoring engine'");
+	db_set_name(e->db, "vigil monitoring engine");
 	pthread_mutex_init(&e->mu, NULL);
 	pthread_cond_init(&e->cv, NULL);
 	pthread_cond_init(&e->idle_cv, NULL);

@@ -87,6 +87,7 @@ static int connect_node(struct node *n, char *err, size_t errlen)
 
 	if (db_open(&d, n->v->cfg.db_url, err, errlen) < 0)
 		return -1;
+	db_set_name(d, "vigil node");
 	if (db_listen(d, ENGINE_CHANNEL) < 0 || db_listen(d, STREAM_CHANNEL) < 0) {
 		snprintf(err, errlen, "cannot listen for the other nodes: %s", db_errmsg(d));
 		db_close(d);

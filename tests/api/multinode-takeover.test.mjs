@@ -339,7 +339,7 @@ describe('two nodes on one PostgreSQL database', { skip: ENGINE !== 'postgres' &
 		const cut = sqlite(a.db, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
 			WHERE application_name = 'vigil monitoring engine' AND datname = current_database()`).trim();
 		assert.equal(cut, '1', 'one engine connection, and it was ended');
-		await waitFor('the engine to notice', () => /the monitoring engine lost its database connection/.test(leader.stderr()), 10000);
+		await waitFor('the engine to notice', () => /the monitoring engine stops: its database connection died/.test(leader.stderr()), 10000);
 		await waitFor('an engine again', async () => [await engineOf(b.url), await engineOf(again.url)].filter((r) => r === 'leader').length === 1, 10000);
 		await waitFor('a new engine connection', () => sqlite(a.db, `SELECT count(*) FROM pg_stat_activity
 			WHERE application_name = 'vigil monitoring engine' AND datname = current_database()`).trim() === '1', 10000);

@@ -221,7 +221,7 @@ static void pool_hands_out_every_connection(void **state)
 	db_pool *p;
 	db *a, *b;
 
-	assert_int_equal(db_pool_open(&p, f->path, 2, err, sizeof err), DB_OK);
+	assert_int_equal(db_pool_open(&p, f->path, 2, "test pool", err, sizeof err), DB_OK);
 	a = db_pool_acquire(p);
 	b = db_pool_acquire(p);
 	assert_ptr_not_equal(a, b);
@@ -284,6 +284,111 @@ static void one_connection_leads_and_another_takes_over_when_it_ends(void **stat
 		usleep(10000);
 	assert_int_equal(rc, 1);
 	db_close(b);
+}
+
+/* A connection the server ended is found and connected again: while idle
+ * (db_heal sees the server's goodbye without a round trip), and after a
+ * statement failed on it (DB_GONE, then db_alive() false until healed); its
+ * name and its LISTENs are restored. */
+static void a_connection_the_server_ended_is_found_and_connected_again(void **state)
+{
+	struct fx *f = *state;
+	char err[256], sql[128], ch[64], payload[64];
+	db *d;
+	int64_t pid;
+	db_stmt *s;
+
+	assert_int_equal(db_open(&d, f->path, err, sizeof err), DB_OK);
+	db_set_name(d, "vigil unit test");
+	assert_int_equal(db_listen(d, "vigil_heal_test"), DB_OK);
+	assert_int_equal(db_heal(d), 0);
+	/* ended while idle */
+	pid = db_session_id(d);
+	assert_true(pid > 0);
+	snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)", (long long)pid);
+	assert_int_equal(db_exec(f->d, sql), DB_OK);
+	for (int i = 0; i < 200 && db_alive(d) && db_heal(d) == 0; i++)
+		usleep(10000);
+	assert_int_not_equal(db_session_id(d), pid);
+	assert_true(db_alive(d));
+	assert_int_equal(db_prepare(d, &s, "SELECT current_setting('application_name')"), DB_OK);
+	assert_int_equal(db_step(s), DB_ROW);
+	assert_string_equal(db_column_text(s, 0), "vigil unit test");
+	db_finalize(s);
+	assert_int_equal(db_notify(f->d, "vigil_heal_test", "after"), DB_OK);
+	assert_int_equal(db_notice_wait(d, 5000, ch, sizeof ch, payload, sizeof payload), 1);
+	assert_string_equal(payload, "after");
+	/* ended, then used: DB_GONE, dead until healed */
+	pid = db_session_id(d);
+	snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)", (long long)pid);
+	assert_int_equal(db_exec(f->d, sql), DB_OK);
+	usleep(200000);
+	assert_int_equal(db_exec(d, "SELECT 1"), DB_GONE);
+	assert_false(db_alive(d));
+	assert_int_equal(db_exec(d, "SELECT 1"), DB_GONE);
+	assert_int_equal(db_heal(d), 1);
+	assert_true(db_alive(d));
+	assert_int_equal(db_exec(d, "SELECT 1"), DB_OK);
+	db_close(d);
+}
+
+/* SQLite has no server: a connection needs no healing, and the pool hands
+ * its connections out as they are. */
+static void sqlite_connections_need_no_healing(void **state)
+{
+	struct fx *f = *state;
+	char err[256];
+	db_pool *p;
+	db *a;
+
+	assert_int_equal(db_heal(f->d), 0);
+	assert_true(db_alive(f->d));
+	assert_int_equal(db_session_id(f->d), 0);
+	db_set_name(f->d, "ignored");
+	assert_int_equal(db_pool_open(&p, f->path, 1, "test pool", err, sizeof err), DB_OK);
+	a = db_pool_acquire(p);
+	assert_true(db_alive(a));
+	assert_int_equal(db_exec(a, "SELECT 1"), DB_OK);
+	db_pool_release(p, a);
+	db_pool_close(p);
+}
+
+/* The pool replaces a connection the server ended while it sat in the pool:
+ * the same connection comes out, alive, on a new session. */
+static void the_pool_hands_out_no_connection_the_server_ended(void **state)
+{
+	struct fx *f = *state;
+	char err[256], sql[128];
+	db_pool *p;
+	db *a;
+	int64_t pid;
+
+	assert_int_equal(db_pool_open(&p, f->path, 1, "test pool", err, sizeof err), DB_OK);
+	a = db_pool_acquire(p);
+	pid = db_session_id(a);
+	db_pool_release(p, a);
+	snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)", (long long)pid);
+	assert_int_equal(db_exec(f->d, sql), DB_OK);
+	/* until the server has let it go */
+	for (int i = 0; i < 200; i++) {
+		db_stmt *s;
+		int rc;
+
+		snprintf(sql, sizeof sql, "SELECT 1 FROM pg_stat_activity WHERE pid = %lld",
+			 (long long)pid);
+		assert_int_equal(db_prepare(f->d, &s, sql), DB_OK);
+		rc = db_step(s);
+		db_finalize(s);
+		if (rc == DB_DONE)
+			break;
+		usleep(10000);
+	}
+	assert_ptr_equal(db_pool_acquire(p), a);
+	assert_true(db_alive(a));
+	assert_int_not_equal(db_session_id(a), pid);
+	assert_int_equal(db_exec(a, "SELECT 1"), DB_OK);
+	db_pool_release(p, a);
+	db_pool_close(p);
 }
 
 /* A notification reaches a listener when the sending transaction commits,
@@ -608,6 +713,11 @@ int main(void)
 		cmocka_unit_test(an_urgent_writer_goes_ahead_of_a_queued_one),
 		cmocka_unit_test(a_lone_urgent_statement_goes_ahead_of_a_queued_writer),
 		cmocka_unit_test(an_urgent_writer_leaves_checkpoints_to_the_others),
+		cmocka_unit_test(sqlite_connections_need_no_healing),
+	};
+	const struct CMUnitTest pg_only[] = {
+		cmocka_unit_test(a_connection_the_server_ended_is_found_and_connected_again),
+		cmocka_unit_test(the_pool_hands_out_no_connection_the_server_ended),
 	};
 	const struct CMUnitTest once[] = {
 		cmocka_unit_test(an_unreachable_postgres_server_is_reported_clearly),
@@ -617,7 +727,10 @@ int main(void)
 	failed += cmocka_run_group_tests_name("db on SQLite only", sqlite_only, setup_sqlite,
 					      teardown);
 	failed += cmocka_run_group_tests_name("db engine-independent", once, NULL, NULL);
-	if (getenv("VIGIL_TEST_PG") && *getenv("VIGIL_TEST_PG"))
+	if (getenv("VIGIL_TEST_PG") && *getenv("VIGIL_TEST_PG")) {
 		failed += cmocka_run_group_tests_name("db on PostgreSQL", tests, setup_pg, teardown);
+		failed += cmocka_run_group_tests_name("db on PostgreSQL only", pg_only, setup_pg,
+						      teardown);
+	}
 	return failed;
 }

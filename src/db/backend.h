@@ -41,9 +41,12 @@ struct db_backend {
 	void (*set_name)(db *d, const char *name);
 	int64_t (*session_id)(db *d);
 	/* Several nodes on one database (db.h); NULL listen and notice_wait on
-	 * an engine that one node owns. */
+	 * an engine that one node owns, NULL lease calls where one node always
+	 * leads. */
 	bool multinode;
-	int (*lead)(db *d, const char *role);
+	int (*lease_hold)(db *d, struct db_lease *l, const char *sessions);
+	int (*lease_release)(db *d, struct db_lease *l);
+	int (*lease_check)(db *d, const char *role, int64_t epoch);
 	int (*notify)(db *d, const char *channel, const char *payload);
 	int (*listen)(db *d, const char *channel);
 	int (*notice_wait)(db *d, int timeout_ms, char *channel, size_t chlen, char *payload,

@@ -237,9 +237,37 @@ int64_t db_session_id(db *d)
 	return BE(d)->session_id ? BE(d)->session_id(d) : 0;
 }
 
-int db_lead(db *d, const char *role)
+int db_lease_hold(db *d, struct db_lease *l, const int64_t *sessions, int nsessions)
 {
-	return BE(d)->lead(d, role);
+	char list[24 * 8] = "";
+	size_t k = 0;
+
+	l->granted = false;
+	l->fenced = 0;
+	if (!BE(d)->lease_hold) {
+		/* one node: it always leads */
+		l->granted = l->epoch == 0;
+		l->epoch = 1;
+		return 1;
+	}
+	for (int i = 0; i < nsessions && i < 8; i++)
+		if (sessions[i] > 0)
+			k += (size_t)snprintf(list + k, sizeof list - k, "%s%lld", k ? "," : "",
+					      (long long)sessions[i]);
+	return BE(d)->lease_hold(d, l, list);
+}
+
+int db_lease_release(db *d, struct db_lease *l)
+{
+	int rc = BE(d)->lease_release && l->epoch ? BE(d)->lease_release(d, l) : DB_OK;
+
+	l->epoch = 0;
+	return rc;
+}
+
+int db_lease_check(db *d, const char *role, int64_t epoch)
+{
+	return BE(d)->lease_check ? BE(d)->lease_check(d, role, epoch) : 1;
 }
 
 /* Channel names go into LISTEN as identifiers, never as parameters: keep them

@@ -116,8 +116,8 @@ int db_tables_each(db *d, int (*fn)(const char *table, void *arg), void *arg);
 /*
  * Several nodes on one database.  PostgreSQL can be shared by several `vigil
  * serve` nodes; a SQLite file serves one.  On an engine that cannot be shared
- * db_lead() always answers 1 and db_notify() sends nothing, so one code path
- * serves both; db_listen() and db_notice_wait() need db_multinode().
+ * db_lease_hold() always grants and db_notify() sends nothing, so one code
+ * path serves both; db_listen() and db_notice_wait() need db_multinode().
  */
 bool db_multinode(const db *d);
 
@@ -161,12 +161,44 @@ uint64_t db_reconnect_count(void);
  * exclude each other. */
 enum db_writer { DB_WRITER_PLAIN, DB_WRITER_QUEUED, DB_WRITER_URGENT };
 void db_set_writer(db *d, enum db_writer w);
-/* Take or keep the leadership named role on this connection: 1 when this
- * connection holds it (taken now or before), 0 when another session holds it,
- * negative when the connection failed (and with it the leadership).
- * PostgreSQL: a session-level advisory lock, which the server releases when
- * the session ends, however it ends. */
-int db_lead(db *d, const char *role);
+/*
+ * Leadership is a lease: a row of the `leases` table naming its holder (a
+ * node), an epoch (the fencing token: one more at every grant) and a deadline
+ * on the database's own clock, never the nodes' clocks.  The holder renews it
+ * well before the deadline; another node is granted it when it is free
+ * (never held, released, or past its deadline) or when the session that
+ * renews it has ended (its node died: no need to wait out the deadline).  A
+ * node granted a lease ends the sessions the previous holder recorded
+ * (pg_terminate_backend, which needs the nodes to share one role), so a
+ * holder that was frozen or cut off, and wakes, finds its connections dead
+ * and its lease gone; and a write made in a transaction that checks the epoch
+ * (db_lease_check) cannot commit once another node has been granted the
+ * lease.  A holder must not act past its own deadline, measured on its
+ * monotonic clock from before it asked (node.c).  SQLite: one node, always
+ * granted.
+ */
+struct db_lease {
+	char role[32];   /* what is led (the row's name) */
+	char holder[64]; /* this node: unique among the nodes */
+	int64_t ttl_ms;  /* a grant or renewal lasts this long */
+	/* set by db_lease_hold(): */
+	int64_t epoch;   /* the fencing token while held, 0 when not */
+	bool granted;    /* this call granted it (a new epoch), not renewed it */
+	int fenced;      /* sessions of the previous holder ended by this grant */
+};
+/* Renew the lease, or ask for it when not held: 1 held (l->epoch), 0 held
+ * by another node, negative when the database failed (the lease is then as
+ * it was: held until its deadline, which the caller counts itself).
+ * sessions: this node's sessions (db_session_id; the asking connection's
+ * first), which the next holder ends. */
+int db_lease_hold(db *d, struct db_lease *l, const int64_t *sessions, int nsessions);
+/* Give the lease up at once (a clean stop: the next node need not wait). */
+int db_lease_release(db *d, struct db_lease *l);
+/* In a write transaction on d: 1 when role's lease still has this epoch (its
+ * row is then locked until the transaction ends, so no other node can be
+ * granted it before this transaction commits), 0 when another node has been
+ * granted it since, negative on a database error. */
+int db_lease_check(db *d, const char *role, int64_t epoch);
 /* Tell the nodes listening on channel (a plain lower-case name): delivered
  * when the transaction commits, at once outside one; payload at most
  * DB_NOTIFY_MAX bytes.  Nothing on SQLite. */

@@ -12,8 +12,9 @@
  *    consistent read (e.g. verifying a chain while others append);
  *  - SQLSTATE class 23 (integrity) maps to DB_CONSTRAINT; serialisation
  *    failures, deadlocks and lock timeouts to DB_BUSY;
- *  - several nodes share one database: the leadership is a session-level
- *    advisory lock, and nodes tell each other with LISTEN/NOTIFY;
+ *  - several nodes share one database: the leadership is a lease (a row of
+ *    `leases`, timed on the server's clock), and nodes tell each other with
+ *    LISTEN/NOTIFY;
  *  - a session the server ended (SQLSTATE class 08, 57P01-57P03, or libpq
  *    finding the connection closed) is DB_GONE, and db_heal() connects
  *    again with the same parameters, restoring the session's name and its
@@ -37,11 +38,15 @@
 /* PostgreSQL's own limit is 65,535; a batch of fixes uses 640 */
 #define MAX_PARAMS 4096
 
+/* The database's clock, in the portable form (ms since the epoch): a lease
+ * is timed by it, never by a node's own clock. */
+#define NOW_MS "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+
 struct db {
 	struct db_common c;
 	PGconn *conn;
 	bool lost;         /* found dead: db_heal() connects again */
-	bool leader_tuned; /* the server probes this session (db_lead) */
+	bool leader_tuned; /* the server probes this session (db_lease_hold) */
 	char name[64];     /* application_name, restored on reconnection */
 	char **channels;   /* LISTENed, restored on reconnection */
 	size_t nchannels;
@@ -258,6 +263,8 @@ static int pg_lock_chain(db *d, const char *chain)
 	return rc;
 }
 
+/* ---- the lease (db.h) ------------------------------------------------------ */
+
 /* Run a statement with text parameters; the result (for its rows) in *out
  * when asked for, else cleared.  DB_OK or a negative code. */
 static int run_params(struct db *d, const char *sql, int n, const char *const *params,
@@ -273,26 +280,110 @@ static int run_params(struct db *d, const char *sql, int n, const char *const *p
 	return rc;
 }
 
-/*
- * The leadership is a session-level advisory lock on this connection: the
- * server releases it when the session ends, however the node died.  Asking
- * again while holding it must not stack a second hold, so pg_locks is asked
- * first.  The server is told to probe this session every few seconds, so
- * that a leader whose machine vanished (no FIN, no RST) is noticed and its
- * lock released within about ten seconds instead of the system's two hours.
- */
-static int pg_lead(db *d, const char *role)
+/* The lease's row as read, with the database's time of reading. */
+struct lease_row {
+	bool found;
+	char holder[64];
+	char sessions[200]; /* pids, the renewing session's first */
+	int64_t epoch, expires_at, renewed_at, now;
+};
+
+static int lease_read(struct db *d, const char *role, bool lock, struct lease_row *r)
 {
-	const char *params[3];
-	char key[24], hi[16], lo[16];
-	int64_t k = lock_key("lead:", role);
+	const char *params[1] = { role };
 	PGresult *res;
 	int rc;
 
-	if (PQstatus(d->conn) != CONNECTION_OK) {
-		set_err(d, PQerrorMessage(d->conn));
-		return DB_ERROR;
+	memset(r, 0, sizeof *r);
+	rc = run_params(d,
+			lock ? "SELECT holder, epoch, expires_at, sessions, renewed_at, " NOW_MS
+			       " FROM leases WHERE name = $1 FOR UPDATE"
+			     : "SELECT holder, epoch, expires_at, sessions, renewed_at, " NOW_MS
+			       " FROM leases WHERE name = $1",
+			1, params, &res);
+	if (rc < 0)
+		return rc;
+	if (PQntuples(res) == 1) {
+		r->found = true;
+		snprintf(r->holder, sizeof r->holder, "%s", PQgetvalue(res, 0, 0));
+		r->epoch = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		r->expires_at = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+		snprintf(r->sessions, sizeof r->sessions, "%s", PQgetvalue(res, 0, 3));
+		r->renewed_at = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
+		r->now = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
 	}
+	PQclear(res);
+	return DB_OK;
+}
+
+/* May l be granted the lease as the row stands?  Yes when it is free (never
+ * held, released, past its deadline) or already this node's; and when the
+ * session that renews it (the first recorded) has ended: its node died, or
+ * lost that connection, and need not be waited for.  A session is the one
+ * recorded only if it had begun by the last renewal (a pid may be reused).
+ * 1, 0, or a negative code. */
+static int lease_free(struct db *d, const struct db_lease *l, const struct lease_row *r)
+{
+	const char *params[2];
+	char pid[24], at[24];
+	PGresult *res;
+	int rc, alive;
+
+	if (!r->holder[0] || r->expires_at <= r->now || strcmp(r->holder, l->holder) == 0)
+		return 1;
+	snprintf(pid, sizeof pid, "%lld", strtoll(r->sessions, NULL, 10));
+	snprintf(at, sizeof at, "%lld", (long long)r->renewed_at);
+	params[0] = pid;
+	params[1] = at;
+	rc = run_params(d,
+			"SELECT 1 FROM pg_stat_activity WHERE pid = $1::int"
+			" AND backend_start <= to_timestamp($2::bigint / 1000.0)",
+			2, params, &res);
+	if (rc < 0)
+		return rc;
+	alive = PQntuples(res) > 0;
+	PQclear(res);
+	return !alive;
+}
+
+/* End the sessions the previous holder recorded (those that had begun by
+ * its last renewal), so that a holder that was frozen or cut off finds its
+ * connections dead when it wakes.  How many were ended, or negative. */
+static int lease_fence(struct db *d, const struct lease_row *r)
+{
+	const char *params[2];
+	char at[24];
+	PGresult *res;
+	int rc, n;
+
+	snprintf(at, sizeof at, "%lld", (long long)r->renewed_at);
+	params[0] = r->sessions;
+	params[1] = at;
+	rc = run_params(d,
+			"SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
+			" WHERE pid = ANY (string_to_array($1, ',')::int[]) AND pid <> pg_backend_pid()"
+			" AND backend_start <= to_timestamp($2::bigint / 1000.0)",
+			2, params, &res);
+	if (rc < 0)
+		return rc;
+	n = PQntuples(res) == 1 ? atoi(PQgetvalue(res, 0, 0)) : 0;
+	PQclear(res);
+	return n;
+}
+
+static int pg_lease_hold(db *d, struct db_lease *l, const char *sessions)
+{
+	const char *params[5];
+	char ttl[24], epoch[24];
+	struct lease_row r;
+	PGresult *res;
+	int64_t granted = 0;
+	int rc;
+
+	/* The server probes this session every few seconds, so that a holder
+	 * whose machine vanished (no FIN, no RST) has its session ended within
+	 * about ten seconds, instead of the system's two hours: the next holder
+	 * need not wait for the deadline then. */
 	if (!d->leader_tuned) {
 		rc = pg_exec(d, "SET tcp_keepalives_idle = 4; SET tcp_keepalives_interval = 2;"
 				" SET tcp_keepalives_count = 2; SET tcp_user_timeout = 10000");
@@ -300,22 +391,113 @@ static int pg_lead(db *d, const char *role)
 			return rc;
 		d->leader_tuned = true;
 	}
-	snprintf(key, sizeof key, "%lld", (long long)k);
-	/* pg_locks shows a bigint key as its high and low 32 bits */
-	snprintf(hi, sizeof hi, "%u", (unsigned)((uint64_t)k >> 32));
-	snprintf(lo, sizeof lo, "%u", (unsigned)((uint64_t)k & 0xffffffffu));
-	params[0] = key;
-	params[1] = hi;
-	params[2] = lo;
-	res = PQexecParams(d->conn,
-			   "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
-			   " AND pid = pg_backend_pid() AND granted AND objsubid = 1"
-			   " AND classid = $2::oid AND objid = $3::oid)"
-			   " THEN true ELSE pg_try_advisory_lock($1::bigint) END",
-			   3, NULL, params, NULL, NULL, 0);
-	rc = check(d, res);
-	if (rc == DB_OK)
-		rc = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0 ? 1 : 0;
+	snprintf(ttl, sizeof ttl, "%lld", (long long)l->ttl_ms);
+	if (l->epoch > 0) {
+		/* renew: only while the row still names this node and this epoch */
+		snprintf(epoch, sizeof epoch, "%lld", (long long)l->epoch);
+		params[0] = l->role;
+		params[1] = l->holder;
+		params[2] = epoch;
+		params[3] = ttl;
+		params[4] = sessions;
+		rc = run_params(d,
+				"UPDATE leases SET expires_at = " NOW_MS " + $4::bigint,"
+				" renewed_at = " NOW_MS ", sessions = $5"
+				" WHERE name = $1 AND holder = $2 AND epoch = $3::bigint RETURNING epoch",
+				5, params, &res);
+		if (rc < 0)
+			return rc;
+		rc = PQntuples(res);
+		PQclear(res);
+		if (rc == 1)
+			return 1;
+		l->epoch = 0; /* another node has been granted it */
+	}
+	/* Not held: look without locking (a standby asks every second) ... */
+	rc = lease_read(d, l->role, false, &r);
+	if (rc < 0)
+		return rc;
+	if (r.found) {
+		rc = lease_free(d, l, &r);
+		if (rc <= 0)
+			return rc;
+	} else {
+		/* the first node ever to ask: make the row, free */
+		params[0] = l->role;
+		rc = run_params(d,
+				"INSERT INTO leases (name, holder, epoch, expires_at, sessions, granted_at,"
+				" renewed_at) VALUES ($1, '', 0, 0, '', 0, 0) ON CONFLICT (name) DO NOTHING",
+				1, params, NULL);
+		if (rc < 0)
+			return rc;
+	}
+	/* ... and take it, the row locked, deciding again on what is there now */
+	rc = pg_exec(d, "BEGIN");
+	if (rc < 0)
+		return rc;
+	rc = lease_read(d, l->role, true, &r);
+	if (rc >= 0)
+		rc = r.found ? lease_free(d, l, &r) : 0;
+	if (rc > 0) {
+		params[0] = l->role;
+		params[1] = l->holder;
+		params[2] = ttl;
+		params[3] = sessions;
+		rc = run_params(d,
+				"UPDATE leases SET holder = $2, epoch = epoch + 1,"
+				" expires_at = " NOW_MS " + $3::bigint, granted_at = " NOW_MS ","
+				" renewed_at = " NOW_MS ", sessions = $4 WHERE name = $1 RETURNING epoch",
+				4, params, &res);
+		if (rc >= 0) {
+			granted = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+			PQclear(res);
+			rc = granted > 0 ? pg_exec(d, "COMMIT") : DB_ERROR;
+		}
+	}
+	if (rc < 0 || !granted) {
+		int keep = rc;
+
+		if (PQtransactionStatus(d->conn) != PQTRANS_IDLE)
+			pg_exec(d, "ROLLBACK");
+		return keep < 0 ? keep : 0;
+	}
+	l->epoch = granted;
+	l->granted = true;
+	if (r.holder[0] && strcmp(r.holder, l->holder) != 0 && r.sessions[0]) {
+		rc = lease_fence(d, &r);
+		/* failing, the epoch still fences the old holder's writes */
+		l->fenced = rc > 0 ? rc : 0;
+	}
+	return 1;
+}
+
+static int pg_lease_release(db *d, struct db_lease *l)
+{
+	const char *params[3];
+	char epoch[24];
+
+	snprintf(epoch, sizeof epoch, "%lld", (long long)l->epoch);
+	params[0] = l->role;
+	params[1] = l->holder;
+	params[2] = epoch;
+	return run_params(d,
+			  "UPDATE leases SET expires_at = 0, sessions = ''"
+			  " WHERE name = $1 AND holder = $2 AND epoch = $3::bigint",
+			  3, params, NULL);
+}
+
+static int pg_lease_check(db *d, const char *role, int64_t epoch)
+{
+	const char *params[1] = { role };
+	PGresult *res;
+	int rc;
+
+	/* FOR SHARE: a grant (an UPDATE of the row) waits for this transaction,
+	 * and this one, waiting for a grant, reads the row as it is after it */
+	rc = run_params(d, "SELECT epoch FROM leases WHERE name = $1 FOR SHARE", 1, params, &res);
+	if (rc < 0)
+		return rc;
+	rc = PQntuples(res) == 1 && strtoll(PQgetvalue(res, 0, 0), NULL, 10) == epoch;
 	PQclear(res);
 	return rc;
 }
@@ -721,7 +903,9 @@ const struct db_backend db_pgsql_backend = {
 	.set_name = pg_set_name,
 	.session_id = pg_session_id,
 	.multinode = true,
-	.lead = pg_lead,
+	.lease_hold = pg_lease_hold,
+	.lease_release = pg_lease_release,
+	.lease_check = pg_lease_check,
 	.notify = pg_notify,
 	.listen = pg_listen,
 	.notice_wait = pg_notice_wait,

@@ -19,6 +19,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "db/db.h"
+#include "monitor/node.h"
 #include "store/cases.h"
 #include "store/monitor.h"
 #include "vigil.h"
@@ -197,7 +198,7 @@ static bool lane_db(struct lane *l)
 
 /* What became of a job. */
 enum outcome {
-	DONE,     /* delivered, or given up */
+	DONE,     /* delivered, given up, or not this node's to send */
 	RETRY,    /* the gateway failed: try again, as *j, after the backoff */
 	LATER,    /* the database failed before it was sent: the same attempt later */
 };
@@ -211,6 +212,11 @@ static enum outcome attempt(struct lane *l, struct job *j)
 	json_t *p;
 	int ok, rc;
 
+	/* a node that does not lead (it was frozen, or cut off, and woke to
+	 * find its lease gone) sends nothing: the leader sends what is not
+	 * delivered */
+	if (n->v->node && !node_leads(n->v->node))
+		return DONE;
 	if (!lane_db(l))
 		goto later;
 	rc = alert_get(l->db, j->alert_id, &a);

@@ -127,15 +127,18 @@ static int pg_exec(db *d, const char *sql);
 /* What the server says outside any statement (with client_min_messages at
  * warning: mostly its goodbye to an idle session it ends) goes to the log,
  * one line, rather than to stderr as libpq would print it.  A FATAL one is
- * that goodbye: the session is over, even before the end of the stream
- * follows (the server closes the socket a moment after). */
+ * that goodbye (pg_terminate_backend, a fast shutdown), and so is the
+ * WARNING of an immediate shutdown (SQLSTATE 57P02): the session is over,
+ * even before the end of the stream follows a moment after. */
 static void on_notice(void *arg, const PGresult *res)
 {
 	struct db *d = arg;
 	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	char line[300];
 
-	if (sev && (strcmp(sev, "FATAL") == 0 || strcmp(sev, "PANIC") == 0))
+	if ((sev && (strcmp(sev, "FATAL") == 0 || strcmp(sev, "PANIC") == 0)) ||
+	    (state && session_lost(d, state)))
 		d->lost = true;
 	snprintf(line, sizeof line, "%s", PQresultErrorMessage(res));
 	line[strcspn(line, "\n")] = '\0';

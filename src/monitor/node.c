@@ -47,6 +47,10 @@ struct node {
 	/* while leading: the lease's deadline on the monotonic clock (ms) */
 	atomic_llong lease_until;
 	bool conn_lost;           /* node thread: said in the log, not yet back */
+	/* node thread: fixes a stopped engine had queued and not applied, for
+	 * the next engine here or, if another node leads, for that one */
+	struct fix *held;
+	size_t nheld;
 	int64_t next_ask;         /* node thread: no asking for the lease before (backoff) */
 	int64_t backoff;
 	pthread_t thread;
@@ -90,12 +94,11 @@ static int lead(struct node *n, char *err, size_t errlen)
 	return 0;
 }
 
-static void forward_fixes(struct node *n, const struct fix *f, size_t count);
-
-/* Stop the engine.  abandon: the leadership is lost (or the engine's
- * connection), so what is queued is not applied here but passed to whoever
- * leads now, as a standby passes what it stores (its tracks are rebuilt from
- * the database anyway); else (shutdown, still leading) it is applied first. */
+/* Stop the engine.  abandon: the lease is lost, or may be (its deadline
+ * passed), or the engine's connection died, so what is queued is not applied
+ * by it but held for the next engine: this node's if it still holds the
+ * lease, else the node that leads now (hand_on()); else (shutdown, still
+ * leading) it is applied first. */
 static void step_down(struct node *n, bool abandon)
 {
 	struct engine *e;
@@ -109,9 +112,13 @@ static void step_down(struct node *n, bool abandon)
 		struct fix *queued;
 		size_t k = engine_abandon(e, &queued);
 
-		notifier_drop(n->v->notifier); /* the new leader resumes them */
+		notifier_drop(n->v->notifier); /* the next leader resumes them */
 		engine_stop(e);
-		forward_fixes(n, queued, k);
+		if (k) {
+			n->held = xrealloc(n->held, (n->nheld + k) * sizeof *n->held);
+			memcpy(n->held + n->nheld, queued, k * sizeof *queued);
+			n->nheld += k;
+		}
 		free(queued);
 		return;
 	}
@@ -269,16 +276,24 @@ void node_fixes_stored(struct node *n, db *d, const struct fix *f, const int *re
 			  db_errmsg(d));
 }
 
-/* Pass fixes an engine had queued and not applied to whoever leads now, on
- * the node's connection (node thread).  Their alerts are not raised twice:
- * the new engine looks for an unresolved alert first, and an older fix than
- * one it applied fires nothing. */
-static void forward_fixes(struct node *n, const struct fix *f, size_t count)
+/* The fixes a stopped engine had queued and not applied (node thread): to
+ * this node's new engine, or (to_engine NULL) to whoever leads now, on the
+ * node's connection, as a standby passes what it stores.  Their alerts are
+ * not raised twice: an engine looks for an unresolved alert first, and an
+ * older fix than one it applied fires nothing. */
+static void hand_on(struct node *n, struct engine *to_engine)
 {
 	size_t sent = 0;
 
-	for (size_t i = 0; i < count && n->conn && db_alive(n->conn); i++) {
-		char *payload = fix_payload(&f[i]), *msg;
+	if (!n->nheld)
+		return;
+	if (to_engine) {
+		for (size_t i = 0; i < n->nheld; i++)
+			engine_submit(to_engine, &n->held[i]);
+		sent = n->nheld;
+	}
+	for (size_t i = 0; !to_engine && i < n->nheld && db_alive(n->conn); i++) {
+		char *payload = fix_payload(&n->held[i]), *msg;
 
 		if (!payload)
 			continue;
@@ -288,10 +303,12 @@ static void forward_fixes(struct node *n, const struct fix *f, size_t count)
 		free(msg);
 		free(payload);
 	}
-	if (count)
-		log_warn("the stopped engine had %zu fix(es) queued: %zu passed to the node that leads "
-			 "now (the others are applied again from the database if they are the newest)",
-			 count, sent);
+	if (sent < n->nheld)
+		log_warn("%zu fix(es) a stopped engine had queued could not be passed on (the next "
+			 "engine applies each device's newest again)", n->nheld - sent);
+	free(n->held);
+	n->held = NULL;
+	n->nheld = 0;
 }
 
 /* ---- configuration ----------------------------------------------------------- */
@@ -487,6 +504,7 @@ static void ask(struct node *n)
 				  "the engine");
 			step_down(n, true);
 		}
+		hand_on(n, NULL);
 		return;
 	}
 	atomic_store(&n->lease_until, t0 + LEASE_MS - LEASE_MARGIN_MS);
@@ -500,11 +518,15 @@ static void ask(struct node *n)
 			  "%s", (long long)(n->backoff / 1000), err);
 		atomic_store(&n->lease_until, 0);
 		db_lease_release(n->conn, &n->lease);
+		hand_on(n, NULL);
 		n->next_ask = mono_ms() + n->backoff;
 		n->backoff = n->backoff * 2 > 30000 ? 30000 : n->backoff * 2;
 		return;
 	}
 	n->backoff = POLL_MS;
+	pthread_rwlock_rdlock(&n->lock);
+	hand_on(n, n->engine);
+	pthread_rwlock_unlock(&n->lock);
 	if (n->lease.granted) {
 		atomic_fetch_add(&n->takeovers, 1);
 		log_info("took over the monitoring engine (lease epoch %lld; %d session(s) of the node "
@@ -659,6 +681,7 @@ void node_stop(struct node *n)
 		log_warn("cannot give the lease up (a standby takes over at its deadline): %s",
 			 db_errmsg(n->conn));
 	db_close(n->conn);
+	free(n->held);
 	pthread_rwlock_destroy(&n->lock);
 	free(n);
 }

@@ -39,14 +39,13 @@ export function privateCluster() {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-pg-own-'));
 	if (process.getuid && process.getuid() === 0) spawnSync('chown', ['postgres', dir]);
 	const data = path.join(dir, 'data');
-	const port = 55500 + Math.floor(Math.random() * 400);
 	asPostgres(`${bin}/initdb -D ${data} -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null`);
 	const cluster = {
-		port,
-		admin: `postgres://postgres@127.0.0.1:${port}/postgres`,
-		/** Start the server and wait until it takes connections. */
+		port: 0,
+		admin: '',
+		/** Start the server and wait until it takes connections (on the port it had, once it has one). */
 		start() {
-			asPostgres(`${bin}/pg_ctl -D ${data} -l ${dir}/log -w -o "-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null`);
+			asPostgres(`${bin}/pg_ctl -D ${data} -l ${dir}/log -w -o "-p ${cluster.port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null`);
 		},
 		/** Stop it: 'immediate' is a crash (no shutdown checkpoint, sessions cut), 'fast' a clean stop. */
 		stop(mode = 'immediate') {
@@ -55,7 +54,7 @@ export function privateCluster() {
 		createDatabase(name = 'vigil') {
 			const r = spawnSync('psql', ['-qAtX', '-v', 'ON_ERROR_STOP=1', cluster.admin, '-c', `CREATE DATABASE ${name}`], { encoding: 'utf8' });
 			if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
-			return `postgres://postgres@127.0.0.1:${port}/${name}`;
+			return `postgres://postgres@127.0.0.1:${cluster.port}/${name}`;
 		},
 		/** Stop it if it runs, and remove its files. */
 		destroy() {
@@ -66,11 +65,19 @@ export function privateCluster() {
 		},
 	};
 	live.add(cluster);
-	try {
-		cluster.start();
-	} catch (e) {
-		cluster.destroy();
-		throw e;
+	// a port at random, another if that one is taken (by another test's cluster)
+	for (let attempt = 1; ; attempt++) {
+		cluster.port = 55500 + Math.floor(Math.random() * 400);
+		cluster.admin = `postgres://postgres@127.0.0.1:${cluster.port}/postgres`;
+		try {
+			cluster.start();
+			return cluster;
+		} catch (e) {
+			const log = fs.existsSync(path.join(dir, 'log')) ? fs.readFileSync(path.join(dir, 'log'), 'utf8') : '';
+			if (attempt < 5 && /could not bind|already in use/i.test(log))
+				continue;
+			cluster.destroy();
+			throw new Error(`${e.message}\nits log:\n${log.slice(-2000)}`);
+		}
 	}
-	return cluster;
 }

@@ -649,7 +649,7 @@ int cli_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (db_pool_open(&v.pool, c->db_url, c->threads + 6, err, sizeof err) < 0) {
+	if (db_pool_open(&v.pool, c->db_url, c->threads + 6, "vigil pool", err, sizeof err) < 0) {
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
 	}

@@ -34,12 +34,19 @@ struct db_backend {
 	int (*identity_sync)(db *d, const char *table);
 	/* db_set_writer() (NULL: writers do not exclude each other) */
 	void (*set_writer)(db *d, enum db_writer w);
-	/* Is the connection still usable (NULL: always)? */
+	/* Is the connection still usable (NULL: always)?  db_heal() (NULL:
+	 * nothing to heal), db_set_name() and db_session_id() (NULL: nothing). */
 	bool (*alive)(db *d);
+	int (*heal)(db *d);
+	void (*set_name)(db *d, const char *name);
+	int64_t (*session_id)(db *d);
 	/* Several nodes on one database (db.h); NULL listen and notice_wait on
-	 * an engine that one node owns. */
+	 * an engine that one node owns, NULL lease calls where one node always
+	 * leads. */
 	bool multinode;
-	int (*lead)(db *d, const char *role);
+	int (*lease_hold)(db *d, struct db_lease *l, const char *sessions);
+	int (*lease_release)(db *d, struct db_lease *l);
+	int (*lease_check)(db *d, const char *role, int64_t epoch);
 	int (*notify)(db *d, const char *channel, const char *payload);
 	int (*listen)(db *d, const char *channel);
 	int (*notice_wait)(db *d, int timeout_ms, char *channel, size_t chlen, char *payload,
@@ -59,5 +66,6 @@ extern const struct db_backend db_sqlite_backend;
 extern const struct db_backend db_pgsql_backend;
 
 void db_count_error(void);
+void db_count_reconnect(void);
 
 #endif

@@ -12,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
+#include "base/log.h"
 #include "base/mem.h"
 
 #define BE(x) (((struct db_common *)(x))->be)
 
-static atomic_uint_fast64_t error_count;
+static atomic_uint_fast64_t error_count, reconnect_count;
 
 void db_count_error(void)
 {
@@ -26,6 +28,16 @@ void db_count_error(void)
 uint64_t db_error_count(void)
 {
 	return atomic_load(&error_count);
+}
+
+void db_count_reconnect(void)
+{
+	atomic_fetch_add(&reconnect_count, 1);
+}
+
+uint64_t db_reconnect_count(void)
+{
+	return atomic_load(&reconnect_count);
 }
 
 static int is_postgres_url(const char *url)
@@ -209,9 +221,53 @@ bool db_alive(db *d)
 	return !BE(d)->alive || BE(d)->alive(d);
 }
 
-int db_lead(db *d, const char *role)
+int db_heal(db *d)
 {
-	return BE(d)->lead(d, role);
+	return BE(d)->heal ? BE(d)->heal(d) : DB_OK;
+}
+
+void db_set_name(db *d, const char *name)
+{
+	if (BE(d)->set_name)
+		BE(d)->set_name(d, name);
+}
+
+int64_t db_session_id(db *d)
+{
+	return BE(d)->session_id ? BE(d)->session_id(d) : 0;
+}
+
+int db_lease_hold(db *d, struct db_lease *l, const int64_t *sessions, int nsessions)
+{
+	char list[24 * 8] = "";
+	size_t k = 0;
+
+	l->granted = false;
+	l->fenced = 0;
+	if (!BE(d)->lease_hold) {
+		/* one node: it always leads */
+		l->granted = l->epoch == 0;
+		l->epoch = 1;
+		return 1;
+	}
+	for (int i = 0; i < nsessions && i < 8; i++)
+		if (sessions[i] > 0)
+			k += (size_t)snprintf(list + k, sizeof list - k, "%s%lld", k ? "," : "",
+					      (long long)sessions[i]);
+	return BE(d)->lease_hold(d, l, list);
+}
+
+int db_lease_release(db *d, struct db_lease *l)
+{
+	int rc = BE(d)->lease_release && l->epoch ? BE(d)->lease_release(d, l) : DB_OK;
+
+	l->epoch = 0;
+	return rc;
+}
+
+int db_lease_check(db *d, const char *role, int64_t epoch)
+{
+	return BE(d)->lease_check ? BE(d)->lease_check(d, role, epoch) : 1;
 }
 
 /* Channel names go into LISTEN as identifiers, never as parameters: keep them
@@ -283,15 +339,28 @@ int db_run(db *d, const char *sql, const char *fmt, ...)
 
 /* ---- pool ---------------------------------------------------------------- */
 
+/* While the database is away, one acquirer in this long tries to connect a
+ * dead connection again; the others hand theirs out dead at once. */
+#define RETRY_MS 250
+
 struct db_pool {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int n, nfree;
 	db **all;
 	db **free;
+	/* the database is away: since when (monotonic ms), and when next to try */
+	bool away;
+	int64_t away_since, retry_at;
 };
 
-int db_pool_open(db_pool **out, const char *url, int n, char *err, size_t errlen)
+static int64_t mono_ms(void)
+{
+	return clock_mono_ns() / 1000000;
+}
+
+int db_pool_open(db_pool **out, const char *url, int n, const char *name, char *err,
+		 size_t errlen)
 {
 	struct db_pool *p = xcalloc(1, sizeof *p);
 
@@ -305,6 +374,8 @@ int db_pool_open(db_pool **out, const char *url, int n, char *err, size_t errlen
 			db_pool_close(p);
 			return DB_ERROR;
 		}
+		if (name)
+			db_set_name(p->all[i], name);
 		p->free[i] = p->all[i];
 	}
 	p->n = p->nfree = n;
@@ -327,12 +398,39 @@ void db_pool_close(db_pool *p)
 
 db *db_pool_acquire(db_pool *p)
 {
+	bool try_dead;
+	int64_t now;
 	db *d;
+	int rc;
 
 	pthread_mutex_lock(&p->mu);
 	while (p->nfree == 0)
 		pthread_cond_wait(&p->cv, &p->mu);
 	d = p->free[--p->nfree];
+	now = mono_ms();
+	try_dead = !p->away || now >= p->retry_at;
+	if (p->away && try_dead)
+		p->retry_at = now + RETRY_MS;
+	pthread_mutex_unlock(&p->mu);
+
+	/* a live-looking connection is always looked at (cheap: no round trip),
+	 * a dead one connected again unless the database is known to be away
+	 * and another acquirer tried a moment ago */
+	if (!db_alive(d) && !try_dead)
+		return d;
+	rc = db_heal(d);
+	pthread_mutex_lock(&p->mu);
+	if (rc == DB_GONE && !p->away) {
+		p->away = true;
+		p->away_since = now;
+		p->retry_at = now + RETRY_MS;
+		log_error("the database cannot be reached (%s): requests are answered 503 until it "
+			  "is back", db_errmsg(d));
+	} else if (rc >= 0 && p->away) {
+		p->away = false;
+		log_info("the database is back (it was away for %lld ms)",
+			 (long long)(mono_ms() - p->away_since));
+	}
 	pthread_mutex_unlock(&p->mu);
 	return d;
 }

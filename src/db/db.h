@@ -29,6 +29,7 @@ enum {
 	DB_ERROR = -1,  /* any other failure */
 	DB_CONSTRAINT = -2, /* a UNIQUE/CHECK/foreign-key constraint refused the write */
 	DB_BUSY = -3,   /* the database stayed locked past the busy timeout */
+	DB_GONE = -4,   /* the connection to the server is lost (db_heal() below) */
 };
 
 /*
@@ -87,8 +88,15 @@ int64_t db_changes(db_stmt *s);
  * argument), step once and finalize. */
 int db_run(db *d, const char *sql, const char *fmt, ...);
 
-/* Pool: n connections to url.  db_pool_acquire blocks until one is free. */
-int db_pool_open(db_pool **out, const char *url, int n, char *err, size_t errlen);
+/* Pool: n connections to url, named name (db_set_name).  db_pool_acquire
+ * blocks until one is free and heals it (db_heal) before handing it out, so a
+ * connection the server ended while it sat in the pool is replaced, never
+ * handed out dead.  While the server cannot be reached it hands connections
+ * out dead (db_alive() false) rather than wait: the caller answers at once
+ * that the database is away.  Then only one acquirer in RETRY_MS tries to
+ * connect again, and the pool logs when the database went and came back. */
+int db_pool_open(db_pool **out, const char *url, int n, const char *name, char *err,
+		 size_t errlen);
 void db_pool_close(db_pool *p);
 db *db_pool_acquire(db_pool *p);
 void db_pool_release(db_pool *p, db *d);
@@ -108,13 +116,39 @@ int db_tables_each(db *d, int (*fn)(const char *table, void *arg), void *arg);
 /*
  * Several nodes on one database.  PostgreSQL can be shared by several `vigil
  * serve` nodes; a SQLite file serves one.  On an engine that cannot be shared
- * db_lead() always answers 1 and db_notify() sends nothing, so one code path
- * serves both; db_listen() and db_notice_wait() need db_multinode().
+ * db_lease_hold() always grants and db_notify() sends nothing, so one code
+ * path serves both; db_listen() and db_notice_wait() need db_multinode().
  */
 bool db_multinode(const db *d);
-/* Is the connection still usable?  False once a server-side connection has
- * been found dead (an operation on it failed); SQLite: always true. */
+
+/*
+ * Connections that die.  A server may end a session (a restart, an
+ * administrator's pg_terminate_backend, an idle timeout, a pooler) or become
+ * unreachable.  A statement that fails for that reason returns DB_GONE: it
+ * did not run, or its transaction is lost with the session (never committed
+ * by halves).  The connection then stays dead (db_alive() false) until
+ * db_heal() connects it again.  SQLite has no server: never DB_GONE, and
+ * db_heal() has nothing to do.
+ */
+/* Is the connection still usable, as far as is known without asking the
+ * server?  False once an operation on it found it dead. */
 bool db_alive(db *d);
+/* Make the connection usable before it is used again: first, without
+ * blocking, look whether the server ended it while it was idle (its goodbye
+ * is waiting on the socket); if it is dead, connect again, restoring what
+ * the session had been given (db_set_name, db_listen; each transaction and
+ * statement starts afresh anyway).  0 when it was usable, 1 when it has just
+ * been connected again, DB_GONE when the server cannot be reached (the
+ * message in db_errmsg()).  Blocks for at most the connect timeout (5 s). */
+int db_heal(db *d);
+/* Name the connection for the server's administrators (PostgreSQL's
+ * application_name, kept across reconnections); nothing on SQLite. */
+void db_set_name(db *d, const char *name);
+/* This connection's session on the server (its backend process id), 0 on
+ * SQLite or when it is not connected. */
+int64_t db_session_id(db *d);
+/* Connections connected again by db_heal() (exported as a metric). */
+uint64_t db_reconnect_count(void);
 
 /* SQLite lets one connection write at a time, and a connection that finds
  * the lock taken polls for it: a writer that commits back to back (the ingest
@@ -127,12 +161,44 @@ bool db_alive(db *d);
  * exclude each other. */
 enum db_writer { DB_WRITER_PLAIN, DB_WRITER_QUEUED, DB_WRITER_URGENT };
 void db_set_writer(db *d, enum db_writer w);
-/* Take or keep the leadership named role on this connection: 1 when this
- * connection holds it (taken now or before), 0 when another session holds it,
- * negative when the connection failed (and with it the leadership).
- * PostgreSQL: a session-level advisory lock, which the server releases when
- * the session ends, however it ends. */
-int db_lead(db *d, const char *role);
+/*
+ * Leadership is a lease: a row of the `leases` table naming its holder (a
+ * node), an epoch (the fencing token: one more at every grant) and a deadline
+ * on the database's own clock, never the nodes' clocks.  The holder renews it
+ * well before the deadline; another node is granted it when it is free
+ * (never held, released, or past its deadline) or when the session that
+ * renews it has ended (its node died: no need to wait out the deadline).  A
+ * node granted a lease ends the sessions the previous holder recorded
+ * (pg_terminate_backend, which needs the nodes to share one role), so a
+ * holder that was frozen or cut off, and wakes, finds its connections dead
+ * and its lease gone; and a write made in a transaction that checks the epoch
+ * (db_lease_check) cannot commit once another node has been granted the
+ * lease.  A holder must not act past its own deadline, measured on its
+ * monotonic clock from before it asked (node.c).  SQLite: one node, always
+ * granted.
+ */
+struct db_lease {
+	char role[32];   /* what is led (the row's name) */
+	char holder[64]; /* this node: unique among the nodes */
+	int64_t ttl_ms;  /* a grant or renewal lasts this long */
+	/* set by db_lease_hold(): */
+	int64_t epoch;   /* the fencing token while held, 0 when not */
+	bool granted;    /* this call granted it (a new epoch), not renewed it */
+	int fenced;      /* sessions of the previous holder ended by this grant */
+};
+/* Renew the lease, or ask for it when not held: 1 held (l->epoch), 0 held
+ * by another node, negative when the database failed (the lease is then as
+ * it was: held until its deadline, which the caller counts itself).
+ * sessions: this node's sessions (db_session_id; the asking connection's
+ * first), which the next holder ends. */
+int db_lease_hold(db *d, struct db_lease *l, const int64_t *sessions, int nsessions);
+/* Give the lease up at once (a clean stop: the next node need not wait). */
+int db_lease_release(db *d, struct db_lease *l);
+/* In a write transaction on d: 1 when role's lease still has this epoch (its
+ * row is then locked until the transaction ends, so no other node can be
+ * granted it before this transaction commits), 0 when another node has been
+ * granted it since, negative on a database error. */
+int db_lease_check(db *d, const char *role, int64_t epoch);
 /* Tell the nodes listening on channel (a plain lower-case name): delivered
  * when the transaction commits, at once outside one; payload at most
  * DB_NOTIFY_MAX bytes.  Nothing on SQLite. */

@@ -632,6 +632,22 @@ static const struct migration migrations[] = {
 	  " public_key TEXT NOT NULL,"
 	  " signature TEXT NOT NULL);"
 	  "CREATE INDEX audit_checkpoints_last ON audit_checkpoints(last_id);" },
+	{ 9, "leases: which node leads, until when, with which fencing token",
+	  /* Issue 14.  Leadership among the nodes sharing a PostgreSQL database
+	   * (db_lease_hold in db/pgsql.c): one row per role led, naming its
+	   * holder (a node), its epoch (the fencing token, one more at every
+	   * grant) and its deadline, in ms on the database's own clock; the
+	   * holder's database sessions (pids, the renewing one first), which the
+	   * next holder ends.  A SQLite file has one node and leaves it empty.
+	   * Self-contained: it depends on no other migration. */
+	  "CREATE TABLE leases ("
+	  " name TEXT PRIMARY KEY,"
+	  " holder TEXT NOT NULL,"
+	  " epoch BIGINT NOT NULL,"
+	  " expires_at BIGINT NOT NULL,"
+	  " sessions TEXT NOT NULL,"
+	  " granted_at BIGINT NOT NULL,"
+	  " renewed_at BIGINT NOT NULL);" },
 };
 
 /* Keep in step with the migrations: a new table goes here too (export refuses
@@ -645,7 +661,8 @@ const char *const db_tables[] = {
 	"plan_suggestion_decisions", "case_reviews", "orders", "order_conditions", "breaches",
 	"case_tasks", "victim_contacts", "victim_referrals", "devices", "device_assignments",
 	"zones", "fixes", "device_events", "alerts", "alert_events", "notifications",
-	"device_reports", "agency_services", "api_token_devices", "audit_checkpoints", NULL,
+	"device_reports", "agency_services", "api_token_devices", "audit_checkpoints", "leases",
+	NULL,
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -12,8 +12,13 @@
  *    consistent read (e.g. verifying a chain while others append);
  *  - SQLSTATE class 23 (integrity) maps to DB_CONSTRAINT; serialisation
  *    failures, deadlocks and lock timeouts to DB_BUSY;
- *  - several nodes share one database: the leadership is a session-level
- *    advisory lock, and nodes tell each other with LISTEN/NOTIFY.
+ *  - several nodes share one database: the leadership is a lease (a row of
+ *    `leases`, timed on the server's clock), and nodes tell each other with
+ *    LISTEN/NOTIFY;
+ *  - a session the server ended (SQLSTATE class 08, 57P01-57P03, or libpq
+ *    finding the connection closed) is DB_GONE, and db_heal() connects
+ *    again with the same parameters, restoring the session's name and its
+ *    LISTENs.
  */
 #include "db/backend.h"
 
@@ -24,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "base/mem.h"
 
 #define INT8OID 20
@@ -32,10 +38,18 @@
 /* PostgreSQL's own limit is 65,535; a batch of fixes uses 640 */
 #define MAX_PARAMS 4096
 
+/* The database's clock, in the portable form (ms since the epoch): a lease
+ * is timed by it, never by a node's own clock. */
+#define NOW_MS "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+
 struct db {
 	struct db_common c;
 	PGconn *conn;
-	bool leader_tuned; /* the server probes this session (db_lead) */
+	bool lost;         /* found dead: db_heal() connects again */
+	bool leader_tuned; /* the server probes this session (db_lease_hold) */
+	char name[64];     /* application_name, restored on reconnection */
+	char **channels;   /* LISTENed, restored on reconnection */
+	size_t nchannels;
 	char err[512];
 };
 
@@ -51,14 +65,33 @@ struct db_stmt {
 	int64_t changes;
 };
 
+/* Keep a message, on one line: libpq's run over several, indented. */
 static void set_err(struct db *d, const char *msg)
 {
-	size_t n;
+	size_t k = 0;
 
-	snprintf(d->err, sizeof d->err, "%s", msg ? msg : "unknown PostgreSQL error");
-	n = strlen(d->err);
-	while (n && (d->err[n - 1] == '\n' || d->err[n - 1] == ' '))
-		d->err[--n] = '\0';
+	for (const char *p = msg ? msg : "unknown PostgreSQL error"; *p && k + 1 < sizeof d->err;
+	     p++) {
+		char ch = *p == '\n' || *p == '\t' ? ' ' : *p;
+
+		if (ch != ' ' || (k && d->err[k - 1] != ' '))
+			d->err[k++] = ch;
+	}
+	while (k && d->err[k - 1] == ' ')
+		k--;
+	d->err[k] = '\0';
+}
+
+/* Does this failure mean the session is gone?  Class 08 (connection
+ * exception), 57P01 admin_shutdown (pg_terminate_backend, a fast shutdown),
+ * 57P02 crash_shutdown, 57P03 cannot_connect_now; or libpq found the
+ * connection closed (no SQLSTATE then). */
+static bool session_lost(struct db *d, const char *state)
+{
+	if (PQstatus(d->conn) != CONNECTION_OK)
+		return true;
+	return state && (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+			 strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0);
 }
 
 /* Map a result's status to DB_* and keep its message. */
@@ -77,6 +110,10 @@ static int check(struct db *d, PGresult *res)
 	set_err(d, res ? PQresultErrorMessage(res) : PQerrorMessage(d->conn));
 	db_count_error();
 	state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (session_lost(d, state)) {
+		d->lost = true;
+		return DB_GONE;
+	}
 	if (state && strncmp(state, "23", 2) == 0)
 		return DB_CONSTRAINT;
 	if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
@@ -85,20 +122,70 @@ static int check(struct db *d, PGresult *res)
 	return DB_ERROR;
 }
 
+static int pg_exec(db *d, const char *sql);
+
+/* What the server says outside any statement (with client_min_messages at
+ * warning: mostly its goodbye to an idle session it ends) goes to the log,
+ * one line, rather than to stderr as libpq would print it.  A FATAL one is
+ * that goodbye (pg_terminate_backend, a fast shutdown), and so is the
+ * WARNING of an immediate shutdown (SQLSTATE 57P02): the session is over,
+ * even before the end of the stream follows a moment after. */
+static void on_notice(void *arg, const PGresult *res)
+{
+	struct db *d = arg;
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	char line[300];
+
+	if ((sev && (strcmp(sev, "FATAL") == 0 || strcmp(sev, "PANIC") == 0)) ||
+	    (state && session_lost(d, state)))
+		d->lost = true;
+	snprintf(line, sizeof line, "%s", PQresultErrorMessage(res));
+	line[strcspn(line, "\n")] = '\0';
+	log_warn("PostgreSQL says: %s", line);
+}
+
+/* What a session is given after it connects, again after a reconnection:
+ * quiet NOTICEs (e.g. "relation already exists, skipping"), UTC times, its
+ * name, its LISTENs. */
+static int session_setup(struct db *d)
+{
+	int rc;
+
+	rc = pg_exec(d, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
+	if (rc >= 0 && d->name[0]) {
+		const char *params[1] = { d->name };
+		PGresult *res = PQexecParams(d->conn,
+					     "SELECT set_config('application_name', $1, false)", 1,
+					     NULL, params, NULL, NULL, 0);
+
+		rc = check(d, res);
+		PQclear(res);
+	}
+	for (size_t i = 0; rc >= 0 && i < d->nchannels; i++) {
+		char sql[96];
+
+		snprintf(sql, sizeof sql, "LISTEN \"%s\"", d->channels[i]);
+		rc = pg_exec(d, sql);
+	}
+	return rc;
+}
+
 static int pg_open(db **out, const char *url, char *err, size_t errlen)
 {
 	struct db *d = xcalloc(1, sizeof *d);
-	PGresult *res;
 
 	/* TCP keepalives every few seconds, so that a connection to a server that
 	 * vanished (not closed: a machine or a network gone) fails within seconds
 	 * rather than the system's two hours; the URL may say otherwise, since
-	 * its parameters come after these. */
+	 * its parameters come after these.  A connection (and a reconnection,
+	 * db_heal) gives up after connect_timeout seconds. */
 	static const char *const keys[] = { "keepalives_idle", "keepalives_interval",
-					    "keepalives_count", "tcp_user_timeout", "dbname", NULL };
+					    "keepalives_count", "tcp_user_timeout",
+					    "connect_timeout", "dbname", NULL };
 	/* keepalives probe an idle connection; tcp_user_timeout (ms) ends one
 	 * whose sent data goes unacknowledged (keepalives never fire then) */
-	const char *vals[] = { "4", "2", "2", "10000", url, NULL };
+	const char *vals[] = { "4", "2", "2", "10000", "5", url, NULL };
 
 	d->c.be = &db_pgsql_backend;
 	d->conn = PQconnectdbParams(keys, vals, 1);
@@ -112,9 +199,8 @@ static int pg_open(db **out, const char *url, char *err, size_t errlen)
 		free(d);
 		return DB_ERROR;
 	}
-	/* Quiet NOTICEs (e.g. "relation already exists, skipping"), UTC times. */
-	res = PQexec(d->conn, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
-	PQclear(res);
+	PQsetNoticeReceiver(d->conn, on_notice, d);
+	session_setup(d);
 	*out = d;
 	return DB_OK;
 }
@@ -122,6 +208,9 @@ static int pg_open(db **out, const char *url, char *err, size_t errlen)
 static void pg_close(db *d)
 {
 	PQfinish(d->conn);
+	for (size_t i = 0; i < d->nchannels; i++)
+		free(d->channels[i]);
+	free(d->channels);
 	free(d);
 }
 
@@ -177,26 +266,127 @@ static int pg_lock_chain(db *d, const char *chain)
 	return rc;
 }
 
-/*
- * The leadership is a session-level advisory lock on this connection: the
- * server releases it when the session ends, however the node died.  Asking
- * again while holding it must not stack a second hold, so pg_locks is asked
- * first.  The server is told to probe this session every few seconds, so
- * that a leader whose machine vanished (no FIN, no RST) is noticed and its
- * lock released within about ten seconds instead of the system's two hours.
- */
-static int pg_lead(db *d, const char *role)
+/* ---- the lease (db.h) ------------------------------------------------------ */
+
+/* Run a statement with text parameters; the result (for its rows) in *out
+ * when asked for, else cleared.  DB_OK or a negative code. */
+static int run_params(struct db *d, const char *sql, int n, const char *const *params,
+		      PGresult **out)
 {
-	const char *params[3];
-	char key[24], hi[16], lo[16];
-	int64_t k = lock_key("lead:", role);
+	PGresult *res = PQexecParams(d->conn, sql, n, NULL, params, NULL, NULL, 0);
+	int rc = check(d, res);
+
+	if (out && rc >= 0)
+		*out = res;
+	else
+		PQclear(res);
+	return rc;
+}
+
+/* The lease's row as read, with the database's time of reading. */
+struct lease_row {
+	bool found;
+	char holder[64];
+	char sessions[200]; /* pids, the renewing session's first */
+	int64_t epoch, expires_at, renewed_at, now;
+};
+
+static int lease_read(struct db *d, const char *role, bool lock, struct lease_row *r)
+{
+	const char *params[1] = { role };
 	PGresult *res;
 	int rc;
 
-	if (PQstatus(d->conn) != CONNECTION_OK) {
-		set_err(d, PQerrorMessage(d->conn));
-		return DB_ERROR;
+	memset(r, 0, sizeof *r);
+	rc = run_params(d,
+			lock ? "SELECT holder, epoch, expires_at, sessions, renewed_at, " NOW_MS
+			       " FROM leases WHERE name = $1 FOR UPDATE"
+			     : "SELECT holder, epoch, expires_at, sessions, renewed_at, " NOW_MS
+			       " FROM leases WHERE name = $1",
+			1, params, &res);
+	if (rc < 0)
+		return rc;
+	if (PQntuples(res) == 1) {
+		r->found = true;
+		snprintf(r->holder, sizeof r->holder, "%s", PQgetvalue(res, 0, 0));
+		r->epoch = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		r->expires_at = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+		snprintf(r->sessions, sizeof r->sessions, "%s", PQgetvalue(res, 0, 3));
+		r->renewed_at = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
+		r->now = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
 	}
+	PQclear(res);
+	return DB_OK;
+}
+
+/* May l be granted the lease as the row stands?  Yes when it is free (never
+ * held, released, past its deadline) or already this node's; and when the
+ * session that renews it (the first recorded) has ended: its node died, or
+ * lost that connection, and need not be waited for.  A session is the one
+ * recorded only if it had begun by the last renewal (a pid may be reused).
+ * 1, 0, or a negative code. */
+static int lease_free(struct db *d, const struct db_lease *l, const struct lease_row *r)
+{
+	const char *params[2];
+	char pid[24], at[24];
+	PGresult *res;
+	int rc, alive;
+
+	if (!r->holder[0] || r->expires_at <= r->now || strcmp(r->holder, l->holder) == 0)
+		return 1;
+	snprintf(pid, sizeof pid, "%lld", strtoll(r->sessions, NULL, 10));
+	snprintf(at, sizeof at, "%lld", (long long)r->renewed_at);
+	params[0] = pid;
+	params[1] = at;
+	rc = run_params(d,
+			"SELECT 1 FROM pg_stat_activity WHERE pid = $1::int"
+			" AND backend_start <= to_timestamp($2::bigint / 1000.0)",
+			2, params, &res);
+	if (rc < 0)
+		return rc;
+	alive = PQntuples(res) > 0;
+	PQclear(res);
+	return !alive;
+}
+
+/* End the sessions the previous holder recorded (those that had begun by
+ * its last renewal), so that a holder that was frozen or cut off finds its
+ * connections dead when it wakes.  How many were ended, or negative. */
+static int lease_fence(struct db *d, const struct lease_row *r)
+{
+	const char *params[2];
+	char at[24];
+	PGresult *res;
+	int rc, n;
+
+	snprintf(at, sizeof at, "%lld", (long long)r->renewed_at);
+	params[0] = r->sessions;
+	params[1] = at;
+	rc = run_params(d,
+			"SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
+			" WHERE pid = ANY (string_to_array($1, ',')::int[]) AND pid <> pg_backend_pid()"
+			" AND backend_start <= to_timestamp($2::bigint / 1000.0)",
+			2, params, &res);
+	if (rc < 0)
+		return rc;
+	n = PQntuples(res) == 1 ? atoi(PQgetvalue(res, 0, 0)) : 0;
+	PQclear(res);
+	return n;
+}
+
+static int pg_lease_hold(db *d, struct db_lease *l, const char *sessions)
+{
+	const char *params[5];
+	char ttl[24], epoch[24];
+	struct lease_row r;
+	PGresult *res;
+	int64_t granted = 0;
+	int rc;
+
+	/* The server probes this session every few seconds, so that a holder
+	 * whose machine vanished (no FIN, no RST) has its session ended within
+	 * about ten seconds, instead of the system's two hours: the next holder
+	 * need not wait for the deadline then. */
 	if (!d->leader_tuned) {
 		rc = pg_exec(d, "SET tcp_keepalives_idle = 4; SET tcp_keepalives_interval = 2;"
 				" SET tcp_keepalives_count = 2; SET tcp_user_timeout = 10000");
@@ -204,22 +394,113 @@ static int pg_lead(db *d, const char *role)
 			return rc;
 		d->leader_tuned = true;
 	}
-	snprintf(key, sizeof key, "%lld", (long long)k);
-	/* pg_locks shows a bigint key as its high and low 32 bits */
-	snprintf(hi, sizeof hi, "%u", (unsigned)((uint64_t)k >> 32));
-	snprintf(lo, sizeof lo, "%u", (unsigned)((uint64_t)k & 0xffffffffu));
-	params[0] = key;
-	params[1] = hi;
-	params[2] = lo;
-	res = PQexecParams(d->conn,
-			   "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
-			   " AND pid = pg_backend_pid() AND granted AND objsubid = 1"
-			   " AND classid = $2::oid AND objid = $3::oid)"
-			   " THEN true ELSE pg_try_advisory_lock($1::bigint) END",
-			   3, NULL, params, NULL, NULL, 0);
-	rc = check(d, res);
-	if (rc == DB_OK)
-		rc = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0 ? 1 : 0;
+	snprintf(ttl, sizeof ttl, "%lld", (long long)l->ttl_ms);
+	if (l->epoch > 0) {
+		/* renew: only while the row still names this node and this epoch */
+		snprintf(epoch, sizeof epoch, "%lld", (long long)l->epoch);
+		params[0] = l->role;
+		params[1] = l->holder;
+		params[2] = epoch;
+		params[3] = ttl;
+		params[4] = sessions;
+		rc = run_params(d,
+				"UPDATE leases SET expires_at = " NOW_MS " + $4::bigint,"
+				" renewed_at = " NOW_MS ", sessions = $5"
+				" WHERE name = $1 AND holder = $2 AND epoch = $3::bigint RETURNING epoch",
+				5, params, &res);
+		if (rc < 0)
+			return rc;
+		rc = PQntuples(res);
+		PQclear(res);
+		if (rc == 1)
+			return 1;
+		l->epoch = 0; /* another node has been granted it */
+	}
+	/* Not held: look without locking (a standby asks every second) ... */
+	rc = lease_read(d, l->role, false, &r);
+	if (rc < 0)
+		return rc;
+	if (r.found) {
+		rc = lease_free(d, l, &r);
+		if (rc <= 0)
+			return rc;
+	} else {
+		/* the first node ever to ask: make the row, free */
+		params[0] = l->role;
+		rc = run_params(d,
+				"INSERT INTO leases (name, holder, epoch, expires_at, sessions, granted_at,"
+				" renewed_at) VALUES ($1, '', 0, 0, '', 0, 0) ON CONFLICT (name) DO NOTHING",
+				1, params, NULL);
+		if (rc < 0)
+			return rc;
+	}
+	/* ... and take it, the row locked, deciding again on what is there now */
+	rc = pg_exec(d, "BEGIN");
+	if (rc < 0)
+		return rc;
+	rc = lease_read(d, l->role, true, &r);
+	if (rc >= 0)
+		rc = r.found ? lease_free(d, l, &r) : 0;
+	if (rc > 0) {
+		params[0] = l->role;
+		params[1] = l->holder;
+		params[2] = ttl;
+		params[3] = sessions;
+		rc = run_params(d,
+				"UPDATE leases SET holder = $2, epoch = epoch + 1,"
+				" expires_at = " NOW_MS " + $3::bigint, granted_at = " NOW_MS ","
+				" renewed_at = " NOW_MS ", sessions = $4 WHERE name = $1 RETURNING epoch",
+				4, params, &res);
+		if (rc >= 0) {
+			granted = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+			PQclear(res);
+			rc = granted > 0 ? pg_exec(d, "COMMIT") : DB_ERROR;
+		}
+	}
+	if (rc < 0 || !granted) {
+		int keep = rc;
+
+		if (PQtransactionStatus(d->conn) != PQTRANS_IDLE)
+			pg_exec(d, "ROLLBACK");
+		return keep < 0 ? keep : 0;
+	}
+	l->epoch = granted;
+	l->granted = true;
+	if (r.holder[0] && strcmp(r.holder, l->holder) != 0 && r.sessions[0]) {
+		rc = lease_fence(d, &r);
+		/* failing, the epoch still fences the old holder's writes */
+		l->fenced = rc > 0 ? rc : 0;
+	}
+	return 1;
+}
+
+static int pg_lease_release(db *d, struct db_lease *l)
+{
+	const char *params[3];
+	char epoch[24];
+
+	snprintf(epoch, sizeof epoch, "%lld", (long long)l->epoch);
+	params[0] = l->role;
+	params[1] = l->holder;
+	params[2] = epoch;
+	return run_params(d,
+			  "UPDATE leases SET expires_at = 0, sessions = ''"
+			  " WHERE name = $1 AND holder = $2 AND epoch = $3::bigint",
+			  3, params, NULL);
+}
+
+static int pg_lease_check(db *d, const char *role, int64_t epoch)
+{
+	const char *params[1] = { role };
+	PGresult *res;
+	int rc;
+
+	/* FOR SHARE: a grant (an UPDATE of the row) waits for this transaction,
+	 * and this one, waiting for a grant, reads the row as it is after it */
+	rc = run_params(d, "SELECT epoch FROM leases WHERE name = $1 FOR SHARE", 1, params, &res);
+	if (rc < 0)
+		return rc;
+	rc = PQntuples(res) == 1 && strtoll(PQgetvalue(res, 0, 0), NULL, 10) == epoch;
 	PQclear(res);
 	return rc;
 }
@@ -238,10 +519,20 @@ static int pg_notify(db *d, const char *channel, const char *payload)
 static int pg_listen(db *d, const char *channel)
 {
 	char sql[96];
+	int rc;
 
 	/* db.c let through only a plain lower-case name */
 	snprintf(sql, sizeof sql, "LISTEN \"%s\"", channel);
-	return pg_exec(d, sql);
+	rc = pg_exec(d, sql);
+	if (rc < 0)
+		return rc;
+	/* kept, to listen again after a reconnection */
+	for (size_t i = 0; i < d->nchannels; i++)
+		if (strcmp(d->channels[i], channel) == 0)
+			return rc;
+	d->channels = xrealloc(d->channels, (d->nchannels + 1) * sizeof *d->channels);
+	d->channels[d->nchannels++] = xstrdup(channel);
+	return rc;
 }
 
 static int pg_notice_wait(db *d, int timeout_ms, char *channel, size_t chlen, char *payload,
@@ -252,7 +543,8 @@ static int pg_notice_wait(db *d, int timeout_ms, char *channel, size_t chlen, ch
 	for (int waited = 0;; waited = 1) {
 		if (!PQconsumeInput(d->conn)) {
 			set_err(d, PQerrorMessage(d->conn));
-			return DB_ERROR;
+			d->lost = true;
+			return DB_GONE;
 		}
 		n = PQnotifies(d->conn);
 		if (n) {
@@ -269,7 +561,8 @@ static int pg_notice_wait(db *d, int timeout_ms, char *channel, size_t chlen, ch
 
 			if (pfd.fd < 0) {
 				set_err(d, "the connection to PostgreSQL is closed");
-				return DB_ERROR;
+				d->lost = true;
+				return DB_GONE;
 			}
 			r = poll(&pfd, 1, timeout_ms);
 			if (r == 0)
@@ -511,7 +804,75 @@ static int pg_identity_sync(db *d, const char *table)
 
 static bool pg_alive(db *d)
 {
-	return PQstatus(d->conn) == CONNECTION_OK;
+	return !d->lost && PQstatus(d->conn) == CONNECTION_OK;
+}
+
+/* The server's goodbye to an idle session (a FATAL message, then the end of
+ * the stream) waits on the socket until someone reads it: read what is there,
+ * without blocking.  False when that shows the session is over. */
+static bool idle_session_ok(struct db *d)
+{
+	for (int i = 0; i < 4; i++) {
+		struct pollfd pfd = { .fd = PQsocket(d->conn), .events = POLLIN };
+		int r;
+
+		if (pfd.fd < 0)
+			return false;
+		r = poll(&pfd, 1, 0);
+		if (r == 0 || (r < 0 && errno == EINTR))
+			return true; /* nothing came: as alive as can be told */
+		if (r < 0)
+			return false;
+		/* a notification, a notice, or the goodbye: read it, and parse
+		 * it (PQisBusy does), so that a FATAL message reaches on_notice;
+		 * notifications stay queued in libpq for db_notice_wait() */
+		if (!PQconsumeInput(d->conn))
+			return false;
+		(void)PQisBusy(d->conn);
+		if (!pg_alive(d))
+			return false;
+	}
+	return true;
+}
+
+static int pg_heal(db *d)
+{
+	if (pg_alive(d)) {
+		/* in a transaction it is in use: its statements will tell */
+		if (PQtransactionStatus(d->conn) != PQTRANS_IDLE || idle_session_ok(d))
+			return DB_OK;
+		set_err(d, PQerrorMessage(d->conn));
+		d->lost = true;
+	}
+	/* connect again with the parameters it was opened with */
+	PQreset(d->conn);
+	if (PQstatus(d->conn) != CONNECTION_OK) {
+		set_err(d, PQerrorMessage(d->conn));
+		return DB_GONE;
+	}
+	d->lost = false;
+	d->leader_tuned = false;
+	d->err[0] = '\0';
+	if (session_setup(d) < 0) {
+		d->lost = true;
+		return DB_GONE;
+	}
+	db_count_reconnect();
+	return 1;
+}
+
+static void pg_set_name(db *d, const char *name)
+{
+	const char *params[1] = { name };
+
+	snprintf(d->name, sizeof d->name, "%s", name);
+	if (pg_alive(d))
+		run_params(d, "SELECT set_config('application_name', $1, false)", 1, params, NULL);
+}
+
+static int64_t pg_session_id(db *d)
+{
+	return pg_alive(d) ? PQbackendPID(d->conn) : 0;
 }
 
 const struct db_backend db_pgsql_backend = {
@@ -541,8 +902,13 @@ const struct db_backend db_pgsql_backend = {
 	.column_type = pg_column_type,
 	.identity_sync = pg_identity_sync,
 	.alive = pg_alive,
+	.heal = pg_heal,
+	.set_name = pg_set_name,
+	.session_id = pg_session_id,
 	.multinode = true,
-	.lead = pg_lead,
+	.lease_hold = pg_lease_hold,
+	.lease_release = pg_lease_release,
+	.lease_check = pg_lease_check,
 	.notify = pg_notify,
 	.listen = pg_listen,
 	.notice_wait = pg_notice_wait,

@@ -271,14 +271,8 @@ static int sq_lock_chain(db *d, const char *chain)
 	return DB_OK;
 }
 
-/* One node owns a SQLite file: it always leads, and has no one to tell. */
-static int sq_lead(db *d, const char *role)
-{
-	(void)d;
-	(void)role;
-	return 1;
-}
-
+/* One node owns a SQLite file: it always leads (no lease calls: db.c grants
+ * it), and has no one to tell. */
 static int sq_notify(db *d, const char *channel, const char *payload)
 {
 	(void)d;
@@ -456,7 +450,6 @@ const struct db_backend db_sqlite_backend = {
 	.identity_sync = sq_identity_sync,
 	.set_writer = sq_set_writer,
 	.multinode = false,
-	.lead = sq_lead,
 	.notify = sq_notify,
 	.id_column = "INTEGER PRIMARY KEY",
 	.list_tables_sql = "SELECT name FROM sqlite_master WHERE type = 'table'"

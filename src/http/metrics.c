@@ -120,6 +120,10 @@ void metrics_render(struct metrics *m, struct buf *out)
 	buf_printf(out,
 		   "# HELP vigil_db_errors_total Database statements that failed.\n"
 		   "# TYPE vigil_db_errors_total counter\n"
-		   "vigil_db_errors_total %llu\n",
-		   (unsigned long long)db_error_count());
+		   "vigil_db_errors_total %llu\n"
+		   "# HELP vigil_db_reconnects_total Database connections connected again after the "
+		   "server ended them or went away.\n"
+		   "# TYPE vigil_db_reconnects_total counter\n"
+		   "vigil_db_reconnects_total %llu\n",
+		   (unsigned long long)db_error_count(), (unsigned long long)db_reconnect_count());
 }

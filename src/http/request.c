@@ -76,6 +76,16 @@ void req_fail(struct req *r, int status, const char *code, const char *field, co
 
 void req_fail_db(struct req *r, int rc)
 {
+	/* The database is away (restarting, unreachable) or ended this
+	 * session: nothing of the request was committed, and it may be sent
+	 * again in a moment.  Not logged per request: the pool says when the
+	 * database goes and comes back. */
+	if (rc == DB_GONE || (r->db && !db_alive(r->db))) {
+		req_add_header(r, "Retry-After", "2");
+		req_fail(r, 503, "unavailable", NULL,
+			 "the database cannot be reached at the moment; try again shortly");
+		return;
+	}
 	if (rc == DB_BUSY) {
 		req_add_header(r, "Retry-After", "1");
 		req_fail(r, 503, "busy", NULL, "the database is busy; try again in a moment");

@@ -92,7 +92,10 @@ void req_reply_text(struct req *r, int status, const char *type, const char *tex
 /* Answer {"error":{"code","message"[,"field"]}}.  field may be NULL. */
 void req_fail(struct req *r, int status, const char *code, const char *field, const char *fmt,
 	      ...) __attribute__((format(printf, 5, 6)));
-/* Answer 500 after a database failure, logging the engine's message. */
+/* Answer a database failure: 503 `unavailable` with Retry-After when the
+ * connection to the database is lost (DB_GONE, or the request's connection
+ * found dead: it is away, or restarting); 503 `busy` when it stayed locked;
+ * else 500, logging the engine's message. */
 void req_fail_db(struct req *r, int rc);
 void req_add_header(struct req *r, const char *name, const char *value);
 /* Answer with the contents of an open file (takes the descriptor; type is copied). */

@@ -499,6 +499,12 @@ static enum MHD_Result dispatch(struct http_server *s, struct MHD_Connection *c,
 	}
 
 	r.db = db_pool_acquire(v->pool);
+	/* the database is away: say so at once (503, Retry-After); nothing can
+	 * be audited either */
+	if (!db_alive(r.db)) {
+		req_fail_db(&r, DB_GONE);
+		goto answer_nodb;
+	}
 	if (gate(&r) < 0 || (!ctx->upload && parse_body(&r, ctx) < 0))
 		goto answer_audit;
 	r.route->handler(&r);
@@ -513,14 +519,27 @@ static enum MHD_Result dispatch(struct http_server *s, struct MHD_Connection *c,
 		req_fail(&r, 500, "internal", NULL, "the handler gave no answer");
 
 answer_audit:
+	/* The connection died during the request (the server ended the session,
+	 * or went away): whatever the handler made of the failed statement (a
+	 * 500, a 404 from a lookup that failed), nothing it did was committed
+	 * unless its change was (audited): then its answer stands.  Else 503,
+	 * to be sent again; and no audit entry can be written. */
+	if (r.db && !db_alive(r.db)) {
+		if (!r.audited && r.status != 503)
+			req_fail_db(&r, DB_GONE);
+		goto answer_nodb;
+	}
 	if ((is_write(method) || (r.route && (r.route->flags & ROUTE_AUDIT_READ))) && !r.audited) {
 		if (!r.db)
 			r.db = db_pool_acquire(v->pool);
 		/* a write refused before its caller was identified (404, 405,
-		 * 413) is still recorded under whoever made it */
-		if (!r.who.signed_in && auth_identify(&r) != AUTH_OK)
-			memset(&r.who, 0, sizeof r.who);
-		audit_request(&r);
+		 * 413) is still recorded under whoever made it (unless the
+		 * database is away: then nothing can be) */
+		if (db_alive(r.db)) {
+			if (!r.who.signed_in && auth_identify(&r) != AUTH_OK)
+				memset(&r.who, 0, sizeof r.who);
+			audit_request(&r);
+		}
 	}
 answer_nodb:
 	if (r.db)

@@ -35,6 +35,7 @@ struct committer {
 	pthread_cond_t done_cv; /* a group finished: committer_accept's waiters */
 	struct commit_req *head, **tail;
 	bool stopping;
+	bool db_away;           /* the thread's: the database could not be reached */
 	/* the thread's: a group's fixes side by side */
 	struct fix *f;
 	int *res;
@@ -43,11 +44,28 @@ struct committer {
 };
 
 /* Store one group: one transaction for all; if it fails, each request on
- * its own, so that nobody's fixes fail for another's. */
+ * its own, so that nobody's fixes fail for another's.  But not when the
+ * connection died: then the whole group failed (none of it acknowledged:
+ * the callers answer 503, a tag keeps its records), and the next group
+ * connects again first. */
 static void store_group(struct committer *c, struct commit_req *list, size_t n)
 {
 	size_t k = 0;
 
+	/* a connection the server ended while it waited is replaced now, not
+	 * found dead by the group's first statement */
+	if (db_heal(c->db) < 0) {
+		if (!c->db_away)
+			log_error("ingest: the database cannot be reached (%s): fixes are refused "
+				  "until it is back", db_errmsg(c->db));
+		c->db_away = true;
+		for (struct commit_req *r = list; r; r = r->next)
+			r->rc = ACCEPT_ERROR;
+		return;
+	}
+	if (c->db_away)
+		log_info("ingest: the database is back");
+	c->db_away = false;
 	if (!list->next) {
 		list->rc = ingest_accept_batch(c->v, c->db, list->f, list->n, list->results, list->why);
 		return;
@@ -63,6 +81,11 @@ static void store_group(struct committer *c, struct commit_req *list, size_t n)
 		k += r->n;
 	}
 	if (ingest_accept_batch(c->v, c->db, c->f, n, c->res, c->why) < 0) {
+		if (!db_alive(c->db)) {
+			for (struct commit_req *r = list; r; r = r->next)
+				r->rc = ACCEPT_ERROR;
+			return;
+		}
 		log_warn("ingest: a group of %zu fixes could not be stored; trying each request alone",
 			 n);
 		for (struct commit_req *r = list; r; r = r->next)
@@ -149,6 +172,7 @@ int committer_start(struct vigil *v, struct committer **out, char *err, size_t e
 	 * is (synchronous_commit on). */
 	/* back to back transactions: let the engine's alerts in between (db.h) */
 	db_set_writer(c->db, DB_WRITER_QUEUED);
+	db_set_name(c->db, "vigil ingest");
 	if (!strcmp(db_engine(c->db), "sqlite") && db_exec(c->db, "PRAGMA synchronous=FULL") < 0) {
 		snprintf(err, errlen, "cannot configure the ingest connection: %s", db_errmsg(c->db));
 		goto fail;

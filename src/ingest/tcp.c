@@ -172,6 +172,14 @@ static bool consume(struct tcp_server *s, struct tconn *c)
 			d = db_pool_acquire(s->v->pool);
 			found = device_get(d, c->imei, &dv);
 			db_pool_release(s->v->pool, d);
+			if (found < 0) {
+				/* the database failed (it may be away): not "not
+				 * registered", which a tag may take as final; no
+				 * answer, and the tag connects again */
+				log_warn("teltonika: device '%s': cannot look it up, closing without an "
+					 "answer", c->imei);
+				return false;
+			}
 			if (found != 1) {
 				log_warn("teltonika: device '%s' is not registered: refused", c->imei);
 				send_all(c->fd, &no, 1);

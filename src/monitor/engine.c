@@ -112,15 +112,73 @@ struct engine {
 	size_t ntracks_cap, ntracks_used;
 	int64_t last_escalation_check;
 	bool catching_up;        /* applying the newest fixes again at start */
-	atomic_bool broken;      /* its database connection died: the node rebuilds it */
+	atomic_bool broken;      /* its connection died or its lease went: the node stops it */
+	atomic_llong session;    /* its connection's session (db_session_id) */
 	/* read by other threads under mu (device_live) */
 };
 
 #define PROBE_MS 3000 /* how often an idle engine checks its connection */
+#define LEASE_WAIT_MS 20 /* how often an engine past its lease looks again */
 
 bool engine_broken(struct engine *e)
 {
 	return atomic_load(&e->broken);
+}
+
+int64_t engine_session_id(struct engine *e)
+{
+	return atomic_load(&e->session);
+}
+
+/* Mark the engine broken (once, with the reason in the log). */
+static void broken(struct engine *e, const char *why)
+{
+	if (!atomic_exchange(&e->broken, true))
+		log_error("the monitoring engine stops: %s", why);
+}
+
+/*
+ * Before acting (applying fixes, running the timers, opening an alert), the
+ * engine checks its node's lease against the monotonic clock: a node frozen
+ * (SIGSTOP, a stalled machine) or cut off past its lease's deadline may have
+ * been replaced, and must not act until its node has renewed the lease, or
+ * has found it lost and stops this engine.  It waits meanwhile; false when
+ * the engine is stopping (what it was about to do is dropped: the node that
+ * leads now rebuilds from the database).
+ */
+static bool may_act(struct engine *e)
+{
+	const atomic_llong *until = e->cfg.lease_until_ms;
+
+	for (;;) {
+		bool stopping;
+
+		if (!until || clock_mono_ns() / 1000000 < atomic_load(until))
+			return true;
+		pthread_mutex_lock(&e->mu);
+		stopping = e->stopping;
+		pthread_mutex_unlock(&e->mu);
+		if (stopping)
+			return false;
+		nanosleep(&(struct timespec){ 0, LEASE_WAIT_MS * 1000000L }, NULL);
+	}
+}
+
+/* In a write transaction about to open or escalate alerts: does this
+ * engine's node still hold the lease?  0 when it does (the lease's row is
+ * then locked until the commit), negative when not or on an error. */
+static int lease_holds(struct engine *e)
+{
+	int rc;
+
+	if (!e->cfg.lease_role)
+		return 0;
+	rc = db_lease_check(e->db, e->cfg.lease_role, e->cfg.lease_epoch);
+	if (rc == 0) {
+		broken(e, "another node holds the lease on the monitoring engine now");
+		return DB_ERROR;
+	}
+	return rc < 0 ? rc : 0;
 }
 
 void engine_config_defaults(struct engine_config *c)
@@ -677,10 +735,20 @@ static void raise_alert(struct engine *e, int64_t case_id, const struct dev *d, 
 	a.lat = pos ? pos->lat : NAN;
 	a.lon = pos ? pos->lon : NAN;
 	a.detail = dtext;
+	if (!may_act(e)) {
+		free(dtext);
+		json_decref(detail);
+		return;
+	}
 	rc = db_begin_write(e->db);
+	/* Only while this node holds the lease (the epoch in the lease's row is
+	 * this engine's): a node that was frozen or cut off and has been
+	 * replaced opens nothing, even if it has not noticed yet. */
+	if (rc >= 0)
+		rc = lease_holds(e);
 	/* Looking for an unresolved alert and opening one are serialised across
-	 * nodes: in the second after a leader lost its lock and before it noticed,
-	 * two engines must still open one alert, not two. */
+	 * nodes: should two engines run for a moment, they open one alert, not
+	 * two. */
 	if (rc >= 0)
 		rc = db_lock_chain(e->db, "alert_open");
 	id = rc < 0 ? rc : alert_open(e->db, &a, &existed);
@@ -1053,8 +1121,10 @@ static void tick(struct engine *e, int64_t now)
 
 		e->last_escalation_check = now;
 		if (db_begin_write(e->db) >= 0) {
-			n = alert_escalate_unacknowledged(e->db, now - e->cfg.escalate_after_ms, now,
-							  escalated, &x);
+			n = lease_holds(e);
+			if (n >= 0)
+				n = alert_escalate_unacknowledged(e->db, now - e->cfg.escalate_after_ms,
+								  now, escalated, &x);
 			if (n > 0 && stream_announce(e->db) < 0)
 				n = DB_ERROR;
 			if (n >= 0 && db_commit(e->db) >= 0) {
@@ -1192,6 +1262,15 @@ static void *run(void *arg)
 			e->qlen--;
 		}
 		pthread_mutex_unlock(&e->mu);
+		/* past the lease, nothing is applied: not what was taken from the
+		 * queue (dropped if the engine stops: the next leader rebuilds) */
+		if (!may_act(e)) {
+			pthread_mutex_lock(&e->mu);
+			e->busy = false;
+			pthread_cond_broadcast(&e->idle_cv);
+			pthread_mutex_unlock(&e->mu);
+			break;
+		}
 		if (reload)
 			load(e, false);
 		else if (some)
@@ -1202,16 +1281,22 @@ static void *run(void *arg)
 			last_tick = clock_now_ms();
 			tick(e, last_tick);
 			/* a connection the server ended shows only when used: use it
-			 * every few seconds, and say when it is dead (the node stops
-			 * this engine and starts another on a new connection, which
-			 * rebuilds the state and applies the newest fixes again) */
+			 * every few seconds when nothing else did */
 			if (db_multinode(e->db) && last_tick - last_probe >= PROBE_MS) {
 				last_probe = last_tick;
-				if (db_exec(e->db, "SELECT 1") < 0 && !db_alive(e->db) &&
-				    !atomic_exchange(&e->broken, true))
-					log_error("the monitoring engine lost its database connection: %s",
-						  db_errmsg(e->db));
+				db_exec(e->db, "SELECT 1");
 			}
+		}
+		/* A dead connection: what failed on it (an alert, an event) is
+		 * not lost, but this engine cannot record it.  The node stops it
+		 * and starts another on a new connection, which rebuilds the
+		 * state and applies the newest fixes again, raising what was not
+		 * recorded (and nothing twice). */
+		if (!db_alive(e->db)) {
+			char why[400];
+
+			snprintf(why, sizeof why, "its database connection died (%s)", db_errmsg(e->db));
+			broken(e, why);
 		}
 	}
 	return NULL;
@@ -1231,8 +1316,8 @@ int engine_start(struct vigil *v, const struct engine_config *c, struct engine *
 	/* an alert is written ahead of the ingest committer's next group (db.h) */
 	db_set_writer(e->db, DB_WRITER_URGENT);
 	/* named, so that an administrator (or a test) can tell it from the others */
-	if (db_multinode(e->db))
-		db_exec(e->db, "SET application_name = 'vigil monitoring engine'");
+	db_set_name(e->db, "vigil monitoring engine");
+	atomic_store(&e->session, db_session_id(e->db));
 	pthread_mutex_init(&e->mu, NULL);
 	pthread_cond_init(&e->cv, NULL);
 	pthread_cond_init(&e->idle_cv, NULL);
@@ -1275,11 +1360,18 @@ void engine_stop(struct engine *e)
 	free(e);
 }
 
-void engine_abandon(struct engine *e)
+size_t engine_abandon(struct engine *e, struct fix **out)
 {
+	size_t n;
+
 	pthread_mutex_lock(&e->mu);
+	n = e->qlen;
+	*out = xcalloc(n ? n : 1, sizeof **out);
+	for (size_t i = 0; i < n; i++)
+		(*out)[i] = e->queue[(e->qhead + i) % e->qcap];
 	e->qhead = e->qlen = 0;
 	pthread_mutex_unlock(&e->mu);
+	return n;
 }
 
 /* Queue one fix; the caller holds e->mu. */

@@ -20,6 +20,7 @@
 #ifndef VIGIL_MONITOR_ENGINE_H
 #define VIGIL_MONITOR_ENGINE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,6 +39,16 @@ struct engine_config {
 	int64_t escalate_after_ms; /* an unacknowledged critical alert escalates */
 	double low_battery_pct;
 	double victim_age_speed_mps; /* how fast a victim's last position ages */
+	/* The leadership (monitor/node.c; unset where one node always leads):
+	 * the lease's deadline on the monotonic clock (ms of clock_mono_ns()),
+	 * which the node moves on at each renewal, and past which the engine
+	 * acts on nothing (no fix applied, no timer, no alert) until it is
+	 * renewed or the engine stopped; and the lease's role and epoch, checked
+	 * in the transaction of every alert it opens or escalates
+	 * (db_lease_check), so that none commits once another node leads. */
+	const atomic_llong *lease_until_ms;
+	const char *lease_role;
+	int64_t lease_epoch;
 };
 
 void engine_config_defaults(struct engine_config *c);
@@ -47,11 +58,16 @@ int engine_start(struct vigil *v, const struct engine_config *c, struct engine *
 		 size_t errlen);
 /* Stop: what is queued is applied first. */
 void engine_stop(struct engine *e);
-/* Has the engine found its database connection dead?  (Its node replaces it.) */
+/* Has the engine found its database connection dead, or its lease taken by
+ * another node?  (Its node stops it, and starts another if it still leads.) */
 bool engine_broken(struct engine *e);
-/* Drop what is queued and not yet applied (the node lost the leadership: the
- * new leader rebuilds from the database); engine_stop() still follows. */
-void engine_abandon(struct engine *e);
+/* Its database connection's session (db_session_id), which its node records
+ * with the lease so that a node taking the lease over can end it. */
+int64_t engine_session_id(struct engine *e);
+/* Take what is queued and not yet applied out of the engine (the node lost
+ * the leadership, or the engine its connection): *out (caller frees), the
+ * count returned; engine_stop() still follows. */
+size_t engine_abandon(struct engine *e, struct fix **out);
 /* Queue a stored fix (copied).  Never blocks the caller for long. */
 void engine_submit(struct engine *e, const struct fix *f);
 /* Queue those of n stored fixes whose results[i] is wanted, with one wake-up. */

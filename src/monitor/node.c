@@ -1,8 +1,8 @@
 /*
- * node — see node.h.  The node thread owns the node's connection (the
- * leadership and the notifications); request and ingest threads read the
- * engine pointer under a read lock, which the node thread takes for writing
- * only to put an engine in or take it out.
+ * node — see node.h.  The node thread owns the node's connection (the lease
+ * and the notifications); request and ingest threads read the engine
+ * pointer under a read lock, which the node thread takes for writing only to
+ * put an engine in or take it out.
  */
 #include "monitor/node.h"
 
@@ -14,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/clock.h"
+#include "base/secret.h"
 #include "notify/notify.h"
 #include "base/log.h"
 #include "base/mem.h"
@@ -23,9 +25,15 @@
 #include "store/monitor.h"
 #include "vigil.h"
 
-#define ROLE "engine"             /* the leadership's name */
+#define ROLE "engine"             /* the lease's name */
 #define ENGINE_CHANNEL "vigil_engine"
-#define POLL_MS 1000              /* a standby asks for the leadership this often */
+#define POLL_MS 1000              /* the leader renews its lease, a standby asks for it, this often */
+#define LEASE_MS 5000             /* a grant or a renewal lasts this long, on the database's clock */
+/* The leader counts its lease as run out this much before the deadline it
+ * was given, from the moment it asked (before the database's clock read the
+ * time it was given from): so it stops acting before any other node can be
+ * granted the lease, whatever the delays on the way. */
+#define LEASE_MARGIN_MS 1000
 #define SLICE_MS 200              /* and looks at node_stop() this often */
 
 struct node {
@@ -34,7 +42,17 @@ struct node {
 	bool multinode;
 	pthread_rwlock_t lock;    /* guards engine */
 	struct engine *engine;    /* NULL while standing by */
-	db *conn;                 /* node thread: leadership and LISTEN; NULL while reconnecting */
+	db *conn;                 /* node thread: the lease and LISTEN */
+	struct db_lease lease;    /* node thread */
+	/* while leading: the lease's deadline on the monotonic clock (ms) */
+	atomic_llong lease_until;
+	bool conn_lost;           /* node thread: said in the log, not yet back */
+	/* node thread: fixes a stopped engine had queued and not applied, for
+	 * the next engine here or, if another node leads, for that one */
+	struct fix *held;
+	size_t nheld;
+	int64_t next_ask;         /* node thread: no asking for the lease before (backoff) */
+	int64_t backoff;
 	pthread_t thread;
 	bool have_thread;
 	atomic_bool stopping;
@@ -42,12 +60,28 @@ struct node {
 	atomic_uint_fast64_t takeovers;
 };
 
+static int64_t mono_ms(void)
+{
+	return clock_mono_ns() / 1000000;
+}
+
+/* Within the lease's deadline, as this node measures it? */
+static bool lease_current(struct node *n)
+{
+	return !n->multinode || mono_ms() < atomic_load(&n->lease_until);
+}
+
 /* ---- the engine in and out ------------------------------------------------ */
 
 static int lead(struct node *n, char *err, size_t errlen)
 {
 	struct engine *e;
 
+	if (n->multinode) {
+		n->ecfg.lease_until_ms = &n->lease_until;
+		n->ecfg.lease_role = ROLE;
+		n->ecfg.lease_epoch = n->lease.epoch;
+	}
 	if (engine_start(n->v, &n->ecfg, &e, err, errlen) < 0)
 		return -1;
 	pthread_rwlock_wrlock(&n->lock);
@@ -60,9 +94,11 @@ static int lead(struct node *n, char *err, size_t errlen)
 	return 0;
 }
 
-/* Stop the engine.  abandon: the leadership is lost, so what is queued is
- * dropped rather than applied (the new leader rebuilds from the database);
- * else (shutdown, still leading) it is applied first. */
+/* Stop the engine.  abandon: the lease is lost, or may be (its deadline
+ * passed), or the engine's connection died, so what is queued is not applied
+ * by it but held for the next engine: this node's if it still holds the
+ * lease, else the node that leads now (hand_on()); else (shutdown, still
+ * leading) it is applied first. */
 static void step_down(struct node *n, bool abandon)
 {
 	struct engine *e;
@@ -73,8 +109,18 @@ static void step_down(struct node *n, bool abandon)
 	atomic_store(&n->leads, false);
 	pthread_rwlock_unlock(&n->lock);
 	if (e && abandon) {
-		engine_abandon(e);
-		notifier_drop(n->v->notifier); /* the new leader resumes them */
+		struct fix *queued;
+		size_t k = engine_abandon(e, &queued);
+
+		notifier_drop(n->v->notifier); /* the next leader resumes them */
+		engine_stop(e);
+		if (k) {
+			n->held = xrealloc(n->held, (n->nheld + k) * sizeof *n->held);
+			memcpy(n->held + n->nheld, queued, k * sizeof *queued);
+			n->nheld += k;
+		}
+		free(queued);
+		return;
 	}
 	engine_stop(e);
 }
@@ -87,6 +133,7 @@ static int connect_node(struct node *n, char *err, size_t errlen)
 
 	if (db_open(&d, n->v->cfg.db_url, err, errlen) < 0)
 		return -1;
+	db_set_name(d, "vigil node");
 	if (db_listen(d, ENGINE_CHANNEL) < 0 || db_listen(d, STREAM_CHANNEL) < 0) {
 		snprintf(err, errlen, "cannot listen for the other nodes: %s", db_errmsg(d));
 		db_close(d);
@@ -96,31 +143,15 @@ static int connect_node(struct node *n, char *err, size_t errlen)
 	return 0;
 }
 
-/* The connection failed: whatever it held is gone. */
-static void lose_connection(struct node *n, const char *msg)
+/* The node's connection failed: say so once (it is healed at the next ask). */
+static void connection_failed(struct node *n)
 {
-	char why[300];
-	size_t k = 0;
-
-	/* libpq's messages run over several lines: one log line each */
-	for (const char *p = msg; *p && k + 1 < sizeof why; p++) {
-		char ch = *p == '\n' || *p == '\t' ? ' ' : *p;
-
-		if (ch != ' ' || (k && why[k - 1] != ' '))
-			why[k++] = ch;
-	}
-	while (k && why[k - 1] == ' ')
-		k--;
-	why[k] = '\0';
-	if (atomic_load(&n->leads)) {
-		step_down(n, true);
-		log_error("lost the database connection that held the monitoring engine (%s): "
-			  "stopped the engine until a node (this one or another) takes the lock", why);
-	} else {
-		log_warn("lost the node's database connection (%s): reconnecting", why);
-	}
-	db_close(n->conn);
-	n->conn = NULL;
+	if (n->conn_lost)
+		return;
+	n->conn_lost = true;
+	log_warn("the node's database connection failed (%s): connecting again every second%s",
+		 db_errmsg(n->conn),
+		 atomic_load(&n->leads) ? "; the engine runs on until its lease's deadline" : "");
 }
 
 /* ---- fixes between nodes --------------------------------------------------- */
@@ -198,7 +229,7 @@ out:
 int node_fixes_forward(struct node *n, db *d, const struct fix *f, const int *results,
 		       size_t count, int stored_value)
 {
-	if (!n || !n->multinode || atomic_load(&n->leads))
+	if (!n || !n->multinode || node_leads(n))
 		return 0;
 	for (size_t i = 0; i < count; i++) {
 		char *payload, *msg;
@@ -227,17 +258,57 @@ void node_fixes_stored(struct node *n, db *d, const struct fix *f, const int *re
 	if (!n)
 		return;
 	pthread_rwlock_rdlock(&n->lock);
-	if (n->engine) {
+	/* within the lease's deadline now, so before any other node could be
+	 * granted it by its running out: the commit was too, and this engine
+	 * has the fixes (a grant because this node's own session ended ends
+	 * the engine's session too: the engine stops, and hands its queue on) */
+	if (n->engine && lease_current(n)) {
 		engine_submit_many(n->engine, f, results, count, stored_value);
 		pthread_rwlock_unlock(&n->lock);
 		return;
 	}
 	pthread_rwlock_unlock(&n->lock);
-	/* the leadership went between the store and now: tell whoever leads */
+	/* the leadership went between the store and now (or may have: this
+	 * node was stopped past its lease's deadline): tell whoever leads */
 	forwarded = node_fixes_forward(n, d, f, results, count, stored_value);
 	if (forwarded < 0)
 		log_error("cannot pass %zu stored fixes to the engine's node: %s", count,
 			  db_errmsg(d));
+}
+
+/* The fixes a stopped engine had queued and not applied (node thread): to
+ * this node's new engine, or (to_engine NULL) to whoever leads now, on the
+ * node's connection, as a standby passes what it stores.  Their alerts are
+ * not raised twice: an engine looks for an unresolved alert first, and an
+ * older fix than one it applied fires nothing. */
+static void hand_on(struct node *n, struct engine *to_engine)
+{
+	size_t sent = 0;
+
+	if (!n->nheld)
+		return;
+	if (to_engine) {
+		for (size_t i = 0; i < n->nheld; i++)
+			engine_submit(to_engine, &n->held[i]);
+		sent = n->nheld;
+	}
+	for (size_t i = 0; !to_engine && i < n->nheld && db_alive(n->conn); i++) {
+		char *payload = fix_payload(&n->held[i]), *msg;
+
+		if (!payload)
+			continue;
+		msg = xasprintf("fix %s", payload);
+		if (db_notify(n->conn, ENGINE_CHANNEL, msg) >= 0)
+			sent++;
+		free(msg);
+		free(payload);
+	}
+	if (sent < n->nheld)
+		log_warn("%zu fix(es) a stopped engine had queued could not be passed on (the next "
+			 "engine applies each device's newest again)", n->nheld - sent);
+	free(n->held);
+	n->held = NULL;
+	n->nheld = 0;
 }
 
 /* ---- configuration ----------------------------------------------------------- */
@@ -284,7 +355,7 @@ void node_config_changed(struct node *n, int64_t changed)
 
 bool node_leads(struct node *n)
 {
-	return n && atomic_load(&n->leads);
+	return n && atomic_load(&n->leads) && lease_current(n);
 }
 
 bool node_device_live(struct node *n, db *d, int64_t device_id, struct device_live *out)
@@ -360,7 +431,10 @@ static void notice(struct node *n, const char *channel, const char *payload)
 	}
 	if (strcmp(channel, ENGINE_CHANNEL) != 0)
 		return;
-	/* for the engine: nothing to do on a standby */
+	/* for the engine: nothing to do on a standby.  A leader past its
+	 * lease's deadline queues it all the same: its engine waits, and applies
+	 * it if the lease is renewed, or hands it on if the lease is lost (the
+	 * node granted it hears the notification too) */
 	pthread_rwlock_rdlock(&n->lock);
 	if (n->engine) {
 		long long id;
@@ -387,94 +461,154 @@ static void notice(struct node *n, const char *channel, const char *payload)
 	pthread_rwlock_unlock(&n->lock);
 }
 
+/* Ask for the lease, or renew it (node thread, every POLL_MS), and start or
+ * stop the engine by the answer. */
+static void ask(struct node *n)
+{
+	int64_t sessions[2], t0;
+	char err[512];
+	int rc, k = 0;
+
+	rc = db_heal(n->conn);
+	if (rc < 0) {
+		connection_failed(n);
+		return;
+	}
+	if (rc == 1 && !n->conn_lost)
+		log_warn("the node's database connection had been ended by the server: connected again");
+	else if (rc == 1 || n->conn_lost)
+		log_info("the node's database connection is back");
+	if (rc == 1 || n->conn_lost) {
+		n->conn_lost = false;
+		stream_wake(n->v->stream); /* events may have come meanwhile */
+	}
+	if (!atomic_load(&n->leads) && mono_ms() < n->next_ask)
+		return; /* backing off after an engine that would not start */
+	/* the sessions a node taking over ends: this one, and the engine's */
+	sessions[k++] = db_session_id(n->conn);
+	pthread_rwlock_rdlock(&n->lock);
+	if (n->engine)
+		sessions[k++] = engine_session_id(n->engine);
+	pthread_rwlock_unlock(&n->lock);
+	t0 = mono_ms();
+	rc = db_lease_hold(n->conn, &n->lease, sessions, k);
+	if (rc < 0) {
+		/* the lease is as it was: held until its deadline, if it was */
+		connection_failed(n);
+		return;
+	}
+	if (rc == 0) {
+		atomic_store(&n->lease_until, 0);
+		if (atomic_load(&n->leads)) {
+			log_error("another node has the lease on the monitoring engine now: stopping "
+				  "the engine");
+			step_down(n, true);
+		}
+		hand_on(n, NULL);
+		return;
+	}
+	atomic_store(&n->lease_until, t0 + LEASE_MS - LEASE_MARGIN_MS);
+	if (atomic_load(&n->leads))
+		return;
+	if (lead(n, err, sizeof err) < 0) {
+		/* let another node take it at once: this one gives the lease up
+		 * and waits longer each time (up to 30 s) before asking again, so
+		 * that a healthy standby wins it */
+		log_error("cannot start the monitoring engine (asking for the lease again in %lld s): "
+			  "%s", (long long)(n->backoff / 1000), err);
+		atomic_store(&n->lease_until, 0);
+		db_lease_release(n->conn, &n->lease);
+		hand_on(n, NULL);
+		n->next_ask = mono_ms() + n->backoff;
+		n->backoff = n->backoff * 2 > 30000 ? 30000 : n->backoff * 2;
+		return;
+	}
+	n->backoff = POLL_MS;
+	pthread_rwlock_rdlock(&n->lock);
+	hand_on(n, n->engine);
+	pthread_rwlock_unlock(&n->lock);
+	if (n->lease.granted) {
+		atomic_fetch_add(&n->takeovers, 1);
+		log_info("took over the monitoring engine (lease epoch %lld; %d session(s) of the node "
+			 "before ended; state rebuilt in %lld ms)", (long long)n->lease.epoch,
+			 n->lease.fenced, (long long)(mono_ms() - t0));
+	} else {
+		log_info("started the monitoring engine again under the same lease (epoch %lld; state "
+			 "rebuilt in %lld ms)", (long long)n->lease.epoch, (long long)(mono_ms() - t0));
+	}
+}
+
 static void *run(void *arg)
 {
 	struct node *n = arg;
-	int64_t next_poll = clock_now_ms() + POLL_MS, next_connect = 0, backoff = POLL_MS;
-	char err[512], channel[64], payload[DB_NOTIFY_MAX + 1];
-	bool warned = false;
+	int64_t next_poll = mono_ms() + POLL_MS;
+	char channel[64], payload[DB_NOTIFY_MAX + 1];
 
 	while (!atomic_load(&n->stopping)) {
-		int64_t now = clock_now_ms();
+		int64_t now = mono_ms();
 		int rc, wait;
 
-		if (!n->conn) {
-			if (now < next_connect) {
-				nanosleep(&(struct timespec){ 0, SLICE_MS * 1000000L }, NULL);
-				continue;
-			}
-			next_connect = now + POLL_MS;
-			if (connect_node(n, err, sizeof err) < 0) {
-				if (!warned)
-					log_warn("the node cannot reach the database, trying every second: %s",
-						 err);
-				warned = true;
-				continue;
-			}
-			warned = false;
-			log_info("the node's database connection is back");
-			stream_wake(n->v->stream); /* events may have come meanwhile */
+		/* Past the lease's deadline (this node was frozen, or could not
+		 * renew it): another node may be granted it now, so stop at once,
+		 * before anything else, and ask again like a standby. */
+		if (atomic_load(&n->leads) && now >= atomic_load(&n->lease_until)) {
+			log_error("the lease on the monitoring engine ran out (last renewed more than %d ms "
+				  "ago): stopping the engine", LEASE_MS - LEASE_MARGIN_MS);
+			step_down(n, true);
 			next_poll = now;
 		}
-		/* the engine's own connection died: give the lock up with this
-		 * node's connection, so that a node (this one or another) starts
-		 * an engine on a new connection, rebuilt from the database */
+		/* the engine's own connection died, or it found the lease gone: a
+		 * new engine on a new connection, rebuilt from the database, if this
+		 * node still holds the lease (asked at once) */
 		if (atomic_load(&n->leads) && n->engine && engine_broken(n->engine)) {
-			lose_connection(n, "the monitoring engine's own database connection died");
-			next_connect = clock_now_ms();
-			continue;
+			step_down(n, true);
+			next_poll = now;
 		}
 		if (now >= next_poll) {
 			next_poll = now + POLL_MS;
-			rc = db_lead(n->conn, ROLE);
-			if (rc < 0) {
-				lose_connection(n, db_errmsg(n->conn));
-				continue;
-			}
-			if (rc == 1 && !atomic_load(&n->leads)) {
-				int64_t t0 = clock_now_ms();
-
-				if (lead(n, err, sizeof err) < 0) {
-					/* let another node try: the leadership goes with the
-					 * connection, and this node waits longer each time
-					 * (up to 30 s) so that a healthy standby wins it */
-					log_error("cannot take over the monitoring engine (trying again in "
-						  "%lld s): %s", (long long)(backoff / 1000), err);
-					db_close(n->conn);
-					n->conn = NULL;
-					next_connect = clock_now_ms() + backoff;
-					backoff = backoff * 2 > 30000 ? 30000 : backoff * 2;
-					continue;
-				}
-				backoff = POLL_MS;
-				atomic_fetch_add(&n->takeovers, 1);
-				log_info("took over the monitoring engine (state rebuilt in %lld ms)",
-					 (long long)(clock_now_ms() - t0));
-			} else if (rc == 0 && atomic_load(&n->leads)) {
-				step_down(n, true);
-				log_error("another node holds the monitoring engine's lock: stopped the engine");
-			}
+			ask(n);
 		}
-		wait = (int)(next_poll - clock_now_ms());
+		wait = (int)(next_poll - mono_ms());
 		wait = wait < 0 ? 0 : wait > SLICE_MS ? SLICE_MS : wait;
+		if (!db_alive(n->conn)) {
+			nanosleep(&(struct timespec){ 0, (long)wait * 1000000L }, NULL);
+			continue;
+		}
 		rc = db_notice_wait(n->conn, wait, channel, sizeof channel, payload, sizeof payload);
 		if (rc < 0)
-			lose_connection(n, db_errmsg(n->conn));
+			connection_failed(n);
 		else if (rc == 1)
 			notice(n, channel, payload);
 	}
 	return NULL;
 }
 
+/* A name for this node in the lease's row, unique among the nodes. */
+static void holder_name(char *out, size_t outlen)
+{
+	char host[64] = "", tok[SECRET_TOKEN_LEN];
+
+	if (gethostname(host, sizeof host - 1) < 0)
+		snprintf(host, sizeof host, "?");
+	host[sizeof host - 1] = '\0';
+	secret_token(tok);
+	snprintf(out, outlen, "%.32s/%d/%.8s", host, (int)getpid(), tok);
+}
+
 int node_start(struct vigil *v, const struct engine_config *ec, struct node **out, char *err,
 	       size_t errlen)
 {
 	struct node *n = xcalloc(1, sizeof *n);
+	int64_t sessions[1], t0;
 	db *d;
 	int rc;
 
 	n->v = v;
 	n->ecfg = *ec;
+	n->backoff = POLL_MS;
+	snprintf(n->lease.role, sizeof n->lease.role, "%s", ROLE);
+	holder_name(n->lease.holder, sizeof n->lease.holder);
+	n->lease.ttl_ms = LEASE_MS;
 	{
 		/* writers first: a step-down must not wait behind a stream of
 		 * readers (ingest and HTTP threads) while a stale engine runs */
@@ -499,16 +633,22 @@ int node_start(struct vigil *v, const struct engine_config *ec, struct node **ou
 	db_close(d);
 	if (connect_node(n, err, errlen) < 0)
 		goto fail;
-	rc = db_lead(n->conn, ROLE);
+	sessions[0] = db_session_id(n->conn);
+	t0 = mono_ms();
+	rc = db_lease_hold(n->conn, &n->lease, sessions, 1);
 	if (rc < 0) {
-		snprintf(err, errlen, "cannot ask for the monitoring engine's lock: %s",
+		snprintf(err, errlen, "cannot ask for the monitoring engine's lease: %s",
 			 db_errmsg(n->conn));
 		goto fail;
 	}
 	if (rc == 1) {
-		if (lead(n, err, errlen) < 0)
+		atomic_store(&n->lease_until, t0 + LEASE_MS - LEASE_MARGIN_MS);
+		if (lead(n, err, errlen) < 0) {
+			db_lease_release(n->conn, &n->lease);
 			goto fail;
-		log_info("this node runs the monitoring engine");
+		}
+		log_info("this node runs the monitoring engine (lease epoch %lld)",
+			 (long long)n->lease.epoch);
 	} else {
 		log_info("standing by: another node runs the monitoring engine");
 	}
@@ -531,9 +671,17 @@ void node_stop(struct node *n)
 	atomic_store(&n->stopping, true);
 	if (n->have_thread)
 		pthread_join(n->thread, NULL);
-	/* apply what is queued while the lock is still held, then let it go */
+	/* apply what is queued while the lease is still held (an engine past
+	 * its deadline drops it: the next leader applies the newest fixes
+	 * again), then give the lease up, so that a standby takes over at once
+	 * rather than at the deadline */
 	step_down(n, false);
+	if (n->conn && n->lease.epoch &&
+	    (db_heal(n->conn) < 0 || db_lease_release(n->conn, &n->lease) < 0))
+		log_warn("cannot give the lease up (a standby takes over at its deadline): %s",
+			 db_errmsg(n->conn));
 	db_close(n->conn);
+	free(n->held);
 	pthread_rwlock_destroy(&n->lock);
 	free(n);
 }

@@ -4,13 +4,17 @@
  *
  * Every node answers the whole API and takes fixes.  One node at a time
  * leads: it runs the monitoring engine and the timers (the engine's ticks and
- * the housekeeping sweep).  Leadership is db_lead() on a connection of the
- * node's own: on PostgreSQL a session advisory lock, which the server lets go
- * when the leader's session ends however the leader died; a standby asks for
- * it every second and, when it gets it, starts the engine, which rebuilds its
- * state from the database.  A leader whose connection fails stops its engine
- * at once, so two engines never run knowingly.  On SQLite the one node always
- * leads and nothing below sends anything.
+ * the housekeeping sweep).  Leadership is a lease (db_lease_hold, on a
+ * connection of the node's own) that the leader renews every second with a
+ * deadline of a few seconds on the database's clock; a standby asks for it
+ * every second and is granted it when it lapses, or at once when the
+ * leader's session has ended (its node died); it then ends the old leader's
+ * sessions and starts the engine, which rebuilds its state from the
+ * database.  A leader acts only within its lease's deadline, counted on its
+ * own monotonic clock from before it asked: a leader frozen or cut off past it
+ * stops its engine at its first look, and an engine checks the lease's epoch
+ * in the transaction of every alert, so two engines never run side by side.
+ * On SQLite the one node always leads and nothing below sends anything.
  *
  * The same connection listens for the nodes' notifications, which the
  * database delivers when the sending transaction commits:
@@ -45,7 +49,7 @@ int node_start(struct vigil *v, const struct engine_config *ec, struct node **ou
 /* Stop the engine (after it applied what is queued) and leave; the
  * leadership passes to another node. */
 void node_stop(struct node *n);
-/* Whether this node runs the engine now. */
+/* Whether this node runs the engine now, within its lease's deadline. */
 bool node_leads(struct node *n);
 
 /* In the write transaction that stores fixes, on d: on a node that does not

@@ -19,6 +19,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "db/db.h"
+#include "monitor/node.h"
 #include "store/cases.h"
 #include "store/monitor.h"
 #include "vigil.h"
@@ -43,7 +44,12 @@ struct lane {
 	size_t njobs, cap;
 	int64_t sending;  /* the alert being sent now (0: none) */
 	bool resume;      /* look in the database for what is not delivered */
+	int64_t resume_at; /* not before (the database was away) */
+	bool db_away;     /* the lane's: said in the log, not yet back */
 };
+
+/* A lane whose database is away looks again this much later. */
+#define DB_RETRY_MS 1000
 
 struct notifier {
 	struct vigil *v;
@@ -172,18 +178,52 @@ static void push(struct lane *l, struct job j)
 	pthread_cond_signal(&l->cv);
 }
 
-/* Send one job; true if it should be tried again, as *j. */
-static bool attempt(struct lane *l, struct job *j)
+/* Is the lane's database connection usable?  One the server ended is
+ * replaced; while the database is away, false (said once in the log). */
+static bool lane_db(struct lane *l)
+{
+	if (db_heal(l->db) < 0) {
+		if (!l->db_away)
+			log_warn("notifications to the %s wait for the database: %s",
+				 notify_channel_name(l->ch), db_errmsg(l->db));
+		l->db_away = true;
+		return false;
+	}
+	if (l->db_away)
+		log_info("notifications to the %s carry on: the database is back",
+			 notify_channel_name(l->ch));
+	l->db_away = false;
+	return true;
+}
+
+/* What became of a job. */
+enum outcome {
+	DONE,     /* delivered, given up, or not this node's to send */
+	RETRY,    /* the gateway failed: try again, as *j, after the backoff */
+	LATER,    /* the database failed before it was sent: the same attempt later */
+};
+
+static enum outcome attempt(struct lane *l, struct job *j)
 {
 	struct notifier *n = l->n;
 	char err[CURL_ERROR_SIZE + 32] = "", *body, key[80];
 	struct alert a;
 	long status;
 	json_t *p;
-	int ok;
+	int ok, rc;
 
-	if (alert_get(l->db, j->alert_id, &a) != 1)
-		return false;
+	/* a node that does not lead (it was frozen, or cut off, and woke to
+	 * find its lease gone) sends nothing: the leader sends what is not
+	 * delivered */
+	if (n->v->node && !node_leads(n->v->node))
+		return DONE;
+	if (!lane_db(l))
+		goto later;
+	rc = alert_get(l->db, j->alert_id, &a);
+	if (rc < 0 && !db_alive(l->db))
+		goto later;
+	if (rc != 1)
+		return DONE;
 	p = payload(l->db, &a, l->ch);
 	alert_free(&a);
 	body = json_dumps(p, JSON_COMPACT);
@@ -211,14 +251,17 @@ static bool attempt(struct lane *l, struct job *j)
 			log_error("cannot record a notification attempt: %s", db_errmsg(l->db));
 	}
 	if (ok)
-		return false;
+		return DONE;
 	log_warn("notification of alert %lld to the %s failed (attempt %d): %s", (long long)j->alert_id,
 		 notify_channel_name(l->ch), j->attempt, err);
 	if (j->attempt >= n->cfg.max_attempts)
-		return false;
+		return DONE;
 	j->due = clock_now_ms() + (n->cfg.first_backoff_ms << (j->attempt - 1));
 	j->attempt++;
-	return true;
+	return RETRY;
+later:
+	j->due = clock_now_ms() + DB_RETRY_MS;
+	return LATER;
 }
 
 struct resume_ctx {
@@ -247,8 +290,9 @@ static int resume_one(const struct notification_due *d, void *arg)
 }
 
 /* This node has begun to lead: carry on with what the node before it (or
- * this one, before a restart) had not delivered.  Lane thread, no lock. */
-static void resume(struct lane *l)
+ * this one, before a restart) had not delivered.  Lane thread, no lock.
+ * False when the database failed (to be looked at again later). */
+static bool resume(struct lane *l)
 {
 	struct notifier *n = l->n;
 	struct resume_ctx x = { l, NULL, 0, 0 };
@@ -257,12 +301,14 @@ static void resume(struct lane *l)
 	pthread_mutex_lock(&n->mu);
 	epoch = n->epoch;
 	pthread_mutex_unlock(&n->mu);
+	if (!lane_db(l))
+		return false;
 	if (notification_undelivered_each(l->db, notify_channel_name(l->ch),
 					  clock_now_ms() - RESUME_MS, resume_one, &x) < 0) {
 		log_error("cannot look for undelivered notifications to the %s: %s",
 			  notify_channel_name(l->ch), db_errmsg(l->db));
 		free(x.jobs);
-		return;
+		return false;
 	}
 	if (x.n)
 		log_info("%zu notification(s) to the %s not yet delivered: sending them",
@@ -274,6 +320,7 @@ static void resume(struct lane *l)
 		push(l, x.jobs[i]);
 	pthread_mutex_unlock(&n->mu);
 	free(x.jobs);
+	return true;
 }
 
 static void *run(void *arg)
@@ -287,13 +334,24 @@ static void *run(void *arg)
 		bool found = false;
 		struct job j;
 
-		if (l->resume) {
+		if (l->resume && now >= l->resume_at) {
+			unsigned epoch = n->epoch;
+			bool done;
+
 			l->resume = false;
 			pthread_mutex_unlock(&n->mu);
-			resume(l);
+			done = resume(l);
 			pthread_mutex_lock(&n->mu);
+			/* the database failed: look again in a moment, unless the
+			 * node stopped leading meanwhile */
+			if (!done && n->epoch == epoch) {
+				l->resume = true;
+				l->resume_at = clock_now_ms() + DB_RETRY_MS;
+			}
 			continue;
 		}
+		if (l->resume && l->resume_at < next)
+			next = l->resume_at;
 		/* the earliest due first: the oldest alert before a newer one */
 		for (size_t i = 0; i < l->njobs; i++) {
 			if (l->jobs[i].due <= now && (!found || l->jobs[i].alert_id < j.alert_id)) {
@@ -305,7 +363,7 @@ static void *run(void *arg)
 		}
 		if (found) {
 			unsigned epoch = n->epoch;
-			bool again;
+			enum outcome o;
 
 			for (size_t i = 0; i < l->njobs; i++) {
 				if (l->jobs[i].alert_id == j.alert_id && l->jobs[i].attempt == j.attempt) {
@@ -315,11 +373,11 @@ static void *run(void *arg)
 			}
 			l->sending = j.alert_id;
 			pthread_mutex_unlock(&n->mu);
-			again = attempt(l, &j);
+			o = attempt(l, &j);
 			pthread_mutex_lock(&n->mu);
 			l->sending = 0;
 			/* a retry, unless the node stopped leading while it was sent */
-			if (again && n->epoch == epoch && !n->stopping)
+			if (o != DONE && n->epoch == epoch && !n->stopping)
 				push(l, j);
 			continue;
 		}
@@ -372,6 +430,7 @@ int notifier_start(struct vigil *v, const struct notify_config *c, struct notifi
 			continue; /* the channel is off */
 		if (db_open(&l->db, v->cfg.db_url, err, errlen) < 0)
 			goto fail;
+		db_set_name(l->db, "vigil notifier");
 		if (pthread_create(&l->thread, NULL, run, l) != 0) {
 			snprintf(err, errlen, "cannot start the notifier of the %s",
 				 notify_channel_name(l->ch));

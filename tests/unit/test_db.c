@@ -221,7 +221,7 @@ static void pool_hands_out_every_connection(void **state)
 	db_pool *p;
 	db *a, *b;
 
-	assert_int_equal(db_pool_open(&p, f->path, 2, err, sizeof err), DB_OK);
+	assert_int_equal(db_pool_open(&p, f->path, 2, "test pool", err, sizeof err), DB_OK);
 	a = db_pool_acquire(p);
 	b = db_pool_acquire(p);
 	assert_ptr_not_equal(a, b);
@@ -256,34 +256,252 @@ static void placeholders_inside_literals_are_left_alone(void **state)
 	db_finalize(s);
 }
 
-/* One connection at a time leads; asking again keeps it; when the holder's
- * session ends, another takes it.  SQLite has one node, which always leads. */
-static void one_connection_leads_and_another_takes_over_when_it_ends(void **state)
+/* A lease for this node (holder) with this deadline. */
+static struct db_lease lease_of(const char *holder, int64_t ttl_ms)
+{
+	struct db_lease l = { .ttl_ms = ttl_ms };
+
+	snprintf(l.role, sizeof l.role, "engine");
+	snprintf(l.holder, sizeof l.holder, "%s", holder);
+	return l;
+}
+
+static int hold(db *d, struct db_lease *l)
+{
+	int64_t me = db_session_id(d);
+
+	return db_lease_hold(d, l, &me, 1);
+}
+
+/* The lease's epoch as a write transaction on d sees it: 1 still e, 0 not. */
+static int check_in_tx(db *d, int64_t e)
+{
+	int rc;
+
+	assert_int_equal(db_begin_write(d), DB_OK);
+	rc = db_lease_check(d, "engine", e);
+	assert_int_equal(db_rollback(d), DB_OK);
+	return rc;
+}
+
+/* One node at a time holds the lease; renewing keeps it and its epoch; a
+ * standby is granted it only when it lapses (a new epoch), and the old
+ * holder's renewal then fails and its writes' epoch check refuses; a holder
+ * that gives it up is replaced at once.  SQLite has one node, which always
+ * holds it. */
+static void a_lease_is_held_renewed_and_granted_again_only_when_it_lapses(void **state)
+{
+	struct fx *f = *state;
+	struct db_lease a = lease_of("node-a", 400), b = lease_of("node-b", 400);
+	char err[256];
+	db *da, *db_;
+	int64_t first;
+	int rc = 0;
+
+	assert_int_equal(db_open(&da, f->path, err, sizeof err), DB_OK);
+	assert_int_equal(db_open(&db_, f->path, err, sizeof err), DB_OK);
+	assert_int_equal(hold(da, &a), 1);
+	assert_true(a.granted);
+	first = a.epoch;
+	assert_true(first > 0);
+	assert_int_equal(hold(da, &a), 1);
+	assert_false(a.granted); /* renewed */
+	assert_int_equal(a.epoch, first);
+	assert_int_equal(check_in_tx(da, first), 1);
+	if (!db_multinode(f->d)) {
+		assert_int_equal(hold(db_, &b), 1);
+		db_close(da);
+		db_close(db_);
+		return;
+	}
+	assert_int_equal(hold(db_, &b), 0);
+	assert_int_equal(b.epoch, 0);
+	/* renewed within its deadline again and again, it stays a's */
+	for (int i = 0; i < 4; i++) {
+		usleep(200000);
+		assert_int_equal(hold(da, &a), 1);
+		assert_int_equal(hold(db_, &b), 0);
+	}
+	/* not renewed past its deadline (a frozen node): granted to b */
+	usleep(600000);
+	assert_int_equal(hold(db_, &b), 1);
+	assert_true(b.granted);
+	assert_true(b.epoch > first);
+	/* b ended a's session (a's was the only one a recorded) */
+	assert_int_equal(b.fenced, 1);
+	/* a, waking: its session was ended (db_heal sees it and connects
+	 * again), and its renewal fails */
+	for (int i = 0; i < 200 && (rc = db_heal(da)) == 0; i++)
+		usleep(10000);
+	assert_int_equal(rc, 1);
+	assert_int_equal(hold(da, &a), 0);
+	assert_int_equal(a.epoch, 0);
+	assert_int_equal(check_in_tx(da, first), 0);
+	assert_int_equal(check_in_tx(db_, b.epoch), 1);
+	/* given up, it is granted at once */
+	assert_int_equal(db_lease_release(db_, &b), DB_OK);
+	assert_int_equal(hold(da, &a), 1);
+	assert_true(a.epoch > first);
+	db_close(da);
+	db_close(db_);
+}
+
+/* A holder whose renewing session ended (its node died) is replaced at once,
+ * without waiting for the deadline. */
+static void a_lease_whose_holder_session_ended_is_granted_at_once(void **state)
+{
+	struct fx *f = *state;
+	struct db_lease a = lease_of("node-a", 60000), b = lease_of("node-b", 60000);
+	char err[256];
+	db *da, *db_;
+	int rc = 0;
+
+	assert_int_equal(db_open(&da, f->path, err, sizeof err), DB_OK);
+	assert_int_equal(db_open(&db_, f->path, err, sizeof err), DB_OK);
+	assert_int_equal(hold(da, &a), 1);
+	assert_int_equal(hold(db_, &b), 0);
+	db_close(da);
+	/* the server ends the session a moment after the client goes */
+	for (int i = 0; i < 200 && (rc = hold(db_, &b)) == 0; i++)
+		usleep(10000);
+	assert_int_equal(rc, 1);
+	assert_true(b.granted);
+	db_close(db_);
+}
+
+/* A write transaction that checks the epoch holds the lease's row: a grant
+ * to another node waits for it to commit, and one begun after the grant
+ * finds the epoch changed. */
+static void a_grant_waits_for_a_write_that_checked_the_epoch(void **state)
+{
+	struct fx *f = *state;
+	struct db_lease a = lease_of("node-a", 200), b = lease_of("node-b", 200);
+	char err[256];
+	db *da, *dw, *db_;
+	int64_t first;
+
+	assert_int_equal(db_open(&da, f->path, err, sizeof err), DB_OK);
+	assert_int_equal(db_open(&dw, f->path, err, sizeof err), DB_OK);
+	assert_int_equal(db_open(&db_, f->path, err, sizeof err), DB_OK);
+	assert_int_equal(hold(da, &a), 1);
+	first = a.epoch;
+	usleep(300000); /* lapsed */
+	assert_int_equal(db_begin_write(dw), DB_OK);
+	assert_int_equal(db_lease_check(dw, "engine", first), 1);
+	assert_int_equal(db_exec(db_, "SET lock_timeout = 300"), DB_OK);
+	/* the grant cannot lock the row while the write is open */
+	assert_true(hold(db_, &b) < 0);
+	assert_int_equal(db_commit(dw), DB_OK);
+	assert_int_equal(hold(db_, &b), 1);
+	assert_int_equal(check_in_tx(dw, first), 0);
+	db_close(da);
+	db_close(dw);
+	db_close(db_);
+}
+
+/* A connection the server ended is found and connected again: while idle
+ * (db_heal sees the server's goodbye without a round trip), and after a
+ * statement failed on it (DB_GONE, then db_alive() false until healed); its
+ * name and its LISTENs are restored. */
+static void a_connection_the_server_ended_is_found_and_connected_again(void **state)
+{
+	struct fx *f = *state;
+	char err[256], sql[128], ch[64], payload[64];
+	db *d;
+	int64_t pid;
+	db_stmt *s;
+
+	assert_int_equal(db_open(&d, f->path, err, sizeof err), DB_OK);
+	db_set_name(d, "vigil unit test");
+	assert_int_equal(db_listen(d, "vigil_heal_test"), DB_OK);
+	assert_int_equal(db_heal(d), 0);
+	/* ended while idle */
+	pid = db_session_id(d);
+	assert_true(pid > 0);
+	snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)", (long long)pid);
+	assert_int_equal(db_exec(f->d, sql), DB_OK);
+	for (int i = 0; i < 200 && db_alive(d) && db_heal(d) == 0; i++)
+		usleep(10000);
+	assert_int_not_equal(db_session_id(d), pid);
+	assert_true(db_alive(d));
+	assert_int_equal(db_prepare(d, &s, "SELECT current_setting('application_name')"), DB_OK);
+	assert_int_equal(db_step(s), DB_ROW);
+	assert_string_equal(db_column_text(s, 0), "vigil unit test");
+	db_finalize(s);
+	assert_int_equal(db_notify(f->d, "vigil_heal_test", "after"), DB_OK);
+	assert_int_equal(db_notice_wait(d, 5000, ch, sizeof ch, payload, sizeof payload), 1);
+	assert_string_equal(payload, "after");
+	/* ended, then used: DB_GONE, dead until healed */
+	pid = db_session_id(d);
+	snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)", (long long)pid);
+	assert_int_equal(db_exec(f->d, sql), DB_OK);
+	usleep(200000);
+	assert_int_equal(db_exec(d, "SELECT 1"), DB_GONE);
+	assert_false(db_alive(d));
+	assert_int_equal(db_exec(d, "SELECT 1"), DB_GONE);
+	assert_int_equal(db_heal(d), 1);
+	assert_true(db_alive(d));
+	assert_int_equal(db_exec(d, "SELECT 1"), DB_OK);
+	db_close(d);
+}
+
+/* SQLite has no server: a connection needs no healing, and the pool hands
+ * its connections out as they are. */
+static void sqlite_connections_need_no_healing(void **state)
 {
 	struct fx *f = *state;
 	char err[256];
-	db *a, *b;
-	int rc = 0;
+	db_pool *p;
+	db *a;
 
-	assert_int_equal(db_open(&a, f->path, err, sizeof err), DB_OK);
-	assert_int_equal(db_open(&b, f->path, err, sizeof err), DB_OK);
-	assert_int_equal(db_lead(a, "engine"), 1);
-	assert_int_equal(db_lead(a, "engine"), 1);
-	if (!db_multinode(f->d)) {
-		assert_int_equal(db_lead(b, "engine"), 1);
-		db_close(a);
-		db_close(b);
-		return;
-	}
-	assert_int_equal(db_lead(b, "engine"), 0);
-	assert_int_equal(db_lead(b, "another_role"), 1); /* roles are independent */
-	assert_int_equal(db_lead(b, "engine"), 0);
-	db_close(a);
-	/* the server ends the session a moment after the client goes */
-	for (int i = 0; i < 200 && (rc = db_lead(b, "engine")) == 0; i++)
+	assert_int_equal(db_heal(f->d), 0);
+	assert_true(db_alive(f->d));
+	assert_int_equal(db_session_id(f->d), 0);
+	db_set_name(f->d, "ignored");
+	assert_int_equal(db_pool_open(&p, f->path, 1, "test pool", err, sizeof err), DB_OK);
+	a = db_pool_acquire(p);
+	assert_true(db_alive(a));
+	assert_int_equal(db_exec(a, "SELECT 1"), DB_OK);
+	db_pool_release(p, a);
+	db_pool_close(p);
+}
+
+/* The pool replaces a connection the server ended while it sat in the pool:
+ * the same connection comes out, alive, on a new session. */
+static void the_pool_hands_out_no_connection_the_server_ended(void **state)
+{
+	struct fx *f = *state;
+	char err[256], sql[128];
+	db_pool *p;
+	db *a;
+	int64_t pid;
+
+	assert_int_equal(db_pool_open(&p, f->path, 1, "test pool", err, sizeof err), DB_OK);
+	a = db_pool_acquire(p);
+	pid = db_session_id(a);
+	db_pool_release(p, a);
+	snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)", (long long)pid);
+	assert_int_equal(db_exec(f->d, sql), DB_OK);
+	/* until the server has let it go */
+	for (int i = 0; i < 200; i++) {
+		db_stmt *s;
+		int rc;
+
+		snprintf(sql, sizeof sql, "SELECT 1 FROM pg_stat_activity WHERE pid = %lld",
+			 (long long)pid);
+		assert_int_equal(db_prepare(f->d, &s, sql), DB_OK);
+		rc = db_step(s);
+		db_finalize(s);
+		if (rc == DB_DONE)
+			break;
 		usleep(10000);
-	assert_int_equal(rc, 1);
-	db_close(b);
+	}
+	assert_ptr_equal(db_pool_acquire(p), a);
+	assert_true(db_alive(a));
+	assert_int_not_equal(db_session_id(a), pid);
+	assert_int_equal(db_exec(a, "SELECT 1"), DB_OK);
+	db_pool_release(p, a);
+	db_pool_close(p);
 }
 
 /* A notification reaches a listener when the sending transaction commits,
@@ -597,7 +815,7 @@ int main(void)
 		cmocka_unit_test(pool_hands_out_every_connection),
 		cmocka_unit_test(placeholders_inside_literals_are_left_alone),
 		cmocka_unit_test(large_integers_and_nulls_round_trip),
-		cmocka_unit_test(one_connection_leads_and_another_takes_over_when_it_ends),
+		cmocka_unit_test(a_lease_is_held_renewed_and_granted_again_only_when_it_lapses),
 		cmocka_unit_test(notifications_arrive_on_commit_only),
 		cmocka_unit_test(a_statement_prepared_again_starts_afresh),
 		cmocka_unit_test(the_same_sql_prepared_twice_at_once_gives_two_statements),
@@ -608,6 +826,13 @@ int main(void)
 		cmocka_unit_test(an_urgent_writer_goes_ahead_of_a_queued_one),
 		cmocka_unit_test(a_lone_urgent_statement_goes_ahead_of_a_queued_writer),
 		cmocka_unit_test(an_urgent_writer_leaves_checkpoints_to_the_others),
+		cmocka_unit_test(sqlite_connections_need_no_healing),
+	};
+	const struct CMUnitTest pg_only[] = {
+		cmocka_unit_test(a_lease_whose_holder_session_ended_is_granted_at_once),
+		cmocka_unit_test(a_grant_waits_for_a_write_that_checked_the_epoch),
+		cmocka_unit_test(a_connection_the_server_ended_is_found_and_connected_again),
+		cmocka_unit_test(the_pool_hands_out_no_connection_the_server_ended),
 	};
 	const struct CMUnitTest once[] = {
 		cmocka_unit_test(an_unreachable_postgres_server_is_reported_clearly),
@@ -617,7 +842,10 @@ int main(void)
 	failed += cmocka_run_group_tests_name("db on SQLite only", sqlite_only, setup_sqlite,
 					      teardown);
 	failed += cmocka_run_group_tests_name("db engine-independent", once, NULL, NULL);
-	if (getenv("VIGIL_TEST_PG") && *getenv("VIGIL_TEST_PG"))
+	if (getenv("VIGIL_TEST_PG") && *getenv("VIGIL_TEST_PG")) {
 		failed += cmocka_run_group_tests_name("db on PostgreSQL", tests, setup_pg, teardown);
+		failed += cmocka_run_group_tests_name("db on PostgreSQL only", pg_only, setup_pg,
+						      teardown);
+	}
 	return failed;
 }

@@ -32,7 +32,7 @@ export const AGENCIES = [
 export const ROLES = ['officer', 'supervisor', 'operator', 'clinician', 'advocate', 'analyst', 'admin'];
 
 /* The schema version this release migrates to: a new migration changes it here. */
-export const SCHEMA_VERSION = 8;
+export const SCHEMA_VERSION = 9;
 
 /*
  * What each role may do, as the API lists it (in the table's order).  Written
@@ -179,14 +179,16 @@ function mustSucceed(r, what) {
 /**
  * Make a temporary directory and a seeded database in it: the three agencies
  * and, unless users is false, one user per role (or only the given roles).
+ * db: an empty database of the caller's to seed instead (a PostgreSQL URL on
+ * a server of its own), which the caller drops.
  */
-export async function seedDatabase({ users = true, roles = ROLES, dir } = {}) {
+export async function seedDatabase({ users = true, roles = ROLES, dir, db: given } = {}) {
 	if (!dir) {
 		dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-api-'));
 		liveDirs.add(dir);
 	}
-	const db = ENGINE === 'postgres' ? pgCreateDatabase() : path.join(dir, 'vigil.db');
-	if (ENGINE === 'postgres')
+	const db = given || (ENGINE === 'postgres' ? pgCreateDatabase() : path.join(dir, 'vigil.db'));
+	if (ENGINE === 'postgres' && !given)
 		dbOfDir.set(dir, db);
 	const passwords = {};
 	// agencies one at a time: the first creates and migrates the database
@@ -320,11 +322,11 @@ export async function startServers(...options) {
 }
 
 /**
- * Start a seeded server.  Returns {url, db, dir, attachments, passwords, stderr(), stop(),
+ * Start a seeded server (db: seed this empty database, as seedDatabase).  Returns {url, db, dir, attachments, passwords, stderr(), stop(),
  * login(username, password?), client(), bearer(token), raw(path, init)}.
  */
-export async function startServer({ args = [], users = true, roles = ROLES } = {}) {
-	const { dir, db, passwords } = await seedDatabase({ users, roles });
+export async function startServer({ args = [], users = true, roles = ROLES, db: given } = {}) {
+	const { dir, db, passwords } = await seedDatabase({ users, roles, db: given });
 	// evidence files in the test's own directory, whatever the engine
 	const attachments = args.includes('--attachments') ? args[args.indexOf('--attachments') + 1]
 		: path.join(dir, 'attachments');

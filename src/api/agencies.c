@@ -83,18 +83,22 @@ void api_agencies_create(struct req *r)
 
 /* ---- services between agencies ------------------------------------------------- */
 /*
- * GET/POST /api/v1/service-grants, DELETE /api/v1/service-grants/{id}: a
- * force grants a monitoring contractor the monitoring of its cases (the
- * contractor's operators then work their alerts and its devices may watch
- * them), until the force revokes it.  An administrator grants and revokes for
- * her own agency only; every agency sees what it gave and what it was given.
+ * GET/POST /api/v1/service-grants, POST /api/v1/service-grants/{id}/accept,
+ * DELETE /api/v1/service-grants/{id}: a force grants a monitoring centre (a
+ * contractor, or another force's centre) the monitoring of its cases; the
+ * centre's administrator accepts it, and from then on the centre's operators
+ * work those cases' alerts and its devices may watch them, until either side
+ * revokes it.  No agency can make another its provider on its own say: its
+ * devices would be reachable.  Every agency sees what it gave and what it
+ * was offered or given.
  */
 static json_t *grant_json(const struct agency_service *g)
 {
-	return json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:s?}", "id", (json_int_t)g->id, "client",
-			 g->client, "provider", g->provider, "service", g->service, "granted_at",
-			 req_time_json(g->granted_at), "revoked_at", req_time_json(g->revoked_at),
-			 "note", g->note);
+	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s?}", "id", (json_int_t)g->id,
+			 "client", g->client, "provider", g->provider, "service", g->service, "state",
+			 g->revoked_at ? "revoked" : g->accepted_at ? "accepted" : "offered", "granted_at",
+			 req_time_json(g->granted_at), "accepted_at", req_time_json(g->accepted_at),
+			 "revoked_at", req_time_json(g->revoked_at), "note", g->note);
 }
 
 static int add_grant(const struct agency_service *g, void *arg)
@@ -117,15 +121,37 @@ void api_grants_list(struct req *r)
 	req_reply(r, 200, json_pack("{s:o}", "grants", arr));
 }
 
+struct grant_find {
+	int64_t id;
+	struct agency_service g;
+	bool found;
+};
+
 static int find_grant(const struct agency_service *g, void *arg)
 {
-	struct agency_service *want = arg;
+	struct grant_find *f = arg;
 
-	if (g->id != want->id)
+	if (g->id != f->id)
 		return 0;
-	*want = *g;
-	want->note = NULL;
+	f->g = *g;
+	f->g.note = NULL; /* valid only during the call */
+	f->found = true;
 	return 1;
+}
+
+/* Answer with grant id as it now is (in the caller's transaction). */
+static void reply_grant(struct req *r, int status, int64_t id, const char *note)
+{
+	struct grant_find f = { id, { 0 }, false };
+
+	if (agency_service_each(r->db, r->who.agency_id, true, find_grant, &f) < 0 || !f.found) {
+		req_tx_rollback(r);
+		req_fail_db(r, DB_ERROR);
+		return;
+	}
+	f.g.note = note;
+	req_reply(r, status, grant_json(&f.g));
+	req_tx_commit(r);
 }
 
 void api_grants_create(struct req *r)
@@ -133,7 +159,6 @@ void api_grants_create(struct req *r)
 	static const char *const fields[] = { "provider", "service", "note", NULL };
 	const char *provider, *service, *note;
 	struct agency p;
-	struct agency_service g = { 0 };
 	int64_t id;
 	int rc;
 
@@ -158,31 +183,62 @@ void api_grants_create(struct req *r)
 		req_fail(r, 400, "bad_request", "provider", "an agency does not grant itself a service");
 		return;
 	}
-	req_audit_object(r, "agency:%s", p.code);
-	req_audit_detail(r, "%s grants %s monitoring", r->who.agency, p.code);
-	rc = agency_serves(r->db, p.id, r->who.agency_id, AGENCY_SERVICE_MONITORING);
-	if (rc != 0) {
-		if (rc < 0)
-			req_fail_db(r, rc);
-		else
-			req_fail(r, 409, "conflict", "provider", "%s already provides monitoring to %s",
-				 p.code, r->who.agency);
+	if (strcmp(p.kind, "contractor") && strcmp(p.kind, "police")) {
+		req_fail(r, 400, "bad_request", "provider",
+			 "%s is not a monitoring centre (its kind is %s): monitoring is provided by a "
+			 "contractor or a force's monitoring centre",
+			 p.code, p.kind);
 		return;
 	}
+	req_audit_object(r, "agency:%s", p.code);
+	req_audit_detail(r, "%s offers %s the monitoring of its cases", r->who.agency, p.code);
 	if (req_tx_begin(r) < 0)
 		return;
 	id = agency_service_grant(r->db, r->who.agency_id, p.id, AGENCY_SERVICE_MONITORING,
-				  r->who.user_id, note);
-	g.id = id;
-	if (id < 0 || agency_service_each(r->db, r->who.agency_id, false, find_grant, &g) < 0 ||
-	    !g.granted_at) {
+				  r->who.user_id, note, false);
+	if (id == DB_CONSTRAINT) {
 		req_tx_rollback(r);
-		req_fail_db(r, DB_ERROR);
+		req_fail(r, 409, "conflict", "provider",
+			 "%s has already been offered (or given) the monitoring of %s's cases",
+			 p.code, r->who.agency);
 		return;
 	}
-	g.note = note;
-	req_reply(r, 201, grant_json(&g));
-	req_tx_commit(r);
+	if (id < 0) {
+		req_tx_rollback(r);
+		req_fail_db(r, (int)id);
+		return;
+	}
+	reply_grant(r, 201, id, note);
+}
+
+/* The provider's administrator accepts an offer made to her agency. */
+void api_grants_accept(struct req *r)
+{
+	int64_t id;
+	int rc;
+
+	if (req_param_id(r, "id", "grant", &id) < 0)
+		return;
+	req_audit_object(r, "grant:%lld", (long long)id);
+	if (req_tx_begin(r) < 0)
+		return;
+	rc = agency_service_accept(r->db, id, r->who.agency_id, r->who.user_id);
+	/* the provider's open streams gain the client's cases at once */
+	if (rc > 0 && stream_announce(r->db) < 0)
+		rc = DB_ERROR;
+	if (rc <= 0) {
+		req_tx_rollback(r);
+		if (rc < 0)
+			req_fail_db(r, rc);
+		else
+			req_fail(r, 404, "not_found", NULL,
+				 "%s has no offer %lld waiting (an offer is accepted by the agency it "
+				 "was made to, once)",
+				 r->who.agency, (long long)id);
+		return;
+	}
+	reply_grant(r, 200, id, NULL);
+	stream_wake(r->v->stream);
 }
 
 void api_grants_revoke(struct req *r)
@@ -195,7 +251,7 @@ void api_grants_revoke(struct req *r)
 	req_audit_object(r, "grant:%lld", (long long)id);
 	if (req_tx_begin(r) < 0)
 		return;
-	/* only the agency that gave it may take it back */
+	/* either side may end it */
 	rc = agency_service_revoke(r->db, id, r->who.agency_id, r->who.user_id);
 	/* the provider's open streams lose the client's cases at once */
 	if (rc > 0 && stream_announce(r->db) < 0)
@@ -205,10 +261,8 @@ void api_grants_revoke(struct req *r)
 		if (rc < 0)
 			req_fail_db(r, rc);
 		else
-			req_fail(r, 404, "not_found", NULL,
-				 "%s has given no live grant %lld (only the agency that gave a grant "
-				 "may revoke it)",
-				 r->who.agency, (long long)id);
+			req_fail(r, 404, "not_found", NULL, "%s has no live grant %lld", r->who.agency,
+				 (long long)id);
 		return;
 	}
 	req_reply(r, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "revoked", 1));

@@ -238,6 +238,10 @@ static int add_victim_device(const struct assignment *as, void *arg)
 	if (strcmp(as->role, "victim") != 0 ||
 	    !node_device_live(vp->r->v->node, vp->r->db, as->device_id, &live) || !live.have_fix)
 		return 0;
+	/* a fix from before this watch began is someone else's (the device's
+	 * wearer then), not hers */
+	if (live.fix_at < as->starts_at)
+		return 0;
 	if (!vp->have || live.fix_at > vp->best.fix_at) {
 		vp->best = live;
 		vp->have = true;
@@ -270,9 +274,20 @@ void api_alert_get(struct req *r)
 	o = alert_json(r->db, &a, access_sees_victim_location(r->who.role));
 	/* the trail of fixes around it: 15 minutes before, 5 after */
 	at = a.fix_at ? a.fix_at : a.opened_at;
-	if (a.device_id && (!victim_position(&a, r->db) || access_sees_victim_location(r->who.role)))
-		fix_each_between(r->db, a.device_id, at - 15 * 60000, at + 5 * 60000, 500, add_trail,
-				 trail);
+	if (a.device_id && (!victim_position(&a, r->db) || access_sees_victim_location(r->who.role))) {
+		/* the trail within the device's watch of this case only: before and
+		 * after it, it watched someone else */
+		struct assignment as;
+		int64_t from = at - 15 * 60000, to = at + 5 * 60000;
+
+		if (assignment_covering(r->db, a.device_id, a.case_id, at, &as) == 1) {
+			if (from < as.starts_at)
+				from = as.starts_at;
+			if (as.ends_at && to >= as.ends_at)
+				to = as.ends_at - 1;
+			fix_each_between(r->db, a.device_id, from, to, 500, add_trail, trail);
+		}
+	}
 	json_object_set_new(o, "trail", trail);
 	json_object_set_new(o, "notifications", notifications_json(r->db, a.id));
 	{

@@ -37,6 +37,7 @@ void api_agencies_list(struct req *r);
 void api_agencies_create(struct req *r);
 void api_grants_list(struct req *r);
 void api_grants_create(struct req *r);
+void api_grants_accept(struct req *r);
 void api_grants_revoke(struct req *r);
 /* tokens.c */
 void api_tokens_list(struct req *r);

@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "http/request.h"
 #include "vigil.h"
@@ -46,6 +47,11 @@ void api_audit_list(struct req *r)
 	f.object = req_query(r, "object");
 	f.before_id = before;
 	f.limit = (int)limit;
+	/* her agency's part: what its staff did, and what anyone did to its
+	 * cases and devices; never another agency's staff's work on theirs */
+	f.agency_id = r->who.agency_id;
+	f.agency = r->who.agency;
+	f.unattributed = r->who.role == ROLE_ADMIN;
 	arr = json_array();
 	rc = audit_each(r->db, &f, add_entry, arr);
 	if (rc < 0) {
@@ -77,6 +83,8 @@ void api_audit_verify(struct req *r)
 	struct audit_verify_result v;
 	struct audit_checkpoint_result cr = { 0 };
 	struct audit_checkpoint *extra = NULL;
+	const char *trusted[1] = { r->v->audit_pk };
+	bool file_missing = false;
 	size_t n = 0;
 	char err[300];
 	json_t *out;
@@ -87,23 +95,40 @@ void api_audit_verify(struct req *r)
 		return;
 	}
 	if (rc == 0 && r->v->audit_signing) {
-		if (audit_checkpoint_file_load(r->v->cfg.audit_checkpoints, &extra, &n, err, sizeof err) < 0) {
-			cr.broken_id = -1;
-			snprintf(cr.reason, sizeof cr.reason, "the checkpoint file cannot be read: %.200s", err);
+		if (access(r->v->cfg.audit_checkpoints, F_OK) != 0)
+			file_missing = true;
+		else if (audit_checkpoint_file_load(r->v->cfg.audit_checkpoints, &extra, &n, err,
+						    sizeof err) < 0) {
+			rc = 1;
+			v.broken_id = 0;
+			snprintf(v.reason, sizeof v.reason, "the checkpoint file cannot be read: %.200s",
+				 err);
 		}
 	}
-	if (rc == 0 && cr.broken_id == 0) {
-		int crc = audit_verify_checkpoints(r->db, r->v->audit_signing ? r->v->audit_pk : NULL,
-						   extra, n, &cr);
+	if (rc == 0) {
+		int crc = audit_verify_checkpoints(r->db, trusted, r->v->audit_signing ? 1 : 0, extra, n,
+						   &cr);
 
 		if (crc < 0) {
 			free(extra);
 			req_fail_db(r, crc);
 			return;
 		}
+		if (crc == 1) {
+			rc = 1;
+			v.broken_id = cr.broken_id;
+			snprintf(v.reason, sizeof v.reason, "%s", cr.reason);
+		} else if (file_missing && cr.checked) {
+			/* checkpoints were made, so the file was written: gone now */
+			rc = 1;
+			v.broken_id = 0;
+			snprintf(v.reason, sizeof v.reason,
+				 "the checkpoint file %.200s is missing, though checkpoints were made",
+				 r->v->cfg.audit_checkpoints);
+		}
 	}
 	free(extra);
-	if (rc == 0 && cr.broken_id == 0) {
+	if (rc == 0) {
 		out = json_pack("{s:b, s:I}", "intact", 1, "entries", (json_int_t)v.checked);
 		if (cr.checked)
 			json_object_set_new(out, "checkpoints",
@@ -114,12 +139,10 @@ void api_audit_verify(struct req *r)
 		req_reply(r, 200, out);
 		return;
 	}
-	if (rc == 0) {
-		v.broken_id = cr.broken_id;
-		snprintf(v.reason, sizeof v.reason, "%s", cr.reason);
-	}
 	req_audit_detail(r, "chain broken at entry %lld", (long long)v.broken_id);
-	req_reply(r, 200, json_pack("{s:b, s:I, s:I, s:s}", "intact", 0, "entries",
-				    (json_int_t)v.checked, "first_broken_id",
-				    (json_int_t)v.broken_id, "reason", v.reason));
+	out = json_pack("{s:b, s:I, s:s}", "intact", 0, "entries", (json_int_t)v.checked, "reason",
+			v.reason);
+	json_object_set_new(out, "first_broken_id",
+			    v.broken_id > 0 ? json_integer(v.broken_id) : json_null());
+	req_reply(r, 200, out);
 }

@@ -1351,16 +1351,70 @@ out:
 	case_record_free(&c);
 }
 
+struct nhs_pick {
+	int n;
+	struct agency a;
+};
+
+static int pick_nhs(const struct agency *a, void *arg)
+{
+	struct nhs_pick *pick = arg;
+
+	if (!strcmp(a->kind, "nhs")) {
+		pick->n++;
+		pick->a = *a;
+	}
+	return 0;
+}
+
+/* The NHS trust named (or, when none is named, the only one): 0, or -1
+ * after a 400. */
+static int nhs_trust(struct req *r, const char *code, struct agency *out)
+{
+	struct nhs_pick pick = { 0 };
+	int rc;
+
+	if (code) {
+		rc = agency_get_by_code(r->db, code, out);
+		if (rc < 0) {
+			req_fail_db(r, rc);
+			return -1;
+		}
+		if (rc == 0 || strcmp(out->kind, "nhs") != 0) {
+			req_fail(r, 400, "bad_request", "trust", "'%s' is not an NHS trust in Vigil", code);
+			return -1;
+		}
+		return 0;
+	}
+	rc = agency_each(r->db, pick_nhs, &pick);
+	if (rc < 0) {
+		req_fail_db(r, rc);
+		return -1;
+	}
+	if (pick.n != 1) {
+		req_fail(r, 400, "bad_request", "trust",
+			 pick.n ? "name the NHS trust whose clinicians will treat him (trust)"
+				: "there is no NHS trust in Vigil to run the programme");
+		return -1;
+	}
+	*out = pick.a;
+	return 0;
+}
+
 void api_case_programme(struct req *r)
 {
-	static const char *const fields[] = { "consent_note", NULL };
+	static const char *const fields[] = { "consent_note", "trust", NULL };
 	struct case_record c = { 0 };
-	const char *note;
+	const char *note, *trust_code;
+	struct agency trust;
 	int64_t suspect;
 	int rc;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
-	    req_body_str(r, "consent_note", true, TEXT_MAX, &note) < 0)
+	    req_body_str(r, "consent_note", true, TEXT_MAX, &note) < 0 ||
+	    req_body_str(r, "trust", false, 32, &trust_code) < 0)
+		return;
+	if (nhs_trust(r, trust_code, &trust) < 0)
 		return;
 	if (api_case_load(r, &c) < 0)
 		return;
@@ -1382,9 +1436,9 @@ void api_case_programme(struct req *r)
 	}
 	if (req_tx_begin(r) < 0)
 		goto out;
-	rc = programme_enrol(r->db, suspect, r->who.user_id, note);
+	rc = programme_enrol(r->db, suspect, trust.id, r->who.user_id, note);
 	if (rc >= 0)
-		rc = event(r, c.id, "programme_enrolled", "the suspect, with recorded consent");
+		rc = event(r, c.id, "programme_enrolled", "treated by %s, with recorded consent", trust.name);
 	if (rc >= 0)
 		rc = case_touch(r->db, c.id);
 	if (rc < 0) {
@@ -1392,7 +1446,7 @@ void api_case_programme(struct req *r)
 		req_fail_db(r, rc);
 		goto out;
 	}
-	req_reply(r, 201, json_pack("{s:s, s:b}", "ref", c.ref, "enrolled", 1));
+	req_reply(r, 201, json_pack("{s:s, s:b, s:s}", "ref", c.ref, "enrolled", 1, "trust", trust.code));
 	req_tx_commit(r);
 out:
 	case_record_free(&c);

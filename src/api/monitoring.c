@@ -49,9 +49,11 @@ static json_t *num_or_null(double v)
  * A device as the caller sees it (store/monitor.h, device_each_visible):
  * whether it is in use, and the case it watches when she may see that case.
  * Its live position goes only to those who may see the case that it watches
- * (a victim's device's only to the roles that protect her); a free offender
- * tag's (a tag on the shelf being tested) only to the device managers of the
- * agency that owns it.
+ * now (a victim's device's only to the roles that protect her), and only a
+ * fix taken since that watch began: where it was before belongs to the case
+ * (or the person) it watched then.  A free offender tag's (a tag on the
+ * shelf being tested) only to the device managers of the agency that owns
+ * it, and only since its last assignment ended.
  */
 static json_t *device_json(struct req *r, const struct device *dv, const struct device_view *dw)
 {
@@ -68,9 +70,11 @@ static json_t *device_json(struct req *r, const struct device *dv, const struct 
 		json_t *st = json_pack("{s:o, s:o, s:b, s:b}", "last_fix_at", req_time_json(live.fix_at),
 				       "battery", num_or_null(live.battery), "signal_lost", live.lost,
 				       "charging", live.charging);
-		bool watches_hers = dw->case_ref[0] != '\0';
+		bool watches_hers = dw->case_ref[0] != '\0' && dw->watch_from <= clock_now_ms() &&
+				    live.fix_at >= dw->watch_from;
 		bool shelf = !dw->busy && !victim && dv->agency_id == r->who.agency_id &&
-			     access_role_has(r->who.role, PERM_DEVICES_MANAGE);
+			     access_role_has(r->who.role, PERM_DEVICES_MANAGE) &&
+			     live.fix_at >= dw->free_since;
 
 		if (live.have_fix && ((watches_hers && (!victim || access_sees_victim_location(r->who.role))) ||
 				      shelf))
@@ -186,8 +190,13 @@ void api_devices_list(struct req *r)
 		json_decref(o.arr);
 		o.arr = kept;
 	}
-	req_audit_detail(r, "%d devices: %s%s", o.n, o.uids.len ? o.uids.data : "",
-			 o.n > 50 ? " ..." : "");
+	/* the audit names what was answered */
+	buf_reset(&o.uids);
+	for (i = 0; i < json_array_size(o.arr) && i < 50; i++)
+		buf_printf(&o.uids, "%s%s", i ? " " : "",
+			   json_string_value(json_object_get(json_array_get(o.arr, i), "uid")));
+	req_audit_detail(r, "%zu devices: %s%s", json_array_size(o.arr),
+			 o.uids.len ? o.uids.data : "", json_array_size(o.arr) > 50 ? " ..." : "");
 	buf_free(&o.uids);
 	req_reply(r, 200, json_pack("{s:o}", "devices", o.arr));
 }
@@ -218,6 +227,7 @@ void api_device_get(struct req *r)
  * little behind); further back is refused: the history of where a device
  * was stays with the case that had it. */
 #define ASSIGN_SKEW_MS 60000
+#define ASSIGN_AHEAD_MS (90 * 86400 * 1000LL)
 
 /* An assignment's period as the caller may give it.  0, or -1 after a 400. */
 static int assignment_period(struct req *r, int64_t now, int64_t *start, int64_t *end)
@@ -237,6 +247,12 @@ static int assignment_period(struct req *r, int64_t now, int64_t *start, int64_t
 	}
 	if (*start < now)
 		*start = now;
+	if (*start > now + ASSIGN_AHEAD_MS) {
+		req_fail(r, 400, "bad_request", "starts_at",
+			 "an assignment starts within 90 days (a device booked further ahead would "
+			 "be kept from everyone else)");
+		return -1;
+	}
 	if (has_end && *end <= *start) {
 		req_fail(r, 400, "bad_request", "ends_at", "ends_at must be after starts_at");
 		return -1;
@@ -395,6 +411,16 @@ void api_case_monitoring_end(struct req *r)
 		req_fail(r, 409, "conflict", NULL, "assignment %lld already ended", (long long)id);
 		goto out;
 	}
+	if (as.ends_at && end > as.ends_at) {
+		char when[40];
+
+		clock_format(as.ends_at, when, sizeof when);
+		req_fail(r, 400, "bad_request", "ends_at",
+			 "an assignment can only be shortened (it ends already at %s); make a new one to "
+			 "watch for longer",
+			 when);
+		goto out;
+	}
 	if (end < as.starts_at)
 		end = as.starts_at; /* not started yet: cancelled */
 	if (device_get_by_id(r->db, as.device_id, &dv) != 1) {
@@ -444,6 +470,7 @@ static int add_assignment(const struct assignment *as, void *arg)
 		return 0;
 	/* the case is one the caller may see (api_case_load) */
 	snprintf(dw.case_ref, sizeof dw.case_ref, "%s", o->ref);
+	dw.watch_from = as->starts_at;
 	d = device_json(o->r, &dv, &dw);
 	json_object_set_new(d, "assignment",
 			    json_pack("{s:I, s:s, s:o, s:o}", "id", (json_int_t)as->id, "role", as->role,

@@ -132,25 +132,34 @@ int secret_sign_key_create(const char *path, char pk_hex[SECRET_SIGN_PK_HEX], ch
 int secret_sign_key_load(const char *path, unsigned char sk[SECRET_SIGN_SK_LEN],
 			 char pk_hex[SECRET_SIGN_PK_HEX], char *err, size_t errlen)
 {
-	unsigned char pk[crypto_sign_PUBLICKEYBYTES], derived[crypto_sign_PUBLICKEYBYTES];
-	char line[512];
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES], pk2[crypto_sign_PUBLICKEYBYTES];
+	unsigned char sk2[crypto_sign_SECRETKEYBYTES];
+	char text[1024], *line, *save = NULL;
 	bool have_pk = false, have_sk = false;
 	struct stat st;
-	size_t len;
-	FILE *f = fopen(path, "re");
+	size_t len, got = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
-	if (!f) {
+	if (fd < 0) {
 		snprintf(err, errlen, "cannot read the key file %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077)) {
-		fclose(f);
-		snprintf(err, errlen, "the key file %s may be read by others (mode %03o): chmod 600 it",
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077)) {
+		close(fd);
+		snprintf(err, errlen,
+			 "the key file %s must be a regular file owned by this user and readable by it "
+			 "alone (mode %03o): chown it and chmod 600 it",
 			 path, (unsigned)(st.st_mode & 0777));
 		return -1;
 	}
-	while (fgets(line, sizeof line, f)) {
-		line[strcspn(line, "\r\n")] = '\0';
+	/* read it whole into a buffer of ours (no stdio buffer keeps a copy) */
+	while (got < sizeof text - 1 && (n = read(fd, text + got, sizeof text - 1 - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	text[got] = '\0';
+	for (line = strtok_r(text, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
 		if (!strncmp(line, "public ", 7))
 			have_pk = sodium_hex2bin(pk, sizeof pk, line + 7, strlen(line + 7), NULL, &len,
 						 NULL) == 0 && len == sizeof pk;
@@ -158,17 +167,20 @@ int secret_sign_key_load(const char *path, unsigned char sk[SECRET_SIGN_SK_LEN],
 			have_sk = sodium_hex2bin(sk, SECRET_SIGN_SK_LEN, line + 7, strlen(line + 7), NULL,
 						 &len, NULL) == 0 && len == SECRET_SIGN_SK_LEN;
 	}
-	fclose(f);
-	sodium_memzero(line, sizeof line);
-	if (!have_pk || !have_sk || crypto_sign_ed25519_sk_to_pk(derived, sk) != 0 ||
-	    sodium_memcmp(derived, pk, sizeof pk) != 0) {
+	sodium_memzero(text, sizeof text);
+	/* the key is its seed (the first half of the secret key): the whole pair
+	 * made again from it must be what the file says */
+	if (!have_pk || !have_sk || crypto_sign_seed_keypair(pk2, sk2, sk) != 0 ||
+	    sodium_memcmp(sk2, sk, sizeof sk2) != 0 || sodium_memcmp(pk2, pk, sizeof pk) != 0) {
 		sodium_memzero(sk, SECRET_SIGN_SK_LEN);
+		sodium_memzero(sk2, sizeof sk2);
 		snprintf(err, errlen,
 			 "%s is not a Vigil key file (a 'public' and a matching 'secret' line; make "
 			 "one with 'vigil audit keygen')",
 			 path);
 		return -1;
 	}
+	sodium_memzero(sk2, sizeof sk2);
 	sodium_bin2hex(pk_hex, SECRET_SIGN_PK_HEX, pk, sizeof pk);
 	return 0;
 }

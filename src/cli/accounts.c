@@ -343,13 +343,15 @@ static int print_grant(const struct agency_service *g, void *arg)
 	return 0;
 }
 
-static int revoke_grant(const struct agency_service *g, void *arg)
+/* The live grant between two agencies (its id and whether accepted). */
+static int find_grant(const struct agency_service *g, void *arg)
 {
 	struct agency_service *want = arg;
 
 	if (strcmp(g->provider, want->provider) || strcmp(g->client, want->client))
 		return 0;
 	want->id = g->id;
+	want->accepted_at = g->accepted_at;
 	return 1;
 }
 
@@ -389,17 +391,18 @@ static int agency_grant(struct args *a)
 		db_close(d);
 		return 1;
 	}
-	rc = agency_serves(d, provider.id, client.id, AGENCY_SERVICE_MONITORING);
-	if (rc >= 0 && grant && rc == 1) {
+	/* the command line speaks for both sides: a grant it makes (or finds
+	 * waiting) counts at once */
+	snprintf(g.client, sizeof g.client, "%s", client.code);
+	snprintf(g.provider, sizeof g.provider, "%s", provider.code);
+	rc = agency_service_each(d, client.id, false, find_grant, &g);
+	if (rc >= 0 && grant && g.id && g.accepted_at) {
 		printf("%s already provides monitoring to %s\n", provider.code, client.code);
 		db_close(d);
 		return 0;
 	}
 	if (rc >= 0 && !grant) {
-		snprintf(g.client, sizeof g.client, "%s", client.code);
-		snprintf(g.provider, sizeof g.provider, "%s", provider.code);
-		rc = agency_service_each(d, client.id, false, revoke_grant, &g);
-		if (rc >= 0 && !g.id) {
+		if (!g.id) {
 			fprintf(stderr, "vigil agency: %s does not provide monitoring to %s\n",
 				provider.code, client.code);
 			db_close(d);
@@ -409,9 +412,10 @@ static int agency_grant(struct args *a)
 	if (rc >= 0)
 		rc = db_begin_write(d);
 	if (rc >= 0)
-		rc = grant ? (int)agency_service_grant(d, client.id, provider.id,
-						       AGENCY_SERVICE_MONITORING, 0, NULL)
-			   : agency_service_revoke(d, g.id, client.id, 0);
+		rc = !grant ? agency_service_revoke(d, g.id, client.id, 0)
+		     : g.id ? agency_service_accept(d, g.id, provider.id, 0)
+			    : (int)agency_service_grant(d, client.id, provider.id,
+							AGENCY_SERVICE_MONITORING, 0, NULL, true);
 	if (rc >= 0)
 		rc = db_commit(d);
 	if (rc < 0) {

@@ -17,6 +17,7 @@ int cli_serve(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_agency(int argc, char **argv);
+int cli_device(int argc, char **argv);
 int cli_audit(int argc, char **argv);
 int cli_case(int argc, char **argv);
 int cli_export(int argc, char **argv);

@@ -302,6 +302,10 @@ static void audit_checkpoint(struct vigil *v, db *d, int64_t now)
 	rc = audit_checkpoint_make(d, v->audit_sk, v->audit_pk, now, &cp);
 	if (rc < 0)
 		log_error("cannot sign the audit trail's head: %s", db_errmsg(d));
+	else if (rc == AUDIT_CUT)
+		log_error("the audit trail's head is below entry %lld, which this server signed for: "
+			  "entries were cut from its end (vigil audit verify --key says which)",
+			  (long long)cp.last_id);
 	else if (rc > 0 && audit_checkpoint_file_append(v->cfg.audit_checkpoints, &cp, err,
 							sizeof err) < 0)
 		log_error("the audit checkpoint at entry %lld is in the database but not in the "
@@ -309,13 +313,21 @@ static void audit_checkpoint(struct vigil *v, db *d, int64_t now)
 			  (long long)cp.last_id, err);
 }
 
+/* The timers, every time the main loop wakes: the audit checkpoint on its
+ * own period, the rest every --housekeeping-secs. */
 static void housekeeping(struct vigil *v)
 {
+	static int64_t last;
 	db *pd = db_pool_acquire(v->pool);
 	int64_t now = clock_now_ms();
 	int raised = 0;
 
 	audit_checkpoint(v, pd, now);
+	if (now - last < v->cfg.housekeeping_secs * 1000LL - 500) {
+		db_pool_release(v->pool, pd);
+		return;
+	}
+	last = now;
 	session_purge(pd, now, now - v->cfg.session_idle_ms);
 	if (order_duty_sweep(pd, now, &raised) < 0)
 		log_error("the duty-to-notify sweep failed: %s", db_errmsg(pd));
@@ -592,19 +604,8 @@ int cli_serve(int argc, char **argv)
 	}
 	if (make_dirs(c->attachment_dir) < 0)
 		return 1;
-	if (c->audit_key) {
-		if (secret_sign_key_load(c->audit_key, v.audit_sk, v.audit_pk, err, sizeof err) < 0) {
-			fprintf(stderr, "vigil serve: --audit-key: %s\n", err);
-			return 1;
-		}
-		v.audit_signing = true;
-		if (!c->audit_checkpoints[0] &&
-		    snprintf(c->audit_checkpoints, sizeof c->audit_checkpoints, "%s.checkpoints",
-			     c->audit_key) >= (int)sizeof c->audit_checkpoints)
-			return cli_usage_error("serve", "--audit-key: path too long");
-	} else if (c->audit_checkpoints[0]) {
+	if (!c->audit_key && c->audit_checkpoints[0])
 		return cli_usage_error("serve", "--audit-checkpoints needs --audit-key");
-	}
 
 	if (cli_open_db(c->db_url, &d) < 0)
 		return 1;
@@ -649,6 +650,21 @@ int cli_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* the audit key last of all the checks that return early: from here on,
+	 * every way out wipes it */
+	if (c->audit_key) {
+		if (secret_sign_key_load(c->audit_key, v.audit_sk, v.audit_pk, err, sizeof err) < 0) {
+			fprintf(stderr, "vigil serve: --audit-key: %s\n", err);
+			goto out;
+		}
+		v.audit_signing = true;
+		if (!c->audit_checkpoints[0] &&
+		    snprintf(c->audit_checkpoints, sizeof c->audit_checkpoints, "%s.checkpoints",
+			     c->audit_key) >= (int)sizeof c->audit_checkpoints) {
+			fprintf(stderr, "vigil serve: --audit-key: path too long\n");
+			goto out;
+		}
+	}
 	if (db_pool_open(&v.pool, c->db_url, c->threads + 6, "vigil pool", err, sizeof err) < 0) {
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
@@ -702,7 +718,11 @@ int cli_serve(int argc, char **argv)
 		 c->threads);
 
 	for (;;) {
-		struct timespec wait = { c->housekeeping_secs, 0 };
+		/* wake for whichever timer is due first */
+		struct timespec wait = { v.audit_signing && c->audit_checkpoint_secs < c->housekeeping_secs
+						 ? c->audit_checkpoint_secs
+						 : c->housekeeping_secs,
+					 0 };
 
 		sig = sigtimedwait(&sigs, NULL, &wait);
 		if (sig == SIGINT || sig == SIGTERM)

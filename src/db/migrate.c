@@ -648,6 +648,21 @@ static const struct migration migrations[] = {
 	  " sessions TEXT NOT NULL,"
 	  " granted_at BIGINT NOT NULL,"
 	  " renewed_at BIGINT NOT NULL);" },
+	{ 10, "agencies' lines, mended: a service grant needs the provider's acceptance; a programme"
+	      " enrolment names its NHS trust",
+	  /* A grant counts only once the provider's administrator accepts it: no
+	   * agency can make another its contractor (and so reach its devices)
+	   * on its own say.  Grants made before stand as accepted (only the
+	   * command line and administrators made them). */
+	  "ALTER TABLE agency_services ADD COLUMN accepted_at BIGINT;"
+	  "ALTER TABLE agency_services ADD COLUMN accepted_by BIGINT REFERENCES users(id);"
+	  "UPDATE agency_services SET accepted_at = granted_at;"
+	  "CREATE UNIQUE INDEX agency_services_live ON agency_services(client_id, provider_id, service)"
+	  " WHERE revoked_at IS NULL;"
+	  /* The trust whose clinicians treat an enrolled offender: only they see
+	   * his case.  Earlier enrolments take the first NHS agency. */
+	  "ALTER TABLE programme_enrolments ADD COLUMN agency_id BIGINT REFERENCES agencies(id);"
+	  "UPDATE programme_enrolments SET agency_id = (SELECT MIN(id) FROM agencies WHERE kind = 'nhs');" },
 };
 
 /* Keep in step with the migrations: a new table goes here too (export refuses

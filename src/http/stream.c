@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "base/clock.h"
+#include "base/log.h"
 #include "base/mem.h"
 #include "http/auth.h"
 #include "http/request.h"
@@ -57,7 +58,7 @@ static void *ticker(void *arg)
 	while (!h->closing) {
 		struct timespec until;
 
-		clock_gettime(CLOCK_REALTIME, &until);
+		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_sec += TICK_MS / 1000;
 		pthread_cond_timedwait(&h->tick_cv, &h->mu, &until);
 		if (h->closing)
@@ -74,11 +75,21 @@ struct stream_hub *stream_new(db_pool *pool, stream_event_fn event_json)
 {
 	struct stream_hub *h = xcalloc(1, sizeof *h);
 
+	pthread_condattr_t ca;
+
 	pthread_mutex_init(&h->mu, NULL);
-	pthread_cond_init(&h->tick_cv, NULL);
+	/* the ticker waits on the monotonic clock: a wall clock set back must
+	 * not stall the rights checks */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&h->tick_cv, &ca);
+	pthread_condattr_destroy(&ca);
 	h->pool = pool;
 	h->event_json = event_json;
 	h->have_ticker = pthread_create(&h->ticker, NULL, ticker, h) == 0;
+	if (!h->have_ticker)
+		log_error("cannot start the live stream's ticker: streams check their viewers' rights "
+			  "only when an alert comes");
 	return h;
 }
 

@@ -90,15 +90,15 @@ int agency_each(db *d, int (*fn)(const struct agency *a, void *arg), void *arg)
 }
 
 int64_t agency_service_grant(db *d, int64_t client_id, int64_t provider_id, const char *service,
-			     int64_t by, const char *note)
+			     int64_t by, const char *note, bool accepted)
 {
 	db_stmt *s;
-	int64_t id = 0;
+	int64_t id = 0, now = clock_now_ms();
 	int rc;
 
 	rc = db_prepare(d, &s,
 			"INSERT INTO agency_services (client_id, provider_id, service, granted_by,"
-			" granted_at, note) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
+			" granted_at, note, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id");
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, client_id);
@@ -108,8 +108,12 @@ int64_t agency_service_grant(db *d, int64_t client_id, int64_t provider_id, cons
 		db_bind_int64(s, 4, by);
 	else
 		db_bind_null(s, 4);
-	db_bind_int64(s, 5, clock_now_ms());
+	db_bind_int64(s, 5, now);
 	db_bind_text(s, 6, note);
+	if (accepted)
+		db_bind_int64(s, 7, now);
+	else
+		db_bind_null(s, 7);
 	rc = db_step(s);
 	if (rc == DB_ROW)
 		id = db_column_int64(s, 0);
@@ -117,14 +121,14 @@ int64_t agency_service_grant(db *d, int64_t client_id, int64_t provider_id, cons
 	return rc < 0 ? rc : id;
 }
 
-int agency_service_revoke(db *d, int64_t id, int64_t client_id, int64_t by)
+int agency_service_accept(db *d, int64_t id, int64_t provider_id, int64_t by)
 {
 	db_stmt *s;
 	int rc;
 
 	rc = db_prepare(d, &s,
-			"UPDATE agency_services SET revoked_at = ?, revoked_by = ?"
-			" WHERE id = ? AND client_id = ? AND revoked_at IS NULL");
+			"UPDATE agency_services SET accepted_at = ?, accepted_by = ?"
+			" WHERE id = ? AND provider_id = ? AND accepted_at IS NULL AND revoked_at IS NULL");
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, clock_now_ms());
@@ -133,7 +137,32 @@ int agency_service_revoke(db *d, int64_t id, int64_t client_id, int64_t by)
 	else
 		db_bind_null(s, 2);
 	db_bind_int64(s, 3, id);
-	db_bind_int64(s, 4, client_id);
+	db_bind_int64(s, 4, provider_id);
+	rc = db_step(s);
+	if (rc >= 0)
+		rc = db_changes(s) > 0;
+	db_finalize(s);
+	return rc;
+}
+
+int agency_service_revoke(db *d, int64_t id, int64_t agency_id, int64_t by)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"UPDATE agency_services SET revoked_at = ?, revoked_by = ?"
+			" WHERE id = ? AND (client_id = ? OR provider_id = ?) AND revoked_at IS NULL");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, clock_now_ms());
+	if (by)
+		db_bind_int64(s, 2, by);
+	else
+		db_bind_null(s, 2);
+	db_bind_int64(s, 3, id);
+	db_bind_int64(s, 4, agency_id);
+	db_bind_int64(s, 5, agency_id);
 	rc = db_step(s);
 	if (rc >= 0)
 		rc = db_changes(s) > 0;
@@ -150,7 +179,7 @@ int agency_service_each(db *d, int64_t agency_id, bool all,
 
 	rc = db_prepare(d, &s,
 			"SELECT g.id, c.code, p.code, g.service, g.granted_at, g.granted_by,"
-			" g.revoked_at, g.note FROM agency_services g"
+			" g.revoked_at, g.note, g.accepted_at FROM agency_services g"
 			" JOIN agencies c ON c.id = g.client_id JOIN agencies p ON p.id = g.provider_id"
 			" WHERE (? = 0 OR g.client_id = ? OR g.provider_id = ?)"
 			" AND (? = 1 OR g.revoked_at IS NULL) ORDER BY g.id DESC");
@@ -169,6 +198,7 @@ int agency_service_each(db *d, int64_t agency_id, bool all,
 		g.granted_by = db_column_int64(s, 5);
 		g.revoked_at = db_column_int64(s, 6);
 		g.note = db_column_text(s, 7);
+		g.accepted_at = db_column_int64(s, 8);
 		if (fn(&g, arg))
 			break;
 	}
@@ -185,7 +215,7 @@ int agency_serves(db *d, int64_t provider_id, int64_t client_id, const char *ser
 		return 1;
 	rc = db_prepare(d, &s,
 			"SELECT 1 FROM agency_services WHERE provider_id = ? AND client_id = ?"
-			" AND service = ? AND revoked_at IS NULL");
+			" AND service = ? AND accepted_at IS NOT NULL AND revoked_at IS NULL");
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, provider_id);

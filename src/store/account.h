@@ -50,26 +50,34 @@ int agency_each(db *d, int (*fn)(const struct agency *a, void *arg), void *arg);
 
 /*
  * Agency services (agency_services): a client agency (a force) grants a
- * provider (a monitoring contractor) a service, until revoked.
+ * provider (a monitoring contractor) a service; it counts once the provider
+ * accepts it, until either revokes it.
  */
 #define AGENCY_SERVICE_MONITORING "monitoring"
 struct agency_service {
 	int64_t id;
 	char client[33], provider[33]; /* agency codes */
 	char service[16];
-	int64_t granted_at, granted_by, revoked_at;
+	int64_t granted_at, granted_by, accepted_at, revoked_at;
 	const char *note; /* NULL when none; valid during the callback */
 };
+/* accepted: it counts at once (the command line, which both sides' holders
+ * run); else it waits for the provider's acceptance.  DB_CONSTRAINT when a
+ * live grant of the same exists. */
 int64_t agency_service_grant(db *d, int64_t client_id, int64_t provider_id, const char *service,
-			     int64_t by, const char *note);
-/* 1 revoked, 0 when no live grant of client_id has that id. */
-int agency_service_revoke(db *d, int64_t id, int64_t client_id, int64_t by);
+			     int64_t by, const char *note, bool accepted);
+/* The provider accepts: 1 accepted, 0 when provider_id has no grant waiting
+ * with that id. */
+int agency_service_accept(db *d, int64_t id, int64_t provider_id, int64_t by);
+/* 1 revoked, 0 when agency_id (the client or the provider) has no live grant
+ * with that id. */
+int agency_service_revoke(db *d, int64_t id, int64_t agency_id, int64_t by);
 /* Live grants (revoked too when all) given or received by agency_id (any
  * agency when 0), newest first. */
 int agency_service_each(db *d, int64_t agency_id, bool all,
 			int (*fn)(const struct agency_service *g, void *arg), void *arg);
-/* Does provider_id serve client_id with service now (or are they one
- * agency)?  1 yes, 0 no. */
+/* Does provider_id serve client_id with service now, accepted and not
+ * revoked (or are they one agency)?  1 yes, 0 no. */
 int agency_serves(db *d, int64_t provider_id, int64_t client_id, const char *service);
 
 /* hash is an argon2id string from secret_password_hash(). */

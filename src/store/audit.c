@@ -239,6 +239,11 @@ int audit_each(db *d, const struct audit_filter *f,
 			" AND (CAST(? AS TEXT) IS NULL OR object = ?)"
 			" AND (? = 0 OR at >= ?) AND (? = 0 OR at < ?)"
 			" AND (? = 0 OR id < ?)"
+			" AND (? = 0 OR agency = ? OR (? = 1 AND agency IS NULL)"
+			"  OR object IN (SELECT 'case:' || ref FROM cases WHERE agency_id = ?)"
+			"  OR object IN (SELECT 'device:' || uid FROM devices WHERE agency_id = ?)"
+			"  OR object IN (SELECT 'alert:' || CAST(a.id AS TEXT) FROM alerts a"
+			"   JOIN cases c ON c.id = a.case_id WHERE c.agency_id = ?))"
 			" ORDER BY id DESC LIMIT ?");
 	if (rc < 0)
 		return rc;
@@ -256,7 +261,13 @@ int audit_each(db *d, const struct audit_filter *f,
 	db_bind_int64(s, 12, f->to);
 	db_bind_int64(s, 13, f->before_id);
 	db_bind_int64(s, 14, f->before_id);
-	db_bind_int64(s, 15, f->limit);
+	db_bind_int64(s, 15, f->agency_id);
+	db_bind_text(s, 16, f->agency ? f->agency : "");
+	db_bind_int64(s, 17, f->unattributed ? 1 : 0);
+	db_bind_int64(s, 18, f->agency_id);
+	db_bind_int64(s, 19, f->agency_id);
+	db_bind_int64(s, 20, f->agency_id);
+	db_bind_int64(s, 21, f->limit);
 	while ((rc = db_step(s)) == DB_ROW) {
 		entry_row(s, &e);
 		if (fn(&e, arg))
@@ -285,15 +296,32 @@ int audit_checkpoint_make(db *d, const unsigned char *sk, const char *pk_hex, in
 		db_rollback(d);
 		return have;
 	}
-	rc = db_prepare(d, &s, "SELECT MAX(last_id) FROM audit_checkpoints");
+	/* the newest checkpoint this key really signed: a forged row with a
+	 * high entry number must not stop the signing */
+	rc = db_prepare(d, &s,
+			"SELECT at, last_id, hash, signature FROM audit_checkpoints"
+			" WHERE public_key = ? ORDER BY last_id DESC");
 	if (rc >= 0) {
-		rc = db_step(s);
-		if (rc == DB_ROW)
-			newest = db_column_int64(s, 0);
+		db_bind_text(s, 1, pk_hex);
+		while ((rc = db_step(s)) == DB_ROW) {
+			const char *h = db_column_text(s, 2), *sig = db_column_text(s, 3);
+
+			if (h && sig &&
+			    chain_checkpoint_verify(pk_hex, CHAIN, db_column_int64(s, 1), h,
+						    db_column_int64(s, 0), sig)) {
+				newest = db_column_int64(s, 1);
+				break;
+			}
+		}
 		db_finalize(s);
 	}
 	if (rc < 0 || newest >= out->last_id) {
 		db_rollback(d);
+		if (rc >= 0 && newest > out->last_id) {
+			/* the head is below an entry we signed for: cut */
+			out->last_id = newest;
+			return AUDIT_CUT;
+		}
 		return rc < 0 ? rc : 0;
 	}
 	out->at = at;
@@ -376,7 +404,8 @@ int audit_checkpoint_parse(const char *line, struct audit_checkpoint *out)
 
 struct cp_check {
 	db *d;
-	const char *trusted;
+	const char *const *trusted;
+	size_t ntrusted;
 	struct audit_checkpoint_result *r;
 	const char *where; /* "checkpoint" or "the checkpoint file's line" */
 	int err;
@@ -386,17 +415,23 @@ static int check_checkpoint(const struct audit_checkpoint *c, void *arg)
 {
 	struct cp_check *x = arg;
 	struct audit_checkpoint_result *r = x->r;
-	const char *pk = x->trusted ? x->trusted : c->public_key;
 	char hash[CHAIN_HEX_LEN] = "";
+	bool signed_ok = false;
 	db_stmt *s;
 	int rc;
 
 	r->checked++;
-	if (!chain_checkpoint_verify(pk, CHAIN, c->last_id, c->hash, c->at, c->signature)) {
+	if (!x->ntrusted)
+		signed_ok = chain_checkpoint_verify(c->public_key, CHAIN, c->last_id, c->hash, c->at,
+						    c->signature);
+	for (size_t k = 0; k < x->ntrusted && !signed_ok; k++)
+		signed_ok = chain_checkpoint_verify(x->trusted[k], CHAIN, c->last_id, c->hash, c->at,
+						    c->signature);
+	if (!signed_ok) {
 		r->broken_id = c->last_id;
 		snprintf(r->reason, sizeof r->reason,
 			 "a %s for entry %lld is not signed by %s: it was forged or altered",
-			 x->where, (long long)c->last_id, x->trusted ? "the audit key" : "the key it names");
+			 x->where, (long long)c->last_id, x->ntrusted ? "the audit key" : "the key it names");
 		return 1;
 	}
 	rc = db_prepare(x->d, &s, "SELECT hash FROM audit_log WHERE id = ?");
@@ -428,10 +463,11 @@ static int check_checkpoint(const struct audit_checkpoint *c, void *arg)
 	return 0;
 }
 
-int audit_verify_checkpoints(db *d, const char *trusted_pk, const struct audit_checkpoint *extra,
-			     size_t n, struct audit_checkpoint_result *r)
+int audit_verify_checkpoints(db *d, const char *const *trusted, size_t ntrusted,
+			     const struct audit_checkpoint *extra, size_t n,
+			     struct audit_checkpoint_result *r)
 {
-	struct cp_check x = { d, trusted_pk, r, "checkpoint", 0 };
+	struct cp_check x = { d, trusted, ntrusted, r, "checkpoint", 0 };
 	int rc;
 
 	memset(r, 0, sizeof *r);

@@ -65,7 +65,12 @@ struct audit_checkpoint {
 };
 /* Sign the chain's head with sk (public key pk_hex) and keep the checkpoint,
  * in a write transaction of its own: 1 made (in *out), 0 when the head has
- * not moved since the newest checkpoint (or the chain is empty). */
+ * not moved since the newest checkpoint this key signed (or the chain is
+ * empty), AUDIT_CUT when the head is below that checkpoint (entries were cut:
+ * out->last_id is the entry it vouches for), negative on error.  A row no key
+ * of ours signed is not taken as the newest, so a forged row cannot stop the
+ * signing. */
+#define AUDIT_CUT 2
 int audit_checkpoint_make(db *d, const unsigned char *sk, const char *pk_hex, int64_t at,
 			  struct audit_checkpoint *out);
 /* The stored checkpoints, oldest first. */
@@ -94,13 +99,15 @@ struct audit_checkpoint_result {
 };
 /*
  * Check every stored checkpoint, and those in extra[0..n) (from the file,
- * which the database's holder cannot edit away): each signed by trusted_pk
- * (a hex public key; NULL: by the key it names, which proves less), and each
- * vouching for an entry that is still there with the same hash.  0 when all
- * hold, 1 when not (see r), negative on a database error.
+ * which the database's holder cannot edit away): each signed by one of the
+ * trusted public keys (hex; none given: by the key it names, which proves
+ * less; several: the keys of before and after a rotation), and each vouching
+ * for an entry that is still there with the same hash.  0 when all hold, 1
+ * when not (see r), negative on a database error.
  */
-int audit_verify_checkpoints(db *d, const char *trusted_pk, const struct audit_checkpoint *extra,
-			     size_t n, struct audit_checkpoint_result *r);
+int audit_verify_checkpoints(db *d, const char *const *trusted, size_t ntrusted,
+			     const struct audit_checkpoint *extra, size_t n,
+			     struct audit_checkpoint_result *r);
 
 struct audit_filter {
 	const char *username;
@@ -110,6 +117,12 @@ struct audit_filter {
 	int64_t from, to;   /* ms, 0: open */
 	int64_t before_id;  /* cursor: entries with id below this, 0: from the newest */
 	int limit;
+	/* one agency's part of the trail (0: all): what its staff did, and what
+	 * anyone did to its cases and devices */
+	int64_t agency_id;
+	const char *agency; /* its code */
+	bool unattributed;  /* and the entries of no agency (anonymous sign-ins, the
+			     * command line): for administrators */
 };
 /* Newest first.  The entry passed to fn is valid only during the call. */
 int audit_each(db *d, const struct audit_filter *f,

@@ -181,6 +181,7 @@ int case_bind_viewer(db_stmt *s, int i, const struct viewer *v)
 	db_bind_text(s, i++, role);
 	db_bind_int64(s, i++, v->agency_id);
 	db_bind_text(s, i++, role);
+	db_bind_int64(s, i++, v->agency_id);
 	db_bind_text(s, i++, role);
 	db_bind_int64(s, i++, v->agency_id);
 	db_bind_int64(s, i++, v->agency_id);
@@ -584,12 +585,13 @@ int case_referrals_each(db *d, int64_t id, int (*fn)(const char *agency, void *a
 			 id, fn, arg);
 }
 
-int programme_enrol(db *d, int64_t person_id, int64_t by, const char *consent_note)
+int programme_enrol(db *d, int64_t person_id, int64_t agency_id, int64_t by,
+		    const char *consent_note)
 {
 	return db_run(d,
 		      "INSERT INTO programme_enrolments (person_id, enrolled_by, enrolled_at,"
-		      " consent_note) VALUES (?, ?, ?, ?)",
-		      "iiit", person_id, by, clock_now_ms(), consent_note);
+		      " consent_note, agency_id) VALUES (?, ?, ?, ?, ?)",
+		      "iiiti", person_id, by, clock_now_ms(), consent_note, agency_id);
 }
 
 int programme_enrolled(db *d, int64_t person_id)

@@ -185,22 +185,29 @@ int device_each_after(db *d, int64_t after_id, int (*fn)(const struct device *dv
 
 /*
  * A device as a viewer sees it (store/monitor.h): the inner query adds
- * busy and the visible case it watches now; the outer keeps the devices the
- * viewer may see.  Parameters: now, now, now, the viewer's case predicate,
- * uid, uid; then manages, agency, agency x3 (scope), token, token.
+ * busy, the visible case it watches (or will: the earliest unended
+ * assignment to a case the viewer may see) with that assignment's start, and
+ * when its last assignment ended; the outer keeps the devices the viewer may
+ * see.  Parameters: now, the viewer's case predicate, now, uid, uid; then
+ * manages, agency, agency x3 (scope), token, token.
  */
-#define CURRENT_SQL(a) a ".starts_at <= ? AND (" a ".ends_at IS NULL OR " a ".ends_at > ?)"
+#define UNENDED_SQL(a) "(" a ".ends_at IS NULL OR " a ".ends_at > ?)"
+#define SEEN_SQL(col)                                                                            \
+	"(SELECT " col " FROM device_assignments da JOIN cases c ON c.id = da.case_id"            \
+	" WHERE da.device_id = dv.id AND " UNENDED_SQL("da") " AND " CASE_VISIBLE_SQL             \
+	" ORDER BY da.starts_at, da.id LIMIT 1)"
 #define DEVICE_VISIBLE_SELECT                                                                 \
 	"SELECT x.* FROM (SELECT " DEVICE_COLS ","                                             \
 	" CASE WHEN EXISTS (SELECT 1 FROM device_assignments da WHERE da.device_id = dv.id"    \
-	"   AND (da.ends_at IS NULL OR da.ends_at > ?)) THEN 1 ELSE 0 END AS busy,"          \
-	" (SELECT c.ref FROM device_assignments da JOIN cases c ON c.id = da.case_id"          \
-	"   WHERE da.device_id = dv.id AND " CURRENT_SQL("da") " AND " CASE_VISIBLE_SQL        \
-	"   ORDER BY da.id LIMIT 1) AS seen_ref" DEVICE_FROM                                   \
+	"   AND " UNENDED_SQL("da") ") THEN 1 ELSE 0 END AS busy,"                             \
+	" " SEEN_SQL("c.ref") " AS seen_ref,"                                                  \
+	" " SEEN_SQL("da.starts_at") " AS seen_from,"                                          \
+	" (SELECT MAX(da.ends_at) FROM device_assignments da WHERE da.device_id = dv.id"       \
+	"   AND da.ends_at IS NOT NULL AND da.ends_at <= ?) AS free_since" DEVICE_FROM          \
 	" WHERE (CAST(? AS TEXT) IS NULL OR dv.uid = ?)) x"                                    \
-	" WHERE ((? = 1 AND x.agency_id = ?) OR ((x.agency_id = ? OR x.agency_id IN "          \
-	CLIENTS_SQL("monitoring") " OR x.agency_id IN " PROVIDERS_SQL("monitoring") ")"       \
-	"   AND (x.busy = 0 OR x.seen_ref IS NOT NULL)))"                                      \
+	" WHERE ((? = 1 AND x.agency_id = ?) OR x.seen_ref IS NOT NULL"                        \
+	" OR (x.busy = 0 AND (x.agency_id = ? OR x.agency_id IN " CLIENTS_SQL("monitoring")     \
+	"   OR x.agency_id IN " PROVIDERS_SQL("monitoring") ")))"                               \
 	" AND (? = 0 OR EXISTS (SELECT 1 FROM api_token_devices td WHERE td.token_id = ?"     \
 	"   AND td.device_id = x.id))"                                                         \
 	" ORDER BY x.id"
@@ -219,8 +226,10 @@ int device_each_visible(db *d, const struct viewer *v, int64_t now, const char *
 		return rc;
 	db_bind_int64(s, i++, now);
 	db_bind_int64(s, i++, now);
+	i = case_bind_viewer(s, i, v);
 	db_bind_int64(s, i++, now);
 	i = case_bind_viewer(s, i, v);
+	db_bind_int64(s, i++, now);
 	db_bind_text(s, i++, uid);
 	db_bind_text(s, i++, uid);
 	db_bind_int64(s, i++, access_role_has(v->role, PERM_DEVICES_MANAGE) ? 1 : 0);
@@ -234,6 +243,8 @@ int device_each_visible(db *d, const struct viewer *v, int64_t now, const char *
 		device_row(s, &dv);
 		dw.busy = db_column_int64(s, 9) != 0;
 		copy(dw.case_ref, sizeof dw.case_ref, db_column_text(s, 10));
+		dw.watch_from = db_column_int64(s, 11);
+		dw.free_since = db_column_int64(s, 12);
 		if (fn(&dv, &dw, arg))
 			break;
 	}
@@ -356,6 +367,27 @@ int assignment_overlapping(db *d, int64_t device_id, int64_t starts_at, int64_t 
 	db_bind_int64(s, 2, ends_at);
 	db_bind_int64(s, 3, ends_at);
 	db_bind_int64(s, 4, starts_at);
+	rc = assignment_rows(s, take_assignment, &o);
+	return rc < 0 ? rc : o.found;
+}
+
+int assignment_covering(db *d, int64_t device_id, int64_t case_id, int64_t at,
+			struct assignment *out)
+{
+	struct one_assignment o = { out, false };
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT id, device_id, case_id, role, starts_at, ends_at FROM device_assignments"
+			" WHERE device_id = ? AND case_id = ? AND starts_at <= ?"
+			" AND (ends_at IS NULL OR ends_at > ?) ORDER BY id LIMIT 1");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, device_id);
+	db_bind_int64(s, 2, case_id);
+	db_bind_int64(s, 3, at);
+	db_bind_int64(s, 4, at);
 	rc = assignment_rows(s, take_assignment, &o);
 	return rc < 0 ? rc : o.found;
 }

@@ -33,16 +33,18 @@ int device_set_agency(db *d, int64_t id, int64_t agency_id);
 
 /*
  * Devices as a viewer may see them.  A device is visible to the device
- * managers (devices:manage) of the agency that owns it, and to anyone of an
- * agency that owns it, serves its owner or is served by its owner
- * (agency_services, monitoring) while it is free or while it watches a case
- * the viewer may see.  A viewer holding a token bound to devices sees those
+ * managers (devices:manage) of the agency that owns it; to anyone while it
+ * watches (or is assigned to watch) a case she may see; and, while it is
+ * free, to anyone of the agency that owns it or of an agency its owner
+ * serves or is served by (agency_services, monitoring, accepted).  A viewer holding a token bound to devices sees those
  * only.  For each: busy (an assignment not ended at now, or still to start)
  * and case_ref, the visible case it watches at now ("" when none).
  */
 struct device_view {
 	bool busy;
-	char case_ref[24];
+	char case_ref[24];   /* the visible case it watches now or will, "" none */
+	int64_t watch_from;  /* when that assignment starts (its positions are theirs from then) */
+	int64_t free_since;  /* when its last assignment ended, 0: never assigned */
 };
 /* Every visible device (uid NULL) or the one with that uid, in id order. */
 int device_each_visible(db *d, const struct viewer *v, int64_t now, const char *uid,
@@ -74,6 +76,9 @@ int64_t assignment_insert(db *d, int64_t device_id, int64_t case_id, const char 
  * 0: open-ended): 1 with *out filled (the first), 0 none, negative on error. */
 int assignment_overlapping(db *d, int64_t device_id, int64_t starts_at, int64_t ends_at,
 			   struct assignment *out);
+/* The assignment of a device to a case that covers time at: 1, 0 none. */
+int assignment_covering(db *d, int64_t device_id, int64_t case_id, int64_t at,
+			struct assignment *out);
 /* One assignment of a case: 1 found, 0 not. */
 int assignment_get(db *d, int64_t case_id, int64_t id, struct assignment *out);
 /* End an assignment at ends_at: 1 done, 0 already ended by then. */

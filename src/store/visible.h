@@ -9,21 +9,24 @@
 #include "db/db.h"
 #include "store/cases.h"
 
-/* The agencies that granted agency ? a service (a contractor's clients). */
+/* The agencies that granted agency ? a service it accepted (a contractor's
+ * clients).  A grant counts once accepted and until revoked. */
 #define CLIENTS_SQL(svc)                                                                    \
 	"(SELECT client_id FROM agency_services WHERE provider_id = ? AND service = '" svc "'" \
-	" AND revoked_at IS NULL)"
-/* The agencies that agency ? granted a service (a force's contractors). */
+	" AND accepted_at IS NOT NULL AND revoked_at IS NULL)"
+/* The agencies that agency ? granted a service they accepted (its contractors). */
 #define PROVIDERS_SQL(svc)                                                                  \
 	"(SELECT provider_id FROM agency_services WHERE client_id = ? AND service = '" svc "'" \
-	" AND revoked_at IS NULL)"
+	" AND accepted_at IS NOT NULL AND revoked_at IS NULL)"
 
 /*
  * May the viewer see case c (a cases row aliased c)?  Officer: owns it or is
  * assigned to it; supervisor, analyst: the agency's cases; advocate: referred
- * to her agency; clinician: the suspect is in the programme; operator (and a
- * supervisor of a monitoring provider): a monitored case of the agency or of
- * an agency that granted it monitoring.  Bound by case_bind_viewer().
+ * to her agency; clinician: the suspect is in the programme of her trust;
+ * operator: a monitored case of her agency or of an agency that granted it
+ * monitoring (a contractor's operators work the alerts; its supervisors, who
+ * could write to a case, see none of the client's).  Bound by
+ * case_bind_viewer().
  */
 #define CASE_VISIBLE_SQL                                                                     \
 	"((? = 'officer' AND (c.owner_id = ? OR EXISTS (SELECT 1 FROM case_assignments ca"   \
@@ -33,8 +36,9 @@
 	"   WHERE cr.case_id = c.id AND cr.agency_id = ?))"                                     \
 	" OR (? = 'clinician' AND EXISTS (SELECT 1 FROM case_people cp"                         \
 	"   JOIN programme_enrolments pe ON pe.person_id = cp.person_id"                        \
-	"   WHERE cp.case_id = c.id AND cp.role = 'suspect' AND pe.ended_at IS NULL))"         \
-	" OR (? IN ('operator', 'supervisor') AND (c.agency_id = ? OR c.agency_id IN "         \
+	"   WHERE cp.case_id = c.id AND cp.role = 'suspect' AND pe.ended_at IS NULL"           \
+	"   AND pe.agency_id = ?))"                                                             \
+	" OR (? = 'operator' AND (c.agency_id = ? OR c.agency_id IN "                           \
 	CLIENTS_SQL("monitoring") ")"                                                            \
 	"   AND EXISTS (SELECT 1 FROM device_assignments da WHERE da.case_id = c.id)))"
 /* Binds CASE_VISIBLE_SQL's parameters from i; returns the next index. */

@@ -64,8 +64,10 @@ before(async () => {
 	const names = Object.keys(USERS);
 	(await Promise.all(names.map((n) => srv.login(n)))).forEach((cl, i) => (c[names[i]] = cl));
 
-	// met: the officer's monitored case M, with a tag and her phone, a home zone
+	// met: the officer's monitored case M, with a tag and her phone, a home zone;
+	// its suspect treated by nlft's clinicians
 	w.M = (await createCase(c.officer, { suspect: { name: `Suspect ${unique('m')}` } })).ref;
+	await post(c.officer, `/api/v1/cases/${w.M}/programme`, { consent_note: 'signed', trust: 'nlft' });
 	w.MT = unique('met-tag');
 	w.MP = unique('met-phone');
 	w.MF = unique('met-free');
@@ -123,26 +125,29 @@ after(async () => {
 
 // ---- the table -------------------------------------------------------------------
 // Who sees which case: M and M2 are met's (monitored), K is kent's.
+// The contractor's operators work met's monitored cases; its supervisors, who
+// could write to a case, see none of them; nlft's clinician sees the case whose
+// suspect her trust treats, oxl's does not.
 const CASES = {
 	officer: ['M', 'M2'], supervisor: ['M', 'M2'], operator: ['M', 'M2'], analyst: ['M', 'M2'],
 	kofficer: ['K'], ksupervisor: ['K'], koperator: ['K'],
-	goperator: ['M', 'M2'], gsupervisor: ['M', 'M2'],
+	goperator: ['M', 'M2'], clinician: ['M'],
 };
 // Which devices each may read (GET /devices/{uid} 200, in GET /devices).
 const DEVICES = {
 	officer: ['MT', 'MP', 'MF', 'GT', 'GF'], supervisor: ['MT', 'MP', 'MF', 'GT', 'GF'], operator: ['MT', 'MP', 'MF', 'GT', 'GF'],
 	kofficer: ['KT', 'KP', 'KF'], ksupervisor: ['KT', 'KP', 'KF'], koperator: ['KT', 'KP', 'KF'],
-	goperator: ['MT', 'MP', 'MF', 'GT', 'GF'], gsupervisor: ['MT', 'MP', 'MF', 'GT', 'GF'],
+	goperator: ['MT', 'MP', 'MF', 'GT', 'GF'], gsupervisor: ['MF', 'GT', 'GF'],
 };
 // Whose live positions each gets (a tag on a visible case, her phone to those
 // who protect her, a free tag to its owner's device managers).
 const POSITIONS = {
 	officer: ['MT', 'MP', 'GT'], supervisor: ['MT', 'MP', 'MF', 'GT'], operator: ['MT', 'MP', 'MF', 'GT'],
 	kofficer: ['KT', 'KP'], ksupervisor: ['KT', 'KP', 'KF'], koperator: ['KT', 'KP', 'KF'],
-	goperator: ['MT', 'MP', 'GT', 'GF'], gsupervisor: ['MT', 'MP', 'GT', 'GF'],
+	goperator: ['MT', 'MP', 'GT', 'GF'], gsupervisor: ['GF'],
 };
 // Whose alerts each works (the permission "alerts": supervisors and operators).
-const ALERTS = { supervisor: ['MA'], operator: ['MA'], ksupervisor: ['KA'], koperator: ['KA'], goperator: ['MA'], gsupervisor: ['MA'] };
+const ALERTS = { supervisor: ['MA'], operator: ['MA'], ksupervisor: ['KA'], koperator: ['KA'], goperator: ['MA'], gsupervisor: [] };
 
 describe('each agency x each kind of object', () => {
 	for (const u of Object.keys(USERS)) {
@@ -221,7 +226,7 @@ describe('each agency x each kind of object', () => {
 		await fixes(c.ksupervisor, [{ device: w.KT, at: iso(t), lat: KENT_HOME[0], lon: KENT_HOME[1], events: ['tamper'] }]);
 		const mTamper = await alertOf(c.operator, w.M, 'tamper');
 		const kTamper = await alertOf(c.koperator, w.K, 'tamper');
-		for (const u of Object.keys(ALERTS)) {
+		for (const u of Object.keys(ALERTS).filter((x) => ALERTS[x].length)) {
 			const mine = ALERTS[u].includes('MA') ? mTamper : kTamper;
 			const other = mine === mTamper ? kTamper : mTamper;
 			await open[u].next((e) => e.data.alert?.id === mine.id);
@@ -361,17 +366,26 @@ describe('3. the live stream ends with the rights that opened it', () => {
 		const grants = (await c.admin.get('/api/v1/service-grants')).body.grants;
 		const mine = grants.find((x) => x.provider === 'g4s' && x.client === 'met');
 		assert.ok(mine, JSON.stringify(grants));
-		expectError(await c.gadmin.del(`/api/v1/service-grants/${mine.id}`), 404, 'not_found'); // not the provider's to revoke
+		expectError(await c.kadmin.del(`/api/v1/service-grants/${mine.id}`), 404, 'not_found'); // not kent's to end
 		assert.equal((await c.admin.del(`/api/v1/service-grants/${mine.id}`)).status, 200);
 		await tamper();
 		await sleep(800);
 		assert.ok(!gs.events.some((e) => e.event === 'alert'), 'no met alert reaches g4s after the grant is revoked');
 		expectError(await g.get(`/api/v1/cases/${w.M}`), 403, 'forbidden');
 		expectError(await g.get(`/api/v1/devices/${w.MT}`), 404, 'not_found');
-		// granted again for the rest of the file
-		assert.equal((await c.admin.post('/api/v1/service-grants', { provider: 'g4s', note: 'renewed' })).status, 201);
+		// offered again: nothing until g4s accepts
+		const offer = await c.admin.post('/api/v1/service-grants', { provider: 'g4s', note: 'renewed' });
+		assert.equal(offer.status, 201, offer.text);
+		assert.equal(offer.body.state, 'offered');
+		expectError(await g.get(`/api/v1/cases/${w.M}`), 403, 'forbidden');
+		expectError(await c.admin.post(`/api/v1/service-grants/${offer.body.id}/accept`, {}), 404, 'not_found'); // not met's to accept
+		const ok = await c.gadmin.post(`/api/v1/service-grants/${offer.body.id}/accept`, {});
+		assert.equal(ok.status, 200, ok.text);
+		assert.equal(ok.body.state, 'accepted');
+		assert.equal((await g.get(`/api/v1/cases/${w.M}`)).status, 200);
 		expectError(await c.admin.post('/api/v1/service-grants', { provider: 'g4s' }), 409, 'conflict');
 		expectError(await c.kadmin.post('/api/v1/service-grants', { provider: 'nowhere' }), 400, 'bad_request', 'provider');
+		expectError(await c.kadmin.post('/api/v1/service-grants', { provider: 'vsu' }), 400, 'bad_request', 'provider');
 		expectError(await c.officer.post('/api/v1/service-grants', { provider: 'g4s' }), 403, 'forbidden');
 	});
 });
@@ -455,5 +469,75 @@ describe('6. the audit trail accounts for every read', () => {
 		assert.deepEqual([e3.object, e3.outcome], [`device:${w.MP}`, 'denied']);
 		const e4 = await q('koperator', 'alert.get');
 		assert.deepEqual([e4.object, e4.outcome], [`alert:${w.MA}`, 'denied']);
+	});
+});
+
+describe('7. holes a review found, closed', () => {
+	test('no agency makes another its monitoring centre on its own say: an offer reaches nothing until accepted', async () => {
+		const offer = await c.kadmin.post('/api/v1/service-grants', { provider: 'met', note: 'kent says so' });
+		assert.equal(offer.status, 201, offer.text);
+		assert.equal(offer.body.state, 'offered');
+		// met's free kit is still not kent's to list, assign or post for
+		const list = await c.kofficer.get('/api/v1/devices');
+		assert.ok(!list.body.devices.some((d) => d.uid === w.MF));
+		expectError(await c.kofficer.post(`/api/v1/cases/${w.K}/monitoring`, { device: w.MF, role: 'suspect' }), 400, 'bad_request', 'device');
+		assert.deepEqual(await fixes(c.ksupervisor, [{ device: w.MF, at: iso(nextAt()), lat: 51.0, lon: 0.0 }]), ['unknown_device']);
+		// met sees the offer, and declines it
+		const grants = (await c.admin.get('/api/v1/service-grants')).body.grants;
+		const mine = grants.find((g) => g.id === offer.body.id);
+		assert.deepEqual([mine.client, mine.provider, mine.state], ['kent', 'met', 'offered']);
+		assert.equal((await c.admin.del(`/api/v1/service-grants/${offer.body.id}`)).status, 200);
+	});
+
+	test("a contractor's supervisor cannot read or change a client's case", async () => {
+		expectError(await c.gsupervisor.get(`/api/v1/cases/${w.M}`), 403, 'forbidden');
+		expectError(await c.gsupervisor.patch(`/api/v1/cases/${w.M}`, { version: 1, summary: 'changed by g4s' }), 403, 'forbidden');
+	});
+
+	test("a device passed on does not show where its last wearer was", async () => {
+		// g4s's free tag has a position (its last use); met's officer puts it on a new case
+		const ref = (await createCase(c.officer)).ref;
+		const seenBefore = (await c.goperator.get(`/api/v1/devices/${w.GF}`)).body.state.last_position;
+		assert.ok(seenBefore, 'its owner sees it on the shelf');
+		const a = await post(c.officer, `/api/v1/cases/${ref}/monitoring`, { device: w.GF, role: 'suspect' });
+		for (const u of ['officer', 'supervisor', 'goperator']) {
+			const res = await c[u].get(`/api/v1/devices/${w.GF}`);
+			assert.equal(res.status, 200, `${u}: ${res.text}`);
+			assert.equal(res.body.state.last_position, undefined, `${u} sees no position from before the watch`);
+		}
+		const mon = await c.officer.get(`/api/v1/cases/${ref}/monitoring`);
+		assert.equal(mon.body.devices.find((d) => d.uid === w.GF).state.last_position, undefined);
+		// his first fix under this watch is theirs to see
+		const t = nextAt();
+		await fixes(c.goperator, [{ device: w.GF, at: iso(t), lat: 51.47, lon: -0.07, accuracy_m: 5 }]);
+		await applied(c.goperator, w.GF, iso(t));
+		assert.ok((await c.officer.get(`/api/v1/devices/${w.GF}`)).body.state.last_position);
+		// ended, it goes back on the shelf: the next user sees nothing of this case's
+		assert.equal((await c.officer.patch(`/api/v1/cases/${ref}/monitoring/${a.id}`, { reason: 'done' })).status, 200);
+		assert.equal((await c.goperator.get(`/api/v1/devices/${w.GF}`)).body.state.last_position, undefined);
+		expectError(await c.officer.patch(`/api/v1/cases/${ref}/monitoring/${a.id}`, { reason: 'again', ends_at: iso(Date.now() + 86400e3) }), 409, 'conflict');
+	});
+
+	test("the audit trail: each agency reads its own part, not another's", async () => {
+		const met = (await c.supervisor.get('/api/v1/audit?limit=500')).body.entries;
+		const kent = (await c.ksupervisor.get('/api/v1/audit?limit=500')).body.entries;
+		assert.ok(met.length > 0 && kent.length > 0);
+		assert.ok(!kent.some((e) => e.agency === 'met' && e.object?.startsWith('case:') && e.object !== `case:${w.K}`), 'no met work on met cases in kent\'s trail');
+		assert.ok(!kent.some((e) => e.action === 'case.monitoring_end' && e.agency === 'met'), 'nor the reasons met gave');
+		assert.ok(!met.some((e) => e.agency === 'kent' && e.object === `case:${w.K}`), 'nor kent\'s in met\'s');
+		// what kent's staff tried on met's cases is in met's part
+		assert.ok(met.some((e) => e.agency === 'kent' && e.object === `case:${w.M}`));
+	});
+
+	test('an assignment starts within 90 days, and can only be shortened', async () => {
+		const ref = (await createCase(c.officer)).ref;
+		expectError(await c.officer.post(`/api/v1/cases/${ref}/monitoring`, { device: w.MF, role: 'suspect', starts_at: iso(Date.now() + 100 * 86400e3) }), 400, 'bad_request', 'starts_at');
+		const a = await post(c.officer, `/api/v1/cases/${ref}/monitoring`, { device: w.MF, role: 'suspect', starts_at: iso(Date.now() + 86400e3), ends_at: iso(Date.now() + 2 * 86400e3) });
+		// booked for tomorrow: the officer still sees it, and a second booking is 409, not "no device"
+		assert.equal((await c.officer.get(`/api/v1/devices/${w.MF}`)).status, 200);
+		const other = (await createCase(c.officer)).ref;
+		expectError(await c.officer.post(`/api/v1/cases/${other}/monitoring`, { device: w.MF, role: 'suspect' }), 409, 'device_in_use');
+		expectError(await c.officer.patch(`/api/v1/cases/${ref}/monitoring/${a.id}`, { reason: 'longer', ends_at: iso(Date.now() + 3 * 86400e3) }), 400, 'bad_request', 'ends_at');
+		assert.equal((await c.officer.patch(`/api/v1/cases/${ref}/monitoring/${a.id}`, { reason: 'not needed' })).status, 200);
 	});
 });

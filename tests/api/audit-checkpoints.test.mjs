@@ -85,7 +85,7 @@ describe('checkpoints', () => {
 		sqlite(srv.db, `CREATE TABLE audit_cut AS SELECT * FROM audit_log WHERE id > ${cut}`);
 		sqlite(srv.db, `DELETE FROM audit_log WHERE id > ${cut};
 			UPDATE chain_heads SET last_id = ${cut}, hash = (SELECT hash FROM audit_log WHERE id = ${cut}) WHERE chain = 'audit'`);
-		const plain = cli(['audit', 'verify', '--db', srv.db, '--public-key', pub]);
+		const plain = cli(['audit', 'verify', '--db', srv.db, '--public-key', pub, '--no-checkpoint-file']);
 		assert.equal(plain.status, 1, plain.stdout + plain.stderr);
 		assert.equal(plain.stderr, "");
 		assert.match(plain.stdout, new RegExp(`BROKEN at entry ${vouched}\\b.*(missing|differs).*cut back`));
@@ -96,9 +96,11 @@ describe('checkpoints', () => {
 
 	test('cutting the checkpoints in the database too is still found, by the file outside it', async () => {
 		sqlite(srv.db, 'DELETE FROM audit_checkpoints');
-		// the database alone no longer shows it
-		const db = cli(['audit', 'verify', '--db', srv.db, '--public-key', pub]);
-		assert.equal(db.status, 0, db.stdout);
+		// the database alone no longer shows where, but a trail with no
+		// checkpoint at all is not vouched for
+		const db = cli(['audit', 'verify', '--db', srv.db, '--public-key', pub, '--no-checkpoint-file']);
+		assert.equal(db.status, 1, db.stdout);
+		assert.match(db.stdout, /NOT VOUCHED FOR/);
 		// the file beside the key does
 		const r = verify('--key', key);
 		assert.equal(r.status, 1, r.stdout);
@@ -119,12 +121,49 @@ describe('checkpoints', () => {
 		assert.match(v.stdout, /not signed by the audit key/);
 	});
 
+	test('with a key, the checkpoint file must be there (or said to be absent)', () => {
+		const gone = cli(['audit', 'verify', '--db', srv.db, '--key', key, '--checkpoints', path.join(dir, 'nowhere.checkpoints')]);
+		assert.equal(gone.status, 1);
+		assert.match(gone.stderr, /does not exist/);
+		const none = cli(['audit', 'verify', '--db', srv.db, '--public-key', pub]);
+		assert.equal(none.status, 1);
+		assert.match(none.stderr, /--no-checkpoint-file/);
+	});
+
 	test('a line in the checkpoint file that is not a checkpoint is reported, not skipped', () => {
 		const bad = path.join(dir, 'bad.checkpoints');
 		fs.writeFileSync(bad, 'vigil-checkpoint v1 audit 1 2 nothex\n');
 		const v = cli(['audit', 'verify', '--db', srv.db, '--checkpoints', bad]);
 		assert.equal(v.status, 1);
 		assert.match(v.stderr, /line 1 is not a checkpoint/);
+	});
+
+	test('a forged checkpoint far ahead does not stop the server signing, and a head below its own checkpoint is reported', async () => {
+		const d2 = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-audit-key2-'));
+		const k2 = path.join(d2, 'audit.key');
+		assert.equal(cli(['audit', 'keygen', '--key', k2]).status, 0);
+		const s2 = await startServer({ roles: ['admin'], args: ['--audit-key', k2, '--housekeeping-secs', '1', '--audit-checkpoint-secs', '1'] });
+		try {
+			const a2 = await s2.login('admin');
+			await a2.get('/api/v1/audit?limit=1');
+			const count = () => Number(sqlite(s2.db, `SELECT COUNT(*) FROM audit_checkpoints WHERE last_id < 900000`).trim());
+			await waitFor('a first checkpoint', () => count() >= 1, 8000);
+			// a row claiming entry 999999, with a junk signature
+			sqlite(s2.db, `INSERT INTO audit_checkpoints (at, last_id, hash, public_key, signature)
+				SELECT at, 999999, hash, public_key, signature FROM audit_checkpoints LIMIT 1`);
+			const before = count();
+			await a2.get('/api/v1/audit?limit=1');
+			await waitFor('the server to sign on regardless', () => count() > before, 8000);
+			// cut the trail below the server's newest checkpoint: it says so in its log
+			const vouched = Number(sqlite(s2.db, 'SELECT MAX(last_id) FROM audit_checkpoints WHERE last_id < 900000').trim());
+			sqlite(s2.db, `DELETE FROM audit_checkpoints WHERE last_id >= 900000;
+				DELETE FROM audit_log WHERE id > ${vouched - 2};
+				UPDATE chain_heads SET last_id = ${vouched - 2}, hash = (SELECT hash FROM audit_log WHERE id = ${vouched - 2}) WHERE chain = 'audit'`);
+			await waitFor('the cut in the log', () => /entries were cut from its end/.test(s2.stderr()), 8000);
+		} finally {
+			await s2.stop();
+			fs.rmSync(d2, { recursive: true, force: true });
+		}
 	});
 
 	test('without --audit-key the server makes none, and verify says what that leaves', async () => {

@@ -244,7 +244,7 @@ describe('clinician', () => {
 		expectError(await c.clinician.get(`/api/v1/cases/${X.ref}`), 403, 'forbidden');
 		const r = await c.officer.post(`/api/v1/cases/${X.ref}/programme`, { consent_note: 'consent recorded on form 12' });
 		assert.equal(r.status, 201, r.text);
-		assert.deepEqual(r.body, { ref: X.ref, enrolled: true });
+		assert.deepEqual(r.body, { ref: X.ref, enrolled: true, trust: 'nlft' }, 'the only NHS trust, by default');
 		const res = await c.clinician.get(`/api/v1/cases/${X.ref}`);
 		assert.equal(res.status, 200);
 		const v = res.body.people.find((p) => p.role === 'victim');

@@ -486,8 +486,9 @@ describe('assigning a device to a case', () => {
 
 	test('a period with both ends is kept as given', async () => {
 		const dv = await newDevice('offender_tag');
-		const starts_at = '2030-01-01T00:00:00.000Z';
-		const ends_at = '2030-07-01T00:00:00.000Z';
+		const day = 86400e3;
+		const starts_at = new Date(Math.ceil(Date.now() / day) * day + 30 * day).toISOString();
+		const ends_at = new Date(Date.parse(starts_at) + 180 * day).toISOString();
 		const res = await c.officer.post(mon(caseA.ref), { device: dv.uid, role: 'suspect', starts_at, ends_at });
 		assert.equal(res.status, 201, res.text);
 		assert.equal(res.body.starts_at, starts_at);

@@ -67,24 +67,36 @@ describe('administration', () => {
 		noErrors(page);
 	});
 
-	test('grant a monitoring contractor, then revoke it', async () => {
+	test('offer a monitoring contractor, which its administrator accepts in its own admin page; then end it', async () => {
 		const agencies = page.getByRole('form', { name: 'Add an agency' });
 		await agencies.getByLabel('Code').fill('g4s');
 		await agencies.getByLabel('Name').fill('Monitoring Contractor Ltd');
 		await agencies.getByLabel('Kind').selectOption('contractor');
 		await agencies.getByRole('button', { name: 'Add agency' }).click();
 		await page.getByText('Monitoring Contractor Ltd (g4s, contractor)').waitFor();
-		const form = page.getByRole('form', { name: 'Grant monitoring' });
-		await form.getByLabel('Contractor').selectOption('g4s');
+		const form = page.getByRole('form', { name: 'Offer monitoring' });
+		await form.getByLabel('Centre').selectOption('g4s');
 		await form.getByLabel('Note (the agreement)').fill('contract 2026/14');
-		await form.getByRole('button', { name: 'Grant monitoring' }).click();
+		await form.getByRole('button', { name: 'Offer monitoring' }).click();
 		await page.getByText(/Monitoring Contractor Ltd \(g4s\) since .* contract 2026\/14/).waitFor();
-		const grants = (await admin.get('/api/v1/service-grants')).body.grants;
-		assert.deepEqual(grants.map((g) => [g.client, g.provider]), [['met', 'g4s']]);
-		await shot(page, 'admin-grants');
+		await page.getByText('offered, not yet accepted').waitFor();
+		let grants = (await admin.get('/api/v1/service-grants')).body.grants;
+		assert.deepEqual(grants.map((g) => [g.client, g.provider, g.state]), [['met', 'g4s', 'offered']]);
+		await shot(page, 'admin-grants-offered');
+		// g4s's administrator accepts it in her own page
+		srv.addUser('g4s-admin', 'admin', 'g4s');
+		const other = await newPage(browser);
+		await signIn(other, srv, 'g4s-admin');
+		await other.goto(`${srv.url}/#/admin`);
+		await other.getByRole('button', { name: 'Accept met' }).click();
+		await other.getByText('in force').waitFor();
+		await other.context().close();
+		grants = (await admin.get('/api/v1/service-grants')).body.grants;
+		assert.equal(grants[0].state, 'accepted');
+		await page.reload();
 		page.once('dialog', (d) => d.accept());
-		await page.getByRole('button', { name: 'Revoke g4s' }).click();
-		await page.getByRole('form', { name: 'Grant monitoring' }).getByLabel('Contractor').locator('option[value="g4s"]').waitFor({ state: 'attached' });
+		await page.getByRole('button', { name: 'End g4s' }).click();
+		await page.getByRole('form', { name: 'Offer monitoring' }).getByLabel('Centre').locator('option[value="g4s"]').waitFor({ state: 'attached' });
 		assert.deepEqual((await admin.get('/api/v1/service-grants')).body.grants, []);
 		noErrors(page);
 	});

@@ -35,10 +35,11 @@ async function monitoredCase(officer, operator) {
 	return { ref: c.ref, uid };
 }
 
-let clock = Date.now() - 10 * 60000;
-/** A fix on the OsmAnd port, as the Traccar Client app sends it. */
+let clock = 0;
+/** A fix on the OsmAnd port, as the Traccar Client app sends it: stamped now
+ * (a second apart at least, as a tag reporting fast would). */
 async function fix(uid, [lat, lon]) {
-	clock += 20000;
+	clock = Math.max(Date.now(), clock + 1000);
 	const q = new URLSearchParams({ id: uid, lat: String(lat), lon: String(lon), timestamp: String(Math.floor(clock / 1000)), accuracy: '8' });
 	const res = await fetch(`${osm}/?${q}`);
 	assert.equal(res.status, 200, await res.text());
@@ -124,6 +125,20 @@ describe('the alert desk', () => {
 		assert.equal(a.outcome, 'breach_confirmed');
 		assert.deepEqual(a.steps.map((s) => s.event), ['opened', 'acknowledged', 'called_victim', 'called_offender', 'dispatched', 'resolved']);
 		noErrors(page);
+	});
+
+	test('when her account is disabled the desk says the stream has ended, and does not reconnect', async () => {
+		srv.addUser('op-leaving', 'operator', 'met');
+		const other = await newPage(browser);
+		await signIn(other, srv, 'op-leaving');
+		await other.goto(`${srv.url}/#/desk`);
+		await other.locator('.stream-status[data-state=live]').waitFor({ timeout: 15000 });
+		const admin = await srv.login('admin');
+		const u = (await admin.get('/api/v1/users/op-leaving')).body;
+		assert.equal((await admin.patch('/api/v1/users/op-leaving', { version: u.version, disabled: true })).status, 200);
+		await other.getByText(/The live stream has ended|account has been disabled|signed out/i).first().waitFor({ timeout: 15000 });
+		await shot(other, 'desk-stream-ended');
+		await other.context().close();
 	});
 
 	test('when the stream drops the desk says so, reconnects by itself, and shows what was raised meanwhile', async () => {

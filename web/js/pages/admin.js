@@ -95,38 +95,44 @@ function agenciesSection(agencies, manage, again) {
 	return box;
 }
 
-/* The monitoring contractors this agency lets work its monitored cases (its
- * operators see their alerts; its devices may be assigned to them), and the
- * agencies that let this one work theirs. */
+/* The monitoring centres (contractors, or a force's centre) this agency
+ * lets work its monitored cases once they accept (their operators see the
+ * alerts; their devices may be assigned to them), and the offers and grants
+ * made to this agency by others.  Either side may end a grant. */
 function grantsSection(grants, agencies, me, manage, again) {
 	const given = grants.filter((g) => g.client === me.agency.code);
 	const received = grants.filter((g) => g.provider === me.agency.code);
 	const name = (code) => (agencies.find((a) => a.code === code) || { name: code }).name;
-	const revoke = async (g) => {
-		if (!confirm(`Stop ${name(g.provider)} monitoring ${me.agency.name}'s cases? Its operators lose them at once.`)) return;
+	const act = async (g, how) => {
+		const other = g.client === me.agency.code ? g.provider : g.client;
+		if (how === 'end' && !confirm(`End the monitoring grant between ${me.agency.name} and ${name(other)}? Its operators lose the cases at once.`)) return;
 		try {
-			await api.del(`/api/v1/service-grants/${g.id}`);
-			announce('Monitoring grant revoked');
+			if (how === 'accept') await api.post(`/api/v1/service-grants/${g.id}/accept`, {});
+			else await api.del(`/api/v1/service-grants/${g.id}`);
+			announce(how === 'accept' ? 'Monitoring accepted' : 'Monitoring grant ended');
 			again();
 		} catch (e) {
 			alert(e.message);
 		}
 	};
-	const box = h('section', {}, h('h2', {}, 'Monitoring contractors'),
-		h('p', { class: 'hint' }, 'A contractor granted monitoring works the alerts of this agency’s monitored cases, and its devices may be assigned to them, until the grant is revoked.'),
-		h('h3', {}, `Granted by ${me.agency.name}`),
-		given.length ? h('ul', {}, given.map((g) => h('li', {}, `${name(g.provider)} (${g.provider}) since `, timeEl(g.granted_at), g.note ? ` — ${g.note}` : '', ' ',
-			manage ? h('button', { type: 'button', class: 'secondary', onclick: () => revoke(g) }, `Revoke ${g.provider}`) : null))) : h('p', { class: 'muted' }, 'None.'),
-		h('h3', {}, `Granted to ${me.agency.name}`),
-		received.length ? h('ul', {}, received.map((g) => h('li', {}, `${name(g.client)} (${g.client}) since `, timeEl(g.granted_at)))) : h('p', { class: 'muted' }, 'None.'));
+	const state = (g) => (g.state === 'offered' ? badge('offered, not yet accepted', 'state-open') : badge('in force', 'sev-low'));
+	const box = h('section', {}, h('h2', {}, 'Monitoring centres'),
+		h('p', { class: 'hint' }, 'A centre granted monitoring works the alerts of this agency’s monitored cases, and its devices may be assigned to them, from when it accepts until either side ends it.'),
+		h('h3', {}, `Offered or granted by ${me.agency.name}`),
+		given.length ? h('ul', {}, given.map((g) => h('li', { 'data-grant': g.id }, `${name(g.provider)} (${g.provider}) since `, timeEl(g.granted_at), g.note ? ` — ${g.note}` : '', ' ', state(g), ' ',
+			manage ? h('button', { type: 'button', class: 'secondary', onclick: () => act(g, 'end') }, g.state === 'offered' ? `Withdraw the offer to ${g.provider}` : `End ${g.provider}`) : null))) : h('p', { class: 'muted' }, 'None.'),
+		h('h3', {}, `Offered or granted to ${me.agency.name}`),
+		received.length ? h('ul', {}, received.map((g) => h('li', { 'data-grant': g.id }, `${name(g.client)} (${g.client}) since `, timeEl(g.granted_at), g.note ? ` — ${g.note}` : '', ' ', state(g), ' ',
+			manage && g.state === 'offered' ? h('button', { type: 'button', class: 'primary', onclick: () => act(g, 'accept') }, `Accept ${g.client}`) : null, ' ',
+			manage ? h('button', { type: 'button', class: 'secondary', onclick: () => act(g, 'end') }, g.state === 'offered' ? `Decline ${g.client}` : `End ${g.client}`) : null))) : h('p', { class: 'muted' }, 'None.'));
 	if (!manage) return box;
-	const others = agencies.filter((a) => a.code !== me.agency.code && !given.some((g) => g.provider === a.code));
+	const others = agencies.filter((a) => a.code !== me.agency.code && ['contractor', 'police'].includes(a.kind) && !given.some((g) => g.provider === a.code));
 	const el = { provider: select('provider', others.map((a) => [a.code, `${a.name} — ${a.code}, ${words(a.kind)}`]), { blank: 'Choose…' }), note: input('note') };
-	add(box, onSubmit(h('form', { class: 'card', 'aria-label': 'Grant monitoring' }, h('h3', {}, 'Grant monitoring'),
-		h('div', { class: 'row' }, field('Contractor', el.provider, { name: 'provider' }), field('Note (the agreement)', el.note, { name: 'note' })),
-		formError(), h('button', { type: 'submit', class: 'primary' }, 'Grant monitoring')), async () => {
+	add(box, onSubmit(h('form', { class: 'card', 'aria-label': 'Offer monitoring' }, h('h3', {}, 'Offer a monitoring centre the monitoring of this agency’s cases'),
+		h('div', { class: 'row' }, field('Centre', el.provider, { name: 'provider', hint: 'a contractor, or a force’s monitoring centre; it counts once its administrator accepts' }), field('Note (the agreement)', el.note, { name: 'note' })),
+		formError(), h('button', { type: 'submit', class: 'primary' }, 'Offer monitoring')), async () => {
 		await api.post('/api/v1/service-grants', { provider: el.provider.value || undefined, note: el.note.value.trim() || undefined });
-		announce('Monitoring granted');
+		announce('Monitoring offered');
 		again();
 	}));
 	return box;

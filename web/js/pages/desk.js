@@ -145,7 +145,28 @@ export async function render(main, ctx) {
 			}
 			if (selected === a.id) showDetail(a.id, false);
 		});
+		/* the server ended the stream because her rights changed (signed
+		 * out, account disabled, role changed): say so and do not reconnect */
+		es.addEventListener('end', async (ev) => {
+			let why = {};
+			try {
+				why = JSON.parse(ev.data);
+			} catch {
+				/* a reason we cannot read is still an end */
+			}
+			closed = true;
+			es.close();
+			clearTimeout(retry);
+			status.dataset.state = 'down';
+			status.textContent = `The live stream has ended: ${why.message || 'your access changed'}.`;
+			try {
+				await api.get('/api/v1/me'); /* a lost session goes to sign-in */
+			} catch {
+				/* shown above; api.js handles a 401 */
+			}
+		});
 		es.addEventListener('error', () => {
+			if (closed) return;
 			status.dataset.state = 'down';
 			status.textContent = 'The live stream dropped: reconnecting… (alerts raised meanwhile will appear when it is back)';
 			if (es.readyState === EventSource.CLOSED) {

@@ -29,4 +29,5 @@ void vigil_config_defaults(struct vigil_config *c)
 	c->contact_days = 7;
 	c->housekeeping_secs = 60;
 	c->audit_checkpoint_secs = 60;
+	c->clock_skew_ms = 30000;
 }

@@ -39,6 +39,7 @@ struct vigil_config {
 	const char *audit_key;     /* the audit signing key file, or NULL: no checkpoints */
 	char audit_checkpoints[512]; /* the checkpoint file (default: the key file's + .checkpoints) */
 	int audit_checkpoint_secs; /* how often the audit trail's head is signed */
+	int64_t clock_skew_ms;     /* a fix stamped further ahead than this is a clock fault */
 	bool demo;
 };
 

@@ -59,6 +59,13 @@ static json_t *alert_json(db *d, const struct alert *a, bool show_victim_locatio
 		json_object_set_new(o, "device", json_pack("{s:s, s:s}", "uid", dv.uid, "kind", dv.kind));
 	if (a->zone_id)
 		json_object_set_new(o, "zone_id", json_integer(a->zone_id));
+	/* when it was decided (event time: the fix or the timer), whether that
+	 * was too long ago to warn her (a backlog), and the visits since */
+	json_object_set_new(o, "decided_at", req_time_json(a->decided_at));
+	json_object_set_new(o, "decided_by", a->decided_by[0] ? json_string(a->decided_by) : json_null());
+	json_object_set_new(o, "late", json_boolean(a->late));
+	json_object_set_new(o, "repeats", json_integer(a->repeats));
+	json_object_set_new(o, "last_repeat_at", req_time_json(a->last_repeat_at));
 	json_object_set_new(o, "detail", a->detail ? json_loads(a->detail, 0, NULL) : json_null());
 	if (!isnan(a->lat) && (show_victim_location || !victim_position(a, d)))
 		json_object_set_new(o, "position", json_pack("{s:f, s:f}", "lat", a->lat, "lon", a->lon));
@@ -200,9 +207,9 @@ static int add_trail(const struct fix *f, void *arg)
 
 static int add_notification(const struct notification *n, void *arg)
 {
-	json_array_append_new(arg, json_pack("{s:s, s:i, s:o, s:o, s:s?, s:b}", "channel", n->channel,
-					     "attempt", n->attempt, "at", req_time_json(n->at),
-					     "http_status",
+	json_array_append_new(arg, json_pack("{s:s, s:i, s:i, s:o, s:o, s:s?, s:b}", "channel",
+					     n->channel, "repeat", n->repeat, "attempt", n->attempt,
+					     "at", req_time_json(n->at), "http_status",
 					     n->http_status ? json_integer(n->http_status) : json_null(),
 					     "error", n->error, "delivered", n->delivered));
 	return 0;

@@ -108,6 +108,11 @@ static const char help[] =
 	"                        if no fix came since, or if the fixes put him inside\n"
 	"                        (default 30)\n"
 	"  --escalate-seconds S  an unacknowledged critical alert escalates (default 60)\n"
+	"  --clock-skew-seconds S  a fix stamped more than S ahead of this server's clock is\n"
+	"                        kept out of the rules and reported as a clock fault\n"
+	"                        (default 30)\n"
+	"  --warn-current-seconds S  an approach decided longer ago than S (a backlog sent\n"
+	"                        late) is for the desk, not a warning to her (default 120)\n"
 	"  --audit-key FILE      sign the audit trail's head with this key (made by 'vigil\n"
 	"                        audit keygen'; keep it outside the database) so that\n"
 	"                        entries cut from its end are found; without it, no\n"
@@ -126,7 +131,7 @@ enum {
 	OPT_LOST_FACTOR, OPT_LOST_SPEED, OPT_CONFIRM, OPT_ESCALATE, OPT_LOST_MIN, OPT_TELTONIKA,
 	OPT_IDLE_S, OPT_WH_CENTRE, OPT_WH_VICTIM, OPT_WH_POLICE, OPT_NO_SIM,
 	OPT_WH_ATTEMPTS, OPT_WH_BACKOFF, OPT_WH_TIMEOUT, OPT_AUDIT_KEY, OPT_AUDIT_FILE,
-	OPT_AUDIT_SECS,
+	OPT_AUDIT_SECS, OPT_SKEW, OPT_CURRENT,
 };
 
 static const struct option opts[] = {
@@ -171,6 +176,8 @@ static const struct option opts[] = {
 	{ "webhook-backoff-ms", required_argument, NULL, OPT_WH_BACKOFF },
 	{ "webhook-timeout-ms", required_argument, NULL, OPT_WH_TIMEOUT },
 	{ "audit-key", required_argument, NULL, OPT_AUDIT_KEY },
+	{ "clock-skew-seconds", required_argument, NULL, OPT_SKEW },
+	{ "warn-current-seconds", required_argument, NULL, OPT_CURRENT },
 	{ "audit-checkpoints", required_argument, NULL, OPT_AUDIT_FILE },
 	{ "audit-checkpoint-secs", required_argument, NULL, OPT_AUDIT_SECS },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -503,6 +510,16 @@ int cli_serve(int argc, char **argv)
 			c->housekeeping_secs = (int)n;
 			break;
 		case OPT_AUDIT_KEY: c->audit_key = optarg; break;
+		case OPT_SKEW:
+			if (number(optarg, 1, 3600, &n) < 0)
+				return cli_usage_error("serve", "%s wants 1 to 3600 seconds", name);
+			c->clock_skew_ms = n * 1000;
+			break;
+		case OPT_CURRENT:
+			if (number(optarg, 10, 3600, &n) < 0)
+				return cli_usage_error("serve", "%s wants 10 to 3600 seconds", name);
+			ecfg.current_ms = n * 1000;
+			break;
 		case OPT_AUDIT_FILE:
 			if (strlen(optarg) >= sizeof c->audit_checkpoints)
 				return cli_usage_error("serve", "--audit-checkpoints: path too long");

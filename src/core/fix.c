@@ -23,8 +23,8 @@ int fix_check(const struct fix *f, int64_t now, char *why, size_t whylen)
 		snprintf(why, whylen, "the time is missing or before 2000");
 		return -1;
 	}
-	if (f->at > now + 5 * 60 * 1000) {
-		snprintf(why, whylen, "the time is more than 5 minutes in the future");
+	if (f->at > now + FIX_FUTURE_MAX_MS) {
+		snprintf(why, whylen, "the time is more than a day in the future");
 		return -1;
 	}
 	if (!(f->flags & FIX_NO_POSITION)) {

@@ -16,6 +16,8 @@ enum fix_flags {
 	FIX_POWER_OFF = 1 << 4,  /* the device reports it is shutting down */
 	FIX_LOW_BATTERY = 1 << 5,
 	FIX_NO_POSITION = 1 << 6, /* an event report without a usable position */
+	FIX_CLOCK_AHEAD = 1 << 7, /* stamped further ahead of the server's clock than the
+				   * allowed skew: kept, flagged, out of the rules */
 };
 
 #define FIX_UID_MAX 64
@@ -37,12 +39,15 @@ struct fix {
 void fix_init(struct fix *f);
 /*
  * Refuse what cannot be: coordinates out of range or not numbers, a time more
- * than 5 minutes ahead of now or before 2000, a negative or absurd accuracy,
+ * than a day ahead of now or before 2000, a negative or absurd accuracy,
  * speed or battery.  0, or -1 with the reason in why.  A report carrying only
- * an event (FIX_NO_POSITION) needs no position.
+ * an event (FIX_NO_POSITION) needs no position.  (A time a little ahead is a
+ * clock fault, not an impossibility: ingest flags it FIX_CLOCK_AHEAD.)
  */
 int fix_check(const struct fix *f, int64_t now, char *why, size_t whylen);
 /* The accuracy to use when a device gives none (a phone's typical GPS). */
 #define FIX_DEFAULT_ACCURACY 20.0
+/* Furthest ahead of the server's clock a fix may be stamped and still exist. */
+#define FIX_FUTURE_MAX_MS (24 * 3600 * 1000LL)
 
 #endif

@@ -29,6 +29,7 @@ static void weigh(struct zone_track *t, double d, double u)
 
 	t->wsum += (float)w;
 	t->wdsum += (float)(w * d);
+	t->last_d = (float)d;
 	if (t->readings < 255)
 		t->readings++;
 }
@@ -141,9 +142,32 @@ enum zone_event zone_tick(struct zone_track *t, const struct zone_params *p, int
 		t->state = ZS_INSIDE;
 		return ZE_ENTER;
 	}
-	/* a graze that no reading confirmed: back to the warning ring */
-	t->state = p->warning_m > 0 ? ZS_WARNING : ZS_OUTSIDE;
+	/* a graze that no reading confirmed: back to where the latest reading put
+	 * him (a far-off reading outside the ring raises no warning) */
+	t->state = (uint8_t)outside_state(p, t->last_d);
 	return settle(t);
+}
+
+int64_t zone_deadline(const struct zone_track *t, const struct zone_params *p)
+{
+	return t->state == ZS_PENDING ? t->pending_since + p->confirm_ms : 0;
+}
+
+enum zone_event zone_step_passive(struct zone_track *t, const struct zone_params *p, double d,
+				  double u, int64_t now)
+{
+	if (!(u >= 0))
+		u = 0;
+	if (t->state != ZS_PENDING)
+		return zone_step(t, p, d, u, now);
+	/* not a new reading of him: it cannot confirm; it rules the possible
+	 * entry out only when its whole circle is outside */
+	if (d - u > 0) {
+		t->last_d = (float)d;
+		t->state = (uint8_t)outside_state(p, d);
+		return settle(t);
+	}
+	return zone_tick(t, p, now);
 }
 
 int64_t lost_signal_after_ms(int expected_interval_s, double factor, int64_t floor_ms)

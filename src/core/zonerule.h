@@ -62,7 +62,8 @@ struct zone_track {
 	uint8_t readings;       /* while ZS_PENDING: readings weighed so far */
 	uint8_t warned;         /* a warning was raised for this approach */
 	float wsum, wdsum;      /* while ZS_PENDING: sum of 1/u^2 and of d/u^2 */
-	int64_t pending_since;  /* ms, while ZS_PENDING */
+	float last_d;           /* while ZS_PENDING: the latest reading's distance */
+	int64_t pending_since;  /* ms, while ZS_PENDING: the time of the reading that opened it */
 };
 
 struct zone_params {
@@ -96,9 +97,22 @@ double zone_fix_uncertainty(double accuracy_m);
 /* Apply one position at time now.  Returns what changed. */
 enum zone_event zone_step(struct zone_track *t, const struct zone_params *p, double d, double u,
 			  int64_t now);
+/*
+ * A position that is no new evidence of where he is: the victim's new fix
+ * against his old one (a proximity zone).  It may open a possible entry or
+ * enter at once when confident (she walked up to him), raise the warning, or
+ * rule out a possible entry when its whole circle is outside; but it never
+ * counts as the second reading that confirms one: a confirmation needs a new
+ * fix of his.
+ */
+enum zone_event zone_step_passive(struct zone_track *t, const struct zone_params *p, double d,
+				  double u, int64_t now);
 /* Time passing with no position: a possible entry that a centre showed
- * becomes an entry after confirm_ms; one that only grazed lapses. */
+ * becomes an entry after confirm_ms; one that only grazed lapses, back to
+ * where its latest reading put him (the warning ring only if it was there). */
 enum zone_event zone_tick(struct zone_track *t, const struct zone_params *p, int64_t now);
+/* When a possible entry is decided by time: its deadline (0: not pending). */
+int64_t zone_deadline(const struct zone_track *t, const struct zone_params *p);
 
 /* Lost signal: no fix for longer than max(floor_ms, factor x the device's
  * expected interval); the floor is 2 minutes unless configured. */

@@ -663,6 +663,21 @@ static const struct migration migrations[] = {
 	   * his case.  Earlier enrolments take the first NHS agency. */
 	  "ALTER TABLE programme_enrolments ADD COLUMN agency_id BIGINT REFERENCES agencies(id);"
 	  "UPDATE programme_enrolments SET agency_id = (SELECT MIN(id) FROM agencies WHERE kind = 'nhs');" },
+	{ 11, "event time: fixes stamped ahead of the clock, late and repeated alerts",
+	  /* A fix stamped more than the allowed skew ahead of the server's clock
+	   * is kept, flagged, out of the rules and of the device's position. */
+	  "ALTER TABLE fixes ADD COLUMN clock_ahead INTEGER NOT NULL DEFAULT 0;"
+	  /* An alert decided on a fix (or a timer) at decided_at, event time;
+	   * late when that was longer ago than the victim's warnings are current
+	   * (a breach found in a backlog); repeats counts the visits after the
+	   * first while it stayed unresolved, the latest at last_repeat_at. */
+	  "ALTER TABLE alerts ADD COLUMN decided_at BIGINT;"
+	  "ALTER TABLE alerts ADD COLUMN decided_by TEXT;"
+	  "ALTER TABLE alerts ADD COLUMN late INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE alerts ADD COLUMN repeats INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE alerts ADD COLUMN last_repeat_at BIGINT;"
+	  /* a notification of a repeated visit (0: of the alert itself) */
+	  "ALTER TABLE notifications ADD COLUMN repeat_no INTEGER NOT NULL DEFAULT 0;" },
 };
 
 /* Keep in step with the migrations: a new table goes here too (export refuses

@@ -83,8 +83,8 @@ static int lookup_devices(db *d, const struct fix *f, size_t n, struct known_set
 }
 
 /* Check one fix whose device is known: ACCEPT_STORED meaning "may be stored". */
-static int check(db *d, const struct known_set *ks, struct fix *f, int64_t now, char *why,
-		 size_t whylen)
+static int check(db *d, const struct known_set *ks, struct fix *f, int64_t now, int64_t skew_ms,
+		 char *why, size_t whylen)
 {
 	const struct known *k = known_find(ks, f->uid);
 
@@ -100,6 +100,10 @@ static int check(db *d, const struct known_set *ks, struct fix *f, int64_t now, 
 		atomic_fetch_add(&n_rejected, 1);
 		return device_count_rejected(d, k->id) < 0 ? ACCEPT_ERROR : ACCEPT_REJECTED;
 	}
+	/* ahead of our clock by more than the skew allowed: kept, flagged, and
+	 * out of the rules (engine.c: a clock fault on the desk) */
+	if (f->at > now + skew_ms)
+		f->flags |= FIX_CLOCK_AHEAD;
 	return ACCEPT_STORED;
 }
 
@@ -126,7 +130,7 @@ int ingest_accept_batch(struct vigil *v, db *d, struct fix *f, size_t n, int *re
 		rc = lookup_devices(d, f, n, &ks);
 	for (size_t i = 0; rc >= 0 && i < n; i++) {
 		why[i][0] = '\0';
-		results[i] = check(d, &ks, &f[i], now, why[i], sizeof why[i]);
+		results[i] = check(d, &ks, &f[i], now, v->cfg.clock_skew_ms, why[i], sizeof why[i]);
 		if (results[i] == ACCEPT_ERROR)
 			rc = DB_ERROR;
 		/* an event report has no position to keep in the history */

@@ -57,6 +57,27 @@ struct dev {
 	unsigned flags;
 	bool lost;              /* a lost-signal alert is open */
 	bool low_battery;
+	int64_t heard_at;       /* wall ms: the latest report of any kind received */
+	int64_t applied_wall;   /* wall ms: when fix_at was applied (its device's "now") */
+};
+
+/* The device's own time now: its latest fix's time plus the wall time since
+ * that fix was applied.  Timers fire on it, so that a backlog sent in a
+ * burst is judged as it happened, not as if it were happening now. */
+static int64_t dev_now(const struct dev *d, int64_t wall)
+{
+	if (!d->have_fix)
+		return wall;
+	return d->fix_at + (wall > d->applied_wall ? wall - d->applied_wall : 0);
+}
+
+/* What decided an alert: the fix (its time and device) or a timer, at event
+ * time decided_at. */
+struct decision {
+	int64_t fix_at;     /* the fix that showed it (his, or hers for proximity) */
+	int64_t decided_at; /* event time of the decision */
+	const char *by;     /* "fix of DEVICE" / "timer" */
+	const char *device; /* the device whose fix decided, NULL for a timer */
 };
 
 struct zone_rt {
@@ -84,6 +105,9 @@ struct track {
 	struct zone_track t;
 	bool used;
 	bool near_zone_escalated; /* lost-signal escalation raised for this zone */
+	bool left;                /* left the zone since its last entry: a new visit */
+	int64_t off_fix_at;       /* proximity: his fix last weighed (independent evidence) */
+	int64_t pending_fix_at;   /* the fix that opened the possible entry */
 };
 
 struct engine {
@@ -191,6 +215,7 @@ void engine_config_defaults(struct engine_config *c)
 	c->escalate_after_ms = 60000;
 	c->low_battery_pct = 15;
 	c->victim_age_speed_mps = 1.5;
+	c->current_ms = 120000;
 }
 
 /* ---- configuration --------------------------------------------------------- */
@@ -252,6 +277,8 @@ static int load_device(const struct device *dv, void *arg)
 			d->flags = o->flags;
 			d->lost = o->lost;
 			d->low_battery = o->low_battery;
+			d->heard_at = o->heard_at;
+			d->applied_wall = o->applied_wall;
 			break;
 		}
 	}
@@ -442,6 +469,10 @@ static int load_last_fix(const struct fix *f, void *arg)
 		d->speed = f->speed;
 		d->battery = f->battery;
 		d->fix_at = f->at;
+		/* as far as is known, heard and applied when it was taken */
+		d->applied_wall = f->at;
+		if (d->heard_at < f->at)
+			d->heard_at = f->at;
 	}
 	return 0;
 }
@@ -706,32 +737,61 @@ static struct track *track_get(struct engine *e, int64_t device_id, int64_t zone
 	}
 }
 
+/* The track of a device in a zone, or NULL when it has none (never made). */
+static struct track *track_find(struct engine *e, int64_t device_id, int64_t zone_id)
+{
+	uint64_t h;
+
+	if (!e->ntracks_cap)
+		return NULL;
+	h = ((uint64_t)device_id * 0x9E3779B97F4A7C15ULL) ^ ((uint64_t)zone_id * 0xC2B2AE3D27D4EB4FULL);
+	for (size_t i = h % e->ntracks_cap;; i = (i + 1) % e->ntracks_cap) {
+		struct track *t = &e->tracks[i];
+
+		if (!t->used)
+			return NULL;
+		if (t->device_id == device_id && t->zone_id == zone_id)
+			return t;
+	}
+}
+
 /* ---- alerts -------------------------------------------------------------------- */
 
+/*
+ * Open an alert decided by dc (dc->decided_at 0: now).  One unresolved alert
+ * per case, device, zone and kind: while one is open, a new visit (again,
+ * after leaving) is counted on it as a repeat, and she is warned again; the
+ * same visit seen again is nothing.  An alert decided longer ago than
+ * current_ms is late: recorded at its own time, for the desk, not sent to her.
+ */
 static void raise_alert(struct engine *e, int64_t case_id, const struct dev *d, int64_t zone_id,
 			const char *kind, const char *severity, const struct geo_point *pos,
-			int64_t fix_at, json_t *detail)
+			const struct decision *dc, bool visit_again, json_t *detail)
 {
 	struct alert a = { 0 };
-	char *dtext = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+	char *dtext;
 	bool existed;
-	int64_t id;
+	int64_t id, wall = clock_now_ms();
+	int repeat = 0;
 	int rc;
 
 	/* catching up at start: an alert raised since this fix was taken came
 	 * from it (or later news) before the stop, and is not raised twice */
-	if (e->catching_up && d && alert_raised_since(e->db, d->id, zone_id, kind, fix_at) == 1) {
-		free(dtext);
+	if (e->catching_up && d && alert_raised_since(e->db, d->id, zone_id, kind, dc->fix_at) == 1) {
 		json_decref(detail);
 		return;
 	}
+	a.decided_at = dc->decided_at ? dc->decided_at : wall;
+	a.late = wall - a.decided_at > e->cfg.current_ms;
+	snprintf(a.decided_by, sizeof a.decided_by, "%s", dc->device ? dc->device : "timer");
+	dtext = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
 	a.case_id = case_id;
 	a.device_id = d ? d->id : 0;
 	a.zone_id = zone_id;
 	snprintf(a.kind, sizeof a.kind, "%s", kind);
 	snprintf(a.severity, sizeof a.severity, "%s", severity);
-	a.opened_at = clock_now_ms();
-	a.fix_at = fix_at;
+	a.opened_at = wall;
+	a.fix_at = dc->fix_at;
 	a.lat = pos ? pos->lat : NAN;
 	a.lon = pos ? pos->lon : NAN;
 	a.detail = dtext;
@@ -755,13 +815,24 @@ static void raise_alert(struct engine *e, int64_t case_id, const struct dev *d, 
 	if (id >= 0 && !existed)
 		id = alert_event_add(e->db, id, "opened") < 0 || stream_announce(e->db) < 0 ? DB_ERROR
 											: id;
+	if (id >= 0 && existed && visit_again && !e->catching_up) {
+		repeat = alert_repeat(e->db, id, a.decided_at);
+		if (repeat < 0 || (repeat > 0 && (alert_event_add(e->db, id, "repeated") < 0 ||
+						  stream_announce(e->db) < 0)))
+			id = DB_ERROR;
+	}
 	if (id >= 0 && db_commit(e->db) >= 0) {
 		if (!existed) {
 			/* identifiers only: never a position in a log */
-			log_info("alert %lld: %s (%s) case %lld device %s", (long long)id, kind, severity,
-				 (long long)case_id, d ? d->uid : "-");
+			log_info("alert %lld: %s (%s) case %lld device %s%s", (long long)id, kind, severity,
+				 (long long)case_id, d ? d->uid : "-", a.late ? " (late)" : "");
 			stream_wake(e->v->stream);
-			notifier_alert(e->v->notifier, id, kind, severity);
+			notifier_alert(e->v->notifier, id, kind, severity, a.late);
+		} else if (repeat > 0) {
+			log_info("alert %lld: %s again (visit %d) case %lld device %s", (long long)id, kind,
+				 repeat + 1, (long long)case_id, d ? d->uid : "-");
+			stream_wake(e->v->stream);
+			notifier_repeat(e->v->notifier, id, kind, severity, a.late, repeat);
 		}
 	} else {
 		log_error("cannot record a %s alert: %s", kind, db_errmsg(e->db));
@@ -769,6 +840,12 @@ static void raise_alert(struct engine *e, int64_t case_id, const struct dev *d, 
 	}
 	free(dtext);
 	json_decref(detail);
+}
+
+/* A decision by a device's fix at its own time. */
+static struct decision by_fix(const struct dev *d, int64_t at)
+{
+	return (struct decision){ at, at, "fix", d->uid };
 }
 
 static void device_event(struct engine *e, const struct dev *d, int64_t at, const char *kind)
@@ -798,63 +875,102 @@ static double zone_distance(const struct zone_rt *z, struct geo_point p, double 
 }
 
 static void apply_event(struct engine *e, enum zone_event ev, const struct zone_rt *z,
-			const struct dev *off, const struct track *t, int64_t at, double d, double u)
+			const struct dev *off, struct track *t, const struct decision *dc, double d,
+			double u)
 {
 	const char *entry = z->proximity ? "proximity" : "zone_entry";
 	const char *warn = z->proximity ? "proximity_warning" : "zone_warning";
 
 	switch (ev) {
-	case ZE_ENTER:
-		raise_alert(e, z->case_id, off, z->id, entry, "critical", &off->pos, at,
+	case ZE_ENTER: {
+		bool again = t && t->left;
+
+		if (t)
+			t->left = false;
+		raise_alert(e, z->case_id, off, z->id, entry, "critical", &off->pos, dc, again,
 			    json_pack("{s:f, s:f}", "distance_m", d, "uncertainty_m", u));
 		break;
+	}
 	case ZE_WARNING:
-		raise_alert(e, z->case_id, off, z->id, warn, "high", &off->pos, at,
+		raise_alert(e, z->case_id, off, z->id, warn, "high", &off->pos, dc, false,
 			    json_pack("{s:f, s:f}", "distance_m", d, "uncertainty_m", u));
-		if (t && t->t.state == ZS_PENDING)
-			device_event(e, off, at, "possible_entry_request_faster_reporting");
+		if (t && t->t.state == ZS_PENDING) {
+			t->pending_fix_at = dc->fix_at;
+			device_event(e, off, dc->decided_at, "possible_entry_request_faster_reporting");
+		}
 		break;
 	case ZE_POSSIBLE_ENTRY:
 		/* not an alert yet: the tag should report faster until it is decided */
-		device_event(e, off, at, "possible_entry_request_faster_reporting");
+		if (t)
+			t->pending_fix_at = dc->fix_at;
+		device_event(e, off, dc->decided_at, "possible_entry_request_faster_reporting");
 		break;
 	case ZE_LEAVE:
-		device_event(e, off, at, z->proximity ? "left_proximity" : "left_zone");
+		if (t)
+			t->left = true;
+		device_event(e, off, dc->decided_at, z->proximity ? "left_proximity" : "left_zone");
 		break;
 	default:
 		break;
 	}
 }
 
-/* The offender against the victim devices of the zone's case. */
+/* The distance from his position to hers, less the zone's radius, and its
+ * uncertainty: both accuracies, widened by the gap between the times of the
+ * two fixes (event time: whichever is older has aged by the other's time). */
+static double proximity_distance(const struct engine *e, const struct dev *off,
+				 const struct dev *vic, const struct zone_rt *z, double *u)
+{
+	int64_t older = off->fix_at < vic->fix_at ? off->fix_at : vic->fix_at;
+	int64_t newer = off->fix_at < vic->fix_at ? vic->fix_at : off->fix_at;
+
+	*u = zone_fix_uncertainty(off->acc) + zone_fix_uncertainty(vic->acc) +
+	     age_uncertainty_m(older, newer, e->cfg.victim_age_speed_mps, 1000);
+	return geo_distance(off->pos, vic->pos) - z->radius;
+}
+
+/*
+ * The offender against the victim devices of the zone's case.  vic_moved:
+ * evaluate against that device of hers only, because she moved (her fix is
+ * no new reading of him: it cannot confirm a possible entry); NULL: he moved,
+ * and his fix is a reading, weighed once however many devices she carries.
+ */
 static void proximity_for_offender(struct engine *e, struct dev *off, const struct zone_rt *z,
-				   int64_t now)
+				   const struct dev *vic_moved, int64_t wall)
 {
 	size_t n;
 	const struct case_dev *cd = case_devs(e, z->case_id, &n);
+	struct zone_params p = { z->warning, e->cfg.hysteresis_m, e->cfg.confirm_ms };
 
 	for (size_t i = 0; i < n; i++) {
 		struct dev *vic = &e->devs[cd[i].dev];
+		struct track *t;
+		double dist, u;
 
-		if (vic->offender || !vic->have_fix || !watches_case(vic, z->case_id, true, now))
+		if (vic->offender || !vic->have_fix || !watches_case(vic, z->case_id, true, wall) ||
+		    (vic_moved && vic != vic_moved))
 			continue;
-		{
-			double dist = geo_distance(off->pos, vic->pos) - z->radius;
-			double u = zone_fix_uncertainty(off->acc) + zone_fix_uncertainty(vic->acc) +
-				   age_uncertainty_m(vic->fix_at, now, e->cfg.victim_age_speed_mps, 1000) +
-				   age_uncertainty_m(off->fix_at, now, e->cfg.victim_age_speed_mps, 1000);
-			struct zone_params p = { z->warning, e->cfg.hysteresis_m, e->cfg.confirm_ms };
-			struct track *t = track_get(e, off->id, z->id);
+		dist = proximity_distance(e, off, vic, z, &u);
+		t = track_get(e, off->id, z->id);
+		if (!vic_moved && off->fix_at > t->off_fix_at) {
+			struct decision dc = by_fix(off, off->fix_at);
 
-			apply_event(e, zone_step(&t->t, &p, dist, u, now), z, off, t, off->fix_at, dist, u);
+			t->off_fix_at = off->fix_at;
+			apply_event(e, zone_step(&t->t, &p, dist, u, off->fix_at), z, off, t, &dc, dist, u);
+		} else {
+			const struct dev *by = vic_moved ? vic_moved : off;
+			struct decision dc = by_fix(by, by->fix_at);
+
+			apply_event(e, zone_step_passive(&t->t, &p, dist, u, by->fix_at), z, off, t, &dc,
+				    dist, u);
 		}
 	}
 }
 
-static void evaluate_offender(struct engine *e, struct dev *off, int64_t now)
+static void evaluate_offender(struct engine *e, struct dev *off, int64_t wall)
 {
 	for (int c = 0; c < off->ncases; c++) {
-		if (off->cases[c].victim || !covers(&off->cases[c], now))
+		if (off->cases[c].victim || !covers(&off->cases[c], wall))
 			continue;
 		size_t nz;
 		const struct zone_rt *zs = case_zones(e, off->cases[c].case_id, &nz);
@@ -863,24 +979,25 @@ static void evaluate_offender(struct engine *e, struct dev *off, int64_t now)
 			const struct zone_rt *z = &zs[i];
 
 			if (z->proximity) {
-				proximity_for_offender(e, off, z, now);
+				proximity_for_offender(e, off, z, NULL, wall);
 			} else {
 				struct zone_params p = { z->warning, e->cfg.hysteresis_m, e->cfg.confirm_ms };
 				struct track *t = track_get(e, off->id, z->id);
 				double u = zone_fix_uncertainty(off->acc);
 				double d = zone_distance(z, off->pos, u + e->cfg.hysteresis_m + 50);
+				struct decision dc = by_fix(off, off->fix_at);
 
-				apply_event(e, zone_step(&t->t, &p, d, u, now), z, off, t, off->fix_at, d, u);
+				apply_event(e, zone_step(&t->t, &p, d, u, off->fix_at), z, off, t, &dc, d, u);
 			}
 		}
 	}
 }
 
 /* A victim moved: re-evaluate the proximity zones of her cases. */
-static void evaluate_victim(struct engine *e, struct dev *vic, int64_t now)
+static void evaluate_victim(struct engine *e, struct dev *vic, int64_t wall)
 {
 	for (int c = 0; c < vic->ncases; c++) {
-		if (!vic->cases[c].victim || !covers(&vic->cases[c], now))
+		if (!vic->cases[c].victim || !covers(&vic->cases[c], wall))
 			continue;
 		size_t nz;
 		const struct zone_rt *zs = case_zones(e, vic->cases[c].case_id, &nz);
@@ -897,8 +1014,93 @@ static void evaluate_victim(struct engine *e, struct dev *vic, int64_t now)
 				struct dev *off = &e->devs[cd[k].dev];
 
 				if (off->offender && off->have_fix &&
-				    watches_case(off, z->case_id, false, now))
-					proximity_for_offender(e, off, z, now);
+				    watches_case(off, z->case_id, false, wall))
+					proximity_for_offender(e, off, z, vic, wall);
+			}
+		}
+	}
+}
+
+/* The zone of a track (NULL when it was removed). */
+static const struct zone_rt *zone_of(const struct engine *e, int64_t case_id, int64_t zone_id)
+{
+	size_t nz;
+	const struct zone_rt *zs = case_zones(e, case_id, &nz);
+
+	for (size_t i = 0; i < nz; i++)
+		if (zs[i].id == zone_id)
+			return &zs[i];
+	return NULL;
+}
+
+/* Decide, at its own deadline, a possible entry of this track whose deadline
+ * is at or before until (event time): what a timer would have decided had
+ * the device's next fix not been sent in the same burst. */
+static void decide_by_time(struct engine *e, struct dev *off, const struct zone_rt *z,
+			   struct track *t, int64_t until)
+{
+	struct zone_params p = { z->warning, e->cfg.hysteresis_m, e->cfg.confirm_ms };
+	int64_t deadline = zone_deadline(&t->t, &p);
+	struct decision dc = { t->pending_fix_at ? t->pending_fix_at : t->t.pending_since, deadline,
+			       "timer", NULL };
+
+	if (!deadline || deadline > until)
+		return;
+	apply_event(e, zone_tick(&t->t, &p, deadline), z, off, t, &dc, t->t.last_d,
+		    zone_fix_uncertainty(off->acc));
+}
+
+/* An offender's fix at time at is about to be applied: first decide what
+ * time alone decided before it. */
+static void advance_to(struct engine *e, struct dev *off, int64_t at)
+{
+	for (int c = 0; c < off->ncases; c++) {
+		size_t nz;
+		const struct zone_rt *zs;
+
+		if (off->cases[c].victim)
+			continue;
+		zs = case_zones(e, off->cases[c].case_id, &nz);
+		for (size_t i = 0; i < nz; i++) {
+			struct track *t = track_find(e, off->id, zs[i].id);
+
+			if (t && t->t.state == ZS_PENDING)
+				decide_by_time(e, off, &zs[i], t, at);
+		}
+	}
+}
+
+/*
+ * A fix older than the one already applied (sent out of order): it cannot
+ * move the device back in time, but what it shows is not ignored.  A
+ * position confidently inside an exclusion zone is an entry at its own time,
+ * late if that was long ago (an open alert for the zone absorbs it).
+ */
+static void late_fix(struct engine *e, struct dev *off, const struct fix *f, int64_t wall)
+{
+	struct geo_point at = { f->lat, f->lon };
+	double u = zone_fix_uncertainty(isnan(f->accuracy) ? FIX_DEFAULT_ACCURACY : f->accuracy);
+
+	for (int c = 0; c < off->ncases; c++) {
+		size_t nz;
+		const struct zone_rt *zs;
+
+		if (off->cases[c].victim || !covers(&off->cases[c], wall))
+			continue;
+		zs = case_zones(e, off->cases[c].case_id, &nz);
+		for (size_t i = 0; i < nz; i++) {
+			double d;
+
+			if (zs[i].proximity)
+				continue;
+			d = zone_distance(&zs[i], at, u + e->cfg.hysteresis_m + 50);
+			if (d + ZONE_CONFIDENCE * u <= 0) {
+				struct decision dc = by_fix(off, f->at);
+
+				raise_alert(e, zs[i].case_id, off, zs[i].id, "zone_entry", "critical", &at, &dc,
+					    false,
+					    json_pack("{s:f, s:f, s:b}", "distance_m", d, "uncertainty_m", u,
+						      "out_of_order", 1));
 			}
 		}
 	}
@@ -922,12 +1124,13 @@ static void device_flags(struct engine *e, struct dev *d, const struct fix *f)
 		device_event(e, d, f->at, d->offender ? events[i].offender_kind : events[i].victim_kind);
 		for (int c = 0; c < d->ncases; c++) {
 			struct geo_point at = { f->lat, f->lon };
+			struct decision dc = by_fix(d, f->at);
 
 			if (!covers(&d->cases[c], clock_now_ms()))
 				continue;
 			raise_alert(e, d->cases[c].case_id, d, 0,
 				    d->offender ? events[i].offender_kind : events[i].victim_kind,
-				    events[i].severity, (f->flags & FIX_NO_POSITION) ? NULL : &at, f->at,
+				    events[i].severity, (f->flags & FIX_NO_POSITION) ? NULL : &at, &dc, false,
 				    NULL);
 		}
 	}
@@ -937,11 +1140,13 @@ static void device_flags(struct engine *e, struct dev *d, const struct fix *f)
 			    !(f->flags & FIX_CHARGING));
 
 		if (low && !d->low_battery) {
+			struct decision dc = by_fix(d, f->at);
+
 			device_event(e, d, f->at, "low_battery");
 			for (int c = 0; c < d->ncases; c++)
 				if (covers(&d->cases[c], clock_now_ms()))
 					raise_alert(e, d->cases[c].case_id, d, 0, "low_battery", "medium",
-						    NULL, f->at,
+						    NULL, &dc, false,
 						    isnan(f->battery) ? NULL
 								      : json_pack("{s:f}", "battery", f->battery));
 		}
@@ -957,11 +1162,29 @@ static void device_flags(struct engine *e, struct dev *d, const struct fix *f)
 	pthread_mutex_unlock(&e->mu);
 }
 
+/* A fix stamped further ahead of the server's clock than the allowed skew:
+ * it moves nothing (a tag whose clock runs fast must not blind the rules to
+ * its next fixes), and the desk is told once, until the alert is resolved.
+ * What it reports (a panic) still counts, at the time it was received. */
+static void clock_fault(struct engine *e, struct dev *d, const struct fix *f, int64_t wall)
+{
+	struct fix now = *f;
+	struct decision dc = { wall, wall, "fix", d->uid };
+
+	device_event(e, d, wall, "clock_wrong");
+	for (int c = 0; c < d->ncases; c++)
+		if (covers(&d->cases[c], wall))
+			raise_alert(e, d->cases[c].case_id, d, 0, "clock_fault", "medium", NULL, &dc, false,
+				    json_pack("{s:I}", "ahead_s", (json_int_t)((f->at - wall) / 1000)));
+	now.at = wall;
+	device_flags(e, d, &now);
+}
+
 static void process_fix(struct engine *e, const struct fix *f)
 {
 	struct dev *d = dev_find(e, f->device_id);
-	int64_t now = clock_now_ms();
-	bool newer;
+	int64_t wall = clock_now_ms();
+	bool newer, older;
 
 	if (!d) {
 		/* stored, so registered: one the engine missed (registrations on
@@ -975,48 +1198,64 @@ static void process_fix(struct engine *e, const struct fix *f)
 		if (!d)
 			return;
 	}
-	/* an older fix than one already applied is stored but moves nothing */
-	newer = !(f->flags & FIX_NO_POSITION) && (!d->have_fix || f->at > d->fix_at);
-	if (newer) {
-		pthread_mutex_lock(&e->mu);
-		d->have_fix = true;
-		d->pos.lat = f->lat;
-		d->pos.lon = f->lon;
-		d->acc = isnan(f->accuracy) ? FIX_DEFAULT_ACCURACY : f->accuracy;
-		d->speed = f->speed;
-		if (!isnan(f->battery))
-			d->battery = f->battery;
-		d->fix_at = f->at;
-		pthread_mutex_unlock(&e->mu);
-	}
-	/* events are raised where the fix carrying them was */
-	device_flags(e, d, f);
-	if ((f->flags & DEVICE_REPORT_FLAGS) &&
-	    device_report_applied(e->db, d->id, f->at, now) < 0)
-		log_warn("cannot mark a device report applied (it will be applied again at the "
-			 "next start, without raising twice): %s", db_errmsg(e->db));
-	if (!newer)
-		return;
+	pthread_mutex_lock(&e->mu);
+	d->heard_at = wall; /* whatever it says, the device is heard */
+	pthread_mutex_unlock(&e->mu);
 	if (d->lost) {
 		pthread_mutex_lock(&e->mu);
 		d->lost = false;
 		pthread_mutex_unlock(&e->mu);
-		device_event(e, d, f->at, "signal_restored");
+		device_event(e, d, wall, "signal_restored");
 		for (size_t i = 0; i < e->ntracks_cap; i++)
 			if (e->tracks && e->tracks[i].used && e->tracks[i].device_id == d->id)
 				e->tracks[i].near_zone_escalated = false;
 	}
-	if (d->offender)
-		evaluate_offender(e, d, now);
-	else
-		evaluate_victim(e, d, now);
+	if (f->flags & FIX_CLOCK_AHEAD) {
+		clock_fault(e, d, f, wall);
+	} else {
+		newer = !(f->flags & FIX_NO_POSITION) && (!d->have_fix || f->at > d->fix_at);
+		older = !(f->flags & FIX_NO_POSITION) && d->have_fix && f->at < d->fix_at;
+		/* what time alone decided before this fix was taken comes first */
+		if (newer && d->offender && d->have_fix)
+			advance_to(e, d, f->at);
+		if (newer) {
+			pthread_mutex_lock(&e->mu);
+			d->have_fix = true;
+			d->pos.lat = f->lat;
+			d->pos.lon = f->lon;
+			d->acc = isnan(f->accuracy) ? FIX_DEFAULT_ACCURACY : f->accuracy;
+			d->speed = f->speed;
+			if (!isnan(f->battery))
+				d->battery = f->battery;
+			d->fix_at = f->at;
+			d->applied_wall = wall;
+			pthread_mutex_unlock(&e->mu);
+		}
+		/* events are raised where the fix carrying them was */
+		device_flags(e, d, f);
+		if (older && d->offender)
+			late_fix(e, d, f, wall);
+		if (newer) {
+			if (d->offender)
+				evaluate_offender(e, d, wall);
+			else
+				evaluate_victim(e, d, wall);
+		}
+	}
+	if ((f->flags & DEVICE_REPORT_FLAGS) &&
+	    device_report_applied(e->db, d->id, f->at, wall) < 0)
+		log_warn("cannot mark a device report applied (it will be applied again at the "
+			 "next start, without raising twice): %s", db_errmsg(e->db));
 }
 
 /* ---- time ------------------------------------------------------------------------- */
 
+/* Lost signal is silence: nothing heard from the device (by the wall
+ * clock) for longer than its interval allows.  A backlog sent in a burst is
+ * the device heard, whatever times its fixes carry. */
 static void lost_signal(struct engine *e, struct dev *d, int64_t now)
 {
-	int64_t since = d->have_fix ? d->fix_at : d->created_at;
+	int64_t since = d->heard_at ? d->heard_at : d->created_at;
 	bool watching = false;
 
 	for (int c = 0; c < d->ncases; c++) {
@@ -1029,6 +1268,8 @@ static void lost_signal(struct engine *e, struct dev *d, int64_t now)
 							    e->cfg.lost_floor_ms))
 		return;
 	if (!d->lost) {
+		struct decision dc = { d->have_fix ? d->fix_at : 0, now, "timer", NULL };
+
 		pthread_mutex_lock(&e->mu);
 		d->lost = true;
 		pthread_mutex_unlock(&e->mu);
@@ -1037,7 +1278,7 @@ static void lost_signal(struct engine *e, struct dev *d, int64_t now)
 			if (covers(&d->cases[c], now))
 				raise_alert(e, d->cases[c].case_id, d, 0, "lost_signal",
 				    d->offender ? "high" : "medium", d->have_fix ? &d->pos : NULL,
-				    d->have_fix ? d->fix_at : 0,
+				    &dc, false,
 				    json_pack("{s:I}", "silent_s", (json_int_t)((now - since) / 1000)));
 	}
 	/* while it stays lost, the area he could have reached grows; when it
@@ -1045,7 +1286,8 @@ static void lost_signal(struct engine *e, struct dev *d, int64_t now)
 	if (!d->offender || !d->have_fix)
 		return;
 	{
-		double reach = lost_reach_m(d->fix_at, now, e->cfg.lost_speed_mps);
+		/* how far he could have gone since his last fix, in his own time */
+		double reach = lost_reach_m(d->fix_at, dev_now(d, now), e->cfg.lost_speed_mps);
 
 		for (int c = 0; c < d->ncases; c++) {
 			if (!covers(&d->cases[c], now))
@@ -1071,9 +1313,11 @@ static void lost_signal(struct engine *e, struct dev *d, int64_t now)
 				}
 				dist = zone_distance(z, d->pos, reach + d->acc + 50);
 				if (reach + d->acc >= dist) {
+					struct decision dc = { d->fix_at, now, "timer", NULL };
+
 					t->near_zone_escalated = true;
 					raise_alert(e, z->case_id, d, z->id, "lost_signal_near_zone", "critical",
-						    &d->pos, d->fix_at,
+						    &d->pos, &dc, false,
 						    json_pack("{s:f, s:f}", "reach_m", reach, "distance_m", dist));
 				}
 			}
@@ -1096,22 +1340,19 @@ static int escalated(int64_t alert_id, void *arg)
 
 static void tick(struct engine *e, int64_t now)
 {
+	/* a possible entry still waiting is decided when its device's own time
+	 * (its latest fix's, plus the wall time since) passes the deadline */
 	for (size_t i = 0; i < e->ntracks_cap; i++) {
 		struct track *t = &e->tracks[i];
+		struct dev *d;
+		const struct zone_rt *z = NULL;
 
-		if (t->used && t->t.state == ZS_PENDING) {
-			struct zone_params p = { 0, e->cfg.hysteresis_m, e->cfg.confirm_ms };
-
-			for (size_t z = 0; z < e->nzones; z++) {
-				struct dev *d;
-
-				if (e->zones[z].id != t->zone_id || !(d = dev_find(e, t->device_id)))
-					continue;
-				p.warning_m = e->zones[z].warning;
-				apply_event(e, zone_tick(&t->t, &p, now), &e->zones[z], d, t, d->fix_at, 0,
-					    zone_fix_uncertainty(d->acc));
-			}
-		}
+		if (!t->used || t->t.state != ZS_PENDING || !(d = dev_find(e, t->device_id)))
+			continue;
+		for (int c = 0; !z && c < d->ncases; c++)
+			z = zone_of(e, d->cases[c].case_id, t->zone_id);
+		if (z)
+			decide_by_time(e, d, z, t, dev_now(d, now));
 	}
 	for (size_t i = 0; i < e->ndevs; i++)
 		lost_signal(e, &e->devs[i], now);

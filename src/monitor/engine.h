@@ -16,6 +16,17 @@
  * minutes is applied again, so that a fix stored (and acknowledged) but still
  * queued when the engine's node died is not left unapplied, without raising
  * again an alert raised since it.
+ *
+ * Event time decides, the wall clock only waits (DESIGN.md section 4):
+ * every decision about fixes is a function of the fixes' own times, so a
+ * recorded day replayed at any speed gives the same alerts.  A device's
+ * "now" is its latest fix's time plus the wall time since that fix was
+ * applied; timers (a possible entry still waiting, lost signal) fire on it,
+ * and a fix that comes first decides what its time decides.  Lost signal is
+ * silence: no report heard, by the wall clock.  A fix stamped ahead of the
+ * server's clock (FIX_CLOCK_AHEAD) moves nothing and is a clock fault on the
+ * desk.  An approach decided longer ago than current_ms is late: recorded at
+ * its own time, shown on the desk, not sent to her as a warning.
  */
 #ifndef VIGIL_MONITOR_ENGINE_H
 #define VIGIL_MONITOR_ENGINE_H
@@ -49,6 +60,8 @@ struct engine_config {
 	const atomic_llong *lease_until_ms;
 	const char *lease_role;
 	int64_t lease_epoch;
+	int64_t current_ms;       /* an approach decided longer ago than this (a backlog)
+				   * is late: the desk's, not a warning to her */
 };
 
 void engine_config_defaults(struct engine_config *c);

@@ -28,6 +28,7 @@ struct job {
 	int64_t alert_id;
 	int attempt;
 	int64_t due;
+	int repeat; /* 0: the alert; n: its nth repeated visit (a message of its own) */
 };
 
 struct notifier;
@@ -43,6 +44,7 @@ struct lane {
 	struct job *jobs; /* under the notifier's mu */
 	size_t njobs, cap;
 	int64_t sending;  /* the alert being sent now (0: none) */
+	int sending_repeat; /* ... and which of its messages */
 	bool resume;      /* look in the database for what is not delivered */
 	int64_t resume_at; /* not before (the database was away) */
 	bool db_away;     /* the lane's: said in the log, not yet back */
@@ -165,10 +167,10 @@ static int send_one(struct notifier *n, const char *url, const char *body, const
  * holds the notifier's mu. */
 static void push(struct lane *l, struct job j)
 {
-	if (j.alert_id == l->sending)
+	if (j.alert_id == l->sending && j.repeat == l->sending_repeat)
 		return;
 	for (size_t i = 0; i < l->njobs; i++)
-		if (l->jobs[i].alert_id == j.alert_id)
+		if (l->jobs[i].alert_id == j.alert_id && l->jobs[i].repeat == j.repeat)
 			return;
 	if (l->njobs == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 64;
@@ -226,13 +228,19 @@ static enum outcome attempt(struct lane *l, struct job *j)
 		return DONE;
 	p = payload(l->db, &a, l->ch);
 	alert_free(&a);
+	if (j->repeat)
+		json_object_set_new(p, "repeat", json_integer(j->repeat));
 	body = json_dumps(p, JSON_COMPACT);
 	json_decref(p);
 	/* the same for every attempt of one alert on one channel, on any node:
 	 * a gateway that has it already (a node died before recording that it
 	 * was delivered, and the next sent it again) can drop the repeat */
-	snprintf(key, sizeof key, "Idempotency-Key: vigil-alert-%lld-%s", (long long)j->alert_id,
-		 notify_channel_name(l->ch));
+	if (j->repeat)
+		snprintf(key, sizeof key, "Idempotency-Key: vigil-alert-%lld-%s-r%d",
+			 (long long)j->alert_id, notify_channel_name(l->ch), j->repeat);
+	else
+		snprintf(key, sizeof key, "Idempotency-Key: vigil-alert-%lld-%s", (long long)j->alert_id,
+			 notify_channel_name(l->ch));
 	ok = send_one(n, n->cfg.url[l->ch], body, key, &status, err, sizeof err) == 0;
 	free(body);
 	if (status && !ok)
@@ -240,6 +248,7 @@ static enum outcome attempt(struct lane *l, struct job *j)
 	{
 		struct notification rec = {
 			.channel = notify_channel_name(l->ch),
+			.repeat = j->repeat,
 			.attempt = j->attempt,
 			.at = clock_now_ms(),
 			.http_status = status,
@@ -276,7 +285,7 @@ static int resume_one(const struct notification_due *d, void *arg)
 	struct notifier *n = x->l->n;
 
 	if (!(notify_channels_for(d->kind, d->severity) & (1u << x->l->ch)) ||
-	    d->attempts >= n->cfg.max_attempts)
+	    d->attempts >= n->cfg.max_attempts || (d->late && x->l->ch == NOTIFY_VICTIM))
 		return 0;
 	/* at once, whatever wait the attempts before had reached: a warning is
 	 * worth most early, and the gateway may be back (a restart or a
@@ -285,7 +294,7 @@ static int resume_one(const struct notification_due *d, void *arg)
 		x->cap = x->cap ? x->cap * 2 : 16;
 		x->jobs = xrealloc(x->jobs, x->cap * sizeof *x->jobs);
 	}
-	x->jobs[x->n++] = (struct job){ d->alert_id, d->attempts + 1, clock_now_ms() };
+	x->jobs[x->n++] = (struct job){ d->alert_id, d->attempts + 1, clock_now_ms(), 0 };
 	return 0;
 }
 
@@ -366,12 +375,14 @@ static void *run(void *arg)
 			enum outcome o;
 
 			for (size_t i = 0; i < l->njobs; i++) {
-				if (l->jobs[i].alert_id == j.alert_id && l->jobs[i].attempt == j.attempt) {
+				if (l->jobs[i].alert_id == j.alert_id && l->jobs[i].attempt == j.attempt &&
+				    l->jobs[i].repeat == j.repeat) {
 					l->jobs[i] = l->jobs[--l->njobs];
 					break;
 				}
 			}
 			l->sending = j.alert_id;
+			l->sending_repeat = j.repeat;
 			pthread_mutex_unlock(&n->mu);
 			o = attempt(l, &j);
 			pthread_mutex_lock(&n->mu);
@@ -468,18 +479,35 @@ void notifier_stop(struct notifier *n)
 	free(n);
 }
 
-void notifier_alert(struct notifier *n, int64_t alert_id, const char *kind, const char *severity)
+static void queue(struct notifier *n, int64_t alert_id, const char *kind, const char *severity,
+		  bool late, int repeat)
 {
 	unsigned ch;
 
 	if (!n)
 		return;
 	ch = notify_channels_for(kind, severity);
+	/* a breach found late (a backlog) is the desk's to act on: telling her
+	 * to stay safe now would be about a danger that has passed */
+	if (late)
+		ch &= ~(1u << NOTIFY_VICTIM);
 	pthread_mutex_lock(&n->mu);
 	for (int c = 0; c < NOTIFY_CHANNELS; c++)
 		if ((ch & (1u << c)) && n->lane[c].running)
-			push(&n->lane[c], (struct job){ alert_id, 1, clock_now_ms() });
+			push(&n->lane[c], (struct job){ alert_id, 1, clock_now_ms(), repeat });
 	pthread_mutex_unlock(&n->mu);
+}
+
+void notifier_alert(struct notifier *n, int64_t alert_id, const char *kind, const char *severity,
+		    bool late)
+{
+	queue(n, alert_id, kind, severity, late, 0);
+}
+
+void notifier_repeat(struct notifier *n, int64_t alert_id, const char *kind, const char *severity,
+		     bool late, int repeat)
+{
+	queue(n, alert_id, kind, severity, late, repeat);
 }
 
 void notifier_resume(struct notifier *n)

@@ -18,6 +18,7 @@
 #ifndef VIGIL_NOTIFY_NOTIFY_H
 #define VIGIL_NOTIFY_NOTIFY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,8 +44,14 @@ int notifier_start(struct vigil *v, const struct notify_config *c, struct notifi
 		   char *err, size_t errlen);
 void notifier_stop(struct notifier *n);
 /* Queue the notifications of a new alert (non-blocking; no database access
- * on the caller's thread). */
-void notifier_alert(struct notifier *n, int64_t alert_id, const char *kind, const char *severity);
+ * on the caller's thread).  A late one (decided longer ago than her warnings
+ * are current: a breach found in a backlog) goes to the desk, not to her. */
+void notifier_alert(struct notifier *n, int64_t alert_id, const char *kind, const char *severity,
+		    bool late);
+/* Another visit while the alert is unresolved: she is warned again (its own
+ * message, Idempotency-Key "...-rN"), and the desk and the police told. */
+void notifier_repeat(struct notifier *n, int64_t alert_id, const char *kind, const char *severity,
+		     bool late, int repeat);
 /* This node leads now: send what was not delivered (see above). */
 void notifier_resume(struct notifier *n);
 /* This node no longer leads: drop what is queued (the new leader resumes it). */

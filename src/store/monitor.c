@@ -633,7 +633,7 @@ int device_report_each_unapplied(db *d, int64_t since,
 	return rc < 0 ? rc : 0;
 }
 
-/* Bind a fix's ten values to parameters base + 1 to base + 10. */
+/* Bind a fix's eleven values to parameters base + 1 to base + 11. */
 static void fix_bind_at(db_stmt *s, int base, const struct fix *f, int64_t received_at)
 {
 	db_bind_int64(s, base + 1, f->device_id);
@@ -646,6 +646,7 @@ static void fix_bind_at(db_stmt *s, int base, const struct fix *f, int64_t recei
 	bind_opt(s, base + 8, f->altitude);
 	bind_opt(s, base + 9, f->battery);
 	db_bind_int64(s, base + 10, received_at);
+	db_bind_int64(s, base + 11, (f->flags & FIX_CLOCK_AHEAD) ? 1 : 0);
 }
 
 int fix_store_many(db *d, const struct fix *f, const int *skip, size_t n, int64_t received_at,
@@ -665,15 +666,15 @@ int fix_store_many(db *d, const struct fix *f, const int *skip, size_t n, int64_
 
 		rows = batch_size(ntodo - done);
 		sql = repeat_sql("INSERT INTO fixes (device_id, at, lat, lon, accuracy_m, speed_mps,"
-				 " heading, altitude, battery, received_at) VALUES ",
-				 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows,
+				 " heading, altitude, battery, received_at, clock_ahead) VALUES ",
+				 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows,
 				 " ON CONFLICT (device_id, at) DO NOTHING RETURNING device_id, at");
 		rc = db_prepare(d, &s, sql);
 		free(sql);
 		if (rc < 0)
 			break;
 		for (size_t r = 0; r < rows; r++)
-			fix_bind_at(s, (int)(r * 10), &f[todo[done + r]], received_at);
+			fix_bind_at(s, (int)(r * 11), &f[todo[done + r]], received_at);
 		/* each row stored comes back; a duplicate (of an older fix, or of
 		 * another in this batch) does not */
 		while ((rc = db_step(s)) == DB_ROW) {
@@ -724,7 +725,8 @@ int fix_each_latest(db *d, int (*fn)(const struct fix *f, void *arg), void *arg)
 
 	rc = db_prepare(d, &s,
 			"SELECT " FIX_COLS " FROM fixes f JOIN (SELECT device_id, MAX(at) AS at FROM fixes"
-			" GROUP BY device_id) m ON m.device_id = f.device_id AND m.at = f.at");
+			" WHERE clock_ahead = 0 GROUP BY device_id) m"
+			" ON m.device_id = f.device_id AND m.at = f.at");
 	if (rc < 0)
 		return rc;
 	while ((rc = db_step(s)) == DB_ROW) {
@@ -742,7 +744,8 @@ int fix_latest(db *d, int64_t device_id, struct fix *out)
 	int rc;
 
 	rc = db_prepare(d, &s,
-			"SELECT " FIX_COLS " FROM fixes f WHERE f.device_id = ? ORDER BY f.at DESC LIMIT 1");
+			"SELECT " FIX_COLS " FROM fixes f WHERE f.device_id = ? AND f.clock_ahead = 0"
+			" ORDER BY f.at DESC LIMIT 1");
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, device_id);
@@ -762,7 +765,7 @@ int fix_each_between(db *d, int64_t device_id, int64_t from, int64_t to, int lim
 
 	rc = db_prepare(d, &s,
 			"SELECT " FIX_COLS " FROM fixes f WHERE f.device_id = ? AND f.at >= ? AND f.at <= ?"
-			" ORDER BY f.at LIMIT ?");
+			" AND f.clock_ahead = 0 ORDER BY f.at LIMIT ?");
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, device_id);
@@ -787,7 +790,8 @@ int device_event_add(db *d, int64_t device_id, int64_t at, const char *kind, con
 #define ALERT_COLS                                                                          \
 	"a.id, a.case_id, a.device_id, a.zone_id, a.kind, a.severity, a.state, a.opened_at,"  \
 	" a.fix_at, a.lat, a.lon, a.detail, a.acknowledged_at, ua.username, a.dispatched_at," \
-	" ud.username, a.resolved_at, ur.username, a.outcome, a.note, a.escalated_at, a.version"
+	" ud.username, a.resolved_at, ur.username, a.outcome, a.note, a.escalated_at, a.version," \
+	" a.decided_at, a.late, a.repeats, a.last_repeat_at, a.decided_by"
 #define ALERT_FROM                                                                         \
 	" FROM alerts a LEFT JOIN users ua ON ua.id = a.acknowledged_by"                  \
 	" LEFT JOIN users ud ON ud.id = a.dispatched_by LEFT JOIN users ur ON ur.id = a.resolved_by"
@@ -816,6 +820,11 @@ static void alert_row(db_stmt *s, struct alert *a)
 	a->note = db_column_text(s, 19);
 	a->escalated_at = db_column_int64(s, 20);
 	a->version = db_column_int64(s, 21);
+	a->decided_at = db_column_int64(s, 22);
+	a->late = db_column_int64(s, 23) != 0;
+	a->repeats = (int)db_column_int64(s, 24);
+	a->last_repeat_at = db_column_int64(s, 25);
+	copy(a->decided_by, sizeof a->decided_by, db_column_text(s, 26));
 }
 
 int64_t alert_open(db *d, const struct alert *a, bool *existed)
@@ -844,8 +853,8 @@ int64_t alert_open(db *d, const struct alert *a, bool *existed)
 		return rc < 0 ? rc : id;
 	rc = db_prepare(d, &s,
 			"INSERT INTO alerts (case_id, device_id, zone_id, kind, severity, state,"
-			" opened_at, fix_at, lat, lon, detail) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)"
-			" RETURNING id");
+			" opened_at, fix_at, lat, lon, detail, decided_at, late, decided_by)"
+			" VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, a->case_id);
@@ -867,11 +876,36 @@ int64_t alert_open(db *d, const struct alert *a, bool *existed)
 	bind_opt(s, 8, a->lat);
 	bind_opt(s, 9, a->lon);
 	db_bind_text(s, 10, a->detail);
+	if (a->decided_at)
+		db_bind_int64(s, 11, a->decided_at);
+	else
+		db_bind_null(s, 11);
+	db_bind_int64(s, 12, a->late ? 1 : 0);
+	db_bind_text(s, 13, a->decided_by[0] ? a->decided_by : NULL);
 	rc = db_step(s);
 	if (rc == DB_ROW)
 		id = db_column_int64(s, 0);
 	db_finalize(s);
 	return rc < 0 ? rc : id;
+}
+
+int alert_repeat(db *d, int64_t id, int64_t at)
+{
+	db_stmt *s;
+	int rc, n = 0;
+
+	rc = db_prepare(d, &s,
+			"UPDATE alerts SET repeats = repeats + 1, last_repeat_at = ?, version = version + 1"
+			" WHERE id = ? AND state <> 'resolved' RETURNING repeats");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, at);
+	db_bind_int64(s, 2, id);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		n = (int)db_column_int64(s, 0);
+	db_finalize(s);
+	return rc < 0 ? rc : n;
 }
 
 static const char *dup_or_null(const char *s)
@@ -1185,7 +1219,7 @@ int notification_record(db *d, int64_t alert_id, const struct notification *n)
 
 	rc = db_prepare(d, &s,
 			"INSERT INTO notifications (alert_id, channel, attempt, at, http_status, error,"
-			" delivered) VALUES (?, ?, ?, ?, ?, ?, ?)");
+			" delivered, repeat_no) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, alert_id);
@@ -1198,6 +1232,7 @@ int notification_record(db *d, int64_t alert_id, const struct notification *n)
 		db_bind_null(s, 5);
 	db_bind_text(s, 6, n->error);
 	db_bind_int64(s, 7, n->delivered);
+	db_bind_int64(s, 8, n->repeat);
 	rc = db_step(s);
 	db_finalize(s);
 	return rc < 0 ? rc : 0;
@@ -1212,12 +1247,13 @@ int notification_undelivered_each(db *d, const char *channel, int64_t since,
 
 	rc = db_prepare(d, &s,
 			"SELECT a.id, a.kind, a.severity,"
-			" (SELECT COUNT(*) FROM notifications n WHERE n.alert_id = a.id AND n.channel = ?),"
+			" (SELECT COUNT(*) FROM notifications n WHERE n.alert_id = a.id AND n.channel = ?"
+			"  AND n.repeat_no = 0),"
 			" (SELECT COALESCE(MAX(n.at), 0) FROM notifications n"
-			"  WHERE n.alert_id = a.id AND n.channel = ?)"
+			"  WHERE n.alert_id = a.id AND n.channel = ? AND n.repeat_no = 0), a.late"
 			" FROM alerts a WHERE a.state <> 'resolved' AND a.opened_at >= ?"
 			" AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.alert_id = a.id"
-			"  AND n.channel = ? AND n.delivered = 1)"
+			"  AND n.channel = ? AND n.delivered = 1 AND n.repeat_no = 0)"
 			" ORDER BY a.id");
 	if (rc < 0)
 		return rc;
@@ -1232,6 +1268,7 @@ int notification_undelivered_each(db *d, const char *channel, int64_t since,
 		snprintf(n.severity, sizeof n.severity, "%s", db_column_text(s, 2));
 		n.attempts = (int)db_column_int64(s, 3);
 		n.last_at = db_column_int64(s, 4);
+		n.late = db_column_int64(s, 5) != 0;
 		if (fn(&n, arg))
 			break;
 	}
@@ -1247,8 +1284,8 @@ int notification_each(db *d, int64_t alert_id,
 	int rc;
 
 	rc = db_prepare(d, &s,
-			"SELECT channel, attempt, at, http_status, error, delivered FROM notifications"
-			" WHERE alert_id = ? ORDER BY id");
+			"SELECT channel, attempt, at, http_status, error, delivered, repeat_no"
+			" FROM notifications WHERE alert_id = ? ORDER BY id");
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, alert_id);
@@ -1259,6 +1296,7 @@ int notification_each(db *d, int64_t alert_id,
 		n.http_status = (long)db_column_int64(s, 3);
 		n.error = db_column_text(s, 4);
 		n.delivered = db_column_int64(s, 5) != 0;
+		n.repeat = (int)db_column_int64(s, 6);
 		if (fn(&n, arg))
 			break;
 	}

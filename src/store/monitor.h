@@ -111,7 +111,8 @@ int zone_remove(db *d, int64_t case_id, int64_t zone_id);
 
 /* Store each fix whose skip[i] is 0 unless its device already has one at
  * that time (or an earlier one in the batch has): stored[i] is 1 or 0.  0 or
- * negative. */
+ * negative.  A fix flagged FIX_CLOCK_AHEAD is kept flagged: the reads below
+ * (the newest position, a trail) leave it out. */
 int fix_store_many(db *d, const struct fix *f, const int *skip, size_t n, int64_t received_at,
 		   int *stored);
 /* The newest fix of each device, calling fn(device_id, fix). */
@@ -148,12 +149,21 @@ struct alert {
 	char acknowledged_by[65], dispatched_by[65], resolved_by[65];
 	const char *outcome, *note;
 	int64_t version;
+	int64_t decided_at;       /* event time: the fix or timer that decided it (0: unknown) */
+	char decided_by[80];      /* the device whose fix decided it, or "timer"; "" unknown */
+	bool late;                /* decided longer ago than her warnings are current */
+	int repeats;              /* visits after the first while it stayed unresolved */
+	int64_t last_repeat_at;   /* the latest of them (event time), 0: none */
 };
 
 /* Open an alert unless one of the same kind for the same case, device and
  * zone is still unresolved: returns the new id, or the existing one as a
  * negative-free value with *existed set. */
 int64_t alert_open(db *d, const struct alert *a, bool *existed);
+/* Another visit while the alert is still unresolved: count it, at event
+ * time at.  Returns the repeat's number (1 for the second visit), 0 when the
+ * alert was resolved meanwhile, negative on error. */
+int alert_repeat(db *d, int64_t id, int64_t at);
 /* Read one alert; its text fields are copies the caller frees with
  * alert_free(). */
 int alert_get(db *d, int64_t id, struct alert *out);
@@ -183,6 +193,7 @@ int alert_raised_since(db *d, int64_t device_id, int64_t zone_id, const char *ki
 /* Notification attempts. */
 struct notification {
 	const char *channel;
+	int repeat;        /* 0: the alert; n: its nth repeated visit */
 	int attempt;
 	int64_t at;
 	long http_status; /* 0: no HTTP answer */
@@ -201,6 +212,7 @@ struct notification_due {
 	char kind[32], severity[16];
 	int attempts;
 	int64_t last_at;
+	bool late; /* decided too long ago to warn the victim */
 };
 int notification_undelivered_each(db *d, const char *channel, int64_t since,
 				  int (*fn)(const struct notification_due *n, void *arg), void *arg);

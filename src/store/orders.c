@@ -4,6 +4,7 @@
  */
 #include "store/orders.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,8 +347,10 @@ int breach_record_from_alert(db *d, int64_t case_id, int64_t alert_id, const cha
 			     int64_t by)
 {
 	struct breach_new b = { 0 };
-	char name[65] = "", evidence[120];
-	int64_t order, id, now = clock_now_ms();
+	char name[65] = "", uid[80] = "", when[40];
+	char *evidence;
+	json_t *ev;
+	int64_t order, id, at = 0, opened = 0;
 	char *desc;
 	db_stmt *s;
 	int rc;
@@ -374,20 +377,44 @@ int breach_record_from_alert(db *d, int64_t case_id, int64_t alert_id, const cha
 		return rc;
 	if (!name[0])
 		return DB_CONSTRAINT; /* by must be an account */
-	order = order_for_alert(d, case_id, now);
+	/* the breach happened when the fix that entered was taken, not when the
+	 * desk resolved the alert: cite that fix */
+	rc = db_prepare(d, &s,
+			"SELECT a.fix_at, a.opened_at, dv.uid FROM alerts a"
+			" LEFT JOIN devices dv ON dv.id = a.device_id WHERE a.id = ? AND a.case_id = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, alert_id);
+	db_bind_int64(s, 2, case_id);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		at = db_column_int64(s, 0);
+		opened = db_column_int64(s, 1);
+		snprintf(uid, sizeof uid, "%s", db_column_text(s, 2) ? db_column_text(s, 2) : "");
+	}
+	db_finalize(s);
+	if (rc < 0)
+		return rc;
+	if (rc != DB_ROW)
+		return DB_CONSTRAINT; /* no such alert on this case */
+	if (!at)
+		at = opened;
+	order = order_for_alert(d, case_id, at);
 	if (order < 0)
 		return (int)order;
 	if (order == 0)
 		return BREACH_NO_ORDER;
-	snprintf(evidence, sizeof evidence, "{\"incidents\":[],\"alerts\":[%lld],\"trail\":null}",
-		 (long long)alert_id);
-	desc = note && *note ? xasprintf("monitoring alert %lld resolved as a confirmed breach: %s",
-					 (long long)alert_id, note)
-			     : xasprintf("monitoring alert %lld resolved as a confirmed breach",
-					 (long long)alert_id);
+	clock_format(at, when, sizeof when);
+	ev = json_pack("{s:[], s:[I], s:{s:s, s:s, s:s}}", "incidents", "alerts", (json_int_t)alert_id,
+		       "trail", "device", uid, "from", when, "to", when);
+	evidence = json_dumps(ev, JSON_COMPACT);
+	json_decref(ev);
+	desc = xasprintf("monitoring alert %lld resolved as a confirmed breach: the fix of %s at %s%s%s",
+			 (long long)alert_id, uid[0] ? uid : "the device", when,
+			 note && *note ? ": " : "", note && *note ? note : "");
 	b.case_id = case_id;
 	b.order_id = order;
-	b.occurred_at = now;
+	b.occurred_at = at;
 	b.description = desc;
 	b.evidence = evidence;
 	b.alert_id = alert_id;
@@ -395,6 +422,7 @@ int breach_record_from_alert(db *d, int64_t case_id, int64_t alert_id, const cha
 	b.by_name = name;
 	id = breach_record(d, &b);
 	free(desc);
+	free(evidence);
 	return id < 0 ? (int)id : 0;
 }
 

@@ -48,12 +48,17 @@ test('resolving an alert as breach_confirmed records the breach and its incident
 	});
 	assert.equal(o.status, 201, o.text);
 	const alert = await monitoredEntry(c.ref, 'tag-breach-1');
+	await new Promise((r) => setTimeout(r, 1200)); // the desk takes its time
 	const res = await operator.post(`/api/v1/alerts/${alert.id}/resolve`, { outcome: 'breach_confirmed', note: 'police attended, he was at her door' });
 	assert.equal(res.status, 200, res.text);
 	assert.equal(res.body.breach, 'recorded');
 	const orders = (await officer.get(`/api/v1/cases/${c.ref}/orders`)).body.orders;
 	const breaches = orders.flatMap((x) => x.breaches || []);
 	assert.equal(breaches.length, 1, JSON.stringify(orders));
+	// timed at the fix that entered, citing it: not at the desk's resolution (issue 14)
+	assert.equal(breaches[0].occurred_at, alert.fix_at);
+	assert.match(breaches[0].description, /the fix of tag-breach-1 at /);
+	assert.equal(breaches[0].evidence.trail.device, 'tag-breach-1');
 	const incidents = (await officer.get(`/api/v1/cases/${c.ref}/incidents`)).body.incidents;
 	assert.ok(incidents.some((i) => i.behaviour === 'breach_of_order'), JSON.stringify(incidents));
 	assert.equal((await officer.get(`/api/v1/cases/${c.ref}/incidents/verify`)).body.intact, true);

@@ -129,7 +129,7 @@ describe('the batch', () => {
 		const bad = [
 			[{ lat: 91, lon: 0.1 }, /out of range/],
 			[{ lat: 51.5, lon: 180.5 }, /out of range/],
-			[{ lat: 51.5, lon: -0.1, at: iso(now + 6 * 60e3) }, /future/],
+			[{ lat: 51.5, lon: -0.1, at: iso(now + 25 * 3600e3) }, /more than a day in the future/],
 			[{ lat: 51.5, lon: -0.1, at: '1999-12-31T23:59:59Z' }, /2000/],
 			[{ lat: 0, lon: 0 }, /0,0/],
 			[{ lat: 51.5, lon: -0.1, accuracy_m: -1 }, /accuracy/],
@@ -150,10 +150,23 @@ describe('the batch', () => {
 		assert.equal(list.body.devices.find((d) => d.uid === uid).rejected_fixes, bad.length + 1);
 	});
 
-	test('a fix 4 minutes ahead of the clock is accepted', async () => {
-		const uid = await k.device();
-		const [r] = await k.post([{ device: uid, at: iso(Date.now() + 4 * 60e3), lat: 51.5, lon: -0.1 }]);
+	test('a fix 4 minutes ahead of the clock is stored, flagged, but moves nothing: a clock fault on the desk', async () => {
+		const m = await k.monitored({ zones: [circle(HOME, 200, { warning_m: 0 })] });
+		const far = dest(HOME, 3000, 90);
+		await k.trail(m.tag, [far]);
+		const [r] = await k.post([{ device: m.tag, at: iso(Date.now() + 4 * 60e3), lat: HOME[0], lon: HOME[1], accuracy_m: 5 }]);
 		assert.equal(r.result, 'stored');
+		const fault = await k.waitAlert(m.ref, 'clock_fault');
+		assert.equal(fault.severity, 'medium');
+		assert.ok(fault.detail.ahead_s >= 230 && fault.detail.ahead_s <= 240, JSON.stringify(fault.detail));
+		// it did not move him into the zone, and did not move his clock on: the next
+		// real fix inside (earlier than the bad stamp) is an entry at once
+		assert.deepEqual(kinds(await k.alerts(m.ref, 'zone_entry')), []);
+		const st = (await k.deviceState(m.tag)).state;
+		assert.ok(Math.abs(st.last_position.lat - far[0]) < 1e-9, 'the position is still his last good one');
+		await k.trail(m.tag, [HOME]);
+		await k.waitAlert(m.ref, 'zone_entry');
+		assert.equal(sqlite(srv.db, `SELECT COUNT(*) FROM fixes WHERE clock_ahead = 1 AND device_id = (SELECT id FROM devices WHERE uid = '${m.tag}')`).trim(), '1');
 	});
 
 	test('an unknown device is never stored, under any device', async () => {
@@ -220,7 +233,7 @@ describe('duplicates and out-of-order fixes', () => {
 		assert.deepEqual(kinds(await k.alerts(m.ref)), ['zone_entry']);
 	});
 
-	test('an older fix inside the zone, arriving after a newer one outside, is stored but fires nothing', async () => {
+	test('an older fix inside the zone, arriving after a newer one outside, is an entry at its own time; the state keeps the newest', async () => {
 		const m = await k.monitored({ zones: [circle(HOME, 200)] });
 		const older = nextAt();
 		const newer = nextAt();
@@ -230,14 +243,20 @@ describe('duplicates and out-of-order fixes', () => {
 		const res = await k.post([{ device: m.tag, at: iso(older), lat: HOME[0], lon: HOME[1], accuracy_m: 5 }]);
 		assert.deepEqual(results(res), ['stored']);
 		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
+		const [entry] = await k.alerts(m.ref);
+		assert.equal(entry.kind, 'zone_entry');
+		assert.equal(entry.fix_at, iso(older), 'timed at the fix that showed it');
+		assert.equal(entry.decided_at, iso(older));
+		assert.equal(entry.decided_by, m.tag);
+		assert.equal(entry.late, false, 'seconds ago: still current');
+		assert.equal(entry.detail.out_of_order, true);
 		assert.deepEqual(storedAts(m.tag), [older, newer], 'both kept in the history');
 		const dv = await k.deviceState(m.tag);
 		assert.equal(dv.state.last_fix_at, iso(newer), 'the state keeps the newest fix');
 		assert.ok(Math.abs(dv.state.last_position.lat - far[0]) < 1e-9);
 	});
 
-	test('a late fix between two others does not disturb the zone state: the next real entry still fires once', async () => {
+	test('a late fix between two others raises its entry and does not disturb the zone state: the next entry is the same visit', async () => {
 		const m = await k.monitored({ zones: [circle(HOME, 200, { warning_m: 0 })] });
 		const t1 = nextAt();
 		const t2 = nextAt();
@@ -247,13 +266,15 @@ describe('duplicates and out-of-order fixes', () => {
 		await k.post([{ device: m.tag, at: iso(t3), lat: far[0], lon: far[1] + 0.001, accuracy_m: 10 }]);
 		await k.post([{ device: m.tag, at: iso(t2), lat: HOME[0], lon: HOME[1], accuracy_m: 5 }]); // late, inside
 		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
+		assert.deepEqual(kinds(await k.alerts(m.ref)), ['zone_entry']);
 		await k.trail(m.tag, [HOME]);
 		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(m.ref)), ['zone_entry']);
+		const all = await k.alerts(m.ref);
+		assert.deepEqual(kinds(all), ['zone_entry']);
+		assert.equal(all[0].repeats, 0, 'the zone state was outside: no visit had ended');
 	});
 
-	test('a batch out of time order: the older fix after the newer fires nothing', async () => {
+	test('a batch out of time order: the older fix after the newer is judged at its own time', async () => {
 		const m = await k.monitored({ zones: [circle(HOME, 200, { warning_m: 0 })] });
 		const t1 = nextAt();
 		const t2 = nextAt();
@@ -264,6 +285,8 @@ describe('duplicates and out-of-order fixes', () => {
 		]);
 		assert.deepEqual(results(res), ['stored', 'stored']);
 		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
+		const all = await k.alerts(m.ref);
+		assert.deepEqual(kinds(all), ['zone_entry']);
+		assert.equal(all[0].fix_at, iso(t1));
 	});
 });

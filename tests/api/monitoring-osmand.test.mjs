@@ -408,7 +408,7 @@ describe('impossible fixes', () => {
 			[{ lat: '91', lon: LON, timestamp: ts }, /out of range/],
 			[{ lat: LAT, lon: '-181', timestamp: ts }, /out of range/],
 			[{ location: '-90.5,10', timestamp: ts }, /out of range/],
-			[{ lat: LAT, lon: LON, timestamp: String(Math.floor(Date.now() / 1000) + 600) }, /future/],
+			[{ lat: LAT, lon: LON, timestamp: String(Math.floor(Date.now() / 1000) + 2 * 86400) }, /future/],
 			[{ lat: LAT, lon: LON, timestamp: '946684799' }, /2000/],
 			[{ lat: '0', lon: '0', timestamp: ts }, /0,0/],
 			[{ lat: LAT, lon: LON, timestamp: ts, accuracy: '-5' }, /accuracy/],
@@ -428,15 +428,15 @@ describe('impossible fixes', () => {
 		assert.equal(dv.state.last_fix_at, null, 'the device state did not move');
 	});
 
-	test('a fix more than 5 minutes ahead in the JSON body is 400 and counted', async () => {
+	test('a fix more than a day ahead in the JSON body is 400 and counted', async () => {
 		const uid = await device();
-		const res = await osmJson({ device_id: uid, location: { timestamp: Date.now() + 10 * 60e3, coords: { latitude: LAT, longitude: LON } } });
+		const res = await osmJson({ device_id: uid, location: { timestamp: Date.now() + 2 * 86400e3, coords: { latitude: LAT, longitude: LON } } });
 		assert.equal(res.status, 400);
 		assert.match(res.text, /future/);
 		assert.equal(await rejectedOf(uid), 1);
 	});
 
-	test('a fix 4 minutes ahead (clock skew) is still accepted', async () => {
+	test('a fix 4 minutes ahead (a clock fault) is still stored, flagged', async () => {
 		const uid = await device();
 		const res = await osmGet({ id: uid, lat: LAT, lon: LON, timestamp: String(Math.floor(Date.now() / 1000) + 240) });
 		assert.equal(res.status, 200, res.text);

@@ -53,14 +53,17 @@ describe('proximity', () => {
 		await k.trail(m.phone, [dest(him, 3000, 0)]);
 		await k.settle();
 		assert.deepEqual(kinds(await k.alerts(m.ref)), [], 'far apart: nothing');
-		await k.trail(m.phone, [dest(him, 100, 0)]);
+		const [herAt] = await k.trail(m.phone, [dest(him, 100, 0)]);
 		await k.settle();
 		const all = await k.alerts(m.ref);
 		assert.deepEqual(kinds(all), ['proximity']);
 		assert.equal(all[0].severity, 'critical');
 		assert.deepEqual(all[0].device, { uid: m.tag, kind: 'offender_tag' });
 		assert.ok(near(all[0].position, him), 'the alert is placed where he is');
-		assert.equal(all[0].fix_at, hisAt);
+		// the fix that decided it is hers (issue 14): not his, which is older
+		assert.equal(all[0].fix_at, herAt);
+		assert.equal(all[0].decided_by, m.phone);
+		assert.ok(Date.parse(hisAt) < Date.parse(herAt));
 	});
 
 	test('one proximity alert while they stay close, whoever moves', async () => {

@@ -24,6 +24,7 @@
 #include "store/audit.h"
 #include "store/cases.h"
 #include "store/incidents.h"
+#include "store/monitor.h"
 #include "store/orders.h"
 #include "store/tasks.h"
 
@@ -185,9 +186,39 @@ static int64_t count(struct fx *f, const char *sql, int64_t arg)
 	return n;
 }
 
+/* A zone-entry alert on the case, decided by a fix taken at fix_at. */
+static int64_t new_alert(struct fx *f, int64_t case_id, int64_t fix_at)
+{
+	static int n;
+	struct alert a = { 0 };
+	char uid[32];
+	bool existed;
+	int64_t dev, id;
+
+	snprintf(uid, sizeof uid, "tag-%d-%d", (int)getpid(), ++n);
+	assert_int_equal(db_begin_write(f->d), DB_OK);
+	dev = device_insert(f->d, uid, "offender_tag", "json", 60, f->agency, f->user);
+	assert_true(dev > 0);
+	a.case_id = case_id;
+	a.device_id = dev;
+	snprintf(a.kind, sizeof a.kind, "zone_entry");
+	snprintf(a.severity, sizeof a.severity, "critical");
+	a.opened_at = clock_now_ms();
+	a.fix_at = fix_at;
+	a.lat = 51.5;
+	a.lon = -0.1;
+	id = alert_open(f->d, &a, &existed);
+	assert_true(id > 0 && !existed);
+	assert_int_equal(db_commit(f->d), DB_OK);
+	return id;
+}
+
+static int64_t want_alert; /* the alert keep_breach expects */
+
 static int keep_breach(const struct breach_row *b, void *arg)
 {
 	struct breach_row *out = arg;
+	char alerts[40], cites[40];
 
 	*out = *b;
 	out->description = NULL; /* valid only during the call */
@@ -195,8 +226,10 @@ static int keep_breach(const struct breach_row *b, void *arg)
 	out->crime_reference = NULL;
 	out->outcome = NULL;
 	out->recorded_by = NULL;
-	assert_non_null(strstr(b->evidence, "\"alerts\":[4242]"));
-	assert_non_null(strstr(b->description, "alert 4242"));
+	snprintf(alerts, sizeof alerts, "\"alerts\":[%lld]", (long long)want_alert);
+	snprintf(cites, sizeof cites, "alert %lld", (long long)want_alert);
+	assert_non_null(strstr(b->evidence, alerts));
+	assert_non_null(strstr(b->description, cites));
 	assert_non_null(strstr(b->description, "seen in the zone"));
 	return 1;
 }
@@ -235,14 +268,18 @@ static void an_alert_resolved_as_breach_confirmed_records_the_breach(void **stat
 	plain = new_order(f, cid, "non_molestation", now - 10 * DAY, now + 300 * DAY, false);
 	assert_true(plain > zoned);
 
+	/* he entered five minutes ago; the desk confirms it now */
+	want_alert = new_alert(f, cid, now - 5 * 60000);
 	assert_int_equal(db_begin_write(f->d), DB_OK);
-	assert_int_equal(breach_record_from_alert(f->d, cid, 4242, "seen in the zone", f->user), 0);
+	assert_int_equal(breach_record_from_alert(f->d, cid, want_alert, "seen in the zone", f->user), 0);
 	assert_int_equal(db_commit(f->d), DB_OK);
 
 	assert_int_equal(breaches_each(f->d, cid, 0, keep_breach, &b), 0);
 	assert_true(b.id > 0);
 	assert_true(b.order_id == zoned);
-	assert_true(b.alert_id == 4242);
+	assert_true(b.alert_id == want_alert);
+	/* timed at the fix that entered, not at the desk's confirmation */
+	assert_true(b.occurred_at == now - 5 * 60000);
 	assert_true(b.incident_seq == 1);
 	assert_true(b.crime_recorded_at == 0);
 	/* the linked incident, in an intact chain */
@@ -269,11 +306,14 @@ static void the_same_alert_is_recorded_once(void **state)
 	int64_t now = clock_now_ms(), cid;
 	char ref[24];
 
+	int64_t alert;
+
 	cid = new_case(f, ref);
 	new_order(f, cid, "bail_conditions", now - DAY, now + 30 * DAY, false);
+	alert = new_alert(f, cid, now - 1000);
 	assert_int_equal(db_begin_write(f->d), DB_OK);
-	assert_int_equal(breach_record_from_alert(f->d, cid, 77, NULL, f->user), 0);
-	assert_int_equal(breach_record_from_alert(f->d, cid, 77, NULL, f->user), 1);
+	assert_int_equal(breach_record_from_alert(f->d, cid, alert, NULL, f->user), 0);
+	assert_int_equal(breach_record_from_alert(f->d, cid, alert, NULL, f->user), 1);
 	assert_int_equal(db_commit(f->d), DB_OK);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM breaches WHERE case_id = ?", cid), 1);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM incidents WHERE case_id = ?", cid), 1);
@@ -285,17 +325,23 @@ static void no_breach_without_an_order_in_force(void **state)
 	int64_t now = clock_now_ms(), cid;
 	char ref[24];
 
+	int64_t alert, other;
+	char ref2[24];
+
 	cid = new_case(f, ref);
 	/* ended yesterday, and a historic PIN: neither is in force */
 	new_order(f, cid, "bail_conditions", now - 60 * DAY, now - DAY, false);
 	new_order(f, cid, "pin_historic", now - 900 * DAY, 0, false);
+	alert = new_alert(f, cid, now - 1000);
 	assert_int_equal(db_begin_write(f->d), DB_OK);
-	assert_int_equal(breach_record_from_alert(f->d, cid, 99, NULL, f->user), BREACH_NO_ORDER);
+	assert_int_equal(breach_record_from_alert(f->d, cid, alert, NULL, f->user), BREACH_NO_ORDER);
 	assert_int_equal(db_commit(f->d), DB_OK);
-	/* nor by someone who is not an account */
+	/* nor by someone who is not an account, nor for another case's alert */
 	new_order(f, cid, "spo_interim", now - DAY, 0, false);
+	other = new_alert(f, new_case(f, ref2), now - 1000);
 	assert_int_equal(db_begin_write(f->d), DB_OK);
-	assert_int_equal(breach_record_from_alert(f->d, cid, 99, NULL, 999999), DB_CONSTRAINT);
+	assert_int_equal(breach_record_from_alert(f->d, cid, alert, NULL, 999999), DB_CONSTRAINT);
+	assert_int_equal(breach_record_from_alert(f->d, cid, other, NULL, f->user), DB_CONSTRAINT);
 	assert_int_equal(db_commit(f->d), DB_OK);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM breaches WHERE case_id = ?", cid), 0);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM incidents WHERE case_id = ?", cid), 0);

@@ -259,6 +259,51 @@ static void the_warning_ring_fires_once_per_approach(void **state)
 	assert_int_equal(zone_step(&t, &zp, 150, 5, 5), ZE_WARNING);
 }
 
+/* Issue 14: a possible entry that lapses after a far-off reading outside the
+ * warning ring raises no warning (a 277 m fix outside the ring did). */
+static void a_lapse_outside_the_ring_raises_no_warning(void **state)
+{
+	struct zone_track t = { 0 };
+
+	(void)state;
+	assert_int_equal(zone_step(&t, &zp, -5, u(60), 0), ZE_POSSIBLE_ENTRY);
+	/* a degraded reading whose centre is outside the ring: the readings
+	 * together are undecided, so it waits */
+	assert_int_equal(zone_step(&t, &zp, 260, u(277), 10000), ZE_NONE);
+	assert_int_equal(t.state, ZS_PENDING);
+	assert_int_equal(zone_tick(&t, &zp, 60000), ZE_CANCELLED);
+	assert_int_equal(t.state, ZS_OUTSIDE);
+	assert_int_equal(t.warned, 0);
+}
+
+/* Issue 14: her new fix against his old position is no second reading. */
+static void a_passive_reading_never_confirms(void **state)
+{
+	struct zone_track t = { 0 }, cancel = { 0 }, open = { 0 };
+
+	(void)state;
+	/* his fix opens a possible entry; her fixes, again and again close to
+	 * him, do not confirm it (each one would, as a reading of his) */
+	assert_int_equal(zone_step(&t, &zp, -15, u(40), 0), ZE_POSSIBLE_ENTRY);
+	for (int i = 1; i <= 5; i++)
+		assert_int_equal(zone_step_passive(&t, &zp, -15, u(40), i * 1000), ZE_NONE);
+	assert_int_equal(t.readings, 1);
+	assert_int_equal(t.state, ZS_PENDING);
+	/* the same reading as his new fix is the second reading, and confirms */
+	struct zone_track same = t;
+	assert_int_equal(zone_step(&same, &zp, -15, u(40), 6000), ZE_ENTER);
+	/* her fix that puts the whole circle outside rules it out */
+	assert_int_equal(zone_step(&cancel, &zp, -15, u(40), 0), ZE_POSSIBLE_ENTRY);
+	assert_int_equal(zone_step_passive(&cancel, &zp, 150, u(10), 1000), ZE_WARNING);
+	assert_int_equal(cancel.state, ZS_WARNING);
+	/* and when nothing is pending it acts as any reading: she walked up to
+	 * where he stands, well inside */
+	assert_int_equal(zone_step_passive(&open, &zp, -60, u(10), 0), ZE_ENTER);
+	/* the deadline of a possible entry is its opening reading's time + confirm */
+	assert_int_equal(zone_deadline(&t, &zp), 60000);
+	assert_int_equal(zone_deadline(&open, &zp), 0);
+}
+
 static void lost_signal_timing(void **state)
 {
 	(void)state;
@@ -289,6 +334,8 @@ int main(void)
 		cmocka_unit_test(drift_along_the_edge_from_outside_is_no_storm),
 		cmocka_unit_test(drift_along_the_edge_once_inside_does_not_flap),
 		cmocka_unit_test(the_warning_ring_fires_once_per_approach),
+		cmocka_unit_test(a_lapse_outside_the_ring_raises_no_warning),
+		cmocka_unit_test(a_passive_reading_never_confirms),
 		cmocka_unit_test(lost_signal_timing),
 	};
 	return cmocka_run_group_tests_name("zonerule", tests, NULL, NULL);

@@ -282,14 +282,18 @@ void api_alert_get(struct req *r)
 	/* the trail of fixes around it: 15 minutes before, 5 after */
 	at = a.fix_at ? a.fix_at : a.opened_at;
 	if (a.device_id && (!victim_position(&a, r->db) || access_sees_victim_location(r->who.role))) {
-		/* the trail within the device's watch of this case only: before and
-		 * after it, it watched someone else */
+		/* the trail within the device's watch of this case only (the watch
+		 * that was on when the alert was raised): before and after it, it
+		 * watched someone else.  The fix that decided it is shown, whenever
+		 * it was taken. */
 		struct assignment as;
 		int64_t from = at - 15 * 60000, to = at + 5 * 60000;
 
-		if (assignment_covering(r->db, a.device_id, a.case_id, at, &as) == 1) {
-			if (from < as.starts_at)
-				from = as.starts_at;
+		if (assignment_covering(r->db, a.device_id, a.case_id, a.opened_at, &as) == 1) {
+			int64_t start = as.starts_at < at ? as.starts_at : at;
+
+			if (from < start)
+				from = start;
 			if (as.ends_at && to >= as.ends_at)
 				to = as.ends_at - 1;
 			fix_each_between(r->db, a.device_id, from, to, 500, add_trail, trail);

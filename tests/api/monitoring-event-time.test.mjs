@@ -13,6 +13,7 @@ import { sleep, startServer } from './lib/server.mjs';
 import { createCase, unique } from './lib/casekit.mjs';
 import { circle, dest, iso, waitFor } from './lib/monitorkit.mjs';
 import { receiver } from './lib/webhook.mjs';
+import { packet, tag } from './lib/teltonika.mjs';
 
 const CONFIRM_S = 10;
 let srv;
@@ -21,7 +22,8 @@ const c = {};
 
 before(async () => {
 	hook = await receiver();
-	srv = await startServer({ args: ['--confirm-seconds', String(CONFIRM_S), '--webhook-victim', hook.url, '--webhook-attempts', '1'] });
+	srv = await startServer({ args: ['--confirm-seconds', String(CONFIRM_S), '--webhook-victim', hook.url, '--webhook-attempts', '1',
+		'--teltonika-listen', '127.0.0.1:0'] });
 	[c.operator, c.officer, c.supervisor] = await Promise.all(['operator', 'officer', 'supervisor'].map((r) => srv.login(r)));
 });
 after(async () => {
@@ -199,5 +201,33 @@ describe('what the replays show', () => {
 		const [g] = runs.x1.got.G;
 		assert.equal(g.by, 'timer');
 		assert.equal(g.fix, 6000);
+	});
+});
+
+describe('a clock that runs fast blinds nothing', () => {
+	test('over Teltonika: a record stamped a minute ahead is a clock fault, and the next record inside is an entry at once', async () => {
+		const port = Number(srv.stdout().match(/Teltonika devices on tcp:\/\/127\.0\.0\.1:(\d+)/)[1]);
+		const imei = `35${String(Date.now()).slice(-13)}`;
+		const home = [51.40, -0.30];
+		const ref = (await createCase(c.officer, { suspect: { name: `Suspect ${unique('s')}` } })).ref;
+		assert.equal((await c.operator.post('/api/v1/devices', { uid: imei, kind: 'offender_tag', protocol: 'teltonika' })).status, 201);
+		assert.equal((await c.officer.post(`/api/v1/cases/${ref}/monitoring`, { device: imei, role: 'suspect' })).status, 201);
+		assert.equal((await c.officer.post(`/api/v1/cases/${ref}/zones`, { name: 'home', ...circle(home, 200, { warning_m: 0 }) })).status, 201);
+		await sleep(300);
+		const t = await tag(port, imei);
+		assert.equal(t.answer, 1);
+		const far = dest(home, 3000, 0);
+		t.write(packet([[Date.now() + 60000, far[0], far[1]]]));
+		assert.equal((await t.read(4)).readUInt32BE(0), 1, 'acknowledged: kept, flagged');
+		const sent = Date.now();
+		t.write(packet([[Date.now(), home[0], home[1]]]));
+		assert.equal((await t.read(4)).readUInt32BE(0), 1);
+		const alerts = async () => (await c.operator.get(`/api/v1/alerts?case=${ref}&limit=20`)).body.alerts;
+		const entry = await waitFor('the entry', async () => (await alerts()).find((a) => a.kind === 'zone_entry'), 5000);
+		assert.ok(Date.parse(entry.opened_at) - sent < 3000, `raised at once, not a minute later (${Date.parse(entry.opened_at) - sent} ms)`);
+		const fault = (await alerts()).find((a) => a.kind === 'clock_fault');
+		assert.ok(fault, 'the desk is told of the clock');
+		assert.ok(fault.detail.ahead_s >= 55, JSON.stringify(fault.detail));
+		t.close();
 	});
 });

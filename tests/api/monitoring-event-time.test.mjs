@@ -51,7 +51,7 @@ const SCRIPT = [
 	[0, 'G', 'off', 1500, 90, 5],
 	[0, 'P', 'off', 2000, 45, 5],
 	[3000, 'E', 'off', 1000, 0, 5],
-	[3000, 'P', 'off', 350, 45, 80], // degraded, across the line
+	[3000, 'P', 'off', 280, 45, 80], // degraded, its centre 20 m inside
 	[4000, 'P', 'vic', 0, 0, 5], // her next fix: no new reading of him
 	[6000, 'E', 'off', 500, 0, 5],
 	[6000, 'G', 'off', 195, 90, 20], // centre 5 m inside, not confident

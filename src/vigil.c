@@ -18,6 +18,7 @@ void vigil_config_defaults(struct vigil_config *c)
 	c->login_backoff_ms = 1000;
 	c->login_lockout_ms = 15 * 60 * 1000;
 	c->addr_max_failures = 30;
+	c->addr_slow_ms = 3000;
 	c->web_root = NULL;
 	c->attachment_max = 25 * 1024 * 1024;
 	c->serial_victims = 2;

@@ -21,7 +21,8 @@ struct vigil_config {
 	int login_max_failures;    /* consecutive failures that lock an account */
 	int64_t login_backoff_ms;  /* wait after the second failure, doubling after */
 	int64_t login_lockout_ms;  /* how long a lock (account or address) lasts */
-	int addr_max_failures;     /* failures from one address that block it */
+	int addr_max_failures;     /* failures from one address that slow it */
+	int64_t addr_slow_ms;      /* ... to one attempt in this long */
 	const char *web_root;      /* static files for the browser UI */
 	const char *map_tiles;     /* the UI's map tile URL template, or NULL (no tiles) */
 	const char *map_attribution; /* the tile server's required credit line */

@@ -373,6 +373,20 @@ static bool filename_ok(const char *s)
 	return strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
 }
 
+/* A media type a browser shows without running anything of it. */
+static bool inert_type(const char *t)
+{
+	static const char *const ok[] = { "image/png", "image/jpeg", "image/gif", "image/webp",
+					  "image/heic", "image/bmp", "application/pdf", "text/plain",
+					  "audio/mpeg", "audio/mp4", "audio/ogg", "audio/wav",
+					  "video/mp4", "video/quicktime", "video/webm", NULL };
+
+	for (size_t i = 0; t && ok[i]; i++)
+		if (strcmp(ok[i], t) == 0)
+			return true;
+	return false;
+}
+
 static bool content_type_ok(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
@@ -497,7 +511,11 @@ void api_attachment_get(struct req *r)
 	req_audit_detail(r, "attachment %.16s", hash);
 	snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", fn);
 	req_add_header(r, "Content-Disposition", disp);
-	req_reply_file(r, fd, size, ct[0] ? ct : "application/octet-stream");
+	/* evidence is served as what it is only when that cannot run in the
+	 * page (an image, a PDF, plain text...); HTML, SVG, scripts and the
+	 * rest as bytes to save, never rendered on Vigil's origin */
+	req_add_header(r, "Content-Security-Policy", "sandbox; default-src 'none'");
+	req_reply_file(r, fd, size, inert_type(ct) ? ct : "application/octet-stream");
 out:
 	case_record_free(&c);
 }

@@ -51,21 +51,51 @@ static void bad_credentials(struct req *r)
  * before the slow password check is what makes concurrent guesses unable to
  * all pass the check at once.
  */
-static int claim_attempt(struct req *r, const struct login_policy *policy, struct user *u)
+/* Whose sign-in state an attempt is counted on: an account, or a name that
+ * is no account (counted alike, so the answers tell no one which exist). */
+struct login_subject {
+	struct user *u;  /* an account, or NULL */
+	char key[SECRET_DIGEST_LEN]; /* else the name's digest */
+	int failed;
+	int64_t last_failed_at, locked_until;
+};
+
+static int subject_read(struct req *r, struct login_subject *s)
+{
+	int rc;
+
+	if (!s->u)
+		return login_name_get(r->db, s->key, &s->failed, &s->last_failed_at, &s->locked_until);
+	rc = user_get_by_id(r->db, s->u->id, s->u);
+	s->failed = s->u->failed_logins;
+	s->last_failed_at = s->u->last_failed_at;
+	s->locked_until = s->u->locked_until;
+	return rc;
+}
+
+static int subject_claim(struct req *r, const struct login_subject *s, int failed, int64_t now,
+			 int64_t locked)
+{
+	if (!s->u)
+		return login_name_claim(r->db, s->key, s->failed, s->last_failed_at, s->locked_until,
+					failed, now, locked);
+	return user_login_claim(r->db, s->u->id, s->failed, s->last_failed_at, s->locked_until, failed,
+				now, locked);
+}
+
+static int claim_attempt(struct req *r, const struct login_policy *policy, struct login_subject *u)
 {
 	for (int tries = 0; tries < 10; tries++) {
 		int64_t now = clock_now_ms(), wait, locked;
 		int failed, rc;
 
-		if (tries) {
-			rc = user_get_by_id(r->db, u->id, u);
-			if (rc <= 0) {
-				req_fail_db(r, rc < 0 ? rc : DB_ERROR);
-				return -1;
-			}
+		rc = subject_read(r, u);
+		if (rc < 0 || (u->u && rc == 0)) {
+			req_fail_db(r, rc < 0 ? rc : DB_ERROR);
+			return -1;
 		}
-		switch (account_login_gate(policy, u->failed_logins, u->last_failed_at,
-					   u->locked_until, now, &wait)) {
+		switch (account_login_gate(policy, u->failed, u->last_failed_at, u->locked_until, now,
+					   &wait)) {
 		case LOGIN_LOCKED:
 			retry_after(r, wait);
 			req_fail(r, 429, "account_locked", NULL,
@@ -82,10 +112,9 @@ static int claim_attempt(struct req *r, const struct login_policy *policy, struc
 		case LOGIN_ALLOW:
 			break;
 		}
-		account_login_failure(policy, u->failed_logins, u->last_failed_at, u->locked_until,
-				      now, &failed, &locked);
-		rc = user_login_claim(r->db, u->id, u->failed_logins, u->last_failed_at,
-				      u->locked_until, failed, now, locked);
+		account_login_failure(policy, u->failed, u->last_failed_at, u->locked_until, now,
+				      &failed, &locked);
+		rc = subject_claim(r, u, failed, now, locked);
 		if (rc < 0) {
 			req_fail_db(r, rc);
 			return -1;
@@ -125,8 +154,9 @@ void api_login(struct req *r)
 	if (wait > 0) {
 		retry_after(r, wait);
 		req_fail(r, 429, "too_many_attempts", NULL,
-			 "too many failed sign-ins from this address; try again in %lld minutes",
-			 (long long)((wait + 59999) / 60000));
+			 "many failed sign-ins from this address: one attempt every few seconds; "
+			 "try again in %lld seconds",
+			 (long long)((wait + 999) / 1000));
 		return;
 	}
 	rc = user_get_by_name(r->db, username, &u);
@@ -136,14 +166,33 @@ void api_login(struct req *r)
 		return;
 	}
 	if (rc == 0 || u.service) {
-		/* a service account never signs in: answered as an unknown name */
+		/* a name that is no account (or a service account, which never
+		 * signs in): counted, slowed and locked exactly as an account's
+		 * wrong password is, and answered the same, in the same time */
+		struct login_subject name = { NULL, "", 0, 0, 0 };
+		char folded[65];
+		size_t i;
+
+		for (i = 0; username[i] && i < sizeof folded - 1; i++)
+			folded[i] = (char)((username[i] >= 'A' && username[i] <= 'Z') ? username[i] + 32
+										 : username[i]);
+		folded[i] = '\0';
+		secret_digest(folded, name.key);
+		if (claim_attempt(r, &policy, &name) < 0) {
+			throttle_refund(r->v->throttle, r->client_addr);
+			return;
+		}
 		secret_password_dummy_verify(password);
 		bad_credentials(r);
 		return;
 	}
-	if (claim_attempt(r, &policy, &u) < 0) {
-		throttle_refund(r->v->throttle, r->client_addr);
-		return;
+	{
+		struct login_subject acct = { &u, "", 0, 0, 0 };
+
+		if (claim_attempt(r, &policy, &acct) < 0) {
+			throttle_refund(r->v->throttle, r->client_addr);
+			return;
+		}
 	}
 	if (!secret_password_verify(u.password_hash, password)) {
 		/* the claim stands as the failure; the wait before the next attempt

@@ -37,6 +37,7 @@
 #include "monitor/node.h"
 #include "monitor/simulator.h"
 #include "notify/notify.h"
+#include "store/account.h"
 #include "store/audit.h"
 #include "store/auth.h"
 #include "store/orders.h"
@@ -72,7 +73,9 @@ static const char help[] =
 	"  --login-backoff-ms MS    wait after the 2nd failure, doubling (default 1000)\n"
 	"  --login-lockout SECS     how long a lock lasts (default 900)\n"
 	"  --addr-max-failures N    failed sign-ins from one address before it is\n"
-	"                           refused for the lockout time (default 30)\n"
+	"                           slowed, for the lockout time, to one attempt every\n"
+	"                           --addr-slow-ms (default 30)\n"
+	"  --addr-slow-ms MS        (default 3000)\n"
 	"  --attachments DIR     where evidence files are stored (default: beside a SQLite\n"
 	"                        file as FILE.attachments, else ./vigil-attachments)\n"
 	"  --attachment-max-mb N largest attachment accepted (default 25)\n"
@@ -131,7 +134,7 @@ enum {
 	OPT_LOST_FACTOR, OPT_LOST_SPEED, OPT_CONFIRM, OPT_ESCALATE, OPT_LOST_MIN, OPT_TELTONIKA,
 	OPT_IDLE_S, OPT_WH_CENTRE, OPT_WH_VICTIM, OPT_WH_POLICE, OPT_NO_SIM,
 	OPT_WH_ATTEMPTS, OPT_WH_BACKOFF, OPT_WH_TIMEOUT, OPT_AUDIT_KEY, OPT_AUDIT_FILE,
-	OPT_AUDIT_SECS, OPT_SKEW, OPT_CURRENT,
+	OPT_AUDIT_SECS, OPT_SKEW, OPT_CURRENT, OPT_ADDR_SLOW,
 };
 
 static const struct option opts[] = {
@@ -177,6 +180,7 @@ static const struct option opts[] = {
 	{ "webhook-timeout-ms", required_argument, NULL, OPT_WH_TIMEOUT },
 	{ "audit-key", required_argument, NULL, OPT_AUDIT_KEY },
 	{ "clock-skew-seconds", required_argument, NULL, OPT_SKEW },
+	{ "addr-slow-ms", required_argument, NULL, OPT_ADDR_SLOW },
 	{ "warn-current-seconds", required_argument, NULL, OPT_CURRENT },
 	{ "audit-checkpoints", required_argument, NULL, OPT_AUDIT_FILE },
 	{ "audit-checkpoint-secs", required_argument, NULL, OPT_AUDIT_SECS },
@@ -336,6 +340,7 @@ static void housekeeping(struct vigil *v)
 	}
 	last = now;
 	session_purge(pd, now, now - v->cfg.session_idle_ms);
+	login_name_purge(pd, now - v->cfg.login_lockout_ms);
 	if (order_duty_sweep(pd, now, &raised) < 0)
 		log_error("the duty-to-notify sweep failed: %s", db_errmsg(pd));
 	else if (raised)
@@ -510,6 +515,11 @@ int cli_serve(int argc, char **argv)
 			c->housekeeping_secs = (int)n;
 			break;
 		case OPT_AUDIT_KEY: c->audit_key = optarg; break;
+		case OPT_ADDR_SLOW:
+			if (number(optarg, 100, 600000, &n) < 0)
+				return cli_usage_error("serve", "%s wants 100 to 600000", name);
+			c->addr_slow_ms = n;
+			break;
 		case OPT_SKEW:
 			if (number(optarg, 1, 3600, &n) < 0)
 				return cli_usage_error("serve", "%s wants 1 to 3600 seconds", name);
@@ -687,7 +697,7 @@ int cli_serve(int argc, char **argv)
 		goto out;
 	}
 	v.metrics = metrics_new(api_routes, api_nroutes);
-	v.throttle = throttle_new(c->addr_max_failures, c->login_lockout_ms);
+	v.throttle = throttle_new(c->addr_max_failures, c->login_lockout_ms, c->addr_slow_ms);
 	v.stream = stream_new(v.pool, api_alert_event_json);
 	if (c->demo && !no_sim && !lost_min_given)
 		ecfg.lost_floor_ms = 30000; /* so the demo shows a lost signal in time */

@@ -678,6 +678,16 @@ static const struct migration migrations[] = {
 	  "ALTER TABLE alerts ADD COLUMN last_repeat_at BIGINT;"
 	  /* a notification of a repeated visit (0: of the alert itself) */
 	  "ALTER TABLE notifications ADD COLUMN repeat_no INTEGER NOT NULL DEFAULT 0;" },
+	{ 12, "sign-in state of names that are no account",
+	  /* Failed sign-ins under a name that is no account are counted as an
+	   * account's are (keyed by a digest of the name), so that throttling
+	   * and locking answer alike for both and tell no one which names
+	   * exist.  Forgotten once their lock and window are past. */
+	  "CREATE TABLE login_names ("
+	  " name_key TEXT PRIMARY KEY,"
+	  " failed_logins INTEGER NOT NULL,"
+	  " last_failed_at BIGINT NOT NULL,"
+	  " locked_until BIGINT);" },
 };
 
 /* Keep in step with the migrations: a new table goes here too (export refuses
@@ -692,7 +702,7 @@ const char *const db_tables[] = {
 	"case_tasks", "victim_contacts", "victim_referrals", "devices", "device_assignments",
 	"zones", "fixes", "device_events", "alerts", "alert_events", "notifications",
 	"device_reports", "agency_services", "api_token_devices", "audit_checkpoints", "leases",
-	NULL,
+	"login_names", NULL,
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -131,10 +131,20 @@ int req_param_id(struct req *r, const char *name, const char *what, int64_t *out
 	return 0;
 }
 
+/* A query value with a NUL in it (%00) would be cut short where it stands
+ * ("a%00b" read as "a"): it is answered instead as this, which holds a
+ * control character, so every check refuses it (400) and no lookup matches. */
+static const char NUL_IN_VALUE[] = "\x01(a value with a NUL character)";
+
 const char *req_query(struct req *r, const char *name)
 {
-	return MHD_lookup_connection_value((struct MHD_Connection *)r->conn,
-					   MHD_GET_ARGUMENT_KIND, name);
+	const char *v = NULL;
+	size_t n = 0;
+
+	if (MHD_lookup_connection_value_n((struct MHD_Connection *)r->conn, MHD_GET_ARGUMENT_KIND,
+					  name, strlen(name), &v, &n) != MHD_YES || !v)
+		return NULL;
+	return strlen(v) == n ? v : NUL_IN_VALUE;
 }
 
 /* Parse a whole decimal int64; 0 or -1. */

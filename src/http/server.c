@@ -52,6 +52,7 @@ struct conn_ctx {
 	int64_t upload_size;
 	crypto_generichash_state upload_hash;
 	bool upload_failed;
+	bool refused_early; /* answered before its body: the body is dropped */
 };
 
 static bool is_write(const char *method)
@@ -571,6 +572,35 @@ static bool is_upload(struct http_server *s, const char *method, const char *url
 	return false;
 }
 
+/* May this upload's caller send it?  The same sign-in, permission and CSRF
+ * check as every request (gate), made before a byte of the body is written
+ * to disk: an anonymous or unauthorised upload is answered at once, and
+ * nothing of it is kept.  (Whether the case is hers is the handler's check,
+ * after the body; the body needs an account allowed to upload at all.) */
+static bool upload_allowed(struct http_server *s, struct MHD_Connection *c, const char *url,
+			   const char *method)
+{
+	struct req r = { 0 };
+	char allow[64];
+	bool ok;
+
+	r.v = s->v;
+	r.resp_fd = -1;
+	r.conn = c;
+	r.method = method;
+	r.path = url;
+	if (find_route(s, &r, method, allow, sizeof allow) < 0) {
+		req_cleanup(&r);
+		return false;
+	}
+	r.db = db_pool_acquire(s->v->pool);
+	ok = gate(&r) == 0;
+	db_pool_release(s->v->pool, r.db);
+	r.db = NULL;
+	req_cleanup(&r);
+	return ok;
+}
+
 static void upload_open(struct http_server *s, struct conn_ctx *ctx)
 {
 	snprintf(ctx->upload_path, sizeof ctx->upload_path, "%s/tmp/upload-XXXXXX",
@@ -631,13 +661,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				  (ctx->upload ? (unsigned long long)s->v->cfg.attachment_max
 					       : (unsigned long long)HTTP_MAX_BODY))
 			ctx->too_large = true;
-		if (ctx->upload && !ctx->too_large)
-			upload_open(s, ctx);
 		*con_cls = ctx;
 		atomic_fetch_add(&s->active, 1);
+		/* An upload's caller is checked before its body is read: refused,
+		 * it is answered now (dispatch checks again, and audits), and
+		 * nothing is written to disk. */
+		if (ctx->upload && !ctx->too_large && !upload_allowed(s, c, url, method)) {
+			ctx->upload = false;
+			ctx->refused_early = true;
+			return dispatch(s, c, url, method, ctx);
+		}
+		if (ctx->upload && !ctx->too_large)
+			upload_open(s, ctx);
 		/* Refuse an announced oversized body before it is sent. */
 		if (ctx->too_large)
 			return dispatch(s, c, url, method, ctx);
+		return MHD_YES;
+	}
+	if (ctx->refused_early) {
+		*upload_size = 0; /* answered already: drop the rest */
 		return MHD_YES;
 	}
 	if (*upload_size && ctx->upload) {

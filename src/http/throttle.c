@@ -16,22 +16,25 @@ struct slot {
 	char addr[64];
 	int count;
 	int64_t first_at;
+	int64_t last_at; /* the latest attempt let through */
 };
 
 struct throttle {
 	pthread_mutex_t mu;
 	int max_failures;
 	int64_t window_ms;
+	int64_t slow_ms;
 	struct slot slots[SLOTS];
 };
 
-struct throttle *throttle_new(int max_failures, int64_t window_ms)
+struct throttle *throttle_new(int max_failures, int64_t window_ms, int64_t slow_ms)
 {
 	struct throttle *t = xcalloc(1, sizeof *t);
 
 	pthread_mutex_init(&t->mu, NULL);
 	t->max_failures = max_failures;
 	t->window_ms = window_ms;
+	t->slow_ms = slow_ms;
 	return t;
 }
 
@@ -101,10 +104,13 @@ int64_t throttle_claim(struct throttle *t, const char *addr, int64_t now)
 		s->count = 0;
 		s->first_at = now;
 	}
-	if (s->count >= t->max_failures)
-		wait = s->first_at + t->window_ms - now;
-	else
+	/* past the limit: one attempt every slow_ms, not none */
+	if (s->count >= t->max_failures && now - s->last_at < t->slow_ms)
+		wait = s->last_at + t->slow_ms - now;
+	else {
 		s->count++;
+		s->last_at = now;
+	}
 	pthread_mutex_unlock(&t->mu);
 	return wait;
 }

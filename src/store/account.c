@@ -441,3 +441,67 @@ int user_login_succeeded(db *d, int64_t id)
 		      " WHERE id = ? AND (failed_logins <> 0 OR locked_until IS NOT NULL)",
 		      "i", id);
 }
+
+int login_name_get(db *d, const char *key, int *failed, int64_t *last_failed_at,
+		   int64_t *locked_until)
+{
+	db_stmt *s;
+	int rc;
+
+	*failed = 0;
+	*last_failed_at = *locked_until = 0;
+	rc = db_prepare(d, &s,
+			"SELECT failed_logins, last_failed_at, locked_until FROM login_names"
+			" WHERE name_key = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_text(s, 1, key);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		*failed = (int)db_column_int64(s, 0);
+		*last_failed_at = db_column_int64(s, 1);
+		*locked_until = db_column_int64(s, 2);
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : rc == DB_ROW;
+}
+
+int login_name_claim(db *d, const char *key, int old_failed, int64_t old_last, int64_t old_locked,
+		     int new_failed, int64_t at, int64_t new_locked)
+{
+	db_stmt *s;
+	int64_t n = 0;
+	int rc;
+
+	/* made, or changed only if it still holds what was read */
+	rc = db_prepare(d, &s,
+			"INSERT INTO login_names (name_key, failed_logins, last_failed_at, locked_until)"
+			" VALUES (?, ?, ?, CASE WHEN ? = 0 THEN NULL ELSE ? END)"
+			" ON CONFLICT (name_key) DO UPDATE SET failed_logins = excluded.failed_logins,"
+			" last_failed_at = excluded.last_failed_at, locked_until = excluded.locked_until"
+			" WHERE login_names.failed_logins = ? AND login_names.last_failed_at = ?"
+			" AND COALESCE(login_names.locked_until, 0) = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_text(s, 1, key);
+	db_bind_int64(s, 2, new_failed);
+	db_bind_int64(s, 3, at);
+	db_bind_int64(s, 4, new_locked);
+	db_bind_int64(s, 5, new_locked);
+	db_bind_int64(s, 6, old_failed);
+	db_bind_int64(s, 7, old_last);
+	db_bind_int64(s, 8, old_locked);
+	rc = db_step(s);
+	if (rc == DB_DONE)
+		n = db_changes(s);
+	db_finalize(s);
+	return rc < 0 ? rc : n > 0;
+}
+
+int login_name_purge(db *d, int64_t before)
+{
+	return db_run(d,
+		      "DELETE FROM login_names WHERE last_failed_at < ?"
+		      " AND (locked_until IS NULL OR locked_until < ?)",
+		      "ii", before, before);
+}

@@ -117,5 +117,18 @@ int user_login_failed_at(db *d, int64_t id, int64_t at);
 int user_login_claim(db *d, int64_t id, int old_failed, int64_t old_last, int64_t old_locked,
 		     int new_failed, int64_t at, int64_t new_locked);
 int user_login_succeeded(db *d, int64_t id);
+/*
+ * The same for a name that is no account (key: a digest of the name), so that
+ * a guess at a name that does not exist is throttled and locked exactly as
+ * one at a real account, and the answers tell no one which names exist.
+ * login_name_get: 1 found, 0 none (all zero).  login_name_claim: 1 claimed,
+ * 0 when another attempt changed it first.  login_name_purge forgets the
+ * names whose lock and window ended before before.
+ */
+int login_name_get(db *d, const char *key, int *failed, int64_t *last_failed_at,
+		   int64_t *locked_until);
+int login_name_claim(db *d, const char *key, int old_failed, int64_t old_last, int64_t old_locked,
+		     int new_failed, int64_t at, int64_t new_locked);
+int login_name_purge(db *d, int64_t before);
 
 #endif

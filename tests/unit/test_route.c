@@ -62,29 +62,30 @@ static void bad_escapes_do_not_match(void **state)
 	assert_int_equal(match("/u/{x}", "/u/a%2Fb", NULL), -1);
 }
 
-static void throttle_blocks_after_max_within_window(void **state)
+static void throttle_slows_after_max_within_window(void **state)
 {
-	struct throttle *t = throttle_new(3, 1000);
+	struct throttle *t = throttle_new(3, 1000, 100);
 
 	(void)state;
 	assert_int_equal(throttle_claim(t, "10.0.0.1", 0), 0);
 	assert_int_equal(throttle_claim(t, "10.0.0.1", 10), 0);
 	assert_int_equal(throttle_claim(t, "10.0.0.1", 20), 0);
-	/* three claimed: the fourth waits until the window ends */
-	assert_int_equal(throttle_claim(t, "10.0.0.1", 20), 980);
+	/* three claimed: past the limit, one attempt every 100 ms, not none */
+	assert_int_equal(throttle_claim(t, "10.0.0.1", 20), 100);
+	assert_int_equal(throttle_claim(t, "10.0.0.1", 90), 30);
+	assert_int_equal(throttle_claim(t, "10.0.0.1", 120), 0);
+	assert_int_equal(throttle_claim(t, "10.0.0.1", 121), 99);
+	/* another address is not slowed */
 	assert_int_equal(throttle_claim(t, "10.0.0.2", 20), 0);
-	/* a refunded claim (a success) frees a place */
-	throttle_refund(t, "10.0.0.1");
-	assert_int_equal(throttle_claim(t, "10.0.0.1", 30), 0);
-	assert_int_equal(throttle_claim(t, "10.0.0.1", 30), 970);
 	/* a new window */
-	assert_int_equal(throttle_claim(t, "10.0.0.1", 1000), 0);
+	assert_int_equal(throttle_claim(t, "10.0.0.1", 1200), 0);
+	assert_int_equal(throttle_claim(t, "10.0.0.1", 1201), 0);
 	throttle_free(t);
 }
 
 static void throttle_table_stays_bounded(void **state)
 {
-	struct throttle *t = throttle_new(1, 1000000);
+	struct throttle *t = throttle_new(1, 1000000, 1000000);
 	char addr[32];
 
 	(void)state;
@@ -103,7 +104,7 @@ int main(void)
 		cmocka_unit_test(literal_paths),
 		cmocka_unit_test(placeholders_capture_one_decoded_segment),
 		cmocka_unit_test(bad_escapes_do_not_match),
-		cmocka_unit_test(throttle_blocks_after_max_within_window),
+		cmocka_unit_test(throttle_slows_after_max_within_window),
 		cmocka_unit_test(throttle_table_stays_bounded),
 	};
 	return cmocka_run_group_tests_name("route", tests, NULL, NULL);

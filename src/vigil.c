@@ -31,4 +31,7 @@ void vigil_config_defaults(struct vigil_config *c)
 	c->housekeeping_secs = 60;
 	c->audit_checkpoint_secs = 60;
 	c->clock_skew_ms = 30000;
+	c->http_max_connections = 4000;
+	c->http_max_per_addr = 256;
+	c->http_timeout_s = 15;
 }

@@ -41,6 +41,9 @@ struct vigil_config {
 	char audit_checkpoints[512]; /* the checkpoint file (default: the key file's + .checkpoints) */
 	int audit_checkpoint_secs; /* how often the audit trail's head is signed */
 	int64_t clock_skew_ms;     /* a fix stamped further ahead than this is a clock fault */
+	int http_max_connections;  /* the API port's connections, in all */
+	int http_max_per_addr;     /* ... and from one address */
+	int http_timeout_s;        /* a connection silent this long is closed */
 	bool demo;
 };
 
@@ -54,6 +57,7 @@ struct node;
 struct stream_hub;
 struct notifier;
 struct committer;
+struct conn_limits;
 
 struct vigil {
 	struct vigil_config cfg;
@@ -67,6 +71,7 @@ struct vigil {
 	struct metrics *metrics;
 	struct throttle *throttle;
 	struct http_server *http;
+	struct conn_limits *api_limits; /* the API port's connections (http/limits.h) */
 	/* the audit signing key, when --audit-key is given */
 	bool audit_signing;
 	unsigned char audit_sk[64];

@@ -7,6 +7,7 @@
 
 #include "db/db.h"
 #include "http/metrics.h"
+#include "http/limits.h"
 #include "http/request.h"
 #include "ingest/accept.h"
 #include "monitor/node.h"
@@ -59,6 +60,13 @@ void api_metrics(struct req *r)
 			   "vigil_fixes_total{result=\"rejected\"} %llu\n",
 			   stored, dup, unknown, rejected);
 	}
+	buf_puts(&b, "# HELP vigil_connections_open Connections open now, by port.\n"
+		     "# TYPE vigil_connections_open gauge\n"
+		     "# HELP vigil_connection_limit The connection limits, by port: in all and per address.\n"
+		     "# TYPE vigil_connection_limit gauge\n"
+		     "# HELP vigil_refused_total What was refused before anyone signed in, by port and why.\n"
+		     "# TYPE vigil_refused_total counter\n");
+	conn_limits_render(r->v->api_limits, &b);
 	req_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.data ? b.data : "");
 	buf_free(&b);
 }

@@ -26,6 +26,7 @@
 #include "base/secret.h"
 #include "core/instrument.h"
 #include "core/plan.h"
+#include "http/limits.h"
 #include "http/metrics.h"
 #include "http/server.h"
 #include "http/stream.h"
@@ -67,6 +68,10 @@ static const char help[] =
 	"                        and {y} (default none: maps draw on a plain background)\n"
 	"  --map-attribution T   the credit line the tile server requires\n"
 	"  --threads N           HTTP worker threads (default 4)\n"
+	"  --http-max-connections N   the API port's connections in all (default 4000)\n"
+	"  --http-max-per-address N   ... and from one address (default 256): one address\n"
+	"                        cannot take every connection and shut staff out\n"
+	"  --http-timeout-seconds S   close a connection silent this long (default 15)\n"
 	"  --session-idle SECS   end a session unused this long (default 1800)\n"
 	"  --session-max SECS    end any session after this long (default 43200)\n"
 	"  --login-max-failures N   failed sign-ins that lock an account (default 5)\n"
@@ -134,7 +139,8 @@ enum {
 	OPT_LOST_FACTOR, OPT_LOST_SPEED, OPT_CONFIRM, OPT_ESCALATE, OPT_LOST_MIN, OPT_TELTONIKA,
 	OPT_IDLE_S, OPT_WH_CENTRE, OPT_WH_VICTIM, OPT_WH_POLICE, OPT_NO_SIM,
 	OPT_WH_ATTEMPTS, OPT_WH_BACKOFF, OPT_WH_TIMEOUT, OPT_AUDIT_KEY, OPT_AUDIT_FILE,
-	OPT_AUDIT_SECS, OPT_SKEW, OPT_CURRENT, OPT_ADDR_SLOW,
+	OPT_AUDIT_SECS, OPT_SKEW, OPT_CURRENT, OPT_ADDR_SLOW, OPT_HTTP_MAX, OPT_HTTP_PER_ADDR,
+	OPT_HTTP_TIMEOUT,
 };
 
 static const struct option opts[] = {
@@ -181,6 +187,9 @@ static const struct option opts[] = {
 	{ "audit-key", required_argument, NULL, OPT_AUDIT_KEY },
 	{ "clock-skew-seconds", required_argument, NULL, OPT_SKEW },
 	{ "addr-slow-ms", required_argument, NULL, OPT_ADDR_SLOW },
+	{ "http-max-connections", required_argument, NULL, OPT_HTTP_MAX },
+	{ "http-max-per-address", required_argument, NULL, OPT_HTTP_PER_ADDR },
+	{ "http-timeout-seconds", required_argument, NULL, OPT_HTTP_TIMEOUT },
 	{ "warn-current-seconds", required_argument, NULL, OPT_CURRENT },
 	{ "audit-checkpoints", required_argument, NULL, OPT_AUDIT_FILE },
 	{ "audit-checkpoint-secs", required_argument, NULL, OPT_AUDIT_SECS },
@@ -515,6 +524,21 @@ int cli_serve(int argc, char **argv)
 			c->housekeeping_secs = (int)n;
 			break;
 		case OPT_AUDIT_KEY: c->audit_key = optarg; break;
+		case OPT_HTTP_MAX:
+			if (number(optarg, 16, 16000, &n) < 0)
+				return cli_usage_error("serve", "%s wants 16 to 16000", name);
+			c->http_max_connections = (int)n;
+			break;
+		case OPT_HTTP_PER_ADDR:
+			if (number(optarg, 1, 16000, &n) < 0)
+				return cli_usage_error("serve", "%s wants 1 to 16000", name);
+			c->http_max_per_addr = (int)n;
+			break;
+		case OPT_HTTP_TIMEOUT:
+			if (number(optarg, 2, 3600, &n) < 0)
+				return cli_usage_error("serve", "%s wants 2 to 3600 seconds", name);
+			c->http_timeout_s = (int)n;
+			break;
 		case OPT_ADDR_SLOW:
 			if (number(optarg, 100, 600000, &n) < 0)
 				return cli_usage_error("serve", "%s wants 100 to 600000", name);
@@ -793,6 +817,7 @@ out:
 	plan_suggestions_free(v.suggestions);
 	instrument_set_free(v.instruments);
 	db_pool_close(v.pool);
+	conn_limits_free(v.api_limits);
 	secret_wipe(v.audit_sk, sizeof v.audit_sk);
 	if (ret == 0)
 		log_info("stopped cleanly");

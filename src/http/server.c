@@ -26,6 +26,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "http/auth.h"
+#include "http/limits.h"
 #include "http/metrics.h"
 #include "http/request.h"
 #include "http/route.h"
@@ -732,6 +733,31 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_warn("http: %s", line);
 }
 
+/* Connections are taken or refused before a byte is read (http/limits.h). */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	struct http_server *s = cls;
+
+	return conn_limits_admit(s->v->api_limits, addr, len) ? MHD_YES : MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_server *s = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	(void)socket_context;
+	if (toe != MHD_CONNECTION_NOTIFY_CLOSED)
+		return;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr)
+		conn_limits_release(s->v->api_limits, ci->client_addr,
+				    ci->client_addr->sa_family == AF_INET6
+					    ? (socklen_t)sizeof(struct sockaddr_in6)
+					    : (socklen_t)sizeof(struct sockaddr_in));
+}
+
 int http_server_start(struct vigil *v, const struct route *routes, size_t nroutes,
 		      struct http_server **out, char *err, size_t errlen)
 {
@@ -750,14 +776,22 @@ int http_server_start(struct vigil *v, const struct route *routes, size_t nroute
 	s->v = v;
 	s->routes = routes;
 	s->nroutes = nroutes;
+	if (!v->api_limits)
+		v->api_limits = conn_limits_new("api", v->cfg.http_max_connections,
+						 v->cfg.http_max_per_addr);
+	/* the limits are ours (counted per address, in /metrics); libmicrohttpd's
+	 * own total is a backstop above them.  An idle or trickling connection is
+	 * closed after --http-timeout-seconds without a byte. */
 	s->d = MHD_start_daemon(
 		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 			MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME,
-		0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		0, on_accept, s, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)v->cfg.threads,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)4000, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)v->cfg.http_timeout_s,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)v->cfg.http_max_connections + 16,
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 	if (!s->d) {
 		snprintf(err, errlen, "cannot listen on %s:%d: %s", v->cfg.listen_host,

@@ -9,7 +9,7 @@
 
 CC       ?= cc
 PORT     ?= 8080
-PKGS     := libmicrohttpd jansson sqlite3 libsodium libpq proj libcurl
+PKGS     := libmicrohttpd jansson sqlite3 libsodium libpq proj libcurl gnutls
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

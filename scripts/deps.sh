@@ -4,9 +4,9 @@
 # prints the one apt-get line to run and fails.
 set -eu
 what=${1:-build}
-pkgs="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libpq-dev libproj-dev libcurl4-openssl-dev"
+pkgs="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libpq-dev libproj-dev libcurl4-openssl-dev libgnutls28-dev"
 if [ "$what" = test ]; then
-	pkgs="$pkgs libcmocka-dev nodejs clang libclang-rt-14-dev sqlite3 postgresql postgresql-client chromium fonts-dejavu-core"
+	pkgs="$pkgs libcmocka-dev nodejs clang libclang-rt-14-dev sqlite3 postgresql postgresql-client chromium fonts-dejavu-core openssl"
 fi
 missing=""
 # The browser UI's libraries come from npm: Node.js and npm, from Debian

@@ -44,6 +44,10 @@ struct vigil_config {
 	int http_max_connections;  /* the API port's connections, in all */
 	int http_max_per_addr;     /* ... and from one address */
 	int http_timeout_s;        /* a connection silent this long is closed */
+	const char *tls_cert;      /* the API port's certificate chain (PEM), or NULL: plain HTTP */
+	const char *tls_key;       /* ... and its private key */
+	const char *public_url;    /* where browsers reach us (a TLS proxy's https:// URL), or NULL */
+	bool https;                /* browsers reach us over https: Secure cookies, HSTS */
 	bool demo;
 };
 
@@ -58,6 +62,7 @@ struct stream_hub;
 struct notifier;
 struct committer;
 struct conn_limits;
+struct tls_store;
 
 struct vigil {
 	struct vigil_config cfg;
@@ -72,6 +77,7 @@ struct vigil {
 	struct throttle *throttle;
 	struct http_server *http;
 	struct conn_limits *api_limits; /* the API port's connections (http/limits.h) */
+	struct tls_store *tls;          /* the API port's certificate, or NULL (http/tls.h) */
 	/* the audit signing key, when --audit-key is given */
 	bool audit_signing;
 	unsigned char audit_sk[64];

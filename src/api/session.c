@@ -228,7 +228,7 @@ void api_login(struct req *r)
 	snprintf(r->who.username, sizeof r->who.username, "%s", u.username);
 	snprintf(r->who.agency, sizeof r->who.agency, "%s", u.agency_code);
 
-	auth_cookie(cookie, sizeof cookie, token, cfg->session_max_ms / 1000);
+	auth_cookie(cookie, sizeof cookie, token, cfg->session_max_ms / 1000, cfg->https);
 	req_add_header(r, "Set-Cookie", cookie);
 	req_reply(r, 200,
 		  json_pack("{s:o, s:s, s:o, s:o, s:I}", "user", api_user_json(&u), "csrf_token",
@@ -262,7 +262,7 @@ void api_logout(struct req *r)
 		req_fail_db(r, rc);
 		return;
 	}
-	auth_cookie(cookie, sizeof cookie, NULL, 0);
+	auth_cookie(cookie, sizeof cookie, NULL, 0, r->v->cfg.https);
 	req_add_header(r, "Set-Cookie", cookie);
 	req_reply(r, 200, json_pack("{s:b}", "signed_out", 1));
 	if (req_tx_commit(r) == 0)

@@ -30,6 +30,7 @@
 #include "http/metrics.h"
 #include "http/server.h"
 #include "http/stream.h"
+#include "http/tls.h"
 #include "http/throttle.h"
 #include "ingest/commit.h"
 #include "ingest/listener.h"
@@ -72,6 +73,15 @@ static const char help[] =
 	"  --http-max-per-address N   ... and from one address (default 256): one address\n"
 	"                        cannot take every connection and shut staff out\n"
 	"  --http-timeout-seconds S   close a connection silent this long (default 15)\n"
+	"  --tls-cert FILE       serve the API and browser over HTTPS with this PEM\n"
+	"                        certificate chain (the server's first)...\n"
+	"  --tls-key FILE        ... and its PEM private key.  Both are read again on\n"
+	"                        SIGHUP, so a renewed certificate serves without a\n"
+	"                        restart; a renewal that cannot be read is refused\n"
+	"                        and the old one goes on serving\n"
+	"  --public-url URL      where browsers reach Vigil, when a proxy in front\n"
+	"                        terminates TLS (https://...): cookies are then\n"
+	"                        marked Secure and browsers told to keep to https\n"
 	"  --session-idle SECS   end a session unused this long (default 1800)\n"
 	"  --session-max SECS    end any session after this long (default 43200)\n"
 	"  --login-max-failures N   failed sign-ins that lock an account (default 5)\n"
@@ -140,7 +150,7 @@ enum {
 	OPT_IDLE_S, OPT_WH_CENTRE, OPT_WH_VICTIM, OPT_WH_POLICE, OPT_NO_SIM,
 	OPT_WH_ATTEMPTS, OPT_WH_BACKOFF, OPT_WH_TIMEOUT, OPT_AUDIT_KEY, OPT_AUDIT_FILE,
 	OPT_AUDIT_SECS, OPT_SKEW, OPT_CURRENT, OPT_ADDR_SLOW, OPT_HTTP_MAX, OPT_HTTP_PER_ADDR,
-	OPT_HTTP_TIMEOUT,
+	OPT_HTTP_TIMEOUT, OPT_TLS_CERT, OPT_TLS_KEY, OPT_PUBLIC_URL,
 };
 
 static const struct option opts[] = {
@@ -190,6 +200,9 @@ static const struct option opts[] = {
 	{ "http-max-connections", required_argument, NULL, OPT_HTTP_MAX },
 	{ "http-max-per-address", required_argument, NULL, OPT_HTTP_PER_ADDR },
 	{ "http-timeout-seconds", required_argument, NULL, OPT_HTTP_TIMEOUT },
+	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+	{ "public-url", required_argument, NULL, OPT_PUBLIC_URL },
 	{ "warn-current-seconds", required_argument, NULL, OPT_CURRENT },
 	{ "audit-checkpoints", required_argument, NULL, OPT_AUDIT_FILE },
 	{ "audit-checkpoint-secs", required_argument, NULL, OPT_AUDIT_SECS },
@@ -524,6 +537,16 @@ int cli_serve(int argc, char **argv)
 			c->housekeeping_secs = (int)n;
 			break;
 		case OPT_AUDIT_KEY: c->audit_key = optarg; break;
+		case OPT_TLS_CERT: c->tls_cert = optarg; break;
+		case OPT_TLS_KEY: c->tls_key = optarg; break;
+		case OPT_PUBLIC_URL:
+			if (strncmp(optarg, "https://", 8) && strncmp(optarg, "http://", 7))
+				return cli_usage_error("serve", "%s wants an http:// or https:// URL",
+						       name);
+			if (strlen(optarg) > 200)
+				return cli_usage_error("serve", "%s is too long", name);
+			c->public_url = optarg;
+			break;
 		case OPT_HTTP_MAX:
 			if (number(optarg, 16, 16000, &n) < 0)
 				return cli_usage_error("serve", "%s wants 16 to 16000", name);
@@ -657,6 +680,11 @@ int cli_serve(int argc, char **argv)
 		return 1;
 	if (!c->audit_key && c->audit_checkpoints[0])
 		return cli_usage_error("serve", "--audit-checkpoints needs --audit-key");
+	if (!c->tls_cert != !c->tls_key)
+		return cli_usage_error("serve", "--tls-cert and --tls-key go together");
+	if (c->tls_cert && c->public_url && strncmp(c->public_url, "https://", 8))
+		return cli_usage_error("serve", "--public-url is http:// but --tls-cert serves https");
+	c->https = c->tls_cert || (c->public_url && !strncmp(c->public_url, "https://", 8));
 
 	if (cli_open_db(c->db_url, &d) < 0)
 		return 1;
@@ -698,6 +726,7 @@ int cli_serve(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -715,6 +744,10 @@ int cli_serve(int argc, char **argv)
 			fprintf(stderr, "vigil serve: --audit-key: path too long\n");
 			goto out;
 		}
+	}
+	if (c->tls_cert && tls_store_open(&v.tls, c->tls_cert, c->tls_key, err, sizeof err) < 0) {
+		fprintf(stderr, "vigil serve: --tls-cert: %s\n", err);
+		goto out;
 	}
 	if (db_pool_open(&v.pool, c->db_url, c->threads + 6, "vigil pool", err, sizeof err) < 0) {
 		fprintf(stderr, "vigil serve: %s\n", err);
@@ -762,7 +795,8 @@ int cli_serve(int argc, char **argv)
 			printf("vigil: the demo simulator is running: sign in as 'operator' to watch its "
 			       "alerts arrive\n");
 	}
-	printf("vigil: listening on http://%s:%d/ (database %s)\n", c->listen_host,
+	printf("vigil: listening on %s://%s:%d/ (database %s)\n", v.tls ? "https" : "http",
+	       c->listen_host,
 	       http_server_port(v.http), c->db_url);
 	fflush(stdout);
 	log_info("serving on %s:%d with %d threads", c->listen_host, http_server_port(v.http),
@@ -778,6 +812,17 @@ int cli_serve(int argc, char **argv)
 		sig = sigtimedwait(&sigs, NULL, &wait);
 		if (sig == SIGINT || sig == SIGTERM)
 			break;
+		if (sig == SIGHUP) {
+			/* a renewed certificate: the next handshakes use it */
+			if (!v.tls)
+				log_info("SIGHUP: nothing to read again (no --tls-cert)");
+			else if (tls_store_reload(v.tls, err, sizeof err) < 0)
+				log_error("SIGHUP: the certificate in use goes on serving: %s", err);
+			else
+				log_info("SIGHUP: certificate %s read again; new connections use it",
+					 c->tls_cert);
+			continue;
+		}
 		/* the timers run where the engine does */
 		if (sig < 0 && errno == EAGAIN && node_leads(v.node))
 			housekeeping(&v);
@@ -818,6 +863,7 @@ out:
 	instrument_set_free(v.instruments);
 	db_pool_close(v.pool);
 	conn_limits_free(v.api_limits);
+	tls_store_free(v.tls);
 	secret_wipe(v.audit_sk, sizeof v.audit_sk);
 	if (ret == 0)
 		log_info("stopped cleanly");

@@ -202,8 +202,9 @@ enum auth_result auth_identify(struct req *r)
 	return AUTH_NONE;
 }
 
-void auth_cookie(char *out, size_t outlen, const char *token, int64_t max_age_s)
+void auth_cookie(char *out, size_t outlen, const char *token, int64_t max_age_s, bool secure)
 {
-	snprintf(out, outlen, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld",
-		 AUTH_COOKIE, max_age_s > 0 ? token : "", (long long)(max_age_s > 0 ? max_age_s : 0));
+	snprintf(out, outlen, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
+		 AUTH_COOKIE, max_age_s > 0 ? token : "", (long long)(max_age_s > 0 ? max_age_s : 0),
+		 secure ? "; Secure" : "");
 }

@@ -5,6 +5,7 @@
 #ifndef VIGIL_HTTP_AUTH_H
 #define VIGIL_HTTP_AUTH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,6 @@ enum auth_result auth_recheck(db *d, struct principal *who, enum perm perm);
 /* The sentence a stream ends with, for each result other than AUTH_OK. */
 const char *auth_result_reason(enum auth_result a);
 /* The Set-Cookie value for a new session (max_age_s > 0) or a cleared one (0). */
-void auth_cookie(char *out, size_t outlen, const char *token, int64_t max_age_s);
+void auth_cookie(char *out, size_t outlen, const char *token, int64_t max_age_s, bool secure);
 
 #endif

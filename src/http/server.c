@@ -30,6 +30,7 @@
 #include "http/metrics.h"
 #include "http/request.h"
 #include "http/route.h"
+#include "http/tls.h"
 #include "store/audit.h"
 #include "vigil.h"
 
@@ -80,8 +81,12 @@ static void client_address(struct MHD_Connection *c, char *out, size_t outlen)
 }
 
 /* Headers every answer carries. */
-static void common_headers(struct MHD_Response *resp, bool api)
+static void common_headers(struct MHD_Response *resp, bool api, const struct vigil *v)
 {
+	/* over https, the browser is told to come back by https only (a
+	 * browser ignores this header on a plain http answer) */
+	if (v->cfg.https)
+		MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
@@ -105,7 +110,7 @@ static enum MHD_Result send_req(struct MHD_Connection *c, struct req *r)
 		r->stream = NULL;
 		MHD_add_response_header(resp, "Content-Type", "text/event-stream");
 		MHD_add_response_header(resp, "X-Accel-Buffering", "no");
-		common_headers(resp, true);
+		common_headers(resp, true, r->v);
 		ret = MHD_queue_response(c, 200, resp);
 		MHD_destroy_response(resp);
 		return ret;
@@ -114,7 +119,7 @@ static enum MHD_Result send_req(struct MHD_Connection *c, struct req *r)
 		resp = MHD_create_response_from_fd((uint64_t)r->resp_fd_size, r->resp_fd);
 		r->resp_fd = -1; /* libmicrohttpd closes it */
 		MHD_add_response_header(resp, "Content-Type", r->resp_type);
-		common_headers(resp, true);
+		common_headers(resp, true, r->v);
 		for (int i = 0; i < r->nheaders; i++)
 			MHD_add_response_header(resp, r->header_name[i], r->header_value[i]);
 		ret = MHD_queue_response(c, (unsigned)r->status, resp);
@@ -133,7 +138,7 @@ static enum MHD_Result send_req(struct MHD_Connection *c, struct req *r)
 		text = xstrdup("{}");
 	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
 	MHD_add_response_header(resp, "Content-Type", type);
-	common_headers(resp, true);
+	common_headers(resp, true, r->v);
 	for (int i = 0; i < r->nheaders; i++)
 		MHD_add_response_header(resp, r->header_name[i], r->header_value[i]);
 	ret = MHD_queue_response(c, (unsigned)r->status, resp);
@@ -238,7 +243,7 @@ static bool serve_static(struct http_server *s, struct MHD_Connection *c, const 
 	}
 	MHD_add_response_header(resp, "Content-Type", type);
 	MHD_add_response_header(resp, "Cache-Control", "no-cache");
-	common_headers(resp, false);
+	common_headers(resp, false, s->v);
 	MHD_queue_response(c, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	*status = 200;
@@ -782,17 +787,31 @@ int http_server_start(struct vigil *v, const struct route *routes, size_t nroute
 	/* the limits are ours (counted per address, in /metrics); libmicrohttpd's
 	 * own total is a backstop above them.  An idle or trickling connection is
 	 * closed after --http-timeout-seconds without a byte. */
-	s->d = MHD_start_daemon(
-		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-			MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME,
-		0, on_accept, s, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)v->cfg.threads,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)v->cfg.http_timeout_s,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)v->cfg.http_max_connections + 16,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
-		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+	/* TLS: each handshake takes the certificate the store holds now, so a
+	 * renewed one (SIGHUP) serves without a restart; TLS 1.2 and 1.3 only */
+#define COMMON_OPTIONS                                                                          \
+	MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,                     \
+		(struct sockaddr *)&sin, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)v->cfg.threads, \
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)v->cfg.http_timeout_s,                  \
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)v->cfg.http_max_connections + 16,         \
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_NOTIFY_CONNECTION,   \
+		on_connection, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s
+	if (v->tls) {
+		tls_store_use(v->tls);
+		s->d = MHD_start_daemon(
+			MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+				MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TLS,
+			0, on_accept, s, on_request, s, COMMON_OPTIONS,
+			MHD_OPTION_HTTPS_CERT_CALLBACK2, tls_store_callback(),
+			MHD_OPTION_HTTPS_PRIORITIES,
+			"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%SERVER_PRECEDENCE", MHD_OPTION_END);
+	} else {
+		s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
+						MHD_USE_ERROR_LOG | MHD_USE_TURBO |
+						MHD_ALLOW_SUSPEND_RESUME,
+					0, on_accept, s, on_request, s, COMMON_OPTIONS, MHD_OPTION_END);
+	}
+#undef COMMON_OPTIONS
 	if (!s->d) {
 		snprintf(err, errlen, "cannot listen on %s:%d: %s", v->cfg.listen_host,
 			 v->cfg.listen_port,

@@ -269,7 +269,7 @@ export function spawnServer(db, args = [], { timeoutMs = 10000, cwd } = {}) {
 		exited.then(({ code, signal }) => fail(`it exited (code ${code}, signal ${signal})`));
 		child.stdout.on('data', (d) => {
 			stdout += d;
-			const m = stdout.match(/^vigil: listening on (http:\/\/127\.0\.0\.1:(\d+)\/) \(database .*\)$/m);
+			const m = stdout.match(/^vigil: listening on (https?:\/\/127\.0\.0\.1:(\d+)\/) \(database .*\)$/m);
 			if (m && !done) {
 				done = true;
 				clearTimeout(timer);

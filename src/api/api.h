@@ -151,6 +151,9 @@ void api_viewer(struct req *r, struct viewer *v);
 /* Load the case named by the {ref} path parameter, if the caller may see it;
  * -1 after answering 404 or 403.  Names the case as the audit object. */
 int api_case_load(struct req *r, struct case_record *c);
+/* May the caller's role read the part of a case a route with these flags
+ * is on (ROUTE_CASE_FILE, ROUTE_VICTIM_CARE; core/access.h)? */
+bool api_case_part_open(const struct req *r, unsigned route_flags);
 /* The case's risk: level with its definition, the latest assessment's computed
  * and judged levels side by side, who set it and when, the next review. */
 json_t *api_case_risk_json(struct req *r, const struct case_record *c);
@@ -171,5 +174,9 @@ int api_obj_int(struct req *r, json_t *obj, const char *key, const char *field, 
 int api_vocab(struct req *r, const char *field, const char *value, const char *const *list);
 /* The active account named username, into *u. */
 int api_user_active(struct req *r, const char *field, const char *username, struct user *u);
+/* 0 when the account u may see case c (it is shared with her agency and she
+ * is among those who see it); else -1 after answering 400 naming field. */
+int api_user_sees_case(struct req *r, const char *field, const struct user *u,
+		       const struct case_record *c);
 /* Answer 409 stale_version for the record called what ("plan", "order"). */
 void api_stale(struct req *r, const char *what, int64_t sent, int64_t now);

@@ -73,7 +73,26 @@ int api_case_load(struct req *r, struct case_record *c)
 				 ref);
 		return -1;
 	}
+	/* need to know: seeing the case does not open every part of it */
+	if (r->route && !api_case_part_open(r, r->route->flags)) {
+		case_record_free(c);
+		req_fail(r, 403, "need_to_know", NULL,
+			 "this part of case %s is not open to your role (%s), which sees of a case %s", ref,
+			 access_role_name(r->who.role), access_case_view_summary(r->who.role));
+		return -1;
+	}
 	return 0;
+}
+
+bool api_case_part_open(const struct req *r, unsigned route_flags)
+{
+	unsigned parts = access_case_parts(r->who.role);
+
+	if ((route_flags & ROUTE_CASE_FILE) && !(parts & CASE_PART_FILE))
+		return false;
+	if ((route_flags & ROUTE_VICTIM_CARE) && !(parts & CASE_PART_VICTIM_CARE))
+		return false;
+	return (parts & CASE_PART_RESPONSE) != 0;
 }
 
 /* ---- reading ------------------------------------------------------------- */
@@ -128,7 +147,8 @@ static json_t *case_summary_json(struct req *r, const struct case_record *c)
 	o = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s?, s:s, s:s, s:s?, s:s?, s:o, s:o,"
 		      " s:o, s:o, s:I}",
 		      "ref", c->ref, "status", case_status_name(c->status), "allowed_next", allowed,
-		      "relationship", c->relationship, "channel", c->channel, "summary", c->summary,
+		      "relationship", c->relationship, "channel", c->channel, "summary",
+		      (access_case_parts(r->who.role) & CASE_PART_FILE) ? c->summary : NULL,
 		      "owner", c->owner, "agency", c->agency, "risk_level",
 		      c->risk_level[0] ? c->risk_level : NULL, "typology",
 		      c->typology[0] ? c->typology : NULL, "classifications", cls, "flags", flags,
@@ -145,37 +165,66 @@ struct people_ctx {
 struct ident_ctx {
 	json_t *arr;
 	bool hide_address;
-	int hidden;
+	bool phones_only; /* the response view of the victim: the numbers to call her on */
+	bool hide_all;    /* the offender's view of the victim: no contact details */
+	int hidden_address, hidden_other;
 };
 
 static int add_identifier(const char *kind, const char *value, void *arg)
 {
 	struct ident_ctx *ic = arg;
+	bool address = strcmp(kind, "address") == 0;
 
-	if (ic->hide_address && strcmp(kind, "address") == 0) {
-		ic->hidden++;
+	if ((ic->hide_address || ic->hide_all || ic->phones_only) && address) {
+		ic->hidden_address++;
+		return 0;
+	}
+	if (ic->hide_all || (ic->phones_only && strcmp(kind, "phone") != 0)) {
+		ic->hidden_other++;
 		return 0;
 	}
 	json_array_append_new(ic->arr, json_pack("{s:s, s:s}", "kind", kind, "value", value));
 	return 0;
 }
 
+/* A person of the case as the caller's role needs her (core/access.h,
+ * enum case_view): the offender in full to every role that sees the case;
+ * the victim in full only to the roles that protect her. */
 static int add_person(const struct person_row *p, void *arg)
 {
 	struct people_ctx *pc = arg;
-	struct ident_ctx ic = { json_array(), false, 0 };
-	json_t *aliases = json_array(), *o;
+	enum case_view view = access_case_view(pc->r->who.role);
+	bool victim = strcmp(p->role, "victim") == 0;
+	bool reduced = victim && view != CASE_VIEW_FULL;
+	struct ident_ctx ic = { json_array(), false, false, false, 0, 0 };
+	json_t *aliases = json_array(), *withheld = json_array(), *o;
 
-	/* A victim's address only to the roles that protect her. */
-	ic.hide_address = strcmp(p->role, "victim") == 0 &&
-			  !access_sees_victim_location(pc->r->who.role);
-	person_aliases_each(pc->r->db, p->id, add_string, aliases);
+	ic.hide_address = victim && !access_sees_victim_location(pc->r->who.role);
+	ic.phones_only = reduced && view == CASE_VIEW_RESPONSE;
+	ic.hide_all = reduced && view == CASE_VIEW_OFFENDER;
+	if (!reduced)
+		person_aliases_each(pc->r->db, p->id, add_string, aliases);
 	person_identifiers_each(pc->r->db, p->id, add_identifier, &ic);
 	o = json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:o, s:o}", "id", (json_int_t)p->id, "role",
-		      p->role, "name", p->full_name, "dob", p->dob, "description", p->description,
-		      "aliases", aliases, "identifiers", ic.arr);
-	if (ic.hidden)
+		      p->role, "name", p->full_name, "dob", reduced ? NULL : p->dob, "description",
+		      reduced ? NULL : p->description, "aliases", aliases, "identifiers", ic.arr);
+	if (ic.hidden_address) {
 		json_object_set_new(o, "address_withheld", json_true());
+		json_array_append_new(withheld, json_string("address"));
+	}
+	if (reduced) {
+		if (ic.hidden_other)
+			json_array_append_new(withheld, json_string(ic.phones_only
+									? "contact details other than phone"
+									: "contact details"));
+		json_array_append_new(withheld, json_string("date of birth"));
+		json_array_append_new(withheld, json_string("description"));
+		json_array_append_new(withheld, json_string("aliases"));
+	}
+	if (json_array_size(withheld))
+		json_object_set_new(o, "withheld", withheld);
+	else
+		json_decref(withheld);
 	json_array_append_new(pc->arr, o);
 	return 0;
 }
@@ -242,6 +291,24 @@ out:
 	return o;
 }
 
+/* What the caller's role sees of a case: the view's name, the parts open to
+ * it (the UI offers only those) and a sentence saying so. */
+static json_t *case_view_json(enum role role)
+{
+	static const char *const names[] = { "full", "response", "offender" };
+	unsigned parts = access_case_parts(role);
+	json_t *open = json_array();
+
+	if (parts & CASE_PART_RESPONSE)
+		json_array_append_new(open, json_string("response"));
+	if (parts & CASE_PART_FILE)
+		json_array_append_new(open, json_string("file"));
+	if (parts & CASE_PART_VICTIM_CARE)
+		json_array_append_new(open, json_string("victim_care"));
+	return json_pack("{s:s, s:o, s:s}", "name", names[access_case_view(role)], "parts", open,
+			 "summary", access_case_view_summary(role));
+}
+
 static json_t *case_full_json(struct req *r, const struct case_record *c)
 {
 	struct people_ctx pc = { r, json_array() };
@@ -251,6 +318,12 @@ static json_t *case_full_json(struct req *r, const struct case_record *c)
 	case_people_each(r->db, c->id, add_person, &pc);
 	case_assignments_each(r->db, c->id, add_string, assigned);
 	case_referrals_each(r->db, c->id, add_string, referred);
+	json_object_set_new(o, "view", case_view_json(r->who.role));
+	json_object_set_new(o, "people", pc.arr);
+	json_object_set_new(o, "assigned", assigned);
+	json_object_set_new(o, "referred_to", referred);
+	if (!(access_case_parts(r->who.role) & CASE_PART_FILE))
+		return o; /* the response view: the header, the people, no file */
 	incident_summary(r->db, c->id, &is);
 	json_object_set_new(o, "screening", screening_json(c));
 	json_object_set_new(o, "classification_reason",
@@ -262,9 +335,6 @@ static json_t *case_full_json(struct req *r, const struct case_record *c)
 						      c->signoff_note)
 					  : json_null());
 	json_object_set_new(o, "risk", api_case_risk_json(r, c));
-	json_object_set_new(o, "people", pc.arr);
-	json_object_set_new(o, "assigned", assigned);
-	json_object_set_new(o, "referred_to", referred);
 	json_object_set_new(o, "links", links_json(r, c->id));
 	json_object_set_new(o, "incidents",
 			    json_pack("{s:I, s:o, s:o}", "count", (json_int_t)is.count, "first_at",

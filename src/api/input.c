@@ -13,6 +13,7 @@
 #include "core/casefile.h"
 #include "http/request.h"
 #include "store/account.h"
+#include "store/cases.h"
 
 int api_obj_only(struct req *r, json_t *obj, const char *where, const char *const *allowed)
 {
@@ -135,6 +136,27 @@ int api_user_active(struct req *r, const char *field, const char *username, stru
 	if (rc == 0 || u->disabled) {
 		req_fail(r, 400, "bad_request", field, "%s: '%.64s' is not an active account", field,
 			 username);
+		return -1;
+	}
+	return 0;
+}
+
+int api_user_sees_case(struct req *r, const char *field, const struct user *u,
+		       const struct case_record *c)
+{
+	struct viewer v = { .user_id = u->id, .role = u->role, .agency_id = u->agency_id };
+	int rc = case_visible(r->db, c->id, &v);
+
+	if (rc < 0) {
+		req_fail_db(r, rc);
+		return -1;
+	}
+	if (rc == 0) {
+		req_fail(r, 400, "bad_request", field,
+			 "%s: '%s' cannot see case %s: a case is shared with its own agency and "
+			 "the agencies it is referred to, and within them with those who work it; "
+			 "refer it to her agency or assign her first",
+			 field, u->username, c->ref);
 		return -1;
 	}
 	return 0;

@@ -339,6 +339,10 @@ void api_care_spoc(struct req *r)
 	}
 	if (api_case_load(r, &c) < 0)
 		return;
+	/* her point of contact must be able to see her case: of an agency it is
+	 * shared with, and one who works it there */
+	if (api_user_sees_case(r, "username", &u, &c) < 0)
+		goto out;
 	if (req_tx_begin(r) < 0)
 		goto out;
 	rc = case_spoc_set(r->db, c.id, u.id);
@@ -416,6 +420,8 @@ void api_care_contact(struct req *r)
 	}
 	if (api_case_load(r, &c) < 0)
 		return;
+	if (by && api_user_sees_case(r, "by", &u, &c) < 0)
+		goto out;
 	for (size_t i = 0; i < ntasks; i++) {
 		struct task_keep k = { 0 };
 

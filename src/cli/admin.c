@@ -172,15 +172,45 @@ int cli_permissions(int argc, char **argv)
 		"  what its staff did, and what anyone did to its cases, devices and alerts;\n"
 		"  administrators also the entries of no agency (anonymous sign-ins, the command\n"
 		"  line).  Verifying the chain covers all of it.\n");
+	printf("\n## Need to know within a case\n\n"
+	       "Seeing a case does not open all of it.  Each route on a case is on one of three\n"
+	       "parts (marked in the routes below), and each role reads the parts its work\n"
+	       "needs; any other is 403 `need_to_know`, audited.  The *response* part is the\n"
+	       "case's header, its people, its orders, zones and devices; the *file* is the\n"
+	       "incident log and evidence, the timeline, assessments, typology, plan, reviews\n"
+	       "and linked cases (and the case's summary narrative and screening); *victim\n"
+	       "care* is the contacts with her, referrals, her point of contact and the\n"
+	       "notification tasks.  The offender is shown in full to every role that sees the\n"
+	       "case; the victim as each role's view says.  `GET /api/v1/cases/{ref}` says\n"
+	       "which view and parts the caller has (`view`).\n\n"
+	       "| role | parts | what it sees of a case |\n| --- | --- | --- |\n");
+	for (int r = 0; r < ROLE_COUNT; r++) {
+		unsigned parts = access_case_parts((enum role)r);
+
+		if (!parts)
+			continue;
+		printf("| %s | %s%s%s | %s |\n", access_role_name((enum role)r),
+		       parts & CASE_PART_RESPONSE ? "response" : "",
+		       parts & CASE_PART_FILE ? ", file" : "",
+		       parts & CASE_PART_VICTIM_CARE ? ", victim care" : "",
+		       access_case_view_summary((enum role)r));
+	}
+	printf("\nA victim's single point of contact, and whoever a contact with her is logged\n"
+	       "as made by, must be able to see her case: of an agency it is shared with (its\n"
+	       "own, or one it is referred to) and among those who work it there; anyone else\n"
+	       "is 400 naming the field.\n");
 	printf("\n## Routes\n\n| method | path | permission | audited | what |\n"
 	       "| --- | --- | --- | --- | --- |\n");
 	for (size_t i = 0; i < api_nroutes; i++) {
 		const struct route *rt = &api_routes[i];
 		bool write = strcmp(rt->method, "GET") != 0;
 
-		printf("| %s | `%s` | %s%s | %s | %s |\n", rt->method, rt->pattern,
+		printf("| %s | `%s` | %s%s%s | %s | %s |\n", rt->method, rt->pattern,
 		       access_perm_name(rt->perm),
 		       (rt->flags & ROUTE_DEVICE_TOKEN) ? " (also a *device token*)" : "",
+		       (rt->flags & ROUTE_CASE_FILE)	   ? " · *file*"
+		       : (rt->flags & ROUTE_VICTIM_CARE) ? " · *victim care*"
+							 : "",
 		       write ? "yes" : (rt->flags & ROUTE_AUDIT_READ) ? "yes (read)" : "no",
 		       rt->summary);
 	}

@@ -134,3 +134,50 @@ bool access_sees_victim_location(enum role r)
 {
 	return r == ROLE_OFFICER || r == ROLE_SUPERVISOR || r == ROLE_ADVOCATE || r == ROLE_OPERATOR;
 }
+
+unsigned access_case_parts(enum role r)
+{
+	switch (r) {
+	case ROLE_OFFICER:
+	case ROLE_SUPERVISOR:
+	case ROLE_ADVOCATE:
+		return CASE_PART_RESPONSE | CASE_PART_FILE | CASE_PART_VICTIM_CARE;
+	case ROLE_CLINICIAN:
+	case ROLE_ANALYST:
+		return CASE_PART_RESPONSE | CASE_PART_FILE;
+	case ROLE_OPERATOR:
+		return CASE_PART_RESPONSE;
+	default:
+		return 0;
+	}
+}
+
+enum case_view access_case_view(enum role r)
+{
+	switch (r) {
+	case ROLE_OFFICER:
+	case ROLE_SUPERVISOR:
+	case ROLE_ADVOCATE:
+		return CASE_VIEW_FULL;
+	case ROLE_OPERATOR:
+		return CASE_VIEW_RESPONSE;
+	default:
+		return CASE_VIEW_OFFENDER;
+	}
+}
+
+const char *access_case_view_summary(enum role r)
+{
+	switch (access_case_view(r)) {
+	case CASE_VIEW_FULL:
+		return "the whole case";
+	case CASE_VIEW_RESPONSE:
+		return "what the response to its alerts needs: the case's header, the offender, "
+		       "the victim's name and the numbers to call her on, its orders, zones and "
+		       "devices; not the file (incidents, evidence, assessments, plan) nor her care";
+	case CASE_VIEW_OFFENDER:
+	default:
+		return "the offender's side: the case's header, the file, its orders, and of the "
+		       "victim her name only; not her contact details nor her care";
+	}
+}

@@ -66,4 +66,36 @@ bool access_role_has(enum role r, enum perm p);
  * positions)?  Only roles that protect her: data minimisation. */
 bool access_sees_victim_location(enum role r);
 
+/*
+ * Need to know within a case (issue 16).  Seeing a case does not open all of
+ * it: each route on a case belongs to a part, and each role reads the parts
+ * its work needs.
+ */
+enum case_part {
+	/* the case's header, its people as the viewer's work needs them, its
+	 * orders, zones and devices: what the response to an alert needs */
+	CASE_PART_RESPONSE = 1 << 0,
+	/* the file: incident log and evidence, timeline, assessments, typology,
+	 * plan and reviews, linked cases */
+	CASE_PART_FILE = 1 << 1,
+	/* her care: contacts with her, referrals, her point of contact,
+	 * notification tasks */
+	CASE_PART_VICTIM_CARE = 1 << 2,
+};
+/* The parts of a case the role may read (0: none). */
+unsigned access_case_parts(enum role r);
+
+/* How the people of a case are shown to a role. */
+enum case_view {
+	CASE_VIEW_FULL,     /* all of them: the roles that investigate and protect */
+	CASE_VIEW_RESPONSE, /* the offender, and of the victim her name and the
+			     * numbers to call her on: the monitoring operator */
+	CASE_VIEW_OFFENDER, /* the offender, and of the victim her name only: no
+			     * contact details, no date of birth (clinician,
+			     * analyst) */
+};
+enum case_view access_case_view(enum role r);
+/* A sentence saying what the role sees of a case, for refusals and docs. */
+const char *access_case_view_summary(enum role r);
+
 #endif

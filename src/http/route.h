@@ -22,6 +22,8 @@ enum route_flags {
 				    * to disk and hashed, not parsed as JSON */
 	ROUTE_DEVICE_TOKEN = 1 << 3, /* open to a token bound to devices (which may use
 				      * these routes only, for its devices) */
+	ROUTE_CASE_FILE = 1 << 4,   /* a route on a case's file (CASE_PART_FILE) */
+	ROUTE_VICTIM_CARE = 1 << 5, /* a route on her care (CASE_PART_VICTIM_CARE) */
 };
 
 struct route {

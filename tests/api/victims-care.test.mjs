@@ -93,26 +93,27 @@ describe('notification tasks', () => {
 describe('contacts', () => {
 	test('each contact is logged with who, when, how and what she was told', async () => {
 		const res = await officer.post(`/api/v1/cases/${ref}/victim-care/contacts`, {
-			at: daysAgo(0.05), method: 'in_person', told: 'The interim order was granted; he may not come within 500 m of the house', notes: 'she is moving her car', by: 'advocate',
+			at: daysAgo(0.05), method: 'in_person', told: 'The interim order was granted; he may not come within 500 m of the house', notes: 'she is moving her car', by: 'supervisor',
 		});
 		assert.equal(res.status, 201, res.text);
 		const [last] = res.body.contacts;
 		assert.equal(last.method, 'in_person');
-		assert.equal(last.by, 'advocate');
+		assert.equal(last.by, 'supervisor');
 		assert.equal(last.recorded_by, 'officer');
 		assert.match(last.told, /interim order was granted/);
 		assert.equal(res.body.contact_overdue, false);
 		assert.equal(res.body.last_contact_at, last.at);
 	});
 
-	test('an analyst sees that contacts were made, not what was said', async () => {
-		const body = await care(analyst);
-		assert.ok(body.contacts.length >= 2);
-		for (const c of body.contacts) {
-			assert.equal(c.content_withheld, true);
-			assert.equal(c.told, undefined);
-			assert.equal(c.notes, undefined);
-		}
+	test('a contact is not logged as made by someone who cannot see her case (400, by)', async () => {
+		// the charity's advocate, before the case is referred to her charity
+		expectError(await officer.post(`/api/v1/cases/${ref}/victim-care/contacts`, { method: 'phone', told: 'x', by: 'advocate' }), 400, 'bad_request', 'by');
+	});
+
+	test('her care is not open to an analyst (403 need_to_know), nor may she log a contact', async () => {
+		const res = await analyst.get(`/api/v1/cases/${ref}/victim-care`);
+		expectError(res, 403, 'need_to_know');
+		assert.ok(!res.text.includes('interim order'));
 		expectError(await analyst.post(`/api/v1/cases/${ref}/victim-care/contacts`, { method: 'phone', told: 'x' }), 403, 'forbidden');
 	});
 
@@ -128,9 +129,12 @@ describe('contacts', () => {
 
 describe('single point of contact', () => {
 	test('is named, and must be someone who works with her', async () => {
-		let res = await officer.put(`/api/v1/cases/${ref}/victim-care/spoc`, { username: 'advocate' });
+		let res = await officer.put(`/api/v1/cases/${ref}/victim-care/spoc`, { username: 'supervisor' });
 		assert.equal(res.status, 200, res.text);
-		assert.equal(res.body.spoc, 'advocate');
+		assert.equal(res.body.spoc, 'supervisor');
+		// an advocate of a charity the case is not shared with (not yet referred)
+		expectError(await officer.put(`/api/v1/cases/${ref}/victim-care/spoc`, { username: 'advocate' }), 400, 'bad_request', 'username');
+		assert.equal((await care()).spoc, 'supervisor');
 		expectError(await officer.put(`/api/v1/cases/${ref}/victim-care/spoc`, { username: 'admin' }), 400, 'bad_request', 'username');
 		expectError(await officer.put(`/api/v1/cases/${ref}/victim-care/spoc`, { username: 'ghost' }), 400, 'bad_request', 'username');
 		expectError(await officer.put(`/api/v1/cases/${ref}/victim-care/spoc`, {}), 400, 'bad_request', 'username');
@@ -169,6 +173,10 @@ describe('referrals', () => {
 		// and the advocate logs her own contact
 		res = await advocate.post(`/api/v1/cases/${ref}/victim-care/contacts`, { method: 'video', told: 'what an SPO is and how to report a breach' });
 		assert.equal(res.status, 201, res.text);
+		// now shared with her charity, she may be the victim's point of contact
+		res = await officer.put(`/api/v1/cases/${ref}/victim-care/spoc`, { username: 'advocate' });
+		assert.equal(res.status, 200, res.text);
+		assert.equal(res.body.spoc, 'advocate');
 	});
 
 	test('she withdraws (accepted -> declined): the advocacy service no longer sees the case, unless an officer referred it', async () => {

@@ -1,7 +1,8 @@
 // Signing in and what each role sees: the navigation a role may use and no
 // other, pages it may not use refused, the errors a person understands
 // (wrong password, locked, expired), signing out, and the victim's address
-// absent from the page for the roles not allowed it.
+// and phone absent from the page for the roles not allowed them (and the
+// victim-care tab not offered to them).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -13,6 +14,7 @@ let srv;
 let browser;
 let caseRef;
 const ADDRESS = '14 Lime Grove, London N4 2AB';
+const PHONE = '07700 900417';
 
 const NAV = {
 	officer: ['Cases'],
@@ -28,7 +30,7 @@ before(async () => {
 	srv = await uiServer(['--login-max-failures', '3', '--login-lockout', '60']);
 	browser = await launch();
 	const officer = await srv.login('officer');
-	const c = await createCase(officer, { victims: [{ name: 'Hannah Price', identifiers: [{ kind: 'address', value: ADDRESS }] }], suspect: { name: 'Gary Price' } });
+	const c = await createCase(officer, { victims: [{ name: 'Hannah Price', identifiers: [{ kind: 'address', value: ADDRESS }, { kind: 'phone', value: PHONE }] }], suspect: { name: 'Gary Price' } });
 	caseRef = c.ref;
 	// the advocate sees the case once it is referred to her agency, the clinician once
 	// its suspect is in the behaviour change programme
@@ -94,6 +96,12 @@ describe('each role sees only what it may', () => {
 			await page.getByText('Hannah Price').waitFor();
 			const html = await page.content();
 			assert.equal(html.includes('Lime Grove'), sees, `${role} ${sees ? 'sees' : 'must not see'} her address`);
+			// need to know: her phone and her care only to the roles that protect her
+			assert.equal(html.includes('900417'), sees, `${role} ${sees ? 'sees' : 'must not see'} her phone`);
+			const tabs = await page.locator('nav[aria-label="Case sections"] a').allInnerTexts();
+			assert.equal(tabs.includes('Victim contact'), sees, `${role}: tabs ${tabs.join(', ')}`);
+			assert.ok(tabs.includes('Incidents'), `${role} reads the file`);
+			if (!sees) await page.getByText(/withheld from your role: .*contact details/).waitFor();
 			await shot(page, `case-summary-${role}`);
 			noErrors(page);
 			await page.context().close();

@@ -7,16 +7,19 @@ import { drawPosition, drawZones, legend, makeMap, zoneEditor } from '../map.js'
 import { ACTION_STATUSES, BEHAVIOURS, FOUR, PLAN_CATEGORIES, RISK_LEVELS, TYPOLOGIES } from '../vocab.js';
 import { riskBadge } from './cases.js';
 
+// Each tab is on a part of the case (docs/ACCESS.md, "Need to know within a
+// case"): the case says which parts the viewer's role may read, and only
+// those tabs are offered.
 const TABS = [
-	['summary', 'Summary'],
-	['timeline', 'Timeline'],
-	['incidents', 'Incidents'],
-	['assessment', 'Assessment'],
-	['typology', 'Typology'],
-	['plan', 'Plan'],
-	['orders', 'Orders and breaches'],
-	['monitoring', 'Monitoring'],
-	['contact', 'Victim contact'],
+	['summary', 'Summary', 'response'],
+	['timeline', 'Timeline', 'file'],
+	['incidents', 'Incidents', 'file'],
+	['assessment', 'Assessment', 'file'],
+	['typology', 'Typology', 'file'],
+	['plan', 'Plan', 'file'],
+	['orders', 'Orders and breaches', 'response'],
+	['monitoring', 'Monitoring', 'response', 'devices:read'],
+	['contact', 'Victim contact', 'victim_care'],
 ];
 
 const ORDER_KINDS = [
@@ -46,7 +49,6 @@ const none = (text = 'none') => h('span', { class: 'muted' }, text);
 
 export async function render(main, ctx) {
 	const ref = ctx.params[0];
-	const tab = TABS.some(([t]) => t === ctx.params[1]) ? ctx.params[1] : 'summary';
 	const can = (p) => ctx.session.can(p);
 	let c;
 	try {
@@ -55,11 +57,14 @@ export async function render(main, ctx) {
 		add(main, h('p', {}, h('a', { href: '#/cases' }, '← All cases')), h('h1', {}, ref), h('p', { class: 'form-error', role: 'alert' }, err.message));
 		return;
 	}
+	const parts = (c.view && c.view.parts) || ['response', 'file', 'victim_care'];
+	const tabs = TABS.filter(([, , part, perm]) => parts.includes(part) && (!perm || can(perm)));
+	const tab = tabs.some(([t]) => t === ctx.params[1]) ? ctx.params[1] : 'summary';
 	const panel = h('section', { id: 'tab-panel', 'aria-labelledby': `tab-${tab}` });
 	add(main, 
 		h('p', {}, h('a', { href: '#/cases' }, '← All cases')),
 		h('div', { class: 'page-head' }, h('h1', {}, `Case ${c.ref}`), h('span', {}, badge(c.status), ' ', riskBadge(c.risk_level))),
-		h('nav', { 'aria-label': 'Case sections' }, h('ul', { class: 'tabs' }, TABS.map(([t, label]) =>
+		h('nav', { 'aria-label': 'Case sections' }, h('ul', { class: 'tabs' }, tabs.map(([t, label]) =>
 			h('li', {}, h('a', { id: `tab-${t}`, href: `#/cases/${enc(c.ref)}/${t}`, 'aria-current': t === tab ? 'page' : null }, label))))),
 		panel,
 	);
@@ -80,10 +85,30 @@ export async function render(main, ctx) {
 function summary(panel, { c, can, reload }) {
 	const risk = c.risk || {};
 	const people = c.people || [];
+	const withheld = (p) => p.withheld ? p.withheld : p.address_withheld ? ['address'] : [];
 	const person = (p) => h('li', {}, h('strong', {}, p.name || 'unnamed'), ` (${p.role})`, p.description ? ` — ${p.description}` : '',
-		p.address_withheld ? h('span', { class: 'muted' }, ' (address withheld from your role)') : null,
+		withheld(p).length ? h('span', { class: 'muted' }, ` (withheld from your role: ${withheld(p).join(', ')})`) : null,
 		p.identifiers && p.identifiers.length ? h('ul', {}, p.identifiers.map((i) => h('li', {}, `${words(i.kind)}: ${i.value ?? i.display ?? ''}`))) : null);
+	if (c.view && !c.view.parts.includes('file')) {
+		// the response view: what the response to an alert needs, no file
+		add(panel,
+			viewNote(c),
+			h('div', { class: 'side-by-side' },
+				h('div', { class: 'card' }, h('h2', {}, 'Risk'), facts([['Level in force', riskBadge(c.risk_level)]])),
+				h('div', { class: 'card' }, h('h2', {}, 'Case'),
+					facts([
+						['Status', words(c.status)],
+						['Typology', words(c.typology) || none('not decided')],
+						['Relationship', words(c.relationship)],
+						['Flags', c.flags.length ? h('ul', {}, c.flags.map((f) => h('li', {}, badge(f.flag, 'flag'), ' ', timeEl(f.raised_at)))) : none()],
+						['Owner', c.owner],
+						['Agency', c.agency],
+					]))),
+			h('div', { class: 'card' }, h('h2', {}, 'People'), h('ul', {}, people.map(person))));
+		return;
+	}
 	add(panel, 
+		viewNote(c),
 		h('div', { class: 'side-by-side' },
 			h('div', { class: 'card' }, h('h2', {}, 'Risk'),
 				h('div', { class: 'side-by-side risk-levels' },
@@ -109,6 +134,12 @@ function summary(panel, { c, can, reload }) {
 		screening(c, can, reload),
 		can('cases:write') ? statusForm(c, reload) : null,
 	);
+}
+
+/* What the viewer's role sees of the case, when it is not all of it. */
+function viewNote(c) {
+	if (!c.view || c.view.name === 'full') return null;
+	return h('p', { class: 'hint', 'data-view': c.view.name }, `Your role sees ${c.view.summary}.`);
 }
 
 /* A flag's note: text, or a JSON list of reasons. */

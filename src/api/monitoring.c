@@ -66,6 +66,8 @@ static json_t *device_json(struct req *r, const struct device *dv, const struct 
 			      (json_int_t)dv->rejected_fixes, "agency", dv->agency[0] ? dv->agency : NULL,
 			      "in_use", dw->busy, "case", dw->case_ref[0] ? dw->case_ref : NULL);
 
+	/* what the rules take for a fix of it that reports no accuracy */
+	json_object_set_new(o, "assumed_accuracy_m", json_real(fix_assumed_accuracy(dv->kind)));
 	if (node_device_live(r->v->node, r->db, dv->id, &live)) {
 		json_t *st = json_pack("{s:o, s:o, s:b, s:b}", "last_fix_at", req_time_json(live.fix_at),
 				       "battery", num_or_null(live.battery), "signal_lost", live.lost,
@@ -79,8 +81,9 @@ static json_t *device_json(struct req *r, const struct device *dv, const struct 
 		if (live.have_fix && ((watches_hers && (!victim || access_sees_victim_location(r->who.role))) ||
 				      shelf))
 			json_object_set_new(st, "last_position",
-					    json_pack("{s:f, s:f, s:f}", "lat", live.lat, "lon", live.lon,
-						      "accuracy_m", live.accuracy));
+					    json_pack("{s:f, s:f, s:f, s:b}", "lat", live.lat, "lon", live.lon,
+						      "accuracy_m", live.accuracy, "accuracy_assumed",
+						      live.accuracy_assumed));
 		json_object_set_new(o, "state", st);
 	}
 	return o;

@@ -48,6 +48,7 @@ struct dev {
 	int expected_interval_s;
 	int64_t created_at;
 	int ncases;
+	float assumed_acc;      /* the accuracy taken when a fix reports none (its kind's) */
 	struct dev_case *cases; /* ncases of them (most devices have one), owned */
 	/* live state */
 	bool have_fix;
@@ -57,6 +58,7 @@ struct dev {
 	unsigned flags;
 	bool lost;              /* a lost-signal alert is open */
 	bool low_battery;
+	bool acc_assumed;       /* acc is assumed_acc: the fix reported none */
 	int64_t heard_at;       /* wall ms: the latest report of any kind received */
 	int64_t applied_wall;   /* wall ms: when fix_at was applied (its device's "now") */
 };
@@ -256,6 +258,7 @@ static int load_device(const struct device *dv, void *arg)
 	d->offender = strcmp(dv->kind, "offender_tag") == 0;
 	d->expected_interval_s = dv->expected_interval_s;
 	d->created_at = dv->created_at;
+	d->assumed_acc = (float)fix_assumed_accuracy(dv->kind);
 	d->battery = NAN; /* nothing reported yet */
 	/* keep what the engine knew of this device before the reload (both
 	 * lists are in id order: a binary search, not a scan of 100,000) */
@@ -271,6 +274,7 @@ static int load_device(const struct device *dv, void *arg)
 			d->have_fix = o->have_fix;
 			d->pos = o->pos;
 			d->acc = o->acc;
+			d->acc_assumed = o->acc_assumed;
 			d->speed = o->speed;
 			d->battery = o->battery;
 			d->fix_at = o->fix_at;
@@ -465,7 +469,8 @@ static int load_last_fix(const struct fix *f, void *arg)
 		d->have_fix = true;
 		d->pos.lat = f->lat;
 		d->pos.lon = f->lon;
-		d->acc = isnan(f->accuracy) ? FIX_DEFAULT_ACCURACY : f->accuracy;
+		d->acc_assumed = isnan(f->accuracy);
+		d->acc = d->acc_assumed ? d->assumed_acc : f->accuracy;
 		d->speed = f->speed;
 		d->battery = f->battery;
 		d->fix_at = f->at;
@@ -1079,7 +1084,7 @@ static void advance_to(struct engine *e, struct dev *off, int64_t at)
 static void late_fix(struct engine *e, struct dev *off, const struct fix *f, int64_t wall)
 {
 	struct geo_point at = { f->lat, f->lon };
-	double u = zone_fix_uncertainty(isnan(f->accuracy) ? FIX_DEFAULT_ACCURACY : f->accuracy);
+	double u = zone_fix_uncertainty(isnan(f->accuracy) ? off->assumed_acc : f->accuracy);
 
 	for (int c = 0; c < off->ncases; c++) {
 		size_t nz;
@@ -1223,7 +1228,8 @@ static void process_fix(struct engine *e, const struct fix *f)
 			d->have_fix = true;
 			d->pos.lat = f->lat;
 			d->pos.lon = f->lon;
-			d->acc = isnan(f->accuracy) ? FIX_DEFAULT_ACCURACY : f->accuracy;
+			d->acc_assumed = isnan(f->accuracy);
+			d->acc = d->acc_assumed ? d->assumed_acc : f->accuracy;
 			d->speed = f->speed;
 			if (!isnan(f->battery))
 				d->battery = f->battery;
@@ -1715,6 +1721,7 @@ bool engine_device_live(struct engine *e, int64_t device_id, struct device_live 
 		out->lat = d->pos.lat;
 		out->lon = d->pos.lon;
 		out->accuracy = d->acc;
+		out->accuracy_assumed = d->acc_assumed;
 		out->battery = d->battery;
 		out->lost = d->lost;
 		out->tamper = false;

@@ -384,7 +384,16 @@ bool node_device_live(struct node *n, db *d, int64_t device_id, struct device_li
 		out->fix_at = f.at;
 		out->lat = f.lat;
 		out->lon = f.lon;
-		out->accuracy = isnan(f.accuracy) ? FIX_DEFAULT_ACCURACY : f.accuracy;
+		out->accuracy = f.accuracy;
+		if (isnan(f.accuracy)) {
+			/* it reported none: its kind's assumption, as the engine takes it */
+			struct device dv;
+
+			out->accuracy_assumed = true;
+			out->accuracy = fix_assumed_accuracy(device_get_by_id(d, device_id, &dv) == 1
+								     ? dv.kind
+								     : NULL);
+		}
 		out->battery = f.battery;
 	}
 	lost = alert_raised_since(d, device_id, 0, "lost_signal", rc == 1 ? f.at : 0);

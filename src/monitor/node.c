@@ -22,6 +22,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "http/stream.h"
+#include "ingest/reporting.h"
 #include "store/monitor.h"
 #include "vigil.h"
 
@@ -134,7 +135,8 @@ static int connect_node(struct node *n, char *err, size_t errlen)
 	if (db_open(&d, n->v->cfg.db_url, err, errlen) < 0)
 		return -1;
 	db_set_name(d, "vigil node");
-	if (db_listen(d, ENGINE_CHANNEL) < 0 || db_listen(d, STREAM_CHANNEL) < 0) {
+	if (db_listen(d, ENGINE_CHANNEL) < 0 || db_listen(d, STREAM_CHANNEL) < 0 ||
+	    db_listen(d, REPORTING_CHANNEL) < 0) {
 		snprintf(err, errlen, "cannot listen for the other nodes: %s", db_errmsg(d));
 		db_close(d);
 		return -1;
@@ -436,6 +438,11 @@ static void notice(struct node *n, const char *channel, const char *payload)
 {
 	if (strcmp(channel, STREAM_CHANNEL) == 0) {
 		stream_wake(n->v->stream);
+		return;
+	}
+	if (strcmp(channel, REPORTING_CHANNEL) == 0) {
+		/* a command for a tag whose session may be here, or its answer */
+		reporting_notice(n->v->reporting, payload);
 		return;
 	}
 	if (strcmp(channel, ENGINE_CHANNEL) != 0)

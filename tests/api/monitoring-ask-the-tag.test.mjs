@@ -15,9 +15,10 @@ import { after, before, describe, test } from 'node:test';
 
 import { sqlite, startServer } from './lib/server.mjs';
 import { circle, dest, iso, monitoringKit, nextAt, waitFor } from './lib/monitorkit.mjs';
-import { packet, tag } from './lib/teltonika.mjs';
+import { codec12, packet, tag } from './lib/teltonika.mjs';
 
 const CONFIRM_S = 12;
+const ANSWER_S = 3; // --teltonika-command-timeout
 const FAST = 'setparam 10050:3;10055:3';
 const NORMAL = 'setparam 10050:45;10055:45';
 const HOME = [51.5074, -0.1278];
@@ -30,7 +31,8 @@ let k;
 before(async () => {
 	srv = await startServer({
 		args: ['--teltonika-listen', '127.0.0.1:0', '--osmand-listen', '127.0.0.1:0', '--confirm-seconds',
-			String(CONFIRM_S), '--teltonika-fast-command', FAST, '--teltonika-normal-command', NORMAL],
+			String(CONFIRM_S), '--teltonika-fast-command', FAST, '--teltonika-normal-command', NORMAL,
+			'--teltonika-command-timeout', String(ANSWER_S)],
 	});
 	TEL = Number(srv.stdout().match(/Teltonika devices on tcp:\/\/127\.0\.0\.1:(\d+)/)[1]);
 	OSM = srv.stdout().match(/OsmAnd devices on (http:\/\/127\.0\.0\.1:\d+)\//)[1];
@@ -155,6 +157,56 @@ describe('a Teltonika tag is asked for faster fixes on its own session', () => {
 		const sent = ofKind(events(s.case.tag), 'reporting_command_sent').map((e) => e.detail.mode);
 		assert.deepEqual(sent, ['fast', 'normal']);
 		assert.equal(ofKind(events(s.case.tag), 'faster_reporting_unavailable').length, 0);
+	});
+});
+
+describe('a command not answered, answered in the same write as a packet, or cut short', () => {
+	const s = {};
+
+	before(async () => {
+		const centres = [0, 1, 2].map((i) => dest(HOME, 5000, 120 * i));
+		[s.silent, s.together, s.gone] = await Promise.all(centres.map((centre) => watched('teltonika', centre)));
+		const tags = await Promise.all([s.silent, s.together, s.gone].map((w) => connect(w.tag)));
+		[s.ts, s.tt, s.tg] = tags;
+		for (let i = 0; i < 3; i++) await send(tags[i], dest(centres[i], 95, 45));
+		s.commands = await Promise.all(tags.map((t) => t.command(5000)));
+		s.sentAt = Date.now();
+		// its response and its next packet (the same reading) in one write: both read
+		s.tt.write(Buffer.concat([codec12(0x06, 'New value 10050:3;10055:3;'), packet([[nextAt(), ...dest(centres[1], 95, 46), { hdop: 2, sats: 10 }]])]));
+		s.togetherAck = await s.tt.ack();
+		// gone before it answered
+		s.tg.close();
+		s.goneEvent = await waitFor('the closed session\'s command to be unanswered', () =>
+			ofKind(events(s.gone.tag), 'reporting_command_unanswered')[0]);
+		s.silentEvent = await waitFor('the silent tag\'s command to be unanswered', () =>
+			ofKind(events(s.silent.tag), 'reporting_command_unanswered')[0], (ANSWER_S + 5) * 1000);
+		s.silentAfter = Date.now() - s.sentAt;
+		s.silentDevice = await k.deviceState(s.silent.tag);
+		s.togetherEvents = events(s.together.tag);
+		s.ts.close();
+		s.tt.close();
+	});
+
+	test('each tag was sent the fast command', () => {
+		assert.deepEqual(s.commands, [FAST, FAST, FAST]);
+	});
+
+	test('a tag that does not answer within the timeout is recorded as unanswered', () => {
+		assert.deepEqual(s.silentEvent.detail, { mode: 'fast', why: 'no answer in time' });
+		assert.ok(s.silentAfter >= ANSWER_S * 1000 - 200, `after ${s.silentAfter} ms`);
+		assert.equal(s.silentDevice.reporting.state, 'unanswered');
+		assert.equal(s.silentDevice.reporting.acknowledged_at, null);
+	});
+
+	test('a response and a data packet in one write are each read as what they are', () => {
+		assert.equal(s.togetherAck, 1, 'the packet after the response is acknowledged, the response is not');
+		assert.deepEqual(ofKind(s.togetherEvents, 'reporting_command_answered').map((e) => e.detail),
+			[{ mode: 'fast', response: 'New value 10050:3;10055:3;' }]);
+		assert.deepEqual(ofKind(s.togetherEvents, 'reporting_command_unanswered'), []);
+	});
+
+	test('a session that closes before the answer leaves the command unanswered', () => {
+		assert.deepEqual(s.goneEvent.detail, { mode: 'fast', why: 'the session closed before the tag answered' });
 	});
 });
 

@@ -221,7 +221,8 @@ static bool command_flush(struct tcp_server *s, struct tconn *c)
 static void answered(struct tcp_server *s, struct tconn *c, const char *text)
 {
 	if (!c->nawaited) {
-		log_warn("teltonika: device %s: a response to no command is ignored", c->imei);
+		/* (not a warning: a tag could fill the log with them) */
+		log_debug("teltonika: device %s: a response to no command is ignored", c->imei);
 		return;
 	}
 	reporting_outcome(s->v->reporting, REPORTING_ANSWERED, &c->awaited[0].rq, clock_now_ms(),

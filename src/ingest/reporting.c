@@ -52,8 +52,9 @@ struct reporting {
 	pthread_cond_t cv;
 	struct item *head, *tail;
 	bool stopping;
-	pthread_mutex_t attach_mu; /* tel: held while a command is handed to it */
+	pthread_mutex_t attach_mu; /* tel and lease_until: held while they are used */
 	struct tcp_server *tel;
+	const atomic_llong *lease_until; /* the node's lease's deadline; NULL: one node */
 	pthread_t thread;
 	bool have_thread;
 	/* the thread's */
@@ -171,6 +172,26 @@ void reporting_attach(struct reporting *r, struct tcp_server *tel)
 	pthread_mutex_lock(&r->attach_mu);
 	r->tel = tel;
 	pthread_mutex_unlock(&r->attach_mu);
+}
+
+void reporting_lease(struct reporting *r, const atomic_llong *until)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->attach_mu);
+	r->lease_until = until;
+	pthread_mutex_unlock(&r->attach_mu);
+}
+
+/* Within this node's lease's deadline (always with one node)? */
+static bool lease_current(struct reporting *r)
+{
+	bool current;
+
+	pthread_mutex_lock(&r->attach_mu);
+	current = !r->lease_until || clock_mono_ns() / 1000000 < atomic_load(r->lease_until);
+	pthread_mutex_unlock(&r->attach_mu);
+	return current;
 }
 
 /* Hand rq to this node's listener: false when there is none. */
@@ -299,6 +320,14 @@ static void handle(struct reporting *r, struct item *it)
 
 	switch (it->kind) {
 	case ITEM_ASK:
+		/* asked by an engine of this node before it was frozen or cut off
+		 * past its lease: the node that leads now decides what the tag is
+		 * asked, and must not be overruled */
+		if (!lease_current(r)) {
+			log_warn("device %s: a request for %s reports from before this node's lease "
+				 "ran out is dropped", it->uid, reporting_mode_name(rq->mode));
+			break;
+		}
 		rq->id = ++r->next_id;
 		log_info("device %s: asking for %s reports (%s)", it->uid, reporting_mode_name(rq->mode),
 			 rq->command);

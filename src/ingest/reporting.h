@@ -34,6 +34,7 @@
 #ifndef VIGIL_INGEST_REPORTING_H
 #define VIGIL_INGEST_REPORTING_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -85,6 +86,12 @@ int reporting_start(struct vigil *v, const struct reporting_config *c, struct re
 void reporting_stop(struct reporting *r);
 /* The Teltonika listener of this node (NULL: none, or about to stop). */
 void reporting_attach(struct reporting *r, struct tcp_server *tel);
+/* The deadline of this node's lease on the engine (ms of clock_mono_ns();
+ * NULL: one node, which always leads), set by the node before its engine
+ * starts and cleared before it goes.  What an engine asked before its node
+ * was frozen or cut off past it is dropped: the node that leads now decides
+ * what the tag is asked. */
+void reporting_lease(struct reporting *r, const atomic_llong *until);
 /* The engine wants device_id (uid, for the log) to report in mode: queued. */
 void reporting_ask(struct reporting *r, int64_t device_id, const char *uid, int mode);
 /* The text this node writes for mode. */

@@ -647,6 +647,8 @@ int node_start(struct vigil *v, const struct engine_config *ec, struct node **ou
 		return 0;
 	}
 	db_close(d);
+	/* what the engine asks a tag is acted on only within the lease */
+	reporting_lease(v->reporting, &n->lease_until);
 	if (connect_node(n, err, errlen) < 0)
 		goto fail;
 	sessions[0] = db_session_id(n->conn);
@@ -698,6 +700,8 @@ void node_stop(struct node *n)
 			 db_errmsg(n->conn));
 	db_close(n->conn);
 	free(n->held);
+	if (n->multinode)
+		reporting_lease(n->v->reporting, NULL);
 	pthread_rwlock_destroy(&n->lock);
 	free(n);
 }

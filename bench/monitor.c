@@ -25,10 +25,20 @@
  *       indoor outlier, which lands anywhere) was inside during it.
  *
  *   build/bench/monitor tcp HOST:PORT DEVICES RECORDS SECONDS FIRST_IMEI
+ *                           [WALKERS FIRST_WALKER_IMEI]
  *       End to end over the Teltonika TCP port with durable storage: DEVICES
  *       connections, each sending packets of RECORDS records and waiting for
  *       each acknowledgement, for SECONDS.  Prints acknowledged fixes per
- *       second and the acknowledgement latency.
+ *       second and the acknowledgement latency.  With WALKERS: as many more
+ *       tags, each assigned to a case with a 50 m home zone at
+ *       walker_centre(i) (bench/monitor.sh builds them), walking into it at
+ *       2 m/s from 5 m inside its edge (HDOP 2: a possible entry), one
+ *       record a packet, now-stamped.  A walker reports at the period its
+ *       last Codec 12 command set (the number after "10050:", seconds; 10 s
+ *       until told), answers each command, and changes its period only
+ *       then: it obeys only what the server really sends.  Prints how soon
+ *       the fast command came after the fix that opened the possible entry,
+ *       how long the tags stayed fast, and how many fixes they sent fast.
  *
  *   build/bench/monitor osmand HOST:PORT CONNECTIONS SECONDS FIRST_ID
  *       The OsmAnd HTTP port as the Traccar Client app uses it: CONNECTIONS
@@ -455,7 +465,184 @@ static size_t packet(uint8_t *b, int records, int64_t t_ms, double lat, double l
 	return 8 + dlen + 4;
 }
 
-static int bench_tcp(const char *hostport, int devices, int records, int seconds, long long imei0)
+/* ---- walkers: tags that obey the server's commands ---------------------------- */
+
+#define WALK_SPEED 2.0        /* m/s, towards the centre */
+#define WALK_START_M 45.0     /* from the centre of a 50 m zone: 5 m inside */
+#define WALK_PERIOD_MS 10000  /* until a command says otherwise */
+
+/* The home zone of walker i (bench/monitor.sh builds the same in SQL):
+ * 0.01 degrees of latitude (1.1 km) apart, north of the latency grid. */
+static void walker_centre(long long i, double *lat, double *lon)
+{
+	*lat = 51.8 + (double)i * 0.01;
+	*lon = -0.3;
+}
+
+struct walker {
+	int fd;
+	struct geo_point centre;
+	uint8_t in[4096];
+	size_t len;
+	int64_t period_ms, next_ms; /* wall */
+	int64_t first_ms;           /* wall: its first fix, which opens the possible entry */
+	bool awaiting;              /* a packet not yet acknowledged */
+	double fast_ms, normal_ms;  /* ms after the first fix: its fast, then normal command */
+	int commands, fast_fixes;
+	long long acked;
+};
+
+/* One record at p, now, HDOP 2 with 10 satellites (IO 182 = 20). */
+static size_t walker_packet(uint8_t *b, int64_t t_ms, struct geo_point p)
+{
+	uint8_t *q = b + 8;
+	size_t dlen;
+
+	*q++ = 0x08;
+	*q++ = 1;
+	put_be(q, (uint64_t)t_ms, 8), q += 8;
+	*q++ = 0;
+	put_be(q, (uint32_t)(int32_t)lrint(p.lon * 1e7), 4), q += 4;
+	put_be(q, (uint32_t)(int32_t)lrint(p.lat * 1e7), 4), q += 4;
+	put_be(q, 30, 2), q += 2;
+	put_be(q, 270, 2), q += 2;
+	*q++ = 10;
+	put_be(q, (uint64_t)lrint(WALK_SPEED * 3.6), 2), q += 2;
+	*q++ = 0;              /* event IO */
+	*q++ = 1;              /* total */
+	*q++ = 0;              /* 1-byte values */
+	*q++ = 1;              /* 2-byte values: HDOP x 10 */
+	*q++ = 182;
+	put_be(q, 20, 2), q += 2;
+	*q++ = 0;
+	*q++ = 0;
+	*q++ = 1;
+	dlen = (size_t)(q - (b + 8));
+	memset(b, 0, 4);
+	put_be(b + 4, dlen, 4);
+	put_be(q, teltonika_crc16(b + 8, dlen), 4);
+	return 8 + dlen + 4;
+}
+
+/* What the server wrote: record counts, and commands, which are answered
+ * and obeyed.  -1 when the stream makes no sense. */
+static int walker_read(struct walker *w, int64_t now)
+{
+	ssize_t r = read(w->fd, w->in + w->len, sizeof w->in - w->len);
+
+	if (r <= 0)
+		return -1;
+	w->len += (size_t)r;
+	while (w->len >= 4) {
+		uint32_t n = (uint32_t)w->in[0] << 24 | (uint32_t)w->in[1] << 16 |
+			     (uint32_t)w->in[2] << 8 | w->in[3];
+		char text[256], why[100];
+		const char *at;
+		int used;
+
+		if (n) { /* a record count */
+			w->acked += n;
+			w->awaiting = false;
+			used = 4;
+		} else {
+			uint8_t resp[512];
+			int k;
+
+			used = teltonika_codec12_decode(w->in, w->len, TELTONIKA_COMMAND, text, sizeof text,
+							why, sizeof why);
+			if (used == TELTONIKA_MORE)
+				break;
+			if (used < 0) {
+				fprintf(stderr, "walker: the server wrote a bad command: %s\n", why);
+				return -1;
+			}
+			w->commands++;
+			/* obey "10050:N" (the moving period), and say so */
+			at = strstr(text, "10050:");
+			if (at) {
+				long sec = strtol(at + 6, NULL, 10);
+				double since = (double)(now - w->first_ms);
+
+				if (sec >= 1 && sec <= 86400) {
+					if (sec * 1000 < w->period_ms && !w->fast_ms)
+						w->fast_ms = since;
+					else if (sec * 1000 > w->period_ms && w->fast_ms && !w->normal_ms)
+						w->normal_ms = since;
+					w->period_ms = sec * 1000;
+					if (w->next_ms > now + w->period_ms)
+						w->next_ms = now + w->period_ms;
+				}
+			}
+			k = snprintf((char *)resp + 256, 200, "New value %s;",
+				     !strncmp(text, "setparam ", 9) ? text + 9 : text);
+			k = teltonika_codec12_encode(TELTONIKA_RESPONSE, (char *)resp + 256, (size_t)k, resp,
+						     256);
+			if (k <= 0 || write(w->fd, resp, (size_t)k) != k)
+				return -1;
+		}
+		memmove(w->in, w->in + used, w->len - (size_t)used);
+		w->len -= (size_t)used;
+	}
+	return 0;
+}
+
+/* Its next fix, when due and the last one was acknowledged. */
+static int walker_step(struct walker *w, int64_t now)
+{
+	uint8_t b[128];
+	double dist;
+	size_t n;
+
+	if (w->awaiting || now < w->next_ms)
+		return 0;
+	if (!w->first_ms)
+		w->first_ms = now;
+	dist = WALK_START_M - WALK_SPEED * (double)(now - w->first_ms) / 1000;
+	n = walker_packet(b, now, geo_direct(w->centre, 90, dist < 5 ? 5 : dist));
+	if (write(w->fd, b, n) != (ssize_t)n)
+		return -1;
+	w->awaiting = true;
+	if (w->period_ms < WALK_PERIOD_MS)
+		w->fast_fixes++;
+	w->next_ms = now + w->period_ms;
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b);
+
+static void walkers_print(struct walker *w, int n)
+{
+	double *soon = calloc((size_t)n, sizeof *soon), stay = 0;
+	int fast = 0, normal = 0, fixes = 0, commands = 0, ks = 0;
+
+	for (int i = 0; i < n; i++) {
+		commands += w[i].commands;
+		fixes += w[i].fast_fixes;
+		if (w[i].fast_ms) {
+			fast++;
+			soon[ks++] = w[i].fast_ms;
+		}
+		if (w[i].normal_ms) {
+			normal++;
+			stay += w[i].normal_ms - w[i].fast_ms;
+		}
+	}
+	qsort(soon, (size_t)ks, sizeof *soon, cmp_double);
+	printf("  walkers: %d tags walking into their home zones, obeying only the commands they read\n",
+	       n);
+	printf("    commands read and answered: %d; told to report fast: %d; told back to normal: %d\n",
+	       commands, fast, normal);
+	if (ks)
+		printf("    fix that opened the possible entry to its fast command: p50 %.1f ms, max %.1f ms\n",
+		       soon[ks / 2], soon[ks - 1]);
+	if (normal)
+		printf("    reporting fast for %.1f s on average, %d fixes sent fast in all\n",
+		       stay / normal / 1000, fixes);
+	free(soon);
+}
+
+static int bench_tcp(const char *hostport, int devices, int records, int seconds, long long imei0,
+		     int nwalk, long long walk0)
 {
 	char host[64];
 	const char *colon = strrchr(hostport, ':');
@@ -467,26 +654,37 @@ static int bench_tcp(const char *hostport, int devices, int records, int seconds
 	long long lat_n = 0;
 	int64_t t_end, *sent_at = calloc((size_t)devices, sizeof *sent_at), t0;
 
+	struct walker *walk = calloc((size_t)(nwalk > 0 ? nwalk : 1), sizeof *walk);
+
 	snprintf(host, sizeof host, "%.*s", (int)(colon - hostport), hostport);
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)port);
 	inet_pton(AF_INET, host, &sin.sin_addr);
-	for (int i = 0; i < devices; i++) {
+	for (int i = 0; i < devices + nwalk; i++) {
 		char imei[32];
 		uint8_t hs[40], ok;
-		int one = 1, n = snprintf(imei, sizeof imei, "%lld", imei0 + i);
+		int one = 1, n = snprintf(imei, sizeof imei, "%lld", i < devices ? imei0 + i : walk0 + (i - devices));
+		int s = socket(AF_INET, SOCK_STREAM, 0);
 
-		fd[i] = socket(AF_INET, SOCK_STREAM, 0);
-		setsockopt(fd[i], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		if (connect(fd[i], (struct sockaddr *)&sin, sizeof sin) < 0) {
+		setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		if (connect(s, (struct sockaddr *)&sin, sizeof sin) < 0) {
 			perror("connect");
 			return 1;
 		}
 		put_be(hs, (uint64_t)n, 2);
 		memcpy(hs + 2, imei, (size_t)n);
-		if (write(fd[i], hs, (size_t)n + 2) < 0 || read(fd[i], &ok, 1) != 1 || ok != 1) {
+		if (write(s, hs, (size_t)n + 2) < 0 || read(s, &ok, 1) != 1 || ok != 1) {
 			fprintf(stderr, "device %s refused (register it first)\n", imei);
 			return 1;
+		}
+		if (i < devices) {
+			fd[i] = s;
+		} else {
+			struct walker *w = &walk[i - devices];
+
+			w->fd = s;
+			walker_centre(i - devices, &w->centre.lat, &w->centre.lon);
+			w->period_ms = WALK_PERIOD_MS;
 		}
 	}
 	t0 = clock_mono_ns();
@@ -494,7 +692,12 @@ static int bench_tcp(const char *hostport, int devices, int records, int seconds
 	{
 		/* a day ago: each device's fixes 1 ms apart, all in the past */
 		int64_t base = clock_now_ms() - 86400000;
-		struct pollfd *pf = calloc((size_t)devices, sizeof *pf);
+		struct pollfd *pf = calloc((size_t)(devices + nwalk), sizeof *pf);
+
+		for (int i = 0; i < nwalk; i++) {
+			pf[devices + i].fd = walk[i].fd;
+			pf[devices + i].events = POLLIN;
+		}
 
 		for (int i = 0; i < devices; i++) {
 			size_t n = packet(buf, records, base + (int64_t)i * 1000000, 51.5, -0.1 + i * 1e-4);
@@ -506,7 +709,20 @@ static int bench_tcp(const char *hostport, int devices, int records, int seconds
 			pf[i].events = POLLIN;
 		}
 		for (int64_t round = 1; clock_mono_ns() < t_end;) {
-			if (poll(pf, (nfds_t)devices, 1000) <= 0)
+			/* walkers keep their own time: look at them often */
+			int ready = poll(pf, (nfds_t)(devices + nwalk), nwalk ? 20 : 1000);
+			int64_t now = clock_now_ms();
+
+			for (int i = 0; i < nwalk; i++) {
+				if (ready > 0 && (pf[devices + i].revents & (POLLIN | POLLHUP | POLLERR)) &&
+				    walker_read(&walk[i], now) < 0) {
+					fprintf(stderr, "walker %d: its connection failed\n", i);
+					return 1;
+				}
+				if (walker_step(&walk[i], now) < 0)
+					return 1;
+			}
+			if (ready <= 0)
 				continue;
 			for (int i = 0; i < devices; i++) {
 				uint8_t ack[4];
@@ -543,9 +759,14 @@ static int bench_tcp(const char *hostport, int devices, int records, int seconds
 		printf("  acknowledged fixes: %lld = %.0f fixes/s\n", acked, acked / secs);
 		printf("  acknowledgement latency: mean %.2f ms, max %.2f ms\n", lat_n ? lat_sum / lat_n : 0,
 		       lat_max);
+		if (nwalk)
+			walkers_print(walk, nwalk);
 	}
 	for (int i = 0; i < devices; i++)
 		close(fd[i]);
+	for (int i = 0; i < nwalk; i++)
+		close(walk[i].fd);
+	free(walk);
 	free(fd);
 	free(sent_at);
 	return 0;
@@ -990,13 +1211,14 @@ int main(int argc, char **argv)
 		return bench_rules(argc >= 3 ? atoi(argv[2]) : 1000);
 	}
 	if (argc >= 7 && !strcmp(argv[1], "tcp"))
-		return bench_tcp(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), atoll(argv[6]));
+		return bench_tcp(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), atoll(argv[6]),
+				 argc >= 9 ? atoi(argv[7]) : 0, argc >= 9 ? atoll(argv[8]) : 0);
 	if (argc >= 6 && !strcmp(argv[1], "osmand"))
 		return bench_osmand(argv[2], atoi(argv[3]), atoi(argv[4]), atoll(argv[5]));
 	if (argc >= 11 && !strcmp(argv[1], "latency"))
 		return bench_latency(argv + 2);
 	fprintf(stderr, "usage: monitor rules [OFFENDERS] [SEED]\n"
-			"       monitor tcp HOST:PORT DEVICES RECORDS SECONDS FIRST_IMEI\n"
+			"       monitor tcp HOST:PORT DEVICES RECORDS SECONDS FIRST_IMEI [WALKERS FIRST_IMEI]\n"
 			"       monitor osmand HOST:PORT CONNECTIONS SECONDS FIRST_ID\n"
 			"       monitor latency OSMAND_HOST:PORT API_HOST:PORT COOKIE FIRST_ID OFFENDERS\n"
 			"                       VICTIMS RATE PROBES SECONDS\n");

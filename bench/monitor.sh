@@ -4,7 +4,9 @@
 #            alerts) and decode + rules throughput (build/bench/monitor rules);
 #   tcp      end to end over the Teltonika TCP port with durable storage: a C
 #            load sender against a real `vigil serve` on a temporary SQLite
-#            database;
+#            database; beside it TCP_WALKERS tags (default 20) walk into their
+#            home zones, are asked by the server for faster fixes (Codec 12)
+#            and obey only what they read;
 #   osmand   end to end over the OsmAnd HTTP port the same way, keep-alive
 #            connections, one device each, each waiting for its 200;
 #   latency  fix-to-alert latency on the live stream (GET /api/v1/alerts/stream)
@@ -17,6 +19,7 @@
 #   bench/monitor.sh [OFFENDERS] [CONNECTIONS] [RECORDS_PER_PACKET] [SECONDS]
 #   PARTS="tcp osmand" bench/monitor.sh ...   (default: all four)
 #   OSMAND_CONNS=64 LATENCY_OFFENDERS=50000 LATENCY_RATE=5000 LATENCY_PROBES=1000
+#   TCP_WALKERS=20 (0: none)
 #   LATENCY_PROXIMITY=1 (each case also has a 500 m proximity zone round her phone)
 #   LATENCY_CHANGES=1 (an officer draws that many zones a second through the API
 #   during the run, on background cases, far from everyone: configuration changes)
@@ -28,6 +31,7 @@ records=${3:-50}
 secs=${4:-10}
 parts=${PARTS:-rules tcp osmand latency}
 osmand_conns=${OSMAND_CONNS:-64}
+walkers=${TCP_WALKERS:-20}
 lat_off=${LATENCY_OFFENDERS:-50000}
 lat_rate=${LATENCY_RATE:-5000}
 lat_probes=${LATENCY_PROBES:-1000}
@@ -78,8 +82,37 @@ tcp)
 	build/vigil migrate --db "$tmp/t.db" >/dev/null
 	first=356000000000000
 	devices "$tmp/t.db" $first "$conns" offender_tag teltonika
-	serve "$tmp/t.db" --osmand-listen off --teltonika-listen 127.0.0.1:0
-	build/bench/monitor tcp "$tcp" "$conns" "$records" "$secs" "$first"
+	# the walkers: a case each, their tag assigned, a 50 m home zone at
+	# bench/monitor.c walker_centre(i)
+	walk_first=357000000000000
+	if [ "$walkers" -gt 0 ]; then
+		build/vigil agency add bench --name Bench --kind police --db "$tmp/t.db" >/dev/null
+		echo "bench-password-$RANDOM$RANDOM" |
+			build/vigil user add bench-officer --role officer --agency bench --db "$tmp/t.db" >/dev/null
+		now="CAST(strftime('%s', 'now') AS INTEGER) * 1000"
+		devices "$tmp/t.db" $walk_first "$walkers" offender_tag teltonika
+		sqlite3 "$tmp/t.db" "BEGIN;
+		  WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $walkers - 1)
+		  INSERT INTO cases (ref, status, relationship, channel, owner_id, agency_id, created_by,
+		                     created_at, updated_at)
+		  SELECT 'WALK-' || i, 'managed', 'ex_partner', 'online', u.id, u.agency_id, u.id, $now, $now
+		  FROM n, users u WHERE u.username = 'bench-officer';
+		  INSERT INTO device_assignments (device_id, case_id, role, starts_at)
+		  SELECT d.id, c.id, 'suspect', 0 FROM devices d JOIN cases c
+		    ON c.ref = 'WALK-' || (CAST(d.uid AS INTEGER) - $walk_first)
+		  WHERE d.uid >= '$walk_first';
+		  INSERT INTO zones (case_id, name, kind, geometry, radius_m, warning_m, created_at)
+		  SELECT c.id, 'home', 'exclusion',
+		         printf('{\"type\":\"Point\",\"coordinates\":[%.6f,%.6f]}', -0.3,
+		                51.8 + CAST(substr(c.ref, 6) AS INTEGER) * 0.01),
+		         50, 0, $now FROM cases c WHERE c.ref LIKE 'WALK-%';
+		  COMMIT;"
+	fi
+	# commands a walker obeys: a fix a second while asked, every 10 s otherwise
+	serve "$tmp/t.db" --osmand-listen off --teltonika-listen 127.0.0.1:0 \
+		--teltonika-fast-command 'setparam 10050:1;10055:1' \
+		--teltonika-normal-command 'setparam 10050:10;10055:10'
+	build/bench/monitor tcp "$tcp" "$conns" "$records" "$secs" "$first" "$walkers" "$walk_first"
 	stop
 	echo "  stored: $(sqlite3 "$tmp/t.db" 'SELECT COUNT(*) FROM fixes') fixes in the database"
 	;;

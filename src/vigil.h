@@ -63,6 +63,7 @@ struct notifier;
 struct committer;
 struct conn_limits;
 struct tls_store;
+struct reporting;
 
 struct vigil {
 	struct vigil_config cfg;
@@ -72,6 +73,7 @@ struct vigil {
 	struct stream_hub *stream;  /* the live alert stream */
 	struct notifier *notifier;  /* outbound webhooks */
 	struct committer *committer; /* group commit for ingest (NULL: each caller commits) */
+	struct reporting *reporting; /* asking tags to report faster (NULL: no one asks) */
 	db_pool *pool;
 	struct metrics *metrics;
 	struct throttle *throttle;

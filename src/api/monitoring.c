@@ -55,6 +55,27 @@ static json_t *num_or_null(double v)
  * shelf being tested) only to the device managers of the agency that owns
  * it, and only since its last assignment ended.
  */
+/*
+ * Whether the tag was asked to report faster (a possible zone entry being
+ * decided) or back at its normal period, and what came of it: requested
+ * "fast" or "normal" (null: never asked), when, and the command's state
+ * (asked, sent, acknowledged, unanswered, unavailable) with its times, text
+ * and the tag's response.  commandable: its protocol takes commands.
+ */
+static json_t *reporting_json(const struct device *dv, const struct device_reporting *rp)
+{
+	bool asked = rp->mode[0] != '\0';
+
+	return json_pack("{s:b, s:s?, s:o, s:s?, s:s?, s:o, s:o, s:s?}", "commandable",
+			 strcmp(dv->protocol, "teltonika") == 0, "requested", asked ? rp->mode : NULL,
+			 "at", req_time_json(asked ? rp->asked_at : 0), "state",
+			 asked ? rp->state : NULL, "command",
+			 asked && rp->command[0] ? rp->command : NULL, "sent_at",
+			 req_time_json(asked ? rp->sent_at : 0), "acknowledged_at",
+			 req_time_json(asked ? rp->acknowledged_at : 0), "response",
+			 asked && rp->response[0] ? rp->response : NULL);
+}
+
 static json_t *device_json(struct req *r, const struct device *dv, const struct device_view *dw)
 {
 	struct device_live live;
@@ -66,6 +87,9 @@ static json_t *device_json(struct req *r, const struct device *dv, const struct 
 			      (json_int_t)dv->rejected_fixes, "agency", dv->agency[0] ? dv->agency : NULL,
 			      "in_use", dw->busy, "case", dw->case_ref[0] ? dw->case_ref : NULL);
 
+	/* what the rules take for a fix of it that reports no accuracy */
+	json_object_set_new(o, "assumed_accuracy_m", json_real(fix_assumed_accuracy(dv->kind)));
+	json_object_set_new(o, "reporting", reporting_json(dv, &dw->reporting));
 	if (node_device_live(r->v->node, r->db, dv->id, &live)) {
 		json_t *st = json_pack("{s:o, s:o, s:b, s:b}", "last_fix_at", req_time_json(live.fix_at),
 				       "battery", num_or_null(live.battery), "signal_lost", live.lost,
@@ -79,8 +103,9 @@ static json_t *device_json(struct req *r, const struct device *dv, const struct 
 		if (live.have_fix && ((watches_hers && (!victim || access_sees_victim_location(r->who.role))) ||
 				      shelf))
 			json_object_set_new(st, "last_position",
-					    json_pack("{s:f, s:f, s:f}", "lat", live.lat, "lon", live.lon,
-						      "accuracy_m", live.accuracy));
+					    json_pack("{s:f, s:f, s:f, s:b}", "lat", live.lat, "lon", live.lon,
+						      "accuracy_m", live.accuracy, "accuracy_assumed",
+						      live.accuracy_assumed));
 		json_object_set_new(o, "state", st);
 	}
 	return o;
@@ -471,6 +496,8 @@ static int add_assignment(const struct assignment *as, void *arg)
 	/* the case is one the caller may see (api_case_load) */
 	snprintf(dw.case_ref, sizeof dw.case_ref, "%s", o->ref);
 	dw.watch_from = as->starts_at;
+	if (device_reporting_get(o->r->db, dv.id, &dw.reporting) < 0)
+		memset(&dw.reporting, 0, sizeof dw.reporting); /* shown as never asked */
 	d = device_json(o->r, &dv, &dw);
 	json_object_set_new(d, "assignment",
 			    json_pack("{s:I, s:s, s:o, s:o}", "id", (json_int_t)as->id, "role", as->role,

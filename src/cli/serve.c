@@ -34,6 +34,7 @@
 #include "http/throttle.h"
 #include "ingest/commit.h"
 #include "ingest/listener.h"
+#include "ingest/reporting.h"
 #include "ingest/tcp.h"
 #include "monitor/engine.h"
 #include "monitor/node.h"
@@ -108,6 +109,14 @@ static const char help[] =
 	"  --teltonika-listen ADDR:PORT|off  the Teltonika TCP port for tags (default\n"
 	"                        127.0.0.1:5027)\n"
 	"  --idle-seconds S      close a silent device connection after S (default 120)\n"
+	"  --teltonika-fast-command TEXT  the Codec 12 command that asks a tag for faster\n"
+	"                        fixes while a possible zone entry is undecided (default\n"
+	"                        'setparam 10050:5;10055:5': FMB home network, moving,\n"
+	"                        a record and a send every 5 s)\n"
+	"  --teltonika-normal-command TEXT  the command that puts it back once decided\n"
+	"                        (default 'setparam 10050:60;10055:60')\n"
+	"  --teltonika-command-timeout S  a command not answered within S is recorded as\n"
+	"                        unanswered (default 30)\n"
 	"  --webhook-centre URL  POST each new alert to the monitoring centre's system\n"
 	"  --webhook-victim URL  POST the victim's warning (never the offender's position)\n"
 	"                        to an SMS/push gateway\n"
@@ -151,6 +160,7 @@ enum {
 	OPT_WH_ATTEMPTS, OPT_WH_BACKOFF, OPT_WH_TIMEOUT, OPT_AUDIT_KEY, OPT_AUDIT_FILE,
 	OPT_AUDIT_SECS, OPT_SKEW, OPT_CURRENT, OPT_ADDR_SLOW, OPT_HTTP_MAX, OPT_HTTP_PER_ADDR,
 	OPT_HTTP_TIMEOUT, OPT_TLS_CERT, OPT_TLS_KEY, OPT_PUBLIC_URL,
+	OPT_TEL_FAST, OPT_TEL_NORMAL, OPT_TEL_TIMEOUT,
 };
 
 static const struct option opts[] = {
@@ -204,6 +214,9 @@ static const struct option opts[] = {
 	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
 	{ "public-url", required_argument, NULL, OPT_PUBLIC_URL },
 	{ "warn-current-seconds", required_argument, NULL, OPT_CURRENT },
+	{ "teltonika-fast-command", required_argument, NULL, OPT_TEL_FAST },
+	{ "teltonika-normal-command", required_argument, NULL, OPT_TEL_NORMAL },
+	{ "teltonika-command-timeout", required_argument, NULL, OPT_TEL_TIMEOUT },
 	{ "audit-checkpoints", required_argument, NULL, OPT_AUDIT_FILE },
 	{ "audit-checkpoint-secs", required_argument, NULL, OPT_AUDIT_SECS },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -379,6 +392,7 @@ int cli_serve(int argc, char **argv)
 	char osmand_host[64] = "127.0.0.1";
 	struct engine_config ecfg;
 	struct notify_config ncfg = { 0 };
+	struct reporting_config rcfg;
 	struct simulator *sim = NULL;
 	bool no_sim = false, lost_min_given = false;
 	struct osmand_server *osmand = NULL;
@@ -394,6 +408,7 @@ int cli_serve(int argc, char **argv)
 
 	vigil_config_defaults(c);
 	engine_config_defaults(&ecfg);
+	reporting_config_defaults(&rcfg);
 	opterr = 0;
 	optind = 1;
 	while ((li = -1, opt = getopt_long(argc, argv, ":", opts, &li)) != -1) {
@@ -576,6 +591,18 @@ int cli_serve(int argc, char **argv)
 			if (number(optarg, 10, 3600, &n) < 0)
 				return cli_usage_error("serve", "%s wants 10 to 3600 seconds", name);
 			ecfg.current_ms = n * 1000;
+			break;
+		case OPT_TEL_FAST:
+		case OPT_TEL_NORMAL:
+			if (!reporting_command_valid(optarg))
+				return cli_usage_error("serve", "%s wants 1 to %d printable ASCII characters",
+						       name, REPORTING_COMMAND_MAX);
+			rcfg.command[opt == OPT_TEL_FAST ? REPORTING_FAST : REPORTING_NORMAL] = optarg;
+			break;
+		case OPT_TEL_TIMEOUT:
+			if (number(optarg, 1, 3600, &n) < 0)
+				return cli_usage_error("serve", "%s wants 1 to 3600 seconds", name);
+			rcfg.answer_timeout_ms = n * 1000;
 			break;
 		case OPT_AUDIT_FILE:
 			if (strlen(optarg) >= sizeof c->audit_checkpoints)
@@ -762,6 +789,11 @@ int cli_serve(int argc, char **argv)
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
 	}
+	/* before the engine, which asks; the listener attaches once it runs */
+	if (reporting_start(&v, &rcfg, &v.reporting, err, sizeof err) < 0) {
+		fprintf(stderr, "vigil serve: %s\n", err);
+		goto out;
+	}
 	if (node_start(&v, &ecfg, &v.node, err, sizeof err) < 0) {
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
@@ -779,6 +811,7 @@ int cli_serve(int argc, char **argv)
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
 	}
+	reporting_attach(v.reporting, tel);
 	if (http_server_start(&v, api_routes, api_nroutes, &v.http, err, sizeof err) < 0) {
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
@@ -833,6 +866,7 @@ int cli_serve(int argc, char **argv)
 	stream_close(v.stream);
 	osmand_server_stop(osmand);
 	osmand = NULL;
+	reporting_attach(v.reporting, NULL);
 	tcp_server_stop(tel);
 	tel = NULL;
 	http_server_stop(v.http, 10000);
@@ -849,12 +883,15 @@ int cli_serve(int argc, char **argv)
 out:
 	simulator_stop(sim);
 	osmand_server_stop(osmand);
+	reporting_attach(v.reporting, NULL);
 	tcp_server_stop(tel);
 	if (v.http)
 		http_server_stop(v.http, 0);
 	committer_stop(v.committer); /* after every caller, before the engine it feeds */
 	v.committer = NULL;
 	node_stop(v.node);
+	reporting_stop(v.reporting); /* after the engine that asks, and the listener */
+	v.reporting = NULL;
 	notifier_stop(v.notifier);
 	stream_free(v.stream);
 	throttle_free(v.throttle);

@@ -60,3 +60,45 @@ int fix_check(const struct fix *f, int64_t now, char *why, size_t whylen)
 	}
 	return 0;
 }
+
+double fix_accuracy_from_dop(double hdop, int satellites)
+{
+	double acc;
+
+	if (hdop > 0 && isfinite(hdop))
+		acc = hdop * FIX_UERE_M;
+	else if (satellites >= 9)
+		acc = 2 * FIX_UERE_M;
+	else if (satellites >= 7)
+		acc = 3 * FIX_UERE_M;
+	else if (satellites >= 5)
+		acc = 4 * FIX_UERE_M;
+	else if (satellites <= 0)
+		return NAN; /* nothing known (0 satellites is no position at all) */
+	else
+		acc = 0; /* 1 to 4: the floors below decide */
+	if (acc < FIX_DOP_FLOOR_M)
+		acc = FIX_DOP_FLOOR_M;
+	if (satellites >= 1 && satellites <= 3 && acc < FIX_2D_M)
+		acc = FIX_2D_M;
+	else if (satellites == 4 && acc < FIX_FEW_SATS_M)
+		acc = FIX_FEW_SATS_M;
+	return acc > FIX_DOP_MAX_M ? FIX_DOP_MAX_M : acc;
+}
+
+double fix_assumed_accuracy(const char *kind)
+{
+	static const struct {
+		const char *kind;
+		double m;
+	} assumed[] = {
+		{ "offender_tag", 25.0 },
+		{ "victim_phone", 20.0 },
+		{ "victim_alarm", 50.0 },
+	};
+
+	for (size_t i = 0; kind && i < sizeof assumed / sizeof assumed[0]; i++)
+		if (!strcmp(kind, assumed[i].kind))
+			return assumed[i].m;
+	return assumed[0].m;
+}

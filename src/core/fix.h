@@ -45,8 +45,37 @@ void fix_init(struct fix *f);
  * clock fault, not an impossibility: ingest flags it FIX_CLOCK_AHEAD.)
  */
 int fix_check(const struct fix *f, int64_t now, char *why, size_t whylen);
-/* The accuracy to use when a device gives none (a phone's typical GPS). */
-#define FIX_DEFAULT_ACCURACY 20.0
+/*
+ * Accuracy from the receiver's geometry (Teltonika: the HDOP IO element and
+ * the GPS element's satellite count), for protocols that report no accuracy
+ * in metres.  The model: a 68% horizontal radius of HDOP x FIX_UERE_M (the
+ * user-equivalent range error of single-frequency civilian GPS, about 5 m),
+ * never better than FIX_DOP_FLOOR_M.  Without an HDOP (0, NaN or absent), an
+ * HDOP assumed from the satellites in use: 9 or more 2, 7-8 3, 5-6 4.  Few
+ * satellites degrade it whatever the HDOP: 4 (a 3D fix with none to spare,
+ * so one bad satellite goes unseen) at least FIX_FEW_SATS_M, 1-3 (a 2D fix
+ * at best) at least FIX_2D_M, both worse than the rule's degraded line
+ * (ZONE_DEGRADED_M, 25 m), so one such fix never decides an entry alone.  0
+ * satellites is no position (the decoder flags it) and unknown satellites
+ * (< 0) add nothing.  Capped at FIX_DOP_MAX_M.  NaN when neither is known.
+ */
+#define FIX_UERE_M 5.0
+#define FIX_DOP_FLOOR_M 5.0
+#define FIX_FEW_SATS_M 30.0
+#define FIX_2D_M 60.0
+#define FIX_DOP_MAX_M 5000.0
+double fix_accuracy_from_dop(double hdop, int satellites);
+/*
+ * The accuracy the rules assume for a device that reports none, by its kind
+ * (offender_tag, victim_phone, victim_alarm; anything else: the offender
+ * tag's), conservative: no better than such a device typically gives.  A
+ * tag worn on the body, often under clothing or indoors, 25 m (the worst a
+ * fix may be and still count as good); her phone 20 m (a phone's GPS in the
+ * open, the single default before); her alarm 50 m (a pendant, often indoors
+ * or cell-assisted), which widens the ring in which an approach to her is
+ * weighed.  Shown on the device (assumed_accuracy_m).
+ */
+double fix_assumed_accuracy(const char *kind);
 /* Furthest ahead of the server's clock a fix may be stamped and still exist. */
 #define FIX_FUTURE_MAX_MS (24 * 3600 * 1000LL)
 

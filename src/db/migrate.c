@@ -688,6 +688,25 @@ static const struct migration migrations[] = {
 	  " failed_logins INTEGER NOT NULL,"
 	  " last_failed_at BIGINT NOT NULL,"
 	  " locked_until BIGINT);" },
+	{ 13, "asking a tag to report faster: what each device was last asked, and what came of it",
+	  /* Issue 14, "ask the tag".  One row per device ever asked (an offender
+	   * tag on Teltonika): the reporting mode the engine wants of it, when
+	   * it asked, and what became of the command on the device's session
+	   * (written by whichever node holds it).  The history is in
+	   * device_events; this is the state the device's page shows, and what a
+	   * tag that connects again is still owed.  Self-contained: it depends
+	   * on no other migration after 2. */
+	  "CREATE TABLE device_reporting ("
+	  " device_id BIGINT PRIMARY KEY REFERENCES devices(id),"
+	  " mode TEXT NOT NULL CHECK (mode IN ('normal','fast')),"
+	  " asked_at BIGINT NOT NULL,"
+	  " state TEXT NOT NULL CHECK (state IN ('asked','sent','acknowledged','unanswered',"
+	  "   'unavailable')),"
+	  " command TEXT,"
+	  " sent_at BIGINT,"
+	  " acknowledged_at BIGINT,"
+	  " response TEXT,"
+	  " updated_at BIGINT NOT NULL);" },
 };
 
 /* Keep in step with the migrations: a new table goes here too (export refuses
@@ -702,7 +721,7 @@ const char *const db_tables[] = {
 	"case_tasks", "victim_contacts", "victim_referrals", "devices", "device_assignments",
 	"zones", "fixes", "device_events", "alerts", "alert_events", "notifications",
 	"device_reports", "agency_services", "api_token_devices", "audit_checkpoints", "leases",
-	"login_names", NULL,
+	"login_names", "device_reporting", NULL,
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -3,8 +3,9 @@
  *
  * Edge cases handled here: "timestamp" may be seconds (10 digits) or
  * milliseconds (13) or ISO 8601 text; speed comes in knots; "location" is
- * "lat,lon"; "hdop" stands in for accuracy when accuracy is absent (roughly
- * 5 m per unit of HDOP); "batt" is a percentage and "charge" a boolean;
+ * "lat,lon"; "hdop" stands in for accuracy when accuracy is absent (by
+ * core/fix.h's model, as for Teltonika: 5 m per unit of HDOP, at least 5 m;
+ * an HDOP of 0 says nothing); "batt" is a percentage and "charge" a boolean;
  * "alarm" names an event (sos, tamper, powerOff, lowBattery...).
  */
 #include "ingest/osmand.h"
@@ -188,7 +189,7 @@ int osmand_decode_params(const struct osmand_param *p, size_t n, struct fix *f, 
 	if (!have_time)
 		f->at = clock_now_ms(); /* the app omits it only when it has no clock fix */
 	if (isnan(f->accuracy) && !isnan(hdop))
-		f->accuracy = hdop * 5;
+		f->accuracy = fix_accuracy_from_dop(hdop, -1); /* satellites not given */
 	return 0;
 }
 

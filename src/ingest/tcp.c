@@ -6,7 +6,9 @@
  * read until the job is done: the committer's callback queues the job and
  * wakes the thread (an eventfd), which sends the record-count
  * acknowledgement and reads on.  Meanwhile the thread serves the other
- * connections, whose packets join the same commit.
+ * connections, whose packets join the same commit.  Commands for a tag come
+ * the same way (another eventfd, a queue), and are written by this thread
+ * alone, between the tag's packets.
  */
 #include "ingest/tcp.h"
 
@@ -30,14 +32,22 @@
 #include "base/mem.h"
 #include "ingest/accept.h"
 #include "ingest/commit.h"
+#include "ingest/reporting.h"
 #include "ingest/teltonika.h"
 #include "store/monitor.h"
 #include "vigil.h"
 
 #define BUF_MAX (8 + TELTONIKA_MAX_DATA + 4)
 #define MAX_CONNS 10000
+#define MAX_AWAITED 4 /* commands written and not yet answered, per session */
 
 struct job;
+
+/* A command written on a session, waiting for its response. */
+struct awaited {
+	struct reporting_request rq;
+	int64_t at;
+};
 
 struct tconn {
 	int fd;
@@ -48,7 +58,19 @@ struct tconn {
 	int64_t last_seen;
 	struct job *job;  /* a packet with the committer: not read meanwhile */
 	bool closed;      /* closed while its job was out: freed when it returns */
+	int64_t device_id;   /* the registered device (after the handshake) */
+	bool acked;          /* a packet of this session has been acknowledged */
+	bool want;           /* a command waits for the next moment to write it */
+	struct reporting_request cmd; /* (it) */
+	struct awaited awaited[MAX_AWAITED]; /* written, oldest first */
+	int nawaited;
 	struct tconn *next;
+};
+
+/* A command queued for the listener's thread. */
+struct cmd {
+	struct reporting_request rq;
+	struct cmd *next;
 };
 
 /* A packet's records with the committer. */
@@ -75,6 +97,9 @@ struct tcp_server {
 	pthread_mutex_t mu;
 	struct job *done;
 	int jobs; /* out with the committer (the thread's) */
+	/* commands for sessions (under mu), and their wake-up */
+	int cmdfd;
+	struct cmd *cmds, *cmds_tail;
 };
 
 static void conn_free(struct tconn *c)
@@ -83,8 +108,24 @@ static void conn_free(struct tconn *c)
 	free(c);
 }
 
+/* What became of the commands of a session that ends: those written are
+ * unanswered, one not yet written was never placed (the tag is owed it). */
+static void commands_end(struct tcp_server *s, struct tconn *c)
+{
+	int64_t now = clock_now_ms();
+
+	for (int i = 0; i < c->nawaited; i++)
+		reporting_outcome(s->v->reporting, REPORTING_UNANSWERED, &c->awaited[i].rq, now,
+				  "the session closed before the tag answered");
+	c->nawaited = 0;
+	if (c->want && c->cmd.id)
+		reporting_outcome(s->v->reporting, REPORTING_NO_SESSION, &c->cmd, now, NULL);
+	c->want = false;
+}
+
 static void conn_close(struct tcp_server *s, struct tconn *c)
 {
+	commands_end(s, c);
 	for (struct tconn **p = &s->conns; *p; p = &(*p)->next)
 		if (*p == c) {
 			*p = c->next;
@@ -140,11 +181,147 @@ static void job_done(struct commit_req *r)
 		log_warn("cannot wake the Teltonika listener");
 }
 
+/*
+ * Write the command a session waits for, if now is the moment: between
+ * packets (none with the committer) and after one was acknowledged.  False
+ * when the connection failed.
+ */
+static bool command_flush(struct tcp_server *s, struct tconn *c)
+{
+	uint8_t frame[8 + 8 + REPORTING_COMMAND_MAX + 4 + 8];
+	int n;
+
+	if (!c->want || c->job || !c->acked)
+		return true;
+	c->want = false;
+	n = teltonika_codec12_encode(TELTONIKA_COMMAND, c->cmd.command, strlen(c->cmd.command), frame,
+				     sizeof frame);
+	if (n <= 0) {
+		log_error("teltonika: device %s: the command '%s' cannot be encoded", c->imei,
+			  c->cmd.command);
+		return true;
+	}
+	if (!send_all(c->fd, frame, (size_t)n)) {
+		c->want = true; /* not written: the close reports it */
+		return false;
+	}
+	if (c->nawaited == MAX_AWAITED) {
+		/* the tag answers none of them: the oldest is given up */
+		reporting_outcome(s->v->reporting, REPORTING_UNANSWERED, &c->awaited[0].rq,
+				  clock_now_ms(), "more commands written since, none answered");
+		memmove(c->awaited, c->awaited + 1, (MAX_AWAITED - 1) * sizeof *c->awaited);
+		c->nawaited--;
+	}
+	c->awaited[c->nawaited++] = (struct awaited){ c->cmd, clock_now_ms() };
+	reporting_outcome(s->v->reporting, REPORTING_SENT, &c->cmd, clock_now_ms(), c->cmd.command);
+	return true;
+}
+
+/* A Codec 12 response: it answers the oldest command awaiting one. */
+static void answered(struct tcp_server *s, struct tconn *c, const char *text)
+{
+	if (!c->nawaited) {
+		/* (not a warning: a tag could fill the log with them) */
+		log_debug("teltonika: device %s: a response to no command is ignored", c->imei);
+		return;
+	}
+	reporting_outcome(s->v->reporting, REPORTING_ANSWERED, &c->awaited[0].rq, clock_now_ms(),
+			  text);
+	memmove(c->awaited, c->awaited + 1, (size_t)(c->nawaited - 1) * sizeof *c->awaited);
+	c->nawaited--;
+}
+
+/* Commands given to this listener: to their sessions (the newest of a
+ * device, should a tag have connected twice), or reported unplaceable. */
+static void commands_take(struct tcp_server *s)
+{
+	struct cmd *list, *next;
+	uint64_t n;
+
+	if (read(s->cmdfd, &n, sizeof n) < 0 && errno != EAGAIN)
+		log_warn("teltonika: cannot read the listener's command eventfd");
+	pthread_mutex_lock(&s->mu);
+	list = s->cmds;
+	s->cmds = s->cmds_tail = NULL;
+	pthread_mutex_unlock(&s->mu);
+	for (struct cmd *k = list; k; k = next) {
+		struct tconn *c = s->conns;
+
+		next = k->next;
+		while (c && !(c->have_imei && c->device_id == k->rq.device_id))
+			c = c->next;
+		if (!c) {
+			reporting_outcome(s->v->reporting, REPORTING_NO_SESSION, &k->rq, clock_now_ms(),
+					  NULL);
+		} else {
+			if (c->want && c->cmd.id)
+				/* asked again before the first was written: the newer stands */
+				log_info("teltonika: device %s: a command not yet written is replaced",
+					 c->imei);
+			c->want = true;
+			c->cmd = k->rq;
+			if (!command_flush(s, c))
+				conn_close(s, c);
+		}
+		free(k);
+	}
+}
+
+/* Commands written too long ago without an answer. */
+static void commands_expire(struct tcp_server *s, struct tconn *c, int64_t now)
+{
+	int64_t timeout = reporting_answer_timeout(s->v->reporting);
+
+	while (c->nawaited && now - c->awaited[0].at > timeout) {
+		reporting_outcome(s->v->reporting, REPORTING_UNANSWERED, &c->awaited[0].rq, now,
+				  "no answer in time");
+		memmove(c->awaited, c->awaited + 1, (size_t)(c->nawaited - 1) * sizeof *c->awaited);
+		c->nawaited--;
+	}
+}
+
+void tcp_server_command(struct tcp_server *s, const struct reporting_request *rq)
+{
+	struct cmd *k = xmalloc(sizeof *k);
+	uint64_t one = 1;
+
+	k->rq = *rq;
+	k->next = NULL;
+	pthread_mutex_lock(&s->mu);
+	if (s->cmds_tail)
+		s->cmds_tail->next = k;
+	else
+		s->cmds = k;
+	s->cmds_tail = k;
+	pthread_mutex_unlock(&s->mu);
+	if (write(s->cmdfd, &one, sizeof one) < 0)
+		log_warn("cannot wake the Teltonika listener for a command");
+}
+
 static void read_pause(struct tcp_server *s, struct tconn *c, bool pause)
 {
 	struct epoll_event ev = { .events = pause ? 0 : EPOLLIN, .data.ptr = c };
 
 	epoll_ctl(s->efd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+/* At the handshake (the pool's connection d): a tag that has not
+ * acknowledged the mode asked of it last is owed that command, written after
+ * its first packet. */
+static void owed(struct tcp_server *s, struct tconn *c, db *d, int64_t device_id)
+{
+	struct device_reporting rp;
+
+	if (!s->v->reporting || device_reporting_get(d, device_id, &rp) != 1 ||
+	    !strcmp(rp.state, "acknowledged"))
+		return;
+	memset(&c->cmd, 0, sizeof c->cmd);
+	c->cmd.device_id = device_id;
+	c->cmd.mode = !strcmp(rp.mode, "fast") ? REPORTING_FAST : REPORTING_NORMAL;
+	snprintf(c->cmd.command, sizeof c->cmd.command, "%s",
+		 reporting_command(s->v->reporting, c->cmd.mode));
+	c->want = true;
+	log_info("teltonika: device %s is owed a command for %s reports", c->imei, rp.mode);
 }
 
 /* Consume what the buffer holds, until a packet goes to the committer;
@@ -171,6 +348,8 @@ static bool consume(struct tcp_server *s, struct tconn *c)
 			}
 			d = db_pool_acquire(s->v->pool);
 			found = device_get(d, c->imei, &dv);
+			if (found == 1)
+				owed(s, c, d, dv.id);
 			db_pool_release(s->v->pool, d);
 			if (found < 0) {
 				/* the database failed (it may be away): not "not
@@ -188,14 +367,33 @@ static bool consume(struct tcp_server *s, struct tconn *c)
 			if (!send_all(c->fd, &yes, 1))
 				return false;
 			c->have_imei = true;
+			c->device_id = dv.id;
 		} else {
 			struct fix f[TELTONIKA_MAX_RECORDS];
 			int results[TELTONIKA_MAX_RECORDS];
 			char (*whys)[160];
 			size_t nrec;
 			db *d;
-			int rc;
+			int rc, codec = teltonika_codec(c->buf, c->len);
 
+			if (codec == TELTONIKA_MORE)
+				return true;
+			if (codec == TELTONIKA_CODEC12) {
+				/* the tag's response to a command, between its packets */
+				char text[DEVICE_REPORTING_TEXT + 1];
+
+				used = teltonika_codec12_decode(c->buf, c->len, TELTONIKA_RESPONSE, text,
+								sizeof text, why, sizeof why);
+				if (used == TELTONIKA_MORE)
+					return true;
+				if (used < 0) {
+					log_warn("teltonika: device %s: Codec 12 message refused: %s", c->imei,
+						 why);
+					return false;
+				}
+				answered(s, c, text);
+				goto next;
+			}
 			if (s->v->committer) {
 				struct job *j = xmalloc(sizeof *j);
 
@@ -237,7 +435,11 @@ static bool consume(struct tcp_server *s, struct tconn *c)
 				return false; /* not stored: no acknowledgement; the device resends */
 			if (!send_ack(c, nrec))
 				return false;
+			c->acked = true;
+			if (!command_flush(s, c))
+				return false;
 		}
+next:
 		memmove(c->buf, c->buf + used, c->len - (size_t)used);
 		c->len -= (size_t)used;
 		if (!c->len)
@@ -273,8 +475,9 @@ static void jobs_done(struct tcp_server *s)
 			memmove(c->buf, c->buf + j->used, c->len - j->used);
 			c->len -= j->used;
 			c->last_seen = clock_now_ms();
+			c->acked = true;
 			read_pause(s, c, false);
-			if (!consume(s, c))
+			if (!command_flush(s, c) || !consume(s, c))
 				conn_close(s, c);
 		}
 		free(j);
@@ -314,7 +517,7 @@ static void *run(void *arg)
 	for (;;) {
 		int n = epoll_wait(s->efd, evs, 64, 1000);
 		int64_t now = clock_now_ms();
-		bool done = false;
+		bool done = false, cmds = false;
 
 		for (int i = 0; i < n; i++) {
 			struct tconn *c = evs[i].data.ptr;
@@ -328,6 +531,10 @@ static void *run(void *arg)
 			if (c == (struct tconn *)&s->donefd) {
 				/* after this batch: it may free connections the batch names */
 				done = true;
+				continue;
+			}
+			if (c == (struct tconn *)&s->cmdfd) {
+				cmds = true; /* after this batch too */
 				continue;
 			}
 			if (c->job) {
@@ -353,11 +560,15 @@ static void *run(void *arg)
 		}
 		if (done)
 			jobs_done(s);
-		/* slow or half-open connections */
+		if (cmds)
+			commands_take(s);
+		/* slow or half-open connections, and commands left unanswered */
 		for (struct tconn *c = s->conns, *next; c; c = next) {
 			next = c->next;
 			if (!c->job && now - c->last_seen > (int64_t)s->idle_s * 1000)
 				conn_close(s, c);
+			else
+				commands_expire(s, c, now);
 		}
 	}
 out:
@@ -414,9 +625,13 @@ int tcp_server_start(struct vigil *v, const char *host, int port, int idle_s,
 	pthread_mutex_init(&s->mu, NULL);
 	ev.data.ptr = &s->donefd;
 	epoll_ctl(s->efd, EPOLL_CTL_ADD, s->donefd, &ev);
+	s->cmdfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ev.data.ptr = &s->cmdfd;
+	epoll_ctl(s->efd, EPOLL_CTL_ADD, s->cmdfd, &ev);
 	if (pthread_create(&s->thread, NULL, run, s) != 0) {
 		snprintf(err, errlen, "cannot start the Teltonika listener");
 		pthread_mutex_destroy(&s->mu);
+		close(s->cmdfd);
 		close(s->donefd);
 		close(s->wake);
 		close(s->efd);
@@ -442,7 +657,16 @@ void tcp_server_stop(struct tcp_server *s)
 	if (write(s->wake, &one, sizeof one) < 0)
 		log_warn("cannot wake the Teltonika listener");
 	pthread_join(s->thread, NULL);
+	/* commands that came too late: never placed */
+	while (s->cmds) {
+		struct cmd *k = s->cmds;
+
+		s->cmds = k->next;
+		reporting_outcome(s->v->reporting, REPORTING_NO_SESSION, &k->rq, clock_now_ms(), NULL);
+		free(k);
+	}
 	pthread_mutex_destroy(&s->mu);
+	close(s->cmdfd);
 	close(s->donefd);
 	close(s->wake);
 	close(s->efd);

@@ -8,6 +8,12 @@
  * record count, the records, the count again) and a 4-byte CRC of the data
  * field; the server acknowledges with the number of records as 4 bytes, and
  * only once they are stored.  Pure: the listener (ingest/tcp.c) feeds bytes.
+ *
+ * Codec 12 (GPRS commands) shares the frame: the server writes a command
+ * (type 0x05) and the device answers with a response (type 0x06), each one
+ * text; a response is not acknowledged.  teltonika_codec() tells a frame's
+ * codec before it is decoded, so the listener reads records and responses
+ * interleaved on one connection.
  */
 #ifndef VIGIL_INGEST_TELTONIKA_H
 #define VIGIL_INGEST_TELTONIKA_H
@@ -19,6 +25,10 @@
 
 #define TELTONIKA_MAX_DATA 65536  /* a larger data field is refused */
 #define TELTONIKA_MAX_RECORDS 255
+#define TELTONIKA_CODEC12 0x0C    /* GPRS commands and their responses */
+#define TELTONIKA_COMMAND 0x05    /* Codec 12 type: a command, server to device */
+#define TELTONIKA_RESPONSE 0x06   /* Codec 12 type: the device's response */
+#define TELTONIKA_TEXT_MAX 1024   /* longest command text written */
 
 enum {
 	TELTONIKA_MORE = 0,       /* not enough bytes yet */
@@ -38,5 +48,22 @@ int teltonika_imei(const uint8_t *buf, size_t len, char imei[FIX_UID_MAX + 1], c
  */
 int teltonika_packet(const uint8_t *buf, size_t len, const char *imei, struct fix *out, size_t max,
 		     size_t *nrec, char *why, size_t whylen);
+/* The codec id of the frame at buf (0-255, read before the frame is
+ * whole), TELTONIKA_MORE before its ninth byte, TELTONIKA_BAD when it does
+ * not start with four zero bytes. */
+int teltonika_codec(const uint8_t *buf, size_t len);
+/* A Codec 12 message of type (TELTONIKA_COMMAND or TELTONIKA_RESPONSE)
+ * carrying text[0..n) (1 to TELTONIKA_TEXT_MAX bytes) into out: its length,
+ * or TELTONIKA_BAD when it does not fit in cap. */
+int teltonika_codec12_encode(uint8_t type, const char *text, size_t n, uint8_t *out, size_t cap);
+/*
+ * One Codec 12 message, which must be of type: >0 bytes consumed, with its
+ * text in text (NUL-terminated, cut to textcap - 1 bytes; line breaks and
+ * tabs as spaces, other bytes outside printable ASCII as '?');
+ * TELTONIKA_MORE, TELTONIKA_BAD (another codec or type, quantities other
+ * than 1, a length that does not fill the data field) or TELTONIKA_BAD_CRC.
+ */
+int teltonika_codec12_decode(const uint8_t *buf, size_t len, uint8_t type, char *text,
+			     size_t textcap, char *why, size_t whylen);
 
 #endif

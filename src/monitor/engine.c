@@ -19,6 +19,7 @@
 #include "core/zonerule.h"
 #include "db/db.h"
 #include "http/stream.h"
+#include "ingest/reporting.h"
 #include "notify/notify.h"
 #include "store/monitor.h"
 #include "vigil.h"
@@ -45,9 +46,12 @@ struct dev {
 	int64_t id;
 	char uid[FIX_UID_MAX + 1];
 	bool offender;          /* an offender tag (else the victim's phone or alarm) */
+	bool commandable;       /* its protocol takes commands (Teltonika) */
+	bool reporting_fast;    /* asked last to report fast (reporting_ask) */
 	int expected_interval_s;
 	int64_t created_at;
 	int ncases;
+	float assumed_acc;      /* the accuracy taken when a fix reports none (its kind's) */
 	struct dev_case *cases; /* ncases of them (most devices have one), owned */
 	/* live state */
 	bool have_fix;
@@ -57,6 +61,7 @@ struct dev {
 	unsigned flags;
 	bool lost;              /* a lost-signal alert is open */
 	bool low_battery;
+	bool acc_assumed;       /* acc is assumed_acc: the fix reported none */
 	int64_t heard_at;       /* wall ms: the latest report of any kind received */
 	int64_t applied_wall;   /* wall ms: when fix_at was applied (its device's "now") */
 };
@@ -106,6 +111,7 @@ struct track {
 	bool used;
 	bool near_zone_escalated; /* lost-signal escalation raised for this zone */
 	bool left;                /* left the zone since its last entry: a new visit */
+	bool asked;               /* its possible entry has asked for faster reports */
 	int64_t off_fix_at;       /* proximity: his fix last weighed (independent evidence) */
 	int64_t pending_fix_at;   /* the fix that opened the possible entry */
 };
@@ -256,6 +262,8 @@ static int load_device(const struct device *dv, void *arg)
 	d->offender = strcmp(dv->kind, "offender_tag") == 0;
 	d->expected_interval_s = dv->expected_interval_s;
 	d->created_at = dv->created_at;
+	d->assumed_acc = (float)fix_assumed_accuracy(dv->kind);
+	d->commandable = strcmp(dv->protocol, "teltonika") == 0;
 	d->battery = NAN; /* nothing reported yet */
 	/* keep what the engine knew of this device before the reload (both
 	 * lists are in id order: a binary search, not a scan of 100,000) */
@@ -271,6 +279,8 @@ static int load_device(const struct device *dv, void *arg)
 			d->have_fix = o->have_fix;
 			d->pos = o->pos;
 			d->acc = o->acc;
+			d->acc_assumed = o->acc_assumed;
+			d->reporting_fast = o->reporting_fast;
 			d->speed = o->speed;
 			d->battery = o->battery;
 			d->fix_at = o->fix_at;
@@ -465,7 +475,8 @@ static int load_last_fix(const struct fix *f, void *arg)
 		d->have_fix = true;
 		d->pos.lat = f->lat;
 		d->pos.lon = f->lon;
-		d->acc = isnan(f->accuracy) ? FIX_DEFAULT_ACCURACY : f->accuracy;
+		d->acc_assumed = isnan(f->accuracy);
+		d->acc = d->acc_assumed ? d->assumed_acc : f->accuracy;
 		d->speed = f->speed;
 		d->battery = f->battery;
 		d->fix_at = f->at;
@@ -474,6 +485,15 @@ static int load_last_fix(const struct fix *f, void *arg)
 		if (d->heard_at < f->at)
 			d->heard_at = f->at;
 	}
+	return 0;
+}
+
+static int load_fast(int64_t device_id, void *arg)
+{
+	struct dev *d = dev_find(arg, device_id);
+
+	if (d)
+		d->reporting_fast = true;
 	return 0;
 }
 
@@ -519,6 +539,10 @@ static int load_locked(struct engine *e, bool first)
 	index_case_devs(e);
 	if (rc >= 0 && first) {
 		rc = fix_each_latest(e->db, load_last_fix, e);
+		/* tags left reporting fast by an engine before: the sweep puts
+		 * those with nothing undecided back (tick) */
+		if (rc >= 0)
+			rc = device_reporting_each_fast(e->db, load_fast, e);
 		/* a lost-signal period that began before a restart goes on: its
 		 * alert (resolved or not) was raised after the device's last fix */
 		for (size_t i = 0; rc >= 0 && i < e->ndevs; i++) {
@@ -874,6 +898,79 @@ static double zone_distance(const struct zone_rt *z, struct geo_point p, double 
 	return geo_distance(z->centre, p) - z->radius;
 }
 
+/* ---- asking the tag ---------------------------------------------------------- */
+
+/* Has this offender a possible entry undecided, in a zone of his cases? */
+static bool dev_pending(struct engine *e, const struct dev *d)
+{
+	for (int c = 0; c < d->ncases; c++) {
+		size_t nz;
+		const struct zone_rt *zs;
+
+		if (d->cases[c].victim)
+			continue;
+		zs = case_zones(e, d->cases[c].case_id, &nz);
+		for (size_t i = 0; i < nz; i++) {
+			const struct track *t = track_find(e, d->id, zs[i].id);
+
+			if (t && t->t.state == ZS_PENDING)
+				return true;
+		}
+	}
+	return false;
+}
+
+static void ask_reporting(struct engine *e, struct dev *d, bool fast)
+{
+	d->reporting_fast = fast;
+	reporting_ask(e->v->reporting, d->id, d->uid, fast ? REPORTING_FAST : REPORTING_NORMAL);
+}
+
+/*
+ * After a step of a track: its possible entry opened asks the tag for
+ * faster fixes, and the last of the tag's possible entries decided (an
+ * entry, ruled out, lapsed) asks for its normal period again; the request
+ * is queued (ingest/reporting.h), never waited for.  A device that cannot
+ * be commanded (OsmAnd, JSON) is decided with what it sends, by the rule's
+ * readings and its time (zone_tick): each of its possible entries is
+ * recorded once as faster_reporting_unavailable.
+ */
+static void follow_track(struct engine *e, int64_t device_id, struct track *t,
+			 const struct zone_rt *z, int64_t at)
+{
+	bool pending = t->t.state == ZS_PENDING;
+	struct dev *d;
+
+	if (pending == t->asked)
+		return;
+	t->asked = pending;
+	if (!(d = dev_find(e, device_id)))
+		return;
+	if (!d->commandable) {
+		if (pending) {
+			char detail[96];
+
+			snprintf(detail, sizeof detail, "{\"zone\":%lld,\"why\":\"its protocol takes no "
+				 "commands\"}", (long long)z->id);
+			if (device_event_add(e->db, d->id, at, "faster_reporting_unavailable", detail) < 0)
+				log_error("cannot record device event faster_reporting_unavailable: %s",
+					  db_errmsg(e->db));
+		}
+		return;
+	}
+	if (pending != d->reporting_fast && (pending || !dev_pending(e, d)))
+		ask_reporting(e, d, pending);
+}
+
+/* Once a second: a tag left reporting fast with nothing undecided (its zone
+ * or assignment removed, or by an engine before this one) goes back. */
+static void reporting_sweep(struct engine *e)
+{
+	for (size_t i = 0; i < e->ndevs; i++)
+		if (e->devs[i].reporting_fast && !dev_pending(e, &e->devs[i]))
+			ask_reporting(e, &e->devs[i], false);
+}
+
 static void apply_event(struct engine *e, enum zone_event ev, const struct zone_rt *z,
 			const struct dev *off, struct track *t, const struct decision *dc, double d,
 			double u)
@@ -913,6 +1010,8 @@ static void apply_event(struct engine *e, enum zone_event ev, const struct zone_
 	default:
 		break;
 	}
+	if (t)
+		follow_track(e, off->id, t, z, dc->decided_at);
 }
 
 /* The distance from his position to hers, less the zone's radius, and its
@@ -1079,7 +1178,7 @@ static void advance_to(struct engine *e, struct dev *off, int64_t at)
 static void late_fix(struct engine *e, struct dev *off, const struct fix *f, int64_t wall)
 {
 	struct geo_point at = { f->lat, f->lon };
-	double u = zone_fix_uncertainty(isnan(f->accuracy) ? FIX_DEFAULT_ACCURACY : f->accuracy);
+	double u = zone_fix_uncertainty(isnan(f->accuracy) ? off->assumed_acc : f->accuracy);
 
 	for (int c = 0; c < off->ncases; c++) {
 		size_t nz;
@@ -1223,7 +1322,8 @@ static void process_fix(struct engine *e, const struct fix *f)
 			d->have_fix = true;
 			d->pos.lat = f->lat;
 			d->pos.lon = f->lon;
-			d->acc = isnan(f->accuracy) ? FIX_DEFAULT_ACCURACY : f->accuracy;
+			d->acc_assumed = isnan(f->accuracy);
+			d->acc = d->acc_assumed ? d->assumed_acc : f->accuracy;
 			d->speed = f->speed;
 			if (!isnan(f->battery))
 				d->battery = f->battery;
@@ -1356,6 +1456,7 @@ static void tick(struct engine *e, int64_t now)
 	}
 	for (size_t i = 0; i < e->ndevs; i++)
 		lost_signal(e, &e->devs[i], now);
+	reporting_sweep(e);
 	if (now - e->last_escalation_check >= 1000) {
 		struct esc_ctx x = { e };
 		int n;
@@ -1715,6 +1816,7 @@ bool engine_device_live(struct engine *e, int64_t device_id, struct device_live 
 		out->lat = d->pos.lat;
 		out->lon = d->pos.lon;
 		out->accuracy = d->acc;
+		out->accuracy_assumed = d->acc_assumed;
 		out->battery = d->battery;
 		out->lost = d->lost;
 		out->tamper = false;

@@ -100,6 +100,7 @@ struct device_live {
 	bool have_fix;
 	int64_t fix_at;
 	double lat, lon, accuracy, battery;
+	bool accuracy_assumed; /* the fix reported none: accuracy is the kind's assumed one */
 	bool lost, tamper, charging;
 	unsigned flags;
 };

@@ -22,6 +22,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "http/stream.h"
+#include "ingest/reporting.h"
 #include "store/monitor.h"
 #include "vigil.h"
 
@@ -134,7 +135,8 @@ static int connect_node(struct node *n, char *err, size_t errlen)
 	if (db_open(&d, n->v->cfg.db_url, err, errlen) < 0)
 		return -1;
 	db_set_name(d, "vigil node");
-	if (db_listen(d, ENGINE_CHANNEL) < 0 || db_listen(d, STREAM_CHANNEL) < 0) {
+	if (db_listen(d, ENGINE_CHANNEL) < 0 || db_listen(d, STREAM_CHANNEL) < 0 ||
+	    db_listen(d, REPORTING_CHANNEL) < 0) {
 		snprintf(err, errlen, "cannot listen for the other nodes: %s", db_errmsg(d));
 		db_close(d);
 		return -1;
@@ -384,7 +386,16 @@ bool node_device_live(struct node *n, db *d, int64_t device_id, struct device_li
 		out->fix_at = f.at;
 		out->lat = f.lat;
 		out->lon = f.lon;
-		out->accuracy = isnan(f.accuracy) ? FIX_DEFAULT_ACCURACY : f.accuracy;
+		out->accuracy = f.accuracy;
+		if (isnan(f.accuracy)) {
+			/* it reported none: its kind's assumption, as the engine takes it */
+			struct device dv;
+
+			out->accuracy_assumed = true;
+			out->accuracy = fix_assumed_accuracy(device_get_by_id(d, device_id, &dv) == 1
+								     ? dv.kind
+								     : NULL);
+		}
 		out->battery = f.battery;
 	}
 	lost = alert_raised_since(d, device_id, 0, "lost_signal", rc == 1 ? f.at : 0);
@@ -427,6 +438,11 @@ static void notice(struct node *n, const char *channel, const char *payload)
 {
 	if (strcmp(channel, STREAM_CHANNEL) == 0) {
 		stream_wake(n->v->stream);
+		return;
+	}
+	if (strcmp(channel, REPORTING_CHANNEL) == 0) {
+		/* a command for a tag whose session may be here, or its answer */
+		reporting_notice(n->v->reporting, payload);
 		return;
 	}
 	if (strcmp(channel, ENGINE_CHANNEL) != 0)
@@ -631,6 +647,8 @@ int node_start(struct vigil *v, const struct engine_config *ec, struct node **ou
 		return 0;
 	}
 	db_close(d);
+	/* what the engine asks a tag is acted on only within the lease */
+	reporting_lease(v->reporting, &n->lease_until);
 	if (connect_node(n, err, errlen) < 0)
 		goto fail;
 	sessions[0] = db_session_id(n->conn);
@@ -682,6 +700,8 @@ void node_stop(struct node *n)
 			 db_errmsg(n->conn));
 	db_close(n->conn);
 	free(n->held);
+	if (n->multinode)
+		reporting_lease(n->v->reporting, NULL);
 	pthread_rwlock_destroy(&n->lock);
 	free(n);
 }

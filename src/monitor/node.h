@@ -24,6 +24,9 @@
  *   vigil_alerts  alert events were committed: wake the live streams here
  *                 (they read the events from the database, so Last-Event-ID
  *                 numbering is the same on every node).
+ *   vigil_reporting  a command for a tag, for the node that holds its
+ *                 session, and that node's word that it took it
+ *                 (ingest/reporting.h).
  */
 #ifndef VIGIL_MONITOR_NODE_H
 #define VIGIL_MONITOR_NODE_H

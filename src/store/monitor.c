@@ -183,6 +183,21 @@ int device_each_after(db *d, int64_t after_id, int (*fn)(const struct device *dv
 	return rc < 0 ? rc : 0;
 }
 
+#define REPORTING_COLS                                                                       \
+	"rp.mode, rp.state, rp.asked_at, rp.sent_at, rp.acknowledged_at, rp.command, rp.response"
+
+/* The reporting columns from col on (all NULL: never asked). */
+static void reporting_row(db_stmt *s, int col, struct device_reporting *r)
+{
+	copy(r->mode, sizeof r->mode, db_column_text(s, col));
+	copy(r->state, sizeof r->state, db_column_text(s, col + 1));
+	r->asked_at = db_column_int64(s, col + 2);
+	r->sent_at = db_column_int64(s, col + 3);
+	r->acknowledged_at = db_column_int64(s, col + 4);
+	copy(r->command, sizeof r->command, db_column_text(s, col + 5));
+	copy(r->response, sizeof r->response, db_column_text(s, col + 6));
+}
+
 /*
  * A device as a viewer sees it (store/monitor.h): the inner query adds
  * busy, the visible case it watches (or will: the earliest unended
@@ -203,7 +218,9 @@ int device_each_after(db *d, int64_t after_id, int (*fn)(const struct device *dv
 	" " SEEN_SQL("c.ref") " AS seen_ref,"                                                  \
 	" " SEEN_SQL("da.starts_at") " AS seen_from,"                                          \
 	" (SELECT MAX(da.ends_at) FROM device_assignments da WHERE da.device_id = dv.id"       \
-	"   AND da.ends_at IS NOT NULL AND da.ends_at <= ?) AS free_since" DEVICE_FROM          \
+	"   AND da.ends_at IS NOT NULL AND da.ends_at <= ?) AS free_since,"                    \
+	" " REPORTING_COLS DEVICE_FROM                                                         \
+	" LEFT JOIN device_reporting rp ON rp.device_id = dv.id"                               \
 	" WHERE (CAST(? AS TEXT) IS NULL OR dv.uid = ?)) x"                                    \
 	" WHERE ((? = 1 AND x.agency_id = ?) OR x.seen_ref IS NOT NULL"                        \
 	" OR (x.busy = 0 AND (x.agency_id = ? OR x.agency_id IN " CLIENTS_SQL("monitoring")     \
@@ -245,6 +262,7 @@ int device_each_visible(db *d, const struct viewer *v, int64_t now, const char *
 		copy(dw.case_ref, sizeof dw.case_ref, db_column_text(s, 10));
 		dw.watch_from = db_column_int64(s, 11);
 		dw.free_since = db_column_int64(s, 12);
+		reporting_row(s, 13, &dw.reporting);
 		if (fn(&dv, &dw, arg))
 			break;
 	}
@@ -279,6 +297,96 @@ int device_get_visible(db *d, const struct viewer *v, int64_t now, const char *u
 		return 0;
 	rc = device_each_visible(d, v, now, uid, take_visible, &o);
 	return rc < 0 ? rc : o.found;
+}
+
+int device_reporting_ask(db *d, int64_t device_id, const char *mode, const char *command,
+			 int64_t at)
+{
+	return db_run(d,
+		      "INSERT INTO device_reporting (device_id, mode, asked_at, state, command, sent_at,"
+		      " acknowledged_at, response, updated_at) VALUES (?, ?, ?, 'asked', ?, NULL, NULL,"
+		      " NULL, ?) ON CONFLICT (device_id) DO UPDATE SET mode = excluded.mode,"
+		      " asked_at = excluded.asked_at, state = 'asked', command = excluded.command,"
+		      " sent_at = NULL, acknowledged_at = NULL, response = NULL,"
+		      " updated_at = excluded.updated_at",
+		      "ititi", device_id, mode, at, command, at);
+}
+
+int device_reporting_mark(db *d, int64_t device_id, const char *mode, const char *state,
+			  int64_t at, const char *text)
+{
+	/* each step, and the states it may follow: an answer to a command
+	 * sent, and never "unavailable" over a send another node made */
+	static const struct {
+		const char *state, *sql;
+	} steps[] = {
+		{ "sent", "UPDATE device_reporting SET state = 'sent', sent_at = ?, command = ?,"
+			  " acknowledged_at = NULL, response = NULL, updated_at = ?"
+			  " WHERE device_id = ? AND mode = ?" },
+		{ "acknowledged", "UPDATE device_reporting SET state = 'acknowledged',"
+				  " acknowledged_at = ?, response = ?, updated_at = ?"
+				  " WHERE device_id = ? AND mode = ? AND sent_at IS NOT NULL" },
+		{ "unanswered", "UPDATE device_reporting SET state = 'unanswered', updated_at = ?"
+				" WHERE device_id = ? AND mode = ? AND state = 'sent'" },
+		{ "unavailable", "UPDATE device_reporting SET state = 'unavailable', updated_at = ?"
+				 " WHERE device_id = ? AND mode = ? AND state IN ('asked', 'unavailable')" },
+	};
+	db_stmt *s;
+	int rc, i = 1;
+	size_t k;
+
+	for (k = 0; k < sizeof steps / sizeof steps[0] && strcmp(steps[k].state, state); k++)
+		;
+	if (k == sizeof steps / sizeof steps[0])
+		return DB_ERROR; /* a programming error */
+	rc = db_prepare(d, &s, steps[k].sql);
+	if (rc < 0)
+		return rc;
+	if (k <= 1) {
+		db_bind_int64(s, i++, at);
+		db_bind_text(s, i++, text);
+	}
+	db_bind_int64(s, i++, at);
+	db_bind_int64(s, i++, device_id);
+	db_bind_text(s, i++, mode);
+	rc = db_step(s);
+	if (rc >= 0)
+		rc = db_changes(s) > 0;
+	db_finalize(s);
+	return rc;
+}
+
+int device_reporting_get(db *d, int64_t device_id, struct device_reporting *out)
+{
+	db_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	rc = db_prepare(d, &s, "SELECT " REPORTING_COLS " FROM device_reporting rp WHERE rp.device_id = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, device_id);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		reporting_row(s, 0, out);
+	db_finalize(s);
+	return rc < 0 ? rc : rc == DB_ROW;
+}
+
+int device_reporting_each_fast(db *d, int (*fn)(int64_t device_id, void *arg), void *arg)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s, "SELECT device_id FROM device_reporting WHERE mode = 'fast'"
+			       " ORDER BY device_id");
+	if (rc < 0)
+		return rc;
+	while ((rc = db_step(s)) == DB_ROW)
+		if (fn(db_column_int64(s, 0), arg))
+			break;
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
 }
 
 int device_count_rejected(db *d, int64_t id)

@@ -40,11 +40,28 @@ int device_set_agency(db *d, int64_t id, int64_t agency_id);
  * only.  For each: busy (an assignment not ended at now, or still to start)
  * and case_ref, the visible case it watches at now ("" when none).
  */
+/*
+ * Asking a device to report faster, or at its normal period again
+ * (ingest/reporting.c): what it was last asked and what came of it, one row
+ * a device.  state: asked (not yet written to a session), sent (written; no
+ * answer yet), acknowledged (the device answered), unanswered (no answer in
+ * time, or the session closed first), unavailable (no session open on any
+ * node).
+ */
+#define DEVICE_REPORTING_TEXT 256 /* command and response kept, at most */
+struct device_reporting {
+	char mode[8];          /* "normal" or "fast"; "" never asked */
+	char state[16];
+	int64_t asked_at, sent_at, acknowledged_at; /* 0: not (yet) */
+	char command[DEVICE_REPORTING_TEXT + 1];
+	char response[DEVICE_REPORTING_TEXT + 1];
+};
 struct device_view {
 	bool busy;
 	char case_ref[24];   /* the visible case it watches now or will, "" none */
 	int64_t watch_from;  /* when that assignment starts (its positions are theirs from then) */
 	int64_t free_since;  /* when its last assignment ended, 0: never assigned */
+	struct device_reporting reporting; /* mode "" when never asked */
 };
 /* Every visible device (uid NULL) or the one with that uid, in id order. */
 int device_each_visible(db *d, const struct viewer *v, int64_t now, const char *uid,
@@ -124,6 +141,22 @@ int fix_each_between(db *d, int64_t device_id, int64_t from, int64_t to, int lim
 		     int (*fn)(const struct fix *f, void *arg), void *arg);
 
 int device_event_add(db *d, int64_t device_id, int64_t at, const char *kind, const char *detail);
+
+/* The engine wants device_id to report in mode ("normal" or "fast") from
+ * at, by command (NULL: none known yet): state asked. */
+int device_reporting_ask(db *d, int64_t device_id, const char *mode, const char *command,
+			 int64_t at);
+/* What came of it, while mode is still the one asked: state "sent" (text:
+ * the command written), "acknowledged" (text: the response; only after a
+ * send), "unanswered" (only after a send), "unavailable" (only while no
+ * send).  1 changed, 0 not (asked otherwise since, or no such step), or
+ * negative. */
+int device_reporting_mark(db *d, int64_t device_id, const char *mode, const char *state,
+			  int64_t at, const char *text);
+/* One device's: 1 found, 0 never asked, negative on error. */
+int device_reporting_get(db *d, int64_t device_id, struct device_reporting *out);
+/* The devices last asked to report fast, in id order. */
+int device_reporting_each_fast(db *d, int (*fn)(int64_t device_id, void *arg), void *arg);
 
 /* The reported events the engine must not lose (panic, tamper, case open,
  * power off): kept with the fix until an engine has applied them. */

@@ -110,7 +110,7 @@ describe('the batch', () => {
 		await k.post([{ device: uid, at: iso(t), lat: 51.51, lon: -0.11, accuracy_m: 7, battery: 66 }]);
 		await waitFor('the state', async () => (await k.deviceState(uid)).state.last_fix_at === iso(t));
 		const dv = await k.deviceState(uid);
-		assert.deepEqual(dv.state.last_position, { lat: 51.51, lon: -0.11, accuracy_m: 7 });
+		assert.deepEqual(dv.state.last_position, { lat: 51.51, lon: -0.11, accuracy_m: 7, accuracy_assumed: false });
 		assert.equal(dv.state.battery, 66);
 		assert.equal(dv.state.charging, false);
 	});

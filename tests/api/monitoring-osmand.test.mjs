@@ -132,7 +132,7 @@ describe('GET with query parameters', () => {
 		assert.equal(dv.state.battery, 87);
 		assert.equal(dv.state.charging, true);
 		assert.equal(dv.state.signal_lost, false);
-		assert.deepEqual(dv.state.last_position, { lat: 51.50741, lon: -0.12782, accuracy_m: 12.5 });
+		assert.deepEqual(dv.state.last_position, { lat: 51.50741, lon: -0.12782, accuracy_m: 12.5, accuracy_assumed: false });
 	});
 
 	test('heading is taken as well as bearing', async () => {
@@ -210,7 +210,7 @@ describe('GET with query parameters', () => {
 		approx(byAt[b].accuracy, 4, 1e-9, 'the given accuracy');
 	});
 
-	test('no accuracy and no hdop: stored as unknown, shown with the default of 20 m', async () => {
+	test('no accuracy and no hdop: stored as unknown, shown with the tag\'s assumed 25 m, marked assumed', async () => {
 		const uid = await device();
 		const at = recentMs();
 		assert.equal((await osmGet({ id: uid, lat: LAT, lon: LON, timestamp: String(at / 1000) })).status, 200);
@@ -218,7 +218,9 @@ describe('GET with query parameters', () => {
 		assert.equal(storedFixes(uid)[0].speed, null);
 		assert.equal(storedFixes(uid)[0].battery, null);
 		const dv = await deviceAfter(uid, at);
-		assert.equal(dv.state.last_position.accuracy_m, 20);
+		assert.equal(dv.state.last_position.accuracy_m, 25);
+		assert.equal(dv.state.last_position.accuracy_assumed, true);
+		assert.equal(dv.assumed_accuracy_m, 25);
 		assert.equal(dv.state.battery, null);
 	});
 
@@ -297,7 +299,7 @@ describe("POST with the newer app's JSON body", () => {
 		const dv = await deviceAfter(uid, at);
 		assert.equal(dv.state.charging, true);
 		approx(dv.state.battery, 42, 1e-6, 'state battery');
-		assert.deepEqual(dv.state.last_position, { lat: 51.509, lon: -0.118, accuracy_m: 6.5 });
+		assert.deepEqual(dv.state.last_position, { lat: 51.509, lon: -0.118, accuracy_m: 6.5, accuracy_assumed: false });
 	});
 
 	test('a timestamp in milliseconds as a number; -1 for speed, heading and battery means unknown', async () => {

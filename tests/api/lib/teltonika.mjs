@@ -1,6 +1,7 @@
 // A Teltonika tag as a test drives one: the IMEI handshake, Codec 8 packets
 // (CRC-16/IBM), and reading the server's bytes back (the handshake's 0x01 or
-// 0x00, a packet's record count).
+// 0x00, a packet's record count); Codec 12 commands the server writes, and
+// the tag's responses.
 import net from 'node:net';
 
 /** CRC-16/IBM (reflected 0xA001, initial 0), as Teltonika frames carry it. */
@@ -13,21 +14,49 @@ export function crc16(buf) {
 	return crc;
 }
 
-/** A Codec 8 packet of one record per [atMs, lat, lon]. */
+/**
+ * A Codec 8 packet of one record per [atMs, lat, lon, {sats, hdop}]: 10
+ * satellites unless given; with hdop, the IO element 182 (HDOP x 10).
+ */
 export function packet(records) {
-	const recs = records.map(([at, lat, lon]) => {
-		const b = Buffer.alloc(8 + 1 + 15 + 6);
+	const recs = records.map(([at, lat, lon, { sats = 10, hdop } = {}]) => {
+		const io = hdop === undefined ? 0 : 3; // one 2-byte element: its id, its value
+		const b = Buffer.alloc(8 + 1 + 15 + 6 + io);
 		b.writeBigUInt64BE(BigInt(at), 0);
 		b.writeUInt8(0, 8);
 		b.writeInt32BE(Math.round(lon * 1e7), 9);
 		b.writeInt32BE(Math.round(lat * 1e7), 13);
 		b.writeUInt16BE(30, 17); // altitude
 		b.writeUInt16BE(90, 19); // angle
-		b.writeUInt8(10, 21); // satellites
+		b.writeUInt8(sats, 21); // satellites
 		b.writeUInt16BE(5, 22); // speed
-		return b; // the IO part: six zero bytes (no event, no elements)
+		// the IO part: the event id, the total, then the 1-, 2-, 4- and 8-byte groups
+		if (hdop !== undefined) {
+			b.writeUInt8(1, 25); // total
+			b.writeUInt8(1, 27); // one 2-byte value
+			b.writeUInt8(182, 28);
+			b.writeUInt16BE(Math.round(hdop * 10), 29);
+		}
+		return b;
 	});
 	const data = Buffer.concat([Buffer.from([0x08, records.length]), ...recs, Buffer.from([records.length])]);
+	const head = Buffer.alloc(8);
+	head.writeUInt32BE(data.length, 4);
+	const tail = Buffer.alloc(4);
+	tail.writeUInt32BE(crc16(data), 0);
+	return Buffer.concat([head, data, tail]);
+}
+
+/** A Codec 12 message (type 0x05 a command, 0x06 a response) carrying text. */
+export function codec12(type, text) {
+	const t = Buffer.from(text, 'latin1');
+	const data = Buffer.alloc(1 + 1 + 1 + 4 + t.length + 1);
+	data.writeUInt8(0x0c, 0);
+	data.writeUInt8(1, 1);
+	data.writeUInt8(type, 2);
+	data.writeUInt32BE(t.length, 3);
+	t.copy(data, 7);
+	data.writeUInt8(1, 7 + t.length);
 	const head = Buffer.alloc(8);
 	head.writeUInt32BE(data.length, 4);
 	const tail = Buffer.alloc(4);
@@ -38,7 +67,10 @@ export function packet(records) {
 /**
  * Connect and send the IMEI: {answer (the handshake's byte, or null when the
  * server closed or said nothing within timeoutMs), read(n, ms), write(buf),
- * closed(), close()}.
+ * closed(), close()}, and, for a stream where the server may write Codec 12
+ * commands between its acknowledgements: ack(ms) (the next record count, or
+ * null), command(ms) (the next command's text, or null), respond(text), and
+ * commands (every command read so far, in order).
  */
 export async function tag(port, imei, { timeoutMs = 5000 } = {}) {
 	const sock = net.connect(port, '127.0.0.1');
@@ -75,11 +107,48 @@ export async function tag(port, imei, { timeoutMs = 5000 } = {}) {
 	hs.write(imei, 2, 'ascii');
 	sock.write(hs);
 	const first = await read(1, timeoutMs);
+	// After the handshake the server writes record counts (4 bytes, never
+	// 0) and Codec 12 commands (four zero bytes, a length, the data, a CRC).
+	const acks = [];
+	const cmds = [];
+	const commands = [];
+	const nextMessage = async (ms) => {
+		const head = await read(4, ms);
+		if (!head) return false;
+		const n = head.readUInt32BE(0);
+		if (n !== 0) {
+			acks.push(n);
+			return true;
+		}
+		const len = await read(4, ms);
+		const rest = len && (await read(len.readUInt32BE(0) + 4, ms));
+		if (!rest) throw new Error('a Codec 12 frame was cut short');
+		const data = rest.subarray(0, rest.length - 4);
+		if (crc16(data) !== rest.readUInt32BE(rest.length - 4)) throw new Error('a Codec 12 frame with a bad CRC');
+		if (data[0] !== 0x0c || data[1] !== 1 || data[2] !== 0x05 || data[data.length - 1] !== 1)
+			throw new Error(`not a Codec 12 command: ${data.toString('hex')}`);
+		const text = data.subarray(7, 7 + data.readUInt32BE(3)).toString('latin1');
+		cmds.push(text);
+		commands.push(text);
+		return true;
+	};
+	const take = async (queue, ms) => {
+		const until = Date.now() + ms;
+		while (!queue.length) {
+			const left = until - Date.now();
+			if (left <= 0 || !(await nextMessage(left))) return null;
+		}
+		return queue.shift();
+	};
 	return {
 		answer: first ? first[0] : null,
 		read,
 		write: (b) => sock.write(b),
 		closed: () => closed,
 		close: () => sock.destroy(),
+		ack: (ms = 10000) => take(acks, ms),
+		command: (ms = 10000) => take(cmds, ms),
+		respond: (text) => sock.write(codec12(0x06, text)),
+		commands,
 	};
 }

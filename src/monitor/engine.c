@@ -144,6 +144,7 @@ struct engine {
 	bool catching_up;        /* applying the newest fixes again at start */
 	atomic_bool broken;      /* its connection died or its lease went: the node stops it */
 	atomic_llong session;    /* its connection's session (db_session_id) */
+	atomic_ullong applied;   /* fixes taken from the queue and judged (metrics) */
 	/* read by other threads under mu (device_live) */
 };
 
@@ -1619,6 +1620,7 @@ static void *run(void *arg)
 			reload_some(e, cases, ncases);
 		for (size_t i = 0; i < n; i++)
 			process_fix(e, &batch[i]);
+		atomic_fetch_add(&e->applied, n);
 		if (clock_now_ms() - last_tick >= 1000) {
 			last_tick = clock_now_ms();
 			tick(e, last_tick);
@@ -1825,6 +1827,17 @@ bool engine_device_live(struct engine *e, int64_t device_id, struct device_live 
 	}
 	pthread_mutex_unlock(&e->mu);
 	return found;
+}
+
+size_t engine_queued(struct engine *e, uint64_t *applied)
+{
+	size_t n;
+
+	pthread_mutex_lock(&e->mu);
+	n = e->qlen;
+	pthread_mutex_unlock(&e->mu);
+	*applied = atomic_load(&e->applied);
+	return n;
 }
 
 size_t engine_memory(struct engine *e, size_t *devices)

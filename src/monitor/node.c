@@ -417,6 +417,8 @@ void node_metrics(struct node *n, struct buf *out)
 	pthread_rwlock_rdlock(&n->lock);
 	if (n->engine) {
 		size_t devices, bytes = engine_memory(n->engine, &devices);
+		uint64_t applied;
+		size_t queued = engine_queued(n->engine, &applied);
 
 		/* the engine's own accounting of what it holds: device state,
 		 * zones and their rings, per-zone tracks (not the queue) */
@@ -426,8 +428,15 @@ void node_metrics(struct node *n, struct buf *out)
 			   "vigil_engine_devices %zu\n"
 			   "# HELP vigil_engine_memory_bytes The monitoring engine's state in bytes.\n"
 			   "# TYPE vigil_engine_memory_bytes gauge\n"
-			   "vigil_engine_memory_bytes %zu\n",
-			   devices, bytes);
+			   "vigil_engine_memory_bytes %zu\n"
+			   "# HELP vigil_engine_queued Stored fixes waiting for the engine to judge them.\n"
+			   "# TYPE vigil_engine_queued gauge\n"
+			   "vigil_engine_queued %zu\n"
+			   "# HELP vigil_engine_fixes_judged_total Fixes the engine has judged since it "
+			   "started.\n"
+			   "# TYPE vigil_engine_fixes_judged_total counter\n"
+			   "vigil_engine_fixes_judged_total %llu\n",
+			   devices, bytes, queued, (unsigned long long)applied);
 	}
 	pthread_rwlock_unlock(&n->lock);
 }

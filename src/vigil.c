@@ -34,4 +34,6 @@ void vigil_config_defaults(struct vigil_config *c)
 	c->http_max_connections = 4000;
 	c->http_max_per_addr = 256;
 	c->http_timeout_s = 15;
+	c->http_header_s = 10;
+	c->http_body_s = 30;
 }

@@ -44,6 +44,8 @@ struct vigil_config {
 	int http_max_connections;  /* the API port's connections, in all */
 	int http_max_per_addr;     /* ... and from one address */
 	int http_timeout_s;        /* a connection silent this long is closed */
+	int http_header_s;         /* a request's headers (and TLS handshake) must be in by then */
+	int http_body_s;           /* ... and an unauthenticated body this long after them */
 	const char *tls_cert;      /* the API port's certificate chain (PEM), or NULL: plain HTTP */
 	const char *tls_key;       /* ... and its private key */
 	const char *public_url;    /* where browsers reach us (a TLS proxy's https:// URL), or NULL */

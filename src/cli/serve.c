@@ -74,6 +74,11 @@ static const char help[] =
 	"  --http-max-per-address N   ... and from one address (default 256): one address\n"
 	"                        cannot take every connection and shut staff out\n"
 	"  --http-timeout-seconds S   close a connection silent this long (default 15)\n"
+	"  --http-header-seconds S    cut a connection whose request's headers (or TLS\n"
+	"                        handshake) are not in this long after it opened (default 10)\n"
+	"  --http-body-seconds S      ... or whose unauthenticated body is not in this long\n"
+	"                        after its headers (default 30).  When the port is full,\n"
+	"                        the oldest connection still waiting is cut to make room\n"
 	"  --tls-cert FILE       serve the API and browser over HTTPS with this PEM\n"
 	"                        certificate chain (the server's first)...\n"
 	"  --tls-key FILE        ... and its PEM private key.  Both are read again on\n"
@@ -160,7 +165,7 @@ enum {
 	OPT_WH_ATTEMPTS, OPT_WH_BACKOFF, OPT_WH_TIMEOUT, OPT_AUDIT_KEY, OPT_AUDIT_FILE,
 	OPT_AUDIT_SECS, OPT_SKEW, OPT_CURRENT, OPT_ADDR_SLOW, OPT_HTTP_MAX, OPT_HTTP_PER_ADDR,
 	OPT_HTTP_TIMEOUT, OPT_TLS_CERT, OPT_TLS_KEY, OPT_PUBLIC_URL,
-	OPT_TEL_FAST, OPT_TEL_NORMAL, OPT_TEL_TIMEOUT,
+	OPT_TEL_FAST, OPT_TEL_NORMAL, OPT_TEL_TIMEOUT, OPT_HTTP_HEADER, OPT_HTTP_BODY,
 };
 
 static const struct option opts[] = {
@@ -210,6 +215,8 @@ static const struct option opts[] = {
 	{ "http-max-connections", required_argument, NULL, OPT_HTTP_MAX },
 	{ "http-max-per-address", required_argument, NULL, OPT_HTTP_PER_ADDR },
 	{ "http-timeout-seconds", required_argument, NULL, OPT_HTTP_TIMEOUT },
+	{ "http-header-seconds", required_argument, NULL, OPT_HTTP_HEADER },
+	{ "http-body-seconds", required_argument, NULL, OPT_HTTP_BODY },
 	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
 	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
 	{ "public-url", required_argument, NULL, OPT_PUBLIC_URL },
@@ -571,6 +578,15 @@ int cli_serve(int argc, char **argv)
 			if (number(optarg, 1, 16000, &n) < 0)
 				return cli_usage_error("serve", "%s wants 1 to 16000", name);
 			c->http_max_per_addr = (int)n;
+			break;
+		case OPT_HTTP_HEADER:
+		case OPT_HTTP_BODY:
+			if (number(optarg, 1, 3600, &n) < 0)
+				return cli_usage_error("serve", "%s wants 1 to 3600 seconds", name);
+			if (opt == OPT_HTTP_HEADER)
+				c->http_header_s = (int)n;
+			else
+				c->http_body_s = (int)n;
 			break;
 		case OPT_HTTP_TIMEOUT:
 			if (number(optarg, 2, 3600, &n) < 0)

@@ -647,6 +647,25 @@ static void upload_chunk(struct http_server *s, struct conn_ctx *ctx, const char
 	}
 }
 
+/* Move the connection's tracked state (see on_connection). */
+static void conn_state(struct http_server *s, struct MHD_Connection *c, enum conn_state st)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	if (ci && ci->socket_context)
+		conn_limits_set_state(s->v->api_limits, ci->socket_context, st);
+}
+
+/* Does the request announce a body (a length above zero, or chunks)? */
+static bool body_expected(struct MHD_Connection *c)
+{
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+	const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding");
+
+	return (cl && strtoull(cl, NULL, 10) > 0) || (te && strcasestr(te, "chunked"));
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_size, void **con_cls)
@@ -669,6 +688,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			ctx->too_large = true;
 		*con_cls = ctx;
 		atomic_fetch_add(&s->active, 1);
+		/* its headers are in: a body still to come has the body deadline
+		 * (an authorised upload, below, is busy instead) */
+		conn_state(s, c, body_expected(c) ? CONN_BODY : CONN_BUSY);
 		/* An upload's caller is checked before its body is read: refused,
 		 * it is answered now (dispatch checks again, and audits), and
 		 * nothing is written to disk. */
@@ -677,8 +699,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			ctx->refused_early = true;
 			return dispatch(s, c, url, method, ctx);
 		}
-		if (ctx->upload && !ctx->too_large)
+		if (ctx->upload && !ctx->too_large) {
+			conn_state(s, c, CONN_BUSY);
 			upload_open(s, ctx);
+		}
 		/* Refuse an announced oversized body before it is sent. */
 		if (ctx->too_large)
 			return dispatch(s, c, url, method, ctx);
@@ -705,6 +729,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	conn_state(s, c, CONN_BUSY);
 	return dispatch(s, c, url, method, ctx);
 }
 
@@ -714,10 +739,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct http_server *s = cls;
 	struct conn_ctx *ctx = *con_cls;
 
-	(void)c;
 	(void)toe;
 	if (!ctx)
 		return;
+	/* between requests: idle until the next one's headers are in */
+	conn_state(s, c, CONN_IDLE);
 	buf_free(&ctx->body);
 	if (ctx->upload_fd >= 0)
 		close(ctx->upload_fd);
@@ -746,15 +772,34 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen
 	return conn_limits_admit(s->v->api_limits, addr, len) ? MHD_YES : MHD_NO;
 }
 
+/* Each connection is tracked from its start to its close (http/limits.h):
+ * its state moves as its requests do, for the deadlines and for eviction. */
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 			  enum MHD_ConnectionNotificationCode toe)
 {
 	struct http_server *s = cls;
-	const union MHD_ConnectionInfo *ci;
+	const union MHD_ConnectionInfo *ci, *fi;
 
-	(void)socket_context;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		fi = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = ci && ci->client_addr && fi
+					  ? conn_limits_track(s->v->api_limits, fi->connect_fd,
+							      ci->client_addr,
+							      ci->client_addr->sa_family == AF_INET6
+								      ? (socklen_t)sizeof(struct sockaddr_in6)
+								      : (socklen_t)sizeof(struct sockaddr_in))
+					  : NULL;
+		return;
+	}
 	if (toe != MHD_CONNECTION_NOTIFY_CLOSED)
 		return;
+	if (*socket_context) {
+		conn_limits_untrack(s->v->api_limits, *socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	/* not tracked (no address or fd was to be had): its count by address */
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci && ci->client_addr)
 		conn_limits_release(s->v->api_limits, ci->client_addr,
@@ -762,6 +807,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 					    ? (socklen_t)sizeof(struct sockaddr_in6)
 					    : (socklen_t)sizeof(struct sockaddr_in));
 }
+
 
 int http_server_start(struct vigil *v, const struct route *routes, size_t nroutes,
 		      struct http_server **out, char *err, size_t errlen)
@@ -781,9 +827,12 @@ int http_server_start(struct vigil *v, const struct route *routes, size_t nroute
 	s->v = v;
 	s->routes = routes;
 	s->nroutes = nroutes;
-	if (!v->api_limits)
+	if (!v->api_limits) {
 		v->api_limits = conn_limits_new("api", v->cfg.http_max_connections,
 						 v->cfg.http_max_per_addr);
+		conn_limits_deadlines(v->api_limits, (int64_t)v->cfg.http_header_s * 1000,
+				      (int64_t)v->cfg.http_body_s * 1000);
+	}
 	/* the limits are ours (counted per address, in /metrics); libmicrohttpd's
 	 * own total is a backstop above them.  An idle or trickling connection is
 	 * closed after --http-timeout-seconds without a byte. */
@@ -793,7 +842,7 @@ int http_server_start(struct vigil *v, const struct route *routes, size_t nroute
 	MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,                     \
 		(struct sockaddr *)&sin, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)v->cfg.threads, \
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)v->cfg.http_timeout_s,                  \
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)v->cfg.http_max_connections + 16,         \
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)v->cfg.http_max_connections + 256,         \
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_NOTIFY_CONNECTION,   \
 		on_connection, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s
 	if (v->tls) {

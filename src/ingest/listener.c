@@ -189,7 +189,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	} else {
 		rc = cc->query ? osmand_parse_form(cc->query, p, OSMAND_MAX_PARAMS, &np, why, sizeof why)
 			       : 0;
-		if (rc == 0 && memchr(cc->body.data, '\0', cc->body.len)) {
+		if (rc == 0 && cc->body.len && memchr(cc->body.data, '\0', cc->body.len)) {
 			snprintf(why, sizeof why, "the body holds a NUL byte (write it %%00)");
 			rc = -1;
 		} else if (rc == 0 && cc->body.len) {

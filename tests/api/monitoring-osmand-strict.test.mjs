@@ -149,6 +149,14 @@ describe('identifiers', () => {
 		assert.equal((await deviceState(uid)).state.last_fix_at, null);
 	});
 
+	test('a raw NUL byte in a form body is 400, not the end of the body', async () => {
+		const uid = await device();
+		const res = await osm('', { method: 'POST', body: Buffer.from(`id=${uid}\0y&lat=51.5&lon=-0.12`) });
+		assert.equal(res.status, 400, res.text);
+		assert.match(res.text, /NUL byte/);
+		assert.equal((await deviceState(uid)).state.last_fix_at, null);
+	});
+
 	test('a percent-escape that is not two hex digits is 400', async () => {
 		const res = await osm('id=a%zz&lat=51.5&lon=-0.12');
 		assert.equal(res.status, 400, res.text);

@@ -5,31 +5,19 @@
  * id: log identifiers (usernames, case references, device uids) instead.
  *
  * A record is one line whatever it quotes: log_msg() escapes the formatted
- * message (see log_escape), so a device id, a path or a database error that
- * carries a CR, an LF or a terminal escape cannot start a forged record or
- * rewrite the operator's screen.  Callers quote outside text as it is.
+ * message (text_escape, base/text.h), so a device id, a path or a database
+ * error that carries a CR, an LF or a terminal escape cannot start a forged
+ * record or rewrite the operator's screen.  Callers quote outside text as it
+ * is.
  */
 #ifndef VIGIL_BASE_LOG_H
 #define VIGIL_BASE_LOG_H
-
-#include <stddef.h>
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 /* Records below this level are dropped (default LOG_INFO). */
 void log_set_level(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/*
- * Escape n bytes of s for a log line into out (outlen bytes, always
- * NUL-terminated when outlen > 0): a backslash becomes "\\", and every byte
- * of a control character (C0, DEL, C1), of a line or paragraph separator or
- * bidirectional control (U+2028, U+2029, U+200E-F, U+202A-E, U+2066-9), and
- * of invalid UTF-8 becomes "\xNN".  Valid printable UTF-8 is kept.  An
- * escape is never cut: what does not fit is dropped.  Returns the length of
- * out.
- */
-size_t log_escape(const char *s, size_t n, char *out, size_t outlen);
 
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)

@@ -23,6 +23,7 @@
 #include <strings.h>
 
 #include "base/clock.h"
+#include "base/text.h"
 #include "core/account.h"
 
 #define KNOT_MPS 0.514444
@@ -398,8 +399,12 @@ int osmand_decode_json(const char *body, size_t len, struct fix *f, char *why, s
 
 	fix_init(f);
 	if (!root || !json_is_object(root)) {
-		snprintf(why, whylen, "the body is not a JSON object%s%s", root ? "" : ": ",
-			 root ? "" : err.text);
+		/* jansson quotes the body near the error, maybe half a UTF-8
+		 * character of it: the answer must stay text */
+		char text[4 * sizeof err.text];
+
+		text_escape(root ? "" : err.text, root ? 0 : strlen(err.text), text, sizeof text);
+		snprintf(why, whylen, "the body is not a JSON object%s%s", root ? "" : ": ", text);
 		goto out;
 	}
 	id = json_object_get(root, "device_id");

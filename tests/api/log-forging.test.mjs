@@ -1,7 +1,8 @@
 // Log forging: text from outside (a device id on the OsmAnd port, a device
 // named in POST /api/v1/fixes) that carries CR, LF or another control
 // character never starts a line of its own in the server's log; where a log
-// line quotes it, it is escaped (\x0d\x0a).
+// line quotes it, it is escaped (\x0d\x0a), and so are line separators and
+// bidi controls, which pass as printable text.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -43,6 +44,19 @@ test('an OsmAnd device id with CR LF writes no forged line', async () => {
 	await settle();
 	assert.deepEqual(strayLines(), []);
 	assert.ok(!srv.stderr().split('\n').some((l) => l.startsWith(FORGED)), srv.stderr());
+});
+
+test('an OsmAnd id with a line separator or a bidi override reaches the log escaped', async () => {
+	// printable text as far as the id rule goes (a device may be registered so),
+	// but U+2028 ends a line in some log viewers and U+202E turns the rest around
+	for (const [id, escaped] of [['ghost%E2%80%A8fake', 'ghost\\\\xe2\\\\x80\\\\xa8fake'], ['ghost%E2%80%AEexe.jpg', 'ghost\\\\xe2\\\\x80\\\\xaeexe\\.jpg']]) {
+		const res = await fetch(`${OSM}/?id=${id}&lat=51.5&lon=-0.12`);
+		assert.equal(res.status, 404, await res.text());
+		await settle();
+		assert.match(srv.stderr(), new RegExp(`warn fix from unregistered device '${escaped}' refused\n`));
+	}
+	assert.ok(!/[\u2028\u202e]/.test(srv.stderr()), 'no raw U+2028 or U+202E in the log');
+	assert.deepEqual(strayLines(), []);
 });
 
 test('a device named with CR LF in POST /api/v1/fixes is logged escaped, on one line', async () => {

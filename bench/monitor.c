@@ -413,8 +413,11 @@ static int bench_rules(int n)
 			for (int i = 0; i < n; i++) {
 				size_t idx = (size_t)i * DAY_STEPS + (size_t)j;
 				struct osmand_param prm[5] = {
-					{ "id", "tag" }, { "lat", lat[idx] }, { "lon", lon[idx] },
-					{ "accuracy", acc[idx] }, { "timestamp", ts[idx] },
+					{ "id", "tag", 2, 3 },
+					{ "lat", lat[idx], 3, strlen(lat[idx]) },
+					{ "lon", lon[idx], 3, strlen(lon[idx]) },
+					{ "accuracy", acc[idx], 8, strlen(acc[idx]) },
+					{ "timestamp", ts[idx], 9, strlen(ts[idx]) },
 				};
 				struct fix f;
 				struct geo_point pt;

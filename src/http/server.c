@@ -25,6 +25,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/text.h"
 #include "http/auth.h"
 #include "http/limits.h"
 #include "http/metrics.h"
@@ -379,8 +380,13 @@ static int parse_body(struct req *r, struct conn_ctx *ctx)
 	}
 	r->body = json_loadb(ctx->body.data, ctx->body.len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!r->body) {
+		/* jansson quotes the body near the error, maybe half a UTF-8
+		 * character of it, which no JSON answer can carry */
+		char text[4 * sizeof jerr.text];
+
+		text_escape(jerr.text, strlen(jerr.text), text, sizeof text);
 		req_fail(r, 400, "bad_json", NULL, "the body is not valid JSON: %s (line %d, column %d)",
-			 jerr.text, jerr.line, jerr.column);
+			 text, jerr.line, jerr.column);
 		return -1;
 	}
 	if (!json_is_object(r->body)) {

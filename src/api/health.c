@@ -70,6 +70,8 @@ void api_metrics(struct req *r)
 		     "or body deadline, or the oldest waiting one when the port was full.\n"
 		     "# TYPE vigil_connections_cut_total counter\n");
 	conn_limits_render(r->v->api_limits, &b);
+	conn_limits_render(r->v->osmand_limits, &b);
+	conn_limits_render(r->v->tel_limits, &b);
 	req_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.data ? b.data : "");
 	buf_free(&b);
 }

@@ -114,6 +114,20 @@ static const char help[] =
 	"  --teltonika-listen ADDR:PORT|off  the Teltonika TCP port for tags (default\n"
 	"                        127.0.0.1:5027)\n"
 	"  --idle-seconds S      close a silent device connection after S (default 120)\n"
+	"  --osmand-max-connections N    the OsmAnd port's connections in all (default 4000)\n"
+	"  --osmand-max-per-address N    ... and from one address (default 1000: phones\n"
+	"                        share their carriers' addresses); the header and body\n"
+	"                        deadlines are the API's (--http-header-seconds...)\n"
+	"  --osmand-tls          the OsmAnd port speaks HTTPS, with --tls-cert/--tls-key\n"
+	"  --teltonika-tls-listen ADDR:PORT|off  a second Teltonika port, for tags that\n"
+	"                        speak TLS (FMB firmware that supports it), with\n"
+	"                        --tls-cert/--tls-key (default off)\n"
+	"  --teltonika-max-connections N the Teltonika port's sessions in all (default 10000)\n"
+	"  --teltonika-max-per-address N ... and from one address (default 1000)\n"
+	"  --teltonika-packet-seconds S  a packet begun must be in within S (default 20);\n"
+	"                        the handshake within --http-header-seconds\n"
+	"  --teltonika-max-buffered MB   unfinished packets held, all sessions together\n"
+	"                        (default 16): beyond, the session asking for more is closed\n"
 	"  --teltonika-fast-command TEXT  the Codec 12 command that asks a tag for faster\n"
 	"                        fixes while a possible zone entry is undecided (default\n"
 	"                        'setparam 10050:5;10055:5': FMB home network, moving,\n"
@@ -166,6 +180,8 @@ enum {
 	OPT_AUDIT_SECS, OPT_SKEW, OPT_CURRENT, OPT_ADDR_SLOW, OPT_HTTP_MAX, OPT_HTTP_PER_ADDR,
 	OPT_HTTP_TIMEOUT, OPT_TLS_CERT, OPT_TLS_KEY, OPT_PUBLIC_URL,
 	OPT_TEL_FAST, OPT_TEL_NORMAL, OPT_TEL_TIMEOUT, OPT_HTTP_HEADER, OPT_HTTP_BODY,
+	OPT_OSM_MAX, OPT_OSM_PER_ADDR, OPT_OSM_TLS, OPT_TEL_MAX, OPT_TEL_PER_ADDR, OPT_TEL_PACKET,
+	OPT_TEL_BUFFERED, OPT_TEL_TLS,
 };
 
 static const struct option opts[] = {
@@ -216,6 +232,14 @@ static const struct option opts[] = {
 	{ "http-max-per-address", required_argument, NULL, OPT_HTTP_PER_ADDR },
 	{ "http-timeout-seconds", required_argument, NULL, OPT_HTTP_TIMEOUT },
 	{ "http-header-seconds", required_argument, NULL, OPT_HTTP_HEADER },
+	{ "osmand-max-connections", required_argument, NULL, OPT_OSM_MAX },
+	{ "osmand-max-per-address", required_argument, NULL, OPT_OSM_PER_ADDR },
+	{ "osmand-tls", no_argument, NULL, OPT_OSM_TLS },
+	{ "teltonika-max-connections", required_argument, NULL, OPT_TEL_MAX },
+	{ "teltonika-max-per-address", required_argument, NULL, OPT_TEL_PER_ADDR },
+	{ "teltonika-packet-seconds", required_argument, NULL, OPT_TEL_PACKET },
+	{ "teltonika-max-buffered", required_argument, NULL, OPT_TEL_BUFFERED },
+	{ "teltonika-tls-listen", required_argument, NULL, OPT_TEL_TLS },
 	{ "http-body-seconds", required_argument, NULL, OPT_HTTP_BODY },
 	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
 	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
@@ -406,7 +430,9 @@ int cli_serve(int argc, char **argv)
 	struct tcp_server *tel = NULL;
 	bool osmand_off = false, tel_off = false;
 	int osmand_port = 5055, tel_port = 5027, idle_s = 120;
-	char tel_host[64] = "127.0.0.1";
+	char tel_host[64] = "127.0.0.1", tel_tls_host[64] = "127.0.0.1";
+	int tel_tls_port = 0;
+	bool tel_tls_off = true;
 	sigset_t sigs;
 	long long n;
 	int opt, sig, ret = 1;
@@ -579,6 +605,36 @@ int cli_serve(int argc, char **argv)
 				return cli_usage_error("serve", "%s wants 1 to 16000", name);
 			c->http_max_per_addr = (int)n;
 			break;
+		case OPT_OSM_MAX:
+		case OPT_TEL_MAX:
+			if (number(optarg, 16, 100000, &n) < 0)
+				return cli_usage_error("serve", "%s wants 16 to 100000", name);
+			*(opt == OPT_OSM_MAX ? &c->osmand_max_connections : &c->tel_max_connections) =
+				(int)n;
+			break;
+		case OPT_OSM_PER_ADDR:
+		case OPT_TEL_PER_ADDR:
+			if (number(optarg, 1, 100000, &n) < 0)
+				return cli_usage_error("serve", "%s wants 1 to 100000", name);
+			*(opt == OPT_OSM_PER_ADDR ? &c->osmand_max_per_addr : &c->tel_max_per_addr) =
+				(int)n;
+			break;
+		case OPT_OSM_TLS: c->osmand_tls = true; break;
+		case OPT_TEL_TLS:
+			if (parse_endpoint(optarg, tel_tls_host, sizeof tel_tls_host, &tel_tls_port,
+					   &tel_tls_off) < 0)
+				return cli_usage_error("serve", "%s wants ADDR:PORT or off", name);
+			break;
+		case OPT_TEL_PACKET:
+			if (number(optarg, 1, 3600, &n) < 0)
+				return cli_usage_error("serve", "%s wants 1 to 3600 seconds", name);
+			c->tel_packet_s = (int)n;
+			break;
+		case OPT_TEL_BUFFERED:
+			if (number(optarg, 1, 65536, &n) < 0)
+				return cli_usage_error("serve", "%s wants 1 to 65536 (MB)", name);
+			c->tel_max_buffered = n * 1024 * 1024;
+			break;
 		case OPT_HTTP_HEADER:
 		case OPT_HTTP_BODY:
 			if (number(optarg, 1, 3600, &n) < 0)
@@ -725,6 +781,13 @@ int cli_serve(int argc, char **argv)
 		return cli_usage_error("serve", "--audit-checkpoints needs --audit-key");
 	if (!c->tls_cert != !c->tls_key)
 		return cli_usage_error("serve", "--tls-cert and --tls-key go together");
+	if (c->osmand_tls && !c->tls_cert)
+		return cli_usage_error("serve", "--osmand-tls needs --tls-cert and --tls-key");
+	if (!tel_tls_off && !c->tls_cert)
+		return cli_usage_error("serve", "--teltonika-tls-listen needs --tls-cert and --tls-key");
+	if (!tel_tls_off && tel_off)
+		return cli_usage_error("serve", "--teltonika-tls-listen needs the Teltonika port "
+						"(--teltonika-listen is off)");
 	if (c->tls_cert && c->public_url && strncmp(c->public_url, "https://", 8))
 		return cli_usage_error("serve", "--public-url is http:// but --tls-cert serves https");
 	c->https = c->tls_cert || (c->public_url && !strncmp(c->public_url, "https://", 8));
@@ -823,7 +886,9 @@ int cli_serve(int argc, char **argv)
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
 	}
-	if (!tel_off && tcp_server_start(&v, tel_host, tel_port, idle_s, &tel, err, sizeof err) < 0) {
+	if (!tel_off && (tcp_server_start(&v, tel_host, tel_port, idle_s, &tel, err, sizeof err) < 0 ||
+			 (!tel_tls_off && tcp_server_listen_tls(tel, tel_tls_host, tel_tls_port, v.tls,
+								err, sizeof err) < 0))) {
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
 	}
@@ -833,10 +898,14 @@ int cli_serve(int argc, char **argv)
 		goto out;
 	}
 	if (osmand)
-		printf("vigil: OsmAnd devices on http://%s:%d/\n", osmand_host,
+		printf("vigil: OsmAnd devices on %s://%s:%d/\n", c->osmand_tls ? "https" : "http",
+		       osmand_host,
 		       osmand_server_port(osmand));
 	if (tel)
 		printf("vigil: Teltonika devices on tcp://%s:%d\n", tel_host, tcp_server_port(tel));
+	if (tel && !tel_tls_off)
+		printf("vigil: Teltonika devices over TLS on tls://%s:%d\n", tel_tls_host,
+		       tcp_server_tls_port(tel));
 	if (c->demo && !no_sim) {
 		if (simulator_start(&v, &sim, err, sizeof err) < 0)
 			log_warn("%s", err);
@@ -916,6 +985,8 @@ out:
 	instrument_set_free(v.instruments);
 	db_pool_close(v.pool);
 	conn_limits_free(v.api_limits);
+	conn_limits_free(v.osmand_limits);
+	conn_limits_free(v.tel_limits);
 	tls_store_free(v.tls);
 	secret_wipe(v.audit_sk, sizeof v.audit_sk);
 	if (ret == 0)

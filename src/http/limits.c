@@ -7,6 +7,7 @@
 
 #include "base/clock.h"
 
+#include <microhttpd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <pthread.h>
@@ -51,6 +52,8 @@ struct conn_limits {
 	int64_t header_ms, body_ms;
 	struct conn_track *head, *tail;
 	atomic_ullong cut_header, cut_body, evicted;
+	atomic_llong buffered; /* unfinished device packets' bytes (device ports) */
+	bool counts_buffered;
 	/* the sweeper: cuts what is past its deadline twice a second, even
 	 * when no new connection comes to do it */
 	pthread_t sweeper;
@@ -374,7 +377,64 @@ void conn_limits_render(struct conn_limits *l, struct buf *out)
 		   l->port, (unsigned long long)atomic_load(&l->cut_body));
 	buf_printf(out, "vigil_connections_cut_total{port=\"%s\",reason=\"evicted_when_full\"} %llu\n",
 		   l->port, (unsigned long long)atomic_load(&l->evicted));
+	if (l->counts_buffered)
+		buf_printf(out, "vigil_buffered_bytes{port=\"%s\"} %lld\n", l->port,
+			   (long long)atomic_load(&l->buffered));
 	for (int i = 0; i < REASONS && l->reason[i][0]; i++)
 		buf_printf(out, "vigil_refused_total{port=\"%s\",reason=\"%s\"} %llu\n", l->port,
 			   l->reason[i], (unsigned long long)atomic_load(&l->reason_n[i]));
+}
+
+/* ---- libmicrohttpd glue ------------------------------------------------------------ */
+
+static socklen_t addr_len(const struct sockaddr *a)
+{
+	return a->sa_family == AF_INET6 ? (socklen_t)sizeof(struct sockaddr_in6)
+					: (socklen_t)sizeof(struct sockaddr_in);
+}
+
+enum MHD_Result conn_limits_mhd_accept(void *limits, const struct sockaddr *addr, socklen_t len)
+{
+	return conn_limits_admit(limits, addr, len) ? MHD_YES : MHD_NO;
+}
+
+void conn_limits_mhd_notify(void *limits, struct MHD_Connection *c, void **socket_context,
+			    enum MHD_ConnectionNotificationCode toe)
+{
+	struct conn_limits *l = limits;
+	const union MHD_ConnectionInfo *ci, *fi;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		fi = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = ci && ci->client_addr && fi
+					  ? conn_limits_track(l, fi->connect_fd, ci->client_addr,
+							      addr_len(ci->client_addr))
+					  : NULL;
+		return;
+	}
+	if (toe != MHD_CONNECTION_NOTIFY_CLOSED)
+		return;
+	if (*socket_context) {
+		conn_limits_untrack(l, *socket_context);
+		*socket_context = NULL;
+	} else if (ci && ci->client_addr) {
+		/* not tracked (no address or fd was to be had): its count by address */
+		conn_limits_release(l, ci->client_addr, addr_len(ci->client_addr));
+	}
+}
+
+void conn_limits_mhd_state(struct conn_limits *l, struct MHD_Connection *c, enum conn_state st)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	if (ci && ci->socket_context)
+		conn_limits_set_state(l, ci->socket_context, st);
+}
+
+void conn_limits_buffered(struct conn_limits *l, long long delta)
+{
+	l->counts_buffered = true;
+	atomic_fetch_add(&l->buffered, delta);
 }

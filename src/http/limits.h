@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include <microhttpd.h>
+
 #include "base/mem.h"
 
 struct conn_limits;
@@ -54,6 +56,22 @@ struct conn_track *conn_limits_track(struct conn_limits *l, int fd, const struct
 				     socklen_t len);
 void conn_limits_set_state(struct conn_limits *l, struct conn_track *t, enum conn_state st);
 void conn_limits_untrack(struct conn_limits *l, struct conn_track *t);
+
+/*
+ * libmicrohttpd glue, for a daemon whose connections these limits count:
+ * give conn_limits_mhd_accept to MHD_start_daemon as its accept policy and
+ * conn_limits_mhd_notify as MHD_OPTION_NOTIFY_CONNECTION, each with the
+ * limits as its closure; move a connection's state with
+ * conn_limits_mhd_state as its requests go (headers in, body in, answered).
+ */
+enum MHD_Result conn_limits_mhd_accept(void *limits, const struct sockaddr *addr, socklen_t len);
+void conn_limits_mhd_notify(void *limits, struct MHD_Connection *c, void **socket_context,
+			    enum MHD_ConnectionNotificationCode toe);
+void conn_limits_mhd_state(struct conn_limits *l, struct MHD_Connection *c, enum conn_state st);
+
+/* Bytes of unfinished device packets held now, for a port's metrics (its
+ * own budget): the port adds and takes them as it buffers and frees. */
+void conn_limits_buffered(struct conn_limits *l, long long delta);
 
 /* Count something else refused before sign-in on this port (a body too
  * large, a device packet too big or too slow...). */

@@ -653,14 +653,10 @@ static void upload_chunk(struct http_server *s, struct conn_ctx *ctx, const char
 	}
 }
 
-/* Move the connection's tracked state (see on_connection). */
+/* Move the connection's tracked state (http/limits.h). */
 static void conn_state(struct http_server *s, struct MHD_Connection *c, enum conn_state st)
 {
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-
-	if (ci && ci->socket_context)
-		conn_limits_set_state(s->v->api_limits, ci->socket_context, st);
+	conn_limits_mhd_state(s->v->api_limits, c, st);
 }
 
 /* Does the request announce a body (a length above zero, or chunks)? */
@@ -770,51 +766,6 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_warn("http: %s", line);
 }
 
-/* Connections are taken or refused before a byte is read (http/limits.h). */
-static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
-{
-	struct http_server *s = cls;
-
-	return conn_limits_admit(s->v->api_limits, addr, len) ? MHD_YES : MHD_NO;
-}
-
-/* Each connection is tracked from its start to its close (http/limits.h):
- * its state moves as its requests do, for the deadlines and for eviction. */
-static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
-			  enum MHD_ConnectionNotificationCode toe)
-{
-	struct http_server *s = cls;
-	const union MHD_ConnectionInfo *ci, *fi;
-
-	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-		fi = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-		*socket_context = ci && ci->client_addr && fi
-					  ? conn_limits_track(s->v->api_limits, fi->connect_fd,
-							      ci->client_addr,
-							      ci->client_addr->sa_family == AF_INET6
-								      ? (socklen_t)sizeof(struct sockaddr_in6)
-								      : (socklen_t)sizeof(struct sockaddr_in))
-					  : NULL;
-		return;
-	}
-	if (toe != MHD_CONNECTION_NOTIFY_CLOSED)
-		return;
-	if (*socket_context) {
-		conn_limits_untrack(s->v->api_limits, *socket_context);
-		*socket_context = NULL;
-		return;
-	}
-	/* not tracked (no address or fd was to be had): its count by address */
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci && ci->client_addr)
-		conn_limits_release(s->v->api_limits, ci->client_addr,
-				    ci->client_addr->sa_family == AF_INET6
-					    ? (socklen_t)sizeof(struct sockaddr_in6)
-					    : (socklen_t)sizeof(struct sockaddr_in));
-}
-
-
 int http_server_start(struct vigil *v, const struct route *routes, size_t nroutes,
 		      struct http_server **out, char *err, size_t errlen)
 {
@@ -850,13 +801,13 @@ int http_server_start(struct vigil *v, const struct route *routes, size_t nroute
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)v->cfg.http_timeout_s,                  \
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)v->cfg.http_max_connections + 256,         \
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_NOTIFY_CONNECTION,   \
-		on_connection, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s
+		conn_limits_mhd_notify, v->api_limits, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s
 	if (v->tls) {
 		tls_store_use(v->tls);
 		s->d = MHD_start_daemon(
 			MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 				MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TLS,
-			0, on_accept, s, on_request, s, COMMON_OPTIONS,
+			0, conn_limits_mhd_accept, v->api_limits, on_request, s, COMMON_OPTIONS,
 			MHD_OPTION_HTTPS_CERT_CALLBACK2, tls_store_callback(),
 			MHD_OPTION_HTTPS_PRIORITIES,
 			"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%SERVER_PRECEDENCE", MHD_OPTION_END);
@@ -864,7 +815,7 @@ int http_server_start(struct vigil *v, const struct route *routes, size_t nroute
 		s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
 						MHD_USE_ERROR_LOG | MHD_USE_TURBO |
 						MHD_ALLOW_SUSPEND_RESUME,
-					0, on_accept, s, on_request, s, COMMON_OPTIONS, MHD_OPTION_END);
+					0, conn_limits_mhd_accept, v->api_limits, on_request, s, COMMON_OPTIONS, MHD_OPTION_END);
 	}
 #undef COMMON_OPTIONS
 	if (!s->d) {

@@ -25,10 +25,14 @@
 #include "base/clock.h"
 #include "ingest/accept.h"
 #include "ingest/commit.h"
+#include "http/limits.h"
+#include "http/tls.h"
 #include "ingest/osmand.h"
 #include "vigil.h"
 
-#define MAX_BODY (64 * 1024)
+/* a phone's report is a few hundred bytes; anyone may send one, so what is
+ * held of a body before it is read is kept small */
+#define MAX_BODY (16 * 1024)
 /* libmicrohttpd's memory per connection, which it clears for every request:
  * a phone's request line and headers are a few hundred bytes (a body is
  * copied out as it arrives, the query string by on_uri), so 8 KiB rather
@@ -159,7 +163,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!cc)
 		return MHD_NO; /* on_uri makes it for every request */
 	if (!cc->started) {
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+		const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding");
+
 		cc->started = true;
+		/* its headers are in: a body still to come has the body deadline */
+		conn_limits_mhd_state(s->v->osmand_limits, c,
+				      (cl && strtoull(cl, NULL, 10) > 0) || te ? CONN_BODY : CONN_BUSY);
 		return MHD_YES;
 	}
 	if (cc->submitted) {
@@ -176,6 +186,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	conn_limits_mhd_state(s->v->osmand_limits, c, CONN_BUSY);
 	if (strcmp(method, "GET") && strcmp(method, "POST"))
 		return answer(c, 405, "use GET or POST\n");
 	if (cc->too_large)
@@ -229,8 +240,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct conn *cc = *con_cls;
 
-	(void)c;
 	(void)toe;
+	/* between requests: idle until the next one's headers are in */
+	conn_limits_mhd_state(((struct osmand_server *)cls)->v->osmand_limits, c, CONN_IDLE);
 	if (cc) {
 		/* resumed, but the phone had gone: never answered */
 		if (cc->pending)
@@ -258,16 +270,39 @@ int osmand_server_start(struct vigil *v, const char *host, int port, struct osma
 		return -1;
 	}
 	s->v = v;
-	s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO |
-					MHD_ALLOW_SUSPEND_RESUME,
-				0, NULL,
-				NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
-				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)2, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-				(size_t)POOL_BYTES, MHD_OPTION_CONNECTION_TIMEOUT,
-				(unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
-				MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
-				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-				MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_END);
+	if (!v->osmand_limits) {
+		v->osmand_limits = conn_limits_new("osmand", v->cfg.osmand_max_connections,
+						   v->cfg.osmand_max_per_addr);
+		conn_limits_deadlines(v->osmand_limits, (int64_t)v->cfg.http_header_s * 1000,
+				      (int64_t)v->cfg.http_body_s * 1000);
+	}
+	/* the limits come first (http/limits.h); libmicrohttpd's own total is a
+	 * backstop above them.  With --osmand-tls the phones speak HTTPS with
+	 * the API's certificate (read again on SIGHUP as the API's is). */
+#define OSMAND_OPTIONS                                                                             \
+	MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)2,   \
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)POOL_BYTES,                            \
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT,          \
+		(unsigned)v->cfg.osmand_max_connections + 256, MHD_OPTION_LISTENING_ADDRESS_REUSE, \
+		(unsigned)1, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,                         \
+		MHD_OPTION_NOTIFY_CONNECTION, conn_limits_mhd_notify, v->osmand_limits,            \
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, s
+	if (v->cfg.osmand_tls && v->tls) {
+		tls_store_use(v->tls);
+		s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO |
+						MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TLS,
+					0, conn_limits_mhd_accept, v->osmand_limits, on_request, s,
+					OSMAND_OPTIONS, MHD_OPTION_HTTPS_CERT_CALLBACK2,
+					tls_store_callback(), MHD_OPTION_HTTPS_PRIORITIES,
+					"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%SERVER_PRECEDENCE",
+					MHD_OPTION_END);
+	} else {
+		s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO |
+						MHD_ALLOW_SUSPEND_RESUME,
+					0, conn_limits_mhd_accept, v->osmand_limits, on_request, s,
+					OSMAND_OPTIONS, MHD_OPTION_END);
+	}
+#undef OSMAND_OPTIONS
 	if (!s->d) {
 		snprintf(err, errlen, "cannot listen for OsmAnd devices on %s:%d: %s", host, port,
 			 errno ? strerror(errno) : "address in use");

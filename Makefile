@@ -109,7 +109,11 @@ FUZZ_SECONDS ?= 180
 fuzz-run:
 	@scripts/fuzz.sh $(FUZZ_SECONDS)
 
-bench: $(B)/bench/monitor
+bench: $(B)/bench/monitor $(B)/bench/soak
+$(B)/bench/soak: bench/soak.c
+	@mkdir -p $(dir $@)
+	@echo "  BENCH   $@"
+	@$(CC) $(ALL_CFLAGS) -O2 -o $@ $<
 $(B)/bench/monitor: bench/monitor.c $(B)/libvigil.a
 	@mkdir -p $(dir $@)
 	@echo "  BENCH   $@"

@@ -32,7 +32,7 @@ void vigil_config_defaults(struct vigil_config *c)
 	c->audit_checkpoint_secs = 60;
 	c->clock_skew_ms = 30000;
 	c->http_max_connections = 4000;
-	c->http_max_per_addr = 256;
+	c->http_max_per_addr = 1024; /* a police station behind one address: 150 browsers */
 	c->http_timeout_s = 15;
 	c->http_header_s = 10;
 	c->http_body_s = 30;

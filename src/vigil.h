@@ -64,6 +64,7 @@ struct vigil {
 	struct notifier *notifier;  /* outbound webhooks */
 	struct committer *committer; /* group commit for ingest (NULL: each caller commits) */
 	db_pool *pool;
+	crypt_keys *keys;           /* the data keys (base/crypt.h), on every connection */
 	struct metrics *metrics;
 	struct throttle *throttle;
 	struct http_server *http;

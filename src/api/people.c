@@ -2,7 +2,9 @@
  * people — the register search: GET /api/v1/people/search?q=&purpose=
  * (analysts and supervisors).  Every search is audited with its stated
  * purpose.  A hit in a case the caller may not see names no case: it says
- * only that there is one, in another agency's caseload.
+ * only that there is one, in another agency's caseload.  A victim is found
+ * by an identifier (her match key: it is sealed), and only by those who
+ * protect her, in cases they may see.
  */
 #include "api/api.h"
 
@@ -25,6 +27,13 @@ static int add_hit(const struct search_hit *h, void *arg)
 	struct case_record c;
 	json_t *o, *jc;
 	int vis = case_visible(sc->r->db, h->case_id, &sc->v);
+
+	/* A victim found by her phone (or e-mail, handle, vehicle) only to
+	 * those who protect her, and only in a case they may open anyway: a
+	 * hit says nothing of a victim they could not read of. */
+	if (strcmp(h->role, "victim") == 0 &&
+	    (vis != 1 || !access_sees_victim_location(sc->r->who.role)))
+		return 0;
 
 	if (vis == 1 && case_get_by_id(sc->r->db, h->case_id, &c) == 1) {
 		jc = json_pack("{s:s, s:s, s:b}", "ref", c.ref, "status", case_status_name(c.status),

@@ -518,7 +518,7 @@ int crypt_keys_set_current(crypt_keys *k, int id)
 	int rc = -1;
 
 	pthread_rwlock_rdlock(&k->lock);
-	if (find(k, id)) {
+	if (id == 0 || find(k, id)) {
 		atomic_store(&k->current, id);
 		rc = 0;
 	}

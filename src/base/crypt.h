@@ -76,7 +76,8 @@ bool crypt_keys_has(crypt_keys *k, int id);
 int crypt_keys_check(crypt_keys *k, int id, char out[CRYPT_CHECK_LEN]);
 /* The key that seals: 0 when none was chosen. */
 int crypt_keys_current(crypt_keys *k);
-/* Choose the key that seals: 0, or -1 when the file does not hold it. */
+/* Choose the key that seals (0: none, and nothing seals): 0, or -1 when the
+ * file does not hold it. */
 int crypt_keys_set_current(crypt_keys *k, int id);
 
 /* ---- sealing ------------------------------------------------------------------ */

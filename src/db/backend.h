@@ -62,6 +62,14 @@ struct db_common {
 	const struct db_backend *be;
 };
 
+/* A connection's start: its backend, and what db_set_keys() and
+ * db_set_note() keep. */
+struct db_conn_common {
+	const struct db_backend *be;
+	crypt_keys *keys;
+	char note[320];
+};
+
 extern const struct db_backend db_sqlite_backend;
 extern const struct db_backend db_pgsql_backend;
 

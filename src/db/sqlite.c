@@ -36,7 +36,7 @@ struct cached {
 };
 
 struct db {
-	struct db_common c;
+	struct db_conn_common c;
 	sqlite3 *h;
 	enum db_writer writer;
 	bool in_gate; /* holds the gate: in a write transaction */

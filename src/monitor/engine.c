@@ -1554,6 +1554,7 @@ int engine_start(struct vigil *v, const struct engine_config *c, struct engine *
 		free(e);
 		return -1;
 	}
+	db_set_keys(e->db, v->keys); /* it reads her positions and zones */
 	/* an alert is written ahead of the ingest committer's next group (db.h) */
 	db_set_writer(e->db, DB_WRITER_URGENT);
 	/* named, so that an administrator (or a test) can tell it from the others */

@@ -5,8 +5,10 @@
 #include "store/victims.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "base/clock.h"
+#include "store/sealed.h"
 
 static void bind_opt(db_stmt *s, int i, int64_t v)
 {
@@ -46,24 +48,28 @@ int64_t victim_contact_insert(db *d, const struct victim_contact_row *c, int64_t
 	db_stmt *s;
 	int rc;
 
+	/* what she was told and the notes are sealed with the row's id, known
+	 * once it is stored */
 	rc = db_prepare(d, &s,
 			"INSERT INTO victim_contacts (case_id, contacted_at, method, told, notes,"
-			" contact_by, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+			" contact_by, recorded_by, recorded_at) VALUES (?, ?, ?, '', NULL, ?, ?, ?)"
 			" RETURNING id");
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, c->case_id);
 	db_bind_int64(s, 2, c->contacted_at);
 	db_bind_text(s, 3, c->method);
-	db_bind_text(s, 4, c->told);
-	db_bind_text(s, 5, c->notes);
-	db_bind_int64(s, 6, c->contact_by);
-	db_bind_int64(s, 7, recorded_by);
-	db_bind_int64(s, 8, clock_now_ms());
+	db_bind_int64(s, 4, c->contact_by);
+	db_bind_int64(s, 5, recorded_by);
+	db_bind_int64(s, 6, clock_now_ms());
 	rc = db_step(s);
 	if (rc == DB_ROW)
 		id = db_column_int64(s, 0);
 	db_finalize(s);
+	if (rc >= 0)
+		rc = sealed_update(d, "victim_contacts", "told", id, c->told);
+	if (rc >= 0)
+		rc = sealed_update(d, "victim_contacts", "notes", id, c->notes);
 	return rc < 0 ? rc : id;
 }
 
@@ -83,17 +89,32 @@ int victim_contacts_each(db *d, int64_t case_id,
 		return rc;
 	db_bind_int64(s, 1, case_id);
 	while ((rc = db_step(s)) == DB_ROW) {
+		char ad[SEALED_AD_MAX], *told = NULL, *notes = NULL;
+		int stop;
+
 		c.id = db_column_int64(s, 0);
 		c.case_id = db_column_int64(s, 1);
 		c.contacted_at = db_column_int64(s, 2);
 		c.method = db_column_text(s, 3);
-		c.told = db_column_text(s, 4);
-		c.notes = db_column_text(s, 5);
+		sealed_ad(ad, "victim_contacts.told", c.id);
+		rc = sealed_get(d, ad, db_column_text(s, 4), &told);
+		sealed_ad(ad, "victim_contacts.notes", c.id);
+		if (rc >= 0)
+			rc = sealed_get(d, ad, db_column_text(s, 5), &notes);
+		if (rc < 0) {
+			free(told);
+			break;
+		}
+		c.told = told;
+		c.notes = notes;
 		c.contact_by = db_column_int64(s, 6);
 		c.contact_by_name = db_column_text(s, 7);
 		c.recorded_by_name = db_column_text(s, 8);
 		c.recorded_at = db_column_int64(s, 9);
-		if (fn(&c, arg))
+		stop = fn(&c, arg);
+		free(told);
+		free(notes);
+		if (stop)
 			break;
 	}
 	db_finalize(s);

@@ -481,10 +481,10 @@ int case_flags_each(db *d, int64_t id,
 	return rc < 0 ? rc : 0;
 }
 
-/* The events whose detail is sealed: a victim's name. */
+/* The events whose detail is sealed: a victim's name, a zone's name. */
 static bool event_sealed(const char *kind)
 {
-	return strcmp(kind, "victim_recorded") == 0;
+	return strcmp(kind, "victim_recorded") == 0 || strcmp(kind, "zone") == 0;
 }
 
 int case_event_add(db *d, int64_t id, int64_t user_id, const char *username, const char *kind,

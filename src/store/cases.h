@@ -119,7 +119,7 @@ int case_flags_each(db *d, int64_t id,
 		    void *arg);
 
 /* Events: the case's own history, shown in its timeline.  The detail of a
- * victim_recorded event (her name) is sealed; it is opened for fn, and one
+ * victim_recorded event (her name) and of a zone event (its name) is sealed; it is opened for fn, and one
  * that does not open stops the walk with DB_SEALED. */
 int case_event_add(db *d, int64_t id, int64_t user_id, const char *username, const char *kind,
 		   const char *detail);

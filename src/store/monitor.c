@@ -11,6 +11,7 @@
 #include "base/mem.h"
 
 #include "base/clock.h"
+#include "store/sealed.h"
 #include "store/visible.h"
 
 static void copy(char *dst, size_t n, const char *src)
@@ -481,9 +482,9 @@ int64_t zone_insert(db *d, int64_t case_id, const char *name, const char *kind,
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, case_id);
-	db_bind_text(s, 2, name);
+	db_bind_text(s, 2, ""); /* the name and the geometry are sealed below, with the id */
 	db_bind_text(s, 3, kind);
-	db_bind_text(s, 4, geometry);
+	db_bind_null(s, 4);
 	db_bind_double(s, 5, radius_m);
 	db_bind_double(s, 6, warning_m);
 	db_bind_int64(s, 7, by);
@@ -492,11 +493,16 @@ int64_t zone_insert(db *d, int64_t case_id, const char *name, const char *kind,
 	if (rc == DB_ROW)
 		id = db_column_int64(s, 0);
 	db_finalize(s);
+	if (rc >= 0)
+		rc = sealed_update(d, "zones", "name", id, name);
+	if (rc >= 0)
+		rc = sealed_update(d, "zones", "geometry", id, geometry);
 	return rc < 0 ? rc : id;
 }
 
 int zone_each(db *d, int64_t case_id, int (*fn)(const struct zone *z, void *arg), void *arg)
 {
+	bool unreadable = false;
 	struct zone z;
 	db_stmt *s;
 	int rc;
@@ -512,19 +518,36 @@ int zone_each(db *d, int64_t case_id, int (*fn)(const struct zone *z, void *arg)
 		return rc;
 	db_bind_int64(s, 1, case_id);
 	while ((rc = db_step(s)) == DB_ROW) {
+		char ad[SEALED_AD_MAX], *geometry = NULL, *name = NULL;
+		int stop;
+
 		z.id = db_column_int64(s, 0);
+		sealed_ad(ad, "zones.name", z.id);
+		if (sealed_get(d, ad, db_column_text(s, 2), &name) < 0) {
+			unreadable = true;
+			continue;
+		}
+		sealed_ad(ad, "zones.geometry", z.id);
+		if (sealed_get(d, ad, db_column_text(s, 4), &geometry) < 0) {
+			free(name);
+			unreadable = true;
+			continue;
+		}
 		z.case_id = db_column_int64(s, 1);
-		copy(z.name, sizeof z.name, db_column_text(s, 2));
+		copy(z.name, sizeof z.name, name);
+		free(name);
 		copy(z.kind, sizeof z.kind, db_column_text(s, 3));
-		z.geometry = db_column_text(s, 4);
+		z.geometry = geometry;
 		z.radius_m = db_column_double(s, 5);
 		z.warning_m = db_column_double(s, 6);
 		z.created_at = db_column_int64(s, 7);
-		if (fn(&z, arg))
+		stop = fn(&z, arg);
+		free(geometry);
+		if (stop)
 			break;
 	}
 	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return rc < 0 ? rc : unreadable ? DB_SEALED : 0;
 }
 
 int zone_remove(db *d, int64_t case_id, int64_t zone_id)

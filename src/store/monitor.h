@@ -105,7 +105,12 @@ struct zone {
 };
 int64_t zone_insert(db *d, int64_t case_id, const char *name, const char *kind,
 		    const char *geometry, double radius_m, double warning_m, int64_t by);
-/* Zones not removed (all cases when case_id is 0). */
+/* Zones not removed (all cases when case_id is 0).  The name and geometry
+ * are sealed (drawn round her places, named after them or after her): a zone
+ * whose name or geometry does not open is not
+ * passed to fn, the others are, and then DB_SEALED is returned (db_note
+ * names the last such zone); the caller decides (the engine logs it and
+ * watches the others; the API fails). */
 int zone_each(db *d, int64_t case_id, int (*fn)(const struct zone *z, void *arg), void *arg);
 int zone_remove(db *d, int64_t case_id, int64_t zone_id);
 

@@ -642,6 +642,18 @@ static int row_event(struct pass *p, struct prow *r)
 	return row_text(p, r, "case_events", cols, 1);
 }
 
+static int row_zone(struct pass *p, struct prow *r)
+{
+	static const char *const cols[] = { "geometry", "name" };
+	return row_text(p, r, "zones", cols, 2);
+}
+
+static int row_condition(struct pass *p, struct prow *r)
+{
+	static const char *const cols[] = { "zone", "detail" };
+	return row_text(p, r, "order_conditions", cols, 2);
+}
+
 #define AFTER1 " AND t.id > ? ORDER BY t.id LIMIT ?"
 
 /* Everything sealed, in the order the pass walks it (its stages). */
@@ -654,8 +666,13 @@ static const struct spec tables[] = {
 	  1, 0, 2, 0, row_contact },
 	{ "cases", "SELECT t.id, t.summary FROM cases t WHERE 1 = 1" AFTER1, 1, 0, 1, 0, row_case },
 	{ "case_events",
-	  "SELECT t.id, t.detail FROM case_events t WHERE t.kind = 'victim_recorded'" AFTER1, 1, 0, 1,
-	  0, row_event },
+	  "SELECT t.id, t.detail FROM case_events t WHERE t.kind IN ('victim_recorded', 'zone')"
+	  AFTER1, 1, 0, 1, 0, row_event },
+	{ "zones", "SELECT t.id, t.geometry, t.name FROM zones t WHERE 1 = 1" AFTER1, 1, 0, 2, 0,
+	  row_zone },
+	{ "order_conditions",
+	  "SELECT t.id, t.zone, t.detail FROM order_conditions t WHERE 1 = 1" AFTER1, 1, 0, 2, 0,
+	  row_condition },
 };
 #define NTABLES ((int)(sizeof tables / sizeof tables[0]))
 

@@ -270,6 +270,27 @@ int sealed_attach(db *d, crypt_keys *k, char *err, size_t errlen)
 	return 0;
 }
 
+int sealed_check(db *d, crypt_keys *k, char *err, size_t errlen)
+{
+	struct attach a = { k, 0, 0, err, errlen, false };
+	int rc = sealed_keys_each(d, attach_key, &a);
+
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot read the data keys: %s", db_errmsg(d));
+		return -1;
+	}
+	if (a.bad)
+		return -1;
+	if (a.n == 0)
+		return 1;
+	if (!a.current) {
+		snprintf(err, errlen, "the database names no current data key (data_keys)");
+		return -1;
+	}
+	crypt_keys_set_current(k, a.current);
+	return 0;
+}
+
 int sealed_refresh(db *d, crypt_keys *k, char *err, size_t errlen)
 {
 	db_stmt *s;
@@ -654,6 +675,27 @@ static int row_condition(struct pass *p, struct prow *r)
 	return row_text(p, r, "order_conditions", cols, 2);
 }
 
+/* An incident: keyed by its case and seq (known before it is stored, and
+ * what its chain names it by). */
+static int row_incident(struct pass *p, struct prow *r)
+{
+	static const char *const cols[] = { "place", "description", "witnesses", "reporter", "salt" };
+	int rc = 0;
+
+	for (int c = 0; c < 5 && rc >= 0; c++) {
+		char ad[SEALED_AD_MAX], what[64], *neu;
+
+		snprintf(what, sizeof what, "incidents.%s", cols[c]);
+		sealed_ad2(ad, what, r->extra[0], r->extra[1]);
+		rc = reseal(p, ad, r->txt[c], false, &neu, NULL);
+		if (rc == 1)
+			rc = put_column(p, "incidents", cols[c], "id = ?", r->key[0], 0, 1, neu,
+					r->txt[c]);
+		free(neu);
+	}
+	return rc < 0 ? rc : 0;
+}
+
 #define AFTER1 " AND t.id > ? ORDER BY t.id LIMIT ?"
 
 /* Everything sealed, in the order the pass walks it (its stages). */
@@ -673,6 +715,10 @@ static const struct spec tables[] = {
 	{ "order_conditions",
 	  "SELECT t.id, t.zone, t.detail FROM order_conditions t WHERE 1 = 1" AFTER1, 1, 0, 2, 0,
 	  row_condition },
+	{ "incidents",
+	  "SELECT t.id, t.case_id, t.seq, t.place, t.description, t.witnesses, t.reporter, t.salt"
+	  " FROM incidents t WHERE 1 = 1" AFTER1,
+	  1, 2, 5, 0, row_incident },
 };
 #define NTABLES ((int)(sizeof tables / sizeof tables[0]))
 

@@ -68,6 +68,10 @@ int sealed_match_all(db *d, const char *domain, const char *value, char (*out)[C
  * under its number (the wrong file).
  */
 int sealed_attach(db *d, crypt_keys *k, char *err, size_t errlen);
+/* The check alone, writing nothing (an import verifying what it loaded):
+ * 0 and the database's current key made current, 1 when the database
+ * records no key, or -1 with err. */
+int sealed_check(db *d, crypt_keys *k, char *err, size_t errlen);
 /* Look again at which key the database says is current (a rotation may have
  * moved it), and read the key file again if it changed: run every second by
  * each server.  0; -1 with err when the current key is not in the file (then

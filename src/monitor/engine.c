@@ -533,6 +533,13 @@ static int load_locked(struct engine *e, bool first)
 	index_case_devs(e);
 	if (rc >= 0 && first) {
 		rc = fix_each_latest(e->db, load_last_fix, e);
+		/* a victim's device whose newest fix will not open starts with no
+		 * position (its next fix gives one): said, not guessed */
+		if (rc == DB_SEALED) {
+			log_error("monitoring engine: a device's newest position is not known: %s",
+				  db_note(e->db));
+			rc = 0;
+		}
 		/* a lost-signal period that began before a restart goes on: its
 		 * alert (resolved or not) was raised after the device's last fix */
 		for (size_t i = 0; rc >= 0 && i < e->ndevs; i++) {

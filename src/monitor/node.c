@@ -378,6 +378,11 @@ bool node_device_live(struct node *n, db *d, int64_t device_id, struct device_li
 	memset(out, 0, sizeof *out);
 	out->battery = NAN;
 	rc = fix_latest(d, device_id, &f);
+	if (rc == DB_SEALED) {
+		/* her device's newest position will not open: no position, said */
+		log_error("device %lld: %s", (long long)device_id, db_note(d));
+		rc = 0;
+	}
 	if (rc < 0)
 		return false;
 	if (rc == 1) {

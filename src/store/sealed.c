@@ -479,6 +479,8 @@ struct spec {
 
 #define VICTIM_PERSON \
 	"EXISTS (SELECT 1 FROM case_people cp WHERE cp.person_id = t.id AND cp.role = 'victim')"
+#define VICTIM_DEVICE \
+	"t.device_id IN (SELECT id FROM devices WHERE kind IN ('victim_phone', 'victim_alarm'))"
 
 /* A victim: her name, date of birth and description, her aliases and her
  * identifiers, each with its match key. */
@@ -696,7 +698,79 @@ static int row_incident(struct pass *p, struct prow *r)
 	return rc < 0 ? rc : 0;
 }
 
+/* A position sealed beside lat and lon (fixes, device reports, alerts): in
+ * clear (the first sealing) it is sealed and the clear columns emptied. */
+static int position(struct pass *p, struct prow *r, const char *table, const char *ad,
+		    const char *where, int nkeys, bool full)
+{
+	char *neu = NULL, sql[320];
+	int rc;
+
+	if (r->txt[0] || p->mode != PASS_SEAL) {
+		rc = reseal(p, ad, r->txt[0], false, &neu, NULL);
+		if (rc == 1)
+			rc = put_column(p, table, "sealed", where, r->key[0], r->key[1], nkeys, neu,
+					r->txt[0]);
+		if (!r->txt[0] && p->mode != PASS_SEAL && !isnan(r->num[0])) {
+			if (p->mode == PASS_CENSUS)
+				p->clear++;
+			else
+				broken(p, ad, "a victim's position in clear");
+		}
+		free(neu);
+		return rc < 0 ? rc : 0;
+	}
+	if (isnan(r->num[0]) || isnan(r->num[1]))
+		return 0; /* an event with no position */
+	rc = sealed_put_position(p->d, ad, r->num[0], r->num[1], full ? r->num[2] : NAN,
+				 full ? r->num[3] : NAN, full ? r->num[4] : NAN, full ? r->num[5] : NAN,
+				 &neu);
+	if (rc < 0)
+		return rc;
+	snprintf(sql, sizeof sql,
+		 full ? "UPDATE %s SET sealed = ?, lat = NULL, lon = NULL, accuracy_m = NULL,"
+			" speed_mps = NULL, heading = NULL, altitude = NULL WHERE %s AND sealed IS NULL"
+		      : "UPDATE %s SET sealed = ?, lat = NULL, lon = NULL WHERE %s AND sealed IS NULL",
+		 table, where);
+	if (nkeys == 2)
+		rc = db_run(p->d, sql, "tii", neu, r->key[0], r->key[1]);
+	else
+		rc = db_run(p->d, sql, "ti", neu, r->key[0]);
+	free(neu);
+	if (rc >= 0) {
+		p->changed++;
+		p->pr->sealed++;
+	}
+	return rc < 0 ? rc : 0;
+}
+
+static int row_fix(struct pass *p, struct prow *r)
+{
+	char ad[SEALED_AD_MAX];
+
+	sealed_ad2(ad, "fixes", r->key[0], r->key[1]);
+	return position(p, r, "fixes", ad, "device_id = ? AND at = ?", 2, true);
+}
+
+static int row_report(struct pass *p, struct prow *r)
+{
+	char ad[SEALED_AD_MAX];
+
+	sealed_ad2(ad, "device_reports", r->key[0], r->key[1]);
+	return position(p, r, "device_reports", ad, "device_id = ? AND at = ?", 2, false);
+}
+
+static int row_alert(struct pass *p, struct prow *r)
+{
+	char ad[SEALED_AD_MAX];
+
+	sealed_ad(ad, "alerts.position", r->key[0]);
+	return position(p, r, "alerts", ad, "id = ?", 1, false);
+}
+
 #define AFTER1 " AND t.id > ? ORDER BY t.id LIMIT ?"
+#define AFTER2 \
+	" AND (t.device_id > ? OR (t.device_id = ? AND t.at > ?)) ORDER BY t.device_id, t.at LIMIT ?"
 
 /* Everything sealed, in the order the pass walks it (its stages). */
 static const struct spec tables[] = {
@@ -719,6 +793,16 @@ static const struct spec tables[] = {
 	  "SELECT t.id, t.case_id, t.seq, t.place, t.description, t.witnesses, t.reporter, t.salt"
 	  " FROM incidents t WHERE 1 = 1" AFTER1,
 	  1, 2, 5, 0, row_incident },
+	{ "alerts", "SELECT t.id, t.sealed, t.lat, t.lon FROM alerts t WHERE " VICTIM_DEVICE AFTER1,
+	  1, 0, 1, 2, row_alert },
+	{ "device_reports",
+	  "SELECT t.device_id, t.at, t.sealed, t.lat, t.lon FROM device_reports t WHERE "
+	  VICTIM_DEVICE AFTER2,
+	  2, 0, 1, 2, row_report },
+	{ "fixes",
+	  "SELECT t.device_id, t.at, t.sealed, t.lat, t.lon, t.accuracy_m, t.speed_mps, t.heading,"
+	  " t.altitude FROM fixes t WHERE " VICTIM_DEVICE AFTER2,
+	  2, 0, 1, 6, row_fix },
 };
 #define NTABLES ((int)(sizeof tables / sizeof tables[0]))
 

@@ -300,8 +300,13 @@ static json_t *care_json(struct req *r, const struct case_record *c, int *err)
 		return NULL;
 	}
 	refs = json_array();
+	*err = victim_referrals_each(r->db, c->id, add_referral, refs);
+	if (*err == DB_SEALED) {
+		json_decref(cc.arr);
+		json_decref(refs);
+		return NULL;
+	}
 	tasks = json_array();
-	victim_referrals_each(r->db, c->id, add_referral, refs);
 	case_tasks_each(r->db, c->id, add_notify_task, tasks);
 	if (last < 0)
 		last = 0;
@@ -561,11 +566,31 @@ static int unshare(struct req *r, int64_t case_id, const struct victim_referral_
 	return rc;
 }
 
+/* The case's referrals; NULL when a sealed note would not open. */
+static json_t *referrals_json(struct req *r, const struct case_record *c);
+
+/* Answer with the referrals and commit the request's transaction. */
+static void reply_referrals(struct req *r, int status, const struct case_record *c)
+{
+	json_t *o = referrals_json(r, c);
+
+	if (!o) {
+		req_tx_rollback(r);
+		req_fail_db(r, DB_SEALED);
+		return;
+	}
+	req_reply(r, status, o);
+	req_tx_commit(r);
+}
+
 static json_t *referrals_json(struct req *r, const struct case_record *c)
 {
 	json_t *refs = json_array();
 
-	victim_referrals_each(r->db, c->id, add_referral, refs);
+	if (victim_referrals_each(r->db, c->id, add_referral, refs) == DB_SEALED) {
+		json_decref(refs);
+		return NULL;
+	}
 	return json_pack("{s:s, s:o}", "ref", c->ref, "referrals", refs);
 }
 
@@ -629,8 +654,7 @@ void api_care_referral_create(struct req *r)
 		goto out;
 	}
 	req_audit_detail(r, "referral %lld: %s %s", (long long)id, v.service, v.status);
-	req_reply(r, 201, referrals_json(r, &c));
-	req_tx_commit(r);
+	reply_referrals(r, 201, &c);
 out:
 	case_record_free(&c);
 }
@@ -733,8 +757,7 @@ void api_care_referral_update(struct req *r)
 		goto out;
 	}
 	req_audit_detail(r, "referral %lld: %s", (long long)id, k.v.status);
-	req_reply(r, 200, referrals_json(r, &c));
-	req_tx_commit(r);
+	reply_referrals(r, 200, &c);
 out:
 	free(k.consent_note);
 	free(k.note);

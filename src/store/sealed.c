@@ -653,6 +653,12 @@ static int row_contact(struct pass *p, struct prow *r)
 	return row_text(p, r, "victim_contacts", cols, 2);
 }
 
+static int row_referral(struct pass *p, struct prow *r)
+{
+	static const char *const cols[] = { "consent_note", "note" };
+	return row_text(p, r, "victim_referrals", cols, 2);
+}
+
 static int row_case(struct pass *p, struct prow *r)
 {
 	static const char *const cols[] = { "summary" };
@@ -780,6 +786,9 @@ static const struct spec tables[] = {
 	  1, 0, 4, 0, row_person },
 	{ "victim_contacts", "SELECT t.id, t.told, t.notes FROM victim_contacts t WHERE 1 = 1" AFTER1,
 	  1, 0, 2, 0, row_contact },
+	{ "victim_referrals",
+	  "SELECT t.id, t.consent_note, t.note FROM victim_referrals t WHERE 1 = 1" AFTER1, 1, 0, 2,
+	  0, row_referral },
 	{ "cases", "SELECT t.id, t.summary FROM cases t WHERE 1 = 1" AFTER1, 1, 0, 1, 0, row_case },
 	{ "case_events",
 	  "SELECT t.id, t.detail FROM case_events t WHERE t.kind IN ('victim_recorded', 'zone')"

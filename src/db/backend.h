@@ -34,6 +34,10 @@ struct db_backend {
 	int (*identity_sync)(db *d, const char *table);
 	/* db_set_writer() (NULL: writers do not exclude each other) */
 	void (*set_writer)(db *d, enum db_writer w);
+	/* db_scrub_on() and db_compact() (NULL: nothing to do, or nothing the
+	 * engine can do from a connection) */
+	int (*scrub_on)(db *d);
+	int (*compact)(db *d);
 	/* Is the connection still usable (NULL: always)?  db_heal() (NULL:
 	 * nothing to heal), db_set_name() and db_session_id() (NULL: nothing). */
 	bool (*alive)(db *d);

@@ -248,6 +248,16 @@ void db_set_writer(db *d, enum db_writer w)
 		BE(d)->set_writer(d, w);
 }
 
+int db_scrub_on(db *d)
+{
+	return BE(d)->scrub_on ? BE(d)->scrub_on(d) : 0;
+}
+
+int db_compact(db *d)
+{
+	return BE(d)->compact ? BE(d)->compact(d) : 0;
+}
+
 bool db_alive(db *d)
 {
 	return !BE(d)->alive || BE(d)->alive(d);

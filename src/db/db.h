@@ -60,6 +60,20 @@ void db_pool_set_keys(db_pool *p, crypt_keys *k);
 void db_set_note(db *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *db_note(db *d);
 
+/*
+ * Old values on disk.  Sealing a value that was in clear, or re-sealing one
+ * with a new key, leaves the old bytes where the engine freed them until
+ * they are written over.  db_scrub_on(): from now on this connection's
+ * deletes and updates overwrite what they free (SQLite's secure_delete).
+ * db_compact(): rewrite the database so that no freed space keeps old
+ * content, and empty the write-ahead log (SQLite: VACUUM, then a truncating
+ * checkpoint; it waits for other writers).  PostgreSQL keeps old row
+ * versions until its own VACUUM FULL, which an administrator runs: both do
+ * nothing there.  0 or negative.
+ */
+int db_scrub_on(db *d);
+int db_compact(db *d);
+
 /* Run SQL without parameters or results (DDL, fixed statements). */
 int db_exec(db *d, const char *sql);
 

@@ -1015,11 +1015,18 @@ int sealed_run_pending(db *d, int batch, struct sealed_progress *pr, sealed_say 
 			    j.target);
 		return DB_SEALED;
 	}
-	rc = job_run(&p, &j, NTABLES, batch);
+	rc = db_scrub_on(d);
+	if (rc >= 0)
+		rc = job_run(&p, &j, NTABLES, batch);
 	if (rc >= 0) {
 		pr->passes++;
 		rc = job_finish(d, &j);
 	}
+	/* what was in clear is sealed: the clear bytes must not stay where the
+	 * engine freed them (nor in the pages migration 13 freed when it made
+	 * fixes anew) */
+	if (rc >= 0 && pr->sealed > 0)
+		rc = db_compact(d);
 	return rc;
 }
 
@@ -1091,6 +1098,10 @@ int sealed_rotate(db *d, int new_id, int batch, int settle_ms, struct sealed_pro
 		db_set_note(d, "the key file does not hold key %d, the rotation's", j.target);
 		return DB_SEALED;
 	}
+	/* what the old key sealed is overwritten where it is freed (SQLite) */
+	rc = db_scrub_on(d);
+	if (rc < 0)
+		return rc;
 	/* every server seals with the new key before the pass begins */
 	if (j.stage == 0 && j.c0 == 0)
 		sleep_ms(settle_ms);

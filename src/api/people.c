@@ -11,9 +11,12 @@
 #include <string.h>
 
 #include "core/account.h"
+#include "core/casefile.h"
+#include "core/identifier.h"
 #include "http/request.h"
 #include "store/cases.h"
 #include "store/people.h"
+#include "store/sealed.h"
 
 struct search_ctx {
 	struct req *r;
@@ -69,7 +72,26 @@ void api_people_search(struct req *r)
 			 "q is the name or identifier to search for (2 to 300 characters)");
 		return;
 	}
-	req_audit_detail(r, "purpose: %s; query: %s", purpose, q);
+	/* the query may be her phone number or her name: audited as a keyed
+	 * hash of its normal form (the same number however typed gives the
+	 * same hash, which the data key can recompute for a number in
+	 * question), not as typed */
+	{
+		char norm[IDENTIFIER_MAX + 1], key[512], match[CRYPT_MATCH_LEN];
+		const char *canon = q;
+
+		if (identifier_normalise(IDENT_PHONE, q, norm, sizeof norm, NULL, 0) == 0 ||
+		    identifier_normalise(IDENT_EMAIL, q, norm, sizeof norm, NULL, 0) == 0)
+			canon = norm;
+		else if (case_name_key(q, key, sizeof key) == 0)
+			canon = key;
+		rc = sealed_match(r->db, "search", canon, match);
+		if (rc < 0) {
+			req_fail_db(r, rc);
+			return;
+		}
+		req_audit_detail(r, "purpose: %s; query (keyed hash): %s", purpose, match);
+	}
 	api_viewer(r, &sc.v);
 	sc.arr = json_array();
 	rc = people_search(r->db, q, (int)limit, add_hit, &sc);

@@ -67,8 +67,19 @@ measure() {
 	$V agency add met --name "Bench Police" --kind police --db "$db" >/dev/null
 	pw="bench-password-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 	echo "$pw" | $V user add bench --role officer --agency met --db "$db" >/dev/null
+	# a release with encryption at rest seals victims' details with a data key
+	# file: a SQLite database gets one beside it by itself, a database on a
+	# server needs one given (releases before have no `vigil key`)
+	keyarg=()
+	case $db in
+	postgres://* | postgresql://*)
+		if $V key --help >/dev/null 2>&1; then
+			$V key init --key "$tmp/$name.data-key" >/dev/null
+			keyarg=(--data-key "$tmp/$name.data-key")
+		fi ;;
+	esac
 	$V serve --db "$db" --listen 127.0.0.1:0 --threads 4 --log-level warn \
-		--osmand-listen 127.0.0.1:0 --teltonika-listen 127.0.0.1:0 \
+		--osmand-listen 127.0.0.1:0 --teltonika-listen 127.0.0.1:0 "${keyarg[@]}" \
 		--attachments "$tmp/att-$name" >"$tmp/out" 2>"$tmp/err" &
 	pid=$!
 	for _ in $(seq 100); do grep -q listening "$tmp/out" 2>/dev/null && break; sleep 0.1; done

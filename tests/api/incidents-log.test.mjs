@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { cli, expectError, sqlite, startServer } from './lib/server.mjs';
+import { cli, dataKeyOf, expectError, sqlite, startServer } from './lib/server.mjs';
 import { DAY, HOUR, MINUTE, addIncident, ago, blake2bHex, createCase, meetGates, screening } from './lib/casekit.mjs';
 
 let srv;
@@ -229,7 +229,8 @@ describe('verifying and tampering', () => {
 	let ids;
 
 	function cliVerify(ref) {
-		return cli(['case', 'verify', ref, '--db', srv.db]);
+		// the entries' places are sealed: the data key file opens them
+		return cli(['case', 'verify', ref, '--db', srv.db, '--data-key', dataKeyOf(srv.db)]);
 	}
 	async function apiVerify(ref) {
 		const res = await officer.get(`/api/v1/cases/${ref}/incidents/verify`);

@@ -103,8 +103,8 @@ fuzz:
 	  clang -std=c11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
 	    -o build/fuzz/$$n $$f build/fuzz/libvigil.a $(LDLIBS) || exit 1; done
 
-bench: $(B)/bench/monitor
-$(B)/bench/monitor: bench/monitor.c $(B)/libvigil.a
+bench: $(B)/bench/monitor $(B)/bench/crypt
+$(B)/bench/%: bench/%.c $(B)/libvigil.a
 	@mkdir -p $(dir $@)
 	@echo "  BENCH   $@"
 	@$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -O2 -o $@ $< $(B)/libvigil.a $(LDLIBS)

@@ -358,15 +358,18 @@ static void housekeeping(struct vigil *v)
 }
 
 /* Which data key seals (a rotation moves it), and the key file read again
- * if it changed.  A fault is logged once, until it mends. */
-static void keys_refresh(struct vigil *v)
+ * if it changed, on a connection of its own (kd): a query a second on the
+ * pool's would take a connection from the requests.  A fault is logged once,
+ * until it mends. */
+static void keys_refresh(struct vigil *v, db *kd)
 {
 	static bool failing;
-	db *pd = db_pool_acquire(v->pool);
 	char err[600];
 	int before = crypt_keys_current(v->keys);
 
-	if (sealed_refresh(pd, v->keys, err, sizeof err) < 0) {
+	if (db_heal(kd) < 0)
+		return; /* the database is away: the pool says so */
+	if (sealed_refresh(kd, v->keys, err, sizeof err) < 0) {
 		if (!failing)
 			log_error("data keys: %s", err);
 		failing = true;
@@ -378,7 +381,6 @@ static void keys_refresh(struct vigil *v)
 				 crypt_keys_current(v->keys), before);
 		failing = false;
 	}
-	db_pool_release(v->pool, pd);
 }
 
 int cli_serve(int argc, char **argv)
@@ -400,7 +402,7 @@ int cli_serve(int argc, char **argv)
 	sigset_t sigs;
 	long long n;
 	int opt, sig, ret = 1;
-	db *d = NULL;
+	db *d = NULL, *keys_db = NULL;
 	int li;
 
 	vigil_config_defaults(c);
@@ -736,6 +738,11 @@ int cli_serve(int argc, char **argv)
 		goto out;
 	}
 	db_pool_set_keys(v.pool, v.keys);
+	if (db_open(&keys_db, c->db_url, err, sizeof err) < 0) {
+		fprintf(stderr, "vigil serve: %s\n", err);
+		goto out;
+	}
+	db_set_name(keys_db, "vigil data keys");
 	v.metrics = metrics_new(api_routes, api_nroutes);
 	v.throttle = throttle_new(c->addr_max_failures, c->login_lockout_ms, c->addr_slow_ms);
 	v.stream = stream_new(v.pool, api_alert_event_json);
@@ -794,7 +801,7 @@ int cli_serve(int argc, char **argv)
 		if (sig == SIGINT || sig == SIGTERM)
 			break;
 		if (sig < 0 && errno == EAGAIN) {
-			keys_refresh(&v);
+			keys_refresh(&v, keys_db);
 			/* the timers run where the engine does */
 			if (node_leads(v.node))
 				housekeeping(&v);
@@ -835,6 +842,7 @@ out:
 	plan_suggestions_free(v.suggestions);
 	instrument_set_free(v.instruments);
 	db_pool_close(v.pool);
+	db_close(keys_db);
 	crypt_keys_free(v.keys); /* after every connection that used them */
 	secret_wipe(v.audit_sk, sizeof v.audit_sk);
 	if (ret == 0)

@@ -109,12 +109,12 @@ FUZZ_SECONDS ?= 180
 fuzz-run:
 	@scripts/fuzz.sh $(FUZZ_SECONDS)
 
-bench: $(B)/bench/monitor $(B)/bench/soak
+bench: $(B)/bench/monitor $(B)/bench/crypt $(B)/bench/soak
 $(B)/bench/soak: bench/soak.c
 	@mkdir -p $(dir $@)
 	@echo "  BENCH   $@"
 	@$(CC) $(ALL_CFLAGS) -O2 -o $@ $<
-$(B)/bench/monitor: bench/monitor.c $(B)/libvigil.a
+$(B)/bench/%: bench/%.c $(B)/libvigil.a
 	@mkdir -p $(dir $@)
 	@echo "  BENCH   $@"
 	@$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -O2 -o $@ $< $(B)/libvigil.a $(LDLIBS)

@@ -84,6 +84,7 @@ struct vigil {
 	struct committer *committer; /* group commit for ingest (NULL: each caller commits) */
 	struct reporting *reporting; /* asking tags to report faster (NULL: no one asks) */
 	db_pool *pool;
+	crypt_keys *keys;           /* the data keys (base/crypt.h), on every connection */
 	struct metrics *metrics;
 	struct throttle *throttle;
 	struct http_server *http;

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/log.h"
 #include "http/request.h"
 #include "http/stream.h"
 #include "monitor/node.h"
@@ -69,6 +70,13 @@ static json_t *alert_json(db *d, const struct alert *a, bool show_victim_locatio
 	json_object_set_new(o, "detail", a->detail ? json_loads(a->detail, 0, NULL) : json_null());
 	if (!isnan(a->lat) && (show_victim_location || !victim_position(a, d)))
 		json_object_set_new(o, "position", json_pack("{s:f, s:f}", "lat", a->lat, "lon", a->lon));
+	/* her device's sealed position would not open: said on the alert, which
+	 * stays on the desk (the queue is not blinded by one altered row) */
+	if (a->position_unreadable && show_victim_location)
+		json_object_set_new(o, "position_error",
+				    json_string("the sealed position cannot be opened: altered in the "
+						"database, or sealed with a data key this server does "
+						"not hold"));
 	{
 		json_t *clock = json_object();
 
@@ -296,7 +304,15 @@ void api_alert_get(struct req *r)
 				from = start;
 			if (as.ends_at && to >= as.ends_at)
 				to = as.ends_at - 1;
-			fix_each_between(r->db, a.device_id, from, to, 500, add_trail, trail);
+			if (fix_each_between(r->db, a.device_id, from, to, 500, add_trail, trail) ==
+			    DB_SEALED) {
+				/* the fixes that open are shown; the others are said */
+				log_error("alert %lld: %s", (long long)a.id, db_note(r->db));
+				json_object_set_new(o, "trail_error",
+						    json_string("some of the trail's sealed positions cannot "
+								"be opened (altered in the database?): "
+								"they are left out"));
+			}
 		}
 	}
 	json_object_set_new(o, "trail", trail);

@@ -44,6 +44,7 @@
 #include "store/audit.h"
 #include "store/auth.h"
 #include "store/orders.h"
+#include "store/sealed.h"
 #include "vigil.h"
 
 static const char help[] =
@@ -167,6 +168,13 @@ static const char help[] =
 	"  --audit-checkpoints FILE  where the signed checkpoints are also kept, outside\n"
 	"                        the database (default: the key file's name + .checkpoints)\n"
 	"  --audit-checkpoint-secs S  sign the head this often when it moved (default 60)\n"
+	"  --data-key FILE       the data key file that seals what identifies or locates a\n"
+	"                        victim in the database (made by 'vigil key init'; keep it\n"
+	"                        outside the database and its backups).  Default, for a\n"
+	"                        SQLite database: its name + .data-key, made at the first\n"
+	"                        start if the database has never been sealed; a database\n"
+	"                        on a server needs it.  A missing or wrong file stops the\n"
+	"                        server.  Read again when it changes ('vigil key rotate')\n"
 	"  --log-level LEVEL     debug, info, warn or error (default info)\n";
 
 enum {
@@ -182,7 +190,7 @@ enum {
 	OPT_HTTP_TIMEOUT, OPT_TLS_CERT, OPT_TLS_KEY, OPT_PUBLIC_URL,
 	OPT_TEL_FAST, OPT_TEL_NORMAL, OPT_TEL_TIMEOUT, OPT_HTTP_HEADER, OPT_HTTP_BODY,
 	OPT_OSM_MAX, OPT_OSM_PER_ADDR, OPT_OSM_TLS, OPT_TEL_MAX, OPT_TEL_PER_ADDR, OPT_TEL_PACKET,
-	OPT_TEL_BUFFERED, OPT_TEL_TLS,
+	OPT_TEL_BUFFERED, OPT_TEL_TLS, OPT_DATA_KEY,
 };
 
 static const struct option opts[] = {
@@ -251,6 +259,7 @@ static const struct option opts[] = {
 	{ "teltonika-command-timeout", required_argument, NULL, OPT_TEL_TIMEOUT },
 	{ "audit-checkpoints", required_argument, NULL, OPT_AUDIT_FILE },
 	{ "audit-checkpoint-secs", required_argument, NULL, OPT_AUDIT_SECS },
+	{ "data-key", required_argument, NULL, OPT_DATA_KEY },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -415,11 +424,37 @@ static void housekeeping(struct vigil *v)
 	db_pool_release(v->pool, pd);
 }
 
+/* Which data key seals (a rotation moves it), and the key file read again
+ * if it changed, on a connection of its own (kd): a query a second on the
+ * pool's would take a connection from the requests.  A fault is logged once,
+ * until it mends. */
+static void keys_refresh(struct vigil *v, db *kd)
+{
+	static bool failing;
+	char err[600];
+	int before = crypt_keys_current(v->keys);
+
+	if (db_heal(kd) < 0)
+		return; /* the database is away: the pool says so */
+	if (sealed_refresh(kd, v->keys, err, sizeof err) < 0) {
+		if (!failing)
+			log_error("data keys: %s", err);
+		failing = true;
+	} else {
+		if (failing)
+			log_info("data keys: key %d seals again", crypt_keys_current(v->keys));
+		else if (crypt_keys_current(v->keys) != before)
+			log_info("data keys: key %d seals from now on (was %d)",
+				 crypt_keys_current(v->keys), before);
+		failing = false;
+	}
+}
+
 int cli_serve(int argc, char **argv)
 {
 	struct vigil v = { 0 };
 	struct vigil_config *c = &v.cfg;
-	const char *dbopt = NULL;
+	const char *dbopt = NULL, *keyopt = NULL;
 	char err[512], creds[PATH_MAX], instr_buf[PATH_MAX], sugg_buf[PATH_MAX];
 	char osmand_host[64] = "127.0.0.1";
 	struct engine_config ecfg;
@@ -437,7 +472,7 @@ int cli_serve(int argc, char **argv)
 	sigset_t sigs;
 	long long n;
 	int opt, sig, ret = 1;
-	db *d = NULL;
+	db *d = NULL, *keys_db = NULL;
 	int li;
 
 	vigil_config_defaults(c);
@@ -458,6 +493,7 @@ int cli_serve(int argc, char **argv)
 
 		switch (opt) {
 		case OPT_DB: dbopt = optarg; break;
+		case OPT_DATA_KEY: keyopt = optarg; break;
 		case OPT_LISTEN:
 			if (parse_listen(optarg, c) < 0)
 				return cli_usage_error("serve", "--listen wants ADDR:PORT such as "
@@ -793,7 +829,10 @@ int cli_serve(int argc, char **argv)
 		return cli_usage_error("serve", "--public-url is http:// but --tls-cert serves https");
 	c->https = c->tls_cert || (c->public_url && !strncmp(c->public_url, "https://", 8));
 
-	if (cli_open_db(c->db_url, &d) < 0)
+	/* the data keys first: a missing or wrong key file stops the server
+	 * before anything is read; the first sealing of a database from before
+	 * encryption at rest happens here, before anything is served */
+	if (cli_open_sealed(c->db_url, keyopt, true, &d, &v.keys) < 0)
 		return 1;
 
 	/* A broken instrument or suggestion file stops the server, naming the file
@@ -812,6 +851,7 @@ int cli_serve(int argc, char **argv)
 		fprintf(stderr, "vigil serve: %s\n", err);
 		db_close(d);
 		instrument_set_free(v.instruments);
+		crypt_keys_free(v.keys);
 		return 1;
 	}
 	if (c->demo) {
@@ -824,6 +864,7 @@ int cli_serve(int argc, char **argv)
 			db_close(d);
 			plan_suggestions_free(v.suggestions);
 			instrument_set_free(v.instruments);
+			crypt_keys_free(v.keys);
 			return 1;
 		}
 	}
@@ -860,6 +901,12 @@ int cli_serve(int argc, char **argv)
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
 	}
+	db_pool_set_keys(v.pool, v.keys);
+	if (db_open(&keys_db, c->db_url, err, sizeof err) < 0) {
+		fprintf(stderr, "vigil serve: %s\n", err);
+		goto out;
+	}
+	db_set_name(keys_db, "vigil data keys");
 	v.metrics = metrics_new(api_routes, api_nroutes);
 	v.throttle = throttle_new(c->addr_max_failures, c->login_lockout_ms, c->addr_slow_ms);
 	v.stream = stream_new(v.pool, api_alert_event_json);
@@ -922,11 +969,10 @@ int cli_serve(int argc, char **argv)
 		 c->threads);
 
 	for (;;) {
-		/* wake for whichever timer is due first */
-		struct timespec wait = { v.audit_signing && c->audit_checkpoint_secs < c->housekeeping_secs
-						 ? c->audit_checkpoint_secs
-						 : c->housekeeping_secs,
-					 0 };
+		/* wake every second: the data keys are looked at each time (a
+		 * rotation makes another current); the timers run on their own
+		 * periods (housekeeping() keeps them) */
+		struct timespec wait = { 1, 0 };
 
 		sig = sigtimedwait(&sigs, NULL, &wait);
 		if (sig == SIGINT || sig == SIGTERM)
@@ -942,9 +988,12 @@ int cli_serve(int argc, char **argv)
 					 c->tls_cert);
 			continue;
 		}
-		/* the timers run where the engine does */
-		if (sig < 0 && errno == EAGAIN && node_leads(v.node))
-			housekeeping(&v);
+		if (sig < 0 && errno == EAGAIN) {
+			keys_refresh(&v, keys_db);
+			/* the timers run where the engine does */
+			if (node_leads(v.node))
+				housekeeping(&v);
+		}
 	}
 	log_info("signal %d: finishing requests in flight and stopping", sig);
 	simulator_stop(sim);
@@ -989,6 +1038,8 @@ out:
 	conn_limits_free(v.osmand_limits);
 	conn_limits_free(v.tel_limits);
 	tls_store_free(v.tls);
+	db_close(keys_db);
+	crypt_keys_free(v.keys); /* after every connection that used them */
 	secret_wipe(v.audit_sk, sizeof v.audit_sk);
 	if (ret == 0)
 		log_info("stopped cleanly");

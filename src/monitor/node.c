@@ -135,6 +135,7 @@ static int connect_node(struct node *n, char *err, size_t errlen)
 	if (db_open(&d, n->v->cfg.db_url, err, errlen) < 0)
 		return -1;
 	db_set_name(d, "vigil node");
+	db_set_keys(d, n->v->keys); /* a standby reads a device's newest fix */
 	if (db_listen(d, ENGINE_CHANNEL) < 0 || db_listen(d, STREAM_CHANNEL) < 0 ||
 	    db_listen(d, REPORTING_CHANNEL) < 0) {
 		snprintf(err, errlen, "cannot listen for the other nodes: %s", db_errmsg(d));
@@ -379,6 +380,11 @@ bool node_device_live(struct node *n, db *d, int64_t device_id, struct device_li
 	memset(out, 0, sizeof *out);
 	out->battery = NAN;
 	rc = fix_latest(d, device_id, &f);
+	if (rc == DB_SEALED) {
+		/* her device's newest position will not open: no position, said */
+		log_error("device %lld: %s", (long long)device_id, db_note(d));
+		rc = 0;
+	}
 	if (rc < 0)
 		return false;
 	if (rc == 1) {
@@ -646,6 +652,7 @@ int node_start(struct vigil *v, const struct engine_config *ec, struct node **ou
 	}
 	if (db_open(&d, v->cfg.db_url, err, errlen) < 0)
 		goto fail;
+	db_set_keys(d, v->keys);
 	n->multinode = db_multinode(d);
 	if (!n->multinode) {
 		/* one node: it leads, and needs no connection of its own */

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "core/casefile.h"
 #include "http/request.h"
 #include "http/stream.h"
 #include "monitor/node.h"
@@ -28,6 +29,11 @@
 #include "vigil.h"
 
 #define TEXT_MAX 4000
+
+/* How an alert ends, and the steps of the response protocol that are not a
+ * change of state (sending the police is the dispatch). */
+const char *const api_alert_outcomes[] = { "breach_confirmed", "false_alarm", "technical", NULL };
+const char *const api_alert_steps[] = { "called_victim", "called_offender", NULL };
 
 /* Alert kinds raised on the victim's own device carry her position. */
 static bool victim_position(const struct alert *a, db *d)
@@ -329,8 +335,7 @@ static void transition(struct req *r, const char *to)
 	    req_body_str(r, "note", !strcmp(to, "resolved"), TEXT_MAX, &note) < 0 ||
 	    req_body_str(r, "outcome", !strcmp(to, "resolved"), 32, &outcome) < 0)
 		return;
-	if (outcome && strcmp(outcome, "breach_confirmed") && strcmp(outcome, "false_alarm") &&
-	    strcmp(outcome, "technical")) {
+	if (outcome && !case_vocab_has(api_alert_outcomes, outcome)) {
 		req_fail(r, 400, "bad_request", "outcome",
 			 "outcome must be breach_confirmed, false_alarm or technical");
 		return;
@@ -418,7 +423,7 @@ void api_alert_step(struct req *r)
 
 	if (req_body_only(r, fields) < 0 || req_body_str(r, "step", true, 32, &step) < 0)
 		return;
-	if (strcmp(step, "called_victim") && strcmp(step, "called_offender")) {
+	if (!case_vocab_has(api_alert_steps, step)) {
 		req_fail(r, 400, "bad_request", "step",
 			 "step must be called_victim or called_offender (sending the police is "
 			 "POST /api/v1/alerts/{id}/dispatch)");

@@ -37,7 +37,7 @@
 #define MAX_EVIDENCE 50
 #define ENDING_DAYS 30
 
-static const char *const breach_outcomes[] = { "under_investigation", "charged", "convicted",
+const char *const api_breach_outcomes[] = { "under_investigation", "charged", "convicted",
 					       "acquitted", "no_further_action", NULL };
 
 static int64_t parse_id(const char *s)
@@ -791,7 +791,7 @@ void api_breach_update(struct req *r)
 	    req_body_int(r, "version", true, 1, INT64_MAX, &version, NULL) < 0 ||
 	    req_body_str(r, "crime_reference", false, 64, &ref) < 0 ||
 	    req_body_str(r, "outcome", false, 32, &outcome) < 0 ||
-	    (outcome && api_vocab(r, "outcome", outcome, breach_outcomes) < 0))
+	    (outcome && api_vocab(r, "outcome", outcome, api_breach_outcomes) < 0))
 		return;
 	if (ref && !*ref) {
 		req_fail(r, 400, "bad_request", "crime_reference", "crime_reference must not be empty");

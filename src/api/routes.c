@@ -14,6 +14,11 @@ const struct route api_routes[] = {
 	{ "POST", "/api/v1/logout", PERM_SIGNED_IN, api_logout, "logout", 0, "sign out" },
 	{ "GET", "/api/v1/me", PERM_SIGNED_IN, api_me, "me", ROUTE_DEVICE_TOKEN,
 	  "the signed-in user, role, agency, permissions and CSRF token" },
+	{ "GET", "/api/v1/inbox", PERM_SIGNED_IN, api_inbox, "inbox", ROUTE_AUDIT_READ,
+	  "what is due to the caller (?scope=team: to her team, supervisors), overdue first, from "
+	  "the records themselves" },
+	{ "GET", "/api/v1/vocabulary", PERM_SIGNED_IN, api_vocabulary, "vocabulary", 0,
+	  "every list of values the API accepts, with the words shown for each" },
 	{ "GET", "/api/v1/agencies", PERM_AGENCIES_READ, api_agencies_list, "agency.list", 0,
 	  "list agencies" },
 	{ "POST", "/api/v1/agencies", PERM_AGENCIES_MANAGE, api_agencies_create, "agency.create", 0,

@@ -114,6 +114,9 @@ const struct route api_routes[] = {
 	  "end a device's assignment (now or later), with a reason" },
 	{ "POST", "/api/v1/cases/{ref}/zones", PERM_MONITORING_WRITE, api_zones_create, "zone.create",
 	  0, "draw an exclusion zone (circle or polygon) or a proximity zone" },
+	{ "GET", "/api/v1/geocode", PERM_MONITORING_WRITE, api_geocode, "geocode", 0,
+	  "an address or postcode as places on the map, from the force's geocoder (?q=; the "
+	  "query is neither audited nor logged)" },
 	{ "GET", "/api/v1/cases/{ref}/zones", PERM_CASES_READ, api_zones_list, "zone.list",
 	  ROUTE_AUDIT_READ, "the case's zones (geometry only to roles that protect the victim)" },
 	{ "DELETE", "/api/v1/cases/{ref}/zones/{id}", PERM_MONITORING_WRITE, api_zone_remove,

@@ -143,6 +143,8 @@ struct viewer;
 json_t *api_alert_event_json(db *d, int64_t event_id, int64_t alert_id, const char *kind,
 			     int64_t at, const struct viewer *v);
 
+/* evidence.c */
+void api_attachments_list(struct req *r);
 /* geocode.c */
 void api_geocode(struct req *r);
 /* inbox.c */

@@ -128,6 +128,18 @@ static json_t *order_json(struct view_ctx *vc, const struct order_row *o)
 			o->notes, "conditions", cc.arr, "breaches", breaches, "created_by",
 			o->created_by, "created_at", req_time_json(o->created_at), "updated_at",
 			req_time_json(o->updated_at), "version", (json_int_t)o->version);
+	{
+		/* the statuses it may move to (core/order.c), so a form offers
+		 * only those */
+		json_t *next = json_array();
+		char why[200];
+
+		for (int i = 0; order_statuses[i]; i++)
+			if (strcmp(order_statuses[i], o->status) != 0 &&
+			    order_status_move(o->status, order_statuses[i], why, sizeof why) == 0)
+				json_array_append_new(next, json_string(order_statuses[i]));
+		json_object_set_new(out, "allowed_next", next);
+	}
 	return out;
 }
 

@@ -7,9 +7,6 @@ import { add, badge, choice, field, fmtDay, formError, h, input, isoToLocal, loc
 import { label, options } from '../../vocab.js';
 import { dayAt, enc, facts, none, notFuture, saved, target } from './common.js';
 
-/* What an order may become from its status (core/order.c's moves). */
-const NEXT = { applied: ['granted', 'refused', 'withdrawn'], granted: ['discharged'] };
-
 export async function render(panel, env) {
 	const { c, can, query } = env;
 	const list = (await api.get(`/api/v1/cases/${enc(c.ref)}/orders`)).orders;
@@ -32,7 +29,7 @@ export async function render(panel, env) {
 		add(panel, card);
 		if (!writable || o.kind === 'pin_historic') continue;
 		const forms = {};
-		if (NEXT[o.status] && !(o.status === 'granted' && !o.in_force && o.ends_at)) forms.decision = decisionForm(c, o, env);
+		if ((o.allowed_next || []).length && !(o.status === 'granted' && !o.in_force && o.ends_at)) forms.decision = decisionForm(c, o, env);
 		if (o.status === 'granted' && !o.served_at && o.kind !== 'bail_conditions') forms.serve = serveForm(c, o, env);
 		if (o.duty_to_notify && o.served_at && !o.duty_to_notify.notified_at) forms.notified = notifiedForm(c, o, env);
 		if (o.status === 'granted') forms.vary = varyForm(c, o, env);
@@ -45,7 +42,8 @@ export async function render(panel, env) {
 
 /* Granted, refused or withdrawn (an application); discharged (a granted order). */
 function decisionForm(c, o, env) {
-	const next = NEXT[o.status];
+	/* the statuses the API says it may move to */
+	const next = o.allowed_next;
 	const to = choice(o.status === 'applied' ? 'The court’s decision' : 'Discharge', 'status', next.map((s) => [s, label('order_statuses', s)]), { required: 'Choose the decision.' });
 	const when = h('input', { type: 'date', name: 'granted_at' });
 	const whenField = field('Granted on', when, { name: 'granted_at', required: 'Enter the day it was granted.', check: notFuture('The day it was granted') });

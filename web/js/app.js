@@ -68,7 +68,7 @@ export async function refreshWork() {
 	n.textContent = counts.total ? String(counts.total) : '';
 	n.hidden = !counts.total;
 	n.classList.toggle('has-overdue', counts.overdue > 0);
-	link.setAttribute('aria-label', `My work: ${counts.total} item${counts.total === 1 ? '' : 's'}${counts.overdue ? `, ${counts.overdue} overdue` : ''}`);
+	link.querySelector('.sr-only').textContent = `: ${counts.total} item${counts.total === 1 ? '' : 's'}${counts.overdue ? `, ${counts.overdue} overdue` : ''}`;
 }
 
 export function navigate(hash) {
@@ -92,7 +92,7 @@ function header() {
 			{ 'aria-label': 'Main' },
 			h('ul', {}, NAV.filter(allowed).map((n) =>
 				h('li', {}, h('a', { href: '#/' + n.page, 'data-nav': n.page, 'aria-current': current === n.page ? 'page' : null }, n.label,
-					n.page === 'work' ? h('span', { class: 'count', hidden: true }) : null)))),
+					n.page === 'work' ? [h('span', { class: 'count', hidden: true, 'aria-hidden': 'true' }), h('span', { class: 'sr-only' })] : null)))),
 		),
 		h(
 			'div',

@@ -75,7 +75,7 @@ function resetForm(u, again) {
 	const pw = input('password', { type: 'password', autocomplete: 'new-password' });
 	return h('details', {}, h('summary', {}, `Reset the password of ${u.username}`), onSubmit(h('form', { 'aria-label': `Reset the password of ${u.username}` },
 		field(`New password for ${u.username}`, pw, { name: 'password', hint: 'At least 12 characters; her sessions end', required: 'Enter the new password.', check: (v) => (v.length >= 12 ? null : 'A password has at least 12 characters.') }),
-		formError(), h('button', { type: 'submit', class: 'primary', 'aria-label': `Set the new password of ${u.username}` }, 'Set password')), async () => {
+		formError(), h('button', { type: 'submit', class: 'primary', 'aria-label': `Set password of ${u.username}` }, 'Set password')), async () => {
 		await api.patch(`/api/v1/users/${encodeURIComponent(u.username)}`, { version: u.version, password: pw.value });
 		announce(`Password of ${u.username} reset; her sessions have ended`);
 		again();

@@ -74,7 +74,7 @@ function taskForm(c, x, env) {
 	const note = input('note', { autocomplete: 'off' });
 	return onSubmit(h('form', { class: 'inline-form', 'aria-label': `Told her: ${label('notify_events', x.event)}` },
 		field(`How she was told of the ${lower('notify_events', x.event)}`, note, { name: 'note', required: 'Say how and when she was told.' }), formError(),
-		h('button', { type: 'submit', class: 'primary', 'aria-label': `Mark “${label('notify_events', x.event)}” told` }, 'She has been told')), async () => {
+		h('button', { type: 'submit', class: 'primary', 'aria-label': `She has been told of the ${lower('notify_events', x.event)}` }, 'She has been told')), async () => {
 		await api.patch(`/api/v1/cases/${enc(c.ref)}/tasks/${x.id}`, { version: x.version, done: true, note: note.value.trim() });
 		saved(env, 'Marked as told');
 	});
@@ -142,7 +142,7 @@ function referralStatusForm(c, r, env) {
 	const name = label('services', r.service);
 	return onSubmit(h('form', { class: 'inline-form', 'aria-label': `Status of the ${name} referral` },
 		field(`Status of the ${name} referral`, status, { name: 'status' }), consentBox, formError(),
-		h('button', { type: 'submit', class: 'secondary', 'aria-label': `Save the status of the ${name} referral` }, 'Save status')), async () => {
+		h('button', { type: 'submit', class: 'secondary', 'aria-label': `Save status of the ${name} referral` }, 'Save status')), async () => {
 		const body = { version: r.version, status: status.value };
 		if (status.value === 'accepted' && consent.checked) body.consent = { given: true, note: how.value.trim() || undefined };
 		await api.patch(`/api/v1/cases/${enc(c.ref)}/victim-care/referrals/${r.id}`, body);

@@ -113,7 +113,7 @@ export async function render(panel, env) {
 			searchErr.textContent = `Nothing found for “${q}”: check it, or type the coordinates.`;
 			return;
 		}
-		clear(found, res.places.map((p, i) => h('li', {}, h('button', { type: 'button', class: 'secondary', 'aria-label': `Place the zone at ${p.label}`, onclick: () => {
+		clear(found, res.places.map((p, i) => h('li', {}, h('button', { type: 'button', class: 'secondary', onclick: () => {
 			editor.place(p.lat, p.lon);
 			el.coords.value = `${p.lat.toFixed(6)}, ${p.lon.toFixed(6)}`;
 			drawn.focus?.();

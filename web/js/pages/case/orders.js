@@ -50,7 +50,7 @@ function decisionForm(c, o, env) {
 	whenField.hidden = true;
 	to.addEventListener('change', () => (whenField.hidden = to.value() !== 'granted'));
 	return onSubmit(h('form', { class: 'subform', 'aria-label': `Decision on the ${o.title || label('order_kinds', o.kind)}` }, h('h4', {}, o.status === 'applied' ? 'Record the decision' : 'Discharge the order'),
-		to, whenField, formError(), h('button', { type: 'submit', class: 'secondary', 'aria-label': `Record the decision on the ${o.title}` }, 'Record decision')), async () => {
+		to, whenField, formError(), h('button', { type: 'submit', class: 'secondary', 'aria-label': `Record decision on the ${o.title}` }, 'Record decision')), async () => {
 		if (to.value() === 'discharged' && !confirm(`Discharge the ${o.title}? It stops protecting her from now, and she must be told.`)) return;
 		await api.patch(`/api/v1/cases/${enc(c.ref)}/orders/${o.id}`, { version: o.version, status: to.value(), granted_at: to.value() === 'granted' ? dayAt(when.value) : undefined });
 		saved(env, `Order ${label('order_statuses', to.value()).toLowerCase()}`);
@@ -62,7 +62,7 @@ function serveForm(c, o, env) {
 	return onSubmit(h('form', { class: 'subform', 'aria-label': `Serve the ${o.title}` }, h('h4', {}, 'Served on him'),
 		h('p', { class: 'hint' }, o.duty_to_notify !== undefined || /spo/.test(o.kind) ? 'His three days to notify his name and address run from service.' : 'When he was given the order.'),
 		field('Served at', at, { name: 'served_at', required: 'Enter when it was served on him.', check: notFuture('The time of service') }),
-		formError(), h('button', { type: 'submit', class: 'primary', 'aria-label': `Record that the ${o.title} was served` }, 'Record service')), async () => {
+		formError(), h('button', { type: 'submit', class: 'primary', 'aria-label': `Record service of the ${o.title}` }, 'Record service')), async () => {
 		await api.patch(`/api/v1/cases/${enc(c.ref)}/orders/${o.id}`, { version: o.version, served_at: localToIso(at.value) });
 		saved(env, 'Service recorded');
 	});
@@ -73,7 +73,7 @@ function notifiedForm(c, o, env) {
 	return onSubmit(h('form', { class: 'subform', 'aria-label': `He notified his name and address (${o.title})` }, h('h4', {}, 'He notified his name and address'),
 		h('p', { class: 'hint' }, 'Deadline ', timeEl(o.duty_to_notify.deadline), o.duty_to_notify.missed ? ': missed. Record when he did notify; consider the offence of failing to notify.' : '.'),
 		field('He notified the police at', at, { name: 'notified_at', required: 'Enter when he notified the police.', check: notFuture('When he notified') }),
-		formError(), h('button', { type: 'submit', class: 'primary', 'aria-label': `Record that he notified (${o.title})` }, 'Record notification')), async () => {
+		formError(), h('button', { type: 'submit', class: 'primary', 'aria-label': `Record notification under the ${o.title}` }, 'Record notification')), async () => {
 		await api.patch(`/api/v1/cases/${enc(c.ref)}/orders/${o.id}`, { version: o.version, notified_at: localToIso(at.value) });
 		saved(env, 'His notification recorded');
 	});
@@ -90,7 +90,7 @@ function varyForm(c, o, env) {
 	return h('details', { class: 'subform' }, h('summary', {}, `Vary or extend the ${o.title}`), onSubmit(h('form', { 'aria-label': `Vary or extend the ${o.title}` },
 		endsField, h('p', {}, h('label', { class: 'inline' }, ufo, 'Until further order')),
 		field('What the court varied (kept with the order)', notes, { name: 'notes', required: 'Say what the court varied, and when.' }),
-		formError(), h('button', { type: 'submit', class: 'secondary', 'aria-label': `Save the variation of the ${o.title}` }, 'Save variation')), async () => {
+		formError(), h('button', { type: 'submit', class: 'secondary', 'aria-label': `Save variation of the ${o.title}` }, 'Save variation')), async () => {
 		await api.patch(`/api/v1/cases/${enc(c.ref)}/orders/${o.id}`, { version: o.version, ends_at: ufo.checked ? null : dayAt(ends.value, 23) ?? null, until_further_order: ufo.checked, notes: notes.value.trim() });
 		saved(env, 'Order varied');
 	}));
@@ -102,7 +102,7 @@ function breachUpdateForm(c, b, env) {
 	const outcome = select('outcome', options('breach_outcomes'), { value: b.outcome || '', blank: 'Not yet known' });
 	return onSubmit(h('form', { class: 'inline-form', 'aria-label': `Crime record of the breach of ${fmtDay(b.occurred_at)}` },
 		h('div', { class: 'row' }, field('Crime reference', crime, { name: 'crime_reference', required: 'Enter the crime reference.' }), field('Outcome', outcome, { name: 'outcome' })), formError(),
-		h('button', { type: 'submit', class: 'secondary', 'aria-label': `Save the crime record of the breach of ${fmtDay(b.occurred_at)}` }, 'Save crime record')), async () => {
+		h('button', { type: 'submit', class: 'secondary', 'aria-label': `Save crime record of the breach of ${fmtDay(b.occurred_at)}` }, 'Save crime record')), async () => {
 		await api.patch(`/api/v1/cases/${enc(c.ref)}/breaches/${b.id}`, { version: b.version, crime_reference: crime.value.trim(), outcome: outcome.value || undefined });
 		saved(env, 'Breach updated');
 	});
@@ -114,7 +114,7 @@ function breachFormFor(c, o, env) {
 	return h('details', { class: 'subform' }, h('summary', {}, `Record a breach of the ${o.title}`), onSubmit(h('form', { 'aria-label': `Record a breach of the ${o.title}` },
 		field('When', at, { name: 'occurred_at', required: 'Enter when he breached it.', check: notFuture('The breach') }),
 		field('What he did', d, { name: 'description', required: 'Describe what he did.' }), formError(),
-		h('button', { type: 'submit', class: 'danger', 'aria-label': `Record the breach of the ${o.title}` }, 'Record breach')), async () => {
+		h('button', { type: 'submit', class: 'danger', 'aria-label': `Record breach of the ${o.title}` }, 'Record breach')), async () => {
 		await api.post(`/api/v1/cases/${enc(c.ref)}/orders/${o.id}/breaches`, { occurred_at: localToIso(at.value), description: d.value.trim() });
 		saved(env, 'Breach recorded');
 	}));

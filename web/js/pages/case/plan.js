@@ -70,7 +70,7 @@ export async function render(panel, env) {
 		if (suggestions.length)
 			add(panel, h('div', { class: 'card' }, h('h3', {}, 'Suggested actions'), h('ul', {}, suggestions.map((s) => h('li', {}, h('strong', {}, label('plan_categories', s.category)), `: ${s.description} `,
 				h('span', { class: 'hint' }, `(${s.because.map((b) => b.why).join('; ')}) `),
-				h('button', { type: 'button', class: 'secondary', 'aria-label': `Use the suggestion: ${s.description}`, onclick: () => {
+				h('button', { type: 'button', class: 'secondary', 'aria-label': `Use this suggestion: ${s.description}`, onclick: () => {
 					suggestion = s.id;
 					el.category.value = s.category;
 					el.description.value = s.description;

@@ -15,6 +15,9 @@ export function h(tag, attrs = {}, ...children) {
 		else el.setAttribute(k, v === true ? '' : String(v));
 	}
 	append(el, children);
+	/* a region that may scroll sideways (a wide table on a tablet) must be
+	 * reachable by the keyboard, to scroll it */
+	if (el.classList.contains('table-wrap') && !el.hasAttribute('tabindex')) el.tabIndex = 0;
 	return el;
 }
 

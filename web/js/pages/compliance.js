@@ -103,5 +103,5 @@ function breakdown(months, cols, key, caption) {
 }
 
 function chartBox(text, id) {
-	return h('figure', { class: 'chart', 'aria-label': text }, h('div', { id }), h('figcaption', { class: 'hint' }, text));
+	return h('figure', { class: 'chart', 'aria-label': text, tabindex: '0' }, h('div', { id }), h('figcaption', { class: 'hint' }, text));
 }

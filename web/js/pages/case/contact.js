@@ -140,7 +140,7 @@ function referralStatusForm(c, r, env) {
 	const consentBox = h('span', { hidden: true }, h('label', { class: 'inline' }, consent, 'She consents to sharing her details'), ' ', field('How she gave her consent', how, { name: 'consent.note', errorFor: 'consent' }));
 	status.addEventListener('change', () => (consentBox.hidden = status.value !== 'accepted'));
 	const name = label('services', r.service);
-	return onSubmit(h('form', { class: 'inline-form', 'aria-label': `Status of the ${name} referral` },
+	return onSubmit(h('form', { class: 'inline-form', 'aria-label': `${name} referral` },
 		field(`Status of the ${name} referral`, status, { name: 'status' }), consentBox, formError(),
 		h('button', { type: 'submit', class: 'secondary', 'aria-label': `Save status of the ${name} referral` }, 'Save status')), async () => {
 		const body = { version: r.version, status: status.value };

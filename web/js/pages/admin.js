@@ -33,7 +33,7 @@ function usersSection(users, me, again) {
 	el.service.addEventListener('change', () => (pwField.hidden = el.service.checked));
 	const add = onSubmit(h('form', { class: 'card', 'aria-label': 'Add a user' }, h('h3', {}, `Add a user to ${me.agency.name}`),
 		h('div', { class: 'row' }, field('Username', el.username, { name: 'username', required: 'Enter the username.', check: (v) => (/^[a-z0-9][a-z0-9._-]{0,63}$/.test(v) ? null : 'A username is lower-case letters, digits and . _ -') }),
-			field('Full name', el.display_name, { name: 'display_name', required: 'Enter the full name.' })),
+			field('Full name (optional)', el.display_name, { name: 'display_name' })),
 		h('div', { class: 'row' }, field('Role', el.role, { name: 'role', required: 'Choose the role.' }), pwField),
 		h('p', {}, h('label', { class: 'inline' }, el.service, 'A service account (an integration): no password, it never signs in and acts only through the API tokens you make for it')),
 		formError(), h('button', { type: 'submit', class: 'primary' }, 'Add user')), async () => {

@@ -25,7 +25,7 @@
 
 #define PER_KIND 500
 #define CONTACT_SOON_DAYS 2
-#define REVIEW_SOON_DAYS 7
+#define REVIEW_SOON_DAYS 3 /* under the shortest interval (high risk, 7 days): a review just recorded is not due again at once */
 
 /* What a kind needs: the permission of the form that completes it and the
  * part of the case it is on (0: not on a case). */

@@ -105,8 +105,8 @@ describe('what is due to each person', () => {
 		const box = await inbox('officer');
 		assert.deepEqual(kindsOf(box, ref.A), ['contact', 'screening']);
 		assert.deepEqual(kindsOf(box, ref.B), ['assessment', 'contact']);
-		// high risk: its review falls due within the week; the grant is one more thing to tell her
-		assert.deepEqual(kindsOf(box, ref.C), ['advocacy_referral', 'contact', 'notify_victim', 'notify_victim', 'order_service', 'plan', 'review']);
+		// the grant is one more thing to tell her; its review (high risk: in a week) is not yet near
+		assert.deepEqual(kindsOf(box, ref.C), ['advocacy_referral', 'contact', 'notify_victim', 'notify_victim', 'order_service', 'plan']);
 		// D's notifications and contact are the advocate's (her point of contact)
 		assert.deepEqual(kindsOf(box, ref.D), ['crime_record', 'duty_to_notify', 'plan_action', 'review']);
 		assert.deepEqual(kindsOf(box, ref.O), [], 'another officer\'s case is not hers');

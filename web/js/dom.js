@@ -63,6 +63,11 @@ export function fmtDay(iso) {
 	return Number.isNaN(d.getTime()) ? String(iso) : day.format(d);
 }
 
+/** A text with RFC 3339 times in it (a record's detail) with each as fmtTime. */
+export function localise(text) {
+	return text === null || text === undefined ? text : String(text).replace(/\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)/g, (t) => fmtTime(t));
+}
+
 /** A <time> element showing fmtTime, with the machine value in datetime. */
 export function timeEl(iso) {
 	return iso ? h('time', { datetime: iso }, fmtTime(iso)) : h('span', { class: 'muted' }, '—');

@@ -24,7 +24,7 @@ function delivery(a) {
 	}
 	const line = (channel, who) => {
 		const ns = by.get(channel) || [];
-		if (!ns.length) return h('li', { 'data-channel': channel }, `${who}: `, h('span', { class: 'muted' }, channel === 'victim' ? (a.late ? 'not warned: the approach had passed when it was found' : 'no warning for this kind of alert') : 'not sent'));
+		if (!ns.length) return h('li', { 'data-channel': channel }, `${who}: `, h('span', { class: 'muted' }, channel === 'victim' ? (a.late ? 'not warned: the approach had passed when it was found' : 'nothing sent (no gateway set up, or none for this kind of alert)') : 'nothing sent'));
 		const ok = ns.filter((n) => n.delivered).pop();
 		const last = ns[ns.length - 1];
 		return h('li', { 'data-channel': channel }, `${who}: `, ok

@@ -2,7 +2,7 @@
 // item a link to the form that completes it; a supervisor may look at her
 // team's work instead, each item naming whom it is due to.
 import { api } from '../api.js';
-import { add, clear, fmtTime, h, timeEl } from '../dom.js';
+import { add, clear, fmtTime, h, localise, timeEl } from '../dom.js';
 import { label, lower } from '../vocab.js';
 
 const enc = encodeURIComponent;
@@ -47,7 +47,7 @@ export async function render(main, ctx) {
 		return h('li', { class: i.overdue ? 'is-overdue' : i.due_at ? 'is-due' : '', 'data-kind': i.kind, 'data-item': `${i.kind}:${i.id}:${i.case ? i.case.ref : ''}` },
 			h('a', { class: 'what', href: d.href }, d.text, i.case ? ` — ${i.case.ref}` : ''),
 			when(i),
-			d.sub ? h('span', { class: 'hint' }, d.sub) : null,
+			d.sub ? h('span', { class: 'hint' }, localise(d.sub)) : null,
 			team && i.due_to ? h('span', {}, `for ${i.due_to}`) : null);
 	}))] : null;
 	add(main,

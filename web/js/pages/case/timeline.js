@@ -2,7 +2,7 @@
 // sentence with the time in her zone (no raw codes: "spo_interim" is a
 // Stalking Protection Order (interim), "order 6" is named by its kind).
 import { api } from '../../api.js';
-import { add, fmtTime, h } from '../../dom.js';
+import { add, fmtTime, h, localise } from '../../dom.js';
 import { label, lower, values } from '../../vocab.js';
 import { enc } from './common.js';
 
@@ -14,7 +14,7 @@ export function sentence(i, orders = new Map()) {
 		const o = orders.get(Number(id));
 		return o ? `the ${lower('order_kinds', o.kind)}` : 'an order';
 	};
-	const named = (text) => text.replace(/\border (\d+)\b/g, (_, id) => orderName(id));
+	const named = (text) => localise(text).replace(/\border (\d+)\b/g, (_, id) => orderName(id));
 	const arrow = s.match(/^(\w+) -> (\w+)$/);
 	switch (i.kind) {
 	case 'incident':

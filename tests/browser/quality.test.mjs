@@ -27,6 +27,7 @@ const PAGES = [
 	['supervisor', 'CASE/monitoring', 'Case'],
 	['supervisor', 'CASE/contact', 'Case'],
 	['supervisor', '#/devices', 'Devices'],
+	['supervisor', '#/register', 'Register of suspects'],
 	['supervisor', '#/compliance', 'Compliance'],
 	['supervisor', '#/audit', 'Audit trail'],
 	['admin', '#/work', 'My work'],

@@ -18,11 +18,11 @@ const PHONE = '07700 900417';
 
 const NAV = {
 	officer: ['My work', 'Cases', 'Devices'],
-	supervisor: ['My work', 'Alert desk', 'Cases', 'Devices', 'Compliance', 'Audit trail'],
+	supervisor: ['My work', 'Alert desk', 'Cases', 'Devices', 'Register', 'Compliance', 'Audit trail'],
 	operator: ['My work', 'Alert desk', 'Cases', 'Devices'],
 	clinician: ['My work', 'Cases'],
 	advocate: ['My work', 'Cases'],
-	analyst: ['My work', 'Cases', 'Compliance'],
+	analyst: ['My work', 'Cases', 'Register', 'Compliance'],
 	admin: ['My work', 'Audit trail', 'Administration'],
 };
 /* a link's words without the work count and its words for screen readers */

@@ -89,7 +89,8 @@ export async function render(panel, env) {
 	}) : null;
 	const verifyErr = h('span', { class: 'form-error', role: 'alert' });
 	add(panel, h('h2', {}, 'Incidents'),
-		h('p', {}, actionButton('Verify the chain', verify, { errorSlot: verifyErr }), ' ', verifyOut, verifyErr),
+		h('p', {}, actionButton('Verify the chain', verify, { errorSlot: verifyErr }), ' ', verifyOut, verifyErr,
+			can('cases:write') ? [' ', h('a', { href: `/api/v1/cases/${enc(c.ref)}/incidents/export`, download: `${c.ref}-incidents.json` }, 'Download the log with its hashes (for a court)')] : null),
 		list.length ? h('div', { class: 'table-wrap' }, h('table', {}, h('caption', { class: 'sr-only' }, 'The incident log'),
 			h('thead', {}, h('tr', {}, ['#', 'When', 'What', 'Where', 'Description and evidence', 'Recorded', h('span', { class: 'sr-only' }, 'Actions')].map((t) => h('th', { scope: 'col' }, t)))),
 			h('tbody', {}, list.map((i) => h('tr', { 'data-incident': i.seq }, h('td', {}, i.seq ?? i.id), h('td', {}, timeEl(i.occurred_at)), h('td', {}, label('behaviours', i.behaviour)),

@@ -66,7 +66,7 @@ export async function render(panel, env) {
 	const signoffForm = signoff(c, can, env);
 	const screenForm = screening(c, can, env);
 	add(panel, signoffForm, screenForm, can('cases:write') ? statusForm(c, env) : null);
-	if (can('cases:write') && c.status !== 'closed') add(panel, await whoWorksIt(c, env));
+	if (can('cases:write') && c.status !== 'closed') add(panel, detailsForm(c, env), personForm(c, env), await whoWorksIt(c, env));
 	if (query.get('do') === 'signoff') target(signoffForm);
 	if (query.get('do') === 'screening') target(screenForm && screenForm.querySelector('form'));
 }
@@ -153,6 +153,47 @@ function statusForm(c, env) {
 		await api.patch(`/api/v1/cases/${enc(c.ref)}`, { version: c.version, status: to.value, reason: reason.value.trim() || undefined });
 		saved(env, `Case moved to ${label('statuses', to.value)}`);
 	});
+}
+
+/* The report's details: summary, relationship, how it came in, its
+ * classifications (other than stalking, with the reason). */
+function detailsForm(c, env) {
+	const summary = textarea('summary', { rows: 2 });
+	summary.value = c.summary || '';
+	const relationship = select('relationship', options('relationships'), { value: c.relationship });
+	const channel = select('channel', options('channels'), { value: c.channel });
+	const boxes = options('classifications').map(([v, l]) => ({ v, box: h('input', { type: 'checkbox', name: 'classifications', value: v, checked: c.classifications.includes(v) }), l }));
+	const reason = textarea('classification_reason', { rows: 2 });
+	reason.value = c.classification_reason || '';
+	const reasonField = field('Why it is not recorded as stalking', reason, { name: 'classification_reason', required: 'Say why it is not stalking: a supervisor will sign it off.' });
+	const sync = () => (reasonField.hidden = boxes.find((b) => b.v === 'stalking').box.checked || !boxes.some((b) => b.box.checked));
+	boxes.forEach((b) => b.box.addEventListener('change', sync));
+	sync();
+	return h('details', { class: 'card' }, h('summary', {}, 'Change the report’s details'), onSubmit(h('form', { 'aria-label': 'The report’s details' },
+		field('Summary', summary, { name: 'summary', required: 'Keep a summary of what is happening.' }),
+		h('div', { class: 'row' }, field('Relationship', relationship, { name: 'relationship' }), field('How the report came in', channel, { name: 'channel' })),
+		h('fieldset', {}, h('legend', {}, 'Classifications'), boxes.map((b) => h('label', { class: 'inline' }, b.box, b.l, ' ')), h('p', { class: 'field-error', 'data-error-for': 'classifications' })),
+		reasonField, formError(), h('button', { type: 'submit', class: 'primary' }, 'Save details')), async () => {
+		const cls = boxes.filter((b) => b.box.checked).map((b) => b.v);
+		await api.patch(`/api/v1/cases/${enc(c.ref)}`, { version: c.version, summary: summary.value.trim(), relationship: relationship.value, channel: channel.value,
+			classifications: cls.length ? cls : undefined, classification_reason: reasonField.hidden ? undefined : reason.value.trim() });
+		saved(env, 'Details saved');
+	}));
+}
+
+/* Add a victim, or the suspect when there is none (linking him to other cases). */
+function personForm(c, env) {
+	const hasSuspect = (c.people || []).some((p) => p.role === 'suspect');
+	const role = select('role', hasSuspect ? [['victim', 'Another victim']] : [['suspect', 'The suspect'], ['victim', 'Another victim']]);
+	const name = input('name', { autocomplete: 'off' });
+	const phone = input('phone', { autocomplete: 'off', inputmode: 'tel' });
+	return h('details', { class: 'card' }, h('summary', {}, hasSuspect ? 'Add a victim' : 'Add the suspect or a victim'), onSubmit(h('form', { 'aria-label': 'Add a person' },
+		h('div', { class: 'row' }, field('Who', role, { name: 'role' }), field('Name', name, { name: 'name', required: 'Enter the name.' }),
+			field('Phone (optional)', phone, { name: 'identifiers', check: (v) => (/^[+0-9 ()-]{6,20}$/.test(v) ? null : 'A phone number is digits, spaces and + ( ) -.') })),
+		formError(), h('button', { type: 'submit', class: 'primary' }, 'Add person')), async () => {
+		await api.post(`/api/v1/cases/${enc(c.ref)}/people`, { role: role.value, name: name.value.trim(), identifiers: phone.value.trim() ? [{ kind: 'phone', value: phone.value.trim() }] : undefined });
+		saved(env, 'Person added');
+	}));
 }
 
 /* Who works the case: its owner, officers assigned, agencies it is shared

@@ -30,7 +30,7 @@ export function makeMap(el, { label = 'Map' } = {}) {
 		},
 		fit() {
 			const b = layer.getBounds();
-			if (b.isValid()) map.fitBounds(b, { padding: [24, 24], maxZoom: 17 });
+			if (b.isValid()) map.fitBounds(b, { paddingTopLeft: [150, 24], paddingBottomRight: [150, 24], maxZoom: 17 }); /* room for the positions' labels */
 		},
 		destroy() {
 			map.remove();

@@ -5,6 +5,8 @@
 #   make test       build and run every test; ends with "N passed, N failed"
 #   make asan       the unit and API tests again under AddressSanitizer + UBSan (clang)
 #   make fuzz       build the libFuzzer targets (clang)
+#   make fuzz-run   build them and run each from its seed corpus (scripts/fuzz.sh:
+#                   FUZZ_SECONDS in all, default 180); a crash fails
 #   make clean
 
 CC       ?= cc
@@ -28,7 +30,7 @@ B        ?= build
 OBJ      := $(LIBSRC:src/%.c=$(B)/obj/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all run test asan fuzz clean deps test-deps unit api bench web
+.PHONY: all run test asan fuzz fuzz-run clean deps test-deps unit api bench web
 all: $(B)/vigil
 
 $(B)/obj/%.o: src/%.c
@@ -101,14 +103,22 @@ asan: test-deps
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 fuzz:
 	@$(MAKE) --no-print-directory B=build/fuzz CC=clang \
-	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build/fuzz/libvigil.a
+	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" build/fuzz/libvigil.a
 	@for f in $(FUZZ_SRC); do \
 	  n=$$(basename $$f .c); echo "  FUZZ    build/fuzz/$$n"; \
-	  clang -std=c11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
+	  clang -std=c11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	    -o build/fuzz/$$n $$f build/fuzz/libvigil.a $(LDLIBS) || exit 1; done
 
-bench: $(B)/bench/monitor
-$(B)/bench/monitor: bench/monitor.c $(B)/libvigil.a
+FUZZ_SECONDS ?= 180
+fuzz-run:
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+bench: $(B)/bench/monitor $(B)/bench/crypt $(B)/bench/soak
+$(B)/bench/soak: bench/soak.c
+	@mkdir -p $(dir $@)
+	@echo "  BENCH   $@"
+	@$(CC) $(ALL_CFLAGS) -O2 -o $@ $<
+$(B)/bench/%: bench/%.c $(B)/libvigil.a
 	@mkdir -p $(dir $@)
 	@echo "  BENCH   $@"
 	@$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -O2 -o $@ $< $(B)/libvigil.a $(LDLIBS)

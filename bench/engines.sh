@@ -4,10 +4,14 @@
 #               against a real `vigil serve` (every fix stored, committed and
 #               handed to the engine before its acknowledgement);
 #   OsmAnd      the OsmAnd HTTP port, 64 keep-alive phones, one fix a request,
-#               each waiting for its 200: build/bench/monitor osmand;
+#               each waiting for its 200: build/bench/monitor osmand; once with
+#               offender tags, once with victims' phones (whose positions are
+#               sealed at rest: the cost of that encryption on ingest);
 #   case page   GET /api/v1/cases/{ref} (the case with its people, flags and
 #               links; a read that is audited, so each one appends to the audit
-#               chain) and GET /api/v1/cases (the caseload list), with wrk.
+#               chain; its victim has a date of birth, an alias, a description,
+#               a phone, an e-mail address and an address, all sealed at rest)
+#               and GET /api/v1/cases (the caseload list), with wrk.
 # Each engine gets a fresh database and a server of its own, one after the
 # other.  Prints figures; not a pass/fail test.
 #
@@ -25,6 +29,7 @@ records=${3:-20}
 wconns=${4:-16}
 phones=64           # OsmAnd connections, a phone each
 phone0=700000000    # their uids
+vphone0=710000000   # the victims' phones' uids
 pg_admin=${VIGIL_BENCH_PG:-${VIGIL_TEST_PG:-}}
 command -v wrk >/dev/null || { echo "bench/engines.sh needs wrk: apt-get install wrk" >&2; exit 1; }
 make --no-print-directory build/vigil build/bench/monitor >/dev/null
@@ -56,11 +61,25 @@ measure() {
 	sql "$db" "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $phones - 1)
 	  INSERT INTO devices (uid, kind, protocol, expected_interval_s, created_at)
 	  SELECT CAST($phone0 + i AS TEXT), 'offender_tag', 'osmand', 60, 0 FROM n;" >/dev/null
+	sql "$db" "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $phones - 1)
+	  INSERT INTO devices (uid, kind, protocol, expected_interval_s, created_at)
+	  SELECT CAST($vphone0 + i AS TEXT), 'victim_phone', 'osmand', 60, 0 FROM n;" >/dev/null
 	$V agency add met --name "Bench Police" --kind police --db "$db" >/dev/null
 	pw="bench-password-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 	echo "$pw" | $V user add bench --role officer --agency met --db "$db" >/dev/null
+	# a release with encryption at rest seals victims' details with a data key
+	# file: a SQLite database gets one beside it by itself, a database on a
+	# server needs one given (releases before have no `vigil key`)
+	keyarg=()
+	case $db in
+	postgres://* | postgresql://*)
+		if $V key --help >/dev/null 2>&1; then
+			$V key init --key "$tmp/$name.data-key" >/dev/null
+			keyarg=(--data-key "$tmp/$name.data-key")
+		fi ;;
+	esac
 	$V serve --db "$db" --listen 127.0.0.1:0 --threads 4 --log-level warn \
-		--osmand-listen 127.0.0.1:0 --teltonika-listen 127.0.0.1:0 \
+		--osmand-listen 127.0.0.1:0 --teltonika-listen 127.0.0.1:0 "${keyarg[@]}" \
 		--attachments "$tmp/att-$name" >"$tmp/out" 2>"$tmp/err" &
 	pid=$!
 	for _ in $(seq 100); do grep -q listening "$tmp/out" 2>/dev/null && break; sleep 0.1; done
@@ -80,6 +99,11 @@ measure() {
 		echo "$name.osmand=$(echo "$out" | sed -n 's/.*answered 200: [0-9]* = \([0-9]*\) requests\/s.*/\1/p')"
 		echo "$name.osmandlat=$(echo "$out" | sed -n 's/.*request latency: p50 \([0-9.]*\) ms, p99 \([0-9.]*\) ms.*/\1 \/ \2/p')"
 	} >>"$tmp/figures"
+	out=$(build/bench/monitor osmand "$osm" "$phones" "$secs" "$vphone0")
+	{
+		echo "$name.vosmand=$(echo "$out" | sed -n 's/.*answered 200: [0-9]* = \([0-9]*\) requests\/s.*/\1/p')"
+		echo "$name.vosmandlat=$(echo "$out" | sed -n 's/.*request latency: p50 \([0-9.]*\) ms, p99 \([0-9.]*\) ms.*/\1 \/ \2/p')"
+	} >>"$tmp/figures"
 
 	curl -s -D "$tmp/h" -o "$tmp/login" -H 'Content-Type: application/json' \
 		-d "{\"username\":\"bench\",\"password\":\"$pw\"}" "$url/api/v1/login"
@@ -89,7 +113,11 @@ measure() {
 	for i in 1 2 3 4 5; do
 		curl -s -o "$tmp/case" -H 'Content-Type: application/json' -H "Cookie: $cookie" \
 			-H "X-CSRF-Token: $csrf" -d "{\"relationship\":\"ex_partner\",\"channel\":\"online\",
-			\"summary\":\"bench case $i\",\"victims\":[{\"name\":\"Victim $i\"}],
+			\"summary\":\"bench case $i\",\"victims\":[{\"name\":\"Victim $i\",
+			\"dob\":\"1990-0$i-1$i\",\"aliases\":[\"Vee $i\"],\"description\":\"bench victim $i\",
+			\"identifiers\":[{\"kind\":\"phone\",\"value\":\"07700 90012$i\"},
+			{\"kind\":\"email\",\"value\":\"victim$i@example.org\"},
+			{\"kind\":\"address\",\"value\":\"$i Bench Road, London\"}]}],
 			\"suspect\":{\"name\":\"Suspect $i\"}}" "$url/api/v1/cases"
 	done
 	ref=$(sed -n 's/.*"ref": *"\(STAC-[0-9-]*\)".*/\1/p' "$tmp/case")
@@ -134,6 +162,8 @@ row "  ack latency mean / max, ms" acklat
 row "  fixes in the database afterwards" stored
 row "OsmAnd, $phones phones, requests/s" osmand
 row "  request latency p50 / p99, ms" osmandlat
+row "OsmAnd, $phones victims' phones, requests/s" vosmand
+row "  request latency p50 / p99, ms" vosmandlat
 row "case page GET /cases/{ref}, requests/s" case
 row "  latency p50 / p99" caselat
 row "  non-2xx answers" casenon2xx

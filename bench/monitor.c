@@ -60,6 +60,25 @@
  *       offender not otherwise used, at the centre of his zone; each raises a
  *       zone_entry alert.  Latency: from writing the probe's request to
  *       reading its alert's "opened" event on the stream.  Prints p50/p99/max.
+ *
+ *   build/bench/monitor reconnect TEL_HOST:PORT API_HOST:PORT COOKIE TAGS SPREAD_S
+ *                                 BACKLOG_S PERIOD_S FIRST_IMEI BREACH_EVERY EXPECTED_FILE
+ *       A mass reconnect after a network outage: TAGS Teltonika tags (IMEIs
+ *       FIRST_IMEI and up, tag i assigned to a case with a 50 m home zone at
+ *       backlog_centre(i); bench/monitor.sh builds them) connect within
+ *       SPREAD_S seconds, evenly spaced, each sending the BACKLOG_S seconds
+ *       of fixes it recorded while it could not (one every PERIOD_S, HDOP
+ *       1.0, in packets of at most 30 records, each packet after the last
+ *       one's acknowledgement), then closing.  Each tag waits 500 m from its
+ *       zone, except every BREACH_EVERY-th, which is at its zone's centre
+ *       from 30% to 50% of the way through its backlog: one zone entry each,
+ *       whose time is written to EXPECTED_FILE (uid TAB ms).  Prints how
+ *       long the backlog took to store (first connection to last
+ *       acknowledgement) and to judge (until the engine's queue is empty and
+ *       it has judged every fix: vigil_engine_queued and
+ *       vigil_engine_fixes_judged_total in /metrics, read with COOKIE, an
+ *       administrator's session), and the peak of open sessions.  The
+ *       script then checks each entry's alert against EXPECTED_FILE.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -394,8 +413,11 @@ static int bench_rules(int n)
 			for (int i = 0; i < n; i++) {
 				size_t idx = (size_t)i * DAY_STEPS + (size_t)j;
 				struct osmand_param prm[5] = {
-					{ "id", "tag" }, { "lat", lat[idx] }, { "lon", lon[idx] },
-					{ "accuracy", acc[idx] }, { "timestamp", ts[idx] },
+					{ "id", "tag", 2, 3 },
+					{ "lat", lat[idx], 3, strlen(lat[idx]) },
+					{ "lon", lon[idx], 3, strlen(lon[idx]) },
+					{ "accuracy", acc[idx], 8, strlen(acc[idx]) },
+					{ "timestamp", ts[idx], 9, strlen(ts[idx]) },
 				};
 				struct fix f;
 				struct geo_point pt;
@@ -1203,6 +1225,288 @@ static int bench_latency(char **a)
 	return (int)p.lat.n == nprobes && !failed ? 0 : 1;
 }
 
+/* ---- a mass reconnect after an outage ---------------------------------------- */
+
+#define BACKLOG_PER_PACKET 30
+
+/* The home zone of backlog tag i (bench/monitor.sh builds the same in SQL):
+ * a grid 200 wide, 0.01 degrees apart, north of the other parts' zones. */
+static void backlog_centre(long long i, double *lat, double *lon)
+{
+	*lat = 53.0 + (double)(i / 200) * 0.01;
+	*lon = -2.0 + (double)(i % 200) * 0.01;
+}
+
+/* Packet of n records at times t[] and points p[], HDOP 1.0 (IO 182 = 10). */
+static size_t backlog_packet(uint8_t *b, int n, const int64_t *t, const struct geo_point *p)
+{
+	uint8_t *q = b + 8;
+	size_t dlen;
+
+	*q++ = 0x08;
+	*q++ = (uint8_t)n;
+	for (int r = 0; r < n; r++) {
+		put_be(q, (uint64_t)t[r], 8), q += 8;
+		*q++ = 0;
+		put_be(q, (uint32_t)(int32_t)lrint(p[r].lon * 1e7), 4), q += 4;
+		put_be(q, (uint32_t)(int32_t)lrint(p[r].lat * 1e7), 4), q += 4;
+		put_be(q, 60, 2), q += 2;
+		put_be(q, 0, 2), q += 2;
+		*q++ = 11;
+		put_be(q, 0, 2), q += 2;
+		*q++ = 0; /* event IO */
+		*q++ = 1; /* total */
+		*q++ = 0; /* 1-byte values */
+		*q++ = 1; /* 2-byte values: HDOP x 10 */
+		*q++ = 182;
+		put_be(q, 10, 2), q += 2;
+		*q++ = 0;
+		*q++ = 0;
+	}
+	*q++ = (uint8_t)n;
+	dlen = (size_t)(q - (b + 8));
+	memset(b, 0, 4);
+	put_be(b + 4, dlen, 4);
+	put_be(q, teltonika_crc16(b + 8, dlen), 4);
+	return 8 + dlen + 4;
+}
+
+enum tag_phase { TAG_WAITING, TAG_CONNECTING, TAG_HELLO, TAG_SENDING, TAG_DONE };
+
+struct btag {
+	int fd;
+	enum tag_phase phase;
+	int next; /* its next record to send */
+	int inflight;
+};
+
+/* The engine's queue and judged count from /metrics; -1 when unread. */
+static int engine_progress(const char *api, const char *cookie, long long *queued,
+			   long long *judged)
+{
+	char req[512], *buf = malloc(1 << 20), *at;
+	size_t len = 0;
+	int fd = connect_to(api), k;
+
+	*queued = *judged = -1;
+	if (fd < 0 || !buf) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	k = snprintf(req, sizeof req, "GET /metrics HTTP/1.1\r\nHost: %s\r\nCookie: %s\r\n"
+				      "Connection: close\r\n\r\n", api, cookie);
+	if (write(fd, req, (size_t)k) != k) {
+		close(fd);
+		free(buf);
+		return -1;
+	}
+	for (ssize_t r; len < (1 << 20) - 1 && (r = read(fd, buf + len, (1 << 20) - 1 - len)) > 0;)
+		len += (size_t)r;
+	buf[len] = '\0';
+	close(fd);
+	if ((at = strstr(buf, "\nvigil_engine_queued ")))
+		*queued = atoll(at + 21);
+	if ((at = strstr(buf, "\nvigil_engine_fixes_judged_total ")))
+		*judged = atoll(at + 33);
+	free(buf);
+	return *queued >= 0 && *judged >= 0 ? 0 : -1;
+}
+
+static int bench_reconnect(char **a)
+{
+	const char *tel = a[0], *api = a[1], *cookie = a[2], *expected = a[9];
+	int ntags = atoi(a[3]), spread_s = atoi(a[4]), backlog_s = atoi(a[5]), period_s = atoi(a[6]);
+	long long imei0 = atoll(a[7]);
+	int breach_every = atoi(a[8]);
+	int nrec = period_s > 0 ? backlog_s / period_s : 0, done = 0, open_now = 0, peak = 0;
+	int in_from = nrec * 3 / 10, in_to = nrec / 2, breaches = 0, refused = 0;
+	struct btag *tags = calloc((size_t)ntags, sizeof *tags);
+	struct pollfd *pf = calloc((size_t)ntags, sizeof *pf);
+	int *pidx = calloc((size_t)ntags, sizeof *pidx);
+	int64_t *times = calloc((size_t)(nrec > 0 ? nrec : 1), sizeof *times);
+	long long fixes = 0, judged0 = 0, queued = 0, judged = 0;
+	struct sockaddr_in sin = { 0 };
+	int64_t t0, t_stored = 0, t_judged = 0, end_ms;
+	const char *colon = strrchr(tel, ':');
+	char host[64];
+	FILE *ex = fopen(expected, "w");
+	uint8_t buf[4096];
+
+	if (!tags || !pf || !pidx || !times || !ex || !colon || ntags < 1 || nrec < 1 ||
+	    nrec > 255 * 100) {
+		fprintf(stderr, "reconnect: bad arguments\n");
+		return 2;
+	}
+	snprintf(host, sizeof host, "%.*s", (int)(colon - tel), tel);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)atoi(colon + 1));
+	inet_pton(AF_INET, host, &sin.sin_addr);
+	/* the backlog ends now: its fixes are the last BACKLOG_S seconds */
+	end_ms = clock_now_ms() - 1000;
+	for (int r = 0; r < nrec; r++)
+		times[r] = end_ms - (int64_t)(nrec - r) * period_s * 1000;
+	for (int i = 0; i < ntags; i++) {
+		tags[i].fd = -1;
+		if (breach_every > 0 && i % breach_every == 0) {
+			fprintf(ex, "%lld\t%lld\n", imei0 + i, (long long)times[in_from]);
+			breaches++;
+		}
+	}
+	fclose(ex);
+	engine_progress(api, cookie, &queued, &judged0);
+	printf("mass reconnect: %d tags within %d s, each with %d s of backlog (%d fixes, one every "
+	       "%d s), %d of them entering their zone in it\n",
+	       ntags, spread_s, backlog_s, nrec, period_s, breaches);
+	t0 = clock_mono_ns();
+	while (done < ntags) {
+		int64_t now = clock_mono_ns();
+		int due = spread_s > 0 ? (int)((double)(now - t0) / 1e9 / spread_s * ntags) + 1 : ntags;
+		int npf = 0, ready;
+
+		if (due > ntags)
+			due = ntags;
+		/* start the connections now due */
+		for (int i = 0; i < due; i++) {
+			struct btag *t = &tags[i];
+			int one = 1;
+
+			if (t->phase != TAG_WAITING)
+				continue;
+			t->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+			if (t->fd < 0) {
+				perror("socket");
+				return 1;
+			}
+			setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+			if (connect(t->fd, (struct sockaddr *)&sin, sizeof sin) < 0 &&
+			    errno != EINPROGRESS) {
+				perror("connect");
+				return 1;
+			}
+			t->phase = TAG_CONNECTING;
+			if (++open_now > peak)
+				peak = open_now;
+		}
+		for (int i = 0; i < due; i++) {
+			struct btag *t = &tags[i];
+
+			if (t->phase == TAG_DONE || t->phase == TAG_WAITING)
+				continue;
+			pf[npf].fd = t->fd;
+			pf[npf].events = t->phase == TAG_CONNECTING ? POLLOUT : POLLIN;
+			pidx[npf++] = i;
+		}
+		ready = poll(pf, (nfds_t)npf, 2);
+		for (int k = 0; ready > 0 && k < npf; k++) {
+			struct btag *t = &tags[pidx[k]];
+			long long i = pidx[k];
+
+			if (!pf[k].revents)
+				continue;
+			if (t->phase == TAG_CONNECTING) {
+				char imei[32];
+				int err = 0, n = snprintf(imei, sizeof imei, "%lld", imei0 + i);
+				socklen_t el = sizeof err;
+
+				getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &err, &el);
+				if (err) {
+					fprintf(stderr, "tag %lld: connect: %s\n", imei0 + i, strerror(err));
+					return 1;
+				}
+				put_be(buf, (uint64_t)n, 2);
+				memcpy(buf + 2, imei, (size_t)n);
+				if (write(t->fd, buf, (size_t)n + 2) != n + 2)
+					return 1;
+				t->phase = TAG_HELLO;
+				continue;
+			}
+			if (t->phase == TAG_HELLO) {
+				uint8_t ok;
+
+				if (read(t->fd, &ok, 1) != 1 || ok != 1) {
+					refused++;
+					close(t->fd);
+					t->phase = TAG_DONE;
+					open_now--;
+					done++;
+					continue;
+				}
+			} else { /* an acknowledgement: 4 bytes, the count */
+				uint8_t ack[4];
+
+				if (read(t->fd, ack, 4) != 4) {
+					fprintf(stderr, "tag %lld: no acknowledgement\n", imei0 + i);
+					return 1;
+				}
+				fixes += (ack[0] << 24) | (ack[1] << 16) | (ack[2] << 8) | ack[3];
+			}
+			if (t->next >= nrec) {
+				close(t->fd);
+				t->phase = TAG_DONE;
+				open_now--;
+				done++;
+				if (done == ntags)
+					t_stored = clock_mono_ns();
+				continue;
+			}
+			{
+				struct geo_point centre, pts[BACKLOG_PER_PACKET];
+				int n = nrec - t->next < BACKLOG_PER_PACKET ? nrec - t->next
+									    : BACKLOG_PER_PACKET;
+				bool breacher = breach_every > 0 && i % breach_every == 0;
+				size_t len;
+
+				backlog_centre(i, &centre.lat, &centre.lon);
+				for (int r = 0; r < n; r++) {
+					int rec = t->next + r;
+					bool inside = breacher && rec >= in_from && rec < in_to;
+
+					pts[r] = inside ? centre : geo_direct(centre, 90, 500 + (rec % 3));
+				}
+				len = backlog_packet(buf, n, times + t->next, pts);
+				if (write(t->fd, buf, len) != (ssize_t)len) {
+					fprintf(stderr, "tag %lld: write failed\n", imei0 + i);
+					return 1;
+				}
+				t->next += n;
+				t->phase = TAG_SENDING;
+			}
+		}
+	}
+	if (!t_stored)
+		t_stored = clock_mono_ns();
+	/* judged: the queue empty and every fix of the backlog judged */
+	for (;;) {
+		if (engine_progress(api, cookie, &queued, &judged) == 0 && queued == 0 &&
+		    judged - judged0 >= fixes) {
+			t_judged = clock_mono_ns();
+			break;
+		}
+		if ((clock_mono_ns() - t_stored) / 1000000000 > 600) {
+			printf("  not judged within 10 minutes of the last acknowledgement (queued %lld, "
+			       "judged %lld of %lld)\n",
+			       queued, judged - judged0, fixes);
+			break;
+		}
+		usleep(20000);
+	}
+	printf("  acknowledged fixes: %lld of %lld sent; tags refused: %d; peak open sessions: %d\n",
+	       fixes, (long long)ntags * nrec, refused, peak);
+	printf("  stored (first connection to last acknowledgement): %.1f s = %.0f fixes/s\n",
+	       (double)(t_stored - t0) / 1e9, fixes / ((double)(t_stored - t0) / 1e9));
+	if (t_judged)
+		printf("  judged (first connection to the engine's queue empty, every fix judged): "
+		       "%.1f s\n",
+		       (double)(t_judged - t0) / 1e9);
+	free(tags);
+	free(pf);
+	free(pidx);
+	free(times);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "rules")) {
@@ -1217,10 +1521,14 @@ int main(int argc, char **argv)
 		return bench_osmand(argv[2], atoi(argv[3]), atoi(argv[4]), atoll(argv[5]));
 	if (argc >= 11 && !strcmp(argv[1], "latency"))
 		return bench_latency(argv + 2);
+	if (argc >= 12 && !strcmp(argv[1], "reconnect"))
+		return bench_reconnect(argv + 2);
 	fprintf(stderr, "usage: monitor rules [OFFENDERS] [SEED]\n"
 			"       monitor tcp HOST:PORT DEVICES RECORDS SECONDS FIRST_IMEI [WALKERS FIRST_IMEI]\n"
 			"       monitor osmand HOST:PORT CONNECTIONS SECONDS FIRST_ID\n"
 			"       monitor latency OSMAND_HOST:PORT API_HOST:PORT COOKIE FIRST_ID OFFENDERS\n"
-			"                       VICTIMS RATE PROBES SECONDS\n");
+			"                       VICTIMS RATE PROBES SECONDS\n"
+			"       monitor reconnect TEL_HOST:PORT API_HOST:PORT COOKIE TAGS SPREAD_S BACKLOG_S\n"
+			"                         PERIOD_S FIRST_IMEI BREACH_EVERY EXPECTED_FILE\n");
 	return 2;
 }

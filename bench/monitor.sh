@@ -13,13 +13,21 @@
 #            at 100,000 devices (50,000 offender tags, each with a case and a
 #            home zone, and 50,000 victim phones) under background load, then
 #            the engine's memory per device from its own accounting
-#            (vigil_engine_memory_bytes in /metrics) and the server's RSS.
+#            (vigil_engine_memory_bytes in /metrics) and the server's RSS;
+#   reconnect  a mass reconnect after a network outage: RECONNECT_TAGS Teltonika
+#            tags (default 20,000) connect within RECONNECT_SPREAD seconds (60),
+#            each sending a RECONNECT_BACKLOG-second backlog (600) of one fix
+#            every 10 s; every 20th enters its home zone in it.  Prints how long
+#            the backlog took to store and to judge, and checks that each entry
+#            was alerted at its own fix's time, marked late (not part of the
+#            default PARTS: run it with PARTS=reconnect).
 # Prints figures; not a pass/fail test.
 #
 #   bench/monitor.sh [OFFENDERS] [CONNECTIONS] [RECORDS_PER_PACKET] [SECONDS]
 #   PARTS="tcp osmand" bench/monitor.sh ...   (default: all four)
 #   OSMAND_CONNS=64 LATENCY_OFFENDERS=50000 LATENCY_RATE=5000 LATENCY_PROBES=1000
 #   TCP_WALKERS=20 (0: none)
+#   RECONNECT_TAGS=20000 RECONNECT_SPREAD=60 RECONNECT_BACKLOG=600
 #   LATENCY_PROXIMITY=1 (each case also has a 500 m proximity zone round her phone)
 #   LATENCY_CHANGES=1 (an officer draws that many zones a second through the API
 #   during the run, on background cases, far from everyone: configuration changes)
@@ -217,8 +225,69 @@ latency)
 	memory "after the run"
 	stop
 	;;
+reconnect)
+	echo
+	echo "== a mass reconnect after an outage: Teltonika backlogs, durable (SQLite WAL)"
+	db=$tmp/r.db
+	rm -f "$db"*
+	ntags=${RECONNECT_TAGS:-20000}
+	spread=${RECONNECT_SPREAD:-60}
+	backlog=${RECONNECT_BACKLOG:-600}
+	every=20
+	build/vigil migrate --db "$db" >/dev/null
+	build/vigil agency add bench --name Bench --kind police --db "$db" >/dev/null
+	pw=bench-password-$RANDOM$RANDOM
+	for r in admin officer; do
+		echo "$pw" | build/vigil user add "bench-$r" --role $r --agency bench --db "$db" >/dev/null
+	done
+	first=358000000000000
+	now="CAST(strftime('%s', 'now') AS INTEGER) * 1000"
+	# tag i: a case of its own, its home zone (50 m) at bench/monitor.c
+	# backlog_centre(i), assigned from a day ago (before the backlog)
+	devices "$db" $first "$ntags" offender_tag teltonika
+	sqlite3 "$db" "BEGIN;
+	  WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $ntags - 1)
+	  INSERT INTO cases (ref, status, relationship, channel, owner_id, agency_id, created_by,
+	                     created_at, updated_at)
+	  SELECT 'BACKLOG-' || i, 'managed', 'ex_partner', 'online', u.id, u.agency_id, u.id, $now, $now
+	  FROM n, users u WHERE u.username = 'bench-officer';
+	  INSERT INTO device_assignments (device_id, case_id, role, starts_at)
+	  SELECT d.id, c.id, 'suspect', $now - 86400000 FROM devices d JOIN cases c
+	    ON c.ref = 'BACKLOG-' || (CAST(d.uid AS INTEGER) - $first);
+	  INSERT INTO zones (case_id, name, kind, geometry, radius_m, warning_m, created_at)
+	  SELECT c.id, 'home', 'exclusion',
+	         printf('{\"type\":\"Point\",\"coordinates\":[%.6f,%.6f]}',
+	                -2.0 + (CAST(substr(c.ref, 9) AS INTEGER) % 200) * 0.01,
+	                53.0 + (CAST(substr(c.ref, 9) AS INTEGER) / 200) * 0.01),
+	         50, 0, $now - 86400000 FROM cases c WHERE c.ref LIKE 'BACKLOG-%';
+	  COMMIT;"
+	serve "$db" --osmand-listen off --teltonika-listen 127.0.0.1:0
+	curl -s -c "$tmp/jar-admin" -H 'Content-Type: application/json' \
+		-d "{\"username\":\"bench-admin\",\"password\":\"$pw\"}" "http://$api/api/v1/login" >/dev/null
+	cookie=$(sed 's/^#HttpOnly_//' "$tmp/jar-admin" | awk '!/^#/ && NF >= 7 { print $6 "=" $7 }')
+	build/bench/monitor reconnect "$tcp" "$api" "$cookie" "$ntags" "$spread" "$backlog" 10 \
+		$first $every "$tmp/expected.tsv"
+	stop
+	sqlite3 "$db" "CREATE TEMP TABLE ex (uid TEXT, at INTEGER);" \
+		".mode tabs" ".import $tmp/expected.tsv ex" \
+		"CREATE TEMP TABLE got AS SELECT ex.uid, ex.at, a.fix_at, a.late, a.opened_at
+		   FROM ex JOIN devices d ON d.uid = ex.uid
+		   LEFT JOIN alerts a ON a.device_id = d.id AND a.kind = 'zone_entry';" \
+		".mode list" ".separator ' '" \
+		"SELECT '  zone entries in the backlogs:', (SELECT COUNT(*) FROM ex),
+		        '; alerted:', (SELECT COUNT(DISTINCT uid) FROM got WHERE fix_at IS NOT NULL),
+		        '; at the time of the fix that entered:', (SELECT COUNT(*) FROM got WHERE fix_at = at),
+		        '; marked late:', (SELECT COUNT(*) FROM got WHERE late = 1),
+		        '; more than one alert for one entry:',
+		        (SELECT COUNT(*) FROM (SELECT uid FROM got GROUP BY uid HAVING COUNT(*) > 1));" \
+		"SELECT '  entry alerts on tags that never entered:', COUNT(*) FROM alerts a
+		   JOIN devices d ON d.id = a.device_id
+		   WHERE a.kind = 'zone_entry' AND d.uid NOT IN (SELECT uid FROM ex);" \
+		"SELECT '  an entry alerted after its fix: mean', CAST(AVG(opened_at - fix_at) / 1000 AS INTEGER), 's (the backlog is up to ' || $backlog || ' s old)' FROM got WHERE fix_at IS NOT NULL;"
+	echo "  stored: $(sqlite3 "$db" 'SELECT COUNT(*) FROM fixes') fixes in the database"
+	;;
 *)
-	echo "unknown part '$part' (rules, tcp, osmand, latency)" >&2
+	echo "unknown part '$part' (rules, tcp, osmand, latency, reconnect)" >&2
 	exit 2
 	;;
 esac

@@ -24,6 +24,7 @@ static const struct command {
 	{ "agency", cli_agency, "add and list partner agencies; grant a monitoring centre" },
 	{ "device", cli_device, "list devices and their owners; give a device its owner" },
 	{ "audit", cli_audit, "verify the audit trail (chain and signed checkpoints); make a signing key" },
+	{ "key", cli_key, "the data keys that seal victims' details: make, add, rotate, retire" },
 	{ "case", cli_case, "verify a case's incident log" },
 	{ "export", cli_export, "write the whole database to a file (for another engine)" },
 	{ "import", cli_import, "load an export into an empty database, verified" },

@@ -33,6 +33,14 @@ void vigil_config_defaults(struct vigil_config *c)
 	c->audit_checkpoint_secs = 60;
 	c->clock_skew_ms = 30000;
 	c->http_max_connections = 4000;
-	c->http_max_per_addr = 256;
+	c->http_max_per_addr = 1024; /* a police station behind one address: 150 browsers */
 	c->http_timeout_s = 15;
+	c->http_header_s = 10;
+	c->http_body_s = 30;
+	c->osmand_max_connections = 4000;
+	c->osmand_max_per_addr = 1000;
+	c->tel_max_connections = 10000;
+	c->tel_max_per_addr = 1000;
+	c->tel_packet_s = 20;
+	c->tel_max_buffered = 16LL * 1024 * 1024;
 }

@@ -46,6 +46,15 @@ struct vigil_config {
 	int http_max_connections;  /* the API port's connections, in all */
 	int http_max_per_addr;     /* ... and from one address */
 	int http_timeout_s;        /* a connection silent this long is closed */
+	int http_header_s;         /* a request's headers (and TLS handshake) must be in by then */
+	int http_body_s;           /* ... and an unauthenticated body this long after them */
+	int osmand_max_connections; /* the OsmAnd port's connections, in all */
+	int osmand_max_per_addr;   /* ... and from one address (phones share carriers' addresses) */
+	bool osmand_tls;           /* the OsmAnd port speaks HTTPS with --tls-cert */
+	int tel_max_connections;   /* the Teltonika port's sessions, in all */
+	int tel_max_per_addr;      /* ... and from one address */
+	int tel_packet_s;          /* a packet begun must be in within this */
+	long long tel_max_buffered; /* bytes of unfinished packets held, all sessions together */
 	const char *tls_cert;      /* the API port's certificate chain (PEM), or NULL: plain HTTP */
 	const char *tls_key;       /* ... and its private key */
 	const char *public_url;    /* where browsers reach us (a TLS proxy's https:// URL), or NULL */
@@ -77,10 +86,13 @@ struct vigil {
 	struct committer *committer; /* group commit for ingest (NULL: each caller commits) */
 	struct reporting *reporting; /* asking tags to report faster (NULL: no one asks) */
 	db_pool *pool;
+	crypt_keys *keys;           /* the data keys (base/crypt.h), on every connection */
 	struct metrics *metrics;
 	struct throttle *throttle;
 	struct http_server *http;
 	struct conn_limits *api_limits; /* the API port's connections (http/limits.h) */
+	struct conn_limits *osmand_limits; /* the OsmAnd port's */
+	struct conn_limits *tel_limits;    /* the Teltonika port's */
 	struct tls_store *tls;          /* the API port's certificate, or NULL (http/tls.h) */
 	/* the audit signing key, when --audit-key is given */
 	bool audit_signing;

@@ -134,10 +134,17 @@ static json_t *screening_json(const struct case_record *c)
 	return o;
 }
 
-/* Fields every view of a case carries (list and full). */
+/* Fields every view of a case carries (list and full).  NULL when its sealed
+ * summary would not open (the caller fails the request: DB_SEALED). */
 static json_t *case_summary_json(struct req *r, const struct case_record *c)
 {
-	json_t *o, *cls = json_array(), *flags = json_array(), *allowed = json_array();
+	json_t *o, *cls, *flags, *allowed;
+
+	if (c->summary_unreadable)
+		return NULL;
+	cls = json_array();
+	flags = json_array();
+	allowed = json_array();
 
 	case_classifications_each(r->db, c->id, add_string, cls);
 	case_flags_each(r->db, c->id, add_flag, flags);
@@ -160,6 +167,7 @@ static json_t *case_summary_json(struct req *r, const struct case_record *c)
 struct people_ctx {
 	struct req *r;
 	json_t *arr;
+	int err; /* a sealed value that would not open */
 };
 
 struct ident_ctx {
@@ -198,13 +206,22 @@ static int add_person(const struct person_row *p, void *arg)
 	bool reduced = victim && view != CASE_VIEW_FULL;
 	struct ident_ctx ic = { json_array(), false, false, false, 0, 0 };
 	json_t *aliases = json_array(), *withheld = json_array(), *o;
+	int rc = 0;
 
 	ic.hide_address = victim && !access_sees_victim_location(pc->r->who.role);
 	ic.phones_only = reduced && view == CASE_VIEW_RESPONSE;
 	ic.hide_all = reduced && view == CASE_VIEW_OFFENDER;
 	if (!reduced)
-		person_aliases_each(pc->r->db, p->id, add_string, aliases);
-	person_identifiers_each(pc->r->db, p->id, add_identifier, &ic);
+		rc = person_aliases_each(pc->r->db, p->id, victim, add_string, aliases);
+	if (rc >= 0)
+		rc = person_identifiers_each(pc->r->db, p->id, victim, add_identifier, &ic);
+	if (rc < 0) {
+		json_decref(aliases);
+		json_decref(withheld);
+		json_decref(ic.arr);
+		pc->err = rc;
+		return 1;
+	}
 	o = json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:o, s:o}", "id", (json_int_t)p->id, "role",
 		      p->role, "name", p->full_name, "dob", reduced ? NULL : p->dob, "description",
 		      reduced ? NULL : p->description, "aliases", aliases, "identifiers", ic.arr);
@@ -239,8 +256,9 @@ static int add_behaviour(const char *behaviour, int64_t n, void *arg)
 }
 
 /* The linked cases of c: a count, the details of those the caller may see,
- * the distinct victims, and the summary of their incidents. */
-static json_t *links_json(struct req *r, int64_t case_id)
+ * the distinct victims, and the summary of their incidents.  NULL with *err
+ * when a sealed value would not open (telling victims apart opens theirs). */
+static json_t *links_json(struct req *r, int64_t case_id, int *err)
 {
 	int64_t *cases = NULL, first = 0, last = 0, count = 0;
 	json_t *visible = json_array(), *behaviours = json_object(), *o;
@@ -268,8 +286,14 @@ static json_t *links_json(struct req *r, int64_t case_id)
 			continue;
 		}
 		if (case_get_by_id(r->db, cases[i], &lc) == 1) {
-			json_array_append_new(visible, case_summary_json(r, &lc));
+			json_t *one = case_summary_json(r, &lc);
+
 			case_record_free(&lc);
+			if (!one) {
+				rc = DB_SEALED;
+				goto out;
+			}
+			json_array_append_new(visible, one);
 		}
 	}
 	if (n) {
@@ -279,8 +303,17 @@ static json_t *links_json(struct req *r, int64_t case_id)
 		all[n] = case_id;
 		victims = links_distinct_victims(r->db, all, n + 1);
 		free(all);
+		if (victims == DB_SEALED)
+			rc = DB_SEALED;
 	}
 out:
+	if (rc == DB_SEALED) {
+		*err = rc;
+		json_decref(visible);
+		json_decref(behaviours);
+		free(cases);
+		return NULL;
+	}
 	o = json_pack("{s:i, s:i, s:o, s:i, s:b, s:{s:I, s:o, s:o, s:o}}", "count", n,
 		      "hidden_count", hidden, "cases", visible, "distinct_victims",
 		      victims < 0 ? 0 : victims, "possible_serial",
@@ -309,21 +342,40 @@ static json_t *case_view_json(enum role role)
 			 "summary", access_case_view_summary(role));
 }
 
-static json_t *case_full_json(struct req *r, const struct case_record *c)
+/* The case in full; NULL with *err when a sealed value would not open. */
+static json_t *case_full_json(struct req *r, const struct case_record *c, int *err)
 {
-	struct people_ctx pc = { r, json_array() };
+	struct people_ctx pc = { r, json_array(), 0 };
 	struct incident_summary is;
-	json_t *o = case_summary_json(r, c), *assigned = json_array(), *referred = json_array();
+	json_t *o = case_summary_json(r, c), *assigned, *referred, *links;
+	int rc;
 
-	case_people_each(r->db, c->id, add_person, &pc);
+	*err = DB_SEALED;
+	if (!o) {
+		json_decref(pc.arr);
+		return NULL;
+	}
+	rc = case_people_each(r->db, c->id, add_person, &pc);
+	links = rc < 0 || pc.err ? NULL : links_json(r, c->id, err);
+	if (!links) {
+		if (rc < 0 || pc.err)
+			*err = rc < 0 ? rc : pc.err;
+		json_decref(pc.arr);
+		json_decref(o);
+		return NULL;
+	}
+	assigned = json_array();
+	referred = json_array();
 	case_assignments_each(r->db, c->id, add_string, assigned);
 	case_referrals_each(r->db, c->id, add_string, referred);
 	json_object_set_new(o, "view", case_view_json(r->who.role));
 	json_object_set_new(o, "people", pc.arr);
 	json_object_set_new(o, "assigned", assigned);
 	json_object_set_new(o, "referred_to", referred);
-	if (!(access_case_parts(r->who.role) & CASE_PART_FILE))
+	if (!(access_case_parts(r->who.role) & CASE_PART_FILE)) {
+		json_decref(links);
 		return o; /* the response view: the header, the people, no file */
+	}
 	incident_summary(r->db, c->id, &is);
 	json_object_set_new(o, "screening", screening_json(c));
 	json_object_set_new(o, "classification_reason",
@@ -335,12 +387,29 @@ static json_t *case_full_json(struct req *r, const struct case_record *c)
 						      c->signoff_note)
 					  : json_null());
 	json_object_set_new(o, "risk", api_case_risk_json(r, c));
-	json_object_set_new(o, "links", links_json(r, c->id));
+	json_object_set_new(o, "links", links);
 	json_object_set_new(o, "incidents",
 			    json_pack("{s:I, s:o, s:o}", "count", (json_int_t)is.count, "first_at",
 				      req_time_json(is.first_at), "last_at",
 				      req_time_json(is.last_at)));
 	return o;
+}
+
+/* Answer with the case in full and commit the request's transaction, if it
+ * has one; a sealed value that would not open fails it instead. */
+static void reply_case(struct req *r, int status, const struct case_record *c)
+{
+	int rc;
+	json_t *o = case_full_json(r, c, &rc);
+
+	if (!o) {
+		req_tx_rollback(r);
+		req_fail_db(r, rc);
+		return;
+	}
+	req_reply(r, status, o);
+	if (r->in_tx)
+		req_tx_commit(r);
 }
 
 /* ---- input ----------------------------------------------------------------- */
@@ -710,8 +779,11 @@ static int serial_rule(struct req *r, int64_t case_id)
 
 static int insert_person(struct req *r, int64_t case_id, struct person_buf *pb, const char *role)
 {
-	int64_t pid = person_insert(r->db, &pb->in);
+	int64_t pid;
 	int rc;
+
+	pb->in.sealed = strcmp(role, "victim") == 0; /* what identifies her is sealed */
+	pid = person_insert(r->db, &pb->in);
 
 	if (pid < 0)
 		return (int)pid;
@@ -737,7 +809,7 @@ void api_cases_create(struct req *r)
 	struct case_record c = { 0 };
 	struct user owner;
 	char ref[24];
-	json_t *jv, *js, *jscr, *jcls, *out;
+	json_t *jv, *js, *jscr, *jcls;
 	int nv = 0, ncls = 0, rc;
 	bool implied = false, screened = false;
 	time_t now = time(NULL);
@@ -863,9 +935,7 @@ void api_cases_create(struct req *r)
 		req_fail_db(r, rc);
 		goto out;
 	}
-	out = case_full_json(r, &c);
-	req_reply(r, 201, out);
-	req_tx_commit(r);
+	reply_case(r, 201, &c);
 out:
 	case_record_free(&c);
 	free(victims);
@@ -877,7 +947,13 @@ out:
 static int add_case(const struct case_record *c, void *arg)
 {
 	void **a = arg;
-	json_array_append_new(a[1], case_summary_json(a[0], c));
+	json_t *o = case_summary_json(a[0], c);
+
+	if (!o) {
+		*(int *)a[2] = DB_SEALED;
+		return 1;
+	}
+	json_array_append_new(a[1], o);
 	return 0;
 }
 
@@ -887,9 +963,9 @@ void api_cases_list(struct req *r)
 	struct viewer v;
 	int64_t limit, cursor;
 	json_t *arr, *out;
-	void *ctx[2];
+	void *ctx[3];
 	size_t n;
-	int rc;
+	int rc, sealed = 0;
 
 	if (req_query_int(r, "limit", 1, 200, 50, &limit) < 0 ||
 	    req_query_int(r, "cursor", 1, INT64_MAX, 0, &cursor) < 0 ||
@@ -918,7 +994,10 @@ void api_cases_list(struct req *r)
 	arr = json_array();
 	ctx[0] = r;
 	ctx[1] = arr;
+	ctx[2] = &sealed;
 	rc = case_each_visible(r->db, &v, &f, add_case, ctx);
+	if (rc >= 0 && sealed)
+		rc = sealed;
 	if (rc < 0) {
 		json_decref(arr);
 		req_fail_db(r, rc);
@@ -952,7 +1031,7 @@ void api_case_get(struct req *r)
 
 	if (api_case_load(r, &c) < 0)
 		return;
-	req_reply(r, 200, case_full_json(r, &c));
+	reply_case(r, 200, &c);
 	case_record_free(&c);
 }
 
@@ -1115,8 +1194,7 @@ void api_case_update(struct req *r)
 	}
 	req_audit_detail(r, "%s%s%s%s", status ? "status " : "", ncls >= 0 ? "classifications " : "",
 			 owner_name ? "owner " : "", summary || relationship || channel ? "details" : "");
-	req_reply(r, 200, case_full_json(r, &c));
-	req_tx_commit(r);
+	reply_case(r, 200, &c);
 out:
 	case_record_free(&c);
 }
@@ -1186,8 +1264,7 @@ void api_case_screening(struct req *r)
 		req_fail_db(r, rc);
 		goto out;
 	}
-	req_reply(r, 200, case_full_json(r, &c));
-	req_tx_commit(r);
+	reply_case(r, 200, &c);
 out:
 	case_record_free(&c);
 }
@@ -1251,8 +1328,7 @@ void api_case_signoff(struct req *r)
 		req_fail_db(r, rc);
 		goto out;
 	}
-	req_reply(r, 200, case_full_json(r, &c));
-	req_tx_commit(r);
+	reply_case(r, 200, &c);
 out:
 	case_record_free(&c);
 }
@@ -1313,8 +1389,7 @@ void api_case_person_add(struct req *r)
 		goto out;
 	}
 	req_audit_detail(r, "%s recorded", role);
-	req_reply(r, 201, case_full_json(r, &c));
-	req_tx_commit(r);
+	reply_case(r, 201, &c);
 out:
 	json_decref(copy);
 	case_record_free(&c);
@@ -1326,9 +1401,16 @@ void api_case_links(struct req *r)
 {
 	struct case_record c;
 
+	json_t *o;
+	int rc;
+
 	if (api_case_load(r, &c) < 0)
 		return;
-	req_reply(r, 200, links_json(r, c.id));
+	o = links_json(r, c.id, &rc);
+	if (o)
+		req_reply(r, 200, o);
+	else
+		req_fail_db(r, rc);
 	case_record_free(&c);
 }
 

@@ -65,8 +65,13 @@ void api_metrics(struct req *r)
 		     "# HELP vigil_connection_limit The connection limits, by port: in all and per address.\n"
 		     "# TYPE vigil_connection_limit gauge\n"
 		     "# HELP vigil_refused_total What was refused before anyone signed in, by port and why.\n"
-		     "# TYPE vigil_refused_total counter\n");
+		     "# TYPE vigil_refused_total counter\n"
+		     "# HELP vigil_connections_cut_total Connections cut, by port and why: past the header "
+		     "or body deadline, or the oldest waiting one when the port was full.\n"
+		     "# TYPE vigil_connections_cut_total counter\n");
 	conn_limits_render(r->v->api_limits, &b);
+	conn_limits_render(r->v->osmand_limits, &b);
+	conn_limits_render(r->v->tel_limits, &b);
 	req_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.data ? b.data : "");
 	buf_free(&b);
 }

@@ -304,7 +304,7 @@ void api_incidents_verify(struct req *r)
 static int add_export(const struct incident *e, void *arg)
 {
 	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:s, s:I, s:I, s:s?, s:s, s:s, s:s?, s:s?,"
-			      " s:s?, s:I, s:s?, s:s, s:s}",
+			      " s:s?, s:I, s:s?, s:s?, s:s, s:s}",
 			      "case_id", (json_int_t)e->case_id, "seq", (json_int_t)e->seq,
 			      "recorded_at_ms", (json_int_t)e->recorded_at, "recorded_by_id",
 			      (json_int_t)e->recorded_by, "recorded_by", e->recorded_by_name,
@@ -313,7 +313,8 @@ static int add_export(const struct incident *e, void *arg)
 			      e->behaviour, "description", e->description, "witnesses_json",
 			      e->witnesses, "reporter", e->reporter, "attachments_json",
 			      e->attachments, "amends", (json_int_t)e->amends, "amend_reason",
-			      e->amend_reason, "prev_hash", e->prev_hash, "hash", e->hash);
+			      e->amend_reason, "salt", e->salt[0] ? e->salt : NULL, "prev_hash",
+			      e->prev_hash, "hash", e->hash);
 
 	json_array_append_new(arg, o);
 	return 0;
@@ -355,7 +356,9 @@ void api_incidents_export(struct req *r)
 			    "recorded_by_id (I), recorded_by (T), occurred_at_ms, occurred_until_ms "
 			    "(I, 0 when none), place, behaviour, description, witnesses_json, "
 			    "reporter, attachments_json (T or N), amends (I, 0 when none), "
-			    "amend_reason (T or N). The first entry's prev_hash is 64 zeros; each "
+			    "amend_reason (T or N), then, for an entry that has one, salt (T: its "
+			    "32-character lowercase hex text; entries recorded before encryption at "
+			    "rest have none). The first entry's prev_hash is 64 zeros; each "
 			    "later entry's prev_hash is the hash of the entry before it.",
 			    "entries", arr));
 	case_record_free(&c);

@@ -692,7 +692,6 @@ void api_zones_create(struct req *r)
 		return;
 	if (g && !json_is_null(g))
 		gtext = json_dumps(g, JSON_COMPACT);
-	req_audit_detail(r, "%s zone '%s'", kind, name); /* never the coordinates */
 	if (req_tx_begin(r) < 0)
 		goto out;
 	id = zone_insert(r->db, c.id, name, kind, gtext, has_r ? radius : 0, warning, r->who.user_id);
@@ -705,6 +704,8 @@ void api_zones_create(struct req *r)
 		req_fail_db(r, (int)id);
 		goto out;
 	}
+	/* never the coordinates, nor the name (sealed: it may name her places) */
+	req_audit_detail(r, "%s zone %lld", kind, (long long)id);
 	z.id = id;
 	snprintf(z.name, sizeof z.name, "%s", name);
 	snprintf(z.kind, sizeof z.kind, "%s", kind);
@@ -733,14 +734,16 @@ void api_zones_list(struct req *r)
 	struct case_record c;
 	json_t *arr = json_array();
 	void *a[2] = { r, arr };
+	int rc;
 
 	if (api_case_load(r, &c) < 0) {
 		json_decref(arr);
 		return;
 	}
-	if (zone_each(r->db, c.id, add_zone, a) < 0) {
+	rc = zone_each(r->db, c.id, add_zone, a);
+	if (rc < 0) {
 		json_decref(arr);
-		req_fail_db(r, DB_ERROR);
+		req_fail_db(r, rc);
 	} else {
 		req_reply(r, 200, json_pack("{s:s, s:o}", "ref", c.ref, "zones", arr));
 	}

@@ -54,6 +54,7 @@ struct view_ctx {
 	struct req *r;
 	json_t *arr;
 	bool withhold_zone;
+	int err; /* a condition's sealed zone or detail would not open */
 };
 
 static int add_condition(const struct order_condition_row *c, void *arg)
@@ -102,11 +103,12 @@ static int add_breach(const struct breach_row *b, void *arg)
 
 static json_t *order_json(struct view_ctx *vc, const struct order_row *o)
 {
-	struct view_ctx cc = { vc->r, json_array(), vc->withhold_zone };
+	struct view_ctx cc = { vc->r, json_array(), vc->withhold_zone, 0 };
 	json_t *breaches = json_array(), *duty = json_null(), *out;
 	int64_t now = clock_now_ms();
 
-	order_conditions_each(vc->r->db, o->id, add_condition, &cc);
+	if (order_conditions_each(vc->r->db, o->id, add_condition, &cc) == DB_SEALED)
+		vc->err = DB_SEALED;
 	breaches_each(vc->r->db, o->case_id, o->id, add_breach, breaches);
 	if (order_kind_is_spo(o->kind) && o->served_at)
 		duty = json_pack("{s:o, s:o, s:b}", "deadline", req_time_json(o->notify_deadline),
@@ -151,33 +153,59 @@ static int add_order(const struct order_row *o, void *arg)
 	return 0;
 }
 
+/* The case's orders; NULL when a condition's sealed value would not open. */
 static json_t *orders_json(struct req *r, const struct case_record *c)
 {
-	struct view_ctx vc = { r, json_array(), !access_sees_victim_location(r->who.role) };
+	struct view_ctx vc = { r, json_array(), !access_sees_victim_location(r->who.role), 0 };
 
 	orders_each(r->db, c->id, add_order, &vc);
+	if (vc.err) {
+		json_decref(vc.arr);
+		return NULL;
+	}
 	return json_pack("{s:s, s:o}", "ref", c->ref, "orders", vc.arr);
 }
 
-/* The view of one order, for the answers to writes. */
+/* The view of one order, for the answers to writes; NULL as above. */
 static json_t *one_order_json(struct req *r, const struct case_record *c, int64_t id)
 {
-	struct view_ctx vc = { r, json_array(), !access_sees_victim_location(r->who.role) };
-	json_t *out;
+	struct view_ctx vc = { r, json_array(), !access_sees_victim_location(r->who.role), 0 };
+	json_t *out = NULL;
 
 	order_get(r->db, c->id, id, add_order, &vc);
-	out = json_pack("{s:s, s:O}", "ref", c->ref, "order", json_array_get(vc.arr, 0));
+	if (!vc.err)
+		out = json_pack("{s:s, s:O}", "ref", c->ref, "order", json_array_get(vc.arr, 0));
 	json_decref(vc.arr);
 	return out;
+}
+
+/* Answer with one order and commit the request's transaction; a sealed
+ * value that would not open fails it instead. */
+static int reply_order(struct req *r, int status, const struct case_record *c, int64_t id)
+{
+	json_t *o = one_order_json(r, c, id);
+
+	if (!o) {
+		req_tx_rollback(r);
+		req_fail_db(r, DB_SEALED);
+		return -1;
+	}
+	req_reply(r, status, o);
+	return 0;
 }
 
 void api_orders_list(struct req *r)
 {
 	struct case_record c;
+	json_t *o;
 
 	if (api_case_load(r, &c) < 0)
 		return;
-	req_reply(r, 200, orders_json(r, &c));
+	o = orders_json(r, &c);
+	if (o)
+		req_reply(r, 200, o);
+	else
+		req_fail_db(r, DB_SEALED);
 	case_record_free(&c);
 }
 
@@ -422,8 +450,8 @@ void api_orders_create(struct req *r)
 		goto out;
 	}
 	req_audit_detail(r, "%s", detail);
-	req_reply(r, 201, one_order_json(r, &c, o.id));
-	req_tx_commit(r);
+	if (reply_order(r, 201, &c, o.id) == 0)
+		req_tx_commit(r);
 out:
 	cond_buf_free(&cb);
 	case_record_free(&c);
@@ -596,8 +624,8 @@ void api_order_update(struct req *r)
 		goto out;
 	}
 	req_audit_detail(r, "%s", detail);
-	req_reply(r, 200, one_order_json(r, &c, o.id));
-	req_tx_commit(r);
+	if (reply_order(r, 200, &c, o.id) == 0)
+		req_tx_commit(r);
 out:
 	cond_buf_free(&cb);
 	order_keep_free(&k);
@@ -762,9 +790,10 @@ void api_breaches_create(struct req *r)
 		goto out;
 	}
 	req_audit_detail(r, "breach %lld of order %lld", (long long)bid, (long long)id);
-	req_reply(r, 201, one_order_json(r, &c, id));
-	json_object_set_new(r->resp_json, "breach_id", json_integer(bid));
-	req_tx_commit(r);
+	if (reply_order(r, 201, &c, id) == 0) {
+		json_object_set_new(r->resp_json, "breach_id", json_integer(bid));
+		req_tx_commit(r);
+	}
 out:
 	free(evidence);
 	order_keep_free(&k);
@@ -860,8 +889,8 @@ void api_breach_update(struct req *r)
 	}
 	req_audit_detail(r, "breach %lld:%s%s", (long long)id, ref ? " crime recorded" : "",
 			 outcome ? " outcome" : "");
-	req_reply(r, 200, one_order_json(r, &c, k.order_id));
-	req_tx_commit(r);
+	if (reply_order(r, 200, &c, k.order_id) == 0)
+		req_tx_commit(r);
 out:
 	case_record_free(&c);
 }

@@ -2,16 +2,21 @@
  * people — the register search: GET /api/v1/people/search?q=&purpose=
  * (analysts and supervisors).  Every search is audited with its stated
  * purpose.  A hit in a case the caller may not see names no case: it says
- * only that there is one, in another agency's caseload.
+ * only that there is one, in another agency's caseload.  A victim is found
+ * by an identifier (her match key: it is sealed), and only by those who
+ * protect her, in cases they may see.
  */
 #include "api/api.h"
 
 #include <string.h>
 
 #include "core/account.h"
+#include "core/casefile.h"
+#include "core/identifier.h"
 #include "http/request.h"
 #include "store/cases.h"
 #include "store/people.h"
+#include "store/sealed.h"
 
 struct search_ctx {
 	struct req *r;
@@ -25,6 +30,13 @@ static int add_hit(const struct search_hit *h, void *arg)
 	struct case_record c;
 	json_t *o, *jc;
 	int vis = case_visible(sc->r->db, h->case_id, &sc->v);
+
+	/* A victim found by her phone (or e-mail, handle, vehicle) only to
+	 * those who protect her, and only in a case they may open anyway: a
+	 * hit says nothing of a victim they could not read of. */
+	if (strcmp(h->role, "victim") == 0 &&
+	    (vis != 1 || !access_sees_victim_location(sc->r->who.role)))
+		return 0;
 
 	if (vis == 1 && case_get_by_id(sc->r->db, h->case_id, &c) == 1) {
 		jc = json_pack("{s:s, s:s, s:b}", "ref", c.ref, "status", case_status_name(c.status),
@@ -60,7 +72,26 @@ void api_people_search(struct req *r)
 			 "q is the name or identifier to search for (2 to 300 characters)");
 		return;
 	}
-	req_audit_detail(r, "purpose: %s; query: %s", purpose, q);
+	/* the query may be her phone number or her name: audited as a keyed
+	 * hash of its normal form (the same number however typed gives the
+	 * same hash, which the data key can recompute for a number in
+	 * question), not as typed */
+	{
+		char norm[IDENTIFIER_MAX + 1], key[512], match[CRYPT_MATCH_LEN];
+		const char *canon = q;
+
+		if (identifier_normalise(IDENT_PHONE, q, norm, sizeof norm, NULL, 0) == 0 ||
+		    identifier_normalise(IDENT_EMAIL, q, norm, sizeof norm, NULL, 0) == 0)
+			canon = norm;
+		else if (case_name_key(q, key, sizeof key) == 0)
+			canon = key;
+		rc = sealed_match(r->db, "search", canon, match);
+		if (rc < 0) {
+			req_fail_db(r, rc);
+			return;
+		}
+		req_audit_detail(r, "purpose: %s; query (keyed hash): %s", purpose, match);
+	}
 	api_viewer(r, &sc.v);
 	sc.arr = json_array();
 	rc = people_search(r->db, q, (int)limit, add_hit, &sc);

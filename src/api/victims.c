@@ -283,17 +283,30 @@ static int add_notify_task(const struct case_task_row *t, void *arg)
 	return 0;
 }
 
-static json_t *care_json(struct req *r, const struct case_record *c)
+/* Victim care; NULL with *err when the contact log's sealed notes would not
+ * open. */
+static json_t *care_json(struct req *r, const struct case_record *c, int *err)
 {
 	struct contact_ctx cc = { json_array(), !access_sees_victim_location(r->who.role) };
-	json_t *refs = json_array(), *tasks = json_array();
+	json_t *refs, *tasks;
 	int64_t last = victim_last_contact(r->db, c->id), now = clock_now_ms();
 	char spoc[65];
 
 	if (case_spoc_get(r->db, c->id, spoc, sizeof spoc) <= 0)
 		spoc[0] = '\0';
-	victim_contacts_each(r->db, c->id, add_contact, &cc);
-	victim_referrals_each(r->db, c->id, add_referral, refs);
+	*err = victim_contacts_each(r->db, c->id, add_contact, &cc);
+	if (*err == DB_SEALED) {
+		json_decref(cc.arr);
+		return NULL;
+	}
+	refs = json_array();
+	*err = victim_referrals_each(r->db, c->id, add_referral, refs);
+	if (*err == DB_SEALED) {
+		json_decref(cc.arr);
+		json_decref(refs);
+		return NULL;
+	}
+	tasks = json_array();
 	case_tasks_each(r->db, c->id, add_notify_task, tasks);
 	if (last < 0)
 		last = 0;
@@ -306,13 +319,29 @@ static json_t *care_json(struct req *r, const struct case_record *c)
 			 "notification_tasks", tasks);
 }
 
+/* Answer with victim care and commit the request's transaction, if any. */
+static void reply_care(struct req *r, int status, const struct case_record *c)
+{
+	int rc;
+	json_t *o = care_json(r, c, &rc);
+
+	if (!o) {
+		req_tx_rollback(r);
+		req_fail_db(r, rc);
+		return;
+	}
+	req_reply(r, status, o);
+	if (r->in_tx)
+		req_tx_commit(r);
+}
+
 void api_care_get(struct req *r)
 {
 	struct case_record c;
 
 	if (api_case_load(r, &c) < 0)
 		return;
-	req_reply(r, 200, care_json(r, &c));
+	reply_care(r, 200, &c);
 	case_record_free(&c);
 }
 
@@ -356,8 +385,7 @@ void api_care_spoc(struct req *r)
 		goto out;
 	}
 	req_audit_detail(r, "single point of contact %s", u.username);
-	req_reply(r, 200, care_json(r, &c));
-	req_tx_commit(r);
+	reply_care(r, 200, &c);
 out:
 	case_record_free(&c);
 }
@@ -466,8 +494,7 @@ void api_care_contact(struct req *r)
 	}
 	req_audit_detail(r, "contact %lld by %s%s", (long long)id, method,
 			 ntasks ? ", completing tasks" : "");
-	req_reply(r, 201, care_json(r, &c));
-	req_tx_commit(r);
+	reply_care(r, 201, &c);
 out:
 	case_record_free(&c);
 }
@@ -545,11 +572,31 @@ static int unshare(struct req *r, int64_t case_id, const struct victim_referral_
 	return rc;
 }
 
+/* The case's referrals; NULL when a sealed note would not open. */
+static json_t *referrals_json(struct req *r, const struct case_record *c);
+
+/* Answer with the referrals and commit the request's transaction. */
+static void reply_referrals(struct req *r, int status, const struct case_record *c)
+{
+	json_t *o = referrals_json(r, c);
+
+	if (!o) {
+		req_tx_rollback(r);
+		req_fail_db(r, DB_SEALED);
+		return;
+	}
+	req_reply(r, status, o);
+	req_tx_commit(r);
+}
+
 static json_t *referrals_json(struct req *r, const struct case_record *c)
 {
 	json_t *refs = json_array();
 
-	victim_referrals_each(r->db, c->id, add_referral, refs);
+	if (victim_referrals_each(r->db, c->id, add_referral, refs) == DB_SEALED) {
+		json_decref(refs);
+		return NULL;
+	}
 	return json_pack("{s:s, s:o}", "ref", c->ref, "referrals", refs);
 }
 
@@ -613,8 +660,7 @@ void api_care_referral_create(struct req *r)
 		goto out;
 	}
 	req_audit_detail(r, "referral %lld: %s %s", (long long)id, v.service, v.status);
-	req_reply(r, 201, referrals_json(r, &c));
-	req_tx_commit(r);
+	reply_referrals(r, 201, &c);
 out:
 	case_record_free(&c);
 }
@@ -717,8 +763,7 @@ void api_care_referral_update(struct req *r)
 		goto out;
 	}
 	req_audit_detail(r, "referral %lld: %s", (long long)id, k.v.status);
-	req_reply(r, 200, referrals_json(r, &c));
-	req_tx_commit(r);
+	reply_referrals(r, 200, &c);
 out:
 	free(k.consent_note);
 	free(k.note);

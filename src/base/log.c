@@ -1,6 +1,10 @@
 /*
  * log — timestamped records on standard error, one write() per record so that
  * lines from different threads do not interleave.
+ *
+ * The message is escaped after formatting, not each argument before: every
+ * caller is covered, including those that quote text they did not think of
+ * as outside input (a database's error message quotes the value it refused).
  */
 #include "base/log.h"
 
@@ -8,6 +12,12 @@
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "base/text.h"
+
+#define MSG_MAX 2048
+/* every byte may become four ("\xNN") */
+#define LINE_MAX_BYTES (64 + 4 * MSG_MAX + 2)
 
 static enum log_level min_level = LOG_INFO;
 
@@ -19,7 +29,7 @@ void log_set_level(enum log_level level)
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	static const char *names[] = { "debug", "info", "warn", "error" };
-	char line[2048];
+	char msg[MSG_MAX], line[LINE_MAX_BYTES];
 	struct timespec ts;
 	struct tm tm;
 	va_list ap;
@@ -33,13 +43,13 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
 		     tm.tm_sec, ts.tv_nsec / 1000000, names[level]);
 	va_start(ap, fmt);
-	m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+	m = vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (m < 0)
+	if (m < 0 || n < 0)
 		return;
-	n += m;
-	if ((size_t)n > sizeof line - 2)
-		n = (int)sizeof line - 2;
+	if ((size_t)m >= sizeof msg)
+		m = (int)sizeof msg - 1; /* truncated */
+	n += (int)text_escape(msg, (size_t)m, line + n, sizeof line - (size_t)n - 1);
 	line[n++] = '\n';
 	if (write(STDERR_FILENO, line, (size_t)n) < 0)
 		return;

@@ -3,6 +3,12 @@
  *
  * Never log a victim's address or position, a password, a token or a session
  * id: log identifiers (usernames, case references, device uids) instead.
+ *
+ * A record is one line whatever it quotes: log_msg() escapes the formatted
+ * message (text_escape, base/text.h), so a device id, a path or a database
+ * error that carries a CR, an LF or a terminal escape cannot start a forged
+ * record or rewrite the operator's screen.  Callers quote outside text as it
+ * is.
  */
 #ifndef VIGIL_BASE_LOG_H
 #define VIGIL_BASE_LOG_H

@@ -12,21 +12,26 @@
 #include "store/cases.h"
 #include "store/incidents.h"
 
-enum { OPT_DB = 1000, OPT_HELP };
+enum { OPT_DB = 1000, OPT_HELP, OPT_KEY };
 
 static const struct option opts[] = {
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "data-key", required_argument, NULL, OPT_KEY },
 	{ NULL, 0, NULL, 0 },
 };
 
-/* --db and --help only; positional arguments into pos.  0 or 2. */
-static int parse(const char *cmd, int argc, char **argv, const char **dbopt, int *help,
-		 const char **pos, int maxpos, int *npos)
+/* --db, --help and (where keyopt is given) --data-key; positional arguments
+ * into pos.  0 or 2. */
+/* keyopt: NULL when the command takes no --data-key. */
+static int parse(const char *cmd, int argc, char **argv, const char **dbopt, const char **keyopt,
+		 int *help, const char **pos, int maxpos, int *npos)
 {
 	int c;
 
 	*dbopt = NULL;
+	if (keyopt)
+		*keyopt = NULL;
 	*help = 0;
 	*npos = 0;
 	opterr = 0;
@@ -34,6 +39,8 @@ static int parse(const char *cmd, int argc, char **argv, const char **dbopt, int
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		if (c == OPT_DB)
 			*dbopt = optarg;
+		else if (c == OPT_KEY && keyopt)
+			*keyopt = optarg;
 		else if (c == OPT_HELP)
 			*help = 1;
 		else if (c == ':')
@@ -56,7 +63,7 @@ int cli_migrate(int argc, char **argv)
 	char err[512];
 	db *d;
 
-	rc = parse("migrate", argc, argv, &dbopt, &help, pos, 0, &npos);
+	rc = parse("migrate", argc, argv, &dbopt, NULL, &help, pos, 0, &npos);
 	if (rc)
 		return rc;
 	if (help) {
@@ -91,7 +98,7 @@ int cli_permissions(int argc, char **argv)
 	const char *dbopt, *pos[1];
 	int help, npos, rc;
 
-	rc = parse("permissions", argc, argv, &dbopt, &help, pos, 0, &npos);
+	rc = parse("permissions", argc, argv, &dbopt, NULL, &help, pos, 0, &npos);
 	if (rc)
 		return rc;
 	if (help) {
@@ -221,28 +228,32 @@ int cli_case(int argc, char **argv)
 {
 	struct incident_verify_result v;
 	struct case_record c;
-	const char *dbopt, *pos[2];
+	const char *dbopt, *keyopt, *pos[2];
+	crypt_keys *keys;
 	int help, npos, rc;
 	db *d;
 
-	rc = parse("case", argc, argv, &dbopt, &help, pos, 2, &npos);
+	rc = parse("case", argc, argv, &dbopt, &keyopt, &help, pos, 2, &npos);
 	if (rc)
 		return rc;
 	if (help) {
-		printf("usage: vigil case verify REF [--db PATH]\n\n"
+		printf("usage: vigil case verify REF [--db PATH] [--data-key FILE]\n\n"
 		       "Check a case's incident log: every entry's hash, every link to the entry\n"
 		       "before, no entry missing, the chain head.  Exit status 0 when intact, 1 with\n"
-		       "the first broken entry when not.\n");
+		       "the first broken entry when not.  The entries' places and accounts are\n"
+		       "sealed: the data key file opens them (as for 'vigil serve --data-key';\n"
+		       "default for a SQLite database: its name + .data-key).\n");
 		return 0;
 	}
 	if (npos != 2 || strcmp(pos[0], "verify") != 0)
 		return cli_usage_error("case", "usage: vigil case verify REF");
-	if (cli_open_db(cli_db_url(dbopt), &d) < 0)
+	if (cli_open_sealed(cli_db_url(dbopt), keyopt, false, &d, &keys) < 0)
 		return 1;
 	rc = case_get(d, pos[1], &c);
 	if (rc <= 0) {
 		fprintf(stderr, "vigil case: %s\n", rc < 0 ? db_errmsg(d) : "no such case");
 		db_close(d);
+		crypt_keys_free(keys);
 		return 1;
 	}
 	rc = incident_verify(d, c.id, &v);
@@ -255,5 +266,6 @@ int cli_case(int argc, char **argv)
 		       v.reason);
 	case_record_free(&c);
 	db_close(d);
+	crypt_keys_free(keys);
 	return rc == 0 ? 0 : 1;
 }

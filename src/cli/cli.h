@@ -7,8 +7,10 @@
 #ifndef VIGIL_CLI_CLI_H
 #define VIGIL_CLI_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
+#include "base/crypt.h"
 #include "db/db.h"
 
 #define CLI_DEFAULT_DB "vigil.db"
@@ -23,11 +25,27 @@ int cli_case(int argc, char **argv);
 int cli_export(int argc, char **argv);
 int cli_import(int argc, char **argv);
 int cli_permissions(int argc, char **argv);
+int cli_key(int argc, char **argv);
 
 /* The database to use: --db, else $VIGIL_DB, else vigil.db. */
 const char *cli_db_url(const char *opt);
 /* Open and migrate; prints the reason and returns -1 on failure. */
 int cli_open_db(const char *url, db **out);
+/* The data key file: opt (--data-key, --key) when given, else beside a
+ * SQLite database file (PATH.data-key) into buf; NULL for a server URL
+ * without one. */
+const char *cli_data_key_path(const char *url, const char *opt, char *buf, size_t n);
+/*
+ * Open and migrate the database for a command that reads or writes sealed
+ * values: the data keys read from keyopt (or the default path), checked
+ * against the keys the database records and attached to the connection
+ * (store/sealed.h), and the database's first sealing run if it is due.  When
+ * create, keyopt is NULL and the default file is missing, a database that
+ * records no key yet gets a new file there (a server's first start, `make
+ * run`).  Prints the reason and returns -1 on failure.  The caller closes the
+ * database and frees the keys (after the database).
+ */
+int cli_open_sealed(const char *url, const char *keyopt, bool create, db **out, crypt_keys **keys);
 /* Print "vigil CMD: message" and a hint to --help on stderr; returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Record a command-line action in the audit trail as the operating-system user. */

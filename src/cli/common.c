@@ -12,8 +12,10 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "base/mem.h"
 #include "store/audit.h"
+#include "store/sealed.h"
 
 const char *cli_db_url(const char *opt)
 {
@@ -42,6 +44,108 @@ int cli_open_db(const char *url, db **out)
 	}
 	*out = d;
 	return 0;
+}
+
+const char *cli_data_key_path(const char *url, const char *opt, char *buf, size_t n)
+{
+	if (opt && *opt)
+		return opt;
+	if (strstr(url, "://"))
+		return NULL;
+	if (snprintf(buf, n, "%s.data-key", strncmp(url, "file:", 5) == 0 ? url + 5 : url) >= (int)n)
+		return NULL;
+	return buf;
+}
+
+/* Does the database record a data key? 1, 0, or negative. */
+static int records_keys(db *d)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s, "SELECT COUNT(*) FROM data_keys");
+	if (rc < 0)
+		return rc;
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		rc = db_column_int64(s, 0) > 0;
+	db_finalize(s);
+	return rc;
+}
+
+static void say_sealed(void *arg, const char *fmt, ...)
+{
+	char line[400];
+	va_list ap;
+
+	(void)arg;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	log_info("%s", line);
+}
+
+int cli_open_sealed(const char *url, const char *keyopt, bool create, db **out, crypt_keys **keys)
+{
+	struct sealed_progress pr = { 0 };
+	char buf[600], err[600];
+	const char *path = cli_data_key_path(url, keyopt, buf, sizeof buf);
+	crypt_keys *k = NULL;
+	db *d = NULL;
+	int rc;
+
+	*out = NULL;
+	*keys = NULL;
+	if (!path) {
+		fprintf(stderr, "vigil: a database on a server needs --data-key FILE (a data key file "
+				"made with 'vigil key init'): victims' details are sealed with it\n");
+		return -1;
+	}
+	if (cli_open_db(url, &d) < 0)
+		return -1;
+	if (create && !keyopt && access(path, F_OK) != 0) {
+		rc = records_keys(d);
+		if (rc < 0) {
+			fprintf(stderr, "vigil: cannot read the data keys: %s\n", db_errmsg(d));
+			goto fail;
+		}
+		if (rc > 0) {
+			fprintf(stderr,
+				"vigil: the data key file %s is missing, and this database's victims' "
+				"details are sealed with the key it held: put it back (or give "
+				"--data-key FILE)\n",
+				path);
+			goto fail;
+		}
+		if (crypt_keyfile_create(path, err, sizeof err) < 0) {
+			fprintf(stderr, "vigil: %s\n", err);
+			goto fail;
+		}
+		log_info("made the data key file %s: keep it (and a copy) apart from the database "
+			 "and its backups; without it, the victims' details cannot be read",
+			 path);
+	}
+	if (crypt_keys_load(path, &k, err, sizeof err) < 0 || sealed_attach(d, k, err, sizeof err) < 0) {
+		fprintf(stderr, "vigil: %s\n", err);
+		goto fail;
+	}
+	db_set_keys(d, k);
+	rc = sealed_run_pending(d, 500, &pr, say_sealed, NULL);
+	if (rc < 0) {
+		fprintf(stderr, "vigil: the first sealing of the database failed: %s\n",
+			db_errmsg(d));
+		goto fail;
+	}
+	if (pr.sealed)
+		log_info("sealed %lld value(s) that were in clear, with data key %d",
+			 (long long)pr.sealed, crypt_keys_current(k));
+	*out = d;
+	*keys = k;
+	return 0;
+fail:
+	db_close(d);
+	crypt_keys_free(k);
+	return -1;
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -109,6 +109,7 @@ static int add_person(struct demo *dm, int64_t case_id, const char *role,
 	int64_t pid;
 
 	in.full_name = p->name;
+	in.sealed = strcmp(role, "victim") == 0;
 	if (p->identifier) {
 		if (identifier_normalise(p->kind, p->identifier, norm, sizeof norm, why, sizeof why) < 0)
 			return fail(dm, "demo identifier %s: %s", p->identifier, why);

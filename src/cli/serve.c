@@ -44,6 +44,7 @@
 #include "store/audit.h"
 #include "store/auth.h"
 #include "store/orders.h"
+#include "store/sealed.h"
 #include "vigil.h"
 
 static const char help[] =
@@ -78,9 +79,15 @@ static const char help[] =
 	"  --geocoder-timeout-ms N   how long to wait for it (default 5000)\n"
 	"  --threads N           HTTP worker threads (default 4)\n"
 	"  --http-max-connections N   the API port's connections in all (default 4000)\n"
-	"  --http-max-per-address N   ... and from one address (default 256): one address\n"
+	"  --http-max-per-address N   ... and from one address (default 1024: a station\n"
+	"                        behind one address has many browsers); one address\n"
 	"                        cannot take every connection and shut staff out\n"
 	"  --http-timeout-seconds S   close a connection silent this long (default 15)\n"
+	"  --http-header-seconds S    cut a connection whose request's headers (or TLS\n"
+	"                        handshake) are not in this long after it opened (default 10)\n"
+	"  --http-body-seconds S      ... or whose unauthenticated body is not in this long\n"
+	"                        after its headers (default 30).  When the port is full,\n"
+	"                        the oldest connection still waiting is cut to make room\n"
 	"  --tls-cert FILE       serve the API and browser over HTTPS with this PEM\n"
 	"                        certificate chain (the server's first)...\n"
 	"  --tls-key FILE        ... and its PEM private key.  Both are read again on\n"
@@ -116,6 +123,20 @@ static const char help[] =
 	"  --teltonika-listen ADDR:PORT|off  the Teltonika TCP port for tags (default\n"
 	"                        127.0.0.1:5027)\n"
 	"  --idle-seconds S      close a silent device connection after S (default 120)\n"
+	"  --osmand-max-connections N    the OsmAnd port's connections in all (default 4000)\n"
+	"  --osmand-max-per-address N    ... and from one address (default 1000: phones\n"
+	"                        share their carriers' addresses); the header and body\n"
+	"                        deadlines are the API's (--http-header-seconds...)\n"
+	"  --osmand-tls          the OsmAnd port speaks HTTPS, with --tls-cert/--tls-key\n"
+	"  --teltonika-tls-listen ADDR:PORT|off  a second Teltonika port, for tags that\n"
+	"                        speak TLS (FMB firmware that supports it), with\n"
+	"                        --tls-cert/--tls-key (default off)\n"
+	"  --teltonika-max-connections N the Teltonika port's sessions in all (default 10000)\n"
+	"  --teltonika-max-per-address N ... and from one address (default 1000)\n"
+	"  --teltonika-packet-seconds S  a packet begun must be in within S (default 20);\n"
+	"                        the handshake within --http-header-seconds\n"
+	"  --teltonika-max-buffered MB   unfinished packets held, all sessions together\n"
+	"                        (default 16): beyond, the session asking for more is closed\n"
 	"  --teltonika-fast-command TEXT  the Codec 12 command that asks a tag for faster\n"
 	"                        fixes while a possible zone entry is undecided (default\n"
 	"                        'setparam 10050:5;10055:5': FMB home network, moving,\n"
@@ -154,6 +175,13 @@ static const char help[] =
 	"  --audit-checkpoints FILE  where the signed checkpoints are also kept, outside\n"
 	"                        the database (default: the key file's name + .checkpoints)\n"
 	"  --audit-checkpoint-secs S  sign the head this often when it moved (default 60)\n"
+	"  --data-key FILE       the data key file that seals what identifies or locates a\n"
+	"                        victim in the database (made by 'vigil key init'; keep it\n"
+	"                        outside the database and its backups).  Default, for a\n"
+	"                        SQLite database: its name + .data-key, made at the first\n"
+	"                        start if the database has never been sealed; a database\n"
+	"                        on a server needs it.  A missing or wrong file stops the\n"
+	"                        server.  Read again when it changes ('vigil key rotate')\n"
 	"  --log-level LEVEL     debug, info, warn or error (default info)\n";
 
 enum {
@@ -168,7 +196,9 @@ enum {
 	OPT_WH_ATTEMPTS, OPT_WH_BACKOFF, OPT_WH_TIMEOUT, OPT_AUDIT_KEY, OPT_AUDIT_FILE,
 	OPT_AUDIT_SECS, OPT_SKEW, OPT_CURRENT, OPT_ADDR_SLOW, OPT_HTTP_MAX, OPT_HTTP_PER_ADDR,
 	OPT_HTTP_TIMEOUT, OPT_TLS_CERT, OPT_TLS_KEY, OPT_PUBLIC_URL,
-	OPT_TEL_FAST, OPT_TEL_NORMAL, OPT_TEL_TIMEOUT,
+	OPT_TEL_FAST, OPT_TEL_NORMAL, OPT_TEL_TIMEOUT, OPT_HTTP_HEADER, OPT_HTTP_BODY,
+	OPT_OSM_MAX, OPT_OSM_PER_ADDR, OPT_OSM_TLS, OPT_TEL_MAX, OPT_TEL_PER_ADDR, OPT_TEL_PACKET,
+	OPT_TEL_BUFFERED, OPT_TEL_TLS, OPT_DATA_KEY,
 };
 
 static const struct option opts[] = {
@@ -220,6 +250,16 @@ static const struct option opts[] = {
 	{ "http-max-connections", required_argument, NULL, OPT_HTTP_MAX },
 	{ "http-max-per-address", required_argument, NULL, OPT_HTTP_PER_ADDR },
 	{ "http-timeout-seconds", required_argument, NULL, OPT_HTTP_TIMEOUT },
+	{ "http-header-seconds", required_argument, NULL, OPT_HTTP_HEADER },
+	{ "osmand-max-connections", required_argument, NULL, OPT_OSM_MAX },
+	{ "osmand-max-per-address", required_argument, NULL, OPT_OSM_PER_ADDR },
+	{ "osmand-tls", no_argument, NULL, OPT_OSM_TLS },
+	{ "teltonika-max-connections", required_argument, NULL, OPT_TEL_MAX },
+	{ "teltonika-max-per-address", required_argument, NULL, OPT_TEL_PER_ADDR },
+	{ "teltonika-packet-seconds", required_argument, NULL, OPT_TEL_PACKET },
+	{ "teltonika-max-buffered", required_argument, NULL, OPT_TEL_BUFFERED },
+	{ "teltonika-tls-listen", required_argument, NULL, OPT_TEL_TLS },
+	{ "http-body-seconds", required_argument, NULL, OPT_HTTP_BODY },
 	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
 	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
 	{ "public-url", required_argument, NULL, OPT_PUBLIC_URL },
@@ -229,6 +269,7 @@ static const struct option opts[] = {
 	{ "teltonika-command-timeout", required_argument, NULL, OPT_TEL_TIMEOUT },
 	{ "audit-checkpoints", required_argument, NULL, OPT_AUDIT_FILE },
 	{ "audit-checkpoint-secs", required_argument, NULL, OPT_AUDIT_SECS },
+	{ "data-key", required_argument, NULL, OPT_DATA_KEY },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -393,11 +434,37 @@ static void housekeeping(struct vigil *v)
 	db_pool_release(v->pool, pd);
 }
 
+/* Which data key seals (a rotation moves it), and the key file read again
+ * if it changed, on a connection of its own (kd): a query a second on the
+ * pool's would take a connection from the requests.  A fault is logged once,
+ * until it mends. */
+static void keys_refresh(struct vigil *v, db *kd)
+{
+	static bool failing;
+	char err[600];
+	int before = crypt_keys_current(v->keys);
+
+	if (db_heal(kd) < 0)
+		return; /* the database is away: the pool says so */
+	if (sealed_refresh(kd, v->keys, err, sizeof err) < 0) {
+		if (!failing)
+			log_error("data keys: %s", err);
+		failing = true;
+	} else {
+		if (failing)
+			log_info("data keys: key %d seals again", crypt_keys_current(v->keys));
+		else if (crypt_keys_current(v->keys) != before)
+			log_info("data keys: key %d seals from now on (was %d)",
+				 crypt_keys_current(v->keys), before);
+		failing = false;
+	}
+}
+
 int cli_serve(int argc, char **argv)
 {
 	struct vigil v = { 0 };
 	struct vigil_config *c = &v.cfg;
-	const char *dbopt = NULL;
+	const char *dbopt = NULL, *keyopt = NULL;
 	char err[512], creds[PATH_MAX], instr_buf[PATH_MAX], sugg_buf[PATH_MAX];
 	char osmand_host[64] = "127.0.0.1";
 	struct engine_config ecfg;
@@ -409,11 +476,13 @@ int cli_serve(int argc, char **argv)
 	struct tcp_server *tel = NULL;
 	bool osmand_off = false, tel_off = false;
 	int osmand_port = 5055, tel_port = 5027, idle_s = 120;
-	char tel_host[64] = "127.0.0.1";
+	char tel_host[64] = "127.0.0.1", tel_tls_host[64] = "127.0.0.1";
+	int tel_tls_port = 0;
+	bool tel_tls_off = true;
 	sigset_t sigs;
 	long long n;
 	int opt, sig, ret = 1;
-	db *d = NULL;
+	db *d = NULL, *keys_db = NULL;
 	int li;
 
 	vigil_config_defaults(c);
@@ -434,6 +503,7 @@ int cli_serve(int argc, char **argv)
 
 		switch (opt) {
 		case OPT_DB: dbopt = optarg; break;
+		case OPT_DATA_KEY: keyopt = optarg; break;
 		case OPT_LISTEN:
 			if (parse_listen(optarg, c) < 0)
 				return cli_usage_error("serve", "--listen wants ADDR:PORT such as "
@@ -599,6 +669,45 @@ int cli_serve(int argc, char **argv)
 				return cli_usage_error("serve", "%s wants 1 to 16000", name);
 			c->http_max_per_addr = (int)n;
 			break;
+		case OPT_OSM_MAX:
+		case OPT_TEL_MAX:
+			if (number(optarg, 16, 100000, &n) < 0)
+				return cli_usage_error("serve", "%s wants 16 to 100000", name);
+			*(opt == OPT_OSM_MAX ? &c->osmand_max_connections : &c->tel_max_connections) =
+				(int)n;
+			break;
+		case OPT_OSM_PER_ADDR:
+		case OPT_TEL_PER_ADDR:
+			if (number(optarg, 1, 100000, &n) < 0)
+				return cli_usage_error("serve", "%s wants 1 to 100000", name);
+			*(opt == OPT_OSM_PER_ADDR ? &c->osmand_max_per_addr : &c->tel_max_per_addr) =
+				(int)n;
+			break;
+		case OPT_OSM_TLS: c->osmand_tls = true; break;
+		case OPT_TEL_TLS:
+			if (parse_endpoint(optarg, tel_tls_host, sizeof tel_tls_host, &tel_tls_port,
+					   &tel_tls_off) < 0)
+				return cli_usage_error("serve", "%s wants ADDR:PORT or off", name);
+			break;
+		case OPT_TEL_PACKET:
+			if (number(optarg, 1, 3600, &n) < 0)
+				return cli_usage_error("serve", "%s wants 1 to 3600 seconds", name);
+			c->tel_packet_s = (int)n;
+			break;
+		case OPT_TEL_BUFFERED:
+			if (number(optarg, 1, 65536, &n) < 0)
+				return cli_usage_error("serve", "%s wants 1 to 65536 (MB)", name);
+			c->tel_max_buffered = n * 1024 * 1024;
+			break;
+		case OPT_HTTP_HEADER:
+		case OPT_HTTP_BODY:
+			if (number(optarg, 1, 3600, &n) < 0)
+				return cli_usage_error("serve", "%s wants 1 to 3600 seconds", name);
+			if (opt == OPT_HTTP_HEADER)
+				c->http_header_s = (int)n;
+			else
+				c->http_body_s = (int)n;
+			break;
 		case OPT_HTTP_TIMEOUT:
 			if (number(optarg, 2, 3600, &n) < 0)
 				return cli_usage_error("serve", "%s wants 2 to 3600 seconds", name);
@@ -736,11 +845,21 @@ int cli_serve(int argc, char **argv)
 		return cli_usage_error("serve", "--audit-checkpoints needs --audit-key");
 	if (!c->tls_cert != !c->tls_key)
 		return cli_usage_error("serve", "--tls-cert and --tls-key go together");
+	if (c->osmand_tls && !c->tls_cert)
+		return cli_usage_error("serve", "--osmand-tls needs --tls-cert and --tls-key");
+	if (!tel_tls_off && !c->tls_cert)
+		return cli_usage_error("serve", "--teltonika-tls-listen needs --tls-cert and --tls-key");
+	if (!tel_tls_off && tel_off)
+		return cli_usage_error("serve", "--teltonika-tls-listen needs the Teltonika port "
+						"(--teltonika-listen is off)");
 	if (c->tls_cert && c->public_url && strncmp(c->public_url, "https://", 8))
 		return cli_usage_error("serve", "--public-url is http:// but --tls-cert serves https");
 	c->https = c->tls_cert || (c->public_url && !strncmp(c->public_url, "https://", 8));
 
-	if (cli_open_db(c->db_url, &d) < 0)
+	/* the data keys first: a missing or wrong key file stops the server
+	 * before anything is read; the first sealing of a database from before
+	 * encryption at rest happens here, before anything is served */
+	if (cli_open_sealed(c->db_url, keyopt, true, &d, &v.keys) < 0)
 		return 1;
 
 	/* A broken instrument or suggestion file stops the server, naming the file
@@ -759,6 +878,7 @@ int cli_serve(int argc, char **argv)
 		fprintf(stderr, "vigil serve: %s\n", err);
 		db_close(d);
 		instrument_set_free(v.instruments);
+		crypt_keys_free(v.keys);
 		return 1;
 	}
 	if (c->demo) {
@@ -771,6 +891,7 @@ int cli_serve(int argc, char **argv)
 			db_close(d);
 			plan_suggestions_free(v.suggestions);
 			instrument_set_free(v.instruments);
+			crypt_keys_free(v.keys);
 			return 1;
 		}
 	}
@@ -807,6 +928,12 @@ int cli_serve(int argc, char **argv)
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
 	}
+	db_pool_set_keys(v.pool, v.keys);
+	if (db_open(&keys_db, c->db_url, err, sizeof err) < 0) {
+		fprintf(stderr, "vigil serve: %s\n", err);
+		goto out;
+	}
+	db_set_name(keys_db, "vigil data keys");
 	v.metrics = metrics_new(api_routes, api_nroutes);
 	v.throttle = throttle_new(c->addr_max_failures, c->login_lockout_ms, c->addr_slow_ms);
 	v.stream = stream_new(v.pool, api_alert_event_json);
@@ -834,7 +961,9 @@ int cli_serve(int argc, char **argv)
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
 	}
-	if (!tel_off && tcp_server_start(&v, tel_host, tel_port, idle_s, &tel, err, sizeof err) < 0) {
+	if (!tel_off && (tcp_server_start(&v, tel_host, tel_port, idle_s, &tel, err, sizeof err) < 0 ||
+			 (!tel_tls_off && tcp_server_listen_tls(tel, tel_tls_host, tel_tls_port, v.tls,
+								err, sizeof err) < 0))) {
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
 	}
@@ -844,10 +973,14 @@ int cli_serve(int argc, char **argv)
 		goto out;
 	}
 	if (osmand)
-		printf("vigil: OsmAnd devices on http://%s:%d/\n", osmand_host,
+		printf("vigil: OsmAnd devices on %s://%s:%d/\n", c->osmand_tls ? "https" : "http",
+		       osmand_host,
 		       osmand_server_port(osmand));
 	if (tel)
 		printf("vigil: Teltonika devices on tcp://%s:%d\n", tel_host, tcp_server_port(tel));
+	if (tel && !tel_tls_off)
+		printf("vigil: Teltonika devices over TLS on tls://%s:%d\n", tel_tls_host,
+		       tcp_server_tls_port(tel));
 	if (c->demo && !no_sim) {
 		if (simulator_start(&v, &sim, err, sizeof err) < 0)
 			log_warn("%s", err);
@@ -863,11 +996,10 @@ int cli_serve(int argc, char **argv)
 		 c->threads);
 
 	for (;;) {
-		/* wake for whichever timer is due first */
-		struct timespec wait = { v.audit_signing && c->audit_checkpoint_secs < c->housekeeping_secs
-						 ? c->audit_checkpoint_secs
-						 : c->housekeeping_secs,
-					 0 };
+		/* wake every second: the data keys are looked at each time (a
+		 * rotation makes another current); the timers run on their own
+		 * periods (housekeeping() keeps them) */
+		struct timespec wait = { 1, 0 };
 
 		sig = sigtimedwait(&sigs, NULL, &wait);
 		if (sig == SIGINT || sig == SIGTERM)
@@ -883,9 +1015,12 @@ int cli_serve(int argc, char **argv)
 					 c->tls_cert);
 			continue;
 		}
-		/* the timers run where the engine does */
-		if (sig < 0 && errno == EAGAIN && node_leads(v.node))
-			housekeeping(&v);
+		if (sig < 0 && errno == EAGAIN) {
+			keys_refresh(&v, keys_db);
+			/* the timers run where the engine does */
+			if (node_leads(v.node))
+				housekeeping(&v);
+		}
 	}
 	log_info("signal %d: finishing requests in flight and stopping", sig);
 	simulator_stop(sim);
@@ -927,7 +1062,11 @@ out:
 	instrument_set_free(v.instruments);
 	db_pool_close(v.pool);
 	conn_limits_free(v.api_limits);
+	conn_limits_free(v.osmand_limits);
+	conn_limits_free(v.tel_limits);
 	tls_store_free(v.tls);
+	db_close(keys_db);
+	crypt_keys_free(v.keys); /* after every connection that used them */
 	secret_wipe(v.audit_sk, sizeof v.audit_sk);
 	if (ret == 0)
 		log_info("stopped cleanly");

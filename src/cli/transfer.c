@@ -13,7 +13,10 @@
  * trail and every case's incident log are verified, and only then is it
  * committed; on any failure nothing is left behind.  The source is only read.
  * Attachment files live outside the database: copy the attachment directory
- * alongside (they are stored by hash, so the copy verifies itself).
+ * alongside (they are stored by hash, so the copy verifies itself).  Sealed
+ * values travel sealed, with the keys' records (data_keys): the destination
+ * is served with the source's data key file, which the import checks and
+ * uses to verify the incident logs.
  */
 #include "cli/cli.h"
 
@@ -30,6 +33,7 @@
 #include "base/mem.h"
 #include "store/audit.h"
 #include "store/incidents.h"
+#include "store/sealed.h"
 
 #define FORMAT "vigil-export"
 #define MAX_COLS 64
@@ -135,28 +139,34 @@ static int write_row(json_t *row, void *arg)
 	return write_line(arg, row) < 0 ? DB_ERROR : 0;
 }
 
-enum { OPT_DB = 1000, OPT_OUT, OPT_IN, OPT_HELP };
+enum { OPT_DB = 1000, OPT_OUT, OPT_IN, OPT_HELP, OPT_KEY };
 
 static const struct option opts[] = {
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "in", required_argument, NULL, OPT_IN },
+	{ "data-key", required_argument, NULL, OPT_KEY },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
 
+/* keyopt: NULL when the command takes no --data-key. */
 static int parse(const char *cmd, int argc, char **argv, const char **dbopt, const char **file,
-		 int which, int *help)
+		 const char **keyopt, int which, int *help)
 {
 	int c;
 
 	*dbopt = *file = NULL;
+	if (keyopt)
+		*keyopt = NULL;
 	*help = 0;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		if (c == OPT_DB)
 			*dbopt = optarg;
+		else if (c == OPT_KEY && keyopt)
+			*keyopt = optarg;
 		else if (c == which)
 			*file = optarg;
 		else if (c == OPT_HELP)
@@ -181,7 +191,7 @@ int cli_export(int argc, char **argv)
 	FILE *f = NULL;
 	db *d = NULL;
 
-	rc = parse("export", argc, argv, &dbopt, &path, OPT_OUT, &help);
+	rc = parse("export", argc, argv, &dbopt, &path, NULL, OPT_OUT, &help);
 	if (rc)
 		return rc;
 	if (help) {
@@ -370,9 +380,47 @@ static int verify_cases(db *d, int64_t *ncases)
 	return rc < 0 ? rc : 0;
 }
 
+/* The keys that open the imported sealed values (the incident logs' are
+ * verified), checked against the keys the imported database records: NULL
+ * when it records none (nothing is sealed), else they are on d. */
+static int import_keys(db *d, const char *url, const char *keyopt, crypt_keys **out)
+{
+	char buf[600], err[600];
+	const char *path = cli_data_key_path(url, keyopt, buf, sizeof buf);
+	crypt_keys *k = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!path) {
+		fail("the export holds sealed values: give --data-key FILE, the data key file of the "
+		     "database it came from");
+		return -1;
+	}
+	if (crypt_keys_load(path, &k, err, sizeof err) < 0) {
+		fail("the export holds sealed values, and %s (give --data-key FILE: the data key file "
+		     "of the database it came from)",
+		     err);
+		return -1;
+	}
+	rc = sealed_check(d, k, err, sizeof err);
+	if (rc < 0) {
+		fail("%s", err);
+		crypt_keys_free(k);
+		return -1;
+	}
+	if (rc == 1) { /* the export records no key: nothing is sealed */
+		crypt_keys_free(k);
+		return 0;
+	}
+	db_set_keys(d, k);
+	*out = k;
+	return 0;
+}
+
 int cli_import(int argc, char **argv)
 {
-	const char *dbopt, *path;
+	const char *dbopt, *path, *keyopt;
+	crypt_keys *keys = NULL;
 	char *line = NULL, hex[65];
 	size_t cap = 0;
 	ssize_t len;
@@ -386,16 +434,19 @@ int cli_import(int argc, char **argv)
 	int ntables = 0, ncols = 0;
 	bool done = false, in_tx = false;
 
-	rc = parse("import", argc, argv, &dbopt, &path, OPT_IN, &help);
+	rc = parse("import", argc, argv, &dbopt, &path, &keyopt, OPT_IN, &help);
 	if (rc)
 		return rc;
 	if (help) {
-		printf("usage: vigil import --in FILE [--db PATH|URL]\n\n"
+		printf("usage: vigil import --in FILE [--db PATH|URL] [--data-key FILE]\n\n"
 		       "Load a file written by 'vigil export' into an empty database (SQLite or\n"
 		       "PostgreSQL) at the same schema version.  In one transaction: every table's\n"
 		       "rows are counted and hashed again as stored, the audit trail and every\n"
 		       "case's incident log are verified, and only then committed.  On any failure\n"
-		       "nothing is kept.\n");
+		       "nothing is kept.  Sealed values (a victim's details) travel sealed: the\n"
+		       "data key file of the database they came from opens them, to verify the\n"
+		       "incident logs, and serves the new database ('vigil serve --data-key';\n"
+		       "default for a SQLite database: its name + .data-key).\n");
 		return 0;
 	}
 	f = fopen(path, "r");
@@ -576,7 +627,8 @@ int cli_import(int argc, char **argv)
 			fail("the audit trail does not verify after import: %s", av.reason);
 			goto out;
 		}
-		if (verify_cases(d, &ncases) < 0)
+		if (import_keys(d, cli_db_url(dbopt), keyopt, &keys) < 0 ||
+		    verify_cases(d, &ncases) < 0)
 			goto out;
 		printf("audit trail verified (%lld entries); incident logs of %lld cases verified\n",
 		       (long long)av.checked, (long long)ncases);
@@ -601,5 +653,6 @@ out:
 	if (f)
 		fclose(f);
 	db_close(d);
+	crypt_keys_free(keys);
 	return ret;
 }

@@ -73,7 +73,9 @@ static const struct {
 	[PERM_CASES_SIGNOFF] = { "cases:signoff", "sign off (or overturn) a classification other "
 						  "than stalking" },
 	[PERM_PEOPLE_SEARCH] = { "people:search", "search the register of people by identifier or "
-						  "name, with a stated purpose" },
+						  "name, with a stated purpose (a victim only by an "
+						  "identifier, in a case one may see, and only by a "
+						  "role that protects her)" },
 	[PERM_ASSESS] = { "assessments:write", "submit a risk assessment on a case the role may see" },
 	[PERM_TYPOLOGY] = { "typology:write", "run the typology aid and record the typology decision" },
 	[PERM_PLANS_WRITE] = { "plans:write", "make and change a case's risk management plan and its "

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "base/mem.h"
+#include "base/text.h"
 
 #define FILE_MAX (1 << 20) /* bytes of an instrument or override file */
 #define ID_MAX 64
@@ -561,8 +562,14 @@ static json_t *load_json(const char *path, char *why, size_t whylen)
 		goto out;
 	}
 	root = json_loadb(b.data ? b.data : "", b.len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root)
-		fail(why, whylen, "line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+	if (!root) {
+		/* jansson quotes the input near the error, maybe half a UTF-8
+		 * character of it: the message must stay text */
+		char text[4 * sizeof jerr.text];
+
+		text_escape(jerr.text, strlen(jerr.text), text, sizeof text);
+		fail(why, whylen, "line %d, column %d: %s", jerr.line, jerr.column, text);
+	}
 out:
 	buf_free(&b);
 	if (f)

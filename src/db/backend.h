@@ -34,6 +34,10 @@ struct db_backend {
 	int (*identity_sync)(db *d, const char *table);
 	/* db_set_writer() (NULL: writers do not exclude each other) */
 	void (*set_writer)(db *d, enum db_writer w);
+	/* db_scrub_on() and db_compact() (NULL: nothing to do, or nothing the
+	 * engine can do from a connection) */
+	int (*scrub_on)(db *d);
+	int (*compact)(db *d);
 	/* Is the connection still usable (NULL: always)?  db_heal() (NULL:
 	 * nothing to heal), db_set_name() and db_session_id() (NULL: nothing). */
 	bool (*alive)(db *d);
@@ -60,6 +64,14 @@ struct db_backend {
 /* Every connection and statement starts with a pointer to its backend. */
 struct db_common {
 	const struct db_backend *be;
+};
+
+/* A connection's start: its backend, and what db_set_keys() and
+ * db_set_note() keep. */
+struct db_conn_common {
+	const struct db_backend *be;
+	crypt_keys *keys;
+	char note[320];
 };
 
 extern const struct db_backend db_sqlite_backend;

@@ -68,23 +68,54 @@ const char *db_engine(const db *d)
 	return ((const struct db_common *)d)->be->name;
 }
 
+void db_set_keys(db *d, crypt_keys *k)
+{
+	((struct db_conn_common *)d)->keys = k;
+}
+
+crypt_keys *db_keys(db *d)
+{
+	return ((struct db_conn_common *)d)->keys;
+}
+
+void db_set_note(db *d, const char *fmt, ...)
+{
+	struct db_conn_common *c = (struct db_conn_common *)d;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->note, sizeof c->note, fmt, ap);
+	va_end(ap);
+}
+
+const char *db_note(db *d)
+{
+	return ((struct db_conn_common *)d)->note;
+}
+
+/* The note of a sealed value that failed, until the next statement. */
 const char *db_errmsg(db *d)
 {
-	return BE(d)->errmsg(d);
+	const struct db_conn_common *c = (const struct db_conn_common *)d;
+
+	return c->note[0] ? c->note : BE(d)->errmsg(d);
 }
 
 int db_exec(db *d, const char *sql)
 {
+	((struct db_conn_common *)d)->note[0] = '\0';
 	return BE(d)->exec(d, sql);
 }
 
 int db_begin(db *d)
 {
+	((struct db_conn_common *)d)->note[0] = '\0';
 	return BE(d)->begin_read(d);
 }
 
 int db_begin_write(db *d)
 {
+	((struct db_conn_common *)d)->note[0] = '\0';
 	return BE(d)->begin_write(d);
 }
 
@@ -106,6 +137,7 @@ int db_lock_chain(db *d, const char *chain)
 int db_prepare(db *d, db_stmt **out, const char *sql)
 {
 	*out = NULL;
+	((struct db_conn_common *)d)->note[0] = '\0';
 	return BE(d)->prepare(d, out, sql);
 }
 
@@ -214,6 +246,16 @@ void db_set_writer(db *d, enum db_writer w)
 {
 	if (BE(d)->set_writer)
 		BE(d)->set_writer(d, w);
+}
+
+int db_scrub_on(db *d)
+{
+	return BE(d)->scrub_on ? BE(d)->scrub_on(d) : 0;
+}
+
+int db_compact(db *d)
+{
+	return BE(d)->compact ? BE(d)->compact(d) : 0;
 }
 
 bool db_alive(db *d)
@@ -381,6 +423,14 @@ int db_pool_open(db_pool **out, const char *url, int n, const char *name, char *
 	p->n = p->nfree = n;
 	*out = p;
 	return DB_OK;
+}
+
+void db_pool_set_keys(db_pool *p, crypt_keys *k)
+{
+	pthread_mutex_lock(&p->mu);
+	for (int i = 0; i < p->n; i++)
+		db_set_keys(p->all[i], k);
+	pthread_mutex_unlock(&p->mu);
 }
 
 void db_pool_close(db_pool *p)

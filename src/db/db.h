@@ -21,6 +21,7 @@
 typedef struct db db;                 /* one connection */
 typedef struct db_pool db_pool;       /* a fixed set of connections */
 typedef struct db_stmt db_stmt;       /* a prepared statement on one connection */
+typedef struct crypt_keys crypt_keys; /* base/crypt.h */
 
 enum {
 	DB_OK = 0,
@@ -30,6 +31,8 @@ enum {
 	DB_CONSTRAINT = -2, /* a UNIQUE/CHECK/foreign-key constraint refused the write */
 	DB_BUSY = -3,   /* the database stayed locked past the busy timeout */
 	DB_GONE = -4,   /* the connection to the server is lost (db_heal() below) */
+	DB_SEALED = -5, /* not the engine's: a sealed value did not open, or there
+			 * is no key to seal with (store/sealed.h); db_note() says which */
 };
 
 /*
@@ -42,6 +45,34 @@ void db_close(db *d);
 /* "sqlite" or "postgresql". */
 const char *db_engine(const db *d);
 const char *db_errmsg(db *d);
+
+/*
+ * Encryption at rest (store/sealed.h) happens above this layer, but the data
+ * keys travel with the connection, so that every store function that reads
+ * or writes a sealed value finds them without a parameter of its own: the
+ * keys (not owned; NULL: none, and sealed values neither seal nor open), and
+ * a note of the last sealed value that failed, for the caller's log.  A
+ * pool's connections all get the pool's keys.
+ */
+void db_set_keys(db *d, crypt_keys *k);
+crypt_keys *db_keys(db *d);
+void db_pool_set_keys(db_pool *p, crypt_keys *k);
+void db_set_note(db *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *db_note(db *d);
+
+/*
+ * Old values on disk.  Sealing a value that was in clear, or re-sealing one
+ * with a new key, leaves the old bytes where the engine freed them until
+ * they are written over.  db_scrub_on(): from now on this connection's
+ * deletes and updates overwrite what they free (SQLite's secure_delete).
+ * db_compact(): rewrite the database so that no freed space keeps old
+ * content, and empty the write-ahead log (SQLite: VACUUM, then a truncating
+ * checkpoint; it waits for other writers).  PostgreSQL keeps old row
+ * versions until its own VACUUM FULL, which an administrator runs: both do
+ * nothing there.  0 or negative.
+ */
+int db_scrub_on(db *d);
+int db_compact(db *d);
 
 /* Run SQL without parameters or results (DDL, fixed statements). */
 int db_exec(db *d, const char *sql);

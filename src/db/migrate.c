@@ -707,6 +707,65 @@ static const struct migration migrations[] = {
 	  " acknowledged_at BIGINT,"
 	  " response TEXT,"
 	  " updated_at BIGINT NOT NULL);" },
+	{ 14, "encryption at rest: the data keys, sealed positions of victims' devices, alerts'"
+	      " positions and incidents' salts",
+	  /* Issue 16.  What identifies or locates a victim is sealed
+	   * (store/sealed.c): most of it in place, in its own text columns;
+	   * positions in a `sealed` column beside lat and lon, which are then
+	   * NULL.  fixes' lat and lon were NOT NULL: the table is made anew
+	   * (SQLite cannot drop a NOT NULL), and a fix is either clear or
+	   * sealed, never neither. */
+	  "CREATE TABLE fixes_v13 ("
+	  " device_id BIGINT NOT NULL REFERENCES devices(id),"
+	  " at BIGINT NOT NULL,"
+	  " lat DOUBLE PRECISION,"
+	  " lon DOUBLE PRECISION,"
+	  " accuracy_m DOUBLE PRECISION,"
+	  " speed_mps DOUBLE PRECISION,"
+	  " heading DOUBLE PRECISION,"
+	  " altitude DOUBLE PRECISION,"
+	  " battery DOUBLE PRECISION,"
+	  " received_at BIGINT NOT NULL,"
+	  " clock_ahead INTEGER NOT NULL DEFAULT 0,"
+	  " sealed TEXT,"
+	  " PRIMARY KEY (device_id, at),"
+	  " CHECK ((sealed IS NULL AND lat IS NOT NULL AND lon IS NOT NULL)"
+	  "  OR (sealed IS NOT NULL AND lat IS NULL AND lon IS NULL)));"
+	  "INSERT INTO fixes_v13 (device_id, at, lat, lon, accuracy_m, speed_mps, heading, altitude,"
+	  " battery, received_at, clock_ahead) SELECT device_id, at, lat, lon, accuracy_m, speed_mps,"
+	  " heading, altitude, battery, received_at, clock_ahead FROM fixes;"
+	  "DROP TABLE fixes;"
+	  "ALTER TABLE fixes_v13 RENAME TO fixes;"
+	  "ALTER TABLE device_reports ADD COLUMN sealed TEXT;"
+	  "ALTER TABLE alerts ADD COLUMN sealed TEXT;"
+	  /* A random salt hashed into each new incident's chain entry and kept
+	   * sealed: without it, the hash of an entry whose place is sealed
+	   * would let anyone holding the database try every address against
+	   * it.  Entries recorded before have none and hash as they did. */
+	  "ALTER TABLE incidents ADD COLUMN salt TEXT;"
+	  /* The keys the database's values are sealed with: their numbers in
+	   * the key file and their check values (which prove a file holds the
+	   * same key and reveal nothing of it).  One is current: the servers
+	   * seal with it.  A retired key seals nothing any more. */
+	  "CREATE TABLE data_keys ("
+	  " id INTEGER PRIMARY KEY,"
+	  " checksum TEXT NOT NULL,"
+	  " state TEXT NOT NULL CHECK (state IN ('current','old','retired')),"
+	  " added_at BIGINT NOT NULL,"
+	  " retired_at BIGINT);"
+	  /* A pass that seals every value with the target key: the first
+	   * sealing of a database (kind 'seal') or a rotation ('rotate'),
+	   * in small transactions; stage and cursor say how far it went, so
+	   * an interrupted pass goes on from there. */
+	  "CREATE TABLE data_key_jobs ("
+	  " id {ID},"
+	  " kind TEXT NOT NULL CHECK (kind IN ('seal','rotate')),"
+	  " target INTEGER NOT NULL,"
+	  " stage INTEGER NOT NULL DEFAULT 0,"
+	  " cursor TEXT,"
+	  " sealed BIGINT NOT NULL DEFAULT 0,"
+	  " started_at BIGINT NOT NULL,"
+	  " finished_at BIGINT);" },
 };
 
 /* Keep in step with the migrations: a new table goes here too (export refuses
@@ -721,7 +780,7 @@ const char *const db_tables[] = {
 	"case_tasks", "victim_contacts", "victim_referrals", "devices", "device_assignments",
 	"zones", "fixes", "device_events", "alerts", "alert_events", "notifications",
 	"device_reports", "agency_services", "api_token_devices", "audit_checkpoints", "leases",
-	"login_names", "device_reporting", NULL,
+	"login_names", "device_reporting", "data_keys", "data_key_jobs", NULL,
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -43,7 +43,7 @@
 #define NOW_MS "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
 
 struct db {
-	struct db_common c;
+	struct db_conn_common c;
 	PGconn *conn;
 	bool lost;         /* found dead: db_heal() connects again */
 	bool leader_tuned; /* the server probes this session (db_lease_hold) */

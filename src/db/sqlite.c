@@ -36,7 +36,7 @@ struct cached {
 };
 
 struct db {
-	struct db_common c;
+	struct db_conn_common c;
 	sqlite3 *h;
 	enum db_writer writer;
 	bool in_gate; /* holds the gate: in a write transaction */
@@ -250,6 +250,23 @@ static int sq_exec(db *d, const char *sql)
 	return rc;
 }
 
+static int sq_scrub_on(db *d)
+{
+	return sq_exec(d, "PRAGMA secure_delete = ON");
+}
+
+/* VACUUM copies the live rows into a new file (nothing freed survives it);
+ * the checkpoint then moves the log into the database and empties it, so
+ * that no frame keeps a page as it was. */
+static int sq_compact(db *d)
+{
+	int rc = sq_exec(d, "VACUUM");
+
+	if (rc >= 0)
+		rc = sq_exec(d, "PRAGMA wal_checkpoint(TRUNCATE)");
+	return rc;
+}
+
 static int sq_begin_read(db *d)
 {
 	/* deferred: the snapshot is taken at the first read and kept */
@@ -449,6 +466,8 @@ const struct db_backend db_sqlite_backend = {
 	.column_type = sq_column_type,
 	.identity_sync = sq_identity_sync,
 	.set_writer = sq_set_writer,
+	.scrub_on = sq_scrub_on,
+	.compact = sq_compact,
 	.multinode = false,
 	.notify = sq_notify,
 	.id_column = "INTEGER PRIMARY KEY",

@@ -91,6 +91,19 @@ void req_fail_db(struct req *r, int rc)
 		req_fail(r, 503, "busy", NULL, "the database is busy; try again in a moment");
 		return;
 	}
+	/* A sealed value that would not open (altered in the database, or
+	 * sealed with a key this server does not hold): said as such, never
+	 * passed on as text.  The log names the row and the reason, not the
+	 * value. */
+	if (rc == DB_SEALED) {
+		log_error("%s %s: %s", r->method, r->route ? r->route->name : r->path,
+			  r->db ? db_note(r->db) : "no connection");
+		req_fail(r, 500, "sealed_value_unreadable", NULL,
+			 "a protected value of this record cannot be opened: it was altered in the "
+			 "database, or sealed with a data key this server does not hold; the fault "
+			 "has been logged");
+		return;
+	}
 	log_error("database error on %s %s: %s", r->method, r->route ? r->route->name : r->path,
 		  r->db ? db_errmsg(r->db) : "no connection");
 	req_fail(r, 500, "internal", NULL, "an internal error occurred; it has been logged");

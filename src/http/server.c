@@ -25,6 +25,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/text.h"
 #include "http/auth.h"
 #include "http/limits.h"
 #include "http/metrics.h"
@@ -379,8 +380,13 @@ static int parse_body(struct req *r, struct conn_ctx *ctx)
 	}
 	r->body = json_loadb(ctx->body.data, ctx->body.len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!r->body) {
+		/* jansson quotes the body near the error, maybe half a UTF-8
+		 * character of it, which no JSON answer can carry */
+		char text[4 * sizeof jerr.text];
+
+		text_escape(jerr.text, strlen(jerr.text), text, sizeof text);
 		req_fail(r, 400, "bad_json", NULL, "the body is not valid JSON: %s (line %d, column %d)",
-			 jerr.text, jerr.line, jerr.column);
+			 text, jerr.line, jerr.column);
 		return -1;
 	}
 	if (!json_is_object(r->body)) {
@@ -647,6 +653,21 @@ static void upload_chunk(struct http_server *s, struct conn_ctx *ctx, const char
 	}
 }
 
+/* Move the connection's tracked state (http/limits.h). */
+static void conn_state(struct http_server *s, struct MHD_Connection *c, enum conn_state st)
+{
+	conn_limits_mhd_state(s->v->api_limits, c, st);
+}
+
+/* Does the request announce a body (a length above zero, or chunks)? */
+static bool body_expected(struct MHD_Connection *c)
+{
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+	const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding");
+
+	return (cl && strtoull(cl, NULL, 10) > 0) || (te && strcasestr(te, "chunked"));
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_size, void **con_cls)
@@ -669,6 +690,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			ctx->too_large = true;
 		*con_cls = ctx;
 		atomic_fetch_add(&s->active, 1);
+		/* its headers are in: a body still to come has the body deadline
+		 * (an authorised upload, below, is busy instead) */
+		conn_state(s, c, body_expected(c) ? CONN_BODY : CONN_BUSY);
 		/* An upload's caller is checked before its body is read: refused,
 		 * it is answered now (dispatch checks again, and audits), and
 		 * nothing is written to disk. */
@@ -677,8 +701,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			ctx->refused_early = true;
 			return dispatch(s, c, url, method, ctx);
 		}
-		if (ctx->upload && !ctx->too_large)
+		if (ctx->upload && !ctx->too_large) {
+			conn_state(s, c, CONN_BUSY);
 			upload_open(s, ctx);
+		}
 		/* Refuse an announced oversized body before it is sent. */
 		if (ctx->too_large)
 			return dispatch(s, c, url, method, ctx);
@@ -705,6 +731,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	conn_state(s, c, CONN_BUSY);
 	return dispatch(s, c, url, method, ctx);
 }
 
@@ -714,10 +741,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct http_server *s = cls;
 	struct conn_ctx *ctx = *con_cls;
 
-	(void)c;
 	(void)toe;
 	if (!ctx)
 		return;
+	/* between requests: idle until the next one's headers are in */
+	conn_state(s, c, CONN_IDLE);
 	buf_free(&ctx->body);
 	if (ctx->upload_fd >= 0)
 		close(ctx->upload_fd);
@@ -738,31 +766,6 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_warn("http: %s", line);
 }
 
-/* Connections are taken or refused before a byte is read (http/limits.h). */
-static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
-{
-	struct http_server *s = cls;
-
-	return conn_limits_admit(s->v->api_limits, addr, len) ? MHD_YES : MHD_NO;
-}
-
-static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
-			  enum MHD_ConnectionNotificationCode toe)
-{
-	struct http_server *s = cls;
-	const union MHD_ConnectionInfo *ci;
-
-	(void)socket_context;
-	if (toe != MHD_CONNECTION_NOTIFY_CLOSED)
-		return;
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci && ci->client_addr)
-		conn_limits_release(s->v->api_limits, ci->client_addr,
-				    ci->client_addr->sa_family == AF_INET6
-					    ? (socklen_t)sizeof(struct sockaddr_in6)
-					    : (socklen_t)sizeof(struct sockaddr_in));
-}
-
 int http_server_start(struct vigil *v, const struct route *routes, size_t nroutes,
 		      struct http_server **out, char *err, size_t errlen)
 {
@@ -781,9 +784,12 @@ int http_server_start(struct vigil *v, const struct route *routes, size_t nroute
 	s->v = v;
 	s->routes = routes;
 	s->nroutes = nroutes;
-	if (!v->api_limits)
+	if (!v->api_limits) {
 		v->api_limits = conn_limits_new("api", v->cfg.http_max_connections,
 						 v->cfg.http_max_per_addr);
+		conn_limits_deadlines(v->api_limits, (int64_t)v->cfg.http_header_s * 1000,
+				      (int64_t)v->cfg.http_body_s * 1000);
+	}
 	/* the limits are ours (counted per address, in /metrics); libmicrohttpd's
 	 * own total is a backstop above them.  An idle or trickling connection is
 	 * closed after --http-timeout-seconds without a byte. */
@@ -793,15 +799,15 @@ int http_server_start(struct vigil *v, const struct route *routes, size_t nroute
 	MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,                     \
 		(struct sockaddr *)&sin, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)v->cfg.threads, \
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)v->cfg.http_timeout_s,                  \
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)v->cfg.http_max_connections + 16,         \
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)v->cfg.http_max_connections + 256,         \
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_NOTIFY_CONNECTION,   \
-		on_connection, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s
+		conn_limits_mhd_notify, v->api_limits, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s
 	if (v->tls) {
 		tls_store_use(v->tls);
 		s->d = MHD_start_daemon(
 			MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 				MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TLS,
-			0, on_accept, s, on_request, s, COMMON_OPTIONS,
+			0, conn_limits_mhd_accept, v->api_limits, on_request, s, COMMON_OPTIONS,
 			MHD_OPTION_HTTPS_CERT_CALLBACK2, tls_store_callback(),
 			MHD_OPTION_HTTPS_PRIORITIES,
 			"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%SERVER_PRECEDENCE", MHD_OPTION_END);
@@ -809,7 +815,7 @@ int http_server_start(struct vigil *v, const struct route *routes, size_t nroute
 		s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
 						MHD_USE_ERROR_LOG | MHD_USE_TURBO |
 						MHD_ALLOW_SUSPEND_RESUME,
-					0, on_accept, s, on_request, s, COMMON_OPTIONS, MHD_OPTION_END);
+					0, conn_limits_mhd_accept, v->api_limits, on_request, s, COMMON_OPTIONS, MHD_OPTION_END);
 	}
 #undef COMMON_OPTIONS
 	if (!s->d) {

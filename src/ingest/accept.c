@@ -35,6 +35,7 @@ void ingest_counters(unsigned long long *stored, unsigned long long *duplicates,
 struct known {
 	const char *uid;
 	int64_t id;
+	bool victim; /* her phone or alarm: its positions are sealed */
 };
 
 struct known_set {
@@ -56,8 +57,10 @@ static int known_found(const struct device *dv, void *arg)
 {
 	struct known *k = known_find(arg, dv->uid);
 
-	if (k)
+	if (k) {
 		k->id = dv->id;
+		k->victim = strcmp(dv->kind, "offender_tag") != 0;
+	}
 	return 0;
 }
 
@@ -84,9 +87,11 @@ static int lookup_devices(db *d, const struct fix *f, size_t n, struct known_set
 
 /* Check one fix whose device is known: ACCEPT_STORED meaning "may be stored". */
 static int check(db *d, const struct known_set *ks, struct fix *f, int64_t now, int64_t skew_ms,
-		 char *why, size_t whylen)
+		 bool *victim, char *why, size_t whylen)
 {
 	const struct known *k = known_find(ks, f->uid);
+
+	*victim = k && k->victim;
 
 	if (!k || !k->id) {
 		atomic_fetch_add(&n_unknown, 1);
@@ -120,6 +125,7 @@ int ingest_accept_batch(struct vigil *v, db *d, struct fix *f, size_t n, int *re
 		return committer_accept(v->committer, f, n, results, why);
 
 	int *skip = xcalloc(n, sizeof *skip), *stored = xcalloc(n, sizeof *stored);
+	bool *victim = xcalloc(n, sizeof *victim);
 	struct known_set ks = { NULL, 0 };
 
 	/* one transaction from the lookup on: read on their own, the devices
@@ -130,22 +136,24 @@ int ingest_accept_batch(struct vigil *v, db *d, struct fix *f, size_t n, int *re
 		rc = lookup_devices(d, f, n, &ks);
 	for (size_t i = 0; rc >= 0 && i < n; i++) {
 		why[i][0] = '\0';
-		results[i] = check(d, &ks, &f[i], now, v->cfg.clock_skew_ms, why[i], sizeof why[i]);
+		results[i] = check(d, &ks, &f[i], now, v->cfg.clock_skew_ms, &victim[i], why[i],
+				   sizeof why[i]);
 		if (results[i] == ACCEPT_ERROR)
 			rc = DB_ERROR;
 		/* an event report has no position to keep in the history */
 		skip[i] = results[i] != ACCEPT_STORED || (f[i].flags & FIX_NO_POSITION);
 	}
 	if (rc >= 0)
-		rc = fix_store_many(d, f, skip, n, now, stored);
+		rc = fix_store_many(d, f, skip, victim, n, now, stored);
 	for (size_t i = 0; rc >= 0 && i < n; i++)
 		if (!skip[i] && !stored[i])
 			results[i] = ACCEPT_DUPLICATE;
 	/* a panic or a tamper is kept until an engine has applied it */
 	for (size_t i = 0; rc >= 0 && i < n; i++)
 		if (results[i] == ACCEPT_STORED && (f[i].flags & DEVICE_REPORT_FLAGS))
-			rc = device_report_store(d, &f[i], now);
+			rc = device_report_store(d, &f[i], victim[i], now);
 	free(skip);
+	free(victim);
 	free(stored);
 	free(ks.k);
 	/* on a standby, the leader's engine hears of the fixes with the commit */

@@ -164,6 +164,7 @@ int committer_start(struct vigil *v, struct committer **out, char *err, size_t e
 	pthread_cond_init(&c->done_cv, NULL);
 	if (db_open(&c->db, v->cfg.db_url, err, errlen) < 0)
 		goto fail;
+	db_set_keys(c->db, v->keys); /* her devices' positions are sealed */
 	/* The pool's SQLite connections use synchronous=NORMAL: in WAL mode a
 	 * commit there survives the process crashing but not the machine losing
 	 * power.  An acknowledged fix must survive both (the tag will not send

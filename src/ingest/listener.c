@@ -25,14 +25,18 @@
 #include "base/clock.h"
 #include "ingest/accept.h"
 #include "ingest/commit.h"
+#include "http/limits.h"
+#include "http/tls.h"
 #include "ingest/osmand.h"
 #include "vigil.h"
 
-#define MAX_BODY (64 * 1024)
-#define MAX_PARAMS 64
+/* a phone's report is a few hundred bytes; anyone may send one, so what is
+ * held of a body before it is read is kept small */
+#define MAX_BODY (16 * 1024)
 /* libmicrohttpd's memory per connection, which it clears for every request:
  * a phone's request line and headers are a few hundred bytes (a body is
- * copied out as it arrives), so 8 KiB rather than the default 32 KiB */
+ * copied out as it arrives, the query string by on_uri), so 8 KiB rather
+ * than the default 32 KiB */
 #define POOL_BYTES 8192
 
 struct osmand_server {
@@ -43,6 +47,9 @@ struct osmand_server {
 };
 
 struct conn {
+	bool started;  /* on_request has seen the request's first call */
+	char *query;   /* the raw query string, or NULL */
+	size_t nquery; /* its parameters, counted by on_uri */
 	struct buf body;
 	bool too_large;
 	/* a fix handed to the committer: the connection is suspended until
@@ -58,59 +65,38 @@ struct conn {
 	char why[1][160];
 };
 
-struct params {
-	struct osmand_param p[MAX_PARAMS];
-	size_t n;
-};
-
-static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *key,
-			       const char *value)
+/*
+ * libmicrohttpd's URI callback: the request line, before libmicrohttpd splits
+ * the query into its arguments.  The connection's state starts here, and the
+ * query string is taken here, to be decoded by osmand_parse_form() like a
+ * form body; libmicrohttpd is left an empty one.
+ *
+ * Why: libmicrohttpd (0.9.75) keeps each argument in the connection's memory
+ * pool, and when they do not fit (about 120 arguments in our 8 KiB) it queues
+ * a 431 and then carries on parsing over it: the phone heard nothing until the
+ * 30 s timeout.  The uri it hands us is its own request line, in its read
+ * buffer, which it ends with NULs itself as it parses; ending the query just
+ * after its '?' makes its parse find no argument at all.
+ */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
-	struct params *ps = cls;
+	struct conn *cc = xcalloc(1, sizeof *cc);
+	char *q = uri ? strchr(uri, '?') : NULL;
 
-	(void)kind;
-	if (ps->n < MAX_PARAMS) {
-		ps->p[ps->n].key = key;
-		ps->p[ps->n].value = value;
-		ps->n++;
+	(void)cls;
+	(void)c;
+	buf_init(&cc->body);
+	pthread_mutex_init(&cc->mu, NULL);
+	if (q && q[1]) {
+		/* count the parameters as osmand_parse_form() will (an empty
+		 * piece is none); more than it takes are refused, not copied */
+		for (const char *p = q + 1; *p; p++)
+			cc->nquery += *p != '&' && (p == q + 1 || p[-1] == '&');
+		if (cc->nquery <= OSMAND_MAX_PARAMS)
+			cc->query = xstrdup(q + 1);
+		q[1] = '\0';
 	}
-	return MHD_YES;
-}
-
-static int hexv(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-					     : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/* Decode a form body in place: k=v&k=v with %XX and '+'. */
-static void parse_form(char *s, struct params *ps)
-{
-	char *save = NULL;
-
-	for (char *tok = strtok_r(s, "&", &save); tok && ps->n < MAX_PARAMS;
-	     tok = strtok_r(NULL, "&", &save)) {
-		char *eq = strchr(tok, '='), *w, *r;
-
-		if (!eq)
-			continue;
-		*eq = '\0';
-		for (char *part = tok; part; part = part == tok ? eq + 1 : NULL) {
-			for (r = w = part; *r; r++) {
-				if (*r == '+')
-					*w++ = ' ';
-				else if (*r == '%' && hexv(r[1]) >= 0 && hexv(r[2]) >= 0) {
-					*w++ = (char)(hexv(r[1]) * 16 + hexv(r[2]));
-					r += 2;
-				} else
-					*w++ = *r;
-			}
-			*w = '\0';
-		}
-		ps->p[ps->n].key = tok;
-		ps->p[ps->n].value = eq + 1;
-		ps->n++;
-	}
+	return cc;
 }
 
 static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const char *text)
@@ -163,7 +149,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
 	struct osmand_server *s = cls;
 	struct conn *cc = *con_cls;
-	struct params ps = { .n = 0 };
+	struct osmand_param p[OSMAND_MAX_PARAMS];
+	size_t np = 0;
 	char why[200], msg[260];
 	const char *ct;
 	struct fix f;
@@ -173,11 +160,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 	(void)url;
 	(void)version;
-	if (!cc) {
-		cc = xcalloc(1, sizeof *cc);
-		buf_init(&cc->body);
-		pthread_mutex_init(&cc->mu, NULL);
-		*con_cls = cc;
+	if (!cc)
+		return MHD_NO; /* on_uri makes it for every request */
+	if (!cc->started) {
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+		const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding");
+
+		cc->started = true;
+		/* its headers are in: a body still to come has the body deadline */
+		conn_limits_mhd_state(s->v->osmand_limits, c,
+				      (cl && strtoull(cl, NULL, 10) > 0) || te ? CONN_BODY : CONN_BUSY);
 		return MHD_YES;
 	}
 	if (cc->submitted) {
@@ -194,6 +186,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	conn_limits_mhd_state(s->v->osmand_limits, c, CONN_BUSY);
 	if (strcmp(method, "GET") && strcmp(method, "POST"))
 		return answer(c, 405, "use GET or POST\n");
 	if (cc->too_large)
@@ -201,11 +194,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 	if (cc->body.len && ct && !strncasecmp(ct, "application/json", 16)) {
 		rc = osmand_decode_json(cc->body.data, cc->body.len, &f, why, sizeof why);
+	} else if (cc->nquery > OSMAND_MAX_PARAMS) {
+		snprintf(why, sizeof why, "more than %d parameters", OSMAND_MAX_PARAMS);
+		rc = -1;
 	} else {
-		MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect, &ps);
-		if (cc->body.len)
-			parse_form(cc->body.data, &ps);
-		rc = osmand_decode_params(ps.p, ps.n, &f, why, sizeof why);
+		rc = cc->query ? osmand_parse_form(cc->query, p, OSMAND_MAX_PARAMS, &np, why, sizeof why)
+			       : 0;
+		if (rc == 0 && cc->body.len && memchr(cc->body.data, '\0', cc->body.len)) {
+			snprintf(why, sizeof why, "the body holds a NUL byte (write it %%00)");
+			rc = -1;
+		} else if (rc == 0 && cc->body.len) {
+			rc = osmand_parse_form(cc->body.data, p, OSMAND_MAX_PARAMS, &np, why, sizeof why);
+		}
+		if (rc == 0)
+			rc = osmand_decode_params(p, np, &f, why, sizeof why);
 	}
 	if (rc < 0) {
 		snprintf(msg, sizeof msg, "%s\n", why);
@@ -238,12 +240,14 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct conn *cc = *con_cls;
 
-	(void)c;
 	(void)toe;
+	/* between requests: idle until the next one's headers are in */
+	conn_limits_mhd_state(((struct osmand_server *)cls)->v->osmand_limits, c, CONN_IDLE);
 	if (cc) {
 		/* resumed, but the phone had gone: never answered */
 		if (cc->pending)
 			atomic_fetch_sub(&((struct osmand_server *)cls)->pending, 1);
+		free(cc->query);
 		buf_free(&cc->body);
 		pthread_mutex_destroy(&cc->mu);
 		free(cc);
@@ -266,15 +270,39 @@ int osmand_server_start(struct vigil *v, const char *host, int port, struct osma
 		return -1;
 	}
 	s->v = v;
-	s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO |
-					MHD_ALLOW_SUSPEND_RESUME,
-				0, NULL,
-				NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
-				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)2, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-				(size_t)POOL_BYTES, MHD_OPTION_CONNECTION_TIMEOUT,
-				(unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
-				MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
-				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+	if (!v->osmand_limits) {
+		v->osmand_limits = conn_limits_new("osmand", v->cfg.osmand_max_connections,
+						   v->cfg.osmand_max_per_addr);
+		conn_limits_deadlines(v->osmand_limits, (int64_t)v->cfg.http_header_s * 1000,
+				      (int64_t)v->cfg.http_body_s * 1000);
+	}
+	/* the limits come first (http/limits.h); libmicrohttpd's own total is a
+	 * backstop above them.  With --osmand-tls the phones speak HTTPS with
+	 * the API's certificate (read again on SIGHUP as the API's is). */
+#define OSMAND_OPTIONS                                                                             \
+	MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)2,   \
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)POOL_BYTES,                            \
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT,          \
+		(unsigned)v->cfg.osmand_max_connections + 256, MHD_OPTION_LISTENING_ADDRESS_REUSE, \
+		(unsigned)1, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,                         \
+		MHD_OPTION_NOTIFY_CONNECTION, conn_limits_mhd_notify, v->osmand_limits,            \
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, s
+	if (v->cfg.osmand_tls && v->tls) {
+		tls_store_use(v->tls);
+		s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO |
+						MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TLS,
+					0, conn_limits_mhd_accept, v->osmand_limits, on_request, s,
+					OSMAND_OPTIONS, MHD_OPTION_HTTPS_CERT_CALLBACK2,
+					tls_store_callback(), MHD_OPTION_HTTPS_PRIORITIES,
+					"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%SERVER_PRECEDENCE",
+					MHD_OPTION_END);
+	} else {
+		s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO |
+						MHD_ALLOW_SUSPEND_RESUME,
+					0, conn_limits_mhd_accept, v->osmand_limits, on_request, s,
+					OSMAND_OPTIONS, MHD_OPTION_END);
+	}
+#undef OSMAND_OPTIONS
 	if (!s->d) {
 		snprintf(err, errlen, "cannot listen for OsmAnd devices on %s:%d: %s", host, port,
 			 errno ? strerror(errno) : "address in use");

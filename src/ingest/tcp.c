@@ -9,6 +9,17 @@
  * connections, whose packets join the same commit.  Commands for a tag come
  * the same way (another eventfd, a queue), and are written by this thread
  * alone, between the tag's packets.
+ *
+ * Before a tag has said who it is, anyone may connect: connections are
+ * counted per address and in all (http/limits.h), one that has not finished
+ * its handshake within --http-header-seconds is closed, and a full port makes
+ * room by closing its oldest such connection.  A session's buffer is small
+ * until a packet's header asks for more, and the bytes of unfinished packets
+ * held by all sessions together have a budget (--teltonika-max-buffered):
+ * the session that would go past it is closed.  A packet begun must be in
+ * within --teltonika-packet-seconds, though it trickles.  A tag has one
+ * session: a new handshake for a device closes its older one (a tag that
+ * reconnects leaves a half-open session behind).
  */
 #include "ingest/tcp.h"
 
@@ -27,9 +38,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
+
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "http/limits.h"
+#include "http/tls.h"
 #include "ingest/accept.h"
 #include "ingest/commit.h"
 #include "ingest/reporting.h"
@@ -38,7 +53,10 @@
 #include "vigil.h"
 
 #define BUF_MAX (8 + TELTONIKA_MAX_DATA + 4)
-#define MAX_CONNS 10000
+/* what every session holds: a handshake, or a packet of a few records */
+#define BUF_SMALL 512
+/* under pressure, a connection younger than this keeps its chance to speak */
+#define EVICT_GRACE_MS 1000
 #define MAX_AWAITED 4 /* commands written and not yet answered, per session */
 
 struct job;
@@ -52,12 +70,20 @@ struct awaited {
 struct tconn {
 	int fd;
 	uint8_t *buf;
-	size_t len;
+	size_t len, cap;
+	int64_t opened_at;   /* wall ms */
+	int64_t packet_at;   /* wall ms: the first byte of what len holds */
+	struct sockaddr_storage addr; /* the peer, for its count (http/limits.h) */
+	socklen_t addr_len;
+	gnutls_session_t tls; /* a session over TLS (the TLS port), or NULL */
+	bool tls_done;        /* its handshake is over */
 	bool have_imei;
 	char imei[FIX_UID_MAX + 1];
 	int64_t last_seen;
 	struct job *job;  /* a packet with the committer: not read meanwhile */
 	bool closed;      /* closed while its job was out: freed when it returns */
+	bool doomed;      /* to be closed after this round of events (a newer session
+			   * of its tag): its events of this round may still name it */
 	int64_t device_id;   /* the registered device (after the handshake) */
 	bool acked;          /* a packet of this session has been acknowledged */
 	bool want;           /* a command waits for the next moment to write it */
@@ -89,9 +115,12 @@ struct tcp_server {
 	struct vigil *v;
 	int lfd, efd, wake;
 	int port, idle_s;
+	int tls_lfd, tls_port; /* the TLS port, or -1 */
+	gnutls_certificate_credentials_t cred;
 	pthread_t thread;
 	struct tconn *conns;
 	int nconns;
+	long long buffered; /* capacity beyond BUF_SMALL held by sessions (the thread's) */
 	/* jobs the committer has finished, for the thread (under mu) */
 	int donefd;
 	pthread_mutex_t mu;
@@ -123,15 +152,30 @@ static void commands_end(struct tcp_server *s, struct tconn *c)
 	c->want = false;
 }
 
+/* Give back what the session's buffer holds beyond the small one. */
+static void buf_release(struct tcp_server *s, struct tconn *c)
+{
+	if (c->cap > BUF_SMALL) {
+		s->buffered -= (long long)(c->cap - BUF_SMALL);
+		conn_limits_buffered(s->v->tel_limits, -(long long)(c->cap - BUF_SMALL));
+	}
+}
+
 static void conn_close(struct tcp_server *s, struct tconn *c)
 {
 	commands_end(s, c);
+	buf_release(s, c);
+	conn_limits_release(s->v->tel_limits, (struct sockaddr *)&c->addr, c->addr_len);
 	for (struct tconn **p = &s->conns; *p; p = &(*p)->next)
 		if (*p == c) {
 			*p = c->next;
 			break;
 		}
 	epoll_ctl(s->efd, EPOLL_CTL_DEL, c->fd, NULL);
+	if (c->tls) {
+		gnutls_deinit(c->tls);
+		c->tls = NULL;
+	}
 	close(c->fd);
 	s->nconns--;
 	if (c->job)
@@ -140,21 +184,62 @@ static void conn_close(struct tcp_server *s, struct tconn *c)
 		conn_free(c);
 }
 
-static bool send_all(int fd, const void *p, size_t n)
+/* Write all of it, over TLS or not.  A 1-4 byte reply or a command that
+ * does not fit the socket's buffer within a second is given up (the session
+ * is closed): a tag that reads nothing is gone. */
+static bool send_all(struct tconn *c, const void *p, size_t n)
 {
 	const uint8_t *b = p;
+	int waits = 0;
 
 	while (n) {
-		ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
+		ssize_t w;
 
+		if (c->tls) {
+			w = gnutls_record_send(c->tls, b, n);
+			if (w == GNUTLS_E_AGAIN || w == GNUTLS_E_INTERRUPTED) {
+				errno = EAGAIN;
+				w = -1;
+			} else if (w < 0) {
+				errno = EIO;
+				w = -1;
+			}
+		} else {
+			w = send(c->fd, b, n, MSG_NOSIGNAL);
+		}
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && waits++ < 10) {
+			struct pollfd pf = { .fd = c->fd, .events = POLLOUT };
+
+			poll(&pf, 1, 100);
+			continue;
+		}
 		if (w <= 0)
-			return false; /* a full send buffer on a 1-4 byte reply: give up */
+			return false;
 		b += w;
 		n -= (size_t)w;
 	}
 	return true;
+}
+
+/* Read what is there, over TLS or not: as read(2). */
+static ssize_t conn_recv(struct tconn *c, void *p, size_t n)
+{
+	ssize_t r;
+
+	if (!c->tls)
+		return read(c->fd, p, n);
+	r = gnutls_record_recv(c->tls, p, n);
+	if (r >= 0)
+		return r;
+	if (r == GNUTLS_E_AGAIN)
+		errno = EAGAIN;
+	else if (r == GNUTLS_E_INTERRUPTED)
+		errno = EINTR;
+	else
+		errno = EIO;
+	return -1;
 }
 
 /* The record-count acknowledgement: sent only once the records are durable. */
@@ -163,7 +248,7 @@ static bool send_ack(struct tconn *c, size_t nrec)
 	uint8_t ack[4] = { (uint8_t)(nrec >> 24), (uint8_t)(nrec >> 16), (uint8_t)(nrec >> 8),
 			   (uint8_t)nrec };
 
-	return send_all(c->fd, ack, 4);
+	return send_all(c, ack, 4);
 }
 
 /* The committer's callback, on its thread: hand the job back. */
@@ -201,7 +286,7 @@ static bool command_flush(struct tcp_server *s, struct tconn *c)
 			  c->cmd.command);
 		return true;
 	}
-	if (!send_all(c->fd, frame, (size_t)n)) {
+	if (!send_all(c, frame, (size_t)n)) {
 		c->want = true; /* not written: the close reports it */
 		return false;
 	}
@@ -248,7 +333,7 @@ static void commands_take(struct tcp_server *s)
 		struct tconn *c = s->conns;
 
 		next = k->next;
-		while (c && !(c->have_imei && c->device_id == k->rq.device_id))
+		while (c && !(c->have_imei && !c->doomed && c->device_id == k->rq.device_id))
 			c = c->next;
 		if (!c) {
 			reporting_outcome(s->v->reporting, REPORTING_NO_SESSION, &k->rq, clock_now_ms(),
@@ -324,6 +409,44 @@ static void owed(struct tcp_server *s, struct tconn *c, db *d, int64_t device_id
 	log_info("teltonika: device %s is owed a command for %s reports", c->imei, rp.mode);
 }
 
+/* Back to the small buffer once nothing is held. */
+static void buf_shrink(struct tcp_server *s, struct tconn *c)
+{
+	if (c->len || c->cap <= BUF_SMALL)
+		return;
+	buf_release(s, c);
+	free(c->buf);
+	c->buf = xmalloc(BUF_SMALL);
+	c->cap = BUF_SMALL;
+}
+
+/* Room for more of what the buffer holds (it is full): as much as the
+ * packet's header says, within the budget of all sessions.  false to close
+ * the connection (a handshake that long is no handshake; a packet larger
+ * than any; the budget spent). */
+static bool buf_grow(struct tcp_server *s, struct tconn *c)
+{
+	size_t need;
+
+	if (!c->have_imei || c->len < 8)
+		return false;
+	need = 8 + (size_t)((uint32_t)c->buf[4] << 24 | (uint32_t)c->buf[5] << 16 |
+			    (uint32_t)c->buf[6] << 8 | c->buf[7]) + 4;
+	if (need <= c->cap || need > BUF_MAX)
+		return false;
+	if (s->buffered + (long long)(need - c->cap) > s->v->cfg.tel_max_buffered) {
+		log_warn("teltonika: device %s: the unfinished packets held reach their budget "
+			 "(--teltonika-max-buffered): its session is closed", c->imei);
+		conn_limits_refused(s->v->tel_limits, "buffer_budget");
+		return false;
+	}
+	s->buffered += (long long)(need - c->cap);
+	conn_limits_buffered(s->v->tel_limits, (long long)(need - c->cap));
+	c->buf = xrealloc(c->buf, need);
+	c->cap = need;
+	return true;
+}
+
 /* Consume what the buffer holds, until a packet goes to the committer;
  * false to close the connection. */
 static bool consume(struct tcp_server *s, struct tconn *c)
@@ -361,13 +484,23 @@ static bool consume(struct tcp_server *s, struct tconn *c)
 			}
 			if (found != 1) {
 				log_warn("teltonika: device '%s' is not registered: refused", c->imei);
-				send_all(c->fd, &no, 1);
+				send_all(c, &no, 1);
 				return false;
 			}
-			if (!send_all(c->fd, &yes, 1))
+			if (!send_all(c, &yes, 1))
 				return false;
 			c->have_imei = true;
 			c->device_id = dv.id;
+			/* one session a tag: an older one is a half-open leftover (or
+			 * someone else using its IMEI, who gains nothing by many) */
+			for (struct tconn *o = s->conns, *next; o; o = next) {
+				next = o->next;
+				if (o != c && o->have_imei && o->device_id == dv.id && !o->doomed) {
+					log_info("teltonika: device %s connected again: its older "
+						 "session is closed", c->imei);
+					o->doomed = true;
+				}
+			}
 		} else {
 			struct fix f[TELTONIKA_MAX_RECORDS];
 			int results[TELTONIKA_MAX_RECORDS];
@@ -442,11 +575,16 @@ static bool consume(struct tcp_server *s, struct tconn *c)
 next:
 		memmove(c->buf, c->buf + used, c->len - (size_t)used);
 		c->len -= (size_t)used;
-		if (!c->len)
+		c->packet_at = clock_now_ms(); /* what is left began now */
+		if (!c->len) {
+			buf_shrink(s, c);
 			return true;
+		}
 	}
 	return true;
 }
+
+static void read_all(struct tcp_server *s, struct tconn *c, int64_t now);
 
 /* The jobs the committer finished: acknowledge, and read on. */
 static void jobs_done(struct tcp_server *s)
@@ -474,38 +612,150 @@ static void jobs_done(struct tcp_server *s)
 		} else {
 			memmove(c->buf, c->buf + j->used, c->len - j->used);
 			c->len -= j->used;
-			c->last_seen = clock_now_ms();
+			c->last_seen = c->packet_at = clock_now_ms();
+			buf_shrink(s, c);
 			c->acked = true;
 			read_pause(s, c, false);
 			if (!command_flush(s, c) || !consume(s, c))
 				conn_close(s, c);
+			else if (!c->job && c->tls && gnutls_record_check_pending(c->tls))
+				/* TLS records already read off the socket and held by
+				 * GnuTLS: the socket will not say so again */
+				read_all(s, c, clock_now_ms());
 		}
 		free(j);
 	}
 }
 
-static void accept_all(struct tcp_server *s)
+/* The port is full: close its oldest connection still without a handshake,
+ * if one has had its second.  true when one was closed. */
+static bool evict_one(struct tcp_server *s, int64_t now)
+{
+	struct tconn *oldest = NULL;
+
+	for (struct tconn *c = s->conns; c; c = c->next)
+		if (!c->have_imei && !c->job && now - c->opened_at > EVICT_GRACE_MS &&
+		    (!oldest || c->opened_at < oldest->opened_at))
+			oldest = c;
+	if (!oldest)
+		return false;
+	conn_limits_refused(s->v->tel_limits, "evicted_when_full");
+	conn_close(s, oldest);
+	return true;
+}
+
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%SERVER_PRECEDENCE"
+
+static void accept_all(struct tcp_server *s, int lfd)
 {
 	for (;;) {
-		int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct sockaddr_storage addr;
+		socklen_t alen = sizeof addr;
+		int fd = accept4(lfd, (struct sockaddr *)&addr, &alen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct epoll_event ev = { .events = EPOLLIN };
+		int64_t now = clock_now_ms();
 		struct tconn *c;
 
 		if (fd < 0)
 			return;
-		if (s->nconns >= MAX_CONNS) {
+		if (s->nconns >= s->v->cfg.tel_max_connections)
+			evict_one(s, now);
+		if (!conn_limits_admit(s->v->tel_limits, (struct sockaddr *)&addr, alen)) {
 			close(fd);
 			continue;
 		}
 		c = xcalloc(1, sizeof *c);
 		c->fd = fd;
-		c->buf = xmalloc(BUF_MAX);
-		c->last_seen = clock_now_ms();
+		c->buf = xmalloc(BUF_SMALL);
+		c->cap = BUF_SMALL;
+		c->addr = addr;
+		c->addr_len = alen;
+		c->last_seen = c->opened_at = c->packet_at = now;
+		if (lfd == s->tls_lfd) {
+			/* its handshake is driven by the loop, as the socket is ready */
+			if (gnutls_init(&c->tls, GNUTLS_SERVER | GNUTLS_NONBLOCK) < 0 ||
+			    gnutls_priority_set_direct(c->tls, TLS_PRIORITIES, NULL) < 0 ||
+			    gnutls_credentials_set(c->tls, GNUTLS_CRD_CERTIFICATE, s->cred) < 0) {
+				log_error("teltonika: cannot start a TLS session");
+				if (c->tls)
+					gnutls_deinit(c->tls);
+				conn_limits_release(s->v->tel_limits, (struct sockaddr *)&addr, alen);
+				free(c->buf);
+				free(c);
+				close(fd);
+				continue;
+			}
+			gnutls_transport_set_int(c->tls, fd);
+		}
 		c->next = s->conns;
 		s->conns = c;
 		s->nconns++;
 		ev.data.ptr = c;
 		epoll_ctl(s->efd, EPOLL_CTL_ADD, fd, &ev);
+	}
+}
+
+/* A TLS session's handshake, as far as the socket allows: true when it is
+ * over (or there is none), false while it goes on; *dead when it failed. */
+static bool tls_handshake(struct tcp_server *s, struct tconn *c, bool *dead)
+{
+	struct epoll_event ev = { .data.ptr = c };
+	int rc;
+
+	*dead = false;
+	if (!c->tls || c->tls_done)
+		return true;
+	rc = gnutls_handshake(c->tls);
+	if (rc == GNUTLS_E_SUCCESS) {
+		c->tls_done = true;
+		ev.events = EPOLLIN;
+		epoll_ctl(s->efd, EPOLL_CTL_MOD, c->fd, &ev);
+		return true;
+	}
+	if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
+		/* wait for what it waits for */
+		ev.events = gnutls_record_get_direction(c->tls) ? EPOLLOUT : EPOLLIN;
+		epoll_ctl(s->efd, EPOLL_CTL_MOD, c->fd, &ev);
+		return false;
+	}
+	log_debug("teltonika: a TLS handshake failed: %s", gnutls_strerror(rc));
+	*dead = true;
+	return false;
+}
+
+/* Read and consume what the connection has for us until it would block or
+ * a packet goes to the committer.  Closes the connection on EOF, an error
+ * or a refusal. */
+static void read_all(struct tcp_server *s, struct tconn *c, int64_t now)
+{
+	bool dead;
+
+	if (!tls_handshake(s, c, &dead)) {
+		if (dead)
+			conn_close(s, c);
+		return;
+	}
+	for (;;) {
+		ssize_t r;
+
+		/* full and still short of a packet: room as its header says */
+		if (c->len == c->cap && !buf_grow(s, c)) {
+			conn_close(s, c);
+			return;
+		}
+		r = conn_recv(c, c->buf + c->len, c->cap - c->len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (r > 0 && !c->len)
+			c->packet_at = now;
+		if (r <= 0 || !(c->last_seen = now, c->len += (size_t)r, consume(s, c))) {
+			conn_close(s, c);
+			return;
+		}
+		if (c->job)
+			return; /* read on when it is stored */
 	}
 }
 
@@ -517,13 +767,18 @@ static void *run(void *arg)
 	for (;;) {
 		int n = epoll_wait(s->efd, evs, 64, 1000);
 		int64_t now = clock_now_ms();
-		bool done = false, cmds = false;
+		bool done = false, cmds = false, accepts = false, tls_accepts = false;
 
 		for (int i = 0; i < n; i++) {
 			struct tconn *c = evs[i].data.ptr;
 
-			if (c == NULL) { /* the listening socket */
-				accept_all(s);
+			if (c == NULL) { /* the listening socket: after this batch (an
+					  * accept may close a connection it names) */
+				accepts = true;
+				continue;
+			}
+			if (c == (struct tconn *)&s->tls_lfd) {
+				tls_accepts = true;
 				continue;
 			}
 			if (c == (struct tconn *)s) /* the wake-up: stop */
@@ -537,38 +792,47 @@ static void *run(void *arg)
 				cmds = true; /* after this batch too */
 				continue;
 			}
+			if (c->doomed)
+				continue; /* closed below */
 			if (c->job) {
 				/* paused: only a hang-up or an error reports here */
 				conn_close(s, c);
 				continue;
 			}
-			for (;;) {
-				ssize_t r = read(c->fd, c->buf + c->len, BUF_MAX - c->len);
-
-				if (r < 0 && errno == EINTR)
-					continue;
-				if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-					break;
-				if (r <= 0 || !(c->last_seen = now, c->len += (size_t)r, consume(s, c)) ||
-				    c->len == BUF_MAX) {
-					conn_close(s, c);
-					break;
-				}
-				if (c->job)
-					break; /* read on when it is stored */
-			}
+			read_all(s, c, now);
 		}
 		if (done)
 			jobs_done(s);
 		if (cmds)
 			commands_take(s);
-		/* slow or half-open connections, and commands left unanswered */
+		if (accepts)
+			accept_all(s, s->lfd);
+		if (tls_accepts)
+			accept_all(s, s->tls_lfd);
+		/* slow or half-open connections, handshakes and packets that
+		 * trickle, and commands left unanswered */
 		for (struct tconn *c = s->conns, *next; c; c = next) {
 			next = c->next;
-			if (!c->job && now - c->last_seen > (int64_t)s->idle_s * 1000)
+			if (c->doomed) {
 				conn_close(s, c);
-			else
+			} else if (c->job) {
 				commands_expire(s, c, now);
+			} else if (now - c->last_seen > (int64_t)s->idle_s * 1000) {
+				conn_close(s, c);
+			} else if (!c->have_imei &&
+				   now - c->opened_at > (int64_t)s->v->cfg.http_header_s * 1000) {
+				conn_limits_refused(s->v->tel_limits, "handshake_deadline");
+				conn_close(s, c);
+			} else if (c->len &&
+				   now - c->packet_at > (int64_t)s->v->cfg.tel_packet_s * 1000) {
+				log_warn("teltonika: device %s: a packet begun %d s ago is not in: its "
+					 "session is closed",
+					 c->imei, s->v->cfg.tel_packet_s);
+				conn_limits_refused(s->v->tel_limits, "packet_deadline");
+				conn_close(s, c);
+			} else {
+				commands_expire(s, c, now);
+			}
 		}
 	}
 out:
@@ -595,6 +859,10 @@ int tcp_server_start(struct vigil *v, const char *host, int port, int idle_s,
 
 	s->v = v;
 	s->idle_s = idle_s;
+	s->tls_lfd = -1;
+	if (!v->tel_limits)
+		v->tel_limits = conn_limits_new("teltonika", v->cfg.tel_max_connections,
+						v->cfg.tel_max_per_addr);
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)port);
 	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1) {
@@ -671,5 +939,51 @@ void tcp_server_stop(struct tcp_server *s)
 	close(s->wake);
 	close(s->efd);
 	close(s->lfd);
+	if (s->tls_lfd >= 0)
+		close(s->tls_lfd);
+	if (s->cred)
+		gnutls_certificate_free_credentials(s->cred);
 	free(s);
+}
+
+int tcp_server_listen_tls(struct tcp_server *s, const char *host, int port, struct tls_store *t,
+			  char *err, size_t errlen)
+{
+	struct sockaddr_in sin = { 0 };
+	socklen_t sl = sizeof sin;
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &s->tls_lfd };
+	int one = 1, fd;
+
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1) {
+		snprintf(err, errlen, "--teltonika-tls-listen: '%s' is not an IPv4 address", host);
+		return -1;
+	}
+	if (gnutls_certificate_allocate_credentials(&s->cred) < 0) {
+		snprintf(err, errlen, "cannot set up TLS for the Teltonika port");
+		return -1;
+	}
+	tls_store_use(t);
+	gnutls_certificate_set_retrieve_function3(s->cred, tls_store_callback());
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof sin) < 0 || listen(fd, 1024) < 0) {
+		snprintf(err, errlen, "cannot listen for Teltonika devices over TLS on %s:%d: %s", host,
+			 port, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	getsockname(fd, (struct sockaddr *)&sin, &sl);
+	s->tls_port = ntohs(sin.sin_port);
+	s->tls_lfd = fd;
+	epoll_ctl(s->efd, EPOLL_CTL_ADD, fd, &ev);
+	return 0;
+}
+
+int tcp_server_tls_port(const struct tcp_server *s)
+{
+	return s->tls_port;
 }

@@ -28,6 +28,15 @@ struct tcp_server;
 int tcp_server_start(struct vigil *v, const char *host, int port, int idle_s,
 		     struct tcp_server **out, char *err, size_t errlen);
 int tcp_server_port(const struct tcp_server *s);
+/* Listen also on host:port for tags that speak TLS (Teltonika FMB firmware
+ * that supports it), with the server's certificate (http/tls.h: the one
+ * the API serves, read again on SIGHUP); the protocol inside is the same.
+ * Before the listener's thread serves: call right after tcp_server_start.
+ * 0, or -1 with err. */
+struct tls_store;
+int tcp_server_listen_tls(struct tcp_server *s, const char *host, int port, struct tls_store *t,
+			  char *err, size_t errlen);
+int tcp_server_tls_port(const struct tcp_server *s);
 void tcp_server_stop(struct tcp_server *s);
 struct reporting_request;
 /* Write rq's command on the session of rq->device_id here (queued for the

@@ -144,6 +144,7 @@ struct engine {
 	bool catching_up;        /* applying the newest fixes again at start */
 	atomic_bool broken;      /* its connection died or its lease went: the node stops it */
 	atomic_llong session;    /* its connection's session (db_session_id) */
+	atomic_ullong applied;   /* fixes taken from the queue and judged (metrics) */
 	/* read by other threads under mu (device_live) */
 };
 
@@ -347,6 +348,20 @@ static int load_zone(const struct zone *z, void *arg)
 	return 0;
 }
 
+/* The zones of a case (0: of every case) into e->zones.  A zone whose sealed
+ * geometry will not open (altered in the database, or sealed with a key the
+ * file lacks) cannot be watched: said loudly, and the others are. */
+static int zones_load(struct engine *e, int64_t case_id)
+{
+	int rc = zone_each(e->db, case_id, load_zone, e);
+
+	if (rc == DB_SEALED) {
+		log_error("monitoring engine: a zone is not watched: %s", db_note(e->db));
+		rc = 0;
+	}
+	return rc;
+}
+
 /* Zones are kept in case order (then id), so that a fix looks only at its
  * cases' zones, found by binary search, and not at every zone in the city. */
 static int zone_order(const void *a, const void *b)
@@ -533,12 +548,19 @@ static int load_locked(struct engine *e, bool first)
 		/* periods still to begin too: the engine checks them as time passes */
 		rc = assignment_each_unended(e->db, clock_now_ms(), load_assignment, e);
 	if (rc >= 0)
-		rc = zone_each(e->db, 0, load_zone, e);
+		rc = zones_load(e, 0);
 	if (e->nzones)
 		qsort(e->zones, e->nzones, sizeof *e->zones, zone_order);
 	index_case_devs(e);
 	if (rc >= 0 && first) {
 		rc = fix_each_latest(e->db, load_last_fix, e);
+		/* a victim's device whose newest fix will not open starts with no
+		 * position (its next fix gives one): said, not guessed */
+		if (rc == DB_SEALED) {
+			log_error("monitoring engine: a device's newest position is not known: %s",
+				  db_note(e->db));
+			rc = 0;
+		}
 		/* tags left reporting fast by an engine before: the sweep puts
 		 * those with nothing undecided back (tick) */
 		if (rc >= 0)
@@ -671,7 +693,7 @@ static int reload_case(struct engine *e, int64_t case_id)
 	e->zones = NULL;
 	e->nzones = 0;
 	if (rc >= 0)
-		rc = zone_each(e->db, case_id, load_zone, e); /* in id order */
+		rc = zones_load(e, case_id); /* in id order */
 	fresh = e->zones;
 	nfresh = e->nzones;
 	e->zones = keep;
@@ -1619,6 +1641,7 @@ static void *run(void *arg)
 			reload_some(e, cases, ncases);
 		for (size_t i = 0; i < n; i++)
 			process_fix(e, &batch[i]);
+		atomic_fetch_add(&e->applied, n);
 		if (clock_now_ms() - last_tick >= 1000) {
 			last_tick = clock_now_ms();
 			tick(e, last_tick);
@@ -1655,6 +1678,7 @@ int engine_start(struct vigil *v, const struct engine_config *c, struct engine *
 		free(e);
 		return -1;
 	}
+	db_set_keys(e->db, v->keys); /* it reads her positions and zones */
 	/* an alert is written ahead of the ingest committer's next group (db.h) */
 	db_set_writer(e->db, DB_WRITER_URGENT);
 	/* named, so that an administrator (or a test) can tell it from the others */
@@ -1825,6 +1849,17 @@ bool engine_device_live(struct engine *e, int64_t device_id, struct device_live 
 	}
 	pthread_mutex_unlock(&e->mu);
 	return found;
+}
+
+size_t engine_queued(struct engine *e, uint64_t *applied)
+{
+	size_t n;
+
+	pthread_mutex_lock(&e->mu);
+	n = e->qlen;
+	pthread_mutex_unlock(&e->mu);
+	*applied = atomic_load(&e->applied);
+	return n;
 }
 
 size_t engine_memory(struct engine *e, size_t *devices)

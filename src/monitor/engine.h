@@ -105,6 +105,10 @@ struct device_live {
 	unsigned flags;
 };
 bool engine_device_live(struct engine *e, int64_t device_id, struct device_live *out);
+/* Fixes waiting in the queue, and *applied those judged since the engine
+ * started (metrics: a backlog shows as the first growing, the second
+ * catching up). */
+size_t engine_queued(struct engine *e, uint64_t *applied);
 /* Engine memory in bytes and device count, for the benchmark. */
 size_t engine_memory(struct engine *e, size_t *devices);
 

@@ -135,6 +135,7 @@ static int connect_node(struct node *n, char *err, size_t errlen)
 	if (db_open(&d, n->v->cfg.db_url, err, errlen) < 0)
 		return -1;
 	db_set_name(d, "vigil node");
+	db_set_keys(d, n->v->keys); /* a standby reads a device's newest fix */
 	if (db_listen(d, ENGINE_CHANNEL) < 0 || db_listen(d, STREAM_CHANNEL) < 0 ||
 	    db_listen(d, REPORTING_CHANNEL) < 0) {
 		snprintf(err, errlen, "cannot listen for the other nodes: %s", db_errmsg(d));
@@ -379,6 +380,11 @@ bool node_device_live(struct node *n, db *d, int64_t device_id, struct device_li
 	memset(out, 0, sizeof *out);
 	out->battery = NAN;
 	rc = fix_latest(d, device_id, &f);
+	if (rc == DB_SEALED) {
+		/* her device's newest position will not open: no position, said */
+		log_error("device %lld: %s", (long long)device_id, db_note(d));
+		rc = 0;
+	}
 	if (rc < 0)
 		return false;
 	if (rc == 1) {
@@ -417,6 +423,8 @@ void node_metrics(struct node *n, struct buf *out)
 	pthread_rwlock_rdlock(&n->lock);
 	if (n->engine) {
 		size_t devices, bytes = engine_memory(n->engine, &devices);
+		uint64_t applied;
+		size_t queued = engine_queued(n->engine, &applied);
 
 		/* the engine's own accounting of what it holds: device state,
 		 * zones and their rings, per-zone tracks (not the queue) */
@@ -426,8 +434,15 @@ void node_metrics(struct node *n, struct buf *out)
 			   "vigil_engine_devices %zu\n"
 			   "# HELP vigil_engine_memory_bytes The monitoring engine's state in bytes.\n"
 			   "# TYPE vigil_engine_memory_bytes gauge\n"
-			   "vigil_engine_memory_bytes %zu\n",
-			   devices, bytes);
+			   "vigil_engine_memory_bytes %zu\n"
+			   "# HELP vigil_engine_queued Stored fixes waiting for the engine to judge them.\n"
+			   "# TYPE vigil_engine_queued gauge\n"
+			   "vigil_engine_queued %zu\n"
+			   "# HELP vigil_engine_fixes_judged_total Fixes the engine has judged since it "
+			   "started.\n"
+			   "# TYPE vigil_engine_fixes_judged_total counter\n"
+			   "vigil_engine_fixes_judged_total %llu\n",
+			   devices, bytes, queued, (unsigned long long)applied);
 	}
 	pthread_rwlock_unlock(&n->lock);
 }
@@ -637,6 +652,7 @@ int node_start(struct vigil *v, const struct engine_config *ec, struct node **ou
 	}
 	if (db_open(&d, v->cfg.db_url, err, errlen) < 0)
 		goto fail;
+	db_set_keys(d, v->keys);
 	n->multinode = db_multinode(d);
 	if (!n->multinode) {
 		/* one node: it leads, and needs no connection of its own */

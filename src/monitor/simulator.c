@@ -42,7 +42,7 @@ struct simulator {
 static int setup(struct vigil *v, char *err, size_t errlen)
 {
 	db *d = db_pool_acquire(v->pool);
-	struct person_in victim = { .full_name = "Sarah Demo", .description = "demo victim" };
+	struct person_in victim = { .sealed = true, .full_name = "Sarah Demo", .description = "demo victim" };
 	struct person_in suspect = { .full_name = "Mark Demo", .description = "demo suspect (tagged)" };
 	struct case_new n = { .relationship = "ex_partner", .channel = "online",
 			      .summary = "Demonstration of electronic monitoring (simulated devices)" };

@@ -442,6 +442,7 @@ int notifier_start(struct vigil *v, const struct notify_config *c, struct notifi
 		if (db_open(&l->db, v->cfg.db_url, err, errlen) < 0)
 			goto fail;
 		db_set_name(l->db, "vigil notifier");
+		db_set_keys(l->db, v->keys);
 		if (pthread_create(&l->thread, NULL, run, l) != 0) {
 			snprintf(err, errlen, "cannot start the notifier of the %s",
 				 notify_channel_name(l->ch));

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "store/sealed.h"
 #include "base/mem.h"
 
 static void copy(char *dst, size_t n, const char *src)
@@ -65,7 +66,7 @@ int64_t case_insert(db *d, const struct case_new *n, char ref[24])
 	db_bind_text(s, 1, ref);
 	db_bind_text(s, 2, n->relationship);
 	db_bind_text(s, 3, n->channel);
-	db_bind_text(s, 4, n->summary);
+	db_bind_null(s, 4); /* sealed below, with the id */
 	db_bind_int64(s, 5, n->owner_id);
 	db_bind_int64(s, 6, n->agency_id);
 	db_bind_int64(s, 7, n->created_by);
@@ -75,6 +76,8 @@ int64_t case_insert(db *d, const struct case_new *n, char ref[24])
 	if (rc == DB_ROW)
 		id = db_column_int64(s, 0);
 	db_finalize(s);
+	if (rc >= 0)
+		rc = sealed_update(d, "cases", "summary", id, n->summary);
 	return rc < 0 ? rc : id;
 }
 
@@ -101,15 +104,22 @@ static enum four_answer answer(db_stmt *s, int col)
 	return db_column_int64(s, col) ? FOUR_YES : FOUR_NO;
 }
 
-static void case_row(db_stmt *s, struct case_record *c)
+/* The summary is sealed (it tells what happened to her, and often where):
+ * opened here; one that does not open leaves the rest of the record usable
+ * (a notification needs the reference, not the summary) and is marked, for
+ * whoever shows it to fail. */
+static void case_row(db *d, db_stmt *s, struct case_record *c)
 {
+	char ad[SEALED_AD_MAX];
+
 	memset(c, 0, sizeof *c);
 	c->id = db_column_int64(s, 0);
 	copy(c->ref, sizeof c->ref, db_column_text(s, 1));
 	c->status = case_status_parse(db_column_text(s, 2));
 	copy(c->relationship, sizeof c->relationship, db_column_text(s, 3));
 	copy(c->channel, sizeof c->channel, db_column_text(s, 4));
-	c->summary = dup_or_null(db_column_text(s, 5));
+	sealed_ad(ad, "cases.summary", c->id);
+	c->summary_unreadable = sealed_get(d, ad, db_column_text(s, 5), &c->summary) < 0;
 	c->owner_id = db_column_int64(s, 6);
 	copy(c->owner, sizeof c->owner, db_column_text(s, 7));
 	c->agency_id = db_column_int64(s, 8);
@@ -154,7 +164,7 @@ static int case_get_one(db *d, const char *sql, const char *ref, int64_t id,
 		db_bind_int64(s, 1, id);
 	rc = db_step(s);
 	if (rc == DB_ROW)
-		case_row(s, out);
+		case_row(d, s, out);
 	db_finalize(s);
 	return rc < 0 ? rc : rc == DB_ROW;
 }
@@ -242,7 +252,7 @@ int case_each_visible(db *d, const struct viewer *v, const struct case_filter *f
 	while ((rc = db_step(s)) == DB_ROW) {
 		int stop;
 
-		case_row(s, &c);
+		case_row(d, s, &c);
 		stop = fn(&c, arg);
 		case_record_free(&c);
 		if (stop)
@@ -254,10 +264,15 @@ int case_each_visible(db *d, const struct viewer *v, const struct case_filter *f
 
 int case_update(db *d, int64_t id, int64_t expected_version, const struct case_change *c)
 {
+	char ad[SEALED_AD_MAX], *summary = NULL;
 	db_stmt *s;
 	int64_t changed = 0;
 	int rc;
 
+	sealed_ad(ad, "cases.summary", id);
+	rc = sealed_put(d, ad, c->summary, &summary);
+	if (rc < 0)
+		return rc;
 	rc = db_prepare(d, &s,
 			"UPDATE cases SET summary = COALESCE(?, summary),"
 			" relationship = COALESCE(?, relationship), channel = COALESCE(?, channel),"
@@ -271,7 +286,8 @@ int case_update(db *d, int64_t id, int64_t expected_version, const struct case_c
 			" WHERE id = ? AND version = ?");
 	if (rc < 0)
 		return rc;
-	db_bind_text(s, 1, c->summary);
+	db_bind_text(s, 1, summary);
+	free(summary);
 	db_bind_text(s, 2, c->relationship);
 	db_bind_text(s, 3, c->channel);
 	db_bind_text(s, 4, c->status);
@@ -465,13 +481,41 @@ int case_flags_each(db *d, int64_t id,
 	return rc < 0 ? rc : 0;
 }
 
+/* The events whose detail is sealed: a victim's name, a zone's name. */
+static bool event_sealed(const char *kind)
+{
+	return strcmp(kind, "victim_recorded") == 0 || strcmp(kind, "zone") == 0;
+}
+
 int case_event_add(db *d, int64_t id, int64_t user_id, const char *username, const char *kind,
 		   const char *detail)
 {
-	return db_run(d,
-		      "INSERT INTO case_events (case_id, at, user_id, username, kind, detail)"
-		      " VALUES (?, ?, ?, ?, ?, ?)",
-		      "iiittt", id, clock_now_ms(), user_id, username, kind, detail);
+	int64_t eid = 0;
+	db_stmt *s;
+	int rc;
+
+	if (!event_sealed(kind) || !detail)
+		return db_run(d,
+			      "INSERT INTO case_events (case_id, at, user_id, username, kind, detail)"
+			      " VALUES (?, ?, ?, ?, ?, ?)",
+			      "iiittt", id, clock_now_ms(), user_id, username, kind, detail);
+	rc = db_prepare(d, &s,
+			"INSERT INTO case_events (case_id, at, user_id, username, kind, detail)"
+			" VALUES (?, ?, ?, ?, ?, NULL) RETURNING id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, id);
+	db_bind_int64(s, 2, clock_now_ms());
+	db_bind_int64(s, 3, user_id);
+	db_bind_text(s, 4, username);
+	db_bind_text(s, 5, kind);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		eid = db_column_int64(s, 0);
+	db_finalize(s);
+	if (rc < 0)
+		return rc;
+	return sealed_update(d, "case_events", "detail", eid, detail);
 }
 
 int case_events_each(db *d, int64_t id,
@@ -483,15 +527,28 @@ int case_events_each(db *d, int64_t id,
 	int rc;
 
 	rc = db_prepare(d, &s,
-			"SELECT at, username, kind, detail FROM case_events WHERE case_id = ?"
+			"SELECT at, username, kind, detail, id FROM case_events WHERE case_id = ?"
 			" ORDER BY at, id");
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, id);
-	while ((rc = db_step(s)) == DB_ROW)
-		if (fn(db_column_int64(s, 0), db_column_text(s, 1), db_column_text(s, 2),
-		       db_column_text(s, 3), arg))
+	while ((rc = db_step(s)) == DB_ROW) {
+		const char *kind = db_column_text(s, 2);
+		char ad[SEALED_AD_MAX], *detail = NULL;
+		int stop;
+
+		if (event_sealed(kind)) {
+			sealed_ad(ad, "case_events.detail", db_column_int64(s, 4));
+			rc = sealed_get(d, ad, db_column_text(s, 3), &detail);
+			if (rc < 0)
+				break;
+		}
+		stop = fn(db_column_int64(s, 0), db_column_text(s, 1), kind,
+			  detail ? detail : db_column_text(s, 3), arg);
+		free(detail);
+		if (stop)
 			break;
+	}
 	db_finalize(s);
 	return rc < 0 ? rc : 0;
 }

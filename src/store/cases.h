@@ -30,7 +30,9 @@ struct case_record {
 	enum case_status status;
 	char relationship[32];
 	char channel[32];
-	char *summary;               /* owned; may be NULL */
+	char *summary;               /* owned; may be NULL; opened (it is sealed) */
+	bool summary_unreadable;     /* it would not open: summary is NULL, and the
+				      * connection's db_note() says why */
 	int64_t owner_id;
 	char owner[65];
 	int64_t agency_id;
@@ -117,7 +119,9 @@ int case_flags_each(db *d, int64_t id,
 		    int (*fn)(const char *flag, int64_t raised_at, const char *note, void *arg),
 		    void *arg);
 
-/* Events: the case's own history, shown in its timeline. */
+/* Events: the case's own history, shown in its timeline.  The detail of a
+ * victim_recorded event (her name) and of a zone event (its name) is sealed; it is opened for fn, and one
+ * that does not open stops the walk with DB_SEALED. */
 int case_event_add(db *d, int64_t id, int64_t user_id, const char *username, const char *kind,
 		   const char *detail);
 int case_events_each(db *d, int64_t id,

@@ -3,10 +3,13 @@
  */
 #include "store/incidents.h"
 
+#include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/clock.h"
+#include "store/sealed.h"
 
 static void chain_name(int64_t case_id, char *out, size_t n)
 {
@@ -33,7 +36,22 @@ static void entry_hash(const struct incident *e, char out[CHAIN_HEX_LEN])
 	chain_add_text(&h, e->attachments);
 	chain_add_int(&h, e->amends);
 	chain_add_text(&h, e->amend_reason);
+	if (e->salt[0]) /* entries from before have none, and hash as they did */
+		chain_add_text(&h, e->salt);
 	chain_end(&h, out);
+}
+
+/* The sealed fields of entry (case, seq): their associated data names the
+ * column and the entry (its place in its chain, known before it is stored). */
+static const char *const sealed_cols[5] = { "place", "description", "witnesses", "reporter",
+					    "salt" };
+
+static void incident_ad(char ad[SEALED_AD_MAX], int c, int64_t case_id, int64_t seq)
+{
+	char what[40];
+
+	snprintf(what, sizeof what, "incidents.%s", sealed_cols[c]);
+	sealed_ad2(ad, what, case_id, seq);
 }
 
 static int head_get(db *d, const char *chain, int64_t *last, char hash[CHAIN_HEX_LEN])
@@ -56,7 +74,7 @@ static int head_get(db *d, const char *chain, int64_t *last, char hash[CHAIN_HEX
 
 int incident_append(db *d, struct incident *e)
 {
-	char chain[40];
+	char chain[40], *sealed[5] = { NULL, NULL, NULL, NULL, NULL };
 	int64_t last = 0;
 	db_stmt *s;
 	int rc, have;
@@ -73,14 +91,31 @@ int incident_append(db *d, struct incident *e)
 	e->seq = last + 1;
 	if (!e->recorded_at)
 		e->recorded_at = clock_now_ms();
+	{
+		unsigned char salt[16];
+
+		randombytes_buf(salt, sizeof salt);
+		sodium_bin2hex(e->salt, sizeof e->salt, salt, sizeof salt);
+	}
 	entry_hash(e, e->hash);
+	{
+		const char *plain[5] = { e->place, e->description, e->witnesses, e->reporter, e->salt };
+		char ad[SEALED_AD_MAX];
+
+		for (int c = 0; c < 5; c++) {
+			incident_ad(ad, c, e->case_id, e->seq);
+			rc = sealed_put(d, ad, plain[c], &sealed[c]);
+			if (rc < 0)
+				goto out;
+		}
+	}
 	rc = db_prepare(d, &s,
 			"INSERT INTO incidents (case_id, seq, recorded_at, recorded_by, recorded_by_name,"
 			" occurred_at, occurred_until, place, behaviour, description, witnesses,"
-			" reporter, attachments, amends, amend_reason, prev_hash, hash)"
-			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+			" reporter, attachments, amends, amend_reason, prev_hash, hash, salt)"
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
 	if (rc < 0)
-		return rc;
+		goto out;
 	db_bind_int64(s, 1, e->case_id);
 	db_bind_int64(s, 2, e->seq);
 	db_bind_int64(s, 3, e->recorded_at);
@@ -91,11 +126,11 @@ int incident_append(db *d, struct incident *e)
 		db_bind_int64(s, 7, e->occurred_until);
 	else
 		db_bind_null(s, 7);
-	db_bind_text(s, 8, e->place);
+	db_bind_text(s, 8, sealed[0]);
 	db_bind_text(s, 9, e->behaviour);
-	db_bind_text(s, 10, e->description);
-	db_bind_text(s, 11, e->witnesses);
-	db_bind_text(s, 12, e->reporter);
+	db_bind_text(s, 10, sealed[1]);
+	db_bind_text(s, 11, sealed[2]);
+	db_bind_text(s, 12, sealed[3]);
 	db_bind_text(s, 13, e->attachments);
 	if (e->amends)
 		db_bind_int64(s, 14, e->amends);
@@ -104,23 +139,29 @@ int incident_append(db *d, struct incident *e)
 	db_bind_text(s, 15, e->amend_reason);
 	db_bind_text(s, 16, e->prev_hash);
 	db_bind_text(s, 17, e->hash);
+	db_bind_text(s, 18, sealed[4]);
 	rc = db_step(s);
 	if (rc == DB_ROW)
 		e->id = db_column_int64(s, 0);
 	db_finalize(s);
 	if (rc < 0)
-		return rc;
+		goto out;
 	if (have)
-		return db_run(d, "UPDATE chain_heads SET last_id = ?, hash = ? WHERE chain = ?", "itt",
-			      e->seq, e->hash, chain);
-	return db_run(d, "INSERT INTO chain_heads (chain, last_id, hash) VALUES (?, ?, ?)", "tit",
-		      chain, e->seq, e->hash);
+		rc = db_run(d, "UPDATE chain_heads SET last_id = ?, hash = ? WHERE chain = ?", "itt",
+			    e->seq, e->hash, chain);
+	else
+		rc = db_run(d, "INSERT INTO chain_heads (chain, last_id, hash) VALUES (?, ?, ?)", "tit",
+			    chain, e->seq, e->hash);
+out:
+	for (int c = 0; c < 5; c++)
+		free(sealed[c]);
+	return rc;
 }
 
 #define INCIDENT_COLS                                                                        \
 	"id, case_id, seq, recorded_at, recorded_by, recorded_by_name, occurred_at,"         \
 	" occurred_until, place, behaviour, description, witnesses, reporter, attachments," \
-	" amends, amend_reason, prev_hash, hash"
+	" amends, amend_reason, prev_hash, hash, salt"
 
 static void incident_row(db_stmt *s, struct incident *e)
 {
@@ -142,6 +183,36 @@ static void incident_row(db_stmt *s, struct incident *e)
 	e->amend_reason = db_column_text(s, 15);
 	snprintf(e->prev_hash, CHAIN_HEX_LEN, "%s", db_column_text(s, 16) ? db_column_text(s, 16) : "");
 	snprintf(e->hash, CHAIN_HEX_LEN, "%s", db_column_text(s, 17) ? db_column_text(s, 17) : "");
+	e->salt[0] = '\0';
+}
+
+/* Open an entry's sealed fields (the row as read by incident_row) into
+ * opened[5] (caller frees each) and point e at them. */
+static int incident_open(db *d, db_stmt *s, struct incident *e, char *opened[5])
+{
+	static const int cols[5] = { 8, 10, 11, 12, 18 };
+	char ad[SEALED_AD_MAX];
+	int rc = 0;
+
+	for (int c = 0; c < 5; c++)
+		opened[c] = NULL;
+	for (int c = 0; c < 5 && rc >= 0; c++) {
+		incident_ad(ad, c, e->case_id, e->seq);
+		rc = sealed_get(d, ad, db_column_text(s, cols[c]), &opened[c]);
+	}
+	if (rc < 0) {
+		for (int c = 0; c < 5; c++) {
+			free(opened[c]);
+			opened[c] = NULL;
+		}
+		return rc;
+	}
+	e->place = opened[0];
+	e->description = opened[1];
+	e->witnesses = opened[2];
+	e->reporter = opened[3];
+	snprintf(e->salt, sizeof e->salt, "%s", opened[4] ? opened[4] : "");
+	return 0;
 }
 
 int incident_each(db *d, int64_t case_id, int (*fn)(const struct incident *e, void *arg),
@@ -156,8 +227,17 @@ int incident_each(db *d, int64_t case_id, int (*fn)(const struct incident *e, vo
 		return rc;
 	db_bind_int64(s, 1, case_id);
 	while ((rc = db_step(s)) == DB_ROW) {
+		char *opened[5];
+		int stop;
+
 		incident_row(s, &e);
-		if (fn(&e, arg))
+		rc = incident_open(d, s, &e, opened);
+		if (rc < 0)
+			break;
+		stop = fn(&e, arg);
+		for (int c = 0; c < 5; c++)
+			free(opened[c]);
+		if (stop)
 			break;
 	}
 	db_finalize(s);
@@ -209,8 +289,23 @@ int incident_verify_in_tx(db *d, int64_t case_id, struct incident_verify_result 
 		return rc;
 	db_bind_int64(s, 1, case_id);
 	while ((rc = db_step(s)) == DB_ROW) {
+		char *opened[5];
+
 		incident_row(s, &e);
 		r->checked++;
+		if (incident_open(d, s, &e, opened) < 0) {
+			/* its hash cannot be computed: as good as altered */
+			r->broken_seq = e.seq;
+			snprintf(r->reason, sizeof r->reason,
+				 "entry %lld was altered, or is sealed with a data key this file "
+				 "lacks: its sealed fields do not open",
+				 (long long)e.seq);
+			rc = DB_DONE;
+			break;
+		}
+		entry_hash(&e, computed);
+		for (int c = 0; c < 5; c++)
+			free(opened[c]);
 		if (e.seq != expect) {
 			r->broken_seq = e.seq;
 			snprintf(r->reason, sizeof r->reason,
@@ -224,7 +319,6 @@ int incident_verify_in_tx(db *d, int64_t case_id, struct incident_verify_result 
 				 "entry %lld does not link to the entry before it", (long long)e.seq);
 			break;
 		}
-		entry_hash(&e, computed);
 		if (strcmp(computed, e.hash) != 0) {
 			r->broken_seq = e.seq;
 			snprintf(r->reason, sizeof r->reason,

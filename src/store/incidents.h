@@ -33,12 +33,21 @@ struct incident {
 	const char *attachments;   /* JSON array of attachment hashes, or NULL */
 	int64_t amends;            /* seq of the entry corrected, 0: none */
 	const char *amend_reason;
+	char salt[33];             /* 16 random bytes as hex, hashed last; "" in entries
+				    * recorded before encryption at rest */
 	char prev_hash[CHAIN_HEX_LEN];
 	char hash[CHAIN_HEX_LEN];
 };
 
-/* Append within the caller's write transaction; fills seq, recorded_at (if 0)
- * and the hashes.  0 or negative. */
+/* Append within the caller's write transaction; fills seq, recorded_at (if 0),
+ * the salt and the hashes.  0 or negative.
+ *
+ * The place, description, witnesses and reporter are sealed (store/sealed.h),
+ * and so is the salt: the hash covers the fields as written, and without a
+ * secret among them anyone holding the database could try every address
+ * against an entry's hash to find its place.  Entries are opened for the
+ * callbacks below; one that does not open stops incident_each() with
+ * DB_SEALED, and is where incident_verify() finds the chain broken. */
 int incident_append(db *d, struct incident *e);
 /* Entries in order; the entry passed to fn is valid during the call only. */
 int incident_each(db *d, int64_t case_id, int (*fn)(const struct incident *e, void *arg),

@@ -11,6 +11,7 @@
 #include "base/mem.h"
 
 #include "base/clock.h"
+#include "store/sealed.h"
 #include "store/visible.h"
 
 static void copy(char *dst, size_t n, const char *src)
@@ -589,9 +590,9 @@ int64_t zone_insert(db *d, int64_t case_id, const char *name, const char *kind,
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, case_id);
-	db_bind_text(s, 2, name);
+	db_bind_text(s, 2, ""); /* the name and the geometry are sealed below, with the id */
 	db_bind_text(s, 3, kind);
-	db_bind_text(s, 4, geometry);
+	db_bind_null(s, 4);
 	db_bind_double(s, 5, radius_m);
 	db_bind_double(s, 6, warning_m);
 	db_bind_int64(s, 7, by);
@@ -600,11 +601,16 @@ int64_t zone_insert(db *d, int64_t case_id, const char *name, const char *kind,
 	if (rc == DB_ROW)
 		id = db_column_int64(s, 0);
 	db_finalize(s);
+	if (rc >= 0)
+		rc = sealed_update(d, "zones", "name", id, name);
+	if (rc >= 0)
+		rc = sealed_update(d, "zones", "geometry", id, geometry);
 	return rc < 0 ? rc : id;
 }
 
 int zone_each(db *d, int64_t case_id, int (*fn)(const struct zone *z, void *arg), void *arg)
 {
+	bool unreadable = false;
 	struct zone z;
 	db_stmt *s;
 	int rc;
@@ -620,19 +626,36 @@ int zone_each(db *d, int64_t case_id, int (*fn)(const struct zone *z, void *arg)
 		return rc;
 	db_bind_int64(s, 1, case_id);
 	while ((rc = db_step(s)) == DB_ROW) {
+		char ad[SEALED_AD_MAX], *geometry = NULL, *name = NULL;
+		int stop;
+
 		z.id = db_column_int64(s, 0);
+		sealed_ad(ad, "zones.name", z.id);
+		if (sealed_get(d, ad, db_column_text(s, 2), &name) < 0) {
+			unreadable = true;
+			continue;
+		}
+		sealed_ad(ad, "zones.geometry", z.id);
+		if (sealed_get(d, ad, db_column_text(s, 4), &geometry) < 0) {
+			free(name);
+			unreadable = true;
+			continue;
+		}
 		z.case_id = db_column_int64(s, 1);
-		copy(z.name, sizeof z.name, db_column_text(s, 2));
+		copy(z.name, sizeof z.name, name);
+		free(name);
 		copy(z.kind, sizeof z.kind, db_column_text(s, 3));
-		z.geometry = db_column_text(s, 4);
+		z.geometry = geometry;
 		z.radius_m = db_column_double(s, 5);
 		z.warning_m = db_column_double(s, 6);
 		z.created_at = db_column_int64(s, 7);
-		if (fn(&z, arg))
+		stop = fn(&z, arg);
+		free(geometry);
+		if (stop)
 			break;
 	}
 	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return rc < 0 ? rc : unreadable ? DB_SEALED : 0;
 }
 
 int zone_remove(db *d, int64_t case_id, int64_t zone_id)
@@ -663,20 +686,29 @@ static void bind_opt(db_stmt *s, int i, double v)
 		db_bind_double(s, i, v);
 }
 
-int device_report_store(db *d, const struct fix *f, int64_t received_at)
+int device_report_store(db *d, const struct fix *f, bool sealed, int64_t received_at)
 {
+	char ad[SEALED_AD_MAX], *pos = NULL;
 	db_stmt *s;
 	int rc;
 
+	if (sealed && !(f->flags & FIX_NO_POSITION)) {
+		sealed_ad2(ad, "device_reports", f->device_id, f->at);
+		rc = sealed_put_position(d, ad, f->lat, f->lon, NAN, NAN, NAN, NAN, &pos);
+		if (rc < 0)
+			return rc;
+	}
 	rc = db_prepare(d, &s,
-			"INSERT INTO device_reports (device_id, at, flags, lat, lon, received_at)"
-			" VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, at) DO NOTHING");
-	if (rc < 0)
+			"INSERT INTO device_reports (device_id, at, flags, lat, lon, received_at, sealed)"
+			" VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, at) DO NOTHING");
+	if (rc < 0) {
+		free(pos);
 		return rc;
+	}
 	db_bind_int64(s, 1, f->device_id);
 	db_bind_int64(s, 2, f->at);
 	db_bind_int64(s, 3, f->flags);
-	if (f->flags & FIX_NO_POSITION) {
+	if ((f->flags & FIX_NO_POSITION) || pos) {
 		db_bind_null(s, 4);
 		db_bind_null(s, 5);
 	} else {
@@ -684,8 +716,10 @@ int device_report_store(db *d, const struct fix *f, int64_t received_at)
 		db_bind_double(s, 5, f->lon);
 	}
 	db_bind_int64(s, 6, received_at);
+	db_bind_text(s, 7, pos);
 	rc = db_step(s);
 	db_finalize(s);
+	free(pos);
 	return rc < 0 ? rc : 0;
 }
 
@@ -713,8 +747,10 @@ int device_report_each_unapplied(db *d, int64_t since,
 	db_stmt *s;
 	int rc;
 
+	bool unreadable = false;
+
 	rc = db_prepare(d, &s,
-			"SELECT device_id, at, flags, lat, lon FROM device_reports"
+			"SELECT device_id, at, flags, lat, lon, sealed FROM device_reports"
 			" WHERE applied_at IS NULL AND received_at >= ? ORDER BY received_at, at"
 			" LIMIT 10000");
 	if (rc < 0)
@@ -727,7 +763,17 @@ int device_report_each_unapplied(db *d, int64_t since,
 		f.device_id = db_column_int64(s, 0);
 		f.at = db_column_int64(s, 1);
 		f.flags = (unsigned)db_column_int64(s, 2) & (DEVICE_REPORT_FLAGS | FIX_NO_POSITION);
-		if (db_column_is_null(s, 3) || db_column_is_null(s, 4)) {
+		if (!db_column_is_null(s, 5)) {
+			char ad[SEALED_AD_MAX];
+			double x;
+
+			sealed_ad2(ad, "device_reports", f.device_id, f.at);
+			if (sealed_get_position(d, ad, db_column_text(s, 5), &f.lat, &f.lon, &x, &x, &x,
+						&x) < 0) {
+				unreadable = true;
+				continue;
+			}
+		} else if (db_column_is_null(s, 3) || db_column_is_null(s, 4)) {
 			f.flags |= FIX_NO_POSITION;
 			f.lat = f.lon = NAN;
 		} else {
@@ -738,35 +784,56 @@ int device_report_each_unapplied(db *d, int64_t since,
 			break;
 	}
 	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return rc < 0 ? rc : unreadable ? DB_SEALED : 0;
 }
 
-/* Bind a fix's eleven values to parameters base + 1 to base + 11. */
-static void fix_bind_at(db_stmt *s, int base, const struct fix *f, int64_t received_at)
+/* Bind a fix's twelve values to parameters base + 1 to base + 12; sealed:
+ * its position sealed (a victim's device), the clear columns NULL. */
+static void fix_bind_at(db_stmt *s, int base, const struct fix *f, int64_t received_at,
+			const char *sealed)
 {
 	db_bind_int64(s, base + 1, f->device_id);
 	db_bind_int64(s, base + 2, f->at);
-	db_bind_double(s, base + 3, f->lat);
-	db_bind_double(s, base + 4, f->lon);
-	bind_opt(s, base + 5, f->accuracy);
-	bind_opt(s, base + 6, f->speed);
-	bind_opt(s, base + 7, f->heading);
-	bind_opt(s, base + 8, f->altitude);
+	if (sealed) {
+		for (int i = 3; i <= 8; i++)
+			db_bind_null(s, base + i);
+	} else {
+		db_bind_double(s, base + 3, f->lat);
+		db_bind_double(s, base + 4, f->lon);
+		bind_opt(s, base + 5, f->accuracy);
+		bind_opt(s, base + 6, f->speed);
+		bind_opt(s, base + 7, f->heading);
+		bind_opt(s, base + 8, f->altitude);
+	}
 	bind_opt(s, base + 9, f->battery);
 	db_bind_int64(s, base + 10, received_at);
 	db_bind_int64(s, base + 11, (f->flags & FIX_CLOCK_AHEAD) ? 1 : 0);
+	db_bind_text(s, base + 12, sealed);
 }
 
-int fix_store_many(db *d, const struct fix *f, const int *skip, size_t n, int64_t received_at,
-		   int *stored)
+/* A victim's device's position: its place, and how it moved. */
+static int seal_fix(db *d, const struct fix *f, char **out)
+{
+	char ad[SEALED_AD_MAX];
+
+	sealed_ad2(ad, "fixes", f->device_id, f->at);
+	return sealed_put_position(d, ad, f->lat, f->lon, f->accuracy, f->speed, f->heading,
+				   f->altitude, out);
+}
+
+int fix_store_many(db *d, const struct fix *f, const int *skip, const bool *sealed, size_t n,
+		   int64_t received_at, int *stored)
 {
 	size_t *todo = xcalloc(n ? n : 1, sizeof *todo), ntodo = 0;
+	char **pos = xcalloc(n ? n : 1, sizeof *pos);
 	int rc = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		stored[i] = 0;
 		if (!skip[i])
 			todo[ntodo++] = i;
+		if (!skip[i] && sealed[i] && rc >= 0)
+			rc = seal_fix(d, &f[i], &pos[i]);
 	}
 	for (size_t done = 0, rows; rc >= 0 && done < ntodo; done += rows) {
 		char *sql;
@@ -774,15 +841,16 @@ int fix_store_many(db *d, const struct fix *f, const int *skip, size_t n, int64_
 
 		rows = batch_size(ntodo - done);
 		sql = repeat_sql("INSERT INTO fixes (device_id, at, lat, lon, accuracy_m, speed_mps,"
-				 " heading, altitude, battery, received_at, clock_ahead) VALUES ",
-				 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows,
+				 " heading, altitude, battery, received_at, clock_ahead, sealed) VALUES ",
+				 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows,
 				 " ON CONFLICT (device_id, at) DO NOTHING RETURNING device_id, at");
 		rc = db_prepare(d, &s, sql);
 		free(sql);
 		if (rc < 0)
 			break;
 		for (size_t r = 0; r < rows; r++)
-			fix_bind_at(s, (int)(r * 11), &f[todo[done + r]], received_at);
+			fix_bind_at(s, (int)(r * 12), &f[todo[done + r]], received_at,
+				    pos[todo[done + r]]);
 		/* each row stored comes back; a duplicate (of an older fix, or of
 		 * another in this batch) does not */
 		while ((rc = db_step(s)) == DB_ROW) {
@@ -799,6 +867,9 @@ int fix_store_many(db *d, const struct fix *f, const int *skip, size_t n, int64_
 		}
 		db_finalize(s);
 	}
+	for (size_t i = 0; i < n; i++)
+		free(pos[i]);
+	free(pos);
 	free(todo);
 	return rc < 0 ? rc : 0;
 }
@@ -809,24 +880,37 @@ static double opt(db_stmt *s, int col)
 	return db_column_is_null(s, col) ? NAN : db_column_double(s, col);
 }
 
-static void fix_row(db_stmt *s, struct fix *f)
+/* A fix as stored, its position opened when sealed: 0, or DB_SEALED when
+ * it would not open (db_note says which). */
+static int fix_row(db *d, db_stmt *s, struct fix *f)
 {
 	fix_init(f);
 	f->device_id = db_column_int64(s, 0);
 	f->at = db_column_int64(s, 1);
+	f->battery = opt(s, 8);
+	if (!db_column_is_null(s, 9)) {
+		char ad[SEALED_AD_MAX];
+
+		sealed_ad2(ad, "fixes", f->device_id, f->at);
+		return sealed_get_position(d, ad, db_column_text(s, 9), &f->lat, &f->lon, &f->accuracy,
+					   &f->speed, &f->heading, &f->altitude);
+	}
 	f->lat = db_column_double(s, 2);
 	f->lon = db_column_double(s, 3);
 	f->accuracy = opt(s, 4);
 	f->speed = opt(s, 5);
 	f->heading = opt(s, 6);
 	f->altitude = opt(s, 7);
-	f->battery = opt(s, 8);
+	return 0;
 }
 
-#define FIX_COLS "f.device_id, f.at, f.lat, f.lon, f.accuracy_m, f.speed_mps, f.heading, f.altitude, f.battery"
+#define FIX_COLS \
+	"f.device_id, f.at, f.lat, f.lon, f.accuracy_m, f.speed_mps, f.heading, f.altitude," \
+	" f.battery, f.sealed"
 
 int fix_each_latest(db *d, int (*fn)(const struct fix *f, void *arg), void *arg)
 {
+	bool unreadable = false;
 	struct fix f;
 	db_stmt *s;
 	int rc;
@@ -838,12 +922,15 @@ int fix_each_latest(db *d, int (*fn)(const struct fix *f, void *arg), void *arg)
 	if (rc < 0)
 		return rc;
 	while ((rc = db_step(s)) == DB_ROW) {
-		fix_row(s, &f);
+		if (fix_row(d, s, &f) < 0) {
+			unreadable = true;
+			continue;
+		}
 		if (fn(&f, arg))
 			break;
 	}
 	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return rc < 0 ? rc : unreadable ? DB_SEALED : 0;
 }
 
 int fix_latest(db *d, int64_t device_id, struct fix *out)
@@ -858,8 +945,8 @@ int fix_latest(db *d, int64_t device_id, struct fix *out)
 		return rc;
 	db_bind_int64(s, 1, device_id);
 	rc = db_step(s);
-	if (rc == DB_ROW)
-		fix_row(s, out);
+	if (rc == DB_ROW && fix_row(d, s, out) < 0)
+		rc = DB_SEALED;
 	db_finalize(s);
 	return rc < 0 ? rc : rc == DB_ROW;
 }
@@ -867,6 +954,7 @@ int fix_latest(db *d, int64_t device_id, struct fix *out)
 int fix_each_between(db *d, int64_t device_id, int64_t from, int64_t to, int limit,
 		     int (*fn)(const struct fix *f, void *arg), void *arg)
 {
+	bool unreadable = false;
 	struct fix f;
 	db_stmt *s;
 	int rc;
@@ -881,12 +969,15 @@ int fix_each_between(db *d, int64_t device_id, int64_t from, int64_t to, int lim
 	db_bind_int64(s, 3, to);
 	db_bind_int64(s, 4, limit);
 	while ((rc = db_step(s)) == DB_ROW) {
-		fix_row(s, &f);
+		if (fix_row(d, s, &f) < 0) {
+			unreadable = true;
+			continue;
+		}
 		if (fn(&f, arg))
 			break;
 	}
 	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return rc < 0 ? rc : unreadable ? DB_SEALED : 0;
 }
 
 int device_event_add(db *d, int64_t device_id, int64_t at, const char *kind, const char *detail)
@@ -899,12 +990,12 @@ int device_event_add(db *d, int64_t device_id, int64_t at, const char *kind, con
 	"a.id, a.case_id, a.device_id, a.zone_id, a.kind, a.severity, a.state, a.opened_at,"  \
 	" a.fix_at, a.lat, a.lon, a.detail, a.acknowledged_at, ua.username, a.dispatched_at," \
 	" ud.username, a.resolved_at, ur.username, a.outcome, a.note, a.escalated_at, a.version," \
-	" a.decided_at, a.late, a.repeats, a.last_repeat_at, a.decided_by"
+	" a.decided_at, a.late, a.repeats, a.last_repeat_at, a.decided_by, a.sealed"
 #define ALERT_FROM                                                                         \
 	" FROM alerts a LEFT JOIN users ua ON ua.id = a.acknowledged_by"                  \
 	" LEFT JOIN users ud ON ud.id = a.dispatched_by LEFT JOIN users ur ON ur.id = a.resolved_by"
 
-static void alert_row(db_stmt *s, struct alert *a)
+static void alert_row(db *d, db_stmt *s, struct alert *a)
 {
 	a->id = db_column_int64(s, 0);
 	a->case_id = db_column_int64(s, 1);
@@ -933,10 +1024,24 @@ static void alert_row(db_stmt *s, struct alert *a)
 	a->repeats = (int)db_column_int64(s, 24);
 	a->last_repeat_at = db_column_int64(s, 25);
 	copy(a->decided_by, sizeof a->decided_by, db_column_text(s, 26));
+	a->position_unreadable = false;
+	if (!db_column_is_null(s, 27)) {
+		/* a victim's device's position: sealed */
+		char ad[SEALED_AD_MAX];
+		double x;
+
+		sealed_ad(ad, "alerts.position", a->id);
+		if (sealed_get_position(d, ad, db_column_text(s, 27), &a->lat, &a->lon, &x, &x, &x,
+					&x) < 0) {
+			a->lat = a->lon = NAN;
+			a->position_unreadable = true;
+		}
+	}
 }
 
 int64_t alert_open(db *d, const struct alert *a, bool *existed)
 {
+	bool sealed_pos = false;
 	db_stmt *s;
 	int64_t id = 0;
 	int rc;
@@ -959,6 +1064,20 @@ int64_t alert_open(db *d, const struct alert *a, bool *existed)
 	db_finalize(s);
 	if (rc < 0 || *existed)
 		return rc < 0 ? rc : id;
+	/* the position of a victim's device (her panic, her lost signal) is
+	 * sealed, with the alert's id once it is stored */
+	if (a->device_id && !isnan(a->lat)) {
+		rc = db_prepare(d, &s,
+				"SELECT 1 FROM devices WHERE id = ? AND kind IN ('victim_phone', 'victim_alarm')");
+		if (rc < 0)
+			return rc;
+		db_bind_int64(s, 1, a->device_id);
+		rc = db_step(s);
+		sealed_pos = rc == DB_ROW;
+		db_finalize(s);
+		if (rc < 0)
+			return rc;
+	}
 	rc = db_prepare(d, &s,
 			"INSERT INTO alerts (case_id, device_id, zone_id, kind, severity, state,"
 			" opened_at, fix_at, lat, lon, detail, decided_at, late, decided_by)"
@@ -981,8 +1100,8 @@ int64_t alert_open(db *d, const struct alert *a, bool *existed)
 		db_bind_int64(s, 7, a->fix_at);
 	else
 		db_bind_null(s, 7);
-	bind_opt(s, 8, a->lat);
-	bind_opt(s, 9, a->lon);
+	bind_opt(s, 8, sealed_pos ? NAN : a->lat);
+	bind_opt(s, 9, sealed_pos ? NAN : a->lon);
 	db_bind_text(s, 10, a->detail);
 	if (a->decided_at)
 		db_bind_int64(s, 11, a->decided_at);
@@ -994,6 +1113,15 @@ int64_t alert_open(db *d, const struct alert *a, bool *existed)
 	if (rc == DB_ROW)
 		id = db_column_int64(s, 0);
 	db_finalize(s);
+	if (rc >= 0 && sealed_pos) {
+		char ad[SEALED_AD_MAX], *pos;
+
+		sealed_ad(ad, "alerts.position", id);
+		rc = sealed_put_position(d, ad, a->lat, a->lon, NAN, NAN, NAN, NAN, &pos);
+		if (rc >= 0)
+			rc = db_run(d, "UPDATE alerts SET sealed = ? WHERE id = ?", "ti", pos, id);
+		free(pos);
+	}
 	return rc < 0 ? rc : id;
 }
 
@@ -1033,7 +1161,7 @@ int alert_get(db *d, int64_t id, struct alert *out)
 	db_bind_int64(s, 1, id);
 	rc = db_step(s);
 	if (rc == DB_ROW) {
-		alert_row(s, out);
+		alert_row(d, s, out);
 		/* the row's text lives in the statement: copy it before finalizing */
 		out->detail = dup_or_null(out->detail);
 		out->outcome = dup_or_null(out->outcome);
@@ -1129,7 +1257,7 @@ int alert_each(db *d, const struct alert_filter *f, int (*fn)(const struct alert
 	db_bind_int64(s, 7, f->before_id);
 	db_bind_int64(s, 8, f->limit);
 	while ((rc = db_step(s)) == DB_ROW) {
-		alert_row(s, &a);
+		alert_row(d, s, &a);
 		if (fn(&a, arg))
 			break;
 	}

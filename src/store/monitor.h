@@ -122,16 +122,27 @@ struct zone {
 };
 int64_t zone_insert(db *d, int64_t case_id, const char *name, const char *kind,
 		    const char *geometry, double radius_m, double warning_m, int64_t by);
-/* Zones not removed (all cases when case_id is 0). */
+/* Zones not removed (all cases when case_id is 0).  The name and geometry
+ * are sealed (drawn round her places, named after them or after her): a zone
+ * whose name or geometry does not open is not
+ * passed to fn, the others are, and then DB_SEALED is returned (db_note
+ * names the last such zone); the caller decides (the engine logs it and
+ * watches the others; the API fails). */
 int zone_each(db *d, int64_t case_id, int (*fn)(const struct zone *z, void *arg), void *arg);
 int zone_remove(db *d, int64_t case_id, int64_t zone_id);
 
 /* Store each fix whose skip[i] is 0 unless its device already has one at
  * that time (or an earlier one in the batch has): stored[i] is 1 or 0.  0 or
  * negative.  A fix flagged FIX_CLOCK_AHEAD is kept flagged: the reads below
- * (the newest position, a trail) leave it out. */
-int fix_store_many(db *d, const struct fix *f, const int *skip, size_t n, int64_t received_at,
-		   int *stored);
+ * (the newest position, a trail) leave it out.  sealed[i]: a victim's
+ * device, whose position (place, accuracy, speed, heading, altitude) is
+ * sealed; its time and battery stay in clear.
+ *
+ * The reads open sealed positions.  One that will not open is not passed to
+ * fn (the others are), and then DB_SEALED is returned, db_note() naming the
+ * last: the engine logs it and goes on, the API fails. */
+int fix_store_many(db *d, const struct fix *f, const int *skip, const bool *sealed, size_t n,
+		   int64_t received_at, int *stored);
 /* The newest fix of each device, calling fn(device_id, fix). */
 int fix_each_latest(db *d, int (*fn)(const struct fix *f, void *arg), void *arg);
 /* A device's newest fix: 1 found, 0 none, negative on error. */
@@ -161,12 +172,15 @@ int device_reporting_each_fast(db *d, int (*fn)(int64_t device_id, void *arg), v
 /* The reported events the engine must not lose (panic, tamper, case open,
  * power off): kept with the fix until an engine has applied them. */
 #define DEVICE_REPORT_FLAGS (FIX_SOS | FIX_TAMPER | FIX_CASE_OPEN | FIX_POWER_OFF)
-/* Keep f's events (f->device_id set); a report already kept is kept once. */
-int device_report_store(db *d, const struct fix *f, int64_t received_at);
+/* Keep f's events (f->device_id set); a report already kept is kept once.
+ * sealed: a victim's device, whose position is sealed. */
+int device_report_store(db *d, const struct fix *f, bool sealed, int64_t received_at);
 /* An engine applied the report of device_id at at. */
 int device_report_applied(db *d, int64_t device_id, int64_t at, int64_t now);
 /* The reports no engine applied, received since since, oldest first: fn
- * gets a fix with device_id, at, flags and the position (or FIX_NO_POSITION). */
+ * gets a fix with device_id, at, flags and the position (or FIX_NO_POSITION).
+ * A report whose sealed position will not open is not passed on, and then
+ * DB_SEALED is returned (db_note names the last). */
 int device_report_each_unapplied(db *d, int64_t since,
 				 int (*fn)(const struct fix *f, void *arg), void *arg);
 
@@ -177,6 +191,8 @@ struct alert {
 	char state[14];
 	int64_t opened_at, fix_at;
 	double lat, lon;          /* the offender's (or device's) position, NAN when none */
+	bool position_unreadable; /* a victim's device's position, sealed, would not open:
+				   * lat and lon are NAN, db_note() says why */
 	const char *detail;       /* JSON text */
 	int64_t acknowledged_at, dispatched_at, resolved_at, escalated_at;
 	char acknowledged_by[65], dispatched_by[65], resolved_by[65];

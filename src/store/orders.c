@@ -14,6 +14,7 @@
 #include "store/audit.h"
 #include "store/cases.h"
 #include "store/incidents.h"
+#include "store/sealed.h"
 #include "store/tasks.h"
 
 #define HOUR_MS (3600LL * 1000)
@@ -184,6 +185,8 @@ int64_t order_condition_insert(db *d, const struct order_condition_row *c)
 	db_stmt *s;
 	int rc;
 
+	/* the detail (a street she must be kept away from) and the zone (drawn
+	 * round her home) are sealed with the row's id, known once stored */
 	rc = db_prepare(d, &s,
 			"INSERT INTO order_conditions (order_id, kind, detail, zone, radius_m,"
 			" warning_m, distance_m, starts_at, ends_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -192,8 +195,8 @@ int64_t order_condition_insert(db *d, const struct order_condition_row *c)
 		return rc;
 	db_bind_int64(s, 1, c->order_id);
 	db_bind_text(s, 2, c->kind);
-	db_bind_text(s, 3, c->detail);
-	db_bind_text(s, 4, c->zone);
+	db_bind_null(s, 3);
+	db_bind_null(s, 4);
 	bind_len(s, 5, c->radius_m);
 	bind_len(s, 6, c->warning_m);
 	bind_len(s, 7, c->distance_m);
@@ -203,6 +206,10 @@ int64_t order_condition_insert(db *d, const struct order_condition_row *c)
 	if (rc == DB_ROW)
 		id = db_column_int64(s, 0);
 	db_finalize(s);
+	if (rc >= 0)
+		rc = sealed_update(d, "order_conditions", "detail", id, c->detail);
+	if (rc >= 0)
+		rc = sealed_update(d, "order_conditions", "zone", id, c->zone);
 	return rc < 0 ? rc : id;
 }
 
@@ -225,17 +232,32 @@ int order_conditions_each(db *d, int64_t order_id,
 		return rc;
 	db_bind_int64(s, 1, order_id);
 	while ((rc = db_step(s)) == DB_ROW) {
+		char ad[SEALED_AD_MAX], *detail = NULL, *zone = NULL;
+		int stop;
+
 		c.id = db_column_int64(s, 0);
 		c.order_id = db_column_int64(s, 1);
 		c.kind = db_column_text(s, 2);
-		c.detail = db_column_text(s, 3);
-		c.zone = db_column_text(s, 4);
+		sealed_ad(ad, "order_conditions.detail", c.id);
+		rc = sealed_get(d, ad, db_column_text(s, 3), &detail);
+		sealed_ad(ad, "order_conditions.zone", c.id);
+		if (rc >= 0)
+			rc = sealed_get(d, ad, db_column_text(s, 4), &zone);
+		if (rc < 0) {
+			free(detail);
+			break;
+		}
+		c.detail = detail;
+		c.zone = zone;
 		c.radius_m = column_len(s, 5);
 		c.warning_m = column_len(s, 6);
 		c.distance_m = column_len(s, 7);
 		c.starts_at = db_column_int64(s, 8);
 		c.ends_at = db_column_int64(s, 9);
-		if (fn(&c, arg))
+		stop = fn(&c, arg);
+		free(detail);
+		free(zone);
+		if (stop)
 			break;
 	}
 	db_finalize(s);

@@ -10,6 +10,93 @@
 #include "base/clock.h"
 #include "base/mem.h"
 #include "core/casefile.h"
+#include "store/sealed.h"
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A victim: her row with its name's match key, then her name, date of birth
+ * and description sealed with the id the row was given; her aliases and
+ * identifiers sealed, each beside its match key. */
+static int64_t person_insert_sealed(db *d, const struct person_in *p)
+{
+	char key[512], match[CRYPT_MATCH_LEN], ad[SEALED_AD_MAX];
+	char *name = NULL, *dob = NULL, *desc = NULL;
+	bool has_key = p->full_name && case_name_key(p->full_name, key, sizeof key) == 0;
+	int64_t id = 0;
+	db_stmt *s;
+	int rc;
+
+	if (has_key && (rc = sealed_match(d, "name", key, match)) < 0)
+		return rc;
+	rc = db_prepare(d, &s,
+			"INSERT INTO persons (full_name, name_key, dob, description, created_at)"
+			" VALUES (NULL, ?, NULL, NULL, ?) RETURNING id");
+	if (rc < 0)
+		return rc;
+	db_bind_text(s, 1, has_key ? match : NULL);
+	db_bind_int64(s, 2, clock_now_ms());
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		id = db_column_int64(s, 0);
+	db_finalize(s);
+	if (rc < 0)
+		return rc;
+	sealed_ad(ad, "persons.full_name", id);
+	rc = sealed_put(d, ad, p->full_name, &name);
+	sealed_ad(ad, "persons.dob", id);
+	if (rc >= 0)
+		rc = sealed_put(d, ad, p->dob, &dob);
+	sealed_ad(ad, "persons.description", id);
+	if (rc >= 0)
+		rc = sealed_put(d, ad, p->description, &desc);
+	if (rc >= 0)
+		rc = db_run(d, "UPDATE persons SET full_name = ?, dob = ?, description = ? WHERE id = ?",
+			    "ttti", name, dob, desc, id);
+	free(name);
+	free(dob);
+	free(desc);
+	sealed_ad(ad, "person_aliases.name", id);
+	for (int i = 0; rc >= 0 && i < p->naliases; i++) {
+		char *alias = NULL;
+
+		if (case_name_key(p->aliases[i], key, sizeof key) < 0)
+			continue;
+		rc = sealed_match(d, "name", key, match);
+		if (rc >= 0)
+			rc = sealed_put(d, ad, p->aliases[i], &alias);
+		if (rc >= 0)
+			rc = db_run(d, "INSERT INTO person_aliases (person_id, name, name_key) VALUES (?, ?, ?)",
+				    "itt", id, alias, match);
+		free(alias);
+	}
+	for (int i = 0; rc >= 0 && i < p->nids; i++) {
+		const char *kind = identifier_kind_name(p->ids[i].kind);
+		int64_t iid = 0;
+
+		rc = sealed_match(d, kind, p->ids[i].match_key, match);
+		if (rc < 0)
+			break;
+		/* the value is sealed with the row's id, known once it is stored */
+		rc = db_prepare(d, &s,
+				"INSERT INTO person_identifiers (person_id, kind, value, match_key)"
+				" VALUES (?, ?, '', ?) RETURNING id");
+		if (rc < 0)
+			break;
+		db_bind_int64(s, 1, id);
+		db_bind_text(s, 2, kind);
+		db_bind_text(s, 3, match);
+		rc = db_step(s);
+		if (rc == DB_ROW)
+			iid = db_column_int64(s, 0);
+		db_finalize(s);
+		if (rc >= 0)
+			rc = sealed_update(d, "person_identifiers", "value", iid, p->ids[i].value);
+	}
+	return rc < 0 ? rc : id;
+}
 
 int64_t person_insert(db *d, const struct person_in *p)
 {
@@ -18,6 +105,8 @@ int64_t person_insert(db *d, const struct person_in *p)
 	db_stmt *s;
 	int rc;
 
+	if (p->sealed)
+		return person_insert_sealed(d, p);
 	rc = db_prepare(d, &s,
 			"INSERT INTO persons (full_name, name_key, dob, description, created_at)"
 			" VALUES (?, ?, ?, ?, ?) RETURNING id");
@@ -80,6 +169,31 @@ int64_t case_suspect(db *d, int64_t case_id)
 	return rc < 0 ? rc : id;
 }
 
+/* A victim's name, date of birth and description, opened (caller frees). */
+static int person_open(db *d, int64_t id, const char *name, const char *dob, const char *desc,
+		       char **out_name, char **out_dob, char **out_desc)
+{
+	char ad[SEALED_AD_MAX];
+	int rc;
+
+	*out_name = *out_dob = *out_desc = NULL;
+	sealed_ad(ad, "persons.full_name", id);
+	rc = sealed_get(d, ad, name, out_name);
+	sealed_ad(ad, "persons.dob", id);
+	if (rc >= 0)
+		rc = sealed_get(d, ad, dob, out_dob);
+	sealed_ad(ad, "persons.description", id);
+	if (rc >= 0)
+		rc = sealed_get(d, ad, desc, out_desc);
+	if (rc < 0) {
+		free(*out_name);
+		free(*out_dob);
+		free(*out_desc);
+		*out_name = *out_dob = *out_desc = NULL;
+	}
+	return rc;
+}
+
 int case_people_each(db *d, int64_t case_id, int (*fn)(const struct person_row *p, void *arg),
 		     void *arg)
 {
@@ -95,49 +209,96 @@ int case_people_each(db *d, int64_t case_id, int (*fn)(const struct person_row *
 		return rc;
 	db_bind_int64(s, 1, case_id);
 	while ((rc = db_step(s)) == DB_ROW) {
+		char *name = NULL, *dob = NULL, *desc = NULL;
+		int stop;
+
 		p.id = db_column_int64(s, 0);
 		p.role = db_column_text(s, 1);
 		p.full_name = db_column_text(s, 2);
 		p.dob = db_column_text(s, 3);
 		p.description = db_column_text(s, 4);
-		if (fn(&p, arg))
+		if (strcmp(p.role, "victim") == 0) {
+			rc = person_open(d, p.id, p.full_name, p.dob, p.description, &name, &dob, &desc);
+			if (rc < 0)
+				break;
+			p.full_name = name;
+			p.dob = dob;
+			p.description = desc;
+		}
+		stop = fn(&p, arg);
+		free(name);
+		free(dob);
+		free(desc);
+		if (stop)
 			break;
 	}
 	db_finalize(s);
 	return rc < 0 ? rc : 0;
 }
 
-int person_aliases_each(db *d, int64_t person_id, int (*fn)(const char *name, void *arg),
-			void *arg)
+int person_aliases_each(db *d, int64_t person_id, bool sealed,
+			int (*fn)(const char *name, void *arg), void *arg)
 {
+	char ad[SEALED_AD_MAX];
+	char *names[64];
+	int n = 0, rc;
 	db_stmt *s;
-	int rc;
 
 	rc = db_prepare(d, &s, "SELECT name FROM person_aliases WHERE person_id = ? ORDER BY name");
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, person_id);
-	while ((rc = db_step(s)) == DB_ROW)
-		if (fn(db_column_text(s, 0), arg))
+	if (!sealed) {
+		while ((rc = db_step(s)) == DB_ROW)
+			if (fn(db_column_text(s, 0), arg))
+				break;
+		db_finalize(s);
+		return rc < 0 ? rc : 0;
+	}
+	/* sealed: in name order once opened (the sealed text has no order) */
+	sealed_ad(ad, "person_aliases.name", person_id);
+	while ((rc = db_step(s)) == DB_ROW && n < 64) {
+		rc = sealed_get(d, ad, db_column_text(s, 0), &names[n]);
+		if (rc < 0)
 			break;
+		n++;
+	}
 	db_finalize(s);
+	qsort(names, (size_t)n, sizeof names[0], cmp_str);
+	for (int i = 0; rc >= 0 && i < n; i++)
+		if (fn(names[i], arg))
+			break;
+	for (int i = 0; i < n; i++)
+		free(names[i]);
 	return rc < 0 ? rc : 0;
 }
 
-int person_identifiers_each(db *d, int64_t person_id,
+int person_identifiers_each(db *d, int64_t person_id, bool sealed,
 			    int (*fn)(const char *kind, const char *value, void *arg), void *arg)
 {
 	db_stmt *s;
 	int rc;
 
 	rc = db_prepare(d, &s,
-			"SELECT kind, value FROM person_identifiers WHERE person_id = ? ORDER BY id");
+			"SELECT id, kind, value FROM person_identifiers WHERE person_id = ? ORDER BY id");
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, person_id);
-	while ((rc = db_step(s)) == DB_ROW)
-		if (fn(db_column_text(s, 0), db_column_text(s, 1), arg))
+	while ((rc = db_step(s)) == DB_ROW) {
+		char ad[SEALED_AD_MAX], *value = NULL;
+		int stop;
+
+		if (sealed) {
+			sealed_ad(ad, "person_identifiers.value", db_column_int64(s, 0));
+			rc = sealed_get(d, ad, db_column_text(s, 2), &value);
+			if (rc < 0)
+				break;
+		}
+		stop = fn(db_column_text(s, 1), value ? value : db_column_text(s, 2), arg);
+		free(value);
+		if (stop)
 			break;
+	}
 	db_finalize(s);
 	return rc < 0 ? rc : 0;
 }
@@ -266,7 +427,7 @@ out:
 	return rc;
 }
 
-/* Union-find over victims, joined when same_person() says so. */
+/* Union-find over victims. */
 static int64_t uf_find(int64_t *parent, int i)
 {
 	while (parent[i] != i) {
@@ -276,11 +437,108 @@ static int64_t uf_find(int64_t *parent, int i)
 	return i;
 }
 
+/*
+ * What tells one victim from another, opened: her identifiers as "kind
+ * normalised" and her name and aliases as folded, with her date of birth.
+ * Her match keys would do in SQL, but during a rotation two victims' keys may
+ * be under two data keys; the opened values match whatever sealed them.
+ */
+struct victim_keys {
+	char *dob;
+	struct buf ids;   /* "kind value\n" each */
+	struct buf names; /* "folded\n" each */
+};
+
+static int add_victim_name(const char *name, void *arg)
+{
+	char key[512];
+
+	if (name && case_name_key(name, key, sizeof key) == 0)
+		buf_printf(arg, "%s\n", key);
+	return 0;
+}
+
+static int add_victim_id(const char *kind, const char *value, void *arg)
+{
+	char norm[IDENTIFIER_MAX + 1];
+	enum identifier_kind k;
+
+	if (identifier_kind_parse(kind, &k) == 0 &&
+	    identifier_normalise(k, value, norm, sizeof norm, NULL, 0) == 0)
+		buf_printf(arg, "%s %s\n", kind, norm);
+	return 0;
+}
+
+static int victim_keys_load(db *d, int64_t person, struct victim_keys *v)
+{
+	char *name = NULL, *desc = NULL;
+	db_stmt *s;
+	int rc;
+
+	buf_init(&v->ids);
+	buf_init(&v->names);
+	v->dob = NULL;
+	rc = db_prepare(d, &s, "SELECT full_name, dob, description FROM persons WHERE id = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, person);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		rc = person_open(d, person, db_column_text(s, 0), db_column_text(s, 1),
+				 db_column_text(s, 2), &name, &v->dob, &desc);
+	db_finalize(s);
+	if (rc >= 0) {
+		add_victim_name(name, &v->names);
+		rc = person_aliases_each(d, person, true, add_victim_name, &v->names);
+	}
+	if (rc >= 0)
+		rc = person_identifiers_each(d, person, true, add_victim_id, &v->ids);
+	free(name);
+	free(desc);
+	return rc < 0 ? rc : 0;
+}
+
+static void victim_keys_free(struct victim_keys *v)
+{
+	free(v->dob);
+	buf_free(&v->ids);
+	buf_free(&v->names);
+}
+
+/* Do two lists of lines share a line? */
+static bool share_line(const struct buf *a, const struct buf *b)
+{
+	for (const char *p = a->data; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = (size_t)(nl - p);
+
+		for (const char *q = b->data; q && *q;) {
+			const char *nl2 = strchr(q, '\n');
+
+			if ((size_t)(nl2 - q) == n && memcmp(p, q, n) == 0)
+				return true;
+			q = nl2 + 1;
+		}
+		p = nl + 1;
+	}
+	return false;
+}
+
+/* The same person: an identifier in common, or a name (or alias) with the
+ * same date of birth (as same_person() for suspects). */
+static bool same_victim(const struct victim_keys *a, const struct victim_keys *b)
+{
+	if (share_line(&a->ids, &b->ids))
+		return true;
+	return a->dob && b->dob && strcmp(a->dob, b->dob) == 0 && share_line(&a->names, &b->names);
+}
+
 int links_distinct_victims(db *d, const int64_t *cases, int ncases)
 {
-	struct idset victims = { 0 }, same = { 0 };
+	struct idset victims = { 0 };
+	struct victim_keys *keys = NULL;
 	int64_t *parent = NULL;
-	int rc = 0, groups = 0;
+	int rc = 0, groups = 0, loaded = 0;
 	db_stmt *s;
 
 	rc = db_prepare(d, &s, "SELECT person_id FROM case_people WHERE case_id = ? AND role = 'victim'");
@@ -297,30 +555,97 @@ int links_distinct_victims(db *d, const int64_t *cases, int ncases)
 	db_finalize(s);
 	if (rc < 0)
 		goto out;
+	keys = xcalloc((size_t)victims.n + 1, sizeof *keys);
+	for (; loaded < victims.n; loaded++) {
+		rc = victim_keys_load(d, victims.v[loaded], &keys[loaded]);
+		if (rc < 0) {
+			victim_keys_free(&keys[loaded]);
+			goto out;
+		}
+	}
 	parent = xcalloc((size_t)victims.n + 1, sizeof *parent);
 	for (int i = 0; i < victims.n; i++)
 		parent[i] = i;
-	for (int i = 0; i < victims.n; i++) {
-		same.n = 0;
-		rc = same_person(d, victims.v[i], &same);
-		if (rc < 0)
-			goto out;
-		for (int k = 0; k < victims.n; k++)
-			if (k != i && idset_has(&same, victims.v[k]))
+	for (int i = 0; i < victims.n; i++)
+		for (int k = i + 1; k < victims.n; k++)
+			if (same_victim(&keys[i], &keys[k]))
 				parent[uf_find(parent, i)] = uf_find(parent, k);
-	}
 	for (int i = 0; i < victims.n; i++)
 		if (uf_find(parent, i) == i)
 			groups++;
 	rc = groups;
 out:
+	for (int i = 0; i < loaded; i++)
+		victim_keys_free(&keys[i]);
+	free(keys);
 	free(parent);
 	free(victims.v);
-	free(same.v);
 	return rc;
 }
 
 /* ---- the register search ------------------------------------------------------ */
+
+/* Victims whose identifier is q, as each kind it parses as (addresses
+ * excepted), by its match key under every key held.  1 when fn said stop. */
+static int victims_search(db *d, const char *q, int limit, int *n,
+			  int (*fn)(const struct search_hit *h, void *arg), void *arg)
+{
+	char norm[IDENTIFIER_MAX + 1], match[CRYPT_KEYS_MAX][CRYPT_MATCH_LEN];
+	struct search_hit h;
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT p.id, cp.case_id, p.full_name, p.dob, p.description, i.kind"
+			" FROM person_identifiers i JOIN persons p ON p.id = i.person_id"
+			" JOIN case_people cp ON cp.person_id = p.id AND cp.role = 'victim'"
+			" WHERE i.kind = ? AND i.match_key = ? ORDER BY cp.case_id DESC LIMIT ?");
+	if (rc < 0)
+		return rc;
+	for (int k = 0; k < IDENT_KIND_COUNT && *n < limit && rc >= 0; k++) {
+		const char *kind = identifier_kind_name((enum identifier_kind)k);
+		int nm;
+
+		if (k == IDENT_ADDRESS ||
+		    identifier_normalise((enum identifier_kind)k, q, norm, sizeof norm, NULL, 0) < 0)
+			continue;
+		/* under each key: a rotation may be half done */
+		nm = sealed_match_all(d, kind, norm, match, CRYPT_KEYS_MAX);
+		for (int m = 0; m < nm && *n < limit && rc >= 0; m++) {
+			db_reset(s);
+			db_bind_text(s, 1, kind);
+			db_bind_text(s, 2, match[m]);
+			db_bind_int64(s, 3, limit - *n);
+			while (*n < limit && (rc = db_step(s)) == DB_ROW) {
+				char *name = NULL, *dob = NULL, *desc = NULL;
+				int stop;
+
+				h.person_id = db_column_int64(s, 0);
+				h.case_id = db_column_int64(s, 1);
+				h.role = "victim";
+				rc = person_open(d, h.person_id, db_column_text(s, 2),
+						 db_column_text(s, 3), db_column_text(s, 4), &name, &dob,
+						 &desc);
+				if (rc < 0)
+					break;
+				h.full_name = name;
+				h.dob = dob;
+				h.matched = kind;
+				(*n)++;
+				stop = fn(&h, arg);
+				free(name);
+				free(dob);
+				free(desc);
+				if (stop) {
+					db_finalize(s);
+					return 1;
+				}
+			}
+		}
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
 
 int people_search(db *d, const char *q, int limit,
 		  int (*fn)(const struct search_hit *h, void *arg), void *arg)
@@ -364,7 +689,10 @@ int people_search(db *d, const char *q, int limit,
 			break;
 	}
 	db_finalize(s);
-	if (rc < 0 || n >= limit || case_name_key(q, key, sizeof key) < 0)
+	if (rc < 0)
+		return rc;
+	rc = victims_search(d, q, limit, &n, fn, arg);
+	if (rc != 0 || n >= limit || case_name_key(q, key, sizeof key) < 0)
 		return rc < 0 ? rc : 0;
 
 	/* names and aliases containing the folded query */

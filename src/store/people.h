@@ -8,10 +8,17 @@
  * value) or a name (or alias) with the same date of birth.  Links are
  * followed transitively: if case A's suspect shares a phone with B's, and B's
  * an e-mail with C's, all three are one suspect's cases.
+ *
+ * A victim's name, date of birth, description, aliases and identifiers are
+ * sealed (store/sealed.h); her match keys (identifiers', names') are keyed
+ * hashes, not the normalised values.  A suspect's stay in clear: the register
+ * search finds him by part of a name, and linking follows his identifiers in
+ * SQL.  Victims are told apart across cases in C, on the opened values.
  */
 #ifndef VIGIL_STORE_PEOPLE_H
 #define VIGIL_STORE_PEOPLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/identifier.h"
@@ -24,6 +31,7 @@ struct person_identifier {
 };
 
 struct person_in {
+	bool sealed;             /* a victim: everything below is sealed (store/sealed.h) */
 	const char *full_name;   /* may be NULL for an unnamed person */
 	const char *dob;         /* YYYY-MM-DD or NULL */
 	const char *description;
@@ -33,7 +41,8 @@ struct person_in {
 	int nids;
 };
 
-/* Insert a person with aliases and identifiers; returns the id. */
+/* Insert a person with aliases and identifiers; returns the id (or
+ * DB_SEALED for a sealed one with no key current). */
 int64_t person_insert(db *d, const struct person_in *p);
 int case_person_add(db *d, int64_t case_id, int64_t person_id, const char *role);
 /* The case's suspect person, 0 when none (unknown suspect), negative on error. */
@@ -46,11 +55,14 @@ struct person_row {
 	const char *dob;
 	const char *description;
 };
+/* A victim's fields are opened for fn; one that does not open stops the
+ * walk with DB_SEALED. */
 int case_people_each(db *d, int64_t case_id, int (*fn)(const struct person_row *p, void *arg),
 		     void *arg);
-int person_aliases_each(db *d, int64_t person_id, int (*fn)(const char *name, void *arg),
-			void *arg);
-int person_identifiers_each(db *d, int64_t person_id,
+/* sealed: the person is a victim (her aliases and identifiers are opened). */
+int person_aliases_each(db *d, int64_t person_id, bool sealed,
+			int (*fn)(const char *name, void *arg), void *arg);
+int person_identifiers_each(db *d, int64_t person_id, bool sealed,
 			    int (*fn)(const char *kind, const char *value, void *arg), void *arg);
 
 /* The cases linked to case_id through its suspect, not counting case_id
@@ -62,7 +74,9 @@ int links_distinct_victims(db *d, const int64_t *cases, int ncases);
 
 /* The register search: people recorded as suspects whose identifier
  * normalises to q in some kind (addresses excepted), or whose name or alias
- * contains q. */
+ * contains q; and victims whose identifier (not an address) normalises to q,
+ * found by its match key (role "victim": the caller decides who may see
+ * them). */
 struct search_hit {
 	int64_t person_id;
 	int64_t case_id;

@@ -5,8 +5,10 @@
 #include "store/victims.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "base/clock.h"
+#include "store/sealed.h"
 
 static void bind_opt(db_stmt *s, int i, int64_t v)
 {
@@ -46,24 +48,28 @@ int64_t victim_contact_insert(db *d, const struct victim_contact_row *c, int64_t
 	db_stmt *s;
 	int rc;
 
+	/* what she was told and the notes are sealed with the row's id, known
+	 * once it is stored */
 	rc = db_prepare(d, &s,
 			"INSERT INTO victim_contacts (case_id, contacted_at, method, told, notes,"
-			" contact_by, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+			" contact_by, recorded_by, recorded_at) VALUES (?, ?, ?, '', NULL, ?, ?, ?)"
 			" RETURNING id");
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, c->case_id);
 	db_bind_int64(s, 2, c->contacted_at);
 	db_bind_text(s, 3, c->method);
-	db_bind_text(s, 4, c->told);
-	db_bind_text(s, 5, c->notes);
-	db_bind_int64(s, 6, c->contact_by);
-	db_bind_int64(s, 7, recorded_by);
-	db_bind_int64(s, 8, clock_now_ms());
+	db_bind_int64(s, 4, c->contact_by);
+	db_bind_int64(s, 5, recorded_by);
+	db_bind_int64(s, 6, clock_now_ms());
 	rc = db_step(s);
 	if (rc == DB_ROW)
 		id = db_column_int64(s, 0);
 	db_finalize(s);
+	if (rc >= 0)
+		rc = sealed_update(d, "victim_contacts", "told", id, c->told);
+	if (rc >= 0)
+		rc = sealed_update(d, "victim_contacts", "notes", id, c->notes);
 	return rc < 0 ? rc : id;
 }
 
@@ -83,17 +89,32 @@ int victim_contacts_each(db *d, int64_t case_id,
 		return rc;
 	db_bind_int64(s, 1, case_id);
 	while ((rc = db_step(s)) == DB_ROW) {
+		char ad[SEALED_AD_MAX], *told = NULL, *notes = NULL;
+		int stop;
+
 		c.id = db_column_int64(s, 0);
 		c.case_id = db_column_int64(s, 1);
 		c.contacted_at = db_column_int64(s, 2);
 		c.method = db_column_text(s, 3);
-		c.told = db_column_text(s, 4);
-		c.notes = db_column_text(s, 5);
+		sealed_ad(ad, "victim_contacts.told", c.id);
+		rc = sealed_get(d, ad, db_column_text(s, 4), &told);
+		sealed_ad(ad, "victim_contacts.notes", c.id);
+		if (rc >= 0)
+			rc = sealed_get(d, ad, db_column_text(s, 5), &notes);
+		if (rc < 0) {
+			free(told);
+			break;
+		}
+		c.told = told;
+		c.notes = notes;
 		c.contact_by = db_column_int64(s, 6);
 		c.contact_by_name = db_column_text(s, 7);
 		c.recorded_by_name = db_column_text(s, 8);
 		c.recorded_at = db_column_int64(s, 9);
-		if (fn(&c, arg))
+		stop = fn(&c, arg);
+		free(told);
+		free(notes);
+		if (stop)
 			break;
 	}
 	db_finalize(s);
@@ -143,9 +164,9 @@ int64_t victim_referral_insert(db *d, const struct victim_referral_row *r, int64
 	db_bind_text(s, 4, r->provider);
 	db_bind_text(s, 5, r->status);
 	bind_consent(s, 6, r->consent);
-	db_bind_text(s, 7, r->consent_note);
+	db_bind_null(s, 7); /* the notes are sealed below, with the id */
 	bind_opt(s, 8, r->consent_at);
-	db_bind_text(s, 9, r->note);
+	db_bind_null(s, 9);
 	db_bind_int64(s, 10, by);
 	db_bind_int64(s, 11, now);
 	db_bind_int64(s, 12, now);
@@ -153,26 +174,42 @@ int64_t victim_referral_insert(db *d, const struct victim_referral_row *r, int64
 	if (rc == DB_ROW)
 		id = db_column_int64(s, 0);
 	db_finalize(s);
+	if (rc >= 0)
+		rc = sealed_update(d, "victim_referrals", "consent_note", id, r->consent_note);
+	if (rc >= 0)
+		rc = sealed_update(d, "victim_referrals", "note", id, r->note);
 	return rc < 0 ? rc : id;
 }
 
 int victim_referral_update(db *d, const struct victim_referral_row *r, int64_t expected_version)
 {
+	char ad[SEALED_AD_MAX], *consent_note = NULL, *note = NULL;
 	int64_t changed = 0;
 	db_stmt *s;
 	int rc;
 
-	rc = db_prepare(d, &s,
+	sealed_ad(ad, "victim_referrals.consent_note", r->id);
+	rc = sealed_put(d, ad, r->consent_note, &consent_note);
+	sealed_ad(ad, "victim_referrals.note", r->id);
+	if (rc >= 0)
+		rc = sealed_put(d, ad, r->note, &note);
+	if (rc >= 0)
+		rc = db_prepare(d, &s,
 			"UPDATE victim_referrals SET status = ?, consent = ?, consent_note = ?,"
 			" consent_at = ?, note = ?, updated_at = ?, version = version + 1"
 			" WHERE id = ? AND case_id = ? AND version = ?");
-	if (rc < 0)
+	if (rc < 0) {
+		free(consent_note);
+		free(note);
 		return rc;
+	}
 	db_bind_text(s, 1, r->status);
 	bind_consent(s, 2, r->consent);
-	db_bind_text(s, 3, r->consent_note);
+	db_bind_text(s, 3, consent_note);
 	bind_opt(s, 4, r->consent_at);
-	db_bind_text(s, 5, r->note);
+	db_bind_text(s, 5, note);
+	free(consent_note);
+	free(note);
 	db_bind_int64(s, 6, clock_now_ms());
 	db_bind_int64(s, 7, r->id);
 	db_bind_int64(s, 8, r->case_id);
@@ -190,13 +227,18 @@ int victim_referral_update(db *d, const struct victim_referral_row *r, int64_t e
 	" r.updated_at, r.version FROM victim_referrals r JOIN users u ON u.id = r.offered_by" \
 	" LEFT JOIN agencies a ON a.id = r.agency_id"
 
-static int run(db_stmt *s, int (*fn)(const struct victim_referral_row *r, void *arg), void *arg,
-	       int *found)
+/* The referrals of s, their notes opened (sealed: they are about her); one
+ * that does not open stops with DB_SEALED. */
+static int run(db *d, db_stmt *s, int (*fn)(const struct victim_referral_row *r, void *arg),
+	       void *arg, int *found)
 {
 	struct victim_referral_row r;
 	int rc;
 
 	while ((rc = db_step(s)) == DB_ROW) {
+		char ad[SEALED_AD_MAX], *consent_note = NULL, *note = NULL;
+		int stop;
+
 		r.id = db_column_int64(s, 0);
 		r.case_id = db_column_int64(s, 1);
 		r.service = db_column_text(s, 2);
@@ -205,15 +247,27 @@ static int run(db_stmt *s, int (*fn)(const struct victim_referral_row *r, void *
 		r.provider = db_column_text(s, 5);
 		r.status = db_column_text(s, 6);
 		r.consent = db_column_is_null(s, 7) ? -1 : (int)db_column_int64(s, 7);
-		r.consent_note = db_column_text(s, 8);
+		sealed_ad(ad, "victim_referrals.consent_note", r.id);
+		rc = sealed_get(d, ad, db_column_text(s, 8), &consent_note);
+		sealed_ad(ad, "victim_referrals.note", r.id);
+		if (rc >= 0)
+			rc = sealed_get(d, ad, db_column_text(s, 10), &note);
+		if (rc < 0) {
+			free(consent_note);
+			break;
+		}
+		r.consent_note = consent_note;
 		r.consent_at = db_column_int64(s, 9);
-		r.note = db_column_text(s, 10);
+		r.note = note;
 		r.offered_by = db_column_text(s, 11);
 		r.offered_at = db_column_int64(s, 12);
 		r.updated_at = db_column_int64(s, 13);
 		r.version = db_column_int64(s, 14);
 		(*found)++;
-		if (fn(&r, arg))
+		stop = fn(&r, arg);
+		free(consent_note);
+		free(note);
+		if (stop)
 			break;
 	}
 	db_finalize(s);
@@ -231,7 +285,7 @@ int victim_referral_get(db *d, int64_t case_id, int64_t id,
 		return rc;
 	db_bind_int64(s, 1, case_id);
 	db_bind_int64(s, 2, id);
-	rc = run(s, fn, arg, &found);
+	rc = run(d, s, fn, arg, &found);
 	return rc < 0 ? rc : found > 0;
 }
 
@@ -245,5 +299,5 @@ int victim_referrals_each(db *d, int64_t case_id,
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, case_id);
-	return run(s, fn, arg, &found);
+	return run(d, s, fn, arg, &found);
 }

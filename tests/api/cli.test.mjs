@@ -26,7 +26,7 @@ describe('help and usage errors', () => {
 			const r = cli([arg]);
 			assert.equal(r.status, 0, arg);
 			assert.match(r.stdout, /^usage: vigil COMMAND/);
-			for (const c of ['serve', 'migrate', 'user', 'agency', 'audit', 'permissions']) assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'));
+			for (const c of ['serve', 'migrate', 'user', 'agency', 'audit', 'key', 'permissions']) assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'));
 			assert.equal(r.stderr, '');
 		}
 	});
@@ -51,7 +51,36 @@ describe('help and usage errors', () => {
 		assert.equal(r.stdout, '');
 	});
 
-	for (const cmd of ['serve', 'migrate', 'user', 'agency', 'audit', 'permissions']) {
+	test('`vigil key` refuses what it cannot do: no command, no --key for init, no --id for retire, bad numbers (exit 2)', () => {
+		for (const [args, why] of [
+			[['key'], /say what to do: init, add, rotate, retire, encrypt or status/],
+			[['key', 'init'], /'key init' needs --key FILE/],
+			[['key', 'retire', '--db', dbPath('never.db')], /'key retire' needs --id N/],
+			[['key', 'retire', '--id', '0'], /--id wants a key number/],
+			[['key', 'rotate', '--batch', '0'], /--batch wants 1 to 100000 rows/],
+			[['key', 'rotate', '--settle-ms', '-1'], /--settle-ms wants 0 to 600000/],
+			[['key', 'spin'], /unknown command 'spin'/],
+		]) {
+			const r = cli(args);
+			assert.equal(r.status, 2, args.join(' '));
+			assert.match(r.stderr, why, args.join(' '));
+		}
+	});
+
+	test('`vigil key init` makes a key file of mode 0600 and never overwrites one', () => {
+		const key = dbPath('made.key');
+		const r = cli(['key', 'init', '--key', key]);
+		assert.equal(r.status, 0, r.stderr);
+		assert.equal(fs.statSync(key).mode & 0o777, 0o600);
+		const text = fs.readFileSync(key, 'utf8');
+		assert.match(text, /^key 1 [0-9a-f]{64}$/m);
+		const again = cli(['key', 'init', '--key', key]);
+		assert.equal(again.status, 1);
+		assert.match(again.stderr, /never overwritten/);
+		assert.equal(fs.readFileSync(key, 'utf8'), text);
+	});
+
+	for (const cmd of ['serve', 'migrate', 'user', 'agency', 'audit', 'key', 'permissions']) {
 		test(`\`vigil ${cmd} --help\` exits 0 with its usage on stdout`, () => {
 			const r = cli([cmd, '--help']);
 			assert.equal(r.status, 0, r.stderr);

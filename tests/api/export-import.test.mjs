@@ -3,7 +3,8 @@
 // chain arrive intact, the target takes new work with fresh ids, and a
 // refused import (a database not empty, a tampered or truncated file) keeps
 // nothing.  When VIGIL_TEST_PG is set, the export also crosses to the other
-// engine.
+// engine.  Sealed values (issue 16) travel sealed: the target is opened with
+// the source's data key file, and without it the import is refused.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,12 +12,13 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { addIncident, createCase, screening } from './lib/casekit.mjs';
-import { Client, ENGINE, cli, emptyDatabase, spawnServer, sqlite, startServer } from './lib/server.mjs';
+import { Client, ENGINE, cli, dataKeyOf, emptyDatabase, shareDataKey, spawnServer, sqlite, startServer } from './lib/server.mjs';
 
 let srv;
 let passwords;
 let exportFile;
 let scratch;
+let keyHolder; // a path whose data key is the source's (the source's directory goes with it)
 const before_ = { count: {} };
 
 const count = (db, table) => Number(sqlite(db, `SELECT COUNT(*) FROM ${table}`).trim());
@@ -45,6 +47,12 @@ before(async () => {
 	// exported while the server runs (it only reads), nothing writing meanwhile
 	for (const t of ['users', 'cases', 'incidents', 'audit_log']) before_.count[t] = count(srv.db, t);
 	exportFile = path.join(scratch, 'centre.jsonl');
+	keyHolder = path.join(scratch, 'source.db');
+	if (ENGINE === 'postgres') keyHolder = srv.db; // its key file is the harness's
+	else {
+		fs.copyFileSync(dataKeyOf(srv.db), dataKeyOf(keyHolder));
+		fs.chmodSync(dataKeyOf(keyHolder), 0o600);
+	}
 	const r = cli(['export', '--out', exportFile, '--db', srv.db]);
 	assert.equal(r.status, 0, r.stderr);
 	assert.equal(count(srv.db, 'audit_log'), before_.count.audit_log, 'the export wrote to the source');
@@ -54,10 +62,13 @@ after(() => {
 	if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
 });
 
-/** Import the export into a new database of engine; the database. */
-function importInto(engine, file = exportFile) {
+/** Import the export into a new database of engine, with the source's data
+ * key (unless withKey is false); the database. */
+function importInto(engine, file = exportFile, { withKey = true } = {}) {
 	const db = emptyDatabase(scratch, engine);
-	const r = cli(['import', '--in', file, '--db', db]);
+	const args = ['import', '--in', file, '--db', db];
+	if (withKey) args.push('--data-key', shareDataKey(keyHolder, db));
+	const r = cli(args);
 	return { db, r };
 }
 
@@ -69,7 +80,7 @@ function roundTrip(engine) {
 		const audit = cli(['audit', 'verify', '--db', db]);
 		assert.equal(audit.status, 0, audit.stdout + audit.stderr);
 		for (const ref of before_.cases) {
-			const v = cli(['case', 'verify', ref, '--db', db]);
+			const v = cli(['case', 'verify', ref, '--db', db, '--data-key', dataKeyOf(db)]);
 			assert.equal(v.status, 0, `${ref}: ${v.stdout}${v.stderr}`);
 		}
 
@@ -120,11 +131,20 @@ describe('a refused import keeps nothing', () => {
 		assert.equal(count(db, 'cases'), before_.cases.length);
 	});
 
+	test('without the data key file of the source, it is refused: the incident logs cannot be verified', () => {
+		const { db, r } = importInto(ENGINE, exportFile, { withKey: false });
+		assert.notEqual(r.status, 0);
+		if (ENGINE === 'sqlite') assert.match(r.stderr, /data key file/);
+		else assert.match(r.stderr, /--data-key FILE/);
+		assert.equal(count(db, 'cases'), 0);
+	});
+
 	test('a tampered row', () => {
 		const lines = fs.readFileSync(exportFile, 'utf8').split('\n');
-		const i = lines.findIndex((l) => l.includes('followed 1'));
-		assert.ok(i >= 0, 'the export holds the incident text');
-		lines[i] = lines[i].replace('followed 1', 'followed 7');
+		// the incidents' descriptions are sealed: the behaviour is in clear
+		const i = lines.findIndex((l) => l.includes('"following"'));
+		assert.ok(i >= 0, 'the export holds the incident behaviour');
+		lines[i] = lines[i].replace('"following"', '"loitering"');
 		const bad = path.join(scratch, 'tampered.jsonl');
 		fs.writeFileSync(bad, lines.join('\n'));
 		const { db, r } = importInto(ENGINE, bad);

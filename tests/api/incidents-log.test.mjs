@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { cli, expectError, sqlite, startServer } from './lib/server.mjs';
+import { cli, dataKeyOf, expectError, sqlite, startServer } from './lib/server.mjs';
 import { DAY, HOUR, MINUTE, addIncident, ago, blake2bHex, createCase, meetGates, screening } from './lib/casekit.mjs';
 
 let srv;
@@ -229,7 +229,8 @@ describe('verifying and tampering', () => {
 	let ids;
 
 	function cliVerify(ref) {
-		return cli(['case', 'verify', ref, '--db', srv.db]);
+		// the entries' places are sealed: the data key file opens them
+		return cli(['case', 'verify', ref, '--db', srv.db, '--data-key', dataKeyOf(srv.db)]);
 	}
 	async function apiVerify(ref) {
 		const res = await officer.get(`/api/v1/cases/${ref}/incidents/verify`);
@@ -379,6 +380,8 @@ describe('the export, checked without Vigil', () => {
 			I(e.case_id), I(e.seq), I(e.recorded_at_ms), I(e.recorded_by_id), T(e.recorded_by),
 			I(e.occurred_at_ms), I(e.occurred_until_ms), T(e.place), T(e.behaviour), T(e.description),
 			T(e.witnesses_json), T(e.reporter), T(e.attachments_json), I(e.amends), T(e.amend_reason),
+			// entries recorded since encryption at rest carry a salt, hashed last
+			...(e.salt ? [T(e.salt)] : []),
 		];
 		return blake2bHex(Buffer.concat(parts), 32);
 	}
@@ -405,8 +408,12 @@ describe('the export, checked without Vigil', () => {
 		assert.equal(exp.entries.length, 3);
 		for (const e of exp.entries)
 			for (const k of ['case_id', 'seq', 'recorded_at_ms', 'recorded_by_id', 'recorded_by', 'occurred_at_ms', 'occurred_until_ms',
-				'place', 'behaviour', 'description', 'witnesses_json', 'reporter', 'attachments_json', 'amends', 'amend_reason', 'prev_hash', 'hash'])
+				'place', 'behaviour', 'description', 'witnesses_json', 'reporter', 'attachments_json', 'amends', 'amend_reason', 'salt', 'prev_hash', 'hash'])
 				assert.ok(k in e, `entry ${e.seq} has ${k}`);
+		// each a salt of its own (16 random bytes), and the algorithm says where it goes
+		for (const e of exp.entries) assert.match(e.salt, /^[0-9a-f]{32}$/);
+		assert.equal(new Set(exp.entries.map((e) => e.salt)).size, 3);
+		assert.match(exp.algorithm, /salt \(T: its 32-character lowercase hex text/);
 		assert.equal(exp.entries[1].witnesses_json, '["Zoë","the manager"]');
 		assert.equal(exp.entries[0].occurred_until_ms, 0);
 		assert.equal(exp.entries[0].amends, 0);
@@ -425,7 +432,7 @@ describe('the export, checked without Vigil', () => {
 
 	test('the recomputation notices a change to any exported field', () => {
 		const e = { ...exp.entries[1] };
-		for (const [k, v] of [['description', e.description + ' '], ['place', null], ['occurred_at_ms', e.occurred_at_ms + 1], ['witnesses_json', '["Zoe","the manager"]']]) {
+		for (const [k, v] of [['description', e.description + ' '], ['place', null], ['occurred_at_ms', e.occurred_at_ms + 1], ['witnesses_json', '["Zoe","the manager"]'], ['salt', '0'.repeat(32)]]) {
 			assert.notEqual(entryHash({ ...e, [k]: v }), e.hash, k);
 		}
 	});

@@ -17,6 +17,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { seedDatabase, removeDir, spawnServer, startServer } from './lib/server.mjs';
 import { waitFor } from './lib/monitorkit.mjs';
+import { packet as telPacket } from './lib/teltonika.mjs';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-tls-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -242,5 +243,70 @@ describe('behind a TLS proxy: --public-url https://', () => {
 			assert.equal(await behind.stop(), 0);
 			assert.equal(await plain.stop(), 0);
 		}
+	});
+});
+
+describe('the device ports over TLS, tried with curl and a TLS tag', () => {
+	let srv;
+	let cert;
+	let OSM;
+	let TLSTEL;
+	let supervisor;
+	before(async () => {
+		cert = makeCert('devices');
+		srv = await startServer({
+			roles: ['supervisor'],
+			args: ['--tls-cert', cert.cert, '--tls-key', cert.key, '--osmand-listen', '127.0.0.1:0', '--osmand-tls',
+				'--teltonika-listen', '127.0.0.1:0', '--teltonika-tls-listen', '127.0.0.1:0'],
+		});
+		OSM = Number(srv.stdout().match(/OsmAnd devices on https:\/\/127\.0\.0\.1:(\d+)/)[1]);
+		TLSTEL = Number(srv.stdout().match(/Teltonika devices over TLS on tls:\/\/127\.0\.0\.1:(\d+)/)[1]);
+		const login = await request(`${srv.url}/api/v1/login`, {
+			method: 'POST', ca: cert.pem, body: { username: 'supervisor', password: srv.passwords.supervisor },
+		});
+		supervisor = { cookie: login.headers['set-cookie'][0].split(';')[0], csrf: login.body.csrf_token };
+	});
+	after(async () => {
+		if (srv) assert.equal(await srv.stop(), 0);
+	});
+
+	const register = async (uid, kind, protocol) => {
+		const res = await request(`${srv.url}/api/v1/devices`, {
+			method: 'POST', ca: cert.pem, body: { uid, kind, protocol },
+			headers: { Cookie: supervisor.cookie, 'X-CSRF-Token': supervisor.csrf },
+		});
+		assert.equal(res.status, 201, JSON.stringify(res.body));
+	};
+	const curl = (args) => execFileSync('curl', ['-sS', '--cacert', cert.cert, '-o', '/dev/null', '-w', '%{http_code} %{ssl_verify_result}', ...args],
+		{ encoding: 'utf8', timeout: 20000 });
+
+	test('curl reaches the API over TLS, verifying the certificate', () => {
+		assert.equal(curl([`${srv.url}/healthz`]), '200 0');
+	});
+
+	test('a phone reports over HTTPS on the OsmAnd port (curl), and plain HTTP there is not answered', async () => {
+		await register('tls-phone-1', 'victim_phone', 'osmand');
+		const at = Math.floor(Date.now() / 1000) - 5;
+		assert.equal(curl([`https://127.0.0.1:${OSM}/?id=tls-phone-1&lat=51.5&lon=-0.1&timestamp=${at}&accuracy=8`]), '200 0');
+		assert.throws(() => execFileSync('curl', ['-sS', '--max-time', '5', `http://127.0.0.1:${OSM}/?id=tls-phone-1`], { stdio: 'pipe' }));
+	});
+
+	test('a tag speaks Teltonika inside TLS: handshake, a packet, its acknowledgement', async () => {
+		const imei = '356307042441013';
+		await register(imei, 'offender_tag', 'teltonika');
+		const s = tls.connect({ host: '127.0.0.1', port: TLSTEL, ca: cert.pem, servername: undefined });
+		await new Promise((resolve, reject) => { s.once('secureConnect', resolve); s.once('error', reject); });
+		let got = Buffer.alloc(0);
+		s.on('data', (d) => { got = Buffer.concat([got, d]); });
+		const hs = Buffer.alloc(2 + imei.length);
+		hs.writeUInt16BE(imei.length, 0);
+		hs.write(imei, 2, 'ascii');
+		s.write(hs);
+		await waitFor('the handshake answer', () => got.length >= 1);
+		assert.equal(got[0], 1);
+		s.write(telPacket([[Date.now() - 2000, 51.5, -0.1]]));
+		await waitFor('the acknowledgement', () => got.length >= 5);
+		assert.equal(got.readUInt32BE(1), 1);
+		s.destroy();
 	});
 });

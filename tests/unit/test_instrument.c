@@ -590,6 +590,27 @@ static void broken_files_are_refused_naming_the_file_and_the_problem(void **stat
 	}
 }
 
+/* jansson quotes the input near a syntax error, here the first byte of a
+ * three-byte character: the message (which the API puts into JSON) escapes it
+ * and stays valid UTF-8.  Found by fuzz_instrument. */
+static void a_syntax_error_in_half_a_character_gives_a_text_message(void **state)
+{
+	char *dir = tmpdir_new(), err[512], want[600];
+	instrument_set *s = (instrument_set *)1;
+	json_t *j;
+
+	(void)state;
+	write_file(dir, "t.json", "{\"id\": \"\\\xef\x88\xac\"}");
+	assert_int_equal(instrument_set_load(dir, &s, err, sizeof err), -1);
+	assert_null(s);
+	snprintf(want, sizeof want, "%s/t.json: line 1, column 10: invalid escape near '\"\\\\\\xef'", dir);
+	assert_string_equal(err, want);
+	j = json_string(err);
+	assert_non_null(j);
+	json_decref(j);
+	tmpdir_free(dir);
+}
+
 static void broken_top_level_fields_are_refused(void **state)
 {
 	static const struct {
@@ -967,6 +988,7 @@ int main(void)
 		cmocka_unit_test(judgement_ratings_need_a_rating_and_a_reason),
 		cmocka_unit_test(each_version_scores_its_own_items),
 		cmocka_unit_test(broken_files_are_refused_naming_the_file_and_the_problem),
+		cmocka_unit_test(a_syntax_error_in_half_a_character_gives_a_text_message),
 		cmocka_unit_test(broken_top_level_fields_are_refused),
 		cmocka_unit_test(duplicate_instrument_ids_across_files_are_refused),
 		cmocka_unit_test(directories_without_instruments_are_refused),

@@ -260,6 +260,10 @@ static void every_broken_table_is_refused_naming_the_file_and_the_place(void **s
 {
 	(void)state;
 	expect_error("{", "line 1, column 1");
+	/* jansson quotes half a UTF-8 character near the error: escaped, so the
+	 * message stays text (found by fuzz_instrument in the same loader code) */
+	expect_error("{\"version\": \"\\\xef\x88\xac\"}",
+		     "line 1, column 15: invalid escape near '\"\\\\\\xef'");
 	expect_error("[]", "the suggestion table must be a JSON object");
 	expect_error(HEAD ACT "\"rules\": [], \"extra\": 1}", "unknown field 'extra'");
 	expect_error("{\"version\": 0, \"screen\": \"stalking-screen\", " ACT "\"rules\": []}",

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/crypt.h"
 #include "base/secret.h"
 #include "core/order.h"
 #include "db/db.h"
@@ -26,6 +27,7 @@
 #include "store/incidents.h"
 #include "store/monitor.h"
 #include "store/orders.h"
+#include "store/sealed.h"
 #include "store/tasks.h"
 
 #define DAY (24LL * 3600 * 1000)
@@ -33,13 +35,41 @@
 struct fx {
 	char path[512];
 	char pgname[64];
+	char keyfile[64];
 	db *d;
+	crypt_keys *keys;
 	int64_t user, agency;
 };
+
+/* A data key file of the test's own, recorded by the database and on the
+ * connection: the linked incident of a breach is sealed. */
+static int keys(struct fx *f)
+{
+	char err[300];
+	int fd;
+
+	snprintf(f->keyfile, sizeof f->keyfile, "/tmp/vigil-test-key-XXXXXX");
+	fd = mkstemp(f->keyfile);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	unlink(f->keyfile); /* made by crypt_keyfile_create, which never overwrites */
+	if (crypt_keyfile_create(f->keyfile, err, sizeof err) < 0 ||
+	    crypt_keys_load(f->keyfile, &f->keys, err, sizeof err) < 0 ||
+	    sealed_attach(f->d, f->keys, err, sizeof err) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	db_set_keys(f->d, f->keys);
+	return 0;
+}
 
 static int seed(struct fx *f)
 {
 	char hash[SECRET_HASH_LEN];
+
+	if (keys(f) < 0)
+		return -1;
 
 	f->agency = agency_add(f->d, "met", "Met", "police");
 	if (f->agency <= 0 || secret_password_hash("a long enough password", hash) < 0)
@@ -116,6 +146,9 @@ static int teardown(void **state)
 	char p[600];
 
 	db_close(f->d);
+	crypt_keys_free(f->keys);
+	if (f->keyfile[0])
+		unlink(f->keyfile);
 	if (f->pgname[0]) {
 		snprintf(p, sizeof p, "DROP DATABASE IF EXISTS %s", f->pgname);
 		pg_admin(p);

@@ -32,7 +32,7 @@ export const AGENCIES = [
 export const ROLES = ['officer', 'supervisor', 'operator', 'clinician', 'advocate', 'analyst', 'admin'];
 
 /* The schema version this release migrates to: a new migration changes it here. */
-export const SCHEMA_VERSION = 13;
+export const SCHEMA_VERSION = 14;
 
 /*
  * What each role may do, as the API lists it (in the table's order).  Written
@@ -141,6 +141,47 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 	});
 }
 
+/*
+ * The data key file that seals a database's victims' details (vigil key
+ * init): for a SQLite file, the server's default beside it (DB.data-key, made
+ * at its first start); for a PostgreSQL database, which has no "beside", a
+ * file of its own in a temporary directory, made on first use and given to
+ * every server on that database (spawnServer adds --data-key).
+ */
+const pgDataKeys = new Map(); // database URL -> key file
+let pgKeyDir = null;
+
+export function dataKeyOf(db) {
+	if (!/^postgres(ql)?:\/\//.test(db))
+		return `${db}.data-key`;
+	if (!pgDataKeys.has(db)) {
+		if (!pgKeyDir) {
+			pgKeyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-pgkeys-'));
+			liveDirs.add(pgKeyDir);
+		}
+		const file = path.join(pgKeyDir, `${randomBytes(6).toString('hex')}.data-key`);
+		mustSucceed(cli(['key', 'init', '--key', file]), 'vigil key init');
+		pgDataKeys.set(db, file);
+	}
+	return pgDataKeys.get(db);
+}
+
+/**
+ * Let database `to` be opened with the data key file of database `from` (an
+ * import: the values travel sealed): the file is copied where dataKeyOf(to)
+ * looks.  Returns that path.
+ */
+export function shareDataKey(from, to) {
+	const src = dataKeyOf(from);
+	if (/^postgres(ql)?:\/\//.test(to)) {
+		pgDataKeys.set(to, src);
+		return src;
+	}
+	fs.copyFileSync(src, `${to}.data-key`);
+	fs.chmodSync(`${to}.data-key`, 0o600);
+	return `${to}.data-key`;
+}
+
 /** Run the binary synchronously: {status, stdout, stderr}. */
 export function cli(args, { input, env } = {}) {
 	checkBinary();
@@ -232,6 +273,9 @@ export function spawnServer(db, args = [], { timeoutMs = 10000, cwd } = {}) {
 		scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-test-att-'));
 		args = [...args, '--attachments', scratch];
 	}
+	// a database on a server has no default data key file: its own
+	if (!args.includes('--data-key') && /^postgres(ql)?:\/\//.test(db))
+		args = [...args, '--data-key', dataKeyOf(db)];
 	checkBinary();
 	const child = spawn(VIGIL_BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', ...args], {
 		stdio: ['ignore', 'pipe', 'pipe'],

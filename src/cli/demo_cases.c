@@ -21,7 +21,11 @@
  *
  * Everything goes through the store functions the API uses; assessments are
  * scored by the instruments and plans take the suggestion table's actions.
- * The content is fixed; times are relative to the moment of loading.
+ * The content is fixed; times are relative to the moment of loading.  Each
+ * case is reported before anything was done on it, and first assessed a
+ * known time after its report (3: 24 h, 4: 48 h, 5: 48 h, 6: 72 h, 7: 12 h),
+ * so the statistics of the demo can be worked out by hand
+ * (tests/api/demo.test.mjs does).
  */
 #include "cli/cli.h"
 
@@ -122,8 +126,10 @@ static int add_person(struct demo *dm, int64_t case_id, const char *role,
 		     strcmp(role, "suspect") == 0 ? "suspect_recorded" : "victim_recorded", p->name);
 }
 
-static int64_t add_case(struct demo *dm, const char *relationship, const char *channel,
-			const char *summary, const struct person_spec *victim,
+/* A case reported hours_ago hours before the load: before anything that was
+ * done on it (a case is never assessed before it is reported). */
+static int64_t add_case(struct demo *dm, int64_t hours_ago, const char *relationship,
+			const char *channel, const char *summary, const struct person_spec *victim,
 			const struct person_spec *suspect)
 {
 	struct case_new n = { 0 };
@@ -145,6 +151,7 @@ static int64_t add_case(struct demo *dm, const char *relationship, const char *c
 		n.agency_id = u.agency_id;
 	}
 	n.year = tm.tm_year + 1900;
+	n.created_at = dm->now - hours_ago * HOUR;
 	id = case_insert(dm->d, &n, ref);
 	if (id < 0)
 		return fail(dm, "demo case");
@@ -460,7 +467,7 @@ static int case_intake(struct demo *dm)
 	const struct person_spec v = { "Priya Shah", IDENT_ADDRESS, "4 Canonbury Place, London N1 2NQ" };
 	const struct person_spec s = { "Daniel Price", IDENT_EMAIL, "d.price@example.com" };
 
-	return add_case(dm, "work", "non_emergency_call",
+	return add_case(dm, 12, "work", "non_emergency_call",
 			"A former colleague e-mails her several times a day since she left the firm",
 			&v, &s) < 0 ? -1 : 0;
 }
@@ -469,7 +476,7 @@ static int case_screened(struct demo *dm)
 {
 	const struct person_spec v = { "Emma Clarke", IDENT_ADDRESS, "17 Highbury Hill, London N5 1SU" };
 	const struct person_spec s = { "Ryan Clarke", IDENT_PHONE, "07700 900418" };
-	int64_t id = add_case(dm, "ex_partner", "online",
+	int64_t id = add_case(dm, 3 * 24, "ex_partner", "online",
 			      "Her former husband follows her home from work and messages her at night",
 			      &v, &s);
 
@@ -500,7 +507,7 @@ static int case_assessed_high(struct demo *dm)
 	};
 	const struct order_condition_row conds[] = { NO_CONTACT, zone };
 	struct order_row o = { 0 };
-	int64_t id = add_case(dm, "ex_partner", "emergency_call",
+	int64_t id = add_case(dm, 7 * 24, "ex_partner", "emergency_call",
 			      "Her ex-partner waits outside her flat and her office, and has "
 			      "threatened to kill himself and her",
 			      &v, &s);
@@ -550,7 +557,7 @@ static int case_managed_breach(struct demo *dm)
 	const struct order_condition_row conds[] = { NO_CONTACT, away, prog };
 	struct order_row o = { 0 }, pin = { 0 };
 	struct breach_new b = { 0 };
-	int64_t id = add_case(dm, "online_only", "online",
+	int64_t id = add_case(dm, 72 * 24, "online_only", "online",
 			      "A man she has never met believes they are in a relationship; flowers "
 			      "and letters to her work",
 			      &v, &s);
@@ -605,7 +612,7 @@ static int case_managed_raised(struct demo *dm)
 		{ "target-hardening-home", NULL, NULL, "officer", -20, "done", NULL },
 	};
 	struct order_row o = { 0 };
-	int64_t id = add_case(dm, "ex_partner", "in_person",
+	int64_t id = add_case(dm, 42 * 24, "ex_partner", "in_person",
 			      "Her ex-husband drives past her house; it has got worse since he lost "
 			      "his job",
 			      &v, &s);
@@ -645,7 +652,7 @@ static int case_closed(struct demo *dm)
 		  NULL },
 	};
 	struct order_row o = { 0 };
-	int64_t id = add_case(dm, "friend_acquaintance", "non_emergency_call",
+	int64_t id = add_case(dm, 93 * 24, "friend_acquaintance", "non_emergency_call",
 			      "A friend of her brother would not accept she did not want to see him",
 			      &v, &s);
 
@@ -682,7 +689,7 @@ static int case_assessed_standard(struct demo *dm)
 		{ "evidence-diary", NULL, NULL, "officer", 7, "in_progress", NULL },
 		{ "digital-safety", NULL, NULL, "officer", 7, "planned", NULL },
 	};
-	int64_t id = add_case(dm, "unknown", "online",
+	int64_t id = add_case(dm, 60, "unknown", "online",
 			      "Anonymous accounts comment on every post she makes", &v, NULL);
 
 	if (id < 0 || screen_case(dm, id) < 0 ||

@@ -101,6 +101,10 @@ static int check(db *d, const struct known_set *ks, struct fix *f, int64_t now, 
 		return ACCEPT_UNKNOWN;
 	}
 	f->device_id = k->id;
+	/* a panic is raised even when the reading beside it is garbage */
+	if (fix_salvage_event(f, now))
+		log_warn("device %lld: an event report's impossible readings dropped, the event kept",
+			 (long long)k->id);
 	if (fix_check(f, now, why, whylen) < 0) {
 		atomic_fetch_add(&n_rejected, 1);
 		return device_count_rejected(d, k->id) < 0 ? ACCEPT_ERROR : ACCEPT_REJECTED;

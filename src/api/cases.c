@@ -928,6 +928,8 @@ void api_cases_create(struct req *r)
 		rc = misrecording_rule(r, id, &four, relationship);
 	if (rc >= 0 && suspect)
 		rc = serial_rule(r, id);
+	if (rc >= 0 && suspect)
+		rc = api_register_recognise(r, id);
 	if (rc >= 0)
 		rc = case_get_by_id(r->db, id, &c) == 1 ? 0 : DB_ERROR;
 	if (rc < 0) {
@@ -1379,6 +1381,8 @@ void api_case_person_add(struct req *r)
 	 * linked set to the serial threshold */
 	if (rc >= 0)
 		rc = serial_rule(r, c.id);
+	if (rc >= 0 && strcmp(role, "suspect") == 0)
+		rc = api_register_recognise(r, c.id);
 	if (rc >= 0) {
 		case_record_free(&c);
 		rc = case_get(r->db, req_param(r, "ref"), &c) == 1 ? 0 : DB_ERROR;

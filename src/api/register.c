@@ -320,6 +320,22 @@ static int add_case(int64_t case_id, const char *ref, int64_t agency_id, void *a
 	return 0;
 }
 
+/* A new case his man was recognised in: its force and whom to ask; its
+ * reference only to those who may see it. */
+static int add_entry_match(const struct register_match *m, void *arg)
+{
+	struct cases_ctx *cc = arg;
+	json_t *o = json_pack("{s:I, s:o, s:o, s:s, s:{s:s, s:s}}", "id", (json_int_t)m->id,
+			      "found_at", req_time_json(m->found_at), "told_at",
+			      req_time_json(m->told_at), "agency", m->case_agency, "ask", "username",
+			      m->case_owner, "name", m->case_owner_name);
+
+	if (case_visible(cc->r->db, m->case_id, &cc->v) == 1)
+		json_object_set_new(o, "case", json_pack("{s:s}", "ref", m->case_ref));
+	json_array_append_new(cc->arr, o);
+	return 0;
+}
+
 void api_register_get(struct req *r)
 {
 	const char *purpose;
@@ -355,6 +371,10 @@ void api_register_get(struct req *r)
 		rc = access_log(r, "view", purpose, NULL, NULL, id, 1);
 	free(cc.ids);
 	json_object_set_new(o, "cases", cc.arr);
+	cc.arr = json_array();
+	if (rc >= 0)
+		rc = register_matches_each(r->db, 0, id, add_entry_match, &cc);
+	json_object_set_new(o, "recognitions", cc.arr);
 	json_object_set_new(o, "victims", json_integer(victims));
 	json_object_set_new(o, "history", hist);
 	if (rc < 0) {

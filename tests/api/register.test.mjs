@@ -153,6 +153,10 @@ describe('recognition at intake', () => {
 		const view = await sup.get(`/api/v1/register/${entry.id}?${PURPOSE}`);
 		assert.ok(view.body.cases.some((c) => c.visible === false));
 		assert.ok(view.body.history.some((h) => h.action === 'recognised' && /kent/.test(h.reason)));
+		const rec = view.body.recognitions.find((m) => m.id === told.id);
+		assert.equal(rec.agency, 'kent');
+		assert.equal(rec.ask.username, 'kentoff');
+		assert.equal(rec.case, undefined, 'the Met does not see Kent\'s case');
 		expectError(await sup.post(`/api/v1/register/matches/${told.id}/acknowledge`, {}), 403, 'forbidden');
 		const ack = await officer.post(`/api/v1/register/matches/${told.id}/acknowledge`, {});
 		assert.equal(ack.status, 200, ack.text);

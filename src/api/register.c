@@ -15,7 +15,8 @@
  *   POST /api/v1/register/matches/{id}/acknowledge   the entry's officer was told
  *   GET  /api/v1/cases/{ref}/recognition     what the case's suspect was recognised as
  *   POST /api/v1/cases/{ref}/recognition/{id}/seen   a supervisor saw it
- *   POST /api/v1/cases/{ref}/suspect/identifiers     more identifiers for the suspect
+ *   POST /api/v1/cases/{ref}/suspect/identifiers     more identifiers, other names,
+ *                                                    his date of birth for the suspect
  *
  * Every search and view states its purpose, is audited with it and kept in
  * the register's own access log for the oversight report.  Entries are read
@@ -865,7 +866,7 @@ out:
 
 void api_case_suspect_identify(struct req *r)
 {
-	static const char *const fields[] = { "aliases", "identifiers", NULL };
+	static const char *const fields[] = { "aliases", "identifiers", "dob", NULL };
 	struct person_buf *pb;
 	struct case_record c = { 0 };
 	int64_t suspect;
@@ -876,9 +877,9 @@ void api_case_suspect_identify(struct req *r)
 	pb = xcalloc(1, sizeof *pb);
 	if (parse_person(r, r->body, pb, false) < 0 || api_case_load(r, &c) < 0)
 		goto out;
-	if (pb->in.nids == 0 && pb->in.naliases == 0) {
+	if (pb->in.nids == 0 && pb->in.naliases == 0 && !pb->in.dob) {
 		req_fail(r, 400, "bad_request", "identifiers",
-			 "give at least one identifier or alias to add");
+			 "give at least one identifier, other name or the date of birth to add");
 		goto out;
 	}
 	suspect = case_suspect(r->db, c.id);

@@ -177,7 +177,8 @@ const struct route api_routes[] = {
 	  "a supervisor has seen a recognition of the case's suspect" },
 	{ "POST", "/api/v1/cases/{ref}/suspect/identifiers", PERM_CASES_WRITE,
 	  api_case_suspect_identify, "case.suspect_identify", ROUTE_CASE_FILE,
-	  "add identifiers and aliases to the case's suspect (recognised again)" },
+	  "add identifiers, other names or his date of birth to the case's suspect (recognised "
+	  "again)" },
 	{ "GET", "/api/v1/audit", PERM_AUDIT_READ, api_audit_list, "audit.list", ROUTE_AUDIT_READ,
 	  "page through the audit trail with filters" },
 	{ "GET", "/api/v1/audit/verify", PERM_AUDIT_READ, api_audit_verify, "audit.verify",

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "base/mem.h"
+#include "core/account.h"
 #include "core/casefile.h"
 #include "core/identifier.h"
 #include "store/account.h"
@@ -608,10 +609,13 @@ static int import_entry(struct reg_ctx *x, json_t *o, const char *origin, int64_
 		if (t && strptime(t, "%Y-%m-%dT%H:%M:%SZ", &tm))
 			e.next_review_at = (int64_t)timegm(&tm) * 1000;
 	}
+	/* signed by a Vigil we trust, and still checked as our own input is:
+	 * a neighbour's bug must not write what our API would refuse */
 	if (!e.origin_id || !in_list(reg_bases, e.basis) || !e.basis_ref ||
+	    strlen(e.basis_ref) > 200 || !account_text_clean(e.basis_ref, strlen(e.basis_ref)) ||
 	    !in_list(reg_categories, e.category) || e.level < 1 || e.level > 3 ||
-	    !pb->in.full_name || !e.next_review_at ||
-	    (pb->in.dob && !case_dob_valid(pb->in.dob, x->now))) {
+	    !pb->in.full_name || account_display_name_check(pb->in.full_name, NULL, 0) < 0 ||
+	    !e.next_review_at || (pb->in.dob && !case_dob_valid(pb->in.dob, x->now))) {
 		free(pb);
 		return fail(x, REG_E_BAD_REQUEST, "document",
 			    "an entry of the document is not a register entry of format %d",
@@ -622,7 +626,8 @@ static int import_entry(struct reg_ctx *x, json_t *o, const char *origin, int64_
 			 json_string_value(json_object_get(resp, "agency")) : origin);
 	e.origin_officer = officer_buf;
 	json_array_foreach(json_object_get(o, "aliases"), i, it) {
-		if (pb->in.naliases < 20 && json_is_string(it))
+		if (pb->in.naliases < 20 && json_is_string(it) &&
+		    account_display_name_check(json_string_value(it), NULL, 0) == 0)
 			pb->aliases[pb->in.naliases++] = json_string_value(it);
 	}
 	pb->in.aliases = pb->aliases;

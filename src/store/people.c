@@ -149,6 +149,12 @@ int person_more_add(db *d, int64_t person_id, const struct person_in *more)
 	char key[512];
 	int rc;
 
+	if (more->dob) {
+		rc = db_run(d, "UPDATE persons SET dob = ? WHERE id = ? AND dob IS NULL", "ti", more->dob,
+			    person_id);
+		if (rc < 0)
+			return rc;
+	}
 	for (int i = 0; i < more->naliases; i++) {
 		if (case_name_key(more->aliases[i], key, sizeof key) < 0)
 			continue;

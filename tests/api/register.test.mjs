@@ -200,6 +200,14 @@ describe('recognition at intake', () => {
 		const d = await createCase(kentoff, { suspect: { name: 'gaz  fix', dob: '1979-02-03' } });
 		const rec2 = (await kentoff.get(`/api/v1/cases/${d.ref}/recognition`)).body.matches;
 		assert.ok(rec2.some((m) => m.kind === 'register' && m.matched === 'name and date of birth'), JSON.stringify(rec2));
+		// his date of birth learnt later: recognised then by name (his alias) and date of birth
+		const e2 = await createCase(kentoff, { suspect: { name: 'Gaz Fix' } });
+		assert.equal((await kentoff.get(`/api/v1/cases/${e2.ref}/recognition`)).body.count, 0);
+		expectError(await kentoff.post(`/api/v1/cases/${e2.ref}/suspect/identifiers`, {}), 400, 'bad_request', 'identifiers');
+		const dob = await kentoff.post(`/api/v1/cases/${e2.ref}/suspect/identifiers`, { dob: '1979-02-03' });
+		assert.equal(dob.status, 200, dob.text);
+		const rec3 = (await kentoff.get(`/api/v1/cases/${e2.ref}/recognition`)).body.matches;
+		assert.ok(rec3.some((m) => m.kind === 'register' && m.matched === 'name and date of birth'), JSON.stringify(rec3));
 	});
 });
 
@@ -328,5 +336,24 @@ describe('retention', () => {
 		assert.equal(entries.length, 1, audit.text);
 		assert.ok(!JSON.stringify(entries).includes('Temporary'));
 		expectError(await sup.get(`/api/v1/register/${id}?${PURPOSE}`), 404, 'not_found');
+	});
+
+	test('an active entry past its retention date is purged too; one within it stays', async () => {
+		const make = async (name) => {
+			const res = await sup.post('/api/v1/register', {
+				name, basis: 'conviction', basis_ref: 'T20260001', category: 'high_harm', level: 1,
+				next_review_at: ago(-30 * DAY), retain_until: ago(-365 * DAY), reason: 'convicted at the Crown Court',
+			});
+			assert.equal(res.status, 201, res.text);
+			assert.ok(res.body.retain_until);
+			return res.body.id;
+		};
+		const [gone, kept] = [await make('Past Retention'), await make('Within Retention')];
+		sqlite(srv.db, `UPDATE register_entries SET retain_until = ${Date.now() - DAY} WHERE id = ${gone}`);
+		const purge = await sup.post('/api/v1/register/purge', {});
+		assert.equal(purge.body.purged, 1, purge.text);
+		assert.equal(sqlite(srv.db, `SELECT COUNT(*) FROM register_entries WHERE id = ${gone}`).trim(), '0');
+		assert.equal(sqlite(srv.db, `SELECT COUNT(*) FROM register_entries WHERE id = ${kept}`).trim(), '1');
+		assert.equal(sqlite(srv.db, "SELECT COUNT(*) FROM persons WHERE full_name = 'Past Retention'").trim(), '0');
 	});
 });

@@ -45,13 +45,22 @@ export async function recognitionCard(c, env) {
 	if (hasSuspect && env.can('cases:write') && c.status !== 'closed') {
 		const kind = select('kind', options('identifier_kinds'), { blank: 'Choose…' });
 		const value = input('value', { autocomplete: 'off' });
-		add(card, onSubmit(h('form', { 'aria-label': 'Add an identifier of the suspect' },
-			h('h3', {}, 'Add an identifier of the suspect'),
-			h('div', { class: 'row' }, field('Kind', kind, { name: 'identifiers[0].kind', required: 'Choose the kind of identifier.' }),
-				field('Identifier', value, { name: 'identifiers[0].value', required: 'Enter the phone number, e-mail, handle, vehicle or address.' })),
+		const alias = input('alias', { autocomplete: 'off' });
+		const dob = input('dob', { type: 'date' });
+		add(card, onSubmit(h('form', { 'aria-label': 'Add what identifies the suspect' },
+			h('h3', {}, 'Add what identifies him'),
+			h('p', { class: 'hint' }, 'An identifier, another name he uses, or his date of birth: he is checked again against the register and other cases.'),
+			h('div', { class: 'row' }, field('Kind of identifier', kind, { name: 'identifiers[0].kind', check: (v) => (!v && value.value.trim() ? 'Choose the kind of identifier.' : null), checkEmpty: true }),
+				field('Identifier', value, { name: 'identifiers[0].value', errorFor: 'identifiers' })),
+			h('div', { class: 'row' }, field('Another name he uses', alias, { name: 'aliases', errorFor: 'aliases' }),
+				field('His date of birth', dob, { name: 'dob' })),
 			formError(), h('button', { type: 'submit', class: 'secondary' }, 'Add and check again')), async () => {
-			await api.post(`/api/v1/cases/${enc(c.ref)}/suspect/identifiers`, { identifiers: [{ kind: kind.value, value: value.value.trim() }] });
-			saved(env, 'Identifier added; the suspect was checked again.');
+			const body = {};
+			if (value.value.trim()) body.identifiers = [{ kind: kind.value, value: value.value.trim() }];
+			if (alias.value.trim()) body.aliases = [alias.value.trim()];
+			if (dob.value) body.dob = dob.value;
+			await api.post(`/api/v1/cases/${enc(c.ref)}/suspect/identifiers`, body);
+			saved(env, 'Added; the suspect was checked again.');
 		}));
 	}
 	return r.count || card.querySelector('form') ? card : null;

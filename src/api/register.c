@@ -38,7 +38,6 @@
 #include "store/cases.h"
 #include "store/people.h"
 #include "store/register.h"
-#include "store/sealed.h"
 #include "vigil.h"
 
 #define MAX_IDS 20
@@ -209,22 +208,11 @@ static int add_entry(const struct register_entry *e, const char *matched, void *
 	return 0;
 }
 
-/* Keep an access in the register's own log (inside the request's transaction). */
-static int access_log(struct req *r, const char *action, const char *purpose, const char *kind,
-		      const char *hash, int64_t entry_id, int64_t results)
-{
-	struct register_access a = { clock_now_ms(), r->who.user_id, r->who.username,
-				     r->who.agency, action, purpose, kind, hash, entry_id, results };
-
-	return register_access_add(r->db, &a);
-}
-
 void api_register_list(struct req *r)
 {
 	const char *q = req_query(r, "q"), *status = req_query(r, "status"), *purpose;
 	struct reg_ctx x;
 	struct list_ctx lc;
-	char match[CRYPT_MATCH_LEN] = "", norm[IDENTIFIER_MAX + 1];
 	const char *kind = NULL;
 	int64_t limit;
 	int rc;
@@ -241,31 +229,6 @@ void api_register_list(struct req *r)
 		return;
 	}
 	actor(r, &x);
-	/* the query is kept as its kind and a keyed hash of its normal form:
-	 * it may be a victim's number typed into the wrong box */
-	if (q) {
-		char key[512];
-		const char *canon = q;
-
-		kind = "name";
-		for (int k = 0; k < IDENT_KIND_COUNT; k++) {
-			if (k == IDENT_ADDRESS || k == IDENT_HANDLE)
-				continue; /* anything parses as those */
-			if (identifier_normalise((enum identifier_kind)k, q, norm, sizeof norm, NULL,
-						 0) == 0) {
-				canon = norm;
-				kind = identifier_kind_name((enum identifier_kind)k);
-				break;
-			}
-		}
-		if (canon == q && case_name_key(q, key, sizeof key) == 0)
-			canon = key;
-		rc = sealed_match(r->db, "search", canon, match);
-		if (rc < 0) {
-			req_fail_db(r, rc);
-			return;
-		}
-	}
 	if (req_tx_begin(r) < 0)
 		return;
 	lc = (struct list_ctx){ &x, json_array(), 0, 0 };
@@ -273,8 +236,8 @@ void api_register_list(struct req *r)
 	if (rc >= 0)
 		rc = lc.rc;
 	if (rc >= 0)
-		rc = access_log(r, q ? "search" : "list", purpose, kind, q ? match : NULL, lc.first,
-				(int64_t)json_array_size(lc.arr));
+		rc = reg_access(&x, q ? "search" : "list", purpose, q, lc.first,
+				(int64_t)json_array_size(lc.arr), &kind);
 	if (rc < 0) {
 		json_decref(lc.arr);
 		req_tx_rollback(r);
@@ -369,7 +332,7 @@ void api_register_get(struct req *r)
 	if (rc >= 0)
 		rc = register_history_each(r->db, id, add_history, hist);
 	if (rc >= 0)
-		rc = access_log(r, "view", purpose, NULL, NULL, id, 1);
+		rc = reg_access(&x, "view", purpose, NULL, id, 1, NULL);
 	free(cc.ids);
 	json_object_set_new(o, "cases", cc.arr);
 	cc.arr = json_array();
@@ -774,94 +737,51 @@ void api_case_recognition(struct req *r)
 	case_record_free(&c);
 }
 
-struct mark_ctx {
-	int64_t case_id, entry_id, responsible_found;
-	bool found;
-};
-
-static int got_match(const struct register_match *m, void *arg)
-{
-	struct mark_ctx *mc = arg;
-
-	mc->found = true;
-	mc->case_id = m->case_id;
-	mc->entry_id = m->entry_id;
-	return 1;
-}
-
 void api_case_recognition_seen(struct req *r)
 {
-	struct mark_ctx mc = { 0 };
 	struct case_record c;
+	struct reg_ctx x;
 	int64_t id;
 	int rc;
 
 	if (req_param_id(r, "id", "recognition", &id) < 0 || api_case_load(r, &c) < 0)
 		return;
-	rc = register_match_get(r->db, id, got_match, &mc);
-	if (rc >= 0 && (!mc.found || mc.case_id != c.id)) {
-		req_fail(r, 404, "not_found", NULL, "case %s has no recognition %lld", c.ref,
-			 (long long)id);
-		goto out;
-	}
-	if (rc >= 0 && req_tx_begin(r) == 0) {
-		rc = register_match_mark(r->db, id, false, r->who.user_id, clock_now_ms());
+	actor(r, &x);
+	if (req_tx_begin(r) == 0) {
+		rc = reg_recognition_seen(&x, c.id, id);
 		if (rc < 0) {
 			req_tx_rollback(r);
-			req_fail_db(r, rc);
-			goto out;
+			fail(r, &x, rc);
+		} else {
+			req_audit_detail(r, "recognition %lld seen", (long long)id);
+			req_reply(r, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "seen", 1));
+			req_tx_commit(r);
 		}
-		req_audit_detail(r, "recognition %lld seen", (long long)id);
-		req_reply(r, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "seen", 1));
-		req_tx_commit(r);
-	} else if (rc < 0) {
-		req_fail_db(r, rc);
 	}
-out:
 	case_record_free(&c);
 }
 
 void api_register_match_acknowledge(struct req *r)
 {
-	struct mark_ctx mc = { 0 };
-	struct register_entry_buf b = { 0 };
+	struct reg_ctx x;
 	int64_t id;
 	int rc;
 
 	if (req_param_id(r, "id", "recognition", &id) < 0)
 		return;
 	req_audit_object(r, "register-match:%lld", (long long)id);
-	rc = register_match_get(r->db, id, got_match, &mc);
-	if (rc >= 0 && (!mc.found || !mc.entry_id)) {
-		req_fail(r, 404, "not_found", NULL, "there is no register recognition %lld",
-			 (long long)id);
-		return;
-	}
-	if (rc >= 0)
-		rc = register_entry_get(r->db, mc.entry_id, &b);
-	if (rc < 0) {
-		req_fail_db(r, rc);
-		goto out;
-	}
-	if (b.e.responsible_id != r->who.user_id) {
-		req_fail(r, 403, "forbidden", NULL,
-			 "only the entry's responsible officer (%s) acknowledges its recognitions",
-			 b.e.responsible);
-		goto out;
-	}
+	actor(r, &x);
 	if (req_tx_begin(r) < 0)
-		goto out;
-	rc = register_match_mark(r->db, id, true, r->who.user_id, clock_now_ms());
+		return;
+	rc = reg_recognition_acknowledge(&x, id);
 	if (rc < 0) {
 		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
+		fail(r, &x, rc);
+		return;
 	}
-	req_audit_detail(r, "told of a new case on register entry %lld", (long long)mc.entry_id);
+	req_audit_detail(r, "told of a new case of his register entry");
 	req_reply(r, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "acknowledged", 1));
 	req_tx_commit(r);
-out:
-	register_entry_free(&b);
 }
 
 void api_case_suspect_identify(struct req *r)
@@ -869,7 +789,7 @@ void api_case_suspect_identify(struct req *r)
 	static const char *const fields[] = { "aliases", "identifiers", "dob", NULL };
 	struct person_buf *pb;
 	struct case_record c = { 0 };
-	int64_t suspect;
+	struct reg_ctx x;
 	int rc;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0)
@@ -877,40 +797,17 @@ void api_case_suspect_identify(struct req *r)
 	pb = xcalloc(1, sizeof *pb);
 	if (parse_person(r, r->body, pb, false) < 0 || api_case_load(r, &c) < 0)
 		goto out;
-	if (pb->in.nids == 0 && pb->in.naliases == 0 && !pb->in.dob) {
-		req_fail(r, 400, "bad_request", "identifiers",
-			 "give at least one identifier, other name or the date of birth to add");
-		goto out;
-	}
-	suspect = case_suspect(r->db, c.id);
-	if (suspect <= 0) {
-		if (suspect < 0)
-			req_fail_db(r, (int)suspect);
-		else
-			req_fail(r, 409, "conflict", NULL,
-				 "case %s has no suspect recorded: record him first", c.ref);
-		goto out;
-	}
+	actor(r, &x);
 	if (req_tx_begin(r) < 0)
 		goto out;
-	rc = person_more_add(r->db, suspect, &pb->in);
-	if (rc >= 0)
-		rc = case_touch(r->db, c.id);
-	if (rc >= 0)
-		rc = db_run(r->db,
-			    "INSERT INTO case_events (case_id, at, user_id, username, kind, detail)"
-			    " VALUES (?, ?, ?, ?, 'suspect_identified', ?)",
-			    "iiitt", c.id, clock_now_ms(), r->who.user_id, r->who.username,
-			    "identifiers added to the suspect");
-	if (rc >= 0)
-		rc = api_register_recognise(r, c.id);
+	rc = reg_suspect_identify(&x, c.id, &pb->in);
 	if (rc < 0) {
 		req_tx_rollback(r);
-		req_fail_db(r, rc);
+		fail(r, &x, rc);
 		goto out;
 	}
-	req_audit_detail(r, "%d identifier(s), %d alias(es) added to the suspect", pb->in.nids,
-			 pb->in.naliases);
+	req_audit_detail(r, "%d identifier(s), %d other name(s)%s added to the suspect",
+			 pb->in.nids, pb->in.naliases, pb->in.dob ? ", his date of birth" : "");
 	req_reply(r, 200, json_pack("{s:s, s:i, s:i}", "ref", c.ref, "identifiers", pb->in.nids,
 				    "aliases", pb->in.naliases));
 	req_tx_commit(r);

@@ -27,6 +27,7 @@
 #include "store/audit.h"
 #include "store/cases.h"
 #include "store/register.h"
+#include "store/sealed.h"
 
 #define DAY_MS (24LL * 3600 * 1000)
 #define EXPORT_FORMAT "vigil-register"
@@ -162,6 +163,49 @@ static int history(struct reg_ctx *x, int64_t id, const char *action, const char
 	free(text);
 	json_decref(snap);
 	return rc;
+}
+
+/* ---- the access log ----------------------------------------------------------------- */
+
+int reg_access(struct reg_ctx *x, const char *action, const char *purpose, const char *q,
+	       int64_t entry_id, int64_t results, const char **kind)
+{
+	char match[CRYPT_MATCH_LEN] = "", norm[IDENTIFIER_MAX + 1], key[512];
+	const char *k = NULL, *canon = q;
+	struct register_access a = { 0 };
+	int rc;
+
+	if (q) {
+		k = "name";
+		for (int i = 0; i < IDENT_KIND_COUNT; i++) {
+			if (i == IDENT_ADDRESS || i == IDENT_HANDLE)
+				continue; /* almost anything parses as those */
+			if (identifier_normalise((enum identifier_kind)i, q, norm, sizeof norm, NULL,
+						 0) == 0) {
+				canon = norm;
+				k = identifier_kind_name((enum identifier_kind)i);
+				break;
+			}
+		}
+		if (canon == q && case_name_key(q, key, sizeof key) == 0)
+			canon = key;
+		rc = sealed_match(x->db, "search", canon, match);
+		if (rc < 0)
+			return rc;
+	}
+	if (kind)
+		*kind = k;
+	a.at = x->now;
+	a.user_id = x->who.user_id;
+	a.username = x->who.username;
+	a.agency = x->who.agency;
+	a.action = action;
+	a.purpose = purpose;
+	a.query_kind = k;
+	a.query_hash = q ? match : NULL;
+	a.entry_id = entry_id;
+	a.results = results;
+	return register_access_add(x->db, &a);
 }
 
 /* ---- decisions ---------------------------------------------------------------------- */
@@ -452,6 +496,85 @@ int reg_recognise(struct reg_ctx *x, int64_t case_id)
 	found_free(&entries);
 	found_free(&cases);
 	return rc < 0 ? rc : added;
+}
+
+int reg_suspect_identify(struct reg_ctx *x, int64_t case_id, const struct person_in *more)
+{
+	int64_t suspect;
+	int rc;
+
+	if (more->nids == 0 && more->naliases == 0 && !more->dob)
+		return fail(x, REG_E_BAD_REQUEST, "identifiers",
+			    "give at least one identifier, other name or the date of birth to add");
+	suspect = case_suspect(x->db, case_id);
+	if (suspect <= 0)
+		return suspect < 0 ? (int)suspect
+				   : fail(x, REG_E_STALE, NULL,
+					  "the case has no suspect recorded: record him first");
+	rc = person_more_add(x->db, suspect, more);
+	if (rc >= 0)
+		rc = case_touch(x->db, case_id);
+	if (rc >= 0)
+		rc = db_run(x->db,
+			    "INSERT INTO case_events (case_id, at, user_id, username, kind, detail)"
+			    " VALUES (?, ?, ?, ?, 'suspect_identified', ?)",
+			    "iiitt", case_id, x->now, x->who.user_id, x->who.username,
+			    "identifiers added to the suspect");
+	if (rc >= 0)
+		rc = reg_recognise(x, case_id);
+	return rc < 0 ? rc : 0;
+}
+
+struct match_of {
+	bool found;
+	int64_t case_id, entry_id;
+};
+
+static int got_match(const struct register_match *m, void *arg)
+{
+	struct match_of *mo = arg;
+
+	mo->found = true;
+	mo->case_id = m->case_id;
+	mo->entry_id = m->entry_id;
+	return 1;
+}
+
+int reg_recognition_seen(struct reg_ctx *x, int64_t case_id, int64_t id)
+{
+	struct match_of mo = { 0 };
+	int rc = register_match_get(x->db, id, got_match, &mo);
+
+	if (rc < 0)
+		return rc;
+	if (!mo.found || mo.case_id != case_id)
+		return fail(x, REG_E_NOT_FOUND, NULL, "the case has no recognition %lld",
+			    (long long)id);
+	if (!access_role_has(x->who.role, PERM_CASES_SIGNOFF))
+		return fail(x, REG_E_FORBIDDEN, NULL, "a supervisor marks a recognition seen");
+	rc = register_match_mark(x->db, id, false, x->who.user_id, x->now);
+	return rc < 0 ? rc : 0;
+}
+
+int reg_recognition_acknowledge(struct reg_ctx *x, int64_t id)
+{
+	struct register_entry_buf b = { 0 };
+	struct match_of mo = { 0 };
+	int rc = register_match_get(x->db, id, got_match, &mo);
+
+	if (rc >= 0 && (!mo.found || !mo.entry_id))
+		return fail(x, REG_E_NOT_FOUND, NULL, "there is no register recognition %lld",
+			    (long long)id);
+	if (rc >= 0)
+		rc = register_entry_get(x->db, mo.entry_id, &b);
+	if (rc >= 0 && b.e.responsible_id != x->who.user_id)
+		rc = fail(x, REG_E_FORBIDDEN, NULL,
+			  "only the entry's responsible officer (%s) acknowledges its recognitions",
+			  b.e.responsible);
+	if (rc >= 0)
+		rc = register_match_mark(x->db, id, true, x->who.user_id, x->now);
+	register_entry_free(&b);
+	return rc < 0 ? rc : 0;
 }
 
 /* ---- retention ---------------------------------------------------------------------- */

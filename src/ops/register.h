@@ -75,6 +75,14 @@ struct reg_enter {
 extern const char *const reg_bases[];
 extern const char *const reg_categories[];
 
+/* Keep a search ("search", "list") or a view ("view") of the register, with
+ * its stated purpose, in the register's access log (the oversight report):
+ * a query q as its kind ("phone", "name"...) and a keyed hash of its normal
+ * form, never as typed (it may be a victim's number typed into the wrong
+ * box).  *kind (may be NULL) says what q was taken for.  0 or negative. */
+int reg_access(struct reg_ctx *x, const char *action, const char *purpose, const char *q,
+	       int64_t entry_id, int64_t results, const char **kind);
+
 /* Enter a person on the register: the entry's id. */
 int64_t reg_entry_enter(struct reg_ctx *x, const struct reg_enter *in);
 /* A review (the review date moves on; the other fields may change with it):
@@ -95,6 +103,17 @@ json_t *reg_entry_json(struct reg_ctx *x, int64_t id, int *rc);
  * matches (once), link the case to the entries and note it in their
  * history.  The number of new recognitions, or negative. */
 int reg_recognise(struct reg_ctx *x, int64_t case_id);
+
+/* The suspect of case_id (which the caller opened) is known better: add
+ * more's identifiers, other names and date of birth, and recognise him
+ * again.  REG_E_STALE when the case has no suspect. */
+int reg_suspect_identify(struct reg_ctx *x, int64_t case_id, const struct person_in *more);
+/* A supervisor of case_id has seen its recognition id: 0 (also when seen
+ * before); REG_E_NOT_FOUND when the case has no such recognition. */
+int reg_recognition_seen(struct reg_ctx *x, int64_t case_id, int64_t id);
+/* The entry's responsible officer acknowledges that his man has a new case
+ * (recognition id): only he may.  0 (also when done before). */
+int reg_recognition_acknowledge(struct reg_ctx *x, int64_t id);
 
 /* Purge every entry removed or past retention (x->who.user_id may be 0):
  * each purge is one audit entry naming the entry's id and nothing of the

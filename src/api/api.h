@@ -86,6 +86,10 @@ void api_register_match_acknowledge(struct req *r);
 void api_case_recognition(struct req *r);
 void api_case_recognition_seen(struct req *r);
 void api_case_suspect_identify(struct req *r);
+/* After a suspect was recorded or identified better: flag the whole linked
+ * set as a possible serial stalker's at the configured number of distinct
+ * victims (api/cases.c).  0 or a DB_* code, in the caller's transaction. */
+int api_case_serial_rule(struct req *r, int64_t case_id);
 /* Recognise the case's suspect against the register and other cases, in the
  * caller's transaction (intake calls it): 0 or a DB_* code. */
 int api_register_recognise(struct req *r, int64_t case_id);

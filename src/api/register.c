@@ -801,6 +801,12 @@ void api_case_suspect_identify(struct req *r)
 	if (req_tx_begin(r) < 0)
 		goto out;
 	rc = reg_suspect_identify(&x, c.id, &pb->in);
+	/* what identifies him better may link him to more cases */
+	if (rc >= 0 && (rc = api_case_serial_rule(r, c.id)) < 0) {
+		req_tx_rollback(r);
+		req_fail_db(r, rc);
+		goto out;
+	}
 	if (rc < 0) {
 		req_tx_rollback(r);
 		fail(r, &x, rc);

@@ -211,6 +211,21 @@ describe('recognition at intake', () => {
 	});
 });
 
+describe('identifiers learnt later link cases too', () => {
+	test('a phone added to a suspect links his cases and flags a possible serial stalker', async () => {
+		const a = await createCase(kentoff, { suspect: { name: 'First Name', identifiers: [{ kind: 'phone', value: '07700 900321' }] } });
+		const b = await createCase(kentoff, { suspect: { name: 'Second Name' } });
+		const flags = async (ref) => (await kentoff.get(`/api/v1/cases/${ref}`)).body.flags.map((f) => f.flag);
+		assert.ok(!(await flags(b.ref)).includes('possible_serial'));
+		const add = await kentoff.post(`/api/v1/cases/${b.ref}/suspect/identifiers`, { identifiers: [{ kind: 'phone', value: '+447700900321' }] });
+		assert.equal(add.status, 200, add.text);
+		assert.ok((await flags(a.ref)).includes('possible_serial'));
+		assert.ok((await flags(b.ref)).includes('possible_serial'));
+		const rec = (await kentoff.get(`/api/v1/cases/${b.ref}/recognition`)).body.matches;
+		assert.deepEqual(rec.map((m) => [m.kind, m.case && m.case.ref, m.matched]), [['case', a.ref, 'phone +447700900321']]);
+	});
+});
+
 describe('review overdue, search and oversight', () => {
 	test('an overdue review is a task in the responsible officer\'s inbox and on the compliance view', async () => {
 		sqlite(srv.db, `UPDATE register_entries SET next_review_at = ${Date.now() - 2 * DAY} WHERE id = ${entry.id}`);

@@ -94,10 +94,26 @@ describe('the register in the browser', () => {
 		await page.context().close();
 	});
 
+	test('his phone learnt after intake is added on the case, and he is recognised then', async () => {
+		const kentoff = await srv.login('kentoff');
+		const res = await kentoff.post('/api/v1/cases', { relationship: 'stranger', channel: 'in_person', summary: 'flowers left at her door', victims: [{ name: 'Bea Long' }], suspect: { name: 'Flower man' } });
+		assert.equal(res.status, 201, res.text);
+		const page = await as(srv, 'kentoff');
+		await page.goto(`${srv.url}/#/cases/${res.body.ref}`);
+		const form = page.getByRole('form', { name: 'Add what identifies the suspect' });
+		await form.getByLabel(/^Kind of identifier/).selectOption('phone');
+		await form.getByLabel(/^Identifier/).fill('07700900555');
+		await form.getByRole('button', { name: 'Add and check again' }).click();
+		await page.locator('#recognition').getByRole('heading', { name: 'The suspect is known' }).waitFor();
+		assert.match(await page.locator('#recognition').innerText(), new RegExp(`On the stalkers register: ${NAME}`));
+		await checkPage(page, 'register-recognised-later');
+		await page.context().close();
+	});
+
 	test('her supervisor has it in her work and marks it seen', async () => {
 		const page = await as(srv, 'kentsup');
 		await page.getByRole('link', { name: /My work/ }).click();
-		const item = page.locator('[data-kind=recognition]');
+		const item = page.locator('[data-kind=recognition]').filter({ hasText: caseRef });
 		await item.first().waitFor();
 		assert.match(await item.first().innerText(), /The suspect is on the stalkers register/);
 		await checkPage(page, 'register-supervisor-work');
@@ -112,14 +128,17 @@ describe('the register in the browser', () => {
 	test('the entry\'s officer is told in his work, and acknowledges', async () => {
 		const page = await as(srv, 'officer');
 		await page.getByRole('link', { name: /My work/ }).click();
-		const item = page.locator('[data-kind=register_match]');
+		const item = page.locator('[data-kind=register_match]').first();
 		await item.waitFor();
 		assert.match(await item.innerText(), new RegExp(`${NAME}, on the register, is the suspect of a new case`));
 		assert.match(await item.innerText(), /new case in kent/);
 		assert.ok(!(await item.innerText()).includes(caseRef), 'he is not shown the other force\'s case');
 		await item.getByRole('link').click();
 		await page.getByRole('heading', { name: `Register: ${NAME}` }).waitFor();
-		await page.getByRole('button', { name: 'Acknowledge the new case of kent' }).click();
+		const buttons = page.getByRole('button', { name: /^Acknowledge the new case of kent \(recognition \d+\)$/ });
+		assert.equal(await buttons.count(), 2, 'two new cases: one at intake, one identified later');
+		await checkPage(page, 'register-entry-told');
+		await buttons.first().click();
 		await page.locator('#entry-recognitions').getByText('acknowledged').waitFor();
 		noErrors(page);
 		await page.context().close();

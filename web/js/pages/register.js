@@ -241,7 +241,7 @@ function recognitions(e, me, reload) {
 					await api.post(`/api/v1/register/matches/${m.id}/acknowledge`, {});
 					announce('Acknowledged.');
 					reload();
-				}, { label: `Acknowledge the new case of ${m.agency}` })] : ' — not yet acknowledged by his officer'))));
+				}, { label: `Acknowledge the new case of ${m.agency} (recognition ${m.id})` })] : ' — not yet acknowledged by his officer'))));
 }
 
 function decisions(e, reload) {

@@ -579,14 +579,16 @@ void api_register_oversight(struct req *r)
 		goto bad;
 	if (!to)
 		to = clock_now_ms() + 1;
-	rc = register_access_each(r->db, from, to, add_access, &ov);
+	/* her force's part, as the audit trail is read: the register is
+	 * shared, but who searched it is each force's to oversee */
+	rc = register_access_each(r->db, r->who.agency, from, to, add_access, &ov);
 	if (rc < 0) {
 		req_fail_db(r, rc);
 		goto bad;
 	}
 	req_audit_detail(r, "oversight report: %zu accesses", json_array_size(ov.items));
-	req_reply(r, 200, json_pack("{s:o, s:o, s:I, s:o, s:o}", "from", req_time_json(from), "to",
-				    req_time_json(to), "count",
+	req_reply(r, 200, json_pack("{s:s, s:o, s:o, s:I, s:o, s:o}", "agency", r->who.agency,
+				    "from", req_time_json(from), "to", req_time_json(to), "count",
 				    (json_int_t)json_array_size(ov.items), "by_user", ov.by_user,
 				    "accesses", ov.items));
 	return;

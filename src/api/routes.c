@@ -144,7 +144,8 @@ const struct route api_routes[] = {
 	  ROUTE_AUDIT_READ, "search the register of suspects (purpose required)" },
 	{ "GET", "/api/v1/register/oversight", PERM_AUDIT_READ, api_register_oversight,
 	  "register.oversight", ROUTE_AUDIT_READ,
-	  "the register's oversight: every search and view, who, why, how often (?from=&to=)" },
+	  "the register's oversight: every search and view by the caller's force, who, why, how "
+	  "often (?from=&to=)" },
 	{ "GET", "/api/v1/register/export", PERM_REGISTER_MANAGE, api_register_export,
 	  "register.export", ROUTE_AUDIT_READ,
 	  "the active register entries as a signed document for another Vigil" },

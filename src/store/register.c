@@ -624,7 +624,7 @@ int register_access_add(db *d, const struct register_access *a)
 	return rc < 0 ? rc : 0;
 }
 
-int register_access_each(db *d, int64_t from, int64_t to,
+int register_access_each(db *d, const char *agency, int64_t from, int64_t to,
 			 int (*fn)(const struct register_access *a, void *arg), void *arg)
 {
 	struct register_access a;
@@ -634,11 +634,13 @@ int register_access_each(db *d, int64_t from, int64_t to,
 	rc = db_prepare(d, &s,
 			"SELECT at, COALESCE(user_id, 0), username, agency, action, purpose, query_kind,"
 			" query_hash, COALESCE(entry_id, 0), results FROM register_access"
-			" WHERE at >= ? AND at < ? ORDER BY id");
+			" WHERE at >= ? AND at < ? AND (? IS NULL OR agency = ?) ORDER BY id");
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, from);
 	db_bind_int64(s, 2, to);
+	db_bind_text(s, 3, agency);
+	db_bind_text(s, 4, agency);
 	while ((rc = db_step(s)) == DB_ROW) {
 		a.at = db_column_int64(s, 0);
 		a.user_id = db_column_int64(s, 1);

@@ -131,8 +131,9 @@ struct register_access {
 	int64_t entry_id, results;
 };
 int register_access_add(db *d, const struct register_access *a);
-/* Accesses in [from, to), oldest first. */
-int register_access_each(db *d, int64_t from, int64_t to,
+/* Accesses in [from, to) by the staff of agency (its code; NULL: every
+ * agency's), oldest first. */
+int register_access_each(db *d, const char *agency, int64_t from, int64_t to,
 			 int (*fn)(const struct register_access *a, void *arg), void *arg);
 
 /* ---- review and retention ------------------------------------------------------- */

@@ -255,24 +255,30 @@ describe('review overdue, search and oversight', () => {
 		assert.ok(byName.body.entries.some((e) => e.id === entry.id));
 	});
 
-	test('the oversight report lists every search and view, who, why and how often', async () => {
-		const res = await sup.get('/api/v1/register/oversight');
+	test('the oversight report lists every search and view of the force\'s staff, who, why and how often', async () => {
+		const res = await kentsup.get('/api/v1/register/oversight');
 		assert.equal(res.status, 200, res.text);
+		assert.equal(res.body.agency, 'kent');
 		const acc = res.body.accesses;
-		const kent = acc.filter((a) => a.user === "kentsup" && a.action === "search");
+		const kent = acc.filter((a) => a.user === 'kentsup' && a.action === 'search');
 		assert.equal(kent.length, 1);
 		assert.equal(kent[0].purpose, 'checking a new report of stalking');
 		assert.equal(kent[0].query_kind, 'phone');
 		assert.match(kent[0].query_hash, /\S{16,}/);
 		assert.equal(kent[0].results, 1);
 		assert.ok(!JSON.stringify(acc).includes('900777'), 'the query is kept as a keyed hash');
-		assert.equal(res.body.by_user.analyst.searches, 1);
-		assert.equal(res.body.by_user.supervisor.views, 2);
-		assert.equal(res.body.by_user.kentsup.agency, 'kent');
+		assert.ok(acc.every((a) => a.agency === 'kent'), 'another force\'s searches are its own to oversee');
+		const met = await sup.get('/api/v1/register/oversight');
+		assert.equal(met.status, 200, met.text);
+		assert.equal(met.body.by_user.analyst.searches, 1);
+		assert.equal(met.body.by_user.supervisor.views, 2);
+		assert.equal(met.body.by_user.kentsup, undefined);
+		assert.equal(met.body.accesses.filter((a) => a.user === 'analyst')[0].purpose, 'monthly analysis of repeat offending');
 		expectError(await officer.get('/api/v1/register/oversight'), 403, 'forbidden');
 		// and the audit trail has each with its purpose
 		const audit = await sup.get('/api/v1/audit?action=register.search');
 		assert.equal(audit.status, 200, audit.text);
+		assert.ok(audit.body.entries.some((e) => e.username === 'analyst' && /^purpose: monthly analysis/.test(e.detail)));
 	});
 });
 
@@ -370,5 +376,15 @@ describe('retention', () => {
 		assert.equal(sqlite(srv.db, `SELECT COUNT(*) FROM register_entries WHERE id = ${gone}`).trim(), '0');
 		assert.equal(sqlite(srv.db, `SELECT COUNT(*) FROM register_entries WHERE id = ${kept}`).trim(), '1');
 		assert.equal(sqlite(srv.db, "SELECT COUNT(*) FROM persons WHERE full_name = 'Past Retention'").trim(), '0');
+	});
+
+	test('the audit trail, with every register decision, search, view and purge in it, verifies', async () => {
+		const res = await admin.get('/api/v1/audit/verify');
+		assert.equal(res.status, 200, res.text);
+		assert.equal(res.body.intact, true, res.text);
+		const views = await admin.get('/api/v1/audit?action=register.view&limit=500');
+		const ok = views.body.entries.filter((e) => e.outcome === 'ok');
+		assert.equal(ok.length, 2, 'the Met supervisor\'s two views (an administrator reads her agency\'s part of the trail)');
+		assert.ok(ok.every((e) => /^purpose: /.test(e.detail)), 'each view with its purpose');
 	});
 });

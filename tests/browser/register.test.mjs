@@ -179,13 +179,20 @@ describe('the register in the browser', () => {
 		await search.getByRole('button', { name: 'Search the register' }).click();
 		await kp.locator('#register-results [data-entry]').waitFor();
 		await kp.context().close();
-		const page = await as(srv, 'supervisor');
+		// the officer's views first: his force's oversight lists them
+		const met = await as(srv, 'supervisor');
+		await met.goto(`${srv.url}/#/register/oversight`);
+		await met.getByRole('heading', { name: 'Register oversight' }).waitFor();
+		const metRows = await met.locator('#oversight-accesses tbody tr').allInnerTexts();
+		assert.ok(metRows.some((r) => /officer \(met\)/.test(r) && /viewed entry/.test(r)), metRows.join('\n'));
+		assert.ok(!metRows.some((r) => /kentsup/.test(r)), 'Kent\'s searches are Kent\'s to oversee');
+		await met.context().close();
+		const page = await as(srv, 'kentsup');
 		await page.goto(`${srv.url}/#/register/oversight`);
 		await page.getByRole('heading', { name: 'Register oversight' }).waitFor();
 		const rows = page.locator('#oversight-accesses tbody tr');
 		const all = await rows.allInnerTexts();
 		assert.ok(all.some((r) => /kentsup \(kent\)/.test(r) && /searched by Phone/.test(r) && /a new report names this number/.test(r)), all.join('\n'));
-		assert.ok(all.some((r) => /officer \(met\)/.test(r) && /viewed entry/.test(r)), 'his views are listed too');
 		assert.ok(!all.join('\n').includes('900555'), 'queries are hashed');
 		assert.match(await page.locator('#oversight-users tr[data-user=kentsup]').innerText(), /kent\s+1\s+0/);
 		await checkPage(page, 'register-oversight');

@@ -176,7 +176,7 @@ async function home(main, ctx) {
 	add(main, h('h1', {}, 'Stalkers register'),
 		h('p', { class: 'hint' }, 'Shared by every force on this Vigil. Every search and every view is audited with its purpose.'),
 		can('register:read') ? searchForm(ctx) : null,
-		can('audit:read') ? h('p', {}, h('a', { href: '#/register/oversight' }, 'Oversight: who searched and viewed the register, and why')) : null,
+		can('audit:read') ? h('p', {}, h('a', { href: '#/register/oversight' }, 'Oversight: who of your force searched and viewed the register, and why')) : null,
 		can('register:manage') ? [enterForm(ctx), exchange()] : null,
 		can('people:search') ? peopleSearch() : null);
 }
@@ -285,7 +285,7 @@ async function oversight(main, ctx) {
 	const users = Object.entries(r.by_user);
 	add(main, h('p', {}, h('a', { href: '#/register' }, '← The register')),
 		h('h1', {}, 'Register oversight'),
-		h('p', {}, `${r.count} searches and views`, from ? ' since ' : '', from ? timeEl(r.from) : '', '. Queries are kept as a keyed hash of what was typed, never as typed.'),
+		h('p', {}, `${r.count} searches and views of the register by the staff of ${r.agency}`, from ? ' since ' : '', from ? timeEl(r.from) : '', '. Queries are kept as a keyed hash of what was typed, never as typed.'),
 		h('section', { class: 'card' }, h('h2', {}, 'By person'),
 			h('table', { id: 'oversight-users' }, h('caption', { class: 'sr-only' }, 'Searches and views per person'),
 				h('thead', {}, h('tr', {}, ['Who', 'Force', 'Searches', 'Views', 'Other'].map((t) => h('th', { scope: 'col' }, t)))),

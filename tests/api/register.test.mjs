@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { cli, expectError, sqlite, startServers } from './lib/server.mjs';
+import { Client, ENGINE, cli, expectError, spawnServer, sqlite, startServers } from './lib/server.mjs';
 import { DAY, ago, createCase, unique, victim } from './lib/casekit.mjs';
 
 let srv;   // the Met's Vigil, with Kent on it too
@@ -208,6 +208,25 @@ describe('recognition at intake', () => {
 		assert.equal(dob.status, 200, dob.text);
 		const rec3 = (await kentoff.get(`/api/v1/cases/${e2.ref}/recognition`)).body.matches;
 		assert.ok(rec3.some((m) => m.kind === 'register' && m.matched === 'name and date of birth'), JSON.stringify(rec3));
+	});
+});
+
+describe('several nodes on one PostgreSQL database', { skip: ENGINE !== 'postgres' && 'PostgreSQL only' }, () => {
+	test('a report taken on another node is recognised, and his officer told on the first', async () => {
+		const node = await spawnServer(srv.db, ['--attachments', srv.attachments]);
+		try {
+			const c = new Client(node.url);
+			assert.equal((await c.login('kentoff', srv.passwords.kentoff)).status, 200);
+			const made = await c.post('/api/v1/cases', { relationship: 'stranger', channel: 'in_person', summary: 'texts at night', victims: [victim()], suspect: { name: 'Unknown', identifiers: [{ kind: 'phone', value: '0044 7700 900777' }] } });
+			assert.equal(made.status, 201, made.text);
+			const rec = await c.get(`/api/v1/cases/${made.body.ref}/recognition`);
+			assert.ok(rec.body.matches.some((m) => m.kind === 'register' && m.entry.id === entry.id), rec.text);
+			const items = (await inbox(officer)).filter((i) => i.kind === 'register_match' && i.entry_id === entry.id);
+			assert.ok(items.length >= 1, 'told on the first node');
+		} finally {
+			node.child.kill('SIGTERM');
+			await node.exited;
+		}
 	});
 });
 

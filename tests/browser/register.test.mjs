@@ -159,7 +159,7 @@ describe('the register in the browser', () => {
 		await page.context().close();
 	});
 
-	test('an overdue review is in the responsible officer\'s work', async () => {
+	test('an overdue review is in the responsible officer\'s work and on the compliance view', async () => {
 		sqlite(srv.db, `UPDATE register_entries SET next_review_at = ${Date.now() - 3 * 864e5} WHERE id = ${entryId}`);
 		const page = await as(srv, 'officer');
 		await page.getByRole('link', { name: /My work/ }).click();
@@ -168,6 +168,14 @@ describe('the register in the browser', () => {
 		assert.match(await item.innerText(), new RegExp(`Review the register entry of ${NAME}`));
 		assert.match(await item.innerText(), /overdue since/);
 		await page.context().close();
+		// and on his force's compliance view
+		const sup = await as(srv, 'supervisor');
+		await sup.getByRole('link', { name: 'Compliance' }).click();
+		const list = sup.locator('[data-list=register_reviews_overdue]');
+		await list.getByRole('link', { name: NAME }).waitFor();
+		assert.match(await list.locator('h3').textContent(), /Register reviews overdue: 1/);
+		noErrors(sup);
+		await sup.context().close();
 	});
 
 	test('the oversight report lists every search, who, why and how often', async () => {

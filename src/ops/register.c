@@ -210,6 +210,8 @@ int reg_access(struct reg_ctx *x, const char *action, const char *purpose, const
 
 /* ---- decisions ---------------------------------------------------------------------- */
 
+static int look_back(struct reg_ctx *x, int64_t entry_id, int64_t person_id);
+
 static int decider(struct reg_ctx *x)
 {
 	if (!access_role_has(x->who.role, PERM_REGISTER_MANAGE))
@@ -320,6 +322,8 @@ int64_t reg_entry_enter(struct reg_ctx *x, const struct reg_enter *in)
 	for (int i = 0; rc >= 0 && i < in->ncases; i++)
 		rc = register_entry_case_add(x->db, id, case_ids[i]);
 	free(case_ids);
+	if (rc >= 0)
+		rc = look_back(x, id, pid);
 	if (rc >= 0)
 		rc = history(x, id, "entered", in->d.reason);
 	return rc < 0 ? rc : id;
@@ -460,6 +464,19 @@ static void found_free(struct found_list *l)
 	for (int i = 0; i < l->n; i++)
 		free(l->v[i].matched);
 	free(l->v);
+}
+
+/* The cases already on record whose suspect is the entry's man are his
+ * cases: linked to the entry (no one is told: nothing new happened). */
+static int look_back(struct reg_ctx *x, int64_t entry_id, int64_t person_id)
+{
+	struct found_list cases = { 0 };
+	int rc = register_recognise_cases(x->db, person_id, 0, collect, &cases);
+
+	for (int i = 0; rc >= 0 && i < cases.n; i++)
+		rc = register_entry_case_add(x->db, entry_id, cases.v[i].id);
+	found_free(&cases);
+	return rc;
 }
 
 int reg_recognise(struct reg_ctx *x, int64_t case_id)
@@ -814,7 +831,9 @@ static int import_entry(struct reg_ctx *x, json_t *o, const char *origin, int64_
 	id = register_entry_insert(x->db, &e, x->who.user_id, x->now);
 	if (id < 0)
 		return (int)id;
-	rc = history(x, id, "imported", reason);
+	rc = look_back(x, id, e.person_id);
+	if (rc >= 0)
+		rc = history(x, id, "imported", reason);
 	*added += rc >= 0;
 	return rc < 0 ? rc : 0;
 }

@@ -83,7 +83,9 @@ extern const char *const reg_categories[];
 int reg_access(struct reg_ctx *x, const char *action, const char *purpose, const char *q,
 	       int64_t entry_id, int64_t results, const char **kind);
 
-/* Enter a person on the register: the entry's id. */
+/* Enter a person on the register: the entry's id.  The cases already on
+ * record whose suspect he is (an identifier, or a name with the date of
+ * birth) are linked to the entry with those named in the request. */
 int64_t reg_entry_enter(struct reg_ctx *x, const struct reg_enter *in);
 /* A review (the review date moves on; the other fields may change with it):
  * 0.  Any of d's fields NULL or 0 stays as it is, but next_review_at and

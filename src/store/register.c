@@ -416,8 +416,8 @@ static void matched_text(const char *kind, const char *value, char *out, size_t 
 }
 
 /* Run one recognition query (shared_sql wrapped by outer, person bound
- * twice, then extra when not 0): fn(id, what matched) for each row. */
-static int recognise(db *d, const char *outer, int64_t person_id, int64_t extra,
+ * twice, then extra when has_extra): fn(id, what matched) for each row. */
+static int recognise(db *d, const char *outer, int64_t person_id, bool has_extra, int64_t extra,
 		     int (*fn)(int64_t id, const char *matched, void *arg), void *arg)
 {
 	char *sql = xasprintf(outer, shared_sql);
@@ -431,7 +431,7 @@ static int recognise(db *d, const char *outer, int64_t person_id, int64_t extra,
 		return rc;
 	db_bind_int64(s, 1, person_id);
 	db_bind_int64(s, 2, person_id);
-	if (extra)
+	if (has_extra)
 		db_bind_int64(s, 3, extra);
 	while ((rc = db_step(s)) == DB_ROW) {
 		matched_text(db_column_text(s, 1), db_column_text(s, 2), what, sizeof what);
@@ -451,7 +451,7 @@ int register_recognise_entries(db *d, int64_t person_id,
 			 "SELECT e.id, x.kind, x.value FROM (%s) x"
 			 " JOIN register_entries e ON e.person_id = x.person_id"
 			 " WHERE e.status = 'active' ORDER BY e.id",
-			 person_id, 0, fn, arg);
+			 person_id, false, 0, fn, arg);
 }
 
 int register_recognise_cases(db *d, int64_t person_id, int64_t case_id,
@@ -462,7 +462,7 @@ int register_recognise_cases(db *d, int64_t person_id, int64_t case_id,
 			 "SELECT cp.case_id, x.kind, x.value FROM (%s) x"
 			 " JOIN case_people cp ON cp.person_id = x.person_id"
 			 " AND cp.role = 'suspect' WHERE cp.case_id <> ? ORDER BY cp.case_id",
-			 person_id, case_id, fn, arg);
+			 person_id, true, case_id, fn, arg);
 }
 
 int register_match_add(db *d, int64_t case_id, int64_t entry_id, int64_t other_case_id,

@@ -93,7 +93,8 @@ int register_entries_each(db *d, const char *status, const char *q, int limit,
 int register_recognise_entries(db *d, int64_t person_id,
 			       int (*fn)(int64_t entry_id, const char *matched, void *arg),
 			       void *arg);
-/* Other cases whose suspect shares the same with person_id. */
+/* Other cases (not case_id; 0: any) whose suspect shares the same with
+ * person_id. */
 int register_recognise_cases(db *d, int64_t person_id, int64_t case_id,
 			     int (*fn)(int64_t other_case_id, const char *matched, void *arg),
 			     void *arg);

@@ -5,7 +5,8 @@
  * another date of birth it is not; a removed entry is recognised no more and
  * is purged leaving nothing of him and one audit entry; an export verifies
  * where its key is trusted, and a payload altered by one byte, or signed by
- * a key not trusted, is refused with nothing imported.
+ * a key not trusted, is refused with nothing imported; an entry made after
+ * his cases is linked to them, telling no one.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -339,6 +340,28 @@ static void an_export_verifies_where_trusted_and_a_tampered_one_is_refused(void 
 	json_decref(doc);
 }
 
+static void an_entry_made_after_his_cases_is_linked_to_them_and_tells_no_one(void **state)
+{
+	struct fx *f = *state;
+	struct who a, b, c;
+	struct seen s = { 0 };
+	int added;
+	char sql[200];
+	int64_t entry;
+
+	person(&b, "Earlier Case", NULL, IDENT_HANDLE, "@Night.Owl", NULL, 0);
+	case_with(f, &b, &added);
+	person(&c, "Unrelated", NULL, IDENT_HANDLE, "@day.lark", NULL, 0);
+	case_with(f, &c, &added);
+	person(&a, "Night Owl", NULL, IDENT_HANDLE, "night.owl", NULL, 0);
+	entry = enter(f, &a);
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM register_entry_cases WHERE entry_id = %lld",
+		 (long long)entry);
+	assert_int_equal(count(f, sql), 1);
+	assert_int_equal(register_matches_each(f->d, 0, entry, count_match, &s), 0);
+	assert_int_equal(s.n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +373,8 @@ int main(void)
 			a_removed_entry_is_not_recognised_and_is_purged_leaving_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			an_export_verifies_where_trusted_and_a_tampered_one_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			an_entry_made_after_his_cases_is_linked_to_them_and_tells_no_one, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("ops/register on SQLite", tests, NULL, NULL);

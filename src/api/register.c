@@ -78,14 +78,6 @@ static void fail(struct req *r, struct reg_ctx *x, int rc)
 	}
 }
 
-static bool in_list(const char *const *list, const char *s)
-{
-	for (int i = 0; s && list[i]; i++)
-		if (!strcmp(list[i], s))
-			return true;
-	return false;
-}
-
 /* The stated purpose of a read: 5 to 500 characters, audited. */
 static const char *purpose_of(struct req *r)
 {
@@ -371,18 +363,7 @@ static int parse_decision(struct req *r, struct reg_decision *d, bool entering)
 	    req_body_str(r, "reason", true, 2000, &d->reason) < 0)
 		return -1;
 	d->level = (int)level;
-	if (d->basis && !in_list(reg_bases, d->basis)) {
-		req_fail(r, 400, "bad_request", "basis",
-			 "basis must be conviction, spo (a Stalking Protection Order) or panel (a "
-			 "multi-agency panel's decision)");
-		return -1;
-	}
-	if (d->category && !in_list(reg_categories, d->category)) {
-		req_fail(r, 400, "bad_request", "category",
-			 "category must be serial, high_harm or persistent");
-		return -1;
-	}
-	return 0;
+	return 0; /* the vocabularies are the rules' (ops/register.c) */
 }
 
 static void reply_entry(struct req *r, struct reg_ctx *x, int status, int64_t id)

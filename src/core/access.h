@@ -49,6 +49,8 @@ enum perm {
 	PERM_MONITORING_WRITE, /* assign devices to a case, draw its zones */
 	PERM_FIXES_POST,      /* post positions through the API (integrations) */
 	PERM_ALERTS,          /* work the alert queue and its live stream */
+	PERM_REGISTER_READ,   /* read the stalkers register and a case's recognitions */
+	PERM_REGISTER_MANAGE, /* enter, review and remove register entries; export, import */
 	PERM_COUNT,
 };
 

@@ -16,7 +16,10 @@
  * for her notifications and contact; every supervisor of the agency for a
  * sign-off; every operator and supervisor who works the desk for an
  * alert; an administrator for her agency's locked accounts and the
- * monitoring offers made to it.  "Team" (supervisors) is everything due on
+ * monitoring offers made to it; a register entry's responsible officer for
+ * its review and for a new case his man is recognised in (those are of her
+ * force, not on a case she may see); the case's officer and every
+ * supervisor who sees it for a recognition not yet seen by a supervisor.  "Team" (supervisors) is everything due on
  * the cases she sees, each item naming whom it is due to.
  *
  * Functions return 0 or a negative DB_* code; rows passed to callbacks are
@@ -48,6 +51,9 @@ enum inbox_kind {
 	INBOX_ALERT,           /* an alert not yet resolved */
 	INBOX_LOCKED_ACCOUNT,  /* an account of her agency locked by failed sign-ins */
 	INBOX_GRANT_OFFER,     /* a monitoring offer made to her agency */
+	INBOX_REGISTER_REVIEW, /* a register entry she is responsible for is due for review */
+	INBOX_REGISTER_MATCH,  /* her register entry's man is the suspect of a new case */
+	INBOX_RECOGNITION,     /* a new case's suspect is known: the register or another case */
 	INBOX_KIND_COUNT,
 };
 

@@ -143,6 +143,12 @@ struct viewer;
 json_t *api_alert_event_json(db *d, int64_t event_id, int64_t alert_id, const char *kind,
 			     int64_t at, const struct viewer *v);
 
+/* warnings.c */
+void api_warning_word_get(struct req *r);
+void api_warning_word_put(struct req *r);
+/* The delivery of each of an alert's warnings to her (caller owns). */
+json_t *api_warning_json(db *d, int64_t alert_id);
+
 /* evidence.c */
 void api_attachments_list(struct req *r);
 /* geocode.c */

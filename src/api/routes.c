@@ -165,6 +165,12 @@ const struct route api_routes[] = {
 	{ "GET", "/api/v1/cases/{ref}/victim-care", PERM_CASES_READ, api_care_get, "care.read",
 	  ROUTE_AUDIT_READ | ROUTE_VICTIM_CARE, "victim care: single point of contact, contacts, referrals, "
 	  "notification tasks" },
+	{ "GET", "/api/v1/cases/{ref}/warning-word", PERM_CASES_READ, api_warning_word_get,
+	  "warning.word.read", ROUTE_AUDIT_READ | ROUTE_VICTIM_CARE,
+	  "the code word that begins her warnings (instead of Vigil's name)" },
+	{ "PUT", "/api/v1/cases/{ref}/warning-word", PERM_VICTIMS_WRITE, api_warning_word_put,
+	  "warning.word.set", ROUTE_VICTIM_CARE,
+	  "set or clear the code word she agreed for her warnings (with version)" },
 	{ "PUT", "/api/v1/cases/{ref}/victim-care/spoc", PERM_VICTIMS_WRITE, api_care_spoc,
 	  "care.spoc", ROUTE_VICTIM_CARE, "name the victim's single point of contact" },
 	{ "POST", "/api/v1/cases/{ref}/victim-care/contacts", PERM_VICTIMS_WRITE, api_care_contact,

@@ -766,6 +766,53 @@ static const struct migration migrations[] = {
 	  " sealed BIGINT NOT NULL DEFAULT 0,"
 	  " started_at BIGINT NOT NULL,"
 	  " finished_at BIGINT);" },
+	/* 15 and 16 are other branches'; the migrator applies what is not
+	 * recorded, so a gap is harmless. */
+	{ 17, "her side: her warning's delivery, the case's code word, requests for help",
+	  /* Issue 20.  Her warning by SMS (GOV.UK Notify) or a gateway: one row a
+	   * message (the alert's, or a repeated visit's), with the provider's
+	   * reference and what became of it.  Her number is not kept here: it is
+	   * the case's, sealed in person_identifiers. */
+	  "CREATE TABLE victim_messages ("
+	  " id {ID},"
+	  " alert_id BIGINT NOT NULL REFERENCES alerts(id),"
+	  " repeat_no INTEGER NOT NULL DEFAULT 0,"
+	  " provider TEXT NOT NULL CHECK (provider IN ('notify','webhook')),"
+	  " reference TEXT,"
+	  " state TEXT NOT NULL CHECK (state IN ('sending','sent','delivered','failed','no_number')),"
+	  " detail TEXT,"
+	  " escalated INTEGER NOT NULL DEFAULT 0,"
+	  " created_at BIGINT NOT NULL,"
+	  " updated_at BIGINT NOT NULL,"
+	  " UNIQUE (alert_id, repeat_no));"
+	  /* The word she agreed, which begins her warnings instead of Vigil's
+	   * name (sealed: it is hers). */
+	  "CREATE TABLE case_warning_words ("
+	  " id {ID},"
+	  " case_id BIGINT NOT NULL UNIQUE REFERENCES cases(id),"
+	  " code_word TEXT,"
+	  " updated_at BIGINT NOT NULL,"
+	  " updated_by BIGINT NOT NULL REFERENCES users(id),"
+	  " version INTEGER NOT NULL DEFAULT 1);"
+	  /* Someone who is not (yet) a case asks for help on the public page:
+	   * how to reach her and what she told us are sealed; the FOUR answers
+	   * are 1 yes, 0 no, NULL not sure. */
+	  "CREATE TABLE help_requests ("
+	  " id {ID},"
+	  " created_at BIGINT NOT NULL,"
+	  " wants TEXT NOT NULL CHECK (wants IN ('advice','report')),"
+	  " fixated INTEGER, obsessive INTEGER, unwanted INTEGER, repeated INTEGER,"
+	  " story TEXT,"
+	  " contact TEXT,"
+	  " safe_times TEXT,"
+	  " state TEXT NOT NULL DEFAULT 'new' CHECK (state IN ('new','accepted','answered','passed')),"
+	  " case_id BIGINT REFERENCES cases(id),"
+	  " agency_id BIGINT REFERENCES agencies(id),"
+	  " outcome_note TEXT,"
+	  " handled_by BIGINT REFERENCES users(id),"
+	  " handled_at BIGINT,"
+	  " version INTEGER NOT NULL DEFAULT 1);"
+	  "CREATE INDEX help_requests_state ON help_requests(state, created_at);" },
 };
 
 /* Keep in step with the migrations: a new table goes here too (export refuses
@@ -780,7 +827,8 @@ const char *const db_tables[] = {
 	"case_tasks", "victim_contacts", "victim_referrals", "devices", "device_assignments",
 	"zones", "fixes", "device_events", "alerts", "alert_events", "notifications",
 	"device_reports", "agency_services", "api_token_devices", "audit_checkpoints", "leases",
-	"login_names", "device_reporting", "data_keys", "data_key_jobs", NULL,
+	"login_names", "device_reporting", "data_keys", "data_key_jobs", "victim_messages",
+	"case_warning_words", "help_requests", NULL,
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

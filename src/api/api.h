@@ -143,6 +143,12 @@ struct viewer;
 json_t *api_alert_event_json(db *d, int64_t event_id, int64_t alert_id, const char *kind,
 			     int64_t at, const struct viewer *v);
 
+/* help.c */
+void api_help_page(struct req *r);
+void api_help_create(struct req *r);
+void api_help_requests_list(struct req *r);
+void api_help_request_get(struct req *r);
+void api_help_request_decide(struct req *r);
 /* warnings.c */
 void api_warning_word_get(struct req *r);
 void api_warning_word_put(struct req *r);

@@ -164,6 +164,8 @@ static const char help[] =
 	"  --sms-notify-key-file FILE  the Notify API key, read from FILE\n"
 	"  --sms-notify-template ID  the Notify template, reading ((message))\n"
 	"  --sms-poll-ms MS      ask Notify for a warning's receipt every MS (default 5000)\n"
+	"  --help-per-hour N     requests for help one address may send an hour on the\n"
+	"                        public page (default 5; then one every 12 minutes)\n"
 	"  --lost-factor F       lost signal after F expected intervals, at least 2\n"
 	"                        minutes (default 3)\n"
 	"  --lost-speed M/S      how fast a silent offender is assumed to move (default 2)\n"
@@ -208,7 +210,7 @@ enum {
 	OPT_TEL_FAST, OPT_TEL_NORMAL, OPT_TEL_TIMEOUT, OPT_HTTP_HEADER, OPT_HTTP_BODY,
 	OPT_OSM_MAX, OPT_OSM_PER_ADDR, OPT_OSM_TLS, OPT_TEL_MAX, OPT_TEL_PER_ADDR, OPT_TEL_PACKET,
 	OPT_TEL_BUFFERED, OPT_TEL_TLS, OPT_DATA_KEY, OPT_WH_SECRET, OPT_SMS_URL, OPT_SMS_KEY,
-	OPT_SMS_TEMPLATE, OPT_SMS_POLL,
+	OPT_SMS_TEMPLATE, OPT_SMS_POLL, OPT_HELP_RATE,
 };
 
 static const struct option opts[] = {
@@ -259,6 +261,7 @@ static const struct option opts[] = {
 	{ "sms-notify-key-file", required_argument, NULL, OPT_SMS_KEY },
 	{ "sms-notify-template", required_argument, NULL, OPT_SMS_TEMPLATE },
 	{ "sms-poll-ms", required_argument, NULL, OPT_SMS_POLL },
+	{ "help-per-hour", required_argument, NULL, OPT_HELP_RATE },
 	{ "audit-key", required_argument, NULL, OPT_AUDIT_KEY },
 	{ "clock-skew-seconds", required_argument, NULL, OPT_SKEW },
 	{ "addr-slow-ms", required_argument, NULL, OPT_ADDR_SLOW },
@@ -852,6 +855,11 @@ int cli_serve(int argc, char **argv)
 				return cli_usage_error("serve", "--sms-poll-ms wants 50 to 600000");
 			ncfg.sms_poll_ms = n;
 			break;
+		case OPT_HELP_RATE:
+			if (number(optarg, 1, 1000, &n) < 0)
+				return cli_usage_error("serve", "--help-per-hour wants 1 to 1000");
+			c->help_per_hour = (int)n;
+			break;
 		case OPT_NO_SIM: no_sim = true; break;
 		case OPT_IDLE_S:
 			if (number(optarg, 1, 86400, &n) < 0)
@@ -1006,6 +1014,8 @@ int cli_serve(int argc, char **argv)
 	db_set_name(keys_db, "vigil data keys");
 	v.metrics = metrics_new(api_routes, api_nroutes);
 	v.throttle = throttle_new(c->addr_max_failures, c->login_lockout_ms, c->addr_slow_ms);
+	/* past the hour's allowance, one request every twelve minutes */
+	v.help_throttle = throttle_new(c->help_per_hour, 3600 * 1000LL, 720 * 1000LL);
 	v.stream = stream_new(v.pool, api_alert_event_json);
 	if (c->demo && !no_sim && !lost_min_given)
 		ecfg.lost_floor_ms = 30000; /* so the demo shows a lost signal in time */
@@ -1140,6 +1150,7 @@ out:
 	notifier_stop(v.notifier);
 	stream_free(v.stream);
 	throttle_free(v.throttle);
+	throttle_free(v.help_throttle);
 	metrics_free(v.metrics);
 	plan_suggestions_free(v.suggestions);
 	instrument_set_free(v.instruments);

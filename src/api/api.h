@@ -143,6 +143,18 @@ struct viewer;
 json_t *api_alert_event_json(db *d, int64_t event_id, int64_t alert_id, const char *kind,
 			     int64_t at, const struct viewer *v);
 
+/* her.c */
+void api_her_app_get(struct req *r);
+void api_her_app_enrol(struct req *r);
+void api_her_app_revoke(struct req *r);
+void api_her_code(struct req *r);
+void api_her_verify(struct req *r);
+void api_her_unlock(struct req *r);
+void api_her_lock(struct req *r);
+void api_her_home(struct req *r);
+void api_her_panic(struct req *r);
+void api_her_position(struct req *r);
+void api_her_diary(struct req *r);
 /* help.c */
 void api_help_page(struct req *r);
 void api_help_create(struct req *r);

@@ -813,6 +813,44 @@ static const struct migration migrations[] = {
 	  " handled_at BIGINT,"
 	  " version INTEGER NOT NULL DEFAULT 1);"
 	  "CREATE INDEX help_requests_state ON help_requests(state, created_at);" },
+	{ 18, "her app: enrolment, one-time codes, her devices and sessions",
+	  /* Issue 20.  An officer or advocate enrols her (a case's victim): her
+	   * app reports as a device of its own (a victim_phone assigned to the
+	   * case), so a panic from it is a panic from her alarm.  She signs in
+	   * with a code sent to her number, then sets a PIN on that phone; only
+	   * hashes are kept.  Revoking the enrolment ends every device and
+	   * session of it. */
+	  "CREATE TABLE her_enrolments ("
+	  " id {ID},"
+	  " case_id BIGINT NOT NULL REFERENCES cases(id),"
+	  " device_id BIGINT NOT NULL REFERENCES devices(id),"
+	  " assignment_id BIGINT NOT NULL REFERENCES device_assignments(id),"
+	  " app_name TEXT NOT NULL,"
+	  " enrolled_by BIGINT NOT NULL REFERENCES users(id),"
+	  " enrolled_at BIGINT NOT NULL,"
+	  " revoked_by BIGINT REFERENCES users(id),"
+	  " revoked_at BIGINT);"
+	  "CREATE TABLE her_codes ("
+	  " id {ID},"
+	  " enrolment_id BIGINT NOT NULL REFERENCES her_enrolments(id),"
+	  " digest TEXT NOT NULL,"
+	  " sent_at BIGINT NOT NULL,"
+	  " expires_at BIGINT NOT NULL,"
+	  " attempts INTEGER NOT NULL DEFAULT 0,"
+	  " used_at BIGINT);"
+	  "CREATE TABLE her_devices ("
+	  " id {ID},"
+	  " enrolment_id BIGINT NOT NULL REFERENCES her_enrolments(id),"
+	  " digest TEXT NOT NULL UNIQUE,"
+	  " pin_hash TEXT NOT NULL,"
+	  " failed_pins INTEGER NOT NULL DEFAULT 0,"
+	  " created_at BIGINT NOT NULL,"
+	  " revoked_at BIGINT);"
+	  "CREATE TABLE her_sessions ("
+	  " digest TEXT PRIMARY KEY,"
+	  " her_device_id BIGINT NOT NULL REFERENCES her_devices(id),"
+	  " created_at BIGINT NOT NULL,"
+	  " expires_at BIGINT NOT NULL);" },
 };
 
 /* Keep in step with the migrations: a new table goes here too (export refuses
@@ -828,7 +866,8 @@ const char *const db_tables[] = {
 	"zones", "fixes", "device_events", "alerts", "alert_events", "notifications",
 	"device_reports", "agency_services", "api_token_devices", "audit_checkpoints", "leases",
 	"login_names", "device_reporting", "data_keys", "data_key_jobs", "victim_messages",
-	"case_warning_words", "help_requests", NULL,
+	"case_warning_words", "help_requests", "her_enrolments", "her_codes", "her_devices",
+	"her_sessions", NULL,
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

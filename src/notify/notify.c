@@ -796,6 +796,22 @@ void notifier_repeat(struct notifier *n, int64_t alert_id, const char *kind, con
 	queue(n, alert_id, kind, severity, late, repeat);
 }
 
+int notifier_send_sms(struct notifier *n, const char *phone, const char *text,
+		      const char *reference, char *err, size_t errlen)
+{
+	char id[GOVNOTIFY_ID_MAX];
+	long http;
+
+	if (!n || !n->sms) {
+		snprintf(err, errlen, "no SMS provider is set up (--sms-notify-url)");
+		return -1;
+	}
+	return govnotify_send_sms(&n->gn, phone, text, reference, id, &http, err, errlen) ==
+			       GOVNOTIFY_OK
+		       ? 0
+		       : -1;
+}
+
 void notifier_resume(struct notifier *n)
 {
 	if (!n)

@@ -73,6 +73,11 @@ void notifier_alert(struct notifier *n, int64_t alert_id, const char *kind, cons
  * message, Idempotency-Key "...-rN"), and the desk and the police told. */
 void notifier_repeat(struct notifier *n, int64_t alert_id, const char *kind, const char *severity,
 		     bool late, int repeat);
+/* Send one text to phone (E.164) by SMS through Notify, now, on the
+ * caller's thread (her app's one-time code): 0, or -1 with err (SMS is not
+ * set up, or Notify refused or did not answer).  reference is ours. */
+int notifier_send_sms(struct notifier *n, const char *phone, const char *text,
+		      const char *reference, char *err, size_t errlen);
 /* This node leads now: send what was not delivered (see above). */
 void notifier_resume(struct notifier *n);
 /* This node no longer leads: drop what is queued (the new leader resumes it). */

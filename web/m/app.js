@@ -228,22 +228,27 @@ function panic() {
 
 /* ---- diary ------------------------------------------------------------------------- */
 
-/* A picture made smaller (at most 1280 px, JPEG) as base64. */
+/* A picture made smaller (at most 1280 px, JPEG) as base64.  Read as a
+ * data: URL (the page's Content-Security-Policy allows no blob: images). */
 function shrink(file) {
 	return new Promise((resolve, reject) => {
-		const img = new Image();
-		const url = URL.createObjectURL(file);
-		img.onload = () => {
-			const k = Math.min(1, 1280 / Math.max(img.width, img.height));
-			const c = document.createElement('canvas');
-			c.width = Math.max(1, Math.round(img.width * k));
-			c.height = Math.max(1, Math.round(img.height * k));
-			c.getContext('2d').drawImage(img, 0, 0, c.width, c.height);
-			URL.revokeObjectURL(url);
-			resolve(c.toDataURL('image/jpeg', 0.8).split(',')[1]);
+		const fail = () => reject(new Error('That picture could not be read.'));
+		const reader = new FileReader();
+		reader.onerror = fail;
+		reader.onload = () => {
+			const img = new Image();
+			img.onload = () => {
+				const k = Math.min(1, 1280 / Math.max(img.width, img.height));
+				const c = document.createElement('canvas');
+				c.width = Math.max(1, Math.round(img.width * k));
+				c.height = Math.max(1, Math.round(img.height * k));
+				c.getContext('2d').drawImage(img, 0, 0, c.width, c.height);
+				resolve(c.toDataURL('image/jpeg', 0.8).split(',')[1]);
+			};
+			img.onerror = fail;
+			img.src = reader.result;
 		};
-		img.onerror = () => reject(new Error('That picture could not be read.'));
-		img.src = url;
+		reader.readAsDataURL(file);
 	});
 }
 

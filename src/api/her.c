@@ -130,11 +130,11 @@ void api_her_app_enrol(struct req *r)
 		goto out;
 	}
 	/* her app reports as a phone of her own, watched for this case: a panic
-	 * from it is a panic from her alarm.  It reports only while open, so
-	 * it is given the longest interval a device may have. */
+	 * from it is a panic from her alarm.  It reports only while open: no
+	 * interval, so its silence is never a lost signal (monitor/engine.c). */
 	secret_token(tok);
 	snprintf(uid, sizeof uid, "app-%.16s", tok);
-	dev = rc < 0 ? rc : device_insert(r->db, uid, "victim_phone", "json", 86400, r->who.agency_id,
+	dev = rc < 0 ? rc : device_insert(r->db, uid, "victim_phone", "json", 0, r->who.agency_id,
 					  r->who.user_id);
 	as = dev < 0 ? dev : assignment_insert(r->db, dev, c.id, "victim", now, 0, r->who.user_id);
 	id = as < 0 ? as : her_enrol(r->db, c.id, dev, as, name, r->who.user_id);

@@ -17,7 +17,7 @@ import { after, before, describe, test } from 'node:test';
 import { createCase, ukMobile, unique, victim } from './lib/casekit.mjs';
 import { API_KEY, TEMPLATE_ID, notifyStandIn } from './lib/govnotify.mjs';
 import { circle, dest, monitoringKit, waitFor } from './lib/monitorkit.mjs';
-import { startServer } from './lib/server.mjs';
+import { sleep, startServer } from './lib/server.mjs';
 
 const HOME = [51.5309, -0.1233];
 const HER = [51.5012, -0.1419];
@@ -47,7 +47,7 @@ describe("her app", () => {
 		notify = await notifyStandIn();
 		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-notify-key-'));
 		fs.writeFileSync(path.join(dir, 'key'), API_KEY);
-		srv = await startServer({ args: ['--sms-notify-url', notify.url, '--sms-notify-key-file', path.join(dir, 'key'), '--sms-notify-template', TEMPLATE_ID, '--sms-poll-ms', '100'] });
+		srv = await startServer({ args: ['--sms-notify-url', notify.url, '--sms-notify-key-file', path.join(dir, 'key'), '--sms-notify-template', TEMPLATE_ID, '--sms-poll-ms', '100', '--lost-min-seconds', '1'] });
 		[c.operator, c.officer, c.analyst] = await Promise.all(['operator', 'officer', 'analyst'].map((u) => srv.login(u)));
 		k = monitoringKit(srv, c);
 		phone = ukMobile();
@@ -77,6 +77,11 @@ describe("her app", () => {
 		assert.deepEqual([res.body.enrolled, res.body.app_name, res.body.address], [true, 'Recipes', '/m/']);
 		assert.equal((await c.officer.post(`/api/v1/cases/${ref}/her-app`, {})).status, 409);
 		assert.ok([403, 404].includes((await c.analyst.post(`/api/v1/cases/${ref}/her-app`, {})).status));
+	});
+
+	test("her app reports only while she has it open: its silence is never a lost signal", async () => {
+		await sleep(2500); // past the floor of one second
+		assert.deepEqual(await k.alerts(ref, 'lost_signal'), []);
 	});
 
 	let device;

@@ -37,8 +37,6 @@ before(async () => {
 	await k.zone(ref, circle(HOME, 100, { warning_m: 0 }));
 	his = [dest(HOME, 2500, 45)];
 	await k.trail(tag, his);
-	const res = await c.officer.post(`/api/v1/cases/${ref}/her-app`, { app_name: 'Notes' });
-	assert.equal(res.status, 201, res.text);
 	browser = await launch();
 });
 after(async () => {
@@ -64,6 +62,24 @@ describe('her app on her phone', () => {
 		await signIn(desk, srv, 'operator');
 		await desk.goto(`${srv.url}/#/desk`);
 		await desk.locator('.stream-status[data-state=live], .stream-status').first().waitFor();
+	});
+
+	test("her officer enrols her on the case's Victim contact page, and sets her code word", async () => {
+		const page = await newPage(browser);
+		await signIn(page, srv, 'officer');
+		await page.goto(`${srv.url}/#/cases/${ref}/contact`);
+		const card = page.getByRole('region', { name: 'Her app and her warnings' });
+		await card.getByText('not enrolled').waitFor();
+		await card.getByLabel('The name she chose for it').selectOption('Notes');
+		await card.getByRole('button', { name: 'Enrol her' }).click();
+		await card.getByText(/enrolled as “Notes” by officer/).waitFor();
+		await card.getByLabel(/Code word for her warnings/).fill('Bluebell');
+		await card.getByRole('button', { name: 'Save code word' }).click();
+		await card.getByText('“Bluebell” (her code word)').waitFor();
+		await assertAccessible(page, 'case: her app and her warnings');
+		await shot(page, 'case-her-app');
+		noErrors(page);
+		await page.context().close();
 	});
 
 	test('signs in with the code texted to her and a PIN; the quick exit is on the screen; axe-core clean', async () => {

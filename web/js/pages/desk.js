@@ -202,6 +202,11 @@ export async function render(main, ctx) {
 				beep(a.severity === 'critical');
 				announce(`New ${a.severity} alert: ${words(a.kind)} on ${a.case}`);
 			}
+			/* her warning did not reach her: the operator calls her, now */
+			if (msg.event === 'victim_unreached') {
+				beep(true);
+				announce(`Her warning did not reach her on ${a.case}: call her now`);
+			}
 			if (selected === a.id) showDetail(a.id, false);
 		});
 		/* the server ended the stream because her rights changed (signed

@@ -76,6 +76,7 @@ struct committer;
 struct conn_limits;
 struct tls_store;
 struct reporting;
+struct webpush;
 
 struct vigil {
 	struct vigil_config cfg;
@@ -91,6 +92,8 @@ struct vigil {
 	struct metrics *metrics;
 	struct throttle *throttle;
 	struct throttle *help_throttle; /* the public page's requests for help, per address */
+	struct webpush *webpush;        /* her app's Web Push (NULL: off) */
+	bool push_allow_http;           /* push endpoints by http:// too (tests only) */
 	struct http_server *http;
 	struct conn_limits *api_limits; /* the API port's connections (http/limits.h) */
 	struct conn_limits *osmand_limits; /* the OsmAnd port's */

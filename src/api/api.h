@@ -155,6 +155,8 @@ void api_her_home(struct req *r);
 void api_her_panic(struct req *r);
 void api_her_position(struct req *r);
 void api_her_diary(struct req *r);
+void api_her_push_key(struct req *r);
+void api_her_push(struct req *r);
 /* help.c */
 void api_help_page(struct req *r);
 void api_help_create(struct req *r);

@@ -15,6 +15,8 @@
  *   POST /api/v1/her/position {lat, lon, accuracy_m}  while it is open
  *   POST /api/v1/her/diary    {at, what, where, behaviour, photo}  an entry
  *                             of the case's incident log, reported by her
+ *   GET  /api/v1/her/push-key, POST /api/v1/her/push {endpoint}  Web Push
+ *                             to her phone with the app closed
  *
  * What she is sent is built field by field from what she may see: never his
  * position, a zone, or anything of the case not listed above.  Her routes are
@@ -44,6 +46,7 @@
 #include "ingest/accept.h"
 #include "monitor/node.h"
 #include "notify/notify.h"
+#include "notify/webpush.h"
 #include "store/account.h"
 #include "store/cases.h"
 #include "store/her.h"
@@ -795,4 +798,50 @@ out:
 		sodium_memzero(bytes, nbytes);
 		free(bytes);
 	}
+}
+
+/* ---- her: Web Push ----------------------------------------------------------------- */
+
+void api_her_push_key(struct req *r)
+{
+	if (!r->v->webpush) {
+		req_fail(r, 404, "not_found", NULL, "push is not set up here");
+		return;
+	}
+	req_reply(r, 200, json_pack("{s:s}", "key", webpush_public_key(r->v->webpush)));
+}
+
+void api_her_push(struct req *r)
+{
+	static const char *const fields[] = { "endpoint", "keys", "expirationTime", NULL };
+	const char *endpoint;
+	struct her_device hd;
+	int rc;
+
+	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
+	    req_body_str(r, "endpoint", true, 600, &endpoint) < 0 || her_who(r, &hd) < 0)
+		return;
+	if (!r->v->webpush) {
+		req_fail(r, 404, "not_found", NULL, "push is not set up here");
+		return;
+	}
+	/* the server will POST to it: a push service's https:// address only
+	 * (http:// for a test's stand-in when allowed) */
+	if (strncmp(endpoint, "https://", 8) &&
+	    !(r->v->push_allow_http && !strncmp(endpoint, "http://", 7))) {
+		req_fail(r, 400, "bad_request", "endpoint", "a push endpoint is an https:// address");
+		return;
+	}
+	for (const char *p = endpoint; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == '"' || *p == '\\') {
+			req_fail(r, 400, "bad_request", "endpoint", "not a push endpoint");
+			return;
+		}
+	rc = her_push_add(r->db, hd.id, endpoint, clock_now_ms());
+	if (rc < 0) {
+		req_fail_db(r, rc);
+		return;
+	}
+	req_audit_detail(r, "push subscription");
+	req_reply(r, 201, json_pack("{s:b}", "subscribed", 1));
 }

@@ -28,6 +28,10 @@ const struct route api_routes[] = {
 	  "her app (her session): her position while the app is open" },
 	{ "POST", "/api/v1/her/diary", PERM_PUBLIC, api_her_diary, "her.diary", 0,
 	  "her app (her session): a diary entry (with a picture) into the case's incident log" },
+	{ "GET", "/api/v1/her/push-key", PERM_PUBLIC, api_her_push_key, "her.push.key", 0,
+	  "her app: the server's Web Push key (applicationServerKey)" },
+	{ "POST", "/api/v1/her/push", PERM_PUBLIC, api_her_push, "her.push", 0,
+	  "her app (her session): where her browser takes pushes, to warn her with the app closed" },
 	{ "GET", "/api/v1/help", PERM_PUBLIC, api_help_page, "help.page", 0,
 	  "for anyone (no sign-in): the questions of a request for help, the national helplines "
 	  "and what happens next" },

@@ -41,6 +41,7 @@
 #include "monitor/node.h"
 #include "monitor/simulator.h"
 #include "notify/notify.h"
+#include "notify/webpush.h"
 #include "store/account.h"
 #include "store/audit.h"
 #include "store/auth.h"
@@ -164,6 +165,9 @@ static const char help[] =
 	"  --sms-notify-key-file FILE  the Notify API key, read from FILE\n"
 	"  --sms-notify-template ID  the Notify template, reading ((message))\n"
 	"  --sms-poll-ms MS      ask Notify for a warning's receipt every MS (default 5000)\n"
+	"  --push-key-file FILE  her app's Web Push: the P-256 key (made if missing)\n"
+	"  --push-subject URI    a contact for push services (mailto: or https:)\n"
+	"  --push-allow-http     accept push endpoints by http:// (tests only)\n"
 	"  --help-per-hour N     requests for help one address may send an hour on the\n"
 	"                        public page (default 5; then one every 12 minutes)\n"
 	"  --lost-factor F       lost signal after F expected intervals, at least 2\n"
@@ -210,7 +214,7 @@ enum {
 	OPT_TEL_FAST, OPT_TEL_NORMAL, OPT_TEL_TIMEOUT, OPT_HTTP_HEADER, OPT_HTTP_BODY,
 	OPT_OSM_MAX, OPT_OSM_PER_ADDR, OPT_OSM_TLS, OPT_TEL_MAX, OPT_TEL_PER_ADDR, OPT_TEL_PACKET,
 	OPT_TEL_BUFFERED, OPT_TEL_TLS, OPT_DATA_KEY, OPT_WH_SECRET, OPT_SMS_URL, OPT_SMS_KEY,
-	OPT_SMS_TEMPLATE, OPT_SMS_POLL, OPT_HELP_RATE,
+	OPT_SMS_TEMPLATE, OPT_SMS_POLL, OPT_HELP_RATE, OPT_PUSH_KEY, OPT_PUSH_SUBJECT, OPT_PUSH_HTTP,
 };
 
 static const struct option opts[] = {
@@ -262,6 +266,9 @@ static const struct option opts[] = {
 	{ "sms-notify-template", required_argument, NULL, OPT_SMS_TEMPLATE },
 	{ "sms-poll-ms", required_argument, NULL, OPT_SMS_POLL },
 	{ "help-per-hour", required_argument, NULL, OPT_HELP_RATE },
+	{ "push-key-file", required_argument, NULL, OPT_PUSH_KEY },
+	{ "push-subject", required_argument, NULL, OPT_PUSH_SUBJECT },
+	{ "push-allow-http", no_argument, NULL, OPT_PUSH_HTTP },
 	{ "audit-key", required_argument, NULL, OPT_AUDIT_KEY },
 	{ "clock-skew-seconds", required_argument, NULL, OPT_SKEW },
 	{ "addr-slow-ms", required_argument, NULL, OPT_ADDR_SLOW },
@@ -518,6 +525,7 @@ int cli_serve(int argc, char **argv)
 	struct engine_config ecfg;
 	struct notify_config ncfg = { 0 };
 	char *wh_secret = NULL, *sms_key = NULL;
+	const char *push_key = NULL, *push_subject = "mailto:webpush@localhost";
 	struct reporting_config rcfg;
 	struct simulator *sim = NULL;
 	bool no_sim = false, lost_min_given = false;
@@ -855,6 +863,14 @@ int cli_serve(int argc, char **argv)
 				return cli_usage_error("serve", "--sms-poll-ms wants 50 to 600000");
 			ncfg.sms_poll_ms = n;
 			break;
+		case OPT_PUSH_KEY: push_key = optarg; break;
+		case OPT_PUSH_SUBJECT:
+			if ((strncmp(optarg, "mailto:", 7) && strncmp(optarg, "https://", 8)) ||
+			    strlen(optarg) > 150 || strpbrk(optarg, "\"\\"))
+				return cli_usage_error("serve", "%s wants a mailto: or https: contact", name);
+			push_subject = optarg;
+			break;
+		case OPT_PUSH_HTTP: v.push_allow_http = true; break;
 		case OPT_HELP_RATE:
 			if (number(optarg, 1, 1000, &n) < 0)
 				return cli_usage_error("serve", "--help-per-hour wants 1 to 1000");
@@ -1019,6 +1035,11 @@ int cli_serve(int argc, char **argv)
 	v.stream = stream_new(v.pool, api_alert_event_json);
 	if (c->demo && !no_sim && !lost_min_given)
 		ecfg.lost_floor_ms = 30000; /* so the demo shows a lost signal in time */
+	if (push_key && webpush_open(push_key, push_subject, &v.webpush, err, sizeof err) < 0) {
+		fprintf(stderr, "vigil serve: --push-key-file: %s\n", err);
+		goto out;
+	}
+	ncfg.push = v.webpush;
 	ncfg.webhook_secret = wh_secret;
 	ncfg.sms_key = sms_key;
 	if (ncfg.sms_url && (!sms_key || !ncfg.sms_template)) {
@@ -1151,6 +1172,7 @@ out:
 	stream_free(v.stream);
 	throttle_free(v.throttle);
 	throttle_free(v.help_throttle);
+	webpush_free(v.webpush);
 	metrics_free(v.metrics);
 	plan_suggestions_free(v.suggestions);
 	instrument_set_free(v.instruments);

@@ -851,6 +851,15 @@ static const struct migration migrations[] = {
 	  " her_device_id BIGINT NOT NULL REFERENCES her_devices(id),"
 	  " created_at BIGINT NOT NULL,"
 	  " expires_at BIGINT NOT NULL);" },
+	{ 19, "her app: Web Push subscriptions",
+	  /* Issue 20.  Where her browser's push service takes an (empty) push
+	   * for her phone: she is warned with the app closed. */
+	  "CREATE TABLE her_push ("
+	  " id {ID},"
+	  " her_device_id BIGINT NOT NULL REFERENCES her_devices(id),"
+	  " endpoint TEXT NOT NULL,"
+	  " created_at BIGINT NOT NULL,"
+	  " UNIQUE (her_device_id, endpoint));" },
 };
 
 /* Keep in step with the migrations: a new table goes here too (export refuses
@@ -867,7 +876,7 @@ const char *const db_tables[] = {
 	"device_reports", "agency_services", "api_token_devices", "audit_checkpoints", "leases",
 	"login_names", "device_reporting", "data_keys", "data_key_jobs", "victim_messages",
 	"case_warning_words", "help_requests", "her_enrolments", "her_codes", "her_devices",
-	"her_sessions", NULL,
+	"her_sessions", "her_push", NULL,
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -22,6 +22,8 @@
 #include "db/db.h"
 #include "monitor/node.h"
 #include "notify/govnotify.h"
+#include "notify/webpush.h"
+#include "store/her.h"
 #include "core/identifier.h"
 #include "http/stream.h"
 #include "store/cases.h"
@@ -379,6 +381,45 @@ static enum outcome poll_receipt(struct lane *l, struct job *j)
 	return RETRY;
 }
 
+struct endpoints {
+	int64_t id[16];
+	char *url[16];
+	int n;
+};
+
+static int add_endpoint(int64_t id, const char *endpoint, void *arg)
+{
+	struct endpoints *e = arg;
+
+	if (e->n < 16) {
+		e->id[e->n] = id;
+		e->url[e->n++] = xstrdup(endpoint);
+	}
+	return 0;
+}
+
+/* An empty push to each browser of hers that asked for them: her app says
+ * "open the app" (nothing of the warning crosses the push service).  Once a
+ * message, not retried: the SMS is the warning that must arrive. */
+static void push_her(struct lane *l, int64_t case_id)
+{
+	struct endpoints e = { .n = 0 };
+	char err[CURL_ERROR_SIZE + 32];
+
+	if (!l->n->cfg.push || her_push_each(l->db, case_id, add_endpoint, &e) < 0)
+		return;
+	for (int i = 0; i < e.n; i++) {
+		long st = webpush_send(l->n->cfg.push, e.url[i], 3600, (long)l->n->cfg.timeout_ms, err,
+				       sizeof err);
+
+		if (st == 404 || st == 410)
+			her_push_remove(l->db, e.id[i]); /* her browser unsubscribed */
+		else if (st < 200 || st >= 300)
+			log_warn("a push to her app for case %lld failed: %ld", (long long)case_id, st);
+		free(e.url[i]);
+	}
+}
+
 /* Her warning, by SMS through Notify or in the victim webhook's body. */
 static enum outcome victim_attempt(struct lane *l, struct job *j)
 {
@@ -409,6 +450,10 @@ static enum outcome victim_attempt(struct lane *l, struct job *j)
 		goto later;
 	}
 	text = notify_victim_message(a.kind, word);
+	if (j->attempt == 1)
+		push_her(l, a.case_id);
+	if (!n->sms && !n->cfg.url[NOTIFY_VICTIM])
+		goto out; /* her app's push is all there is */
 	if (j->repeat)
 		snprintf(key, sizeof key, "vigil-alert-%lld-victim-r%d", (long long)j->alert_id,
 			 j->repeat);
@@ -717,7 +762,7 @@ int notifier_start(struct vigil *v, const struct notify_config *c, struct notifi
 	for (int ch = 0; ch < NOTIFY_CHANNELS; ch++) {
 		struct lane *l = &n->lane[ch];
 
-		if (!n->cfg.url[ch] && !(ch == NOTIFY_VICTIM && n->sms))
+		if (!n->cfg.url[ch] && !(ch == NOTIFY_VICTIM && (n->sms || n->cfg.push)))
 			continue; /* the channel is off */
 		if (db_open(&l->db, v->cfg.db_url, err, errlen) < 0)
 			goto fail;

@@ -23,7 +23,8 @@
  * (store/warnings.h); Notify's receipt is polled until it is final.  A
  * warning that does not reach her (refused, failed, no number, a gateway
  * that does not answer) escalates the alert to the desk at once, so the
- * operator calls her; the retries go on meanwhile.  Webhooks are signed when
+ * operator calls her; the retries go on meanwhile.  Her app, where she let
+ * it, is also sent an empty Web Push (notify/webpush.h) with each warning.  Webhooks are signed when
  * a secret is set: "X-Vigil-Signature: sha256=HEX", the HMAC-SHA256 of the
  * body.
  */
@@ -36,6 +37,7 @@
 
 struct vigil;
 struct notifier;
+struct webpush;
 
 enum notify_channel { NOTIFY_CENTRE, NOTIFY_VICTIM, NOTIFY_POLICE, NOTIFY_CHANNELS };
 
@@ -50,6 +52,7 @@ struct notify_config {
 	const char *sms_key;              /* the API key (copied; wiped at stop) */
 	const char *sms_template;         /* a template reading "((message))" */
 	int64_t sms_poll_ms;              /* how often to ask for the receipt, default 5000 */
+	struct webpush *push;             /* her app's Web Push (NULL: off; the caller's) */
 };
 
 const char *notify_channel_name(enum notify_channel c);

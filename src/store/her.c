@@ -343,3 +343,36 @@ int her_alerts_each(db *d, int64_t case_id, int limit,
 	db_finalize(s);
 	return rc < 0 ? rc : 0;
 }
+
+int her_push_add(db *d, int64_t her_device_id, const char *endpoint, int64_t now)
+{
+	return db_run(d,
+		      "INSERT INTO her_push (her_device_id, endpoint, created_at) VALUES (?, ?, ?)"
+		      " ON CONFLICT (her_device_id, endpoint) DO NOTHING",
+		      "iti", her_device_id, endpoint, now);
+}
+
+int her_push_each(db *d, int64_t case_id, int (*fn)(int64_t id, const char *endpoint, void *arg),
+		  void *arg)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT p.id, p.endpoint FROM her_push p JOIN her_devices h ON h.id = p.her_device_id"
+			" JOIN her_enrolments e ON e.id = h.enrolment_id WHERE e.case_id = ?"
+			" AND h.revoked_at IS NULL AND e.revoked_at IS NULL ORDER BY p.id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, case_id);
+	while ((rc = db_step(s)) == DB_ROW)
+		if (fn(db_column_int64(s, 0), db_column_text(s, 1), arg))
+			break;
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int her_push_remove(db *d, int64_t id)
+{
+	return db_run(d, "DELETE FROM her_push WHERE id = ?", "i", id);
+}

@@ -58,6 +58,14 @@ int her_session_add(db *d, const char *digest, int64_t her_device_id, int64_t no
 int her_session_get(db *d, const char *digest, int64_t now, int64_t idle, struct her_device *out);
 int her_session_end(db *d, const char *digest);
 
+/* Her browser's push endpoint for a phone (kept once). */
+int her_push_add(db *d, int64_t her_device_id, const char *endpoint, int64_t now);
+/* The push endpoints of the case's phones not revoked. */
+int her_push_each(db *d, int64_t case_id, int (*fn)(int64_t id, const char *endpoint, void *arg),
+		  void *arg);
+/* A push service said the subscription is gone (404, 410). */
+int her_push_remove(db *d, int64_t id);
+
 /* What she is shown of the case's alerts: her warnings (approaches she was
  * sent a warning of) and her own calls for help (panic), newest first, with
  * the times of what the centre did.  No position, no zone. */

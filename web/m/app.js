@@ -152,8 +152,29 @@ async function home() {
 		h('button', { type: 'button', class: 'panic', onclick: panic }, 'I need help now'),
 		h('p', { class: 'hint' }, 'Sends the centre your location straight away. If you are in danger, call 999.'),
 		menu,
+		pushOffer(),
 		h('button', { type: 'button', class: 'secondary', onclick: lock }, 'Lock'));
 	livePoll(live);
+}
+
+/* Warnings with the app closed (Web Push), where her browser can. */
+function pushOffer() {
+	if (!('PushManager' in window) || !('serviceWorker' in navigator) || !('Notification' in window) || Notification.permission === 'denied') return null;
+	const status = h('p', { role: 'status' });
+	const b = h('button', { type: 'button', class: 'secondary', onclick: async () => {
+		try {
+			const { key } = await call('GET', '/api/v1/her/push-key');
+			if ((await Notification.requestPermission()) !== 'granted') throw new Error('Notifications were not allowed.');
+			const reg = await navigator.serviceWorker.ready;
+			const raw = Uint8Array.from(atob(key.replace(/-/g, '+').replace(/_/g, '/')), (ch) => ch.charCodeAt(0));
+			const sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: raw });
+			await call('POST', '/api/v1/her/push', sub.toJSON());
+			status.textContent = 'Done: you will be told even when the app is closed.';
+		} catch (e) {
+			status.textContent = `That did not work on this phone (${e.message}). Warnings still come by text.`;
+		}
+	} }, 'Tell me even when the app is closed');
+	return h('div', {}, b, status);
 }
 
 /* Warnings while the app is open: a new one is shown and said at once. */

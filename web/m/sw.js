@@ -1,6 +1,6 @@
 // Her app's service worker: the app's own files, so it opens without a
 // connection and can be installed.  Nothing from the API is ever cached.
-const CACHE = 'm-1';
+const CACHE = 'm-2';
 const SHELL = ['/m/', '/m/app.js', '/m/m.css', '/style.css', '/help/help.css', '/js/dom.js', '/m/icon-notes.svg', '/m/icon-recipes.svg', '/m/icon-weather.svg'];
 
 self.addEventListener('install', (e) => {
@@ -18,4 +18,15 @@ self.addEventListener('fetch', (e) => {
 		if (res.ok && SHELL.includes(url.pathname)) caches.open(CACHE).then((c) => c.put(e.request, copy));
 		return res;
 	}).catch(() => caches.match(e.request)));
+});
+
+/* A warning while the app is closed: the push carries nothing (so nothing of
+ * it crosses the push service), and the words say nothing to anyone who sees
+ * her screen. */
+self.addEventListener('push', (e) => {
+	e.waitUntil(self.registration.showNotification('Reminder', { body: 'Open the app.', tag: 'm', renotify: true, requireInteraction: true, icon: '/m/icon-notes.svg' }));
+});
+self.addEventListener('notificationclick', (e) => {
+	e.notification.close();
+	e.waitUntil(self.clients.matchAll({ type: 'window' }).then((ws) => (ws.length ? ws[0].focus() : self.clients.openWindow('/m/'))));
 });

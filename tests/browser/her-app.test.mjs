@@ -20,7 +20,7 @@ import { assertAccessible, launch, newPage, noErrors, shot, signIn, uiServer } f
 const HER = { latitude: 51.5012, longitude: -0.1419 };
 const HOME = [51.5309, -0.1233];
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
-let srv, browser, notify, ref, phone, his;
+let srv, browser, notify, ref, phone, his, k, tagUid;
 const c = {};
 
 before(async () => {
@@ -29,7 +29,7 @@ before(async () => {
 	fs.writeFileSync(path.join(dir, 'key'), API_KEY);
 	srv = await uiServer(['--sms-notify-url', notify.url, '--sms-notify-key-file', path.join(dir, 'key'), '--sms-notify-template', TEMPLATE_ID, '--sms-poll-ms', '100']);
 	[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
-	const k = monitoringKit(srv, c);
+	k = monitoringKit(srv, c);
 	phone = ukMobile();
 	ref = (await createCase(c.officer, { suspect: { name: `Suspect ${unique('s')}` }, victims: [victim({ identifiers: [{ kind: 'phone', value: phone.national }] })] })).ref;
 	const tag = await k.device('offender_tag');
@@ -37,6 +37,7 @@ before(async () => {
 	await k.zone(ref, circle(HOME, 100, { warning_m: 0 }));
 	his = [dest(HOME, 2500, 45)];
 	await k.trail(tag, his);
+	tagUid = tag;
 	browser = await launch();
 });
 after(async () => {
@@ -136,6 +137,22 @@ describe('her app on her phone', () => {
 		assert.match(e.attachments[0], /^[0-9a-f]{64}$/);
 		const v = (await c.officer.get(`/api/v1/cases/${ref}/incidents/verify`)).body;
 		assert.equal(v.intact, true);
+		await her.getByRole('button', { name: 'Back' }).click();
+	});
+
+	test('a warning while the app is open is shown at once, and in her warnings as delivered', async () => {
+		await k.trail(tagUid, [HOME]);
+		await her.getByRole('alert').filter({ hasText: 'Stay safe. Help is coming.' }).waitFor({ timeout: 8000 });
+		await shot(her, 'her-app-live-warning');
+		await her.getByRole('button', { name: 'My warnings' }).click();
+		await her.locator('[data-warning]').filter({ hasText: /A warning was sent to you/ }).first().waitFor();
+		await waitFor('delivered', async () => {
+			await her.getByRole('button', { name: 'Back' }).click();
+			await her.getByRole('button', { name: 'My warnings' }).click();
+			return /The text reached your phone/.test(await her.locator('main').textContent());
+		}, 5000);
+		const sms = notify.sent.filter((s) => s.body.phone_number === phone.e164).pop();
+		assert.match(sms.body.personalisation.message, /^Bluebell: /);
 		await her.getByRole('button', { name: 'Back' }).click();
 	});
 

@@ -197,7 +197,7 @@ function livePoll(box) {
 		}
 	};
 	check();
-	poll = setInterval(check, 10000);
+	poll = setInterval(check, 5000);
 }
 
 async function lock() {

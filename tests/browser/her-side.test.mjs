@@ -18,6 +18,7 @@ import { checkPage, launch, newPage, noErrors, signIn, uiServer } from './lib/br
 const PHONE = { width: 360, height: 740 };
 const HOME = [51.5466, -0.1058];
 let srv, browser, notify;
+const c = {};
 
 before(async () => {
 	notify = await notifyStandIn();
@@ -25,6 +26,7 @@ before(async () => {
 	fs.writeFileSync(path.join(dir, 'key'), API_KEY, { mode: 0o600 });
 	srv = await uiServer(['--sms-notify-url', notify.url, '--sms-notify-key-file', path.join(dir, 'key'), '--sms-notify-template', TEMPLATE_ID, '--sms-poll-ms', '100']);
 	browser = await launch();
+	[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
 });
 after(async () => {
 	if (browser) await browser.close();
@@ -91,12 +93,39 @@ describe('asking for help without an account', () => {
 	});
 });
 
+describe('a request recorded as a case from triage', () => {
+	test('the new-case form starts from what she wrote and her sure answers; creating the case accepts the request', async () => {
+		const story = `He follows me home from the station ${unique('x')}`;
+		const res = await srv.client().post('/api/v1/help', { wants: 'report', fixated: 'yes', obsessive: 'not_sure', unwanted: 'yes', repeated: 'yes', story, contact: 'call after 6pm' });
+		assert.equal(res.status, 201, res.text);
+		const page = await newPage(browser);
+		await signIn(page, srv, 'officer');
+		await page.goto(`${srv.url}/#/triage`);
+		const item = page.locator('li.help-request', { hasText: story });
+		await item.getByLabel('Accept it as a case').check();
+		await item.getByRole('link', { name: /as a new case/ }).click();
+		await page.getByRole('heading', { name: /From request for help/ }).waitFor();
+		assert.equal(await page.getByLabel('Summary').inputValue(), story);
+		assert.equal(await page.getByLabel('How the report came in').inputValue(), 'online');
+		await page.getByLabel('Relationship of the suspect to the victim').selectOption('stranger');
+		await page.getByLabel('Victim’s name').fill('Ann Example');
+		// she was not sure whether it is obsessive: the officer answers it
+		await page.locator('input[name=four-obsessive][value=yes]').check();
+		await page.getByLabel('What she said (obsessive)').fill('He will not stop, she says on the phone.');
+		await page.getByRole('button', { name: 'Create case' }).click();
+		await page.waitForURL(/#\/cases\/STAC-/);
+		const ref = decodeURIComponent(page.url().split('#/cases/')[1].split(/[/?]/)[0]);
+		const q = (await c.officer.get('/api/v1/help-requests?state=accepted')).body.requests;
+		assert.ok(q.some((r) => r.story === story && r.case === ref), JSON.stringify(q.map((r) => [r.case, r.story])));
+		noErrors(page);
+		await page.context().close();
+	});
+});
+
 describe('her warning on the desk', () => {
 	let k;
-	const c = {};
 
 	before(async () => {
-		[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
 		k = monitoringKit(srv, c);
 	});
 

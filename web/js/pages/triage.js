@@ -10,7 +10,7 @@ const OUTCOME = { accepted: 'accepted as a case', answered: 'answered', passed: 
 
 function decideForm(r, agencies, done) {
 	const box = formError();
-	const caseField = field('The case it was recorded as', h('input', { type: 'text', name: 'case', placeholder: 'STAC-2026-000123' }), { name: 'case', hint: h('span', {}, 'Record it first: ', h('a', { href: '#/cases/new' }, 'record a new case')) });
+	const caseField = field('The case it was recorded as', h('input', { type: 'text', name: 'case', placeholder: 'STAC-2026-000123' }), { name: 'case', hint: h('span', {}, 'Or ', h('a', { href: `#/cases/new?help=${r.id}` }, `record request ${r.id} as a new case`), ' (it is accepted as that case).') });
 	const agencyField = field('The partner it is passed to', select('agency', agencies.map((a) => [a.code, a.name]), { blank: 'Choose a partner' }), { name: 'agency' });
 	const noteField = field('Note', textarea('note', { maxlength: 2000 }), { name: 'note', hint: 'What she was told and how, or why it was passed on.' });
 	const outcome = choice('What did you do?', 'outcome', [['accepted', 'Accept it as a case'], ['answered', 'Answer it'], ['passed', 'Pass it to a partner']], { required: 'Choose what you did.' });

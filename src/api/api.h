@@ -147,6 +147,7 @@ json_t *api_alert_event_json(db *d, int64_t event_id, int64_t alert_id, const ch
 void api_her_app_get(struct req *r);
 void api_her_app_enrol(struct req *r);
 void api_her_app_revoke(struct req *r);
+void api_her_app_release(struct req *r);
 void api_her_code(struct req *r);
 void api_her_verify(struct req *r);
 void api_her_unlock(struct req *r);

@@ -73,19 +73,88 @@ static json_t *enrolment_json(const struct her_enrolment *e)
 			 req_time_json(e->enrolled_at), "address", "/m/", "device", e->device_uid);
 }
 
+static json_t *released_json(unsigned bits)
+{
+	json_t *o = json_object();
+
+	for (int p = 0; p < HER_PARTS; p++)
+		json_object_set_new(o, her_part_name((enum her_part)p), json_boolean(bits & (1u << p)));
+	return o;
+}
+
+static void reply_enrolment(struct req *r, int status, const struct case_record *c)
+{
+	struct her_enrolment e;
+	unsigned bits = 0;
+	int rc = her_enrolment_current(r->db, c->id, &e);
+	json_t *o;
+
+	if (rc >= 0 && her_released(r->db, c->id, &bits) < 0)
+		rc = DB_ERROR;
+	if (rc < 0) {
+		req_fail_db(r, rc);
+		return;
+	}
+	o = enrolment_json(rc == 1 ? &e : NULL);
+	json_object_set_new(o, "released", released_json(bits));
+	req_reply(r, status, o);
+}
+
 void api_her_app_get(struct req *r)
 {
 	struct case_record c = { 0 };
-	struct her_enrolment e;
-	int rc;
 
 	if (api_case_load(r, &c) < 0)
 		return;
-	rc = her_enrolment_current(r->db, c.id, &e);
-	if (rc < 0)
+	reply_enrolment(r, 200, &c);
+	case_record_free(&c);
+}
+
+/* PUT .../her-app/released {plan, orders, contacts}: what she sees of her
+ * case beyond her own warnings and diary (each given part set as said). */
+void api_her_app_release(struct req *r)
+{
+	static const char *const fields[] = { "plan", "orders", "contacts", NULL };
+	struct case_record c = { 0 };
+	int on[HER_PARTS], given = 0, rc = 0;
+	char what[80] = "";
+
+	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0)
+		return;
+	for (int p = 0; p < HER_PARTS; p++) {
+		on[p] = -1;
+		if (json_object_get(r->body, her_part_name((enum her_part)p)) &&
+		    req_body_bool(r, her_part_name((enum her_part)p), false, &on[p]) < 0)
+			return;
+		given += on[p] >= 0;
+	}
+	if (!given) {
+		req_fail(r, 400, "bad_request", NULL, "say which of plan, orders and contacts she sees");
+		return;
+	}
+	if (api_case_load(r, &c) < 0)
+		return;
+	if (req_tx_begin(r) < 0)
+		goto out;
+	for (int p = 0; p < HER_PARTS && rc >= 0; p++) {
+		if (on[p] < 0)
+			continue;
+		rc = her_release_set(r->db, c.id, her_part_name((enum her_part)p), on[p] == 1,
+				     r->who.user_id);
+		snprintf(what + strlen(what), sizeof what - strlen(what), "%s%s %s", what[0] ? ", " : "",
+			 her_part_name((enum her_part)p), on[p] == 1 ? "released" : "withheld");
+	}
+	if (rc >= 0)
+		rc = case_event_add(r->db, c.id, r->who.user_id, r->who.username, "her_app", what);
+	if (rc < 0) {
+		req_tx_rollback(r);
 		req_fail_db(r, rc);
-	else
-		req_reply(r, 200, enrolment_json(rc == 1 ? &e : NULL));
+		goto out;
+	}
+	req_audit_detail(r, "%s", what);
+	reply_enrolment(r, 200, &c);
+	req_tx_commit(r);
+out:
 	case_record_free(&c);
 }
 
@@ -152,8 +221,7 @@ void api_her_app_enrol(struct req *r)
 		goto out;
 	}
 	req_audit_detail(r, "her app enrolled (device %s)", uid);
-	rc = her_enrolment_current(r->db, c.id, &e);
-	req_reply(r, 201, enrolment_json(rc == 1 ? &e : NULL));
+	reply_enrolment(r, 201, &c);
 	if (req_tx_commit(r) == 0)
 		node_config_changed(r->v->node, c.id);
 out:
@@ -192,7 +260,7 @@ void api_her_app_revoke(struct req *r)
 		goto out;
 	}
 	req_audit_detail(r, "her app revoked (device %s)", e.device_uid);
-	req_reply(r, 200, enrolment_json(NULL));
+	reply_enrolment(r, 200, &c);
 	if (req_tx_commit(r) == 0)
 		node_config_changed(r->v->node, c.id);
 out:
@@ -553,28 +621,42 @@ void api_her_home(struct req *r)
 	struct orders_ctx ox = { r->db, json_array(), { 0 }, 0 };
 	json_t *alerts = json_array(), *plan = json_array(), *contacts = json_array(), *who;
 	char spoc[65] = "";
+	unsigned bits = 0;
 
 	if (her_who(r, &hd) < 0)
 		goto fail;
-	if (case_get_by_id(r->db, hd.case_id, &c) != 1) {
+	if (case_get_by_id(r->db, hd.case_id, &c) != 1 || her_released(r->db, c.id, &bits) < 0) {
 		req_fail_db(r, DB_ERROR);
 		goto fail;
 	}
 	her_alerts_each(r->db, c.id, 50, add_alert, alerts);
-	if (plan_get(r->db, c.id, &p) == 1)
+	/* the rest only as her officer released it (null: not released) */
+	if ((bits & (1u << HER_PART_PLAN)) && plan_get(r->db, c.id, &p) == 1) {
 		plan_actions_each(r->db, p.id, add_action, plan);
-	orders_each(r->db, c.id, add_order, &ox);
-	for (int i = 0; i < ox.n; i++)
-		order_conditions_each(r->db, ox.ids[i], add_condition,
-				      json_object_get(json_array_get(ox.arr, (size_t)i), "terms"));
-	if ((who = person(r->db, c.owner, "officer")))
-		json_array_append_new(contacts, who);
-	if (case_spoc_get(r->db, c.id, spoc, sizeof spoc) == 1 && strcmp(spoc, c.owner) &&
-	    (who = person(r->db, spoc, "her single point of contact")))
-		json_array_append_new(contacts, who);
+		plan_record_free(&p);
+	}
+	if (bits & (1u << HER_PART_ORDERS)) {
+		orders_each(r->db, c.id, add_order, &ox);
+		for (int i = 0; i < ox.n; i++)
+			order_conditions_each(r->db, ox.ids[i], add_condition,
+					      json_object_get(json_array_get(ox.arr, (size_t)i), "terms"));
+	}
+	if (bits & (1u << HER_PART_CONTACTS)) {
+		if ((who = person(r->db, c.owner, "officer")))
+			json_array_append_new(contacts, who);
+		if (case_spoc_get(r->db, c.id, spoc, sizeof spoc) == 1 && strcmp(spoc, c.owner) &&
+		    (who = person(r->db, spoc, "her single point of contact")))
+			json_array_append_new(contacts, who);
+	}
 	req_reply(r, 200, json_pack("{s:s, s:o, s:o, s:o, s:o, s:s}", "app_name", hd.app_name,
-				    "warnings", alerts, "plan", plan, "orders", ox.arr, "contacts",
-				    contacts, "emergency", "999"));
+				    "warnings", alerts, "plan",
+				    bits & (1u << HER_PART_PLAN) ? plan : (json_decref(plan), json_null()),
+				    "orders",
+				    bits & (1u << HER_PART_ORDERS) ? ox.arr : (json_decref(ox.arr), json_null()),
+				    "contacts",
+				    bits & (1u << HER_PART_CONTACTS) ? contacts
+								      : (json_decref(contacts), json_null()),
+				    "emergency", "999"));
 	case_record_free(&c);
 	return;
 fail:

@@ -206,6 +206,10 @@ const struct route api_routes[] = {
 	  "enrol her in her app (a name she chooses); she signs in with a code sent to her number" },
 	{ "DELETE", "/api/v1/cases/{ref}/her-app", PERM_VICTIMS_WRITE, api_her_app_revoke,
 	  "her.app.revoke", ROUTE_VICTIM_CARE, "revoke her app: every phone and session of it ends" },
+	{ "PUT", "/api/v1/cases/{ref}/her-app/released", PERM_VICTIMS_WRITE, api_her_app_release,
+	  "her.app.release", ROUTE_VICTIM_CARE,
+	  "what her app shows of her case beyond her own warnings and diary: her plan, the orders' "
+	  "terms, who looks after her" },
 	{ "GET", "/api/v1/cases/{ref}/warning-word", PERM_CASES_READ, api_warning_word_get,
 	  "warning.word.read", ROUTE_AUDIT_READ | ROUTE_VICTIM_CARE,
 	  "the code word that begins her warnings (instead of Vigil's name)" },

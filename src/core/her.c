@@ -7,6 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 
+const char *her_part_name(enum her_part p)
+{
+	static const char *const names[HER_PARTS] = { "plan", "orders", "contacts" };
+
+	return p < HER_PARTS ? names[p] : NULL;
+}
+
 bool her_pin_valid(const char *pin, char *why, size_t whylen)
 {
 	size_t n = pin ? strlen(pin) : 0;

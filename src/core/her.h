@@ -18,6 +18,12 @@
 #define HER_IDLE_MS (30 * 60 * 1000LL) /* a session unused this long ends */
 #define HER_APP_NAME_MAX 30
 
+/* The parts of her case her officer may release to her (her own warnings,
+ * calls for help and diary are hers from the start). */
+enum her_part { HER_PART_PLAN, HER_PART_ORDERS, HER_PART_CONTACTS, HER_PARTS };
+/* "plan", "orders", "contacts". */
+const char *her_part_name(enum her_part p);
+
 /* A PIN: 4 to 8 digits, not one digit repeated.  true, or false with why. */
 bool her_pin_valid(const char *pin, char *why, size_t whylen);
 /* The app's name she chose: 1 to 30 letters, digits and spaces. */

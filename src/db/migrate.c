@@ -860,6 +860,16 @@ static const struct migration migrations[] = {
 	  " endpoint TEXT NOT NULL,"
 	  " created_at BIGINT NOT NULL,"
 	  " UNIQUE (her_device_id, endpoint));" },
+	{ 20, "her app: what her officer released to her",
+	  /* Issue 20.  Beyond her own warnings, calls for help and diary, she
+	   * sees a part of her case only once it is released to her: her safety
+	   * plan, the terms of the orders, who looks after her. */
+	  "CREATE TABLE her_releases ("
+	  " case_id BIGINT NOT NULL REFERENCES cases(id),"
+	  " part TEXT NOT NULL CHECK (part IN ('plan','orders','contacts')),"
+	  " released_by BIGINT NOT NULL REFERENCES users(id),"
+	  " released_at BIGINT NOT NULL,"
+	  " PRIMARY KEY (case_id, part));" },
 };
 
 /* Keep in step with the migrations: a new table goes here too (export refuses
@@ -876,7 +886,7 @@ const char *const db_tables[] = {
 	"device_reports", "agency_services", "api_token_devices", "audit_checkpoints", "leases",
 	"login_names", "device_reporting", "data_keys", "data_key_jobs", "victim_messages",
 	"case_warning_words", "help_requests", "her_enrolments", "her_codes", "her_devices",
-	"her_sessions", "her_push", NULL,
+	"her_sessions", "her_push", "her_releases", NULL,
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -8,6 +8,7 @@
 
 #include "base/clock.h"
 #include "base/crypt.h"
+#include "core/her.h"
 #include "store/sealed.h"
 
 int64_t her_enrol(db *d, int64_t case_id, int64_t device_id, int64_t assignment_id,
@@ -375,4 +376,33 @@ int her_push_each(db *d, int64_t case_id, int (*fn)(int64_t id, const char *endp
 int her_push_remove(db *d, int64_t id)
 {
 	return db_run(d, "DELETE FROM her_push WHERE id = ?", "i", id);
+}
+
+int her_released(db *d, int64_t case_id, unsigned *bits)
+{
+	db_stmt *s;
+	int rc;
+
+	*bits = 0;
+	rc = db_prepare(d, &s, "SELECT part FROM her_releases WHERE case_id = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, case_id);
+	while ((rc = db_step(s)) == DB_ROW)
+		for (int p = 0; p < HER_PARTS; p++)
+			if (!strcmp(db_column_text(s, 0), her_part_name((enum her_part)p)))
+				*bits |= 1u << p;
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int her_release_set(db *d, int64_t case_id, const char *part, bool on, int64_t by)
+{
+	if (!on)
+		return db_run(d, "DELETE FROM her_releases WHERE case_id = ? AND part = ?", "it", case_id,
+			      part);
+	return db_run(d,
+		      "INSERT INTO her_releases (case_id, part, released_by, released_at)"
+		      " VALUES (?, ?, ?, ?) ON CONFLICT (case_id, part) DO NOTHING",
+		      "itii", case_id, part, by, clock_now_ms());
 }

@@ -58,6 +58,12 @@ int her_session_add(db *d, const char *digest, int64_t her_device_id, int64_t no
 int her_session_get(db *d, const char *digest, int64_t now, int64_t idle, struct her_device *out);
 int her_session_end(db *d, const char *digest);
 
+/* The parts of her case released to her (core/her.h: HER_PART_*), a bit
+ * each: 0 and *bits, or negative. */
+int her_released(db *d, int64_t case_id, unsigned *bits);
+/* Release (on) or take back a part. */
+int her_release_set(db *d, int64_t case_id, const char *part, bool on, int64_t by);
+
 /* Her browser's push endpoint for a phone (kept once). */
 int her_push_add(db *d, int64_t her_device_id, const char *endpoint, int64_t now);
 /* The push endpoints of the case's phones not revoked. */

@@ -178,7 +178,25 @@ describe("her app", () => {
 		assert.ok(w.centre_did.some((d) => d.what === 'The centre saw it'));
 		assert.ok(home.warnings.some((x) => x.kind === 'panic'));
 		assert.equal(home.app_name, 'Recipes');
+	});
+
+	test('her plan, her orders and who looks after her only once her officer releases them', async () => {
+		let home = (await her.call('GET', '/api/v1/her/home')).body;
+		assert.deepEqual([home.plan, home.orders, home.contacts], [null, null, null]);
+		let res = await c.officer.put(`/api/v1/cases/${ref}/her-app/released`, {});
+		assert.equal(res.status, 400);
+		res = await c.officer.put(`/api/v1/cases/${ref}/her-app/released`, { plan: 'yes' });
+		assert.equal(res.status, 400);
+		res = await c.officer.put(`/api/v1/cases/${ref}/her-app/released`, { plan: true, contacts: true });
+		assert.equal(res.status, 200, res.text);
+		assert.deepEqual(res.body.released, { plan: true, orders: false, contacts: true });
+		home = (await her.call('GET', '/api/v1/her/home')).body;
+		assert.deepEqual(home.plan, []);
+		assert.equal(home.orders, null);
 		assert.ok(home.contacts.some((x) => x.role === 'officer'));
+		res = await c.officer.put(`/api/v1/cases/${ref}/her-app/released`, { contacts: false });
+		assert.deepEqual(res.body.released, { plan: true, orders: false, contacts: false });
+		assert.equal((await her.call('GET', '/api/v1/her/home')).body.contacts, null);
 	});
 
 	test('nothing she was sent holds his position, a zone or a place of hers', () => {

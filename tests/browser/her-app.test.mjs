@@ -74,6 +74,9 @@ describe('her app on her phone', () => {
 		await card.getByLabel('The name she chose for it').selectOption('Notes');
 		await card.getByRole('button', { name: 'Enrol her' }).click();
 		await card.getByText(/enrolled as “Notes” by officer/).waitFor();
+		await card.getByLabel('who looks after her').check();
+		await card.getByRole('button', { name: 'Save what she sees' }).click();
+		await page.getByRole('region', { name: 'Her app and her warnings' }).getByLabel('who looks after her').and(page.locator(':checked')).waitFor();
 		await card.getByLabel(/Code word for her warnings/).fill('Bluebell');
 		await card.getByRole('button', { name: 'Save code word' }).click();
 		await card.getByText('“Bluebell” (her code word)').waitFor();
@@ -161,6 +164,8 @@ describe('her app on her phone', () => {
 			await her.getByRole('button', { name }).click();
 			await her.getByRole('heading', { name: name === 'What he must not do' ? 'What he must not do' : name }).waitFor();
 			await assertAccessible(her, `her app: ${name}`);
+			if (name === 'Who to contact') assert.match(await her.locator('main').textContent(), /\(officer\)/);
+			if (name === 'My safety plan') assert.match(await her.locator('main').textContent(), /has not shared this with you/);
 			await her.getByRole('button', { name: 'Back' }).click();
 		}
 		assert.ok(bodies.length >= 8, `${bodies.length} responses`);

@@ -308,8 +308,11 @@ async function warnings() {
 		: h('p', {}, 'No warnings.'), back());
 }
 
+const NOT_YET = 'Your officer or advocate has not shared this with you in the app yet: ask them.';
+
 async function plan() {
 	const d = await call('GET', '/api/v1/her/home');
+	if (d.plan === null) return screen('My safety plan', h('p', {}, NOT_YET), back());
 	const STATUS = { planned: 'to do', in_progress: 'being done', done: 'done', not_done: 'not done' };
 	screen('My safety plan', d.plan.length ? h('ul', {}, d.plan.map((a) => h('li', { class: 'her-card' }, a.what, h('br'), h('span', { class: 'hint' }, STATUS[a.status] || a.status, a.due ? `, by ${when(a.due)}` : ''))))
 		: h('p', {}, 'Your officer or advocate will go through your safety plan with you.'), back());
@@ -317,6 +320,7 @@ async function plan() {
 
 async function orders() {
 	const d = await call('GET', '/api/v1/her/home');
+	if (d.orders === null) return screen('What he must not do', h('p', {}, NOT_YET), h('p', {}, 'If he contacts or follows you, call 999 and write it in your diary.'), back());
 	const KIND = { spo_interim: 'Interim Stalking Protection Order', spo_full: 'Stalking Protection Order', restraining: 'Restraining order', non_molestation: 'Non-molestation order', pin: 'Police Information Notice' };
 	screen('What he must not do', d.orders.length ? d.orders.map((o) => h('div', { class: 'her-card' },
 		h('h2', {}, KIND[o.kind] || o.kind), h('p', {}, o.until_further_order ? 'Until a court says otherwise' : o.ends_at ? `Until ${when(o.ends_at)}` : ''),
@@ -327,7 +331,7 @@ async function orders() {
 
 async function contacts() {
 	const d = await call('GET', '/api/v1/her/home');
-	screen('Who to contact', h('ul', {}, d.contacts.map((c) => h('li', { class: 'her-card' }, `${c.name} (${c.role})`))),
+	screen('Who to contact', d.contacts === null ? h('p', {}, NOT_YET) : h('ul', {}, d.contacts.map((c) => h('li', { class: 'her-card' }, `${c.name} (${c.role})`))),
 		h('p', {}, 'In an emergency: ', h('a', { href: 'tel:999' }, 'call 999'), '. If you cannot speak, call 999 from a mobile, then press 55.'),
 		h('p', {}, 'National Stalking Helpline: ', h('a', { href: 'tel:08088020300' }, '0808 802 0300')), back());
 }

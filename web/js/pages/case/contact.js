@@ -178,6 +178,15 @@ async function herSide(panel, c, env, writable) {
 			saved(env, 'She is enrolled: she can sign in with a code sent to her number');
 		}));
 	}
+	const PARTS = [['plan', 'her safety plan'], ['orders', 'what the orders forbid him'], ['contacts', 'who looks after her']];
+	const boxes = PARTS.map(([k, l]) => [k, h('input', { type: 'checkbox', name: k, checked: !!app.released[k] }), l]);
+	add(card, onSubmit(h('form', { class: 'inline-form', 'aria-label': 'What her app shows her' },
+		h('fieldset', {}, h('legend', {}, 'Her app shows her, besides her own warnings and diary'),
+			boxes.map(([, box, l]) => h('p', {}, h('label', { class: 'inline' }, box, l)))), formError(),
+		h('button', { type: 'submit', class: 'secondary' }, 'Save what she sees')), async () => {
+		await api.put(`/api/v1/cases/${enc(c.ref)}/her-app/released`, Object.fromEntries(boxes.map(([k, box]) => [k, box.checked])));
+		saved(env, 'What her app shows her is saved');
+	}));
 	const w = input('word', { value: word.word || '', maxlength: 24, autocomplete: 'off' });
 	add(card, onSubmit(h('form', { class: 'inline-form', 'aria-label': 'Her code word' },
 		field('Code word for her warnings (optional)', w, { name: 'word', hint: 'A word she agreed, shown instead of Vigil: letters, digits and spaces. Leave empty for none.',

@@ -339,8 +339,9 @@ void api_her_code(struct req *r)
 		}
 		if (notifier_send_sms(r->v->notifier, phone, text, "her-app-code", err, sizeof err) <
 		    0) {
-			log_warn("her app's code for enrolment %lld was not sent: %s", (long long)e.id,
-				 err);
+			/* not err itself: a provider's message may quote her number */
+			log_warn("her app's code for enrolment %lld was not sent (%.24s)",
+				 (long long)e.id, err);
 			req_fail(r, 503, "unavailable", NULL,
 				 "the code could not be sent just now: try again in a minute");
 			goto out;

@@ -209,6 +209,12 @@ describe("her app", () => {
 		}
 	});
 
+	test("nothing of hers reaches the server's log: her number, her position, her diary", () => {
+		const log = srv.stderr();
+		for (const x of [phone.e164, phone.e164.slice(3), HER[0].toFixed(4), HER[1].toFixed(4), 'flowers on my car', 'car park at work'])
+			assert.ok(!log.includes(x), `the log holds ${x}`);
+	});
+
 	test('revoked: her session ends at once and the phone cannot unlock', async () => {
 		let res = await c.officer.del(`/api/v1/cases/${ref}/her-app`);
 		assert.equal(res.status, 200, res.text);

@@ -139,6 +139,11 @@ describe("her app", () => {
 		});
 		res = await her.call('POST', '/api/v1/her/position', { lat: 91, lon: 0 });
 		assert.equal(res.status, 400);
+		// her browser may not give a position (she refused it): the call for help still goes
+		res = await her.call('POST', '/api/v1/her/panic', {});
+		assert.equal(res.status, 202, res.text);
+		res = await her.call('POST', '/api/v1/her/panic', { lat: 'here' });
+		assert.equal(res.status, 400);
 	});
 
 	test('a diary entry with a photo is an incident of the case reported by her, the photo\'s hash in the chain', async () => {

@@ -93,6 +93,7 @@ struct vigil {
 	struct throttle *throttle;
 	struct throttle *help_throttle; /* the public page's requests for help, per address */
 	struct webpush *webpush;        /* her app's Web Push (NULL: off) */
+	struct json_t *helplines;       /* the public page's helplines from --helplines, or NULL */
 	bool push_allow_http;           /* push endpoints by http:// too (tests only) */
 	struct http_server *http;
 	struct conn_limits *api_limits; /* the API port's connections (http/limits.h) */

@@ -160,6 +160,8 @@ void api_her_push_key(struct req *r);
 void api_her_push(struct req *r);
 /* help.c */
 void api_help_page(struct req *r);
+/* The helplines in file path, checked (caller owns): NULL with why. */
+json_t *api_helplines_load(const char *path, char *why, size_t whylen);
 void api_help_create(struct req *r);
 void api_help_requests_list(struct req *r);
 void api_help_request_get(struct req *r);

@@ -31,28 +31,66 @@
 
 static const char *const four_fields[4] = { "fixated", "obsessive", "unwanted", "repeated" };
 
-static json_t *page_json(void)
+json_t *api_helplines_load(const char *path, char *why, size_t whylen)
+{
+	static const char *const keys[] = { "name", "number", "when", "what" };
+	json_error_t je;
+	json_t *a = json_load_file(path, 0, &je), *it;
+	size_t i;
+
+	if (!a) {
+		snprintf(why, whylen, "%s: %s (line %d)", path, je.text, je.line);
+		return NULL;
+	}
+	if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > 20)
+		goto bad;
+	json_array_foreach(a, i, it) {
+		if (!json_is_object(it) || json_object_size(it) != 4)
+			goto bad;
+		for (int k = 0; k < 4; k++) {
+			const char *v = json_string_value(json_object_get(it, keys[k]));
+
+			if (!v || !*v || strlen(v) > 300)
+				goto bad;
+		}
+	}
+	return a;
+bad:
+	snprintf(why, whylen, "%s: a list of 1 to 20 helplines, each {\"name\", \"number\", "
+			      "\"when\", \"what\"} (text of 1 to 300 characters)", path);
+	json_decref(a);
+	return NULL;
+}
+
+static json_t *page_json(const struct vigil *v)
 {
 	const struct help_question *q;
 	const struct help_line *l;
-	json_t *qs = json_array(), *ls = json_array();
+	json_t *qs = json_array(), *ls;
 	int nq, nl;
 
 	q = help_questions(&nq);
 	for (int i = 0; i < nq; i++)
 		json_array_append_new(qs, json_pack("{s:s, s:s, s:s}", "name", q[i].name, "text",
 						    q[i].text, "hint", q[i].hint));
-	l = help_lines(&nl);
-	for (int i = 0; i < nl; i++)
-		json_array_append_new(ls, json_pack("{s:s, s:s, s:s, s:s}", "name", l[i].name, "number",
-						    l[i].number, "when", l[i].when, "what", l[i].what));
+	/* a deployment's own list, else the UK's (core/help.c) */
+	if (v->helplines) {
+		ls = json_deep_copy(v->helplines);
+	} else {
+		ls = json_array();
+		l = help_lines(&nl);
+		for (int i = 0; i < nl; i++)
+			json_array_append_new(ls, json_pack("{s:s, s:s, s:s, s:s}", "name", l[i].name,
+							    "number", l[i].number, "when", l[i].when,
+							    "what", l[i].what));
+	}
 	return json_pack("{s:o, s:o, s:s, s:[s,s,s]}", "questions", qs, "helplines", ls,
 			 "next_steps", help_next_steps(), "answers", "yes", "no", "not_sure");
 }
 
 void api_help_page(struct req *r)
 {
-	req_reply(r, 200, page_json());
+	req_reply(r, 200, page_json(r->v));
 }
 
 static int four_answer(struct req *r, const char *field, int *out)
@@ -129,7 +167,7 @@ void api_help_create(struct req *r)
 	}
 	req_audit_object(r, "help request %lld", (long long)id);
 	req_audit_detail(r, "%s", in.wants);
-	o = page_json();
+	o = page_json(r->v);
 	json_object_set_new(o, "received", json_true());
 	json_object_set_new(o, "contact_given", json_boolean(in.contact != NULL));
 	req_reply(r, 201, o);

@@ -168,6 +168,8 @@ static const char help[] =
 	"  --push-key-file FILE  her app's Web Push: the P-256 key (made if missing)\n"
 	"  --push-subject URI    a contact for push services (mailto: or https:)\n"
 	"  --push-allow-http     accept push endpoints by http:// (tests only)\n"
+	"  --helplines FILE      the public page's helplines (JSON: [{name, number, when,\n"
+	"                        what}]) instead of the UK's national ones\n"
 	"  --help-per-hour N     requests for help one address may send an hour on the\n"
 	"                        public page (default 5; then one every 12 minutes)\n"
 	"  --lost-factor F       lost signal after F expected intervals, at least 2\n"
@@ -215,6 +217,7 @@ enum {
 	OPT_OSM_MAX, OPT_OSM_PER_ADDR, OPT_OSM_TLS, OPT_TEL_MAX, OPT_TEL_PER_ADDR, OPT_TEL_PACKET,
 	OPT_TEL_BUFFERED, OPT_TEL_TLS, OPT_DATA_KEY, OPT_WH_SECRET, OPT_SMS_URL, OPT_SMS_KEY,
 	OPT_SMS_TEMPLATE, OPT_SMS_POLL, OPT_HELP_RATE, OPT_PUSH_KEY, OPT_PUSH_SUBJECT, OPT_PUSH_HTTP,
+	OPT_HELPLINES,
 };
 
 static const struct option opts[] = {
@@ -269,6 +272,7 @@ static const struct option opts[] = {
 	{ "push-key-file", required_argument, NULL, OPT_PUSH_KEY },
 	{ "push-subject", required_argument, NULL, OPT_PUSH_SUBJECT },
 	{ "push-allow-http", no_argument, NULL, OPT_PUSH_HTTP },
+	{ "helplines", required_argument, NULL, OPT_HELPLINES },
 	{ "audit-key", required_argument, NULL, OPT_AUDIT_KEY },
 	{ "clock-skew-seconds", required_argument, NULL, OPT_SKEW },
 	{ "addr-slow-ms", required_argument, NULL, OPT_ADDR_SLOW },
@@ -871,6 +875,15 @@ int cli_serve(int argc, char **argv)
 			push_subject = optarg;
 			break;
 		case OPT_PUSH_HTTP: v.push_allow_http = true; break;
+		case OPT_HELPLINES: {
+			char why[200];
+
+			json_decref(v.helplines);
+			v.helplines = api_helplines_load(optarg, why, sizeof why);
+			if (!v.helplines)
+				return cli_usage_error("serve", "--helplines: %s", why);
+			break;
+		}
 		case OPT_HELP_RATE:
 			if (number(optarg, 1, 1000, &n) < 0)
 				return cli_usage_error("serve", "--help-per-hour wants 1 to 1000");
@@ -1173,6 +1186,7 @@ out:
 	throttle_free(v.throttle);
 	throttle_free(v.help_throttle);
 	webpush_free(v.webpush);
+	json_decref(v.helplines);
 	metrics_free(v.metrics);
 	plan_suggestions_free(v.suggestions);
 	instrument_set_free(v.instruments);

@@ -5,10 +5,13 @@
 // one address, and the centre's triage: accept it as a case, answer it, or
 // pass it to a partner, once, with version.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { createCase } from './lib/casekit.mjs';
-import { ENGINE, sqlite, startServer } from './lib/server.mjs';
+import { cli, ENGINE, sqlite, startServer } from './lib/server.mjs';
 
 const STORY = 'My former partner waits outside my work every evening and messages me all night.';
 const CONTACT = 'text 07700 900456, say it is the dentist';
@@ -137,5 +140,32 @@ describe('asking for help without an account', () => {
 		assert.equal(res.status, 429, res.text);
 		assert.ok(Number(res.headers?.get?.('retry-after') ?? 1) > 0);
 		assert.match(res.body.error.message, /helplines/);
+	});
+});
+
+describe("a deployment's own helplines", () => {
+	let srv;
+	const lines = [{ name: 'Local stalking service', number: '01234 567890', when: 'weekdays', what: 'Advice from the local service.' }];
+
+	before(async () => {
+		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-helplines-'));
+		fs.writeFileSync(path.join(dir, 'lines.json'), JSON.stringify(lines));
+		srv = await startServer({ args: ['--helplines', path.join(dir, 'lines.json')] });
+	});
+	after(async () => {
+		if (srv) assert.equal(await srv.stop(), 0);
+	});
+
+	test('--helplines FILE replaces the national list on the public page', async () => {
+		const res = await srv.client().get('/api/v1/help');
+		assert.deepEqual(res.body.helplines, lines);
+	});
+
+	test('a file that is not a list of helplines is refused at start, saying what it should be', async () => {
+		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-helplines-'));
+		fs.writeFileSync(path.join(dir, 'bad.json'), JSON.stringify([{ name: 'x' }]));
+		const r = cli(['serve', '--db', path.join(dir, 'x.db'), '--helplines', path.join(dir, 'bad.json')]);
+		assert.notEqual(r.status, 0);
+		assert.match(r.stderr, /a list of 1 to 20 helplines/);
 	});
 });

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { createCase } from './lib/casekit.mjs';
-import { cli, ENGINE, sqlite, startServer } from './lib/server.mjs';
+import { Client, cli, dataKeyOf, ENGINE, removeDir, seedDatabase, spawnServer, sqlite, startServer } from './lib/server.mjs';
 
 const STORY = 'My former partner waits outside my work every evening and messages me all night.';
 const CONTACT = 'text 07700 900456, say it is the dentist';
@@ -167,5 +167,43 @@ describe("a deployment's own helplines", () => {
 		const r = cli(['serve', '--db', path.join(dir, 'x.db'), '--helplines', path.join(dir, 'bad.json')]);
 		assert.notEqual(r.status, 0);
 		assert.match(r.stderr, /a list of 1 to 20 helplines/);
+	});
+});
+
+describe('a key rotation re-seals what she wrote and her code word', () => {
+	test('rotated with no server running and the old key retired, both read again', async () => {
+		const { dir, db, passwords } = await seedDatabase({});
+		const att = path.join(dir, 'att');
+		let s = await spawnServer(db, ['--attachments', att]);
+		const story = `He rings the doorbell at night ${Date.now()}`;
+		let ref;
+		try {
+			assert.equal((await new Client(s.url).post('/api/v1/help', request({ story }))).status, 201);
+			const officer = new Client(s.url);
+			assert.equal((await officer.login('officer', passwords.officer)).status, 200);
+			ref = (await createCase(officer)).ref;
+			assert.equal((await officer.put(`/api/v1/cases/${ref}/warning-word`, { word: 'Marigold', version: 0 })).status, 200);
+		} finally {
+			s.child.kill('SIGTERM');
+			await s.exited;
+		}
+		const key = dataKeyOf(db);
+		const r = cli(['key', 'rotate', '--db', db, '--data-key', key, '--settle-ms', '0']);
+		assert.equal(r.status, 0, r.stdout + r.stderr);
+		assert.equal(cli(['key', 'retire', '--id', '1', '--db', db, '--data-key', key]).status, 0);
+		s = await spawnServer(db, ['--attachments', att]);
+		try {
+			const officer = new Client(s.url);
+			assert.equal((await officer.login('officer', passwords.officer)).status, 200);
+			const q = await officer.get('/api/v1/help-requests');
+			assert.equal(q.status, 200, q.text);
+			assert.ok(q.body.requests.some((x) => x.story === story && x.contact === CONTACT), q.text);
+			assert.equal((await officer.get(`/api/v1/cases/${ref}/warning-word`)).body.word, 'Marigold');
+			assert.doesNotMatch(s.stderr(), /cannot be opened/);
+		} finally {
+			s.child.kill('SIGTERM');
+			await s.exited;
+			removeDir(dir);
+		}
 	});
 });

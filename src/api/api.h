@@ -148,6 +148,7 @@ void api_her_app_get(struct req *r);
 void api_her_app_enrol(struct req *r);
 void api_her_app_revoke(struct req *r);
 void api_her_app_release(struct req *r);
+void api_her_phone_revoke(struct req *r);
 void api_her_code(struct req *r);
 void api_her_verify(struct req *r);
 void api_her_unlock(struct req *r);

@@ -82,20 +82,32 @@ static json_t *released_json(unsigned bits)
 	return o;
 }
 
+static int add_phone(int64_t id, int64_t created_at, int64_t revoked_at, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:I, s:o, s:o}", "id", (json_int_t)id,
+					     "signed_in_at", req_time_json(created_at),
+					     "signed_out_at", req_time_json(revoked_at)));
+	return 0;
+}
+
 static void reply_enrolment(struct req *r, int status, const struct case_record *c)
 {
 	struct her_enrolment e;
 	unsigned bits = 0;
 	int rc = her_enrolment_current(r->db, c->id, &e);
-	json_t *o;
+	json_t *o, *phones = json_array();
 
 	if (rc >= 0 && her_released(r->db, c->id, &bits) < 0)
 		rc = DB_ERROR;
+	if (rc == 1 && her_devices_each(r->db, e.id, add_phone, phones) < 0)
+		rc = DB_ERROR;
 	if (rc < 0) {
+		json_decref(phones);
 		req_fail_db(r, rc);
 		return;
 	}
 	o = enrolment_json(rc == 1 ? &e : NULL);
+	json_object_set_new(o, "phones", phones);
 	json_object_set_new(o, "released", released_json(bits));
 	req_reply(r, status, o);
 }
@@ -107,6 +119,43 @@ void api_her_app_get(struct req *r)
 	if (api_case_load(r, &c) < 0)
 		return;
 	reply_enrolment(r, 200, &c);
+	case_record_free(&c);
+}
+
+/* DELETE .../her-app/phones/{id}: one phone of hers signed out (lost, or
+ * taken from her); she may sign in again on another with a code. */
+void api_her_phone_revoke(struct req *r)
+{
+	struct case_record c = { 0 };
+	struct her_enrolment e;
+	int64_t id;
+	int rc;
+
+	if (req_param_id(r, "id", "phone", &id) < 0 || api_case_load(r, &c) < 0)
+		return;
+	if (req_tx_begin(r) < 0)
+		goto out;
+	rc = her_enrolment_current(r->db, c.id, &e);
+	if (rc == 1)
+		rc = her_device_revoke(r->db, e.id, id, clock_now_ms());
+	if (rc == 0) {
+		req_tx_rollback(r);
+		req_fail(r, 404, "not_found", NULL, "case %s has no phone %lld of hers signed in", c.ref,
+			 (long long)id);
+		goto out;
+	}
+	if (rc >= 0)
+		rc = case_event_add(r->db, c.id, r->who.user_id, r->who.username, "her_app",
+				    "a phone signed out");
+	if (rc < 0) {
+		req_tx_rollback(r);
+		req_fail_db(r, rc);
+		goto out;
+	}
+	req_audit_detail(r, "her phone %lld signed out", (long long)id);
+	reply_enrolment(r, 200, &c);
+	req_tx_commit(r);
+out:
 	case_record_free(&c);
 }
 

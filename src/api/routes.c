@@ -206,6 +206,9 @@ const struct route api_routes[] = {
 	  "enrol her in her app (a name she chooses); she signs in with a code sent to her number" },
 	{ "DELETE", "/api/v1/cases/{ref}/her-app", PERM_VICTIMS_WRITE, api_her_app_revoke,
 	  "her.app.revoke", ROUTE_VICTIM_CARE, "revoke her app: every phone and session of it ends" },
+	{ "DELETE", "/api/v1/cases/{ref}/her-app/phones/{id}", PERM_VICTIMS_WRITE,
+	  api_her_phone_revoke, "her.phone.revoke", ROUTE_VICTIM_CARE,
+	  "sign one phone of hers out (lost or taken): its sessions end at once" },
 	{ "PUT", "/api/v1/cases/{ref}/her-app/released", PERM_VICTIMS_WRITE, api_her_app_release,
 	  "her.app.release", ROUTE_VICTIM_CARE,
 	  "what her app shows of her case beyond her own warnings and diary: her plan, the orders' "

@@ -406,3 +406,47 @@ int her_release_set(db *d, int64_t case_id, const char *part, bool on, int64_t b
 		      " VALUES (?, ?, ?, ?) ON CONFLICT (case_id, part) DO NOTHING",
 		      "itii", case_id, part, by, clock_now_ms());
 }
+
+int her_devices_each(db *d, int64_t enrolment_id,
+		     int (*fn)(int64_t id, int64_t created_at, int64_t revoked_at, void *arg),
+		     void *arg)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT id, created_at, revoked_at FROM her_devices WHERE enrolment_id = ?"
+			" ORDER BY id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, enrolment_id);
+	while ((rc = db_step(s)) == DB_ROW)
+		if (fn(db_column_int64(s, 0), db_column_int64(s, 1),
+		       db_column_is_null(s, 2) ? 0 : db_column_int64(s, 2), arg))
+			break;
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int her_device_revoke(db *d, int64_t enrolment_id, int64_t id, int64_t now)
+{
+	db_stmt *s;
+	int64_t n = 0;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"UPDATE her_devices SET revoked_at = ? WHERE id = ? AND enrolment_id = ?"
+			" AND revoked_at IS NULL");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, now);
+	db_bind_int64(s, 2, id);
+	db_bind_int64(s, 3, enrolment_id);
+	rc = db_step(s);
+	if (rc >= 0)
+		n = db_changes(s);
+	db_finalize(s);
+	if (rc >= 0 && n)
+		rc = db_run(d, "DELETE FROM her_sessions WHERE her_device_id = ?", "i", id);
+	return rc < 0 ? rc : n > 0;
+}

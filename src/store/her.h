@@ -47,6 +47,13 @@ int64_t her_device_add(db *d, int64_t enrolment_id, const char *digest, const ch
 /* A phone by its secret's digest, with its enrolment (revoked_at: the
  * phone's, or the enrolment's): 1 and *out, 0 none. */
 int her_device_get(db *d, const char *digest, struct her_device *out);
+/* The phones signed in to an enrolment, oldest first (revoked_at 0: in use). */
+int her_devices_each(db *d, int64_t enrolment_id,
+		     int (*fn)(int64_t id, int64_t created_at, int64_t revoked_at, void *arg),
+		     void *arg);
+/* Sign one phone out (its sessions end): 1, or 0 when it is not the
+ * enrolment's or was signed out already. */
+int her_device_revoke(db *d, int64_t enrolment_id, int64_t id, int64_t now);
 /* A wrong PIN: the count now; at max the phone is revoked. */
 int her_device_pin_failed(db *d, int64_t id, int max, int64_t now);
 int her_device_pin_ok(db *d, int64_t id);

@@ -220,13 +220,36 @@ describe("her app", () => {
 			assert.ok(!log.includes(x), `the log holds ${x}`);
 	});
 
+	test('one phone signed out by her officer: its session ends; she signs in again with a new code', async () => {
+		let app = (await c.officer.get(`/api/v1/cases/${ref}/her-app`)).body;
+		const inUse = app.phones.filter((p) => !p.signed_out_at);
+		assert.equal(inUse.length, 1, JSON.stringify(app.phones));
+		assert.equal((await c.officer.del(`/api/v1/cases/${ref}/her-app/phones/999999`)).status, 404);
+		let res = await c.officer.del(`/api/v1/cases/${ref}/her-app/phones/${inUse[0].id}`);
+		assert.equal(res.status, 200, res.text);
+		assert.ok(res.body.phones.find((p) => p.id === inUse[0].id).signed_out_at);
+		assert.equal((await her.call('GET', '/api/v1/her/home')).status, 401);
+		her.session = null;
+		assert.equal((await her.call('POST', '/api/v1/her/unlock', { device, pin: '2580' })).status, 401);
+		const before = notify.sent.length;
+		await her.call('POST', '/api/v1/her/code', { phone: phone.national });
+		const sms = await waitFor('a new code', () => notify.sent.slice(before).find((x) => x.body.phone_number === phone.e164));
+		res = await her.call('POST', '/api/v1/her/verify', { phone: phone.national, code: sms.body.personalisation.message.match(/(\d{6})/)[1], pin: '3691' });
+		assert.equal(res.status, 201, res.text);
+		device = res.body.device;
+		res = await her.call('POST', '/api/v1/her/unlock', { device, pin: '3691' });
+		assert.equal(res.status, 200, res.text);
+		her.session = res.body.session;
+		assert.equal((await her.call('GET', '/api/v1/her/home')).status, 200);
+	});
+
 	test('revoked: her session ends at once and the phone cannot unlock', async () => {
 		let res = await c.officer.del(`/api/v1/cases/${ref}/her-app`);
 		assert.equal(res.status, 200, res.text);
 		res = await her.call('GET', '/api/v1/her/home');
 		assert.equal(res.status, 401);
 		her.session = null;
-		res = await her.call('POST', '/api/v1/her/unlock', { device, pin: '2580' });
+		res = await her.call('POST', '/api/v1/her/unlock', { device, pin: '3691' });
 		assert.equal(res.status, 401);
 		res = await her.call('POST', '/api/v1/her/panic', {});
 		assert.equal(res.status, 401);

@@ -185,4 +185,19 @@ describe('her app on her phone', () => {
 		await her.goBack().catch(() => {});
 		assert.ok(!her.url().includes('/m/'), her.url());
 	});
+
+	test('her officer sees her phone signed in and can sign it out', async () => {
+		const page = await newPage(browser);
+		await signIn(page, srv, 'officer');
+		await page.goto(`${srv.url}/#/cases/${ref}/contact`);
+		const card = page.getByRole('region', { name: 'Her app and her warnings' });
+		await card.locator('[data-phone]').first().waitFor();
+		await assertAccessible(page, 'case: her phones');
+		await card.getByRole('button', { name: 'Sign out phone 1' }).click();
+		await card.getByText(/none yet: she signs in with a code/).waitFor();
+		const res = await fetch(`${srv.url}/api/v1/her/home`, { headers: { 'X-Her-Session': 'x' } });
+		assert.equal(res.status, 401);
+		noErrors(page);
+		await page.context().close();
+	});
 });

@@ -3,7 +3,7 @@
 // her), her referrals to services — a partner agency in Vigil or an outside
 // provider named — with her consent.
 import { api } from '../../api.js';
-import { add, checkControl, choice, field, formError, h, input, isoToLocal, localToIso, need, onSubmit, select, textarea, timeEl } from '../../dom.js';
+import { actionButton, add, checkControl, choice, field, formError, h, input, isoToLocal, localToIso, need, onSubmit, select, textarea, timeEl } from '../../dom.js';
 import { label, lower, options } from '../../vocab.js';
 import { enc, facts, none, notFuture, saved, target } from './common.js';
 
@@ -164,6 +164,13 @@ async function herSide(panel, c, env, writable) {
 	add(panel, card);
 	if (!writable) return;
 	if (app.enrolled) {
+		const inUse = app.phones.filter((p) => !p.signed_out_at);
+		const slot = h('p', { class: 'field-error', role: 'alert' });
+		add(card, h('h4', {}, 'Her phones signed in'), inUse.length ? h('ul', {}, inUse.map((p, i) => h('li', { 'data-phone': p.id }, `Phone ${i + 1}, signed in `, timeEl(p.signed_in_at), ' ',
+			actionButton(`Sign out phone ${i + 1}`, async () => {
+				await api.del(`/api/v1/cases/${enc(c.ref)}/her-app/phones/${p.id}`);
+				saved(env, 'That phone is signed out: she can sign in again with a code');
+			}, { errorSlot: slot })))) : none('none yet: she signs in with a code sent to her number'), slot);
 		add(card, onSubmit(h('form', { class: 'inline-form', 'aria-label': 'Revoke her app' }, formError(),
 			h('button', { type: 'submit', class: 'secondary' }, 'Revoke her app')), async () => {
 			await api.del(`/api/v1/cases/${enc(c.ref)}/her-app`);

@@ -27,6 +27,7 @@ void vigil_config_defaults(struct vigil_config *c)
 	c->review_days[2] = 7;  /* high */
 	c->marac_escalation = 3;
 	c->notify_hours = 24;
+	c->help_per_hour = 5;
 	c->contact_days = 7;
 	c->geocoder_timeout_ms = 5000;
 	c->housekeeping_secs = 60;

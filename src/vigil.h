@@ -37,6 +37,7 @@ struct vigil_config {
 	int marac_escalation;      /* incidents in 12 months that mean escalation */
 	const char *plan_suggestions;  /* the plan suggestion table, JSON */
 	int notify_hours;          /* hours to tell the victim of an event before it is overdue */
+	int help_per_hour;         /* requests for help one address may send an hour */
 	int contact_days;          /* days without contact that put a victim on the compliance list */
 	int housekeeping_secs;     /* how often sessions are purged and deadlines swept */
 	const char *audit_key;     /* the audit signing key file, or NULL: no checkpoints */
@@ -77,6 +78,7 @@ struct committer;
 struct conn_limits;
 struct tls_store;
 struct reporting;
+struct webpush;
 
 struct vigil {
 	struct vigil_config cfg;
@@ -91,6 +93,10 @@ struct vigil {
 	crypt_keys *keys;           /* the data keys (base/crypt.h), on every connection */
 	struct metrics *metrics;
 	struct throttle *throttle;
+	struct throttle *help_throttle; /* the public page's requests for help, per address */
+	struct webpush *webpush;        /* her app's Web Push (NULL: off) */
+	struct json_t *helplines;       /* the public page's helplines from --helplines, or NULL */
+	bool push_allow_http;           /* push endpoints by http:// too (tests only) */
 	struct http_server *http;
 	struct conn_limits *api_limits; /* the API port's connections (http/limits.h) */
 	struct conn_limits *osmand_limits; /* the OsmAnd port's */

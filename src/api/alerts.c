@@ -443,6 +443,7 @@ void api_alert_get(struct req *r)
 	}
 	json_object_set_new(o, "trail", trail);
 	json_object_set_new(o, "notifications", notifications_json(r->db, a.id));
+	json_object_set_new(o, "victim_warning", api_warning_json(r->db, a.id));
 	{
 		json_t *steps = json_array();
 

@@ -168,6 +168,36 @@ struct viewer;
 json_t *api_alert_event_json(db *d, int64_t event_id, int64_t alert_id, const char *kind,
 			     int64_t at, const struct viewer *v);
 
+/* her.c */
+void api_her_app_get(struct req *r);
+void api_her_app_enrol(struct req *r);
+void api_her_app_revoke(struct req *r);
+void api_her_app_release(struct req *r);
+void api_her_phone_revoke(struct req *r);
+void api_her_code(struct req *r);
+void api_her_verify(struct req *r);
+void api_her_unlock(struct req *r);
+void api_her_lock(struct req *r);
+void api_her_home(struct req *r);
+void api_her_panic(struct req *r);
+void api_her_position(struct req *r);
+void api_her_diary(struct req *r);
+void api_her_push_key(struct req *r);
+void api_her_push(struct req *r);
+/* help.c */
+void api_help_page(struct req *r);
+/* The helplines in file path, checked (caller owns): NULL with why. */
+json_t *api_helplines_load(const char *path, char *why, size_t whylen);
+void api_help_create(struct req *r);
+void api_help_requests_list(struct req *r);
+void api_help_request_get(struct req *r);
+void api_help_request_decide(struct req *r);
+/* warnings.c */
+void api_warning_word_get(struct req *r);
+void api_warning_word_put(struct req *r);
+/* The delivery of each of an alert's warnings to her (caller owns). */
+json_t *api_warning_json(db *d, int64_t alert_id);
+
 /* evidence.c */
 void api_attachments_list(struct req *r);
 /* geocode.c */

@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -41,6 +42,7 @@
 #include "monitor/simulator.h"
 #include "notify/notify.h"
 #include "ops/register.h"
+#include "notify/webpush.h"
 #include "store/account.h"
 #include "store/audit.h"
 #include "store/auth.h"
@@ -156,6 +158,21 @@ static const char help[] =
 	"  --webhook-backoff-ms MS  wait after the first failed attempt, doubling\n"
 	"                        (default 1000)\n"
 	"  --webhook-timeout-ms MS  give up on one attempt after MS (default 5000)\n"
+	"  --webhook-secret-file FILE  sign every webhook's body with the secret in FILE\n"
+	"                        (X-Vigil-Signature: sha256=HMAC-SHA256 of the body)\n"
+	"  --sms-notify-url URL  send her warning by SMS through GOV.UK Notify at URL\n"
+	"                        (https://api.notifications.service.gov.uk), to her\n"
+	"                        phone number on the case, instead of --webhook-victim\n"
+	"  --sms-notify-key-file FILE  the Notify API key, read from FILE\n"
+	"  --sms-notify-template ID  the Notify template, reading ((message))\n"
+	"  --sms-poll-ms MS      ask Notify for a warning's receipt every MS (default 5000)\n"
+	"  --push-key-file FILE  her app's Web Push: the P-256 key (made if missing)\n"
+	"  --push-subject URI    a contact for push services (mailto: or https:)\n"
+	"  --push-allow-http     accept push endpoints by http:// (tests only)\n"
+	"  --helplines FILE      the public page's helplines (JSON: [{name, number, when,\n"
+	"                        what}]) instead of the UK's national ones\n"
+	"  --help-per-hour N     requests for help one address may send an hour on the\n"
+	"                        public page (default 5; then one every 12 minutes)\n"
 	"  --lost-factor F       lost signal after F expected intervals, at least 2\n"
 	"                        minutes (default 3)\n"
 	"  --lost-speed M/S      how fast a silent offender is assumed to move (default 2)\n"
@@ -203,7 +220,9 @@ enum {
 	OPT_HTTP_TIMEOUT, OPT_TLS_CERT, OPT_TLS_KEY, OPT_PUBLIC_URL,
 	OPT_TEL_FAST, OPT_TEL_NORMAL, OPT_TEL_TIMEOUT, OPT_HTTP_HEADER, OPT_HTTP_BODY,
 	OPT_OSM_MAX, OPT_OSM_PER_ADDR, OPT_OSM_TLS, OPT_TEL_MAX, OPT_TEL_PER_ADDR, OPT_TEL_PACKET,
-	OPT_TEL_BUFFERED, OPT_TEL_TLS, OPT_DATA_KEY,
+	OPT_TEL_BUFFERED, OPT_TEL_TLS, OPT_DATA_KEY, OPT_WH_SECRET, OPT_SMS_URL, OPT_SMS_KEY,
+	OPT_SMS_TEMPLATE, OPT_SMS_POLL, OPT_HELP_RATE, OPT_PUSH_KEY, OPT_PUSH_SUBJECT, OPT_PUSH_HTTP,
+	OPT_HELPLINES,
 };
 
 static const struct option opts[] = {
@@ -249,6 +268,16 @@ static const struct option opts[] = {
 	{ "webhook-attempts", required_argument, NULL, OPT_WH_ATTEMPTS },
 	{ "webhook-backoff-ms", required_argument, NULL, OPT_WH_BACKOFF },
 	{ "webhook-timeout-ms", required_argument, NULL, OPT_WH_TIMEOUT },
+	{ "webhook-secret-file", required_argument, NULL, OPT_WH_SECRET },
+	{ "sms-notify-url", required_argument, NULL, OPT_SMS_URL },
+	{ "sms-notify-key-file", required_argument, NULL, OPT_SMS_KEY },
+	{ "sms-notify-template", required_argument, NULL, OPT_SMS_TEMPLATE },
+	{ "sms-poll-ms", required_argument, NULL, OPT_SMS_POLL },
+	{ "help-per-hour", required_argument, NULL, OPT_HELP_RATE },
+	{ "push-key-file", required_argument, NULL, OPT_PUSH_KEY },
+	{ "push-subject", required_argument, NULL, OPT_PUSH_SUBJECT },
+	{ "push-allow-http", no_argument, NULL, OPT_PUSH_HTTP },
+	{ "helplines", required_argument, NULL, OPT_HELPLINES },
 	{ "audit-key", required_argument, NULL, OPT_AUDIT_KEY },
 	{ "register-key", required_argument, NULL, OPT_REGISTER_KEY },
 	{ "register-trust", required_argument, NULL, OPT_REGISTER_TRUST },
@@ -282,6 +311,36 @@ static const struct option opts[] = {
 };
 
 /* A whole number in [min,max]; 0 or -1. */
+/* A secret kept in a file (never on the command line, where ps shows it):
+ * its first line, trimmed.  0 and *out (caller wipes and frees), or -1. */
+static int secret_from_file(const char *path, char **out)
+{
+	char line[512];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	if (!fgets(line, sizeof line, f)) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+		line[--n] = '\0';
+	if (!n)
+		return -1;
+	if (*out) {
+		sodium_memzero(*out, strlen(*out));
+		free(*out);
+	}
+	*out = xstrdup(line);
+	sodium_memzero(line, sizeof line);
+	return 0;
+}
+
 static int number(const char *s, long long min, long long max, long long *out)
 {
 	char *end;
@@ -489,6 +548,8 @@ int cli_serve(int argc, char **argv)
 	char osmand_host[64] = "127.0.0.1";
 	struct engine_config ecfg;
 	struct notify_config ncfg = { 0 };
+	char *wh_secret = NULL, *sms_key = NULL;
+	const char *push_key = NULL, *push_subject = "mailto:webpush@localhost";
 	struct reporting_config rcfg;
 	struct simulator *sim = NULL;
 	bool no_sim = false, lost_min_given = false;
@@ -804,6 +865,52 @@ int cli_serve(int argc, char **argv)
 				return cli_usage_error("serve", "--webhook-timeout-ms wants 100 to 60000");
 			ncfg.timeout_ms = n;
 			break;
+		case OPT_WH_SECRET:
+		case OPT_SMS_KEY: {
+			char **to = opt == OPT_WH_SECRET ? &wh_secret : &sms_key;
+
+			if (secret_from_file(optarg, to) < 0)
+				return cli_usage_error("serve", "%s: cannot read one line of text from %s",
+						       name, optarg);
+			break;
+		}
+		case OPT_SMS_URL:
+			if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8))
+				return cli_usage_error("serve", "%s wants an http:// or https:// URL", name);
+			ncfg.sms_url = optarg;
+			break;
+		case OPT_SMS_TEMPLATE:
+			if (!*optarg || strlen(optarg) > 64)
+				return cli_usage_error("serve", "%s wants the template's id", name);
+			ncfg.sms_template = optarg;
+			break;
+		case OPT_SMS_POLL:
+			if (number(optarg, 50, 600000, &n) < 0)
+				return cli_usage_error("serve", "--sms-poll-ms wants 50 to 600000");
+			ncfg.sms_poll_ms = n;
+			break;
+		case OPT_PUSH_KEY: push_key = optarg; break;
+		case OPT_PUSH_SUBJECT:
+			if ((strncmp(optarg, "mailto:", 7) && strncmp(optarg, "https://", 8)) ||
+			    strlen(optarg) > 150 || strpbrk(optarg, "\"\\"))
+				return cli_usage_error("serve", "%s wants a mailto: or https: contact", name);
+			push_subject = optarg;
+			break;
+		case OPT_PUSH_HTTP: v.push_allow_http = true; break;
+		case OPT_HELPLINES: {
+			char why[200];
+
+			json_decref(v.helplines);
+			v.helplines = api_helplines_load(optarg, why, sizeof why);
+			if (!v.helplines)
+				return cli_usage_error("serve", "--helplines: %s", why);
+			break;
+		}
+		case OPT_HELP_RATE:
+			if (number(optarg, 1, 1000, &n) < 0)
+				return cli_usage_error("serve", "--help-per-hour wants 1 to 1000");
+			c->help_per_hour = (int)n;
+			break;
 		case OPT_NO_SIM: no_sim = true; break;
 		case OPT_IDLE_S:
 			if (number(optarg, 1, 86400, &n) < 0)
@@ -966,9 +1073,23 @@ int cli_serve(int argc, char **argv)
 	db_set_name(keys_db, "vigil data keys");
 	v.metrics = metrics_new(api_routes, api_nroutes);
 	v.throttle = throttle_new(c->addr_max_failures, c->login_lockout_ms, c->addr_slow_ms);
+	/* past the hour's allowance, one request every twelve minutes */
+	v.help_throttle = throttle_new(c->help_per_hour, 3600 * 1000LL, 720 * 1000LL);
 	v.stream = stream_new(v.pool, api_alert_event_json);
 	if (c->demo && !no_sim && !lost_min_given)
 		ecfg.lost_floor_ms = 30000; /* so the demo shows a lost signal in time */
+	if (push_key && webpush_open(push_key, push_subject, &v.webpush, err, sizeof err) < 0) {
+		fprintf(stderr, "vigil serve: --push-key-file: %s\n", err);
+		goto out;
+	}
+	ncfg.push = v.webpush;
+	ncfg.webhook_secret = wh_secret;
+	ncfg.sms_key = sms_key;
+	if (ncfg.sms_url && (!sms_key || !ncfg.sms_template)) {
+		fprintf(stderr, "vigil serve: --sms-notify-url needs --sms-notify-key-file and "
+				"--sms-notify-template\n");
+		goto out;
+	}
 	if (notifier_start(&v, &ncfg, &v.notifier, err, sizeof err) < 0) {
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
@@ -1073,6 +1194,12 @@ int cli_serve(int argc, char **argv)
 	}
 	ret = 0;
 out:
+	if (wh_secret)
+		sodium_memzero(wh_secret, strlen(wh_secret));
+	if (sms_key)
+		sodium_memzero(sms_key, strlen(sms_key));
+	free(wh_secret);
+	free(sms_key);
 	simulator_stop(sim);
 	osmand_server_stop(osmand);
 	reporting_attach(v.reporting, NULL);
@@ -1087,6 +1214,9 @@ out:
 	notifier_stop(v.notifier);
 	stream_free(v.stream);
 	throttle_free(v.throttle);
+	throttle_free(v.help_throttle);
+	webpush_free(v.webpush);
+	json_decref(v.helplines);
 	metrics_free(v.metrics);
 	plan_suggestions_free(v.suggestions);
 	instrument_set_free(v.instruments);

@@ -845,6 +845,108 @@ static const struct migration migrations[] = {
 	  " entry_id BIGINT,"
 	  " results INTEGER NOT NULL DEFAULT 0);"
 	  "CREATE INDEX register_access_at ON register_access(at);" },
+	{ 17, "her side: her warning's delivery, the case's code word, requests for help",
+	  /* Issue 20.  Her warning by SMS (GOV.UK Notify) or a gateway: one row a
+	   * message (the alert's, or a repeated visit's), with the provider's
+	   * reference and what became of it.  Her number is not kept here: it is
+	   * the case's, sealed in person_identifiers. */
+	  "CREATE TABLE victim_messages ("
+	  " id {ID},"
+	  " alert_id BIGINT NOT NULL REFERENCES alerts(id),"
+	  " repeat_no INTEGER NOT NULL DEFAULT 0,"
+	  " provider TEXT NOT NULL CHECK (provider IN ('notify','webhook')),"
+	  " reference TEXT,"
+	  " state TEXT NOT NULL CHECK (state IN ('sending','sent','delivered','failed','no_number')),"
+	  " detail TEXT,"
+	  " escalated INTEGER NOT NULL DEFAULT 0,"
+	  " created_at BIGINT NOT NULL,"
+	  " updated_at BIGINT NOT NULL,"
+	  " UNIQUE (alert_id, repeat_no));"
+	  /* The word she agreed, which begins her warnings instead of Vigil's
+	   * name (sealed: it is hers). */
+	  "CREATE TABLE case_warning_words ("
+	  " id {ID},"
+	  " case_id BIGINT NOT NULL UNIQUE REFERENCES cases(id),"
+	  " code_word TEXT,"
+	  " updated_at BIGINT NOT NULL,"
+	  " updated_by BIGINT NOT NULL REFERENCES users(id),"
+	  " version INTEGER NOT NULL DEFAULT 1);"
+	  /* Someone who is not (yet) a case asks for help on the public page:
+	   * how to reach her and what she told us are sealed; the FOUR answers
+	   * are 1 yes, 0 no, NULL not sure. */
+	  "CREATE TABLE help_requests ("
+	  " id {ID},"
+	  " created_at BIGINT NOT NULL,"
+	  " wants TEXT NOT NULL CHECK (wants IN ('advice','report')),"
+	  " fixated INTEGER, obsessive INTEGER, unwanted INTEGER, repeated INTEGER,"
+	  " story TEXT,"
+	  " contact TEXT,"
+	  " safe_times TEXT,"
+	  " state TEXT NOT NULL DEFAULT 'new' CHECK (state IN ('new','accepted','answered','passed')),"
+	  " case_id BIGINT REFERENCES cases(id),"
+	  " agency_id BIGINT REFERENCES agencies(id),"
+	  " outcome_note TEXT,"
+	  " handled_by BIGINT REFERENCES users(id),"
+	  " handled_at BIGINT,"
+	  " version INTEGER NOT NULL DEFAULT 1);"
+	  "CREATE INDEX help_requests_state ON help_requests(state, created_at);" },
+	{ 18, "her app: enrolment, one-time codes, her devices and sessions",
+	  /* Issue 20.  An officer or advocate enrols her (a case's victim): her
+	   * app reports as a device of its own (a victim_phone assigned to the
+	   * case), so a panic from it is a panic from her alarm.  She signs in
+	   * with a code sent to her number, then sets a PIN on that phone; only
+	   * hashes are kept.  Revoking the enrolment ends every device and
+	   * session of it. */
+	  "CREATE TABLE her_enrolments ("
+	  " id {ID},"
+	  " case_id BIGINT NOT NULL REFERENCES cases(id),"
+	  " device_id BIGINT NOT NULL REFERENCES devices(id),"
+	  " assignment_id BIGINT NOT NULL REFERENCES device_assignments(id),"
+	  " app_name TEXT NOT NULL,"
+	  " enrolled_by BIGINT NOT NULL REFERENCES users(id),"
+	  " enrolled_at BIGINT NOT NULL,"
+	  " revoked_by BIGINT REFERENCES users(id),"
+	  " revoked_at BIGINT);"
+	  "CREATE TABLE her_codes ("
+	  " id {ID},"
+	  " enrolment_id BIGINT NOT NULL REFERENCES her_enrolments(id),"
+	  " digest TEXT NOT NULL,"
+	  " sent_at BIGINT NOT NULL,"
+	  " expires_at BIGINT NOT NULL,"
+	  " attempts INTEGER NOT NULL DEFAULT 0,"
+	  " used_at BIGINT);"
+	  "CREATE TABLE her_devices ("
+	  " id {ID},"
+	  " enrolment_id BIGINT NOT NULL REFERENCES her_enrolments(id),"
+	  " digest TEXT NOT NULL UNIQUE,"
+	  " pin_hash TEXT NOT NULL,"
+	  " failed_pins INTEGER NOT NULL DEFAULT 0,"
+	  " created_at BIGINT NOT NULL,"
+	  " revoked_at BIGINT);"
+	  "CREATE TABLE her_sessions ("
+	  " digest TEXT PRIMARY KEY,"
+	  " her_device_id BIGINT NOT NULL REFERENCES her_devices(id),"
+	  " created_at BIGINT NOT NULL,"
+	  " expires_at BIGINT NOT NULL);" },
+	{ 19, "her app: Web Push subscriptions",
+	  /* Issue 20.  Where her browser's push service takes an (empty) push
+	   * for her phone: she is warned with the app closed. */
+	  "CREATE TABLE her_push ("
+	  " id {ID},"
+	  " her_device_id BIGINT NOT NULL REFERENCES her_devices(id),"
+	  " endpoint TEXT NOT NULL,"
+	  " created_at BIGINT NOT NULL,"
+	  " UNIQUE (her_device_id, endpoint));" },
+	{ 20, "her app: what her officer released to her",
+	  /* Issue 20.  Beyond her own warnings, calls for help and diary, she
+	   * sees a part of her case only once it is released to her: her safety
+	   * plan, the terms of the orders, who looks after her. */
+	  "CREATE TABLE her_releases ("
+	  " case_id BIGINT NOT NULL REFERENCES cases(id),"
+	  " part TEXT NOT NULL CHECK (part IN ('plan','orders','contacts')),"
+	  " released_by BIGINT NOT NULL REFERENCES users(id),"
+	  " released_at BIGINT NOT NULL,"
+	  " PRIMARY KEY (case_id, part));" },
 };
 
 /* Keep in step with the migrations: a new table goes here too (export refuses
@@ -860,7 +962,9 @@ const char *const db_tables[] = {
 	"zones", "fixes", "device_events", "alerts", "alert_events", "notifications",
 	"device_reports", "agency_services", "api_token_devices", "audit_checkpoints", "leases",
 	"login_names", "device_reporting", "data_keys", "data_key_jobs", "register_entries",
-	"register_entry_cases", "register_history", "register_matches", "register_access", NULL,
+	"register_entry_cases", "register_history", "register_matches", "register_access",
+	"victim_messages", "case_warning_words", "help_requests", "her_enrolments", "her_codes",
+	"her_devices", "her_sessions", "her_push", "her_releases", NULL,
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -253,7 +253,7 @@ static bool static_path_ok(const char *p)
 static bool serve_static(struct http_server *s, struct MHD_Connection *c, const char *path,
 			 int *status)
 {
-	char full[1024];
+	char full[1024], dir_index[220];
 	const char *type;
 	struct MHD_Response *resp;
 	struct stat st;
@@ -263,6 +263,12 @@ static bool serve_static(struct http_server *s, struct MHD_Connection *c, const 
 		return false;
 	if (strcmp(path, "/") == 0)
 		path = "/index.html";
+	/* a directory's page ("/help/"): its index.html, so the public page
+	 * and her app have short addresses of their own */
+	if (*path && path[strlen(path) - 1] == '/' && strlen(path) < 200) {
+		snprintf(dir_index, sizeof dir_index, "%sindex.html", path);
+		path = dir_index;
+	}
 	if (!static_path_ok(path) || !(type = content_type_for(path)))
 		return false;
 	snprintf(full, sizeof full, "%s%s", s->v->cfg.web_root, path);

@@ -1380,6 +1380,10 @@ static void lost_signal(struct engine *e, struct dev *d, int64_t now)
 	int64_t since = d->heard_at ? d->heard_at : d->created_at;
 	bool watching = false;
 
+	/* no interval: a device that reports only while its holder has it open
+	 * (her app): its silence is not a lost signal */
+	if (d->expected_interval_s == 0)
+		return;
 	for (int c = 0; c < d->ncases; c++) {
 		watching = watching || covers(&d->cases[c], now);
 		/* silence counts from when the watch began, not before */

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +21,14 @@
 #include "base/mem.h"
 #include "db/db.h"
 #include "monitor/node.h"
+#include "notify/govnotify.h"
+#include "notify/webpush.h"
+#include "store/her.h"
+#include "core/identifier.h"
+#include "http/stream.h"
 #include "store/cases.h"
 #include "store/monitor.h"
+#include "store/warnings.h"
 #include "vigil.h"
 
 struct job {
@@ -29,6 +36,9 @@ struct job {
 	int attempt;
 	int64_t due;
 	int repeat; /* 0: the alert; n: its nth repeated visit (a message of its own) */
+	bool poll;  /* her SMS was sent: ask Notify what became of it (ref) */
+	int64_t since; /* when it was sent: polling ends POLL_MAX_MS later */
+	char ref[GOVNOTIFY_ID_MAX];
 };
 
 struct notifier;
@@ -60,7 +70,14 @@ struct notifier {
 	struct lane lane[NOTIFY_CHANNELS];
 	unsigned epoch; /* moves on when the node stops leading: work begun before is dropped */
 	bool stopping;
+	bool sms;             /* her warning by SMS through Notify */
+	struct govnotify gn;  /* ... its settings (the key's secret wiped at stop) */
+	char *secret;         /* the webhooks' signing secret (wiped at stop) */
 };
+
+/* A receipt not final this long after sending is asked for no more (the
+ * desk sees "sent"). */
+#define POLL_MAX_MS (3600 * 1000LL)
 
 /* How far back a node that starts leading looks for undelivered
  * notifications of alerts still unresolved: news older than this is for the
@@ -97,6 +114,16 @@ const char *notify_victim_text(const char *kind)
 		       "safe. Help is coming. Call 999 if you are in danger.";
 	return "Vigil: stay safe. Help is coming. Go somewhere safe and call 999 if you are in "
 	       "danger.";
+}
+
+char *notify_victim_message(const char *kind, const char *word)
+{
+	const char *t = notify_victim_text(kind);
+
+	/* "Vigil: ..." becomes "WORD: ..." */
+	if (word && *word && !strncmp(t, "Vigil:", 6))
+		return xasprintf("%s:%s", word, t + 6);
+	return xstrdup(t);
 }
 
 /* The body for a channel.  The victim's has no position of anyone. */
@@ -143,6 +170,19 @@ static int send_one(struct notifier *n, const char *url, const char *body, const
 	}
 	h = curl_slist_append(h, "Content-Type: application/json");
 	h = curl_slist_append(h, key);
+	if (n->secret) {
+		unsigned char mac[crypto_auth_hmacsha256_BYTES];
+		char hex[2 * sizeof mac + 1], sig[sizeof hex + 32];
+		crypto_auth_hmacsha256_state st;
+
+		crypto_auth_hmacsha256_init(&st, (const unsigned char *)n->secret, strlen(n->secret));
+		crypto_auth_hmacsha256_update(&st, (const unsigned char *)body, strlen(body));
+		crypto_auth_hmacsha256_final(&st, mac);
+		sodium_memzero(&st, sizeof st);
+		sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
+		snprintf(sig, sizeof sig, "X-Vigil-Signature: sha256=%s", hex);
+		h = curl_slist_append(h, sig);
+	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
@@ -167,10 +207,11 @@ static int send_one(struct notifier *n, const char *url, const char *body, const
  * holds the notifier's mu. */
 static void push(struct lane *l, struct job j)
 {
-	if (j.alert_id == l->sending && j.repeat == l->sending_repeat)
+	if (j.alert_id == l->sending && j.repeat == l->sending_repeat && !j.poll)
 		return;
 	for (size_t i = 0; i < l->njobs; i++)
-		if (l->jobs[i].alert_id == j.alert_id && l->jobs[i].repeat == j.repeat)
+		if (l->jobs[i].alert_id == j.alert_id && l->jobs[i].repeat == j.repeat &&
+		    l->jobs[i].poll == j.poll)
 			return;
 	if (l->njobs == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 64;
@@ -205,6 +246,10 @@ enum outcome {
 	LATER,    /* the database failed before it was sent: the same attempt later */
 };
 
+static enum outcome victim_attempt(struct lane *l, struct job *j);
+static void record_attempt(struct lane *l, const struct job *j, long status, const char *err,
+			   bool ok);
+
 static enum outcome attempt(struct lane *l, struct job *j)
 {
 	struct notifier *n = l->n;
@@ -221,6 +266,8 @@ static enum outcome attempt(struct lane *l, struct job *j)
 		return DONE;
 	if (!lane_db(l))
 		goto later;
+	if (l->ch == NOTIFY_VICTIM)
+		return victim_attempt(l, j);
 	rc = alert_get(l->db, j->alert_id, &a);
 	if (rc < 0 && !db_alive(l->db))
 		goto later;
@@ -245,20 +292,7 @@ static enum outcome attempt(struct lane *l, struct job *j)
 	free(body);
 	if (status && !ok)
 		snprintf(err, sizeof err, "HTTP %ld", status);
-	{
-		struct notification rec = {
-			.channel = notify_channel_name(l->ch),
-			.repeat = j->repeat,
-			.attempt = j->attempt,
-			.at = clock_now_ms(),
-			.http_status = status,
-			.error = ok ? NULL : err,
-			.delivered = ok,
-		};
-
-		if (notification_record(l->db, j->alert_id, &rec) < 0)
-			log_error("cannot record a notification attempt: %s", db_errmsg(l->db));
-	}
+	record_attempt(l, j, status, err, ok);
 	if (ok)
 		return DONE;
 	log_warn("notification of alert %lld to the %s failed (attempt %d): %s", (long long)j->alert_id,
@@ -271,6 +305,260 @@ static enum outcome attempt(struct lane *l, struct job *j)
 later:
 	j->due = clock_now_ms() + DB_RETRY_MS;
 	return LATER;
+}
+
+/* ---- her warning -------------------------------------------------------------- */
+
+/* It did not reach her: the desk is told at once (once per message). */
+static void unreached(struct lane *l, const struct job *j, const char *why)
+{
+	int rc = warning_escalate(l->db, j->alert_id, j->repeat, clock_now_ms());
+
+	if (rc < 0)
+		log_error("cannot escalate alert %lld: %s", (long long)j->alert_id, db_errmsg(l->db));
+	else if (rc == 1) {
+		/* why never holds her number: it is what the provider said of it,
+		 * or ours */
+		log_warn("her warning for alert %lld did not reach her (%s): the desk is told to "
+			 "call her", (long long)j->alert_id, why);
+		if (l->n->v->stream)
+			stream_wake(l->n->v->stream);
+	}
+}
+
+static void set_state(struct lane *l, const struct job *j, const char *provider, const char *state,
+		      const char *ref, const char *detail)
+{
+	if (warning_message_set(l->db, j->alert_id, j->repeat, provider, state, ref, detail) < 0)
+		log_error("cannot record the state of her warning for alert %lld: %s",
+			  (long long)j->alert_id, db_errmsg(l->db));
+}
+
+static void record_attempt(struct lane *l, const struct job *j, long status, const char *err,
+			   bool ok)
+{
+	struct notification rec = {
+		.channel = notify_channel_name(l->ch),
+		.repeat = j->repeat,
+		.attempt = j->attempt,
+		.at = clock_now_ms(),
+		.http_status = status,
+		.error = ok ? NULL : err,
+		.delivered = ok,
+	};
+
+	if (notification_record(l->db, j->alert_id, &rec) < 0)
+		log_error("cannot record a notification attempt: %s", db_errmsg(l->db));
+}
+
+/* What Notify says became of a message sent. */
+static enum outcome poll_receipt(struct lane *l, struct job *j)
+{
+	struct notifier *n = l->n;
+	char status[32], err[256] = "";
+	enum govnotify_result r;
+	long http;
+
+	r = govnotify_status(&n->gn, j->ref, status, sizeof status, &http, err, sizeof err);
+	if (r == GOVNOTIFY_OK && !strcmp(status, "delivered")) {
+		set_state(l, j, "notify", "delivered", NULL, NULL);
+		return DONE;
+	}
+	if (r == GOVNOTIFY_OK && strstr(status, "failure")) {
+		/* permanent-failure (not a phone, or switched off for days),
+		 * temporary-failure (the network gave up), technical-failure */
+		set_state(l, j, "notify", "failed", NULL, status);
+		unreached(l, j, status);
+		return DONE;
+	}
+	if (r == GOVNOTIFY_REFUSED) {
+		set_state(l, j, "notify", "sent", NULL, err);
+		return DONE;
+	}
+	if (clock_now_ms() - j->since > POLL_MAX_MS)
+		return DONE;
+	j->due = clock_now_ms() + n->cfg.sms_poll_ms;
+	return RETRY;
+}
+
+struct endpoints {
+	int64_t id[16];
+	char *url[16];
+	int n;
+};
+
+static int add_endpoint(int64_t id, const char *endpoint, void *arg)
+{
+	struct endpoints *e = arg;
+
+	if (e->n < 16) {
+		e->id[e->n] = id;
+		e->url[e->n++] = xstrdup(endpoint);
+	}
+	return 0;
+}
+
+/* An empty push to each browser of hers that asked for them: her app says
+ * "open the app" (nothing of the warning crosses the push service).  Once a
+ * message, not retried: the SMS is the warning that must arrive. */
+static void push_her(struct lane *l, int64_t case_id)
+{
+	struct endpoints e = { .n = 0 };
+	char err[CURL_ERROR_SIZE + 32];
+
+	if (!l->n->cfg.push || her_push_each(l->db, case_id, add_endpoint, &e) < 0)
+		return;
+	for (int i = 0; i < e.n; i++) {
+		long st = webpush_send(l->n->cfg.push, e.url[i], 3600, (long)l->n->cfg.timeout_ms, err,
+				       sizeof err);
+
+		if (st == 404 || st == 410)
+			her_push_remove(l->db, e.id[i]); /* her browser unsubscribed */
+		else if (st < 200 || st >= 300)
+			log_warn("a push to her app for case %lld failed: %ld", (long long)case_id, st);
+		free(e.url[i]);
+	}
+}
+
+/* Her warning, by SMS through Notify or in the victim webhook's body. */
+static enum outcome victim_attempt(struct lane *l, struct job *j)
+{
+	struct notifier *n = l->n;
+	const char *provider = n->sms ? "notify" : "webhook";
+	char phone[IDENTIFIER_MAX + 1] = "", err[CURL_ERROR_SIZE + 64] = "", key[80];
+	char *word = NULL, *text = NULL;
+	enum outcome o = DONE;
+	bool ok = false;
+	struct alert a;
+	long status = 0;
+	int rc, has_phone;
+
+	if (j->poll)
+		return poll_receipt(l, j);
+	rc = alert_get(l->db, j->alert_id, &a);
+	if (rc < 0 && !db_alive(l->db))
+		goto later;
+	if (rc != 1)
+		return DONE;
+	has_phone = warning_phone(l->db, a.case_id, phone, sizeof phone);
+	if (has_phone < 0 && !db_alive(l->db)) {
+		alert_free(&a);
+		goto later;
+	}
+	if (warning_word_get(l->db, a.case_id, &word, NULL) < 0 && !db_alive(l->db)) {
+		alert_free(&a);
+		goto later;
+	}
+	text = notify_victim_message(a.kind, word);
+	if (j->attempt == 1)
+		push_her(l, a.case_id);
+	if (!n->sms && !n->cfg.url[NOTIFY_VICTIM])
+		goto out; /* her app's push is all there is */
+	if (j->repeat)
+		snprintf(key, sizeof key, "vigil-alert-%lld-victim-r%d", (long long)j->alert_id,
+			 j->repeat);
+	else
+		snprintf(key, sizeof key, "vigil-alert-%lld-victim", (long long)j->alert_id);
+	if (n->sms) {
+		char id[GOVNOTIFY_ID_MAX];
+		enum govnotify_result r;
+
+		if (has_phone != 1) {
+			const char *why = has_phone == 0 ? "the case has no phone number for her"
+							 : "her number cannot be opened";
+
+			set_state(l, j, provider, "no_number", NULL, why);
+			record_attempt(l, j, 0, why, false);
+			unreached(l, j, why);
+			goto out;
+		}
+		set_state(l, j, provider, "sending", NULL, NULL);
+		r = govnotify_send_sms(&n->gn, phone, text, key, id, &status, err, sizeof err);
+		ok = r == GOVNOTIFY_OK;
+		record_attempt(l, j, status, err, ok);
+		if (ok) {
+			set_state(l, j, provider, "sent", id, NULL);
+			/* now its receipt */
+			j->poll = true;
+			j->since = clock_now_ms();
+			j->due = j->since + n->cfg.sms_poll_ms;
+			snprintf(j->ref, sizeof j->ref, "%s", id);
+			o = RETRY;
+			goto out;
+		}
+		if (r == GOVNOTIFY_REFUSED || j->attempt >= n->cfg.max_attempts) {
+			set_state(l, j, provider, "failed", NULL, err);
+			unreached(l, j, status ? "the provider refused it" : "no answer");
+			goto out;
+		}
+	} else {
+		json_t *p = payload(l->db, &a, NOTIFY_VICTIM);
+		char hdr[100], *body;
+
+		/* the gateway needs her number to reach her; a case without one
+		 * still tells it (it may know her by the case) */
+		if (has_phone == 1)
+			json_object_set_new(p, "phone_number", json_string(phone));
+		json_object_set_new(p, "message", json_string(text));
+		if (j->repeat)
+			json_object_set_new(p, "repeat", json_integer(j->repeat));
+		body = json_dumps(p, JSON_COMPACT);
+		json_decref(p);
+		snprintf(hdr, sizeof hdr, "Idempotency-Key: %s", key);
+		ok = send_one(n, n->cfg.url[NOTIFY_VICTIM], body, hdr, &status, err, sizeof err) == 0;
+		sodium_memzero(body, strlen(body));
+		free(body);
+		if (status && !ok)
+			snprintf(err, sizeof err, "HTTP %ld", status);
+		record_attempt(l, j, status, err, ok);
+		if (ok) {
+			set_state(l, j, provider, "sent", NULL, NULL);
+			goto out;
+		}
+		if (j->attempt >= n->cfg.max_attempts) {
+			set_state(l, j, provider, "failed", NULL, err);
+			unreached(l, j, "the gateway did not take it");
+			goto out;
+		}
+	}
+	/* it failed and will be tried again: the desk is told now, not after
+	 * the retries (a warning minutes late is no warning) */
+	set_state(l, j, provider, "sending", NULL, err);
+	unreached(l, j, status ? "the provider failed" : "no answer");
+	log_warn("her warning for alert %lld failed (attempt %d): HTTP %ld", (long long)j->alert_id,
+		 j->attempt, status);
+	j->due = clock_now_ms() + (n->cfg.first_backoff_ms << (j->attempt - 1));
+	j->attempt++;
+	o = RETRY;
+out:
+	sodium_memzero(phone, sizeof phone);
+	free(word);
+	free(text);
+	alert_free(&a);
+	return o;
+later:
+	j->due = clock_now_ms() + DB_RETRY_MS;
+	return LATER;
+}
+
+struct awaiting_ctx {
+	struct job *jobs;
+	size_t n, cap;
+};
+
+static int awaiting_one(const struct warning_message *m, void *arg)
+{
+	struct awaiting_ctx *x = arg;
+
+	if (x->n == x->cap) {
+		x->cap = x->cap ? x->cap * 2 : 16;
+		x->jobs = xrealloc(x->jobs, x->cap * sizeof *x->jobs);
+	}
+	x->jobs[x->n] = (struct job){ m->alert_id, 1, clock_now_ms(), m->repeat, true,
+				      m->created_at, "" };
+	snprintf(x->jobs[x->n].ref, sizeof x->jobs[x->n].ref, "%s", m->reference);
+	x->n++;
+	return 0;
 }
 
 struct resume_ctx {
@@ -294,7 +582,8 @@ static int resume_one(const struct notification_due *d, void *arg)
 		x->cap = x->cap ? x->cap * 2 : 16;
 		x->jobs = xrealloc(x->jobs, x->cap * sizeof *x->jobs);
 	}
-	x->jobs[x->n++] = (struct job){ d->alert_id, d->attempts + 1, clock_now_ms(), 0 };
+	x->jobs[x->n++] = (struct job){ d->alert_id, d->attempts + 1, clock_now_ms(), 0, false, 0,
+					"" };
 	return 0;
 }
 
@@ -322,6 +611,23 @@ static bool resume(struct lane *l)
 	if (x.n)
 		log_info("%zu notification(s) to the %s not yet delivered: sending them",
 			 x.n, notify_channel_name(l->ch));
+	if (l->ch == NOTIFY_VICTIM && n->sms) {
+		/* and the receipts still awaited */
+		struct awaiting_ctx w = { NULL, 0, 0 };
+
+		if (warning_awaiting_each(l->db, clock_now_ms() - RESUME_MS, awaiting_one, &w) < 0) {
+			log_error("cannot look for her warnings' receipts: %s", db_errmsg(l->db));
+		} else {
+			for (size_t i = 0; i < w.n; i++) {
+				if (x.n == x.cap) {
+					x.cap = x.cap ? x.cap * 2 : 16;
+					x.jobs = xrealloc(x.jobs, x.cap * sizeof *x.jobs);
+				}
+				x.jobs[x.n++] = w.jobs[i];
+			}
+		}
+		free(w.jobs);
+	}
 	pthread_mutex_lock(&n->mu);
 	/* not if the node stopped leading meanwhile; one this lane already has
 	 * in hand (the alert came in meanwhile) stays as it is (push) */
@@ -376,7 +682,7 @@ static void *run(void *arg)
 
 			for (size_t i = 0; i < l->njobs; i++) {
 				if (l->jobs[i].alert_id == j.alert_id && l->jobs[i].attempt == j.attempt &&
-				    l->jobs[i].repeat == j.repeat) {
+				    l->jobs[i].repeat == j.repeat && l->jobs[i].poll == j.poll) {
 					l->jobs[i] = l->jobs[--l->njobs];
 					break;
 				}
@@ -423,6 +729,25 @@ int notifier_start(struct vigil *v, const struct notify_config *c, struct notifi
 		n->cfg.first_backoff_ms = 1000;
 	if (!n->cfg.timeout_ms)
 		n->cfg.timeout_ms = 5000;
+	if (!n->cfg.sms_poll_ms)
+		n->cfg.sms_poll_ms = 5000;
+	if (c->webhook_secret)
+		n->secret = xstrdup(c->webhook_secret);
+	if (c->sms_url) {
+		if (!c->sms_key || !c->sms_template ||
+		    govnotify_key_parse(c->sms_key, n->gn.service, n->gn.secret, err, errlen) < 0) {
+			if (!c->sms_key || !c->sms_template)
+				snprintf(err, errlen, "SMS through Notify needs its API key and template");
+			free(n->secret);
+			free(n);
+			return -1;
+		}
+		n->sms = true;
+		n->gn.base_url = c->sms_url;
+		n->gn.template_id = c->sms_template;
+		n->gn.timeout_ms = (long)n->cfg.timeout_ms;
+	}
+	n->cfg.sms_key = NULL; /* the caller's copy is the caller's to wipe */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		snprintf(err, errlen, "cannot initialise libcurl");
 		free(n);
@@ -437,7 +762,7 @@ int notifier_start(struct vigil *v, const struct notify_config *c, struct notifi
 	for (int ch = 0; ch < NOTIFY_CHANNELS; ch++) {
 		struct lane *l = &n->lane[ch];
 
-		if (!n->cfg.url[ch])
+		if (!n->cfg.url[ch] && !(ch == NOTIFY_VICTIM && (n->sms || n->cfg.push)))
 			continue; /* the channel is off */
 		if (db_open(&l->db, v->cfg.db_url, err, errlen) < 0)
 			goto fail;
@@ -477,6 +802,11 @@ void notifier_stop(struct notifier *n)
 	}
 	pthread_mutex_destroy(&n->mu);
 	curl_global_cleanup();
+	sodium_memzero(&n->gn, sizeof n->gn);
+	if (n->secret) {
+		sodium_memzero(n->secret, strlen(n->secret));
+		free(n->secret);
+	}
 	free(n);
 }
 
@@ -495,7 +825,7 @@ static void queue(struct notifier *n, int64_t alert_id, const char *kind, const 
 	pthread_mutex_lock(&n->mu);
 	for (int c = 0; c < NOTIFY_CHANNELS; c++)
 		if ((ch & (1u << c)) && n->lane[c].running)
-			push(&n->lane[c], (struct job){ alert_id, 1, clock_now_ms(), repeat });
+			push(&n->lane[c], (struct job){ alert_id, 1, clock_now_ms(), repeat, false, 0, "" });
 	pthread_mutex_unlock(&n->mu);
 }
 
@@ -509,6 +839,22 @@ void notifier_repeat(struct notifier *n, int64_t alert_id, const char *kind, con
 		     bool late, int repeat)
 {
 	queue(n, alert_id, kind, severity, late, repeat);
+}
+
+int notifier_send_sms(struct notifier *n, const char *phone, const char *text,
+		      const char *reference, char *err, size_t errlen)
+{
+	char id[GOVNOTIFY_ID_MAX];
+	long http;
+
+	if (!n || !n->sms) {
+		snprintf(err, errlen, "no SMS provider is set up (--sms-notify-url)");
+		return -1;
+	}
+	return govnotify_send_sms(&n->gn, phone, text, reference, id, &http, err, errlen) ==
+			       GOVNOTIFY_OK
+		       ? 0
+		       : -1;
 }
 
 void notifier_resume(struct notifier *n)

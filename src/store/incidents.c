@@ -119,7 +119,11 @@ int incident_append(db *d, struct incident *e)
 	db_bind_int64(s, 1, e->case_id);
 	db_bind_int64(s, 2, e->seq);
 	db_bind_int64(s, 3, e->recorded_at);
-	db_bind_int64(s, 4, e->recorded_by);
+	/* 0: not a user (the victim, through her app): NULL, hashed as 0 */
+	if (e->recorded_by)
+		db_bind_int64(s, 4, e->recorded_by);
+	else
+		db_bind_null(s, 4);
 	db_bind_text(s, 5, e->recorded_by_name);
 	db_bind_int64(s, 6, e->occurred_at);
 	if (e->occurred_until)
@@ -399,6 +403,13 @@ int attachment_record(db *d, const char *hash, int64_t size)
 int case_attachment_add(db *d, int64_t case_id, const char *hash, const char *filename,
 			const char *content_type, int64_t by)
 {
+	/* by 0: not a user (the victim, through her app) */
+	if (!by)
+		return db_run(d,
+			      "INSERT INTO case_attachments (case_id, hash, filename, content_type,"
+			      " uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?)"
+			      " ON CONFLICT DO NOTHING",
+			      "itttni", case_id, hash, filename, content_type, clock_now_ms());
 	return db_run(d,
 		      "INSERT INTO case_attachments (case_id, hash, filename, content_type,"
 		      " uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",

@@ -683,6 +683,18 @@ static int row_condition(struct pass *p, struct prow *r)
 	return row_text(p, r, "order_conditions", cols, 2);
 }
 
+static int row_word(struct pass *p, struct prow *r)
+{
+	static const char *const cols[] = { "code_word" };
+	return row_text(p, r, "case_warning_words", cols, 1);
+}
+
+static int row_help(struct pass *p, struct prow *r)
+{
+	static const char *const cols[] = { "story", "contact", "safe_times" };
+	return row_text(p, r, "help_requests", cols, 3);
+}
+
 /* An incident: keyed by its case and seq (known before it is stored, and
  * what its chain names it by). */
 static int row_incident(struct pass *p, struct prow *r)
@@ -812,6 +824,13 @@ static const struct spec tables[] = {
 	  "SELECT t.device_id, t.at, t.sealed, t.lat, t.lon, t.accuracy_m, t.speed_mps, t.heading,"
 	  " t.altitude FROM fixes t WHERE " VICTIM_DEVICE AFTER2,
 	  2, 0, 1, 6, row_fix },
+	/* issue 20: last, so a pass begun before they existed goes on as it was */
+	{ "case_warning_words",
+	  "SELECT t.id, t.code_word FROM case_warning_words t WHERE 1 = 1" AFTER1, 1, 0, 1, 0,
+	  row_word },
+	{ "help_requests",
+	  "SELECT t.id, t.story, t.contact, t.safe_times FROM help_requests t WHERE 1 = 1" AFTER1,
+	  1, 0, 3, 0, row_help },
 };
 #define NTABLES ((int)(sizeof tables / sizeof tables[0]))
 

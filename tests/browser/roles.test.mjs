@@ -17,11 +17,11 @@ const ADDRESS = '14 Lime Grove, London N4 2AB';
 const PHONE = '07700 900417';
 
 const NAV = {
-	officer: ['My work', 'Cases', 'Devices', 'Register'],
-	supervisor: ['My work', 'Alert desk', 'Cases', 'Devices', 'Register', 'Compliance', 'Audit trail'],
+	officer: ['My work', 'Cases', 'Devices', 'Register', 'Requests for help'],
+	supervisor: ['My work', 'Alert desk', 'Cases', 'Devices', 'Register', 'Requests for help', 'Compliance', 'Audit trail'],
 	operator: ['My work', 'Alert desk', 'Cases', 'Devices'],
 	clinician: ['My work', 'Cases'],
-	advocate: ['My work', 'Cases'],
+	advocate: ['My work', 'Cases', 'Requests for help'],
 	analyst: ['My work', 'Cases', 'Register', 'Compliance'],
 	admin: ['My work', 'Audit trail', 'Administration'],
 };

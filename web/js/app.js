@@ -17,6 +17,7 @@ const pages = {
 	compliance: () => import('./pages/compliance.js'),
 	audit: () => import('./pages/audit.js'),
 	admin: () => import('./pages/admin.js'),
+	triage: () => import('./pages/triage.js'),
 };
 
 const NAV = [
@@ -25,6 +26,7 @@ const NAV = [
 	{ page: 'cases', label: 'Cases', perm: 'cases:read' },
 	{ page: 'devices', label: 'Devices', perm: 'devices:read' },
 	{ page: 'register', label: 'Register', any: ['register:read', 'people:search'] },
+	{ page: 'triage', label: 'Requests for help', perm: 'victims:write' },
 	{ page: 'compliance', label: 'Compliance', perm: 'compliance:read' },
 	{ page: 'audit', label: 'Audit trail', perm: 'audit:read' },
 	{ page: 'admin', label: 'Administration', any: ['users:manage', 'agencies:manage', 'tokens:manage'] },

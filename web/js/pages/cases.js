@@ -80,7 +80,7 @@ export async function render(main, ctx) {
 }
 
 /** The intake form: who she is, who he is, how it came in, and the FOUR screening. */
-function newCase(main, ctx) {
+async function newCase(main, ctx) {
 	if (!ctx.session.can('cases:create')) {
 		add(main, h('h1', {}, 'New case'), h('p', {}, 'Your role does not create cases.'));
 		return;
@@ -179,8 +179,33 @@ function newCase(main, ctx) {
 			for (const f of four) body.screening[f.key] = { answer: f.fs.value() === 'yes', note: f.note.value.trim() };
 		}
 		const c = await api.post('/api/v1/cases', body);
+		/* recorded from a request for help: the request is accepted as this case */
+		if (from) await api.post(`/api/v1/help-requests/${from.id}/decide`, { outcome: 'accepted', version: from.version, case: c.ref });
 		ctx.navigate(`#/cases/${encodeURIComponent(c.ref)}`);
 	});
-	add(main, h('p', {}, h('a', { href: '#/cases' }, '← All cases')), h('h1', {}, 'New case'), form);
+	/* from the triage of a request for help (?help=ID): what she wrote, and
+	 * her FOUR answers where she was sure, to start from */
+	const helpId = ctx.query.get('help');
+	let from = null;
+	if (helpId && /^\d+$/.test(helpId) && ctx.session.can('victims:write')) {
+		from = await api.get(`/api/v1/help-requests/${helpId}`).catch(() => null);
+		if (from && from.state !== 'new') from = null;
+	}
+	if (from) {
+		el.channel.value = 'online';
+		el.summary.value = from.story.slice(0, 1000);
+		for (const f of four) {
+			const a = from.four[f.key];
+			if (a === 'yes' || a === 'no') {
+				f.fs.querySelector(`input[value=${a}]`).checked = true;
+				f.note.value = `She answered ${a} on the public page.`;
+			}
+		}
+	}
+	add(main, h('p', {}, h('a', { href: '#/cases' }, '← All cases')), h('h1', {}, 'New case'),
+		from ? h('div', { class: 'card', 'aria-label': 'The request for help' }, h('h2', {}, `From request for help ${from.id}`),
+			h('p', { class: 'story' }, from.story), h('p', {}, 'How to reach her: ', from.contact || 'no way given', from.safe_times ? ` (safe: ${from.safe_times})` : ''),
+			h('p', { class: 'hint' }, 'Creating the case accepts the request as this case.')) : null,
+		form);
 	el.relationship.focus();
 }

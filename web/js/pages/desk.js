@@ -24,6 +24,7 @@ function delivery(a) {
 	}
 	const line = (channel, who) => {
 		const ns = by.get(channel) || [];
+		if (channel === 'victim' && (a.victim_warning || []).length) return herWarning(a);
 		if (!ns.length) return h('li', { 'data-channel': channel }, `${who}: `, h('span', { class: 'muted' }, channel === 'victim' ? (a.late ? 'not warned: the approach had passed when it was found' : 'nothing sent (no gateway set up, or none for this kind of alert)') : 'nothing sent'));
 		const ok = ns.filter((n) => n.delivered).pop();
 		const last = ns[ns.length - 1];
@@ -32,6 +33,35 @@ function delivery(a) {
 			: h('span', { class: 'delivery-bad' }, `not delivered after ${ns.length} attempt${ns.length === 1 ? '' : 's'}`, last.http_status ? ` (the gateway answered ${last.http_status})` : last.error ? ` (${last.error})` : '', ', last ', timeEl(last.at)));
 	};
 	return h('ul', { class: 'call-list', 'aria-label': 'Warnings sent' }, line('victim', 'Her warning'), line('centre', 'The centre'), line('police', 'The police'));
+}
+
+/* What became of her warning (store/warnings: each message's state, as the
+ * provider reported it). */
+const WARNING_STATE = {
+	sending: 'being sent',
+	sent: 'sent, no receipt yet',
+	delivered: 'delivered to her phone',
+	failed: 'not delivered',
+	no_number: 'not sent: the case has no phone number for her',
+};
+const PROVIDER = { notify: 'SMS through GOV.UK Notify', webhook: 'the gateway' };
+function herWarning(a) {
+	return h('li', { 'data-channel': 'victim' }, 'Her warning: ', a.victim_warning.map((m, i) => {
+		const ok = m.state === 'delivered' || m.state === 'sent';
+		return [i ? '; ' : '', m.repeat ? `visit ${m.repeat + 1}: ` : '',
+			h('span', { class: ok ? 'delivery-ok' : m.state === 'sending' ? '' : 'delivery-bad', 'data-warning-state': m.state },
+				WARNING_STATE[m.state] || m.state),
+			` (${PROVIDER[m.provider] || m.provider}`, m.reference ? `, reference ${m.reference}` : '', ') ', timeEl(m.updated_at),
+			m.detail && m.state !== 'no_number' ? ` — ${m.detail}` : ''];
+	}));
+}
+/* A warning that did not reach her: the operator calls her, now. */
+function unreached(a) {
+	const m = (a.victim_warning || []).find((x) => x.escalated);
+	if (!m) return null;
+	return h('div', { class: 'banner banner-danger', role: 'alert', 'data-unreached': '' },
+		h('strong', {}, 'Her warning did not reach her. Call her now. '),
+		m.state === 'no_number' ? 'The case has no phone number for her.' : m.detail ? `(${m.detail})` : '');
 }
 
 /* The numbers the protocol says to call, as the case gives them to this role. */
@@ -172,6 +202,11 @@ export async function render(main, ctx) {
 				beep(a.severity === 'critical');
 				announce(`New ${a.severity} alert: ${words(a.kind)} on ${a.case}`);
 			}
+			/* her warning did not reach her: the operator calls her, now */
+			if (msg.event === 'victim_unreached') {
+				beep(true);
+				announce(`Her warning did not reach her on ${a.case}: call her now`);
+			}
 			if (selected === a.id) showDetail(a.id, false);
 		});
 		/* the server ended the stream because her rights changed (signed
@@ -247,6 +282,7 @@ export async function render(main, ctx) {
 			heading,
 			h('p', {}, badge(a.severity, `sev-${a.severity}`), ' ', badge(a.state, `state-${a.state}`), ' opened ', timeEl(a.opened_at),
 				' · ', h('span', { class: 'clock', 'data-alert-clock': a.id }, clockText(a, Date.now()))),
+			unreached(a),
 			h('p', {}, a.device ? `Device ${a.device.uid} (${label('device_kinds', a.device.kind)})` : '', a.detail && typeof a.detail.distance_m === 'number' ? (a.detail.distance_m < 0 ? ` · ${Math.round(-a.detail.distance_m)} m inside the zone, when it was decided` : ` · ${Math.round(a.detail.distance_m)} m outside the zone, when it was decided`) : '',
 				' · ', h('a', { href: `#/cases/${encodeURIComponent(a.case)}/monitoring` }, 'Open the case')),
 			h('div', { class: 'positions' },

@@ -3,7 +3,7 @@
 // her), her referrals to services — a partner agency in Vigil or an outside
 // provider named — with her consent.
 import { api } from '../../api.js';
-import { add, checkControl, choice, field, formError, h, input, isoToLocal, localToIso, need, onSubmit, select, textarea, timeEl } from '../../dom.js';
+import { actionButton, add, checkControl, choice, field, formError, h, input, isoToLocal, localToIso, need, onSubmit, select, textarea, timeEl } from '../../dom.js';
 import { label, lower, options } from '../../vocab.js';
 import { enc, facts, none, notFuture, saved, target } from './common.js';
 
@@ -40,6 +40,7 @@ export async function render(panel, env) {
 		v.referrals.length ? h('ul', {}, v.referrals.map((r) => h('li', { 'data-referral': r.id }, `${label('services', r.service)} — ${r.agency ? (agencies.find((a) => a.code === r.agency) || { name: r.agency }).name : r.provider || ''}: ${lower('referral_statuses', r.status)}`,
 			r.consent && r.consent.given !== undefined ? ` (consent ${r.consent.given ? 'given' : 'refused'})` : '', ' ',
 			writable ? referralStatusForm(c, r, env) : null))) : none('no referrals'));
+	await herSide(panel, c, env, writable);
 	if (!writable) return;
 
 	const spoc = input('username', { value: v.spoc || '', autocomplete: 'off' });
@@ -148,4 +149,57 @@ function referralStatusForm(c, r, env) {
 		await api.patch(`/api/v1/cases/${enc(c.ref)}/victim-care/referrals/${r.id}`, body);
 		saved(env, 'Referral updated');
 	});
+}
+
+/* Her app (enrolled here, revoked here: she signs in with a code sent to her
+ * number) and the code word her warnings begin with. */
+async function herSide(panel, c, env, writable) {
+	const [app, word] = await Promise.all([
+		api.get(`/api/v1/cases/${enc(c.ref)}/her-app`),
+		api.get(`/api/v1/cases/${enc(c.ref)}/warning-word`),
+	]);
+	const card = h('section', { class: 'card', 'aria-label': 'Her app and her warnings' }, h('h3', {}, 'Her app and her warnings'),
+		facts([['Her app', app.enrolled ? [`enrolled as “${app.app_name}” by ${app.enrolled_by}, `, timeEl(app.enrolled_at), ` — she opens ${location.origin}${app.address} and signs in with a code sent to her number`] : none('not enrolled')],
+			['Her warnings begin with', word.word ? `“${word.word}” (her code word)` : none('“Vigil” (no code word agreed)')]]));
+	add(panel, card);
+	if (!writable) return;
+	if (app.enrolled) {
+		const inUse = app.phones.filter((p) => !p.signed_out_at);
+		const slot = h('p', { class: 'field-error', role: 'alert' });
+		add(card, h('h4', {}, 'Her phones signed in'), inUse.length ? h('ul', {}, inUse.map((p, i) => h('li', { 'data-phone': p.id }, `Phone ${i + 1}, signed in `, timeEl(p.signed_in_at), ' ',
+			actionButton(`Sign out phone ${i + 1}`, async () => {
+				await api.del(`/api/v1/cases/${enc(c.ref)}/her-app/phones/${p.id}`);
+				saved(env, 'That phone is signed out: she can sign in again with a code');
+			}, { errorSlot: slot })))) : none('none yet: she signs in with a code sent to her number'), slot);
+		add(card, onSubmit(h('form', { class: 'inline-form', 'aria-label': 'Revoke her app' }, formError(),
+			h('button', { type: 'submit', class: 'secondary' }, 'Revoke her app')), async () => {
+			await api.del(`/api/v1/cases/${enc(c.ref)}/her-app`);
+			saved(env, 'Her app revoked: every phone of hers is signed out');
+		}));
+	} else {
+		const name = select('app_name', [['Notes', 'Notes'], ['Recipes', 'Recipes'], ['Weather', 'Weather']], { value: 'Notes' });
+		add(card, onSubmit(h('form', { class: 'inline-form', 'aria-label': 'Enrol her in her app' },
+			field('The name she chose for it', name, { name: 'app_name', hint: 'What her phone shows: nothing that says what it is.' }), formError(),
+			h('button', { type: 'submit', class: 'primary' }, 'Enrol her')), async () => {
+			await api.post(`/api/v1/cases/${enc(c.ref)}/her-app`, { app_name: name.value });
+			saved(env, 'She is enrolled: she can sign in with a code sent to her number');
+		}));
+	}
+	const PARTS = [['plan', 'her safety plan'], ['orders', 'what the orders forbid him'], ['contacts', 'who looks after her']];
+	const boxes = PARTS.map(([k, l]) => [k, h('input', { type: 'checkbox', name: k, checked: !!app.released[k] }), l]);
+	add(card, onSubmit(h('form', { class: 'inline-form', 'aria-label': 'What her app shows her' },
+		h('fieldset', {}, h('legend', {}, 'Her app shows her, besides her own warnings and diary'),
+			boxes.map(([, box, l]) => h('p', {}, h('label', { class: 'inline' }, box, l)))), formError(),
+		h('button', { type: 'submit', class: 'secondary' }, 'Save what she sees')), async () => {
+		await api.put(`/api/v1/cases/${enc(c.ref)}/her-app/released`, Object.fromEntries(boxes.map(([k, box]) => [k, box.checked])));
+		saved(env, 'What her app shows her is saved');
+	}));
+	const w = input('word', { value: word.word || '', maxlength: 24, autocomplete: 'off' });
+	add(card, onSubmit(h('form', { class: 'inline-form', 'aria-label': 'Her code word' },
+		field('Code word for her warnings (optional)', w, { name: 'word', hint: 'A word she agreed, shown instead of Vigil: letters, digits and spaces. Leave empty for none.',
+			check: (v) => (/^[A-Za-z0-9 ]*$/.test(v) ? null : 'Use only letters, digits and spaces.') }), formError(),
+		h('button', { type: 'submit', class: 'secondary' }, 'Save code word')), async () => {
+		await api.put(`/api/v1/cases/${enc(c.ref)}/warning-word`, { word: w.value.trim() || null, version: word.version });
+		saved(env, 'Code word saved');
+	}));
 }

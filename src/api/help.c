@@ -1,0 +1,367 @@
+/*
+ * help — asking for help without an account, and the centre's triage of it:
+ * GET /api/v1/help (public: the questions, helplines and what happens next),
+ * POST /api/v1/help (public, a few an hour from one address), and for those
+ * who look after victims GET /api/v1/help-requests[/{id}] and
+ * POST /api/v1/help-requests/{id}/decide (accept it as a case, answer it, or
+ * pass it to a partner).
+ *
+ * What she wrote and how to reach her are sealed at rest and never written
+ * to the log or the audit trail (which name the request by its number).
+ */
+#include "api/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "core/help.h"
+#include "http/request.h"
+#include "http/throttle.h"
+#include "store/account.h"
+#include "store/cases.h"
+#include "store/help.h"
+#include "vigil.h"
+
+#define STORY_MAX 4000
+#define CONTACT_MAX 300
+#define TIMES_MAX 200
+#define NOTE_MAX 2000
+
+static const char *const four_fields[4] = { "fixated", "obsessive", "unwanted", "repeated" };
+
+json_t *api_helplines_load(const char *path, char *why, size_t whylen)
+{
+	static const char *const keys[] = { "name", "number", "when", "what" };
+	json_error_t je;
+	json_t *a = json_load_file(path, 0, &je), *it;
+	size_t i;
+
+	if (!a) {
+		snprintf(why, whylen, "%s: %s (line %d)", path, je.text, je.line);
+		return NULL;
+	}
+	if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > 20)
+		goto bad;
+	json_array_foreach(a, i, it) {
+		if (!json_is_object(it) || json_object_size(it) != 4)
+			goto bad;
+		for (int k = 0; k < 4; k++) {
+			const char *v = json_string_value(json_object_get(it, keys[k]));
+
+			if (!v || !*v || strlen(v) > 300)
+				goto bad;
+		}
+	}
+	return a;
+bad:
+	snprintf(why, whylen, "%s: a list of 1 to 20 helplines, each {\"name\", \"number\", "
+			      "\"when\", \"what\"} (text of 1 to 300 characters)", path);
+	json_decref(a);
+	return NULL;
+}
+
+static json_t *page_json(const struct vigil *v)
+{
+	const struct help_question *q;
+	const struct help_line *l;
+	json_t *qs = json_array(), *ls;
+	int nq, nl;
+
+	q = help_questions(&nq);
+	for (int i = 0; i < nq; i++)
+		json_array_append_new(qs, json_pack("{s:s, s:s, s:s}", "name", q[i].name, "text",
+						    q[i].text, "hint", q[i].hint));
+	/* a deployment's own list, else the UK's (core/help.c) */
+	if (v->helplines) {
+		ls = json_deep_copy(v->helplines);
+	} else {
+		ls = json_array();
+		l = help_lines(&nl);
+		for (int i = 0; i < nl; i++)
+			json_array_append_new(ls, json_pack("{s:s, s:s, s:s, s:s}", "name", l[i].name,
+							    "number", l[i].number, "when", l[i].when,
+							    "what", l[i].what));
+	}
+	return json_pack("{s:o, s:o, s:s, s:[s,s,s]}", "questions", qs, "helplines", ls,
+			 "next_steps", help_next_steps(), "answers", "yes", "no", "not_sure");
+}
+
+void api_help_page(struct req *r)
+{
+	req_reply(r, 200, page_json(r->v));
+}
+
+static int four_answer(struct req *r, const char *field, int *out)
+{
+	const char *a;
+
+	if (req_body_str(r, field, true, 16, &a) < 0)
+		return -1;
+	if (!strcmp(a, "yes"))
+		*out = 1;
+	else if (!strcmp(a, "no"))
+		*out = 0;
+	else if (!strcmp(a, "not_sure"))
+		*out = HELP_UNSURE;
+	else {
+		req_fail(r, 400, "bad_request", field, "answer yes, no or not sure");
+		return -1;
+	}
+	return 0;
+}
+
+void api_help_create(struct req *r)
+{
+	static const char *const fields[] = { "wants", "fixated", "obsessive", "unwanted",
+					      "repeated", "story", "contact", "safe_times", NULL };
+	struct help_request_in in = { 0 };
+	int64_t id, wait;
+	json_t *o;
+
+	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
+	    req_body_str(r, "wants", true, 16, &in.wants) < 0)
+		return;
+	if (!help_wants_valid(in.wants)) {
+		req_fail(r, 400, "bad_request", "wants",
+			 "say whether you would like advice or to report what is happening");
+		return;
+	}
+	for (int i = 0; i < 4; i++)
+		if (four_answer(r, four_fields[i], &in.four[i]) < 0)
+			return;
+	if (req_body_str(r, "story", true, STORY_MAX, &in.story) < 0 ||
+	    req_body_str(r, "contact", false, CONTACT_MAX, &in.contact) < 0 ||
+	    req_body_str(r, "safe_times", false, TIMES_MAX, &in.safe_times) < 0)
+		return;
+	if (!*in.story) {
+		req_fail(r, 400, "bad_request", "story", "tell us a little of what is happening");
+		return;
+	}
+	if (in.contact && !*in.contact)
+		in.contact = NULL;
+	if (in.safe_times && !*in.safe_times)
+		in.safe_times = NULL;
+	/* counted once the request is well formed: a mistyped form does not
+	 * use up her allowance */
+	wait = throttle_claim(r->v->help_throttle, r->client_addr, clock_now_ms());
+	if (wait > 0) {
+		char secs[24];
+
+		snprintf(secs, sizeof secs, "%lld", (long long)(wait + 999) / 1000);
+		req_add_header(r, "Retry-After", secs);
+		req_fail(r, 429, "too_many_requests", NULL,
+			 "several requests have come from this connection: please try again in %lld "
+			 "minutes, or call one of the helplines",
+			 (long long)(wait + 59999) / 60000);
+		return;
+	}
+	if (req_tx_begin(r) < 0)
+		return;
+	id = help_request_insert(r->db, &in);
+	if (id < 0) {
+		req_tx_rollback(r);
+		req_fail_db(r, (int)id);
+		return;
+	}
+	req_audit_object(r, "help request %lld", (long long)id);
+	req_audit_detail(r, "%s", in.wants);
+	o = page_json(r->v);
+	json_object_set_new(o, "received", json_true());
+	json_object_set_new(o, "contact_given", json_boolean(in.contact != NULL));
+	req_reply(r, 201, o);
+	req_tx_commit(r);
+}
+
+static json_t *four_json(int a)
+{
+	return a == HELP_UNSURE ? json_string("not_sure") : json_string(a ? "yes" : "no");
+}
+
+static json_t *request_json(const struct help_request *h)
+{
+	json_t *four = json_object();
+
+	for (int i = 0; i < 4; i++)
+		json_object_set_new(four, four_fields[i], four_json(h->four[i]));
+	return json_pack("{s:I, s:o, s:s, s:o, s:s?, s:s?, s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:o, s:I}",
+			 "id", (json_int_t)h->id, "received_at", req_time_json(h->created_at),
+			 "wants", h->wants, "four", four, "story", h->story, "contact", h->contact,
+			 "safe_times", h->safe_times, "state", h->state, "case",
+			 h->case_ref[0] ? h->case_ref : NULL, "agency", h->agency[0] ? h->agency : NULL,
+			 "outcome_note", h->outcome_note, "handled_by",
+			 h->handled_by[0] ? h->handled_by : NULL, "handled_at",
+			 req_time_json(h->handled_at), "version", (json_int_t)h->version);
+}
+
+static int add_request(const struct help_request *h, void *arg)
+{
+	json_array_append_new(arg, request_json(h));
+	return 0;
+}
+
+void api_help_requests_list(struct req *r)
+{
+	const char *state = req_query(r, "state");
+	json_t *arr = json_array();
+	int64_t limit, waiting;
+	int rc;
+
+	if (state && !help_state_valid(state)) {
+		json_decref(arr);
+		req_fail(r, 400, "bad_request", "state", "state is new, accepted, answered or passed");
+		return;
+	}
+	if (req_query_int(r, "limit", 1, 500, 100, &limit) < 0) {
+		json_decref(arr);
+		return;
+	}
+	rc = help_requests_each(r->db, state, (int)limit, add_request, arr);
+	waiting = rc < 0 ? rc : help_requests_waiting(r->db);
+	if (rc < 0 || waiting < 0) {
+		json_decref(arr);
+		req_fail_db(r, rc < 0 ? rc : (int)waiting);
+		return;
+	}
+	req_reply(r, 200, json_pack("{s:o, s:I}", "requests", arr, "waiting", (json_int_t)waiting));
+}
+
+static int load(struct req *r, struct help_request *h)
+{
+	int64_t id;
+	int rc;
+
+	if (req_param_id(r, "id", "request for help", &id) < 0)
+		return -1;
+	req_audit_object(r, "help request %lld", (long long)id);
+	rc = help_request_get(r->db, id, h);
+	if (rc < 0) {
+		req_fail_db(r, rc);
+		return -1;
+	}
+	if (rc == 0) {
+		req_fail(r, 404, "not_found", NULL, "there is no request for help %lld", (long long)id);
+		return -1;
+	}
+	return 0;
+}
+
+void api_help_request_get(struct req *r)
+{
+	struct help_request h;
+
+	if (load(r, &h) < 0)
+		return;
+	req_reply(r, 200, request_json(&h));
+	help_request_free(&h);
+}
+
+void api_help_request_decide(struct req *r)
+{
+	static const char *const fields[] = { "outcome", "version", "case", "agency", "note", NULL };
+	const char *outcome, *ref = NULL, *code = NULL, *note = NULL;
+	struct case_record c = { 0 };
+	struct help_request h;
+	struct agency ag = { 0 };
+	int64_t version;
+	int rc;
+
+	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
+	    req_body_str(r, "outcome", true, 16, &outcome) < 0 ||
+	    req_body_int(r, "version", true, 1, INT64_MAX, &version, NULL) < 0 ||
+	    req_body_str(r, "case", false, 24, &ref) < 0 ||
+	    req_body_str(r, "agency", false, 32, &code) < 0 ||
+	    req_body_str(r, "note", false, NOTE_MAX, &note) < 0)
+		return;
+	if (note && !*note)
+		note = NULL;
+	if (strcmp(outcome, "accepted") && strcmp(outcome, "answered") && strcmp(outcome, "passed")) {
+		req_fail(r, 400, "bad_request", "outcome",
+			 "outcome is accepted (as a case), answered or passed (to a partner)");
+		return;
+	}
+	if (!strcmp(outcome, "accepted") && (!ref || !*ref)) {
+		req_fail(r, 400, "bad_request", "case",
+			 "name the case it was recorded as (record the case first)");
+		return;
+	}
+	if (!strcmp(outcome, "answered") && !note) {
+		req_fail(r, 400, "bad_request", "note", "say what she was told, and how");
+		return;
+	}
+	if (!strcmp(outcome, "passed") && (!code || !*code)) {
+		req_fail(r, 400, "bad_request", "agency", "name the partner it is passed to");
+		return;
+	}
+	if (load(r, &h) < 0)
+		return;
+	if (ref && !strcmp(outcome, "accepted")) {
+		struct viewer v;
+
+		rc = case_get(r->db, ref, &c);
+		api_viewer(r, &v);
+		if (rc == 1 && case_visible(r->db, c.id, &v) != 1)
+			rc = 0;
+		if (rc != 1) {
+			if (rc < 0)
+				req_fail_db(r, rc);
+			else
+				req_fail(r, 400, "bad_request", "case",
+					 "there is no case %s that you may see", ref);
+			goto out;
+		}
+	}
+	if (code && !strcmp(outcome, "passed")) {
+		rc = agency_get_by_code(r->db, code, &ag);
+		if (rc != 1) {
+			if (rc < 0)
+				req_fail_db(r, rc);
+			else
+				req_fail(r, 400, "bad_request", "agency", "there is no agency %s", code);
+			goto out;
+		}
+	}
+	if (req_tx_begin(r) < 0)
+		goto out;
+	rc = help_request_decide(r->db, h.id, version, outcome, c.id, ag.id, note, r->who.user_id);
+	if (rc < 0) {
+		req_tx_rollback(r);
+		req_fail_db(r, rc);
+		goto out;
+	}
+	if (rc == 0) {
+		req_tx_rollback(r);
+		if (strcmp(h.state, "new"))
+			req_fail(r, 409, "already_decided", NULL,
+				 "this request was %s already, by %s", h.state, h.handled_by);
+		else
+			api_stale(r, "request for help", version, h.version);
+		goto out;
+	}
+	if (c.id)
+		rc = case_event_add(r->db, c.id, r->who.user_id, r->who.username, "help_request",
+				    "a request for help from the public page");
+	if (rc < 0) {
+		req_tx_rollback(r);
+		req_fail_db(r, rc);
+		goto out;
+	}
+	req_audit_detail(r, "%s%s%s", outcome, c.id ? " as " : ag.id ? " to " : "",
+			 c.id ? c.ref : ag.id ? ag.code : "");
+	{
+		int64_t id = h.id;
+
+		help_request_free(&h);
+		if (help_request_get(r->db, id, &h) != 1) {
+			req_tx_rollback(r);
+			req_fail_db(r, DB_ERROR);
+			goto out;
+		}
+	}
+	req_reply(r, 200, request_json(&h));
+	req_tx_commit(r);
+out:
+	help_request_free(&h);
+	case_record_free(&c);
+}

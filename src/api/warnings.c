@@ -1,0 +1,118 @@
+/*
+ * warnings — her warnings, as the centre sees them:
+ * GET/PUT /api/v1/cases/{ref}/warning-word (the code word that begins them,
+ * hers: only the roles that look after her read or set it), and the delivery
+ * of each warning on the alert desk (api_warning_json, for GET
+ * /api/v1/alerts/{id}).  The rules of sending are the notifier's
+ * (notify/notify.h); the records are store/warnings.
+ */
+#include "api/api.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/request.h"
+#include "store/cases.h"
+#include "store/warnings.h"
+#include "vigil.h"
+
+#define WORD_MAX 24
+
+static void reply_word(struct req *r, int status, const struct case_record *c)
+{
+	char *word = NULL;
+	int64_t version = 0;
+	int rc = warning_word_get(r->db, c->id, &word, &version);
+
+	if (rc < 0) {
+		req_fail_db(r, rc);
+		return;
+	}
+	req_reply(r, status, json_pack("{s:s, s:s?, s:I, s:s}", "case", c->ref, "word", word,
+				       "version", (json_int_t)version, "example",
+				       word ? word : "Vigil"));
+	free(word);
+}
+
+void api_warning_word_get(struct req *r)
+{
+	struct case_record c = { 0 };
+
+	if (api_case_load(r, &c) < 0)
+		return;
+	reply_word(r, 200, &c);
+	case_record_free(&c);
+}
+
+void api_warning_word_put(struct req *r)
+{
+	static const char *const fields[] = { "word", "version", NULL };
+	struct case_record c = { 0 };
+	const char *word = NULL;
+	int64_t version = 0, have = 0;
+	char *old = NULL;
+	int rc;
+
+	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
+	    req_body_str(r, "word", false, WORD_MAX, &word) < 0 ||
+	    req_body_int(r, "version", true, 0, INT64_MAX, &version, NULL) < 0)
+		return;
+	/* a word she can read at a glance on a locked phone's preview: letters,
+	 * digits and spaces, no more than a few */
+	if (word && !*word)
+		word = NULL;
+	for (const char *p = word; p && *p; p++) {
+		if (!isalnum((unsigned char)*p) && *p != ' ') {
+			req_fail(r, 400, "bad_request", "word",
+				 "the code word may hold only letters, digits and spaces");
+			return;
+		}
+	}
+	if (api_case_load(r, &c) < 0)
+		return;
+	if (req_tx_begin(r) < 0)
+		goto out;
+	rc = warning_word_get(r->db, c.id, &old, &have);
+	if (rc >= 0 && have != version) {
+		req_tx_rollback(r);
+		api_stale(r, "code word", version, have);
+		goto out;
+	}
+	if (rc >= 0)
+		rc = warning_word_set(r->db, c.id, word, r->who.user_id);
+	if (rc >= 0)
+		rc = case_event_add(r->db, c.id, r->who.user_id, r->who.username, "warning_word",
+				    word ? "set" : "cleared");
+	if (rc < 0) {
+		req_tx_rollback(r);
+		req_fail_db(r, rc);
+		goto out;
+	}
+	/* the word itself is hers: the trail says it changed, not what to */
+	req_audit_detail(r, "code word %s", word ? "set" : "cleared");
+	reply_word(r, 200, &c);
+	req_tx_commit(r);
+out:
+	free(old);
+	case_record_free(&c);
+}
+
+static int add_message(const struct warning_message *m, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:i, s:s, s:s?, s:s, s:s?, s:b, s:o, s:o}", "repeat",
+					     m->repeat, "provider", m->provider, "reference",
+					     m->reference, "state", m->state, "detail", m->detail,
+					     "escalated", m->escalated, "created_at",
+					     req_time_json(m->created_at), "updated_at",
+					     req_time_json(m->updated_at)));
+	return 0;
+}
+
+json_t *api_warning_json(db *d, int64_t alert_id)
+{
+	json_t *arr = json_array();
+
+	warning_message_each(d, alert_id, add_message, arr);
+	return arr;
+}

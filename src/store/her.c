@@ -1,0 +1,452 @@
+/*
+ * store/her — her app's enrolments, codes, phones and sessions (see her.h).
+ */
+#include "store/her.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/crypt.h"
+#include "core/her.h"
+#include "store/sealed.h"
+
+int64_t her_enrol(db *d, int64_t case_id, int64_t device_id, int64_t assignment_id,
+		  const char *app_name, int64_t by)
+{
+	int64_t id = 0;
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"INSERT INTO her_enrolments (case_id, device_id, assignment_id, app_name,"
+			" enrolled_by, enrolled_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, case_id);
+	db_bind_int64(s, 2, device_id);
+	db_bind_int64(s, 3, assignment_id);
+	db_bind_text(s, 4, app_name);
+	db_bind_int64(s, 5, by);
+	db_bind_int64(s, 6, clock_now_ms());
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		id = db_column_int64(s, 0);
+	db_finalize(s);
+	return rc < 0 ? rc : id;
+}
+
+#define ENROL_COLS \
+	"e.id, e.case_id, e.device_id, e.assignment_id, e.enrolled_by, e.enrolled_at," \
+	" e.revoked_at, e.app_name, dv.uid, u.username FROM her_enrolments e" \
+	" JOIN devices dv ON dv.id = e.device_id JOIN users u ON u.id = e.enrolled_by"
+
+static void enrol_row(db_stmt *s, struct her_enrolment *o)
+{
+	memset(o, 0, sizeof *o);
+	o->id = db_column_int64(s, 0);
+	o->case_id = db_column_int64(s, 1);
+	o->device_id = db_column_int64(s, 2);
+	o->assignment_id = db_column_int64(s, 3);
+	o->enrolled_by = db_column_int64(s, 4);
+	o->enrolled_at = db_column_int64(s, 5);
+	o->revoked_at = db_column_is_null(s, 6) ? 0 : db_column_int64(s, 6);
+	snprintf(o->app_name, sizeof o->app_name, "%s", db_column_text(s, 7));
+	snprintf(o->device_uid, sizeof o->device_uid, "%s", db_column_text(s, 8));
+	snprintf(o->enrolled_by_name, sizeof o->enrolled_by_name, "%s", db_column_text(s, 9));
+}
+
+int her_enrolment_current(db *d, int64_t case_id, struct her_enrolment *out)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT " ENROL_COLS " WHERE e.case_id = ? AND e.revoked_at IS NULL"
+			" ORDER BY e.id DESC LIMIT 1");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, case_id);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		enrol_row(s, out);
+		rc = 1;
+	} else if (rc == DB_DONE) {
+		rc = 0;
+	}
+	db_finalize(s);
+	return rc;
+}
+
+int her_enrolment_revoke(db *d, int64_t id, int64_t by, int64_t now)
+{
+	int rc = db_run(d, "UPDATE her_enrolments SET revoked_at = ?, revoked_by = ? WHERE id = ?",
+			"iii", now, by, id);
+
+	if (rc >= 0)
+		rc = db_run(d,
+			    "UPDATE her_devices SET revoked_at = ? WHERE enrolment_id = ?"
+			    " AND revoked_at IS NULL",
+			    "ii", now, id);
+	if (rc >= 0)
+		rc = db_run(d,
+			    "DELETE FROM her_sessions WHERE her_device_id IN"
+			    " (SELECT id FROM her_devices WHERE enrolment_id = ?)",
+			    "i", id);
+	return rc;
+}
+
+int her_enrolment_by_phone(db *d, const char *phone, struct her_enrolment *out)
+{
+	char match[CRYPT_KEYS_MAX][CRYPT_MATCH_LEN];
+	int nm, rc = 0;
+	db_stmt *s;
+
+	/* under each key: a rotation may be half done */
+	nm = sealed_match_all(d, "phone", phone, match, CRYPT_KEYS_MAX);
+	if (nm < 0)
+		return nm;
+	rc = db_prepare(d, &s,
+			"SELECT " ENROL_COLS " WHERE e.revoked_at IS NULL AND EXISTS (SELECT 1"
+			" FROM case_people cp JOIN person_identifiers i ON i.person_id = cp.person_id"
+			" WHERE cp.case_id = e.case_id AND cp.role = 'victim' AND i.kind = 'phone'"
+			" AND i.match_key = ?) ORDER BY e.id DESC LIMIT 1");
+	if (rc < 0)
+		return rc;
+	for (int m = 0; m < nm; m++) {
+		db_reset(s);
+		db_bind_text(s, 1, match[m]);
+		rc = db_step(s);
+		if (rc == DB_ROW) {
+			enrol_row(s, out);
+			rc = 1;
+			break;
+		}
+		if (rc == DB_DONE)
+			rc = 0;
+		if (rc < 0)
+			break;
+	}
+	db_finalize(s);
+	return rc;
+}
+
+int her_code_add(db *d, int64_t enrolment_id, const char *digest, int64_t now, int64_t expires)
+{
+	return db_run(d,
+		      "INSERT INTO her_codes (enrolment_id, digest, sent_at, expires_at)"
+		      " VALUES (?, ?, ?, ?)",
+		      "itii", enrolment_id, digest, now, expires);
+}
+
+int her_code_check(db *d, int64_t enrolment_id, const char *digest, int64_t now, int max_attempts)
+{
+	int64_t id = 0, expires = 0, attempts = 0, used = 0;
+	char stored[SECRET_DIGEST_LEN] = "";
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT id, digest, expires_at, attempts, used_at FROM her_codes"
+			" WHERE enrolment_id = ? ORDER BY id DESC LIMIT 1");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, enrolment_id);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		id = db_column_int64(s, 0);
+		snprintf(stored, sizeof stored, "%s", db_column_text(s, 1));
+		expires = db_column_int64(s, 2);
+		attempts = db_column_int64(s, 3);
+		used = db_column_is_null(s, 4) ? 0 : 1;
+	}
+	db_finalize(s);
+	if (rc < 0)
+		return rc;
+	if (!id || used || now > expires)
+		return 0;
+	if (attempts >= max_attempts)
+		return 2;
+	if (secret_equal(stored, digest)) {
+		rc = db_run(d, "UPDATE her_codes SET used_at = ? WHERE id = ?", "ii", now, id);
+		return rc < 0 ? rc : 1;
+	}
+	rc = db_run(d, "UPDATE her_codes SET attempts = attempts + 1 WHERE id = ?", "i", id);
+	return rc < 0 ? rc : attempts + 1 >= max_attempts ? 2 : 0;
+}
+
+int64_t her_device_add(db *d, int64_t enrolment_id, const char *digest, const char *pin_hash,
+		       int64_t now)
+{
+	int64_t id = 0;
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"INSERT INTO her_devices (enrolment_id, digest, pin_hash, created_at)"
+			" VALUES (?, ?, ?, ?) RETURNING id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, enrolment_id);
+	db_bind_text(s, 2, digest);
+	db_bind_text(s, 3, pin_hash);
+	db_bind_int64(s, 4, now);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		id = db_column_int64(s, 0);
+	db_finalize(s);
+	return rc < 0 ? rc : id;
+}
+
+#define DEVICE_COLS \
+	"h.id, h.enrolment_id, e.case_id, e.device_id, COALESCE(h.revoked_at, e.revoked_at)," \
+	" h.failed_pins, h.pin_hash, dv.uid, e.app_name FROM her_devices h" \
+	" JOIN her_enrolments e ON e.id = h.enrolment_id JOIN devices dv ON dv.id = e.device_id"
+
+static void device_row(db_stmt *s, struct her_device *o)
+{
+	memset(o, 0, sizeof *o);
+	o->id = db_column_int64(s, 0);
+	o->enrolment_id = db_column_int64(s, 1);
+	o->case_id = db_column_int64(s, 2);
+	o->device_id = db_column_int64(s, 3);
+	o->revoked_at = db_column_is_null(s, 4) ? 0 : db_column_int64(s, 4);
+	o->failed_pins = (int)db_column_int64(s, 5);
+	snprintf(o->pin_hash, sizeof o->pin_hash, "%s", db_column_text(s, 6));
+	snprintf(o->device_uid, sizeof o->device_uid, "%s", db_column_text(s, 7));
+	snprintf(o->app_name, sizeof o->app_name, "%s", db_column_text(s, 8));
+}
+
+int her_device_get(db *d, const char *digest, struct her_device *out)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s, "SELECT " DEVICE_COLS " WHERE h.digest = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_text(s, 1, digest);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		device_row(s, out);
+		rc = 1;
+	} else if (rc == DB_DONE) {
+		rc = 0;
+	}
+	db_finalize(s);
+	return rc;
+}
+
+int her_device_pin_failed(db *d, int64_t id, int max, int64_t now)
+{
+	int rc = db_run(d, "UPDATE her_devices SET failed_pins = failed_pins + 1 WHERE id = ?", "i", id);
+	int64_t n = 0;
+	db_stmt *s;
+
+	if (rc < 0)
+		return rc;
+	rc = db_prepare(d, &s, "SELECT failed_pins FROM her_devices WHERE id = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, id);
+	if ((rc = db_step(s)) == DB_ROW)
+		n = db_column_int64(s, 0);
+	db_finalize(s);
+	if (rc < 0)
+		return rc;
+	if (n >= max) {
+		rc = db_run(d, "UPDATE her_devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+			    "ii", now, id);
+		if (rc >= 0)
+			rc = db_run(d, "DELETE FROM her_sessions WHERE her_device_id = ?", "i", id);
+		if (rc < 0)
+			return rc;
+	}
+	return (int)n;
+}
+
+int her_device_pin_ok(db *d, int64_t id)
+{
+	return db_run(d, "UPDATE her_devices SET failed_pins = 0 WHERE id = ?", "i", id);
+}
+
+int her_session_add(db *d, const char *digest, int64_t her_device_id, int64_t now,
+		    int64_t expires)
+{
+	return db_run(d,
+		      "INSERT INTO her_sessions (digest, her_device_id, created_at, expires_at)"
+		      " VALUES (?, ?, ?, ?)",
+		      "tiii", digest, her_device_id, now, expires);
+}
+
+int her_session_get(db *d, const char *digest, int64_t now, int64_t idle, struct her_device *out)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT " DEVICE_COLS " JOIN her_sessions x ON x.her_device_id = h.id"
+			" WHERE x.digest = ? AND x.expires_at > ?");
+	if (rc < 0)
+		return rc;
+	db_bind_text(s, 1, digest);
+	db_bind_int64(s, 2, now);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		device_row(s, out);
+		rc = out->revoked_at ? 0 : 1;
+	} else if (rc == DB_DONE) {
+		rc = 0;
+	}
+	db_finalize(s);
+	if (rc == 1)
+		rc = db_run(d, "UPDATE her_sessions SET expires_at = ? WHERE digest = ?", "it",
+			    now + idle, digest) < 0 ? DB_ERROR : 1;
+	return rc;
+}
+
+int her_session_end(db *d, const char *digest)
+{
+	return db_run(d, "DELETE FROM her_sessions WHERE digest = ?", "t", digest);
+}
+
+int her_alerts_each(db *d, int64_t case_id, int limit,
+		    int (*fn)(const struct her_alert *a, void *arg), void *arg)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT a.id, a.kind, a.state, a.opened_at, a.acknowledged_at, a.dispatched_at,"
+			" a.resolved_at, m.state FROM alerts a LEFT JOIN victim_messages m"
+			" ON m.alert_id = a.id AND m.repeat_no = 0 WHERE a.case_id = ? AND"
+			" (a.kind = 'panic' OR (a.kind IN ('zone_entry', 'proximity',"
+			" 'lost_signal_near_zone') AND m.id IS NOT NULL))"
+			" ORDER BY a.opened_at DESC, a.id DESC LIMIT ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, case_id);
+	db_bind_int64(s, 2, limit);
+	while ((rc = db_step(s)) == DB_ROW) {
+		struct her_alert a = {
+			.id = db_column_int64(s, 0),
+			.kind = db_column_text(s, 1),
+			.state = db_column_text(s, 2),
+			.opened_at = db_column_int64(s, 3),
+			.acknowledged_at = db_column_is_null(s, 4) ? 0 : db_column_int64(s, 4),
+			.dispatched_at = db_column_is_null(s, 5) ? 0 : db_column_int64(s, 5),
+			.resolved_at = db_column_is_null(s, 6) ? 0 : db_column_int64(s, 6),
+			.warning_state = db_column_is_null(s, 7) ? NULL : db_column_text(s, 7),
+		};
+		if (fn(&a, arg))
+			break;
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int her_push_add(db *d, int64_t her_device_id, const char *endpoint, int64_t now)
+{
+	return db_run(d,
+		      "INSERT INTO her_push (her_device_id, endpoint, created_at) VALUES (?, ?, ?)"
+		      " ON CONFLICT (her_device_id, endpoint) DO NOTHING",
+		      "iti", her_device_id, endpoint, now);
+}
+
+int her_push_each(db *d, int64_t case_id, int (*fn)(int64_t id, const char *endpoint, void *arg),
+		  void *arg)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT p.id, p.endpoint FROM her_push p JOIN her_devices h ON h.id = p.her_device_id"
+			" JOIN her_enrolments e ON e.id = h.enrolment_id WHERE e.case_id = ?"
+			" AND h.revoked_at IS NULL AND e.revoked_at IS NULL ORDER BY p.id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, case_id);
+	while ((rc = db_step(s)) == DB_ROW)
+		if (fn(db_column_int64(s, 0), db_column_text(s, 1), arg))
+			break;
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int her_push_remove(db *d, int64_t id)
+{
+	return db_run(d, "DELETE FROM her_push WHERE id = ?", "i", id);
+}
+
+int her_released(db *d, int64_t case_id, unsigned *bits)
+{
+	db_stmt *s;
+	int rc;
+
+	*bits = 0;
+	rc = db_prepare(d, &s, "SELECT part FROM her_releases WHERE case_id = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, case_id);
+	while ((rc = db_step(s)) == DB_ROW)
+		for (int p = 0; p < HER_PARTS; p++)
+			if (!strcmp(db_column_text(s, 0), her_part_name((enum her_part)p)))
+				*bits |= 1u << p;
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int her_release_set(db *d, int64_t case_id, const char *part, bool on, int64_t by)
+{
+	if (!on)
+		return db_run(d, "DELETE FROM her_releases WHERE case_id = ? AND part = ?", "it", case_id,
+			      part);
+	return db_run(d,
+		      "INSERT INTO her_releases (case_id, part, released_by, released_at)"
+		      " VALUES (?, ?, ?, ?) ON CONFLICT (case_id, part) DO NOTHING",
+		      "itii", case_id, part, by, clock_now_ms());
+}
+
+int her_devices_each(db *d, int64_t enrolment_id,
+		     int (*fn)(int64_t id, int64_t created_at, int64_t revoked_at, void *arg),
+		     void *arg)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"SELECT id, created_at, revoked_at FROM her_devices WHERE enrolment_id = ?"
+			" ORDER BY id");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, enrolment_id);
+	while ((rc = db_step(s)) == DB_ROW)
+		if (fn(db_column_int64(s, 0), db_column_int64(s, 1),
+		       db_column_is_null(s, 2) ? 0 : db_column_int64(s, 2), arg))
+			break;
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int her_device_revoke(db *d, int64_t enrolment_id, int64_t id, int64_t now)
+{
+	db_stmt *s;
+	int64_t n = 0;
+	int rc;
+
+	rc = db_prepare(d, &s,
+			"UPDATE her_devices SET revoked_at = ? WHERE id = ? AND enrolment_id = ?"
+			" AND revoked_at IS NULL");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, now);
+	db_bind_int64(s, 2, id);
+	db_bind_int64(s, 3, enrolment_id);
+	rc = db_step(s);
+	if (rc >= 0)
+		n = db_changes(s);
+	db_finalize(s);
+	if (rc >= 0 && n)
+		rc = db_run(d, "DELETE FROM her_sessions WHERE her_device_id = ?", "i", id);
+	return rc < 0 ? rc : n > 0;
+}

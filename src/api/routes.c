@@ -65,7 +65,24 @@ const struct route api_routes[] = {
 	{ "POST", "/api/v1/cases/{ref}/assignments", PERM_CASES_WRITE, api_case_assign,
 	  "case.assign", 0, "assign an officer (owner or supervisor)" },
 	{ "POST", "/api/v1/cases/{ref}/referrals", PERM_CASES_WRITE, api_case_refer, "case.refer",
-	  0, "refer the case to an agency (its advocates then see it)" },
+	  0, "refer the case to an agency, and share it in the same step (share: purpose and "
+	     "consent or lawful basis; without one, for the purpose the agency's kind implies, on "
+	     "the referral's basis)" },
+	{ "GET", "/api/v1/cases/{ref}/shares", PERM_CASES_READ, api_shares_list, "share.list",
+	  ROUTE_AUDIT_READ, "the case's shares with partners: purpose, basis, from, withdrawn (a "
+	  "partner sees its own)" },
+	{ "POST", "/api/v1/cases/{ref}/shares", PERM_CASES_WRITE, api_shares_create, "share.create",
+	  0, "share the case with a partner agency for a purpose, on consent or a recorded lawful "
+	     "basis (the case's own agency)" },
+	{ "POST", "/api/v1/cases/{ref}/shares/{id}/withdraw", PERM_CASES_READ, api_share_withdraw,
+	  "share.withdraw", 0, "withdraw a share now, with the reason (the case's agency or the "
+	  "partner): the partner's access ends at once, open streams included" },
+	{ "GET", "/api/v1/caseload", PERM_CASES_READ, api_caseload, "caseload", ROUTE_AUDIT_READ,
+	  "the cases shared with the caller's agency now, with their purposes (a partner's "
+	  "caseload)" },
+	{ "GET", "/api/v1/cases/{ref}/alerts/stream", PERM_CASES_READ, api_case_alerts_stream,
+	  "case.alert.stream", ROUTE_AUDIT_READ, "live alerts of one case (Server-Sent Events); ends "
+	  "when the caller may no longer see the case" },
 	{ "POST", "/api/v1/cases/{ref}/programme", PERM_CASES_WRITE, api_case_programme,
 	  "case.programme", 0, "enrol the suspect in the behaviour-change programme" },
 	{ "GET", "/api/v1/cases/{ref}/timeline", PERM_CASES_READ, api_case_timeline,

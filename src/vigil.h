@@ -38,6 +38,7 @@ struct vigil_config {
 	const char *plan_suggestions;  /* the plan suggestion table, JSON */
 	int notify_hours;          /* hours to tell the victim of an event before it is overdue */
 	int contact_days;          /* days without contact that put a victim on the compliance list */
+	int programme_capacity;    /* places in a trust's behaviour-change cohort */
 	int housekeeping_secs;     /* how often sessions are purged and deadlines swept */
 	const char *audit_key;     /* the audit signing key file, or NULL: no checkpoints */
 	char audit_checkpoints[512]; /* the checkpoint file (default: the key file's + .checkpoints) */

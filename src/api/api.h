@@ -163,6 +163,20 @@ extern const char *const api_zone_kinds[];
 extern const char *const api_alert_outcomes[];
 extern const char *const api_alert_steps[];
 
+/* programme.c: the behaviour-change programme */
+void api_programme_get(struct req *r);
+void api_programme_refer(struct req *r);
+void api_programme_screen(struct req *r);
+void api_programme_enrol(struct req *r);
+void api_programme_session_plan(struct req *r);
+void api_programme_session_update(struct req *r);
+void api_programme_consent(struct req *r);
+void api_programme_notes(struct req *r);
+void api_programme_note_add(struct req *r);
+void api_programme_disclose(struct req *r);
+void api_disclosures_list(struct req *r);
+void api_programme_cohort(struct req *r);
+void api_programme_outcomes(struct req *r);
 /* partners.c: a case shared with partner agencies */
 void api_shares_list(struct req *r);
 void api_shares_create(struct req *r);

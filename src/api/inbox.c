@@ -48,6 +48,7 @@ static const struct {
 	[INBOX_ALERT] = { PERM_ALERTS, CASE_PART_RESPONSE },
 	[INBOX_LOCKED_ACCOUNT] = { PERM_USERS_MANAGE, 0 },
 	[INBOX_GRANT_OFFER] = { PERM_AGENCIES_MANAGE, 0 },
+	[INBOX_SESSION_MISSED] = { PERM_PROGRAMME, CASE_PART_FILE },
 };
 
 static const char *part_name(unsigned part)
@@ -85,7 +86,9 @@ static int add_item(const struct inbox_row *w, void *arg)
 		json_object_set_new(o, "case", json_pack("{s:s, s:s, s:s?}", "ref", w->ref, "status",
 							w->status, "risk_level", w->risk_level));
 	if (w->other_id)
-		json_object_set_new(o, w->kind == INBOX_CRIME_RECORD ? "breach_id" : "order_id",
+		json_object_set_new(o, w->kind == INBOX_CRIME_RECORD	     ? "breach_id"
+				       : w->kind == INBOX_SESSION_MISSED ? "enrolment_id"
+									 : "order_id",
 				    json_integer(w->other_id));
 	if (part_name(needs[w->kind].part))
 		json_object_set_new(o, "part", json_string(part_name(needs[w->kind].part)));

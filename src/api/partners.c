@@ -58,6 +58,8 @@ void api_partners_case(const struct case_record *c, struct partners_case *pc)
 	pc->ref = c->ref;
 	pc->agency_id = c->agency_id;
 	pc->owner_id = c->owner_id;
+	pc->typology = c->typology;
+	pc->risk_level = c->risk_level;
 }
 
 static json_t *share_json(const struct share_row *s)

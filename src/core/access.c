@@ -38,7 +38,7 @@ static const struct {
 	[ROLE_CLINICIAN] = { "clinician", "clinician (NHS trust): assesses offenders, runs the "
 					  "behaviour-change programme",
 			     P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_CASES_READ) |
-				     P(PERM_TYPOLOGY) | P(PERM_PLANS_WRITE) },
+				     P(PERM_TYPOLOGY) | P(PERM_PLANS_WRITE) | P(PERM_PROGRAMME) },
 	[ROLE_ADVOCATE] = { "advocate", "stalking advocate (charity): supports victims, safety "
 					"planning, referrals",
 			    P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_CASES_READ) |
@@ -93,6 +93,9 @@ static const struct {
 	[PERM_FIXES_POST] = { "fixes:post", "post positions through the API (integrations)" },
 	[PERM_ALERTS] = { "alerts", "work the alert queue: read, acknowledge, dispatch, resolve, "
 				    "the live stream" },
+	[PERM_PROGRAMME] = { "programme", "run the behaviour-change programme of the caller's "
+					  "trust: screen referrals, enrol, sessions, clinical notes, "
+					  "disclosures to police, the cohort and its outcomes" },
 };
 
 const char *access_role_name(enum role r)

@@ -49,6 +49,7 @@ enum perm {
 	PERM_MONITORING_WRITE, /* assign devices to a case, draw its zones */
 	PERM_FIXES_POST,      /* post positions through the API (integrations) */
 	PERM_ALERTS,          /* work the alert queue and its live stream */
+	PERM_PROGRAMME,       /* run the behaviour-change programme (a trust's clinicians) */
 	PERM_COUNT,
 };
 

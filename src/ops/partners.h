@@ -48,6 +48,8 @@ struct partners_case {
 	const char *ref;
 	int64_t agency_id; /* the agency that owns it */
 	int64_t owner_id;
+	const char *typology;   /* "" when not decided */
+	const char *risk_level; /* "" when not assessed */
 };
 
 struct share_request {

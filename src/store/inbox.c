@@ -124,6 +124,15 @@ static const struct kind_sql kinds[INBOX_KIND_COUNT] = {
 		" FROM agency_services s JOIN agencies a ON a.id = s.client_id"
 		" WHERE s.provider_id = ? AND s.accepted_at IS NULL AND s.revoked_at IS NULL",
 		NULL, " ORDER BY s.granted_at, s.id" },
+	/* due to his clinician from the session's time until she records
+	 * what she did about it (issue 18) */
+	[INBOX_SESSION_MISSED] = { "session_missed", ON_CASE,
+		CASE_COLS "ps.id, pe.id, 'missed session', NULL, ps.planned_at, w.username,"
+		" ps.version",
+		" FROM programme_sessions ps JOIN programme_enrolments pe ON pe.id = ps.enrolment_id"
+		" JOIN cases c ON c.id = pe.case_id JOIN users w ON w.id = pe.clinician_id"
+		" WHERE ps.status = 'missed' AND ps.followed_up_at IS NULL AND pe.ended_at IS NULL",
+		"pe.clinician_id", " ORDER BY ps.planned_at, ps.id" },
 };
 
 const char *inbox_kind_name(enum inbox_kind k)

@@ -16,7 +16,8 @@
  * for her notifications and contact; every supervisor of the agency for a
  * sign-off; every operator and supervisor who works the desk for an
  * alert; an administrator for her agency's locked accounts and the
- * monitoring offers made to it.  "Team" (supervisors) is everything due on
+ * monitoring offers made to it; his clinician for a programme session he
+ * missed, until she records its follow-up.  "Team" (supervisors) is everything due on
  * the cases she sees, each item naming whom it is due to.
  *
  * Functions return 0 or a negative DB_* code; rows passed to callbacks are
@@ -48,6 +49,7 @@ enum inbox_kind {
 	INBOX_ALERT,           /* an alert not yet resolved */
 	INBOX_LOCKED_ACCOUNT,  /* an account of her agency locked by failed sign-ins */
 	INBOX_GRANT_OFFER,     /* a monitoring offer made to her agency */
+	INBOX_SESSION_MISSED,  /* a programme session he missed: his clinician follows it up */
 	INBOX_KIND_COUNT,
 };
 

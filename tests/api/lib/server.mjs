@@ -46,7 +46,7 @@ export const PERMISSIONS = {
 		'people:search', 'assessments:write', 'typology:write', 'plans:write', 'orders:write', 'victims:write',
 		'compliance:read', 'devices:manage', 'devices:read', 'monitoring:write', 'fixes:post', 'alerts'],
 	operator: ['signed-in', 'agencies:read', 'cases:read', 'devices:manage', 'devices:read', 'fixes:post', 'alerts'],
-	clinician: ['signed-in', 'agencies:read', 'cases:read', 'typology:write', 'plans:write'],
+	clinician: ['signed-in', 'agencies:read', 'cases:read', 'typology:write', 'plans:write', 'programme'],
 	advocate: ['signed-in', 'agencies:read', 'cases:read', 'plans:write', 'victims:write'],
 	analyst: ['signed-in', 'agencies:read', 'cases:read', 'people:search', 'compliance:read'],
 	admin: ['signed-in', 'agencies:read', 'agencies:manage', 'users:manage', 'tokens:manage', 'audit:read', 'metrics:read'],

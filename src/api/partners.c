@@ -96,6 +96,29 @@ static int add_share(const struct share_row *s, void *arg)
 	return 0;
 }
 
+/* The purpose table, for the form that makes a share: each purpose with what
+ * it is for, the kinds of agency it is made with and whose consent. */
+static json_t *purposes_json(void)
+{
+	static const char *const kinds[] = { "police", "nhs", "charity", "contractor", "other" };
+	json_t *arr = json_array();
+
+	for (int p = 0; p < PURPOSE_COUNT; p++) {
+		json_t *k = json_array();
+
+		for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+			if (access_purpose_for_kind((enum share_purpose)p, kinds[i]))
+				json_array_append_new(k, json_string(kinds[i]));
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:o, s:s}", "purpose",
+						     access_purpose_name((enum share_purpose)p),
+						     "summary",
+						     access_purpose_summary((enum share_purpose)p),
+						     "agency_kinds", k, "consent_of",
+						     access_purpose_consent_of((enum share_purpose)p)));
+	}
+	return arr;
+}
+
 /* The case's shares as the caller may see them: the case's own agency all of
  * them, a partner its own. */
 static json_t *shares_json(struct req *r, const struct case_record *c, int *rc)
@@ -107,7 +130,8 @@ static json_t *shares_json(struct req *r, const struct case_record *c, int *rc)
 		json_decref(l.arr);
 		return NULL;
 	}
-	return json_pack("{s:s, s:o}", "ref", c->ref, "shares", l.arr);
+	return json_pack("{s:s, s:o, s:o}", "ref", c->ref, "shares", l.arr, "purposes",
+			 purposes_json());
 }
 
 void api_shares_list(struct req *r)

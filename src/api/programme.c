@@ -105,6 +105,23 @@ static json_t *programme_json(struct req *r, const struct case_record *c, int *r
 		return NULL;
 	}
 	o = json_pack("{s:s, s:o, s:o}", "ref", c->ref, "referrals", refs, "enrolment", json_null());
+	{
+		/* the tables the forms are made from: the screening's criteria, the
+		 * risks a disclosure names */
+		json_t *crit = json_array(), *risks = json_array();
+		static const char *const sources[] = { "answer", "typology", "risk" };
+
+		for (int i = 0; i < programme_ncriteria; i++)
+			json_array_append_new(crit, json_pack("{s:s, s:s, s:s, s:s}", "id",
+							      programme_criteria[i].id, "question",
+							      programme_criteria[i].question, "source",
+							      sources[programme_criteria[i].source],
+							      "fails", programme_criteria[i].fails));
+		for (int i = 0; programme_disclosure_risks[i]; i++)
+			json_array_append_new(risks, json_string(programme_disclosure_risks[i]));
+		json_object_set_new(o, "criteria", crit);
+		json_object_set_new(o, "disclosure_risks", risks);
+	}
 	*rc = programme_enrolment_of_case(r->db, c->id, &e);
 	if (*rc > 0) {
 		json_t *sessions = json_array(), *en;

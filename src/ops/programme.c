@@ -16,7 +16,7 @@
 #include "store/sharing.h"
 
 /* The risks a disclosure names (what the police must know). */
-static const char *const disclosure_risks[] = {
+const char *const programme_disclosure_risks[] = {
 	"intent_to_harm", "plan_to_approach", "breach_admitted", "new_victim", "weapon", "other", NULL,
 };
 
@@ -544,7 +544,7 @@ int64_t programme_disclose(struct partners_ctx *x, const struct partners_case *c
 
 	if (rc < 0)
 		return rc;
-	if (!in_list(risk, disclosure_risks)) {
+	if (!in_list(risk, programme_disclosure_risks)) {
 		id = partners_fail(x, PARTNERS_BAD_REQUEST, "risk",
 				   "risk must be intent_to_harm, plan_to_approach, breach_admitted, "
 				   "new_victim, weapon or other");

@@ -81,6 +81,8 @@ int programme_withdraw_consent(struct partners_ctx *x, const struct partners_cas
 			       struct programme_leave_result *out);
 
 int64_t programme_note(struct partners_ctx *x, const struct partners_case *c, const char *body);
+/* The risks a disclosure names, NULL-terminated. */
+extern const char *const programme_disclosure_risks[];
 int64_t programme_disclose(struct partners_ctx *x, const struct partners_case *c, const char *risk,
 			   const char *detail);
 

@@ -20,8 +20,8 @@ const NAV = {
 	officer: ['My work', 'Cases', 'Devices'],
 	supervisor: ['My work', 'Alert desk', 'Cases', 'Devices', 'Register', 'Compliance', 'Audit trail'],
 	operator: ['My work', 'Alert desk', 'Cases', 'Devices'],
-	clinician: ['My work', 'Cases'],
-	advocate: ['My work', 'Cases'],
+	clinician: ['My work', 'My caseload', 'Programme', 'Cases'],
+	advocate: ['My work', 'My caseload', 'Cases'],
 	analyst: ['My work', 'Cases', 'Register', 'Compliance'],
 	admin: ['My work', 'Audit trail', 'Administration'],
 };

@@ -144,6 +144,19 @@ static json_t *programme_json(struct req *r, const struct case_record *c, int *r
 			       "attendance_rate", rate_json(attended, missed), "version",
 			       (json_int_t)e.version);
 		json_object_set_new(en, "sessions", sessions);
+		if (*rc >= 0) {
+			/* what his record says since he joined: the trust sees his
+			 * side, his tag's compliance included */
+			struct prog_outcome since;
+
+			*rc = programme_outcome(r->db, e.person_id, e.enrolled_at,
+						e.ended_at ? e.ended_at : clock_now_ms(), &since);
+			json_object_set_new(en, "since_enrolment",
+					    json_pack("{s:i, s:i, s:i, s:i}", "incidents",
+						      since.incidents, "breaches", since.breaches,
+						      "new_victims", since.new_victims, "tag_alerts",
+						      since.tag_alerts));
+		}
 		json_object_set_new(o, "enrolment", en);
 		programme_enrolment_free(&e);
 	}

@@ -84,7 +84,8 @@ const struct route api_routes[] = {
 	  "case.alert.stream", ROUTE_AUDIT_READ, "live alerts of one case (Server-Sent Events); ends "
 	  "when the caller may no longer see the case" },
 	{ "POST", "/api/v1/cases/{ref}/programme", PERM_CASES_WRITE, api_case_programme,
-	  "case.programme", 0, "enrol the suspect in the behaviour-change programme" },
+	  "case.programme", 0, "enrol the suspect in the behaviour-change programme at once, "
+	  "without a referral's screening (a place an order requires, or one agreed before)" },
 	{ "GET", "/api/v1/cases/{ref}/programme", PERM_CASES_READ, api_programme_get,
 	  "programme.read", ROUTE_AUDIT_READ | ROUTE_CASE_FILE,
 	  "the suspect's programme record: referrals and their screening, enrolment, consent, "

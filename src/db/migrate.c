@@ -848,6 +848,10 @@ static const struct migration migrations[] = {
 	  "ALTER TABLE programme_enrolments ADD COLUMN ended_reason TEXT;"
 	  "ALTER TABLE programme_enrolments ADD COLUMN ended_by BIGINT REFERENCES users(id);"
 	  "ALTER TABLE programme_enrolments ADD COLUMN version BIGINT NOT NULL DEFAULT 1;"
+	  /* an enrolment from before names no case: his first as the suspect */
+	  "UPDATE programme_enrolments SET case_id = (SELECT MIN(cp.case_id) FROM case_people cp"
+	  " WHERE cp.person_id = programme_enrolments.person_id AND cp.role = 'suspect'),"
+	  " consent_at = enrolled_at;"
 	  "CREATE TABLE programme_sessions ("
 	  " id {ID},"
 	  " enrolment_id BIGINT NOT NULL REFERENCES programme_enrolments(id),"

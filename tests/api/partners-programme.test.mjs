@@ -159,6 +159,9 @@ describe('sessions, attendance and the missed-session task', () => {
 		assert.equal(e.attendance_rate, 0.667);
 		assert.equal(e.sessions[0].run_by, 'clin2');
 		assert.equal(e.sessions[2].follow_up, null);
+		// his record since he joined (enrolled 30 days ago on paper, his case recorded
+		// in Vigil today: its victim counts as new since he joined)
+		assert.deepEqual(e.since_enrolment, { incidents: 0, breaches: 0, new_victims: 1, tag_alerts: 0 });
 		let inbox = (await c.clinician.get('/api/v1/inbox')).body;
 		const item = inbox.items.find((i) => i.kind === 'session_missed');
 		assert.ok(item, JSON.stringify(inbox.by_kind));

@@ -122,7 +122,8 @@ function enrolmentCard(c, e, env, clinician, officer, query) {
 		facts([['Status', e.active ? 'in the programme' : `left ${e.ended_reason ? `(${e.ended_reason})` : ''}`], ['Trust', e.trust], ['Clinician', e.clinician || none()],
 			['Enrolled', timeEl(e.enrolled_at)], ['His consent', e.consent.note || none()],
 			['Tag', e.tag_consent.given ? (e.tag_consent.withdrawn_at ? ['consent withdrawn ', timeEl(e.tag_consent.withdrawn_at)] : 'he consents to wear one') : 'no consent to a tag'],
-			['Attendance', `${pct(e.attendance_rate)} (${e.attended} attended, ${e.missed} missed)`]]));
+			['Attendance', `${pct(e.attendance_rate)} (${e.attended} attended, ${e.missed} missed)`],
+			e.since_enrolment ? ['Since he joined', `${e.since_enrolment.incidents} incidents, ${e.since_enrolment.breaches} breaches, ${e.since_enrolment.new_victims} new victims, ${e.since_enrolment.tag_alerts} tag alerts`] : null]));
 	add(card, h('h3', {}, 'Sessions'), e.sessions.length ? h('div', { class: 'table-wrap' }, h('table', {}, h('caption', { class: 'sr-only' }, 'His sessions'),
 		h('thead', {}, h('tr', {}, ['When', 'What became of it', 'Ran it', 'Follow-up'].map((x) => h('th', { scope: 'col' }, x)))),
 		h('tbody', {}, e.sessions.map((s) => {

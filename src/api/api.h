@@ -177,6 +177,10 @@ void api_programme_disclose(struct req *r);
 void api_disclosures_list(struct req *r);
 void api_programme_cohort(struct req *r);
 void api_programme_outcomes(struct req *r);
+/* Where the case's suspect stands in the programme, for the case's page:
+ * {status, trust, since} (enrolled, left, or his latest referral's status),
+ * or JSON null when he was never referred. */
+json_t *api_programme_summary(db *d, int64_t case_id);
 /* partners.c: a case shared with partner agencies */
 void api_shares_list(struct req *r);
 void api_shares_create(struct req *r);

@@ -386,6 +386,7 @@ static json_t *case_full_json(struct req *r, const struct case_record *c, int *e
 		return o; /* the response view: the header, the people, no file */
 	}
 	incident_summary(r->db, c->id, &is);
+	json_object_set_new(o, "programme", api_programme_summary(r->db, c->id));
 	json_object_set_new(o, "screening", screening_json(c));
 	json_object_set_new(o, "classification_reason",
 			    c->classification_reason ? json_string(c->classification_reason)

@@ -201,6 +201,30 @@ void api_programme_get(struct req *r)
 	case_record_free(&c);
 }
 
+static int first_referral(const struct prog_referral *p, void *arg)
+{
+	json_t **out = arg;
+
+	*out = json_pack("{s:s, s:s, s:o}", "status", p->status, "trust", p->agency, "since",
+			 req_time_json(p->waiting_since ? p->waiting_since : p->referred_at));
+	return 1; /* the newest only */
+}
+
+json_t *api_programme_summary(db *d, int64_t case_id)
+{
+	struct prog_enrolment e;
+	json_t *out = NULL;
+
+	if (programme_enrolment_of_case(d, case_id, &e) == 1) {
+		out = json_pack("{s:s, s:s, s:o}", "status", e.ended_at ? "left" : "enrolled", "trust",
+				e.agency, "since", req_time_json(e.ended_at ? e.ended_at : e.enrolled_at));
+		programme_enrolment_free(&e);
+		return out;
+	}
+	programme_referrals_each(d, case_id, first_referral, &out);
+	return out ? out : json_null();
+}
+
 /* ---- referral, screening, enrolment --------------------------------------------------- */
 
 void api_programme_refer(struct req *r)

@@ -692,8 +692,9 @@ int case_unrefer_consented(db *d, int64_t id, int64_t agency_id)
 int case_referrals_each(db *d, int64_t id, int (*fn)(const char *agency, void *arg), void *arg)
 {
 	return each_text(d,
-			 "SELECT a.code FROM case_referrals cr JOIN agencies a ON a.id = cr.agency_id"
-			 " WHERE cr.case_id = ? ORDER BY a.code",
+			 /* shared with now: referred, or shared for a purpose */
+			 "SELECT DISTINCT a.code FROM case_shares cs JOIN agencies a ON a.id = cs.agency_id"
+			 " WHERE cs.case_id = ? AND cs.withdrawn_at IS NULL ORDER BY a.code",
 			 id, fn, arg);
 }
 

@@ -114,6 +114,9 @@ describe('enrolment and the waiting list', () => {
 		assert.equal(res.body.referrals[0].status, 'enrolled');
 		const shares = (await c.officer.get(`/api/v1/cases/${A}/shares`)).body.shares.map((s) => s.purpose).sort();
 		assert.deepEqual(shares, ['assessment', 'treatment']);
+		const kase = (await c.officer.get(`/api/v1/cases/${A}`)).body;
+		assert.equal(kase.programme.status, 'enrolled', 'the case shows he is in the programme');
+		assert.equal(kase.programme.trust, 'nlft');
 		const cohort = (await c.clinician.get('/api/v1/programme')).body;
 		assert.equal(cohort.capacity, 1);
 		assert.deepEqual(cohort.enrolled.map((x) => x.ref), [A]);

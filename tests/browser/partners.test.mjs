@@ -156,7 +156,9 @@ describe('the partners, each through the UI', () => {
 		const page = await open('officer', `/cases/${ref}/programme`);
 		await page.locator('li[data-disclosure]').filter({ hasText: 'outside her new work' }).waitFor();
 		assert.ok(!(await page.content()).includes(NOTE), 'the police do not read clinical notes');
-		await page.getByRole('link', { name: 'Sharing' }).click();
+		await page.getByRole('link', { name: 'Summary' }).click();
+		await page.getByText(/enrolled \(nlft\) since/).waitFor(); // the case shows he is in the programme
+		await page.getByRole('link', { name: 'Sharing', exact: true }).click();
 		const share = page.locator('li[data-share]').filter({ hasText: 'Stalking Advocacy' });
 		await share.getByText(/Withdraw the share with/).click();
 		await share.getByLabel(/Why the share with .* ends/).fill('She withdrew her consent');

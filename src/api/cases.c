@@ -1624,7 +1624,7 @@ void api_case_programme(struct req *r)
 	}
 	if (req_tx_begin(r) < 0)
 		goto out;
-	rc = programme_enrol(r->db, c.id, suspect, trust.id, r->who.user_id, note);
+	rc = programme_enrol(r->db, suspect, trust.id, r->who.user_id, note);
 	if (rc >= 0)
 		rc = event(r, c.id, "programme_enrolled", "treated by %s, with recorded consent", trust.name);
 	if (rc >= 0)

@@ -698,15 +698,17 @@ int case_referrals_each(db *d, int64_t id, int (*fn)(const char *agency, void *a
 			 id, fn, arg);
 }
 
-int programme_enrol(db *d, int64_t case_id, int64_t person_id, int64_t agency_id, int64_t by,
+int programme_enrol(db *d, int64_t person_id, int64_t agency_id, int64_t by,
 		    const char *consent_note)
 {
 	int64_t now = clock_now_ms();
 
+	/* his newest case as the suspect: the one he is enrolled from */
 	return db_run(d,
 		      "INSERT INTO programme_enrolments (person_id, enrolled_by, enrolled_at,"
-		      " consent_note, agency_id, case_id, consent_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-		      "iiitiii", person_id, by, now, consent_note, agency_id, case_id, now);
+		      " consent_note, agency_id, consent_at, case_id) VALUES (?, ?, ?, ?, ?, ?,"
+		      " (SELECT MAX(case_id) FROM case_people WHERE person_id = ? AND role = 'suspect'))",
+		      "iiitiii", person_id, by, now, consent_note, agency_id, now, person_id);
 }
 
 int programme_enrolled(db *d, int64_t person_id)

@@ -133,6 +133,15 @@ static const struct kind_sql kinds[INBOX_KIND_COUNT] = {
 		" JOIN cases c ON c.id = pe.case_id JOIN users w ON w.id = pe.clinician_id"
 		" WHERE ps.status = 'missed' AND ps.followed_up_at IS NULL AND pe.ended_at IS NULL",
 		"pe.clinician_id", " ORDER BY ps.planned_at, ps.id" },
+	/* a referral to the viewer's trust, to screen (referred) or to enrol
+	 * (eligible), due within two weeks of the referral: any clinician of
+	 * the trust may take it */
+	[INBOX_PROGRAMME_REFERRAL] = { "programme_referral", ON_CASE,
+		CASE_COLS "pr.id, 0, pr.status, pr.source, pr.referred_at + 1209600000, NULL,"
+		" pr.version",
+		" FROM programme_referrals pr JOIN cases c ON c.id = pr.case_id"
+		" WHERE pr.status IN ('referred', 'eligible') AND pr.agency_id = ?",
+		NULL, " ORDER BY pr.referred_at, pr.id" },
 };
 
 const char *inbox_kind_name(enum inbox_kind k)
@@ -154,6 +163,9 @@ static int bind_kind(db_stmt *s, int i, enum inbox_kind k, const struct inbox_pa
 		break;
 	case INBOX_ORDER_SERVICE:
 		db_bind_int64(s, i++, p->now);
+		break;
+	case INBOX_PROGRAMME_REFERRAL:
+		db_bind_int64(s, i++, p->v->agency_id);
 		break;
 	case INBOX_LOCKED_ACCOUNT:
 		db_bind_int64(s, i++, p->v->agency_id);

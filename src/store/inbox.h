@@ -50,6 +50,7 @@ enum inbox_kind {
 	INBOX_LOCKED_ACCOUNT,  /* an account of her agency locked by failed sign-ins */
 	INBOX_GRANT_OFFER,     /* a monitoring offer made to her agency */
 	INBOX_SESSION_MISSED,  /* a programme session he missed: his clinician follows it up */
+	INBOX_PROGRAMME_REFERRAL, /* a referral to her trust's programme to screen or enrol */
 	INBOX_KIND_COUNT,
 };
 

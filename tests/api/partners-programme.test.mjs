@@ -57,6 +57,11 @@ describe('referral and screening', () => {
 		expectError(await c.officer.post(`/api/v1/cases/${A}/programme/referrals`, { trust: 'nlft', consent_note: 'x', source: 'court' }), 400, 'bad_request', 'source');
 		const r = await refer(A);
 		assert.equal(r.status, 'referred');
+		// a referral to screen, in the inbox of the trust's clinicians (not another trust's)
+		const item = (await c.clinician.get('/api/v1/inbox')).body.items.find((i) => i.kind === 'programme_referral');
+		assert.equal(item.case.ref, A);
+		assert.equal(item.what, 'referred');
+		assert.ok(!(await c.otherclin.get('/api/v1/inbox')).body.items.some((i) => i.kind === 'programme_referral'));
 		assert.equal(r.source, 'case');
 		assert.equal((await c.clinician.get(`/api/v1/cases/${A}`)).status, 200);
 		const shares = (await c.officer.get(`/api/v1/cases/${A}/shares`)).body.shares;

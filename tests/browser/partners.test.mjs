@@ -99,7 +99,9 @@ describe('the partners, each through the UI', () => {
 	});
 
 	test('the clinician screens and enrols him, follows up a missed session from her inbox, writes a note and a disclosure', async () => {
-		const page = await open('clinician', `/cases/${ref}/programme`);
+		const page = await open('clinician', '/work');
+		// the referral waits in her inbox, and opens the screening form
+		await page.locator('li[data-kind=programme_referral]').getByRole('link', { name: /Screen a referral to the programme/ }).click();
 		await page.getByRole('heading', { name: 'Behaviour-change programme' }).waitFor();
 		assert.ok(!(await page.content()).includes(ADDRESS), 'the trust does not see her address');
 		const screen = page.getByRole('form', { name: /^Screen referral/ });

@@ -64,6 +64,7 @@ function referralItem(c, p, r, env, clinician) {
 		})) : null);
 	if (clinician && ['referred', 'eligible', 'ineligible'].includes(r.status)) add(li, screeningForm(c, p, r, env));
 	if (clinician && ['eligible', 'waiting'].includes(r.status)) add(li, enrolForm(c, r, env));
+	if (String(r.id) === env.query.get('referral')) target(li.querySelector('form') || li);
 	return li;
 }
 

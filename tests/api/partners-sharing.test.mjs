@@ -71,17 +71,21 @@ const PARTS = {
 	care: (who) => c[who].get(`/api/v1/cases/${M}/victim-care`),
 	tasks: (who) => c[who].get(`/api/v1/cases/${M}/tasks`),
 	shares: (who) => c[who].get(`/api/v1/cases/${M}/shares`),
+	programme: (who) => c[who].get(`/api/v1/cases/${M}/programme`),
+	clinical: (who) => c[who].get(`/api/v1/cases/${M}/programme/notes`),
 };
 // who: [expected status of each part in PARTS order (403 f: forbidden, 403 n: need_to_know), sees her contact]
 const Y = 200, F = 'forbidden', N = 'need_to_know';
+// the clinical record: no police or charity role has the permission (forbidden); the
+// trust shared for assessment, not treatment, may not read it (need_to_know)
 const TABLE = {
-	officer:      [[Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y], true],  // the case's own
-	supervisor:   [[Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y], true],
-	advocate:     [[Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y], true],  // sas: victim advocacy
-	clinician:    [[Y, Y, Y, Y, Y, Y, Y, Y, N, N, Y], false], // nlft: assessment
-	otheradv:     [[F, F, F, F, F, F, F, F, F, F, F], false], // vsu: not shared
-	otherclin:    [[F, F, F, F, F, F, F, F, F, F, F], false], // wlft: not shared
-	otherofficer: [[F, F, F, F, F, F, F, F, F, F, F], false], // another force
+	officer:      [[Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, F], true],  // the case's own
+	supervisor:   [[Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, F], true],
+	advocate:     [[Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, F], true],  // sas: victim advocacy
+	clinician:    [[Y, Y, Y, Y, Y, Y, Y, Y, N, N, Y, Y, N], false], // nlft: assessment
+	otheradv:     [[F, F, F, F, F, F, F, F, F, F, F, F, F], false], // vsu: not shared
+	otherclin:    [[F, F, F, F, F, F, F, F, F, F, F, F, F], false], // wlft: not shared
+	otherofficer: [[F, F, F, F, F, F, F, F, F, F, F, F, F], false], // another force
 };
 
 async function checkRow(who, [expected, contact]) {

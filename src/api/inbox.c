@@ -144,6 +144,7 @@ void api_inbox(struct req *r)
 	p.contact_days = r->v->cfg.contact_days;
 	p.contact_soon_days = CONTACT_SOON_DAYS;
 	p.review_soon_days = REVIEW_SOON_DAYS;
+	p.programme_capacity = r->v->cfg.programme_capacity;
 	p.limit = PER_KIND;
 	for (int k = 0; k < INBOX_KIND_COUNT && rc >= 0; k++) {
 		if (!access_role_has(r->who.role, needs[k].perm))

@@ -134,13 +134,16 @@ static const struct kind_sql kinds[INBOX_KIND_COUNT] = {
 		" WHERE ps.status = 'missed' AND ps.followed_up_at IS NULL AND pe.ended_at IS NULL",
 		"pe.clinician_id", " ORDER BY ps.planned_at, ps.id" },
 	/* a referral to the viewer's trust, to screen (referred) or to enrol
-	 * (eligible), due within two weeks of the referral: any clinician of
-	 * the trust may take it */
+	 * (eligible), due within two weeks of the referral; a man waiting, as
+	 * soon as a place is free: any clinician of the trust may take it */
 	[INBOX_PROGRAMME_REFERRAL] = { "programme_referral", ON_CASE,
-		CASE_COLS "pr.id, 0, pr.status, pr.source, pr.referred_at + 1209600000, NULL,"
-		" pr.version",
+		CASE_COLS "pr.id, 0, pr.status, pr.source,"
+		" CASE WHEN pr.status = 'waiting' THEN 0 ELSE pr.referred_at + 1209600000 END,"
+		" NULL, pr.version",
 		" FROM programme_referrals pr JOIN cases c ON c.id = pr.case_id"
-		" WHERE pr.status IN ('referred', 'eligible') AND pr.agency_id = ?",
+		" WHERE pr.agency_id = ? AND (pr.status IN ('referred', 'eligible')"
+		"   OR (pr.status = 'waiting' AND (SELECT COUNT(*) FROM programme_enrolments pe"
+		"     WHERE pe.agency_id = pr.agency_id AND pe.ended_at IS NULL) < ?))",
 		NULL, " ORDER BY pr.referred_at, pr.id" },
 };
 
@@ -166,6 +169,7 @@ static int bind_kind(db_stmt *s, int i, enum inbox_kind k, const struct inbox_pa
 		break;
 	case INBOX_PROGRAMME_REFERRAL:
 		db_bind_int64(s, i++, p->v->agency_id);
+		db_bind_int64(s, i++, p->programme_capacity);
 		break;
 	case INBOX_LOCKED_ACCOUNT:
 		db_bind_int64(s, i++, p->v->agency_id);

@@ -50,7 +50,8 @@ enum inbox_kind {
 	INBOX_LOCKED_ACCOUNT,  /* an account of her agency locked by failed sign-ins */
 	INBOX_GRANT_OFFER,     /* a monitoring offer made to her agency */
 	INBOX_SESSION_MISSED,  /* a programme session he missed: his clinician follows it up */
-	INBOX_PROGRAMME_REFERRAL, /* a referral to her trust's programme to screen or enrol */
+	INBOX_PROGRAMME_REFERRAL, /* a referral to her trust's programme to screen or enrol,
+				   * or a waiting man once a place is free */
 	INBOX_KIND_COUNT,
 };
 
@@ -64,6 +65,8 @@ struct inbox_params {
 	int contact_days;     /* she is contacted at least this often */
 	int contact_soon_days; /* a contact due within this many days is listed */
 	int review_soon_days;  /* a review due within this many days is listed */
+	int programme_capacity; /* places in a trust's cohort: a waiting man is listed
+				 * while one is free */
 	int limit;            /* rows per kind */
 };
 

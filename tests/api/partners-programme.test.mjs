@@ -250,4 +250,15 @@ describe('consent withdrawn', () => {
 		assert.equal(orders[0].status, 'granted', 'the order stands');
 		assert.ok(!(await c.clinician.get('/api/v1/programme')).body.enrolled.some((x) => x.ref === A));
 	});
+
+	test('his place freed, the man waiting is in the clinicians\' inbox, and takes it', async () => {
+		const item = (await c.clinician.get('/api/v1/inbox')).body.items.find((i) => i.kind === 'programme_referral');
+		assert.equal(item.case.ref, B);
+		assert.equal(item.what, 'waiting');
+		const r = (await prog('clinician', B)).referrals[0];
+		const res = await c.clinician.post(`/api/v1/cases/${B}/programme/referrals/${r.id}/enrol`, { consent: { note: 'agreed again when offered the place' }, version: r.version });
+		assert.equal(res.status, 201, res.text);
+		assert.equal(res.body.enrolment.active, true);
+		assert.ok(!(await c.clinician.get('/api/v1/inbox')).body.items.some((i) => i.kind === 'programme_referral'));
+	});
 });

@@ -26,7 +26,7 @@ export function describe(i) {
 	case 'crime_record': return { text: 'Record the breach as a crime', sub: i.detail, href: at('orders', `breach=${i.breach_id}`) };
 	case 'alert': return { text: `Alert: ${lower('alert_kinds', i.what)} (${i.detail})`, href: `#/desk/${i.id}` };
 	case 'locked_account': return { text: `Account ${i.what} is locked after failed sign-ins`, sub: i.detail, href: `#/admin?user=${enc(i.what)}` };
-	case 'programme_referral': return { text: i.what === 'eligible' ? 'Enrol him in the programme, or put him on the waiting list' : 'Screen a referral to the programme', sub: i.detail === 'self' ? 'he asked for it himself' : null, href: at('programme', `referral=${i.id}`) };
+	case 'programme_referral': return { text: i.what === 'waiting' ? 'A place in the programme is free: offer it to him' : i.what === 'eligible' ? 'Enrol him in the programme, or put him on the waiting list' : 'Screen a referral to the programme', sub: i.detail === 'self' ? 'he asked for it himself' : null, href: at('programme', `referral=${i.id}`) };
 	case 'session_missed': return { text: 'He missed a programme session: follow it up', href: at('programme', `session=${i.id}`) };
 	case 'grant_offer': return { text: `${i.detail} offers your centre the monitoring of its cases`, href: `#/admin?grant=${i.id}` };
 	default: return { text: label('inbox_kinds', i.kind), href: ref ? at('summary') : '#/work' };

@@ -41,6 +41,8 @@ struct vigil_config {
 	int programme_capacity;    /* places in a trust's behaviour-change cohort */
 	int housekeeping_secs;     /* how often sessions are purged and deadlines swept */
 	const char *audit_key;     /* the audit signing key file, or NULL: no checkpoints */
+	const char *register_key;  /* the register export signing key file, or NULL */
+	const char *register_trust; /* other Vigils' register keys trusted for import, or NULL */
 	char audit_checkpoints[512]; /* the checkpoint file (default: the key file's + .checkpoints) */
 	int audit_checkpoint_secs; /* how often the audit trail's head is signed */
 	int64_t clock_skew_ms;     /* a fix stamped further ahead than this is a clock fault */
@@ -100,6 +102,10 @@ struct vigil {
 	unsigned char audit_sk[64];
 	char audit_pk[65];
 	int64_t audit_last_checkpoint; /* ms; when the head was last signed */
+	/* the register's export signing key, when --register-key is given */
+	bool register_signing;
+	unsigned char register_sk[64];
+	char register_pk[65];
 };
 
 /* Defaults for every configuration field. */

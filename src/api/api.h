@@ -71,6 +71,31 @@ void api_attachment_get(struct req *r);
 void api_case_timeline(struct req *r);
 /* people.c */
 void api_people_search(struct req *r);
+/* the stalkers register (api/register.c) */
+void api_register_list(struct req *r);
+void api_register_create(struct req *r);
+void api_register_get(struct req *r);
+void api_register_review(struct req *r);
+void api_register_remove(struct req *r);
+void api_register_identify(struct req *r);
+void api_register_oversight(struct req *r);
+void api_register_export(struct req *r);
+void api_register_import(struct req *r);
+void api_register_purge(struct req *r);
+void api_register_match_acknowledge(struct req *r);
+void api_case_recognition(struct req *r);
+void api_case_recognition_seen(struct req *r);
+void api_case_suspect_identify(struct req *r);
+/* After a suspect was recorded or identified better: flag the whole linked
+ * set as a possible serial stalker's at the configured number of distinct
+ * victims (api/cases.c).  0 or a DB_* code, in the caller's transaction. */
+int api_case_serial_rule(struct req *r, int64_t case_id);
+/* Recognise the case's suspect against the register and other cases, in the
+ * caller's transaction (intake calls it): 0 or a DB_* code. */
+int api_register_recognise(struct req *r, int64_t case_id);
+/* Add the register's overdue reviews of the caller's force to the
+ * compliance view's object: 0 or a DB_* code. */
+int api_register_compliance(struct req *r, json_t *out, int64_t now);
 /* assessments.c */
 void api_instruments_list(struct req *r);
 void api_instrument_get(struct req *r);

@@ -756,7 +756,7 @@ static int misrecording_rule(struct req *r, int64_t case_id, const struct four *
 
 /* After a suspect was recorded: flag the whole linked set as a possible serial
  * stalker's when it reaches the configured number of distinct victims. */
-static int serial_rule(struct req *r, int64_t case_id)
+int api_case_serial_rule(struct req *r, int64_t case_id)
 {
 	int64_t *cases = NULL, *all;
 	int n = 0, victims, rc;
@@ -937,7 +937,9 @@ void api_cases_create(struct req *r)
 	if (rc >= 0)
 		rc = misrecording_rule(r, id, &four, relationship);
 	if (rc >= 0 && suspect)
-		rc = serial_rule(r, id);
+		rc = api_case_serial_rule(r, id);
+	if (rc >= 0 && suspect)
+		rc = api_register_recognise(r, id);
 	if (rc >= 0)
 		rc = case_get_by_id(r->db, id, &c) == 1 ? 0 : DB_ERROR;
 	if (rc < 0) {
@@ -1388,7 +1390,9 @@ void api_case_person_add(struct req *r)
 	/* a new suspect may link the case to others; a new victim may bring a
 	 * linked set to the serial threshold */
 	if (rc >= 0)
-		rc = serial_rule(r, c.id);
+		rc = api_case_serial_rule(r, c.id);
+	if (rc >= 0 && strcmp(role, "suspect") == 0)
+		rc = api_register_recognise(r, c.id);
 	if (rc >= 0) {
 		case_record_free(&c);
 		rc = case_get(r->db, req_param(r, "ref"), &c) == 1 ? 0 : DB_ERROR;

@@ -180,6 +180,12 @@ void api_compliance(struct req *r)
 				    json_pack("{s:I, s:b, s:o}", "count", (json_int_t)n, "truncated",
 					      n > (int64_t)json_array_size(lc.items), "items", lc.items));
 	}
+	rc = api_register_compliance(r, out, p.now);
+	if (rc < 0) {
+		json_decref(out);
+		req_fail_db(r, rc);
+		return;
+	}
 	req_audit_detail(r, "compliance of %s", r->who.agency);
 	req_reply(r, 200, out);
 }

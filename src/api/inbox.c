@@ -50,6 +50,9 @@ static const struct {
 	[INBOX_GRANT_OFFER] = { PERM_AGENCIES_MANAGE, 0 },
 	[INBOX_SESSION_MISSED] = { PERM_PROGRAMME, CASE_PART_FILE },
 	[INBOX_PROGRAMME_REFERRAL] = { PERM_PROGRAMME, CASE_PART_FILE },
+	[INBOX_REGISTER_REVIEW] = { PERM_REGISTER_READ, 0 },
+	[INBOX_REGISTER_MATCH] = { PERM_REGISTER_READ, 0 },
+	[INBOX_RECOGNITION] = { PERM_CASES_WRITE, CASE_PART_FILE },
 };
 
 static const char *part_name(unsigned part)
@@ -89,6 +92,7 @@ static int add_item(const struct inbox_row *w, void *arg)
 	if (w->other_id)
 		json_object_set_new(o, w->kind == INBOX_CRIME_RECORD	     ? "breach_id"
 				       : w->kind == INBOX_SESSION_MISSED ? "enrolment_id"
+				       : w->kind == INBOX_REGISTER_MATCH ? "entry_id"
 									 : "order_id",
 				    json_integer(w->other_id));
 	if (part_name(needs[w->kind].part))

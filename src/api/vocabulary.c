@@ -18,10 +18,12 @@
 
 #include "core/access.h"
 #include "core/casefile.h"
+#include "core/identifier.h"
 #include "core/order.h"
 #include "core/plan.h"
 #include "core/victim.h"
 #include "http/request.h"
+#include "ops/register.h"
 
 /* Words for the values whose own words read badly or say too little. */
 static const struct {
@@ -90,6 +92,11 @@ static const struct {
 	{ "signoff_decisions", "approve", "Approve: the classification stands" },
 	{ "signoff_decisions", "reject", "Overturn: record it as stalking" },
 	{ "agency_kinds", "nhs", "NHS trust" },
+	{ "identifier_kinds", "email", "E-mail" },
+	{ "identifier_kinds", "handle", "Social-media handle" },
+	{ "register_bases", "spo", "Stalking Protection Order" },
+	{ "register_bases", "panel", "Multi-agency panel decision" },
+	{ "register_categories", "serial", "Serial stalker" },
 };
 
 static const char *const review_kinds[] = { "review", "closing", NULL };
@@ -188,6 +195,15 @@ json_t *api_vocabulary_json(void)
 	add(v, "alert_steps", api_alert_steps, NULL);
 	add(v, "signoff_decisions", signoff_decisions, NULL);
 	add(v, "agency_kinds", agency_kinds, NULL);
+	{
+		const char *ids[IDENT_KIND_COUNT + 1] = { 0 };
+
+		for (int i = 0; i < IDENT_KIND_COUNT; i++)
+			ids[i] = identifier_kind_name((enum identifier_kind)i);
+		add(v, "identifier_kinds", ids, NULL);
+	}
+	add(v, "register_bases", reg_bases, NULL);
+	add(v, "register_categories", reg_categories, NULL);
 	json_object_set_new(v, "roles", roles_json());
 	return v;
 }

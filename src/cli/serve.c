@@ -40,6 +40,7 @@
 #include "monitor/node.h"
 #include "monitor/simulator.h"
 #include "notify/notify.h"
+#include "ops/register.h"
 #include "store/account.h"
 #include "store/audit.h"
 #include "store/auth.h"
@@ -175,6 +176,10 @@ static const char help[] =
 	"  --audit-checkpoints FILE  where the signed checkpoints are also kept, outside\n"
 	"                        the database (default: the key file's name + .checkpoints)\n"
 	"  --audit-checkpoint-secs S  sign the head this often when it moved (default 60)\n"
+	"  --register-key FILE   sign register exports with this key (made by 'vigil audit\n"
+	"                        keygen --key FILE'; a key of its own, outside the database)\n"
+	"  --register-trust FILE other Vigils' register public keys trusted for import, one\n"
+	"                        \"HEX name\" a line (docs/REGISTER.md)\n"
 	"  --data-key FILE       the data key file that seals what identifies or locates a\n"
 	"                        victim in the database (made by 'vigil key init'; keep it\n"
 	"                        outside the database and its backups).  Default, for a\n"
@@ -193,7 +198,7 @@ enum {
 	OPT_OSMAND,
 	OPT_LOST_FACTOR, OPT_LOST_SPEED, OPT_CONFIRM, OPT_ESCALATE, OPT_LOST_MIN, OPT_TELTONIKA,
 	OPT_IDLE_S, OPT_WH_CENTRE, OPT_WH_VICTIM, OPT_WH_POLICE, OPT_NO_SIM,
-	OPT_WH_ATTEMPTS, OPT_WH_BACKOFF, OPT_WH_TIMEOUT, OPT_AUDIT_KEY, OPT_AUDIT_FILE,
+	OPT_WH_ATTEMPTS, OPT_WH_BACKOFF, OPT_WH_TIMEOUT, OPT_AUDIT_KEY, OPT_AUDIT_FILE, OPT_REGISTER_KEY, OPT_REGISTER_TRUST,
 	OPT_AUDIT_SECS, OPT_SKEW, OPT_CURRENT, OPT_ADDR_SLOW, OPT_HTTP_MAX, OPT_HTTP_PER_ADDR,
 	OPT_HTTP_TIMEOUT, OPT_TLS_CERT, OPT_TLS_KEY, OPT_PUBLIC_URL,
 	OPT_TEL_FAST, OPT_TEL_NORMAL, OPT_TEL_TIMEOUT, OPT_HTTP_HEADER, OPT_HTTP_BODY,
@@ -246,6 +251,8 @@ static const struct option opts[] = {
 	{ "webhook-backoff-ms", required_argument, NULL, OPT_WH_BACKOFF },
 	{ "webhook-timeout-ms", required_argument, NULL, OPT_WH_TIMEOUT },
 	{ "audit-key", required_argument, NULL, OPT_AUDIT_KEY },
+	{ "register-key", required_argument, NULL, OPT_REGISTER_KEY },
+	{ "register-trust", required_argument, NULL, OPT_REGISTER_TRUST },
 	{ "clock-skew-seconds", required_argument, NULL, OPT_SKEW },
 	{ "addr-slow-ms", required_argument, NULL, OPT_ADDR_SLOW },
 	{ "http-max-connections", required_argument, NULL, OPT_HTTP_MAX },
@@ -428,6 +435,19 @@ static void housekeeping(struct vigil *v)
 	last = now;
 	session_purge(pd, now, now - v->cfg.session_idle_ms);
 	login_name_purge(pd, now - v->cfg.login_lockout_ms);
+	{
+		/* the register's retention: each purge audited by itself */
+		struct reg_actor sys = { 0, "vigil", ROLE_NONE, 0, NULL };
+		struct reg_ctx rx;
+		int purged;
+
+		reg_init(&rx, pd, &sys, now);
+		purged = reg_purge(&rx, true);
+		if (purged < 0)
+			log_error("the register's retention sweep failed: %s", db_errmsg(pd));
+		else if (purged)
+			log_info("purged %d register entr%s", purged, purged == 1 ? "y" : "ies");
+	}
 	if (order_duty_sweep(pd, now, &raised) < 0)
 		log_error("the duty-to-notify sweep failed: %s", db_errmsg(pd));
 	else if (raised)
@@ -655,6 +675,8 @@ int cli_serve(int argc, char **argv)
 			c->housekeeping_secs = (int)n;
 			break;
 		case OPT_AUDIT_KEY: c->audit_key = optarg; break;
+		case OPT_REGISTER_KEY: c->register_key = optarg; break;
+		case OPT_REGISTER_TRUST: c->register_trust = optarg; break;
 		case OPT_TLS_CERT: c->tls_cert = optarg; break;
 		case OPT_TLS_KEY: c->tls_key = optarg; break;
 		case OPT_PUBLIC_URL:
@@ -926,6 +948,14 @@ int cli_serve(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (c->register_key) {
+		if (secret_sign_key_load(c->register_key, v.register_sk, v.register_pk, err,
+					 sizeof err) < 0) {
+			fprintf(stderr, "vigil serve: --register-key: %s\n", err);
+			goto out;
+		}
+		v.register_signing = true;
+	}
 	if (c->tls_cert && tls_store_open(&v.tls, c->tls_cert, c->tls_key, err, sizeof err) < 0) {
 		fprintf(stderr, "vigil serve: --tls-cert: %s\n", err);
 		goto out;
@@ -1074,6 +1104,7 @@ out:
 	db_close(keys_db);
 	crypt_keys_free(v.keys); /* after every connection that used them */
 	secret_wipe(v.audit_sk, sizeof v.audit_sk);
+	secret_wipe(v.register_sk, sizeof v.register_sk);
 	if (ret == 0)
 		log_info("stopped cleanly");
 	return ret;

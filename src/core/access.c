@@ -20,7 +20,8 @@ static const struct {
 			   P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_CASES_READ) |
 				   P(PERM_CASES_CREATE) | P(PERM_CASES_WRITE) | P(PERM_ASSESS) |
 				   P(PERM_TYPOLOGY) | P(PERM_PLANS_WRITE) | P(PERM_ORDERS_WRITE) |
-				   P(PERM_VICTIMS_WRITE) | P(PERM_DEVICES_READ) | P(PERM_MONITORING_WRITE) },
+				   P(PERM_VICTIMS_WRITE) | P(PERM_DEVICES_READ) | P(PERM_MONITORING_WRITE) |
+				   P(PERM_REGISTER_READ) },
 	[ROLE_SUPERVISOR] = { "supervisor", "supervisor or case manager (police): approves risk levels "
 					    "and plans, sees compliance, reassigns",
 			      P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_AUDIT_READ) |
@@ -29,7 +30,8 @@ static const struct {
 				      P(PERM_TYPOLOGY) | P(PERM_PLANS_WRITE) | P(PERM_ORDERS_WRITE) |
 				      P(PERM_VICTIMS_WRITE) | P(PERM_COMPLIANCE_READ) |
 				      P(PERM_DEVICES_MANAGE) | P(PERM_DEVICES_READ) |
-				      P(PERM_MONITORING_WRITE) | P(PERM_FIXES_POST) | P(PERM_ALERTS) },
+				      P(PERM_MONITORING_WRITE) | P(PERM_FIXES_POST) | P(PERM_ALERTS) |
+				      P(PERM_REGISTER_READ) | P(PERM_REGISTER_MANAGE) },
 	[ROLE_OPERATOR] = { "operator", "monitoring operator: works the live alert queue, dispatches "
 					"response",
 			    P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_CASES_READ) |
@@ -45,7 +47,7 @@ static const struct {
 				    P(PERM_PLANS_WRITE) | P(PERM_VICTIMS_WRITE) },
 	[ROLE_ANALYST] = { "analyst", "analyst (police): reports, volumes, register search",
 			   P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_CASES_READ) |
-				   P(PERM_PEOPLE_SEARCH) | P(PERM_COMPLIANCE_READ) },
+				   P(PERM_PEOPLE_SEARCH) | P(PERM_COMPLIANCE_READ) | P(PERM_REGISTER_READ) },
 	[ROLE_ADMIN] = { "admin", "administrator: users, agencies, API tokens, audit, metrics",
 			 P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_AGENCIES_MANAGE) |
 				 P(PERM_USERS_MANAGE) | P(PERM_TOKENS_MANAGE) |
@@ -96,6 +98,13 @@ static const struct {
 	[PERM_PROGRAMME] = { "programme", "run the behaviour-change programme of the caller's "
 					  "trust: screen referrals, enrol, sessions, clinical notes, "
 					  "disclosures to police, the cohort and its outcomes" },
+	[PERM_REGISTER_READ] = { "register:read", "read the stalkers register (every force's entries "
+						  "on this Vigil) and what a case's suspect was recognised "
+						  "as; other roles see only that a match exists and whom "
+						  "to ask" },
+	[PERM_REGISTER_MANAGE] = { "register:manage", "decide entries on the register, their reviews "
+						      "and removals, with reasons; export and import "
+						      "signed entries" },
 };
 
 const char *access_role_name(enum role r)

@@ -50,6 +50,8 @@ enum perm {
 	PERM_FIXES_POST,      /* post positions through the API (integrations) */
 	PERM_ALERTS,          /* work the alert queue and its live stream */
 	PERM_PROGRAMME,       /* run the behaviour-change programme (a trust's clinicians) */
+	PERM_REGISTER_READ,   /* read the stalkers register and a case's recognitions */
+	PERM_REGISTER_MANAGE, /* enter, review and remove register entries; export, import */
 	PERM_COUNT,
 };
 

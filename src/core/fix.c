@@ -61,6 +61,39 @@ int fix_check(const struct fix *f, int64_t now, char *why, size_t whylen)
 	return 0;
 }
 
+static bool out_of(double *x, double lo, double hi)
+{
+	if (isnan(*x) || (isfinite(*x) && *x >= lo && *x <= hi))
+		return false;
+	*x = NAN;
+	return true;
+}
+
+bool fix_salvage_event(struct fix *f, int64_t now)
+{
+	bool dropped = false;
+
+	if (!(f->flags & (FIX_SOS | FIX_TAMPER | FIX_CASE_OPEN | FIX_POWER_OFF)))
+		return false;
+	if (f->at < 946684800000LL || f->at > now + FIX_FUTURE_MAX_MS) {
+		f->at = now;
+		dropped = true;
+	}
+	if (!(f->flags & FIX_NO_POSITION) &&
+	    (!isfinite(f->lat) || !isfinite(f->lon) || f->lat < -90 || f->lat > 90 ||
+	     f->lon < -180 || f->lon > 180 || (f->lat == 0 && f->lon == 0))) {
+		f->flags |= FIX_NO_POSITION;
+		f->lat = f->lon = NAN;
+		dropped = true;
+	}
+	dropped |= out_of(&f->accuracy, 0, 100000);
+	dropped |= out_of(&f->speed, 0, 150);
+	dropped |= out_of(&f->battery, 0, 100);
+	dropped |= out_of(&f->heading, 0, 360);
+	dropped |= out_of(&f->altitude, -100000, 100000);
+	return dropped;
+}
+
 double fix_accuracy_from_dop(double hdop, int satellites)
 {
 	double acc;

@@ -5,6 +5,7 @@
 #ifndef VIGIL_CORE_FIX_H
 #define VIGIL_CORE_FIX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,6 +46,17 @@ void fix_init(struct fix *f);
  * clock fault, not an impossibility: ingest flags it FIX_CLOCK_AHEAD.)
  */
 int fix_check(const struct fix *f, int64_t now, char *why, size_t whylen);
+/*
+ * A report that carries an event (panic, tamper, case open, power off) is
+ * never refused for what it measured: a position that cannot be (out of
+ * range, not a number, 0,0) makes it an event without a position, any other
+ * impossible measurement is dropped, and a time that cannot be (before 2000
+ * or more than a day ahead of now) becomes now.  Refusing it would lose the
+ * panic with the bad reading (the device may not send it again).  Reports
+ * without an event are left for fix_check() to refuse.  Returns true when
+ * something was dropped.
+ */
+bool fix_salvage_event(struct fix *f, int64_t now);
 /*
  * Accuracy from the receiver's geometry (Teltonika: the HDOP IO element and
  * the GPS element's satellite count), for protocols that report no accuracy

@@ -887,6 +887,85 @@ static const struct migration migrations[] = {
 	  /* The contact (phone, e-mail, address of the office) of an outside
 	   * service a victim is referred to by name (no Vigil account). */
 	  "ALTER TABLE victim_referrals ADD COLUMN provider_contact TEXT;" },
+	{ 16, "the stalkers register: entries, their history, recognitions at intake, searches",
+	  /* Issue 19.  An entry is a person of its own (persons, with
+	   * aliases and identifiers as a case's suspect has them, so that the
+	   * same match keys find him), on a lawful basis, managed at a level by
+	   * a responsible officer, reviewed by a date.  Entries are shared by
+	   * every force on this Vigil: agency_id is the force that entered it,
+	   * not a wall.  origin* say where an imported entry came from. */
+	  "CREATE TABLE register_entries ("
+	  " id {ID},"
+	  " person_id BIGINT NOT NULL REFERENCES persons(id),"
+	  " basis TEXT NOT NULL CHECK (basis IN ('conviction','spo','panel')),"
+	  " basis_ref TEXT NOT NULL,"
+	  " category TEXT NOT NULL,"
+	  " level INTEGER NOT NULL CHECK (level IN (1,2,3)),"
+	  " responsible_id BIGINT NOT NULL REFERENCES users(id),"
+	  " agency_id BIGINT NOT NULL REFERENCES agencies(id),"
+	  " status TEXT NOT NULL CHECK (status IN ('active','removed')),"
+	  " next_review_at BIGINT NOT NULL,"
+	  " retain_until BIGINT,"
+	  " reason TEXT NOT NULL,"
+	  " origin TEXT,"
+	  " origin_id BIGINT,"
+	  " origin_officer TEXT,"
+	  " created_by BIGINT REFERENCES users(id),"
+	  " created_at BIGINT NOT NULL,"
+	  " updated_at BIGINT NOT NULL,"
+	  " version BIGINT NOT NULL DEFAULT 1);"
+	  "CREATE INDEX register_entries_person ON register_entries(person_id);"
+	  "CREATE INDEX register_entries_review ON register_entries(status, next_review_at);"
+	  "CREATE UNIQUE INDEX register_entries_origin ON register_entries(origin, origin_id);"
+	  "CREATE TABLE register_entry_cases ("
+	  " entry_id BIGINT NOT NULL REFERENCES register_entries(id),"
+	  " case_id BIGINT NOT NULL REFERENCES cases(id),"
+	  " PRIMARY KEY (entry_id, case_id));"
+	  /* Every decision on an entry, with its reason and the entry as it
+	   * stood after it (JSON), newest last. */
+	  "CREATE TABLE register_history ("
+	  " id {ID},"
+	  " entry_id BIGINT NOT NULL REFERENCES register_entries(id),"
+	  " version BIGINT NOT NULL,"
+	  " at BIGINT NOT NULL,"
+	  " user_id BIGINT,"
+	  " username TEXT,"
+	  " action TEXT NOT NULL,"
+	  " reason TEXT,"
+	  " snapshot TEXT NOT NULL);"
+	  "CREATE INDEX register_history_entry ON register_history(entry_id, id);"
+	  /* A new case's suspect recognised: as a register entry's man
+	   * (entry_id) or as another case's suspect (other_case_id), with what
+	   * matched.  seen_*: a supervisor of the case saw it; told_*: the
+	   * entry's responsible officer acknowledged his man's new victim. */
+	  "CREATE TABLE register_matches ("
+	  " id {ID},"
+	  " case_id BIGINT NOT NULL REFERENCES cases(id),"
+	  " entry_id BIGINT REFERENCES register_entries(id),"
+	  " other_case_id BIGINT REFERENCES cases(id),"
+	  " matched TEXT NOT NULL,"
+	  " found_at BIGINT NOT NULL,"
+	  " seen_at BIGINT, seen_by BIGINT REFERENCES users(id),"
+	  " told_at BIGINT, told_by BIGINT REFERENCES users(id),"
+	  " CHECK ((entry_id IS NULL) <> (other_case_id IS NULL)));"
+	  "CREATE INDEX register_matches_case ON register_matches(case_id);"
+	  "CREATE INDEX register_matches_entry ON register_matches(entry_id);"
+	  /* The register's own oversight: every search and view with its
+	   * stated purpose.  A query is kept as its kind and keyed hash (it may
+	   * be a victim's number typed in the wrong box), with what it found. */
+	  "CREATE TABLE register_access ("
+	  " id {ID},"
+	  " at BIGINT NOT NULL,"
+	  " user_id BIGINT,"
+	  " username TEXT NOT NULL,"
+	  " agency TEXT,"
+	  " action TEXT NOT NULL,"
+	  " purpose TEXT NOT NULL,"
+	  " query_kind TEXT,"
+	  " query_hash TEXT,"
+	  " entry_id BIGINT,"
+	  " results INTEGER NOT NULL DEFAULT 0);"
+	  "CREATE INDEX register_access_at ON register_access(at);" },
 };
 
 /* Keep in step with the migrations: a new table goes here too (export refuses
@@ -902,7 +981,9 @@ const char *const db_tables[] = {
 	"zones", "fixes", "device_events", "alerts", "alert_events", "notifications",
 	"device_reports", "agency_services", "api_token_devices", "audit_checkpoints", "leases",
 	"login_names", "device_reporting", "data_keys", "data_key_jobs", "case_shares",
-	"programme_referrals", "programme_sessions", "clinical_notes", "programme_disclosures", NULL,
+	"programme_referrals", "programme_sessions", "clinical_notes", "programme_disclosures",
+	"register_entries", "register_entry_cases", "register_history", "register_matches",
+	"register_access", NULL,
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

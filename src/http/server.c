@@ -56,7 +56,43 @@ struct conn_ctx {
 	crypto_generichash_state upload_hash;
 	bool upload_failed;
 	bool refused_early; /* answered before its body: the body is dropped */
+	bool started;       /* on_request has seen the request's first call */
+	size_t nparams;     /* the query's parameters, counted by on_uri */
 };
+
+/* No route takes more than a handful of query parameters. */
+#define HTTP_MAX_QUERY_PARAMS 64
+
+/*
+ * libmicrohttpd's URI callback: the request line, before libmicrohttpd splits
+ * the query into its arguments.  The request's state starts here.
+ *
+ * Why: libmicrohttpd (0.9.75) keeps each argument in the connection's memory
+ * pool, and when they do not fit (about 600 arguments in 32 KiB) it queues a
+ * 431 and carries on parsing over it: the client heard nothing until the
+ * header deadline cut it.  A query of more parameters than any route takes is
+ * refused here instead: its query is ended just after its '?' (the uri is
+ * libmicrohttpd's own request line in its read buffer), so that its parse
+ * finds no argument, and on_request answers 400 at once.  (ingest/listener.c
+ * does the same for the OsmAnd port.)
+ */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct conn_ctx *ctx = xcalloc(1, sizeof *ctx);
+	char *q = uri ? strchr(uri, '?') : NULL;
+
+	(void)cls;
+	(void)c;
+	buf_init(&ctx->body);
+	ctx->upload_fd = -1;
+	if (q && q[1]) {
+		for (const char *p = q + 1; *p; p++)
+			ctx->nparams += *p != '&' && (p == q + 1 || p[-1] == '&');
+		if (ctx->nparams > HTTP_MAX_QUERY_PARAMS)
+			q[1] = '\0';
+	}
+	return ctx;
+}
 
 static bool is_write(const char *method)
 {
@@ -468,6 +504,15 @@ static enum MHD_Result dispatch(struct http_server *s, struct MHD_Connection *c,
 	r.path = url;
 	client_address(c, r.client_addr, sizeof r.client_addr);
 
+	if (ctx->nparams > HTTP_MAX_QUERY_PARAMS) {
+		idx = find_route(s, &r, match_method, allow, sizeof allow);
+		req_fail(&r, 400, "bad_request", NULL,
+			 "the query has %zu parameters; no request takes more than %d",
+			 ctx->nparams, HTTP_MAX_QUERY_PARAMS);
+		if (is_write(method))
+			goto answer_audit;
+		goto answer_nodb;
+	}
 	if (ctx->too_large) {
 		/* refused before it was read: named by its route (when it has one)
 		 * and audited like any other refused write */
@@ -676,13 +721,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct conn_ctx *ctx = *con_cls;
 
 	(void)version;
-	if (!ctx) {
+	if (!ctx || !ctx->started) {
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 
-		ctx = xcalloc(1, sizeof *ctx);
-		buf_init(&ctx->body);
+		if (!ctx) {
+			ctx = xcalloc(1, sizeof *ctx);
+			buf_init(&ctx->body);
+			ctx->upload_fd = -1;
+		}
+		ctx->started = true;
 		ctx->started_ns = clock_mono_ns();
-		ctx->upload_fd = -1;
 		ctx->upload = is_upload(s, method, url);
 		if (cl && strtoull(cl, NULL, 10) >
 				  (ctx->upload ? (unsigned long long)s->v->cfg.attachment_max
@@ -693,6 +741,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		/* its headers are in: a body still to come has the body deadline
 		 * (an authorised upload, below, is busy instead) */
 		conn_state(s, c, body_expected(c) ? CONN_BODY : CONN_BUSY);
+		if (ctx->nparams > HTTP_MAX_QUERY_PARAMS) {
+			ctx->upload = false;
+			ctx->refused_early = true;
+			return dispatch(s, c, url, method, ctx);
+		}
 		/* An upload's caller is checked before its body is read: refused,
 		 * it is answered now (dispatch checks again, and audits), and
 		 * nothing is written to disk. */
@@ -751,9 +804,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		close(ctx->upload_fd);
 	if (ctx->upload_path[0])
 		unlink(ctx->upload_path); /* the handler moved it if it kept it */
+	if (ctx->started) /* else cut before its headers were in: never counted */
+		atomic_fetch_sub(&s->active, 1);
 	free(ctx);
 	*con_cls = NULL;
-	atomic_fetch_sub(&s->active, 1);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -801,7 +855,8 @@ int http_server_start(struct vigil *v, const struct route *routes, size_t nroute
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)v->cfg.http_timeout_s,                  \
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)v->cfg.http_max_connections + 256,         \
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_NOTIFY_CONNECTION,   \
-		conn_limits_mhd_notify, v->api_limits, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s
+		conn_limits_mhd_notify, v->api_limits, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, \
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL
 	if (v->tls) {
 		tls_store_use(v->tls);
 		s->d = MHD_start_daemon(

@@ -18,6 +18,30 @@
 #include "vigil.h"
 
 static atomic_ullong n_stored, n_dup, n_unknown, n_rejected;
+/* The unregistered-device warning: one line a second at most, so that a
+ * flood of made-up identifiers cannot fill the log; the lines it held back
+ * are counted on the next one (and all are in /metrics, vigil_fixes_total
+ * {result="unknown_device"}). */
+static atomic_llong unknown_logged_at;
+static atomic_ullong unknown_held;
+
+static void log_unknown(const char *uid, int64_t now)
+{
+	long long last = atomic_load(&unknown_logged_at);
+	unsigned long long held;
+
+	if (now - last < 1000 || !atomic_compare_exchange_strong(&unknown_logged_at, &last, now)) {
+		atomic_fetch_add(&unknown_held, 1);
+		return;
+	}
+	held = atomic_exchange(&unknown_held, 0);
+	/* the uid is not a location: safe to log, and the operator needs it */
+	if (held)
+		log_warn("fix from unregistered device '%.64s' refused (and %llu more from "
+			 "unregistered devices in the last seconds)", uid, held);
+	else
+		log_warn("fix from unregistered device '%.64s' refused", uid);
+}
 
 void ingest_counters(unsigned long long *stored, unsigned long long *duplicates,
 		     unsigned long long *unknown, unsigned long long *rejected)
@@ -95,12 +119,15 @@ static int check(db *d, const struct known_set *ks, struct fix *f, int64_t now, 
 
 	if (!k || !k->id) {
 		atomic_fetch_add(&n_unknown, 1);
-		/* the uid is not a location: safe to log, and the operator needs it */
-		log_warn("fix from unregistered device '%.64s' refused", f->uid);
+		log_unknown(f->uid, now);
 		snprintf(why, whylen, "device '%s' is not registered", f->uid);
 		return ACCEPT_UNKNOWN;
 	}
 	f->device_id = k->id;
+	/* a panic is raised even when the reading beside it is garbage */
+	if (fix_salvage_event(f, now))
+		log_warn("device %lld: an event report's impossible readings dropped, the event kept",
+			 (long long)k->id);
 	if (fix_check(f, now, why, whylen) < 0) {
 		atomic_fetch_add(&n_rejected, 1);
 		return device_count_rejected(d, k->id) < 0 ? ACCEPT_ERROR : ACCEPT_REJECTED;

@@ -1,5 +1,5 @@
 /*
- * teltonika — decoding Codec 8 and Codec 8 Extended.
+ * teltonika — decoding Codec 8, Codec 8 Extended and Codec 16.
  *
  * Record layout: timestamp (8, ms), priority (1), longitude and latitude
  * (4 each, signed, degrees x 10^7), altitude (2, signed), angle (2),
@@ -128,9 +128,14 @@ static void io_value(struct fix *f, double *hdop, unsigned id, uint64_t v)
 	}
 }
 
-static void record(struct rd *r, bool ext, struct fix *f)
+/* A record of codec: Codec 8 has 1-byte IO ids and counts; Codec 8E 2-byte
+ * ids and counts and variable-length elements after them; Codec 16 2-byte
+ * ids, 1-byte counts, and the generation type after the event's IO id. */
+static void record(struct rd *r, uint8_t codec, struct fix *f)
 {
-	int idw = ext ? 2 : 1;
+	bool ext = codec == TELTONIKA_CODEC_8E;
+	int idw = codec == TELTONIKA_CODEC_8 ? 1 : 2;
+	int cw = ext ? 2 : 1;
 	unsigned sats;
 	int64_t lon, lat;
 	double hdop = NAN;
@@ -148,9 +153,11 @@ static void record(struct rd *r, bool ext, struct fix *f)
 	if (sats == 0)
 		f->flags |= FIX_NO_POSITION;
 	take(r, idw); /* the IO id that caused the record */
-	take(r, idw); /* total IO count */
+	if (codec == TELTONIKA_CODEC_16)
+		take(r, 1); /* generation type: on exit, on entrance, on both... */
+	take(r, cw); /* total IO count */
 	for (int width = 1; width <= 8 && !r->bad; width *= 2) {
-		uint64_t count = take(r, idw);
+		uint64_t count = take(r, cw);
 
 		for (uint64_t i = 0; i < count && !r->bad; i++) {
 			unsigned id = (unsigned)take(r, idw);
@@ -225,8 +232,8 @@ int teltonika_packet(const uint8_t *buf, size_t len, const char *imei, struct fi
 	r.off = 0;
 	r.bad = 0;
 	codec = (uint8_t)take(&r, 1);
-	if (codec != 0x08 && codec != 0x8E) {
-		snprintf(why, whylen, "codec 0x%02X is not Codec 8 or 8E", codec);
+	if (codec != TELTONIKA_CODEC_8 && codec != TELTONIKA_CODEC_8E && codec != TELTONIKA_CODEC_16) {
+		snprintf(why, whylen, "codec 0x%02X is not Codec 8, 8E or 16", codec);
 		return TELTONIKA_BAD;
 	}
 	n1 = (size_t)take(&r, 1);
@@ -237,7 +244,7 @@ int teltonika_packet(const uint8_t *buf, size_t len, const char *imei, struct fi
 	for (size_t i = 0; i < n1 && !r.bad; i++) {
 		fix_init(&out[i]);
 		snprintf(out[i].uid, sizeof out[i].uid, "%s", imei);
-		record(&r, codec == 0x8E, &out[i]);
+		record(&r, codec, &out[i]);
 	}
 	n2 = (size_t)take(&r, 1);
 	if (r.bad || n2 != n1 || r.off != r.n) {

@@ -1,6 +1,7 @@
 /*
  * teltonika — Teltonika's binary AVL protocol over TCP: the IMEI handshake
- * and Codec 8 / Codec 8 Extended data packets, checked by CRC-16/IBM.
+ * and Codec 8, Codec 8 Extended and Codec 16 data packets, checked by
+ * CRC-16/IBM.
  *
  * A connection starts with the IMEI (a 2-byte length and the digits); the
  * server answers 0x01 to accept or 0x00 to refuse.  Then each packet is four
@@ -25,6 +26,9 @@
 
 #define TELTONIKA_MAX_DATA 65536  /* a larger data field is refused */
 #define TELTONIKA_MAX_RECORDS 255
+#define TELTONIKA_CODEC_8 0x08    /* AVL records, 1-byte IO ids */
+#define TELTONIKA_CODEC_8E 0x8E   /* AVL records, 2-byte IO ids, variable-length IO */
+#define TELTONIKA_CODEC_16 0x10   /* AVL records, 2-byte IO ids, generation type */
 #define TELTONIKA_CODEC12 0x0C    /* GPRS commands and their responses */
 #define TELTONIKA_COMMAND 0x05    /* Codec 12 type: a command, server to device */
 #define TELTONIKA_RESPONSE 0x06   /* Codec 12 type: the device's response */

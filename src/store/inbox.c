@@ -145,6 +145,31 @@ static const struct kind_sql kinds[INBOX_KIND_COUNT] = {
 		"   OR (pr.status = 'waiting' AND (SELECT COUNT(*) FROM programme_enrolments pe"
 		"     WHERE pe.agency_id = pr.agency_id AND pe.ended_at IS NULL) < ?))",
 		NULL, " ORDER BY pr.referred_at, pr.id" },
+	[INBOX_REGISTER_REVIEW] = { "register_review", OF_AGENCY,
+		"NULL, NULL, NULL, e.id, 0, p.full_name, e.category, e.next_review_at, u.username,"
+		" e.version",
+		" FROM register_entries e JOIN persons p ON p.id = e.person_id"
+		" JOIN users u ON u.id = e.responsible_id"
+		" WHERE u.agency_id = ? AND e.status = 'active' AND e.next_review_at < ?",
+		"e.responsible_id", " ORDER BY e.next_review_at, e.id" },
+	/* the new case is named by its force and whom to ask, not by its
+	 * reference: he may not see it */
+	[INBOX_REGISTER_MATCH] = { "register_match", OF_AGENCY,
+		"NULL, NULL, NULL, m.id, e.id, p.full_name, ca.code || ': ask ' || cu.display_name,"
+		" 0, u.username, e.version",
+		" FROM register_matches m JOIN register_entries e ON e.id = m.entry_id"
+		" JOIN persons p ON p.id = e.person_id JOIN users u ON u.id = e.responsible_id"
+		" JOIN cases c ON c.id = m.case_id JOIN agencies ca ON ca.id = c.agency_id"
+		" JOIN users cu ON cu.id = c.owner_id"
+		" WHERE u.agency_id = ? AND m.told_at IS NULL",
+		"e.responsible_id", " ORDER BY m.found_at, m.id" },
+	[INBOX_RECOGNITION] = { "recognition", ON_CASE,
+		CASE_COLS "m.id, 0, m.matched,"
+		" CASE WHEN m.entry_id IS NULL THEN 'case' ELSE 'register' END, 0, o.username,"
+		" c.version",
+		" FROM register_matches m JOIN cases c ON c.id = m.case_id"
+		" JOIN users o ON o.id = c.owner_id WHERE m.seen_at IS NULL",
+		NULL, " ORDER BY m.found_at, m.id" },
 };
 
 const char *inbox_kind_name(enum inbox_kind k)
@@ -176,7 +201,12 @@ static int bind_kind(db_stmt *s, int i, enum inbox_kind k, const struct inbox_pa
 		db_bind_int64(s, i++, p->now);
 		break;
 	case INBOX_GRANT_OFFER:
+	case INBOX_REGISTER_MATCH:
 		db_bind_int64(s, i++, p->v->agency_id);
+		break;
+	case INBOX_REGISTER_REVIEW:
+		db_bind_int64(s, i++, p->v->agency_id);
+		db_bind_int64(s, i++, p->now + (int64_t)p->review_soon_days * DAY_MS);
 		break;
 	default:
 		break;

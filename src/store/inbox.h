@@ -16,8 +16,12 @@
  * for her notifications and contact; every supervisor of the agency for a
  * sign-off; every operator and supervisor who works the desk for an
  * alert; an administrator for her agency's locked accounts and the
- * monitoring offers made to it; his clinician for a programme session he
- * missed, until she records its follow-up.  "Team" (supervisors) is everything due on
+ * monitoring offers made to it; a register entry's responsible officer for
+ * its review and for a new case his man is recognised in (those are of her
+ * force, not on a case she may see); the case's officer and every
+ * supervisor who sees it for a recognition not yet seen by a supervisor; his
+ * clinician for a programme session he missed, until she records its
+ * follow-up.  "Team" (supervisors) is everything due on
  * the cases she sees, each item naming whom it is due to.
  *
  * Functions return 0 or a negative DB_* code; rows passed to callbacks are
@@ -52,6 +56,9 @@ enum inbox_kind {
 	INBOX_SESSION_MISSED,  /* a programme session he missed: his clinician follows it up */
 	INBOX_PROGRAMME_REFERRAL, /* a referral to her trust's programme to screen or enrol,
 				   * or a waiting man once a place is free */
+	INBOX_REGISTER_REVIEW, /* a register entry she is responsible for is due for review */
+	INBOX_REGISTER_MATCH,  /* her register entry's man is the suspect of a new case */
+	INBOX_RECOGNITION,     /* a new case's suspect is known: the register or another case */
 	INBOX_KIND_COUNT,
 };
 

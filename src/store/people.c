@@ -144,6 +144,43 @@ int64_t person_insert(db *d, const struct person_in *p)
 	return id;
 }
 
+int person_more_add(db *d, int64_t person_id, const struct person_in *more)
+{
+	char key[512];
+	int rc;
+
+	if (more->dob) {
+		rc = db_run(d, "UPDATE persons SET dob = ? WHERE id = ? AND dob IS NULL", "ti", more->dob,
+			    person_id);
+		if (rc < 0)
+			return rc;
+	}
+	for (int i = 0; i < more->naliases; i++) {
+		if (case_name_key(more->aliases[i], key, sizeof key) < 0)
+			continue;
+		rc = db_run(d,
+			    "INSERT INTO person_aliases (person_id, name, name_key) SELECT ?, ?, ?"
+			    " WHERE NOT EXISTS (SELECT 1 FROM person_aliases WHERE person_id = ?"
+			    " AND name_key = ?)",
+			    "ittit", person_id, more->aliases[i], key, person_id, key);
+		if (rc < 0)
+			return rc;
+	}
+	for (int i = 0; i < more->nids; i++) {
+		const char *kind = identifier_kind_name(more->ids[i].kind);
+
+		rc = db_run(d,
+			    "INSERT INTO person_identifiers (person_id, kind, value, match_key)"
+			    " SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM person_identifiers"
+			    " WHERE person_id = ? AND kind = ? AND match_key = ?)",
+			    "itttitt", person_id, kind, more->ids[i].value, more->ids[i].match_key,
+			    person_id, kind, more->ids[i].match_key);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int case_person_add(db *d, int64_t case_id, int64_t person_id, const char *role)
 {
 	return db_run(d, "INSERT INTO case_people (case_id, person_id, role) VALUES (?, ?, ?)", "iit",

@@ -45,6 +45,10 @@ struct person_in {
  * DB_SEALED for a sealed one with no key current). */
 int64_t person_insert(db *d, const struct person_in *p);
 int case_person_add(db *d, int64_t case_id, int64_t person_id, const char *role);
+/* Add more's aliases and identifiers (not sealed: a suspect's, or a register
+ * entry's person) to person_id, leaving out those he has already; more's
+ * date of birth is recorded when he had none. */
+int person_more_add(db *d, int64_t person_id, const struct person_in *more);
 /* The case's suspect person, 0 when none (unknown suspect), negative on error. */
 int64_t case_suspect(db *d, int64_t case_id);
 

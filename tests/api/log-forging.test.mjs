@@ -53,6 +53,7 @@ test('an OsmAnd id with a line separator or a bidi override reaches the log esca
 		const res = await fetch(`${OSM}/?id=${id}&lat=51.5&lon=-0.12`);
 		assert.equal(res.status, 404, await res.text());
 		await settle();
+		await sleep(1000); // the unregistered-device line is written once a second at most
 		assert.match(srv.stderr(), new RegExp(`warn fix from unregistered device '${escaped}' refused\n`));
 	}
 	assert.ok(!/[\u2028\u202e]/.test(srv.stderr()), 'no raw U+2028 or U+202E in the log');
@@ -83,4 +84,21 @@ test('an escape sequence and a lone backslash are escaped too', async () => {
 		assert.match(srv.stderr(), /device 'ghost\\x1b\[2J\\\\x0a' refused\n/);
 	else
 		assert.equal(res.status, 400, res.text);
+});
+
+test('a flood of made-up device ids writes one log line a second, counting the rest', async () => {
+	const before = srv.stderr().split('\n').filter((l) => l.includes('unregistered device')).length;
+	await sleep(1100);
+	const t0 = Date.now();
+	for (let i = 0; i < 200; i++) {
+		const res = await fetch(`${OSM}/?id=flood-${i}&lat=51.5&lon=-0.12`);
+		assert.equal(res.status, 404);
+	}
+	const seconds = (Date.now() - t0) / 1000;
+	await sleep(1100);
+	await fetch(`${OSM}/?id=flood-last&lat=51.5&lon=-0.12`);
+	await settle();
+	const lines = srv.stderr().split('\n').filter((l) => l.includes('unregistered device')).slice(before);
+	assert.ok(lines.length <= Math.ceil(seconds) + 2, `${lines.length} lines for 201 refusals in ${seconds} s`);
+	assert.match(lines.at(-1), /flood-last' refused \(and \d+ more from unregistered devices/);
 });

@@ -52,6 +52,9 @@ const values = (name) => vocab[name].map((v) => v.value);
 
 /* [vocabulary, () => a request that sends a value outside it, the field] */
 const PROBES = [
+	['identifier_kinds', () => officer.post('/api/v1/cases', { relationship: 'stranger', channel: 'online', victims: [{ name: 'V' }], suspect: { name: 'S', identifiers: [{ kind: 'nope', value: 'x' }] } }), 'suspect.identifiers[0].kind'],
+	['register_bases', () => supervisor.post('/api/v1/register', { name: 'S', basis: 'nope', basis_ref: 'r', category: 'serial', level: 1, next_review_at: new Date(Date.now() + 864e5).toISOString(), reason: 'a reason' }), 'basis'],
+	['register_categories', () => supervisor.post('/api/v1/register', { name: 'S', basis: 'spo', basis_ref: 'r', category: 'nope', level: 1, next_review_at: new Date(Date.now() + 864e5).toISOString(), reason: 'a reason' }), 'category'],
 	['relationships', () => officer.post('/api/v1/cases', { relationship: 'nope', channel: 'online', victims: [{ name: 'V' }] }), 'relationship'],
 	['channels', () => officer.post('/api/v1/cases', { relationship: 'stranger', channel: 'nope', victims: [{ name: 'V' }] }), 'channel'],
 	['classifications', () => officer.post('/api/v1/cases', { relationship: 'stranger', channel: 'online', victims: [{ name: 'V' }], classifications: ['nope'], classification_reason: 'x' }), undefined],

@@ -27,7 +27,7 @@ const PAGES = [
 	['supervisor', 'CASE/monitoring', 'Case'],
 	['supervisor', 'CASE/contact', 'Case'],
 	['supervisor', '#/devices', 'Devices'],
-	['supervisor', '#/register', 'Register of suspects'],
+	['supervisor', '#/register', 'Stalkers register'],
 	['supervisor', '#/compliance', 'Compliance'],
 	['supervisor', '#/audit', 'Audit trail'],
 	['admin', '#/work', 'My work'],

@@ -17,7 +17,7 @@ const ADDRESS = '14 Lime Grove, London N4 2AB';
 const PHONE = '07700 900417';
 
 const NAV = {
-	officer: ['My work', 'Cases', 'Devices'],
+	officer: ['My work', 'Cases', 'Devices', 'Register'],
 	supervisor: ['My work', 'Alert desk', 'Cases', 'Devices', 'Register', 'Compliance', 'Audit trail'],
 	operator: ['My work', 'Alert desk', 'Cases', 'Devices'],
 	clinician: ['My work', 'My caseload', 'Programme', 'Cases'],

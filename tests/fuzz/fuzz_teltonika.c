@@ -13,7 +13,8 @@
  * which lets the fuzzer into the record and IO-element decoding.  Aborts when
  * an invariant breaks: more records than the limit, a packet longer than the
  * bytes given, a refusal without a reason, a frame both decoders take.  The
- * corpus (tests/fuzz/corpus/fuzz_teltonika) holds valid Codec 8 and 8E streams.
+ * corpus (tests/fuzz/corpus/fuzz_teltonika) holds valid Codec 8, 8E and 16
+ * streams.
  */
 #include <stddef.h>
 #include <stdint.h>

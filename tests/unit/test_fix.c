@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
 
 #include "core/fix.h"
 #include "core/zonerule.h"
@@ -82,6 +83,49 @@ static void a_device_that_reports_nothing_is_assumed_by_its_kind(void **state)
 	assert_true(fix_assumed_accuracy("offender_tag") > ZONE_ACC_FLOOR_M);
 }
 
+static void an_event_keeps_its_event_and_drops_what_cannot_be(void **state)
+{
+	struct fix f;
+	char why[160];
+	const int64_t now = 1790000000000LL;
+
+	(void)state;
+	fix_init(&f);
+	snprintf(f.uid, sizeof f.uid, "t1");
+	f.at = 5000; /* 1970 */
+	f.lat = 91;
+	f.lon = -0.12;
+	f.battery = 150;
+	f.accuracy = 12;
+	f.flags = FIX_SOS;
+	assert_true(fix_salvage_event(&f, now));
+	assert_int_equal(f.at, now);
+	assert_true(f.flags & FIX_NO_POSITION);
+	assert_true(isnan(f.lat) && isnan(f.lon) && isnan(f.battery));
+	near(f.accuracy, 12); /* what could be is kept */
+	assert_int_equal(fix_check(&f, now, why, sizeof why), 0);
+
+	/* nothing to drop: untouched */
+	fix_init(&f);
+	snprintf(f.uid, sizeof f.uid, "t1");
+	f.at = now - 1000;
+	f.lat = 51.5;
+	f.lon = -0.12;
+	f.flags = FIX_TAMPER;
+	assert_false(fix_salvage_event(&f, now));
+	assert_false(f.flags & FIX_NO_POSITION);
+
+	/* no event: left for fix_check to refuse */
+	fix_init(&f);
+	snprintf(f.uid, sizeof f.uid, "t1");
+	f.at = now - 1000;
+	f.lat = 0;
+	f.lon = 0;
+	f.flags = FIX_CHARGING;
+	assert_false(fix_salvage_event(&f, now));
+	assert_int_equal(fix_check(&f, now, why, sizeof why), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -89,6 +133,7 @@ int main(void)
 		cmocka_unit_test(few_satellites_degrade_whatever_the_hdop),
 		cmocka_unit_test(no_hdop_is_read_from_the_satellites),
 		cmocka_unit_test(a_device_that_reports_nothing_is_assumed_by_its_kind),
+		cmocka_unit_test(an_event_keeps_its_event_and_drops_what_cannot_be),
 	};
 
 	return cmocka_run_group_tests_name("fix", tests, NULL, NULL);

@@ -100,6 +100,39 @@ static void codec8e_decodes(void **state)
 	assert_int_equal(f[0].at, 0x16B412CEE00LL);
 }
 
+/* Teltonika's documented Codec 16 packet (wiki "Codec", Codec 16 example;
+ * also in other implementations' test suites): two records, event IO 0x000B
+ * generated on both (5), two 1-byte and two 2-byte elements each. */
+static const char codec16[] =
+	"000000000000005F10020000016BDBC7833000000000000000000000000000000000000B05040200010000030002"
+	"000B00270042563A00000000016BDBC7871800000000000000000000000000000000000B0504020001000003000200"
+	"0B00260042563A00000200005FB3";
+
+static void codec16_decodes(void **state)
+{
+	uint8_t b[256];
+	struct fix f[4];
+	char why[100];
+	size_t n = unhex(codec16, b), nrec;
+
+	(void)state;
+	assert_int_equal(teltonika_codec(b, n), TELTONIKA_CODEC_16);
+	assert_int_equal(teltonika_packet(b, n, "1", f, 4, &nrec, why, sizeof why), (int)n);
+	assert_int_equal(nrec, 2);
+	assert_int_equal(f[0].at, 0x16BDBC78330LL);
+	assert_int_equal(f[1].at, 0x16BDBC78718LL);
+	assert_true(f[0].flags & FIX_NO_POSITION); /* no satellites in the sample */
+	/* read as Codec 8 (1-byte ids), the same bytes do not fill the field */
+	b[8] = TELTONIKA_CODEC_8;
+	{
+		uint16_t crc = teltonika_crc16(b + 8, n - 12);
+
+		b[n - 2] = (uint8_t)(crc >> 8);
+		b[n - 1] = (uint8_t)crc;
+	}
+	assert_int_equal(teltonika_packet(b, n, "1", f, 4, &nrec, why, sizeof why), TELTONIKA_BAD);
+}
+
 static void a_position_and_events_decode(void **state)
 {
 	/* build a Codec 8 record: London, 12 satellites, 18 km/h, IO 236=1, 113=80 */
@@ -444,6 +477,7 @@ int main(void)
 		cmocka_unit_test(crc_of_the_documented_packet),
 		cmocka_unit_test(codec8_records_decode),
 		cmocka_unit_test(codec8e_decodes),
+		cmocka_unit_test(codec16_decodes),
 		cmocka_unit_test(a_position_and_events_decode),
 		cmocka_unit_test(bad_crc_truncation_and_lengths_are_refused),
 		cmocka_unit_test(the_accuracy_is_read_from_hdop_and_satellites),

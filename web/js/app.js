@@ -28,7 +28,7 @@ const NAV = [
 	{ page: 'programme', label: 'Programme', perm: 'programme' },
 	{ page: 'cases', label: 'Cases', perm: 'cases:read' },
 	{ page: 'devices', label: 'Devices', perm: 'devices:read' },
-	{ page: 'register', label: 'Register', perm: 'people:search' },
+	{ page: 'register', label: 'Register', any: ['register:read', 'people:search'] },
 	{ page: 'compliance', label: 'Compliance', perm: 'compliance:read' },
 	{ page: 'audit', label: 'Audit trail', perm: 'audit:read' },
 	{ page: 'admin', label: 'Administration', any: ['users:manage', 'agencies:manage', 'tokens:manage'] },

@@ -32,7 +32,7 @@ export const AGENCIES = [
 export const ROLES = ['officer', 'supervisor', 'operator', 'clinician', 'advocate', 'analyst', 'admin'];
 
 /* The schema version this release migrates to: a new migration changes it here. */
-export const SCHEMA_VERSION = 15;
+export const SCHEMA_VERSION = 16;
 
 /*
  * What each role may do, as the API lists it (in the table's order).  Written
@@ -41,14 +41,15 @@ export const SCHEMA_VERSION = 15;
  */
 export const PERMISSIONS = {
 	officer: ['signed-in', 'agencies:read', 'cases:read', 'cases:create', 'cases:write', 'assessments:write', 'typology:write',
-		'plans:write', 'orders:write', 'victims:write', 'devices:read', 'monitoring:write'],
+		'plans:write', 'orders:write', 'victims:write', 'devices:read', 'monitoring:write', 'register:read'],
 	supervisor: ['signed-in', 'agencies:read', 'audit:read', 'cases:read', 'cases:create', 'cases:write', 'cases:signoff',
 		'people:search', 'assessments:write', 'typology:write', 'plans:write', 'orders:write', 'victims:write',
-		'compliance:read', 'devices:manage', 'devices:read', 'monitoring:write', 'fixes:post', 'alerts'],
+		'compliance:read', 'devices:manage', 'devices:read', 'monitoring:write', 'fixes:post', 'alerts', 'register:read',
+		'register:manage'],
 	operator: ['signed-in', 'agencies:read', 'cases:read', 'devices:manage', 'devices:read', 'fixes:post', 'alerts'],
 	clinician: ['signed-in', 'agencies:read', 'cases:read', 'typology:write', 'plans:write', 'programme'],
 	advocate: ['signed-in', 'agencies:read', 'cases:read', 'plans:write', 'victims:write'],
-	analyst: ['signed-in', 'agencies:read', 'cases:read', 'people:search', 'compliance:read'],
+	analyst: ['signed-in', 'agencies:read', 'cases:read', 'people:search', 'compliance:read', 'register:read'],
 	admin: ['signed-in', 'agencies:read', 'agencies:manage', 'users:manage', 'tokens:manage', 'audit:read', 'metrics:read'],
 };
 

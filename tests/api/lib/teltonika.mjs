@@ -47,6 +47,42 @@ export function packet(records) {
 	return Buffer.concat([head, data, tail]);
 }
 
+/**
+ * A Codec 16 packet (2-byte IO ids, 1-byte counts, a generation type after
+ * the event id) of one record per [atMs, lat, lon, {sats, alarm}]: with
+ * alarm, the IO element 236 (alarm) = 1 as a 1-byte value.
+ */
+export function packet16(records) {
+	const recs = records.map(([at, lat, lon, { sats = 10, alarm = false } = {}]) => {
+		const io = alarm ? 3 : 0; // one 1-byte element: its 2-byte id, its value
+		const b = Buffer.alloc(8 + 1 + 15 + 2 + 1 + 1 + 4 + io);
+		b.writeBigUInt64BE(BigInt(at), 0);
+		b.writeUInt8(0, 8);
+		b.writeInt32BE(Math.round(lon * 1e7), 9);
+		b.writeInt32BE(Math.round(lat * 1e7), 13);
+		b.writeUInt16BE(30, 17); // altitude
+		b.writeUInt16BE(90, 19); // angle
+		b.writeUInt8(sats, 21); // satellites
+		b.writeUInt16BE(5, 22); // speed
+		b.writeUInt16BE(alarm ? 236 : 0, 24); // the event's IO id
+		b.writeUInt8(alarm ? 1 : 5, 26); // generation type: on entrance / on both
+		b.writeUInt8(alarm ? 1 : 0, 27); // total
+		b.writeUInt8(alarm ? 1 : 0, 28); // 1-byte values
+		if (alarm) {
+			b.writeUInt16BE(236, 29);
+			b.writeUInt8(1, 31);
+		}
+		// the 2-, 4- and 8-byte groups: none (their counts are the last three bytes)
+		return b;
+	});
+	const data = Buffer.concat([Buffer.from([0x10, records.length]), ...recs, Buffer.from([records.length])]);
+	const head = Buffer.alloc(8);
+	head.writeUInt32BE(data.length, 4);
+	const tail = Buffer.alloc(4);
+	tail.writeUInt32BE(crc16(data), 0);
+	return Buffer.concat([head, data, tail]);
+}
+
 /** A Codec 12 message (type 0x05 a command, 0x06 a response) carrying text. */
 export function codec12(type, text) {
 	const t = Buffer.from(text, 'latin1');

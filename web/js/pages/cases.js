@@ -93,7 +93,21 @@ function newCase(main, ctx) {
 		phone: input('victims[0].phone', { autocomplete: 'off', inputmode: 'tel' }),
 		suspect: input('suspect.name', { autocomplete: 'off' }),
 		suspectDesc: input('suspect.description', { autocomplete: 'off' }),
+		suspectDob: input('suspect.dob', { type: 'date' }),
+		suspectAliases: input('suspect.aliases', { autocomplete: 'off' }),
 	};
+	/* what identifies him, normalised by the API as linking does: the
+	 * register and other cases recognise him by any of them */
+	const suspectIds = [
+		['phone', 'His phone', { inputmode: 'tel' }, 'e.g. 07700 900123'],
+		['email', 'His e-mail', { inputmode: 'email' }, null],
+		['handle', 'His social-media handle', {}, 'e.g. instagram:night.owl'],
+		['vehicle', 'His vehicle registration', {}, null],
+		['address', 'His address', {}, null],
+	].map(([kind, text, attrs, hint]) => {
+		const control = input(`suspect.${kind}`, { autocomplete: 'off', ...attrs });
+		return { kind, control, field: field(`${text} (optional)`, control, { name: `suspect.${kind}`, hint }) };
+	});
 	/* the screening is optional now, but once begun all four are answered, each with a note */
 	const begun = () => four.some((f) => f.fs.value() || f.note.value.trim());
 	const four = FOUR.map(([key, text, question]) => {
@@ -124,6 +138,11 @@ function newCase(main, ctx) {
 		h('div', { class: 'row' },
 			field('Suspect’s name (if known)', el.suspect, { name: 'suspect.name', errorFor: 'suspect' }),
 			field('Description (optional)', el.suspectDesc, { name: 'suspect.description' })),
+		h('div', { class: 'row' },
+			field('His date of birth (optional)', el.suspectDob, { name: 'suspect.dob', check: (v) => (v && v > new Date().toISOString().slice(0, 10) ? 'A date of birth cannot be in the future.' : null) }),
+			field('Other names he uses (optional)', el.suspectAliases, { name: 'suspect.aliases', hint: 'separated by commas' })),
+		h('div', { class: 'row' }, suspectIds.slice(0, 3).map((x) => x.field)),
+		h('div', { class: 'row' }, suspectIds.slice(3).map((x) => x.field)),
 		h('h2', {}, 'FOUR screening (optional now)'),
 		h('p', { class: 'hint' }, 'Stalking is Fixated, Obsessive, Unwanted and Repeated. Answer all four to screen the case now, or leave them for later.'),
 		h('div', { 'data-error-for': 'screening', class: 'field-error' }),
@@ -139,8 +158,22 @@ function newCase(main, ctx) {
 			summary: el.summary.value.trim() || undefined,
 			victims: [victim],
 		};
-		if (el.suspect.value.trim() || el.suspectDesc.value.trim())
-			body.suspect = { name: el.suspect.value.trim() || undefined, description: el.suspectDesc.value.trim() || undefined };
+		const ids = [];
+		for (const x of suspectIds) {
+			const v = x.control.value.trim();
+			/* the API names a refused identifier by its place in the list */
+			x.field.querySelector('.field-error').dataset.errorFor = v ? `suspect.identifiers[${ids.length}]` : `suspect.${x.kind}`;
+			if (v) ids.push({ kind: x.kind, value: v });
+		}
+		const aliases = el.suspectAliases.value.split(',').map((s) => s.trim()).filter(Boolean);
+		if (el.suspect.value.trim() || el.suspectDesc.value.trim() || ids.length || el.suspectDob.value)
+			body.suspect = {
+				name: el.suspect.value.trim() || undefined,
+				description: el.suspectDesc.value.trim() || undefined,
+				dob: el.suspectDob.value || undefined,
+				aliases: aliases.length ? aliases : undefined,
+				identifiers: ids.length ? ids : undefined,
+			};
 		if (begun()) {
 			body.screening = {};
 			for (const f of four) body.screening[f.key] = { answer: f.fs.value() === 'yes', note: f.note.value.trim() };

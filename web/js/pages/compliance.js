@@ -19,6 +19,15 @@ const LISTS = [
 	['orders_ending', 'Orders ending soon', (i) => [`${label('order_kinds', i.order.kind)} ends `, timeEl(i.order.ends_at)]],
 ];
 
+/* The register's entries of this force whose review is overdue (issue 19). */
+function registerReviews(l) {
+	if (!l) return null;
+	return h('section', { class: 'card', 'data-list': 'register_reviews_overdue' }, h('h3', {}, `Register reviews overdue: ${l.count}`),
+		l.items.length ? h('ul', {}, l.items.map((i) => h('li', {},
+			h('a', { href: `#/register/${i.id}?purpose=${encodeURIComponent('compliance: overdue review')}` }, i.name || `entry ${i.id}`),
+			` (${i.responsible}), review was due `, timeEl(i.next_review_at)))) : h('p', { class: 'muted' }, 'None.'));
+}
+
 const pct = (x) => (x === null || x === undefined ? '—' : `${Math.round(x * 100)}%`);
 const hours = (x) => (x === null || x === undefined ? '—' : x < 48 ? `${x.toFixed(1)} h` : `${(x / 24).toFixed(1)} days`);
 
@@ -76,7 +85,8 @@ export async function render(main, ctx) {
 			return h('section', { class: 'card', 'data-list': key }, h('h3', {}, `${title}: ${l.count}`), l.items.length ? h('ul', {}, l.items.map((i) => h('li', {},
 				h('a', { href: `#/cases/${encodeURIComponent(i.ref)}` }, i.ref), ' ', riskBadge(i.risk_level), ` ${label('statuses', i.status)}, ${i.owner} `, detail(i)))) : h('p', { class: 'muted' }, 'None.'),
 			l.truncated ? h('p', { class: 'hint' }, 'More than shown.') : null);
-		}));
+		}),
+		registerReviews(c.register_reviews_overdue));
 	const x = months.map((m) => Date.parse(m.from) / 1000);
 	const width = () => Math.max(280, Math.min(main.clientWidth - 40, 1000));
 	const plots = [

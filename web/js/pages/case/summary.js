@@ -7,6 +7,7 @@ import { add, badge, choice, field, formError, h, input, onSubmit, select, texta
 import { FOUR, label, options } from '../../vocab.js';
 import { riskBadge } from '../cases.js';
 import { enc, facts, none, saved, target } from './common.js';
+import { recognitionCard } from './recognition.js';
 
 export async function render(panel, env) {
 	const { c, can, query } = env;
@@ -64,6 +65,9 @@ export async function render(panel, env) {
 				])),
 		),
 		h('div', { class: 'card' }, h('h2', {}, 'Summary'), h('p', {}, c.summary), h('h3', {}, 'People'), h('ul', {}, people.map(person))));
+	const recognition = await recognitionCard(c, env);
+	if (recognition) panel.insertBefore(recognition, panel.children[1] || null);
+	if (query.get('do') === 'recognition') target(recognition);
 	const signoffForm = signoff(c, can, env);
 	const screenForm = screening(c, can, env);
 	add(panel, signoffForm, screenForm, can('cases:write') ? statusForm(c, env) : null);

@@ -29,6 +29,7 @@ void vigil_config_defaults(struct vigil_config *c)
 	c->notify_hours = 24;
 	c->help_per_hour = 5;
 	c->contact_days = 7;
+	c->programme_capacity = 40;
 	c->geocoder_timeout_ms = 5000;
 	c->housekeeping_secs = 60;
 	c->audit_checkpoint_secs = 60;

@@ -39,6 +39,7 @@ struct vigil_config {
 	int notify_hours;          /* hours to tell the victim of an event before it is overdue */
 	int help_per_hour;         /* requests for help one address may send an hour */
 	int contact_days;          /* days without contact that put a victim on the compliance list */
+	int programme_capacity;    /* places in a trust's behaviour-change cohort */
 	int housekeeping_secs;     /* how often sessions are purged and deadlines swept */
 	const char *audit_key;     /* the audit signing key file, or NULL: no checkpoints */
 	const char *register_key;  /* the register export signing key file, or NULL */

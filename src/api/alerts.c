@@ -595,22 +595,31 @@ void api_alert_step(struct req *r)
 		stream_wake(r->v->stream);
 }
 
-void api_alerts_stream(struct req *r)
+int api_last_event_id(struct req *r, int64_t *last)
 {
 	const char *hdr = req_header(r, "Last-Event-ID"), *q = req_query(r, "last_event_id");
 	const char *from = hdr ? hdr : q;
-	int64_t last = -1;
 	char *end;
 
+	*last = -1;
 	if (from) {
 		errno = 0;
-		last = strtoll(from, &end, 10);
-		if (errno || end == from || *end || last < 0) {
+		*last = strtoll(from, &end, 10);
+		if (errno || end == from || *end || *last < 0) {
 			req_fail(r, 400, "bad_request", "Last-Event-ID",
 				 "Last-Event-ID must be an event id (a whole number from 0)");
-			return;
+			return -1;
 		}
 	}
+	return 0;
+}
+
+void api_alerts_stream(struct req *r)
+{
+	int64_t last;
+
+	if (api_last_event_id(r, &last) < 0)
+		return;
 	if (last < 0)
 		last = stream_latest(r->v->stream); /* a new client: from now on */
 	req_audit_detail(r, "stream from event %lld", (long long)last);

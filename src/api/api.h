@@ -218,6 +218,43 @@ extern const char *const api_zone_kinds[];
 extern const char *const api_alert_outcomes[];
 extern const char *const api_alert_steps[];
 
+/* programme.c: the behaviour-change programme */
+void api_programme_get(struct req *r);
+void api_programme_refer(struct req *r);
+void api_programme_screen(struct req *r);
+void api_programme_enrol(struct req *r);
+void api_programme_session_plan(struct req *r);
+void api_programme_session_update(struct req *r);
+void api_programme_consent(struct req *r);
+void api_programme_notes(struct req *r);
+void api_programme_note_add(struct req *r);
+void api_programme_disclose(struct req *r);
+void api_disclosures_list(struct req *r);
+void api_programme_cohort(struct req *r);
+void api_programme_outcomes(struct req *r);
+/* Where the case's suspect stands in the programme, for the case's page:
+ * {status, trust, since} (enrolled, left, or his latest referral's status),
+ * or JSON null when he was never referred. */
+json_t *api_programme_summary(db *d, int64_t case_id);
+/* partners.c: a case shared with partner agencies */
+void api_shares_list(struct req *r);
+void api_shares_create(struct req *r);
+void api_share_withdraw(struct req *r);
+void api_caseload(struct req *r);
+void api_case_alerts_stream(struct req *r);
+/* The stream's starting point from Last-Event-ID (or ?last_event_id=): 0
+ * and *last (-1: none given), or -1 after a 400 (alerts.c). */
+int api_last_event_id(struct req *r, int64_t *last);
+struct partners_ctx;
+struct partners_case;
+struct share_request;
+/* The ops context of the caller; a refusal (or DB_ code) answered; the case. */
+void api_partners_ctx(struct req *r, struct partners_ctx *x);
+void api_partners_fail(struct req *r, const struct partners_ctx *x, int rc);
+void api_partners_case(const struct case_record *c, struct partners_case *pc);
+/* A share object of a request body at where ("share"): 0, or -1 after 400. */
+int api_share_parse(struct req *r, json_t *o, const char *where, struct share_request *s);
+
 /* Helpers shared by the handlers. */
 struct viewer;
 struct case_record;
@@ -229,6 +266,8 @@ int api_case_load(struct req *r, struct case_record *c);
 /* May the caller's role read the part of a case a route with these flags
  * is on (ROUTE_CASE_FILE, ROUTE_VICTIM_CARE; core/access.h)? */
 bool api_case_part_open(const struct req *r, unsigned route_flags);
+/* Do these parts of a case open a route with these flags? */
+bool api_case_parts_open(unsigned parts, unsigned route_flags);
 /* The case's risk: level with its definition, the latest assessment's computed
  * and judged levels side by side, who set it and when, the next review. */
 json_t *api_case_risk_json(struct req *r, const struct case_record *c);

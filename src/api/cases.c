@@ -22,6 +22,7 @@
 #include "core/casefile.h"
 #include "core/identifier.h"
 #include "http/request.h"
+#include "ops/partners.h"
 #include "store/account.h"
 #include "store/cases.h"
 #include "store/incidents.h"
@@ -73,8 +74,11 @@ int api_case_load(struct req *r, struct case_record *c)
 				 ref);
 		return -1;
 	}
-	/* need to know: seeing the case does not open every part of it */
-	if (r->route && !api_case_part_open(r, r->route->flags)) {
+	/* need to know: seeing the case does not open every part of it, and a
+	 * partner's staff read what its shares' purposes open (ops/partners) */
+	if (r->route &&
+	    !api_case_parts_open(partners_case_parts(r->db, r->who.role, r->who.agency_id, c->id),
+				 r->route->flags)) {
 		case_record_free(c);
 		req_fail(r, 403, "need_to_know", NULL,
 			 "this part of case %s is not open to your role (%s), which sees of a case %s", ref,
@@ -86,11 +90,16 @@ int api_case_load(struct req *r, struct case_record *c)
 
 bool api_case_part_open(const struct req *r, unsigned route_flags)
 {
-	unsigned parts = access_case_parts(r->who.role);
+	return api_case_parts_open(access_case_parts(r->who.role), route_flags);
+}
 
+bool api_case_parts_open(unsigned parts, unsigned route_flags)
+{
 	if ((route_flags & ROUTE_CASE_FILE) && !(parts & CASE_PART_FILE))
 		return false;
 	if ((route_flags & ROUTE_VICTIM_CARE) && !(parts & CASE_PART_VICTIM_CARE))
+		return false;
+	if ((route_flags & ROUTE_CLINICAL) && !(parts & CASE_PART_CLINICAL))
 		return false;
 	return (parts & CASE_PART_RESPONSE) != 0;
 }
@@ -377,6 +386,7 @@ static json_t *case_full_json(struct req *r, const struct case_record *c, int *e
 		return o; /* the response view: the header, the people, no file */
 	}
 	incident_summary(r->db, c->id, &is);
+	json_object_set_new(o, "programme", api_programme_summary(r->db, c->id));
 	json_object_set_new(o, "screening", screening_json(c));
 	json_object_set_new(o, "classification_reason",
 			    c->classification_reason ? json_string(c->classification_reason)
@@ -1470,9 +1480,11 @@ out:
 
 void api_case_refer(struct req *r)
 {
-	static const char *const fields[] = { "agency", "note", NULL };
+	static const char *const fields[] = { "agency", "note", "share", NULL };
 	struct case_record c = { 0 };
 	const char *code, *note;
+	struct share_request sr;
+	json_t *share = NULL;
 	struct agency a;
 	int rc;
 
@@ -1480,6 +1492,13 @@ void api_case_refer(struct req *r)
 	    req_body_str(r, "agency", true, 32, &code) < 0 ||
 	    req_body_str(r, "note", false, TEXT_MAX, &note) < 0)
 		return;
+	/* the referral offers sharing in the same step (ops/partners) */
+	share = json_object_get(r->body, "share");
+	if (share && json_is_null(share))
+		share = NULL;
+	if (share && api_share_parse(r, share, "share", &sr) < 0)
+		return;
+	sr.agency = code;
 	if (api_case_load(r, &c) < 0)
 		return;
 	rc = agency_get_by_code(r->db, code, &a);
@@ -1492,6 +1511,21 @@ void api_case_refer(struct req *r)
 	}
 	if (req_tx_begin(r) < 0)
 		goto out;
+	if (share) {
+		struct partners_ctx x;
+		struct partners_case pc;
+		int64_t id;
+
+		api_partners_ctx(r, &x);
+		api_partners_case(&c, &pc);
+		id = partners_share(&x, &pc, &sr);
+		if (id < 0) {
+			req_tx_rollback(r);
+			api_partners_fail(r, &x, (int)id);
+			goto out;
+		}
+		req_audit_detail(r, "share %lld for %s", (long long)id, sr.purpose);
+	}
 	rc = case_refer(r->db, c.id, a.id, r->who.user_id, note);
 	if (rc >= 0)
 		rc = event(r, c.id, "referred", "to %s", a.code);

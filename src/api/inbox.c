@@ -48,6 +48,8 @@ static const struct {
 	[INBOX_ALERT] = { PERM_ALERTS, CASE_PART_RESPONSE },
 	[INBOX_LOCKED_ACCOUNT] = { PERM_USERS_MANAGE, 0 },
 	[INBOX_GRANT_OFFER] = { PERM_AGENCIES_MANAGE, 0 },
+	[INBOX_SESSION_MISSED] = { PERM_PROGRAMME, CASE_PART_FILE },
+	[INBOX_PROGRAMME_REFERRAL] = { PERM_PROGRAMME, CASE_PART_FILE },
 	[INBOX_REGISTER_REVIEW] = { PERM_REGISTER_READ, 0 },
 	[INBOX_REGISTER_MATCH] = { PERM_REGISTER_READ, 0 },
 	[INBOX_RECOGNITION] = { PERM_CASES_WRITE, CASE_PART_FILE },
@@ -88,8 +90,10 @@ static int add_item(const struct inbox_row *w, void *arg)
 		json_object_set_new(o, "case", json_pack("{s:s, s:s, s:s?}", "ref", w->ref, "status",
 							w->status, "risk_level", w->risk_level));
 	if (w->other_id)
-		json_object_set_new(o, w->kind == INBOX_CRIME_RECORD ? "breach_id"
-				       : w->kind == INBOX_REGISTER_MATCH ? "entry_id" : "order_id",
+		json_object_set_new(o, w->kind == INBOX_CRIME_RECORD	     ? "breach_id"
+				       : w->kind == INBOX_SESSION_MISSED ? "enrolment_id"
+				       : w->kind == INBOX_REGISTER_MATCH ? "entry_id"
+									 : "order_id",
 				    json_integer(w->other_id));
 	if (part_name(needs[w->kind].part))
 		json_object_set_new(o, "part", json_string(part_name(needs[w->kind].part)));
@@ -144,6 +148,7 @@ void api_inbox(struct req *r)
 	p.contact_days = r->v->cfg.contact_days;
 	p.contact_soon_days = CONTACT_SOON_DAYS;
 	p.review_soon_days = REVIEW_SOON_DAYS;
+	p.programme_capacity = r->v->cfg.programme_capacity;
 	p.limit = PER_KIND;
 	for (int k = 0; k < INBOX_KIND_COUNT && rc >= 0; k++) {
 		if (!access_role_has(r->who.role, needs[k].perm))

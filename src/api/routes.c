@@ -99,9 +99,70 @@ const struct route api_routes[] = {
 	{ "POST", "/api/v1/cases/{ref}/assignments", PERM_CASES_WRITE, api_case_assign,
 	  "case.assign", 0, "assign an officer (owner or supervisor)" },
 	{ "POST", "/api/v1/cases/{ref}/referrals", PERM_CASES_WRITE, api_case_refer, "case.refer",
-	  0, "refer the case to an agency (its advocates then see it)" },
+	  0, "refer the case to an agency, and share it in the same step (share: purpose and "
+	     "consent or lawful basis; without one, for the purpose the agency's kind implies, on "
+	     "the referral's basis)" },
+	{ "GET", "/api/v1/cases/{ref}/shares", PERM_CASES_READ, api_shares_list, "share.list",
+	  ROUTE_AUDIT_READ, "the case's shares with partners: purpose, basis, from, withdrawn (a "
+	  "partner sees its own)" },
+	{ "POST", "/api/v1/cases/{ref}/shares", PERM_CASES_WRITE, api_shares_create, "share.create",
+	  0, "share the case with a partner agency for a purpose, on consent or a recorded lawful "
+	     "basis (the case's own agency)" },
+	{ "POST", "/api/v1/cases/{ref}/shares/{id}/withdraw", PERM_CASES_READ, api_share_withdraw,
+	  "share.withdraw", 0, "withdraw a share now, with the reason (the case's agency or the "
+	  "partner): the partner's access ends at once, open streams included" },
+	{ "GET", "/api/v1/caseload", PERM_CASES_READ, api_caseload, "caseload", ROUTE_AUDIT_READ,
+	  "the cases shared with the caller's agency now, with their purposes (a partner's "
+	  "caseload)" },
+	{ "GET", "/api/v1/cases/{ref}/alerts/stream", PERM_CASES_READ, api_case_alerts_stream,
+	  "case.alert.stream", ROUTE_AUDIT_READ, "live alerts of one case (Server-Sent Events); ends "
+	  "when the caller may no longer see the case" },
 	{ "POST", "/api/v1/cases/{ref}/programme", PERM_CASES_WRITE, api_case_programme,
-	  "case.programme", 0, "enrol the suspect in the behaviour-change programme" },
+	  "case.programme", 0, "enrol the suspect in the behaviour-change programme at once, "
+	  "without a referral's screening (a place an order requires, or one agreed before)" },
+	{ "GET", "/api/v1/cases/{ref}/programme", PERM_CASES_READ, api_programme_get,
+	  "programme.read", ROUTE_AUDIT_READ | ROUTE_CASE_FILE,
+	  "the suspect's programme record: referrals and their screening, enrolment, consent, "
+	  "sessions, attendance" },
+	{ "POST", "/api/v1/cases/{ref}/programme/referrals", PERM_CASES_WRITE, api_programme_refer,
+	  "programme.refer", ROUTE_CASE_FILE, "refer the suspect to a trust's programme (from the "
+	  "case, or his own through his officer), with his consent to be assessed" },
+	{ "POST", "/api/v1/cases/{ref}/programme/referrals/{id}/screening", PERM_PROGRAMME,
+	  api_programme_screen, "programme.screen", ROUTE_CASE_FILE,
+	  "screen a referral against the criteria and decide, with reasons (with version)" },
+	{ "POST", "/api/v1/cases/{ref}/programme/referrals/{id}/enrol", PERM_PROGRAMME,
+	  api_programme_enrol, "programme.enrol", ROUTE_CASE_FILE,
+	  "enrol an eligible referral with his informed consent (and to a tag), or put it on the "
+	  "waiting list when the cohort is full (202)" },
+	{ "POST", "/api/v1/cases/{ref}/programme/sessions", PERM_PROGRAMME,
+	  api_programme_session_plan, "programme.session.create", ROUTE_CASE_FILE,
+	  "plan a session" },
+	{ "PATCH", "/api/v1/cases/{ref}/programme/sessions/{id}", PERM_PROGRAMME,
+	  api_programme_session_update, "programme.session.update", ROUTE_CASE_FILE,
+	  "record a session attended (who ran it), missed or cancelled, or a missed one's "
+	  "follow-up (with version)" },
+	{ "POST", "/api/v1/cases/{ref}/programme/consent", PERM_CASES_READ, api_programme_consent,
+	  "programme.consent", ROUTE_CASE_FILE,
+	  "record that he withdrew his consent to the tag or to the programme (his clinicians or "
+	  "his officer); an order's protections stay" },
+	{ "GET", "/api/v1/cases/{ref}/programme/notes", PERM_PROGRAMME, api_programme_notes,
+	  "programme.notes", ROUTE_AUDIT_READ | ROUTE_CLINICAL,
+	  "his clinical notes (the treating trust's clinicians)" },
+	{ "POST", "/api/v1/cases/{ref}/programme/notes", PERM_PROGRAMME, api_programme_note_add,
+	  "programme.note.create", ROUTE_CLINICAL, "write a clinical note" },
+	{ "POST", "/api/v1/cases/{ref}/programme/disclosures", PERM_PROGRAMME,
+	  api_programme_disclose, "programme.disclose", ROUTE_CLINICAL,
+	  "disclose to police a risk they must know: the officer in charge sees it, and the "
+	  "case's risk is due for review now" },
+	{ "GET", "/api/v1/cases/{ref}/disclosures", PERM_CASES_READ, api_disclosures_list,
+	  "disclosure.list", ROUTE_AUDIT_READ | ROUTE_CASE_FILE,
+	  "the programme's disclosures to police (the officers in charge, the treating trust)" },
+	{ "GET", "/api/v1/programme", PERM_PROGRAMME, api_programme_cohort, "programme.cohort",
+	  ROUTE_AUDIT_READ, "the trust's cohort: enrolled with attendance, waiting list, referrals "
+	  "to screen, capacity" },
+	{ "GET", "/api/v1/programme/outcomes", PERM_PROGRAMME, api_programme_outcomes,
+	  "programme.outcomes", ROUTE_AUDIT_READ, "outcomes at 6, 12 and 24 months from the record, "
+	  "against comparable cases not in the programme" },
 	{ "GET", "/api/v1/cases/{ref}/timeline", PERM_CASES_READ, api_case_timeline,
 	  "case.timeline", ROUTE_AUDIT_READ | ROUTE_CASE_FILE, "incidents and case events in time order" },
 	{ "POST", "/api/v1/cases/{ref}/incidents", PERM_CASES_WRITE, api_incidents_create,

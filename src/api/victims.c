@@ -260,9 +260,10 @@ static int add_contact(const struct victim_contact_row *v, void *arg)
 
 static json_t *referral_json(const struct victim_referral_row *v)
 {
-	return json_pack("{s:I, s:s, s:s?, s:s?, s:s, s:{s:o, s:s?, s:o}, s:s?, s:s, s:o, s:o, s:I}",
+	return json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:s, s:{s:o, s:s?, s:o}, s:s?, s:s, s:o, s:o,"
+			 " s:I}",
 			 "id", (json_int_t)v->id, "service", v->service, "agency", v->agency,
-			 "provider", v->provider, "status", v->status, "consent", "given",
+			 "provider", v->provider, "contact", v->provider_contact, "status", v->status, "consent", "given",
 			 v->consent < 0 ? json_null() : json_boolean(v->consent), "note",
 			 v->consent_note, "at", req_time_json(v->consent_at), "note", v->note,
 			 "offered_by", v->offered_by, "offered_at", req_time_json(v->offered_at),
@@ -602,8 +603,8 @@ static json_t *referrals_json(struct req *r, const struct case_record *c)
 
 void api_care_referral_create(struct req *r)
 {
-	static const char *const fields[] = { "service", "agency", "provider", "status", "consent",
-					      "note", NULL };
+	static const char *const fields[] = { "service", "agency", "provider", "contact", "status",
+					      "consent", "note", NULL };
 	struct victim_referral_row v = { 0 };
 	struct case_record c = { 0 };
 	const char *code = NULL;
@@ -619,12 +620,19 @@ void api_care_referral_create(struct req *r)
 	    api_vocab(r, "service", v.service, victim_services) < 0 ||
 	    req_body_str(r, "agency", false, 32, &code) < 0 ||
 	    req_body_str(r, "provider", false, 200, &v.provider) < 0 ||
+	    req_body_str(r, "contact", false, 200, &v.provider_contact) < 0 ||
 	    req_body_str(r, "status", false, 16, &v.status) < 0 ||
 	    parse_consent(r, &v.consent, &v.consent_note, &has_consent) < 0 ||
 	    req_body_str(r, "note", false, TEXT_MAX, &v.note) < 0)
 		return;
 	if (!v.status)
 		v.status = "offered";
+	/* an outside service (no Vigil account) is named, and how to reach it */
+	if (v.provider_contact && !v.provider) {
+		req_fail(r, 400, "bad_request", "provider",
+			 "name the service the contact is for (provider)");
+		return;
+	}
 	if (api_vocab(r, "status", v.status, victim_referral_statuses) < 0 ||
 	    consent_rule(r, v.status, v.consent) < 0)
 		return;
@@ -686,7 +694,7 @@ static int keep_referral(const struct victim_referral_row *v, void *arg)
 	k->v.agency = v->agency ? k->agency : NULL;
 	k->v.consent_note = k->consent_note;
 	k->v.note = k->note;
-	k->v.provider = k->v.offered_by = NULL;
+	k->v.provider = k->v.provider_contact = k->v.offered_by = NULL;
 	return 1;
 }
 

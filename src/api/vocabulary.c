@@ -66,6 +66,7 @@ static const struct {
 	{ "contact_methods", "in_person", "In person" },
 	{ "contact_methods", "text_message", "Text message" },
 	{ "services", "childrens_services", "Children's services" },
+	{ "services", "refuge", "Refuge" },
 	{ "condition_kinds", "no_contact", "No contact" },
 	{ "condition_kinds", "exclusion_zone", "Exclusion zone" },
 	{ "condition_kinds", "keep_away", "Keep away from her" },

@@ -93,6 +93,27 @@ int cli_migrate(int argc, char **argv)
 	return 0;
 }
 
+/* "response, file, victim care" */
+static const char *parts_text(unsigned parts)
+{
+	static const struct {
+		unsigned part;
+		const char *name;
+	} names[] = {
+		{ CASE_PART_RESPONSE, "response" },	  { CASE_PART_FILE, "file" },
+		{ CASE_PART_VICTIM_CARE, "victim care" }, { CASE_PART_VICTIM_CONTACT, "contact" },
+		{ CASE_PART_CLINICAL, "clinical" },
+	};
+	static char buf[96];
+
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (parts & names[i].part)
+			snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", buf[0] ? ", " : "",
+				 names[i].name);
+	return buf;
+}
+
 int cli_permissions(int argc, char **argv)
 {
 	const char *dbopt, *pos[1];
@@ -196,12 +217,31 @@ int cli_permissions(int argc, char **argv)
 
 		if (!parts)
 			continue;
-		printf("| %s | %s%s%s | %s |\n", access_role_name((enum role)r),
-		       parts & CASE_PART_RESPONSE ? "response" : "",
-		       parts & CASE_PART_FILE ? ", file" : "",
-		       parts & CASE_PART_VICTIM_CARE ? ", victim care" : "",
+		printf("| %s | %s | %s |\n", access_role_name((enum role)r), parts_text(parts),
 		       access_case_view_summary((enum role)r));
 	}
+	printf("\n## Sharing with partners\n\n"
+	       "A case is shared with a partner agency (a charity, an NHS trust) for a purpose,\n"
+	       "by the officers and supervisors of the agency that owns it, on the consent of\n"
+	       "the person the purpose is about or on a recorded lawful basis, from a date\n"
+	       "until withdrawn (`POST /api/v1/cases/{ref}/shares`; a referral to a partner\n"
+	       "offers the share in the same step).  The partner's advocates and clinicians\n"
+	       "see the case while a share with their agency is active, and read the parts its\n"
+	       "purposes open, intersected with their role's (a clinician never reads her\n"
+	       "care nor her contact details, whatever the purpose); the clinicians of the\n"
+	       "trust whose programme he is in read the case as for treatment.  Withdrawing a\n"
+	       "share (the owning agency, or the partner) ends the partner's access at once:\n"
+	       "its next request is 403 and an open stream of the case ends with an `end`\n"
+	       "event, `case_not_visible`.  *clinical* is the programme's clinical record;\n"
+	       "*contact* her address, phone and positions.\n\n"
+	       "| purpose | shared with | consent of | parts it opens | what for |\n"
+	       "| --- | --- | --- | --- | --- |\n");
+	for (int p = 0; p < PURPOSE_COUNT; p++)
+		printf("| %s | %s | %s | %s | %s |\n", access_purpose_name((enum share_purpose)p),
+		       access_purpose_kinds((enum share_purpose)p),
+		       access_purpose_consent_of((enum share_purpose)p),
+		       parts_text(access_purpose_parts((enum share_purpose)p)),
+		       access_purpose_summary((enum share_purpose)p));
 	printf("\nA victim's single point of contact, and whoever a contact with her is logged\n"
 	       "as made by, must be able to see her case: of an agency it is shared with (its\n"
 	       "own, or one it is referred to) and among those who work it there; anyone else\n"
@@ -217,6 +257,7 @@ int cli_permissions(int argc, char **argv)
 		       (rt->flags & ROUTE_DEVICE_TOKEN) ? " (also a *device token*)" : "",
 		       (rt->flags & ROUTE_CASE_FILE)	   ? " · *file*"
 		       : (rt->flags & ROUTE_VICTIM_CARE) ? " · *victim care*"
+		       : (rt->flags & ROUTE_CLINICAL)	   ? " · *clinical*"
 							 : "",
 		       write ? "yes" : (rt->flags & ROUTE_AUDIT_READ) ? "yes (read)" : "no",
 		       rt->summary);

@@ -49,6 +49,8 @@
 #include "store/orders.h"
 #include "store/people.h"
 #include "store/plans.h"
+#include "store/programme.h"
+#include "store/sharing.h"
 #include "store/tasks.h"
 #include "store/victims.h"
 
@@ -540,6 +542,53 @@ static int case_assessed_high(struct demo *dm)
 	return set_status(dm, id, "assessed");
 }
 
+/*
+ * The suspect of case id in the trust's programme, as the order requires:
+ * enrolled 55 days ago on his consent (the case shared with the trust for
+ * treatment), sessions every eight days — four attended, the fifth missed and not yet
+ * followed up (in the clinician's inbox), the next planned — and a note.
+ */
+static int programme(struct demo *dm, int64_t id)
+{
+	static const char *const held[] = { "attended", "attended", "attended", "attended",
+					    "missed" };
+	int64_t suspect = case_suspect(dm->d, id), clin = user(dm, "clinician"), enrolment;
+	struct share_row share = { 0 };
+	struct agency trust;
+
+	if (suspect <= 0 || agency_get_by_code(dm->d, "nlft", &trust) != 1)
+		return fail(dm, "demo programme: no suspect or no trust");
+	enrolment = programme_enrolment_insert(dm->d, suspect, id, trust.id, clin,
+					       dm->now - 55 * DAY,
+					       "Signed the consent form with Dr Hughes; the order "
+					       "requires him to attend",
+					       false, clin);
+	share.case_id = id;
+	share.agency_id = trust.id;
+	share.purpose = "treatment";
+	share.basis = "consent";
+	share.consent_of = "offender";
+	share.note = "consent form signed at enrolment";
+	share.origin = "programme";
+	share.starts_at = dm->now - 55 * DAY;
+	if (enrolment < 0 || sharing_insert(dm->d, &share, clin) < 0 ||
+	    event(dm, id, "clinician", "programme_enrolled", "with his consent") < 0)
+		return fail(dm, "demo programme enrolment");
+	for (int w = 0; w < 6; w++) {
+		int64_t s = programme_session_insert(dm->d, enrolment, dm->now - (38 - 8 * w) * DAY);
+
+		if (s < 0 || (w < 5 && programme_session_record(dm->d, s, 1, held[w],
+								  w < 4 ? clin : 0, clin) < 0))
+			return fail(dm, "demo programme session");
+	}
+	if (programme_note_insert(dm->d, enrolment,
+				  "Engages well in the group; still speaks of her as his partner. "
+				  "Work on the belief next session.",
+				  clin) < 0)
+		return fail(dm, "demo clinical note");
+	return 0;
+}
+
 static int case_managed_breach(struct demo *dm)
 {
 	const struct person_spec v = { "Olivia Bennett", IDENT_ADDRESS, "3 Regent's Park Road, London NW1 7TX" };
@@ -600,7 +649,7 @@ static int case_managed_breach(struct demo *dm)
 	b.by_name = "officer";
 	if (breach_record(dm->d, &b) < 0)
 		return fail(dm, "demo breach");
-	return 0;
+	return programme(dm, id);
 }
 
 static int case_managed_raised(struct demo *dm)

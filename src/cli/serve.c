@@ -211,7 +211,7 @@ enum {
 	OPT_GEOCODER_TIMEOUT, OPT_THREADS, OPT_IDLE, OPT_MAX,
 	OPT_MAXFAIL, OPT_BACKOFF, OPT_LOCKOUT, OPT_ADDRFAIL, OPT_LOG, OPT_HELP, OPT_ATTDIR,
 	OPT_ATTMAX, OPT_SERIAL, OPT_INSTR, OPT_INSTR_TEXT, OPT_REVIEW, OPT_MARAC, OPT_SUGGEST,
-	OPT_NOTIFY_HOURS, OPT_CONTACT_DAYS, OPT_HOUSEKEEPING,
+	OPT_NOTIFY_HOURS, OPT_CONTACT_DAYS, OPT_PROGRAMME_CAPACITY, OPT_HOUSEKEEPING,
 	OPT_OSMAND,
 	OPT_LOST_FACTOR, OPT_LOST_SPEED, OPT_CONFIRM, OPT_ESCALATE, OPT_LOST_MIN, OPT_TELTONIKA,
 	OPT_IDLE_S, OPT_WH_CENTRE, OPT_WH_VICTIM, OPT_WH_POLICE, OPT_NO_SIM,
@@ -252,6 +252,7 @@ static const struct option opts[] = {
 	{ "plan-suggestions", required_argument, NULL, OPT_SUGGEST },
 	{ "notify-hours", required_argument, NULL, OPT_NOTIFY_HOURS },
 	{ "contact-days", required_argument, NULL, OPT_CONTACT_DAYS },
+	{ "programme-capacity", required_argument, NULL, OPT_PROGRAMME_CAPACITY },
 	{ "housekeeping-secs", required_argument, NULL, OPT_HOUSEKEEPING },
 	{ "osmand-listen", required_argument, NULL, OPT_OSMAND },
 	{ "lost-factor", required_argument, NULL, OPT_LOST_FACTOR },
@@ -718,6 +719,11 @@ int cli_serve(int argc, char **argv)
 			if (number(optarg, 1, 24 * 30, &n) < 0)
 				return cli_usage_error("serve", "--notify-hours wants 1 to 720");
 			c->notify_hours = (int)n;
+			break;
+		case OPT_PROGRAMME_CAPACITY:
+			if (number(optarg, 1, 10000, &n) < 0)
+				return cli_usage_error("serve", "--programme-capacity wants 1 to 10000");
+			c->programme_capacity = (int)n;
 			break;
 		case OPT_CONTACT_DAYS:
 			if (number(optarg, 1, 365, &n) < 0)

@@ -40,7 +40,7 @@ static const struct {
 	[ROLE_CLINICIAN] = { "clinician", "clinician (NHS trust): assesses offenders, runs the "
 					  "behaviour-change programme",
 			     P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_CASES_READ) |
-				     P(PERM_TYPOLOGY) | P(PERM_PLANS_WRITE) },
+				     P(PERM_TYPOLOGY) | P(PERM_PLANS_WRITE) | P(PERM_PROGRAMME) },
 	[ROLE_ADVOCATE] = { "advocate", "stalking advocate (charity): supports victims, safety "
 					"planning, referrals",
 			    P(PERM_SIGNED_IN) | P(PERM_AGENCIES_READ) | P(PERM_CASES_READ) |
@@ -95,6 +95,9 @@ static const struct {
 	[PERM_FIXES_POST] = { "fixes:post", "post positions through the API (integrations)" },
 	[PERM_ALERTS] = { "alerts", "work the alert queue: read, acknowledge, dispatch, resolve, "
 				    "the live stream" },
+	[PERM_PROGRAMME] = { "programme", "run the behaviour-change programme of the caller's "
+					  "trust: screen referrals, enrol, sessions, clinical notes, "
+					  "disclosures to police, the cohort and its outcomes" },
 	[PERM_REGISTER_READ] = { "register:read", "read the stalkers register (every force's entries "
 						  "on this Vigil) and what a case's suspect was recognised "
 						  "as; other roles see only that a match exists and whom "
@@ -152,12 +155,14 @@ unsigned access_case_parts(enum role r)
 	case ROLE_OFFICER:
 	case ROLE_SUPERVISOR:
 	case ROLE_ADVOCATE:
-		return CASE_PART_RESPONSE | CASE_PART_FILE | CASE_PART_VICTIM_CARE;
+		return CASE_PART_RESPONSE | CASE_PART_FILE | CASE_PART_VICTIM_CARE |
+		       CASE_PART_VICTIM_CONTACT;
 	case ROLE_CLINICIAN:
+		return CASE_PART_RESPONSE | CASE_PART_FILE | CASE_PART_CLINICAL;
 	case ROLE_ANALYST:
 		return CASE_PART_RESPONSE | CASE_PART_FILE;
 	case ROLE_OPERATOR:
-		return CASE_PART_RESPONSE;
+		return CASE_PART_RESPONSE | CASE_PART_VICTIM_CONTACT;
 	default:
 		return 0;
 	}
@@ -191,4 +196,92 @@ const char *access_case_view_summary(enum role r)
 		return "the offender's side: the case's header, the file, its orders, and of the "
 		       "victim her name only; not her contact details nor her care";
 	}
+}
+
+/*
+ * What each purpose opens.  The charity's advocacy is her side: the case's
+ * header and orders (response), the incidents and her safety plan (file),
+ * her care and her contact details; never the clinical record.  The trust's
+ * assessment and treatment are his side: header, orders, the file (his
+ * history, assessments, risk, typology), and for treatment his clinical
+ * record; never her address or phone.  Safeguarding is her side again, for
+ * a partner that protects her or her children.
+ */
+#define SIDE_VICTIM (CASE_PART_RESPONSE | CASE_PART_FILE | CASE_PART_VICTIM_CARE | \
+		     CASE_PART_VICTIM_CONTACT)
+#define SIDE_OFFENDER (CASE_PART_RESPONSE | CASE_PART_FILE)
+
+static const struct {
+	const char *name;
+	const char *summary;
+	unsigned parts;
+	const char *kinds[4];   /* agency kinds it may be shared with */
+	const char *kinds_text;
+	const char *consent_of; /* whose consent it rests on */
+} purposes[PURPOSE_COUNT] = {
+	[PURPOSE_VICTIM_ADVOCACY] = { "victim_advocacy",
+				      "a charity's advocates stand beside the victim: her "
+				      "contact details, safety plan, warnings, incidents and orders",
+				      SIDE_VICTIM, { "charity" }, "charity", "victim" },
+	[PURPOSE_ASSESSMENT] = { "assessment",
+				 "a trust's clinicians assess the offender: his history, "
+				 "assessments, risk and orders; not her address or phone",
+				 SIDE_OFFENDER, { "nhs" }, "nhs", "offender" },
+	[PURPOSE_TREATMENT] = { "treatment",
+				"a trust's clinicians treat the offender in the programme: as "
+				"assessment, and his clinical record",
+				SIDE_OFFENDER | CASE_PART_CLINICAL, { "nhs" }, "nhs", "offender" },
+	[PURPOSE_SAFEGUARDING] = { "safeguarding",
+				   "a partner protects the victim or her children: her side, "
+				   "as victim advocacy",
+				   SIDE_VICTIM, { "charity", "nhs", "other" }, "charity, nhs or other",
+				   "victim" },
+};
+
+const char *access_purpose_name(enum share_purpose p)
+{
+	return p >= 0 && p < PURPOSE_COUNT ? purposes[p].name : NULL;
+}
+
+enum share_purpose access_purpose_parse(const char *name)
+{
+	for (int p = 0; name && p < PURPOSE_COUNT; p++)
+		if (strcmp(purposes[p].name, name) == 0)
+			return (enum share_purpose)p;
+	return PURPOSE_NONE;
+}
+
+const char *access_purpose_summary(enum share_purpose p)
+{
+	return p >= 0 && p < PURPOSE_COUNT ? purposes[p].summary : NULL;
+}
+
+unsigned access_purpose_parts(enum share_purpose p)
+{
+	return p >= 0 && p < PURPOSE_COUNT ? purposes[p].parts : 0;
+}
+
+bool access_purpose_for_kind(enum share_purpose p, const char *agency_kind)
+{
+	if (p < 0 || p >= PURPOSE_COUNT || !agency_kind)
+		return false;
+	for (int i = 0; i < 4 && purposes[p].kinds[i]; i++)
+		if (strcmp(purposes[p].kinds[i], agency_kind) == 0)
+			return true;
+	return false;
+}
+
+const char *access_purpose_kinds(enum share_purpose p)
+{
+	return p >= 0 && p < PURPOSE_COUNT ? purposes[p].kinds_text : NULL;
+}
+
+const char *access_purpose_consent_of(enum share_purpose p)
+{
+	return p >= 0 && p < PURPOSE_COUNT ? purposes[p].consent_of : NULL;
+}
+
+bool access_role_by_share(enum role r)
+{
+	return r == ROLE_ADVOCATE || r == ROLE_CLINICIAN;
 }

@@ -49,6 +49,7 @@ enum perm {
 	PERM_MONITORING_WRITE, /* assign devices to a case, draw its zones */
 	PERM_FIXES_POST,      /* post positions through the API (integrations) */
 	PERM_ALERTS,          /* work the alert queue and its live stream */
+	PERM_PROGRAMME,       /* run the behaviour-change programme (a trust's clinicians) */
 	PERM_REGISTER_READ,   /* read the stalkers register and a case's recognitions */
 	PERM_REGISTER_MANAGE, /* enter, review and remove register entries; export, import */
 	PERM_COUNT,
@@ -83,9 +84,49 @@ enum case_part {
 	/* her care: contacts with her, referrals, her point of contact,
 	 * notification tasks */
 	CASE_PART_VICTIM_CARE = 1 << 2,
+	/* the offender's clinical record in the programme: clinical notes (the
+	 * treating trust's clinicians only, whatever else opens the case) */
+	CASE_PART_CLINICAL = 1 << 3,
+	/* the victim's contact details: address, phone, positions (on top of
+	 * the role's own view, enum case_view) */
+	CASE_PART_VICTIM_CONTACT = 1 << 4,
 };
 /* The parts of a case the role may read (0: none). */
 unsigned access_case_parts(enum role r);
+
+/*
+ * Sharing with partners (issue 18).  A case is shared with a partner agency
+ * for a purpose, on the consent of the person it is about or a recorded
+ * lawful basis, until withdrawn.  The purpose says which parts of the case
+ * the partner's staff read (their role's parts, intersected with these) and
+ * which kinds of agency it may be shared with for it.  The table is data
+ * (core/access.c) and written into docs/ACCESS.md.
+ */
+enum share_purpose {
+	PURPOSE_VICTIM_ADVOCACY, /* a charity's advocates stand beside her */
+	PURPOSE_ASSESSMENT,      /* a trust's clinicians assess him */
+	PURPOSE_TREATMENT,       /* a trust's clinicians treat him in the programme */
+	PURPOSE_SAFEGUARDING,    /* a partner protects her or her children */
+	PURPOSE_COUNT,
+	PURPOSE_NONE = -1,
+};
+const char *access_purpose_name(enum share_purpose p);
+/* PURPOSE_NONE when the name is not a purpose. */
+enum share_purpose access_purpose_parse(const char *name);
+const char *access_purpose_summary(enum share_purpose p);
+/* The parts of a case the purpose opens. */
+unsigned access_purpose_parts(enum share_purpose p);
+/* May a case be shared for this purpose with an agency of this kind
+ * ("charity", "nhs", ...)? */
+bool access_purpose_for_kind(enum share_purpose p, const char *agency_kind);
+/* The kinds of agency, for docs and errors ("charity", "nhs or charity"). */
+const char *access_purpose_kinds(enum share_purpose p);
+/* Whose consent the purpose's share rests on when it rests on consent. */
+const char *access_purpose_consent_of(enum share_purpose p);
+/* The roles whose access to a case comes from shares with their agency (the
+ * partners' advocates and clinicians), not from their own agency's caseload:
+ * what they read is their role's parts intersected with the shares'. */
+bool access_role_by_share(enum role r);
 
 /* How the people of a case are shown to a role. */
 enum case_view {

@@ -10,7 +10,7 @@ const char *const victim_contact_methods[] = { "phone",	 "in_person", "video", "
 					       "letter", "text_message", NULL };
 
 const char *const victim_services[] = { "advocacy", "helpline", "health", "housing",
-					"childrens_services", NULL };
+					"childrens_services", "refuge", NULL };
 
 const char *const victim_referral_statuses[] = { "offered", "accepted", "declined", "completed",
 						 NULL };

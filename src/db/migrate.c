@@ -766,6 +766,127 @@ static const struct migration migrations[] = {
 	  " sealed BIGINT NOT NULL DEFAULT 0,"
 	  " started_at BIGINT NOT NULL,"
 	  " finished_at BIGINT);" },
+	{ 15, "partners: cases shared for a purpose with consent, and the behaviour-change programme",
+	  /* Issue 18.  A share opens a case to a partner agency for one purpose
+	   * (core/access's purpose table says which parts of the case each
+	   * purpose opens), on the consent of the person it is about or on a
+	   * recorded lawful basis, from a date until withdrawn.  A withdrawn
+	   * share is kept: it says who saw what, and until when.  The referrals
+	   * made before shares existed become shares on the lawful basis of the
+	   * referral (or her consent, where the referral recorded it), with the
+	   * purpose the agency's kind implies.  Self-contained: it depends on
+	   * no migration after 2. */
+	  "CREATE TABLE case_shares ("
+	  " id {ID},"
+	  " case_id BIGINT NOT NULL REFERENCES cases(id),"
+	  " agency_id BIGINT NOT NULL REFERENCES agencies(id),"
+	  " purpose TEXT NOT NULL CHECK (purpose IN ('victim_advocacy','assessment','treatment',"
+	  "   'safeguarding')),"
+	  " basis TEXT NOT NULL CHECK (basis IN ('consent','lawful_basis')),"
+	  " consent_of TEXT CHECK (consent_of IN ('victim','offender')),"
+	  " lawful_basis TEXT,"
+	  " note TEXT,"
+	  " origin TEXT NOT NULL CHECK (origin IN ('share','referral','victim_referral',"
+	  "   'programme')),"
+	  " starts_at BIGINT NOT NULL,"
+	  " shared_by BIGINT REFERENCES users(id),"
+	  " created_at BIGINT NOT NULL,"
+	  " withdrawn_at BIGINT,"
+	  " withdrawn_by BIGINT REFERENCES users(id),"
+	  " withdrawn_reason TEXT,"
+	  " version BIGINT NOT NULL DEFAULT 1,"
+	  " CHECK ((basis = 'consent' AND consent_of IS NOT NULL)"
+	  "   OR (basis = 'lawful_basis' AND lawful_basis IS NOT NULL)));"
+	  "CREATE INDEX case_shares_case ON case_shares(case_id, agency_id);"
+	  "CREATE INDEX case_shares_agency ON case_shares(agency_id, withdrawn_at);"
+	  "INSERT INTO case_shares (case_id, agency_id, purpose, basis, consent_of, lawful_basis,"
+	  " note, origin, starts_at, shared_by, created_at)"
+	  " SELECT cr.case_id, cr.agency_id,"
+	  " CASE a.kind WHEN 'charity' THEN 'victim_advocacy' WHEN 'nhs' THEN 'assessment'"
+	  "   ELSE 'safeguarding' END,"
+	  " CASE WHEN cr.note = 'victim referral, with consent' THEN 'consent' ELSE 'lawful_basis' END,"
+	  " CASE WHEN cr.note = 'victim referral, with consent' THEN 'victim' END,"
+	  " CASE WHEN cr.note = 'victim referral, with consent' THEN NULL"
+	  "   ELSE 'referred by the police before sharing was recorded' END,"
+	  " cr.note,"
+	  " CASE WHEN cr.note = 'victim referral, with consent' THEN 'victim_referral'"
+	  "   ELSE 'referral' END,"
+	  " cr.referred_at, cr.referred_by, cr.referred_at"
+	  " FROM case_referrals cr JOIN agencies a ON a.id = cr.agency_id;"
+	  /* The programme.  A referral of a suspect (from a case, or his own
+	   * through his officer) to a trust's programme; its screening against
+	   * the criteria (core/programme.c) and the decision with its reasons;
+	   * a place, or the waiting list when the cohort is full. */
+	  "CREATE TABLE programme_referrals ("
+	  " id {ID},"
+	  " person_id BIGINT NOT NULL REFERENCES persons(id),"
+	  " case_id BIGINT NOT NULL REFERENCES cases(id),"
+	  " agency_id BIGINT NOT NULL REFERENCES agencies(id),"
+	  " source TEXT NOT NULL CHECK (source IN ('case','self')),"
+	  " note TEXT,"
+	  " referred_by BIGINT NOT NULL REFERENCES users(id),"
+	  " referred_at BIGINT NOT NULL,"
+	  " status TEXT NOT NULL CHECK (status IN ('referred','eligible','ineligible','waiting',"
+	  "   'enrolled','declined')),"
+	  " screening TEXT,"
+	  " reasons TEXT,"
+	  " decided_by BIGINT REFERENCES users(id),"
+	  " decided_at BIGINT,"
+	  " waiting_since BIGINT,"
+	  " enrolment_id BIGINT REFERENCES programme_enrolments(id),"
+	  " version BIGINT NOT NULL DEFAULT 1);"
+	  "CREATE INDEX programme_referrals_agency ON programme_referrals(agency_id, status);"
+	  "CREATE INDEX programme_referrals_person ON programme_referrals(person_id);"
+	  /* An enrolment: the case it came from, the clinician who treats him,
+	   * his informed consent (to the programme, and to wear a tag), when
+	   * he left and why. */
+	  "ALTER TABLE programme_enrolments ADD COLUMN case_id BIGINT REFERENCES cases(id);"
+	  "ALTER TABLE programme_enrolments ADD COLUMN clinician_id BIGINT REFERENCES users(id);"
+	  "ALTER TABLE programme_enrolments ADD COLUMN consent_at BIGINT;"
+	  "ALTER TABLE programme_enrolments ADD COLUMN tag_consent INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE programme_enrolments ADD COLUMN tag_consent_withdrawn_at BIGINT;"
+	  "ALTER TABLE programme_enrolments ADD COLUMN ended_reason TEXT;"
+	  "ALTER TABLE programme_enrolments ADD COLUMN ended_by BIGINT REFERENCES users(id);"
+	  "ALTER TABLE programme_enrolments ADD COLUMN version BIGINT NOT NULL DEFAULT 1;"
+	  /* an enrolment from before names no case: his first as the suspect */
+	  "UPDATE programme_enrolments SET case_id = (SELECT MIN(cp.case_id) FROM case_people cp"
+	  " WHERE cp.person_id = programme_enrolments.person_id AND cp.role = 'suspect'),"
+	  " consent_at = enrolled_at;"
+	  "CREATE TABLE programme_sessions ("
+	  " id {ID},"
+	  " enrolment_id BIGINT NOT NULL REFERENCES programme_enrolments(id),"
+	  " planned_at BIGINT NOT NULL,"
+	  " status TEXT NOT NULL CHECK (status IN ('planned','attended','missed','cancelled')),"
+	  " run_by BIGINT REFERENCES users(id),"
+	  " recorded_by BIGINT REFERENCES users(id),"
+	  " recorded_at BIGINT,"
+	  " followed_up_at BIGINT,"
+	  " followed_up_by BIGINT REFERENCES users(id),"
+	  " follow_up_note TEXT,"
+	  " version BIGINT NOT NULL DEFAULT 1);"
+	  "CREATE INDEX programme_sessions_enrolment ON programme_sessions(enrolment_id, planned_at);"
+	  /* Clinical notes: the treating trust's clinicians only. */
+	  "CREATE TABLE clinical_notes ("
+	  " id {ID},"
+	  " enrolment_id BIGINT NOT NULL REFERENCES programme_enrolments(id),"
+	  " written_by BIGINT NOT NULL REFERENCES users(id),"
+	  " written_at BIGINT NOT NULL,"
+	  " body TEXT NOT NULL);"
+	  "CREATE INDEX clinical_notes_enrolment ON clinical_notes(enrolment_id, id);"
+	  /* A disclosure to police: a risk the police must know, made apart
+	   * from the clinical notes, seen by the officer in charge. */
+	  "CREATE TABLE programme_disclosures ("
+	  " id {ID},"
+	  " enrolment_id BIGINT NOT NULL REFERENCES programme_enrolments(id),"
+	  " case_id BIGINT NOT NULL REFERENCES cases(id),"
+	  " made_by BIGINT NOT NULL REFERENCES users(id),"
+	  " made_at BIGINT NOT NULL,"
+	  " risk TEXT NOT NULL,"
+	  " detail TEXT NOT NULL);"
+	  "CREATE INDEX programme_disclosures_case ON programme_disclosures(case_id, id);"
+	  /* The contact (phone, e-mail, address of the office) of an outside
+	   * service a victim is referred to by name (no Vigil account). */
+	  "ALTER TABLE victim_referrals ADD COLUMN provider_contact TEXT;" },
 	{ 16, "the stalkers register: entries, their history, recognitions at intake, searches",
 	  /* Issue 19.  An entry is a person of its own (persons, with
 	   * aliases and identifiers as a case's suspect has them, so that the
@@ -961,10 +1082,12 @@ const char *const db_tables[] = {
 	"case_tasks", "victim_contacts", "victim_referrals", "devices", "device_assignments",
 	"zones", "fixes", "device_events", "alerts", "alert_events", "notifications",
 	"device_reports", "agency_services", "api_token_devices", "audit_checkpoints", "leases",
-	"login_names", "device_reporting", "data_keys", "data_key_jobs", "register_entries",
-	"register_entry_cases", "register_history", "register_matches", "register_access",
-	"victim_messages", "case_warning_words", "help_requests", "her_enrolments", "her_codes",
-	"her_devices", "her_sessions", "her_push", "her_releases", NULL,
+	"login_names", "device_reporting", "data_keys", "data_key_jobs", "case_shares",
+	"programme_referrals", "programme_sessions", "clinical_notes", "programme_disclosures",
+	"register_entries", "register_entry_cases", "register_history", "register_matches",
+	"register_access", "victim_messages", "case_warning_words", "help_requests",
+	"her_enrolments", "her_codes", "her_devices", "her_sessions", "her_push", "her_releases",
+	NULL,
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -24,6 +24,7 @@ enum route_flags {
 				      * these routes only, for its devices) */
 	ROUTE_CASE_FILE = 1 << 4,   /* a route on a case's file (CASE_PART_FILE) */
 	ROUTE_VICTIM_CARE = 1 << 5, /* a route on her care (CASE_PART_VICTIM_CARE) */
+	ROUTE_CLINICAL = 1 << 6,    /* on his clinical record (CASE_PART_CLINICAL) */
 };
 
 struct route {

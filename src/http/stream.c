@@ -26,6 +26,7 @@ struct client {
 	struct principal who;  /* who opened it, brought up to date at each check */
 	enum perm perm;        /* what she must keep to go on receiving */
 	struct viewer viewer;
+	int64_t case_id;       /* a stream of one case's alerts (0: every visible case) */
 	bool ending;           /* the last event is written: end once it is sent */
 	struct buf out;
 	size_t off;
@@ -161,8 +162,22 @@ struct fill_ctx {
 static int add_event(int64_t event_id, int64_t alert_id, const char *kind, int64_t at, void *arg)
 {
 	struct fill_ctx *f = arg;
-	json_t *data = f->c->hub->event_json(f->d, event_id, alert_id, kind, at, &f->c->viewer);
-	char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+	json_t *data = NULL;
+	char *text;
+
+	if (f->c->case_id) {
+		struct alert a;
+		bool got = alert_get(f->d, alert_id, &a) == 1, ours = got && a.case_id == f->c->case_id;
+
+		if (got)
+			alert_free(&a);
+		if (ours)
+			data = f->c->hub->event_json(f->d, event_id, alert_id, kind, at,
+						     &f->c->viewer);
+	} else {
+		data = f->c->hub->event_json(f->d, event_id, alert_id, kind, at, &f->c->viewer);
+	}
+	text = data ? json_dumps(data, JSON_COMPACT) : NULL;
 
 	f->c->last_id = event_id;
 	f->seen++;
@@ -189,7 +204,14 @@ static bool still_allowed(struct client *c, db *d)
 		c->viewer.role = c->who.role;
 		c->viewer.agency_id = c->who.agency_id;
 		c->viewer.device_token = c->who.device_token;
-		return true;
+		/* a case's stream ends with her sight of the case: a share
+		 * withdrawn, a referral taken back, an assignment ended */
+		if (!c->case_id || case_visible(d, c->case_id, &c->viewer) == 1)
+			return true;
+		data = json_pack("{s:s, s:s}", "code", "case_not_visible", "message",
+				 "the case is no longer one you may see (its sharing with your "
+				 "agency was withdrawn, or it was taken from you)");
+		goto end;
 	}
 	data = json_pack("{s:s, s:s}", "code",
 			 a == AUTH_EXPIRED	   ? "session_expired"
@@ -199,6 +221,7 @@ static bool still_allowed(struct client *c, db *d)
 			 : a == AUTH_ERROR	   ? "unavailable"
 						   : "signed_out",
 			 "message", auth_result_reason(a));
+end:
 	text = json_dumps(data, JSON_COMPACT);
 	buf_printf(&c->out, "event: end\ndata: %s\n\n", text);
 	free(text);
@@ -285,6 +308,12 @@ static void client_free(void *cls)
 
 void stream_attach(struct stream_hub *h, struct req *r, int64_t last_id, enum perm perm)
 {
+	stream_attach_case(h, r, last_id, perm, 0);
+}
+
+void stream_attach_case(struct stream_hub *h, struct req *r, int64_t last_id, enum perm perm,
+			int64_t case_id)
+{
 	struct client *c = xcalloc(1, sizeof *c);
 
 	c->hub = h;
@@ -292,6 +321,7 @@ void stream_attach(struct stream_hub *h, struct req *r, int64_t last_id, enum pe
 	c->last_id = last_id;
 	c->who = r->who;
 	c->perm = perm;
+	c->case_id = case_id;
 	c->last_write = clock_now_ms();
 	buf_init(&c->out);
 	/* tell the browser how soon to reconnect */

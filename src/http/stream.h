@@ -52,6 +52,10 @@ void stream_free(struct stream_hub *h);
 /* Answer r with a stream starting after event last_id (0: from now on),
  * for r's caller, as long as she keeps permission perm. */
 void stream_attach(struct stream_hub *h, struct req *r, int64_t last_id, enum perm perm);
+/* The same for the alerts of one case only, which ends (an `end` event,
+ * code case_not_visible) as soon as she may no longer see the case. */
+void stream_attach_case(struct stream_hub *h, struct req *r, int64_t last_id, enum perm perm,
+			int64_t case_id);
 /* The newest event id (where a new client starts). */
 int64_t stream_latest(struct stream_hub *h);
 

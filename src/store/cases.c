@@ -2,6 +2,7 @@
  * store/cases — SQL for cases and their sub-records.
  */
 #include "store/cases.h"
+#include "store/sharing.h"
 #include "store/visible.h"
 
 #include <stdio.h>
@@ -591,18 +592,68 @@ int case_assignments_each(db *d, int64_t id, int (*fn)(const char *username, voi
  * only such a share is taken back when she withdraws. */
 #define CONSENTED_NOTE "victim referral, with consent"
 
+/* The purpose a referral made without one shares for, by the agency's kind
+ * (the migration that brought shares in maps the referrals before it alike). */
+static const char *default_purpose(db *d, int64_t agency_id)
+{
+	db_stmt *s;
+	const char *p = "safeguarding";
+
+	if (db_prepare(d, &s, "SELECT kind FROM agencies WHERE id = ?") < 0)
+		return p;
+	db_bind_int64(s, 1, agency_id);
+	if (db_step(s) == DB_ROW) {
+		const char *k = db_column_text(s, 0);
+
+		p = !strcmp(k, "charity") ? "victim_advocacy" : !strcmp(k, "nhs") ? "assessment" : p;
+	}
+	db_finalize(s);
+	return p;
+}
+
+/* A referral shares the case with the agency unless a share is active
+ * already: for the purpose its kind implies, on her consent (a victim
+ * referral) or the lawful basis of a police referral. */
+static int refer_share(db *d, int64_t id, int64_t agency_id, int64_t by, const char *note,
+		       bool consented)
+{
+	struct share_row row = { 0 };
+	int rc = sharing_any_active(d, id, agency_id);
+
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	row.case_id = id;
+	row.agency_id = agency_id;
+	row.purpose = default_purpose(d, agency_id);
+	row.basis = consented ? "consent" : "lawful_basis";
+	row.consent_of = consented ? "victim" : NULL;
+	row.lawful_basis = consented ? NULL : "referred by the police";
+	row.note = note;
+	row.origin = consented ? "victim_referral" : "referral";
+	rc = (int)sharing_insert(d, &row, by);
+	return rc < 0 ? rc : 0;
+}
+
 int case_refer(db *d, int64_t id, int64_t agency_id, int64_t by, const char *note)
 {
-	return db_run(d,
-		      "INSERT INTO case_referrals (case_id, agency_id, referred_by, referred_at, note)"
-		      " VALUES (?, ?, ?, ?, ?) ON CONFLICT (case_id, agency_id) DO UPDATE SET"
-		      " referred_by = excluded.referred_by, referred_at = excluded.referred_at,"
-		      " note = excluded.note"
-		      /* an officer's referral takes over a share made by her consent,
-		       * so that withdrawing the consent leaves it in place */
-		      " WHERE case_referrals.note = ? AND COALESCE(excluded.note, '') <> ?",
-		      "iiiittt", id, agency_id, by, clock_now_ms(), note, CONSENTED_NOTE,
-		      CONSENTED_NOTE);
+	int rc;
+	bool consented = note && strcmp(note, CONSENTED_NOTE) == 0;
+
+	rc = db_run(d,
+		    "INSERT INTO case_referrals (case_id, agency_id, referred_by, referred_at, note)"
+		    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (case_id, agency_id) DO UPDATE SET"
+		    " referred_by = excluded.referred_by, referred_at = excluded.referred_at,"
+		    " note = excluded.note"
+		    /* an officer's referral takes over a share made by her consent,
+		     * so that withdrawing the consent leaves it in place */
+		    " WHERE case_referrals.note = ? AND COALESCE(excluded.note, '') <> ?",
+		    "iiiittt", id, agency_id, by, clock_now_ms(), note, CONSENTED_NOTE,
+		    CONSENTED_NOTE);
+	if (rc >= 0 && !consented)
+		rc = sharing_adopt(d, id, agency_id, "victim_referral", "referral");
+	if (rc >= 0)
+		rc = refer_share(d, id, agency_id, by, note, consented);
+	return rc < 0 ? rc : 0;
 }
 
 int case_refer_consented(db *d, int64_t id, int64_t agency_id, int64_t by)
@@ -631,24 +682,33 @@ int case_unrefer_consented(db *d, int64_t id, int64_t agency_id)
 	rc = db_step(s);
 	n = rc == DB_DONE ? db_changes(s) : 0;
 	db_finalize(s);
+	/* her consent was what shared it: the share ends with it */
+	if (rc >= 0 && n > 0)
+		rc = sharing_withdraw_origin(d, id, agency_id, "victim_referral", 0,
+					     "her consent to the referral was withdrawn");
 	return rc < 0 ? rc : n > 0;
 }
 
 int case_referrals_each(db *d, int64_t id, int (*fn)(const char *agency, void *arg), void *arg)
 {
 	return each_text(d,
-			 "SELECT a.code FROM case_referrals cr JOIN agencies a ON a.id = cr.agency_id"
-			 " WHERE cr.case_id = ? ORDER BY a.code",
+			 /* shared with now: referred, or shared for a purpose */
+			 "SELECT DISTINCT a.code FROM case_shares cs JOIN agencies a ON a.id = cs.agency_id"
+			 " WHERE cs.case_id = ? AND cs.withdrawn_at IS NULL ORDER BY a.code",
 			 id, fn, arg);
 }
 
 int programme_enrol(db *d, int64_t person_id, int64_t agency_id, int64_t by,
 		    const char *consent_note)
 {
+	int64_t now = clock_now_ms();
+
+	/* his newest case as the suspect: the one he is enrolled from */
 	return db_run(d,
 		      "INSERT INTO programme_enrolments (person_id, enrolled_by, enrolled_at,"
-		      " consent_note, agency_id) VALUES (?, ?, ?, ?, ?)",
-		      "iiiti", person_id, by, clock_now_ms(), consent_note, agency_id);
+		      " consent_note, agency_id, consent_at, case_id) VALUES (?, ?, ?, ?, ?, ?,"
+		      " (SELECT MAX(case_id) FROM case_people WHERE person_id = ? AND role = 'suspect'))",
+		      "iiitiii", person_id, by, now, consent_note, agency_id, now, person_id);
 }
 
 int programme_enrolled(db *d, int64_t person_id)

@@ -142,9 +142,11 @@ int case_refer_consented(db *d, int64_t id, int64_t agency_id, int64_t by);
  * completed with consent; a referral made by an officer stays.  1 when taken back, 0 when
  * nothing was shared that way, or a DB_ error. */
 int case_unrefer_consented(db *d, int64_t id, int64_t agency_id);
+/* The agencies the case is shared with now (store/sharing.h), by code. */
 int case_referrals_each(db *d, int64_t id, int (*fn)(const char *agency, void *arg), void *arg);
-/* Enrol a suspect in the programme of the NHS trust agency_id (its
- * clinicians then see his case). */
+/* Enrol a suspect in the programme of the NHS trust agency_id at once,
+ * without a referral's screening, from his newest case (its clinicians then
+ * see his case; store/programme.h has the programme's own workflow). */
 int programme_enrol(db *d, int64_t person_id, int64_t agency_id, int64_t by,
 		    const char *consent_note);
 int programme_enrolled(db *d, int64_t person_id);

@@ -124,6 +124,27 @@ static const struct kind_sql kinds[INBOX_KIND_COUNT] = {
 		" FROM agency_services s JOIN agencies a ON a.id = s.client_id"
 		" WHERE s.provider_id = ? AND s.accepted_at IS NULL AND s.revoked_at IS NULL",
 		NULL, " ORDER BY s.granted_at, s.id" },
+	/* due to his clinician from the session's time until she records
+	 * what she did about it (issue 18) */
+	[INBOX_SESSION_MISSED] = { "session_missed", ON_CASE,
+		CASE_COLS "ps.id, pe.id, 'missed session', NULL, ps.planned_at, w.username,"
+		" ps.version",
+		" FROM programme_sessions ps JOIN programme_enrolments pe ON pe.id = ps.enrolment_id"
+		" JOIN cases c ON c.id = pe.case_id JOIN users w ON w.id = pe.clinician_id"
+		" WHERE ps.status = 'missed' AND ps.followed_up_at IS NULL AND pe.ended_at IS NULL",
+		"pe.clinician_id", " ORDER BY ps.planned_at, ps.id" },
+	/* a referral to the viewer's trust, to screen (referred) or to enrol
+	 * (eligible), due within two weeks of the referral; a man waiting, as
+	 * soon as a place is free: any clinician of the trust may take it */
+	[INBOX_PROGRAMME_REFERRAL] = { "programme_referral", ON_CASE,
+		CASE_COLS "pr.id, 0, pr.status, pr.source,"
+		" CASE WHEN pr.status = 'waiting' THEN 0 ELSE pr.referred_at + 1209600000 END,"
+		" NULL, pr.version",
+		" FROM programme_referrals pr JOIN cases c ON c.id = pr.case_id"
+		" WHERE pr.agency_id = ? AND (pr.status IN ('referred', 'eligible')"
+		"   OR (pr.status = 'waiting' AND (SELECT COUNT(*) FROM programme_enrolments pe"
+		"     WHERE pe.agency_id = pr.agency_id AND pe.ended_at IS NULL) < ?))",
+		NULL, " ORDER BY pr.referred_at, pr.id" },
 	[INBOX_REGISTER_REVIEW] = { "register_review", OF_AGENCY,
 		"NULL, NULL, NULL, e.id, 0, p.full_name, e.category, e.next_review_at, u.username,"
 		" e.version",
@@ -170,6 +191,10 @@ static int bind_kind(db_stmt *s, int i, enum inbox_kind k, const struct inbox_pa
 		break;
 	case INBOX_ORDER_SERVICE:
 		db_bind_int64(s, i++, p->now);
+		break;
+	case INBOX_PROGRAMME_REFERRAL:
+		db_bind_int64(s, i++, p->v->agency_id);
+		db_bind_int64(s, i++, p->programme_capacity);
 		break;
 	case INBOX_LOCKED_ACCOUNT:
 		db_bind_int64(s, i++, p->v->agency_id);

@@ -19,7 +19,9 @@
  * monitoring offers made to it; a register entry's responsible officer for
  * its review and for a new case his man is recognised in (those are of her
  * force, not on a case she may see); the case's officer and every
- * supervisor who sees it for a recognition not yet seen by a supervisor.  "Team" (supervisors) is everything due on
+ * supervisor who sees it for a recognition not yet seen by a supervisor; his
+ * clinician for a programme session he missed, until she records its
+ * follow-up.  "Team" (supervisors) is everything due on
  * the cases she sees, each item naming whom it is due to.
  *
  * Functions return 0 or a negative DB_* code; rows passed to callbacks are
@@ -51,6 +53,9 @@ enum inbox_kind {
 	INBOX_ALERT,           /* an alert not yet resolved */
 	INBOX_LOCKED_ACCOUNT,  /* an account of her agency locked by failed sign-ins */
 	INBOX_GRANT_OFFER,     /* a monitoring offer made to her agency */
+	INBOX_SESSION_MISSED,  /* a programme session he missed: his clinician follows it up */
+	INBOX_PROGRAMME_REFERRAL, /* a referral to her trust's programme to screen or enrol,
+				   * or a waiting man once a place is free */
 	INBOX_REGISTER_REVIEW, /* a register entry she is responsible for is due for review */
 	INBOX_REGISTER_MATCH,  /* her register entry's man is the suspect of a new case */
 	INBOX_RECOGNITION,     /* a new case's suspect is known: the register or another case */
@@ -67,6 +72,8 @@ struct inbox_params {
 	int contact_days;     /* she is contacted at least this often */
 	int contact_soon_days; /* a contact due within this many days is listed */
 	int review_soon_days;  /* a review due within this many days is listed */
+	int programme_capacity; /* places in a trust's cohort: a waiting man is listed
+				 * while one is free */
 	int limit;            /* rows per kind */
 };
 

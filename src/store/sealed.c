@@ -659,6 +659,18 @@ static int row_referral(struct pass *p, struct prow *r)
 	return row_text(p, r, "victim_referrals", cols, 2);
 }
 
+static int row_note(struct pass *p, struct prow *r)
+{
+	static const char *const cols[] = { "body" };
+	return row_text(p, r, "clinical_notes", cols, 1);
+}
+
+static int row_disclosure(struct pass *p, struct prow *r)
+{
+	static const char *const cols[] = { "detail" };
+	return row_text(p, r, "programme_disclosures", cols, 1);
+}
+
 static int row_case(struct pass *p, struct prow *r)
 {
 	static const char *const cols[] = { "summary" };
@@ -831,6 +843,13 @@ static const struct spec tables[] = {
 	{ "help_requests",
 	  "SELECT t.id, t.story, t.contact, t.safe_times FROM help_requests t WHERE 1 = 1" AFTER1,
 	  1, 0, 3, 0, row_help },
+	/* the programme's clinical record (issue 18); last, so that a pass
+	 * interrupted before they were added goes on where it was */
+	{ "clinical_notes", "SELECT t.id, t.body FROM clinical_notes t WHERE 1 = 1" AFTER1, 1, 0, 1,
+	  0, row_note },
+	{ "programme_disclosures",
+	  "SELECT t.id, t.detail FROM programme_disclosures t WHERE 1 = 1" AFTER1, 1, 0, 1, 0,
+	  row_disclosure },
 };
 #define NTABLES ((int)(sizeof tables / sizeof tables[0]))
 

@@ -154,8 +154,9 @@ int64_t victim_referral_insert(db *d, const struct victim_referral_row *r, int64
 
 	rc = db_prepare(d, &s,
 			"INSERT INTO victim_referrals (case_id, service, agency_id, provider, status,"
-			" consent, consent_note, consent_at, note, offered_by, offered_at, updated_at)"
-			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+			" consent, consent_note, consent_at, note, offered_by, offered_at, updated_at,"
+			" provider_contact)"
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
 	if (rc < 0)
 		return rc;
 	db_bind_int64(s, 1, r->case_id);
@@ -170,6 +171,7 @@ int64_t victim_referral_insert(db *d, const struct victim_referral_row *r, int64
 	db_bind_int64(s, 10, by);
 	db_bind_int64(s, 11, now);
 	db_bind_int64(s, 12, now);
+	db_bind_text(s, 13, r->provider_contact);
 	rc = db_step(s);
 	if (rc == DB_ROW)
 		id = db_column_int64(s, 0);
@@ -224,7 +226,7 @@ int victim_referral_update(db *d, const struct victim_referral_row *r, int64_t e
 #define REFERRAL_SELECT                                                                       \
 	"SELECT r.id, r.case_id, r.service, r.agency_id, a.code, r.provider, r.status,"       \
 	" r.consent, r.consent_note, r.consent_at, r.note, u.username, r.offered_at,"         \
-	" r.updated_at, r.version FROM victim_referrals r JOIN users u ON u.id = r.offered_by" \
+	" r.updated_at, r.version, r.provider_contact FROM victim_referrals r JOIN users u ON u.id = r.offered_by" \
 	" LEFT JOIN agencies a ON a.id = r.agency_id"
 
 /* The referrals of s, their notes opened (sealed: they are about her); one
@@ -245,6 +247,7 @@ static int run(db *d, db_stmt *s, int (*fn)(const struct victim_referral_row *r,
 		r.agency_id = db_column_int64(s, 3);
 		r.agency = db_column_text(s, 4);
 		r.provider = db_column_text(s, 5);
+		r.provider_contact = db_column_text(s, 15);
 		r.status = db_column_text(s, 6);
 		r.consent = db_column_is_null(s, 7) ? -1 : (int)db_column_int64(s, 7);
 		sealed_ad(ad, "victim_referrals.consent_note", r.id);

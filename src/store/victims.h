@@ -45,6 +45,7 @@ struct victim_referral_row {
 	int64_t agency_id;   /* a Vigil agency, 0: none */
 	const char *agency;  /* its code, on reads */
 	const char *provider; /* free text: a service outside Vigil */
+	const char *provider_contact; /* how to reach it: phone, e-mail, office */
 	const char *status;
 	int consent;         /* 1 given, 0 refused, -1 not asked */
 	const char *consent_note;

@@ -21,8 +21,10 @@
 
 /*
  * May the viewer see case c (a cases row aliased c)?  Officer: owns it or is
- * assigned to it; supervisor, analyst: the agency's cases; advocate: referred
- * to her agency; clinician: the suspect is in the programme of her trust;
+ * assigned to it; supervisor, analyst: the agency's cases; advocate,
+ * clinician: shared with her agency now (store/sharing.h: a share not
+ * withdrawn, whatever its purpose; which parts it opens is the API's
+ * business); clinician also: the suspect is in the programme of her trust;
  * operator: a monitored case of her agency or of an agency that granted it
  * monitoring (a contractor's operators work the alerts; its supervisors, who
  * could write to a case, see none of the client's).  Bound by
@@ -32,8 +34,8 @@
 	"((? = 'officer' AND (c.owner_id = ? OR EXISTS (SELECT 1 FROM case_assignments ca"   \
 	"   WHERE ca.case_id = c.id AND ca.user_id = ?)))"                                      \
 	" OR (? IN ('supervisor', 'analyst') AND c.agency_id = ?)"                             \
-	" OR (? = 'advocate' AND EXISTS (SELECT 1 FROM case_referrals cr"                       \
-	"   WHERE cr.case_id = c.id AND cr.agency_id = ?))"                                     \
+	" OR (? IN ('advocate', 'clinician') AND EXISTS (SELECT 1 FROM case_shares cs"          \
+	"   WHERE cs.case_id = c.id AND cs.agency_id = ? AND cs.withdrawn_at IS NULL))"        \
 	" OR (? = 'clinician' AND EXISTS (SELECT 1 FROM case_people cp"                         \
 	"   JOIN programme_enrolments pe ON pe.person_id = cp.person_id"                        \
 	"   WHERE cp.case_id = c.id AND cp.role = 'suspect' AND pe.ended_at IS NULL"           \

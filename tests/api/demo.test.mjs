@@ -127,6 +127,21 @@ describe('the demo caseload', () => {
 		assert.ok(orders[0].conditions.some((x) => x.kind === 'exclusion_zone' && x.zone.type === 'Point'));
 	});
 
+	test('the programme: the managed case\'s suspect in the trust\'s cohort, a missed session in the clinician\'s inbox, a note only she reads', async () => {
+		const clinician = await login('clinician');
+		const cohort = (await clinician.get('/api/v1/programme')).body;
+		assert.equal(cohort.enrolled.length, 1, JSON.stringify(cohort));
+		const [e] = cohort.enrolled;
+		assert.deepEqual([e.attended, e.missed, e.attendance_rate, e.clinician], [4, 1, 0.8, 'clinician']);
+		const inbox = (await clinician.get('/api/v1/inbox')).body;
+		assert.ok(inbox.items.some((i) => i.kind === 'session_missed' && i.case.ref === e.ref), JSON.stringify(inbox.by_kind));
+		const notes = await clinician.get(`/api/v1/cases/${e.ref}/programme/notes`);
+		assert.equal(notes.status, 200, notes.text);
+		assert.match(notes.body.notes[0].body, /Engages well/);
+		assert.equal((await supervisor.get(`/api/v1/cases/${e.ref}/programme/notes`)).status, 403);
+		assert.equal((await supervisor.get(`/api/v1/cases/${e.ref}`)).body.programme.status, 'enrolled');
+	});
+
 	test('the incident logs and the audit trail verify', async () => {
 		for (const c of cases) {
 			const v = await supervisor.get(`/api/v1/cases/${c.ref}/incidents/verify`);

@@ -20,8 +20,8 @@ const NAV = {
 	officer: ['My work', 'Cases', 'Devices', 'Register', 'Requests for help'],
 	supervisor: ['My work', 'Alert desk', 'Cases', 'Devices', 'Register', 'Requests for help', 'Compliance', 'Audit trail'],
 	operator: ['My work', 'Alert desk', 'Cases', 'Devices'],
-	clinician: ['My work', 'Cases'],
-	advocate: ['My work', 'Cases', 'Requests for help'],
+	clinician: ['My work', 'My caseload', 'Programme', 'Cases'],
+	advocate: ['My work', 'My caseload', 'Cases', 'Requests for help'],
 	analyst: ['My work', 'Cases', 'Register', 'Compliance'],
 	admin: ['My work', 'Audit trail', 'Administration'],
 };

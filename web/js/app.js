@@ -1,7 +1,7 @@
 // app.js — the shell: who is signed in, the navigation that role may use
 // (with the count of her work waiting), and the hash router (#/work,
-// #/desk, #/cases, #/cases/REF/tab?..., #/devices, #/compliance, #/audit,
-// #/admin).  The API's vocabularies are loaded once signed in.
+// #/desk, #/caseload, #/programme, #/cases, #/cases/REF/tab?..., #/devices,
+// #/compliance, #/audit, #/admin).  The API's vocabularies are loaded once signed in.
 import { api, onSessionLost, setCsrf } from './api.js';
 import { clear, h, TIME_ZONE } from './dom.js';
 import { forgetVocabulary, loadVocabulary } from './vocab.js';
@@ -18,11 +18,15 @@ const pages = {
 	audit: () => import('./pages/audit.js'),
 	admin: () => import('./pages/admin.js'),
 	triage: () => import('./pages/triage.js'),
+	caseload: () => import('./pages/caseload.js'),
+	programme: () => import('./pages/programme.js'),
 };
 
 const NAV = [
 	{ page: 'work', label: 'My work', perm: 'signed-in' },
 	{ page: 'desk', label: 'Alert desk', perm: 'alerts' },
+	{ page: 'caseload', label: 'My caseload', perm: 'cases:read', roles: ['advocate', 'clinician'] },
+	{ page: 'programme', label: 'Programme', perm: 'programme' },
 	{ page: 'cases', label: 'Cases', perm: 'cases:read' },
 	{ page: 'devices', label: 'Devices', perm: 'devices:read' },
 	{ page: 'register', label: 'Register', any: ['register:read', 'people:search'] },
@@ -43,6 +47,7 @@ let cleanup = null;
 let signinNotice = '';
 
 function allowed(entry) {
+	if (entry.roles && !(session.me && entry.roles.includes(session.me.user.role))) return false;
 	if (entry.perm) return session.can(entry.perm);
 	return entry.any.some((p) => session.can(p));
 }

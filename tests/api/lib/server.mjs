@@ -47,7 +47,7 @@ export const PERMISSIONS = {
 		'compliance:read', 'devices:manage', 'devices:read', 'monitoring:write', 'fixes:post', 'alerts', 'register:read',
 		'register:manage'],
 	operator: ['signed-in', 'agencies:read', 'cases:read', 'devices:manage', 'devices:read', 'fixes:post', 'alerts'],
-	clinician: ['signed-in', 'agencies:read', 'cases:read', 'typology:write', 'plans:write'],
+	clinician: ['signed-in', 'agencies:read', 'cases:read', 'typology:write', 'plans:write', 'programme'],
 	advocate: ['signed-in', 'agencies:read', 'cases:read', 'plans:write', 'victims:write'],
 	analyst: ['signed-in', 'agencies:read', 'cases:read', 'people:search', 'compliance:read', 'register:read'],
 	admin: ['signed-in', 'agencies:read', 'agencies:manage', 'users:manage', 'tokens:manage', 'audit:read', 'metrics:read'],

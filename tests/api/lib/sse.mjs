@@ -8,13 +8,13 @@ import { waitFor } from './monitorkit.mjs';
  * close()}.  Events are {id, event, data}; `ended` turns true when the server
  * closes the stream.  Every stream opened is put in `track` (to close after).
  */
-export async function connectStream(base, client, { lastEventId, query = '', track } = {}) {
+export async function connectStream(base, client, { lastEventId, query = '', track, path = '/api/v1/alerts/stream' } = {}) {
 	const ac = new AbortController();
 	const headers = { Accept: 'text/event-stream' };
 	if (client.bearerToken) headers.Authorization = `Bearer ${client.bearerToken}`;
 	else headers.Cookie = client.cookie;
 	if (lastEventId !== undefined) headers['Last-Event-ID'] = String(lastEventId);
-	const res = await fetch(`${base}/api/v1/alerts/stream${query}`, { headers, signal: ac.signal });
+	const res = await fetch(`${base}${path}${query}`, { headers, signal: ac.signal });
 	const s = { status: res.status, type: res.headers.get('content-type'), events: [], text: '', closed: false, ended: false };
 	s.close = () => {
 		s.closed = true;

@@ -1,5 +1,6 @@
 // The case workspace: one case in tabs — summary, timeline, incidents and
-// evidence, assessment, typology, plan, orders, monitoring, victim contact —
+// evidence, assessment, typology, plan, orders, monitoring, victim contact,
+// sharing with partners, the behaviour-change programme —
 // one module each under case/.  Each tab reads its own API and offers only
 // what the role may do; a link from My work (?do=..., ?action=ID...) opens
 // the tab at the form that completes the item.
@@ -21,6 +22,8 @@ const TABS = [
 	['orders', 'Orders and breaches', 'response'],
 	['monitoring', 'Monitoring', 'response', 'devices:read'],
 	['contact', 'Victim contact', 'victim_care'],
+	['sharing', 'Sharing', 'response'],
+	['programme', 'Programme', 'file'],
 ];
 
 const enc = encodeURIComponent;

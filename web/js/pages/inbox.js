@@ -26,6 +26,8 @@ export function describe(i) {
 	case 'crime_record': return { text: 'Record the breach as a crime', sub: i.detail, href: at('orders', `breach=${i.breach_id}`) };
 	case 'alert': return { text: `Alert: ${lower('alert_kinds', i.what)} (${i.detail})`, href: `#/desk/${i.id}` };
 	case 'locked_account': return { text: `Account ${i.what} is locked after failed sign-ins`, sub: i.detail, href: `#/admin?user=${enc(i.what)}` };
+	case 'programme_referral': return { text: i.what === 'waiting' ? 'A place in the programme is free: offer it to him' : i.what === 'eligible' ? 'Enrol him in the programme, or put him on the waiting list' : 'Screen a referral to the programme', sub: i.detail === 'self' ? 'he asked for it himself' : null, href: at('programme', `referral=${i.id}`) };
+	case 'session_missed': return { text: 'He missed a programme session: follow it up', href: at('programme', `session=${i.id}`) };
 	case 'register_review': return { text: `Review the register entry of ${i.what}`, sub: label('register_categories', i.detail), href: `#/register/${i.id}?purpose=${enc('responsible officer: review due')}` };
 	case 'register_match': return { text: `${i.what}, on the register, is the suspect of a new case`, sub: `new case in ${i.detail}`, href: `#/register/${i.entry_id}?purpose=${enc('responsible officer: told of a new case')}` };
 	case 'recognition': return { text: i.detail === 'register' ? 'The suspect is on the stalkers register' : 'The suspect is known in another case', sub: `matched by ${i.what}`, href: at('summary', 'do=recognition') };

@@ -37,7 +37,7 @@ export async function render(panel, env) {
 			h('thead', {}, h('tr', {}, ['When', 'How', 'By', 'What she was told', 'Notes'].map((x) => h('th', { scope: 'col' }, x)))),
 			h('tbody', {}, v.contacts.map((x) => h('tr', {}, h('td', {}, timeEl(x.at)), h('td', {}, label('contact_methods', x.method)), h('td', {}, x.by), h('td', {}, x.told || ''), h('td', {}, x.notes || '')))))) : h('p', { class: 'muted' }, 'No contact recorded.'),
 		h('h3', {}, 'Referrals'),
-		v.referrals.length ? h('ul', {}, v.referrals.map((r) => h('li', { 'data-referral': r.id }, `${label('services', r.service)} — ${r.agency ? (agencies.find((a) => a.code === r.agency) || { name: r.agency }).name : r.provider || ''}: ${lower('referral_statuses', r.status)}`,
+		v.referrals.length ? h('ul', {}, v.referrals.map((r) => h('li', { 'data-referral': r.id }, `${label('services', r.service)} — ${r.agency ? (agencies.find((a) => a.code === r.agency) || { name: r.agency }).name : r.provider || ''}${r.contact ? ` (${r.contact})` : ''}: ${lower('referral_statuses', r.status)}`,
 			r.consent && r.consent.given !== undefined ? ` (consent ${r.consent.given ? 'given' : 'refused'})` : '', ' ',
 			writable ? referralStatusForm(c, r, env) : null))) : none('no referrals'));
 	await herSide(panel, c, env, writable);
@@ -102,11 +102,13 @@ function referralForm(c, agencies, env) {
 	const to = choice('Who provides it', 'to', [['agency', 'A partner agency in Vigil'], ['provider', 'An outside provider']], { value: 'agency' });
 	const agency = select('agency', agencies.filter((a) => a.code !== c.agency).map((a) => [a.code, `${a.name} (${label('agency_kinds', a.kind)})`]), { blank: 'Choose…' });
 	const provider = input('provider', { placeholder: 'e.g. Paladin, the local housing office' });
+	const contact = input('contact', { placeholder: 'phone, e-mail or office address' });
 	const status = select('status', options('referral_statuses'), { value: 'offered' });
 	const consent = h('input', { type: 'checkbox', name: 'consent.given' });
 	const how = input('consent.note');
 	const agencyField = field('Partner agency', agency, { name: 'agency', required: 'Choose the agency.' });
-	const providerField = field('Provider’s name', provider, { name: 'provider', required: 'Write the provider’s name.' });
+	const providerField = h('div', {}, field('Provider’s name', provider, { name: 'provider', required: 'Write the provider’s name.' }),
+		field('How to reach them', contact, { name: 'contact', required: 'Write how to reach the provider.' }));
 	const consentBox = h('fieldset', {}, h('legend', {}, 'Her consent'),
 		h('div', { class: 'field' }, h('label', { class: 'inline' }, consent, 'She consents to her details being shared'), h('p', { class: 'field-error', role: 'alert', 'data-error-for': 'consent.given' })),
 		field('How she gave it', how, { name: 'consent.note', errorFor: 'consent' }));
@@ -125,7 +127,10 @@ function referralForm(c, agencies, env) {
 		h('button', { type: 'submit', class: 'primary' }, 'Record referral')), async () => {
 		const body = { service: service.value, status: status.value };
 		if (to.value() === 'agency') body.agency = agency.value;
-		else body.provider = provider.value.trim();
+		else {
+			body.provider = provider.value.trim();
+			body.contact = contact.value.trim();
+		}
 		if (consent.checked) body.consent = { given: true, note: how.value.trim() || undefined };
 		await api.post(`/api/v1/cases/${enc(c.ref)}/victim-care/referrals`, body);
 		saved(env, 'Referral recorded');

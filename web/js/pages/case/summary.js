@@ -58,7 +58,8 @@ export async function render(panel, env) {
 					['Flags', flagList],
 					['Owner', c.owner],
 					['Also assigned', c.assigned && c.assigned.length ? c.assigned.join(', ') : none()],
-					['Shared with', c.referred_to && c.referred_to.length ? c.referred_to.join(', ') : none('its own agency only')],
+					['Shared with', c.referred_to && c.referred_to.length ? [c.referred_to.join(', '), ' (', h('a', { href: `#/cases/${enc(c.ref)}/sharing` }, 'purposes and consent'), ')'] : none('its own agency only')],
+					['Programme', c.programme ? [`${c.programme.status.replace(/_/g, ' ')} (${c.programme.trust}) since `, timeEl(c.programme.since), ' — ', h('a', { href: `#/cases/${enc(c.ref)}/programme` }, 'his programme record')] : none('not referred')],
 					['Reported', timeEl(c.created_at)],
 					['Linked cases', linked(c.links)],
 				])),
@@ -200,10 +201,9 @@ function personForm(c, env) {
 	}));
 }
 
-/* Who works the case: its owner, officers assigned, agencies it is shared
- * with (their advocates then see it), the behaviour-change programme. */
-async function whoWorksIt(c, env) {
-	const agencies = (await api.get('/api/v1/agencies')).agencies;
+/* Who works the case: its owner, officers assigned, and where its partners
+ * (sharing, the behaviour-change programme) are worked. */
+function whoWorksIt(c, env) {
 	const username = (v) => (/^[a-z0-9][a-z0-9._-]{0,63}$/.test(v) ? null : 'A username is lower-case letters, digits and . _ - (as it is shown beside her name).');
 	const owner = input('owner', { autocomplete: 'off', value: c.owner });
 	const ownerForm = onSubmit(h('form', { class: 'card', 'aria-label': 'Reassign the case' }, h('h3', {}, 'Reassign the case'),
@@ -219,26 +219,11 @@ async function whoWorksIt(c, env) {
 		await api.post(`/api/v1/cases/${enc(c.ref)}/assignments`, { username: assignee.value.trim() });
 		saved(env, `${assignee.value.trim()} assigned`);
 	});
-	const others = agencies.filter((a) => a.code !== c.agency && !(c.referred_to || []).includes(a.code));
-	const agency = select('agency', others.map((a) => [a.code, `${a.name} (${label('agency_kinds', a.kind)})`]), { blank: others.length ? 'Choose…' : 'Shared with every agency already' });
-	const why = input('note');
-	const referForm = onSubmit(h('form', { class: 'card', 'aria-label': 'Share the case' }, h('h3', {}, 'Share the case with a partner agency'),
-		h('p', { class: 'hint' }, 'Its advocates (a charity) or staff then see the case as their role allows. Her own referral to a service is on the Victim contact tab.'),
-		h('div', { class: 'row' }, field('Agency', agency, { name: 'agency', required: 'Choose the agency to share it with.' }), field('Why (the purpose)', why, { name: 'note', required: 'Say why it is shared: the purpose is recorded.' })),
-		formError(), h('button', { type: 'submit', class: 'primary' }, 'Share case')), async () => {
-		await api.post(`/api/v1/cases/${enc(c.ref)}/referrals`, { agency: agency.value, note: why.value.trim() });
-		saved(env, 'Case shared');
-	});
-	const trusts = agencies.filter((a) => a.kind === 'nhs');
-	const trust = select('trust', trusts.map((a) => [a.code, a.name]), { blank: 'Choose…', value: trusts.length === 1 ? trusts[0].code : undefined });
-	const consent = textarea('consent_note', { rows: 2 });
-	const suspect = (c.people || []).find((p) => p.role === 'suspect');
-	const programmeForm = suspect ? onSubmit(h('form', { class: 'card', 'aria-label': 'Enrol him in the programme' }, h('h3', {}, `Enrol ${suspect.name || 'the suspect'} in the behaviour-change programme`),
-		h('div', { class: 'row' }, field('NHS trust that treats him', trust, { name: 'trust', required: 'Choose the trust that treats him.' }),
-			field('His consent (how and when he gave it)', consent, { name: 'consent_note', required: 'Record his consent: how and when he gave it.' })),
-		formError(), h('button', { type: 'submit', class: 'primary' }, 'Enrol him')), async () => {
-		await api.post(`/api/v1/cases/${enc(c.ref)}/programme`, { trust: trust.value, consent_note: consent.value.trim() });
-		saved(env, 'Enrolled in the programme');
-	}) : null;
-	return h('section', { 'aria-label': 'Who works the case' }, h('h2', {}, 'Who works the case'), h('div', { class: 'side-by-side' }, ownerForm, assignForm), h('div', { class: 'side-by-side' }, referForm, programmeForm));
+	/* sharing with a partner (for a purpose, on consent or a lawful basis) and
+	 * the programme's referral have tabs of their own */
+	const partners = h('div', { class: 'card' }, h('h3', {}, 'Partners'),
+		h('p', {}, 'Share the case with a charity or an NHS trust, for a purpose and on her (or his) consent, on the ',
+			h('a', { href: `#/cases/${enc(c.ref)}/sharing` }, 'Sharing tab'), '; refer him to the behaviour-change programme on the ',
+			h('a', { href: `#/cases/${enc(c.ref)}/programme` }, 'Programme tab'), '.'));
+	return h('section', { 'aria-label': 'Who works the case' }, h('h2', {}, 'Who works the case'), h('div', { class: 'side-by-side' }, ownerForm, assignForm), partners);
 }

@@ -9,10 +9,10 @@
 
 #include <jansson.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "db/db.h"
 #include "http/route.h"
 
 extern const struct route api_routes[];
@@ -46,8 +46,6 @@ void api_token_revoke(struct req *r);
 /* audit.c */
 void api_audit_list(struct req *r);
 void api_audit_verify(struct req *r);
-
-#endif
 
 /* cases.c */
 void api_cases_create(struct req *r);
@@ -138,7 +136,6 @@ void api_alert_step(struct req *r);
 void api_alerts_stream(struct req *r);
 /* One live-stream event's data for a viewer, or NULL when the event's case
  * is not one the viewer may see (the stream's event callback). */
-#include "db/db.h"
 struct viewer;
 json_t *api_alert_event_json(db *d, int64_t event_id, int64_t alert_id, const char *kind,
 			     int64_t at, const struct viewer *v);
@@ -180,3 +177,22 @@ int api_user_sees_case(struct req *r, const char *field, const struct user *u,
 		       const struct case_record *c);
 /* Answer 409 stale_version for the record called what ("plan", "order"). */
 void api_stale(struct req *r, const char *what, int64_t sent, int64_t now);
+
+/* call.c: how a handler calls an operation (ops/ops.h). */
+struct ops_ctx;
+struct ops_error;
+/* A context for an operation by the request's caller: the actor, the parts
+ * of a case the route is on (its flags), and the audit hook that appends the
+ * request's entry in the operation's transaction.  Set x->answer to build the
+ * reply there too. */
+void api_ops_begin(struct req *r, struct ops_ctx *x);
+/* After the operation returned rc: on success the request is audited (by the
+ * hook); on failure its error is answered (api_fail_err) and the object it
+ * named is kept for the pipeline's audit entry.  Releases x.  0, or -1 after
+ * a failure was answered. */
+int api_ops_end(struct req *r, struct ops_ctx *x, int rc);
+/* Answer an operation's error with the HTTP status its code stands for
+ * (the one place codes become statuses). */
+void api_fail_err(struct req *r, const struct ops_error *e);
+
+#endif

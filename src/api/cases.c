@@ -22,6 +22,7 @@
 #include "core/casefile.h"
 #include "core/identifier.h"
 #include "http/request.h"
+#include "ops/cases.h"
 #include "store/account.h"
 #include "store/cases.h"
 #include "store/incidents.h"
@@ -796,59 +797,63 @@ static int insert_person(struct req *r, int64_t case_id, struct person_buf *pb, 
 
 /* ---- POST /api/v1/cases ------------------------------------------------------- */
 
+/* The answer hook of an operation that answers with the case in full. */
+struct case_answer {
+	struct req *r;
+	int status;
+	const struct case_record *c;
+};
+
+static int answer_case(struct ops_ctx *x, void *arg)
+{
+	struct case_answer *a = arg;
+	int rc;
+	json_t *o = case_full_json(a->r, a->c, &rc);
+
+	if (!o)
+		return ops_fail_db(x, rc);
+	req_reply(a->r, a->status, o);
+	return 0;
+}
+
+/* A context for an operation that answers with the case in full (c, which
+ * the operation fills) with status. */
+static void case_call(struct req *r, struct ops_ctx *x, struct case_answer *a,
+		      struct case_record *c, int status)
+{
+	memset(c, 0, sizeof *c);
+	a->r = r;
+	a->status = status;
+	a->c = c;
+	api_ops_begin(r, x);
+	x->answer = answer_case;
+	x->answer_arg = a;
+}
+
 void api_cases_create(struct req *r)
 {
 	static const char *const fields[] = { "relationship", "channel", "summary", "owner",
 					      "victims", "suspect", "screening", "classifications",
 					      "classification_reason", NULL };
 	struct person_buf *victims = NULL, *suspect = NULL;
-	const char *relationship, *channel, *summary, *owner_name, *reason;
-	const char *cls[16], *notes[4] = { 0 };
-	struct four four = { FOUR_UNANSWERED, FOUR_UNANSWERED, FOUR_UNANSWERED, FOUR_UNANSWERED };
-	struct case_new n = { 0 };
-	struct case_record c = { 0 };
-	struct user owner;
-	char ref[24];
+	struct person_in *vin = NULL;
+	const char *cls[16];
+	struct ops_report in = { 0 };
+	struct ops_ctx x;
+	struct case_answer a;
+	struct case_record c;
 	json_t *jv, *js, *jscr, *jcls;
-	int nv = 0, ncls = 0, rc;
-	bool implied = false, screened = false;
-	time_t now = time(NULL);
-	struct tm tm;
-	int64_t id;
+	int ncls = 0;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
-	    req_body_str(r, "relationship", true, 32, &relationship) < 0 ||
-	    vocab(r, "relationship", relationship, case_relationships) < 0 ||
-	    req_body_str(r, "channel", true, 32, &channel) < 0 ||
-	    vocab(r, "channel", channel, case_channels) < 0 ||
-	    req_body_str(r, "summary", false, TEXT_MAX, &summary) < 0 ||
-	    req_body_str(r, "owner", false, 64, &owner_name) < 0 ||
-	    req_body_str(r, "classification_reason", false, TEXT_MAX, &reason) < 0)
+	    req_body_str(r, "relationship", true, 32, &in.relationship) < 0 ||
+	    api_vocab(r, "relationship", in.relationship, case_relationships) < 0 ||
+	    req_body_str(r, "channel", true, 32, &in.channel) < 0 ||
+	    api_vocab(r, "channel", in.channel, case_channels) < 0 ||
+	    req_body_str(r, "summary", false, TEXT_MAX, &in.summary) < 0 ||
+	    req_body_str(r, "owner", false, 64, &in.owner) < 0 ||
+	    req_body_str(r, "classification_reason", false, TEXT_MAX, &in.classification_reason) < 0)
 		return;
-
-	/* the owner: the caller, or (a supervisor's choice) an officer of her agency */
-	rc = user_get_by_name(r->db, owner_name ? owner_name : r->who.username, &owner);
-	if (rc <= 0) {
-		if (rc < 0)
-			req_fail_db(r, rc);
-		else
-			req_fail(r, 400, "bad_request", "owner", "there is no user '%s'", owner_name);
-		return;
-	}
-	if (owner.id != r->who.user_id) {
-		if (r->who.role != ROLE_SUPERVISOR) {
-			req_fail(r, 403, "forbidden", "owner",
-				 "only a supervisor may give a new case to someone else");
-			return;
-		}
-		if (owner.agency_id != r->who.agency_id || owner.disabled ||
-		    (owner.role != ROLE_OFFICER && owner.role != ROLE_SUPERVISOR)) {
-			req_fail(r, 400, "bad_request", "owner",
-				 "the owner must be an active officer or supervisor of your agency");
-			return;
-		}
-	}
-
 	jv = json_object_get(r->body, "victims");
 	if (!json_is_array(jv) || json_array_size(jv) < 1 || json_array_size(jv) > MAX_VICTIMS) {
 		req_fail(r, 400, "bad_request", "victims",
@@ -856,88 +861,42 @@ void api_cases_create(struct req *r)
 		return;
 	}
 	victims = xcalloc(json_array_size(jv), sizeof *victims);
-	for (size_t i = 0; i < json_array_size(jv); i++, nv++) {
-		char where[24];
+	vin = xcalloc(json_array_size(jv), sizeof *vin);
+	for (size_t i = 0; i < json_array_size(jv); i++) {
+		char where[40];
 
 		snprintf(where, sizeof where, "victims[%zu]", i);
 		if (parse_person(r, json_array_get(jv, i), where, &victims[i]) < 0)
 			goto out;
+		vin[i] = victims[i].in;
 	}
+	in.victims = vin;
+	in.nvictims = (int)json_array_size(jv);
 	js = json_object_get(r->body, "suspect");
 	if (js && !json_is_null(js)) {
 		suspect = xcalloc(1, sizeof *suspect);
 		if (parse_person(r, js, "suspect", suspect) < 0)
 			goto out;
+		in.suspect = &suspect->in;
 	}
 	jscr = json_object_get(r->body, "screening");
 	if (jscr && !json_is_null(jscr)) {
-		if (parse_screening(r, jscr, &four, notes) < 0)
+		if (parse_screening(r, jscr, &in.four, in.four_notes) < 0)
 			goto out;
-		screened = true;
-		implied = four_implies_stalking(&four, relationship);
+		in.screened = true;
 	}
 	jcls = json_object_get(r->body, "classifications");
 	if (jcls && !json_is_null(jcls)) {
 		if (parse_classifications(r, jcls, cls, &ncls) < 0)
 			goto out;
-	} else if (implied) {
-		cls[ncls++] = "stalking";
+		in.classifications = cls;
+		in.nclassifications = ncls;
 	}
-	if (implied && !list_has(cls, ncls, "stalking") && (!reason || !*reason)) {
-		req_fail(r, 400, "bad_request", "classification_reason",
-			 "the FOUR screening says this is stalking; to record it as something else, "
-			 "give a written classification_reason (a supervisor must then sign it off)");
-		goto out;
-	}
-
-	if (req_tx_begin(r) < 0)
-		goto out;
-	gmtime_r(&now, &tm);
-	n.relationship = relationship;
-	n.channel = channel;
-	n.summary = summary;
-	n.owner_id = owner.id;
-	n.agency_id = owner.agency_id;
-	n.created_by = r->who.user_id;
-	n.year = tm.tm_year + 1900;
-	id = case_insert(r->db, &n, ref);
-	rc = id < 0 ? (int)id : 0;
-	req_audit_object(r, "case:%s", ref);
-	if (rc >= 0)
-		rc = event(r, id, "created", "reported by %s; %s", channel, relationship);
-	for (int i = 0; rc >= 0 && i < nv; i++)
-		rc = insert_person(r, id, &victims[i], "victim");
-	if (rc >= 0 && suspect)
-		rc = insert_person(r, id, suspect, "suspect");
-	if (rc >= 0 && screened) {
-		rc = case_set_screening(r->db, id, &four, notes, r->who.user_id);
-		if (rc >= 0)
-			rc = db_run(r->db, "UPDATE cases SET status = 'screened' WHERE id = ?", "i", id);
-		if (rc >= 0)
-			rc = event(r, id, "screened", "FOUR: %s", implied ? "stalking" : "not all yes");
-	}
-	if (rc >= 0 && ncls)
-		rc = case_classifications_set(r->db, id, cls, ncls);
-	if (rc >= 0 && ncls)
-		rc = event(r, id, "classified", "%d classification(s)%s", ncls,
-			   list_has(cls, ncls, "stalking") ? ", stalking" : "");
-	if (rc >= 0 && reason && implied && !list_has(cls, ncls, "stalking"))
-		rc = db_run(r->db, "UPDATE cases SET classification_reason = ? WHERE id = ?", "ti",
-			    reason, id);
-	if (rc >= 0)
-		rc = misrecording_rule(r, id, &four, relationship);
-	if (rc >= 0 && suspect)
-		rc = serial_rule(r, id);
-	if (rc >= 0)
-		rc = case_get_by_id(r->db, id, &c) == 1 ? 0 : DB_ERROR;
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	reply_case(r, 201, &c);
-out:
+	case_call(r, &x, &a, &c, 201);
+	api_ops_end(r, &x, ops_case_report(&x, &in, &c));
 	case_record_free(&c);
+out:
+	free(vin);
 	free(victims);
 	free(suspect);
 }

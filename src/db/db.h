@@ -18,21 +18,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/err.h"
+
 typedef struct db db;                 /* one connection */
 typedef struct db_pool db_pool;       /* a fixed set of connections */
 typedef struct db_stmt db_stmt;       /* a prepared statement on one connection */
 typedef struct crypt_keys crypt_keys; /* base/crypt.h */
 
+/* The failures are the program's error space's (base/err.h). */
 enum {
 	DB_OK = 0,
 	DB_ROW = 1,     /* db_step(): a row is available */
 	DB_DONE = 2,    /* db_step(): no more rows */
-	DB_ERROR = -1,  /* any other failure */
-	DB_CONSTRAINT = -2, /* a UNIQUE/CHECK/foreign-key constraint refused the write */
-	DB_BUSY = -3,   /* the database stayed locked past the busy timeout */
-	DB_GONE = -4,   /* the connection to the server is lost (db_heal() below) */
-	DB_SEALED = -5, /* not the engine's: a sealed value did not open, or there
-			 * is no key to seal with (store/sealed.h); db_note() says which */
+	DB_ERROR = ERR_DB,  /* any other failure */
+	DB_CONSTRAINT = ERR_DB_CONSTRAINT, /* a UNIQUE/CHECK/foreign-key constraint refused the write */
+	DB_BUSY = ERR_DB_BUSY,   /* the database stayed locked past the busy timeout */
+	DB_GONE = ERR_DB_GONE,   /* the connection to the server is lost (db_heal() below) */
+	DB_SEALED = ERR_DB_SEALED, /* not the engine's: a sealed value did not open, or there
+				    * is no key to seal with (store/sealed.h); db_note() says which */
 };
 
 /*

@@ -391,10 +391,9 @@ void req_tx_rollback(struct req *r)
 	}
 }
 
-int req_tx_commit(struct req *r)
+int req_audit_append(struct req *r)
 {
 	struct audit_entry e = { 0 };
-	int rc;
 
 	e.user_id = r->who.signed_in ? r->who.user_id : 0;
 	e.username = r->who.signed_in ? r->who.username : NULL;
@@ -406,7 +405,13 @@ int req_tx_commit(struct req *r)
 	e.client_addr = r->client_addr;
 	e.token_id = r->who.signed_in && r->who.via_token ? r->who.token_id : 0;
 	e.detail = r->detail;
-	rc = audit_append(r->db, &e);
+	return audit_append(r->db, &e);
+}
+
+int req_tx_commit(struct req *r)
+{
+	int rc = req_audit_append(r);
+
 	if (rc >= 0)
 		rc = db_commit(r->db);
 	if (rc < 0) {

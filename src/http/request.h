@@ -141,6 +141,11 @@ void req_audit_detail(struct req *r, const char *fmt, ...) __attribute__((format
  * returns -1. */
 int req_tx_begin(struct req *r);
 int req_tx_commit(struct req *r);
+/* Append the request's audit entry (outcome "ok", its status as answered so
+ * far) in the transaction open on its connection: what req_tx_commit() does
+ * before it commits, for a transaction the handler did not open (an
+ * operation's, ops/ops.h).  0 or negative. */
+int req_audit_append(struct req *r);
 /* Roll back an open transaction (after a validation failure inside it). */
 void req_tx_rollback(struct req *r);
 

@@ -370,6 +370,22 @@ int case_set_signoff(db *d, int64_t id, int64_t by, const char *note)
 		      "iitii", by, clock_now_ms(), note, clock_now_ms(), id);
 }
 
+int case_set_status(db *d, int64_t id, const char *status)
+{
+	return db_run(d, "UPDATE cases SET status = ? WHERE id = ?", "ti", status, id);
+}
+
+int case_set_classification_reason(db *d, int64_t id, const char *reason, bool clear_signoff)
+{
+	if (!clear_signoff)
+		return db_run(d, "UPDATE cases SET classification_reason = ? WHERE id = ?", "ti",
+			      reason, id);
+	return db_run(d,
+		      "UPDATE cases SET classification_reason = ?, signoff_by = NULL,"
+		      " signoff_at = NULL, signoff_note = NULL WHERE id = ?",
+		      "ti", reason, id);
+}
+
 int case_classifications_set(db *d, int64_t id, const char *const *list, int n)
 {
 	int rc = db_run(d, "DELETE FROM case_classifications WHERE case_id = ?", "i", id);

@@ -103,6 +103,12 @@ int case_review_due_now(db *d, int64_t id);
 int case_set_screening(db *d, int64_t id, const struct four *f, const char *const notes[4],
 		       int64_t by);
 int case_set_signoff(db *d, int64_t id, int64_t by, const char *note);
+/* Set the status alone, in an operation that has bumped the version (the
+ * workflow's rules are the caller's: ops/cases.c). */
+int case_set_status(db *d, int64_t id, const char *status);
+/* Record why a case FOUR calls stalking is classified otherwise; clear_signoff:
+ * a supervisor's earlier sign-off no longer stands. */
+int case_set_classification_reason(db *d, int64_t id, const char *reason, bool clear_signoff);
 
 /* Classifications, in vocabulary order. */
 int case_classifications_set(db *d, int64_t id, const char *const *list, int n);

@@ -86,11 +86,6 @@ void api_plan_action_add(struct req *r);
 void api_plan_action_update(struct req *r);
 void api_reviews_list(struct req *r);
 void api_reviews_create(struct req *r);
-/* The plan's gates on the case workflow: moving c to `assessed` (a plan with
- * an action that has an owner and a due date; at high risk an advocate
- * referral) or to `closed` (a closing review with its outcome).  0, or -1
- * after answering 409 illegal_transition saying exactly what is missing. */
-int api_plan_gate(struct req *r, const struct case_record *c, int to);
 /* orders.c */
 void api_orders_list(struct req *r);
 void api_orders_create(struct req *r);
@@ -183,9 +178,10 @@ struct ops_ctx;
 struct ops_error;
 /* A context for an operation by the request's caller: the actor, the parts
  * of a case the route is on (its flags), and the audit hook that appends the
- * request's entry in the operation's transaction.  Set x->answer to build the
- * reply there too. */
-void api_ops_begin(struct req *r, struct ops_ctx *x);
+ * request's entry in the operation's transaction.  status (0: none yet) is
+ * the answer's status when the operation succeeds, which the audit entry
+ * records; set x->answer to build the reply in the transaction instead. */
+void api_ops_begin(struct req *r, struct ops_ctx *x, int status);
 /* After the operation returned rc: on success the request is audited (by the
  * hook); on failure its error is answered (api_fail_err) and the object it
  * named is kept for the pipeline's audit entry.  Releases x.  0, or -1 after
@@ -194,5 +190,14 @@ int api_ops_end(struct req *r, struct ops_ctx *x, int rc);
 /* Answer an operation's error with the HTTP status its code stands for
  * (the one place codes become statuses). */
 void api_fail_err(struct req *r, const struct ops_error *e);
+/* Open the case named by the {ref} path parameter for a page: a read
+ * transaction on the request's connection (the page shows one state of the
+ * records however many tables it reads), the caller's right to see it and the
+ * route's part of it; -1 after answering 404 or 403.  The case is the audit
+ * object.  End with api_read_end(). */
+int api_case_read(struct req *r, struct ops_ctx *x, struct case_record *c);
+/* A read transaction for a page that is not one case's; -1 after a 503. */
+int api_read_begin(struct req *r, struct ops_ctx *x);
+void api_read_end(struct req *r, struct ops_ctx *x);
 
 #endif

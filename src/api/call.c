@@ -66,7 +66,7 @@ static int audit_hook(struct ops_ctx *x, void *arg)
 	return req_audit_append(r);
 }
 
-void api_ops_begin(struct req *r, struct ops_ctx *x)
+void api_ops_begin(struct req *r, struct ops_ctx *x, int status)
 {
 	struct ops_actor who;
 
@@ -88,6 +88,8 @@ void api_ops_begin(struct req *r, struct ops_ctx *x)
 		x->parts |= CASE_PART_VICTIM_CARE;
 	x->audit = audit_hook;
 	x->audit_arg = r;
+	if (status)
+		r->status = status;
 }
 
 int api_ops_end(struct req *r, struct ops_ctx *x, int rc)
@@ -99,4 +101,38 @@ int api_ops_end(struct req *r, struct ops_ctx *x, int rc)
 		api_fail_err(r, &x->err);
 	ops_done(x);
 	return rc < 0 ? -1 : 0;
+}
+
+int api_read_begin(struct req *r, struct ops_ctx *x)
+{
+	int rc;
+
+	api_ops_begin(r, x, 0);
+	rc = ops_read_begin(x);
+	if (rc < 0)
+		api_ops_end(r, x, rc);
+	return rc < 0 ? -1 : 0;
+}
+
+int api_case_read(struct req *r, struct ops_ctx *x, struct case_record *c)
+{
+	int rc;
+
+	api_ops_begin(r, x, 0);
+	rc = ops_read_begin(x);
+	if (rc >= 0)
+		rc = ops_case_open(x, req_param(r, "ref"), c);
+	if (rc < 0) {
+		ops_read_end(x);
+		api_ops_end(r, x, rc);
+		return -1;
+	}
+	take_names(r, x);
+	return 0;
+}
+
+void api_read_end(struct req *r, struct ops_ctx *x)
+{
+	ops_read_end(x);
+	api_ops_end(r, x, 0);
 }

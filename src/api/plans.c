@@ -224,44 +224,6 @@ static int refuse_not_police(struct req *r)
 	return -1;
 }
 
-/* ---- the gates of the case workflow ---------------------------------------------- */
-
-int api_plan_gate(struct req *r, const struct case_record *c, int to)
-{
-	struct plan_gate_facts f;
-	char why[600];
-	int rc;
-
-	if (to == CASE_ASSESSED) {
-		rc = plan_gate_facts_load(r->db, c->id, &f);
-		if (rc < 0) {
-			req_fail_db(r, rc);
-			return -1;
-		}
-		f.high_risk = strcmp(c->risk_level, "high") == 0;
-		if (plan_gate_assessed(&f, why, sizeof why) < 0) {
-			req_fail(r, 409, "illegal_transition", "status", "case %s cannot move to assessed: %s",
-				 c->ref, why);
-			return -1;
-		}
-	} else if (to == CASE_CLOSED) {
-		rc = case_review_closing_current(r->db, c->id);
-		if (rc < 0) {
-			req_fail_db(r, rc);
-			return -1;
-		}
-		if (rc == 0) {
-			req_fail(r, 409, "illegal_transition", "status",
-				 "case %s cannot be closed: it needs a closing review that records the "
-				 "outcome (POST /api/v1/cases/%s/reviews with kind \"closing\"), and "
-				 "has none",
-				 c->ref, c->ref);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* ---- GET /api/v1/cases/{ref}/plan[?version=N] ------------------------------------- */
 
 static int add_version(int64_t version, const char *by, int64_t at, const char *change, void *arg)

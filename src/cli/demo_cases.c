@@ -182,7 +182,7 @@ static int screen_case(struct demo *dm, int64_t id)
 	};
 	const struct four f = { FOUR_YES, FOUR_YES, FOUR_YES, FOUR_YES };
 
-	if (case_set_screening(dm->d, id, &f, notes, user(dm, "officer")) < 0 ||
+	if (case_set_screening(dm->d, id, 0, &f, notes, user(dm, "officer")) < 0 ||
 	    case_classification_add(dm->d, id, "stalking") < 0 ||
 	    event(dm, id, "officer", "screened", "FOUR: stalking") < 0)
 		return fail(dm, "demo screening");

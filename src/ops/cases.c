@@ -10,7 +10,9 @@
 #include <time.h>
 
 #include "base/mem.h"
+#include "ops/plans.h"
 #include "store/account.h"
+#include "store/plans.h"
 #include "vigil.h"
 
 static bool list_has(const char *const *list, int n, const char *s)
@@ -197,7 +199,7 @@ int ops_case_report(struct ops_ctx *x, const struct ops_report *in, struct case_
 	if (rc >= 0 && in->suspect)
 		rc = add_person(x, id, in->suspect, "suspect");
 	if (rc >= 0 && in->screened) {
-		rc = case_set_screening(x->db, id, &four, in->four_notes, x->who.user_id);
+		rc = case_set_screening(x->db, id, 0, &four, in->four_notes, x->who.user_id);
 		if (rc >= 0)
 			rc = case_set_status(x->db, id, case_status_name(CASE_SCREENED));
 		if (rc >= 0)
@@ -228,4 +230,466 @@ out:
 		case_record_free(out);
 	}
 	return rc;
+}
+
+/* ERR_STALE_VERSION for a write on version sent of case id, which an update
+ * found moved: the version it is now. */
+static int stale_case(struct ops_ctx *x, int64_t id, int64_t sent)
+{
+	struct case_record now;
+	int64_t v = 0;
+
+	if (case_get_by_id(x->db, id, &now) == 1) {
+		v = now.version;
+		case_record_free(&now);
+	}
+	return ops_stale(x, "case", sent, v);
+}
+
+/* Read the case again as the transaction leaves it, into out. */
+static int reread(struct ops_ctx *x, int64_t id, struct case_record *out)
+{
+	case_record_free(out);
+	return case_get_by_id(x->db, id, out) == 1 ? 0 : DB_ERROR;
+}
+
+/* Open case ref in a write transaction: 0, or a refusal with the
+ * transaction rolled back. */
+static int begin_on_case(struct ops_ctx *x, const char *ref, struct case_record *c)
+{
+	int rc = ops_begin(x);
+
+	memset(c, 0, sizeof *c);
+	if (rc >= 0)
+		rc = ops_case_open(x, ref, c);
+	if (rc < 0)
+		ops_rollback(x);
+	return rc;
+}
+
+/* End an operation on a case: commit on success (rc >= 0; database failures
+ * are named in x->err), else roll back; on failure out is freed. */
+static int end_on_case(struct ops_ctx *x, int rc, struct case_record *out)
+{
+	if (rc < 0 && !x->err.code)
+		ops_fail_db(x, rc);
+	if (rc >= 0)
+		rc = ops_commit(x);
+	if (rc < 0) {
+		ops_rollback(x);
+		case_record_free(out);
+	}
+	return rc;
+}
+
+/* ---- change a case ------------------------------------------------------------- */
+
+int ops_case_change(struct ops_ctx *x, const char *ref, const struct ops_case_change *in,
+		    struct case_record *c)
+{
+	enum case_status to = in->status ? case_status_parse(in->status) : CASE_STATUS_NONE;
+	enum case_status from;
+	struct case_change ch = { 0 };
+	struct user owner;
+	int rc = begin_on_case(x, ref, c);
+
+	if (rc < 0)
+		return rc;
+	from = c->status;
+	if (in->version != c->version) {
+		rc = ops_stale(x, "case", in->version, c->version);
+		goto out;
+	}
+	if (in->status && to == CASE_STATUS_NONE) {
+		rc = ops_fail(x, ERR_BAD_REQUEST, "status",
+			      "status must be intake, screened, assessed, managed or closed");
+		goto out;
+	}
+	if (in->status && to != c->status) {
+		char next[64];
+
+		if (!case_status_allowed(c->status, to)) {
+			case_status_next(c->status, next, sizeof next);
+			rc = ops_fail(x, ERR_ILLEGAL_TRANSITION, "status",
+				      "a case cannot move from %s to %s; from %s it may move to: %s",
+				      case_status_name(c->status), in->status,
+				      case_status_name(c->status), next);
+			goto out;
+		}
+		if (to == CASE_SCREENED && !four_complete(&c->four)) {
+			rc = ops_fail(x, ERR_ILLEGAL_TRANSITION, "status",
+				      "record the FOUR screening first (PUT /api/v1/cases/%s/screening)",
+				      c->ref);
+			goto out;
+		}
+		if (c->status == CASE_CLOSED && (!in->reason || !*in->reason)) {
+			rc = ops_fail(x, ERR_BAD_REQUEST, "reason",
+				      "reopening a closed case needs a reason");
+			goto out;
+		}
+		/* no case is assessed without a plan, nor closed without its outcome */
+		rc = ops_plan_gate(x, c, to);
+		if (rc < 0)
+			goto out;
+		ch.status = in->status;
+	}
+	if (in->owner) {
+		if (x->who.role != ROLE_SUPERVISOR) {
+			rc = ops_fail(x, ERR_FORBIDDEN, "owner", "only a supervisor may reassign a case");
+			goto out;
+		}
+		rc = user_get_by_name(x->db, in->owner, &owner);
+		if (rc < 0) {
+			rc = ops_fail_db(x, rc);
+			goto out;
+		}
+		if (rc == 0 || owner.disabled || owner.agency_id != x->who.agency_id ||
+		    (owner.role != ROLE_OFFICER && owner.role != ROLE_SUPERVISOR)) {
+			rc = ops_fail(x, ERR_BAD_REQUEST, "owner",
+				      "the owner must be an active officer or supervisor of your agency");
+			goto out;
+		}
+		ch.owner_id = owner.id;
+	}
+	/* classification against the screening */
+	{
+		const char *rel = in->relationship ? in->relationship : c->relationship;
+		bool implied = four_implies_stalking(&c->four, rel);
+		int has = case_has_classification(x->db, c->id, "stalking");
+		bool will_have = in->classifications
+					 ? list_has(in->classifications, in->nclassifications, "stalking")
+					 : has == 1;
+
+		if (has < 0) {
+			rc = has;
+			goto out;
+		}
+		if (implied && !will_have &&
+		    (!in->classification_reason || !*in->classification_reason) &&
+		    (has == 1 || in->relationship)) {
+			rc = ops_fail(x, ERR_BAD_REQUEST, "classification_reason",
+				      "the FOUR screening says this is stalking; to record it as "
+				      "something else, give a written classification_reason (a "
+				      "supervisor must then sign it off)");
+			goto out;
+		}
+		if (implied && !will_have && in->classification_reason) {
+			ch.classification_reason = in->classification_reason;
+			ch.clear_signoff = true;
+		}
+	}
+	ch.summary = in->summary;
+	ch.relationship = in->relationship;
+	ch.channel = in->channel;
+
+	rc = case_update(x->db, c->id, in->version, &ch);
+	if (rc == 0) {
+		rc = stale_case(x, c->id, in->version);
+		goto out;
+	}
+	if (rc >= 0 && ch.status)
+		rc = ops_event(x, c->id, "status", "%s -> %s%s%s", case_status_name(from),
+			       in->status, in->reason ? ": " : "", in->reason ? in->reason : "");
+	/* reopened: the closing review no longer stands */
+	if (rc >= 0 && ch.status && from == CASE_CLOSED)
+		rc = case_reviews_supersede_closing(x->db, c->id);
+	if (rc >= 0 && in->classifications) {
+		rc = case_classifications_set(x->db, c->id, in->classifications,
+					      in->nclassifications);
+		if (rc >= 0)
+			rc = ops_event(x, c->id, "classified", "%d classification(s)%s",
+				       in->nclassifications,
+				       list_has(in->classifications, in->nclassifications, "stalking")
+					       ? ", stalking"
+					       : "");
+	}
+	if (rc >= 0 && in->owner)
+		rc = ops_event(x, c->id, "reassigned", "owner %s", in->owner);
+	if (rc >= 0) {
+		struct four f = c->four;
+
+		rc = misrecording_rule(x, c->id, &f,
+				       in->relationship ? in->relationship : c->relationship);
+	}
+	if (rc >= 0)
+		rc = reread(x, c->id, c);
+	if (rc >= 0)
+		ops_detail(x, "%s%s%s%s", in->status ? "status " : "",
+			   in->classifications ? "classifications " : "", in->owner ? "owner " : "",
+			   in->summary || in->relationship || in->channel ? "details" : "");
+out:
+	return end_on_case(x, rc, c);
+}
+
+/* ---- screen a case ---------------------------------------------------------------- */
+
+int ops_case_screen(struct ops_ctx *x, const char *ref, const struct ops_screening *in,
+		    struct case_record *c)
+{
+	int rc = begin_on_case(x, ref, c), has;
+	bool implied;
+
+	if (rc < 0)
+		return rc;
+	if (in->version != c->version) {
+		rc = ops_stale(x, "case", in->version, c->version);
+		goto out;
+	}
+	if (c->status == CASE_CLOSED) {
+		rc = ops_fail(x, ERR_ILLEGAL_TRANSITION, NULL, "the case is closed; reopen it first");
+		goto out;
+	}
+	implied = four_implies_stalking(&in->four, c->relationship);
+	/* the version is in the update's WHERE: of writers that read the same
+	 * version, one records it and the others are told it moved */
+	rc = case_set_screening(x->db, c->id, in->version, &in->four, in->notes, x->who.user_id);
+	if (rc == 0) {
+		rc = stale_case(x, c->id, in->version);
+		goto out;
+	}
+	if (rc >= 0)
+		rc = ops_event(x, c->id, "screened", "FOUR: %s", implied ? "stalking" : "not all yes");
+	if (rc >= 0 && c->status == CASE_INTAKE) {
+		rc = case_set_status(x->db, c->id, case_status_name(CASE_SCREENED));
+		if (rc >= 0)
+			rc = ops_event(x, c->id, "status", "intake -> screened");
+	}
+	/* A case FOUR calls stalking is recorded as stalking, unless the officer
+	 * says in writing why not (and a supervisor then signs it off). */
+	has = rc >= 0 ? case_has_classification(x->db, c->id, "stalking") : 0;
+	if (rc >= 0 && has < 0)
+		rc = has;
+	if (rc >= 0 && implied && !has) {
+		if (in->classification_reason && *in->classification_reason) {
+			rc = case_set_classification_reason(x->db, c->id, in->classification_reason,
+							    true);
+		} else {
+			rc = case_classification_add(x->db, c->id, "stalking");
+			if (rc >= 0)
+				rc = ops_event(x, c->id, "classified",
+					       "stalking, from the FOUR screening");
+		}
+	}
+	if (rc >= 0)
+		rc = misrecording_rule(x, c->id, &in->four, c->relationship);
+	if (rc >= 0)
+		rc = reread(x, c->id, c);
+out:
+	return end_on_case(x, rc, c);
+}
+
+/* ---- sign off a classification ----------------------------------------------------- */
+
+int ops_case_signoff(struct ops_ctx *x, const char *ref, bool approve, const char *note,
+		     struct case_record *c)
+{
+	int rc, flagged;
+
+	rc = begin_on_case(x, ref, c);
+	if (rc < 0)
+		return rc;
+	flagged = case_has_flag(x->db, c->id, "possible_misrecording");
+	if (flagged < 0) {
+		rc = flagged;
+		goto out;
+	}
+	if (!flagged) {
+		rc = ops_fail(x, ERR_NOTHING_TO_SIGN_OFF, NULL,
+			      "case %s has no classification waiting for sign-off", c->ref);
+		goto out;
+	}
+	ops_detail(x, "%s", approve ? "approve" : "reject");
+	if (approve) {
+		rc = case_set_signoff(x->db, c->id, x->who.user_id, note);
+		if (rc >= 0)
+			rc = case_flag_clear(x->db, c->id, "possible_misrecording");
+		if (rc >= 0)
+			rc = ops_event(x, c->id, "signed_off", "classification approved: %s", note);
+	} else {
+		rc = case_classification_add(x->db, c->id, "stalking");
+		if (rc >= 0)
+			rc = case_touch(x->db, c->id);
+		if (rc >= 0)
+			rc = case_flag_clear(x->db, c->id, "possible_misrecording");
+		if (rc >= 0)
+			rc = ops_event(x, c->id, "signed_off",
+				       "classification rejected, recorded as stalking: %s", note);
+	}
+	if (rc >= 0)
+		rc = reread(x, c->id, c);
+out:
+	return end_on_case(x, rc, c);
+}
+
+/* ---- add a person --------------------------------------------------------------------- */
+
+int ops_case_person_add(struct ops_ctx *x, const char *ref, const char *role,
+			const struct person_in *p, struct case_record *c)
+{
+	int rc = begin_on_case(x, ref, c);
+
+	if (rc < 0)
+		return rc;
+	if (strcmp(role, "suspect") == 0) {
+		int64_t have = case_suspect(x->db, c->id);
+
+		if (have != 0) {
+			rc = have < 0 ? (int)have
+				      : ops_fail(x, ERR_CONFLICT, "role",
+						 "case %s already has a suspect; one suspect per case",
+						 c->ref);
+			goto out;
+		}
+	}
+	rc = add_person(x, c->id, p, role);
+	if (rc >= 0)
+		rc = case_touch(x->db, c->id);
+	/* a new suspect may link the case to others; a new victim may bring a
+	 * linked set to the serial threshold */
+	if (rc >= 0)
+		rc = serial_rule(x, c->id);
+	if (rc >= 0)
+		rc = reread(x, c->id, c);
+	if (rc >= 0)
+		ops_detail(x, "%s recorded", role);
+out:
+	return end_on_case(x, rc, c);
+}
+
+/* ---- assignment, referral, programme ------------------------------------------------- */
+
+int ops_case_assign(struct ops_ctx *x, const char *ref, const char *username,
+		    struct case_record *c, struct user *u)
+{
+	int rc = begin_on_case(x, ref, c);
+
+	if (rc < 0)
+		return rc;
+	if (x->who.role != ROLE_SUPERVISOR && c->owner_id != x->who.user_id) {
+		rc = ops_fail(x, ERR_FORBIDDEN, NULL,
+			      "only the case's owner or a supervisor may assign people to it");
+		goto out;
+	}
+	rc = user_get_by_name(x->db, username, u);
+	if (rc < 0)
+		goto out;
+	if (rc == 0 || u->disabled || (u->role != ROLE_OFFICER && u->role != ROLE_SUPERVISOR) ||
+	    u->agency_id != c->agency_id) {
+		rc = ops_fail(x, ERR_BAD_REQUEST, "username",
+			      "'%s' is not an active officer or supervisor of the case's agency (%s)",
+			      username, c->agency);
+		goto out;
+	}
+	rc = case_assign(x->db, c->id, u->id, x->who.user_id);
+	if (rc >= 0)
+		rc = ops_event(x, c->id, "assigned", "%s", u->username);
+	if (rc >= 0)
+		rc = case_touch(x->db, c->id);
+	if (rc >= 0)
+		ops_detail(x, "assigned %s", u->username);
+out:
+	return end_on_case(x, rc, c);
+}
+
+int ops_case_refer(struct ops_ctx *x, const char *ref, const char *agency, const char *note,
+		   struct case_record *c, struct agency *a)
+{
+	int rc = begin_on_case(x, ref, c);
+
+	if (rc < 0)
+		return rc;
+	rc = agency_get_by_code(x->db, agency, a);
+	if (rc <= 0) {
+		if (rc == 0)
+			rc = ops_fail(x, ERR_BAD_REQUEST, "agency", "unknown agency '%s'", agency);
+		goto out;
+	}
+	rc = case_refer(x->db, c->id, a->id, x->who.user_id, note);
+	if (rc >= 0)
+		rc = ops_event(x, c->id, "referred", "to %s", a->code);
+	if (rc >= 0)
+		rc = case_touch(x->db, c->id);
+	if (rc >= 0)
+		ops_detail(x, "referred to %s", a->code);
+out:
+	return end_on_case(x, rc, c);
+}
+
+struct nhs_pick {
+	int n;
+	struct agency a;
+};
+
+static int pick_nhs(const struct agency *a, void *arg)
+{
+	struct nhs_pick *pick = arg;
+
+	if (!strcmp(a->kind, "nhs")) {
+		pick->n++;
+		pick->a = *a;
+	}
+	return 0;
+}
+
+/* The NHS trust named (or, when none is named, the only one). */
+static int nhs_trust(struct ops_ctx *x, const char *code, struct agency *out)
+{
+	struct nhs_pick pick = { 0 };
+	int rc;
+
+	if (code) {
+		rc = agency_get_by_code(x->db, code, out);
+		if (rc < 0)
+			return ops_fail_db(x, rc);
+		if (rc == 0 || strcmp(out->kind, "nhs") != 0)
+			return ops_fail(x, ERR_BAD_REQUEST, "trust",
+					"'%s' is not an NHS trust in Vigil", code);
+		return 0;
+	}
+	rc = agency_each(x->db, pick_nhs, &pick);
+	if (rc < 0)
+		return ops_fail_db(x, rc);
+	if (pick.n != 1)
+		return ops_fail(x, ERR_BAD_REQUEST, "trust",
+				pick.n ? "name the NHS trust whose clinicians will treat him (trust)"
+				       : "there is no NHS trust in Vigil to run the programme");
+	*out = pick.a;
+	return 0;
+}
+
+int ops_case_enrol(struct ops_ctx *x, const char *ref, const char *trust,
+		   const char *consent_note, struct case_record *c, struct agency *t)
+{
+	int64_t suspect;
+	int rc = ops_begin(x);
+
+	memset(c, 0, sizeof *c);
+	if (rc < 0)
+		return rc;
+	rc = nhs_trust(x, trust, t);
+	if (rc >= 0)
+		rc = ops_case_open(x, ref, c);
+	if (rc < 0)
+		goto out;
+	suspect = case_suspect(x->db, c->id);
+	if (suspect <= 0) {
+		rc = suspect < 0 ? (int)suspect
+				 : ops_fail(x, ERR_CONFLICT, NULL,
+					    "case %s has no known suspect to enrol", c->ref);
+		goto out;
+	}
+	rc = programme_enrolled(x->db, suspect);
+	if (rc != 0) {
+		if (rc > 0)
+			rc = ops_fail(x, ERR_CONFLICT, NULL, "the suspect is already in the programme");
+		goto out;
+	}
+	rc = programme_enrol(x->db, suspect, t->id, x->who.user_id, consent_note);
+	if (rc >= 0)
+		rc = ops_event(x, c->id, "programme_enrolled", "treated by %s, with recorded consent",
+			       t->name);
+	if (rc >= 0)
+		rc = case_touch(x->db, c->id);
+out:
+	return end_on_case(x, rc, c);
 }

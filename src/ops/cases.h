@@ -44,4 +44,64 @@ struct ops_report {
  * people, the screening and classifications, and the rules that follow. */
 int ops_case_report(struct ops_ctx *x, const struct ops_report *in, struct case_record *out);
 
+/* A change to a case (PATCH /api/v1/cases/{ref}), made on the version the
+ * actor read.  NULL leaves a field as it is. */
+struct ops_case_change {
+	int64_t version;
+	const char *summary;
+	const char *relationship;    /* case_relationships */
+	const char *channel;         /* case_channels */
+	const char *owner;           /* a username: a supervisor reassigns */
+	const char *status;          /* a status name: a move of the workflow */
+	const char *reason;          /* why (reopening needs one) */
+	const char *const *classifications; /* NULL: unchanged */
+	int nclassifications;
+	const char *classification_reason;
+};
+/* Change a case: the workflow's moves (with the plan's gates), the owner,
+ * its details and classifications; ERR_STALE_VERSION when it moved. */
+int ops_case_change(struct ops_ctx *x, const char *ref, const struct ops_case_change *in,
+		    struct case_record *out);
+
+/* The FOUR screening recorded on a case (PUT .../screening). */
+struct ops_screening {
+	int64_t version;
+	struct four four;            /* all four answered */
+	const char *notes[4];        /* each answer's reason */
+	const char *classification_reason; /* why not stalking, when FOUR says it is */
+};
+/* Record the screening: an intake case becomes screened, one FOUR calls
+ * stalking is classified so unless a reason is given. */
+int ops_case_screen(struct ops_ctx *x, const char *ref, const struct ops_screening *in,
+		    struct case_record *out);
+
+/* A supervisor's sign-off of a classification other than stalking: approve
+ * keeps it, reject records stalking.  ERR_NOTHING_TO_SIGN_OFF without the
+ * possible_misrecording flag. */
+int ops_case_signoff(struct ops_ctx *x, const char *ref, bool approve, const char *note,
+		     struct case_record *out);
+
+/* Add a victim or the suspect (role "victim" or "suspect"); one suspect a
+ * case (ERR_CONFLICT). */
+int ops_case_person_add(struct ops_ctx *x, const char *ref, const char *role,
+			const struct person_in *p, struct case_record *out);
+
+/* Assign an officer or supervisor of the case's agency (the owner or a
+ * supervisor may). */
+struct user;
+int ops_case_assign(struct ops_ctx *x, const char *ref, const char *username,
+		    struct case_record *c, struct user *out);
+
+/* Refer (share) the case with an agency, whose advocates then see it;
+ * *out is the agency. */
+struct agency;
+int ops_case_refer(struct ops_ctx *x, const char *ref, const char *agency, const char *note,
+		   struct case_record *c, struct agency *out);
+
+/* Enrol the suspect in the behaviour-change programme of an NHS trust (the
+ * one named, or the only one), with his recorded consent; *out is the
+ * trust. */
+int ops_case_enrol(struct ops_ctx *x, const char *ref, const char *trust,
+		   const char *consent_note, struct case_record *c, struct agency *out);
+
 #endif

@@ -330,10 +330,11 @@ int case_review_due_now(db *d, int64_t id)
 		      "iii", now, id, now);
 }
 
-int case_set_screening(db *d, int64_t id, const struct four *f, const char *const notes[4],
-		       int64_t by)
+int case_set_screening(db *d, int64_t id, int64_t expected_version, const struct four *f,
+		       const char *const notes[4], int64_t by)
 {
 	const enum four_answer a[4] = { f->fixated, f->obsessive, f->unwanted, f->repeated };
+	int64_t changed = 0;
 	db_stmt *s;
 	int rc, i = 1;
 
@@ -343,7 +344,7 @@ int case_set_screening(db *d, int64_t id, const struct four *f, const char *cons
 			" four_unwanted = ?, four_unwanted_note = ?,"
 			" four_repeated = ?, four_repeated_note = ?,"
 			" screened_by = ?, screened_at = ?, updated_at = ?, version = version + 1"
-			" WHERE id = ?");
+			" WHERE id = ? AND (? = 0 OR version = ?)");
 	if (rc < 0)
 		return rc;
 	for (int k = 0; k < 4; k++) {
@@ -356,10 +357,14 @@ int case_set_screening(db *d, int64_t id, const struct four *f, const char *cons
 	db_bind_int64(s, i++, by);
 	db_bind_int64(s, i++, clock_now_ms());
 	db_bind_int64(s, i++, clock_now_ms());
-	db_bind_int64(s, i, id);
+	db_bind_int64(s, i++, id);
+	db_bind_int64(s, i++, expected_version);
+	db_bind_int64(s, i, expected_version);
 	rc = db_step(s);
+	if (rc == DB_DONE)
+		changed = db_changes(s);
 	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return rc < 0 ? rc : changed > 0;
 }
 
 int case_set_signoff(db *d, int64_t id, int64_t by, const char *note)

@@ -100,8 +100,10 @@ int case_touch(db *d, int64_t id);
 /* A review is due now (a new incident, a breach, an order ending...). */
 int case_review_due_now(db *d, int64_t id);
 
-int case_set_screening(db *d, int64_t id, const struct four *f, const char *const notes[4],
-		       int64_t by);
+/* Record the FOUR answers on the version expected_version (0: whichever it is,
+ * for a case made in this transaction): 1 applied, 0 the case moved on. */
+int case_set_screening(db *d, int64_t id, int64_t expected_version, const struct four *f,
+		       const char *const notes[4], int64_t by);
 int case_set_signoff(db *d, int64_t id, int64_t by, const char *note);
 /* Set the status alone, in an operation that has bumped the version (the
  * workflow's rules are the caller's: ops/cases.c). */

@@ -253,35 +253,6 @@ static int reread(struct ops_ctx *x, int64_t id, struct case_record *out)
 	return case_get_by_id(x->db, id, out) == 1 ? 0 : DB_ERROR;
 }
 
-/* Open case ref in a write transaction: 0, or a refusal with the
- * transaction rolled back. */
-static int begin_on_case(struct ops_ctx *x, const char *ref, struct case_record *c)
-{
-	int rc = ops_begin(x);
-
-	memset(c, 0, sizeof *c);
-	if (rc >= 0)
-		rc = ops_case_open(x, ref, c);
-	if (rc < 0)
-		ops_rollback(x);
-	return rc;
-}
-
-/* End an operation on a case: commit on success (rc >= 0; database failures
- * are named in x->err), else roll back; on failure out is freed. */
-static int end_on_case(struct ops_ctx *x, int rc, struct case_record *out)
-{
-	if (rc < 0 && !x->err.code)
-		ops_fail_db(x, rc);
-	if (rc >= 0)
-		rc = ops_commit(x);
-	if (rc < 0) {
-		ops_rollback(x);
-		case_record_free(out);
-	}
-	return rc;
-}
-
 /* ---- change a case ------------------------------------------------------------- */
 
 int ops_case_change(struct ops_ctx *x, const char *ref, const struct ops_case_change *in,
@@ -291,7 +262,7 @@ int ops_case_change(struct ops_ctx *x, const char *ref, const struct ops_case_ch
 	enum case_status from;
 	struct case_change ch = { 0 };
 	struct user owner;
-	int rc = begin_on_case(x, ref, c);
+	int rc = ops_begin_case(x, ref, c);
 
 	if (rc < 0)
 		return rc;
@@ -418,7 +389,7 @@ int ops_case_change(struct ops_ctx *x, const char *ref, const struct ops_case_ch
 			   in->classifications ? "classifications " : "", in->owner ? "owner " : "",
 			   in->summary || in->relationship || in->channel ? "details" : "");
 out:
-	return end_on_case(x, rc, c);
+	return ops_end(x, rc);
 }
 
 /* ---- screen a case ---------------------------------------------------------------- */
@@ -426,7 +397,7 @@ out:
 int ops_case_screen(struct ops_ctx *x, const char *ref, const struct ops_screening *in,
 		    struct case_record *c)
 {
-	int rc = begin_on_case(x, ref, c), has;
+	int rc = ops_begin_case(x, ref, c), has;
 	bool implied;
 
 	if (rc < 0)
@@ -475,7 +446,7 @@ int ops_case_screen(struct ops_ctx *x, const char *ref, const struct ops_screeni
 	if (rc >= 0)
 		rc = reread(x, c->id, c);
 out:
-	return end_on_case(x, rc, c);
+	return ops_end(x, rc);
 }
 
 /* ---- sign off a classification ----------------------------------------------------- */
@@ -485,7 +456,7 @@ int ops_case_signoff(struct ops_ctx *x, const char *ref, bool approve, const cha
 {
 	int rc, flagged;
 
-	rc = begin_on_case(x, ref, c);
+	rc = ops_begin_case(x, ref, c);
 	if (rc < 0)
 		return rc;
 	flagged = case_has_flag(x->db, c->id, "possible_misrecording");
@@ -518,7 +489,7 @@ int ops_case_signoff(struct ops_ctx *x, const char *ref, bool approve, const cha
 	if (rc >= 0)
 		rc = reread(x, c->id, c);
 out:
-	return end_on_case(x, rc, c);
+	return ops_end(x, rc);
 }
 
 /* ---- add a person --------------------------------------------------------------------- */
@@ -526,7 +497,7 @@ out:
 int ops_case_person_add(struct ops_ctx *x, const char *ref, const char *role,
 			const struct person_in *p, struct case_record *c)
 {
-	int rc = begin_on_case(x, ref, c);
+	int rc = ops_begin_case(x, ref, c);
 
 	if (rc < 0)
 		return rc;
@@ -553,7 +524,7 @@ int ops_case_person_add(struct ops_ctx *x, const char *ref, const char *role,
 	if (rc >= 0)
 		ops_detail(x, "%s recorded", role);
 out:
-	return end_on_case(x, rc, c);
+	return ops_end(x, rc);
 }
 
 /* ---- assignment, referral, programme ------------------------------------------------- */
@@ -561,7 +532,7 @@ out:
 int ops_case_assign(struct ops_ctx *x, const char *ref, const char *username,
 		    struct case_record *c, struct user *u)
 {
-	int rc = begin_on_case(x, ref, c);
+	int rc = ops_begin_case(x, ref, c);
 
 	if (rc < 0)
 		return rc;
@@ -588,13 +559,13 @@ int ops_case_assign(struct ops_ctx *x, const char *ref, const char *username,
 	if (rc >= 0)
 		ops_detail(x, "assigned %s", u->username);
 out:
-	return end_on_case(x, rc, c);
+	return ops_end(x, rc);
 }
 
 int ops_case_refer(struct ops_ctx *x, const char *ref, const char *agency, const char *note,
 		   struct case_record *c, struct agency *a)
 {
-	int rc = begin_on_case(x, ref, c);
+	int rc = ops_begin_case(x, ref, c);
 
 	if (rc < 0)
 		return rc;
@@ -612,7 +583,7 @@ int ops_case_refer(struct ops_ctx *x, const char *ref, const char *agency, const
 	if (rc >= 0)
 		ops_detail(x, "referred to %s", a->code);
 out:
-	return end_on_case(x, rc, c);
+	return ops_end(x, rc);
 }
 
 struct nhs_pick {
@@ -691,5 +662,5 @@ int ops_case_enrol(struct ops_ctx *x, const char *ref, const char *trust,
 	if (rc >= 0)
 		rc = case_touch(x->db, c->id);
 out:
-	return end_on_case(x, rc, c);
+	return ops_end(x, rc);
 }

@@ -204,6 +204,33 @@ int ops_case_open(struct ops_ctx *x, const char *ref, struct case_record *c)
 	return 0;
 }
 
+int ops_begin_case(struct ops_ctx *x, const char *ref, struct case_record *c)
+{
+	int rc = ops_begin(x);
+
+	memset(c, 0, sizeof *c);
+	if (rc >= 0)
+		rc = ops_case_open(x, ref, c);
+	if (rc < 0)
+		ops_rollback(x);
+	return rc;
+}
+
+int ops_end(struct ops_ctx *x, int rc)
+{
+	if (rc < 0 && !x->err.code)
+		ops_fail_db(x, rc);
+	if (rc >= 0) {
+		int c = ops_commit(x);
+
+		if (c < 0)
+			rc = c;
+	}
+	if (rc < 0)
+		ops_rollback(x);
+	return rc;
+}
+
 int ops_event(struct ops_ctx *x, int64_t case_id, const char *kind, const char *fmt, ...)
 {
 	struct buf b;

@@ -125,6 +125,13 @@ void ops_viewer(const struct ops_ctx *x, struct viewer *v);
  * not read the part x->parts names.  Names it as the audit object.  The
  * caller frees c with case_record_free(). */
 int ops_case_open(struct ops_ctx *x, const char *ref, struct case_record *c);
+/* Begin a write transaction and open case ref in it (ops_case_open): 0, or
+ * the refusal with the transaction rolled back. */
+int ops_begin_case(struct ops_ctx *x, const char *ref, struct case_record *c);
+/* End an operation that began its transaction: rc >= 0 (the result, kept)
+ * commits through ops_commit(); a negative rc, or a failing commit, rolls
+ * back, naming a database failure nothing named yet.  Returns the result. */
+int ops_end(struct ops_ctx *x, int rc);
 /* Add an event to the case's timeline, by the actor. */
 int ops_event(struct ops_ctx *x, int64_t case_id, const char *kind, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

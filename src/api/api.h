@@ -104,12 +104,6 @@ void api_care_referral_update(struct req *r);
 void api_tasks_list(struct req *r);
 void api_tasks_create(struct req *r);
 void api_task_update(struct req *r);
-/* Open a notify_victim task for an event at event_at (due --notify-hours
- * later), in the caller's transaction, with its timeline event.  0 or a
- * negative DB_* code. */
-int api_notify_task_open(struct req *r, int64_t case_id, const char *event, int64_t event_at,
-			 const char *detail, int64_t order_id);
-
 /* monitoring.c */
 void api_devices_create(struct req *r);
 void api_devices_list(struct req *r);

@@ -54,17 +54,15 @@ int cli_audit_action(db *d, const char *action, const char *object, const char *
  * terminal; strips the newline.  0, or -1 at end of input. */
 int cli_read_secret(const char *prompt, char *out, size_t outlen);
 
-struct instrument_set;
-struct plan_suggestions;
+struct vigil;
 /* demo.c: load the demo agencies, accounts and caseload once, with passwords
  * generated for this database, written to creds_path (mode 0600) and printed
- * to out.  The caseload's assessments are scored with instruments and its
- * plans take suggestions from the table. */
-int demo_load(db *d, const struct instrument_set *instruments,
-	      const struct plan_suggestions *suggestions, const char *creds_path, FILE *out);
+ * to out.  The caseload's assessments are scored with v's instruments and
+ * its plans take suggestions from v's table. */
+int demo_load(struct vigil *v, db *d, const char *creds_path, FILE *out);
 /* demo_cases.c: the demo caseload, in the caller's transaction, after the
- * demo accounts exist.  0, or -1 with err. */
-int demo_cases_load(db *d, const struct instrument_set *instruments,
-		    const struct plan_suggestions *suggestions, char *err, size_t errlen);
+ * demo accounts exist, made by the centre's operations (ops/).  0, or -1
+ * with err. */
+int demo_cases_load(struct vigil *v, db *d, char *err, size_t errlen);
 
 #endif

@@ -115,15 +115,14 @@ static int caseload_pending(db *d, FILE *out)
 }
 
 /* The caseload alone, for a database whose demo accounts are older. */
-static int caseload_add(db *d, const struct instrument_set *instruments,
-			const struct plan_suggestions *suggestions, FILE *out)
+static int caseload_add(struct vigil *v, db *d, FILE *out)
 {
 	struct audit_entry e = { 0 };
 	char err[300] = "";
 
 	if (db_begin_write(d) < 0)
 		goto dberr;
-	if (demo_cases_load(d, instruments, suggestions, err, sizeof err) < 0 ||
+	if (demo_cases_load(v, d, err, sizeof err) < 0 ||
 	    db_run(d, "INSERT INTO settings (key, value) VALUES ('demo_caseload', '1')", "") < 0)
 		goto rollback;
 	e.username = "cli:demo";
@@ -142,8 +141,7 @@ dberr:
 	return -1;
 }
 
-int demo_load(db *d, const struct instrument_set *instruments,
-	      const struct plan_suggestions *suggestions, const char *creds_path, FILE *out)
+int demo_load(struct vigil *v, db *d, const char *creds_path, FILE *out)
 {
 	char pw[NPEOPLE][32], hash[SECRET_HASH_LEN], err[300] = "";
 	struct audit_entry e = { 0 };
@@ -158,7 +156,7 @@ int demo_load(db *d, const struct instrument_set *instruments,
 		rc = caseload_pending(d, out);
 		if (rc < 0)
 			goto dberr;
-		if (rc == 1 && caseload_add(d, instruments, suggestions, out) < 0)
+		if (rc == 1 && caseload_add(v, d, out) < 0)
 			return -1;
 		return print_file(creds_path, out);
 	}
@@ -182,7 +180,7 @@ int demo_load(db *d, const struct instrument_set *instruments,
 		    user_add(d, people[i].username, people[i].name, people[i].role, a.id, hash) < 0)
 			goto rollback;
 	}
-	if (demo_cases_load(d, instruments, suggestions, err, sizeof err) < 0)
+	if (demo_cases_load(v, d, err, sizeof err) < 0)
 		goto rollback;
 	if (db_run(d, "INSERT INTO settings (key, value) VALUES ('demo_loaded', '1')", "") < 0 ||
 	    db_run(d, "INSERT INTO settings (key, value) VALUES ('demo_caseload', '1')", "") < 0)

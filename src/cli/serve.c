@@ -860,7 +860,7 @@ int cli_serve(int argc, char **argv)
 			snprintf(creds, sizeof creds, "vigil-demo-accounts.txt");
 		else
 			snprintf(creds, sizeof creds, "%s.demo-accounts", c->db_url);
-		if (demo_load(d, v.instruments, v.suggestions, creds, stdout) < 0) {
+		if (demo_load(&v, d, creds, stdout) < 0) {
 			db_close(d);
 			plan_suggestions_free(v.suggestions);
 			instrument_set_free(v.instruments);

@@ -31,6 +31,7 @@ static const struct {
 	{ ERR_NOTHING_TO_SIGN_OFF, 409 },
 	{ ERR_NO_PLAN, 409 },
 	{ ERR_DEVICE_IN_USE, 409 },
+	{ ERR_STORAGE, 507 },
 };
 
 void api_fail_err(struct req *r, const struct ops_error *e)

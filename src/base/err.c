@@ -29,6 +29,7 @@ static const struct {
 	{ ERR_NOTHING_TO_SIGN_OFF, "nothing_to_sign_off" },
 	{ ERR_NO_PLAN, "no_plan" },
 	{ ERR_DEVICE_IN_USE, "device_in_use" },
+	{ ERR_STORAGE, "storage" },
 };
 
 const char *err_name(int code)

@@ -50,6 +50,7 @@ enum err_code {
 	ERR_NOTHING_TO_SIGN_OFF = -107,
 	ERR_NO_PLAN = -108,            /* the case has no plan yet */
 	ERR_DEVICE_IN_USE = -109,      /* the device watches someone else */
+	ERR_STORAGE = -110,            /* a file could not be kept (the evidence store) */
 };
 
 /* The code's name ("stale_version", "db_busy"); "error" for a code not in

@@ -18,9 +18,7 @@
 #include "core/geo.h"
 #include "core/zonerule.h"
 #include "db/db.h"
-#include "http/stream.h"
-#include "ingest/reporting.h"
-#include "notify/notify.h"
+#include "monitor/sinks.h"
 #include "store/monitor.h"
 #include "vigil.h"
 
@@ -859,26 +857,24 @@ static void raise_alert(struct engine *e, int64_t case_id, const struct dev *d, 
 		rc = db_lock_chain(e->db, "alert_open");
 	id = rc < 0 ? rc : alert_open(e->db, &a, &existed);
 	if (id >= 0 && !existed)
-		id = alert_event_add(e->db, id, "opened") < 0 || stream_announce(e->db) < 0 ? DB_ERROR
-											: id;
+		id = alert_event_add(e->db, id, "opened") < 0 ? DB_ERROR : id;
 	if (id >= 0 && existed && visit_again && !e->catching_up) {
 		repeat = alert_repeat(e->db, id, a.decided_at);
-		if (repeat < 0 || (repeat > 0 && (alert_event_add(e->db, id, "repeated") < 0 ||
-						  stream_announce(e->db) < 0)))
+		if (repeat < 0 || (repeat > 0 && alert_event_add(e->db, id, "repeated") < 0))
 			id = DB_ERROR;
 	}
 	if (id >= 0 && db_commit(e->db) >= 0) {
+		struct alert_news news = { id, kind, severity, a.late, repeat };
+
 		if (!existed) {
 			/* identifiers only: never a position in a log */
 			log_info("alert %lld: %s (%s) case %lld device %s%s", (long long)id, kind, severity,
 				 (long long)case_id, d ? d->uid : "-", a.late ? " (late)" : "");
-			stream_wake(e->v->stream);
-			notifier_alert(e->v->notifier, id, kind, severity, a.late);
+			sinks_alert(e->v->sinks, &news);
 		} else if (repeat > 0) {
 			log_info("alert %lld: %s again (visit %d) case %lld device %s", (long long)id, kind,
 				 repeat + 1, (long long)case_id, d ? d->uid : "-");
-			stream_wake(e->v->stream);
-			notifier_repeat(e->v->notifier, id, kind, severity, a.late, repeat);
+			sinks_alert(e->v->sinks, &news);
 		}
 	} else {
 		log_error("cannot record a %s alert: %s", kind, db_errmsg(e->db));
@@ -945,7 +941,7 @@ static bool dev_pending(struct engine *e, const struct dev *d)
 static void ask_reporting(struct engine *e, struct dev *d, bool fast)
 {
 	d->reporting_fast = fast;
-	reporting_ask(e->v->reporting, d->id, d->uid, fast ? REPORTING_FAST : REPORTING_NORMAL);
+	sinks_reporting(e->v->sinks, d->id, d->uid, fast ? REPORT_FAST : REPORT_NORMAL);
 }
 
 /*
@@ -1449,13 +1445,15 @@ static void lost_signal(struct engine *e, struct dev *d, int64_t now)
 
 struct esc_ctx {
 	struct engine *e;
+	bool failed; /* an escalation's event was not recorded */
 };
 
 static int escalated(int64_t alert_id, void *arg)
 {
 	struct esc_ctx *x = arg;
 
-	alert_event_add(x->e->db, alert_id, "escalated");
+	if (alert_event_add(x->e->db, alert_id, "escalated") < 0)
+		x->failed = true;
 	log_warn("alert %lld not acknowledged in time: escalated", (long long)alert_id);
 	return 0;
 }
@@ -1480,7 +1478,7 @@ static void tick(struct engine *e, int64_t now)
 		lost_signal(e, &e->devs[i], now);
 	reporting_sweep(e);
 	if (now - e->last_escalation_check >= 1000) {
-		struct esc_ctx x = { e };
+		struct esc_ctx x = { e, false };
 		int n;
 
 		e->last_escalation_check = now;
@@ -1489,11 +1487,11 @@ static void tick(struct engine *e, int64_t now)
 			if (n >= 0)
 				n = alert_escalate_unacknowledged(e->db, now - e->cfg.escalate_after_ms,
 								  now, escalated, &x);
-			if (n > 0 && stream_announce(e->db) < 0)
+			if (n >= 0 && x.failed)
 				n = DB_ERROR;
 			if (n >= 0 && db_commit(e->db) >= 0) {
 				if (n > 0)
-					stream_wake(e->v->stream);
+					sinks_events(e->v->sinks);
 			} else {
 				db_rollback(e->db);
 			}

@@ -1373,6 +1373,9 @@ static int64_t event_insert(db *d, int64_t alert_id, const char *kind, int64_t a
 	if (rc == DB_ROW)
 		id = db_column_int64(s, 0);
 	db_finalize(s);
+	/* the other nodes' streams hear of it when the transaction commits */
+	if (rc >= 0)
+		rc = db_notify(d, ALERT_EVENTS_CHANNEL, "");
 	return rc < 0 ? rc : id;
 }
 

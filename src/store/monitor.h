@@ -266,6 +266,10 @@ struct notification_due {
 int notification_undelivered_each(db *d, const char *channel, int64_t since,
 				  int (*fn)(const struct notification_due *n, void *arg), void *arg);
 
+/* The channel on which the nodes sharing a database hear that alert events
+ * were added: adding one notifies it in the same transaction (nothing on
+ * SQLite, which one node serves). */
+#define ALERT_EVENTS_CHANNEL "vigil_alerts"
 /* The alert event log: returns the event's id. */
 int64_t alert_event_add(db *d, int64_t alert_id, const char *kind);
 /* A step of the response protocol at at, unless the alert is resolved (0). */

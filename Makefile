@@ -61,7 +61,10 @@ deps:
 
 # The browser UI's libraries, from npm (package-lock.json), copied into
 # web/vendor/ where vigil serves them.  Nothing to build: plain ES modules.
-WEB_VENDOR := web/vendor/leaflet/leaflet-src.esm.js web/vendor/uplot/uPlot.esm.js
+# axe-core is for the browser tests, which load it into each page they check
+# from web/vendor/axe/ (the page's CSP allows scripts from 'self' only).
+WEB_VENDOR := web/vendor/leaflet/leaflet-src.esm.js web/vendor/uplot/uPlot.esm.js \
+              web/vendor/axe/axe.min.js
 web: $(WEB_VENDOR)
 node_modules/.package-lock.json: package.json package-lock.json
 	@echo "  NPM     ci"
@@ -69,12 +72,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@touch $@
 $(WEB_VENDOR): node_modules/.package-lock.json
 	@rm -rf web/vendor
-	@mkdir -p web/vendor/leaflet web/vendor/uplot
+	@mkdir -p web/vendor/leaflet web/vendor/uplot web/vendor/axe
 	@cp -r node_modules/leaflet/dist/leaflet-src.esm.js node_modules/leaflet/dist/leaflet.css \
 	  node_modules/leaflet/dist/images node_modules/leaflet/LICENSE web/vendor/leaflet/
 	@cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css \
 	  node_modules/uplot/LICENSE web/vendor/uplot/
-	@echo "  WEB     web/vendor (leaflet, uplot)"
+	@cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE web/vendor/axe/
+	@echo "  WEB     web/vendor (leaflet, uplot, axe-core)"
 test-deps:
 	@scripts/deps.sh test
 

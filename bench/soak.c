@@ -6,7 +6,7 @@
  *                    CONNECTIONS SECONDS FIRST_IMEI IMEIS
  *
  * CONNECTIONS hostile connections (kept open: one the server closes is
- * opened again at once) from 40 loopback addresses (127.0.0.10 to .49), a
+ * opened again 100 ms later) from 40 loopback addresses (127.0.0.10 to .49), a
  * share on each port (40% the API, 30% OsmAnd, 30% Teltonika), each one of:
  *   slow      headers (or a handshake) a byte every 2 s, never finished;
  *   half-open connects and says nothing;
@@ -36,6 +36,7 @@
 
 #define ADDRS 40
 #define DRIP_MS 2000
+#define REOPEN_MS 100 /* a closed connection is opened again this soon */
 
 enum port { P_API, P_OSMAND, P_TEL };
 enum kind { K_SLOW, K_HALF, K_BIG };
@@ -46,6 +47,7 @@ struct hostile {
 	enum kind kind;
 	int addr;
 	int64_t next_drip;
+	int64_t reopen_at; /* closed: when the attacker comes back */
 	int sent;
 	bool connected;
 };
@@ -141,8 +143,10 @@ static void hostile_open(struct hostile *h, int efd, int i)
 	h->fd = connect_from(h->addr, ports[h->port]);
 	h->connected = false;
 	h->sent = 0;
-	if (h->fd < 0)
+	if (h->fd < 0) {
+		h->reopen_at = now_ms() + REOPEN_MS;
 		return;
+	}
 	opened++;
 	epoll_ctl(efd, EPOLL_CTL_ADD, h->fd, &ev);
 }
@@ -246,10 +250,11 @@ int main(int argc, char **argv)
 
 				if (r == 0 || (r < 0 && errno != EAGAIN) ||
 				    (evs[e].events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP))) {
-					/* closed or refused: the attacker comes straight back */
+					/* closed or refused: the attacker comes back soon */
 					close(x->fd);
+					x->fd = -1;
+					x->reopen_at = now + REOPEN_MS;
 					closed_by_server++;
-					hostile_open(x, efd, (int)evs[e].data.u32);
 					continue;
 				}
 			}
@@ -274,15 +279,16 @@ int main(int argc, char **argv)
 				if (write(h[i].fd, h[i].port == P_TEL && h[i].kind == K_SLOW ? "\x0f" : "a", 1) < 0 &&
 				    errno != EAGAIN) {
 					close(h[i].fd);
+					h[i].fd = -1;
+					h[i].reopen_at = now + REOPEN_MS;
 					closed_by_server++;
-					hostile_open(&h[i], efd, i);
 					continue;
 				}
 				h[i].next_drip = now + DRIP_MS;
 			}
-		/* reopen what could not be opened */
+		/* reopen what was closed, once its time comes */
 		for (int i = 0; i < nconn; i++)
-			if (h[i].fd < 0)
+			if (h[i].fd < 0 && now >= h[i].reopen_at)
 				hostile_open(&h[i], efd, i);
 		if (now >= next_sign) {
 			double ms = sign_in(password);

@@ -6,16 +6,22 @@
 # refused and cut (its /metrics).  Figures, not a pass/fail test.
 #
 #   bench/soak.sh [CONNECTIONS] [SECONDS]
+#   VIGIL_BIN=build/asan/vigil bench/soak.sh ...   (another build, e.g. to look for
+#   leaks: the server is stopped cleanly at the end and its log shown)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 conns=${1:-10000}
 secs=${2:-60}
-make --no-print-directory build/vigil build/bench/soak >/dev/null
+V=${VIGIL_BIN:-build/vigil}
+if [ -z "${VIGIL_BIN:-}" ]; then
+	make --no-print-directory build/vigil build/bench/soak >/dev/null
+else
+	make --no-print-directory build/bench/soak >/dev/null
+fi
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 tmp=$(mktemp -d)
 pid=
 trap 'if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; fi; rm -rf "$tmp"' EXIT
-V=build/vigil
 db=$tmp/s.db
 $V migrate --db "$db" >/dev/null
 $V agency add met --name "Soak Police" --kind police --db "$db" >/dev/null
@@ -46,3 +52,10 @@ curl -s -c "$tmp/jar" -H 'Content-Type: application/json' \
 echo "  the server's own count (/metrics):"
 curl -s -b "$tmp/jar" "http://127.0.0.1:$api/metrics" |
 	grep -E '^vigil_(refused_total|connections_cut_total|buffered_bytes)' | grep -v ' 0$' | sed 's/^/    /'
+if [ -n "${VIGIL_BIN:-}" ]; then
+	kill "$pid"
+	wait "$pid" || echo "  the server exited with $?"
+	pid=
+	echo "  the server's log (errors):"
+	grep -v ' info \| warn ' "$tmp/err" | tail -40 | sed 's/^/    /'
+fi

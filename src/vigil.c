@@ -28,6 +28,7 @@ void vigil_config_defaults(struct vigil_config *c)
 	c->marac_escalation = 3;
 	c->notify_hours = 24;
 	c->contact_days = 7;
+	c->geocoder_timeout_ms = 5000;
 	c->housekeeping_secs = 60;
 	c->audit_checkpoint_secs = 60;
 	c->clock_skew_ms = 30000;

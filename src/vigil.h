@@ -26,6 +26,8 @@ struct vigil_config {
 	const char *web_root;      /* static files for the browser UI */
 	const char *map_tiles;     /* the UI's map tile URL template, or NULL (no tiles) */
 	const char *map_attribution; /* the tile server's required credit line */
+	const char *geocoder;      /* the geocoder's URL template with {q}, or NULL (none) */
+	int geocoder_timeout_ms;   /* how long to wait for it */
 	char attachment_dir[512];  /* evidence files, stored by hash */
 	int64_t attachment_max;    /* largest attachment accepted, bytes */
 	int serial_victims;        /* distinct victims that flag a possible serial stalker */

@@ -20,6 +20,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "core/casefile.h"
 #include "http/request.h"
 #include "http/stream.h"
 #include "monitor/node.h"
@@ -29,6 +30,11 @@
 #include "vigil.h"
 
 #define TEXT_MAX 4000
+
+/* How an alert ends, and the steps of the response protocol that are not a
+ * change of state (sending the police is the dispatch). */
+const char *const api_alert_outcomes[] = { "breach_confirmed", "false_alarm", "technical", NULL };
+const char *const api_alert_steps[] = { "called_victim", "called_offender", NULL };
 
 /* Alert kinds raised on the victim's own device carry her position. */
 static bool victim_position(const struct alert *a, db *d)
@@ -276,6 +282,126 @@ static json_t *victim_position_json(struct req *r, int64_t case_id)
 			 "accuracy_m", vp.best.accuracy, "at", req_time_json(vp.best.fix_at));
 }
 
+/* ---- where both were at the alert, and where they are now ---------------------------- */
+
+static json_t *pos_json(const char *uid, int64_t at, double lat, double lon, double accuracy)
+{
+	return json_pack("{s:s, s:o, s:f, s:f, s:o}", "device", uid, "at", req_time_json(at), "lat",
+			 lat, "lon", lon, "accuracy_m", isnan(accuracy) ? json_null() : json_real(accuracy));
+}
+
+struct positions {
+	struct req *r;
+	int64_t at;          /* the moment: the alert's decision; 0 for now */
+	bool victim_allowed;
+	json_t *offender, *victim;
+	int64_t offender_at, victim_at;
+};
+
+/* Keep the freshest position of each role. */
+static void keep(struct positions *ps, const char *role, const char *uid, int64_t at, double lat,
+		 double lon, double accuracy)
+{
+	bool suspect = !strcmp(role, "suspect");
+	json_t **slot = suspect ? &ps->offender : &ps->victim;
+	int64_t *slot_at = suspect ? &ps->offender_at : &ps->victim_at;
+
+	if (!suspect && !ps->victim_allowed)
+		return;
+	if (*slot && *slot_at >= at)
+		return;
+	json_decref(*slot);
+	*slot = pos_json(uid, at, lat, lon, accuracy);
+	*slot_at = at;
+}
+
+static int keep_last(const struct fix *f, void *arg)
+{
+	*(struct fix *)arg = *f;
+	return 0;
+}
+
+/* A device's last fix at or before at and not before from: 1, 0 or negative.
+ * Read through the store's fix reader (positions are sealed at rest),
+ * widening the window so that a busy device is not read whole. */
+static int fix_at(db *d, int64_t device_id, int64_t from, int64_t at, struct fix *out)
+{
+	static const int64_t windows[] = { 60000, 5 * 60000, 30 * 60000 };
+
+	for (size_t i = 0; i < sizeof windows / sizeof windows[0]; i++) {
+		int64_t lo = at - windows[i] > from ? at - windows[i] : from;
+		int rc;
+
+		out->at = 0;
+		rc = fix_each_between(d, device_id, lo, at, 5000, keep_last, out);
+		if (rc < 0)
+			return rc;
+		if (out->at)
+			return 1;
+		if (lo == from)
+			break;
+	}
+	return 0;
+}
+
+static int add_position(const struct assignment *as, void *arg)
+{
+	struct positions *ps = arg;
+	struct device dv;
+
+	if (device_get_by_id(ps->r->db, as->device_id, &dv) != 1)
+		return 0;
+	if (ps->at) {
+		/* his (or her) last fix before the decision, within the watch, at
+		 * most half an hour old: older says nothing of that moment */
+		int64_t from = ps->at - 30 * 60000;
+		struct fix f;
+
+		if (from < as->starts_at)
+			from = as->starts_at;
+		if (fix_at(ps->r->db, as->device_id, from, ps->at, &f) == 1)
+			keep(ps, as->role, dv.uid, f.at, f.lat, f.lon, f.accuracy);
+	} else {
+		struct device_live live;
+
+		if (node_device_live(ps->r->v->node, ps->r->db, as->device_id, &live) && live.have_fix &&
+		    live.fix_at >= as->starts_at)
+			keep(ps, as->role, dv.uid, live.fix_at, live.lat, live.lon, live.accuracy);
+	}
+	return 0;
+}
+
+/*
+ * Both people at the moment the alert was decided and now, apart: a
+ * proximity alert "50 m inside" is about where they both were then, while
+ * her live marker may be a kilometre on.  Hers only to the roles that
+ * protect her, and only while the alert is worked.
+ */
+static json_t *positions_json(struct req *r, const struct alert *a)
+{
+	bool victim_allowed = access_sees_victim_location(r->who.role) && strcmp(a->state, "resolved");
+	int64_t at = a->decided_at ? a->decided_at : a->fix_at ? a->fix_at : a->opened_at;
+	struct positions then = { r, at, victim_allowed, NULL, NULL, 0, 0 };
+	struct positions now = { r, 0, victim_allowed, NULL, NULL, 0, 0 };
+	json_t *o;
+
+	assignment_each_current(r->db, a->case_id, at, add_position, &then);
+	assignment_each_current(r->db, a->case_id, clock_now_ms(), add_position, &now);
+	o = json_pack("{s:{s:o, s:o}, s:{s:o}}", "at_alert", "at", req_time_json(at), "offender",
+		      then.offender ? then.offender : json_null(), "now", "offender",
+		      now.offender ? now.offender : json_null());
+	if (victim_allowed) {
+		json_object_set_new(json_object_get(o, "at_alert"), "victim",
+				    then.victim ? then.victim : json_null());
+		json_object_set_new(json_object_get(o, "now"), "victim",
+				    now.victim ? now.victim : json_null());
+	} else {
+		json_decref(then.victim);
+		json_decref(now.victim);
+	}
+	return o;
+}
+
 void api_alert_get(struct req *r)
 {
 	struct alert a;
@@ -327,6 +453,7 @@ void api_alert_get(struct req *r)
 	 * alert is being worked */
 	if (access_sees_victim_location(r->who.role) && strcmp(a.state, "resolved") != 0)
 		json_object_set_new(o, "victim_position", victim_position_json(r, a.case_id));
+	json_object_set_new(o, "positions", positions_json(r, &a));
 	alert_free(&a);
 	req_reply(r, 200, o);
 }
@@ -345,8 +472,7 @@ static void transition(struct req *r, const char *to)
 	    req_body_str(r, "note", !strcmp(to, "resolved"), TEXT_MAX, &note) < 0 ||
 	    req_body_str(r, "outcome", !strcmp(to, "resolved"), 32, &outcome) < 0)
 		return;
-	if (outcome && strcmp(outcome, "breach_confirmed") && strcmp(outcome, "false_alarm") &&
-	    strcmp(outcome, "technical")) {
+	if (outcome && !case_vocab_has(api_alert_outcomes, outcome)) {
 		req_fail(r, 400, "bad_request", "outcome",
 			 "outcome must be breach_confirmed, false_alarm or technical");
 		return;
@@ -434,7 +560,7 @@ void api_alert_step(struct req *r)
 
 	if (req_body_only(r, fields) < 0 || req_body_str(r, "step", true, 32, &step) < 0)
 		return;
-	if (strcmp(step, "called_victim") && strcmp(step, "called_offender")) {
+	if (!case_vocab_has(api_alert_steps, step)) {
 		req_fail(r, 400, "bad_request", "step",
 			 "step must be called_victim or called_offender (sending the police is "
 			 "POST /api/v1/alerts/{id}/dispatch)");

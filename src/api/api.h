@@ -129,6 +129,26 @@ struct viewer;
 json_t *api_alert_event_json(db *d, int64_t event_id, int64_t alert_id, const char *kind,
 			     int64_t at, const struct viewer *v);
 
+/* evidence.c */
+void api_attachments_list(struct req *r);
+/* geocode.c */
+void api_geocode(struct req *r);
+/* inbox.c */
+void api_inbox(struct req *r);
+/* vocabulary.c */
+void api_vocabulary(struct req *r);
+/* Every vocabulary the API validates against, with labels (caller owns). */
+json_t *api_vocabulary_json(void);
+/* Vocabularies kept beside their handlers, NULL-terminated: breach outcomes
+ * (orders.c), device kinds and protocols and zone kinds (monitoring.c),
+ * alert outcomes and response steps (alerts.c). */
+extern const char *const api_breach_outcomes[];
+extern const char *const api_device_kinds[];
+extern const char *const api_device_protocols[];
+extern const char *const api_zone_kinds[];
+extern const char *const api_alert_outcomes[];
+extern const char *const api_alert_steps[];
+
 /* Helpers shared by the handlers. */
 struct viewer;
 struct case_record;

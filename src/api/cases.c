@@ -744,7 +744,9 @@ void api_cases_list(struct req *r)
 	f.classification = req_query(r, "classification");
 	f.flag = req_query(r, "flag");
 	if ((f.status && case_status_parse(f.status) == CASE_STATUS_NONE &&
-	     (req_fail(r, 400, "bad_request", "status", "unknown status '%s'", f.status), 1)) ||
+	     (req_fail(r, 400, "bad_request", "status",
+		       "status must be one of: intake, screened, assessed, managed, closed"),
+	      1)) ||
 	    (f.risk_level && api_vocab(r, "risk_level", f.risk_level, case_risk_levels) < 0) ||
 	    (f.typology && api_vocab(r, "typology", f.typology, case_typologies) < 0) ||
 	    (f.classification &&

@@ -15,10 +15,12 @@
 #include "api/api.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "base/clock.h"
+#include "base/mem.h"
 #include "core/casefile.h"
 #include "http/request.h"
 #include "store/compliance.h"
@@ -209,14 +211,71 @@ static int add_breakdown(const char *typology, const char *risk_level, int64_t n
 	return 0;
 }
 
+/* The months' figures as CSV: one row a month, a column per figure and per
+ * typology and risk level (the vocabularies' order, then the undecided). */
+static char *stats_csv(json_t *months)
+{
+	static const char *const levels[] = { "standard", "medium", "high", "unassessed", NULL };
+	struct buf b = { 0 };
+	size_t i;
+	json_t *m;
+
+	buf_puts(&b, "month,from,to,reports,open_reports,open_with_plan,plan_share,"
+		     "order_applications,order_grants,breaches,first_assessed,"
+		     "median_hours_to_assessment,mean_hours_to_assessment");
+	for (int t = 0; case_typologies[t]; t++)
+		buf_printf(&b, ",typology_%s", case_typologies[t]);
+	buf_puts(&b, ",typology_not_decided");
+	for (int l = 0; levels[l]; l++)
+		buf_printf(&b, ",risk_%s", levels[l]);
+	buf_puts(&b, "\r\n");
+	json_array_foreach(months, i, m) {
+		json_t *pc = json_object_get(m, "plan_coverage"), *ra = json_object_get(m, "report_to_assessment");
+		json_t *bt = json_object_get(m, "by_typology"), *bl = json_object_get(m, "by_risk_level");
+		json_t *share = json_object_get(pc, "share"), *med = json_object_get(ra, "median_hours"),
+		       *mean = json_object_get(ra, "mean_hours");
+
+		buf_printf(&b, "%s,%s,%s,%lld,%lld,%lld,", json_string_value(json_object_get(m, "month")),
+			   json_string_value(json_object_get(m, "from")),
+			   json_string_value(json_object_get(m, "to")),
+			   (long long)json_integer_value(json_object_get(m, "reports")),
+			   (long long)json_integer_value(json_object_get(pc, "open_cases")),
+			   (long long)json_integer_value(json_object_get(pc, "with_plan")));
+		if (json_is_real(share))
+			buf_printf(&b, "%.4f", json_real_value(share));
+		buf_printf(&b, ",%lld,%lld,%lld,%lld,",
+			   (long long)json_integer_value(json_object_get(json_object_get(m, "orders"), "applications")),
+			   (long long)json_integer_value(json_object_get(json_object_get(m, "orders"), "grants")),
+			   (long long)json_integer_value(json_object_get(m, "breaches")),
+			   (long long)json_integer_value(json_object_get(ra, "cases")));
+		if (json_is_real(med))
+			buf_printf(&b, "%.1f", json_real_value(med));
+		buf_puts(&b, ",");
+		if (json_is_real(mean))
+			buf_printf(&b, "%.1f", json_real_value(mean));
+		for (int t = 0; case_typologies[t]; t++)
+			buf_printf(&b, ",%lld", (long long)json_integer_value(json_object_get(bt, case_typologies[t])));
+		buf_printf(&b, ",%lld", (long long)json_integer_value(json_object_get(bt, "not_decided")));
+		for (int l = 0; levels[l]; l++)
+			buf_printf(&b, ",%lld", (long long)json_integer_value(json_object_get(bl, levels[l])));
+		buf_puts(&b, "\r\n");
+	}
+	return buf_steal(&b);
+}
+
 void api_stats(struct req *r)
 {
 	int64_t from, to, now = clock_now_ms();
+	const char *format = req_query(r, "format");
 	json_t *months;
 	int n = 0, rc;
 
 	if (req_query_time(r, "from", &from) < 0 || req_query_time(r, "to", &to) < 0)
 		return;
+	if (format && strcmp(format, "json") && strcmp(format, "csv")) {
+		req_fail(r, 400, "bad_request", "format", "format must be one of: json, csv");
+		return;
+	}
 	/* default: the last twelve months, this one included */
 	to = to ? to : now;
 	from = from ? month_start(from, 0) : month_start(to, -11);
@@ -250,15 +309,18 @@ void api_stats(struct req *r)
 		}
 		gmtime_r(&t, &tm);
 		strftime(label, sizeof label, "%Y-%m", &tm);
+		/* plan coverage: of the month's reports still open, those with a
+		 * current plan (as the headline counts open cases), so the
+		 * months add up to the headline */
 		json_array_append_new(
 			months,
 			json_pack("{s:s, s:o, s:o, s:I, s:o, s:o, s:o, s:{s:I, s:I}, s:I,"
-				  " s:{s:I, s:o, s:o}}",
+				  " s:{s:I, s:o, s:o, s:I}}",
 				  "month", label, "from", req_time_json(sm.from), "to",
 				  req_time_json(sm.to), "reports", (json_int_t)sm.reports, "by_typology",
 				  pair[0], "by_risk_level", pair[1], "plan_coverage",
-				  share_json(sm.reports, sm.reports_with_plan), "orders", "applications",
-				  (json_int_t)sm.order_applications, "grants",
+				  share_json(sm.reports_open, sm.reports_with_plan), "orders",
+				  "applications", (json_int_t)sm.order_applications, "grants",
 				  (json_int_t)sm.order_grants, "breaches", (json_int_t)sm.breaches,
 				  "report_to_assessment", "cases", (json_int_t)sm.assessed,
 				  "median_hours",
@@ -266,9 +328,28 @@ void api_stats(struct req *r)
 					      : json_null(),
 				  "mean_hours",
 				  sm.assessed ? json_real((double)sm.assess_mean_ms / 3600000.0)
-					      : json_null()));
+					      : json_null(),
+				  "assessed_before_report", (json_int_t)sm.assessed_before_report));
 	}
-	req_audit_detail(r, "stats of %s", r->who.agency);
+	req_audit_detail(r, "stats of %s%s", r->who.agency, format && !strcmp(format, "csv") ? " (csv)" : "");
+	if (format && !strcmp(format, "csv")) {
+		char *csv = stats_csv(months), name[160], from_s[8], to_s[8];
+		time_t tf = (time_t)(from / 1000), tt = (time_t)((to - 1) / 1000);
+		struct tm tm;
+
+		gmtime_r(&tf, &tm);
+		strftime(from_s, sizeof from_s, "%Y-%m", &tm);
+		gmtime_r(&tt, &tm);
+		strftime(to_s, sizeof to_s, "%Y-%m", &tm);
+		/* agency codes are [a-z0-9-]: safe in a quoted file name */
+		snprintf(name, sizeof name, "attachment; filename=\"vigil-stats-%s-%s-to-%s.csv\"",
+			 r->who.agency, from_s, to_s);
+		req_add_header(r, "Content-Disposition", name);
+		req_reply_text(r, 200, "text/csv; charset=utf-8", csv);
+		free(csv);
+		json_decref(months);
+		return;
+	}
 	req_reply(r, 200, json_pack("{s:s, s:o, s:o, s:o}", "agency", r->who.agency, "from",
 				    req_time_json(from), "to", req_time_json(to), "months", months));
 }

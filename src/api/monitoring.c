@@ -29,8 +29,9 @@
 
 #define MAX_RING 512
 
-static const char *const kinds[] = { "offender_tag", "victim_phone", "victim_alarm", NULL };
-static const char *const protocols[] = { "osmand", "teltonika", "json", NULL };
+const char *const api_device_kinds[] = { "offender_tag", "victim_phone", "victim_alarm", NULL };
+const char *const api_device_protocols[] = { "osmand", "teltonika", "json", NULL };
+const char *const api_zone_kinds[] = { "exclusion", "proximity", NULL };
 
 static bool in(const char *const *list, const char *s)
 {
@@ -129,12 +130,12 @@ void api_devices_create(struct req *r)
 		req_fail(r, 400, "bad_request", "uid", "uid must be printable text without spaces");
 		return;
 	}
-	if (!in(kinds, kind)) {
+	if (!in(api_device_kinds, kind)) {
 		req_fail(r, 400, "bad_request", "kind",
 			 "kind must be offender_tag, victim_phone or victim_alarm");
 		return;
 	}
-	if (!in(protocols, protocol)) {
+	if (!in(api_device_protocols, protocol)) {
 		req_fail(r, 400, "bad_request", "protocol", "protocol must be osmand, teltonika or json");
 		return;
 	}
@@ -644,7 +645,7 @@ void api_zones_create(struct req *r)
 		req_fail(r, 400, "bad_request", "name", "%s", why);
 		return;
 	}
-	if (strcmp(kind, "exclusion") && strcmp(kind, "proximity")) {
+	if (!in(api_zone_kinds, kind)) {
 		req_fail(r, 400, "bad_request", "kind", "kind must be 'exclusion' or 'proximity'");
 		return;
 	}

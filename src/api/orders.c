@@ -35,7 +35,7 @@
 #define MAX_EVIDENCE 50
 #define ENDING_DAYS 30
 
-static const char *const breach_outcomes[] = { "under_investigation", "charged", "convicted",
+const char *const api_breach_outcomes[] = { "under_investigation", "charged", "convicted",
 					       "acquitted", "no_further_action", NULL };
 
 /* ---- views ---------------------------------------------------------------------- */
@@ -120,6 +120,18 @@ static json_t *order_json(struct view_ctx *vc, const struct order_row *o)
 			o->notes, "conditions", cc.arr, "breaches", breaches, "created_by",
 			o->created_by, "created_at", req_time_json(o->created_at), "updated_at",
 			req_time_json(o->updated_at), "version", (json_int_t)o->version);
+	{
+		/* the statuses it may move to (core/order.c), so a form offers
+		 * only those */
+		json_t *next = json_array();
+		char why[200];
+
+		for (int i = 0; order_statuses[i]; i++)
+			if (strcmp(order_statuses[i], o->status) != 0 &&
+			    order_status_move(o->status, order_statuses[i], why, sizeof why) == 0)
+				json_array_append_new(next, json_string(order_statuses[i]));
+		json_object_set_new(out, "allowed_next", next);
+	}
 	return out;
 }
 
@@ -554,7 +566,7 @@ void api_breach_update(struct req *r)
 	    req_body_int(r, "version", true, 1, INT64_MAX, &version, NULL) < 0 ||
 	    req_body_str(r, "crime_reference", false, 64, &ref) < 0 ||
 	    req_body_str(r, "outcome", false, 32, &outcome) < 0 ||
-	    (outcome && api_vocab(r, "outcome", outcome, breach_outcomes) < 0))
+	    (outcome && api_vocab(r, "outcome", outcome, api_breach_outcomes) < 0))
 		return;
 	if (ref && !*ref) {
 		req_fail(r, 400, "bad_request", "crime_reference", "crime_reference must not be empty");

@@ -280,10 +280,11 @@ void api_me(struct req *r)
 		req_fail_db(r, rc);
 		return;
 	}
-	out = json_pack("{s:o, s:o, s:s, s:{s:s?, s:s?}}", "user", api_user_json(&u), "permissions",
-			permissions_json(u.role), "auth", r->who.via_token ? "token" : "session",
-			"ui", "map_tiles", r->v->cfg.map_tiles, "map_attribution",
-			r->v->cfg.map_attribution);
+	out = json_pack("{s:o, s:o, s:s, s:{s:s?, s:s?, s:b}}", "user", api_user_json(&u),
+			"permissions", permissions_json(u.role), "auth",
+			r->who.via_token ? "token" : "session", "ui", "map_tiles", r->v->cfg.map_tiles,
+			"map_attribution", r->v->cfg.map_attribution, "geocoder",
+			r->v->cfg.geocoder != NULL);
 	if (!r->who.via_token) {
 		json_object_set_new(out, "csrf_token", json_string(r->who.csrf));
 		json_object_set_new(out, "session_expires_at",

@@ -25,7 +25,10 @@
  * transaction as the member of staff who would have made it, at the time it
  * would have been made (ctx.now).  Assessments are scored by the instruments
  * and plans take the suggestion table's actions.  The content is fixed; times
- * are relative to the moment of loading.
+ * are relative to the moment of loading.  Each case is reported before
+ * anything was done on it, and first assessed a known time after its report
+ * (3: 24 h, 4: 48 h, 5: 48 h, 6: 72 h, 7: 12 h), so the statistics of the
+ * demo can be worked out by hand (tests/api/demo.test.mjs does).
  */
 #include "cli/cli.h"
 
@@ -142,9 +145,11 @@ static int person(struct demo *dm, const struct person_spec *p, struct person_bu
 	return 0;
 }
 
-/* Report a case at intake; it is then the case being loaded. */
-static int report(struct demo *dm, const char *relationship, const char *channel,
-		  const char *summary, const struct person_spec *victim,
+/* Report a case at intake, hours_ago hours before the load (before anything
+ * that was done on it: a case is never assessed before it is reported); it
+ * is then the case being loaded. */
+static int report(struct demo *dm, int64_t hours_ago, const char *relationship,
+		  const char *channel, const char *summary, const struct person_spec *victim,
 		  const struct person_spec *suspect)
 {
 	struct ops_report in = { 0 };
@@ -159,7 +164,8 @@ static int report(struct demo *dm, const char *relationship, const char *channel
 	in.nvictims = 1;
 	in.suspect = suspect ? &s.in : NULL;
 	dm->ref[0] = '\0';
-	return done(dm, ops_case_report(as(dm, "officer", dm->now), &in, &dm->c), "report");
+	return done(dm, ops_case_report(as(dm, "officer", dm->now - hours_ago * HOUR), &in, &dm->c),
+		    "report");
 }
 
 static int set_status(struct demo *dm, const char *status)
@@ -394,7 +400,7 @@ static int case_intake(struct demo *dm)
 	const struct person_spec v = { "Priya Shah", IDENT_ADDRESS, "4 Canonbury Place, London N1 2NQ" };
 	const struct person_spec s = { "Daniel Price", IDENT_EMAIL, "d.price@example.com" };
 
-	return report(dm, "work", "non_emergency_call",
+	return report(dm, 12, "work", "non_emergency_call",
 		      "A former colleague e-mails her several times a day since she left the firm",
 		      &v, &s);
 }
@@ -404,7 +410,7 @@ static int case_screened(struct demo *dm)
 	const struct person_spec v = { "Emma Clarke", IDENT_ADDRESS, "17 Highbury Hill, London N5 1SU" };
 	const struct person_spec s = { "Ryan Clarke", IDENT_PHONE, "07700 900418" };
 
-	if (report(dm, "ex_partner", "online",
+	if (report(dm, 3 * 24, "ex_partner", "online",
 		   "Her former husband follows her home from work and messages her at night", &v,
 		   &s) < 0 ||
 	    screen_case(dm) < 0)
@@ -434,7 +440,7 @@ static int case_assessed_high(struct demo *dm)
 	const struct order_condition_row conds[] = { NO_CONTACT, zone };
 	struct order_row o = { 0 };
 
-	if (report(dm, "ex_partner", "emergency_call",
+	if (report(dm, 7 * 24, "ex_partner", "emergency_call",
 		   "Her ex-partner waits outside her flat and her office, and has threatened to "
 		   "kill himself and her",
 		   &v, &s) < 0 ||
@@ -482,7 +488,7 @@ static int case_managed_breach(struct demo *dm)
 	struct ops_breach b = { 0 };
 	int64_t breach;
 
-	if (report(dm, "online_only", "online",
+	if (report(dm, 72 * 24, "online_only", "online",
 		   "A man she has never met believes they are in a relationship; flowers and "
 		   "letters to her work",
 		   &v, &s) < 0 ||
@@ -530,7 +536,7 @@ static int case_managed_raised(struct demo *dm)
 	};
 	struct order_row o = { 0 };
 
-	if (report(dm, "ex_partner", "in_person",
+	if (report(dm, 42 * 24, "ex_partner", "in_person",
 		   "Her ex-husband drives past her house; it has got worse since he lost his job",
 		   &v, &s) < 0 ||
 	    screen_case(dm) < 0 || assess(dm, "ric", 10, NULL, dm->now - 40 * DAY) < 0 ||
@@ -566,7 +572,7 @@ static int case_closed(struct demo *dm)
 						 "further order" };
 	struct order_row o = { 0 };
 
-	if (report(dm, "friend_acquaintance", "non_emergency_call",
+	if (report(dm, 93 * 24, "friend_acquaintance", "non_emergency_call",
 		   "A friend of her brother would not accept she did not want to see him", &v,
 		   &s) < 0 ||
 	    screen_case(dm) < 0 || assess(dm, "ric", 10, NULL, dm->now - 90 * DAY) < 0 ||
@@ -598,7 +604,7 @@ static int case_assessed_standard(struct demo *dm)
 		{ "digital-safety", NULL, NULL, "officer", 7, "planned", NULL },
 	};
 
-	if (report(dm, "unknown", "online", "Anonymous accounts comment on every post she makes",
+	if (report(dm, 60, "unknown", "online", "Anonymous accounts comment on every post she makes",
 		   &v, NULL) < 0 ||
 	    screen_case(dm) < 0 || assess(dm, "ric", 3, NULL, dm->now - 2 * DAY) < 0 ||
 	    make_plan(dm, "Evidence, and lock down her accounts", actions,

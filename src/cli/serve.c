@@ -71,6 +71,13 @@ static const char help[] =
 	"  --map-tiles URL       the UI's map tiles, an https:// template with {z}, {x}\n"
 	"                        and {y} (default none: maps draw on a plain background)\n"
 	"  --map-attribution T   the credit line the tile server requires\n"
+	"  --geocoder URL        the force's geocoder, for placing zones by address or\n"
+	"                        postcode: an http(s):// template with {q} where the\n"
+	"                        address goes, answering as Nominatim (format=json) or\n"
+	"                        Photon (GeoJSON), e.g. https://nominatim.example.org/\n"
+	"                        search?format=jsonv2&limit=5&q={q}.  Vigil asks it for\n"
+	"                        the browser (default none: zones by coordinates or map)\n"
+	"  --geocoder-timeout-ms N   how long to wait for it (default 5000)\n"
 	"  --threads N           HTTP worker threads (default 4)\n"
 	"  --http-max-connections N   the API port's connections in all (default 4000)\n"
 	"  --http-max-per-address N   ... and from one address (default 1024: a station\n"
@@ -179,7 +186,8 @@ static const char help[] =
 	"  --log-level LEVEL     debug, info, warn or error (default info)\n";
 
 enum {
-	OPT_DB = 1000, OPT_LISTEN, OPT_DEMO, OPT_WEB, OPT_MAP_TILES, OPT_MAP_CREDIT, OPT_THREADS, OPT_IDLE, OPT_MAX,
+	OPT_DB = 1000, OPT_LISTEN, OPT_DEMO, OPT_WEB, OPT_MAP_TILES, OPT_MAP_CREDIT, OPT_GEOCODER,
+	OPT_GEOCODER_TIMEOUT, OPT_THREADS, OPT_IDLE, OPT_MAX,
 	OPT_MAXFAIL, OPT_BACKOFF, OPT_LOCKOUT, OPT_ADDRFAIL, OPT_LOG, OPT_HELP, OPT_ATTDIR,
 	OPT_ATTMAX, OPT_SERIAL, OPT_INSTR, OPT_INSTR_TEXT, OPT_REVIEW, OPT_MARAC, OPT_SUGGEST,
 	OPT_NOTIFY_HOURS, OPT_CONTACT_DAYS, OPT_HOUSEKEEPING,
@@ -201,6 +209,8 @@ static const struct option opts[] = {
 	{ "web", required_argument, NULL, OPT_WEB },
 	{ "map-tiles", required_argument, NULL, OPT_MAP_TILES },
 	{ "map-attribution", required_argument, NULL, OPT_MAP_CREDIT },
+	{ "geocoder", required_argument, NULL, OPT_GEOCODER },
+	{ "geocoder-timeout-ms", required_argument, NULL, OPT_GEOCODER_TIMEOUT },
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "session-idle", required_argument, NULL, OPT_IDLE },
 	{ "session-max", required_argument, NULL, OPT_MAX },
@@ -577,6 +587,23 @@ int cli_serve(int argc, char **argv)
 							"with {z}, {x} and {y}, such as "
 							"https://tiles.example.org/{z}/{x}/{y}.png");
 			c->map_tiles = optarg;
+			break;
+		case OPT_GEOCODER: {
+			const char *q = strstr(optarg, "{q}");
+
+			if ((strncmp(optarg, "https://", 8) != 0 && strncmp(optarg, "http://", 7) != 0) ||
+			    !q || strstr(q + 3, "{q}") || strlen(optarg) > 500 ||
+			    strpbrk(optarg, " \"'<>\\"))
+				return cli_usage_error("serve", "--geocoder wants an http:// or https:// URL "
+							"template with {q} once, such as "
+							"https://nominatim.example.org/search?format=jsonv2&q={q}");
+			c->geocoder = optarg;
+			break;
+		}
+		case OPT_GEOCODER_TIMEOUT:
+			if (number(optarg, 100, 60000, &n) < 0)
+				return cli_usage_error("serve", "--geocoder-timeout-ms wants 100 to 60000");
+			c->geocoder_timeout_ms = (int)n;
 			break;
 		case OPT_MAP_CREDIT: {
 			json_t *utf8 = json_string(optarg); /* NULL unless valid UTF-8 */

@@ -70,7 +70,7 @@ int64_t case_insert(db *d, const struct case_new *n, char ref[24])
 	db_bind_int64(s, 5, n->owner_id);
 	db_bind_int64(s, 6, n->agency_id);
 	db_bind_int64(s, 7, n->created_by);
-	db_bind_int64(s, 8, now);
+	db_bind_int64(s, 8, n->created_at ? n->created_at : now);
 	db_bind_int64(s, 9, now);
 	rc = db_step(s);
 	if (rc == DB_ROW)

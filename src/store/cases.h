@@ -69,6 +69,7 @@ struct case_new {
 	int64_t agency_id;
 	int64_t created_by;
 	int year;
+	int64_t created_at; /* when it was reported (ms); 0: now */
 };
 int64_t case_insert(db *d, const struct case_new *n, char ref[24]);
 

@@ -207,7 +207,8 @@ int stats_month_get(db *d, int64_t agency_id, struct stats_month *m,
 	int rc;
 
 	rc = db_prepare(d, &s,
-			"SELECT COUNT(*), SUM(CASE WHEN " CURRENT_PLAN " THEN 1 ELSE 0 END)"
+			"SELECT COUNT(*), SUM(CASE WHEN c.status <> 'closed' THEN 1 ELSE 0 END),"
+			" SUM(CASE WHEN c.status <> 'closed' AND " CURRENT_PLAN " THEN 1 ELSE 0 END)"
 			" FROM cases c WHERE c.agency_id = ? AND c.created_at >= ? AND c.created_at < ?");
 	if (rc < 0)
 		return rc;
@@ -217,7 +218,8 @@ int stats_month_get(db *d, int64_t agency_id, struct stats_month *m,
 	rc = db_step(s);
 	if (rc == DB_ROW) {
 		m->reports = db_column_int64(s, 0);
-		m->reports_with_plan = db_column_int64(s, 1);
+		m->reports_open = db_column_int64(s, 1);
+		m->reports_with_plan = db_column_int64(s, 2);
 	}
 	db_finalize(s);
 	if (rc < 0)
@@ -281,6 +283,12 @@ int stats_month_get(db *d, int64_t agency_id, struct stats_month *m,
 			v = xrealloc(v, cap * sizeof *v);
 		}
 		v[n] = db_column_int64(s, 1) - db_column_int64(s, 0);
+		/* an assessment cannot come before the report: such a row is an
+		 * error in the data, not a negative time to average in */
+		if (v[n] < 0) {
+			m->assessed_before_report++;
+			continue;
+		}
 		sum += v[n++];
 	}
 	db_finalize(s);

@@ -69,13 +69,19 @@ int compliance_coverage_each(db *d, const struct compliance_params *p,
 struct stats_month {
 	int64_t from, to;            /* [from, to) in ms */
 	int64_t reports;             /* cases reported */
-	int64_t reports_with_plan;   /* of those, with a current plan now */
+	int64_t reports_open;        /* of those, open now (not closed) */
+	int64_t reports_with_plan;   /* of the open ones, with a current plan now: the
+				      * months' figures add up to the compliance view's
+				      * headline */
 	int64_t order_applications;  /* orders applied for (not PINs) */
 	int64_t order_grants;        /* orders granted (not PINs) */
 	int64_t breaches;            /* breaches that happened */
 	int64_t assessed;            /* cases first assessed in the month */
 	int64_t assess_median_ms;    /* their time from report to first assessment */
 	int64_t assess_mean_ms;
+	int64_t assessed_before_report; /* first assessed before their report (data
+					 * imported or made by an older demo): left
+					 * out of the figures above, counted here */
 };
 
 /*

@@ -277,12 +277,38 @@ describe('monthly statistics', () => {
 		assert.equal(sum((m) => m.by_risk_level.unassessed ?? 0), 3);
 		assert.equal(sum((m) => m.by_typology.rejected ?? 0), 2);
 		assert.equal(sum((m) => m.by_typology.intimacy_seeker ?? 0), 1);
-		// with a current plan now: B, C, E, F, G, H, K
-		assert.equal(sum((m) => m.plan_coverage.with_plan), 7);
+		// open, with a current plan now: B, C, E, F, G, H (K is closed); the months
+		// add up to the headline, 6 of the 10 open cases
+		assert.equal(sum((m) => m.plan_coverage.with_plan), 6);
+		assert.equal(sum((m) => m.plan_coverage.open_cases), 10);
 		// assessed: B, C, D, E, F, G, H, K, each within moments of its report (K's moved back)
 		assert.equal(sum((m) => m.report_to_assessment.cases), 8);
 		const now = months.find((m) => m.month === thisMonth).report_to_assessment;
 		assert.ok(now.median_hours < 0.1, `${now.median_hours}`);
+	});
+
+	test('the same figures as CSV, one row a month, to download', async () => {
+		const from = daysAgo(70).slice(0, 10);
+		const json = (await analyst.get(`/api/v1/stats?from=${from}`)).body;
+		const res = await analyst.get(`/api/v1/stats?from=${from}&format=csv`);
+		assert.equal(res.status, 200, res.text);
+		assert.match(res.headers.get('content-type'), /^text\/csv/);
+		assert.match(res.headers.get('content-disposition'), /^attachment; filename="vigil-stats-met-\d{4}-\d\d-to-\d{4}-\d\d\.csv"$/);
+		const rows = res.text.trim().split('\r\n').map((l) => l.split(','));
+		const head = rows[0];
+		assert.deepEqual(head.slice(0, 4), ['month', 'from', 'to', 'reports']);
+		assert.equal(rows.length, json.months.length + 1);
+		const col = (name) => head.indexOf(name);
+		json.months.forEach((m, i) => {
+			const row = rows[i + 1];
+			assert.equal(row[col('month')], m.month);
+			assert.equal(Number(row[col('reports')]), m.reports);
+			assert.equal(Number(row[col('open_with_plan')]), m.plan_coverage.with_plan);
+			assert.equal(Number(row[col('breaches')]), m.breaches);
+			assert.equal(Number(row[col('typology_rejected')]), m.by_typology.rejected ?? 0);
+			assert.equal(Number(row[col('risk_unassessed')]), m.by_risk_level.unassessed ?? 0);
+		});
+		expectError(await analyst.get('/api/v1/stats?format=xml'), 400, 'bad_request', 'format');
 	});
 
 	test('from and to are checked', async () => {

@@ -62,6 +62,43 @@ describe('the demo caseload', () => {
 		assert.ok(h.by_risk_level.high.open_cases >= 2);
 	});
 
+	test('its statistics, worked out by hand: reports and first assessments by month, the time between, plan coverage that adds up to the headline', async () => {
+		const H = 3600e3;
+		const D = 24 * H;
+		const now = Date.now();
+		const month = (ms) => new Date(ms).toISOString().slice(0, 7);
+		// [reported hours ago, first assessed hours ago (null: never), closed]: src/cli/demo_cases.c
+		const demo = [[12, null, false], [72, null, false], [7 * 24, 6 * 24, false], [72 * 24, 70 * 24, false],
+			[42 * 24, 40 * 24, false], [93 * 24, 90 * 24, true], [60, 48, false]];
+		const res = await supervisor.get(`/api/v1/stats?from=${new Date(now - 100 * D).toISOString().slice(0, 10)}`);
+		assert.equal(res.status, 200, res.text);
+		const months = res.body.months;
+		for (const m of months) {
+			const reported = demo.filter(([r]) => month(now - r * H) === m.month);
+			assert.equal(m.reports, reported.length, `${m.month} reports`);
+			assert.equal(m.plan_coverage.open_cases, reported.filter(([, , closed]) => !closed).length, `${m.month} open`);
+			const gaps = demo.filter(([, a]) => a !== null && month(now - a * H) === m.month).map(([r, a]) => r - a).sort((x, y) => x - y);
+			assert.equal(m.report_to_assessment.cases, gaps.length, `${m.month} assessed`);
+			assert.equal(m.report_to_assessment.assessed_before_report, 0);
+			if (!gaps.length) {
+				assert.equal(m.report_to_assessment.median_hours, null);
+				continue;
+			}
+			const median = gaps.length % 2 ? gaps[(gaps.length - 1) / 2] : (gaps[gaps.length / 2 - 1] + gaps[gaps.length / 2]) / 2;
+			const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+			assert.ok(Math.abs(m.report_to_assessment.median_hours - median) < 0.01, `${m.month}: median ${m.report_to_assessment.median_hours} h, by hand ${median} h`);
+			assert.ok(Math.abs(m.report_to_assessment.mean_hours - mean) < 0.01, `${m.month}: mean ${m.report_to_assessment.mean_hours} h, by hand ${mean} h`);
+			assert.ok(m.report_to_assessment.median_hours > 0, 'never a negative time');
+		}
+		// the five first assessments: 24, 48, 48, 72 and 12 hours after the report
+		assert.equal(months.reduce((n, m) => n + m.report_to_assessment.cases, 0), 5);
+		// every case reported in the range: the months add up to the headline, 4 of 6
+		const h = (await supervisor.get('/api/v1/compliance')).body.headline;
+		assert.equal(months.reduce((n, m) => n + m.plan_coverage.open_cases, 0), h.open_cases);
+		assert.equal(months.reduce((n, m) => n + m.plan_coverage.with_plan, 0), h.with_plan);
+		assert.equal(months.reduce((n, m) => n + m.reports, 0), 7);
+	});
+
 	test('each assessed or later case passed the gates: a plan with an owned, dated action; an advocate at high risk when assessed', async () => {
 		for (const c of cases.filter((x) => ['assessed', 'managed', 'closed'].includes(x.status))) {
 			const plan = (await supervisor.get(`/api/v1/cases/${c.ref}/plan`)).body;

@@ -128,7 +128,7 @@ describe("the victim's last known position in an alert", () => {
 describe('map tiles for the UI', () => {
 	test('/api/v1/me gives the configured tile URL and its credit line', async () => {
 		const me = await c.officer.get('/api/v1/me');
-		assert.deepEqual(me.body.ui, { map_tiles: 'https://tiles.example.org/{z}/{x}/{y}.png', map_attribution: '© the map makers' });
+		assert.deepEqual(me.body.ui, { map_tiles: 'https://tiles.example.org/{z}/{x}/{y}.png', map_attribution: '© the map makers', geocoder: false });
 	});
 
 	test('a tile URL that is not an https template is refused at start', () => {

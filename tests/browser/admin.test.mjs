@@ -17,6 +17,8 @@ before(async () => {
 	browser = await launch();
 	page = await newPage(browser);
 	await signIn(page, srv, 'admin');
+	await page.getByRole('link', { name: 'Administration' }).click();
+	await page.getByRole('heading', { name: 'Administration' }).waitFor();
 	admin = await srv.login('admin');
 });
 after(async () => {

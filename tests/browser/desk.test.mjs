@@ -114,10 +114,10 @@ describe('the alert desk', () => {
 		const id = Number(await page.locator('.alert-item[aria-current=true]').getAttribute('data-alert'));
 		await detail.getByLabel('Note').fill('Police attended; he had left before they arrived');
 		await detail.getByRole('button', { name: 'Resolve alert' }).click();
-		await detail.locator('[data-error-for="outcome"]', { hasText: 'outcome' }).waitFor();
+		await detail.locator('[data-error-for="outcome"]', { hasText: 'Choose how the alert ends.' }).waitFor();
 		await detail.getByLabel('Outcome').selectOption('breach_confirmed');
 		await detail.getByRole('button', { name: 'Resolve alert' }).click();
-		await detail.getByText(/Resolved .*breach confirmed/).waitFor();
+		await detail.getByText(/Resolved .*Breach confirmed/).waitFor();
 		await shot(page, 'desk-resolved');
 		const operator = await srv.login('operator');
 		const a = (await operator.get(`/api/v1/alerts/${id}`)).body;

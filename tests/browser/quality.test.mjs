@@ -5,23 +5,34 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { createCase } from '../api/lib/casekit.mjs';
-import { launch, newPage, noErrors, shot, signIn, uiServer } from './lib/browser.mjs';
+import { assertAccessible, launch, newPage, noErrors, shot, signIn, uiServer } from './lib/browser.mjs';
 
 let srv;
 let browser;
 let ref;
 
 const PAGES = [
+	['supervisor', '#/work', 'My work'],
+	['supervisor', '#/work?scope=team', 'My team’s work'],
 	['supervisor', '#/desk', 'Alert desk'],
 	['supervisor', '#/cases', 'Cases'],
 	['supervisor', '#/cases/new', 'New case'],
 	['supervisor', 'CASE/summary', 'Case'],
+	['supervisor', 'CASE/timeline', 'Case'],
+	['supervisor', 'CASE/incidents', 'Case'],
 	['supervisor', 'CASE/assessment', 'Case'],
+	['supervisor', 'CASE/typology', 'Case'],
 	['supervisor', 'CASE/plan', 'Case'],
+	['supervisor', 'CASE/orders', 'Case'],
 	['supervisor', 'CASE/monitoring', 'Case'],
 	['supervisor', 'CASE/contact', 'Case'],
+	['supervisor', '#/devices', 'Devices'],
+	['supervisor', '#/register', 'Register of suspects'],
 	['supervisor', '#/compliance', 'Compliance'],
+	['supervisor', '#/audit', 'Audit trail'],
+	['admin', '#/work', 'My work'],
 	['admin', '#/admin', 'Administration'],
+	['admin', '#/audit', 'Audit trail'],
 ];
 
 before(async () => {
@@ -86,7 +97,7 @@ function audit() {
 
 describe('every page', () => {
 	for (const [role, where, heading] of PAGES) {
-		test(`${where}: labels on every field and AA contrast, on a laptop and a tablet`, async () => {
+		test(`${where}: labels on every field, AA contrast, axe-core clean, on a laptop and a tablet`, async () => {
 			for (const viewport of [{ width: 1366, height: 768 }, { width: 768, height: 1024 }]) {
 				const page = await newPage(browser, { viewport });
 				await signIn(page, srv, role);
@@ -99,6 +110,7 @@ describe('every page', () => {
 				assert.deepEqual(r.unlabelled, [], 'every field has a label');
 				assert.deepEqual(r.poor, [], 'text contrast meets WCAG AA');
 				assert.ok(r.overflow <= 1, `no sideways scrolling at ${viewport.width} px (overflow ${r.overflow} px)`);
+				await assertAccessible(page, `${where} at ${viewport.width} px`);
 				if (viewport.width < 1000) await shot(page, `tablet-${hash.replace(/[#/]+/g, '-').replace(/^-/, '')}`);
 				noErrors(page);
 				await page.context().close();
@@ -130,8 +142,11 @@ describe('keyboard and time', () => {
 		assert.match(await outline(), /^solid [1-9]/);
 		await page.keyboard.type(srv.passwords.officer);
 		await page.keyboard.press('Enter');
-		await page.getByRole('heading', { name: 'Cases' }).waitFor();
+		await page.getByRole('heading', { name: 'My work' }).waitFor();
 		// the case list is reachable and opened by the keyboard
+		await page.getByRole('link', { name: 'Cases', exact: true }).focus();
+		await page.keyboard.press('Enter');
+		await page.getByRole('heading', { name: 'Cases' }).waitFor();
 		const link = page.getByRole('link', { name: ref });
 		await link.focus();
 		await page.keyboard.press('Enter');
@@ -144,6 +159,7 @@ describe('keyboard and time', () => {
 		for (const [tz, zone] of [['Europe/London', /GMT|BST/], ['America/New_York', /EST|EDT|GMT-[45]\b/]]) {
 			const page = await newPage(browser, { timezoneId: tz });
 			await signIn(page, srv, 'officer');
+			await page.goto(`${srv.url}/#/cases`);
 			await page.locator('tr[data-ref] time').first().waitFor();
 			const shown = await page.locator(`tr[data-ref="${ref}"] time`).first().textContent();
 			assert.match(shown, zone, `${tz}: ${shown}`);

@@ -165,7 +165,7 @@ static int teardown(void **state)
 
 static int64_t new_case(struct fx *f, char ref[24])
 {
-	struct case_new n = { "ex_partner", "online", NULL, f->user, f->agency, f->user, 2026 };
+	struct case_new n = { "ex_partner", "online", NULL, f->user, f->agency, f->user, 2026, 0 };
 	int64_t id;
 
 	assert_int_equal(db_begin_write(f->d), DB_OK);

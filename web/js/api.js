@@ -25,12 +25,15 @@ export function setCsrf(token) {
 	csrf = token || null;
 }
 
-async function call(method, path, body) {
+async function call(method, path, body, file) {
 	const headers = { Accept: 'application/json' };
 	const init = { method, headers, credentials: 'same-origin' };
 	if (method !== 'GET') {
 		if (csrf) headers['X-CSRF-Token'] = csrf;
-		if (body !== undefined) {
+		if (file) {
+			headers['Content-Type'] = file.type || 'application/octet-stream';
+			init.body = file;
+		} else if (body !== undefined) {
 			headers['Content-Type'] = 'application/json';
 			init.body = JSON.stringify(body);
 		}
@@ -67,6 +70,8 @@ export const api = {
 	put: (path, body = {}) => call('PUT', path, body),
 	patch: (path, body = {}) => call('PATCH', path, body),
 	del: (path) => call('DELETE', path),
+	/** POST a file as the request's body (an evidence upload). */
+	upload: (path, file) => call('POST', path, undefined, file),
 };
 
 /** A query string from an object, leaving out empty values. */

@@ -1,21 +1,32 @@
-// app.js — the shell: who is signed in, the navigation that role may use, and
-// the hash router (#/desk, #/cases, #/cases/REF/tab, #/compliance, #/admin).
+// app.js — the shell: who is signed in, the navigation that role may use
+// (with the count of her work waiting), and the hash router (#/work,
+// #/desk, #/cases, #/cases/REF/tab?..., #/devices, #/compliance, #/audit,
+// #/admin).  The API's vocabularies are loaded once signed in.
 import { api, onSessionLost, setCsrf } from './api.js';
 import { clear, h, TIME_ZONE } from './dom.js';
+import { forgetVocabulary, loadVocabulary } from './vocab.js';
 
 const pages = {
 	signin: () => import('./pages/signin.js'),
+	work: () => import('./pages/inbox.js'),
 	desk: () => import('./pages/desk.js'),
 	cases: () => import('./pages/cases.js'),
 	case: () => import('./pages/case.js'),
+	devices: () => import('./pages/devices.js'),
+	register: () => import('./pages/register.js'),
 	compliance: () => import('./pages/compliance.js'),
+	audit: () => import('./pages/audit.js'),
 	admin: () => import('./pages/admin.js'),
 };
 
 const NAV = [
+	{ page: 'work', label: 'My work', perm: 'signed-in' },
 	{ page: 'desk', label: 'Alert desk', perm: 'alerts' },
 	{ page: 'cases', label: 'Cases', perm: 'cases:read' },
+	{ page: 'devices', label: 'Devices', perm: 'devices:read' },
+	{ page: 'register', label: 'Register', perm: 'people:search' },
 	{ page: 'compliance', label: 'Compliance', perm: 'compliance:read' },
+	{ page: 'audit', label: 'Audit trail', perm: 'audit:read' },
 	{ page: 'admin', label: 'Administration', any: ['users:manage', 'agencies:manage', 'tokens:manage'] },
 ];
 
@@ -34,9 +45,32 @@ function allowed(entry) {
 	return entry.any.some((p) => session.can(p));
 }
 
+/* Her start page: the desk for those who work it, else her work. */
 function home() {
-	const first = NAV.find(allowed);
-	return first ? '#/' + first.page : '#/nothing';
+	const first = NAV.find((n) => n.page !== 'work' && allowed(n));
+	if (first && first.page === 'desk') return '#/desk';
+	return '#/work';
+}
+
+/* The count of her work in the navigation, read again after each page and
+ * each save (refreshWork), so it never shows what she has just done. */
+let workSeq = 0;
+export async function refreshWork() {
+	const mine = ++workSeq;
+	const link = document.querySelector('a[data-nav=work]');
+	if (!link || !session.me) return;
+	let counts;
+	try {
+		counts = (await api.get('/api/v1/inbox')).counts;
+	} catch {
+		return;
+	}
+	if (mine !== workSeq || !link.isConnected) return;
+	const n = link.querySelector('.count');
+	n.textContent = counts.total ? String(counts.total) : '';
+	n.hidden = !counts.total;
+	n.classList.toggle('has-overdue', counts.overdue > 0);
+	link.querySelector('.sr-only').textContent = `: ${counts.total} item${counts.total === 1 ? '' : 's'}${counts.overdue ? `, ${counts.overdue} overdue` : ''}`;
 }
 
 export function navigate(hash) {
@@ -59,7 +93,8 @@ function header() {
 			'nav',
 			{ 'aria-label': 'Main' },
 			h('ul', {}, NAV.filter(allowed).map((n) =>
-				h('li', {}, h('a', { href: '#/' + n.page, 'aria-current': current === n.page ? 'page' : null }, n.label)))),
+				h('li', {}, h('a', { href: '#/' + n.page, 'data-nav': n.page, 'aria-current': current === n.page ? 'page' : null }, n.label,
+					n.page === 'work' ? [h('span', { class: 'count', hidden: true, 'aria-hidden': 'true' }), h('span', { class: 'sr-only' })] : null)))),
 		),
 		h(
 			'div',
@@ -79,6 +114,7 @@ async function signOut() {
 	}
 	session.me = null;
 	setCsrf(null);
+	forgetVocabulary();
 	signinNotice = 'You have signed out.';
 	navigate('#/signin');
 }
@@ -113,7 +149,9 @@ async function route() {
 		}
 		cleanup = null;
 	}
-	const parts = location.hash.replace(/^#\/?/, '').split('?')[0].split('/').map(decodeURIComponent);
+	const [path, search] = location.hash.replace(/^#\/?/, '').split('?');
+	const parts = path.split('/').map(decodeURIComponent);
+	const query = new URLSearchParams(search || '');
 	let name = parts[0] || '';
 	const main = document.getElementById('main');
 	if (!session.me && name !== 'signin') {
@@ -137,9 +175,15 @@ async function route() {
 	 * the user moves on writes into a view no longer in the document */
 	const view = h('div', { class: 'view' }, h('p', { class: 'loading' }, 'Loading…'));
 	clear(main, view);
-	const mod = await pages[name]();
+	let mod;
+	try {
+		[mod] = await Promise.all([pages[name](), session.me ? loadVocabulary() : null]);
+	} catch (err) {
+		if (mine === generation) clear(view, h('h1', {}, 'Something went wrong'), h('p', { class: 'form-error', role: 'alert' }, err.message || String(err)));
+		return;
+	}
 	if (mine !== generation) return;
-	const ctx = { session, params: parts.slice(1), navigate, notice: signinNotice };
+	const ctx = { session, params: parts.slice(1), query, navigate, notice: signinNotice, refreshWork };
 	signinNotice = '';
 	clear(view);
 	let done = null;
@@ -154,6 +198,7 @@ async function route() {
 		return;
 	}
 	cleanup = done;
+	refreshWork();
 	const heading = view.querySelector('h1');
 	if (heading) {
 		heading.tabIndex = -1;

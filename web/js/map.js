@@ -30,7 +30,7 @@ export function makeMap(el, { label = 'Map' } = {}) {
 		},
 		fit() {
 			const b = layer.getBounds();
-			if (b.isValid()) map.fitBounds(b, { padding: [24, 24], maxZoom: 17 });
+			if (b.isValid()) map.fitBounds(b, { paddingTopLeft: [150, 24], paddingBottomRight: [150, 24], maxZoom: 17 }); /* room for the positions' labels */
 		},
 		destroy() {
 			map.remove();
@@ -72,12 +72,19 @@ export function drawTrail(m, trail) {
 		L.circleMarker([p.lat, p.lon], { radius: 3, color: '#0b3d91', weight: 1, fillOpacity: 0.8 }).bindTooltip(`${fmtTime(p.at)}${p.accuracy_m ? ` ±${Math.round(p.accuracy_m)} m` : ''}`).addTo(m.layer);
 }
 
-export function drawPosition(m, pos, { label, kind }) {
+/**
+ * A person's position: kind 'victim' or 'offender'; when 'then' (at the
+ * moment of an alert: a hollow, dashed marker) or 'now' (solid), so the two
+ * are never taken for each other.
+ */
+export function drawPosition(m, pos, { label, kind, when = 'now' }) {
 	if (!pos) return;
 	const colour = kind === 'victim' ? '#006b3c' : '#0b3d91';
-	if (pos.accuracy_m) L.circle([pos.lat, pos.lon], { radius: pos.accuracy_m, color: colour, weight: 1, fillOpacity: 0.1 }).addTo(m.layer);
-	L.circleMarker([pos.lat, pos.lon], { radius: 8, color: '#fff', weight: 2, fillColor: colour, fillOpacity: 1, className: `pos pos-${kind}` })
-		.bindTooltip(label, { permanent: true, direction: 'right' }).addTo(m.layer);
+	if (pos.accuracy_m) L.circle([pos.lat, pos.lon], { radius: pos.accuracy_m, color: colour, weight: 1, fillOpacity: 0.1, dashArray: when === 'then' ? '3 4' : null }).addTo(m.layer);
+	const marker = when === 'then'
+		? L.circleMarker([pos.lat, pos.lon], { radius: 9, color: colour, weight: 3, dashArray: '4 3', fillColor: '#fff', fillOpacity: 1, className: `pos pos-${kind} pos-then` })
+		: L.circleMarker([pos.lat, pos.lon], { radius: 8, color: '#fff', weight: 2, fillColor: colour, fillOpacity: 1, className: `pos pos-${kind} pos-now` });
+	marker.bindTooltip(label, { permanent: true, direction: when === 'then' ? 'left' : 'right' }).addTo(m.layer);
 }
 
 /**
@@ -152,6 +159,12 @@ export function zoneEditor(m, { onChange }) {
 		/** Place the centre/corner at the map's centre (for keyboard users). */
 		addAtCentre() {
 			click({ latlng: m.map.getCenter() });
+		},
+		/** Place the centre (or a corner) at a position found or typed, and show it. */
+		place(lat, lon) {
+			const at = L.latLng(lat, lon);
+			m.map.setView(at, Math.max(m.map.getZoom(), 16), { animate: false });
+			click({ latlng: at });
 		},
 		reset() {
 			centre = null;

@@ -61,6 +61,51 @@ export async function shot(page, name) {
 	await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
 
+/**
+ * axe-core (from npm, served from web/vendor/axe/ so the page's CSP lets it
+ * load) on the page as it is now: its serious and critical violations, as
+ * lines, and the repeated buttons whose accessible names are the same (a
+ * screen-reader user hears "Save, Save, Save" and cannot tell them apart).
+ */
+export async function accessibility(page) {
+	const loaded = await page.evaluate(() => typeof window.axe !== 'undefined');
+	if (!loaded) await page.addScriptTag({ url: '/vendor/axe/axe.min.js' });
+	return page.evaluate(async () => {
+		const r = await window.axe.run(document, { resultTypes: ['violations'] });
+		const violations = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+			.map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
+		/* the accessible name of a button, near enough: aria-labelledby, aria-label, its text */
+		const nameOf = (b) => {
+			const by = b.getAttribute('aria-labelledby');
+			if (by) return by.split(/\s+/).map((id) => (document.getElementById(id) || {}).textContent || '').join(' ').trim();
+			return (b.getAttribute('aria-label') || b.textContent || b.value || '').replace(/\s+/g, ' ').trim();
+		};
+		const seen = new Map();
+		for (const b of document.querySelectorAll('button, [role=button], input[type=submit], input[type=button]')) {
+			if (b.closest('.leaflet-container, .u-legend') || !b.getClientRects().length) continue;
+			const n = nameOf(b);
+			seen.set(n, (seen.get(n) || 0) + 1);
+		}
+		const repeated = [...seen].filter(([, k]) => k > 1).map(([n, k]) => `${k} buttons named "${n}"`);
+		return { violations, repeated };
+	});
+}
+
+/** Assert axe finds no serious or critical violation and no two buttons share a name. */
+export async function assertAccessible(page, where) {
+	const r = await accessibility(page);
+	assert.deepEqual(r.violations, [], `${where}: axe-core's serious and critical violations`);
+	assert.deepEqual(r.repeated, [], `${where}: repeated buttons without distinct accessible names`);
+}
+
+/** Check a page as a person would meet it: axe-core clean, no repeated button names, a screenshot. */
+export async function checkPage(page, name) {
+	await page.waitForLoadState('networkidle').catch(() => {});
+	await shot(page, name);
+	await assertAccessible(page, name);
+	noErrors(page);
+}
+
 /** Assert that no uncaught error happened on the page. */
 export function noErrors(page) {
 	assert.deepEqual(page.errors, [], `page errors: ${page.errors.join('\n')}`);

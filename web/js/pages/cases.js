@@ -1,22 +1,22 @@
 // Cases: the list with the cases API's filters and the compliance flags, and
 // the form for a new case (intake).
 import { api, qs } from '../api.js';
-import { add, badge, clear, field, formError, h, input, onSubmit, select, showError, textarea, timeEl, words } from '../dom.js';
-import { CHANNELS, CLASSIFICATIONS, FLAGS, FOUR, RELATIONSHIPS, RISK_LEVELS, STATUSES, TYPOLOGIES } from '../vocab.js';
+import { actionButton, add, badge, choice, clear, field, formError, h, input, onSubmit, select, showError, textarea, timeEl } from '../dom.js';
+import { FOUR, label, options } from '../vocab.js';
 
 export function riskBadge(level) {
-	return level ? badge(level, `risk-${level}`) : h('span', { class: 'muted' }, 'not assessed');
+	return level ? badge(label('risk_levels', level), `risk-${level}`) : h('span', { class: 'muted' }, 'not assessed');
 }
 
 export async function render(main, ctx) {
 	if (ctx.params[0] === 'new') return newCase(main, ctx);
 	const q = Object.fromEntries(new URLSearchParams(location.hash.split('?')[1] || ''));
 	const filters = {
-		status: select('status', STATUSES, { value: q.status, blank: 'Any status' }),
-		risk_level: select('risk_level', RISK_LEVELS, { value: q.risk_level, blank: 'Any risk level' }),
-		typology: select('typology', TYPOLOGIES, { value: q.typology, blank: 'Any typology' }),
-		classification: select('classification', CLASSIFICATIONS, { value: q.classification, blank: 'Any classification' }),
-		flag: select('flag', FLAGS, { value: q.flag, blank: 'Any flag' }),
+		status: select('status', options('statuses'), { value: q.status, blank: 'Any status' }),
+		risk_level: select('risk_level', options('risk_levels'), { value: q.risk_level, blank: 'Any risk level' }),
+		typology: select('typology', options('typologies'), { value: q.typology, blank: 'Any typology' }),
+		classification: select('classification', options('classifications'), { value: q.classification, blank: 'Any classification' }),
+		flag: select('flag', options('flags'), { value: q.flag, blank: 'Any flag' }),
 		owner: input('owner', { value: q.owner || '', placeholder: 'username' }),
 		created_from: h('input', { type: 'date', name: 'created_from', value: q.created_from || '' }),
 		created_to: h('input', { type: 'date', name: 'created_to', value: q.created_to || '' }),
@@ -51,7 +51,8 @@ export async function render(main, ctx) {
 		const res = await api.get('/api/v1/cases' + qs({ ...params(), limit: 50, cursor }));
 		rows = cursor ? rows.concat(res.cases) : res.cases;
 		draw();
-		clear(more, res.next_cursor ? h('button', { type: 'button', class: 'secondary', onclick: () => load(res.next_cursor).catch((e) => alert(e.message)) }, 'Show more') : null);
+		const err = h('span', { class: 'form-error', role: 'alert' });
+		clear(more, res.next_cursor ? [actionButton('Show more', () => load(res.next_cursor), { errorSlot: err }), ' ', err] : null);
 	}
 	function draw() {
 		clear(results, rows.length ? h('table', {},
@@ -59,12 +60,12 @@ export async function render(main, ctx) {
 			h('thead', {}, h('tr', {}, ['Reference', 'Status', 'Risk', 'Typology', 'Summary', 'Owner', 'Flags', 'Opened'].map((t) => h('th', { scope: 'col' }, t)))),
 			h('tbody', {}, rows.map((c) => h('tr', { 'data-ref': c.ref },
 				h('td', {}, h('a', { href: `#/cases/${encodeURIComponent(c.ref)}` }, c.ref)),
-				h('td', {}, words(c.status)),
+				h('td', {}, label('statuses', c.status)),
 				h('td', {}, riskBadge(c.risk_level)),
-				h('td', {}, words(c.typology) || h('span', { class: 'muted' }, '—')),
+				h('td', {}, c.typology ? label('typologies', c.typology) : h('span', { class: 'muted' }, '—')),
 				h('td', {}, c.summary),
 				h('td', {}, c.owner),
-				h('td', {}, c.flags.length ? c.flags.map((f) => badge(f.flag, 'flag')) : h('span', { class: 'muted' }, 'none')),
+				h('td', {}, c.flags.length ? c.flags.map((f) => badge(label('flags', f.flag).replace(/:.*/, ''), 'flag')) : h('span', { class: 'muted' }, 'none')),
 				h('td', {}, timeEl(c.created_at)))))) : h('p', { class: 'muted' }, 'No cases match these filters.'));
 	}
 	onSubmit(form, async () => {
@@ -85,36 +86,40 @@ function newCase(main, ctx) {
 		return;
 	}
 	const el = {
-		relationship: select('relationship', RELATIONSHIPS, { blank: 'Choose…' }),
-		channel: select('channel', CHANNELS, { blank: 'Choose…' }),
+		relationship: select('relationship', options('relationships'), { blank: 'Choose…' }),
+		channel: select('channel', options('channels'), { blank: 'Choose…' }),
 		summary: textarea('summary', { rows: 4 }),
 		victim: input('victims[0].name', { autocomplete: 'off' }),
 		phone: input('victims[0].phone', { autocomplete: 'off', inputmode: 'tel' }),
 		suspect: input('suspect.name', { autocomplete: 'off' }),
 		suspectDesc: input('suspect.description', { autocomplete: 'off' }),
 	};
-	const four = FOUR.map(([key, label, question]) => {
-		const yes = h('input', { type: 'radio', name: `four-${key}`, value: 'yes' });
-		const no = h('input', { type: 'radio', name: `four-${key}`, value: 'no' });
+	/* the screening is optional now, but once begun all four are answered, each with a note */
+	const begun = () => four.some((f) => f.fs.value() || f.note.value.trim());
+	const four = FOUR.map(([key, text, question]) => {
+		const fs = choice(`${text}: ${question}`, `four-${key}`, [['yes', 'Yes'], ['no', 'No']], { errorFor: `screening.${key}.answer` });
 		const note = input(`screening.${key}.note`);
-		return {
-			key, yes, no, note,
-			el: h('fieldset', { class: 'four' }, h('legend', {}, `${label}: ${question}`),
-				h('label', { class: 'inline' }, yes, 'Yes'), ' ', h('label', { class: 'inline' }, no, 'No'),
-				h('p', { class: 'field-error', 'data-error-for': `screening.${key}.answer` }),
-				field('What she said', note, { name: `screening.${key}.note`, errorFor: `screening.${key}` })),
-		};
+		fs.classList.add('four');
+		add(fs, field(`What she said (${text.toLowerCase()})`, note, { name: `screening.${key}.note`, errorFor: `screening.${key}` }));
+		fs._check = (v) => (begun() && !v ? `Answer “${text.toLowerCase()}” too: once the screening is begun, all four are answered.` : null);
+		return { key, fs, note };
 	});
+	for (const f of four) {
+		f.note.dataset.label = `What she said (${f.key})`;
+		const check = () => (begun() && !f.note.value.trim() ? `Write what she said about it being ${f.key}.` : null);
+		f.note._check = check;
+		f.note._checkEmpty = true;
+	}
 	const form = h('form', { class: 'card', novalidate: true },
 		h('h2', {}, 'The report'),
 		h('div', { class: 'row' },
-			field('Relationship of the suspect to the victim', el.relationship, { name: 'relationship' }),
-			field('How the report came in', el.channel, { name: 'channel' })),
-		field('Summary', el.summary, { name: 'summary', hint: 'What is happening, in a sentence or two' }),
+			field('Relationship of the suspect to the victim', el.relationship, { name: 'relationship', required: 'Choose how the suspect is related to her (unknown is a choice).' }),
+			field('How the report came in', el.channel, { name: 'channel', required: 'Choose how the report came in.' })),
+		field('Summary', el.summary, { name: 'summary', hint: 'What is happening, in a sentence or two', required: 'Say in a sentence or two what is happening.' }),
 		h('h2', {}, 'Victim'),
 		h('div', { class: 'row' },
-			field('Victim’s name', el.victim, { name: 'victims[0].name', errorFor: 'victims[0]' }),
-			field('Victim’s phone (optional)', el.phone, { name: 'victims[0].identifiers', errorFor: 'victims[0].identifiers' })),
+			field('Victim’s name', el.victim, { name: 'victims[0].name', errorFor: 'victims[0]', required: 'Enter her name.' }),
+			field('Victim’s phone (optional)', el.phone, { name: 'victims[0].identifiers', errorFor: 'victims[0].identifiers', check: (v) => (/^[+0-9 ()-]{6,20}$/.test(v) ? null : 'A phone number is digits, spaces and + ( ) -, e.g. 07700 900417.') })),
 		h('h2', {}, 'Suspect'),
 		h('div', { class: 'row' },
 			field('Suspect’s name (if known)', el.suspect, { name: 'suspect.name', errorFor: 'suspect' }),
@@ -122,7 +127,7 @@ function newCase(main, ctx) {
 		h('h2', {}, 'FOUR screening (optional now)'),
 		h('p', { class: 'hint' }, 'Stalking is Fixated, Obsessive, Unwanted and Repeated. Answer all four to screen the case now, or leave them for later.'),
 		h('div', { 'data-error-for': 'screening', class: 'field-error' }),
-		four.map((f) => f.el),
+		four.map((f) => f.fs),
 		formError(),
 		h('button', { type: 'submit', class: 'primary' }, 'Create case'));
 	onSubmit(form, async () => {
@@ -136,11 +141,9 @@ function newCase(main, ctx) {
 		};
 		if (el.suspect.value.trim() || el.suspectDesc.value.trim())
 			body.suspect = { name: el.suspect.value.trim() || undefined, description: el.suspectDesc.value.trim() || undefined };
-		const answered = four.filter((f) => f.yes.checked || f.no.checked);
-		if (answered.length) {
+		if (begun()) {
 			body.screening = {};
-			for (const f of four)
-				body.screening[f.key] = { answer: f.yes.checked ? true : f.no.checked ? false : undefined, note: f.note.value.trim() || undefined };
+			for (const f of four) body.screening[f.key] = { answer: f.fs.value() === 'yes', note: f.note.value.trim() };
 		}
 		const c = await api.post('/api/v1/cases', body);
 		ctx.navigate(`#/cases/${encodeURIComponent(c.ref)}`);

@@ -3,15 +3,44 @@
 // response protocol (acknowledge, call the victim, call the offender, send
 // police, resolve with an outcome and a note).
 import { api, qs } from '../api.js';
-import { add, announce, badge, clear, field, fmtDuration, formError, h, onSubmit, select, textarea, timeEl, words } from '../dom.js';
+import { add, announce, badge, clear, field, fmtDuration, fmtTime, formError, h, onSubmit, select, textarea, timeEl, words } from '../dom.js';
 import { drawPosition, drawTrail, drawZones, legend, makeMap } from '../map.js';
+import { label, options } from '../vocab.js';
 
 const SEVERITY = { critical: 0, high: 1, medium: 2, low: 3 };
-const OUTCOMES = [
-	['breach_confirmed', 'Breach confirmed'],
-	['false_alarm', 'False alarm'],
-	['technical', 'Technical (device or signal)'],
-];
+
+/* A position's line: where, how sure, when. */
+function posText(p) {
+	return p ? [`${p.lat.toFixed(5)}, ${p.lon.toFixed(5)}`, p.accuracy_m ? ` (±${Math.round(p.accuracy_m)} m)` : '', ' at ', timeEl(p.at)] : h('span', { class: 'muted' }, 'no fix');
+}
+
+/* Whether each warning went out: the notifications table's attempts, per
+ * channel (her gateway, the centre, the police). */
+function delivery(a) {
+	const by = new Map();
+	for (const n of a.notifications || []) {
+		if (!by.has(n.channel)) by.set(n.channel, []);
+		by.get(n.channel).push(n);
+	}
+	const line = (channel, who) => {
+		const ns = by.get(channel) || [];
+		if (!ns.length) return h('li', { 'data-channel': channel }, `${who}: `, h('span', { class: 'muted' }, channel === 'victim' ? (a.late ? 'not warned: the approach had passed when it was found' : 'nothing sent (no gateway set up, or none for this kind of alert)') : 'nothing sent'));
+		const ok = ns.filter((n) => n.delivered).pop();
+		const last = ns[ns.length - 1];
+		return h('li', { 'data-channel': channel }, `${who}: `, ok
+			? h('span', { class: 'delivery-ok' }, 'delivered ', timeEl(ok.at), ns.length > 1 ? ` (attempt ${ok.attempt})` : '')
+			: h('span', { class: 'delivery-bad' }, `not delivered after ${ns.length} attempt${ns.length === 1 ? '' : 's'}`, last.http_status ? ` (the gateway answered ${last.http_status})` : last.error ? ` (${last.error})` : '', ', last ', timeEl(last.at)));
+	};
+	return h('ul', { class: 'call-list', 'aria-label': 'Warnings sent' }, line('victim', 'Her warning'), line('centre', 'The centre'), line('police', 'The police'));
+}
+
+/* The numbers the protocol says to call, as the case gives them to this role. */
+function numbers(c) {
+	if (!c) return h('p', { class: 'muted' }, 'The case could not be read.');
+	const phones = (role) => (c.people || []).filter((p) => p.role === role).flatMap((p) => (p.identifiers || []).filter((i) => i.kind === 'phone').map((i) => ({ name: p.name, number: i.value ?? i.display })));
+	const list = (who, ps) => h('li', {}, `${who}: `, ps.length ? ps.map((p, i) => [i ? ', ' : '', h('a', { href: `tel:${String(p.number).replace(/[^+0-9]/g, '')}` }, p.number), p.name ? ` (${p.name})` : '']) : h('span', { class: 'muted' }, 'no number on the case'));
+	return h('ul', { class: 'call-list', 'aria-label': 'Numbers to call' }, list('Her', phones('victim')), list('Him', phones('suspect')));
+}
 
 let audio = null;
 function beep(critical) {
@@ -200,11 +229,17 @@ export async function render(main, ctx) {
 		}
 		alerts.set(a.id, { ...alerts.get(a.id), ...a });
 		let zones = [];
+		let kase = null;
 		try {
-			zones = (await api.get(`/api/v1/cases/${encodeURIComponent(a.case)}/zones`)).zones;
+			[zones, kase] = await Promise.all([
+				api.get(`/api/v1/cases/${encodeURIComponent(a.case)}/zones`).then((r) => r.zones, () => []),
+				api.get(`/api/v1/cases/${encodeURIComponent(a.case)}`).catch(() => null),
+			]);
 		} catch {
 			/* the map still shows the trail */
 		}
+		const pos = a.positions || { at_alert: {}, now: {} };
+		const sees = pos.at_alert && 'victim' in pos.at_alert;
 		if (mapView) mapView.destroy();
 		const mapEl = h('div', { class: 'map' });
 		const heading = h('h2', { tabindex: '-1' }, `${words(a.kind)} · ${a.case}`);
@@ -212,18 +247,34 @@ export async function render(main, ctx) {
 			heading,
 			h('p', {}, badge(a.severity, `sev-${a.severity}`), ' ', badge(a.state, `state-${a.state}`), ' opened ', timeEl(a.opened_at),
 				' · ', h('span', { class: 'clock', 'data-alert-clock': a.id }, clockText(a, Date.now()))),
-			h('p', {}, a.device ? `Device ${a.device.uid} (${words(a.device.kind)})` : '', a.detail && typeof a.detail.distance_m === 'number' ? (a.detail.distance_m < 0 ? ` · ${Math.round(-a.detail.distance_m)} m inside the zone` : ` · ${Math.round(a.detail.distance_m)} m outside the zone`) : '',
+			h('p', {}, a.device ? `Device ${a.device.uid} (${label('device_kinds', a.device.kind)})` : '', a.detail && typeof a.detail.distance_m === 'number' ? (a.detail.distance_m < 0 ? ` · ${Math.round(-a.detail.distance_m)} m inside the zone, when it was decided` : ` · ${Math.round(a.detail.distance_m)} m outside the zone, when it was decided`) : '',
 				' · ', h('a', { href: `#/cases/${encodeURIComponent(a.case)}/monitoring` }, 'Open the case')),
+			h('div', { class: 'positions' },
+				h('section', { 'aria-label': 'At the alert' }, h('h3', {}, 'When it was decided, ', timeEl(pos.at_alert && pos.at_alert.at)),
+					h('dl', { class: 'facts' }, h('dt', {}, 'Him'), h('dd', {}, posText(pos.at_alert && pos.at_alert.offender)),
+						sees ? [h('dt', {}, 'Her'), h('dd', {}, posText(pos.at_alert.victim))] : null)),
+				h('section', { 'aria-label': 'Now' }, h('h3', {}, 'Now (last fixes)'),
+					h('dl', { class: 'facts' }, h('dt', {}, 'Him'), h('dd', {}, posText(pos.now && pos.now.offender)),
+						sees ? [h('dt', {}, 'Her'), h('dd', {}, posText(pos.now.victim))] : null))),
 			mapEl,
-			legend([['sw-zone', 'protected zone'], ['sw-warning', 'warning ring'], ['sw-trail', 'offender trail'],
-				...(a.victim_position !== undefined ? [['sw-victim', "victim's last known position"]] : [])]),
+			legend([['sw-zone', 'protected zone'], ['sw-warning', 'warning ring'], ['sw-trail', 'his trail'],
+				['sw-offender-then', 'him when it was decided'], ['sw-offender-now', 'him now'],
+				...(sees ? [['sw-victim-then', 'her when it was decided'], ['sw-victim', 'her now']] : [])]),
+			h('div', { class: 'side-by-side' },
+				h('section', { class: 'card', 'aria-label': 'Numbers to call' }, h('h3', {}, 'Numbers to call'), numbers(kase)),
+				h('section', { class: 'card', 'aria-label': 'Warnings sent' }, h('h3', {}, 'Warnings sent'), delivery(a))),
 			protocol(a),
 		);
 		mapView = makeMap(mapEl, { label: `Map of alert ${a.id}` });
-		drawZones(mapView, zones, a.victim_position);
+		/* a proximity zone is drawn round her where she was when it was decided */
+		drawZones(mapView, zones, (sees && pos.at_alert.victim) || a.victim_position);
 		drawTrail(mapView, a.trail);
-		if (a.position) drawPosition(mapView, a.position, { label: 'Offender at the alert', kind: 'offender' });
-		if (a.victim_position) drawPosition(mapView, a.victim_position, { label: 'Victim (last known)', kind: 'victim' });
+		const at = (p) => (p ? fmtTime(p.at).replace(/^.*?, /, '') : '');
+		if (pos.at_alert && pos.at_alert.offender) drawPosition(mapView, pos.at_alert.offender, { label: `Him at the alert (${at(pos.at_alert.offender)})`, kind: 'offender', when: 'then' });
+		else if (a.position) drawPosition(mapView, a.position, { label: 'Him at the alert', kind: 'offender', when: 'then' });
+		if (pos.now && pos.now.offender && pos.now.offender.at !== (pos.at_alert.offender || {}).at) drawPosition(mapView, pos.now.offender, { label: `Him now (${at(pos.now.offender)})`, kind: 'offender' });
+		if (sees && pos.at_alert.victim) drawPosition(mapView, pos.at_alert.victim, { label: `Her at the alert (${at(pos.at_alert.victim)})`, kind: 'victim', when: 'then' });
+		if (sees && pos.now.victim && pos.now.victim.at !== (pos.at_alert.victim || {}).at) drawPosition(mapView, pos.now.victim, { label: `Her now (${at(pos.now.victim)})`, kind: 'victim' });
 		mapView.fit();
 		if (focus) heading.focus();
 	}
@@ -238,6 +289,7 @@ export async function render(main, ctx) {
 		const act = async (path, body, done) => {
 			await api.post(`/api/v1/alerts/${a.id}/${path}`, body);
 			announce(done);
+			ctx.refreshWork();
 			await showDetail(a.id, false);
 			drawQueue();
 		};
@@ -264,22 +316,23 @@ export async function render(main, ctx) {
 		);
 		let resolveForm = null;
 		if (!resolved) {
-			const outcome = select('outcome', OUTCOMES, { blank: 'Choose an outcome' });
-			const note = textarea('note', { required: true });
+			const outcome = select('outcome', options('alert_outcomes'), { blank: 'Choose an outcome' });
+			const note = textarea('note');
 			resolveForm = onSubmit(h('form', { class: 'resolve', 'aria-label': 'Resolve the alert' },
 				h('h3', {}, 'Resolve'),
-				field('Outcome', outcome, { name: 'outcome' }),
-				field('Note', note, { name: 'note', hint: 'What happened and what was done' }),
+				field('Outcome', outcome, { name: 'outcome', required: 'Choose how the alert ends.' }),
+				field('Note', note, { name: 'note', hint: 'What happened and what was done', required: 'Write what happened and what was done.' }),
 				formError(),
 				h('button', { type: 'submit', class: 'primary' }, 'Resolve alert')), async () => {
-				await api.post(`/api/v1/alerts/${a.id}/resolve`, { version: a.version, outcome: outcome.value || undefined, note: note.value.trim() || undefined });
+				await api.post(`/api/v1/alerts/${a.id}/resolve`, { version: a.version, outcome: outcome.value, note: note.value.trim() });
 				announce('Alert resolved');
+				ctx.refreshWork();
 				await showDetail(a.id, false);
 				drawQueue();
 			});
 		}
 		return h('div', { class: 'respond' }, h('h3', {}, 'Response'), steps, errBox,
-			resolved ? h('p', {}, 'Resolved ', timeEl(a.resolved_at), `: ${words(a.outcome)}. `, a.note || '') : resolveForm);
+			resolved ? h('p', {}, 'Resolved ', timeEl(a.resolved_at), `: ${label('alert_outcomes', a.outcome)}. `, a.note || '') : resolveForm);
 	}
 
 	connect(); /* first, so that nothing raised while the list loads is missed */

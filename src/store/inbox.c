@@ -1,0 +1,209 @@
+/*
+ * store/inbox — one query per kind of item, each yielding the same columns
+ * (struct inbox_row), limited to the viewer's cases and, unless the team is
+ * asked for, to what is due to her.
+ */
+#include "store/inbox.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/mem.h"
+#include "store/visible.h"
+
+#define DAY_MS (24LL * 3600 * 1000)
+
+/* A case with a current plan: an action not abandoned (as store/compliance). */
+#define CURRENT_PLAN                                                                        \
+	"EXISTS (SELECT 1 FROM plan_actions cp WHERE cp.case_id = c.id"                     \
+	" AND cp.status <> 'not_done')"
+#define LAST_CONTACT "(SELECT MAX(vc.contacted_at) FROM victim_contacts vc WHERE vc.case_id = c.id)"
+/* Her point of contact, else the case's owner. */
+#define CARER "COALESCE(c.spoc_id, c.owner_id)"
+
+enum scope {
+	ON_CASE,   /* an item on a case: the viewer must see the case */
+	OF_AGENCY, /* an item of the viewer's agency (accounts, offers) */
+};
+
+struct kind_sql {
+	const char *name;
+	enum scope scope;
+	/* after SELECT: ref, status, risk_level, id, other_id, what, detail,
+	 * due_at, due_to, version */
+	const char *cols;
+	/* FROM ... WHERE ... (no visibility, no assignee) */
+	const char *from;
+	/* the assignee's id, compared with the viewer's; NULL: anyone who may
+	 * see the item (every supervisor, every operator) */
+	const char *assignee;
+	const char *order;
+};
+
+#define CASE_COLS "c.ref, c.status, c.risk_level, "
+
+static const struct kind_sql kinds[INBOX_KIND_COUNT] = {
+	[INBOX_SCREENING] = { "screening", ON_CASE,
+		CASE_COLS "0, 0, NULL, NULL, NULL, o.username, c.version",
+		" FROM cases c JOIN users o ON o.id = c.owner_id WHERE c.status = 'intake'",
+		"c.owner_id", " ORDER BY c.created_at, c.id" },
+	[INBOX_ASSESSMENT] = { "assessment", ON_CASE,
+		CASE_COLS "0, 0, NULL, NULL, NULL, o.username, c.version",
+		" FROM cases c JOIN users o ON o.id = c.owner_id WHERE c.status = 'screened'"
+		" AND NOT EXISTS (SELECT 1 FROM assessments a WHERE a.case_id = c.id)",
+		"c.owner_id", " ORDER BY c.created_at, c.id" },
+	[INBOX_PLAN] = { "plan", ON_CASE,
+		CASE_COLS "0, 0, NULL, NULL, NULL, o.username, c.version",
+		" FROM cases c JOIN users o ON o.id = c.owner_id WHERE c.status <> 'closed'"
+		" AND c.risk_level IS NOT NULL AND NOT " CURRENT_PLAN,
+		"c.owner_id", " ORDER BY c.created_at, c.id" },
+	[INBOX_PLAN_ACTION] = { "plan_action", ON_CASE,
+		CASE_COLS "pa.id, 0, pa.description, pa.category, pa.due_at, w.username,"
+		" (SELECT p.version FROM plans p WHERE p.id = pa.plan_id)",
+		" FROM plan_actions pa JOIN cases c ON c.id = pa.case_id"
+		" JOIN users w ON w.id = pa.owner_id"
+		" WHERE pa.status IN ('planned', 'in_progress') AND c.status <> 'closed'",
+		"pa.owner_id", " ORDER BY pa.due_at, pa.id" },
+	[INBOX_REVIEW] = { "review", ON_CASE,
+		CASE_COLS "0, 0, NULL, NULL, c.review_due_at, o.username, c.version",
+		" FROM cases c JOIN users o ON o.id = c.owner_id WHERE c.status <> 'closed'"
+		" AND c.review_due_at IS NOT NULL AND c.review_due_at < ?",
+		"c.owner_id", " ORDER BY c.review_due_at, c.id" },
+	[INBOX_NOTIFY_VICTIM] = { "notify_victim", ON_CASE,
+		CASE_COLS "t.id, 0, t.event, t.detail, t.due_at, w.username, t.version",
+		" FROM case_tasks t JOIN cases c ON c.id = t.case_id JOIN users w ON w.id = " CARER
+		" WHERE t.kind = 'notify_victim' AND t.done_at IS NULL",
+		CARER, " ORDER BY t.due_at, t.id" },
+	[INBOX_CONTACT] = { "contact", ON_CASE,
+		CASE_COLS "0, 0, NULL, NULL,"
+		" COALESCE(" LAST_CONTACT ", c.created_at) + CAST(? AS BIGINT), w.username, c.version",
+		" FROM cases c JOIN users w ON w.id = " CARER " WHERE c.status <> 'closed'"
+		" AND COALESCE(" LAST_CONTACT ", c.created_at) + CAST(? AS BIGINT) < ?",
+		CARER, " ORDER BY c.created_at, c.id" },
+	[INBOX_ADVOCACY] = { "advocacy_referral", ON_CASE,
+		CASE_COLS "0, 0, NULL, NULL, NULL, o.username, c.version",
+		" FROM cases c JOIN users o ON o.id = c.owner_id WHERE c.status <> 'closed'"
+		" AND c.risk_level = 'high' AND NOT EXISTS (SELECT 1 FROM victim_referrals vr"
+		"   WHERE vr.case_id = c.id AND vr.service = 'advocacy')",
+		"c.owner_id", " ORDER BY c.created_at, c.id" },
+	[INBOX_SIGNOFF] = { "signoff", ON_CASE,
+		CASE_COLS "0, 0, NULL, f.note, NULL, NULL, c.version",
+		" FROM case_flags f JOIN cases c ON c.id = f.case_id"
+		" WHERE f.flag = 'possible_misrecording'",
+		NULL, " ORDER BY f.raised_at, c.id" },
+	[INBOX_ORDER_SERVICE] = { "order_service", ON_CASE,
+		CASE_COLS "ord.id, 0, ord.kind, ord.reference, NULL, o.username, ord.version",
+		" FROM orders ord JOIN cases c ON c.id = ord.case_id JOIN users o ON o.id = c.owner_id"
+		" WHERE ord.status = 'granted' AND ord.served_at IS NULL"
+		" AND ord.kind NOT IN ('pin_historic', 'bail_conditions') AND c.status <> 'closed'"
+		" AND (ord.ends_at IS NULL OR ord.ends_at > ?)",
+		"c.owner_id", " ORDER BY ord.granted_at, ord.id" },
+	[INBOX_DUTY_TO_NOTIFY] = { "duty_to_notify", ON_CASE,
+		CASE_COLS "t.id, t.order_id, t.detail, NULL, t.due_at, o.username,"
+		" (SELECT ord.version FROM orders ord WHERE ord.id = t.order_id)",
+		" FROM case_tasks t JOIN cases c ON c.id = t.case_id JOIN users o ON o.id = c.owner_id"
+		" WHERE t.kind = 'duty_to_notify' AND t.done_at IS NULL",
+		"c.owner_id", " ORDER BY t.due_at, t.id" },
+	[INBOX_CRIME_RECORD] = { "crime_record", ON_CASE,
+		CASE_COLS "t.id, t.breach_id, t.detail, NULL, t.due_at, o.username,"
+		" (SELECT b.version FROM breaches b WHERE b.id = t.breach_id)",
+		" FROM case_tasks t JOIN cases c ON c.id = t.case_id JOIN users o ON o.id = c.owner_id"
+		" WHERE t.kind = 'crime_record' AND t.done_at IS NULL",
+		"c.owner_id", " ORDER BY t.due_at, t.id" },
+	[INBOX_ALERT] = { "alert", ON_CASE,
+		CASE_COLS "al.id, 0, al.kind, al.severity, al.opened_at, NULL, al.version",
+		" FROM alerts al JOIN cases c ON c.id = al.case_id WHERE al.state <> 'resolved'",
+		NULL, " ORDER BY al.opened_at, al.id" },
+	[INBOX_LOCKED_ACCOUNT] = { "locked_account", OF_AGENCY,
+		"NULL, NULL, NULL, u.id, 0, u.username, u.display_name, u.locked_until, NULL, u.version",
+		" FROM users u WHERE u.agency_id = ? AND u.locked_until IS NOT NULL"
+		" AND u.locked_until > ? AND u.disabled = 0",
+		NULL, " ORDER BY u.locked_until, u.id" },
+	[INBOX_GRANT_OFFER] = { "grant_offer", OF_AGENCY,
+		"NULL, NULL, NULL, s.id, 0, a.code, a.name, NULL, NULL, 0",
+		" FROM agency_services s JOIN agencies a ON a.id = s.client_id"
+		" WHERE s.provider_id = ? AND s.accepted_at IS NULL AND s.revoked_at IS NULL",
+		NULL, " ORDER BY s.granted_at, s.id" },
+};
+
+const char *inbox_kind_name(enum inbox_kind k)
+{
+	return k >= 0 && k < INBOX_KIND_COUNT ? kinds[k].name : NULL;
+}
+
+/* The kind's own parameters, in the order its text names them. */
+static int bind_kind(db_stmt *s, int i, enum inbox_kind k, const struct inbox_params *p)
+{
+	switch (k) {
+	case INBOX_REVIEW:
+		db_bind_int64(s, i++, p->now + (int64_t)p->review_soon_days * DAY_MS);
+		break;
+	case INBOX_CONTACT:
+		db_bind_int64(s, i++, (int64_t)p->contact_days * DAY_MS);
+		db_bind_int64(s, i++, (int64_t)p->contact_days * DAY_MS);
+		db_bind_int64(s, i++, p->now + (int64_t)p->contact_soon_days * DAY_MS);
+		break;
+	case INBOX_ORDER_SERVICE:
+		db_bind_int64(s, i++, p->now);
+		break;
+	case INBOX_LOCKED_ACCOUNT:
+		db_bind_int64(s, i++, p->v->agency_id);
+		db_bind_int64(s, i++, p->now);
+		break;
+	case INBOX_GRANT_OFFER:
+		db_bind_int64(s, i++, p->v->agency_id);
+		break;
+	default:
+		break;
+	}
+	return i;
+}
+
+int inbox_each(db *d, enum inbox_kind k, const struct inbox_params *p,
+	       int (*fn)(const struct inbox_row *row, void *arg), void *arg)
+{
+	const struct kind_sql *q;
+	struct inbox_row row;
+	char *sql;
+	db_stmt *s;
+	int rc, i = 1;
+
+	if (k < 0 || k >= INBOX_KIND_COUNT)
+		return DB_ERROR;
+	q = &kinds[k];
+	sql = xasprintf("SELECT %s%s%s%s%s%s%s LIMIT ?", q->cols, q->from,
+			q->scope == ON_CASE ? " AND " CASE_VISIBLE_SQL : "",
+			q->assignee ? " AND (? = 1 OR " : "", q->assignee ? q->assignee : "",
+			q->assignee ? " = ?)" : "", q->order);
+	rc = db_prepare(d, &s, sql);
+	free(sql);
+	if (rc < 0)
+		return rc;
+	/* the kind's own parameters (the contact query names its interval in
+	 * its columns and again in its WHERE), then the viewer's */
+	i = bind_kind(s, i, k, p);
+	if (q->scope == ON_CASE)
+		i = case_bind_viewer(s, i, p->v);
+	if (q->assignee) {
+		db_bind_int64(s, i++, p->team ? 1 : 0);
+		db_bind_int64(s, i++, p->v->user_id);
+	}
+	db_bind_int64(s, i, p->limit);
+	while ((rc = db_step(s)) == DB_ROW) {
+		row.kind = k;
+		row.ref = db_column_text(s, 0);
+		row.status = db_column_text(s, 1);
+		row.risk_level = db_column_text(s, 2);
+		row.id = db_column_int64(s, 3);
+		row.other_id = db_column_int64(s, 4);
+		row.what = db_column_text(s, 5);
+		row.detail = db_column_text(s, 6);
+		row.due_at = db_column_int64(s, 7);
+		row.due_to = db_column_text(s, 8);
+		row.version = db_column_int64(s, 9);
+		if (fn(&row, arg))
+			break;
+	}
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}

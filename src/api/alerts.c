@@ -20,6 +20,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "core/alertkind.h"
 #include "core/casefile.h"
 #include "http/request.h"
 #include "http/stream.h"
@@ -444,10 +445,16 @@ void api_alert_get(struct req *r)
 	json_object_set_new(o, "trail", trail);
 	json_object_set_new(o, "notifications", notifications_json(r->db, a.id));
 	{
-		json_t *steps = json_array();
+		json_t *steps = json_array(), *protocol = json_array();
+		const struct alert_kind *k = alert_kind_find(a.kind);
 
-		alert_event_each_of(r->db, a.id, add_step, steps);
+		if (alert_event_each_of(r->db, a.id, add_step, steps) < 0)
+			log_error("alert %lld: its steps: %s", (long long)a.id, db_errmsg(r->db));
 		json_object_set_new(o, "steps", steps);
+		/* what the desk does for this kind of alert (core/alertkind.c) */
+		for (int i = 0; k->steps[i]; i++)
+			json_array_append_new(protocol, json_string(k->steps[i]));
+		json_object_set_new(o, "response_steps", protocol);
 	}
 	/* where she is, only to the roles that protect her, and only while the
 	 * alert is being worked */

@@ -65,4 +65,15 @@ int demo_load(struct vigil *v, db *d, const char *creds_path, FILE *out);
  * with err. */
 int demo_cases_load(struct vigil *v, db *d, char *err, size_t errlen);
 
+/* simulator.c — the demo's moving parts (`vigil serve --demo`): a tagged
+ * stalker in London who drives towards the victim's home (warning, then
+ * entry), loses signal for a while (lost signal), and later comes near the
+ * victim in the street (proximity), so that a newcomer sees every kind of
+ * alert appear live within two minutes.  The cycle repeats every five
+ * minutes.  Its fixes go through the same ingest path as a real device's. */
+struct simulator;
+/* Create the demo monitoring case and devices once, then start. */
+int simulator_start(struct vigil *v, struct simulator **out, char *err, size_t errlen);
+void simulator_stop(struct simulator *s);
+
 #endif

@@ -39,7 +39,6 @@
 #include "monitor/engine.h"
 #include "monitor/node.h"
 #include "monitor/sinks.h"
-#include "monitor/simulator.h"
 #include "notify/notify.h"
 #include "store/account.h"
 #include "store/audit.h"
@@ -483,9 +482,9 @@ static void stream_on_notice(void *arg, const char *payload)
 static void notifier_on_alert(void *arg, const struct alert_news *n)
 {
 	if (n->repeat)
-		notifier_repeat(arg, n->id, n->kind, n->severity, n->late, n->repeat);
+		notifier_repeat(arg, n->id, n->kind, n->late, n->repeat);
 	else
-		notifier_alert(arg, n->id, n->kind, n->severity, n->late);
+		notifier_alert(arg, n->id, n->kind, n->late);
 }
 
 static void notifier_on_leading(void *arg, bool leads)

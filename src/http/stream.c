@@ -139,16 +139,10 @@ void stream_free(struct stream_hub *h)
 int64_t stream_latest(struct stream_hub *h)
 {
 	db *d = db_pool_acquire(h->pool);
-	db_stmt *s;
-	int64_t id = 0;
+	int64_t id = alert_event_latest(d);
 
-	if (db_prepare(d, &s, "SELECT MAX(id) FROM alert_events") >= 0) {
-		if (db_step(s) == DB_ROW)
-			id = db_column_int64(s, 0);
-		db_finalize(s);
-	}
 	db_pool_release(h->pool, d);
-	return id;
+	return id < 0 ? 0 : id;
 }
 
 struct fill_ctx {

@@ -15,6 +15,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "core/alertkind.h"
 #include "core/geo.h"
 #include "core/zonerule.h"
 #include "db/db.h"
@@ -809,9 +810,11 @@ static struct track *track_find(struct engine *e, int64_t device_id, int64_t zon
  * current_ms is late: recorded at its own time, for the desk, not sent to her.
  */
 static void raise_alert(struct engine *e, int64_t case_id, const struct dev *d, int64_t zone_id,
-			const char *kind, const char *severity, const struct geo_point *pos,
-			const struct decision *dc, bool visit_again, json_t *detail)
+			const char *kind, const struct geo_point *pos, const struct decision *dc,
+			bool visit_again, json_t *detail)
 {
+	/* how severe: the kind's, as raised by his device or hers (core/alertkind) */
+	const char *severity = alert_kind_severity(kind, !d || d->offender);
 	struct alert a = { 0 };
 	char *dtext;
 	bool existed;
@@ -1002,12 +1005,12 @@ static void apply_event(struct engine *e, enum zone_event ev, const struct zone_
 
 		if (t)
 			t->left = false;
-		raise_alert(e, z->case_id, off, z->id, entry, "critical", &off->pos, dc, again,
+		raise_alert(e, z->case_id, off, z->id, entry, &off->pos, dc, again,
 			    json_pack("{s:f, s:f}", "distance_m", d, "uncertainty_m", u));
 		break;
 	}
 	case ZE_WARNING:
-		raise_alert(e, z->case_id, off, z->id, warn, "high", &off->pos, dc, false,
+		raise_alert(e, z->case_id, off, z->id, warn, &off->pos, dc, false,
 			    json_pack("{s:f, s:f}", "distance_m", d, "uncertainty_m", u));
 		if (t && t->t.state == ZS_PENDING) {
 			t->pending_fix_at = dc->fix_at;
@@ -1214,8 +1217,7 @@ static void late_fix(struct engine *e, struct dev *off, const struct fix *f, int
 			if (d + ZONE_CONFIDENCE * u <= 0) {
 				struct decision dc = by_fix(off, f->at);
 
-				raise_alert(e, zs[i].case_id, off, zs[i].id, "zone_entry", "critical", &at, &dc,
-					    false,
+				raise_alert(e, zs[i].case_id, off, zs[i].id, "zone_entry", &at, &dc, false,
 					    json_pack("{s:f, s:f, s:b}", "distance_m", d, "uncertainty_m", u,
 						      "out_of_order", 1));
 			}
@@ -1227,12 +1229,12 @@ static void device_flags(struct engine *e, struct dev *d, const struct fix *f)
 {
 	static const struct {
 		unsigned flag;
-		const char *offender_kind, *victim_kind, *severity;
+		const char *offender_kind, *victim_kind;
 	} events[] = {
-		{ FIX_SOS, "sos", "panic", "critical" },
-		{ FIX_TAMPER, "tamper", "tamper", "critical" },
-		{ FIX_CASE_OPEN, "case_open", "case_open", "high" },
-		{ FIX_POWER_OFF, "powered_off", "powered_off", "high" },
+		{ FIX_SOS, "sos", "panic" },
+		{ FIX_TAMPER, "tamper", "tamper" },
+		{ FIX_CASE_OPEN, "case_open", "case_open" },
+		{ FIX_POWER_OFF, "powered_off", "powered_off" },
 	};
 
 	for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
@@ -1247,8 +1249,7 @@ static void device_flags(struct engine *e, struct dev *d, const struct fix *f)
 				continue;
 			raise_alert(e, d->cases[c].case_id, d, 0,
 				    d->offender ? events[i].offender_kind : events[i].victim_kind,
-				    events[i].severity, (f->flags & FIX_NO_POSITION) ? NULL : &at, &dc, false,
-				    NULL);
+				    (f->flags & FIX_NO_POSITION) ? NULL : &at, &dc, false, NULL);
 		}
 	}
 	{
@@ -1262,8 +1263,8 @@ static void device_flags(struct engine *e, struct dev *d, const struct fix *f)
 			device_event(e, d, f->at, "low_battery");
 			for (int c = 0; c < d->ncases; c++)
 				if (covers(&d->cases[c], clock_now_ms()))
-					raise_alert(e, d->cases[c].case_id, d, 0, "low_battery", "medium",
-						    NULL, &dc, false,
+					raise_alert(e, d->cases[c].case_id, d, 0, "low_battery", NULL,
+						    &dc, false,
 						    isnan(f->battery) ? NULL
 								      : json_pack("{s:f}", "battery", f->battery));
 		}
@@ -1291,7 +1292,7 @@ static void clock_fault(struct engine *e, struct dev *d, const struct fix *f, in
 	device_event(e, d, wall, "clock_wrong");
 	for (int c = 0; c < d->ncases; c++)
 		if (covers(&d->cases[c], wall))
-			raise_alert(e, d->cases[c].case_id, d, 0, "clock_fault", "medium", NULL, &dc, false,
+			raise_alert(e, d->cases[c].case_id, d, 0, "clock_fault", NULL, &dc, false,
 				    json_pack("{s:I}", "ahead_s", (json_int_t)((f->at - wall) / 1000)));
 	now.at = wall;
 	device_flags(e, d, &now);
@@ -1395,8 +1396,7 @@ static void lost_signal(struct engine *e, struct dev *d, int64_t now)
 		for (int c = 0; c < d->ncases; c++)
 			if (covers(&d->cases[c], now))
 				raise_alert(e, d->cases[c].case_id, d, 0, "lost_signal",
-				    d->offender ? "high" : "medium", d->have_fix ? &d->pos : NULL,
-				    &dc, false,
+					    d->have_fix ? &d->pos : NULL, &dc, false,
 				    json_pack("{s:I}", "silent_s", (json_int_t)((now - since) / 1000)));
 	}
 	/* while it stays lost, the area he could have reached grows; when it
@@ -1434,8 +1434,8 @@ static void lost_signal(struct engine *e, struct dev *d, int64_t now)
 					struct decision dc = { d->fix_at, now, "timer", NULL };
 
 					t->near_zone_escalated = true;
-					raise_alert(e, z->case_id, d, z->id, "lost_signal_near_zone", "critical",
-						    &d->pos, &dc, false,
+					raise_alert(e, z->case_id, d, z->id, "lost_signal_near_zone", &d->pos,
+						    &dc, false,
 						    json_pack("{s:f, s:f}", "reach_m", reach, "distance_m", dist));
 				}
 			}
@@ -1647,7 +1647,7 @@ static void *run(void *arg)
 			 * every few seconds when nothing else did */
 			if (db_multinode(e->db) && last_tick - last_probe >= PROBE_MS) {
 				last_probe = last_tick;
-				db_exec(e->db, "SELECT 1");
+				(void)db_ping(e->db); /* a failure shows in db_alive() below */
 			}
 		}
 		/* A dead connection: what failed on it (an alert, an event) is

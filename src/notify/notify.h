@@ -35,8 +35,9 @@ struct notify_config {
 };
 
 const char *notify_channel_name(enum notify_channel c);
-/* Which channels an alert kind goes to (a bit per channel). */
-unsigned notify_channels_for(const char *kind, const char *severity);
+/* Which channels an alert kind goes to (a bit per channel), from the alert
+ * kinds' table (core/alertkind.h). */
+unsigned notify_channels_for(const char *kind);
 /* The victim's message for an alert kind: no position, ever. */
 const char *notify_victim_text(const char *kind);
 
@@ -46,12 +47,10 @@ void notifier_stop(struct notifier *n);
 /* Queue the notifications of a new alert (non-blocking; no database access
  * on the caller's thread).  A late one (decided longer ago than her warnings
  * are current: a breach found in a backlog) goes to the desk, not to her. */
-void notifier_alert(struct notifier *n, int64_t alert_id, const char *kind, const char *severity,
-		    bool late);
+void notifier_alert(struct notifier *n, int64_t alert_id, const char *kind, bool late);
 /* Another visit while the alert is unresolved: she is warned again (its own
  * message, Idempotency-Key "...-rN"), and the desk and the police told. */
-void notifier_repeat(struct notifier *n, int64_t alert_id, const char *kind, const char *severity,
-		     bool late, int repeat);
+void notifier_repeat(struct notifier *n, int64_t alert_id, const char *kind, bool late, int repeat);
 /* This node leads now: send what was not delivered (see above). */
 void notifier_resume(struct notifier *n);
 /* This node no longer leads: drop what is queued (the new leader resumes it). */

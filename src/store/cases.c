@@ -34,6 +34,37 @@ void case_record_free(struct case_record *c)
 	memset(c, 0, sizeof *c);
 }
 
+int case_each_id(db *d, int (*fn)(int64_t id, const char *ref, void *arg), void *arg)
+{
+	db_stmt *s;
+	int rc, stop = 0;
+
+	rc = db_prepare(d, &s, "SELECT id, ref FROM cases ORDER BY id");
+	if (rc < 0)
+		return rc;
+	while ((rc = db_step(s)) == DB_ROW) {
+		char ref[32];
+
+		snprintf(ref, sizeof ref, "%s", db_column_text(s, 1));
+		stop = fn(db_column_int64(s, 0), ref, arg);
+		if (stop)
+			break;
+	}
+	db_finalize(s);
+	return stop ? stop : rc < 0 ? rc : 0;
+}
+
+int64_t case_count_besides_demo(db *d)
+{
+	int64_t n;
+	int rc = db_get_int64(d, &n,
+			      "SELECT COUNT(*) FROM cases WHERE ref NOT IN "
+			      "(SELECT value FROM settings WHERE key = 'demo_monitoring')",
+			      "");
+
+	return rc < 0 ? rc : n;
+}
+
 int64_t case_insert(db *d, const struct case_new *n, char ref[24])
 {
 	int64_t now = clock_now_ms(), seq = 0, id = 0;

@@ -72,6 +72,15 @@ struct case_new {
 	int64_t created_at; /* when it was reported (ms); 0: now */
 };
 int64_t case_insert(db *d, const struct case_new *n, char ref[24]);
+/* Every case's id and reference, oldest first: fn's first non-zero return
+ * stops the walk and is returned; else 0, or a negative DB_* code. */
+__attribute__((warn_unused_result)) int case_each_id(db *d,
+						     int (*fn)(int64_t id, const char *ref,
+							       void *arg),
+						     void *arg);
+/* How many cases there are besides the one the demo's monitoring simulator
+ * made (the setting demo_monitoring names it), or negative. */
+__attribute__((warn_unused_result)) int64_t case_count_besides_demo(db *d);
 
 int case_get(db *d, const char *ref, struct case_record *out);
 int case_get_by_id(db *d, int64_t id, struct case_record *out);

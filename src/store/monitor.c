@@ -1542,3 +1542,11 @@ int notification_each(db *d, int64_t alert_id,
 	db_finalize(s);
 	return rc < 0 ? rc : 0;
 }
+
+int64_t alert_event_latest(db *d)
+{
+	int64_t id;
+	int rc = db_get_int64(d, &id, "SELECT MAX(id) FROM alert_events", "");
+
+	return rc < 0 ? rc : id;
+}

@@ -274,13 +274,15 @@ int notification_undelivered_each(db *d, const char *channel, int64_t since,
 int64_t alert_event_add(db *d, int64_t alert_id, const char *kind);
 /* A step of the response protocol at at, unless the alert is resolved (0). */
 int64_t alert_step_add(db *d, int64_t alert_id, const char *kind, int64_t at);
-/* Events after after_id, oldest first, at most limit. */
 /* The events of one alert, oldest first. */
 int alert_event_each_of(db *d, int64_t alert_id,
 			int (*fn)(int64_t event_id, const char *kind, int64_t at, void *arg), void *arg);
+/* Events after after_id, oldest first, at most limit. */
 int alert_event_each(db *d, int64_t after_id, int limit,
 		     int (*fn)(int64_t event_id, int64_t alert_id, const char *kind, int64_t at,
 			       void *arg),
 		     void *arg);
+/* The newest event's id (0: none yet), or negative. */
+__attribute__((warn_unused_result)) int64_t alert_event_latest(db *d);
 
 #endif

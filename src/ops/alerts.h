@@ -7,7 +7,9 @@
  * unresolved alert may be resolved, an open one dispatched at once).  The
  * move is made in the UPDATE's WHERE on the state read and, when the desk
  * sends it, the version (store/monitor.h alert_transition): of two operators
- * working one alert at once, one moves it and the other is told it changed.
+ * working one alert at once, one moves it and the other is told it changed
+ * (a version sent that is not the alert's is answered ERR_STALE_VERSION
+ * before the move is judged; tests/api/concurrency-alerts.test.mjs).
  * A confirmed breach is recorded against the case's order in force in the
  * same transaction.  Every move and step is an event of the alert, which the
  * live streams of every node hear of when it commits.

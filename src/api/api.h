@@ -167,16 +167,9 @@ struct user;
 /* The public view of an account (never the password hash). */
 json_t *api_user_json(const struct user *u);
 
-/* input.c: fields of nested objects (field is the path shown in errors),
- * vocabularies, accounts and stale versions.  Each returns 0, or -1 after
+/* input.c: vocabularies, accounts and stale versions (fields of nested
+ * objects: req_obj_*, http/request.h).  Each returns 0, or -1 after
  * answering 400 naming the field (500 on a database failure). */
-int api_obj_only(struct req *r, json_t *obj, const char *where, const char *const *allowed);
-int api_obj_str(struct req *r, json_t *obj, const char *key, const char *field, bool required,
-		size_t maxlen, const char **out);
-int api_obj_time(struct req *r, json_t *obj, const char *key, const char *field, bool required,
-		 int64_t *out, bool *present);
-int api_obj_int(struct req *r, json_t *obj, const char *key, const char *field, bool required,
-		int64_t min, int64_t max, int64_t *out, bool *present);
 int api_vocab(struct req *r, const char *field, const char *value, const char *const *list);
 /* The active account named username, into *u. */
 int api_user_active(struct req *r, const char *field, const char *username, struct user *u);

@@ -163,7 +163,7 @@ void api_assessments_create(struct req *r)
 				 "judgement must be {\"level\", \"reason\", \"marac\"}");
 			return;
 		}
-		if (api_obj_str(r, jj, "level", "judgement.level", false, 16, &in.judged_level) < 0)
+		if (req_obj_str(r, jj, "level", "judgement.level", false, 16, &in.judged_level) < 0)
 			return;
 		in.judgement_reason = json_string_value(json_object_get(jj, "reason"));
 		m = json_object_get(jj, "marac");
@@ -177,7 +177,7 @@ void api_assessments_create(struct req *r)
 				 "judgement.reason must be 1 to %d bytes", TEXT_MAX);
 			return;
 		}
-		if (api_obj_only(r, jj, "judgement", jfields) < 0)
+		if (req_obj_only(r, jj, "judgement", jfields) < 0)
 			return;
 	}
 	api_ops_begin(r, &x, 201);

@@ -419,17 +419,17 @@ static int parse_person(struct req *r, json_t *obj, const char *where, struct pe
 		req_fail(r, 400, "bad_request", where, "%s must be an object", where);
 		return -1;
 	}
-	if (api_obj_only(r, obj, where, keys) < 0)
+	if (req_obj_only(r, obj, where, keys) < 0)
 		return -1;
 	snprintf(field, sizeof field, "%s.name", where);
-	if (api_obj_str(r, obj, "name", field, false, 200, &pb->in.full_name) < 0)
+	if (req_obj_str(r, obj, "name", field, false, 200, &pb->in.full_name) < 0)
 		return -1;
 	if (pb->in.full_name && account_display_name_check(pb->in.full_name, why, sizeof why) < 0) {
 		req_fail(r, 400, "bad_request", field, "%s: %s", field, why);
 		return -1;
 	}
 	snprintf(field, sizeof field, "%s.dob", where);
-	if (api_obj_str(r, obj, "dob", field, false, 10, &pb->in.dob) < 0)
+	if (req_obj_str(r, obj, "dob", field, false, 10, &pb->in.dob) < 0)
 		return -1;
 	if (pb->in.dob && !case_dob_valid(pb->in.dob, clock_now_ms())) {
 		req_fail(r, 400, "bad_request", field,
@@ -437,7 +437,7 @@ static int parse_person(struct req *r, json_t *obj, const char *where, struct pe
 		return -1;
 	}
 	snprintf(field, sizeof field, "%s.description", where);
-	if (api_obj_str(r, obj, "description", field, false, TEXT_MAX, &pb->in.description) < 0)
+	if (req_obj_str(r, obj, "description", field, false, TEXT_MAX, &pb->in.description) < 0)
 		return -1;
 	arr = json_object_get(obj, "aliases");
 	if (arr && !json_is_null(arr)) {
@@ -477,10 +477,10 @@ static int parse_person(struct req *r, json_t *obj, const char *where, struct pe
 				req_fail(r, 400, "bad_request", where2, "%s must be an object", where2);
 				return -1;
 			}
-			if (api_obj_only(r, it, where2, idkeys) < 0)
+			if (req_obj_only(r, it, where2, idkeys) < 0)
 				return -1;
 			snprintf(field, sizeof field, "%s.kind", where2);
-			if (api_obj_str(r, it, "kind", field, true, 16, &kind) < 0)
+			if (req_obj_str(r, it, "kind", field, true, 16, &kind) < 0)
 				return -1;
 			if (identifier_kind_parse(kind, &k) < 0) {
 				req_fail(r, 400, "bad_request", field,
@@ -488,7 +488,7 @@ static int parse_person(struct req *r, json_t *obj, const char *where, struct pe
 				return -1;
 			}
 			snprintf(field, sizeof field, "%s.value", where2);
-			if (api_obj_str(r, it, "value", field, true, IDENTIFIER_MAX, &value) < 0)
+			if (req_obj_str(r, it, "value", field, true, IDENTIFIER_MAX, &value) < 0)
 				return -1;
 			if (identifier_normalise(k, value, pb->norm[pb->in.nids],
 						 sizeof pb->norm[0], why, sizeof why) < 0) {
@@ -552,7 +552,7 @@ static int parse_screening(struct req *r, json_t *obj, struct four *f, const cha
 				 field);
 			return -1;
 		}
-		if (api_obj_only(r, q, field, qkeys) < 0)
+		if (req_obj_only(r, q, field, qkeys) < 0)
 			return -1;
 		ans = json_object_get(q, "answer");
 		if (!json_is_boolean(ans)) {
@@ -563,7 +563,7 @@ static int parse_screening(struct req *r, json_t *obj, struct four *f, const cha
 		*a[i] = json_is_true(ans) ? FOUR_YES : FOUR_NO;
 		snprintf(field, sizeof field, "screening.%s.note", four_names[i]);
 		/* required and not empty: say what the answer rests on */
-		if (api_obj_str(r, q, "note", field, true, TEXT_MAX, &notes[i]) < 0)
+		if (req_obj_str(r, q, "note", field, true, TEXT_MAX, &notes[i]) < 0)
 			return -1;
 	}
 	return 0;

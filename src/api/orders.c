@@ -257,25 +257,25 @@ static int parse_conditions(struct req *r, json_t *arr, struct cond_buf *b)
 			req_fail(r, 400, "bad_request", where, "%s must be an object", where);
 			return -1;
 		}
-		if (api_obj_only(r, o, where, keys) < 0)
+		if (req_obj_only(r, o, where, keys) < 0)
 			return -1;
 		snprintf(field, sizeof field, "%s.kind", where);
-		if (api_obj_str(r, o, "kind", field, true, 32, &c->kind) < 0 ||
+		if (req_obj_str(r, o, "kind", field, true, 32, &c->kind) < 0 ||
 		    api_vocab(r, field, c->kind, order_condition_kinds) < 0)
 			return -1;
 		snprintf(field, sizeof field, "%s.detail", where);
-		if (api_obj_str(r, o, "detail", field,
+		if (req_obj_str(r, o, "detail", field,
 				strcmp(c->kind, "attend_programme") == 0 || strcmp(c->kind, "other") == 0,
 				TEXT_MAX, &c->detail) < 0)
 			return -1;
 		snprintf(field, sizeof field, "%s.radius_m", where);
-		if (api_obj_int(r, o, "radius_m", field, false, 0, 1000000, &c->radius_m, &has) < 0)
+		if (req_obj_int(r, o, "radius_m", field, false, 0, 1000000, &c->radius_m, &has) < 0)
 			return -1;
 		snprintf(field, sizeof field, "%s.warning_m", where);
-		if (api_obj_int(r, o, "warning_m", field, false, 0, 1000000, &c->warning_m, &has) < 0)
+		if (req_obj_int(r, o, "warning_m", field, false, 0, 1000000, &c->warning_m, &has) < 0)
 			return -1;
 		snprintf(field, sizeof field, "%s.distance_m", where);
-		if (api_obj_int(r, o, "distance_m", field, strcmp(c->kind, "keep_away") == 0, 1,
+		if (req_obj_int(r, o, "distance_m", field, strcmp(c->kind, "keep_away") == 0, 1,
 				100000, &c->distance_m, &has) < 0)
 			return -1;
 		if (has && strcmp(c->kind, "keep_away") != 0) {
@@ -283,10 +283,10 @@ static int parse_conditions(struct req *r, json_t *arr, struct cond_buf *b)
 			return -1;
 		}
 		snprintf(field, sizeof field, "%s.starts_at", where);
-		if (api_obj_time(r, o, "starts_at", field, false, &c->starts_at, NULL) < 0)
+		if (req_obj_time(r, o, "starts_at", field, false, &c->starts_at, NULL) < 0)
 			return -1;
 		snprintf(field, sizeof field, "%s.ends_at", where);
-		if (api_obj_time(r, o, "ends_at", field, false, &c->ends_at, NULL) < 0)
+		if (req_obj_time(r, o, "ends_at", field, false, &c->ends_at, NULL) < 0)
 			return -1;
 		if (c->starts_at && c->ends_at && c->ends_at <= c->starts_at) {
 			req_fail(r, 400, "bad_request", field, "%s is not after its start", field);
@@ -466,7 +466,7 @@ static char *parse_evidence(struct req *r, struct ops_breach *in, int64_t *incid
 				 "\"trail\": {\"from\", \"to\"}}");
 			goto fail;
 		}
-		if (api_obj_only(r, e, "evidence", keys) < 0)
+		if (req_obj_only(r, e, "evidence", keys) < 0)
 			goto fail;
 		for (int k = 0; k < 2; k++) {
 			json_t *a = json_object_get(e, lists[k]), *it;
@@ -502,9 +502,9 @@ static char *parse_evidence(struct req *r, struct ops_breach *in, int64_t *incid
 					 "between them");
 				goto fail;
 			}
-			if (api_obj_only(r, t, "evidence.trail", tkeys) < 0 ||
-			    api_obj_time(r, t, "from", "evidence.trail.from", true, &from, NULL) < 0 ||
-			    api_obj_time(r, t, "to", "evidence.trail.to", true, &to, NULL) < 0)
+			if (req_obj_only(r, t, "evidence.trail", tkeys) < 0 ||
+			    req_obj_time(r, t, "from", "evidence.trail.from", true, &from, NULL) < 0 ||
+			    req_obj_time(r, t, "to", "evidence.trail.to", true, &to, NULL) < 0)
 				goto fail;
 			if (to <= from) {
 				req_fail(r, 400, "bad_request", "evidence.trail.to",

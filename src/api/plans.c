@@ -301,10 +301,10 @@ static int parse_decisions(struct req *r, json_t *arr, struct ops_plan_decision 
 			req_fail(r, 400, "bad_request", where, "%s must be an object", where);
 			return -1;
 		}
-		if (api_obj_only(r, o, where, keys) < 0)
+		if (req_obj_only(r, o, where, keys) < 0)
 			return -1;
 		snprintf(field, sizeof field, "%s.id", where);
-		if (api_obj_str(r, o, "id", field, true, 64, &x->id) < 0)
+		if (req_obj_str(r, o, "id", field, true, 64, &x->id) < 0)
 			return -1;
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(d[k].id, x->id) == 0) {
@@ -313,26 +313,26 @@ static int parse_decisions(struct req *r, json_t *arr, struct ops_plan_decision 
 				return -1;
 			}
 		snprintf(field, sizeof field, "%s.decision", where);
-		if (api_obj_str(r, o, "decision", field, true, 16, &x->decision) < 0 ||
+		if (req_obj_str(r, o, "decision", field, true, 16, &x->decision) < 0 ||
 		    api_vocab(r, field, x->decision, decisions) < 0)
 			return -1;
 		snprintf(field, sizeof field, "%s.reason", where);
-		if (api_obj_str(r, o, "reason", field, strcmp(x->decision, "reject") == 0, TEXT_MAX,
+		if (req_obj_str(r, o, "reason", field, strcmp(x->decision, "reject") == 0, TEXT_MAX,
 				&x->reason) < 0)
 			return -1;
 		snprintf(field, sizeof field, "%s.category", where);
-		if (api_obj_str(r, o, "category", field, false, 32, &x->category) < 0 ||
+		if (req_obj_str(r, o, "category", field, false, 32, &x->category) < 0 ||
 		    (x->category && api_vocab(r, field, x->category, plan_categories) < 0))
 			return -1;
 		snprintf(field, sizeof field, "%s.description", where);
-		if (api_obj_str(r, o, "description", field, strcmp(x->decision, "edit") == 0,
+		if (req_obj_str(r, o, "description", field, strcmp(x->decision, "edit") == 0,
 				TEXT_MAX, &x->description) < 0)
 			return -1;
 		snprintf(field, sizeof field, "%s.owner", where);
-		if (api_obj_str(r, o, "owner", field, false, 64, &x->owner) < 0)
+		if (req_obj_str(r, o, "owner", field, false, 64, &x->owner) < 0)
 			return -1;
 		snprintf(field, sizeof field, "%s.due_at", where);
-		if (api_obj_time(r, o, "due_at", field, false, &x->due_at, NULL) < 0)
+		if (req_obj_time(r, o, "due_at", field, false, &x->due_at, NULL) < 0)
 			return -1;
 		if (strcmp(x->decision, "reject") == 0 &&
 		    (x->category || x->description || x->owner || x->due_at)) {

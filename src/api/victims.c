@@ -352,14 +352,14 @@ static int parse_consent(struct req *r, struct ops_referral *in)
 			 "consent must be {\"given\": true or false, \"note\": how she gave it}");
 		return -1;
 	}
-	if (api_obj_only(r, o, "consent", keys) < 0)
+	if (req_obj_only(r, o, "consent", keys) < 0)
 		return -1;
 	g = json_object_get(o, "given");
 	if (!json_is_boolean(g)) {
 		req_fail(r, 400, "bad_request", "consent.given", "consent.given must be true or false");
 		return -1;
 	}
-	if (api_obj_str(r, o, "note", "consent.note", false, TEXT_MAX, &in->consent_note) < 0)
+	if (req_obj_str(r, o, "note", "consent.note", false, TEXT_MAX, &in->consent_note) < 0)
 		return -1;
 	in->consent = json_is_true(g);
 	in->consent_given = true;

@@ -129,6 +129,18 @@ int req_body_bool(struct req *r, const char *field, bool required, int *out);
  * is when the field is absent or null.  present (may be NULL) says whether a
  * time was given. */
 int req_body_time(struct req *r, const char *field, bool required, int64_t *out, bool *present);
+/* The same rules for the fields of an object nested in the body: key in obj,
+ * named field in an answer (its path: "victims[0].name"); req_obj_only names
+ * an unknown key as where.key.  The req_body_* above are these on the body. */
+int req_obj_only(struct req *r, json_t *obj, const char *where, const char *const *allowed);
+int req_obj_str(struct req *r, json_t *obj, const char *key, const char *field, bool required,
+		size_t maxlen, const char **out);
+int req_obj_int(struct req *r, json_t *obj, const char *key, const char *field, bool required,
+		int64_t min, int64_t max, int64_t *out, bool *present);
+int req_obj_bool(struct req *r, json_t *obj, const char *key, const char *field, bool required,
+		 int *out);
+int req_obj_time(struct req *r, json_t *obj, const char *key, const char *field, bool required,
+		 int64_t *out, bool *present);
 
 /* Audit: name the object of the request, and add a detail. */
 void req_audit_object(struct req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -230,12 +230,12 @@ static int add_notification(const struct notification *n, void *arg)
 	return 0;
 }
 
-/* Every notification attempt for the alert. */
-static json_t *notifications_json(db *d, int64_t alert_id)
+/* Every notification attempt for the alert; *rc the read's result. */
+static json_t *notifications_json(db *d, int64_t alert_id, int *rc)
 {
 	json_t *arr = json_array();
 
-	notification_each(d, alert_id, add_notification, arr);
+	*rc = notification_each(d, alert_id, add_notification, arr);
 	return arr;
 }
 
@@ -378,7 +378,7 @@ static int add_position(const struct assignment *as, void *arg)
  * her live marker may be a kilometre on.  Hers only to the roles that
  * protect her, and only while the alert is worked.
  */
-static json_t *positions_json(struct req *r, const struct alert *a)
+static json_t *positions_json(struct req *r, const struct alert *a, int *rc)
 {
 	bool victim_allowed = access_sees_victim_location(r->who.role) && strcmp(a->state, "resolved");
 	int64_t at = a->decided_at ? a->decided_at : a->fix_at ? a->fix_at : a->opened_at;
@@ -386,8 +386,9 @@ static json_t *positions_json(struct req *r, const struct alert *a)
 	struct positions now = { r, 0, victim_allowed, NULL, NULL, 0, 0 };
 	json_t *o;
 
-	assignment_each_current(r->db, a->case_id, at, add_position, &then);
-	assignment_each_current(r->db, a->case_id, clock_now_ms(), add_position, &now);
+	*rc = assignment_each_current(r->db, a->case_id, at, add_position, &then);
+	if (*rc >= 0)
+		*rc = assignment_each_current(r->db, a->case_id, clock_now_ms(), add_position, &now);
 	o = json_pack("{s:{s:o, s:o}, s:{s:o}}", "at_alert", "at", req_time_json(at), "offender",
 		      then.offender ? then.offender : json_null(), "now", "offender",
 		      now.offender ? now.offender : json_null());
@@ -409,6 +410,7 @@ void api_alert_get(struct req *r)
 	struct alert a;
 	json_t *o, *trail;
 	int64_t at;
+	int rc = 0, rc2 = 0;
 
 	/* the alert, its trail, notifications, steps and positions: one state
 	 * of the records */
@@ -445,13 +447,13 @@ void api_alert_get(struct req *r)
 		}
 	}
 	json_object_set_new(o, "trail", trail);
-	json_object_set_new(o, "notifications", notifications_json(r->db, a.id));
+	json_object_set_new(o, "notifications", notifications_json(r->db, a.id, &rc));
 	{
 		json_t *steps = json_array(), *protocol = json_array();
 		const struct alert_kind *k = alert_kind_find(a.kind);
 
-		if (alert_event_each_of(r->db, a.id, add_step, steps) < 0)
-			log_error("alert %lld: its steps: %s", (long long)a.id, db_errmsg(r->db));
+		if (rc >= 0)
+			rc = alert_event_each_of(r->db, a.id, add_step, steps);
 		json_object_set_new(o, "steps", steps);
 		/* what the desk does for this kind of alert (core/alertkind.c) */
 		for (int i = 0; k->steps[i]; i++)
@@ -462,9 +464,16 @@ void api_alert_get(struct req *r)
 	 * alert is being worked */
 	if (access_sees_victim_location(r->who.role) && strcmp(a.state, "resolved") != 0)
 		json_object_set_new(o, "victim_position", victim_position_json(r, a.case_id));
-	json_object_set_new(o, "positions", positions_json(r, &a));
+	json_object_set_new(o, "positions", positions_json(r, &a, &rc2));
 	alert_free(&a);
 	api_read_end(r, &x);
+	/* a part of the page that could not be read fails the page: a desk
+	 * must not act on half of it */
+	if (rc < 0 || rc2 < 0) {
+		json_decref(o);
+		req_fail_db(r, rc < 0 ? rc : rc2);
+		return;
+	}
 	req_reply(r, 200, o);
 }
 

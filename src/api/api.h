@@ -197,6 +197,10 @@ int api_ops_end(struct req *r, struct ops_ctx *x, int rc);
 /* Answer an operation's error with the HTTP status its code stands for
  * (the one place codes become statuses). */
 void api_fail_err(struct req *r, const struct ops_error *e);
+/* Reply from an operation's answer hook (x->answer): a page whose reads
+ * failed (req_read) fails the operation instead, which is rolled back.
+ * 0, or the failure for the hook to return. */
+int api_answer(struct ops_ctx *x, struct req *r, int status, json_t *body);
 /* Open the case named by the {ref} path parameter for a page: a read
  * transaction on the request's connection (the page shows one state of the
  * records however many tables it reads), the caller's right to see it and the

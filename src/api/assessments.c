@@ -123,7 +123,7 @@ json_t *api_case_risk_json(struct req *r, const struct case_record *c)
 {
 	json_t *latest = NULL;
 
-	assessment_latest(r->db, c->id, keep_latest, &latest);
+	req_read(r, assessment_latest(r->db, c->id, keep_latest, &latest));
 	/* computed: the latest checklist's count (the floor), whatever came
 	 * after it; judged: the latest assessor's judgement */
 	return json_pack("{s:o, s:o, s:o, s:s?, s:o, s:o, s:o}", "level",
@@ -254,8 +254,8 @@ void api_typology_suggest(struct req *r)
 	if (api_case_read(r, &x, &c) < 0)
 		return;
 	f.relationship = c.relationship;
-	incident_behaviours_each(r->db, c.id, count_behaviour, &f);
-	assessment_each(r->db, c.id, screen_yes, &screen);
+	req_read(r, incident_behaviours_each(r->db, c.id, count_behaviour, &f));
+	req_read(r, assessment_each(r->db, c.id, screen_yes, &screen));
 	f.screen_yes = screen;
 	typology_suggest(&f, &res);
 	out = typology_result_json(&res);
@@ -283,7 +283,7 @@ static json_t *typology_json(struct req *r, const struct case_record *c)
 	json_t *hist = json_array();
 	enum typology t = typology_parse(c->typology[0] ? c->typology : "undetermined");
 
-	typology_decisions_each(r->db, c->id, add_decision, hist);
+	req_read(r, typology_decisions_each(r->db, c->id, add_decision, hist));
 	return json_pack("{s:s, s:s?, s:o, s:o}", "ref", c->ref, "typology",
 			 c->typology[0] ? c->typology : NULL, "prompts",
 			 c->typology[0] ? typology_prompts(t) : json_array(), "history", hist);
@@ -310,9 +310,7 @@ static int answer_typology(struct ops_ctx *x, void *arg)
 {
 	struct decision_answer *a = arg;
 
-	(void)x;
-	req_reply(a->r, 201, typology_json(a->r, &a->c));
-	return 0;
+	return api_answer(x, a->r, 201, typology_json(a->r, &a->c));
 }
 
 void api_typology_decide(struct req *r)

@@ -132,6 +132,19 @@ int api_case_read(struct req *r, struct ops_ctx *x, struct case_record *c)
 	return 0;
 }
 
+int api_answer(struct ops_ctx *x, struct req *r, int status, json_t *body)
+{
+	if (r->read_rc < 0) {
+		int rc = r->read_rc;
+
+		json_decref(body);
+		r->read_rc = 0;
+		return ops_fail_db(x, rc);
+	}
+	req_reply(r, status, body);
+	return 0;
+}
+
 void api_read_end(struct req *r, struct ops_ctx *x)
 {
 	ops_read_end(x);

@@ -135,20 +135,30 @@ static json_t *screening_json(const struct case_record *c)
 	return o;
 }
 
-/* Fields every view of a case carries (list and full).  NULL when its sealed
- * summary would not open (the caller fails the request: DB_SEALED). */
-static json_t *case_summary_json(struct req *r, const struct case_record *c)
+/* Fields every view of a case carries (list and full).  NULL with *err when
+ * its sealed summary would not open (DB_SEALED) or a read failed: the caller
+ * fails the request. */
+static json_t *case_summary_json(struct req *r, const struct case_record *c, int *err)
 {
 	json_t *o, *cls, *flags, *allowed;
+	int rc;
 
-	if (c->summary_unreadable)
+	if (c->summary_unreadable) {
+		*err = DB_SEALED; /* only on failure: *err may be the caller's rc */
 		return NULL;
+	}
 	cls = json_array();
 	flags = json_array();
+	rc = case_classifications_each(r->db, c->id, add_string, cls);
+	if (rc >= 0)
+		rc = case_flags_each(r->db, c->id, add_flag, flags);
+	if (rc < 0) {
+		*err = rc;
+		json_decref(cls);
+		json_decref(flags);
+		return NULL;
+	}
 	allowed = json_array();
-
-	case_classifications_each(r->db, c->id, add_string, cls);
-	case_flags_each(r->db, c->id, add_flag, flags);
 	for (int to = 0; to < CASE_STATUS_COUNT; to++)
 		if (case_status_allowed(c->status, (enum case_status)to))
 			json_array_append_new(allowed, json_string(case_status_name((enum case_status)to)));
@@ -280,20 +290,20 @@ static json_t *links_json(struct req *r, int64_t case_id, int *err)
 				first = is.first_at;
 			if (is.last_at > last)
 				last = is.last_at;
-			incident_behaviours_each(r->db, cases[i], add_behaviour, behaviours);
+			rc = incident_behaviours_each(r->db, cases[i], add_behaviour, behaviours);
+			if (rc < 0)
+				goto out;
 		}
 		if (case_visible(r->db, cases[i], &v) != 1) {
 			hidden++;
 			continue;
 		}
 		if (case_get_by_id(r->db, cases[i], &lc) == 1) {
-			json_t *one = case_summary_json(r, &lc);
+			json_t *one = case_summary_json(r, &lc, &rc);
 
 			case_record_free(&lc);
-			if (!one) {
-				rc = DB_SEALED;
+			if (!one)
 				goto out;
-			}
 			json_array_append_new(visible, one);
 		}
 	}
@@ -308,7 +318,7 @@ static json_t *links_json(struct req *r, int64_t case_id, int *err)
 			rc = DB_SEALED;
 	}
 out:
-	if (rc == DB_SEALED) {
+	if (rc < 0) {
 		*err = rc;
 		json_decref(visible);
 		json_decref(behaviours);
@@ -348,10 +358,9 @@ static json_t *case_full_json(struct req *r, const struct case_record *c, int *e
 {
 	struct people_ctx pc = { r, json_array(), 0 };
 	struct incident_summary is;
-	json_t *o = case_summary_json(r, c), *assigned, *referred, *links;
+	json_t *o = case_summary_json(r, c, err), *assigned, *referred, *links;
 	int rc;
 
-	*err = DB_SEALED;
 	if (!o) {
 		json_decref(pc.arr);
 		return NULL;
@@ -367,8 +376,20 @@ static json_t *case_full_json(struct req *r, const struct case_record *c, int *e
 	}
 	assigned = json_array();
 	referred = json_array();
-	case_assignments_each(r->db, c->id, add_string, assigned);
-	case_referrals_each(r->db, c->id, add_string, referred);
+	rc = case_assignments_each(r->db, c->id, add_string, assigned);
+	if (rc >= 0)
+		rc = case_referrals_each(r->db, c->id, add_string, referred);
+	if (rc >= 0 && (access_case_parts(r->who.role) & CASE_PART_FILE))
+		rc = incident_summary(r->db, c->id, &is);
+	if (rc < 0) {
+		*err = rc;
+		json_decref(assigned);
+		json_decref(referred);
+		json_decref(links);
+		json_decref(pc.arr);
+		json_decref(o);
+		return NULL;
+	}
 	json_object_set_new(o, "view", case_view_json(r->who.role));
 	json_object_set_new(o, "people", pc.arr);
 	json_object_set_new(o, "assigned", assigned);
@@ -377,7 +398,6 @@ static json_t *case_full_json(struct req *r, const struct case_record *c, int *e
 		json_decref(links);
 		return o; /* the response view: the header, the people, no file */
 	}
-	incident_summary(r->db, c->id, &is);
 	json_object_set_new(o, "screening", screening_json(c));
 	json_object_set_new(o, "classification_reason",
 			    c->classification_reason ? json_string(c->classification_reason)
@@ -617,8 +637,7 @@ static int answer_case(struct ops_ctx *x, void *arg)
 
 	if (!o)
 		return ops_fail_db(x, rc);
-	req_reply(a->r, a->status, o);
-	return 0;
+	return api_answer(x, a->r, a->status, o);
 }
 
 /* A context for an operation that answers with the case in full (c, which
@@ -711,12 +730,10 @@ out:
 static int add_case(const struct case_record *c, void *arg)
 {
 	void **a = arg;
-	json_t *o = case_summary_json(a[0], c);
+	json_t *o = case_summary_json(a[0], c, (int *)a[2]);
 
-	if (!o) {
-		*(int *)a[2] = DB_SEALED;
+	if (!o)
 		return 1;
-	}
 	json_array_append_new(a[1], o);
 	return 0;
 }

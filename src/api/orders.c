@@ -99,7 +99,7 @@ static json_t *order_json(struct view_ctx *vc, const struct order_row *o)
 
 	if (order_conditions_each(vc->r->db, o->id, add_condition, &cc) == DB_SEALED)
 		vc->err = DB_SEALED;
-	breaches_each(vc->r->db, o->case_id, o->id, add_breach, breaches);
+	req_read(vc->r, breaches_each(vc->r->db, o->case_id, o->id, add_breach, breaches));
 	if (order_kind_is_spo(o->kind) && o->served_at)
 		duty = json_pack("{s:o, s:o, s:b}", "deadline", req_time_json(o->notify_deadline),
 				 "notified_at", req_time_json(o->notified_at), "missed",
@@ -148,7 +148,7 @@ static json_t *orders_json(struct req *r, const struct case_record *c)
 {
 	struct view_ctx vc = { r, json_array(), !access_sees_victim_location(r->who.role), 0 };
 
-	orders_each(r->db, c->id, add_order, &vc);
+	req_read(r, orders_each(r->db, c->id, add_order, &vc));
 	if (vc.err) {
 		json_decref(vc.arr);
 		return NULL;
@@ -162,7 +162,7 @@ static json_t *one_order_json(struct req *r, const struct case_record *c, int64_
 	struct view_ctx vc = { r, json_array(), !access_sees_victim_location(r->who.role), 0 };
 	json_t *out = NULL;
 
-	order_get(r->db, c->id, id, add_order, &vc);
+	req_read(r, order_get(r->db, c->id, id, add_order, &vc));
 	if (!vc.err)
 		out = json_pack("{s:s, s:O}", "ref", c->ref, "order", json_array_get(vc.arr, 0));
 	json_decref(vc.arr);
@@ -187,8 +187,7 @@ static int answer_order(struct ops_ctx *x, void *arg)
 		return ops_fail_db(x, DB_SEALED);
 	if (a->breach)
 		json_object_set_new(o, "breach_id", json_integer(a->breach));
-	req_reply(a->r, a->status, o);
-	return 0;
+	return api_answer(x, a->r, a->status, o);
 }
 
 static void order_call(struct req *r, struct ops_ctx *x, struct order_answer *a, int status)

@@ -88,8 +88,10 @@ static json_t *suggestions_json(struct req *r, struct ops_ctx *x, const struct c
 	const char *key;
 	size_t i;
 
+	if (!list) /* its read failed: the page fails */
+		req_read(r, x->err.code < 0 ? x->err.code : DB_ERROR);
 	if (plan_id)
-		plan_decisions_each(r->db, plan_id, add_decision, decided);
+		req_read(r, plan_decisions_each(r->db, plan_id, add_decision, decided));
 	json_array_foreach(list, i, it) {
 		d = json_object_get(decided, json_string_value(json_object_get(it, "id")));
 		json_object_set_new(it, "current", json_true());
@@ -129,7 +131,7 @@ static json_t *plan_view(struct req *r, struct ops_ctx *x, const struct case_rec
 	json_t *actions = json_array();
 
 	if (p)
-		plan_actions_each(r->db, p->id, add_action, actions);
+		req_read(r, plan_actions_each(r->db, p->id, add_action, actions));
 	return json_pack("{s:s, s:I, s:s?, s:s?, s:o, s:s?, s:o, s:o, s:o, s:o, s:i, s:o}", "ref",
 			 c->ref, "version", (json_int_t)(p ? p->version : 0), "summary",
 			 p ? p->summary : NULL, "created_by", p ? p->created_by : NULL,
@@ -161,8 +163,7 @@ static int answer_plan(struct ops_ctx *x, void *arg)
 
 	if (a->action)
 		view = with_action(view, a->r, a->p.id, a->action);
-	req_reply(a->r, a->made ? 201 : a->status, view);
-	return 0;
+	return api_answer(x, a->r, a->made ? 201 : a->status, view);
 }
 
 static void plan_call(struct req *r, struct ops_ctx *x, struct plan_answer *a, int status)
@@ -225,7 +226,7 @@ void api_plan_get(struct req *r)
 		}
 		o = json_loads(snap, 0, NULL);
 		free(snap);
-		plan_versions_each(r->db, p.id, add_version, hist);
+		req_read(r, plan_versions_each(r->db, p.id, add_version, hist));
 		json_array_foreach(hist, i, it) {
 			if (json_integer_value(json_object_get(it, "version")) == version) {
 				json_object_set(o, "changed_by", json_object_get(it, "by"));
@@ -264,7 +265,7 @@ void api_plan_versions(struct req *r)
 	}
 	hist = json_array();
 	if (have)
-		plan_versions_each(r->db, p.id, add_version, hist);
+		req_read(r, plan_versions_each(r->db, p.id, add_version, hist));
 	req_reply(r, 200, json_pack("{s:s, s:I, s:o}", "ref", c.ref, "version",
 				    (json_int_t)(have ? p.version : 0), "versions", hist));
 out:
@@ -382,7 +383,7 @@ static json_t *with_action(json_t *view, struct req *r, int64_t plan_id, int64_t
 {
 	json_t *one = json_array();
 
-	plan_action_get(r->db, plan_id, action_id, add_action, one);
+	req_read(r, plan_action_get(r->db, plan_id, action_id, add_action, one));
 	json_object_set(view, "action", json_array_get(one, 0) ? json_array_get(one, 0) : json_null());
 	json_decref(one);
 	return view;
@@ -487,7 +488,7 @@ static json_t *reviews_json(struct req *r, const struct case_record *c)
 {
 	json_t *arr = json_array();
 
-	case_reviews_each(r->db, c->id, add_review, arr);
+	req_read(r, case_reviews_each(r->db, c->id, add_review, arr));
 	return json_pack("{s:s, s:o, s:b, s:o}", "ref", c->ref, "review_due_at",
 			 req_time_json(c->review_due_at), "review_overdue",
 			 c->review_due_at && c->review_due_at < clock_now_ms(), "reviews", arr);
@@ -509,9 +510,7 @@ static int answer_reviews(struct ops_ctx *x, void *arg)
 {
 	struct plan_answer *a = arg;
 
-	(void)x;
-	req_reply(a->r, 201, reviews_json(a->r, &a->c));
-	return 0;
+	return api_answer(x, a->r, 201, reviews_json(a->r, &a->c));
 }
 
 void api_reviews_create(struct req *r)

@@ -63,7 +63,7 @@ static json_t *tasks_json(struct req *r, const struct case_record *c)
 	int open = 0, overdue = 0;
 	size_t i;
 
-	case_tasks_each(r->db, c->id, add_task, arr);
+	req_read(r, case_tasks_each(r->db, c->id, add_task, arr));
 	json_array_foreach(arr, i, it) {
 		open += !json_is_true(json_object_get(it, "done"));
 		overdue += json_is_true(json_object_get(it, "overdue"));
@@ -101,8 +101,7 @@ static int answer_care(struct ops_ctx *x, void *arg)
 
 	if (!o)
 		return ops_fail_db(x, rc < 0 ? rc : DB_SEALED);
-	req_reply(a->r, a->status, o);
-	return 0;
+	return api_answer(x, a->r, a->status, o);
 }
 
 static void care_call(struct req *r, struct ops_ctx *x, struct care_answer *a, int status,
@@ -242,7 +241,7 @@ static json_t *care_json(struct req *r, const struct case_record *c, int *err)
 		return NULL;
 	}
 	tasks = json_array();
-	case_tasks_each(r->db, c->id, add_notify_task, tasks);
+	req_read(r, case_tasks_each(r->db, c->id, add_notify_task, tasks));
 	if (last < 0)
 		last = 0;
 	return json_pack("{s:s, s:s?, s:o, s:b, s:i, s:o, s:o, s:o}", "ref", c->ref, "spoc",

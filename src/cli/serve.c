@@ -425,8 +425,9 @@ static void housekeeping(struct vigil *v)
 		return;
 	}
 	last = now;
-	session_purge(pd, now, now - v->cfg.session_idle_ms);
-	login_name_purge(pd, now - v->cfg.login_lockout_ms);
+	if (session_purge(pd, now, now - v->cfg.session_idle_ms) < 0 ||
+	    login_name_purge(pd, now - v->cfg.login_lockout_ms) < 0)
+		log_error("the purge of ended sessions and sign-in names failed: %s", db_errmsg(pd));
 	if (order_duty_sweep(pd, now, &raised) < 0)
 		log_error("the duty-to-notify sweep failed: %s", db_errmsg(pd));
 	else if (raised)

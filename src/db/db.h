@@ -82,6 +82,11 @@ int db_scrub_on(db *d);
 int db_sync_full(db *d);
 int db_compact(db *d);
 
+/* A result the caller must look at: every store/ function's and the
+ * database's own (the compiler refuses a call that drops one; (void) says
+ * on purpose, with a comment why). */
+#define DB_CHECKED __attribute__((warn_unused_result))
+
 /* Run SQL without parameters or results (DDL, fixed statements). */
 int db_exec(db *d, const char *sql);
 

@@ -17,8 +17,23 @@
 #include "store/audit.h"
 #include "vigil.h"
 
+int req_read(struct req *r, int rc)
+{
+	if (rc < 0 && r->read_rc >= 0)
+		r->read_rc = rc;
+	return rc;
+}
+
 void req_reply(struct req *r, int status, json_t *body)
 {
+	if (status < 400 && r->read_rc < 0) {
+		int rc = r->read_rc;
+
+		json_decref(body);
+		r->read_rc = 0; /* answered once */
+		req_fail_db(r, rc);
+		return;
+	}
 	json_decref(r->resp_json);
 	free(r->resp_text);
 	r->resp_text = NULL;

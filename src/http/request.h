@@ -65,6 +65,7 @@ struct req {
 	struct principal who;
 
 	/* response */
+	int read_rc;     /* the first failed read of the page being built (req_read) */
 	int status;
 	json_t *resp_json;
 	char *resp_text; /* alternative to JSON: owned text body */
@@ -97,6 +98,11 @@ void req_fail(struct req *r, int status, const char *code, const char *field, co
  * found dead: it is away, or restarting); 503 `busy` when it stayed locked;
  * else 500, logging the engine's message. */
 void req_fail_db(struct req *r, int rc);
+/* A read a page is built from (a store call's result, returned as given):
+ * a failure is remembered, and a success reply (req_reply, status < 400)
+ * then answers the database's failure instead (req_fail_db), so that nobody
+ * is shown, and acts on, half a page. */
+int req_read(struct req *r, int rc);
 void req_add_header(struct req *r, const char *name, const char *value);
 /* Answer with the contents of an open file (takes the descriptor; type is copied). */
 void req_reply_file(struct req *r, int fd, int64_t size, const char *type);

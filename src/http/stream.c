@@ -236,8 +236,10 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 			struct fill_ctx f = { c, db_pool_acquire(h->pool), 0, 0 };
 			bool ok = still_allowed(c, f.d);
 
-			if (ok)
-				alert_event_each(f.d, c->last_id, 100, add_event, &f);
+			/* a failed read (the database away) writes nothing: the
+			 * next tick reads again from the same event */
+			if (ok && alert_event_each(f.d, c->last_id, 100, add_event, &f) < 0)
+				f.seen = 0;
 			db_pool_release(h->pool, f.d);
 			if (!ok || f.seen)
 				continue; /* written, or a batch all skipped: read on */

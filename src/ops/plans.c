@@ -71,8 +71,14 @@ json_t *ops_plan_suggestions(struct ops_ctx *x, const struct case_record *c)
 	struct screen_ctx sc = { plan_suggestions_screen(x->v->suggestions), NULL };
 	struct plan_facts f;
 	json_t *out;
+	int rc;
 
-	assessment_each(x->db, c->id, newest_screen, &sc);
+	rc = assessment_each(x->db, c->id, newest_screen, &sc);
+	if (rc < 0) {
+		json_decref(sc.yes);
+		ops_fail_db(x, rc);
+		return NULL;
+	}
 	f.risk_level = c->risk_level;
 	f.typology = c->typology;
 	f.screen_yes = sc.yes;
@@ -244,6 +250,10 @@ int ops_plan_put(struct ops_ctx *x, const char *ref, const struct ops_plan_chang
 	}
 	/* each decision is on a suggestion the case brings now, not decided before */
 	current = ops_plan_suggestions(x, c);
+	if (!current) {
+		rc = x->err.code;
+		goto out;
+	}
 	for (int i = 0; i < in->ndecisions; i++) {
 		snprintf(field, sizeof field, "suggestions[%d].id", i);
 		if (!suggested(current, in->decisions[i].id)) {
@@ -373,7 +383,7 @@ int ops_plan_action_add(struct ops_ctx *x, const char *ref, const struct ops_pla
 	}
 	if (in->suggestion) {
 		current = ops_plan_suggestions(x, c);
-		rc = plan_decision_exists(x->db, p->id, in->suggestion);
+		rc = current ? plan_decision_exists(x->db, p->id, in->suggestion) : x->err.code;
 		if (rc < 0)
 			goto out;
 		if (!suggested(current, in->suggestion) || rc == 1) {

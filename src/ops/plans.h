@@ -32,6 +32,7 @@ int ops_plan_gate(struct ops_ctx *x, const struct case_record *c, enum case_stat
 /* What the suggestion table suggests for case c now, from its level,
  * typology and newest screen (core/plan.h's plan_suggest; caller owns). */
 json_t *ops_plan_suggestions(struct ops_ctx *x, const struct case_record *c);
+/* (NULL, with x->err, when the case's assessments could not be read) */
 
 /* A decision on one of the suggestions. */
 struct ops_plan_decision {

@@ -15,9 +15,9 @@
 
 /* The value of key into value (n bytes; NULL: only whether it is set):
  * 1 when set, 0 when not, or negative. */
-__attribute__((warn_unused_result)) int setting_get(db *d, const char *key, char *value,
+DB_CHECKED int setting_get(db *d, const char *key, char *value,
 						    size_t n);
 /* Set key, which must not be set yet (DB_CONSTRAINT when it is). */
-__attribute__((warn_unused_result)) int setting_add(db *d, const char *key, const char *value);
+DB_CHECKED int setting_add(db *d, const char *key, const char *value);
 
 #endif

@@ -2,6 +2,11 @@
  * store/monitor — devices, their assignment to cases, zones, the position
  * history, device events, and alerts with their event log (what the live
  * stream replays).
+ *
+ * One interface, implemented a file per record type: store/devices.c,
+ * assignments.c, zones.c, fixes.c (reports, fixes, device events) and
+ * alerts.c (alerts, alert events, notifications); store/monitor_sql.h is
+ * what they share, private to them.
  */
 #ifndef VIGIL_STORE_MONITOR_H
 #define VIGIL_STORE_MONITOR_H

@@ -131,3 +131,33 @@ test('no include cycles among the files of api/ and ops/ (a handler or an operat
 		assert.deepEqual(cycles(g), [], dir);
 	}
 });
+
+// What each module may include besides itself (docs/ARCHITECTURE.md,
+// "Layers"): the edges point down, so the monitor never calls the live
+// stream or the notifier (it publishes to monitor/sinks), operations know no
+// HTTP, the store no operation, and core no database.
+const MAY_INCLUDE = {
+	main: ['cli', 'base', 'db'],
+	cli: ['api', 'notify', 'ingest', 'ops', 'monitor', 'http', 'store', 'core', 'db', 'base', 'vigil'],
+	api: ['ops', 'ingest', 'monitor', 'http', 'store', 'core', 'db', 'base', 'vigil'],
+	ingest: ['monitor', 'http', 'store', 'core', 'db', 'base', 'vigil'],
+	notify: ['monitor', 'store', 'core', 'db', 'base', 'vigil'],
+	ops: ['monitor', 'store', 'core', 'db', 'base', 'vigil'],
+	http: ['store', 'core', 'db', 'base', 'vigil'],
+	monitor: ['store', 'core', 'db', 'base', 'vigil'],
+	store: ['core', 'db', 'base'],
+	core: ['base'],
+	db: ['base'],
+	base: [],
+	vigil: ['db'],
+};
+
+test('each module includes only the layers below it', () => {
+	const wrong = [];
+	for (const [from, tos] of includeGraph(moduleOf)) {
+		const allowed = MAY_INCLUDE[from];
+		assert.ok(allowed, `a module the layers do not name: ${from}`);
+		for (const to of tos) if (!allowed.includes(to)) wrong.push(`${from} -> ${to}`);
+	}
+	assert.deepEqual(wrong, []);
+});

@@ -545,3 +545,8 @@ int64_t alert_event_latest(db *d)
 
 	return rc < 0 ? rc : id;
 }
+
+int alert_events_announce(db *d)
+{
+	return db_notify(d, ALERT_EVENTS_CHANNEL, "");
+}

@@ -275,6 +275,9 @@ DB_CHECKED int notification_undelivered_each(db *d, const char *channel, int64_t
  * were added: adding one notifies it in the same transaction (nothing on
  * SQLite, which one node serves). */
 #define ALERT_EVENTS_CHANNEL "vigil_alerts"
+/* Tell the live streams of every node, when the transaction commits, to
+ * look again (new events, or who may now see what): 0 or negative. */
+DB_CHECKED int alert_events_announce(db *d);
 /* The alert event log: returns the event's id. */
 DB_CHECKED int64_t alert_event_add(db *d, int64_t alert_id, const char *kind);
 /* A step of the response protocol at at, unless the alert is resolved (0). */

@@ -45,57 +45,6 @@ void api_viewer(struct req *r, struct viewer *v)
 	v->device_token = r->who.device_token;
 }
 
-int api_case_load(struct req *r, struct case_record *c)
-{
-	const char *ref = req_param(r, "ref");
-	struct viewer v;
-	int rc;
-
-	rc = case_get(r->db, ref, c);
-	if (rc < 0) {
-		req_fail_db(r, rc);
-		return -1;
-	}
-	if (rc == 0) {
-		req_fail(r, 404, "not_found", NULL, "there is no case %s", ref);
-		return -1;
-	}
-	req_audit_object(r, "case:%s", c->ref);
-	api_viewer(r, &v);
-	rc = case_visible(r->db, c->id, &v);
-	if (rc <= 0) {
-		case_record_free(c);
-		if (rc < 0)
-			req_fail_db(r, rc);
-		else
-			req_fail(r, 403, "forbidden", NULL,
-				 "case %s is not one you may see (not yours, not assigned to you, "
-				 "or of another agency)",
-				 ref);
-		return -1;
-	}
-	/* need to know: seeing the case does not open every part of it */
-	if (r->route && !api_case_part_open(r, r->route->flags)) {
-		case_record_free(c);
-		req_fail(r, 403, "need_to_know", NULL,
-			 "this part of case %s is not open to your role (%s), which sees of a case %s", ref,
-			 access_role_name(r->who.role), access_case_view_summary(r->who.role));
-		return -1;
-	}
-	return 0;
-}
-
-bool api_case_part_open(const struct req *r, unsigned route_flags)
-{
-	unsigned parts = access_case_parts(r->who.role);
-
-	if ((route_flags & ROUTE_CASE_FILE) && !(parts & CASE_PART_FILE))
-		return false;
-	if ((route_flags & ROUTE_VICTIM_CARE) && !(parts & CASE_PART_VICTIM_CARE))
-		return false;
-	return (parts & CASE_PART_RESPONSE) != 0;
-}
-
 /* ---- reading ------------------------------------------------------------- */
 
 static int add_string(const char *s, void *arg)

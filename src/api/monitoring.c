@@ -306,7 +306,7 @@ static int add_assignment(const struct assignment *as, void *arg)
 
 	if (device_get_by_id(o->r->db, as->device_id, &dv) != 1)
 		return 0;
-	/* the case is one the caller may see (api_case_load) */
+	/* the case is one the caller may see (api_case_read) */
 	snprintf(dw.case_ref, sizeof dw.case_ref, "%s", o->ref);
 	dw.watch_from = as->starts_at;
 	if (device_reporting_get(o->r->db, dv.id, &dw.reporting) < 0)

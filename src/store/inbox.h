@@ -77,7 +77,7 @@ struct inbox_row {
 	int64_t version;       /* the record's version, for the form that completes it */
 };
 
-DB_CHECKED int inbox_each(db *d, enum inbox_kind kind, const struct inbox_params *p,
-	       int (*fn)(const struct inbox_row *row, void *arg), void *arg);
+int inbox_each(db *d, enum inbox_kind kind, const struct inbox_params *p,
+	       int (*fn)(const struct inbox_row *row, void *arg), void *arg) DB_CHECKED;
 
 #endif

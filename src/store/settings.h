@@ -15,9 +15,9 @@
 
 /* The value of key into value (n bytes; NULL: only whether it is set):
  * 1 when set, 0 when not, or negative. */
-DB_CHECKED int setting_get(db *d, const char *key, char *value,
-						    size_t n);
+int setting_get(db *d, const char *key, char *value,
+						    size_t n) DB_CHECKED;
 /* Set key, which must not be set yet (DB_CONSTRAINT when it is). */
-DB_CHECKED int setting_add(db *d, const char *key, const char *value);
+int setting_add(db *d, const char *key, const char *value) DB_CHECKED;
 
 #endif

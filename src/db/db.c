@@ -459,17 +459,36 @@ static int step_once(db *d, db_stmt **s, const char *sql, const char *fmt, va_li
 	return rc;
 }
 
-int db_run(db *d, const char *sql, const char *fmt, ...)
+/* step_once, finalized: DB_ROW, DB_DONE or negative. */
+static int run_va(db *d, const char *sql, const char *fmt, va_list ap)
 {
 	db_stmt *s;
+	int rc = step_once(d, &s, sql, fmt, ap);
+
+	db_finalize(s);
+	return rc;
+}
+
+int db_run(db *d, const char *sql, const char *fmt, ...)
+{
 	va_list ap;
 	int rc;
 
 	va_start(ap, fmt);
-	rc = step_once(d, &s, sql, fmt, ap);
+	rc = run_va(d, sql, fmt, ap);
 	va_end(ap);
-	db_finalize(s);
 	return rc < 0 ? rc : DB_OK;
+}
+
+int db_exists(db *d, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = run_va(d, sql, fmt, ap);
+	va_end(ap);
+	return rc < 0 ? rc : rc == DB_ROW;
 }
 
 int db_get_int64(db *d, int64_t *out, const char *sql, const char *fmt, ...)

@@ -131,6 +131,9 @@ int64_t db_changes(db_stmt *s);
  * described by fmt ('t' text, 'i' int64, 'd' double, 'n' NULL, which takes no
  * argument), step once and finalize. */
 int db_run(db *d, const char *sql, const char *fmt, ...);
+/* The same for a question of whether a row exists: 1, 0, or negative (an
+ * int64_t parameter must be passed as one: 'i' reads int64_t). */
+int db_exists(db *d, const char *sql, const char *fmt, ...) DB_CHECKED;
 /* The same for a query of one integer (a count, a maximum, an id): its first
  * row's first column into *out (0 when there is no row or it is NULL).
  * 1 when there was a row, 0 when none, or negative. */

@@ -209,22 +209,10 @@ void alert_free(struct alert *a)
 
 int alert_raised_since(db *d, int64_t device_id, int64_t zone_id, const char *kind, int64_t since)
 {
-	db_stmt *s;
-	int rc;
-
-	rc = db_prepare(d, &s,
-			"SELECT 1 FROM alerts WHERE device_id = ? AND (? = 0 OR zone_id = ?) AND kind = ?"
-			" AND opened_at >= ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, device_id);
-	db_bind_int64(s, 2, zone_id);
-	db_bind_int64(s, 3, zone_id);
-	db_bind_text(s, 4, kind);
-	db_bind_int64(s, 5, since);
-	rc = db_step(s);
-	db_finalize(s);
-	return rc < 0 ? rc : rc == DB_ROW;
+	return db_exists(d,
+			 "SELECT 1 FROM alerts WHERE device_id = ? AND (? = 0 OR zone_id = ?) AND kind = ?"
+			 " AND opened_at >= ?",
+			 "iiiti", device_id, zone_id, zone_id, kind, since);
 }
 
 int alert_each(db *d, const struct alert_filter *f, int (*fn)(const struct alert *a, void *arg),
@@ -322,18 +310,9 @@ int alert_escalate_unacknowledged(db *d, int64_t cutoff, int64_t now,
 
 int alert_unresolved_exists(db *d, int64_t device_id, const char *kind)
 {
-	db_stmt *s;
-	int rc;
-
-	rc = db_prepare(d, &s,
-			"SELECT 1 FROM alerts WHERE device_id = ? AND kind = ? AND state <> 'resolved'");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, device_id);
-	db_bind_text(s, 2, kind);
-	rc = db_step(s);
-	db_finalize(s);
-	return rc < 0 ? rc : rc == DB_ROW;
+	return db_exists(d,
+			 "SELECT 1 FROM alerts WHERE device_id = ? AND kind = ? AND state <> 'resolved'",
+			 "it", device_id, kind);
 }
 
 /*

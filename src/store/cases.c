@@ -459,18 +459,9 @@ int case_classifications_each(db *d, int64_t id, int (*fn)(const char *c, void *
 
 int case_has_classification(db *d, int64_t id, const char *classification)
 {
-	db_stmt *s;
-	int rc;
-
-	rc = db_prepare(d, &s,
-			"SELECT 1 FROM case_classifications WHERE case_id = ? AND classification = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, id);
-	db_bind_text(s, 2, classification);
-	rc = db_step(s);
-	db_finalize(s);
-	return rc < 0 ? rc : rc == DB_ROW;
+	return db_exists(d,
+			 "SELECT 1 FROM case_classifications WHERE case_id = ? AND classification = ?",
+			 "it", id, classification);
 }
 
 int case_flag_raise(db *d, int64_t id, const char *flag, const char *note)
@@ -501,17 +492,8 @@ int case_flag_clear(db *d, int64_t id, const char *flag)
 
 int case_has_flag(db *d, int64_t id, const char *flag)
 {
-	db_stmt *s;
-	int rc;
-
-	rc = db_prepare(d, &s, "SELECT 1 FROM case_flags WHERE case_id = ? AND flag = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, id);
-	db_bind_text(s, 2, flag);
-	rc = db_step(s);
-	db_finalize(s);
-	return rc < 0 ? rc : rc == DB_ROW;
+	return db_exists(d, "SELECT 1 FROM case_flags WHERE case_id = ? AND flag = ?",
+			 "it", id, flag);
 }
 
 int case_flags_each(db *d, int64_t id,
@@ -705,15 +687,7 @@ int programme_enrol(db *d, int64_t person_id, int64_t agency_id, int64_t by,
 
 int programme_enrolled(db *d, int64_t person_id)
 {
-	db_stmt *s;
-	int rc;
-
-	rc = db_prepare(d, &s,
-			"SELECT 1 FROM programme_enrolments WHERE person_id = ? AND ended_at IS NULL");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, person_id);
-	rc = db_step(s);
-	db_finalize(s);
-	return rc < 0 ? rc : rc == DB_ROW;
+	return db_exists(d,
+			 "SELECT 1 FROM programme_enrolments WHERE person_id = ? AND ended_at IS NULL",
+			 "i", person_id);
 }

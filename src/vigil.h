@@ -80,6 +80,7 @@ struct conn_limits;
 struct tls_store;
 struct reporting;
 struct webpush;
+struct monitor_sinks;
 
 struct vigil {
 	struct vigil_config cfg;
@@ -90,6 +91,7 @@ struct vigil {
 	struct notifier *notifier;  /* outbound webhooks */
 	struct committer *committer; /* group commit for ingest (NULL: each caller commits) */
 	struct reporting *reporting; /* asking tags to report faster (NULL: no one asks) */
+	struct monitor_sinks *sinks; /* who hears the engine's news (monitor/sinks.h) */
 	db_pool *pool;
 	crypt_keys *keys;           /* the data keys (base/crypt.h), on every connection */
 	struct metrics *metrics;

@@ -8,7 +8,7 @@
 
 #include "core/account.h"
 #include "http/request.h"
-#include "http/stream.h"
+#include "ops/agencies.h"
 #include "store/account.h"
 #include "vigil.h"
 
@@ -121,46 +121,12 @@ void api_grants_list(struct req *r)
 	req_reply(r, 200, json_pack("{s:o}", "grants", arr));
 }
 
-struct grant_find {
-	int64_t id;
-	struct agency_service g;
-	bool found;
-};
-
-static int find_grant(const struct agency_service *g, void *arg)
-{
-	struct grant_find *f = arg;
-
-	if (g->id != f->id)
-		return 0;
-	f->g = *g;
-	f->g.note = NULL; /* valid only during the call */
-	f->found = true;
-	return 1;
-}
-
-/* Answer with grant id as it now is (in the caller's transaction). */
-static void reply_grant(struct req *r, int status, int64_t id, const char *note)
-{
-	struct grant_find f = { id, { 0 }, false };
-
-	if (agency_service_each(r->db, r->who.agency_id, true, find_grant, &f) < 0 || !f.found) {
-		req_tx_rollback(r);
-		req_fail_db(r, DB_ERROR);
-		return;
-	}
-	f.g.note = note;
-	req_reply(r, status, grant_json(&f.g));
-	req_tx_commit(r);
-}
-
 void api_grants_create(struct req *r)
 {
 	static const char *const fields[] = { "provider", "service", "note", NULL };
 	const char *provider, *service, *note;
-	struct agency p;
-	int64_t id;
-	int rc;
+	struct agency_service g;
+	struct ops_ctx x;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    req_body_str(r, "provider", true, 32, &provider) < 0 ||
@@ -171,101 +137,35 @@ void api_grants_create(struct req *r)
 		req_fail(r, 400, "bad_request", "service", "service must be 'monitoring'");
 		return;
 	}
-	rc = agency_get_by_code(r->db, provider, &p);
-	if (rc <= 0) {
-		if (rc < 0)
-			req_fail_db(r, rc);
-		else
-			req_fail(r, 400, "bad_request", "provider", "there is no agency '%s'", provider);
+	api_ops_begin(r, &x, 201);
+	if (api_ops_end(r, &x, ops_grant_offer(&x, provider, note, &g)) < 0)
 		return;
-	}
-	if (p.id == r->who.agency_id) {
-		req_fail(r, 400, "bad_request", "provider", "an agency does not grant itself a service");
-		return;
-	}
-	if (strcmp(p.kind, "contractor") && strcmp(p.kind, "police")) {
-		req_fail(r, 400, "bad_request", "provider",
-			 "%s is not a monitoring centre (its kind is %s): monitoring is provided by a "
-			 "contractor or a force's monitoring centre",
-			 p.code, p.kind);
-		return;
-	}
-	req_audit_object(r, "agency:%s", p.code);
-	req_audit_detail(r, "%s offers %s the monitoring of its cases", r->who.agency, p.code);
-	if (req_tx_begin(r) < 0)
-		return;
-	id = agency_service_grant(r->db, r->who.agency_id, p.id, AGENCY_SERVICE_MONITORING,
-				  r->who.user_id, note, false);
-	if (id == DB_CONSTRAINT) {
-		req_tx_rollback(r);
-		req_fail(r, 409, "conflict", "provider",
-			 "%s has already been offered (or given) the monitoring of %s's cases",
-			 p.code, r->who.agency);
-		return;
-	}
-	if (id < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, (int)id);
-		return;
-	}
-	reply_grant(r, 201, id, note);
+	g.note = note;
+	req_reply(r, 201, grant_json(&g));
 }
 
 /* The provider's administrator accepts an offer made to her agency. */
 void api_grants_accept(struct req *r)
 {
+	struct agency_service g;
+	struct ops_ctx x;
 	int64_t id;
-	int rc;
 
 	if (req_param_id(r, "id", "grant", &id) < 0)
 		return;
-	req_audit_object(r, "grant:%lld", (long long)id);
-	if (req_tx_begin(r) < 0)
-		return;
-	rc = agency_service_accept(r->db, id, r->who.agency_id, r->who.user_id);
-	/* the provider's open streams gain the client's cases at once */
-	if (rc > 0 && stream_announce(r->db) < 0)
-		rc = DB_ERROR;
-	if (rc <= 0) {
-		req_tx_rollback(r);
-		if (rc < 0)
-			req_fail_db(r, rc);
-		else
-			req_fail(r, 404, "not_found", NULL,
-				 "%s has no offer %lld waiting (an offer is accepted by the agency it "
-				 "was made to, once)",
-				 r->who.agency, (long long)id);
-		return;
-	}
-	reply_grant(r, 200, id, NULL);
-	stream_wake(r->v->stream);
+	api_ops_begin(r, &x, 200);
+	if (api_ops_end(r, &x, ops_grant_accept(&x, id, &g)) == 0)
+		req_reply(r, 200, grant_json(&g));
 }
 
 void api_grants_revoke(struct req *r)
 {
+	struct ops_ctx x;
 	int64_t id;
-	int rc;
 
 	if (req_param_id(r, "id", "grant", &id) < 0)
 		return;
-	req_audit_object(r, "grant:%lld", (long long)id);
-	if (req_tx_begin(r) < 0)
-		return;
-	/* either side may end it */
-	rc = agency_service_revoke(r->db, id, r->who.agency_id, r->who.user_id);
-	/* the provider's open streams lose the client's cases at once */
-	if (rc > 0 && stream_announce(r->db) < 0)
-		rc = DB_ERROR;
-	if (rc <= 0) {
-		req_tx_rollback(r);
-		if (rc < 0)
-			req_fail_db(r, rc);
-		else
-			req_fail(r, 404, "not_found", NULL, "%s has no live grant %lld", r->who.agency,
-				 (long long)id);
-		return;
-	}
-	req_reply(r, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "revoked", 1));
-	if (req_tx_commit(r) == 0)
-		stream_wake(r->v->stream);
+	api_ops_begin(r, &x, 200);
+	if (api_ops_end(r, &x, ops_grant_revoke(&x, id)) == 0)
+		req_reply(r, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "revoked", 1));
 }

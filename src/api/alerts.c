@@ -20,10 +20,12 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "core/alertkind.h"
 #include "core/casefile.h"
 #include "http/request.h"
 #include "http/stream.h"
 #include "monitor/node.h"
+#include "ops/alerts.h"
 #include "store/cases.h"
 #include "store/monitor.h"
 #include "store/orders.h"
@@ -178,35 +180,34 @@ void api_alerts_list(struct req *r)
 	req_reply(r, 200, json_pack("{s:o}", "alerts", arr));
 }
 
-static int load_alert(struct req *r, struct alert *a)
+/* The alert named by the path's id: 0, or -1 after a 404. */
+static int alert_id(struct req *r, int64_t *id)
 {
 	char *end;
-	long long id = strtoll(req_param(r, "id"), &end, 10);
-	int rc;
+	long long n = strtoll(req_param(r, "id"), &end, 10);
 
-	if (*end || id <= 0 || (rc = alert_get(r->db, id, a)) == 0) {
+	if (*end || n <= 0) {
 		req_fail(r, 404, "not_found", NULL, "there is no alert %s", req_param(r, "id"));
 		return -1;
 	}
-	if (rc < 0) {
-		req_fail_db(r, rc);
-		return -1;
-	}
-	req_audit_object(r, "alert:%lld", id);
-	{
-		struct viewer v;
+	*id = n;
+	return 0;
+}
 
-		api_viewer(r, &v);
-		rc = case_visible(r->db, a->case_id, &v);
-		if (rc != 1) {
-			alert_free(a);
-			if (rc < 0)
-				req_fail_db(r, rc);
-			else
-				req_fail(r, 403, "forbidden", NULL,
-					 "alert %lld is on a case you may not see", id);
-			return -1;
-		}
+/* Open the path's alert for a page in one read transaction: 0, or -1
+ * answered (the caller ends it with api_read_end). */
+static int alert_read(struct req *r, struct ops_ctx *x, struct alert *a)
+{
+	int64_t id;
+	int rc;
+
+	if (alert_id(r, &id) < 0 || api_read_begin(r, x) < 0)
+		return -1;
+	rc = ops_alert_open(x, id, a);
+	if (rc < 0) {
+		ops_read_end(x);
+		api_ops_end(r, x, rc);
+		return -1;
 	}
 	return 0;
 }
@@ -229,12 +230,12 @@ static int add_notification(const struct notification *n, void *arg)
 	return 0;
 }
 
-/* Every notification attempt for the alert. */
-static json_t *notifications_json(db *d, int64_t alert_id)
+/* Every notification attempt for the alert; *rc the read's result. */
+static json_t *notifications_json(db *d, int64_t alert_id, int *rc)
 {
 	json_t *arr = json_array();
 
-	notification_each(d, alert_id, add_notification, arr);
+	*rc = notification_each(d, alert_id, add_notification, arr);
 	return arr;
 }
 
@@ -377,7 +378,7 @@ static int add_position(const struct assignment *as, void *arg)
  * her live marker may be a kilometre on.  Hers only to the roles that
  * protect her, and only while the alert is worked.
  */
-static json_t *positions_json(struct req *r, const struct alert *a)
+static json_t *positions_json(struct req *r, const struct alert *a, int *rc)
 {
 	bool victim_allowed = access_sees_victim_location(r->who.role) && strcmp(a->state, "resolved");
 	int64_t at = a->decided_at ? a->decided_at : a->fix_at ? a->fix_at : a->opened_at;
@@ -385,8 +386,9 @@ static json_t *positions_json(struct req *r, const struct alert *a)
 	struct positions now = { r, 0, victim_allowed, NULL, NULL, 0, 0 };
 	json_t *o;
 
-	assignment_each_current(r->db, a->case_id, at, add_position, &then);
-	assignment_each_current(r->db, a->case_id, clock_now_ms(), add_position, &now);
+	*rc = assignment_each_current(r->db, a->case_id, at, add_position, &then);
+	if (*rc >= 0)
+		*rc = assignment_each_current(r->db, a->case_id, clock_now_ms(), add_position, &now);
 	o = json_pack("{s:{s:o, s:o}, s:{s:o}}", "at_alert", "at", req_time_json(at), "offender",
 		      then.offender ? then.offender : json_null(), "now", "offender",
 		      now.offender ? now.offender : json_null());
@@ -404,14 +406,17 @@ static json_t *positions_json(struct req *r, const struct alert *a)
 
 void api_alert_get(struct req *r)
 {
+	struct ops_ctx x;
 	struct alert a;
-	json_t *o, *trail = json_array();
+	json_t *o, *trail;
 	int64_t at;
+	int rc = 0, rc2 = 0;
 
-	if (load_alert(r, &a) < 0) {
-		json_decref(trail);
+	/* the alert, its trail, notifications, steps and positions: one state
+	 * of the records */
+	if (alert_read(r, &x, &a) < 0)
 		return;
-	}
+	trail = json_array();
 	o = alert_json(r->db, &a, access_sees_victim_location(r->who.role));
 	/* the trail of fixes around it: 15 minutes before, 5 after */
 	at = a.fix_at ? a.fix_at : a.opened_at;
@@ -442,95 +447,71 @@ void api_alert_get(struct req *r)
 		}
 	}
 	json_object_set_new(o, "trail", trail);
-	json_object_set_new(o, "notifications", notifications_json(r->db, a.id));
+	json_object_set_new(o, "notifications", notifications_json(r->db, a.id, &rc));
 	json_object_set_new(o, "victim_warning", api_warning_json(r->db, a.id));
 	{
-		json_t *steps = json_array();
+		json_t *steps = json_array(), *protocol = json_array();
+		const struct alert_kind *k = alert_kind_find(a.kind);
 
-		alert_event_each_of(r->db, a.id, add_step, steps);
+		if (rc >= 0)
+			rc = alert_event_each_of(r->db, a.id, add_step, steps);
 		json_object_set_new(o, "steps", steps);
+		/* what the desk does for this kind of alert (core/alertkind.c) */
+		for (int i = 0; k->steps[i]; i++)
+			json_array_append_new(protocol, json_string(k->steps[i]));
+		json_object_set_new(o, "response_steps", protocol);
 	}
 	/* where she is, only to the roles that protect her, and only while the
 	 * alert is being worked */
 	if (access_sees_victim_location(r->who.role) && strcmp(a.state, "resolved") != 0)
 		json_object_set_new(o, "victim_position", victim_position_json(r, a.case_id));
-	json_object_set_new(o, "positions", positions_json(r, &a));
+	json_object_set_new(o, "positions", positions_json(r, &a, &rc2));
 	alert_free(&a);
+	api_read_end(r, &x);
+	/* a part of the page that could not be read fails the page: a desk
+	 * must not act on half of it */
+	if (rc < 0 || rc2 < 0) {
+		json_decref(o);
+		req_fail_db(r, rc < 0 ? rc : rc2);
+		return;
+	}
 	req_reply(r, 200, o);
 }
 
 static void transition(struct req *r, const char *to)
 {
 	static const char *const fields[] = { "version", "note", "outcome", NULL };
-	const char *note, *outcome = NULL, *from, *breach = NULL;
-	int64_t version = 0;
+	struct ops_alert_move in = { .to = to };
+	const char *breach;
+	struct ops_ctx x;
 	struct alert a;
+	int64_t id;
 	json_t *out;
-	int rc;
 
 	if (req_body_only(r, fields) < 0 ||
-	    req_body_int(r, "version", false, 1, INT64_MAX, &version, NULL) < 0 ||
-	    req_body_str(r, "note", !strcmp(to, "resolved"), TEXT_MAX, &note) < 0 ||
-	    req_body_str(r, "outcome", !strcmp(to, "resolved"), 32, &outcome) < 0)
+	    req_body_int(r, "version", false, 1, INT64_MAX, &in.version, NULL) < 0 ||
+	    req_body_str(r, "note", !strcmp(to, "resolved"), TEXT_MAX, &in.note) < 0 ||
+	    req_body_str(r, "outcome", !strcmp(to, "resolved"), 32, &in.outcome) < 0)
 		return;
-	if (outcome && !case_vocab_has(api_alert_outcomes, outcome)) {
+	if (in.outcome && !case_vocab_has(api_alert_outcomes, in.outcome)) {
 		req_fail(r, 400, "bad_request", "outcome",
 			 "outcome must be breach_confirmed, false_alarm or technical");
 		return;
 	}
-	if (outcome && strcmp(to, "resolved")) {
+	if (in.outcome && strcmp(to, "resolved")) {
 		req_fail(r, 400, "bad_request", "outcome", "an outcome is given when resolving");
 		return;
 	}
-	if (load_alert(r, &a) < 0)
+	if (alert_id(r, &id) < 0)
 		return;
-	alert_free(&a); /* only its state and id are needed below */
-	from = a.state;
-	if ((!strcmp(to, "acknowledged") && strcmp(from, "open")) ||
-	    (!strcmp(to, "dispatched") && strcmp(from, "open") && strcmp(from, "acknowledged")) ||
-	    (!strcmp(to, "resolved") && !strcmp(from, "resolved"))) {
-		req_fail(r, 409, "illegal_transition", NULL, "alert %lld is %s: it cannot be %s",
-			 (long long)a.id, from, to);
+	api_ops_begin(r, &x, 200);
+	if (api_ops_end(r, &x, ops_alert_move(&x, id, &in, &a, &breach)) < 0)
 		return;
-	}
-	req_audit_detail(r, "%s -> %s%s%s", from, to, outcome ? ": " : "", outcome ? outcome : "");
-	if (req_tx_begin(r) < 0)
-		return;
-	rc = alert_transition(r->db, a.id, version, from, to, r->who.user_id, outcome, note);
-	/* the other nodes' streams hear of the event when it commits */
-	if (rc == 1)
-		rc = alert_event_add(r->db, a.id, to) < 0 || stream_announce(r->db) < 0 ? DB_ERROR : 1;
-	/* a confirmed breach is recorded against the case's order in force, in
-	 * the same transaction (with its incident, crime task and review) */
-	if (rc == 1 && outcome && !strcmp(outcome, "breach_confirmed")) {
-		int b = breach_record_from_alert(r->db, a.case_id, a.id, note, r->who.user_id);
-
-		if (b < 0 && b != BREACH_NO_ORDER)
-			rc = b;
-		else
-			breach = b == 0 ? "recorded" : b == 1 ? "already recorded" : "no order in force";
-	}
-	if (rc <= 0) {
-		req_tx_rollback(r);
-		if (rc < 0)
-			req_fail_db(r, rc);
-		else
-			req_fail(r, 409, "stale_version", "version",
-				 "the alert changed since you read it; reload it");
-		return;
-	}
-	if (alert_get(r->db, a.id, &a) != 1) {
-		req_tx_rollback(r);
-		req_fail_db(r, DB_ERROR);
-		return;
-	}
 	out = alert_json(r->db, &a, access_sees_victim_location(r->who.role));
 	if (breach)
 		json_object_set_new(out, "breach", json_string(breach));
 	req_reply(r, 200, out);
 	alert_free(&a);
-	if (req_tx_commit(r) == 0)
-		stream_wake(r->v->stream);
 }
 
 void api_alert_acknowledge(struct req *r)
@@ -556,8 +537,8 @@ void api_alert_step(struct req *r)
 {
 	static const char *const fields[] = { "step", NULL };
 	const char *step;
-	struct alert a;
-	int64_t ev, at = clock_now_ms();
+	struct ops_ctx x;
+	int64_t id, ev;
 
 	if (req_body_only(r, fields) < 0 || req_body_str(r, "step", true, 32, &step) < 0)
 		return;
@@ -567,32 +548,13 @@ void api_alert_step(struct req *r)
 			 "POST /api/v1/alerts/{id}/dispatch)");
 		return;
 	}
-	if (load_alert(r, &a) < 0)
+	if (alert_id(r, &id) < 0)
 		return;
-	req_audit_detail(r, "%s", step);
-	if (req_tx_begin(r) < 0) {
-		alert_free(&a);
-		return;
-	}
-	/* not if it is resolved: checked under the events' lock */
-	ev = alert_step_add(r->db, a.id, step, at);
-	if (ev > 0 && stream_announce(r->db) < 0)
-		ev = DB_ERROR;
-	if (ev <= 0) {
-		req_tx_rollback(r);
-		if (ev == 0)
-			req_fail(r, 409, "illegal_transition", NULL, "alert %lld is resolved",
-				 (long long)a.id);
-		else
-			req_fail_db(r, (int)ev);
-		alert_free(&a);
-		return;
-	}
-	req_reply(r, 201, json_pack("{s:I, s:I, s:s, s:o}", "alert", (json_int_t)a.id, "event_id",
-				    (json_int_t)ev, "step", step, "at", req_time_json(at)));
-	alert_free(&a);
-	if (req_tx_commit(r) == 0)
-		stream_wake(r->v->stream);
+	api_ops_begin(r, &x, 201);
+	ev = ops_alert_step(&x, id, step);
+	if (api_ops_end(r, &x, ev < 0 ? (int)ev : 0) == 0)
+		req_reply(r, 201, json_pack("{s:I, s:I, s:s, s:o}", "alert", (json_int_t)id, "event_id",
+					    (json_int_t)ev, "step", step, "at", req_time_json(x.now)));
 }
 
 int api_last_event_id(struct req *r, int64_t *last)

@@ -9,10 +9,10 @@
 
 #include <jansson.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "db/db.h"
 #include "http/route.h"
 
 extern const struct route api_routes[];
@@ -46,8 +46,6 @@ void api_token_revoke(struct req *r);
 /* audit.c */
 void api_audit_list(struct req *r);
 void api_audit_verify(struct req *r);
-
-#endif
 
 /* cases.c */
 void api_cases_create(struct req *r);
@@ -113,11 +111,6 @@ void api_plan_action_add(struct req *r);
 void api_plan_action_update(struct req *r);
 void api_reviews_list(struct req *r);
 void api_reviews_create(struct req *r);
-/* The plan's gates on the case workflow: moving c to `assessed` (a plan with
- * an action that has an owner and a due date; at high risk an advocate
- * referral) or to `closed` (a closing review with its outcome).  0, or -1
- * after answering 409 illegal_transition saying exactly what is missing. */
-int api_plan_gate(struct req *r, const struct case_record *c, int to);
 /* orders.c */
 void api_orders_list(struct req *r);
 void api_orders_create(struct req *r);
@@ -136,12 +129,6 @@ void api_care_referral_update(struct req *r);
 void api_tasks_list(struct req *r);
 void api_tasks_create(struct req *r);
 void api_task_update(struct req *r);
-/* Open a notify_victim task for an event at event_at (due --notify-hours
- * later), in the caller's transaction, with its timeline event.  0 or a
- * negative DB_* code. */
-int api_notify_task_open(struct req *r, int64_t case_id, const char *event, int64_t event_at,
-			 const char *detail, int64_t order_id);
-
 /* monitoring.c */
 void api_devices_create(struct req *r);
 void api_devices_list(struct req *r);
@@ -163,7 +150,6 @@ void api_alert_step(struct req *r);
 void api_alerts_stream(struct req *r);
 /* One live-stream event's data for a viewer, or NULL when the event's case
  * is not one the viewer may see (the stream's event callback). */
-#include "db/db.h"
 struct viewer;
 json_t *api_alert_event_json(db *d, int64_t event_id, int64_t alert_id, const char *kind,
 			     int64_t at, const struct viewer *v);
@@ -275,16 +261,9 @@ struct user;
 /* The public view of an account (never the password hash). */
 json_t *api_user_json(const struct user *u);
 
-/* input.c: fields of nested objects (field is the path shown in errors),
- * vocabularies, accounts and stale versions.  Each returns 0, or -1 after
+/* input.c: vocabularies, accounts and stale versions (fields of nested
+ * objects: req_obj_*, http/request.h).  Each returns 0, or -1 after
  * answering 400 naming the field (500 on a database failure). */
-int api_obj_only(struct req *r, json_t *obj, const char *where, const char *const *allowed);
-int api_obj_str(struct req *r, json_t *obj, const char *key, const char *field, bool required,
-		size_t maxlen, const char **out);
-int api_obj_time(struct req *r, json_t *obj, const char *key, const char *field, bool required,
-		 int64_t *out, bool *present);
-int api_obj_int(struct req *r, json_t *obj, const char *key, const char *field, bool required,
-		int64_t min, int64_t max, int64_t *out, bool *present);
 int api_vocab(struct req *r, const char *field, const char *value, const char *const *list);
 /* The active account named username, into *u. */
 int api_user_active(struct req *r, const char *field, const char *username, struct user *u);
@@ -294,3 +273,36 @@ int api_user_sees_case(struct req *r, const char *field, const struct user *u,
 		       const struct case_record *c);
 /* Answer 409 stale_version for the record called what ("plan", "order"). */
 void api_stale(struct req *r, const char *what, int64_t sent, int64_t now);
+
+/* call.c: how a handler calls an operation (ops/ops.h). */
+struct ops_ctx;
+struct ops_error;
+/* A context for an operation by the request's caller: the actor, the parts
+ * of a case the route is on (its flags), and the audit hook that appends the
+ * request's entry in the operation's transaction.  status (0: none yet) is
+ * the answer's status when the operation succeeds, which the audit entry
+ * records; set x->answer to build the reply in the transaction instead. */
+void api_ops_begin(struct req *r, struct ops_ctx *x, int status);
+/* After the operation returned rc: on success the request is audited (by the
+ * hook); on failure its error is answered (api_fail_err) and the object it
+ * named is kept for the pipeline's audit entry.  Releases x.  0, or -1 after
+ * a failure was answered. */
+int api_ops_end(struct req *r, struct ops_ctx *x, int rc);
+/* Answer an operation's error with the HTTP status its code stands for
+ * (the one place codes become statuses). */
+void api_fail_err(struct req *r, const struct ops_error *e);
+/* Reply from an operation's answer hook (x->answer): a page whose reads
+ * failed (req_read) fails the operation instead, which is rolled back.
+ * 0, or the failure for the hook to return. */
+int api_answer(struct ops_ctx *x, struct req *r, int status, json_t *body);
+/* Open the case named by the {ref} path parameter for a page: a read
+ * transaction on the request's connection (the page shows one state of the
+ * records however many tables it reads), the caller's right to see it and the
+ * route's part of it; -1 after answering 404 or 403.  The case is the audit
+ * object.  End with api_read_end(). */
+int api_case_read(struct req *r, struct ops_ctx *x, struct case_record *c);
+/* A read transaction for a page that is not one case's; -1 after a 503. */
+int api_read_begin(struct req *r, struct ops_ctx *x);
+void api_read_end(struct req *r, struct ops_ctx *x);
+
+#endif

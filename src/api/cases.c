@@ -22,6 +22,7 @@
 #include "core/casefile.h"
 #include "core/identifier.h"
 #include "http/request.h"
+#include "ops/cases.h"
 #include "ops/partners.h"
 #include "store/account.h"
 #include "store/cases.h"
@@ -44,6 +45,9 @@ void api_viewer(struct req *r, struct viewer *v)
 	v->agency_id = r->who.agency_id;
 	v->device_token = r->who.device_token;
 }
+
+
+/* ---- a case for the handlers outside the operations (issues 18-20) -------------- */
 
 int api_case_load(struct req *r, struct case_record *c)
 {
@@ -143,20 +147,30 @@ static json_t *screening_json(const struct case_record *c)
 	return o;
 }
 
-/* Fields every view of a case carries (list and full).  NULL when its sealed
- * summary would not open (the caller fails the request: DB_SEALED). */
-static json_t *case_summary_json(struct req *r, const struct case_record *c)
+/* Fields every view of a case carries (list and full).  NULL with *err when
+ * its sealed summary would not open (DB_SEALED) or a read failed: the caller
+ * fails the request. */
+static json_t *case_summary_json(struct req *r, const struct case_record *c, int *err)
 {
 	json_t *o, *cls, *flags, *allowed;
+	int rc;
 
-	if (c->summary_unreadable)
+	if (c->summary_unreadable) {
+		*err = DB_SEALED; /* only on failure: *err may be the caller's rc */
 		return NULL;
+	}
 	cls = json_array();
 	flags = json_array();
+	rc = case_classifications_each(r->db, c->id, add_string, cls);
+	if (rc >= 0)
+		rc = case_flags_each(r->db, c->id, add_flag, flags);
+	if (rc < 0) {
+		*err = rc;
+		json_decref(cls);
+		json_decref(flags);
+		return NULL;
+	}
 	allowed = json_array();
-
-	case_classifications_each(r->db, c->id, add_string, cls);
-	case_flags_each(r->db, c->id, add_flag, flags);
 	for (int to = 0; to < CASE_STATUS_COUNT; to++)
 		if (case_status_allowed(c->status, (enum case_status)to))
 			json_array_append_new(allowed, json_string(case_status_name((enum case_status)to)));
@@ -288,20 +302,20 @@ static json_t *links_json(struct req *r, int64_t case_id, int *err)
 				first = is.first_at;
 			if (is.last_at > last)
 				last = is.last_at;
-			incident_behaviours_each(r->db, cases[i], add_behaviour, behaviours);
+			rc = incident_behaviours_each(r->db, cases[i], add_behaviour, behaviours);
+			if (rc < 0)
+				goto out;
 		}
 		if (case_visible(r->db, cases[i], &v) != 1) {
 			hidden++;
 			continue;
 		}
 		if (case_get_by_id(r->db, cases[i], &lc) == 1) {
-			json_t *one = case_summary_json(r, &lc);
+			json_t *one = case_summary_json(r, &lc, &rc);
 
 			case_record_free(&lc);
-			if (!one) {
-				rc = DB_SEALED;
+			if (!one)
 				goto out;
-			}
 			json_array_append_new(visible, one);
 		}
 	}
@@ -316,7 +330,7 @@ static json_t *links_json(struct req *r, int64_t case_id, int *err)
 			rc = DB_SEALED;
 	}
 out:
-	if (rc == DB_SEALED) {
+	if (rc < 0) {
 		*err = rc;
 		json_decref(visible);
 		json_decref(behaviours);
@@ -356,10 +370,9 @@ static json_t *case_full_json(struct req *r, const struct case_record *c, int *e
 {
 	struct people_ctx pc = { r, json_array(), 0 };
 	struct incident_summary is;
-	json_t *o = case_summary_json(r, c), *assigned, *referred, *links;
+	json_t *o = case_summary_json(r, c, err), *assigned, *referred, *links;
 	int rc;
 
-	*err = DB_SEALED;
 	if (!o) {
 		json_decref(pc.arr);
 		return NULL;
@@ -375,8 +388,20 @@ static json_t *case_full_json(struct req *r, const struct case_record *c, int *e
 	}
 	assigned = json_array();
 	referred = json_array();
-	case_assignments_each(r->db, c->id, add_string, assigned);
-	case_referrals_each(r->db, c->id, add_string, referred);
+	rc = case_assignments_each(r->db, c->id, add_string, assigned);
+	if (rc >= 0)
+		rc = case_referrals_each(r->db, c->id, add_string, referred);
+	if (rc >= 0 && (access_case_parts(r->who.role) & CASE_PART_FILE))
+		rc = incident_summary(r->db, c->id, &is);
+	if (rc < 0) {
+		*err = rc;
+		json_decref(assigned);
+		json_decref(referred);
+		json_decref(links);
+		json_decref(pc.arr);
+		json_decref(o);
+		return NULL;
+	}
 	json_object_set_new(o, "view", case_view_json(r->who.role));
 	json_object_set_new(o, "people", pc.arr);
 	json_object_set_new(o, "assigned", assigned);
@@ -385,7 +410,6 @@ static json_t *case_full_json(struct req *r, const struct case_record *c, int *e
 		json_decref(links);
 		return o; /* the response view: the header, the people, no file */
 	}
-	incident_summary(r->db, c->id, &is);
 	json_object_set_new(o, "programme", api_programme_summary(r->db, c->id));
 	json_object_set_new(o, "screening", screening_json(c));
 	json_object_set_new(o, "classification_reason",
@@ -405,80 +429,7 @@ static json_t *case_full_json(struct req *r, const struct case_record *c, int *e
 	return o;
 }
 
-/* Answer with the case in full and commit the request's transaction, if it
- * has one; a sealed value that would not open fails it instead. */
-static void reply_case(struct req *r, int status, const struct case_record *c)
-{
-	int rc;
-	json_t *o = case_full_json(r, c, &rc);
-
-	if (!o) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		return;
-	}
-	req_reply(r, status, o);
-	if (r->in_tx)
-		req_tx_commit(r);
-}
-
 /* ---- input ----------------------------------------------------------------- */
-
-/* A text field of obj (not the body) with the usual checks; field names the
- * path for errors ("victims[0].name"). */
-static int obj_str(struct req *r, json_t *obj, const char *key, const char *field, bool required,
-		   size_t maxlen, const char **out)
-{
-	json_t *v = json_object_get(obj, key);
-
-	*out = NULL;
-	if (!v || json_is_null(v)) {
-		if (required) {
-			req_fail(r, 400, "bad_request", field, "%s is required", field);
-			return -1;
-		}
-		return 0;
-	}
-	if (!json_is_string(v) || json_string_length(v) > maxlen ||
-	    strlen(json_string_value(v)) != json_string_length(v)) {
-		req_fail(r, 400, "bad_request", field, "%s must be text of at most %zu bytes", field,
-			 maxlen);
-		return -1;
-	}
-	*out = json_string_value(v);
-	return 0;
-}
-
-static int only_keys(struct req *r, json_t *obj, const char *where, const char *const *allowed)
-{
-	const char *key;
-	json_t *val;
-	char field[128];
-
-	json_object_foreach(obj, key, val) {
-		bool ok = false;
-
-		for (const char *const *a = allowed; *a; a++)
-			ok = ok || strcmp(*a, key) == 0;
-		if (!ok) {
-			snprintf(field, sizeof field, "%s%s%s", where, *where ? "." : "", key);
-			req_fail(r, 400, "bad_request", field, "unknown field '%s'", field);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static int vocab(struct req *r, const char *field, const char *value, const char *const *list)
-{
-	char names[400];
-
-	if (case_vocab_has(list, value))
-		return 0;
-	case_vocab_list(list, names, sizeof names);
-	req_fail(r, 400, "bad_request", field, "%s must be one of: %s", field, names);
-	return -1;
-}
 
 /* Storage for one parsed person: the normalised identifiers live here. */
 struct person_buf {
@@ -501,17 +452,17 @@ static int parse_person(struct req *r, json_t *obj, const char *where, struct pe
 		req_fail(r, 400, "bad_request", where, "%s must be an object", where);
 		return -1;
 	}
-	if (only_keys(r, obj, where, keys) < 0)
+	if (req_obj_only(r, obj, where, keys) < 0)
 		return -1;
 	snprintf(field, sizeof field, "%s.name", where);
-	if (obj_str(r, obj, "name", field, false, 200, &pb->in.full_name) < 0)
+	if (req_obj_str(r, obj, "name", field, false, 200, &pb->in.full_name) < 0)
 		return -1;
 	if (pb->in.full_name && account_display_name_check(pb->in.full_name, why, sizeof why) < 0) {
 		req_fail(r, 400, "bad_request", field, "%s: %s", field, why);
 		return -1;
 	}
 	snprintf(field, sizeof field, "%s.dob", where);
-	if (obj_str(r, obj, "dob", field, false, 10, &pb->in.dob) < 0)
+	if (req_obj_str(r, obj, "dob", field, false, 10, &pb->in.dob) < 0)
 		return -1;
 	if (pb->in.dob && !case_dob_valid(pb->in.dob, clock_now_ms())) {
 		req_fail(r, 400, "bad_request", field,
@@ -519,7 +470,7 @@ static int parse_person(struct req *r, json_t *obj, const char *where, struct pe
 		return -1;
 	}
 	snprintf(field, sizeof field, "%s.description", where);
-	if (obj_str(r, obj, "description", field, false, TEXT_MAX, &pb->in.description) < 0)
+	if (req_obj_str(r, obj, "description", field, false, TEXT_MAX, &pb->in.description) < 0)
 		return -1;
 	arr = json_object_get(obj, "aliases");
 	if (arr && !json_is_null(arr)) {
@@ -559,10 +510,10 @@ static int parse_person(struct req *r, json_t *obj, const char *where, struct pe
 				req_fail(r, 400, "bad_request", where2, "%s must be an object", where2);
 				return -1;
 			}
-			if (only_keys(r, it, where2, idkeys) < 0)
+			if (req_obj_only(r, it, where2, idkeys) < 0)
 				return -1;
 			snprintf(field, sizeof field, "%s.kind", where2);
-			if (obj_str(r, it, "kind", field, true, 16, &kind) < 0)
+			if (req_obj_str(r, it, "kind", field, true, 16, &kind) < 0)
 				return -1;
 			if (identifier_kind_parse(kind, &k) < 0) {
 				req_fail(r, 400, "bad_request", field,
@@ -570,7 +521,7 @@ static int parse_person(struct req *r, json_t *obj, const char *where, struct pe
 				return -1;
 			}
 			snprintf(field, sizeof field, "%s.value", where2);
-			if (obj_str(r, it, "value", field, true, IDENTIFIER_MAX, &value) < 0)
+			if (req_obj_str(r, it, "value", field, true, IDENTIFIER_MAX, &value) < 0)
 				return -1;
 			if (identifier_normalise(k, value, pb->norm[pb->in.nids],
 						 sizeof pb->norm[0], why, sizeof why) < 0) {
@@ -634,7 +585,7 @@ static int parse_screening(struct req *r, json_t *obj, struct four *f, const cha
 				 field);
 			return -1;
 		}
-		if (only_keys(r, q, field, qkeys) < 0)
+		if (req_obj_only(r, q, field, qkeys) < 0)
 			return -1;
 		ans = json_object_get(q, "answer");
 		if (!json_is_boolean(ans)) {
@@ -644,13 +595,9 @@ static int parse_screening(struct req *r, json_t *obj, struct four *f, const cha
 		}
 		*a[i] = json_is_true(ans) ? FOUR_YES : FOUR_NO;
 		snprintf(field, sizeof field, "screening.%s.note", four_names[i]);
-		if (obj_str(r, q, "note", field, true, TEXT_MAX, &notes[i]) < 0)
+		/* required and not empty: say what the answer rests on */
+		if (req_obj_str(r, q, "note", field, true, TEXT_MAX, &notes[i]) < 0)
 			return -1;
-		if (!notes[i][0]) {
-			req_fail(r, 400, "bad_request", field,
-				 "%s: say what the answer rests on", field);
-			return -1;
-		}
 	}
 	return 0;
 }
@@ -673,7 +620,7 @@ static int parse_classifications(struct req *r, json_t *arr, const char **list, 
 
 		snprintf(field, sizeof field, "classifications[%zu]", i);
 		if (!json_is_string(it) ||
-		    vocab(r, field, json_string_value(it), case_classifications) < 0) {
+		    api_vocab(r, field, json_string_value(it), case_classifications) < 0) {
 			if (!json_is_string(it))
 				req_fail(r, 400, "bad_request", field, "%s must be text", field);
 			return -1;
@@ -686,125 +633,61 @@ static int parse_classifications(struct req *r, json_t *arr, const char **list, 
 	return 0;
 }
 
-static bool list_has(const char **list, int n, const char *s)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(list[i], s) == 0)
-			return true;
-	return false;
-}
-
-/* ---- rules shared by create, patch and screening ----------------------------- */
-
-static int event(struct req *r, int64_t case_id, const char *kind, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int event(struct req *r, int64_t case_id, const char *kind, const char *fmt, ...)
-{
-	struct buf b;
-	va_list ap;
-	int rc;
-
-	buf_init(&b);
-	if (fmt) {
-		va_start(ap, fmt);
-		buf_vprintf(&b, fmt, ap);
-		va_end(ap);
-	}
-	rc = case_event_add(r->db, case_id, r->who.user_id, r->who.username, kind,
-			    fmt ? b.data : NULL);
-	buf_free(&b);
-	return rc;
-}
-
-/*
- * After the screening, relationship or classifications changed: raise the
- * misrecording flag when FOUR implies stalking and the case is not classified
- * stalking (a reason must have been given), clear it when it is.
- */
-static int misrecording_rule(struct req *r, int64_t case_id, const struct four *f,
-			     const char *relationship)
-{
-	int has = case_has_classification(r->db, case_id, "stalking");
-	struct case_record now;
-	bool signed_off;
-	int rc = 0;
-
-	if (has < 0)
-		return has;
-	/* a supervisor's approval stands until the classification changes
-	 * again (which clears the sign-off) */
-	rc = case_get_by_id(r->db, case_id, &now);
-	if (rc <= 0)
-		return rc < 0 ? rc : DB_ERROR;
-	signed_off = now.signoff_at != 0;
-	case_record_free(&now);
-	rc = 0;
-	if (four_implies_stalking(f, relationship) && !has && !signed_off) {
-		rc = case_flag_raise(r->db, case_id, "possible_misrecording",
-				     "FOUR screening says stalking but the case is classified "
-				     "otherwise: a supervisor must sign this off");
-		if (rc >= 0)
-			rc = event(r, case_id, "flag_raised", "possible_misrecording");
-	} else {
-		rc = case_flag_clear(r->db, case_id, "possible_misrecording");
-		if (rc == 1)
-			rc = event(r, case_id, "flag_cleared", "possible_misrecording");
-	}
-	return rc < 0 ? rc : 0;
-}
-
-/* After a suspect was recorded: flag the whole linked set as a possible serial
- * stalker's when it reaches the configured number of distinct victims. */
+/* The serial-stalker rule for a handler that holds its own transaction (the
+ * register's identifiers added to a suspect): ops_case_serial_rule in it. */
 int api_case_serial_rule(struct req *r, int64_t case_id)
 {
-	int64_t *cases = NULL, *all;
-	int n = 0, victims, rc;
-
-	rc = links_find(r->db, case_id, 200, &cases, &n);
-	if (rc < 0 || n == 0) {
-		free(cases);
-		return rc;
-	}
-	all = xcalloc((size_t)n + 1, sizeof *all);
-	memcpy(all, cases, (size_t)n * sizeof *all);
-	all[n] = case_id;
-	victims = links_distinct_victims(r->db, all, n + 1);
-	rc = victims < 0 ? victims : 0;
-	if (victims >= r->v->cfg.serial_victims) {
-		char note[160];
-
-		snprintf(note, sizeof note,
-			 "the suspect is linked to %d cases with %d distinct victims", n + 1, victims);
-		for (int i = 0; i <= n && rc >= 0; i++) {
-			rc = case_flag_raise(r->db, all[i], "possible_serial", note);
-			if (rc >= 0)
-				rc = event(r, all[i], "flag_raised", "possible_serial: %s", note);
-		}
-	}
-	free(all);
-	free(cases);
-	return rc;
-}
-
-static int insert_person(struct req *r, int64_t case_id, struct person_buf *pb, const char *role)
-{
-	int64_t pid;
+	struct ops_ctx x;
 	int rc;
 
-	pb->in.sealed = strcmp(role, "victim") == 0; /* what identifies her is sealed */
-	pid = person_insert(r->db, &pb->in);
-
-	if (pid < 0)
-		return (int)pid;
-	rc = case_person_add(r->db, case_id, pid, role);
-	if (rc >= 0)
-		rc = event(r, case_id, strcmp(role, "suspect") == 0 ? "suspect_recorded" : "victim_recorded",
-			   "%s", pb->in.full_name ? pb->in.full_name : "(unnamed)");
-	return rc;
+	api_ops_begin(r, &x, 0);
+	x.audit = NULL; /* the handler audits its request */
+	x.caller_tx = true;
+	rc = ops_case_serial_rule(&x, case_id);
+	ops_done(&x);
+	return rc < 0 ? (rc <= ERR_BAD_REQUEST ? DB_ERROR : rc) : 0;
 }
 
 /* ---- POST /api/v1/cases ------------------------------------------------------- */
+
+/* The answer hook of an operation that answers with the case in full. */
+struct case_answer {
+	struct req *r;
+	int status;
+	const struct case_record *c;
+	bool recognise; /* a suspect was recorded: the register's recognition, in
+			 * the operation's transaction (ops/register.c) */
+};
+
+static int answer_case(struct ops_ctx *x, void *arg)
+{
+	struct case_answer *a = arg;
+	int rc;
+	json_t *o;
+
+	if (a->recognise && (rc = api_register_recognise(a->r, a->c->id)) < 0)
+		return ops_fail_db(x, rc);
+	o = case_full_json(a->r, a->c, &rc);
+
+	if (!o)
+		return ops_fail_db(x, rc);
+	return api_answer(x, a->r, a->status, o);
+}
+
+/* A context for an operation that answers with the case in full (c, which
+ * the operation fills) with status. */
+static void case_call(struct req *r, struct ops_ctx *x, struct case_answer *a,
+		      struct case_record *c, int status)
+{
+	memset(c, 0, sizeof *c);
+	a->r = r;
+	a->status = status;
+	a->c = c;
+	a->recognise = false;
+	api_ops_begin(r, x, status);
+	x->answer = answer_case;
+	x->answer_arg = a;
+}
 
 void api_cases_create(struct req *r)
 {
@@ -812,53 +695,24 @@ void api_cases_create(struct req *r)
 					      "victims", "suspect", "screening", "classifications",
 					      "classification_reason", NULL };
 	struct person_buf *victims = NULL, *suspect = NULL;
-	const char *relationship, *channel, *summary, *owner_name, *reason;
-	const char *cls[16], *notes[4] = { 0 };
-	struct four four = { FOUR_UNANSWERED, FOUR_UNANSWERED, FOUR_UNANSWERED, FOUR_UNANSWERED };
-	struct case_new n = { 0 };
-	struct case_record c = { 0 };
-	struct user owner;
-	char ref[24];
+	struct person_in *vin = NULL;
+	const char *cls[16];
+	struct ops_report in = { 0 };
+	struct ops_ctx x;
+	struct case_answer a;
+	struct case_record c;
 	json_t *jv, *js, *jscr, *jcls;
-	int nv = 0, ncls = 0, rc;
-	bool implied = false, screened = false;
-	time_t now = time(NULL);
-	struct tm tm;
-	int64_t id;
+	int ncls = 0;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
-	    req_body_str(r, "relationship", true, 32, &relationship) < 0 ||
-	    vocab(r, "relationship", relationship, case_relationships) < 0 ||
-	    req_body_str(r, "channel", true, 32, &channel) < 0 ||
-	    vocab(r, "channel", channel, case_channels) < 0 ||
-	    req_body_str(r, "summary", false, TEXT_MAX, &summary) < 0 ||
-	    req_body_str(r, "owner", false, 64, &owner_name) < 0 ||
-	    req_body_str(r, "classification_reason", false, TEXT_MAX, &reason) < 0)
+	    req_body_str(r, "relationship", true, 32, &in.relationship) < 0 ||
+	    api_vocab(r, "relationship", in.relationship, case_relationships) < 0 ||
+	    req_body_str(r, "channel", true, 32, &in.channel) < 0 ||
+	    api_vocab(r, "channel", in.channel, case_channels) < 0 ||
+	    req_body_str(r, "summary", false, TEXT_MAX, &in.summary) < 0 ||
+	    req_body_str(r, "owner", false, 64, &in.owner) < 0 ||
+	    req_body_str(r, "classification_reason", false, TEXT_MAX, &in.classification_reason) < 0)
 		return;
-
-	/* the owner: the caller, or (a supervisor's choice) an officer of her agency */
-	rc = user_get_by_name(r->db, owner_name ? owner_name : r->who.username, &owner);
-	if (rc <= 0) {
-		if (rc < 0)
-			req_fail_db(r, rc);
-		else
-			req_fail(r, 400, "bad_request", "owner", "there is no user '%s'", owner_name);
-		return;
-	}
-	if (owner.id != r->who.user_id) {
-		if (r->who.role != ROLE_SUPERVISOR) {
-			req_fail(r, 403, "forbidden", "owner",
-				 "only a supervisor may give a new case to someone else");
-			return;
-		}
-		if (owner.agency_id != r->who.agency_id || owner.disabled ||
-		    (owner.role != ROLE_OFFICER && owner.role != ROLE_SUPERVISOR)) {
-			req_fail(r, 400, "bad_request", "owner",
-				 "the owner must be an active officer or supervisor of your agency");
-			return;
-		}
-	}
-
 	jv = json_object_get(r->body, "victims");
 	if (!json_is_array(jv) || json_array_size(jv) < 1 || json_array_size(jv) > MAX_VICTIMS) {
 		req_fail(r, 400, "bad_request", "victims",
@@ -866,90 +720,43 @@ void api_cases_create(struct req *r)
 		return;
 	}
 	victims = xcalloc(json_array_size(jv), sizeof *victims);
-	for (size_t i = 0; i < json_array_size(jv); i++, nv++) {
-		char where[24];
+	vin = xcalloc(json_array_size(jv), sizeof *vin);
+	for (size_t i = 0; i < json_array_size(jv); i++) {
+		char where[40];
 
 		snprintf(where, sizeof where, "victims[%zu]", i);
 		if (parse_person(r, json_array_get(jv, i), where, &victims[i]) < 0)
 			goto out;
+		vin[i] = victims[i].in;
 	}
+	in.victims = vin;
+	in.nvictims = (int)json_array_size(jv);
 	js = json_object_get(r->body, "suspect");
 	if (js && !json_is_null(js)) {
 		suspect = xcalloc(1, sizeof *suspect);
 		if (parse_person(r, js, "suspect", suspect) < 0)
 			goto out;
+		in.suspect = &suspect->in;
 	}
 	jscr = json_object_get(r->body, "screening");
 	if (jscr && !json_is_null(jscr)) {
-		if (parse_screening(r, jscr, &four, notes) < 0)
+		if (parse_screening(r, jscr, &in.four, in.four_notes) < 0)
 			goto out;
-		screened = true;
-		implied = four_implies_stalking(&four, relationship);
+		in.screened = true;
 	}
 	jcls = json_object_get(r->body, "classifications");
 	if (jcls && !json_is_null(jcls)) {
 		if (parse_classifications(r, jcls, cls, &ncls) < 0)
 			goto out;
-	} else if (implied) {
-		cls[ncls++] = "stalking";
+		in.classifications = cls;
+		in.nclassifications = ncls;
 	}
-	if (implied && !list_has(cls, ncls, "stalking") && (!reason || !*reason)) {
-		req_fail(r, 400, "bad_request", "classification_reason",
-			 "the FOUR screening says this is stalking; to record it as something else, "
-			 "give a written classification_reason (a supervisor must then sign it off)");
-		goto out;
-	}
-
-	if (req_tx_begin(r) < 0)
-		goto out;
-	gmtime_r(&now, &tm);
-	n.relationship = relationship;
-	n.channel = channel;
-	n.summary = summary;
-	n.owner_id = owner.id;
-	n.agency_id = owner.agency_id;
-	n.created_by = r->who.user_id;
-	n.year = tm.tm_year + 1900;
-	id = case_insert(r->db, &n, ref);
-	rc = id < 0 ? (int)id : 0;
-	req_audit_object(r, "case:%s", ref);
-	if (rc >= 0)
-		rc = event(r, id, "created", "reported by %s; %s", channel, relationship);
-	for (int i = 0; rc >= 0 && i < nv; i++)
-		rc = insert_person(r, id, &victims[i], "victim");
-	if (rc >= 0 && suspect)
-		rc = insert_person(r, id, suspect, "suspect");
-	if (rc >= 0 && screened) {
-		rc = case_set_screening(r->db, id, &four, notes, r->who.user_id);
-		if (rc >= 0)
-			rc = db_run(r->db, "UPDATE cases SET status = 'screened' WHERE id = ?", "i", id);
-		if (rc >= 0)
-			rc = event(r, id, "screened", "FOUR: %s", implied ? "stalking" : "not all yes");
-	}
-	if (rc >= 0 && ncls)
-		rc = case_classifications_set(r->db, id, cls, ncls);
-	if (rc >= 0 && ncls)
-		rc = event(r, id, "classified", "%d classification(s)%s", ncls,
-			   list_has(cls, ncls, "stalking") ? ", stalking" : "");
-	if (rc >= 0 && reason && implied && !list_has(cls, ncls, "stalking"))
-		rc = db_run(r->db, "UPDATE cases SET classification_reason = ? WHERE id = ?", "ti",
-			    reason, id);
-	if (rc >= 0)
-		rc = misrecording_rule(r, id, &four, relationship);
-	if (rc >= 0 && suspect)
-		rc = api_case_serial_rule(r, id);
-	if (rc >= 0 && suspect)
-		rc = api_register_recognise(r, id);
-	if (rc >= 0)
-		rc = case_get_by_id(r->db, id, &c) == 1 ? 0 : DB_ERROR;
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	reply_case(r, 201, &c);
-out:
+	case_call(r, &x, &a, &c, 201);
+	a.recognise = suspect != NULL;
+	api_ops_end(r, &x, ops_case_report(&x, &in, &c));
 	case_record_free(&c);
+out:
+	free(vin);
 	free(victims);
 	free(suspect);
 }
@@ -959,12 +766,10 @@ out:
 static int add_case(const struct case_record *c, void *arg)
 {
 	void **a = arg;
-	json_t *o = case_summary_json(a[0], c);
+	json_t *o = case_summary_json(a[0], c, (int *)a[2]);
 
-	if (!o) {
-		*(int *)a[2] = DB_SEALED;
+	if (!o)
 		return 1;
-	}
 	json_array_append_new(a[1], o);
 	return 0;
 }
@@ -972,6 +777,7 @@ static int add_case(const struct case_record *c, void *arg)
 void api_cases_list(struct req *r)
 {
 	struct case_filter f = { 0 };
+	struct ops_ctx x;
 	struct viewer v;
 	int64_t limit, cursor;
 	json_t *arr, *out;
@@ -994,15 +800,17 @@ void api_cases_list(struct req *r)
 	     (req_fail(r, 400, "bad_request", "status",
 		       "status must be one of: intake, screened, assessed, managed, closed"),
 	      1)) ||
-	    (f.risk_level && vocab(r, "risk_level", f.risk_level, case_risk_levels) < 0) ||
-	    (f.typology && vocab(r, "typology", f.typology, case_typologies) < 0) ||
+	    (f.risk_level && api_vocab(r, "risk_level", f.risk_level, case_risk_levels) < 0) ||
+	    (f.typology && api_vocab(r, "typology", f.typology, case_typologies) < 0) ||
 	    (f.classification &&
-	     vocab(r, "classification", f.classification, case_classifications) < 0) ||
-	    (f.flag && vocab(r, "flag", f.flag, case_flags) < 0))
+	     api_vocab(r, "classification", f.classification, case_classifications) < 0) ||
+	    (f.flag && api_vocab(r, "flag", f.flag, case_flags) < 0))
 		return;
 	f.before_id = cursor;
 	f.limit = (int)limit + 1; /* one more, to know whether a next page exists */
-	api_viewer(r, &v);
+	if (api_read_begin(r, &x) < 0)
+		return;
+	ops_viewer(&x, &v);
 	arr = json_array();
 	ctx[0] = r;
 	ctx[1] = arr;
@@ -1013,6 +821,7 @@ void api_cases_list(struct req *r)
 	if (rc < 0) {
 		json_decref(arr);
 		req_fail_db(r, rc);
+		api_read_end(r, &x);
 		return;
 	}
 	n = json_array_size(arr);
@@ -1033,181 +842,71 @@ void api_cases_list(struct req *r)
 	json_object_set_new(out, "cases", arr);
 	req_audit_detail(r, "listed %zu cases", json_array_size(arr));
 	req_reply(r, 200, out);
+	api_read_end(r, &x);
 }
 
 /* ---- GET /api/v1/cases/{ref} ------------------------------------------------------ */
 
 void api_case_get(struct req *r)
 {
+	struct ops_ctx x;
 	struct case_record c;
+	json_t *o;
+	int rc;
 
-	if (api_case_load(r, &c) < 0)
+	/* the page reads some fourteen tables: one read transaction, one state */
+	if (api_case_read(r, &x, &c) < 0)
 		return;
-	reply_case(r, 200, &c);
+	o = case_full_json(r, &c, &rc);
+	if (o)
+		req_reply(r, 200, o);
+	else
+		req_fail_db(r, rc);
+	api_read_end(r, &x);
 	case_record_free(&c);
 }
 
 /* ---- PATCH /api/v1/cases/{ref} ----------------------------------------------------- */
-
-static int stale(struct req *r, int64_t sent, int64_t now)
-{
-	req_fail(r, 409, "stale_version", "version",
-		 "the case has changed since you read it (you sent version %lld, it is now %lld); "
-		 "reload it and try again",
-		 (long long)sent, (long long)now);
-	return -1;
-}
 
 void api_case_update(struct req *r)
 {
 	static const char *const fields[] = { "version", "summary", "relationship", "channel",
 					      "owner", "status", "reason", "classifications",
 					      "classification_reason", NULL };
-	const char *summary, *relationship, *channel, *owner_name, *status, *reason, *cls_reason;
+	struct ops_case_change in = { 0 };
+	struct ops_ctx x;
+	struct case_answer a;
+	struct case_record c;
 	const char *cls[16];
-	struct case_change ch = { 0 };
-	struct case_record c = { 0 };
-	enum case_status to = CASE_STATUS_NONE;
 	json_t *jcls;
-	int64_t version;
-	int ncls = -1, rc;
-	struct user owner;
+	int ncls = 0;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
-	    req_body_int(r, "version", true, 1, INT64_MAX, &version, NULL) < 0 ||
-	    req_body_str(r, "summary", false, TEXT_MAX, &summary) < 0 ||
-	    req_body_str(r, "relationship", false, 32, &relationship) < 0 ||
-	    (relationship && vocab(r, "relationship", relationship, case_relationships) < 0) ||
-	    req_body_str(r, "channel", false, 32, &channel) < 0 ||
-	    (channel && vocab(r, "channel", channel, case_channels) < 0) ||
-	    req_body_str(r, "owner", false, 64, &owner_name) < 0 ||
-	    req_body_str(r, "status", false, 16, &status) < 0 ||
-	    req_body_str(r, "reason", false, TEXT_MAX, &reason) < 0 ||
-	    req_body_str(r, "classification_reason", false, TEXT_MAX, &cls_reason) < 0)
+	    req_body_int(r, "version", true, 1, INT64_MAX, &in.version, NULL) < 0 ||
+	    req_body_str(r, "summary", false, TEXT_MAX, &in.summary) < 0 ||
+	    req_body_str(r, "relationship", false, 32, &in.relationship) < 0 ||
+	    (in.relationship && api_vocab(r, "relationship", in.relationship, case_relationships) < 0) ||
+	    req_body_str(r, "channel", false, 32, &in.channel) < 0 ||
+	    (in.channel && api_vocab(r, "channel", in.channel, case_channels) < 0) ||
+	    req_body_str(r, "owner", false, 64, &in.owner) < 0 ||
+	    req_body_str(r, "status", false, 16, &in.status) < 0 ||
+	    req_body_str(r, "reason", false, TEXT_MAX, &in.reason) < 0 ||
+	    req_body_str(r, "classification_reason", false, TEXT_MAX, &in.classification_reason) < 0)
 		return;
 	jcls = json_object_get(r->body, "classifications");
 	if (jcls && !json_is_null(jcls)) {
 		if (parse_classifications(r, jcls, cls, &ncls) < 0)
 			return;
+		in.classifications = cls;
+		in.nclassifications = ncls;
 	}
-	if (status) {
-		to = case_status_parse(status);
-		if (to == CASE_STATUS_NONE) {
-			req_fail(r, 400, "bad_request", "status",
-				 "status must be intake, screened, assessed, managed or closed");
-			return;
-		}
-	}
-	if (api_case_load(r, &c) < 0)
+	if (in.status && case_status_parse(in.status) == CASE_STATUS_NONE) {
+		req_fail(r, 400, "bad_request", "status",
+			 "status must be intake, screened, assessed, managed or closed");
 		return;
-	if (version != c.version) {
-		stale(r, version, c.version);
-		goto out;
 	}
-	if (status && to != c.status) {
-		char next[64];
-
-		if (!case_status_allowed(c.status, to)) {
-			case_status_next(c.status, next, sizeof next);
-			req_fail(r, 409, "illegal_transition", "status",
-				 "a case cannot move from %s to %s; from %s it may move to: %s",
-				 case_status_name(c.status), status, case_status_name(c.status), next);
-			goto out;
-		}
-		if (to == CASE_SCREENED && !four_complete(&c.four)) {
-			req_fail(r, 409, "illegal_transition", "status",
-				 "record the FOUR screening first (PUT /api/v1/cases/%s/screening)",
-				 c.ref);
-			goto out;
-		}
-		if (c.status == CASE_CLOSED && (!reason || !*reason)) {
-			req_fail(r, 400, "bad_request", "reason",
-				 "reopening a closed case needs a reason");
-			goto out;
-		}
-		/* no case is assessed without a plan, nor closed without its outcome */
-		if (api_plan_gate(r, &c, to) < 0)
-			goto out;
-		ch.status = status;
-	}
-	if (owner_name) {
-		if (r->who.role != ROLE_SUPERVISOR) {
-			req_fail(r, 403, "forbidden", "owner", "only a supervisor may reassign a case");
-			goto out;
-		}
-		rc = user_get_by_name(r->db, owner_name, &owner);
-		if (rc <= 0 || owner.disabled || owner.agency_id != r->who.agency_id ||
-		    (owner.role != ROLE_OFFICER && owner.role != ROLE_SUPERVISOR)) {
-			if (rc < 0)
-				req_fail_db(r, rc);
-			else
-				req_fail(r, 400, "bad_request", "owner",
-					 "the owner must be an active officer or supervisor of your agency");
-			goto out;
-		}
-		ch.owner_id = owner.id;
-	}
-	/* classification against the screening */
-	{
-		const char *rel = relationship ? relationship : c.relationship;
-		bool implied = four_implies_stalking(&c.four, rel);
-		int has = case_has_classification(r->db, c.id, "stalking");
-		bool will_have = ncls >= 0 ? list_has(cls, ncls, "stalking") : has == 1;
-
-		if (implied && !will_have && (!cls_reason || !*cls_reason) &&
-		    (has == 1 || relationship)) {
-			req_fail(r, 400, "bad_request", "classification_reason",
-				 "the FOUR screening says this is stalking; to record it as something "
-				 "else, give a written classification_reason (a supervisor must then "
-				 "sign it off)");
-			goto out;
-		}
-		if (implied && !will_have && cls_reason) {
-			ch.classification_reason = cls_reason;
-			ch.clear_signoff = true;
-		}
-	}
-	ch.summary = summary;
-	ch.relationship = relationship;
-	ch.channel = channel;
-
-	if (req_tx_begin(r) < 0)
-		goto out;
-	rc = case_update(r->db, c.id, version, &ch);
-	if (rc == 0) {
-		req_tx_rollback(r);
-		stale(r, version, c.version);
-		goto out;
-	}
-	if (rc >= 0 && ch.status)
-		rc = event(r, c.id, "status", "%s -> %s%s%s", case_status_name(c.status), status,
-			   reason ? ": " : "", reason ? reason : "");
-	/* reopened: the closing review no longer stands */
-	if (rc >= 0 && ch.status && c.status == CASE_CLOSED)
-		rc = case_reviews_supersede_closing(r->db, c.id);
-	if (rc >= 0 && ncls >= 0) {
-		rc = case_classifications_set(r->db, c.id, cls, ncls);
-		if (rc >= 0)
-			rc = event(r, c.id, "classified", "%d classification(s)%s", ncls,
-				   list_has(cls, ncls, "stalking") ? ", stalking" : "");
-	}
-	if (rc >= 0 && owner_name)
-		rc = event(r, c.id, "reassigned", "owner %s", owner_name);
-	if (rc >= 0)
-		rc = misrecording_rule(r, c.id, &c.four, relationship ? relationship : c.relationship);
-	if (rc >= 0) {
-		case_record_free(&c);
-		rc = case_get(r->db, req_param(r, "ref"), &c) == 1 ? 0 : DB_ERROR;
-	}
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	req_audit_detail(r, "%s%s%s%s", status ? "status " : "", ncls >= 0 ? "classifications " : "",
-			 owner_name ? "owner " : "", summary || relationship || channel ? "details" : "");
-	reply_case(r, 200, &c);
-out:
+	case_call(r, &x, &a, &c, 200);
+	api_ops_end(r, &x, ops_case_change(&x, req_param(r, "ref"), &in, &c));
 	case_record_free(&c);
 }
 
@@ -1215,69 +914,18 @@ out:
 
 void api_case_screening(struct req *r)
 {
-	struct four four;
-	const char *notes[4], *reason;
-	struct case_record c = { 0 };
-	int64_t version;
-	int rc, has;
-	bool implied;
+	struct ops_screening in = { 0 };
+	struct ops_ctx x;
+	struct case_answer a;
+	struct case_record c;
 
 	if (req_body_required(r) < 0 ||
-	    req_body_int(r, "version", true, 1, INT64_MAX, &version, NULL) < 0 ||
-	    req_body_str(r, "classification_reason", false, TEXT_MAX, &reason) < 0 ||
-	    parse_screening(r, r->body, &four, notes) < 0)
+	    req_body_int(r, "version", true, 1, INT64_MAX, &in.version, NULL) < 0 ||
+	    req_body_str(r, "classification_reason", false, TEXT_MAX, &in.classification_reason) < 0 ||
+	    parse_screening(r, r->body, &in.four, in.notes) < 0)
 		return;
-	if (api_case_load(r, &c) < 0)
-		return;
-	if (version != c.version) {
-		stale(r, version, c.version);
-		goto out;
-	}
-	if (c.status == CASE_CLOSED) {
-		req_fail(r, 409, "illegal_transition", NULL, "the case is closed; reopen it first");
-		goto out;
-	}
-	implied = four_implies_stalking(&four, c.relationship);
-	if (req_tx_begin(r) < 0)
-		goto out;
-	rc = case_set_screening(r->db, c.id, &four, notes, r->who.user_id);
-	if (rc >= 0)
-		rc = event(r, c.id, "screened", "FOUR: %s", implied ? "stalking" : "not all yes");
-	if (rc >= 0 && c.status == CASE_INTAKE) {
-		rc = db_run(r->db, "UPDATE cases SET status = 'screened' WHERE id = ?", "i", c.id);
-		if (rc >= 0)
-			rc = event(r, c.id, "status", "intake -> screened");
-	}
-	/* A case FOUR calls stalking is recorded as stalking, unless the officer
-	 * says in writing why not (and a supervisor then signs it off). */
-	has = rc >= 0 ? case_has_classification(r->db, c.id, "stalking") : 0;
-	if (rc >= 0 && has < 0)
-		rc = has;
-	if (rc >= 0 && implied && !has) {
-		if (reason && *reason) {
-			rc = db_run(r->db,
-				    "UPDATE cases SET classification_reason = ?, signoff_by = NULL,"
-				    " signoff_at = NULL, signoff_note = NULL WHERE id = ?",
-				    "ti", reason, c.id);
-		} else {
-			rc = case_classification_add(r->db, c.id, "stalking");
-			if (rc >= 0)
-				rc = event(r, c.id, "classified", "stalking, from the FOUR screening");
-		}
-	}
-	if (rc >= 0)
-		rc = misrecording_rule(r, c.id, &four, c.relationship);
-	if (rc >= 0) {
-		case_record_free(&c);
-		rc = case_get(r->db, req_param(r, "ref"), &c) == 1 ? 0 : DB_ERROR;
-	}
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	reply_case(r, 200, &c);
-out:
+	case_call(r, &x, &a, &c, 200);
+	api_ops_end(r, &x, ops_case_screen(&x, req_param(r, "ref"), &in, &c));
 	case_record_free(&c);
 }
 
@@ -1287,8 +935,9 @@ void api_case_signoff(struct req *r)
 {
 	static const char *const fields[] = { "decision", "note", NULL };
 	const char *decision, *note;
-	struct case_record c = { 0 };
-	int rc, flagged;
+	struct ops_ctx x;
+	struct case_answer a;
+	struct case_record c;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    req_body_str(r, "decision", true, 16, &decision) < 0 ||
@@ -1300,48 +949,10 @@ void api_case_signoff(struct req *r)
 			 "(record it as stalking)");
 		return;
 	}
-	if (api_case_load(r, &c) < 0)
-		return;
-	flagged = case_has_flag(r->db, c.id, "possible_misrecording");
-	if (flagged < 0) {
-		req_fail_db(r, flagged);
-		goto out;
-	}
-	if (!flagged) {
-		req_fail(r, 409, "nothing_to_sign_off", NULL,
-			 "case %s has no classification waiting for sign-off", c.ref);
-		goto out;
-	}
-	req_audit_detail(r, "%s", decision);
-	if (req_tx_begin(r) < 0)
-		goto out;
-	if (strcmp(decision, "approve") == 0) {
-		rc = case_set_signoff(r->db, c.id, r->who.user_id, note);
-		if (rc >= 0)
-			rc = case_flag_clear(r->db, c.id, "possible_misrecording");
-		if (rc >= 0)
-			rc = event(r, c.id, "signed_off", "classification approved: %s", note);
-	} else {
-		rc = case_classification_add(r->db, c.id, "stalking");
-		if (rc >= 0)
-			rc = case_touch(r->db, c.id);
-		if (rc >= 0)
-			rc = case_flag_clear(r->db, c.id, "possible_misrecording");
-		if (rc >= 0)
-			rc = event(r, c.id, "signed_off", "classification rejected, recorded as stalking: %s",
-				   note);
-	}
-	if (rc >= 0) {
-		case_record_free(&c);
-		rc = case_get(r->db, req_param(r, "ref"), &c) == 1 ? 0 : DB_ERROR;
-	}
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	reply_case(r, 200, &c);
-out:
+	case_call(r, &x, &a, &c, 200);
+	api_ops_end(r, &x,
+		    ops_case_signoff(&x, req_param(r, "ref"), strcmp(decision, "approve") == 0,
+				     note, &c));
 	case_record_free(&c);
 }
 
@@ -1350,10 +961,11 @@ out:
 void api_case_person_add(struct req *r)
 {
 	struct person_buf pb;
-	struct case_record c = { 0 };
+	struct ops_ctx x;
+	struct case_answer a;
+	struct case_record c;
 	const char *role;
 	json_t *copy;
-	int rc;
 
 	if (req_body_required(r) < 0 || req_body_str(r, "role", true, 16, &role) < 0)
 		return;
@@ -1363,68 +975,32 @@ void api_case_person_add(struct req *r)
 	}
 	copy = json_copy(r->body);
 	json_object_del(copy, "role");
-	rc = parse_person(r, copy, "person", &pb);
-	if (rc < 0) {
-		json_decref(copy);
-		return;
-	}
-	if (api_case_load(r, &c) < 0)
-		goto out;
-	if (strcmp(role, "suspect") == 0) {
-		int64_t have = case_suspect(r->db, c.id);
-
-		if (have != 0) {
-			if (have < 0)
-				req_fail_db(r, (int)have);
-			else
-				req_fail(r, 409, "conflict", "role",
-					 "case %s already has a suspect; one suspect per case", c.ref);
-			goto out;
-		}
-	}
-	if (req_tx_begin(r) < 0)
-		goto out;
-	rc = insert_person(r, c.id, &pb, role);
-	if (rc >= 0)
-		rc = case_touch(r->db, c.id);
-	/* a new suspect may link the case to others; a new victim may bring a
-	 * linked set to the serial threshold */
-	if (rc >= 0)
-		rc = api_case_serial_rule(r, c.id);
-	if (rc >= 0 && strcmp(role, "suspect") == 0)
-		rc = api_register_recognise(r, c.id);
-	if (rc >= 0) {
+	if (parse_person(r, copy, "person", &pb) == 0) {
+		case_call(r, &x, &a, &c, 201);
+		a.recognise = strcmp(role, "suspect") == 0;
+		api_ops_end(r, &x, ops_case_person_add(&x, req_param(r, "ref"), role, &pb.in, &c));
 		case_record_free(&c);
-		rc = case_get(r->db, req_param(r, "ref"), &c) == 1 ? 0 : DB_ERROR;
 	}
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	req_audit_detail(r, "%s recorded", role);
-	reply_case(r, 201, &c);
-out:
 	json_decref(copy);
-	case_record_free(&c);
 }
 
 /* ---- GET /api/v1/cases/{ref}/links ------------------------------------------------------ */
 
 void api_case_links(struct req *r)
 {
+	struct ops_ctx x;
 	struct case_record c;
-
 	json_t *o;
 	int rc;
 
-	if (api_case_load(r, &c) < 0)
+	if (api_case_read(r, &x, &c) < 0)
 		return;
 	o = links_json(r, c.id, &rc);
 	if (o)
 		req_reply(r, 200, o);
 	else
 		req_fail_db(r, rc);
+	api_read_end(r, &x);
 	case_record_free(&c);
 }
 
@@ -1433,60 +1009,63 @@ void api_case_links(struct req *r)
 void api_case_assign(struct req *r)
 {
 	static const char *const fields[] = { "username", NULL };
-	struct case_record c = { 0 };
+	struct case_record c;
+	struct ops_ctx x;
 	const char *username;
 	struct user u;
-	int rc;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    req_body_str(r, "username", true, 64, &username) < 0)
 		return;
-	if (api_case_load(r, &c) < 0)
-		return;
-	if (r->who.role != ROLE_SUPERVISOR && c.owner_id != r->who.user_id) {
-		req_fail(r, 403, "forbidden", NULL,
-			 "only the case's owner or a supervisor may assign people to it");
-		goto out;
-	}
-	rc = user_get_by_name(r->db, username, &u);
-	if (rc <= 0 || u.disabled || (u.role != ROLE_OFFICER && u.role != ROLE_SUPERVISOR) ||
-	    u.agency_id != c.agency_id) {
-		if (rc < 0)
-			req_fail_db(r, rc);
-		else
-			req_fail(r, 400, "bad_request", "username",
-				 "'%s' is not an active officer or supervisor of the case's agency (%s)",
-				 username, c.agency);
-		goto out;
-	}
-	if (req_tx_begin(r) < 0)
-		goto out;
-	rc = case_assign(r->db, c.id, u.id, r->who.user_id);
-	if (rc >= 0)
-		rc = event(r, c.id, "assigned", "%s", u.username);
-	if (rc >= 0)
-		rc = case_touch(r->db, c.id);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	req_audit_detail(r, "assigned %s", u.username);
-	req_reply(r, 201, json_pack("{s:s, s:s}", "ref", c.ref, "assigned", u.username));
-	req_tx_commit(r);
-out:
+	api_ops_begin(r, &x, 201);
+	if (api_ops_end(r, &x, ops_case_assign(&x, req_param(r, "ref"), username, &c, &u)) == 0)
+		req_reply(r, 201, json_pack("{s:s, s:s}", "ref", c.ref, "assigned", u.username));
 	case_record_free(&c);
+}
+
+/* The referral's share (ops/partners), made in the referral's transaction:
+ * the answer hook, which runs before it commits. */
+struct refer_answer {
+	struct req *r;
+	struct case_record *c;
+	struct agency *a;
+	struct share_request *sr; /* NULL: no share asked for */
+};
+
+static int refer_answer(struct ops_ctx *x, void *arg)
+{
+	struct refer_answer *ra = arg;
+
+	if (ra->sr) {
+		struct partners_ctx px;
+		struct partners_case pc;
+		int64_t id;
+
+		api_partners_ctx(ra->r, &px);
+		api_partners_case(ra->c, &pc);
+		id = partners_share(&px, &pc, ra->sr);
+		if (id < 0)
+			return id <= ERR_BAD_REQUEST
+				       ? ops_fail(x, (int)id, px.field[0] ? px.field : NULL, "%s",
+						  px.message)
+				       : ops_fail_db(x, (int)id);
+		ops_detail(x, "referred to %s; share %lld for %s", ra->a->code, (long long)id,
+			   ra->sr->purpose);
+	}
+	return api_answer(x, ra->r, 201,
+			  json_pack("{s:s, s:s}", "ref", ra->c->ref, "referred_to", ra->a->code));
 }
 
 void api_case_refer(struct req *r)
 {
 	static const char *const fields[] = { "agency", "note", "share", NULL };
 	struct case_record c = { 0 };
+	struct ops_ctx x;
 	const char *code, *note;
 	struct share_request sr;
-	json_t *share = NULL;
+	struct refer_answer ra;
+	json_t *share;
 	struct agency a;
-	int rc;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    req_body_str(r, "agency", true, 32, &code) < 0 ||
@@ -1499,147 +1078,33 @@ void api_case_refer(struct req *r)
 	if (share && api_share_parse(r, share, "share", &sr) < 0)
 		return;
 	sr.agency = code;
-	if (api_case_load(r, &c) < 0)
-		return;
-	rc = agency_get_by_code(r->db, code, &a);
-	if (rc <= 0) {
-		if (rc < 0)
-			req_fail_db(r, rc);
-		else
-			req_fail(r, 400, "bad_request", "agency", "unknown agency '%s'", code);
-		goto out;
-	}
-	if (req_tx_begin(r) < 0)
-		goto out;
-	if (share) {
-		struct partners_ctx x;
-		struct partners_case pc;
-		int64_t id;
-
-		api_partners_ctx(r, &x);
-		api_partners_case(&c, &pc);
-		id = partners_share(&x, &pc, &sr);
-		if (id < 0) {
-			req_tx_rollback(r);
-			api_partners_fail(r, &x, (int)id);
-			goto out;
-		}
-		req_audit_detail(r, "share %lld for %s", (long long)id, sr.purpose);
-	}
-	rc = case_refer(r->db, c.id, a.id, r->who.user_id, note);
-	if (rc >= 0)
-		rc = event(r, c.id, "referred", "to %s", a.code);
-	if (rc >= 0)
-		rc = case_touch(r->db, c.id);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	req_audit_detail(r, "referred to %s", a.code);
-	req_reply(r, 201, json_pack("{s:s, s:s}", "ref", c.ref, "referred_to", a.code));
-	req_tx_commit(r);
-out:
+	ra.r = r;
+	ra.c = &c;
+	ra.a = &a;
+	ra.sr = share ? &sr : NULL;
+	api_ops_begin(r, &x, 201);
+	x.answer = refer_answer;
+	x.answer_arg = &ra;
+	api_ops_end(r, &x, ops_case_refer(&x, req_param(r, "ref"), code, note, &c, &a));
 	case_record_free(&c);
-}
-
-struct nhs_pick {
-	int n;
-	struct agency a;
-};
-
-static int pick_nhs(const struct agency *a, void *arg)
-{
-	struct nhs_pick *pick = arg;
-
-	if (!strcmp(a->kind, "nhs")) {
-		pick->n++;
-		pick->a = *a;
-	}
-	return 0;
-}
-
-/* The NHS trust named (or, when none is named, the only one): 0, or -1
- * after a 400. */
-static int nhs_trust(struct req *r, const char *code, struct agency *out)
-{
-	struct nhs_pick pick = { 0 };
-	int rc;
-
-	if (code) {
-		rc = agency_get_by_code(r->db, code, out);
-		if (rc < 0) {
-			req_fail_db(r, rc);
-			return -1;
-		}
-		if (rc == 0 || strcmp(out->kind, "nhs") != 0) {
-			req_fail(r, 400, "bad_request", "trust", "'%s' is not an NHS trust in Vigil", code);
-			return -1;
-		}
-		return 0;
-	}
-	rc = agency_each(r->db, pick_nhs, &pick);
-	if (rc < 0) {
-		req_fail_db(r, rc);
-		return -1;
-	}
-	if (pick.n != 1) {
-		req_fail(r, 400, "bad_request", "trust",
-			 pick.n ? "name the NHS trust whose clinicians will treat him (trust)"
-				: "there is no NHS trust in Vigil to run the programme");
-		return -1;
-	}
-	*out = pick.a;
-	return 0;
 }
 
 void api_case_programme(struct req *r)
 {
 	static const char *const fields[] = { "consent_note", "trust", NULL };
-	struct case_record c = { 0 };
+	struct case_record c;
+	struct ops_ctx x;
 	const char *note, *trust_code;
 	struct agency trust;
-	int64_t suspect;
-	int rc;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    req_body_str(r, "consent_note", true, TEXT_MAX, &note) < 0 ||
 	    req_body_str(r, "trust", false, 32, &trust_code) < 0)
 		return;
-	if (nhs_trust(r, trust_code, &trust) < 0)
-		return;
-	if (api_case_load(r, &c) < 0)
-		return;
-	suspect = case_suspect(r->db, c.id);
-	if (suspect <= 0) {
-		if (suspect < 0)
-			req_fail_db(r, (int)suspect);
-		else
-			req_fail(r, 409, "conflict", NULL, "case %s has no known suspect to enrol", c.ref);
-		goto out;
-	}
-	rc = programme_enrolled(r->db, suspect);
-	if (rc != 0) {
-		if (rc < 0)
-			req_fail_db(r, rc);
-		else
-			req_fail(r, 409, "conflict", NULL, "the suspect is already in the programme");
-		goto out;
-	}
-	if (req_tx_begin(r) < 0)
-		goto out;
-	rc = programme_enrol(r->db, suspect, trust.id, r->who.user_id, note);
-	if (rc >= 0)
-		rc = event(r, c.id, "programme_enrolled", "treated by %s, with recorded consent", trust.name);
-	if (rc >= 0)
-		rc = case_touch(r->db, c.id);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	req_reply(r, 201, json_pack("{s:s, s:b, s:s}", "ref", c.ref, "enrolled", 1, "trust", trust.code));
-	req_tx_commit(r);
-out:
+	api_ops_begin(r, &x, 201);
+	if (api_ops_end(r, &x,
+			ops_case_enrol(&x, req_param(r, "ref"), trust_code, note, &c, &trust)) == 0)
+		req_reply(r, 201, json_pack("{s:s, s:b, s:s}", "ref", c.ref, "enrolled", 1, "trust",
+					    trust.code));
 	case_record_free(&c);
 }

@@ -7,6 +7,7 @@
 #include "api/api.h"
 
 #include "http/request.h"
+#include "ops/ops.h"
 #include "store/cases.h"
 #include "store/evidence.h"
 
@@ -23,19 +24,15 @@ static int add_file(const struct evidence_row *e, void *arg)
 void api_attachments_list(struct req *r)
 {
 	struct case_record c;
+	struct ops_ctx x;
 	json_t *files;
-	int rc;
 
-	if (api_case_load(r, &c) < 0)
+	if (api_case_read(r, &x, &c) < 0)
 		return;
 	files = json_array();
-	rc = evidence_each(r->db, c.id, add_file, files);
-	if (rc < 0) {
-		json_decref(files);
-		req_fail_db(r, rc);
-	} else {
-		req_reply(r, 200, json_pack("{s:s, s:s, s:o}", "ref", c.ref, "algorithm", "BLAKE2b-256",
-					    "attachments", files));
-	}
+	req_read(r, evidence_each(r->db, c.id, add_file, files));
+	api_read_end(r, &x);
+	req_reply(r, 200, json_pack("{s:s, s:s, s:o}", "ref", c.ref, "algorithm", "BLAKE2b-256",
+				    "attachments", files));
 	case_record_free(&c);
 }

@@ -15,19 +15,10 @@
 
 void api_healthz(struct req *r)
 {
-	int64_t version = 0;
-	db_stmt *s;
-	int rc;
-
 	/* A real round trip to the database, not just "the process is up". */
-	rc = db_prepare(r->db, &s, "SELECT MAX(version) FROM schema_version");
-	if (rc >= 0) {
-		rc = db_step(s);
-		if (rc == DB_ROW)
-			version = db_column_int64(s, 0);
-		db_finalize(s);
-	}
-	if (rc != DB_ROW) {
+	int version = db_schema_read(r->db);
+
+	if (version < 0) {
 		req_add_header(r, "Retry-After", "5");
 		req_fail(r, 503, "unavailable", NULL, "the database does not answer");
 		return;

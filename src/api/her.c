@@ -679,17 +679,18 @@ void api_her_home(struct req *r)
 		req_fail_db(r, DB_ERROR);
 		goto fail;
 	}
-	her_alerts_each(r->db, c.id, 50, add_alert, alerts);
+	req_read(r, her_alerts_each(r->db, c.id, 50, add_alert, alerts));
 	/* the rest only as her officer released it (null: not released) */
 	if ((bits & (1u << HER_PART_PLAN)) && plan_get(r->db, c.id, &p) == 1) {
-		plan_actions_each(r->db, p.id, add_action, plan);
+		req_read(r, plan_actions_each(r->db, p.id, add_action, plan));
 		plan_record_free(&p);
 	}
 	if (bits & (1u << HER_PART_ORDERS)) {
-		orders_each(r->db, c.id, add_order, &ox);
+		req_read(r, orders_each(r->db, c.id, add_order, &ox));
 		for (int i = 0; i < ox.n; i++)
-			order_conditions_each(r->db, ox.ids[i], add_condition,
-					      json_object_get(json_array_get(ox.arr, (size_t)i), "terms"));
+			req_read(r, order_conditions_each(
+					    r->db, ox.ids[i], add_condition,
+					    json_object_get(json_array_get(ox.arr, (size_t)i), "terms")));
 	}
 	if (bits & (1u << HER_PART_CONTACTS)) {
 		if ((who = person(r->db, c.owner, "officer")))
@@ -855,9 +856,9 @@ void api_her_diary(struct req *r)
 		static const char *const types[] = { "image/jpeg", "image/png", "image/webp", NULL };
 		bool ok = false;
 
-		if (api_obj_only(r, photo, "photo", (const char *const[]){ "type", "data", NULL }) < 0 ||
-		    api_obj_str(r, photo, "type", "photo.type", true, 32, &ptype) < 0 ||
-		    api_obj_str(r, photo, "data", "photo.data", true, 1000000, &pdata) < 0)
+		if (req_obj_only(r, photo, "photo", (const char *const[]){ "type", "data", NULL }) < 0 ||
+		    req_obj_str(r, photo, "type", "photo.type", true, 32, &ptype) < 0 ||
+		    req_obj_str(r, photo, "data", "photo.data", true, 1000000, &pdata) < 0)
 			return;
 		for (int i = 0; types[i]; i++)
 			ok = ok || !strcmp(types[i], ptype);

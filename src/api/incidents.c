@@ -22,6 +22,7 @@
 #include "core/account.h"
 #include "core/casefile.h"
 #include "http/request.h"
+#include "ops/incidents.h"
 #include "store/cases.h"
 #include "store/incidents.h"
 #include "store/monitor.h"
@@ -107,36 +108,6 @@ static json_t *incident_json(const struct incident *e, bool show_place)
 	return o;
 }
 
-/* Are all these attachment hashes held by the case?  -1 after answering. */
-static int attachments_held(struct req *r, int64_t case_id, const char *list)
-{
-	json_t *a = list ? json_loads(list, 0, NULL) : NULL, *it;
-	char fn[8], ct[8];
-	int64_t size;
-	size_t i;
-	int rc = 0;
-
-	json_array_foreach(a, i, it) {
-		int have = case_attachment_get(r->db, case_id, json_string_value(it), fn, sizeof fn,
-					       ct, sizeof ct, &size);
-
-		if (have != 1) {
-			char f[48];
-
-			snprintf(f, sizeof f, "attachments[%zu]", i);
-			if (have < 0)
-				req_fail_db(r, have);
-			else
-				req_fail(r, 400, "bad_request", f,
-					 "%s: no attachment with that hash was uploaded to this case", f);
-			rc = -1;
-			break;
-		}
-	}
-	json_decref(a);
-	return rc;
-}
-
 void api_incidents_create(struct req *r)
 {
 	static const char *const fields[] = { "occurred_at", "occurred_until", "place", "behaviour",
@@ -144,103 +115,33 @@ void api_incidents_create(struct req *r)
 					      "amends", "amend_reason", NULL };
 	struct incident e = { 0 };
 	struct case_record c = { 0 };
-	char *witnesses = NULL, *attachments = NULL, names[400];
-	const char *place, *behaviour, *description, *reporter, *reason;
-	int64_t amends = 0;
-	bool has_amends;
+	struct ops_ctx x;
+	char *witnesses = NULL, *attachments = NULL;
 	json_t *out;
-	int rc;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    body_time(r, "occurred_at", true, &e.occurred_at) < 0 ||
 	    body_time(r, "occurred_until", false, &e.occurred_until) < 0 ||
-	    req_body_str(r, "place", false, 500, &place) < 0 ||
-	    req_body_str(r, "behaviour", true, 32, &behaviour) < 0 ||
-	    req_body_str(r, "description", true, TEXT_MAX, &description) < 0 ||
-	    req_body_str(r, "reporter", false, 200, &reporter) < 0 ||
-	    req_body_int(r, "amends", false, 1, INT64_MAX, &amends, &has_amends) < 0 ||
-	    req_body_str(r, "amend_reason", false, TEXT_MAX, &reason) < 0 ||
+	    req_body_str(r, "place", false, 500, &e.place) < 0 ||
+	    req_body_str(r, "behaviour", true, 32, &e.behaviour) < 0 ||
+	    req_body_str(r, "description", true, TEXT_MAX, &e.description) < 0 ||
+	    req_body_str(r, "reporter", false, 200, &e.reporter) < 0 ||
+	    req_body_int(r, "amends", false, 1, INT64_MAX, &e.amends, NULL) < 0 ||
+	    req_body_str(r, "amend_reason", false, TEXT_MAX, &e.amend_reason) < 0 ||
 	    string_list(r, "witnesses", 20, 200, false, &witnesses) < 0 ||
 	    string_list(r, "attachments", 20, 64, true, &attachments) < 0)
 		goto out;
-	if (!case_vocab_has(case_behaviours, behaviour)) {
-		case_vocab_list(case_behaviours, names, sizeof names);
-		req_fail(r, 400, "bad_request", "behaviour", "behaviour must be one of: %s", names);
-		goto out;
-	}
-	if (e.occurred_at > clock_now_ms() + 5 * 60 * 1000) {
-		req_fail(r, 400, "bad_request", "occurred_at", "occurred_at is in the future");
-		goto out;
-	}
-	if (e.occurred_until && e.occurred_until < e.occurred_at) {
-		req_fail(r, 400, "bad_request", "occurred_until",
-			 "occurred_until is before occurred_at");
-		goto out;
-	}
-	if (has_amends && (!reason || !*reason)) {
-		req_fail(r, 400, "bad_request", "amend_reason",
-			 "an amendment needs the reason for the correction");
-		goto out;
-	}
-	if (!has_amends && reason) {
-		req_fail(r, 400, "bad_request", "amends",
-			 "amend_reason is given but not which entry it amends");
-		goto out;
-	}
-	if (api_case_load(r, &c) < 0)
-		goto out;
-	if (has_amends && (rc = incident_exists(r->db, c.id, amends)) != 1) {
-		if (rc < 0)
-			req_fail_db(r, rc);
-		else
-			req_fail(r, 400, "bad_request", "amends", "case %s has no incident %lld to amend",
-				 c.ref, (long long)amends);
-		goto out;
-	}
-	if (attachments_held(r, c.id, attachments) < 0)
-		goto out;
-
-	e.case_id = c.id;
-	e.recorded_by = r->who.user_id;
-	e.recorded_by_name = r->who.username;
-	e.place = place;
-	e.behaviour = behaviour;
-	e.description = description;
 	e.witnesses = witnesses;
-	e.reporter = reporter;
 	e.attachments = attachments;
-	e.amends = amends;
-	e.amend_reason = reason;
-	if (req_tx_begin(r) < 0)
+	api_ops_begin(r, &x, 201);
+	if (api_ops_end(r, &x, ops_incident_record(&x, req_param(r, "ref"), &e, &c)) < 0)
 		goto out;
-	rc = incident_append(r->db, &e);
-	if (rc >= 0)
-		rc = case_touch(r->db, c.id);
-	/* a new incident makes a review of the risk due at once */
-	if (rc >= 0)
-		rc = case_review_due_now(r->db, c.id);
-	/* A breach of an order is also a crime classification on the case. */
-	if (rc >= 0 && strcmp(behaviour, "breach_of_order") == 0) {
-		rc = case_has_classification(r->db, c.id, "breach_of_order");
-		if (rc == 0)
-			rc = case_classification_add(r->db, c.id, "breach_of_order");
-		if (rc >= 0)
-			rc = case_event_add(r->db, c.id, r->who.user_id, r->who.username,
-					    "classified", "breach_of_order, from incident");
-	}
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	req_audit_detail(r, "incident %lld%s", (long long)e.seq, has_amends ? " (amendment)" : "");
 	out = incident_json(&e, true);
-	if (strcmp(behaviour, "breach_of_order") == 0)
+	if (strcmp(e.behaviour, "breach_of_order") == 0)
 		json_object_set_new(out, "prompts",
 				    json_pack("[s]", "A breach of an order is a crime: record it "
 						     "(crime number) and review the risk management plan."));
 	req_reply(r, 201, out);
-	req_tx_commit(r);
 out:
 	free(witnesses);
 	free(attachments);
@@ -262,14 +163,14 @@ static int add_incident(const struct incident *e, void *arg)
 
 void api_incidents_list(struct req *r)
 {
-	struct list_ctx lc = { json_array(), access_sees_victim_location(r->who.role) };
+	struct list_ctx lc = { NULL, access_sees_victim_location(r->who.role) };
+	struct ops_ctx x;
 	struct case_record c;
 	int rc;
 
-	if (api_case_load(r, &c) < 0) {
-		json_decref(lc.arr);
+	if (api_case_read(r, &x, &c) < 0)
 		return;
-	}
+	lc.arr = json_array();
 	rc = incident_each(r->db, c.id, add_incident, &lc);
 	if (rc < 0) {
 		json_decref(lc.arr);
@@ -277,18 +178,20 @@ void api_incidents_list(struct req *r)
 	} else {
 		req_reply(r, 200, json_pack("{s:s, s:o}", "ref", c.ref, "incidents", lc.arr));
 	}
+	api_read_end(r, &x);
 	case_record_free(&c);
 }
 
 void api_incidents_verify(struct req *r)
 {
 	struct incident_verify_result v;
+	struct ops_ctx x;
 	struct case_record c;
 	int rc;
 
-	if (api_case_load(r, &c) < 0)
+	if (api_case_read(r, &x, &c) < 0)
 		return;
-	rc = incident_verify(r->db, c.id, &v);
+	rc = incident_verify_in_tx(r->db, c.id, &v);
 	if (rc < 0)
 		req_fail_db(r, rc);
 	else if (rc == 0)
@@ -298,6 +201,7 @@ void api_incidents_verify(struct req *r)
 		req_reply(r, 200, json_pack("{s:s, s:b, s:I, s:I, s:s}", "ref", c.ref, "intact", 0,
 					    "entries", (json_int_t)v.checked, "first_broken_seq",
 					    (json_int_t)v.broken_seq, "reason", v.reason));
+	api_read_end(r, &x);
 	case_record_free(&c);
 }
 
@@ -323,6 +227,7 @@ static int add_export(const struct incident *e, void *arg)
 void api_incidents_export(struct req *r)
 {
 	struct incident_verify_result v;
+	struct ops_ctx x;
 	struct case_record c;
 	json_t *arr;
 	int rc;
@@ -333,15 +238,17 @@ void api_incidents_export(struct req *r)
 			 "the victim");
 		return;
 	}
-	if (api_case_load(r, &c) < 0)
+	/* the entries and their check from one state of the log */
+	if (api_case_read(r, &x, &c) < 0)
 		return;
 	arr = json_array();
 	rc = incident_each(r->db, c.id, add_export, arr);
 	if (rc >= 0)
-		rc = incident_verify(r->db, c.id, &v);
+		rc = incident_verify_in_tx(r->db, c.id, &v);
 	if (rc < 0) {
 		json_decref(arr);
 		req_fail_db(r, rc);
+		api_read_end(r, &x);
 		case_record_free(&c);
 		return;
 	}
@@ -361,6 +268,7 @@ void api_incidents_export(struct req *r)
 			    "rest have none). The first entry's prev_hash is 64 zeros; each "
 			    "later entry's prev_hash is the hash of the entry before it.",
 			    "entries", arr));
+	api_read_end(r, &x);
 	case_record_free(&c);
 }
 
@@ -416,14 +324,37 @@ static int fsync_path(const char *path)
 	return rc;
 }
 
+/* The upload into the evidence store, once the case is known: stored once,
+ * by content, as <dir>/<first two hex digits>/<hash>, synced before it is
+ * linked there. */
+static int keep_upload(struct ops_ctx *x, void *arg)
+{
+	struct req *r = arg;
+	char dir[700], path[800];
+	struct stat st;
+
+	snprintf(dir, sizeof dir, "%s/%.2s", r->v->cfg.attachment_dir, r->upload_hash);
+	snprintf(path, sizeof path, "%s/%s", dir, r->upload_hash);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		log_error("cannot create %s: %s", dir, strerror(errno));
+		return ops_fail(x, ERR_STORAGE, NULL, "the attachment could not be stored");
+	}
+	if (stat(path, &st) < 0 &&
+	    (fsync_path(r->upload_path) < 0 || rename(r->upload_path, path) < 0)) {
+		log_error("cannot store an attachment: %s", strerror(errno));
+		return ops_fail(x, ERR_STORAGE, NULL, "the attachment could not be stored");
+	}
+	return 0;
+}
+
 void api_attachment_upload(struct req *r)
 {
 	const char *filename = req_query(r, "filename");
 	const char *header = req_header(r, "Content-Type");
+	struct ops_attachment in = { 0 };
 	struct case_record c = { 0 };
-	char dir[700], path[800], type[128];
-	struct stat st;
-	int rc;
+	struct ops_ctx x;
+	char type[128];
 
 	if (!filename_ok(filename)) {
 		req_fail(r, 400, "bad_request", "filename",
@@ -443,42 +374,17 @@ void api_attachment_upload(struct req *r)
 		req_fail(r, 400, "bad_request", NULL, "the upload is empty");
 		return;
 	}
-	if (api_case_load(r, &c) < 0)
-		return;
-	/* stored once, by content: <dir>/<first two hex digits>/<hash> */
-	snprintf(dir, sizeof dir, "%s/%.2s", r->v->cfg.attachment_dir, r->upload_hash);
-	snprintf(path, sizeof path, "%s/%s", dir, r->upload_hash);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		log_error("cannot create %s: %s", dir, strerror(errno));
-		req_fail(r, 507, "storage", NULL, "the attachment could not be stored");
-		goto out;
-	}
-	if (stat(path, &st) < 0 &&
-	    (fsync_path(r->upload_path) < 0 || rename(r->upload_path, path) < 0)) {
-		log_error("cannot store an attachment: %s", strerror(errno));
-		req_fail(r, 507, "storage", NULL, "the attachment could not be stored");
-		goto out;
-	}
-	req_audit_detail(r, "attachment %.16s (%s, %lld bytes)", r->upload_hash, type,
-			 (long long)r->upload_size);
-	if (req_tx_begin(r) < 0)
-		goto out;
-	rc = attachment_record(r->db, r->upload_hash, r->upload_size);
-	if (rc >= 0)
-		rc = case_attachment_add(r->db, c.id, r->upload_hash, filename, type, r->who.user_id);
-	if (rc >= 0)
-		rc = case_event_add(r->db, c.id, r->who.user_id, r->who.username, "attachment",
-				    filename);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	req_reply(r, 201,
-		  json_pack("{s:s, s:I, s:s, s:s}", "hash", r->upload_hash, "size",
-			    (json_int_t)r->upload_size, "filename", filename, "content_type", type));
-	req_tx_commit(r);
-out:
+	in.hash = r->upload_hash;
+	in.size = r->upload_size;
+	in.filename = filename;
+	in.content_type = type;
+	in.keep = keep_upload;
+	in.keep_arg = r;
+	api_ops_begin(r, &x, 201);
+	if (api_ops_end(r, &x, ops_attachment_record(&x, req_param(r, "ref"), &in, &c)) == 0)
+		req_reply(r, 201, json_pack("{s:s, s:I, s:s, s:s}", "hash", r->upload_hash, "size",
+					    (json_int_t)r->upload_size, "filename", filename,
+					    "content_type", type));
 	case_record_free(&c);
 }
 
@@ -486,6 +392,7 @@ void api_attachment_get(struct req *r)
 {
 	const char *hash = req_param(r, "hash");
 	char fn[256], ct[128], path[800], disp[400];
+	struct ops_ctx x;
 	struct case_record c;
 	int64_t size;
 	int rc, fd;
@@ -494,7 +401,7 @@ void api_attachment_get(struct req *r)
 		req_fail(r, 404, "not_found", NULL, "there is no attachment %s", hash);
 		return;
 	}
-	if (api_case_load(r, &c) < 0)
+	if (api_case_read(r, &x, &c) < 0)
 		return;
 	rc = case_attachment_get(r->db, c.id, hash, fn, sizeof fn, ct, sizeof ct, &size);
 	if (rc != 1) {
@@ -520,6 +427,7 @@ void api_attachment_get(struct req *r)
 	req_add_header(r, "Content-Security-Policy", "sandbox; default-src 'none'");
 	req_reply_file(r, fd, size, inert_type(ct) ? ct : "application/octet-stream");
 out:
+	api_read_end(r, &x);
 	case_record_free(&c);
 }
 
@@ -578,17 +486,18 @@ static int by_time(const void *a, const void *b)
 
 void api_case_timeline(struct req *r)
 {
-	struct tl_ctx t = { json_array(), access_sees_victim_location(r->who.role) };
+	struct tl_ctx t = { NULL, access_sees_victim_location(r->who.role) };
 	struct incident_summary is;
+	struct ops_ctx x;
 	struct case_record c;
 	json_t **items, *sorted;
 	size_t n;
 	int rc;
 
-	if (api_case_load(r, &c) < 0) {
-		json_decref(t.arr);
+	/* the incidents, events and alerts from one state of the records */
+	if (api_case_read(r, &x, &c) < 0)
 		return;
-	}
+	t.arr = json_array();
 	rc = incident_each(r->db, c.id, tl_incident, &t);
 	if (rc >= 0)
 		rc = case_events_each(r->db, c.id, tl_event, &t);
@@ -600,6 +509,7 @@ void api_case_timeline(struct req *r)
 	}
 	if (rc >= 0)
 		rc = incident_summary(r->db, c.id, &is);
+	api_read_end(r, &x);
 	if (rc < 0) {
 		json_decref(t.arr);
 		req_fail_db(r, rc);

@@ -22,7 +22,7 @@
 #include "http/request.h"
 #include "ingest/accept.h"
 #include "monitor/node.h"
-#include "store/account.h"
+#include "ops/monitoring.h"
 #include "store/cases.h"
 #include "store/monitor.h"
 #include "vigil.h"
@@ -116,9 +116,10 @@ void api_devices_create(struct req *r)
 {
 	static const char *const fields[] = { "uid", "kind", "protocol", "expected_interval_s", NULL };
 	const char *uid, *kind, *protocol;
-	int64_t interval = 60, id;
+	int64_t interval = 60;
 	struct device dv;
 	struct device_view dw = { 0 };
+	struct ops_ctx x;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    req_body_str(r, "uid", true, FIX_UID_MAX, &uid) < 0 ||
@@ -139,26 +140,9 @@ void api_devices_create(struct req *r)
 		req_fail(r, 400, "bad_request", "protocol", "protocol must be osmand, teltonika or json");
 		return;
 	}
-	req_audit_object(r, "device:%s", uid);
-	if (req_tx_begin(r) < 0)
-		return;
-	/* it belongs to the agency that registers it */
-	id = device_insert(r->db, uid, kind, protocol, (int)interval, r->who.agency_id, r->who.user_id);
-	if (id == DB_CONSTRAINT) {
-		req_tx_rollback(r);
-		req_fail(r, 409, "conflict", "uid", "a device '%s' is already registered", uid);
-		return;
-	}
-	/* the engine reads devices again once this commits, wherever it runs */
-	if (id < 0 || device_get_by_id(r->db, id, &dv) != 1 ||
-	    node_config_changing(r->v->node, r->db, NODE_CHANGED_DEVICES) < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, DB_ERROR);
-		return;
-	}
-	req_reply(r, 201, device_json(r, &dv, &dw));
-	if (req_tx_commit(r) == 0)
-		node_config_changed(r->v->node, NODE_CHANGED_DEVICES);
+	api_ops_begin(r, &x, 201);
+	if (api_ops_end(r, &x, ops_device_register(&x, uid, kind, protocol, (int)interval, &dv)) == 0)
+		req_reply(r, 201, device_json(r, &dv, &dw));
 }
 
 struct devices_out {
@@ -249,150 +233,31 @@ void api_device_get(struct req *r)
 	req_reply(r, 200, device_json(r, &dv, &dw));
 }
 
-/* How far in the past an assignment may say it starts (a clock that is a
- * little behind); further back is refused: the history of where a device
- * was stays with the case that had it. */
-#define ASSIGN_SKEW_MS 60000
-#define ASSIGN_AHEAD_MS (90 * 86400 * 1000LL)
-
-/* An assignment's period as the caller may give it.  0, or -1 after a 400. */
-static int assignment_period(struct req *r, int64_t now, int64_t *start, int64_t *end)
-{
-	bool has_start = false, has_end = false;
-
-	*start = now;
-	*end = 0;
-	if (req_body_time(r, "starts_at", false, start, &has_start) < 0 ||
-	    req_body_time(r, "ends_at", false, end, &has_end) < 0)
-		return -1;
-	if (has_start && *start < now - ASSIGN_SKEW_MS) {
-		req_fail(r, 400, "bad_request", "starts_at",
-			 "an assignment cannot start before it is made: give a time from now on "
-			 "(the device's history stays with the case that had it)");
-		return -1;
-	}
-	if (*start < now)
-		*start = now;
-	if (*start > now + ASSIGN_AHEAD_MS) {
-		req_fail(r, 400, "bad_request", "starts_at",
-			 "an assignment starts within 90 days (a device booked further ahead would "
-			 "be kept from everyone else)");
-		return -1;
-	}
-	if (has_end && *end <= *start) {
-		req_fail(r, 400, "bad_request", "ends_at", "ends_at must be after starts_at");
-		return -1;
-	}
-	return 0;
-}
-
-/* 409 for a device already watching someone, naming the case to those who
- * may see it. */
-static void device_busy(struct req *r, const struct device *dv, const struct assignment *held)
-{
-	struct case_record other;
-	struct viewer v;
-
-	api_viewer(r, &v);
-	if (case_get_by_id(r->db, held->case_id, &other) == 1) {
-		if (case_visible(r->db, other.id, &v) == 1)
-			req_fail(r, 409, "device_in_use", "device",
-				 "device '%s' is watching the %s of case %s%s; end that assignment "
-				 "first (a device watches one person at a time)",
-				 dv->uid, held->role, other.ref,
-				 held->starts_at > clock_now_ms() ? " (from a later date)" : "");
-		else
-			req_fail(r, 409, "device_in_use", "device",
-				 "device '%s' is watching someone in a case you may not see (of %s); "
-				 "ask them to end that assignment (a device watches one person at a "
-				 "time)",
-				 dv->uid, other.agency);
-		case_record_free(&other);
-		return;
-	}
-	req_fail(r, 409, "device_in_use", "device", "device '%s' is in use", dv->uid);
-}
-
 void api_case_monitoring(struct req *r)
 {
 	static const char *const fields[] = { "device", "role", "starts_at", "ends_at", NULL };
-	const char *uid, *role;
-	int64_t now = clock_now_ms(), start, end, id;
+	struct ops_assignment in = { 0 };
 	struct case_record c = { 0 };
-	struct device dv;
-	struct device_view dw;
-	struct assignment held;
-	struct viewer v;
-	char lock[48];
-	int rc;
+	struct assignment as;
+	struct ops_ctx x;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
-	    req_body_str(r, "device", true, FIX_UID_MAX, &uid) < 0 ||
-	    req_body_str(r, "role", true, 8, &role) < 0)
+	    req_body_str(r, "device", true, FIX_UID_MAX, &in.device) < 0 ||
+	    req_body_str(r, "role", true, 8, &in.role) < 0)
 		return;
-	if (strcmp(role, "suspect") && strcmp(role, "victim")) {
+	if (strcmp(in.role, "suspect") && strcmp(in.role, "victim")) {
 		req_fail(r, 400, "bad_request", "role", "role must be 'suspect' or 'victim'");
 		return;
 	}
-	if (assignment_period(r, now, &start, &end) < 0)
+	if (req_body_time(r, "starts_at", false, &in.starts_at, &in.start_given) < 0 ||
+	    req_body_time(r, "ends_at", false, &in.ends_at, &in.end_given) < 0)
 		return;
-	if (api_case_load(r, &c) < 0)
-		return;
-	api_viewer(r, &v);
-	rc = device_get_visible(r->db, &v, now, uid, &dv, &dw);
-	if (rc <= 0) {
-		if (rc < 0)
-			req_fail_db(r, rc);
-		else
-			req_fail(r, 400, "bad_request", "device", "there is no device '%s'", uid);
-		goto out;
-	}
-	if ((strcmp(dv.kind, "offender_tag") == 0) != (strcmp(role, "suspect") == 0)) {
-		req_fail(r, 400, "bad_request", "role",
-			 "an offender tag watches the suspect; a victim's phone or alarm the victim");
-		goto out;
-	}
-	/* the device's owner must be the case's agency or serve it */
-	rc = agency_serves(r->db, dv.agency_id, c.agency_id, AGENCY_SERVICE_MONITORING);
-	if (rc <= 0) {
-		if (rc < 0)
-			req_fail_db(r, rc);
-		else
-			req_fail(r, 403, "forbidden", "device",
-				 "device '%s' belongs to %s, which does not provide monitoring to %s "
-				 "(the agency of case %s)",
-				 uid, dv.agency[0] ? dv.agency : "no agency", c.agency, c.ref);
-		goto out;
-	}
-	req_audit_detail(r, "device %s watches the %s", uid, role);
-	if (req_tx_begin(r) < 0)
-		goto out;
-	/* one device, one wearer: checked and written under the device's lock */
-	snprintf(lock, sizeof lock, "device:%lld", (long long)dv.id);
-	rc = db_lock_chain(r->db, lock);
-	if (rc >= 0)
-		rc = assignment_overlapping(r->db, dv.id, start, end, &held);
-	if (rc == 1) {
-		req_tx_rollback(r);
-		device_busy(r, &dv, &held);
-		goto out;
-	}
-	id = rc < 0 ? rc : assignment_insert(r->db, dv.id, c.id, role, start, end, r->who.user_id);
-	rc = id < 0 ? (int)id : case_event_add(r->db, c.id, r->who.user_id, r->who.username,
-						"monitoring", uid);
-	if (rc >= 0)
-		rc = node_config_changing(r->v->node, r->db, c.id);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	req_reply(r, 201, json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)id, "ref",
-				    c.ref, "device", uid, "role", role, "starts_at", req_time_json(start),
-				    "ends_at", req_time_json(end)));
-	if (req_tx_commit(r) == 0)
-		node_config_changed(r->v->node, c.id);
-out:
+	api_ops_begin(r, &x, 201);
+	if (api_ops_end(r, &x, ops_device_assign(&x, req_param(r, "ref"), &in, &c, &as)) == 0)
+		req_reply(r, 201, json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)as.id,
+					    "ref", c.ref, "device", in.device, "role", in.role,
+					    "starts_at", req_time_json(as.starts_at), "ends_at",
+					    req_time_json(as.ends_at)));
 	case_record_free(&c);
 }
 
@@ -402,80 +267,27 @@ out:
 void api_case_monitoring_end(struct req *r)
 {
 	static const char *const fields[] = { "ends_at", "reason", NULL };
-	const char *reason;
-	int64_t now = clock_now_ms(), end = now, id;
 	struct case_record c = { 0 };
 	struct assignment as;
 	struct device dv;
+	struct ops_ctx x;
+	const char *reason;
+	int64_t end = 0, id;
 	bool has_end = false;
-	int rc;
 
 	if (req_param_id(r, "id", "assignment", &id) < 0)
 		return;
 	if (req_body_only(r, fields) < 0 || req_body_time(r, "ends_at", false, &end, &has_end) < 0 ||
 	    req_body_str(r, "reason", true, 1000, &reason) < 0)
 		return;
-	if (has_end && end < now - ASSIGN_SKEW_MS) {
-		req_fail(r, 400, "bad_request", "ends_at",
-			 "an assignment cannot be ended in the past: give a time from now on");
-		return;
-	}
-	if (end < now)
-		end = now;
-	if (api_case_load(r, &c) < 0)
-		return;
-	rc = assignment_get(r->db, c.id, id, &as);
-	if (rc <= 0) {
-		if (rc < 0)
-			req_fail_db(r, rc);
-		else
-			req_fail(r, 404, "not_found", NULL, "case %s has no device assignment %lld",
-				 c.ref, (long long)id);
-		goto out;
-	}
-	if (as.ends_at && as.ends_at <= now) {
-		req_fail(r, 409, "conflict", NULL, "assignment %lld already ended", (long long)id);
-		goto out;
-	}
-	if (as.ends_at && end > as.ends_at) {
-		char when[40];
-
-		clock_format(as.ends_at, when, sizeof when);
-		req_fail(r, 400, "bad_request", "ends_at",
-			 "an assignment can only be shortened (it ends already at %s); make a new one to "
-			 "watch for longer",
-			 when);
-		goto out;
-	}
-	if (end < as.starts_at)
-		end = as.starts_at; /* not started yet: cancelled */
-	if (device_get_by_id(r->db, as.device_id, &dv) != 1) {
-		req_fail_db(r, DB_ERROR);
-		goto out;
-	}
-	req_audit_detail(r, "device %s stops watching the %s: %s", dv.uid, as.role, reason);
-	if (req_tx_begin(r) < 0)
-		goto out;
-	rc = assignment_end(r->db, as.id, end);
-	if (rc > 0)
-		rc = case_event_add(r->db, c.id, r->who.user_id, r->who.username, "monitoring_ended",
-				    dv.uid) < 0 ? DB_ERROR : 1;
-	if (rc > 0)
-		rc = node_config_changing(r->v->node, r->db, c.id) < 0 ? DB_ERROR : 1;
-	if (rc <= 0) {
-		req_tx_rollback(r);
-		if (rc < 0)
-			req_fail_db(r, rc);
-		else
-			req_fail(r, 409, "conflict", NULL, "assignment %lld already ended", (long long)id);
-		goto out;
-	}
-	req_reply(r, 200, json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)as.id, "ref",
-				    c.ref, "device", dv.uid, "role", as.role, "starts_at",
-				    req_time_json(as.starts_at), "ends_at", req_time_json(end)));
-	if (req_tx_commit(r) == 0)
-		node_config_changed(r->v->node, c.id);
-out:
+	api_ops_begin(r, &x, 200);
+	if (api_ops_end(r, &x,
+			ops_device_unassign(&x, req_param(r, "ref"), id, has_end, end, reason, &c,
+					    &as, &dv)) == 0)
+		req_reply(r, 200, json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)as.id,
+					    "ref", c.ref, "device", dv.uid, "role", as.role,
+					    "starts_at", req_time_json(as.starts_at), "ends_at",
+					    req_time_json(as.ends_at)));
 	case_record_free(&c);
 }
 
@@ -494,7 +306,7 @@ static int add_assignment(const struct assignment *as, void *arg)
 
 	if (device_get_by_id(o->r->db, as->device_id, &dv) != 1)
 		return 0;
-	/* the case is one the caller may see (api_case_load) */
+	/* the case is one the caller may see (api_case_read) */
 	snprintf(dw.case_ref, sizeof dw.case_ref, "%s", o->ref);
 	dw.watch_from = as->starts_at;
 	if (device_reporting_get(o->r->db, dv.id, &dw.reporting) < 0)
@@ -515,13 +327,13 @@ static int add_assignment(const struct assignment *as, void *arg)
 void api_case_monitoring_list(struct req *r)
 {
 	struct case_record c = { 0 };
-	struct assignments_out o = { r, json_array(), NULL };
+	struct assignments_out o = { r, NULL, NULL };
+	struct ops_ctx x;
 	int rc;
 
-	if (api_case_load(r, &c) < 0) {
-		json_decref(o.arr);
+	if (api_case_read(r, &x, &c) < 0)
 		return;
-	}
+	o.arr = json_array();
 	o.ref = c.ref;
 	rc = assignment_each_current(r->db, c.id, clock_now_ms(), add_assignment, &o);
 	if (rc < 0) {
@@ -530,6 +342,7 @@ void api_case_monitoring_list(struct req *r)
 	} else {
 		req_reply(r, 200, json_pack("{s:s, s:o}", "ref", c.ref, "devices", o.arr));
 	}
+	api_read_end(r, &x);
 	case_record_free(&c);
 }
 
@@ -637,6 +450,8 @@ void api_zones_create(struct req *r)
 	double radius, warning;
 	int64_t id;
 	struct zone z = { 0 };
+	struct ops_zone zn = { 0 };
+	struct ops_ctx x;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    req_body_str(r, "name", true, 100, &name) < 0 || req_body_str(r, "kind", true, 12, &kind) < 0)
@@ -688,35 +503,24 @@ void api_zones_create(struct req *r)
 		req_fail(r, 400, "bad_request", "radius_m", "radius_m must be 10 to 50000 metres");
 		return;
 	}
-	if (api_case_load(r, &c) < 0)
-		return;
 	if (g && !json_is_null(g))
 		gtext = json_dumps(g, JSON_COMPACT);
-	if (req_tx_begin(r) < 0)
-		goto out;
-	id = zone_insert(r->db, c.id, name, kind, gtext, has_r ? radius : 0, warning, r->who.user_id);
-	if (id >= 0)
-		id = case_event_add(r->db, c.id, r->who.user_id, r->who.username, "zone", name) < 0 ? DB_ERROR : id;
-	if (id >= 0 && node_config_changing(r->v->node, r->db, c.id) < 0)
-		id = DB_ERROR;
-	if (id < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, (int)id);
-		goto out;
+	zn.name = name;
+	zn.kind = kind;
+	zn.geometry = gtext;
+	zn.radius_m = has_r ? radius : 0;
+	zn.warning_m = warning;
+	api_ops_begin(r, &x, 201);
+	if (api_ops_end(r, &x, ops_zone_draw(&x, req_param(r, "ref"), &zn, &c, &id)) == 0) {
+		z.id = id;
+		snprintf(z.name, sizeof z.name, "%s", name);
+		snprintf(z.kind, sizeof z.kind, "%s", kind);
+		z.geometry = gtext;
+		z.radius_m = zn.radius_m;
+		z.warning_m = warning;
+		z.created_at = x.now;
+		req_reply(r, 201, zone_json(r, &z));
 	}
-	/* never the coordinates, nor the name (sealed: it may name her places) */
-	req_audit_detail(r, "%s zone %lld", kind, (long long)id);
-	z.id = id;
-	snprintf(z.name, sizeof z.name, "%s", name);
-	snprintf(z.kind, sizeof z.kind, "%s", kind);
-	z.geometry = gtext;
-	z.radius_m = has_r ? radius : 0;
-	z.warning_m = warning;
-	z.created_at = clock_now_ms();
-	req_reply(r, 201, zone_json(r, &z));
-	if (req_tx_commit(r) == 0)
-		node_config_changed(r->v->node, c.id);
-out:
 	free(gtext);
 	case_record_free(&c);
 }
@@ -731,15 +535,15 @@ static int add_zone(const struct zone *z, void *arg)
 
 void api_zones_list(struct req *r)
 {
+	struct ops_ctx x;
 	struct case_record c;
-	json_t *arr = json_array();
-	void *a[2] = { r, arr };
+	json_t *arr;
+	void *a[2] = { r, NULL };
 	int rc;
 
-	if (api_case_load(r, &c) < 0) {
-		json_decref(arr);
+	if (api_case_read(r, &x, &c) < 0)
 		return;
-	}
+	a[1] = arr = json_array();
 	rc = zone_each(r->db, c.id, add_zone, a);
 	if (rc < 0) {
 		json_decref(arr);
@@ -747,36 +551,21 @@ void api_zones_list(struct req *r)
 	} else {
 		req_reply(r, 200, json_pack("{s:s, s:o}", "ref", c.ref, "zones", arr));
 	}
+	api_read_end(r, &x);
 	case_record_free(&c);
 }
 
 void api_zone_remove(struct req *r)
 {
 	struct case_record c = { 0 };
+	struct ops_ctx x;
 	int64_t id;
-	int rc;
 
 	if (req_param_id(r, "id", "zone", &id) < 0)
 		return;
-	if (api_case_load(r, &c) < 0)
-		return;
-	if (req_tx_begin(r) < 0)
-		goto out;
-	rc = zone_remove(r->db, c.id, id);
-	if (rc > 0 && node_config_changing(r->v->node, r->db, c.id) < 0)
-		rc = DB_ERROR;
-	if (rc <= 0) {
-		req_tx_rollback(r);
-		if (rc < 0)
-			req_fail_db(r, rc);
-		else
-			req_fail(r, 404, "not_found", NULL, "case %s has no zone %lld", c.ref, (long long)id);
-		goto out;
-	}
-	req_reply(r, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "removed", 1));
-	if (req_tx_commit(r) == 0)
-		node_config_changed(r->v->node, c.id);
-out:
+	api_ops_begin(r, &x, 200);
+	if (api_ops_end(r, &x, ops_zone_remove(&x, req_param(r, "ref"), id, &c)) == 0)
+		req_reply(r, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "removed", 1));
 	case_record_free(&c);
 }
 

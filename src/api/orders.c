@@ -25,28 +25,18 @@
 #include "base/clock.h"
 #include "core/order.h"
 #include "http/request.h"
+#include "ops/orders.h"
 #include "store/cases.h"
-#include "store/incidents.h"
 #include "store/orders.h"
-#include "store/tasks.h"
 #include "vigil.h"
 
 #define TEXT_MAX 4000
-#define SKEW_MS (5 * 60 * 1000)
 #define MAX_CONDITIONS 20
 #define MAX_EVIDENCE 50
 #define ENDING_DAYS 30
 
 const char *const api_breach_outcomes[] = { "under_investigation", "charged", "convicted",
 					       "acquitted", "no_further_action", NULL };
-
-static int64_t parse_id(const char *s)
-{
-	char *end;
-	long long v = strtoll(s, &end, 10);
-
-	return *end || v <= 0 ? 0 : (int64_t)v;
-}
 
 /* ---- views ---------------------------------------------------------------------- */
 
@@ -109,7 +99,7 @@ static json_t *order_json(struct view_ctx *vc, const struct order_row *o)
 
 	if (order_conditions_each(vc->r->db, o->id, add_condition, &cc) == DB_SEALED)
 		vc->err = DB_SEALED;
-	breaches_each(vc->r->db, o->case_id, o->id, add_breach, breaches);
+	req_read(vc->r, breaches_each(vc->r->db, o->case_id, o->id, add_breach, breaches));
 	if (order_kind_is_spo(o->kind) && o->served_at)
 		duty = json_pack("{s:o, s:o, s:b}", "deadline", req_time_json(o->notify_deadline),
 				 "notified_at", req_time_json(o->notified_at), "missed",
@@ -158,7 +148,7 @@ static json_t *orders_json(struct req *r, const struct case_record *c)
 {
 	struct view_ctx vc = { r, json_array(), !access_sees_victim_location(r->who.role), 0 };
 
-	orders_each(r->db, c->id, add_order, &vc);
+	req_read(r, orders_each(r->db, c->id, add_order, &vc));
 	if (vc.err) {
 		json_decref(vc.arr);
 		return NULL;
@@ -172,40 +162,58 @@ static json_t *one_order_json(struct req *r, const struct case_record *c, int64_
 	struct view_ctx vc = { r, json_array(), !access_sees_victim_location(r->who.role), 0 };
 	json_t *out = NULL;
 
-	order_get(r->db, c->id, id, add_order, &vc);
+	req_read(r, order_get(r->db, c->id, id, add_order, &vc));
 	if (!vc.err)
 		out = json_pack("{s:s, s:O}", "ref", c->ref, "order", json_array_get(vc.arr, 0));
 	json_decref(vc.arr);
 	return out;
 }
 
-/* Answer with one order and commit the request's transaction; a sealed
- * value that would not open fails it instead. */
-static int reply_order(struct req *r, int status, const struct case_record *c, int64_t id)
-{
-	json_t *o = one_order_json(r, c, id);
+/* The answer hook of an operation that answers with one order. */
+struct order_answer {
+	struct req *r;
+	int status;
+	struct case_record c;
+	int64_t order;
+	int64_t breach; /* a breach recorded: its id in the answer too */
+};
 
-	if (!o) {
-		req_tx_rollback(r);
-		req_fail_db(r, DB_SEALED);
-		return -1;
-	}
-	req_reply(r, status, o);
-	return 0;
+static int answer_order(struct ops_ctx *x, void *arg)
+{
+	struct order_answer *a = arg;
+	json_t *o = one_order_json(a->r, &a->c, a->order);
+
+	if (!o)
+		return ops_fail_db(x, DB_SEALED);
+	if (a->breach)
+		json_object_set_new(o, "breach_id", json_integer(a->breach));
+	return api_answer(x, a->r, a->status, o);
+}
+
+static void order_call(struct req *r, struct ops_ctx *x, struct order_answer *a, int status)
+{
+	memset(a, 0, sizeof *a);
+	a->r = r;
+	a->status = status;
+	api_ops_begin(r, x, status);
+	x->answer = answer_order;
+	x->answer_arg = a;
 }
 
 void api_orders_list(struct req *r)
 {
+	struct ops_ctx x;
 	struct case_record c;
 	json_t *o;
 
-	if (api_case_load(r, &c) < 0)
+	if (api_case_read(r, &x, &c) < 0)
 		return;
 	o = orders_json(r, &c);
 	if (o)
 		req_reply(r, 200, o);
 	else
 		req_fail_db(r, DB_SEALED);
+	api_read_end(r, &x);
 	case_record_free(&c);
 }
 
@@ -224,7 +232,7 @@ static void cond_buf_free(struct cond_buf *b)
 	b->n = 0;
 }
 
-static int parse_conditions(struct req *r, json_t *arr, const char *kind, struct cond_buf *b)
+static int parse_conditions(struct req *r, json_t *arr, struct cond_buf *b)
 {
 	static const char *const keys[] = { "kind", "detail", "zone", "radius_m", "warning_m",
 					    "distance_m", "starts_at", "ends_at", NULL };
@@ -235,11 +243,6 @@ static int parse_conditions(struct req *r, json_t *arr, const char *kind, struct
 	if (!json_is_array(arr) || json_array_size(arr) > MAX_CONDITIONS) {
 		req_fail(r, 400, "bad_request", "conditions",
 			 "conditions must be a list of at most %d {\"kind\", ...}", MAX_CONDITIONS);
-		return -1;
-	}
-	if (json_array_size(arr) && strcmp(kind, "pin_historic") == 0) {
-		req_fail(r, 400, "bad_request", "conditions",
-			 "a Police Information Notice has no conditions");
 		return -1;
 	}
 	json_array_foreach(arr, i, o) {
@@ -253,25 +256,25 @@ static int parse_conditions(struct req *r, json_t *arr, const char *kind, struct
 			req_fail(r, 400, "bad_request", where, "%s must be an object", where);
 			return -1;
 		}
-		if (api_obj_only(r, o, where, keys) < 0)
+		if (req_obj_only(r, o, where, keys) < 0)
 			return -1;
 		snprintf(field, sizeof field, "%s.kind", where);
-		if (api_obj_str(r, o, "kind", field, true, 32, &c->kind) < 0 ||
+		if (req_obj_str(r, o, "kind", field, true, 32, &c->kind) < 0 ||
 		    api_vocab(r, field, c->kind, order_condition_kinds) < 0)
 			return -1;
 		snprintf(field, sizeof field, "%s.detail", where);
-		if (api_obj_str(r, o, "detail", field,
+		if (req_obj_str(r, o, "detail", field,
 				strcmp(c->kind, "attend_programme") == 0 || strcmp(c->kind, "other") == 0,
 				TEXT_MAX, &c->detail) < 0)
 			return -1;
 		snprintf(field, sizeof field, "%s.radius_m", where);
-		if (api_obj_int(r, o, "radius_m", field, false, 0, 1000000, &c->radius_m, &has) < 0)
+		if (req_obj_int(r, o, "radius_m", field, false, 0, 1000000, &c->radius_m, &has) < 0)
 			return -1;
 		snprintf(field, sizeof field, "%s.warning_m", where);
-		if (api_obj_int(r, o, "warning_m", field, false, 0, 1000000, &c->warning_m, &has) < 0)
+		if (req_obj_int(r, o, "warning_m", field, false, 0, 1000000, &c->warning_m, &has) < 0)
 			return -1;
 		snprintf(field, sizeof field, "%s.distance_m", where);
-		if (api_obj_int(r, o, "distance_m", field, strcmp(c->kind, "keep_away") == 0, 1,
+		if (req_obj_int(r, o, "distance_m", field, strcmp(c->kind, "keep_away") == 0, 1,
 				100000, &c->distance_m, &has) < 0)
 			return -1;
 		if (has && strcmp(c->kind, "keep_away") != 0) {
@@ -279,10 +282,10 @@ static int parse_conditions(struct req *r, json_t *arr, const char *kind, struct
 			return -1;
 		}
 		snprintf(field, sizeof field, "%s.starts_at", where);
-		if (api_obj_time(r, o, "starts_at", field, false, &c->starts_at, NULL) < 0)
+		if (req_obj_time(r, o, "starts_at", field, false, &c->starts_at, NULL) < 0)
 			return -1;
 		snprintf(field, sizeof field, "%s.ends_at", where);
-		if (api_obj_time(r, o, "ends_at", field, false, &c->ends_at, NULL) < 0)
+		if (req_obj_time(r, o, "ends_at", field, false, &c->ends_at, NULL) < 0)
 			return -1;
 		if (c->starts_at && c->ends_at && c->ends_at <= c->starts_at) {
 			req_fail(r, 400, "bad_request", field, "%s is not after its start", field);
@@ -309,82 +312,76 @@ static int parse_conditions(struct req *r, json_t *arr, const char *kind, struct
 	return 0;
 }
 
-/* The time fields of an order body into o (absent leaves them). */
-static int parse_times(struct req *r, struct order_row *o)
+/* The fields of an order body into in: each given sets its OPS_ORDER_ bit
+ * (a null ends_at too: no end). */
+static int parse_order(struct req *r, struct ops_order *in)
 {
-	static const char *const names[] = { "applied_at", "granted_at", "served_at", "starts_at",
-					     "ends_at", "notified_at" };
-	int64_t *slots[] = { &o->applied_at, &o->granted_at, &o->served_at,
-			     &o->starts_at,  &o->ends_at,    &o->notified_at };
+	static const struct {
+		const char *name;
+		unsigned field;
+		size_t max;
+		size_t off;
+	} texts[] = {
+		{ "reference", OPS_ORDER_REFERENCE, 100, offsetof(struct order_row, reference) },
+		{ "court", OPS_ORDER_COURT, 200, offsetof(struct order_row, court) },
+		{ "notes", OPS_ORDER_NOTES, TEXT_MAX, offsetof(struct order_row, notes) },
+	};
+	static const struct {
+		const char *name;
+		unsigned field;
+		size_t off;
+	} times[] = {
+		{ "applied_at", OPS_ORDER_APPLIED, offsetof(struct order_row, applied_at) },
+		{ "granted_at", OPS_ORDER_GRANTED, offsetof(struct order_row, granted_at) },
+		{ "served_at", OPS_ORDER_SERVED, offsetof(struct order_row, served_at) },
+		{ "starts_at", OPS_ORDER_STARTS, offsetof(struct order_row, starts_at) },
+		{ "ends_at", OPS_ORDER_ENDS, offsetof(struct order_row, ends_at) },
+		{ "notified_at", OPS_ORDER_NOTIFIED, offsetof(struct order_row, notified_at) },
+	};
+	char *o = (char *)&in->o;
+	int ufo = -1;
 
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (req_body_time(r, names[i], false, slots[i], NULL) < 0)
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		const char **v = (const char **)(void *)(o + texts[i].off);
+
+		if (req_body_str(r, texts[i].name, false, texts[i].max, v) < 0)
 			return -1;
-	return 0;
-}
+		if (*v)
+			in->given |= texts[i].field;
+	}
+	for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+		bool present;
 
-/* The rules beyond core's terms: the notification, and dates not in the future. */
-static int check_order(struct req *r, const struct case_record *c, struct order_row *o)
-{
-	struct order_terms t = { 0 };
-	int64_t now = clock_now_ms();
-	char field[40], why[400];
-
-	if ((strcmp(o->status, "granted") == 0 || strcmp(o->status, "discharged") == 0) &&
-	    !o->starts_at)
-		o->starts_at = o->granted_at;
-	t.kind = o->kind;
-	t.status = o->status;
-	t.applied_at = o->applied_at;
-	t.granted_at = o->granted_at;
-	t.served_at = o->served_at;
-	t.starts_at = o->starts_at;
-	t.ends_at = o->ends_at;
-	t.until_further_order = o->until_further_order;
-	t.reported_at = c->created_at;
-	t.now = now + SKEW_MS;
-	if (order_terms_check(&t, field, sizeof field, why, sizeof why) < 0) {
-		req_fail(r, 400, "bad_request", field, "%s", why);
+		if (req_body_time(r, times[i].name, false, (int64_t *)(void *)(o + times[i].off),
+				  &present) < 0)
+			return -1;
+		if (present)
+			in->given |= times[i].field;
+	}
+	if (json_is_null(json_object_get(r->body, "ends_at")))
+		in->given |= OPS_ORDER_ENDS; /* null: no end (until further order) */
+	if (req_body_bool(r, "until_further_order", false, &ufo) < 0)
 		return -1;
+	if (ufo >= 0) {
+		in->o.until_further_order = ufo;
+		in->given |= OPS_ORDER_UFO;
 	}
-	if (o->notified_at) {
-		if (!order_kind_is_spo(o->kind) || !o->served_at) {
-			req_fail(r, 400, "bad_request", "notified_at",
-				 "notified_at records a served Stalking Protection Order's subject "
-				 "notifying his name and address");
-			return -1;
-		}
-		if (o->notified_at < o->served_at || o->notified_at > now + SKEW_MS) {
-			req_fail(r, 400, "bad_request", "notified_at",
-				 "notified_at is between the service of the order and now");
-			return -1;
-		}
-	}
-	o->notify_deadline = order_kind_is_spo(o->kind) ? order_notify_deadline(o->served_at) : 0;
 	return 0;
 }
 
-static bool granted(const char *status)
+/* The conditions of an order body into b and in. */
+static int parse_order_conditions(struct req *r, struct ops_order *in, struct cond_buf *b)
 {
-	return strcmp(status, "granted") == 0;
-}
+	json_t *jc = json_object_get(r->body, "conditions");
 
-/* What the victim is told of when an order is granted. */
-static const char *grant_event(const char *kind)
-{
-	return strcmp(kind, "bail_conditions") == 0 ? "bail_conditions" : "order_granted";
-}
-
-/* After writing an order: the duty to notify, if its deadline has passed. */
-static int duty_rule(struct req *r, const struct order_row *o)
-{
-	int64_t id;
-
-	if (!granted(o->status) ||
-	    !order_notify_missed(o->notify_deadline, o->notified_at, clock_now_ms()))
+	if (!jc || json_is_null(jc))
 		return 0;
-	id = order_duty_raise(r->db, o->case_id, o->id, o->notify_deadline);
-	return id < 0 ? (int)id : 0;
+	if (parse_conditions(r, jc, b) < 0)
+		return -1;
+	in->given |= OPS_ORDER_CONDITIONS;
+	in->conditions = b->c;
+	in->nconditions = b->n;
+	return 0;
 }
 
 /* ---- POST /api/v1/cases/{ref}/orders ------------------------------------------------ */
@@ -396,100 +393,25 @@ void api_orders_create(struct req *r)
 					      "until_further_order", "notified_at", "notes",
 					      "conditions", NULL };
 	struct cond_buf cb = { 0 };
-	struct order_row o = { 0 };
-	struct case_record c = { 0 };
-	json_t *jc;
-	int ufo = 0, rc;
-	char detail[200];
+	struct ops_order in = { 0 };
+	struct order_answer a;
+	struct ops_ctx x;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
-	    req_body_str(r, "kind", true, 32, &o.kind) < 0 ||
-	    api_vocab(r, "kind", o.kind, order_kinds) < 0 ||
-	    req_body_str(r, "status", false, 16, &o.status) < 0 ||
-	    (o.status && api_vocab(r, "status", o.status, order_statuses) < 0) ||
-	    req_body_str(r, "reference", false, 100, &o.reference) < 0 ||
-	    req_body_str(r, "court", false, 200, &o.court) < 0 || parse_times(r, &o) < 0 ||
-	    req_body_bool(r, "until_further_order", false, &ufo) < 0 ||
-	    req_body_str(r, "notes", false, TEXT_MAX, &o.notes) < 0)
+	    req_body_str(r, "kind", true, 32, &in.o.kind) < 0 ||
+	    api_vocab(r, "kind", in.o.kind, order_kinds) < 0 ||
+	    req_body_str(r, "status", false, 16, &in.o.status) < 0 ||
+	    (in.o.status && api_vocab(r, "status", in.o.status, order_statuses) < 0) ||
+	    parse_order(r, &in) < 0 || parse_order_conditions(r, &in, &cb) < 0)
 		goto out;
-	o.until_further_order = ufo;
-	if (!o.status)
-		o.status = strcmp(o.kind, "pin_historic") == 0 ? "granted" : "applied";
-	if (strcmp(o.status, "discharged") == 0) {
-		req_fail(r, 400, "bad_request", "status",
-			 "record the order as granted, then discharge it");
-		goto out;
-	}
-	jc = json_object_get(r->body, "conditions");
-	if (jc && !json_is_null(jc) && parse_conditions(r, jc, o.kind, &cb) < 0)
-		goto out;
-	if (api_case_load(r, &c) < 0)
-		goto out;
-	if (check_order(r, &c, &o) < 0)
-		goto out;
-	o.case_id = c.id;
-	if (req_tx_begin(r) < 0)
-		goto out;
-	o.id = order_insert(r->db, &o, r->who.user_id);
-	rc = o.id < 0 ? (int)o.id : 0;
-	for (int i = 0; rc >= 0 && i < cb.n; i++) {
-		cb.c[i].order_id = o.id;
-		rc = (int)order_condition_insert(r->db, &cb.c[i]);
-	}
-	snprintf(detail, sizeof detail, "order %lld: %s, %s", (long long)o.id, o.kind, o.status);
-	if (rc >= 0)
-		rc = case_event_add(r->db, c.id, r->who.user_id, r->who.username, "order", detail);
-	if (rc >= 0 && granted(o.status) && strcmp(o.kind, "pin_historic") != 0)
-		rc = api_notify_task_open(r, c.id, grant_event(o.kind), o.granted_at,
-					  order_kind_title(o.kind), o.id);
-	if (rc >= 0)
-		rc = duty_rule(r, &o);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	req_audit_detail(r, "%s", detail);
-	if (reply_order(r, 201, &c, o.id) == 0)
-		req_tx_commit(r);
+	order_call(r, &x, &a, 201);
+	api_ops_end(r, &x, ops_order_record(&x, req_param(r, "ref"), &in, &a.c, &a.order));
+	case_record_free(&a.c);
 out:
 	cond_buf_free(&cb);
-	case_record_free(&c);
 }
 
 /* ---- PATCH /api/v1/cases/{ref}/orders/{id} ------------------------------------------- */
-
-struct order_keep {
-	struct order_row o;
-	char kind[32], status[16];
-	char *reference, *court, *notes;
-};
-
-static int keep_order(const struct order_row *o, void *arg)
-{
-	struct order_keep *k = arg;
-
-	k->o = *o;
-	snprintf(k->kind, sizeof k->kind, "%s", o->kind);
-	snprintf(k->status, sizeof k->status, "%s", o->status);
-	k->reference = o->reference ? xstrdup(o->reference) : NULL;
-	k->court = o->court ? xstrdup(o->court) : NULL;
-	k->notes = o->notes ? xstrdup(o->notes) : NULL;
-	k->o.kind = k->kind;
-	k->o.status = k->status;
-	k->o.reference = k->reference;
-	k->o.court = k->court;
-	k->o.notes = k->notes;
-	k->o.created_by = NULL;
-	return 1;
-}
-
-static void order_keep_free(struct order_keep *k)
-{
-	free(k->reference);
-	free(k->court);
-	free(k->notes);
-}
 
 void api_order_update(struct req *r)
 {
@@ -497,146 +419,35 @@ void api_order_update(struct req *r)
 					      "applied_at", "granted_at", "served_at", "starts_at",
 					      "ends_at", "until_further_order", "notified_at", "notes",
 					      "conditions", NULL };
-	struct order_keep k = { 0 };
 	struct cond_buf cb = { 0 };
-	struct case_record c = { 0 };
-	struct order_row o;
-	const char *status = NULL, *s;
-	int64_t version, id = parse_id(req_param(r, "id")), was_notified, was_served;
-	json_t *jc = NULL;
-	bool terms_changed = false, newly_granted;
-	int ufo = -1, rc;
-	char why[300], detail[200];
+	struct ops_order in = { 0 };
+	struct order_answer a;
+	struct ops_ctx x;
+	int64_t id;
 
-	if (!id) {
-		req_fail(r, 404, "not_found", NULL, "there is no order '%s'", req_param(r, "id"));
+	if (req_param_id(r, "id", "order", &id) < 0)
 		return;
-	}
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
-	    req_body_int(r, "version", true, 1, INT64_MAX, &version, NULL) < 0 ||
-	    req_body_str(r, "status", false, 16, &status) < 0 ||
-	    (status && api_vocab(r, "status", status, order_statuses) < 0))
-		return;
-	if (api_case_load(r, &c) < 0)
-		return;
-	rc = order_get(r->db, c.id, id, keep_order, &k);
-	if (rc <= 0) {
-		if (rc < 0)
-			req_fail_db(r, rc);
-		else
-			req_fail(r, 404, "not_found", NULL, "case %s has no order %lld", c.ref,
-				 (long long)id);
+	    req_body_int(r, "version", true, 1, INT64_MAX, &in.version, NULL) < 0 ||
+	    req_body_str(r, "status", false, 16, &in.o.status) < 0 ||
+	    (in.o.status && api_vocab(r, "status", in.o.status, order_statuses) < 0) ||
+	    parse_order(r, &in) < 0 || parse_order_conditions(r, &in, &cb) < 0)
 		goto out;
-	}
-	if (version != k.o.version) {
-		api_stale(r, "order", version, k.o.version);
-		goto out;
-	}
-	o = k.o;
-	was_notified = o.notified_at;
-	was_served = o.served_at;
-	if (status && order_status_move(o.status, status, why, sizeof why) < 0) {
-		req_fail(r, 409, "illegal_transition", "status", "%s", why);
-		goto out;
-	}
-	newly_granted = status && granted(status) && !granted(o.status);
-	if (status) {
-		terms_changed = terms_changed || strcmp(status, o.status) != 0;
-		o.status = status;
-	}
-	if (req_body_str(r, "reference", false, 100, &s) < 0)
-		goto out;
-	if (s)
-		o.reference = s;
-	if (req_body_str(r, "court", false, 200, &s) < 0)
-		goto out;
-	if (s)
-		o.court = s;
-	if (req_body_str(r, "notes", false, TEXT_MAX, &s) < 0)
-		goto out;
-	if (s)
-		o.notes = s;
-	{
-		int64_t before[] = { o.starts_at, o.ends_at };
-
-		if (parse_times(r, &o) < 0)
-			goto out;
-		if (json_is_null(json_object_get(r->body, "ends_at")))
-			o.ends_at = 0; /* null: no end (until further order) */
-		terms_changed = terms_changed || before[0] != o.starts_at || before[1] != o.ends_at;
-	}
-	if (req_body_bool(r, "until_further_order", false, &ufo) < 0)
-		goto out;
-	if (ufo >= 0) {
-		terms_changed = terms_changed || o.until_further_order != (ufo == 1);
-		o.until_further_order = ufo;
-	}
-	jc = json_object_get(r->body, "conditions");
-	if (jc && !json_is_null(jc)) {
-		if (parse_conditions(r, jc, o.kind, &cb) < 0)
-			goto out;
-		terms_changed = true;
-	}
-	if (check_order(r, &c, &o) < 0)
-		goto out;
-	if (req_tx_begin(r) < 0)
-		goto out;
-	rc = order_update(r->db, &o, version);
-	if (rc == 0) {
-		req_tx_rollback(r);
-		api_stale(r, "order", version, version + 1);
-		goto out;
-	}
-	if (rc >= 0 && jc && !json_is_null(jc)) {
-		rc = order_conditions_clear(r->db, o.id);
-		for (int i = 0; rc >= 0 && i < cb.n; i++) {
-			cb.c[i].order_id = o.id;
-			rc = (int)order_condition_insert(r->db, &cb.c[i]);
-		}
-	}
-	snprintf(detail, sizeof detail, "order %lld: %s%s%s%s", (long long)o.id, o.status,
-		 terms_changed ? ", terms changed" : "",
-		 o.served_at && !was_served ? ", served" : "",
-		 o.notified_at && !was_notified ? ", subject notified" : "");
-	if (rc >= 0)
-		rc = case_event_add(r->db, c.id, r->who.user_id, r->who.username, "order", detail);
-	/* she is told when an order is granted, varied or discharged */
-	if (rc >= 0 && strcmp(o.kind, "pin_historic") != 0) {
-		if (newly_granted)
-			rc = api_notify_task_open(r, c.id, grant_event(o.kind), o.granted_at,
-						  order_kind_title(o.kind), o.id);
-		else if (terms_changed && (granted(k.status) || strcmp(o.status, "discharged") == 0))
-			rc = api_notify_task_open(r, c.id, "order_changed", clock_now_ms(),
-						  order_kind_title(o.kind), o.id);
-	}
-	if (rc >= 0 && o.notified_at && !was_notified) {
-		char key[40];
-
-		snprintf(key, sizeof key, "duty:%lld", (long long)o.id);
-		rc = case_task_done_by_key(r->db, key, r->who.user_id,
-					   "the subject notified his name and address");
-	}
-	if (rc >= 0)
-		rc = duty_rule(r, &o);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	req_audit_detail(r, "%s", detail);
-	if (reply_order(r, 200, &c, o.id) == 0)
-		req_tx_commit(r);
+	if (in.o.status)
+		in.given |= OPS_ORDER_STATUS;
+	order_call(r, &x, &a, 200);
+	a.order = id;
+	api_ops_end(r, &x, ops_order_change(&x, req_param(r, "ref"), id, &in, &a.c));
+	case_record_free(&a.c);
 out:
 	cond_buf_free(&cb);
-	order_keep_free(&k);
-	case_record_free(&c);
 }
 
 /* ---- breaches ------------------------------------------------------------------- */
 
 /* evidence {"incidents": [seq], "alerts": [id], "trail": {"from", "to"}} as
- * stored text (caller frees); NULL after a 400. */
-static char *parse_evidence(struct req *r, int64_t case_id)
+ * stored text (caller frees), its incidents into in; NULL after a 400. */
+static char *parse_evidence(struct req *r, struct ops_breach *in, int64_t *incidents)
 {
 	static const char *const keys[] = { "incidents", "alerts", "trail", NULL };
 	static const char *const tkeys[] = { "from", "to", NULL };
@@ -654,7 +465,7 @@ static char *parse_evidence(struct req *r, int64_t case_id)
 				 "\"trail\": {\"from\", \"to\"}}");
 			goto fail;
 		}
-		if (api_obj_only(r, e, "evidence", keys) < 0)
+		if (req_obj_only(r, e, "evidence", keys) < 0)
 			goto fail;
 		for (int k = 0; k < 2; k++) {
 			json_t *a = json_object_get(e, lists[k]), *it;
@@ -675,19 +486,8 @@ static char *parse_evidence(struct req *r, int64_t case_id)
 						 field);
 					goto fail;
 				}
-				if (k == 0) {
-					int rc = incident_exists(r->db, case_id, json_integer_value(it));
-
-					if (rc != 1) {
-						if (rc < 0)
-							req_fail_db(r, rc);
-						else
-							req_fail(r, 400, "bad_request", field,
-								 "%s: the case has no incident %lld", field,
-								 (long long)json_integer_value(it));
-						goto fail;
-					}
-				}
+				if (k == 0)
+					incidents[in->nincidents++] = json_integer_value(it);
 				json_array_append(into[k], it);
 			}
 		}
@@ -701,9 +501,9 @@ static char *parse_evidence(struct req *r, int64_t case_id)
 					 "between them");
 				goto fail;
 			}
-			if (api_obj_only(r, t, "evidence.trail", tkeys) < 0 ||
-			    api_obj_time(r, t, "from", "evidence.trail.from", true, &from, NULL) < 0 ||
-			    api_obj_time(r, t, "to", "evidence.trail.to", true, &to, NULL) < 0)
+			if (req_obj_only(r, t, "evidence.trail", tkeys) < 0 ||
+			    req_obj_time(r, t, "from", "evidence.trail.from", true, &from, NULL) < 0 ||
+			    req_obj_time(r, t, "to", "evidence.trail.to", true, &to, NULL) < 0)
 				goto fail;
 			if (to <= from) {
 				req_fail(r, 400, "bad_request", "evidence.trail.to",
@@ -727,107 +527,40 @@ fail:
 void api_breaches_create(struct req *r)
 {
 	static const char *const fields[] = { "occurred_at", "description", "evidence", NULL };
-	struct order_keep k = { 0 };
-	struct case_record c = { 0 };
-	struct breach_new b = { 0 };
-	int64_t id = parse_id(req_param(r, "id")), now = clock_now_ms(), bid;
-	char *evidence = NULL;
-	int rc;
+	struct ops_breach in = { 0 };
+	struct order_answer a;
+	struct ops_ctx x;
+	int64_t id, incidents[MAX_EVIDENCE];
+	char *evidence;
 
-	if (!id) {
-		req_fail(r, 404, "not_found", NULL, "there is no order '%s'", req_param(r, "id"));
+	if (req_param_id(r, "id", "order", &id) < 0)
 		return;
-	}
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
-	    req_body_time(r, "occurred_at", true, &b.occurred_at, NULL) < 0 ||
-	    req_body_str(r, "description", true, TEXT_MAX, &b.description) < 0)
+	    req_body_time(r, "occurred_at", true, &in.occurred_at, NULL) < 0 ||
+	    req_body_str(r, "description", true, TEXT_MAX, &in.description) < 0)
 		return;
-	if (b.occurred_at > now + SKEW_MS) {
-		req_fail(r, 400, "bad_request", "occurred_at", "occurred_at is in the future");
-		return;
-	}
-	if (api_case_load(r, &c) < 0)
-		return;
-	rc = order_get(r->db, c.id, id, keep_order, &k);
-	if (rc <= 0) {
-		if (rc < 0)
-			req_fail_db(r, rc);
-		else
-			req_fail(r, 404, "not_found", NULL, "case %s has no order %lld", c.ref,
-				 (long long)id);
-		goto out;
-	}
-	if (strcmp(k.o.kind, "pin_historic") == 0) {
-		req_fail(r, 409, "conflict", NULL,
-			 "a Police Information Notice is not an order: it cannot be breached (record "
-			 "the conduct as an incident)");
-		goto out;
-	}
-	if (!granted(k.o.status) && strcmp(k.o.status, "discharged") != 0) {
-		req_fail(r, 409, "conflict", NULL, "order %lld was never granted (it is %s)",
-			 (long long)id, k.o.status);
-		goto out;
-	}
-	if (b.occurred_at < k.o.starts_at || (k.o.ends_at && b.occurred_at >= k.o.ends_at)) {
-		req_fail(r, 400, "bad_request", "occurred_at",
-			 "order %lld was not in force at occurred_at", (long long)id);
-		goto out;
-	}
-	evidence = parse_evidence(r, c.id);
+	evidence = parse_evidence(r, &in, incidents);
 	if (!evidence)
-		goto out;
-	b.case_id = c.id;
-	b.order_id = id;
-	b.evidence = evidence;
-	b.by = r->who.user_id;
-	b.by_name = r->who.username;
-	if (req_tx_begin(r) < 0)
-		goto out;
-	bid = breach_record(r->db, &b);
-	if (bid < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, (int)bid);
-		goto out;
-	}
-	req_audit_detail(r, "breach %lld of order %lld", (long long)bid, (long long)id);
-	if (reply_order(r, 201, &c, id) == 0) {
-		json_object_set_new(r->resp_json, "breach_id", json_integer(bid));
-		req_tx_commit(r);
-	}
-out:
+		return;
+	in.evidence = evidence;
+	in.incidents = incidents;
+	order_call(r, &x, &a, 201);
+	a.order = id;
+	api_ops_end(r, &x, ops_breach_record(&x, req_param(r, "ref"), id, &in, &a.c, &a.breach));
+	case_record_free(&a.c);
 	free(evidence);
-	order_keep_free(&k);
-	case_record_free(&c);
-}
-
-struct breach_keep {
-	int64_t order_id, version;
-	bool recorded;
-};
-
-static int keep_breach(const struct breach_row *b, void *arg)
-{
-	struct breach_keep *k = arg;
-
-	k->order_id = b->order_id;
-	k->version = b->version;
-	k->recorded = b->crime_reference != NULL;
-	return 1;
 }
 
 void api_breach_update(struct req *r)
 {
 	static const char *const fields[] = { "version", "crime_reference", "outcome", NULL };
-	struct breach_keep k = { 0 };
-	struct case_record c = { 0 };
+	struct order_answer a;
+	struct ops_ctx x;
 	const char *ref, *outcome;
-	int64_t version, id = parse_id(req_param(r, "id"));
-	int rc;
+	int64_t version, id;
 
-	if (!id) {
-		req_fail(r, 404, "not_found", NULL, "there is no breach '%s'", req_param(r, "id"));
+	if (req_param_id(r, "id", "breach", &id) < 0)
 		return;
-	}
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    req_body_int(r, "version", true, 1, INT64_MAX, &version, NULL) < 0 ||
 	    req_body_str(r, "crime_reference", false, 64, &ref) < 0 ||
@@ -842,55 +575,9 @@ void api_breach_update(struct req *r)
 		req_fail(r, 400, "bad_request", NULL, "give a crime_reference, an outcome or both");
 		return;
 	}
-	if (api_case_load(r, &c) < 0)
-		return;
-	rc = breach_get(r->db, c.id, id, keep_breach, &k);
-	if (rc <= 0) {
-		if (rc < 0)
-			req_fail_db(r, rc);
-		else
-			req_fail(r, 404, "not_found", NULL, "case %s has no breach %lld", c.ref,
-				 (long long)id);
-		goto out;
-	}
-	if (version != k.version) {
-		api_stale(r, "breach", version, k.version);
-		goto out;
-	}
-	if (ref && k.recorded) {
-		req_fail(r, 409, "conflict", "crime_reference",
-			 "breach %lld is recorded as a crime already", (long long)id);
-		goto out;
-	}
-	if (req_tx_begin(r) < 0)
-		goto out;
-	rc = breach_update(r->db, id, version, ref, outcome);
-	if (rc == 0) {
-		req_tx_rollback(r);
-		api_stale(r, "breach", version, version + 1);
-		goto out;
-	}
-	if (rc >= 0 && ref) {
-		char key[40];
-
-		snprintf(key, sizeof key, "crime:%lld", (long long)id);
-		rc = case_task_done_by_key(r->db, key, r->who.user_id, ref);
-		if (rc >= 0)
-			rc = case_event_add(r->db, c.id, r->who.user_id, r->who.username,
-					    "crime_recorded", ref);
-	}
-	if (rc >= 0 && outcome)
-		rc = case_event_add(r->db, c.id, r->who.user_id, r->who.username, "breach_outcome",
-				    outcome);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	req_audit_detail(r, "breach %lld:%s%s", (long long)id, ref ? " crime recorded" : "",
-			 outcome ? " outcome" : "");
-	if (reply_order(r, 200, &c, k.order_id) == 0)
-		req_tx_commit(r);
-out:
-	case_record_free(&c);
+	order_call(r, &x, &a, 200);
+	api_ops_end(r, &x,
+		    ops_breach_change(&x, req_param(r, "ref"), id, version, ref, outcome, &a.c,
+				      &a.order));
+	case_record_free(&a.c);
 }

@@ -167,15 +167,15 @@ int api_share_parse(struct req *r, json_t *o, const char *where, struct share_re
 		return -1;
 	}
 	snprintf(field, sizeof field, "%s", where);
-	if (api_obj_only(r, o, where, keys) < 0 ||
-	    api_obj_str(r, o, "purpose", "purpose", true, 32, &s->purpose) < 0 ||
-	    api_obj_str(r, o, "basis", "basis", true, 16, &s->basis) < 0 ||
-	    api_obj_str(r, o, "lawful_basis", "lawful_basis", false, TEXT_MAX, &s->lawful_basis) < 0 ||
-	    api_obj_str(r, o, "note", "note", false, TEXT_MAX, &s->note) < 0 ||
-	    api_obj_time(r, o, "from", "from", false, &s->from, &present) < 0)
+	if (req_obj_only(r, o, where, keys) < 0 ||
+	    req_obj_str(r, o, "purpose", "purpose", true, 32, &s->purpose) < 0 ||
+	    req_obj_str(r, o, "basis", "basis", true, 16, &s->basis) < 0 ||
+	    req_obj_str(r, o, "lawful_basis", "lawful_basis", false, TEXT_MAX, &s->lawful_basis) < 0 ||
+	    req_obj_str(r, o, "note", "note", false, TEXT_MAX, &s->note) < 0 ||
+	    req_obj_time(r, o, "from", "from", false, &s->from, &present) < 0)
 		return -1;
 	if (json_object_get(o, "agency") &&
-	    api_obj_str(r, o, "agency", "agency", true, 32, &s->agency) < 0)
+	    req_obj_str(r, o, "agency", "agency", true, 32, &s->agency) < 0)
 		return -1;
 	consent = json_object_get(o, "consent");
 	if (consent && !json_is_null(consent)) {
@@ -185,9 +185,9 @@ int api_share_parse(struct req *r, json_t *o, const char *where, struct share_re
 				 "it was given}");
 			return -1;
 		}
-		if (api_obj_only(r, consent, "consent", ckeys) < 0 ||
-		    api_obj_str(r, consent, "of", "consent.of", true, 16, &s->consent_of) < 0 ||
-		    api_obj_str(r, consent, "note", "consent.note", true, TEXT_MAX,
+		if (req_obj_only(r, consent, "consent", ckeys) < 0 ||
+		    req_obj_str(r, consent, "of", "consent.of", true, 16, &s->consent_of) < 0 ||
+		    req_obj_str(r, consent, "note", "consent.note", true, TEXT_MAX,
 				&s->consent_note) < 0)
 			return -1;
 	}

@@ -338,8 +338,8 @@ void api_programme_enrol(struct req *r)
 			 "record his informed consent: consent: {\"note\": how and when he gave it}");
 		return;
 	}
-	if (api_obj_only(r, consent, "consent", ckeys) < 0 ||
-	    api_obj_str(r, consent, "note", "consent.note", true, TEXT_MAX, &q.consent_note) < 0)
+	if (req_obj_only(r, consent, "consent", ckeys) < 0 ||
+	    req_obj_str(r, consent, "note", "consent.note", true, TEXT_MAX, &q.consent_note) < 0)
 		return;
 	q.tag_consent = tag == 1;
 	q.capacity = r->v->cfg.programme_capacity;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "base/clock.h"
+#include "base/log.h"
 #include "core/account.h"
 #include "http/auth.h"
 #include "http/request.h"
@@ -197,7 +198,11 @@ void api_login(struct req *r)
 	if (!secret_password_verify(u.password_hash, password)) {
 		/* the claim stands as the failure; the wait before the next attempt
 		 * counts from now, when the check ended, not from its start */
-		user_login_failed_at(r->db, u.id, clock_now_ms());
+		if (user_login_failed_at(r->db, u.id, clock_now_ms()) < 0) {
+			/* a failure not recorded would not count against the guesser */
+			req_fail_db(r, DB_ERROR);
+			return;
+		}
 		bad_credentials(r);
 		return;
 	}
@@ -205,7 +210,9 @@ void api_login(struct req *r)
 	if (u.disabled) {
 		/* the right password is not a guess: give the claim back, so the
 		 * account signs in at once when it is enabled again */
-		user_login_succeeded(r->db, u.id);
+		if (user_login_succeeded(r->db, u.id) < 0)
+			log_error("sign-in of a disabled account: its claim not given back: %s",
+				  db_errmsg(r->db));
 		req_fail(r, 401, "account_disabled", NULL,
 			 "this account has been disabled; ask an administrator");
 		return;

@@ -26,7 +26,7 @@ static int add_uid(const char *uid, void *arg)
 	return 0;
 }
 
-static json_t *token_json(db *d, const struct api_token *t)
+static json_t *token_json(struct req *r, const struct api_token *t)
 {
 	json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "id", (json_int_t)t->id,
 			      "name", t->name, "prefix", t->prefix, "username", t->username, "scope",
@@ -37,7 +37,7 @@ static json_t *token_json(db *d, const struct api_token *t)
 	if (t->devices) {
 		json_t *uids = json_array();
 
-		token_device_each(d, t->id, add_uid, uids);
+		req_read(r, token_device_each(r->db, t->id, add_uid, uids));
 		json_object_set_new(o, "devices", uids);
 	}
 	return o;
@@ -52,7 +52,7 @@ static int add_token(const struct api_token *t, void *arg)
 {
 	struct tokens_out *o = arg;
 
-	json_array_append_new(o->arr, token_json(o->r->db, t));
+	json_array_append_new(o->arr, token_json(o->r, t));
 	return 0;
 }
 
@@ -179,7 +179,7 @@ void api_tokens_create(struct req *r)
 	req_audit_object(r, "token:%lld", (long long)id);
 	req_audit_detail(r, "scope %s for user %s%s", token_scope_name(scope), u.username,
 			 n ? ", bound to devices" : "");
-	out = token_json(r->db, &t);
+	out = token_json(r, &t);
 	json_object_set_new(out, "token", json_string(clear));
 	secret_wipe(clear, sizeof clear);
 	req_reply(r, 201, out);

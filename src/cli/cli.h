@@ -54,17 +54,26 @@ int cli_audit_action(db *d, const char *action, const char *object, const char *
  * terminal; strips the newline.  0, or -1 at end of input. */
 int cli_read_secret(const char *prompt, char *out, size_t outlen);
 
-struct instrument_set;
-struct plan_suggestions;
+struct vigil;
 /* demo.c: load the demo agencies, accounts and caseload once, with passwords
  * generated for this database, written to creds_path (mode 0600) and printed
- * to out.  The caseload's assessments are scored with instruments and its
- * plans take suggestions from the table. */
-int demo_load(db *d, const struct instrument_set *instruments,
-	      const struct plan_suggestions *suggestions, const char *creds_path, FILE *out);
+ * to out.  The caseload's assessments are scored with v's instruments and
+ * its plans take suggestions from v's table. */
+int demo_load(struct vigil *v, db *d, const char *creds_path, FILE *out);
 /* demo_cases.c: the demo caseload, in the caller's transaction, after the
- * demo accounts exist.  0, or -1 with err. */
-int demo_cases_load(db *d, const struct instrument_set *instruments,
-		    const struct plan_suggestions *suggestions, char *err, size_t errlen);
+ * demo accounts exist, made by the centre's operations (ops/).  0, or -1
+ * with err. */
+int demo_cases_load(struct vigil *v, db *d, char *err, size_t errlen);
+
+/* simulator.c — the demo's moving parts (`vigil serve --demo`): a tagged
+ * stalker in London who drives towards the victim's home (warning, then
+ * entry), loses signal for a while (lost signal), and later comes near the
+ * victim in the street (proximity), so that a newcomer sees every kind of
+ * alert appear live within two minutes.  The cycle repeats every five
+ * minutes.  Its fixes go through the same ingest path as a real device's. */
+struct simulator;
+/* Create the demo monitoring case and devices once, then start. */
+int simulator_start(struct vigil *v, struct simulator **out, char *err, size_t errlen);
+void simulator_stop(struct simulator *s);
 
 #endif

@@ -18,6 +18,8 @@
 #include "base/secret.h"
 #include "store/account.h"
 #include "store/audit.h"
+#include "store/cases.h"
+#include "store/settings.h"
 
 static const struct {
 	const char *code, *name, *kind;
@@ -66,15 +68,7 @@ static int print_file(const char *path, FILE *out)
 
 static int demo_loaded(db *d)
 {
-	db_stmt *s;
-	int rc;
-
-	rc = db_prepare(d, &s, "SELECT value FROM settings WHERE key = 'demo_loaded'");
-	if (rc < 0)
-		return rc;
-	rc = db_step(s);
-	db_finalize(s);
-	return rc < 0 ? rc : rc == DB_ROW;
+	return setting_get(d, "demo_loaded", NULL, 0);
 }
 
 /*
@@ -85,25 +79,13 @@ static int demo_loaded(db *d)
  */
 static int caseload_pending(db *d, FILE *out)
 {
-	db_stmt *s;
+	int64_t others;
 	int rc;
-	long long others;
 
-	rc = db_prepare(d, &s, "SELECT value FROM settings WHERE key = 'demo_caseload'");
-	if (rc < 0)
-		return rc;
-	rc = db_step(s);
-	db_finalize(s);
-	if (rc != DB_DONE)
+	rc = setting_get(d, "demo_caseload", NULL, 0);
+	if (rc != 0)
 		return rc < 0 ? rc : 0;
-	rc = db_prepare(d, &s,
-			"SELECT COUNT(*) FROM cases WHERE ref NOT IN "
-			"(SELECT value FROM settings WHERE key = 'demo_monitoring')");
-	if (rc < 0)
-		return rc;
-	rc = db_step(s);
-	others = rc == DB_ROW ? db_column_int64(s, 0) : -1;
-	db_finalize(s);
+	others = case_count_besides_demo(d);
 	if (others < 0)
 		return -1;
 	if (others > 0) {
@@ -115,16 +97,15 @@ static int caseload_pending(db *d, FILE *out)
 }
 
 /* The caseload alone, for a database whose demo accounts are older. */
-static int caseload_add(db *d, const struct instrument_set *instruments,
-			const struct plan_suggestions *suggestions, FILE *out)
+static int caseload_add(struct vigil *v, db *d, FILE *out)
 {
 	struct audit_entry e = { 0 };
 	char err[300] = "";
 
 	if (db_begin_write(d) < 0)
 		goto dberr;
-	if (demo_cases_load(d, instruments, suggestions, err, sizeof err) < 0 ||
-	    db_run(d, "INSERT INTO settings (key, value) VALUES ('demo_caseload', '1')", "") < 0)
+	if (demo_cases_load(v, d, err, sizeof err) < 0 ||
+	    setting_add(d, "demo_caseload", "1") < 0)
 		goto rollback;
 	e.username = "cli:demo";
 	e.action = "demo.load";
@@ -142,8 +123,7 @@ dberr:
 	return -1;
 }
 
-int demo_load(db *d, const struct instrument_set *instruments,
-	      const struct plan_suggestions *suggestions, const char *creds_path, FILE *out)
+int demo_load(struct vigil *v, db *d, const char *creds_path, FILE *out)
 {
 	char pw[NPEOPLE][32], hash[SECRET_HASH_LEN], err[300] = "";
 	struct audit_entry e = { 0 };
@@ -158,7 +138,7 @@ int demo_load(db *d, const struct instrument_set *instruments,
 		rc = caseload_pending(d, out);
 		if (rc < 0)
 			goto dberr;
-		if (rc == 1 && caseload_add(d, instruments, suggestions, out) < 0)
+		if (rc == 1 && caseload_add(v, d, out) < 0)
 			return -1;
 		return print_file(creds_path, out);
 	}
@@ -182,10 +162,9 @@ int demo_load(db *d, const struct instrument_set *instruments,
 		    user_add(d, people[i].username, people[i].name, people[i].role, a.id, hash) < 0)
 			goto rollback;
 	}
-	if (demo_cases_load(d, instruments, suggestions, err, sizeof err) < 0)
+	if (demo_cases_load(v, d, err, sizeof err) < 0)
 		goto rollback;
-	if (db_run(d, "INSERT INTO settings (key, value) VALUES ('demo_loaded', '1')", "") < 0 ||
-	    db_run(d, "INSERT INTO settings (key, value) VALUES ('demo_caseload', '1')", "") < 0)
+	if (setting_add(d, "demo_loaded", "1") < 0 || setting_add(d, "demo_caseload", "1") < 0)
 		goto rollback;
 	e.username = "cli:demo";
 	e.action = "demo.load";

@@ -19,13 +19,16 @@
  *   6  closed     convicted; restraining order on conviction
  *   7  assessed   standard risk, unknown suspect
  *
- * Everything goes through the store functions the API uses; assessments are
- * scored by the instruments and plans take the suggestion table's actions.
- * The content is fixed; times are relative to the moment of loading.  Each
- * case is reported before anything was done on it, and first assessed a
- * known time after its report (3: 24 h, 4: 48 h, 5: 48 h, 6: 72 h, 7: 12 h),
- * so the statistics of the demo can be worked out by hand
- * (tests/api/demo.test.mjs does).
+ * Everything goes through the centre's operations (ops/), the functions the
+ * API's handlers call, so the caseload obeys the rules the API enforces and
+ * nothing here re-implements one: each operation runs in the loader's one
+ * transaction as the member of staff who would have made it, at the time it
+ * would have been made (ctx.now).  Assessments are scored by the instruments
+ * and plans take the suggestion table's actions.  The content is fixed; times
+ * are relative to the moment of loading.  Each case is reported before
+ * anything was done on it, and first assessed a known time after its report
+ * (3: 24 h, 4: 48 h, 5: 48 h, 6: 72 h, 7: 12 h), so the statistics of the
+ * demo can be worked out by hand (tests/api/demo.test.mjs does).
  */
 #include "cli/cli.h"
 
@@ -34,64 +37,81 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/clock.h"
-#include "base/mem.h"
-#include "core/casefile.h"
 #include "core/identifier.h"
 #include "core/instrument.h"
 #include "core/order.h"
-#include "core/plan.h"
+#include "ops/assessments.h"
+#include "ops/cases.h"
+#include "ops/orders.h"
+#include "ops/plans.h"
+#include "ops/victims.h"
 #include "store/account.h"
-#include "store/assessments.h"
 #include "store/cases.h"
-#include "store/orders.h"
 #include "store/people.h"
-#include "store/plans.h"
 #include "store/programme.h"
 #include "store/sharing.h"
 #include "store/tasks.h"
-#include "store/victims.h"
+#include "vigil.h"
 
 #define DAY (24LL * 3600 * 1000)
 #define HOUR (3600LL * 1000)
 
 struct demo {
+	struct vigil *v;
 	db *d;
-	const instrument_set *instruments;
-	const plan_suggestions *suggestions;
 	int64_t now;
+	struct ops_ctx x;   /* the operation under way */
+	struct case_record c; /* the case it left */
+	char ref[24];       /* the case being loaded */
 	char *err;
 	size_t errlen;
 };
 
-static int fail(struct demo *dm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int fail(struct demo *dm, const char *fmt, ...)
+/* Begin an operation by username at `at`, inside the loader's transaction. */
+static struct ops_ctx *as(struct demo *dm, const char *username, int64_t at)
 {
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(dm->err, dm->errlen, fmt, ap);
-	va_end(ap);
-	if (n >= 0 && (size_t)n < dm->errlen)
-		snprintf(dm->err + n, dm->errlen - (size_t)n, ": %s", db_errmsg(dm->d));
-	return -1;
-}
-
-static int64_t user(struct demo *dm, const char *username)
-{
+	struct ops_actor who = { 0 };
 	struct user u;
 
-	return user_get_by_name(dm->d, username, &u) == 1 ? u.id : 0;
+	if (user_get_by_name(dm->d, username, &u) == 1) {
+		who.user_id = u.id;
+		who.role = u.role;
+		who.agency_id = u.agency_id;
+		snprintf(who.agency, sizeof who.agency, "%s", u.agency_code);
+	}
+	snprintf(who.username, sizeof who.username, "%s", username);
+	ops_init(&dm->x, dm->v, dm->d, &who);
+	dm->x.caller_tx = true;
+	dm->x.now = at;
+	dm->x.parts = CASE_PART_FILE | CASE_PART_VICTIM_CARE;
+	case_record_free(&dm->c);
+	return &dm->x;
 }
 
-static int event(struct demo *dm, int64_t case_id, const char *by, const char *kind,
-		 const char *detail)
+/* End the operation that returned rc: 0, or -1 with the reason in err. */
+static int done(struct demo *dm, int rc, const char *what)
 {
-	return case_event_add(dm->d, case_id, user(dm, by), by, kind, detail);
+	if (rc < 0)
+		snprintf(dm->err, dm->errlen, "demo %s (%s): %s%s%s", what, dm->ref,
+			 err_name(dm->x.err.code), dm->x.err.field[0] ? " " : "", dm->x.err.message);
+	else if (dm->c.ref[0])
+		snprintf(dm->ref, sizeof dm->ref, "%s", dm->c.ref);
+	ops_done(&dm->x);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The case's version now (for an operation made on it). */
+static int64_t version(struct demo *dm)
+{
+	struct case_record c;
+	int64_t v = 0;
+
+	if (case_get(dm->d, dm->ref, &c) == 1)
+		v = c.version;
+	case_record_free(&c);
+	return v;
 }
 
 /* ---- cases --------------------------------------------------------------------- */
@@ -102,192 +122,110 @@ struct person_spec {
 	const char *identifier; /* NULL: none */
 };
 
-static int add_person(struct demo *dm, int64_t case_id, const char *role,
-		      const struct person_spec *p)
-{
-	char norm[IDENTIFIER_MAX + 1], why[200];
+struct person_buf {
+	struct person_in in;
 	struct person_identifier id;
-	struct person_in in = { 0 };
-	int64_t pid;
+	char norm[IDENTIFIER_MAX + 1];
+};
 
-	in.full_name = p->name;
-	in.sealed = strcmp(role, "victim") == 0;
-	if (p->identifier) {
-		if (identifier_normalise(p->kind, p->identifier, norm, sizeof norm, why, sizeof why) < 0)
-			return fail(dm, "demo identifier %s: %s", p->identifier, why);
-		id.kind = p->kind;
-		id.value = p->kind == IDENT_ADDRESS ? p->identifier : norm;
-		id.match_key = norm;
-		in.ids = &id;
-		in.nids = 1;
-	}
-	pid = person_insert(dm->d, &in);
-	if (pid < 0 || case_person_add(dm->d, case_id, pid, role) < 0)
-		return fail(dm, "demo person %s", p->name);
-	return event(dm, case_id, "officer",
-		     strcmp(role, "suspect") == 0 ? "suspect_recorded" : "victim_recorded", p->name);
-}
-
-/* A case reported hours_ago hours before the load: before anything that was
- * done on it (a case is never assessed before it is reported). */
-static int64_t add_case(struct demo *dm, int64_t hours_ago, const char *relationship,
-			const char *channel, const char *summary, const struct person_spec *victim,
-			const struct person_spec *suspect)
+static int person(struct demo *dm, const struct person_spec *p, struct person_buf *b)
 {
-	struct case_new n = { 0 };
-	time_t t = (time_t)(dm->now / 1000);
-	struct tm tm;
-	char ref[24], detail[120];
-	int64_t id;
+	char why[200];
 
-	gmtime_r(&t, &tm);
-	n.relationship = relationship;
-	n.channel = channel;
-	n.summary = summary;
-	n.owner_id = n.created_by = user(dm, "officer");
-	{
-		struct user u;
-
-		if (user_get_by_name(dm->d, "officer", &u) != 1)
-			return fail(dm, "demo: no officer");
-		n.agency_id = u.agency_id;
-	}
-	n.year = tm.tm_year + 1900;
-	n.created_at = dm->now - hours_ago * HOUR;
-	id = case_insert(dm->d, &n, ref);
-	if (id < 0)
-		return fail(dm, "demo case");
-	snprintf(detail, sizeof detail, "reported by %s; %s", channel, relationship);
-	if (event(dm, id, "officer", "created", detail) < 0 ||
-	    add_person(dm, id, "victim", victim) < 0 ||
-	    (suspect && add_person(dm, id, "suspect", suspect) < 0))
+	memset(b, 0, sizeof *b);
+	b->in.full_name = p->name;
+	if (!p->identifier)
+		return 0;
+	if (identifier_normalise(p->kind, p->identifier, b->norm, sizeof b->norm, why,
+				 sizeof why) < 0) {
+		snprintf(dm->err, dm->errlen, "demo identifier %s: %s", p->identifier, why);
 		return -1;
-	return id;
+	}
+	b->id.kind = p->kind;
+	b->id.value = p->kind == IDENT_ADDRESS ? p->identifier : b->norm;
+	b->id.match_key = b->norm;
+	b->in.ids = &b->id;
+	b->in.nids = 1;
+	return 0;
 }
 
-static int set_status(struct demo *dm, int64_t id, const char *status)
+/* Report a case at intake, hours_ago hours before the load (before anything
+ * that was done on it: a case is never assessed before it is reported); it
+ * is then the case being loaded. */
+static int report(struct demo *dm, int64_t hours_ago, const char *relationship,
+		  const char *channel, const char *summary, const struct person_spec *victim,
+		  const struct person_spec *suspect)
 {
-	struct case_change ch = { 0 };
-	struct case_record c;
-	char detail[64];
+	struct ops_report in = { 0 };
+	struct person_buf v, s;
+
+	if (person(dm, victim, &v) < 0 || (suspect && person(dm, suspect, &s) < 0))
+		return -1;
+	in.relationship = relationship;
+	in.channel = channel;
+	in.summary = summary;
+	in.victims = &v.in;
+	in.nvictims = 1;
+	in.suspect = suspect ? &s.in : NULL;
+	dm->ref[0] = '\0';
+	return done(dm, ops_case_report(as(dm, "officer", dm->now - hours_ago * HOUR), &in, &dm->c),
+		    "report");
+}
+
+static int set_status(struct demo *dm, const char *status)
+{
+	struct ops_case_change in = { .version = version(dm), .status = status };
+
+	return done(dm, ops_case_change(as(dm, "officer", dm->now), dm->ref, &in, &dm->c),
+		    status);
+}
+
+/* FOUR, all yes: an intake case becomes screened, classified stalking. */
+static int screen_case(struct demo *dm)
+{
+	struct ops_screening in = {
+		.version = version(dm),
+		.four = { FOUR_YES, FOUR_YES, FOUR_YES, FOUR_YES },
+		.notes = { "his messages are all about her", "he will not let it go",
+			   "she has told him to stop, and blocked him", "for weeks, most days" },
+	};
+
+	return done(dm, ops_case_screen(as(dm, "officer", dm->now), dm->ref, &in, &dm->c),
+		    "screening");
+}
+
+/* Score an instrument at `at`: the first `yes` items yes (the checklist), or
+ * the named items yes (the screen), the rest no. */
+static int assess(struct demo *dm, const char *iname, int yes, const char *const *yes_items,
+		  int64_t at)
+{
+	const instrument *in = instrument_set_find(dm->v->instruments, iname);
+	struct ops_assessment a = { .instrument = iname };
+	struct ops_assessed out;
 	int rc;
 
-	if (case_get_by_id(dm->d, id, &c) != 1)
-		return fail(dm, "demo case %lld", (long long)id);
-	ch.status = status;
-	snprintf(detail, sizeof detail, "%s -> %s", case_status_name(c.status), status);
-	rc = case_update(dm->d, id, c.version, &ch);
-	case_record_free(&c);
-	if (rc != 1)
-		return fail(dm, "demo status %s", status);
-	return event(dm, id, "officer", "status", detail);
-}
-
-static int screen_case(struct demo *dm, int64_t id)
-{
-	static const char *const notes[4] = {
-		"his messages are all about her", "he will not let it go",
-		"she has told him to stop, and blocked him", "for weeks, most days",
-	};
-	const struct four f = { FOUR_YES, FOUR_YES, FOUR_YES, FOUR_YES };
-
-	if (case_set_screening(dm->d, id, &f, notes, user(dm, "officer")) < 0 ||
-	    case_classification_add(dm->d, id, "stalking") < 0 ||
-	    event(dm, id, "officer", "screened", "FOUR: stalking") < 0)
-		return fail(dm, "demo screening");
-	return set_status(dm, id, "screened");
-}
-
-/* Score an instrument: the first `yes` items yes (the checklist), or the
- * named items yes (the screen), the rest no; set the level at `at`. */
-static int assess(struct demo *dm, int64_t id, const char *iname, int yes,
-		  const char *const *yes_items, int64_t at)
-{
-	const instrument *in = instrument_set_find(dm->instruments, iname);
-	struct score sc = { 0 };
-	struct assessment a = { 0 };
-	json_t *answers = json_object(), *reasons = json_array();
-	char *answers_text = NULL, *yes_text = NULL, *reasons_text = NULL;
-	char field[64], why[300];
-	int rc = -1;
-	bool marac = false;
-
-	if (!in) {
-		fail(dm, "demo: no instrument %s", iname);
-		goto out;
-	}
-	for (size_t i = 0; i < instrument_item_count(in); i++) {
+	a.answers = json_object();
+	for (size_t i = 0; in && i < instrument_item_count(in); i++) {
 		const char *item = instrument_item_id(in, i);
 		bool y = (int)i < yes;
 
 		for (const char *const *p = yes_items; p && *p; p++)
 			y = y || strcmp(*p, item) == 0;
-		json_object_set_new(answers, item, json_string(y ? "yes" : "no"));
+		json_object_set_new(a.answers, item, json_string(y ? "yes" : "no"));
 	}
-	if (instrument_score(in, answers, &sc, field, sizeof field, why, sizeof why) < 0) {
-		fail(dm, "demo assessment %s: %s", field, why);
-		goto out;
-	}
-	if (sc.computed != RISK_NONE) {
-		struct marac_facts mf = { .computed = sc.computed };
-
-		marac = marac_due(&mf, reasons);
-	}
-	answers_text = json_dumps(answers, JSON_COMPACT | JSON_SORT_KEYS);
-	yes_text = json_dumps(sc.yes_items, JSON_COMPACT);
-	reasons_text = json_dumps(reasons, JSON_COMPACT);
-	a.case_id = id;
-	a.instrument = instrument_id(in);
-	a.instrument_version = instrument_version(in);
-	a.answers = answers_text;
-	a.yes = sc.yes;
-	a.no = sc.no;
-	a.unknown = sc.unknown;
-	a.yes_items = yes_text;
-	a.computed = risk_level_name(sc.computed);
-	a.visible_high = sc.visible_high;
-	a.final = risk_level_name(sc.computed);
-	a.marac = marac;
-	a.marac_reasons = reasons_text;
-	a.assessed_by = user(dm, "officer");
-	a.assessed_at = at;
-	if (assessment_insert(dm->d, &a) < 0) {
-		fail(dm, "demo assessment");
-		goto out;
-	}
-	if (sc.computed != RISK_NONE) {
-		int64_t review = at + (int64_t)review_days(NULL, sc.computed) * DAY;
-
-		if (case_set_risk(dm->d, id, risk_level_name(sc.computed),
-				  risk_level_name(sc.computed), a.assessed_by, at, review,
-				  marac ? at : 0) < 0 ||
-		    (marac && case_flag_raise(dm->d, id, "marac_referral", reasons_text) < 0)) {
-			fail(dm, "demo risk level");
-			goto out;
-		}
-	}
-	if (event(dm, id, "officer", "assessed",
-		  sc.computed != RISK_NONE ? risk_level_name(sc.computed) : iname) < 0) {
-		fail(dm, "demo event");
-		goto out;
-	}
-	rc = 0;
-out:
-	score_free(&sc);
-	json_decref(answers);
-	json_decref(reasons);
-	free(answers_text);
-	free(yes_text);
-	free(reasons_text);
-	return rc;
+	rc = ops_assess(as(dm, "officer", at), dm->ref, &a, &out);
+	if (rc >= 0)
+		ops_assessed_free(&out);
+	json_decref(a.answers);
+	return done(dm, rc, iname);
 }
 
-static int decide_typology(struct demo *dm, int64_t id, const char *type, const char *rationale)
+static int decide_typology(struct demo *dm, const char *type, const char *rationale)
 {
-	if (typology_decision_insert(dm->d, id, type, rationale, NULL, user(dm, "officer")) < 0 ||
-	    event(dm, id, "officer", "typology", type) < 0)
-		return fail(dm, "demo typology");
-	return 0;
+	return done(dm,
+		    ops_typology_decide(as(dm, "officer", dm->now), dm->ref, type, rationale, NULL,
+					&dm->c),
+		    "typology");
 }
 
 /* ---- plans ------------------------------------------------------------------------- */
@@ -302,159 +240,156 @@ struct action_spec {
 	const char *reason;
 };
 
-/* A plan made from specs: version 1 made, version 2 its actions (and the
- * suggestions decided), as the API would keep them. */
-static int64_t make_plan(struct demo *dm, int64_t case_id, const char *summary,
-			 const struct action_spec *a, int n, const char *rejected,
-			 const char *rejected_reason)
+/* A plan: made (with a suggestion rejected, if any), then its actions, as the
+ * assessor would add them; those done were done a day ago. */
+static int make_plan(struct demo *dm, const char *summary, const struct action_spec *a, int n,
+		     const char *rejected, const char *rejected_reason)
 {
-	int64_t by = user(dm, "officer"), plan;
-	char change[200];
+	struct ops_plan_decision reject = { .id = rejected, .decision = "reject",
+					    .reason = rejected_reason };
+	struct ops_plan_change in = { 0, true, summary, &reject, rejected ? 1 : 0 };
+	struct plan_record p = { 0 };
+	bool made;
+	int64_t plan_version;
 
-	plan = plan_insert(dm->d, case_id, summary, by);
-	if (plan < 0 || plan_version_keep(dm->d, plan, 1, by, "plan made") < 0 ||
-	    event(dm, case_id, "officer", "plan", "version 1: plan made") < 0)
-		return fail(dm, "demo plan");
+	if (done(dm, ops_plan_put(as(dm, "officer", dm->now), dm->ref, &in, &dm->c, &p, &made),
+		 "plan") < 0)
+		goto fail;
+	plan_version = p.version;
 	for (int i = 0; i < n; i++) {
-		struct plan_action_row r = { 0 };
+		struct ops_plan_action act = { 0 };
 		const char *cat = a[i].category, *desc = a[i].description;
-		struct user owner;
-		int64_t aid;
+		int64_t id;
 
 		if (a[i].suggestion &&
-		    plan_suggestion_get(dm->suggestions, a[i].suggestion, &cat, &desc) < 0)
-			return fail(dm, "demo: no suggestion %s", a[i].suggestion);
+		    plan_suggestion_get(dm->v->suggestions, a[i].suggestion, &cat, &desc) < 0) {
+			snprintf(dm->err, dm->errlen, "demo: no suggestion %s", a[i].suggestion);
+			goto fail;
+		}
 		if (a[i].suggestion && a[i].description)
 			desc = a[i].description;
-		if (user_get_by_name(dm->d, a[i].owner, &owner) != 1)
-			return fail(dm, "demo: no user %s", a[i].owner);
-		r.plan_id = plan;
-		r.case_id = case_id;
-		r.category = cat;
-		r.description = desc;
-		r.owner_id = owner.id;
-		r.agency_id = owner.agency_id;
-		r.due_at = dm->now + a[i].due_days * DAY;
-		r.status = a[i].status;
-		r.reason = a[i].reason;
-		r.suggestion = a[i].suggestion;
-		r.done_at = strcmp(a[i].status, "done") == 0 ? dm->now - DAY : 0;
-		aid = plan_action_insert(dm->d, &r, by);
-		if (aid < 0 || (a[i].suggestion &&
-				plan_decision_add(dm->d, plan, a[i].suggestion,
-						  a[i].description ? "edited" : "accepted", NULL, aid,
-						  plan_suggestions_version(dm->suggestions), by) < 0))
-			return fail(dm, "demo action");
+		act.version = plan_version;
+		act.category = cat;
+		act.description = desc;
+		act.owner = a[i].owner;
+		act.due_at = dm->now + a[i].due_days * DAY;
+		act.status = a[i].status;
+		act.reason = a[i].reason;
+		act.suggestion = a[i].suggestion;
+		plan_record_free(&p);
+		if (done(dm,
+			 ops_plan_action_add(as(dm, "officer",
+						strcmp(a[i].status, "done") == 0 ? dm->now - DAY
+										  : dm->now),
+					     dm->ref, &act, &dm->c, &p, &id),
+			 "plan action") < 0)
+			goto fail;
+		plan_version = p.version;
 	}
-	if (rejected && plan_decision_add(dm->d, plan, rejected, "rejected", rejected_reason, 0,
-					  plan_suggestions_version(dm->suggestions), by) < 0)
-		return fail(dm, "demo decision");
-	snprintf(change, sizeof change, "%d actions added, from the suggestions and the assessor", n);
-	if (plan_bump(dm->d, plan, 1, false, NULL, by) != 1 ||
-	    plan_version_keep(dm->d, plan, 2, by, change) < 0 ||
-	    event(dm, case_id, "officer", "plan", "version 2: actions added") < 0)
-		return fail(dm, "demo plan version");
-	return plan;
+	plan_record_free(&p);
+	return 0;
+fail:
+	plan_record_free(&p);
+	return -1;
 }
 
 /* ---- victim care ------------------------------------------------------------------- */
 
-static int contact(struct demo *dm, int64_t case_id, int64_t at, const char *by,
-		   const char *method, const char *told)
+static int contact(struct demo *dm, int64_t at, const char *by, const char *method,
+		   const char *told)
 {
-	struct victim_contact_row c = { 0 };
-
-	c.case_id = case_id;
-	c.contacted_at = at;
-	c.method = method;
-	c.told = told;
-	c.contact_by = user(dm, by);
-	if (victim_contact_insert(dm->d, &c, c.contact_by) < 0 ||
-	    event(dm, case_id, by, "victim_contact", method) < 0)
-		return fail(dm, "demo contact");
-	return 0;
-}
-
-static int advocacy(struct demo *dm, int64_t case_id, const char *status)
-{
-	struct victim_referral_row r = { 0 };
-	struct agency a;
-
-	if (agency_get_by_code(dm->d, "sas", &a) != 1)
-		return fail(dm, "demo: no agency sas");
-	r.case_id = case_id;
-	r.service = "advocacy";
-	r.agency_id = a.id;
-	r.status = status;
-	r.consent = strcmp(status, "accepted") == 0 ? 1 : -1;
-	r.consent_note = r.consent == 1 ? "agreed at the first visit to share her details" : NULL;
-	r.consent_at = r.consent == 1 ? dm->now - 6 * DAY : 0;
-	if (victim_referral_insert(dm->d, &r, user(dm, "officer")) < 0 ||
-	    event(dm, case_id, "officer", "victim_referral", "advocacy") < 0)
-		return fail(dm, "demo referral");
-	/* with her consent, the charity's advocates see the case */
-	if (r.consent == 1 && (case_refer_consented(dm->d, case_id, a.id, user(dm, "officer")) < 0 ||
-			       event(dm, case_id, "officer", "referred", "sas") < 0))
-		return fail(dm, "demo referral");
-	return 0;
-}
-
-/* A notification task for an event at event_at, done at done_at (0: open). */
-static int notify(struct demo *dm, int64_t case_id, const char *event_name, int64_t event_at,
-		  const char *detail, int64_t order_id, int64_t done_at, const char *done_by)
-{
-	struct case_task_new t = { 0 };
+	struct ops_contact in = { .at = at, .method = method, .told = told };
 	int64_t id;
 
-	t.case_id = case_id;
-	t.kind = "notify_victim";
-	t.event = event_name;
-	t.detail = detail;
-	t.event_at = event_at;
-	t.due_at = plan_notify_due(event_at, 24);
-	t.order_id = order_id;
-	t.opened_by = user(dm, "officer");
-	id = case_task_open(dm->d, &t);
-	if (id <= 0 || event(dm, case_id, "officer", "task_opened", event_name) < 0)
-		return fail(dm, "demo task");
-	if (done_at) {
-		struct user u;
+	return done(dm, ops_care_contact(as(dm, by, dm->now), dm->ref, &in, &dm->c, &id),
+		    "contact");
+}
 
-		if (user_get_by_name(dm->d, done_by, &u) != 1 ||
-		    case_task_done(dm->d, id, 1, u.id, "told her by phone") != 1)
-			return fail(dm, "demo task done");
+/* Her advocacy referral; accepted with her consent (six days ago), the
+ * charity's advocates see the case. */
+static int advocacy(struct demo *dm, const char *status)
+{
+	struct ops_referral in = { .service = "advocacy", .agency = "sas", .status = status };
+
+	if (strcmp(status, "accepted") == 0) {
+		in.consent_given = true;
+		in.consent = 1;
+		in.consent_note = "agreed at the first visit to share her details";
+	}
+	return done(dm, ops_referral_make(as(dm, "officer", dm->now - 6 * DAY), dm->ref, &in, &dm->c),
+		    "referral");
+}
+
+static int spoc(struct demo *dm, const char *username)
+{
+	return done(dm, ops_care_spoc(as(dm, "officer", dm->now), dm->ref, username, &dm->c),
+		    "point of contact");
+}
+
+struct task_find {
+	const char *event;
+	int64_t order_id;
+	int64_t id, version;
+};
+
+static int find_task(const struct case_task_row *t, void *arg)
+{
+	struct task_find *f = arg;
+
+	if (t->event && strcmp(t->event, f->event) == 0 && t->order_id == f->order_id && !t->done_at) {
+		f->id = t->id;
+		f->version = t->version;
+		return 1;
 	}
 	return 0;
+}
+
+/* Tell her of the event the case's open notification task (of order_id, 0:
+ * none) is about: done by done_by. */
+static int told(struct demo *dm, const char *event_name, int64_t order_id, const char *done_by)
+{
+	struct task_find f = { event_name, order_id, 0, 0 };
+	struct case_record c;
+
+	if (case_get(dm->d, dm->ref, &c) != 1 ||
+	    case_tasks_each(dm->d, c.id, find_task, &f) < 0 || !f.id) {
+		case_record_free(&c);
+		snprintf(dm->err, dm->errlen, "demo: no open %s task on %s", event_name, dm->ref);
+		return -1;
+	}
+	case_record_free(&c);
+	return done(dm,
+		    ops_task_done(as(dm, done_by, dm->now), dm->ref, f.id, f.version,
+				  "told her by phone", &dm->c),
+		    "task done");
+}
+
+/* A task to tell her of an event outside Vigil at event_at. */
+static int notify(struct demo *dm, const char *event_name, int64_t event_at, const char *detail)
+{
+	return done(dm,
+		    ops_task_open(as(dm, "officer", dm->now), dm->ref, event_name, event_at, detail,
+				  &dm->c),
+		    "task");
 }
 
 /* ---- orders ------------------------------------------------------------------------ */
 
-static int64_t add_order(struct demo *dm, int64_t case_id, struct order_row *o,
+static int64_t add_order(struct demo *dm, struct order_row *o,
 			 const struct order_condition_row *conds, int n)
 {
-	char detail[120];
+	struct ops_order in = { 0 };
+	int64_t id = 0;
 
-	o->case_id = case_id;
-	if (o->granted_at && !o->starts_at)
-		o->starts_at = o->granted_at;
-	o->notify_deadline = order_kind_is_spo(o->kind) ? order_notify_deadline(o->served_at) : 0;
-	o->id = order_insert(dm->d, o, user(dm, "officer"));
-	if (o->id < 0)
-		return fail(dm, "demo order");
-	for (int i = 0; i < n; i++) {
-		struct order_condition_row c = conds[i];
-
-		c.order_id = o->id;
-		if (order_condition_insert(dm->d, &c) < 0)
-			return fail(dm, "demo condition");
-	}
-	snprintf(detail, sizeof detail, "order %lld: %s, %s", (long long)o->id, o->kind, o->status);
-	if (event(dm, case_id, "officer", "order", detail) < 0)
-		return fail(dm, "demo event");
-	if (strcmp(o->status, "granted") == 0 && order_notify_missed(o->notify_deadline, o->notified_at, dm->now) &&
-	    order_duty_raise(dm->d, case_id, o->id, o->notify_deadline) < 0)
-		return fail(dm, "demo duty to notify");
-	return o->id;
+	in.o = *o;
+	in.conditions = conds;
+	in.nconditions = n;
+	in.given = n ? OPS_ORDER_CONDITIONS : 0;
+	if (done(dm, ops_order_record(as(dm, "officer", dm->now), dm->ref, &in, &dm->c, &id),
+		 o->kind) < 0)
+		return -1;
+	o->id = id;
+	return id;
 }
 
 static const struct order_condition_row NO_CONTACT = {
@@ -469,24 +404,23 @@ static int case_intake(struct demo *dm)
 	const struct person_spec v = { "Priya Shah", IDENT_ADDRESS, "4 Canonbury Place, London N1 2NQ" };
 	const struct person_spec s = { "Daniel Price", IDENT_EMAIL, "d.price@example.com" };
 
-	return add_case(dm, 12, "work", "non_emergency_call",
-			"A former colleague e-mails her several times a day since she left the firm",
-			&v, &s) < 0 ? -1 : 0;
+	return report(dm, 12, "work", "non_emergency_call",
+		      "A former colleague e-mails her several times a day since she left the firm",
+		      &v, &s);
 }
 
 static int case_screened(struct demo *dm)
 {
 	const struct person_spec v = { "Emma Clarke", IDENT_ADDRESS, "17 Highbury Hill, London N5 1SU" };
 	const struct person_spec s = { "Ryan Clarke", IDENT_PHONE, "07700 900418" };
-	int64_t id = add_case(dm, 3 * 24, "ex_partner", "online",
-			      "Her former husband follows her home from work and messages her at night",
-			      &v, &s);
 
-	if (id < 0 || screen_case(dm, id) < 0)
+	if (report(dm, 3 * 24, "ex_partner", "online",
+		   "Her former husband follows her home from work and messages her at night", &v,
+		   &s) < 0 ||
+	    screen_case(dm) < 0)
 		return -1;
 	/* arrested two days ago; nobody has told her yet */
-	return notify(dm, id, "arrest", dm->now - 2 * DAY, "arrested for stalking, in custody", 0, 0,
-		      NULL);
+	return notify(dm, "arrest", dm->now - 2 * DAY, "arrested for stalking, in custody");
 }
 
 static int case_assessed_high(struct demo *dm)
@@ -509,21 +443,20 @@ static int case_assessed_high(struct demo *dm)
 	};
 	const struct order_condition_row conds[] = { NO_CONTACT, zone };
 	struct order_row o = { 0 };
-	int64_t id = add_case(dm, 7 * 24, "ex_partner", "emergency_call",
-			      "Her ex-partner waits outside her flat and her office, and has "
-			      "threatened to kill himself and her",
-			      &v, &s);
 
-	if (id < 0 || screen_case(dm, id) < 0 ||
-	    assess(dm, id, "ric", 15, NULL, dm->now - 6 * DAY) < 0 ||
-	    assess(dm, id, "stalking-screen", 0, screen_yes, dm->now - 6 * DAY) < 0 ||
-	    decide_typology(dm, id, "rejected",
+	if (report(dm, 7 * 24, "ex_partner", "emergency_call",
+		   "Her ex-partner waits outside her flat and her office, and has threatened to "
+		   "kill himself and her",
+		   &v, &s) < 0 ||
+	    screen_case(dm) < 0 || assess(dm, "ric", 15, NULL, dm->now - 6 * DAY) < 0 ||
+	    assess(dm, "stalking-screen", 0, screen_yes, dm->now - 6 * DAY) < 0 ||
+	    decide_typology(dm, "rejected",
 			    "former partner who cannot accept the end of the relationship") < 0 ||
-	    make_plan(dm, id, "Keep her safe at home and at work; an SPO; MARAC", actions,
+	    make_plan(dm, "Keep her safe at home and at work; an SPO; MARAC", actions,
 		      (int)(sizeof actions / sizeof actions[0]), "victim-alert-device",
 		      "she does not want an app that tracks her phone") < 0 ||
-	    advocacy(dm, id, "accepted") < 0 || case_spoc_set(dm->d, id, user(dm, "advocate")) < 0 ||
-	    contact(dm, id, dm->now - 6 * DAY, "officer", "in_person",
+	    advocacy(dm, "accepted") < 0 || spoc(dm, "advocate") < 0 ||
+	    contact(dm, dm->now - 6 * DAY, "officer", "in_person",
 		    "What an SPO is; that we will apply; the advocate's number") < 0)
 		return -1;
 	o.kind = "spo_interim";
@@ -532,14 +465,33 @@ static int case_assessed_high(struct demo *dm)
 	o.court = "Highbury Corner Magistrates' Court";
 	o.applied_at = dm->now - 5 * DAY - 12 * HOUR;
 	o.granted_at = o.served_at = dm->now - 5 * DAY;
-	if (add_order(dm, id, &o, conds, 2) < 0 ||
-	    notify(dm, id, "order_granted", o.granted_at, "interim SPO granted", o.id,
-		   dm->now - 4 * DAY, "advocate") < 0 ||
-	    contact(dm, id, dm->now - 4 * DAY, "advocate", "phone",
+	if (add_order(dm, &o, conds, 2) < 0 || told(dm, "order_granted", o.id, "advocate") < 0 ||
+	    contact(dm, dm->now - 4 * DAY, "advocate", "phone",
 		    "The interim SPO was granted: he may not come within 500 m of her flat") < 0 ||
-	    contact(dm, id, dm->now - 1 * DAY, "advocate", "video", "Safety plan reviewed with her") < 0)
+	    contact(dm, dm->now - 1 * DAY, "advocate", "video", "Safety plan reviewed with her") < 0)
 		return -1;
-	return set_status(dm, id, "assessed");
+	return set_status(dm, "assessed");
+}
+
+/* ---- the programme's records, made by the store as its own API does --------------- */
+
+static int fail(struct demo *dm, const char *what)
+{
+	snprintf(dm->err, dm->errlen, "%s: %s", what, db_errmsg(dm->d));
+	return -1;
+}
+
+static int64_t user(struct demo *dm, const char *username)
+{
+	struct user u;
+
+	return user_get_by_name(dm->d, username, &u) == 1 ? u.id : 0;
+}
+
+static int event(struct demo *dm, int64_t case_id, const char *by, const char *kind,
+		 const char *detail)
+{
+	return case_event_add(dm->d, case_id, user(dm, by), by, kind, detail);
 }
 
 /*
@@ -605,20 +557,20 @@ static int case_managed_breach(struct demo *dm)
 					    .radius_m = -1, .warning_m = -1, .distance_m = -1 };
 	const struct order_condition_row conds[] = { NO_CONTACT, away, prog };
 	struct order_row o = { 0 }, pin = { 0 };
-	struct breach_new b = { 0 };
-	int64_t id = add_case(dm, 72 * 24, "online_only", "online",
-			      "A man she has never met believes they are in a relationship; flowers "
-			      "and letters to her work",
-			      &v, &s);
+	struct ops_breach b = { 0 };
+	int64_t breach;
 
-	if (id < 0 || screen_case(dm, id) < 0 ||
-	    assess(dm, id, "ric", 11, NULL, dm->now - 70 * DAY) < 0 ||
-	    decide_typology(dm, id, "intimacy_seeker",
+	if (report(dm, 72 * 24, "online_only", "online",
+		   "A man she has never met believes they are in a relationship; flowers and "
+		   "letters to her work",
+		   &v, &s) < 0 ||
+	    screen_case(dm) < 0 || assess(dm, "ric", 11, NULL, dm->now - 70 * DAY) < 0 ||
+	    decide_typology(dm, "intimacy_seeker",
 			    "believes in a relationship that does not exist") < 0 ||
-	    make_plan(dm, id, "An SPO; a clinical assessment of his fixation", actions,
+	    make_plan(dm, "An SPO; a clinical assessment of his fixation", actions,
 		      (int)(sizeof actions / sizeof actions[0]), NULL, NULL) < 0 ||
-	    set_status(dm, id, "assessed") < 0 || set_status(dm, id, "managed") < 0 ||
-	    contact(dm, id, dm->now - 12 * DAY, "officer", "phone",
+	    set_status(dm, "assessed") < 0 || set_status(dm, "managed") < 0 ||
+	    contact(dm, dm->now - 12 * DAY, "officer", "phone",
 		    "He has enrolled in the programme the order requires") < 0)
 		return -1;
 	o.kind = "spo_full";
@@ -629,27 +581,23 @@ static int case_managed_breach(struct demo *dm)
 	o.granted_at = o.served_at = dm->now - 60 * DAY;
 	o.notified_at = dm->now - 59 * DAY;
 	o.until_further_order = true;
-	if (add_order(dm, id, &o, conds, 3) < 0 ||
-	    notify(dm, id, "order_granted", o.granted_at, "SPO granted until further order", o.id,
-		   dm->now - 59 * DAY, "officer") < 0)
+	if (add_order(dm, &o, conds, 3) < 0 || told(dm, "order_granted", o.id, "officer") < 0)
 		return -1;
 	/* a Police Information Notice another force gave him, years before */
 	pin.kind = "pin_historic";
 	pin.status = "granted";
 	pin.granted_at = dm->now - 3 * 365 * DAY;
 	pin.notes = "issued by Thames Valley Police to another woman";
-	if (add_order(dm, id, &pin, NULL, 0) < 0)
+	if (add_order(dm, &pin, NULL, 0) < 0)
 		return -1;
-	b.case_id = id;
-	b.order_id = o.id;
 	b.occurred_at = dm->now - 2 * DAY;
 	b.description = "Sent flowers and a letter to her workplace";
 	b.evidence = "{\"incidents\":[],\"alerts\":[],\"trail\":null}";
-	b.by = user(dm, "officer");
-	b.by_name = "officer";
-	if (breach_record(dm->d, &b) < 0)
-		return fail(dm, "demo breach");
-	return programme(dm, id);
+	if (done(dm,
+		 ops_breach_record(as(dm, "officer", dm->now), dm->ref, o.id, &b, &dm->c, &breach),
+		 "breach") < 0)
+		return -1;
+	return programme(dm, dm->c.id);
 }
 
 static int case_managed_raised(struct demo *dm)
@@ -661,34 +609,27 @@ static int case_managed_raised(struct demo *dm)
 		{ "target-hardening-home", NULL, NULL, "officer", -20, "done", NULL },
 	};
 	struct order_row o = { 0 };
-	int64_t id = add_case(dm, 42 * 24, "ex_partner", "in_person",
-			      "Her ex-husband drives past her house; it has got worse since he lost "
-			      "his job",
-			      &v, &s);
 
-	if (id < 0 || screen_case(dm, id) < 0 ||
-	    assess(dm, id, "ric", 10, NULL, dm->now - 40 * DAY) < 0 ||
-	    decide_typology(dm, id, "rejected", "former partner, grievance over the separation") < 0 ||
-	    make_plan(dm, id, "Target hardening; bail conditions", actions,
+	if (report(dm, 42 * 24, "ex_partner", "in_person",
+		   "Her ex-husband drives past her house; it has got worse since he lost his job",
+		   &v, &s) < 0 ||
+	    screen_case(dm) < 0 || assess(dm, "ric", 10, NULL, dm->now - 40 * DAY) < 0 ||
+	    decide_typology(dm, "rejected", "former partner, grievance over the separation") < 0 ||
+	    make_plan(dm, "Target hardening; bail conditions", actions,
 		      (int)(sizeof actions / sizeof actions[0]), NULL, NULL) < 0 ||
-	    set_status(dm, id, "assessed") < 0 || set_status(dm, id, "managed") < 0 ||
-	    contact(dm, id, dm->now - 3 * DAY, "officer", "phone", "Checked the new locks work") < 0)
+	    set_status(dm, "assessed") < 0 || set_status(dm, "managed") < 0 ||
+	    contact(dm, dm->now - 3 * DAY, "officer", "phone", "Checked the new locks work") < 0)
 		return -1;
 	o.kind = "non_molestation";
 	o.status = "granted";
 	o.court = "Central Family Court";
 	o.granted_at = dm->now - 170 * DAY;
 	o.ends_at = dm->now + 12 * DAY;
-	if (add_order(dm, id, &o, &NO_CONTACT, 1) < 0 ||
-	    notify(dm, id, "order_granted", o.granted_at, "non-molestation order", o.id,
-		   dm->now - 169 * DAY, "officer") < 0)
+	if (add_order(dm, &o, &NO_CONTACT, 1) < 0 || told(dm, "order_granted", o.id, "officer") < 0)
 		return -1;
-	/* reassessed high yesterday: no advocate yet, and she has not been told */
-	if (assess(dm, id, "ric", 16, NULL, dm->now - 30 * HOUR) < 0 ||
-	    notify(dm, id, "risk_level_changed", dm->now - 30 * HOUR,
-		   "risk level from medium to high", 0, 0, NULL) < 0)
-		return -1;
-	return 0;
+	/* reassessed high yesterday: no advocate yet, and she has not been told
+	 * (the assessment opened the task) */
+	return assess(dm, "ric", 16, NULL, dm->now - 30 * HOUR);
 }
 
 static int case_closed(struct demo *dm)
@@ -700,34 +641,32 @@ static int case_closed(struct demo *dm)
 		{ NULL, "perpetrator_management", "Charge him with stalking", "officer", -30, "done",
 		  NULL },
 	};
+	struct ops_review closing = { .kind = "closing", .outcome = "convicted",
+				      .summary = "Convicted of stalking; restraining order until "
+						 "further order" };
 	struct order_row o = { 0 };
-	int64_t id = add_case(dm, 93 * 24, "friend_acquaintance", "non_emergency_call",
-			      "A friend of her brother would not accept she did not want to see him",
-			      &v, &s);
 
-	if (id < 0 || screen_case(dm, id) < 0 ||
-	    assess(dm, id, "ric", 10, NULL, dm->now - 90 * DAY) < 0 ||
-	    decide_typology(dm, id, "incompetent_suitor", "sought a relationship, would not take no") < 0 ||
-	    make_plan(dm, id, "Charge; a restraining order on conviction", actions,
+	if (report(dm, 93 * 24, "friend_acquaintance", "non_emergency_call",
+		   "A friend of her brother would not accept she did not want to see him", &v,
+		   &s) < 0 ||
+	    screen_case(dm) < 0 || assess(dm, "ric", 10, NULL, dm->now - 90 * DAY) < 0 ||
+	    decide_typology(dm, "incompetent_suitor", "sought a relationship, would not take no") < 0 ||
+	    make_plan(dm, "Charge; a restraining order on conviction", actions,
 		      (int)(sizeof actions / sizeof actions[0]), NULL, NULL) < 0 ||
-	    set_status(dm, id, "assessed") < 0 || set_status(dm, id, "managed") < 0)
+	    set_status(dm, "assessed") < 0 || set_status(dm, "managed") < 0)
 		return -1;
 	o.kind = "restraining_conviction";
 	o.status = "granted";
 	o.court = "Snaresbrook Crown Court";
 	o.granted_at = dm->now - 20 * DAY;
 	o.until_further_order = true;
-	if (add_order(dm, id, &o, &NO_CONTACT, 1) < 0 ||
-	    notify(dm, id, "order_granted", o.granted_at, "restraining order on conviction", o.id,
-		   dm->now - 20 * DAY + 2 * HOUR, "officer") < 0 ||
-	    contact(dm, id, dm->now - 20 * DAY + 2 * HOUR, "officer", "in_person",
+	if (add_order(dm, &o, &NO_CONTACT, 1) < 0 || told(dm, "order_granted", o.id, "officer") < 0 ||
+	    contact(dm, dm->now - 20 * DAY + 2 * HOUR, "officer", "in_person",
 		    "He was convicted; the restraining order has no end date") < 0 ||
-	    case_review_insert(dm->d, id, "closing", "convicted",
-			       "Convicted of stalking; restraining order until further order",
-			       0, user(dm, "supervisor")) < 0 ||
-	    event(dm, id, "supervisor", "closing_review", "convicted") < 0)
-		return fail(dm, "demo closing review");
-	return set_status(dm, id, "closed");
+	    done(dm, ops_review_record(as(dm, "supervisor", dm->now), dm->ref, &closing, &dm->c),
+		 "closing review") < 0)
+		return -1;
+	return set_status(dm, "closed");
 }
 
 static int case_assessed_standard(struct demo *dm)
@@ -738,31 +677,30 @@ static int case_assessed_standard(struct demo *dm)
 		{ "evidence-diary", NULL, NULL, "officer", 7, "in_progress", NULL },
 		{ "digital-safety", NULL, NULL, "officer", 7, "planned", NULL },
 	};
-	int64_t id = add_case(dm, 60, "unknown", "online",
-			      "Anonymous accounts comment on every post she makes", &v, NULL);
 
-	if (id < 0 || screen_case(dm, id) < 0 ||
-	    assess(dm, id, "ric", 3, NULL, dm->now - 2 * DAY) < 0 ||
-	    make_plan(dm, id, "Evidence, and lock down her accounts", actions,
+	if (report(dm, 60, "unknown", "online", "Anonymous accounts comment on every post she makes",
+		   &v, NULL) < 0 ||
+	    screen_case(dm) < 0 || assess(dm, "ric", 3, NULL, dm->now - 2 * DAY) < 0 ||
+	    make_plan(dm, "Evidence, and lock down her accounts", actions,
 		      (int)(sizeof actions / sizeof actions[0]), NULL, NULL) < 0 ||
-	    contact(dm, id, dm->now - 1 * DAY, "officer", "email",
+	    contact(dm, dm->now - 1 * DAY, "officer", "email",
 		    "How to keep screenshots and report each account") < 0)
 		return -1;
-	return set_status(dm, id, "assessed");
+	return set_status(dm, "assessed");
 }
 
-int demo_cases_load(db *d, const struct instrument_set *instruments,
-		    const struct plan_suggestions *suggestions, char *err, size_t errlen)
+int demo_cases_load(struct vigil *v, db *d, char *err, size_t errlen)
 {
-	struct demo dm = { d, instruments, suggestions, clock_now_ms(), err, errlen };
+	struct demo dm = { .v = v, .d = d, .now = clock_now_ms(), .err = err, .errlen = errlen };
+	int rc;
 
-	if (!instruments || !suggestions) {
+	if (!v->instruments || !v->suggestions) {
 		snprintf(err, errlen, "the demo caseload needs the instruments and suggestions");
 		return -1;
 	}
-	if (case_intake(&dm) < 0 || case_screened(&dm) < 0 || case_assessed_high(&dm) < 0 ||
-	    case_managed_breach(&dm) < 0 || case_managed_raised(&dm) < 0 || case_closed(&dm) < 0 ||
-	    case_assessed_standard(&dm) < 0)
-		return -1;
-	return 0;
+	rc = case_intake(&dm) < 0 || case_screened(&dm) < 0 || case_assessed_high(&dm) < 0 ||
+	     case_managed_breach(&dm) < 0 || case_managed_raised(&dm) < 0 || case_closed(&dm) < 0 ||
+	     case_assessed_standard(&dm) < 0 ? -1 : 0;
+	case_record_free(&dm.c);
+	return rc;
 }

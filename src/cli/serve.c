@@ -39,7 +39,7 @@
 #include "ingest/tcp.h"
 #include "monitor/engine.h"
 #include "monitor/node.h"
-#include "monitor/simulator.h"
+#include "monitor/sinks.h"
 #include "notify/notify.h"
 #include "ops/register.h"
 #include "notify/webpush.h"
@@ -492,8 +492,9 @@ static void housekeeping(struct vigil *v)
 		return;
 	}
 	last = now;
-	session_purge(pd, now, now - v->cfg.session_idle_ms);
-	login_name_purge(pd, now - v->cfg.login_lockout_ms);
+	if (session_purge(pd, now, now - v->cfg.session_idle_ms) < 0 ||
+	    login_name_purge(pd, now - v->cfg.login_lockout_ms) < 0)
+		log_error("the purge of ended sessions and sign-in names failed: %s", db_errmsg(pd));
 	{
 		/* the register's retention: each purge audited by itself */
 		struct reg_actor sys = { 0, "vigil", ROLE_NONE, 0, NULL };
@@ -538,6 +539,73 @@ static void keys_refresh(struct vigil *v, db *kd)
 				 crypt_keys_current(v->keys), before);
 		failing = false;
 	}
+}
+
+/* ---- the engine's listeners (monitor/sinks.h) ------------------------------------- */
+
+static void stream_on_events(void *arg)
+{
+	stream_wake(arg);
+}
+
+static void stream_on_alert(void *arg, const struct alert_news *n)
+{
+	(void)n;
+	stream_wake(arg);
+}
+
+static void stream_on_notice(void *arg, const char *payload)
+{
+	(void)payload;
+	stream_wake(arg);
+}
+
+static void notifier_on_alert(void *arg, const struct alert_news *n)
+{
+	if (n->repeat)
+		notifier_repeat(arg, n->id, n->kind, n->late, n->repeat);
+	else
+		notifier_alert(arg, n->id, n->kind, n->late);
+}
+
+static void notifier_on_leading(void *arg, bool leads)
+{
+	if (leads)
+		notifier_resume(arg);
+	else
+		notifier_drop(arg);
+}
+
+static void reporting_on_lease(void *arg, const atomic_llong *until)
+{
+	reporting_lease(arg, until);
+}
+
+static void reporting_on_ask(void *arg, int64_t device_id, const char *uid, enum report_mode mode)
+{
+	reporting_ask(arg, device_id, uid, mode == REPORT_FAST ? REPORTING_FAST : REPORTING_NORMAL);
+}
+
+static void reporting_on_notice(void *arg, const char *payload)
+{
+	reporting_notice(arg, payload);
+}
+
+/* Who hears the engine's news: the live stream (new events, here or on
+ * another node), the webhooks (a new alert; whether this node leads), and
+ * the bridge that asks tags to report faster (the lease it acts within, the
+ * engine's asks, and the other nodes' commands). */
+static void subscribe(struct vigil *v)
+{
+	v->sinks = sinks_new();
+	sinks_on_alert(v->sinks, stream_on_alert, v->stream);
+	sinks_on_events(v->sinks, stream_on_events, v->stream);
+	sinks_on_notice(v->sinks, STREAM_CHANNEL, stream_on_notice, v->stream);
+	sinks_on_alert(v->sinks, notifier_on_alert, v->notifier);
+	sinks_on_leading(v->sinks, notifier_on_leading, v->notifier);
+	sinks_on_lease(v->sinks, reporting_on_lease, v->reporting);
+	sinks_on_reporting(v->sinks, reporting_on_ask, v->reporting);
+	sinks_on_notice(v->sinks, REPORTING_CHANNEL, reporting_on_notice, v->reporting);
 }
 
 int cli_serve(int argc, char **argv)
@@ -1022,7 +1090,7 @@ int cli_serve(int argc, char **argv)
 			snprintf(creds, sizeof creds, "vigil-demo-accounts.txt");
 		else
 			snprintf(creds, sizeof creds, "%s.demo-accounts", c->db_url);
-		if (demo_load(d, v.instruments, v.suggestions, creds, stdout) < 0) {
+		if (demo_load(&v, d, creds, stdout) < 0) {
 			db_close(d);
 			plan_suggestions_free(v.suggestions);
 			instrument_set_free(v.instruments);
@@ -1105,6 +1173,7 @@ int cli_serve(int argc, char **argv)
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
 	}
+	subscribe(&v);
 	if (node_start(&v, &ecfg, &v.node, err, sizeof err) < 0) {
 		fprintf(stderr, "vigil serve: %s\n", err);
 		goto out;
@@ -1219,6 +1288,7 @@ out:
 	v.reporting = NULL;
 	notifier_stop(v.notifier);
 	stream_free(v.stream);
+	sinks_free(v.sinks);
 	throttle_free(v.throttle);
 	throttle_free(v.help_throttle);
 	webpush_free(v.webpush);

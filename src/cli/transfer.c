@@ -32,6 +32,7 @@
 #include "base/clock.h"
 #include "base/mem.h"
 #include "store/audit.h"
+#include "store/cases.h"
 #include "store/incidents.h"
 #include "store/sealed.h"
 
@@ -80,12 +81,10 @@ static int check_table(const char *t, void *arg)
 static int table_rows(db *d, const char *table, json_t *columns, struct table_hash *th,
 		      int (*fn)(json_t *row, void *arg), void *arg)
 {
-	char sql[128];
 	db_stmt *s;
 	int rc;
 
-	snprintf(sql, sizeof sql, "SELECT * FROM %s", table); /* table from db_tables[] */
-	rc = db_prepare(d, &s, sql);
+	rc = db_table_select(d, table, false, &s);
 	if (rc < 0)
 		return rc;
 	memset(th, 0, sizeof *th);
@@ -303,20 +302,13 @@ static int fail(const char *fmt, ...)
 	return -1;
 }
 
-static bool ident_ok(const char *s)
-{
-	return s && *s && strlen(s) < 64 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(s);
-}
-
 /* The destination's columns of a table. */
 static int dest_columns(db *d, const char *table, json_t *out)
 {
-	char sql[128];
 	db_stmt *s;
 	int rc;
 
-	snprintf(sql, sizeof sql, "SELECT * FROM %s WHERE 1 = 0", table);
-	rc = db_prepare(d, &s, sql);
+	rc = db_table_select(d, table, true, &s);
 	if (rc < 0)
 		return rc;
 	rc = db_step(s);
@@ -337,46 +329,31 @@ static bool json_has_string(json_t *arr, const char *s)
 	return false;
 }
 
-static int count_rows(db *d, const char *table, int64_t *n)
-{
-	char sql[128];
-	db_stmt *s;
-	int rc;
+struct verify {
+	db *d;
+	int64_t n;
+};
 
-	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM %s", table);
-	rc = db_prepare(d, &s, sql);
-	if (rc < 0)
-		return rc;
-	rc = db_step(s);
-	*n = rc == DB_ROW ? db_column_int64(s, 0) : 0;
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+static int verify_case(int64_t id, const char *ref, void *arg)
+{
+	struct verify *vc = arg;
+	struct incident_verify_result v;
+
+	if (incident_verify_in_tx(vc->d, id, &v) != 0) {
+		fail("the incident log of %s does not verify after import: %s", ref, v.reason);
+		return DB_ERROR;
+	}
+	vc->n++;
+	return 0;
 }
 
 /* Verify every case's incident chain in the destination. */
 static int verify_cases(db *d, int64_t *ncases)
 {
-	db_stmt *s;
-	int rc;
+	struct verify vc = { d, 0 };
+	int rc = case_each_id(d, verify_case, &vc);
 
-	*ncases = 0;
-	rc = db_prepare(d, &s, "SELECT id, ref FROM cases ORDER BY id");
-	if (rc < 0)
-		return rc;
-	while ((rc = db_step(s)) == DB_ROW) {
-		struct incident_verify_result v;
-		int64_t id = db_column_int64(s, 0);
-		char ref[32];
-
-		snprintf(ref, sizeof ref, "%s", db_column_text(s, 1));
-		if (incident_verify_in_tx(d, id, &v) != 0) {
-			fail("the incident log of %s does not verify after import: %s", ref, v.reason);
-			rc = DB_ERROR;
-			break;
-		}
-		(*ncases)++;
-	}
-	db_finalize(s);
+	*ncases = vc.n;
 	return rc < 0 ? rc : 0;
 }
 
@@ -472,7 +449,7 @@ int cli_import(int argc, char **argv)
 	for (int i = 0; db_tables[i]; i++) {
 		int64_t n;
 
-		if (count_rows(d, db_tables[i], &n) < 0 || n > 0) {
+		if (db_table_count(d, db_tables[i], &n) < 0 || n > 0) {
 			fail("the destination is not empty (table %s has rows): import only into a new "
 			     "database",
 			     db_tables[i]);
@@ -527,7 +504,7 @@ int cli_import(int argc, char **argv)
 			continue;
 		}
 		if (json_object_get(j, "table")) {
-			struct buf sql;
+			const char *names[MAX_COLS];
 			const char *t = json_string_value(json_object_get(j, "table"));
 			size_t i;
 			json_t *c;
@@ -549,24 +526,16 @@ int cli_import(int argc, char **argv)
 				fail("table %s: the columns do not match this database's", table);
 				goto out;
 			}
-			buf_init(&sql);
-			buf_printf(&sql, "INSERT INTO %s (", table);
 			json_array_foreach(cols, i, c) {
-				if (!json_is_string(c) || !ident_ok(json_string_value(c)) ||
+				if (!json_is_string(c) ||
 				    !json_has_string(dcols, json_string_value(c))) {
-					buf_free(&sql);
 					fail("table %s: unknown column", table);
 					goto out;
 				}
-				buf_printf(&sql, "%s%s", i ? ", " : "", json_string_value(c));
+				names[i] = json_string_value(c);
 			}
-			buf_puts(&sql, ") VALUES (");
-			for (i = 0; i < json_array_size(cols); i++)
-				buf_puts(&sql, i ? ", ?" : "?");
-			buf_puts(&sql, ")");
 			ncols = (int)json_array_size(cols);
-			rc = db_prepare(d, &ins, sql.data);
-			buf_free(&sql);
+			rc = db_table_insert(d, table, names, ncols, &ins);
 			if (rc < 0) {
 				fail("table %s: %s", table, db_errmsg(d));
 				goto out;

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/jsonfile.h"
 #include "base/mem.h"
 #include "base/text.h"
 
@@ -534,49 +535,6 @@ out:
 
 /* ---- files ------------------------------------------------------------------ */
 
-/* The JSON in the file at path (duplicate keys refused), or NULL with why
- * (without the file name). */
-static json_t *load_json(const char *path, char *why, size_t whylen)
-{
-	FILE *f = fopen(path, "rb");
-	json_t *root = NULL;
-	json_error_t jerr;
-	struct buf b;
-	char chunk[8192];
-	size_t n;
-
-	buf_init(&b);
-	if (!f) {
-		fail(why, whylen, "cannot open: %s", strerror(errno));
-		goto out;
-	}
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		buf_append(&b, chunk, n);
-		if (b.len > FILE_MAX) {
-			fail(why, whylen, "larger than %d bytes", FILE_MAX);
-			goto out;
-		}
-	}
-	if (ferror(f)) {
-		fail(why, whylen, "cannot read: %s", strerror(errno));
-		goto out;
-	}
-	root = json_loadb(b.data ? b.data : "", b.len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
-		/* jansson quotes the input near the error, maybe half a UTF-8
-		 * character of it: the message must stay text */
-		char text[4 * sizeof jerr.text];
-
-		text_escape(jerr.text, strlen(jerr.text), text, sizeof text);
-		fail(why, whylen, "line %d, column %d: %s", jerr.line, jerr.column, text);
-	}
-out:
-	buf_free(&b);
-	if (f)
-		fclose(f);
-	return root;
-}
-
 static int name_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -628,7 +586,7 @@ int instrument_set_load(const char *dir, instrument_set **out, char *err, size_t
 		char why[300];
 		struct instrument *in = NULL;
 		const instrument *dup;
-		json_t *root = load_json(path, why, sizeof why);
+		json_t *root = jsonfile_load(path, FILE_MAX, why, sizeof why);
 
 		if (root)
 			in = instrument_parse(root, why, sizeof why);
@@ -675,7 +633,7 @@ int instrument_set_override(instrument_set *s, const char *path, char *err, size
 
 	buf_init(&unknown_in);
 	buf_init(&unknown_items);
-	root = load_json(path, why, sizeof why);
+	root = jsonfile_load(path, FILE_MAX, why, sizeof why);
 	if (!root) {
 		fail(err, errlen, "%s: %s", path, why);
 		goto out;

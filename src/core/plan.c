@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/jsonfile.h"
 #include "base/mem.h"
 #include "base/text.h"
 #include "core/casefile.h"
@@ -398,50 +399,6 @@ static int parse_rule(struct plan_suggestions *s, struct rule *r, json_t *o,
 	return 0;
 }
 
-/* The JSON in the file at path (duplicate keys refused), or NULL with why.
- * (The same reader as the instruments'; kept here so that each loader owns
- * its limits.) */
-static json_t *load_json(const char *path, char *why, size_t whylen)
-{
-	FILE *f = fopen(path, "rb");
-	json_t *root = NULL;
-	json_error_t jerr;
-	struct buf b;
-	char chunk[8192];
-	size_t n;
-
-	buf_init(&b);
-	if (!f) {
-		fail(why, whylen, "cannot open: %s", strerror(errno));
-		goto out;
-	}
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		buf_append(&b, chunk, n);
-		if (b.len > FILE_MAX) {
-			fail(why, whylen, "larger than %d bytes", FILE_MAX);
-			goto out;
-		}
-	}
-	if (ferror(f)) {
-		fail(why, whylen, "cannot read: %s", strerror(errno));
-		goto out;
-	}
-	root = json_loadb(b.data ? b.data : "", b.len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
-		/* jansson quotes the input near the error, maybe half a UTF-8
-		 * character of it: the message must stay text */
-		char text[4 * sizeof jerr.text];
-
-		text_escape(jerr.text, strlen(jerr.text), text, sizeof text);
-		fail(why, whylen, "line %d, column %d: %s", jerr.line, jerr.column, text);
-	}
-out:
-	buf_free(&b);
-	if (f)
-		fclose(f);
-	return root;
-}
-
 static int parse_table(struct plan_suggestions *s, json_t *root,
 		       const struct instrument_set *instruments, char *why, size_t whylen)
 {
@@ -504,7 +461,7 @@ int plan_suggestions_load(const char *path, const struct instrument_set *instrum
 	int rc = -1;
 
 	*out = NULL;
-	root = load_json(path, why, sizeof why);
+	root = jsonfile_load(path, FILE_MAX, why, sizeof why);
 	if (!root || parse_table(s, root, instruments, why, sizeof why) < 0) {
 		fail(err, errlen, "%s: %s", path, why);
 		goto out;

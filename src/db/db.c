@@ -232,6 +232,70 @@ int db_tables_each(db *d, int (*fn)(const char *table, void *arg), void *arg)
 	return rc < 0 ? rc : 0;
 }
 
+static bool table_known(db *d, const char *table)
+{
+	for (int i = 0; db_tables[i]; i++)
+		if (strcmp(db_tables[i], table) == 0)
+			return true;
+	db_set_note(d, "unknown table '%.64s'", table);
+	return false;
+}
+
+static bool column_ok(const char *s)
+{
+	return s && *s && strlen(s) < 64 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(s);
+}
+
+int db_table_select(db *d, const char *table, bool none, db_stmt **out)
+{
+	char sql[128];
+
+	if (!table_known(d, table))
+		return DB_ERROR;
+	snprintf(sql, sizeof sql, "SELECT * FROM %s%s", table, none ? " WHERE 1 = 0" : "");
+	return db_prepare(d, out, sql);
+}
+
+int db_table_count(db *d, const char *table, int64_t *n)
+{
+	char sql[128];
+	int rc;
+
+	*n = 0;
+	if (!table_known(d, table))
+		return DB_ERROR;
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM %s", table);
+	rc = db_get_int64(d, n, sql, "");
+	return rc < 0 ? rc : 0;
+}
+
+int db_table_insert(db *d, const char *table, const char *const *cols, int n, db_stmt **out)
+{
+	struct buf sql;
+	int rc;
+
+	if (!table_known(d, table))
+		return DB_ERROR;
+	buf_init(&sql);
+	buf_printf(&sql, "INSERT INTO %s (", table);
+	for (int i = 0; i < n; i++) {
+		if (!column_ok(cols[i])) {
+			buf_free(&sql);
+			db_set_note(d, "table %s: a bad column name", table);
+			return DB_ERROR;
+		}
+		buf_printf(&sql, "%s%s", i ? ", " : "", cols[i]);
+	}
+	buf_puts(&sql, ") VALUES (");
+	for (int i = 0; i < n; i++)
+		buf_puts(&sql, i ? ", ?" : "?");
+	buf_puts(&sql, ")");
+	rc = db_prepare(d, out, sql.data);
+	buf_free(&sql);
+	return rc;
+}
+
 int db_identity_sync(db *d, const char *table)
 {
 	return BE(d)->identity_sync(d, table);
@@ -261,6 +325,16 @@ int db_compact(db *d)
 bool db_alive(db *d)
 {
 	return !BE(d)->alive || BE(d)->alive(d);
+}
+
+int db_sync_full(db *d)
+{
+	return strcmp(db_engine(d), "sqlite") == 0 ? db_exec(d, "PRAGMA synchronous=FULL") : 0;
+}
+
+int db_ping(db *d)
+{
+	return db_exec(d, "SELECT 1");
 }
 
 int db_heal(db *d)
@@ -343,16 +417,11 @@ int db_notice_wait(db *d, int timeout_ms, char *channel, size_t chlen, char *pay
 	return BE(d)->notice_wait(d, timeout_ms, channel, chlen, payload, paylen);
 }
 
-int db_run(db *d, const char *sql, const char *fmt, ...)
+/* Bind the parameters fmt describes (db_run) from ap: 0 or negative. */
+static int bind_va(db_stmt *s, const char *fmt, va_list ap)
 {
-	db_stmt *s;
-	va_list ap;
-	int rc, i = 1;
+	int rc = 0, i = 1;
 
-	rc = db_prepare(d, &s, sql);
-	if (rc < 0)
-		return rc;
-	va_start(ap, fmt);
 	for (const char *f = fmt; f && *f && rc >= 0; f++, i++) {
 		switch (*f) {
 		case 't':
@@ -372,11 +441,68 @@ int db_run(db *d, const char *sql, const char *fmt, ...)
 			break;
 		}
 	}
-	va_end(ap);
+	return rc;
+}
+
+/* Prepare sql, bind fmt's parameters from ap and step once: DB_ROW, DB_DONE
+ * or negative; *s is left to finalize. */
+static int step_once(db *d, db_stmt **s, const char *sql, const char *fmt, va_list ap)
+{
+	int rc;
+
+	*s = NULL;
+	rc = db_prepare(d, s, sql);
 	if (rc >= 0)
-		rc = db_step(s);
+		rc = bind_va(*s, fmt, ap);
+	if (rc >= 0)
+		rc = db_step(*s);
+	return rc;
+}
+
+/* step_once, finalized: DB_ROW, DB_DONE or negative. */
+static int run_va(db *d, const char *sql, const char *fmt, va_list ap)
+{
+	db_stmt *s;
+	int rc = step_once(d, &s, sql, fmt, ap);
+
 	db_finalize(s);
+	return rc;
+}
+
+int db_run(db *d, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = run_va(d, sql, fmt, ap);
+	va_end(ap);
 	return rc < 0 ? rc : DB_OK;
+}
+
+int db_exists(db *d, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = run_va(d, sql, fmt, ap);
+	va_end(ap);
+	return rc < 0 ? rc : rc == DB_ROW;
+}
+
+int db_get_int64(db *d, int64_t *out, const char *sql, const char *fmt, ...)
+{
+	db_stmt *s;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = step_once(d, &s, sql, fmt, ap);
+	va_end(ap);
+	*out = rc == DB_ROW && !db_column_is_null(s, 0) ? db_column_int64(s, 0) : 0;
+	db_finalize(s);
+	return rc < 0 ? rc : rc == DB_ROW;
 }
 
 /* ---- pool ---------------------------------------------------------------- */

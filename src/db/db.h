@@ -18,21 +18,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/err.h"
+
 typedef struct db db;                 /* one connection */
 typedef struct db_pool db_pool;       /* a fixed set of connections */
 typedef struct db_stmt db_stmt;       /* a prepared statement on one connection */
 typedef struct crypt_keys crypt_keys; /* base/crypt.h */
 
+/* The failures are the program's error space's (base/err.h). */
 enum {
 	DB_OK = 0,
 	DB_ROW = 1,     /* db_step(): a row is available */
 	DB_DONE = 2,    /* db_step(): no more rows */
-	DB_ERROR = -1,  /* any other failure */
-	DB_CONSTRAINT = -2, /* a UNIQUE/CHECK/foreign-key constraint refused the write */
-	DB_BUSY = -3,   /* the database stayed locked past the busy timeout */
-	DB_GONE = -4,   /* the connection to the server is lost (db_heal() below) */
-	DB_SEALED = -5, /* not the engine's: a sealed value did not open, or there
-			 * is no key to seal with (store/sealed.h); db_note() says which */
+	DB_ERROR = ERR_DB,  /* any other failure */
+	DB_CONSTRAINT = ERR_DB_CONSTRAINT, /* a UNIQUE/CHECK/foreign-key constraint refused the write */
+	DB_BUSY = ERR_DB_BUSY,   /* the database stayed locked past the busy timeout */
+	DB_GONE = ERR_DB_GONE,   /* the connection to the server is lost (db_heal() below) */
+	DB_SEALED = ERR_DB_SEALED, /* not the engine's: a sealed value did not open, or there
+				    * is no key to seal with (store/sealed.h); db_note() says which */
 };
 
 /*
@@ -72,7 +75,17 @@ const char *db_note(db *d);
  * nothing there.  0 or negative.
  */
 int db_scrub_on(db *d);
+/* From now on every commit on this connection survives the machine losing
+ * power, not only the process crashing (SQLite's synchronous=FULL; the pool's
+ * connections have NORMAL, which in WAL mode survives a crash).  PostgreSQL's
+ * commit is durable as it is: nothing to do.  0 or negative. */
+int db_sync_full(db *d);
 int db_compact(db *d);
+
+/* A result the caller must look at: every store/ function's and the
+ * database's own (the compiler refuses a call that drops one; (void) says
+ * on purpose, with a comment why). */
+#define DB_CHECKED __attribute__((warn_unused_result))
 
 /* Run SQL without parameters or results (DDL, fixed statements). */
 int db_exec(db *d, const char *sql);
@@ -118,6 +131,14 @@ int64_t db_changes(db_stmt *s);
  * described by fmt ('t' text, 'i' int64, 'd' double, 'n' NULL, which takes no
  * argument), step once and finalize. */
 int db_run(db *d, const char *sql, const char *fmt, ...);
+/* The same for a question of whether a row exists: 1, 0, or negative (an
+ * int64_t parameter must be passed as one: 'i' reads int64_t). */
+int db_exists(db *d, const char *sql, const char *fmt, ...) DB_CHECKED;
+/* The same for a query of one integer (a count, a maximum, an id): its first
+ * row's first column into *out (0 when there is no row or it is NULL).
+ * 1 when there was a row, 0 when none, or negative. */
+__attribute__((warn_unused_result)) int db_get_int64(db *d, int64_t *out, const char *sql,
+						     const char *fmt, ...);
 
 /* Pool: n connections to url, named name (db_set_name).  db_pool_acquire
  * blocks until one is free and heals it (db_heal) before handing it out, so a
@@ -145,6 +166,18 @@ extern const char *const db_tables[];
 int db_tables_each(db *d, int (*fn)(const char *table, void *arg), void *arg);
 
 /*
+ * Whole tables, for export and import (cli/transfer.c), so that the SQL that
+ * names a table stays here: table must be one of db_tables[] and a column a
+ * plain lower-case name (else DB_ERROR, the reason in db_note()).  db_table_select() prepares every row of table (none:
+ * no row, only its columns) for the caller to step and finalize;
+ * db_table_count() counts them; db_table_insert() prepares an INSERT of the
+ * n columns cols, bound as parameters 1..n.
+ */
+int db_table_select(db *d, const char *table, bool none, db_stmt **out);
+int db_table_count(db *d, const char *table, int64_t *n);
+int db_table_insert(db *d, const char *table, const char *const *cols, int n, db_stmt **out);
+
+/*
  * Several nodes on one database.  PostgreSQL can be shared by several `vigil
  * serve` nodes; a SQLite file serves one.  On an engine that cannot be shared
  * db_lease_hold() always grants and db_notify() sends nothing, so one code
@@ -164,6 +197,9 @@ bool db_multinode(const db *d);
 /* Is the connection still usable, as far as is known without asking the
  * server?  False once an operation on it found it dead. */
 bool db_alive(db *d);
+/* Ask the server the smallest question (a connection it ended shows only
+ * when used): 0, or negative (DB_GONE when it is dead). */
+int db_ping(db *d);
 /* Make the connection usable before it is used again: first, without
  * blocking, look whether the server ended it while it was idle (its goodbye
  * is waiting on the socket); if it is dead, connect again, restoring what
@@ -248,6 +284,9 @@ int db_notice_wait(db *d, int timeout_ms, char *channel, size_t chlen, char *pay
 int db_migrate(db *d, char *err, size_t errlen);
 /* The schema version in the database (0 for an empty one), or negative. */
 int db_schema_version(db *d);
+/* The same, read only (the table is not made when missing: negative): a
+ * round trip that shows the database answers (GET /healthz). */
+int db_schema_read(db *d);
 /* The highest version this binary knows. */
 int db_schema_latest(void);
 

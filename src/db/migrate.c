@@ -1107,20 +1107,17 @@ static int ensure_version_table(db *d)
 
 int db_schema_version(db *d)
 {
-	db_stmt *s;
-	int v = 0, rc;
+	int rc = ensure_version_table(d);
 
-	rc = ensure_version_table(d);
-	if (rc < 0)
-		return rc;
-	rc = db_prepare(d, &s, "SELECT MAX(version) FROM schema_version");
-	if (rc < 0)
-		return rc;
-	rc = db_step(s);
-	if (rc == DB_ROW && !db_column_is_null(s, 0))
-		v = (int)db_column_int64(s, 0);
-	db_finalize(s);
-	return rc < 0 ? rc : v;
+	return rc < 0 ? rc : db_schema_read(d);
+}
+
+int db_schema_read(db *d)
+{
+	int64_t v;
+	int rc = db_get_int64(d, &v, "SELECT MAX(version) FROM schema_version", "");
+
+	return rc < 0 ? rc : (int)v;
 }
 
 /* Replace {ID} with the engine's identity column type. */

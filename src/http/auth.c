@@ -14,12 +14,21 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/log.h"
 #include "http/request.h"
 #include "store/account.h"
 #include "store/auth.h"
 #include "vigil.h"
 
 #define TOUCH_EVERY_MS 5000
+
+/* A session's or token's bookkeeping (last seen, an ended session removed):
+ * the request goes on without it, but a failure is said. */
+static void touched(int rc, db *d)
+{
+	if (rc < 0)
+		log_error("a session's bookkeeping was not written: %s", db_errmsg(d));
+}
 
 static void fill_principal(struct req *r, const struct user *u)
 {
@@ -71,7 +80,7 @@ static enum auth_result by_token(struct req *r, const char *clear)
 	r->who.device_token = t.devices > 0 ? t.id : 0;
 	r->who.scope = t.scope;
 	if (now - t.last_used_at > TOUCH_EVERY_MS)
-		token_touch(r->db, t.id, now);
+		touched(token_touch(r->db, t.id, now), r->db);
 	return AUTH_OK;
 }
 
@@ -88,7 +97,7 @@ static enum auth_result by_session(struct req *r, const char *token)
 	if (rc == 0)
 		return AUTH_INVALID;
 	if (now >= s.expires_at || now - s.last_seen_at >= r->v->cfg.session_idle_ms) {
-		session_delete(r->db, s.digest);
+		touched(session_delete(r->db, s.digest), r->db);
 		return AUTH_EXPIRED;
 	}
 	rc = user_get_by_id(r->db, s.user_id, &u);
@@ -97,7 +106,7 @@ static enum auth_result by_session(struct req *r, const char *token)
 	if (rc == 0)
 		return AUTH_INVALID;
 	if (u.disabled) {
-		session_delete(r->db, s.digest);
+		touched(session_delete(r->db, s.digest), r->db);
 		return AUTH_DISABLED;
 	}
 	fill_principal(r, &u);
@@ -106,7 +115,7 @@ static enum auth_result by_session(struct req *r, const char *token)
 	memcpy(r->who.csrf, s.csrf, sizeof s.csrf);
 	r->who.session_expires_at = s.expires_at;
 	if (now - s.last_seen_at > TOUCH_EVERY_MS)
-		session_touch(r->db, s.digest, now);
+		touched(session_touch(r->db, s.digest, now), r->db);
 	return AUTH_OK;
 }
 
@@ -139,7 +148,7 @@ enum auth_result auth_recheck(db *d, struct principal *w, enum perm perm)
 		if (now >= s.expires_at)
 			return AUTH_EXPIRED;
 		if (now - s.last_seen_at > TOUCH_EVERY_MS)
-			session_touch(d, s.digest, now);
+			touched(session_touch(d, s.digest, now), d);
 		user_id = s.user_id;
 	}
 	rc = user_get_by_id(d, user_id, &u);

@@ -17,8 +17,23 @@
 #include "store/audit.h"
 #include "vigil.h"
 
+int req_read(struct req *r, int rc)
+{
+	if (rc < 0 && r->read_rc >= 0)
+		r->read_rc = rc;
+	return rc;
+}
+
 void req_reply(struct req *r, int status, json_t *body)
 {
+	if (status < 400 && r->read_rc < 0) {
+		int rc = r->read_rc;
+
+		json_decref(body);
+		r->read_rc = 0; /* answered once */
+		req_fail_db(r, rc);
+		return;
+	}
 	json_decref(r->resp_json);
 	free(r->resp_text);
 	r->resp_text = NULL;
@@ -220,40 +235,61 @@ int req_body_required(struct req *r)
 	return 0;
 }
 
-int req_body_only(struct req *r, const char *const *allowed)
+/*
+ * The validators: one set, for a body's own fields (req_body_*) and for the
+ * fields of objects nested in it (req_obj_*, named by their path, such as
+ * "victims[0].name"), so that a rule (an empty required string refused, a
+ * NUL refused, a time in RFC 3339) is written once and holds everywhere.
+ */
+
+/* The field key of obj when it is present and not null: else NULL, after
+ * a 400 when it is required. */
+static json_t *field_of(struct req *r, json_t *obj, const char *key, const char *field,
+			bool required, int *rc)
+{
+	json_t *v = obj ? json_object_get(obj, key) : NULL;
+
+	*rc = 0;
+	if (v && !json_is_null(v))
+		return v;
+	if (required) {
+		req_fail(r, 400, "bad_request", field, "%s is required", field);
+		*rc = -1;
+	}
+	return NULL;
+}
+
+int req_obj_only(struct req *r, json_t *obj, const char *where, const char *const *allowed)
 {
 	const char *key;
 	json_t *val;
+	char field[160];
 
-	if (!r->body)
+	if (!obj)
 		return 0;
-	json_object_foreach(r->body, key, val) {
-		bool ok = false;
+	json_object_foreach(obj, key, val) {
+		const char *const *a = allowed;
 
-		for (const char *const *a = allowed; *a; a++)
-			if (strcmp(*a, key) == 0)
-				ok = true;
-		if (!ok) {
-			req_fail(r, 400, "bad_request", key, "unknown field '%s'", key);
+		while (*a && strcmp(*a, key) != 0)
+			a++;
+		if (!*a) {
+			snprintf(field, sizeof field, "%s%s%.64s", where, *where ? "." : "", key);
+			req_fail(r, 400, "bad_request", field, "unknown field '%s'", field);
 			return -1;
 		}
 	}
 	return 0;
 }
 
-int req_body_str(struct req *r, const char *field, bool required, size_t maxlen,
-		 const char **out)
+int req_obj_str(struct req *r, json_t *obj, const char *key, const char *field, bool required,
+		size_t maxlen, const char **out)
 {
-	json_t *v = r->body ? json_object_get(r->body, field) : NULL;
+	int rc;
+	json_t *v = field_of(r, obj, key, field, required, &rc);
 
 	*out = NULL;
-	if (!v || json_is_null(v)) {
-		if (required) {
-			req_fail(r, 400, "bad_request", field, "%s is required", field);
-			return -1;
-		}
-		return 0;
-	}
+	if (!v)
+		return rc;
 	if (!json_is_string(v)) {
 		req_fail(r, 400, "bad_request", field, "%s must be a string", field);
 		return -1;
@@ -275,20 +311,16 @@ int req_body_str(struct req *r, const char *field, bool required, size_t maxlen,
 	return 0;
 }
 
-int req_body_int(struct req *r, const char *field, bool required, int64_t min, int64_t max,
-		 int64_t *out, bool *present)
+int req_obj_int(struct req *r, json_t *obj, const char *key, const char *field, bool required,
+		int64_t min, int64_t max, int64_t *out, bool *present)
 {
-	json_t *v = r->body ? json_object_get(r->body, field) : NULL;
+	int rc;
+	json_t *v = field_of(r, obj, key, field, required, &rc);
 
 	if (present)
 		*present = false;
-	if (!v || json_is_null(v)) {
-		if (required) {
-			req_fail(r, 400, "bad_request", field, "%s is required", field);
-			return -1;
-		}
-		return 0;
-	}
+	if (!v)
+		return rc;
 	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
 		req_fail(r, 400, "bad_request", field, "%s must be a whole number from %lld to %lld",
 			 field, (long long)min, (long long)max);
@@ -300,17 +332,14 @@ int req_body_int(struct req *r, const char *field, bool required, int64_t min, i
 	return 0;
 }
 
-int req_body_bool(struct req *r, const char *field, bool required, int *out)
+int req_obj_bool(struct req *r, json_t *obj, const char *key, const char *field, bool required,
+		 int *out)
 {
-	json_t *v = r->body ? json_object_get(r->body, field) : NULL;
+	int rc;
+	json_t *v = field_of(r, obj, key, field, required, &rc);
 
-	if (!v || json_is_null(v)) {
-		if (required) {
-			req_fail(r, 400, "bad_request", field, "%s is required", field);
-			return -1;
-		}
-		return 0;
-	}
+	if (!v)
+		return rc;
 	if (!json_is_boolean(v)) {
 		req_fail(r, 400, "bad_request", field, "%s must be true or false", field);
 		return -1;
@@ -319,20 +348,17 @@ int req_body_bool(struct req *r, const char *field, bool required, int *out)
 	return 0;
 }
 
-int req_body_time(struct req *r, const char *field, bool required, int64_t *out, bool *present)
+int req_obj_time(struct req *r, json_t *obj, const char *key, const char *field, bool required,
+		 int64_t *out, bool *present)
 {
-	json_t *v = r->body ? json_object_get(r->body, field) : NULL;
+	int rc;
+	json_t *v = field_of(r, obj, key, field, required, &rc);
 	int64_t ms;
 
 	if (present)
 		*present = false;
-	if (!v || json_is_null(v)) {
-		if (required) {
-			req_fail(r, 400, "bad_request", field, "%s is required", field);
-			return -1;
-		}
-		return 0;
-	}
+	if (!v)
+		return rc;
 	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v) ||
 	    clock_parse(json_string_value(v), &ms) < 0) {
 		req_fail(r, 400, "bad_request", field,
@@ -343,6 +369,33 @@ int req_body_time(struct req *r, const char *field, bool required, int64_t *out,
 	if (present)
 		*present = true;
 	return 0;
+}
+
+int req_body_only(struct req *r, const char *const *allowed)
+{
+	return req_obj_only(r, r->body, "", allowed);
+}
+
+int req_body_str(struct req *r, const char *field, bool required, size_t maxlen,
+		 const char **out)
+{
+	return req_obj_str(r, r->body, field, field, required, maxlen, out);
+}
+
+int req_body_int(struct req *r, const char *field, bool required, int64_t min, int64_t max,
+		 int64_t *out, bool *present)
+{
+	return req_obj_int(r, r->body, field, field, required, min, max, out, present);
+}
+
+int req_body_bool(struct req *r, const char *field, bool required, int *out)
+{
+	return req_obj_bool(r, r->body, field, field, required, out);
+}
+
+int req_body_time(struct req *r, const char *field, bool required, int64_t *out, bool *present)
+{
+	return req_obj_time(r, r->body, field, field, required, out, present);
 }
 
 void req_audit_object(struct req *r, const char *fmt, ...)
@@ -391,10 +444,9 @@ void req_tx_rollback(struct req *r)
 	}
 }
 
-int req_tx_commit(struct req *r)
+int req_audit_append(struct req *r)
 {
 	struct audit_entry e = { 0 };
-	int rc;
 
 	e.user_id = r->who.signed_in ? r->who.user_id : 0;
 	e.username = r->who.signed_in ? r->who.username : NULL;
@@ -406,7 +458,13 @@ int req_tx_commit(struct req *r)
 	e.client_addr = r->client_addr;
 	e.token_id = r->who.signed_in && r->who.via_token ? r->who.token_id : 0;
 	e.detail = r->detail;
-	rc = audit_append(r->db, &e);
+	return audit_append(r->db, &e);
+}
+
+int req_tx_commit(struct req *r)
+{
+	int rc = req_audit_append(r);
+
 	if (rc >= 0)
 		rc = db_commit(r->db);
 	if (rc < 0) {

@@ -65,6 +65,7 @@ struct req {
 	struct principal who;
 
 	/* response */
+	int read_rc;     /* the first failed read of the page being built (req_read) */
 	int status;
 	json_t *resp_json;
 	char *resp_text; /* alternative to JSON: owned text body */
@@ -97,6 +98,11 @@ void req_fail(struct req *r, int status, const char *code, const char *field, co
  * found dead: it is away, or restarting); 503 `busy` when it stayed locked;
  * else 500, logging the engine's message. */
 void req_fail_db(struct req *r, int rc);
+/* A read a page is built from (a store call's result, returned as given):
+ * a failure is remembered, and a success reply (req_reply, status < 400)
+ * then answers the database's failure instead (req_fail_db), so that nobody
+ * is shown, and acts on, half a page. */
+int req_read(struct req *r, int rc);
 void req_add_header(struct req *r, const char *name, const char *value);
 /* Answer with the contents of an open file (takes the descriptor; type is copied). */
 void req_reply_file(struct req *r, int fd, int64_t size, const char *type);
@@ -129,6 +135,18 @@ int req_body_bool(struct req *r, const char *field, bool required, int *out);
  * is when the field is absent or null.  present (may be NULL) says whether a
  * time was given. */
 int req_body_time(struct req *r, const char *field, bool required, int64_t *out, bool *present);
+/* The same rules for the fields of an object nested in the body: key in obj,
+ * named field in an answer (its path: "victims[0].name"); req_obj_only names
+ * an unknown key as where.key.  The req_body_* above are these on the body. */
+int req_obj_only(struct req *r, json_t *obj, const char *where, const char *const *allowed);
+int req_obj_str(struct req *r, json_t *obj, const char *key, const char *field, bool required,
+		size_t maxlen, const char **out);
+int req_obj_int(struct req *r, json_t *obj, const char *key, const char *field, bool required,
+		int64_t min, int64_t max, int64_t *out, bool *present);
+int req_obj_bool(struct req *r, json_t *obj, const char *key, const char *field, bool required,
+		 int *out);
+int req_obj_time(struct req *r, json_t *obj, const char *key, const char *field, bool required,
+		 int64_t *out, bool *present);
 
 /* Audit: name the object of the request, and add a detail. */
 void req_audit_object(struct req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -141,6 +159,11 @@ void req_audit_detail(struct req *r, const char *fmt, ...) __attribute__((format
  * returns -1. */
 int req_tx_begin(struct req *r);
 int req_tx_commit(struct req *r);
+/* Append the request's audit entry (outcome "ok", its status as answered so
+ * far) in the transaction open on its connection: what req_tx_commit() does
+ * before it commits, for a transaction the handler did not open (an
+ * operation's, ops/ops.h).  0 or negative. */
+int req_audit_append(struct req *r);
 /* Roll back an open transaction (after a validation failure inside it). */
 void req_tx_rollback(struct req *r);
 

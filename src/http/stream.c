@@ -140,16 +140,10 @@ void stream_free(struct stream_hub *h)
 int64_t stream_latest(struct stream_hub *h)
 {
 	db *d = db_pool_acquire(h->pool);
-	db_stmt *s;
-	int64_t id = 0;
+	int64_t id = alert_event_latest(d);
 
-	if (db_prepare(d, &s, "SELECT MAX(id) FROM alert_events") >= 0) {
-		if (db_step(s) == DB_ROW)
-			id = db_column_int64(s, 0);
-		db_finalize(s);
-	}
 	db_pool_release(h->pool, d);
-	return id;
+	return id < 0 ? 0 : id;
 }
 
 struct fill_ctx {
@@ -265,8 +259,10 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 			struct fill_ctx f = { c, db_pool_acquire(h->pool), 0, 0 };
 			bool ok = still_allowed(c, f.d);
 
-			if (ok)
-				alert_event_each(f.d, c->last_id, 100, add_event, &f);
+			/* a failed read (the database away) writes nothing: the
+			 * next tick reads again from the same event */
+			if (ok && alert_event_each(f.d, c->last_id, 100, add_event, &f) < 0)
+				f.seen = 0;
 			db_pool_release(h->pool, f.d);
 			if (!ok || f.seen)
 				continue; /* written, or a batch all skipped: read on */

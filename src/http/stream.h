@@ -30,6 +30,7 @@ struct stream_hub;
 struct req;
 
 #include "store/cases.h"
+#include "store/monitor.h"
 
 /* event_json builds one event's data for the client's viewer (the caller owns
  * the result), or NULL when the viewer may not see it (it is skipped). */
@@ -39,8 +40,9 @@ typedef json_t *(*stream_event_fn)(db *d, int64_t event_id, int64_t alert_id, co
 struct stream_hub *stream_new(db_pool *pool, stream_event_fn event_json);
 /* Wake every waiting client of this node (there may be new events). */
 void stream_wake(struct stream_hub *h);
-/* The channel on which nodes sharing a database hear of new events. */
-#define STREAM_CHANNEL "vigil_alerts"
+/* The channel on which nodes sharing a database hear of new events (store/
+ * monitor.h: adding an alert event notifies it). */
+#define STREAM_CHANNEL ALERT_EVENTS_CHANNEL
 /* In the write transaction on d that adds alert events: the streams of the
  * other nodes are woken when it commits (nothing on SQLite).  Call
  * stream_wake() after the commit for this node's own clients.  Negative on a

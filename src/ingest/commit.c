@@ -174,7 +174,7 @@ int committer_start(struct vigil *v, struct committer **out, char *err, size_t e
 	/* back to back transactions: let the engine's alerts in between (db.h) */
 	db_set_writer(c->db, DB_WRITER_QUEUED);
 	db_set_name(c->db, "vigil ingest");
-	if (!strcmp(db_engine(c->db), "sqlite") && db_exec(c->db, "PRAGMA synchronous=FULL") < 0) {
+	if (db_sync_full(c->db) < 0) {
 		snprintf(err, errlen, "cannot configure the ingest connection: %s", db_errmsg(c->db));
 		goto fail;
 	}

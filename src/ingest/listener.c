@@ -154,9 +154,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	char why[200], msg[260];
 	const char *ct;
 	struct fix f;
-	enum accept_result res;
 	int rc;
-	db *d;
 
 	(void)url;
 	(void)version;
@@ -213,26 +211,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		snprintf(msg, sizeof msg, "%s\n", why);
 		return answer(c, 400, msg);
 	}
-	if (s->v->committer) {
-		/* suspended until stored; the lock keeps the resume after the suspend */
-		cc->s = s;
-		cc->c = c;
-		cc->f = f;
-		cc->req = (struct commit_req){ .f = &cc->f, .n = 1, .results = &cc->result,
-					       .why = cc->why, .done = stored, .arg = cc };
-		cc->submitted = true;
-		cc->pending = true;
-		atomic_fetch_add(&s->pending, 1);
-		pthread_mutex_lock(&cc->mu);
-		committer_submit(s->v->committer, &cc->req);
-		MHD_suspend_connection(c);
-		pthread_mutex_unlock(&cc->mu);
-		return MHD_YES;
-	}
-	d = db_pool_acquire(s->v->pool);
-	res = ingest_accept(s->v, d, &f, why, sizeof why);
-	db_pool_release(s->v->pool, d);
-	return answer_result(c, 0, res, why);
+	/* suspended until stored (the committer runs for as long as the port
+	 * does: cli/serve.c starts it first and stops it last); the lock keeps
+	 * the resume after the suspend */
+	cc->s = s;
+	cc->c = c;
+	cc->f = f;
+	cc->req = (struct commit_req){ .f = &cc->f, .n = 1, .results = &cc->result,
+				       .why = cc->why, .done = stored, .arg = cc };
+	cc->submitted = true;
+	cc->pending = true;
+	atomic_fetch_add(&s->pending, 1);
+	pthread_mutex_lock(&cc->mu);
+	committer_submit(s->v->committer, &cc->req);
+	MHD_suspend_connection(c);
+	pthread_mutex_unlock(&cc->mu);
+	return MHD_YES;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,

@@ -502,12 +502,8 @@ static bool consume(struct tcp_server *s, struct tconn *c)
 				}
 			}
 		} else {
-			struct fix f[TELTONIKA_MAX_RECORDS];
-			int results[TELTONIKA_MAX_RECORDS];
-			char (*whys)[160];
 			size_t nrec;
-			db *d;
-			int rc, codec = teltonika_codec(c->buf, c->len);
+			int codec = teltonika_codec(c->buf, c->len);
 
 			if (codec == TELTONIKA_MORE)
 				return true;
@@ -527,7 +523,9 @@ static bool consume(struct tcp_server *s, struct tconn *c)
 				answered(s, c, text);
 				goto next;
 			}
-			if (s->v->committer) {
+			{
+				/* the committer runs for as long as the port does
+				 * (cli/serve.c starts it first and stops it last) */
 				struct job *j = xmalloc(sizeof *j);
 
 				used = teltonika_packet(c->buf, c->len, c->imei, j->f, TELTONIKA_MAX_RECORDS,
@@ -551,26 +549,6 @@ static bool consume(struct tcp_server *s, struct tconn *c)
 				committer_submit(s->v->committer, &j->req);
 				return true;
 			}
-			used = teltonika_packet(c->buf, c->len, c->imei, f, TELTONIKA_MAX_RECORDS, &nrec, why,
-						sizeof why);
-			if (used == TELTONIKA_MORE)
-				return true;
-			if (used < 0) {
-				log_warn("teltonika: device %s: packet refused: %s", c->imei, why);
-				return false;
-			}
-			whys = xcalloc(nrec, sizeof *whys);
-			d = db_pool_acquire(s->v->pool);
-			rc = ingest_accept_batch(s->v, d, f, nrec, results, whys);
-			db_pool_release(s->v->pool, d);
-			free(whys);
-			if (rc < 0)
-				return false; /* not stored: no acknowledgement; the device resends */
-			if (!send_ack(c, nrec))
-				return false;
-			c->acked = true;
-			if (!command_flush(s, c))
-				return false;
 		}
 next:
 		memmove(c->buf, c->buf + used, c->len - (size_t)used);

@@ -18,11 +18,9 @@
 
 #include "base/clock.h"
 #include "base/secret.h"
-#include "notify/notify.h"
 #include "base/log.h"
 #include "base/mem.h"
-#include "http/stream.h"
-#include "ingest/reporting.h"
+#include "monitor/sinks.h"
 #include "store/monitor.h"
 #include "vigil.h"
 
@@ -91,7 +89,7 @@ static int lead(struct node *n, char *err, size_t errlen)
 	pthread_rwlock_unlock(&n->lock);
 	/* and the webhooks: what the node before (or this one before a restart)
 	 * had not delivered */
-	notifier_resume(n->v->notifier);
+	sinks_leading(n->v->sinks, true);
 	return 0;
 }
 
@@ -113,7 +111,7 @@ static void step_down(struct node *n, bool abandon)
 		struct fix *queued;
 		size_t k = engine_abandon(e, &queued);
 
-		notifier_drop(n->v->notifier); /* the next leader resumes them */
+		sinks_leading(n->v->sinks, false); /* the next leader resumes them */
 		engine_stop(e);
 		if (k) {
 			n->held = xrealloc(n->held, (n->nheld + k) * sizeof *n->held);
@@ -128,6 +126,11 @@ static void step_down(struct node *n, bool abandon)
 
 /* ---- the node's connection ----------------------------------------------- */
 
+static int listen_on(const char *channel, void *arg)
+{
+	return db_listen(arg, channel);
+}
+
 static int connect_node(struct node *n, char *err, size_t errlen)
 {
 	db *d;
@@ -136,8 +139,8 @@ static int connect_node(struct node *n, char *err, size_t errlen)
 		return -1;
 	db_set_name(d, "vigil node");
 	db_set_keys(d, n->v->keys); /* a standby reads a device's newest fix */
-	if (db_listen(d, ENGINE_CHANNEL) < 0 || db_listen(d, STREAM_CHANNEL) < 0 ||
-	    db_listen(d, REPORTING_CHANNEL) < 0) {
+	if (db_listen(d, ENGINE_CHANNEL) < 0 ||
+	    sinks_notice_channels(n->v->sinks, listen_on, d) < 0) {
 		snprintf(err, errlen, "cannot listen for the other nodes: %s", db_errmsg(d));
 		db_close(d);
 		return -1;
@@ -451,17 +454,12 @@ void node_metrics(struct node *n, struct buf *out)
 
 static void notice(struct node *n, const char *channel, const char *payload)
 {
-	if (strcmp(channel, STREAM_CHANNEL) == 0) {
-		stream_wake(n->v->stream);
+	/* alert events of another node (the streams read them), a command for
+	 * a tag whose session may be here or its answer: the subscribers' */
+	if (strcmp(channel, ENGINE_CHANNEL) != 0) {
+		sinks_notice(n->v->sinks, channel, payload);
 		return;
 	}
-	if (strcmp(channel, REPORTING_CHANNEL) == 0) {
-		/* a command for a tag whose session may be here, or its answer */
-		reporting_notice(n->v->reporting, payload);
-		return;
-	}
-	if (strcmp(channel, ENGINE_CHANNEL) != 0)
-		return;
 	/* for the engine: nothing to do on a standby.  A leader past its
 	 * lease's deadline queues it all the same: its engine waits, and applies
 	 * it if the lease is renewed, or hands it on if the lease is lost (the
@@ -511,7 +509,7 @@ static void ask(struct node *n)
 		log_info("the node's database connection is back");
 	if (rc == 1 || n->conn_lost) {
 		n->conn_lost = false;
-		stream_wake(n->v->stream); /* events may have come meanwhile */
+		sinks_events(n->v->sinks); /* events may have come meanwhile */
 	}
 	if (!atomic_load(&n->leads) && mono_ms() < n->next_ask)
 		return; /* backing off after an engine that would not start */
@@ -664,7 +662,7 @@ int node_start(struct vigil *v, const struct engine_config *ec, struct node **ou
 	}
 	db_close(d);
 	/* what the engine asks a tag is acted on only within the lease */
-	reporting_lease(v->reporting, &n->lease_until);
+	sinks_lease(v->sinks, &n->lease_until);
 	if (connect_node(n, err, errlen) < 0)
 		goto fail;
 	sessions[0] = db_session_id(n->conn);
@@ -717,7 +715,7 @@ void node_stop(struct node *n)
 	db_close(n->conn);
 	free(n->held);
 	if (n->multinode)
-		reporting_lease(n->v->reporting, NULL);
+		sinks_lease(n->v->sinks, NULL);
 	pthread_rwlock_destroy(&n->lock);
 	free(n);
 }

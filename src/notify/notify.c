@@ -19,13 +19,14 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "core/alertkind.h"
 #include "db/db.h"
 #include "monitor/node.h"
+#include "monitor/sinks.h"
 #include "notify/govnotify.h"
 #include "notify/webpush.h"
 #include "store/her.h"
 #include "core/identifier.h"
-#include "http/stream.h"
 #include "store/cases.h"
 #include "store/monitor.h"
 #include "store/warnings.h"
@@ -91,29 +92,27 @@ const char *notify_channel_name(enum notify_channel c)
 	return c < NOTIFY_CHANNELS ? names[c] : "?";
 }
 
-unsigned notify_channels_for(const char *kind, const char *severity)
+unsigned notify_channels_for(const char *kind)
 {
-	unsigned ch = 1u << NOTIFY_CENTRE; /* the centre hears of everything */
-	bool approach = !strcmp(kind, "zone_entry") || !strcmp(kind, "proximity") ||
-			!strcmp(kind, "lost_signal_near_zone");
+	/* whom the kind goes to is the alert kinds' table's (core/alertkind.c) */
+	unsigned to = alert_kind_find(kind)->to, ch = 0;
 
-	if (approach || !strcmp(kind, "panic"))
-		ch |= 1u << NOTIFY_POLICE;
-	/* the victim is warned when he comes near (not of tag faults, nor of
-	 * her own panic button, which she pressed) */
-	if (approach)
+	if (to & ALERT_TO_CENTRE)
+		ch |= 1u << NOTIFY_CENTRE;
+	if (to & ALERT_TO_VICTIM)
 		ch |= 1u << NOTIFY_VICTIM;
-	(void)severity;
+	if (to & ALERT_TO_POLICE)
+		ch |= 1u << NOTIFY_POLICE;
 	return ch;
 }
 
 const char *notify_victim_text(const char *kind)
 {
-	if (!strcmp(kind, "lost_signal_near_zone"))
-		return "Vigil: we have lost contact with his tag and he may be nearby. Stay somewhere "
-		       "safe. Help is coming. Call 999 if you are in danger.";
-	return "Vigil: stay safe. Help is coming. Go somewhere safe and call 999 if you are in "
-	       "danger.";
+	const char *text = alert_kind_find(kind)->victim_text;
+
+	/* only a kind she is told of has words; any other reaching her would be
+	 * a mistake in the table: the plain warning, never a position */
+	return text ? text : alert_kind_find("zone_entry")->victim_text;
 }
 
 char *notify_victim_message(const char *kind, const char *word)
@@ -321,8 +320,7 @@ static void unreached(struct lane *l, const struct job *j, const char *why)
 		 * or ours */
 		log_warn("her warning for alert %lld did not reach her (%s): the desk is told to "
 			 "call her", (long long)j->alert_id, why);
-		if (l->n->v->stream)
-			stream_wake(l->n->v->stream);
+		sinks_events(l->n->v->sinks);
 	}
 }
 
@@ -572,7 +570,7 @@ static int resume_one(const struct notification_due *d, void *arg)
 	struct resume_ctx *x = arg;
 	struct notifier *n = x->l->n;
 
-	if (!(notify_channels_for(d->kind, d->severity) & (1u << x->l->ch)) ||
+	if (!(notify_channels_for(d->kind) & (1u << x->l->ch)) ||
 	    d->attempts >= n->cfg.max_attempts || (d->late && x->l->ch == NOTIFY_VICTIM))
 		return 0;
 	/* at once, whatever wait the attempts before had reached: a warning is
@@ -810,14 +808,13 @@ void notifier_stop(struct notifier *n)
 	free(n);
 }
 
-static void queue(struct notifier *n, int64_t alert_id, const char *kind, const char *severity,
-		  bool late, int repeat)
+static void queue(struct notifier *n, int64_t alert_id, const char *kind, bool late, int repeat)
 {
 	unsigned ch;
 
 	if (!n)
 		return;
-	ch = notify_channels_for(kind, severity);
+	ch = notify_channels_for(kind);
 	/* a breach found late (a backlog) is the desk's to act on: telling her
 	 * to stay safe now would be about a danger that has passed */
 	if (late)
@@ -829,16 +826,14 @@ static void queue(struct notifier *n, int64_t alert_id, const char *kind, const 
 	pthread_mutex_unlock(&n->mu);
 }
 
-void notifier_alert(struct notifier *n, int64_t alert_id, const char *kind, const char *severity,
-		    bool late)
+void notifier_alert(struct notifier *n, int64_t alert_id, const char *kind, bool late)
 {
-	queue(n, alert_id, kind, severity, late, 0);
+	queue(n, alert_id, kind, late, 0);
 }
 
-void notifier_repeat(struct notifier *n, int64_t alert_id, const char *kind, const char *severity,
-		     bool late, int repeat)
+void notifier_repeat(struct notifier *n, int64_t alert_id, const char *kind, bool late, int repeat)
 {
-	queue(n, alert_id, kind, severity, late, repeat);
+	queue(n, alert_id, kind, late, repeat);
 }
 
 int notifier_send_sms(struct notifier *n, const char *phone, const char *text,

@@ -56,8 +56,9 @@ struct notify_config {
 };
 
 const char *notify_channel_name(enum notify_channel c);
-/* Which channels an alert kind goes to (a bit per channel). */
-unsigned notify_channels_for(const char *kind, const char *severity);
+/* Which channels an alert kind goes to (a bit per channel), from the alert
+ * kinds' table (core/alertkind.h). */
+unsigned notify_channels_for(const char *kind);
 /* The victim's message for an alert kind: no position, ever. */
 const char *notify_victim_text(const char *kind);
 /* The same, begun with her code word instead of "Vigil" when word is not
@@ -70,12 +71,10 @@ void notifier_stop(struct notifier *n);
 /* Queue the notifications of a new alert (non-blocking; no database access
  * on the caller's thread).  A late one (decided longer ago than her warnings
  * are current: a breach found in a backlog) goes to the desk, not to her. */
-void notifier_alert(struct notifier *n, int64_t alert_id, const char *kind, const char *severity,
-		    bool late);
+void notifier_alert(struct notifier *n, int64_t alert_id, const char *kind, bool late);
 /* Another visit while the alert is unresolved: she is warned again (its own
  * message, Idempotency-Key "...-rN"), and the desk and the police told. */
-void notifier_repeat(struct notifier *n, int64_t alert_id, const char *kind, const char *severity,
-		     bool late, int repeat);
+void notifier_repeat(struct notifier *n, int64_t alert_id, const char *kind, bool late, int repeat);
 /* Send one text to phone (E.164) by SMS through Notify, now, on the
  * caller's thread (her app's one-time code): 0, or -1 with err (SMS is not
  * set up, or Notify refused or did not answer).  reference is ours. */

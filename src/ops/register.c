@@ -532,11 +532,8 @@ int reg_suspect_identify(struct reg_ctx *x, int64_t case_id, const struct person
 	if (rc >= 0)
 		rc = case_touch(x->db, case_id);
 	if (rc >= 0)
-		rc = db_run(x->db,
-			    "INSERT INTO case_events (case_id, at, user_id, username, kind, detail)"
-			    " VALUES (?, ?, ?, ?, 'suspect_identified', ?)",
-			    "iiitt", case_id, x->now, x->who.user_id, x->who.username,
-			    "identifiers added to the suspect");
+		rc = case_event_add(x->db, case_id, x->who.user_id, x->who.username,
+				    "suspect_identified", "identifiers added to the suspect");
 	if (rc >= 0)
 		rc = reg_recognise(x, case_id);
 	return rc < 0 ? rc : 0;

@@ -43,10 +43,10 @@ struct user {
 
 /* Agency kinds accepted by the schema. */
 bool agency_kind_valid(const char *kind);
-int64_t agency_add(db *d, const char *code, const char *name, const char *kind);
-int agency_get_by_code(db *d, const char *code, struct agency *out);
+int64_t agency_add(db *d, const char *code, const char *name, const char *kind) DB_CHECKED;
+int agency_get_by_code(db *d, const char *code, struct agency *out) DB_CHECKED;
 /* Calls fn for each agency in code order; stops on a non-zero return. */
-int agency_each(db *d, int (*fn)(const struct agency *a, void *arg), void *arg);
+int agency_each(db *d, int (*fn)(const struct agency *a, void *arg), void *arg) DB_CHECKED;
 
 /*
  * Agency services (agency_services): a client agency (a force) grants a
@@ -65,30 +65,30 @@ struct agency_service {
  * run); else it waits for the provider's acceptance.  DB_CONSTRAINT when a
  * live grant of the same exists. */
 int64_t agency_service_grant(db *d, int64_t client_id, int64_t provider_id, const char *service,
-			     int64_t by, const char *note, bool accepted);
+			     int64_t by, const char *note, bool accepted) DB_CHECKED;
 /* The provider accepts: 1 accepted, 0 when provider_id has no grant waiting
  * with that id. */
-int agency_service_accept(db *d, int64_t id, int64_t provider_id, int64_t by);
+int agency_service_accept(db *d, int64_t id, int64_t provider_id, int64_t by) DB_CHECKED;
 /* 1 revoked, 0 when agency_id (the client or the provider) has no live grant
  * with that id. */
-int agency_service_revoke(db *d, int64_t id, int64_t agency_id, int64_t by);
+int agency_service_revoke(db *d, int64_t id, int64_t agency_id, int64_t by) DB_CHECKED;
 /* Live grants (revoked too when all) given or received by agency_id (any
  * agency when 0), newest first. */
 int agency_service_each(db *d, int64_t agency_id, bool all,
-			int (*fn)(const struct agency_service *g, void *arg), void *arg);
+			int (*fn)(const struct agency_service *g, void *arg), void *arg) DB_CHECKED;
 /* Does provider_id serve client_id with service now, accepted and not
  * revoked (or are they one agency)?  1 yes, 0 no. */
-int agency_serves(db *d, int64_t provider_id, int64_t client_id, const char *service);
+int agency_serves(db *d, int64_t provider_id, int64_t client_id, const char *service) DB_CHECKED;
 
 /* hash is an argon2id string from secret_password_hash(). */
 int64_t user_add(db *d, const char *username, const char *display_name, enum role role,
-		 int64_t agency_id, const char *hash);
-int user_get_by_name(db *d, const char *username, struct user *out);
-int user_get_by_id(db *d, int64_t id, struct user *out);
-int user_each(db *d, int (*fn)(const struct user *u, void *arg), void *arg);
-int64_t user_count(db *d);
+		 int64_t agency_id, const char *hash) DB_CHECKED;
+int user_get_by_name(db *d, const char *username, struct user *out) DB_CHECKED;
+int user_get_by_id(db *d, int64_t id, struct user *out) DB_CHECKED;
+int user_each(db *d, int (*fn)(const struct user *u, void *arg), void *arg) DB_CHECKED;
+int64_t user_count(db *d) DB_CHECKED;
 /* Make an account a service account (its password can never be used). */
-int user_set_service(db *d, int64_t id);
+int user_set_service(db *d, int64_t id) DB_CHECKED;
 
 /* The changeable fields of an account.  Unset pointers/flags leave a field as is. */
 struct user_change {
@@ -103,7 +103,8 @@ struct user_change {
  * expected_version is 0: unconditionally, for the command line).  Returns 1
  * when applied, 0 when the version was stale or the user is gone, negative on
  * error.  Disabling or a new password also ends the user's sessions. */
-int user_update(db *d, int64_t id, int64_t expected_version, const struct user_change *c);
+int user_update(db *d, int64_t id, int64_t expected_version,
+		const struct user_change *c) DB_CHECKED;
 
 /*
  * Sign-in bookkeeping (the policy is core/account's).  Claim an attempt by
@@ -113,10 +114,10 @@ int user_update(db *d, int64_t id, int64_t expected_version, const struct user_c
  * A correct password then resets the count with user_login_succeeded().
  */
 /* Move the time of the last failure to when its password check ended. */
-int user_login_failed_at(db *d, int64_t id, int64_t at);
+int user_login_failed_at(db *d, int64_t id, int64_t at) DB_CHECKED;
 int user_login_claim(db *d, int64_t id, int old_failed, int64_t old_last, int64_t old_locked,
-		     int new_failed, int64_t at, int64_t new_locked);
-int user_login_succeeded(db *d, int64_t id);
+		     int new_failed, int64_t at, int64_t new_locked) DB_CHECKED;
+int user_login_succeeded(db *d, int64_t id) DB_CHECKED;
 /*
  * The same for a name that is no account (key: a digest of the name), so that
  * a guess at a name that does not exist is throttled and locked exactly as
@@ -126,9 +127,9 @@ int user_login_succeeded(db *d, int64_t id);
  * names whose lock and window ended before before.
  */
 int login_name_get(db *d, const char *key, int *failed, int64_t *last_failed_at,
-		   int64_t *locked_until);
+		   int64_t *locked_until) DB_CHECKED;
 int login_name_claim(db *d, const char *key, int old_failed, int64_t old_last, int64_t old_locked,
-		     int new_failed, int64_t at, int64_t new_locked);
-int login_name_purge(db *d, int64_t before);
+		     int new_failed, int64_t at, int64_t new_locked) DB_CHECKED;
+int login_name_purge(db *d, int64_t before) DB_CHECKED;
 
 #endif

@@ -35,21 +35,21 @@ struct assessment {
 	int64_t assessed_at;
 };
 
-int64_t assessment_insert(db *d, const struct assessment *a);
+int64_t assessment_insert(db *d, const struct assessment *a) DB_CHECKED;
 /* Newest first; the record passed to fn is valid during the call only. */
 int assessment_each(db *d, int64_t case_id, int (*fn)(const struct assessment *a, void *arg),
-		    void *arg);
+		    void *arg) DB_CHECKED;
 /* The newest assessment only (fn called at most once). */
 int assessment_latest(db *d, int64_t case_id, int (*fn)(const struct assessment *a, void *arg),
-		      void *arg);
+		      void *arg) DB_CHECKED;
 
 /* Set the case's level (NULL: leave it), the checklist floor (NULL: leave),
  * who and when, the next review, and (when marac_at is not 0) the MARAC
  * referral time.  Bumps the version. */
 int case_set_risk(db *d, int64_t case_id, const char *level, const char *floor, int64_t by,
-		  int64_t at, int64_t review_due_at, int64_t marac_at);
+		  int64_t at, int64_t review_due_at, int64_t marac_at) DB_CHECKED;
 /* Incidents (not corrections) that happened at or after since (ms). */
-int64_t incidents_since(db *d, int64_t case_id, int64_t since);
+int64_t incidents_since(db *d, int64_t case_id, int64_t since) DB_CHECKED;
 
 struct typology_decision {
 	int64_t id;
@@ -60,9 +60,9 @@ struct typology_decision {
 	int64_t decided_at;
 };
 int64_t typology_decision_insert(db *d, int64_t case_id, const char *typology,
-				 const char *rationale, const char *proposal, int64_t by);
+				 const char *rationale, const char *proposal, int64_t by) DB_CHECKED;
 /* Newest first. */
 int typology_decisions_each(db *d, int64_t case_id,
-			    int (*fn)(const struct typology_decision *t, void *arg), void *arg);
+			    int (*fn)(const struct typology_decision *t, void *arg), void *arg) DB_CHECKED;
 
 #endif

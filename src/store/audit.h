@@ -34,9 +34,9 @@ struct audit_entry {
 
 /* Append within the caller's write transaction.  Fills id, at (if 0) and the
  * hashes.  0 or negative. */
-int audit_append(db *d, struct audit_entry *e);
+int audit_append(db *d, struct audit_entry *e) DB_CHECKED;
 /* Append in a transaction of its own. */
-int audit_record(db *d, struct audit_entry *e);
+int audit_record(db *d, struct audit_entry *e) DB_CHECKED;
 
 struct audit_verify_result {
 	int64_t checked;       /* rows read */
@@ -45,10 +45,10 @@ struct audit_verify_result {
 };
 /* 0 when the whole chain verifies, 1 when broken (see result), negative on a
  * database error. */
-int audit_verify(db *d, struct audit_verify_result *r);
+int audit_verify(db *d, struct audit_verify_result *r) DB_CHECKED;
 /* The same, inside the caller's transaction (e.g. to check an import before
  * committing it). */
-int audit_verify_in_tx(db *d, struct audit_verify_result *r);
+int audit_verify_in_tx(db *d, struct audit_verify_result *r) DB_CHECKED;
 
 /*
  * Signed checkpoints of the chain's head (core/chain.h): made by the server
@@ -72,23 +72,23 @@ struct audit_checkpoint {
  * signing. */
 #define AUDIT_CUT 2
 int audit_checkpoint_make(db *d, const unsigned char *sk, const char *pk_hex, int64_t at,
-			  struct audit_checkpoint *out);
+			  struct audit_checkpoint *out) DB_CHECKED;
 /* The stored checkpoints, oldest first. */
 int audit_checkpoint_each(db *d, int (*fn)(const struct audit_checkpoint *c, void *arg),
-			  void *arg);
+			  void *arg) DB_CHECKED;
 /* A checkpoint as a line of text (the checkpoint file) and back: 0, or -1
  * for a line that is not one. */
 void audit_checkpoint_line(const struct audit_checkpoint *c, char *out, size_t outlen);
-int audit_checkpoint_parse(const char *line, struct audit_checkpoint *out);
+int audit_checkpoint_parse(const char *line, struct audit_checkpoint *out) DB_CHECKED;
 
 /* The checkpoint file: one line per checkpoint, appended and synced. */
 int audit_checkpoint_file_append(const char *path, const struct audit_checkpoint *c, char *err,
-				 size_t errlen);
+				 size_t errlen) DB_CHECKED;
 /* Its checkpoints into *out (the caller frees), their count in *n; a file
  * that does not exist yet has none.  0, or -1 with err (a line that is not a
  * checkpoint is an error: the file was tampered with or is not one). */
 int audit_checkpoint_file_load(const char *path, struct audit_checkpoint **out, size_t *n,
-			       char *err, size_t errlen);
+			       char *err, size_t errlen) DB_CHECKED;
 
 struct audit_checkpoint_result {
 	int64_t checked;       /* checkpoints checked */
@@ -107,7 +107,7 @@ struct audit_checkpoint_result {
  */
 int audit_verify_checkpoints(db *d, const char *const *trusted, size_t ntrusted,
 			     const struct audit_checkpoint *extra, size_t n,
-			     struct audit_checkpoint_result *r);
+			     struct audit_checkpoint_result *r) DB_CHECKED;
 
 struct audit_filter {
 	const char *username;
@@ -126,6 +126,6 @@ struct audit_filter {
 };
 /* Newest first.  The entry passed to fn is valid only during the call. */
 int audit_each(db *d, const struct audit_filter *f,
-	       int (*fn)(const struct audit_entry *e, void *arg), void *arg);
+	       int (*fn)(const struct audit_entry *e, void *arg), void *arg) DB_CHECKED;
 
 #endif

@@ -35,6 +35,37 @@ void case_record_free(struct case_record *c)
 	memset(c, 0, sizeof *c);
 }
 
+int case_each_id(db *d, int (*fn)(int64_t id, const char *ref, void *arg), void *arg)
+{
+	db_stmt *s;
+	int rc, stop = 0;
+
+	rc = db_prepare(d, &s, "SELECT id, ref FROM cases ORDER BY id");
+	if (rc < 0)
+		return rc;
+	while ((rc = db_step(s)) == DB_ROW) {
+		char ref[32];
+
+		snprintf(ref, sizeof ref, "%s", db_column_text(s, 1));
+		stop = fn(db_column_int64(s, 0), ref, arg);
+		if (stop)
+			break;
+	}
+	db_finalize(s);
+	return stop ? stop : rc < 0 ? rc : 0;
+}
+
+int64_t case_count_besides_demo(db *d)
+{
+	int64_t n;
+	int rc = db_get_int64(d, &n,
+			      "SELECT COUNT(*) FROM cases WHERE ref NOT IN "
+			      "(SELECT value FROM settings WHERE key = 'demo_monitoring')",
+			      "");
+
+	return rc < 0 ? rc : n;
+}
+
 int64_t case_insert(db *d, const struct case_new *n, char ref[24])
 {
 	int64_t now = clock_now_ms(), seq = 0, id = 0;
@@ -331,10 +362,11 @@ int case_review_due_now(db *d, int64_t id)
 		      "iii", now, id, now);
 }
 
-int case_set_screening(db *d, int64_t id, const struct four *f, const char *const notes[4],
-		       int64_t by)
+int case_set_screening(db *d, int64_t id, int64_t expected_version, const struct four *f,
+		       const char *const notes[4], int64_t by)
 {
 	const enum four_answer a[4] = { f->fixated, f->obsessive, f->unwanted, f->repeated };
+	int64_t changed = 0;
 	db_stmt *s;
 	int rc, i = 1;
 
@@ -344,7 +376,7 @@ int case_set_screening(db *d, int64_t id, const struct four *f, const char *cons
 			" four_unwanted = ?, four_unwanted_note = ?,"
 			" four_repeated = ?, four_repeated_note = ?,"
 			" screened_by = ?, screened_at = ?, updated_at = ?, version = version + 1"
-			" WHERE id = ?");
+			" WHERE id = ? AND (? = 0 OR version = ?)");
 	if (rc < 0)
 		return rc;
 	for (int k = 0; k < 4; k++) {
@@ -357,10 +389,14 @@ int case_set_screening(db *d, int64_t id, const struct four *f, const char *cons
 	db_bind_int64(s, i++, by);
 	db_bind_int64(s, i++, clock_now_ms());
 	db_bind_int64(s, i++, clock_now_ms());
-	db_bind_int64(s, i, id);
+	db_bind_int64(s, i++, id);
+	db_bind_int64(s, i++, expected_version);
+	db_bind_int64(s, i, expected_version);
 	rc = db_step(s);
+	if (rc == DB_DONE)
+		changed = db_changes(s);
 	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return rc < 0 ? rc : changed > 0;
 }
 
 int case_set_signoff(db *d, int64_t id, int64_t by, const char *note)
@@ -369,6 +405,22 @@ int case_set_signoff(db *d, int64_t id, int64_t by, const char *note)
 		      "UPDATE cases SET signoff_by = ?, signoff_at = ?, signoff_note = ?,"
 		      " updated_at = ?, version = version + 1 WHERE id = ?",
 		      "iitii", by, clock_now_ms(), note, clock_now_ms(), id);
+}
+
+int case_set_status(db *d, int64_t id, const char *status)
+{
+	return db_run(d, "UPDATE cases SET status = ? WHERE id = ?", "ti", status, id);
+}
+
+int case_set_classification_reason(db *d, int64_t id, const char *reason, bool clear_signoff)
+{
+	if (!clear_signoff)
+		return db_run(d, "UPDATE cases SET classification_reason = ? WHERE id = ?", "ti",
+			      reason, id);
+	return db_run(d,
+		      "UPDATE cases SET classification_reason = ?, signoff_by = NULL,"
+		      " signoff_at = NULL, signoff_note = NULL WHERE id = ?",
+		      "ti", reason, id);
 }
 
 int case_classifications_set(db *d, int64_t id, const char *const *list, int n)
@@ -408,18 +460,9 @@ int case_classifications_each(db *d, int64_t id, int (*fn)(const char *c, void *
 
 int case_has_classification(db *d, int64_t id, const char *classification)
 {
-	db_stmt *s;
-	int rc;
-
-	rc = db_prepare(d, &s,
-			"SELECT 1 FROM case_classifications WHERE case_id = ? AND classification = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, id);
-	db_bind_text(s, 2, classification);
-	rc = db_step(s);
-	db_finalize(s);
-	return rc < 0 ? rc : rc == DB_ROW;
+	return db_exists(d,
+			 "SELECT 1 FROM case_classifications WHERE case_id = ? AND classification = ?",
+			 "it", id, classification);
 }
 
 int case_flag_raise(db *d, int64_t id, const char *flag, const char *note)
@@ -450,17 +493,8 @@ int case_flag_clear(db *d, int64_t id, const char *flag)
 
 int case_has_flag(db *d, int64_t id, const char *flag)
 {
-	db_stmt *s;
-	int rc;
-
-	rc = db_prepare(d, &s, "SELECT 1 FROM case_flags WHERE case_id = ? AND flag = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, id);
-	db_bind_text(s, 2, flag);
-	rc = db_step(s);
-	db_finalize(s);
-	return rc < 0 ? rc : rc == DB_ROW;
+	return db_exists(d, "SELECT 1 FROM case_flags WHERE case_id = ? AND flag = ?",
+			 "it", id, flag);
 }
 
 int case_flags_each(db *d, int64_t id,
@@ -713,15 +747,7 @@ int programme_enrol(db *d, int64_t person_id, int64_t agency_id, int64_t by,
 
 int programme_enrolled(db *d, int64_t person_id)
 {
-	db_stmt *s;
-	int rc;
-
-	rc = db_prepare(d, &s,
-			"SELECT 1 FROM programme_enrolments WHERE person_id = ? AND ended_at IS NULL");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, person_id);
-	rc = db_step(s);
-	db_finalize(s);
-	return rc < 0 ? rc : rc == DB_ROW;
+	return db_exists(d,
+			 "SELECT 1 FROM programme_enrolments WHERE person_id = ? AND ended_at IS NULL",
+			 "i", person_id);
 }

@@ -53,16 +53,17 @@ struct compliance_row {
 };
 
 int compliance_list_each(db *d, enum compliance_list list, const struct compliance_params *p,
-			 int (*fn)(const struct compliance_row *r, void *arg), void *arg);
+			 int (*fn)(const struct compliance_row *r, void *arg), void *arg) DB_CHECKED;
 /* How many rows a list has (not bounded by limit). */
-int64_t compliance_list_count(db *d, enum compliance_list list, const struct compliance_params *p);
+int64_t compliance_list_count(db *d, enum compliance_list list,
+			      const struct compliance_params *p) DB_CHECKED;
 
 /* Open cases and those with a current plan, by (risk level, typology); NULL
  * for a case not assessed or without a decided typology. */
 int compliance_coverage_each(db *d, const struct compliance_params *p,
 			     int (*fn)(const char *risk_level, const char *typology, int64_t open,
 				       int64_t with_plan, void *arg),
-			     void *arg);
+			     void *arg) DB_CHECKED;
 
 /* ---- monthly statistics ---------------------------------------------------------- */
 
@@ -90,6 +91,6 @@ struct stats_month {
  */
 int stats_month_get(db *d, int64_t agency_id, struct stats_month *m,
 		    int (*fn)(const char *typology, const char *risk_level, int64_t n, void *arg),
-		    void *arg);
+		    void *arg) DB_CHECKED;
 
 #endif

@@ -20,6 +20,6 @@ struct evidence_row {
 
 /* The case's files, newest first. */
 int evidence_each(db *d, int64_t case_id, int (*fn)(const struct evidence_row *e, void *arg),
-		  void *arg);
+		  void *arg) DB_CHECKED;
 
 #endif

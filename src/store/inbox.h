@@ -91,6 +91,6 @@ struct inbox_row {
 };
 
 int inbox_each(db *d, enum inbox_kind kind, const struct inbox_params *p,
-	       int (*fn)(const struct inbox_row *row, void *arg), void *arg);
+	       int (*fn)(const struct inbox_row *row, void *arg), void *arg) DB_CHECKED;
 
 #endif

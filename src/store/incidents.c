@@ -250,17 +250,8 @@ int incident_each(db *d, int64_t case_id, int (*fn)(const struct incident *e, vo
 
 int incident_exists(db *d, int64_t case_id, int64_t seq)
 {
-	db_stmt *s;
-	int rc;
-
-	rc = db_prepare(d, &s, "SELECT 1 FROM incidents WHERE case_id = ? AND seq = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, case_id);
-	db_bind_int64(s, 2, seq);
-	rc = db_step(s);
-	db_finalize(s);
-	return rc < 0 ? rc : rc == DB_ROW;
+	return db_exists(d, "SELECT 1 FROM incidents WHERE case_id = ? AND seq = ?",
+			 "ii", case_id, seq);
 }
 
 int incident_verify(db *d, int64_t case_id, struct incident_verify_result *r)

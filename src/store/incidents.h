@@ -48,12 +48,12 @@ struct incident {
  * against an entry's hash to find its place.  Entries are opened for the
  * callbacks below; one that does not open stops incident_each() with
  * DB_SEALED, and is where incident_verify() finds the chain broken. */
-int incident_append(db *d, struct incident *e);
+int incident_append(db *d, struct incident *e) DB_CHECKED;
 /* Entries in order; the entry passed to fn is valid during the call only. */
 int incident_each(db *d, int64_t case_id, int (*fn)(const struct incident *e, void *arg),
-		  void *arg);
+		  void *arg) DB_CHECKED;
 /* 1 when an entry with this seq exists. */
-int incident_exists(db *d, int64_t case_id, int64_t seq);
+int incident_exists(db *d, int64_t case_id, int64_t seq) DB_CHECKED;
 
 struct incident_verify_result {
 	int64_t checked;
@@ -61,9 +61,9 @@ struct incident_verify_result {
 	char reason[200];
 };
 /* 0 intact, 1 broken (see r), negative on a database error. */
-int incident_verify(db *d, int64_t case_id, struct incident_verify_result *r);
+int incident_verify(db *d, int64_t case_id, struct incident_verify_result *r) DB_CHECKED;
 /* The same, inside the caller's transaction. */
-int incident_verify_in_tx(db *d, int64_t case_id, struct incident_verify_result *r);
+int incident_verify_in_tx(db *d, int64_t case_id, struct incident_verify_result *r) DB_CHECKED;
 
 /* Summaries count incidents, not corrections: an amendment is not a new
  * incident. */
@@ -71,17 +71,17 @@ struct incident_summary {
 	int64_t count;
 	int64_t first_at, last_at;
 };
-int incident_summary(db *d, int64_t case_id, struct incident_summary *s);
+int incident_summary(db *d, int64_t case_id, struct incident_summary *s) DB_CHECKED;
 /* Count of incidents per behaviour across a case: calls fn(behaviour, n). */
 int incident_behaviours_each(db *d, int64_t case_id,
-			     int (*fn)(const char *behaviour, int64_t n, void *arg), void *arg);
+			     int (*fn)(const char *behaviour, int64_t n, void *arg), void *arg) DB_CHECKED;
 
 /* Attachments: the file is stored once by hash by the caller; these record it. */
-int attachment_record(db *d, const char *hash, int64_t size);
+int attachment_record(db *d, const char *hash, int64_t size) DB_CHECKED;
 int case_attachment_add(db *d, int64_t case_id, const char *hash, const char *filename,
-			const char *content_type, int64_t by);
+			const char *content_type, int64_t by) DB_CHECKED;
 /* 1 when the case holds the attachment (fills filename/content_type/size). */
 int case_attachment_get(db *d, int64_t case_id, const char *hash, char *filename, size_t fnlen,
-			char *content_type, size_t ctlen, int64_t *size);
+			char *content_type, size_t ctlen, int64_t *size) DB_CHECKED;
 
 #endif

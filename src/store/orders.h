@@ -34,14 +34,14 @@ struct order_row {
 };
 
 /* Insert (id, created_*, updated_at, version ignored); returns the id. */
-int64_t order_insert(db *d, const struct order_row *o, int64_t by);
+int64_t order_insert(db *d, const struct order_row *o, int64_t by) DB_CHECKED;
 /* Write every field from expected_version: 1 applied, 0 stale. */
-int order_update(db *d, const struct order_row *o, int64_t expected_version);
+int order_update(db *d, const struct order_row *o, int64_t expected_version) DB_CHECKED;
 int order_get(db *d, int64_t case_id, int64_t id,
-	      int (*fn)(const struct order_row *o, void *arg), void *arg);
+	      int (*fn)(const struct order_row *o, void *arg), void *arg) DB_CHECKED;
 /* The case's orders, newest first. */
 int orders_each(db *d, int64_t case_id, int (*fn)(const struct order_row *o, void *arg),
-		void *arg);
+		void *arg) DB_CHECKED;
 
 struct order_condition_row {
 	int64_t id;
@@ -54,11 +54,11 @@ struct order_condition_row {
 	int64_t distance_m;    /* -1: none */
 	int64_t starts_at, ends_at; /* 0: the order's own */
 };
-int64_t order_condition_insert(db *d, const struct order_condition_row *c);
+int64_t order_condition_insert(db *d, const struct order_condition_row *c) DB_CHECKED;
 /* Remove an order's conditions (before writing its new list). */
-int order_conditions_clear(db *d, int64_t order_id);
+int order_conditions_clear(db *d, int64_t order_id) DB_CHECKED;
 int order_conditions_each(db *d, int64_t order_id,
-			  int (*fn)(const struct order_condition_row *c, void *arg), void *arg);
+			  int (*fn)(const struct order_condition_row *c, void *arg), void *arg) DB_CHECKED;
 
 /* ---- breaches ---------------------------------------------------------------- */
 
@@ -97,7 +97,7 @@ struct breach_new {
  * hours, the crime recording standard's limit), the case's review made due
  * now, and a "breach" event on the timeline.  Returns the breach id.
  */
-int64_t breach_record(db *d, const struct breach_new *b);
+int64_t breach_record(db *d, const struct breach_new *b) DB_CHECKED;
 
 /* No order of the case is in force, so an alert cannot become a breach. */
 #define BREACH_NO_ORDER (-20)
@@ -117,25 +117,25 @@ int64_t breach_record(db *d, const struct breach_new *b);
  * has no order in force (nothing written), or a negative DB_* code.
  */
 int breach_record_from_alert(db *d, int64_t case_id, int64_t alert_id, const char *note,
-			     int64_t by);
+			     int64_t by) DB_CHECKED;
 
 /* The case's breaches (order_id 0: of every order), newest first. */
 int breaches_each(db *d, int64_t case_id, int64_t order_id,
-		  int (*fn)(const struct breach_row *b, void *arg), void *arg);
+		  int (*fn)(const struct breach_row *b, void *arg), void *arg) DB_CHECKED;
 int breach_get(db *d, int64_t case_id, int64_t id,
-	       int (*fn)(const struct breach_row *b, void *arg), void *arg);
+	       int (*fn)(const struct breach_row *b, void *arg), void *arg) DB_CHECKED;
 /* Set the crime reference (NULL: leave) and outcome (NULL: leave) from
  * expected_version; a reference given for the first time sets
  * crime_recorded_at.  1 applied, 0 stale. */
 int breach_update(db *d, int64_t id, int64_t expected_version, const char *crime_reference,
-		  const char *outcome);
+		  const char *outcome) DB_CHECKED;
 
 /* ---- the duty to notify ------------------------------------------------------ */
 
 /* Raise the duty_to_notify task of one order whose deadline passed, in the
  * caller's transaction; Vigil raises it, not a user.  The task id, or 0 when
  * the order already has one. */
-int64_t order_duty_raise(db *d, int64_t case_id, int64_t order_id, int64_t deadline);
+int64_t order_duty_raise(db *d, int64_t case_id, int64_t order_id, int64_t deadline) DB_CHECKED;
 
 /*
  * Raise a duty_to_notify task for every granted SPO whose subject has not
@@ -143,6 +143,6 @@ int64_t order_duty_raise(db *d, int64_t case_id, int64_t order_id, int64_t deadl
  * transaction of its own that also writes one audit entry per task (user
  * "vigil").  *raised counts the tasks.  0 or negative.
  */
-int order_duty_sweep(db *d, int64_t now, int *raised);
+int order_duty_sweep(db *d, int64_t now, int *raised) DB_CHECKED;
 
 #endif

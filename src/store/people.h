@@ -43,14 +43,14 @@ struct person_in {
 
 /* Insert a person with aliases and identifiers; returns the id (or
  * DB_SEALED for a sealed one with no key current). */
-int64_t person_insert(db *d, const struct person_in *p);
-int case_person_add(db *d, int64_t case_id, int64_t person_id, const char *role);
+int64_t person_insert(db *d, const struct person_in *p) DB_CHECKED;
+int case_person_add(db *d, int64_t case_id, int64_t person_id, const char *role) DB_CHECKED;
 /* Add more's aliases and identifiers (not sealed: a suspect's, or a register
  * entry's person) to person_id, leaving out those he has already; more's
  * date of birth is recorded when he had none. */
-int person_more_add(db *d, int64_t person_id, const struct person_in *more);
+int person_more_add(db *d, int64_t person_id, const struct person_in *more) DB_CHECKED;
 /* The case's suspect person, 0 when none (unknown suspect), negative on error. */
-int64_t case_suspect(db *d, int64_t case_id);
+int64_t case_suspect(db *d, int64_t case_id) DB_CHECKED;
 
 struct person_row {
 	int64_t id;
@@ -62,19 +62,19 @@ struct person_row {
 /* A victim's fields are opened for fn; one that does not open stops the
  * walk with DB_SEALED. */
 int case_people_each(db *d, int64_t case_id, int (*fn)(const struct person_row *p, void *arg),
-		     void *arg);
+		     void *arg) DB_CHECKED;
 /* sealed: the person is a victim (her aliases and identifiers are opened). */
 int person_aliases_each(db *d, int64_t person_id, bool sealed,
-			int (*fn)(const char *name, void *arg), void *arg);
+			int (*fn)(const char *name, void *arg), void *arg) DB_CHECKED;
 int person_identifiers_each(db *d, int64_t person_id, bool sealed,
-			    int (*fn)(const char *kind, const char *value, void *arg), void *arg);
+			    int (*fn)(const char *kind, const char *value, void *arg), void *arg) DB_CHECKED;
 
 /* The cases linked to case_id through its suspect, not counting case_id
  * itself; *cases is allocated (caller frees).  At most max cases. */
-int links_find(db *d, int64_t case_id, int max, int64_t **cases, int *ncases);
+int links_find(db *d, int64_t case_id, int max, int64_t **cases, int *ncases) DB_CHECKED;
 /* How many distinct victims the cases hold, a victim in two cases counted
  * once when the two share an identifier or a name with date of birth. */
-int links_distinct_victims(db *d, const int64_t *cases, int ncases);
+int links_distinct_victims(db *d, const int64_t *cases, int ncases) DB_CHECKED;
 
 /* The register search: people recorded as suspects whose identifier
  * normalises to q in some kind (addresses excepted), or whose name or alias
@@ -90,6 +90,6 @@ struct search_hit {
 	const char *matched; /* "phone", "name", ... */
 };
 int people_search(db *d, const char *q, int limit,
-		  int (*fn)(const struct search_hit *h, void *arg), void *arg);
+		  int (*fn)(const struct search_hit *h, void *arg), void *arg) DB_CHECKED;
 
 #endif

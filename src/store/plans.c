@@ -395,18 +395,9 @@ int plan_decisions_each(db *d, int64_t plan_id,
 
 int plan_decision_exists(db *d, int64_t plan_id, const char *suggestion)
 {
-	db_stmt *s;
-	int rc;
-
-	rc = db_prepare(d, &s,
-			"SELECT 1 FROM plan_suggestion_decisions WHERE plan_id = ? AND suggestion = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, plan_id);
-	db_bind_text(s, 2, suggestion);
-	rc = db_step(s);
-	db_finalize(s);
-	return rc < 0 ? rc : rc == DB_ROW;
+	return db_exists(d,
+			 "SELECT 1 FROM plan_suggestion_decisions WHERE plan_id = ? AND suggestion = ?",
+			 "it", plan_id, suggestion);
 }
 
 int plan_gate_facts_load(db *d, int64_t case_id, struct plan_gate_facts *f)
@@ -505,18 +496,9 @@ int case_reviews_each(db *d, int64_t case_id,
 
 int case_review_closing_current(db *d, int64_t case_id)
 {
-	db_stmt *s;
-	int rc;
-
-	rc = db_prepare(d, &s,
-			"SELECT 1 FROM case_reviews WHERE case_id = ? AND kind = 'closing'"
-			" AND superseded_at IS NULL");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, case_id);
-	rc = db_step(s);
-	db_finalize(s);
-	return rc < 0 ? rc : rc == DB_ROW;
+	return db_exists(d, "SELECT 1 FROM case_reviews WHERE case_id = ? AND kind = 'closing'"
+			 " AND superseded_at IS NULL",
+			 "i", case_id);
 }
 
 int case_reviews_supersede_closing(db *d, int64_t case_id)

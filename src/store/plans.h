@@ -32,13 +32,13 @@ struct plan_record {
 };
 void plan_record_free(struct plan_record *p);
 
-int plan_get(db *d, int64_t case_id, struct plan_record *out);
+int plan_get(db *d, int64_t case_id, struct plan_record *out) DB_CHECKED;
 /* A new plan at version 1; returns its id. */
-int64_t plan_insert(db *d, int64_t case_id, const char *summary, int64_t by);
+int64_t plan_insert(db *d, int64_t case_id, const char *summary, int64_t by) DB_CHECKED;
 /* Bump the version from expected_version (and set the summary when
  * set_summary).  1 applied, 0 stale. */
 int plan_bump(db *d, int64_t plan_id, int64_t expected_version, bool set_summary,
-	      const char *summary, int64_t by);
+	      const char *summary, int64_t by) DB_CHECKED;
 
 struct plan_action_row {
 	int64_t id;
@@ -61,41 +61,42 @@ struct plan_action_row {
 };
 
 /* Insert (id, created_by, created_at, updated_at ignored); returns the id. */
-int64_t plan_action_insert(db *d, const struct plan_action_row *a, int64_t by);
+int64_t plan_action_insert(db *d, const struct plan_action_row *a, int64_t by) DB_CHECKED;
 /* Write category, description, owner, agency, due, status, reason, done_at. */
-int plan_action_update(db *d, const struct plan_action_row *a);
+int plan_action_update(db *d, const struct plan_action_row *a) DB_CHECKED;
 int plan_action_get(db *d, int64_t plan_id, int64_t id,
-		    int (*fn)(const struct plan_action_row *a, void *arg), void *arg);
+		    int (*fn)(const struct plan_action_row *a, void *arg), void *arg) DB_CHECKED;
 int plan_actions_each(db *d, int64_t plan_id,
-		      int (*fn)(const struct plan_action_row *a, void *arg), void *arg);
+		      int (*fn)(const struct plan_action_row *a, void *arg), void *arg) DB_CHECKED;
 
 /* Versions: the snapshot (JSON text) of the plan as each version left it. */
 int plan_version_add(db *d, int64_t plan_id, int64_t version, int64_t by, const char *change,
-		     const char *snapshot);
+		     const char *snapshot) DB_CHECKED;
 /* Newest first. */
 int plan_versions_each(db *d, int64_t plan_id,
 		       int (*fn)(int64_t version, const char *by, int64_t at, const char *change,
 				 void *arg),
-		       void *arg);
+		       void *arg) DB_CHECKED;
 /* Keep the plan as it stands now as `version` (its summary and actions, as
  * JSON), with what changed. */
-int plan_version_keep(db *d, int64_t plan_id, int64_t version, int64_t by, const char *change);
+int plan_version_keep(db *d, int64_t plan_id, int64_t version, int64_t by,
+		      const char *change) DB_CHECKED;
 /* 1 and *snapshot (caller frees) when the version exists. */
-int plan_version_get(db *d, int64_t plan_id, int64_t version, char **snapshot);
+int plan_version_get(db *d, int64_t plan_id, int64_t version, char **snapshot) DB_CHECKED;
 
 /* Suggestion decisions: accepted, edited (accepted with changes) or rejected. */
 int plan_decision_add(db *d, int64_t plan_id, const char *suggestion, const char *decision,
-		      const char *reason, int64_t action_id, int table_version, int64_t by);
+		      const char *reason, int64_t action_id, int table_version, int64_t by) DB_CHECKED;
 int plan_decisions_each(db *d, int64_t plan_id,
 			int (*fn)(const char *suggestion, const char *decision, const char *reason,
 				  int64_t action_id, const char *by, int64_t at, void *arg),
-			void *arg);
+			void *arg) DB_CHECKED;
 /* 1 when a decision on this suggestion exists for the plan. */
-int plan_decision_exists(db *d, int64_t plan_id, const char *suggestion);
+int plan_decision_exists(db *d, int64_t plan_id, const char *suggestion) DB_CHECKED;
 
 /* What the `assessed` gate needs from the database (high_risk is the
  * caller's). */
-int plan_gate_facts_load(db *d, int64_t case_id, struct plan_gate_facts *f);
+int plan_gate_facts_load(db *d, int64_t case_id, struct plan_gate_facts *f) DB_CHECKED;
 
 /* ---- reviews ------------------------------------------------------------------ */
 
@@ -110,15 +111,15 @@ struct case_review_row {
 	int64_t reviewed_at;
 };
 int64_t case_review_insert(db *d, int64_t case_id, const char *kind, const char *outcome,
-			   const char *summary, int64_t next_review_at, int64_t by);
+			   const char *summary, int64_t next_review_at, int64_t by) DB_CHECKED;
 /* Newest first. */
 int case_reviews_each(db *d, int64_t case_id,
-		      int (*fn)(const struct case_review_row *r, void *arg), void *arg);
+		      int (*fn)(const struct case_review_row *r, void *arg), void *arg) DB_CHECKED;
 /* 1 when the case has a closing review not superseded by a reopening. */
-int case_review_closing_current(db *d, int64_t case_id);
+int case_review_closing_current(db *d, int64_t case_id) DB_CHECKED;
 /* The case reopened: its closing reviews no longer stand. */
-int case_reviews_supersede_closing(db *d, int64_t case_id);
+int case_reviews_supersede_closing(db *d, int64_t case_id) DB_CHECKED;
 /* Set the case's next review (0: none). */
-int case_set_review_due(db *d, int64_t case_id, int64_t at);
+int case_set_review_due(db *d, int64_t case_id, int64_t at) DB_CHECKED;
 
 #endif

@@ -29,7 +29,7 @@ struct case_task_new {
 };
 
 /* Open a task: its id, or 0 when one with the same dedupe key exists. */
-int64_t case_task_open(db *d, const struct case_task_new *t);
+int64_t case_task_open(db *d, const struct case_task_new *t) DB_CHECKED;
 
 struct case_task_row {
 	int64_t id;
@@ -44,12 +44,13 @@ struct case_task_row {
 };
 /* Open tasks first (by due time), then done ones (newest first). */
 int case_tasks_each(db *d, int64_t case_id,
-		    int (*fn)(const struct case_task_row *t, void *arg), void *arg);
+		    int (*fn)(const struct case_task_row *t, void *arg), void *arg) DB_CHECKED;
 int case_task_get(db *d, int64_t case_id, int64_t id,
-		  int (*fn)(const struct case_task_row *t, void *arg), void *arg);
+		  int (*fn)(const struct case_task_row *t, void *arg), void *arg) DB_CHECKED;
 /* Mark done from expected_version: 1 applied, 0 stale or already done. */
-int case_task_done(db *d, int64_t id, int64_t expected_version, int64_t by, const char *note);
+int case_task_done(db *d, int64_t id, int64_t expected_version, int64_t by,
+		   const char *note) DB_CHECKED;
 /* Close the open task with this dedupe key (a fact made it done). */
-int case_task_done_by_key(db *d, const char *dedupe, int64_t by, const char *note);
+int case_task_done_by_key(db *d, const char *dedupe, int64_t by, const char *note) DB_CHECKED;
 
 #endif

@@ -15,8 +15,8 @@
 #include "db/db.h"
 
 /* The case's single point of contact: 1 with username (at least 65 bytes). */
-int case_spoc_get(db *d, int64_t case_id, char *username, size_t n);
-int case_spoc_set(db *d, int64_t case_id, int64_t user_id);
+int case_spoc_get(db *d, int64_t case_id, char *username, size_t n) DB_CHECKED;
+int case_spoc_set(db *d, int64_t case_id, int64_t user_id) DB_CHECKED;
 
 struct victim_contact_row {
 	int64_t id;
@@ -31,12 +31,13 @@ struct victim_contact_row {
 	int64_t recorded_at;
 };
 /* Insert (id, names and recorded_at ignored); returns the id. */
-int64_t victim_contact_insert(db *d, const struct victim_contact_row *c, int64_t recorded_by);
+int64_t victim_contact_insert(db *d, const struct victim_contact_row *c,
+			      int64_t recorded_by) DB_CHECKED;
 /* Newest first. */
 int victim_contacts_each(db *d, int64_t case_id,
-			 int (*fn)(const struct victim_contact_row *c, void *arg), void *arg);
+			 int (*fn)(const struct victim_contact_row *c, void *arg), void *arg) DB_CHECKED;
 /* When she was last contacted (0: never), or negative. */
-int64_t victim_last_contact(db *d, int64_t case_id);
+int64_t victim_last_contact(db *d, int64_t case_id) DB_CHECKED;
 
 struct victim_referral_row {
 	int64_t id;
@@ -54,14 +55,15 @@ struct victim_referral_row {
 	const char *offered_by; /* on reads */
 	int64_t offered_at, updated_at, version;
 };
-int64_t victim_referral_insert(db *d, const struct victim_referral_row *r, int64_t by);
+int64_t victim_referral_insert(db *d, const struct victim_referral_row *r, int64_t by) DB_CHECKED;
 /* Write status, consent, consent_note, consent_at and note from
  * expected_version: 1 applied, 0 stale. */
-int victim_referral_update(db *d, const struct victim_referral_row *r, int64_t expected_version);
+int victim_referral_update(db *d, const struct victim_referral_row *r,
+			   int64_t expected_version) DB_CHECKED;
 int victim_referral_get(db *d, int64_t case_id, int64_t id,
-			int (*fn)(const struct victim_referral_row *r, void *arg), void *arg);
+			int (*fn)(const struct victim_referral_row *r, void *arg), void *arg) DB_CHECKED;
 /* Oldest first. */
 int victim_referrals_each(db *d, int64_t case_id,
-			  int (*fn)(const struct victim_referral_row *r, void *arg), void *arg);
+			  int (*fn)(const struct victim_referral_row *r, void *arg), void *arg) DB_CHECKED;
 
 #endif

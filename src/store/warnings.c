@@ -11,7 +11,6 @@
 
 #include "base/clock.h"
 #include "base/mem.h"
-#include "http/stream.h"
 #include "store/monitor.h"
 #include "store/people.h"
 #include "store/sealed.h"
@@ -214,7 +213,7 @@ int warning_escalate(db *d, int64_t alert_id, int repeat, int64_t now)
 		if (rc >= 0 && alert_event_add(d, alert_id, "victim_unreached") < 0)
 			rc = DB_ERROR;
 		if (rc >= 0)
-			rc = stream_announce(d);
+			rc = alert_events_announce(d);
 	}
 	if (rc < 0) {
 		db_rollback(d);

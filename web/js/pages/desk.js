@@ -285,6 +285,9 @@ export async function render(main, ctx) {
 			unreached(a),
 			h('p', {}, a.device ? `Device ${a.device.uid} (${label('device_kinds', a.device.kind)})` : '', a.detail && typeof a.detail.distance_m === 'number' ? (a.detail.distance_m < 0 ? ` · ${Math.round(-a.detail.distance_m)} m inside the zone, when it was decided` : ` · ${Math.round(a.detail.distance_m)} m outside the zone, when it was decided`) : '',
 				' · ', h('a', { href: `#/cases/${encodeURIComponent(a.case)}/monitoring` }, 'Open the case')),
+			(a.response_steps || []).length > 0 && a.state !== 'resolved'
+				? h('section', { 'aria-label': 'What to do' }, h('h3', {}, 'What to do'), h('ol', { class: 'response-steps' }, a.response_steps.map((s) => h('li', {}, s))))
+				: null,
 			h('div', { class: 'positions' },
 				h('section', { 'aria-label': 'At the alert' }, h('h3', {}, 'When it was decided, ', timeEl(pos.at_alert && pos.at_alert.at)),
 					h('dl', { class: 'facts' }, h('dt', {}, 'Him'), h('dd', {}, posText(pos.at_alert && pos.at_alert.offender)),

@@ -1,7 +1,10 @@
 /*
- * simulator — the demo's stalker and victim.
+ * simulator — the demo's stalker and victim (cli/cli.h).  A client of the
+ * monitor like a device: it sets its case up through the store and sends
+ * its fixes through ingest/accept, so it lives beside the demo loader, not
+ * in monitor/.
  */
-#include "monitor/simulator.h"
+#include "cli/cli.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -21,6 +24,7 @@
 #include "store/cases.h"
 #include "store/monitor.h"
 #include "store/people.h"
+#include "store/settings.h"
 #include "vigil.h"
 
 #define TAG "DEMO-TAG-1"
@@ -48,16 +52,11 @@ static int setup(struct vigil *v, char *err, size_t errlen)
 			      .summary = "Demonstration of electronic monitoring (simulated devices)" };
 	struct user owner;
 	char ref[24], geom[128];
-	db_stmt *s;
 	int64_t id, tag, phone, pid;
-	int rc, have = 0;
+	int rc, have;
 
-	rc = db_prepare(d, &s, "SELECT 1 FROM settings WHERE key = 'demo_monitoring'");
-	if (rc >= 0) {
-		have = db_step(s) == DB_ROW;
-		db_finalize(s);
-	}
-	if (have) {
+	have = setting_get(d, "demo_monitoring", NULL, 0);
+	if (have == 1) {
 		db_pool_release(v->pool, d);
 		return 0;
 	}
@@ -101,7 +100,7 @@ static int setup(struct vigil *v, char *err, size_t errlen)
 		rc = (int)zone_insert(d, id, "Sarah (wherever she is)", "proximity", NULL, 150, 150,
 				      owner.id);
 	if (rc >= 0)
-		rc = db_run(d, "INSERT INTO settings (key, value) VALUES ('demo_monitoring', ?)", "t", ref);
+		rc = setting_add(d, "demo_monitoring", ref);
 	if (rc >= 0)
 		rc = node_config_changing(v->node, d, NODE_CHANGED_ALL);
 	if (rc >= 0)

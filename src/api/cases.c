@@ -1023,37 +1023,43 @@ void api_case_assign(struct req *r)
 	case_record_free(&c);
 }
 
-/* The referral's share (ops/partners), made in the referral's transaction:
- * the answer hook, which runs before it commits. */
+/* The referral's answer, built in its transaction. */
 struct refer_answer {
 	struct req *r;
 	struct case_record *c;
 	struct agency *a;
-	struct share_request *sr; /* NULL: no share asked for */
 };
 
 static int refer_answer(struct ops_ctx *x, void *arg)
 {
 	struct refer_answer *ra = arg;
 
-	if (ra->sr) {
-		struct partners_ctx px;
-		struct partners_case pc;
-		int64_t id;
-
-		api_partners_ctx(ra->r, &px);
-		api_partners_case(ra->c, &pc);
-		id = partners_share(&px, &pc, ra->sr);
-		if (id < 0)
-			return id <= ERR_BAD_REQUEST
-				       ? ops_fail(x, (int)id, px.field[0] ? px.field : NULL, "%s",
-						  px.message)
-				       : ops_fail_db(x, (int)id);
-		ops_detail(x, "referred to %s; share %lld for %s", ra->a->code, (long long)id,
-			   ra->sr->purpose);
-	}
 	return api_answer(x, ra->r, 201,
 			  json_pack("{s:s, s:s}", "ref", ra->c->ref, "referred_to", ra->a->code));
+}
+
+/* The share a referral offers (ops/partners), made first in the referral's
+ * transaction (the referral then finds the agency's share in place). */
+static int refer_share(struct req *r, struct ops_ctx *x, const char *ref,
+		       struct share_request *sr)
+{
+	struct partners_ctx px;
+	struct partners_case pc;
+	struct case_record c;
+	int64_t id;
+	int rc = ops_case_open(x, ref, &c);
+
+	if (rc < 0)
+		return rc;
+	api_partners_ctx(r, &px);
+	api_partners_case(&c, &pc);
+	id = partners_share(&px, &pc, sr);
+	case_record_free(&c);
+	if (id < 0)
+		return id <= ERR_BAD_REQUEST
+			       ? ops_fail(x, (int)id, px.field[0] ? px.field : NULL, "%s", px.message)
+			       : ops_fail_db(x, (int)id);
+	return 0;
 }
 
 void api_case_refer(struct req *r)
@@ -1061,11 +1067,12 @@ void api_case_refer(struct req *r)
 	static const char *const fields[] = { "agency", "note", "share", NULL };
 	struct case_record c = { 0 };
 	struct ops_ctx x;
-	const char *code, *note;
+	const char *code, *note, *ref = req_param(r, "ref");
 	struct share_request sr;
 	struct refer_answer ra;
 	json_t *share;
 	struct agency a;
+	int rc;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    req_body_str(r, "agency", true, 32, &code) < 0 ||
@@ -1081,11 +1088,30 @@ void api_case_refer(struct req *r)
 	ra.r = r;
 	ra.c = &c;
 	ra.a = &a;
-	ra.sr = share ? &sr : NULL;
 	api_ops_begin(r, &x, 201);
 	x.answer = refer_answer;
 	x.answer_arg = &ra;
-	api_ops_end(r, &x, ops_case_refer(&x, req_param(r, "ref"), code, note, &c, &a));
+	if (!share) {
+		api_ops_end(r, &x, ops_case_refer(&x, ref, code, note, &c, &a));
+		case_record_free(&c);
+		return;
+	}
+	/* the share and the referral stand or fall together: one transaction */
+	if (req_tx_begin(r) < 0) {
+		ops_done(&x);
+		return;
+	}
+	x.caller_tx = true;
+	rc = refer_share(r, &x, ref, &sr);
+	if (rc >= 0)
+		rc = ops_case_refer(&x, ref, code, note, &c, &a);
+	/* the operation appended the audit entry (its hook): commit it all */
+	if (rc >= 0 && (rc = db_commit(r->db)) < 0)
+		ops_fail_db(&x, rc);
+	if (rc < 0)
+		req_tx_rollback(r);
+	r->in_tx = false;
+	api_ops_end(r, &x, rc);
 	case_record_free(&c);
 }
 

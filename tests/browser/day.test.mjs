@@ -133,6 +133,9 @@ const DO = {
 		await page.locator('[data-assessment]').first().waitFor();
 	},
 	async plan(page) {
+		// the plan tab shows one of the two once it has read the case: wait for
+		// it (counting at once could miss the first and never make the plan)
+		await form(page, 'Make the plan').or(form(page, 'Add an action')).first().waitFor();
 		if (await form(page, 'Make the plan').count()) {
 			await form(page, 'Make the plan').getByLabel('What the plan sets out to do').fill('Keep her safe; stop the contact');
 			await form(page, 'Make the plan').getByRole('button', { name: 'Make plan' }).click();

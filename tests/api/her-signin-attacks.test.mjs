@@ -1,0 +1,71 @@
+// Her app's sign-in, as an attacker would try it (security review):
+// - a code allows HER_CODE_TRIES tries in all, even when the tries come at
+//   once (PostgreSQL runs its write transactions read-committed), and is used
+//   once, even by two verifies at the same moment.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { createCase, ukMobile, victim } from './lib/casekit.mjs';
+import { API_KEY, TEMPLATE_ID, notifyStandIn } from './lib/govnotify.mjs';
+import { waitFor } from './lib/monitorkit.mjs';
+import { startServer } from './lib/server.mjs';
+
+const TRIES = 5; // HER_CODE_TRIES
+
+describe("her app's sign-in under attack", () => {
+	let srv, notify, officer, down = false;
+
+	before(async () => {
+		notify = await notifyStandIn({ refuse: () => (down ? [500, 'Internal server error'] : null) });
+		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-notify-key-'));
+		fs.writeFileSync(path.join(dir, 'key'), API_KEY);
+		srv = await startServer({ args: ['--sms-notify-url', notify.url, '--sms-notify-key-file', path.join(dir, 'key'), '--sms-notify-template', TEMPLATE_ID, '--addr-max-failures', '1000'] });
+		officer = await srv.login('officer');
+	});
+	after(async () => {
+		if (srv) assert.equal(await srv.stop(), 0);
+		await notify?.close();
+	});
+
+	const post = async (p, body) => {
+		const res = await fetch(srv.url + p, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+		const text = await res.text();
+		return { status: res.status, text, body: text ? JSON.parse(text) : null };
+	};
+	const enrolled = async () => {
+		const phone = ukMobile();
+		const ref = (await createCase(officer, { victims: [victim({ identifiers: [{ kind: 'phone', value: phone.national }] })] })).ref;
+		const res = await officer.post(`/api/v1/cases/${ref}/her-app`, {});
+		assert.equal(res.status, 201, res.text);
+		return phone;
+	};
+	const codeFor = async (phone) => {
+		const before = notify.sent.length;
+		assert.equal((await post('/api/v1/her/code', { phone: phone.national })).status, 202);
+		const sms = await waitFor('the code', () => notify.sent.slice(before).find((s) => s.body.phone_number === phone.e164));
+		return sms.body.personalisation.message.match(/code is (\d{6})/)[1];
+	};
+
+	test('tries at once: no more than the allowed tries are checked', async () => {
+		const phone = await enrolled();
+		const code = await codeFor(phone);
+		const wrong = Array.from({ length: 24 }, (_, i) => String((Number(code) + 1 + i) % 1000000).padStart(6, '0'));
+		const answers = await Promise.all(wrong.map((c) => post('/api/v1/her/verify', { phone: phone.national, code: c, pin: '2580' })));
+		for (const a of answers) assert.equal(a.status, 400, a.text);
+		const checked = answers.filter((a) => /not right/.test(a.body.error.message)).length;
+		assert.ok(checked <= TRIES - 1, `${checked} wrong codes were checked against one code sent (at most ${TRIES} tries in all)`);
+		const res = await post('/api/v1/her/verify', { phone: phone.national, code, pin: '2580' });
+		assert.equal(res.status, 400, 'the right code after too many tries');
+	});
+
+	test('a code is used once, even by two verifies at the same moment', async () => {
+		const phone = await enrolled();
+		const code = await codeFor(phone);
+		const answers = await Promise.all(Array.from({ length: 6 }, () => post('/api/v1/her/verify', { phone: phone.national, code, pin: '2580' })));
+		const ok = answers.filter((a) => a.status === 201);
+		assert.equal(ok.length, 1, answers.map((a) => `${a.status} ${a.text}`).join('\n'));
+	});
+});

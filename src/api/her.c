@@ -388,15 +388,17 @@ void api_her_code(struct req *r)
 		}
 		if (notifier_send_sms(r->v->notifier, phone, text, "her-app-code", err, sizeof err) <
 		    0) {
-			/* not err itself: a provider's message may quote her number */
+			/* not err itself: a provider's message may quote her number.
+			 * And the same answer as below: a 503 only for enrolled
+			 * numbers would tell whoever asks that she is enrolled */
 			log_warn("her app's code for enrolment %lld was not sent (%.24s)",
 				 (long long)e.id, err);
-			req_fail(r, 503, "unavailable", NULL,
-				 "the code could not be sent just now: try again in a minute");
-			goto out;
+			req_audit_object(r, "her app, enrolment %lld", (long long)e.id);
+			req_audit_detail(r, "code not sent: the SMS provider failed");
+		} else {
+			req_audit_object(r, "her app, enrolment %lld", (long long)e.id);
+			req_audit_detail(r, "code sent");
 		}
-		req_audit_object(r, "her app, enrolment %lld", (long long)e.id);
-		req_audit_detail(r, "code sent");
 	}
 	/* the same answer whether or not the number is enrolled: the page does
 	 * not tell anyone who is */

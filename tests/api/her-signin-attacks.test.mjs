@@ -1,4 +1,7 @@
 // Her app's sign-in, as an attacker would try it (security review):
+// - whether a number is enrolled is never told, not even when the SMS
+//   provider fails (a 503 for her number and a 202 for any other would tell
+//   a stalker that she is a client of the centre);
 // - a code allows HER_CODE_TRIES tries in all, even when the tries come at
 //   once (PostgreSQL runs its write transactions read-committed), and is used
 //   once, even by two verifies at the same moment.
@@ -48,6 +51,20 @@ describe("her app's sign-in under attack", () => {
 		const sms = await waitFor('the code', () => notify.sent.slice(before).find((s) => s.body.phone_number === phone.e164));
 		return sms.body.personalisation.message.match(/code is (\d{6})/)[1];
 	};
+
+	test('the provider failing does not tell anyone that a number is enrolled', async () => {
+		const phone = await enrolled();
+		down = true;
+		try {
+			const unknown = await post('/api/v1/her/code', { phone: ukMobile().national });
+			const hers = await post('/api/v1/her/code', { phone: phone.national });
+			assert.equal(unknown.status, 202, unknown.text);
+			assert.equal(hers.status, unknown.status, hers.text);
+			assert.deepEqual(hers.body, unknown.body);
+		} finally {
+			down = false;
+		}
+	});
 
 	test('tries at once: no more than the allowed tries are checked', async () => {
 		const phone = await enrolled();

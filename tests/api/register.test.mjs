@@ -136,6 +136,9 @@ describe('recognition at intake', () => {
 		for (const c of [kentoff, kentsup]) {
 			const items = (await inbox(c)).filter((i) => i.kind === 'recognition' && i.case.ref === kentCase.ref);
 			assert.equal(items.length, 2, JSON.stringify(items));
+			// what matched is the recognition's to show (the Met's case is
+			// not Kent's to see): the inbox says only that there is a match
+			assert.ok(!JSON.stringify(items).includes('+447700900777'), JSON.stringify(items));
 		}
 		// the Met's supervisor sees none of Kent's
 		assert.equal((await inbox(sup)).filter((i) => i.kind === 'recognition' && i.case.ref === kentCase.ref).length, 0);

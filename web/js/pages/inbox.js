@@ -28,7 +28,7 @@ export function describe(i) {
 	case 'locked_account': return { text: `Account ${i.what} is locked after failed sign-ins`, sub: i.detail, href: `#/admin?user=${enc(i.what)}` };
 	case 'register_review': return { text: `Review the register entry of ${i.what}`, sub: label('register_categories', i.detail), href: `#/register/${i.id}?purpose=${enc('responsible officer: review due')}` };
 	case 'register_match': return { text: `${i.what}, on the register, is the suspect of a new case`, sub: `new case in ${i.detail}`, href: `#/register/${i.entry_id}?purpose=${enc('responsible officer: told of a new case')}` };
-	case 'recognition': return { text: i.detail === 'register' ? 'The suspect is on the stalkers register' : 'The suspect is known in another case', sub: `matched by ${i.what}`, href: at('summary', 'do=recognition') };
+	case 'recognition': return { text: i.detail === 'register' ? 'The suspect is on the stalkers register' : 'The suspect is known in another case', sub: 'open it to see what matched, or whom to ask', href: at('summary', 'do=recognition') };
 	case 'grant_offer': return { text: `${i.detail} offers your centre the monitoring of its cases`, href: `#/admin?grant=${i.id}` };
 	default: return { text: label('inbox_kinds', i.kind), href: ref ? at('summary') : '#/work' };
 	}

@@ -350,6 +350,22 @@ describe('exchange between Vigils: signed export, verified import', () => {
 		// and the other Vigil cannot export: it has no key
 		expectError(await osup.get('/api/v1/register/export'), 409, 'not_configured');
 	});
+
+	test('an older export replayed does not take an entry back to what it was', async () => {
+		const osup = await other.login('supervisor');
+		const cur = (await sup.get(`/api/v1/register?q=${encodeURIComponent(PHONE_AS_ENTERED)}&${PURPOSE}`)).body.entries.find((e) => e.id === entry.id);
+		const res = await sup.post(`/api/v1/register/${entry.id}/review`, { version: cur.version, next_review_at: ago(-150 * DAY), level: 1, reason: 'complied for a year; lowered to level 1' });
+		assert.equal(res.status, 200, res.text);
+		const newer = (await sup.get('/api/v1/register/export')).body;
+		let imp = await osup.post('/api/v1/register/import', { document: newer, reason: 'monthly exchange with the Met' });
+		assert.equal(imp.status, 200, imp.text);
+		const level = async () => (await osup.get(`/api/v1/register?q=${encodeURIComponent(PHONE_AS_REPORTED)}&${PURPOSE}`)).body.entries[0].level;
+		assert.equal(await level(), 1);
+		// the older file, signed and trusted, brought in again
+		imp = await osup.post('/api/v1/register/import', { document: doc, reason: 'monthly exchange with the Met' });
+		assert.ok(imp.status === 200 || imp.status === 409 || imp.status === 422, imp.text);
+		assert.equal(await level(), 1, 'an older export replayed took the entry back to level 3');
+	});
 });
 
 describe('retention', () => {

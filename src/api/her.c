@@ -373,6 +373,23 @@ void api_her_code(struct req *r)
 		req_fail_db(r, rc);
 		goto out;
 	}
+	/* whoever knows her number (he does) may ask again and again: a few
+	 * codes an hour reach her phone, and the one she has is not replaced
+	 * (the same answer, so this says nothing either) */
+	if (rc == 1) {
+		rc = her_codes_since(r->db, e.id, now - 3600 * 1000LL);
+		if (rc < 0) {
+			req_fail_db(r, rc);
+			goto out;
+		}
+		if (rc >= HER_CODES_PER_HOUR) {
+			req_audit_object(r, "her app, enrolment %lld", (long long)e.id);
+			req_audit_detail(r, "code not sent: %d sent within the hour", rc);
+			rc = 0;
+		} else {
+			rc = 1;
+		}
+	}
 	if (rc == 1) {
 		uint32_t n = randombytes_uniform(1000000);
 

@@ -139,6 +139,23 @@ int her_code_add(db *d, int64_t enrolment_id, const char *digest, int64_t now, i
 		      "itii", enrolment_id, digest, now, expires);
 }
 
+int her_codes_since(db *d, int64_t enrolment_id, int64_t since)
+{
+	db_stmt *s;
+	int rc, n = 0;
+
+	rc = db_prepare(d, &s, "SELECT COUNT(*) FROM her_codes WHERE enrolment_id = ? AND sent_at > ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, enrolment_id);
+	db_bind_int64(s, 2, since);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		n = (int)db_column_int64(s, 0);
+	db_finalize(s);
+	return rc < 0 ? rc : n;
+}
+
 int her_code_check(db *d, int64_t enrolment_id, const char *digest, int64_t now, int max_attempts)
 {
 	int64_t id = 0, expires = 0, attempts = 0, used = 0;

@@ -4,7 +4,9 @@
 //   a stalker that she is a client of the centre);
 // - a code allows HER_CODE_TRIES tries in all, even when the tries come at
 //   once (PostgreSQL runs its write transactions read-committed), and is used
-//   once, even by two verifies at the same moment.
+//   once, even by two verifies at the same moment;
+// - whoever knows her number (he does) cannot have code after code sent to
+//   her phone, each one replacing the code she is about to type.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,6 +19,7 @@ import { waitFor } from './lib/monitorkit.mjs';
 import { startServer } from './lib/server.mjs';
 
 const TRIES = 5; // HER_CODE_TRIES
+const CODES_PER_HOUR = 5; // HER_CODES_PER_HOUR
 
 describe("her app's sign-in under attack", () => {
 	let srv, notify, officer, down = false;
@@ -76,6 +79,22 @@ describe("her app's sign-in under attack", () => {
 		assert.ok(checked <= TRIES - 1, `${checked} wrong codes were checked against one code sent (at most ${TRIES} tries in all)`);
 		const res = await post('/api/v1/her/verify', { phone: phone.national, code, pin: '2580' });
 		assert.equal(res.status, 400, 'the right code after too many tries');
+	});
+
+	test('codes asked for again and again: a few reach her phone, and the one she has still works', async () => {
+		const phone = await enrolled();
+		const code = await codeFor(phone);
+		const before = notify.sent.length;
+		const answers = [];
+		for (let i = 0; i < 12; i++) answers.push(await post('/api/v1/her/code', { phone: phone.national }));
+		for (const a of answers) assert.deepEqual([a.status, a.body], [202, answers[0].body]);
+		await new Promise((r) => setTimeout(r, 300));
+		const sent = notify.sent.slice(before).filter((s) => s.body.phone_number === phone.e164);
+		assert.ok(sent.length <= CODES_PER_HOUR - 1, `${sent.length} more codes sent to her phone in a minute`);
+		// the newest code that reached her signs her in
+		const last = sent.length ? sent.at(-1).body.personalisation.message.match(/code is (\d{6})/)[1] : code;
+		const res = await post('/api/v1/her/verify', { phone: phone.national, code: last, pin: '2580' });
+		assert.equal(res.status, 201, res.text);
 	});
 
 	test('a code is used once, even by two verifies at the same moment', async () => {

@@ -394,6 +394,13 @@ describe('retention', () => {
 		const entries = (audit.body.entries ?? audit.body.items ?? []).filter((a) => a.action === 'register.purge' && a.object === `register:${id}`);
 		assert.equal(entries.length, 1, audit.text);
 		assert.ok(!JSON.stringify(entries).includes('Temporary'));
+		// nor anything of him left in the trail's other entries on the entry
+		// (the trail cannot be purged: it never held the decision's words)
+		const all = await admin.get(`/api/v1/audit?object=register:${id}&limit=500`);
+		assert.equal(all.status, 200, all.text);
+		const text = JSON.stringify(all.body);
+		for (const s of ['MAPPA-2026-99', 'panel decision of the month', 'the panel lifted the decision'])
+			assert.ok(!text.includes(s), `the audit trail still holds "${s}" after the purge`);
 		expectError(await sup.get(`/api/v1/register/${id}?${PURPOSE}`), 404, 'not_found');
 	});
 

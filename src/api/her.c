@@ -254,7 +254,7 @@ void api_her_app_enrol(struct req *r)
 	 * from it is a panic from her alarm.  It reports only while open: no
 	 * interval, so its silence is never a lost signal (monitor/engine.c). */
 	secret_token(tok);
-	snprintf(uid, sizeof uid, "app-%.16s", tok);
+	snprintf(uid, sizeof uid, HER_DEVICE_PREFIX "%.16s", tok);
 	dev = rc < 0 ? rc : device_insert(r->db, uid, "victim_phone", "json", 0, r->who.agency_id,
 					  r->who.user_id);
 	as = dev < 0 ? dev : assignment_insert(r->db, dev, c.id, "victim", now, 0, r->who.user_id);

@@ -18,6 +18,9 @@
 #define HER_PIN_TRIES 5              /* then the phone must be signed in again by code */
 #define HER_IDLE_MS (30 * 60 * 1000LL) /* a session unused this long ends */
 #define HER_APP_NAME_MAX 30
+/* Her app's device's uid begins so: it reports through her session only
+ * (api/her.c), never through a device port, where a uid is the only key. */
+#define HER_DEVICE_PREFIX "app-"
 
 /* The parts of her case her officer may release to her (her own warnings,
  * calls for help and diary are hers from the start). */

@@ -23,6 +23,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/clock.h"
+#include "core/her.h"
 #include "ingest/accept.h"
 #include "ingest/commit.h"
 #include "http/limits.h"
@@ -213,6 +214,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		snprintf(msg, sizeof msg, "%s\n", why);
 		return answer(c, 400, msg);
 	}
+	/* her app's device reports through her session only: its uid, which
+	 * the centre's staff see, is no key here */
+	if (!strncmp(f.uid, HER_DEVICE_PREFIX, strlen(HER_DEVICE_PREFIX)))
+		return answer(c, 403, "this device reports through its app only\n");
 	if (s->v->committer) {
 		/* suspended until stored; the lock keeps the resume after the suspend */
 		cc->s = s;

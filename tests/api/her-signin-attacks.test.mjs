@@ -105,3 +105,35 @@ describe("her app's sign-in under attack", () => {
 		assert.equal(ok.length, 1, answers.map((a) => `${a.status} ${a.text}`).join('\n'));
 	});
 });
+
+// Her app's device is a phone of hers on the case, and it reports through her
+// session only: its uid (shown to the centre's staff) is no key to the device
+// ports, where a fix is taken by uid alone.  Else whoever read it could raise a
+// false panic for her, or move "her" away from him so that no approach warns her.
+describe("her app's device on the device ports", () => {
+	let srv, officer, operator, OSM;
+
+	before(async () => {
+		srv = await startServer({ args: ['--osmand-listen', '127.0.0.1:0'] });
+		OSM = `http://127.0.0.1:${Number(srv.stdout().match(/OsmAnd devices on http:\/\/127\.0\.0\.1:(\d+)/)[1])}`;
+		[officer, operator] = await Promise.all([srv.login('officer'), srv.login('operator')]);
+	});
+	after(async () => {
+		if (srv) assert.equal(await srv.stop(), 0);
+	});
+
+	test('a fix sent to the OsmAnd port under her app\'s uid is refused, and raises nothing', async () => {
+		const phone = ukMobile();
+		const ref = (await createCase(officer, { victims: [victim({ identifiers: [{ kind: 'phone', value: phone.national }] })] })).ref;
+		const res = await officer.post(`/api/v1/cases/${ref}/her-app`, {});
+		assert.equal(res.status, 201, res.text);
+		const uid = res.body.device;
+		assert.match(uid, /^app-/);
+		const now = Math.floor(Date.now() / 1000);
+		const r = await fetch(`${OSM}/?id=${uid}&timestamp=${now}&lat=51.5&lon=-0.12&alarm=sos`, { signal: AbortSignal.timeout(3000) });
+		assert.ok(r.status >= 400, `the OsmAnd port took a fix for her app's device (${r.status})`);
+		await new Promise((done) => setTimeout(done, 500));
+		const alerts = (await operator.get(`/api/v1/alerts?case=${ref}&limit=50`)).body.alerts;
+		assert.deepEqual(alerts.filter((a) => a.kind === 'panic'), [], 'a panic raised for her by someone else');
+	});
+});

@@ -240,6 +240,10 @@ describe('the hourly allowance behind a proxy', () => {
 			// not an address: the proxy's own
 			assert.deepEqual([await send(srv.url, 'nonsense'), await send(srv.url, undefined)], [201, 201]);
 			assert.equal(await send(srv.url, 'nonsense'), 429);
+			// an IPv6 client holds a /64 (2^64 addresses): the allowance is the /64's
+			assert.deepEqual([await send(srv.url, '2001:db8:1:2::1'), await send(srv.url, '2001:db8:1:2::2')], [201, 201]);
+			assert.equal(await send(srv.url, '2001:db8:1:2:ffff::3'), 429);
+			assert.equal(await send(srv.url, '2001:db8:1:3::1'), 201);
 		} finally {
 			assert.equal(await srv.stop(), 0);
 		}

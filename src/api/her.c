@@ -460,12 +460,14 @@ void api_her_verify(struct req *r)
 		return;
 	}
 	if (rc != 1) {
-		/* the attempt counted stands (the transaction commits it) */
+		/* the attempt counted stands (the transaction commits it).  One
+		 * answer for a wrong code, an expired one and one tried too often:
+		 * "too often" only for enrolled numbers would tell whoever tries
+		 * five codes that the number is enrolled */
 		req_reply(r, 400, json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "bad_request",
 					    "field", "code", "message",
-					    rc == 2 ? "too many wrong codes: ask for a new one"
-						    : "that code is not right, or has expired: check it, "
-						      "or ask for a new one"));
+					    "that code is not right, has expired, or was tried too "
+					    "often: check it, or ask for a new one"));
 		req_tx_commit(r);
 		return;
 	}

@@ -62,6 +62,7 @@ struct vigil_config {
 	const char *tls_cert;      /* the API port's certificate chain (PEM), or NULL: plain HTTP */
 	const char *tls_key;       /* ... and its private key */
 	const char *public_url;    /* where browsers reach us (a TLS proxy's https:// URL), or NULL */
+	const char *trusted_proxy; /* that proxy's address: its X-Forwarded-For names the client */
 	bool https;                /* browsers reach us over https: Secure cookies, HSTS */
 	bool demo;
 };

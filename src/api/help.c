@@ -11,6 +11,7 @@
  */
 #include "api/api.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,11 +113,28 @@ static int four_answer(struct req *r, const char *field, int *out)
 	return 0;
 }
 
+/* Whom the hourly allowance counts: an IPv4 address, or an IPv6 address's
+ * /64 (one subscriber's, of 2^64 addresses she may send from). */
+static void allowance_key(const char *addr, char *out, size_t outlen)
+{
+	unsigned char a[16];
+	char buf[INET6_ADDRSTRLEN];
+
+	if (!strchr(addr, ':') || inet_pton(AF_INET6, addr, a) != 1) {
+		snprintf(out, outlen, "%s", addr);
+		return;
+	}
+	memset(a + 8, 0, 8);
+	inet_ntop(AF_INET6, a, buf, sizeof buf);
+	snprintf(out, outlen, "%s/64", buf);
+}
+
 void api_help_create(struct req *r)
 {
 	static const char *const fields[] = { "wants", "fixated", "obsessive", "unwanted",
 					      "repeated", "story", "contact", "safe_times", NULL };
 	struct help_request_in in = { 0 };
+	char key[sizeof r->client_addr + 4];
 	int64_t id, wait;
 	json_t *o;
 
@@ -145,7 +163,8 @@ void api_help_create(struct req *r)
 		in.safe_times = NULL;
 	/* counted once the request is well formed: a mistyped form does not
 	 * use up her allowance */
-	wait = throttle_claim(r->v->help_throttle, r->client_addr, clock_now_ms());
+	allowance_key(r->client_addr, key, sizeof key);
+	wait = throttle_claim(r->v->help_throttle, key, clock_now_ms());
 	if (wait > 0) {
 		char secs[24];
 

@@ -254,7 +254,7 @@ void api_her_app_enrol(struct req *r)
 	 * from it is a panic from her alarm.  It reports only while open: no
 	 * interval, so its silence is never a lost signal (monitor/engine.c). */
 	secret_token(tok);
-	snprintf(uid, sizeof uid, "app-%.16s", tok);
+	snprintf(uid, sizeof uid, HER_DEVICE_PREFIX "%.16s", tok);
 	dev = rc < 0 ? rc : device_insert(r->db, uid, "victim_phone", "json", 0, r->who.agency_id,
 					  r->who.user_id);
 	as = dev < 0 ? dev : assignment_insert(r->db, dev, c.id, "victim", now, 0, r->who.user_id);
@@ -373,6 +373,23 @@ void api_her_code(struct req *r)
 		req_fail_db(r, rc);
 		goto out;
 	}
+	/* whoever knows her number (he does) may ask again and again: a few
+	 * codes an hour reach her phone, and the one she has is not replaced
+	 * (the same answer, so this says nothing either) */
+	if (rc == 1) {
+		rc = her_codes_since(r->db, e.id, now - 3600 * 1000LL);
+		if (rc < 0) {
+			req_fail_db(r, rc);
+			goto out;
+		}
+		if (rc >= HER_CODES_PER_HOUR) {
+			req_audit_object(r, "her app, enrolment %lld", (long long)e.id);
+			req_audit_detail(r, "code not sent: %d sent within the hour", rc);
+			rc = 0;
+		} else {
+			rc = 1;
+		}
+	}
 	if (rc == 1) {
 		uint32_t n = randombytes_uniform(1000000);
 
@@ -388,15 +405,17 @@ void api_her_code(struct req *r)
 		}
 		if (notifier_send_sms(r->v->notifier, phone, text, "her-app-code", err, sizeof err) <
 		    0) {
-			/* not err itself: a provider's message may quote her number */
+			/* not err itself: a provider's message may quote her number.
+			 * And the same answer as below: a 503 only for enrolled
+			 * numbers would tell whoever asks that she is enrolled */
 			log_warn("her app's code for enrolment %lld was not sent (%.24s)",
 				 (long long)e.id, err);
-			req_fail(r, 503, "unavailable", NULL,
-				 "the code could not be sent just now: try again in a minute");
-			goto out;
+			req_audit_object(r, "her app, enrolment %lld", (long long)e.id);
+			req_audit_detail(r, "code not sent: the SMS provider failed");
+		} else {
+			req_audit_object(r, "her app, enrolment %lld", (long long)e.id);
+			req_audit_detail(r, "code sent");
 		}
-		req_audit_object(r, "her app, enrolment %lld", (long long)e.id);
-		req_audit_detail(r, "code sent");
 	}
 	/* the same answer whether or not the number is enrolled: the page does
 	 * not tell anyone who is */
@@ -441,12 +460,14 @@ void api_her_verify(struct req *r)
 		return;
 	}
 	if (rc != 1) {
-		/* the attempt counted stands (the transaction commits it) */
+		/* the attempt counted stands (the transaction commits it).  One
+		 * answer for a wrong code, an expired one and one tried too often:
+		 * "too often" only for enrolled numbers would tell whoever tries
+		 * five codes that the number is enrolled */
 		req_reply(r, 400, json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "bad_request",
 					    "field", "code", "message",
-					    rc == 2 ? "too many wrong codes: ask for a new one"
-						    : "that code is not right, or has expired: check it, "
-						      "or ask for a new one"));
+					    "that code is not right, has expired, or was tried too "
+					    "often: check it, or ask for a new one"));
 		req_tx_commit(r);
 		return;
 	}

@@ -19,6 +19,7 @@
 #include "base/clock.h"
 #include "core/account.h"
 #include "core/geo.h"
+#include "core/her.h"
 #include "http/request.h"
 #include "ingest/accept.h"
 #include "monitor/node.h"
@@ -129,6 +130,11 @@ void api_devices_create(struct req *r)
 		return;
 	if (!account_text_clean(uid, strlen(uid)) || strchr(uid, ' ')) {
 		req_fail(r, 400, "bad_request", "uid", "uid must be printable text without spaces");
+		return;
+	}
+	if (!strncmp(uid, HER_DEVICE_PREFIX, strlen(HER_DEVICE_PREFIX))) {
+		req_fail(r, 400, "bad_request", "uid",
+			 "uids beginning %s are her app's (enrolled on the case)", HER_DEVICE_PREFIX);
 		return;
 	}
 	if (!in(api_device_kinds, kind)) {

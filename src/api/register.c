@@ -426,7 +426,9 @@ void api_register_create(struct req *r)
 		goto out;
 	}
 	req_audit_object(r, "register:%lld", (long long)id);
-	req_audit_detail(r, "entered on %s %s: %s", in.d.basis, in.d.basis_ref, in.d.reason);
+	/* the reference and the reason are the entry's history's, purged with
+	 * it: the audit trail, which is never purged, keeps only the kind */
+	req_audit_detail(r, "entered on %s", in.d.basis);
 	reply_entry(r, &x, 201, id);
 out:
 	free(pb);
@@ -457,7 +459,7 @@ void api_register_review(struct req *r)
 		fail(r, &x, rc);
 		return;
 	}
-	req_audit_detail(r, "reviewed: %s", d.reason);
+	req_audit_detail(r, "reviewed (the reason is in the entry's history)");
 	reply_entry(r, &x, 200, id);
 }
 
@@ -484,7 +486,7 @@ void api_register_remove(struct req *r)
 		fail(r, &x, rc);
 		return;
 	}
-	req_audit_detail(r, "removed: %s", reason);
+	req_audit_detail(r, "removed (the reason is in the entry's history)");
 	reply_entry(r, &x, 200, id);
 }
 

@@ -9,6 +9,7 @@
  */
 #include "cli/cli.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -100,6 +101,10 @@ static const char help[] =
 	"  --public-url URL      where browsers reach Vigil, when a proxy in front\n"
 	"                        terminates TLS (https://...): cookies are then\n"
 	"                        marked Secure and browsers told to keep to https\n"
+	"  --trusted-proxy ADDR  the address of that proxy: for requests from it, the\n"
+	"                        client is the last address of X-Forwarded-For (for\n"
+	"                        the per-address limits and the audit trail); from\n"
+	"                        any other peer the header is ignored\n"
 	"  --session-idle SECS   end a session unused this long (default 1800)\n"
 	"  --session-max SECS    end any session after this long (default 43200)\n"
 	"  --login-max-failures N   failed sign-ins that lock an account (default 5)\n"
@@ -217,7 +222,7 @@ enum {
 	OPT_IDLE_S, OPT_WH_CENTRE, OPT_WH_VICTIM, OPT_WH_POLICE, OPT_NO_SIM,
 	OPT_WH_ATTEMPTS, OPT_WH_BACKOFF, OPT_WH_TIMEOUT, OPT_AUDIT_KEY, OPT_AUDIT_FILE, OPT_REGISTER_KEY, OPT_REGISTER_TRUST,
 	OPT_AUDIT_SECS, OPT_SKEW, OPT_CURRENT, OPT_ADDR_SLOW, OPT_HTTP_MAX, OPT_HTTP_PER_ADDR,
-	OPT_HTTP_TIMEOUT, OPT_TLS_CERT, OPT_TLS_KEY, OPT_PUBLIC_URL,
+	OPT_HTTP_TIMEOUT, OPT_TLS_CERT, OPT_TLS_KEY, OPT_PUBLIC_URL, OPT_TRUSTED_PROXY,
 	OPT_TEL_FAST, OPT_TEL_NORMAL, OPT_TEL_TIMEOUT, OPT_HTTP_HEADER, OPT_HTTP_BODY,
 	OPT_OSM_MAX, OPT_OSM_PER_ADDR, OPT_OSM_TLS, OPT_TEL_MAX, OPT_TEL_PER_ADDR, OPT_TEL_PACKET,
 	OPT_TEL_BUFFERED, OPT_TEL_TLS, OPT_DATA_KEY, OPT_WH_SECRET, OPT_SMS_URL, OPT_SMS_KEY,
@@ -300,6 +305,7 @@ static const struct option opts[] = {
 	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
 	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
 	{ "public-url", required_argument, NULL, OPT_PUBLIC_URL },
+	{ "trusted-proxy", required_argument, NULL, OPT_TRUSTED_PROXY },
 	{ "warn-current-seconds", required_argument, NULL, OPT_CURRENT },
 	{ "teltonika-fast-command", required_argument, NULL, OPT_TEL_FAST },
 	{ "teltonika-normal-command", required_argument, NULL, OPT_TEL_NORMAL },
@@ -816,6 +822,14 @@ int cli_serve(int argc, char **argv)
 				return cli_usage_error("serve", "%s is too long", name);
 			c->public_url = optarg;
 			break;
+		case OPT_TRUSTED_PROXY: {
+			unsigned char bin[16];
+
+			if (inet_pton(AF_INET, optarg, bin) != 1 && inet_pton(AF_INET6, optarg, bin) != 1)
+				return cli_usage_error("serve", "%s wants an IPv4 or IPv6 address", name);
+			c->trusted_proxy = optarg;
+			break;
+		}
 		case OPT_HTTP_MAX:
 			if (number(optarg, 16, 16000, &n) < 0)
 				return cli_usage_error("serve", "%s wants 16 to 16000", name);

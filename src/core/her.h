@@ -14,9 +14,13 @@
 #define HER_CODE_DIGITS 6
 #define HER_CODE_TTL_MS (10 * 60 * 1000LL)
 #define HER_CODE_TRIES 5
+#define HER_CODES_PER_HOUR 5 /* sent to her phone; more asked for are not sent */
 #define HER_PIN_TRIES 5              /* then the phone must be signed in again by code */
 #define HER_IDLE_MS (30 * 60 * 1000LL) /* a session unused this long ends */
 #define HER_APP_NAME_MAX 30
+/* Her app's device's uid begins so: it reports through her session only
+ * (api/her.c), never through a device port, where a uid is the only key. */
+#define HER_DEVICE_PREFIX "app-"
 
 /* The parts of her case her officer may release to her (her own warnings,
  * calls for help and diary are hers from the start). */

@@ -1068,6 +1068,10 @@ static const struct migration migrations[] = {
 	  " released_by BIGINT NOT NULL REFERENCES users(id),"
 	  " released_at BIGINT NOT NULL,"
 	  " PRIMARY KEY (case_id, part));" },
+	{ 21, "the stalkers register: the issuer's version of an imported entry",
+	  /* An imported entry follows its issuer only forward: an older export
+	   * brought in again (signed, trusted) must not take it back. */
+	  "ALTER TABLE register_entries ADD COLUMN origin_version BIGINT;" },
 };
 
 /* Keep in step with the migrations: a new table goes here too (export refuses

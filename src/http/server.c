@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -115,6 +116,48 @@ static void client_address(struct MHD_Connection *c, char *out, size_t outlen)
 	else if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
 			  (socklen_t)outlen);
+}
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	(void)kind;
+	(void)value;
+	if (!strcasecmp(key, "X-Forwarded-For"))
+		(*(int *)cls)++;
+	return MHD_YES;
+}
+
+/* Behind the proxy named by --trusted-proxy, the client is the address that
+ * proxy appended to X-Forwarded-For: the last one (any before it are the
+ * client's own words).  From any other peer, with the header given twice, or
+ * with no address there, the peer's address stands. */
+static void forwarded_address(const struct vigil *v, struct MHD_Connection *c, char *addr,
+			      size_t addrlen)
+{
+	const char *xff, *last;
+	char buf[INET6_ADDRSTRLEN];
+	unsigned char bin[sizeof(struct in6_addr)];
+	size_t n;
+	int count = 0;
+
+	if (!v->cfg.trusted_proxy || strcmp(addr, v->cfg.trusted_proxy))
+		return;
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &count);
+	xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
+	if (count != 1 || !xff)
+		return;
+	last = strrchr(xff, ',');
+	last = last ? last + 1 : xff;
+	last += strspn(last, " \t");
+	n = strcspn(last, " \t");
+	if (n == 0 || n >= sizeof buf)
+		return;
+	memcpy(buf, last, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET, buf, bin) != 1 && inet_pton(AF_INET6, buf, bin) != 1)
+		return;
+	snprintf(addr, addrlen, "%s", buf);
 }
 
 /* Headers every answer carries. */
@@ -509,6 +552,7 @@ static enum MHD_Result dispatch(struct http_server *s, struct MHD_Connection *c,
 	r.method = method;
 	r.path = url;
 	client_address(c, r.client_addr, sizeof r.client_addr);
+	forwarded_address(v, c, r.client_addr, sizeof r.client_addr);
 
 	if (ctx->nparams > HTTP_MAX_QUERY_PARAMS) {
 		idx = find_route(s, &r, match_method, allow, sizeof allow);

@@ -728,11 +728,12 @@ static int import_entry(struct reg_ctx *x, json_t *o, const char *origin, int64_
 	json_t *it, *resp = json_object_get(o, "responsible");
 	const char *officer = json_string_value(json_object_get(resp, "name"));
 	char officer_buf[700];
-	int64_t existing, id;
+	int64_t existing, id, issued, known = 0;
 	size_t i;
 	int rc = 0;
 
 	e.origin_id = json_integer_value(json_object_get(o, "id"));
+	issued = json_integer_value(json_object_get(o, "version"));
 	e.basis = json_string_value(json_object_get(o, "basis"));
 	e.basis_ref = json_string_value(json_object_get(o, "basis_ref"));
 	e.category = json_string_value(json_object_get(o, "category"));
@@ -748,7 +749,7 @@ static int import_entry(struct reg_ctx *x, json_t *o, const char *origin, int64_
 	}
 	/* signed by a Vigil we trust, and still checked as our own input is:
 	 * a neighbour's bug must not write what our API would refuse */
-	if (!e.origin_id || !in_list(reg_bases, e.basis) || !e.basis_ref ||
+	if (!e.origin_id || issued < 1 || !in_list(reg_bases, e.basis) || !e.basis_ref ||
 	    strlen(e.basis_ref) > 200 || !account_text_clean(e.basis_ref, strlen(e.basis_ref)) ||
 	    !in_list(reg_categories, e.category) || e.level < 1 || e.level > 3 ||
 	    !pb->in.full_name || account_display_name_check(pb->in.full_name, NULL, 0) < 0 ||
@@ -794,6 +795,13 @@ static int import_entry(struct reg_ctx *x, json_t *o, const char *origin, int64_
 		 * it did not have are added */
 		struct register_entry_buf b;
 
+		/* only forward: an older export (a replay) takes nothing back;
+		 * the same one again updates as before */
+		rc = register_origin_version(x->db, existing, &known);
+		if (rc < 0 || issued < known) {
+			free(pb);
+			return rc < 0 ? rc : 0;
+		}
 		rc = register_entry_get(x->db, existing, &b);
 		if (rc == 1) {
 			b.e.basis = e.basis;
@@ -807,6 +815,8 @@ static int import_entry(struct reg_ctx *x, json_t *o, const char *origin, int64_
 			rc = person_more_add(x->db, b.e.person_id, &pb->in);
 			if (rc >= 0)
 				rc = write_entry(x, &b.e);
+			if (rc >= 0)
+				rc = register_origin_version_set(x->db, existing, issued);
 			if (rc >= 0)
 				rc = history(x, existing, "imported", reason);
 			*updated += rc >= 0;
@@ -828,7 +838,9 @@ static int import_entry(struct reg_ctx *x, json_t *o, const char *origin, int64_
 	id = register_entry_insert(x->db, &e, x->who.user_id, x->now);
 	if (id < 0)
 		return (int)id;
-	rc = look_back(x, id, e.person_id);
+	rc = register_origin_version_set(x->db, id, issued);
+	if (rc >= 0)
+		rc = look_back(x, id, e.person_id);
 	if (rc >= 0)
 		rc = history(x, id, "imported", reason);
 	*added += rc >= 0;

@@ -139,6 +139,23 @@ int her_code_add(db *d, int64_t enrolment_id, const char *digest, int64_t now, i
 		      "itii", enrolment_id, digest, now, expires);
 }
 
+int her_codes_since(db *d, int64_t enrolment_id, int64_t since)
+{
+	db_stmt *s;
+	int rc, n = 0;
+
+	rc = db_prepare(d, &s, "SELECT COUNT(*) FROM her_codes WHERE enrolment_id = ? AND sent_at > ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, enrolment_id);
+	db_bind_int64(s, 2, since);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		n = (int)db_column_int64(s, 0);
+	db_finalize(s);
+	return rc < 0 ? rc : n;
+}
+
 int her_code_check(db *d, int64_t enrolment_id, const char *digest, int64_t now, int max_attempts)
 {
 	int64_t id = 0, expires = 0, attempts = 0, used = 0;
@@ -167,12 +184,38 @@ int her_code_check(db *d, int64_t enrolment_id, const char *digest, int64_t now,
 		return 0;
 	if (attempts >= max_attempts)
 		return 2;
+	/* the try is counted before the code is compared, by one statement
+	 * that only a try within the allowance passes: tries at the same moment
+	 * (PostgreSQL's write transactions are read committed) cannot all pass
+	 * the check above on the same count */
+	rc = db_prepare(d, &s,
+			"UPDATE her_codes SET attempts = attempts + 1 WHERE id = ? AND attempts < ?"
+			" RETURNING attempts");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, id);
+	db_bind_int64(s, 2, max_attempts);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		attempts = db_column_int64(s, 0);
+	db_finalize(s);
+	if (rc < 0)
+		return rc;
+	if (rc != DB_ROW)
+		return 2;
 	if (secret_equal(stored, digest)) {
-		rc = db_run(d, "UPDATE her_codes SET used_at = ? WHERE id = ?", "ii", now, id);
-		return rc < 0 ? rc : 1;
+		/* used once: of two right tries at the same moment, one */
+		rc = db_prepare(d, &s, "UPDATE her_codes SET used_at = ? WHERE id = ? AND used_at IS NULL");
+		if (rc < 0)
+			return rc;
+		db_bind_int64(s, 1, now);
+		db_bind_int64(s, 2, id);
+		rc = db_step(s);
+		used = rc >= 0 ? db_changes(s) : 0;
+		db_finalize(s);
+		return rc < 0 ? rc : used ? 1 : 0;
 	}
-	rc = db_run(d, "UPDATE her_codes SET attempts = attempts + 1 WHERE id = ?", "i", id);
-	return rc < 0 ? rc : attempts + 1 >= max_attempts ? 2 : 0;
+	return attempts >= max_attempts ? 2 : 0;
 }
 
 int64_t her_device_add(db *d, int64_t enrolment_id, const char *digest, const char *pin_hash,

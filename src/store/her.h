@@ -31,6 +31,8 @@ int her_enrolment_revoke(db *d, int64_t id, int64_t by, int64_t now);
 int her_enrolment_by_phone(db *d, const char *phone, struct her_enrolment *out);
 
 int her_code_add(db *d, int64_t enrolment_id, const char *digest, int64_t now, int64_t expires);
+/* How many codes were sent for the enrolment since then: >= 0, or an error. */
+int her_codes_since(db *d, int64_t enrolment_id, int64_t since);
 /* Check a code's digest against the enrolment's latest code: 1 right (used
  * now), 0 wrong or expired (an attempt counted), 2 too many attempts. */
 int her_code_check(db *d, int64_t enrolment_id, const char *digest, int64_t now, int max_attempts);

@@ -163,8 +163,10 @@ static const struct kind_sql kinds[INBOX_KIND_COUNT] = {
 		" JOIN users cu ON cu.id = c.owner_id"
 		" WHERE u.agency_id = ? AND m.told_at IS NULL",
 		"e.responsible_id", " ORDER BY m.found_at, m.id" },
+	/* not what matched: the other case may not be hers to see, nor the
+	 * register hers to read (GET .../recognition says it to whom it may) */
 	[INBOX_RECOGNITION] = { "recognition", ON_CASE,
-		CASE_COLS "m.id, 0, m.matched,"
+		CASE_COLS "m.id, 0, NULL,"
 		" CASE WHEN m.entry_id IS NULL THEN 'case' ELSE 'register' END, 0, o.username,"
 		" c.version",
 		" FROM register_matches m JOIN cases c ON c.id = m.case_id"

@@ -201,6 +201,29 @@ int64_t register_entry_by_origin(db *d, const char *origin, int64_t origin_id)
 	return rc < 0 ? rc : id;
 }
 
+int register_origin_version(db *d, int64_t id, int64_t *out)
+{
+	db_stmt *s;
+	int rc;
+
+	*out = 0;
+	rc = db_prepare(d, &s, "SELECT origin_version FROM register_entries WHERE id = ?");
+	if (rc < 0)
+		return rc;
+	db_bind_int64(s, 1, id);
+	rc = db_step(s);
+	if (rc == DB_ROW && !db_column_is_null(s, 0))
+		*out = db_column_int64(s, 0);
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int register_origin_version_set(db *d, int64_t id, int64_t version)
+{
+	return db_run(d, "UPDATE register_entries SET origin_version = ? WHERE id = ?", "ii", version,
+		      id);
+}
+
 int register_entry_case_add(db *d, int64_t entry_id, int64_t case_id)
 {
 	return db_run(d,

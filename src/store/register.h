@@ -62,6 +62,9 @@ int64_t register_entry_insert(db *d, const struct register_entry *e, int64_t cre
 int register_entry_update(db *d, const struct register_entry *e, int64_t now);
 /* The entry imported from (origin, origin_id): its id, 0 none. */
 int64_t register_entry_by_origin(db *d, const char *origin, int64_t origin_id);
+/* The issuer's version of an imported entry, as last brought in (0: none). */
+int register_origin_version(db *d, int64_t id, int64_t *out);
+int register_origin_version_set(db *d, int64_t id, int64_t version);
 
 int register_entry_case_add(db *d, int64_t entry_id, int64_t case_id);
 int register_entry_cases_each(db *d, int64_t entry_id,

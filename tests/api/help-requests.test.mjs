@@ -207,3 +207,45 @@ describe('a key rotation re-seals what she wrote and her code word', () => {
 		}
 	});
 });
+
+// Behind a proxy (the documented way to serve over TLS), every request comes
+// from the proxy's address: without knowing the proxy, a handful of requests
+// an hour from anyone would shut the page for everyone.  --trusted-proxy names
+// it; the client is then the address it appended to X-Forwarded-For.  From
+// any other peer, or with no proxy named, the header counts for nothing.
+describe('the hourly allowance behind a proxy', () => {
+	const send = (url, xff) => fetch(url + '/api/v1/help', {
+		method: 'POST', headers: { 'Content-Type': 'application/json', ...(xff ? { 'X-Forwarded-For': xff } : {}) },
+		body: JSON.stringify(request()),
+	}).then((r) => r.status);
+
+	test('no proxy named: X-Forwarded-For does not give anyone a new allowance', async () => {
+		const srv = await startServer({ args: ['--help-per-hour', '2'] });
+		try {
+			assert.deepEqual([await send(srv.url, '203.0.113.1'), await send(srv.url, '203.0.113.2')], [201, 201]);
+			assert.equal(await send(srv.url, '203.0.113.3'), 429);
+		} finally {
+			assert.equal(await srv.stop(), 0);
+		}
+	});
+
+	test('behind the named proxy: each client has its own allowance, and cannot choose it', async () => {
+		const srv = await startServer({ args: ['--help-per-hour', '2', '--trusted-proxy', '127.0.0.1'] });
+		try {
+			// the proxy appends the address it saw: the last one counts
+			assert.deepEqual([await send(srv.url, '203.0.113.1'), await send(srv.url, '198.51.100.7, 203.0.113.1')], [201, 201]);
+			assert.equal(await send(srv.url, '198.51.100.8, 203.0.113.1'), 429);
+			// another client behind the same proxy is not held up by the first
+			assert.equal(await send(srv.url, '203.0.113.2'), 201);
+			// not an address: the proxy's own
+			assert.deepEqual([await send(srv.url, 'nonsense'), await send(srv.url, undefined)], [201, 201]);
+			assert.equal(await send(srv.url, 'nonsense'), 429);
+			// an IPv6 client holds a /64 (2^64 addresses): the allowance is the /64's
+			assert.deepEqual([await send(srv.url, '2001:db8:1:2::1'), await send(srv.url, '2001:db8:1:2::2')], [201, 201]);
+			assert.equal(await send(srv.url, '2001:db8:1:2:ffff::3'), 429);
+			assert.equal(await send(srv.url, '2001:db8:1:3::1'), 201);
+		} finally {
+			assert.equal(await srv.stop(), 0);
+		}
+	});
+});

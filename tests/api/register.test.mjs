@@ -136,6 +136,9 @@ describe('recognition at intake', () => {
 		for (const c of [kentoff, kentsup]) {
 			const items = (await inbox(c)).filter((i) => i.kind === 'recognition' && i.case.ref === kentCase.ref);
 			assert.equal(items.length, 2, JSON.stringify(items));
+			// what matched is the recognition's to show (the Met's case is
+			// not Kent's to see): the inbox says only that there is a match
+			assert.ok(!JSON.stringify(items).includes('+447700900777'), JSON.stringify(items));
 		}
 		// the Met's supervisor sees none of Kent's
 		assert.equal((await inbox(sup)).filter((i) => i.kind === 'recognition' && i.case.ref === kentCase.ref).length, 0);
@@ -347,6 +350,22 @@ describe('exchange between Vigils: signed export, verified import', () => {
 		// and the other Vigil cannot export: it has no key
 		expectError(await osup.get('/api/v1/register/export'), 409, 'not_configured');
 	});
+
+	test('an older export replayed does not take an entry back to what it was', async () => {
+		const osup = await other.login('supervisor');
+		const cur = (await sup.get(`/api/v1/register?q=${encodeURIComponent(PHONE_AS_ENTERED)}&${PURPOSE}`)).body.entries.find((e) => e.id === entry.id);
+		const res = await sup.post(`/api/v1/register/${entry.id}/review`, { version: cur.version, next_review_at: ago(-150 * DAY), level: 1, reason: 'complied for a year; lowered to level 1' });
+		assert.equal(res.status, 200, res.text);
+		const newer = (await sup.get('/api/v1/register/export')).body;
+		let imp = await osup.post('/api/v1/register/import', { document: newer, reason: 'monthly exchange with the Met' });
+		assert.equal(imp.status, 200, imp.text);
+		const level = async () => (await osup.get(`/api/v1/register?q=${encodeURIComponent(PHONE_AS_REPORTED)}&${PURPOSE}`)).body.entries[0].level;
+		assert.equal(await level(), 1);
+		// the older file, signed and trusted, brought in again
+		imp = await osup.post('/api/v1/register/import', { document: doc, reason: 'monthly exchange with the Met' });
+		assert.ok(imp.status === 200 || imp.status === 409 || imp.status === 422, imp.text);
+		assert.equal(await level(), 1, 'an older export replayed took the entry back to level 3');
+	});
 });
 
 describe('retention', () => {
@@ -375,6 +394,13 @@ describe('retention', () => {
 		const entries = (audit.body.entries ?? audit.body.items ?? []).filter((a) => a.action === 'register.purge' && a.object === `register:${id}`);
 		assert.equal(entries.length, 1, audit.text);
 		assert.ok(!JSON.stringify(entries).includes('Temporary'));
+		// nor anything of him left in the trail's other entries on the entry
+		// (the trail cannot be purged: it never held the decision's words)
+		const all = await admin.get(`/api/v1/audit?object=register:${id}&limit=500`);
+		assert.equal(all.status, 200, all.text);
+		const text = JSON.stringify(all.body);
+		for (const s of ['MAPPA-2026-99', 'panel decision of the month', 'the panel lifted the decision'])
+			assert.ok(!text.includes(s), `the audit trail still holds "${s}" after the purge`);
 		expectError(await sup.get(`/api/v1/register/${id}?${PURPOSE}`), 404, 'not_found');
 	});
 

@@ -30,7 +30,7 @@ export function describe(i) {
 	case 'session_missed': return { text: 'He missed a programme session: follow it up', href: at('programme', `session=${i.id}`) };
 	case 'register_review': return { text: `Review the register entry of ${i.what}`, sub: label('register_categories', i.detail), href: `#/register/${i.id}?purpose=${enc('responsible officer: review due')}` };
 	case 'register_match': return { text: `${i.what}, on the register, is the suspect of a new case`, sub: `new case in ${i.detail}`, href: `#/register/${i.entry_id}?purpose=${enc('responsible officer: told of a new case')}` };
-	case 'recognition': return { text: i.detail === 'register' ? 'The suspect is on the stalkers register' : 'The suspect is known in another case', sub: `matched by ${i.what}`, href: at('summary', 'do=recognition') };
+	case 'recognition': return { text: i.detail === 'register' ? 'The suspect is on the stalkers register' : 'The suspect is known in another case', sub: 'open it to see what matched, or whom to ask', href: at('summary', 'do=recognition') };
 	case 'grant_offer': return { text: `${i.detail} offers your centre the monitoring of its cases`, href: `#/admin?grant=${i.id}` };
 	default: return { text: label('inbox_kinds', i.kind), href: ref ? at('summary') : '#/work' };
 	}

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/log.h"
 #include "core/programme.h"
 #include "http/request.h"
 #include "ops/programme.h"
@@ -221,7 +222,12 @@ json_t *api_programme_summary(db *d, int64_t case_id)
 		programme_enrolment_free(&e);
 		return out;
 	}
-	programme_referrals_each(d, case_id, first_referral, &out);
+	if (programme_referrals_each(d, case_id, first_referral, &out) < 0) {
+		log_error("case %lld: its programme referrals could not be read: %s",
+			  (long long)case_id, db_errmsg(d));
+		json_decref(out);
+		return json_null();
+	}
 	return out ? out : json_null();
 }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "http/request.h"
 #include "store/cases.h"
 #include "store/warnings.h"
@@ -113,6 +114,12 @@ json_t *api_warning_json(db *d, int64_t alert_id)
 {
 	json_t *arr = json_array();
 
-	warning_message_each(d, alert_id, add_message, arr);
+	if (warning_message_each(d, alert_id, add_message, arr) < 0) {
+		/* the alert stands without it; the desk shows no delivery state */
+		log_error("alert %lld: her warning's delivery state could not be read: %s",
+			  (long long)alert_id, db_errmsg(d));
+		json_decref(arr);
+		return json_null();
+	}
 	return arr;
 }

@@ -411,7 +411,12 @@ static void push_her(struct lane *l, int64_t case_id)
 				       sizeof err);
 
 		if (st == 404 || st == 410)
-			her_push_remove(l->db, e.id[i]); /* her browser unsubscribed */
+		{
+			/* her browser unsubscribed */
+			if (her_push_remove(l->db, e.id[i]) < 0)
+				log_warn("a push subscription of case %lld could not be removed: %s",
+					 (long long)case_id, db_errmsg(l->db));
+		}
 		else if (st < 200 || st >= 300)
 			log_warn("a push to her app for case %lld failed: %ld", (long long)case_id, st);
 		free(e.url[i]);

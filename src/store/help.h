@@ -20,7 +20,7 @@ struct help_request_in {
 	const char *safe_times; /* may be NULL */
 };
 /* Record a request: its id, or negative (DB_SEALED: no key to seal with). */
-int64_t help_request_insert(db *d, const struct help_request_in *in);
+int64_t help_request_insert(db *d, const struct help_request_in *in) DB_CHECKED;
 
 struct help_request {
 	int64_t id, created_at;
@@ -36,16 +36,16 @@ struct help_request {
 };
 void help_request_free(struct help_request *h);
 /* One request: 1 and *out (free with help_request_free), 0 when none. */
-int help_request_get(db *d, int64_t id, struct help_request *out);
+int help_request_get(db *d, int64_t id, struct help_request *out) DB_CHECKED;
 /* The queue, in state (NULL: every state), new first then oldest first;
  * each opened for fn (h is fn's only for the call). */
 int help_requests_each(db *d, const char *state, int limit,
-		       int (*fn)(const struct help_request *h, void *arg), void *arg);
+		       int (*fn)(const struct help_request *h, void *arg), void *arg) DB_CHECKED;
 /* Decide a new request (state accepted, answered or passed): 1 when done,
  * 0 when it was not new or its version was not version. */
 int help_request_decide(db *d, int64_t id, int64_t version, const char *state, int64_t case_id,
-			int64_t agency_id, const char *note, int64_t by);
+			int64_t agency_id, const char *note, int64_t by) DB_CHECKED;
 /* How many wait (state new). */
-int64_t help_requests_waiting(db *d);
+int64_t help_requests_waiting(db *d) DB_CHECKED;
 
 #endif

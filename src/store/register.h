@@ -49,44 +49,44 @@ struct register_entry_buf {
 	struct register_entry e;
 	char *mem[16];
 };
-int register_entry_get(db *d, int64_t id, struct register_entry_buf *b);
+int register_entry_get(db *d, int64_t id, struct register_entry_buf *b) DB_CHECKED;
 void register_entry_free(struct register_entry_buf *b);
 
 /* A new entry for person_id; fields of e other than ids, times and version
  * are written.  Returns the id. */
 int64_t register_entry_insert(db *d, const struct register_entry *e, int64_t created_by,
-			      int64_t now);
+			      int64_t now) DB_CHECKED;
 /* Write e's decision fields (basis, ref, category, level, responsible,
  * status, review, retention, reason) and bump the version, when the version
  * is still e->version: 1 written, 0 stale. */
-int register_entry_update(db *d, const struct register_entry *e, int64_t now);
+int register_entry_update(db *d, const struct register_entry *e, int64_t now) DB_CHECKED;
 /* The entry imported from (origin, origin_id): its id, 0 none. */
-int64_t register_entry_by_origin(db *d, const char *origin, int64_t origin_id);
+int64_t register_entry_by_origin(db *d, const char *origin, int64_t origin_id) DB_CHECKED;
 /* The issuer's version of an imported entry, as last brought in (0: none). */
-int register_origin_version(db *d, int64_t id, int64_t *out);
-int register_origin_version_set(db *d, int64_t id, int64_t version);
+int register_origin_version(db *d, int64_t id, int64_t *out) DB_CHECKED;
+int register_origin_version_set(db *d, int64_t id, int64_t version) DB_CHECKED;
 
-int register_entry_case_add(db *d, int64_t entry_id, int64_t case_id);
+int register_entry_case_add(db *d, int64_t entry_id, int64_t case_id) DB_CHECKED;
 int register_entry_cases_each(db *d, int64_t entry_id,
 			      int (*fn)(int64_t case_id, const char *ref, int64_t agency_id,
 					void *arg),
-			      void *arg);
+			      void *arg) DB_CHECKED;
 
 int register_history_add(db *d, int64_t entry_id, int64_t version, int64_t at, int64_t user_id,
 			 const char *username, const char *action, const char *reason,
-			 const char *snapshot);
+			 const char *snapshot) DB_CHECKED;
 int register_history_each(db *d, int64_t entry_id,
 			  int (*fn)(int64_t version, int64_t at, const char *username,
 				    const char *action, const char *reason, const char *snapshot,
 				    void *arg),
-			  void *arg);
+			  void *arg) DB_CHECKED;
 
 /* Entries, newest first: status NULL for all; q NULL for all, else entries
  * whose identifier normalises to q in some kind or whose name or alias holds
  * it (matched says which). */
 int register_entries_each(db *d, const char *status, const char *q, int limit,
 			  int (*fn)(const struct register_entry *e, const char *matched, void *arg),
-			  void *arg);
+			  void *arg) DB_CHECKED;
 
 /* ---- recognition --------------------------------------------------------------- */
 
@@ -95,16 +95,16 @@ int register_entries_each(db *d, const char *status, const char *q, int limit,
  * "name and date of birth". */
 int register_recognise_entries(db *d, int64_t person_id,
 			       int (*fn)(int64_t entry_id, const char *matched, void *arg),
-			       void *arg);
+			       void *arg) DB_CHECKED;
 /* Other cases (not case_id; 0: any) whose suspect shares the same with
  * person_id. */
 int register_recognise_cases(db *d, int64_t person_id, int64_t case_id,
 			     int (*fn)(int64_t other_case_id, const char *matched, void *arg),
-			     void *arg);
+			     void *arg) DB_CHECKED;
 /* Record a recognition once (a second call with the same facts does
  * nothing): 1 added, 0 already there. */
 int register_match_add(db *d, int64_t case_id, int64_t entry_id, int64_t other_case_id,
-		       const char *matched, int64_t now);
+		       const char *matched, int64_t now) DB_CHECKED;
 
 struct register_match {
 	int64_t id, case_id, entry_id, other_case_id;
@@ -120,12 +120,12 @@ struct register_match {
 };
 /* The recognitions of a case (case_id) or of an entry (entry_id; case_id 0). */
 int register_matches_each(db *d, int64_t case_id, int64_t entry_id,
-			  int (*fn)(const struct register_match *m, void *arg), void *arg);
+			  int (*fn)(const struct register_match *m, void *arg), void *arg) DB_CHECKED;
 int register_match_get(db *d, int64_t id, int (*fn)(const struct register_match *m, void *arg),
-		       void *arg);
+		       void *arg) DB_CHECKED;
 /* The entry's officer acknowledged (told) or a supervisor of the case saw
  * (seen): 1 marked, 0 already. */
-int register_match_mark(db *d, int64_t id, bool told, int64_t user_id, int64_t now);
+int register_match_mark(db *d, int64_t id, bool told, int64_t user_id, int64_t now) DB_CHECKED;
 
 /* ---- oversight -------------------------------------------------------------------- */
 
@@ -134,22 +134,22 @@ struct register_access {
 	const char *username, *agency, *action, *purpose, *query_kind, *query_hash;
 	int64_t entry_id, results;
 };
-int register_access_add(db *d, const struct register_access *a);
+int register_access_add(db *d, const struct register_access *a) DB_CHECKED;
 /* Accesses in [from, to) by the staff of agency (its code; NULL: every
  * agency's), oldest first. */
 int register_access_each(db *d, const char *agency, int64_t from, int64_t to,
-			 int (*fn)(const struct register_access *a, void *arg), void *arg);
+			 int (*fn)(const struct register_access *a, void *arg), void *arg) DB_CHECKED;
 
 /* ---- review and retention ------------------------------------------------------- */
 
 /* Active entries whose review date is before `before`, whose responsible
  * officer is of agency_id (0: any). */
 int register_reviews_due_each(db *d, int64_t agency_id, int64_t before, int limit,
-			      int (*fn)(const struct register_entry *e, void *arg), void *arg);
+			      int (*fn)(const struct register_entry *e, void *arg), void *arg) DB_CHECKED;
 /* Entries to purge: removed, or past their retention date. */
-int register_purge_due(db *d, int64_t now, int64_t **ids, int *n);
+int register_purge_due(db *d, int64_t now, int64_t **ids, int *n) DB_CHECKED;
 /* Delete the entry and everything of it: its person, aliases, identifiers,
  * linked cases, history and recognitions. */
-int register_entry_purge(db *d, int64_t id);
+int register_entry_purge(db *d, int64_t id) DB_CHECKED;
 
 #endif

@@ -37,37 +37,37 @@ struct share_row {
 
 /* Record a share (id, case_id, agency_id, purpose, basis, consent_of,
  * lawful_basis, note, origin, starts_at are read from row); its id. */
-int64_t sharing_insert(db *d, const struct share_row *row, int64_t by);
+int64_t sharing_insert(db *d, const struct share_row *row, int64_t by) DB_CHECKED;
 /* The case's shares (active first, then withdrawn; newest first). */
 int sharing_each(db *d, int64_t case_id, int (*fn)(const struct share_row *s, void *arg),
-		 void *arg);
+		 void *arg) DB_CHECKED;
 /* One share of the case: 1 and fn called, 0 when there is none. */
 int sharing_get(db *d, int64_t case_id, int64_t id,
-		int (*fn)(const struct share_row *s, void *arg), void *arg);
+		int (*fn)(const struct share_row *s, void *arg), void *arg) DB_CHECKED;
 /* The active share of the case with the agency for the purpose: its id, or 0. */
-int64_t sharing_active(db *d, int64_t case_id, int64_t agency_id, const char *purpose);
+int64_t sharing_active(db *d, int64_t case_id, int64_t agency_id, const char *purpose) DB_CHECKED;
 /* Withdraw share id at version: 1 done, 0 stale or already withdrawn. */
 int sharing_withdraw(db *d, int64_t case_id, int64_t id, int64_t version, int64_t by,
-		     const char *reason);
+		     const char *reason) DB_CHECKED;
 /* Withdraw the active shares of the case with the agency made with origin:
  * how many. */
 int sharing_withdraw_origin(db *d, int64_t case_id, int64_t agency_id, const char *origin,
-			    int64_t by, const char *reason);
+			    int64_t by, const char *reason) DB_CHECKED;
 /* Make the active shares of the case with the agency of origin from into
  * origin to (an officer's referral taking over a share made by her
  * consent): how many. */
-int sharing_adopt(db *d, int64_t case_id, int64_t agency_id, const char *from, const char *to);
+int sharing_adopt(db *d, int64_t case_id, int64_t agency_id, const char *from, const char *to) DB_CHECKED;
 /* Has the case an active share with the agency (any purpose)? 1 or 0. */
-int sharing_any_active(db *d, int64_t case_id, int64_t agency_id);
+int sharing_any_active(db *d, int64_t case_id, int64_t agency_id) DB_CHECKED;
 /* The purposes for which the case is open to the agency now, as a mask of
  * 1 << enum share_purpose: its active shares, and treatment while the
  * case's suspect is in the agency's programme. */
-int sharing_purposes(db *d, int64_t case_id, int64_t agency_id, unsigned *mask);
+int sharing_purposes(db *d, int64_t case_id, int64_t agency_id, unsigned *mask) DB_CHECKED;
 /* The cases shared with the agency now (its caseload), with the purposes of
  * each, newest share first: fn(ref, status, risk_level, purposes, since). */
 int sharing_caseload_each(db *d, int64_t agency_id,
 			  int (*fn)(const char *ref, const char *status, const char *risk_level,
 				    const char *purposes, int64_t since, void *arg),
-			  void *arg);
+			  void *arg) DB_CHECKED;
 
 #endif

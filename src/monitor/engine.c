@@ -66,6 +66,9 @@ int eng_lease_holds(struct engine *e)
 
 void engine_config_defaults(struct engine_config *c)
 {
+	/* every field set: the lease's (unset where one node always leads) are
+	 * NULL and 0, never what the caller's stack held */
+	memset(c, 0, sizeof *c);
 	c->lost_factor = 3;
 	c->lost_floor_ms = 120000;
 	c->lost_speed_mps = 2.0;

@@ -107,8 +107,13 @@ int ops_alert_move(struct ops_ctx *x, int64_t id, const struct ops_alert_move *i
 		rc = DB_ERROR;
 out:
 	rc = ops_end(x, rc);
-	if (rc >= 0)
+	if (rc >= 0) {
 		sinks_events(x->v->sinks); /* this node's streams */
+	} else {
+		/* refused (a stale version holds the alert as read): nothing kept */
+		alert_free(a);
+		memset(a, 0, sizeof *a);
+	}
 	return rc;
 }
 

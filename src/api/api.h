@@ -249,11 +249,6 @@ void api_viewer(struct req *r, struct viewer *v);
 /* Load the case named by the {ref} path parameter, if the caller may see it;
  * -1 after answering 404 or 403.  Names the case as the audit object. */
 int api_case_load(struct req *r, struct case_record *c);
-/* May the caller's role read the part of a case a route with these flags
- * is on (ROUTE_CASE_FILE, ROUTE_VICTIM_CARE; core/access.h)? */
-bool api_case_part_open(const struct req *r, unsigned route_flags);
-/* Do these parts of a case open a route with these flags? */
-bool api_case_parts_open(unsigned parts, unsigned route_flags);
 /* The case's risk: level with its definition, the latest assessment's computed
  * and judged levels side by side, who set it and when, the next review. */
 json_t *api_case_risk_json(struct req *r, const struct case_record *c);

@@ -51,61 +51,15 @@ void api_viewer(struct req *r, struct viewer *v)
 
 int api_case_load(struct req *r, struct case_record *c)
 {
-	const char *ref = req_param(r, "ref");
-	struct viewer v;
-	int rc;
+	struct ops_ctx x;
 
-	rc = case_get(r->db, ref, c);
-	if (rc < 0) {
-		req_fail_db(r, rc);
-		return -1;
-	}
-	if (rc == 0) {
-		req_fail(r, 404, "not_found", NULL, "there is no case %s", ref);
-		return -1;
-	}
-	req_audit_object(r, "case:%s", c->ref);
-	api_viewer(r, &v);
-	rc = case_visible(r->db, c->id, &v);
-	if (rc <= 0) {
-		case_record_free(c);
-		if (rc < 0)
-			req_fail_db(r, rc);
-		else
-			req_fail(r, 403, "forbidden", NULL,
-				 "case %s is not one you may see (not yours, not assigned to you, "
-				 "or of another agency)",
-				 ref);
-		return -1;
-	}
-	/* need to know: seeing the case does not open every part of it, and a
-	 * partner's staff read what its shares' purposes open (ops/partners) */
-	if (r->route &&
-	    !api_case_parts_open(partners_case_parts(r->db, r->who.role, r->who.agency_id, c->id),
-				 r->route->flags)) {
-		case_record_free(c);
-		req_fail(r, 403, "need_to_know", NULL,
-			 "this part of case %s is not open to your role (%s), which sees of a case %s", ref,
-			 access_role_name(r->who.role), access_case_view_summary(r->who.role));
-		return -1;
-	}
-	return 0;
-}
-
-bool api_case_part_open(const struct req *r, unsigned route_flags)
-{
-	return api_case_parts_open(access_case_parts(r->who.role), route_flags);
-}
-
-bool api_case_parts_open(unsigned parts, unsigned route_flags)
-{
-	if ((route_flags & ROUTE_CASE_FILE) && !(parts & CASE_PART_FILE))
-		return false;
-	if ((route_flags & ROUTE_VICTIM_CARE) && !(parts & CASE_PART_VICTIM_CARE))
-		return false;
-	if ((route_flags & ROUTE_CLINICAL) && !(parts & CASE_PART_CLINICAL))
-		return false;
-	return (parts & CASE_PART_RESPONSE) != 0;
+	/* the same opening as every operation's (ops_case_open: visibility, and
+	 * the route's parts through the shares' purposes), outside a
+	 * transaction of its own; the handler audits its request */
+	api_ops_begin(r, &x, 0);
+	x.audit = NULL;
+	x.caller_tx = true;
+	return api_ops_end(r, &x, ops_case_open(&x, req_param(r, "ref"), c)) < 0 ? -1 : 0;
 }
 
 /* ---- reading ------------------------------------------------------------- */

@@ -430,6 +430,9 @@ static int bind_va(db_stmt *s, const char *fmt, va_list ap)
 		case 'i':
 			rc = db_bind_int64(s, i, va_arg(ap, int64_t));
 			break;
+		case 'I':
+			rc = db_bind_id(s, i, va_arg(ap, int64_t));
+			break;
 		case 'd':
 			rc = db_bind_double(s, i, va_arg(ap, double));
 			break;
@@ -503,6 +506,92 @@ int db_get_int64(db *d, int64_t *out, const char *sql, const char *fmt, ...)
 	*out = rc == DB_ROW && !db_column_is_null(s, 0) ? db_column_int64(s, 0) : 0;
 	db_finalize(s);
 	return rc < 0 ? rc : rc == DB_ROW;
+}
+
+int db_bind_id(db_stmt *s, int idx, int64_t v)
+{
+	return v ? db_bind_int64(s, idx, v) : db_bind_null(s, idx);
+}
+
+int db_query(db *d, db_stmt **out, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	*out = NULL;
+	rc = db_prepare(d, out, sql);
+	if (rc < 0)
+		return rc;
+	va_start(ap, fmt);
+	rc = bind_va(*out, fmt, ap);
+	va_end(ap);
+	if (rc < 0) {
+		db_finalize(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+int db_write(db *d, const char *sql, const char *fmt, ...)
+{
+	db_stmt *s;
+	va_list ap;
+	int64_t n;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = step_once(d, &s, sql, fmt, ap);
+	va_end(ap);
+	n = rc >= 0 ? db_changes(s) : 0;
+	db_finalize(s);
+	if (rc < 0)
+		return rc;
+	return n > INT32_MAX ? INT32_MAX : (int)n;
+}
+
+int db_one(db *d, db_row_fn *row, void *out, const char *sql, const char *fmt, ...)
+{
+	db_stmt *s;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = step_once(d, &s, sql, fmt, ap);
+	va_end(ap);
+	if (rc == DB_ROW)
+		row(s, out);
+	db_finalize(s);
+	return rc < 0 ? rc : rc == DB_ROW;
+}
+
+int db_rows(db_stmt *s, db_each_fn *fn, void *arg)
+{
+	int rc;
+
+	while ((rc = db_step(s)) == DB_ROW)
+		if (fn(s, arg))
+			break;
+	db_finalize(s);
+	return rc < 0 ? rc : 0;
+}
+
+int db_each(db *d, db_each_fn *fn, void *arg, const char *sql, const char *fmt, ...)
+{
+	db_stmt *s = NULL;
+	va_list ap;
+	int rc;
+
+	rc = db_prepare(d, &s, sql);
+	if (rc < 0)
+		return rc;
+	va_start(ap, fmt);
+	rc = bind_va(s, fmt, ap);
+	va_end(ap);
+	if (rc < 0) {
+		db_finalize(s);
+		return rc;
+	}
+	return db_rows(s, fn, arg);
 }
 
 /* ---- pool ---------------------------------------------------------------- */

@@ -140,6 +140,31 @@ int db_exists(db *d, const char *sql, const char *fmt, ...) DB_CHECKED;
 __attribute__((warn_unused_result)) int db_get_int64(db *d, int64_t *out, const char *sql,
 						     const char *fmt, ...);
 
+/*
+ * The rest of a store function's plumbing, so that what is left in store/ is
+ * the SQL and what a row means.  fmt as db_run's, plus 'I': an int64_t that
+ * binds SQL NULL when it is 0 (an optional user, time or reference), as
+ * db_bind_id() does.
+ *
+ * db_query(): prepare and bind, for a caller that steps itself; 0, or
+ * negative with *out NULL.  db_write(): run a write once and answer how many
+ * rows it changed, 0 when none matched (a stale version, a row gone), or
+ * negative.  db_one(): the first row read by row() into out; 1, 0 when there
+ * is none (out untouched), or negative.  db_each(): fn(s, arg) for every row
+ * until fn answers nonzero (the caller has what it wanted: not an error); 0
+ * or negative for a database failure.  db_rows(): db_each's loop over a
+ * statement the caller prepared and bound itself (a query whose parameters
+ * depend on its filters); it finalizes the statement.
+ */
+typedef void db_row_fn(db_stmt *s, void *out);
+typedef int db_each_fn(db_stmt *s, void *arg);
+int db_bind_id(db_stmt *s, int idx, int64_t v);
+int db_query(db *d, db_stmt **out, const char *sql, const char *fmt, ...) DB_CHECKED;
+int db_write(db *d, const char *sql, const char *fmt, ...) DB_CHECKED;
+int db_one(db *d, db_row_fn *row, void *out, const char *sql, const char *fmt, ...) DB_CHECKED;
+int db_each(db *d, db_each_fn *fn, void *arg, const char *sql, const char *fmt, ...) DB_CHECKED;
+int db_rows(db_stmt *s, db_each_fn *fn, void *arg) DB_CHECKED;
+
 /* Pool: n connections to url, named name (db_set_name).  db_pool_acquire
  * blocks until one is free and heals it (db_heal) before handing it out, so a
  * connection the server ended while it sat in the pool is replaced, never

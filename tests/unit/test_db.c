@@ -803,12 +803,104 @@ static void an_urgent_writer_leaves_checkpoints_to_the_others(void **state)
 	db_close(urgent);
 }
 
+/* db_query, db_write, db_one, db_each and db_rows: what a store function is
+ * left to write (the helpers' answers are the contract store/ relies on). */
+struct helper_row {
+	int64_t id, ref;
+	char name[16];
+	int seen;
+};
+
+static void helper_read(db_stmt *s, void *out)
+{
+	struct helper_row *r = out;
+
+	r->id = db_column_int64(s, 0);
+	r->ref = db_column_is_null(s, 2) ? -1 : db_column_int64(s, 2);
+	snprintf(r->name, sizeof r->name, "%s", db_column_text(s, 1) ? db_column_text(s, 1) : "");
+}
+
+static int helper_count(db_stmt *s, void *arg)
+{
+	struct helper_row *r = arg;
+
+	helper_read(s, r);
+	return ++r->seen == 2; /* stop after the second row */
+}
+
+static void the_store_helpers_bind_step_and_answer_as_documented(void **state)
+{
+	struct fx *f = *state;
+	struct helper_row r = { 0 };
+	db_stmt *s;
+
+	assert_int_equal(db_exec(f->d, "CREATE TABLE helper_t (id INTEGER PRIMARY KEY, name TEXT,"
+				       " ref INTEGER)"),
+			 DB_OK);
+	/* 'I' binds NULL for 0 and the value otherwise */
+	for (int64_t i = 1; i <= 3; i++)
+		assert_int_equal(db_run(f->d, "INSERT INTO helper_t VALUES (?, ?, ?)", "itI", i,
+					i == 2 ? "two" : "other", i == 1 ? (int64_t)0 : i * 10),
+				 DB_OK);
+	assert_int_equal(db_one(f->d, helper_read, &r, "SELECT id, name, ref FROM helper_t"
+						       " WHERE id = ?", "i", (int64_t)1),
+			 1);
+	assert_int_equal(r.ref, -1);
+	assert_int_equal(db_one(f->d, helper_read, &r, "SELECT id, name, ref FROM helper_t"
+						       " WHERE name = ?", "t", "two"),
+			 1);
+	assert_int_equal(r.id, 2);
+	assert_int_equal(r.ref, 20);
+	/* none: 0, and out untouched */
+	assert_int_equal(db_one(f->d, helper_read, &r, "SELECT id, name, ref FROM helper_t"
+						       " WHERE id = ?", "i", (int64_t)9),
+			 0);
+	assert_int_equal(r.id, 2);
+	/* rows changed: 2, then 0 for a version that no longer matches */
+	assert_int_equal(db_write(f->d, "UPDATE helper_t SET name = ? WHERE id >= ?", "ti", "x",
+				  (int64_t)2),
+			 2);
+	assert_int_equal(db_write(f->d, "UPDATE helper_t SET name = 'y' WHERE id = ? AND name = ?",
+				  "it", (int64_t)2, "two"),
+			 0);
+	/* each: stops when fn answers nonzero, and that is not an error */
+	r.seen = 0;
+	assert_int_equal(db_each(f->d, helper_count, &r, "SELECT id, name, ref FROM helper_t"
+							 " ORDER BY id", ""),
+			 0);
+	assert_int_equal(r.seen, 2);
+	assert_int_equal(r.id, 2);
+	/* rows over a statement prepared by the caller, finalized by db_rows */
+	r.seen = 0;
+	assert_int_equal(db_query(f->d, &s, "SELECT id, name, ref FROM helper_t WHERE id > ?", "i",
+				  (int64_t)2),
+			 DB_OK);
+	assert_int_equal(db_rows(s, helper_count, &r), 0);
+	assert_int_equal(r.seen, 1);
+	assert_int_equal(r.id, 3);
+	/* failures are negative, and leave nothing to finalize (PostgreSQL's
+	 * backend prepares at the first step, so it fails there) */
+	if (db_query(f->d, &s, "SELECT nothing FROM no_such_table", "") < 0) {
+		assert_null(s);
+	} else {
+		assert_true(db_step(s) < 0);
+		db_finalize(s);
+	}
+	assert_true(db_write(f->d, "UPDATE no_such_table SET x = 1", "") < 0);
+	assert_true(db_one(f->d, helper_read, &r, "SELECT * FROM no_such_table", "") < 0);
+	assert_true(db_each(f->d, helper_count, &r, "SELECT * FROM no_such_table", "") < 0);
+	/* a format character that is not one is refused, not bound as something else */
+	assert_true(db_write(f->d, "UPDATE helper_t SET name = ?", "z", "x") < 0);
+	assert_int_equal(db_exec(f->d, "DROP TABLE helper_t"), DB_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(migrations_apply_once_and_record_the_version),
 		cmocka_unit_test(a_newer_schema_is_refused),
 		cmocka_unit_test(text_with_sql_metacharacters_round_trips),
+		cmocka_unit_test(the_store_helpers_bind_step_and_answer_as_documented),
 		cmocka_unit_test(unique_violations_are_reported_as_constraint),
 		cmocka_unit_test(audit_chain_verifies_and_detects_tampering),
 		cmocka_unit_test(audit_chain_detects_removed_rows),

@@ -2,18 +2,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { expectError, startServer } from './lib/server.mjs';
+import { expectError, startAs, stopServer } from './lib/server.mjs';
 
 let srv;
 let admin;
 
-before(async () => {
-	srv = await startServer();
-	admin = await srv.login('admin');
-});
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+before(async () => ({ srv, admin } = await startAs('admin')));
+after(() => stopServer(srv));
 
 test('GET /api/v1/agencies lists the seeded agencies by code with name, kind and created_at', async () => {
 	const c = await srv.login('advocate');

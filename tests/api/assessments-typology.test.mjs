@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { expectError, startServer } from './lib/server.mjs';
+import { expectError, startServer, stopServer } from './lib/server.mjs';
 import { addIncident, createCase, screenAnswers } from './lib/casekit.mjs';
 
 let srv;
@@ -17,9 +17,7 @@ before(async () => {
 	const clients = await Promise.all(names.map((n) => srv.login(n)));
 	names.forEach((n, i) => (c[n] = clients[i]));
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 async function suggest(client, ref, motives) {
 	const res = await client.post(`/api/v1/cases/${ref}/typology/suggest`, motives === undefined ? {} : { motives });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { cli, sqlite, startServer } from './lib/server.mjs';
+import { cli, sqlite, startServer, stopServer } from './lib/server.mjs';
 
 let srv;
 let admin;
@@ -24,9 +24,7 @@ before(async () => {
 	// keep a copy of the rows to restore them after each tampering
 	sqlite(srv.db, 'CREATE TABLE audit_backup AS SELECT * FROM audit_log');
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 async function apiVerify() {
 	const res = await admin.get('/api/v1/audit/verify');

@@ -4,18 +4,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { cli, expectError, postAnnounced, sleep, sqlite, startServer } from './lib/server.mjs';
+import { cli, expectError, postAnnounced, sleep, sqlite, startAs, stopServer } from './lib/server.mjs';
 
 let srv;
 let admin;
 
-before(async () => {
-	srv = await startServer();
-	admin = await srv.login('admin');
-});
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+before(async () => ({ srv, admin } = await startAs('admin')));
+after(() => stopServer(srv));
 
 async function newest(query = '') {
 	const res = await admin.get(`/api/v1/audit?limit=1${query ? `&${query}` : ''}`);

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { expectError, startServer } from './lib/server.mjs';
+import { expectError, startServer, stopServer } from './lib/server.mjs';
 import { addIncident, createCase, screening, ukMobile } from './lib/casekit.mjs';
 
 let srv;
@@ -45,9 +45,7 @@ before(async () => {
 	K = await createCase(c.kentsup, { summary: 'case K', suspect: { name: 'Ken Suspect' } });
 	assert.equal(K.agency, 'kent');
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 const refs = (res) => res.body.cases.map((x) => x.ref);
 const unknownRef = `STAC-${YEAR}-999999`;

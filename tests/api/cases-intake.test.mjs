@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { expectError, sqlite, startServer } from './lib/server.mjs';
+import { expectError, sqlite, startServer, stopServer } from './lib/server.mjs';
 import { createCase, meetGates, screening, ukMobile, victim } from './lib/casekit.mjs';
 
 let srv;
@@ -18,9 +18,7 @@ before(async () => {
 	srv = await startServer();
 	[officer, supervisor] = await Promise.all([srv.login('officer'), srv.login('supervisor')]);
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 const flagsOf = (c) => c.flags.map((f) => f.flag);
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { expectError, startServer } from './lib/server.mjs';
+import { expectError, startServer, stopServer } from './lib/server.mjs';
 import { STATUSES, createCase, meetGates, moveTo, screening } from './lib/casekit.mjs';
 
 let srv;
@@ -16,9 +16,7 @@ before(async () => {
 	srv = await startServer({ roles: ['officer', 'supervisor', 'analyst'] });
 	[officer, supervisor] = await Promise.all([srv.login('officer'), srv.login('supervisor')]);
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 const LEGAL = {
 	intake: ['screened'],

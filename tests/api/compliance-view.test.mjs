@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { assess, daysAgo, inDays, makePlan, moveCase, newCase, offerAdvocate, typology } from './lib/cases.mjs';
-import { expectError, randomPassword, sqlite, startServer } from './lib/server.mjs';
+import { expectError, randomPassword, sqlite, startServer, stopServer } from './lib/server.mjs';
 
 let srv;
 let officer;
@@ -113,9 +113,7 @@ before(async () => {
 	c.kent = (await newCase(kent)).ref;
 	c.kentsup = await srv.login('kentsup', pw);
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 const refs = (list) => list.items.map((i) => i.ref);
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { ROLES, startServer } from './lib/server.mjs';
+import { ROLES, startServer, stopServer } from './lib/server.mjs';
 import { iso, monitoringKit, nextAt } from './lib/monitorkit.mjs';
 
 const WRITERS = 8;
@@ -23,9 +23,7 @@ before(async () => {
 	ROLES.forEach((r, i) => (c[r] = clients[i]));
 	k = monitoringKit(srv, c);
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 async function race(what, write) {
 	const results = await Promise.all(Array.from({ length: WRITERS }, (_, i) => write(i)));

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { screening, victim } from './lib/casekit.mjs';
 import { assess, daysAgo, inDays, newCase } from './lib/cases.mjs';
-import { startServer } from './lib/server.mjs';
+import { startServer, stopServer } from './lib/server.mjs';
 
 const WRITERS = 8;
 const TRIALS = Number(process.env.CONCURRENCY_TRIALS || 12);
@@ -27,9 +27,7 @@ before(async () => {
 	supervisor = await srv.login('supervisor');
 	admin = await srv.login('admin');
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 /**
  * Fire WRITERS requests at once (write(i) returns a response promise) and

@@ -4,18 +4,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { cli, expectError, startServer } from './lib/server.mjs';
+import { cli, expectError, startAs, stopServer } from './lib/server.mjs';
 
 let srv;
 let admin;
 
-before(async () => {
-	srv = await startServer();
-	admin = await srv.login('admin');
-});
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+before(async () => ({ srv, admin } = await startAs('admin')));
+after(() => stopServer(srv));
 
 async function setDisabled(username, disabled) {
 	const u = (await admin.get(`/api/v1/users/${username}`)).body;

@@ -18,8 +18,20 @@ import { after, before, describe, test } from 'node:test';
 import { DAY, addIncident, ago, blake2bHex, createCase, unique, ukMobile } from './lib/casekit.mjs';
 import { iso, monitoringKit, nextAt } from './lib/monitorkit.mjs';
 import {
-	Client, ENGINE, VIGIL_BIN, cli, cliAsync, dataKeyOf, emptyDatabase, expectError, seedDatabase, sleep, spawnServer, sqlite,
+	cli,
+	cliAsync,
+	Client,
+	dataKeyOf,
+	emptyDatabase,
+	ENGINE,
+	expectError,
+	seedDatabase,
+	sleep,
+	spawnServer,
+	sqlite,
 	startServer,
+	stopServer,
+	VIGIL_BIN,
 } from './lib/server.mjs';
 
 const PG = ENGINE === 'postgres';
@@ -31,9 +43,7 @@ before(async () => {
 	c = {};
 	for (const role of ['officer', 'supervisor', 'operator', 'analyst']) c[role] = await srv.login(role);
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 /* Everything the test writes about her: none of it may be in the database. */
 function herDetails() {

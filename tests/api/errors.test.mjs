@@ -3,18 +3,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { expectError, postAnnounced, startServer, SCHEMA_VERSION, ENGINE } from './lib/server.mjs';
+import { ENGINE, expectError, postAnnounced, SCHEMA_VERSION, startAs, stopServer } from './lib/server.mjs';
 
 let srv;
 let admin;
 
-before(async () => {
-	srv = await startServer();
-	admin = await srv.login('admin');
-});
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0, 'the server exits 0 on SIGTERM');
-});
+before(async () => ({ srv, admin } = await startAs('admin')));
+after(() => stopServer(srv));
 
 describe('health and routing', () => {
 	test('GET /healthz answers 200 with the database status and no credentials', async () => {

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { assess, daysAgo, inDays, makePlan, newCase } from './lib/cases.mjs';
 import { circle, monitoringKit } from './lib/monitorkit.mjs';
-import { expectError, startServer } from './lib/server.mjs';
+import { expectError, startServer, stopServer } from './lib/server.mjs';
 
 let srv;
 const c = {};
@@ -96,9 +96,7 @@ before(async () => {
 	assert.equal(res.status, 201, res.text);
 	ref.O = res.body.ref;
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 describe('what is due to each person', () => {
 	test('the officer: the work on the cases she owns, overdue first', async () => {

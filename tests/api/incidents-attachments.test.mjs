@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { expectError, postAnnounced, startServer } from './lib/server.mjs';
+import { expectError, postAnnounced, startServer, stopServer } from './lib/server.mjs';
 import { addIncident, blake2bHex, createCase } from './lib/casekit.mjs';
 
 const MB = 1024 * 1024;
@@ -26,9 +26,7 @@ before(async () => {
 	C = await createCase(officer);
 	D = await createCase(officer);
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 function upload(client, ref, bytes, { filename = 'photo.jpg', type = 'image/jpeg' } = {}) {
 	const q = filename === null ? '' : `?filename=${encodeURIComponent(filename)}`;

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { cli, dataKeyOf, expectError, sqlite, startServer } from './lib/server.mjs';
+import { cli, dataKeyOf, expectError, sqlite, startServer, stopServer } from './lib/server.mjs';
 import { DAY, HOUR, MINUTE, addIncident, ago, blake2bHex, createCase, meetGates, screening } from './lib/casekit.mjs';
 
 let srv;
@@ -20,9 +20,7 @@ before(async () => {
 	srv = await startServer({ roles: ['officer', 'supervisor', 'analyst', 'advocate', 'clinician'] });
 	[officer, supervisor, analyst] = await Promise.all(['officer', 'supervisor', 'analyst'].map((u) => srv.login(u)));
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 describe('appending', () => {
 	let C;

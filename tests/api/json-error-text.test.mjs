@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { startServer } from './lib/server.mjs';
+import { startServer, stopServer } from './lib/server.mjs';
 
 let srv;
 let OSM;
@@ -15,9 +15,7 @@ before(async () => {
 	srv = await startServer({ args: ['--osmand-listen', '127.0.0.1:0'], users: false });
 	OSM = srv.stdout().match(/vigil: OsmAnd devices on (http:\/\/127\.0\.0\.1:\d+)\//)[1];
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 // {"username":"\<U+F22C>"}: an invalid escape, right before a 3-byte character
 const BODY = Buffer.concat([Buffer.from('{"username":"\\'), Buffer.from([0xef, 0x88, 0xac]), Buffer.from('"}')]);

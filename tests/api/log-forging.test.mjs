@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { sleep, startServer } from './lib/server.mjs';
+import { sleep, startServer, stopServer } from './lib/server.mjs';
 
 let srv;
 let OSM; // http://127.0.0.1:PORT of the OsmAnd listener
@@ -19,9 +19,7 @@ before(async () => {
 	OSM = m[1];
 	operator = await srv.login('operator');
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 // What an attacker would have appear as a record of its own.
 const FORGED = '2026-01-01T00:00:00.000Z error forged';

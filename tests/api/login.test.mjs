@@ -2,16 +2,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { Client, expectError, startServer, PERMISSIONS } from './lib/server.mjs';
+import { Client, expectError, PERMISSIONS, startServer, stopServer } from './lib/server.mjs';
 
 let srv;
 
 before(async () => {
 	srv = await startServer();
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 test('login answers 200 with the user, CSRF token, permissions, expiry and idle timeout', async () => {
 	const c = srv.client();

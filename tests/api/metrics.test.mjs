@@ -4,18 +4,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { expectError, metricValue, parseMetrics, startServer } from './lib/server.mjs';
+import { expectError, metricValue, parseMetrics, startAs, stopServer } from './lib/server.mjs';
 
 let srv;
 let admin;
 
-before(async () => {
-	srv = await startServer();
-	admin = await srv.login('admin');
-});
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+before(async () => ({ srv, admin } = await startAs('admin')));
+after(() => stopServer(srv));
 
 test('an administrator\'s session reads /metrics as Prometheus text', async () => {
 	const res = await admin.get('/metrics');

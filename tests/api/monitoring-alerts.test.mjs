@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { ROLES, expectError, sleep, startServer } from './lib/server.mjs';
+import { expectError, ROLES, sleep, startServer, stopServer } from './lib/server.mjs';
 import { iso, monitoringKit, nextAt } from './lib/monitorkit.mjs';
 
 const ESCALATE_S = 2;
@@ -42,9 +42,7 @@ before(async () => {
 	esc.medium = await alertOf('low_battery');
 	esc.startedAt = Date.now();
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 describe('the life of an alert', () => {
 	let a;

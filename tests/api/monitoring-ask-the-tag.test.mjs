@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { sqlite, startServer } from './lib/server.mjs';
+import { sqlite, startServer, stopServer } from './lib/server.mjs';
 import { circle, dest, iso, monitoringKit, nextAt, waitFor } from './lib/monitorkit.mjs';
 import { codec12, packet, tag } from './lib/teltonika.mjs';
 
@@ -39,9 +39,7 @@ before(async () => {
 	[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
 	k = monitoringKit(srv, c);
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 let serial = 0;
 /** A 15-digit IMEI of this run. */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { daysAgo, newCase } from './lib/cases.mjs';
-import { expectError, startServer } from './lib/server.mjs';
+import { expectError, startServer, stopServer } from './lib/server.mjs';
 
 let srv, officer, operator;
 
@@ -14,9 +14,7 @@ before(async () => {
 	officer = await srv.login('officer');
 	operator = await srv.login('operator');
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 async function monitoredEntry(ref, uid) {
 	assert.equal((await operator.post('/api/v1/devices', { uid, kind: 'offender_tag', protocol: 'json' })).status, 201);

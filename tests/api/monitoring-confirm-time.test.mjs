@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { sleep, startServer } from './lib/server.mjs';
+import { sleep, startServer, stopServer } from './lib/server.mjs';
 import { circle, dest, kinds, monitoringKit } from './lib/monitorkit.mjs';
 
 const CONFIRM_S = 2;
@@ -20,9 +20,7 @@ before(async () => {
 	[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
 	k = monitoringKit(srv, c);
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 const HOME = [51.5074, -0.1278];
 

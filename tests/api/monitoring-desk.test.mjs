@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { startServer } from './lib/server.mjs';
+import { startServer, stopServer } from './lib/server.mjs';
 import { dest, monitoringKit } from './lib/monitorkit.mjs';
 
 let srv;
@@ -18,9 +18,7 @@ before(async () => {
 	[c.operator, c.officer, c.supervisor] = await Promise.all(['operator', 'officer', 'supervisor'].map((r) => srv.login(r)));
 	k = monitoringKit(srv, c);
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 const HOME = [51.5074, -0.1278];
 const close = (p, q, m = 1) => Math.abs(p.lat - q[0]) < m * 1e-5 && Math.abs(p.lon - q[1]) < m * 1e-5;

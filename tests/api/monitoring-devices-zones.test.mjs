@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { ROLES, expectError, startServer } from './lib/server.mjs';
+import { expectError, ROLES, startServer, stopServer } from './lib/server.mjs';
 import { createCase, unique } from './lib/casekit.mjs';
 
 let srv;
@@ -32,9 +32,7 @@ before(async () => {
 	caseA = await createCase(c.officer, { suspect: { name: 'Sam Tagged' } });
 	caseB = await createCase(c.supervisor, { suspect: { name: 'Bob Tagged' } });
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 async function newDevice(kind = 'offender_tag', extra = {}) {
 	const uid = unique('dev');

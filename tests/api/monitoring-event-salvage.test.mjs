@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { startServer } from './lib/server.mjs';
+import { startServer, stopServer } from './lib/server.mjs';
 import { createCase, unique } from './lib/casekit.mjs';
 
 let srv;
@@ -21,9 +21,7 @@ before(async () => {
 	OSM = m[1];
 	[operator, officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 const nowS = () => Math.floor(Date.now() / 1000);
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { ROLES, expectError, sqlite, startServer } from './lib/server.mjs';
+import { expectError, ROLES, sqlite, startServer, stopServer } from './lib/server.mjs';
 import { unique } from './lib/casekit.mjs';
 import { circle, dest, iso, kinds, monitoringKit, nextAt, waitFor } from './lib/monitorkit.mjs';
 
@@ -20,9 +20,7 @@ before(async () => {
 	ROLES.forEach((r, i) => (c[r] = clients[i]));
 	k = monitoringKit(srv, c);
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 const HOME = [51.5074, -0.1278];
 const storedAts = (uid) => sqlite(srv.db, `SELECT at FROM fixes WHERE device_id = (SELECT id FROM devices WHERE uid = '${uid}') ORDER BY at`)

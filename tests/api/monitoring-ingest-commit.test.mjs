@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 
-import { ENGINE, sleep, sqlite, startServer } from './lib/server.mjs';
+import { ENGINE, sleep, sqlite, startServer, stopServer } from './lib/server.mjs';
 
 let srv;
 let OSM; // http://127.0.0.1:PORT
@@ -23,9 +23,7 @@ before(async () => {
 	TEL = Number(srv.stdout().match(/Teltonika devices on tcp:\/\/127\.0\.0\.1:(\d+)/)[1]);
 	[c.operator, c.admin] = await Promise.all(['operator', 'admin'].map((r) => srv.login(r)));
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 // ---- helpers -----------------------------------------------------------------
 

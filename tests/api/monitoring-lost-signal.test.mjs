@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { sleep, startServer } from './lib/server.mjs';
+import { sleep, startServer, stopServer } from './lib/server.mjs';
 import { circle, dest, kinds, monitoringKit, waitFor } from './lib/monitorkit.mjs';
 
 let srv;
@@ -112,9 +112,7 @@ before(async () => {
 
 	await Promise.all([tagLifecycle(), victimPhone(), neverReported(), slowReporter(), unassigned(), nearZone()]);
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 describe('an offender tag that falls silent', () => {
 	test('is not lost before 3 x its interval', () => {

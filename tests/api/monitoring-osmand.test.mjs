@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { sleep, sqlite, startServer } from './lib/server.mjs';
+import { sleep, sqlite, startServer, stopServer } from './lib/server.mjs';
 import { createCase, unique } from './lib/casekit.mjs';
 
 let srv;
@@ -22,9 +22,7 @@ before(async () => {
 	OSM = m[1];
 	[c.operator, c.officer, c.supervisor] = await Promise.all(['operator', 'officer', 'supervisor'].map((r) => srv.login(r)));
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 // ---- helpers -----------------------------------------------------------------
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { ROLES, expectError, sleep, startServer } from './lib/server.mjs';
+import { expectError, ROLES, sleep, startServer, stopServer } from './lib/server.mjs';
 import { circle, dest, iso, lonlat, monitoringKit, nextAt } from './lib/monitorkit.mjs';
 
 let srv;
@@ -45,9 +45,7 @@ before(async () => {
 	r = await c.officer.post(`/api/v1/cases/${m.ref}/programme`, { consent_note: 'consent on form 12' });
 	assert.equal(r.status, 201, r.text);
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 describe('an analyst', () => {
 	test("sees the case's zones without geometry: geometry_withheld, no coordinates anywhere", async () => {

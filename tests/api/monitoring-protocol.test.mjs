@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { ROLES, cli, expectError, startServer } from './lib/server.mjs';
+import { cli, expectError, ROLES, startServer, stopServer } from './lib/server.mjs';
 import { iso, monitoringKit, nextAt } from './lib/monitorkit.mjs';
 
 let srv;
@@ -21,9 +21,7 @@ before(async () => {
 	ROLES.forEach((r, i) => (c[r] = clients[i]));
 	k = monitoringKit(srv, c);
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 async function tamperAlert({ victim = false } = {}) {
 	const m = await k.monitored({ victim });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { expectError, sqlite, startServer } from './lib/server.mjs';
+import { expectError, sqlite, startServer, stopServer } from './lib/server.mjs';
 import { dest, iso, kinds, monitoringKit, nextAt } from './lib/monitorkit.mjs';
 
 let srv;
@@ -16,9 +16,7 @@ before(async () => {
 	[c.operator, c.officer, c.supervisor] = await Promise.all(['operator', 'officer', 'supervisor'].map((r) => srv.login(r)));
 	k = monitoringKit(srv, c);
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 const HOME = [51.5074, -0.1278];
 const near = (a, b) => Math.abs(a.lat - b[0]) < 1e-9 && Math.abs(a.lon - b[1]) < 1e-9;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { startServer } from './lib/server.mjs';
+import { startServer, stopServer } from './lib/server.mjs';
 import { circle, dest, monitoringKit } from './lib/monitorkit.mjs';
 import { packet16, tag } from './lib/teltonika.mjs';
 
@@ -21,9 +21,7 @@ before(async () => {
 	[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
 	k = monitoringKit(srv, c);
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 let serial = 0;
 function imei() {

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { sleep, sqlite, startServer } from './lib/server.mjs';
+import { sleep, sqlite, startServer, stopServer } from './lib/server.mjs';
 import { EARTH_R, circle, deg, dest, iso, kinds, monitoringKit, nextAt, rad } from './lib/monitorkit.mjs';
 
 let srv;
@@ -22,9 +22,7 @@ before(async () => {
 	[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
 	k = monitoringKit(srv, c);
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 const HOME = [51.5074, -0.1278];
 /** Points at these distances (m) from the centre on a bearing. */

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { expectError, startServer } from './lib/server.mjs';
+import { expectError, startServer, stopServer } from './lib/server.mjs';
 import { addIncident, createCase, screening, unique, ukMobile } from './lib/casekit.mjs';
 import { circle } from './lib/monitorkit.mjs';
 
@@ -56,9 +56,7 @@ before(async () => {
 	res = await c.officer.post(`/api/v1/cases/${M}/zones`, { name: 'Home', ...circle(HOME, 200, { warning_m: 0 }) });
 	assert.equal(res.status, 201, res.text);
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 const FILE = ['incidents', 'incidents/verify', 'timeline', 'assessments', 'typology', 'plan', 'plan/versions', 'reviews', 'links'];
 const CARE = ['victim-care', 'tasks'];

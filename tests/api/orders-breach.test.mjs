@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { assess, daysAgo, inDays, makePlan, moveCase, newCase } from './lib/cases.mjs';
-import { expectError, startServer } from './lib/server.mjs';
+import { expectError, startServer, stopServer } from './lib/server.mjs';
 
 let srv;
 let officer;
@@ -35,9 +35,7 @@ before(async () => {
 	const rv = await officer.post(`/api/v1/cases/${ref}/reviews`, { kind: 'review', summary: 'incident reviewed, plan stands' });
 	assert.equal(rv.status, 201, rv.text);
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 describe('recording a breach', () => {
 	let breach;

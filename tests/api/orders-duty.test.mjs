@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { daysAgo, newCase } from './lib/cases.mjs';
-import { expectError, sleep, sqlite, startServer } from './lib/server.mjs';
+import { expectError, sleep, sqlite, startServer, stopServer } from './lib/server.mjs';
 
 let srv;
 let officer;
@@ -18,9 +18,7 @@ before(async () => {
 	officer = await srv.login('officer');
 	supervisor = await srv.login('supervisor');
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 const tasksOf = async (ref) => (await officer.get(`/api/v1/cases/${ref}/tasks`)).body.tasks;
 const dutyTasks = async (ref) => (await tasksOf(ref)).filter((t) => t.kind === 'duty_to_notify');

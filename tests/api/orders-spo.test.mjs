@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { daysAgo, newCase } from './lib/cases.mjs';
-import { expectError, startServer } from './lib/server.mjs';
+import { expectError, startServer, stopServer } from './lib/server.mjs';
 
 let srv;
 let officer;
@@ -22,9 +22,7 @@ before(async () => {
 	analyst = await srv.login('analyst');
 	ref = (await newCase(officer)).ref;
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 function addYears(iso, n) {
 	const d = new Date(iso);

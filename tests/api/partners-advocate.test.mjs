@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { expectError, startServer } from './lib/server.mjs';
+import { expectError, startServer, stopServer } from './lib/server.mjs';
 import { newCase } from './lib/cases.mjs';
 
 let srv;
@@ -21,9 +21,7 @@ before(async () => {
 	});
 	assert.equal(res.status, 201, res.text);
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 test('her caseload is the cases shared with her agency, and nothing else', async () => {
 	const res = await c.advocate.get('/api/v1/caseload');

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { sqlite, startServer } from './lib/server.mjs';
+import { sqlite, startServer, stopServer } from './lib/server.mjs';
 import { assess, newCase, typology } from './lib/cases.mjs';
 
 const DAY = 86400000;
@@ -92,9 +92,7 @@ before(async () => {
 	// C2 is resentful: not comparable with a cohort of rejected stalkers
 	for (const d of [5, 6, 7]) await incident(ref.C2, T.C1 + d * DAY);
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 test('the cohort\'s outcomes at 6, 12 and 24 months match the hand-computed figures, beside the comparable cases', async () => {
 	const res = await c.clinician.get('/api/v1/programme/outcomes');

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { expectError, sqlite, startServer } from './lib/server.mjs';
+import { expectError, sqlite, startServer, stopServer } from './lib/server.mjs';
 import { assess, daysAgo, inDays, newCase, typology } from './lib/cases.mjs';
 
 let srv;
@@ -31,9 +31,7 @@ before(async () => {
 		await typology(c.officer, ref, type);
 	}
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 const prog = async (who, ref) => {
 	const res = await c[who].get(`/api/v1/cases/${ref}/programme`);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { assess, getCase, getPlan, inDays, makePlan, moveCase, newCase, offerAdvocate } from './lib/cases.mjs';
-import { expectError, startServer } from './lib/server.mjs';
+import { expectError, startServer, stopServer } from './lib/server.mjs';
 
 let srv;
 let officer;
@@ -18,9 +18,7 @@ before(async () => {
 	officer = await srv.login('officer');
 	supervisor = await srv.login('supervisor');
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 describe('the assessed gate', () => {
 	test('a case without a plan cannot move to assessed, and the message says what is missing', async () => {

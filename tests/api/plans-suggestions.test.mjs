@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { assess, getPlan, inDays, newCase, screen, typology } from './lib/cases.mjs';
-import { expectError, removeDir, seedDatabase, spawnServer, startServer } from './lib/server.mjs';
+import { expectError, removeDir, seedDatabase, spawnServer, startServer, stopServer } from './lib/server.mjs';
 
 let srv;
 let officer;
@@ -17,9 +17,7 @@ before(async () => {
 	srv = await startServer({ roles: ['officer', 'advocate', 'clinician'] });
 	officer = await srv.login('officer');
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 const ids = (plan) => plan.suggestions.map((s) => s.id);
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { assess, getPlan, inDays, newCase } from './lib/cases.mjs';
-import { expectError, startServer } from './lib/server.mjs';
+import { expectError, startServer, stopServer } from './lib/server.mjs';
 
 let srv;
 let officer;
@@ -29,9 +29,7 @@ before(async () => {
 	});
 	assert.equal(res.status, 201, res.text);
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 describe('versions', () => {
 	let actionId;

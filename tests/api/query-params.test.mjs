@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { startServer } from './lib/server.mjs';
+import { startServer, stopServer } from './lib/server.mjs';
 
 let srv;
 let officer;
@@ -15,9 +15,7 @@ before(async () => {
 	srv = await startServer({ roles: ['officer'] });
 	officer = await srv.login('officer');
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 const query = (n) => Array.from({ length: n }, (_, i) => `a${i}=1`).join('&');
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { ROLES, expectError, startServer } from './lib/server.mjs';
+import { expectError, ROLES, startServer, stopServer } from './lib/server.mjs';
 
 let srv;
 const clients = {};
@@ -12,9 +12,7 @@ before(async () => {
 	srv = await startServer();
 	for (const role of ROLES) clients[role] = await srv.login(role);
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 // [method, path, body, roles allowed, status for an allowed role]
 // Write bodies are deliberately invalid ({}) so that allowed roles get a 400

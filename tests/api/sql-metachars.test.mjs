@@ -4,18 +4,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { cli, expectError, sqlite, startServer, sqlHex, tablesOf } from './lib/server.mjs';
+import { cli, expectError, sqlHex, sqlite, startAs, stopServer, tablesOf } from './lib/server.mjs';
 
 let srv;
 let admin;
 
-before(async () => {
-	srv = await startServer();
-	admin = await srv.login('admin');
-});
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+before(async () => ({ srv, admin } = await startAs('admin')));
+after(() => stopServer(srv));
 
 const NASTY = `Robert'); DROP TABLE users;-- "x" \\ %_ `;
 const NASTY2 = `'; DELETE FROM audit_log; SELECT '1' OR '1'='1' /* */ -- ; \`ticks\` [brackets] $1 ? :name @var`;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { expectError, sqlite, startServer, PERMISSIONS } from './lib/server.mjs';
+import { expectError, PERMISSIONS, sqlite, startServer, stopServer } from './lib/server.mjs';
 
 let srv;
 let admin;
@@ -21,9 +21,7 @@ before(async () => {
 		assert.equal(res.body.service, true);
 	}
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 let officerToken;
 let metricsToken;

@@ -4,18 +4,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { AGENCY_OF, ROLES, expectError, startServer } from './lib/server.mjs';
+import { AGENCY_OF, expectError, ROLES, startAs, stopServer } from './lib/server.mjs';
 
 let srv;
 let admin;
 
-before(async () => {
-	srv = await startServer();
-	admin = await srv.login('admin');
-});
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+before(async () => ({ srv, admin } = await startAs('admin')));
+after(() => stopServer(srv));
 
 const PW = 'correct-horse-battery';
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { assess, daysAgo, inDays, newCase } from './lib/cases.mjs';
-import { expectError, startServer } from './lib/server.mjs';
+import { expectError, startServer, stopServer } from './lib/server.mjs';
 
 let srv;
 let officer;
@@ -21,9 +21,7 @@ before(async () => {
 	analyst = await srv.login('analyst');
 	ref = (await newCase(officer)).ref;
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 const care = async (client = officer) => {
 	const res = await client.get(`/api/v1/cases/${ref}/victim-care`);

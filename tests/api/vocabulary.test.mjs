@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { newCase } from './lib/cases.mjs';
-import { REPO, ROLES, startServer } from './lib/server.mjs';
+import { REPO, ROLES, startServer, stopServer } from './lib/server.mjs';
 
 let srv;
 let vocab;
@@ -36,9 +36,7 @@ before(async () => {
 	assert.equal(res.status, 200, res.text);
 	vocab = res.body.vocabularies;
 });
-after(async () => {
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopServer(srv));
 
 /* The values a refusal names: "kind must be one of: a, b, c", "step must be
  * a or b (...)", "kind must be 'x' or 'y'". */

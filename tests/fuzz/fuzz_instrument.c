@@ -19,52 +19,17 @@
 #include <unistd.h>
 
 #include "core/instrument.h"
+#include "fuzz_files.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char dir[] = "/tmp/vigil-fuzz-instrument-XXXXXX";
-static char path[sizeof dir + 16];
-static instrument_set *builtin;
-
-static void cleanup(void)
-{
-	unlink(path);
-	rmdir(dir);
-	instrument_set_free(builtin);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *src = getenv("VIGIL_INSTRUMENTS");
-	char err[512];
-
 	(void)argc;
 	(void)argv;
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		exit(1);
-	}
-	snprintf(path, sizeof path, "%s/t.json", dir);
-	if (instrument_set_load(src ? src : "instruments", &builtin, err, sizeof err) < 0) {
-		fprintf(stderr, "fuzz_instrument: %s (run from the repository root)\n", err);
-		exit(1);
-	}
-	atexit(cleanup);
+	fuzz_files_init("instrument", "t.json");
 	return 0;
-}
-
-/* A message the API can put in a JSON string: non-empty, valid UTF-8. */
-static void check_message(const char *s)
-{
-	json_t *j;
-
-	if (!s[0])
-		abort();
-	j = json_string(s);
-	if (!j)
-		abort();
-	json_decref(j);
 }
 
 static void check_score(const instrument *in, json_t *answers)
@@ -79,8 +44,8 @@ static void check_score(const instrument *in, json_t *answers)
 	if (rc != 0) {
 		if (rc != -1 || strncmp(field, "answers", 7) != 0 || sc.yes_items || sc.ratings)
 			abort();
-		check_message(field);
-		check_message(why);
+		fuzz_check_message(field);
+		fuzz_check_message(why);
 		goto out;
 	}
 	if (judgement) {
@@ -109,16 +74,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	instrument_set *s = (instrument_set *)1;
 	char err[512];
 	json_t *answers;
-	FILE *f = fopen(path, "wb");
 	int rc;
 
-	if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0)
-		abort();
-	rc = instrument_set_load(dir, &s, err, sizeof err);
+	fuzz_files_write(data, size);
+	rc = instrument_set_load(fuzz_dir, &s, err, sizeof err);
 	if (rc != 0) {
-		if (rc != -1 || s || strncmp(err, path, strlen(path)) != 0)
+		if (rc != -1 || s || strncmp(err, fuzz_path, strlen(fuzz_path)) != 0)
 			abort();
-		check_message(err);
+		fuzz_check_message(err);
 	} else {
 		json_t *j;
 		char *text;
@@ -135,16 +98,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	answers = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
-	for (size_t i = 0; i < instrument_set_count(builtin); i++) {
-		check_score(instrument_set_at(builtin, i), answers);
+	for (size_t i = 0; i < instrument_set_count(fuzz_builtin); i++) {
+		check_score(instrument_set_at(fuzz_builtin, i), answers);
 		if (json_is_object(json_object_get(answers, "answers")))
-			check_score(instrument_set_at(builtin, i), json_object_get(answers, "answers"));
+			check_score(instrument_set_at(fuzz_builtin, i), json_object_get(answers, "answers"));
 	}
 	if (rc == 0)
 		check_score(instrument_set_at(s, 0), answers);
 	json_decref(answers);
-	if (instrument_set_override(builtin, path, err, sizeof err) != 0)
-		check_message(err);
+	if (instrument_set_override(fuzz_builtin, fuzz_path, err, sizeof err) != 0)
+		fuzz_check_message(err);
 	if (rc == 0)
 		instrument_set_free(s);
 	return 0;

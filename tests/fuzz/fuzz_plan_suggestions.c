@@ -20,54 +20,19 @@
 #include <unistd.h>
 
 #include "core/instrument.h"
+#include "fuzz_files.h"
 #include "core/plan.h"
 #include "core/typology.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char dir[] = "/tmp/vigil-fuzz-suggestions-XXXXXX";
-static char path[sizeof dir + 16];
-static instrument_set *builtin;
-
-static void cleanup(void)
-{
-	unlink(path);
-	rmdir(dir);
-	instrument_set_free(builtin);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *src = getenv("VIGIL_INSTRUMENTS");
-	char err[512];
-
 	(void)argc;
 	(void)argv;
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		exit(1);
-	}
-	snprintf(path, sizeof path, "%s/s.json", dir);
-	if (instrument_set_load(src ? src : "instruments", &builtin, err, sizeof err) < 0) {
-		fprintf(stderr, "fuzz_plan_suggestions: %s (run from the repository root)\n", err);
-		exit(1);
-	}
-	atexit(cleanup);
+	fuzz_files_init("suggestions", "s.json");
 	return 0;
-}
-
-/* A message the server can print and put in a JSON string. */
-static void check_message(const char *s)
-{
-	json_t *j;
-
-	if (!s[0])
-		abort();
-	j = json_string(s);
-	if (!j)
-		abort();
-	json_decref(j);
 }
 
 static bool is_category(const char *c)
@@ -108,19 +73,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[1024] = "";
 	plan_suggestions *s = NULL;
 	const instrument *screen;
-	FILE *f = fopen(path, "wb");
 
-	if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0)
-		abort();
-	if (plan_suggestions_load(path, builtin, &s, err, sizeof err) < 0) {
-		check_message(err);
-		if (strncmp(err, path, strlen(path)) != 0)
+	fuzz_files_write(data, size);
+	if (plan_suggestions_load(fuzz_path, fuzz_builtin, &s, err, sizeof err) < 0) {
+		fuzz_check_message(err);
+		if (strncmp(err, fuzz_path, strlen(fuzz_path)) != 0)
 			abort();
 		return 0;
 	}
 	if (!s || plan_suggestions_version(s) < 1)
 		abort();
-	screen = instrument_set_find(builtin, plan_suggestions_screen(s));
+	screen = instrument_set_find(fuzz_builtin, plan_suggestions_screen(s));
 	if (!screen || strcmp(instrument_kind(screen), "screen") != 0)
 		abort();
 

@@ -18,94 +18,38 @@
 #include "db/db.h"
 #include "store/account.h"
 #include "store/audit.h"
+#include "testdb.h"
 
 /* Each group runs on a fresh database: a SQLite file, or (when VIGIL_TEST_PG
  * names a PostgreSQL server) a database created for the run and dropped after. */
 struct fx {
-	char path[512]; /* SQLite file or PostgreSQL URL */
-	char pgname[64];
-	db *d;
+	struct testdb t;
 };
+
+static int setup(void **state, const char *pgname)
+{
+	struct fx *f = calloc(1, sizeof *f);
+
+	*state = f;
+	return f && testdb_open(&f->t, pgname) == 0 ? 0 : -1;
+}
 
 static int setup_sqlite(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
-	char err[256];
-	int fd;
-
-	if (secret_init() < 0)
-		return -1;
-	snprintf(f->path, sizeof f->path, "/tmp/vigil-test-XXXXXX");
-	fd = mkstemp(f->path);
-	if (fd < 0)
-		return -1;
-	close(fd);
-	if (db_open(&f->d, f->path, err, sizeof err) < 0 || db_migrate(f->d, err, sizeof err) < 0) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-/* Run one statement on the PostgreSQL server's maintenance database. */
-static int pg_admin(const char *sql)
-{
-	char err[256];
-	db *a;
-	int rc;
-
-	if (db_open(&a, getenv("VIGIL_TEST_PG"), err, sizeof err) < 0) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	rc = db_exec(a, sql);
-	if (rc < 0)
-		fprintf(stderr, "%s: %s\n", sql, db_errmsg(a));
-	db_close(a);
-	return rc;
+	return setup(state, NULL);
 }
 
 static int setup_pg(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
-	const char *base = getenv("VIGIL_TEST_PG");
-	const char *slash = strrchr(base, '/');
-	char sql[128], err[256];
-
-	if (secret_init() < 0 || !slash)
-		return -1;
-	snprintf(f->pgname, sizeof f->pgname, "vigil_unit_%d", (int)getpid());
-	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", f->pgname);
-	pg_admin(sql);
-	snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->pgname);
-	if (pg_admin(sql) < 0)
-		return -1;
-	snprintf(f->path, sizeof f->path, "%.*s/%s", (int)(slash - base), base, f->pgname);
-	if (db_open(&f->d, f->path, err, sizeof err) < 0 || db_migrate(f->d, err, sizeof err) < 0) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	*state = f;
-	return 0;
+	return setup(state, "vigil_unit");
 }
 
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[600];
 
-	db_close(f->d);
-	if (f->pgname[0]) {
-		snprintf(p, sizeof p, "DROP DATABASE IF EXISTS %s", f->pgname);
-		pg_admin(p);
-	} else {
-		unlink(f->path);
-		snprintf(p, sizeof p, "%s-wal", f->path);
-		unlink(p);
-		snprintf(p, sizeof p, "%s-shm", f->path);
-		unlink(p);
-	}
+	if (f)
+		testdb_remove(&f->t);
 	free(f);
 	return 0;
 }
@@ -115,9 +59,9 @@ static void migrations_apply_once_and_record_the_version(void **state)
 	struct fx *f = *state;
 	char err[256];
 
-	assert_int_equal(db_schema_version(f->d), db_schema_latest());
-	assert_int_equal(db_migrate(f->d, err, sizeof err), DB_OK);
-	assert_int_equal(db_schema_version(f->d), db_schema_latest());
+	assert_int_equal(db_schema_version(f->t.d), db_schema_latest());
+	assert_int_equal(db_migrate(f->t.d, err, sizeof err), DB_OK);
+	assert_int_equal(db_schema_version(f->t.d), db_schema_latest());
 }
 
 static void a_newer_schema_is_refused(void **state)
@@ -125,12 +69,12 @@ static void a_newer_schema_is_refused(void **state)
 	struct fx *f = *state;
 	char err[256];
 
-	assert_int_equal(db_run(f->d, "INSERT INTO schema_version (version, name, applied_at)"
+	assert_int_equal(db_run(f->t.d, "INSERT INTO schema_version (version, name, applied_at)"
 				      " VALUES (999, 'future', 0)", ""),
 			 DB_OK);
-	assert_int_equal(db_migrate(f->d, err, sizeof err), DB_ERROR);
+	assert_int_equal(db_migrate(f->t.d, err, sizeof err), DB_ERROR);
 	assert_non_null(strstr(err, "newer"));
-	assert_int_equal(db_run(f->d, "DELETE FROM schema_version WHERE version = 999", ""), DB_OK);
+	assert_int_equal(db_run(f->t.d, "DELETE FROM schema_version WHERE version = 999", ""), DB_OK);
 }
 
 static void text_with_sql_metacharacters_round_trips(void **state)
@@ -139,20 +83,20 @@ static void text_with_sql_metacharacters_round_trips(void **state)
 	const char *evil = "Robert'); DROP TABLE agencies;-- \"x\" \\ %_ ? $1 :name \xe2\x9c\x93";
 	struct agency a;
 
-	assert_true(agency_add(f->d, "evil", evil, "other") > 0);
-	assert_int_equal(agency_get_by_code(f->d, "evil", &a), 1);
+	assert_true(agency_add(f->t.d, "evil", evil, "other") > 0);
+	assert_int_equal(agency_get_by_code(f->t.d, "evil", &a), 1);
 	assert_string_equal(a.name, evil);
-	assert_int_equal(agency_get_by_code(f->d, "nope", &a), 0);
+	assert_int_equal(agency_get_by_code(f->t.d, "nope", &a), 0);
 }
 
 static void unique_violations_are_reported_as_constraint(void **state)
 {
 	struct fx *f = *state;
 
-	assert_true(agency_add(f->d, "dup", "One", "police") > 0);
-	assert_int_equal(agency_add(f->d, "dup", "Two", "police"), DB_CONSTRAINT);
+	assert_true(agency_add(f->t.d, "dup", "One", "police") > 0);
+	assert_int_equal(agency_add(f->t.d, "dup", "Two", "police"), DB_CONSTRAINT);
 	/* and the CHECK on kind */
-	assert_int_equal(agency_add(f->d, "k", "K", "army"), DB_CONSTRAINT);
+	assert_int_equal(agency_add(f->t.d, "k", "K", "army"), DB_CONSTRAINT);
 }
 
 static void append(db *d, const char *action, const char *detail)
@@ -172,24 +116,24 @@ static void audit_chain_verifies_and_detects_tampering(void **state)
 	struct fx *f = *state;
 	struct audit_verify_result r;
 
-	assert_int_equal(audit_verify(f->d, &r), 0); /* empty is intact */
+	assert_int_equal(audit_verify(f->t.d, &r), 0); /* empty is intact */
 	for (int i = 0; i < 5; i++)
-		append(f->d, "test.append", "row");
-	assert_int_equal(audit_verify(f->d, &r), 0);
+		append(f->t.d, "test.append", "row");
+	assert_int_equal(audit_verify(f->t.d, &r), 0);
 	assert_int_equal(r.checked, 5);
 
 	/* an altered field */
-	assert_int_equal(db_run(f->d, "UPDATE audit_log SET detail = 'forged' WHERE id = 3", ""), DB_OK);
-	assert_int_equal(audit_verify(f->d, &r), 1);
+	assert_int_equal(db_run(f->t.d, "UPDATE audit_log SET detail = 'forged' WHERE id = 3", ""), DB_OK);
+	assert_int_equal(audit_verify(f->t.d, &r), 1);
 	assert_int_equal(r.broken_id, 3);
 	assert_non_null(strstr(r.reason, "altered"));
-	assert_int_equal(db_run(f->d, "UPDATE audit_log SET detail = 'row' WHERE id = 3", ""), DB_OK);
-	assert_int_equal(audit_verify(f->d, &r), 0);
+	assert_int_equal(db_run(f->t.d, "UPDATE audit_log SET detail = 'row' WHERE id = 3", ""), DB_OK);
+	assert_int_equal(audit_verify(f->t.d, &r), 0);
 
 	/* a re-hashed row still breaks the link to the next one */
-	assert_int_equal(db_run(f->d, "UPDATE audit_log SET hash = 'ab' || substr(hash, 3) WHERE id = 2", ""),
+	assert_int_equal(db_run(f->t.d, "UPDATE audit_log SET hash = 'ab' || substr(hash, 3) WHERE id = 2", ""),
 			 DB_OK);
-	assert_int_equal(audit_verify(f->d, &r), 1);
+	assert_int_equal(audit_verify(f->t.d, &r), 1);
 	assert_int_equal(r.broken_id, 2);
 }
 
@@ -198,18 +142,18 @@ static void audit_chain_detects_removed_rows(void **state)
 	struct fx *f = *state;
 	struct audit_verify_result r;
 
-	assert_int_equal(db_run(f->d, "DELETE FROM audit_log", ""), DB_OK);
-	assert_int_equal(db_run(f->d, "DELETE FROM chain_heads", ""), DB_OK);
+	assert_int_equal(db_run(f->t.d, "DELETE FROM audit_log", ""), DB_OK);
+	assert_int_equal(db_run(f->t.d, "DELETE FROM chain_heads", ""), DB_OK);
 	for (int i = 0; i < 4; i++)
-		append(f->d, "test.append", NULL);
+		append(f->t.d, "test.append", NULL);
 	/* the newest row removed: caught by the chain head */
-	assert_int_equal(db_run(f->d, "DELETE FROM audit_log WHERE id = 4", ""), DB_OK);
-	assert_int_equal(audit_verify(f->d, &r), 1);
+	assert_int_equal(db_run(f->t.d, "DELETE FROM audit_log WHERE id = 4", ""), DB_OK);
+	assert_int_equal(audit_verify(f->t.d, &r), 1);
 	assert_non_null(strstr(r.reason, "removed"));
 	/* a middle row removed */
-	append(f->d, "again", NULL);
-	assert_int_equal(db_run(f->d, "DELETE FROM audit_log WHERE id = 2", ""), DB_OK);
-	assert_int_equal(audit_verify(f->d, &r), 1);
+	append(f->t.d, "again", NULL);
+	assert_int_equal(db_run(f->t.d, "DELETE FROM audit_log WHERE id = 2", ""), DB_OK);
+	assert_int_equal(audit_verify(f->t.d, &r), 1);
 	assert_int_equal(r.broken_id, 3);
 	assert_non_null(strstr(r.reason, "missing"));
 }
@@ -221,7 +165,7 @@ static void pool_hands_out_every_connection(void **state)
 	db_pool *p;
 	db *a, *b;
 
-	assert_int_equal(db_pool_open(&p, f->path, 2, "test pool", err, sizeof err), DB_OK);
+	assert_int_equal(db_pool_open(&p, f->t.path, 2, "test pool", err, sizeof err), DB_OK);
 	a = db_pool_acquire(p);
 	b = db_pool_acquire(p);
 	assert_ptr_not_equal(a, b);
@@ -248,7 +192,7 @@ static void placeholders_inside_literals_are_left_alone(void **state)
 	struct fx *f = *state;
 	db_stmt *s;
 
-	assert_int_equal(db_prepare(f->d, &s, "SELECT 'what?', ? || 'it''s?' -- a comment?\n"), DB_OK);
+	assert_int_equal(db_prepare(f->t.d, &s, "SELECT 'what?', ? || 'it''s?' -- a comment?\n"), DB_OK);
 	assert_int_equal(db_bind_text(s, 1, "x"), DB_OK);
 	assert_int_equal(db_step(s), DB_ROW);
 	assert_string_equal(db_column_text(s, 0), "what?");
@@ -298,8 +242,8 @@ static void a_lease_is_held_renewed_and_granted_again_only_when_it_lapses(void *
 	int64_t first;
 	int rc = 0;
 
-	assert_int_equal(db_open(&da, f->path, err, sizeof err), DB_OK);
-	assert_int_equal(db_open(&db_, f->path, err, sizeof err), DB_OK);
+	assert_int_equal(db_open(&da, f->t.path, err, sizeof err), DB_OK);
+	assert_int_equal(db_open(&db_, f->t.path, err, sizeof err), DB_OK);
 	assert_int_equal(hold(da, &a), 1);
 	assert_true(a.granted);
 	first = a.epoch;
@@ -308,7 +252,7 @@ static void a_lease_is_held_renewed_and_granted_again_only_when_it_lapses(void *
 	assert_false(a.granted); /* renewed */
 	assert_int_equal(a.epoch, first);
 	assert_int_equal(check_in_tx(da, first), 1);
-	if (!db_multinode(f->d)) {
+	if (!db_multinode(f->t.d)) {
 		assert_int_equal(hold(db_, &b), 1);
 		db_close(da);
 		db_close(db_);
@@ -356,8 +300,8 @@ static void a_lease_whose_holder_session_ended_is_granted_at_once(void **state)
 	db *da, *db_;
 	int rc = 0;
 
-	assert_int_equal(db_open(&da, f->path, err, sizeof err), DB_OK);
-	assert_int_equal(db_open(&db_, f->path, err, sizeof err), DB_OK);
+	assert_int_equal(db_open(&da, f->t.path, err, sizeof err), DB_OK);
+	assert_int_equal(db_open(&db_, f->t.path, err, sizeof err), DB_OK);
 	assert_int_equal(hold(da, &a), 1);
 	assert_int_equal(hold(db_, &b), 0);
 	db_close(da);
@@ -380,9 +324,9 @@ static void a_grant_waits_for_a_write_that_checked_the_epoch(void **state)
 	db *da, *dw, *db_;
 	int64_t first;
 
-	assert_int_equal(db_open(&da, f->path, err, sizeof err), DB_OK);
-	assert_int_equal(db_open(&dw, f->path, err, sizeof err), DB_OK);
-	assert_int_equal(db_open(&db_, f->path, err, sizeof err), DB_OK);
+	assert_int_equal(db_open(&da, f->t.path, err, sizeof err), DB_OK);
+	assert_int_equal(db_open(&dw, f->t.path, err, sizeof err), DB_OK);
+	assert_int_equal(db_open(&db_, f->t.path, err, sizeof err), DB_OK);
 	assert_int_equal(hold(da, &a), 1);
 	first = a.epoch;
 	usleep(300000); /* lapsed */
@@ -411,7 +355,7 @@ static void a_connection_the_server_ended_is_found_and_connected_again(void **st
 	int64_t pid;
 	db_stmt *s;
 
-	assert_int_equal(db_open(&d, f->path, err, sizeof err), DB_OK);
+	assert_int_equal(db_open(&d, f->t.path, err, sizeof err), DB_OK);
 	db_set_name(d, "vigil unit test");
 	assert_int_equal(db_listen(d, "vigil_heal_test"), DB_OK);
 	assert_int_equal(db_heal(d), 0);
@@ -419,7 +363,7 @@ static void a_connection_the_server_ended_is_found_and_connected_again(void **st
 	pid = db_session_id(d);
 	assert_true(pid > 0);
 	snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)", (long long)pid);
-	assert_int_equal(db_exec(f->d, sql), DB_OK);
+	assert_int_equal(db_exec(f->t.d, sql), DB_OK);
 	for (int i = 0; i < 200 && db_alive(d) && db_heal(d) == 0; i++)
 		usleep(10000);
 	assert_int_not_equal(db_session_id(d), pid);
@@ -428,13 +372,13 @@ static void a_connection_the_server_ended_is_found_and_connected_again(void **st
 	assert_int_equal(db_step(s), DB_ROW);
 	assert_string_equal(db_column_text(s, 0), "vigil unit test");
 	db_finalize(s);
-	assert_int_equal(db_notify(f->d, "vigil_heal_test", "after"), DB_OK);
+	assert_int_equal(db_notify(f->t.d, "vigil_heal_test", "after"), DB_OK);
 	assert_int_equal(db_notice_wait(d, 5000, ch, sizeof ch, payload, sizeof payload), 1);
 	assert_string_equal(payload, "after");
 	/* ended, then used: DB_GONE, dead until healed */
 	pid = db_session_id(d);
 	snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)", (long long)pid);
-	assert_int_equal(db_exec(f->d, sql), DB_OK);
+	assert_int_equal(db_exec(f->t.d, sql), DB_OK);
 	usleep(200000);
 	assert_int_equal(db_exec(d, "SELECT 1"), DB_GONE);
 	assert_false(db_alive(d));
@@ -454,11 +398,11 @@ static void sqlite_connections_need_no_healing(void **state)
 	db_pool *p;
 	db *a;
 
-	assert_int_equal(db_heal(f->d), 0);
-	assert_true(db_alive(f->d));
-	assert_int_equal(db_session_id(f->d), 0);
-	db_set_name(f->d, "ignored");
-	assert_int_equal(db_pool_open(&p, f->path, 1, "test pool", err, sizeof err), DB_OK);
+	assert_int_equal(db_heal(f->t.d), 0);
+	assert_true(db_alive(f->t.d));
+	assert_int_equal(db_session_id(f->t.d), 0);
+	db_set_name(f->t.d, "ignored");
+	assert_int_equal(db_pool_open(&p, f->t.path, 1, "test pool", err, sizeof err), DB_OK);
 	a = db_pool_acquire(p);
 	assert_true(db_alive(a));
 	assert_int_equal(db_exec(a, "SELECT 1"), DB_OK);
@@ -476,12 +420,12 @@ static void the_pool_hands_out_no_connection_the_server_ended(void **state)
 	db *a;
 	int64_t pid;
 
-	assert_int_equal(db_pool_open(&p, f->path, 1, "test pool", err, sizeof err), DB_OK);
+	assert_int_equal(db_pool_open(&p, f->t.path, 1, "test pool", err, sizeof err), DB_OK);
 	a = db_pool_acquire(p);
 	pid = db_session_id(a);
 	db_pool_release(p, a);
 	snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)", (long long)pid);
-	assert_int_equal(db_exec(f->d, sql), DB_OK);
+	assert_int_equal(db_exec(f->t.d, sql), DB_OK);
 	/* until the server has let it go */
 	for (int i = 0; i < 200; i++) {
 		db_stmt *s;
@@ -489,7 +433,7 @@ static void the_pool_hands_out_no_connection_the_server_ended(void **state)
 
 		snprintf(sql, sizeof sql, "SELECT 1 FROM pg_stat_activity WHERE pid = %lld",
 			 (long long)pid);
-		assert_int_equal(db_prepare(f->d, &s, sql), DB_OK);
+		assert_int_equal(db_prepare(f->t.d, &s, sql), DB_OK);
 		rc = db_step(s);
 		db_finalize(s);
 		if (rc == DB_DONE)
@@ -513,24 +457,24 @@ static void notifications_arrive_on_commit_only(void **state)
 	char err[256], ch[64], payload[128];
 	db *l;
 
-	assert_int_equal(db_notify(f->d, "Bad-Name", "x"), DB_ERROR);
-	if (!db_multinode(f->d)) {
-		assert_int_equal(db_notify(f->d, "vigil_test", "x"), DB_OK);
-		assert_int_equal(db_listen(f->d, "vigil_test"), DB_ERROR);
+	assert_int_equal(db_notify(f->t.d, "Bad-Name", "x"), DB_ERROR);
+	if (!db_multinode(f->t.d)) {
+		assert_int_equal(db_notify(f->t.d, "vigil_test", "x"), DB_OK);
+		assert_int_equal(db_listen(f->t.d, "vigil_test"), DB_ERROR);
 		return;
 	}
-	assert_int_equal(db_open(&l, f->path, err, sizeof err), DB_OK);
+	assert_int_equal(db_open(&l, f->t.path, err, sizeof err), DB_OK);
 	assert_int_equal(db_listen(l, "vigil_test"), DB_OK);
 	assert_int_equal(db_listen(l, "no good"), DB_ERROR);
 	assert_int_equal(db_notice_wait(l, 50, ch, sizeof ch, payload, sizeof payload), 0);
 
-	assert_int_equal(db_begin_write(f->d), DB_OK);
-	assert_int_equal(db_notify(f->d, "vigil_test", "rolled back"), DB_OK);
-	assert_int_equal(db_rollback(f->d), DB_OK);
-	assert_int_equal(db_begin_write(f->d), DB_OK);
-	assert_int_equal(db_notify(f->d, "vigil_test", "alert 42"), DB_OK);
+	assert_int_equal(db_begin_write(f->t.d), DB_OK);
+	assert_int_equal(db_notify(f->t.d, "vigil_test", "rolled back"), DB_OK);
+	assert_int_equal(db_rollback(f->t.d), DB_OK);
+	assert_int_equal(db_begin_write(f->t.d), DB_OK);
+	assert_int_equal(db_notify(f->t.d, "vigil_test", "alert 42"), DB_OK);
 	assert_int_equal(db_notice_wait(l, 100, ch, sizeof ch, payload, sizeof payload), 0);
-	assert_int_equal(db_commit(f->d), DB_OK);
+	assert_int_equal(db_commit(f->t.d), DB_OK);
 	assert_int_equal(db_notice_wait(l, 5000, ch, sizeof ch, payload, sizeof payload), 1);
 	assert_string_equal(ch, "vigil_test");
 	assert_string_equal(payload, "alert 42");
@@ -543,7 +487,7 @@ static void large_integers_and_nulls_round_trip(void **state)
 	struct fx *f = *state;
 	db_stmt *s;
 
-	assert_int_equal(db_prepare(f->d, &s, "SELECT CAST(? AS BIGINT), CAST(? AS TEXT)"), DB_OK);
+	assert_int_equal(db_prepare(f->t.d, &s, "SELECT CAST(? AS BIGINT), CAST(? AS TEXT)"), DB_OK);
 	db_bind_int64(s, 1, INT64_MIN + 1);
 	db_bind_null(s, 2);
 	assert_int_equal(db_step(s), DB_ROW);
@@ -563,12 +507,12 @@ static void a_statement_prepared_again_starts_afresh(void **state)
 	const char *sql = "SELECT CAST(? AS BIGINT) UNION ALL SELECT 2";
 	db_stmt *s;
 
-	assert_int_equal(db_prepare(f->d, &s, sql), DB_OK);
+	assert_int_equal(db_prepare(f->t.d, &s, sql), DB_OK);
 	db_bind_int64(s, 1, 41);
 	assert_int_equal(db_step(s), DB_ROW);
 	assert_true(db_column_int64(s, 0) == 41);
 	db_finalize(s); /* left with a row still to read */
-	assert_int_equal(db_prepare(f->d, &s, sql), DB_OK);
+	assert_int_equal(db_prepare(f->t.d, &s, sql), DB_OK);
 	assert_int_equal(db_step(s), DB_ROW);
 	assert_true(db_column_is_null(s, 0)); /* the old 41 is not bound */
 	assert_int_equal(db_step(s), DB_ROW);
@@ -584,10 +528,10 @@ static void the_same_sql_prepared_twice_at_once_gives_two_statements(void **stat
 	db_stmt *a, *b;
 
 	for (int round = 0; round < 3; round++) {
-		assert_int_equal(db_prepare(f->d, &a, sql), DB_OK);
+		assert_int_equal(db_prepare(f->t.d, &a, sql), DB_OK);
 		db_bind_int64(a, 1, 1);
 		assert_int_equal(db_step(a), DB_ROW);
-		assert_int_equal(db_prepare(f->d, &b, sql), DB_OK);
+		assert_int_equal(db_prepare(f->t.d, &b, sql), DB_OK);
 		assert_ptr_not_equal(a, b);
 		db_bind_int64(b, 1, 2);
 		assert_int_equal(db_step(b), DB_ROW);
@@ -608,7 +552,7 @@ static void many_statement_texts_in_one_buffer_each_run_their_own(void **state)
 	for (int round = 0; round < 2; round++) {
 		for (int i = 0; i < 200; i++) {
 			snprintf(sql, sizeof sql, "SELECT %d + CAST(? AS BIGINT)", i);
-			assert_int_equal(db_prepare(f->d, &s, sql), DB_OK);
+			assert_int_equal(db_prepare(f->t.d, &s, sql), DB_OK);
 			db_bind_int64(s, 1, 1000 * round);
 			assert_int_equal(db_step(s), DB_ROW);
 			assert_true(db_column_int64(s, 0) == i + 1000 * round);
@@ -625,19 +569,19 @@ static void a_kept_statement_on_a_dropped_table_fails_cleanly(void **state)
 	db_stmt *s;
 	int rc;
 
-	assert_int_equal(db_exec(f->d, "CREATE TABLE kept_t (x BIGINT)"), DB_OK);
-	assert_int_equal(db_prepare(f->d, &s, sql), DB_OK);
+	assert_int_equal(db_exec(f->t.d, "CREATE TABLE kept_t (x BIGINT)"), DB_OK);
+	assert_int_equal(db_prepare(f->t.d, &s, sql), DB_OK);
 	assert_int_equal(db_step(s), DB_ROW);
 	db_finalize(s);
-	assert_int_equal(db_exec(f->d, "DROP TABLE kept_t"), DB_OK);
-	rc = db_prepare(f->d, &s, sql);
+	assert_int_equal(db_exec(f->t.d, "DROP TABLE kept_t"), DB_OK);
+	rc = db_prepare(f->t.d, &s, sql);
 	if (rc == DB_OK) {
 		assert_true(db_step(s) < 0);
 		db_finalize(s);
 	}
-	assert_int_equal(db_exec(f->d, "CREATE TABLE kept_t (x BIGINT, y BIGINT)"), DB_OK);
-	assert_int_equal(db_exec(f->d, "INSERT INTO kept_t VALUES (1, 2)"), DB_OK);
-	assert_int_equal(db_prepare(f->d, &s, sql), DB_OK);
+	assert_int_equal(db_exec(f->t.d, "CREATE TABLE kept_t (x BIGINT, y BIGINT)"), DB_OK);
+	assert_int_equal(db_exec(f->t.d, "INSERT INTO kept_t VALUES (1, 2)"), DB_OK);
+	assert_int_equal(db_prepare(f->t.d, &s, sql), DB_OK);
 	assert_int_equal(db_step(s), DB_ROW);
 	assert_true(db_column_int64(s, 0) == 1);
 	db_finalize(s);
@@ -695,8 +639,8 @@ static void urgent_goes_first(struct fx *f, const char *table, bool lone_urgent)
 {
 	atomic_int order = 1;
 	char err[256], sql[128], *rows;
-	struct gate_arg queued = { f->path, DB_WRITER_QUEUED, NULL, false, &order, 0, 0 },
-			urgent = { f->path, DB_WRITER_URGENT, NULL, lone_urgent, &order, 0, 0 };
+	struct gate_arg queued = { f->t.path, DB_WRITER_QUEUED, NULL, false, &order, 0, 0 },
+			urgent = { f->t.path, DB_WRITER_URGENT, NULL, lone_urgent, &order, 0, 0 };
 	char qsql[128], usql[128];
 	pthread_t tq, tu;
 	db *holder;
@@ -704,12 +648,12 @@ static void urgent_goes_first(struct fx *f, const char *table, bool lone_urgent)
 	struct buf b;
 
 	snprintf(sql, sizeof sql, "CREATE TABLE %s (who TEXT)", table);
-	assert_int_equal(db_exec(f->d, sql), DB_OK);
+	assert_int_equal(db_exec(f->t.d, sql), DB_OK);
 	snprintf(qsql, sizeof qsql, "INSERT INTO %s VALUES ('queued')", table);
 	snprintf(usql, sizeof usql, "INSERT INTO %s VALUES ('urgent')", table);
 	queued.insert = qsql;
 	urgent.insert = usql;
-	assert_int_equal(db_open(&holder, f->path, err, sizeof err), DB_OK);
+	assert_int_equal(db_open(&holder, f->t.path, err, sizeof err), DB_OK);
 	db_set_writer(holder, DB_WRITER_QUEUED);
 	assert_int_equal(db_begin_write(holder), DB_OK);
 	start_waiting(&tq, &queued);
@@ -767,8 +711,8 @@ static void an_urgent_writer_leaves_checkpoints_to_the_others(void **state)
 	db *urgent, *queued;
 	db_stmt *s;
 
-	assert_int_equal(db_open(&urgent, f->path, err, sizeof err), DB_OK);
-	assert_int_equal(db_open(&queued, f->path, err, sizeof err), DB_OK);
+	assert_int_equal(db_open(&urgent, f->t.path, err, sizeof err), DB_OK);
+	assert_int_equal(db_open(&queued, f->t.path, err, sizeof err), DB_OK);
 	db_set_writer(urgent, DB_WRITER_URGENT);
 	db_set_writer(queued, DB_WRITER_QUEUED);
 	assert_int_equal(db_exec(urgent, "CREATE TABLE ckpt_t (x TEXT)"), DB_OK);
@@ -785,7 +729,7 @@ static void an_urgent_writer_leaves_checkpoints_to_the_others(void **state)
 		db_finalize(s);
 		assert_int_equal(db_commit(urgent), DB_OK);
 	}
-	snprintf(wal, sizeof wal, "%s-wal", f->path);
+	snprintf(wal, sizeof wal, "%s-wal", f->t.path);
 	assert_int_equal(stat(wal, &st), 0);
 	assert_true(st.st_size > 1500 * 4096);
 	/* the queued writer's commit checkpoints; the log restarts at the next write */
@@ -834,45 +778,45 @@ static void the_store_helpers_bind_step_and_answer_as_documented(void **state)
 	struct helper_row r = { 0 };
 	db_stmt *s;
 
-	assert_int_equal(db_exec(f->d, "CREATE TABLE helper_t (id INTEGER PRIMARY KEY, name TEXT,"
+	assert_int_equal(db_exec(f->t.d, "CREATE TABLE helper_t (id INTEGER PRIMARY KEY, name TEXT,"
 				       " ref INTEGER)"),
 			 DB_OK);
 	/* 'I' binds NULL for 0 and the value otherwise */
 	for (int64_t i = 1; i <= 3; i++)
-		assert_int_equal(db_run(f->d, "INSERT INTO helper_t VALUES (?, ?, ?)", "itI", i,
+		assert_int_equal(db_run(f->t.d, "INSERT INTO helper_t VALUES (?, ?, ?)", "itI", i,
 					i == 2 ? "two" : "other", i == 1 ? (int64_t)0 : i * 10),
 				 DB_OK);
-	assert_int_equal(db_one(f->d, helper_read, &r, "SELECT id, name, ref FROM helper_t"
+	assert_int_equal(db_one(f->t.d, helper_read, &r, "SELECT id, name, ref FROM helper_t"
 						       " WHERE id = ?", "i", (int64_t)1),
 			 1);
 	assert_int_equal(r.ref, -1);
-	assert_int_equal(db_one(f->d, helper_read, &r, "SELECT id, name, ref FROM helper_t"
+	assert_int_equal(db_one(f->t.d, helper_read, &r, "SELECT id, name, ref FROM helper_t"
 						       " WHERE name = ?", "t", "two"),
 			 1);
 	assert_int_equal(r.id, 2);
 	assert_int_equal(r.ref, 20);
 	/* none: 0, and out untouched */
-	assert_int_equal(db_one(f->d, helper_read, &r, "SELECT id, name, ref FROM helper_t"
+	assert_int_equal(db_one(f->t.d, helper_read, &r, "SELECT id, name, ref FROM helper_t"
 						       " WHERE id = ?", "i", (int64_t)9),
 			 0);
 	assert_int_equal(r.id, 2);
 	/* rows changed: 2, then 0 for a version that no longer matches */
-	assert_int_equal(db_write(f->d, "UPDATE helper_t SET name = ? WHERE id >= ?", "ti", "x",
+	assert_int_equal(db_write(f->t.d, "UPDATE helper_t SET name = ? WHERE id >= ?", "ti", "x",
 				  (int64_t)2),
 			 2);
-	assert_int_equal(db_write(f->d, "UPDATE helper_t SET name = 'y' WHERE id = ? AND name = ?",
+	assert_int_equal(db_write(f->t.d, "UPDATE helper_t SET name = 'y' WHERE id = ? AND name = ?",
 				  "it", (int64_t)2, "two"),
 			 0);
 	/* each: stops when fn answers nonzero, and that is not an error */
 	r.seen = 0;
-	assert_int_equal(db_each(f->d, helper_count, &r, "SELECT id, name, ref FROM helper_t"
+	assert_int_equal(db_each(f->t.d, helper_count, &r, "SELECT id, name, ref FROM helper_t"
 							 " ORDER BY id", ""),
 			 0);
 	assert_int_equal(r.seen, 2);
 	assert_int_equal(r.id, 2);
 	/* rows over a statement prepared by the caller, finalized by db_rows */
 	r.seen = 0;
-	assert_int_equal(db_query(f->d, &s, "SELECT id, name, ref FROM helper_t WHERE id > ?", "i",
+	assert_int_equal(db_query(f->t.d, &s, "SELECT id, name, ref FROM helper_t WHERE id > ?", "i",
 				  (int64_t)2),
 			 DB_OK);
 	assert_int_equal(db_rows(s, helper_count, &r), 0);
@@ -880,18 +824,18 @@ static void the_store_helpers_bind_step_and_answer_as_documented(void **state)
 	assert_int_equal(r.id, 3);
 	/* failures are negative, and leave nothing to finalize (PostgreSQL's
 	 * backend prepares at the first step, so it fails there) */
-	if (db_query(f->d, &s, "SELECT nothing FROM no_such_table", "") < 0) {
+	if (db_query(f->t.d, &s, "SELECT nothing FROM no_such_table", "") < 0) {
 		assert_null(s);
 	} else {
 		assert_true(db_step(s) < 0);
 		db_finalize(s);
 	}
-	assert_true(db_write(f->d, "UPDATE no_such_table SET x = 1", "") < 0);
-	assert_true(db_one(f->d, helper_read, &r, "SELECT * FROM no_such_table", "") < 0);
-	assert_true(db_each(f->d, helper_count, &r, "SELECT * FROM no_such_table", "") < 0);
+	assert_true(db_write(f->t.d, "UPDATE no_such_table SET x = 1", "") < 0);
+	assert_true(db_one(f->t.d, helper_read, &r, "SELECT * FROM no_such_table", "") < 0);
+	assert_true(db_each(f->t.d, helper_count, &r, "SELECT * FROM no_such_table", "") < 0);
 	/* a format character that is not one is refused, not bound as something else */
-	assert_true(db_write(f->d, "UPDATE helper_t SET name = ?", "z", "x") < 0);
-	assert_int_equal(db_exec(f->d, "DROP TABLE helper_t"), DB_OK);
+	assert_true(db_write(f->t.d, "UPDATE helper_t SET name = ?", "z", "x") < 0);
+	assert_int_equal(db_exec(f->t.d, "DROP TABLE helper_t"), DB_OK);
 }
 
 int main(void)

@@ -28,13 +28,13 @@
 #include "store/cases.h"
 #include "store/people.h"
 #include "store/register.h"
+#include "testdb.h"
 
 #define DAY (24LL * 3600 * 1000)
 
 struct fx {
-	char path[512];
+	struct testdb t;
 	char dir[64];
-	db *d;
 	int64_t sup, agency;
 	struct reg_ctx x;
 };
@@ -42,31 +42,21 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
-	char err[256], hash[SECRET_HASH_LEN];
+	char hash[SECRET_HASH_LEN];
 	struct reg_actor who;
-	int fd;
 
-	if (secret_init() < 0)
+	*state = f;
+	if (!f || testdb_open(&f->t, NULL) < 0)
 		return -1;
-	snprintf(f->path, sizeof f->path, "/tmp/vigil-test-XXXXXX");
-	fd = mkstemp(f->path);
-	if (fd < 0)
-		return -1;
-	close(fd);
 	snprintf(f->dir, sizeof f->dir, "/tmp/vigil-reg-XXXXXX");
 	if (!mkdtemp(f->dir))
 		return -1;
-	if (db_open(&f->d, f->path, err, sizeof err) < 0 || db_migrate(f->d, err, sizeof err) < 0) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	f->agency = agency_add(f->d, "met", "Met", "police");
+	f->agency = agency_add(f->t.d, "met", "Met", "police");
 	if (f->agency <= 0 || secret_password_hash("a long enough password", hash) < 0)
 		return -1;
-	f->sup = user_add(f->d, "sup1", "Sue Pervisor", ROLE_SUPERVISOR, f->agency, hash);
+	f->sup = user_add(f->t.d, "sup1", "Sue Pervisor", ROLE_SUPERVISOR, f->agency, hash);
 	who = (struct reg_actor){ f->sup, "sup1", ROLE_SUPERVISOR, f->agency, "met" };
-	reg_init(&f->x, f->d, &who, clock_now_ms());
-	*state = f;
+	reg_init(&f->x, f->t.d, &who, clock_now_ms());
 	return f->sup > 0 ? 0 : -1;
 }
 
@@ -75,15 +65,14 @@ static int teardown(void **state)
 	struct fx *f = *state;
 	char p[600];
 
-	db_close(f->d);
-	unlink(f->path);
-	snprintf(p, sizeof p, "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof p, "%s-shm", f->path);
-	unlink(p);
-	snprintf(p, sizeof p, "rm -rf '%s'", f->dir);
-	if (system(p) != 0)
-		fprintf(stderr, "could not remove %s\n", f->dir);
+	if (!f)
+		return 0;
+	testdb_remove(&f->t);
+	if (f->dir[0]) {
+		snprintf(p, sizeof p, "rm -rf '%s'", f->dir);
+		if (system(p) != 0)
+			fprintf(stderr, "could not remove %s\n", f->dir);
+	}
 	free(f);
 	return 0;
 }
@@ -118,10 +107,10 @@ static int64_t enter(struct fx *f, struct who *w)
 
 	in.d = (struct reg_decision){ "spo", "SPO/1", "serial", 2, "sup1", f->x.now + 30 * DAY, 0,
 				      "full order granted" };
-	assert_int_equal(db_begin_write(f->d), DB_OK);
+	assert_int_equal(db_begin_write(f->t.d), DB_OK);
 	id = reg_entry_enter(&f->x, &in);
 	assert_true(id > 0);
-	assert_int_equal(db_commit(f->d), DB_OK);
+	assert_int_equal(db_commit(f->t.d), DB_OK);
 	return id;
 }
 
@@ -132,14 +121,14 @@ static int64_t case_with(struct fx *f, struct who *w, int *added)
 	char ref[24];
 	int64_t id, pid;
 
-	assert_int_equal(db_begin_write(f->d), DB_OK);
-	id = case_insert(f->d, &n, ref);
+	assert_int_equal(db_begin_write(f->t.d), DB_OK);
+	id = case_insert(f->t.d, &n, ref);
 	assert_true(id > 0);
-	pid = person_insert(f->d, &w->in);
+	pid = person_insert(f->t.d, &w->in);
 	assert_true(pid > 0);
-	assert_int_equal(case_person_add(f->d, id, pid, "suspect"), 0);
+	assert_int_equal(case_person_add(f->t.d, id, pid, "suspect"), 0);
 	*added = reg_recognise(&f->x, id);
-	assert_int_equal(db_commit(f->d), DB_OK);
+	assert_int_equal(db_commit(f->t.d), DB_OK);
 	return id;
 }
 
@@ -165,7 +154,7 @@ static int64_t count(struct fx *f, const char *sql)
 	db_stmt *s;
 	int64_t n = -1;
 
-	assert_int_equal(db_prepare(f->d, &s, sql), DB_OK);
+	assert_int_equal(db_prepare(f->t.d, &s, sql), DB_OK);
 	if (db_step(s) == DB_ROW)
 		n = db_column_int64(s, 0);
 	db_finalize(s);
@@ -185,7 +174,7 @@ static void a_phone_typed_another_way_is_recognised_once(void **state)
 	person(&b, "Unknown", NULL, IDENT_PHONE, "+44 (0)7700-900.123", NULL, 0);
 	first = case_with(f, &b, &added);
 	assert_int_equal(added, 1);
-	assert_int_equal(register_matches_each(f->d, first, 0, count_match, &s), 0);
+	assert_int_equal(register_matches_each(f->t.d, first, 0, count_match, &s), 0);
 	assert_int_equal(s.n, 1);
 	assert_int_equal(s.entries, 1);
 	assert_string_equal(s.matched[0], "phone +447700900123");
@@ -194,16 +183,16 @@ static void a_phone_typed_another_way_is_recognised_once(void **state)
 	second = case_with(f, &c, &added);
 	assert_int_equal(added, 2);
 	/* recognising again adds nothing */
-	assert_int_equal(db_begin_write(f->d), DB_OK);
+	assert_int_equal(db_begin_write(f->t.d), DB_OK);
 	assert_int_equal(reg_recognise(&f->x, second), 0);
-	assert_int_equal(db_commit(f->d), DB_OK);
+	assert_int_equal(db_commit(f->t.d), DB_OK);
 	memset(&s, 0, sizeof s);
-	assert_int_equal(register_matches_each(f->d, second, 0, count_match, &s), 0);
+	assert_int_equal(register_matches_each(f->t.d, second, 0, count_match, &s), 0);
 	assert_int_equal(s.n, 2);
 	assert_int_equal(s.cases, 1);
 	/* the entry counts both cases, and its history says so */
 	memset(&s, 0, sizeof s);
-	assert_int_equal(register_matches_each(f->d, 0, entry, count_match, &s), 0);
+	assert_int_equal(register_matches_each(f->t.d, 0, entry, count_match, &s), 0);
 	assert_int_equal(s.n, 2);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM register_history WHERE action = 'recognised'"), 2);
 }
@@ -222,7 +211,7 @@ static void a_name_or_alias_with_the_same_date_of_birth_is_recognised(void **sta
 	person(&b, "BOBBY  DAZZLER", "1975-06-07", IDENT_PHONE, NULL, NULL, 0);
 	id = case_with(f, &b, &added);
 	assert_int_equal(added, 1);
-	assert_int_equal(register_matches_each(f->d, id, 0, count_match, &s), 0);
+	assert_int_equal(register_matches_each(f->t.d, id, 0, count_match, &s), 0);
 	assert_string_equal(s.matched[0], "name and date of birth");
 	person(&c, "Bobby Dazzler", "1975-06-08", IDENT_PHONE, NULL, NULL, 0);
 	case_with(f, &c, &added);
@@ -245,11 +234,11 @@ static void a_removed_entry_is_not_recognised_and_is_purged_leaving_nothing(void
 	snprintf(sql, sizeof sql, "SELECT person_id FROM register_entries WHERE id = %lld",
 		 (long long)entry);
 	person_id = count(f, sql);
-	assert_int_equal(db_begin_write(f->d), DB_OK);
+	assert_int_equal(db_begin_write(f->t.d), DB_OK);
 	assert_int_equal(reg_entry_remove(&f->x, entry, 1, "no"), REG_E_BAD_REQUEST);
 	assert_int_equal(reg_entry_remove(&f->x, entry, 2, "the panel lifted it"), REG_E_STALE);
 	assert_int_equal(reg_entry_remove(&f->x, entry, 1, "the panel lifted it"), 0);
-	assert_int_equal(db_commit(f->d), DB_OK);
+	assert_int_equal(db_commit(f->t.d), DB_OK);
 	person(&b, "Someone", NULL, IDENT_VEHICLE, "AB12CDE", NULL, 0);
 	case_with(f, &b, &added);
 	assert_int_equal(added, 0);
@@ -298,11 +287,11 @@ static void an_export_verifies_where_trusted_and_a_tampered_one_is_refused(void 
 	assert_non_null(t);
 	fprintf(t, "# none of ours\n%s other\n", "ab" "ab" "ab" "ab");
 	fclose(t);
-	assert_int_equal(db_begin_write(f->d), DB_OK);
+	assert_int_equal(db_begin_write(f->t.d), DB_OK);
 	rc = reg_import(&f->x, doc, trust, NULL, "monthly exchange", &added, &updated, issuer,
 			sizeof issuer);
 	assert_int_equal(rc, REG_E_SIGNATURE);
-	db_rollback(f->d);
+	db_rollback(f->t.d);
 
 	t = fopen(trust, "w");
 	assert_non_null(t);
@@ -314,27 +303,27 @@ static void an_export_verifies_where_trusted_and_a_tampered_one_is_refused(void 
 	payload[strlen(payload) / 2] ^= 1;
 	json_object_set_new(bad, "payload", json_string(payload));
 	free(payload);
-	assert_int_equal(db_begin_write(f->d), DB_OK);
+	assert_int_equal(db_begin_write(f->t.d), DB_OK);
 	rc = reg_import(&f->x, bad, trust, NULL, "monthly exchange", &added, &updated, issuer,
 			sizeof issuer);
 	assert_int_equal(rc, REG_E_SIGNATURE);
 	assert_int_equal(added, 0);
-	db_rollback(f->d);
+	db_rollback(f->t.d);
 	json_decref(bad);
 
 	/* as signed: brought in, then known */
-	assert_int_equal(db_begin_write(f->d), DB_OK);
+	assert_int_equal(db_begin_write(f->t.d), DB_OK);
 	rc = reg_import(&f->x, doc, trust, NULL, "monthly exchange", &added, &updated, issuer,
 			sizeof issuer);
 	assert_int_equal(rc, 0);
-	assert_int_equal(db_commit(f->d), DB_OK);
+	assert_int_equal(db_commit(f->t.d), DB_OK);
 	assert_string_equal(issuer, "met");
 	assert_true(added >= 1);
-	assert_int_equal(db_begin_write(f->d), DB_OK);
+	assert_int_equal(db_begin_write(f->t.d), DB_OK);
 	rc = reg_import(&f->x, doc, trust, NULL, "monthly exchange", &added, &updated, issuer,
 			sizeof issuer);
 	assert_int_equal(rc, 0);
-	assert_int_equal(db_commit(f->d), DB_OK);
+	assert_int_equal(db_commit(f->t.d), DB_OK);
 	assert_int_equal(added, 0);
 	assert_true(updated >= 1);
 	json_decref(doc);
@@ -358,7 +347,7 @@ static void an_entry_made_after_his_cases_is_linked_to_them_and_tells_no_one(voi
 	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM register_entry_cases WHERE entry_id = %lld",
 		 (long long)entry);
 	assert_int_equal(count(f, sql), 1);
-	assert_int_equal(register_matches_each(f->d, 0, entry, count_match, &s), 0);
+	assert_int_equal(register_matches_each(f->t.d, 0, entry, count_match, &s), 0);
 	assert_int_equal(s.n, 0);
 }
 

@@ -28,15 +28,14 @@
 #include "store/monitor.h"
 #include "store/orders.h"
 #include "store/sealed.h"
+#include "testdb.h"
 #include "store/tasks.h"
 
 #define DAY (24LL * 3600 * 1000)
 
 struct fx {
-	char path[512];
-	char pgname[64];
+	struct testdb t;
 	char keyfile[64];
-	db *d;
 	crypt_keys *keys;
 	int64_t user, agency;
 };
@@ -56,11 +55,11 @@ static int keys(struct fx *f)
 	unlink(f->keyfile); /* made by crypt_keyfile_create, which never overwrites */
 	if (crypt_keyfile_create(f->keyfile, err, sizeof err) < 0 ||
 	    crypt_keys_load(f->keyfile, &f->keys, err, sizeof err) < 0 ||
-	    sealed_attach(f->d, f->keys, err, sizeof err) < 0) {
+	    sealed_attach(f->t.d, f->keys, err, sizeof err) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
-	db_set_keys(f->d, f->keys);
+	db_set_keys(f->t.d, f->keys);
 	return 0;
 }
 
@@ -71,94 +70,41 @@ static int seed(struct fx *f)
 	if (keys(f) < 0)
 		return -1;
 
-	f->agency = agency_add(f->d, "met", "Met", "police");
+	f->agency = agency_add(f->t.d, "met", "Met", "police");
 	if (f->agency <= 0 || secret_password_hash("a long enough password", hash) < 0)
 		return -1;
-	f->user = user_add(f->d, "operator1", "Omar", ROLE_OPERATOR, f->agency, hash);
+	f->user = user_add(f->t.d, "operator1", "Omar", ROLE_OPERATOR, f->agency, hash);
 	return f->user > 0 ? 0 : -1;
+}
+
+static int setup(void **state, const char *pgname)
+{
+	struct fx *f = calloc(1, sizeof *f);
+
+	*state = f;
+	return f && testdb_open(&f->t, pgname) == 0 ? seed(f) : -1;
 }
 
 static int setup_sqlite(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
-	char err[256];
-	int fd;
-
-	if (secret_init() < 0)
-		return -1;
-	snprintf(f->path, sizeof f->path, "/tmp/vigil-test-XXXXXX");
-	fd = mkstemp(f->path);
-	if (fd < 0)
-		return -1;
-	close(fd);
-	if (db_open(&f->d, f->path, err, sizeof err) < 0 || db_migrate(f->d, err, sizeof err) < 0) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	*state = f;
-	return seed(f);
-}
-
-static int pg_admin(const char *sql)
-{
-	char err[256];
-	db *a;
-	int rc;
-
-	if (db_open(&a, getenv("VIGIL_TEST_PG"), err, sizeof err) < 0) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	rc = db_exec(a, sql);
-	if (rc < 0)
-		fprintf(stderr, "%s: %s\n", sql, db_errmsg(a));
-	db_close(a);
-	return rc;
+	return setup(state, NULL);
 }
 
 static int setup_pg(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
-	const char *base = getenv("VIGIL_TEST_PG");
-	const char *slash = strrchr(base, '/');
-	char sql[128], err[256];
-
-	if (secret_init() < 0 || !slash)
-		return -1;
-	snprintf(f->pgname, sizeof f->pgname, "vigil_unit_orders_%d", (int)getpid());
-	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", f->pgname);
-	pg_admin(sql);
-	snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->pgname);
-	if (pg_admin(sql) < 0)
-		return -1;
-	snprintf(f->path, sizeof f->path, "%.*s/%s", (int)(slash - base), base, f->pgname);
-	if (db_open(&f->d, f->path, err, sizeof err) < 0 || db_migrate(f->d, err, sizeof err) < 0) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	*state = f;
-	return seed(f);
+	return setup(state, "vigil_unit_orders");
 }
 
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[600];
 
-	db_close(f->d);
+	if (!f)
+		return 0;
+	testdb_remove(&f->t);
 	crypt_keys_free(f->keys);
 	if (f->keyfile[0])
 		unlink(f->keyfile);
-	if (f->pgname[0]) {
-		snprintf(p, sizeof p, "DROP DATABASE IF EXISTS %s", f->pgname);
-		pg_admin(p);
-	} else {
-		unlink(f->path);
-		snprintf(p, sizeof p, "%s-wal", f->path);
-		unlink(p);
-		snprintf(p, sizeof p, "%s-shm", f->path);
-		unlink(p);
-	}
 	free(f);
 	return 0;
 }
@@ -168,10 +114,10 @@ static int64_t new_case(struct fx *f, char ref[24])
 	struct case_new n = { "ex_partner", "online", NULL, f->user, f->agency, f->user, 2026, 0 };
 	int64_t id;
 
-	assert_int_equal(db_begin_write(f->d), DB_OK);
-	id = case_insert(f->d, &n, ref);
+	assert_int_equal(db_begin_write(f->t.d), DB_OK);
+	id = case_insert(f->t.d, &n, ref);
 	assert_true(id > 0);
-	assert_int_equal(db_commit(f->d), DB_OK);
+	assert_int_equal(db_commit(f->t.d), DB_OK);
 	return id;
 }
 
@@ -188,8 +134,8 @@ static int64_t new_order(struct fx *f, int64_t case_id, const char *kind, int64_
 	o.starts_at = granted;
 	o.ends_at = ends;
 	o.until_further_order = ends == 0;
-	assert_int_equal(db_begin_write(f->d), DB_OK);
-	id = order_insert(f->d, &o, f->user);
+	assert_int_equal(db_begin_write(f->t.d), DB_OK);
+	id = order_insert(f->t.d, &o, f->user);
 	assert_true(id > 0);
 	if (zone) {
 		struct order_condition_row c = { 0 };
@@ -200,9 +146,9 @@ static int64_t new_order(struct fx *f, int64_t case_id, const char *kind, int64_
 		c.radius_m = 500;
 		c.warning_m = 250;
 		c.distance_m = -1;
-		assert_true(order_condition_insert(f->d, &c) > 0);
+		assert_true(order_condition_insert(f->t.d, &c) > 0);
 	}
-	assert_int_equal(db_commit(f->d), DB_OK);
+	assert_int_equal(db_commit(f->t.d), DB_OK);
 	return id;
 }
 
@@ -211,7 +157,7 @@ static int64_t count(struct fx *f, const char *sql, int64_t arg)
 	db_stmt *s;
 	int64_t n = -1;
 
-	assert_int_equal(db_prepare(f->d, &s, sql), DB_OK);
+	assert_int_equal(db_prepare(f->t.d, &s, sql), DB_OK);
 	db_bind_int64(s, 1, arg);
 	if (db_step(s) == DB_ROW)
 		n = db_column_int64(s, 0);
@@ -229,8 +175,8 @@ static int64_t new_alert(struct fx *f, int64_t case_id, int64_t fix_at)
 	int64_t dev, id;
 
 	snprintf(uid, sizeof uid, "tag-%d-%d", (int)getpid(), ++n);
-	assert_int_equal(db_begin_write(f->d), DB_OK);
-	dev = device_insert(f->d, uid, "offender_tag", "json", 60, f->agency, f->user);
+	assert_int_equal(db_begin_write(f->t.d), DB_OK);
+	dev = device_insert(f->t.d, uid, "offender_tag", "json", 60, f->agency, f->user);
 	assert_true(dev > 0);
 	a.case_id = case_id;
 	a.device_id = dev;
@@ -240,9 +186,9 @@ static int64_t new_alert(struct fx *f, int64_t case_id, int64_t fix_at)
 	a.fix_at = fix_at;
 	a.lat = 51.5;
 	a.lon = -0.1;
-	id = alert_open(f->d, &a, &existed);
+	id = alert_open(f->t.d, &a, &existed);
 	assert_true(id > 0 && !existed);
-	assert_int_equal(db_commit(f->d), DB_OK);
+	assert_int_equal(db_commit(f->t.d), DB_OK);
 	return id;
 }
 
@@ -303,11 +249,11 @@ static void an_alert_resolved_as_breach_confirmed_records_the_breach(void **stat
 
 	/* he entered five minutes ago; the desk confirms it now */
 	want_alert = new_alert(f, cid, now - 5 * 60000);
-	assert_int_equal(db_begin_write(f->d), DB_OK);
-	assert_int_equal(breach_record_from_alert(f->d, cid, want_alert, "seen in the zone", f->user), 0);
-	assert_int_equal(db_commit(f->d), DB_OK);
+	assert_int_equal(db_begin_write(f->t.d), DB_OK);
+	assert_int_equal(breach_record_from_alert(f->t.d, cid, want_alert, "seen in the zone", f->user), 0);
+	assert_int_equal(db_commit(f->t.d), DB_OK);
 
-	assert_int_equal(breaches_each(f->d, cid, 0, keep_breach, &b), 0);
+	assert_int_equal(breaches_each(f->t.d, cid, 0, keep_breach, &b), 0);
 	assert_true(b.id > 0);
 	assert_true(b.order_id == zoned);
 	assert_true(b.alert_id == want_alert);
@@ -317,13 +263,13 @@ static void an_alert_resolved_as_breach_confirmed_records_the_breach(void **stat
 	assert_true(b.crime_recorded_at == 0);
 	/* the linked incident, in an intact chain */
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM incidents WHERE case_id = ?", cid), 1);
-	assert_int_equal(incident_each(f->d, cid, incident_is_breach, NULL), 0);
-	assert_int_equal(incident_verify(f->d, cid, &vr), 0);
+	assert_int_equal(incident_each(f->t.d, cid, incident_is_breach, NULL), 0);
+	assert_int_equal(incident_verify(f->t.d, cid, &vr), 0);
 	/* the crime record it prompts */
-	assert_int_equal(case_tasks_each(f->d, cid, task_is_crime_record, &b.id), 0);
+	assert_int_equal(case_tasks_each(f->t.d, cid, task_is_crime_record, &b.id), 0);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM case_tasks WHERE case_id = ?", cid), 1);
 	/* a review due at once, and the timeline */
-	assert_int_equal(case_get_by_id(f->d, cid, &c), 1);
+	assert_int_equal(case_get_by_id(f->t.d, cid, &c), 1);
 	assert_true(c.review_due_at != 0 && c.review_due_at <= clock_now_ms());
 	assert_true(c.review_due_at >= now);
 	case_record_free(&c);
@@ -344,10 +290,10 @@ static void the_same_alert_is_recorded_once(void **state)
 	cid = new_case(f, ref);
 	new_order(f, cid, "bail_conditions", now - DAY, now + 30 * DAY, false);
 	alert = new_alert(f, cid, now - 1000);
-	assert_int_equal(db_begin_write(f->d), DB_OK);
-	assert_int_equal(breach_record_from_alert(f->d, cid, alert, NULL, f->user), 0);
-	assert_int_equal(breach_record_from_alert(f->d, cid, alert, NULL, f->user), 1);
-	assert_int_equal(db_commit(f->d), DB_OK);
+	assert_int_equal(db_begin_write(f->t.d), DB_OK);
+	assert_int_equal(breach_record_from_alert(f->t.d, cid, alert, NULL, f->user), 0);
+	assert_int_equal(breach_record_from_alert(f->t.d, cid, alert, NULL, f->user), 1);
+	assert_int_equal(db_commit(f->t.d), DB_OK);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM breaches WHERE case_id = ?", cid), 1);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM incidents WHERE case_id = ?", cid), 1);
 }
@@ -366,16 +312,16 @@ static void no_breach_without_an_order_in_force(void **state)
 	new_order(f, cid, "bail_conditions", now - 60 * DAY, now - DAY, false);
 	new_order(f, cid, "pin_historic", now - 900 * DAY, 0, false);
 	alert = new_alert(f, cid, now - 1000);
-	assert_int_equal(db_begin_write(f->d), DB_OK);
-	assert_int_equal(breach_record_from_alert(f->d, cid, alert, NULL, f->user), BREACH_NO_ORDER);
-	assert_int_equal(db_commit(f->d), DB_OK);
+	assert_int_equal(db_begin_write(f->t.d), DB_OK);
+	assert_int_equal(breach_record_from_alert(f->t.d, cid, alert, NULL, f->user), BREACH_NO_ORDER);
+	assert_int_equal(db_commit(f->t.d), DB_OK);
 	/* nor by someone who is not an account, nor for another case's alert */
 	new_order(f, cid, "spo_interim", now - DAY, 0, false);
 	other = new_alert(f, new_case(f, ref2), now - 1000);
-	assert_int_equal(db_begin_write(f->d), DB_OK);
-	assert_int_equal(breach_record_from_alert(f->d, cid, alert, NULL, 999999), DB_CONSTRAINT);
-	assert_int_equal(breach_record_from_alert(f->d, cid, other, NULL, f->user), DB_CONSTRAINT);
-	assert_int_equal(db_commit(f->d), DB_OK);
+	assert_int_equal(db_begin_write(f->t.d), DB_OK);
+	assert_int_equal(breach_record_from_alert(f->t.d, cid, alert, NULL, 999999), DB_CONSTRAINT);
+	assert_int_equal(breach_record_from_alert(f->t.d, cid, other, NULL, f->user), DB_CONSTRAINT);
+	assert_int_equal(db_commit(f->t.d), DB_OK);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM breaches WHERE case_id = ?", cid), 0);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM incidents WHERE case_id = ?", cid), 0);
 }
@@ -395,27 +341,27 @@ static void a_missed_duty_to_notify_raises_one_task(void **state)
 	o.status = "granted";
 	o.granted_at = o.starts_at = o.served_at = now - 5 * DAY;
 	o.notify_deadline = order_notify_deadline(o.served_at);
-	assert_int_equal(db_begin_write(f->d), DB_OK);
-	late = order_insert(f->d, &o, f->user);
+	assert_int_equal(db_begin_write(f->t.d), DB_OK);
+	late = order_insert(f->t.d, &o, f->user);
 	o.granted_at = o.starts_at = o.served_at = now - DAY / 2;
 	o.notify_deadline = order_notify_deadline(o.served_at);
-	early = order_insert(f->d, &o, f->user);
-	assert_int_equal(db_commit(f->d), DB_OK);
+	early = order_insert(f->t.d, &o, f->user);
+	assert_int_equal(db_commit(f->t.d), DB_OK);
 	assert_true(late > 0 && early > 0);
 
-	assert_int_equal(order_duty_sweep(f->d, now, &raised), 0);
+	assert_int_equal(order_duty_sweep(f->t.d, now, &raised), 0);
 	assert_int_equal(raised, 1);
 	assert_int_equal(count(f,
 			       "SELECT COUNT(*) FROM case_tasks WHERE kind = 'duty_to_notify'"
 			       " AND order_id = ?",
 			       late),
 			 1);
-	assert_int_equal(order_duty_sweep(f->d, now, &raised), 0);
+	assert_int_equal(order_duty_sweep(f->t.d, now, &raised), 0);
 	assert_int_equal(raised, 0);
 	/* three days on, the second deadline has passed too */
-	assert_int_equal(order_duty_sweep(f->d, now + 4 * DAY, &raised), 0);
+	assert_int_equal(order_duty_sweep(f->t.d, now + 4 * DAY, &raised), 0);
 	assert_int_equal(raised, 1);
-	assert_int_equal(audit_verify(f->d, &ar), 0);
+	assert_int_equal(audit_verify(f->t.d, &ar), 0);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM audit_log WHERE action = 'task.raise' AND ? = 1",
 			       1),
 			 2);

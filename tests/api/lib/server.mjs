@@ -353,6 +353,26 @@ export function removeDir(dir) {
 }
 
 /**
+ * A test file's usual server: started with these options and signed in as
+ * one role; returns {srv, [role]: client}, for
+ * `before(async () => ({ srv, admin } = await startAs('admin')));`.
+ */
+export async function startAs(role, options) {
+	const srv = await startServer(options);
+	try {
+		return { srv, [role]: await srv.login(role) };
+	} catch (e) {
+		await srv.stop();
+		throw e;
+	}
+}
+
+/** Stop a test file's server (if it started) and check that it exited 0 on SIGTERM. */
+export async function stopServer(srv) {
+	if (srv) assert.equal(await srv.stop(), 0, 'the server exits 0 on SIGTERM');
+}
+
+/**
  * Start several servers side by side: an array of servers in the order of the
  * option objects.  If one fails to start, the others are stopped first.
  */

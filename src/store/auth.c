@@ -31,28 +31,24 @@ int session_get(db *d, const char *token, struct session *out)
 	return session_get_by_digest(d, digest, out);
 }
 
+static void session_row(db_stmt *s, void *out)
+{
+	struct session *se = out;
+
+	se->user_id = db_column_int64(s, 0);
+	snprintf(se->csrf, sizeof se->csrf, "%s", db_column_text(s, 1));
+	se->created_at = db_column_int64(s, 2);
+	se->last_seen_at = db_column_int64(s, 3);
+	se->expires_at = db_column_int64(s, 4);
+}
+
 int session_get_by_digest(db *d, const char *digest, struct session *out)
 {
-	db_stmt *s;
-	int rc;
-
 	snprintf(out->digest, sizeof out->digest, "%s", digest);
-	rc = db_prepare(d, &s,
-			"SELECT user_id, csrf_token, created_at, last_seen_at, expires_at"
-			" FROM sessions WHERE token_hash = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_text(s, 1, out->digest);
-	rc = db_step(s);
-	if (rc == DB_ROW) {
-		out->user_id = db_column_int64(s, 0);
-		snprintf(out->csrf, sizeof out->csrf, "%s", db_column_text(s, 1));
-		out->created_at = db_column_int64(s, 2);
-		out->last_seen_at = db_column_int64(s, 3);
-		out->expires_at = db_column_int64(s, 4);
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : rc == DB_ROW;
+	return db_one(d, session_row, out,
+		      "SELECT user_id, csrf_token, created_at, last_seen_at, expires_at"
+		      " FROM sessions WHERE token_hash = ?",
+		      "t", out->digest);
 }
 
 int session_touch(db *d, const char *digest, int64_t at)
@@ -92,8 +88,7 @@ int64_t token_create(db *d, const char *name, int64_t user_id, enum token_scope 
 		     int64_t created_by, int64_t expires_at, char clear[SECRET_TOKEN_LEN + 4])
 {
 	char raw[SECRET_TOKEN_LEN], digest[SECRET_DIGEST_LEN], prefix[12];
-	int64_t id = 0;
-	db_stmt *s;
+	int64_t id;
 	int rc;
 
 	secret_token(raw);
@@ -101,27 +96,12 @@ int64_t token_create(db *d, const char *name, int64_t user_id, enum token_scope 
 	secret_wipe(raw, sizeof raw);
 	secret_digest(clear, digest);
 	snprintf(prefix, sizeof prefix, "%.8s", clear);
-	rc = db_prepare(d, &s,
-			"INSERT INTO api_tokens (name, token_hash, prefix, user_id, scope,"
-			" created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-			" RETURNING id");
-	if (rc < 0)
-		return rc;
-	db_bind_text(s, 1, name);
-	db_bind_text(s, 2, digest);
-	db_bind_text(s, 3, prefix);
-	db_bind_int64(s, 4, user_id);
-	db_bind_text(s, 5, token_scope_name(scope));
-	db_bind_int64(s, 6, created_by);
-	db_bind_int64(s, 7, clock_now_ms());
-	if (expires_at)
-		db_bind_int64(s, 8, expires_at);
-	else
-		db_bind_null(s, 8);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		id = db_column_int64(s, 0);
-	db_finalize(s);
+	rc = db_get_int64(d, &id,
+			  "INSERT INTO api_tokens (name, token_hash, prefix, user_id, scope,"
+			  " created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+			  " RETURNING id",
+			  "tttitiiI", name, digest, prefix, user_id, token_scope_name(scope), created_by,
+			  clock_now_ms(), expires_at);
 	return rc < 0 ? rc : id;
 }
 
@@ -131,8 +111,10 @@ int64_t token_create(db *d, const char *name, int64_t user_id, enum token_scope 
 	" (SELECT COUNT(*) FROM api_token_devices td WHERE td.token_id = t.id)"              \
 	" FROM api_tokens t JOIN users u ON u.id = t.user_id"
 
-static void token_row(db_stmt *s, struct api_token *t)
+static void token_row(db_stmt *s, void *out)
 {
+	struct api_token *t = out;
+
 	t->id = db_column_int64(s, 0);
 	snprintf(t->name, sizeof t->name, "%s", db_column_text(s, 1));
 	snprintf(t->prefix, sizeof t->prefix, "%s", db_column_text(s, 2));
@@ -148,77 +130,51 @@ static void token_row(db_stmt *s, struct api_token *t)
 	t->devices = db_column_int64(s, 11);
 }
 
-static int token_get_one(db *d, const char *sql, const char *text, int64_t id,
-			 struct api_token *out)
-{
-	db_stmt *s;
-	int rc;
-
-	rc = db_prepare(d, &s, sql);
-	if (rc < 0)
-		return rc;
-	if (text)
-		db_bind_text(s, 1, text);
-	else
-		db_bind_int64(s, 1, id);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		token_row(s, out);
-	db_finalize(s);
-	return rc < 0 ? rc : rc == DB_ROW;
-}
 
 int token_get(db *d, const char *clear, struct api_token *out)
 {
 	char digest[SECRET_DIGEST_LEN];
 
 	secret_digest(clear, digest);
-	return token_get_one(d, "SELECT " TOKEN_COLS " WHERE t.token_hash = ?", digest, 0, out);
+	return db_one(d, token_row, out, "SELECT " TOKEN_COLS " WHERE t.token_hash = ?", "t",
+		      digest);
 }
 
 int token_get_by_id(db *d, int64_t id, struct api_token *out)
 {
-	return token_get_one(d, "SELECT " TOKEN_COLS " WHERE t.id = ?", NULL, id, out);
+	return db_one(d, token_row, out, "SELECT " TOKEN_COLS " WHERE t.id = ?", "i", id);
+}
+
+struct token_each {
+	int (*fn)(const struct api_token *t, void *arg);
+	void *arg;
+};
+
+static int token_each_row(db_stmt *s, void *arg)
+{
+	struct token_each *e = arg;
+	struct api_token t;
+
+	token_row(s, &t);
+	return e->fn(&t, e->arg);
 }
 
 int token_each(db *d, int64_t agency_id, int (*fn)(const struct api_token *t, void *arg),
 	       void *arg)
 {
-	struct api_token t;
-	db_stmt *s;
-	int rc;
+	struct token_each e = { fn, arg };
 
-	rc = db_prepare(d, &s, "SELECT " TOKEN_COLS " WHERE (? = 0 OR u.agency_id = ?) ORDER BY t.id");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, agency_id);
-	db_bind_int64(s, 2, agency_id);
-	while ((rc = db_step(s)) == DB_ROW) {
-		token_row(s, &t);
-		if (fn(&t, arg))
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return db_each(d, token_each_row, &e,
+		       "SELECT " TOKEN_COLS " WHERE (? = 0 OR u.agency_id = ?) ORDER BY t.id", "ii",
+		       agency_id, agency_id);
 }
 
 int token_revoke(db *d, int64_t id)
 {
-	db_stmt *s;
-	int64_t n = 0;
-	int rc;
+	int rc = db_write(d, "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+			  "ii", clock_now_ms(), id);
 
-	rc = db_prepare(d, &s,
-			"UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, clock_now_ms());
-	db_bind_int64(s, 2, id);
-	rc = db_step(s);
-	if (rc == DB_DONE)
-		n = db_changes(s);
-	db_finalize(s);
-	return rc < 0 ? rc : n > 0;
+	return rc < 0 ? rc : rc > 0;
 }
 
 int token_touch(db *d, int64_t id, int64_t at)
@@ -232,20 +188,24 @@ int token_device_add(db *d, int64_t token_id, int64_t device_id)
 		      token_id, device_id);
 }
 
+struct uid_each {
+	int (*fn)(const char *uid, void *arg);
+	void *arg;
+};
+
+static int uid_each_row(db_stmt *s, void *arg)
+{
+	struct uid_each *e = arg;
+
+	return e->fn(db_column_text(s, 0), e->arg);
+}
+
 int token_device_each(db *d, int64_t token_id, int (*fn)(const char *uid, void *arg), void *arg)
 {
-	db_stmt *s;
-	int rc;
+	struct uid_each e = { fn, arg };
 
-	rc = db_prepare(d, &s,
-			"SELECT dv.uid FROM api_token_devices td JOIN devices dv ON dv.id = td.device_id"
-			" WHERE td.token_id = ? ORDER BY dv.uid");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, token_id);
-	while ((rc = db_step(s)) == DB_ROW)
-		if (fn(db_column_text(s, 0), arg))
-			break;
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return db_each(d, uid_each_row, &e,
+		       "SELECT dv.uid FROM api_token_devices td JOIN devices dv ON dv.id = td.device_id"
+		       " WHERE td.token_id = ? ORDER BY dv.uid",
+		       "i", token_id);
 }

@@ -15,32 +15,13 @@
 int64_t device_insert(db *d, const char *uid, const char *kind, const char *protocol,
 		      int expected_interval_s, int64_t agency_id, int64_t by)
 {
-	db_stmt *s;
-	int64_t id = 0;
-	int rc;
+	int64_t id;
+	int rc = db_get_int64(d, &id,
+			      "INSERT INTO devices (uid, kind, protocol, expected_interval_s, created_at,"
+			      " agency_id, registered_by) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			      "tttiiII", uid, kind, protocol, (int64_t)expected_interval_s,
+			      clock_now_ms(), agency_id, by);
 
-	rc = db_prepare(d, &s,
-			"INSERT INTO devices (uid, kind, protocol, expected_interval_s, created_at,"
-			" agency_id, registered_by) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id");
-	if (rc < 0)
-		return rc;
-	db_bind_text(s, 1, uid);
-	db_bind_text(s, 2, kind);
-	db_bind_text(s, 3, protocol);
-	db_bind_int64(s, 4, expected_interval_s);
-	db_bind_int64(s, 5, clock_now_ms());
-	if (agency_id)
-		db_bind_int64(s, 6, agency_id);
-	else
-		db_bind_null(s, 6);
-	if (by)
-		db_bind_int64(s, 7, by);
-	else
-		db_bind_null(s, 7);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		id = db_column_int64(s, 0);
-	db_finalize(s);
 	return rc < 0 ? rc : id;
 }
 
@@ -54,8 +35,10 @@ int device_set_agency(db *d, int64_t id, int64_t agency_id)
 	" dv.rejected_fixes, dv.agency_id, ag.code"
 #define DEVICE_FROM " FROM devices dv LEFT JOIN agencies ag ON ag.id = dv.agency_id"
 
-static void device_row(db_stmt *s, struct device *dv)
+static void device_row(db_stmt *s, void *out)
 {
+	struct device *dv = out;
+
 	dv->id = db_column_int64(s, 0);
 	copy(dv->uid, sizeof dv->uid, db_column_text(s, 1));
 	copy(dv->kind, sizeof dv->kind, db_column_text(s, 2));
@@ -67,38 +50,37 @@ static void device_row(db_stmt *s, struct device *dv)
 	copy(dv->agency, sizeof dv->agency, db_column_text(s, 8));
 }
 
-static int device_one(db *d, const char *sql, const char *uid, int64_t id, struct device *out)
-{
-	db_stmt *s;
-	int rc;
+/* A device for each row, to the caller's fn; stopped: fn answered nonzero. */
+struct device_each {
+	int (*fn)(const struct device *dv, void *arg);
+	void *arg;
+	bool stopped;
+};
 
-	rc = db_prepare(d, &s, sql);
-	if (rc < 0)
-		return rc;
-	if (uid)
-		db_bind_text(s, 1, uid);
-	else
-		db_bind_int64(s, 1, id);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		device_row(s, out);
-	db_finalize(s);
-	return rc < 0 ? rc : rc == DB_ROW;
+static int device_each_row(db_stmt *s, void *arg)
+{
+	struct device_each *e = arg;
+	struct device dv;
+
+	device_row(s, &dv);
+	e->stopped = e->fn(&dv, e->arg) != 0;
+	return e->stopped;
 }
 
 int device_get(db *d, const char *uid, struct device *out)
 {
-	return device_one(d, "SELECT " DEVICE_COLS DEVICE_FROM " WHERE dv.uid = ?", uid, 0, out);
+	return db_one(d, device_row, out, "SELECT " DEVICE_COLS DEVICE_FROM " WHERE dv.uid = ?", "t",
+		      uid);
 }
 
 
 int device_each_of_uids(db *d, const char *const *uids, size_t n,
 			int (*fn)(const struct device *dv, void *arg), void *arg)
 {
-	struct device dv;
+	struct device_each e = { fn, arg, false };
 	int rc = 0;
 
-	for (size_t done = 0, k; rc >= 0 && done < n; done += k) {
+	for (size_t done = 0, k; rc >= 0 && !e.stopped && done < n; done += k) {
 		char *sql;
 		db_stmt *s;
 
@@ -110,22 +92,15 @@ int device_each_of_uids(db *d, const char *const *uids, size_t n,
 			break;
 		for (size_t i = 0; i < k; i++)
 			db_bind_text(s, (int)i + 1, uids[done + i]);
-		while ((rc = db_step(s)) == DB_ROW) {
-			device_row(s, &dv);
-			if (fn(&dv, arg)) {
-				rc = DB_DONE;
-				done = n; /* stop */
-				break;
-			}
-		}
-		db_finalize(s);
+		rc = db_rows(s, device_each_row, &e);
 	}
 	return rc < 0 ? rc : 0;
 }
 
 int device_get_by_id(db *d, int64_t id, struct device *out)
 {
-	return device_one(d, "SELECT " DEVICE_COLS DEVICE_FROM " WHERE dv.id = ?", NULL, id, out);
+	return db_one(d, device_row, out, "SELECT " DEVICE_COLS DEVICE_FROM " WHERE dv.id = ?", "i",
+		      id);
 }
 
 int device_each(db *d, int (*fn)(const struct device *dv, void *arg), void *arg)
@@ -136,21 +111,11 @@ int device_each(db *d, int (*fn)(const struct device *dv, void *arg), void *arg)
 int device_each_after(db *d, int64_t after_id, int (*fn)(const struct device *dv, void *arg),
 		      void *arg)
 {
-	struct device dv;
-	db_stmt *s;
-	int rc;
+	struct device_each e = { fn, arg, false };
 
-	rc = db_prepare(d, &s, "SELECT " DEVICE_COLS DEVICE_FROM " WHERE dv.id > ? ORDER BY dv.id");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, after_id);
-	while ((rc = db_step(s)) == DB_ROW) {
-		device_row(s, &dv);
-		if (fn(&dv, arg))
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return db_each(d, device_each_row, &e,
+		       "SELECT " DEVICE_COLS DEVICE_FROM " WHERE dv.id > ? ORDER BY dv.id", "i",
+		       after_id);
 }
 
 #define REPORTING_COLS                                                                       \
@@ -166,6 +131,11 @@ static void reporting_row(db_stmt *s, int col, struct device_reporting *r)
 	r->acknowledged_at = db_column_int64(s, col + 4);
 	copy(r->command, sizeof r->command, db_column_text(s, col + 5));
 	copy(r->response, sizeof r->response, db_column_text(s, col + 6));
+}
+
+static void reporting_only_row(db_stmt *s, void *out)
+{
+	reporting_row(s, 0, out);
 }
 
 /*
@@ -198,12 +168,31 @@ static void reporting_row(db_stmt *s, int col, struct device_reporting *r)
 	"   AND td.device_id = x.id))"                                                         \
 	" ORDER BY x.id"
 
+struct visible_each {
+	int (*fn)(const struct device *dv, const struct device_view *dw, void *arg);
+	void *arg;
+};
+
+static int visible_each_row(db_stmt *s, void *arg)
+{
+	struct visible_each *e = arg;
+	struct device dv;
+	struct device_view dw;
+
+	device_row(s, &dv);
+	dw.busy = db_column_int64(s, 9) != 0;
+	copy(dw.case_ref, sizeof dw.case_ref, db_column_text(s, 10));
+	dw.watch_from = db_column_int64(s, 11);
+	dw.free_since = db_column_int64(s, 12);
+	reporting_row(s, 13, &dw.reporting);
+	return e->fn(&dv, &dw, e->arg);
+}
+
 int device_each_visible(db *d, const struct viewer *v, int64_t now, const char *uid,
 			int (*fn)(const struct device *dv, const struct device_view *dw, void *arg),
 			void *arg)
 {
-	struct device dv;
-	struct device_view dw;
+	struct visible_each e = { fn, arg };
 	db_stmt *s;
 	int rc, i = 1;
 
@@ -225,18 +214,7 @@ int device_each_visible(db *d, const struct viewer *v, int64_t now, const char *
 	db_bind_int64(s, i++, v->agency_id);
 	db_bind_int64(s, i++, v->device_token);
 	db_bind_int64(s, i++, v->device_token);
-	while ((rc = db_step(s)) == DB_ROW) {
-		device_row(s, &dv);
-		dw.busy = db_column_int64(s, 9) != 0;
-		copy(dw.case_ref, sizeof dw.case_ref, db_column_text(s, 10));
-		dw.watch_from = db_column_int64(s, 11);
-		dw.free_since = db_column_int64(s, 12);
-		reporting_row(s, 13, &dw.reporting);
-		if (fn(&dv, &dw, arg))
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return db_rows(s, visible_each_row, &e);
 }
 
 struct one_visible {
@@ -300,62 +278,47 @@ int device_reporting_mark(db *d, int64_t device_id, const char *mode, const char
 		{ "unavailable", "UPDATE device_reporting SET state = 'unavailable', updated_at = ?"
 				 " WHERE device_id = ? AND mode = ? AND state IN ('asked', 'unavailable')" },
 	};
-	db_stmt *s;
-	int rc, i = 1;
 	size_t k;
+	int rc;
 
 	for (k = 0; k < sizeof steps / sizeof steps[0] && strcmp(steps[k].state, state); k++)
 		;
 	if (k == sizeof steps / sizeof steps[0])
 		return DB_ERROR; /* a programming error */
-	rc = db_prepare(d, &s, steps[k].sql);
-	if (rc < 0)
-		return rc;
-	if (k <= 1) {
-		db_bind_int64(s, i++, at);
-		db_bind_text(s, i++, text);
-	}
-	db_bind_int64(s, i++, at);
-	db_bind_int64(s, i++, device_id);
-	db_bind_text(s, i++, mode);
-	rc = db_step(s);
-	if (rc >= 0)
-		rc = db_changes(s) > 0;
-	db_finalize(s);
-	return rc;
+	if (k <= 1)
+		rc = db_write(d, steps[k].sql, "itiit", at, text, at, device_id, mode);
+	else
+		rc = db_write(d, steps[k].sql, "iit", at, device_id, mode);
+	return rc < 0 ? rc : rc > 0;
 }
 
 int device_reporting_get(db *d, int64_t device_id, struct device_reporting *out)
 {
-	db_stmt *s;
-	int rc;
-
 	memset(out, 0, sizeof *out);
-	rc = db_prepare(d, &s, "SELECT " REPORTING_COLS " FROM device_reporting rp WHERE rp.device_id = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, device_id);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		reporting_row(s, 0, out);
-	db_finalize(s);
-	return rc < 0 ? rc : rc == DB_ROW;
+	return db_one(d, reporting_only_row, out,
+		      "SELECT " REPORTING_COLS " FROM device_reporting rp WHERE rp.device_id = ?", "i",
+		      device_id);
+}
+
+struct fast_each {
+	int (*fn)(int64_t device_id, void *arg);
+	void *arg;
+};
+
+static int fast_each_row(db_stmt *s, void *arg)
+{
+	struct fast_each *e = arg;
+
+	return e->fn(db_column_int64(s, 0), e->arg);
 }
 
 int device_reporting_each_fast(db *d, int (*fn)(int64_t device_id, void *arg), void *arg)
 {
-	db_stmt *s;
-	int rc;
+	struct fast_each e = { fn, arg };
 
-	rc = db_prepare(d, &s, "SELECT device_id FROM device_reporting WHERE mode = 'fast'"
-			       " ORDER BY device_id");
-	if (rc < 0)
-		return rc;
-	while ((rc = db_step(s)) == DB_ROW)
-		if (fn(db_column_int64(s, 0), arg))
-			break;
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return db_each(d, fast_each_row, &e,
+		       "SELECT device_id FROM device_reporting WHERE mode = 'fast' ORDER BY device_id",
+		       "");
 }
 
 int device_count_rejected(db *d, int64_t id)

@@ -296,6 +296,11 @@ int api_answer(struct ops_ctx *x, struct req *r, int status, json_t *body);
  * route's part of it; -1 after answering 404 or 403.  The case is the audit
  * object.  End with api_read_end(). */
 int api_case_read(struct req *r, struct ops_ctx *x, struct case_record *c);
+/* A page of one case: built by page from the case api_case_read opened, in
+ * its read transaction, and answered 200; NULL with *err (a DB_* code: a
+ * sealed value that would not open) is answered as that failure. */
+typedef json_t *api_page_fn(struct req *r, const struct case_record *c, int *err);
+void api_case_page(struct req *r, api_page_fn *page);
 /* A read transaction for a page that is not one case's; -1 after a 503. */
 int api_read_begin(struct req *r, struct ops_ctx *x);
 void api_read_end(struct req *r, struct ops_ctx *x);

@@ -278,11 +278,13 @@ static int add_decision(const struct typology_decision *t, void *arg)
 	return 0;
 }
 
-static json_t *typology_json(struct req *r, const struct case_record *c)
+/* A page (api_page_fn) that cannot fail: a read that does is req_read's. */
+static json_t *typology_json(struct req *r, const struct case_record *c, int *err)
 {
 	json_t *hist = json_array();
 	enum typology t = typology_parse(c->typology[0] ? c->typology : "undetermined");
 
+	(void)err;
 	req_read(r, typology_decisions_each(r->db, c->id, add_decision, hist));
 	return json_pack("{s:s, s:s?, s:o, s:o}", "ref", c->ref, "typology",
 			 c->typology[0] ? c->typology : NULL, "prompts",
@@ -291,14 +293,7 @@ static json_t *typology_json(struct req *r, const struct case_record *c)
 
 void api_typology_get(struct req *r)
 {
-	struct ops_ctx x;
-	struct case_record c;
-
-	if (api_case_read(r, &x, &c) < 0)
-		return;
-	req_reply(r, 200, typology_json(r, &c));
-	api_read_end(r, &x);
-	case_record_free(&c);
+	api_case_page(r, typology_json);
 }
 
 struct decision_answer {
@@ -310,7 +305,7 @@ static int answer_typology(struct ops_ctx *x, void *arg)
 {
 	struct decision_answer *a = arg;
 
-	return api_answer(x, a->r, 201, typology_json(a->r, &a->c));
+	return api_answer(x, a->r, 201, typology_json(a->r, &a->c, NULL));
 }
 
 void api_typology_decide(struct req *r)

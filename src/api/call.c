@@ -15,6 +15,7 @@
 
 #include "http/request.h"
 #include "ops/ops.h"
+#include "store/cases.h"
 
 /* The status each refusal is answered with. */
 static const struct {
@@ -132,6 +133,24 @@ int api_case_read(struct req *r, struct ops_ctx *x, struct case_record *c)
 	}
 	take_names(r, x);
 	return 0;
+}
+
+void api_case_page(struct req *r, api_page_fn *page)
+{
+	struct ops_ctx x;
+	struct case_record c;
+	int rc = DB_ERROR;
+	json_t *o;
+
+	if (api_case_read(r, &x, &c) < 0)
+		return;
+	o = page(r, &c, &rc);
+	if (o)
+		req_reply(r, 200, o);
+	else
+		req_fail_db(r, rc);
+	api_read_end(r, &x);
+	case_record_free(&c);
 }
 
 int api_answer(struct ops_ctx *x, struct req *r, int status, json_t *body)

@@ -235,7 +235,7 @@ static int add_behaviour(const char *behaviour, int64_t n, void *arg)
 /* The linked cases of c: a count, the details of those the caller may see,
  * the distinct victims, and the summary of their incidents.  NULL with *err
  * when a sealed value would not open (telling victims apart opens theirs). */
-static json_t *links_json(struct req *r, int64_t case_id, int *err)
+static json_t *links_json(struct req *r, const struct case_record *c, int *err)
 {
 	int64_t *cases = NULL, first = 0, last = 0, count = 0;
 	json_t *visible = json_array(), *behaviours = json_object(), *o;
@@ -243,7 +243,7 @@ static json_t *links_json(struct req *r, int64_t case_id, int *err)
 	struct viewer v;
 
 	api_viewer(r, &v);
-	rc = links_find(r->db, case_id, 200, &cases, &n);
+	rc = links_find(r->db, c->id, 200, &cases, &n);
 	if (rc < 0)
 		goto out;
 	for (int i = 0; i < n; i++) {
@@ -277,7 +277,7 @@ static json_t *links_json(struct req *r, int64_t case_id, int *err)
 		int64_t *all = xcalloc((size_t)n + 1, sizeof *all);
 
 		memcpy(all, cases, (size_t)n * sizeof *all);
-		all[n] = case_id;
+		all[n] = c->id;
 		victims = links_distinct_victims(r->db, all, n + 1);
 		free(all);
 		if (victims == DB_SEALED)
@@ -332,7 +332,7 @@ static json_t *case_full_json(struct req *r, const struct case_record *c, int *e
 		return NULL;
 	}
 	rc = case_people_each(r->db, c->id, add_person, &pc);
-	links = rc < 0 || pc.err ? NULL : links_json(r, c->id, err);
+	links = rc < 0 || pc.err ? NULL : links_json(r, c, err);
 	if (!links) {
 		if (rc < 0 || pc.err)
 			*err = rc < 0 ? rc : pc.err;
@@ -803,21 +803,8 @@ void api_cases_list(struct req *r)
 
 void api_case_get(struct req *r)
 {
-	struct ops_ctx x;
-	struct case_record c;
-	json_t *o;
-	int rc;
-
 	/* the page reads some fourteen tables: one read transaction, one state */
-	if (api_case_read(r, &x, &c) < 0)
-		return;
-	o = case_full_json(r, &c, &rc);
-	if (o)
-		req_reply(r, 200, o);
-	else
-		req_fail_db(r, rc);
-	api_read_end(r, &x);
-	case_record_free(&c);
+	api_case_page(r, case_full_json);
 }
 
 /* ---- PATCH /api/v1/cases/{ref} ----------------------------------------------------- */
@@ -942,20 +929,7 @@ void api_case_person_add(struct req *r)
 
 void api_case_links(struct req *r)
 {
-	struct ops_ctx x;
-	struct case_record c;
-	json_t *o;
-	int rc;
-
-	if (api_case_read(r, &x, &c) < 0)
-		return;
-	o = links_json(r, c.id, &rc);
-	if (o)
-		req_reply(r, 200, o);
-	else
-		req_fail_db(r, rc);
-	api_read_end(r, &x);
-	case_record_free(&c);
+	api_case_page(r, links_json);
 }
 
 /* ---- assignment, referral, programme -------------------------------------------------- */

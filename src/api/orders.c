@@ -144,13 +144,14 @@ static int add_order(const struct order_row *o, void *arg)
 }
 
 /* The case's orders; NULL when a condition's sealed value would not open. */
-static json_t *orders_json(struct req *r, const struct case_record *c)
+static json_t *orders_json(struct req *r, const struct case_record *c, int *err)
 {
 	struct view_ctx vc = { r, json_array(), !access_sees_victim_location(r->who.role), 0 };
 
 	req_read(r, orders_each(r->db, c->id, add_order, &vc));
 	if (vc.err) {
 		json_decref(vc.arr);
+		*err = DB_SEALED;
 		return NULL;
 	}
 	return json_pack("{s:s, s:o}", "ref", c->ref, "orders", vc.arr);
@@ -202,19 +203,7 @@ static void order_call(struct req *r, struct ops_ctx *x, struct order_answer *a,
 
 void api_orders_list(struct req *r)
 {
-	struct ops_ctx x;
-	struct case_record c;
-	json_t *o;
-
-	if (api_case_read(r, &x, &c) < 0)
-		return;
-	o = orders_json(r, &c);
-	if (o)
-		req_reply(r, 200, o);
-	else
-		req_fail_db(r, DB_SEALED);
-	api_read_end(r, &x);
-	case_record_free(&c);
+	api_case_page(r, orders_json);
 }
 
 /* ---- input ---------------------------------------------------------------------- */

@@ -72,16 +72,15 @@ static json_t *tasks_json(struct req *r, const struct case_record *c)
 			 r->v->cfg.notify_hours, "open", open, "overdue", overdue, "tasks", arr);
 }
 
+static json_t *tasks_view(struct req *r, const struct case_record *c, int *err)
+{
+	*err = 0;
+	return tasks_json(r, c);
+}
+
 void api_tasks_list(struct req *r)
 {
-	struct ops_ctx x;
-	struct case_record c;
-
-	if (api_case_read(r, &x, &c) < 0)
-		return;
-	req_reply(r, 200, tasks_json(r, &c));
-	api_read_end(r, &x);
-	case_record_free(&c);
+	api_case_page(r, tasks_view);
 }
 
 /* The answer hook of an operation on victim care: what answers it (the
@@ -114,12 +113,6 @@ static void care_call(struct req *r, struct ops_ctx *x, struct care_answer *a, i
 	api_ops_begin(r, x, status);
 	x->answer = answer_care;
 	x->answer_arg = a;
-}
-
-static json_t *tasks_view(struct req *r, const struct case_record *c, int *err)
-{
-	*err = 0;
-	return tasks_json(r, c);
 }
 
 void api_tasks_create(struct req *r)
@@ -257,20 +250,7 @@ static json_t *care_json(struct req *r, const struct case_record *c, int *err)
 
 void api_care_get(struct req *r)
 {
-	struct ops_ctx x;
-	struct case_record c;
-	json_t *o;
-	int rc;
-
-	if (api_case_read(r, &x, &c) < 0)
-		return;
-	o = care_json(r, &c, &rc);
-	if (o)
-		req_reply(r, 200, o);
-	else
-		req_fail_db(r, rc);
-	api_read_end(r, &x);
-	case_record_free(&c);
+	api_case_page(r, care_json);
 }
 
 void api_care_spoc(struct req *r)

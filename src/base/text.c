@@ -5,6 +5,8 @@
 #include "base/text.h"
 
 #include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
 #include <stdint.h>
 
 /* The length of the valid UTF-8 sequence at s (n bytes left), 0 if none,
@@ -90,4 +92,38 @@ size_t text_escape(const char *s, size_t n, char *out, size_t outlen)
 	}
 	out[o] = '\0';
 	return o;
+}
+
+void text_utf8_cut(char *s)
+{
+	size_t n = strlen(s), i = n, need;
+	unsigned char lead;
+
+	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+		i--;
+	if (i == 0)
+		return;
+	lead = (unsigned char)s[i - 1];
+	need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+	if (n - (i - 1) < need)
+		s[i - 1] = '\0';
+}
+
+int text_vfail(char *why, size_t whylen, const char *fmt, va_list ap)
+{
+	if (why && whylen) {
+		vsnprintf(why, whylen, fmt, ap);
+		text_utf8_cut(why);
+	}
+	return -1;
+}
+
+int text_fail(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	text_vfail(why, whylen, fmt, ap);
+	va_end(ap);
+	return -1;
 }

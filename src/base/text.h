@@ -5,6 +5,7 @@
 #ifndef VIGIL_BASE_TEXT_H
 #define VIGIL_BASE_TEXT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /*
@@ -17,5 +18,17 @@
  * is dropped.  Returns the length of out.
  */
 size_t text_escape(const char *s, size_t n, char *out, size_t outlen);
+
+/* Drop a UTF-8 sequence left incomplete at the end of s by a cut. */
+void text_utf8_cut(char *s);
+
+/*
+ * A refusal's reason, for the loaders and validators that answer -1 and a
+ * sentence: fmt into why (when why and whylen are given), cut at a character
+ * boundary, since the sentence may go into JSON.  Always -1.
+ */
+int text_fail(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int text_vfail(char *why, size_t whylen, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 #endif

@@ -10,11 +10,11 @@
  */
 #include "core/identifier.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "core/account.h"
 
 #define PHONE_DIGITS_MAX 32 /* room for "00", a trunk "(0)" and 15 digits, with margin */
@@ -32,19 +32,6 @@ _Static_assert(IDENTIFIER_MAX >= 1 + E164_MAX && IDENTIFIER_MAX >= EMAIL_MAX &&
 		       IDENTIFIER_MAX >= VEHICLE_MAX && IDENTIFIER_MAX >= ADDRESS_MAX,
 	       "IDENTIFIER_MAX must hold the longest normalised identifier of every kind");
 
-static int fail(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && whylen) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /* ASCII only, whatever the locale. */
 static bool is_space(unsigned char c)
@@ -112,41 +99,41 @@ static int phone_normalise(const char *s, char *buf, char *why, size_t whylen)
 			blank = false;
 		if (is_digit(c)) {
 			if (n == PHONE_DIGITS_MAX)
-				return fail(why, whylen, "a phone number has at most %d digits",
+				return text_fail(why, whylen, "a phone number has at most %d digits",
 					    E164_MAX);
 			trunk[n] = false;
 			d[n++] = (char)c;
 		} else if (c == '+') {
 			/* "(+44) 7700 900123" is fine; a '+' after any digit is not */
 			if (plus || n > 0)
-				return fail(why, whylen,
+				return text_fail(why, whylen,
 					    "a '+' may appear only once, at the start of a phone number");
 			plus = true;
 		} else if (c == '(') {
 			if (in_paren)
-				return fail(why, whylen,
+				return text_fail(why, whylen,
 					    "the parentheses in a phone number do not match");
 			in_paren = true;
 			open = n;
 		} else if (c == ')') {
 			if (!in_paren)
-				return fail(why, whylen,
+				return text_fail(why, whylen,
 					    "the parentheses in a phone number do not match");
 			in_paren = false;
 			if (n == open + 1 && d[open] == '0')
 				trunk[open] = true;
 		} else if (!(is_space(c) || c == '-' || c == '.')) {
-			return fail(why, whylen,
+			return text_fail(why, whylen,
 				    "a phone number may contain only digits, spaces, '+', '-', '.', "
 				    "'(' and ')'");
 		}
 	}
 	if (blank)
-		return fail(why, whylen, "a phone number must not be empty");
+		return text_fail(why, whylen, "a phone number must not be empty");
 	if (in_paren)
-		return fail(why, whylen, "the parentheses in a phone number do not match");
+		return text_fail(why, whylen, "the parentheses in a phone number do not match");
 	if (n == 0 && !plus)
-		return fail(why, whylen, "a phone number must contain digits");
+		return text_fail(why, whylen, "a phone number must contain digits");
 
 	if (plus) {
 		start = 0;
@@ -155,7 +142,7 @@ static int phone_normalise(const char *s, char *buf, char *why, size_t whylen)
 	} else if (d[0] == '0') {
 		/* UK national: the trunk 0 becomes +44 */
 		if (n - 1 != 9 && n - 1 != 10)
-			return fail(why, whylen,
+			return text_fail(why, whylen,
 				    "a UK phone number has 10 digits after the leading 0 "
 				    "(9 for some older numbers)");
 		memcpy(buf, "+44", 3);
@@ -163,7 +150,7 @@ static int phone_normalise(const char *s, char *buf, char *why, size_t whylen)
 		buf[3 + n - 1] = '\0';
 		return 0;
 	} else {
-		return fail(why, whylen,
+		return text_fail(why, whylen,
 			    "a phone number must start with 0 (a UK number), or with '+' or 00 "
 			    "and the country code");
 	}
@@ -173,7 +160,7 @@ static int phone_normalise(const char *s, char *buf, char *why, size_t whylen)
 		if (trunk[i] && i > start)
 			continue;
 		if (len > E164_MAX)
-			return fail(why, whylen,
+			return text_fail(why, whylen,
 				    "an international phone number has at most %d digits after the "
 				    "country prefix",
 				    E164_MAX);
@@ -181,10 +168,10 @@ static int phone_normalise(const char *s, char *buf, char *why, size_t whylen)
 	}
 	buf[len] = '\0';
 	if (len == 1)
-		return fail(why, whylen,
+		return text_fail(why, whylen,
 			    "a phone number needs the country code and number after '+' or 00");
 	if (buf[1] == '0')
-		return fail(why, whylen, "a country code never starts with 0");
+		return text_fail(why, whylen, "a country code never starts with 0");
 	if (buf[1] == '4' && buf[2] == '4') {
 		size_t rest;
 
@@ -194,13 +181,13 @@ static int phone_normalise(const char *s, char *buf, char *why, size_t whylen)
 		}
 		rest = len - 3;
 		if (buf[3] == '0' || (rest != 9 && rest != 10))
-			return fail(why, whylen,
+			return text_fail(why, whylen,
 				    "a UK phone number has 10 digits after +44 (9 for some older "
 				    "numbers), the first of them not 0");
 		return 0;
 	}
 	if (len - 1 < E164_MIN)
-		return fail(why, whylen,
+		return text_fail(why, whylen,
 			    "an international phone number has at least %d digits after the "
 			    "country prefix",
 			    E164_MIN);
@@ -223,15 +210,15 @@ static int email_normalise(const char *s, char *buf, char *why, size_t whylen)
 	trim(s, &b, &e);
 	n = (size_t)(e - b);
 	if (n == 0)
-		return fail(why, whylen, "an email address must not be empty");
+		return text_fail(why, whylen, "an email address must not be empty");
 	if (n > EMAIL_MAX)
-		return fail(why, whylen, "an email address may be at most %d characters long",
+		return text_fail(why, whylen, "an email address may be at most %d characters long",
 			    EMAIL_MAX);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)b[i];
 
 		if (c <= ' ' || c == 0x7f)
-			return fail(why, whylen,
+			return text_fail(why, whylen,
 				    "an email address must not contain spaces or control characters");
 		if (c == '@') {
 			ats++;
@@ -241,19 +228,19 @@ static int email_normalise(const char *s, char *buf, char *why, size_t whylen)
 	}
 	buf[n] = '\0';
 	if (!account_text_clean(buf, n))
-		return fail(why, whylen,
+		return text_fail(why, whylen,
 			    "an email address must be UTF-8 text without control characters");
 	if (ats != 1)
-		return fail(why, whylen, "an email address must contain exactly one '@'");
+		return text_fail(why, whylen, "an email address must contain exactly one '@'");
 	if (at == buf)
-		return fail(why, whylen, "an email address needs a name before the '@'");
+		return text_fail(why, whylen, "an email address needs a name before the '@'");
 	{
 		const char *dom = at + 1, *end = buf + n;
 
 		/* labels separated by single dots, at least two of them */
 		if (dom == end || *dom == '.' || end[-1] == '.' ||
 		    !memchr(dom, '.', (size_t)(end - dom)) || strstr(dom, ".."))
-			return fail(why, whylen,
+			return text_fail(why, whylen,
 				    "an email address needs a domain after the '@', such as "
 				    "example.com");
 	}
@@ -273,7 +260,7 @@ static int handle_normalise(const char *s, char *buf, char *why, size_t whylen)
 
 	trim(s, &b, &e);
 	if (b == e)
-		return fail(why, whylen, "a handle must not be empty");
+		return text_fail(why, whylen, "a handle must not be empty");
 	colon = memchr(b, ':', (size_t)(e - b));
 	h = b;
 	if (colon) {
@@ -282,13 +269,13 @@ static int handle_normalise(const char *s, char *buf, char *why, size_t whylen)
 		while (pe > b && is_space((unsigned char)pe[-1]))
 			pe--;
 		if (pe == b)
-			return fail(why, whylen, "a platform name is needed before the ':'");
+			return text_fail(why, whylen, "a platform name is needed before the ':'");
 		if (pe - b > PLATFORM_MAX)
-			return fail(why, whylen, "a platform name may be at most %d letters long",
+			return text_fail(why, whylen, "a platform name may be at most %d letters long",
 				    PLATFORM_MAX);
 		for (const char *p = b; p < pe; p++) {
 			if (!is_letter((unsigned char)*p))
-				return fail(why, whylen,
+				return text_fail(why, whylen,
 					    "a platform name before the ':' may contain only letters");
 			buf[len++] = lower((unsigned char)*p);
 		}
@@ -301,13 +288,13 @@ static int handle_normalise(const char *s, char *buf, char *why, size_t whylen)
 		h++;
 	n = (size_t)(e - h);
 	if (n < 1 || n > HANDLE_MAX)
-		return fail(why, whylen, "a handle must be 1 to %d characters long, after any '@'",
+		return text_fail(why, whylen, "a handle must be 1 to %d characters long, after any '@'",
 			    HANDLE_MAX);
 	for (const char *p = h; p < e; p++) {
 		unsigned char c = (unsigned char)*p;
 
 		if (!(is_letter(c) || is_digit(c) || c == '_' || c == '.' || c == '-'))
-			return fail(why, whylen,
+			return text_fail(why, whylen,
 				    "a handle may contain only letters, digits, '_', '.' and '-'");
 		buf[len++] = lower(c);
 	}
@@ -326,17 +313,17 @@ static int vehicle_normalise(const char *s, char *buf, char *why, size_t whylen)
 		if (is_space(c) || c == '-')
 			continue;
 		if (!(is_letter(c) || is_digit(c)))
-			return fail(why, whylen,
+			return text_fail(why, whylen,
 				    "a vehicle registration may contain only letters, digits, "
 				    "spaces and '-'");
 		if (len == VEHICLE_MAX)
-			return fail(why, whylen,
+			return text_fail(why, whylen,
 				    "a vehicle registration has %d to %d letters and digits",
 				    VEHICLE_MIN, VEHICLE_MAX);
 		buf[len++] = upper(c);
 	}
 	if (len < VEHICLE_MIN)
-		return fail(why, whylen, "a vehicle registration has %d to %d letters and digits",
+		return text_fail(why, whylen, "a vehicle registration has %d to %d letters and digits",
 			    VEHICLE_MIN, VEHICLE_MAX);
 	buf[len] = '\0';
 	return 0;
@@ -359,13 +346,13 @@ static int address_normalise(const char *s, char *buf, char *why, size_t whylen)
 	bool gap = false;
 
 	if (n > ADDRESS_MAX)
-		return fail(why, whylen, "an address may be at most %d bytes long", ADDRESS_MAX);
+		return text_fail(why, whylen, "an address may be at most %d bytes long", ADDRESS_MAX);
 	memcpy(clean, s, n + 1);
 	for (size_t i = 0; i < n; i++)
 		if (clean[i] == '\t' || clean[i] == '\n' || clean[i] == '\r')
 			clean[i] = ' ';
 	if (!account_text_clean(clean, n))
-		return fail(why, whylen, "an address must be UTF-8 text without control characters");
+		return text_fail(why, whylen, "an address must be UTF-8 text without control characters");
 	/* the text is valid UTF-8, so 0xc2 and 0xe2 below are lead bytes */
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)clean[i];
@@ -392,7 +379,7 @@ static int address_normalise(const char *s, char *buf, char *why, size_t whylen)
 		buf[len++] = lower(c);
 	}
 	if (len == 0)
-		return fail(why, whylen, "an address must contain letters or digits");
+		return text_fail(why, whylen, "an address must contain letters or digits");
 	buf[len] = '\0';
 	return 0;
 }
@@ -442,14 +429,14 @@ int identifier_normalise(enum identifier_kind k, const char *value, char *out, s
 	if (why && whylen)
 		why[0] = '\0';
 	if ((unsigned)k >= IDENT_KIND_COUNT)
-		return fail(why, whylen, "unknown kind of identifier");
+		return text_fail(why, whylen, "unknown kind of identifier");
 	if (!value)
-		return fail(why, whylen, "no %s was given", kinds[k].what);
+		return text_fail(why, whylen, "no %s was given", kinds[k].what);
 	if (kinds[k].normalise(value, buf, why, whylen) != 0)
 		return -1;
 	n = strlen(buf);
 	if (!out || n >= outlen)
-		return fail(why, whylen, "the %s is too long to store (%zu bytes)", kinds[k].what,
+		return text_fail(why, whylen, "the %s is too long to store (%zu bytes)", kinds[k].what,
 			    n);
 	memcpy(out, buf, n + 1);
 	return 0;

@@ -81,42 +81,12 @@ struct instrument_set {
  * So every cut is made at a character boundary.
  */
 
-/* Drop a UTF-8 sequence left incomplete at the end of s by a cut. */
-static void utf8_cut(char *s)
-{
-	size_t n = strlen(s), i = n, need;
-	unsigned char lead;
-
-	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
-		i--;
-	if (i == 0)
-		return;
-	lead = (unsigned char)s[i - 1];
-	need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-	if (n - (i - 1) < need)
-		s[i - 1] = '\0';
-}
-
-static int fail(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && whylen) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-		utf8_cut(why);
-	}
-	return -1;
-}
 
 static void set_text(char *out, size_t outlen, const char *s)
 {
 	if (out && outlen) {
 		snprintf(out, outlen, "%s", s);
-		utf8_cut(out);
+		text_utf8_cut(out);
 	}
 }
 
@@ -224,20 +194,20 @@ static const char *text_field(json_t *obj, const char *key, size_t max, bool mul
 	const char *s;
 
 	if (!v) {
-		fail(why, whylen, "missing field '%s'", key);
+		text_fail(why, whylen, "missing field '%s'", key);
 		return NULL;
 	}
 	s = json_string_value(v);
 	if (!s || blank(s)) {
-		fail(why, whylen, "%s must be a non-empty string", key);
+		text_fail(why, whylen, "%s must be a non-empty string", key);
 		return NULL;
 	}
 	if (utf8_len(s) > max) {
-		fail(why, whylen, "%s is longer than %zu characters", key, max);
+		text_fail(why, whylen, "%s is longer than %zu characters", key, max);
 		return NULL;
 	}
 	if (!multiline && has_control(s)) {
-		fail(why, whylen, "%s must be one line without control characters", key);
+		text_fail(why, whylen, "%s must be one line without control characters", key);
 		return NULL;
 	}
 	return s;
@@ -255,7 +225,7 @@ static int only_fields(json_t *obj, const char *const *allowed, char *why, size_
 		while (*a && strcmp(*a, key) != 0)
 			a++;
 		if (!*a)
-			return fail(why, whylen, "unknown field '%s'", clip(key).s);
+			return text_fail(why, whylen, "unknown field '%s'", clip(key).s);
 	}
 	return 0;
 }
@@ -270,13 +240,13 @@ static int int_field(json_t *obj, const char *key, bool optional, long long lo, 
 	if (!v) {
 		if (optional)
 			return 1;
-		return fail(why, whylen, "missing field '%s'", key);
+		return text_fail(why, whylen, "missing field '%s'", key);
 	}
 	if (!json_is_integer(v))
-		return fail(why, whylen, "%s must be an integer", key);
+		return text_fail(why, whylen, "%s must be an integer", key);
 	n = json_integer_value(v);
 	if (n < lo || n > hi)
-		return fail(why, whylen, "%s must be from %lld to %lld", key, lo, hi);
+		return text_fail(why, whylen, "%s must be from %lld to %lld", key, lo, hi);
 	*out = (int)n;
 	return 0;
 }
@@ -316,31 +286,31 @@ static int parse_items(struct instrument *in, json_t *items, char *why, size_t w
 	size_t n;
 
 	if (!json_is_array(items))
-		return fail(why, whylen, "items must be an array");
+		return text_fail(why, whylen, "items must be an array");
 	n = json_array_size(items);
 	if (n == 0 || n > ITEMS_MAX)
-		return fail(why, whylen, "items must hold 1 to %d items, not %zu", ITEMS_MAX, n);
+		return text_fail(why, whylen, "items must hold 1 to %d items, not %zu", ITEMS_MAX, n);
 	in->items = xcalloc(n, sizeof *in->items);
 	for (size_t i = 0; i < n; i++) {
 		json_t *it = json_array_get(items, i);
 		const char *id, *theme;
 
 		if (!json_is_object(it))
-			return fail(why, whylen, "item %zu: must be an object {\"id\", \"theme\"}", i + 1);
+			return text_fail(why, whylen, "item %zu: must be an object {\"id\", \"theme\"}", i + 1);
 		if (only_fields(it, allowed, sub, sizeof sub) < 0)
-			return fail(why, whylen, "item %zu: %s", i + 1, sub);
+			return text_fail(why, whylen, "item %zu: %s", i + 1, sub);
 		if (!json_object_get(it, "id"))
-			return fail(why, whylen, "item %zu: missing field 'id'", i + 1);
+			return text_fail(why, whylen, "item %zu: missing field 'id'", i + 1);
 		id = json_string_value(json_object_get(it, "id"));
 		if (!id || !id_valid(id, '_'))
-			return fail(why, whylen,
+			return text_fail(why, whylen,
 				    "item %zu: id must be 1 to %d lower-case letters, digits and _",
 				    i + 1, ID_MAX);
 		if (item_find(in, id) != (size_t)-1)
-			return fail(why, whylen, "item %zu: duplicate id '%s'", i + 1, id);
+			return text_fail(why, whylen, "item %zu: duplicate id '%s'", i + 1, id);
 		theme = text_field(it, "theme", THEME_MAX, false, sub, sizeof sub);
 		if (!theme)
-			return fail(why, whylen, "item %zu: %s", i + 1, sub);
+			return text_fail(why, whylen, "item %zu: %s", i + 1, sub);
 		in->items[i].id = xstrdup(id);
 		in->items[i].theme = xstrdup(theme);
 		in->nitems = i + 1;
@@ -355,7 +325,7 @@ static int parse_band(struct band *b, json_t *o, bool last, char *why, size_t wh
 	int rc;
 
 	if (!json_is_object(o))
-		return fail(why, whylen, "must be an object {\"min\", \"max\", \"level\"}");
+		return text_fail(why, whylen, "must be an object {\"min\", \"max\", \"level\"}");
 	if (only_fields(o, allowed, why, whylen) < 0)
 		return -1;
 	if (int_field(o, "min", false, 0, ITEMS_MAX, &b->min, why, whylen) < 0)
@@ -365,18 +335,18 @@ static int parse_band(struct band *b, json_t *o, bool last, char *why, size_t wh
 		return -1;
 	b->open = rc == 1;
 	if (b->open && !last)
-		return fail(why, whylen, "only the last band may leave out max");
+		return text_fail(why, whylen, "only the last band may leave out max");
 	if (!b->open && b->max < b->min)
-		return fail(why, whylen, "max %d is below min %d", b->max, b->min);
+		return text_fail(why, whylen, "max %d is below min %d", b->max, b->min);
 	b->level = risk_level_parse(json_string_value(json_object_get(o, "level")));
 	if (b->level == RISK_NONE)
-		return fail(why, whylen, "level must be standard, medium or high");
+		return text_fail(why, whylen, "level must be standard, medium or high");
 	vh = json_object_get(o, "visible_high");
 	if (vh && !json_is_boolean(vh))
-		return fail(why, whylen, "visible_high must be true or false");
+		return text_fail(why, whylen, "visible_high must be true or false");
 	b->visible_high = json_is_true(vh);
 	if (b->visible_high && b->level != RISK_HIGH)
-		return fail(why, whylen, "visible_high is only for a high band");
+		return text_fail(why, whylen, "visible_high is only for a high band");
 	return 0;
 }
 
@@ -387,32 +357,32 @@ static int check_bands(const struct instrument *in, char *why, size_t whylen)
 	const struct band *last = &in->bands[in->nbands - 1];
 
 	if (in->bands[0].min != 0)
-		return fail(why, whylen, "scoring: the bands start at %d, not 0", in->bands[0].min);
+		return text_fail(why, whylen, "scoring: the bands start at %d, not 0", in->bands[0].min);
 	for (size_t i = 1; i < in->nbands; i++) {
 		const struct band *p = &in->bands[i - 1], *b = &in->bands[i];
 
 		if (b->min <= p->max)
-			return fail(why, whylen, "scoring: bands %zu and %zu overlap: %d to %d is in both",
+			return text_fail(why, whylen, "scoring: bands %zu and %zu overlap: %d to %d is in both",
 				    i, i + 1, b->min, p->max < b->max ? p->max : b->max);
 		if (b->min > p->max + 1)
-			return fail(why, whylen,
+			return text_fail(why, whylen,
 				    "scoring: the bands leave a gap: %d to %d yes answers are in no band",
 				    p->max + 1, b->min - 1);
 		if (b->level < p->level)
-			return fail(why, whylen, "scoring: band %zu gives %s, below band %zu's %s", i + 1,
+			return text_fail(why, whylen, "scoring: band %zu gives %s, below band %zu's %s", i + 1,
 				    level_names[b->level], i, level_names[p->level]);
 	}
 	if (last->open) {
 		if (last->min > items)
-			return fail(why, whylen,
+			return text_fail(why, whylen,
 				    "scoring: band %zu starts at %d, above the %d items: it can never apply",
 				    in->nbands, last->min, items);
 	} else if (last->max < items) {
-		return fail(why, whylen,
+		return text_fail(why, whylen,
 			    "scoring: the bands stop at %d: %d to %d yes answers are in no band",
 			    last->max, last->max + 1, items);
 	} else if (last->max > items) {
-		return fail(why, whylen, "scoring: band %zu ends at %d, above the %d items",
+		return text_fail(why, whylen, "scoring: band %zu ends at %d, above the %d items",
 			    in->nbands, last->max, items);
 	}
 	return 0;
@@ -428,34 +398,34 @@ static int parse_scoring(struct instrument *in, json_t *sc, char *why, size_t wh
 	size_t n;
 
 	if (!json_is_object(sc))
-		return fail(why, whylen, "scoring must be an object with a type");
+		return text_fail(why, whylen, "scoring must be an object with a type");
 	type = json_string_value(json_object_get(sc, "type"));
 	if (!type)
-		return fail(why, whylen, "scoring: type must be \"count_yes\" or \"none\"");
+		return text_fail(why, whylen, "scoring: type must be \"count_yes\" or \"none\"");
 	if (strcmp(type, "none") == 0) {
 		in->scoring = SCORING_NONE;
 		if (only_fields(sc, allowed_none, sub, sizeof sub) < 0)
-			return fail(why, whylen, "scoring: %s", sub);
+			return text_fail(why, whylen, "scoring: %s", sub);
 		return 0;
 	}
 	if (strcmp(type, "count_yes") != 0)
-		return fail(why, whylen, "scoring: type '%s' is not count_yes or none", clip(type).s);
+		return text_fail(why, whylen, "scoring: type '%s' is not count_yes or none", clip(type).s);
 	in->scoring = SCORING_COUNT_YES;
 	if (in->kind == KIND_JUDGEMENT)
-		return fail(why, whylen, "scoring: a judgement has no yes answers to count: use none");
+		return text_fail(why, whylen, "scoring: a judgement has no yes answers to count: use none");
 	if (only_fields(sc, allowed_count, sub, sizeof sub) < 0)
-		return fail(why, whylen, "scoring: %s", sub);
+		return text_fail(why, whylen, "scoring: %s", sub);
 	bands = json_object_get(sc, "bands");
 	if (!json_is_array(bands))
-		return fail(why, whylen, "scoring: count_yes needs an array of bands");
+		return text_fail(why, whylen, "scoring: count_yes needs an array of bands");
 	n = json_array_size(bands);
 	if (n == 0 || n > BANDS_MAX)
-		return fail(why, whylen, "scoring: 1 to %d bands, not %zu", BANDS_MAX, n);
+		return text_fail(why, whylen, "scoring: 1 to %d bands, not %zu", BANDS_MAX, n);
 	in->bands = xcalloc(n, sizeof *in->bands);
 	for (size_t i = 0; i < n; i++) {
 		if (parse_band(&in->bands[i], json_array_get(bands, i), i + 1 == n, sub,
 			       sizeof sub) < 0)
-			return fail(why, whylen, "scoring: band %zu: %s", i + 1, sub);
+			return text_fail(why, whylen, "scoring: band %zu: %s", i + 1, sub);
 		in->nbands = i + 1;
 	}
 	if (in->bands[n - 1].open)
@@ -474,18 +444,18 @@ static struct instrument *instrument_parse(json_t *root, char *why, size_t whyle
 	int k;
 
 	if (!json_is_object(root)) {
-		fail(why, whylen, "an instrument must be a JSON object");
+		text_fail(why, whylen, "an instrument must be a JSON object");
 		goto out;
 	}
 	if (only_fields(root, allowed, why, whylen) < 0)
 		goto out;
 	id = json_string_value(json_object_get(root, "id"));
 	if (!json_object_get(root, "id")) {
-		fail(why, whylen, "missing field 'id'");
+		text_fail(why, whylen, "missing field 'id'");
 		goto out;
 	}
 	if (!id || !id_valid(id, '-')) {
-		fail(why, whylen, "id must be 1 to %d lower-case letters, digits and -", ID_MAX);
+		text_fail(why, whylen, "id must be 1 to %d lower-case letters, digits and -", ID_MAX);
 		goto out;
 	}
 	in->id = xstrdup(id);
@@ -500,7 +470,7 @@ static struct instrument *instrument_parse(json_t *root, char *why, size_t whyle
 		goto out;
 	in->description = xstrdup(description);
 	if (!json_object_get(root, "kind")) {
-		fail(why, whylen, "missing field 'kind'");
+		text_fail(why, whylen, "missing field 'kind'");
 		goto out;
 	}
 	kind = json_string_value(json_object_get(root, "kind"));
@@ -508,21 +478,21 @@ static struct instrument *instrument_parse(json_t *root, char *why, size_t whyle
 		if (strcmp(kind, kind_names[k]) == 0)
 			break;
 	if (!kind || k == KIND_COUNT) {
-		fail(why, whylen, "kind %s%s%s is not checklist, screen or judgement",
+		text_fail(why, whylen, "kind %s%s%s is not checklist, screen or judgement",
 		     kind ? "'" : "", kind ? clip(kind).s : "(not a string)", kind ? "'" : "");
 		goto out;
 	}
 	in->kind = (enum kind)k;
 	items = json_object_get(root, "items");
 	if (!items) {
-		fail(why, whylen, "missing field 'items'");
+		text_fail(why, whylen, "missing field 'items'");
 		goto out;
 	}
 	if (parse_items(in, items, why, whylen) < 0)
 		goto out;
 	scoring = json_object_get(root, "scoring");
 	if (!scoring) {
-		fail(why, whylen, "missing field 'scoring'");
+		text_fail(why, whylen, "missing field 'scoring'");
 		goto out;
 	}
 	if (parse_scoring(in, scoring, why, whylen) < 0)
@@ -560,7 +530,7 @@ int instrument_set_load(const char *dir, instrument_set **out, char *err, size_t
 	*out = NULL;
 	d = opendir(dir);
 	if (!d) {
-		fail(err, errlen, "%s: cannot open the instrument directory: %s", dir,
+		text_fail(err, errlen, "%s: cannot open the instrument directory: %s", dir,
 		     strerror(errno));
 		goto out;
 	}
@@ -575,7 +545,7 @@ int instrument_set_load(const char *dir, instrument_set **out, char *err, size_t
 	}
 	closedir(d);
 	if (nnames == 0) {
-		fail(err, errlen, "%s: no instrument files (*.json)", dir);
+		text_fail(err, errlen, "%s: no instrument files (*.json)", dir);
 		goto out;
 	}
 	qsort(names, nnames, sizeof *names, name_cmp);
@@ -592,14 +562,14 @@ int instrument_set_load(const char *dir, instrument_set **out, char *err, size_t
 			in = instrument_parse(root, why, sizeof why);
 		json_decref(root);
 		if (!in) {
-			fail(err, errlen, "%s: %s", path, why);
+			text_fail(err, errlen, "%s: %s", path, why);
 			free(path);
 			goto out;
 		}
 		in->file = path;
 		dup = instrument_set_find(s, in->id);
 		if (dup) {
-			fail(err, errlen, "%s: instrument id '%s' is already defined by %s", path,
+			text_fail(err, errlen, "%s: instrument id '%s' is already defined by %s", path,
 			     in->id, dup->file);
 			instrument_free(in);
 			goto out;
@@ -635,11 +605,11 @@ int instrument_set_override(instrument_set *s, const char *path, char *err, size
 	buf_init(&unknown_items);
 	root = jsonfile_load(path, FILE_MAX, why, sizeof why);
 	if (!root) {
-		fail(err, errlen, "%s: %s", path, why);
+		text_fail(err, errlen, "%s: %s", path, why);
 		goto out;
 	}
 	if (!json_is_object(root)) {
-		fail(err, errlen, "%s: must be an object {\"instrument\": {\"item\": \"text\"}}",
+		text_fail(err, errlen, "%s: must be an object {\"instrument\": {\"item\": \"text\"}}",
 		     path);
 		goto out;
 	}
@@ -653,7 +623,7 @@ int instrument_set_override(instrument_set *s, const char *path, char *err, size
 			continue;
 		}
 		if (!json_is_object(items)) {
-			fail(err, errlen, "%s: %s: must be an object of item id to text", path, iid);
+			text_fail(err, errlen, "%s: %s: must be an object of item id to text", path, iid);
 			goto out;
 		}
 		json_object_foreach(items, item, text) {
@@ -667,12 +637,12 @@ int instrument_set_override(instrument_set *s, const char *path, char *err, size
 				continue;
 			}
 			if (!t || blank(t)) {
-				fail(err, errlen, "%s: %s.%s: the text must be a non-empty string", path,
+				text_fail(err, errlen, "%s: %s.%s: the text must be a non-empty string", path,
 				     iid, item);
 				goto out;
 			}
 			if (utf8_len(t) > LICENSED_MAX) {
-				fail(err, errlen, "%s: %s.%s: the text is longer than %d characters",
+				text_fail(err, errlen, "%s: %s.%s: the text is longer than %d characters",
 				     path, iid, item, LICENSED_MAX);
 				goto out;
 			}
@@ -680,7 +650,7 @@ int instrument_set_override(instrument_set *s, const char *path, char *err, size
 	}
 	/* decided by the count, never by the text: an empty id must not slip through */
 	if (named) {
-		fail(err, errlen, "%s: %s%s%s%s%s%s", path,
+		text_fail(err, errlen, "%s: %s%s%s%s%s%s", path,
 		     unknown_in.len ? "unknown instruments: " : "", unknown_in.len ? unknown_in.data : "",
 		     unknown_in.len && unknown_items.len ? "; " : "",
 		     unknown_items.len ? "unknown items: " : "",
@@ -890,7 +860,7 @@ int instrument_score(const instrument *in, json_t *answers, struct score *out, c
 	set_text(why, whylen, "");
 	if (!json_is_object(answers)) {
 		set_text(field, fieldlen, "answers");
-		return fail(why, whylen, "answers must be an object of item id to answer");
+		return text_fail(why, whylen, "answers must be an object of item id to answer");
 	}
 	buf_init(&missing);
 	buf_init(&extra);
@@ -946,7 +916,7 @@ int instrument_score(const instrument *in, json_t *answers, struct score *out, c
 				   bad.data);
 		if (field && fieldlen) {
 			snprintf(field, fieldlen, "answers.%s", first);
-			utf8_cut(field);
+			text_utf8_cut(field);
 		}
 		set_text(why, whylen, msg.data);
 		goto out;
@@ -1006,7 +976,7 @@ int judgement_apply(enum risk_level floor, enum risk_level computed, enum risk_l
 	if ((floor != RISK_NONE && !level_valid(floor)) ||
 	    (computed != RISK_NONE && !level_valid(computed)) ||
 	    (judged != RISK_NONE && !level_valid(judged)))
-		return fail(why, whylen, "the level must be standard, medium or high");
+		return text_fail(why, whylen, "the level must be standard, medium or high");
 	base = level_max(floor, computed);
 	if (judged == RISK_NONE) {
 		*final = base;
@@ -1014,13 +984,13 @@ int judgement_apply(enum risk_level floor, enum risk_level computed, enum risk_l
 	}
 	if (judged < base)
 		/* a computed level is a floor: "visible high risk" above all */
-		return fail(why, whylen,
+		return text_fail(why, whylen,
 			    "professional judgement may raise the level but never lower it: "
 			    "the %schecklist gives %s%s",
 			    floor > computed ? "latest " : "", level_names[base],
 			    base == RISK_HIGH ? " (visible high risk)" : "");
 	if (judged > base && blank(reason))
-		return fail(why, whylen,
+		return text_fail(why, whylen,
 			    base == RISK_NONE
 				    ? "a level set by professional judgement needs a reason"
 				    : "raising the level by professional judgement needs a reason");

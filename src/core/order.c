@@ -15,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/text.h"
+
 #define DAY_MS (24LL * 3600 * 1000)
 
 static int fail(char *field, size_t fieldlen, const char *f, char *why, size_t whylen,
@@ -27,11 +29,9 @@ static int fail(char *field, size_t fieldlen, const char *f, char *why, size_t w
 
 	if (field && fieldlen)
 		snprintf(field, fieldlen, "%s", f ? f : "");
-	if (why && whylen) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	text_vfail(why, whylen, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 

@@ -11,7 +11,6 @@
 #include "core/plan.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,19 +29,6 @@
 #define RULES_MAX 500
 #define LIST_MAX 50
 
-static int fail(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && whylen) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 static bool in_list(const char *const *list, const char *s)
 {
@@ -101,7 +87,7 @@ int plan_action_move(enum plan_action_status from, enum plan_action_status to,
 	bool ok;
 
 	if (from < 0 || from >= PLAN_STATUS_COUNT || to < 0 || to >= PLAN_STATUS_COUNT)
-		return fail(why, whylen, "status must be planned, in_progress, done or not_done");
+		return text_fail(why, whylen, "status must be planned, in_progress, done or not_done");
 	if (from == to)
 		return 0;
 	switch (from) {
@@ -110,16 +96,16 @@ int plan_action_move(enum plan_action_status from, enum plan_action_status to,
 	default: ok = to == PLAN_IN_PROGRESS; break; /* reopen a finished action */
 	}
 	if (!ok)
-		return fail(why, whylen, "an action cannot go from %s to %s; from %s it may go to %s",
+		return text_fail(why, whylen, "an action cannot go from %s to %s; from %s it may go to %s",
 			    plan_action_statuses[from], plan_action_statuses[to],
 			    plan_action_statuses[from],
 			    from == PLAN_PLANNED	   ? "in_progress, done or not_done"
 			    : from == PLAN_IN_PROGRESS ? "done or not_done"
 						       : "in_progress (reopened, with a reason)");
 	if (to == PLAN_NOT_DONE && blank(reason))
-		return fail(why, whylen, "an action that was not done needs the reason why");
+		return text_fail(why, whylen, "an action that was not done needs the reason why");
 	if ((from == PLAN_DONE || from == PLAN_NOT_DONE) && blank(reason))
-		return fail(why, whylen, "reopening a %s action needs a reason",
+		return text_fail(why, whylen, "reopening a %s action needs a reason",
 			    plan_action_statuses[from]);
 	return 0;
 }
@@ -215,7 +201,7 @@ static int only_fields(json_t *obj, const char *const *allowed, char *why, size_
 
 	json_object_foreach(obj, key, v) {
 		if (!in_list(allowed, key))
-			return fail(why, whylen, "unknown field '%.64s'", key);
+			return text_fail(why, whylen, "unknown field '%.64s'", key);
 	}
 	return 0;
 }
@@ -227,11 +213,11 @@ static const char *text_field(json_t *obj, const char *key, char *why, size_t wh
 	const char *s = json_string_value(v);
 
 	if (!v) {
-		fail(why, whylen, "missing field '%s'", key);
+		text_fail(why, whylen, "missing field '%s'", key);
 		return NULL;
 	}
 	if (!s || blank(s) || strlen(s) > TEXT_MAX) {
-		fail(why, whylen, "%s must be text of 1 to %d bytes", key, TEXT_MAX);
+		text_fail(why, whylen, "%s must be text of 1 to %d bytes", key, TEXT_MAX);
 		return NULL;
 	}
 	return s;
@@ -253,35 +239,35 @@ static int parse_actions(struct plan_suggestions *s, json_t *actions, char *why,
 	char sub[200];
 
 	if (!json_is_object(actions))
-		return fail(why, whylen, "actions must be an object of suggestion id to "
+		return text_fail(why, whylen, "actions must be an object of suggestion id to "
 					 "{\"category\", \"description\"}");
 	if (json_object_size(actions) == 0 || json_object_size(actions) > ACTIONS_MAX)
-		return fail(why, whylen, "actions must hold 1 to %d actions", ACTIONS_MAX);
+		return text_fail(why, whylen, "actions must hold 1 to %d actions", ACTIONS_MAX);
 	s->actions = xcalloc(json_object_size(actions), sizeof *s->actions);
 	json_object_foreach(actions, key, a) {
 		const char *cat, *desc;
 
 		if (!id_valid(key))
-			return fail(why, whylen,
+			return text_fail(why, whylen,
 				    "action '%.64s': an id is 1 to %d lower-case letters, digits and -",
 				    key, ID_MAX);
 		if (!json_is_object(a))
-			return fail(why, whylen, "action '%s': must be {\"category\", \"description\"}",
+			return text_fail(why, whylen, "action '%s': must be {\"category\", \"description\"}",
 				    key);
 		if (only_fields(a, allowed, sub, sizeof sub) < 0)
-			return fail(why, whylen, "action '%s': %s", key, sub);
+			return text_fail(why, whylen, "action '%s': %s", key, sub);
 		if (!json_object_get(a, "category"))
-			return fail(why, whylen, "action '%s': missing field 'category'", key);
+			return text_fail(why, whylen, "action '%s': missing field 'category'", key);
 		cat = json_string_value(json_object_get(a, "category"));
 		if (!in_list(plan_categories, cat)) {
 			char names[200];
 
 			case_vocab_list(plan_categories, names, sizeof names);
-			return fail(why, whylen, "action '%s': category must be one of: %s", key, names);
+			return text_fail(why, whylen, "action '%s': category must be one of: %s", key, names);
 		}
 		desc = text_field(a, "description", sub, sizeof sub);
 		if (!desc)
-			return fail(why, whylen, "action '%s': %s", key, sub);
+			return text_fail(why, whylen, "action '%s': %s", key, sub);
 		s->actions[s->nactions].id = xstrdup(key);
 		s->actions[s->nactions].category = xstrdup(cat);
 		s->actions[s->nactions].description = xstrdup(desc);
@@ -299,13 +285,13 @@ static int parse_list(json_t *v, const char *name, char ***out, size_t *n,
 	json_t *it;
 
 	if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > LIST_MAX)
-		return fail(why, whylen, "when.%s must be a list of 1 to %d names", name, LIST_MAX);
+		return text_fail(why, whylen, "when.%s must be a list of 1 to %d names", name, LIST_MAX);
 	*out = xcalloc(json_array_size(v), sizeof **out);
 	json_array_foreach(v, i, it) {
 		const char *s = json_string_value(it);
 
 		if (!s || !ok(s, ctx))
-			return fail(why, whylen, "when.%s: '%.64s' is not %s", name, s ? s : "(not text)",
+			return text_fail(why, whylen, "when.%s: '%.64s' is not %s", name, s ? s : "(not text)",
 				    expect);
 		(*out)[(*n)++] = xstrdup(s);
 	}
@@ -345,15 +331,15 @@ static int parse_rule(struct plan_suggestions *s, struct rule *r, json_t *o,
 	size_t i;
 
 	if (!json_is_object(o))
-		return fail(why, whylen, "must be {\"id\", \"why\", \"when\", \"suggest\"}");
+		return text_fail(why, whylen, "must be {\"id\", \"why\", \"when\", \"suggest\"}");
 	if (only_fields(o, allowed, why, whylen) < 0)
 		return -1;
 	id = json_string_value(json_object_get(o, "id"));
 	if (!id || !id_valid(id))
-		return fail(why, whylen, "id must be 1 to %d lower-case letters, digits and -", ID_MAX);
+		return text_fail(why, whylen, "id must be 1 to %d lower-case letters, digits and -", ID_MAX);
 	for (size_t k = 0; k < s->nrules; k++)
 		if (strcmp(s->rules[k].id, id) == 0)
-			return fail(why, whylen, "duplicate rule id '%s'", id);
+			return text_fail(why, whylen, "duplicate rule id '%s'", id);
 	r->id = xstrdup(id);
 	text = text_field(o, "why", why, whylen);
 	if (!text)
@@ -361,7 +347,7 @@ static int parse_rule(struct plan_suggestions *s, struct rule *r, json_t *o,
 	r->why = xstrdup(text);
 	when = json_object_get(o, "when");
 	if (!json_is_object(when))
-		return fail(why, whylen, "when must be an object (may be empty: every case)");
+		return text_fail(why, whylen, "when must be an object (may be empty: every case)");
 	if (only_fields(when, when_allowed, why, whylen) < 0)
 		return -1;
 	if ((v = json_object_get(when, "risk_level")) &&
@@ -381,18 +367,18 @@ static int parse_rule(struct plan_suggestions *s, struct rule *r, json_t *o,
 		return -1;
 	sug = json_object_get(o, "suggest");
 	if (!json_is_array(sug) || json_array_size(sug) == 0 || json_array_size(sug) > LIST_MAX)
-		return fail(why, whylen, "suggest must be a list of 1 to %d action ids", LIST_MAX);
+		return text_fail(why, whylen, "suggest must be a list of 1 to %d action ids", LIST_MAX);
 	r->suggest = xcalloc(json_array_size(sug), sizeof *r->suggest);
 	json_array_foreach(sug, i, it) {
 		const char *aid = json_string_value(it);
 		struct action *a = aid ? action_find(s, aid) : NULL;
 
 		if (!a)
-			return fail(why, whylen, "suggests '%.64s' which is not among the actions",
+			return text_fail(why, whylen, "suggests '%.64s' which is not among the actions",
 				    aid ? aid : "(not text)");
 		for (size_t k = 0; k < r->nsuggest; k++)
 			if (r->suggest[k] == (size_t)(a - s->actions))
-				return fail(why, whylen, "suggests '%s' twice", aid);
+				return text_fail(why, whylen, "suggests '%s' twice", aid);
 		a->used = true;
 		r->suggest[r->nsuggest++] = (size_t)(a - s->actions);
 	}
@@ -408,30 +394,30 @@ static int parse_table(struct plan_suggestions *s, json_t *root,
 	char sub[WHY_MAX];
 
 	if (!json_is_object(root))
-		return fail(why, whylen, "the suggestion table must be a JSON object");
+		return text_fail(why, whylen, "the suggestion table must be a JSON object");
 	if (only_fields(root, allowed, why, whylen) < 0)
 		return -1;
 	v = json_object_get(root, "version");
 	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 1000000)
-		return fail(why, whylen, "version must be an integer from 1");
+		return text_fail(why, whylen, "version must be an integer from 1");
 	s->version = (int)json_integer_value(v);
 	v = json_object_get(root, "screen");
 	if (!json_is_string(v))
-		return fail(why, whylen, "screen must name the screen instrument (e.g. "
+		return text_fail(why, whylen, "screen must name the screen instrument (e.g. "
 					 "\"stalking-screen\")");
 	screen = instruments ? instrument_set_find(instruments, json_string_value(v)) : NULL;
 	if (!screen || strcmp(instrument_kind(screen), "screen") != 0)
-		return fail(why, whylen, "screen: '%.64s' is not a screen instrument that is loaded",
+		return text_fail(why, whylen, "screen: '%.64s' is not a screen instrument that is loaded",
 			    json_string_value(v));
 	s->screen = xstrdup(json_string_value(v));
 	if (!json_object_get(root, "actions"))
-		return fail(why, whylen, "missing field 'actions'");
+		return text_fail(why, whylen, "missing field 'actions'");
 	if (parse_actions(s, json_object_get(root, "actions"), why, whylen) < 0)
 		return -1;
 	rules = json_object_get(root, "rules");
 	if (!json_is_array(rules) || json_array_size(rules) == 0 ||
 	    json_array_size(rules) > RULES_MAX)
-		return fail(why, whylen, "rules must be a list of 1 to %d rules", RULES_MAX);
+		return text_fail(why, whylen, "rules must be a list of 1 to %d rules", RULES_MAX);
 	s->rules = xcalloc(json_array_size(rules), sizeof *s->rules);
 	for (size_t i = 0; i < json_array_size(rules); i++) {
 		json_t *o = json_array_get(rules, i);
@@ -440,14 +426,14 @@ static int parse_table(struct plan_suggestions *s, json_t *root,
 		if (parse_rule(s, &s->rules[i], o, screen, sub, sizeof sub) < 0) {
 			s->nrules = i + 1; /* free what the failed rule holds */
 			if (rid && id_valid(rid))
-				return fail(why, whylen, "rule %zu (%s): %s", i + 1, rid, sub);
-			return fail(why, whylen, "rule %zu: %s", i + 1, sub);
+				return text_fail(why, whylen, "rule %zu (%s): %s", i + 1, rid, sub);
+			return text_fail(why, whylen, "rule %zu: %s", i + 1, sub);
 		}
 		s->nrules = i + 1;
 	}
 	for (size_t i = 0; i < s->nactions; i++)
 		if (!s->actions[i].used)
-			return fail(why, whylen, "action '%s' is suggested by no rule",
+			return text_fail(why, whylen, "action '%s' is suggested by no rule",
 				    s->actions[i].id);
 	return 0;
 }
@@ -463,7 +449,7 @@ int plan_suggestions_load(const char *path, const struct instrument_set *instrum
 	*out = NULL;
 	root = jsonfile_load(path, FILE_MAX, why, sizeof why);
 	if (!root || parse_table(s, root, instruments, why, sizeof why) < 0) {
-		fail(err, errlen, "%s: %s", path, why);
+		text_fail(err, errlen, "%s: %s", path, why);
 		goto out;
 	}
 	*out = s;
@@ -563,7 +549,7 @@ int plan_gate_assessed(const struct plan_gate_facts *f, char *why, size_t whylen
 			       "high risk and none is recorded)",
 			   b.len ? "; and " : "");
 	if (b.len) {
-		fail(why, whylen, "to move to assessed the case needs %s", b.data);
+		text_fail(why, whylen, "to move to assessed the case needs %s", b.data);
 		rc = -1;
 	}
 	buf_free(&b);
@@ -599,13 +585,13 @@ int plan_closing_outcome_check(const char *outcome, char *why, size_t whylen)
 	if (in_list(plan_closing_outcomes, outcome))
 		return 0;
 	if (in_list(warning_words, outcome) || (outcome && strstr(outcome, "warning")))
-		return fail(why, whylen,
+		return text_fail(why, whylen,
 			    "'%.64s' is not a closing outcome: a warning notice instead of an "
 			    "investigation is not how a stalking case ends (Police Information "
 			    "Notices are no longer issued); investigate and record what came of it",
 			    outcome);
 	case_vocab_list(plan_closing_outcomes, names, sizeof names);
-	return fail(why, whylen, "outcome must be one of: %s", names);
+	return text_fail(why, whylen, "outcome must be one of: %s", names);
 }
 
 /* ---- case tasks ------------------------------------------------------------- */

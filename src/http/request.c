@@ -400,28 +400,26 @@ int req_body_time(struct req *r, const char *field, bool required, int64_t *out,
 
 void req_audit_object(struct req *r, const char *fmt, ...)
 {
-	struct buf b;
 	va_list ap;
+	char *s;
 
-	buf_init(&b);
 	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
 	free(r->object);
-	r->object = buf_steal(&b);
+	r->object = s;
 }
 
 void req_audit_detail(struct req *r, const char *fmt, ...)
 {
-	struct buf b;
 	va_list ap;
+	char *s;
 
-	buf_init(&b);
 	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
 	free(r->detail);
-	r->detail = buf_steal(&b);
+	r->detail = s;
 }
 
 int req_tx_begin(struct req *r)

@@ -73,15 +73,14 @@ void ops_object(struct ops_ctx *x, const char *fmt, ...)
 
 void ops_detail(struct ops_ctx *x, const char *fmt, ...)
 {
-	struct buf b;
 	va_list ap;
+	char *s;
 
-	buf_init(&b);
 	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
 	free(x->detail);
-	x->detail = buf_steal(&b);
+	x->detail = s;
 }
 
 /* ---- transactions ------------------------------------------------------ */

@@ -143,6 +143,19 @@ static int refuse_not_police(struct ops_ctx *x)
 			access_role_name(x->who.role));
 }
 
+/* The case of ref, opened for a change the police make to its plan: not
+ * closed, and the actor police. */
+static int open_for_police(struct ops_ctx *x, const char *ref, struct case_record *c)
+{
+	int rc = ops_case_open(x, ref, c);
+
+	if (rc >= 0)
+		rc = refuse_closed(x, c);
+	if (rc >= 0)
+		rc = refuse_not_police(x);
+	return rc;
+}
+
 /* The case's plan into *p: 1, 0 when there is none, or a failure. */
 static int load_plan(struct ops_ctx *x, int64_t case_id, struct plan_record *p)
 {
@@ -224,11 +237,7 @@ int ops_plan_put(struct ops_ctx *x, const char *ref, const struct ops_plan_chang
 			rc = owner_resolve(x, field, in->decisions[i].owner, &owner[i], &agency[i]);
 		}
 	if (rc >= 0)
-		rc = ops_case_open(x, ref, c);
-	if (rc >= 0)
-		rc = refuse_closed(x, c);
-	if (rc >= 0)
-		rc = refuse_not_police(x);
+		rc = open_for_police(x, ref, c);
 	if (rc < 0)
 		goto out;
 	have = rc = load_plan(x, c->id, p);
@@ -361,11 +370,7 @@ int ops_plan_action_add(struct ops_ctx *x, const char *ref, const struct ops_pla
 				      "%s", why);
 	}
 	if (rc >= 0)
-		rc = ops_case_open(x, ref, c);
-	if (rc >= 0)
-		rc = refuse_closed(x, c);
-	if (rc >= 0)
-		rc = refuse_not_police(x);
+		rc = open_for_police(x, ref, c);
 	if (rc < 0)
 		goto out;
 	have = rc = load_plan(x, c->id, p);
@@ -607,11 +612,7 @@ int ops_review_record(struct ops_ctx *x, const char *ref, const struct ops_revie
 				      "next_review_at must be in the future");
 	}
 	if (rc >= 0)
-		rc = ops_case_open(x, ref, c);
-	if (rc >= 0)
-		rc = refuse_closed(x, c);
-	if (rc >= 0)
-		rc = refuse_not_police(x);
+		rc = open_for_police(x, ref, c);
 	if (rc < 0)
 		goto out;
 	have = rc = load_plan(x, c->id, &p);

@@ -86,6 +86,20 @@ static void an_escape_is_never_cut_by_a_small_buffer(void **state)
 	assert_int_equal(text_escape("x", 1, out, 0), 0);
 }
 
+static void a_reason_cut_short_ends_on_a_whole_character(void **state)
+{
+	char why[6];
+
+	(void)state;
+	/* "ab" then é (2 bytes) then € (3 bytes): 5 bytes fit, the € would be cut */
+	assert_int_equal(text_fail(why, sizeof why, "ab%s", "\xc3\xa9\xe2\x82\xac"), -1);
+	assert_string_equal(why, "ab\xc3\xa9");
+	assert_int_equal(text_fail(why, sizeof why, "%d", 42), -1);
+	assert_string_equal(why, "42");
+	/* no buffer: only the answer */
+	assert_int_equal(text_fail(NULL, 0, "%s", "x"), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -95,6 +109,7 @@ int main(void)
 		cmocka_unit_test(invalid_utf8_bytes_are_escaped_one_by_one),
 		cmocka_unit_test(printable_text_is_kept_as_it_is),
 		cmocka_unit_test(an_escape_is_never_cut_by_a_small_buffer),
+		cmocka_unit_test(a_reason_cut_short_ends_on_a_whole_character),
 	};
 
 	return cmocka_run_group_tests_name("text", tests, NULL, NULL);

@@ -17,12 +17,55 @@
 #ifndef VIGIL_OPS_ACCOUNTS_H
 #define VIGIL_OPS_ACCOUNTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "ops/ops.h"
 #include "store/account.h"
 #include "store/auth.h"
+
+/* ---- accounts ------------------------------------------------------------- */
+
+/* A new account.  username and display_name are well formed (core/account's
+ * checks); the password is checked here against the centre's policy. */
+struct user_request {
+	const char *username;
+	const char *display_name; /* NULL: the username */
+	enum role role;
+	const char *agency;       /* its agency's code; NULL: the actor's */
+	const char *password;     /* NULL for a service account only */
+	bool service;             /* acts through its API tokens, never signs in */
+};
+
+/* Make an account of the actor's own agency, as made into *out.
+ * ERR_BAD_REQUEST (a service account with a password or the admin role, a
+ * password the policy refuses, no such agency), ERR_FORBIDDEN (another
+ * agency), ERR_CONFLICT (the username is taken), ERR_BUSY (the password
+ * cannot be hashed now).  Returns its id. */
+int64_t ops_user_create(struct ops_ctx *x, const struct user_request *q, struct user *out);
+
+/* The account username of the actor's agency: ERR_NOT_FOUND when there is
+ * none (another agency's account is not hers to see). */
+int ops_user_get(struct ops_ctx *x, const char *username, struct user *out);
+
+/* A change of an account; unset fields leave it as it is. */
+struct user_update_request {
+	int64_t version;          /* the version the actor read */
+	const char *display_name; /* well formed, or NULL */
+	enum role role;           /* ROLE_NONE: unchanged */
+	const char *agency;       /* move it to this agency (the actor's own only) */
+	int disabled;             /* 1 disable, 0 enable, -1 unchanged */
+	bool unlock;              /* end a lockout after failed sign-ins */
+	const char *password;     /* reset it */
+};
+
+/* Change account username of the actor's agency, as it is then into *out.
+ * ERR_NOT_FOUND, ERR_BAD_REQUEST, ERR_FORBIDDEN, ERR_BUSY as above;
+ * ERR_CONFLICT when the actor would disable her own account or take away
+ * her own admin role; ERR_STALE_VERSION. */
+int ops_user_update(struct ops_ctx *x, const char *username, const struct user_update_request *q,
+		    struct user *out);
 
 /* ---- API tokens ------------------------------------------------------------ */
 

@@ -296,3 +296,37 @@ int ops_token_revoke(struct ops_ctx *x, int64_t id)
 	/* a revoked token's open streams end at once */
 	return ops_end_seen(x, rc);
 }
+
+/* ---- sessions ------------------------------------------------------------- */
+
+int ops_session_open(struct ops_ctx *x, int64_t user_id, const char *client_addr,
+		     int64_t expires_at, char token[SECRET_TOKEN_LEN], char csrf[SECRET_TOKEN_LEN])
+{
+	int rc = ops_begin(x);
+
+	if (rc < 0)
+		return rc;
+	rc = user_login_succeeded(x->db, user_id);
+	if (rc >= 0)
+		rc = session_create(x->db, user_id, client_addr, expires_at, token, csrf);
+	rc = ops_end(x, rc < 0 ? rc : 0);
+	if (rc < 0) {
+		secret_wipe(token, SECRET_TOKEN_LEN);
+		secret_wipe(csrf, SECRET_TOKEN_LEN);
+	}
+	return rc;
+}
+
+int ops_session_close(struct ops_ctx *x, const char *digest)
+{
+	int rc;
+
+	ops_object(x, "user:%s", x->who.username);
+	rc = ops_begin(x);
+	if (rc < 0)
+		return rc;
+	rc = session_delete(x->db, digest);
+	/* her open streams end at once, on every node */
+	rc = ops_end_seen(x, rc < 0 ? rc : 1);
+	return rc < 0 ? rc : 0;
+}

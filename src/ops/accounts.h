@@ -89,4 +89,15 @@ int64_t ops_token_create(struct ops_ctx *x, const struct token_request *q, struc
  * when there is none such. */
 int ops_token_revoke(struct ops_ctx *x, int64_t id);
 
+/* ---- sessions ------------------------------------------------------------- */
+
+/* Open a browser session for account user_id, whose password was found right
+ * (its failed sign-ins are forgotten), from client_addr until expires_at:
+ * its clear id and CSRF token into token and csrf. */
+int ops_session_open(struct ops_ctx *x, int64_t user_id, const char *client_addr,
+		     int64_t expires_at, char token[SECRET_TOKEN_LEN], char csrf[SECRET_TOKEN_LEN]);
+/* End the actor's session whose id has digest digest: its open streams end
+ * at once, on every node. */
+int ops_session_close(struct ops_ctx *x, const char *digest);
+
 #endif

@@ -5,6 +5,10 @@
  * and a wrong password, and spends the same time on both, so that it cannot
  * be used to find out which usernames exist.  A disabled account is reported
  * only to someone who knows its password.
+ *
+ * The throttling of sign-ins (by address, and each account's failed
+ * attempts, claimed before the slow password check) and the cookie are
+ * here; the session opened or ended is an operation (ops/accounts.c).
  */
 #include "api/api.h"
 

@@ -5,7 +5,8 @@
  * A token of scope "api" acts as the user it belongs to, with that user's role
  * and agency, and needs no CSRF token (it is not a browser credential).  A
  * token of scope "metrics" reads /metrics and nothing else.  The token's value
- * is shown once, in the answer to POST; only its digest is stored.
+ * is shown once, in the answer to POST; only its digest is stored.  The
+ * rules are ops/accounts.c's.
  */
 #include "api/api.h"
 

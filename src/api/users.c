@@ -5,7 +5,8 @@
  * PATCH carries the version the client last read; a stale version is a 409,
  * never a silent overwrite.  An administrator cannot disable her own account
  * or take away her own admin role, so a centre cannot lock itself out by a
- * slip of the mouse.
+ * slip of the mouse.  The rules are ops/accounts.c's; these handlers parse,
+ * call and answer.
  */
 #include "api/api.h"
 

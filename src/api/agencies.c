@@ -42,8 +42,8 @@ void api_agencies_create(struct req *r)
 	static const char *const fields[] = { "code", "name", "kind", NULL };
 	const char *code, *name, *kind;
 	struct agency a;
+	struct ops_ctx x;
 	char why[200];
-	int64_t id;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    req_body_str(r, "code", true, 32, &code) < 0 ||
@@ -63,22 +63,9 @@ void api_agencies_create(struct req *r)
 			 "kind must be one of police, nhs, charity, contractor, other");
 		return;
 	}
-	req_audit_object(r, "agency:%s", code);
-	if (req_tx_begin(r) < 0)
-		return;
-	id = agency_add(r->db, code, name, kind);
-	if (id == DB_CONSTRAINT) {
-		req_tx_rollback(r);
-		req_fail(r, 409, "conflict", "code", "the agency code '%s' is taken", code);
-		return;
-	}
-	if (id < 0 || agency_get_by_code(r->db, code, &a) <= 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, DB_ERROR);
-		return;
-	}
-	req_reply(r, 201, agency_json(&a));
-	req_tx_commit(r);
+	api_ops_begin(r, &x, 201);
+	if (api_ops_end(r, &x, ops_agency_create(&x, code, name, kind, &a)) == 0)
+		req_reply(r, 201, agency_json(&a));
 }
 
 /* ---- services between agencies ------------------------------------------------- */

@@ -33,6 +33,7 @@ static const struct {
 	{ ERR_NO_PLAN, 409 },
 	{ ERR_DEVICE_IN_USE, 409 },
 	{ ERR_STORAGE, 507 },
+	{ ERR_BUSY, 503 },
 };
 
 void api_fail_err(struct req *r, const struct ops_error *e)

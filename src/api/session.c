@@ -5,6 +5,10 @@
  * and a wrong password, and spends the same time on both, so that it cannot
  * be used to find out which usernames exist.  A disabled account is reported
  * only to someone who knows its password.
+ *
+ * The throttling of sign-ins (by address, and each account's failed
+ * attempts, claimed before the slow password check) and the cookie are
+ * here; the session opened or ended is an operation (ops/accounts.c).
  */
 #include "api/api.h"
 
@@ -15,8 +19,8 @@
 #include "core/account.h"
 #include "http/auth.h"
 #include "http/request.h"
-#include "http/stream.h"
 #include "http/throttle.h"
+#include "ops/accounts.h"
 #include "store/account.h"
 #include "store/auth.h"
 #include "vigil.h"
@@ -128,6 +132,35 @@ static int claim_attempt(struct req *r, const struct login_policy *policy, struc
 	return -1;
 }
 
+/* The answer to a sign-in, built in its transaction: the session's cookie,
+ * the account, and the audit entry naming who signed in. */
+struct login_answer {
+	struct req *r;
+	const struct user *u;
+	int64_t now;
+	const char *token, *csrf;
+};
+
+static int answer_login(struct ops_ctx *x, void *arg)
+{
+	struct login_answer *a = arg;
+	struct req *r = a->r;
+	const struct vigil_config *cfg = &r->v->cfg;
+	char cookie[200];
+
+	r->who.signed_in = true;
+	r->who.user_id = a->u->id;
+	snprintf(r->who.username, sizeof r->who.username, "%s", a->u->username);
+	snprintf(r->who.agency, sizeof r->who.agency, "%s", a->u->agency_code);
+	auth_cookie(cookie, sizeof cookie, a->token, cfg->session_max_ms / 1000, cfg->https);
+	req_add_header(r, "Set-Cookie", cookie);
+	return api_answer(x, r, 200,
+			  json_pack("{s:o, s:s, s:o, s:o, s:I}", "user", api_user_json(a->u),
+				    "csrf_token", a->csrf, "permissions", permissions_json(a->u->role),
+				    "session_expires_at", req_time_json(a->now + cfg->session_max_ms),
+				    "idle_timeout_s", (json_int_t)(cfg->session_idle_ms / 1000)));
+}
+
 void api_login(struct req *r)
 {
 	static const char *const fields[] = { "username", "password", NULL };
@@ -138,10 +171,12 @@ void api_login(struct req *r)
 		.lockout_ms = cfg->login_lockout_ms,
 		.window_ms = cfg->login_lockout_ms,
 	};
-	char token[SECRET_TOKEN_LEN], csrf[SECRET_TOKEN_LEN], cookie[200];
+	char token[SECRET_TOKEN_LEN], csrf[SECRET_TOKEN_LEN];
 	const char *username, *password;
 	int64_t now = clock_now_ms(), wait;
 	struct user u;
+	struct login_answer ans = { r, &u, now, token, csrf };
+	struct ops_ctx x;
 	int rc;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
@@ -218,62 +253,31 @@ void api_login(struct req *r)
 		return;
 	}
 
-	if (req_tx_begin(r) < 0)
-		return;
-	rc = user_login_succeeded(r->db, u.id);
-	if (rc >= 0)
-		rc = session_create(r->db, u.id, r->client_addr, now + cfg->session_max_ms, token,
-				    csrf);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		return;
-	}
-	/* the audit entry names the user who signed in */
-	r->who.signed_in = true;
-	r->who.user_id = u.id;
-	snprintf(r->who.username, sizeof r->who.username, "%s", u.username);
-	snprintf(r->who.agency, sizeof r->who.agency, "%s", u.agency_code);
-
-	auth_cookie(cookie, sizeof cookie, token, cfg->session_max_ms / 1000, cfg->https);
-	req_add_header(r, "Set-Cookie", cookie);
-	req_reply(r, 200,
-		  json_pack("{s:o, s:s, s:o, s:o, s:I}", "user", api_user_json(&u), "csrf_token",
-			    csrf, "permissions", permissions_json(u.role), "session_expires_at",
-			    req_time_json(now + cfg->session_max_ms), "idle_timeout_s",
-			    (json_int_t)(cfg->session_idle_ms / 1000)));
+	api_ops_begin(r, &x, 200);
+	x.answer = answer_login;
+	x.answer_arg = &ans;
+	api_ops_end(r, &x,
+		    ops_session_open(&x, u.id, r->client_addr, now + cfg->session_max_ms, token, csrf));
 	secret_wipe(token, sizeof token);
 	secret_wipe(csrf, sizeof csrf);
-	req_tx_commit(r);
 }
 
 void api_logout(struct req *r)
 {
 	char cookie[200];
-	int rc;
+	struct ops_ctx x;
 
 	if (r->who.via_token) {
 		req_fail(r, 400, "bad_request", NULL,
 			 "signing out ends a browser session; to stop a token, revoke it");
 		return;
 	}
-	req_audit_object(r, "user:%s", r->who.username);
-	if (req_tx_begin(r) < 0)
+	api_ops_begin(r, &x, 200);
+	if (api_ops_end(r, &x, ops_session_close(&x, r->who.session_digest)) < 0)
 		return;
-	rc = session_delete(r->db, r->who.session_digest);
-	/* her open streams end at once, on every node */
-	if (rc >= 0)
-		rc = stream_announce(r->db);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		return;
-	}
 	auth_cookie(cookie, sizeof cookie, NULL, 0, r->v->cfg.https);
 	req_add_header(r, "Set-Cookie", cookie);
 	req_reply(r, 200, json_pack("{s:b}", "signed_out", 1));
-	if (req_tx_commit(r) == 0)
-		stream_wake(r->v->stream);
 }
 
 void api_me(struct req *r)

@@ -5,20 +5,17 @@
  * A token of scope "api" acts as the user it belongs to, with that user's role
  * and agency, and needs no CSRF token (it is not a browser credential).  A
  * token of scope "metrics" reads /metrics and nothing else.  The token's value
- * is shown once, in the answer to POST; only its digest is stored.
+ * is shown once, in the answer to POST; only its digest is stored.  The
+ * rules are ops/accounts.c's.
  */
 #include "api/api.h"
 
 #include <errno.h>
 #include <stdlib.h>
 
-#include "base/clock.h"
+#include "base/mem.h"
 #include "http/request.h"
-#include "store/account.h"
-#include "store/auth.h"
-#include "store/monitor.h"
-#include "http/stream.h"
-#include "vigil.h"
+#include "ops/accounts.h"
 
 static int add_uid(const char *uid, void *arg)
 {
@@ -80,24 +77,22 @@ void api_tokens_create(struct req *r)
 {
 	static const char *const fields[] = { "name", "username", "scope", "expires_in_days",
 					      "devices", NULL };
-	const char *name, *username, *scope_name;
+	const char *scope_name;
 	char clear[SECRET_TOKEN_LEN + 4];
-	enum token_scope scope = TOKEN_SCOPE_API;
-	int64_t days = 0, expires = 0, id, now = clock_now_ms();
+	struct token_request q = { .scope = TOKEN_SCOPE_API };
 	json_t *devs = json_object_get(r->body ? r->body : NULL, "devices"), *it, *out;
-	int64_t *dev_ids = NULL;
+	const char **uids = NULL;
 	struct api_token t;
-	struct user u;
-	size_t i, n = 0;
-	int rc;
+	struct ops_ctx x;
+	size_t i;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
-	    req_body_str(r, "name", true, 100, &name) < 0 ||
-	    req_body_str(r, "username", false, 64, &username) < 0 ||
+	    req_body_str(r, "name", true, 100, &q.name) < 0 ||
+	    req_body_str(r, "username", false, 64, &q.username) < 0 ||
 	    req_body_str(r, "scope", false, 16, &scope_name) < 0 ||
-	    req_body_int(r, "expires_in_days", false, 1, 3650, &days, NULL) < 0)
+	    req_body_int(r, "expires_in_days", false, 1, 3650, &q.expires_in_days, NULL) < 0)
 		return;
-	if (scope_name && token_scope_parse(scope_name, &scope) < 0) {
+	if (scope_name && token_scope_parse(scope_name, &q.scope) < 0) {
 		req_fail(r, 400, "bad_request", "scope", "scope must be 'api' or 'metrics'");
 		return;
 	}
@@ -107,94 +102,33 @@ void api_tokens_create(struct req *r)
 			 "devices must be a list of 1 to 1000 device ids");
 		return;
 	}
-	if (json_is_array(devs) && scope != TOKEN_SCOPE_API) {
+	if (json_is_array(devs) && q.scope != TOKEN_SCOPE_API) {
 		req_fail(r, 400, "bad_request", "devices", "only an api token can be bound to devices");
 		return;
 	}
-	/* The token acts as this user: by default the administrator creating it. */
-	rc = user_get_by_name(r->db, username ? username : r->who.username, &u);
-	if (rc < 0) {
-		req_fail_db(r, rc);
-		return;
-	}
-	if (rc == 0 || (u.id != r->who.user_id && u.agency_id != r->who.agency_id)) {
-		req_fail(r, 400, "bad_request", "username", "there is no user '%s' in %s", username,
-			 r->who.agency);
-		return;
-	}
-	if (u.id != r->who.user_id && !u.service) {
-		req_fail(r, 403, "forbidden", "username",
-			 "'%s' is a person, not a service account: a token acts as its account, so "
-			 "it is made for yourself or for a service account of %s",
-			 u.username, r->who.agency);
-		return;
-	}
-	if (u.disabled) {
-		req_fail(r, 400, "bad_request", "username", "the user '%s' is disabled", u.username);
-		return;
-	}
 	if (json_is_array(devs)) {
-		/* each must be a device the token's account may see */
-		struct viewer v = { u.id, u.role, u.agency_id, 0 };
-
-		n = json_array_size(devs);
-		dev_ids = xcalloc(n, sizeof *dev_ids);
-		json_array_foreach(devs, i, it) {
-			const char *uid = json_string_value(it);
-			struct device dv;
-
-			rc = uid ? device_get_visible(r->db, &v, now, uid, &dv, NULL) : 0;
-			if (rc < 0) {
-				req_fail_db(r, rc);
-				goto out;
-			}
-			if (rc == 0) {
-				req_fail(r, 400, "bad_request", "devices",
-					 "devices[%zu]: %s%s%s is not a device that %s may use", i,
-					 uid ? "'" : "", uid ? uid : "not a device id", uid ? "'" : "",
-					 u.username);
-				goto out;
-			}
-			dev_ids[i] = dv.id;
-		}
+		q.ndevices = json_array_size(devs);
+		uids = xcalloc(q.ndevices, sizeof *uids);
+		json_array_foreach(devs, i, it)
+			uids[i] = json_string_value(it);
+		q.devices = uids;
 	}
-	if (days)
-		expires = now + days * 86400000;
-	if (req_tx_begin(r) < 0)
-		goto out;
-	id = token_create(r->db, name, u.id, scope, r->who.user_id, expires, clear);
-	for (i = 0; id >= 0 && i < n; i++) {
-		size_t k;
-
-		for (k = 0; k < i && dev_ids[k] != dev_ids[i]; k++)
-			;
-		if (k == i && token_device_add(r->db, id, dev_ids[i]) < 0)
-			id = DB_ERROR;
+	api_ops_begin(r, &x, 201);
+	if (api_ops_end(r, &x, ops_token_create(&x, &q, &t, clear) < 0 ? -1 : 0) == 0) {
+		out = token_json(r, &t);
+		json_object_set_new(out, "token", json_string(clear));
+		secret_wipe(clear, sizeof clear);
+		req_reply(r, 201, out);
 	}
-	if (id < 0 || token_get_by_id(r->db, id, &t) <= 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, (int)(id < 0 ? id : DB_ERROR));
-		goto out;
-	}
-	req_audit_object(r, "token:%lld", (long long)id);
-	req_audit_detail(r, "scope %s for user %s%s", token_scope_name(scope), u.username,
-			 n ? ", bound to devices" : "");
-	out = token_json(r, &t);
-	json_object_set_new(out, "token", json_string(clear));
-	secret_wipe(clear, sizeof clear);
-	req_reply(r, 201, out);
-	req_tx_commit(r);
-out:
-	free(dev_ids);
+	free(uids);
 }
 
 void api_token_revoke(struct req *r)
 {
 	const char *idtext = req_param(r, "id");
-	struct api_token t;
+	struct ops_ctx x;
 	char *end;
 	long long id;
-	int rc;
 
 	errno = 0;
 	id = strtoll(idtext, &end, 10);
@@ -202,33 +136,7 @@ void api_token_revoke(struct req *r)
 		req_fail(r, 404, "not_found", NULL, "there is no token '%s'", idtext);
 		return;
 	}
-	req_audit_object(r, "token:%lld", id);
-	/* only a token of her own agency's accounts */
-	rc = token_get_by_id(r->db, id, &t);
-	if (rc < 0) {
-		req_fail_db(r, rc);
-		return;
-	}
-	if (rc == 0 || t.agency_id != r->who.agency_id) {
-		req_fail(r, 404, "not_found", NULL, "there is no live token %lld", id);
-		return;
-	}
-	if (req_tx_begin(r) < 0)
-		return;
-	rc = token_revoke(r->db, id);
-	if (rc > 0 && stream_announce(r->db) < 0)
-		rc = DB_ERROR;
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		return;
-	}
-	if (rc == 0) {
-		req_tx_rollback(r);
-		req_fail(r, 404, "not_found", NULL, "there is no live token %lld", id);
-		return;
-	}
-	req_reply(r, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "revoked", 1));
-	if (req_tx_commit(r) == 0)
-		stream_wake(r->v->stream);
+	api_ops_begin(r, &x, 200);
+	if (api_ops_end(r, &x, ops_token_revoke(&x, id)) == 0)
+		req_reply(r, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "revoked", 1));
 }

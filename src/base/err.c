@@ -30,6 +30,7 @@ static const struct {
 	{ ERR_NO_PLAN, "no_plan" },
 	{ ERR_DEVICE_IN_USE, "device_in_use" },
 	{ ERR_STORAGE, "storage" },
+	{ ERR_BUSY, "busy" },
 };
 
 const char *err_name(int code)

@@ -51,6 +51,7 @@ enum err_code {
 	ERR_NO_PLAN = -108,            /* the case has no plan yet */
 	ERR_DEVICE_IN_USE = -109,      /* the device watches someone else */
 	ERR_STORAGE = -110,            /* a file could not be kept (the evidence store) */
+	ERR_BUSY = -111,               /* no means to do it now (a password hash): try again */
 };
 
 /* The code's name ("stale_version", "db_busy"); "error" for a code not in

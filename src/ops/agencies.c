@@ -1,13 +1,33 @@
 /*
- * ops/agencies — service grants between agencies (ops/agencies.h).
+ * ops/agencies — agencies, and service grants between them (ops/agencies.h).
  */
 #include "ops/agencies.h"
 
 #include <string.h>
 
-#include "monitor/sinks.h"
 #include "store/monitor.h"
 #include "vigil.h"
+
+int ops_agency_create(struct ops_ctx *x, const char *code, const char *name, const char *kind,
+		      struct agency *out)
+{
+	int64_t id;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	ops_object(x, "agency:%s", code);
+	rc = ops_begin(x);
+	if (rc < 0)
+		return rc;
+	id = agency_add(x->db, code, name, kind);
+	if (id == DB_CONSTRAINT)
+		rc = ops_fail(x, ERR_CONFLICT, "code", "the agency code '%s' is taken", code);
+	else if (id < 0)
+		rc = (int)id;
+	else
+		rc = agency_get_by_code(x->db, code, out) <= 0 ? DB_ERROR : 0;
+	return ops_end(x, rc);
+}
 
 struct grant_find {
 	int64_t id;
@@ -37,18 +57,6 @@ static int grant_now(struct ops_ctx *x, int64_t id, struct agency_service *out)
 		rc = DB_ERROR;
 	if (rc >= 0)
 		*out = f.g;
-	return rc;
-}
-
-/* End a change that moved who may see what (rc > 0: it did): every node's
- * open streams are told in the transaction and look again once it commits. */
-static int end_seen_change(struct ops_ctx *x, int rc)
-{
-	if (rc > 0)
-		rc = alert_events_announce(x->db);
-	rc = ops_end(x, rc);
-	if (rc >= 0)
-		sinks_events(x->v->sinks); /* this node's */
 	return rc;
 }
 
@@ -107,7 +115,7 @@ int ops_grant_accept(struct ops_ctx *x, int64_t id, struct agency_service *out)
 	/* the provider's open streams gain the client's cases at once */
 	if (rc > 0)
 		rc = grant_now(x, id, out) < 0 ? DB_ERROR : 1;
-	return end_seen_change(x, rc);
+	return ops_end_seen(x, rc);
 }
 
 int ops_grant_revoke(struct ops_ctx *x, int64_t id)
@@ -124,5 +132,5 @@ int ops_grant_revoke(struct ops_ctx *x, int64_t id)
 		rc = ops_fail(x, ERR_NOT_FOUND, NULL, "%s has no live grant %lld", x->who.agency,
 			      (long long)id);
 	/* the provider's open streams lose the client's cases at once */
-	return end_seen_change(x, rc);
+	return ops_end_seen(x, rc);
 }

@@ -1,5 +1,5 @@
 /*
- * ops/agencies — one agency giving another a service over its cases (today
+ * ops/agencies — the agencies users belong to, and one agency giving another a service over its cases (today
  * monitoring: a force has a contractor's or another force's monitoring
  * centre watch its cases).  The client offers, the provider's administrator
  * accepts, and either side ends it; nothing counts on one side's say alone,
@@ -16,6 +16,12 @@
 
 #include "ops/ops.h"
 #include "store/account.h"
+
+/* A new agency (code, name and kind already well formed: core/account's
+ * checks, agency_kind_valid()), as made into *out.  ERR_CONFLICT when the
+ * code is taken. */
+int ops_agency_create(struct ops_ctx *x, const char *code, const char *name, const char *kind,
+		      struct agency *out);
 
 /* The actor's agency offers provider (an agency code) the monitoring of its
  * cases, with a note (NULL: none).  *out is the grant as made (its note is

@@ -12,8 +12,11 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "monitor/sinks.h"
 #include "ops/partners.h"
 #include "store/cases.h"
+#include "store/monitor.h"
+#include "vigil.h"
 
 void ops_init(struct ops_ctx *x, struct vigil *v, db *d, const struct ops_actor *who)
 {
@@ -230,6 +233,16 @@ int ops_end(struct ops_ctx *x, int rc)
 	}
 	if (rc < 0)
 		ops_rollback(x);
+	return rc;
+}
+
+int ops_end_seen(struct ops_ctx *x, int rc)
+{
+	if (rc > 0)
+		rc = alert_events_announce(x->db);
+	rc = ops_end(x, rc);
+	if (rc >= 0)
+		sinks_events(x->v->sinks); /* this node's */
 	return rc;
 }
 

@@ -132,6 +132,11 @@ int ops_begin_case(struct ops_ctx *x, const char *ref, struct case_record *c);
  * commits through ops_commit(); a negative rc, or a failing commit, rolls
  * back, naming a database failure nothing named yet.  Returns the result. */
 int ops_end(struct ops_ctx *x, int rc);
+/* ops_end() for a change that moved who may see what (rc > 0: it did; a
+ * grant, a role, an account disabled, a token revoked, a session ended):
+ * every node's open streams are told in the transaction and look again once
+ * it commits.  Returns the result. */
+int ops_end_seen(struct ops_ctx *x, int rc);
 /* Add an event to the case's timeline, by the actor. */
 int ops_event(struct ops_ctx *x, int64_t case_id, const char *kind, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -229,11 +229,7 @@ static int user_set_disabled(struct args *a, int disabled)
 	rc = db_begin_write(d);
 	if (rc >= 0)
 		rc = user_update(d, u.id, 0, &c);
-	if (rc >= 0)
-		rc = db_commit(d);
-	if (rc < 0) {
-		fprintf(stderr, "vigil user: %s\n", db_errmsg(d));
-		db_rollback(d);
+	if (cli_commit(d, rc, "vigil user") < 0) {
 		db_close(d);
 		return 1;
 	}
@@ -284,13 +280,8 @@ static int user_passwd(struct args *a)
 	rc = db_begin_write(d);
 	if (rc >= 0)
 		rc = user_update(d, u.id, 0, &c);
-	if (rc >= 0)
-		rc = db_commit(d);
-	if (rc < 0) {
-		fprintf(stderr, "vigil user: %s\n", db_errmsg(d));
-		db_rollback(d);
+	if (cli_commit(d, rc, "vigil user") < 0)
 		goto out;
-	}
 	snprintf(object, sizeof object, "user:%s", u.username);
 	cli_audit_action(d, "user.password", object, NULL);
 	printf("set a new password for %s; their sessions are ended\n", u.username);
@@ -416,11 +407,7 @@ static int agency_grant(struct args *a)
 		     : g.id ? agency_service_accept(d, g.id, provider.id, 0)
 			    : (int)agency_service_grant(d, client.id, provider.id,
 							AGENCY_SERVICE_MONITORING, 0, NULL, true);
-	if (rc >= 0)
-		rc = db_commit(d);
-	if (rc < 0) {
-		fprintf(stderr, "vigil agency: %s\n", db_errmsg(d));
-		db_rollback(d);
+	if (cli_commit(d, rc, "vigil agency") < 0) {
 		db_close(d);
 		return 1;
 	}

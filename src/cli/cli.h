@@ -48,6 +48,10 @@ const char *cli_data_key_path(const char *url, const char *opt, char *buf, size_
 int cli_open_sealed(const char *url, const char *keyopt, bool create, db **out, crypt_keys **keys);
 /* Print "vigil CMD: message" and a hint to --help on stderr; returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* End a command's write transaction: commit it when rc says the work went
+ * well, else (or when the commit fails) say why as "CMD: message" on stderr
+ * and roll back.  0, or -1. */
+int cli_commit(db *d, int rc, const char *cmd);
 /* Record a command-line action in the audit trail as the operating-system user. */
 int cli_audit_action(db *d, const char *action, const char *object, const char *detail);
 /* Read one line (a password) from standard input without echo when it is a

@@ -164,6 +164,17 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return 2;
 }
 
+int cli_commit(db *d, int rc, const char *cmd)
+{
+	if (rc >= 0)
+		rc = db_commit(d);
+	if (rc >= 0)
+		return 0;
+	fprintf(stderr, "%s: %s\n", cmd, db_errmsg(d));
+	db_rollback(d);
+	return -1;
+}
+
 int cli_audit_action(db *d, const char *action, const char *object, const char *detail)
 {
 	struct passwd *pw = getpwuid(getuid());

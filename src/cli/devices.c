@@ -91,11 +91,7 @@ int cli_device(int argc, char **argv)
 	rc = db_begin_write(d);
 	if (rc >= 0)
 		rc = device_set_agency(d, dv.id, ag.id);
-	if (rc >= 0)
-		rc = db_commit(d);
-	if (rc < 0) {
-		fprintf(stderr, "vigil device: %s\n", db_errmsg(d));
-		db_rollback(d);
+	if (cli_commit(d, rc, "vigil device") < 0) {
 		db_close(d);
 		return 1;
 	}

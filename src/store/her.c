@@ -16,8 +16,9 @@ int64_t her_enrol(db *d, int64_t case_id, int64_t device_id, int64_t assignment_
 {
 	int64_t id = 0;
 	int rc = db_get_int64(d, &id,
-			      "INSERT INTO her_enrolments (case_id, device_id, assignment_id, app_name,"
-			      " enrolled_by, enrolled_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+			      "INSERT INTO her_enrolments (case_id, device_id, assignment_id,"
+			      " app_name, enrolled_by, enrolled_at) VALUES (?, ?, ?, ?, ?, ?)"
+			      " RETURNING id",
 			      "iiitii", case_id, device_id, assignment_id, app_name, by,
 			      clock_now_ms());
 
@@ -104,7 +105,8 @@ int her_codes_since(db *d, int64_t enrolment_id, int64_t since)
 {
 	int64_t n = 0;
 	int rc = db_get_int64(d, &n,
-			      "SELECT COUNT(*) FROM her_codes WHERE enrolment_id = ? AND sent_at > ?",
+			      "SELECT COUNT(*) FROM her_codes WHERE enrolment_id = ?"
+			      " AND sent_at > ?",
 			      "ii", enrolment_id, since);
 
 	return rc < 0 ? rc : (int)n;
@@ -149,8 +151,8 @@ int her_code_check(db *d, int64_t enrolment_id, const char *digest, int64_t now,
 	 * (PostgreSQL's write transactions are read committed) cannot all pass
 	 * the check above on the same count */
 	rc = db_get_int64(d, &attempts,
-			  "UPDATE her_codes SET attempts = attempts + 1 WHERE id = ? AND attempts < ?"
-			  " RETURNING attempts",
+			  "UPDATE her_codes SET attempts = attempts + 1 WHERE id = ?"
+			  " AND attempts < ? RETURNING attempts",
 			  "ii", c.id, (int64_t)max_attempts);
 	if (rc < 0)
 		return rc;
@@ -158,7 +160,8 @@ int her_code_check(db *d, int64_t enrolment_id, const char *digest, int64_t now,
 		return 2;
 	if (secret_equal(c.stored, digest)) {
 		/* used once: of two right tries at the same moment, one */
-		rc = db_write(d, "UPDATE her_codes SET used_at = ? WHERE id = ? AND used_at IS NULL",
+		rc = db_write(d,
+			      "UPDATE her_codes SET used_at = ? WHERE id = ? AND used_at IS NULL",
 			      "ii", now, c.id);
 		return rc < 0 ? rc : rc > 0;
 	}
@@ -286,8 +289,9 @@ int her_alerts_each(db *d, int64_t case_id, int limit,
 	struct her_alert_ctx c = { fn, arg };
 
 	return db_each(d, her_alert_one, &c,
-		       "SELECT a.id, a.kind, a.state, a.opened_at, a.acknowledged_at, a.dispatched_at,"
-		       " a.resolved_at, m.state FROM alerts a LEFT JOIN victim_messages m"
+		       "SELECT a.id, a.kind, a.state, a.opened_at, a.acknowledged_at,"
+		       " a.dispatched_at, a.resolved_at, m.state FROM alerts a"
+		       " LEFT JOIN victim_messages m"
 		       " ON m.alert_id = a.id AND m.repeat_no = 0 WHERE a.case_id = ? AND"
 		       " (a.kind = 'panic' OR (a.kind IN ('zone_entry', 'proximity',"
 		       " 'lost_signal_near_zone') AND m.id IS NOT NULL))"
@@ -346,8 +350,8 @@ static int her_part_one(db_stmt *s, void *arg)
 int her_released(db *d, int64_t case_id, unsigned *bits)
 {
 	*bits = 0;
-	return db_each(d, her_part_one, bits, "SELECT part FROM her_releases WHERE case_id = ?", "i",
-		       case_id);
+	return db_each(d, her_part_one, bits, "SELECT part FROM her_releases WHERE case_id = ?",
+		       "i", case_id);
 }
 
 int her_release_set(db *d, int64_t case_id, const char *part, bool on, int64_t by)

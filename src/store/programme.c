@@ -78,8 +78,8 @@ int64_t programme_referral_insert(db *d, int64_t person_id, int64_t case_id, int
 {
 	int64_t id = 0;
 	int rc = db_get_int64(d, &id,
-			      "INSERT INTO programme_referrals (person_id, case_id, agency_id, source,"
-			      " note, referred_by, referred_at, status)"
+			      "INSERT INTO programme_referrals (person_id, case_id, agency_id,"
+			      " source, note, referred_by, referred_at, status)"
 			      " VALUES (?, ?, ?, ?, ?, ?, ?, 'referred') RETURNING id",
 			      "iiittii", person_id, case_id, agency_id, source, note, by,
 			      clock_now_ms());
@@ -89,8 +89,9 @@ int64_t programme_referral_insert(db *d, int64_t person_id, int64_t case_id, int
 
 int programme_referral_get(db *d, int64_t case_id, int64_t id, struct prog_referral *out)
 {
-	return db_one(d, ref_read, out, "SELECT " REF_COLS REF_FROM " WHERE r.case_id = ? AND r.id = ?",
-		      "ii", case_id, id);
+	return db_one(d, ref_read, out,
+		      "SELECT " REF_COLS REF_FROM " WHERE r.case_id = ? AND r.id = ?", "ii",
+		      case_id, id);
 }
 
 struct ref_each_ctx {
@@ -124,7 +125,8 @@ int64_t programme_referral_open(db *d, int64_t person_id)
 	int64_t id = 0;
 	int rc = db_get_int64(d, &id,
 			      "SELECT id FROM programme_referrals WHERE person_id = ?"
-			      " AND status IN ('referred', 'eligible', 'waiting') ORDER BY id LIMIT 1",
+			      " AND status IN ('referred', 'eligible', 'waiting')"
+			      " ORDER BY id LIMIT 1",
 			      "i", person_id);
 
 	return rc < 0 ? rc : id;
@@ -201,11 +203,13 @@ int64_t programme_enrolment_insert(db *d, int64_t person_id, int64_t case_id, in
 {
 	int64_t id = 0;
 	int rc = db_get_int64(d, &id,
-			      "INSERT INTO programme_enrolments (person_id, enrolled_by, enrolled_at,"
-			      " consent_note, agency_id, case_id, clinician_id, consent_at, tag_consent)"
-			      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			      "iiitiiiii", person_id, by, enrolled_at, consent_note, agency_id, case_id,
-			      clinician_id, clock_now_ms(), (int64_t)(tag_consent ? 1 : 0));
+			      "INSERT INTO programme_enrolments (person_id, enrolled_by,"
+			      " enrolled_at, consent_note, agency_id, case_id, clinician_id,"
+			      " consent_at, tag_consent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+			      " RETURNING id",
+			      "iiitiiiii", person_id, by, enrolled_at, consent_note, agency_id,
+			      case_id, clinician_id, clock_now_ms(),
+			      (int64_t)(tag_consent ? 1 : 0));
 
 	return rc < 0 ? rc : id;
 }
@@ -243,7 +247,8 @@ int programme_enrolment_of_case(db *d, int64_t case_id, struct prog_enrolment *e
 		      " LEFT JOIN users u ON u.id = pe.clinician_id"
 		      " JOIN case_people cp ON cp.person_id = pe.person_id AND cp.role = 'suspect'"
 		      " WHERE cp.case_id = ?"
-		      " ORDER BY CASE WHEN pe.ended_at IS NULL THEN 0 ELSE 1 END, pe.id DESC LIMIT 1",
+		      " ORDER BY CASE WHEN pe.ended_at IS NULL THEN 0 ELSE 1 END, pe.id DESC"
+		      " LIMIT 1",
 		      "i", case_id);
 }
 
@@ -461,8 +466,8 @@ int64_t programme_disclosure_insert(db *d, int64_t enrolment_id, int64_t case_id
 	int rc;
 
 	rc = db_get_int64(d, &id,
-			  "INSERT INTO programme_disclosures (enrolment_id, case_id, made_by, made_at,"
-			  " risk, detail) VALUES (?, ?, ?, ?, ?, '') RETURNING id",
+			  "INSERT INTO programme_disclosures (enrolment_id, case_id, made_by,"
+			  " made_at, risk, detail) VALUES (?, ?, ?, ?, ?, '') RETURNING id",
 			  "iiiit", enrolment_id, case_id, by, clock_now_ms(), risk);
 	if (rc < 0)
 		return rc;
@@ -516,14 +521,15 @@ int programme_cohort_each(db *d, int64_t agency_id,
 		       "   AND ps.status = 'attended'),"
 		       " (SELECT COUNT(*) FROM programme_sessions ps WHERE ps.enrolment_id = pe.id"
 		       "   AND ps.status = 'missed'),"
-		       " pe.tag_consent - CASE WHEN pe.tag_consent_withdrawn_at IS NULL THEN 0 ELSE 1 END,"
+		       " pe.tag_consent"
+		       " - CASE WHEN pe.tag_consent_withdrawn_at IS NULL THEN 0 ELSE 1 END,"
 		       " 0 AS k"
 		       " FROM programme_enrolments pe JOIN cases c ON c.id = pe.case_id"
 		       " LEFT JOIN users u ON u.id = pe.clinician_id"
 		       " WHERE pe.agency_id = ? AND pe.ended_at IS NULL"
 		       " UNION ALL"
-		       " SELECT c.ref, r.status, r.id, COALESCE(r.waiting_since, r.referred_at), NULL, 0, 0,"
-		       " 0, CASE r.status WHEN 'waiting' THEN 1 ELSE 2 END"
+		       " SELECT c.ref, r.status, r.id, COALESCE(r.waiting_since, r.referred_at),"
+		       " NULL, 0, 0, 0, CASE r.status WHEN 'waiting' THEN 1 ELSE 2 END"
 		       " FROM programme_referrals r JOIN cases c ON c.id = r.case_id"
 		       " WHERE r.agency_id = ? AND r.status IN ('referred', 'eligible', 'waiting')"
 		       " ORDER BY 9, 4, 3",

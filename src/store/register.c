@@ -108,10 +108,11 @@ int64_t register_entry_insert(db *d, const struct register_entry *e, int64_t cre
 
 	/* origin_id only with an origin (an import, whose id is never 0) */
 	rc = db_get_int64(d, &id,
-			  "INSERT INTO register_entries (person_id, basis, basis_ref, category, level,"
-			  " responsible_id, agency_id, status, next_review_at, retain_until, reason,"
-			  " origin, origin_id, origin_officer, created_by, created_at, updated_at)"
-			  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			  "INSERT INTO register_entries (person_id, basis, basis_ref, category,"
+			  " level, responsible_id, agency_id, status, next_review_at, retain_until,"
+			  " reason, origin, origin_id, origin_officer, created_by, created_at,"
+			  " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+			  " RETURNING id",
 			  "itttiiitiIttItIii", e->person_id, e->basis, e->basis_ref, e->category,
 			  (int64_t)e->level, e->responsible_id, e->agency_id,
 			  e->status ? e->status : "active", e->next_review_at, e->retain_until,
@@ -128,8 +129,8 @@ int register_entry_update(db *d, const struct register_entry *e, int64_t now)
 			  " retain_until = ?, reason = ?, origin_officer = ?, updated_at = ?,"
 			  " version = version + 1 WHERE id = ? AND version = ?",
 			  "tttiitiIttiii", e->basis, e->basis_ref, e->category, (int64_t)e->level,
-			  e->responsible_id, e->status, e->next_review_at, e->retain_until, e->reason,
-			  e->origin_officer, now, e->id, e->version);
+			  e->responsible_id, e->status, e->next_review_at, e->retain_until,
+			  e->reason, e->origin_officer, now, e->id, e->version);
 
 	return rc < 0 ? rc : rc == 1;
 }
@@ -138,16 +139,16 @@ int64_t register_entry_by_origin(db *d, const char *origin, int64_t origin_id)
 {
 	int64_t id = 0;
 	int rc = db_get_int64(d, &id,
-			      "SELECT id FROM register_entries WHERE origin = ? AND origin_id = ?", "ti",
-			      origin, origin_id);
+			      "SELECT id FROM register_entries WHERE origin = ? AND origin_id = ?",
+			      "ti", origin, origin_id);
 
 	return rc < 0 ? rc : id;
 }
 
 int register_origin_version(db *d, int64_t id, int64_t *out)
 {
-	int rc = db_get_int64(d, out, "SELECT origin_version FROM register_entries WHERE id = ?", "i",
-			      id);
+	int rc = db_get_int64(d, out, "SELECT origin_version FROM register_entries WHERE id = ?",
+			      "i", id);
 
 	return rc < 0 ? rc : 0;
 }
@@ -197,9 +198,10 @@ int register_history_add(db *d, int64_t entry_id, int64_t version, int64_t at, i
 			 const char *snapshot)
 {
 	return db_run(d,
-		      "INSERT INTO register_history (entry_id, version, at, user_id, username, action,"
-		      " reason, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		      "iiiItttt", entry_id, version, at, user_id, username, action, reason, snapshot);
+		      "INSERT INTO register_history (entry_id, version, at, user_id, username,"
+		      " action, reason, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		      "iiiItttt", entry_id, version, at, user_id, username, action, reason,
+		      snapshot);
 }
 
 struct history_ctx {
@@ -225,8 +227,8 @@ int register_history_each(db *d, int64_t entry_id,
 	struct history_ctx c = { fn, arg };
 
 	return db_each(d, history_one, &c,
-		       "SELECT version, at, username, action, reason, snapshot FROM register_history"
-		       " WHERE entry_id = ? ORDER BY id",
+		       "SELECT version, at, username, action, reason, snapshot"
+		       " FROM register_history WHERE entry_id = ? ORDER BY id",
 		       "i", entry_id);
 }
 
@@ -484,8 +486,10 @@ int register_matches_each(db *d, int64_t case_id, int64_t entry_id,
 	struct match_each_ctx c = { fn, arg };
 
 	return db_each(d, match_one, &c,
-		       case_id ? "SELECT " MATCH_COLS MATCH_FROM " WHERE m.case_id = ? ORDER BY m.id"
-			       : "SELECT " MATCH_COLS MATCH_FROM " WHERE m.entry_id = ? ORDER BY m.id",
+		       case_id ? "SELECT " MATCH_COLS MATCH_FROM " WHERE m.case_id = ?"
+				 " ORDER BY m.id"
+			       : "SELECT " MATCH_COLS MATCH_FROM " WHERE m.entry_id = ?"
+				 " ORDER BY m.id",
 		       "i", case_id ? case_id : entry_id);
 }
 
@@ -494,7 +498,8 @@ int register_match_get(db *d, int64_t id, int (*fn)(const struct register_match 
 {
 	struct match_each_ctx c = { fn, arg };
 
-	return db_each(d, match_one, &c, "SELECT " MATCH_COLS MATCH_FROM " WHERE m.id = ?", "i", id);
+	return db_each(d, match_one, &c, "SELECT " MATCH_COLS MATCH_FROM " WHERE m.id = ?", "i",
+		       id);
 }
 
 int register_match_mark(db *d, int64_t id, bool told, int64_t user_id, int64_t now)
@@ -517,8 +522,8 @@ int register_access_add(db *d, const struct register_access *a)
 		      "INSERT INTO register_access (at, user_id, username, agency, action, purpose,"
 		      " query_kind, query_hash, entry_id, results)"
 		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		      "iIttttttIi", a->at, a->user_id, a->username, a->agency, a->action, a->purpose,
-		      a->query_kind, a->query_hash, a->entry_id, a->results);
+		      "iIttttttIi", a->at, a->user_id, a->username, a->agency, a->action,
+		      a->purpose, a->query_kind, a->query_hash, a->entry_id, a->results);
 }
 
 static void access_row(db_stmt *s, void *out)
@@ -558,8 +563,9 @@ int register_access_each(db *d, const char *agency, int64_t from, int64_t to,
 
 	return db_each(d, access_one, &c,
 		       "SELECT at, COALESCE(user_id, 0), username, agency, action, purpose,"
-		       " query_kind, query_hash, COALESCE(entry_id, 0), results FROM register_access"
-		       " WHERE at >= ? AND at < ? AND (? IS NULL OR agency = ?) ORDER BY id",
+		       " query_kind, query_hash, COALESCE(entry_id, 0), results"
+		       " FROM register_access WHERE at >= ? AND at < ?"
+		       " AND (? IS NULL OR agency = ?) ORDER BY id",
 		       "iitt", from, to, agency, agency);
 }
 
@@ -633,7 +639,8 @@ int register_entry_purge(db *d, int64_t id)
 	int64_t person = 0;
 	int rc;
 
-	rc = db_get_int64(d, &person, "SELECT person_id FROM register_entries WHERE id = ?", "i", id);
+	rc = db_get_int64(d, &person, "SELECT person_id FROM register_entries WHERE id = ?", "i",
+			  id);
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {

@@ -222,8 +222,8 @@ int sharing_caseload_each(db *d, int64_t agency_id,
 
 	/* one row per share, grouped here: portable (no string_agg/group_concat) */
 	rc = db_each(d, caseload_one, &c,
-		     "SELECT c.ref, c.status, c.risk_level, s.purpose, s.starts_at FROM case_shares s"
-		     " JOIN cases c ON c.id = s.case_id"
+		     "SELECT c.ref, c.status, c.risk_level, s.purpose, s.starts_at"
+		     " FROM case_shares s JOIN cases c ON c.id = s.case_id"
 		     " WHERE s.agency_id = ? AND s.withdrawn_at IS NULL"
 		     " ORDER BY c.ref, s.purpose",
 		     "i", agency_id);

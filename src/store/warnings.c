@@ -102,8 +102,9 @@ int warning_word_set(db *d, int64_t case_id, const char *word, int64_t by)
 	int rc;
 
 	rc = db_get_int64(d, &id,
-			  "INSERT INTO case_warning_words (case_id, code_word, updated_at, updated_by)"
-			  " VALUES (?, NULL, ?, ?) ON CONFLICT (case_id) DO UPDATE SET code_word = NULL,"
+			  "INSERT INTO case_warning_words (case_id, code_word, updated_at,"
+			  " updated_by) VALUES (?, NULL, ?, ?) ON CONFLICT (case_id)"
+			  " DO UPDATE SET code_word = NULL,"
 			  " updated_at = excluded.updated_at, updated_by = excluded.updated_by,"
 			  " version = case_warning_words.version + 1 RETURNING id",
 			  "iii", case_id, clock_now_ms(), by);
@@ -179,7 +180,8 @@ int warning_awaiting_each(db *d, int64_t since,
 
 	return db_each(d, message_one, &c,
 		       "SELECT " MESSAGE_COLS " FROM victim_messages WHERE provider = 'notify'"
-		       " AND state = 'sent' AND reference IS NOT NULL AND created_at >= ? ORDER BY id",
+		       " AND state = 'sent' AND reference IS NOT NULL AND created_at >= ?"
+		       " ORDER BY id",
 		       "i", since);
 }
 
@@ -192,8 +194,8 @@ int warning_escalate(db *d, int64_t alert_id, int repeat, int64_t now)
 	if (rc < 0)
 		return rc;
 	rc = db_write(d,
-		      "UPDATE victim_messages SET escalated = 1 WHERE alert_id = ? AND repeat_no = ?"
-		      " AND escalated = 0",
+		      "UPDATE victim_messages SET escalated = 1 WHERE alert_id = ?"
+		      " AND repeat_no = ? AND escalated = 0",
 		      "ii", alert_id, (int64_t)repeat);
 	changed = rc > 0 ? rc : 0;
 	if (rc >= 0 && changed > 0) {

@@ -82,7 +82,8 @@ int zone_each(db *d, int64_t case_id, int (*fn)(const struct zone *z, void *arg)
 			       " created_at FROM zones WHERE removed_at IS NULL AND case_id = ?"
 			       " ORDER BY id"
 			     : "SELECT id, case_id, name, kind, geometry, radius_m, warning_m,"
-			       " created_at FROM zones WHERE removed_at IS NULL AND ? = 0 ORDER BY id",
+			       " created_at FROM zones WHERE removed_at IS NULL AND ? = 0"
+			       " ORDER BY id",
 		     "i", case_id);
 	return rc < 0 ? rc : c.unreadable ? DB_SEALED : 0;
 }

@@ -59,6 +59,27 @@ int64_t victim_contact_insert(db *d, const struct victim_contact_row *c, int64_t
 	return rc < 0 ? rc : id;
 }
 
+/* Columns ca and cb of s, sealed as what_a and what_b of row id, opened into
+ * *a and *b (caller frees): 0, or negative with both NULL. */
+static int open_pair(db *d, db_stmt *s, int64_t id, const char *what_a, int ca, char **a,
+		     const char *what_b, int cb, char **b)
+{
+	char ad[SEALED_AD_MAX];
+	int rc;
+
+	*a = *b = NULL;
+	sealed_ad(ad, what_a, id);
+	rc = sealed_get(d, ad, db_column_text(s, ca), a);
+	sealed_ad(ad, what_b, id);
+	if (rc >= 0)
+		rc = sealed_get(d, ad, db_column_text(s, cb), b);
+	if (rc < 0) {
+		free(*a);
+		*a = NULL;
+	}
+	return rc;
+}
+
 /* An _each caller's fn and arg, for db_each, and the first failure to open a
  * sealed value (which stops the rows). */
 struct contact_ctx {
@@ -72,23 +93,17 @@ static int contact_call(db_stmt *s, void *arg)
 {
 	struct contact_ctx *x = arg;
 	struct victim_contact_row c;
-	char ad[SEALED_AD_MAX], *told = NULL, *notes = NULL;
-	int rc, stop;
+	char *told, *notes;
+	int stop;
 
 	c.id = db_column_int64(s, 0);
 	c.case_id = db_column_int64(s, 1);
 	c.contacted_at = db_column_int64(s, 2);
 	c.method = db_column_text(s, 3);
-	sealed_ad(ad, "victim_contacts.told", c.id);
-	rc = sealed_get(x->d, ad, db_column_text(s, 4), &told);
-	sealed_ad(ad, "victim_contacts.notes", c.id);
-	if (rc >= 0)
-		rc = sealed_get(x->d, ad, db_column_text(s, 5), &notes);
-	if (rc < 0) {
-		free(told);
-		x->rc = rc;
+	x->rc = open_pair(x->d, s, c.id, "victim_contacts.told", 4, &told, "victim_contacts.notes",
+			  5, &notes);
+	if (x->rc < 0)
 		return 1;
-	}
 	c.told = told;
 	c.notes = notes;
 	c.contact_by = db_column_int64(s, 6);
@@ -219,8 +234,8 @@ static int referral_call(db_stmt *s, void *arg)
 {
 	struct referral_ctx *x = arg;
 	struct victim_referral_row r;
-	char ad[SEALED_AD_MAX], *consent_note = NULL, *note = NULL;
-	int rc, stop;
+	char *consent_note, *note;
+	int stop;
 
 	r.id = db_column_int64(s, 0);
 	r.case_id = db_column_int64(s, 1);
@@ -231,16 +246,10 @@ static int referral_call(db_stmt *s, void *arg)
 	r.provider_contact = db_column_text(s, 15);
 	r.status = db_column_text(s, 6);
 	r.consent = db_column_is_null(s, 7) ? -1 : (int)db_column_int64(s, 7);
-	sealed_ad(ad, "victim_referrals.consent_note", r.id);
-	rc = sealed_get(x->d, ad, db_column_text(s, 8), &consent_note);
-	sealed_ad(ad, "victim_referrals.note", r.id);
-	if (rc >= 0)
-		rc = sealed_get(x->d, ad, db_column_text(s, 10), &note);
-	if (rc < 0) {
-		free(consent_note);
-		x->rc = rc;
+	x->rc = open_pair(x->d, s, r.id, "victim_referrals.consent_note", 8, &consent_note,
+			  "victim_referrals.note", 10, &note);
+	if (x->rc < 0)
 		return 1;
-	}
 	r.consent_note = consent_note;
 	r.consent_at = db_column_int64(s, 9);
 	r.note = note;

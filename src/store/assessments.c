@@ -145,6 +145,7 @@ static void typology_row(db_stmt *s, void *out)
 	t->decided_at = db_column_int64(s, 5);
 }
 
+/* A typology_decisions_each caller's fn and arg, for db_each. */
 struct typology_ctx {
 	int (*fn)(const struct typology_decision *t, void *arg);
 	void *arg;

@@ -218,7 +218,7 @@ int victim_referral_update(db *d, const struct victim_referral_row *r, int64_t e
 	" r.updated_at, r.version, r.provider_contact FROM victim_referrals r JOIN users u ON u.id = r.offered_by" \
 	" LEFT JOIN agencies a ON a.id = r.agency_id"
 
-/* An _each or _get caller's fn and arg, for db_rows: the rows found, and the
+/* An _each or _get caller's fn and arg, for db_each: the rows found, and the
  * first failure to open a sealed value (which stops the rows). */
 struct referral_ctx {
 	db *d;

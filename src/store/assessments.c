@@ -19,8 +19,8 @@ int64_t assessment_insert(db *d, const struct assessment *a)
 			  "itittiiittitttitii", a->case_id, a->instrument,
 			  (int64_t)a->instrument_version, a->answers, a->notes, (int64_t)a->yes,
 			  (int64_t)a->no, (int64_t)a->unknown, a->yes_items, a->computed,
-			  (int64_t)a->visible_high, a->judged, a->reason, a->final, (int64_t)a->marac,
-			  a->marac_reasons, a->assessed_by, a->assessed_at);
+			  (int64_t)a->visible_high, a->judged, a->reason, a->final,
+			  (int64_t)a->marac, a->marac_reasons, a->assessed_by, a->assessed_at);
 	return rc < 0 ? rc : id;
 }
 

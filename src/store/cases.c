@@ -311,8 +311,8 @@ int case_update(db *d, int64_t id, int64_t expected_version, const struct case_c
 		      " signoff_note = CASE WHEN ? = 1 THEN NULL ELSE signoff_note END,"
 		      " updated_at = ?, version = version + 1"
 		      " WHERE id = ? AND version = ?",
-		      "ttttIItiiiiii", (const char *)summary, c->relationship, c->channel, c->status,
-		      c->owner_id, c->agency_id, c->classification_reason,
+		      "ttttIItiiiiii", (const char *)summary, c->relationship, c->channel,
+		      c->status, c->owner_id, c->agency_id, c->classification_reason,
 		      (int64_t)c->clear_signoff, (int64_t)c->clear_signoff,
 		      (int64_t)c->clear_signoff, clock_now_ms(), id, expected_version);
 	free(summary);
@@ -599,7 +599,8 @@ static const char *default_purpose(db *d, int64_t agency_id)
 {
 	const char *p = "safeguarding";
 
-	if (db_one(d, purpose_row, &p, "SELECT kind FROM agencies WHERE id = ?", "i", agency_id) < 0)
+	if (db_one(d, purpose_row, &p, "SELECT kind FROM agencies WHERE id = ?", "i",
+		   agency_id) < 0)
 		return "safeguarding"; /* a failure leaves the default */
 	return p;
 }

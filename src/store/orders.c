@@ -44,10 +44,10 @@ int64_t order_insert(db *d, const struct order_row *o, int64_t by)
 			  " granted_at, served_at, starts_at, ends_at, until_further_order,"
 			  " notify_deadline, notified_at, notes, created_by, created_at, updated_at)"
 			  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			  "ittttIIIIIiIItiii", o->case_id, o->kind, o->status, o->reference, o->court,
-			  o->applied_at, o->granted_at, o->served_at, o->starts_at, o->ends_at,
-			  (int64_t)o->until_further_order, o->notify_deadline, o->notified_at,
-			  o->notes, by, now, now);
+			  "ittttIIIIIiIItiii", o->case_id, o->kind, o->status, o->reference,
+			  o->court, o->applied_at, o->granted_at, o->served_at, o->starts_at,
+			  o->ends_at, (int64_t)o->until_further_order, o->notify_deadline,
+			  o->notified_at, o->notes, by, now, now);
 	return rc < 0 ? rc : id;
 }
 
@@ -61,10 +61,10 @@ int order_update(db *d, const struct order_row *o, int64_t expected_version)
 		      " until_further_order = ?, notify_deadline = ?, notified_at = ?, notes = ?,"
 		      " updated_at = ?, version = version + 1"
 		      " WHERE id = ? AND case_id = ? AND version = ?",
-		      "ttttIIIIIiIItiiii", o->kind, o->status, o->reference, o->court, o->applied_at,
-		      o->granted_at, o->served_at, o->starts_at, o->ends_at,
-		      (int64_t)o->until_further_order, o->notify_deadline, o->notified_at, o->notes,
-		      clock_now_ms(), o->id, o->case_id, expected_version);
+		      "ttttIIIIIiIItiiii", o->kind, o->status, o->reference, o->court,
+		      o->applied_at, o->granted_at, o->served_at, o->starts_at, o->ends_at,
+		      (int64_t)o->until_further_order, o->notify_deadline, o->notified_at,
+		      o->notes, clock_now_ms(), o->id, o->case_id, expected_version);
 	return rc < 0 ? rc : rc > 0;
 }
 

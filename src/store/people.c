@@ -511,8 +511,8 @@ static int victim_keys_load(db *d, int64_t person, struct victim_keys *v)
 
 	buf_init(&v->ids);
 	buf_init(&v->names);
-	rc = db_one(d, victim_row, &r, "SELECT full_name, dob, description FROM persons WHERE id = ?",
-		    "i", person);
+	rc = db_one(d, victim_row, &r,
+		    "SELECT full_name, dob, description FROM persons WHERE id = ?", "i", person);
 	if (rc >= 0)
 		rc = r.rc;
 	name = r.name;
@@ -685,7 +685,8 @@ static int victims_search(db *d, const char *q, struct search_ctx *x)
 				     " JOIN case_people cp ON cp.person_id = p.id AND cp.role = 'victim'"
 				     " WHERE i.kind = ? AND i.match_key = ? ORDER BY cp.case_id DESC"
 				     " LIMIT ?",
-				     "tti", kind, (const char *)match[m], (int64_t)(x->limit - x->n));
+				     "tti", kind, (const char *)match[m],
+				     (int64_t)(x->limit - x->n));
 			if (rc >= 0 && x->rc < 0)
 				rc = x->rc;
 			if (x->stop)
@@ -713,8 +714,8 @@ int people_search(db *d, const char *q, int limit,
 			     " FROM person_identifiers i JOIN persons p ON p.id = i.person_id"
 			     " JOIN case_people cp ON cp.person_id = p.id AND cp.role = 'suspect'"
 			     " WHERE i.kind = ? AND i.match_key = ? ORDER BY cp.case_id DESC LIMIT ?",
-			     "tti", identifier_kind_name((enum identifier_kind)k), (const char *)norm,
-			     (int64_t)(limit - x.n));
+			     "tti", identifier_kind_name((enum identifier_kind)k),
+			     (const char *)norm, (int64_t)(limit - x.n));
 		if (x.stop)
 			return 0;
 	}

@@ -50,8 +50,8 @@ int64_t victim_contact_insert(db *d, const struct victim_contact_row *c, int64_t
 			  "INSERT INTO victim_contacts (case_id, contacted_at, method, told, notes,"
 			  " contact_by, recorded_by, recorded_at) VALUES (?, ?, ?, '', NULL, ?, ?, ?)"
 			  " RETURNING id",
-			  "iitiii", c->case_id, c->contacted_at, c->method, c->contact_by, recorded_by,
-			  clock_now_ms());
+			  "iitiii", c->case_id, c->contacted_at, c->method, c->contact_by,
+			  recorded_by, clock_now_ms());
 	if (rc >= 0)
 		rc = sealed_update(d, "victim_contacts", "told", id, c->told);
 	if (rc >= 0)
@@ -198,7 +198,8 @@ int victim_referral_update(db *d, const struct victim_referral_row *r, int64_t e
 			      " consent_at = ?, note = ?, updated_at = ?, version = version + 1"
 			      " WHERE id = ? AND case_id = ? AND version = ?",
 			      "tntItiiii", r->status, (const char *)consent_note, r->consent_at,
-			      (const char *)note, clock_now_ms(), r->id, r->case_id, expected_version);
+			      (const char *)note, clock_now_ms(), r->id, r->case_id,
+			      expected_version);
 	free(consent_note);
 	free(note);
 	if (rc < 0)

@@ -340,33 +340,22 @@ int case_set_screening(db *d, int64_t id, int64_t expected_version, const struct
 		       const char *const notes[4], int64_t by)
 {
 	const enum four_answer a[4] = { f->fixated, f->obsessive, f->unwanted, f->repeated };
-	int64_t changed = 0, now = clock_now_ms();
-	db_stmt *s;
+	int64_t v[4], now = clock_now_ms();
 	int rc;
 
-	/* an answer binds 1 or 0, an unanswered one NULL, which no format char
-	 * says ('I' binds NULL for 0): the format binds NULL and the loop below
-	 * binds the answers over it */
-	rc = db_query(d, &s,
+	/* an answer binds 1 or 0, an unanswered one NULL ('N': -1) */
+	for (int k = 0; k < 4; k++)
+		v[k] = a[k] == FOUR_UNANSWERED ? -1 : a[k] == FOUR_YES;
+	rc = db_write(d,
 		      "UPDATE cases SET four_fixated = ?, four_fixated_note = ?,"
 		      " four_obsessive = ?, four_obsessive_note = ?,"
 		      " four_unwanted = ?, four_unwanted_note = ?,"
 		      " four_repeated = ?, four_repeated_note = ?,"
 		      " screened_by = ?, screened_at = ?, updated_at = ?, version = version + 1"
 		      " WHERE id = ? AND (? = 0 OR version = ?)",
-		      "ntntntntiiiiii", notes[0], notes[1], notes[2], notes[3], by, now, now, id,
-		      expected_version, expected_version);
-	if (rc < 0)
-		return rc;
-	for (int k = 0; k < 4 && rc >= 0; k++)
-		if (a[k] != FOUR_UNANSWERED)
-			rc = db_bind_int64(s, 1 + 2 * k, a[k] == FOUR_YES);
-	if (rc >= 0)
-		rc = db_step(s);
-	if (rc == DB_DONE)
-		changed = db_changes(s);
-	db_finalize(s);
-	return rc < 0 ? rc : changed > 0;
+		      "NtNtNtNtiiiiii", v[0], notes[0], v[1], notes[1], v[2], notes[2], v[3], notes[3],
+		      by, now, now, id, expected_version, expected_version);
+	return rc < 0 ? rc : rc > 0;
 }
 
 int case_set_signoff(db *d, int64_t id, int64_t by, const char *note)

@@ -19,16 +19,6 @@
 
 #define HOUR_MS (3600LL * 1000)
 
-/* Lengths of -1 (absent) bind NULL, which no format char says ('I' binds NULL
- * for 0, a length): the formats below bind NULL in their place and this binds
- * them over. */
-static int bind_len(db_stmt *s, int i, int64_t v)
-{
-	if (v >= 0)
-		return db_bind_int64(s, i, v);
-	return db_bind_null(s, i);
-}
-
 static int64_t column_len(db_stmt *s, int col)
 {
 	return db_column_is_null(s, col) ? -1 : db_column_int64(s, col);
@@ -132,28 +122,17 @@ int orders_each(db *d, int64_t case_id, int (*fn)(const struct order_row *o, voi
 int64_t order_condition_insert(db *d, const struct order_condition_row *c)
 {
 	int64_t id = 0;
-	db_stmt *s;
 	int rc;
 
 	/* the detail (a street she must be kept away from) and the zone (drawn
-	 * round her home) are sealed with the row's id, known once stored */
-	rc = db_query(d, &s,
-		      "INSERT INTO order_conditions (order_id, kind, detail, zone, radius_m,"
-		      " warning_m, distance_m, starts_at, ends_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-		      " RETURNING id",
-		      "itnnnnnII", c->order_id, c->kind, c->starts_at, c->ends_at);
-	if (rc < 0)
-		return rc;
-	rc = bind_len(s, 5, c->radius_m);
-	if (rc >= 0)
-		rc = bind_len(s, 6, c->warning_m);
-	if (rc >= 0)
-		rc = bind_len(s, 7, c->distance_m);
-	if (rc >= 0)
-		rc = db_step(s);
-	if (rc == DB_ROW)
-		id = db_column_int64(s, 0);
-	db_finalize(s);
+	 * round her home) are sealed with the row's id, known once stored; a
+	 * length of -1 (absent) is NULL */
+	rc = db_get_int64(d, &id,
+			  "INSERT INTO order_conditions (order_id, kind, detail, zone, radius_m,"
+			  " warning_m, distance_m, starts_at, ends_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+			  " RETURNING id",
+			  "itnnNNNII", c->order_id, c->kind, (int64_t)c->radius_m,
+			  (int64_t)c->warning_m, (int64_t)c->distance_m, c->starts_at, c->ends_at);
 	if (rc >= 0)
 		rc = sealed_update(d, "order_conditions", "detail", id, c->detail);
 	if (rc >= 0)

@@ -141,38 +141,19 @@ int64_t victim_last_contact(db *d, int64_t case_id)
 	return rc < 0 ? rc : at;
 }
 
-/* Consent -1 (not asked) binds NULL, which no format char says ('I' binds
- * NULL for 0, which is a refusal): the formats below bind NULL in its place
- * and this binds it over. */
-static int bind_consent(db_stmt *s, int i, int consent)
-{
-	if (consent < 0)
-		return db_bind_null(s, i);
-	return db_bind_int64(s, i, consent);
-}
-
 int64_t victim_referral_insert(db *d, const struct victim_referral_row *r, int64_t by)
 {
 	int64_t id = 0, now = clock_now_ms();
-	db_stmt *s;
 	int rc;
 
 	/* the notes (7 and 9) are sealed below, with the id */
-	rc = db_query(d, &s,
-		      "INSERT INTO victim_referrals (case_id, service, agency_id, provider, status,"
-		      " consent, consent_note, consent_at, note, offered_by, offered_at, updated_at,"
-		      " provider_contact)"
-		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-		      "itIttnnIniiit", r->case_id, r->service, r->agency_id, r->provider, r->status,
-		      r->consent_at, by, now, now, r->provider_contact);
-	if (rc < 0)
-		return rc;
-	rc = bind_consent(s, 6, r->consent);
-	if (rc >= 0)
-		rc = db_step(s);
-	if (rc == DB_ROW)
-		id = db_column_int64(s, 0);
-	db_finalize(s);
+	rc = db_get_int64(d, &id,
+			  "INSERT INTO victim_referrals (case_id, service, agency_id, provider, status,"
+			  " consent, consent_note, consent_at, note, offered_by, offered_at, updated_at,"
+			  " provider_contact)"
+			  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			  "itIttNnIniiit", r->case_id, r->service, r->agency_id, r->provider, r->status,
+			  (int64_t)r->consent, r->consent_at, by, now, now, r->provider_contact);
 	if (rc >= 0)
 		rc = sealed_update(d, "victim_referrals", "consent_note", id, r->consent_note);
 	if (rc >= 0)
@@ -183,8 +164,6 @@ int64_t victim_referral_insert(db *d, const struct victim_referral_row *r, int64
 int victim_referral_update(db *d, const struct victim_referral_row *r, int64_t expected_version)
 {
 	char ad[SEALED_AD_MAX], *consent_note = NULL, *note = NULL;
-	int64_t changed = 0;
-	db_stmt *s = NULL;
 	int rc;
 
 	sealed_ad(ad, "victim_referrals.consent_note", r->id);
@@ -193,24 +172,16 @@ int victim_referral_update(db *d, const struct victim_referral_row *r, int64_t e
 	if (rc >= 0)
 		rc = sealed_put(d, ad, r->note, &note);
 	if (rc >= 0)
-		rc = db_query(d, &s,
+		rc = db_write(d,
 			      "UPDATE victim_referrals SET status = ?, consent = ?, consent_note = ?,"
 			      " consent_at = ?, note = ?, updated_at = ?, version = version + 1"
 			      " WHERE id = ? AND case_id = ? AND version = ?",
-			      "tntItiiii", r->status, (const char *)consent_note, r->consent_at,
-			      (const char *)note, clock_now_ms(), r->id, r->case_id,
+			      "tNtItiiii", r->status, (int64_t)r->consent, (const char *)consent_note,
+			      r->consent_at, (const char *)note, clock_now_ms(), r->id, r->case_id,
 			      expected_version);
 	free(consent_note);
 	free(note);
-	if (rc < 0)
-		return rc;
-	rc = bind_consent(s, 2, r->consent);
-	if (rc >= 0)
-		rc = db_step(s);
-	if (rc == DB_DONE)
-		changed = db_changes(s);
-	db_finalize(s);
-	return rc < 0 ? rc : changed > 0;
+	return rc < 0 ? rc : rc > 0;
 }
 
 #define REFERRAL_SELECT                                                                       \

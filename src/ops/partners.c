@@ -155,7 +155,8 @@ int partners_withdraw(struct ops_ctx *x, const struct partners_case *c, int64_t 
 				"%lld, it is now %lld); read it again",
 				(long long)version, (long long)k.version);
 	snprintf(detail, sizeof detail, "%s (%s)", k.agency, k.purpose);
-	rc = case_event_add(x->db, c->id, x->who.user_id, x->who.username, "share_withdrawn", detail);
+	rc = case_event_add(x->db, c->id, x->who.user_id, x->who.username, "share_withdrawn",
+			    detail);
 	if (rc >= 0)
 		rc = case_touch(x->db, c->id);
 	return rc < 0 ? rc : 0;

@@ -110,13 +110,14 @@ int64_t programme_refer(struct ops_ctx *x, const struct partners_case *c,
 		return rc < 0 ? rc
 			      : ops_fail(x, ERR_CONFLICT, NULL,
 					 "he is in the programme already");
-	id = programme_referral_insert(x->db, suspect, c->id, a.id, q->source, q->note, x->who.user_id);
+	id = programme_referral_insert(x->db, suspect, c->id, a.id, q->source, q->note,
+				       x->who.user_id);
 	if (id < 0)
 		return (int)id;
 	rc = share_for(x, c, a.id, "assessment", q->consent_note);
 	if (rc >= 0)
-		rc = case_event_add(x->db, c->id, x->who.user_id, x->who.username, "programme_referred",
-				    a.code);
+		rc = case_event_add(x->db, c->id, x->who.user_id, x->who.username,
+				    "programme_referred", a.code);
 	if (rc >= 0)
 		rc = case_touch(x->db, c->id);
 	return rc < 0 ? rc : id;
@@ -217,8 +218,8 @@ int programme_screen_referral(struct ops_ctx *x, const struct partners_case *c, 
 		goto out;
 	}
 	if (rc > 0)
-		rc = case_event_add(x->db, c->id, x->who.user_id, x->who.username, "programme_screened",
-				    q->decision);
+		rc = case_event_add(x->db, c->id, x->who.user_id, x->who.username,
+				    "programme_screened", q->decision);
 out:
 	free(text);
 	programme_referral_free(&r);
@@ -288,7 +289,8 @@ int64_t programme_enrol_referral(struct ops_ctx *x, const struct partners_case *
 	if (rc > 0)
 		rc = share_for(x, c, r.agency_id, "treatment", q->consent_note);
 	if (rc >= 0)
-		rc = case_event_add(x->db, c->id, x->who.user_id, x->who.username, "programme_enrolled",
+		rc = case_event_add(x->db, c->id, x->who.user_id, x->who.username,
+				    "programme_enrolled",
 				    q->tag_consent ? "with his consent, and to wear a tag"
 						   : "with his consent");
 	if (rc >= 0)
@@ -419,14 +421,15 @@ int programme_session_update(struct ops_ctx *x, const struct partners_case *c, i
 			}
 			run_by = u.id;
 		}
-		rc = programme_session_record(x->db, id, version, q->status, run_by, x->who.user_id);
+		rc = programme_session_record(x->db, id, version, q->status, run_by,
+					      x->who.user_id);
 		if (rc == 0)
 			goto stale;
 		if (rc < 0)
 			goto out;
 		version++;
-		rc = case_event_add(x->db, c->id, x->who.user_id, x->who.username, "programme_session",
-				    q->status);
+		rc = case_event_add(x->db, c->id, x->who.user_id, x->who.username,
+				    "programme_session", q->status);
 		if (rc < 0)
 			goto out;
 	}
@@ -491,7 +494,8 @@ int programme_withdraw_consent(struct ops_ctx *x, const struct partners_case *c,
 		goto out;
 	}
 	rc = !strcmp(what, "tag") ? programme_tag_consent_withdraw(x->db, e.id, version)
-				  : programme_enrolment_end(x->db, e.id, version, x->who.user_id, reason);
+				  : programme_enrolment_end(x->db, e.id, version, x->who.user_id,
+							    reason);
 	if (rc == 0) {
 		rc = stale(x, "enrolment", version, e.version);
 		goto out;
@@ -514,7 +518,8 @@ int programme_withdraw_consent(struct ops_ctx *x, const struct partners_case *c,
 		 out->tag_orders ? "an order requires his tag: it stays"
 		 : out->tags_worn ? "his voluntary tag is for his officer to end"
 				  : "no tag");
-	rc = case_event_add(x->db, c->id, x->who.user_id, x->who.username, "programme_consent", detail);
+	rc = case_event_add(x->db, c->id, x->who.user_id, x->who.username, "programme_consent",
+			    detail);
 	if (rc >= 0 && out->tags_worn && !out->tag_orders)
 		rc = case_flag_raise(x->db, c->id, "voluntary_tag_review",
 				     "he withdrew his consent: decide whether the tag ends");
@@ -560,8 +565,8 @@ int64_t programme_disclose(struct ops_ctx *x, const struct partners_case *c, con
 	id = programme_disclosure_insert(x->db, e.id, c->id, risk, detail, x->who.user_id);
 	/* the police must act on it: the case's risk is reviewed now */
 	rc = id < 0 ? (int)id
-		    : case_event_add(x->db, c->id, x->who.user_id, x->who.username, "programme_disclosure",
-				     risk);
+		    : case_event_add(x->db, c->id, x->who.user_id, x->who.username,
+				     "programme_disclosure", risk);
 	if (rc >= 0)
 		rc = case_flag_raise(x->db, c->id, "programme_disclosure",
 				     "a disclosure from the programme: review the risk");

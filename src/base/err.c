@@ -31,6 +31,7 @@ static const struct {
 	{ ERR_DEVICE_IN_USE, "device_in_use" },
 	{ ERR_STORAGE, "storage" },
 	{ ERR_BUSY, "busy" },
+	{ ERR_SIGNATURE_INVALID, "signature_invalid" },
 };
 
 const char *err_name(int code)

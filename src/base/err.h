@@ -52,6 +52,7 @@ enum err_code {
 	ERR_DEVICE_IN_USE = -109,      /* the device watches someone else */
 	ERR_STORAGE = -110,            /* a file could not be kept (the evidence store) */
 	ERR_BUSY = -111,               /* no means to do it now (a password hash): try again */
+	ERR_SIGNATURE_INVALID = -112,  /* a signed document that does not verify */
 };
 
 /* The code's name ("stale_version", "db_busy"); "error" for a code not in

@@ -136,7 +136,8 @@ int assignment_each_unended(db *d, int64_t now, int (*fn)(const struct assignmen
 	struct assignment_each e = { fn, arg };
 
 	return db_each(d, assignment_each_row, &e,
-		       ASSIGNMENT_SELECT " WHERE ends_at IS NULL OR ends_at > ? ORDER BY id", "i", now);
+		       ASSIGNMENT_SELECT " WHERE ends_at IS NULL OR ends_at > ? ORDER BY id", "i",
+		       now);
 }
 
 int assignment_each_unended_of_case(db *d, int64_t case_id, int64_t now,

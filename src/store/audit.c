@@ -329,7 +329,8 @@ int audit_checkpoint_make(db *d, const unsigned char *sk, const char *pk_hex, in
 	rc = db_get_int64(d, &id,
 			  "INSERT INTO audit_checkpoints (at, last_id, hash, public_key, signature)"
 			  " VALUES (?, ?, ?, ?, ?) RETURNING id",
-			  "iittt", out->at, out->last_id, out->hash, out->public_key, out->signature);
+			  "iittt", out->at, out->last_id, out->hash, out->public_key,
+			  out->signature);
 	if (rc > 0)
 		out->id = id;
 	if (rc >= 0)

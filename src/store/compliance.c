@@ -294,14 +294,16 @@ int stats_month_get(db *d, int64_t agency_id, struct stats_month *m,
 	rc = db_one(d, reports_row, m,
 		    "SELECT COUNT(*), SUM(CASE WHEN c.status <> 'closed' THEN 1 ELSE 0 END),"
 		    " SUM(CASE WHEN c.status <> 'closed' AND " CURRENT_PLAN " THEN 1 ELSE 0 END)"
-		    " FROM cases c WHERE c.agency_id = ? AND c.created_at >= ? AND c.created_at < ?",
+		    " FROM cases c WHERE c.agency_id = ?"
+		    " AND c.created_at >= ? AND c.created_at < ?",
 		    "iii", agency_id, m->from, m->to);
 	if (rc < 0)
 		return rc;
 
 	rc = db_each(d, typology_each_row, &e,
 		     "SELECT c.typology, c.risk_level, COUNT(*) FROM cases c WHERE c.agency_id = ?"
-		     " AND c.created_at >= ? AND c.created_at < ? GROUP BY c.typology, c.risk_level",
+		     " AND c.created_at >= ? AND c.created_at < ?"
+		     " GROUP BY c.typology, c.risk_level",
 		     "iii", agency_id, m->from, m->to);
 	if (rc < 0)
 		return rc;

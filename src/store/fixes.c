@@ -59,8 +59,8 @@ static int report_row(db *d, db_stmt *s, struct fix *f)
 		double x;
 
 		sealed_ad2(ad, "device_reports", f->device_id, f->at);
-		return sealed_get_position(d, ad, db_column_text(s, 5), &f->lat, &f->lon, &x, &x, &x,
-					   &x);
+		return sealed_get_position(d, ad, db_column_text(s, 5), &f->lat, &f->lon, &x, &x,
+					   &x, &x);
 	}
 	if (db_column_is_null(s, 3) || db_column_is_null(s, 4)) {
 		f->flags |= FIX_NO_POSITION;

@@ -114,9 +114,11 @@ int incident_append(db *d, struct incident *e)
 	/* recorded_by 0: not a user (the victim, through her app): NULL, hashed as 0 */
 	rc = db_get_int64(d, &id,
 			  "INSERT INTO incidents (case_id, seq, recorded_at, recorded_by,"
-			  " recorded_by_name, occurred_at, occurred_until, place, behaviour, description,"
-			  " witnesses, reporter, attachments, amends, amend_reason, prev_hash, hash, salt)"
-			  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			  " recorded_by_name, occurred_at, occurred_until, place, behaviour,"
+			  " description, witnesses, reporter, attachments, amends, amend_reason,"
+			  " prev_hash, hash, salt)"
+			  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+			  " RETURNING id",
 			  "iiiItiIttttttItttt", e->case_id, e->seq, e->recorded_at, e->recorded_by,
 			  e->recorded_by_name, e->occurred_at, e->occurred_until, sealed[0],
 			  e->behaviour, sealed[1], sealed[2], sealed[3], e->attachments, e->amends,
@@ -426,6 +428,7 @@ int case_attachment_get(db *d, int64_t case_id, const char *hash, char *filename
 
 	return db_one(d, attachment_row, &a,
 		      "SELECT ca.filename, ca.content_type, a.size FROM case_attachments ca"
-		      " JOIN attachments a ON a.hash = ca.hash WHERE ca.case_id = ? AND ca.hash = ?",
+		      " JOIN attachments a ON a.hash = ca.hash"
+		      " WHERE ca.case_id = ? AND ca.hash = ?",
 		      "it", case_id, hash);
 }

@@ -15,212 +15,138 @@
 int64_t assignment_insert(db *d, int64_t device_id, int64_t case_id, const char *role,
 			  int64_t starts_at, int64_t ends_at, int64_t by)
 {
-	db_stmt *s;
-	int64_t id = 0;
+	int64_t id;
 	int rc;
 
-	rc = db_prepare(d, &s,
-			"INSERT INTO device_assignments (device_id, case_id, role, starts_at, ends_at,"
-			" assigned_by) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, device_id);
-	db_bind_int64(s, 2, case_id);
-	db_bind_text(s, 3, role);
-	db_bind_int64(s, 4, starts_at);
-	if (ends_at)
-		db_bind_int64(s, 5, ends_at);
-	else
-		db_bind_null(s, 5);
-	db_bind_int64(s, 6, by);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		id = db_column_int64(s, 0);
-	db_finalize(s);
+	rc = db_get_int64(d, &id,
+			  "INSERT INTO device_assignments (device_id, case_id, role, starts_at, ends_at,"
+			  " assigned_by) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+			  "iitiIi", device_id, case_id, role, starts_at, ends_at, by);
 	return rc < 0 ? rc : id;
 }
 
-/* Step s (id, device_id, case_id, role, starts_at, ends_at) to its end or
- * until fn says stop, and finalize it. */
-static int assignment_rows(db_stmt *s, int (*fn)(const struct assignment *a, void *arg),
-			   void *arg)
-{
-	struct assignment a;
-	int rc;
+#define ASSIGNMENT_SELECT \
+	"SELECT id, device_id, case_id, role, starts_at, ends_at FROM device_assignments"
 
-	while ((rc = db_step(s)) == DB_ROW) {
-		a.id = db_column_int64(s, 0);
-		a.device_id = db_column_int64(s, 1);
-		a.case_id = db_column_int64(s, 2);
-		copy(a.role, sizeof a.role, db_column_text(s, 3));
-		a.starts_at = db_column_int64(s, 4);
-		a.ends_at = db_column_int64(s, 5);
-		if (fn(&a, arg))
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+/* A row (id, device_id, case_id, role, starts_at, ends_at) into out. */
+static void assignment_row(db_stmt *s, void *out)
+{
+	struct assignment *a = out;
+
+	a->id = db_column_int64(s, 0);
+	a->device_id = db_column_int64(s, 1);
+	a->case_id = db_column_int64(s, 2);
+	copy(a->role, sizeof a->role, db_column_text(s, 3));
+	a->starts_at = db_column_int64(s, 4);
+	a->ends_at = db_column_int64(s, 5);
 }
 
-struct one_assignment {
-	struct assignment *out;
-	bool found;
+struct assignment_each {
+	int (*fn)(const struct assignment *a, void *arg);
+	void *arg;
 };
 
-static int take_assignment(const struct assignment *a, void *arg)
+/* db_each_fn: a row to the caller's fn, which says when to stop. */
+static int assignment_each_row(db_stmt *s, void *arg)
 {
-	struct one_assignment *o = arg;
+	struct assignment_each *e = arg;
+	struct assignment a;
 
-	*o->out = *a;
-	o->found = true;
-	return 1;
+	assignment_row(s, &a);
+	return e->fn(&a, e->arg);
 }
 
 int assignment_overlapping(db *d, int64_t device_id, int64_t starts_at, int64_t ends_at,
 			   struct assignment *out)
 {
-	struct one_assignment o = { out, false };
-	db_stmt *s;
-	int rc;
-
-	rc = db_prepare(d, &s,
-			"SELECT id, device_id, case_id, role, starts_at, ends_at FROM device_assignments"
-			" WHERE device_id = ? AND (? = 0 OR starts_at < ?)"
-			" AND (ends_at IS NULL OR ends_at > ?) ORDER BY id LIMIT 1");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, device_id);
-	db_bind_int64(s, 2, ends_at);
-	db_bind_int64(s, 3, ends_at);
-	db_bind_int64(s, 4, starts_at);
-	rc = assignment_rows(s, take_assignment, &o);
-	return rc < 0 ? rc : o.found;
+	return db_one(d, assignment_row, out,
+		      ASSIGNMENT_SELECT " WHERE device_id = ? AND (? = 0 OR starts_at < ?)"
+		      " AND (ends_at IS NULL OR ends_at > ?) ORDER BY id LIMIT 1",
+		      "iiii", device_id, ends_at, ends_at, starts_at);
 }
 
 int assignment_covering(db *d, int64_t device_id, int64_t case_id, int64_t at,
 			struct assignment *out)
 {
-	struct one_assignment o = { out, false };
-	db_stmt *s;
-	int rc;
-
-	rc = db_prepare(d, &s,
-			"SELECT id, device_id, case_id, role, starts_at, ends_at FROM device_assignments"
-			" WHERE device_id = ? AND case_id = ? AND starts_at <= ?"
-			" AND (ends_at IS NULL OR ends_at > ?) ORDER BY id LIMIT 1");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, device_id);
-	db_bind_int64(s, 2, case_id);
-	db_bind_int64(s, 3, at);
-	db_bind_int64(s, 4, at);
-	rc = assignment_rows(s, take_assignment, &o);
-	return rc < 0 ? rc : o.found;
+	return db_one(d, assignment_row, out,
+		      ASSIGNMENT_SELECT " WHERE device_id = ? AND case_id = ? AND starts_at <= ?"
+		      " AND (ends_at IS NULL OR ends_at > ?) ORDER BY id LIMIT 1",
+		      "iiii", device_id, case_id, at, at);
 }
 
 int assignment_get(db *d, int64_t case_id, int64_t id, struct assignment *out)
 {
-	struct one_assignment o = { out, false };
-	db_stmt *s;
-	int rc;
-
-	rc = db_prepare(d, &s,
-			"SELECT id, device_id, case_id, role, starts_at, ends_at FROM device_assignments"
-			" WHERE id = ? AND case_id = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, id);
-	db_bind_int64(s, 2, case_id);
-	rc = assignment_rows(s, take_assignment, &o);
-	return rc < 0 ? rc : o.found;
+	return db_one(d, assignment_row, out, ASSIGNMENT_SELECT " WHERE id = ? AND case_id = ?",
+		      "ii", id, case_id);
 }
 
 int assignment_end(db *d, int64_t id, int64_t ends_at)
 {
-	db_stmt *s;
-	int rc;
+	int rc = db_write(d,
+			  "UPDATE device_assignments SET ends_at = ? WHERE id = ?"
+			  " AND (ends_at IS NULL OR ends_at > ?)",
+			  "iii", ends_at, id, ends_at);
 
-	rc = db_prepare(d, &s,
-			"UPDATE device_assignments SET ends_at = ? WHERE id = ?"
-			" AND (ends_at IS NULL OR ends_at > ?)");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, ends_at);
-	db_bind_int64(s, 2, id);
-	db_bind_int64(s, 3, ends_at);
-	rc = db_step(s);
-	if (rc >= 0)
-		rc = db_changes(s) > 0;
-	db_finalize(s);
-	return rc;
+	return rc < 0 ? rc : rc > 0;
+}
+
+struct case_ids {
+	int64_t *out;
+	int max, n;
+};
+
+/* db_each_fn: a case id into the caller's array, until it is full. */
+static int case_id_row(db_stmt *s, void *arg)
+{
+	struct case_ids *c = arg;
+
+	if (c->n >= c->max)
+		return 1;
+	c->out[c->n++] = db_column_int64(s, 0);
+	return 0;
 }
 
 /* The cases a device watches at now: up to max ids in out; their number, or < 0. */
 int assignment_cases_of_device(db *d, int64_t device_id, int64_t now, int64_t *out, int max)
 {
-	db_stmt *s;
-	int rc, n = 0;
+	struct case_ids c = { out, max, 0 };
+	int rc;
 
-	rc = db_prepare(d, &s,
-			"SELECT case_id FROM device_assignments WHERE device_id = ? AND starts_at <= ?"
-			" AND (ends_at IS NULL OR ends_at > ?) ORDER BY id");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, device_id);
-	db_bind_int64(s, 2, now);
-	db_bind_int64(s, 3, now);
-	while ((rc = db_step(s)) == DB_ROW && n < max)
-		out[n++] = db_column_int64(s, 0);
-	db_finalize(s);
-	return rc < 0 ? rc : n;
+	rc = db_each(d, case_id_row, &c,
+		     "SELECT case_id FROM device_assignments WHERE device_id = ? AND starts_at <= ?"
+		     " AND (ends_at IS NULL OR ends_at > ?) ORDER BY id",
+		     "iii", device_id, now, now);
+	return rc < 0 ? rc : c.n;
 }
 
 int assignment_each_current(db *d, int64_t case_id, int64_t now,
 			    int (*fn)(const struct assignment *a, void *arg), void *arg)
 {
-	db_stmt *s;
-	int rc;
+	struct assignment_each e = { fn, arg };
 
-	rc = db_prepare(d, &s,
-			"SELECT id, device_id, case_id, role, starts_at, ends_at FROM device_assignments"
-			" WHERE (? = 0 OR case_id = ?) AND starts_at <= ?"
-			" AND (ends_at IS NULL OR ends_at > ?) ORDER BY id");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, case_id);
-	db_bind_int64(s, 2, case_id);
-	db_bind_int64(s, 3, now);
-	db_bind_int64(s, 4, now);
-	return assignment_rows(s, fn, arg);
+	return db_each(d, assignment_each_row, &e,
+		       ASSIGNMENT_SELECT " WHERE (? = 0 OR case_id = ?) AND starts_at <= ?"
+		       " AND (ends_at IS NULL OR ends_at > ?) ORDER BY id",
+		       "iiii", case_id, case_id, now, now);
 }
 
 int assignment_each_unended(db *d, int64_t now, int (*fn)(const struct assignment *a, void *arg),
 			    void *arg)
 {
-	db_stmt *s;
-	int rc;
+	struct assignment_each e = { fn, arg };
 
-	rc = db_prepare(d, &s,
-			"SELECT id, device_id, case_id, role, starts_at, ends_at FROM device_assignments"
-			" WHERE ends_at IS NULL OR ends_at > ? ORDER BY id");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, now);
-	return assignment_rows(s, fn, arg);
+	return db_each(d, assignment_each_row, &e,
+		       ASSIGNMENT_SELECT " WHERE ends_at IS NULL OR ends_at > ? ORDER BY id", "i",
+		       now);
 }
 
 int assignment_each_unended_of_case(db *d, int64_t case_id, int64_t now,
 				    int (*fn)(const struct assignment *a, void *arg), void *arg)
 {
-	db_stmt *s;
-	int rc;
+	struct assignment_each e = { fn, arg };
 
-	rc = db_prepare(d, &s,
-			"SELECT id, device_id, case_id, role, starts_at, ends_at FROM device_assignments"
-			" WHERE case_id = ? AND (ends_at IS NULL OR ends_at > ?) ORDER BY id");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, case_id);
-	db_bind_int64(s, 2, now);
-	return assignment_rows(s, fn, arg);
+	return db_each(d, assignment_each_row, &e,
+		       ASSIGNMENT_SELECT " WHERE case_id = ? AND (ends_at IS NULL OR ends_at > ?)"
+		       " ORDER BY id",
+		       "ii", case_id, now);
 }

@@ -37,29 +37,31 @@ static void entry_hash(const struct audit_entry *e, char out[CHAIN_HEX_LEN])
 	chain_end(&h, out);
 }
 
+struct head {
+	int64_t *last_id;
+	char *hash; /* CHAIN_HEX_LEN */
+};
+
+static void head_row(db_stmt *s, void *out)
+{
+	struct head *h = out;
+
+	*h->last_id = db_column_int64(s, 0);
+	snprintf(h->hash, CHAIN_HEX_LEN, "%s", db_column_text(s, 1));
+}
+
 /* Read the chain head: 1 found, 0 empty chain. */
 static int head_get(db *d, int64_t *last_id, char hash[CHAIN_HEX_LEN])
 {
-	db_stmt *s;
-	int rc;
+	struct head h = { last_id, hash };
 
-	rc = db_prepare(d, &s, "SELECT last_id, hash FROM chain_heads WHERE chain = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_text(s, 1, CHAIN);
-	rc = db_step(s);
-	if (rc == DB_ROW) {
-		*last_id = db_column_int64(s, 0);
-		snprintf(hash, CHAIN_HEX_LEN, "%s", db_column_text(s, 1));
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : rc == DB_ROW;
+	return db_one(d, head_row, &h, "SELECT last_id, hash FROM chain_heads WHERE chain = ?", "t",
+		      CHAIN);
 }
 
 int audit_append(db *d, struct audit_entry *e)
 {
 	int64_t last_id = 0;
-	db_stmt *s;
 	int rc, have;
 
 	rc = db_lock_chain(d, CHAIN);
@@ -75,31 +77,13 @@ int audit_append(db *d, struct audit_entry *e)
 		e->at = clock_now_ms();
 	entry_hash(e, e->hash);
 
-	rc = db_prepare(d, &s,
-			"INSERT INTO audit_log (id, at, user_id, username, agency, action, object,"
-			" outcome, status, client_addr, detail, prev_hash, hash, token_id)"
-			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, e->id);
-	db_bind_int64(s, 2, e->at);
-	db_bind_int64(s, 3, e->user_id);
-	db_bind_text(s, 4, e->username);
-	db_bind_text(s, 5, e->agency);
-	db_bind_text(s, 6, e->action);
-	db_bind_text(s, 7, e->object);
-	db_bind_text(s, 8, e->outcome);
-	db_bind_int64(s, 9, e->status);
-	db_bind_text(s, 10, e->client_addr);
-	db_bind_text(s, 11, e->detail);
-	db_bind_text(s, 12, e->prev_hash);
-	db_bind_text(s, 13, e->hash);
-	if (e->token_id)
-		db_bind_int64(s, 14, e->token_id);
-	else
-		db_bind_null(s, 14);
-	rc = db_step(s);
-	db_finalize(s);
+	rc = db_run(d,
+		    "INSERT INTO audit_log (id, at, user_id, username, agency, action, object,"
+		    " outcome, status, client_addr, detail, prev_hash, hash, token_id)"
+		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		    "iiitttttittttI", e->id, e->at, e->user_id, e->username, e->agency, e->action,
+		    e->object, e->outcome, (int64_t)e->status, e->client_addr, e->detail,
+		    e->prev_hash, e->hash, e->token_id);
 	if (rc < 0)
 		return rc;
 	if (have)
@@ -130,8 +114,16 @@ int audit_record(db *d, struct audit_entry *e)
 	"id, at, user_id, username, agency, action, object, outcome, status, client_addr," \
 	" detail, prev_hash, hash, token_id"
 
-static void entry_row(db_stmt *s, struct audit_entry *e)
+/* A text column into a buffer of n bytes, "" for NULL. */
+static void text_col(db_stmt *s, int col, char *out, size_t n)
 {
+	snprintf(out, n, "%s", db_column_text(s, col) ? db_column_text(s, col) : "");
+}
+
+static void entry_row(db_stmt *s, void *out)
+{
+	struct audit_entry *e = out;
+
 	e->id = db_column_int64(s, 0);
 	e->at = db_column_int64(s, 1);
 	e->user_id = db_column_int64(s, 2);
@@ -143,8 +135,8 @@ static void entry_row(db_stmt *s, struct audit_entry *e)
 	e->status = (int)db_column_int64(s, 8);
 	e->client_addr = db_column_text(s, 9);
 	e->detail = db_column_text(s, 10);
-	snprintf(e->prev_hash, CHAIN_HEX_LEN, "%s", db_column_text(s, 11) ? db_column_text(s, 11) : "");
-	snprintf(e->hash, CHAIN_HEX_LEN, "%s", db_column_text(s, 12) ? db_column_text(s, 12) : "");
+	text_col(s, 11, e->prev_hash, sizeof e->prev_hash);
+	text_col(s, 12, e->hash, sizeof e->hash);
 	e->token_id = db_column_int64(s, 13);
 }
 
@@ -161,129 +153,149 @@ int audit_verify(db *d, struct audit_verify_result *r)
 	return rc;
 }
 
+/* The chain walked so far by audit_verify_in_tx. */
+struct verify {
+	struct audit_verify_result *r;
+	char expect_prev[CHAIN_HEX_LEN];
+	int64_t expect_id;
+};
+
+/* db_each_fn: one entry checked against the one before; 1 (stop) at the
+ * first break, said in r. */
+static int verify_row(db_stmt *s, void *arg)
+{
+	struct verify *v = arg;
+	struct audit_verify_result *r = v->r;
+	char computed[CHAIN_HEX_LEN];
+	struct audit_entry e;
+
+	entry_row(s, &e);
+	r->checked++;
+	if (e.id != v->expect_id) {
+		r->broken_id = e.id;
+		snprintf(r->reason, sizeof r->reason,
+			 "entry %lld follows entry %lld: entries are missing",
+			 (long long)e.id, (long long)v->expect_id - 1);
+		return 1;
+	}
+	if (strcmp(e.prev_hash, v->expect_prev) != 0) {
+		r->broken_id = e.id;
+		snprintf(r->reason, sizeof r->reason,
+			 "entry %lld does not link to the entry before it", (long long)e.id);
+		return 1;
+	}
+	entry_hash(&e, computed);
+	if (strcmp(computed, e.hash) != 0) {
+		r->broken_id = e.id;
+		snprintf(r->reason, sizeof r->reason,
+			 "entry %lld was altered: its content does not match its hash",
+			 (long long)e.id);
+		return 1;
+	}
+	memcpy(v->expect_prev, e.hash, CHAIN_HEX_LEN);
+	v->expect_id++;
+	return 0;
+}
+
 int audit_verify_in_tx(db *d, struct audit_verify_result *r)
 {
-	char expect_prev[CHAIN_HEX_LEN], computed[CHAIN_HEX_LEN], head_hash[CHAIN_HEX_LEN];
-	int64_t expect_id = 1, head_id = 0;
-	struct audit_entry e;
-	db_stmt *s;
+	struct verify v = { .r = r, .expect_id = 1 };
+	char head_hash[CHAIN_HEX_LEN];
+	int64_t head_id = 0;
 	int rc, have_head;
 
 	memset(r, 0, sizeof *r);
-	memcpy(expect_prev, chain_genesis, CHAIN_HEX_LEN);
+	memcpy(v.expect_prev, chain_genesis, CHAIN_HEX_LEN);
 	have_head = head_get(d, &head_id, head_hash);
 	if (have_head < 0)
 		return have_head;
-	rc = db_prepare(d, &s, "SELECT " AUDIT_COLS " FROM audit_log ORDER BY id");
-	if (rc < 0)
-		return rc;
-	while ((rc = db_step(s)) == DB_ROW) {
-		entry_row(s, &e);
-		r->checked++;
-		if (e.id != expect_id) {
-			r->broken_id = e.id;
-			snprintf(r->reason, sizeof r->reason,
-				 "entry %lld follows entry %lld: entries are missing",
-				 (long long)e.id, (long long)expect_id - 1);
-			break;
-		}
-		if (strcmp(e.prev_hash, expect_prev) != 0) {
-			r->broken_id = e.id;
-			snprintf(r->reason, sizeof r->reason,
-				 "entry %lld does not link to the entry before it", (long long)e.id);
-			break;
-		}
-		entry_hash(&e, computed);
-		if (strcmp(computed, e.hash) != 0) {
-			r->broken_id = e.id;
-			snprintf(r->reason, sizeof r->reason,
-				 "entry %lld was altered: its content does not match its hash",
-				 (long long)e.id);
-			break;
-		}
-		memcpy(expect_prev, e.hash, CHAIN_HEX_LEN);
-		expect_id++;
-	}
-	db_finalize(s);
+	rc = db_each(d, verify_row, &v, "SELECT " AUDIT_COLS " FROM audit_log ORDER BY id", "");
 	if (rc < 0)
 		return rc;
 	if (r->broken_id)
 		return 1;
 	if (!have_head && r->checked == 0)
 		return 0;
-	if (!have_head || head_id != expect_id - 1 || strcmp(head_hash, expect_prev) != 0) {
-		r->broken_id = expect_id;
+	if (!have_head || head_id != v.expect_id - 1 || strcmp(head_hash, v.expect_prev) != 0) {
+		r->broken_id = v.expect_id;
 		snprintf(r->reason, sizeof r->reason,
 			 "the chain head records entry %lld but the log ends at entry %lld: "
 			 "entries were removed from the end",
-			 (long long)head_id, (long long)expect_id - 1);
+			 (long long)head_id, (long long)v.expect_id - 1);
 		return 1;
 	}
 	return 0;
 }
 
+struct entry_each {
+	int (*fn)(const struct audit_entry *e, void *arg);
+	void *arg;
+};
+
+static int entry_each_row(db_stmt *s, void *arg)
+{
+	struct entry_each *x = arg;
+	struct audit_entry e;
+
+	entry_row(s, &e);
+	return x->fn(&e, x->arg);
+}
+
 int audit_each(db *d, const struct audit_filter *f,
 	       int (*fn)(const struct audit_entry *e, void *arg), void *arg)
 {
-	struct audit_entry e;
-	db_stmt *s;
-	int rc;
+	struct entry_each x = { fn, arg };
 
 	/* Each filter is "(? IS NULL OR col = ?)" with the value bound twice, so one
 	 * fixed statement serves every combination of filters. */
-	rc = db_prepare(d, &s,
-			"SELECT " AUDIT_COLS " FROM audit_log WHERE"
-			" (CAST(? AS TEXT) IS NULL OR username = ?)"
-			" AND (CAST(? AS TEXT) IS NULL OR action = ?)"
-			" AND (CAST(? AS TEXT) IS NULL OR outcome = ?)"
-			" AND (CAST(? AS TEXT) IS NULL OR object = ?)"
-			" AND (? = 0 OR at >= ?) AND (? = 0 OR at < ?)"
-			" AND (? = 0 OR id < ?)"
-			" AND (? = 0 OR agency = ? OR (? = 1 AND agency IS NULL)"
-			"  OR object IN (SELECT 'case:' || ref FROM cases WHERE agency_id = ?)"
-			"  OR object IN (SELECT 'device:' || uid FROM devices WHERE agency_id = ?)"
-			"  OR object IN (SELECT 'alert:' || CAST(a.id AS TEXT) FROM alerts a"
-			"   JOIN cases c ON c.id = a.case_id WHERE c.agency_id = ?))"
-			" ORDER BY id DESC LIMIT ?");
-	if (rc < 0)
-		return rc;
-	db_bind_text(s, 1, f->username);
-	db_bind_text(s, 2, f->username);
-	db_bind_text(s, 3, f->action);
-	db_bind_text(s, 4, f->action);
-	db_bind_text(s, 5, f->outcome);
-	db_bind_text(s, 6, f->outcome);
-	db_bind_text(s, 7, f->object);
-	db_bind_text(s, 8, f->object);
-	db_bind_int64(s, 9, f->from);
-	db_bind_int64(s, 10, f->from);
-	db_bind_int64(s, 11, f->to);
-	db_bind_int64(s, 12, f->to);
-	db_bind_int64(s, 13, f->before_id);
-	db_bind_int64(s, 14, f->before_id);
-	db_bind_int64(s, 15, f->agency_id);
-	db_bind_text(s, 16, f->agency ? f->agency : "");
-	db_bind_int64(s, 17, f->unattributed ? 1 : 0);
-	db_bind_int64(s, 18, f->agency_id);
-	db_bind_int64(s, 19, f->agency_id);
-	db_bind_int64(s, 20, f->agency_id);
-	db_bind_int64(s, 21, f->limit);
-	while ((rc = db_step(s)) == DB_ROW) {
-		entry_row(s, &e);
-		if (fn(&e, arg))
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return db_each(d, entry_each_row, &x,
+		       "SELECT " AUDIT_COLS " FROM audit_log WHERE"
+		       " (CAST(? AS TEXT) IS NULL OR username = ?)"
+		       " AND (CAST(? AS TEXT) IS NULL OR action = ?)"
+		       " AND (CAST(? AS TEXT) IS NULL OR outcome = ?)"
+		       " AND (CAST(? AS TEXT) IS NULL OR object = ?)"
+		       " AND (? = 0 OR at >= ?) AND (? = 0 OR at < ?)"
+		       " AND (? = 0 OR id < ?)"
+		       " AND (? = 0 OR agency = ? OR (? = 1 AND agency IS NULL)"
+		       "  OR object IN (SELECT 'case:' || ref FROM cases WHERE agency_id = ?)"
+		       "  OR object IN (SELECT 'device:' || uid FROM devices WHERE agency_id = ?)"
+		       "  OR object IN (SELECT 'alert:' || CAST(a.id AS TEXT) FROM alerts a"
+		       "   JOIN cases c ON c.id = a.case_id WHERE c.agency_id = ?))"
+		       " ORDER BY id DESC LIMIT ?",
+		       "ttttttttiiiiiiitiiiii", f->username, f->username, f->action, f->action,
+		       f->outcome, f->outcome, f->object, f->object, f->from, f->from, f->to, f->to,
+		       f->before_id, f->before_id, f->agency_id, f->agency ? f->agency : "",
+		       (int64_t)(f->unattributed ? 1 : 0), f->agency_id, f->agency_id, f->agency_id,
+		       (int64_t)f->limit);
 }
 
 /* ---- signed checkpoints ---------------------------------------------------------- */
 
+/* The newest checkpoint a key really signed, looked for newest first. */
+struct newest_signed {
+	const char *pk_hex;
+	int64_t newest;
+};
+
+static int newest_signed_row(db_stmt *s, void *arg)
+{
+	struct newest_signed *n = arg;
+	const char *h = db_column_text(s, 2), *sig = db_column_text(s, 3);
+
+	if (h && sig &&
+	    chain_checkpoint_verify(n->pk_hex, CHAIN, db_column_int64(s, 1), h,
+				    db_column_int64(s, 0), sig)) {
+		n->newest = db_column_int64(s, 1);
+		return 1;
+	}
+	return 0;
+}
+
 int audit_checkpoint_make(db *d, const unsigned char *sk, const char *pk_hex, int64_t at,
 			  struct audit_checkpoint *out)
 {
-	db_stmt *s;
-	int64_t newest = 0;
+	struct newest_signed n = { pk_hex, 0 };
+	int64_t id;
 	int rc, have;
 
 	memset(out, 0, sizeof *out);
@@ -298,28 +310,15 @@ int audit_checkpoint_make(db *d, const unsigned char *sk, const char *pk_hex, in
 	}
 	/* the newest checkpoint this key really signed: a forged row with a
 	 * high entry number must not stop the signing */
-	rc = db_prepare(d, &s,
-			"SELECT at, last_id, hash, signature FROM audit_checkpoints"
-			" WHERE public_key = ? ORDER BY last_id DESC");
-	if (rc >= 0) {
-		db_bind_text(s, 1, pk_hex);
-		while ((rc = db_step(s)) == DB_ROW) {
-			const char *h = db_column_text(s, 2), *sig = db_column_text(s, 3);
-
-			if (h && sig &&
-			    chain_checkpoint_verify(pk_hex, CHAIN, db_column_int64(s, 1), h,
-						    db_column_int64(s, 0), sig)) {
-				newest = db_column_int64(s, 1);
-				break;
-			}
-		}
-		db_finalize(s);
-	}
-	if (rc < 0 || newest >= out->last_id) {
+	rc = db_each(d, newest_signed_row, &n,
+		     "SELECT at, last_id, hash, signature FROM audit_checkpoints"
+		     " WHERE public_key = ? ORDER BY last_id DESC",
+		     "t", pk_hex);
+	if (rc < 0 || n.newest >= out->last_id) {
 		db_rollback(d);
-		if (rc >= 0 && newest > out->last_id) {
+		if (rc >= 0 && n.newest > out->last_id) {
 			/* the head is below an entry we signed for: cut */
-			out->last_id = newest;
+			out->last_id = n.newest;
 			return AUDIT_CUT;
 		}
 		return rc < 0 ? rc : 0;
@@ -327,20 +326,13 @@ int audit_checkpoint_make(db *d, const unsigned char *sk, const char *pk_hex, in
 	out->at = at;
 	snprintf(out->public_key, sizeof out->public_key, "%s", pk_hex);
 	chain_checkpoint_sign(sk, CHAIN, out->last_id, out->hash, at, out->signature);
-	rc = db_prepare(d, &s,
-			"INSERT INTO audit_checkpoints (at, last_id, hash, public_key, signature)"
-			" VALUES (?, ?, ?, ?, ?) RETURNING id");
-	if (rc >= 0) {
-		db_bind_int64(s, 1, out->at);
-		db_bind_int64(s, 2, out->last_id);
-		db_bind_text(s, 3, out->hash);
-		db_bind_text(s, 4, out->public_key);
-		db_bind_text(s, 5, out->signature);
-		rc = db_step(s);
-		if (rc == DB_ROW)
-			out->id = db_column_int64(s, 0);
-		db_finalize(s);
-	}
+	rc = db_get_int64(d, &id,
+			  "INSERT INTO audit_checkpoints (at, last_id, hash, public_key, signature)"
+			  " VALUES (?, ?, ?, ?, ?) RETURNING id",
+			  "iittt", out->at, out->last_id, out->hash, out->public_key,
+			  out->signature);
+	if (rc > 0)
+		out->id = id;
 	if (rc >= 0)
 		rc = db_commit(d);
 	if (rc < 0) {
@@ -350,32 +342,34 @@ int audit_checkpoint_make(db *d, const unsigned char *sk, const char *pk_hex, in
 	return 1;
 }
 
+struct checkpoint_each {
+	int (*fn)(const struct audit_checkpoint *c, void *arg);
+	void *arg;
+};
+
+static int checkpoint_each_row(db_stmt *s, void *arg)
+{
+	struct checkpoint_each *x = arg;
+	struct audit_checkpoint c;
+
+	c.id = db_column_int64(s, 0);
+	c.at = db_column_int64(s, 1);
+	c.last_id = db_column_int64(s, 2);
+	text_col(s, 3, c.hash, sizeof c.hash);
+	text_col(s, 4, c.public_key, sizeof c.public_key);
+	text_col(s, 5, c.signature, sizeof c.signature);
+	return x->fn(&c, x->arg);
+}
+
 int audit_checkpoint_each(db *d, int (*fn)(const struct audit_checkpoint *c, void *arg),
 			  void *arg)
 {
-	struct audit_checkpoint c;
-	db_stmt *s;
-	int rc;
+	struct checkpoint_each x = { fn, arg };
 
-	rc = db_prepare(d, &s,
-			"SELECT id, at, last_id, hash, public_key, signature FROM audit_checkpoints"
-			" ORDER BY id");
-	if (rc < 0)
-		return rc;
-	while ((rc = db_step(s)) == DB_ROW) {
-		c.id = db_column_int64(s, 0);
-		c.at = db_column_int64(s, 1);
-		c.last_id = db_column_int64(s, 2);
-		snprintf(c.hash, sizeof c.hash, "%s", db_column_text(s, 3) ? db_column_text(s, 3) : "");
-		snprintf(c.public_key, sizeof c.public_key, "%s",
-			 db_column_text(s, 4) ? db_column_text(s, 4) : "");
-		snprintf(c.signature, sizeof c.signature, "%s",
-			 db_column_text(s, 5) ? db_column_text(s, 5) : "");
-		if (fn(&c, arg))
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return db_each(d, checkpoint_each_row, &x,
+		       "SELECT id, at, last_id, hash, public_key, signature FROM audit_checkpoints"
+		       " ORDER BY id",
+		       "");
 }
 
 void audit_checkpoint_line(const struct audit_checkpoint *c, char *out, size_t outlen)
@@ -411,13 +405,18 @@ struct cp_check {
 	int err;
 };
 
+/* db_row_fn: an entry's hash into a buffer of CHAIN_HEX_LEN. */
+static void hash_row(db_stmt *s, void *out)
+{
+	text_col(s, 0, out, CHAIN_HEX_LEN);
+}
+
 static int check_checkpoint(const struct audit_checkpoint *c, void *arg)
 {
 	struct cp_check *x = arg;
 	struct audit_checkpoint_result *r = x->r;
 	char hash[CHAIN_HEX_LEN] = "";
 	bool signed_ok = false;
-	db_stmt *s;
 	int rc;
 
 	r->checked++;
@@ -434,26 +433,18 @@ static int check_checkpoint(const struct audit_checkpoint *c, void *arg)
 			 x->where, (long long)c->last_id, x->ntrusted ? "the audit key" : "the key it names");
 		return 1;
 	}
-	rc = db_prepare(x->d, &s, "SELECT hash FROM audit_log WHERE id = ?");
+	rc = db_one(x->d, hash_row, hash, "SELECT hash FROM audit_log WHERE id = ?", "i",
+		    c->last_id);
 	if (rc < 0) {
 		x->err = rc;
 		return 1;
 	}
-	db_bind_int64(s, 1, c->last_id);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		snprintf(hash, sizeof hash, "%s", db_column_text(s, 0) ? db_column_text(s, 0) : "");
-	db_finalize(s);
-	if (rc < 0) {
-		x->err = rc;
-		return 1;
-	}
-	if (rc != DB_ROW || strcmp(hash, c->hash) != 0) {
+	if (!rc || strcmp(hash, c->hash) != 0) {
 		r->broken_id = c->last_id;
 		snprintf(r->reason, sizeof r->reason,
 			 "entry %lld, vouched for by a signed %s, %s: the trail was cut back or "
 			 "rewritten after it",
-			 (long long)c->last_id, x->where, rc != DB_ROW ? "is missing" : "differs from it");
+			 (long long)c->last_id, x->where, !rc ? "is missing" : "differs from it");
 		return 1;
 	}
 	if (c->last_id > r->newest_id) {

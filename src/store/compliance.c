@@ -104,42 +104,67 @@ static int bind_list(db_stmt *s, enum compliance_list l, const struct compliance
 	return i;
 }
 
+struct list_each {
+	int (*fn)(const struct compliance_row *r, void *arg);
+	void *arg;
+};
+
+/* db_each_fn: a list's row (CASE_COLS, then its own) to the caller's fn. */
+static int list_each_row(db_stmt *s, void *arg)
+{
+	struct list_each *e = arg;
+	struct compliance_row row;
+
+	row.ref = db_column_text(s, 0);
+	row.status = db_column_text(s, 1);
+	row.risk_level = db_column_text(s, 2);
+	row.typology = db_column_text(s, 3);
+	row.owner = db_column_text(s, 4);
+	row.case_created_at = db_column_int64(s, 5);
+	row.id = db_column_int64(s, 6);
+	row.kind = db_column_text(s, 7);
+	row.text = db_column_text(s, 8);
+	row.who = db_column_text(s, 9);
+	row.at = db_column_int64(s, 10);
+	row.other_id = db_column_int64(s, 11);
+	return e->fn(&row, e->arg);
+}
+
+/* Prepare sql, a query of list l, and bind the list's parameters: the next
+ * parameter's index, or negative. */
+static int list_query(db *d, db_stmt **s, const char *sql, enum compliance_list l,
+		      const struct compliance_params *p)
+{
+	int rc = db_prepare(d, s, sql);
+
+	return rc < 0 ? rc : bind_list(*s, l, p);
+}
+
 int compliance_list_each(db *d, enum compliance_list l, const struct compliance_params *p,
 			 int (*fn)(const struct compliance_row *r, void *arg), void *arg)
 {
-	struct compliance_row row;
+	struct list_each e = { fn, arg };
 	char *sql;
 	db_stmt *s;
-	int rc, i;
+	int i;
 
 	if (l < 0 || l >= COMPLIANCE_LIST_COUNT)
 		return DB_ERROR;
 	sql = xasprintf("SELECT " CASE_COLS "%s%s%s LIMIT ?", lists[l].cols, lists[l].from,
 			lists[l].order);
-	rc = db_prepare(d, &s, sql);
+	i = list_query(d, &s, sql, l, p);
 	free(sql);
-	if (rc < 0)
-		return rc;
-	i = bind_list(s, l, p);
+	if (i < 0)
+		return i;
 	db_bind_int64(s, i, p->limit);
-	while ((rc = db_step(s)) == DB_ROW) {
-		row.ref = db_column_text(s, 0);
-		row.status = db_column_text(s, 1);
-		row.risk_level = db_column_text(s, 2);
-		row.typology = db_column_text(s, 3);
-		row.owner = db_column_text(s, 4);
-		row.case_created_at = db_column_int64(s, 5);
-		row.id = db_column_int64(s, 6);
-		row.kind = db_column_text(s, 7);
-		row.text = db_column_text(s, 8);
-		row.who = db_column_text(s, 9);
-		row.at = db_column_int64(s, 10);
-		row.other_id = db_column_int64(s, 11);
-		if (fn(&row, arg))
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return db_rows(s, list_each_row, &e);
+}
+
+/* db_each_fn: the first column of the first row into *arg. */
+static int take_int64(db_stmt *s, void *arg)
+{
+	*(int64_t *)arg = db_column_int64(s, 0);
+	return 1;
 }
 
 int64_t compliance_list_count(db *d, enum compliance_list l, const struct compliance_params *p)
@@ -152,16 +177,26 @@ int64_t compliance_list_count(db *d, enum compliance_list l, const struct compli
 	if (l < 0 || l >= COMPLIANCE_LIST_COUNT)
 		return DB_ERROR;
 	sql = xasprintf("SELECT COUNT(*)%s", lists[l].from);
-	rc = db_prepare(d, &s, sql);
+	rc = list_query(d, &s, sql, l, p);
 	free(sql);
 	if (rc < 0)
 		return rc;
-	bind_list(s, l, p);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		n = db_column_int64(s, 0);
-	db_finalize(s);
+	rc = db_rows(s, take_int64, &n);
 	return rc < 0 ? rc : n;
+}
+
+struct coverage_each {
+	int (*fn)(const char *risk_level, const char *typology, int64_t open, int64_t with_plan,
+		  void *arg);
+	void *arg;
+};
+
+static int coverage_each_row(db_stmt *s, void *arg)
+{
+	struct coverage_each *e = arg;
+
+	return e->fn(db_column_text(s, 0), db_column_text(s, 1), db_column_int64(s, 2),
+		     db_column_int64(s, 3), e->arg);
 }
 
 int compliance_coverage_each(db *d, const struct compliance_params *p,
@@ -169,23 +204,14 @@ int compliance_coverage_each(db *d, const struct compliance_params *p,
 				       int64_t with_plan, void *arg),
 			     void *arg)
 {
-	db_stmt *s;
-	int rc;
+	struct coverage_each e = { fn, arg };
 
-	rc = db_prepare(d, &s,
-			"SELECT c.risk_level, c.typology, COUNT(*),"
-			" SUM(CASE WHEN " CURRENT_PLAN " THEN 1 ELSE 0 END)"
-			" FROM cases c WHERE c.agency_id = ? AND c.status <> 'closed'"
-			" GROUP BY c.risk_level, c.typology");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, p->agency_id);
-	while ((rc = db_step(s)) == DB_ROW)
-		if (fn(db_column_text(s, 0), db_column_text(s, 1), db_column_int64(s, 2),
-		       db_column_int64(s, 3), arg))
-			break;
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return db_each(d, coverage_each_row, &e,
+		       "SELECT c.risk_level, c.typology, COUNT(*),"
+		       " SUM(CASE WHEN " CURRENT_PLAN " THEN 1 ELSE 0 END)"
+		       " FROM cases c WHERE c.agency_id = ? AND c.status <> 'closed'"
+		       " GROUP BY c.risk_level, c.typology",
+		       "i", p->agency_id);
 }
 
 /* ---- monthly statistics ---------------------------------------------------------- */
@@ -197,107 +223,120 @@ static int cmp64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* db_row_fn: the month's reports, open and with a plan. */
+static void reports_row(db_stmt *s, void *out)
+{
+	struct stats_month *m = out;
+
+	m->reports = db_column_int64(s, 0);
+	m->reports_open = db_column_int64(s, 1);
+	m->reports_with_plan = db_column_int64(s, 2);
+}
+
+/* db_row_fn: the month's order applications, grants and breaches. */
+static void orders_row(db_stmt *s, void *out)
+{
+	struct stats_month *m = out;
+
+	m->order_applications = db_column_int64(s, 0);
+	m->order_grants = db_column_int64(s, 1);
+	m->breaches = db_column_int64(s, 2);
+}
+
+struct typology_each {
+	int (*fn)(const char *typology, const char *risk_level, int64_t n, void *arg);
+	void *arg;
+};
+
+static int typology_each_row(db_stmt *s, void *arg)
+{
+	struct typology_each *e = arg;
+
+	return e->fn(db_column_text(s, 0), db_column_text(s, 1), db_column_int64(s, 2), e->arg);
+}
+
+/* The times from report to first assessment, collected. */
+struct assess_times {
+	struct stats_month *m;
+	int64_t *v, sum;
+	size_t n, cap;
+};
+
+static int assess_time_row(db_stmt *s, void *arg)
+{
+	struct assess_times *a = arg;
+
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 64;
+		a->v = xrealloc(a->v, a->cap * sizeof *a->v);
+	}
+	a->v[a->n] = db_column_int64(s, 1) - db_column_int64(s, 0);
+	/* an assessment cannot come before the report: such a row is an
+	 * error in the data, not a negative time to average in */
+	if (a->v[a->n] < 0) {
+		a->m->assessed_before_report++;
+		return 0;
+	}
+	a->sum += a->v[a->n++];
+	return 0;
+}
+
 int stats_month_get(db *d, int64_t agency_id, struct stats_month *m,
 		    int (*fn)(const char *typology, const char *risk_level, int64_t n, void *arg),
 		    void *arg)
 {
-	int64_t *v = NULL, sum = 0;
-	size_t n = 0, cap = 0;
-	db_stmt *s;
+	struct typology_each e = { fn, arg };
+	struct assess_times a = { m, NULL, 0, 0, 0 };
+	size_t n;
+	int64_t *v;
 	int rc;
 
-	rc = db_prepare(d, &s,
-			"SELECT COUNT(*), SUM(CASE WHEN c.status <> 'closed' THEN 1 ELSE 0 END),"
-			" SUM(CASE WHEN c.status <> 'closed' AND " CURRENT_PLAN " THEN 1 ELSE 0 END)"
-			" FROM cases c WHERE c.agency_id = ? AND c.created_at >= ? AND c.created_at < ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, agency_id);
-	db_bind_int64(s, 2, m->from);
-	db_bind_int64(s, 3, m->to);
-	rc = db_step(s);
-	if (rc == DB_ROW) {
-		m->reports = db_column_int64(s, 0);
-		m->reports_open = db_column_int64(s, 1);
-		m->reports_with_plan = db_column_int64(s, 2);
-	}
-	db_finalize(s);
+	rc = db_one(d, reports_row, m,
+		    "SELECT COUNT(*), SUM(CASE WHEN c.status <> 'closed' THEN 1 ELSE 0 END),"
+		    " SUM(CASE WHEN c.status <> 'closed' AND " CURRENT_PLAN " THEN 1 ELSE 0 END)"
+		    " FROM cases c WHERE c.agency_id = ?"
+		    " AND c.created_at >= ? AND c.created_at < ?",
+		    "iii", agency_id, m->from, m->to);
 	if (rc < 0)
 		return rc;
 
-	rc = db_prepare(d, &s,
-			"SELECT c.typology, c.risk_level, COUNT(*) FROM cases c WHERE c.agency_id = ?"
-			" AND c.created_at >= ? AND c.created_at < ? GROUP BY c.typology, c.risk_level");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, agency_id);
-	db_bind_int64(s, 2, m->from);
-	db_bind_int64(s, 3, m->to);
-	while ((rc = db_step(s)) == DB_ROW)
-		if (fn(db_column_text(s, 0), db_column_text(s, 1), db_column_int64(s, 2), arg))
-			break;
-	db_finalize(s);
+	rc = db_each(d, typology_each_row, &e,
+		     "SELECT c.typology, c.risk_level, COUNT(*) FROM cases c WHERE c.agency_id = ?"
+		     " AND c.created_at >= ? AND c.created_at < ?"
+		     " GROUP BY c.typology, c.risk_level",
+		     "iii", agency_id, m->from, m->to);
 	if (rc < 0)
 		return rc;
 
-	rc = db_prepare(d, &s,
-			"SELECT (SELECT COUNT(*) FROM orders ord JOIN cases c ON c.id = ord.case_id"
-			"   WHERE c.agency_id = ? AND ord.kind <> 'pin_historic'"
-			"   AND ord.applied_at >= ? AND ord.applied_at < ?),"
-			" (SELECT COUNT(*) FROM orders ord JOIN cases c ON c.id = ord.case_id"
-			"   WHERE c.agency_id = ? AND ord.kind <> 'pin_historic'"
-			"   AND ord.granted_at >= ? AND ord.granted_at < ?),"
-			" (SELECT COUNT(*) FROM breaches b JOIN cases c ON c.id = b.case_id"
-			"   WHERE c.agency_id = ? AND b.occurred_at >= ? AND b.occurred_at < ?)");
-	if (rc < 0)
-		return rc;
-	for (int k = 0; k < 3; k++) {
-		db_bind_int64(s, 3 * k + 1, agency_id);
-		db_bind_int64(s, 3 * k + 2, m->from);
-		db_bind_int64(s, 3 * k + 3, m->to);
-	}
-	rc = db_step(s);
-	if (rc == DB_ROW) {
-		m->order_applications = db_column_int64(s, 0);
-		m->order_grants = db_column_int64(s, 1);
-		m->breaches = db_column_int64(s, 2);
-	}
-	db_finalize(s);
+	rc = db_one(d, orders_row, m,
+		    "SELECT (SELECT COUNT(*) FROM orders ord JOIN cases c ON c.id = ord.case_id"
+		    "   WHERE c.agency_id = ? AND ord.kind <> 'pin_historic'"
+		    "   AND ord.applied_at >= ? AND ord.applied_at < ?),"
+		    " (SELECT COUNT(*) FROM orders ord JOIN cases c ON c.id = ord.case_id"
+		    "   WHERE c.agency_id = ? AND ord.kind <> 'pin_historic'"
+		    "   AND ord.granted_at >= ? AND ord.granted_at < ?),"
+		    " (SELECT COUNT(*) FROM breaches b JOIN cases c ON c.id = b.case_id"
+		    "   WHERE c.agency_id = ? AND b.occurred_at >= ? AND b.occurred_at < ?)",
+		    "iiiiiiiii", agency_id, m->from, m->to, agency_id, m->from, m->to, agency_id,
+		    m->from, m->to);
 	if (rc < 0)
 		return rc;
 
 	/* from report to first assessment, for the cases first assessed this month */
-	rc = db_prepare(d, &s,
-			"SELECT c.created_at, MIN(a.assessed_at) FROM cases c"
-			" JOIN assessments a ON a.case_id = c.id WHERE c.agency_id = ?"
-			" GROUP BY c.id, c.created_at"
-			" HAVING MIN(a.assessed_at) >= ? AND MIN(a.assessed_at) < ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, agency_id);
-	db_bind_int64(s, 2, m->from);
-	db_bind_int64(s, 3, m->to);
-	while ((rc = db_step(s)) == DB_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			v = xrealloc(v, cap * sizeof *v);
-		}
-		v[n] = db_column_int64(s, 1) - db_column_int64(s, 0);
-		/* an assessment cannot come before the report: such a row is an
-		 * error in the data, not a negative time to average in */
-		if (v[n] < 0) {
-			m->assessed_before_report++;
-			continue;
-		}
-		sum += v[n++];
-	}
-	db_finalize(s);
+	rc = db_each(d, assess_time_row, &a,
+		     "SELECT c.created_at, MIN(a.assessed_at) FROM cases c"
+		     " JOIN assessments a ON a.case_id = c.id WHERE c.agency_id = ?"
+		     " GROUP BY c.id, c.created_at"
+		     " HAVING MIN(a.assessed_at) >= ? AND MIN(a.assessed_at) < ?",
+		     "iii", agency_id, m->from, m->to);
+	n = a.n;
+	v = a.v;
 	m->assessed = (int64_t)n;
 	m->assess_median_ms = m->assess_mean_ms = 0;
 	if (n) {
 		qsort(v, n, sizeof *v, cmp64);
 		m->assess_median_ms = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-		m->assess_mean_ms = sum / (int64_t)n;
+		m->assess_mean_ms = a.sum / (int64_t)n;
 	}
 	free(v);
 	return rc < 0 ? rc : 0;

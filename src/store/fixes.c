@@ -12,10 +12,13 @@
 #include "store/sealed.h"
 #include "store/visible.h"
 
+#define REPORT_INSERT \
+	"INSERT INTO device_reports (device_id, at, flags, lat, lon, received_at, sealed)" \
+	" VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, at) DO NOTHING"
+
 int device_report_store(db *d, const struct fix *f, bool sealed, int64_t received_at)
 {
 	char ad[SEALED_AD_MAX], *pos = NULL;
-	db_stmt *s;
 	int rc;
 
 	if (sealed && !(f->flags & FIX_NO_POSITION)) {
@@ -24,93 +27,91 @@ int device_report_store(db *d, const struct fix *f, bool sealed, int64_t receive
 		if (rc < 0)
 			return rc;
 	}
-	rc = db_prepare(d, &s,
-			"INSERT INTO device_reports (device_id, at, flags, lat, lon, received_at, sealed)"
-			" VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, at) DO NOTHING");
-	if (rc < 0) {
-		free(pos);
-		return rc;
-	}
-	db_bind_int64(s, 1, f->device_id);
-	db_bind_int64(s, 2, f->at);
-	db_bind_int64(s, 3, f->flags);
-	if ((f->flags & FIX_NO_POSITION) || pos) {
-		db_bind_null(s, 4);
-		db_bind_null(s, 5);
-	} else {
-		db_bind_double(s, 4, f->lat);
-		db_bind_double(s, 5, f->lon);
-	}
-	db_bind_int64(s, 6, received_at);
-	db_bind_text(s, 7, pos);
-	rc = db_step(s);
-	db_finalize(s);
+	if ((f->flags & FIX_NO_POSITION) || pos)
+		rc = db_run(d, REPORT_INSERT, "iiinnit", f->device_id, f->at, (int64_t)f->flags,
+			    received_at, (const char *)pos);
+	else
+		rc = db_run(d, REPORT_INSERT, "iiiddit", f->device_id, f->at, (int64_t)f->flags,
+			    f->lat, f->lon, received_at, (const char *)NULL);
 	free(pos);
 	return rc < 0 ? rc : 0;
 }
 
 int device_report_applied(db *d, int64_t device_id, int64_t at, int64_t now)
 {
-	db_stmt *s;
-	int rc;
+	return db_run(d,
+		      "UPDATE device_reports SET applied_at = ? WHERE device_id = ? AND at = ?"
+		      " AND applied_at IS NULL",
+		      "iii", now, device_id, at);
+}
 
-	rc = db_prepare(d, &s,
-			"UPDATE device_reports SET applied_at = ? WHERE device_id = ? AND at = ?"
-			" AND applied_at IS NULL");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, now);
-	db_bind_int64(s, 2, device_id);
-	db_bind_int64(s, 3, at);
-	rc = db_step(s);
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+/* A device's report as stored (device_id, at, flags, lat, lon, sealed), its
+ * position opened when sealed: 0, or negative (DB_SEALED) when it would not
+ * open. */
+static int report_row(db *d, db_stmt *s, struct fix *f)
+{
+	fix_init(f);
+	f->device_id = db_column_int64(s, 0);
+	f->at = db_column_int64(s, 1);
+	f->flags = (unsigned)db_column_int64(s, 2) & (DEVICE_REPORT_FLAGS | FIX_NO_POSITION);
+	if (!db_column_is_null(s, 5)) {
+		char ad[SEALED_AD_MAX];
+		double x;
+
+		sealed_ad2(ad, "device_reports", f->device_id, f->at);
+		return sealed_get_position(d, ad, db_column_text(s, 5), &f->lat, &f->lon, &x, &x,
+					   &x, &x);
+	}
+	if (db_column_is_null(s, 3) || db_column_is_null(s, 4)) {
+		f->flags |= FIX_NO_POSITION;
+		f->lat = f->lon = NAN;
+	} else {
+		f->lat = db_column_double(s, 3);
+		f->lon = db_column_double(s, 4);
+	}
+	return 0;
+}
+
+/* The callers' fn over rows read into a fix by read (fix_row, report_row);
+ * a row whose position would not open is passed over, and said at the end. */
+struct fix_each {
+	db *d;
+	int (*read)(db *d, db_stmt *s, struct fix *f);
+	int (*fn)(const struct fix *f, void *arg);
+	void *arg;
+	bool unreadable;
+};
+
+static int fix_each_row(db_stmt *s, void *arg)
+{
+	struct fix_each *e = arg;
+	struct fix f;
+
+	if (e->read(e->d, s, &f) < 0) {
+		e->unreadable = true;
+		return 0;
+	}
+	return e->fn(&f, e->arg);
+}
+
+/* db_each's or db_rows' answer rc, and DB_SEALED when a row would not open. */
+static int fix_each_end(int rc, const struct fix_each *e)
+{
+	return rc < 0 ? rc : e->unreadable ? DB_SEALED : 0;
 }
 
 int device_report_each_unapplied(db *d, int64_t since,
 				 int (*fn)(const struct fix *f, void *arg), void *arg)
 {
-	db_stmt *s;
+	struct fix_each e = { d, report_row, fn, arg, false };
 	int rc;
 
-	bool unreadable = false;
-
-	rc = db_prepare(d, &s,
-			"SELECT device_id, at, flags, lat, lon, sealed FROM device_reports"
-			" WHERE applied_at IS NULL AND received_at >= ? ORDER BY received_at, at"
-			" LIMIT 10000");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, since);
-	while ((rc = db_step(s)) == DB_ROW) {
-		struct fix f;
-
-		fix_init(&f);
-		f.device_id = db_column_int64(s, 0);
-		f.at = db_column_int64(s, 1);
-		f.flags = (unsigned)db_column_int64(s, 2) & (DEVICE_REPORT_FLAGS | FIX_NO_POSITION);
-		if (!db_column_is_null(s, 5)) {
-			char ad[SEALED_AD_MAX];
-			double x;
-
-			sealed_ad2(ad, "device_reports", f.device_id, f.at);
-			if (sealed_get_position(d, ad, db_column_text(s, 5), &f.lat, &f.lon, &x, &x, &x,
-						&x) < 0) {
-				unreadable = true;
-				continue;
-			}
-		} else if (db_column_is_null(s, 3) || db_column_is_null(s, 4)) {
-			f.flags |= FIX_NO_POSITION;
-			f.lat = f.lon = NAN;
-		} else {
-			f.lat = db_column_double(s, 3);
-			f.lon = db_column_double(s, 4);
-		}
-		if (fn(&f, arg))
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : unreadable ? DB_SEALED : 0;
+	rc = db_each(d, fix_each_row, &e,
+		     "SELECT device_id, at, flags, lat, lon, sealed FROM device_reports"
+		     " WHERE applied_at IS NULL AND received_at >= ? ORDER BY received_at, at"
+		     " LIMIT 10000",
+		     "i", since);
+	return fix_each_end(rc, &e);
 }
 
 /* Bind a fix's twelve values to parameters base + 1 to base + 12; sealed:
@@ -147,6 +148,30 @@ static int seal_fix(db *d, const struct fix *f, char **out)
 				   f->altitude, out);
 }
 
+/* A batch of fixes inserted: which of them came back from its RETURNING. */
+struct fix_batch {
+	const struct fix *f;
+	const size_t *todo; /* the batch's fixes, indexes in f and stored */
+	size_t rows;
+	int *stored;
+};
+
+static int fix_stored_row(db_stmt *s, void *arg)
+{
+	struct fix_batch *b = arg;
+	int64_t dev = db_column_int64(s, 0), at = db_column_int64(s, 1);
+
+	for (size_t r = 0; r < b->rows; r++) {
+		size_t i = b->todo[r];
+
+		if (!b->stored[i] && b->f[i].device_id == dev && b->f[i].at == at) {
+			b->stored[i] = 1;
+			break;
+		}
+	}
+	return 0;
+}
+
 int fix_store_many(db *d, const struct fix *f, const int *skip, const bool *sealed, size_t n,
 		   int64_t received_at, int *stored)
 {
@@ -162,6 +187,7 @@ int fix_store_many(db *d, const struct fix *f, const int *skip, const bool *seal
 			rc = seal_fix(d, &f[i], &pos[i]);
 	}
 	for (size_t done = 0, rows; rc >= 0 && done < ntodo; done += rows) {
+		struct fix_batch b;
 		char *sql;
 		db_stmt *s;
 
@@ -179,19 +205,8 @@ int fix_store_many(db *d, const struct fix *f, const int *skip, const bool *seal
 				    pos[todo[done + r]]);
 		/* each row stored comes back; a duplicate (of an older fix, or of
 		 * another in this batch) does not */
-		while ((rc = db_step(s)) == DB_ROW) {
-			int64_t dev = db_column_int64(s, 0), at = db_column_int64(s, 1);
-
-			for (size_t r = 0; r < rows; r++) {
-				size_t i = todo[done + r];
-
-				if (!stored[i] && f[i].device_id == dev && f[i].at == at) {
-					stored[i] = 1;
-					break;
-				}
-			}
-		}
-		db_finalize(s);
+		b = (struct fix_batch){ f, todo + done, rows, stored };
+		rc = db_rows(s, fix_stored_row, &b);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(pos[i]);
@@ -231,74 +246,56 @@ static int fix_row(db *d, db_stmt *s, struct fix *f)
 
 int fix_each_latest(db *d, int (*fn)(const struct fix *f, void *arg), void *arg)
 {
-	bool unreadable = false;
-	struct fix f;
-	db_stmt *s;
+	struct fix_each e = { d, fix_row, fn, arg, false };
 	int rc;
 
-	rc = db_prepare(d, &s,
-			"SELECT " FIX_COLS " FROM fixes f JOIN (SELECT device_id, MAX(at) AS at FROM fixes"
-			" WHERE clock_ahead = 0 GROUP BY device_id) m"
-			" ON m.device_id = f.device_id AND m.at = f.at");
-	if (rc < 0)
-		return rc;
-	while ((rc = db_step(s)) == DB_ROW) {
-		if (fix_row(d, s, &f) < 0) {
-			unreadable = true;
-			continue;
-		}
-		if (fn(&f, arg))
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : unreadable ? DB_SEALED : 0;
+	rc = db_each(d, fix_each_row, &e,
+		     "SELECT " FIX_COLS " FROM fixes f JOIN (SELECT device_id, MAX(at) AS at FROM fixes"
+		     " WHERE clock_ahead = 0 GROUP BY device_id) m"
+		     " ON m.device_id = f.device_id AND m.at = f.at",
+		     "");
+	return fix_each_end(rc, &e);
+}
+
+struct one_fix {
+	struct fix *out;
+	bool found;
+};
+
+static int take_fix(const struct fix *f, void *arg)
+{
+	struct one_fix *o = arg;
+
+	*o->out = *f;
+	o->found = true;
+	return 1;
 }
 
 int fix_latest(db *d, int64_t device_id, struct fix *out)
 {
-	db_stmt *s;
+	struct one_fix o = { out, false };
+	struct fix_each e = { d, fix_row, take_fix, &o, false };
 	int rc;
 
-	rc = db_prepare(d, &s,
-			"SELECT " FIX_COLS " FROM fixes f WHERE f.device_id = ? AND f.clock_ahead = 0"
-			" ORDER BY f.at DESC LIMIT 1");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, device_id);
-	rc = db_step(s);
-	if (rc == DB_ROW && fix_row(d, s, out) < 0)
-		rc = DB_SEALED;
-	db_finalize(s);
-	return rc < 0 ? rc : rc == DB_ROW;
+	rc = db_each(d, fix_each_row, &e,
+		     "SELECT " FIX_COLS " FROM fixes f WHERE f.device_id = ? AND f.clock_ahead = 0"
+		     " ORDER BY f.at DESC LIMIT 1",
+		     "i", device_id);
+	rc = fix_each_end(rc, &e);
+	return rc < 0 ? rc : o.found;
 }
 
 int fix_each_between(db *d, int64_t device_id, int64_t from, int64_t to, int limit,
 		     int (*fn)(const struct fix *f, void *arg), void *arg)
 {
-	bool unreadable = false;
-	struct fix f;
-	db_stmt *s;
+	struct fix_each e = { d, fix_row, fn, arg, false };
 	int rc;
 
-	rc = db_prepare(d, &s,
-			"SELECT " FIX_COLS " FROM fixes f WHERE f.device_id = ? AND f.at >= ? AND f.at <= ?"
-			" AND f.clock_ahead = 0 ORDER BY f.at LIMIT ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, device_id);
-	db_bind_int64(s, 2, from);
-	db_bind_int64(s, 3, to);
-	db_bind_int64(s, 4, limit);
-	while ((rc = db_step(s)) == DB_ROW) {
-		if (fix_row(d, s, &f) < 0) {
-			unreadable = true;
-			continue;
-		}
-		if (fn(&f, arg))
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : unreadable ? DB_SEALED : 0;
+	rc = db_each(d, fix_each_row, &e,
+		     "SELECT " FIX_COLS " FROM fixes f WHERE f.device_id = ? AND f.at >= ? AND f.at <= ?"
+		     " AND f.clock_ahead = 0 ORDER BY f.at LIMIT ?",
+		     "iiii", device_id, from, to, (int64_t)limit);
+	return fix_each_end(rc, &e);
 }
 
 int device_event_add(db *d, int64_t device_id, int64_t at, const char *kind, const char *detail)

@@ -216,11 +216,38 @@ static int bind_kind(db_stmt *s, int i, enum inbox_kind k, const struct inbox_pa
 	return i;
 }
 
+struct inbox_each {
+	enum inbox_kind k;
+	int (*fn)(const struct inbox_row *row, void *arg);
+	void *arg;
+};
+
+/* db_each_fn: a row (ref, status, risk_level, id, other_id, what, detail,
+ * due_at, due_to, version) to the caller's fn. */
+static int inbox_each_row(db_stmt *s, void *arg)
+{
+	struct inbox_each *e = arg;
+	struct inbox_row row;
+
+	row.kind = e->k;
+	row.ref = db_column_text(s, 0);
+	row.status = db_column_text(s, 1);
+	row.risk_level = db_column_text(s, 2);
+	row.id = db_column_int64(s, 3);
+	row.other_id = db_column_int64(s, 4);
+	row.what = db_column_text(s, 5);
+	row.detail = db_column_text(s, 6);
+	row.due_at = db_column_int64(s, 7);
+	row.due_to = db_column_text(s, 8);
+	row.version = db_column_int64(s, 9);
+	return e->fn(&row, e->arg);
+}
+
 int inbox_each(db *d, enum inbox_kind k, const struct inbox_params *p,
 	       int (*fn)(const struct inbox_row *row, void *arg), void *arg)
 {
+	struct inbox_each e = { k, fn, arg };
 	const struct kind_sql *q;
-	struct inbox_row row;
 	char *sql;
 	db_stmt *s;
 	int rc, i = 1;
@@ -246,21 +273,5 @@ int inbox_each(db *d, enum inbox_kind k, const struct inbox_params *p,
 		db_bind_int64(s, i++, p->v->user_id);
 	}
 	db_bind_int64(s, i, p->limit);
-	while ((rc = db_step(s)) == DB_ROW) {
-		row.kind = k;
-		row.ref = db_column_text(s, 0);
-		row.status = db_column_text(s, 1);
-		row.risk_level = db_column_text(s, 2);
-		row.id = db_column_int64(s, 3);
-		row.other_id = db_column_int64(s, 4);
-		row.what = db_column_text(s, 5);
-		row.detail = db_column_text(s, 6);
-		row.due_at = db_column_int64(s, 7);
-		row.due_to = db_column_text(s, 8);
-		row.version = db_column_int64(s, 9);
-		if (fn(&row, arg))
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return db_rows(s, inbox_each_row, &e);
 }

@@ -54,29 +54,31 @@ static void incident_ad(char ad[SEALED_AD_MAX], int c, int64_t case_id, int64_t 
 	sealed_ad2(ad, what, case_id, seq);
 }
 
+struct head {
+	int64_t *last;
+	char *hash; /* CHAIN_HEX_LEN */
+};
+
+static void head_row(db_stmt *s, void *out)
+{
+	struct head *h = out;
+
+	*h->last = db_column_int64(s, 0);
+	snprintf(h->hash, CHAIN_HEX_LEN, "%s", db_column_text(s, 1));
+}
+
 static int head_get(db *d, const char *chain, int64_t *last, char hash[CHAIN_HEX_LEN])
 {
-	db_stmt *s;
-	int rc;
+	struct head h = { last, hash };
 
-	rc = db_prepare(d, &s, "SELECT last_id, hash FROM chain_heads WHERE chain = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_text(s, 1, chain);
-	rc = db_step(s);
-	if (rc == DB_ROW) {
-		*last = db_column_int64(s, 0);
-		snprintf(hash, CHAIN_HEX_LEN, "%s", db_column_text(s, 1));
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : rc == DB_ROW;
+	return db_one(d, head_row, &h, "SELECT last_id, hash FROM chain_heads WHERE chain = ?", "t",
+		      chain);
 }
 
 int incident_append(db *d, struct incident *e)
 {
 	char chain[40], *sealed[5] = { NULL, NULL, NULL, NULL, NULL };
-	int64_t last = 0;
-	db_stmt *s;
+	int64_t last = 0, id;
 	int rc, have;
 
 	chain_name(e->case_id, chain, sizeof chain);
@@ -109,45 +111,20 @@ int incident_append(db *d, struct incident *e)
 				goto out;
 		}
 	}
-	rc = db_prepare(d, &s,
-			"INSERT INTO incidents (case_id, seq, recorded_at, recorded_by, recorded_by_name,"
-			" occurred_at, occurred_until, place, behaviour, description, witnesses,"
-			" reporter, attachments, amends, amend_reason, prev_hash, hash, salt)"
-			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
-	if (rc < 0)
-		goto out;
-	db_bind_int64(s, 1, e->case_id);
-	db_bind_int64(s, 2, e->seq);
-	db_bind_int64(s, 3, e->recorded_at);
-	/* 0: not a user (the victim, through her app): NULL, hashed as 0 */
-	if (e->recorded_by)
-		db_bind_int64(s, 4, e->recorded_by);
-	else
-		db_bind_null(s, 4);
-	db_bind_text(s, 5, e->recorded_by_name);
-	db_bind_int64(s, 6, e->occurred_at);
-	if (e->occurred_until)
-		db_bind_int64(s, 7, e->occurred_until);
-	else
-		db_bind_null(s, 7);
-	db_bind_text(s, 8, sealed[0]);
-	db_bind_text(s, 9, e->behaviour);
-	db_bind_text(s, 10, sealed[1]);
-	db_bind_text(s, 11, sealed[2]);
-	db_bind_text(s, 12, sealed[3]);
-	db_bind_text(s, 13, e->attachments);
-	if (e->amends)
-		db_bind_int64(s, 14, e->amends);
-	else
-		db_bind_null(s, 14);
-	db_bind_text(s, 15, e->amend_reason);
-	db_bind_text(s, 16, e->prev_hash);
-	db_bind_text(s, 17, e->hash);
-	db_bind_text(s, 18, sealed[4]);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		e->id = db_column_int64(s, 0);
-	db_finalize(s);
+	/* recorded_by 0: not a user (the victim, through her app): NULL, hashed as 0 */
+	rc = db_get_int64(d, &id,
+			  "INSERT INTO incidents (case_id, seq, recorded_at, recorded_by,"
+			  " recorded_by_name, occurred_at, occurred_until, place, behaviour,"
+			  " description, witnesses, reporter, attachments, amends, amend_reason,"
+			  " prev_hash, hash, salt)"
+			  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+			  " RETURNING id",
+			  "iiiItiIttttttItttt", e->case_id, e->seq, e->recorded_at, e->recorded_by,
+			  e->recorded_by_name, e->occurred_at, e->occurred_until, sealed[0],
+			  e->behaviour, sealed[1], sealed[2], sealed[3], e->attachments, e->amends,
+			  e->amend_reason, e->prev_hash, e->hash, sealed[4]);
+	if (rc > 0)
+		e->id = id;
 	if (rc < 0)
 		goto out;
 	if (have)
@@ -219,33 +196,47 @@ static int incident_open(db *d, db_stmt *s, struct incident *e, char *opened[5])
 	return 0;
 }
 
+/* A row as read by incident_row, its sealed fields opened into opened[5]
+ * (caller frees each): 0, or negative when they do not open. */
+static int incident_read(db *d, db_stmt *s, struct incident *e, char *opened[5])
+{
+	incident_row(s, e);
+	return incident_open(d, s, e, opened);
+}
+
+#define INCIDENTS_OF_CASE "SELECT " INCIDENT_COLS " FROM incidents WHERE case_id = ? ORDER BY seq"
+
+struct incident_each {
+	db *d;
+	int (*fn)(const struct incident *e, void *arg);
+	void *arg;
+	int rc; /* an entry that did not open */
+};
+
+static int incident_each_row(db_stmt *s, void *arg)
+{
+	struct incident_each *x = arg;
+	struct incident e;
+	char *opened[5];
+	int stop;
+
+	x->rc = incident_read(x->d, s, &e, opened);
+	if (x->rc < 0)
+		return 1;
+	stop = x->fn(&e, x->arg);
+	for (int c = 0; c < 5; c++)
+		free(opened[c]);
+	return stop;
+}
+
 int incident_each(db *d, int64_t case_id, int (*fn)(const struct incident *e, void *arg),
 		  void *arg)
 {
-	struct incident e;
-	db_stmt *s;
+	struct incident_each x = { d, fn, arg, 0 };
 	int rc;
 
-	rc = db_prepare(d, &s, "SELECT " INCIDENT_COLS " FROM incidents WHERE case_id = ? ORDER BY seq");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, case_id);
-	while ((rc = db_step(s)) == DB_ROW) {
-		char *opened[5];
-		int stop;
-
-		incident_row(s, &e);
-		rc = incident_open(d, s, &e, opened);
-		if (rc < 0)
-			break;
-		stop = fn(&e, arg);
-		for (int c = 0; c < 5; c++)
-			free(opened[c]);
-		if (stop)
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	rc = db_each(d, incident_each_row, &x, INCIDENTS_OF_CASE, "i", case_id);
+	return rc < 0 ? rc : x.rc < 0 ? x.rc : 0;
 }
 
 int incident_exists(db *d, int64_t case_id, int64_t seq)
@@ -265,122 +256,135 @@ int incident_verify(db *d, int64_t case_id, struct incident_verify_result *r)
 	return rc;
 }
 
+/* The chain walked so far by incident_verify_in_tx. */
+struct verify {
+	db *d;
+	struct incident_verify_result *r;
+	char prev[CHAIN_HEX_LEN];
+	int64_t expect;
+};
+
+/* db_each_fn: one entry checked against the one before; 1 (stop) at the
+ * first break, said in r. */
+static int verify_row(db_stmt *s, void *arg)
+{
+	struct verify *v = arg;
+	struct incident_verify_result *r = v->r;
+	char computed[CHAIN_HEX_LEN];
+	struct incident e;
+	char *opened[5];
+
+	r->checked++;
+	if (incident_read(v->d, s, &e, opened) < 0) {
+		/* its hash cannot be computed: as good as altered */
+		r->broken_seq = e.seq;
+		snprintf(r->reason, sizeof r->reason,
+			 "entry %lld was altered, or is sealed with a data key this file "
+			 "lacks: its sealed fields do not open",
+			 (long long)e.seq);
+		return 1;
+	}
+	entry_hash(&e, computed);
+	for (int c = 0; c < 5; c++)
+		free(opened[c]);
+	if (e.seq != v->expect) {
+		r->broken_seq = e.seq;
+		snprintf(r->reason, sizeof r->reason,
+			 "entry %lld follows entry %lld: entries are missing", (long long)e.seq,
+			 (long long)v->expect - 1);
+		return 1;
+	}
+	if (strcmp(e.prev_hash, v->prev) != 0) {
+		r->broken_seq = e.seq;
+		snprintf(r->reason, sizeof r->reason,
+			 "entry %lld does not link to the entry before it", (long long)e.seq);
+		return 1;
+	}
+	if (strcmp(computed, e.hash) != 0) {
+		r->broken_seq = e.seq;
+		snprintf(r->reason, sizeof r->reason,
+			 "entry %lld was altered: its content does not match its hash",
+			 (long long)e.seq);
+		return 1;
+	}
+	memcpy(v->prev, e.hash, CHAIN_HEX_LEN);
+	v->expect++;
+	return 0;
+}
+
 int incident_verify_in_tx(db *d, int64_t case_id, struct incident_verify_result *r)
 {
-	char prev[CHAIN_HEX_LEN], computed[CHAIN_HEX_LEN], head_hash[CHAIN_HEX_LEN], chain[40];
-	int64_t expect = 1, head_seq = 0;
-	struct incident e;
-	db_stmt *s;
+	char head_hash[CHAIN_HEX_LEN], chain[40];
+	struct verify v = { .d = d, .r = r, .expect = 1 };
+	int64_t head_seq = 0;
 	int rc, have_head;
 
 	memset(r, 0, sizeof *r);
-	memcpy(prev, chain_genesis, CHAIN_HEX_LEN);
+	memcpy(v.prev, chain_genesis, CHAIN_HEX_LEN);
 	chain_name(case_id, chain, sizeof chain);
 	have_head = head_get(d, chain, &head_seq, head_hash);
 	if (have_head < 0)
 		return have_head;
-	rc = db_prepare(d, &s, "SELECT " INCIDENT_COLS " FROM incidents WHERE case_id = ? ORDER BY seq");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, case_id);
-	while ((rc = db_step(s)) == DB_ROW) {
-		char *opened[5];
-
-		incident_row(s, &e);
-		r->checked++;
-		if (incident_open(d, s, &e, opened) < 0) {
-			/* its hash cannot be computed: as good as altered */
-			r->broken_seq = e.seq;
-			snprintf(r->reason, sizeof r->reason,
-				 "entry %lld was altered, or is sealed with a data key this file "
-				 "lacks: its sealed fields do not open",
-				 (long long)e.seq);
-			rc = DB_DONE;
-			break;
-		}
-		entry_hash(&e, computed);
-		for (int c = 0; c < 5; c++)
-			free(opened[c]);
-		if (e.seq != expect) {
-			r->broken_seq = e.seq;
-			snprintf(r->reason, sizeof r->reason,
-				 "entry %lld follows entry %lld: entries are missing", (long long)e.seq,
-				 (long long)expect - 1);
-			break;
-		}
-		if (strcmp(e.prev_hash, prev) != 0) {
-			r->broken_seq = e.seq;
-			snprintf(r->reason, sizeof r->reason,
-				 "entry %lld does not link to the entry before it", (long long)e.seq);
-			break;
-		}
-		if (strcmp(computed, e.hash) != 0) {
-			r->broken_seq = e.seq;
-			snprintf(r->reason, sizeof r->reason,
-				 "entry %lld was altered: its content does not match its hash",
-				 (long long)e.seq);
-			break;
-		}
-		memcpy(prev, e.hash, CHAIN_HEX_LEN);
-		expect++;
-	}
-	db_finalize(s);
+	rc = db_each(d, verify_row, &v, INCIDENTS_OF_CASE, "i", case_id);
 	if (rc < 0)
 		return rc;
 	if (r->broken_seq)
 		return 1;
 	if (!have_head && r->checked == 0)
 		return 0;
-	if (!have_head || head_seq != expect - 1 || strcmp(head_hash, prev) != 0) {
-		r->broken_seq = expect;
+	if (!have_head || head_seq != v.expect - 1 || strcmp(head_hash, v.prev) != 0) {
+		r->broken_seq = v.expect;
 		snprintf(r->reason, sizeof r->reason,
 			 "the chain head records entry %lld but the log ends at entry %lld: entries "
 			 "were removed from the end",
-			 (long long)head_seq, (long long)expect - 1);
+			 (long long)head_seq, (long long)v.expect - 1);
 		return 1;
 	}
 	return 0;
 }
 
+static void summary_row(db_stmt *s, void *out)
+{
+	struct incident_summary *x = out;
+
+	x->count = db_column_int64(s, 0);
+	x->first_at = db_column_int64(s, 1);
+	x->last_at = db_column_int64(s, 2);
+}
+
 int incident_summary(db *d, int64_t case_id, struct incident_summary *out)
 {
-	db_stmt *s;
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	rc = db_prepare(d, &s,
-			"SELECT COUNT(*), MIN(occurred_at), MAX(occurred_at) FROM incidents"
-			" WHERE case_id = ? AND amends IS NULL");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, case_id);
-	rc = db_step(s);
-	if (rc == DB_ROW) {
-		out->count = db_column_int64(s, 0);
-		out->first_at = db_column_int64(s, 1);
-		out->last_at = db_column_int64(s, 2);
-	}
-	db_finalize(s);
+	rc = db_one(d, summary_row, out,
+		    "SELECT COUNT(*), MIN(occurred_at), MAX(occurred_at) FROM incidents"
+		    " WHERE case_id = ? AND amends IS NULL",
+		    "i", case_id);
 	return rc < 0 ? rc : 0;
+}
+
+struct behaviour_each {
+	int (*fn)(const char *behaviour, int64_t n, void *arg);
+	void *arg;
+};
+
+static int behaviour_each_row(db_stmt *s, void *arg)
+{
+	struct behaviour_each *e = arg;
+
+	return e->fn(db_column_text(s, 0), db_column_int64(s, 1), e->arg);
 }
 
 int incident_behaviours_each(db *d, int64_t case_id,
 			     int (*fn)(const char *behaviour, int64_t n, void *arg), void *arg)
 {
-	db_stmt *s;
-	int rc;
+	struct behaviour_each e = { fn, arg };
 
-	rc = db_prepare(d, &s,
-			"SELECT behaviour, COUNT(*) FROM incidents WHERE case_id = ? AND amends IS NULL"
-			" GROUP BY behaviour ORDER BY behaviour");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, case_id);
-	while ((rc = db_step(s)) == DB_ROW)
-		if (fn(db_column_text(s, 0), db_column_int64(s, 1), arg))
-			break;
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return db_each(d, behaviour_each_row, &e,
+		       "SELECT behaviour, COUNT(*) FROM incidents WHERE case_id = ? AND amends IS NULL"
+		       " GROUP BY behaviour ORDER BY behaviour",
+		       "i", case_id);
 }
 
 int attachment_record(db *d, const char *hash, int64_t size)
@@ -394,38 +398,37 @@ int attachment_record(db *d, const char *hash, int64_t size)
 int case_attachment_add(db *d, int64_t case_id, const char *hash, const char *filename,
 			const char *content_type, int64_t by)
 {
-	/* by 0: not a user (the victim, through her app) */
-	if (!by)
-		return db_run(d,
-			      "INSERT INTO case_attachments (case_id, hash, filename, content_type,"
-			      " uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?)"
-			      " ON CONFLICT DO NOTHING",
-			      "itttni", case_id, hash, filename, content_type, clock_now_ms());
+	/* by 0: not a user (the victim, through her app): NULL */
 	return db_run(d,
 		      "INSERT INTO case_attachments (case_id, hash, filename, content_type,"
 		      " uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-		      "ittti" "i", case_id, hash, filename, content_type, by, clock_now_ms());
+		      "itttIi", case_id, hash, filename, content_type, by, clock_now_ms());
+}
+
+/* Where case_attachment_get puts what it read. */
+struct attachment_out {
+	char *filename, *content_type;
+	size_t fnlen, ctlen;
+	int64_t *size;
+};
+
+static void attachment_row(db_stmt *s, void *out)
+{
+	struct attachment_out *a = out;
+
+	snprintf(a->filename, a->fnlen, "%s", db_column_text(s, 0));
+	snprintf(a->content_type, a->ctlen, "%s", db_column_text(s, 1));
+	*a->size = db_column_int64(s, 2);
 }
 
 int case_attachment_get(db *d, int64_t case_id, const char *hash, char *filename, size_t fnlen,
 			char *content_type, size_t ctlen, int64_t *size)
 {
-	db_stmt *s;
-	int rc;
+	struct attachment_out a = { filename, content_type, fnlen, ctlen, size };
 
-	rc = db_prepare(d, &s,
-			"SELECT ca.filename, ca.content_type, a.size FROM case_attachments ca"
-			" JOIN attachments a ON a.hash = ca.hash WHERE ca.case_id = ? AND ca.hash = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, case_id);
-	db_bind_text(s, 2, hash);
-	rc = db_step(s);
-	if (rc == DB_ROW) {
-		snprintf(filename, fnlen, "%s", db_column_text(s, 0));
-		snprintf(content_type, ctlen, "%s", db_column_text(s, 1));
-		*size = db_column_int64(s, 2);
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : rc == DB_ROW;
+	return db_one(d, attachment_row, &a,
+		      "SELECT ca.filename, ca.content_type, a.size FROM case_attachments ca"
+		      " JOIN attachments a ON a.hash = ca.hash"
+		      " WHERE ca.case_id = ? AND ca.hash = ?",
+		      "it", case_id, hash);
 }

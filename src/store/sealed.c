@@ -169,22 +169,27 @@ int sealed_match_all(db *d, const char *domain, const char *value, char (*out)[C
 
 /* ---- the keys the database records ------------------------------------------------- */
 
+struct key_each {
+	int (*fn)(int id, const char *checksum, const char *state, int64_t added_at, void *arg);
+	void *arg;
+};
+
+static int key_each_row(db_stmt *s, void *arg)
+{
+	struct key_each *e = arg;
+
+	return e->fn((int)db_column_int64(s, 0), db_column_text(s, 1), db_column_text(s, 2),
+		     db_column_int64(s, 3), e->arg);
+}
+
 int sealed_keys_each(db *d, int (*fn)(int id, const char *checksum, const char *state,
 				      int64_t added_at, void *arg),
 		     void *arg)
 {
-	db_stmt *s;
-	int rc;
+	struct key_each e = { fn, arg };
 
-	rc = db_prepare(d, &s, "SELECT id, checksum, state, added_at FROM data_keys ORDER BY id");
-	if (rc < 0)
-		return rc;
-	while ((rc = db_step(s)) == DB_ROW)
-		if (fn((int)db_column_int64(s, 0), db_column_text(s, 1), db_column_text(s, 2),
-		       db_column_int64(s, 3), arg))
-			break;
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return db_each(d, key_each_row, &e,
+		       "SELECT id, checksum, state, added_at FROM data_keys ORDER BY id", "");
 }
 
 struct attach {
@@ -293,20 +298,17 @@ int sealed_check(db *d, crypt_keys *k, char *err, size_t errlen)
 
 int sealed_refresh(db *d, crypt_keys *k, char *err, size_t errlen)
 {
-	db_stmt *s;
-	int rc, id = 0;
+	int64_t current;
+	int id;
 
 	err[0] = '\0';
 	if (crypt_keys_reload(k, false, err, errlen) < 0)
 		return -1; /* the keys held stay in use; the caller logs it */
-	rc = db_prepare(d, &s, "SELECT id FROM data_keys WHERE state = 'current'");
-	if (rc < 0)
-		return 0; /* the database is away: as we were */
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		id = (int)db_column_int64(s, 0);
-	db_finalize(s);
-	if (rc != DB_ROW || id == crypt_keys_current(k))
+	/* the database away (or naming no current key): as we were */
+	if (db_get_int64(d, &current, "SELECT id FROM data_keys WHERE state = 'current'", "") <= 0)
+		return 0;
+	id = (int)current;
+	if (id == crypt_keys_current(k))
 		return 0;
 	if (!crypt_keys_has(k, id))
 		crypt_keys_reload(k, true, err, errlen);
@@ -408,30 +410,28 @@ static int reseal(struct pass *p, const char *ad, const char *old, bool want_pla
 	return rc;
 }
 
+/* A value sealed anew: counted in the pass and in its progress. */
+static void resealed(struct pass *p)
+{
+	p->changed++;
+	p->pr->sealed++;
+}
+
 /* Set column col of the row to text where it is still old (a value changed
  * meanwhile by a request is left to it: it was sealed with the current key). */
 static int put_column(struct pass *p, const char *table, const char *col, const char *where,
 		      int64_t a, int64_t b, int nkeys, const char *text, const char *old)
 {
 	char sql[256];
-	db_stmt *s;
 	int rc;
 
 	snprintf(sql, sizeof sql, "UPDATE %s SET %s = ? WHERE %s AND %s = ?", table, col, where, col);
-	rc = db_prepare(p->d, &s, sql);
-	if (rc < 0)
-		return rc;
-	db_bind_text(s, 1, text);
-	db_bind_int64(s, 2, a);
 	if (nkeys == 2)
-		db_bind_int64(s, 3, b);
-	db_bind_text(s, 2 + nkeys, old);
-	rc = db_step(s);
-	if (rc == DB_DONE && db_changes(s) > 0) {
-		p->changed++;
-		p->pr->sealed++;
-	}
-	db_finalize(s);
+		rc = db_write(p->d, sql, "tiit", text, a, b, old);
+	else
+		rc = db_write(p->d, sql, "tit", text, a, old);
+	if (rc > 0)
+		resealed(p);
 	return rc < 0 ? rc : 0;
 }
 
@@ -474,7 +474,9 @@ struct spec {
 	const char *name;
 	const char *select; /* keys, then extra, then text columns, then numbers; ? cursor..., ? limit */
 	int nkeys, nextra, ntxt, nnum;
-	int (*row)(struct pass *p, struct prow *r);
+	int (*row)(struct pass *p, const struct spec *t, struct prow *r);
+	/* row_text's and row_incident's: the text columns' names */
+	const char *cols[PASS_COLS];
 };
 
 #define VICTIM_PERSON \
@@ -482,31 +484,61 @@ struct spec {
 #define VICTIM_DEVICE \
 	"t.device_id IN (SELECT id FROM devices WHERE kind IN ('victim_phone', 'victim_alarm'))"
 
+/* A person's aliases (the first 32), copied. */
+struct aliases {
+	struct { char *name, *key; } a[32];
+	int n;
+};
+
+static int alias_row(db_stmt *s, void *arg)
+{
+	struct aliases *al = arg;
+
+	if (al->n >= 32)
+		return 1;
+	al->a[al->n].name = xstrdup(db_column_text(s, 0));
+	al->a[al->n].key = xstrdup(db_column_text(s, 1));
+	al->n++;
+	return 0;
+}
+
+/* A person's identifiers (the first 64), copied. */
+struct idents {
+	struct { int64_t id; char *kind, *value, *match; } a[64];
+	int n;
+};
+
+static int ident_row(db_stmt *s, void *arg)
+{
+	struct idents *ids = arg;
+
+	if (ids->n >= 64)
+		return 1;
+	ids->a[ids->n].id = db_column_int64(s, 0);
+	ids->a[ids->n].kind = xstrdup(db_column_text(s, 1));
+	ids->a[ids->n].value = xstrdup(db_column_text(s, 2));
+	ids->a[ids->n].match = xstrdup(db_column_text(s, 3));
+	ids->n++;
+	return 0;
+}
+
 /* A victim: her name, date of birth and description, her aliases and her
  * identifiers, each with its match key. */
 static int person_aliases(struct pass *p, int64_t person)
 {
 	char ad[SEALED_AD_MAX], key[512], match[CRYPT_MATCH_LEN];
-	struct { char *name, *key; } al[32];
-	int n = 0, rc;
-	db_stmt *s;
+	struct aliases al = { .n = 0 };
+	int n, rc;
 
-	rc = db_prepare(p->d, &s, "SELECT name, name_key FROM person_aliases WHERE person_id = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, person);
-	while ((rc = db_step(s)) == DB_ROW && n < 32) {
-		al[n].name = xstrdup(db_column_text(s, 0));
-		al[n].key = xstrdup(db_column_text(s, 1));
-		n++;
-	}
-	db_finalize(s);
+	rc = db_each(p->d, alias_row, &al,
+		     "SELECT name, name_key FROM person_aliases WHERE person_id = ?", "i", person);
+	n = al.n;
 	sealed_ad(ad, "person_aliases.name", person);
 	for (int i = 0; i < n && rc >= 0; i++) {
 		char *neu = NULL, *plain = NULL;
-		bool mc = match_current(p, al[i].key);
+		bool mc = match_current(p, al.a[i].key);
 
-		rc = reseal(p, ad, al[i].name, !mc, &neu, &plain);
+		rc = reseal(p, ad, al.a[i].name, !mc, &neu, &plain);
 		if (rc >= 0 && rc != 2 && plain && !mc) {
 			/* the name as matched: folded, under the target key */
 			if (case_name_key(plain, key, sizeof key) < 0 ||
@@ -516,96 +548,84 @@ static int person_aliases(struct pass *p, int64_t person)
 				rc = db_run(p->d,
 					    "UPDATE person_aliases SET name = ?, name_key = ? WHERE person_id = ?"
 					    " AND name = ? AND name_key = ?",
-					    "ttitt", neu ? neu : al[i].name, match, person, al[i].name,
-					    al[i].key);
-				if (rc >= 0) {
-					p->changed++;
-					p->pr->sealed++;
-				}
+					    "ttitt", neu ? neu : al.a[i].name, match, person,
+					    al.a[i].name, al.a[i].key);
+				if (rc >= 0)
+					resealed(p);
 			}
 		} else if (rc == 1) {
 			rc = db_run(p->d,
 				    "UPDATE person_aliases SET name = ? WHERE person_id = ? AND name = ?",
-				    "tit", neu, person, al[i].name);
-			if (rc >= 0) {
-				p->changed++;
-				p->pr->sealed++;
-			}
+				    "tit", neu, person, al.a[i].name);
+			if (rc >= 0)
+				resealed(p);
 		}
 		free(neu);
 		free(plain);
 	}
 	for (int i = 0; i < n; i++) {
-		free(al[i].name);
-		free(al[i].key);
+		free(al.a[i].name);
+		free(al.a[i].key);
 	}
 	return rc < 0 ? rc : 0;
 }
 
 static int person_identifiers(struct pass *p, int64_t person)
 {
-	struct { int64_t id; char *kind, *value, *match; } ids[64];
-	int n = 0, rc;
-	db_stmt *s;
+	struct idents ids = { .n = 0 };
+	int n, rc;
 
-	rc = db_prepare(p->d, &s,
-			"SELECT id, kind, value, match_key FROM person_identifiers WHERE person_id = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, person);
-	while ((rc = db_step(s)) == DB_ROW && n < 64) {
-		ids[n].id = db_column_int64(s, 0);
-		ids[n].kind = xstrdup(db_column_text(s, 1));
-		ids[n].value = xstrdup(db_column_text(s, 2));
-		ids[n].match = xstrdup(db_column_text(s, 3));
-		n++;
-	}
-	db_finalize(s);
+	rc = db_each(p->d, ident_row, &ids,
+		     "SELECT id, kind, value, match_key FROM person_identifiers"
+		     " WHERE person_id = ?",
+		     "i", person);
+	n = ids.n;
 	for (int i = 0; i < n && rc >= 0; i++) {
 		char ad[SEALED_AD_MAX], norm[IDENTIFIER_MAX + 1], match[CRYPT_MATCH_LEN];
 		char *neu = NULL, *plain = NULL;
-		bool mc = match_current(p, ids[i].match);
+		bool mc = match_current(p, ids.a[i].match);
 		enum identifier_kind kind;
 
-		sealed_ad(ad, "person_identifiers.value", ids[i].id);
-		rc = reseal(p, ad, ids[i].value, !mc, &neu, &plain);
+		sealed_ad(ad, "person_identifiers.value", ids.a[i].id);
+		rc = reseal(p, ad, ids.a[i].value, !mc, &neu, &plain);
 		if (rc >= 0 && rc != 2 && (neu || !mc)) {
 			/* the match key from the value, normalised again */
-			if (identifier_kind_parse(ids[i].kind, &kind) < 0 ||
+			if (identifier_kind_parse(ids.a[i].kind, &kind) < 0 ||
 			    identifier_normalise(kind, plain, norm, sizeof norm, NULL, 0) < 0) {
 				broken(p, ad, "its value no longer normalises");
 				rc = 0;
-			} else if (sealed_match(p->d, ids[i].kind, norm, match) < 0) {
+			} else if (sealed_match(p->d, ids.a[i].kind, norm, match) < 0) {
 				rc = DB_SEALED;
 			} else {
 				rc = db_run(p->d,
 					    "UPDATE person_identifiers SET value = ?, match_key = ? WHERE id = ?"
 					    " AND value = ?",
-					    "ttit", neu ? neu : ids[i].value, match, ids[i].id, ids[i].value);
-				if (rc >= 0) {
-					p->changed++;
-					p->pr->sealed++;
-				}
+					    "ttit", neu ? neu : ids.a[i].value, match, ids.a[i].id,
+					    ids.a[i].value);
+				if (rc >= 0)
+					resealed(p);
 			}
 		}
 		free(neu);
 		free(plain);
 	}
 	for (int i = 0; i < n; i++) {
-		free(ids[i].kind);
-		free(ids[i].value);
-		free(ids[i].match);
+		free(ids.a[i].kind);
+		free(ids.a[i].value);
+		free(ids.a[i].match);
 	}
 	return rc < 0 ? rc : 0;
 }
 
-static int row_person(struct pass *p, struct prow *r)
+static int row_person(struct pass *p, const struct spec *t, struct prow *r)
 {
 	static const char *const cols[3] = { "full_name", "dob", "description" };
 	char ad[SEALED_AD_MAX], key[512], match[CRYPT_MATCH_LEN], *neu, *plain;
 	int64_t id = r->key[0];
 	bool mc = !r->txt[0] || match_current(p, r->txt[3]);
 	int rc = 0;
+
+	(void)t;
 
 	/* the name, with its match key */
 	sealed_ad(ad, "persons.full_name", id);
@@ -620,10 +640,8 @@ static int row_person(struct pass *p, struct prow *r)
 			rc = db_run(p->d,
 				    "UPDATE persons SET full_name = ?, name_key = ? WHERE id = ? AND full_name = ?",
 				    "ttit", neu ? neu : r->txt[0], match[0] ? match : NULL, id, r->txt[0]);
-			if (rc >= 0) {
-				p->changed++;
-				p->pr->sealed++;
-			}
+			if (rc >= 0)
+				resealed(p);
 		}
 	}
 	free(neu);
@@ -637,91 +655,30 @@ static int row_person(struct pass *p, struct prow *r)
 	return rc;
 }
 
-static int row_text(struct pass *p, struct prow *r, const char *table, const char *const *cols,
-		    int n)
+/* A row whose text columns t->cols are each sealed on their own. */
+static int row_text(struct pass *p, const struct spec *t, struct prow *r)
 {
 	int rc = 0;
 
-	for (int c = 0; c < n && rc >= 0; c++)
-		rc = text_column(p, table, cols[c], r->key[0], r->txt[c]);
+	for (int c = 0; c < t->ntxt && rc >= 0; c++)
+		rc = text_column(p, t->name, t->cols[c], r->key[0], r->txt[c]);
 	return rc;
-}
-
-static int row_contact(struct pass *p, struct prow *r)
-{
-	static const char *const cols[] = { "told", "notes" };
-	return row_text(p, r, "victim_contacts", cols, 2);
-}
-
-static int row_referral(struct pass *p, struct prow *r)
-{
-	static const char *const cols[] = { "consent_note", "note" };
-	return row_text(p, r, "victim_referrals", cols, 2);
-}
-
-static int row_note(struct pass *p, struct prow *r)
-{
-	static const char *const cols[] = { "body" };
-	return row_text(p, r, "clinical_notes", cols, 1);
-}
-
-static int row_disclosure(struct pass *p, struct prow *r)
-{
-	static const char *const cols[] = { "detail" };
-	return row_text(p, r, "programme_disclosures", cols, 1);
-}
-
-static int row_case(struct pass *p, struct prow *r)
-{
-	static const char *const cols[] = { "summary" };
-	return row_text(p, r, "cases", cols, 1);
-}
-
-static int row_event(struct pass *p, struct prow *r)
-{
-	static const char *const cols[] = { "detail" };
-	return row_text(p, r, "case_events", cols, 1);
-}
-
-static int row_zone(struct pass *p, struct prow *r)
-{
-	static const char *const cols[] = { "geometry", "name" };
-	return row_text(p, r, "zones", cols, 2);
-}
-
-static int row_condition(struct pass *p, struct prow *r)
-{
-	static const char *const cols[] = { "zone", "detail" };
-	return row_text(p, r, "order_conditions", cols, 2);
-}
-
-static int row_word(struct pass *p, struct prow *r)
-{
-	static const char *const cols[] = { "code_word" };
-	return row_text(p, r, "case_warning_words", cols, 1);
-}
-
-static int row_help(struct pass *p, struct prow *r)
-{
-	static const char *const cols[] = { "story", "contact", "safe_times" };
-	return row_text(p, r, "help_requests", cols, 3);
 }
 
 /* An incident: keyed by its case and seq (known before it is stored, and
  * what its chain names it by). */
-static int row_incident(struct pass *p, struct prow *r)
+static int row_incident(struct pass *p, const struct spec *t, struct prow *r)
 {
-	static const char *const cols[] = { "place", "description", "witnesses", "reporter", "salt" };
 	int rc = 0;
 
-	for (int c = 0; c < 5 && rc >= 0; c++) {
+	for (int c = 0; c < t->ntxt && rc >= 0; c++) {
 		char ad[SEALED_AD_MAX], what[64], *neu;
 
-		snprintf(what, sizeof what, "incidents.%s", cols[c]);
+		snprintf(what, sizeof what, "incidents.%s", t->cols[c]);
 		sealed_ad2(ad, what, r->extra[0], r->extra[1]);
 		rc = reseal(p, ad, r->txt[c], false, &neu, NULL);
 		if (rc == 1)
-			rc = put_column(p, "incidents", cols[c], "id = ?", r->key[0], 0, 1, neu,
+			rc = put_column(p, "incidents", t->cols[c], "id = ?", r->key[0], 0, 1, neu,
 					r->txt[c]);
 		free(neu);
 	}
@@ -767,33 +724,26 @@ static int position(struct pass *p, struct prow *r, const char *table, const cha
 	else
 		rc = db_run(p->d, sql, "ti", neu, r->key[0]);
 	free(neu);
-	if (rc >= 0) {
-		p->changed++;
-		p->pr->sealed++;
-	}
+	if (rc >= 0)
+		resealed(p);
 	return rc < 0 ? rc : 0;
 }
 
-static int row_fix(struct pass *p, struct prow *r)
+/* A device's position (fixes, device reports), keyed by device and time, its
+ * AD "table:device.at"; a fix's also how it moved (its six numbers). */
+static int row_device_position(struct pass *p, const struct spec *t, struct prow *r)
 {
 	char ad[SEALED_AD_MAX];
 
-	sealed_ad2(ad, "fixes", r->key[0], r->key[1]);
-	return position(p, r, "fixes", ad, "device_id = ? AND at = ?", 2, true);
+	sealed_ad2(ad, t->name, r->key[0], r->key[1]);
+	return position(p, r, t->name, ad, "device_id = ? AND at = ?", 2, t->nnum == 6);
 }
 
-static int row_report(struct pass *p, struct prow *r)
+static int row_alert(struct pass *p, const struct spec *t, struct prow *r)
 {
 	char ad[SEALED_AD_MAX];
 
-	sealed_ad2(ad, "device_reports", r->key[0], r->key[1]);
-	return position(p, r, "device_reports", ad, "device_id = ? AND at = ?", 2, false);
-}
-
-static int row_alert(struct pass *p, struct prow *r)
-{
-	char ad[SEALED_AD_MAX];
-
+	(void)t;
 	sealed_ad(ad, "alerts.position", r->key[0]);
 	return position(p, r, "alerts", ad, "id = ?", 1, false);
 }
@@ -807,49 +757,50 @@ static const struct spec tables[] = {
 	{ "persons",
 	  "SELECT t.id, t.full_name, t.dob, t.description, t.name_key FROM persons t WHERE "
 	  VICTIM_PERSON AFTER1,
-	  1, 0, 4, 0, row_person },
+	  1, 0, 4, 0, row_person, { NULL } },
 	{ "victim_contacts", "SELECT t.id, t.told, t.notes FROM victim_contacts t WHERE 1 = 1" AFTER1,
-	  1, 0, 2, 0, row_contact },
+	  1, 0, 2, 0, row_text, { "told", "notes" } },
 	{ "victim_referrals",
 	  "SELECT t.id, t.consent_note, t.note FROM victim_referrals t WHERE 1 = 1" AFTER1, 1, 0, 2,
-	  0, row_referral },
-	{ "cases", "SELECT t.id, t.summary FROM cases t WHERE 1 = 1" AFTER1, 1, 0, 1, 0, row_case },
+	  0, row_text, { "consent_note", "note" } },
+	{ "cases", "SELECT t.id, t.summary FROM cases t WHERE 1 = 1" AFTER1, 1, 0, 1, 0, row_text,
+	  { "summary" } },
 	{ "case_events",
 	  "SELECT t.id, t.detail FROM case_events t WHERE t.kind IN ('victim_recorded', 'zone')"
-	  AFTER1, 1, 0, 1, 0, row_event },
+	  AFTER1, 1, 0, 1, 0, row_text, { "detail" } },
 	{ "zones", "SELECT t.id, t.geometry, t.name FROM zones t WHERE 1 = 1" AFTER1, 1, 0, 2, 0,
-	  row_zone },
+	  row_text, { "geometry", "name" } },
 	{ "order_conditions",
 	  "SELECT t.id, t.zone, t.detail FROM order_conditions t WHERE 1 = 1" AFTER1, 1, 0, 2, 0,
-	  row_condition },
+	  row_text, { "zone", "detail" } },
 	{ "incidents",
 	  "SELECT t.id, t.case_id, t.seq, t.place, t.description, t.witnesses, t.reporter, t.salt"
 	  " FROM incidents t WHERE 1 = 1" AFTER1,
-	  1, 2, 5, 0, row_incident },
+	  1, 2, 5, 0, row_incident, { "place", "description", "witnesses", "reporter", "salt" } },
 	{ "alerts", "SELECT t.id, t.sealed, t.lat, t.lon FROM alerts t WHERE " VICTIM_DEVICE AFTER1,
-	  1, 0, 1, 2, row_alert },
+	  1, 0, 1, 2, row_alert, { NULL } },
 	{ "device_reports",
 	  "SELECT t.device_id, t.at, t.sealed, t.lat, t.lon FROM device_reports t WHERE "
 	  VICTIM_DEVICE AFTER2,
-	  2, 0, 1, 2, row_report },
+	  2, 0, 1, 2, row_device_position, { NULL } },
 	{ "fixes",
 	  "SELECT t.device_id, t.at, t.sealed, t.lat, t.lon, t.accuracy_m, t.speed_mps, t.heading,"
 	  " t.altitude FROM fixes t WHERE " VICTIM_DEVICE AFTER2,
-	  2, 0, 1, 6, row_fix },
+	  2, 0, 1, 6, row_device_position, { NULL } },
 	/* issue 20: last, so a pass begun before they existed goes on as it was */
 	{ "case_warning_words",
 	  "SELECT t.id, t.code_word FROM case_warning_words t WHERE 1 = 1" AFTER1, 1, 0, 1, 0,
-	  row_word },
+	  row_text, { "code_word" } },
 	{ "help_requests",
 	  "SELECT t.id, t.story, t.contact, t.safe_times FROM help_requests t WHERE 1 = 1" AFTER1,
-	  1, 0, 3, 0, row_help },
+	  1, 0, 3, 0, row_text, { "story", "contact", "safe_times" } },
 	/* the programme's clinical record (issue 18); last, so that a pass
 	 * interrupted before they were added goes on where it was */
 	{ "clinical_notes", "SELECT t.id, t.body FROM clinical_notes t WHERE 1 = 1" AFTER1, 1, 0, 1,
-	  0, row_note },
+	  0, row_text, { "body" } },
 	{ "programme_disclosures",
 	  "SELECT t.id, t.detail FROM programme_disclosures t WHERE 1 = 1" AFTER1, 1, 0, 1, 0,
-	  row_disclosure },
+	  row_text, { "detail" } },
 };
 #define NTABLES ((int)(sizeof tables / sizeof tables[0]))
 
@@ -860,44 +811,51 @@ static void prow_free(struct prow *r, int n)
 			free(r[i].txt[c]);
 }
 
+/* Rows of a spec being read into a batch. */
+struct batch {
+	const struct spec *t;
+	struct prow *rows;
+	int max, n;
+};
+
+static int batch_row(db_stmt *s, void *arg)
+{
+	struct batch *b = arg;
+	const struct spec *t = b->t;
+	struct prow *r;
+	int col = 0;
+
+	if (b->n >= b->max)
+		return 1;
+	r = &b->rows[b->n++];
+	memset(r, 0, sizeof *r);
+	for (int i = 0; i < t->nkeys; i++)
+		r->key[i] = db_column_int64(s, col++);
+	for (int i = 0; i < t->nextra; i++)
+		r->extra[i] = db_column_int64(s, col++);
+	for (int i = 0; i < t->ntxt; i++, col++)
+		r->txt[i] = db_column_is_null(s, col) ? NULL : xstrdup(db_column_text(s, col));
+	for (int i = 0; i < t->nnum; i++, col++)
+		r->num[i] = db_column_is_null(s, col) ? NAN : db_column_double(s, col);
+	return b->n >= b->max;
+}
+
 /* Read up to batch rows of spec t after cursor (c0, c1): their count. */
 static int read_batch(struct pass *p, const struct spec *t, int64_t c0, int64_t c1, int batch,
 		      struct prow *rows)
 {
-	db_stmt *s;
-	int rc, n = 0, col;
+	struct batch b = { t, rows, batch, 0 };
+	int rc;
 
-	rc = db_prepare(p->d, &s, t->select);
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, c0);
-	if (t->nkeys == 2) {
-		db_bind_int64(s, 2, c0);
-		db_bind_int64(s, 3, c1);
-		db_bind_int64(s, 4, batch);
-	} else {
-		db_bind_int64(s, 2, batch);
-	}
-	while (n < batch && (rc = db_step(s)) == DB_ROW) {
-		struct prow *r = &rows[n++];
-
-		memset(r, 0, sizeof *r);
-		col = 0;
-		for (int i = 0; i < t->nkeys; i++)
-			r->key[i] = db_column_int64(s, col++);
-		for (int i = 0; i < t->nextra; i++)
-			r->extra[i] = db_column_int64(s, col++);
-		for (int i = 0; i < t->ntxt; i++, col++)
-			r->txt[i] = db_column_is_null(s, col) ? NULL : xstrdup(db_column_text(s, col));
-		for (int i = 0; i < t->nnum; i++, col++)
-			r->num[i] = db_column_is_null(s, col) ? NAN : db_column_double(s, col);
-	}
-	db_finalize(s);
+	if (t->nkeys == 2)
+		rc = db_each(p->d, batch_row, &b, t->select, "iiii", c0, c0, c1, (int64_t)batch);
+	else
+		rc = db_each(p->d, batch_row, &b, t->select, "ii", c0, (int64_t)batch);
 	if (rc < 0) {
-		prow_free(rows, n);
+		prow_free(rows, b.n);
 		return rc;
 	}
-	return n;
+	return b.n;
 }
 
 /* The job being run: its id, kind, target, stage and cursor. */
@@ -909,33 +867,29 @@ struct job {
 	int64_t c0, c1;
 };
 
+static void job_row(db_stmt *s, void *out)
+{
+	struct job *j = out;
+	const char *cur = db_column_text(s, 4);
+	long long a = 0, b = 0;
+
+	j->id = db_column_int64(s, 0);
+	snprintf(j->kind, sizeof j->kind, "%s", db_column_text(s, 1));
+	j->target = (int)db_column_int64(s, 2);
+	j->stage = (int)db_column_int64(s, 3);
+	if (cur && sscanf(cur, "%lld %lld", &a, &b) >= 1) {
+		j->c0 = a;
+		j->c1 = b;
+	}
+}
+
 static int job_load(db *d, struct job *j)
 {
-	db_stmt *s;
-	int rc;
-
 	memset(j, 0, sizeof *j);
-	rc = db_prepare(d, &s,
-			"SELECT id, kind, target, stage, cursor FROM data_key_jobs WHERE finished_at IS NULL"
-			" ORDER BY id DESC LIMIT 1");
-	if (rc < 0)
-		return rc;
-	rc = db_step(s);
-	if (rc == DB_ROW) {
-		const char *cur = db_column_text(s, 4);
-		long long a = 0, b = 0;
-
-		j->id = db_column_int64(s, 0);
-		snprintf(j->kind, sizeof j->kind, "%s", db_column_text(s, 1));
-		j->target = (int)db_column_int64(s, 2);
-		j->stage = (int)db_column_int64(s, 3);
-		if (cur && sscanf(cur, "%lld %lld", &a, &b) >= 1) {
-			j->c0 = a;
-			j->c1 = b;
-		}
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : rc == DB_ROW;
+	return db_one(d, job_row, j,
+		      "SELECT id, kind, target, stage, cursor FROM data_key_jobs"
+		      " WHERE finished_at IS NULL ORDER BY id DESC LIMIT 1",
+		      "");
 }
 
 static int job_save(db *d, const struct job *j, int64_t sealed)
@@ -973,7 +927,7 @@ static int job_batch(struct pass *p, struct job *j, int batch, struct prow *rows
 	n = read_batch(p, t, j->c0, j->c1, batch, rows);
 	rc = n;
 	for (int i = 0; rc >= 0 && i < n; i++)
-		rc = t->row(p, &rows[i]);
+		rc = t->row(p, t, &rows[i]);
 	if (rc >= 0 && n > 0) {
 		j->c0 = rows[n - 1].key[0];
 		j->c1 = rows[n - 1].key[1];
@@ -1188,7 +1142,7 @@ int sealed_census(db *d, int64_t *counts, int max, int64_t *clear)
 			n = read_batch(&p, &tables[t], c0, c1, 500, rows);
 			rc = n;
 			for (int i = 0; rc >= 0 && i < n; i++)
-				rc = tables[t].row(&p, &rows[i]);
+				rc = tables[t].row(&p, &tables[t], &rows[i]);
 			if (n > 0) {
 				c0 = rows[n - 1].key[0];
 				c1 = rows[n - 1].key[1];
@@ -1202,22 +1156,21 @@ int sealed_census(db *d, int64_t *counts, int max, int64_t *clear)
 	return rc < 0 ? rc : 0;
 }
 
+/* db_row_fn: a key's state into a buffer of 16. */
+static void state_row(db_stmt *s, void *out)
+{
+	snprintf(out, 16, "%s", db_column_text(s, 0));
+}
+
 int sealed_retire(db *d, int id, char *err, size_t errlen)
 {
 	int64_t counts[CRYPT_KEY_ID_MAX + 1 > 4096 ? 4096 : CRYPT_KEY_ID_MAX + 1], clear;
 	char kind[16];
 	int target, rc;
-	db_stmt *s;
 	char state[16] = "";
 
-	rc = db_prepare(d, &s, "SELECT state FROM data_keys WHERE id = ?");
-	if (rc < 0)
-		goto dberr;
-	db_bind_int64(s, 1, id);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		snprintf(state, sizeof state, "%s", db_column_text(s, 0));
-	db_finalize(s);
+	rc = db_one(d, state_row, state, "SELECT state FROM data_keys WHERE id = ?", "i",
+		    (int64_t)id);
 	if (rc < 0)
 		goto dberr;
 	if (strcmp(state, "current") == 0) {

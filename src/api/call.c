@@ -34,6 +34,8 @@ static const struct {
 	{ ERR_DEVICE_IN_USE, 409 },
 	{ ERR_STORAGE, 507 },
 	{ ERR_BUSY, 503 },
+	{ ERR_ALREADY_ENROLLED, 409 },
+	{ ERR_ALREADY_DECIDED, 409 },
 };
 
 void api_fail_err(struct req *r, const struct ops_error *e)

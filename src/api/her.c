@@ -47,6 +47,7 @@
 #include "monitor/node.h"
 #include "notify/notify.h"
 #include "notify/webpush.h"
+#include "ops/her.h"
 #include "store/account.h"
 #include "store/cases.h"
 #include "store/her.h"
@@ -90,7 +91,9 @@ static int add_phone(int64_t id, int64_t created_at, int64_t revoked_at, void *a
 	return 0;
 }
 
-static void reply_enrolment(struct req *r, int status, const struct case_record *c)
+/* Her enrolment on case c, the phones she signed in and what she sees of
+ * her case: NULL with *err on a failure. */
+static json_t *enrolment_view(struct req *r, const struct case_record *c, int *err)
 {
 	struct her_enrolment e;
 	unsigned bits = 0;
@@ -103,60 +106,63 @@ static void reply_enrolment(struct req *r, int status, const struct case_record 
 		rc = DB_ERROR;
 	if (rc < 0) {
 		json_decref(phones);
-		req_fail_db(r, rc);
-		return;
+		*err = rc;
+		return NULL;
 	}
 	o = enrolment_json(rc == 1 ? &e : NULL);
 	json_object_set_new(o, "phones", phones);
 	json_object_set_new(o, "released", released_json(bits));
-	req_reply(r, status, o);
+	return o;
 }
 
 void api_her_app_get(struct req *r)
 {
-	struct case_record c = { 0 };
+	api_case_page(r, enrolment_view);
+}
 
-	if (api_case_load(r, &c) < 0)
-		return;
-	reply_enrolment(r, 200, &c);
-	case_record_free(&c);
+/* The answer of an operation on her enrolment: the enrolment as it is then,
+ * built in its transaction. */
+struct enrolment_answer {
+	struct req *r;
+	int status;
+	struct case_record c;
+};
+
+static int answer_enrolment(struct ops_ctx *x, void *arg)
+{
+	struct enrolment_answer *a = arg;
+	int rc = DB_ERROR;
+	json_t *o = enrolment_view(a->r, &a->c, &rc);
+
+	if (!o)
+		return ops_fail_db(x, rc);
+	return api_answer(x, a->r, a->status, o);
+}
+
+static void enrolment_call(struct req *r, struct ops_ctx *x, struct enrolment_answer *a,
+			   int status)
+{
+	memset(a, 0, sizeof *a);
+	a->r = r;
+	a->status = status;
+	api_ops_begin(r, x, status);
+	x->answer = answer_enrolment;
+	x->answer_arg = a;
 }
 
 /* DELETE .../her-app/phones/{id}: one phone of hers signed out (lost, or
  * taken from her); she may sign in again on another with a code. */
 void api_her_phone_revoke(struct req *r)
 {
-	struct case_record c = { 0 };
-	struct her_enrolment e;
+	struct enrolment_answer a;
+	struct ops_ctx x;
 	int64_t id;
-	int rc;
 
-	if (req_param_id(r, "id", "phone", &id) < 0 || api_case_load(r, &c) < 0)
+	if (req_param_id(r, "id", "phone", &id) < 0)
 		return;
-	if (req_tx_begin(r) < 0)
-		goto out;
-	rc = her_enrolment_current(r->db, c.id, &e);
-	if (rc == 1)
-		rc = her_device_revoke(r->db, e.id, id, clock_now_ms());
-	if (rc == 0) {
-		req_tx_rollback(r);
-		req_fail(r, 404, "not_found", NULL, "case %s has no phone %lld of hers signed in", c.ref,
-			 (long long)id);
-		goto out;
-	}
-	if (rc >= 0)
-		rc = case_event_add(r->db, c.id, r->who.user_id, r->who.username, "her_app",
-				    "a phone signed out");
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	req_audit_detail(r, "her phone %lld signed out", (long long)id);
-	reply_enrolment(r, 200, &c);
-	req_tx_commit(r);
-out:
-	case_record_free(&c);
+	enrolment_call(r, &x, &a, 200);
+	api_ops_end(r, &x, ops_her_phone_revoke(&x, req_param(r, "ref"), id, &a.c));
+	case_record_free(&a.c);
 }
 
 /* PUT .../her-app/released {plan, orders, contacts}: what she sees of her
@@ -164,9 +170,9 @@ out:
 void api_her_app_release(struct req *r)
 {
 	static const char *const fields[] = { "plan", "orders", "contacts", NULL };
-	struct case_record c = { 0 };
-	int on[HER_PARTS], given = 0, rc = 0;
-	char what[80] = "";
+	struct enrolment_answer a;
+	struct ops_ctx x;
+	int on[HER_PARTS], given = 0;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0)
 		return;
@@ -181,41 +187,17 @@ void api_her_app_release(struct req *r)
 		req_fail(r, 400, "bad_request", NULL, "say which of plan, orders and contacts she sees");
 		return;
 	}
-	if (api_case_load(r, &c) < 0)
-		return;
-	if (req_tx_begin(r) < 0)
-		goto out;
-	for (int p = 0; p < HER_PARTS && rc >= 0; p++) {
-		if (on[p] < 0)
-			continue;
-		rc = her_release_set(r->db, c.id, her_part_name((enum her_part)p), on[p] == 1,
-				     r->who.user_id);
-		snprintf(what + strlen(what), sizeof what - strlen(what), "%s%s %s", what[0] ? ", " : "",
-			 her_part_name((enum her_part)p), on[p] == 1 ? "released" : "withheld");
-	}
-	if (rc >= 0)
-		rc = case_event_add(r->db, c.id, r->who.user_id, r->who.username, "her_app", what);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	req_audit_detail(r, "%s", what);
-	reply_enrolment(r, 200, &c);
-	req_tx_commit(r);
-out:
-	case_record_free(&c);
+	enrolment_call(r, &x, &a, 200);
+	api_ops_end(r, &x, ops_her_release(&x, req_param(r, "ref"), on, &a.c));
+	case_record_free(&a.c);
 }
 
 void api_her_app_enrol(struct req *r)
 {
 	static const char *const fields[] = { "app_name", NULL };
-	struct case_record c = { 0 };
-	struct her_enrolment e;
+	struct enrolment_answer a;
+	struct ops_ctx x;
 	const char *name = "Notes";
-	char phone[IDENTIFIER_MAX + 1], uid[64], tok[SECRET_TOKEN_LEN];
-	int64_t now = clock_now_ms(), dev, as, id;
-	int rc;
 
 	if (req_body_only(r, fields) < 0 || req_body_str(r, "app_name", false, 64, &name) < 0)
 		return;
@@ -227,93 +209,19 @@ void api_her_app_enrol(struct req *r)
 			 "nothing that says what it is)", HER_APP_NAME_MAX);
 		return;
 	}
-	if (api_case_load(r, &c) < 0)
-		return;
-	rc = warning_phone(r->db, c.id, phone, sizeof phone);
-	sodium_memzero(phone, sizeof phone);
-	if (rc != 1) {
-		if (rc < 0)
-			req_fail_db(r, rc);
-		else
-			req_fail(r, 400, "bad_request", NULL,
-				 "case %s has no phone number for her: her sign-in code is sent to it, "
-				 "so add her number first", c.ref);
-		goto out;
-	}
-	if (req_tx_begin(r) < 0)
-		goto out;
-	rc = her_enrolment_current(r->db, c.id, &e);
-	if (rc == 1) {
-		req_tx_rollback(r);
-		req_fail(r, 409, "already_enrolled", NULL,
-			 "she is enrolled already (by %s): revoke that first to enrol her again",
-			 e.enrolled_by_name);
-		goto out;
-	}
-	/* her app reports as a phone of her own, watched for this case: a panic
-	 * from it is a panic from her alarm.  It reports only while open: no
-	 * interval, so its silence is never a lost signal (monitor/engine.c). */
-	secret_token(tok);
-	snprintf(uid, sizeof uid, HER_DEVICE_PREFIX "%.16s", tok);
-	dev = rc < 0 ? rc : device_insert(r->db, uid, "victim_phone", "json", 0, r->who.agency_id,
-					  r->who.user_id);
-	as = dev < 0 ? dev : assignment_insert(r->db, dev, c.id, "victim", now, 0, r->who.user_id);
-	id = as < 0 ? as : her_enrol(r->db, c.id, dev, as, name, r->who.user_id);
-	rc = id < 0 ? (int)id
-		    : case_event_add(r->db, c.id, r->who.user_id, r->who.username, "her_app",
-				     "enrolled");
-	if (rc >= 0)
-		rc = node_config_changing(r->v->node, r->db, c.id);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	req_audit_detail(r, "her app enrolled (device %s)", uid);
-	reply_enrolment(r, 201, &c);
-	if (req_tx_commit(r) == 0)
-		node_config_changed(r->v->node, c.id);
-out:
-	case_record_free(&c);
+	enrolment_call(r, &x, &a, 201);
+	api_ops_end(r, &x, ops_her_enrol(&x, req_param(r, "ref"), name, &a.c) < 0 ? -1 : 0);
+	case_record_free(&a.c);
 }
 
 void api_her_app_revoke(struct req *r)
 {
-	struct case_record c = { 0 };
-	struct her_enrolment e;
-	int64_t now = clock_now_ms();
-	int rc;
+	struct enrolment_answer a;
+	struct ops_ctx x;
 
-	if (api_case_load(r, &c) < 0)
-		return;
-	if (req_tx_begin(r) < 0)
-		goto out;
-	rc = her_enrolment_current(r->db, c.id, &e);
-	if (rc == 0) {
-		req_tx_rollback(r);
-		req_fail(r, 404, "not_found", NULL, "she is not enrolled in her app on case %s", c.ref);
-		goto out;
-	}
-	if (rc >= 0)
-		rc = her_enrolment_revoke(r->db, e.id, r->who.user_id, now);
-	/* her app's device stops watching for the case */
-	if (rc >= 0)
-		rc = assignment_end(r->db, e.assignment_id, now);
-	if (rc >= 0)
-		rc = case_event_add(r->db, c.id, r->who.user_id, r->who.username, "her_app", "revoked");
-	if (rc >= 0)
-		rc = node_config_changing(r->v->node, r->db, c.id);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	req_audit_detail(r, "her app revoked (device %s)", e.device_uid);
-	reply_enrolment(r, 200, &c);
-	if (req_tx_commit(r) == 0)
-		node_config_changed(r->v->node, c.id);
-out:
-	case_record_free(&c);
+	enrolment_call(r, &x, &a, 200);
+	api_ops_end(r, &x, ops_her_revoke(&x, req_param(r, "ref"), &a.c));
+	case_record_free(&a.c);
 }
 
 /* ---- her: signing in ----------------------------------------------------------- */

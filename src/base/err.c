@@ -31,6 +31,8 @@ static const struct {
 	{ ERR_DEVICE_IN_USE, "device_in_use" },
 	{ ERR_STORAGE, "storage" },
 	{ ERR_BUSY, "busy" },
+	{ ERR_ALREADY_ENROLLED, "already_enrolled" },
+	{ ERR_ALREADY_DECIDED, "already_decided" },
 };
 
 const char *err_name(int code)

@@ -1,0 +1,167 @@
+/*
+ * ops/her — her app: the centre's side and hers (ops/her.h).
+ */
+#include "ops/her.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/secret.h"
+#include "core/identifier.h"
+#include "monitor/node.h"
+#include "store/monitor.h"
+#include "store/warnings.h"
+#include "vigil.h"
+
+/* ---- the centre ------------------------------------------------------------- */
+
+int64_t ops_her_enrol(struct ops_ctx *x, const char *ref, const char *app_name,
+		      struct case_record *c)
+{
+	char phone[IDENTIFIER_MAX + 1], uid[64], tok[SECRET_TOKEN_LEN];
+	struct her_enrolment e;
+	int64_t dev, as, id = 0;
+	int rc = ops_begin_case(x, ref, c);
+
+	if (rc < 0)
+		return rc;
+	rc = warning_phone(x->db, c->id, phone, sizeof phone);
+	sodium_memzero(phone, sizeof phone);
+	if (rc == 0)
+		rc = ops_fail(x, ERR_BAD_REQUEST, NULL,
+			      "case %s has no phone number for her: her sign-in code is sent to it, "
+			      "so add her number first",
+			      c->ref);
+	if (rc >= 0)
+		rc = her_enrolment_current(x->db, c->id, &e);
+	if (rc == 1)
+		rc = ops_fail(x, ERR_ALREADY_ENROLLED, NULL,
+			      "she is enrolled already (by %s): revoke that first to enrol her again",
+			      e.enrolled_by_name);
+	if (rc < 0)
+		return ops_end(x, rc);
+	/* her app reports as a phone of her own, watched for this case: a panic
+	 * from it is a panic from her alarm.  It reports only while open: no
+	 * interval, so its silence is never a lost signal (monitor/engine.c). */
+	secret_token(tok);
+	snprintf(uid, sizeof uid, HER_DEVICE_PREFIX "%.16s", tok);
+	dev = device_insert(x->db, uid, "victim_phone", "json", 0, x->who.agency_id, x->who.user_id);
+	as = dev < 0 ? dev
+		     : assignment_insert(x->db, dev, c->id, "victim", x->now, 0, x->who.user_id);
+	id = as < 0 ? as : her_enrol(x->db, c->id, dev, as, app_name, x->who.user_id);
+	rc = id < 0 ? (int)id : ops_event(x, c->id, "her_app", "enrolled");
+	if (rc >= 0)
+		rc = node_config_changing(x->v->node, x->db, c->id);
+	if (rc >= 0)
+		ops_detail(x, "her app enrolled (device %s)", uid);
+	rc = ops_end(x, rc);
+	if (rc < 0)
+		return rc;
+	node_config_changed(x->v->node, c->id);
+	return id;
+}
+
+/* Her enrolment on case c (open in the transaction): 0 and *e, or
+ * ERR_NOT_FOUND. */
+static int enrolment(struct ops_ctx *x, const struct case_record *c, struct her_enrolment *e)
+{
+	int rc = her_enrolment_current(x->db, c->id, e);
+
+	if (rc == 0)
+		return ops_fail(x, ERR_NOT_FOUND, NULL, "she is not enrolled in her app on case %s",
+				c->ref);
+	return rc < 0 ? rc : 0;
+}
+
+int ops_her_revoke(struct ops_ctx *x, const char *ref, struct case_record *c)
+{
+	struct her_enrolment e;
+	int rc = ops_begin_case(x, ref, c);
+
+	if (rc < 0)
+		return rc;
+	rc = enrolment(x, c, &e);
+	if (rc >= 0)
+		rc = her_enrolment_revoke(x->db, e.id, x->who.user_id, x->now);
+	/* her app's device stops watching for the case */
+	if (rc >= 0)
+		rc = assignment_end(x->db, e.assignment_id, x->now);
+	if (rc >= 0)
+		rc = ops_event(x, c->id, "her_app", "revoked");
+	if (rc >= 0)
+		rc = node_config_changing(x->v->node, x->db, c->id);
+	if (rc >= 0)
+		ops_detail(x, "her app revoked (device %s)", e.device_uid);
+	rc = ops_end(x, rc);
+	if (rc >= 0)
+		node_config_changed(x->v->node, c->id);
+	return rc;
+}
+
+int ops_her_phone_revoke(struct ops_ctx *x, const char *ref, int64_t id, struct case_record *c)
+{
+	struct her_enrolment e;
+	int rc = ops_begin_case(x, ref, c);
+
+	if (rc < 0)
+		return rc;
+	rc = her_enrolment_current(x->db, c->id, &e);
+	if (rc == 1)
+		rc = her_device_revoke(x->db, e.id, id, x->now);
+	if (rc == 0)
+		rc = ops_fail(x, ERR_NOT_FOUND, NULL, "case %s has no phone %lld of hers signed in",
+			      c->ref, (long long)id);
+	if (rc >= 0)
+		rc = ops_event(x, c->id, "her_app", "a phone signed out");
+	if (rc >= 0)
+		ops_detail(x, "her phone %lld signed out", (long long)id);
+	return ops_end(x, rc);
+}
+
+int ops_her_release(struct ops_ctx *x, const char *ref, const int on[HER_PARTS],
+		    struct case_record *c)
+{
+	char what[80] = "";
+	int rc = ops_begin_case(x, ref, c);
+
+	for (int p = 0; p < HER_PARTS && rc >= 0; p++) {
+		const char *part = her_part_name((enum her_part)p);
+
+		if (on[p] < 0)
+			continue;
+		rc = her_release_set(x->db, c->id, part, on[p] == 1, x->who.user_id);
+		snprintf(what + strlen(what), sizeof what - strlen(what), "%s%s %s",
+			 what[0] ? ", " : "", part, on[p] == 1 ? "released" : "withheld");
+	}
+	if (rc < 0)
+		return ops_end(x, rc);
+	rc = ops_event(x, c->id, "her_app", "%s", what);
+	if (rc >= 0)
+		ops_detail(x, "%s", what);
+	return ops_end(x, rc);
+}
+
+int ops_warning_word_set(struct ops_ctx *x, const char *ref, const char *word, int64_t version,
+			 struct case_record *c)
+{
+	char *old = NULL;
+	int64_t have = 0;
+	int rc = ops_begin_case(x, ref, c);
+
+	if (rc < 0)
+		return rc;
+	rc = warning_word_get(x->db, c->id, &old, &have);
+	free(old);
+	if (rc >= 0 && have != version)
+		rc = ops_stale(x, "code word", version, have);
+	if (rc >= 0)
+		rc = warning_word_set(x->db, c->id, word, x->who.user_id);
+	if (rc >= 0)
+		rc = ops_event(x, c->id, "warning_word", "%s", word ? "set" : "cleared");
+	/* the word itself is hers: the trail says it changed, not what to */
+	if (rc >= 0)
+		ops_detail(x, "code word %s", word ? "set" : "cleared");
+	return ops_end(x, rc);
+}

@@ -1,0 +1,47 @@
+/*
+ * ops/her — her app, as the centre runs it: enrol her (her app's device,
+ * watched for the case, reports as a phone of her own), revoke the
+ * enrolment, sign one of her phones out, say which parts of her case she
+ * sees; and the code word her warnings begin with.
+ *
+ * And her app, as she uses it (no account: the actor is no user; rules in
+ * core/her.h): a phone signed in with the code sent to her number, a session
+ * opened with her PIN, and an entry of her diary in the case's incident log.
+ * The HTTP of her side stays in api/her.c: the throttling of sign-in tries by
+ * address (and its refund for a right code or PIN), her session's header, the
+ * SMS and Web Push.  Her sign-in answers the same way whether or not a number
+ * is enrolled, so that whoever asks learns nothing: her refusals here say so.
+ */
+#ifndef VIGIL_OPS_HER_H
+#define VIGIL_OPS_HER_H
+
+#include <stdint.h>
+
+#include "core/her.h"
+#include "ops/ops.h"
+#include "store/cases.h"
+#include "store/her.h"
+
+/* ---- the centre ------------------------------------------------------------- */
+
+/* Enrol her in her app on case ref under app_name (well formed: core/her.h):
+ * ERR_BAD_REQUEST when the case has no phone number of hers (her sign-in
+ * code goes to it), ERR_ALREADY_ENROLLED.  Returns the enrolment's id. */
+int64_t ops_her_enrol(struct ops_ctx *x, const char *ref, const char *app_name,
+		      struct case_record *c);
+/* Revoke her enrolment (her phones, sessions and her app's device's watch of
+ * the case with it): ERR_NOT_FOUND when she is not enrolled. */
+int ops_her_revoke(struct ops_ctx *x, const char *ref, struct case_record *c);
+/* Sign her phone id out: ERR_NOT_FOUND when it is not one of hers signed in. */
+int ops_her_phone_revoke(struct ops_ctx *x, const char *ref, int64_t id, struct case_record *c);
+/* Release or withhold the parts of her case she sees: on[p] 1 released, 0
+ * withheld, -1 as it is (at least one given). */
+int ops_her_release(struct ops_ctx *x, const char *ref, const int on[HER_PARTS],
+		    struct case_record *c);
+/* Set (word NULL: clear) the code word her warnings begin with, on the
+ * version read (0: none set yet): ERR_STALE_VERSION.  The word is hers: the
+ * audit says it changed, never what to. */
+int ops_warning_word_set(struct ops_ctx *x, const char *ref, const char *word, int64_t version,
+			 struct case_record *c);
+
+#endif

@@ -36,6 +36,7 @@ static const struct {
 	{ ERR_BUSY, 503 },
 	{ ERR_ALREADY_ENROLLED, 409 },
 	{ ERR_ALREADY_DECIDED, 409 },
+	{ ERR_SIGNED_OUT, 401 },
 };
 
 void api_fail_err(struct req *r, const struct ops_error *e)

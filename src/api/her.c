@@ -255,15 +255,6 @@ static int phone_field(struct req *r, char *out, size_t outlen)
 	return 0;
 }
 
-static void code_digest(int64_t enrolment, const char *code, char out[SECRET_DIGEST_LEN])
-{
-	char s[64];
-
-	snprintf(s, sizeof s, "her-code:%lld:%s", (long long)enrolment, code);
-	secret_digest(s, out);
-	sodium_memzero(s, sizeof s);
-}
-
 void api_her_code(struct req *r)
 {
 	static const char *const fields[] = { "phone", NULL };
@@ -302,7 +293,7 @@ void api_her_code(struct req *r)
 		uint32_t n = randombytes_uniform(1000000);
 
 		snprintf(code, sizeof code, "%06u", n);
-		code_digest(e.id, code, dg);
+		her_code_digest(e.id, code, dg);
 		/* neutral words: whoever sees her phone's screen learns nothing */
 		snprintf(text, sizeof text, "Your %s code is %s. It expires in %lld minutes.",
 			 e.app_name, code, HER_CODE_TTL_MS / 60000);
@@ -335,15 +326,66 @@ out:
 	sodium_memzero(phone, sizeof phone);
 }
 
+/* The answer of a sign-in: given in its transaction, so that a wrong code or
+ * PIN, which commits the try it counted, is audited with the status it got. */
+struct signin_answer {
+	struct req *r;
+	const struct her_signin *in;
+	int (*answer)(struct req *r, const struct her_signin *in);
+};
+
+static int answer_signin(struct ops_ctx *x, void *arg)
+{
+	struct signin_answer *a = arg;
+
+	(void)x;
+	return a->answer(a->r, a->in);
+}
+
+/* A context for a sign-in whose answer is given in its transaction. */
+static void signin_begin(struct req *r, struct ops_ctx *x, struct signin_answer *a,
+			 const struct her_signin *in,
+			 int (*answer)(struct req *r, const struct her_signin *in))
+{
+	a->r = r;
+	a->in = in;
+	a->answer = answer;
+	api_ops_begin(r, x, 0);
+	x->answer = answer_signin;
+	x->answer_arg = a;
+}
+
+/* After the sign-in: the try is given back to the address when the code or
+ * PIN was right. */
+static void signin_end(struct req *r, struct ops_ctx *x, int rc, struct her_signin *in)
+{
+	if (in->right)
+		throttle_refund(r->v->throttle, r->client_addr);
+	api_ops_end(r, x, rc);
+	sodium_memzero(in, sizeof *in);
+}
+
+static int answer_verify(struct req *r, const struct her_signin *in)
+{
+	if (!in->right)
+		req_reply(r, 400, json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "bad_request",
+					    "field", "code", "message",
+					    "that code is not right, has expired, or was tried too "
+					    "often: check it, or ask for a new one"));
+	else
+		req_reply(r, 201, json_pack("{s:s, s:s}", "device", in->secret, "app_name",
+					    in->app_name));
+	return 0;
+}
+
 void api_her_verify(struct req *r)
 {
 	static const char *const fields[] = { "phone", "code", "pin", NULL };
-	char phone[IDENTIFIER_MAX + 1], dg[SECRET_DIGEST_LEN], why[120], tok[SECRET_TOKEN_LEN];
-	char pin_hash[SECRET_HASH_LEN];
+	char phone[IDENTIFIER_MAX + 1], why[120];
 	const char *code, *pin;
-	struct her_enrolment e;
-	int64_t now = clock_now_ms();
-	int rc;
+	struct signin_answer a;
+	struct her_signin in;
+	struct ops_ctx x;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    phone_field(r, phone, sizeof phone) < 0 ||
@@ -355,118 +397,39 @@ void api_her_verify(struct req *r)
 	}
 	if (claim(r) < 0)
 		return;
-	if (req_tx_begin(r) < 0)
-		return;
-	rc = her_enrolment_by_phone(r->db, phone, &e);
-	if (rc == 1) {
-		code_digest(e.id, code, dg);
-		rc = her_code_check(r->db, e.id, dg, now, HER_CODE_TRIES);
-	}
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		return;
-	}
-	if (rc != 1) {
-		/* the attempt counted stands (the transaction commits it).  One
-		 * answer for a wrong code, an expired one and one tried too often:
-		 * "too often" only for enrolled numbers would tell whoever tries
-		 * five codes that the number is enrolled */
+	signin_begin(r, &x, &a, &in, answer_verify);
+	signin_end(r, &x, ops_her_verify(&x, phone, code, pin, &in), &in);
+	sodium_memzero(phone, sizeof phone);
+}
+
+static int answer_unlock(struct req *r, const struct her_signin *in)
+{
+	if (in->right)
+		req_reply(r, 200, json_pack("{s:s, s:s, s:o}", "session", in->secret, "app_name",
+					    in->app_name, "expires_at", req_time_json(in->expires_at)));
+	else if (in->wrong_pins >= HER_PIN_TRIES)
+		req_reply(r, 401, json_pack("{s:{s:s, s:s}}", "error", "code", "signed_out", "message",
+					    "too many wrong PINs: sign in again with a code"));
+	else
 		req_reply(r, 400, json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "bad_request",
-					    "field", "code", "message",
-					    "that code is not right, has expired, or was tried too "
-					    "often: check it, or ask for a new one"));
-		req_tx_commit(r);
-		return;
-	}
-	throttle_refund(r->v->throttle, r->client_addr);
-	secret_token(tok);
-	secret_digest(tok, dg);
-	if (secret_password_hash(pin, pin_hash) < 0) {
-		req_tx_rollback(r);
-		req_fail(r, 500, "internal", NULL, "the PIN could not be kept");
-		return;
-	}
-	rc = (int)her_device_add(r->db, e.id, dg, pin_hash, now);
-	sodium_memzero(pin_hash, sizeof pin_hash);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		return;
-	}
-	req_audit_object(r, "her app, enrolment %lld", (long long)e.id);
-	req_audit_detail(r, "phone signed in by code");
-	req_reply(r, 201, json_pack("{s:s, s:s}", "device", tok, "app_name", e.app_name));
-	req_tx_commit(r);
-	sodium_memzero(tok, sizeof tok);
+					    "field", "pin", "message", "that PIN is not right"));
+	return 0;
 }
 
 void api_her_unlock(struct req *r)
 {
 	static const char *const fields[] = { "device", "pin", NULL };
-	char dg[SECRET_DIGEST_LEN], tok[SECRET_TOKEN_LEN];
 	const char *device, *pin;
-	struct her_device hd;
-	int64_t now = clock_now_ms();
-	int rc;
+	struct signin_answer a;
+	struct her_signin in;
+	struct ops_ctx x;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    req_body_str(r, "device", true, 64, &device) < 0 ||
 	    req_body_str(r, "pin", true, 12, &pin) < 0 || claim(r) < 0)
 		return;
-	secret_digest(device, dg);
-	if (req_tx_begin(r) < 0)
-		return;
-	rc = her_device_get(r->db, dg, &hd);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		return;
-	}
-	if (rc == 0 || hd.revoked_at) {
-		req_tx_rollback(r);
-		secret_password_dummy_verify(pin);
-		req_fail(r, 401, "signed_out", NULL,
-			 "this phone is not signed in any more: sign in again with a code");
-		return;
-	}
-	req_audit_object(r, "her app, enrolment %lld", (long long)hd.enrolment_id);
-	if (!secret_password_verify(hd.pin_hash, pin)) {
-		int n = her_device_pin_failed(r->db, hd.id, HER_PIN_TRIES, now);
-
-		if (n < 0) {
-			req_tx_rollback(r);
-			req_fail_db(r, n);
-			return;
-		}
-		req_audit_detail(r, "wrong PIN (%d)", n);
-		if (n >= HER_PIN_TRIES)
-			req_reply(r, 401, json_pack("{s:{s:s, s:s}}", "error", "code", "signed_out",
-						    "message",
-						    "too many wrong PINs: sign in again with a code"));
-		else
-			req_reply(r, 400, json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
-						    "bad_request", "field", "pin", "message",
-						    "that PIN is not right"));
-		req_tx_commit(r);
-		return;
-	}
-	throttle_refund(r->v->throttle, r->client_addr);
-	secret_token(tok);
-	secret_digest(tok, dg);
-	rc = her_device_pin_ok(r->db, hd.id);
-	if (rc >= 0)
-		rc = her_session_add(r->db, dg, hd.id, now, now + HER_IDLE_MS);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		return;
-	}
-	req_audit_detail(r, "unlocked");
-	req_reply(r, 200, json_pack("{s:s, s:s, s:o}", "session", tok, "app_name", hd.app_name,
-				    "expires_at", req_time_json(now + HER_IDLE_MS)));
-	req_tx_commit(r);
-	sodium_memzero(tok, sizeof tok);
+	signin_begin(r, &x, &a, &in, answer_unlock);
+	signin_end(r, &x, ops_her_unlock(&x, device, pin, &in), &in);
 }
 
 /* Her session (X-Her-Session): 0 and *out, or -1 after answering 401. */
@@ -754,12 +717,13 @@ void api_her_diary(struct req *r)
 	const char *what, *where = NULL, *behaviour = "other", *ptype = NULL, *pdata = NULL;
 	json_t *photo = json_object_get(r->body, "photo");
 	struct incident e = { 0 };
+	struct her_picture pic;
 	struct her_device hd;
+	struct ops_ctx x;
 	unsigned char *bytes = NULL;
 	size_t nbytes = 0;
-	char hash[65] = "", atts[80] = "", reporter[96];
+	char hash[65] = "";
 	int64_t at = clock_now_ms(), now = at;
-	int rc;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    req_body_time(r, "at", false, &at, NULL) < 0 ||
@@ -814,47 +778,18 @@ void api_her_diary(struct req *r)
 		req_fail(r, 507, "storage", NULL, "the picture could not be kept: try again");
 		goto out;
 	}
-	/* reported by her: the record says so, and names no user as its author */
-	snprintf(reporter, sizeof reporter, "the victim, in her app");
-	if (hash[0])
-		snprintf(atts, sizeof atts, "[\"%s\"]", hash);
-	e.case_id = hd.case_id;
-	e.recorded_by = 0;
-	e.recorded_by_name = "her app (the victim)";
+	pic.hash = hash;
+	pic.size = (int64_t)nbytes;
+	pic.type = ptype;
 	e.occurred_at = at;
 	e.place = where && *where ? where : NULL;
 	e.behaviour = behaviour;
 	e.description = what;
-	e.reporter = reporter;
-	e.attachments = hash[0] ? atts : NULL;
-	if (req_tx_begin(r) < 0)
-		goto out;
-	rc = 0;
-	if (hash[0]) {
-		rc = attachment_record(r->db, hash, (int64_t)nbytes);
-		if (rc >= 0)
-			rc = case_attachment_add(r->db, hd.case_id, hash,
-						 !strcmp(ptype, "image/png") ? "diary.png"
-						 : !strcmp(ptype, "image/webp") ? "diary.webp" : "diary.jpg",
-						 ptype, 0);
-	}
-	if (rc >= 0)
-		rc = incident_append(r->db, &e);
-	if (rc >= 0)
-		rc = case_touch(r->db, hd.case_id);
-	if (rc >= 0)
-		rc = case_review_due_now(r->db, hd.case_id);
-	if (rc >= 0)
-		rc = case_event_add(r->db, hd.case_id, 0, "her app", "her_diary", "a diary entry");
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	req_audit_detail(r, "diary entry: incident %lld%s", (long long)e.seq, hash[0] ? " with a picture" : "");
-	req_reply(r, 201, json_pack("{s:b, s:s, s:s?}", "received", 1, "message",
-				    "Saved. Your officer can see it now.", "picture", hash[0] ? hash : NULL));
-	req_tx_commit(r);
+	api_ops_begin(r, &x, 201);
+	if (api_ops_end(r, &x, ops_her_diary(&x, &hd, &e, hash[0] ? &pic : NULL)) == 0)
+		req_reply(r, 201, json_pack("{s:b, s:s, s:s?}", "received", 1, "message",
+					    "Saved. Your officer can see it now.", "picture",
+					    hash[0] ? hash : NULL));
 out:
 	if (bytes) {
 		sodium_memzero(bytes, nbytes);

@@ -33,6 +33,7 @@ static const struct {
 	{ ERR_BUSY, "busy" },
 	{ ERR_ALREADY_ENROLLED, "already_enrolled" },
 	{ ERR_ALREADY_DECIDED, "already_decided" },
+	{ ERR_SIGNED_OUT, "signed_out" },
 };
 
 const char *err_name(int code)

@@ -54,6 +54,7 @@ enum err_code {
 	ERR_BUSY = -111,               /* no means to do it now (a password hash): try again */
 	ERR_ALREADY_ENROLLED = -112,   /* she is in her app already (ops/her) */
 	ERR_ALREADY_DECIDED = -113,    /* a request for help was decided already (ops/help) */
+	ERR_SIGNED_OUT = -114,         /* her phone is not signed in to her app (ops/her) */
 };
 
 /* The code's name ("stale_version", "db_busy"); "error" for a code not in

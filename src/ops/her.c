@@ -165,3 +165,140 @@ int ops_warning_word_set(struct ops_ctx *x, const char *ref, const char *word, i
 		ops_detail(x, "code word %s", word ? "set" : "cleared");
 	return ops_end(x, rc);
 }
+
+/* ---- her ---------------------------------------------------------------------- */
+
+int ops_her_verify(struct ops_ctx *x, const char *phone, const char *code, const char *pin,
+		   struct her_signin *out)
+{
+	char dg[SECRET_DIGEST_LEN], pin_hash[SECRET_HASH_LEN];
+	struct her_enrolment e;
+	int64_t id;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	rc = ops_begin(x);
+	if (rc < 0)
+		return rc;
+	rc = her_enrolment_by_phone(x->db, phone, &e);
+	if (rc == 1) {
+		her_code_digest(e.id, code, dg);
+		rc = her_code_check(x->db, e.id, dg, x->now, HER_CODE_TRIES);
+	}
+	if (rc < 0)
+		return ops_end(x, rc);
+	/* the attempt counted stands (the transaction commits it).  One answer
+	 * for a wrong code, an expired one and one tried too often: "too often"
+	 * only for enrolled numbers would tell whoever tries five codes that the
+	 * number is enrolled */
+	if (rc != 1)
+		return ops_end(x, 0);
+	out->right = true;
+	secret_token(out->secret);
+	secret_digest(out->secret, dg);
+	if (secret_password_hash(pin, pin_hash) < 0)
+		return ops_end(x, ops_fail(x, ERR_BUSY, NULL, "the PIN could not be kept"));
+	id = her_device_add(x->db, e.id, dg, pin_hash, x->now);
+	sodium_memzero(pin_hash, sizeof pin_hash);
+	if (id >= 0) {
+		out->enrolment_id = e.id;
+		snprintf(out->app_name, sizeof out->app_name, "%s", e.app_name);
+		ops_object(x, "her app, enrolment %lld", (long long)e.id);
+		ops_detail(x, "phone signed in by code");
+	}
+	rc = ops_end(x, id < 0 ? (int)id : 1);
+	if (rc < 0)
+		sodium_memzero(out->secret, sizeof out->secret);
+	return rc;
+}
+
+int ops_her_unlock(struct ops_ctx *x, const char *device, const char *pin,
+		   struct her_signin *out)
+{
+	char dg[SECRET_DIGEST_LEN];
+	struct her_device hd;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	secret_digest(device, dg);
+	rc = ops_begin(x);
+	if (rc < 0)
+		return rc;
+	rc = her_device_get(x->db, dg, &hd);
+	if (rc < 0)
+		return ops_end(x, rc);
+	if (rc == 0 || hd.revoked_at) {
+		ops_rollback(x);
+		/* as long as a PIN checked: the answer's time tells nothing */
+		secret_password_dummy_verify(pin);
+		return ops_fail(x, ERR_SIGNED_OUT, NULL,
+				"this phone is not signed in any more: sign in again with a code");
+	}
+	out->enrolment_id = hd.enrolment_id;
+	ops_object(x, "her app, enrolment %lld", (long long)hd.enrolment_id);
+	if (!secret_password_verify(hd.pin_hash, pin)) {
+		int n = her_device_pin_failed(x->db, hd.id, HER_PIN_TRIES, x->now);
+
+		if (n >= 0) {
+			out->wrong_pins = n;
+			ops_detail(x, "wrong PIN (%d)", n);
+		}
+		return ops_end(x, n < 0 ? n : 0);
+	}
+	out->right = true;
+	secret_token(out->secret);
+	secret_digest(out->secret, dg);
+	out->expires_at = x->now + HER_IDLE_MS;
+	snprintf(out->app_name, sizeof out->app_name, "%s", hd.app_name);
+	rc = her_device_pin_ok(x->db, hd.id);
+	if (rc >= 0)
+		rc = her_session_add(x->db, dg, hd.id, x->now, out->expires_at);
+	if (rc >= 0)
+		ops_detail(x, "unlocked");
+	rc = ops_end(x, rc < 0 ? rc : 1);
+	if (rc < 0)
+		sodium_memzero(out->secret, sizeof out->secret);
+	return rc;
+}
+
+int ops_her_diary(struct ops_ctx *x, const struct her_device *hd, struct incident *e,
+		  const struct her_picture *pic)
+{
+	char atts[80] = "";
+	int rc;
+
+	/* reported by her: the record says so, and names no user as its author */
+	if (pic)
+		snprintf(atts, sizeof atts, "[\"%s\"]", pic->hash);
+	e->case_id = hd->case_id;
+	e->recorded_by = 0;
+	e->recorded_by_name = "her app (the victim)";
+	e->reporter = "the victim, in her app";
+	e->attachments = pic ? atts : NULL;
+	rc = ops_begin(x);
+	if (rc < 0)
+		return rc;
+	if (pic) {
+		rc = attachment_record(x->db, pic->hash, pic->size);
+		if (rc >= 0)
+			rc = case_attachment_add(x->db, hd->case_id, pic->hash,
+						 !strcmp(pic->type, "image/png")    ? "diary.png"
+						 : !strcmp(pic->type, "image/webp") ? "diary.webp"
+										    : "diary.jpg",
+						 pic->type, 0);
+	}
+	if (rc >= 0)
+		rc = incident_append(x->db, e);
+	if (rc >= 0)
+		rc = case_touch(x->db, hd->case_id);
+	if (rc >= 0)
+		rc = case_review_due_now(x->db, hd->case_id);
+	if (rc >= 0)
+		rc = case_event_add(x->db, hd->case_id, 0, "her app", "her_diary", "a diary entry");
+	if (rc >= 0)
+		ops_detail(x, "diary entry: incident %lld%s", (long long)e->seq,
+			   pic ? " with a picture" : "");
+	rc = ops_end(x, rc);
+	e->attachments = NULL; /* atts was ours */
+	return rc;
+}

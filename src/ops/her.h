@@ -15,12 +15,15 @@
 #ifndef VIGIL_OPS_HER_H
 #define VIGIL_OPS_HER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "base/secret.h"
 #include "core/her.h"
 #include "ops/ops.h"
 #include "store/cases.h"
 #include "store/her.h"
+#include "store/incidents.h"
 
 /* ---- the centre ------------------------------------------------------------- */
 
@@ -43,5 +46,45 @@ int ops_her_release(struct ops_ctx *x, const char *ref, const int on[HER_PARTS],
  * audit says it changed, never what to. */
 int ops_warning_word_set(struct ops_ctx *x, const char *ref, const char *word, int64_t version,
 			 struct case_record *c);
+
+/* ---- her ---------------------------------------------------------------------- */
+
+/* What a sign-in (a code, a PIN) came to. */
+struct her_signin {
+	bool right;       /* the code or PIN was right: the caller gives the try back */
+	int wrong_pins;   /* a wrong PIN: how many now (HER_PIN_TRIES: signed out) */
+	int64_t enrolment_id;
+	char secret[SECRET_TOKEN_LEN]; /* the phone's (verify), the session's (unlock);
+					* the caller wipes it */
+	char app_name[64];
+	int64_t expires_at; /* the session's */
+};
+
+/* Sign a phone in with the code sent to phone (normalised) and the PIN she
+ * sets on it (valid: core/her.h): 1 signed in, *out its secret; 0 when the
+ * code is not right, has expired or was tried too often, or the number is not
+ * enrolled (one answer for all, so whoever tries learns nothing: the attempt
+ * counted commits).  ERR_BUSY when the PIN cannot be hashed now. */
+int ops_her_verify(struct ops_ctx *x, const char *phone, const char *code, const char *pin,
+		   struct her_signin *out);
+/* Open a session on her phone (its secret device) with her PIN: 1 unlocked,
+ * *out the session's secret; 0 a wrong PIN (counted, committed: at
+ * HER_PIN_TRIES the phone is signed out).  ERR_SIGNED_OUT when the phone is
+ * not signed in (the same time taken as a PIN checked). */
+int ops_her_unlock(struct ops_ctx *x, const char *device, const char *pin,
+		   struct her_signin *out);
+
+/* A picture she added to a diary entry, kept by its hash already. */
+struct her_picture {
+	const char *hash;
+	int64_t size;
+	const char *type; /* image/jpeg, image/png, image/webp */
+};
+/* An entry of her diary in the case's incident log, by her on her phone hd
+ * (the record names no user: "her app (the victim)"): e's occurred_at,
+ * place, behaviour and description as she gave them, the rest filled, with
+ * the picture pic (NULL: none). */
+int ops_her_diary(struct ops_ctx *x, const struct her_device *hd, struct incident *e,
+		  const struct her_picture *pic);
 
 #endif

@@ -258,61 +258,32 @@ static int phone_field(struct req *r, char *out, size_t outlen)
 void api_her_code(struct req *r)
 {
 	static const char *const fields[] = { "phone", NULL };
-	char phone[IDENTIFIER_MAX + 1], code[HER_CODE_DIGITS + 1], text[160], dg[SECRET_DIGEST_LEN];
-	char err[256];
-	struct her_enrolment e;
-	int64_t now = clock_now_ms();
+	char phone[IDENTIFIER_MAX + 1], text[160], err[256];
+	struct her_code hc;
+	struct ops_ctx x;
 	int rc;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    phone_field(r, phone, sizeof phone) < 0 || claim(r) < 0)
 		return;
-	rc = her_enrolment_by_phone(r->db, phone, &e);
-	if (rc < 0) {
-		req_fail_db(r, rc);
+	api_ops_begin(r, &x, 202);
+	x.audit = NULL; /* audited once the text went, or not */
+	rc = ops_her_code(&x, phone, &hc);
+	if (api_ops_end(r, &x, rc) < 0)
 		goto out;
-	}
-	/* whoever knows her number (he does) may ask again and again: a few
-	 * codes an hour reach her phone, and the one she has is not replaced
-	 * (the same answer, so this says nothing either) */
 	if (rc == 1) {
-		rc = her_codes_since(r->db, e.id, now - 3600 * 1000LL);
-		if (rc < 0) {
-			req_fail_db(r, rc);
-			goto out;
-		}
-		if (rc >= HER_CODES_PER_HOUR) {
-			req_audit_object(r, "her app, enrolment %lld", (long long)e.id);
-			req_audit_detail(r, "code not sent: %d sent within the hour", rc);
-			rc = 0;
-		} else {
-			rc = 1;
-		}
-	}
-	if (rc == 1) {
-		uint32_t n = randombytes_uniform(1000000);
-
-		snprintf(code, sizeof code, "%06u", n);
-		her_code_digest(e.id, code, dg);
 		/* neutral words: whoever sees her phone's screen learns nothing */
 		snprintf(text, sizeof text, "Your %s code is %s. It expires in %lld minutes.",
-			 e.app_name, code, HER_CODE_TTL_MS / 60000);
-		rc = her_code_add(r->db, e.id, dg, now, now + HER_CODE_TTL_MS);
-		if (rc < 0) {
-			req_fail_db(r, rc);
-			goto out;
-		}
+			 hc.app_name, hc.code, HER_CODE_TTL_MS / 60000);
 		if (notifier_send_sms(r->v->notifier, phone, text, "her-app-code", err, sizeof err) <
 		    0) {
 			/* not err itself: a provider's message may quote her number.
 			 * And the same answer as below: a 503 only for enrolled
 			 * numbers would tell whoever asks that she is enrolled */
 			log_warn("her app's code for enrolment %lld was not sent (%.24s)",
-				 (long long)e.id, err);
-			req_audit_object(r, "her app, enrolment %lld", (long long)e.id);
+				 (long long)hc.enrolment_id, err);
 			req_audit_detail(r, "code not sent: the SMS provider failed");
 		} else {
-			req_audit_object(r, "her app, enrolment %lld", (long long)e.id);
 			req_audit_detail(r, "code sent");
 		}
 	}
@@ -321,7 +292,7 @@ void api_her_code(struct req *r)
 	req_reply(r, 202, json_pack("{s:s}", "message",
 				    "If this number is signed up, a code is on its way by text."));
 out:
-	sodium_memzero(code, sizeof code);
+	sodium_memzero(&hc, sizeof hc);
 	sodium_memzero(text, sizeof text);
 	sodium_memzero(phone, sizeof phone);
 }
@@ -460,16 +431,10 @@ static int her_who(struct req *r, struct her_device *out)
 void api_her_lock(struct req *r)
 {
 	const char *tok = req_header(r, "X-Her-Session");
-	char dg[SECRET_DIGEST_LEN];
-	int rc = 0;
+	struct ops_ctx x;
 
-	if (tok && strlen(tok) <= 64) {
-		secret_digest(tok, dg);
-		rc = her_session_end(r->db, dg);
-	}
-	if (rc < 0)
-		req_fail_db(r, rc);
-	else
+	api_ops_begin(r, &x, 200);
+	if (api_ops_end(r, &x, ops_her_lock(&x, tok && strlen(tok) <= 64 ? tok : NULL)) == 0)
 		req_reply(r, 200, json_pack("{s:b}", "locked", 1));
 }
 
@@ -813,7 +778,7 @@ void api_her_push(struct req *r)
 	static const char *const fields[] = { "endpoint", "keys", "expirationTime", NULL };
 	const char *endpoint;
 	struct her_device hd;
-	int rc;
+	struct ops_ctx x;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    req_body_str(r, "endpoint", true, 600, &endpoint) < 0 || her_who(r, &hd) < 0)
@@ -834,11 +799,7 @@ void api_her_push(struct req *r)
 			req_fail(r, 400, "bad_request", "endpoint", "not a push endpoint");
 			return;
 		}
-	rc = her_push_add(r->db, hd.id, endpoint, clock_now_ms());
-	if (rc < 0) {
-		req_fail_db(r, rc);
-		return;
-	}
-	req_audit_detail(r, "push subscription");
-	req_reply(r, 201, json_pack("{s:b}", "subscribed", 1));
+	api_ops_begin(r, &x, 201);
+	if (api_ops_end(r, &x, ops_her_push_subscribe(&x, &hd, endpoint)) == 0)
+		req_reply(r, 201, json_pack("{s:b}", "subscribed", 1));
 }

@@ -168,6 +168,40 @@ int ops_warning_word_set(struct ops_ctx *x, const char *ref, const char *word, i
 
 /* ---- her ---------------------------------------------------------------------- */
 
+int ops_her_code(struct ops_ctx *x, const char *phone, struct her_code *out)
+{
+	char dg[SECRET_DIGEST_LEN];
+	struct her_enrolment e;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	rc = ops_begin(x);
+	if (rc < 0)
+		return rc;
+	rc = her_enrolment_by_phone(x->db, phone, &e);
+	if (rc == 1)
+		rc = her_codes_since(x->db, e.id, x->now - 3600 * 1000LL);
+	else if (rc == 0)
+		return ops_end(x, 0);
+	if (rc < 0)
+		return ops_end(x, rc);
+	ops_object(x, "her app, enrolment %lld", (long long)e.id);
+	if (rc >= HER_CODES_PER_HOUR) {
+		ops_detail(x, "code not sent: %d sent within the hour", rc);
+		return ops_end(x, 0);
+	}
+	out->enrolment_id = e.id;
+	snprintf(out->app_name, sizeof out->app_name, "%s", e.app_name);
+	snprintf(out->code, sizeof out->code, "%06u", randombytes_uniform(1000000));
+	her_code_digest(e.id, out->code, dg);
+	rc = ops_end(x, her_code_add(x->db, e.id, dg, x->now, x->now + HER_CODE_TTL_MS));
+	if (rc < 0) {
+		sodium_memzero(out->code, sizeof out->code);
+		return rc;
+	}
+	return 1;
+}
+
 int ops_her_verify(struct ops_ctx *x, const char *phone, const char *code, const char *pin,
 		   struct her_signin *out)
 {
@@ -301,4 +335,30 @@ int ops_her_diary(struct ops_ctx *x, const struct her_device *hd, struct inciden
 	rc = ops_end(x, rc);
 	e->attachments = NULL; /* atts was ours */
 	return rc;
+}
+
+int ops_her_lock(struct ops_ctx *x, const char *session)
+{
+	char dg[SECRET_DIGEST_LEN];
+	int rc;
+
+	if (!session)
+		return 0;
+	secret_digest(session, dg);
+	rc = ops_begin(x);
+	if (rc < 0)
+		return rc;
+	return ops_end(x, her_session_end(x->db, dg));
+}
+
+int ops_her_push_subscribe(struct ops_ctx *x, const struct her_device *hd, const char *endpoint)
+{
+	int rc = ops_begin(x);
+
+	if (rc < 0)
+		return rc;
+	rc = her_push_add(x->db, hd->id, endpoint, x->now);
+	if (rc >= 0)
+		ops_detail(x, "push subscription");
+	return ops_end(x, rc);
 }

@@ -60,6 +60,19 @@ struct her_signin {
 	int64_t expires_at; /* the session's */
 };
 
+/* A one-time code to send to her number. */
+struct her_code {
+	int64_t enrolment_id;
+	char code[HER_CODE_DIGITS + 1]; /* the caller sends it, then wipes it */
+	char app_name[64];
+};
+/* A code for the enrolment whose number is phone (normalised): 1 with *out
+ * when one is to be sent; 0 when the number is not enrolled, or when
+ * HER_CODES_PER_HOUR were sent within the hour (whoever knows her number may
+ * ask again and again; the code she has is not replaced).  Names the
+ * enrolment in the audit, never the number. */
+int ops_her_code(struct ops_ctx *x, const char *phone, struct her_code *out);
+
 /* Sign a phone in with the code sent to phone (normalised) and the PIN she
  * sets on it (valid: core/her.h): 1 signed in, *out its secret; 0 when the
  * code is not right, has expired or was tried too often, or the number is not
@@ -73,6 +86,13 @@ int ops_her_verify(struct ops_ctx *x, const char *phone, const char *code, const
  * not signed in (the same time taken as a PIN checked). */
 int ops_her_unlock(struct ops_ctx *x, const char *device, const char *pin,
 		   struct her_signin *out);
+
+/* End the session whose secret is session (NULL: none given: nothing to
+ * end). */
+int ops_her_lock(struct ops_ctx *x, const char *session);
+/* Her phone hd's Web Push subscription at endpoint (an address the caller
+ * checked: api/her.c). */
+int ops_her_push_subscribe(struct ops_ctx *x, const struct her_device *hd, const char *endpoint);
 
 /* A picture she added to a diary entry, kept by its hash already. */
 struct her_picture {

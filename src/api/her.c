@@ -120,49 +120,20 @@ void api_her_app_get(struct req *r)
 	api_case_page(r, enrolment_view);
 }
 
-/* The answer of an operation on her enrolment: the enrolment as it is then,
- * built in its transaction. */
-struct enrolment_answer {
-	struct req *r;
-	int status;
-	struct case_record c;
-};
-
-static int answer_enrolment(struct ops_ctx *x, void *arg)
-{
-	struct enrolment_answer *a = arg;
-	int rc = DB_ERROR;
-	json_t *o = enrolment_view(a->r, &a->c, &rc);
-
-	if (!o)
-		return ops_fail_db(x, rc);
-	return api_answer(x, a->r, a->status, o);
-}
-
-static void enrolment_call(struct req *r, struct ops_ctx *x, struct enrolment_answer *a,
-			   int status)
-{
-	memset(a, 0, sizeof *a);
-	a->r = r;
-	a->status = status;
-	api_ops_begin(r, x, status);
-	x->answer = answer_enrolment;
-	x->answer_arg = a;
-}
-
 /* DELETE .../her-app/phones/{id}: one phone of hers signed out (lost, or
  * taken from her); she may sign in again on another with a code. */
 void api_her_phone_revoke(struct req *r)
 {
-	struct enrolment_answer a;
+	struct case_record c = { 0 };
+	struct api_case_answer a;
 	struct ops_ctx x;
 	int64_t id;
 
 	if (req_param_id(r, "id", "phone", &id) < 0)
 		return;
-	enrolment_call(r, &x, &a, 200);
-	api_ops_end(r, &x, ops_her_phone_revoke(&x, req_param(r, "ref"), id, &a.c));
-	case_record_free(&a.c);
+	api_case_call(r, &x, &a, 200, enrolment_view, &c);
+	api_ops_end(r, &x, ops_her_phone_revoke(&x, req_param(r, "ref"), id, &c));
+	case_record_free(&c);
 }
 
 /* PUT .../her-app/released {plan, orders, contacts}: what she sees of her
@@ -170,7 +141,8 @@ void api_her_phone_revoke(struct req *r)
 void api_her_app_release(struct req *r)
 {
 	static const char *const fields[] = { "plan", "orders", "contacts", NULL };
-	struct enrolment_answer a;
+	struct case_record c = { 0 };
+	struct api_case_answer a;
 	struct ops_ctx x;
 	int on[HER_PARTS], given = 0;
 
@@ -187,15 +159,16 @@ void api_her_app_release(struct req *r)
 		req_fail(r, 400, "bad_request", NULL, "say which of plan, orders and contacts she sees");
 		return;
 	}
-	enrolment_call(r, &x, &a, 200);
-	api_ops_end(r, &x, ops_her_release(&x, req_param(r, "ref"), on, &a.c));
-	case_record_free(&a.c);
+	api_case_call(r, &x, &a, 200, enrolment_view, &c);
+	api_ops_end(r, &x, ops_her_release(&x, req_param(r, "ref"), on, &c));
+	case_record_free(&c);
 }
 
 void api_her_app_enrol(struct req *r)
 {
 	static const char *const fields[] = { "app_name", NULL };
-	struct enrolment_answer a;
+	struct case_record c = { 0 };
+	struct api_case_answer a;
 	struct ops_ctx x;
 	const char *name = "Notes";
 
@@ -209,19 +182,20 @@ void api_her_app_enrol(struct req *r)
 			 "nothing that says what it is)", HER_APP_NAME_MAX);
 		return;
 	}
-	enrolment_call(r, &x, &a, 201);
-	api_ops_end(r, &x, ops_her_enrol(&x, req_param(r, "ref"), name, &a.c) < 0 ? -1 : 0);
-	case_record_free(&a.c);
+	api_case_call(r, &x, &a, 201, enrolment_view, &c);
+	api_ops_end(r, &x, ops_her_enrol(&x, req_param(r, "ref"), name, &c) < 0 ? -1 : 0);
+	case_record_free(&c);
 }
 
 void api_her_app_revoke(struct req *r)
 {
-	struct enrolment_answer a;
+	struct case_record c = { 0 };
+	struct api_case_answer a;
 	struct ops_ctx x;
 
-	enrolment_call(r, &x, &a, 200);
-	api_ops_end(r, &x, ops_her_revoke(&x, req_param(r, "ref"), &a.c));
-	case_record_free(&a.c);
+	api_case_call(r, &x, &a, 200, enrolment_view, &c);
+	api_ops_end(r, &x, ops_her_revoke(&x, req_param(r, "ref"), &c));
+	case_record_free(&c);
 }
 
 /* ---- her: signing in ----------------------------------------------------------- */

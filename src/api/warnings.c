@@ -45,27 +45,11 @@ void api_warning_word_get(struct req *r)
 	api_case_page(r, word_view);
 }
 
-struct word_answer {
-	struct req *r;
-	struct case_record c;
-};
-
-/* The word as it is then, built in the operation's transaction. */
-static int answer_word(struct ops_ctx *x, void *arg)
-{
-	struct word_answer *a = arg;
-	int rc = DB_ERROR;
-	json_t *o = word_view(a->r, &a->c, &rc);
-
-	if (!o)
-		return ops_fail_db(x, rc);
-	return api_answer(x, a->r, 200, o);
-}
-
 void api_warning_word_put(struct req *r)
 {
 	static const char *const fields[] = { "word", "version", NULL };
-	struct word_answer a = { r, { 0 } };
+	struct case_record c = { 0 };
+	struct api_case_answer a;
 	struct ops_ctx x;
 	const char *word = NULL;
 	int64_t version = 0;
@@ -85,11 +69,9 @@ void api_warning_word_put(struct req *r)
 			return;
 		}
 	}
-	api_ops_begin(r, &x, 200);
-	x.answer = answer_word;
-	x.answer_arg = &a;
-	api_ops_end(r, &x, ops_warning_word_set(&x, req_param(r, "ref"), word, version, &a.c));
-	case_record_free(&a.c);
+	api_case_call(r, &x, &a, 200, word_view, &c);
+	api_ops_end(r, &x, ops_warning_word_set(&x, req_param(r, "ref"), word, version, &c));
+	case_record_free(&c);
 }
 
 static int add_message(const struct warning_message *m, void *arg)

@@ -168,6 +168,15 @@ int ops_warning_word_set(struct ops_ctx *x, const char *ref, const char *word, i
 
 /* ---- her ---------------------------------------------------------------------- */
 
+/* Begin the transaction and find the enrolment of the number phone: 1 and
+ * *e, 0 none, or the failure (end it with ops_end). */
+static int begin_phone(struct ops_ctx *x, const char *phone, struct her_enrolment *e)
+{
+	int rc = ops_begin(x);
+
+	return rc < 0 ? rc : her_enrolment_by_phone(x->db, phone, e);
+}
+
 int ops_her_code(struct ops_ctx *x, const char *phone, struct her_code *out)
 {
 	char dg[SECRET_DIGEST_LEN];
@@ -175,10 +184,7 @@ int ops_her_code(struct ops_ctx *x, const char *phone, struct her_code *out)
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	rc = ops_begin(x);
-	if (rc < 0)
-		return rc;
-	rc = her_enrolment_by_phone(x->db, phone, &e);
+	rc = begin_phone(x, phone, &e);
 	if (rc == 1)
 		rc = her_codes_since(x->db, e.id, x->now - 3600 * 1000LL);
 	else if (rc == 0)
@@ -211,10 +217,7 @@ int ops_her_verify(struct ops_ctx *x, const char *phone, const char *code, const
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	rc = ops_begin(x);
-	if (rc < 0)
-		return rc;
-	rc = her_enrolment_by_phone(x->db, phone, &e);
+	rc = begin_phone(x, phone, &e);
 	if (rc == 1) {
 		her_code_digest(e.id, code, dg);
 		rc = her_code_check(x->db, e.id, dg, x->now, HER_CODE_TRIES);

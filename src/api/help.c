@@ -21,8 +21,6 @@
 #include "http/request.h"
 #include "http/throttle.h"
 #include "ops/help.h"
-#include "store/account.h"
-#include "store/cases.h"
 #include "store/help.h"
 #include "vigil.h"
 

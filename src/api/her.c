@@ -44,7 +44,6 @@
 #include "http/request.h"
 #include "http/throttle.h"
 #include "ingest/accept.h"
-#include "monitor/node.h"
 #include "notify/notify.h"
 #include "notify/webpush.h"
 #include "ops/her.h"
@@ -56,7 +55,6 @@
 #include "store/orders.h"
 #include "store/plans.h"
 #include "store/victims.h"
-#include "store/warnings.h"
 #include "vigil.h"
 
 #define DIARY_MAX 4000

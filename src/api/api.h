@@ -231,12 +231,9 @@ void api_case_alerts_stream(struct req *r);
 /* The stream's starting point from Last-Event-ID (or ?last_event_id=): 0
  * and *last (-1: none given), or -1 after a 400 (alerts.c). */
 int api_last_event_id(struct req *r, int64_t *last);
-struct partners_ctx;
 struct partners_case;
 struct share_request;
-/* The ops context of the caller; a refusal (or DB_ code) answered; the case. */
-void api_partners_ctx(struct req *r, struct partners_ctx *x);
-void api_partners_fail(struct req *r, const struct partners_ctx *x, int rc);
+/* The case as ops/partners and ops/programme take it. */
 void api_partners_case(const struct case_record *c, struct partners_case *pc);
 /* A share object of a request body at where ("share"): 0, or -1 after 400. */
 int api_share_parse(struct req *r, json_t *o, const char *where, struct share_request *s);
@@ -279,9 +276,10 @@ struct ops_error;
  * records; set x->answer to build the reply in the transaction instead. */
 void api_ops_begin(struct req *r, struct ops_ctx *x, int status);
 /* After the operation returned rc: on success the request is audited (by the
- * hook); on failure its error is answered (api_fail_err) and the object it
- * named is kept for the pipeline's audit entry.  Releases x.  0, or -1 after
- * a failure was answered. */
+ * hook); on failure its error is answered (api_fail_err; a database failure
+ * the operation did not name is named here) and the object it named is kept
+ * for the pipeline's audit entry.  Releases x.  0, or -1 after a failure was
+ * answered. */
 int api_ops_end(struct req *r, struct ops_ctx *x, int rc);
 /* Answer an operation's error with the HTTP status its code stands for
  * (the one place codes become statuses). */

@@ -34,6 +34,7 @@ static const struct {
 	{ ERR_DEVICE_IN_USE, 409 },
 	{ ERR_STORAGE, 507 },
 	{ ERR_BUSY, 503 },
+	{ ERR_SIGNATURE_INVALID, 422 },
 	{ ERR_ALREADY_ENROLLED, 409 },
 	{ ERR_ALREADY_DECIDED, 409 },
 	{ ERR_SIGNED_OUT, 401 },
@@ -103,10 +104,13 @@ void api_ops_begin(struct req *r, struct ops_ctx *x, int status)
 int api_ops_end(struct req *r, struct ops_ctx *x, int rc)
 {
 	take_names(r, x);
-	if (rc >= 0)
+	if (rc >= 0) {
 		r->audited = r->audited || x->audited;
-	else
+	} else {
+		if (!x->err.code)
+			ops_fail_db(x, rc);
 		api_fail_err(r, &x->err);
+	}
 	ops_done(x);
 	return rc < 0 ? -1 : 0;
 }

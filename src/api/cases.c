@@ -968,10 +968,8 @@ static int refer_answer(struct ops_ctx *x, void *arg)
 
 /* The share a referral offers (ops/partners), made first in the referral's
  * transaction (the referral then finds the agency's share in place). */
-static int refer_share(struct req *r, struct ops_ctx *x, const char *ref,
-		       struct share_request *sr)
+static int refer_share(struct ops_ctx *x, const char *ref, struct share_request *sr)
 {
-	struct partners_ctx px;
 	struct partners_case pc;
 	struct case_record c;
 	int64_t id;
@@ -979,14 +977,11 @@ static int refer_share(struct req *r, struct ops_ctx *x, const char *ref,
 
 	if (rc < 0)
 		return rc;
-	api_partners_ctx(r, &px);
 	api_partners_case(&c, &pc);
-	id = partners_share(&px, &pc, sr);
+	id = partners_share(x, &pc, sr);
 	case_record_free(&c);
 	if (id < 0)
-		return id <= ERR_BAD_REQUEST
-			       ? ops_fail(x, (int)id, px.field[0] ? px.field : NULL, "%s", px.message)
-			       : ops_fail_db(x, (int)id);
+		return x->err.code ? (int)id : ops_fail_db(x, (int)id);
 	return 0;
 }
 
@@ -1030,7 +1025,7 @@ void api_case_refer(struct req *r)
 		return;
 	}
 	x.caller_tx = true;
-	rc = refer_share(r, &x, ref, &sr);
+	rc = refer_share(&x, ref, &sr);
 	if (rc >= 0)
 		rc = ops_case_refer(&x, ref, code, note, &c, &a);
 	/* the operation appended the audit entry (its hook): commit it all */

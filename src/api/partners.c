@@ -11,46 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/clock.h"
 #include "http/request.h"
 #include "http/stream.h"
+#include "ops/ops.h"
 #include "ops/partners.h"
 #include "store/cases.h"
 #include "store/sharing.h"
 #include "vigil.h"
 
 #define TEXT_MAX 4000
-
-void api_partners_ctx(struct req *r, struct partners_ctx *x)
-{
-	memset(x, 0, sizeof *x);
-	x->d = r->db;
-	x->user_id = r->who.user_id;
-	x->username = r->who.username;
-	x->role = r->who.role;
-	x->agency_id = r->who.agency_id;
-	x->now = clock_now_ms();
-}
-
-void api_partners_fail(struct req *r, const struct partners_ctx *x, int rc)
-{
-	static const struct {
-		int code, status;
-		const char *name;
-	} map[] = {
-		{ PARTNERS_BAD_REQUEST, 400, "bad_request" }, { PARTNERS_NOT_FOUND, 404, "not_found" },
-		{ PARTNERS_FORBIDDEN, 403, "forbidden" },     { PARTNERS_CONFLICT, 409, "conflict" },
-		{ PARTNERS_STALE, 409, "stale_version" },
-	};
-
-	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (map[i].code == rc) {
-			req_fail(r, map[i].status, map[i].name, x->field[0] ? x->field : NULL, "%s",
-				 x->message);
-			return;
-		}
-	req_fail_db(r, rc);
-}
 
 void api_partners_case(const struct case_record *c, struct partners_case *pc)
 {
@@ -197,7 +166,7 @@ int api_share_parse(struct req *r, json_t *o, const char *where, struct share_re
 void api_shares_create(struct req *r)
 {
 	struct case_record c = { 0 };
-	struct partners_ctx x;
+	struct ops_ctx x;
 	struct partners_case pc;
 	struct share_request s;
 	json_t *o;
@@ -212,14 +181,14 @@ void api_shares_create(struct req *r)
 	}
 	if (api_case_load(r, &c) < 0)
 		return;
-	api_partners_ctx(r, &x);
+	api_ops_begin(r, &x, 0);
 	api_partners_case(&c, &pc);
 	if (req_tx_begin(r) < 0)
 		goto out;
 	id = partners_share(&x, &pc, &s);
 	if (id < 0) {
 		req_tx_rollback(r);
-		api_partners_fail(r, &x, (int)id);
+		api_ops_end(r, &x, (int)id);
 		goto out;
 	}
 	req_audit_detail(r, "share %lld with %s for %s on %s", (long long)id, s.agency, s.purpose,
@@ -234,6 +203,7 @@ void api_shares_create(struct req *r)
 	req_reply(r, 201, o);
 	req_tx_commit(r);
 out:
+	ops_done(&x);
 	case_record_free(&c);
 }
 
@@ -241,7 +211,7 @@ void api_share_withdraw(struct req *r)
 {
 	static const char *const fields[] = { "version", "reason", NULL };
 	struct case_record c = { 0 };
-	struct partners_ctx x;
+	struct ops_ctx x;
 	struct partners_case pc;
 	const char *reason;
 	int64_t id, version;
@@ -255,14 +225,14 @@ void api_share_withdraw(struct req *r)
 		return;
 	if (api_case_load(r, &c) < 0)
 		return;
-	api_partners_ctx(r, &x);
+	api_ops_begin(r, &x, 0);
 	api_partners_case(&c, &pc);
 	if (req_tx_begin(r) < 0)
 		goto out;
 	rc = partners_withdraw(&x, &pc, id, version, reason);
 	if (rc < 0) {
 		req_tx_rollback(r);
-		api_partners_fail(r, &x, rc);
+		api_ops_end(r, &x, rc);
 		goto out;
 	}
 	req_audit_detail(r, "share %lld withdrawn: %s", (long long)id, reason);
@@ -278,6 +248,7 @@ void api_share_withdraw(struct req *r)
 	if (req_tx_commit(r) == 0)
 		stream_wake(r->v->stream); /* open streams check the case again, now */
 out:
+	ops_done(&x);
 	case_record_free(&c);
 }
 

@@ -57,17 +57,6 @@ static int add_action(const struct plan_action_row *a, void *arg)
 	return 0;
 }
 
-static json_t *find_suggestion(json_t *list, const char *id)
-{
-	size_t i;
-	json_t *it;
-
-	json_array_foreach(list, i, it)
-		if (strcmp(json_string_value(json_object_get(it, "id")), id) == 0)
-			return it;
-	return NULL;
-}
-
 static int add_decision(const char *suggestion, const char *decision, const char *reason,
 			int64_t action_id, const char *by, int64_t at, void *arg)
 {
@@ -100,7 +89,7 @@ static json_t *suggestions_json(struct req *r, struct ops_ctx *x, const struct c
 	json_object_foreach(decided, key, d) {
 		const char *cat = NULL, *desc = NULL;
 
-		if (find_suggestion(list, key))
+		if (plan_suggestion_in(list, key))
 			continue;
 		plan_suggestion_get(r->v->suggestions, key, &cat, &desc);
 		json_array_append_new(list, json_pack("{s:s, s:s?, s:s?, s:[], s:b, s:O}", "id", key,

@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "core/programme.h"
 #include "http/request.h"
+#include "ops/ops.h"
 #include "ops/programme.h"
 #include "store/cases.h"
 #include "store/programme.h"
@@ -23,15 +24,17 @@
 
 #define TEXT_MAX 4000
 
-/* Load the case, and the ops context: 0, or -1 after answering. */
-static int begin(struct req *r, struct case_record *c, struct partners_ctx *x,
+/* Load the case, and the ops context in the request's transaction: 0, or
+ * -1 after answering.  End with ops_done(). */
+static int begin(struct req *r, struct case_record *c, struct ops_ctx *x,
 		 struct partners_case *pc)
 {
 	if (api_case_load(r, c) < 0)
 		return -1;
-	api_partners_ctx(r, x);
+	api_ops_begin(r, x, 0);
 	api_partners_case(c, pc);
 	if (req_tx_begin(r) < 0) {
+		ops_done(x);
 		case_record_free(c);
 		return -1;
 	}
@@ -39,11 +42,10 @@ static int begin(struct req *r, struct case_record *c, struct partners_ctx *x,
 }
 
 /* Answer a refusal or failure of an operation after rolling back: -1. */
-static int refused(struct req *r, struct partners_ctx *x, int rc)
+static int refused(struct req *r, struct ops_ctx *x, int rc)
 {
 	req_tx_rollback(r);
-	api_partners_fail(r, x, rc);
-	return -1;
+	return api_ops_end(r, x, rc);
 }
 
 /* ---- the case's programme record ---------------------------------------------------- */
@@ -238,7 +240,7 @@ void api_programme_refer(struct req *r)
 	static const char *const fields[] = { "trust", "source", "note", "consent_note", NULL };
 	struct programme_referral_request q = { 0 };
 	struct case_record c;
-	struct partners_ctx x;
+	struct ops_ctx x;
 	struct partners_case pc;
 	int64_t id;
 
@@ -261,6 +263,7 @@ void api_programme_refer(struct req *r)
 		reply(r, 201, &c, "id", id);
 	}
 	case_record_free(&c);
+	ops_done(&x);
 }
 
 void api_programme_screen(struct req *r)
@@ -268,7 +271,7 @@ void api_programme_screen(struct req *r)
 	static const char *const fields[] = { "answers", "decision", "reasons", "version", NULL };
 	struct programme_screening_request q = { 0 };
 	struct case_record c;
-	struct partners_ctx x;
+	struct ops_ctx x;
 	struct partners_case pc;
 	bool met[16];
 	json_t *answers;
@@ -318,6 +321,7 @@ void api_programme_screen(struct req *r)
 		reply(r, 200, &c, NULL, 0);
 	}
 	case_record_free(&c);
+	ops_done(&x);
 }
 
 void api_programme_enrol(struct req *r)
@@ -326,7 +330,7 @@ void api_programme_enrol(struct req *r)
 	static const char *const ckeys[] = { "note", NULL };
 	struct programme_enrol_request q = { 0 };
 	struct case_record c;
-	struct partners_ctx x;
+	struct ops_ctx x;
 	struct partners_case pc;
 	json_t *consent;
 	int64_t id, eid;
@@ -363,6 +367,7 @@ void api_programme_enrol(struct req *r)
 		reply(r, 201, &c, "id", eid);
 	}
 	case_record_free(&c);
+	ops_done(&x);
 }
 
 /* ---- sessions, consent ----------------------------------------------------------------- */
@@ -371,7 +376,7 @@ void api_programme_session_plan(struct req *r)
 {
 	static const char *const fields[] = { "planned_at", NULL };
 	struct case_record c;
-	struct partners_ctx x;
+	struct ops_ctx x;
 	struct partners_case pc;
 	int64_t at = 0, id;
 
@@ -388,6 +393,7 @@ void api_programme_session_plan(struct req *r)
 		reply(r, 201, &c, "id", id);
 	}
 	case_record_free(&c);
+	ops_done(&x);
 }
 
 void api_programme_session_update(struct req *r)
@@ -395,7 +401,7 @@ void api_programme_session_update(struct req *r)
 	static const char *const fields[] = { "status", "run_by", "follow_up", "version", NULL };
 	struct programme_session_request q = { 0 };
 	struct case_record c;
-	struct partners_ctx x;
+	struct ops_ctx x;
 	struct partners_case pc;
 	int64_t id;
 	int rc;
@@ -417,6 +423,7 @@ void api_programme_session_update(struct req *r)
 		reply(r, 200, &c, NULL, 0);
 	}
 	case_record_free(&c);
+	ops_done(&x);
 }
 
 void api_programme_consent(struct req *r)
@@ -424,7 +431,7 @@ void api_programme_consent(struct req *r)
 	static const char *const fields[] = { "withdraw", "reason", "version", NULL };
 	struct programme_leave_result out;
 	struct case_record c;
-	struct partners_ctx x;
+	struct ops_ctx x;
 	struct partners_case pc;
 	const char *what, *reason;
 	int64_t version;
@@ -463,6 +470,7 @@ out:
 	refused(r, &x, rc);
 done:
 	case_record_free(&c);
+	ops_done(&x);
 }
 
 /* ---- clinical notes and disclosures --------------------------------------------------- */
@@ -484,18 +492,18 @@ void api_programme_notes(struct req *r)
 {
 	struct prog_enrolment e;
 	struct case_record c;
-	struct partners_ctx x;
+	struct ops_ctx x;
 	struct partners_case pc;
 	json_t *arr;
 	int rc;
 
 	if (api_case_load(r, &c) < 0)
 		return;
-	api_partners_ctx(r, &x);
+	api_ops_begin(r, &x, 0);
 	api_partners_case(&c, &pc);
 	rc = programme_treating(&x, &pc, &e);
 	if (rc < 0) {
-		api_partners_fail(r, &x, rc);
+		api_ops_end(r, &x, rc);
 		goto out;
 	}
 	arr = json_array();
@@ -509,13 +517,14 @@ void api_programme_notes(struct req *r)
 	req_reply(r, 200, json_pack("{s:s, s:o}", "ref", c.ref, "notes", arr));
 out:
 	case_record_free(&c);
+	ops_done(&x);
 }
 
 void api_programme_note_add(struct req *r)
 {
 	static const char *const fields[] = { "body", NULL };
 	struct case_record c;
-	struct partners_ctx x;
+	struct ops_ctx x;
 	struct partners_case pc;
 	const char *body;
 	int64_t id;
@@ -534,13 +543,14 @@ void api_programme_note_add(struct req *r)
 		req_tx_commit(r);
 	}
 	case_record_free(&c);
+	ops_done(&x);
 }
 
 void api_programme_disclose(struct req *r)
 {
 	static const char *const fields[] = { "risk", "detail", NULL };
 	struct case_record c;
-	struct partners_ctx x;
+	struct ops_ctx x;
 	struct partners_case pc;
 	const char *risk, *detail;
 	int64_t id;
@@ -560,6 +570,7 @@ void api_programme_disclose(struct req *r)
 		req_tx_commit(r);
 	}
 	case_record_free(&c);
+	ops_done(&x);
 }
 
 void api_disclosures_list(struct req *r)

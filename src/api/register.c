@@ -44,40 +44,6 @@
 #define MAX_ALIASES 10
 #define MAX_CASES 20
 
-static void actor(struct req *r, struct reg_ctx *x)
-{
-	struct reg_actor a = { r->who.user_id, r->who.username, r->who.role, r->who.agency_id,
-			       r->who.agency };
-
-	reg_init(x, r->db, &a, clock_now_ms());
-}
-
-/* Answer a refusal or failure of ops/register. */
-static void fail(struct req *r, struct reg_ctx *x, int rc)
-{
-	const char *field = x->field[0] ? x->field : NULL;
-
-	switch (rc) {
-	case REG_E_BAD_REQUEST:
-		req_fail(r, 400, "bad_request", field, "%s", x->message);
-		break;
-	case REG_E_FORBIDDEN:
-		req_fail(r, 403, "forbidden", field, "%s", x->message);
-		break;
-	case REG_E_NOT_FOUND:
-		req_fail(r, 404, "not_found", field, "%s", x->message);
-		break;
-	case REG_E_STALE:
-		req_fail(r, 409, "conflict", field, "%s", x->message);
-		break;
-	case REG_E_SIGNATURE:
-		req_fail(r, 422, "signature_invalid", field, "%s", x->message);
-		break;
-	default:
-		req_fail_db(r, rc);
-	}
-}
-
 /* The stated purpose of a read: 5 to 500 characters, audited. */
 static const char *purpose_of(struct req *r)
 {
@@ -179,7 +145,7 @@ static int parse_person(struct req *r, json_t *body, struct person_buf *pb, bool
 /* ---- search, list, view ------------------------------------------------------------- */
 
 struct list_ctx {
-	struct reg_ctx *x;
+	struct ops_ctx *x;
 	json_t *arr;
 	int rc;
 	int64_t first;
@@ -203,7 +169,7 @@ static int add_entry(const struct register_entry *e, const char *matched, void *
 void api_register_list(struct req *r)
 {
 	const char *q = req_query(r, "q"), *status = req_query(r, "status"), *purpose;
-	struct reg_ctx x;
+	struct ops_ctx x;
 	struct list_ctx lc;
 	const char *kind = NULL;
 	int64_t limit;
@@ -220,7 +186,7 @@ void api_register_list(struct req *r)
 			 "q is the name or identifier to search for (2 to 300 characters)");
 		return;
 	}
-	actor(r, &x);
+	api_ops_begin(r, &x, 0);
 	if (req_tx_begin(r) < 0)
 		return;
 	lc = (struct list_ctx){ &x, json_array(), 0, 0 };
@@ -296,7 +262,7 @@ void api_register_get(struct req *r)
 {
 	const char *purpose;
 	struct cases_ctx cc = { r, { 0 }, NULL, NULL, 0 };
-	struct reg_ctx x;
+	struct ops_ctx x;
 	json_t *o, *hist;
 	int64_t id;
 	int rc, victims = 0;
@@ -304,13 +270,13 @@ void api_register_get(struct req *r)
 	if (req_param_id(r, "id", "register entry", &id) < 0 || !(purpose = purpose_of(r)))
 		return;
 	req_audit_object(r, "register:%lld", (long long)id);
-	actor(r, &x);
+	api_ops_begin(r, &x, 0);
 	if (req_tx_begin(r) < 0)
 		return;
 	o = reg_entry_json(&x, id, &rc);
 	if (!o) {
 		req_tx_rollback(r);
-		fail(r, &x, rc);
+		api_ops_end(r, &x, rc);
 		return;
 	}
 	api_viewer(r, &cc.v);
@@ -366,14 +332,14 @@ static int parse_decision(struct req *r, struct reg_decision *d, bool entering)
 	return 0; /* the vocabularies are the rules' (ops/register.c) */
 }
 
-static void reply_entry(struct req *r, struct reg_ctx *x, int status, int64_t id)
+static void reply_entry(struct req *r, struct ops_ctx *x, int status, int64_t id)
 {
 	int rc;
 	json_t *o = reg_entry_json(x, id, &rc);
 
 	if (!o) {
 		req_tx_rollback(r);
-		fail(r, x, rc);
+		api_ops_end(r, x, rc);
 		return;
 	}
 	req_reply(r, status, o);
@@ -389,7 +355,7 @@ void api_register_create(struct req *r)
 	struct person_buf *pb = NULL;
 	const char *cases[MAX_CASES];
 	struct reg_enter in = { 0 };
-	struct reg_ctx x;
+	struct ops_ctx x;
 	json_t *jc, *it;
 	int64_t id;
 	size_t i;
@@ -416,13 +382,13 @@ void api_register_create(struct req *r)
 	}
 	in.person = pb->in;
 	in.cases = cases;
-	actor(r, &x);
+	api_ops_begin(r, &x, 0);
 	if (req_tx_begin(r) < 0)
 		goto out;
 	id = reg_entry_enter(&x, &in);
 	if (id < 0) {
 		req_tx_rollback(r);
-		fail(r, &x, (int)id);
+		api_ops_end(r, &x, (int)id);
 		goto out;
 	}
 	req_audit_object(r, "register:%lld", (long long)id);
@@ -440,7 +406,7 @@ void api_register_review(struct req *r)
 					      "responsible", "next_review_at", "retain_until",
 					      "reason", NULL };
 	struct reg_decision d;
-	struct reg_ctx x;
+	struct ops_ctx x;
 	int64_t id, version;
 	int rc;
 
@@ -450,13 +416,13 @@ void api_register_review(struct req *r)
 	    parse_decision(r, &d, false) < 0)
 		return;
 	req_audit_object(r, "register:%lld", (long long)id);
-	actor(r, &x);
+	api_ops_begin(r, &x, 0);
 	if (req_tx_begin(r) < 0)
 		return;
 	rc = reg_entry_review(&x, id, version, &d);
 	if (rc < 0) {
 		req_tx_rollback(r);
-		fail(r, &x, rc);
+		api_ops_end(r, &x, rc);
 		return;
 	}
 	req_audit_detail(r, "reviewed (the reason is in the entry's history)");
@@ -467,7 +433,7 @@ void api_register_remove(struct req *r)
 {
 	static const char *const fields[] = { "version", "reason", NULL };
 	const char *reason;
-	struct reg_ctx x;
+	struct ops_ctx x;
 	int64_t id, version;
 	int rc;
 
@@ -477,13 +443,13 @@ void api_register_remove(struct req *r)
 	    req_body_str(r, "reason", true, 2000, &reason) < 0)
 		return;
 	req_audit_object(r, "register:%lld", (long long)id);
-	actor(r, &x);
+	api_ops_begin(r, &x, 0);
 	if (req_tx_begin(r) < 0)
 		return;
 	rc = reg_entry_remove(&x, id, version, reason);
 	if (rc < 0) {
 		req_tx_rollback(r);
-		fail(r, &x, rc);
+		api_ops_end(r, &x, rc);
 		return;
 	}
 	req_audit_detail(r, "removed (the reason is in the entry's history)");
@@ -494,7 +460,7 @@ void api_register_identify(struct req *r)
 {
 	static const char *const fields[] = { "version", "aliases", "identifiers", NULL };
 	struct person_buf *pb;
-	struct reg_ctx x;
+	struct ops_ctx x;
 	int64_t id, version;
 	int rc;
 
@@ -506,13 +472,13 @@ void api_register_identify(struct req *r)
 	if (parse_person(r, r->body, pb, false) < 0)
 		goto out;
 	req_audit_object(r, "register:%lld", (long long)id);
-	actor(r, &x);
+	api_ops_begin(r, &x, 0);
 	if (req_tx_begin(r) < 0)
 		goto out;
 	rc = reg_entry_identify(&x, id, version, &pb->in);
 	if (rc < 0) {
 		req_tx_rollback(r);
-		fail(r, &x, rc);
+		api_ops_end(r, &x, rc);
 		goto out;
 	}
 	req_audit_detail(r, "%d identifier(s), %d alias(es) added", pb->in.nids, pb->in.naliases);
@@ -584,7 +550,7 @@ bad:
 
 void api_register_export(struct req *r)
 {
-	struct reg_ctx x;
+	struct ops_ctx x;
 	json_t *doc;
 	int rc;
 
@@ -594,10 +560,10 @@ void api_register_export(struct req *r)
 			 "FILE (docs/REGISTER.md)");
 		return;
 	}
-	actor(r, &x);
+	api_ops_begin(r, &x, 0);
 	doc = reg_export(&x, r->v->register_sk, r->v->register_pk, &rc);
 	if (!doc) {
-		fail(r, &x, rc);
+		api_ops_end(r, &x, rc);
 		return;
 	}
 	req_audit_detail(r, "export signed by key %.16s", r->v->register_pk);
@@ -609,7 +575,7 @@ void api_register_import(struct req *r)
 	static const char *const fields[] = { "document", "reason", "responsible", NULL };
 	const char *reason, *resp;
 	char issuer[200] = "";
-	struct reg_ctx x;
+	struct ops_ctx x;
 	int added, updated, rc;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
@@ -620,15 +586,15 @@ void api_register_import(struct req *r)
 		req_fail(r, 400, "bad_request", "document", "document is the signed export, as exported");
 		return;
 	}
-	actor(r, &x);
+	api_ops_begin(r, &x, 0);
 	if (req_tx_begin(r) < 0)
 		return;
 	rc = reg_import(&x, json_object_get(r->body, "document"), r->v->cfg.register_trust, resp,
 			reason, &added, &updated, issuer, sizeof issuer);
 	if (rc < 0) {
 		req_tx_rollback(r);
-		req_audit_detail(r, "refused: %s", x.message);
-		fail(r, &x, rc);
+		req_audit_detail(r, "refused: %s", x.err.message);
+		api_ops_end(r, &x, rc);
 		return;
 	}
 	req_audit_detail(r, "from %s: %d added, %d updated: %s", issuer, added, updated, reason);
@@ -639,13 +605,13 @@ void api_register_import(struct req *r)
 
 void api_register_purge(struct req *r)
 {
-	struct reg_ctx x;
+	struct ops_ctx x;
 	int rc;
 
-	actor(r, &x);
+	api_ops_begin(r, &x, 0);
 	rc = reg_purge(&x, true);
 	if (rc < 0) {
-		fail(r, &x, rc);
+		api_ops_end(r, &x, rc);
 		return;
 	}
 	req_audit_detail(r, "%d entr%s purged", rc, rc == 1 ? "y" : "ies");
@@ -656,10 +622,10 @@ void api_register_purge(struct req *r)
 
 int api_register_recognise(struct req *r, int64_t case_id)
 {
-	struct reg_ctx x;
+	struct ops_ctx x;
 	int rc;
 
-	actor(r, &x);
+	api_ops_begin(r, &x, 0);
 	rc = reg_recognise(&x, case_id);
 	return rc < 0 ? rc : 0;
 }
@@ -725,18 +691,18 @@ void api_case_recognition(struct req *r)
 void api_case_recognition_seen(struct req *r)
 {
 	struct case_record c;
-	struct reg_ctx x;
+	struct ops_ctx x;
 	int64_t id;
 	int rc;
 
 	if (req_param_id(r, "id", "recognition", &id) < 0 || api_case_load(r, &c) < 0)
 		return;
-	actor(r, &x);
+	api_ops_begin(r, &x, 0);
 	if (req_tx_begin(r) == 0) {
 		rc = reg_recognition_seen(&x, c.id, id);
 		if (rc < 0) {
 			req_tx_rollback(r);
-			fail(r, &x, rc);
+			api_ops_end(r, &x, rc);
 		} else {
 			req_audit_detail(r, "recognition %lld seen", (long long)id);
 			req_reply(r, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "seen", 1));
@@ -748,20 +714,20 @@ void api_case_recognition_seen(struct req *r)
 
 void api_register_match_acknowledge(struct req *r)
 {
-	struct reg_ctx x;
+	struct ops_ctx x;
 	int64_t id;
 	int rc;
 
 	if (req_param_id(r, "id", "recognition", &id) < 0)
 		return;
 	req_audit_object(r, "register-match:%lld", (long long)id);
-	actor(r, &x);
+	api_ops_begin(r, &x, 0);
 	if (req_tx_begin(r) < 0)
 		return;
 	rc = reg_recognition_acknowledge(&x, id);
 	if (rc < 0) {
 		req_tx_rollback(r);
-		fail(r, &x, rc);
+		api_ops_end(r, &x, rc);
 		return;
 	}
 	req_audit_detail(r, "told of a new case of his register entry");
@@ -774,7 +740,7 @@ void api_case_suspect_identify(struct req *r)
 	static const char *const fields[] = { "aliases", "identifiers", "dob", NULL };
 	struct person_buf *pb;
 	struct case_record c = { 0 };
-	struct reg_ctx x;
+	struct ops_ctx x;
 	int rc;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0)
@@ -782,7 +748,7 @@ void api_case_suspect_identify(struct req *r)
 	pb = xcalloc(1, sizeof *pb);
 	if (parse_person(r, r->body, pb, false) < 0 || api_case_load(r, &c) < 0)
 		goto out;
-	actor(r, &x);
+	api_ops_begin(r, &x, 0);
 	if (req_tx_begin(r) < 0)
 		goto out;
 	rc = reg_suspect_identify(&x, c.id, &pb->in);
@@ -794,7 +760,7 @@ void api_case_suspect_identify(struct req *r)
 	}
 	if (rc < 0) {
 		req_tx_rollback(r);
-		fail(r, &x, rc);
+		api_ops_end(r, &x, rc);
 		goto out;
 	}
 	req_audit_detail(r, "%d identifier(s), %d other name(s)%s added to the suspect",

@@ -31,6 +31,7 @@ static const struct {
 	{ ERR_DEVICE_IN_USE, "device_in_use" },
 	{ ERR_STORAGE, "storage" },
 	{ ERR_BUSY, "busy" },
+	{ ERR_SIGNATURE_INVALID, "signature_invalid" },
 	{ ERR_ALREADY_ENROLLED, "already_enrolled" },
 	{ ERR_ALREADY_DECIDED, "already_decided" },
 	{ ERR_SIGNED_OUT, "signed_out" },

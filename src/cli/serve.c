@@ -503,16 +503,17 @@ static void housekeeping(struct vigil *v)
 		log_error("the purge of ended sessions and sign-in names failed: %s", db_errmsg(pd));
 	{
 		/* the register's retention: each purge audited by itself */
-		struct reg_actor sys = { 0, "vigil", ROLE_NONE, 0, NULL };
-		struct reg_ctx rx;
+		struct ops_ctx rx;
 		int purged;
 
-		reg_init(&rx, pd, &sys, now);
+		ops_init(&rx, v, pd, NULL); /* Vigil itself */
+		rx.now = now;
 		purged = reg_purge(&rx, true);
 		if (purged < 0)
 			log_error("the register's retention sweep failed: %s", db_errmsg(pd));
 		else if (purged)
 			log_info("purged %d register entr%s", purged, purged == 1 ? "y" : "ies");
+		ops_done(&rx);
 	}
 	if (order_duty_sweep(pd, now, &raised) < 0)
 		log_error("the duty-to-notify sweep failed: %s", db_errmsg(pd));

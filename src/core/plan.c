@@ -488,6 +488,20 @@ static bool rule_applies(const struct rule *r, const struct plan_facts *f)
 	return true;
 }
 
+json_t *plan_suggestion_in(json_t *list, const char *id)
+{
+	size_t i;
+	json_t *it;
+
+	json_array_foreach(list, i, it) {
+		const char *sid = json_string_value(json_object_get(it, "id"));
+
+		if (sid && id && strcmp(sid, id) == 0)
+			return it;
+	}
+	return NULL;
+}
+
 json_t *plan_suggest(const plan_suggestions *s, const struct plan_facts *f)
 {
 	json_t **because = xcalloc(s->nactions, sizeof *because), *out = json_array();

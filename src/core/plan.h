@@ -98,6 +98,9 @@ struct plan_facts {
  * brought it.
  */
 json_t *plan_suggest(const plan_suggestions *s, const struct plan_facts *f);
+/* The suggestion with this id in a list plan_suggest() made (borrowed), or
+ * NULL when it is not there. */
+json_t *plan_suggestion_in(json_t *list, const char *id);
 /* The suggestion with this id: 0 with its category and description (owned by
  * the table), or -1. */
 int plan_suggestion_get(const plan_suggestions *s, const char *id, const char **category,

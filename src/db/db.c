@@ -433,6 +433,12 @@ static int bind_va(db_stmt *s, const char *fmt, va_list ap)
 		case 'I':
 			rc = db_bind_id(s, i, va_arg(ap, int64_t));
 			break;
+		case 'N': {
+			int64_t v = va_arg(ap, int64_t);
+
+			rc = v < 0 ? db_bind_null(s, i) : db_bind_int64(s, i, v);
+			break;
+		}
 		case 'd':
 			rc = db_bind_double(s, i, va_arg(ap, double));
 			break;

@@ -144,7 +144,8 @@ __attribute__((warn_unused_result)) int db_get_int64(db *d, int64_t *out, const 
  * The rest of a store function's plumbing, so that what is left in store/ is
  * the SQL and what a row means.  fmt as db_run's, plus 'I': an int64_t that
  * binds SQL NULL when it is 0 (an optional user, time or reference), as
- * db_bind_id() does.
+ * db_bind_id() does; and 'N': an int64_t that binds SQL NULL when it is
+ * negative (a value where 0 is a real answer: a length, a refusal).
  *
  * db_query(): prepare and bind, for a caller that steps itself; 0, or
  * negative with *out NULL.  db_write(): run a write once and answer how many

@@ -53,6 +53,13 @@ static enum auth_result token_live(const struct api_token *t, int64_t now)
 	return AUTH_OK;
 }
 
+/* What a lookup's answer rc (1 found, 0 none, negative) says: AUTH_OK to go
+ * on, or the result to answer. */
+static enum auth_result found(int rc)
+{
+	return rc < 0 ? AUTH_ERROR : rc == 0 ? AUTH_INVALID : AUTH_OK;
+}
+
 static enum auth_result by_token(struct req *r, const char *clear)
 {
 	int64_t now = clock_now_ms();
@@ -60,18 +67,12 @@ static enum auth_result by_token(struct req *r, const char *clear)
 	struct user u;
 	int rc;
 
-	rc = token_get(r->db, clear, &t);
-	if (rc < 0)
-		return AUTH_ERROR;
-	if (rc == 0)
-		return AUTH_INVALID;
+	if ((rc = found(token_get(r->db, clear, &t))) != AUTH_OK)
+		return rc;
 	if (token_live(&t, now) != AUTH_OK)
 		return token_live(&t, now);
-	rc = user_get_by_id(r->db, t.user_id, &u);
-	if (rc < 0)
-		return AUTH_ERROR;
-	if (rc == 0)
-		return AUTH_INVALID;
+	if ((rc = found(user_get_by_id(r->db, t.user_id, &u))) != AUTH_OK)
+		return rc;
 	if (u.disabled)
 		return AUTH_DISABLED;
 	fill_principal(r, &u);
@@ -91,20 +92,14 @@ static enum auth_result by_session(struct req *r, const char *token)
 	struct user u;
 	int rc;
 
-	rc = session_get(r->db, token, &s);
-	if (rc < 0)
-		return AUTH_ERROR;
-	if (rc == 0)
-		return AUTH_INVALID;
+	if ((rc = found(session_get(r->db, token, &s))) != AUTH_OK)
+		return rc;
 	if (now >= s.expires_at || now - s.last_seen_at >= r->v->cfg.session_idle_ms) {
 		touched(session_delete(r->db, s.digest), r->db);
 		return AUTH_EXPIRED;
 	}
-	rc = user_get_by_id(r->db, s.user_id, &u);
-	if (rc < 0)
-		return AUTH_ERROR;
-	if (rc == 0)
-		return AUTH_INVALID;
+	if ((rc = found(user_get_by_id(r->db, s.user_id, &u))) != AUTH_OK)
+		return rc;
 	if (u.disabled) {
 		touched(session_delete(r->db, s.digest), r->db);
 		return AUTH_DISABLED;
@@ -129,33 +124,24 @@ enum auth_result auth_recheck(db *d, struct principal *w, enum perm perm)
 	if (w->via_token) {
 		struct api_token t;
 
-		rc = token_get_by_id(d, w->token_id, &t);
-		if (rc < 0)
-			return AUTH_ERROR;
-		if (rc == 0)
-			return AUTH_INVALID;
+		if ((rc = found(token_get_by_id(d, w->token_id, &t))) != AUTH_OK)
+			return rc;
 		if (token_live(&t, now) != AUTH_OK)
 			return token_live(&t, now);
 		user_id = t.user_id;
 	} else {
 		struct session s;
 
-		rc = session_get_by_digest(d, w->session_digest, &s);
-		if (rc < 0)
-			return AUTH_ERROR;
-		if (rc == 0)
-			return AUTH_INVALID;
+		if ((rc = found(session_get_by_digest(d, w->session_digest, &s))) != AUTH_OK)
+			return rc;
 		if (now >= s.expires_at)
 			return AUTH_EXPIRED;
 		if (now - s.last_seen_at > TOUCH_EVERY_MS)
 			touched(session_touch(d, s.digest, now), d);
 		user_id = s.user_id;
 	}
-	rc = user_get_by_id(d, user_id, &u);
-	if (rc < 0)
-		return AUTH_ERROR;
-	if (rc == 0)
-		return AUTH_INVALID;
+	if ((rc = found(user_get_by_id(d, user_id, &u))) != AUTH_OK)
+		return rc;
 	if (u.disabled)
 		return AUTH_DISABLED;
 	w->role = u.role;

@@ -3,35 +3,23 @@
  */
 #include "ops/partners.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "ops/ops.h"
 #include "store/account.h"
 #include "store/cases.h"
 #include "store/sharing.h"
 
-int partners_fail(struct partners_ctx *x, int code, const char *field, const char *fmt, ...)
-{
-	va_list ap;
-
-	x->code = code;
-	snprintf(x->field, sizeof x->field, "%s", field ? field : "");
-	va_start(ap, fmt);
-	vsnprintf(x->message, sizeof x->message, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
 /* The case's own agency shares it and takes a share back: its officers who
  * see it and its supervisors. */
-static bool of_case_agency(const struct partners_ctx *x, const struct partners_case *c)
+static bool of_case_agency(const struct ops_ctx *x, const struct partners_case *c)
 {
-	return x->agency_id == c->agency_id &&
-	       (x->role == ROLE_OFFICER || x->role == ROLE_SUPERVISOR);
+	return x->who.agency_id == c->agency_id &&
+	       (x->who.role == ROLE_OFFICER || x->who.role == ROLE_SUPERVISOR);
 }
 
-int64_t partners_share(struct partners_ctx *x, const struct partners_case *c,
+int64_t partners_share(struct ops_ctx *x, const struct partners_case *c,
 		       const struct share_request *s)
 {
 	enum share_purpose p = access_purpose_parse(s->purpose);
@@ -41,63 +29,63 @@ int64_t partners_share(struct partners_ctx *x, const struct partners_case *c,
 	int rc;
 
 	if (!of_case_agency(x, c))
-		return partners_fail(x, PARTNERS_FORBIDDEN, NULL,
-				     "only the officers and supervisors of the agency that owns "
-				     "case %s may share it",
-				     c->ref);
+		return ops_fail(x, ERR_FORBIDDEN, NULL,
+				"only the officers and supervisors of the agency that owns "
+				"case %s may share it",
+				c->ref);
 	if (p == PURPOSE_NONE)
-		return partners_fail(x, PARTNERS_BAD_REQUEST, "purpose",
-				     "purpose must be victim_advocacy, assessment, treatment or "
-				     "safeguarding");
-	rc = agency_get_by_code(x->d, s->agency, &a);
+		return ops_fail(x, ERR_BAD_REQUEST, "purpose",
+				"purpose must be victim_advocacy, assessment, treatment or "
+				"safeguarding");
+	rc = agency_get_by_code(x->db, s->agency, &a);
 	if (rc < 0)
 		return rc;
 	if (rc == 0)
-		return partners_fail(x, PARTNERS_BAD_REQUEST, "agency", "there is no agency '%s'",
-				     s->agency);
+		return ops_fail(x, ERR_BAD_REQUEST, "agency", "there is no agency '%s'",
+				s->agency);
 	if (a.id == c->agency_id)
-		return partners_fail(x, PARTNERS_BAD_REQUEST, "agency",
-				     "case %s is %s's own: it is shared with partners, not with "
-				     "its own agency",
-				     c->ref, a.code);
+		return ops_fail(x, ERR_BAD_REQUEST, "agency",
+				"case %s is %s's own: it is shared with partners, not with "
+				"its own agency",
+				c->ref, a.code);
 	if (!access_purpose_for_kind(p, a.kind))
-		return partners_fail(x, PARTNERS_BAD_REQUEST, "purpose",
-				     "a case is shared for %s with an agency of kind %s; %s is %s",
-				     access_purpose_name(p), access_purpose_kinds(p), a.code,
-				     a.kind);
+		return ops_fail(x, ERR_BAD_REQUEST, "purpose",
+				"a case is shared for %s with an agency of kind %s; %s is %s",
+				access_purpose_name(p), access_purpose_kinds(p), a.code,
+				a.kind);
 	if (!s->basis || (strcmp(s->basis, "consent") && strcmp(s->basis, "lawful_basis")))
-		return partners_fail(x, PARTNERS_BAD_REQUEST, "basis",
-				     "basis must be consent (with consent.of and consent.note) or "
-				     "lawful_basis (with lawful_basis: the basis for sharing "
-				     "without consent)");
+		return ops_fail(x, ERR_BAD_REQUEST, "basis",
+				"basis must be consent (with consent.of and consent.note) or "
+				"lawful_basis (with lawful_basis: the basis for sharing "
+				"without consent)");
 	if (!strcmp(s->basis, "consent")) {
 		const char *of = access_purpose_consent_of(p);
 
 		if (!s->consent_of || strcmp(s->consent_of, of))
-			return partners_fail(x, PARTNERS_BAD_REQUEST, "consent.of",
-					     "sharing for %s rests on the consent of the %s "
-					     "(consent.of: \"%s\")",
-					     access_purpose_name(p), of, of);
+			return ops_fail(x, ERR_BAD_REQUEST, "consent.of",
+					"sharing for %s rests on the consent of the %s "
+					"(consent.of: \"%s\")",
+					access_purpose_name(p), of, of);
 		if (!s->consent_note || !*s->consent_note)
-			return partners_fail(x, PARTNERS_BAD_REQUEST, "consent.note",
-					     "say how and when the %s gave consent (consent.note)",
-					     of);
+			return ops_fail(x, ERR_BAD_REQUEST, "consent.note",
+					"say how and when the %s gave consent (consent.note)",
+					of);
 	} else if (!s->lawful_basis || !*s->lawful_basis) {
-		return partners_fail(x, PARTNERS_BAD_REQUEST, "lawful_basis",
-				     "sharing without consent needs its lawful basis recorded "
-				     "(lawful_basis)");
+		return ops_fail(x, ERR_BAD_REQUEST, "lawful_basis",
+				"sharing without consent needs its lawful basis recorded "
+				"(lawful_basis)");
 	}
 	if (s->from > x->now + 60000)
-		return partners_fail(x, PARTNERS_BAD_REQUEST, "from",
-				     "a share starts now or from a date past, not in the future");
-	id = sharing_active(x->d, c->id, a.id, access_purpose_name(p));
+		return ops_fail(x, ERR_BAD_REQUEST, "from",
+				"a share starts now or from a date past, not in the future");
+	id = sharing_active(x->db, c->id, a.id, access_purpose_name(p));
 	if (id < 0)
 		return (int)id;
 	if (id > 0)
-		return partners_fail(x, PARTNERS_CONFLICT, "purpose",
-				     "case %s is already shared with %s for %s (share %lld): "
-				     "withdraw it first to record another basis",
-				     c->ref, a.code, access_purpose_name(p), (long long)id);
+		return ops_fail(x, ERR_CONFLICT, "purpose",
+				"case %s is already shared with %s for %s (share %lld): "
+				"withdraw it first to record another basis",
+				c->ref, a.code, access_purpose_name(p), (long long)id);
 	row.case_id = c->id;
 	row.agency_id = a.id;
 	row.purpose = access_purpose_name(p);
@@ -107,13 +95,13 @@ int64_t partners_share(struct partners_ctx *x, const struct partners_case *c,
 	row.note = !strcmp(s->basis, "consent") ? s->consent_note : s->note;
 	row.origin = s->origin ? s->origin : "share";
 	row.starts_at = s->from ? s->from : x->now;
-	id = sharing_insert(x->d, &row, x->user_id);
+	id = sharing_insert(x->db, &row, x->who.user_id);
 	if (id < 0)
 		return (int)id;
-	rc = case_event_add(x->d, c->id, x->user_id, x->username, "shared",
+	rc = case_event_add(x->db, c->id, x->who.user_id, x->who.username, "shared",
 			    a.code);
 	if (rc >= 0)
-		rc = case_touch(x->d, c->id);
+		rc = case_touch(x->db, c->id);
 	return rc < 0 ? rc : id;
 }
 
@@ -134,55 +122,42 @@ static int keep(const struct share_row *s, void *arg)
 	return 0;
 }
 
-int partners_withdraw(struct partners_ctx *x, const struct partners_case *c, int64_t id,
+int partners_withdraw(struct ops_ctx *x, const struct partners_case *c, int64_t id,
 		      int64_t version, const char *reason)
 {
 	struct keep_share k = { 0 };
 	char detail[128];
 	int rc;
 
-	rc = sharing_get(x->d, c->id, id, keep, &k);
+	rc = sharing_get(x->db, c->id, id, keep, &k);
 	if (rc < 0)
 		return rc;
 	if (rc == 0)
-		return partners_fail(x, PARTNERS_NOT_FOUND, NULL, "case %s has no share %lld",
-				     c->ref, (long long)id);
-	if (!of_case_agency(x, c) && x->agency_id != k.agency_id)
-		return partners_fail(x, PARTNERS_FORBIDDEN, NULL,
-				     "a share is withdrawn by the agency that owns the case or "
-				     "by the partner it was made with");
+		return ops_fail(x, ERR_NOT_FOUND, NULL, "case %s has no share %lld",
+				c->ref, (long long)id);
+	if (!of_case_agency(x, c) && x->who.agency_id != k.agency_id)
+		return ops_fail(x, ERR_FORBIDDEN, NULL,
+				"a share is withdrawn by the agency that owns the case or "
+				"by the partner it was made with");
 	if (k.withdrawn_at)
-		return partners_fail(x, PARTNERS_CONFLICT, NULL, "share %lld was withdrawn already",
-				     (long long)id);
+		return ops_fail(x, ERR_CONFLICT, NULL, "share %lld was withdrawn already",
+				(long long)id);
 	if (!reason || !*reason)
-		return partners_fail(x, PARTNERS_BAD_REQUEST, "reason",
-				     "say why the share is withdrawn (reason): consent withdrawn, "
-				     "purpose ended...");
-	rc = sharing_withdraw(x->d, c->id, id, version, x->user_id, reason);
+		return ops_fail(x, ERR_BAD_REQUEST, "reason",
+				"say why the share is withdrawn (reason): consent withdrawn, "
+				"purpose ended...");
+	rc = sharing_withdraw(x->db, c->id, id, version, x->who.user_id, reason);
 	if (rc < 0)
 		return rc;
 	if (rc == 0)
-		return partners_fail(x, PARTNERS_STALE, "version",
-				     "the share has changed since you read it (you sent version "
-				     "%lld, it is now %lld); read it again",
-				     (long long)version, (long long)k.version);
+		return ops_fail(x, ERR_STALE_VERSION, "version",
+				"the share has changed since you read it (you sent version "
+				"%lld, it is now %lld); read it again",
+				(long long)version, (long long)k.version);
 	snprintf(detail, sizeof detail, "%s (%s)", k.agency, k.purpose);
-	rc = case_event_add(x->d, c->id, x->user_id, x->username, "share_withdrawn", detail);
+	rc = case_event_add(x->db, c->id, x->who.user_id, x->who.username, "share_withdrawn",
+			    detail);
 	if (rc >= 0)
-		rc = case_touch(x->d, c->id);
+		rc = case_touch(x->db, c->id);
 	return rc < 0 ? rc : 0;
-}
-
-unsigned partners_case_parts(db *d, enum role role, int64_t agency_id, int64_t case_id)
-{
-	unsigned parts = access_case_parts(role), mask = 0, open = 0;
-
-	if (!access_role_by_share(role))
-		return parts;
-	if (sharing_purposes(d, case_id, agency_id, &mask) < 0)
-		return 0;
-	for (int p = 0; p < PURPOSE_COUNT; p++)
-		if (mask & (1u << p))
-			open |= access_purpose_parts((enum share_purpose)p);
-	return parts & open;
 }

@@ -5,8 +5,10 @@
  * holds the transaction the operation runs in, and audits it there, so that
  * the change and its audit entry stand or fall together.
  *
- * Codes: 0 (or an id) on success, PARTNERS_* (the same values as base/err.h's
- * ERR_* on the ops-layer branch) on a refusal, DB_* on a database failure.
+ * The context and the error are ops/ops.h's: 0 (or an id) on success, a
+ * refusal (ERR_BAD_REQUEST, ERR_NOT_FOUND, ERR_FORBIDDEN, ERR_CONFLICT,
+ * ERR_STALE_VERSION) with x->err filled, or a database failure (DB_*), which
+ * the caller names (ops_fail_db) when x->err is still empty.
  */
 #ifndef VIGIL_OPS_PARTNERS_H
 #define VIGIL_OPS_PARTNERS_H
@@ -17,30 +19,7 @@
 #include "core/access.h"
 #include "db/db.h"
 
-enum {
-	PARTNERS_BAD_REQUEST = -100, /* the request is not one that can be made */
-	PARTNERS_NOT_FOUND = -101,   /* no such record */
-	PARTNERS_FORBIDDEN = -102,   /* not the actor's to do */
-	PARTNERS_CONFLICT = -104,    /* the records forbid it as they stand */
-	PARTNERS_STALE = -105,       /* the record changed since the actor read it */
-};
-
-/* Who acts, and what went wrong. */
-struct partners_ctx {
-	db *d;
-	int64_t user_id;
-	const char *username;
-	enum role role;
-	int64_t agency_id;
-	int64_t now;
-	int code;
-	char field[64];    /* the input it is about, "" none */
-	char message[512]; /* a sentence for the person who asked */
-};
-
-/* Fill x->code, field and message; returns code. */
-int partners_fail(struct partners_ctx *x, int code, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+struct ops_ctx;
 
 /* The case an operation is on, as the caller loaded it (visible to the actor). */
 struct partners_case {
@@ -68,15 +47,11 @@ struct share_request {
  * officers and supervisors) shares it; the agency's kind must fit the
  * purpose; consent is the consent of the person the purpose is about.  The
  * new share's id. */
-int64_t partners_share(struct partners_ctx *x, const struct partners_case *c,
+int64_t partners_share(struct ops_ctx *x, const struct partners_case *c,
 		       const struct share_request *s);
 /* Withdraw share id (at version), now: by the case's agency, or by the
  * partner itself.  0. */
-int partners_withdraw(struct partners_ctx *x, const struct partners_case *c, int64_t id,
+int partners_withdraw(struct ops_ctx *x, const struct partners_case *c, int64_t id,
 		      int64_t version, const char *reason);
-/* The parts of case_id the viewer reads: her role's, and for a partner's
- * staff (access_role_by_share) those her agency's shares open.  0 on a
- * database failure too (nothing opens). */
-unsigned partners_case_parts(db *d, enum role role, int64_t agency_id, int64_t case_id);
 
 #endif

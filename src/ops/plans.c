@@ -87,17 +87,6 @@ json_t *ops_plan_suggestions(struct ops_ctx *x, const struct case_record *c)
 	return out;
 }
 
-static bool suggested(json_t *list, const char *id)
-{
-	size_t i;
-	json_t *it;
-
-	json_array_foreach(list, i, it)
-		if (strcmp(json_string_value(json_object_get(it, "id")), id) == 0)
-			return true;
-	return false;
-}
-
 /* ---- shared -------------------------------------------------------------------- */
 
 /* An action's owner, named by username: an active account that works the
@@ -265,7 +254,7 @@ int ops_plan_put(struct ops_ctx *x, const char *ref, const struct ops_plan_chang
 	}
 	for (int i = 0; i < in->ndecisions; i++) {
 		snprintf(field, sizeof field, "suggestions[%d].id", i);
-		if (!suggested(current, in->decisions[i].id)) {
+		if (!plan_suggestion_in(current, in->decisions[i].id)) {
 			rc = ops_fail(x, ERR_BAD_REQUEST, field,
 				      "%s: '%.64s' is not a suggestion for case %s (GET its plan for "
 				      "the suggestions)",
@@ -391,7 +380,7 @@ int ops_plan_action_add(struct ops_ctx *x, const char *ref, const struct ops_pla
 		rc = current ? plan_decision_exists(x->db, p->id, in->suggestion) : x->err.code;
 		if (rc < 0)
 			goto out;
-		if (!suggested(current, in->suggestion) || rc == 1) {
+		if (!plan_suggestion_in(current, in->suggestion) || rc == 1) {
 			rc = ops_fail(x, rc == 1 ? ERR_CONFLICT : ERR_BAD_REQUEST, "suggestion",
 				      "'%.64s' is %s", in->suggestion,
 				      rc == 1 ? "decided already" : "not a suggestion for this case");

@@ -13,7 +13,8 @@
  * ends the trust's treatment share but not a tag an order requires.
  *
  * Same conventions as ops/partners.h: the caller holds the transaction and
- * audits; 0 or an id, PARTNERS_* on a refusal, DB_* on a database failure.
+ * audits; 0 or an id, a refusal (ERR_*, x->err filled) or a database failure
+ * (DB_*), in the context of ops/ops.h.
  */
 #ifndef VIGIL_OPS_PROGRAMME_H
 #define VIGIL_OPS_PROGRAMME_H
@@ -29,7 +30,7 @@ struct programme_referral_request {
 	const char *note;
 	const char *consent_note; /* how he agreed to be referred (the assessment share) */
 };
-int64_t programme_refer(struct partners_ctx *x, const struct partners_case *c,
+int64_t programme_refer(struct ops_ctx *x, const struct partners_case *c,
 			const struct programme_referral_request *q);
 
 struct programme_screening_request {
@@ -39,7 +40,7 @@ struct programme_screening_request {
 	int64_t version;
 };
 /* The screening's criteria met, into met (programme_ncriteria). */
-int programme_screen_referral(struct partners_ctx *x, const struct partners_case *c, int64_t id,
+int programme_screen_referral(struct ops_ctx *x, const struct partners_case *c, int64_t id,
 			      const struct programme_screening_request *q, bool *met);
 
 struct programme_enrol_request {
@@ -51,16 +52,16 @@ struct programme_enrol_request {
 };
 /* Enrol, or place on the waiting list: the enrolment's id, or 0 when he
  * waits (*waiting_place: his place in the queue, from 1). */
-int64_t programme_enrol_referral(struct partners_ctx *x, const struct partners_case *c, int64_t id,
+int64_t programme_enrol_referral(struct ops_ctx *x, const struct partners_case *c, int64_t id,
 				 const struct programme_enrol_request *q, int *waiting_place);
 
 /* The case's suspect's current enrolment, that the actor treats (a
  * clinician of its trust): 1 and *e (free with programme_enrolment_free). */
 struct prog_enrolment;
-int programme_treating(struct partners_ctx *x, const struct partners_case *c,
+int programme_treating(struct ops_ctx *x, const struct partners_case *c,
 		       struct prog_enrolment *e);
 
-int64_t programme_session_plan(struct partners_ctx *x, const struct partners_case *c,
+int64_t programme_session_plan(struct ops_ctx *x, const struct partners_case *c,
 			       int64_t planned_at);
 struct programme_session_request {
 	const char *status;    /* attended, missed, cancelled, or NULL: unchanged */
@@ -68,7 +69,7 @@ struct programme_session_request {
 	const char *follow_up; /* the follow-up of a missed session */
 	int64_t version;
 };
-int programme_session_update(struct partners_ctx *x, const struct partners_case *c, int64_t id,
+int programme_session_update(struct ops_ctx *x, const struct partners_case *c, int64_t id,
 			     const struct programme_session_request *q);
 
 /* What he withdraws consent to: "tag" or "programme" (he leaves). */
@@ -76,14 +77,14 @@ struct programme_leave_result {
 	int tag_orders; /* orders in force that require the tag: it stays */
 	int tags_worn;  /* tags watching him now */
 };
-int programme_withdraw_consent(struct partners_ctx *x, const struct partners_case *c,
+int programme_withdraw_consent(struct ops_ctx *x, const struct partners_case *c,
 			       const char *what, const char *reason, int64_t version,
 			       struct programme_leave_result *out);
 
-int64_t programme_note(struct partners_ctx *x, const struct partners_case *c, const char *body);
+int64_t programme_note(struct ops_ctx *x, const struct partners_case *c, const char *body);
 /* The risks a disclosure names, NULL-terminated. */
 extern const char *const programme_disclosure_risks[];
-int64_t programme_disclose(struct partners_ctx *x, const struct partners_case *c, const char *risk,
+int64_t programme_disclose(struct ops_ctx *x, const struct partners_case *c, const char *risk,
 			   const char *detail);
 
 #endif

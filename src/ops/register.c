@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,27 +35,6 @@
 
 const char *const reg_bases[] = { "conviction", "spo", "panel", NULL };
 const char *const reg_categories[] = { "serial", "high_harm", "persistent", NULL };
-
-void reg_init(struct reg_ctx *x, db *d, const struct reg_actor *who, int64_t now)
-{
-	memset(x, 0, sizeof *x);
-	x->db = d;
-	x->who = *who;
-	x->now = now;
-}
-
-static int fail(struct reg_ctx *x, int code, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int fail(struct reg_ctx *x, int code, const char *field, const char *fmt, ...)
-{
-	va_list ap;
-
-	snprintf(x->field, sizeof x->field, "%s", field ? field : "");
-	va_start(ap, fmt);
-	vsnprintf(x->message, sizeof x->message, fmt, ap);
-	va_end(ap);
-	return code;
-}
 
 static bool in_list(const char *const *list, const char *s)
 {
@@ -113,7 +91,7 @@ static json_t *entry_fields_json(const struct register_entry *e)
 	return o;
 }
 
-static json_t *entry_json_from(struct reg_ctx *x, const struct register_entry *e, int *rc)
+static json_t *entry_json_from(struct ops_ctx *x, const struct register_entry *e, int *rc)
 {
 	json_t *o = entry_fields_json(e), *ids = json_array(), *aliases = json_array();
 
@@ -131,14 +109,15 @@ static json_t *entry_json_from(struct reg_ctx *x, const struct register_entry *e
 	return o;
 }
 
-json_t *reg_entry_json(struct reg_ctx *x, int64_t id, int *rc)
+json_t *reg_entry_json(struct ops_ctx *x, int64_t id, int *rc)
 {
 	struct register_entry_buf b;
 	json_t *o = NULL;
 
 	*rc = register_entry_get(x->db, id, &b);
 	if (*rc == 0)
-		*rc = fail(x, REG_E_NOT_FOUND, NULL, "there is no register entry %lld", (long long)id);
+		*rc = ops_fail(x, ERR_NOT_FOUND, NULL, "there is no register entry %lld",
+			       (long long)id);
 	if (*rc > 0)
 		o = entry_json_from(x, &b.e, rc);
 	register_entry_free(&b);
@@ -146,7 +125,7 @@ json_t *reg_entry_json(struct reg_ctx *x, int64_t id, int *rc)
 }
 
 /* One history row: the decision, its reason and the entry after it. */
-static int history(struct reg_ctx *x, int64_t id, const char *action, const char *reason)
+static int history(struct ops_ctx *x, int64_t id, const char *action, const char *reason)
 {
 	json_t *snap;
 	char *text;
@@ -158,8 +137,9 @@ static int history(struct reg_ctx *x, int64_t id, const char *action, const char
 	json_object_del(snap, "overdue");
 	text = json_dumps(snap, JSON_COMPACT | JSON_SORT_KEYS);
 	rc = register_history_add(x->db, id, json_integer_value(json_object_get(snap, "version")),
-				  x->now, x->who.user_id, x->who.username ? x->who.username : "vigil",
-				  action, reason, text);
+				  x->now, x->who.user_id,
+				  x->who.username[0] ? x->who.username : "vigil", action, reason,
+				  text);
 	free(text);
 	json_decref(snap);
 	return rc;
@@ -167,7 +147,7 @@ static int history(struct reg_ctx *x, int64_t id, const char *action, const char
 
 /* ---- the access log ----------------------------------------------------------------- */
 
-int reg_access(struct reg_ctx *x, const char *action, const char *purpose, const char *q,
+int reg_access(struct ops_ctx *x, const char *action, const char *purpose, const char *q,
 	       int64_t entry_id, int64_t results, const char **kind)
 {
 	char match[CRYPT_MATCH_LEN] = "", norm[IDENTIFIER_MAX + 1], key[512];
@@ -198,7 +178,7 @@ int reg_access(struct reg_ctx *x, const char *action, const char *purpose, const
 	a.at = x->now;
 	a.user_id = x->who.user_id;
 	a.username = x->who.username;
-	a.agency = x->who.agency;
+	a.agency = x->who.agency[0] ? x->who.agency : NULL;
 	a.action = action;
 	a.purpose = purpose;
 	a.query_kind = k;
@@ -210,19 +190,19 @@ int reg_access(struct reg_ctx *x, const char *action, const char *purpose, const
 
 /* ---- decisions ---------------------------------------------------------------------- */
 
-static int look_back(struct reg_ctx *x, int64_t entry_id, int64_t person_id);
+static int look_back(struct ops_ctx *x, int64_t entry_id, int64_t person_id);
 
-static int decider(struct reg_ctx *x)
+static int decider(struct ops_ctx *x)
 {
 	if (!access_role_has(x->who.role, PERM_REGISTER_MANAGE))
-		return fail(x, REG_E_FORBIDDEN, NULL,
-			    "entering, reviewing and removing register entries are a supervisor's "
-			    "decisions");
+		return ops_fail(x, ERR_FORBIDDEN, NULL,
+				"entering, reviewing and removing register entries are a "
+				"supervisor's decisions");
 	return 0;
 }
 
 /* The responsible officer: an active officer or supervisor of the actor's force. */
-static int responsible(struct reg_ctx *x, const char *username, int64_t *id)
+static int responsible(struct ops_ctx *x, const char *username, int64_t *id)
 {
 	struct user u;
 	int rc = user_get_by_name(x->db, username, &u);
@@ -231,43 +211,43 @@ static int responsible(struct reg_ctx *x, const char *username, int64_t *id)
 		return rc;
 	if (rc == 0 || u.disabled || u.agency_id != x->who.agency_id ||
 	    (u.role != ROLE_OFFICER && u.role != ROLE_SUPERVISOR))
-		return fail(x, REG_E_BAD_REQUEST, "responsible",
-			    "the responsible officer must be an active officer or supervisor of "
-			    "your force ('%s' is not)",
-			    username);
+		return ops_fail(x, ERR_BAD_REQUEST, "responsible",
+				"the responsible officer must be an active officer or supervisor "
+				"of your force ('%s' is not)",
+				username);
 	*id = u.id;
 	return 0;
 }
 
-static int check_decision(struct reg_ctx *x, const struct reg_decision *d, bool entering)
+static int check_decision(struct ops_ctx *x, const struct reg_decision *d, bool entering)
 {
 	if ((entering || d->basis) && !in_list(reg_bases, d->basis))
-		return fail(x, REG_E_BAD_REQUEST, "basis",
-			    "basis must be conviction, spo (a Stalking Protection Order) or panel "
-			    "(a multi-agency panel's decision)");
+		return ops_fail(x, ERR_BAD_REQUEST, "basis",
+				"basis must be conviction, spo (a Stalking Protection Order) or "
+				"panel (a multi-agency panel's decision)");
 	if ((entering || d->basis_ref) && (!d->basis_ref || !*d->basis_ref))
-		return fail(x, REG_E_BAD_REQUEST, "basis_ref",
-			    "give the reference of the conviction, order or panel decision");
+		return ops_fail(x, ERR_BAD_REQUEST, "basis_ref",
+				"give the reference of the conviction, order or panel decision");
 	if ((entering || d->category) && !in_list(reg_categories, d->category))
-		return fail(x, REG_E_BAD_REQUEST, "category",
-			    "category must be serial, high_harm or persistent");
+		return ops_fail(x, ERR_BAD_REQUEST, "category",
+				"category must be serial, high_harm or persistent");
 	if ((entering || d->level) && (d->level < 1 || d->level > 3))
-		return fail(x, REG_E_BAD_REQUEST, "level",
-			    "level of management must be 1 (single agency), 2 (multi-agency) or "
-			    "3 (senior multi-agency)");
+		return ops_fail(x, ERR_BAD_REQUEST, "level",
+				"level of management must be 1 (single agency), 2 (multi-agency) "
+				"or 3 (senior multi-agency)");
 	if (d->next_review_at <= x->now)
-		return fail(x, REG_E_BAD_REQUEST, "next_review_at",
-			    "the next review must be a date in the future");
+		return ops_fail(x, ERR_BAD_REQUEST, "next_review_at",
+				"the next review must be a date in the future");
 	if (d->retain_until && d->retain_until <= x->now)
-		return fail(x, REG_E_BAD_REQUEST, "retain_until",
-			    "retain_until must be a date in the future");
+		return ops_fail(x, ERR_BAD_REQUEST, "retain_until",
+				"retain_until must be a date in the future");
 	if (!d->reason || strlen(d->reason) < 5)
-		return fail(x, REG_E_BAD_REQUEST, "reason",
-			    "give the reason for the decision (at least 5 characters)");
+		return ops_fail(x, ERR_BAD_REQUEST, "reason",
+				"give the reason for the decision (at least 5 characters)");
 	return 0;
 }
 
-int64_t reg_entry_enter(struct reg_ctx *x, const struct reg_enter *in)
+int64_t reg_entry_enter(struct ops_ctx *x, const struct reg_enter *in)
 {
 	struct register_entry e = { 0 };
 	struct person_in p = in->person;
@@ -277,7 +257,7 @@ int64_t reg_entry_enter(struct reg_ctx *x, const struct reg_enter *in)
 	if ((rc = decider(x)) < 0 || (rc = check_decision(x, &in->d, true)) < 0)
 		return rc;
 	if (!p.full_name)
-		return fail(x, REG_E_BAD_REQUEST, "name", "a register entry names the person");
+		return ops_fail(x, ERR_BAD_REQUEST, "name", "a register entry names the person");
 	if ((rc = responsible(x, in->d.responsible ? in->d.responsible : x->who.username,
 			      &e.responsible_id)) < 0)
 		return rc;
@@ -297,8 +277,9 @@ int64_t reg_entry_enter(struct reg_ctx *x, const struct reg_enter *in)
 		if (rc <= 0) {
 			free(case_ids);
 			return rc < 0 ? rc
-				      : fail(x, REG_E_BAD_REQUEST, "cases",
-					     "there is no case %s that you may see", in->cases[i]);
+				      : ops_fail(x, ERR_BAD_REQUEST, "cases",
+						 "there is no case %s that you may see",
+						 in->cases[i]);
 		}
 	}
 	p.sealed = false;
@@ -330,7 +311,7 @@ int64_t reg_entry_enter(struct reg_ctx *x, const struct reg_enter *in)
 }
 
 /* The entry, for a decision on version. */
-static int load_for_decision(struct reg_ctx *x, int64_t id, int64_t version,
+static int load_for_decision(struct ops_ctx *x, int64_t id, int64_t version,
 			     struct register_entry_buf *b)
 {
 	int rc = register_entry_get(x->db, id, b);
@@ -338,28 +319,30 @@ static int load_for_decision(struct reg_ctx *x, int64_t id, int64_t version,
 	if (rc < 0)
 		return rc;
 	if (rc == 0)
-		return fail(x, REG_E_NOT_FOUND, NULL, "there is no register entry %lld", (long long)id);
+		return ops_fail(x, ERR_NOT_FOUND, NULL, "there is no register entry %lld",
+				(long long)id);
 	if (strcmp(b->e.status, "active") != 0)
-		return fail(x, REG_E_STALE, NULL, "register entry %lld was removed", (long long)id);
+		return ops_fail(x, ERR_CONFLICT, NULL, "register entry %lld was removed",
+				(long long)id);
 	if (b->e.version != version)
-		return fail(x, REG_E_STALE, "version",
-			    "register entry %lld has changed (version %lld, you sent %lld): reload "
-			    "it and decide again",
-			    (long long)id, (long long)b->e.version, (long long)version);
+		return ops_fail(x, ERR_CONFLICT, "version",
+				"register entry %lld has changed (version %lld, you sent %lld): "
+				"reload it and decide again",
+				(long long)id, (long long)b->e.version, (long long)version);
 	return 0;
 }
 
-static int write_entry(struct reg_ctx *x, struct register_entry *e)
+static int write_entry(struct ops_ctx *x, struct register_entry *e)
 {
 	int rc = register_entry_update(x->db, e, x->now);
 
 	if (rc == 0)
-		return fail(x, REG_E_STALE, "version", "register entry %lld has changed meanwhile",
-			    (long long)e->id);
+		return ops_fail(x, ERR_CONFLICT, "version",
+				"register entry %lld has changed meanwhile", (long long)e->id);
 	return rc < 0 ? rc : 0;
 }
 
-int reg_entry_review(struct reg_ctx *x, int64_t id, int64_t version, const struct reg_decision *d)
+int reg_entry_review(struct ops_ctx *x, int64_t id, int64_t version, const struct reg_decision *d)
 {
 	struct register_entry_buf b;
 	int rc;
@@ -390,7 +373,7 @@ int reg_entry_review(struct reg_ctx *x, int64_t id, int64_t version, const struc
 	return rc;
 }
 
-int reg_entry_remove(struct reg_ctx *x, int64_t id, int64_t version, const char *reason)
+int reg_entry_remove(struct ops_ctx *x, int64_t id, int64_t version, const char *reason)
 {
 	struct register_entry_buf b;
 	int rc;
@@ -398,8 +381,8 @@ int reg_entry_remove(struct reg_ctx *x, int64_t id, int64_t version, const char 
 	if ((rc = decider(x)) < 0)
 		return rc;
 	if (!reason || strlen(reason) < 5)
-		return fail(x, REG_E_BAD_REQUEST, "reason",
-			    "give the reason for removing the entry (at least 5 characters)");
+		return ops_fail(x, ERR_BAD_REQUEST, "reason",
+				"give the reason for removing the entry (at least 5 characters)");
 	rc = load_for_decision(x, id, version, &b);
 	if (rc >= 0) {
 		b.e.status = "removed";
@@ -412,7 +395,7 @@ int reg_entry_remove(struct reg_ctx *x, int64_t id, int64_t version, const char 
 	return rc;
 }
 
-int reg_entry_identify(struct reg_ctx *x, int64_t id, int64_t version,
+int reg_entry_identify(struct ops_ctx *x, int64_t id, int64_t version,
 		       const struct person_in *more)
 {
 	struct register_entry_buf b;
@@ -421,8 +404,8 @@ int reg_entry_identify(struct reg_ctx *x, int64_t id, int64_t version,
 	if ((rc = decider(x)) < 0)
 		return rc;
 	if (more->nids == 0 && more->naliases == 0)
-		return fail(x, REG_E_BAD_REQUEST, "identifiers",
-			    "give at least one identifier or alias to add");
+		return ops_fail(x, ERR_BAD_REQUEST, "identifiers",
+				"give at least one identifier or alias to add");
 	rc = load_for_decision(x, id, version, &b);
 	if (rc >= 0)
 		rc = person_more_add(x->db, b.e.person_id, more);
@@ -468,7 +451,7 @@ static void found_free(struct found_list *l)
 
 /* The cases already on record whose suspect is the entry's man are his
  * cases: linked to the entry (no one is told: nothing new happened). */
-static int look_back(struct reg_ctx *x, int64_t entry_id, int64_t person_id)
+static int look_back(struct ops_ctx *x, int64_t entry_id, int64_t person_id)
 {
 	struct found_list cases = { 0 };
 	int rc = register_recognise_cases(x->db, person_id, 0, collect, &cases);
@@ -479,7 +462,7 @@ static int look_back(struct reg_ctx *x, int64_t entry_id, int64_t person_id)
 	return rc;
 }
 
-int reg_recognise(struct reg_ctx *x, int64_t case_id)
+int reg_recognise(struct ops_ctx *x, int64_t case_id)
 {
 	struct found_list entries = { 0 }, cases = { 0 };
 	int64_t person = case_suspect(x->db, case_id);
@@ -500,7 +483,8 @@ int reg_recognise(struct reg_ctx *x, int64_t case_id)
 			/* the history names the force, not the case: its readers
 			 * may not see the case */
 			snprintf(note, sizeof note, "a new case of %s matched by %s",
-				 x->who.agency ? x->who.agency : "a force", entries.v[i].matched);
+				 x->who.agency[0] ? x->who.agency : "a force",
+				 entries.v[i].matched);
 			rc = register_entry_case_add(x->db, entries.v[i].id, case_id);
 			if (rc >= 0)
 				rc = history(x, entries.v[i].id, "recognised", note);
@@ -515,19 +499,20 @@ int reg_recognise(struct reg_ctx *x, int64_t case_id)
 	return rc < 0 ? rc : added;
 }
 
-int reg_suspect_identify(struct reg_ctx *x, int64_t case_id, const struct person_in *more)
+int reg_suspect_identify(struct ops_ctx *x, int64_t case_id, const struct person_in *more)
 {
 	int64_t suspect;
 	int rc;
 
 	if (more->nids == 0 && more->naliases == 0 && !more->dob)
-		return fail(x, REG_E_BAD_REQUEST, "identifiers",
-			    "give at least one identifier, other name or the date of birth to add");
+		return ops_fail(x, ERR_BAD_REQUEST, "identifiers",
+				"give at least one identifier, other name or the date of birth to "
+				"add");
 	suspect = case_suspect(x->db, case_id);
 	if (suspect <= 0)
 		return suspect < 0 ? (int)suspect
-				   : fail(x, REG_E_STALE, NULL,
-					  "the case has no suspect recorded: record him first");
+				   : ops_fail(x, ERR_CONFLICT, NULL,
+					      "the case has no suspect recorded: record him first");
 	rc = person_more_add(x->db, suspect, more);
 	if (rc >= 0)
 		rc = case_touch(x->db, case_id);
@@ -554,7 +539,7 @@ static int got_match(const struct register_match *m, void *arg)
 	return 1;
 }
 
-int reg_recognition_seen(struct reg_ctx *x, int64_t case_id, int64_t id)
+int reg_recognition_seen(struct ops_ctx *x, int64_t case_id, int64_t id)
 {
 	struct match_of mo = { 0 };
 	int rc = register_match_get(x->db, id, got_match, &mo);
@@ -562,29 +547,30 @@ int reg_recognition_seen(struct reg_ctx *x, int64_t case_id, int64_t id)
 	if (rc < 0)
 		return rc;
 	if (!mo.found || mo.case_id != case_id)
-		return fail(x, REG_E_NOT_FOUND, NULL, "the case has no recognition %lld",
-			    (long long)id);
+		return ops_fail(x, ERR_NOT_FOUND, NULL, "the case has no recognition %lld",
+				(long long)id);
 	if (!access_role_has(x->who.role, PERM_CASES_SIGNOFF))
-		return fail(x, REG_E_FORBIDDEN, NULL, "a supervisor marks a recognition seen");
+		return ops_fail(x, ERR_FORBIDDEN, NULL, "a supervisor marks a recognition seen");
 	rc = register_match_mark(x->db, id, false, x->who.user_id, x->now);
 	return rc < 0 ? rc : 0;
 }
 
-int reg_recognition_acknowledge(struct reg_ctx *x, int64_t id)
+int reg_recognition_acknowledge(struct ops_ctx *x, int64_t id)
 {
 	struct register_entry_buf b = { 0 };
 	struct match_of mo = { 0 };
 	int rc = register_match_get(x->db, id, got_match, &mo);
 
 	if (rc >= 0 && (!mo.found || !mo.entry_id))
-		return fail(x, REG_E_NOT_FOUND, NULL, "there is no register recognition %lld",
-			    (long long)id);
+		return ops_fail(x, ERR_NOT_FOUND, NULL, "there is no register recognition %lld",
+				(long long)id);
 	if (rc >= 0)
 		rc = register_entry_get(x->db, mo.entry_id, &b);
 	if (rc >= 0 && b.e.responsible_id != x->who.user_id)
-		rc = fail(x, REG_E_FORBIDDEN, NULL,
-			  "only the entry's responsible officer (%s) acknowledges its recognitions",
-			  b.e.responsible);
+		rc = ops_fail(x, ERR_FORBIDDEN, NULL,
+			      "only the entry's responsible officer (%s) acknowledges its "
+			      "recognitions",
+			      b.e.responsible);
 	if (rc >= 0)
 		rc = register_match_mark(x->db, id, true, x->who.user_id, x->now);
 	register_entry_free(&b);
@@ -593,7 +579,7 @@ int reg_recognition_acknowledge(struct reg_ctx *x, int64_t id)
 
 /* ---- retention ---------------------------------------------------------------------- */
 
-int reg_purge(struct reg_ctx *x, bool own_tx)
+int reg_purge(struct ops_ctx *x, bool own_tx)
 {
 	int64_t *ids = NULL;
 	int n = 0, rc, done = 0;
@@ -609,8 +595,8 @@ int reg_purge(struct reg_ctx *x, bool own_tx)
 		snprintf(object, sizeof object, "register:%lld", (long long)ids[i]);
 		a.at = x->now;
 		a.user_id = x->who.user_id;
-		a.username = x->who.username ? x->who.username : "vigil";
-		a.agency = x->who.agency;
+		a.username = x->who.username[0] ? x->who.username : "vigil";
+		a.agency = x->who.agency[0] ? x->who.agency : NULL;
 		a.action = "register.purge";
 		a.object = object;
 		a.outcome = "ok";
@@ -633,7 +619,7 @@ int reg_purge(struct reg_ctx *x, bool own_tx)
 /* ---- export and import -------------------------------------------------------------- */
 
 struct export_ctx {
-	struct reg_ctx *x;
+	struct ops_ctx *x;
 	json_t *arr;
 	int rc;
 };
@@ -653,7 +639,7 @@ static int export_one(const struct register_entry *e, const char *matched, void 
 	return 0;
 }
 
-json_t *reg_export(struct reg_ctx *x, const unsigned char *sk, const char *pk_hex, int *rc)
+json_t *reg_export(struct ops_ctx *x, const unsigned char *sk, const char *pk_hex, int *rc)
 {
 	struct export_ctx ec = { x, json_array(), 0 };
 	unsigned char sig[crypto_sign_BYTES];
@@ -669,7 +655,7 @@ json_t *reg_export(struct reg_ctx *x, const unsigned char *sk, const char *pk_he
 		return NULL;
 	}
 	payload = json_pack("{s:s, s:i, s:s, s:o, s:I, s:o}", "format", EXPORT_FORMAT, "version",
-			    EXPORT_VERSION, "issuer", x->who.agency ? x->who.agency : "",
+			    EXPORT_VERSION, "issuer", x->who.agency[0] ? x->who.agency : "",
 			    "exported_at", time_json(x->now), "count",
 			    (json_int_t)json_array_size(ec.arr), "entries", ec.arr);
 	/* the signature covers the payload's exact bytes, carried as a string:
@@ -686,7 +672,7 @@ json_t *reg_export(struct reg_ctx *x, const unsigned char *sk, const char *pk_he
 }
 
 /* Is pk_hex one of the trusted keys in file?  Its name in name. */
-static int trusted(struct reg_ctx *x, const char *file, const char *pk_hex, char *name,
+static int trusted(struct ops_ctx *x, const char *file, const char *pk_hex, char *name,
 		   size_t namelen)
 {
 	char line[512];
@@ -694,13 +680,13 @@ static int trusted(struct reg_ctx *x, const char *file, const char *pk_hex, char
 	int found = 0;
 
 	if (!file)
-		return fail(x, REG_E_BAD_REQUEST, NULL,
-			    "this Vigil trusts no other Vigil's register key: start it with "
-			    "--register-trust FILE (docs/REGISTER.md)");
+		return ops_fail(x, ERR_BAD_REQUEST, NULL,
+				"this Vigil trusts no other Vigil's register key: start it with "
+				"--register-trust FILE (docs/REGISTER.md)");
 	f = fopen(file, "r");
 	if (!f)
-		return fail(x, REG_E_BAD_REQUEST, NULL, "the trusted keys file cannot be read: %s",
-			    strerror(errno));
+		return ops_fail(x, ERR_BAD_REQUEST, NULL,
+				"the trusted keys file cannot be read: %s", strerror(errno));
 	while (!found && fgets(line, sizeof line, f)) {
 		char hex[200] = "", who[200] = "";
 
@@ -715,7 +701,7 @@ static int trusted(struct reg_ctx *x, const char *file, const char *pk_hex, char
 	return found;
 }
 
-static int import_entry(struct reg_ctx *x, json_t *o, const char *origin, int64_t resp_id,
+static int import_entry(struct ops_ctx *x, json_t *o, const char *origin, int64_t resp_id,
 			const char *reason, int *added, int *updated)
 {
 	struct person_buf_import {
@@ -755,9 +741,9 @@ static int import_entry(struct reg_ctx *x, json_t *o, const char *origin, int64_
 	    !pb->in.full_name || account_display_name_check(pb->in.full_name, NULL, 0) < 0 ||
 	    !e.next_review_at || (pb->in.dob && !case_dob_valid(pb->in.dob, x->now))) {
 		free(pb);
-		return fail(x, REG_E_BAD_REQUEST, "document",
-			    "an entry of the document is not a register entry of format %d",
-			    EXPORT_VERSION);
+		return ops_fail(x, ERR_BAD_REQUEST, "document",
+				"an entry of the document is not a register entry of format %d",
+				EXPORT_VERSION);
 	}
 	snprintf(officer_buf, sizeof officer_buf, "%s (%s)", officer ? officer : "unknown",
 		 json_string_value(json_object_get(resp, "agency")) ?
@@ -847,7 +833,7 @@ static int import_entry(struct reg_ctx *x, json_t *o, const char *origin, int64_
 	return rc < 0 ? rc : 0;
 }
 
-int reg_import(struct reg_ctx *x, json_t *doc, const char *trust_file, const char *resp,
+int reg_import(struct ops_ctx *x, json_t *doc, const char *trust_file, const char *resp,
 	       const char *reason, int *added, int *updated, char *issuer, size_t issuerlen)
 {
 	const char *payload_text, *pk_hex, *sig_hex;
@@ -863,8 +849,9 @@ int reg_import(struct reg_ctx *x, json_t *doc, const char *trust_file, const cha
 	if ((rc = decider(x)) < 0)
 		return rc;
 	if (!reason || strlen(reason) < 5)
-		return fail(x, REG_E_BAD_REQUEST, "reason",
-			    "give the reason for bringing these entries in (at least 5 characters)");
+		return ops_fail(x, ERR_BAD_REQUEST, "reason",
+				"give the reason for bringing these entries in (at least 5 "
+				"characters)");
 	if ((rc = responsible(x, resp ? resp : x->who.username, &resp_id)) < 0)
 		return rc;
 	sig_o = json_object_get(doc, "signature");
@@ -877,24 +864,24 @@ int reg_import(struct reg_ctx *x, json_t *doc, const char *trust_file, const cha
 		   EXPORT_FORMAT) != 0 ||
 	    json_integer_value(json_object_get(doc, "version")) != EXPORT_VERSION || !payload_text ||
 	    !pk_hex || !sig_hex)
-		return fail(x, REG_E_BAD_REQUEST, "document",
-			    "the document is not a signed register export (format %s, version %d: "
-			    "docs/REGISTER.md)",
-			    EXPORT_FORMAT, EXPORT_VERSION);
+		return ops_fail(x, ERR_BAD_REQUEST, "document",
+				"the document is not a signed register export (format %s, version "
+				"%d: docs/REGISTER.md)",
+				EXPORT_FORMAT, EXPORT_VERSION);
 	rc = trusted(x, trust_file, pk_hex, name, sizeof name);
 	if (rc < 0)
 		return rc;
 	if (rc == 0)
-		return fail(x, REG_E_SIGNATURE, "document",
-			    "the document is signed with a key this Vigil does not trust");
+		return ops_fail(x, ERR_SIGNATURE_INVALID, "document",
+				"the document is signed with a key this Vigil does not trust");
 	if (sodium_hex2bin(pk, sizeof pk, pk_hex, strlen(pk_hex), NULL, NULL, NULL) < 0 ||
 	    sodium_hex2bin(sig, sizeof sig, sig_hex, strlen(sig_hex), NULL, NULL, NULL) < 0 ||
 	    crypto_sign_verify_detached(sig, (const unsigned char *)payload_text,
 					strlen(payload_text), pk) != 0)
-		return fail(x, REG_E_SIGNATURE, "document",
-			    "the signature does not verify: the document was altered after it was "
-			    "signed, or not signed by %s; nothing was imported",
-			    name);
+		return ops_fail(x, ERR_SIGNATURE_INVALID, "document",
+				"the signature does not verify: the document was altered after it "
+				"was signed, or not signed by %s; nothing was imported",
+				name);
 	payload = json_loads(payload_text, 0, &jerr);
 	entries = json_object_get(payload, "entries");
 	if (!payload || !json_is_array(entries) ||
@@ -902,7 +889,8 @@ int reg_import(struct reg_ctx *x, json_t *doc, const char *trust_file, const cha
 			   json_string_value(json_object_get(payload, "format")) : "",
 		   EXPORT_FORMAT) != 0) {
 		json_decref(payload);
-		return fail(x, REG_E_BAD_REQUEST, "document", "the signed payload is not a register export");
+		return ops_fail(x, ERR_BAD_REQUEST, "document",
+				"the signed payload is not a register export");
 	}
 	/* an entry is known by the issuing key (trusted by name) and its id there */
 	snprintf(origin, sizeof origin, "%s:%.16s", name, pk_hex);

@@ -35,24 +35,30 @@ void case_record_free(struct case_record *c)
 	memset(c, 0, sizeof *c);
 }
 
+/* A case_each_id caller's fn and arg, for db_each, and what fn last answered
+ * (nonzero stops the rows and is the answer). */
+struct id_ctx {
+	int (*fn)(int64_t id, const char *ref, void *arg);
+	void *arg;
+	int stop;
+};
+
+static int id_call(db_stmt *s, void *arg)
+{
+	struct id_ctx *c = arg;
+	char ref[32];
+
+	snprintf(ref, sizeof ref, "%s", db_column_text(s, 1));
+	c->stop = c->fn(db_column_int64(s, 0), ref, c->arg);
+	return c->stop;
+}
+
 int case_each_id(db *d, int (*fn)(int64_t id, const char *ref, void *arg), void *arg)
 {
-	db_stmt *s;
-	int rc, stop = 0;
+	struct id_ctx c = { fn, arg, 0 };
+	int rc = db_each(d, id_call, &c, "SELECT id, ref FROM cases ORDER BY id", "");
 
-	rc = db_prepare(d, &s, "SELECT id, ref FROM cases ORDER BY id");
-	if (rc < 0)
-		return rc;
-	while ((rc = db_step(s)) == DB_ROW) {
-		char ref[32];
-
-		snprintf(ref, sizeof ref, "%s", db_column_text(s, 1));
-		stop = fn(db_column_int64(s, 0), ref, arg);
-		if (stop)
-			break;
-	}
-	db_finalize(s);
-	return stop ? stop : rc < 0 ? rc : 0;
+	return c.stop ? c.stop : rc;
 }
 
 int64_t case_count_besides_demo(db *d)
@@ -69,45 +75,26 @@ int64_t case_count_besides_demo(db *d)
 int64_t case_insert(db *d, const struct case_new *n, char ref[24])
 {
 	int64_t now = clock_now_ms(), seq = 0, id = 0;
-	db_stmt *s;
 	int rc;
 
 	/* The year's counter: incremented under the write lock of this
 	 * transaction, so concurrent intakes get distinct numbers. */
-	rc = db_prepare(d, &s,
-			"INSERT INTO case_sequences (year, last_seq) VALUES (?, 1)"
-			" ON CONFLICT (year) DO UPDATE SET last_seq = case_sequences.last_seq + 1"
-			" RETURNING last_seq");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, n->year);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		seq = db_column_int64(s, 0);
-	db_finalize(s);
+	rc = db_get_int64(d, &seq,
+			  "INSERT INTO case_sequences (year, last_seq) VALUES (?, 1)"
+			  " ON CONFLICT (year) DO UPDATE SET last_seq = case_sequences.last_seq + 1"
+			  " RETURNING last_seq",
+			  "i", (int64_t)n->year);
 	if (rc < 0)
 		return rc;
 	case_ref_format(n->year, seq, ref, 24);
 
-	rc = db_prepare(d, &s,
-			"INSERT INTO cases (ref, status, relationship, channel, summary, owner_id,"
-			" agency_id, created_by, created_at, updated_at)"
-			" VALUES (?, 'intake', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
-	if (rc < 0)
-		return rc;
-	db_bind_text(s, 1, ref);
-	db_bind_text(s, 2, n->relationship);
-	db_bind_text(s, 3, n->channel);
-	db_bind_null(s, 4); /* sealed below, with the id */
-	db_bind_int64(s, 5, n->owner_id);
-	db_bind_int64(s, 6, n->agency_id);
-	db_bind_int64(s, 7, n->created_by);
-	db_bind_int64(s, 8, n->created_at ? n->created_at : now);
-	db_bind_int64(s, 9, now);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		id = db_column_int64(s, 0);
-	db_finalize(s);
+	/* the summary is sealed below, with the id */
+	rc = db_get_int64(d, &id,
+			  "INSERT INTO cases (ref, status, relationship, channel, summary, owner_id,"
+			  " agency_id, created_by, created_at, updated_at)"
+			  " VALUES (?, 'intake', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			  "tttniiiii", (const char *)ref, n->relationship, n->channel, n->owner_id,
+			  n->agency_id, n->created_by, n->created_at ? n->created_at : now, now);
 	if (rc >= 0)
 		rc = sealed_update(d, "cases", "summary", id, n->summary);
 	return rc < 0 ? rc : id;
@@ -136,12 +123,21 @@ static enum four_answer answer(db_stmt *s, int col)
 	return db_column_int64(s, col) ? FOUR_YES : FOUR_NO;
 }
 
+/* Where case_row reads a record to, and the connection that opens its
+ * sealed summary. */
+struct case_read {
+	db *d;
+	struct case_record *c;
+};
+
 /* The summary is sealed (it tells what happened to her, and often where):
  * opened here; one that does not open leaves the rest of the record usable
  * (a notification needs the reference, not the summary) and is marked, for
  * whoever shows it to fail. */
-static void case_row(db *d, db_stmt *s, struct case_record *c)
+static void case_row(db_stmt *s, void *out)
 {
+	struct case_read *r = out;
+	struct case_record *c = r->c;
 	char ad[SEALED_AD_MAX];
 
 	memset(c, 0, sizeof *c);
@@ -151,7 +147,7 @@ static void case_row(db *d, db_stmt *s, struct case_record *c)
 	copy(c->relationship, sizeof c->relationship, db_column_text(s, 3));
 	copy(c->channel, sizeof c->channel, db_column_text(s, 4));
 	sealed_ad(ad, "cases.summary", c->id);
-	c->summary_unreadable = sealed_get(d, ad, db_column_text(s, 5), &c->summary) < 0;
+	c->summary_unreadable = sealed_get(r->d, ad, db_column_text(s, 5), &c->summary) < 0;
 	c->owner_id = db_column_int64(s, 6);
 	copy(c->owner, sizeof c->owner, db_column_text(s, 7));
 	c->agency_id = db_column_int64(s, 8);
@@ -181,34 +177,18 @@ static void case_row(db *d, db_stmt *s, struct case_record *c)
 	c->marac_referred_at = db_column_int64(s, 34);
 }
 
-static int case_get_one(db *d, const char *sql, const char *ref, int64_t id,
-			struct case_record *out)
-{
-	db_stmt *s;
-	int rc;
-
-	rc = db_prepare(d, &s, sql);
-	if (rc < 0)
-		return rc;
-	if (ref)
-		db_bind_text(s, 1, ref);
-	else
-		db_bind_int64(s, 1, id);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		case_row(d, s, out);
-	db_finalize(s);
-	return rc < 0 ? rc : rc == DB_ROW;
-}
-
 int case_get(db *d, const char *ref, struct case_record *out)
 {
-	return case_get_one(d, "SELECT " CASE_COLS CASE_FROM " WHERE c.ref = ?", ref, 0, out);
+	struct case_read r = { d, out };
+
+	return db_one(d, case_row, &r, "SELECT " CASE_COLS CASE_FROM " WHERE c.ref = ?", "t", ref);
 }
 
 int case_get_by_id(db *d, int64_t id, struct case_record *out)
 {
-	return case_get_one(d, "SELECT " CASE_COLS CASE_FROM " WHERE c.id = ?", NULL, id, out);
+	struct case_read r = { d, out };
+
+	return db_one(d, case_row, &r, "SELECT " CASE_COLS CASE_FROM " WHERE c.id = ?", "i", id);
 }
 
 int case_bind_viewer(db_stmt *s, int i, const struct viewer *v)
@@ -230,25 +210,52 @@ int case_bind_viewer(db_stmt *s, int i, const struct viewer *v)
 	return i;
 }
 
+/* A row was found: the rows stop, and *arg is 1. */
+static int found_call(db_stmt *s, void *arg)
+{
+	(void)s;
+	*(int *)arg = 1;
+	return 1;
+}
+
 int case_visible(db *d, int64_t case_id, const struct viewer *v)
 {
 	db_stmt *s;
-	int rc;
+	int rc, found = 0;
 
-	rc = db_prepare(d, &s, "SELECT 1 FROM cases c WHERE c.id = ? AND " CASE_VISIBLE_SQL);
+	rc = db_query(d, &s, "SELECT 1 FROM cases c WHERE c.id = ? AND " CASE_VISIBLE_SQL, "i",
+		      case_id);
 	if (rc < 0)
 		return rc;
-	db_bind_int64(s, 1, case_id);
 	case_bind_viewer(s, 2, v);
-	rc = db_step(s);
-	db_finalize(s);
-	return rc < 0 ? rc : rc == DB_ROW;
+	rc = db_rows(s, found_call, &found);
+	return rc < 0 ? rc : found;
+}
+
+/* A case_each_visible caller's fn and arg, for db_rows. */
+struct case_ctx {
+	db *d;
+	int (*fn)(const struct case_record *c, void *arg);
+	void *arg;
+};
+
+static int case_call(db_stmt *s, void *arg)
+{
+	struct case_ctx *x = arg;
+	struct case_record c;
+	struct case_read r = { x->d, &c };
+	int stop;
+
+	case_row(s, &r);
+	stop = x->fn(&c, x->arg);
+	case_record_free(&c);
+	return stop;
 }
 
 int case_each_visible(db *d, const struct viewer *v, const struct case_filter *f,
 		      int (*fn)(const struct case_record *c, void *arg), void *arg)
 {
-	struct case_record c;
+	struct case_ctx x = { d, fn, arg };
 	db_stmt *s;
 	int rc, i;
 
@@ -280,69 +287,36 @@ int case_each_visible(db *d, const struct viewer *v, const struct case_filter *f
 	db_bind_int64(s, i++, f->created_to);
 	db_bind_int64(s, i++, f->before_id);
 	db_bind_int64(s, i++, f->before_id);
-	db_bind_int64(s, i++, f->limit);
-	while ((rc = db_step(s)) == DB_ROW) {
-		int stop;
-
-		case_row(d, s, &c);
-		stop = fn(&c, arg);
-		case_record_free(&c);
-		if (stop)
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	db_bind_int64(s, i, f->limit);
+	return db_rows(s, case_call, &x);
 }
 
 int case_update(db *d, int64_t id, int64_t expected_version, const struct case_change *c)
 {
 	char ad[SEALED_AD_MAX], *summary = NULL;
-	db_stmt *s;
-	int64_t changed = 0;
 	int rc;
 
 	sealed_ad(ad, "cases.summary", id);
 	rc = sealed_put(d, ad, c->summary, &summary);
 	if (rc < 0)
 		return rc;
-	rc = db_prepare(d, &s,
-			"UPDATE cases SET summary = COALESCE(?, summary),"
-			" relationship = COALESCE(?, relationship), channel = COALESCE(?, channel),"
-			" status = COALESCE(?, status), owner_id = COALESCE(?, owner_id),"
-			" agency_id = COALESCE(?, agency_id),"
-			" classification_reason = COALESCE(?, classification_reason),"
-			" signoff_by = CASE WHEN ? = 1 THEN NULL ELSE signoff_by END,"
-			" signoff_at = CASE WHEN ? = 1 THEN NULL ELSE signoff_at END,"
-			" signoff_note = CASE WHEN ? = 1 THEN NULL ELSE signoff_note END,"
-			" updated_at = ?, version = version + 1"
-			" WHERE id = ? AND version = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_text(s, 1, summary);
+	rc = db_write(d,
+		      "UPDATE cases SET summary = COALESCE(?, summary),"
+		      " relationship = COALESCE(?, relationship), channel = COALESCE(?, channel),"
+		      " status = COALESCE(?, status), owner_id = COALESCE(?, owner_id),"
+		      " agency_id = COALESCE(?, agency_id),"
+		      " classification_reason = COALESCE(?, classification_reason),"
+		      " signoff_by = CASE WHEN ? = 1 THEN NULL ELSE signoff_by END,"
+		      " signoff_at = CASE WHEN ? = 1 THEN NULL ELSE signoff_at END,"
+		      " signoff_note = CASE WHEN ? = 1 THEN NULL ELSE signoff_note END,"
+		      " updated_at = ?, version = version + 1"
+		      " WHERE id = ? AND version = ?",
+		      "ttttIItiiiiii", (const char *)summary, c->relationship, c->channel,
+		      c->status, c->owner_id, c->agency_id, c->classification_reason,
+		      (int64_t)c->clear_signoff, (int64_t)c->clear_signoff,
+		      (int64_t)c->clear_signoff, clock_now_ms(), id, expected_version);
 	free(summary);
-	db_bind_text(s, 2, c->relationship);
-	db_bind_text(s, 3, c->channel);
-	db_bind_text(s, 4, c->status);
-	if (c->owner_id)
-		db_bind_int64(s, 5, c->owner_id);
-	else
-		db_bind_null(s, 5);
-	if (c->agency_id)
-		db_bind_int64(s, 6, c->agency_id);
-	else
-		db_bind_null(s, 6);
-	db_bind_text(s, 7, c->classification_reason);
-	db_bind_int64(s, 8, c->clear_signoff);
-	db_bind_int64(s, 9, c->clear_signoff);
-	db_bind_int64(s, 10, c->clear_signoff);
-	db_bind_int64(s, 11, clock_now_ms());
-	db_bind_int64(s, 12, id);
-	db_bind_int64(s, 13, expected_version);
-	rc = db_step(s);
-	if (rc == DB_DONE)
-		changed = db_changes(s);
-	db_finalize(s);
-	return rc < 0 ? rc : changed > 0;
+	return rc < 0 ? rc : rc > 0;
 }
 
 int case_touch(db *d, int64_t id)
@@ -366,37 +340,22 @@ int case_set_screening(db *d, int64_t id, int64_t expected_version, const struct
 		       const char *const notes[4], int64_t by)
 {
 	const enum four_answer a[4] = { f->fixated, f->obsessive, f->unwanted, f->repeated };
-	int64_t changed = 0;
-	db_stmt *s;
-	int rc, i = 1;
+	int64_t v[4], now = clock_now_ms();
+	int rc;
 
-	rc = db_prepare(d, &s,
-			"UPDATE cases SET four_fixated = ?, four_fixated_note = ?,"
-			" four_obsessive = ?, four_obsessive_note = ?,"
-			" four_unwanted = ?, four_unwanted_note = ?,"
-			" four_repeated = ?, four_repeated_note = ?,"
-			" screened_by = ?, screened_at = ?, updated_at = ?, version = version + 1"
-			" WHERE id = ? AND (? = 0 OR version = ?)");
-	if (rc < 0)
-		return rc;
-	for (int k = 0; k < 4; k++) {
-		if (a[k] == FOUR_UNANSWERED)
-			db_bind_null(s, i++);
-		else
-			db_bind_int64(s, i++, a[k] == FOUR_YES);
-		db_bind_text(s, i++, notes[k]);
-	}
-	db_bind_int64(s, i++, by);
-	db_bind_int64(s, i++, clock_now_ms());
-	db_bind_int64(s, i++, clock_now_ms());
-	db_bind_int64(s, i++, id);
-	db_bind_int64(s, i++, expected_version);
-	db_bind_int64(s, i, expected_version);
-	rc = db_step(s);
-	if (rc == DB_DONE)
-		changed = db_changes(s);
-	db_finalize(s);
-	return rc < 0 ? rc : changed > 0;
+	/* an answer binds 1 or 0, an unanswered one NULL ('N': -1) */
+	for (int k = 0; k < 4; k++)
+		v[k] = a[k] == FOUR_UNANSWERED ? -1 : a[k] == FOUR_YES;
+	rc = db_write(d,
+		      "UPDATE cases SET four_fixated = ?, four_fixated_note = ?,"
+		      " four_obsessive = ?, four_obsessive_note = ?,"
+		      " four_unwanted = ?, four_unwanted_note = ?,"
+		      " four_repeated = ?, four_repeated_note = ?,"
+		      " screened_by = ?, screened_at = ?, updated_at = ?, version = version + 1"
+		      " WHERE id = ? AND (? = 0 OR version = ?)",
+		      "NtNtNtNtiiiiii", v[0], notes[0], v[1], notes[1], v[2], notes[2], v[3], notes[3],
+		      by, now, now, id, expected_version, expected_version);
+	return rc < 0 ? rc : rc > 0;
 }
 
 int case_set_signoff(db *d, int64_t id, int64_t by, const char *note)
@@ -440,22 +399,34 @@ int case_classification_add(db *d, int64_t id, const char *classification)
 		      "it", id, classification);
 }
 
+/* An each_text caller's fn and arg, for db_each. */
+struct text_ctx {
+	int (*fn)(const char *, void *);
+	void *arg;
+};
+
+static int text_call(db_stmt *s, void *arg)
+{
+	struct text_ctx *c = arg;
+
+	return c->fn(db_column_text(s, 0), c->arg);
+}
+
+/* fn for the first column of each row of sql, whose one parameter is id. */
+static int each_text(db *d, const char *sql, int64_t id, int (*fn)(const char *, void *),
+		     void *arg)
+{
+	struct text_ctx c = { fn, arg };
+
+	return db_each(d, text_call, &c, sql, "i", id);
+}
+
 int case_classifications_each(db *d, int64_t id, int (*fn)(const char *c, void *arg), void *arg)
 {
-	db_stmt *s;
-	int rc;
-
-	rc = db_prepare(d, &s,
-			"SELECT classification FROM case_classifications WHERE case_id = ?"
-			" ORDER BY classification");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, id);
-	while ((rc = db_step(s)) == DB_ROW)
-		if (fn(db_column_text(s, 0), arg))
-			break;
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return each_text(d,
+			 "SELECT classification FROM case_classifications WHERE case_id = ?"
+			 " ORDER BY classification",
+			 id, fn, arg);
 }
 
 int case_has_classification(db *d, int64_t id, const char *classification)
@@ -475,20 +446,10 @@ int case_flag_raise(db *d, int64_t id, const char *flag, const char *note)
 
 int case_flag_clear(db *d, int64_t id, const char *flag)
 {
-	db_stmt *s;
-	int64_t n = 0;
-	int rc;
+	int rc = db_write(d, "DELETE FROM case_flags WHERE case_id = ? AND flag = ?", "it", id,
+			  flag);
 
-	rc = db_prepare(d, &s, "DELETE FROM case_flags WHERE case_id = ? AND flag = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, id);
-	db_bind_text(s, 2, flag);
-	rc = db_step(s);
-	if (rc == DB_DONE)
-		n = db_changes(s);
-	db_finalize(s);
-	return rc < 0 ? rc : n > 0;
+	return rc < 0 ? rc : rc > 0;
 }
 
 int case_has_flag(db *d, int64_t id, const char *flag)
@@ -497,23 +458,28 @@ int case_has_flag(db *d, int64_t id, const char *flag)
 			 "it", id, flag);
 }
 
+/* A case_flags_each caller's fn and arg, for db_each. */
+struct flag_ctx {
+	int (*fn)(const char *flag, int64_t raised_at, const char *note, void *arg);
+	void *arg;
+};
+
+static int flag_call(db_stmt *s, void *arg)
+{
+	struct flag_ctx *c = arg;
+
+	return c->fn(db_column_text(s, 0), db_column_int64(s, 1), db_column_text(s, 2), c->arg);
+}
+
 int case_flags_each(db *d, int64_t id,
 		    int (*fn)(const char *flag, int64_t raised_at, const char *note, void *arg),
 		    void *arg)
 {
-	db_stmt *s;
-	int rc;
+	struct flag_ctx c = { fn, arg };
 
-	rc = db_prepare(d, &s,
-			"SELECT flag, raised_at, note FROM case_flags WHERE case_id = ? ORDER BY flag");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, id);
-	while ((rc = db_step(s)) == DB_ROW)
-		if (fn(db_column_text(s, 0), db_column_int64(s, 1), db_column_text(s, 2), arg))
-			break;
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return db_each(d, flag_call, &c,
+		       "SELECT flag, raised_at, note FROM case_flags WHERE case_id = ? ORDER BY flag",
+		       "i", id);
 }
 
 /* The events whose detail is sealed: a victim's name, a zone's name. */
@@ -526,7 +492,6 @@ int case_event_add(db *d, int64_t id, int64_t user_id, const char *username, con
 		   const char *detail)
 {
 	int64_t eid = 0;
-	db_stmt *s;
 	int rc;
 
 	if (!event_sealed(kind) || !detail)
@@ -534,23 +499,42 @@ int case_event_add(db *d, int64_t id, int64_t user_id, const char *username, con
 			      "INSERT INTO case_events (case_id, at, user_id, username, kind, detail)"
 			      " VALUES (?, ?, ?, ?, ?, ?)",
 			      "iiittt", id, clock_now_ms(), user_id, username, kind, detail);
-	rc = db_prepare(d, &s,
-			"INSERT INTO case_events (case_id, at, user_id, username, kind, detail)"
-			" VALUES (?, ?, ?, ?, ?, NULL) RETURNING id");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, id);
-	db_bind_int64(s, 2, clock_now_ms());
-	db_bind_int64(s, 3, user_id);
-	db_bind_text(s, 4, username);
-	db_bind_text(s, 5, kind);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		eid = db_column_int64(s, 0);
-	db_finalize(s);
+	rc = db_get_int64(d, &eid,
+			  "INSERT INTO case_events (case_id, at, user_id, username, kind, detail)"
+			  " VALUES (?, ?, ?, ?, ?, NULL) RETURNING id",
+			  "iiitt", id, clock_now_ms(), user_id, username, kind);
 	if (rc < 0)
 		return rc;
 	return sealed_update(d, "case_events", "detail", eid, detail);
+}
+
+/* A case_events_each caller's fn and arg, for db_each, and the first failure
+ * to open a sealed detail (which stops the rows). */
+struct event_ctx {
+	db *d;
+	int (*fn)(int64_t at, const char *username, const char *kind, const char *detail,
+		  void *arg);
+	void *arg;
+	int rc;
+};
+
+static int event_call(db_stmt *s, void *arg)
+{
+	struct event_ctx *x = arg;
+	const char *kind = db_column_text(s, 2);
+	char ad[SEALED_AD_MAX], *detail = NULL;
+	int stop;
+
+	if (event_sealed(kind)) {
+		sealed_ad(ad, "case_events.detail", db_column_int64(s, 4));
+		x->rc = sealed_get(x->d, ad, db_column_text(s, 3), &detail);
+		if (x->rc < 0)
+			return 1;
+	}
+	stop = x->fn(db_column_int64(s, 0), db_column_text(s, 1), kind,
+		     detail ? detail : db_column_text(s, 3), x->arg);
+	free(detail);
+	return stop;
 }
 
 int case_events_each(db *d, int64_t id,
@@ -558,34 +542,14 @@ int case_events_each(db *d, int64_t id,
 			       const char *detail, void *arg),
 		     void *arg)
 {
-	db_stmt *s;
+	struct event_ctx x = { d, fn, arg, 0 };
 	int rc;
 
-	rc = db_prepare(d, &s,
-			"SELECT at, username, kind, detail, id FROM case_events WHERE case_id = ?"
-			" ORDER BY at, id");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, id);
-	while ((rc = db_step(s)) == DB_ROW) {
-		const char *kind = db_column_text(s, 2);
-		char ad[SEALED_AD_MAX], *detail = NULL;
-		int stop;
-
-		if (event_sealed(kind)) {
-			sealed_ad(ad, "case_events.detail", db_column_int64(s, 4));
-			rc = sealed_get(d, ad, db_column_text(s, 3), &detail);
-			if (rc < 0)
-				break;
-		}
-		stop = fn(db_column_int64(s, 0), db_column_text(s, 1), kind,
-			  detail ? detail : db_column_text(s, 3), arg);
-		free(detail);
-		if (stop)
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	rc = db_each(d, event_call, &x,
+		     "SELECT at, username, kind, detail, id FROM case_events WHERE case_id = ?"
+		     " ORDER BY at, id",
+		     "i", id);
+	return rc < 0 ? rc : x.rc < 0 ? x.rc : 0;
 }
 
 int case_assign(db *d, int64_t id, int64_t user_id, int64_t by)
@@ -594,23 +558,6 @@ int case_assign(db *d, int64_t id, int64_t user_id, int64_t by)
 		      "INSERT INTO case_assignments (case_id, user_id, assigned_by, assigned_at)"
 		      " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
 		      "iiii", id, user_id, by, clock_now_ms());
-}
-
-static int each_text(db *d, const char *sql, int64_t id, int (*fn)(const char *, void *),
-		     void *arg)
-{
-	db_stmt *s;
-	int rc;
-
-	rc = db_prepare(d, &s, sql);
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, id);
-	while ((rc = db_step(s)) == DB_ROW)
-		if (fn(db_column_text(s, 0), arg))
-			break;
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
 }
 
 int case_assignments_each(db *d, int64_t id, int (*fn)(const char *username, void *arg),
@@ -626,22 +573,24 @@ int case_assignments_each(db *d, int64_t id, int (*fn)(const char *username, voi
  * only such a share is taken back when she withdraws. */
 #define CONSENTED_NOTE "victim referral, with consent"
 
+/* An agency's kind (column 0) to its purpose in *out; another kind leaves
+ * *out as it was. */
+static void purpose_row(db_stmt *s, void *out)
+{
+	const char **p = out, *k = db_column_text(s, 0);
+
+	*p = !strcmp(k, "charity") ? "victim_advocacy" : !strcmp(k, "nhs") ? "assessment" : *p;
+}
+
 /* The purpose a referral made without one shares for, by the agency's kind
  * (the migration that brought shares in maps the referrals before it alike). */
 static const char *default_purpose(db *d, int64_t agency_id)
 {
-	db_stmt *s;
 	const char *p = "safeguarding";
 
-	if (db_prepare(d, &s, "SELECT kind FROM agencies WHERE id = ?") < 0)
-		return p;
-	db_bind_int64(s, 1, agency_id);
-	if (db_step(s) == DB_ROW) {
-		const char *k = db_column_text(s, 0);
-
-		p = !strcmp(k, "charity") ? "victim_advocacy" : !strcmp(k, "nhs") ? "assessment" : p;
-	}
-	db_finalize(s);
+	if (db_one(d, purpose_row, &p, "SELECT kind FROM agencies WHERE id = ?", "i",
+		   agency_id) < 0)
+		return "safeguarding"; /* a failure leaves the default */
 	return p;
 }
 
@@ -697,27 +646,17 @@ int case_refer_consented(db *d, int64_t id, int64_t agency_id, int64_t by)
 
 int case_unrefer_consented(db *d, int64_t id, int64_t agency_id)
 {
-	db_stmt *s;
-	int rc;
-	int64_t n;
+	int rc, n;
 
-	rc = db_prepare(d, &s,
-			"DELETE FROM case_referrals WHERE case_id = ? AND agency_id = ? AND note = ?"
-			" AND NOT EXISTS (SELECT 1 FROM victim_referrals v WHERE v.case_id = ?"
-			" AND v.agency_id = ? AND v.status IN ('accepted', 'completed')"
-			" AND v.consent = 1)");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, id);
-	db_bind_int64(s, 2, agency_id);
-	db_bind_text(s, 3, CONSENTED_NOTE);
-	db_bind_int64(s, 4, id);
-	db_bind_int64(s, 5, agency_id);
-	rc = db_step(s);
-	n = rc == DB_DONE ? db_changes(s) : 0;
-	db_finalize(s);
+	n = db_write(d,
+		     "DELETE FROM case_referrals WHERE case_id = ? AND agency_id = ? AND note = ?"
+		     " AND NOT EXISTS (SELECT 1 FROM victim_referrals v WHERE v.case_id = ?"
+		     " AND v.agency_id = ? AND v.status IN ('accepted', 'completed')"
+		     " AND v.consent = 1)",
+		     "iitii", id, agency_id, CONSENTED_NOTE, id, agency_id);
+	rc = n;
 	/* her consent was what shared it: the share ends with it */
-	if (rc >= 0 && n > 0)
+	if (n > 0)
 		rc = sharing_withdraw_origin(d, id, agency_id, "victim_referral", 0,
 					     "her consent to the referral was withdrawn");
 	return rc < 0 ? rc : n > 0;

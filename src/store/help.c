@@ -11,29 +11,33 @@
 #include "base/mem.h"
 #include "store/sealed.h"
 
+/* db_rows() reader of an INSERT ... RETURNING id: the id into arg. */
+static int returned_id(db_stmt *s, void *arg)
+{
+	*(int64_t *)arg = db_column_int64(s, 0);
+	return 1;
+}
+
 int64_t help_request_insert(db *d, const struct help_request_in *in)
 {
 	int64_t id = 0;
 	db_stmt *s;
 	int rc;
 
-	rc = db_prepare(d, &s,
-			"INSERT INTO help_requests (created_at, wants, fixated, obsessive, unwanted,"
-			" repeated) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
+	rc = db_query(d, &s,
+		      "INSERT INTO help_requests (created_at, wants, fixated, obsessive, unwanted,"
+		      " repeated) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+		      "it", clock_now_ms(), in->wants);
 	if (rc < 0)
 		return rc;
-	db_bind_int64(s, 1, clock_now_ms());
-	db_bind_text(s, 2, in->wants);
+	/* "not sure" is NULL, and a no is 0: not db_bind_id's */
 	for (int i = 0; i < 4; i++) {
 		if (in->four[i] == HELP_UNSURE)
 			db_bind_null(s, 3 + i);
 		else
 			db_bind_int64(s, 3 + i, in->four[i]);
 	}
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		id = db_column_int64(s, 0);
-	db_finalize(s);
+	rc = db_rows(s, returned_id, &id);
 	if (rc >= 0)
 		rc = sealed_update(d, "help_requests", "story", id, in->story);
 	if (rc >= 0)
@@ -102,104 +106,92 @@ static int row(db *d, db_stmt *s, struct help_request *h)
 	return rc;
 }
 
+/* A row read by row() (it opens what is sealed, so it needs d), and what
+ * that answered. */
+struct help_read {
+	db *d;
+	struct help_request *h;
+	int rc;
+};
+
+static void help_row(db_stmt *s, void *out)
+{
+	struct help_read *r = out;
+
+	r->rc = row(r->d, s, r->h);
+}
+
 int help_request_get(db *d, int64_t id, struct help_request *out)
 {
-	db_stmt *s;
-	int rc;
+	struct help_read r = { d, out, 0 };
+	int rc = db_one(d, help_row, &r, "SELECT " COLS " WHERE h.id = ?", "i", id);
 
-	rc = db_prepare(d, &s, "SELECT " COLS " WHERE h.id = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, id);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		rc = row(d, s, out) < 0 ? DB_SEALED : 1;
-	else if (rc == DB_DONE)
-		rc = 0;
-	db_finalize(s);
-	return rc;
+	return rc == 1 && r.rc < 0 ? DB_SEALED : rc;
+}
+
+struct help_each_ctx {
+	db *d;
+	int (*fn)(const struct help_request *h, void *arg);
+	void *arg;
+	int rc; /* a row that did not open */
+};
+
+static int help_one(db_stmt *s, void *arg)
+{
+	struct help_each_ctx *c = arg;
+	struct help_request h;
+	struct help_read r = { c->d, &h, 0 };
+	int stop;
+
+	help_row(s, &r);
+	if (r.rc < 0) {
+		c->rc = r.rc;
+		return 1;
+	}
+	stop = c->fn(&h, c->arg);
+	help_request_free(&h);
+	return stop;
 }
 
 int help_requests_each(db *d, const char *state, int limit,
 		       int (*fn)(const struct help_request *h, void *arg), void *arg)
 {
-	db_stmt *s;
+	struct help_each_ctx c = { d, fn, arg, 0 };
 	int rc;
 
 	/* new first, the oldest of them first (it has waited longest); then
 	 * those decided, the latest first */
-	rc = db_prepare(d, &s,
-			state ? "SELECT " COLS " WHERE h.state = ? ORDER BY CASE WHEN h.state = 'new'"
-				" THEN h.created_at ELSE -h.created_at END LIMIT ?"
-			      : "SELECT " COLS " ORDER BY CASE WHEN h.state = 'new'"
-				" THEN 0 ELSE 1 END, CASE WHEN h.state = 'new' THEN h.created_at"
-				" ELSE -h.created_at END LIMIT ?");
-	if (rc < 0)
-		return rc;
 	if (state)
-		db_bind_text(s, 1, state);
-	db_bind_int64(s, state ? 2 : 1, limit);
-	while ((rc = db_step(s)) == DB_ROW) {
-		struct help_request h;
-		int stop;
-
-		rc = row(d, s, &h);
-		if (rc < 0)
-			break;
-		stop = fn(&h, arg);
-		help_request_free(&h);
-		if (stop)
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+		rc = db_each(d, help_one, &c,
+			     "SELECT " COLS " WHERE h.state = ? ORDER BY CASE WHEN h.state = 'new'"
+			     " THEN h.created_at ELSE -h.created_at END LIMIT ?",
+			     "ti", state, (int64_t)limit);
+	else
+		rc = db_each(d, help_one, &c,
+			     "SELECT " COLS " ORDER BY CASE WHEN h.state = 'new'"
+			     " THEN 0 ELSE 1 END, CASE WHEN h.state = 'new' THEN h.created_at"
+			     " ELSE -h.created_at END LIMIT ?",
+			     "i", (int64_t)limit);
+	return rc < 0 ? rc : c.rc < 0 ? c.rc : 0;
 }
 
 int help_request_decide(db *d, int64_t id, int64_t version, const char *state, int64_t case_id,
 			int64_t agency_id, const char *note, int64_t by)
 {
-	db_stmt *s;
-	int rc;
+	int rc = db_write(d,
+			  "UPDATE help_requests SET state = ?, case_id = ?, agency_id = ?,"
+			  " outcome_note = ?, handled_by = ?, handled_at = ?, version = version + 1"
+			  " WHERE id = ? AND version = ? AND state = 'new'",
+			  "tIItiiii", state, case_id, agency_id, note, by, clock_now_ms(), id,
+			  version);
 
-	rc = db_prepare(d, &s,
-			"UPDATE help_requests SET state = ?, case_id = ?, agency_id = ?, outcome_note = ?,"
-			" handled_by = ?, handled_at = ?, version = version + 1"
-			" WHERE id = ? AND version = ? AND state = 'new'");
-	if (rc < 0)
-		return rc;
-	db_bind_text(s, 1, state);
-	if (case_id)
-		db_bind_int64(s, 2, case_id);
-	else
-		db_bind_null(s, 2);
-	if (agency_id)
-		db_bind_int64(s, 3, agency_id);
-	else
-		db_bind_null(s, 3);
-	db_bind_text(s, 4, note);
-	db_bind_int64(s, 5, by);
-	db_bind_int64(s, 6, clock_now_ms());
-	db_bind_int64(s, 7, id);
-	db_bind_int64(s, 8, version);
-	rc = db_step(s);
-	if (rc >= 0)
-		rc = db_changes(s) > 0;
-	db_finalize(s);
-	return rc;
+	return rc < 0 ? rc : rc > 0;
 }
 
 int64_t help_requests_waiting(db *d)
 {
-	db_stmt *s;
 	int64_t n = 0;
-	int rc;
+	int rc = db_get_int64(d, &n, "SELECT COUNT(*) FROM help_requests WHERE state = 'new'", "");
 
-	rc = db_prepare(d, &s, "SELECT COUNT(*) FROM help_requests WHERE state = 'new'");
-	if (rc < 0)
-		return rc;
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		n = db_column_int64(s, 0);
-	db_finalize(s);
 	return rc < 0 ? rc : n;
 }

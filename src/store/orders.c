@@ -19,96 +19,43 @@
 
 #define HOUR_MS (3600LL * 1000)
 
-static void bind_opt(db_stmt *s, int i, int64_t v)
-{
-	if (v)
-		db_bind_int64(s, i, v);
-	else
-		db_bind_null(s, i);
-}
-
-/* -1 (absent) binds NULL. */
-static void bind_len(db_stmt *s, int i, int64_t v)
-{
-	if (v >= 0)
-		db_bind_int64(s, i, v);
-	else
-		db_bind_null(s, i);
-}
-
 static int64_t column_len(db_stmt *s, int col)
 {
 	return db_column_is_null(s, col) ? -1 : db_column_int64(s, col);
 }
 
-/* Bind the order's fields from index i: kind through notes (14 values). */
-static int bind_order(db_stmt *s, int i, const struct order_row *o)
-{
-	db_bind_text(s, i++, o->kind);
-	db_bind_text(s, i++, o->status);
-	db_bind_text(s, i++, o->reference);
-	db_bind_text(s, i++, o->court);
-	bind_opt(s, i++, o->applied_at);
-	bind_opt(s, i++, o->granted_at);
-	bind_opt(s, i++, o->served_at);
-	bind_opt(s, i++, o->starts_at);
-	bind_opt(s, i++, o->ends_at);
-	db_bind_int64(s, i++, o->until_further_order);
-	bind_opt(s, i++, o->notify_deadline);
-	bind_opt(s, i++, o->notified_at);
-	db_bind_text(s, i++, o->notes);
-	return i;
-}
-
 int64_t order_insert(db *d, const struct order_row *o, int64_t by)
 {
 	int64_t now = clock_now_ms(), id = 0;
-	db_stmt *s;
-	int rc, i;
+	int rc;
 
-	rc = db_prepare(d, &s,
-			"INSERT INTO orders (case_id, kind, status, reference, court, applied_at,"
-			" granted_at, served_at, starts_at, ends_at, until_further_order,"
-			" notify_deadline, notified_at, notes, created_by, created_at, updated_at)"
-			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, o->case_id);
-	i = bind_order(s, 2, o);
-	db_bind_int64(s, i++, by);
-	db_bind_int64(s, i++, now);
-	db_bind_int64(s, i, now);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		id = db_column_int64(s, 0);
-	db_finalize(s);
+	rc = db_get_int64(d, &id,
+			  "INSERT INTO orders (case_id, kind, status, reference, court, applied_at,"
+			  " granted_at, served_at, starts_at, ends_at, until_further_order,"
+			  " notify_deadline, notified_at, notes, created_by, created_at, updated_at)"
+			  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			  "ittttIIIIIiIItiii", o->case_id, o->kind, o->status, o->reference,
+			  o->court, o->applied_at, o->granted_at, o->served_at, o->starts_at,
+			  o->ends_at, (int64_t)o->until_further_order, o->notify_deadline,
+			  o->notified_at, o->notes, by, now, now);
 	return rc < 0 ? rc : id;
 }
 
 int order_update(db *d, const struct order_row *o, int64_t expected_version)
 {
-	int64_t changed = 0;
-	db_stmt *s;
-	int rc, i;
+	int rc;
 
-	rc = db_prepare(d, &s,
-			"UPDATE orders SET kind = ?, status = ?, reference = ?, court = ?,"
-			" applied_at = ?, granted_at = ?, served_at = ?, starts_at = ?, ends_at = ?,"
-			" until_further_order = ?, notify_deadline = ?, notified_at = ?, notes = ?,"
-			" updated_at = ?, version = version + 1"
-			" WHERE id = ? AND case_id = ? AND version = ?");
-	if (rc < 0)
-		return rc;
-	i = bind_order(s, 1, o);
-	db_bind_int64(s, i++, clock_now_ms());
-	db_bind_int64(s, i++, o->id);
-	db_bind_int64(s, i++, o->case_id);
-	db_bind_int64(s, i, expected_version);
-	rc = db_step(s);
-	if (rc == DB_DONE)
-		changed = db_changes(s);
-	db_finalize(s);
-	return rc < 0 ? rc : changed > 0;
+	rc = db_write(d,
+		      "UPDATE orders SET kind = ?, status = ?, reference = ?, court = ?,"
+		      " applied_at = ?, granted_at = ?, served_at = ?, starts_at = ?, ends_at = ?,"
+		      " until_further_order = ?, notify_deadline = ?, notified_at = ?, notes = ?,"
+		      " updated_at = ?, version = version + 1"
+		      " WHERE id = ? AND case_id = ? AND version = ?",
+		      "ttttIIIIIiIItiiii", o->kind, o->status, o->reference, o->court,
+		      o->applied_at, o->granted_at, o->served_at, o->starts_at, o->ends_at,
+		      (int64_t)o->until_further_order, o->notify_deadline, o->notified_at,
+		      o->notes, clock_now_ms(), o->id, o->case_id, expected_version);
+	return rc < 0 ? rc : rc > 0;
 }
 
 #define ORDER_SELECT                                                                       \
@@ -117,95 +64,75 @@ int order_update(db *d, const struct order_row *o, int64_t expected_version)
 	" o.until_further_order, o.notify_deadline, o.notified_at, u.username,"            \
 	" o.created_at, o.updated_at, o.version FROM orders o JOIN users u ON u.id = o.created_by"
 
-static int orders_run(db_stmt *s, int (*fn)(const struct order_row *o, void *arg), void *arg,
-		      int *found)
-{
-	struct order_row o;
-	int rc;
+/* An _each or _get caller's fn and arg, for db_each, and the rows found. */
+struct order_ctx {
+	int (*fn)(const struct order_row *o, void *arg);
+	void *arg;
+	int found;
+};
 
-	while ((rc = db_step(s)) == DB_ROW) {
-		o.id = db_column_int64(s, 0);
-		o.case_id = db_column_int64(s, 1);
-		o.kind = db_column_text(s, 2);
-		o.status = db_column_text(s, 3);
-		o.reference = db_column_text(s, 4);
-		o.court = db_column_text(s, 5);
-		o.notes = db_column_text(s, 6);
-		o.applied_at = db_column_int64(s, 7);
-		o.granted_at = db_column_int64(s, 8);
-		o.served_at = db_column_int64(s, 9);
-		o.starts_at = db_column_int64(s, 10);
-		o.ends_at = db_column_int64(s, 11);
-		o.until_further_order = db_column_int64(s, 12) != 0;
-		o.notify_deadline = db_column_int64(s, 13);
-		o.notified_at = db_column_int64(s, 14);
-		o.created_by = db_column_text(s, 15);
-		o.created_at = db_column_int64(s, 16);
-		o.updated_at = db_column_int64(s, 17);
-		o.version = db_column_int64(s, 18);
-		(*found)++;
-		if (fn(&o, arg))
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+static int order_call(db_stmt *s, void *arg)
+{
+	struct order_ctx *c = arg;
+	struct order_row o;
+
+	o.id = db_column_int64(s, 0);
+	o.case_id = db_column_int64(s, 1);
+	o.kind = db_column_text(s, 2);
+	o.status = db_column_text(s, 3);
+	o.reference = db_column_text(s, 4);
+	o.court = db_column_text(s, 5);
+	o.notes = db_column_text(s, 6);
+	o.applied_at = db_column_int64(s, 7);
+	o.granted_at = db_column_int64(s, 8);
+	o.served_at = db_column_int64(s, 9);
+	o.starts_at = db_column_int64(s, 10);
+	o.ends_at = db_column_int64(s, 11);
+	o.until_further_order = db_column_int64(s, 12) != 0;
+	o.notify_deadline = db_column_int64(s, 13);
+	o.notified_at = db_column_int64(s, 14);
+	o.created_by = db_column_text(s, 15);
+	o.created_at = db_column_int64(s, 16);
+	o.updated_at = db_column_int64(s, 17);
+	o.version = db_column_int64(s, 18);
+	c->found++;
+	return c->fn(&o, c->arg);
 }
 
 int order_get(db *d, int64_t case_id, int64_t id,
 	      int (*fn)(const struct order_row *o, void *arg), void *arg)
 {
-	db_stmt *s;
-	int rc, found = 0;
+	struct order_ctx c = { fn, arg, 0 };
+	int rc;
 
-	rc = db_prepare(d, &s, ORDER_SELECT " WHERE o.case_id = ? AND o.id = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, case_id);
-	db_bind_int64(s, 2, id);
-	rc = orders_run(s, fn, arg, &found);
-	return rc < 0 ? rc : found > 0;
+	rc = db_each(d, order_call, &c, ORDER_SELECT " WHERE o.case_id = ? AND o.id = ?", "ii",
+		     case_id, id);
+	return rc < 0 ? rc : c.found > 0;
 }
 
 int orders_each(db *d, int64_t case_id, int (*fn)(const struct order_row *o, void *arg),
 		void *arg)
 {
-	db_stmt *s;
-	int rc, found = 0;
+	struct order_ctx c = { fn, arg, 0 };
 
-	rc = db_prepare(d, &s, ORDER_SELECT " WHERE o.case_id = ? ORDER BY o.id DESC");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, case_id);
-	return orders_run(s, fn, arg, &found);
+	return db_each(d, order_call, &c, ORDER_SELECT " WHERE o.case_id = ? ORDER BY o.id DESC",
+		       "i", case_id);
 }
 
 int64_t order_condition_insert(db *d, const struct order_condition_row *c)
 {
 	int64_t id = 0;
-	db_stmt *s;
 	int rc;
 
 	/* the detail (a street she must be kept away from) and the zone (drawn
-	 * round her home) are sealed with the row's id, known once stored */
-	rc = db_prepare(d, &s,
-			"INSERT INTO order_conditions (order_id, kind, detail, zone, radius_m,"
-			" warning_m, distance_m, starts_at, ends_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-			" RETURNING id");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, c->order_id);
-	db_bind_text(s, 2, c->kind);
-	db_bind_null(s, 3);
-	db_bind_null(s, 4);
-	bind_len(s, 5, c->radius_m);
-	bind_len(s, 6, c->warning_m);
-	bind_len(s, 7, c->distance_m);
-	bind_opt(s, 8, c->starts_at);
-	bind_opt(s, 9, c->ends_at);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		id = db_column_int64(s, 0);
-	db_finalize(s);
+	 * round her home) are sealed with the row's id, known once stored; a
+	 * length of -1 (absent) is NULL */
+	rc = db_get_int64(d, &id,
+			  "INSERT INTO order_conditions (order_id, kind, detail, zone, radius_m,"
+			  " warning_m, distance_m, starts_at, ends_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+			  " RETURNING id",
+			  "itnnNNNII", c->order_id, c->kind, (int64_t)c->radius_m,
+			  (int64_t)c->warning_m, (int64_t)c->distance_m, c->starts_at, c->ends_at);
 	if (rc >= 0)
 		rc = sealed_update(d, "order_conditions", "detail", id, c->detail);
 	if (rc >= 0)
@@ -218,50 +145,59 @@ int order_conditions_clear(db *d, int64_t order_id)
 	return db_run(d, "DELETE FROM order_conditions WHERE order_id = ?", "i", order_id);
 }
 
+/* An order_conditions_each caller's fn and arg, for db_each, and the first
+ * failure to open a sealed value (which stops the rows). */
+struct condition_ctx {
+	db *d;
+	int (*fn)(const struct order_condition_row *c, void *arg);
+	void *arg;
+	int rc;
+};
+
+static int condition_call(db_stmt *s, void *arg)
+{
+	struct condition_ctx *x = arg;
+	struct order_condition_row c;
+	char ad[SEALED_AD_MAX], *detail = NULL, *zone = NULL;
+	int rc, stop;
+
+	c.id = db_column_int64(s, 0);
+	c.order_id = db_column_int64(s, 1);
+	c.kind = db_column_text(s, 2);
+	sealed_ad(ad, "order_conditions.detail", c.id);
+	rc = sealed_get(x->d, ad, db_column_text(s, 3), &detail);
+	sealed_ad(ad, "order_conditions.zone", c.id);
+	if (rc >= 0)
+		rc = sealed_get(x->d, ad, db_column_text(s, 4), &zone);
+	if (rc < 0) {
+		free(detail);
+		x->rc = rc;
+		return 1;
+	}
+	c.detail = detail;
+	c.zone = zone;
+	c.radius_m = column_len(s, 5);
+	c.warning_m = column_len(s, 6);
+	c.distance_m = column_len(s, 7);
+	c.starts_at = db_column_int64(s, 8);
+	c.ends_at = db_column_int64(s, 9);
+	stop = x->fn(&c, x->arg);
+	free(detail);
+	free(zone);
+	return stop;
+}
+
 int order_conditions_each(db *d, int64_t order_id,
 			  int (*fn)(const struct order_condition_row *c, void *arg), void *arg)
 {
-	struct order_condition_row c;
-	db_stmt *s;
+	struct condition_ctx x = { d, fn, arg, 0 };
 	int rc;
 
-	rc = db_prepare(d, &s,
-			"SELECT id, order_id, kind, detail, zone, radius_m, warning_m, distance_m,"
-			" starts_at, ends_at FROM order_conditions WHERE order_id = ? ORDER BY id");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, order_id);
-	while ((rc = db_step(s)) == DB_ROW) {
-		char ad[SEALED_AD_MAX], *detail = NULL, *zone = NULL;
-		int stop;
-
-		c.id = db_column_int64(s, 0);
-		c.order_id = db_column_int64(s, 1);
-		c.kind = db_column_text(s, 2);
-		sealed_ad(ad, "order_conditions.detail", c.id);
-		rc = sealed_get(d, ad, db_column_text(s, 3), &detail);
-		sealed_ad(ad, "order_conditions.zone", c.id);
-		if (rc >= 0)
-			rc = sealed_get(d, ad, db_column_text(s, 4), &zone);
-		if (rc < 0) {
-			free(detail);
-			break;
-		}
-		c.detail = detail;
-		c.zone = zone;
-		c.radius_m = column_len(s, 5);
-		c.warning_m = column_len(s, 6);
-		c.distance_m = column_len(s, 7);
-		c.starts_at = db_column_int64(s, 8);
-		c.ends_at = db_column_int64(s, 9);
-		stop = fn(&c, arg);
-		free(detail);
-		free(zone);
-		if (stop)
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	rc = db_each(d, condition_call, &x,
+		     "SELECT id, order_id, kind, detail, zone, radius_m, warning_m, distance_m,"
+		     " starts_at, ends_at FROM order_conditions WHERE order_id = ? ORDER BY id",
+		     "i", order_id);
+	return rc < 0 ? rc : x.rc;
 }
 
 /* ---- breaches ------------------------------------------------------------------ */
@@ -272,7 +208,6 @@ int64_t breach_record(db *d, const struct breach_new *b)
 	struct case_task_new t = { 0 };
 	char *desc = NULL, key[40], detail[200];
 	int64_t id = 0, now = clock_now_ms();
-	db_stmt *s = NULL;
 	int rc;
 
 	/* the linked incident, in the case's hash-chained log */
@@ -286,26 +221,12 @@ int64_t breach_record(db *d, const struct breach_new *b)
 	rc = incident_append(d, &e);
 	if (rc < 0)
 		goto out;
-	rc = db_prepare(d, &s,
-			"INSERT INTO breaches (case_id, order_id, occurred_at, description, evidence,"
-			" alert_id, incident_id, recorded_by, recorded_at, updated_at)"
-			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
-	if (rc < 0)
-		goto out;
-	db_bind_int64(s, 1, b->case_id);
-	db_bind_int64(s, 2, b->order_id);
-	db_bind_int64(s, 3, b->occurred_at);
-	db_bind_text(s, 4, b->description);
-	db_bind_text(s, 5, b->evidence);
-	bind_opt(s, 6, b->alert_id);
-	db_bind_int64(s, 7, e.id);
-	db_bind_int64(s, 8, b->by);
-	db_bind_int64(s, 9, now);
-	db_bind_int64(s, 10, now);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		id = db_column_int64(s, 0);
-	db_finalize(s);
+	rc = db_get_int64(d, &id,
+			  "INSERT INTO breaches (case_id, order_id, occurred_at, description, evidence,"
+			  " alert_id, incident_id, recorded_by, recorded_at, updated_at)"
+			  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			  "iiittIiiii", b->case_id, b->order_id, b->occurred_at, b->description,
+			  b->evidence, b->alert_id, e.id, b->by, now, now);
 	if (rc < 0)
 		goto out;
 	/* a breach is a crime to record: the standard gives 24 hours */
@@ -342,85 +263,74 @@ out:
 static int64_t order_for_alert(db *d, int64_t case_id, int64_t now)
 {
 	int64_t id = 0;
-	db_stmt *s;
 	int rc;
 
-	rc = db_prepare(d, &s,
-			"SELECT o.id FROM orders o WHERE o.case_id = ? AND o.status = 'granted'"
-			" AND o.kind <> 'pin_historic'"
-			" AND (o.starts_at IS NULL OR o.starts_at <= ?)"
-			" AND (o.ends_at IS NULL OR o.ends_at > ?)"
-			" ORDER BY CASE WHEN EXISTS (SELECT 1 FROM order_conditions oc"
-			"   WHERE oc.order_id = o.id AND oc.kind IN ('exclusion_zone', 'wear_tag'))"
-			"   THEN 0 ELSE 1 END, o.granted_at DESC, o.id DESC LIMIT 1");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, case_id);
-	db_bind_int64(s, 2, now);
-	db_bind_int64(s, 3, now);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		id = db_column_int64(s, 0);
-	db_finalize(s);
+	rc = db_get_int64(d, &id,
+			  "SELECT o.id FROM orders o WHERE o.case_id = ? AND o.status = 'granted'"
+			  " AND o.kind <> 'pin_historic'"
+			  " AND (o.starts_at IS NULL OR o.starts_at <= ?)"
+			  " AND (o.ends_at IS NULL OR o.ends_at > ?)"
+			  " ORDER BY CASE WHEN EXISTS (SELECT 1 FROM order_conditions oc"
+			  "   WHERE oc.order_id = o.id AND oc.kind IN ('exclusion_zone', 'wear_tag'))"
+			  "   THEN 0 ELSE 1 END, o.granted_at DESC, o.id DESC LIMIT 1",
+			  "iii", case_id, now, now);
 	return rc < 0 ? rc : id;
+}
+
+/* What breach_record_from_alert() reads: who confirmed it, and the alert's
+ * fix time, opening time and device. */
+struct alert_facts {
+	char name[65];
+	char uid[80];
+	int64_t at, opened;
+};
+
+static void alert_user_row(db_stmt *s, void *out)
+{
+	struct alert_facts *f = out;
+
+	snprintf(f->name, sizeof f->name, "%s", db_column_text(s, 0));
+}
+
+static void alert_fix_row(db_stmt *s, void *out)
+{
+	struct alert_facts *f = out;
+
+	f->at = db_column_int64(s, 0);
+	f->opened = db_column_int64(s, 1);
+	snprintf(f->uid, sizeof f->uid, "%s", db_column_text(s, 2) ? db_column_text(s, 2) : "");
 }
 
 int breach_record_from_alert(db *d, int64_t case_id, int64_t alert_id, const char *note,
 			     int64_t by)
 {
 	struct breach_new b = { 0 };
-	char name[65] = "", uid[80] = "", when[40];
-	char *evidence;
+	struct alert_facts f = { "", "", 0, 0 };
+	char when[40], *evidence;
 	json_t *ev;
-	int64_t order, id, at = 0, opened = 0;
+	int64_t order, id, at;
 	char *desc;
-	db_stmt *s;
 	int rc;
 
-	rc = db_prepare(d, &s, "SELECT 1 FROM breaches WHERE alert_id = ?");
+	rc = db_exists(d, "SELECT 1 FROM breaches WHERE alert_id = ?", "i", alert_id);
+	if (rc != 0)
+		return rc; /* negative, or 1: it exists */
+	rc = db_one(d, alert_user_row, &f, "SELECT username FROM users WHERE id = ?", "i", by);
 	if (rc < 0)
 		return rc;
-	db_bind_int64(s, 1, alert_id);
-	rc = db_step(s);
-	db_finalize(s);
-	if (rc < 0)
-		return rc;
-	if (rc == DB_ROW)
-		return 1;
-	rc = db_prepare(d, &s, "SELECT username FROM users WHERE id = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, by);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		snprintf(name, sizeof name, "%s", db_column_text(s, 0));
-	db_finalize(s);
-	if (rc < 0)
-		return rc;
-	if (!name[0])
+	if (!f.name[0])
 		return DB_CONSTRAINT; /* by must be an account */
 	/* the breach happened when the fix that entered was taken, not when the
 	 * desk resolved the alert: cite that fix */
-	rc = db_prepare(d, &s,
-			"SELECT a.fix_at, a.opened_at, dv.uid FROM alerts a"
-			" LEFT JOIN devices dv ON dv.id = a.device_id WHERE a.id = ? AND a.case_id = ?");
+	rc = db_one(d, alert_fix_row, &f,
+		    "SELECT a.fix_at, a.opened_at, dv.uid FROM alerts a"
+		    " LEFT JOIN devices dv ON dv.id = a.device_id WHERE a.id = ? AND a.case_id = ?",
+		    "ii", alert_id, case_id);
 	if (rc < 0)
 		return rc;
-	db_bind_int64(s, 1, alert_id);
-	db_bind_int64(s, 2, case_id);
-	rc = db_step(s);
-	if (rc == DB_ROW) {
-		at = db_column_int64(s, 0);
-		opened = db_column_int64(s, 1);
-		snprintf(uid, sizeof uid, "%s", db_column_text(s, 2) ? db_column_text(s, 2) : "");
-	}
-	db_finalize(s);
-	if (rc < 0)
-		return rc;
-	if (rc != DB_ROW)
+	if (rc == 0)
 		return DB_CONSTRAINT; /* no such alert on this case */
-	if (!at)
-		at = opened;
+	at = f.at ? f.at : f.opened;
 	order = order_for_alert(d, case_id, at);
 	if (order < 0)
 		return (int)order;
@@ -428,11 +338,11 @@ int breach_record_from_alert(db *d, int64_t case_id, int64_t alert_id, const cha
 		return BREACH_NO_ORDER;
 	clock_format(at, when, sizeof when);
 	ev = json_pack("{s:[], s:[I], s:{s:s, s:s, s:s}}", "incidents", "alerts", (json_int_t)alert_id,
-		       "trail", "device", uid, "from", when, "to", when);
+		       "trail", "device", f.uid, "from", when, "to", when);
 	evidence = json_dumps(ev, JSON_COMPACT);
 	json_decref(ev);
 	desc = xasprintf("monitoring alert %lld resolved as a confirmed breach: the fix of %s at %s%s%s",
-			 (long long)alert_id, uid[0] ? uid : "the device", when,
+			 (long long)alert_id, f.uid[0] ? f.uid : "the device", when,
 			 note && *note ? ": " : "", note && *note ? note : "");
 	b.case_id = case_id;
 	b.order_id = order;
@@ -441,7 +351,7 @@ int breach_record_from_alert(db *d, int64_t case_id, int64_t alert_id, const cha
 	b.evidence = evidence;
 	b.alert_id = alert_id;
 	b.by = by;
-	b.by_name = name;
+	b.by_name = f.name;
 	id = breach_record(d, &b);
 	free(desc);
 	free(evidence);
@@ -454,97 +364,77 @@ int breach_record_from_alert(db *d, int64_t case_id, int64_t alert_id, const cha
 	" b.outcome, u.username, b.recorded_at, b.updated_at, b.version FROM breaches b"    \
 	" JOIN users u ON u.id = b.recorded_by JOIN incidents i ON i.id = b.incident_id"
 
-static int breaches_run(db_stmt *s, int (*fn)(const struct breach_row *b, void *arg), void *arg,
-			int *found)
-{
-	struct breach_row b;
-	int rc;
+/* A breaches_each or breach_get caller's fn and arg, for db_each, and the
+ * rows found. */
+struct breach_ctx {
+	int (*fn)(const struct breach_row *b, void *arg);
+	void *arg;
+	int found;
+};
 
-	while ((rc = db_step(s)) == DB_ROW) {
-		b.id = db_column_int64(s, 0);
-		b.case_id = db_column_int64(s, 1);
-		b.order_id = db_column_int64(s, 2);
-		b.occurred_at = db_column_int64(s, 3);
-		b.description = db_column_text(s, 4);
-		b.evidence = db_column_text(s, 5);
-		b.alert_id = db_column_int64(s, 6);
-		b.incident_id = db_column_int64(s, 7);
-		b.incident_seq = db_column_int64(s, 8);
-		b.crime_reference = db_column_text(s, 9);
-		b.crime_recorded_at = db_column_int64(s, 10);
-		b.outcome = db_column_text(s, 11);
-		b.recorded_by = db_column_text(s, 12);
-		b.recorded_at = db_column_int64(s, 13);
-		b.updated_at = db_column_int64(s, 14);
-		b.version = db_column_int64(s, 15);
-		(*found)++;
-		if (fn(&b, arg))
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+static int breach_call(db_stmt *s, void *arg)
+{
+	struct breach_ctx *c = arg;
+	struct breach_row b;
+
+	b.id = db_column_int64(s, 0);
+	b.case_id = db_column_int64(s, 1);
+	b.order_id = db_column_int64(s, 2);
+	b.occurred_at = db_column_int64(s, 3);
+	b.description = db_column_text(s, 4);
+	b.evidence = db_column_text(s, 5);
+	b.alert_id = db_column_int64(s, 6);
+	b.incident_id = db_column_int64(s, 7);
+	b.incident_seq = db_column_int64(s, 8);
+	b.crime_reference = db_column_text(s, 9);
+	b.crime_recorded_at = db_column_int64(s, 10);
+	b.outcome = db_column_text(s, 11);
+	b.recorded_by = db_column_text(s, 12);
+	b.recorded_at = db_column_int64(s, 13);
+	b.updated_at = db_column_int64(s, 14);
+	b.version = db_column_int64(s, 15);
+	c->found++;
+	return c->fn(&b, c->arg);
 }
 
 int breaches_each(db *d, int64_t case_id, int64_t order_id,
 		  int (*fn)(const struct breach_row *b, void *arg), void *arg)
 {
-	db_stmt *s;
-	int rc, found = 0;
+	struct breach_ctx c = { fn, arg, 0 };
 
-	rc = db_prepare(d, &s,
-			BREACH_SELECT " WHERE b.case_id = ? AND (? = 0 OR b.order_id = ?)"
-				      " ORDER BY b.id DESC");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, case_id);
-	db_bind_int64(s, 2, order_id);
-	db_bind_int64(s, 3, order_id);
-	return breaches_run(s, fn, arg, &found);
+	return db_each(d, breach_call, &c,
+		       BREACH_SELECT " WHERE b.case_id = ? AND (? = 0 OR b.order_id = ?)"
+				     " ORDER BY b.id DESC",
+		       "iii", case_id, order_id, order_id);
 }
 
 int breach_get(db *d, int64_t case_id, int64_t id,
 	       int (*fn)(const struct breach_row *b, void *arg), void *arg)
 {
-	db_stmt *s;
-	int rc, found = 0;
+	struct breach_ctx c = { fn, arg, 0 };
+	int rc;
 
-	rc = db_prepare(d, &s, BREACH_SELECT " WHERE b.case_id = ? AND b.id = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, case_id);
-	db_bind_int64(s, 2, id);
-	rc = breaches_run(s, fn, arg, &found);
-	return rc < 0 ? rc : found > 0;
+	rc = db_each(d, breach_call, &c, BREACH_SELECT " WHERE b.case_id = ? AND b.id = ?", "ii",
+		     case_id, id);
+	return rc < 0 ? rc : c.found > 0;
 }
 
 int breach_update(db *d, int64_t id, int64_t expected_version, const char *crime_reference,
 		  const char *outcome)
 {
-	int64_t changed = 0, now = clock_now_ms();
-	db_stmt *s;
+	int64_t now = clock_now_ms();
 	int rc;
 
-	rc = db_prepare(d, &s,
-			"UPDATE breaches SET"
-			" crime_recorded_at = CASE WHEN crime_reference IS NULL"
-			"   AND CAST(? AS TEXT) IS NOT NULL THEN ? ELSE crime_recorded_at END,"
-			" crime_reference = COALESCE(?, crime_reference),"
-			" outcome = COALESCE(?, outcome), updated_at = ?, version = version + 1"
-			" WHERE id = ? AND version = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_text(s, 1, crime_reference);
-	db_bind_int64(s, 2, now);
-	db_bind_text(s, 3, crime_reference);
-	db_bind_text(s, 4, outcome);
-	db_bind_int64(s, 5, now);
-	db_bind_int64(s, 6, id);
-	db_bind_int64(s, 7, expected_version);
-	rc = db_step(s);
-	if (rc == DB_DONE)
-		changed = db_changes(s);
-	db_finalize(s);
-	return rc < 0 ? rc : changed > 0;
+	rc = db_write(d,
+		      "UPDATE breaches SET"
+		      " crime_recorded_at = CASE WHEN crime_reference IS NULL"
+		      "   AND CAST(? AS TEXT) IS NOT NULL THEN ? ELSE crime_recorded_at END,"
+		      " crime_reference = COALESCE(?, crime_reference),"
+		      " outcome = COALESCE(?, outcome), updated_at = ?, version = version + 1"
+		      " WHERE id = ? AND version = ?",
+		      "tittiii", crime_reference, now, crime_reference, outcome, now, id,
+		      expected_version);
+	return rc < 0 ? rc : rc > 0;
 }
 
 /* ---- the duty to notify ------------------------------------------------------ */
@@ -584,38 +474,49 @@ struct due {
 	char ref[24];
 };
 
+/* The orders due, read by due_call. */
+struct dues {
+	struct due *v;
+	size_t n, cap;
+};
+
+static int due_call(db_stmt *s, void *arg)
+{
+	struct dues *u = arg;
+	struct due *e;
+
+	if (u->n == u->cap) {
+		u->cap = u->cap ? u->cap * 2 : 8;
+		u->v = xrealloc(u->v, u->cap * sizeof *u->v);
+	}
+	e = &u->v[u->n++];
+	e->order_id = db_column_int64(s, 0);
+	e->case_id = db_column_int64(s, 1);
+	e->deadline = db_column_int64(s, 2);
+	snprintf(e->ref, sizeof e->ref, "%s", db_column_text(s, 3));
+	return 0;
+}
+
 int order_duty_sweep(db *d, int64_t now, int *raised)
 {
-	struct due *v = NULL;
-	size_t n = 0, cap = 0;
-	db_stmt *s;
+	struct dues u = { NULL, 0, 0 };
+	struct due *v;
+	size_t n;
 	int rc;
 
 	*raised = 0;
 	/* read first, outside a write transaction: usually there is nothing */
-	rc = db_prepare(d, &s,
-			"SELECT o.id, o.case_id, o.notify_deadline, c.ref FROM orders o"
-			" JOIN cases c ON c.id = o.case_id"
-			" WHERE o.status = 'granted' AND o.kind IN ('spo_interim', 'spo_full')"
-			" AND o.notify_deadline IS NOT NULL AND o.notify_deadline <= ?"
-			" AND o.notified_at IS NULL AND NOT EXISTS (SELECT 1 FROM case_tasks t"
-			"   WHERE t.order_id = o.id AND t.kind = 'duty_to_notify')"
-			" ORDER BY o.id LIMIT 1000");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, now);
-	while ((rc = db_step(s)) == DB_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 8;
-			v = xrealloc(v, cap * sizeof *v);
-		}
-		v[n].order_id = db_column_int64(s, 0);
-		v[n].case_id = db_column_int64(s, 1);
-		v[n].deadline = db_column_int64(s, 2);
-		snprintf(v[n].ref, sizeof v[n].ref, "%s", db_column_text(s, 3));
-		n++;
-	}
-	db_finalize(s);
+	rc = db_each(d, due_call, &u,
+		     "SELECT o.id, o.case_id, o.notify_deadline, c.ref FROM orders o"
+		     " JOIN cases c ON c.id = o.case_id"
+		     " WHERE o.status = 'granted' AND o.kind IN ('spo_interim', 'spo_full')"
+		     " AND o.notify_deadline IS NOT NULL AND o.notify_deadline <= ?"
+		     " AND o.notified_at IS NULL AND NOT EXISTS (SELECT 1 FROM case_tasks t"
+		     "   WHERE t.order_id = o.id AND t.kind = 'duty_to_notify')"
+		     " ORDER BY o.id LIMIT 1000",
+		     "i", now);
+	v = u.v;
+	n = u.n;
 	if (rc < 0 || n == 0)
 		goto out;
 	rc = db_begin_write(d);

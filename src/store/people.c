@@ -26,22 +26,14 @@ static int64_t person_insert_sealed(db *d, const struct person_in *p)
 	char *name = NULL, *dob = NULL, *desc = NULL;
 	bool has_key = p->full_name && case_name_key(p->full_name, key, sizeof key) == 0;
 	int64_t id = 0;
-	db_stmt *s;
 	int rc;
 
 	if (has_key && (rc = sealed_match(d, "name", key, match)) < 0)
 		return rc;
-	rc = db_prepare(d, &s,
-			"INSERT INTO persons (full_name, name_key, dob, description, created_at)"
-			" VALUES (NULL, ?, NULL, NULL, ?) RETURNING id");
-	if (rc < 0)
-		return rc;
-	db_bind_text(s, 1, has_key ? match : NULL);
-	db_bind_int64(s, 2, clock_now_ms());
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		id = db_column_int64(s, 0);
-	db_finalize(s);
+	rc = db_get_int64(d, &id,
+			  "INSERT INTO persons (full_name, name_key, dob, description, created_at)"
+			  " VALUES (NULL, ?, NULL, NULL, ?) RETURNING id",
+			  "ti", (const char *)(has_key ? match : NULL), clock_now_ms());
 	if (rc < 0)
 		return rc;
 	sealed_ad(ad, "persons.full_name", id);
@@ -77,21 +69,12 @@ static int64_t person_insert_sealed(db *d, const struct person_in *p)
 		int64_t iid = 0;
 
 		rc = sealed_match(d, kind, p->ids[i].match_key, match);
-		if (rc < 0)
-			break;
 		/* the value is sealed with the row's id, known once it is stored */
-		rc = db_prepare(d, &s,
-				"INSERT INTO person_identifiers (person_id, kind, value, match_key)"
-				" VALUES (?, ?, '', ?) RETURNING id");
-		if (rc < 0)
-			break;
-		db_bind_int64(s, 1, id);
-		db_bind_text(s, 2, kind);
-		db_bind_text(s, 3, match);
-		rc = db_step(s);
-		if (rc == DB_ROW)
-			iid = db_column_int64(s, 0);
-		db_finalize(s);
+		if (rc >= 0)
+			rc = db_get_int64(d, &iid,
+					  "INSERT INTO person_identifiers (person_id, kind, value,"
+					  " match_key) VALUES (?, ?, '', ?) RETURNING id",
+					  "itt", id, kind, (const char *)match);
 		if (rc >= 0)
 			rc = sealed_update(d, "person_identifiers", "value", iid, p->ids[i].value);
 	}
@@ -101,27 +84,18 @@ static int64_t person_insert_sealed(db *d, const struct person_in *p)
 int64_t person_insert(db *d, const struct person_in *p)
 {
 	char key[512];
+	bool has_key;
 	int64_t id = 0;
-	db_stmt *s;
 	int rc;
 
 	if (p->sealed)
 		return person_insert_sealed(d, p);
-	rc = db_prepare(d, &s,
-			"INSERT INTO persons (full_name, name_key, dob, description, created_at)"
-			" VALUES (?, ?, ?, ?, ?) RETURNING id");
-	if (rc < 0)
-		return rc;
-	db_bind_text(s, 1, p->full_name);
-	db_bind_text(s, 2, p->full_name && case_name_key(p->full_name, key, sizeof key) == 0 ? key
-											     : NULL);
-	db_bind_text(s, 3, p->dob);
-	db_bind_text(s, 4, p->description);
-	db_bind_int64(s, 5, clock_now_ms());
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		id = db_column_int64(s, 0);
-	db_finalize(s);
+	has_key = p->full_name && case_name_key(p->full_name, key, sizeof key) == 0;
+	rc = db_get_int64(d, &id,
+			  "INSERT INTO persons (full_name, name_key, dob, description, created_at)"
+			  " VALUES (?, ?, ?, ?, ?) RETURNING id",
+			  "tttti", p->full_name, (const char *)(has_key ? key : NULL), p->dob,
+			  p->description, clock_now_ms());
 	if (rc < 0)
 		return rc;
 	for (int i = 0; i < p->naliases; i++) {
@@ -189,39 +163,33 @@ int case_person_add(db *d, int64_t case_id, int64_t person_id, const char *role)
 
 int64_t case_suspect(db *d, int64_t case_id)
 {
-	db_stmt *s;
 	int64_t id = 0;
 	int rc;
 
-	rc = db_prepare(d, &s,
-			"SELECT person_id FROM case_people WHERE case_id = ? AND role = 'suspect'"
-			" ORDER BY person_id LIMIT 1");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, case_id);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		id = db_column_int64(s, 0);
-	db_finalize(s);
+	rc = db_get_int64(d, &id,
+			  "SELECT person_id FROM case_people WHERE case_id = ? AND role = 'suspect'"
+			  " ORDER BY person_id LIMIT 1",
+			  "i", case_id);
 	return rc < 0 ? rc : id;
 }
 
-/* A victim's name, date of birth and description, opened (caller frees). */
-static int person_open(db *d, int64_t id, const char *name, const char *dob, const char *desc,
-		       char **out_name, char **out_dob, char **out_desc)
+/* A victim's name, date of birth and description, columns col to col + 2 of
+ * s, opened (caller frees). */
+static int person_open(db *d, db_stmt *s, int col, int64_t id, char **out_name, char **out_dob,
+		       char **out_desc)
 {
 	char ad[SEALED_AD_MAX];
 	int rc;
 
 	*out_name = *out_dob = *out_desc = NULL;
 	sealed_ad(ad, "persons.full_name", id);
-	rc = sealed_get(d, ad, name, out_name);
+	rc = sealed_get(d, ad, db_column_text(s, col), out_name);
 	sealed_ad(ad, "persons.dob", id);
 	if (rc >= 0)
-		rc = sealed_get(d, ad, dob, out_dob);
+		rc = sealed_get(d, ad, db_column_text(s, col + 1), out_dob);
 	sealed_ad(ad, "persons.description", id);
 	if (rc >= 0)
-		rc = sealed_get(d, ad, desc, out_desc);
+		rc = sealed_get(d, ad, db_column_text(s, col + 2), out_desc);
 	if (rc < 0) {
 		free(*out_name);
 		free(*out_dob);
@@ -231,113 +199,140 @@ static int person_open(db *d, int64_t id, const char *name, const char *dob, con
 	return rc;
 }
 
+/* A case_people_each caller's fn and arg, for db_each, and the first failure
+ * to open a victim (which stops the rows). */
+struct person_ctx {
+	db *d;
+	int (*fn)(const struct person_row *p, void *arg);
+	void *arg;
+	int rc;
+};
+
+static int person_call(db_stmt *s, void *arg)
+{
+	struct person_ctx *x = arg;
+	struct person_row p;
+	char *name = NULL, *dob = NULL, *desc = NULL;
+	int stop;
+
+	p.id = db_column_int64(s, 0);
+	p.role = db_column_text(s, 1);
+	p.full_name = db_column_text(s, 2);
+	p.dob = db_column_text(s, 3);
+	p.description = db_column_text(s, 4);
+	if (strcmp(p.role, "victim") == 0) {
+		x->rc = person_open(x->d, s, 2, p.id, &name, &dob, &desc);
+		if (x->rc < 0)
+			return 1;
+		p.full_name = name;
+		p.dob = dob;
+		p.description = desc;
+	}
+	stop = x->fn(&p, x->arg);
+	free(name);
+	free(dob);
+	free(desc);
+	return stop;
+}
+
 int case_people_each(db *d, int64_t case_id, int (*fn)(const struct person_row *p, void *arg),
 		     void *arg)
 {
-	struct person_row p;
-	db_stmt *s;
+	struct person_ctx x = { d, fn, arg, 0 };
 	int rc;
 
-	rc = db_prepare(d, &s,
-			"SELECT p.id, cp.role, p.full_name, p.dob, p.description FROM case_people cp"
-			" JOIN persons p ON p.id = cp.person_id WHERE cp.case_id = ?"
-			" ORDER BY cp.role DESC, p.id");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, case_id);
-	while ((rc = db_step(s)) == DB_ROW) {
-		char *name = NULL, *dob = NULL, *desc = NULL;
-		int stop;
+	rc = db_each(d, person_call, &x,
+		     "SELECT p.id, cp.role, p.full_name, p.dob, p.description FROM case_people cp"
+		     " JOIN persons p ON p.id = cp.person_id WHERE cp.case_id = ?"
+		     " ORDER BY cp.role DESC, p.id",
+		     "i", case_id);
+	return rc < 0 ? rc : x.rc < 0 ? x.rc : 0;
+}
 
-		p.id = db_column_int64(s, 0);
-		p.role = db_column_text(s, 1);
-		p.full_name = db_column_text(s, 2);
-		p.dob = db_column_text(s, 3);
-		p.description = db_column_text(s, 4);
-		if (strcmp(p.role, "victim") == 0) {
-			rc = person_open(d, p.id, p.full_name, p.dob, p.description, &name, &dob, &desc);
-			if (rc < 0)
-				break;
-			p.full_name = name;
-			p.dob = dob;
-			p.description = desc;
-		}
-		stop = fn(&p, arg);
-		free(name);
-		free(dob);
-		free(desc);
-		if (stop)
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+/* A person_aliases_each caller's fn and arg, for db_each; sealed, the names
+ * opened (at most 64) and the first failure to open one (which stops the
+ * rows). */
+struct alias_ctx {
+	db *d;
+	bool sealed;
+	int (*fn)(const char *name, void *arg);
+	void *arg;
+	char ad[SEALED_AD_MAX];
+	char *names[64];
+	int n, rc;
+};
+
+static int alias_call(db_stmt *s, void *arg)
+{
+	struct alias_ctx *x = arg;
+
+	if (!x->sealed)
+		return x->fn(db_column_text(s, 0), x->arg);
+	x->rc = sealed_get(x->d, x->ad, db_column_text(s, 0), &x->names[x->n]);
+	if (x->rc < 0)
+		return 1;
+	return ++x->n == 64;
 }
 
 int person_aliases_each(db *d, int64_t person_id, bool sealed,
 			int (*fn)(const char *name, void *arg), void *arg)
 {
-	char ad[SEALED_AD_MAX];
-	char *names[64];
-	int n = 0, rc;
-	db_stmt *s;
+	struct alias_ctx x = { .d = d, .sealed = sealed, .fn = fn, .arg = arg };
+	int rc;
 
-	rc = db_prepare(d, &s, "SELECT name FROM person_aliases WHERE person_id = ? ORDER BY name");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, person_id);
-	if (!sealed) {
-		while ((rc = db_step(s)) == DB_ROW)
-			if (fn(db_column_text(s, 0), arg))
-				break;
-		db_finalize(s);
-		return rc < 0 ? rc : 0;
-	}
+	sealed_ad(x.ad, "person_aliases.name", person_id);
+	rc = db_each(d, alias_call, &x,
+		     "SELECT name FROM person_aliases WHERE person_id = ? ORDER BY name", "i",
+		     person_id);
+	if (rc >= 0 && x.rc < 0)
+		rc = x.rc;
 	/* sealed: in name order once opened (the sealed text has no order) */
-	sealed_ad(ad, "person_aliases.name", person_id);
-	while ((rc = db_step(s)) == DB_ROW && n < 64) {
-		rc = sealed_get(d, ad, db_column_text(s, 0), &names[n]);
-		if (rc < 0)
+	qsort(x.names, (size_t)x.n, sizeof x.names[0], cmp_str);
+	for (int i = 0; rc >= 0 && i < x.n; i++)
+		if (fn(x.names[i], arg))
 			break;
-		n++;
-	}
-	db_finalize(s);
-	qsort(names, (size_t)n, sizeof names[0], cmp_str);
-	for (int i = 0; rc >= 0 && i < n; i++)
-		if (fn(names[i], arg))
-			break;
-	for (int i = 0; i < n; i++)
-		free(names[i]);
+	for (int i = 0; i < x.n; i++)
+		free(x.names[i]);
 	return rc < 0 ? rc : 0;
+}
+
+/* A person_identifiers_each caller's fn and arg, for db_each; sealed, the
+ * first failure to open a value (which stops the rows). */
+struct identifier_ctx {
+	db *d;
+	bool sealed;
+	int (*fn)(const char *kind, const char *value, void *arg);
+	void *arg;
+	int rc;
+};
+
+static int identifier_call(db_stmt *s, void *arg)
+{
+	struct identifier_ctx *x = arg;
+	char ad[SEALED_AD_MAX], *value = NULL;
+	int stop;
+
+	if (x->sealed) {
+		sealed_ad(ad, "person_identifiers.value", db_column_int64(s, 0));
+		x->rc = sealed_get(x->d, ad, db_column_text(s, 2), &value);
+		if (x->rc < 0)
+			return 1;
+	}
+	stop = x->fn(db_column_text(s, 1), value ? value : db_column_text(s, 2), x->arg);
+	free(value);
+	return stop;
 }
 
 int person_identifiers_each(db *d, int64_t person_id, bool sealed,
 			    int (*fn)(const char *kind, const char *value, void *arg), void *arg)
 {
-	db_stmt *s;
+	struct identifier_ctx x = { d, sealed, fn, arg, 0 };
 	int rc;
 
-	rc = db_prepare(d, &s,
-			"SELECT id, kind, value FROM person_identifiers WHERE person_id = ? ORDER BY id");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, person_id);
-	while ((rc = db_step(s)) == DB_ROW) {
-		char ad[SEALED_AD_MAX], *value = NULL;
-		int stop;
-
-		if (sealed) {
-			sealed_ad(ad, "person_identifiers.value", db_column_int64(s, 0));
-			rc = sealed_get(d, ad, db_column_text(s, 2), &value);
-			if (rc < 0)
-				break;
-		}
-		stop = fn(db_column_text(s, 1), value ? value : db_column_text(s, 2), arg);
-		free(value);
-		if (stop)
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	rc = db_each(d, identifier_call, &x,
+		     "SELECT id, kind, value FROM person_identifiers WHERE person_id = ? ORDER BY id",
+		     "i", person_id);
+	return rc < 0 ? rc : x.rc < 0 ? x.rc : 0;
 }
 
 /* ---- links ------------------------------------------------------------------ */
@@ -384,37 +379,24 @@ static const char same_person_sql[] =
 	" JOIN persons p2 ON p2.id = n2.person_id AND p2.dob = p1.dob"
 	" WHERE n1.person_id = ? AND n2.person_id <> n1.person_id AND p1.dob IS NOT NULL";
 
+/* Every row's column 0 into the idset arg. */
+static int idset_call(db_stmt *s, void *arg)
+{
+	idset_add(arg, db_column_int64(s, 0));
+	return 0;
+}
+
 static int same_person(db *d, int64_t person, struct idset *out)
 {
-	db_stmt *s;
-	int rc;
-
-	rc = db_prepare(d, &s, same_person_sql);
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, person);
-	db_bind_int64(s, 2, person);
-	while ((rc = db_step(s)) == DB_ROW)
-		idset_add(out, db_column_int64(s, 0));
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return db_each(d, idset_call, out, same_person_sql, "ii", person, person);
 }
 
 /* The cases in which person is a suspect. */
 static int suspect_cases(db *d, int64_t person, struct idset *out)
 {
-	db_stmt *s;
-	int rc;
-
-	rc = db_prepare(d, &s,
-			"SELECT case_id FROM case_people WHERE person_id = ? AND role = 'suspect'");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, person);
-	while ((rc = db_step(s)) == DB_ROW)
-		idset_add(out, db_column_int64(s, 0));
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return db_each(d, idset_call, out,
+		       "SELECT case_id FROM case_people WHERE person_id = ? AND role = 'suspect'",
+		       "i", person);
 }
 
 int links_find(db *d, int64_t case_id, int max, int64_t **cases, int *ncases)
@@ -506,24 +488,36 @@ static int add_victim_id(const char *kind, const char *value, void *arg)
 	return 0;
 }
 
+/* A victim's row opened by victim_row: what person_open() answered. */
+struct victim_read {
+	db *d;
+	int64_t id;
+	char *name, *dob, *desc;
+	int rc;
+};
+
+static void victim_row(db_stmt *s, void *out)
+{
+	struct victim_read *r = out;
+
+	r->rc = person_open(r->d, s, 0, r->id, &r->name, &r->dob, &r->desc);
+}
+
 static int victim_keys_load(db *d, int64_t person, struct victim_keys *v)
 {
-	char *name = NULL, *desc = NULL;
-	db_stmt *s;
+	struct victim_read r = { d, person, NULL, NULL, NULL, 0 };
+	char *name, *desc;
 	int rc;
 
 	buf_init(&v->ids);
 	buf_init(&v->names);
-	v->dob = NULL;
-	rc = db_prepare(d, &s, "SELECT full_name, dob, description FROM persons WHERE id = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, person);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		rc = person_open(d, person, db_column_text(s, 0), db_column_text(s, 1),
-				 db_column_text(s, 2), &name, &v->dob, &desc);
-	db_finalize(s);
+	rc = db_one(d, victim_row, &r,
+		    "SELECT full_name, dob, description FROM persons WHERE id = ?", "i", person);
+	if (rc >= 0)
+		rc = r.rc;
+	name = r.name;
+	v->dob = r.dob;
+	desc = r.desc;
 	if (rc >= 0) {
 		add_victim_name(name, &v->names);
 		rc = person_aliases_each(d, person, true, add_victim_name, &v->names);
@@ -576,20 +570,11 @@ int links_distinct_victims(db *d, const int64_t *cases, int ncases)
 	struct victim_keys *keys = NULL;
 	int64_t *parent = NULL;
 	int rc = 0, groups = 0, loaded = 0;
-	db_stmt *s;
 
-	rc = db_prepare(d, &s, "SELECT person_id FROM case_people WHERE case_id = ? AND role = 'victim'");
-	if (rc < 0)
-		return rc;
-	for (int i = 0; i < ncases; i++) {
-		db_reset(s);
-		db_bind_int64(s, 1, cases[i]);
-		while ((rc = db_step(s)) == DB_ROW)
-			idset_add(&victims, db_column_int64(s, 0));
-		if (rc < 0)
-			break;
-	}
-	db_finalize(s);
+	for (int i = 0; i < ncases && rc >= 0; i++)
+		rc = db_each(d, idset_call, &victims,
+			     "SELECT person_id FROM case_people WHERE case_id = ? AND role = 'victim'",
+			     "i", cases[i]);
 	if (rc < 0)
 		goto out;
 	keys = xcalloc((size_t)victims.n + 1, sizeof *keys);
@@ -622,24 +607,68 @@ out:
 
 /* ---- the register search ------------------------------------------------------ */
 
+/* A register search's fn and arg, for db_each: the hits so far and the most
+ * wanted, what matched (NULL: column 5 says), whether fn said stop, and the
+ * first failure to open a victim (which stops the rows). */
+struct search_ctx {
+	db *d;
+	int (*fn)(const struct search_hit *h, void *arg);
+	void *arg;
+	const char *matched;
+	int n, limit;
+	int stop, rc;
+};
+
+/* A suspect found: id, case, role, name, date of birth (and what matched). */
+static int suspect_hit_call(db_stmt *s, void *arg)
+{
+	struct search_ctx *x = arg;
+	struct search_hit h;
+
+	h.person_id = db_column_int64(s, 0);
+	h.case_id = db_column_int64(s, 1);
+	h.role = db_column_text(s, 2);
+	h.full_name = db_column_text(s, 3);
+	h.dob = db_column_text(s, 4);
+	h.matched = x->matched ? x->matched : db_column_text(s, 5);
+	x->n++;
+	x->stop = x->fn(&h, x->arg);
+	return x->stop || x->n >= x->limit;
+}
+
+/* A victim found: id, case, then her sealed name, date of birth and
+ * description. */
+static int victim_hit_call(db_stmt *s, void *arg)
+{
+	struct search_ctx *x = arg;
+	struct search_hit h;
+	char *name, *dob, *desc;
+
+	h.person_id = db_column_int64(s, 0);
+	h.case_id = db_column_int64(s, 1);
+	h.role = "victim";
+	x->rc = person_open(x->d, s, 2, h.person_id, &name, &dob, &desc);
+	if (x->rc < 0)
+		return 1;
+	h.full_name = name;
+	h.dob = dob;
+	h.matched = x->matched;
+	x->n++;
+	x->stop = x->fn(&h, x->arg);
+	free(name);
+	free(dob);
+	free(desc);
+	return x->stop || x->n >= x->limit;
+}
+
 /* Victims whose identifier is q, as each kind it parses as (addresses
  * excepted), by its match key under every key held.  1 when fn said stop. */
-static int victims_search(db *d, const char *q, int limit, int *n,
-			  int (*fn)(const struct search_hit *h, void *arg), void *arg)
+static int victims_search(db *d, const char *q, struct search_ctx *x)
 {
 	char norm[IDENTIFIER_MAX + 1], match[CRYPT_KEYS_MAX][CRYPT_MATCH_LEN];
-	struct search_hit h;
-	db_stmt *s;
-	int rc;
+	int rc = 0;
 
-	rc = db_prepare(d, &s,
-			"SELECT p.id, cp.case_id, p.full_name, p.dob, p.description, i.kind"
-			" FROM person_identifiers i JOIN persons p ON p.id = i.person_id"
-			" JOIN case_people cp ON cp.person_id = p.id AND cp.role = 'victim'"
-			" WHERE i.kind = ? AND i.match_key = ? ORDER BY cp.case_id DESC LIMIT ?");
-	if (rc < 0)
-		return rc;
-	for (int k = 0; k < IDENT_KIND_COUNT && *n < limit && rc >= 0; k++) {
+	for (int k = 0; k < IDENT_KIND_COUNT && x->n < x->limit && rc >= 0; k++) {
 		const char *kind = identifier_kind_name((enum identifier_kind)k);
 		int nm;
 
@@ -648,39 +677,22 @@ static int victims_search(db *d, const char *q, int limit, int *n,
 			continue;
 		/* under each key: a rotation may be half done */
 		nm = sealed_match_all(d, kind, norm, match, CRYPT_KEYS_MAX);
-		for (int m = 0; m < nm && *n < limit && rc >= 0; m++) {
-			db_reset(s);
-			db_bind_text(s, 1, kind);
-			db_bind_text(s, 2, match[m]);
-			db_bind_int64(s, 3, limit - *n);
-			while (*n < limit && (rc = db_step(s)) == DB_ROW) {
-				char *name = NULL, *dob = NULL, *desc = NULL;
-				int stop;
-
-				h.person_id = db_column_int64(s, 0);
-				h.case_id = db_column_int64(s, 1);
-				h.role = "victim";
-				rc = person_open(d, h.person_id, db_column_text(s, 2),
-						 db_column_text(s, 3), db_column_text(s, 4), &name, &dob,
-						 &desc);
-				if (rc < 0)
-					break;
-				h.full_name = name;
-				h.dob = dob;
-				h.matched = kind;
-				(*n)++;
-				stop = fn(&h, arg);
-				free(name);
-				free(dob);
-				free(desc);
-				if (stop) {
-					db_finalize(s);
-					return 1;
-				}
-			}
+		x->matched = kind;
+		for (int m = 0; m < nm && x->n < x->limit && rc >= 0; m++) {
+			rc = db_each(d, victim_hit_call, x,
+				     "SELECT p.id, cp.case_id, p.full_name, p.dob, p.description, i.kind"
+				     " FROM person_identifiers i JOIN persons p ON p.id = i.person_id"
+				     " JOIN case_people cp ON cp.person_id = p.id AND cp.role = 'victim'"
+				     " WHERE i.kind = ? AND i.match_key = ? ORDER BY cp.case_id DESC"
+				     " LIMIT ?",
+				     "tti", kind, (const char *)match[m],
+				     (int64_t)(x->limit - x->n));
+			if (rc >= 0 && x->rc < 0)
+				rc = x->rc;
+			if (x->stop)
+				return 1;
 		}
 	}
-	db_finalize(s);
 	return rc < 0 ? rc : 0;
 }
 
@@ -688,59 +700,32 @@ int people_search(db *d, const char *q, int limit,
 		  int (*fn)(const struct search_hit *h, void *arg), void *arg)
 {
 	char norm[IDENTIFIER_MAX + 1], key[512];
-	struct search_hit h;
-	db_stmt *s;
-	int rc, n = 0;
+	struct search_ctx x = { d, fn, arg, NULL, 0, limit, 0, 0 };
+	int rc = 0;
 
 	/* identifiers: q as each kind it parses as */
-	rc = db_prepare(d, &s,
-			"SELECT p.id, cp.case_id, cp.role, p.full_name, p.dob, i.kind"
-			" FROM person_identifiers i JOIN persons p ON p.id = i.person_id"
-			" JOIN case_people cp ON cp.person_id = p.id AND cp.role = 'suspect'"
-			" WHERE i.kind = ? AND i.match_key = ? ORDER BY cp.case_id DESC LIMIT ?");
-	if (rc < 0)
-		return rc;
-	for (int k = 0; k < IDENT_KIND_COUNT && n < limit; k++) {
+	for (int k = 0; k < IDENT_KIND_COUNT && x.n < limit && rc >= 0; k++) {
 		if (k == IDENT_ADDRESS)
 			continue; /* the register is searched by what identifies a suspect */
 		if (identifier_normalise((enum identifier_kind)k, q, norm, sizeof norm, NULL, 0) < 0)
 			continue;
-		db_reset(s);
-		db_bind_text(s, 1, identifier_kind_name((enum identifier_kind)k));
-		db_bind_text(s, 2, norm);
-		db_bind_int64(s, 3, limit - n);
-		while ((rc = db_step(s)) == DB_ROW && n < limit) {
-			h.person_id = db_column_int64(s, 0);
-			h.case_id = db_column_int64(s, 1);
-			h.role = db_column_text(s, 2);
-			h.full_name = db_column_text(s, 3);
-			h.dob = db_column_text(s, 4);
-			h.matched = db_column_text(s, 5);
-			n++;
-			if (fn(&h, arg)) {
-				db_finalize(s);
-				return 0;
-			}
-		}
-		if (rc < 0)
-			break;
+		rc = db_each(d, suspect_hit_call, &x,
+			     "SELECT p.id, cp.case_id, cp.role, p.full_name, p.dob, i.kind"
+			     " FROM person_identifiers i JOIN persons p ON p.id = i.person_id"
+			     " JOIN case_people cp ON cp.person_id = p.id AND cp.role = 'suspect'"
+			     " WHERE i.kind = ? AND i.match_key = ? ORDER BY cp.case_id DESC LIMIT ?",
+			     "tti", identifier_kind_name((enum identifier_kind)k),
+			     (const char *)norm, (int64_t)(limit - x.n));
+		if (x.stop)
+			return 0;
 	}
-	db_finalize(s);
 	if (rc < 0)
 		return rc;
-	rc = victims_search(d, q, limit, &n, fn, arg);
-	if (rc != 0 || n >= limit || case_name_key(q, key, sizeof key) < 0)
+	rc = victims_search(d, q, &x);
+	if (rc != 0 || x.n >= limit || case_name_key(q, key, sizeof key) < 0)
 		return rc < 0 ? rc : 0;
 
 	/* names and aliases containing the folded query */
-	rc = db_prepare(d, &s,
-			"SELECT DISTINCT p.id, cp.case_id, cp.role, p.full_name, p.dob"
-			" FROM " NAMES_SQL " n JOIN persons p ON p.id = n.person_id"
-			" JOIN case_people cp ON cp.person_id = p.id AND cp.role = 'suspect'"
-			" WHERE n.name_key LIKE '%' || ? || '%' ESCAPE '\\'"
-			" ORDER BY cp.case_id DESC LIMIT ?");
-	if (rc < 0)
-		return rc;
 	{
 		/* escape LIKE's wildcards: the folded key has none but spaces and
 		 * word characters, but '_' is a word character here */
@@ -753,19 +738,13 @@ int people_search(db *d, const char *q, int limit,
 			esc[j++] = *p;
 		}
 		esc[j] = '\0';
-		db_bind_text(s, 1, esc);
+		x.matched = "name";
+		return db_each(d, suspect_hit_call, &x,
+			       "SELECT DISTINCT p.id, cp.case_id, cp.role, p.full_name, p.dob"
+			       " FROM " NAMES_SQL " n JOIN persons p ON p.id = n.person_id"
+			       " JOIN case_people cp ON cp.person_id = p.id AND cp.role = 'suspect'"
+			       " WHERE n.name_key LIKE '%' || ? || '%' ESCAPE '\\'"
+			       " ORDER BY cp.case_id DESC LIMIT ?",
+			       "ti", (const char *)esc, (int64_t)(limit - x.n));
 	}
-	db_bind_int64(s, 2, limit - n);
-	while ((rc = db_step(s)) == DB_ROW) {
-		h.person_id = db_column_int64(s, 0);
-		h.case_id = db_column_int64(s, 1);
-		h.role = db_column_text(s, 2);
-		h.full_name = db_column_text(s, 3);
-		h.dob = db_column_text(s, 4);
-		h.matched = "name";
-		if (fn(&h, arg))
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
 }

@@ -29,36 +29,6 @@ static int64_t opt64(db_stmt *s, int col)
 	return db_column_is_null(s, col) ? 0 : db_column_int64(s, col);
 }
 
-static void bind_user(db_stmt *s, int i, int64_t id)
-{
-	if (id)
-		db_bind_int64(s, i, id);
-	else
-		db_bind_null(s, i);
-}
-
-/* Step an UPDATE prepared in s: 1 when it changed a row, 0 none, or DB_. */
-static int step_changed(db_stmt *s)
-{
-	int rc = db_step(s);
-	int64_t n = rc == DB_DONE ? db_changes(s) : 0;
-
-	db_finalize(s);
-	return rc < 0 ? rc : n > 0;
-}
-
-/* Step an INSERT ... RETURNING id. */
-static int64_t step_id(db_stmt *s)
-{
-	int64_t id = 0;
-	int rc = db_step(s);
-
-	if (rc == DB_ROW)
-		id = db_column_int64(s, 0);
-	db_finalize(s);
-	return rc < 0 ? rc : id;
-}
-
 /* ---- referrals ----------------------------------------------------------------------- */
 
 #define REF_COLS                                                                             \
@@ -69,8 +39,10 @@ static int64_t step_id(db_stmt *s)
 	" FROM programme_referrals r JOIN agencies a ON a.id = r.agency_id"                  \
 	" JOIN users ub ON ub.id = r.referred_by LEFT JOIN users ud ON ud.id = r.decided_by"
 
-static void ref_read(db_stmt *s, struct prog_referral *r)
+static void ref_read(db_stmt *s, void *out)
 {
+	struct prog_referral *r = out;
+
 	memset(r, 0, sizeof *r);
 	r->id = db_column_int64(s, 0);
 	r->person_id = db_column_int64(s, 1);
@@ -104,164 +76,106 @@ void programme_referral_free(struct prog_referral *r)
 int64_t programme_referral_insert(db *d, int64_t person_id, int64_t case_id, int64_t agency_id,
 				  const char *source, const char *note, int64_t by)
 {
-	db_stmt *s;
-	int rc;
+	int64_t id = 0;
+	int rc = db_get_int64(d, &id,
+			      "INSERT INTO programme_referrals (person_id, case_id, agency_id,"
+			      " source, note, referred_by, referred_at, status)"
+			      " VALUES (?, ?, ?, ?, ?, ?, ?, 'referred') RETURNING id",
+			      "iiittii", person_id, case_id, agency_id, source, note, by,
+			      clock_now_ms());
 
-	rc = db_prepare(d, &s,
-			"INSERT INTO programme_referrals (person_id, case_id, agency_id, source, note,"
-			" referred_by, referred_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'referred')"
-			" RETURNING id");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, person_id);
-	db_bind_int64(s, 2, case_id);
-	db_bind_int64(s, 3, agency_id);
-	db_bind_text(s, 4, source);
-	db_bind_text(s, 5, note);
-	db_bind_int64(s, 6, by);
-	db_bind_int64(s, 7, clock_now_ms());
-	return step_id(s);
+	return rc < 0 ? rc : id;
 }
 
 int programme_referral_get(db *d, int64_t case_id, int64_t id, struct prog_referral *out)
 {
-	db_stmt *s;
-	int rc;
+	return db_one(d, ref_read, out,
+		      "SELECT " REF_COLS REF_FROM " WHERE r.case_id = ? AND r.id = ?", "ii",
+		      case_id, id);
+}
 
-	rc = db_prepare(d, &s, "SELECT " REF_COLS REF_FROM " WHERE r.case_id = ? AND r.id = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, case_id);
-	db_bind_int64(s, 2, id);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		ref_read(s, out);
-	db_finalize(s);
-	return rc < 0 ? rc : rc == DB_ROW;
+struct ref_each_ctx {
+	int (*fn)(const struct prog_referral *r, void *arg);
+	void *arg;
+};
+
+static int ref_one(db_stmt *s, void *arg)
+{
+	struct ref_each_ctx *c = arg;
+	struct prog_referral r;
+	int stop;
+
+	ref_read(s, &r);
+	stop = c->fn(&r, c->arg);
+	programme_referral_free(&r);
+	return stop;
 }
 
 int programme_referrals_each(db *d, int64_t case_id,
 			     int (*fn)(const struct prog_referral *r, void *arg), void *arg)
 {
-	struct prog_referral r;
-	db_stmt *s;
-	int rc, stop = 0;
+	struct ref_each_ctx c = { fn, arg };
 
-	rc = db_prepare(d, &s, "SELECT " REF_COLS REF_FROM " WHERE r.case_id = ? ORDER BY r.id DESC");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, case_id);
-	while (!stop && (rc = db_step(s)) == DB_ROW) {
-		ref_read(s, &r);
-		stop = fn(&r, arg);
-		programme_referral_free(&r);
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return db_each(d, ref_one, &c, "SELECT " REF_COLS REF_FROM " WHERE r.case_id = ?"
+		       " ORDER BY r.id DESC", "i", case_id);
 }
 
 int64_t programme_referral_open(db *d, int64_t person_id)
 {
-	db_stmt *s;
 	int64_t id = 0;
-	int rc;
+	int rc = db_get_int64(d, &id,
+			      "SELECT id FROM programme_referrals WHERE person_id = ?"
+			      " AND status IN ('referred', 'eligible', 'waiting')"
+			      " ORDER BY id LIMIT 1",
+			      "i", person_id);
 
-	rc = db_prepare(d, &s,
-			"SELECT id FROM programme_referrals WHERE person_id = ?"
-			" AND status IN ('referred', 'eligible', 'waiting') ORDER BY id LIMIT 1");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, person_id);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		id = db_column_int64(s, 0);
-	db_finalize(s);
 	return rc < 0 ? rc : id;
 }
 
 int programme_referral_decide(db *d, int64_t id, int64_t version, const char *status,
 			      const char *screening, const char *reasons, int64_t by)
 {
-	db_stmt *s;
-	int rc;
+	int rc = db_write(d,
+			  "UPDATE programme_referrals SET status = ?, screening = ?, reasons = ?,"
+			  " decided_by = ?, decided_at = ?, version = version + 1"
+			  " WHERE id = ? AND version = ?",
+			  "tttiiii", status, screening, reasons, by, clock_now_ms(), id, version);
 
-	rc = db_prepare(d, &s,
-			"UPDATE programme_referrals SET status = ?, screening = ?, reasons = ?,"
-			" decided_by = ?, decided_at = ?, version = version + 1"
-			" WHERE id = ? AND version = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_text(s, 1, status);
-	db_bind_text(s, 2, screening);
-	db_bind_text(s, 3, reasons);
-	db_bind_int64(s, 4, by);
-	db_bind_int64(s, 5, clock_now_ms());
-	db_bind_int64(s, 6, id);
-	db_bind_int64(s, 7, version);
-	return step_changed(s);
+	return rc < 0 ? rc : rc > 0;
 }
 
 int programme_referral_place(db *d, int64_t id, int64_t version, const char *status,
 			     int64_t enrolment_id)
 {
-	db_stmt *s;
-	int rc;
+	int rc = db_write(d,
+			  "UPDATE programme_referrals SET status = ?, enrolment_id = ?,"
+			  " waiting_since = CASE WHEN ? = 'waiting' THEN COALESCE(waiting_since, ?)"
+			  "   ELSE waiting_since END, version = version + 1"
+			  " WHERE id = ? AND version = ?",
+			  "tItiii", status, enrolment_id, status, clock_now_ms(), id, version);
 
-	rc = db_prepare(d, &s,
-			"UPDATE programme_referrals SET status = ?, enrolment_id = ?,"
-			" waiting_since = CASE WHEN ? = 'waiting' THEN COALESCE(waiting_since, ?)"
-			"   ELSE waiting_since END, version = version + 1"
-			" WHERE id = ? AND version = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_text(s, 1, status);
-	bind_user(s, 2, enrolment_id);
-	db_bind_text(s, 3, status);
-	db_bind_int64(s, 4, clock_now_ms());
-	db_bind_int64(s, 5, id);
-	db_bind_int64(s, 6, version);
-	return step_changed(s);
+	return rc < 0 ? rc : rc > 0;
 }
 
+/* A count whose parameters are a, then b and c unless negative. */
 static int count1(db *d, const char *sql, int64_t a, int64_t b, int64_t c)
 {
-	db_stmt *s;
-	int rc, n = 0;
+	int64_t n = 0;
+	int rc = db_get_int64(d, &n, sql, b < 0 ? "i" : c < 0 ? "ii" : "iii", a, b, c);
 
-	rc = db_prepare(d, &s, sql);
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, a);
-	if (b >= 0)
-		db_bind_int64(s, 2, b);
-	if (c >= 0)
-		db_bind_int64(s, 3, c);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		n = (int)db_column_int64(s, 0);
-	db_finalize(s);
-	return rc < 0 ? rc : n;
+	return rc < 0 ? rc : (int)n;
 }
 
 int programme_waiting_ahead(db *d, int64_t agency_id, int64_t waiting_since, int64_t id)
 {
-	db_stmt *s;
-	int rc, n = 0;
+	int64_t n = 0;
+	int rc = db_get_int64(d, &n,
+			      "SELECT COUNT(*) FROM programme_referrals WHERE agency_id = ?"
+			      " AND status = 'waiting' AND (waiting_since < ?"
+			      " OR (waiting_since = ? AND id < ?))",
+			      "iiii", agency_id, waiting_since, waiting_since, id);
 
-	rc = db_prepare(d, &s,
-			"SELECT COUNT(*) FROM programme_referrals WHERE agency_id = ?"
-			" AND status = 'waiting' AND (waiting_since < ? OR (waiting_since = ? AND id < ?))");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, agency_id);
-	db_bind_int64(s, 2, waiting_since);
-	db_bind_int64(s, 3, waiting_since);
-	db_bind_int64(s, 4, id);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		n = (int)db_column_int64(s, 0);
-	db_finalize(s);
-	return rc < 0 ? rc : n;
+	return rc < 0 ? rc : (int)n;
 }
 
 /* ---- enrolments ---------------------------------------------------------------------- */
@@ -287,84 +201,64 @@ int64_t programme_enrolment_insert(db *d, int64_t person_id, int64_t case_id, in
 				   int64_t clinician_id, int64_t enrolled_at, const char *consent_note,
 				   bool tag_consent, int64_t by)
 {
-	db_stmt *s;
-	int rc;
+	int64_t id = 0;
+	int rc = db_get_int64(d, &id,
+			      "INSERT INTO programme_enrolments (person_id, enrolled_by,"
+			      " enrolled_at, consent_note, agency_id, case_id, clinician_id,"
+			      " consent_at, tag_consent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+			      " RETURNING id",
+			      "iiitiiiii", person_id, by, enrolled_at, consent_note, agency_id,
+			      case_id, clinician_id, clock_now_ms(),
+			      (int64_t)(tag_consent ? 1 : 0));
 
-	rc = db_prepare(d, &s,
-			"INSERT INTO programme_enrolments (person_id, enrolled_by, enrolled_at,"
-			" consent_note, agency_id, case_id, clinician_id, consent_at, tag_consent)"
-			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, person_id);
-	db_bind_int64(s, 2, by);
-	db_bind_int64(s, 3, enrolled_at);
-	db_bind_text(s, 4, consent_note);
-	db_bind_int64(s, 5, agency_id);
-	db_bind_int64(s, 6, case_id);
-	db_bind_int64(s, 7, clinician_id);
-	db_bind_int64(s, 8, clock_now_ms());
-	db_bind_int64(s, 9, tag_consent ? 1 : 0);
-	return step_id(s);
+	return rc < 0 ? rc : id;
+}
+
+static void enrolment_row(db_stmt *s, void *out)
+{
+	struct prog_enrolment *e = out;
+
+	memset(e, 0, sizeof *e);
+	e->id = db_column_int64(s, 0);
+	e->person_id = db_column_int64(s, 1);
+	e->case_id = db_column_int64(s, 2);
+	e->agency_id = db_column_int64(s, 3);
+	copy(e->agency, sizeof e->agency, db_column_text(s, 4));
+	copy(e->clinician, sizeof e->clinician, db_column_text(s, 5));
+	e->clinician_id = db_column_int64(s, 6);
+	e->enrolled_at = db_column_int64(s, 7);
+	e->consent_at = opt64(s, 8);
+	e->ended_at = opt64(s, 9);
+	e->tag_consent_withdrawn_at = opt64(s, 10);
+	e->tag_consent = db_column_int64(s, 11) != 0;
+	e->consent_note = dup_or_null(db_column_text(s, 12));
+	e->ended_reason = dup_or_null(db_column_text(s, 13));
+	e->version = db_column_int64(s, 14);
 }
 
 int programme_enrolment_of_case(db *d, int64_t case_id, struct prog_enrolment *e)
 {
-	db_stmt *s;
-	int rc;
-
-	rc = db_prepare(d, &s,
-			"SELECT pe.id, pe.person_id, COALESCE(pe.case_id, 0), pe.agency_id, a.code,"
-			" u.username, COALESCE(pe.clinician_id, 0), pe.enrolled_at, pe.consent_at,"
-			" pe.ended_at, pe.tag_consent_withdrawn_at, pe.tag_consent, pe.consent_note,"
-			" pe.ended_reason, pe.version"
-			" FROM programme_enrolments pe JOIN agencies a ON a.id = pe.agency_id"
-			" LEFT JOIN users u ON u.id = pe.clinician_id"
-			" JOIN case_people cp ON cp.person_id = pe.person_id AND cp.role = 'suspect'"
-			" WHERE cp.case_id = ?"
-			" ORDER BY CASE WHEN pe.ended_at IS NULL THEN 0 ELSE 1 END, pe.id DESC LIMIT 1");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, case_id);
-	rc = db_step(s);
-	if (rc == DB_ROW) {
-		memset(e, 0, sizeof *e);
-		e->id = db_column_int64(s, 0);
-		e->person_id = db_column_int64(s, 1);
-		e->case_id = db_column_int64(s, 2);
-		e->agency_id = db_column_int64(s, 3);
-		copy(e->agency, sizeof e->agency, db_column_text(s, 4));
-		copy(e->clinician, sizeof e->clinician, db_column_text(s, 5));
-		e->clinician_id = db_column_int64(s, 6);
-		e->enrolled_at = db_column_int64(s, 7);
-		e->consent_at = opt64(s, 8);
-		e->ended_at = opt64(s, 9);
-		e->tag_consent_withdrawn_at = opt64(s, 10);
-		e->tag_consent = db_column_int64(s, 11) != 0;
-		e->consent_note = dup_or_null(db_column_text(s, 12));
-		e->ended_reason = dup_or_null(db_column_text(s, 13));
-		e->version = db_column_int64(s, 14);
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : rc == DB_ROW;
+	return db_one(d, enrolment_row, e,
+		      "SELECT pe.id, pe.person_id, COALESCE(pe.case_id, 0), pe.agency_id, a.code,"
+		      " u.username, COALESCE(pe.clinician_id, 0), pe.enrolled_at, pe.consent_at,"
+		      " pe.ended_at, pe.tag_consent_withdrawn_at, pe.tag_consent, pe.consent_note,"
+		      " pe.ended_reason, pe.version"
+		      " FROM programme_enrolments pe JOIN agencies a ON a.id = pe.agency_id"
+		      " LEFT JOIN users u ON u.id = pe.clinician_id"
+		      " JOIN case_people cp ON cp.person_id = pe.person_id AND cp.role = 'suspect'"
+		      " WHERE cp.case_id = ?"
+		      " ORDER BY CASE WHEN pe.ended_at IS NULL THEN 0 ELSE 1 END, pe.id DESC"
+		      " LIMIT 1",
+		      "i", case_id);
 }
 
 /* UPDATE sql, whose parameters are (now, by, text, id, version): 1 changed,
  * 0 stale. */
 static int stamp(db *d, const char *sql, int64_t id, int64_t version, int64_t by, const char *text)
 {
-	db_stmt *s;
-	int rc;
+	int rc = db_write(d, sql, "iitii", clock_now_ms(), by, text, id, version);
 
-	rc = db_prepare(d, &s, sql);
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, clock_now_ms());
-	db_bind_int64(s, 2, by);
-	db_bind_text(s, 3, text);
-	db_bind_int64(s, 4, id);
-	db_bind_int64(s, 5, version);
-	return step_changed(s);
+	return rc < 0 ? rc : rc > 0;
 }
 
 int programme_enrolment_end(db *d, int64_t id, int64_t version, int64_t by, const char *reason)
@@ -377,19 +271,13 @@ int programme_enrolment_end(db *d, int64_t id, int64_t version, int64_t by, cons
 
 int programme_tag_consent_withdraw(db *d, int64_t id, int64_t version)
 {
-	db_stmt *s;
-	int rc;
+	int rc = db_write(d,
+			  "UPDATE programme_enrolments SET tag_consent_withdrawn_at = ?,"
+			  " version = version + 1 WHERE id = ? AND version = ? AND tag_consent = 1"
+			  " AND tag_consent_withdrawn_at IS NULL",
+			  "iii", clock_now_ms(), id, version);
 
-	rc = db_prepare(d, &s,
-			"UPDATE programme_enrolments SET tag_consent_withdrawn_at = ?,"
-			" version = version + 1 WHERE id = ? AND version = ? AND tag_consent = 1"
-			" AND tag_consent_withdrawn_at IS NULL");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, clock_now_ms());
-	db_bind_int64(s, 2, id);
-	db_bind_int64(s, 3, version);
-	return step_changed(s);
+	return rc < 0 ? rc : rc > 0;
 }
 
 /* ---- sessions ------------------------------------------------------------------------ */
@@ -400,89 +288,80 @@ int programme_tag_consent_withdraw(db *d, int64_t id, int64_t version)
 	" FROM programme_sessions s LEFT JOIN users ur ON ur.id = s.run_by"                  \
 	" LEFT JOIN users uc ON uc.id = s.recorded_by LEFT JOIN users uf ON uf.id = s.followed_up_by"
 
-static int sessions(db *d, const char *sql, int64_t a, int64_t b,
-		    int (*fn)(const struct prog_session *s, void *arg), void *arg)
+static void session_row(db_stmt *s, void *out)
 {
-	struct prog_session r;
-	db_stmt *s;
-	int rc, n = 0;
+	struct prog_session *r = out;
 
-	rc = db_prepare(d, &s, sql);
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, a);
-	if (b)
-		db_bind_int64(s, 2, b);
-	while ((rc = db_step(s)) == DB_ROW) {
-		memset(&r, 0, sizeof r);
-		r.id = db_column_int64(s, 0);
-		r.enrolment_id = db_column_int64(s, 1);
-		r.planned_at = db_column_int64(s, 2);
-		copy(r.status, sizeof r.status, db_column_text(s, 3));
-		copy(r.run_by, sizeof r.run_by, db_column_text(s, 4));
-		copy(r.recorded_by, sizeof r.recorded_by, db_column_text(s, 5));
-		r.recorded_at = opt64(s, 6);
-		r.followed_up_at = opt64(s, 7);
-		copy(r.followed_up_by, sizeof r.followed_up_by, db_column_text(s, 8));
-		r.follow_up_note = db_column_text(s, 9);
-		r.version = db_column_int64(s, 10);
-		n++;
-		if (fn(&r, arg))
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : n;
+	memset(r, 0, sizeof *r);
+	r->id = db_column_int64(s, 0);
+	r->enrolment_id = db_column_int64(s, 1);
+	r->planned_at = db_column_int64(s, 2);
+	copy(r->status, sizeof r->status, db_column_text(s, 3));
+	copy(r->run_by, sizeof r->run_by, db_column_text(s, 4));
+	copy(r->recorded_by, sizeof r->recorded_by, db_column_text(s, 5));
+	r->recorded_at = opt64(s, 6);
+	r->followed_up_at = opt64(s, 7);
+	copy(r->followed_up_by, sizeof r->followed_up_by, db_column_text(s, 8));
+	r->follow_up_note = db_column_text(s, 9);
+	r->version = db_column_int64(s, 10);
+}
+
+struct session_each_ctx {
+	int (*fn)(const struct prog_session *s, void *arg);
+	void *arg;
+	int n; /* rows read */
+};
+
+static int session_one(db_stmt *s, void *arg)
+{
+	struct session_each_ctx *c = arg;
+	struct prog_session r;
+
+	session_row(s, &r);
+	c->n++;
+	return c->fn(&r, c->arg);
 }
 
 int64_t programme_session_insert(db *d, int64_t enrolment_id, int64_t planned_at)
 {
-	db_stmt *s;
-	int rc;
+	int64_t id = 0;
+	int rc = db_get_int64(d, &id,
+			      "INSERT INTO programme_sessions (enrolment_id, planned_at, status)"
+			      " VALUES (?, ?, 'planned') RETURNING id",
+			      "ii", enrolment_id, planned_at);
 
-	rc = db_prepare(d, &s,
-			"INSERT INTO programme_sessions (enrolment_id, planned_at, status)"
-			" VALUES (?, ?, 'planned') RETURNING id");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, enrolment_id);
-	db_bind_int64(s, 2, planned_at);
-	return step_id(s);
+	return rc < 0 ? rc : id;
 }
 
 int programme_sessions_each(db *d, int64_t enrolment_id,
 			    int (*fn)(const struct prog_session *s, void *arg), void *arg)
 {
-	int rc = sessions(d, SESSION_SQL " WHERE s.enrolment_id = ? ORDER BY s.planned_at, s.id",
-			  enrolment_id, 0, fn, arg);
-	return rc < 0 ? rc : 0;
+	struct session_each_ctx c = { fn, arg, 0 };
+
+	return db_each(d, session_one, &c,
+		       SESSION_SQL " WHERE s.enrolment_id = ? ORDER BY s.planned_at, s.id", "i",
+		       enrolment_id);
 }
 
 int programme_session_get(db *d, int64_t enrolment_id, int64_t id,
 			  int (*fn)(const struct prog_session *s, void *arg), void *arg)
 {
-	int rc = sessions(d, SESSION_SQL " WHERE s.enrolment_id = ? AND s.id = ?", enrolment_id, id,
-			  fn, arg);
-	return rc < 0 ? rc : rc > 0;
+	struct session_each_ctx c = { fn, arg, 0 };
+	int rc = db_each(d, session_one, &c, SESSION_SQL " WHERE s.enrolment_id = ? AND s.id = ?",
+			 "ii", enrolment_id, id);
+
+	return rc < 0 ? rc : c.n > 0;
 }
 
 int programme_session_record(db *d, int64_t id, int64_t version, const char *status,
 			     int64_t run_by, int64_t by)
 {
-	db_stmt *s;
-	int rc;
+	int rc = db_write(d,
+			  "UPDATE programme_sessions SET status = ?, run_by = ?, recorded_by = ?,"
+			  " recorded_at = ?, version = version + 1 WHERE id = ? AND version = ?",
+			  "tIiiii", status, run_by, by, clock_now_ms(), id, version);
 
-	rc = db_prepare(d, &s,
-			"UPDATE programme_sessions SET status = ?, run_by = ?, recorded_by = ?,"
-			" recorded_at = ?, version = version + 1 WHERE id = ? AND version = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_text(s, 1, status);
-	bind_user(s, 2, run_by);
-	db_bind_int64(s, 3, by);
-	db_bind_int64(s, 4, clock_now_ms());
-	db_bind_int64(s, 5, id);
-	db_bind_int64(s, 6, version);
-	return step_changed(s);
+	return rc < 0 ? rc : rc > 0;
 }
 
 int programme_session_follow_up(db *d, int64_t id, int64_t version, const char *note, int64_t by)
@@ -516,23 +395,47 @@ int programme_attendance_counts(db *d, int64_t enrolment_id, int *attended, int 
 
 int64_t programme_note_insert(db *d, int64_t enrolment_id, const char *body, int64_t by)
 {
-	db_stmt *s;
-	int64_t id;
+	int64_t id = 0;
 	int rc;
 
 	/* a placeholder, then the body sealed with the row's id in its associated data */
-	rc = db_prepare(d, &s,
-			"INSERT INTO clinical_notes (enrolment_id, written_by, written_at, body)"
-			" VALUES (?, ?, ?, '') RETURNING id");
+	rc = db_get_int64(d, &id,
+			  "INSERT INTO clinical_notes (enrolment_id, written_by, written_at, body)"
+			  " VALUES (?, ?, ?, '') RETURNING id",
+			  "iii", enrolment_id, by, clock_now_ms());
 	if (rc < 0)
 		return rc;
-	db_bind_int64(s, 1, enrolment_id);
-	db_bind_int64(s, 2, by);
-	db_bind_int64(s, 3, clock_now_ms());
-	id = step_id(s);
 	if (id > 0 && (rc = sealed_update(d, "clinical_notes", "body", id, body)) < 0)
 		return rc;
 	return id;
+}
+
+struct sealed_each_ctx {
+	db *d;
+	const char *what;
+	int (*fn)(const struct prog_text *t, void *arg);
+	void *arg;
+	int rc; /* a text that did not open */
+};
+
+static int sealed_one(db_stmt *s, void *arg)
+{
+	struct sealed_each_ctx *c = arg;
+	char ad[SEALED_AD_MAX], *text;
+	struct prog_text t;
+	int stop;
+
+	t.id = db_column_int64(s, 0);
+	sealed_ad(ad, c->what, t.id);
+	if ((c->rc = sealed_get(c->d, ad, db_column_text(s, 4), &text)) < 0)
+		return 1;
+	t.by = db_column_text(s, 1);
+	t.at = db_column_int64(s, 2);
+	t.risk = db_column_text(s, 3);
+	t.text = text;
+	stop = c->fn(&t, c->arg);
+	free(text);
+	return stop;
 }
 
 /* Rows of (id, username, at, risk or NULL, sealed text) whose text is
@@ -540,33 +443,10 @@ int64_t programme_note_insert(db *d, int64_t enrolment_id, const char *body, int
 static int each_sealed(db *d, const char *sql, int64_t key, const char *what,
 		       int (*fn)(const struct prog_text *t, void *arg), void *arg)
 {
-	char ad[SEALED_AD_MAX], *text;
-	struct prog_text t;
-	db_stmt *s;
-	int rc;
+	struct sealed_each_ctx c = { d, what, fn, arg, 0 };
+	int rc = db_each(d, sealed_one, &c, sql, "i", key);
 
-	rc = db_prepare(d, &s, sql);
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, key);
-	while ((rc = db_step(s)) == DB_ROW) {
-		int stop;
-
-		t.id = db_column_int64(s, 0);
-		sealed_ad(ad, what, t.id);
-		if ((rc = sealed_get(d, ad, db_column_text(s, 4), &text)) < 0)
-			break;
-		t.by = db_column_text(s, 1);
-		t.at = db_column_int64(s, 2);
-		t.risk = db_column_text(s, 3);
-		t.text = text;
-		stop = fn(&t, arg);
-		free(text);
-		if (stop)
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return rc < 0 ? rc : c.rc < 0 ? c.rc : 0;
 }
 
 int programme_notes_each(db *d, int64_t enrolment_id,
@@ -582,21 +462,15 @@ int programme_notes_each(db *d, int64_t enrolment_id,
 int64_t programme_disclosure_insert(db *d, int64_t enrolment_id, int64_t case_id, const char *risk,
 				    const char *detail, int64_t by)
 {
-	db_stmt *s;
-	int64_t id;
+	int64_t id = 0;
 	int rc;
 
-	rc = db_prepare(d, &s,
-			"INSERT INTO programme_disclosures (enrolment_id, case_id, made_by, made_at,"
-			" risk, detail) VALUES (?, ?, ?, ?, ?, '') RETURNING id");
+	rc = db_get_int64(d, &id,
+			  "INSERT INTO programme_disclosures (enrolment_id, case_id, made_by,"
+			  " made_at, risk, detail) VALUES (?, ?, ?, ?, ?, '') RETURNING id",
+			  "iiiit", enrolment_id, case_id, by, clock_now_ms(), risk);
 	if (rc < 0)
 		return rc;
-	db_bind_int64(s, 1, enrolment_id);
-	db_bind_int64(s, 2, case_id);
-	db_bind_int64(s, 3, by);
-	db_bind_int64(s, 4, clock_now_ms());
-	db_bind_text(s, 5, risk);
-	id = step_id(s);
 	if (id > 0 && (rc = sealed_update(d, "programme_disclosures", "detail", id, detail)) < 0)
 		return rc;
 	return id;
@@ -614,48 +488,52 @@ int programme_disclosures_each(db *d, int64_t case_id,
 
 /* ---- the cohort ------------------------------------------------------------------------ */
 
+struct cohort_each_ctx {
+	int (*fn)(const struct prog_cohort_row *r, void *arg);
+	void *arg;
+};
+
+static int cohort_one(db_stmt *s, void *arg)
+{
+	struct cohort_each_ctx *c = arg;
+	struct prog_cohort_row row;
+
+	memset(&row, 0, sizeof row);
+	row.ref = db_column_text(s, 0);
+	row.status = db_column_text(s, 1);
+	row.id = db_column_int64(s, 2);
+	row.since = db_column_int64(s, 3);
+	row.clinician = db_column_text(s, 4);
+	row.attended = (int)db_column_int64(s, 5);
+	row.missed = (int)db_column_int64(s, 6);
+	row.tag_consent = db_column_int64(s, 7) != 0;
+	return c->fn(&row, c->arg);
+}
+
 int programme_cohort_each(db *d, int64_t agency_id,
 			  int (*fn)(const struct prog_cohort_row *r, void *arg), void *arg)
 {
-	struct prog_cohort_row row;
-	db_stmt *s;
-	int rc, stop = 0;
+	struct cohort_each_ctx c = { fn, arg };
 
-	rc = db_prepare(d, &s,
-			"SELECT c.ref, 'enrolled', pe.id, pe.enrolled_at, u.username,"
-			" (SELECT COUNT(*) FROM programme_sessions ps WHERE ps.enrolment_id = pe.id"
-			"   AND ps.status = 'attended'),"
-			" (SELECT COUNT(*) FROM programme_sessions ps WHERE ps.enrolment_id = pe.id"
-			"   AND ps.status = 'missed'),"
-			" pe.tag_consent - CASE WHEN pe.tag_consent_withdrawn_at IS NULL THEN 0 ELSE 1 END,"
-			" 0 AS k"
-			" FROM programme_enrolments pe JOIN cases c ON c.id = pe.case_id"
-			" LEFT JOIN users u ON u.id = pe.clinician_id"
-			" WHERE pe.agency_id = ? AND pe.ended_at IS NULL"
-			" UNION ALL"
-			" SELECT c.ref, r.status, r.id, COALESCE(r.waiting_since, r.referred_at), NULL, 0, 0,"
-			" 0, CASE r.status WHEN 'waiting' THEN 1 ELSE 2 END"
-			" FROM programme_referrals r JOIN cases c ON c.id = r.case_id"
-			" WHERE r.agency_id = ? AND r.status IN ('referred', 'eligible', 'waiting')"
-			" ORDER BY 9, 4, 3");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, agency_id);
-	db_bind_int64(s, 2, agency_id);
-	while (!stop && (rc = db_step(s)) == DB_ROW) {
-		memset(&row, 0, sizeof row);
-		row.ref = db_column_text(s, 0);
-		row.status = db_column_text(s, 1);
-		row.id = db_column_int64(s, 2);
-		row.since = db_column_int64(s, 3);
-		row.clinician = db_column_text(s, 4);
-		row.attended = (int)db_column_int64(s, 5);
-		row.missed = (int)db_column_int64(s, 6);
-		row.tag_consent = db_column_int64(s, 7) != 0;
-		stop = fn(&row, arg);
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return db_each(d, cohort_one, &c,
+		       "SELECT c.ref, 'enrolled', pe.id, pe.enrolled_at, u.username,"
+		       " (SELECT COUNT(*) FROM programme_sessions ps WHERE ps.enrolment_id = pe.id"
+		       "   AND ps.status = 'attended'),"
+		       " (SELECT COUNT(*) FROM programme_sessions ps WHERE ps.enrolment_id = pe.id"
+		       "   AND ps.status = 'missed'),"
+		       " pe.tag_consent"
+		       " - CASE WHEN pe.tag_consent_withdrawn_at IS NULL THEN 0 ELSE 1 END,"
+		       " 0 AS k"
+		       " FROM programme_enrolments pe JOIN cases c ON c.id = pe.case_id"
+		       " LEFT JOIN users u ON u.id = pe.clinician_id"
+		       " WHERE pe.agency_id = ? AND pe.ended_at IS NULL"
+		       " UNION ALL"
+		       " SELECT c.ref, r.status, r.id, COALESCE(r.waiting_since, r.referred_at),"
+		       " NULL, 0, 0, 0, CASE r.status WHEN 'waiting' THEN 1 ELSE 2 END"
+		       " FROM programme_referrals r JOIN cases c ON c.id = r.case_id"
+		       " WHERE r.agency_id = ? AND r.status IN ('referred', 'eligible', 'waiting')"
+		       " ORDER BY 9, 4, 3",
+		       "ii", agency_id, agency_id);
 }
 
 /* ---- outcomes -------------------------------------------------------------------------- */
@@ -688,25 +566,30 @@ int programme_outcome(db *d, int64_t person_id, int64_t t0, int64_t t1, struct p
 	int *out[4] = { &o->incidents, &o->breaches, &o->new_victims, &o->tag_alerts };
 
 	for (int i = 0; i < 4; i++) {
-		db_stmt *s;
-		int rc = db_prepare(d, &s, sql[i]);
+		int64_t n = 0;
+		/* the third binds two more: t0 and the person again */
+		int rc = db_get_int64(d, &n, sql[i], i == 2 ? "iiiii" : "iii", person_id, t0, t1,
+				      t0, person_id);
 
-		if (rc < 0)
-			return rc;
-		db_bind_int64(s, 1, person_id);
-		db_bind_int64(s, 2, t0);
-		db_bind_int64(s, 3, t1);
-		if (i == 2) {
-			db_bind_int64(s, 4, t0);
-			db_bind_int64(s, 5, person_id);
-		}
-		rc = db_step(s);
-		*out[i] = rc == DB_ROW ? (int)db_column_int64(s, 0) : 0;
-		db_finalize(s);
+		*out[i] = (int)n;
 		if (rc < 0)
 			return rc;
 	}
 	return 0;
+}
+
+struct people_each_ctx {
+	int (*fn)(int64_t person_id, int64_t t0, const char *typology, const char *level,
+		  void *arg);
+	void *arg;
+};
+
+static int people_one(db_stmt *s, void *arg)
+{
+	struct people_each_ctx *c = arg;
+
+	return c->fn(db_column_int64(s, 0), db_column_int64(s, 1), db_column_text(s, 2),
+		     db_column_text(s, 3), c->arg);
 }
 
 int programme_outcome_people(db *d, int64_t agency_id, bool enrolled,
@@ -714,34 +597,26 @@ int programme_outcome_people(db *d, int64_t agency_id, bool enrolled,
 				       const char *level, void *arg),
 			     void *arg)
 {
-	db_stmt *s;
-	int rc, stop = 0;
+	struct people_each_ctx c = { fn, arg };
 
-	rc = db_prepare(d, &s,
-			enrolled
-				? "SELECT pe.person_id, pe.enrolled_at, c.typology, c.risk_level"
-				  " FROM programme_enrolments pe JOIN cases c ON c.id = pe.case_id"
-				  " WHERE pe.agency_id = ? ORDER BY pe.id"
-				  /* comparison: the suspects never enrolled anywhere, from the
-				   * first case in which each was the suspect */
-				: "SELECT cp.person_id, c.created_at, c.typology, c.risk_level"
-				  " FROM case_people cp JOIN cases c ON c.id = cp.case_id"
-				  " WHERE cp.role = 'suspect' AND ? > 0"
-				  " AND NOT EXISTS (SELECT 1 FROM programme_enrolments pe"
-				  "   WHERE pe.person_id = cp.person_id)"
-				  " AND NOT EXISTS (SELECT 1 FROM case_people cp2 JOIN cases c2"
-				  "   ON c2.id = cp2.case_id WHERE cp2.person_id = cp.person_id"
-				  "   AND cp2.role = 'suspect' AND (c2.created_at < c.created_at"
-				  "   OR (c2.created_at = c.created_at AND c2.id < c.id)))"
-				  " ORDER BY cp.person_id");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, agency_id);
-	while (!stop && (rc = db_step(s)) == DB_ROW)
-		stop = fn(db_column_int64(s, 0), db_column_int64(s, 1), db_column_text(s, 2),
-			  db_column_text(s, 3), arg);
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return db_each(d, people_one, &c,
+		       enrolled
+			       ? "SELECT pe.person_id, pe.enrolled_at, c.typology, c.risk_level"
+				 " FROM programme_enrolments pe JOIN cases c ON c.id = pe.case_id"
+				 " WHERE pe.agency_id = ? ORDER BY pe.id"
+				 /* comparison: the suspects never enrolled anywhere, from the
+				  * first case in which each was the suspect */
+			       : "SELECT cp.person_id, c.created_at, c.typology, c.risk_level"
+				 " FROM case_people cp JOIN cases c ON c.id = cp.case_id"
+				 " WHERE cp.role = 'suspect' AND ? > 0"
+				 " AND NOT EXISTS (SELECT 1 FROM programme_enrolments pe"
+				 "   WHERE pe.person_id = cp.person_id)"
+				 " AND NOT EXISTS (SELECT 1 FROM case_people cp2 JOIN cases c2"
+				 "   ON c2.id = cp2.case_id WHERE cp2.person_id = cp.person_id"
+				 "   AND cp2.role = 'suspect' AND (c2.created_at < c.created_at"
+				 "   OR (c2.created_at = c.created_at AND c2.id < c.id)))"
+				 " ORDER BY cp.person_id",
+		       "i", agency_id);
 }
 
 /* ---- protections that stay when he leaves ----------------------------------------------- */

@@ -5,6 +5,7 @@
  */
 #include "store/register.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,7 @@
 #include "core/identifier.h"
 
 /* A register entry with its person, officer and force, in the order
- * fill_entry() reads. */
+ * entry_row() reads. */
 #define ENTRY_COLS                                                                          \
 	"e.id, e.person_id, e.basis, e.basis_ref, e.category, e.level, e.responsible_id,"   \
 	" u.username, u.display_name, e.agency_id, a.code, a.name, e.status,"               \
@@ -24,32 +25,34 @@
 	" FROM register_entries e JOIN persons p ON p.id = e.person_id"                     \
 	" JOIN users u ON u.id = e.responsible_id JOIN agencies a ON a.id = e.agency_id"
 
-static void fill_entry(db_stmt *s, int c, struct register_entry *e)
+static void entry_row(db_stmt *s, void *out)
 {
-	e->id = db_column_int64(s, c + 0);
-	e->person_id = db_column_int64(s, c + 1);
-	e->basis = db_column_text(s, c + 2);
-	e->basis_ref = db_column_text(s, c + 3);
-	e->category = db_column_text(s, c + 4);
-	e->level = (int)db_column_int64(s, c + 5);
-	e->responsible_id = db_column_int64(s, c + 6);
-	e->responsible = db_column_text(s, c + 7);
-	e->responsible_name = db_column_text(s, c + 8);
-	e->agency_id = db_column_int64(s, c + 9);
-	e->agency = db_column_text(s, c + 10);
-	e->agency_name = db_column_text(s, c + 11);
-	e->status = db_column_text(s, c + 12);
-	e->next_review_at = db_column_int64(s, c + 13);
-	e->retain_until = db_column_int64(s, c + 14);
-	e->reason = db_column_text(s, c + 15);
-	e->origin = db_column_text(s, c + 16);
-	e->origin_id = db_column_int64(s, c + 17);
-	e->origin_officer = db_column_text(s, c + 18);
-	e->full_name = db_column_text(s, c + 19);
-	e->dob = db_column_text(s, c + 20);
-	e->created_at = db_column_int64(s, c + 21);
-	e->updated_at = db_column_int64(s, c + 22);
-	e->version = db_column_int64(s, c + 23);
+	struct register_entry *e = out;
+
+	e->id = db_column_int64(s, 0);
+	e->person_id = db_column_int64(s, 1);
+	e->basis = db_column_text(s, 2);
+	e->basis_ref = db_column_text(s, 3);
+	e->category = db_column_text(s, 4);
+	e->level = (int)db_column_int64(s, 5);
+	e->responsible_id = db_column_int64(s, 6);
+	e->responsible = db_column_text(s, 7);
+	e->responsible_name = db_column_text(s, 8);
+	e->agency_id = db_column_int64(s, 9);
+	e->agency = db_column_text(s, 10);
+	e->agency_name = db_column_text(s, 11);
+	e->status = db_column_text(s, 12);
+	e->next_review_at = db_column_int64(s, 13);
+	e->retain_until = db_column_int64(s, 14);
+	e->reason = db_column_text(s, 15);
+	e->origin = db_column_text(s, 16);
+	e->origin_id = db_column_int64(s, 17);
+	e->origin_officer = db_column_text(s, 18);
+	e->full_name = db_column_text(s, 19);
+	e->dob = db_column_text(s, 20);
+	e->created_at = db_column_int64(s, 21);
+	e->updated_at = db_column_int64(s, 22);
+	e->version = db_column_int64(s, 23);
 }
 
 static const char *keep(struct register_entry_buf *b, int i, const char *s)
@@ -58,37 +61,33 @@ static const char *keep(struct register_entry_buf *b, int i, const char *s)
 	return b->mem[i];
 }
 
+/* entry_row(), its texts kept in the buffer (they outlive the statement). */
+static void entry_buf_row(db_stmt *s, void *out)
+{
+	struct register_entry_buf *b = out;
+	struct register_entry *e = &b->e;
+
+	entry_row(s, e);
+	e->basis = keep(b, 0, e->basis);
+	e->basis_ref = keep(b, 1, e->basis_ref);
+	e->category = keep(b, 2, e->category);
+	e->responsible = keep(b, 3, e->responsible);
+	e->responsible_name = keep(b, 4, e->responsible_name);
+	e->agency = keep(b, 5, e->agency);
+	e->agency_name = keep(b, 6, e->agency_name);
+	e->status = keep(b, 7, e->status);
+	e->reason = keep(b, 8, e->reason);
+	e->origin = keep(b, 9, e->origin);
+	e->origin_officer = keep(b, 10, e->origin_officer);
+	e->full_name = keep(b, 11, e->full_name);
+	e->dob = keep(b, 12, e->dob);
+}
+
 int register_entry_get(db *d, int64_t id, struct register_entry_buf *b)
 {
-	db_stmt *s;
-	int rc;
-
 	memset(b, 0, sizeof *b);
-	rc = db_prepare(d, &s, "SELECT " ENTRY_COLS ENTRY_FROM " WHERE e.id = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, id);
-	rc = db_step(s);
-	if (rc == DB_ROW) {
-		struct register_entry *e = &b->e;
-
-		fill_entry(s, 0, e);
-		e->basis = keep(b, 0, e->basis);
-		e->basis_ref = keep(b, 1, e->basis_ref);
-		e->category = keep(b, 2, e->category);
-		e->responsible = keep(b, 3, e->responsible);
-		e->responsible_name = keep(b, 4, e->responsible_name);
-		e->agency = keep(b, 5, e->agency);
-		e->agency_name = keep(b, 6, e->agency_name);
-		e->status = keep(b, 7, e->status);
-		e->reason = keep(b, 8, e->reason);
-		e->origin = keep(b, 9, e->origin);
-		e->origin_officer = keep(b, 10, e->origin_officer);
-		e->full_name = keep(b, 11, e->full_name);
-		e->dob = keep(b, 12, e->dob);
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : rc == DB_ROW;
+	return db_one(d, entry_buf_row, b, "SELECT " ENTRY_COLS ENTRY_FROM " WHERE e.id = ?", "i",
+		      id);
 }
 
 void register_entry_free(struct register_entry_buf *b)
@@ -104,117 +103,53 @@ void register_entry_free(struct register_entry_buf *b)
 int64_t register_entry_insert(db *d, const struct register_entry *e, int64_t created_by,
 			      int64_t now)
 {
-	db_stmt *s;
 	int64_t id = 0;
 	int rc;
 
-	rc = db_prepare(d, &s,
-			"INSERT INTO register_entries (person_id, basis, basis_ref, category, level,"
-			" responsible_id, agency_id, status, next_review_at, retain_until, reason,"
-			" origin, origin_id, origin_officer, created_by, created_at, updated_at)"
-			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, e->person_id);
-	db_bind_text(s, 2, e->basis);
-	db_bind_text(s, 3, e->basis_ref);
-	db_bind_text(s, 4, e->category);
-	db_bind_int64(s, 5, e->level);
-	db_bind_int64(s, 6, e->responsible_id);
-	db_bind_int64(s, 7, e->agency_id);
-	db_bind_text(s, 8, e->status ? e->status : "active");
-	db_bind_int64(s, 9, e->next_review_at);
-	if (e->retain_until)
-		db_bind_int64(s, 10, e->retain_until);
-	else
-		db_bind_null(s, 10);
-	db_bind_text(s, 11, e->reason);
-	db_bind_text(s, 12, e->origin);
-	if (e->origin)
-		db_bind_int64(s, 13, e->origin_id);
-	else
-		db_bind_null(s, 13);
-	db_bind_text(s, 14, e->origin_officer);
-	if (created_by)
-		db_bind_int64(s, 15, created_by);
-	else
-		db_bind_null(s, 15);
-	db_bind_int64(s, 16, now);
-	db_bind_int64(s, 17, now);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		id = db_column_int64(s, 0);
-	db_finalize(s);
+	/* origin_id only with an origin (an import, whose id is never 0) */
+	rc = db_get_int64(d, &id,
+			  "INSERT INTO register_entries (person_id, basis, basis_ref, category,"
+			  " level, responsible_id, agency_id, status, next_review_at, retain_until,"
+			  " reason, origin, origin_id, origin_officer, created_by, created_at,"
+			  " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+			  " RETURNING id",
+			  "itttiiitiIttItIii", e->person_id, e->basis, e->basis_ref, e->category,
+			  (int64_t)e->level, e->responsible_id, e->agency_id,
+			  e->status ? e->status : "active", e->next_review_at, e->retain_until,
+			  e->reason, e->origin, e->origin ? e->origin_id : 0, e->origin_officer,
+			  created_by, now, now);
 	return rc < 0 ? rc : id;
 }
 
 int register_entry_update(db *d, const struct register_entry *e, int64_t now)
 {
-	db_stmt *s;
-	int rc;
+	int rc = db_write(d,
+			  "UPDATE register_entries SET basis = ?, basis_ref = ?, category = ?,"
+			  " level = ?, responsible_id = ?, status = ?, next_review_at = ?,"
+			  " retain_until = ?, reason = ?, origin_officer = ?, updated_at = ?,"
+			  " version = version + 1 WHERE id = ? AND version = ?",
+			  "tttiitiIttiii", e->basis, e->basis_ref, e->category, (int64_t)e->level,
+			  e->responsible_id, e->status, e->next_review_at, e->retain_until,
+			  e->reason, e->origin_officer, now, e->id, e->version);
 
-	rc = db_prepare(d, &s,
-			"UPDATE register_entries SET basis = ?, basis_ref = ?, category = ?, level = ?,"
-			" responsible_id = ?, status = ?, next_review_at = ?, retain_until = ?,"
-			" reason = ?, origin_officer = ?, updated_at = ?, version = version + 1"
-			" WHERE id = ? AND version = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_text(s, 1, e->basis);
-	db_bind_text(s, 2, e->basis_ref);
-	db_bind_text(s, 3, e->category);
-	db_bind_int64(s, 4, e->level);
-	db_bind_int64(s, 5, e->responsible_id);
-	db_bind_text(s, 6, e->status);
-	db_bind_int64(s, 7, e->next_review_at);
-	if (e->retain_until)
-		db_bind_int64(s, 8, e->retain_until);
-	else
-		db_bind_null(s, 8);
-	db_bind_text(s, 9, e->reason);
-	db_bind_text(s, 10, e->origin_officer);
-	db_bind_int64(s, 11, now);
-	db_bind_int64(s, 12, e->id);
-	db_bind_int64(s, 13, e->version);
-	rc = db_step(s);
-	if (rc >= 0)
-		rc = db_changes(s) == 1;
-	db_finalize(s);
-	return rc;
+	return rc < 0 ? rc : rc == 1;
 }
 
 int64_t register_entry_by_origin(db *d, const char *origin, int64_t origin_id)
 {
-	db_stmt *s;
 	int64_t id = 0;
-	int rc;
+	int rc = db_get_int64(d, &id,
+			      "SELECT id FROM register_entries WHERE origin = ? AND origin_id = ?",
+			      "ti", origin, origin_id);
 
-	rc = db_prepare(d, &s, "SELECT id FROM register_entries WHERE origin = ? AND origin_id = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_text(s, 1, origin);
-	db_bind_int64(s, 2, origin_id);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		id = db_column_int64(s, 0);
-	db_finalize(s);
 	return rc < 0 ? rc : id;
 }
 
 int register_origin_version(db *d, int64_t id, int64_t *out)
 {
-	db_stmt *s;
-	int rc;
+	int rc = db_get_int64(d, out, "SELECT origin_version FROM register_entries WHERE id = ?",
+			      "i", id);
 
-	*out = 0;
-	rc = db_prepare(d, &s, "SELECT origin_version FROM register_entries WHERE id = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, id);
-	rc = db_step(s);
-	if (rc == DB_ROW && !db_column_is_null(s, 0))
-		*out = db_column_int64(s, 0);
-	db_finalize(s);
 	return rc < 0 ? rc : 0;
 }
 
@@ -233,53 +168,54 @@ int register_entry_case_add(db *d, int64_t entry_id, int64_t case_id)
 		      "iiii", entry_id, case_id, entry_id, case_id);
 }
 
+struct entry_cases_ctx {
+	int (*fn)(int64_t case_id, const char *ref, int64_t agency_id, void *arg);
+	void *arg;
+};
+
+static int entry_case_one(db_stmt *s, void *arg)
+{
+	struct entry_cases_ctx *c = arg;
+
+	return c->fn(db_column_int64(s, 0), db_column_text(s, 1), db_column_int64(s, 2), c->arg);
+}
+
 int register_entry_cases_each(db *d, int64_t entry_id,
 			      int (*fn)(int64_t case_id, const char *ref, int64_t agency_id,
 					void *arg),
 			      void *arg)
 {
-	db_stmt *s;
-	int rc;
+	struct entry_cases_ctx c = { fn, arg };
 
-	rc = db_prepare(d, &s,
-			"SELECT c.id, c.ref, c.agency_id FROM register_entry_cases rc"
-			" JOIN cases c ON c.id = rc.case_id WHERE rc.entry_id = ? ORDER BY c.id");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, entry_id);
-	while ((rc = db_step(s)) == DB_ROW)
-		if (fn(db_column_int64(s, 0), db_column_text(s, 1), db_column_int64(s, 2), arg))
-			break;
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return db_each(d, entry_case_one, &c,
+		       "SELECT c.id, c.ref, c.agency_id FROM register_entry_cases rc"
+		       " JOIN cases c ON c.id = rc.case_id WHERE rc.entry_id = ? ORDER BY c.id",
+		       "i", entry_id);
 }
 
 int register_history_add(db *d, int64_t entry_id, int64_t version, int64_t at, int64_t user_id,
 			 const char *username, const char *action, const char *reason,
 			 const char *snapshot)
 {
-	db_stmt *s;
-	int rc;
+	return db_run(d,
+		      "INSERT INTO register_history (entry_id, version, at, user_id, username,"
+		      " action, reason, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		      "iiiItttt", entry_id, version, at, user_id, username, action, reason,
+		      snapshot);
+}
 
-	rc = db_prepare(d, &s,
-			"INSERT INTO register_history (entry_id, version, at, user_id, username, action,"
-			" reason, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, entry_id);
-	db_bind_int64(s, 2, version);
-	db_bind_int64(s, 3, at);
-	if (user_id)
-		db_bind_int64(s, 4, user_id);
-	else
-		db_bind_null(s, 4);
-	db_bind_text(s, 5, username);
-	db_bind_text(s, 6, action);
-	db_bind_text(s, 7, reason);
-	db_bind_text(s, 8, snapshot);
-	rc = db_step(s);
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+struct history_ctx {
+	int (*fn)(int64_t version, int64_t at, const char *username, const char *action,
+		  const char *reason, const char *snapshot, void *arg);
+	void *arg;
+};
+
+static int history_one(db_stmt *s, void *arg)
+{
+	struct history_ctx *c = arg;
+
+	return c->fn(db_column_int64(s, 0), db_column_int64(s, 1), db_column_text(s, 2),
+		     db_column_text(s, 3), db_column_text(s, 4), db_column_text(s, 5), c->arg);
 }
 
 int register_history_each(db *d, int64_t entry_id,
@@ -288,21 +224,12 @@ int register_history_each(db *d, int64_t entry_id,
 				    void *arg),
 			  void *arg)
 {
-	db_stmt *s;
-	int rc;
+	struct history_ctx c = { fn, arg };
 
-	rc = db_prepare(d, &s,
-			"SELECT version, at, username, action, reason, snapshot FROM register_history"
-			" WHERE entry_id = ? ORDER BY id");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, entry_id);
-	while ((rc = db_step(s)) == DB_ROW)
-		if (fn(db_column_int64(s, 0), db_column_int64(s, 1), db_column_text(s, 2),
-		       db_column_text(s, 3), db_column_text(s, 4), db_column_text(s, 5), arg))
-			break;
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return db_each(d, history_one, &c,
+		       "SELECT version, at, username, action, reason, snapshot"
+		       " FROM register_history WHERE entry_id = ? ORDER BY id",
+		       "i", entry_id);
 }
 
 /* Names and aliases with their person (as store/people.c's). */
@@ -322,97 +249,88 @@ static void like_escape(const char *in, char *out, size_t outlen)
 	out[j] = '\0';
 }
 
+/* register_entries_each()'s rows, in its three passes: all (matched NULL),
+ * by an identifier (each entry found is recorded in seen) and by name (an
+ * entry seen is not given again); at most limit in all. */
+struct entries_ctx {
+	int (*fn)(const struct register_entry *e, const char *matched, void *arg);
+	void *arg;
+	const char *matched;
+	int n, limit;
+	int64_t *seen;
+	int nseen;
+	bool record, skip_seen;
+};
+
+static int entry_found(db_stmt *s, void *arg)
+{
+	struct entries_ctx *c = arg;
+	struct register_entry e;
+
+	if (c->n >= c->limit)
+		return 1;
+	entry_row(s, &e);
+	if (c->skip_seen) {
+		bool dup = false;
+
+		for (int i = 0; i < c->nseen; i++)
+			dup = dup || c->seen[i] == e.id;
+		if (dup)
+			return 0;
+	}
+	if (c->record) {
+		c->seen = xrealloc(c->seen, (size_t)(c->nseen + 1) * sizeof *c->seen);
+		c->seen[c->nseen++] = e.id;
+	}
+	c->n++;
+	if (c->fn(&e, c->matched, c->arg)) {
+		c->n = c->limit;
+		return 1;
+	}
+	return 0;
+}
+
 int register_entries_each(db *d, const char *status, const char *q, int limit,
 			  int (*fn)(const struct register_entry *e, const char *matched, void *arg),
 			  void *arg)
 {
 	char norm[IDENTIFIER_MAX + 1], key[512], esc[1100];
-	struct register_entry e;
-	db_stmt *s;
-	int rc, n = 0;
-	int64_t *seen = NULL;
-	int nseen = 0;
+	struct entries_ctx c = { .fn = fn, .arg = arg, .limit = limit };
+	int rc = 0;
 
 	if (!q) {
-		rc = db_prepare(d, &s,
-				"SELECT " ENTRY_COLS ENTRY_FROM " WHERE (? IS NULL OR e.status = ?)"
-				" ORDER BY e.id DESC LIMIT ?");
-		if (rc < 0)
-			return rc;
-		db_bind_text(s, 1, status);
-		db_bind_text(s, 2, status);
-		db_bind_int64(s, 3, limit);
-		while ((rc = db_step(s)) == DB_ROW) {
-			fill_entry(s, 0, &e);
-			if (fn(&e, NULL, arg))
-				break;
-		}
-		db_finalize(s);
-		return rc < 0 ? rc : 0;
+		c.limit = INT_MAX; /* the query's LIMIT is the limit */
+		return db_each(d, entry_found, &c,
+			       "SELECT " ENTRY_COLS ENTRY_FROM " WHERE (? IS NULL OR e.status = ?)"
+			       " ORDER BY e.id DESC LIMIT ?",
+			       "tti", status, status, (int64_t)limit);
 	}
 	/* identifiers: q as each kind it parses as */
-	rc = db_prepare(d, &s,
-			"SELECT DISTINCT " ENTRY_COLS ENTRY_FROM
-			" JOIN person_identifiers i ON i.person_id = e.person_id"
-			" WHERE i.kind = ? AND i.match_key = ? AND (? IS NULL OR e.status = ?)"
-			" ORDER BY e.id DESC LIMIT ?");
-	if (rc < 0)
-		return rc;
-	for (int k = 0; k < IDENT_KIND_COUNT && n < limit; k++) {
+	c.record = true;
+	for (int k = 0; k < IDENT_KIND_COUNT && c.n < limit && rc >= 0; k++) {
 		if (identifier_normalise((enum identifier_kind)k, q, norm, sizeof norm, NULL, 0) < 0)
 			continue;
-		db_reset(s);
-		db_bind_text(s, 1, identifier_kind_name((enum identifier_kind)k));
-		db_bind_text(s, 2, norm);
-		db_bind_text(s, 3, status);
-		db_bind_text(s, 4, status);
-		db_bind_int64(s, 5, limit - n);
-		while ((rc = db_step(s)) == DB_ROW && n < limit) {
-			fill_entry(s, 0, &e);
-			seen = xrealloc(seen, (size_t)(nseen + 1) * sizeof *seen);
-			seen[nseen++] = e.id;
-			n++;
-			if (fn(&e, identifier_kind_name((enum identifier_kind)k), arg)) {
-				n = limit;
-				break;
-			}
-		}
-		if (rc < 0)
-			break;
+		c.matched = identifier_kind_name((enum identifier_kind)k);
+		rc = db_each(d, entry_found, &c,
+			     "SELECT DISTINCT " ENTRY_COLS ENTRY_FROM
+			     " JOIN person_identifiers i ON i.person_id = e.person_id"
+			     " WHERE i.kind = ? AND i.match_key = ? AND (? IS NULL OR e.status = ?)"
+			     " ORDER BY e.id DESC LIMIT ?",
+			     "tttti", c.matched, norm, status, status, (int64_t)(limit - c.n));
 	}
-	db_finalize(s);
-	if (rc < 0 || n >= limit || case_name_key(q, key, sizeof key) < 0) {
-		free(seen);
-		return rc < 0 ? rc : 0;
+	if (rc >= 0 && c.n < limit && case_name_key(q, key, sizeof key) >= 0) {
+		c.record = false;
+		c.skip_seen = true;
+		c.matched = "name";
+		like_escape(key, esc, sizeof esc);
+		rc = db_each(d, entry_found, &c,
+			     "SELECT DISTINCT " ENTRY_COLS ENTRY_FROM " JOIN " NAMES_SQL
+			     " n ON n.person_id = e.person_id"
+			     " WHERE n.name_key LIKE '%' || ? || '%' ESCAPE '\\'"
+			     " AND (? IS NULL OR e.status = ?) ORDER BY e.id DESC LIMIT ?",
+			     "ttti", esc, status, status, (int64_t)limit);
 	}
-	rc = db_prepare(d, &s,
-			"SELECT DISTINCT " ENTRY_COLS ENTRY_FROM " JOIN " NAMES_SQL
-			" n ON n.person_id = e.person_id"
-			" WHERE n.name_key LIKE '%' || ? || '%' ESCAPE '\\'"
-			" AND (? IS NULL OR e.status = ?) ORDER BY e.id DESC LIMIT ?");
-	if (rc < 0) {
-		free(seen);
-		return rc;
-	}
-	like_escape(key, esc, sizeof esc);
-	db_bind_text(s, 1, esc);
-	db_bind_text(s, 2, status);
-	db_bind_text(s, 3, status);
-	db_bind_int64(s, 4, limit);
-	while ((rc = db_step(s)) == DB_ROW && n < limit) {
-		bool dup = false;
-
-		fill_entry(s, 0, &e);
-		for (int i = 0; i < nseen; i++)
-			dup = dup || seen[i] == e.id;
-		if (dup)
-			continue;
-		n++;
-		if (fn(&e, "name", arg))
-			break;
-	}
-	db_finalize(s);
-	free(seen);
+	free(c.seen);
 	return rc < 0 ? rc : 0;
 }
 
@@ -438,31 +356,32 @@ static void matched_text(const char *kind, const char *value, char *out, size_t 
 		snprintf(out, outlen, "%s %s", kind, value ? value : "");
 }
 
+struct recognise_ctx {
+	int (*fn)(int64_t id, const char *matched, void *arg);
+	void *arg;
+};
+
+static int recognised_one(db_stmt *s, void *arg)
+{
+	struct recognise_ctx *c = arg;
+	char what[IDENTIFIER_MAX + 64];
+
+	matched_text(db_column_text(s, 1), db_column_text(s, 2), what, sizeof what);
+	return c->fn(db_column_int64(s, 0), what, c->arg);
+}
+
 /* Run one recognition query (shared_sql wrapped by outer, person bound
  * twice, then extra when has_extra): fn(id, what matched) for each row. */
 static int recognise(db *d, const char *outer, int64_t person_id, bool has_extra, int64_t extra,
 		     int (*fn)(int64_t id, const char *matched, void *arg), void *arg)
 {
+	struct recognise_ctx c = { fn, arg };
 	char *sql = xasprintf(outer, shared_sql);
-	char what[IDENTIFIER_MAX + 64];
-	db_stmt *s;
-	int rc;
+	int rc = db_each(d, recognised_one, &c, sql, has_extra ? "iii" : "ii", person_id, person_id,
+			 extra);
 
-	rc = db_prepare(d, &s, sql);
 	free(sql);
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, person_id);
-	db_bind_int64(s, 2, person_id);
-	if (has_extra)
-		db_bind_int64(s, 3, extra);
-	while ((rc = db_step(s)) == DB_ROW) {
-		matched_text(db_column_text(s, 1), db_column_text(s, 2), what, sizeof what);
-		if (fn(db_column_int64(s, 0), what, arg))
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return rc;
 }
 
 int register_recognise_entries(db *d, int64_t person_id,
@@ -491,21 +410,12 @@ int register_recognise_cases(db *d, int64_t person_id, int64_t case_id,
 int register_match_add(db *d, int64_t case_id, int64_t entry_id, int64_t other_case_id,
 		       const char *matched, int64_t now)
 {
-	db_stmt *s;
-	int rc;
+	int rc = db_exists(d,
+			   "SELECT 1 FROM register_matches WHERE case_id = ? AND matched = ?"
+			   " AND COALESCE(entry_id, 0) = ? AND COALESCE(other_case_id, 0) = ?",
+			   "itii", case_id, matched, entry_id, other_case_id);
 
-	rc = db_prepare(d, &s,
-			"SELECT 1 FROM register_matches WHERE case_id = ? AND matched = ?"
-			" AND COALESCE(entry_id, 0) = ? AND COALESCE(other_case_id, 0) = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, case_id);
-	db_bind_text(s, 2, matched);
-	db_bind_int64(s, 3, entry_id);
-	db_bind_int64(s, 4, other_case_id);
-	rc = db_step(s);
-	db_finalize(s);
-	if (rc < 0 || rc == DB_ROW)
+	if (rc != 0)
 		return rc < 0 ? rc : 0;
 	rc = db_run(d,
 		    entry_id ? "INSERT INTO register_matches (case_id, entry_id, matched, found_at)"
@@ -533,202 +443,184 @@ int register_match_add(db *d, int64_t case_id, int64_t entry_id, int64_t other_c
 	" LEFT JOIN users ou ON ou.id = oc.owner_id"                                          \
 	" LEFT JOIN agencies oa ON oa.id = oc.agency_id"
 
-static int match_rows(db_stmt *s, int (*fn)(const struct register_match *m, void *arg),
-		      void *arg)
+static void match_row(db_stmt *s, void *out)
 {
-	struct register_match m;
-	int rc;
+	struct register_match *m = out;
 
-	while ((rc = db_step(s)) == DB_ROW) {
-		m.id = db_column_int64(s, 0);
-		m.case_id = db_column_int64(s, 1);
-		m.entry_id = db_column_int64(s, 2);
-		m.other_case_id = db_column_int64(s, 3);
-		m.matched = db_column_text(s, 4);
-		m.found_at = db_column_int64(s, 5);
-		m.seen_at = db_column_int64(s, 6);
-		m.told_at = db_column_int64(s, 7);
-		m.ask_username = db_column_text(s, 8);
-		m.ask_name = db_column_text(s, 9);
-		m.ask_agency = db_column_text(s, 10);
-		m.other_ref = db_column_text(s, 11);
-		m.entry_name = db_column_text(s, 12);
-		m.case_ref = db_column_text(s, 13);
-		m.case_agency = db_column_text(s, 14);
-		m.case_owner = db_column_text(s, 15);
-		m.case_owner_name = db_column_text(s, 16);
-		if (fn(&m, arg))
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	m->id = db_column_int64(s, 0);
+	m->case_id = db_column_int64(s, 1);
+	m->entry_id = db_column_int64(s, 2);
+	m->other_case_id = db_column_int64(s, 3);
+	m->matched = db_column_text(s, 4);
+	m->found_at = db_column_int64(s, 5);
+	m->seen_at = db_column_int64(s, 6);
+	m->told_at = db_column_int64(s, 7);
+	m->ask_username = db_column_text(s, 8);
+	m->ask_name = db_column_text(s, 9);
+	m->ask_agency = db_column_text(s, 10);
+	m->other_ref = db_column_text(s, 11);
+	m->entry_name = db_column_text(s, 12);
+	m->case_ref = db_column_text(s, 13);
+	m->case_agency = db_column_text(s, 14);
+	m->case_owner = db_column_text(s, 15);
+	m->case_owner_name = db_column_text(s, 16);
+}
+
+struct match_each_ctx {
+	int (*fn)(const struct register_match *m, void *arg);
+	void *arg;
+};
+
+static int match_one(db_stmt *s, void *arg)
+{
+	struct match_each_ctx *c = arg;
+	struct register_match m;
+
+	match_row(s, &m);
+	return c->fn(&m, c->arg);
 }
 
 int register_matches_each(db *d, int64_t case_id, int64_t entry_id,
 			  int (*fn)(const struct register_match *m, void *arg), void *arg)
 {
-	db_stmt *s;
-	int rc;
+	struct match_each_ctx c = { fn, arg };
 
-	rc = db_prepare(d, &s,
-			case_id ? "SELECT " MATCH_COLS MATCH_FROM " WHERE m.case_id = ? ORDER BY m.id"
-				: "SELECT " MATCH_COLS MATCH_FROM " WHERE m.entry_id = ? ORDER BY m.id");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, case_id ? case_id : entry_id);
-	return match_rows(s, fn, arg);
+	return db_each(d, match_one, &c,
+		       case_id ? "SELECT " MATCH_COLS MATCH_FROM " WHERE m.case_id = ?"
+				 " ORDER BY m.id"
+			       : "SELECT " MATCH_COLS MATCH_FROM " WHERE m.entry_id = ?"
+				 " ORDER BY m.id",
+		       "i", case_id ? case_id : entry_id);
 }
 
 int register_match_get(db *d, int64_t id, int (*fn)(const struct register_match *m, void *arg),
 		       void *arg)
 {
-	db_stmt *s;
-	int rc;
+	struct match_each_ctx c = { fn, arg };
 
-	rc = db_prepare(d, &s, "SELECT " MATCH_COLS MATCH_FROM " WHERE m.id = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, id);
-	return match_rows(s, fn, arg);
+	return db_each(d, match_one, &c, "SELECT " MATCH_COLS MATCH_FROM " WHERE m.id = ?", "i",
+		       id);
 }
 
 int register_match_mark(db *d, int64_t id, bool told, int64_t user_id, int64_t now)
 {
-	db_stmt *s;
-	int rc;
+	int rc = db_write(d,
+			  told ? "UPDATE register_matches SET told_at = ?, told_by = ?"
+				 " WHERE id = ? AND told_at IS NULL"
+			       : "UPDATE register_matches SET seen_at = ?, seen_by = ?"
+				 " WHERE id = ? AND seen_at IS NULL",
+			  "iii", now, user_id, id);
 
-	rc = db_prepare(d, &s,
-			told ? "UPDATE register_matches SET told_at = ?, told_by = ?"
-			       " WHERE id = ? AND told_at IS NULL"
-			     : "UPDATE register_matches SET seen_at = ?, seen_by = ?"
-			       " WHERE id = ? AND seen_at IS NULL");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, now);
-	db_bind_int64(s, 2, user_id);
-	db_bind_int64(s, 3, id);
-	rc = db_step(s);
-	if (rc >= 0)
-		rc = db_changes(s) == 1;
-	db_finalize(s);
-	return rc;
+	return rc < 0 ? rc : rc == 1;
 }
 
 /* ---- oversight -------------------------------------------------------------------- */
 
 int register_access_add(db *d, const struct register_access *a)
 {
-	db_stmt *s;
-	int rc;
+	return db_run(d,
+		      "INSERT INTO register_access (at, user_id, username, agency, action, purpose,"
+		      " query_kind, query_hash, entry_id, results)"
+		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		      "iIttttttIi", a->at, a->user_id, a->username, a->agency, a->action,
+		      a->purpose, a->query_kind, a->query_hash, a->entry_id, a->results);
+}
 
-	rc = db_prepare(d, &s,
-			"INSERT INTO register_access (at, user_id, username, agency, action, purpose,"
-			" query_kind, query_hash, entry_id, results) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, a->at);
-	if (a->user_id)
-		db_bind_int64(s, 2, a->user_id);
-	else
-		db_bind_null(s, 2);
-	db_bind_text(s, 3, a->username);
-	db_bind_text(s, 4, a->agency);
-	db_bind_text(s, 5, a->action);
-	db_bind_text(s, 6, a->purpose);
-	db_bind_text(s, 7, a->query_kind);
-	db_bind_text(s, 8, a->query_hash);
-	if (a->entry_id)
-		db_bind_int64(s, 9, a->entry_id);
-	else
-		db_bind_null(s, 9);
-	db_bind_int64(s, 10, a->results);
-	rc = db_step(s);
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+static void access_row(db_stmt *s, void *out)
+{
+	struct register_access *a = out;
+
+	a->at = db_column_int64(s, 0);
+	a->user_id = db_column_int64(s, 1);
+	a->username = db_column_text(s, 2);
+	a->agency = db_column_text(s, 3);
+	a->action = db_column_text(s, 4);
+	a->purpose = db_column_text(s, 5);
+	a->query_kind = db_column_text(s, 6);
+	a->query_hash = db_column_text(s, 7);
+	a->entry_id = db_column_int64(s, 8);
+	a->results = db_column_int64(s, 9);
+}
+
+struct access_each_ctx {
+	int (*fn)(const struct register_access *a, void *arg);
+	void *arg;
+};
+
+static int access_one(db_stmt *s, void *arg)
+{
+	struct access_each_ctx *c = arg;
+	struct register_access a;
+
+	access_row(s, &a);
+	return c->fn(&a, c->arg);
 }
 
 int register_access_each(db *d, const char *agency, int64_t from, int64_t to,
 			 int (*fn)(const struct register_access *a, void *arg), void *arg)
 {
-	struct register_access a;
-	db_stmt *s;
-	int rc;
+	struct access_each_ctx c = { fn, arg };
 
-	rc = db_prepare(d, &s,
-			"SELECT at, COALESCE(user_id, 0), username, agency, action, purpose, query_kind,"
-			" query_hash, COALESCE(entry_id, 0), results FROM register_access"
-			" WHERE at >= ? AND at < ? AND (? IS NULL OR agency = ?) ORDER BY id");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, from);
-	db_bind_int64(s, 2, to);
-	db_bind_text(s, 3, agency);
-	db_bind_text(s, 4, agency);
-	while ((rc = db_step(s)) == DB_ROW) {
-		a.at = db_column_int64(s, 0);
-		a.user_id = db_column_int64(s, 1);
-		a.username = db_column_text(s, 2);
-		a.agency = db_column_text(s, 3);
-		a.action = db_column_text(s, 4);
-		a.purpose = db_column_text(s, 5);
-		a.query_kind = db_column_text(s, 6);
-		a.query_hash = db_column_text(s, 7);
-		a.entry_id = db_column_int64(s, 8);
-		a.results = db_column_int64(s, 9);
-		if (fn(&a, arg))
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return db_each(d, access_one, &c,
+		       "SELECT at, COALESCE(user_id, 0), username, agency, action, purpose,"
+		       " query_kind, query_hash, COALESCE(entry_id, 0), results"
+		       " FROM register_access WHERE at >= ? AND at < ?"
+		       " AND (? IS NULL OR agency = ?) ORDER BY id",
+		       "iitt", from, to, agency, agency);
 }
 
 /* ---- review and retention ------------------------------------------------------- */
 
+struct review_ctx {
+	int (*fn)(const struct register_entry *e, void *arg);
+	void *arg;
+};
+
+static int review_one(db_stmt *s, void *arg)
+{
+	struct review_ctx *c = arg;
+	struct register_entry e;
+
+	entry_row(s, &e);
+	return c->fn(&e, c->arg);
+}
+
 int register_reviews_due_each(db *d, int64_t agency_id, int64_t before, int limit,
 			      int (*fn)(const struct register_entry *e, void *arg), void *arg)
 {
-	struct register_entry e;
-	db_stmt *s;
-	int rc;
+	struct review_ctx c = { fn, arg };
 
-	rc = db_prepare(d, &s,
-			"SELECT " ENTRY_COLS ENTRY_FROM " WHERE e.status = 'active'"
-			" AND e.next_review_at < ? AND (? = 0 OR u.agency_id = ?)"
-			" ORDER BY e.next_review_at, e.id LIMIT ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, before);
-	db_bind_int64(s, 2, agency_id);
-	db_bind_int64(s, 3, agency_id);
-	db_bind_int64(s, 4, limit);
-	while ((rc = db_step(s)) == DB_ROW) {
-		fill_entry(s, 0, &e);
-		if (fn(&e, arg))
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return db_each(d, review_one, &c,
+		       "SELECT " ENTRY_COLS ENTRY_FROM " WHERE e.status = 'active'"
+		       " AND e.next_review_at < ? AND (? = 0 OR u.agency_id = ?)"
+		       " ORDER BY e.next_review_at, e.id LIMIT ?",
+		       "iiii", before, agency_id, agency_id, (int64_t)limit);
+}
+
+struct ids {
+	int64_t **ids;
+	int *n;
+};
+
+static int id_one(db_stmt *s, void *arg)
+{
+	struct ids *c = arg;
+
+	*c->ids = xrealloc(*c->ids, (size_t)(*c->n + 1) * sizeof **c->ids);
+	(*c->ids)[(*c->n)++] = db_column_int64(s, 0);
+	return 0;
 }
 
 int register_purge_due(db *d, int64_t now, int64_t **ids, int *n)
 {
-	db_stmt *s;
-	int rc;
+	struct ids c = { ids, n };
 
 	*ids = NULL;
 	*n = 0;
-	rc = db_prepare(d, &s,
-			"SELECT id FROM register_entries WHERE status = 'removed'"
-			" OR (retain_until IS NOT NULL AND retain_until < ?) ORDER BY id");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, now);
-	while ((rc = db_step(s)) == DB_ROW) {
-		*ids = xrealloc(*ids, (size_t)(*n + 1) * sizeof **ids);
-		(*ids)[(*n)++] = db_column_int64(s, 0);
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	return db_each(d, id_one, &c,
+		       "SELECT id FROM register_entries WHERE status = 'removed'"
+		       " OR (retain_until IS NOT NULL AND retain_until < ?) ORDER BY id",
+		       "i", now);
 }
 
 int register_entry_purge(db *d, int64_t id)
@@ -745,17 +637,10 @@ int register_entry_purge(db *d, int64_t id)
 		"UPDATE register_access SET entry_id = NULL WHERE entry_id = ?",
 	};
 	int64_t person = 0;
-	db_stmt *s;
 	int rc;
 
-	rc = db_prepare(d, &s, "SELECT person_id FROM register_entries WHERE id = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, id);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		person = db_column_int64(s, 0);
-	db_finalize(s);
+	rc = db_get_int64(d, &person, "SELECT person_id FROM register_entries WHERE id = ?", "i",
+			  id);
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {

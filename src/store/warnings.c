@@ -60,55 +60,54 @@ int warning_phone(db *d, int64_t case_id, char *out, size_t outlen)
 	return ph.found ? 1 : 0;
 }
 
+/* The code word's row read for warning_word_get(): its version, and the
+ * word opened (what sealed_get() answered in rc). */
+struct word_read {
+	db *d;
+	char **word;
+	int64_t *version;
+	int rc;
+};
+
+static void word_row(db_stmt *s, void *out)
+{
+	struct word_read *w = out;
+	char ad[SEALED_AD_MAX];
+
+	if (w->version)
+		*w->version = db_column_int64(s, 2);
+	sealed_ad(ad, "case_warning_words.code_word", db_column_int64(s, 0));
+	w->rc = db_column_is_null(s, 1) ? 0 : sealed_get(w->d, ad, db_column_text(s, 1), w->word);
+}
+
 int warning_word_get(db *d, int64_t case_id, char **word, int64_t *version)
 {
-	db_stmt *s;
+	struct word_read w = { d, word, version, 0 };
 	int rc;
 
 	*word = NULL;
 	if (version)
 		*version = 0;
-	rc = db_prepare(d, &s, "SELECT id, code_word, version FROM case_warning_words WHERE case_id = ?");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, case_id);
-	rc = db_step(s);
-	if (rc == DB_ROW) {
-		char ad[SEALED_AD_MAX];
-
-		if (version)
-			*version = db_column_int64(s, 2);
-		sealed_ad(ad, "case_warning_words.code_word", db_column_int64(s, 0));
-		rc = db_column_is_null(s, 1) ? 0 : sealed_get(d, ad, db_column_text(s, 1), word);
-		if (rc >= 0)
-			rc = *word ? 1 : 0;
-	} else if (rc == DB_DONE) {
-		rc = 0;
-	}
-	db_finalize(s);
+	rc = db_one(d, word_row, &w,
+		    "SELECT id, code_word, version FROM case_warning_words WHERE case_id = ?", "i",
+		    case_id);
+	if (rc == 1)
+		rc = w.rc < 0 ? w.rc : *word ? 1 : 0;
 	return rc;
 }
 
 int warning_word_set(db *d, int64_t case_id, const char *word, int64_t by)
 {
 	int64_t id = 0;
-	db_stmt *s;
 	int rc;
 
-	rc = db_prepare(d, &s,
-			"INSERT INTO case_warning_words (case_id, code_word, updated_at, updated_by)"
-			" VALUES (?, NULL, ?, ?) ON CONFLICT (case_id) DO UPDATE SET code_word = NULL,"
-			" updated_at = excluded.updated_at, updated_by = excluded.updated_by,"
-			" version = case_warning_words.version + 1 RETURNING id");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, case_id);
-	db_bind_int64(s, 2, clock_now_ms());
-	db_bind_int64(s, 3, by);
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		id = db_column_int64(s, 0);
-	db_finalize(s);
+	rc = db_get_int64(d, &id,
+			  "INSERT INTO case_warning_words (case_id, code_word, updated_at,"
+			  " updated_by) VALUES (?, NULL, ?, ?) ON CONFLICT (case_id)"
+			  " DO UPDATE SET code_word = NULL,"
+			  " updated_at = excluded.updated_at, updated_by = excluded.updated_by,"
+			  " version = case_warning_words.version + 1 RETURNING id",
+			  "iii", case_id, clock_now_ms(), by);
 	if (rc < 0)
 		return rc;
 	return sealed_update(d, "case_warning_words", "code_word", id, word);
@@ -134,77 +133,71 @@ int warning_message_set(db *d, int64_t alert_id, int repeat, const char *provide
 #define MESSAGE_COLS \
 	"alert_id, repeat_no, provider, reference, state, detail, escalated, created_at, updated_at"
 
-static int each(db_stmt *s, int (*fn)(const struct warning_message *m, void *arg), void *arg)
+static void message_row(db_stmt *s, void *out)
 {
-	int rc;
+	struct warning_message *m = out;
 
-	while ((rc = db_step(s)) == DB_ROW) {
-		struct warning_message m = {
-			.alert_id = db_column_int64(s, 0),
-			.repeat = (int)db_column_int64(s, 1),
-			.provider = db_column_text(s, 2),
-			.reference = db_column_is_null(s, 3) ? NULL : db_column_text(s, 3),
-			.state = db_column_text(s, 4),
-			.detail = db_column_is_null(s, 5) ? NULL : db_column_text(s, 5),
-			.escalated = db_column_int64(s, 6) != 0,
-			.created_at = db_column_int64(s, 7),
-			.updated_at = db_column_int64(s, 8),
-		};
-		if (fn(&m, arg))
-			break;
-	}
-	db_finalize(s);
-	return rc < 0 ? rc : 0;
+	m->alert_id = db_column_int64(s, 0);
+	m->repeat = (int)db_column_int64(s, 1);
+	m->provider = db_column_text(s, 2);
+	m->reference = db_column_is_null(s, 3) ? NULL : db_column_text(s, 3);
+	m->state = db_column_text(s, 4);
+	m->detail = db_column_is_null(s, 5) ? NULL : db_column_text(s, 5);
+	m->escalated = db_column_int64(s, 6) != 0;
+	m->created_at = db_column_int64(s, 7);
+	m->updated_at = db_column_int64(s, 8);
+}
+
+struct message_each_ctx {
+	int (*fn)(const struct warning_message *m, void *arg);
+	void *arg;
+};
+
+static int message_one(db_stmt *s, void *arg)
+{
+	struct message_each_ctx *c = arg;
+	struct warning_message m;
+
+	message_row(s, &m);
+	return c->fn(&m, c->arg);
 }
 
 int warning_message_each(db *d, int64_t alert_id,
 			 int (*fn)(const struct warning_message *m, void *arg), void *arg)
 {
-	db_stmt *s;
-	int rc;
+	struct message_each_ctx c = { fn, arg };
 
-	rc = db_prepare(d, &s,
-			"SELECT " MESSAGE_COLS " FROM victim_messages WHERE alert_id = ? ORDER BY repeat_no");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, alert_id);
-	return each(s, fn, arg);
+	return db_each(d, message_one, &c,
+		       "SELECT " MESSAGE_COLS " FROM victim_messages WHERE alert_id = ?"
+		       " ORDER BY repeat_no",
+		       "i", alert_id);
 }
 
 int warning_awaiting_each(db *d, int64_t since,
 			  int (*fn)(const struct warning_message *m, void *arg), void *arg)
 {
-	db_stmt *s;
-	int rc;
+	struct message_each_ctx c = { fn, arg };
 
-	rc = db_prepare(d, &s,
-			"SELECT " MESSAGE_COLS " FROM victim_messages WHERE provider = 'notify'"
-			" AND state = 'sent' AND reference IS NOT NULL AND created_at >= ? ORDER BY id");
-	if (rc < 0)
-		return rc;
-	db_bind_int64(s, 1, since);
-	return each(s, fn, arg);
+	return db_each(d, message_one, &c,
+		       "SELECT " MESSAGE_COLS " FROM victim_messages WHERE provider = 'notify'"
+		       " AND state = 'sent' AND reference IS NOT NULL AND created_at >= ?"
+		       " ORDER BY id",
+		       "i", since);
 }
 
 int warning_escalate(db *d, int64_t alert_id, int repeat, int64_t now)
 {
-	db_stmt *s;
 	int64_t changed = 0;
 	int rc;
 
 	rc = db_begin_write(d);
 	if (rc < 0)
 		return rc;
-	rc = db_prepare(d, &s,
-			"UPDATE victim_messages SET escalated = 1 WHERE alert_id = ? AND repeat_no = ?"
-			" AND escalated = 0");
-	if (rc >= 0) {
-		db_bind_int64(s, 1, alert_id);
-		db_bind_int64(s, 2, repeat);
-		rc = db_step(s);
-		changed = db_changes(s);
-		db_finalize(s);
-	}
+	rc = db_write(d,
+		      "UPDATE victim_messages SET escalated = 1 WHERE alert_id = ?"
+		      " AND repeat_no = ? AND escalated = 0",
+		      "ii", alert_id, (int64_t)repeat);
+	changed = rc > 0 ? rc : 0;
 	if (rc >= 0 && changed > 0) {
 		/* as an alert not acknowledged in time is: no new version (the
 		 * operator's acknowledge, in flight, still applies) */

@@ -833,6 +833,21 @@ static void the_store_helpers_bind_step_and_answer_as_documented(void **state)
 	assert_true(db_write(f->t.d, "UPDATE no_such_table SET x = 1", "") < 0);
 	assert_true(db_one(f->t.d, helper_read, &r, "SELECT * FROM no_such_table", "") < 0);
 	assert_true(db_each(f->t.d, helper_count, &r, "SELECT * FROM no_such_table", "") < 0);
+	/* 'N' binds NULL for a negative value and keeps 0 */
+	assert_int_equal(db_run(f->t.d, "UPDATE helper_t SET ref = ? WHERE id = ?", "Ni", (int64_t)-1,
+				(int64_t)2),
+			 DB_OK);
+	assert_int_equal(db_run(f->t.d, "UPDATE helper_t SET ref = ? WHERE id = ?", "Ni", (int64_t)0,
+				(int64_t)3),
+			 DB_OK);
+	assert_int_equal(db_one(f->t.d, helper_read, &r, "SELECT id, name, ref FROM helper_t"
+							 " WHERE id = ?", "i", (int64_t)2),
+			 1);
+	assert_int_equal(r.ref, -1);
+	assert_int_equal(db_one(f->t.d, helper_read, &r, "SELECT id, name, ref FROM helper_t"
+							 " WHERE id = ?", "i", (int64_t)3),
+			 1);
+	assert_int_equal(r.ref, 0);
 	/* a format character that is not one is refused, not bound as something else */
 	assert_true(db_write(f->t.d, "UPDATE helper_t SET name = ?", "z", "x") < 0);
 	assert_int_equal(db_exec(f->t.d, "DROP TABLE helper_t"), DB_OK);

@@ -112,17 +112,6 @@ static plan_suggestions *builtin(void)
 	return s;
 }
 
-static bool suggested(json_t *list, const char *id)
-{
-	size_t i;
-	json_t *it;
-
-	json_array_foreach(list, i, it)
-		if (strcmp(json_string_value(json_object_get(it, "id")), id) == 0)
-			return true;
-	return false;
-}
-
 static void a_high_risk_rejected_ex_partner_brings_the_issues_five_actions(void **state)
 {
 	plan_suggestions *s = builtin();
@@ -132,11 +121,11 @@ static void a_high_risk_rejected_ex_partner_brings_the_issues_five_actions(void 
 	(void)state;
 	assert_string_equal(plan_suggestions_screen(s), "stalking-screen");
 	out = plan_suggest(s, &f);
-	assert_true(suggested(out, "target-hardening-home"));
-	assert_true(suggested(out, "spo-application"));
-	assert_true(suggested(out, "consider-tag"));
-	assert_true(suggested(out, "marac-referral"));
-	assert_true(suggested(out, "advocate-referral"));
+	assert_non_null(plan_suggestion_in(out, "target-hardening-home"));
+	assert_non_null(plan_suggestion_in(out, "spo-application"));
+	assert_non_null(plan_suggestion_in(out, "consider-tag"));
+	assert_non_null(plan_suggestion_in(out, "marac-referral"));
+	assert_non_null(plan_suggestion_in(out, "advocate-referral"));
 	/* each once, with every rule that brought it */
 	{
 		size_t i, n = 0;
@@ -163,15 +152,15 @@ static void a_rule_matches_only_when_every_condition_holds(void **state)
 
 	(void)state;
 	out = plan_suggest(s, &medium);
-	assert_false(suggested(out, "consider-tag"));  /* high-rejected needs high */
-	assert_true(suggested(out, "spo-application")); /* medium-rejected */
-	assert_false(suggested(out, "marac-referral"));
+	assert_null(plan_suggestion_in(out, "consider-tag"));  /* high-rejected needs high */
+	assert_non_null(plan_suggestion_in(out, "spo-application")); /* medium-rejected */
+	assert_null(plan_suggestion_in(out, "marac-referral"));
 	json_decref(out);
 	/* no level, no typology, no screen: only the every-case rule */
 	out = plan_suggest(s, &none);
 	assert_int_equal(json_array_size(out), 2);
-	assert_true(suggested(out, "evidence-diary"));
-	assert_true(suggested(out, "digital-safety"));
+	assert_non_null(plan_suggestion_in(out, "evidence-diary"));
+	assert_non_null(plan_suggestion_in(out, "digital-safety"));
 	json_decref(out);
 	plan_suggestions_free(s);
 }
@@ -184,14 +173,14 @@ static void screen_yes_items_bring_their_actions_and_no_items_do_not(void **stat
 
 	(void)state;
 	out = plan_suggest(s, &f);
-	assert_true(suggested(out, "workplace-plan"));
-	assert_true(suggested(out, "consider-tag"));
-	assert_false(suggested(out, "panic-alarm"));
+	assert_non_null(plan_suggestion_in(out, "workplace-plan"));
+	assert_non_null(plan_suggestion_in(out, "consider-tag"));
+	assert_null(plan_suggestion_in(out, "panic-alarm"));
 	json_decref(out);
 	json_array_clear(yes);
 	json_array_append_new(yes, json_string("very_frightened")); /* no rule on it */
 	out = plan_suggest(s, &f);
-	assert_false(suggested(out, "workplace-plan"));
+	assert_null(plan_suggestion_in(out, "workplace-plan"));
 	json_decref(out);
 	json_decref(yes);
 	plan_suggestions_free(s);

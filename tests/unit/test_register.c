@@ -18,7 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "base/clock.h"
 #include "base/secret.h"
 #include "core/identifier.h"
 #include "db/db.h"
@@ -36,14 +35,14 @@ struct fx {
 	struct testdb t;
 	char dir[64];
 	int64_t sup, agency;
-	struct reg_ctx x;
+	struct ops_ctx x;
 };
 
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
 	char hash[SECRET_HASH_LEN];
-	struct reg_actor who;
+	struct ops_actor who = { 0 };
 
 	*state = f;
 	if (!f || testdb_open(&f->t, NULL) < 0)
@@ -55,8 +54,12 @@ static int setup(void **state)
 	if (f->agency <= 0 || secret_password_hash("a long enough password", hash) < 0)
 		return -1;
 	f->sup = user_add(f->t.d, "sup1", "Sue Pervisor", ROLE_SUPERVISOR, f->agency, hash);
-	who = (struct reg_actor){ f->sup, "sup1", ROLE_SUPERVISOR, f->agency, "met" };
-	reg_init(&f->x, f->t.d, &who, clock_now_ms());
+	who.user_id = f->sup;
+	snprintf(who.username, sizeof who.username, "sup1");
+	who.role = ROLE_SUPERVISOR;
+	who.agency_id = f->agency;
+	snprintf(who.agency, sizeof who.agency, "met");
+	ops_init(&f->x, NULL, f->t.d, &who);
 	return f->sup > 0 ? 0 : -1;
 }
 
@@ -235,8 +238,8 @@ static void a_removed_entry_is_not_recognised_and_is_purged_leaving_nothing(void
 		 (long long)entry);
 	person_id = count(f, sql);
 	assert_int_equal(db_begin_write(f->t.d), DB_OK);
-	assert_int_equal(reg_entry_remove(&f->x, entry, 1, "no"), REG_E_BAD_REQUEST);
-	assert_int_equal(reg_entry_remove(&f->x, entry, 2, "the panel lifted it"), REG_E_STALE);
+	assert_int_equal(reg_entry_remove(&f->x, entry, 1, "no"), ERR_BAD_REQUEST);
+	assert_int_equal(reg_entry_remove(&f->x, entry, 2, "the panel lifted it"), ERR_CONFLICT);
 	assert_int_equal(reg_entry_remove(&f->x, entry, 1, "the panel lifted it"), 0);
 	assert_int_equal(db_commit(f->t.d), DB_OK);
 	person(&b, "Someone", NULL, IDENT_VEHICLE, "AB12CDE", NULL, 0);
@@ -290,7 +293,7 @@ static void an_export_verifies_where_trusted_and_a_tampered_one_is_refused(void 
 	assert_int_equal(db_begin_write(f->t.d), DB_OK);
 	rc = reg_import(&f->x, doc, trust, NULL, "monthly exchange", &added, &updated, issuer,
 			sizeof issuer);
-	assert_int_equal(rc, REG_E_SIGNATURE);
+	assert_int_equal(rc, ERR_SIGNATURE_INVALID);
 	db_rollback(f->t.d);
 
 	t = fopen(trust, "w");
@@ -306,7 +309,7 @@ static void an_export_verifies_where_trusted_and_a_tampered_one_is_refused(void 
 	assert_int_equal(db_begin_write(f->t.d), DB_OK);
 	rc = reg_import(&f->x, bad, trust, NULL, "monthly exchange", &added, &updated, issuer,
 			sizeof issuer);
-	assert_int_equal(rc, REG_E_SIGNATURE);
+	assert_int_equal(rc, ERR_SIGNATURE_INVALID);
 	assert_int_equal(added, 0);
 	db_rollback(f->t.d);
 	json_decref(bad);

@@ -299,6 +299,18 @@ int api_case_read(struct req *r, struct ops_ctx *x, struct case_record *c);
  * sealed value that would not open) is answered as that failure. */
 typedef json_t *api_page_fn(struct req *r, const struct case_record *c, int *err);
 void api_case_page(struct req *r, api_page_fn *page);
+/* The answer hook of an operation on one case answered with a page of it
+ * (status, built by page from the case the operation opened into *c, in its
+ * transaction, so that what is answered is what was written): set up by
+ * api_case_call after api_ops_begin. */
+struct api_case_answer {
+	struct req *r;
+	int status;
+	api_page_fn *page;
+	const struct case_record *c;
+};
+void api_case_call(struct req *r, struct ops_ctx *x, struct api_case_answer *a, int status,
+		   api_page_fn *page, const struct case_record *c);
 /* A read transaction for a page that is not one case's; -1 after a 503. */
 int api_read_begin(struct req *r, struct ops_ctx *x);
 void api_read_end(struct req *r, struct ops_ctx *x);

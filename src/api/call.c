@@ -35,6 +35,9 @@ static const struct {
 	{ ERR_STORAGE, 507 },
 	{ ERR_BUSY, 503 },
 	{ ERR_SIGNATURE_INVALID, 422 },
+	{ ERR_ALREADY_ENROLLED, 409 },
+	{ ERR_ALREADY_DECIDED, 409 },
+	{ ERR_SIGNED_OUT, 401 },
 };
 
 void api_fail_err(struct req *r, const struct ops_error *e)
@@ -156,6 +159,29 @@ void api_case_page(struct req *r, api_page_fn *page)
 		req_fail_db(r, rc);
 	api_read_end(r, &x);
 	case_record_free(&c);
+}
+
+static int answer_case(struct ops_ctx *x, void *arg)
+{
+	struct api_case_answer *a = arg;
+	int rc = 0;
+	json_t *o = a->page(a->r, a->c, &rc);
+
+	if (!o) /* a page that said no failure: a sealed value that would not open */
+		return ops_fail_db(x, rc < 0 ? rc : DB_SEALED);
+	return api_answer(x, a->r, a->status, o);
+}
+
+void api_case_call(struct req *r, struct ops_ctx *x, struct api_case_answer *a, int status,
+		   api_page_fn *page, const struct case_record *c)
+{
+	a->r = r;
+	a->status = status;
+	a->page = page;
+	a->c = c;
+	api_ops_begin(r, x, status);
+	x->answer = answer_case;
+	x->answer_arg = a;
 }
 
 int api_answer(struct ops_ctx *x, struct req *r, int status, json_t *body)

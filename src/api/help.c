@@ -20,8 +20,7 @@
 #include "core/help.h"
 #include "http/request.h"
 #include "http/throttle.h"
-#include "store/account.h"
-#include "store/cases.h"
+#include "ops/help.h"
 #include "store/help.h"
 #include "vigil.h"
 
@@ -135,7 +134,8 @@ void api_help_create(struct req *r)
 					      "repeated", "story", "contact", "safe_times", NULL };
 	struct help_request_in in = { 0 };
 	char key[sizeof r->client_addr + 4];
-	int64_t id, wait;
+	struct ops_ctx x;
+	int64_t wait;
 	json_t *o;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
@@ -176,21 +176,13 @@ void api_help_create(struct req *r)
 			 (long long)(wait + 59999) / 60000);
 		return;
 	}
-	if (req_tx_begin(r) < 0)
+	api_ops_begin(r, &x, 201);
+	if (api_ops_end(r, &x, ops_help_request_create(&x, &in) < 0 ? -1 : 0) < 0)
 		return;
-	id = help_request_insert(r->db, &in);
-	if (id < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, (int)id);
-		return;
-	}
-	req_audit_object(r, "help request %lld", (long long)id);
-	req_audit_detail(r, "%s", in.wants);
 	o = page_json(r->v);
 	json_object_set_new(o, "received", json_true());
 	json_object_set_new(o, "contact_given", json_boolean(in.contact != NULL));
 	req_reply(r, 201, o);
-	req_tx_commit(r);
 }
 
 static json_t *four_json(int a)
@@ -246,32 +238,24 @@ void api_help_requests_list(struct req *r)
 	req_reply(r, 200, json_pack("{s:o, s:I}", "requests", arr, "waiting", (json_int_t)waiting));
 }
 
-static int load(struct req *r, struct help_request *h)
+void api_help_request_get(struct req *r)
 {
+	struct help_request h;
 	int64_t id;
 	int rc;
 
 	if (req_param_id(r, "id", "request for help", &id) < 0)
-		return -1;
+		return;
 	req_audit_object(r, "help request %lld", (long long)id);
-	rc = help_request_get(r->db, id, h);
+	rc = help_request_get(r->db, id, &h);
 	if (rc < 0) {
 		req_fail_db(r, rc);
-		return -1;
+		return;
 	}
 	if (rc == 0) {
 		req_fail(r, 404, "not_found", NULL, "there is no request for help %lld", (long long)id);
-		return -1;
-	}
-	return 0;
-}
-
-void api_help_request_get(struct req *r)
-{
-	struct help_request h;
-
-	if (load(r, &h) < 0)
 		return;
+	}
 	req_reply(r, 200, request_json(&h));
 	help_request_free(&h);
 }
@@ -279,108 +263,44 @@ void api_help_request_get(struct req *r)
 void api_help_request_decide(struct req *r)
 {
 	static const char *const fields[] = { "outcome", "version", "case", "agency", "note", NULL };
-	const char *outcome, *ref = NULL, *code = NULL, *note = NULL;
-	struct case_record c = { 0 };
+	struct help_decision q = { 0 };
 	struct help_request h;
-	struct agency ag = { 0 };
-	int64_t version;
-	int rc;
+	struct ops_ctx x;
+	int64_t id;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
-	    req_body_str(r, "outcome", true, 16, &outcome) < 0 ||
-	    req_body_int(r, "version", true, 1, INT64_MAX, &version, NULL) < 0 ||
-	    req_body_str(r, "case", false, 24, &ref) < 0 ||
-	    req_body_str(r, "agency", false, 32, &code) < 0 ||
-	    req_body_str(r, "note", false, NOTE_MAX, &note) < 0)
+	    req_body_str(r, "outcome", true, 16, &q.outcome) < 0 ||
+	    req_body_int(r, "version", true, 1, INT64_MAX, &q.version, NULL) < 0 ||
+	    req_body_str(r, "case", false, 24, &q.ref) < 0 ||
+	    req_body_str(r, "agency", false, 32, &q.agency) < 0 ||
+	    req_body_str(r, "note", false, NOTE_MAX, &q.note) < 0)
 		return;
-	if (note && !*note)
-		note = NULL;
-	if (strcmp(outcome, "accepted") && strcmp(outcome, "answered") && strcmp(outcome, "passed")) {
+	if (q.note && !*q.note)
+		q.note = NULL;
+	if (strcmp(q.outcome, "accepted") && strcmp(q.outcome, "answered") &&
+	    strcmp(q.outcome, "passed")) {
 		req_fail(r, 400, "bad_request", "outcome",
 			 "outcome is accepted (as a case), answered or passed (to a partner)");
 		return;
 	}
-	if (!strcmp(outcome, "accepted") && (!ref || !*ref)) {
+	if (!strcmp(q.outcome, "accepted") && (!q.ref || !*q.ref)) {
 		req_fail(r, 400, "bad_request", "case",
 			 "name the case it was recorded as (record the case first)");
 		return;
 	}
-	if (!strcmp(outcome, "answered") && !note) {
+	if (!strcmp(q.outcome, "answered") && !q.note) {
 		req_fail(r, 400, "bad_request", "note", "say what she was told, and how");
 		return;
 	}
-	if (!strcmp(outcome, "passed") && (!code || !*code)) {
+	if (!strcmp(q.outcome, "passed") && (!q.agency || !*q.agency)) {
 		req_fail(r, 400, "bad_request", "agency", "name the partner it is passed to");
 		return;
 	}
-	if (load(r, &h) < 0)
+	if (req_param_id(r, "id", "request for help", &id) < 0)
 		return;
-	if (ref && !strcmp(outcome, "accepted")) {
-		struct viewer v;
-
-		rc = case_get(r->db, ref, &c);
-		api_viewer(r, &v);
-		if (rc == 1 && case_visible(r->db, c.id, &v) != 1)
-			rc = 0;
-		if (rc != 1) {
-			if (rc < 0)
-				req_fail_db(r, rc);
-			else
-				req_fail(r, 400, "bad_request", "case",
-					 "there is no case %s that you may see", ref);
-			goto out;
-		}
-	}
-	if (code && !strcmp(outcome, "passed")) {
-		rc = agency_get_by_code(r->db, code, &ag);
-		if (rc != 1) {
-			if (rc < 0)
-				req_fail_db(r, rc);
-			else
-				req_fail(r, 400, "bad_request", "agency", "there is no agency %s", code);
-			goto out;
-		}
-	}
-	if (req_tx_begin(r) < 0)
-		goto out;
-	rc = help_request_decide(r->db, h.id, version, outcome, c.id, ag.id, note, r->who.user_id);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	if (rc == 0) {
-		req_tx_rollback(r);
-		if (strcmp(h.state, "new"))
-			req_fail(r, 409, "already_decided", NULL,
-				 "this request was %s already, by %s", h.state, h.handled_by);
-		else
-			api_stale(r, "request for help", version, h.version);
-		goto out;
-	}
-	if (c.id)
-		rc = case_event_add(r->db, c.id, r->who.user_id, r->who.username, "help_request",
-				    "a request for help from the public page");
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	req_audit_detail(r, "%s%s%s", outcome, c.id ? " as " : ag.id ? " to " : "",
-			 c.id ? c.ref : ag.id ? ag.code : "");
-	{
-		int64_t id = h.id;
-
-		help_request_free(&h);
-		if (help_request_get(r->db, id, &h) != 1) {
-			req_tx_rollback(r);
-			req_fail_db(r, DB_ERROR);
-			goto out;
-		}
-	}
+	api_ops_begin(r, &x, 200);
+	if (api_ops_end(r, &x, ops_help_request_decide(&x, id, &q, &h)) < 0)
+		return;
 	req_reply(r, 200, request_json(&h));
-	req_tx_commit(r);
-out:
 	help_request_free(&h);
-	case_record_free(&c);
 }

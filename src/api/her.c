@@ -44,9 +44,9 @@
 #include "http/request.h"
 #include "http/throttle.h"
 #include "ingest/accept.h"
-#include "monitor/node.h"
 #include "notify/notify.h"
 #include "notify/webpush.h"
+#include "ops/her.h"
 #include "store/account.h"
 #include "store/cases.h"
 #include "store/her.h"
@@ -55,7 +55,6 @@
 #include "store/orders.h"
 #include "store/plans.h"
 #include "store/victims.h"
-#include "store/warnings.h"
 #include "vigil.h"
 
 #define DIARY_MAX 4000
@@ -90,7 +89,9 @@ static int add_phone(int64_t id, int64_t created_at, int64_t revoked_at, void *a
 	return 0;
 }
 
-static void reply_enrolment(struct req *r, int status, const struct case_record *c)
+/* Her enrolment on case c, the phones she signed in and what she sees of
+ * her case: NULL with *err on a failure. */
+static json_t *enrolment_view(struct req *r, const struct case_record *c, int *err)
 {
 	struct her_enrolment e;
 	unsigned bits = 0;
@@ -103,23 +104,18 @@ static void reply_enrolment(struct req *r, int status, const struct case_record 
 		rc = DB_ERROR;
 	if (rc < 0) {
 		json_decref(phones);
-		req_fail_db(r, rc);
-		return;
+		*err = rc;
+		return NULL;
 	}
 	o = enrolment_json(rc == 1 ? &e : NULL);
 	json_object_set_new(o, "phones", phones);
 	json_object_set_new(o, "released", released_json(bits));
-	req_reply(r, status, o);
+	return o;
 }
 
 void api_her_app_get(struct req *r)
 {
-	struct case_record c = { 0 };
-
-	if (api_case_load(r, &c) < 0)
-		return;
-	reply_enrolment(r, 200, &c);
-	case_record_free(&c);
+	api_case_page(r, enrolment_view);
 }
 
 /* DELETE .../her-app/phones/{id}: one phone of hers signed out (lost, or
@@ -127,35 +123,14 @@ void api_her_app_get(struct req *r)
 void api_her_phone_revoke(struct req *r)
 {
 	struct case_record c = { 0 };
-	struct her_enrolment e;
+	struct api_case_answer a;
+	struct ops_ctx x;
 	int64_t id;
-	int rc;
 
-	if (req_param_id(r, "id", "phone", &id) < 0 || api_case_load(r, &c) < 0)
+	if (req_param_id(r, "id", "phone", &id) < 0)
 		return;
-	if (req_tx_begin(r) < 0)
-		goto out;
-	rc = her_enrolment_current(r->db, c.id, &e);
-	if (rc == 1)
-		rc = her_device_revoke(r->db, e.id, id, clock_now_ms());
-	if (rc == 0) {
-		req_tx_rollback(r);
-		req_fail(r, 404, "not_found", NULL, "case %s has no phone %lld of hers signed in", c.ref,
-			 (long long)id);
-		goto out;
-	}
-	if (rc >= 0)
-		rc = case_event_add(r->db, c.id, r->who.user_id, r->who.username, "her_app",
-				    "a phone signed out");
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	req_audit_detail(r, "her phone %lld signed out", (long long)id);
-	reply_enrolment(r, 200, &c);
-	req_tx_commit(r);
-out:
+	api_case_call(r, &x, &a, 200, enrolment_view, &c);
+	api_ops_end(r, &x, ops_her_phone_revoke(&x, req_param(r, "ref"), id, &c));
 	case_record_free(&c);
 }
 
@@ -165,8 +140,9 @@ void api_her_app_release(struct req *r)
 {
 	static const char *const fields[] = { "plan", "orders", "contacts", NULL };
 	struct case_record c = { 0 };
-	int on[HER_PARTS], given = 0, rc = 0;
-	char what[80] = "";
+	struct api_case_answer a;
+	struct ops_ctx x;
+	int on[HER_PARTS], given = 0;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0)
 		return;
@@ -181,29 +157,8 @@ void api_her_app_release(struct req *r)
 		req_fail(r, 400, "bad_request", NULL, "say which of plan, orders and contacts she sees");
 		return;
 	}
-	if (api_case_load(r, &c) < 0)
-		return;
-	if (req_tx_begin(r) < 0)
-		goto out;
-	for (int p = 0; p < HER_PARTS && rc >= 0; p++) {
-		if (on[p] < 0)
-			continue;
-		rc = her_release_set(r->db, c.id, her_part_name((enum her_part)p), on[p] == 1,
-				     r->who.user_id);
-		snprintf(what + strlen(what), sizeof what - strlen(what), "%s%s %s", what[0] ? ", " : "",
-			 her_part_name((enum her_part)p), on[p] == 1 ? "released" : "withheld");
-	}
-	if (rc >= 0)
-		rc = case_event_add(r->db, c.id, r->who.user_id, r->who.username, "her_app", what);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	req_audit_detail(r, "%s", what);
-	reply_enrolment(r, 200, &c);
-	req_tx_commit(r);
-out:
+	api_case_call(r, &x, &a, 200, enrolment_view, &c);
+	api_ops_end(r, &x, ops_her_release(&x, req_param(r, "ref"), on, &c));
 	case_record_free(&c);
 }
 
@@ -211,11 +166,9 @@ void api_her_app_enrol(struct req *r)
 {
 	static const char *const fields[] = { "app_name", NULL };
 	struct case_record c = { 0 };
-	struct her_enrolment e;
+	struct api_case_answer a;
+	struct ops_ctx x;
 	const char *name = "Notes";
-	char phone[IDENTIFIER_MAX + 1], uid[64], tok[SECRET_TOKEN_LEN];
-	int64_t now = clock_now_ms(), dev, as, id;
-	int rc;
 
 	if (req_body_only(r, fields) < 0 || req_body_str(r, "app_name", false, 64, &name) < 0)
 		return;
@@ -227,92 +180,19 @@ void api_her_app_enrol(struct req *r)
 			 "nothing that says what it is)", HER_APP_NAME_MAX);
 		return;
 	}
-	if (api_case_load(r, &c) < 0)
-		return;
-	rc = warning_phone(r->db, c.id, phone, sizeof phone);
-	sodium_memzero(phone, sizeof phone);
-	if (rc != 1) {
-		if (rc < 0)
-			req_fail_db(r, rc);
-		else
-			req_fail(r, 400, "bad_request", NULL,
-				 "case %s has no phone number for her: her sign-in code is sent to it, "
-				 "so add her number first", c.ref);
-		goto out;
-	}
-	if (req_tx_begin(r) < 0)
-		goto out;
-	rc = her_enrolment_current(r->db, c.id, &e);
-	if (rc == 1) {
-		req_tx_rollback(r);
-		req_fail(r, 409, "already_enrolled", NULL,
-			 "she is enrolled already (by %s): revoke that first to enrol her again",
-			 e.enrolled_by_name);
-		goto out;
-	}
-	/* her app reports as a phone of her own, watched for this case: a panic
-	 * from it is a panic from her alarm.  It reports only while open: no
-	 * interval, so its silence is never a lost signal (monitor/engine.c). */
-	secret_token(tok);
-	snprintf(uid, sizeof uid, HER_DEVICE_PREFIX "%.16s", tok);
-	dev = rc < 0 ? rc : device_insert(r->db, uid, "victim_phone", "json", 0, r->who.agency_id,
-					  r->who.user_id);
-	as = dev < 0 ? dev : assignment_insert(r->db, dev, c.id, "victim", now, 0, r->who.user_id);
-	id = as < 0 ? as : her_enrol(r->db, c.id, dev, as, name, r->who.user_id);
-	rc = id < 0 ? (int)id
-		    : case_event_add(r->db, c.id, r->who.user_id, r->who.username, "her_app",
-				     "enrolled");
-	if (rc >= 0)
-		rc = node_config_changing(r->v->node, r->db, c.id);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	req_audit_detail(r, "her app enrolled (device %s)", uid);
-	reply_enrolment(r, 201, &c);
-	if (req_tx_commit(r) == 0)
-		node_config_changed(r->v->node, c.id);
-out:
+	api_case_call(r, &x, &a, 201, enrolment_view, &c);
+	api_ops_end(r, &x, ops_her_enrol(&x, req_param(r, "ref"), name, &c) < 0 ? -1 : 0);
 	case_record_free(&c);
 }
 
 void api_her_app_revoke(struct req *r)
 {
 	struct case_record c = { 0 };
-	struct her_enrolment e;
-	int64_t now = clock_now_ms();
-	int rc;
+	struct api_case_answer a;
+	struct ops_ctx x;
 
-	if (api_case_load(r, &c) < 0)
-		return;
-	if (req_tx_begin(r) < 0)
-		goto out;
-	rc = her_enrolment_current(r->db, c.id, &e);
-	if (rc == 0) {
-		req_tx_rollback(r);
-		req_fail(r, 404, "not_found", NULL, "she is not enrolled in her app on case %s", c.ref);
-		goto out;
-	}
-	if (rc >= 0)
-		rc = her_enrolment_revoke(r->db, e.id, r->who.user_id, now);
-	/* her app's device stops watching for the case */
-	if (rc >= 0)
-		rc = assignment_end(r->db, e.assignment_id, now);
-	if (rc >= 0)
-		rc = case_event_add(r->db, c.id, r->who.user_id, r->who.username, "her_app", "revoked");
-	if (rc >= 0)
-		rc = node_config_changing(r->v->node, r->db, c.id);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	req_audit_detail(r, "her app revoked (device %s)", e.device_uid);
-	reply_enrolment(r, 200, &c);
-	if (req_tx_commit(r) == 0)
-		node_config_changed(r->v->node, c.id);
-out:
+	api_case_call(r, &x, &a, 200, enrolment_view, &c);
+	api_ops_end(r, &x, ops_her_revoke(&x, req_param(r, "ref"), &c));
 	case_record_free(&c);
 }
 
@@ -347,73 +227,35 @@ static int phone_field(struct req *r, char *out, size_t outlen)
 	return 0;
 }
 
-static void code_digest(int64_t enrolment, const char *code, char out[SECRET_DIGEST_LEN])
-{
-	char s[64];
-
-	snprintf(s, sizeof s, "her-code:%lld:%s", (long long)enrolment, code);
-	secret_digest(s, out);
-	sodium_memzero(s, sizeof s);
-}
-
 void api_her_code(struct req *r)
 {
 	static const char *const fields[] = { "phone", NULL };
-	char phone[IDENTIFIER_MAX + 1], code[HER_CODE_DIGITS + 1], text[160], dg[SECRET_DIGEST_LEN];
-	char err[256];
-	struct her_enrolment e;
-	int64_t now = clock_now_ms();
+	char phone[IDENTIFIER_MAX + 1], text[160], err[256];
+	struct her_code hc;
+	struct ops_ctx x;
 	int rc;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    phone_field(r, phone, sizeof phone) < 0 || claim(r) < 0)
 		return;
-	rc = her_enrolment_by_phone(r->db, phone, &e);
-	if (rc < 0) {
-		req_fail_db(r, rc);
+	api_ops_begin(r, &x, 202);
+	x.audit = NULL; /* audited once the text went, or not */
+	rc = ops_her_code(&x, phone, &hc);
+	if (api_ops_end(r, &x, rc) < 0)
 		goto out;
-	}
-	/* whoever knows her number (he does) may ask again and again: a few
-	 * codes an hour reach her phone, and the one she has is not replaced
-	 * (the same answer, so this says nothing either) */
 	if (rc == 1) {
-		rc = her_codes_since(r->db, e.id, now - 3600 * 1000LL);
-		if (rc < 0) {
-			req_fail_db(r, rc);
-			goto out;
-		}
-		if (rc >= HER_CODES_PER_HOUR) {
-			req_audit_object(r, "her app, enrolment %lld", (long long)e.id);
-			req_audit_detail(r, "code not sent: %d sent within the hour", rc);
-			rc = 0;
-		} else {
-			rc = 1;
-		}
-	}
-	if (rc == 1) {
-		uint32_t n = randombytes_uniform(1000000);
-
-		snprintf(code, sizeof code, "%06u", n);
-		code_digest(e.id, code, dg);
 		/* neutral words: whoever sees her phone's screen learns nothing */
 		snprintf(text, sizeof text, "Your %s code is %s. It expires in %lld minutes.",
-			 e.app_name, code, HER_CODE_TTL_MS / 60000);
-		rc = her_code_add(r->db, e.id, dg, now, now + HER_CODE_TTL_MS);
-		if (rc < 0) {
-			req_fail_db(r, rc);
-			goto out;
-		}
+			 hc.app_name, hc.code, HER_CODE_TTL_MS / 60000);
 		if (notifier_send_sms(r->v->notifier, phone, text, "her-app-code", err, sizeof err) <
 		    0) {
 			/* not err itself: a provider's message may quote her number.
 			 * And the same answer as below: a 503 only for enrolled
 			 * numbers would tell whoever asks that she is enrolled */
 			log_warn("her app's code for enrolment %lld was not sent (%.24s)",
-				 (long long)e.id, err);
-			req_audit_object(r, "her app, enrolment %lld", (long long)e.id);
+				 (long long)hc.enrolment_id, err);
 			req_audit_detail(r, "code not sent: the SMS provider failed");
 		} else {
-			req_audit_object(r, "her app, enrolment %lld", (long long)e.id);
 			req_audit_detail(r, "code sent");
 		}
 	}
@@ -422,20 +264,71 @@ void api_her_code(struct req *r)
 	req_reply(r, 202, json_pack("{s:s}", "message",
 				    "If this number is signed up, a code is on its way by text."));
 out:
-	sodium_memzero(code, sizeof code);
+	sodium_memzero(&hc, sizeof hc);
 	sodium_memzero(text, sizeof text);
 	sodium_memzero(phone, sizeof phone);
+}
+
+/* The answer of a sign-in: given in its transaction, so that a wrong code or
+ * PIN, which commits the try it counted, is audited with the status it got. */
+struct signin_answer {
+	struct req *r;
+	const struct her_signin *in;
+	int (*answer)(struct req *r, const struct her_signin *in);
+};
+
+static int answer_signin(struct ops_ctx *x, void *arg)
+{
+	struct signin_answer *a = arg;
+
+	(void)x;
+	return a->answer(a->r, a->in);
+}
+
+/* A context for a sign-in whose answer is given in its transaction. */
+static void signin_begin(struct req *r, struct ops_ctx *x, struct signin_answer *a,
+			 const struct her_signin *in,
+			 int (*answer)(struct req *r, const struct her_signin *in))
+{
+	a->r = r;
+	a->in = in;
+	a->answer = answer;
+	api_ops_begin(r, x, 0);
+	x->answer = answer_signin;
+	x->answer_arg = a;
+}
+
+/* After the sign-in: the try is given back to the address when the code or
+ * PIN was right. */
+static void signin_end(struct req *r, struct ops_ctx *x, int rc, struct her_signin *in)
+{
+	if (in->right)
+		throttle_refund(r->v->throttle, r->client_addr);
+	api_ops_end(r, x, rc);
+	sodium_memzero(in, sizeof *in);
+}
+
+static int answer_verify(struct req *r, const struct her_signin *in)
+{
+	if (!in->right)
+		req_reply(r, 400, json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "bad_request",
+					    "field", "code", "message",
+					    "that code is not right, has expired, or was tried too "
+					    "often: check it, or ask for a new one"));
+	else
+		req_reply(r, 201, json_pack("{s:s, s:s}", "device", in->secret, "app_name",
+					    in->app_name));
+	return 0;
 }
 
 void api_her_verify(struct req *r)
 {
 	static const char *const fields[] = { "phone", "code", "pin", NULL };
-	char phone[IDENTIFIER_MAX + 1], dg[SECRET_DIGEST_LEN], why[120], tok[SECRET_TOKEN_LEN];
-	char pin_hash[SECRET_HASH_LEN];
+	char phone[IDENTIFIER_MAX + 1], why[120];
 	const char *code, *pin;
-	struct her_enrolment e;
-	int64_t now = clock_now_ms();
-	int rc;
+	struct signin_answer a;
+	struct her_signin in;
+	struct ops_ctx x;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    phone_field(r, phone, sizeof phone) < 0 ||
@@ -447,118 +340,39 @@ void api_her_verify(struct req *r)
 	}
 	if (claim(r) < 0)
 		return;
-	if (req_tx_begin(r) < 0)
-		return;
-	rc = her_enrolment_by_phone(r->db, phone, &e);
-	if (rc == 1) {
-		code_digest(e.id, code, dg);
-		rc = her_code_check(r->db, e.id, dg, now, HER_CODE_TRIES);
-	}
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		return;
-	}
-	if (rc != 1) {
-		/* the attempt counted stands (the transaction commits it).  One
-		 * answer for a wrong code, an expired one and one tried too often:
-		 * "too often" only for enrolled numbers would tell whoever tries
-		 * five codes that the number is enrolled */
+	signin_begin(r, &x, &a, &in, answer_verify);
+	signin_end(r, &x, ops_her_verify(&x, phone, code, pin, &in), &in);
+	sodium_memzero(phone, sizeof phone);
+}
+
+static int answer_unlock(struct req *r, const struct her_signin *in)
+{
+	if (in->right)
+		req_reply(r, 200, json_pack("{s:s, s:s, s:o}", "session", in->secret, "app_name",
+					    in->app_name, "expires_at", req_time_json(in->expires_at)));
+	else if (in->wrong_pins >= HER_PIN_TRIES)
+		req_reply(r, 401, json_pack("{s:{s:s, s:s}}", "error", "code", "signed_out", "message",
+					    "too many wrong PINs: sign in again with a code"));
+	else
 		req_reply(r, 400, json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "bad_request",
-					    "field", "code", "message",
-					    "that code is not right, has expired, or was tried too "
-					    "often: check it, or ask for a new one"));
-		req_tx_commit(r);
-		return;
-	}
-	throttle_refund(r->v->throttle, r->client_addr);
-	secret_token(tok);
-	secret_digest(tok, dg);
-	if (secret_password_hash(pin, pin_hash) < 0) {
-		req_tx_rollback(r);
-		req_fail(r, 500, "internal", NULL, "the PIN could not be kept");
-		return;
-	}
-	rc = (int)her_device_add(r->db, e.id, dg, pin_hash, now);
-	sodium_memzero(pin_hash, sizeof pin_hash);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		return;
-	}
-	req_audit_object(r, "her app, enrolment %lld", (long long)e.id);
-	req_audit_detail(r, "phone signed in by code");
-	req_reply(r, 201, json_pack("{s:s, s:s}", "device", tok, "app_name", e.app_name));
-	req_tx_commit(r);
-	sodium_memzero(tok, sizeof tok);
+					    "field", "pin", "message", "that PIN is not right"));
+	return 0;
 }
 
 void api_her_unlock(struct req *r)
 {
 	static const char *const fields[] = { "device", "pin", NULL };
-	char dg[SECRET_DIGEST_LEN], tok[SECRET_TOKEN_LEN];
 	const char *device, *pin;
-	struct her_device hd;
-	int64_t now = clock_now_ms();
-	int rc;
+	struct signin_answer a;
+	struct her_signin in;
+	struct ops_ctx x;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    req_body_str(r, "device", true, 64, &device) < 0 ||
 	    req_body_str(r, "pin", true, 12, &pin) < 0 || claim(r) < 0)
 		return;
-	secret_digest(device, dg);
-	if (req_tx_begin(r) < 0)
-		return;
-	rc = her_device_get(r->db, dg, &hd);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		return;
-	}
-	if (rc == 0 || hd.revoked_at) {
-		req_tx_rollback(r);
-		secret_password_dummy_verify(pin);
-		req_fail(r, 401, "signed_out", NULL,
-			 "this phone is not signed in any more: sign in again with a code");
-		return;
-	}
-	req_audit_object(r, "her app, enrolment %lld", (long long)hd.enrolment_id);
-	if (!secret_password_verify(hd.pin_hash, pin)) {
-		int n = her_device_pin_failed(r->db, hd.id, HER_PIN_TRIES, now);
-
-		if (n < 0) {
-			req_tx_rollback(r);
-			req_fail_db(r, n);
-			return;
-		}
-		req_audit_detail(r, "wrong PIN (%d)", n);
-		if (n >= HER_PIN_TRIES)
-			req_reply(r, 401, json_pack("{s:{s:s, s:s}}", "error", "code", "signed_out",
-						    "message",
-						    "too many wrong PINs: sign in again with a code"));
-		else
-			req_reply(r, 400, json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
-						    "bad_request", "field", "pin", "message",
-						    "that PIN is not right"));
-		req_tx_commit(r);
-		return;
-	}
-	throttle_refund(r->v->throttle, r->client_addr);
-	secret_token(tok);
-	secret_digest(tok, dg);
-	rc = her_device_pin_ok(r->db, hd.id);
-	if (rc >= 0)
-		rc = her_session_add(r->db, dg, hd.id, now, now + HER_IDLE_MS);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		return;
-	}
-	req_audit_detail(r, "unlocked");
-	req_reply(r, 200, json_pack("{s:s, s:s, s:o}", "session", tok, "app_name", hd.app_name,
-				    "expires_at", req_time_json(now + HER_IDLE_MS)));
-	req_tx_commit(r);
-	sodium_memzero(tok, sizeof tok);
+	signin_begin(r, &x, &a, &in, answer_unlock);
+	signin_end(r, &x, ops_her_unlock(&x, device, pin, &in), &in);
 }
 
 /* Her session (X-Her-Session): 0 and *out, or -1 after answering 401. */
@@ -589,16 +403,10 @@ static int her_who(struct req *r, struct her_device *out)
 void api_her_lock(struct req *r)
 {
 	const char *tok = req_header(r, "X-Her-Session");
-	char dg[SECRET_DIGEST_LEN];
-	int rc = 0;
+	struct ops_ctx x;
 
-	if (tok && strlen(tok) <= 64) {
-		secret_digest(tok, dg);
-		rc = her_session_end(r->db, dg);
-	}
-	if (rc < 0)
-		req_fail_db(r, rc);
-	else
+	api_ops_begin(r, &x, 200);
+	if (api_ops_end(r, &x, ops_her_lock(&x, tok && strlen(tok) <= 64 ? tok : NULL)) == 0)
 		req_reply(r, 200, json_pack("{s:b}", "locked", 1));
 }
 
@@ -846,12 +654,13 @@ void api_her_diary(struct req *r)
 	const char *what, *where = NULL, *behaviour = "other", *ptype = NULL, *pdata = NULL;
 	json_t *photo = json_object_get(r->body, "photo");
 	struct incident e = { 0 };
+	struct her_picture pic;
 	struct her_device hd;
+	struct ops_ctx x;
 	unsigned char *bytes = NULL;
 	size_t nbytes = 0;
-	char hash[65] = "", atts[80] = "", reporter[96];
+	char hash[65] = "";
 	int64_t at = clock_now_ms(), now = at;
-	int rc;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    req_body_time(r, "at", false, &at, NULL) < 0 ||
@@ -906,47 +715,18 @@ void api_her_diary(struct req *r)
 		req_fail(r, 507, "storage", NULL, "the picture could not be kept: try again");
 		goto out;
 	}
-	/* reported by her: the record says so, and names no user as its author */
-	snprintf(reporter, sizeof reporter, "the victim, in her app");
-	if (hash[0])
-		snprintf(atts, sizeof atts, "[\"%s\"]", hash);
-	e.case_id = hd.case_id;
-	e.recorded_by = 0;
-	e.recorded_by_name = "her app (the victim)";
+	pic.hash = hash;
+	pic.size = (int64_t)nbytes;
+	pic.type = ptype;
 	e.occurred_at = at;
 	e.place = where && *where ? where : NULL;
 	e.behaviour = behaviour;
 	e.description = what;
-	e.reporter = reporter;
-	e.attachments = hash[0] ? atts : NULL;
-	if (req_tx_begin(r) < 0)
-		goto out;
-	rc = 0;
-	if (hash[0]) {
-		rc = attachment_record(r->db, hash, (int64_t)nbytes);
-		if (rc >= 0)
-			rc = case_attachment_add(r->db, hd.case_id, hash,
-						 !strcmp(ptype, "image/png") ? "diary.png"
-						 : !strcmp(ptype, "image/webp") ? "diary.webp" : "diary.jpg",
-						 ptype, 0);
-	}
-	if (rc >= 0)
-		rc = incident_append(r->db, &e);
-	if (rc >= 0)
-		rc = case_touch(r->db, hd.case_id);
-	if (rc >= 0)
-		rc = case_review_due_now(r->db, hd.case_id);
-	if (rc >= 0)
-		rc = case_event_add(r->db, hd.case_id, 0, "her app", "her_diary", "a diary entry");
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	req_audit_detail(r, "diary entry: incident %lld%s", (long long)e.seq, hash[0] ? " with a picture" : "");
-	req_reply(r, 201, json_pack("{s:b, s:s, s:s?}", "received", 1, "message",
-				    "Saved. Your officer can see it now.", "picture", hash[0] ? hash : NULL));
-	req_tx_commit(r);
+	api_ops_begin(r, &x, 201);
+	if (api_ops_end(r, &x, ops_her_diary(&x, &hd, &e, hash[0] ? &pic : NULL)) == 0)
+		req_reply(r, 201, json_pack("{s:b, s:s, s:s?}", "received", 1, "message",
+					    "Saved. Your officer can see it now.", "picture",
+					    hash[0] ? hash : NULL));
 out:
 	if (bytes) {
 		sodium_memzero(bytes, nbytes);
@@ -970,7 +750,7 @@ void api_her_push(struct req *r)
 	static const char *const fields[] = { "endpoint", "keys", "expirationTime", NULL };
 	const char *endpoint;
 	struct her_device hd;
-	int rc;
+	struct ops_ctx x;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    req_body_str(r, "endpoint", true, 600, &endpoint) < 0 || her_who(r, &hd) < 0)
@@ -991,11 +771,7 @@ void api_her_push(struct req *r)
 			req_fail(r, 400, "bad_request", "endpoint", "not a push endpoint");
 			return;
 		}
-	rc = her_push_add(r->db, hd.id, endpoint, clock_now_ms());
-	if (rc < 0) {
-		req_fail_db(r, rc);
-		return;
-	}
-	req_audit_detail(r, "push subscription");
-	req_reply(r, 201, json_pack("{s:b}", "subscribed", 1));
+	api_ops_begin(r, &x, 201);
+	if (api_ops_end(r, &x, ops_her_push_subscribe(&x, &hd, endpoint)) == 0)
+		req_reply(r, 201, json_pack("{s:b}", "subscribed", 1));
 }

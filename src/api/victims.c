@@ -83,36 +83,18 @@ void api_tasks_list(struct req *r)
 	api_case_page(r, tasks_view);
 }
 
-/* The answer hook of an operation on victim care: what answers it (the
- * tasks, her care, her referrals), built in its transaction. */
+/* An operation on victim care, answered with what it changed (the tasks,
+ * her care, her referrals) built in its transaction. */
 struct care_answer {
-	struct req *r;
-	int status;
-	json_t *(*view)(struct req *r, const struct case_record *c, int *err);
+	struct api_case_answer a;
 	struct case_record c;
 };
 
-static int answer_care(struct ops_ctx *x, void *arg)
-{
-	struct care_answer *a = arg;
-	int rc = 0;
-	json_t *o = a->view(a->r, &a->c, &rc);
-
-	if (!o)
-		return ops_fail_db(x, rc < 0 ? rc : DB_SEALED);
-	return api_answer(x, a->r, a->status, o);
-}
-
 static void care_call(struct req *r, struct ops_ctx *x, struct care_answer *a, int status,
-		      json_t *(*view)(struct req *r, const struct case_record *c, int *err))
+		      api_page_fn *view)
 {
-	memset(a, 0, sizeof *a);
-	a->r = r;
-	a->status = status;
-	a->view = view;
-	api_ops_begin(r, x, status);
-	x->answer = answer_care;
-	x->answer_arg = a;
+	memset(&a->c, 0, sizeof a->c);
+	api_case_call(r, x, &a->a, status, view, &a->c);
 }
 
 void api_tasks_create(struct req *r)

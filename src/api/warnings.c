@@ -14,46 +14,45 @@
 
 #include "base/log.h"
 #include "http/request.h"
+#include "ops/her.h"
 #include "store/cases.h"
 #include "store/warnings.h"
 #include "vigil.h"
 
 #define WORD_MAX 24
 
-static void reply_word(struct req *r, int status, const struct case_record *c)
+/* The case's code word, its version and an example of a warning's first
+ * words: NULL with *err on a failure. */
+static json_t *word_view(struct req *r, const struct case_record *c, int *err)
 {
 	char *word = NULL;
 	int64_t version = 0;
 	int rc = warning_word_get(r->db, c->id, &word, &version);
+	json_t *o;
 
 	if (rc < 0) {
-		req_fail_db(r, rc);
-		return;
+		*err = rc;
+		return NULL;
 	}
-	req_reply(r, status, json_pack("{s:s, s:s?, s:I, s:s}", "case", c->ref, "word", word,
-				       "version", (json_int_t)version, "example",
-				       word ? word : "Vigil"));
+	o = json_pack("{s:s, s:s?, s:I, s:s}", "case", c->ref, "word", word, "version",
+		      (json_int_t)version, "example", word ? word : "Vigil");
 	free(word);
+	return o;
 }
 
 void api_warning_word_get(struct req *r)
 {
-	struct case_record c = { 0 };
-
-	if (api_case_load(r, &c) < 0)
-		return;
-	reply_word(r, 200, &c);
-	case_record_free(&c);
+	api_case_page(r, word_view);
 }
 
 void api_warning_word_put(struct req *r)
 {
 	static const char *const fields[] = { "word", "version", NULL };
 	struct case_record c = { 0 };
+	struct api_case_answer a;
+	struct ops_ctx x;
 	const char *word = NULL;
-	int64_t version = 0, have = 0;
-	char *old = NULL;
-	int rc;
+	int64_t version = 0;
 
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    req_body_str(r, "word", false, WORD_MAX, &word) < 0 ||
@@ -70,32 +69,8 @@ void api_warning_word_put(struct req *r)
 			return;
 		}
 	}
-	if (api_case_load(r, &c) < 0)
-		return;
-	if (req_tx_begin(r) < 0)
-		goto out;
-	rc = warning_word_get(r->db, c.id, &old, &have);
-	if (rc >= 0 && have != version) {
-		req_tx_rollback(r);
-		api_stale(r, "code word", version, have);
-		goto out;
-	}
-	if (rc >= 0)
-		rc = warning_word_set(r->db, c.id, word, r->who.user_id);
-	if (rc >= 0)
-		rc = case_event_add(r->db, c.id, r->who.user_id, r->who.username, "warning_word",
-				    word ? "set" : "cleared");
-	if (rc < 0) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	/* the word itself is hers: the trail says it changed, not what to */
-	req_audit_detail(r, "code word %s", word ? "set" : "cleared");
-	reply_word(r, 200, &c);
-	req_tx_commit(r);
-out:
-	free(old);
+	api_case_call(r, &x, &a, 200, word_view, &c);
+	api_ops_end(r, &x, ops_warning_word_set(&x, req_param(r, "ref"), word, version, &c));
 	case_record_free(&c);
 }
 

@@ -32,6 +32,9 @@ static const struct {
 	{ ERR_STORAGE, "storage" },
 	{ ERR_BUSY, "busy" },
 	{ ERR_SIGNATURE_INVALID, "signature_invalid" },
+	{ ERR_ALREADY_ENROLLED, "already_enrolled" },
+	{ ERR_ALREADY_DECIDED, "already_decided" },
+	{ ERR_SIGNED_OUT, "signed_out" },
 };
 
 const char *err_name(int code)

@@ -53,6 +53,9 @@ enum err_code {
 	ERR_STORAGE = -110,            /* a file could not be kept (the evidence store) */
 	ERR_BUSY = -111,               /* no means to do it now (a password hash): try again */
 	ERR_SIGNATURE_INVALID = -112,  /* a signed document that does not verify */
+	ERR_ALREADY_ENROLLED = -113,   /* she is in her app already (ops/her) */
+	ERR_ALREADY_DECIDED = -114,    /* a request for help was decided already (ops/help) */
+	ERR_SIGNED_OUT = -115,         /* her phone is not signed in to her app (ops/her) */
 };
 
 /* The code's name ("stale_version", "db_busy"); "error" for a code not in

@@ -7,11 +7,22 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 const char *her_part_name(enum her_part p)
 {
 	static const char *const names[HER_PARTS] = { "plan", "orders", "contacts" };
 
 	return p < HER_PARTS ? names[p] : NULL;
+}
+
+void her_code_digest(int64_t enrolment, const char *code, char out[SECRET_DIGEST_LEN])
+{
+	char s[64];
+
+	snprintf(s, sizeof s, "her-code:%lld:%s", (long long)enrolment, code);
+	secret_digest(s, out);
+	sodium_memzero(s, sizeof s);
 }
 
 bool her_pin_valid(const char *pin, char *why, size_t whylen)

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/secret.h"
+
 #define HER_CODE_DIGITS 6
 #define HER_CODE_TTL_MS (10 * 60 * 1000LL)
 #define HER_CODE_TRIES 5
@@ -30,6 +32,8 @@ const char *her_part_name(enum her_part p);
 
 /* A PIN: 4 to 8 digits, not one digit repeated.  true, or false with why. */
 bool her_pin_valid(const char *pin, char *why, size_t whylen);
+/* The digest a one-time code for enrolment is kept as (never the code). */
+void her_code_digest(int64_t enrolment, const char *code, char out[SECRET_DIGEST_LEN]);
 /* The app's name she chose: 1 to 30 letters, digits and spaces. */
 bool her_app_name_valid(const char *name);
 /* Her words for an alert kind she is shown (NULL: not one she is shown). */

@@ -16,8 +16,8 @@ import { after, before, describe, test } from 'node:test';
 
 import { createCase, ukMobile, unique, victim } from './lib/casekit.mjs';
 import { API_KEY, TEMPLATE_ID, notifyStandIn } from './lib/govnotify.mjs';
-import { circle, dest, monitoringKit, waitFor } from './lib/monitorkit.mjs';
-import { sleep, startServer } from './lib/server.mjs';
+import { circle, dest, startMonitoring, waitFor } from './lib/monitorkit.mjs';
+import { sleep } from './lib/server.mjs';
 
 const HOME = [51.5309, -0.1233];
 const HER = [51.5012, -0.1419];
@@ -41,15 +41,13 @@ function herPhone(url) {
 
 describe("her app", () => {
 	let srv, notify, k, ref, phone, her, tagPath;
-	const c = {};
+	let c;
 
 	before(async () => {
 		notify = await notifyStandIn();
 		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-notify-key-'));
 		fs.writeFileSync(path.join(dir, 'key'), API_KEY);
-		srv = await startServer({ args: ['--sms-notify-url', notify.url, '--sms-notify-key-file', path.join(dir, 'key'), '--sms-notify-template', TEMPLATE_ID, '--sms-poll-ms', '100', '--lost-min-seconds', '1'] });
-		[c.operator, c.officer, c.analyst] = await Promise.all(['operator', 'officer', 'analyst'].map((u) => srv.login(u)));
-		k = monitoringKit(srv, c);
+		({ srv, c, k } = await startMonitoring({ args: ['--sms-notify-url', notify.url, '--sms-notify-key-file', path.join(dir, 'key'), '--sms-notify-template', TEMPLATE_ID, '--sms-poll-ms', '100', '--lost-min-seconds', '1'] }, ['operator', 'officer', 'analyst']));
 		phone = ukMobile();
 		ref = (await createCase(c.officer, { suspect: { name: `Suspect ${unique('s')}` }, victims: [victim({ identifiers: [{ kind: 'phone', value: phone.national }] })] })).ref;
 		const tag = await k.device('offender_tag');

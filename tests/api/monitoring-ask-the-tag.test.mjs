@@ -34,8 +34,8 @@ before(async () => {
 			String(CONFIRM_S), '--teltonika-fast-command', FAST, '--teltonika-normal-command', NORMAL,
 			'--teltonika-command-timeout', String(ANSWER_S)],
 	});
-	TEL = Number(srv.stdout().match(/Teltonika devices on tcp:\/\/127\.0\.0\.1:(\d+)/)[1]);
-	OSM = srv.stdout().match(/OsmAnd devices on (http:\/\/127\.0\.0\.1:\d+)\//)[1];
+	TEL = srv.teltonikaPort();
+	OSM = srv.osmandUrl();
 	[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
 	k = monitoringKit(srv, c);
 });

@@ -6,19 +6,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { expectError, ROLES, sqlite, startServer, stopServer } from './lib/server.mjs';
+import { expectError, ROLES, sqlite, stopServer } from './lib/server.mjs';
 import { unique } from './lib/casekit.mjs';
-import { circle, dest, iso, kinds, monitoringKit, nextAt, waitFor } from './lib/monitorkit.mjs';
+import { circle, dest, iso, kinds, nextAt, startMonitoring, waitFor } from './lib/monitorkit.mjs';
 
 let srv;
-const c = {};
+let c;
 let k;
 
 before(async () => {
-	srv = await startServer();
-	const clients = await Promise.all(ROLES.map((r) => srv.login(r)));
-	ROLES.forEach((r, i) => (c[r] = clients[i]));
-	k = monitoringKit(srv, c);
+	({ srv, c, k } = await startMonitoring(undefined, ROLES));
 });
 after(() => stopServer(srv));
 

@@ -8,9 +8,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { Client, sleep, spawnServer, startServer } from './lib/server.mjs';
+import { Client, sleep, spawnServer } from './lib/server.mjs';
 import { deadUrl, receiver } from './lib/webhook.mjs';
-import { circle, dest, kinds, monitoringKit, nextAt, iso, waitFor } from './lib/monitorkit.mjs';
+import { circle, dest, iso, kinds, nextAt, startMonitoring, waitFor } from './lib/monitorkit.mjs';
 
 const HOME = [51.5074, -0.1278];
 
@@ -31,15 +31,13 @@ const containsNumberNear = (text, x) => text.includes(String(x).slice(0, 6));
 
 describe('every channel delivered', () => {
 	let srv, k;
-	const c = {};
+	let c;
 	const hook = {};
 	let m;
 
 	before(async () => {
 		for (const ch of ['centre', 'victim', 'police']) hook[ch] = await receiver();
-		srv = await startServer({ args: ['--webhook-centre', hook.centre.url, '--webhook-victim', hook.victim.url, '--webhook-police', hook.police.url] });
-		[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
-		k = monitoringKit(srv, c);
+		({ srv, c, k } = await startMonitoring({ args: ['--webhook-centre', hook.centre.url, '--webhook-victim', hook.victim.url, '--webhook-police', hook.police.url] }));
 		m = await zoneEntry(k);
 		await waitFor('all three deliveries', () => hook.centre.got.length && hook.victim.got.length && hook.police.got.length);
 	});
@@ -101,19 +99,17 @@ describe('every channel delivered', () => {
 
 describe('a dead gateway and a hung one', () => {
 	let srv, k;
-	const c = {};
+	let c;
 	const hook = {};
 	let m, second;
 
 	before(async () => {
 		hook.victim = await receiver();
 		hook.centre = await receiver(() => null); // accepts, never answers
-		srv = await startServer({
+		({ srv, c, k } = await startMonitoring({
 			args: ['--webhook-centre', hook.centre.url, '--webhook-victim', hook.victim.url, '--webhook-police', await deadUrl(),
 				'--webhook-attempts', '3', '--webhook-backoff-ms', '200', '--webhook-timeout-ms', '3000'],
-		});
-		[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
-		k = monitoringKit(srv, c);
+		}));
 		m = await zoneEntry(k);
 	});
 	after(async () => {
@@ -167,14 +163,12 @@ describe('a dead gateway and a hung one', () => {
 
 describe('a gateway that fails, then recovers', () => {
 	let srv, k;
-	const c = {};
+	let c;
 	let hook;
 
 	before(async () => {
 		hook = await receiver((n) => (n === 1 ? 503 : 200));
-		srv = await startServer({ args: ['--webhook-police', hook.url, '--webhook-backoff-ms', '100'] });
-		[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
-		k = monitoringKit(srv, c);
+		({ srv, c, k } = await startMonitoring({ args: ['--webhook-police', hook.url, '--webhook-backoff-ms', '100'] }));
 	});
 	after(async () => {
 		if (srv) assert.equal(await srv.stop(), 0);
@@ -203,15 +197,13 @@ describe('a gateway that fails, then recovers', () => {
 
 describe('undelivered when the server stops: sent when it starts again', () => {
 	let srv, second = null, k;
-	const c = {};
+	let c;
 	let hook, m, resolved, before1;
 
 	before(async () => {
 		hook = await receiver(() => 503); // the gateway is down for now
 		const args = ['--webhook-victim', hook.url, '--webhook-attempts', '20', '--webhook-backoff-ms', '60000'];
-		srv = await startServer({ args });
-		[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
-		k = monitoringKit(srv, c);
+		({ srv, c, k } = await startMonitoring({ args }));
 		m = await zoneEntry(k);
 		resolved = await zoneEntry(k);
 		await waitFor('both first attempts', () => hook.got.length >= 2);

@@ -17,9 +17,7 @@ const c = {};
 
 before(async () => {
 	srv = await startServer({ args: ['--osmand-listen', '127.0.0.1:0'] });
-	const m = srv.stdout().match(/vigil: OsmAnd devices on (http:\/\/127\.0\.0\.1:\d+)\//);
-	assert.ok(m, `the OsmAnd port is announced: ${srv.stdout()}`);
-	OSM = m[1];
+	OSM = srv.osmandUrl();
 	[c.operator, c.officer, c.supervisor] = await Promise.all(['operator', 'officer', 'supervisor'].map((r) => srv.login(r)));
 });
 after(() => stopServer(srv));

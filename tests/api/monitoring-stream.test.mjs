@@ -5,18 +5,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { expectError, sleep, sqlite, startServer } from './lib/server.mjs';
-import { circle, dest, iso, monitoringKit, nextAt, waitFor } from './lib/monitorkit.mjs';
+import { expectError, sleep, sqlite } from './lib/server.mjs';
+import { circle, dest, iso, nextAt, startMonitoring, waitFor } from './lib/monitorkit.mjs';
 import { connectStream } from './lib/sse.mjs';
 
 let srv;
-const c = {};
+let c;
 let k;
 
 before(async () => {
-	srv = await startServer({ args: ['--escalate-seconds', '1'] });
-	[c.operator, c.officer, c.supervisor, c.analyst] = await Promise.all(['operator', 'officer', 'supervisor', 'analyst'].map((r) => srv.login(r)));
-	k = monitoringKit(srv, c);
+	({ srv, c, k } = await startMonitoring({ args: ['--escalate-seconds', '1'] }, ['operator', 'officer', 'supervisor', 'analyst']));
 });
 const streams = [];
 after(async () => {

@@ -5,21 +5,19 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { startServer, stopServer } from './lib/server.mjs';
-import { circle, dest, monitoringKit } from './lib/monitorkit.mjs';
+import { stopServer } from './lib/server.mjs';
+import { circle, dest, startMonitoring } from './lib/monitorkit.mjs';
 import { packet16, tag } from './lib/teltonika.mjs';
 
 const HOME = [51.5074, -0.1278];
 let srv;
 let TEL;
-const c = {};
+let c;
 let k;
 
 before(async () => {
-	srv = await startServer({ args: ['--teltonika-listen', '127.0.0.1:0'] });
-	TEL = Number(srv.stdout().match(/Teltonika devices on tcp:\/\/127\.0\.0\.1:(\d+)/)[1]);
-	[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
-	k = monitoringKit(srv, c);
+	({ srv, c, k } = await startMonitoring({ args: ['--teltonika-listen', '127.0.0.1:0'] }));
+	TEL = srv.teltonikaPort();
 });
 after(() => stopServer(srv));
 

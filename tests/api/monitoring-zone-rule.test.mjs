@@ -10,17 +10,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { sleep, sqlite, startServer, stopServer } from './lib/server.mjs';
-import { EARTH_R, circle, deg, dest, iso, kinds, monitoringKit, nextAt, rad } from './lib/monitorkit.mjs';
+import { sleep, sqlite, stopServer } from './lib/server.mjs';
+import { circle, deg, dest, EARTH_R, iso, kinds, nextAt, rad, startMonitoring } from './lib/monitorkit.mjs';
 
 let srv;
-const c = {};
+let c;
 let k;
 
 before(async () => {
-	srv = await startServer();
-	[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
-	k = monitoringKit(srv, c);
+	({ srv, c, k } = await startMonitoring());
 });
 after(() => stopServer(srv));
 

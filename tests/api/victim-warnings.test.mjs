@@ -14,8 +14,8 @@ import { after, before, describe, test } from 'node:test';
 
 import { createCase, ukMobile, unique, victim } from './lib/casekit.mjs';
 import { API_KEY, TEMPLATE_ID, notifyStandIn } from './lib/govnotify.mjs';
-import { circle, dest, monitoringKit, waitFor } from './lib/monitorkit.mjs';
-import { startServer } from './lib/server.mjs';
+import { circle, dest, startMonitoring, waitFor } from './lib/monitorkit.mjs';
+
 
 const HOME = [51.5074, -0.1278];
 
@@ -52,16 +52,14 @@ const near = (text, x) => text.includes(String(x).slice(0, 6));
 
 describe('her warning by SMS through GOV.UK Notify', () => {
 	let srv, k, notify;
-	const c = {};
+	let c;
 
 	before(async () => {
 		notify = await notifyStandIn();
-		srv = await startServer({
+		({ srv, c, k } = await startMonitoring({
 			args: ['--sms-notify-url', notify.url, '--sms-notify-key-file', keyFile(API_KEY), '--sms-notify-template', TEMPLATE_ID,
 				'--sms-poll-ms', '100', '--webhook-attempts', '2', '--webhook-backoff-ms', '100'],
-		});
-		[c.operator, c.officer, c.advocate, c.analyst] = await Promise.all(['operator', 'officer', 'advocate', 'analyst'].map((u) => srv.login(u)));
-		k = monitoringKit(srv, c);
+		}, ['operator', 'officer', 'advocate', 'analyst']));
 	});
 	after(async () => {
 		if (srv) assert.equal(await srv.stop(), 0);
@@ -164,7 +162,7 @@ describe('her warning by SMS through GOV.UK Notify', () => {
 
 describe('her warning through another gateway: a signed webhook with her number', () => {
 	let srv, k, hook;
-	const c = {};
+	let c;
 	const got = [];
 	const SECRET = 'a webhook secret of the force';
 
@@ -179,9 +177,7 @@ describe('her warning through another gateway: a signed webhook with her number'
 			});
 		});
 		await new Promise((r) => hook.listen(0, '127.0.0.1', r));
-		srv = await startServer({ args: ['--webhook-victim', `http://127.0.0.1:${hook.address().port}/hook`, '--webhook-secret-file', keyFile(SECRET)] });
-		[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
-		k = monitoringKit(srv, c);
+		({ srv, c, k } = await startMonitoring({ args: ['--webhook-victim', `http://127.0.0.1:${hook.address().port}/hook`, '--webhook-secret-file', keyFile(SECRET)] }));
 	});
 	after(async () => {
 		if (srv) assert.equal(await srv.stop(), 0);

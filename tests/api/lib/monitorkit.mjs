@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 
 import { createCase, unique } from './casekit.mjs';
-import { sleep } from './server.mjs';
+import { sleep, startServer } from './server.mjs';
 
 
 export const EARTH_R = 6371008.8; // metres: a sphere is close enough for positions metres clear of an edge
@@ -130,3 +130,19 @@ export function monitoringKit(srv, c) {
 }
 /** The kinds of alerts, oldest first. */
 export const kinds = (alerts) => alerts.map((a) => a.kind);
+
+/**
+ * A monitoring test's server: started with these options, these roles signed
+ * in ({role: client}) and a kit on them; returns {srv, c, k}, for
+ * `before(async () => ({ srv, c, k } = await startMonitoring()));`.
+ */
+export async function startMonitoring(options, roles = ['operator', 'officer']) {
+	const srv = await startServer(options);
+	try {
+		const c = await srv.logins(roles);
+		return { srv, c, k: monitoringKit(srv, c) };
+	} catch (e) {
+		await srv.stop();
+		throw e;
+	}
+}

@@ -3,7 +3,7 @@
 // and reads alerts as an operator and an officer do.
 import assert from 'node:assert/strict';
 
-import { createCase, unique } from './casekit.mjs';
+import { createCase, unique, victim } from './casekit.mjs';
 import { sleep, startServer } from './server.mjs';
 
 
@@ -83,6 +83,17 @@ export function monitoringKit(srv, c) {
 			const made = [];
 			for (const z of zones) made.push(await k.zone(ref, z));
 			return { ref, tag: uid, phone, zones: made };
+		},
+		/**
+		 * A case whose victim's number is phone's (a ukMobile()), with his
+		 * tag on him and an exclusion zone of 100 m round home: {ref, tag}.
+		 */
+		async herCase(phone, home) {
+			const ref = (await createCase(c.officer, { suspect: { name: `Suspect ${unique('s')}` }, victims: [victim({ identifiers: [{ kind: 'phone', value: phone.national }] })] })).ref;
+			const tag = await k.device('offender_tag');
+			await k.assign(ref, tag, 'suspect');
+			await k.zone(ref, circle(home, 100, { warning_m: 0 }));
+			return { ref, tag };
 		},
 		/** POST /api/v1/fixes as the operator: the results. */
 		async post(fixes) {

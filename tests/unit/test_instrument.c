@@ -17,31 +17,11 @@
 #include <unistd.h>
 
 #include "core/instrument.h"
-
-static instrument_set *builtin;
-
-static int load_builtin(void **state)
-{
-	char err[512];
-
-	(void)state;
-	if (instrument_set_load("instruments", &builtin, err, sizeof err) < 0) {
-		fprintf(stderr, "cannot load instruments/ (run from the repository root): %s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
-static int free_builtin(void **state)
-{
-	(void)state;
-	instrument_set_free(builtin);
-	return 0;
-}
+#include "instruments.h"
 
 static const instrument *ric(void)
 {
-	const instrument *in = instrument_set_find(builtin, "ric");
+	const instrument *in = instrument_set_find(instruments, "ric");
 
 	assert_non_null(in);
 	return in;
@@ -140,9 +120,9 @@ static void builtin_instruments_are_the_three_of_the_issue(void **state)
 	const instrument *s, *j;
 
 	(void)state;
-	assert_int_equal(instrument_set_count(builtin), 3);
-	assert_string_equal(instrument_id(instrument_set_at(builtin, 0)), "ric");
-	assert_null(instrument_set_at(builtin, 3));
+	assert_int_equal(instrument_set_count(instruments), 3);
+	assert_string_equal(instrument_id(instrument_set_at(instruments, 0)), "ric");
+	assert_null(instrument_set_at(instruments, 3));
 	assert_int_equal(instrument_version(ric()), 1);
 	assert_string_equal(instrument_kind(ric()), "checklist");
 	assert_int_equal(instrument_item_count(ric()), 27);
@@ -150,20 +130,20 @@ static void builtin_instruments_are_the_three_of_the_issue(void **state)
 	for (size_t i = 0; i < 27; i++)
 		assert_true(strlen(instrument_item_theme(ric(), i)) > 0);
 	assert_null(instrument_item_theme(ric(), 27));
-	s = instrument_set_find(builtin, "stalking-screen");
+	s = instrument_set_find(instruments, "stalking-screen");
 	assert_non_null(s);
 	assert_string_equal(instrument_kind(s), "screen");
 	assert_int_equal(instrument_item_count(s), 11);
 	for (size_t i = 0; i < 11; i++)
 		assert_string_equal(instrument_item_id(s, i), screen[i]);
-	j = instrument_set_find(builtin, "structured-judgement");
+	j = instrument_set_find(instruments, "structured-judgement");
 	assert_non_null(j);
 	assert_string_equal(instrument_kind(j), "judgement");
 	assert_int_equal(instrument_item_count(j), 4);
 	for (size_t i = 0; i < 4; i++)
 		assert_string_equal(instrument_item_id(j, i), domains[i]);
-	assert_null(instrument_set_find(builtin, "dash"));
-	assert_null(instrument_set_find(builtin, NULL));
+	assert_null(instrument_set_find(instruments, "dash"));
+	assert_null(instrument_set_find(instruments, NULL));
 }
 
 static void ric_has_a_stalking_item_and_a_fear_item(void **state)
@@ -384,7 +364,7 @@ static void a_short_why_buffer_is_cut_not_overrun(void **state)
 
 static void the_screen_lists_its_yes_items_and_sets_no_level(void **state)
 {
-	const instrument *s = instrument_set_find(builtin, "stalking-screen");
+	const instrument *s = instrument_set_find(instruments, "stalking-screen");
 	json_t *a = answers_all(s, "no");
 	struct score sc;
 
@@ -412,7 +392,7 @@ static json_t *rating(const char *r, const char *reason)
 
 static void judgement_ratings_need_a_rating_and_a_reason(void **state)
 {
-	const instrument *j = instrument_set_find(builtin, "structured-judgement");
+	const instrument *j = instrument_set_find(instruments, "structured-judgement");
 	json_t *a = json_object();
 	char field[64], why[512];
 	struct score sc;
@@ -816,7 +796,7 @@ static void instrument_json_describes_items_and_scoring(void **state)
 	assert_true(json_equal(bands, want));
 	json_decref(want);
 	json_decref(j);
-	j = instrument_json(instrument_set_find(builtin, "structured-judgement"));
+	j = instrument_json(instrument_set_find(instruments, "structured-judgement"));
 	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "scoring"), "type")),
 			    "none");
 	assert_int_equal(json_array_size(json_object_get(j, "ratings")), 3);
@@ -1001,5 +981,5 @@ int main(void)
 		cmocka_unit_test(marac_is_due_by_each_route_alone_and_not_without_one),
 		cmocka_unit_test(marac_lists_every_route_that_applies),
 	};
-	return cmocka_run_group_tests_name("instrument", tests, load_builtin, free_builtin);
+	return cmocka_run_group_tests_name("instrument", tests, load_instruments, free_instruments);
 }

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { Client, sleep, spawnServer } from './lib/server.mjs';
+import { Client, sleep, spawnServer, stopSpawned } from './lib/server.mjs';
 import { deadUrl, receiver } from './lib/webhook.mjs';
 import { circle, dest, iso, kinds, nextAt, startMonitoring, waitFor } from './lib/monitorkit.mjs';
 
@@ -19,12 +19,6 @@ async function zoneEntry(k) {
 	const m = await k.monitored({ victim: true, zones: [circle(HOME, 100, { warning_m: 0 })] });
 	await k.trail(m.tag, [dest(HOME, 2000, 0), HOME]);
 	return { ...m, alert: await k.waitAlert(m.ref, 'zone_entry') };
-}
-
-async function alertDetail(c, id) {
-	const res = await c.operator.get(`/api/v1/alerts/${id}`);
-	assert.equal(res.status, 200, res.text);
-	return res.body;
 }
 
 const containsNumberNear = (text, x) => text.includes(String(x).slice(0, 6));
@@ -73,7 +67,7 @@ describe('every channel delivered', () => {
 
 	test('each attempt is recorded on the alert: one delivered attempt per channel, with the HTTP status', async () => {
 		const a = await waitFor('three recorded attempts', async () => {
-			const d = await alertDetail(c, m.alert.id);
+			const d = await k.alert(m.alert.id);
 			return d.notifications.length === 3 && d;
 		});
 		const byChannel = Object.fromEntries(a.notifications.map((n) => [n.channel, n]));
@@ -133,7 +127,7 @@ describe('a dead gateway and a hung one', () => {
 
 	test('the dead gateway is tried 3 times with growing waits, each attempt recorded with its error', async () => {
 		const a = await waitFor('three police attempts', async () => {
-			const d = await alertDetail(c, m.alert.id);
+			const d = await k.alert(m.alert.id);
 			const p = d.notifications.filter((n) => n.channel === 'police');
 			return p.length === 3 && p;
 		}, 5000);
@@ -147,13 +141,13 @@ describe('a dead gateway and a hung one', () => {
 		assert.ok(at[1] - at[0] >= 150, `first wait ${at[1] - at[0]} ms`);
 		assert.ok(at[2] - at[1] > at[1] - at[0], `the wait grows: ${at[1] - at[0]} then ${at[2] - at[1]} ms`);
 		await sleep(800);
-		const after3 = (await alertDetail(c, m.alert.id)).notifications.filter((n) => n.channel === 'police');
+		const after3 = (await k.alert(m.alert.id)).notifications.filter((n) => n.channel === 'police');
 		assert.equal(after3.length, 3, 'no fourth attempt');
 	});
 
 	test('the hung gateway times out, and the timeout is recorded as a failed attempt', async () => {
 		const a = await waitFor('a timed-out centre attempt', async () => {
-			const d = await alertDetail(c, m.alert.id);
+			const d = await k.alert(m.alert.id);
 			return d.notifications.find((n) => n.channel === 'centre');
 		}, 6000);
 		assert.equal(a.delivered, false);
@@ -178,7 +172,7 @@ describe('a gateway that fails, then recovers', () => {
 	test('the first attempt fails with HTTP 503, the second is delivered', async () => {
 		const m = await zoneEntry(k);
 		const p = await waitFor('two police attempts', async () => {
-			const d = await alertDetail(c, m.alert.id);
+			const d = await k.alert(m.alert.id);
 			const x = d.notifications.filter((n) => n.channel === 'police');
 			return x.length === 2 && x;
 		});
@@ -221,10 +215,7 @@ describe('undelivered when the server stops: sent when it starts again', () => {
 		}
 	});
 	after(async () => {
-		if (second && second.child.exitCode === null && second.child.signalCode === null) {
-			second.child.kill('SIGTERM');
-			await second.exited;
-		}
+		await stopSpawned(second);
 		if (srv) await srv.stop();
 		await hook.close();
 	});
@@ -232,7 +223,7 @@ describe('undelivered when the server stops: sent when it starts again', () => {
 	test("the open alert's warning is sent again at start, as attempt 2, and delivered", async () => {
 		await waitFor('the warning sent again', () => hook.got.length > before1, 5000);
 		const p = await waitFor('attempt 2 recorded', async () => {
-			const d = await alertDetail(c, m.alert.id);
+			const d = await k.alert(m.alert.id);
 			return d.notifications.find((n) => n.channel === 'victim' && n.attempt === 2);
 		});
 		assert.equal(p.delivered, true);
@@ -244,7 +235,7 @@ describe('undelivered when the server stops: sent when it starts again', () => {
 		await sleep(500);
 		const again = hook.got.slice(before1);
 		assert.deepEqual(again.map((r) => r.body.case), [m.ref]);
-		const d = await alertDetail(c, resolved.alert.id);
+		const d = await k.alert(resolved.alert.id);
 		assert.deepEqual(d.notifications.map((n) => n.attempt), [1]);
 		assert.deepEqual(kinds(await k.alerts(m.ref)), ['zone_entry'], 'no alert raised again either');
 	});

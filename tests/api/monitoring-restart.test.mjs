@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { Client, sleep, spawnServer, sqlite } from './lib/server.mjs';
+import { Client, sleep, spawnServer, sqlite, stopSpawned } from './lib/server.mjs';
 import { circle, dest, kinds, startMonitoring, waitFor } from './lib/monitorkit.mjs';
 
 const ARGS = ['--lost-min-seconds', '1', '--lost-speed', '1000'];
@@ -77,10 +77,7 @@ before(async () => {
 	for (const x of ['open', 'resolved', 'silent', 'panic', 'applied']) seen[x] = await k.alerts(s[x].ref);
 });
 after(async () => {
-	if (second && second.child.exitCode === null && second.child.signalCode === null) {
-		second.child.kill('SIGTERM');
-		await second.exited;
-	}
+	await stopSpawned(second);
 	if (srv) await srv.stop();
 });
 

@@ -42,12 +42,6 @@ async function approach(k, c, { phone = ukMobile(), word = null } = {}) {
 	return { ref, phone, alert };
 }
 
-async function detail(c, id) {
-	const res = await c.operator.get(`/api/v1/alerts/${id}`);
-	assert.equal(res.status, 200, res.text);
-	return res.body;
-}
-
 const near = (text, x) => text.includes(String(x).slice(0, 6));
 
 describe('her warning by SMS through GOV.UK Notify', () => {
@@ -78,7 +72,7 @@ describe('her warning by SMS through GOV.UK Notify', () => {
 		assert.ok(!near(sms.text, HOME[0]) && !near(sms.text, HOME[1]) && !/lat|lon|position|metre/i.test(sms.body.personalisation.message), sms.text);
 		assert.deepEqual(notify.bad, [], 'every token was good');
 		const a = await waitFor('delivered on the desk', async () => {
-			const d = await detail(c, m.alert.id);
+			const d = await k.alert(m.alert.id);
 			return d.victim_warning[0]?.state === 'delivered' && d;
 		});
 		assert.equal(a.victim_warning.length, 1);
@@ -93,7 +87,7 @@ describe('her warning by SMS through GOV.UK Notify', () => {
 		notify.receipt = () => 'permanent-failure';
 		const m = await approach(k, c);
 		const a = await waitFor('failed and escalated', async () => {
-			const d = await detail(c, m.alert.id);
+			const d = await k.alert(m.alert.id);
 			return d.victim_warning[0]?.state === 'failed' && d.escalated_at && d;
 		});
 		assert.equal(a.victim_warning[0].detail, 'permanent-failure');
@@ -106,7 +100,7 @@ describe('her warning by SMS through GOV.UK Notify', () => {
 		notify.refuse = () => [400, 'phone_number Not a UK mobile number'];
 		const m = await approach(k, c);
 		const a = await waitFor('refused and escalated', async () => {
-			const d = await detail(c, m.alert.id);
+			const d = await k.alert(m.alert.id);
 			return d.victim_warning[0]?.state === 'failed' && d.escalated_at && d;
 		});
 		assert.match(a.victim_warning[0].detail, /Notify answered 400: phone_number Not a UK mobile number/);
@@ -120,7 +114,7 @@ describe('her warning by SMS through GOV.UK Notify', () => {
 		const before = notify.sent.length;
 		const m = await approach(k, c, { phone: null });
 		const a = await waitFor('no number, escalated', async () => {
-			const d = await detail(c, m.alert.id);
+			const d = await k.alert(m.alert.id);
 			return d.victim_warning[0]?.state === 'no_number' && d.escalated_at && d;
 		});
 		assert.match(a.victim_warning[0].detail, /no phone number/);
@@ -192,7 +186,7 @@ describe('her warning through another gateway: a signed webhook with her number'
 		assert.equal(w.sig, `sha256=${crypto.createHmac('sha256', SECRET).update(w.text).digest('hex')}`);
 		assert.ok(!/lat|lon|position/i.test(w.text));
 		const a = await waitFor('sent on the desk', async () => {
-			const d = await detail(c, m.alert.id);
+			const d = await k.alert(m.alert.id);
 			return d.victim_warning[0]?.state === 'sent' && d;
 		});
 		assert.equal(a.victim_warning[0].provider, 'webhook');

@@ -70,6 +70,15 @@ export function monitoringKit(srv, c) {
 			assert.equal(res.status, 201, res.text);
 			return res.body;
 		},
+		/** A case whose suspect wears the new tag uid of that protocol, with a 100 m zone at centre: {ref, tag}. */
+		async watched(uid, centre, protocol = 'teltonika') {
+			const res = await c.operator.post('/api/v1/devices', { uid, kind: 'offender_tag', protocol });
+			assert.equal(res.status, 201, res.text);
+			const ref = await k.newCase();
+			await k.assign(ref, uid, 'suspect');
+			await k.zone(ref, circle(centre, 100, { warning_m: 0 }));
+			return { ref, tag: uid };
+		},
 		/** A case whose suspect wears a new tag (and, if asked, whose victim carries a phone). */
 		async monitored({ zones = [], victim = false, tag = {} } = {}) {
 			const ref = await k.newCase();
@@ -122,6 +131,12 @@ export function monitoringKit(srv, c) {
 			const res = await c.operator.get(`/api/v1/alerts?case=${ref}&limit=500`);
 			assert.equal(res.status, 200, res.text);
 			return res.body.alerts.filter((a) => !kind || a.kind === kind).reverse(); // oldest first
+		},
+		/** GET /api/v1/alerts/{id} as the operator: the alert, with its notifications. */
+		async alert(id) {
+			const res = await c.operator.get(`/api/v1/alerts/${id}`);
+			assert.equal(res.status, 200, res.text);
+			return res.body;
 		},
 		async waitAlert(ref, kind, timeoutMs = 5000) {
 			return waitFor(`a ${kind} alert on ${ref}`, async () => (await k.alerts(ref, kind))[0], timeoutMs);

@@ -367,6 +367,14 @@ export async function startAs(role, options) {
 	}
 }
 
+/** SIGTERM a server spawnServer() started, if it is still running, and wait for it to exit. */
+export async function stopSpawned(node) {
+	if (node && node.child.exitCode === null && node.child.signalCode === null) {
+		node.child.kill('SIGTERM');
+		await node.exited;
+	}
+}
+
 /** Stop a test file's server (if it started) and check that it exited 0 on SIGTERM. */
 export async function stopServer(srv) {
 	if (srv) assert.equal(await srv.stop(), 0, 'the server exits 0 on SIGTERM');

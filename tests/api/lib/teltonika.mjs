@@ -4,6 +4,13 @@
 // the tag's responses.
 import net from 'node:net';
 
+let serial = 0;
+/** A 15-digit IMEI of this run: the prefix, the process, the time, a serial. */
+export function imei(prefix = '35') {
+	serial++;
+	return `${prefix}${String(process.pid % 100000).padStart(5, '0')}${String(Date.now() % 1e5).padStart(5, '0')}${String(serial).padStart(3, '0')}`;
+}
+
 /** CRC-16/IBM (reflected 0xA001, initial 0), as Teltonika frames carry it. */
 export function crc16(buf) {
 	let crc = 0;

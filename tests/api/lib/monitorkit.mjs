@@ -138,6 +138,11 @@ export function monitoringKit(srv, c) {
 			assert.equal(res.status, 200, res.text);
 			return res.body;
 		},
+		/** The kinds of the case's alerts (of that kind only, if given), oldest first, once the engine has applied everything posted. */
+		async settledKinds(ref, kind) {
+			await k.settle();
+			return kinds(await k.alerts(ref, kind));
+		},
 		async waitAlert(ref, kind, timeoutMs = 5000) {
 			return waitFor(`a ${kind} alert on ${ref}`, async () => (await k.alerts(ref, kind))[0], timeoutMs);
 		},

@@ -543,20 +543,21 @@ describe('who may submit and read assessments', () => {
 		});
 	}
 
-	test('an advocate reads the assessments of a case referred to her agency, not before (403)', async () => {
-		expectError(await c.advocate.get(`/api/v1/cases/${C.ref}/assessments`), 403, 'forbidden');
-		await c.officer.post(`/api/v1/cases/${C.ref}/referrals`, { agency: 'sas' });
-		const res = await c.advocate.get(`/api/v1/cases/${C.ref}/assessments`);
+	/** who may not read C's assessments (403) until the officer posts body to C's path, then reads both. */
+	async function readsOnceOpened(who, path, body) {
+		expectError(await who.get(`/api/v1/cases/${C.ref}/assessments`), 403, 'forbidden');
+		await c.officer.post(`/api/v1/cases/${C.ref}/${path}`, body);
+		const res = await who.get(`/api/v1/cases/${C.ref}/assessments`);
 		assert.equal(res.status, 200);
 		assert.equal(res.body.assessments.length, 2);
+	}
+
+	test('an advocate reads the assessments of a case referred to her agency, not before (403)', async () => {
+		await readsOnceOpened(c.advocate, 'referrals', { agency: 'sas' });
 	});
 
 	test('a clinician reads the assessments once the suspect is in the programme, not before (403)', async () => {
-		expectError(await c.clinician.get(`/api/v1/cases/${C.ref}/assessments`), 403, 'forbidden');
-		await c.officer.post(`/api/v1/cases/${C.ref}/programme`, { consent_note: 'signed' });
-		const res = await c.clinician.get(`/api/v1/cases/${C.ref}/assessments`);
-		assert.equal(res.status, 200);
-		assert.equal(res.body.assessments.length, 2);
+		await readsOnceOpened(c.clinician, 'programme', { consent_note: 'signed' });
 	});
 
 	test('an analyst of the agency reads them (200)', async () => {

@@ -436,25 +436,26 @@ describe('the MARAC referral flag', () => {
 		assert.equal(a.marac.due, false);
 	});
 
-	test('three incidents within twelve months flag it as potential escalation', async () => {
+	/** A new case with incidents that many days ago, assessed on ric(1): the assessment. */
+	async function assessedAfterIncidents(days) {
 		const C = await createCase(c.officer);
-		for (const d of [1, 30, 300]) await addIncident(c.officer, C.ref, { occurred_at: ago(d * DAY) });
-		const a = await assessOk(c.officer, C.ref, ric(1));
+		for (const d of days) await addIncident(c.officer, C.ref, { occurred_at: ago(d * DAY) });
+		return assessOk(c.officer, C.ref, ric(1));
+	}
+
+	test('three incidents within twelve months flag it as potential escalation', async () => {
+		const a = await assessedAfterIncidents([1, 30, 300]);
 		assert.equal(a.marac.due, true);
 		assert.deepEqual(a.marac.reasons, ['potential escalation: 3 incidents in the window (threshold 3)']);
 	});
 
 	test('two incidents within twelve months do not', async () => {
-		const C = await createCase(c.officer);
-		for (const d of [1, 30]) await addIncident(c.officer, C.ref, { occurred_at: ago(d * DAY) });
-		const a = await assessOk(c.officer, C.ref, ric(1));
+		const a = await assessedAfterIncidents([1, 30]);
 		assert.equal(a.marac.due, false);
 	});
 
 	test('an incident older than twelve months is outside the window', async () => {
-		const C = await createCase(c.officer);
-		for (const d of [1, 30, 400]) await addIncident(c.officer, C.ref, { occurred_at: ago(d * DAY) });
-		const a = await assessOk(c.officer, C.ref, ric(1));
+		const a = await assessedAfterIncidents([1, 30, 400]);
 		assert.equal(a.marac.due, false);
 	});
 

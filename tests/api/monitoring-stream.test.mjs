@@ -36,6 +36,11 @@ const connected = async (client, opts) => {
 const raise = async (m, event) => {
 	await k.post([{ device: m.tag, at: iso(nextAt()), lat: HOME[0], lon: HOME[1], events: [event] }]);
 };
+/** Raise event on m's tag and wait for its alert's "opened" on the stream s. */
+const raiseOpened = async (s, m, event) => {
+	await raise(m, event);
+	return s.next((x) => x.data.alert?.case === m.ref && x.data.event === 'opened');
+};
 const ofAlert = (id, event) => (e) => e.data.alert?.id === id && e.data.event === event;
 
 describe('a connected operator', () => {
@@ -81,8 +86,7 @@ describe('a connected operator', () => {
 	test("each step of an alert's life reaches the stream: acknowledged, dispatched, resolved with its outcome", async () => {
 		const m = await k.monitored();
 		const s = await connected(c.operator);
-		await raise(m, 'sos');
-		const opened = await s.next((x) => x.data.alert?.case === m.ref && x.data.event === 'opened');
+		const opened = await raiseOpened(s, m, 'sos');
 		const id = opened.data.alert.id;
 		assert.equal((await c.operator.post(`/api/v1/alerts/${id}/acknowledge`, {})).status, 200);
 		const acked = await s.next(ofAlert(id, 'acknowledged'));
@@ -102,8 +106,7 @@ describe('a connected operator', () => {
 	test('an unacknowledged critical alert escalating reaches the stream as "escalated"', async () => {
 		const m = await k.monitored();
 		const s = await connected(c.operator);
-		await raise(m, 'tamper');
-		const opened = await s.next((x) => x.data.alert?.case === m.ref && x.data.event === 'opened');
+		const opened = await raiseOpened(s, m, 'tamper');
 		const e = await s.next(ofAlert(opened.data.alert.id, 'escalated'), 5000);
 		assert.ok(e.data.alert.escalated_at);
 		s.close();

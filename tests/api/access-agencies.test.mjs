@@ -77,8 +77,7 @@ before(async () => {
 	for (const [u, [role, agency]] of Object.entries(USERS))
 		if (!srv.passwords[u]) srv.addUser(u, role, agency);
 	srv.grant('met', 'g4s');
-	const names = Object.keys(USERS);
-	(await Promise.all(names.map((n) => srv.login(n)))).forEach((cl, i) => (c[names[i]] = cl));
+	Object.assign(c, await srv.logins(Object.keys(USERS)));
 
 	// met: the officer's monitored case M, with a tag and her phone, a home zone;
 	// its suspect treated by nlft's clinicians

@@ -22,9 +22,7 @@ const SLACK = 10 * 1000; // ms of tolerance on computed dates
 
 before(async () => {
 	[srv, cfg] = await startServers({}, { args: ['--review-days', '3,10,30', '--marac-escalation', '2'], roles: ['officer'] });
-	const names = ['officer', 'supervisor', 'operator', 'clinician', 'advocate', 'analyst', 'admin'];
-	const clients = await Promise.all(names.map((n) => srv.login(n)));
-	names.forEach((n, i) => (c[n] = clients[i]));
+	Object.assign(c, await srv.logins(['officer', 'supervisor', 'operator', 'clinician', 'advocate', 'analyst', 'admin']));
 	c.cfgOfficer = await cfg.login('officer');
 });
 after(async () => {

@@ -52,6 +52,22 @@ async function alertOf(viewer, ref, kind) {
 	});
 }
 
+/**
+ * An agency's monitoring of its case ref: its supervisor registers a tag and
+ * her phone, its operator a tag left free; its officer puts the tag on him,
+ * the phone with her, and a home zone round home.  The devices' uids.
+ */
+async function monitorCase(agency, ref, officer, supervisor, operator, home) {
+	const d = { tag: unique(`${agency}-tag`), phone: unique(`${agency}-phone`), free: unique(`${agency}-free`) };
+	await post(supervisor, '/api/v1/devices', { uid: d.tag, kind: 'offender_tag', protocol: 'json' });
+	await post(supervisor, '/api/v1/devices', { uid: d.phone, kind: 'victim_phone', protocol: 'json' });
+	await post(operator, '/api/v1/devices', { uid: d.free, kind: 'offender_tag', protocol: 'json' });
+	await post(officer, `/api/v1/cases/${ref}/monitoring`, { device: d.tag, role: 'suspect' });
+	await post(officer, `/api/v1/cases/${ref}/monitoring`, { device: d.phone, role: 'victim' });
+	await post(officer, `/api/v1/cases/${ref}/zones`, { name: 'Home', ...circle(home, 200, { warning_m: 0 }) });
+	return d;
+}
+
 before(async () => {
 	srv = await startServer();
 	srv.addAgency('kent', 'police', 'Kent Police');
@@ -61,22 +77,13 @@ before(async () => {
 	for (const [u, [role, agency]] of Object.entries(USERS))
 		if (!srv.passwords[u]) srv.addUser(u, role, agency);
 	srv.grant('met', 'g4s');
-	const names = Object.keys(USERS);
-	(await Promise.all(names.map((n) => srv.login(n)))).forEach((cl, i) => (c[names[i]] = cl));
+	Object.assign(c, await srv.logins(Object.keys(USERS)));
 
 	// met: the officer's monitored case M, with a tag and her phone, a home zone;
 	// its suspect treated by nlft's clinicians
 	w.M = (await createCase(c.officer, { suspect: { name: `Suspect ${unique('m')}` } })).ref;
 	await post(c.officer, `/api/v1/cases/${w.M}/programme`, { consent_note: 'signed', trust: 'nlft' });
-	w.MT = unique('met-tag');
-	w.MP = unique('met-phone');
-	w.MF = unique('met-free');
-	await post(c.supervisor, '/api/v1/devices', { uid: w.MT, kind: 'offender_tag', protocol: 'json' });
-	await post(c.supervisor, '/api/v1/devices', { uid: w.MP, kind: 'victim_phone', protocol: 'json' });
-	await post(c.operator, '/api/v1/devices', { uid: w.MF, kind: 'offender_tag', protocol: 'json' });
-	await post(c.officer, `/api/v1/cases/${w.M}/monitoring`, { device: w.MT, role: 'suspect' });
-	await post(c.officer, `/api/v1/cases/${w.M}/monitoring`, { device: w.MP, role: 'victim' });
-	await post(c.officer, `/api/v1/cases/${w.M}/zones`, { name: 'Home', ...circle(HOME, 200, { warning_m: 0 }) });
+	({ tag: w.MT, phone: w.MP, free: w.MF } = await monitorCase('met', w.M, c.officer, c.supervisor, c.operator, HOME));
 	// g4s registers a tag, and met's officer puts it on a second met case
 	w.M2 = (await createCase(c.officer, { suspect: { name: `Suspect ${unique('m2')}` } })).ref;
 	w.GT = unique('g4s-tag');
@@ -86,15 +93,7 @@ before(async () => {
 	await post(c.officer, `/api/v1/cases/${w.M2}/monitoring`, { device: w.GT, role: 'suspect' });
 	// kent: its officer's monitored case K, the same kit
 	w.K = (await createCase(c.kofficer, { suspect: { name: `Suspect ${unique('k')}` } })).ref;
-	w.KT = unique('kent-tag');
-	w.KP = unique('kent-phone');
-	w.KF = unique('kent-free');
-	await post(c.ksupervisor, '/api/v1/devices', { uid: w.KT, kind: 'offender_tag', protocol: 'json' });
-	await post(c.ksupervisor, '/api/v1/devices', { uid: w.KP, kind: 'victim_phone', protocol: 'json' });
-	await post(c.koperator, '/api/v1/devices', { uid: w.KF, kind: 'offender_tag', protocol: 'json' });
-	await post(c.kofficer, `/api/v1/cases/${w.K}/monitoring`, { device: w.KT, role: 'suspect' });
-	await post(c.kofficer, `/api/v1/cases/${w.K}/monitoring`, { device: w.KP, role: 'victim' });
-	await post(c.kofficer, `/api/v1/cases/${w.K}/zones`, { name: 'Home', ...circle(KENT_HOME, 200, { warning_m: 0 }) });
+	({ tag: w.KT, phone: w.KP, free: w.KF } = await monitorCase('kent', w.K, c.kofficer, c.ksupervisor, c.koperator, KENT_HOME));
 
 	// positions: her phones at home, the tags walking in (a zone entry each)
 	const t = nextAt();

@@ -22,9 +22,7 @@ const SLACK = 10 * 1000; // ms of tolerance on computed dates
 
 before(async () => {
 	[srv, cfg] = await startServers({}, { args: ['--review-days', '3,10,30', '--marac-escalation', '2'], roles: ['officer'] });
-	const names = ['officer', 'supervisor', 'operator', 'clinician', 'advocate', 'analyst', 'admin'];
-	const clients = await Promise.all(names.map((n) => srv.login(n)));
-	names.forEach((n, i) => (c[n] = clients[i]));
+	Object.assign(c, await srv.logins(['officer', 'supervisor', 'operator', 'clinician', 'advocate', 'analyst', 'admin']));
 	c.cfgOfficer = await cfg.login('officer');
 });
 after(async () => {
@@ -436,25 +434,26 @@ describe('the MARAC referral flag', () => {
 		assert.equal(a.marac.due, false);
 	});
 
-	test('three incidents within twelve months flag it as potential escalation', async () => {
+	/** A new case with incidents that many days ago, assessed on ric(1): the assessment. */
+	async function assessedAfterIncidents(days) {
 		const C = await createCase(c.officer);
-		for (const d of [1, 30, 300]) await addIncident(c.officer, C.ref, { occurred_at: ago(d * DAY) });
-		const a = await assessOk(c.officer, C.ref, ric(1));
+		for (const d of days) await addIncident(c.officer, C.ref, { occurred_at: ago(d * DAY) });
+		return assessOk(c.officer, C.ref, ric(1));
+	}
+
+	test('three incidents within twelve months flag it as potential escalation', async () => {
+		const a = await assessedAfterIncidents([1, 30, 300]);
 		assert.equal(a.marac.due, true);
 		assert.deepEqual(a.marac.reasons, ['potential escalation: 3 incidents in the window (threshold 3)']);
 	});
 
 	test('two incidents within twelve months do not', async () => {
-		const C = await createCase(c.officer);
-		for (const d of [1, 30]) await addIncident(c.officer, C.ref, { occurred_at: ago(d * DAY) });
-		const a = await assessOk(c.officer, C.ref, ric(1));
+		const a = await assessedAfterIncidents([1, 30]);
 		assert.equal(a.marac.due, false);
 	});
 
 	test('an incident older than twelve months is outside the window', async () => {
-		const C = await createCase(c.officer);
-		for (const d of [1, 30, 400]) await addIncident(c.officer, C.ref, { occurred_at: ago(d * DAY) });
-		const a = await assessOk(c.officer, C.ref, ric(1));
+		const a = await assessedAfterIncidents([1, 30, 400]);
 		assert.equal(a.marac.due, false);
 	});
 
@@ -543,20 +542,21 @@ describe('who may submit and read assessments', () => {
 		});
 	}
 
-	test('an advocate reads the assessments of a case referred to her agency, not before (403)', async () => {
-		expectError(await c.advocate.get(`/api/v1/cases/${C.ref}/assessments`), 403, 'forbidden');
-		await c.officer.post(`/api/v1/cases/${C.ref}/referrals`, { agency: 'sas' });
-		const res = await c.advocate.get(`/api/v1/cases/${C.ref}/assessments`);
+	/** who may not read C's assessments (403) until the officer posts body to C's path, then reads both. */
+	async function readsOnceOpened(who, path, body) {
+		expectError(await who.get(`/api/v1/cases/${C.ref}/assessments`), 403, 'forbidden');
+		await c.officer.post(`/api/v1/cases/${C.ref}/${path}`, body);
+		const res = await who.get(`/api/v1/cases/${C.ref}/assessments`);
 		assert.equal(res.status, 200);
 		assert.equal(res.body.assessments.length, 2);
+	}
+
+	test('an advocate reads the assessments of a case referred to her agency, not before (403)', async () => {
+		await readsOnceOpened(c.advocate, 'referrals', { agency: 'sas' });
 	});
 
 	test('a clinician reads the assessments once the suspect is in the programme, not before (403)', async () => {
-		expectError(await c.clinician.get(`/api/v1/cases/${C.ref}/assessments`), 403, 'forbidden');
-		await c.officer.post(`/api/v1/cases/${C.ref}/programme`, { consent_note: 'signed' });
-		const res = await c.clinician.get(`/api/v1/cases/${C.ref}/assessments`);
-		assert.equal(res.status, 200);
-		assert.equal(res.body.assessments.length, 2);
+		await readsOnceOpened(c.clinician, 'programme', { consent_note: 'signed' });
 	});
 
 	test('an analyst of the agency reads them (200)', async () => {

@@ -13,9 +13,7 @@ const c = {};
 
 before(async () => {
 	srv = await startServer();
-	const names = ['officer', 'supervisor', 'operator', 'clinician', 'advocate', 'analyst'];
-	const clients = await Promise.all(names.map((n) => srv.login(n)));
-	names.forEach((n, i) => (c[n] = clients[i]));
+	Object.assign(c, await srv.logins(['officer', 'supervisor', 'operator', 'clinician', 'advocate', 'analyst']));
 });
 after(() => stopServer(srv));
 

@@ -61,6 +61,17 @@ async function expectBroken(id, reason) {
 	return v;
 }
 
+/**
+ * Tamper with the log (sql), expect the chain broken at entry id for reason,
+ * put entry restoreId back (id unless given) and expect the chain intact.
+ */
+async function tamperedAt(sql, id, reason, restoreId = id) {
+	sqlite(srv.db, sql);
+	await expectBroken(id, reason);
+	restore(restoreId);
+	await expectIntact();
+}
+
 describe('an intact chain', () => {
 	test('verifies after activity, by the API and the command line', async () => {
 		await expectIntact();
@@ -88,33 +99,21 @@ describe('tampering', () => {
 	test('an outcome changed from denied to ok is detected', async () => {
 		const id = Number(sqlite(srv.db, "SELECT MIN(id) FROM audit_log WHERE outcome = 'denied'").trim());
 		assert.ok(id > 0);
-		sqlite(srv.db, `UPDATE audit_log SET outcome = 'ok' WHERE id = ${id}`);
-		await expectBroken(id, /altered/);
-		restore(id);
-		await expectIntact();
+		await tamperedAt(`UPDATE audit_log SET outcome = 'ok' WHERE id = ${id}`, id, /altered/);
 	});
 
 	test('a changed timestamp is detected', async () => {
-		sqlite(srv.db, 'UPDATE audit_log SET at = at + 1 WHERE id = 5');
-		await expectBroken(5, /altered/);
-		restore(5);
-		await expectIntact();
+		await tamperedAt('UPDATE audit_log SET at = at + 1 WHERE id = 5', 5, /altered/);
 	});
 
 	test('a NULL made into an empty string is detected', async () => {
 		const id = Number(sqlite(srv.db, 'SELECT MIN(id) FROM audit_log WHERE detail IS NULL').trim());
 		assert.ok(id > 0);
-		sqlite(srv.db, `UPDATE audit_log SET detail = '' WHERE id = ${id}`);
-		await expectBroken(id, /altered/);
-		restore(id);
-		await expectIntact();
+		await tamperedAt(`UPDATE audit_log SET detail = '' WHERE id = ${id}`, id, /altered/);
 	});
 
 	test('a broken link (prev_hash changed) is detected', async () => {
-		sqlite(srv.db, "UPDATE audit_log SET prev_hash = (SELECT hash FROM audit_log WHERE id = 1) WHERE id = 4");
-		await expectBroken(4, /link/);
-		restore(4);
-		await expectIntact();
+		await tamperedAt('UPDATE audit_log SET prev_hash = (SELECT hash FROM audit_log WHERE id = 1) WHERE id = 4', 4, /link/);
 	});
 
 	test('deleting the newest row is detected', async () => {
@@ -128,17 +127,11 @@ describe('tampering', () => {
 	});
 
 	test('deleting a middle row is detected at the entry after the gap', async () => {
-		sqlite(srv.db, 'DELETE FROM audit_log WHERE id = 7');
-		await expectBroken(8, /missing/);
-		restore(7);
-		await expectIntact();
+		await tamperedAt('DELETE FROM audit_log WHERE id = 7', 8, /missing/, 7);
 	});
 
 	test('deleting the first row is detected', async () => {
-		sqlite(srv.db, 'DELETE FROM audit_log WHERE id = 1');
-		await expectBroken(2, /missing/);
-		restore(1);
-		await expectIntact();
+		await tamperedAt('DELETE FROM audit_log WHERE id = 1', 2, /missing/, 1);
 	});
 
 	test('a forged row appended without the chain head is detected', async () => {

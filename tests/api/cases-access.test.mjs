@@ -20,9 +20,7 @@ const YEAR = new Date().getUTCFullYear();
 
 before(async () => {
 	srv = await startServer();
-	const names = ['officer', 'supervisor', 'operator', 'clinician', 'advocate', 'analyst', 'admin'];
-	const clients = await Promise.all(names.map((n) => srv.login(n)));
-	names.forEach((n, i) => (c[n] = clients[i]));
+	Object.assign(c, await srv.logins(['officer', 'supervisor', 'operator', 'clinician', 'advocate', 'analyst', 'admin']));
 	// another force, with its own supervisor
 	let r = await c.admin.post('/api/v1/agencies', { code: 'kent', name: 'Kent Police', kind: 'police' });
 	assert.equal(r.status, 201, r.text);

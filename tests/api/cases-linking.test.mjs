@@ -210,6 +210,16 @@ describe('what the links show', () => {
 });
 
 describe('the possible serial stalker flag', () => {
+	/** Two cases of one victim (her phone, typed two ways) against one suspect (his phone, the same): the second not flagged. */
+	async function oneVictimTwice() {
+		const sp = ukMobile();
+		const vp = ukMobile();
+		const a = await createCase(supervisor, { victims: [victim({ identifiers: [{ kind: 'phone', value: vp.national }] })], suspect: suspectWith('phone', sp.national) });
+		const b = await createCase(supervisor, { victims: [victim({ identifiers: [{ kind: 'phone', value: vp.e164 }] })], suspect: suspectWith('phone', sp.e164) });
+		assert.deepEqual(flagsOf(b), []);
+		return { sp, a, b };
+	}
+
 	test('the same victim in two linked cases counts once: no flag', async () => {
 		const sp = ukMobile();
 		const vp = ukMobile();
@@ -223,11 +233,7 @@ describe('the possible serial stalker flag', () => {
 	});
 
 	test('a second distinct victim flags every case of the linked set', async () => {
-		const sp = ukMobile();
-		const vp = ukMobile();
-		const a = await createCase(supervisor, { victims: [victim({ identifiers: [{ kind: 'phone', value: vp.national }] })], suspect: suspectWith('phone', sp.national) });
-		const b = await createCase(supervisor, { victims: [victim({ identifiers: [{ kind: 'phone', value: vp.e164 }] })], suspect: suspectWith('phone', sp.e164) });
-		assert.deepEqual(flagsOf(b), []);
+		const { sp, a, b } = await oneVictimTwice();
 		const c = await createCase(supervisor, { victims: [victim()], suspect: suspectWith('phone', sp.national) });
 		assert.deepEqual(flagsOf(c), ['possible_serial']);
 		assert.match(c.flags[0].note, /3 cases with 2 distinct victims/);
@@ -247,11 +253,7 @@ describe('the possible serial stalker flag', () => {
 	});
 
 	test('a second distinct victim added later to a linked case flags every case of the set', async () => {
-		const sp = ukMobile();
-		const vp = ukMobile();
-		const a = await createCase(supervisor, { victims: [victim({ identifiers: [{ kind: 'phone', value: vp.national }] })], suspect: suspectWith('phone', sp.national) });
-		const b = await createCase(supervisor, { victims: [victim({ identifiers: [{ kind: 'phone', value: vp.e164 }] })], suspect: suspectWith('phone', sp.e164) });
-		assert.deepEqual(flagsOf(b), []);
+		const { sp, a, b } = await oneVictimTwice();
 		const res = await supervisor.post(`/api/v1/cases/${b.ref}/people`, { role: 'victim', name: 'Second Victim' });
 		assert.equal(res.status, 201, res.text);
 		assert.equal(res.body.links.distinct_victims, 2);

@@ -7,21 +7,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { ROLES, startServer, stopServer } from './lib/server.mjs';
-import { iso, monitoringKit, nextAt } from './lib/monitorkit.mjs';
+import { ROLES, stopServer } from './lib/server.mjs';
+import { iso, nextAt, startMonitoring } from './lib/monitorkit.mjs';
 
 const WRITERS = 8;
 const TRIALS = Number(process.env.CONCURRENCY_TRIALS || 6);
 
 let srv;
-const c = {};
+let c;
 let k;
 
 before(async () => {
-	srv = await startServer({ args: ['--threads', '8'] });
-	const clients = await Promise.all(ROLES.map((r) => srv.login(r)));
-	ROLES.forEach((r, i) => (c[r] = clients[i]));
-	k = monitoringKit(srv, c);
+	({ srv, c, k } = await startMonitoring({ args: ['--threads', '8'] }, ROLES));
 });
 after(() => stopServer(srv));
 

@@ -29,7 +29,7 @@ before(async () => {
 			'--teltonika-max-per-address', '30', '--teltonika-max-connections', '60',
 			'--osmand-max-per-address', '20', '--osmand-max-connections', '40'],
 	});
-	TEL = Number(srv.stdout().match(/Teltonika devices on tcp:\/\/127\.0\.0\.1:(\d+)/)[1]);
+	TEL = srv.teltonikaPort();
 	OSM = Number(srv.stdout().match(/OsmAnd devices on http:\/\/127\.0\.0\.1:(\d+)/)[1]);
 	admin = await srv.login('admin');
 	supervisor = await srv.login('supervisor');

@@ -13,15 +13,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { ENGINE, sqlite, startServer } from './lib/server.mjs';
-import { circle, dest, monitoringKit, waitFor } from './lib/monitorkit.mjs';
+import { ENGINE, sqlite } from './lib/server.mjs';
+import { circle, dest, startMonitoring, waitFor } from './lib/monitorkit.mjs';
 
 const HOME = [51.5074, -0.1278];
 const BURST = 400;
 const HEALTH_SQL = 'SELECT MAX(version) FROM schema_version';
 
 let srv;
-const c = {};
+let c;
 let k;
 
 /** Statuses of n requests made at once, counted: {200: n, 503: m, ...}. */
@@ -52,9 +52,7 @@ async function cut(pids) {
 
 describe('a PostgreSQL connection ended by the server', { skip: ENGINE !== 'postgres' && 'needs PostgreSQL: a SQLite file has no server to end a connection' }, () => {
 	before(async () => {
-		srv = await startServer();
-		[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
-		k = monitoringKit(srv, c);
+		({ srv, c, k } = await startMonitoring());
 	});
 	after(async () => {
 		if (srv) assert.equal(await srv.stop(), 0);

@@ -75,8 +75,8 @@ describe('PostgreSQL restarted under load', { skip: ENGINE !== 'postgres' && 'Po
 	before(async () => {
 		cluster = privateCluster();
 		srv = await startServer({ db: cluster.createDatabase(), args: ['--osmand-listen', '127.0.0.1:0', '--teltonika-listen', '127.0.0.1:0'] });
-		OSM = srv.stdout().match(/OsmAnd devices on (http:\/\/127\.0\.0\.1:\d+)\//)[1];
-		TEL = Number(srv.stdout().match(/Teltonika devices on tcp:\/\/127\.0\.0\.1:(\d+)/)[1]);
+		OSM = srv.osmandUrl();
+		TEL = srv.teltonikaPort();
 		[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
 		k = monitoringKit(srv, c);
 		dev.json = await k.device();

@@ -9,15 +9,12 @@
 // ends her sessions.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { createCase, ukMobile, unique, victim } from './lib/casekit.mjs';
-import { API_KEY, TEMPLATE_ID, notifyStandIn } from './lib/govnotify.mjs';
-import { circle, dest, monitoringKit, waitFor } from './lib/monitorkit.mjs';
-import { sleep, startServer } from './lib/server.mjs';
+import { createCase, ukMobile, victim } from './lib/casekit.mjs';
+import { notifyArgs, notifyStandIn } from './lib/govnotify.mjs';
+import { dest, startMonitoring, waitFor } from './lib/monitorkit.mjs';
+import { sleep } from './lib/server.mjs';
 
 const HOME = [51.5309, -0.1233];
 const HER = [51.5012, -0.1419];
@@ -41,20 +38,14 @@ function herPhone(url) {
 
 describe("her app", () => {
 	let srv, notify, k, ref, phone, her, tagPath;
-	const c = {};
+	let c;
 
 	before(async () => {
 		notify = await notifyStandIn();
-		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-notify-key-'));
-		fs.writeFileSync(path.join(dir, 'key'), API_KEY);
-		srv = await startServer({ args: ['--sms-notify-url', notify.url, '--sms-notify-key-file', path.join(dir, 'key'), '--sms-notify-template', TEMPLATE_ID, '--sms-poll-ms', '100', '--lost-min-seconds', '1'] });
-		[c.operator, c.officer, c.analyst] = await Promise.all(['operator', 'officer', 'analyst'].map((u) => srv.login(u)));
-		k = monitoringKit(srv, c);
+		({ srv, c, k } = await startMonitoring({ args: [...notifyArgs(notify), '--sms-poll-ms', '100', '--lost-min-seconds', '1'] }, ['operator', 'officer', 'analyst']));
 		phone = ukMobile();
-		ref = (await createCase(c.officer, { suspect: { name: `Suspect ${unique('s')}` }, victims: [victim({ identifiers: [{ kind: 'phone', value: phone.national }] })] })).ref;
-		const tag = await k.device('offender_tag');
-		await k.assign(ref, tag, 'suspect');
-		await k.zone(ref, circle(HOME, 100, { warning_m: 0 }));
+		let tag;
+		({ ref, tag } = await k.herCase(phone, HOME));
 		tagPath = [dest(HOME, 3000, 90), dest(HOME, 1500, 90)];
 		await k.trail(tag, tagPath);
 		her = herPhone(srv.url);

@@ -14,8 +14,8 @@ import { after, before, describe, test } from 'node:test';
 
 import { createCase, ukMobile, unique, victim } from './lib/casekit.mjs';
 import { API_KEY, TEMPLATE_ID, notifyStandIn } from './lib/govnotify.mjs';
-import { circle, dest, monitoringKit, waitFor } from './lib/monitorkit.mjs';
-import { sleep, startServer } from './lib/server.mjs';
+import { circle, dest, startMonitoring, waitFor } from './lib/monitorkit.mjs';
+import { sleep } from './lib/server.mjs';
 
 const HOME = [51.5309, -0.1233];
 
@@ -39,7 +39,7 @@ function checkVapid(header, origin) {
 
 describe("Web Push to her app", () => {
 	let srv, notify, pushSvc, k, ref, phone, session, origin, keyPath;
-	const c = {};
+	let c;
 	const pushes = [];
 	let answer = 201;
 
@@ -59,10 +59,8 @@ describe("Web Push to her app", () => {
 		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-push-'));
 		fs.writeFileSync(path.join(dir, 'key'), API_KEY);
 		keyPath = path.join(dir, 'push.pem');
-		srv = await startServer({ args: ['--sms-notify-url', notify.url, '--sms-notify-key-file', path.join(dir, 'key'), '--sms-notify-template', TEMPLATE_ID,
-			'--push-key-file', keyPath, '--push-subject', 'mailto:centre@example.org', '--push-allow-http'] });
-		[c.operator, c.officer] = await Promise.all(['operator', 'officer'].map((u) => srv.login(u)));
-		k = monitoringKit(srv, c);
+		({ srv, c, k } = await startMonitoring({ args: ['--sms-notify-url', notify.url, '--sms-notify-key-file', path.join(dir, 'key'), '--sms-notify-template', TEMPLATE_ID,
+			'--push-key-file', keyPath, '--push-subject', 'mailto:centre@example.org', '--push-allow-http'] }));
 		phone = ukMobile();
 		ref = (await createCase(c.officer, { suspect: { name: `Suspect ${unique('s')}` }, victims: [victim({ identifiers: [{ kind: 'phone', value: phone.national }] })] })).ref;
 		assert.equal((await c.officer.post(`/api/v1/cases/${ref}/her-app`, {})).status, 201);

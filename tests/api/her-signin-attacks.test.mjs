@@ -8,13 +8,10 @@
 // - whoever knows her number (he does) cannot have code after code sent to
 //   her phone, each one replacing the code she is about to type.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { createCase, ukMobile, victim } from './lib/casekit.mjs';
-import { API_KEY, TEMPLATE_ID, notifyStandIn } from './lib/govnotify.mjs';
+import { notifyArgs, notifyStandIn } from './lib/govnotify.mjs';
 import { waitFor } from './lib/monitorkit.mjs';
 import { sqlite, startServer } from './lib/server.mjs';
 
@@ -26,9 +23,7 @@ describe("her app's sign-in under attack", () => {
 
 	before(async () => {
 		notify = await notifyStandIn({ refuse: () => (down ? [500, 'Internal server error'] : null) });
-		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-notify-key-'));
-		fs.writeFileSync(path.join(dir, 'key'), API_KEY);
-		srv = await startServer({ args: ['--sms-notify-url', notify.url, '--sms-notify-key-file', path.join(dir, 'key'), '--sms-notify-template', TEMPLATE_ID, '--addr-max-failures', '1000'] });
+		srv = await startServer({ args: [...notifyArgs(notify), '--addr-max-failures', '1000'] });
 		officer = await srv.login('officer');
 	});
 	after(async () => {

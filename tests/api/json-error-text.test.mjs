@@ -13,7 +13,7 @@ let OSM;
 
 before(async () => {
 	srv = await startServer({ args: ['--osmand-listen', '127.0.0.1:0'], users: false });
-	OSM = srv.stdout().match(/vigil: OsmAnd devices on (http:\/\/127\.0\.0\.1:\d+)\//)[1];
+	OSM = srv.osmandUrl();
 });
 after(() => stopServer(srv));
 

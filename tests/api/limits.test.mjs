@@ -28,18 +28,7 @@ after(async () => {
 /** A connection from localAddress sending half a header: resolves with it, or
  * 'refused' when the server closes it without a word. */
 function halfHeader(localAddress) {
-	return new Promise((resolve) => {
-		const s = net.connect({ host: '127.0.0.1', port: srv.port, localAddress });
-		let closed = false;
-		s.on('error', () => {});
-		s.on('close', () => { closed = true; });
-		s.on('connect', () => {
-			s.write('GET /api/v1/me HTTP/1.1\r\nHost: x\r\n');
-			socks.push(s);
-			// the server may take it and then refuse it straight away
-			setTimeout(() => resolve(closed ? 'refused' : s), 300);
-		});
-	});
+	return halfHeaderTo(srv.port, localAddress, socks);
 }
 
 async function signInTime(localAddress) {
@@ -191,6 +180,7 @@ function halfHeaderTo(port, localAddress, list) {
 		s.on('connect', () => {
 			s.write('GET /api/v1/me HTTP/1.1\r\nHost: x\r\n');
 			list.push(s);
+			// the server may take it and then refuse it straight away
 			setTimeout(() => resolve(closed ? 'refused' : s), 300);
 		});
 	});

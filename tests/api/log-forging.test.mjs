@@ -14,9 +14,7 @@ let operator;
 
 before(async () => {
 	srv = await startServer({ args: ['--osmand-listen', '127.0.0.1:0'], roles: ['operator'] });
-	const m = srv.stdout().match(/vigil: OsmAnd devices on (http:\/\/127\.0\.0\.1:\d+)\//);
-	assert.ok(m, `the OsmAnd port is announced: ${srv.stdout()}`);
-	OSM = m[1];
+	OSM = srv.osmandUrl();
 	operator = await srv.login('operator');
 });
 after(() => stopServer(srv));

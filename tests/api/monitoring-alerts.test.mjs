@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { expectError, ROLES, sleep, startServer, stopServer } from './lib/server.mjs';
-import { iso, monitoringKit, nextAt } from './lib/monitorkit.mjs';
+import { expectError, ROLES, sleep, stopServer } from './lib/server.mjs';
+import { iso, nextAt, startMonitoring } from './lib/monitorkit.mjs';
 
 const ESCALATE_S = 2;
 let srv;
-const c = {};
+let c;
 let k;
 
 const HOME = [51.5074, -0.1278];
@@ -28,10 +28,7 @@ const move = (who, id, step, body = {}) => c[who].post(`/api/v1/alerts/${id}/${s
 const resolveBody = { outcome: 'breach_confirmed', note: 'police attended; he had left' };
 
 before(async () => {
-	srv = await startServer({ args: ['--escalate-seconds', String(ESCALATE_S)] });
-	const clients = await Promise.all(ROLES.map((r) => srv.login(r)));
-	ROLES.forEach((r, i) => (c[r] = clients[i]));
-	k = monitoringKit(srv, c);
+	({ srv, c, k } = await startMonitoring({ args: ['--escalate-seconds', String(ESCALATE_S)] }, ROLES));
 	// started now, looked at later: a critical alert left alone, one acknowledged at once,
 	// and a high and a medium one left alone
 	esc.ignored = await alertOf('tamper');

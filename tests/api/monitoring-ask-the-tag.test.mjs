@@ -13,9 +13,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { sqlite, startServer, stopServer } from './lib/server.mjs';
-import { circle, dest, iso, monitoringKit, nextAt, waitFor } from './lib/monitorkit.mjs';
-import { codec12, packet, tag } from './lib/teltonika.mjs';
+import { sqlite, stopServer } from './lib/server.mjs';
+import { dest, iso, nextAt, startMonitoring, waitFor } from './lib/monitorkit.mjs';
+import { codec12, imei, packet, tag } from './lib/teltonika.mjs';
 
 const CONFIRM_S = 12;
 const ANSWER_S = 3; // --teltonika-command-timeout
@@ -25,39 +25,24 @@ const HOME = [51.5074, -0.1278];
 let srv;
 let TEL; // the Teltonika port
 let OSM; // the OsmAnd base URL
-const c = {};
+let c;
 let k;
 
 before(async () => {
-	srv = await startServer({
+	({ srv, c, k } = await startMonitoring({
 		args: ['--teltonika-listen', '127.0.0.1:0', '--osmand-listen', '127.0.0.1:0', '--confirm-seconds',
 			String(CONFIRM_S), '--teltonika-fast-command', FAST, '--teltonika-normal-command', NORMAL,
 			'--teltonika-command-timeout', String(ANSWER_S)],
-	});
-	TEL = Number(srv.stdout().match(/Teltonika devices on tcp:\/\/127\.0\.0\.1:(\d+)/)[1]);
-	OSM = srv.stdout().match(/OsmAnd devices on (http:\/\/127\.0\.0\.1:\d+)\//)[1];
-	[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
-	k = monitoringKit(srv, c);
+	}));
+	TEL = srv.teltonikaPort();
+	OSM = srv.osmandUrl();
 });
 after(() => stopServer(srv));
 
 let serial = 0;
-/** A 15-digit IMEI of this run. */
-function imei() {
-	serial++;
-	return `35${String(process.pid % 100000).padStart(5, '0')}${String(Date.now() % 1e5).padStart(5, '0')}${String(serial).padStart(3, '0')}`;
-}
-
 /** A case whose suspect wears a new device of that protocol, with a 100 m home zone at centre. */
-async function watched(protocol, centre) {
-	const uid = protocol === 'teltonika' ? imei() : `${protocol}-${process.pid}-${Date.now()}-${++serial}`;
-	const res = await c.operator.post('/api/v1/devices', { uid, kind: 'offender_tag', protocol });
-	assert.equal(res.status, 201, res.text);
-	const ref = await k.newCase();
-	await k.assign(ref, uid, 'suspect');
-	await k.zone(ref, circle(centre, 100, { warning_m: 0 }));
-	return { ref, tag: uid };
-}
+const watched = (protocol, centre) =>
+	k.watched(protocol === 'teltonika' ? imei() : `${protocol}-${process.pid}-${Date.now()}-${++serial}`, centre, protocol);
 
 /** The device events of a device, oldest first: [{kind, detail}]. */
 function events(uid) {

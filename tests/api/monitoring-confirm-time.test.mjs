@@ -7,18 +7,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { sleep, startServer, stopServer } from './lib/server.mjs';
-import { circle, dest, kinds, monitoringKit } from './lib/monitorkit.mjs';
+import { sleep, stopServer } from './lib/server.mjs';
+import { circle, dest, kinds, startMonitoring } from './lib/monitorkit.mjs';
 
 const CONFIRM_S = 2;
 let srv;
-const c = {};
+let c;
 let k;
 
 before(async () => {
-	srv = await startServer({ args: ['--confirm-seconds', String(CONFIRM_S)] });
-	[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
-	k = monitoringKit(srv, c);
+	({ srv, c, k } = await startMonitoring({ args: ['--confirm-seconds', String(CONFIRM_S)] }));
 });
 after(() => stopServer(srv));
 

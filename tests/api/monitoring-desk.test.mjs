@@ -6,17 +6,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { startServer, stopServer } from './lib/server.mjs';
-import { dest, monitoringKit } from './lib/monitorkit.mjs';
+import { stopServer } from './lib/server.mjs';
+import { dest, startMonitoring } from './lib/monitorkit.mjs';
 
 let srv;
-const c = {};
+let c;
 let k;
 
 before(async () => {
-	srv = await startServer();
-	[c.operator, c.officer, c.supervisor] = await Promise.all(['operator', 'officer', 'supervisor'].map((r) => srv.login(r)));
-	k = monitoringKit(srv, c);
+	({ srv, c, k } = await startMonitoring(undefined, ['operator', 'officer', 'supervisor']));
 });
 after(() => stopServer(srv));
 

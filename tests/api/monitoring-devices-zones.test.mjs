@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { expectError, ROLES, startServer, stopServer } from './lib/server.mjs';
+import { expectError, startServer, stopServer } from './lib/server.mjs';
 import { createCase, unique } from './lib/casekit.mjs';
 
 let srv;
@@ -27,8 +27,7 @@ const square = (d = 0.002, [lon, lat] = HOME) => ({
 
 before(async () => {
 	srv = await startServer();
-	const clients = await Promise.all(ROLES.map((r) => srv.login(r)));
-	ROLES.forEach((r, i) => (c[r] = clients[i]));
+	Object.assign(c, await srv.logins());
 	caseA = await createCase(c.officer, { suspect: { name: 'Sam Tagged' } });
 	caseB = await createCase(c.supervisor, { suspect: { name: 'Bob Tagged' } });
 });

@@ -16,9 +16,7 @@ let officer;
 
 before(async () => {
 	srv = await startServer({ args: ['--osmand-listen', '127.0.0.1:0'], roles: ['operator', 'officer'] });
-	const m = srv.stdout().match(/vigil: OsmAnd devices on (http:\/\/127\.0\.0\.1:\d+)\//);
-	assert.ok(m, `the OsmAnd port is announced: ${srv.stdout()}`);
-	OSM = m[1];
+	OSM = srv.osmandUrl();
 	[operator, officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
 });
 after(() => stopServer(srv));

@@ -206,7 +206,7 @@ describe('what the replays show', () => {
 
 describe('a clock that runs fast blinds nothing', () => {
 	test('over Teltonika: a record stamped a minute ahead is a clock fault, and the next record inside is an entry at once', async () => {
-		const port = Number(srv.stdout().match(/Teltonika devices on tcp:\/\/127\.0\.0\.1:(\d+)/)[1]);
+		const port = srv.teltonikaPort();
 		const imei = `35${String(Date.now()).slice(-13)}`;
 		const home = [51.40, -0.30];
 		const ref = (await createCase(c.officer, { suspect: { name: `Suspect ${unique('s')}` } })).ref;

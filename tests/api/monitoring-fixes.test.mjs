@@ -6,19 +6,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { expectError, ROLES, sqlite, startServer, stopServer } from './lib/server.mjs';
+import { expectError, ROLES, sqlite, stopServer } from './lib/server.mjs';
 import { unique } from './lib/casekit.mjs';
-import { circle, dest, iso, kinds, monitoringKit, nextAt, waitFor } from './lib/monitorkit.mjs';
+import { circle, dest, iso, kinds, nextAt, startMonitoring, waitFor } from './lib/monitorkit.mjs';
 
 let srv;
-const c = {};
+let c;
 let k;
 
 before(async () => {
-	srv = await startServer();
-	const clients = await Promise.all(ROLES.map((r) => srv.login(r)));
-	ROLES.forEach((r, i) => (c[r] = clients[i]));
-	k = monitoringKit(srv, c);
+	({ srv, c, k } = await startMonitoring(undefined, ROLES));
 });
 after(() => stopServer(srv));
 
@@ -227,8 +224,7 @@ describe('duplicates and out-of-order fixes', () => {
 		const m = await k.monitored({ zones: [circle(HOME, 200, { warning_m: 0 })] });
 		const fix = { device: m.tag, at: iso(nextAt()), lat: HOME[0], lon: HOME[1], accuracy_m: 5 };
 		assert.deepEqual(results(await k.post([fix, fix])), ['stored', 'duplicate']);
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(m.ref)), ['zone_entry']);
+		assert.deepEqual(await k.settledKinds(m.ref), ['zone_entry']);
 	});
 
 	test('an older fix inside the zone, arriving after a newer one outside, is an entry at its own time; the state keeps the newest', async () => {
@@ -263,8 +259,7 @@ describe('duplicates and out-of-order fixes', () => {
 		await k.post([{ device: m.tag, at: iso(t1), lat: far[0], lon: far[1], accuracy_m: 10 }]);
 		await k.post([{ device: m.tag, at: iso(t3), lat: far[0], lon: far[1] + 0.001, accuracy_m: 10 }]);
 		await k.post([{ device: m.tag, at: iso(t2), lat: HOME[0], lon: HOME[1], accuracy_m: 5 }]); // late, inside
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(m.ref)), ['zone_entry']);
+		assert.deepEqual(await k.settledKinds(m.ref), ['zone_entry']);
 		await k.trail(m.tag, [HOME]);
 		await k.settle();
 		const all = await k.alerts(m.ref);

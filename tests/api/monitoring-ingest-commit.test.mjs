@@ -7,10 +7,10 @@
 // connection does not disturb another's packet in flight.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 
 import { ENGINE, sleep, sqlite, startServer, stopServer } from './lib/server.mjs';
+import { packet as codec8, tag as teltonikaTag } from './lib/teltonika.mjs';
 
 let srv;
 let OSM; // http://127.0.0.1:PORT
@@ -19,8 +19,8 @@ const c = {};
 
 before(async () => {
 	srv = await startServer({ args: ['--osmand-listen', '127.0.0.1:0', '--teltonika-listen', '127.0.0.1:0'] });
-	OSM = srv.stdout().match(/OsmAnd devices on (http:\/\/127\.0\.0\.1:\d+)\//)[1];
-	TEL = Number(srv.stdout().match(/Teltonika devices on tcp:\/\/127\.0\.0\.1:(\d+)/)[1]);
+	OSM = srv.osmandUrl();
+	TEL = srv.teltonikaPort();
 	[c.operator, c.admin] = await Promise.all(['operator', 'admin'].map((r) => srv.login(r)));
 });
 after(() => stopServer(srv));
@@ -56,75 +56,26 @@ async function osm(uid, atMs, lat = 51.5, lon = -0.12) {
 	return { status: res.status, text: await res.text() };
 }
 
-// CRC-16/IBM (reflected 0xA001, initial 0), as Teltonika frames carry it.
-function crc16(buf) {
-	let crc = 0;
-	for (const b of buf) {
-		crc ^= b;
-		for (let i = 0; i < 8; i++) crc = crc & 1 ? (crc >>> 1) ^ 0xa001 : crc >>> 1;
-	}
-	return crc;
-}
-
 /** A Codec 8 packet of records at times t0, t0 + 1000, ... */
-function packet(t0, records, { badCrc = false } = {}) {
-	const recs = [];
-	for (let r = 0; r < records; r++) {
-		const b = Buffer.alloc(8 + 1 + 15 + 6);
-		b.writeBigUInt64BE(BigInt(t0 + r * 1000), 0);
-		b.writeUInt8(0, 8);
-		b.writeInt32BE(Math.round((-0.12 + r * 1e-5) * 1e7), 9);
-		b.writeInt32BE(Math.round(51.5 * 1e7), 13);
-		b.writeUInt16BE(30, 17); // altitude
-		b.writeUInt16BE(90, 19); // angle
-		b.writeUInt8(10, 21); // satellites
-		b.writeUInt16BE(5, 22); // speed
-		recs.push(b); // the IO part: six zero bytes (no event, no elements)
-	}
-	const data = Buffer.concat([Buffer.from([0x08, records]), ...recs, Buffer.from([records])]);
-	const head = Buffer.alloc(8);
-	head.writeUInt32BE(data.length, 4);
-	const tail = Buffer.alloc(4);
-	tail.writeUInt32BE(crc16(data) ^ (badCrc ? 1 : 0), 0);
-	return Buffer.concat([head, data, tail]);
-}
+const packet = (t0, records, options) =>
+	codec8(Array.from({ length: records }, (_, r) => [t0 + r * 1000, 51.5, -0.12 + r * 1e-5]), options);
 
 /** A Teltonika connection: the handshake done; read(n) waits for n bytes (null when closed). */
 async function tag(imei) {
-	const sock = net.connect(TEL, '127.0.0.1');
-	let buf = Buffer.alloc(0);
-	let closed = false;
-	let wake = () => {};
-	sock.on('data', (d) => { buf = Buffer.concat([buf, d]); wake(); });
-	sock.on('close', () => { closed = true; wake(); });
-	sock.on('error', () => {});
-	await new Promise((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); });
-	const read = async (n, timeoutMs = 10000) => {
-		const until = Date.now() + timeoutMs;
-		while (buf.length < n && !closed && Date.now() < until)
-			await new Promise((resolve) => { wake = resolve; setTimeout(resolve, 20); });
-		if (buf.length < n) return null;
-		const out = buf.subarray(0, n);
-		buf = buf.subarray(n);
-		return out;
-	};
-	const hs = Buffer.alloc(2 + imei.length);
-	hs.writeUInt16BE(imei.length, 0);
-	hs.write(imei, 2, 'ascii');
-	sock.write(hs);
-	assert.deepEqual(await read(1), Buffer.from([1]), 'the IMEI is accepted');
+	const t = await teltonikaTag(TEL, imei, { timeoutMs: 10000 });
+	assert.equal(t.answer, 1, 'the IMEI is accepted');
 	return {
-		read,
-		pending: () => buf.length,
-		isClosed: () => closed,
-		send: (b) => sock.write(b),
+		read: t.read,
+		pending: t.pending,
+		isClosed: t.closed,
+		send: t.write,
 		/** Send a packet and wait for its record-count acknowledgement. */
 		async packet(t0, records) {
-			sock.write(packet(t0, records));
-			const ack = await read(4);
+			t.write(packet(t0, records));
+			const ack = await t.read(4);
 			return ack ? ack.readUInt32BE(0) : null;
 		},
-		close: () => sock.destroy(),
+		close: t.close,
 	};
 }
 

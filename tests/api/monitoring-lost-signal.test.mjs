@@ -8,11 +8,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { sleep, startServer, stopServer } from './lib/server.mjs';
-import { circle, dest, kinds, monitoringKit, waitFor } from './lib/monitorkit.mjs';
+import { sleep, stopServer } from './lib/server.mjs';
+import { circle, dest, kinds, startMonitoring, waitFor } from './lib/monitorkit.mjs';
 
 let srv;
-const c = {};
+let c;
 let k;
 
 const HOME = [51.5074, -0.1278];
@@ -22,9 +22,7 @@ const lostOf = async (ref) => k.alerts(ref, 'lost_signal');
 const obs = {}; // what each scenario saw, as it ran
 
 before(async () => {
-	srv = await startServer({ args: ['--lost-min-seconds', '1', '--lost-speed', '1000'] });
-	[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
-	k = monitoringKit(srv, c);
+	({ srv, c, k } = await startMonitoring({ args: ['--lost-min-seconds', '1', '--lost-speed', '1000'] }));
 
 	// an offender's tag: silent, lost, restored, silent again, resolved, lost anew
 	async function tagLifecycle() {

@@ -8,9 +8,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { Client, sleep, spawnServer, startServer } from './lib/server.mjs';
+import { Client, sleep, spawnServer, stopSpawned } from './lib/server.mjs';
 import { deadUrl, receiver } from './lib/webhook.mjs';
-import { circle, dest, kinds, monitoringKit, nextAt, iso, waitFor } from './lib/monitorkit.mjs';
+import { circle, dest, iso, kinds, nextAt, startMonitoring, waitFor } from './lib/monitorkit.mjs';
 
 const HOME = [51.5074, -0.1278];
 
@@ -21,25 +21,17 @@ async function zoneEntry(k) {
 	return { ...m, alert: await k.waitAlert(m.ref, 'zone_entry') };
 }
 
-async function alertDetail(c, id) {
-	const res = await c.operator.get(`/api/v1/alerts/${id}`);
-	assert.equal(res.status, 200, res.text);
-	return res.body;
-}
-
 const containsNumberNear = (text, x) => text.includes(String(x).slice(0, 6));
 
 describe('every channel delivered', () => {
 	let srv, k;
-	const c = {};
+	let c;
 	const hook = {};
 	let m;
 
 	before(async () => {
 		for (const ch of ['centre', 'victim', 'police']) hook[ch] = await receiver();
-		srv = await startServer({ args: ['--webhook-centre', hook.centre.url, '--webhook-victim', hook.victim.url, '--webhook-police', hook.police.url] });
-		[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
-		k = monitoringKit(srv, c);
+		({ srv, c, k } = await startMonitoring({ args: ['--webhook-centre', hook.centre.url, '--webhook-victim', hook.victim.url, '--webhook-police', hook.police.url] }));
 		m = await zoneEntry(k);
 		await waitFor('all three deliveries', () => hook.centre.got.length && hook.victim.got.length && hook.police.got.length);
 	});
@@ -75,7 +67,7 @@ describe('every channel delivered', () => {
 
 	test('each attempt is recorded on the alert: one delivered attempt per channel, with the HTTP status', async () => {
 		const a = await waitFor('three recorded attempts', async () => {
-			const d = await alertDetail(c, m.alert.id);
+			const d = await k.alert(m.alert.id);
 			return d.notifications.length === 3 && d;
 		});
 		const byChannel = Object.fromEntries(a.notifications.map((n) => [n.channel, n]));
@@ -101,19 +93,17 @@ describe('every channel delivered', () => {
 
 describe('a dead gateway and a hung one', () => {
 	let srv, k;
-	const c = {};
+	let c;
 	const hook = {};
 	let m, second;
 
 	before(async () => {
 		hook.victim = await receiver();
 		hook.centre = await receiver(() => null); // accepts, never answers
-		srv = await startServer({
+		({ srv, c, k } = await startMonitoring({
 			args: ['--webhook-centre', hook.centre.url, '--webhook-victim', hook.victim.url, '--webhook-police', await deadUrl(),
 				'--webhook-attempts', '3', '--webhook-backoff-ms', '200', '--webhook-timeout-ms', '3000'],
-		});
-		[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
-		k = monitoringKit(srv, c);
+		}));
 		m = await zoneEntry(k);
 	});
 	after(async () => {
@@ -137,7 +127,7 @@ describe('a dead gateway and a hung one', () => {
 
 	test('the dead gateway is tried 3 times with growing waits, each attempt recorded with its error', async () => {
 		const a = await waitFor('three police attempts', async () => {
-			const d = await alertDetail(c, m.alert.id);
+			const d = await k.alert(m.alert.id);
 			const p = d.notifications.filter((n) => n.channel === 'police');
 			return p.length === 3 && p;
 		}, 5000);
@@ -151,13 +141,13 @@ describe('a dead gateway and a hung one', () => {
 		assert.ok(at[1] - at[0] >= 150, `first wait ${at[1] - at[0]} ms`);
 		assert.ok(at[2] - at[1] > at[1] - at[0], `the wait grows: ${at[1] - at[0]} then ${at[2] - at[1]} ms`);
 		await sleep(800);
-		const after3 = (await alertDetail(c, m.alert.id)).notifications.filter((n) => n.channel === 'police');
+		const after3 = (await k.alert(m.alert.id)).notifications.filter((n) => n.channel === 'police');
 		assert.equal(after3.length, 3, 'no fourth attempt');
 	});
 
 	test('the hung gateway times out, and the timeout is recorded as a failed attempt', async () => {
 		const a = await waitFor('a timed-out centre attempt', async () => {
-			const d = await alertDetail(c, m.alert.id);
+			const d = await k.alert(m.alert.id);
 			return d.notifications.find((n) => n.channel === 'centre');
 		}, 6000);
 		assert.equal(a.delivered, false);
@@ -167,14 +157,12 @@ describe('a dead gateway and a hung one', () => {
 
 describe('a gateway that fails, then recovers', () => {
 	let srv, k;
-	const c = {};
+	let c;
 	let hook;
 
 	before(async () => {
 		hook = await receiver((n) => (n === 1 ? 503 : 200));
-		srv = await startServer({ args: ['--webhook-police', hook.url, '--webhook-backoff-ms', '100'] });
-		[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
-		k = monitoringKit(srv, c);
+		({ srv, c, k } = await startMonitoring({ args: ['--webhook-police', hook.url, '--webhook-backoff-ms', '100'] }));
 	});
 	after(async () => {
 		if (srv) assert.equal(await srv.stop(), 0);
@@ -184,7 +172,7 @@ describe('a gateway that fails, then recovers', () => {
 	test('the first attempt fails with HTTP 503, the second is delivered', async () => {
 		const m = await zoneEntry(k);
 		const p = await waitFor('two police attempts', async () => {
-			const d = await alertDetail(c, m.alert.id);
+			const d = await k.alert(m.alert.id);
 			const x = d.notifications.filter((n) => n.channel === 'police');
 			return x.length === 2 && x;
 		});
@@ -203,15 +191,13 @@ describe('a gateway that fails, then recovers', () => {
 
 describe('undelivered when the server stops: sent when it starts again', () => {
 	let srv, second = null, k;
-	const c = {};
+	let c;
 	let hook, m, resolved, before1;
 
 	before(async () => {
 		hook = await receiver(() => 503); // the gateway is down for now
 		const args = ['--webhook-victim', hook.url, '--webhook-attempts', '20', '--webhook-backoff-ms', '60000'];
-		srv = await startServer({ args });
-		[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
-		k = monitoringKit(srv, c);
+		({ srv, c, k } = await startMonitoring({ args }));
 		m = await zoneEntry(k);
 		resolved = await zoneEntry(k);
 		await waitFor('both first attempts', () => hook.got.length >= 2);
@@ -229,10 +215,7 @@ describe('undelivered when the server stops: sent when it starts again', () => {
 		}
 	});
 	after(async () => {
-		if (second && second.child.exitCode === null && second.child.signalCode === null) {
-			second.child.kill('SIGTERM');
-			await second.exited;
-		}
+		await stopSpawned(second);
 		if (srv) await srv.stop();
 		await hook.close();
 	});
@@ -240,7 +223,7 @@ describe('undelivered when the server stops: sent when it starts again', () => {
 	test("the open alert's warning is sent again at start, as attempt 2, and delivered", async () => {
 		await waitFor('the warning sent again', () => hook.got.length > before1, 5000);
 		const p = await waitFor('attempt 2 recorded', async () => {
-			const d = await alertDetail(c, m.alert.id);
+			const d = await k.alert(m.alert.id);
 			return d.notifications.find((n) => n.channel === 'victim' && n.attempt === 2);
 		});
 		assert.equal(p.delivered, true);
@@ -252,7 +235,7 @@ describe('undelivered when the server stops: sent when it starts again', () => {
 		await sleep(500);
 		const again = hook.got.slice(before1);
 		assert.deepEqual(again.map((r) => r.body.case), [m.ref]);
-		const d = await alertDetail(c, resolved.alert.id);
+		const d = await k.alert(resolved.alert.id);
 		assert.deepEqual(d.notifications.map((n) => n.attempt), [1]);
 		assert.deepEqual(kinds(await k.alerts(m.ref)), ['zone_entry'], 'no alert raised again either');
 	});

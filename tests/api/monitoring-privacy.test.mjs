@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { expectError, ROLES, sleep, startServer, stopServer } from './lib/server.mjs';
-import { circle, dest, iso, lonlat, monitoringKit, nextAt } from './lib/monitorkit.mjs';
+import { expectError, ROLES, sleep, stopServer } from './lib/server.mjs';
+import { circle, dest, iso, lonlat, nextAt, startMonitoring } from './lib/monitorkit.mjs';
 
 let srv;
-const c = {};
+let c;
 let k;
 
 // distinctive coordinates, easy to find in any text
@@ -23,10 +23,7 @@ const leaks = (text) => needles.filter((n) => text.includes(n));
 let m; // the case
 let alarm;
 before(async () => {
-	srv = await startServer();
-	const clients = await Promise.all(ROLES.map((r) => srv.login(r)));
-	ROLES.forEach((r, i) => (c[r] = clients[i]));
-	k = monitoringKit(srv, c);
+	({ srv, c, k } = await startMonitoring(undefined, ROLES));
 	m = await k.monitored({
 		victim: true,
 		zones: [circle(HER_HOME, 300, { name: 'Her home' }), { kind: 'proximity', radius_m: 500, name: 'Her' }],

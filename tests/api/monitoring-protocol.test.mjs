@@ -6,20 +6,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { cli, expectError, ROLES, startServer, stopServer } from './lib/server.mjs';
-import { iso, monitoringKit, nextAt } from './lib/monitorkit.mjs';
+import { cli, expectError, ROLES, stopServer } from './lib/server.mjs';
+import { iso, nextAt, startMonitoring } from './lib/monitorkit.mjs';
 
 let srv;
-const c = {};
+let c;
 let k;
 const HOME = [51.5074, -0.1278];
 const SHE = [51.52, -0.1];
 
 before(async () => {
-	srv = await startServer({ args: ['--map-tiles', 'https://tiles.example.org/{z}/{x}/{y}.png', '--map-attribution', '© the map makers'] });
-	const clients = await Promise.all(ROLES.map((r) => srv.login(r)));
-	ROLES.forEach((r, i) => (c[r] = clients[i]));
-	k = monitoringKit(srv, c);
+	({ srv, c, k } = await startMonitoring({ args: ['--map-tiles', 'https://tiles.example.org/{z}/{x}/{y}.png', '--map-attribution', '© the map makers'] }, ROLES));
 });
 after(() => stopServer(srv));
 

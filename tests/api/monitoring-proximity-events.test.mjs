@@ -4,17 +4,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { expectError, sqlite, startServer, stopServer } from './lib/server.mjs';
-import { dest, iso, kinds, monitoringKit, nextAt } from './lib/monitorkit.mjs';
+import { expectError, sqlite, stopServer } from './lib/server.mjs';
+import { dest, iso, kinds, nextAt, startMonitoring } from './lib/monitorkit.mjs';
 
 let srv;
-const c = {};
+let c;
 let k;
 
 before(async () => {
-	srv = await startServer();
-	[c.operator, c.officer, c.supervisor] = await Promise.all(['operator', 'officer', 'supervisor'].map((r) => srv.login(r)));
-	k = monitoringKit(srv, c);
+	({ srv, c, k } = await startMonitoring(undefined, ['operator', 'officer', 'supervisor']));
 });
 after(() => stopServer(srv));
 
@@ -49,8 +47,7 @@ describe('proximity', () => {
 		const him = dest(HOME, 2000, 120);
 		const [hisAt] = await k.trail(m.tag, [him]);
 		await k.trail(m.phone, [dest(him, 3000, 0)]);
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(m.ref)), [], 'far apart: nothing');
+		assert.deepEqual(await k.settledKinds(m.ref), [], 'far apart: nothing');
 		const [herAt] = await k.trail(m.phone, [dest(him, 100, 0)]);
 		await k.settle();
 		const all = await k.alerts(m.ref);
@@ -71,15 +68,13 @@ describe('proximity', () => {
 		await k.trail(m.tag, [dest(her, 100, 0), dest(her, 80, 10)]);
 		await k.trail(m.phone, [dest(her, 20, 90), dest(her, 40, 90)]);
 		await k.trail(m.tag, [dest(her, 50, 20)]);
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(m.ref)), ['proximity']);
+		assert.deepEqual(await k.settledKinds(m.ref), ['proximity']);
 	});
 
 	test('without a position of the victim there is nothing to be near', async () => {
 		const m = await k.monitored({ victim: true, zones: [proximityZone(300)] });
 		await k.trail(m.tag, [HOME, dest(HOME, 10, 0)]);
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
+		assert.deepEqual(await k.settledKinds(m.ref), []);
 	});
 
 	test("another case's victim is not his to be near", async () => {
@@ -88,8 +83,7 @@ describe('proximity', () => {
 		const her = dest(HOME, 700, 0);
 		await k.trail(other.phone, [her]);
 		await k.trail(m.tag, [dest(her, 20, 0)]);
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
+		assert.deepEqual(await k.settledKinds(m.ref), []);
 		assert.deepEqual(kinds(await k.alerts(other.ref)), []);
 	});
 
@@ -104,13 +98,11 @@ describe('proximity', () => {
 		// he is 150 m from her: 150 m inside the radius
 		await k.trail(stale.tag, [dest(her, 150, 0)]);
 		await k.trail(fresh.tag, [dest(her, 150, 0)]);
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(fresh.ref, 'proximity')), ['proximity']);
+		assert.deepEqual(await k.settledKinds(fresh.ref, 'proximity'), ['proximity']);
 		assert.deepEqual(kinds(await k.alerts(stale.ref, 'proximity')), [], 'not certain yet');
 		// his next fix, still with its centre inside, confirms it
 		await k.trail(stale.tag, [dest(her, 140, 0)]);
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(stale.ref, 'proximity')), ['proximity']);
+		assert.deepEqual(await k.settledKinds(stale.ref, 'proximity'), ['proximity']);
 	});
 
 	test('her phone assigned to the case twice (until later, and again from then) is still one phone to the rules', async () => {
@@ -124,11 +116,9 @@ describe('proximity', () => {
 		// possible entry, however many times her phone is listed for the case
 		await k.post([{ device: m.phone, at: iso(Date.now() - 240e3), lat: her[0], lon: her[1], accuracy_m: 10 }]);
 		await k.trail(m.tag, [dest(her, 150, 0)]);
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(m.ref, 'proximity')), [], 'not certain yet');
+		assert.deepEqual(await k.settledKinds(m.ref, 'proximity'), [], 'not certain yet');
 		await k.trail(m.tag, [dest(her, 140, 0)]);
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(m.ref, 'proximity')), ['proximity']);
+		assert.deepEqual(await k.settledKinds(m.ref, 'proximity'), ['proximity']);
 	});
 
 	test('a phone whose assignment to the case has ended is not hers to be near', async () => {
@@ -139,8 +129,7 @@ describe('proximity', () => {
 		const her = dest(HOME, 3000, 270);
 		await k.trail(phone, [her]);
 		await k.trail(m.tag, [dest(her, 20, 0), dest(her, 10, 0)]);
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
+		assert.deepEqual(await k.settledKinds(m.ref), []);
 	});
 });
 
@@ -170,8 +159,7 @@ describe('device events', () => {
 		await k.post([{ device: m.tag, at: iso(nextAt()), lat: HOME[0], lon: HOME[1], events: ['sos'] }]);
 		const a = await k.waitAlert(m.ref, 'sos');
 		assert.equal(a.severity, 'critical');
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(m.ref)), ['sos']);
+		assert.deepEqual(await k.settledKinds(m.ref), ['sos']);
 	});
 
 	test('strap tamper is a critical tamper alert', async () => {
@@ -217,8 +205,7 @@ describe('device events', () => {
 		const res = await c.operator.post('/api/v1/fixes', { fixes: [{ device: m.tag, at: iso(nextAt()), lat: HOME[0], lon: HOME[1], events: ['cosmic_ray'] }] });
 		expectError(res, 400, 'bad_request', 'fixes[0]');
 		assert.match(res.body.error.message, /events\[0\]/);
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
+		assert.deepEqual(await k.settledKinds(m.ref), []);
 	});
 
 	test('a device watching one case cannot be given to a second: 409 naming the case, and its event raises in its own', async () => {
@@ -229,8 +216,7 @@ describe('device events', () => {
 		assert.match(res.body.error.message, new RegExp(m.ref));
 		await k.post([{ device: m.tag, at: iso(nextAt()), lat: HOME[0], lon: HOME[1], events: ['tamper'] }]);
 		await k.waitAlert(m.ref, 'tamper');
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(second)), []);
+		assert.deepEqual(await k.settledKinds(second), []);
 	});
 
 	test('an event of a device assigned to no case raises no alert', async () => {
@@ -266,8 +252,7 @@ describe('low battery', () => {
 	test('a low battery while charging raises nothing', async () => {
 		const m = await k.monitored();
 		await k.trail(m.tag, [HOME], { battery: 8, events: ['charging'] });
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
+		assert.deepEqual(await k.settledKinds(m.ref), []);
 		assert.equal((await k.deviceState(m.tag)).state.charging, true);
 	});
 

@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { Client, sleep, spawnServer, sqlite, startServer } from './lib/server.mjs';
-import { circle, dest, kinds, monitoringKit, waitFor } from './lib/monitorkit.mjs';
+import { Client, sleep, spawnServer, sqlite, stopSpawned } from './lib/server.mjs';
+import { circle, dest, kinds, startMonitoring, waitFor } from './lib/monitorkit.mjs';
 
 const ARGS = ['--lost-min-seconds', '1', '--lost-speed', '1000'];
 let srv; // the first server (its directory and database)
 let second = null; // the server started after the restart
-const c = {};
+let c;
 let k;
 
 const HOME = [51.5074, -0.1278];
@@ -23,9 +23,7 @@ const s = {}; // the scenarios
 const seen = {}; // what was seen after the restart
 
 before(async () => {
-	srv = await startServer({ args: ARGS });
-	[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
-	k = monitoringKit(srv, c);
+	({ srv, c, k } = await startMonitoring({ args: ARGS }));
 
 	// lost, escalated near a zone 4 km away, both alerts open
 	s.open = await k.monitored({ tag: { expected_interval_s: 1 }, zones: [circle(dest(HOME, 4000, 90), 100, { warning_m: 0 })] });
@@ -79,10 +77,7 @@ before(async () => {
 	for (const x of ['open', 'resolved', 'silent', 'panic', 'applied']) seen[x] = await k.alerts(s[x].ref);
 });
 after(async () => {
-	if (second && second.child.exitCode === null && second.child.signalCode === null) {
-		second.child.kill('SIGTERM');
-		await second.exited;
-	}
+	await stopSpawned(second);
 	if (srv) await srv.stop();
 });
 

@@ -5,18 +5,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { expectError, sleep, sqlite, startServer } from './lib/server.mjs';
-import { circle, dest, iso, monitoringKit, nextAt, waitFor } from './lib/monitorkit.mjs';
+import { expectError, sleep, sqlite } from './lib/server.mjs';
+import { circle, dest, iso, nextAt, startMonitoring, waitFor } from './lib/monitorkit.mjs';
 import { connectStream } from './lib/sse.mjs';
 
 let srv;
-const c = {};
+let c;
 let k;
 
 before(async () => {
-	srv = await startServer({ args: ['--escalate-seconds', '1'] });
-	[c.operator, c.officer, c.supervisor, c.analyst] = await Promise.all(['operator', 'officer', 'supervisor', 'analyst'].map((r) => srv.login(r)));
-	k = monitoringKit(srv, c);
+	({ srv, c, k } = await startMonitoring({ args: ['--escalate-seconds', '1'] }, ['operator', 'officer', 'supervisor', 'analyst']));
 });
 const streams = [];
 after(async () => {
@@ -29,8 +27,19 @@ const HOME = [51.5074, -0.1278];
 /** Connect to the stream as a signed-in client (lib/sse.mjs). */
 const connect = (client, opts = {}) => connectStream(srv.url, client, { ...opts, track: streams });
 
+/** A stream as client once its connection is open. */
+const connected = async (client, opts) => {
+	const s = await connect(client, opts);
+	await waitFor('the connection', () => s.text.length > 0);
+	return s;
+};
 const raise = async (m, event) => {
 	await k.post([{ device: m.tag, at: iso(nextAt()), lat: HOME[0], lon: HOME[1], events: [event] }]);
+};
+/** Raise event on m's tag and wait for its alert's "opened" on the stream s. */
+const raiseOpened = async (s, m, event) => {
+	await raise(m, event);
+	return s.next((x) => x.data.alert?.case === m.ref && x.data.event === 'opened');
 };
 const ofAlert = (id, event) => (e) => e.data.alert?.id === id && e.data.event === event;
 
@@ -46,8 +55,7 @@ describe('a connected operator', () => {
 
 	test('an alert raised by a fix arrives at once as an "opened" event with the alert', async () => {
 		const m = await k.monitored();
-		const s = await connect(c.operator);
-		await waitFor('the connection', () => s.text.length > 0);
+		const s = await connected(c.operator);
 		const t0 = Date.now();
 		await raise(m, 'tamper');
 		const e = await s.next((x) => x.data.alert?.case === m.ref);
@@ -66,8 +74,7 @@ describe('a connected operator', () => {
 		const m = await k.monitored();
 		await raise(m, 'tamper');
 		const old = await k.waitAlert(m.ref, 'tamper');
-		const s = await connect(c.operator);
-		await waitFor('the connection', () => s.text.length > 0);
+		const s = await connected(c.operator);
 		await raise(m, 'case_open');
 		const e = await s.next((x) => x.data.alert?.case === m.ref);
 		assert.equal(e.data.alert.kind, 'case_open');
@@ -78,10 +85,8 @@ describe('a connected operator', () => {
 
 	test("each step of an alert's life reaches the stream: acknowledged, dispatched, resolved with its outcome", async () => {
 		const m = await k.monitored();
-		const s = await connect(c.operator);
-		await waitFor('the connection', () => s.text.length > 0);
-		await raise(m, 'sos');
-		const opened = await s.next((x) => x.data.alert?.case === m.ref && x.data.event === 'opened');
+		const s = await connected(c.operator);
+		const opened = await raiseOpened(s, m, 'sos');
 		const id = opened.data.alert.id;
 		assert.equal((await c.operator.post(`/api/v1/alerts/${id}/acknowledge`, {})).status, 200);
 		const acked = await s.next(ofAlert(id, 'acknowledged'));
@@ -100,10 +105,8 @@ describe('a connected operator', () => {
 
 	test('an unacknowledged critical alert escalating reaches the stream as "escalated"', async () => {
 		const m = await k.monitored();
-		const s = await connect(c.operator);
-		await waitFor('the connection', () => s.text.length > 0);
-		await raise(m, 'tamper');
-		const opened = await s.next((x) => x.data.alert?.case === m.ref && x.data.event === 'opened');
+		const s = await connected(c.operator);
+		const opened = await raiseOpened(s, m, 'tamper');
 		const e = await s.next(ofAlert(opened.data.alert.id, 'escalated'), 5000);
 		assert.ok(e.data.alert.escalated_at);
 		s.close();
@@ -111,8 +114,7 @@ describe('a connected operator', () => {
 
 	test('an alert with a zone carries its detail on the stream', async () => {
 		const m = await k.monitored({ zones: [circle(HOME, 200, { warning_m: 0 })] });
-		const s = await connect(c.operator);
-		await waitFor('the connection', () => s.text.length > 0);
+		const s = await connected(c.operator);
 		await k.trail(m.tag, [dest(HOME, 1000, 0), HOME]);
 		const e = await s.next((x) => x.data.alert?.case === m.ref && x.data.event === 'opened');
 		assert.equal(e.data.alert.kind, 'zone_entry');
@@ -137,8 +139,7 @@ describe('a connected operator', () => {
 describe('resuming with Last-Event-ID', () => {
 	test('a client that reconnects gets exactly the events it missed, in order, and then live ones', async () => {
 		const m = await k.monitored();
-		const s1 = await connect(c.operator);
-		await waitFor('the connection', () => s1.text.length > 0);
+		const s1 = await connected(c.operator);
 		await raise(m, 'tamper');
 		const seen = await s1.next((x) => x.data.alert?.case === m.ref);
 		const last = s1.events[s1.events.length - 1].id;

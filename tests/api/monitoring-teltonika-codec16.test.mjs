@@ -5,38 +5,26 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { startServer, stopServer } from './lib/server.mjs';
-import { circle, dest, monitoringKit } from './lib/monitorkit.mjs';
-import { packet16, tag } from './lib/teltonika.mjs';
+import { stopServer } from './lib/server.mjs';
+import { dest, startMonitoring } from './lib/monitorkit.mjs';
+import { imei, packet16, tag } from './lib/teltonika.mjs';
 
 const HOME = [51.5074, -0.1278];
 let srv;
 let TEL;
-const c = {};
+let c;
 let k;
 
 before(async () => {
-	srv = await startServer({ args: ['--teltonika-listen', '127.0.0.1:0'] });
-	TEL = Number(srv.stdout().match(/Teltonika devices on tcp:\/\/127\.0\.0\.1:(\d+)/)[1]);
-	[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
-	k = monitoringKit(srv, c);
+	({ srv, c, k } = await startMonitoring({ args: ['--teltonika-listen', '127.0.0.1:0'] }));
+	TEL = srv.teltonikaPort();
 });
 after(() => stopServer(srv));
 
-let serial = 0;
-function imei() {
-	serial++;
-	return `36${String(process.pid % 100000).padStart(5, '0')}${String(Date.now() % 1e5).padStart(5, '0')}${String(serial).padStart(3, '0')}`;
-}
-
+/** A case whose suspect wears a new Teltonika tag, with a 100 m zone at home: {ref, uid}. */
 async function watched() {
-	const uid = imei();
-	const res = await c.operator.post('/api/v1/devices', { uid, kind: 'offender_tag', protocol: 'teltonika' });
-	assert.equal(res.status, 201, res.text);
-	const ref = await k.newCase();
-	await k.assign(ref, uid, 'suspect');
-	await k.zone(ref, circle(HOME, 100, { warning_m: 0 }));
-	return { ref, uid };
+	const { ref, tag } = await k.watched(imei('36'), HOME);
+	return { ref, uid: tag };
 }
 
 test('records in Codec 16 are acknowledged, stored and judged: walking into her home zone is an alert', async () => {

@@ -10,17 +10,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { sleep, sqlite, startServer, stopServer } from './lib/server.mjs';
-import { EARTH_R, circle, deg, dest, iso, kinds, monitoringKit, nextAt, rad } from './lib/monitorkit.mjs';
+import { sleep, sqlite, stopServer } from './lib/server.mjs';
+import { circle, deg, dest, EARTH_R, iso, kinds, nextAt, rad, startMonitoring } from './lib/monitorkit.mjs';
 
 let srv;
-const c = {};
+let c;
 let k;
 
 before(async () => {
-	srv = await startServer();
-	[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
-	k = monitoringKit(srv, c);
+	({ srv, c, k } = await startMonitoring());
 });
 after(() => stopServer(srv));
 
@@ -177,8 +175,7 @@ describe('drift along the edge', () => {
 		// 3-12 m either side of the line with 10 m accuracy: the readings
 		// together stay about on it, never confidently inside
 		await k.trail(m.tag, at(HOME, [600, 305, 296, 312, 298, 304, 297, 309, 303]));
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
+		assert.deepEqual(await k.settledKinds(m.ref), []);
 	});
 });
 
@@ -187,8 +184,7 @@ describe('an uncertain fix inside', () => {
 		const m = await k.monitored({ zones: [circle(HOME, 200, { warning_m: 0 })] });
 		// 20 m inside with 60 m accuracy
 		const [first] = await k.trail(m.tag, [dest(HOME, 180, 0)], { accuracy_m: 60 });
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(m.ref)), [], 'a possible entry only');
+		assert.deepEqual(await k.settledKinds(m.ref), [], 'a possible entry only');
 		const [second] = await k.trail(m.tag, [dest(HOME, 190, 10)], { accuracy_m: 60 });
 		await k.settle();
 		const all = await k.alerts(m.ref);
@@ -201,24 +197,20 @@ describe('an uncertain fix inside', () => {
 		const m = await k.monitored({ zones: [circle(HOME, 200, { warning_m: 0 })] });
 		await k.trail(m.tag, [dest(HOME, 180, 0)], { accuracy_m: 60 });
 		await k.trail(m.tag, [dest(HOME, 600, 0)], { accuracy_m: 20 });
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
+		assert.deepEqual(await k.settledKinds(m.ref), []);
 		// and a later fix in the middle of nowhere near still raises nothing
 		await k.trail(m.tag, [dest(HOME, 700, 0)]);
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
+		assert.deepEqual(await k.settledKinds(m.ref), []);
 	});
 
 	test('is not cancelled by a centre outside whose circle still crosses the edge; a next centre inside that puts the readings inside confirms', async () => {
 		const m = await k.monitored({ zones: [circle(HOME, 200, { warning_m: 0 })] });
 		await k.trail(m.tag, [dest(HOME, 180, 0)], { accuracy_m: 60 });
 		await k.trail(m.tag, [dest(HOME, 230, 0)], { accuracy_m: 60 });
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
+		assert.deepEqual(await k.settledKinds(m.ref), []);
 		// 50 m inside: the three readings together 13 m inside
 		await k.trail(m.tag, [dest(HOME, 150, 0)], { accuracy_m: 60 });
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(m.ref)), ['zone_entry']);
+		assert.deepEqual(await k.settledKinds(m.ref), ['zone_entry']);
 	});
 
 	test('cancelled by a fix that lands in the warning ring: the ring still raises its warning', async () => {
@@ -226,8 +218,7 @@ describe('an uncertain fix inside', () => {
 		await k.trail(m.tag, [dest(HOME, 180, 0)], { accuracy_m: 60 });
 		// 150 m outside the edge: wholly outside, inside the 200 m ring
 		await k.trail(m.tag, [dest(HOME, 350, 0)], { accuracy_m: 20 });
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(m.ref)), ['zone_warning']);
+		assert.deepEqual(await k.settledKinds(m.ref), ['zone_warning']);
 	});
 });
 
@@ -237,8 +228,7 @@ describe('which zones a tag is evaluated against', () => {
 		const other = await k.newCase();
 		await k.zone(other, circle(HOME, 500));
 		await k.trail(m.tag, at(HOME, [900, 600, 100, 0]));
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(other)), []);
+		assert.deepEqual(await k.settledKinds(other), []);
 		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
 	});
 
@@ -247,8 +237,7 @@ describe('which zones a tag is evaluated against', () => {
 		const res = await c.officer.del(`/api/v1/cases/${m.ref}/zones/${m.zones[0].id}`);
 		assert.equal(res.status, 200, res.text);
 		await k.trail(m.tag, at(HOME, [300, 100, 0]));
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(m.ref)), []);
+		assert.deepEqual(await k.settledKinds(m.ref), []);
 	});
 
 	test('changes to one case (read alone, not the whole configuration) leave the others as they were', async () => {
@@ -264,8 +253,7 @@ describe('which zones a tag is evaluated against', () => {
 		await k.trail(a.tag, at(P1, [2000, 0]));
 		await k.trail(b.tag, at(P2, [2000, 0])); // the removed zone
 		await k.trail(tag2, at(P3, [2000, 0])); // the new zone, the new tag
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(a.ref)), ['zone_entry']);
+		assert.deepEqual(await k.settledKinds(a.ref), ['zone_entry']);
 		const bAlerts = await k.alerts(b.ref);
 		assert.deepEqual(kinds(bAlerts), ['zone_entry']);
 		assert.equal(bAlerts[0].device.uid, tag2);
@@ -288,8 +276,7 @@ describe('which zones a tag is evaluated against', () => {
 		await k.assign(ref, late, 'suspect');
 		await k.zone(ref, circle(HOME, 200, { warning_m: 0 }));
 		await k.trail(late, at(HOME, [2000, 0]));
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(ref)), ['zone_entry']);
+		assert.deepEqual(await k.settledKinds(ref), ['zone_entry']);
 	});
 
 	test('a zone drawn after the tag was assigned is evaluated', async () => {
@@ -297,8 +284,7 @@ describe('which zones a tag is evaluated against', () => {
 		await k.trail(m.tag, at(HOME, [2000]));
 		await k.zone(m.ref, circle(HOME, 200, { warning_m: 0 }));
 		await k.trail(m.tag, at(HOME, [100]));
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(m.ref)), ['zone_entry']);
+		assert.deepEqual(await k.settledKinds(m.ref), ['zone_entry']);
 	});
 
 	test('not the zones of a case whose assignment has ended', async () => {
@@ -308,8 +294,7 @@ describe('which zones a tag is evaluated against', () => {
 		await k.end(ref, a.id);
 		await k.zone(ref, circle(HOME, 200));
 		await k.trail(tag, at(HOME, [300, 100]));
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(ref)), []);
+		assert.deepEqual(await k.settledKinds(ref), []);
 	});
 
 	test('not the zones of a case whose assignment has not started', async () => {
@@ -318,8 +303,7 @@ describe('which zones a tag is evaluated against', () => {
 		await k.assign(ref, tag, 'suspect', { starts_at: iso(Date.now() + 3600e3) });
 		await k.zone(ref, circle(HOME, 200));
 		await k.trail(tag, at(HOME, [300, 100]));
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(ref)), []);
+		assert.deepEqual(await k.settledKinds(ref), []);
 	});
 });
 
@@ -341,13 +325,11 @@ describe('an assignment period that begins or ends while the server runs', () =>
 
 	test('an assignment that has since begun is evaluated', async () => {
 		await k.trail(starting.tag, at(HOME, [100]));
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(starting.ref)), ['zone_entry']);
+		assert.deepEqual(await k.settledKinds(starting.ref), ['zone_entry']);
 	});
 
 	test('an assignment that has since ended is no longer evaluated', async () => {
 		await k.trail(ending.tag, at(HOME, [100]));
-		await k.settle();
-		assert.deepEqual(kinds(await k.alerts(ending.ref)), []);
+		assert.deepEqual(await k.settledKinds(ending.ref), []);
 	});
 });

@@ -10,9 +10,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { Client, ENGINE, sleep, spawnServer, sqlite, startServer } from './lib/server.mjs';
-import { circle, dest, iso, monitoringKit, nextAt, waitFor } from './lib/monitorkit.mjs';
-import { packet, tag } from './lib/teltonika.mjs';
+import { ENGINE, sleep, sqlite, stopSpawned } from './lib/server.mjs';
+import { dest, iso, nextAt, waitFor } from './lib/monitorkit.mjs';
+import { engineOf, sameSessionOn, twoNodes } from './lib/multinode.mjs';
+import { imei, packet, tag } from './lib/teltonika.mjs';
 
 const HOME = [51.5074, -0.1278];
 const FAST = 'setparam 10050:4;10055:4';
@@ -21,38 +22,12 @@ const REMOTE_WAIT_MS = 3000; // REPORTING_REMOTE_WAIT_MS
 
 let a; // the leader
 let b = null; // the standby, on the same database
-const onA = {};
+let onA;
 let kA;
-
-function sameSessionOn(node, client) {
-	const c = new Client(node.url);
-	c.cookie = client.cookie;
-	c.csrf = client.csrf;
-	return c;
-}
-
-async function engineOf(url) {
-	const res = await fetch(`${url}/healthz`);
-	return (await res.json()).engine;
-}
 
 const telPort = (node) => Number(node.stdout().match(/Teltonika devices on tcp:\/\/127\.0\.0\.1:(\d+)/)[1]);
 
-let serial = 0;
-function imei() {
-	serial++;
-	return `36${String(process.pid % 100000).padStart(5, '0')}${String(Date.now() % 1e5).padStart(5, '0')}${String(serial).padStart(3, '0')}`;
-}
-
-async function watchedTag(centre) {
-	const uid = imei();
-	const res = await onA.operator.post('/api/v1/devices', { uid, kind: 'offender_tag', protocol: 'teltonika' });
-	assert.equal(res.status, 201, res.text);
-	const ref = await kA.newCase();
-	await kA.assign(ref, uid, 'suspect');
-	await kA.zone(ref, circle(centre, 100, { warning_m: 0 }));
-	return { ref, tag: uid };
-}
+const watchedTag = (centre) => kA.watched(imei('36'), centre);
 
 const events = (uid, kind) =>
 	sqlite(a.db, `SELECT COALESCE(e.detail, '') FROM device_events e JOIN devices d ON d.id = e.device_id
@@ -68,10 +43,7 @@ describe('a command for a tag whose session is on another node', { skip: ENGINE 
 	before(async () => {
 		const args = ['--teltonika-listen', '127.0.0.1:0', '--confirm-seconds', '30', '--teltonika-fast-command', FAST,
 			'--teltonika-normal-command', NORMAL];
-		a = await startServer({ args });
-		[onA.operator, onA.officer] = await Promise.all([a.login('operator'), a.login('officer')]);
-		kA = monitoringKit(a, onA);
-		b = await spawnServer(a.db, [...args, '--attachments', a.attachments]);
+		({ a, b, onA, kA } = await twoNodes(args));
 		s.engines = [await engineOf(a.url), await engineOf(b.url)];
 
 		const centre = dest(HOME, 4000, 0);
@@ -114,10 +86,7 @@ describe('a command for a tag whose session is on another node', { skip: ENGINE 
 		s.nowhereCount = events(s.nowhere.tag, 'faster_reporting_unavailable').length;
 	});
 	after(async () => {
-		if (b && b.child.exitCode === null && b.child.signalCode === null) {
-			b.child.kill('SIGTERM');
-			await b.exited;
-		}
+		await stopSpawned(b);
 		if (a) await a.stop();
 	});
 

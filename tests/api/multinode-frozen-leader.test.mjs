@@ -11,8 +11,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { Client, ENGINE, sleep, spawnServer, startServer } from './lib/server.mjs';
-import { circle, dest, monitoringKit, waitFor } from './lib/monitorkit.mjs';
+import { ENGINE, sleep, stopSpawned } from './lib/server.mjs';
+import { circle, dest, waitFor } from './lib/monitorkit.mjs';
+import { engineOf as engineWithin, twoNodes } from './lib/multinode.mjs';
 
 const HOME = [51.5074, -0.1278];
 const TAKEOVER_LIMIT_MS = 10000;
@@ -20,41 +21,22 @@ const FREEZE_MS = 15000;
 
 let a; // the first node: the leader, frozen
 let b = null; // the second: the standby, which takes over
-const onA = {};
-const onB = {};
+let onA;
+let onB;
 let kA;
 let kB;
 const s = {};
 const seen = {};
 
-function sameSessionOn(node, client) {
-	const c = new Client(node.url);
-	c.cookie = client.cookie;
-	c.csrf = client.csrf;
-	return c;
-}
-
-async function engineOf(url) {
-	try {
-		const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
-		return (await res.json()).engine;
-	} catch {
-		return 'down';
-	}
-}
+/** The node's engine, or 'down' when it does not answer within 2 s (a frozen node does not). */
+const engineOf = (url) => engineWithin(url, 2000);
 
 /** The alerts the node's log says it raised ("alert N: kind ..."), from offset on. */
 const raisedIn = (log, from = 0) => [...log.slice(from).matchAll(/alert (\d+): (\S+) /g)].map((m) => `${m[1]} ${m[2]}`);
 
 describe('a frozen leader', { skip: ENGINE !== 'postgres' && 'needs PostgreSQL: a SQLite file has one node' }, () => {
 	before(async () => {
-		a = await startServer();
-		[onA.operator, onA.officer] = await Promise.all([a.login('operator'), a.login('officer')]);
-		kA = monitoringKit(a, onA);
-		b = await spawnServer(a.db, ['--attachments', a.attachments]);
-		onB.operator = sameSessionOn(b, onA.operator);
-		onB.officer = sameSessionOn(b, onA.officer);
-		kB = monitoringKit(b, onB);
+		({ a, b, onA, onB, kA, kB } = await twoNodes());
 		s.short = await kA.monitored({ zones: [circle(HOME, 100, { warning_m: 0 })] });
 		s.frozen = await kA.monitored({ zones: [circle(dest(HOME, 1000, 90), 100, { warning_m: 0 })] });
 		s.woken = await kA.monitored({ zones: [circle(dest(HOME, 1000, 180), 100, { warning_m: 0 })] });
@@ -62,10 +44,7 @@ describe('a frozen leader', { skip: ENGINE !== 'postgres' && 'needs PostgreSQL: 
 	});
 	after(async () => {
 		if (a && a.child.exitCode === null && a.child.signalCode === null) a.child.kill('SIGCONT');
-		if (b && b.child.exitCode === null && b.child.signalCode === null) {
-			b.child.kill('SIGTERM');
-			await b.exited;
-		}
+		await stopSpawned(b);
 		if (a) await a.stop();
 	});
 

@@ -18,8 +18,9 @@ import assert from 'node:assert/strict';
 import { connectStream } from './lib/sse.mjs';
 import { after, before, describe, test } from 'node:test';
 
-import { Client, ENGINE, metricValue, parseMetrics, sleep, spawnServer, sqlite, startServer } from './lib/server.mjs';
-import { circle, dest, iso, monitoringKit, nextAt, waitFor } from './lib/monitorkit.mjs';
+import { ENGINE, metricValue, parseMetrics, sleep, spawnServer, sqlite, stopSpawned } from './lib/server.mjs';
+import { circle, dest, iso, nextAt, waitFor } from './lib/monitorkit.mjs';
+import { engineOf, sameSessionOn, twoNodes } from './lib/multinode.mjs';
 import { receiver } from './lib/webhook.mjs';
 
 const HOME = [51.5074, -0.1278];
@@ -29,8 +30,8 @@ const TAKEOVER_LIMIT_MS = 10000;
 let a; // the first node, the leader (its directory and database)
 let b = null; // the second node, on the same database
 let again = null; // the first node's successor, started after the kill
-const onA = {};
-const onB = {};
+let onA;
+let onB;
 let kA; // the monitoring kit on node A
 let kB; // and on node B
 const streams = [];
@@ -39,29 +40,12 @@ let nodeArgs; // every node's: the webhook, one attempt then a long wait
 const s = {}; // scenarios
 const seen = {};
 
-/** A client of another node with the same session (sessions live in the database). */
-function sameSessionOn(node, client) {
-	const c = new Client(node.url);
-	c.cookie = client.cookie;
-	c.csrf = client.csrf;
-	return c;
-}
-
 /** vigil_engine_leader and vigil_engine_takeovers_total of a node, read as the admin. */
 async function engineMetrics(node, admin) {
 	const res = await sameSessionOn(node, admin).get('/metrics');
 	assert.equal(res.status, 200, res.text);
 	const m = parseMetrics(res.text);
 	return [metricValue(m, 'vigil_engine_leader'), metricValue(m, 'vigil_engine_takeovers_total')];
-}
-
-async function engineOf(url) {
-	try {
-		const res = await fetch(`${url}/healthz`);
-		return (await res.json()).engine;
-	} catch {
-		return 'down';
-	}
 }
 
 /** The live stream as a signed-in client (lib/sse.mjs): {events, next(pred, ms), close()}. */
@@ -119,13 +103,7 @@ describe('two nodes on one PostgreSQL database', { skip: ENGINE !== 'postgres' &
 	before(async () => {
 		gateway = await receiver(() => 503);
 		nodeArgs = ['--webhook-victim', gateway.url, '--webhook-attempts', '20', '--webhook-backoff-ms', '600000'];
-		a = await startServer({ args: nodeArgs });
-		[onA.operator, onA.officer, onA.admin] = await Promise.all([a.login('operator'), a.login('officer'), a.login('admin')]);
-		kA = monitoringKit(a, onA);
-		b = await spawnServer(a.db, [...nodeArgs, '--attachments', a.attachments]);
-		onB.operator = sameSessionOn(b, onA.operator);
-		onB.officer = sameSessionOn(b, onA.officer);
-		kB = monitoringKit(b, onB);
+		({ a, b, onA, onB, kA, kB } = await twoNodes(nodeArgs, ['operator', 'officer', 'admin']));
 		seen.enginesAtStart = [await engineOf(a.url), await engineOf(b.url)];
 		seen.metricsAtStart = [await engineMetrics(a, onA.admin), await engineMetrics(b, onA.admin)];
 
@@ -140,12 +118,7 @@ describe('two nodes on one PostgreSQL database', { skip: ENGINE !== 'postgres' &
 	});
 	after(async () => {
 		for (const st of streams) st.close();
-		for (const n of [b, again]) {
-			if (n && n.child.exitCode === null && n.child.signalCode === null) {
-				n.child.kill('SIGTERM');
-				await n.exited;
-			}
-		}
+		for (const n of [b, again]) await stopSpawned(n);
 		if (a) await a.stop();
 		if (gateway) await gateway.close();
 	});

@@ -17,9 +17,7 @@ let ref;
 
 before(async () => {
 	srv = await startServer({ roles: ['officer', 'supervisor', 'advocate', 'analyst', 'clinician'] });
-	officer = await srv.login('officer');
-	advocate = await srv.login('advocate');
-	analyst = await srv.login('analyst');
+	({ officer, advocate, analyst } = await srv.logins(['officer', 'advocate', 'analyst']));
 	const c = await newCase(officer);
 	ref = c.ref;
 	await assess(officer, ref, 'medium');

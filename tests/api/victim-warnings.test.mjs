@@ -14,8 +14,8 @@ import { after, before, describe, test } from 'node:test';
 
 import { createCase, ukMobile, unique, victim } from './lib/casekit.mjs';
 import { API_KEY, TEMPLATE_ID, notifyStandIn } from './lib/govnotify.mjs';
-import { circle, dest, monitoringKit, waitFor } from './lib/monitorkit.mjs';
-import { startServer } from './lib/server.mjs';
+import { circle, dest, startMonitoring, waitFor } from './lib/monitorkit.mjs';
+
 
 const HOME = [51.5074, -0.1278];
 
@@ -42,26 +42,18 @@ async function approach(k, c, { phone = ukMobile(), word = null } = {}) {
 	return { ref, phone, alert };
 }
 
-async function detail(c, id) {
-	const res = await c.operator.get(`/api/v1/alerts/${id}`);
-	assert.equal(res.status, 200, res.text);
-	return res.body;
-}
-
 const near = (text, x) => text.includes(String(x).slice(0, 6));
 
 describe('her warning by SMS through GOV.UK Notify', () => {
 	let srv, k, notify;
-	const c = {};
+	let c;
 
 	before(async () => {
 		notify = await notifyStandIn();
-		srv = await startServer({
+		({ srv, c, k } = await startMonitoring({
 			args: ['--sms-notify-url', notify.url, '--sms-notify-key-file', keyFile(API_KEY), '--sms-notify-template', TEMPLATE_ID,
 				'--sms-poll-ms', '100', '--webhook-attempts', '2', '--webhook-backoff-ms', '100'],
-		});
-		[c.operator, c.officer, c.advocate, c.analyst] = await Promise.all(['operator', 'officer', 'advocate', 'analyst'].map((u) => srv.login(u)));
-		k = monitoringKit(srv, c);
+		}, ['operator', 'officer', 'advocate', 'analyst']));
 	});
 	after(async () => {
 		if (srv) assert.equal(await srv.stop(), 0);
@@ -80,7 +72,7 @@ describe('her warning by SMS through GOV.UK Notify', () => {
 		assert.ok(!near(sms.text, HOME[0]) && !near(sms.text, HOME[1]) && !/lat|lon|position|metre/i.test(sms.body.personalisation.message), sms.text);
 		assert.deepEqual(notify.bad, [], 'every token was good');
 		const a = await waitFor('delivered on the desk', async () => {
-			const d = await detail(c, m.alert.id);
+			const d = await k.alert(m.alert.id);
 			return d.victim_warning[0]?.state === 'delivered' && d;
 		});
 		assert.equal(a.victim_warning.length, 1);
@@ -95,7 +87,7 @@ describe('her warning by SMS through GOV.UK Notify', () => {
 		notify.receipt = () => 'permanent-failure';
 		const m = await approach(k, c);
 		const a = await waitFor('failed and escalated', async () => {
-			const d = await detail(c, m.alert.id);
+			const d = await k.alert(m.alert.id);
 			return d.victim_warning[0]?.state === 'failed' && d.escalated_at && d;
 		});
 		assert.equal(a.victim_warning[0].detail, 'permanent-failure');
@@ -108,7 +100,7 @@ describe('her warning by SMS through GOV.UK Notify', () => {
 		notify.refuse = () => [400, 'phone_number Not a UK mobile number'];
 		const m = await approach(k, c);
 		const a = await waitFor('refused and escalated', async () => {
-			const d = await detail(c, m.alert.id);
+			const d = await k.alert(m.alert.id);
 			return d.victim_warning[0]?.state === 'failed' && d.escalated_at && d;
 		});
 		assert.match(a.victim_warning[0].detail, /Notify answered 400: phone_number Not a UK mobile number/);
@@ -122,7 +114,7 @@ describe('her warning by SMS through GOV.UK Notify', () => {
 		const before = notify.sent.length;
 		const m = await approach(k, c, { phone: null });
 		const a = await waitFor('no number, escalated', async () => {
-			const d = await detail(c, m.alert.id);
+			const d = await k.alert(m.alert.id);
 			return d.victim_warning[0]?.state === 'no_number' && d.escalated_at && d;
 		});
 		assert.match(a.victim_warning[0].detail, /no phone number/);
@@ -164,7 +156,7 @@ describe('her warning by SMS through GOV.UK Notify', () => {
 
 describe('her warning through another gateway: a signed webhook with her number', () => {
 	let srv, k, hook;
-	const c = {};
+	let c;
 	const got = [];
 	const SECRET = 'a webhook secret of the force';
 
@@ -179,9 +171,7 @@ describe('her warning through another gateway: a signed webhook with her number'
 			});
 		});
 		await new Promise((r) => hook.listen(0, '127.0.0.1', r));
-		srv = await startServer({ args: ['--webhook-victim', `http://127.0.0.1:${hook.address().port}/hook`, '--webhook-secret-file', keyFile(SECRET)] });
-		[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
-		k = monitoringKit(srv, c);
+		({ srv, c, k } = await startMonitoring({ args: ['--webhook-victim', `http://127.0.0.1:${hook.address().port}/hook`, '--webhook-secret-file', keyFile(SECRET)] }));
 	});
 	after(async () => {
 		if (srv) assert.equal(await srv.stop(), 0);
@@ -196,7 +186,7 @@ describe('her warning through another gateway: a signed webhook with her number'
 		assert.equal(w.sig, `sha256=${crypto.createHmac('sha256', SECRET).update(w.text).digest('hex')}`);
 		assert.ok(!/lat|lon|position/i.test(w.text));
 		const a = await waitFor('sent on the desk', async () => {
-			const d = await detail(c, m.alert.id);
+			const d = await k.alert(m.alert.id);
 			return d.victim_warning[0]?.state === 'sent' && d;
 		});
 		assert.equal(a.victim_warning[0].provider, 'webhook');

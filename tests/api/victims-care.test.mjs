@@ -16,9 +16,7 @@ let ref;
 
 before(async () => {
 	srv = await startServer({ roles: ['officer', 'supervisor', 'advocate', 'analyst', 'admin'], args: ['--notify-hours', '12'] });
-	officer = await srv.login('officer');
-	advocate = await srv.login('advocate');
-	analyst = await srv.login('analyst');
+	({ officer, advocate, analyst } = await srv.logins(['officer', 'advocate', 'analyst']));
 	ref = (await newCase(officer)).ref;
 });
 after(() => stopServer(srv));

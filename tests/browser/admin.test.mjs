@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { launch, newPage, noErrors, shot, signIn, uiServer } from './lib/browser.mjs';
+import { noErrors, shot, signedIn, startUi, stopUi } from './lib/browser.mjs';
 
 let srv;
 let browser;
@@ -13,18 +13,23 @@ let page;
 let admin;
 
 before(async () => {
-	srv = await uiServer();
-	browser = await launch();
-	page = await newPage(browser);
-	await signIn(page, srv, 'admin');
+	({ srv, browser } = await startUi());
+	page = await signedIn(browser, srv, 'admin');
 	await page.getByRole('link', { name: 'Administration' }).click();
 	await page.getByRole('heading', { name: 'Administration' }).waitFor();
 	admin = await srv.login('admin');
 });
-after(async () => {
-	if (browser) await browser.close();
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopUi({ srv, browser }));
+
+/** Add an agency through the form, and wait for it in the list. */
+async function addAgency(code, name, kind) {
+	const form = page.getByRole('form', { name: 'Add an agency' });
+	await form.getByLabel('Code').fill(code);
+	await form.getByLabel('Name').fill(name);
+	await form.getByLabel('Kind').selectOption(kind);
+	await form.getByRole('button', { name: 'Add agency' }).click();
+	await page.getByText(`${name} (${code}, ${kind})`).waitFor();
+}
 
 describe('administration', () => {
 	test('add a user: a short password is refused next to its field, then the user is made', async () => {
@@ -60,22 +65,12 @@ describe('administration', () => {
 	});
 
 	test('add an agency', async () => {
-		const form = page.getByRole('form', { name: 'Add an agency' });
-		await form.getByLabel('Code').fill('btp');
-		await form.getByLabel('Name').fill('British Transport Police');
-		await form.getByLabel('Kind').selectOption('police');
-		await form.getByRole('button', { name: 'Add agency' }).click();
-		await page.getByText('British Transport Police (btp, police)').waitFor();
+		await addAgency('btp', 'British Transport Police', 'police');
 		noErrors(page);
 	});
 
 	test('offer a monitoring contractor, which its administrator accepts in its own admin page; then end it', async () => {
-		const agencies = page.getByRole('form', { name: 'Add an agency' });
-		await agencies.getByLabel('Code').fill('g4s');
-		await agencies.getByLabel('Name').fill('Monitoring Contractor Ltd');
-		await agencies.getByLabel('Kind').selectOption('contractor');
-		await agencies.getByRole('button', { name: 'Add agency' }).click();
-		await page.getByText('Monitoring Contractor Ltd (g4s, contractor)').waitFor();
+		await addAgency('g4s', 'Monitoring Contractor Ltd', 'contractor');
 		const form = page.getByRole('form', { name: 'Offer monitoring' });
 		await form.getByLabel('Centre').selectOption('g4s');
 		await form.getByLabel('Note (the agreement)').fill('contract 2026/14');
@@ -87,8 +82,7 @@ describe('administration', () => {
 		await shot(page, 'admin-grants-offered');
 		// g4s's administrator accepts it in her own page
 		srv.addUser('g4s-admin', 'admin', 'g4s');
-		const other = await newPage(browser);
-		await signIn(other, srv, 'g4s-admin');
+		const other = await signedIn(browser, srv, 'g4s-admin');
 		await other.goto(`${srv.url}/#/admin`);
 		await other.getByRole('button', { name: 'Accept met' }).click();
 		await other.getByText('in force').waitFor();

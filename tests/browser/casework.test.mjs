@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { createCase } from '../api/lib/casekit.mjs';
-import { launch, newPage, noErrors, shot, signIn, uiServer } from './lib/browser.mjs';
+import { noErrors, shot, signedIn, startUi, stopUi } from './lib/browser.mjs';
 
 let srv;
 let browser;
@@ -16,16 +16,11 @@ let ref;
 let officer;
 
 before(async () => {
-	srv = await uiServer();
-	browser = await launch();
-	page = await newPage(browser);
-	await signIn(page, srv, 'officer');
+	({ srv, browser } = await startUi());
+	page = await signedIn(browser, srv, 'officer');
 	officer = await srv.login('officer');
 });
-after(async () => {
-	if (browser) await browser.close();
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopUi({ srv, browser }));
 
 describe('a case from intake to assessed, through the UI', () => {
 	test('a form says what is required, and shows every problem at once beside its field, before anything is sent', async () => {

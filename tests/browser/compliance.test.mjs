@@ -5,15 +5,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { createCase, meetGates } from '../api/lib/casekit.mjs';
-import { launch, newPage, noErrors, shot, signIn, uiServer } from './lib/browser.mjs';
+import { noErrors, shot, signedIn, startUi, stopUi } from './lib/browser.mjs';
 
 let srv;
 let browser;
 let without;
 
 before(async () => {
-	srv = await uiServer();
-	browser = await launch();
+	({ srv, browser } = await startUi());
 	const officer = await srv.login('officer');
 	// three open cases: two with a plan, one without
 	for (let i = 0; i < 2; i++) {
@@ -22,10 +21,7 @@ before(async () => {
 	}
 	without = (await createCase(officer)).ref;
 });
-after(async () => {
-	if (browser) await browser.close();
-	if (srv) assert.equal(await srv.stop(), 0);
-});
+after(() => stopUi({ srv, browser }));
 
 describe('compliance', () => {
 	test('the headline share, the lists and the charts, as the analyst sees them', async () => {
@@ -33,8 +29,7 @@ describe('compliance', () => {
 		const api = (await analyst.get('/api/v1/compliance')).body;
 		assert.equal(api.headline.open_cases, 3);
 		assert.equal(api.headline.with_plan, 2);
-		const page = await newPage(browser);
-		await signIn(page, srv, 'analyst');
+		const page = await signedIn(browser, srv, 'analyst');
 		await page.getByRole('link', { name: 'Compliance' }).click();
 		await page.getByRole('heading', { name: 'Compliance' }).waitFor();
 		assert.equal((await page.locator('[data-headline=share] .stat').textContent()).trim(), '67%');

@@ -7,14 +7,11 @@
 // every screen; axe-core is clean on each; and no response her app receives
 // holds his position or a zone.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { createCase, ukMobile, unique, victim } from '../api/lib/casekit.mjs';
-import { API_KEY, TEMPLATE_ID, notifyStandIn } from '../api/lib/govnotify.mjs';
-import { circle, dest, monitoringKit, waitFor } from '../api/lib/monitorkit.mjs';
+import { ukMobile, victim } from '../api/lib/casekit.mjs';
+import { notifyArgs, notifyStandIn } from '../api/lib/govnotify.mjs';
+import { dest, monitoringKit, waitFor } from '../api/lib/monitorkit.mjs';
 import { assertAccessible, launch, newPage, noErrors, shot, signIn, uiServer } from './lib/browser.mjs';
 
 const HER = { latitude: 51.5012, longitude: -0.1419 };
@@ -25,16 +22,12 @@ const c = {};
 
 before(async () => {
 	notify = await notifyStandIn();
-	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-notify-key-'));
-	fs.writeFileSync(path.join(dir, 'key'), API_KEY);
-	srv = await uiServer(['--sms-notify-url', notify.url, '--sms-notify-key-file', path.join(dir, 'key'), '--sms-notify-template', TEMPLATE_ID, '--sms-poll-ms', '100']);
-	[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
+	srv = await uiServer([...notifyArgs(notify), '--sms-poll-ms', '100']);
+	Object.assign(c, await srv.logins(['operator', 'officer']));
 	k = monitoringKit(srv, c);
 	phone = ukMobile();
-	ref = (await createCase(c.officer, { suspect: { name: `Suspect ${unique('s')}` }, victims: [victim({ identifiers: [{ kind: 'phone', value: phone.national }] })] })).ref;
-	const tag = await k.device('offender_tag');
-	await k.assign(ref, tag, 'suspect');
-	await k.zone(ref, circle(HOME, 100, { warning_m: 0 }));
+	let tag;
+	({ ref, tag } = await k.herCase(phone, HOME));
 	his = [dest(HOME, 2500, 45)];
 	await k.trail(tag, his);
 	tagUid = tag;

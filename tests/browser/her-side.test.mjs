@@ -5,13 +5,10 @@
 // Notify stand-in to her number and the desk shows it delivered; a warning
 // that fails escalates on the desk with "call her now".
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { createCase, ukMobile, unique, victim } from '../api/lib/casekit.mjs';
-import { API_KEY, TEMPLATE_ID, notifyStandIn } from '../api/lib/govnotify.mjs';
+import { notifyArgs, notifyStandIn } from '../api/lib/govnotify.mjs';
 import { circle, dest, monitoringKit } from '../api/lib/monitorkit.mjs';
 import { checkPage, launch, newPage, noErrors, signIn, uiServer } from './lib/browser.mjs';
 
@@ -22,9 +19,7 @@ const c = {};
 
 before(async () => {
 	notify = await notifyStandIn();
-	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-notify-key-'));
-	fs.writeFileSync(path.join(dir, 'key'), API_KEY, { mode: 0o600 });
-	srv = await uiServer(['--sms-notify-url', notify.url, '--sms-notify-key-file', path.join(dir, 'key'), '--sms-notify-template', TEMPLATE_ID, '--sms-poll-ms', '100']);
+	srv = await uiServer([...notifyArgs(notify), '--sms-poll-ms', '100']);
 	browser = await launch();
 	[c.operator, c.officer] = await Promise.all([srv.login('operator'), srv.login('officer')]);
 });

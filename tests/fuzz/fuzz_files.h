@@ -48,6 +48,18 @@ static void fuzz_files_init(const char *target, const char *file)
 	atexit(fuzz_files_cleanup);
 }
 
+/* libFuzzer's LLVMFuzzerInitialize for a target over a loaded file:
+ * fuzz_files_init(target, file) before the first input. */
+#define FUZZ_FILES_INITIALIZE(target, file)                                  \
+	int LLVMFuzzerInitialize(int *argc, char ***argv);                   \
+	int LLVMFuzzerInitialize(int *argc, char ***argv)                    \
+	{                                                                    \
+		(void)argc;                                                  \
+		(void)argv;                                                  \
+		fuzz_files_init(target, file);                               \
+		return 0;                                                    \
+	}
+
 /* The input as the file to load: aborts when it cannot be written. */
 static void fuzz_files_write(const uint8_t *data, size_t size)
 {

@@ -21,16 +21,9 @@
 #include "core/instrument.h"
 #include "fuzz_files.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_files_init("instrument", "t.json");
-	return 0;
-}
+FUZZ_FILES_INITIALIZE("instrument", "t.json")
 
 static void check_score(const instrument *in, json_t *answers)
 {

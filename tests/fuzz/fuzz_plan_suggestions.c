@@ -24,16 +24,9 @@
 #include "core/plan.h"
 #include "core/typology.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_files_init("suggestions", "s.json");
-	return 0;
-}
+FUZZ_FILES_INITIALIZE("suggestions", "s.json")
 
 static bool is_category(const char *c)
 {

@@ -772,6 +772,12 @@ static int helper_count(db_stmt *s, void *arg)
 	return ++r->seen == 2; /* stop after the second row */
 }
 
+/* db_one of helper_t's row id into r: 1, 0 when there is none. */
+static int helper_one(db *d, struct helper_row *r, int64_t id)
+{
+	return db_one(d, helper_read, r, "SELECT id, name, ref FROM helper_t WHERE id = ?", "i", id);
+}
+
 static void the_store_helpers_bind_step_and_answer_as_documented(void **state)
 {
 	struct fx *f = *state;
@@ -786,9 +792,7 @@ static void the_store_helpers_bind_step_and_answer_as_documented(void **state)
 		assert_int_equal(db_run(f->t.d, "INSERT INTO helper_t VALUES (?, ?, ?)", "itI", i,
 					i == 2 ? "two" : "other", i == 1 ? (int64_t)0 : i * 10),
 				 DB_OK);
-	assert_int_equal(db_one(f->t.d, helper_read, &r, "SELECT id, name, ref FROM helper_t"
-						       " WHERE id = ?", "i", (int64_t)1),
-			 1);
+	assert_int_equal(helper_one(f->t.d, &r, 1), 1);
 	assert_int_equal(r.ref, -1);
 	assert_int_equal(db_one(f->t.d, helper_read, &r, "SELECT id, name, ref FROM helper_t"
 						       " WHERE name = ?", "t", "two"),
@@ -796,9 +800,7 @@ static void the_store_helpers_bind_step_and_answer_as_documented(void **state)
 	assert_int_equal(r.id, 2);
 	assert_int_equal(r.ref, 20);
 	/* none: 0, and out untouched */
-	assert_int_equal(db_one(f->t.d, helper_read, &r, "SELECT id, name, ref FROM helper_t"
-						       " WHERE id = ?", "i", (int64_t)9),
-			 0);
+	assert_int_equal(helper_one(f->t.d, &r, 9), 0);
 	assert_int_equal(r.id, 2);
 	/* rows changed: 2, then 0 for a version that no longer matches */
 	assert_int_equal(db_write(f->t.d, "UPDATE helper_t SET name = ? WHERE id >= ?", "ti", "x",
@@ -840,13 +842,9 @@ static void the_store_helpers_bind_step_and_answer_as_documented(void **state)
 	assert_int_equal(db_run(f->t.d, "UPDATE helper_t SET ref = ? WHERE id = ?", "Ni", (int64_t)0,
 				(int64_t)3),
 			 DB_OK);
-	assert_int_equal(db_one(f->t.d, helper_read, &r, "SELECT id, name, ref FROM helper_t"
-							 " WHERE id = ?", "i", (int64_t)2),
-			 1);
+	assert_int_equal(helper_one(f->t.d, &r, 2), 1);
 	assert_int_equal(r.ref, -1);
-	assert_int_equal(db_one(f->t.d, helper_read, &r, "SELECT id, name, ref FROM helper_t"
-							 " WHERE id = ?", "i", (int64_t)3),
-			 1);
+	assert_int_equal(helper_one(f->t.d, &r, 3), 1);
 	assert_int_equal(r.ref, 0);
 	/* a format character that is not one is refused, not bound as something else */
 	assert_true(db_write(f->t.d, "UPDATE helper_t SET name = ?", "z", "x") < 0);

@@ -17,31 +17,11 @@
 #include <unistd.h>
 
 #include "core/instrument.h"
-
-static instrument_set *builtin;
-
-static int load_builtin(void **state)
-{
-	char err[512];
-
-	(void)state;
-	if (instrument_set_load("instruments", &builtin, err, sizeof err) < 0) {
-		fprintf(stderr, "cannot load instruments/ (run from the repository root): %s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
-static int free_builtin(void **state)
-{
-	(void)state;
-	instrument_set_free(builtin);
-	return 0;
-}
+#include "instruments.h"
 
 static const instrument *ric(void)
 {
-	const instrument *in = instrument_set_find(builtin, "ric");
+	const instrument *in = instrument_set_find(instruments, "ric");
 
 	assert_non_null(in);
 	return in;
@@ -140,9 +120,9 @@ static void builtin_instruments_are_the_three_of_the_issue(void **state)
 	const instrument *s, *j;
 
 	(void)state;
-	assert_int_equal(instrument_set_count(builtin), 3);
-	assert_string_equal(instrument_id(instrument_set_at(builtin, 0)), "ric");
-	assert_null(instrument_set_at(builtin, 3));
+	assert_int_equal(instrument_set_count(instruments), 3);
+	assert_string_equal(instrument_id(instrument_set_at(instruments, 0)), "ric");
+	assert_null(instrument_set_at(instruments, 3));
 	assert_int_equal(instrument_version(ric()), 1);
 	assert_string_equal(instrument_kind(ric()), "checklist");
 	assert_int_equal(instrument_item_count(ric()), 27);
@@ -150,20 +130,20 @@ static void builtin_instruments_are_the_three_of_the_issue(void **state)
 	for (size_t i = 0; i < 27; i++)
 		assert_true(strlen(instrument_item_theme(ric(), i)) > 0);
 	assert_null(instrument_item_theme(ric(), 27));
-	s = instrument_set_find(builtin, "stalking-screen");
+	s = instrument_set_find(instruments, "stalking-screen");
 	assert_non_null(s);
 	assert_string_equal(instrument_kind(s), "screen");
 	assert_int_equal(instrument_item_count(s), 11);
 	for (size_t i = 0; i < 11; i++)
 		assert_string_equal(instrument_item_id(s, i), screen[i]);
-	j = instrument_set_find(builtin, "structured-judgement");
+	j = instrument_set_find(instruments, "structured-judgement");
 	assert_non_null(j);
 	assert_string_equal(instrument_kind(j), "judgement");
 	assert_int_equal(instrument_item_count(j), 4);
 	for (size_t i = 0; i < 4; i++)
 		assert_string_equal(instrument_item_id(j, i), domains[i]);
-	assert_null(instrument_set_find(builtin, "dash"));
-	assert_null(instrument_set_find(builtin, NULL));
+	assert_null(instrument_set_find(instruments, "dash"));
+	assert_null(instrument_set_find(instruments, NULL));
 }
 
 static void ric_has_a_stalking_item_and_a_fear_item(void **state)
@@ -274,6 +254,20 @@ static void all_unknown_is_counted_never_as_no(void **state)
 	json_decref(a);
 }
 
+/* Scoring a with in is refused (-1), naming field and saying why (each
+ * unless NULL). */
+static void refused(const instrument *in, json_t *a, const char *field_want, const char *why_want)
+{
+	char field[64], why[1024];
+	struct score sc;
+
+	assert_int_equal(instrument_score(in, a, &sc, field, sizeof field, why, sizeof why), -1);
+	if (field_want)
+		assert_string_equal(field, field_want);
+	if (why_want)
+		assert_string_equal(why, why_want);
+}
+
 static void missing_items_are_all_named(void **state)
 {
 	json_t *a = answers_all(ric(), "no");
@@ -291,33 +285,26 @@ static void missing_items_are_all_named(void **state)
 	json_decref(a);
 
 	a = json_object();
-	assert_int_equal(instrument_score(ric(), a, &sc, field, sizeof field, why, sizeof why), -1);
-	assert_string_equal(field, "answers.current_injury");
-	assert_string_equal(why,
-			    "missing answers: current_injury, fear, fears_harm, isolation, depression, "
-			    "separation, child_contact, stalking, pregnancy, other_children, "
-			    "child_abuse, threats_children, escalation, frequency, control_jealousy, "
-			    "weapons, threats_to_kill, strangulation, sexual_abuse, "
-			    "third_party_threat, harmed_others, animals, financial, "
-			    "substance_misuse, abuser_suicide, breach, criminal_history");
+	refused(ric(), a, "answers.current_injury",
+		"missing answers: current_injury, fear, fears_harm, isolation, depression, "
+		"separation, child_contact, stalking, pregnancy, other_children, "
+		"child_abuse, threats_children, escalation, frequency, control_jealousy, "
+		"weapons, threats_to_kill, strangulation, sexual_abuse, "
+		"third_party_threat, harmed_others, animals, financial, "
+		"substance_misuse, abuser_suicide, breach, criminal_history");
 	json_decref(a);
 }
 
 static void extra_items_are_named(void **state)
 {
 	json_t *a = answers_all(ric(), "no");
-	char field[64], why[1024];
-	struct score sc;
 
 	(void)state;
 	json_object_set_new(a, "feer", json_string("yes"));
 	json_object_set_new(a, "colour", json_string("no"));
-	assert_int_equal(instrument_score(ric(), a, &sc, field, sizeof field, why, sizeof why), -1);
-	assert_string_equal(field, "answers.feer");
-	assert_string_equal(why, "items not in ric v1: feer, colour");
+	refused(ric(), a, "answers.feer", "items not in ric v1: feer, colour");
 	json_object_set_new(a, "", json_string("no"));
-	assert_int_equal(instrument_score(ric(), a, &sc, field, sizeof field, why, sizeof why), -1);
-	assert_string_equal(why, "items not in ric v1: feer, colour, \"\"");
+	refused(ric(), a, NULL, "items not in ric v1: feer, colour, \"\"");
 	json_object_del(a, "");
 	for (int i = 0; i < 11; i++) {
 		char key[16];
@@ -325,47 +312,38 @@ static void extra_items_are_named(void **state)
 		snprintf(key, sizeof key, "x%d", i);
 		json_object_set_new(a, key, json_string("no"));
 	}
-	assert_int_equal(instrument_score(ric(), a, &sc, field, sizeof field, why, sizeof why), -1);
-	assert_string_equal(why, "items not in ric v1: feer, colour, x0, x1, x2, x3, x4, x5, x6, "
-				 "x7 and 3 more");
+	refused(ric(), a, NULL,
+		"items not in ric v1: feer, colour, x0, x1, x2, x3, x4, x5, x6, "
+		"x7 and 3 more");
 	json_decref(a);
 }
 
 static void bad_values_are_named(void **state)
 {
 	json_t *a = answers_all(ric(), "no");
-	char field[64], why[1024];
-	struct score sc;
 
 	(void)state;
 	json_object_set_new(a, "isolation", json_string("Yes"));
 	json_object_set_new(a, "weapons", json_true());
 	json_object_set_new(a, "fear", json_null());
-	assert_int_equal(instrument_score(ric(), a, &sc, field, sizeof field, why, sizeof why), -1);
-	assert_string_equal(field, "answers.fear");
-	assert_string_equal(why, "answers other than yes, no or unknown: fear, isolation, weapons");
+	refused(ric(), a, "answers.fear",
+		"answers other than yes, no or unknown: fear, isolation, weapons");
 	/* every kind of problem in one sentence; the field is the first missing item */
 	json_object_del(a, "separation");
 	json_object_set_new(a, "colour", json_string("no"));
-	assert_int_equal(instrument_score(ric(), a, &sc, field, sizeof field, why, sizeof why), -1);
-	assert_string_equal(field, "answers.separation");
-	assert_string_equal(why, "missing answers: separation; items not in ric v1: colour; answers "
-				 "other than yes, no or unknown: fear, isolation, weapons");
+	refused(ric(), a, "answers.separation",
+		"missing answers: separation; items not in ric v1: colour; answers "
+		"other than yes, no or unknown: fear, isolation, weapons");
 	json_decref(a);
 }
 
 static void answers_must_be_an_object(void **state)
 {
 	json_t *a = json_array();
-	char field[64], why[256];
-	struct score sc;
 
 	(void)state;
-	assert_int_equal(instrument_score(ric(), a, &sc, field, sizeof field, why, sizeof why), -1);
-	assert_string_equal(field, "answers");
-	assert_string_equal(why, "answers must be an object of item id to answer");
-	assert_int_equal(instrument_score(ric(), NULL, &sc, field, sizeof field, why, sizeof why), -1);
-	assert_string_equal(field, "answers");
+	refused(ric(), a, "answers", "answers must be an object of item id to answer");
+	refused(ric(), NULL, "answers", NULL);
 	json_decref(a);
 }
 
@@ -384,7 +362,7 @@ static void a_short_why_buffer_is_cut_not_overrun(void **state)
 
 static void the_screen_lists_its_yes_items_and_sets_no_level(void **state)
 {
-	const instrument *s = instrument_set_find(builtin, "stalking-screen");
+	const instrument *s = instrument_set_find(instruments, "stalking-screen");
 	json_t *a = answers_all(s, "no");
 	struct score sc;
 
@@ -412,7 +390,7 @@ static json_t *rating(const char *r, const char *reason)
 
 static void judgement_ratings_need_a_rating_and_a_reason(void **state)
 {
-	const instrument *j = instrument_set_find(builtin, "structured-judgement");
+	const instrument *j = instrument_set_find(instruments, "structured-judgement");
 	json_t *a = json_object();
 	char field[64], why[512];
 	struct score sc;
@@ -439,18 +417,17 @@ static void judgement_ratings_need_a_rating_and_a_reason(void **state)
 	json_object_set_new(a, "violence", rating("severe", "x"));
 	json_object_set_new(a, "recurrence", rating("low", "   "));
 	json_object_set_new(a, "persistence", json_string("high"));
-	assert_int_equal(instrument_score(j, a, &sc, field, sizeof field, why, sizeof why), -1);
-	assert_string_equal(field, "answers.violence");
-	assert_string_equal(why, "bad ratings: violence (the rating must be low, moderate or high), "
-				 "persistence (must be an object with a rating and a reason), "
-				 "recurrence (a reason is required)");
+	refused(j, a, "answers.violence",
+		"bad ratings: violence (the rating must be low, moderate or high), "
+		"persistence (must be an object with a rating and a reason), "
+		"recurrence (a reason is required)");
 	json_object_set_new(a, "violence", rating("low", NULL));
 	json_object_set_new(a, "persistence", json_pack("{s:s, s:s, s:i}", "rating", "low", "reason",
 							"r", "score", 3));
 	json_object_set_new(a, "recurrence", rating("low", "r"));
-	assert_int_equal(instrument_score(j, a, &sc, field, sizeof field, why, sizeof why), -1);
-	assert_string_equal(why, "bad ratings: violence (a reason is required), persistence (has a "
-				 "field other than rating and reason)");
+	refused(j, a, NULL,
+		"bad ratings: violence (a reason is required), persistence (has a "
+		"field other than rating and reason)");
 	json_decref(a);
 }
 
@@ -488,9 +465,7 @@ static void each_version_scores_its_own_items(void **state)
 	assert_int_equal(sc.computed, RISK_HIGH);
 	score_free(&sc);
 	/* ... and are not version 2's */
-	assert_int_equal(instrument_score(p2, a, &sc, field, sizeof field, why, sizeof why), -1);
-	assert_string_equal(field, "answers.d");
-	assert_string_equal(why, "missing answers: d, e; items not in pin v2: c");
+	refused(p2, a, "answers.d", "missing answers: d, e; items not in pin v2: c");
 	json_decref(a);
 	a = json_pack("{s:s, s:s, s:s, s:s}", "a", "yes", "b", "yes", "d", "no", "e", "unknown");
 	assert_int_equal(instrument_score(p2, a, &sc, field, sizeof field, why, sizeof why), 0);
@@ -816,7 +791,7 @@ static void instrument_json_describes_items_and_scoring(void **state)
 	assert_true(json_equal(bands, want));
 	json_decref(want);
 	json_decref(j);
-	j = instrument_json(instrument_set_find(builtin, "structured-judgement"));
+	j = instrument_json(instrument_set_find(instruments, "structured-judgement"));
 	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "scoring"), "type")),
 			    "none");
 	assert_int_equal(json_array_size(json_object_get(j, "ratings")), 3);
@@ -1001,5 +976,5 @@ int main(void)
 		cmocka_unit_test(marac_is_due_by_each_route_alone_and_not_without_one),
 		cmocka_unit_test(marac_lists_every_route_that_applies),
 	};
-	return cmocka_run_group_tests_name("instrument", tests, load_builtin, free_builtin);
+	return cmocka_run_group_tests_name("instrument", tests, load_instruments, free_instruments);
 }

@@ -14,6 +14,7 @@
 
 #include "base/clock.h"
 #include "core/order.h"
+#include "moves.h"
 
 #define DAY (24LL * 3600 * 1000)
 
@@ -161,16 +162,17 @@ static void an_order_is_in_force_from_its_start_to_its_end(void **state)
 
 static void order_statuses_move_from_application_to_outcome(void **state)
 {
-	char why[300];
+	static const struct status_move moves[] = {
+		{ "applied", "granted", 0, NULL },
+		{ "applied", "refused", 0, NULL },
+		{ "granted", "discharged", 0, NULL },
+		{ "granted", "applied", -1, "may only be discharged" },
+		{ "refused", "granted", -1, NULL },
+		{ "applied", "lapsed", -1, NULL },
+	};
 
 	(void)state;
-	assert_int_equal(order_status_move("applied", "granted", why, sizeof why), 0);
-	assert_int_equal(order_status_move("applied", "refused", why, sizeof why), 0);
-	assert_int_equal(order_status_move("granted", "discharged", why, sizeof why), 0);
-	assert_int_equal(order_status_move("granted", "applied", why, sizeof why), -1);
-	assert_non_null(strstr(why, "may only be discharged"));
-	assert_int_equal(order_status_move("refused", "granted", why, sizeof why), -1);
-	assert_int_equal(order_status_move("applied", "lapsed", why, sizeof why), -1);
+	check_moves(order_status_move, moves, sizeof moves / sizeof moves[0]);
 	assert_non_null(order_kind_title("spo_full"));
 	assert_true(order_kind_is_spo("spo_interim"));
 	assert_false(order_kind_is_spo("non_molestation"));

@@ -18,27 +18,8 @@
 #include "core/instrument.h"
 #include "core/plan.h"
 #include "core/victim.h"
-
-static instrument_set *instruments;
-
-static int load(void **state)
-{
-	char err[512];
-
-	(void)state;
-	if (instrument_set_load("instruments", &instruments, err, sizeof err) < 0) {
-		fprintf(stderr, "cannot load instruments/ (run from the repository root): %s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
-static int unload(void **state)
-{
-	(void)state;
-	instrument_set_free(instruments);
-	return 0;
-}
+#include "instruments.h"
+#include "moves.h"
 
 /* ---- actions ------------------------------------------------------------------ */
 
@@ -393,19 +374,20 @@ static void contact_is_overdue_after_n_days_from_the_last_or_from_the_report(voi
 
 static void referrals_move_from_offered_to_an_answer_and_on(void **state)
 {
-	char why[300];
+	static const struct status_move moves[] = {
+		{ "offered", "accepted", 0, NULL },
+		{ "offered", "declined", 0, NULL },
+		{ "accepted", "completed", 0, NULL },
+		{ "declined", "offered", 0, NULL },
+		{ "accepted", "declined", 0, NULL },
+		{ "accepted", "offered", -1, NULL },
+		{ "offered", "completed", -1, "from offered it may go to accepted or declined" },
+		{ "completed", "offered", -1, NULL },
+		{ "offered", "maybe", -1, NULL },
+	};
 
 	(void)state;
-	assert_int_equal(victim_referral_move("offered", "accepted", why, sizeof why), 0);
-	assert_int_equal(victim_referral_move("offered", "declined", why, sizeof why), 0);
-	assert_int_equal(victim_referral_move("accepted", "completed", why, sizeof why), 0);
-	assert_int_equal(victim_referral_move("declined", "offered", why, sizeof why), 0);
-	assert_int_equal(victim_referral_move("accepted", "declined", why, sizeof why), 0);
-	assert_int_equal(victim_referral_move("accepted", "offered", why, sizeof why), -1);
-	assert_int_equal(victim_referral_move("offered", "completed", why, sizeof why), -1);
-	assert_non_null(strstr(why, "from offered it may go to accepted or declined"));
-	assert_int_equal(victim_referral_move("completed", "offered", why, sizeof why), -1);
-	assert_int_equal(victim_referral_move("offered", "maybe", why, sizeof why), -1);
+	check_moves(victim_referral_move, moves, sizeof moves / sizeof moves[0]);
 	assert_true(victim_referral_counts("declined"));
 	assert_false(victim_referral_counts(NULL));
 }
@@ -431,5 +413,5 @@ int main(void)
 		cmocka_unit_test(referrals_move_from_offered_to_an_answer_and_on),
 	};
 
-	return cmocka_run_group_tests_name("plan", tests, load, unload);
+	return cmocka_run_group_tests_name("plan", tests, load_instruments, free_instruments);
 }

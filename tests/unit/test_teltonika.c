@@ -43,6 +43,61 @@ static const char codec8_two[] =
 static const char codec8e[] =
 	"000000000000004A8E010000016B412CEE000100000000000000000000000000000000010005000100010100010011001D00010010015E2C880002000B000000003544C87A000E000000001DD7E06A00000100002994";
 
+/* A packet given in hex decoded as device uid into f (room for four): it
+ * must be read whole.  The number of records. */
+static size_t decode(const char *hex, const char *uid, struct fix *f)
+{
+	uint8_t b[256];
+	char why[100];
+	size_t n = unhex(hex, b), nrec;
+
+	assert_int_equal(teltonika_packet(b, n, uid, f, 4, &nrec, why, sizeof why), (int)n);
+	return nrec;
+}
+
+/* Recompute a frame's CRC after a test changed its data field. */
+static void recrc(uint8_t *b, size_t n)
+{
+	uint16_t crc = teltonika_crc16(b + 8, n - 12);
+
+	b[n - 2] = (uint8_t)(crc >> 8);
+	b[n - 1] = (uint8_t)crc;
+}
+
+/* A record's time (1795855008000 ms), priority 0 and GPS element at London
+ * (30 m up, 90 degrees) with sats satellites at speed km/h, written at p:
+ * what follows it. */
+static uint8_t *gps_record(uint8_t *p, int sats, int speed)
+{
+	int32_t lon = -1426000, lat = 515390000;
+
+	for (int i = 7; i >= 0; i--)
+		*p++ = (uint8_t)(1795855008000ULL >> (8 * i));
+	*p++ = 0; /* priority */
+	for (int i = 3; i >= 0; i--)
+		*p++ = (uint8_t)((uint32_t)lon >> (8 * i));
+	for (int i = 3; i >= 0; i--)
+		*p++ = (uint8_t)((uint32_t)lat >> (8 * i));
+	*p++ = 0; *p++ = 30;   /* altitude */
+	*p++ = 0; *p++ = 90;   /* angle */
+	*p++ = (uint8_t)sats;  /* satellites */
+	*p++ = 0; *p++ = (uint8_t)speed; /* speed km/h */
+	return p;
+}
+
+/* The frame b whose data field ends at p: its length written before it and
+ * its CRC after it.  The frame's length. */
+static size_t end_frame(uint8_t *b, uint8_t *p)
+{
+	size_t dlen = (size_t)(p - (b + 8));
+	uint16_t crc = teltonika_crc16(b + 8, dlen);
+
+	b[6] = (uint8_t)(dlen >> 8);
+	b[7] = (uint8_t)dlen;
+	*p++ = 0; *p++ = 0; *p++ = (uint8_t)(crc >> 8); *p++ = (uint8_t)crc;
+	return (size_t)(p - b);
+}
+
 static void handshake(void **state)
 {
 	uint8_t b[32];
@@ -70,33 +125,23 @@ static void crc_of_the_documented_packet(void **state)
 
 static void codec8_records_decode(void **state)
 {
-	uint8_t b[256];
 	struct fix f[4];
-	char why[100];
-	size_t n = unhex(codec8_one, b), nrec;
 
 	(void)state;
-	assert_int_equal(teltonika_packet(b, n, "356307042441013", f, 4, &nrec, why, sizeof why), (int)n);
-	assert_int_equal(nrec, 1);
+	assert_int_equal(decode(codec8_one, "356307042441013", f), 1);
 	assert_int_equal(f[0].at, 0x16B40D8EA30LL);
 	assert_string_equal(f[0].uid, "356307042441013");
 	/* satellites 0: no position, an event report */
 	assert_true(f[0].flags & FIX_NO_POSITION);
-	n = unhex(codec8_two, b);
-	assert_int_equal(teltonika_packet(b, n, "1", f, 4, &nrec, why, sizeof why), (int)n);
-	assert_int_equal(nrec, 2);
+	assert_int_equal(decode(codec8_two, "1", f), 2);
 }
 
 static void codec8e_decodes(void **state)
 {
-	uint8_t b[256];
 	struct fix f[4];
-	char why[100];
-	size_t n = unhex(codec8e, b), nrec;
 
 	(void)state;
-	assert_int_equal(teltonika_packet(b, n, "1", f, 4, &nrec, why, sizeof why), (int)n);
-	assert_int_equal(nrec, 1);
+	assert_int_equal(decode(codec8e, "1", f), 1);
 	assert_int_equal(f[0].at, 0x16B412CEE00LL);
 }
 
@@ -124,12 +169,7 @@ static void codec16_decodes(void **state)
 	assert_true(f[0].flags & FIX_NO_POSITION); /* no satellites in the sample */
 	/* read as Codec 8 (1-byte ids), the same bytes do not fill the field */
 	b[8] = TELTONIKA_CODEC_8;
-	{
-		uint16_t crc = teltonika_crc16(b + 8, n - 12);
-
-		b[n - 2] = (uint8_t)(crc >> 8);
-		b[n - 1] = (uint8_t)crc;
-	}
+	recrc(b, n);
 	assert_int_equal(teltonika_packet(b, n, "1", f, 4, &nrec, why, sizeof why), TELTONIKA_BAD);
 }
 
@@ -139,25 +179,13 @@ static void a_position_and_events_decode(void **state)
 	uint8_t b[128], *p = b + 8;
 	struct fix f[2];
 	char why[100];
-	size_t nrec, dlen;
-	int32_t lon = -1426000, lat = 515390000;
-	uint16_t crc;
+	size_t n, nrec;
 
 	(void)state;
 	memset(b, 0, sizeof b);
 	*p++ = 0x08;
 	*p++ = 1;
-	for (int i = 7; i >= 0; i--)
-		*p++ = (uint8_t)(1795855008000ULL >> (8 * i));
-	*p++ = 0; /* priority */
-	for (int i = 3; i >= 0; i--)
-		*p++ = (uint8_t)((uint32_t)lon >> (8 * i));
-	for (int i = 3; i >= 0; i--)
-		*p++ = (uint8_t)((uint32_t)lat >> (8 * i));
-	*p++ = 0; *p++ = 30;   /* altitude */
-	*p++ = 0; *p++ = 90;   /* angle */
-	*p++ = 12;             /* satellites */
-	*p++ = 0; *p++ = 18;   /* speed km/h */
+	p = gps_record(p, 12, 18);
 	*p++ = 236;            /* event io */
 	*p++ = 2;              /* total */
 	*p++ = 2;              /* 1-byte values */
@@ -165,12 +193,8 @@ static void a_position_and_events_decode(void **state)
 	*p++ = 113; *p++ = 80;
 	*p++ = 0; *p++ = 0; *p++ = 0; /* no 2-, 4-, 8-byte values */
 	*p++ = 1;
-	dlen = (size_t)(p - (b + 8));
-	b[7] = (uint8_t)dlen;
-	crc = teltonika_crc16(b + 8, dlen);
-	*p++ = 0; *p++ = 0; *p++ = (uint8_t)(crc >> 8); *p++ = (uint8_t)crc;
-	assert_int_equal(teltonika_packet(b, (size_t)(p - b), "42", f, 2, &nrec, why, sizeof why),
-			 (int)(p - b));
+	n = end_frame(b, p);
+	assert_int_equal(teltonika_packet(b, n, "42", f, 2, &nrec, why, sizeof why), (int)n);
 	assert_true(fabs(f[0].lat - 51.539) < 1e-9);
 	assert_true(fabs(f[0].lon - -0.1426) < 1e-9);
 	assert_true(fabs(f[0].speed - 5.0) < 1e-9);
@@ -208,24 +232,11 @@ static size_t record_packet(uint8_t *b, bool ext, int sats, int hdop10)
 {
 	uint8_t *p = b + 8;
 	int idw = ext ? 2 : 1, nio = hdop10 >= 0;
-	int32_t lon = -1426000, lat = 515390000;
-	size_t dlen;
-	uint16_t crc;
 
 	memset(b, 0, 8);
 	*p++ = ext ? 0x8E : 0x08;
 	*p++ = 1;
-	for (int i = 7; i >= 0; i--)
-		*p++ = (uint8_t)(1795855008000ULL >> (8 * i));
-	*p++ = 0; /* priority */
-	for (int i = 3; i >= 0; i--)
-		*p++ = (uint8_t)((uint32_t)lon >> (8 * i));
-	for (int i = 3; i >= 0; i--)
-		*p++ = (uint8_t)((uint32_t)lat >> (8 * i));
-	*p++ = 0; *p++ = 30;     /* altitude */
-	*p++ = 0; *p++ = 90;     /* angle */
-	*p++ = (uint8_t)sats;
-	*p++ = 0; *p++ = 5;      /* speed km/h */
+	p = gps_record(p, sats, 5);
 	/* the event IO, the total, then the 1-, 2-, 4- and 8-byte groups */
 	for (int k = 0; k < 2; k++) {
 		if (ext)
@@ -250,12 +261,7 @@ static size_t record_packet(uint8_t *b, bool ext, int sats, int hdop10)
 		*p++ = 0; *p++ = 0; /* no variable-length values */
 	}
 	*p++ = 1;
-	dlen = (size_t)(p - (b + 8));
-	b[6] = (uint8_t)(dlen >> 8);
-	b[7] = (uint8_t)dlen;
-	crc = teltonika_crc16(b + 8, dlen);
-	*p++ = 0; *p++ = 0; *p++ = (uint8_t)(crc >> 8); *p++ = (uint8_t)crc;
-	return (size_t)(p - b);
+	return end_frame(b, p);
 }
 
 static double accuracy_of(bool ext, int sats, int hdop10)
@@ -350,15 +356,6 @@ static void the_documented_response_decodes(void **state)
 							  sizeof why),
 				 TELTONIKA_MORE);
 	assert_int_equal(teltonika_codec(b, 8), TELTONIKA_MORE);
-}
-
-/* Recompute a frame's CRC after a test changed its data field. */
-static void recrc(uint8_t *b, size_t n)
-{
-	uint16_t crc = teltonika_crc16(b + 8, n - 12);
-
-	b[n - 2] = (uint8_t)(crc >> 8);
-	b[n - 1] = (uint8_t)crc;
 }
 
 static void a_response_is_never_taken_for_records_nor_records_for_a_response(void **state)

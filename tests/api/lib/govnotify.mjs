@@ -4,7 +4,10 @@
 // secret, iss the service id, iat within 30 seconds; errors as
 // {status_code, errors: [{error, message}]}) and records what it was sent.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 
 export const SERVICE_ID = '26785a09-ab16-4eb0-8407-a37497a57506';
 export const SECRET = '3d844edf-8d35-48ac-975b-e847b4f122b0';
@@ -95,4 +98,14 @@ export async function notifyStandIn({ receipt = (m, polls) => (polls < 2 ? 'send
 		set refuse(fn) { refuse = fn; },
 		async close() { await new Promise((resolve) => server.close(resolve)); server.closeAllConnections?.(); },
 	};
+}
+
+/**
+ * The server's options to send its SMS through the stand-in: its URL, the
+ * API key (in a file of a directory of its own) and the template.
+ */
+export function notifyArgs(notify) {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-notify-key-'));
+	fs.writeFileSync(path.join(dir, 'key'), API_KEY, { mode: 0o600 });
+	return ['--sms-notify-url', notify.url, '--sms-notify-key-file', path.join(dir, 'key'), '--sms-notify-template', TEMPLATE_ID];
 }

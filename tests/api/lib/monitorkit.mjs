@@ -3,8 +3,8 @@
 // and reads alerts as an operator and an officer do.
 import assert from 'node:assert/strict';
 
-import { createCase, unique } from './casekit.mjs';
-import { sleep } from './server.mjs';
+import { createCase, unique, victim } from './casekit.mjs';
+import { sleep, startServer } from './server.mjs';
 
 
 export const EARTH_R = 6371008.8; // metres: a sphere is close enough for positions metres clear of an edge
@@ -70,6 +70,15 @@ export function monitoringKit(srv, c) {
 			assert.equal(res.status, 201, res.text);
 			return res.body;
 		},
+		/** A case whose suspect wears the new tag uid of that protocol, with a 100 m zone at centre: {ref, tag}. */
+		async watched(uid, centre, protocol = 'teltonika') {
+			const res = await c.operator.post('/api/v1/devices', { uid, kind: 'offender_tag', protocol });
+			assert.equal(res.status, 201, res.text);
+			const ref = await k.newCase();
+			await k.assign(ref, uid, 'suspect');
+			await k.zone(ref, circle(centre, 100, { warning_m: 0 }));
+			return { ref, tag: uid };
+		},
 		/** A case whose suspect wears a new tag (and, if asked, whose victim carries a phone). */
 		async monitored({ zones = [], victim = false, tag = {} } = {}) {
 			const ref = await k.newCase();
@@ -83,6 +92,17 @@ export function monitoringKit(srv, c) {
 			const made = [];
 			for (const z of zones) made.push(await k.zone(ref, z));
 			return { ref, tag: uid, phone, zones: made };
+		},
+		/**
+		 * A case whose victim's number is phone's (a ukMobile()), with his
+		 * tag on him and an exclusion zone of 100 m round home: {ref, tag}.
+		 */
+		async herCase(phone, home) {
+			const ref = (await createCase(c.officer, { suspect: { name: `Suspect ${unique('s')}` }, victims: [victim({ identifiers: [{ kind: 'phone', value: phone.national }] })] })).ref;
+			const tag = await k.device('offender_tag');
+			await k.assign(ref, tag, 'suspect');
+			await k.zone(ref, circle(home, 100, { warning_m: 0 }));
+			return { ref, tag };
 		},
 		/** POST /api/v1/fixes as the operator: the results. */
 		async post(fixes) {
@@ -112,6 +132,17 @@ export function monitoringKit(srv, c) {
 			assert.equal(res.status, 200, res.text);
 			return res.body.alerts.filter((a) => !kind || a.kind === kind).reverse(); // oldest first
 		},
+		/** GET /api/v1/alerts/{id} as the operator: the alert, with its notifications. */
+		async alert(id) {
+			const res = await c.operator.get(`/api/v1/alerts/${id}`);
+			assert.equal(res.status, 200, res.text);
+			return res.body;
+		},
+		/** The kinds of the case's alerts (of that kind only, if given), oldest first, once the engine has applied everything posted. */
+		async settledKinds(ref, kind) {
+			await k.settle();
+			return kinds(await k.alerts(ref, kind));
+		},
 		async waitAlert(ref, kind, timeoutMs = 5000) {
 			return waitFor(`a ${kind} alert on ${ref}`, async () => (await k.alerts(ref, kind))[0], timeoutMs);
 		},
@@ -130,3 +161,19 @@ export function monitoringKit(srv, c) {
 }
 /** The kinds of alerts, oldest first. */
 export const kinds = (alerts) => alerts.map((a) => a.kind);
+
+/**
+ * A monitoring test's server: started with these options, these roles signed
+ * in ({role: client}) and a kit on them; returns {srv, c, k}, for
+ * `before(async () => ({ srv, c, k } = await startMonitoring()));`.
+ */
+export async function startMonitoring(options, roles = ['operator', 'officer']) {
+	const srv = await startServer(options);
+	try {
+		const c = await srv.logins(roles);
+		return { srv, c, k: monitoringKit(srv, c) };
+	} catch (e) {
+		await srv.stop();
+		throw e;
+	}
+}

@@ -367,6 +367,14 @@ export async function startAs(role, options) {
 	}
 }
 
+/** SIGTERM a server spawnServer() started, if it is still running, and wait for it to exit. */
+export async function stopSpawned(node) {
+	if (node && node.child.exitCode === null && node.child.signalCode === null) {
+		node.child.kill('SIGTERM');
+		await node.exited;
+	}
+}
+
 /** Stop a test file's server (if it started) and check that it exited 0 on SIGTERM. */
 export async function stopServer(srv) {
 	if (srv) assert.equal(await srv.stop(), 0, 'the server exits 0 on SIGTERM');
@@ -388,7 +396,8 @@ export async function startServers(...options) {
 
 /**
  * Start a seeded server (db: seed this empty database, as seedDatabase).  Returns {url, db, dir, attachments, passwords, stderr(), stop(),
- * login(username, password?), client(), bearer(token), raw(path, init)}.
+ * login(username, password?), logins(usernames), osmandUrl(), teltonikaPort(), client(), bearer(token),
+ * raw(path, init)}.
  */
 export async function startServer({ args = [], users = true, roles = ROLES, db: given } = {}) {
 	const { dir, db, passwords } = await seedDatabase({ users, roles, db: given });
@@ -453,6 +462,23 @@ export async function startServer({ args = [], users = true, roles = ROLES, db: 
 			if (res.status !== 200)
 				throw new Error(`login ${username} answered ${res.status}: ${JSON.stringify(res.body)}`);
 			return c;
+		},
+		/** Sign in as each of these users side by side (every role unless given): {username: client}. */
+		async logins(usernames = ROLES) {
+			const clients = await Promise.all(usernames.map((u) => server.login(u)));
+			return Object.fromEntries(usernames.map((u, i) => [u, clients[i]]));
+		},
+		/** The OsmAnd port's base URL as the server announced it (--osmand-listen 127.0.0.1:0). */
+		osmandUrl() {
+			const m = srv.stdout().match(/vigil: OsmAnd devices on (http:\/\/127\.0\.0\.1:\d+)\//);
+			assert.ok(m, `the OsmAnd port is announced: ${srv.stdout()}`);
+			return m[1];
+		},
+		/** The Teltonika port as the server announced it (--teltonika-listen 127.0.0.1:0). */
+		teltonikaPort() {
+			const m = srv.stdout().match(/Teltonika devices on tcp:\/\/127\.0\.0\.1:(\d+)/);
+			assert.ok(m, `the Teltonika port is announced: ${srv.stdout()}`);
+			return Number(m[1]);
 		},
 		/** fetch() relative to the server with no client state. */
 		raw(p, init = {}) {

@@ -4,6 +4,13 @@
 // the tag's responses.
 import net from 'node:net';
 
+let serial = 0;
+/** A 15-digit IMEI of this run: the prefix, the process, the time, a serial. */
+export function imei(prefix = '35') {
+	serial++;
+	return `${prefix}${String(process.pid % 100000).padStart(5, '0')}${String(Date.now() % 1e5).padStart(5, '0')}${String(serial).padStart(3, '0')}`;
+}
+
 /** CRC-16/IBM (reflected 0xA001, initial 0), as Teltonika frames carry it. */
 export function crc16(buf) {
 	let crc = 0;
@@ -14,22 +21,40 @@ export function crc16(buf) {
 	return crc;
 }
 
+/** Four zero bytes, the data's length, the data, its CRC: a Teltonika frame. */
+export function frame(data, { badCrc = false } = {}) {
+	const head = Buffer.alloc(8);
+	head.writeUInt32BE(data.length, 4);
+	const tail = Buffer.alloc(4);
+	tail.writeUInt32BE(crc16(data) ^ (badCrc ? 1 : 0), 0);
+	return Buffer.concat([head, data, tail]);
+}
+
+/**
+ * A record's first 24 bytes into b: the time, the priority (0) and the GPS
+ * element (30 m altitude, 90 degrees, sats satellites, 5 km/h).
+ */
+export function gpsElement(b, at, lat, lon, sats) {
+	b.writeBigUInt64BE(BigInt(at), 0);
+	b.writeUInt8(0, 8);
+	b.writeInt32BE(Math.round(lon * 1e7), 9);
+	b.writeInt32BE(Math.round(lat * 1e7), 13);
+	b.writeUInt16BE(30, 17); // altitude
+	b.writeUInt16BE(90, 19); // angle
+	b.writeUInt8(sats, 21); // satellites
+	b.writeUInt16BE(5, 22); // speed
+}
+
 /**
  * A Codec 8 packet of one record per [atMs, lat, lon, {sats, hdop}]: 10
- * satellites unless given; with hdop, the IO element 182 (HDOP x 10).
+ * satellites unless given; with hdop, the IO element 182 (HDOP x 10); with
+ * badCrc, a CRC that is wrong.
  */
-export function packet(records) {
+export function packet(records, { badCrc = false } = {}) {
 	const recs = records.map(([at, lat, lon, { sats = 10, hdop } = {}]) => {
 		const io = hdop === undefined ? 0 : 3; // one 2-byte element: its id, its value
 		const b = Buffer.alloc(8 + 1 + 15 + 6 + io);
-		b.writeBigUInt64BE(BigInt(at), 0);
-		b.writeUInt8(0, 8);
-		b.writeInt32BE(Math.round(lon * 1e7), 9);
-		b.writeInt32BE(Math.round(lat * 1e7), 13);
-		b.writeUInt16BE(30, 17); // altitude
-		b.writeUInt16BE(90, 19); // angle
-		b.writeUInt8(sats, 21); // satellites
-		b.writeUInt16BE(5, 22); // speed
+		gpsElement(b, at, lat, lon, sats);
 		// the IO part: the event id, the total, then the 1-, 2-, 4- and 8-byte groups
 		if (hdop !== undefined) {
 			b.writeUInt8(1, 25); // total
@@ -40,11 +65,7 @@ export function packet(records) {
 		return b;
 	});
 	const data = Buffer.concat([Buffer.from([0x08, records.length]), ...recs, Buffer.from([records.length])]);
-	const head = Buffer.alloc(8);
-	head.writeUInt32BE(data.length, 4);
-	const tail = Buffer.alloc(4);
-	tail.writeUInt32BE(crc16(data), 0);
-	return Buffer.concat([head, data, tail]);
+	return frame(data, { badCrc });
 }
 
 /**
@@ -56,14 +77,7 @@ export function packet16(records) {
 	const recs = records.map(([at, lat, lon, { sats = 10, alarm = false } = {}]) => {
 		const io = alarm ? 3 : 0; // one 1-byte element: its 2-byte id, its value
 		const b = Buffer.alloc(8 + 1 + 15 + 2 + 1 + 1 + 4 + io);
-		b.writeBigUInt64BE(BigInt(at), 0);
-		b.writeUInt8(0, 8);
-		b.writeInt32BE(Math.round(lon * 1e7), 9);
-		b.writeInt32BE(Math.round(lat * 1e7), 13);
-		b.writeUInt16BE(30, 17); // altitude
-		b.writeUInt16BE(90, 19); // angle
-		b.writeUInt8(sats, 21); // satellites
-		b.writeUInt16BE(5, 22); // speed
+		gpsElement(b, at, lat, lon, sats);
 		b.writeUInt16BE(alarm ? 236 : 0, 24); // the event's IO id
 		b.writeUInt8(alarm ? 1 : 5, 26); // generation type: on entrance / on both
 		b.writeUInt8(alarm ? 1 : 0, 27); // total
@@ -76,11 +90,7 @@ export function packet16(records) {
 		return b;
 	});
 	const data = Buffer.concat([Buffer.from([0x10, records.length]), ...recs, Buffer.from([records.length])]);
-	const head = Buffer.alloc(8);
-	head.writeUInt32BE(data.length, 4);
-	const tail = Buffer.alloc(4);
-	tail.writeUInt32BE(crc16(data), 0);
-	return Buffer.concat([head, data, tail]);
+	return frame(data);
 }
 
 /** A Codec 12 message (type 0x05 a command, 0x06 a response) carrying text. */
@@ -93,16 +103,13 @@ export function codec12(type, text) {
 	data.writeUInt32BE(t.length, 3);
 	t.copy(data, 7);
 	data.writeUInt8(1, 7 + t.length);
-	const head = Buffer.alloc(8);
-	head.writeUInt32BE(data.length, 4);
-	const tail = Buffer.alloc(4);
-	tail.writeUInt32BE(crc16(data), 0);
-	return Buffer.concat([head, data, tail]);
+	return frame(data);
 }
 
 /**
  * Connect and send the IMEI: {answer (the handshake's byte, or null when the
- * server closed or said nothing within timeoutMs), read(n, ms), write(buf),
+ * server closed or said nothing within timeoutMs), read(n, ms), pending()
+ * (how many bytes are unread), write(buf),
  * closed(), close()}, and, for a stream where the server may write Codec 12
  * commands between its acknowledgements: ack(ms) (the next record count, or
  * null), command(ms) (the next command's text, or null), respond(text), and
@@ -179,6 +186,7 @@ export async function tag(port, imei, { timeoutMs = 5000 } = {}) {
 	return {
 		answer: first ? first[0] : null,
 		read,
+		pending: () => buf.length,
 		write: (b) => sock.write(b),
 		closed: () => closed,
 		close: () => sock.destroy(),

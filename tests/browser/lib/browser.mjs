@@ -20,6 +20,26 @@ export async function uiServer(args = []) {
 	return startServer({ args: ['--web', path.join(REPO, 'web'), ...args] });
 }
 
+/**
+ * A test file's server serving the UI (started with args) and a browser:
+ * {srv, browser}, for `({ srv, browser } = await startUi())` in before().
+ */
+export async function startUi(args = []) {
+	const srv = await uiServer(args);
+	try {
+		return { srv, browser: await launch() };
+	} catch (e) {
+		await srv.stop();
+		throw e;
+	}
+}
+
+/** Close the browser and stop the server (those that started); the server exits 0. */
+export async function stopUi({ srv, browser }) {
+	if (browser) await browser.close();
+	if (srv) assert.equal(await srv.stop(), 0);
+}
+
 export async function launch() {
 	assert.ok(fs.existsSync(CHROMIUM), `no browser at ${CHROMIUM}: install Debian's chromium (scripts/deps.sh test)`);
 	return chromium.launch({
@@ -53,6 +73,13 @@ export async function signIn(page, srv, username, password) {
 	await page.getByLabel('Password').fill(password ?? srv.passwords[username]);
 	await page.getByRole('button', { name: 'Sign in' }).click();
 	await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}
+
+/** A new page (newPage's options) signed in as username (signIn). */
+export async function signedIn(browser, srv, username, options) {
+	const page = await newPage(browser, options);
+	await signIn(page, srv, username);
+	return page;
 }
 
 /** Save a full-page screenshot as screenshots/NAME.png. */

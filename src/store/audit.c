@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/mem.h"
 #include "store/chainlog.h"
+#include "store/each.h"
 
 static const char CHAIN[] = "audit";
 
@@ -153,24 +154,12 @@ int audit_verify_in_tx(db *d, struct audit_verify_result *r)
 	return rc;
 }
 
-struct entry_each {
-	int (*fn)(const struct audit_entry *e, void *arg);
-	void *arg;
-};
-
-static int entry_each_row(db_stmt *s, void *arg)
-{
-	struct entry_each *x = arg;
-	struct audit_entry e;
-
-	entry_row(s, &e);
-	return x->fn(&e, x->arg);
-}
+STORE_EACH(entry_each, struct audit_entry, entry_row);
 
 int audit_each(db *d, const struct audit_filter *f,
 	       int (*fn)(const struct audit_entry *e, void *arg), void *arg)
 {
-	struct entry_each x = { fn, arg };
+	struct entry_each x = { fn, arg, 0 };
 
 	/* Each filter is "(? IS NULL OR col = ?)" with the value bound twice, so one
 	 * fixed statement serves every combination of filters. */
@@ -268,29 +257,24 @@ int audit_checkpoint_make(db *d, const unsigned char *sk, const char *pk_hex, in
 	return 1;
 }
 
-struct checkpoint_each {
-	int (*fn)(const struct audit_checkpoint *c, void *arg);
-	void *arg;
-};
-
-static int checkpoint_each_row(db_stmt *s, void *arg)
+static void checkpoint_row(db_stmt *s, void *out)
 {
-	struct checkpoint_each *x = arg;
-	struct audit_checkpoint c;
+	struct audit_checkpoint *c = out;
 
-	c.id = db_column_int64(s, 0);
-	c.at = db_column_int64(s, 1);
-	c.last_id = db_column_int64(s, 2);
-	text_col(s, 3, c.hash, sizeof c.hash);
-	text_col(s, 4, c.public_key, sizeof c.public_key);
-	text_col(s, 5, c.signature, sizeof c.signature);
-	return x->fn(&c, x->arg);
+	c->id = db_column_int64(s, 0);
+	c->at = db_column_int64(s, 1);
+	c->last_id = db_column_int64(s, 2);
+	text_col(s, 3, c->hash, sizeof c->hash);
+	text_col(s, 4, c->public_key, sizeof c->public_key);
+	text_col(s, 5, c->signature, sizeof c->signature);
 }
+
+STORE_EACH(checkpoint_each, struct audit_checkpoint, checkpoint_row);
 
 int audit_checkpoint_each(db *d, int (*fn)(const struct audit_checkpoint *c, void *arg),
 			  void *arg)
 {
-	struct checkpoint_each x = { fn, arg };
+	struct checkpoint_each x = { fn, arg, 0 };
 
 	return db_each(d, checkpoint_each_row, &x,
 		       "SELECT id, at, last_id, hash, public_key, signature FROM audit_checkpoints"

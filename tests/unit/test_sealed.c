@@ -140,6 +140,13 @@ static int teardown(void **state)
 	return 0;
 }
 
+static int count_alias(const char *name, void *arg)
+{
+	(void)name;
+	++*(int *)arg;
+	return 0;
+}
+
 static int count_identifier(const char *kind, const char *value, void *arg)
 {
 	(void)kind;
@@ -233,6 +240,10 @@ static void a_rotation_reseals_every_alias_and_identifier(void **state)
 			 0);
 	assert_int_equal(n, NIDS);
 	assert_int_equal(aliases_opened(f), NALIASES);
+	/* and are all shown (once, the first 64 only) */
+	n = 0;
+	assert_int_equal(person_aliases_each(f->t.d, f->person, true, count_alias, &n), 0);
+	assert_int_equal(n, NALIASES);
 }
 
 int main(void)

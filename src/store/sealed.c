@@ -458,7 +458,9 @@ static int text_column(struct pass *p, const char *table, const char *col, int64
 static bool match_current(struct pass *p, const char *match)
 {
 	if (p->mode == PASS_CENSUS) {
-		count(p, crypt_match_key(match));
+		/* none (a name that gives none): not a value in clear */
+		if (match)
+			count(p, crypt_match_key(match));
 		return true;
 	}
 	return crypt_match_key(match) == p->target;
@@ -657,7 +659,10 @@ static int row_person(struct pass *p, const struct spec *t, struct prow *r)
 		} else if (sealed_match(p->d, "name", key, match) < 0) {
 			rc = DB_SEALED;
 		}
-		if (rc >= 0) {
+		/* a name that gives no match key (no letter or digit in it) and has
+		 * none, already sealed with the target key: nothing to write (else
+		 * every pass would write it, and a rotation never ends) */
+		if (rc >= 0 && (neu || match[0] || r->txt[3])) {
 			rc = db_write(p->d,
 				      "UPDATE persons SET full_name = ?, name_key = ? WHERE id = ? AND full_name = ?",
 				      "ttit", neu ? neu : r->txt[0], match[0] ? match : NULL, id, r->txt[0]);

@@ -2,7 +2,8 @@
  * Unit tests for store/sealed on a real database (SQLite, and PostgreSQL when
  * VIGIL_TEST_PG names a server): a rotation re-seals every one of a victim's
  * aliases and identifiers, however many she has, so that the old key can be
- * retired and her values still open without it.
+ * retired and her values still open without it; and it ends when a victim's
+ * name gives no match key.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -246,10 +247,57 @@ static void a_rotation_reseals_every_alias_and_identifier(void **state)
 	assert_int_equal(n, NALIASES);
 }
 
+/* A victim whose name gives no match key (no letter or digit in it) has
+ * none: a rotation re-seals her name once, and a census does not count the
+ * match key she lacks as a value in clear. */
+static void a_name_with_no_match_key_does_not_stop_a_rotation(void **state)
+{
+	static const char *const names[] = { "?", "Mary Roe" };
+	struct fx *f = *state;
+	struct sealed_progress pr = { 0 };
+	struct case_new n = { "ex_partner", "online", NULL, 0, 0, 0, 2026, 0 };
+	int64_t counts[8], clear, case_id, person, nokey;
+	char err[300], ref[24];
+	int id;
+
+	n.owner_id = n.created_by = f->user;
+	n.agency_id = f->agency;
+	assert_int_equal(db_begin_write(f->t.d), DB_OK);
+	case_id = case_insert(f->t.d, &n, ref);
+	assert_true(case_id > 0);
+	for (int i = 0; i < 2; i++) {
+		struct person_in p = { .sealed = true, .full_name = names[i] };
+
+		person = person_insert(f->t.d, &p);
+		assert_true(person > 0);
+		assert_int_equal(case_person_add(f->t.d, case_id, person, "victim"), 0);
+	}
+	assert_int_equal(db_commit(f->t.d), DB_OK);
+	/* "?" has no match key */
+	assert_int_equal(db_get_int64(f->t.d, &nokey,
+				      "SELECT COUNT(*) FROM persons WHERE full_name IS NOT NULL"
+				      " AND name_key IS NULL",
+				      ""),
+			 1);
+	assert_int_equal(nokey, 1);
+
+	assert_int_equal(crypt_keyfile_add(f->keyfile, &id, err, sizeof err), 0);
+	assert_int_equal(crypt_keys_reload(f->keys, false, err, sizeof err), 1);
+	assert_int_equal(sealed_rotate(f->t.d, id, 100, 0, &pr, NULL, NULL), 0);
+	assert_int_equal(pr.broken, 0);
+	assert_int_equal(sealed_census(f->t.d, counts, 8, &clear), 0);
+	assert_int_equal(clear, 0);
+	assert_true(id < 8);
+	for (int k = 1; k < 8; k++)
+		if (k != id)
+			assert_int_equal(counts[k], 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_rotation_reseals_every_alias_and_identifier),
+		cmocka_unit_test(a_name_with_no_match_key_does_not_stop_a_rotation),
 	};
 	int failed = cmocka_run_group_tests_name("store/sealed on SQLite", tests, setup_sqlite,
 						 teardown);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "store/each.h"
 
 static void copy(char *dst, size_t n, const char *src)
 {
@@ -52,23 +53,11 @@ int agency_get_by_code(db *d, const char *code, struct agency *out)
 		      code);
 }
 
-struct agency_each {
-	int (*fn)(const struct agency *a, void *arg);
-	void *arg;
-};
-
-static int agency_each_row(db_stmt *s, void *arg)
-{
-	struct agency_each *e = arg;
-	struct agency a;
-
-	agency_row(s, &a);
-	return e->fn(&a, e->arg);
-}
+STORE_EACH(agency_each, struct agency, agency_row);
 
 int agency_each(db *d, int (*fn)(const struct agency *a, void *arg), void *arg)
 {
-	struct agency_each e = { fn, arg };
+	struct agency_each e = { fn, arg, 0 };
 
 	return db_each(d, agency_each_row, &e, "SELECT " AGENCY_COLS " FROM agencies ORDER BY code",
 		       "");
@@ -107,32 +96,27 @@ int agency_service_revoke(db *d, int64_t id, int64_t agency_id, int64_t by)
 	return rc < 0 ? rc : rc > 0;
 }
 
-struct service_each {
-	int (*fn)(const struct agency_service *g, void *arg);
-	void *arg;
-};
-
-static int service_each_row(db_stmt *s, void *arg)
+static void service_row(db_stmt *s, void *out)
 {
-	struct service_each *e = arg;
-	struct agency_service g;
+	struct agency_service *g = out;
 
-	g.id = db_column_int64(s, 0);
-	copy(g.client, sizeof g.client, db_column_text(s, 1));
-	copy(g.provider, sizeof g.provider, db_column_text(s, 2));
-	copy(g.service, sizeof g.service, db_column_text(s, 3));
-	g.granted_at = db_column_int64(s, 4);
-	g.granted_by = db_column_int64(s, 5);
-	g.revoked_at = db_column_int64(s, 6);
-	g.note = db_column_text(s, 7);
-	g.accepted_at = db_column_int64(s, 8);
-	return e->fn(&g, e->arg);
+	g->id = db_column_int64(s, 0);
+	copy(g->client, sizeof g->client, db_column_text(s, 1));
+	copy(g->provider, sizeof g->provider, db_column_text(s, 2));
+	copy(g->service, sizeof g->service, db_column_text(s, 3));
+	g->granted_at = db_column_int64(s, 4);
+	g->granted_by = db_column_int64(s, 5);
+	g->revoked_at = db_column_int64(s, 6);
+	g->note = db_column_text(s, 7);
+	g->accepted_at = db_column_int64(s, 8);
 }
+
+STORE_EACH(service_each, struct agency_service, service_row);
 
 int agency_service_each(db *d, int64_t agency_id, bool all,
 			int (*fn)(const struct agency_service *g, void *arg), void *arg)
 {
-	struct service_each e = { fn, arg };
+	struct service_each e = { fn, arg, 0 };
 
 	return db_each(d, service_each_row, &e,
 		       "SELECT g.id, c.code, p.code, g.service, g.granted_at, g.granted_by,"
@@ -211,23 +195,11 @@ int user_get_by_id(db *d, int64_t id, struct user *out)
 	return db_one(d, user_row, out, "SELECT " USER_COLS USER_FROM " WHERE u.id = ?", "i", id);
 }
 
-struct user_each {
-	int (*fn)(const struct user *u, void *arg);
-	void *arg;
-};
-
-static int user_each_row(db_stmt *s, void *arg)
-{
-	struct user_each *e = arg;
-	struct user u;
-
-	user_row(s, &u);
-	return e->fn(&u, e->arg);
-}
+STORE_EACH(user_each, struct user, user_row);
 
 int user_each(db *d, int (*fn)(const struct user *u, void *arg), void *arg)
 {
-	struct user_each e = { fn, arg };
+	struct user_each e = { fn, arg, 0 };
 
 	return db_each(d, user_each_row, &e, "SELECT " USER_COLS USER_FROM " ORDER BY u.username",
 		       "");

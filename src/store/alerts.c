@@ -8,6 +8,7 @@
 
 #include "base/clock.h"
 #include "base/mem.h"
+#include "store/each.h"
 #include "store/monitor_sql.h"
 #include "store/sealed.h"
 #include "store/visible.h"
@@ -408,30 +409,25 @@ int notification_record(db *d, int64_t alert_id, const struct notification *n)
 	return rc < 0 ? rc : 0;
 }
 
-struct due_each {
-	int (*fn)(const struct notification_due *n, void *arg);
-	void *arg;
-};
-
-static int due_each_row(db_stmt *s, void *arg)
+static void due_row(db_stmt *s, void *out)
 {
-	struct due_each *e = arg;
-	struct notification_due n;
+	struct notification_due *n = out;
 
-	memset(&n, 0, sizeof n);
-	n.alert_id = db_column_int64(s, 0);
-	snprintf(n.kind, sizeof n.kind, "%s", db_column_text(s, 1));
-	snprintf(n.severity, sizeof n.severity, "%s", db_column_text(s, 2));
-	n.attempts = (int)db_column_int64(s, 3);
-	n.last_at = db_column_int64(s, 4);
-	n.late = db_column_int64(s, 5) != 0;
-	return e->fn(&n, e->arg);
+	memset(n, 0, sizeof *n);
+	n->alert_id = db_column_int64(s, 0);
+	snprintf(n->kind, sizeof n->kind, "%s", db_column_text(s, 1));
+	snprintf(n->severity, sizeof n->severity, "%s", db_column_text(s, 2));
+	n->attempts = (int)db_column_int64(s, 3);
+	n->last_at = db_column_int64(s, 4);
+	n->late = db_column_int64(s, 5) != 0;
 }
+
+STORE_EACH(due_each, struct notification_due, due_row);
 
 int notification_undelivered_each(db *d, const char *channel, int64_t since,
 				  int (*fn)(const struct notification_due *n, void *arg), void *arg)
 {
-	struct due_each e = { fn, arg };
+	struct due_each e = { fn, arg, 0 };
 
 	return db_each(d, due_each_row, &e,
 		       "SELECT a.id, a.kind, a.severity,"
@@ -446,30 +442,25 @@ int notification_undelivered_each(db *d, const char *channel, int64_t since,
 		       "ttit", channel, channel, since, channel);
 }
 
-struct notification_each {
-	int (*fn)(const struct notification *n, void *arg);
-	void *arg;
-};
-
-static int notification_each_row(db_stmt *s, void *arg)
+static void notification_row(db_stmt *s, void *out)
 {
-	struct notification_each *e = arg;
-	struct notification n;
+	struct notification *n = out;
 
-	n.channel = db_column_text(s, 0);
-	n.attempt = (int)db_column_int64(s, 1);
-	n.at = db_column_int64(s, 2);
-	n.http_status = (long)db_column_int64(s, 3);
-	n.error = db_column_text(s, 4);
-	n.delivered = db_column_int64(s, 5) != 0;
-	n.repeat = (int)db_column_int64(s, 6);
-	return e->fn(&n, e->arg);
+	n->channel = db_column_text(s, 0);
+	n->attempt = (int)db_column_int64(s, 1);
+	n->at = db_column_int64(s, 2);
+	n->http_status = (long)db_column_int64(s, 3);
+	n->error = db_column_text(s, 4);
+	n->delivered = db_column_int64(s, 5) != 0;
+	n->repeat = (int)db_column_int64(s, 6);
 }
+
+STORE_EACH(notification_each, struct notification, notification_row);
 
 int notification_each(db *d, int64_t alert_id,
 		      int (*fn)(const struct notification *n, void *arg), void *arg)
 {
-	struct notification_each e = { fn, arg };
+	struct notification_each e = { fn, arg, 0 };
 
 	return db_each(d, notification_each_row, &e,
 		       "SELECT channel, attempt, at, http_status, error, delivered, repeat_no"

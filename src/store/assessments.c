@@ -4,6 +4,7 @@
 #include "store/assessments.h"
 
 #include "base/clock.h"
+#include "store/each.h"
 
 int64_t assessment_insert(db *d, const struct assessment *a)
 {
@@ -51,26 +52,14 @@ static void assessment_row(db_stmt *s, void *out)
 }
 
 /* An _each caller's fn and arg, for db_each. */
-struct assessment_ctx {
-	int (*fn)(const struct assessment *a, void *arg);
-	void *arg;
-};
-
-static int assessment_call(db_stmt *s, void *arg)
-{
-	struct assessment_ctx *c = arg;
-	struct assessment a;
-
-	assessment_row(s, &a);
-	return c->fn(&a, c->arg);
-}
+STORE_EACH(assessment_each, struct assessment, assessment_row);
 
 static int each(db *d, int64_t case_id, int limit,
 		int (*fn)(const struct assessment *a, void *arg), void *arg)
 {
-	struct assessment_ctx c = { fn, arg };
+	struct assessment_each c = { fn, arg, 0 };
 
-	return db_each(d, assessment_call, &c,
+	return db_each(d, assessment_each_row, &c,
 		       "SELECT a.id, a.case_id, a.instrument, a.instrument_version, a.answers, a.notes,"
 		       " a.yes_count, a.no_count, a.unknown_count, a.yes_items, a.computed_level,"
 		       " a.visible_high, a.judged_level, a.judgement_reason, a.final_level, a.marac,"
@@ -146,26 +135,14 @@ static void typology_row(db_stmt *s, void *out)
 }
 
 /* A typology_decisions_each caller's fn and arg, for db_each. */
-struct typology_ctx {
-	int (*fn)(const struct typology_decision *t, void *arg);
-	void *arg;
-};
-
-static int typology_call(db_stmt *s, void *arg)
-{
-	struct typology_ctx *c = arg;
-	struct typology_decision t;
-
-	typology_row(s, &t);
-	return c->fn(&t, c->arg);
-}
+STORE_EACH(typology_each, struct typology_decision, typology_row);
 
 int typology_decisions_each(db *d, int64_t case_id,
 			    int (*fn)(const struct typology_decision *t, void *arg), void *arg)
 {
-	struct typology_ctx c = { fn, arg };
+	struct typology_each c = { fn, arg, 0 };
 
-	return db_each(d, typology_call, &c,
+	return db_each(d, typology_each_row, &c,
 		       "SELECT t.id, t.typology, t.rationale, t.proposal, u.username, t.decided_at"
 		       " FROM typology_decisions t JOIN users u ON u.id = t.decided_by"
 		       " WHERE t.case_id = ? ORDER BY t.id DESC",

@@ -8,6 +8,7 @@
 
 #include "base/clock.h"
 #include "base/mem.h"
+#include "store/each.h"
 #include "store/monitor_sql.h"
 #include "store/sealed.h"
 #include "store/visible.h"
@@ -41,20 +42,8 @@ static void assignment_row(db_stmt *s, void *out)
 	a->ends_at = db_column_int64(s, 5);
 }
 
-struct assignment_each {
-	int (*fn)(const struct assignment *a, void *arg);
-	void *arg;
-};
-
 /* db_each_fn: a row to the caller's fn, which says when to stop. */
-static int assignment_each_row(db_stmt *s, void *arg)
-{
-	struct assignment_each *e = arg;
-	struct assignment a;
-
-	assignment_row(s, &a);
-	return e->fn(&a, e->arg);
-}
+STORE_EACH(assignment_each, struct assignment, assignment_row);
 
 int assignment_overlapping(db *d, int64_t device_id, int64_t starts_at, int64_t ends_at,
 			   struct assignment *out)
@@ -122,7 +111,7 @@ int assignment_cases_of_device(db *d, int64_t device_id, int64_t now, int64_t *o
 int assignment_each_current(db *d, int64_t case_id, int64_t now,
 			    int (*fn)(const struct assignment *a, void *arg), void *arg)
 {
-	struct assignment_each e = { fn, arg };
+	struct assignment_each e = { fn, arg, 0 };
 
 	return db_each(d, assignment_each_row, &e,
 		       ASSIGNMENT_SELECT " WHERE (? = 0 OR case_id = ?) AND starts_at <= ?"
@@ -133,7 +122,7 @@ int assignment_each_current(db *d, int64_t case_id, int64_t now,
 int assignment_each_unended(db *d, int64_t now, int (*fn)(const struct assignment *a, void *arg),
 			    void *arg)
 {
-	struct assignment_each e = { fn, arg };
+	struct assignment_each e = { fn, arg, 0 };
 
 	return db_each(d, assignment_each_row, &e,
 		       ASSIGNMENT_SELECT " WHERE ends_at IS NULL OR ends_at > ? ORDER BY id", "i",
@@ -143,7 +132,7 @@ int assignment_each_unended(db *d, int64_t now, int (*fn)(const struct assignmen
 int assignment_each_unended_of_case(db *d, int64_t case_id, int64_t now,
 				    int (*fn)(const struct assignment *a, void *arg), void *arg)
 {
-	struct assignment_each e = { fn, arg };
+	struct assignment_each e = { fn, arg, 0 };
 
 	return db_each(d, assignment_each_row, &e,
 		       ASSIGNMENT_SELECT " WHERE case_id = ? AND (ends_at IS NULL OR ends_at > ?)"

@@ -12,6 +12,8 @@
 
 #include "base/clock.h"
 #include "base/mem.h"
+#include "store/chainlog.h"
+#include "store/each.h"
 
 static const char CHAIN[] = "audit";
 
@@ -37,41 +39,14 @@ static void entry_hash(const struct audit_entry *e, char out[CHAIN_HEX_LEN])
 	chain_end(&h, out);
 }
 
-struct head {
-	int64_t *last_id;
-	char *hash; /* CHAIN_HEX_LEN */
-};
-
-static void head_row(db_stmt *s, void *out)
-{
-	struct head *h = out;
-
-	*h->last_id = db_column_int64(s, 0);
-	snprintf(h->hash, CHAIN_HEX_LEN, "%s", db_column_text(s, 1));
-}
-
-/* Read the chain head: 1 found, 0 empty chain. */
-static int head_get(db *d, int64_t *last_id, char hash[CHAIN_HEX_LEN])
-{
-	struct head h = { last_id, hash };
-
-	return db_one(d, head_row, &h, "SELECT last_id, hash FROM chain_heads WHERE chain = ?", "t",
-		      CHAIN);
-}
-
 int audit_append(db *d, struct audit_entry *e)
 {
-	int64_t last_id = 0;
+	int64_t last_id;
 	int rc, have;
 
-	rc = db_lock_chain(d, CHAIN);
-	if (rc < 0)
-		return rc;
-	have = head_get(d, &last_id, e->prev_hash);
+	have = chainlog_take(d, CHAIN, &last_id, e->prev_hash);
 	if (have < 0)
 		return have;
-	if (!have)
-		memcpy(e->prev_hash, chain_genesis, CHAIN_HEX_LEN);
 	e->id = last_id + 1;
 	if (!e->at)
 		e->at = clock_now_ms();
@@ -86,11 +61,7 @@ int audit_append(db *d, struct audit_entry *e)
 		    e->prev_hash, e->hash, e->token_id);
 	if (rc < 0)
 		return rc;
-	if (have)
-		return db_run(d, "UPDATE chain_heads SET last_id = ?, hash = ? WHERE chain = ?",
-			      "itt", e->id, e->hash, CHAIN);
-	return db_run(d, "INSERT INTO chain_heads (chain, last_id, hash) VALUES (?, ?, ?)", "tit",
-		      CHAIN, e->id, e->hash);
+	return chainlog_move(d, CHAIN, have, e->id, e->hash);
 }
 
 int audit_record(db *d, struct audit_entry *e)
@@ -153,98 +124,42 @@ int audit_verify(db *d, struct audit_verify_result *r)
 	return rc;
 }
 
-/* The chain walked so far by audit_verify_in_tx. */
-struct verify {
-	struct audit_verify_result *r;
-	char expect_prev[CHAIN_HEX_LEN];
-	int64_t expect_id;
-};
-
 /* db_each_fn: one entry checked against the one before; 1 (stop) at the
- * first break, said in r. */
+ * first break, said in the walk. */
 static int verify_row(db_stmt *s, void *arg)
 {
-	struct verify *v = arg;
-	struct audit_verify_result *r = v->r;
 	char computed[CHAIN_HEX_LEN];
 	struct audit_entry e;
 
 	entry_row(s, &e);
-	r->checked++;
-	if (e.id != v->expect_id) {
-		r->broken_id = e.id;
-		snprintf(r->reason, sizeof r->reason,
-			 "entry %lld follows entry %lld: entries are missing",
-			 (long long)e.id, (long long)v->expect_id - 1);
-		return 1;
-	}
-	if (strcmp(e.prev_hash, v->expect_prev) != 0) {
-		r->broken_id = e.id;
-		snprintf(r->reason, sizeof r->reason,
-			 "entry %lld does not link to the entry before it", (long long)e.id);
-		return 1;
-	}
 	entry_hash(&e, computed);
-	if (strcmp(computed, e.hash) != 0) {
-		r->broken_id = e.id;
-		snprintf(r->reason, sizeof r->reason,
-			 "entry %lld was altered: its content does not match its hash",
-			 (long long)e.id);
-		return 1;
-	}
-	memcpy(v->expect_prev, e.hash, CHAIN_HEX_LEN);
-	v->expect_id++;
-	return 0;
+	return chainlog_walk_entry(arg, e.id, e.prev_hash, e.hash, computed);
 }
 
 int audit_verify_in_tx(db *d, struct audit_verify_result *r)
 {
-	struct verify v = { .r = r, .expect_id = 1 };
-	char head_hash[CHAIN_HEX_LEN];
-	int64_t head_id = 0;
-	int rc, have_head;
+	struct chainlog_walk w;
+	int rc;
 
 	memset(r, 0, sizeof *r);
-	memcpy(v.expect_prev, chain_genesis, CHAIN_HEX_LEN);
-	have_head = head_get(d, &head_id, head_hash);
-	if (have_head < 0)
-		return have_head;
-	rc = db_each(d, verify_row, &v, "SELECT " AUDIT_COLS " FROM audit_log ORDER BY id", "");
+	rc = chainlog_walk_begin(d, &w, CHAIN, r->reason, sizeof r->reason);
+	if (rc >= 0)
+		rc = db_each(d, verify_row, &w, "SELECT " AUDIT_COLS " FROM audit_log ORDER BY id",
+			     "");
 	if (rc < 0)
 		return rc;
-	if (r->broken_id)
-		return 1;
-	if (!have_head && r->checked == 0)
-		return 0;
-	if (!have_head || head_id != v.expect_id - 1 || strcmp(head_hash, v.expect_prev) != 0) {
-		r->broken_id = v.expect_id;
-		snprintf(r->reason, sizeof r->reason,
-			 "the chain head records entry %lld but the log ends at entry %lld: "
-			 "entries were removed from the end",
-			 (long long)head_id, (long long)v.expect_id - 1);
-		return 1;
-	}
-	return 0;
+	rc = chainlog_walk_end(&w);
+	r->checked = w.checked;
+	r->broken_id = w.broken;
+	return rc;
 }
 
-struct entry_each {
-	int (*fn)(const struct audit_entry *e, void *arg);
-	void *arg;
-};
-
-static int entry_each_row(db_stmt *s, void *arg)
-{
-	struct entry_each *x = arg;
-	struct audit_entry e;
-
-	entry_row(s, &e);
-	return x->fn(&e, x->arg);
-}
+STORE_EACH(entry_each, struct audit_entry, entry_row);
 
 int audit_each(db *d, const struct audit_filter *f,
 	       int (*fn)(const struct audit_entry *e, void *arg), void *arg)
 {
-	struct entry_each x = { fn, arg };
+	struct entry_each x = { fn, arg, 0 };
 
 	/* Each filter is "(? IS NULL OR col = ?)" with the value bound twice, so one
 	 * fixed statement serves every combination of filters. */
@@ -303,7 +218,7 @@ int audit_checkpoint_make(db *d, const unsigned char *sk, const char *pk_hex, in
 	if (rc < 0)
 		return rc;
 	rc = db_lock_chain(d, CHAIN);
-	have = rc < 0 ? rc : head_get(d, &out->last_id, out->hash);
+	have = rc < 0 ? rc : chainlog_head(d, CHAIN, &out->last_id, out->hash);
 	if (have <= 0) {
 		db_rollback(d);
 		return have;
@@ -342,29 +257,24 @@ int audit_checkpoint_make(db *d, const unsigned char *sk, const char *pk_hex, in
 	return 1;
 }
 
-struct checkpoint_each {
-	int (*fn)(const struct audit_checkpoint *c, void *arg);
-	void *arg;
-};
-
-static int checkpoint_each_row(db_stmt *s, void *arg)
+static void checkpoint_row(db_stmt *s, void *out)
 {
-	struct checkpoint_each *x = arg;
-	struct audit_checkpoint c;
+	struct audit_checkpoint *c = out;
 
-	c.id = db_column_int64(s, 0);
-	c.at = db_column_int64(s, 1);
-	c.last_id = db_column_int64(s, 2);
-	text_col(s, 3, c.hash, sizeof c.hash);
-	text_col(s, 4, c.public_key, sizeof c.public_key);
-	text_col(s, 5, c.signature, sizeof c.signature);
-	return x->fn(&c, x->arg);
+	c->id = db_column_int64(s, 0);
+	c->at = db_column_int64(s, 1);
+	c->last_id = db_column_int64(s, 2);
+	text_col(s, 3, c->hash, sizeof c->hash);
+	text_col(s, 4, c->public_key, sizeof c->public_key);
+	text_col(s, 5, c->signature, sizeof c->signature);
 }
+
+STORE_EACH(checkpoint_each, struct audit_checkpoint, checkpoint_row);
 
 int audit_checkpoint_each(db *d, int (*fn)(const struct audit_checkpoint *c, void *arg),
 			  void *arg)
 {
-	struct checkpoint_each x = { fn, arg };
+	struct checkpoint_each x = { fn, arg, 0 };
 
 	return db_each(d, checkpoint_each_row, &x,
 		       "SELECT id, at, last_id, hash, public_key, signature FROM audit_checkpoints"

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "store/each.h"
 
 int session_create(db *d, int64_t user_id, const char *client_addr, int64_t expires_at,
 		   char token[SECRET_TOKEN_LEN], char csrf[SECRET_TOKEN_LEN])
@@ -145,24 +146,12 @@ int token_get_by_id(db *d, int64_t id, struct api_token *out)
 	return db_one(d, token_row, out, "SELECT " TOKEN_COLS " WHERE t.id = ?", "i", id);
 }
 
-struct token_each {
-	int (*fn)(const struct api_token *t, void *arg);
-	void *arg;
-};
-
-static int token_each_row(db_stmt *s, void *arg)
-{
-	struct token_each *e = arg;
-	struct api_token t;
-
-	token_row(s, &t);
-	return e->fn(&t, e->arg);
-}
+STORE_EACH(token_each, struct api_token, token_row);
 
 int token_each(db *d, int64_t agency_id, int (*fn)(const struct api_token *t, void *arg),
 	       void *arg)
 {
-	struct token_each e = { fn, arg };
+	struct token_each e = { fn, arg, 0 };
 
 	return db_each(d, token_each_row, &e,
 		       "SELECT " TOKEN_COLS " WHERE (? = 0 OR u.agency_id = ?) ORDER BY t.id", "ii",

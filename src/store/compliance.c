@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/mem.h"
+#include "store/each.h"
 
 #define DAY_MS (24LL * 3600 * 1000)
 
@@ -104,31 +105,26 @@ static int bind_list(db_stmt *s, enum compliance_list l, const struct compliance
 	return i;
 }
 
-struct list_each {
-	int (*fn)(const struct compliance_row *r, void *arg);
-	void *arg;
-};
-
-/* db_each_fn: a list's row (CASE_COLS, then its own) to the caller's fn. */
-static int list_each_row(db_stmt *s, void *arg)
+/* db_row_fn: a list's row (CASE_COLS, then its own). */
+static void list_row(db_stmt *s, void *out)
 {
-	struct list_each *e = arg;
-	struct compliance_row row;
+	struct compliance_row *row = out;
 
-	row.ref = db_column_text(s, 0);
-	row.status = db_column_text(s, 1);
-	row.risk_level = db_column_text(s, 2);
-	row.typology = db_column_text(s, 3);
-	row.owner = db_column_text(s, 4);
-	row.case_created_at = db_column_int64(s, 5);
-	row.id = db_column_int64(s, 6);
-	row.kind = db_column_text(s, 7);
-	row.text = db_column_text(s, 8);
-	row.who = db_column_text(s, 9);
-	row.at = db_column_int64(s, 10);
-	row.other_id = db_column_int64(s, 11);
-	return e->fn(&row, e->arg);
+	row->ref = db_column_text(s, 0);
+	row->status = db_column_text(s, 1);
+	row->risk_level = db_column_text(s, 2);
+	row->typology = db_column_text(s, 3);
+	row->owner = db_column_text(s, 4);
+	row->case_created_at = db_column_int64(s, 5);
+	row->id = db_column_int64(s, 6);
+	row->kind = db_column_text(s, 7);
+	row->text = db_column_text(s, 8);
+	row->who = db_column_text(s, 9);
+	row->at = db_column_int64(s, 10);
+	row->other_id = db_column_int64(s, 11);
 }
+
+STORE_EACH(list_each, struct compliance_row, list_row);
 
 /* Prepare sql, a query of list l, and bind the list's parameters: the next
  * parameter's index, or negative. */
@@ -143,7 +139,7 @@ static int list_query(db *d, db_stmt **s, const char *sql, enum compliance_list 
 int compliance_list_each(db *d, enum compliance_list l, const struct compliance_params *p,
 			 int (*fn)(const struct compliance_row *r, void *arg), void *arg)
 {
-	struct list_each e = { fn, arg };
+	struct list_each e = { fn, arg, 0 };
 	char *sql;
 	db_stmt *s;
 	int i;

@@ -9,6 +9,7 @@
 #include "base/clock.h"
 #include "base/crypt.h"
 #include "core/her.h"
+#include "store/each.h"
 #include "store/sealed.h"
 
 int64_t her_enrol(db *d, int64_t case_id, int64_t device_id, int64_t assignment_id,
@@ -261,15 +262,9 @@ int her_session_end(db *d, const char *digest)
 	return db_run(d, "DELETE FROM her_sessions WHERE digest = ?", "t", digest);
 }
 
-struct her_alert_ctx {
-	int (*fn)(const struct her_alert *a, void *arg);
-	void *arg;
-};
-
-static int her_alert_one(db_stmt *s, void *arg)
+static void her_alert_row(db_stmt *s, void *out)
 {
-	struct her_alert_ctx *c = arg;
-	struct her_alert a = {
+	*(struct her_alert *)out = (struct her_alert){
 		.id = db_column_int64(s, 0),
 		.kind = db_column_text(s, 1),
 		.state = db_column_text(s, 2),
@@ -279,16 +274,16 @@ static int her_alert_one(db_stmt *s, void *arg)
 		.resolved_at = db_column_is_null(s, 6) ? 0 : db_column_int64(s, 6),
 		.warning_state = db_column_is_null(s, 7) ? NULL : db_column_text(s, 7),
 	};
-
-	return c->fn(&a, c->arg);
 }
+
+STORE_EACH(her_alert_each, struct her_alert, her_alert_row);
 
 int her_alerts_each(db *d, int64_t case_id, int limit,
 		    int (*fn)(const struct her_alert *a, void *arg), void *arg)
 {
-	struct her_alert_ctx c = { fn, arg };
+	struct her_alert_each c = { fn, arg, 0 };
 
-	return db_each(d, her_alert_one, &c,
+	return db_each(d, her_alert_each_row, &c,
 		       "SELECT a.id, a.kind, a.state, a.opened_at, a.acknowledged_at,"
 		       " a.dispatched_at, a.resolved_at, m.state FROM alerts a"
 		       " LEFT JOIN victim_messages m"

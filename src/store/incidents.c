@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "store/chainlog.h"
 #include "store/sealed.h"
 
 static void chain_name(int64_t case_id, char *out, size_t n)
@@ -54,27 +55,6 @@ static void incident_ad(char ad[SEALED_AD_MAX], int c, int64_t case_id, int64_t 
 	sealed_ad2(ad, what, case_id, seq);
 }
 
-struct head {
-	int64_t *last;
-	char *hash; /* CHAIN_HEX_LEN */
-};
-
-static void head_row(db_stmt *s, void *out)
-{
-	struct head *h = out;
-
-	*h->last = db_column_int64(s, 0);
-	snprintf(h->hash, CHAIN_HEX_LEN, "%s", db_column_text(s, 1));
-}
-
-static int head_get(db *d, const char *chain, int64_t *last, char hash[CHAIN_HEX_LEN])
-{
-	struct head h = { last, hash };
-
-	return db_one(d, head_row, &h, "SELECT last_id, hash FROM chain_heads WHERE chain = ?", "t",
-		      chain);
-}
-
 int incident_append(db *d, struct incident *e)
 {
 	char chain[40], *sealed[5] = { NULL, NULL, NULL, NULL, NULL };
@@ -82,14 +62,9 @@ int incident_append(db *d, struct incident *e)
 	int rc, have;
 
 	chain_name(e->case_id, chain, sizeof chain);
-	rc = db_lock_chain(d, chain);
-	if (rc < 0)
-		return rc;
-	have = head_get(d, chain, &last, e->prev_hash);
+	have = chainlog_take(d, chain, &last, e->prev_hash);
 	if (have < 0)
 		return have;
-	if (!have)
-		memcpy(e->prev_hash, chain_genesis, CHAIN_HEX_LEN);
 	e->seq = last + 1;
 	if (!e->recorded_at)
 		e->recorded_at = clock_now_ms();
@@ -127,12 +102,7 @@ int incident_append(db *d, struct incident *e)
 		e->id = id;
 	if (rc < 0)
 		goto out;
-	if (have)
-		rc = db_run(d, "UPDATE chain_heads SET last_id = ?, hash = ? WHERE chain = ?", "itt",
-			    e->seq, e->hash, chain);
-	else
-		rc = db_run(d, "INSERT INTO chain_heads (chain, last_id, hash) VALUES (?, ?, ?)", "tit",
-			    chain, e->seq, e->hash);
+	rc = chainlog_move(d, chain, have, e->seq, e->hash);
 out:
 	for (int c = 0; c < 5; c++)
 		free(sealed[c]);
@@ -259,88 +229,47 @@ int incident_verify(db *d, int64_t case_id, struct incident_verify_result *r)
 /* The chain walked so far by incident_verify_in_tx. */
 struct verify {
 	db *d;
-	struct incident_verify_result *r;
-	char prev[CHAIN_HEX_LEN];
-	int64_t expect;
+	struct chainlog_walk w;
 };
 
 /* db_each_fn: one entry checked against the one before; 1 (stop) at the
- * first break, said in r. */
+ * first break, said in the walk. */
 static int verify_row(db_stmt *s, void *arg)
 {
 	struct verify *v = arg;
-	struct incident_verify_result *r = v->r;
 	char computed[CHAIN_HEX_LEN];
 	struct incident e;
 	char *opened[5];
 
-	r->checked++;
 	if (incident_read(v->d, s, &e, opened) < 0) {
 		/* its hash cannot be computed: as good as altered */
-		r->broken_seq = e.seq;
-		snprintf(r->reason, sizeof r->reason,
-			 "entry %lld was altered, or is sealed with a data key this file "
-			 "lacks: its sealed fields do not open",
-			 (long long)e.seq);
-		return 1;
+		return chainlog_walk_unreadable(&v->w, e.seq,
+						"was altered, or is sealed with a data key this "
+						"file lacks: its sealed fields do not open");
 	}
 	entry_hash(&e, computed);
 	for (int c = 0; c < 5; c++)
 		free(opened[c]);
-	if (e.seq != v->expect) {
-		r->broken_seq = e.seq;
-		snprintf(r->reason, sizeof r->reason,
-			 "entry %lld follows entry %lld: entries are missing", (long long)e.seq,
-			 (long long)v->expect - 1);
-		return 1;
-	}
-	if (strcmp(e.prev_hash, v->prev) != 0) {
-		r->broken_seq = e.seq;
-		snprintf(r->reason, sizeof r->reason,
-			 "entry %lld does not link to the entry before it", (long long)e.seq);
-		return 1;
-	}
-	if (strcmp(computed, e.hash) != 0) {
-		r->broken_seq = e.seq;
-		snprintf(r->reason, sizeof r->reason,
-			 "entry %lld was altered: its content does not match its hash",
-			 (long long)e.seq);
-		return 1;
-	}
-	memcpy(v->prev, e.hash, CHAIN_HEX_LEN);
-	v->expect++;
-	return 0;
+	return chainlog_walk_entry(&v->w, e.seq, e.prev_hash, e.hash, computed);
 }
 
 int incident_verify_in_tx(db *d, int64_t case_id, struct incident_verify_result *r)
 {
-	char head_hash[CHAIN_HEX_LEN], chain[40];
-	struct verify v = { .d = d, .r = r, .expect = 1 };
-	int64_t head_seq = 0;
-	int rc, have_head;
+	char chain[40];
+	struct verify v = { .d = d };
+	int rc;
 
 	memset(r, 0, sizeof *r);
-	memcpy(v.prev, chain_genesis, CHAIN_HEX_LEN);
 	chain_name(case_id, chain, sizeof chain);
-	have_head = head_get(d, chain, &head_seq, head_hash);
-	if (have_head < 0)
-		return have_head;
-	rc = db_each(d, verify_row, &v, INCIDENTS_OF_CASE, "i", case_id);
+	rc = chainlog_walk_begin(d, &v.w, chain, r->reason, sizeof r->reason);
+	if (rc >= 0)
+		rc = db_each(d, verify_row, &v, INCIDENTS_OF_CASE, "i", case_id);
 	if (rc < 0)
 		return rc;
-	if (r->broken_seq)
-		return 1;
-	if (!have_head && r->checked == 0)
-		return 0;
-	if (!have_head || head_seq != v.expect - 1 || strcmp(head_hash, v.prev) != 0) {
-		r->broken_seq = v.expect;
-		snprintf(r->reason, sizeof r->reason,
-			 "the chain head records entry %lld but the log ends at entry %lld: entries "
-			 "were removed from the end",
-			 (long long)head_seq, (long long)v.expect - 1);
-		return 1;
-	}
-	return 0;
+	rc = chainlog_walk_end(&v.w);
+	r->checked = v.w.checked;
+	r->broken_seq = v.w.broken;
+	return rc;
 }
 
 static void summary_row(db_stmt *s, void *out)

@@ -13,6 +13,7 @@
 #include "base/mem.h"
 #include "store/audit.h"
 #include "store/cases.h"
+#include "store/each.h"
 #include "store/incidents.h"
 #include "store/sealed.h"
 #include "store/tasks.h"
@@ -64,59 +65,52 @@ int order_update(db *d, const struct order_row *o, int64_t expected_version)
 	" o.until_further_order, o.notify_deadline, o.notified_at, u.username,"            \
 	" o.created_at, o.updated_at, o.version FROM orders o JOIN users u ON u.id = o.created_by"
 
-/* An _each or _get caller's fn and arg, for db_each, and the rows found. */
-struct order_ctx {
-	int (*fn)(const struct order_row *o, void *arg);
-	void *arg;
-	int found;
-};
-
-static int order_call(db_stmt *s, void *arg)
+static void order_read(db_stmt *s, void *out)
 {
-	struct order_ctx *c = arg;
-	struct order_row o;
+	struct order_row *o = out;
 
-	o.id = db_column_int64(s, 0);
-	o.case_id = db_column_int64(s, 1);
-	o.kind = db_column_text(s, 2);
-	o.status = db_column_text(s, 3);
-	o.reference = db_column_text(s, 4);
-	o.court = db_column_text(s, 5);
-	o.notes = db_column_text(s, 6);
-	o.applied_at = db_column_int64(s, 7);
-	o.granted_at = db_column_int64(s, 8);
-	o.served_at = db_column_int64(s, 9);
-	o.starts_at = db_column_int64(s, 10);
-	o.ends_at = db_column_int64(s, 11);
-	o.until_further_order = db_column_int64(s, 12) != 0;
-	o.notify_deadline = db_column_int64(s, 13);
-	o.notified_at = db_column_int64(s, 14);
-	o.created_by = db_column_text(s, 15);
-	o.created_at = db_column_int64(s, 16);
-	o.updated_at = db_column_int64(s, 17);
-	o.version = db_column_int64(s, 18);
-	c->found++;
-	return c->fn(&o, c->arg);
+	o->id = db_column_int64(s, 0);
+	o->case_id = db_column_int64(s, 1);
+	o->kind = db_column_text(s, 2);
+	o->status = db_column_text(s, 3);
+	o->reference = db_column_text(s, 4);
+	o->court = db_column_text(s, 5);
+	o->notes = db_column_text(s, 6);
+	o->applied_at = db_column_int64(s, 7);
+	o->granted_at = db_column_int64(s, 8);
+	o->served_at = db_column_int64(s, 9);
+	o->starts_at = db_column_int64(s, 10);
+	o->ends_at = db_column_int64(s, 11);
+	o->until_further_order = db_column_int64(s, 12) != 0;
+	o->notify_deadline = db_column_int64(s, 13);
+	o->notified_at = db_column_int64(s, 14);
+	o->created_by = db_column_text(s, 15);
+	o->created_at = db_column_int64(s, 16);
+	o->updated_at = db_column_int64(s, 17);
+	o->version = db_column_int64(s, 18);
 }
+
+/* An _each or _get caller's fn and arg, for db_each, and the rows found. */
+STORE_EACH(order_each, struct order_row, order_read);
 
 int order_get(db *d, int64_t case_id, int64_t id,
 	      int (*fn)(const struct order_row *o, void *arg), void *arg)
 {
-	struct order_ctx c = { fn, arg, 0 };
+	struct order_each c = { fn, arg, 0 };
 	int rc;
 
-	rc = db_each(d, order_call, &c, ORDER_SELECT " WHERE o.case_id = ? AND o.id = ?", "ii",
+	rc = db_each(d, order_each_row, &c, ORDER_SELECT " WHERE o.case_id = ? AND o.id = ?", "ii",
 		     case_id, id);
-	return rc < 0 ? rc : c.found > 0;
+	return rc < 0 ? rc : c.n > 0;
 }
 
 int orders_each(db *d, int64_t case_id, int (*fn)(const struct order_row *o, void *arg),
 		void *arg)
 {
-	struct order_ctx c = { fn, arg, 0 };
+	struct order_each c = { fn, arg, 0 };
 
-	return db_each(d, order_call, &c, ORDER_SELECT " WHERE o.case_id = ? ORDER BY o.id DESC",
-		       "i", case_id);
+	return db_each(d, order_each_row, &c,
+		       ORDER_SELECT " WHERE o.case_id = ? ORDER BY o.id DESC", "i", case_id);
 }
 
 int64_t order_condition_insert(db *d, const struct order_condition_row *c)
@@ -364,45 +358,38 @@ int breach_record_from_alert(db *d, int64_t case_id, int64_t alert_id, const cha
 	" b.outcome, u.username, b.recorded_at, b.updated_at, b.version FROM breaches b"    \
 	" JOIN users u ON u.id = b.recorded_by JOIN incidents i ON i.id = b.incident_id"
 
+static void breach_read(db_stmt *s, void *out)
+{
+	struct breach_row *b = out;
+
+	b->id = db_column_int64(s, 0);
+	b->case_id = db_column_int64(s, 1);
+	b->order_id = db_column_int64(s, 2);
+	b->occurred_at = db_column_int64(s, 3);
+	b->description = db_column_text(s, 4);
+	b->evidence = db_column_text(s, 5);
+	b->alert_id = db_column_int64(s, 6);
+	b->incident_id = db_column_int64(s, 7);
+	b->incident_seq = db_column_int64(s, 8);
+	b->crime_reference = db_column_text(s, 9);
+	b->crime_recorded_at = db_column_int64(s, 10);
+	b->outcome = db_column_text(s, 11);
+	b->recorded_by = db_column_text(s, 12);
+	b->recorded_at = db_column_int64(s, 13);
+	b->updated_at = db_column_int64(s, 14);
+	b->version = db_column_int64(s, 15);
+}
+
 /* A breaches_each or breach_get caller's fn and arg, for db_each, and the
  * rows found. */
-struct breach_ctx {
-	int (*fn)(const struct breach_row *b, void *arg);
-	void *arg;
-	int found;
-};
-
-static int breach_call(db_stmt *s, void *arg)
-{
-	struct breach_ctx *c = arg;
-	struct breach_row b;
-
-	b.id = db_column_int64(s, 0);
-	b.case_id = db_column_int64(s, 1);
-	b.order_id = db_column_int64(s, 2);
-	b.occurred_at = db_column_int64(s, 3);
-	b.description = db_column_text(s, 4);
-	b.evidence = db_column_text(s, 5);
-	b.alert_id = db_column_int64(s, 6);
-	b.incident_id = db_column_int64(s, 7);
-	b.incident_seq = db_column_int64(s, 8);
-	b.crime_reference = db_column_text(s, 9);
-	b.crime_recorded_at = db_column_int64(s, 10);
-	b.outcome = db_column_text(s, 11);
-	b.recorded_by = db_column_text(s, 12);
-	b.recorded_at = db_column_int64(s, 13);
-	b.updated_at = db_column_int64(s, 14);
-	b.version = db_column_int64(s, 15);
-	c->found++;
-	return c->fn(&b, c->arg);
-}
+STORE_EACH(breach_each, struct breach_row, breach_read);
 
 int breaches_each(db *d, int64_t case_id, int64_t order_id,
 		  int (*fn)(const struct breach_row *b, void *arg), void *arg)
 {
-	struct breach_ctx c = { fn, arg, 0 };
+	struct breach_each c = { fn, arg, 0 };
 
-	return db_each(d, breach_call, &c,
+	return db_each(d, breach_each_row, &c,
 		       BREACH_SELECT " WHERE b.case_id = ? AND (? = 0 OR b.order_id = ?)"
 				     " ORDER BY b.id DESC",
 		       "iii", case_id, order_id, order_id);
@@ -411,12 +398,12 @@ int breaches_each(db *d, int64_t case_id, int64_t order_id,
 int breach_get(db *d, int64_t case_id, int64_t id,
 	       int (*fn)(const struct breach_row *b, void *arg), void *arg)
 {
-	struct breach_ctx c = { fn, arg, 0 };
+	struct breach_each c = { fn, arg, 0 };
 	int rc;
 
-	rc = db_each(d, breach_call, &c, BREACH_SELECT " WHERE b.case_id = ? AND b.id = ?", "ii",
-		     case_id, id);
-	return rc < 0 ? rc : c.found > 0;
+	rc = db_each(d, breach_each_row, &c, BREACH_SELECT " WHERE b.case_id = ? AND b.id = ?",
+		     "ii", case_id, id);
+	return rc < 0 ? rc : c.n > 0;
 }
 
 int breach_update(db *d, int64_t id, int64_t expected_version, const char *crime_reference,

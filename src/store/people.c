@@ -250,16 +250,16 @@ int case_people_each(db *d, int64_t case_id, int (*fn)(const struct person_row *
 }
 
 /* A person_aliases_each caller's fn and arg, for db_each; sealed, the names
- * opened (at most 64) and the first failure to open one (which stops the
- * rows). */
+ * opened (every one: they are sorted once all are open) and the first
+ * failure to open one (which stops the rows). */
 struct alias_ctx {
 	db *d;
 	bool sealed;
 	int (*fn)(const char *name, void *arg);
 	void *arg;
 	char ad[SEALED_AD_MAX];
-	char *names[64];
-	int n, rc;
+	char **names;
+	int n, max, rc;
 };
 
 static int alias_call(db_stmt *s, void *arg)
@@ -268,10 +268,15 @@ static int alias_call(db_stmt *s, void *arg)
 
 	if (!x->sealed)
 		return x->fn(db_column_text(s, 0), x->arg);
+	if (x->n == x->max) {
+		x->max = x->max ? 2 * x->max : 16;
+		x->names = xrealloc(x->names, (size_t)x->max * sizeof *x->names);
+	}
 	x->rc = sealed_get(x->d, x->ad, db_column_text(s, 0), &x->names[x->n]);
 	if (x->rc < 0)
 		return 1;
-	return ++x->n == 64;
+	x->n++;
+	return 0;
 }
 
 int person_aliases_each(db *d, int64_t person_id, bool sealed,
@@ -287,12 +292,14 @@ int person_aliases_each(db *d, int64_t person_id, bool sealed,
 	if (rc >= 0 && x.rc < 0)
 		rc = x.rc;
 	/* sealed: in name order once opened (the sealed text has no order) */
-	qsort(x.names, (size_t)x.n, sizeof x.names[0], cmp_str);
+	if (x.n)
+		qsort(x.names, (size_t)x.n, sizeof x.names[0], cmp_str);
 	for (int i = 0; rc >= 0 && i < x.n; i++)
 		if (fn(x.names[i], arg))
 			break;
 	for (int i = 0; i < x.n; i++)
 		free(x.names[i]);
+	free(x.names);
 	return rc < 0 ? rc : 0;
 }
 

@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "base/mem.h"
 #include "core/victim.h"
+#include "store/each.h"
 
 static void copy(char *dst, size_t n, const char *src)
 {
@@ -119,57 +120,50 @@ int plan_action_update(db *d, const struct plan_action_row *a)
 	" LEFT JOIN users o ON o.id = a.owner_id LEFT JOIN agencies ag ON ag.id = a.agency_id"  \
 	" JOIN users cb ON cb.id = a.created_by"
 
-/* An _each or _get caller's fn and arg, for db_each, and the rows found. */
-struct action_ctx {
-	int (*fn)(const struct plan_action_row *a, void *arg);
-	void *arg;
-	int found;
-};
-
-static int action_call(db_stmt *s, void *arg)
+static void action_read(db_stmt *s, void *out)
 {
-	struct action_ctx *c = arg;
-	struct plan_action_row a;
+	struct plan_action_row *a = out;
 
-	a.id = db_column_int64(s, 0);
-	a.plan_id = db_column_int64(s, 1);
-	a.case_id = db_column_int64(s, 2);
-	a.category = db_column_text(s, 3);
-	a.description = db_column_text(s, 4);
-	a.owner_id = db_column_int64(s, 5);
-	a.owner = db_column_text(s, 6);
-	a.agency_id = db_column_int64(s, 7);
-	a.agency = db_column_text(s, 8);
-	a.due_at = db_column_int64(s, 9);
-	a.status = db_column_text(s, 10);
-	a.reason = db_column_text(s, 11);
-	a.suggestion = db_column_text(s, 12);
-	a.created_by = db_column_text(s, 13);
-	a.created_at = db_column_int64(s, 14);
-	a.updated_at = db_column_int64(s, 15);
-	a.done_at = db_column_int64(s, 16);
-	c->found++;
-	return c->fn(&a, c->arg);
+	a->id = db_column_int64(s, 0);
+	a->plan_id = db_column_int64(s, 1);
+	a->case_id = db_column_int64(s, 2);
+	a->category = db_column_text(s, 3);
+	a->description = db_column_text(s, 4);
+	a->owner_id = db_column_int64(s, 5);
+	a->owner = db_column_text(s, 6);
+	a->agency_id = db_column_int64(s, 7);
+	a->agency = db_column_text(s, 8);
+	a->due_at = db_column_int64(s, 9);
+	a->status = db_column_text(s, 10);
+	a->reason = db_column_text(s, 11);
+	a->suggestion = db_column_text(s, 12);
+	a->created_by = db_column_text(s, 13);
+	a->created_at = db_column_int64(s, 14);
+	a->updated_at = db_column_int64(s, 15);
+	a->done_at = db_column_int64(s, 16);
 }
+
+/* An _each or _get caller's fn and arg, for db_each, and the rows found. */
+STORE_EACH(action_each, struct plan_action_row, action_read);
 
 int plan_action_get(db *d, int64_t plan_id, int64_t id,
 		    int (*fn)(const struct plan_action_row *a, void *arg), void *arg)
 {
-	struct action_ctx c = { fn, arg, 0 };
+	struct action_each c = { fn, arg, 0 };
 	int rc;
 
-	rc = db_each(d, action_call, &c, ACTION_SELECT " WHERE a.plan_id = ? AND a.id = ?", "ii",
-		     plan_id, id);
-	return rc < 0 ? rc : c.found > 0;
+	rc = db_each(d, action_each_row, &c, ACTION_SELECT " WHERE a.plan_id = ? AND a.id = ?",
+		     "ii", plan_id, id);
+	return rc < 0 ? rc : c.n > 0;
 }
 
 int plan_actions_each(db *d, int64_t plan_id,
 		      int (*fn)(const struct plan_action_row *a, void *arg), void *arg)
 {
-	struct action_ctx c = { fn, arg, 0 };
+	struct action_each c = { fn, arg, 0 };
 
-	return db_each(d, action_call, &c, ACTION_SELECT " WHERE a.plan_id = ? ORDER BY a.id", "i",
-		       plan_id);
+	return db_each(d, action_each_row, &c, ACTION_SELECT " WHERE a.plan_id = ? ORDER BY a.id",
+		       "i", plan_id);
 }
 
 int plan_version_add(db *d, int64_t plan_id, int64_t version, int64_t by, const char *change,
@@ -361,34 +355,29 @@ int64_t case_review_insert(db *d, int64_t case_id, const char *kind, const char 
 	return rc < 0 ? rc : id;
 }
 
-/* A case_reviews_each caller's fn and arg, for db_each. */
-struct review_ctx {
-	int (*fn)(const struct case_review_row *r, void *arg);
-	void *arg;
-};
-
-static int review_call(db_stmt *s, void *arg)
+static void review_read(db_stmt *s, void *out)
 {
-	struct review_ctx *c = arg;
-	struct case_review_row r;
+	struct case_review_row *r = out;
 
-	r.id = db_column_int64(s, 0);
-	r.kind = db_column_text(s, 1);
-	r.outcome = db_column_text(s, 2);
-	r.summary = db_column_text(s, 3);
-	r.next_review_at = db_column_int64(s, 4);
-	r.superseded_at = db_column_int64(s, 5);
-	r.reviewed_by = db_column_text(s, 6);
-	r.reviewed_at = db_column_int64(s, 7);
-	return c->fn(&r, c->arg);
+	r->id = db_column_int64(s, 0);
+	r->kind = db_column_text(s, 1);
+	r->outcome = db_column_text(s, 2);
+	r->summary = db_column_text(s, 3);
+	r->next_review_at = db_column_int64(s, 4);
+	r->superseded_at = db_column_int64(s, 5);
+	r->reviewed_by = db_column_text(s, 6);
+	r->reviewed_at = db_column_int64(s, 7);
 }
+
+/* A case_reviews_each caller's fn and arg, for db_each. */
+STORE_EACH(review_each, struct case_review_row, review_read);
 
 int case_reviews_each(db *d, int64_t case_id,
 		      int (*fn)(const struct case_review_row *r, void *arg), void *arg)
 {
-	struct review_ctx c = { fn, arg };
+	struct review_each c = { fn, arg, 0 };
 
-	return db_each(d, review_call, &c,
+	return db_each(d, review_each_row, &c,
 		       "SELECT r.id, r.kind, r.outcome, r.summary, r.next_review_at, r.superseded_at,"
 		       " u.username, r.reviewed_at FROM case_reviews r"
 		       " JOIN users u ON u.id = r.reviewed_by WHERE r.case_id = ? ORDER BY r.id DESC",

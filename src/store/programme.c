@@ -12,6 +12,7 @@
 
 #include "base/clock.h"
 #include "base/mem.h"
+#include "store/each.h"
 #include "store/sealed.h"
 
 static void copy(char *dst, size_t n, const char *s)
@@ -306,21 +307,7 @@ static void session_row(db_stmt *s, void *out)
 	r->version = db_column_int64(s, 10);
 }
 
-struct session_each_ctx {
-	int (*fn)(const struct prog_session *s, void *arg);
-	void *arg;
-	int n; /* rows read */
-};
-
-static int session_one(db_stmt *s, void *arg)
-{
-	struct session_each_ctx *c = arg;
-	struct prog_session r;
-
-	session_row(s, &r);
-	c->n++;
-	return c->fn(&r, c->arg);
-}
+STORE_EACH(session_each, struct prog_session, session_row);
 
 int64_t programme_session_insert(db *d, int64_t enrolment_id, int64_t planned_at)
 {
@@ -336,9 +323,9 @@ int64_t programme_session_insert(db *d, int64_t enrolment_id, int64_t planned_at
 int programme_sessions_each(db *d, int64_t enrolment_id,
 			    int (*fn)(const struct prog_session *s, void *arg), void *arg)
 {
-	struct session_each_ctx c = { fn, arg, 0 };
+	struct session_each c = { fn, arg, 0 };
 
-	return db_each(d, session_one, &c,
+	return db_each(d, session_each_row, &c,
 		       SESSION_SQL " WHERE s.enrolment_id = ? ORDER BY s.planned_at, s.id", "i",
 		       enrolment_id);
 }
@@ -346,9 +333,10 @@ int programme_sessions_each(db *d, int64_t enrolment_id,
 int programme_session_get(db *d, int64_t enrolment_id, int64_t id,
 			  int (*fn)(const struct prog_session *s, void *arg), void *arg)
 {
-	struct session_each_ctx c = { fn, arg, 0 };
-	int rc = db_each(d, session_one, &c, SESSION_SQL " WHERE s.enrolment_id = ? AND s.id = ?",
-			 "ii", enrolment_id, id);
+	struct session_each c = { fn, arg, 0 };
+	int rc = db_each(d, session_each_row, &c,
+			 SESSION_SQL " WHERE s.enrolment_id = ? AND s.id = ?", "ii",
+			 enrolment_id, id);
 
 	return rc < 0 ? rc : c.n > 0;
 }
@@ -488,34 +476,29 @@ int programme_disclosures_each(db *d, int64_t case_id,
 
 /* ---- the cohort ------------------------------------------------------------------------ */
 
-struct cohort_each_ctx {
-	int (*fn)(const struct prog_cohort_row *r, void *arg);
-	void *arg;
-};
-
-static int cohort_one(db_stmt *s, void *arg)
+static void cohort_row(db_stmt *s, void *out)
 {
-	struct cohort_each_ctx *c = arg;
-	struct prog_cohort_row row;
+	struct prog_cohort_row *row = out;
 
-	memset(&row, 0, sizeof row);
-	row.ref = db_column_text(s, 0);
-	row.status = db_column_text(s, 1);
-	row.id = db_column_int64(s, 2);
-	row.since = db_column_int64(s, 3);
-	row.clinician = db_column_text(s, 4);
-	row.attended = (int)db_column_int64(s, 5);
-	row.missed = (int)db_column_int64(s, 6);
-	row.tag_consent = db_column_int64(s, 7) != 0;
-	return c->fn(&row, c->arg);
+	memset(row, 0, sizeof *row);
+	row->ref = db_column_text(s, 0);
+	row->status = db_column_text(s, 1);
+	row->id = db_column_int64(s, 2);
+	row->since = db_column_int64(s, 3);
+	row->clinician = db_column_text(s, 4);
+	row->attended = (int)db_column_int64(s, 5);
+	row->missed = (int)db_column_int64(s, 6);
+	row->tag_consent = db_column_int64(s, 7) != 0;
 }
+
+STORE_EACH(cohort_each, struct prog_cohort_row, cohort_row);
 
 int programme_cohort_each(db *d, int64_t agency_id,
 			  int (*fn)(const struct prog_cohort_row *r, void *arg), void *arg)
 {
-	struct cohort_each_ctx c = { fn, arg };
+	struct cohort_each c = { fn, arg, 0 };
 
-	return db_each(d, cohort_one, &c,
+	return db_each(d, cohort_each_row, &c,
 		       "SELECT c.ref, 'enrolled', pe.id, pe.enrolled_at, u.username,"
 		       " (SELECT COUNT(*) FROM programme_sessions ps WHERE ps.enrolment_id = pe.id"
 		       "   AND ps.status = 'attended'),"

@@ -13,6 +13,7 @@
 #include "base/mem.h"
 #include "core/casefile.h"
 #include "core/identifier.h"
+#include "store/each.h"
 
 /* A register entry with its person, officer and force, in the order
  * entry_row() reads. */
@@ -466,26 +467,14 @@ static void match_row(db_stmt *s, void *out)
 	m->case_owner_name = db_column_text(s, 16);
 }
 
-struct match_each_ctx {
-	int (*fn)(const struct register_match *m, void *arg);
-	void *arg;
-};
-
-static int match_one(db_stmt *s, void *arg)
-{
-	struct match_each_ctx *c = arg;
-	struct register_match m;
-
-	match_row(s, &m);
-	return c->fn(&m, c->arg);
-}
+STORE_EACH(match_each, struct register_match, match_row);
 
 int register_matches_each(db *d, int64_t case_id, int64_t entry_id,
 			  int (*fn)(const struct register_match *m, void *arg), void *arg)
 {
-	struct match_each_ctx c = { fn, arg };
+	struct match_each c = { fn, arg, 0 };
 
-	return db_each(d, match_one, &c,
+	return db_each(d, match_each_row, &c,
 		       case_id ? "SELECT " MATCH_COLS MATCH_FROM " WHERE m.case_id = ?"
 				 " ORDER BY m.id"
 			       : "SELECT " MATCH_COLS MATCH_FROM " WHERE m.entry_id = ?"
@@ -496,10 +485,10 @@ int register_matches_each(db *d, int64_t case_id, int64_t entry_id,
 int register_match_get(db *d, int64_t id, int (*fn)(const struct register_match *m, void *arg),
 		       void *arg)
 {
-	struct match_each_ctx c = { fn, arg };
+	struct match_each c = { fn, arg, 0 };
 
-	return db_each(d, match_one, &c, "SELECT " MATCH_COLS MATCH_FROM " WHERE m.id = ?", "i",
-		       id);
+	return db_each(d, match_each_row, &c, "SELECT " MATCH_COLS MATCH_FROM " WHERE m.id = ?",
+		       "i", id);
 }
 
 int register_match_mark(db *d, int64_t id, bool told, int64_t user_id, int64_t now)
@@ -542,26 +531,14 @@ static void access_row(db_stmt *s, void *out)
 	a->results = db_column_int64(s, 9);
 }
 
-struct access_each_ctx {
-	int (*fn)(const struct register_access *a, void *arg);
-	void *arg;
-};
-
-static int access_one(db_stmt *s, void *arg)
-{
-	struct access_each_ctx *c = arg;
-	struct register_access a;
-
-	access_row(s, &a);
-	return c->fn(&a, c->arg);
-}
+STORE_EACH(access_each, struct register_access, access_row);
 
 int register_access_each(db *d, const char *agency, int64_t from, int64_t to,
 			 int (*fn)(const struct register_access *a, void *arg), void *arg)
 {
-	struct access_each_ctx c = { fn, arg };
+	struct access_each c = { fn, arg, 0 };
 
-	return db_each(d, access_one, &c,
+	return db_each(d, access_each_row, &c,
 		       "SELECT at, COALESCE(user_id, 0), username, agency, action, purpose,"
 		       " query_kind, query_hash, COALESCE(entry_id, 0), results"
 		       " FROM register_access WHERE at >= ? AND at < ?"
@@ -571,26 +548,14 @@ int register_access_each(db *d, const char *agency, int64_t from, int64_t to,
 
 /* ---- review and retention ------------------------------------------------------- */
 
-struct review_ctx {
-	int (*fn)(const struct register_entry *e, void *arg);
-	void *arg;
-};
-
-static int review_one(db_stmt *s, void *arg)
-{
-	struct review_ctx *c = arg;
-	struct register_entry e;
-
-	entry_row(s, &e);
-	return c->fn(&e, c->arg);
-}
+STORE_EACH(review_each, struct register_entry, entry_row);
 
 int register_reviews_due_each(db *d, int64_t agency_id, int64_t before, int limit,
 			      int (*fn)(const struct register_entry *e, void *arg), void *arg)
 {
-	struct review_ctx c = { fn, arg };
+	struct review_each c = { fn, arg, 0 };
 
-	return db_each(d, review_one, &c,
+	return db_each(d, review_each_row, &c,
 		       "SELECT " ENTRY_COLS ENTRY_FROM " WHERE e.status = 'active'"
 		       " AND e.next_review_at < ? AND (? = 0 OR u.agency_id = ?)"
 		       " ORDER BY e.next_review_at, e.id LIMIT ?",

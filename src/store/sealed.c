@@ -410,11 +410,15 @@ static int reseal(struct pass *p, const char *ad, const char *old, bool want_pla
 	return rc;
 }
 
-/* A value sealed anew: counted in the pass and in its progress. */
-static void resealed(struct pass *p)
+/* The values sealed anew by an UPDATE that answered rc (db_write: the rows it
+ * changed, none when the row changed meanwhile; or an error): counted in the
+ * pass and in its progress. */
+static void resealed(struct pass *p, int rc)
 {
-	p->changed++;
-	p->pr->sealed++;
+	if (rc > 0) {
+		p->changed += rc;
+		p->pr->sealed += rc;
+	}
 }
 
 /* Set column col of the row to text where it is still old (a value changed
@@ -430,8 +434,7 @@ static int put_column(struct pass *p, const char *table, const char *col, const 
 		rc = db_write(p->d, sql, "tiit", text, a, b, old);
 	else
 		rc = db_write(p->d, sql, "tit", text, a, old);
-	if (rc > 0)
-		resealed(p);
+	resealed(p, rc);
 	return rc < 0 ? rc : 0;
 }
 
@@ -455,7 +458,9 @@ static int text_column(struct pass *p, const char *table, const char *col, int64
 static bool match_current(struct pass *p, const char *match)
 {
 	if (p->mode == PASS_CENSUS) {
-		count(p, crypt_match_key(match));
+		/* none (a name that gives none): not a value in clear */
+		if (match)
+			count(p, crypt_match_key(match));
 		return true;
 	}
 	return crypt_match_key(match) == p->target;
@@ -484,27 +489,35 @@ struct spec {
 #define VICTIM_DEVICE \
 	"t.device_id IN (SELECT id FROM devices WHERE kind IN ('victim_phone', 'victim_alarm'))"
 
-/* A person's aliases (the first 32), copied. */
+/* A person's aliases, copied: every one, however many (a pass that left one
+ * out would neither re-seal it nor count it, and its key could be retired
+ * while it still sealed it).  They have no key to read them a page at a
+ * time by. */
 struct aliases {
-	struct { char *name, *key; } a[32];
-	int n;
+	struct { char *name, *key; } *a;
+	int n, max;
 };
 
 static int alias_row(db_stmt *s, void *arg)
 {
 	struct aliases *al = arg;
 
-	if (al->n >= 32)
-		return 1;
+	if (al->n == al->max) {
+		al->max = al->max ? 2 * al->max : 16;
+		al->a = xrealloc(al->a, (size_t)al->max * sizeof *al->a);
+	}
 	al->a[al->n].name = xstrdup(db_column_text(s, 0));
 	al->a[al->n].key = xstrdup(db_column_text(s, 1));
 	al->n++;
 	return 0;
 }
 
-/* A person's identifiers (the first 64), copied. */
+/* A page of a person's identifiers, copied: IDENTS_PAGE of them after the
+ * one whose id is the cursor (in order of id, so every one is read, however
+ * many). */
+#define IDENTS_PAGE 64
 struct idents {
-	struct { int64_t id; char *kind, *value, *match; } a[64];
+	struct { int64_t id; char *kind, *value, *match; } a[IDENTS_PAGE];
 	int n;
 };
 
@@ -512,14 +525,11 @@ static int ident_row(db_stmt *s, void *arg)
 {
 	struct idents *ids = arg;
 
-	if (ids->n >= 64)
-		return 1;
 	ids->a[ids->n].id = db_column_int64(s, 0);
 	ids->a[ids->n].kind = xstrdup(db_column_text(s, 1));
 	ids->a[ids->n].value = xstrdup(db_column_text(s, 2));
 	ids->a[ids->n].match = xstrdup(db_column_text(s, 3));
-	ids->n++;
-	return 0;
+	return ++ids->n == IDENTS_PAGE;
 }
 
 /* A victim: her name, date of birth and description, her aliases and her
@@ -527,7 +537,7 @@ static int ident_row(db_stmt *s, void *arg)
 static int person_aliases(struct pass *p, int64_t person)
 {
 	char ad[SEALED_AD_MAX], key[512], match[CRYPT_MATCH_LEN];
-	struct aliases al = { .n = 0 };
+	struct aliases al = { NULL, 0, 0 };
 	int n, rc;
 
 	rc = db_each(p->d, alias_row, &al,
@@ -545,20 +555,18 @@ static int person_aliases(struct pass *p, int64_t person)
 			    sealed_match(p->d, "name", key, match) < 0) {
 				rc = DB_SEALED;
 			} else {
-				rc = db_run(p->d,
-					    "UPDATE person_aliases SET name = ?, name_key = ? WHERE person_id = ?"
-					    " AND name = ? AND name_key = ?",
-					    "ttitt", neu ? neu : al.a[i].name, match, person,
-					    al.a[i].name, al.a[i].key);
-				if (rc >= 0)
-					resealed(p);
+				rc = db_write(p->d,
+					      "UPDATE person_aliases SET name = ?, name_key = ? WHERE person_id = ?"
+					      " AND name = ? AND name_key = ?",
+					      "ttitt", neu ? neu : al.a[i].name, match, person,
+					      al.a[i].name, al.a[i].key);
+				resealed(p, rc);
 			}
 		} else if (rc == 1) {
-			rc = db_run(p->d,
-				    "UPDATE person_aliases SET name = ? WHERE person_id = ? AND name = ?",
-				    "tit", neu, person, al.a[i].name);
-			if (rc >= 0)
-				resealed(p);
+			rc = db_write(p->d,
+				      "UPDATE person_aliases SET name = ? WHERE person_id = ? AND name = ?",
+				      "tit", neu, person, al.a[i].name);
+			resealed(p, rc);
 		}
 		free(neu);
 		free(plain);
@@ -567,53 +575,68 @@ static int person_aliases(struct pass *p, int64_t person)
 		free(al.a[i].name);
 		free(al.a[i].key);
 	}
+	free(al.a);
 	return rc < 0 ? rc : 0;
 }
 
+/* One of a person's identifiers: its value, and its match key from the value
+ * normalised again. */
+static int person_identifier(struct pass *p, int64_t id, const char *kind_name,
+			     const char *value, const char *match_key)
+{
+	char ad[SEALED_AD_MAX], norm[IDENTIFIER_MAX + 1], match[CRYPT_MATCH_LEN];
+	char *neu = NULL, *plain = NULL;
+	bool mc = match_current(p, match_key);
+	enum identifier_kind kind;
+	int rc;
+
+	sealed_ad(ad, "person_identifiers.value", id);
+	rc = reseal(p, ad, value, !mc, &neu, &plain);
+	if (rc >= 0 && rc != 2 && (neu || !mc)) {
+		/* the match key from the value, normalised again */
+		if (identifier_kind_parse(kind_name, &kind) < 0 ||
+		    identifier_normalise(kind, plain, norm, sizeof norm, NULL, 0) < 0) {
+			broken(p, ad, "its value no longer normalises");
+			rc = 0;
+		} else if (sealed_match(p->d, kind_name, norm, match) < 0) {
+			rc = DB_SEALED;
+		} else {
+			rc = db_write(p->d,
+				      "UPDATE person_identifiers SET value = ?, match_key = ? WHERE id = ?"
+				      " AND value = ?",
+				      "ttit", neu ? neu : value, match, id, value);
+			resealed(p, rc);
+		}
+	}
+	free(neu);
+	free(plain);
+	return rc < 0 ? rc : 0;
+}
+
+/* Every one of a person's identifiers, a page at a time. */
 static int person_identifiers(struct pass *p, int64_t person)
 {
-	struct idents ids = { .n = 0 };
-	int n, rc;
+	struct idents ids;
+	int64_t after = 0;
+	int rc;
 
-	rc = db_each(p->d, ident_row, &ids,
-		     "SELECT id, kind, value, match_key FROM person_identifiers"
-		     " WHERE person_id = ?",
-		     "i", person);
-	n = ids.n;
-	for (int i = 0; i < n && rc >= 0; i++) {
-		char ad[SEALED_AD_MAX], norm[IDENTIFIER_MAX + 1], match[CRYPT_MATCH_LEN];
-		char *neu = NULL, *plain = NULL;
-		bool mc = match_current(p, ids.a[i].match);
-		enum identifier_kind kind;
-
-		sealed_ad(ad, "person_identifiers.value", ids.a[i].id);
-		rc = reseal(p, ad, ids.a[i].value, !mc, &neu, &plain);
-		if (rc >= 0 && rc != 2 && (neu || !mc)) {
-			/* the match key from the value, normalised again */
-			if (identifier_kind_parse(ids.a[i].kind, &kind) < 0 ||
-			    identifier_normalise(kind, plain, norm, sizeof norm, NULL, 0) < 0) {
-				broken(p, ad, "its value no longer normalises");
-				rc = 0;
-			} else if (sealed_match(p->d, ids.a[i].kind, norm, match) < 0) {
-				rc = DB_SEALED;
-			} else {
-				rc = db_run(p->d,
-					    "UPDATE person_identifiers SET value = ?, match_key = ? WHERE id = ?"
-					    " AND value = ?",
-					    "ttit", neu ? neu : ids.a[i].value, match, ids.a[i].id,
-					    ids.a[i].value);
-				if (rc >= 0)
-					resealed(p);
-			}
+	do {
+		ids.n = 0;
+		rc = db_each(p->d, ident_row, &ids,
+			     "SELECT id, kind, value, match_key FROM person_identifiers"
+			     " WHERE person_id = ? AND id > ? ORDER BY id LIMIT ?",
+			     "iii", person, after, (int64_t)IDENTS_PAGE);
+		for (int i = 0; i < ids.n && rc >= 0; i++)
+			rc = person_identifier(p, ids.a[i].id, ids.a[i].kind, ids.a[i].value,
+					       ids.a[i].match);
+		if (ids.n > 0)
+			after = ids.a[ids.n - 1].id;
+		for (int i = 0; i < ids.n; i++) {
+			free(ids.a[i].kind);
+			free(ids.a[i].value);
+			free(ids.a[i].match);
 		}
-		free(neu);
-		free(plain);
-	}
-	for (int i = 0; i < n; i++) {
-		free(ids.a[i].kind);
-		free(ids.a[i].value);
-		free(ids.a[i].match);
-	}
+	} while (rc >= 0 && ids.n == IDENTS_PAGE);
 	return rc < 0 ? rc : 0;
 }
 
@@ -636,12 +659,14 @@ static int row_person(struct pass *p, const struct spec *t, struct prow *r)
 		} else if (sealed_match(p->d, "name", key, match) < 0) {
 			rc = DB_SEALED;
 		}
-		if (rc >= 0) {
-			rc = db_run(p->d,
-				    "UPDATE persons SET full_name = ?, name_key = ? WHERE id = ? AND full_name = ?",
-				    "ttit", neu ? neu : r->txt[0], match[0] ? match : NULL, id, r->txt[0]);
-			if (rc >= 0)
-				resealed(p);
+		/* a name that gives no match key (no letter or digit in it) and has
+		 * none, already sealed with the target key: nothing to write (else
+		 * every pass would write it, and a rotation never ends) */
+		if (rc >= 0 && (neu || match[0] || r->txt[3])) {
+			rc = db_write(p->d,
+				      "UPDATE persons SET full_name = ?, name_key = ? WHERE id = ? AND full_name = ?",
+				      "ttit", neu ? neu : r->txt[0], match[0] ? match : NULL, id, r->txt[0]);
+			resealed(p, rc);
 		}
 	}
 	free(neu);
@@ -720,12 +745,11 @@ static int position(struct pass *p, struct prow *r, const char *table, const cha
 		      : "UPDATE %s SET sealed = ?, lat = NULL, lon = NULL WHERE %s AND sealed IS NULL",
 		 table, where);
 	if (nkeys == 2)
-		rc = db_run(p->d, sql, "tii", neu, r->key[0], r->key[1]);
+		rc = db_write(p->d, sql, "tii", neu, r->key[0], r->key[1]);
 	else
-		rc = db_run(p->d, sql, "ti", neu, r->key[0]);
+		rc = db_write(p->d, sql, "ti", neu, r->key[0]);
 	free(neu);
-	if (rc >= 0)
-		resealed(p);
+	resealed(p, rc);
 	return rc < 0 ? rc : 0;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "store/each.h"
 
 #define SHARE_COLS                                                                          \
 	"s.id, s.case_id, c.ref, s.agency_id, a.code, a.name, a.kind, s.purpose, s.basis,"  \
@@ -59,28 +60,14 @@ int64_t sharing_insert(db *d, const struct share_row *r, int64_t by)
 	return rc < 0 ? rc : id;
 }
 
-struct share_each_ctx {
-	int (*fn)(const struct share_row *s, void *arg);
-	void *arg;
-	int n; /* rows read */
-};
-
-static int share_one(db_stmt *s, void *arg)
-{
-	struct share_each_ctx *c = arg;
-	struct share_row row;
-
-	row_read(s, &row);
-	c->n++;
-	return c->fn(&row, c->arg);
-}
+STORE_EACH(share_each, struct share_row, row_read);
 
 int sharing_each(db *d, int64_t case_id, int (*fn)(const struct share_row *s, void *arg),
 		 void *arg)
 {
-	struct share_each_ctx c = { fn, arg, 0 };
+	struct share_each c = { fn, arg, 0 };
 
-	return db_each(d, share_one, &c,
+	return db_each(d, share_each_row, &c,
 		       "SELECT " SHARE_COLS SHARE_FROM " WHERE s.case_id = ?"
 		       " ORDER BY CASE WHEN s.withdrawn_at IS NULL THEN 0 ELSE 1 END, s.id DESC",
 		       "i", case_id);
@@ -89,8 +76,8 @@ int sharing_each(db *d, int64_t case_id, int (*fn)(const struct share_row *s, vo
 int sharing_get(db *d, int64_t case_id, int64_t id,
 		int (*fn)(const struct share_row *s, void *arg), void *arg)
 {
-	struct share_each_ctx c = { fn, arg, 0 };
-	int rc = db_each(d, share_one, &c,
+	struct share_each c = { fn, arg, 0 };
+	int rc = db_each(d, share_each_row, &c,
 			 "SELECT " SHARE_COLS SHARE_FROM " WHERE s.case_id = ? AND s.id = ?", "ii",
 			 case_id, id);
 

@@ -4,6 +4,7 @@
 #include "store/tasks.h"
 
 #include "base/clock.h"
+#include "store/each.h"
 
 int64_t case_task_open(db *d, const struct case_task_new *t)
 {
@@ -48,28 +49,14 @@ static void task_row(db_stmt *s, void *out)
 	t->version = db_column_int64(s, 14);
 }
 
-struct task_each_ctx {
-	int (*fn)(const struct case_task_row *t, void *arg);
-	void *arg;
-	int found;
-};
-
-static int task_one(db_stmt *s, void *arg)
-{
-	struct task_each_ctx *c = arg;
-	struct case_task_row t;
-
-	task_row(s, &t);
-	c->found++;
-	return c->fn(&t, c->arg);
-}
+STORE_EACH(task_each, struct case_task_row, task_row);
 
 int case_tasks_each(db *d, int64_t case_id,
 		    int (*fn)(const struct case_task_row *t, void *arg), void *arg)
 {
-	struct task_each_ctx c = { fn, arg, 0 };
+	struct task_each c = { fn, arg, 0 };
 
-	return db_each(d, task_one, &c,
+	return db_each(d, task_each_row, &c,
 		       TASK_SELECT " WHERE t.case_id = ?"
 		       " ORDER BY CASE WHEN t.done_at IS NULL THEN 0 ELSE 1 END,"
 		       " CASE WHEN t.done_at IS NULL THEN t.due_at ELSE -t.done_at END, t.id",
@@ -79,11 +66,11 @@ int case_tasks_each(db *d, int64_t case_id,
 int case_task_get(db *d, int64_t case_id, int64_t id,
 		  int (*fn)(const struct case_task_row *t, void *arg), void *arg)
 {
-	struct task_each_ctx c = { fn, arg, 0 };
-	int rc = db_each(d, task_one, &c, TASK_SELECT " WHERE t.case_id = ? AND t.id = ?", "ii",
-			 case_id, id);
+	struct task_each c = { fn, arg, 0 };
+	int rc = db_each(d, task_each_row, &c, TASK_SELECT " WHERE t.case_id = ? AND t.id = ?",
+			 "ii", case_id, id);
 
-	return rc < 0 ? rc : c.found > 0;
+	return rc < 0 ? rc : c.n > 0;
 }
 
 int case_task_done(db *d, int64_t id, int64_t expected_version, int64_t by, const char *note)

@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/mem.h"
+#include "store/each.h"
 #include "store/monitor.h"
 #include "store/people.h"
 #include "store/sealed.h"
@@ -148,26 +149,14 @@ static void message_row(db_stmt *s, void *out)
 	m->updated_at = db_column_int64(s, 8);
 }
 
-struct message_each_ctx {
-	int (*fn)(const struct warning_message *m, void *arg);
-	void *arg;
-};
-
-static int message_one(db_stmt *s, void *arg)
-{
-	struct message_each_ctx *c = arg;
-	struct warning_message m;
-
-	message_row(s, &m);
-	return c->fn(&m, c->arg);
-}
+STORE_EACH(message_each, struct warning_message, message_row);
 
 int warning_message_each(db *d, int64_t alert_id,
 			 int (*fn)(const struct warning_message *m, void *arg), void *arg)
 {
-	struct message_each_ctx c = { fn, arg };
+	struct message_each c = { fn, arg, 0 };
 
-	return db_each(d, message_one, &c,
+	return db_each(d, message_each_row, &c,
 		       "SELECT " MESSAGE_COLS " FROM victim_messages WHERE alert_id = ?"
 		       " ORDER BY repeat_no",
 		       "i", alert_id);
@@ -176,9 +165,9 @@ int warning_message_each(db *d, int64_t alert_id,
 int warning_awaiting_each(db *d, int64_t since,
 			  int (*fn)(const struct warning_message *m, void *arg), void *arg)
 {
-	struct message_each_ctx c = { fn, arg };
+	struct message_each c = { fn, arg, 0 };
 
-	return db_each(d, message_one, &c,
+	return db_each(d, message_each_row, &c,
 		       "SELECT " MESSAGE_COLS " FROM victim_messages WHERE provider = 'notify'"
 		       " AND state = 'sent' AND reference IS NOT NULL AND created_at >= ?"
 		       " ORDER BY id",

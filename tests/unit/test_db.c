@@ -23,35 +23,17 @@
 /* Each group runs on a fresh database: a SQLite file, or (when VIGIL_TEST_PG
  * names a PostgreSQL server) a database created for the run and dropped after. */
 struct fx {
-	struct testdb t;
+	struct testdb t; /* first: testdb_setup() */
 };
-
-static int setup(void **state, const char *pgname)
-{
-	struct fx *f = calloc(1, sizeof *f);
-
-	*state = f;
-	return f && testdb_open(&f->t, pgname) == 0 ? 0 : -1;
-}
 
 static int setup_sqlite(void **state)
 {
-	return setup(state, NULL);
+	return testdb_setup(state, sizeof(struct fx), NULL, NULL);
 }
 
 static int setup_pg(void **state)
 {
-	return setup(state, "vigil_unit");
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	if (f)
-		testdb_remove(&f->t);
-	free(f);
-	return 0;
+	return testdb_setup(state, sizeof(struct fx), "vigil_unit", NULL);
 }
 
 static void migrations_apply_once_and_record_the_version(void **state)
@@ -886,15 +868,15 @@ int main(void)
 	const struct CMUnitTest once[] = {
 		cmocka_unit_test(an_unreachable_postgres_server_is_reported_clearly),
 	};
-	int failed = cmocka_run_group_tests_name("db on SQLite", tests, setup_sqlite, teardown);
+	int failed = cmocka_run_group_tests_name("db on SQLite", tests, setup_sqlite, testdb_teardown);
 
 	failed += cmocka_run_group_tests_name("db on SQLite only", sqlite_only, setup_sqlite,
-					      teardown);
+					      testdb_teardown);
 	failed += cmocka_run_group_tests_name("db engine-independent", once, NULL, NULL);
 	if (getenv("VIGIL_TEST_PG") && *getenv("VIGIL_TEST_PG")) {
-		failed += cmocka_run_group_tests_name("db on PostgreSQL", tests, setup_pg, teardown);
+		failed += cmocka_run_group_tests_name("db on PostgreSQL", tests, setup_pg, testdb_teardown);
 		failed += cmocka_run_group_tests_name("db on PostgreSQL only", pg_only, setup_pg,
-						      teardown);
+						      testdb_teardown);
 	}
 	return failed;
 }

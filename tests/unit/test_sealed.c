@@ -31,53 +31,27 @@
 #define NIDS 150
 
 struct fx {
-	struct testdb t;
-	char keyfile[64];
-	crypt_keys *keys;
+	struct testdb t; /* first: testdb_setup() */
 	int64_t user, agency, person;
 };
 
-/* A data key file of the test's own, key 1 recorded by the database as
- * current and set on the connection (the first sealing, of nothing, done). */
-static int keys(struct fx *f)
-{
-	struct sealed_progress pr = { 0 };
-	char err[300];
-	int fd;
-
-	snprintf(f->keyfile, sizeof f->keyfile, "/tmp/vigil-test-key-XXXXXX");
-	fd = mkstemp(f->keyfile);
-	if (fd < 0)
-		return -1;
-	close(fd);
-	unlink(f->keyfile); /* made by crypt_keyfile_create, which never overwrites */
-	if (crypt_keyfile_create(f->keyfile, err, sizeof err) < 0 ||
-	    crypt_keys_load(f->keyfile, &f->keys, err, sizeof err) < 0 ||
-	    sealed_attach(f->t.d, f->keys, err, sizeof err) < 0) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	db_set_keys(f->t.d, f->keys);
-	return sealed_run_pending(f->t.d, 100, &pr, NULL, NULL) < 0 ? -1 : 0;
-}
-
 /* A case whose victim has NALIASES aliases and NIDS identifiers. */
-static int seed(struct fx *f)
+static int seed(void *fixture)
 {
+	struct fx *f = fixture;
+	struct sealed_progress pr = { 0 };
 	static char aliases[NALIASES][32], values[NIDS][64];
 	const char *alias[NALIASES];
 	struct person_identifier ids[NIDS];
 	struct person_in p = { 0 };
-	char hash[SECRET_HASH_LEN], ref[24];
+	char ref[24];
 	struct case_new n = { "ex_partner", "online", NULL, 0, 0, 0, 2026, 0 };
 	int64_t case_id;
 
-	if (keys(f) < 0)
+	/* key 1 current, and its first sealing (of nothing) done */
+	if (testdb_keys(&f->t) < 0 || sealed_run_pending(f->t.d, 100, &pr, NULL, NULL) < 0)
 		return -1;
-	f->agency = agency_add(f->t.d, "met", "Met", "police");
-	if (f->agency <= 0 || secret_password_hash("a long enough password", hash) < 0)
-		return -1;
-	f->user = user_add(f->t.d, "operator1", "Omar", ROLE_OPERATOR, f->agency, hash);
+	f->user = testdb_user(&f->t, "met", "operator1", "Omar", ROLE_OPERATOR, &f->agency);
 	if (f->user <= 0)
 		return -1;
 	for (int i = 0; i < NALIASES; i++) {
@@ -109,36 +83,14 @@ static int seed(struct fx *f)
 	return db_commit(f->t.d) < 0 ? -1 : 0;
 }
 
-static int setup(void **state, const char *pgname)
-{
-	struct fx *f = calloc(1, sizeof *f);
-
-	*state = f;
-	return f && testdb_open(&f->t, pgname) == 0 ? seed(f) : -1;
-}
-
 static int setup_sqlite(void **state)
 {
-	return setup(state, NULL);
+	return testdb_setup(state, sizeof(struct fx), NULL, seed);
 }
 
 static int setup_pg(void **state)
 {
-	return setup(state, "vigil_unit_sealed");
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	if (!f)
-		return 0;
-	testdb_remove(&f->t);
-	crypt_keys_free(f->keys);
-	if (f->keyfile[0])
-		unlink(f->keyfile);
-	free(f);
-	return 0;
+	return testdb_setup(state, sizeof(struct fx), "vigil_unit_sealed", seed);
 }
 
 static int count_alias(const char *name, void *arg)
@@ -212,9 +164,9 @@ static void a_rotation_reseals_every_alias_and_identifier(void **state)
 	assert_int_equal(clear, 0);
 
 	/* key 2 added to the file and rotated to */
-	assert_int_equal(crypt_keyfile_add(f->keyfile, &id, err, sizeof err), 0);
+	assert_int_equal(crypt_keyfile_add(f->t.keyfile, &id, err, sizeof err), 0);
 	assert_int_equal(id, 2);
-	assert_int_equal(crypt_keys_reload(f->keys, false, err, sizeof err), 1);
+	assert_int_equal(crypt_keys_reload(f->t.keys, false, err, sizeof err), 1);
 	assert_int_equal(sealed_rotate(f->t.d, 2, 100, 0, &pr, NULL, NULL), 0);
 	assert_int_equal(pr.broken, 0);
 	/* each value sealed anew once (its match key with it): her name, date
@@ -233,9 +185,9 @@ static void a_rotation_reseals_every_alias_and_identifier(void **state)
 
 	/* key 1 retired and gone from the file: her values still open */
 	assert_int_equal(sealed_retire(f->t.d, 1, err, sizeof err), 0);
-	assert_int_equal(crypt_keyfile_remove(f->keyfile, 1, err, sizeof err), 0);
-	assert_int_equal(crypt_keys_reload(f->keys, false, err, sizeof err), 1);
-	assert_false(crypt_keys_has(f->keys, 1));
+	assert_int_equal(crypt_keyfile_remove(f->t.keyfile, 1, err, sizeof err), 0);
+	assert_int_equal(crypt_keys_reload(f->t.keys, false, err, sizeof err), 1);
+	assert_false(crypt_keys_has(f->t.keys, 1));
 	n = 0;
 	assert_int_equal(person_identifiers_each(f->t.d, f->person, true, count_identifier, &n),
 			 0);
@@ -281,8 +233,8 @@ static void a_name_with_no_match_key_does_not_stop_a_rotation(void **state)
 			 1);
 	assert_int_equal(nokey, 1);
 
-	assert_int_equal(crypt_keyfile_add(f->keyfile, &id, err, sizeof err), 0);
-	assert_int_equal(crypt_keys_reload(f->keys, false, err, sizeof err), 1);
+	assert_int_equal(crypt_keyfile_add(f->t.keyfile, &id, err, sizeof err), 0);
+	assert_int_equal(crypt_keys_reload(f->t.keys, false, err, sizeof err), 1);
 	assert_int_equal(sealed_rotate(f->t.d, id, 100, 0, &pr, NULL, NULL), 0);
 	assert_int_equal(pr.broken, 0);
 	assert_int_equal(sealed_census(f->t.d, counts, 8, &clear), 0);
@@ -300,10 +252,10 @@ int main(void)
 		cmocka_unit_test(a_name_with_no_match_key_does_not_stop_a_rotation),
 	};
 	int failed = cmocka_run_group_tests_name("store/sealed on SQLite", tests, setup_sqlite,
-						 teardown);
+						 testdb_teardown);
 
 	if (getenv("VIGIL_TEST_PG") && *getenv("VIGIL_TEST_PG"))
 		failed += cmocka_run_group_tests_name("store/sealed on PostgreSQL", tests, setup_pg,
-						      teardown);
+						      testdb_teardown);
 	return failed;
 }

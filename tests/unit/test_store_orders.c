@@ -34,79 +34,30 @@
 #define DAY (24LL * 3600 * 1000)
 
 struct fx {
-	struct testdb t;
-	char keyfile[64];
-	crypt_keys *keys;
+	struct testdb t; /* first: testdb_setup() */
 	int64_t user, agency;
 };
 
-/* A data key file of the test's own, recorded by the database and on the
- * connection: the linked incident of a breach is sealed. */
-static int keys(struct fx *f)
+/* A data key of the test's own (the linked incident of a breach is sealed), an
+ * agency and an operator. */
+static int seed(void *fixture)
 {
-	char err[300];
-	int fd;
+	struct fx *f = fixture;
 
-	snprintf(f->keyfile, sizeof f->keyfile, "/tmp/vigil-test-key-XXXXXX");
-	fd = mkstemp(f->keyfile);
-	if (fd < 0)
+	if (testdb_keys(&f->t) < 0)
 		return -1;
-	close(fd);
-	unlink(f->keyfile); /* made by crypt_keyfile_create, which never overwrites */
-	if (crypt_keyfile_create(f->keyfile, err, sizeof err) < 0 ||
-	    crypt_keys_load(f->keyfile, &f->keys, err, sizeof err) < 0 ||
-	    sealed_attach(f->t.d, f->keys, err, sizeof err) < 0) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	db_set_keys(f->t.d, f->keys);
-	return 0;
-}
-
-static int seed(struct fx *f)
-{
-	char hash[SECRET_HASH_LEN];
-
-	if (keys(f) < 0)
-		return -1;
-
-	f->agency = agency_add(f->t.d, "met", "Met", "police");
-	if (f->agency <= 0 || secret_password_hash("a long enough password", hash) < 0)
-		return -1;
-	f->user = user_add(f->t.d, "operator1", "Omar", ROLE_OPERATOR, f->agency, hash);
+	f->user = testdb_user(&f->t, "met", "operator1", "Omar", ROLE_OPERATOR, &f->agency);
 	return f->user > 0 ? 0 : -1;
-}
-
-static int setup(void **state, const char *pgname)
-{
-	struct fx *f = calloc(1, sizeof *f);
-
-	*state = f;
-	return f && testdb_open(&f->t, pgname) == 0 ? seed(f) : -1;
 }
 
 static int setup_sqlite(void **state)
 {
-	return setup(state, NULL);
+	return testdb_setup(state, sizeof(struct fx), NULL, seed);
 }
 
 static int setup_pg(void **state)
 {
-	return setup(state, "vigil_unit_orders");
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	if (!f)
-		return 0;
-	testdb_remove(&f->t);
-	crypt_keys_free(f->keys);
-	if (f->keyfile[0])
-		unlink(f->keyfile);
-	free(f);
-	return 0;
+	return testdb_setup(state, sizeof(struct fx), "vigil_unit_orders", seed);
 }
 
 static int64_t new_case(struct fx *f, char ref[24])
@@ -376,10 +327,10 @@ int main(void)
 		cmocka_unit_test(a_missed_duty_to_notify_raises_one_task),
 	};
 	int failed = cmocka_run_group_tests_name("store/orders on SQLite", tests, setup_sqlite,
-						 teardown);
+						 testdb_teardown);
 
 	if (getenv("VIGIL_TEST_PG") && *getenv("VIGIL_TEST_PG"))
 		failed += cmocka_run_group_tests_name("store/orders on PostgreSQL", tests, setup_pg,
-						      teardown);
+						      testdb_teardown);
 	return failed;
 }

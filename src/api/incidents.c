@@ -161,25 +161,19 @@ static int add_incident(const struct incident *e, void *arg)
 	return 0;
 }
 
+/* A page (api_page_fn) that cannot fail: a read that does is req_read's. */
+static json_t *incidents_json(struct req *r, const struct case_record *c, int *err)
+{
+	struct list_ctx lc = { json_array(), access_sees_victim_location(r->who.role) };
+
+	(void)err;
+	req_read(r, incident_each(r->db, c->id, add_incident, &lc));
+	return json_pack("{s:s, s:o}", "ref", c->ref, "incidents", lc.arr);
+}
+
 void api_incidents_list(struct req *r)
 {
-	struct list_ctx lc = { NULL, access_sees_victim_location(r->who.role) };
-	struct ops_ctx x;
-	struct case_record c;
-	int rc;
-
-	if (api_case_read(r, &x, &c) < 0)
-		return;
-	lc.arr = json_array();
-	rc = incident_each(r->db, c.id, add_incident, &lc);
-	if (rc < 0) {
-		json_decref(lc.arr);
-		req_fail_db(r, rc);
-	} else {
-		req_reply(r, 200, json_pack("{s:s, s:o}", "ref", c.ref, "incidents", lc.arr));
-	}
-	api_read_end(r, &x);
-	case_record_free(&c);
+	api_case_page(r, incidents_json);
 }
 
 void api_incidents_verify(struct req *r)
@@ -242,16 +236,9 @@ void api_incidents_export(struct req *r)
 	if (api_case_read(r, &x, &c) < 0)
 		return;
 	arr = json_array();
-	rc = incident_each(r->db, c.id, add_export, arr);
+	rc = req_read(r, incident_each(r->db, c.id, add_export, arr));
 	if (rc >= 0)
-		rc = incident_verify_in_tx(r->db, c.id, &v);
-	if (rc < 0) {
-		json_decref(arr);
-		req_fail_db(r, rc);
-		api_read_end(r, &x);
-		case_record_free(&c);
-		return;
-	}
+		rc = req_read(r, incident_verify_in_tx(r->db, c.id, &v));
 	req_reply(r, 200,
 		  json_pack("{s:s, s:o, s:b, s:s, s:o}", "ref", c.ref, "exported_at",
 			    req_time_json(clock_now_ms()), "intact", rc == 0, "algorithm",

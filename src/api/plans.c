@@ -237,30 +237,28 @@ out:
 	case_record_free(&c);
 }
 
-void api_plan_versions(struct req *r)
+static json_t *versions_json(struct req *r, const struct case_record *c, int *err)
 {
-	struct case_record c = { 0 };
 	struct plan_record p = { 0 };
-	struct ops_ctx x;
-	json_t *hist;
-	int have;
+	json_t *hist, *o;
+	int have = plan_get(r->db, c->id, &p);
 
-	if (api_case_read(r, &x, &c) < 0)
-		return;
-	have = plan_get(r->db, c.id, &p);
 	if (have < 0) {
-		req_fail_db(r, have);
-		goto out;
+		*err = have;
+		return NULL;
 	}
 	hist = json_array();
 	if (have)
 		req_read(r, plan_versions_each(r->db, p.id, add_version, hist));
-	req_reply(r, 200, json_pack("{s:s, s:I, s:o}", "ref", c.ref, "version",
-				    (json_int_t)(have ? p.version : 0), "versions", hist));
-out:
-	api_read_end(r, &x);
+	o = json_pack("{s:s, s:I, s:o}", "ref", c->ref, "version",
+		      (json_int_t)(have ? p.version : 0), "versions", hist);
 	plan_record_free(&p);
-	case_record_free(&c);
+	return o;
+}
+
+void api_plan_versions(struct req *r)
+{
+	api_case_page(r, versions_json);
 }
 
 /* ---- PUT /api/v1/cases/{ref}/plan --------------------------------------------------- */

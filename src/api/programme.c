@@ -507,13 +507,8 @@ void api_programme_notes(struct req *r)
 		goto out;
 	}
 	arr = json_array();
-	rc = programme_notes_each(r->db, e.id, add_text, arr);
+	req_read(r, programme_notes_each(r->db, e.id, add_text, arr));
 	programme_enrolment_free(&e);
-	if (rc < 0) {
-		json_decref(arr);
-		req_fail_db(r, rc);
-		goto out;
-	}
 	req_reply(r, 200, json_pack("{s:s, s:o}", "ref", c.ref, "notes", arr));
 out:
 	case_record_free(&c);
@@ -579,7 +574,6 @@ void api_disclosures_list(struct req *r)
 	struct case_record c;
 	bool allowed;
 	json_t *arr;
-	int rc;
 
 	if (api_case_load(r, &c) < 0)
 		return;
@@ -599,12 +593,7 @@ void api_disclosures_list(struct req *r)
 		goto out;
 	}
 	arr = json_array();
-	rc = programme_disclosures_each(r->db, c.id, add_text, arr);
-	if (rc < 0) {
-		json_decref(arr);
-		req_fail_db(r, rc);
-		goto out;
-	}
+	req_read(r, programme_disclosures_each(r->db, c.id, add_text, arr));
 	req_reply(r, 200, json_pack("{s:s, s:o}", "ref", c.ref, "disclosures", arr));
 out:
 	case_record_free(&c);

@@ -148,11 +148,7 @@ static int parse_person(struct req *r, json_t *body, struct person_buf *pb, bool
  * success; else the failure is answered, rolled back, and -1. */
 static int failed(struct req *r, struct ops_ctx *x, int rc)
 {
-	if (rc >= 0)
-		return 0;
-	req_tx_rollback(r);
-	api_ops_end(r, x, rc);
-	return -1;
+	return rc >= 0 ? 0 : api_tx_refused(r, x, rc);
 }
 
 /* Begin a call on entry id: named as the audit object, the operation's

@@ -146,13 +146,20 @@ static json_t *programme_json(struct req *r, const struct case_record *c, int *r
 	return o;
 }
 
-/* Answer the case's programme record and commit. */
-static void reply(struct req *r, int status, const struct case_record *c, const char *key,
-		  int64_t id)
+/* The result done of an operation in the request's transaction: a failure
+ * is answered after rolling back; a success with the case's programme record
+ * (and key: id, when key), committed. */
+static void reply(struct req *r, struct ops_ctx *x, int64_t done, int status,
+		  const struct case_record *c, const char *key, int64_t id)
 {
 	int rc;
-	json_t *o = programme_json(r, c, &rc);
+	json_t *o;
 
+	if (done < 0) {
+		api_tx_refused(r, x, (int)done);
+		return;
+	}
+	o = programme_json(r, c, &rc);
 	if (o && key)
 		json_object_set_new(o, key, json_integer(id));
 	api_tx_reply(r, status, o, rc);
@@ -214,13 +221,10 @@ void api_programme_refer(struct req *r)
 	if (api_partners_begin(r, &c, &x, &pc) < 0)
 		return;
 	id = programme_refer(&x, &pc, &q);
-	if (id < 0) {
-		api_tx_refused(r, &x, (int)id);
-	} else {
+	if (id >= 0)
 		req_audit_detail(r, "programme referral %lld to %s (%s)", (long long)id, q.trust,
 				 q.source);
-		reply(r, 201, &c, "id", id);
-	}
+	reply(r, &x, id, 201, &c, "id", id);
 	case_record_free(&c);
 	ops_done(&x);
 }
@@ -273,12 +277,9 @@ void api_programme_screen(struct req *r)
 	if (api_partners_begin(r, &c, &x, &pc) < 0)
 		return;
 	rc = programme_screen_referral(&x, &pc, id, &q, met);
-	if (rc < 0) {
-		api_tx_refused(r, &x, rc);
-	} else {
+	if (rc >= 0)
 		req_audit_detail(r, "programme referral %lld screened: %s", (long long)id, q.decision);
-		reply(r, 200, &c, NULL, 0);
-	}
+	reply(r, &x, rc, 200, &c, NULL, 0);
 	case_record_free(&c);
 	ops_done(&x);
 }
@@ -315,15 +316,14 @@ void api_programme_enrol(struct req *r)
 	if (api_partners_begin(r, &c, &x, &pc) < 0)
 		return;
 	eid = programme_enrol_referral(&x, &pc, id, &q, &place);
-	if (eid < 0) {
-		api_tx_refused(r, &x, (int)eid);
-	} else if (eid == 0) {
+	if (eid == 0) {
 		req_audit_detail(r, "programme referral %lld waiting, place %d", (long long)id, place);
-		reply(r, 202, &c, "waiting_place", place);
+		reply(r, &x, eid, 202, &c, "waiting_place", place);
 	} else {
-		req_audit_detail(r, "programme referral %lld enrolled (%lld)%s", (long long)id,
-				 (long long)eid, q.tag_consent ? ", consents to a tag" : "");
-		reply(r, 201, &c, "id", eid);
+		if (eid > 0)
+			req_audit_detail(r, "programme referral %lld enrolled (%lld)%s", (long long)id,
+					 (long long)eid, q.tag_consent ? ", consents to a tag" : "");
+		reply(r, &x, eid, 201, &c, "id", eid);
 	}
 	case_record_free(&c);
 	ops_done(&x);
@@ -345,12 +345,9 @@ void api_programme_session_plan(struct req *r)
 	if (api_partners_begin(r, &c, &x, &pc) < 0)
 		return;
 	id = programme_session_plan(&x, &pc, at);
-	if (id < 0) {
-		api_tx_refused(r, &x, (int)id);
-	} else {
+	if (id >= 0)
 		req_audit_detail(r, "session %lld planned", (long long)id);
-		reply(r, 201, &c, "id", id);
-	}
+	reply(r, &x, id, 201, &c, "id", id);
 	case_record_free(&c);
 	ops_done(&x);
 }
@@ -374,13 +371,10 @@ void api_programme_session_update(struct req *r)
 	if (api_partners_begin(r, &c, &x, &pc) < 0)
 		return;
 	rc = programme_session_update(&x, &pc, id, &q);
-	if (rc < 0) {
-		api_tx_refused(r, &x, rc);
-	} else {
+	if (rc >= 0)
 		req_audit_detail(r, "session %lld: %s%s", (long long)id, q.status ? q.status : "",
 				 q.follow_up ? " followed up" : "");
-		reply(r, 200, &c, NULL, 0);
-	}
+	reply(r, &x, rc, 200, &c, NULL, 0);
 	case_record_free(&c);
 	ops_done(&x);
 }
@@ -470,6 +464,16 @@ out:
 	ops_done(&x);
 }
 
+/* The result id of recording a note or a disclosure: a failure is answered
+ * after rolling back; a success with {ref, id}, committed. */
+static void reply_id(struct req *r, struct ops_ctx *x, const struct case_record *c, int64_t id)
+{
+	if (id < 0)
+		api_tx_refused(r, x, (int)id);
+	else
+		api_tx_reply(r, 201, json_pack("{s:s, s:I}", "ref", c->ref, "id", (json_int_t)id), 0);
+}
+
 void api_programme_note_add(struct req *r)
 {
 	static const char *const fields[] = { "body", NULL };
@@ -485,13 +489,9 @@ void api_programme_note_add(struct req *r)
 	if (api_partners_begin(r, &c, &x, &pc) < 0)
 		return;
 	id = programme_note(&x, &pc, body);
-	if (id < 0) {
-		api_tx_refused(r, &x, (int)id);
-	} else {
+	if (id >= 0)
 		req_audit_detail(r, "clinical note %lld", (long long)id);
-		req_reply(r, 201, json_pack("{s:s, s:I}", "ref", c.ref, "id", (json_int_t)id));
-		req_tx_commit(r);
-	}
+	reply_id(r, &x, &c, id);
 	case_record_free(&c);
 	ops_done(&x);
 }
@@ -512,13 +512,9 @@ void api_programme_disclose(struct req *r)
 	if (api_partners_begin(r, &c, &x, &pc) < 0)
 		return;
 	id = programme_disclose(&x, &pc, risk, detail);
-	if (id < 0) {
-		api_tx_refused(r, &x, (int)id);
-	} else {
+	if (id >= 0)
 		req_audit_detail(r, "disclosure %lld to police: %s", (long long)id, risk);
-		req_reply(r, 201, json_pack("{s:s, s:I}", "ref", c.ref, "id", (json_int_t)id));
-		req_tx_commit(r);
-	}
+	reply_id(r, &x, &c, id);
 	case_record_free(&c);
 	ops_done(&x);
 }

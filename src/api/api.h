@@ -271,6 +271,9 @@ int api_user_sees_case(struct req *r, const char *field, const struct user *u,
 		       const struct case_record *c);
 /* Answer 409 stale_version for the record called what ("plan", "order"). */
 void api_stale(struct req *r, const char *what, int64_t sent, int64_t now);
+/* The body of a change (required, of fields only) and the version of the
+ * record it was made on, into *version (a whole number from 1). */
+int api_body_version(struct req *r, const char *const *fields, int64_t *version);
 
 /* call.c: how a handler calls an operation (ops/ops.h). */
 struct ops_ctx;

@@ -822,8 +822,7 @@ void api_case_update(struct req *r)
 	json_t *jcls;
 	int ncls = 0;
 
-	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
-	    req_body_int(r, "version", true, 1, INT64_MAX, &in.version, NULL) < 0 ||
+	if (api_body_version(r, fields, &in.version) < 0 ||
 	    req_body_str(r, "summary", false, TEXT_MAX, &in.summary) < 0 ||
 	    req_body_str(r, "relationship", false, 32, &in.relationship) < 0 ||
 	    (in.relationship && api_vocab(r, "relationship", in.relationship, case_relationships) < 0) ||

@@ -416,8 +416,7 @@ void api_order_update(struct req *r)
 
 	if (req_param_id(r, "id", "order", &id) < 0)
 		return;
-	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
-	    req_body_int(r, "version", true, 1, INT64_MAX, &in.version, NULL) < 0 ||
+	if (api_body_version(r, fields, &in.version) < 0 ||
 	    req_body_str(r, "status", false, 16, &in.o.status) < 0 ||
 	    (in.o.status && api_vocab(r, "status", in.o.status, order_statuses) < 0) ||
 	    parse_order(r, &in) < 0 || parse_order_conditions(r, &in, &cb) < 0)
@@ -550,8 +549,7 @@ void api_breach_update(struct req *r)
 
 	if (req_param_id(r, "id", "breach", &id) < 0)
 		return;
-	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
-	    req_body_int(r, "version", true, 1, INT64_MAX, &version, NULL) < 0 ||
+	if (api_body_version(r, fields, &version) < 0 ||
 	    req_body_str(r, "crime_reference", false, 64, &ref) < 0 ||
 	    req_body_str(r, "outcome", false, 32, &outcome) < 0 ||
 	    (outcome && api_vocab(r, "outcome", outcome, api_breach_outcomes) < 0))

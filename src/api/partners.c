@@ -212,9 +212,7 @@ void api_share_withdraw(struct req *r)
 	json_t *o;
 	int rc;
 
-	if (req_param_id(r, "id", "share", &id) < 0 || req_body_required(r) < 0 ||
-	    req_body_only(r, fields) < 0 ||
-	    req_body_int(r, "version", true, 1, INT64_MAX, &version, NULL) < 0 ||
+	if (req_param_id(r, "id", "share", &id) < 0 || api_body_version(r, fields, &version) < 0 ||
 	    req_body_str(r, "reason", true, TEXT_MAX, &reason) < 0)
 		return;
 	if (api_partners_begin(r, &c, &x, &pc) < 0)

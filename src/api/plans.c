@@ -407,8 +407,7 @@ void api_plan_action_add(struct req *r)
 	struct plan_answer a;
 	struct ops_ctx x;
 
-	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
-	    req_body_int(r, "version", true, 1, INT64_MAX, &in.version, NULL) < 0 ||
+	if (api_body_version(r, fields, &in.version) < 0 ||
 	    req_body_str(r, "category", true, 32, &in.category) < 0 ||
 	    api_vocab(r, "category", in.category, plan_categories) < 0 ||
 	    req_body_str(r, "description", true, TEXT_MAX, &in.description) < 0 ||
@@ -433,8 +432,7 @@ void api_plan_action_update(struct req *r)
 
 	if (req_param_id(r, "id", "action", &id) < 0)
 		return;
-	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
-	    req_body_int(r, "version", true, 1, INT64_MAX, &in.version, NULL) < 0 ||
+	if (api_body_version(r, fields, &in.version) < 0 ||
 	    req_body_str(r, "category", false, 32, &in.category) < 0 ||
 	    (in.category && api_vocab(r, "category", in.category, plan_categories) < 0) ||
 	    req_body_str(r, "description", false, TEXT_MAX, &in.description) < 0 ||

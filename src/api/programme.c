@@ -316,13 +316,13 @@ void api_programme_enrol(struct req *r)
 	if (api_partners_begin(r, &c, &x, &pc) < 0)
 		return;
 	eid = programme_enrol_referral(&x, &pc, id, &q, &place);
+	if (eid > 0)
+		req_audit_detail(r, "programme referral %lld enrolled (%lld)%s", (long long)id,
+				 (long long)eid, q.tag_consent ? ", consents to a tag" : "");
 	if (eid == 0) {
 		req_audit_detail(r, "programme referral %lld waiting, place %d", (long long)id, place);
 		reply(r, &x, eid, 202, &c, "waiting_place", place);
 	} else {
-		if (eid > 0)
-			req_audit_detail(r, "programme referral %lld enrolled (%lld)%s", (long long)id,
-					 (long long)eid, q.tag_consent ? ", consents to a tag" : "");
 		reply(r, &x, eid, 201, &c, "id", eid);
 	}
 	case_record_free(&c);
@@ -410,8 +410,8 @@ void api_programme_consent(struct req *r)
 			json_pack("{s:i, s:i, s:s}", "orders_requiring_tag", out.tag_orders,
 				  "tags_worn", out.tags_worn, "tag",
 				  out.tag_orders ? "stays: an order in force requires it"
-				  : out.tags_worn ? "worn voluntarily: his officer decides whether its "
-						    "assignment ends"
+				  : out.tags_worn ? "worn voluntarily: his officer decides "
+						    "whether its assignment ends"
 						  : "none"));
 	api_tx_reply(r, 200, o, rc);
 	goto done;
@@ -468,10 +468,14 @@ out:
  * after rolling back; a success with {ref, id}, committed. */
 static void reply_id(struct req *r, struct ops_ctx *x, const struct case_record *c, int64_t id)
 {
-	if (id < 0)
+	json_t *o;
+
+	if (id < 0) {
 		api_tx_refused(r, x, (int)id);
-	else
-		api_tx_reply(r, 201, json_pack("{s:s, s:I}", "ref", c->ref, "id", (json_int_t)id), 0);
+		return;
+	}
+	o = json_pack("{s:s, s:I}", "ref", c->ref, "id", (json_int_t)id);
+	api_tx_reply(r, 201, o, 0);
 }
 
 void api_programme_note_add(struct req *r)

@@ -363,11 +363,9 @@ static void reply_entry(struct req *r, struct ops_ctx *x, int status, int64_t id
  * fields only): 0, or -1 after answering 404 or 400. */
 static int parse_change(struct req *r, const char *const *fields, int64_t *id, int64_t *version)
 {
-	if (req_param_id(r, "id", "register entry", id) < 0 || req_body_required(r) < 0 ||
-	    req_body_only(r, fields) < 0 ||
-	    req_body_int(r, "version", true, 1, INT64_MAX, version, NULL) < 0)
+	if (req_param_id(r, "id", "register entry", id) < 0)
 		return -1;
-	return 0;
+	return api_body_version(r, fields, version);
 }
 
 void api_register_create(struct req *r)

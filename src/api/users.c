@@ -147,8 +147,7 @@ void api_user_update(struct req *r)
 	struct user u;
 	int unlock = 0;
 
-	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
-	    req_body_int(r, "version", true, 1, INT64_MAX, &q.version, NULL) < 0 ||
+	if (api_body_version(r, fields, &q.version) < 0 ||
 	    parse_display_name(r, &q.display_name) < 0 || parse_role(r, false, &q.role) < 0 ||
 	    req_body_str(r, "agency", false, 32, &q.agency) < 0 ||
 	    req_body_bool(r, "disabled", false, &q.disabled) < 0 ||

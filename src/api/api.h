@@ -314,6 +314,10 @@ void api_read_end(struct req *r, struct ops_ctx *x);
 /* Answer a refusal or failure rc of an operation that ran in the request's
  * transaction (req_tx_begin) after rolling it back (api_ops_end): -1. */
 int api_tx_refused(struct req *r, struct ops_ctx *x, int rc);
+/* api_ops_begin() for an operation whose reply is built in its transaction
+ * by the answer hook answer(x, arg) (x->answer). */
+void api_ops_answer(struct req *r, struct ops_ctx *x, int status,
+		    int (*answer)(struct ops_ctx *x, void *arg), void *arg);
 /* Answer body in the request's transaction and commit it (req_tx_commit): 0
  * once committed; body NULL (rc: the failure of the reads that build it) is
  * answered as that failure, rolled back: -1. */

@@ -341,10 +341,8 @@ void api_typology_decide(struct req *r)
 			return;
 		}
 	}
-	api_ops_begin(r, &x, 201);
 	a.r = r;
-	x.answer = answer_typology;
-	x.answer_arg = &a;
+	api_ops_answer(r, &x, 201, answer_typology, &a);
 	api_ops_end(r, &x, ops_typology_decide(&x, req_param(r, "ref"), type, rationale, ptext, &a.c));
 	case_record_free(&a.c);
 	free(ptext);

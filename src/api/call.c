@@ -183,6 +183,14 @@ int api_tx_refused(struct req *r, struct ops_ctx *x, int rc)
 	return api_ops_end(r, x, rc);
 }
 
+void api_ops_answer(struct req *r, struct ops_ctx *x, int status,
+		    int (*answer)(struct ops_ctx *x, void *arg), void *arg)
+{
+	api_ops_begin(r, x, status);
+	x->answer = answer;
+	x->answer_arg = arg;
+}
+
 int api_tx_reply(struct req *r, int status, json_t *body, int rc)
 {
 	if (!body) {

@@ -638,9 +638,7 @@ static void case_call(struct req *r, struct ops_ctx *x, struct case_answer *a,
 	a->status = status;
 	a->c = c;
 	a->recognise = false;
-	api_ops_begin(r, x, status);
-	x->answer = answer_case;
-	x->answer_arg = a;
+	api_ops_answer(r, x, status, answer_case, a);
 }
 
 void api_cases_create(struct req *r)
@@ -1010,9 +1008,7 @@ void api_case_refer(struct req *r)
 	ra.r = r;
 	ra.c = &c;
 	ra.a = &a;
-	api_ops_begin(r, &x, 201);
-	x.answer = refer_answer;
-	x.answer_arg = &ra;
+	api_ops_answer(r, &x, 201, refer_answer, &ra);
 	if (!share) {
 		api_ops_end(r, &x, ops_case_refer(&x, ref, code, note, &c, &a));
 		case_record_free(&c);

@@ -196,9 +196,7 @@ static void order_call(struct req *r, struct ops_ctx *x, struct order_answer *a,
 	memset(a, 0, sizeof *a);
 	a->r = r;
 	a->status = status;
-	api_ops_begin(r, x, status);
-	x->answer = answer_order;
-	x->answer_arg = a;
+	api_ops_answer(r, x, status, answer_order, a);
 }
 
 void api_orders_list(struct req *r)

@@ -160,9 +160,7 @@ static void plan_call(struct req *r, struct ops_ctx *x, struct plan_answer *a, i
 	memset(a, 0, sizeof *a);
 	a->r = r;
 	a->status = status;
-	api_ops_begin(r, x, status);
-	x->answer = answer_plan;
-	x->answer_arg = a;
+	api_ops_answer(r, x, status, answer_plan, a);
 }
 
 static void plan_answer_free(struct plan_answer *a)

@@ -110,9 +110,7 @@ static void care_call(struct req *r, struct ops_ctx *x, struct care_answer *a, i
 	a->r = r;
 	a->status = status;
 	a->view = view;
-	api_ops_begin(r, x, status);
-	x->answer = answer_care;
-	x->answer_arg = a;
+	api_ops_answer(r, x, status, answer_care, a);
 }
 
 void api_tasks_create(struct req *r)

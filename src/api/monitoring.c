@@ -531,26 +531,19 @@ static int add_zone(const struct zone *z, void *arg)
 	return 0;
 }
 
+static json_t *zones_json(struct req *r, const struct case_record *c, int *err)
+{
+	json_t *arr = json_array();
+	void *a[2] = { r, arr };
+
+	(void)err; /* a read that fails is req_read's */
+	req_read(r, zone_each(r->db, c->id, add_zone, a));
+	return json_pack("{s:s, s:o}", "ref", c->ref, "zones", arr);
+}
+
 void api_zones_list(struct req *r)
 {
-	struct ops_ctx x;
-	struct case_record c;
-	json_t *arr;
-	void *a[2] = { r, NULL };
-	int rc;
-
-	if (api_case_read(r, &x, &c) < 0)
-		return;
-	a[1] = arr = json_array();
-	rc = zone_each(r->db, c.id, add_zone, a);
-	if (rc < 0) {
-		json_decref(arr);
-		req_fail_db(r, rc);
-	} else {
-		req_reply(r, 200, json_pack("{s:s, s:o}", "ref", c.ref, "zones", arr));
-	}
-	api_read_end(r, &x);
-	case_record_free(&c);
+	api_case_page(r, zones_json);
 }
 
 void api_zone_remove(struct req *r)

@@ -251,14 +251,8 @@ static int add_caseload(const char *ref, const char *status, const char *level,
 void api_caseload(struct req *r)
 {
 	json_t *arr = json_array();
-	int rc;
 
-	rc = sharing_caseload_each(r->db, r->who.agency_id, add_caseload, arr);
-	if (rc < 0) {
-		json_decref(arr);
-		req_fail_db(r, rc);
-		return;
-	}
+	req_read(r, sharing_caseload_each(r->db, r->who.agency_id, add_caseload, arr));
 	req_reply(r, 200, json_pack("{s:o}", "cases", arr));
 }
 

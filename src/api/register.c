@@ -653,20 +653,14 @@ void api_case_recognition(struct req *r)
 {
 	struct recog_ctx rc = { r, { 0 }, access_role_has(r->who.role, PERM_REGISTER_READ), NULL };
 	struct case_record c;
-	int err;
 
 	if (api_case_load(r, &c) < 0)
 		return;
 	api_viewer(r, &rc.v);
 	rc.arr = json_array();
-	err = register_matches_each(r->db, c.id, 0, add_recognition, &rc);
-	if (err < 0) {
-		json_decref(rc.arr);
-		req_fail_db(r, err);
-	} else {
-		req_reply(r, 200, json_pack("{s:s, s:I, s:o}", "ref", c.ref, "count",
-					    (json_int_t)json_array_size(rc.arr), "matches", rc.arr));
-	}
+	req_read(r, register_matches_each(r->db, c.id, 0, add_recognition, &rc));
+	req_reply(r, 200, json_pack("{s:s, s:I, s:o}", "ref", c.ref, "count",
+				    (json_int_t)json_array_size(rc.arr), "matches", rc.arr));
 	case_record_free(&c);
 }
 

@@ -52,13 +52,8 @@ void api_users_list(struct req *r)
 {
 	json_t *arr = json_array();
 	struct users_out o = { arr, r->who.agency_id };
-	int rc = user_each(r->db, add_user, &o);
 
-	if (rc < 0) {
-		json_decref(arr);
-		req_fail_db(r, rc);
-		return;
-	}
+	req_read(r, user_each(r->db, add_user, &o));
 	req_reply(r, 200, json_pack("{s:o}", "users", arr));
 }
 

@@ -274,6 +274,8 @@ void api_stale(struct req *r, const char *what, int64_t sent, int64_t now);
 /* The body of a change (required, of fields only) and the version of the
  * record it was made on, into *version (a whole number from 1). */
 int api_body_version(struct req *r, const char *const *fields, int64_t *version);
+/* o is an object (at where: "conditions[0]") of the keys named only. */
+int api_obj(struct req *r, json_t *o, const char *where, const char *const *keys);
 
 /* call.c: how a handler calls an operation (ops/ops.h). */
 struct ops_ctx;

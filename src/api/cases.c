@@ -402,11 +402,7 @@ static int parse_person(struct req *r, json_t *obj, const char *where, struct pe
 	size_t i;
 
 	memset(pb, 0, sizeof *pb);
-	if (!json_is_object(obj)) {
-		req_fail(r, 400, "bad_request", where, "%s must be an object", where);
-		return -1;
-	}
-	if (req_obj_only(r, obj, where, keys) < 0)
+	if (api_obj(r, obj, where, keys) < 0)
 		return -1;
 	snprintf(field, sizeof field, "%s.name", where);
 	if (req_obj_str(r, obj, "name", field, false, 200, &pb->in.full_name) < 0)
@@ -460,11 +456,7 @@ static int parse_person(struct req *r, json_t *obj, const char *where, struct pe
 			char where2[140];
 
 			snprintf(where2, sizeof where2, "%s.identifiers[%zu]", where, i);
-			if (!json_is_object(it)) {
-				req_fail(r, 400, "bad_request", where2, "%s must be an object", where2);
-				return -1;
-			}
-			if (req_obj_only(r, it, where2, idkeys) < 0)
+			if (api_obj(r, it, where2, idkeys) < 0)
 				return -1;
 			snprintf(field, sizeof field, "%s.kind", where2);
 			if (req_obj_str(r, it, "kind", field, true, 16, &kind) < 0)

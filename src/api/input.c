@@ -79,3 +79,12 @@ int api_body_version(struct req *r, const char *const *fields, int64_t *version)
 		return -1;
 	return 0;
 }
+
+int api_obj(struct req *r, json_t *o, const char *where, const char *const *keys)
+{
+	if (!json_is_object(o)) {
+		req_fail(r, 400, "bad_request", where, "%s must be an object", where);
+		return -1;
+	}
+	return req_obj_only(r, o, where, keys);
+}

@@ -239,11 +239,7 @@ static int parse_conditions(struct req *r, json_t *arr, struct cond_buf *b)
 		memset(c, 0, sizeof *c);
 		c->radius_m = c->warning_m = c->distance_m = -1;
 		snprintf(where, sizeof where, "conditions[%zu]", i);
-		if (!json_is_object(o)) {
-			req_fail(r, 400, "bad_request", where, "%s must be an object", where);
-			return -1;
-		}
-		if (req_obj_only(r, o, where, keys) < 0)
+		if (api_obj(r, o, where, keys) < 0)
 			return -1;
 		snprintf(field, sizeof field, "%s.kind", where);
 		if (req_obj_str(r, o, "kind", field, true, 32, &c->kind) < 0 ||

@@ -283,11 +283,7 @@ static int parse_decisions(struct req *r, json_t *arr, struct ops_plan_decision 
 
 		memset(x, 0, sizeof *x);
 		snprintf(where, sizeof where, "suggestions[%zu]", i);
-		if (!json_is_object(o)) {
-			req_fail(r, 400, "bad_request", where, "%s must be an object", where);
-			return -1;
-		}
-		if (req_obj_only(r, o, where, keys) < 0)
+		if (api_obj(r, o, where, keys) < 0)
 			return -1;
 		snprintf(field, sizeof field, "%s.id", where);
 		if (req_obj_str(r, o, "id", field, true, 64, &x->id) < 0)

@@ -148,6 +148,8 @@ out:
 	case_record_free(&c);
 }
 
+/* A list being built for the caller (the list of incidents, the timeline):
+ * places shown only to the roles that protect the victim. */
 struct list_ctx {
 	json_t *arr;
 	bool show_place;
@@ -420,14 +422,9 @@ out:
 
 /* ---- the timeline -------------------------------------------------------------- */
 
-struct tl_ctx {
-	json_t *arr;
-	bool show_place;
-};
-
 static int tl_incident(const struct incident *e, void *arg)
 {
-	struct tl_ctx *t = arg;
+	struct list_ctx *t = arg;
 	json_t *o = json_pack("{s:o, s:s, s:s, s:I, s:s, s:s}", "at", req_time_json(e->occurred_at),
 			      "kind", "incident", "by", e->recorded_by_name, "seq",
 			      (json_int_t)e->seq, "behaviour", e->behaviour, "summary",
@@ -443,7 +440,7 @@ static int tl_incident(const struct incident *e, void *arg)
 static int tl_event(int64_t at, const char *username, const char *kind, const char *detail,
 		    void *arg)
 {
-	struct tl_ctx *t = arg;
+	struct list_ctx *t = arg;
 	json_t *o = json_pack("{s:o, s:s, s:s?, s:s?, s:I}", "at", req_time_json(at), "kind", kind,
 			      "by", username, "summary", detail, "_ms", (json_int_t)at);
 
@@ -453,7 +450,7 @@ static int tl_event(int64_t at, const char *username, const char *kind, const ch
 
 static int tl_alert(const struct alert *a, void *arg)
 {
-	struct tl_ctx *t = arg;
+	struct list_ctx *t = arg;
 	json_t *o = json_pack("{s:o, s:s, s:s, s:s, s:I, s:I}", "at", req_time_json(a->opened_at),
 			      "kind", "alert", "summary", a->kind, "severity", a->severity, "alert_id",
 			      (json_int_t)a->id, "_ms", (json_int_t)a->opened_at);
@@ -473,7 +470,7 @@ static int by_time(const void *a, const void *b)
 
 void api_case_timeline(struct req *r)
 {
-	struct tl_ctx t = { NULL, access_sees_victim_location(r->who.role) };
+	struct list_ctx t = { NULL, access_sees_victim_location(r->who.role) };
 	struct incident_summary is;
 	struct ops_ctx x;
 	struct case_record c;

@@ -27,13 +27,8 @@ static int add_agency(const struct agency *a, void *arg)
 void api_agencies_list(struct req *r)
 {
 	json_t *arr = json_array();
-	int rc = agency_each(r->db, add_agency, arr);
 
-	if (rc < 0) {
-		json_decref(arr);
-		req_fail_db(r, rc);
-		return;
-	}
+	req_read(r, agency_each(r->db, add_agency, arr));
 	req_reply(r, 200, json_pack("{s:o}", "agencies", arr));
 }
 
@@ -98,13 +93,9 @@ void api_grants_list(struct req *r)
 {
 	json_t *arr = json_array();
 	const char *all = req_query(r, "all");
-	int rc = agency_service_each(r->db, r->who.agency_id, all && !strcmp(all, "1"), add_grant, arr);
 
-	if (rc < 0) {
-		json_decref(arr);
-		req_fail_db(r, rc);
-		return;
-	}
+	req_read(r, agency_service_each(r->db, r->who.agency_id, all && !strcmp(all, "1"),
+					add_grant, arr));
 	req_reply(r, 200, json_pack("{s:o}", "grants", arr));
 }
 

@@ -144,7 +144,6 @@ void api_alerts_list(struct req *r)
 	int64_t limit, before;
 	json_t *arr;
 	void *x[2];
-	int rc;
 
 	if (req_query_int(r, "limit", 1, 500, 100, &limit) < 0 ||
 	    req_query_int(r, "before", 1, INT64_MAX, 0, &before) < 0)
@@ -171,12 +170,7 @@ void api_alerts_list(struct req *r)
 	arr = json_array();
 	x[0] = r;
 	x[1] = arr;
-	rc = alert_each(r->db, &f, add_alert, x);
-	if (rc < 0) {
-		json_decref(arr);
-		req_fail_db(r, rc);
-		return;
-	}
+	req_read(r, alert_each(r->db, &f, add_alert, x));
 	req_reply(r, 200, json_pack("{s:o}", "alerts", arr));
 }
 

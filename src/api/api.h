@@ -231,10 +231,16 @@ void api_case_alerts_stream(struct req *r);
 /* The stream's starting point from Last-Event-ID (or ?last_event_id=): 0
  * and *last (-1: none given), or -1 after a 400 (alerts.c). */
 int api_last_event_id(struct req *r, int64_t *last);
+struct ops_ctx;
 struct partners_case;
 struct share_request;
 /* The case as ops/partners and ops/programme take it. */
 void api_partners_case(const struct case_record *c, struct partners_case *pc);
+/* Load the case ({ref}) as they take it, and the ops context in the request's
+ * transaction: 0, or -1 after answering.  End with ops_done() and
+ * case_record_free(). */
+int api_partners_begin(struct req *r, struct case_record *c, struct ops_ctx *x,
+		       struct partners_case *pc);
 /* A share object of a request body at where ("share"): 0, or -1 after 400. */
 int api_share_parse(struct req *r, json_t *o, const char *where, struct share_request *s);
 
@@ -265,6 +271,11 @@ int api_user_sees_case(struct req *r, const char *field, const struct user *u,
 		       const struct case_record *c);
 /* Answer 409 stale_version for the record called what ("plan", "order"). */
 void api_stale(struct req *r, const char *what, int64_t sent, int64_t now);
+/* The body of a change (required, of fields only) and the version of the
+ * record it was made on, into *version (a whole number from 1). */
+int api_body_version(struct req *r, const char *const *fields, int64_t *version);
+/* o is an object (at where: "conditions[0]") of the keys named only. */
+int api_obj(struct req *r, json_t *o, const char *where, const char *const *keys);
 
 /* call.c: how a handler calls an operation (ops/ops.h). */
 struct ops_ctx;
@@ -314,5 +325,16 @@ void api_case_call(struct req *r, struct ops_ctx *x, struct api_case_answer *a, 
 /* A read transaction for a page that is not one case's; -1 after a 503. */
 int api_read_begin(struct req *r, struct ops_ctx *x);
 void api_read_end(struct req *r, struct ops_ctx *x);
+/* Answer a refusal or failure rc of an operation that ran in the request's
+ * transaction (req_tx_begin) after rolling it back (api_ops_end): -1. */
+int api_tx_refused(struct req *r, struct ops_ctx *x, int rc);
+/* api_ops_begin() for an operation whose reply is built in its transaction
+ * by the answer hook answer(x, arg) (x->answer). */
+void api_ops_answer(struct req *r, struct ops_ctx *x, int status,
+		    int (*answer)(struct ops_ctx *x, void *arg), void *arg);
+/* Answer body in the request's transaction and commit it (req_tx_commit): 0
+ * once committed; body NULL (rc: the failure of the reads that build it) is
+ * answered as that failure, rolled back: -1. */
+int api_tx_reply(struct req *r, int status, json_t *body, int rc);
 
 #endif

@@ -89,26 +89,19 @@ static int add_assessment(const struct assessment *a, void *arg)
 	return 0;
 }
 
+static json_t *assessments_json(struct req *r, const struct case_record *c, int *err)
+{
+	json_t *arr = json_array();
+
+	(void)err; /* a read that fails is req_read's */
+	req_read(r, assessment_each(r->db, c->id, add_assessment, arr));
+	return json_pack("{s:s, s:o, s:o}", "ref", c->ref, "risk", api_case_risk_json(r, c),
+			 "assessments", arr);
+}
+
 void api_assessments_list(struct req *r)
 {
-	struct ops_ctx x;
-	struct case_record c;
-	json_t *arr;
-	int rc;
-
-	if (api_case_read(r, &x, &c) < 0)
-		return;
-	arr = json_array();
-	rc = assessment_each(r->db, c.id, add_assessment, arr);
-	if (rc < 0) {
-		json_decref(arr);
-		req_fail_db(r, rc);
-	} else {
-		req_reply(r, 200, json_pack("{s:s, s:o, s:o}", "ref", c.ref, "risk",
-					    api_case_risk_json(r, &c), "assessments", arr));
-	}
-	api_read_end(r, &x);
-	case_record_free(&c);
+	api_case_page(r, assessments_json);
 }
 
 static int keep_latest(const struct assessment *a, void *arg)
@@ -341,10 +334,8 @@ void api_typology_decide(struct req *r)
 			return;
 		}
 	}
-	api_ops_begin(r, &x, 201);
 	a.r = r;
-	x.answer = answer_typology;
-	x.answer_arg = &a;
+	api_ops_answer(r, &x, 201, answer_typology, &a);
 	api_ops_end(r, &x, ops_typology_decide(&x, req_param(r, "ref"), type, rationale, ptext, &a.c));
 	case_record_free(&a.c);
 	free(ptext);

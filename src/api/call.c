@@ -202,3 +202,28 @@ void api_read_end(struct req *r, struct ops_ctx *x)
 	ops_read_end(x);
 	api_ops_end(r, x, 0);
 }
+
+int api_tx_refused(struct req *r, struct ops_ctx *x, int rc)
+{
+	req_tx_rollback(r);
+	return api_ops_end(r, x, rc);
+}
+
+void api_ops_answer(struct req *r, struct ops_ctx *x, int status,
+		    int (*answer)(struct ops_ctx *x, void *arg), void *arg)
+{
+	api_ops_begin(r, x, status);
+	x->answer = answer;
+	x->answer_arg = arg;
+}
+
+int api_tx_reply(struct req *r, int status, json_t *body, int rc)
+{
+	if (!body) {
+		req_tx_rollback(r);
+		req_fail_db(r, rc);
+		return -1;
+	}
+	req_reply(r, status, body);
+	return req_tx_commit(r);
+}

@@ -402,11 +402,7 @@ static int parse_person(struct req *r, json_t *obj, const char *where, struct pe
 	size_t i;
 
 	memset(pb, 0, sizeof *pb);
-	if (!json_is_object(obj)) {
-		req_fail(r, 400, "bad_request", where, "%s must be an object", where);
-		return -1;
-	}
-	if (req_obj_only(r, obj, where, keys) < 0)
+	if (api_obj(r, obj, where, keys) < 0)
 		return -1;
 	snprintf(field, sizeof field, "%s.name", where);
 	if (req_obj_str(r, obj, "name", field, false, 200, &pb->in.full_name) < 0)
@@ -460,11 +456,7 @@ static int parse_person(struct req *r, json_t *obj, const char *where, struct pe
 			char where2[140];
 
 			snprintf(where2, sizeof where2, "%s.identifiers[%zu]", where, i);
-			if (!json_is_object(it)) {
-				req_fail(r, 400, "bad_request", where2, "%s must be an object", where2);
-				return -1;
-			}
-			if (req_obj_only(r, it, where2, idkeys) < 0)
+			if (api_obj(r, it, where2, idkeys) < 0)
 				return -1;
 			snprintf(field, sizeof field, "%s.kind", where2);
 			if (req_obj_str(r, it, "kind", field, true, 16, &kind) < 0)
@@ -638,9 +630,7 @@ static void case_call(struct req *r, struct ops_ctx *x, struct case_answer *a,
 	a->status = status;
 	a->c = c;
 	a->recognise = false;
-	api_ops_begin(r, x, status);
-	x->answer = answer_case;
-	x->answer_arg = a;
+	api_ops_answer(r, x, status, answer_case, a);
 }
 
 void api_cases_create(struct req *r)
@@ -822,8 +812,7 @@ void api_case_update(struct req *r)
 	json_t *jcls;
 	int ncls = 0;
 
-	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
-	    req_body_int(r, "version", true, 1, INT64_MAX, &in.version, NULL) < 0 ||
+	if (api_body_version(r, fields, &in.version) < 0 ||
 	    req_body_str(r, "summary", false, TEXT_MAX, &in.summary) < 0 ||
 	    req_body_str(r, "relationship", false, 32, &in.relationship) < 0 ||
 	    (in.relationship && api_vocab(r, "relationship", in.relationship, case_relationships) < 0) ||
@@ -1011,9 +1000,7 @@ void api_case_refer(struct req *r)
 	ra.r = r;
 	ra.c = &c;
 	ra.a = &a;
-	api_ops_begin(r, &x, 201);
-	x.answer = refer_answer;
-	x.answer_arg = &ra;
+	api_ops_answer(r, &x, 201, refer_answer, &ra);
 	if (!share) {
 		api_ops_end(r, &x, ops_case_refer(&x, ref, code, note, &c, &a));
 		case_record_free(&c);

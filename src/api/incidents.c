@@ -148,6 +148,8 @@ out:
 	case_record_free(&c);
 }
 
+/* A list being built for the caller (the list of incidents, the timeline):
+ * places shown only to the roles that protect the victim. */
 struct list_ctx {
 	json_t *arr;
 	bool show_place;
@@ -161,25 +163,19 @@ static int add_incident(const struct incident *e, void *arg)
 	return 0;
 }
 
+/* A page (api_page_fn) that cannot fail: a read that does is req_read's. */
+static json_t *incidents_json(struct req *r, const struct case_record *c, int *err)
+{
+	struct list_ctx lc = { json_array(), access_sees_victim_location(r->who.role) };
+
+	(void)err;
+	req_read(r, incident_each(r->db, c->id, add_incident, &lc));
+	return json_pack("{s:s, s:o}", "ref", c->ref, "incidents", lc.arr);
+}
+
 void api_incidents_list(struct req *r)
 {
-	struct list_ctx lc = { NULL, access_sees_victim_location(r->who.role) };
-	struct ops_ctx x;
-	struct case_record c;
-	int rc;
-
-	if (api_case_read(r, &x, &c) < 0)
-		return;
-	lc.arr = json_array();
-	rc = incident_each(r->db, c.id, add_incident, &lc);
-	if (rc < 0) {
-		json_decref(lc.arr);
-		req_fail_db(r, rc);
-	} else {
-		req_reply(r, 200, json_pack("{s:s, s:o}", "ref", c.ref, "incidents", lc.arr));
-	}
-	api_read_end(r, &x);
-	case_record_free(&c);
+	api_case_page(r, incidents_json);
 }
 
 void api_incidents_verify(struct req *r)
@@ -242,16 +238,9 @@ void api_incidents_export(struct req *r)
 	if (api_case_read(r, &x, &c) < 0)
 		return;
 	arr = json_array();
-	rc = incident_each(r->db, c.id, add_export, arr);
+	rc = req_read(r, incident_each(r->db, c.id, add_export, arr));
 	if (rc >= 0)
-		rc = incident_verify_in_tx(r->db, c.id, &v);
-	if (rc < 0) {
-		json_decref(arr);
-		req_fail_db(r, rc);
-		api_read_end(r, &x);
-		case_record_free(&c);
-		return;
-	}
+		rc = req_read(r, incident_verify_in_tx(r->db, c.id, &v));
 	req_reply(r, 200,
 		  json_pack("{s:s, s:o, s:b, s:s, s:o}", "ref", c.ref, "exported_at",
 			    req_time_json(clock_now_ms()), "intact", rc == 0, "algorithm",
@@ -433,14 +422,9 @@ out:
 
 /* ---- the timeline -------------------------------------------------------------- */
 
-struct tl_ctx {
-	json_t *arr;
-	bool show_place;
-};
-
 static int tl_incident(const struct incident *e, void *arg)
 {
-	struct tl_ctx *t = arg;
+	struct list_ctx *t = arg;
 	json_t *o = json_pack("{s:o, s:s, s:s, s:I, s:s, s:s}", "at", req_time_json(e->occurred_at),
 			      "kind", "incident", "by", e->recorded_by_name, "seq",
 			      (json_int_t)e->seq, "behaviour", e->behaviour, "summary",
@@ -456,7 +440,7 @@ static int tl_incident(const struct incident *e, void *arg)
 static int tl_event(int64_t at, const char *username, const char *kind, const char *detail,
 		    void *arg)
 {
-	struct tl_ctx *t = arg;
+	struct list_ctx *t = arg;
 	json_t *o = json_pack("{s:o, s:s, s:s?, s:s?, s:I}", "at", req_time_json(at), "kind", kind,
 			      "by", username, "summary", detail, "_ms", (json_int_t)at);
 
@@ -466,7 +450,7 @@ static int tl_event(int64_t at, const char *username, const char *kind, const ch
 
 static int tl_alert(const struct alert *a, void *arg)
 {
-	struct tl_ctx *t = arg;
+	struct list_ctx *t = arg;
 	json_t *o = json_pack("{s:o, s:s, s:s, s:s, s:I, s:I}", "at", req_time_json(a->opened_at),
 			      "kind", "alert", "summary", a->kind, "severity", a->severity, "alert_id",
 			      (json_int_t)a->id, "_ms", (json_int_t)a->opened_at);
@@ -486,7 +470,7 @@ static int by_time(const void *a, const void *b)
 
 void api_case_timeline(struct req *r)
 {
-	struct tl_ctx t = { NULL, access_sees_victim_location(r->who.role) };
+	struct list_ctx t = { NULL, access_sees_victim_location(r->who.role) };
 	struct incident_summary is;
 	struct ops_ctx x;
 	struct case_record c;

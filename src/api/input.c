@@ -71,3 +71,20 @@ void api_stale(struct req *r, const char *what, int64_t sent, int64_t now)
 		 "reload it and try again",
 		 what, (long long)sent, (long long)now);
 }
+
+int api_body_version(struct req *r, const char *const *fields, int64_t *version)
+{
+	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
+	    req_body_int(r, "version", true, 1, INT64_MAX, version, NULL) < 0)
+		return -1;
+	return 0;
+}
+
+int api_obj(struct req *r, json_t *o, const char *where, const char *const *keys)
+{
+	if (!json_is_object(o)) {
+		req_fail(r, 400, "bad_request", where, "%s must be an object", where);
+		return -1;
+	}
+	return req_obj_only(r, o, where, keys);
+}

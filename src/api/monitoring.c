@@ -330,26 +330,18 @@ static int add_assignment(const struct assignment *as, void *arg)
  * GET /api/v1/cases/{ref}/monitoring: the devices watching the case now,
  * each with its state (her position only to the roles that protect her).
  */
+static json_t *assignments_json(struct req *r, const struct case_record *c, int *err)
+{
+	struct assignments_out o = { r, json_array(), c->ref };
+
+	(void)err; /* a read that fails is req_read's */
+	req_read(r, assignment_each_current(r->db, c->id, clock_now_ms(), add_assignment, &o));
+	return json_pack("{s:s, s:o}", "ref", c->ref, "devices", o.arr);
+}
+
 void api_case_monitoring_list(struct req *r)
 {
-	struct case_record c = { 0 };
-	struct assignments_out o = { r, NULL, NULL };
-	struct ops_ctx x;
-	int rc;
-
-	if (api_case_read(r, &x, &c) < 0)
-		return;
-	o.arr = json_array();
-	o.ref = c.ref;
-	rc = assignment_each_current(r->db, c.id, clock_now_ms(), add_assignment, &o);
-	if (rc < 0) {
-		json_decref(o.arr);
-		req_fail_db(r, rc);
-	} else {
-		req_reply(r, 200, json_pack("{s:s, s:o}", "ref", c.ref, "devices", o.arr));
-	}
-	api_read_end(r, &x);
-	case_record_free(&c);
+	api_case_page(r, assignments_json);
 }
 
 /* Check a GeoJSON geometry; fills ring for a polygon. -1 after a 400. */
@@ -539,26 +531,19 @@ static int add_zone(const struct zone *z, void *arg)
 	return 0;
 }
 
+static json_t *zones_json(struct req *r, const struct case_record *c, int *err)
+{
+	json_t *arr = json_array();
+	void *a[2] = { r, arr };
+
+	(void)err; /* a read that fails is req_read's */
+	req_read(r, zone_each(r->db, c->id, add_zone, a));
+	return json_pack("{s:s, s:o}", "ref", c->ref, "zones", arr);
+}
+
 void api_zones_list(struct req *r)
 {
-	struct ops_ctx x;
-	struct case_record c;
-	json_t *arr;
-	void *a[2] = { r, NULL };
-	int rc;
-
-	if (api_case_read(r, &x, &c) < 0)
-		return;
-	a[1] = arr = json_array();
-	rc = zone_each(r->db, c.id, add_zone, a);
-	if (rc < 0) {
-		json_decref(arr);
-		req_fail_db(r, rc);
-	} else {
-		req_reply(r, 200, json_pack("{s:s, s:o}", "ref", c.ref, "zones", arr));
-	}
-	api_read_end(r, &x);
-	case_record_free(&c);
+	api_case_page(r, zones_json);
 }
 
 void api_zone_remove(struct req *r)

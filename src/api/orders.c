@@ -196,9 +196,7 @@ static void order_call(struct req *r, struct ops_ctx *x, struct order_answer *a,
 	memset(a, 0, sizeof *a);
 	a->r = r;
 	a->status = status;
-	api_ops_begin(r, x, status);
-	x->answer = answer_order;
-	x->answer_arg = a;
+	api_ops_answer(r, x, status, answer_order, a);
 }
 
 void api_orders_list(struct req *r)
@@ -241,11 +239,7 @@ static int parse_conditions(struct req *r, json_t *arr, struct cond_buf *b)
 		memset(c, 0, sizeof *c);
 		c->radius_m = c->warning_m = c->distance_m = -1;
 		snprintf(where, sizeof where, "conditions[%zu]", i);
-		if (!json_is_object(o)) {
-			req_fail(r, 400, "bad_request", where, "%s must be an object", where);
-			return -1;
-		}
-		if (req_obj_only(r, o, where, keys) < 0)
+		if (api_obj(r, o, where, keys) < 0)
 			return -1;
 		snprintf(field, sizeof field, "%s.kind", where);
 		if (req_obj_str(r, o, "kind", field, true, 32, &c->kind) < 0 ||
@@ -416,8 +410,7 @@ void api_order_update(struct req *r)
 
 	if (req_param_id(r, "id", "order", &id) < 0)
 		return;
-	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
-	    req_body_int(r, "version", true, 1, INT64_MAX, &in.version, NULL) < 0 ||
+	if (api_body_version(r, fields, &in.version) < 0 ||
 	    req_body_str(r, "status", false, 16, &in.o.status) < 0 ||
 	    (in.o.status && api_vocab(r, "status", in.o.status, order_statuses) < 0) ||
 	    parse_order(r, &in) < 0 || parse_order_conditions(r, &in, &cb) < 0)
@@ -550,8 +543,7 @@ void api_breach_update(struct req *r)
 
 	if (req_param_id(r, "id", "breach", &id) < 0)
 		return;
-	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
-	    req_body_int(r, "version", true, 1, INT64_MAX, &version, NULL) < 0 ||
+	if (api_body_version(r, fields, &version) < 0 ||
 	    req_body_str(r, "crime_reference", false, 64, &ref) < 0 ||
 	    req_body_str(r, "outcome", false, 32, &outcome) < 0 ||
 	    (outcome && api_vocab(r, "outcome", outcome, api_breach_outcomes) < 0))

@@ -31,6 +31,21 @@ void api_partners_case(const struct case_record *c, struct partners_case *pc)
 	pc->risk_level = c->risk_level;
 }
 
+int api_partners_begin(struct req *r, struct case_record *c, struct ops_ctx *x,
+		       struct partners_case *pc)
+{
+	if (api_case_load(r, c) < 0)
+		return -1;
+	api_ops_begin(r, x, 0);
+	api_partners_case(c, pc);
+	if (req_tx_begin(r) < 0) {
+		ops_done(x);
+		case_record_free(c);
+		return -1;
+	}
+	return 0;
+}
+
 static json_t *share_json(const struct share_row *s)
 {
 	json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:o, s:s?, s:b,"
@@ -105,18 +120,7 @@ static json_t *shares_json(struct req *r, const struct case_record *c, int *rc)
 
 void api_shares_list(struct req *r)
 {
-	struct case_record c;
-	json_t *o;
-	int rc;
-
-	if (api_case_load(r, &c) < 0)
-		return;
-	o = shares_json(r, &c, &rc);
-	if (o)
-		req_reply(r, 200, o);
-	else
-		req_fail_db(r, rc);
-	case_record_free(&c);
+	api_case_page(r, shares_json);
 }
 
 int api_share_parse(struct req *r, json_t *o, const char *where, struct share_request *s)
@@ -179,29 +183,19 @@ void api_shares_create(struct req *r)
 		req_fail(r, 400, "bad_request", "agency", "name the partner agency (agency)");
 		return;
 	}
-	if (api_case_load(r, &c) < 0)
+	if (api_partners_begin(r, &c, &x, &pc) < 0)
 		return;
-	api_ops_begin(r, &x, 0);
-	api_partners_case(&c, &pc);
-	if (req_tx_begin(r) < 0)
-		goto out;
 	id = partners_share(&x, &pc, &s);
 	if (id < 0) {
-		req_tx_rollback(r);
-		api_ops_end(r, &x, (int)id);
+		api_tx_refused(r, &x, (int)id);
 		goto out;
 	}
 	req_audit_detail(r, "share %lld with %s for %s on %s", (long long)id, s.agency, s.purpose,
 			 s.basis);
 	o = shares_json(r, &c, &rc);
-	if (!o) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	json_object_set_new(o, "id", json_integer(id));
-	req_reply(r, 201, o);
-	req_tx_commit(r);
+	if (o)
+		json_object_set_new(o, "id", json_integer(id));
+	api_tx_reply(r, 201, o, rc);
 out:
 	ops_done(&x);
 	case_record_free(&c);
@@ -218,34 +212,21 @@ void api_share_withdraw(struct req *r)
 	json_t *o;
 	int rc;
 
-	if (req_param_id(r, "id", "share", &id) < 0 || req_body_required(r) < 0 ||
-	    req_body_only(r, fields) < 0 ||
-	    req_body_int(r, "version", true, 1, INT64_MAX, &version, NULL) < 0 ||
+	if (req_param_id(r, "id", "share", &id) < 0 || api_body_version(r, fields, &version) < 0 ||
 	    req_body_str(r, "reason", true, TEXT_MAX, &reason) < 0)
 		return;
-	if (api_case_load(r, &c) < 0)
+	if (api_partners_begin(r, &c, &x, &pc) < 0)
 		return;
-	api_ops_begin(r, &x, 0);
-	api_partners_case(&c, &pc);
-	if (req_tx_begin(r) < 0)
-		goto out;
 	rc = partners_withdraw(&x, &pc, id, version, reason);
 	if (rc < 0) {
-		req_tx_rollback(r);
-		api_ops_end(r, &x, rc);
+		api_tx_refused(r, &x, rc);
 		goto out;
 	}
 	req_audit_detail(r, "share %lld withdrawn: %s", (long long)id, reason);
 	/* the partner may no longer see the case: answer what the caller still sees */
 	o = c.agency_id == r->who.agency_id ? shares_json(r, &c, &rc)
 					    : json_pack("{s:s, s:[]}", "ref", c.ref, "shares");
-	if (!o) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto out;
-	}
-	req_reply(r, 200, o);
-	if (req_tx_commit(r) == 0)
+	if (api_tx_reply(r, 200, o, rc) == 0)
 		stream_wake(r->v->stream); /* open streams check the case again, now */
 out:
 	ops_done(&x);
@@ -270,14 +251,8 @@ static int add_caseload(const char *ref, const char *status, const char *level,
 void api_caseload(struct req *r)
 {
 	json_t *arr = json_array();
-	int rc;
 
-	rc = sharing_caseload_each(r->db, r->who.agency_id, add_caseload, arr);
-	if (rc < 0) {
-		json_decref(arr);
-		req_fail_db(r, rc);
-		return;
-	}
+	req_read(r, sharing_caseload_each(r->db, r->who.agency_id, add_caseload, arr));
 	req_reply(r, 200, json_pack("{s:o}", "cases", arr));
 }
 

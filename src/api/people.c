@@ -94,11 +94,6 @@ void api_people_search(struct req *r)
 	}
 	api_viewer(r, &sc.v);
 	sc.arr = json_array();
-	rc = people_search(r->db, q, (int)limit, add_hit, &sc);
-	if (rc < 0) {
-		json_decref(sc.arr);
-		req_fail_db(r, rc);
-		return;
-	}
+	req_read(r, people_search(r->db, q, (int)limit, add_hit, &sc));
 	req_reply(r, 200, json_pack("{s:o}", "results", sc.arr));
 }

@@ -160,9 +160,7 @@ static void plan_call(struct req *r, struct ops_ctx *x, struct plan_answer *a, i
 	memset(a, 0, sizeof *a);
 	a->r = r;
 	a->status = status;
-	api_ops_begin(r, x, status);
-	x->answer = answer_plan;
-	x->answer_arg = a;
+	api_ops_answer(r, x, status, answer_plan, a);
 }
 
 static void plan_answer_free(struct plan_answer *a)
@@ -237,30 +235,28 @@ out:
 	case_record_free(&c);
 }
 
-void api_plan_versions(struct req *r)
+static json_t *versions_json(struct req *r, const struct case_record *c, int *err)
 {
-	struct case_record c = { 0 };
 	struct plan_record p = { 0 };
-	struct ops_ctx x;
-	json_t *hist;
-	int have;
+	json_t *hist, *o;
+	int have = plan_get(r->db, c->id, &p);
 
-	if (api_case_read(r, &x, &c) < 0)
-		return;
-	have = plan_get(r->db, c.id, &p);
 	if (have < 0) {
-		req_fail_db(r, have);
-		goto out;
+		*err = have;
+		return NULL;
 	}
 	hist = json_array();
 	if (have)
 		req_read(r, plan_versions_each(r->db, p.id, add_version, hist));
-	req_reply(r, 200, json_pack("{s:s, s:I, s:o}", "ref", c.ref, "version",
-				    (json_int_t)(have ? p.version : 0), "versions", hist));
-out:
-	api_read_end(r, &x);
+	o = json_pack("{s:s, s:I, s:o}", "ref", c->ref, "version",
+		      (json_int_t)(have ? p.version : 0), "versions", hist);
 	plan_record_free(&p);
-	case_record_free(&c);
+	return o;
+}
+
+void api_plan_versions(struct req *r)
+{
+	api_case_page(r, versions_json);
 }
 
 /* ---- PUT /api/v1/cases/{ref}/plan --------------------------------------------------- */
@@ -287,11 +283,7 @@ static int parse_decisions(struct req *r, json_t *arr, struct ops_plan_decision 
 
 		memset(x, 0, sizeof *x);
 		snprintf(where, sizeof where, "suggestions[%zu]", i);
-		if (!json_is_object(o)) {
-			req_fail(r, 400, "bad_request", where, "%s must be an object", where);
-			return -1;
-		}
-		if (req_obj_only(r, o, where, keys) < 0)
+		if (api_obj(r, o, where, keys) < 0)
 			return -1;
 		snprintf(field, sizeof field, "%s.id", where);
 		if (req_obj_str(r, o, "id", field, true, 64, &x->id) < 0)
@@ -409,8 +401,7 @@ void api_plan_action_add(struct req *r)
 	struct plan_answer a;
 	struct ops_ctx x;
 
-	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
-	    req_body_int(r, "version", true, 1, INT64_MAX, &in.version, NULL) < 0 ||
+	if (api_body_version(r, fields, &in.version) < 0 ||
 	    req_body_str(r, "category", true, 32, &in.category) < 0 ||
 	    api_vocab(r, "category", in.category, plan_categories) < 0 ||
 	    req_body_str(r, "description", true, TEXT_MAX, &in.description) < 0 ||
@@ -435,8 +426,7 @@ void api_plan_action_update(struct req *r)
 
 	if (req_param_id(r, "id", "action", &id) < 0)
 		return;
-	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
-	    req_body_int(r, "version", true, 1, INT64_MAX, &in.version, NULL) < 0 ||
+	if (api_body_version(r, fields, &in.version) < 0 ||
 	    req_body_str(r, "category", false, 32, &in.category) < 0 ||
 	    (in.category && api_vocab(r, "category", in.category, plan_categories) < 0) ||
 	    req_body_str(r, "description", false, TEXT_MAX, &in.description) < 0 ||

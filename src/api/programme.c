@@ -24,30 +24,6 @@
 
 #define TEXT_MAX 4000
 
-/* Load the case, and the ops context in the request's transaction: 0, or
- * -1 after answering.  End with ops_done(). */
-static int begin(struct req *r, struct case_record *c, struct ops_ctx *x,
-		 struct partners_case *pc)
-{
-	if (api_case_load(r, c) < 0)
-		return -1;
-	api_ops_begin(r, x, 0);
-	api_partners_case(c, pc);
-	if (req_tx_begin(r) < 0) {
-		ops_done(x);
-		case_record_free(c);
-		return -1;
-	}
-	return 0;
-}
-
-/* Answer a refusal or failure of an operation after rolling back: -1. */
-static int refused(struct req *r, struct ops_ctx *x, int rc)
-{
-	req_tx_rollback(r);
-	return api_ops_end(r, x, rc);
-}
-
 /* ---- the case's programme record ---------------------------------------------------- */
 
 static int add_referral(const struct prog_referral *p, void *arg)
@@ -170,38 +146,28 @@ static json_t *programme_json(struct req *r, const struct case_record *c, int *r
 	return o;
 }
 
-/* Answer the case's programme record and commit. */
-static void reply(struct req *r, int status, const struct case_record *c, const char *key,
-		  int64_t id)
+/* The result done of an operation in the request's transaction: a failure
+ * is answered after rolling back; a success with the case's programme record
+ * (and key: id, when key), committed. */
+static void reply(struct req *r, struct ops_ctx *x, int64_t done, int status,
+		  const struct case_record *c, const char *key, int64_t id)
 {
 	int rc;
-	json_t *o = programme_json(r, c, &rc);
+	json_t *o;
 
-	if (!o) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
+	if (done < 0) {
+		api_tx_refused(r, x, (int)done);
 		return;
 	}
-	if (key)
+	o = programme_json(r, c, &rc);
+	if (o && key)
 		json_object_set_new(o, key, json_integer(id));
-	req_reply(r, status, o);
-	req_tx_commit(r);
+	api_tx_reply(r, status, o, rc);
 }
 
 void api_programme_get(struct req *r)
 {
-	struct case_record c;
-	json_t *o;
-	int rc;
-
-	if (api_case_load(r, &c) < 0)
-		return;
-	o = programme_json(r, &c, &rc);
-	if (o)
-		req_reply(r, 200, o);
-	else
-		req_fail_db(r, rc);
-	case_record_free(&c);
+	api_case_page(r, programme_json);
 }
 
 static int first_referral(const struct prog_referral *p, void *arg)
@@ -252,16 +218,13 @@ void api_programme_refer(struct req *r)
 		return;
 	if (!q.source)
 		q.source = "case";
-	if (begin(r, &c, &x, &pc) < 0)
+	if (api_partners_begin(r, &c, &x, &pc) < 0)
 		return;
 	id = programme_refer(&x, &pc, &q);
-	if (id < 0) {
-		refused(r, &x, (int)id);
-	} else {
+	if (id >= 0)
 		req_audit_detail(r, "programme referral %lld to %s (%s)", (long long)id, q.trust,
 				 q.source);
-		reply(r, 201, &c, "id", id);
-	}
+	reply(r, &x, id, 201, &c, "id", id);
 	case_record_free(&c);
 	ops_done(&x);
 }
@@ -311,15 +274,12 @@ void api_programme_screen(struct req *r)
 			q.answers[i] = json_string_value(v);
 		}
 	}
-	if (begin(r, &c, &x, &pc) < 0)
+	if (api_partners_begin(r, &c, &x, &pc) < 0)
 		return;
 	rc = programme_screen_referral(&x, &pc, id, &q, met);
-	if (rc < 0) {
-		refused(r, &x, rc);
-	} else {
+	if (rc >= 0)
 		req_audit_detail(r, "programme referral %lld screened: %s", (long long)id, q.decision);
-		reply(r, 200, &c, NULL, 0);
-	}
+	reply(r, &x, rc, 200, &c, NULL, 0);
 	case_record_free(&c);
 	ops_done(&x);
 }
@@ -353,18 +313,17 @@ void api_programme_enrol(struct req *r)
 		return;
 	q.tag_consent = tag == 1;
 	q.capacity = r->v->cfg.programme_capacity;
-	if (begin(r, &c, &x, &pc) < 0)
+	if (api_partners_begin(r, &c, &x, &pc) < 0)
 		return;
 	eid = programme_enrol_referral(&x, &pc, id, &q, &place);
-	if (eid < 0) {
-		refused(r, &x, (int)eid);
-	} else if (eid == 0) {
-		req_audit_detail(r, "programme referral %lld waiting, place %d", (long long)id, place);
-		reply(r, 202, &c, "waiting_place", place);
-	} else {
+	if (eid > 0)
 		req_audit_detail(r, "programme referral %lld enrolled (%lld)%s", (long long)id,
 				 (long long)eid, q.tag_consent ? ", consents to a tag" : "");
-		reply(r, 201, &c, "id", eid);
+	if (eid == 0) {
+		req_audit_detail(r, "programme referral %lld waiting, place %d", (long long)id, place);
+		reply(r, &x, eid, 202, &c, "waiting_place", place);
+	} else {
+		reply(r, &x, eid, 201, &c, "id", eid);
 	}
 	case_record_free(&c);
 	ops_done(&x);
@@ -383,15 +342,12 @@ void api_programme_session_plan(struct req *r)
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    req_body_time(r, "planned_at", true, &at, NULL) < 0)
 		return;
-	if (begin(r, &c, &x, &pc) < 0)
+	if (api_partners_begin(r, &c, &x, &pc) < 0)
 		return;
 	id = programme_session_plan(&x, &pc, at);
-	if (id < 0) {
-		refused(r, &x, (int)id);
-	} else {
+	if (id >= 0)
 		req_audit_detail(r, "session %lld planned", (long long)id);
-		reply(r, 201, &c, "id", id);
-	}
+	reply(r, &x, id, 201, &c, "id", id);
 	case_record_free(&c);
 	ops_done(&x);
 }
@@ -412,16 +368,13 @@ void api_programme_session_update(struct req *r)
 	    req_body_str(r, "follow_up", false, TEXT_MAX, &q.follow_up) < 0 ||
 	    req_body_int(r, "version", true, 1, INT64_MAX, &q.version, NULL) < 0)
 		return;
-	if (begin(r, &c, &x, &pc) < 0)
+	if (api_partners_begin(r, &c, &x, &pc) < 0)
 		return;
 	rc = programme_session_update(&x, &pc, id, &q);
-	if (rc < 0) {
-		refused(r, &x, rc);
-	} else {
+	if (rc >= 0)
 		req_audit_detail(r, "session %lld: %s%s", (long long)id, q.status ? q.status : "",
 				 q.follow_up ? " followed up" : "");
-		reply(r, 200, &c, NULL, 0);
-	}
+	reply(r, &x, rc, 200, &c, NULL, 0);
 	case_record_free(&c);
 	ops_done(&x);
 }
@@ -443,31 +396,27 @@ void api_programme_consent(struct req *r)
 	    req_body_str(r, "reason", true, TEXT_MAX, &reason) < 0 ||
 	    req_body_int(r, "version", true, 1, INT64_MAX, &version, NULL) < 0)
 		return;
-	if (begin(r, &c, &x, &pc) < 0)
+	if (api_partners_begin(r, &c, &x, &pc) < 0)
 		return;
 	rc = programme_withdraw_consent(&x, &pc, what, reason, version, &out);
 	if (rc < 0)
 		goto out;
 	req_audit_detail(r, "consent to the %s withdrawn: %s", what, reason);
 	o = programme_json(r, &c, &rc);
-	if (!o) {
-		req_tx_rollback(r);
-		req_fail_db(r, rc);
-		goto done;
-	}
 	/* what stays, said plainly: leaving does not end an order's protections */
-	json_object_set_new(o, "protections",
-			    json_pack("{s:i, s:i, s:s}", "orders_requiring_tag", out.tag_orders,
-				      "tags_worn", out.tags_worn, "tag",
-				      out.tag_orders ? "stays: an order in force requires it"
-				      : out.tags_worn ? "worn voluntarily: his officer decides whether "
-							"its assignment ends"
-						      : "none"));
-	req_reply(r, 200, o);
-	req_tx_commit(r);
+	if (o)
+		json_object_set_new(
+			o, "protections",
+			json_pack("{s:i, s:i, s:s}", "orders_requiring_tag", out.tag_orders,
+				  "tags_worn", out.tags_worn, "tag",
+				  out.tag_orders ? "stays: an order in force requires it"
+				  : out.tags_worn ? "worn voluntarily: his officer decides "
+						    "whether its assignment ends"
+						  : "none"));
+	api_tx_reply(r, 200, o, rc);
 	goto done;
 out:
-	refused(r, &x, rc);
+	api_tx_refused(r, &x, rc);
 done:
 	case_record_free(&c);
 	ops_done(&x);
@@ -507,17 +456,26 @@ void api_programme_notes(struct req *r)
 		goto out;
 	}
 	arr = json_array();
-	rc = programme_notes_each(r->db, e.id, add_text, arr);
+	req_read(r, programme_notes_each(r->db, e.id, add_text, arr));
 	programme_enrolment_free(&e);
-	if (rc < 0) {
-		json_decref(arr);
-		req_fail_db(r, rc);
-		goto out;
-	}
 	req_reply(r, 200, json_pack("{s:s, s:o}", "ref", c.ref, "notes", arr));
 out:
 	case_record_free(&c);
 	ops_done(&x);
+}
+
+/* The result id of recording a note or a disclosure: a failure is answered
+ * after rolling back; a success with {ref, id}, committed. */
+static void reply_id(struct req *r, struct ops_ctx *x, const struct case_record *c, int64_t id)
+{
+	json_t *o;
+
+	if (id < 0) {
+		api_tx_refused(r, x, (int)id);
+		return;
+	}
+	o = json_pack("{s:s, s:I}", "ref", c->ref, "id", (json_int_t)id);
+	api_tx_reply(r, 201, o, 0);
 }
 
 void api_programme_note_add(struct req *r)
@@ -532,16 +490,12 @@ void api_programme_note_add(struct req *r)
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    req_body_str(r, "body", true, 20000, &body) < 0)
 		return;
-	if (begin(r, &c, &x, &pc) < 0)
+	if (api_partners_begin(r, &c, &x, &pc) < 0)
 		return;
 	id = programme_note(&x, &pc, body);
-	if (id < 0) {
-		refused(r, &x, (int)id);
-	} else {
+	if (id >= 0)
 		req_audit_detail(r, "clinical note %lld", (long long)id);
-		req_reply(r, 201, json_pack("{s:s, s:I}", "ref", c.ref, "id", (json_int_t)id));
-		req_tx_commit(r);
-	}
+	reply_id(r, &x, &c, id);
 	case_record_free(&c);
 	ops_done(&x);
 }
@@ -559,16 +513,12 @@ void api_programme_disclose(struct req *r)
 	    req_body_str(r, "risk", true, 32, &risk) < 0 ||
 	    req_body_str(r, "detail", true, TEXT_MAX, &detail) < 0)
 		return;
-	if (begin(r, &c, &x, &pc) < 0)
+	if (api_partners_begin(r, &c, &x, &pc) < 0)
 		return;
 	id = programme_disclose(&x, &pc, risk, detail);
-	if (id < 0) {
-		refused(r, &x, (int)id);
-	} else {
+	if (id >= 0)
 		req_audit_detail(r, "disclosure %lld to police: %s", (long long)id, risk);
-		req_reply(r, 201, json_pack("{s:s, s:I}", "ref", c.ref, "id", (json_int_t)id));
-		req_tx_commit(r);
-	}
+	reply_id(r, &x, &c, id);
 	case_record_free(&c);
 	ops_done(&x);
 }
@@ -579,7 +529,6 @@ void api_disclosures_list(struct req *r)
 	struct case_record c;
 	bool allowed;
 	json_t *arr;
-	int rc;
 
 	if (api_case_load(r, &c) < 0)
 		return;
@@ -599,12 +548,7 @@ void api_disclosures_list(struct req *r)
 		goto out;
 	}
 	arr = json_array();
-	rc = programme_disclosures_each(r->db, c.id, add_text, arr);
-	if (rc < 0) {
-		json_decref(arr);
-		req_fail_db(r, rc);
-		goto out;
-	}
+	req_read(r, programme_disclosures_each(r->db, c.id, add_text, arr));
 	req_reply(r, 200, json_pack("{s:s, s:o}", "ref", c.ref, "disclosures", arr));
 out:
 	case_record_free(&c);

@@ -142,6 +142,24 @@ static int parse_person(struct req *r, json_t *body, struct person_buf *pb, bool
 	return 0;
 }
 
+/* ---- calls -------------------------------------------------------------------------- */
+
+/* The result rc of an operation in the request's transaction: 0 when it is a
+ * success; else the failure is answered, rolled back, and -1. */
+static int failed(struct req *r, struct ops_ctx *x, int rc)
+{
+	return rc >= 0 ? 0 : api_tx_refused(r, x, rc);
+}
+
+/* Begin a call on entry id: named as the audit object, the operation's
+ * context and the request's transaction; -1 when it could not begin. */
+static int entry_begin(struct req *r, struct ops_ctx *x, int64_t id)
+{
+	req_audit_object(r, "register:%lld", (long long)id);
+	api_ops_begin(r, x, 0);
+	return req_tx_begin(r);
+}
+
 /* ---- search, list, view ------------------------------------------------------------- */
 
 struct list_ctx {
@@ -267,16 +285,12 @@ void api_register_get(struct req *r)
 	int64_t id;
 	int rc, victims = 0;
 
-	if (req_param_id(r, "id", "register entry", &id) < 0 || !(purpose = purpose_of(r)))
-		return;
-	req_audit_object(r, "register:%lld", (long long)id);
-	api_ops_begin(r, &x, 0);
-	if (req_tx_begin(r) < 0)
+	if (req_param_id(r, "id", "register entry", &id) < 0 || !(purpose = purpose_of(r)) ||
+	    entry_begin(r, &x, id) < 0)
 		return;
 	o = reg_entry_json(&x, id, &rc);
 	if (!o) {
-		req_tx_rollback(r);
-		api_ops_end(r, &x, rc);
+		failed(r, &x, rc);
 		return;
 	}
 	api_viewer(r, &cc.v);
@@ -338,12 +352,20 @@ static void reply_entry(struct req *r, struct ops_ctx *x, int status, int64_t id
 	json_t *o = reg_entry_json(x, id, &rc);
 
 	if (!o) {
-		req_tx_rollback(r);
-		api_ops_end(r, x, rc);
+		failed(r, x, rc);
 		return;
 	}
 	req_reply(r, status, o);
 	req_tx_commit(r);
+}
+
+/* A change of the entry {id} made on the version the body states (a body of
+ * fields only): 0, or -1 after answering 404 or 400. */
+static int parse_change(struct req *r, const char *const *fields, int64_t *id, int64_t *version)
+{
+	if (req_param_id(r, "id", "register entry", id) < 0)
+		return -1;
+	return api_body_version(r, fields, version);
 }
 
 void api_register_create(struct req *r)
@@ -386,11 +408,8 @@ void api_register_create(struct req *r)
 	if (req_tx_begin(r) < 0)
 		goto out;
 	id = reg_entry_enter(&x, &in);
-	if (id < 0) {
-		req_tx_rollback(r);
-		api_ops_end(r, &x, (int)id);
+	if (failed(r, &x, id < 0 ? (int)id : 0) < 0)
 		goto out;
-	}
 	req_audit_object(r, "register:%lld", (long long)id);
 	/* the reference and the reason are the entry's history's, purged with
 	 * it: the audit trail, which is never purged, keeps only the kind */
@@ -408,23 +427,10 @@ void api_register_review(struct req *r)
 	struct reg_decision d;
 	struct ops_ctx x;
 	int64_t id, version;
-	int rc;
 
-	if (req_param_id(r, "id", "register entry", &id) < 0 || req_body_required(r) < 0 ||
-	    req_body_only(r, fields) < 0 ||
-	    req_body_int(r, "version", true, 1, INT64_MAX, &version, NULL) < 0 ||
-	    parse_decision(r, &d, false) < 0)
+	if (parse_change(r, fields, &id, &version) < 0 || parse_decision(r, &d, false) < 0 ||
+	    entry_begin(r, &x, id) < 0 || failed(r, &x, reg_entry_review(&x, id, version, &d)) < 0)
 		return;
-	req_audit_object(r, "register:%lld", (long long)id);
-	api_ops_begin(r, &x, 0);
-	if (req_tx_begin(r) < 0)
-		return;
-	rc = reg_entry_review(&x, id, version, &d);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		api_ops_end(r, &x, rc);
-		return;
-	}
 	req_audit_detail(r, "reviewed (the reason is in the entry's history)");
 	reply_entry(r, &x, 200, id);
 }
@@ -435,23 +441,11 @@ void api_register_remove(struct req *r)
 	const char *reason;
 	struct ops_ctx x;
 	int64_t id, version;
-	int rc;
 
-	if (req_param_id(r, "id", "register entry", &id) < 0 || req_body_required(r) < 0 ||
-	    req_body_only(r, fields) < 0 ||
-	    req_body_int(r, "version", true, 1, INT64_MAX, &version, NULL) < 0 ||
-	    req_body_str(r, "reason", true, 2000, &reason) < 0)
+	if (parse_change(r, fields, &id, &version) < 0 ||
+	    req_body_str(r, "reason", true, 2000, &reason) < 0 || entry_begin(r, &x, id) < 0 ||
+	    failed(r, &x, reg_entry_remove(&x, id, version, reason)) < 0)
 		return;
-	req_audit_object(r, "register:%lld", (long long)id);
-	api_ops_begin(r, &x, 0);
-	if (req_tx_begin(r) < 0)
-		return;
-	rc = reg_entry_remove(&x, id, version, reason);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		api_ops_end(r, &x, rc);
-		return;
-	}
 	req_audit_detail(r, "removed (the reason is in the entry's history)");
 	reply_entry(r, &x, 200, id);
 }
@@ -462,25 +456,13 @@ void api_register_identify(struct req *r)
 	struct person_buf *pb;
 	struct ops_ctx x;
 	int64_t id, version;
-	int rc;
 
-	if (req_param_id(r, "id", "register entry", &id) < 0 || req_body_required(r) < 0 ||
-	    req_body_only(r, fields) < 0 ||
-	    req_body_int(r, "version", true, 1, INT64_MAX, &version, NULL) < 0)
+	if (parse_change(r, fields, &id, &version) < 0)
 		return;
 	pb = xcalloc(1, sizeof *pb);
-	if (parse_person(r, r->body, pb, false) < 0)
+	if (parse_person(r, r->body, pb, false) < 0 || entry_begin(r, &x, id) < 0 ||
+	    failed(r, &x, reg_entry_identify(&x, id, version, &pb->in)) < 0)
 		goto out;
-	req_audit_object(r, "register:%lld", (long long)id);
-	api_ops_begin(r, &x, 0);
-	if (req_tx_begin(r) < 0)
-		goto out;
-	rc = reg_entry_identify(&x, id, version, &pb->in);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		api_ops_end(r, &x, rc);
-		goto out;
-	}
 	req_audit_detail(r, "%d identifier(s), %d alias(es) added", pb->in.nids, pb->in.naliases);
 	reply_entry(r, &x, 200, id);
 out:
@@ -671,20 +653,14 @@ void api_case_recognition(struct req *r)
 {
 	struct recog_ctx rc = { r, { 0 }, access_role_has(r->who.role, PERM_REGISTER_READ), NULL };
 	struct case_record c;
-	int err;
 
 	if (api_case_load(r, &c) < 0)
 		return;
 	api_viewer(r, &rc.v);
 	rc.arr = json_array();
-	err = register_matches_each(r->db, c.id, 0, add_recognition, &rc);
-	if (err < 0) {
-		json_decref(rc.arr);
-		req_fail_db(r, err);
-	} else {
-		req_reply(r, 200, json_pack("{s:s, s:I, s:o}", "ref", c.ref, "count",
-					    (json_int_t)json_array_size(rc.arr), "matches", rc.arr));
-	}
+	req_read(r, register_matches_each(r->db, c.id, 0, add_recognition, &rc));
+	req_reply(r, 200, json_pack("{s:s, s:I, s:o}", "ref", c.ref, "count",
+				    (json_int_t)json_array_size(rc.arr), "matches", rc.arr));
 	case_record_free(&c);
 }
 
@@ -693,21 +669,14 @@ void api_case_recognition_seen(struct req *r)
 	struct case_record c;
 	struct ops_ctx x;
 	int64_t id;
-	int rc;
 
 	if (req_param_id(r, "id", "recognition", &id) < 0 || api_case_load(r, &c) < 0)
 		return;
 	api_ops_begin(r, &x, 0);
-	if (req_tx_begin(r) == 0) {
-		rc = reg_recognition_seen(&x, c.id, id);
-		if (rc < 0) {
-			req_tx_rollback(r);
-			api_ops_end(r, &x, rc);
-		} else {
-			req_audit_detail(r, "recognition %lld seen", (long long)id);
-			req_reply(r, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "seen", 1));
-			req_tx_commit(r);
-		}
+	if (req_tx_begin(r) == 0 && failed(r, &x, reg_recognition_seen(&x, c.id, id)) == 0) {
+		req_audit_detail(r, "recognition %lld seen", (long long)id);
+		req_reply(r, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "seen", 1));
+		req_tx_commit(r);
 	}
 	case_record_free(&c);
 }
@@ -716,20 +685,13 @@ void api_register_match_acknowledge(struct req *r)
 {
 	struct ops_ctx x;
 	int64_t id;
-	int rc;
 
 	if (req_param_id(r, "id", "recognition", &id) < 0)
 		return;
 	req_audit_object(r, "register-match:%lld", (long long)id);
 	api_ops_begin(r, &x, 0);
-	if (req_tx_begin(r) < 0)
+	if (req_tx_begin(r) < 0 || failed(r, &x, reg_recognition_acknowledge(&x, id)) < 0)
 		return;
-	rc = reg_recognition_acknowledge(&x, id);
-	if (rc < 0) {
-		req_tx_rollback(r);
-		api_ops_end(r, &x, rc);
-		return;
-	}
 	req_audit_detail(r, "told of a new case of his register entry");
 	req_reply(r, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "acknowledged", 1));
 	req_tx_commit(r);
@@ -758,11 +720,8 @@ void api_case_suspect_identify(struct req *r)
 		req_fail_db(r, rc);
 		goto out;
 	}
-	if (rc < 0) {
-		req_tx_rollback(r);
-		api_ops_end(r, &x, rc);
+	if (failed(r, &x, rc) < 0)
 		goto out;
-	}
 	req_audit_detail(r, "%d identifier(s), %d other name(s)%s added to the suspect",
 			 pb->in.nids, pb->in.naliases, pb->in.dob ? ", his date of birth" : "");
 	req_reply(r, 200, json_pack("{s:s, s:i, s:i}", "ref", c.ref, "identifiers", pb->in.nids,

@@ -253,9 +253,7 @@ void api_login(struct req *r)
 		return;
 	}
 
-	api_ops_begin(r, &x, 200);
-	x.answer = answer_login;
-	x.answer_arg = &ans;
+	api_ops_answer(r, &x, 200, answer_login, &ans);
 	api_ops_end(r, &x,
 		    ops_session_open(&x, u.id, r->client_addr, now + cfg->session_max_ms, token, csrf));
 	secret_wipe(token, sizeof token);

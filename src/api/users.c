@@ -52,13 +52,8 @@ void api_users_list(struct req *r)
 {
 	json_t *arr = json_array();
 	struct users_out o = { arr, r->who.agency_id };
-	int rc = user_each(r->db, add_user, &o);
 
-	if (rc < 0) {
-		json_decref(arr);
-		req_fail_db(r, rc);
-		return;
-	}
+	req_read(r, user_each(r->db, add_user, &o));
 	req_reply(r, 200, json_pack("{s:o}", "users", arr));
 }
 
@@ -72,8 +67,27 @@ static int check(struct req *r, const char *field, int rc, const char *why)
 	return 0;
 }
 
-static int parse_role(struct req *r, const char *name, enum role *out)
+/* The optional display_name, checked, into *out (NULL: not given). */
+static int parse_display_name(struct req *r, const char **out)
 {
+	char why[200];
+
+	if (req_body_str(r, "display_name", false, 200, out) < 0)
+		return -1;
+	return *out ? check(r, "display_name", account_display_name_check(*out, why, sizeof why),
+			    why)
+		    : 0;
+}
+
+/* The role, into *out (left as it is when an optional one is not given). */
+static int parse_role(struct req *r, bool required, enum role *out)
+{
+	const char *name;
+
+	if (req_body_str(r, "role", required, 32, &name) < 0)
+		return -1;
+	if (!name)
+		return 0;
 	*out = access_role_parse(name);
 	if (*out == ROLE_NONE) {
 		req_fail(r, 400, "bad_request", "role",
@@ -90,7 +104,6 @@ void api_users_create(struct req *r)
 	static const char *const fields[] = { "username", "display_name", "role", "agency",
 					      "password", "service", NULL };
 	struct user_request q = { 0 };
-	const char *role_name;
 	struct ops_ctx x;
 	struct user u;
 	char why[200];
@@ -99,12 +112,7 @@ void api_users_create(struct req *r)
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
 	    req_body_str(r, "username", true, 64, &q.username) < 0 ||
 	    check(r, "username", account_username_check(q.username, why, sizeof why), why) < 0 ||
-	    req_body_str(r, "display_name", false, 200, &q.display_name) < 0 ||
-	    (q.display_name &&
-	     check(r, "display_name", account_display_name_check(q.display_name, why, sizeof why),
-		   why) < 0) ||
-	    req_body_str(r, "role", true, 32, &role_name) < 0 ||
-	    parse_role(r, role_name, &q.role) < 0 ||
+	    parse_display_name(r, &q.display_name) < 0 || parse_role(r, true, &q.role) < 0 ||
 	    req_body_str(r, "agency", false, 32, &q.agency) < 0 ||
 	    req_body_bool(r, "service", false, &service) < 0 ||
 	    req_body_str(r, "password", service != 1, ACCOUNT_PASSWORD_MAX, &q.password) < 0)
@@ -130,20 +138,12 @@ void api_user_update(struct req *r)
 	static const char *const fields[] = { "version", "display_name", "role", "agency",
 					      "disabled", "password", "unlock", NULL };
 	struct user_update_request q = { .role = ROLE_NONE, .disabled = -1 };
-	const char *role_name;
 	struct ops_ctx x;
 	struct user u;
-	char why[200];
 	int unlock = 0;
 
-	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
-	    req_body_int(r, "version", true, 1, INT64_MAX, &q.version, NULL) < 0 ||
-	    req_body_str(r, "display_name", false, 200, &q.display_name) < 0 ||
-	    (q.display_name &&
-	     check(r, "display_name", account_display_name_check(q.display_name, why, sizeof why),
-		   why) < 0) ||
-	    req_body_str(r, "role", false, 32, &role_name) < 0 ||
-	    (role_name && parse_role(r, role_name, &q.role) < 0) ||
+	if (api_body_version(r, fields, &q.version) < 0 ||
+	    parse_display_name(r, &q.display_name) < 0 || parse_role(r, false, &q.role) < 0 ||
 	    req_body_str(r, "agency", false, 32, &q.agency) < 0 ||
 	    req_body_bool(r, "disabled", false, &q.disabled) < 0 ||
 	    req_body_bool(r, "unlock", false, &unlock) < 0 ||

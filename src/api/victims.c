@@ -127,8 +127,7 @@ void api_task_update(struct req *r)
 
 	if (req_param_id(r, "id", "task", &id) < 0)
 		return;
-	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
-	    req_body_int(r, "version", true, 1, INT64_MAX, &version, NULL) < 0 ||
+	if (api_body_version(r, fields, &version) < 0 ||
 	    req_body_bool(r, "done", true, &done) < 0 ||
 	    req_body_str(r, "note", true, TEXT_MAX, &note) < 0)
 		return;
@@ -382,8 +381,7 @@ void api_care_referral_update(struct req *r)
 
 	if (req_param_id(r, "id", "referral", &id) < 0)
 		return;
-	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0 ||
-	    req_body_int(r, "version", true, 1, INT64_MAX, &in.version, NULL) < 0 ||
+	if (api_body_version(r, fields, &in.version) < 0 ||
 	    req_body_str(r, "status", false, 16, &in.status) < 0 || parse_consent(r, &in) < 0 ||
 	    req_body_str(r, "note", false, TEXT_MAX, &in.note) < 0)
 		return;

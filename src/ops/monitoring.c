@@ -188,13 +188,9 @@ int ops_device_unassign(struct ops_ctx *x, const char *ref, int64_t id, bool end
 	rc = ops_begin_case(x, ref, c);
 	if (rc < 0)
 		return rc;
-	rc = assignment_get(x->db, c->id, id, as);
-	if (rc <= 0) {
-		if (rc == 0)
-			rc = ops_fail(x, ERR_NOT_FOUND, NULL, "case %s has no device assignment %lld",
-				      c->ref, (long long)id);
+	rc = ops_found(x, assignment_get(x->db, c->id, id, as), c->ref, "device assignment", id);
+	if (rc < 0)
 		goto out;
-	}
 	if (as->ends_at && as->ends_at <= now) {
 		rc = ops_fail(x, ERR_CONFLICT, NULL, "assignment %lld already ended", (long long)id);
 		goto out;
@@ -259,9 +255,7 @@ int ops_zone_remove(struct ops_ctx *x, const char *ref, int64_t id, struct case_
 
 	if (rc < 0)
 		return rc;
-	rc = zone_remove(x->db, c->id, id);
-	if (rc == 0)
-		rc = ops_fail(x, ERR_NOT_FOUND, NULL, "case %s has no zone %lld", c->ref, (long long)id);
+	rc = ops_found(x, zone_remove(x->db, c->id, id), c->ref, "zone", id);
 	if (rc > 0)
 		rc = config_changing(x, c->id);
 	rc = ops_end(x, rc);

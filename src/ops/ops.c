@@ -286,3 +286,11 @@ int ops_stale(struct ops_ctx *x, const char *what, int64_t sent, int64_t now)
 			"%lld); reload it and try again",
 			what, (long long)sent, (long long)now);
 }
+
+int ops_found(struct ops_ctx *x, int rc, const char *ref, const char *what, int64_t id)
+{
+	if (rc == 0)
+		return ops_fail(x, ERR_NOT_FOUND, NULL, "case %s has no %s %lld", ref, what,
+				(long long)id);
+	return rc;
+}

@@ -143,5 +143,9 @@ int ops_event(struct ops_ctx *x, int64_t case_id, const char *kind, const char *
 /* Refuse a write made on version sent of what ("case", "plan", "order")
  * whose version is now now: ERR_STALE_VERSION. */
 int ops_stale(struct ops_ctx *x, const char *what, int64_t sent, int64_t now);
+/* The result rc of looking up the record what ("task", "breach") id of case
+ * ref: none (0) is refused, ERR_NOT_FOUND ("case ref has no what id"); any
+ * other rc is returned as it is. */
+int ops_found(struct ops_ctx *x, int rc, const char *ref, const char *what, int64_t id);
 
 #endif

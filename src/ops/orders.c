@@ -171,12 +171,7 @@ static void order_keep_free(struct order_keep *k)
 static int load_order(struct ops_ctx *x, const struct case_record *c, int64_t id,
 		      struct order_keep *k)
 {
-	int rc = order_get(x->db, c->id, id, keep_order, k);
-
-	if (rc == 0)
-		return ops_fail(x, ERR_NOT_FOUND, NULL, "case %s has no order %lld", c->ref,
-				(long long)id);
-	return rc;
+	return ops_found(x, order_get(x->db, c->id, id, keep_order, k), c->ref, "order", id);
 }
 
 int ops_order_change(struct ops_ctx *x, const char *ref, int64_t id, const struct ops_order *in,
@@ -382,13 +377,9 @@ int ops_breach_change(struct ops_ctx *x, const char *ref, int64_t id, int64_t ve
 
 	if (rc < 0)
 		return rc;
-	rc = breach_get(x->db, c->id, id, keep_breach, &k);
-	if (rc <= 0) {
-		if (rc == 0)
-			rc = ops_fail(x, ERR_NOT_FOUND, NULL, "case %s has no breach %lld", c->ref,
-				      (long long)id);
+	rc = ops_found(x, breach_get(x->db, c->id, id, keep_breach, &k), c->ref, "breach", id);
+	if (rc < 0)
 		goto out;
-	}
 	if (version != k.version) {
 		rc = ops_stale(x, "breach", version, k.version);
 		goto out;

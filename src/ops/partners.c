@@ -129,12 +129,9 @@ int partners_withdraw(struct ops_ctx *x, const struct partners_case *c, int64_t 
 	char detail[128];
 	int rc;
 
-	rc = sharing_get(x->db, c->id, id, keep, &k);
+	rc = ops_found(x, sharing_get(x->db, c->id, id, keep, &k), c->ref, "share", id);
 	if (rc < 0)
 		return rc;
-	if (rc == 0)
-		return ops_fail(x, ERR_NOT_FOUND, NULL, "case %s has no share %lld",
-				c->ref, (long long)id);
 	if (!of_case_agency(x, c) && x->who.agency_id != k.agency_id)
 		return ops_fail(x, ERR_FORBIDDEN, NULL,
 				"a share is withdrawn by the agency that owns the case or "

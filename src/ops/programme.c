@@ -127,13 +127,11 @@ int64_t programme_refer(struct ops_ctx *x, const struct partners_case *c,
 static int load_referral(struct ops_ctx *x, const struct partners_case *c, int64_t id,
 			 struct prog_referral *r)
 {
-	int rc = programme_referral_get(x->db, c->id, id, r);
+	int rc = ops_found(x, programme_referral_get(x->db, c->id, id, r), c->ref,
+			   "programme referral", id);
 
 	if (rc < 0)
 		return rc;
-	if (rc == 0)
-		return ops_fail(x, ERR_NOT_FOUND, NULL,
-				"case %s has no programme referral %lld", c->ref, (long long)id);
 	if (x->who.role != ROLE_CLINICIAN || x->who.agency_id != r->agency_id) {
 		programme_referral_free(r);
 		return ops_fail(x, ERR_FORBIDDEN, NULL,

@@ -79,13 +79,9 @@ int ops_task_done(struct ops_ctx *x, const char *ref, int64_t id, int64_t versio
 
 	if (rc < 0)
 		return rc;
-	rc = case_task_get(x->db, c->id, id, keep_task, &k);
-	if (rc <= 0) {
-		if (rc == 0)
-			rc = ops_fail(x, ERR_NOT_FOUND, NULL, "case %s has no task %lld", c->ref,
-				      (long long)id);
+	rc = ops_found(x, case_task_get(x->db, c->id, id, keep_task, &k), c->ref, "task", id);
+	if (rc < 0)
 		goto out;
-	}
 	if (strcmp(k.kind, "notify_victim") != 0) {
 		rc = ops_fail(x, ERR_CONFLICT, NULL, "a %s task is done when its facts are recorded: %s",
 			      k.kind,
@@ -374,13 +370,10 @@ int ops_referral_change(struct ops_ctx *x, const char *ref, int64_t id,
 
 	if (rc < 0)
 		return rc;
-	rc = victim_referral_get(x->db, c->id, id, keep_referral, &k);
-	if (rc <= 0) {
-		if (rc == 0)
-			rc = ops_fail(x, ERR_NOT_FOUND, NULL, "case %s has no referral %lld", c->ref,
-				      (long long)id);
+	rc = ops_found(x, victim_referral_get(x->db, c->id, id, keep_referral, &k), c->ref,
+		       "referral", id);
+	if (rc < 0)
 		goto out;
-	}
 	if (in->version != k.v.version) {
 		rc = ops_stale(x, "referral", in->version, k.v.version);
 		goto out;

@@ -12,8 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/identifier.h"
 #include "db/db.h"
 #include "http/route.h"
+#include "store/people.h"
 
 extern const struct route api_routes[];
 extern const size_t api_nroutes;
@@ -274,8 +276,33 @@ void api_stale(struct req *r, const char *what, int64_t sent, int64_t now);
 /* The body of a change (required, of fields only) and the version of the
  * record it was made on, into *version (a whole number from 1). */
 int api_body_version(struct req *r, const char *const *fields, int64_t *version);
-/* o is an object (at where: "conditions[0]") of the keys named only. */
+/* o is an object (at where: "conditions[0]") of the keys named only (NULL:
+ * of any keys). */
 int api_obj(struct req *r, json_t *o, const char *where, const char *const *keys);
+
+/* A person as the API takes one (a victim, a suspect, a register entry's
+ * man): name, aliases, dob, identifiers (normalised here, kept in the
+ * buffer) and, where the record has one, a description. */
+#define API_PERSON_ALIASES 10
+#define API_PERSON_IDS 20
+struct api_person {
+	struct person_in in;
+	const char *aliases[API_PERSON_ALIASES];
+	struct person_identifier ids[API_PERSON_IDS];
+	char norm[API_PERSON_IDS][IDENTIFIER_MAX + 1];
+};
+enum {
+	API_PERSON_ONLY = 1,        /* obj is the person: no other keys */
+	API_PERSON_DESCRIBED = 2,   /* a description may be given */
+	API_PERSON_NAMED = 4,       /* the name is required */
+	API_PERSON_SOMETHING = 8,   /* at least a name, an identifier or a description */
+};
+/* Parse the person in obj into *p (its strings borrowed from obj): where
+ * names it in a refusal's field ("victims[0]" gives "victims[0].name"; ""
+ * for a person at the top of the body, "name").  0, or -1 after answering
+ * 400 naming the field. */
+int api_person_parse(struct req *r, json_t *obj, const char *where, unsigned flags,
+		     struct api_person *p);
 
 /* call.c: how a handler calls an operation (ops/ops.h). */
 struct ops_ctx;

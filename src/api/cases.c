@@ -32,9 +32,9 @@
 #include "vigil.h"
 
 #define MAX_VICTIMS 10
-#define MAX_IDS 20
-#define MAX_ALIASES 10
 #define TEXT_MAX 4000
+/* a victim or suspect: of these keys, described or named or identified */
+#define PERSON_OF_CASE (API_PERSON_ONLY | API_PERSON_DESCRIBED | API_PERSON_SOMETHING)
 
 static const char *const four_names[4] = { "fixated", "obsessive", "unwanted", "repeated" };
 
@@ -385,111 +385,6 @@ static json_t *case_full_json(struct req *r, const struct case_record *c, int *e
 
 /* ---- input ----------------------------------------------------------------- */
 
-/* Storage for one parsed person: the normalised identifiers live here. */
-struct person_buf {
-	struct person_in in;
-	const char *aliases[MAX_ALIASES];
-	struct person_identifier ids[MAX_IDS];
-	char norm[MAX_IDS][IDENTIFIER_MAX + 1];
-};
-
-static int parse_person(struct req *r, json_t *obj, const char *where, struct person_buf *pb)
-{
-	static const char *const keys[] = { "name", "aliases", "dob", "description", "identifiers",
-					    NULL };
-	char field[160], why[200];
-	json_t *arr, *it;
-	size_t i;
-
-	memset(pb, 0, sizeof *pb);
-	if (api_obj(r, obj, where, keys) < 0)
-		return -1;
-	snprintf(field, sizeof field, "%s.name", where);
-	if (req_obj_str(r, obj, "name", field, false, 200, &pb->in.full_name) < 0)
-		return -1;
-	if (pb->in.full_name && account_display_name_check(pb->in.full_name, why, sizeof why) < 0) {
-		req_fail(r, 400, "bad_request", field, "%s: %s", field, why);
-		return -1;
-	}
-	snprintf(field, sizeof field, "%s.dob", where);
-	if (req_obj_str(r, obj, "dob", field, false, 10, &pb->in.dob) < 0)
-		return -1;
-	if (pb->in.dob && !case_dob_valid(pb->in.dob, clock_now_ms())) {
-		req_fail(r, 400, "bad_request", field,
-			 "%s must be a real date of birth as YYYY-MM-DD, not in the future", field);
-		return -1;
-	}
-	snprintf(field, sizeof field, "%s.description", where);
-	if (req_obj_str(r, obj, "description", field, false, TEXT_MAX, &pb->in.description) < 0)
-		return -1;
-	arr = json_object_get(obj, "aliases");
-	if (arr && !json_is_null(arr)) {
-		if (!json_is_array(arr) || json_array_size(arr) > MAX_ALIASES) {
-			snprintf(field, sizeof field, "%s.aliases", where);
-			req_fail(r, 400, "bad_request", field, "%s must be a list of at most %d names",
-				 field, MAX_ALIASES);
-			return -1;
-		}
-		json_array_foreach(arr, i, it) {
-			snprintf(field, sizeof field, "%s.aliases[%zu]", where, i);
-			if (!json_is_string(it) ||
-			    account_display_name_check(json_string_value(it), why, sizeof why) < 0) {
-				req_fail(r, 400, "bad_request", field, "%s must be a name", field);
-				return -1;
-			}
-			pb->aliases[pb->in.naliases++] = json_string_value(it);
-		}
-		pb->in.aliases = pb->aliases;
-	}
-	arr = json_object_get(obj, "identifiers");
-	if (arr && !json_is_null(arr)) {
-		if (!json_is_array(arr) || json_array_size(arr) > MAX_IDS) {
-			snprintf(field, sizeof field, "%s.identifiers", where);
-			req_fail(r, 400, "bad_request", field,
-				 "%s must be a list of at most %d {\"kind\",\"value\"}", field, MAX_IDS);
-			return -1;
-		}
-		json_array_foreach(arr, i, it) {
-			static const char *const idkeys[] = { "kind", "value", NULL };
-			const char *kind, *value;
-			enum identifier_kind k;
-			char where2[140];
-
-			snprintf(where2, sizeof where2, "%s.identifiers[%zu]", where, i);
-			if (api_obj(r, it, where2, idkeys) < 0)
-				return -1;
-			snprintf(field, sizeof field, "%s.kind", where2);
-			if (req_obj_str(r, it, "kind", field, true, 16, &kind) < 0)
-				return -1;
-			if (identifier_kind_parse(kind, &k) < 0) {
-				req_fail(r, 400, "bad_request", field,
-					 "%s must be phone, email, handle, vehicle or address", field);
-				return -1;
-			}
-			snprintf(field, sizeof field, "%s.value", where2);
-			if (req_obj_str(r, it, "value", field, true, IDENTIFIER_MAX, &value) < 0)
-				return -1;
-			if (identifier_normalise(k, value, pb->norm[pb->in.nids],
-						 sizeof pb->norm[0], why, sizeof why) < 0) {
-				req_fail(r, 400, "bad_request", field, "%s: %s", field, why);
-				return -1;
-			}
-			pb->ids[pb->in.nids].kind = k;
-			/* an address is shown as written, matched as normalised */
-			pb->ids[pb->in.nids].value = k == IDENT_ADDRESS ? value : pb->norm[pb->in.nids];
-			pb->ids[pb->in.nids].match_key = pb->norm[pb->in.nids];
-			pb->in.nids++;
-		}
-		pb->in.ids = pb->ids;
-	}
-	if (!pb->in.full_name && pb->in.nids == 0 && !pb->in.description) {
-		req_fail(r, 400, "bad_request", where,
-			 "%s needs at least a name, an identifier or a description", where);
-		return -1;
-	}
-	return 0;
-}
-
 /* Parse {"fixated":{"answer":true,"note":"..."},...}: all four, each with a note. */
 static int parse_screening(struct req *r, json_t *obj, struct four *f, const char *notes[4])
 {
@@ -638,7 +533,7 @@ void api_cases_create(struct req *r)
 	static const char *const fields[] = { "relationship", "channel", "summary", "owner",
 					      "victims", "suspect", "screening", "classifications",
 					      "classification_reason", NULL };
-	struct person_buf *victims = NULL, *suspect = NULL;
+	struct api_person *victims = NULL, *suspect = NULL;
 	struct person_in *vin = NULL;
 	const char *cls[16];
 	struct ops_report in = { 0 };
@@ -669,7 +564,7 @@ void api_cases_create(struct req *r)
 		char where[40];
 
 		snprintf(where, sizeof where, "victims[%zu]", i);
-		if (parse_person(r, json_array_get(jv, i), where, &victims[i]) < 0)
+		if (api_person_parse(r, json_array_get(jv, i), where, PERSON_OF_CASE, &victims[i]) < 0)
 			goto out;
 		vin[i] = victims[i].in;
 	}
@@ -678,7 +573,7 @@ void api_cases_create(struct req *r)
 	js = json_object_get(r->body, "suspect");
 	if (js && !json_is_null(js)) {
 		suspect = xcalloc(1, sizeof *suspect);
-		if (parse_person(r, js, "suspect", suspect) < 0)
+		if (api_person_parse(r, js, "suspect", PERSON_OF_CASE, suspect) < 0)
 			goto out;
 		in.suspect = &suspect->in;
 	}
@@ -890,7 +785,7 @@ void api_case_signoff(struct req *r)
 
 void api_case_person_add(struct req *r)
 {
-	struct person_buf pb;
+	struct api_person pb;
 	struct ops_ctx x;
 	struct case_answer a;
 	struct case_record c;
@@ -905,7 +800,7 @@ void api_case_person_add(struct req *r)
 	}
 	copy = json_copy(r->body);
 	json_object_del(copy, "role");
-	if (parse_person(r, copy, "person", &pb) == 0) {
+	if (api_person_parse(r, copy, "person", PERSON_OF_CASE, &pb) == 0) {
 		case_call(r, &x, &a, &c, 201);
 		a.recognise = strcmp(role, "suspect") == 0;
 		api_ops_end(r, &x, ops_case_person_add(&x, req_param(r, "ref"), role, &pb.in, &c));

@@ -40,8 +40,6 @@
 #include "store/register.h"
 #include "vigil.h"
 
-#define MAX_IDS 20
-#define MAX_ALIASES 10
 #define MAX_CASES 20
 
 /* The stated purpose of a read: 5 to 500 characters, audited. */
@@ -56,90 +54,6 @@ static const char *purpose_of(struct req *r)
 		return NULL;
 	}
 	return p;
-}
-
-/* ---- identifiers ------------------------------------------------------------------ */
-
-struct person_buf {
-	struct person_in in;
-	const char *aliases[MAX_ALIASES];
-	struct person_identifier ids[MAX_IDS];
-	char norm[MAX_IDS][IDENTIFIER_MAX + 1];
-};
-
-/* name, dob, aliases and identifiers of body into pb (pointers into body). */
-static int parse_person(struct req *r, json_t *body, struct person_buf *pb, bool need_name)
-{
-	json_t *arr, *it;
-	char why[200], field[80];
-	size_t i;
-
-	memset(pb, 0, sizeof *pb);
-	if (req_body_str(r, "name", need_name, 200, &pb->in.full_name) < 0 ||
-	    req_body_str(r, "dob", false, 10, &pb->in.dob) < 0)
-		return -1;
-	if (pb->in.full_name && account_display_name_check(pb->in.full_name, why, sizeof why) < 0) {
-		req_fail(r, 400, "bad_request", "name", "name: %s", why);
-		return -1;
-	}
-	if (pb->in.dob && !case_dob_valid(pb->in.dob, clock_now_ms())) {
-		req_fail(r, 400, "bad_request", "dob",
-			 "dob must be a real date of birth as YYYY-MM-DD, not in the future");
-		return -1;
-	}
-	arr = json_object_get(body, "aliases");
-	if (arr && !json_is_null(arr)) {
-		if (!json_is_array(arr) || json_array_size(arr) > MAX_ALIASES) {
-			req_fail(r, 400, "bad_request", "aliases", "aliases must be a list of at most %d names",
-				 MAX_ALIASES);
-			return -1;
-		}
-		json_array_foreach(arr, i, it) {
-			if (!json_is_string(it) ||
-			    account_display_name_check(json_string_value(it), why, sizeof why) < 0) {
-				snprintf(field, sizeof field, "aliases[%zu]", i);
-				req_fail(r, 400, "bad_request", field, "%s must be a name", field);
-				return -1;
-			}
-			pb->aliases[pb->in.naliases++] = json_string_value(it);
-		}
-		pb->in.aliases = pb->aliases;
-	}
-	arr = json_object_get(body, "identifiers");
-	if (arr && !json_is_null(arr)) {
-		if (!json_is_array(arr) || json_array_size(arr) > MAX_IDS) {
-			req_fail(r, 400, "bad_request", "identifiers",
-				 "identifiers must be a list of at most %d {\"kind\",\"value\"}", MAX_IDS);
-			return -1;
-		}
-		json_array_foreach(arr, i, it) {
-			const char *kind = json_string_value(json_object_get(it, "kind"));
-			const char *value = json_string_value(json_object_get(it, "value"));
-			enum identifier_kind k;
-			int n = pb->in.nids;
-
-			snprintf(field, sizeof field, "identifiers[%zu].kind", i);
-			if (!kind || identifier_kind_parse(kind, &k) < 0) {
-				req_fail(r, 400, "bad_request", field,
-					 "%s must be phone, email, handle, vehicle or address", field);
-				return -1;
-			}
-			snprintf(field, sizeof field, "identifiers[%zu].value", i);
-			if (!value || strlen(value) > IDENTIFIER_MAX ||
-			    identifier_normalise(k, value, pb->norm[n], sizeof pb->norm[n], why,
-						 sizeof why) < 0) {
-				req_fail(r, 400, "bad_request", field, "%s: %s", field,
-					 value ? why : "give the identifier");
-				return -1;
-			}
-			pb->ids[n].kind = k;
-			pb->ids[n].value = k == IDENT_ADDRESS ? value : pb->norm[n];
-			pb->ids[n].match_key = pb->norm[n];
-			pb->in.nids++;
-		}
-		pb->in.ids = pb->ids;
-	}
-	return 0;
 }
 
 /* ---- calls -------------------------------------------------------------------------- */
@@ -374,7 +288,7 @@ void api_register_create(struct req *r)
 					      "basis_ref", "category", "level", "responsible",
 					      "next_review_at", "retain_until", "reason", "cases",
 					      NULL };
-	struct person_buf *pb = NULL;
+	struct api_person *pb = NULL;
 	const char *cases[MAX_CASES];
 	struct reg_enter in = { 0 };
 	struct ops_ctx x;
@@ -385,7 +299,7 @@ void api_register_create(struct req *r)
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0)
 		return;
 	pb = xcalloc(1, sizeof *pb);
-	if (parse_person(r, r->body, pb, true) < 0 || parse_decision(r, &in.d, true) < 0)
+	if (api_person_parse(r, r->body, "", API_PERSON_NAMED, pb) < 0 || parse_decision(r, &in.d, true) < 0)
 		goto out;
 	jc = json_object_get(r->body, "cases");
 	if (jc && !json_is_null(jc)) {
@@ -453,14 +367,14 @@ void api_register_remove(struct req *r)
 void api_register_identify(struct req *r)
 {
 	static const char *const fields[] = { "version", "aliases", "identifiers", NULL };
-	struct person_buf *pb;
+	struct api_person *pb;
 	struct ops_ctx x;
 	int64_t id, version;
 
 	if (parse_change(r, fields, &id, &version) < 0)
 		return;
 	pb = xcalloc(1, sizeof *pb);
-	if (parse_person(r, r->body, pb, false) < 0 || entry_begin(r, &x, id) < 0 ||
+	if (api_person_parse(r, r->body, "", 0, pb) < 0 || entry_begin(r, &x, id) < 0 ||
 	    failed(r, &x, reg_entry_identify(&x, id, version, &pb->in)) < 0)
 		goto out;
 	req_audit_detail(r, "%d identifier(s), %d alias(es) added", pb->in.nids, pb->in.naliases);
@@ -700,7 +614,7 @@ void api_register_match_acknowledge(struct req *r)
 void api_case_suspect_identify(struct req *r)
 {
 	static const char *const fields[] = { "aliases", "identifiers", "dob", NULL };
-	struct person_buf *pb;
+	struct api_person *pb;
 	struct case_record c = { 0 };
 	struct ops_ctx x;
 	int rc;
@@ -708,7 +622,7 @@ void api_case_suspect_identify(struct req *r)
 	if (req_body_required(r) < 0 || req_body_only(r, fields) < 0)
 		return;
 	pb = xcalloc(1, sizeof *pb);
-	if (parse_person(r, r->body, pb, false) < 0 || api_case_load(r, &c) < 0)
+	if (api_person_parse(r, r->body, "", 0, pb) < 0 || api_case_load(r, &c) < 0)
 		goto out;
 	api_ops_begin(r, &x, 0);
 	if (req_tx_begin(r) < 0)

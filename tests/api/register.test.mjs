@@ -82,6 +82,24 @@ describe('entries: decisions with reasons, and their history', () => {
 		expectError(await sup.post('/api/v1/register', { ...body, next_review_at: ago(DAY) }), 400, 'bad_request', 'next_review_at');
 	});
 
+	test("the man's details are checked as a case's suspect's are: each identifier said plainly, the same fields named", async () => {
+		const body = { name: 'Nobody', basis: 'conviction', basis_ref: 'X/1', category: 'serial', level: 1, next_review_at: ago(-DAY), reason: 'because so' };
+		const refused = async (extra, field, words) => {
+			const res = await sup.post('/api/v1/register', { ...body, ...extra });
+			expectError(res, 400, 'bad_request', field);
+			assert.match(res.body.error.message, words, res.text);
+		};
+		// an identifier too long is refused as too long (it once said whatever was in a buffer)
+		await refused({ identifiers: [{ kind: 'email', value: `${'x'.repeat(300)}@example.com` }] }, 'identifiers[0].value', /identifiers\[0\]\.value/);
+		await refused({ identifiers: [{ kind: 'phone' }] }, 'identifiers[0].value', /identifiers\[0\]\.value/);
+		await refused({ identifiers: [{ kind: 'phone', value: '07700 900111', note: 'x' }] }, 'identifiers[0].note', /unknown field/);
+		await refused({ identifiers: [{ kind: 'fax', value: '1' }] }, 'identifiers[0].kind', /phone, email, handle, vehicle or address/);
+		await refused({ identifiers: ['07700 900111'] }, 'identifiers[0]', /must be an object/);
+		await refused({ aliases: ['ok', 42] }, 'aliases[1]', /must be a name/);
+		await refused({ dob: '2999-01-01' }, 'dob', /date of birth/);
+		await refused({ name: undefined }, 'name', /name/);
+	});
+
 	test('a review moves the date on, with a reason; a stale version is refused; the history keeps both', async () => {
 		const next = ago(-120 * DAY);
 		const res = await sup.post(`/api/v1/register/${entry.id}/review`, { version: entry.version, next_review_at: next, level: 3, reason: 'breached the SPO; raised to level 3' });

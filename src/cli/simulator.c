@@ -154,6 +154,25 @@ static bool nap(struct simulator *s, int64_t ms)
 	return go;
 }
 
+/* She is at place; he comes towards her from dist m on bearing azi, step m
+ * nearer each fix, 2 s apart, n + 1 fixes; her phone reports at the start and
+ * at every every-th of his fixes.  false when stopped. */
+static bool approach(struct simulator *s, struct geo_point place, double azi, int dist, int step,
+		     int n, int every)
+{
+	send_fix(s->v, PHONE, place, 10);
+	for (int i = 0; i <= n; i++) {
+		struct geo_point p = geo_direct(place, azi, dist - i * step);
+
+		send_fix(s->v, TAG, p, 8);
+		if (i % every == 0)
+			send_fix(s->v, PHONE, place, 10);
+		if (!nap(s, 2000))
+			return false;
+	}
+	return true;
+}
+
 static void *run(void *arg)
 {
 	struct simulator *s = arg;
@@ -163,16 +182,8 @@ static void *run(void *arg)
 		int64_t start = clock_now_ms();
 
 		/* 1. the victim at home; he drives in from 1.6 km east, 2 s per fix */
-		send_fix(s->v, PHONE, home, 10);
-		for (int i = 0; i <= 20; i++) {
-			struct geo_point p = geo_direct(home, 90, 1600 - i * 70);
-
-			send_fix(s->v, TAG, p, 8);
-			if (i % 5 == 0)
-				send_fix(s->v, PHONE, home, 10);
-			if (!nap(s, 2000))
-				return NULL;
-		}
+		if (!approach(s, home, 90, 1600, 70, 20, 5))
+			return NULL;
 		/* 2. silence: the tag stops reporting (lost signal after 30 s); her
 		 * phone goes on */
 		for (int i = 0; i < 4; i++) {
@@ -181,16 +192,8 @@ static void *run(void *arg)
 				return NULL;
 		}
 		/* 3. she walks to the shop; he turns up in the street near her */
-		send_fix(s->v, PHONE, shop, 10);
-		for (int i = 0; i <= 10; i++) {
-			struct geo_point p = geo_direct(shop, 0, 700 - i * 60);
-
-			send_fix(s->v, TAG, p, 8);
-			if (i % 3 == 0)
-				send_fix(s->v, PHONE, shop, 10);
-			if (!nap(s, 2000))
-				return NULL;
-		}
+		if (!approach(s, shop, 0, 700, 60, 10, 3))
+			return NULL;
 		/* rest until the next cycle */
 		if (!nap(s, CYCLE_S * 1000 - (clock_now_ms() - start)))
 			return NULL;

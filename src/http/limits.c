@@ -6,6 +6,7 @@
 #include "http/limits.h"
 
 #include "base/clock.h"
+#include "base/thread.h"
 
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -139,11 +140,7 @@ void conn_limits_free(struct conn_limits *l)
 	if (!l)
 		return;
 	if (l->sweeping) {
-		pthread_mutex_lock(&l->mu);
-		l->stopping = true;
-		pthread_cond_signal(&l->stop_cv);
-		pthread_mutex_unlock(&l->mu);
-		pthread_join(l->sweeper, NULL);
+		thread_stop(l->sweeper, &l->mu, &l->stop_cv, &l->stopping);
 	}
 	pthread_cond_destroy(&l->stop_cv);
 	while (l->head) {

@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/secret.h"
+#include "base/thread.h"
 #include "db/db.h"
 #include "ingest/tcp.h"
 #include "store/monitor.h"
@@ -479,10 +480,7 @@ void reporting_stop(struct reporting *r)
 {
 	if (!r)
 		return;
-	pthread_mutex_lock(&r->mu);
-	r->stopping = true;
-	pthread_cond_signal(&r->cv);
-	pthread_mutex_unlock(&r->mu);
+	thread_tell_stop(&r->mu, &r->cv, &r->stopping);
 	if (r->have_thread)
 		pthread_join(r->thread, NULL);
 	while (r->head) {

@@ -3,6 +3,8 @@
  */
 #include "monitor/engine_int.h"
 
+#include "base/thread.h"
+
 bool engine_broken(struct engine *e)
 {
 	return atomic_load(&e->broken);
@@ -288,11 +290,7 @@ void engine_stop(struct engine *e)
 	if (!e)
 		return;
 	if (e->thread) {
-		pthread_mutex_lock(&e->mu);
-		e->stopping = true;
-		pthread_cond_signal(&e->cv);
-		pthread_mutex_unlock(&e->mu);
-		pthread_join(e->thread, NULL);
+		thread_stop(e->thread, &e->mu, &e->cv, &e->stopping);
 	}
 	db_close(e->db);
 	eng_free_devs(e->devs, e->ndevs);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "base/text.h"
 
 #define DAY_MS (24LL * 3600 * 1000)
@@ -98,12 +99,7 @@ const char *const order_condition_kinds[] = {
 
 int64_t order_add_years(int64_t ms, int years)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	tm.tm_year += years;
-	return (int64_t)timegm(&tm) * 1000 + ms % 1000;
+	return clock_add_months(ms, 12 * years);
 }
 
 static void day(int64_t ms, char *out, size_t n)

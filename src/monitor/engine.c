@@ -318,6 +318,15 @@ size_t engine_abandon(struct engine *e, struct fix **out)
 	return n;
 }
 
+/* The caller, holding e->mu, has given the thread work: wake it (busy until
+ * it has done it), and let e->mu go. */
+static void wake_unlock(struct engine *e)
+{
+	e->busy = true;
+	pthread_cond_signal(&e->cv);
+	pthread_mutex_unlock(&e->mu);
+}
+
 /* Queue one fix; the caller holds e->mu. */
 static void enqueue(struct engine *e, const struct fix *f)
 {
@@ -364,9 +373,7 @@ void engine_reload(struct engine *e)
 {
 	pthread_mutex_lock(&e->mu);
 	e->reload = true;
-	e->busy = true;
-	pthread_cond_signal(&e->cv);
-	pthread_mutex_unlock(&e->mu);
+	wake_unlock(e);
 }
 
 void engine_reload_case(struct engine *e, int64_t case_id)
@@ -382,18 +389,14 @@ void engine_reload_case(struct engine *e, int64_t case_id)
 		else if (!listed)
 			e->reload_cases[e->nreload_cases++] = case_id;
 	}
-	e->busy = true;
-	pthread_cond_signal(&e->cv);
-	pthread_mutex_unlock(&e->mu);
+	wake_unlock(e);
 }
 
 void engine_reload_devices(struct engine *e)
 {
 	pthread_mutex_lock(&e->mu);
 	e->reload_devices = true;
-	e->busy = true;
-	pthread_cond_signal(&e->cv);
-	pthread_mutex_unlock(&e->mu);
+	wake_unlock(e);
 }
 
 void engine_drain(struct engine *e)

@@ -127,10 +127,9 @@ const char *risk_level_name(enum risk_level l)
 
 enum risk_level risk_level_parse(const char *s)
 {
-	for (int i = RISK_STANDARD; s && i <= RISK_HIGH; i++)
-		if (strcmp(level_names[i], s) == 0)
-			return (enum risk_level)i;
-	return RISK_NONE;
+	int i = text_index(level_names, 3, s);
+
+	return i < 0 ? RISK_NONE : (enum risk_level)i;
 }
 
 const char *risk_level_definition(enum risk_level l)
@@ -816,15 +815,6 @@ void score_free(struct score *s)
 	s->ratings = NULL;
 }
 
-/* Index of s in names[n], or -1. */
-static int name_index(const char *const *names, int n, const char *s)
-{
-	for (int i = 0; s && i < n; i++)
-		if (strcmp(names[i], s) == 0)
-			return i;
-	return -1;
-}
-
 /* NULL when v is a valid judgement answer, else what is wrong with it. */
 static const char *judgement_problem(json_t *v)
 {
@@ -835,7 +825,7 @@ static const char *judgement_problem(json_t *v)
 		return "must be an object with a rating and a reason";
 	if (only_fields(v, allowed, NULL, 0) < 0)
 		return "has a field other than rating and reason";
-	if (name_index(rating_names, 3, json_string_value(json_object_get(v, "rating"))) < 0)
+	if (text_index(rating_names, 3, json_string_value(json_object_get(v, "rating"))) < 0)
 		return "the rating must be low, moderate or high";
 	reason = json_string_value(json_object_get(v, "reason"));
 	if (!reason || blank(reason))
@@ -893,7 +883,7 @@ int instrument_score(const instrument *in, json_t *answers, struct score *out, c
 			if (problem)
 				buf_printf(&bad, "%s%s (%s)", bad.len ? ", " : "", id, problem);
 		} else {
-			problem = name_index(answer_names, 3, json_string_value(v)) < 0 ? "" : NULL;
+			problem = text_index(answer_names, 3, json_string_value(v)) < 0 ? "" : NULL;
 			if (problem)
 				list_add(&bad, id);
 		}
@@ -933,10 +923,10 @@ int instrument_score(const instrument *in, json_t *answers, struct score *out, c
 			json_object_set_new(out->ratings, id, json_string(r));
 			out->highest_rating =
 				level_max(out->highest_rating,
-					  (enum risk_level)name_index(rating_names, 3, r));
+					  (enum risk_level)text_index(rating_names, 3, r));
 			continue;
 		}
-		switch (name_index(answer_names, 3, json_string_value(v))) {
+		switch (text_index(answer_names, 3, json_string_value(v))) {
 		case 0:
 			out->yes++;
 			json_array_append_new(out->yes_items, json_string(id));

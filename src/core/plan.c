@@ -30,14 +30,6 @@
 #define LIST_MAX 50
 
 
-static bool in_list(const char *const *list, const char *s)
-{
-	for (; s && *list; list++)
-		if (strcmp(*list, s) == 0)
-			return true;
-	return false;
-}
-
 static bool blank(const char *s)
 {
 	for (; s && *s; s++)
@@ -75,10 +67,9 @@ const char *plan_action_status_name(enum plan_action_status s)
 
 enum plan_action_status plan_action_status_parse(const char *name)
 {
-	for (int i = 0; name && i < PLAN_STATUS_COUNT; i++)
-		if (strcmp(plan_action_statuses[i], name) == 0)
-			return (enum plan_action_status)i;
-	return PLAN_STATUS_NONE;
+	int i = text_index(plan_action_statuses, PLAN_STATUS_COUNT, name);
+
+	return i < 0 ? PLAN_STATUS_NONE : (enum plan_action_status)i;
 }
 
 int plan_action_move(enum plan_action_status from, enum plan_action_status to,
@@ -200,7 +191,7 @@ static int only_fields(json_t *obj, const char *const *allowed, char *why, size_
 	json_t *v;
 
 	json_object_foreach(obj, key, v) {
-		if (!in_list(allowed, key))
+		if (!case_vocab_has(allowed, key))
 			return text_fail(why, whylen, "unknown field '%.64s'", key);
 	}
 	return 0;
@@ -259,7 +250,7 @@ static int parse_actions(struct plan_suggestions *s, json_t *actions, char *why,
 		if (!json_object_get(a, "category"))
 			return text_fail(why, whylen, "action '%s': missing field 'category'", key);
 		cat = json_string_value(json_object_get(a, "category"));
-		if (!in_list(plan_categories, cat)) {
+		if (!case_vocab_has(plan_categories, cat)) {
 			char names[200];
 
 			case_vocab_list(plan_categories, names, sizeof names);
@@ -596,9 +587,9 @@ int plan_closing_outcome_check(const char *outcome, char *why, size_t whylen)
 {
 	char names[600];
 
-	if (in_list(plan_closing_outcomes, outcome))
+	if (case_vocab_has(plan_closing_outcomes, outcome))
 		return 0;
-	if (in_list(warning_words, outcome) || (outcome && strstr(outcome, "warning")))
+	if (case_vocab_has(warning_words, outcome) || (outcome && strstr(outcome, "warning")))
 		return text_fail(why, whylen,
 			    "'%.64s' is not a closing outcome: a warning notice instead of an "
 			    "investigation is not how a stalking case ends (Police Information "

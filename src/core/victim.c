@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/text.h"
+
 const char *const victim_contact_methods[] = { "phone",	 "in_person", "video", "email",
 					       "letter", "text_message", NULL };
 
@@ -17,10 +19,7 @@ const char *const victim_referral_statuses[] = { "offered", "accepted", "decline
 
 static int index_of(const char *s)
 {
-	for (int i = 0; s && victim_referral_statuses[i]; i++)
-		if (strcmp(victim_referral_statuses[i], s) == 0)
-			return i;
-	return -1;
+	return text_index(victim_referral_statuses, SIZE_MAX, s);
 }
 
 int victim_referral_move(const char *from, const char *to, char *why, size_t whylen)

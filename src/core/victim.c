@@ -30,16 +30,15 @@ int victim_referral_move(const char *from, const char *to, char *why, size_t why
 	};
 	int f = index_of(from), t = index_of(to);
 
-	if (t < 0) {
-		snprintf(why, whylen, "status must be offered, accepted, declined or completed");
-		return -1;
-	}
+	if (t < 0)
+		return text_fail(why, whylen,
+				 "status must be offered, accepted, declined or completed");
 	if (f == t || (f == 0 && (t == 1 || t == 2)) || (f == 1 && (t == 3 || t == 2)) ||
 	    (f == 2 && t == 0))
 		return 0;
-	snprintf(why, whylen, "a referral cannot go from %s to %s; from %s it may go to %s",
-		 from ? from : "none", to, from ? from : "none", f < 0 ? "offered" : next[f]);
-	return -1;
+	return text_fail(why, whylen, "a referral cannot go from %s to %s; from %s it may go to %s",
+			 from ? from : "none", to, from ? from : "none",
+			 f < 0 ? "offered" : next[f]);
 }
 
 bool victim_referral_counts(const char *status)

@@ -838,6 +838,22 @@ out:
 	return NULL;
 }
 
+/* Let go of what the listener holds, its thread ended or never started. */
+static void server_free(struct tcp_server *s)
+{
+	pthread_mutex_destroy(&s->mu);
+	close(s->cmdfd);
+	close(s->donefd);
+	close(s->wake);
+	close(s->efd);
+	close(s->lfd);
+	if (s->tls_lfd >= 0)
+		close(s->tls_lfd);
+	if (s->cred)
+		gnutls_certificate_free_credentials(s->cred);
+	free(s);
+}
+
 int tcp_server_start(struct vigil *v, const char *host, int port, int idle_s,
 		     struct tcp_server **out, char *err, size_t errlen)
 {
@@ -888,13 +904,7 @@ int tcp_server_start(struct vigil *v, const char *host, int port, int idle_s,
 	epoll_ctl(s->efd, EPOLL_CTL_ADD, s->cmdfd, &ev);
 	if (pthread_create(&s->thread, NULL, run, s) != 0) {
 		snprintf(err, errlen, "cannot start the Teltonika listener");
-		pthread_mutex_destroy(&s->mu);
-		close(s->cmdfd);
-		close(s->donefd);
-		close(s->wake);
-		close(s->efd);
-		close(s->lfd);
-		free(s);
+		server_free(s);
 		return -1;
 	}
 	*out = s;
@@ -920,17 +930,7 @@ void tcp_server_stop(struct tcp_server *s)
 		reporting_outcome(s->v->reporting, REPORTING_NO_SESSION, &k->rq, clock_now_ms(), NULL);
 		free(k);
 	}
-	pthread_mutex_destroy(&s->mu);
-	close(s->cmdfd);
-	close(s->donefd);
-	close(s->wake);
-	close(s->efd);
-	close(s->lfd);
-	if (s->tls_lfd >= 0)
-		close(s->tls_lfd);
-	if (s->cred)
-		gnutls_certificate_free_credentials(s->cred);
-	free(s);
+	server_free(s);
 }
 
 int tcp_server_listen_tls(struct tcp_server *s, const char *host, int port, struct tls_store *t,

@@ -135,3 +135,11 @@ int text_index(const char *const *names, size_t n, const char *s)
 			return (int)i;
 	return -1;
 }
+
+bool text_blank(const char *s)
+{
+	for (; s && *s; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+			return false;
+	return true;
+}

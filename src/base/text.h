@@ -7,6 +7,7 @@
 #define VIGIL_BASE_TEXT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,9 @@ size_t text_escape(const char *s, size_t n, char *out, size_t outlen);
 
 /* Drop a UTF-8 sequence left incomplete at the end of s by a cut. */
 void text_utf8_cut(char *s);
+
+/* Is s NULL, empty or only spaces, tabs and line ends? */
+bool text_blank(const char *s);
 
 /* Where s stands in names, a list that ends at a NULL or after n names (SIZE_MAX:
  * only at the NULL): its index, or -1 when it is not there or s is NULL. */

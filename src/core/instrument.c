@@ -154,14 +154,6 @@ static size_t utf8_len(const char *s)
 	return n;
 }
 
-static bool blank(const char *s)
-{
-	for (; s && *s; s++)
-		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-			return false;
-	return true;
-}
-
 static bool has_control(const char *s)
 {
 	for (; *s; s++)
@@ -197,7 +189,7 @@ static const char *text_field(json_t *obj, const char *key, size_t max, bool mul
 		return NULL;
 	}
 	s = json_string_value(v);
-	if (!s || blank(s)) {
+	if (!s || text_blank(s)) {
 		text_fail(why, whylen, "%s must be a non-empty string", key);
 		return NULL;
 	}
@@ -635,7 +627,7 @@ int instrument_set_override(instrument_set *s, const char *path, char *err, size
 						   item[0] ? clip(item).s : "\"\"");
 				continue;
 			}
-			if (!t || blank(t)) {
+			if (!t || text_blank(t)) {
 				text_fail(err, errlen, "%s: %s.%s: the text must be a non-empty string", path,
 				     iid, item);
 				goto out;
@@ -828,7 +820,7 @@ static const char *judgement_problem(json_t *v)
 	if (text_index(rating_names, 3, json_string_value(json_object_get(v, "rating"))) < 0)
 		return "the rating must be low, moderate or high";
 	reason = json_string_value(json_object_get(v, "reason"));
-	if (!reason || blank(reason))
+	if (!reason || text_blank(reason))
 		return "a reason is required";
 	if (utf8_len(reason) > REASON_MAX)
 		return "the reason is too long";
@@ -979,7 +971,7 @@ int judgement_apply(enum risk_level floor, enum risk_level computed, enum risk_l
 			    "the %schecklist gives %s%s",
 			    floor > computed ? "latest " : "", level_names[base],
 			    base == RISK_HIGH ? " (visible high risk)" : "");
-	if (judged > base && blank(reason))
+	if (judged > base && text_blank(reason))
 		return text_fail(why, whylen,
 			    base == RISK_NONE
 				    ? "a level set by professional judgement needs a reason"
@@ -1033,7 +1025,7 @@ bool marac_due(const struct marac_facts *f, json_t *reasons)
 		reason_add(reasons, "the checklist count reached high (visible high risk)");
 		due = true;
 	}
-	if (f->judgement_refer && !blank(f->judgement_reason)) {
+	if (f->judgement_refer && !text_blank(f->judgement_reason)) {
 		reason_add(reasons, "professional judgement: %s", f->judgement_reason);
 		due = true;
 	}

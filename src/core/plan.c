@@ -29,15 +29,6 @@
 #define RULES_MAX 500
 #define LIST_MAX 50
 
-
-static bool blank(const char *s)
-{
-	for (; s && *s; s++)
-		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-			return false;
-	return true;
-}
-
 /* ---- actions ---------------------------------------------------------------- */
 
 const char *const plan_categories[] = {
@@ -93,9 +84,9 @@ int plan_action_move(enum plan_action_status from, enum plan_action_status to,
 			    from == PLAN_PLANNED	   ? "in_progress, done or not_done"
 			    : from == PLAN_IN_PROGRESS ? "done or not_done"
 						       : "in_progress (reopened, with a reason)");
-	if (to == PLAN_NOT_DONE && blank(reason))
+	if (to == PLAN_NOT_DONE && text_blank(reason))
 		return text_fail(why, whylen, "an action that was not done needs the reason why");
-	if ((from == PLAN_DONE || from == PLAN_NOT_DONE) && blank(reason))
+	if ((from == PLAN_DONE || from == PLAN_NOT_DONE) && text_blank(reason))
 		return text_fail(why, whylen, "reopening a %s action needs a reason",
 			    plan_action_statuses[from]);
 	return 0;
@@ -207,7 +198,7 @@ static const char *text_field(json_t *obj, const char *key, char *why, size_t wh
 		text_fail(why, whylen, "missing field '%s'", key);
 		return NULL;
 	}
-	if (!s || blank(s) || strlen(s) > TEXT_MAX) {
+	if (!s || text_blank(s) || strlen(s) > TEXT_MAX) {
 		text_fail(why, whylen, "%s must be text of 1 to %d bytes", key, TEXT_MAX);
 		return NULL;
 	}

@@ -137,19 +137,11 @@ static void send_fix(struct vigil *v, const char *uid, struct geo_point p, doubl
 /* Sleep up to ms, false when stopping. */
 static bool nap(struct simulator *s, int64_t ms)
 {
-	struct timespec ts;
 	bool go;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
 	pthread_mutex_lock(&s->mu);
 	if (!s->stopping)
-		pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+		thread_wait_ms(&s->cv, &s->mu, ms);
 	go = !s->stopping;
 	pthread_mutex_unlock(&s->mu);
 	return go;

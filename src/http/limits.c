@@ -109,15 +109,7 @@ static void *sweeper_main(void *arg)
 
 	pthread_mutex_lock(&l->mu);
 	while (!l->stopping) {
-		struct timespec until;
-
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 500 * 1000 * 1000;
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&l->stop_cv, &l->mu, &until);
+		thread_wait_ms(&l->stop_cv, &l->mu, 500);
 		if (!l->stopping)
 			sweep(l, clock_mono_ns() / 1000000);
 	}

@@ -403,18 +403,10 @@ static void *run(void *arg)
 
 	for (;;) {
 		struct item *it;
-		struct timespec until;
 
 		pthread_mutex_lock(&r->mu);
-		if (!r->head && !r->stopping) {
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += 200 * 1000 * 1000;
-			if (until.tv_nsec >= 1000000000) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000;
-			}
-			pthread_cond_timedwait(&r->cv, &r->mu, &until);
-		}
+		if (!r->head && !r->stopping)
+			thread_wait_ms(&r->cv, &r->mu, 200);
 		if (r->stopping && !stop_by)
 			stop_by = clock_mono_ns() / 1000000 + STOP_DRAIN_MS;
 		if (r->stopping && (!r->head || clock_mono_ns() / 1000000 > stop_by)) {

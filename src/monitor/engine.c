@@ -176,19 +176,12 @@ static void *run(void *arg)
 		int64_t cases[RELOAD_CASES_MAX];
 		size_t n = 0, ncases;
 		bool reload, some;
-		struct timespec until;
 
 		pthread_mutex_lock(&e->mu);
 		if (!e->qlen && !e->reload && !e->nreload_cases && !e->reload_devices && !e->stopping) {
 			e->busy = false;
 			pthread_cond_broadcast(&e->idle_cv);
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += 200 * 1000 * 1000;
-			if (until.tv_nsec >= 1000000000) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000;
-			}
-			pthread_cond_timedwait(&e->cv, &e->mu, &until);
+			thread_wait_ms(&e->cv, &e->mu, 200);
 		}
 		if (e->stopping && !e->qlen) {
 			pthread_mutex_unlock(&e->mu);

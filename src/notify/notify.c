@@ -19,6 +19,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/thread.h"
 #include "core/alertkind.h"
 #include "db/db.h"
 #include "monitor/node.h"
@@ -674,19 +675,7 @@ static void *run(void *arg)
 				push(l, j);
 			continue;
 		}
-		{
-			struct timespec ts;
-			int64_t wait = next - now;
-
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += wait / 1000;
-			ts.tv_nsec += (wait % 1000) * 1000000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
-			pthread_cond_timedwait(&l->cv, &n->mu, &ts);
-		}
+		thread_wait_ms(&l->cv, &n->mu, next - now);
 	}
 	pthread_mutex_unlock(&n->mu);
 	return NULL;

@@ -84,9 +84,12 @@ static void adds_calendar_months(void **state)
 	assert_int_equal(clock_add_months(at("2025-01-15T10:00:00.250Z"), 6),
 			 at("2025-07-15T10:00:00.250Z"));
 	/* a day the month has not runs on into the next */
-	assert_int_equal(clock_add_months(at("2025-01-31T00:00:00Z"), 1), at("2025-03-03T00:00:00Z"));
-	assert_int_equal(clock_add_months(at("2024-02-29T00:00:00Z"), 12), at("2025-03-01T00:00:00Z"));
-	assert_int_equal(clock_add_months(at("2025-03-15T00:00:00Z"), -3), at("2024-12-15T00:00:00Z"));
+	assert_int_equal(clock_add_months(at("2025-01-31T00:00:00Z"), 1),
+			 at("2025-03-03T00:00:00Z"));
+	assert_int_equal(clock_add_months(at("2024-02-29T00:00:00Z"), 12),
+			 at("2025-03-01T00:00:00Z"));
+	assert_int_equal(clock_add_months(at("2025-03-15T00:00:00Z"), -3),
+			 at("2024-12-15T00:00:00Z"));
 }
 
 int main(void)

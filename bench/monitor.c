@@ -461,30 +461,71 @@ static void put_be(uint8_t *p, uint64_t v, int n)
 		p[i] = (uint8_t)v;
 }
 
-static size_t packet(uint8_t *b, int records, int64_t t_ms, double lat, double lon)
+/* A Codec 8 packet in b (its preamble and length left for codec8_end) of n
+ * records: where the first record goes. */
+static uint8_t *codec8_begin(uint8_t *b, int n)
 {
-	uint8_t *p = b + 8;
+	uint8_t *q = b + 8;
+
+	*q++ = 0x08;
+	*q++ = (uint8_t)n;
+	return q;
+}
+
+/* A record's time and GPS element at q: priority 0, altitude alt m, angle,
+ * sats satellites, speed in km/h.  Where its IO element goes. */
+static uint8_t *put_gps(uint8_t *q, int64_t t_ms, double lat, double lon, int alt, int angle,
+			int sats, int speed)
+{
+	put_be(q, (uint64_t)t_ms, 8), q += 8;
+	*q++ = 0;
+	put_be(q, (uint32_t)(int32_t)lrint(lon * 1e7), 4), q += 4;
+	put_be(q, (uint32_t)(int32_t)lrint(lat * 1e7), 4), q += 4;
+	put_be(q, (uint64_t)alt, 2), q += 2;
+	put_be(q, (uint64_t)angle, 2), q += 2;
+	*q++ = (uint8_t)sats;
+	put_be(q, (uint64_t)speed, 2), q += 2;
+	return q;
+}
+
+/* An IO element at q with HDOP x 10 (IO 182) alone.  Where the next record
+ * goes. */
+static uint8_t *put_io_hdop(uint8_t *q, int hdop10)
+{
+	*q++ = 0; /* event IO */
+	*q++ = 1; /* total */
+	*q++ = 0; /* 1-byte values */
+	*q++ = 1; /* 2-byte values: HDOP x 10 */
+	*q++ = 182;
+	put_be(q, (uint64_t)hdop10, 2), q += 2;
+	*q++ = 0;
+	*q++ = 0;
+	return q;
+}
+
+/* End the packet begun in b of n records, which end at q: its preamble,
+ * length and CRC.  Its length. */
+static size_t codec8_end(uint8_t *b, uint8_t *q, int n)
+{
 	size_t dlen;
 
-	*p++ = 0x08;
-	*p++ = (uint8_t)records;
-	for (int r = 0; r < records; r++) {
-		put_be(p, (uint64_t)(t_ms + r), 8), p += 8;
-		*p++ = 0;
-		put_be(p, (uint32_t)(int32_t)lrint((lon + r * 1e-6) * 1e7), 4), p += 4;
-		put_be(p, (uint32_t)(int32_t)lrint(lat * 1e7), 4), p += 4;
-		put_be(p, 30, 2), p += 2;
-		put_be(p, 90, 2), p += 2;
-		*p++ = 10;
-		put_be(p, 20, 2), p += 2;
-		*p++ = 0; *p++ = 0; *p++ = 0; *p++ = 0; *p++ = 0; *p++ = 0;
-	}
-	*p++ = (uint8_t)records;
-	dlen = (size_t)(p - (b + 8));
+	*q++ = (uint8_t)n;
+	dlen = (size_t)(q - (b + 8));
 	memset(b, 0, 4);
 	put_be(b + 4, dlen, 4);
-	put_be(p, teltonika_crc16(b + 8, dlen), 4);
+	put_be(q, teltonika_crc16(b + 8, dlen), 4);
 	return 8 + dlen + 4;
+}
+
+static size_t packet(uint8_t *b, int records, int64_t t_ms, double lat, double lon)
+{
+	uint8_t *p = codec8_begin(b, records);
+
+	for (int r = 0; r < records; r++) {
+		p = put_gps(p, t_ms + r, lat, lon + r * 1e-6, 30, 90, 10, 20);
+		*p++ = 0; *p++ = 0; *p++ = 0; *p++ = 0; *p++ = 0; *p++ = 0;
+	}
+	return codec8_end(b, p, records);
 }
 
 /* ---- walkers: tags that obey the server's commands ---------------------------- */
@@ -517,33 +558,11 @@ struct walker {
 /* One record at p, now, HDOP 2 with 10 satellites (IO 182 = 20). */
 static size_t walker_packet(uint8_t *b, int64_t t_ms, struct geo_point p)
 {
-	uint8_t *q = b + 8;
-	size_t dlen;
+	uint8_t *q = codec8_begin(b, 1);
 
-	*q++ = 0x08;
-	*q++ = 1;
-	put_be(q, (uint64_t)t_ms, 8), q += 8;
-	*q++ = 0;
-	put_be(q, (uint32_t)(int32_t)lrint(p.lon * 1e7), 4), q += 4;
-	put_be(q, (uint32_t)(int32_t)lrint(p.lat * 1e7), 4), q += 4;
-	put_be(q, 30, 2), q += 2;
-	put_be(q, 270, 2), q += 2;
-	*q++ = 10;
-	put_be(q, (uint64_t)lrint(WALK_SPEED * 3.6), 2), q += 2;
-	*q++ = 0;              /* event IO */
-	*q++ = 1;              /* total */
-	*q++ = 0;              /* 1-byte values */
-	*q++ = 1;              /* 2-byte values: HDOP x 10 */
-	*q++ = 182;
-	put_be(q, 20, 2), q += 2;
-	*q++ = 0;
-	*q++ = 0;
-	*q++ = 1;
-	dlen = (size_t)(q - (b + 8));
-	memset(b, 0, 4);
-	put_be(b + 4, dlen, 4);
-	put_be(q, teltonika_crc16(b + 8, dlen), 4);
-	return 8 + dlen + 4;
+	q = put_gps(q, t_ms, p.lat, p.lon, 30, 270, 10, (int)lrint(WALK_SPEED * 3.6));
+	q = put_io_hdop(q, 20);
+	return codec8_end(b, q, 1);
 }
 
 /* What the server wrote: record counts, and commands, which are answered
@@ -1250,35 +1269,13 @@ static void backlog_centre(long long i, double *lat, double *lon)
 /* Packet of n records at times t[] and points p[], HDOP 1.0 (IO 182 = 10). */
 static size_t backlog_packet(uint8_t *b, int n, const int64_t *t, const struct geo_point *p)
 {
-	uint8_t *q = b + 8;
-	size_t dlen;
+	uint8_t *q = codec8_begin(b, n);
 
-	*q++ = 0x08;
-	*q++ = (uint8_t)n;
 	for (int r = 0; r < n; r++) {
-		put_be(q, (uint64_t)t[r], 8), q += 8;
-		*q++ = 0;
-		put_be(q, (uint32_t)(int32_t)lrint(p[r].lon * 1e7), 4), q += 4;
-		put_be(q, (uint32_t)(int32_t)lrint(p[r].lat * 1e7), 4), q += 4;
-		put_be(q, 60, 2), q += 2;
-		put_be(q, 0, 2), q += 2;
-		*q++ = 11;
-		put_be(q, 0, 2), q += 2;
-		*q++ = 0; /* event IO */
-		*q++ = 1; /* total */
-		*q++ = 0; /* 1-byte values */
-		*q++ = 1; /* 2-byte values: HDOP x 10 */
-		*q++ = 182;
-		put_be(q, 10, 2), q += 2;
-		*q++ = 0;
-		*q++ = 0;
+		q = put_gps(q, t[r], p[r].lat, p[r].lon, 60, 0, 11, 0);
+		q = put_io_hdop(q, 10);
 	}
-	*q++ = (uint8_t)n;
-	dlen = (size_t)(q - (b + 8));
-	memset(b, 0, 4);
-	put_be(b + 4, dlen, 4);
-	put_be(q, teltonika_crc16(b + 8, dlen), 4);
-	return 8 + dlen + 4;
+	return codec8_end(b, q, n);
 }
 
 enum tag_phase { TAG_WAITING, TAG_CONNECTING, TAG_HELLO, TAG_SENDING, TAG_DONE };

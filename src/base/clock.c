@@ -131,3 +131,15 @@ done:
 	      frac_ms;
 	return 0;
 }
+
+int64_t clock_add_months(int64_t ms, int months)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	tm.tm_mon += months;
+	/* timegm normalises the month; the 31st of a short month runs on into
+	 * the next, which a window of months may do */
+	return (int64_t)timegm(&tm) * 1000 + ms % 1000;
+}

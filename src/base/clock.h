@@ -21,5 +21,8 @@ void clock_format(int64_t ms, char *out, size_t outlen);
  * Returns 0 and sets *ms, or -1 when the text is not such a time.
  */
 int clock_parse(const char *s, int64_t *ms);
+/* ms plus months calendar months (UTC; a day the month has not, such as
+ * the 31st or 29 February, runs on into the next month). */
+int64_t clock_add_months(int64_t ms, int months);
 
 #endif

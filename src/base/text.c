@@ -127,3 +127,19 @@ int text_fail(char *why, size_t whylen, const char *fmt, ...)
 	va_end(ap);
 	return -1;
 }
+
+int text_index(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 0; s && i < n && names[i]; i++)
+		if (strcmp(names[i], s) == 0)
+			return (int)i;
+	return -1;
+}
+
+bool text_blank(const char *s)
+{
+	for (; s && *s; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+			return false;
+	return true;
+}

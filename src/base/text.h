@@ -1,12 +1,15 @@
 /*
  * text — making outside text safe to show: in a log line, in an error message
- * that goes into JSON, on an operator's terminal.
+ * that goes into JSON, on an operator's terminal; and the small things the
+ * vocabularies and validators share.
  */
 #ifndef VIGIL_BASE_TEXT_H
 #define VIGIL_BASE_TEXT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Escape n bytes of s into out (outlen bytes, always NUL-terminated when
@@ -21,6 +24,13 @@ size_t text_escape(const char *s, size_t n, char *out, size_t outlen);
 
 /* Drop a UTF-8 sequence left incomplete at the end of s by a cut. */
 void text_utf8_cut(char *s);
+
+/* Is s NULL, empty or only spaces, tabs and line ends? */
+bool text_blank(const char *s);
+
+/* Where s stands in names, a list that ends at a NULL or after n names (SIZE_MAX:
+ * only at the NULL): its index, or -1 when it is not there or s is NULL. */
+int text_index(const char *const *names, size_t n, const char *s);
 
 /*
  * A refusal's reason, for the loaders and validators that answer -1 and a

@@ -3,7 +3,6 @@
  */
 #include "cli/cli.h"
 
-#include <getopt.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -12,61 +11,17 @@
 #include "store/cases.h"
 #include "store/incidents.h"
 
-enum { OPT_DB = 1000, OPT_HELP, OPT_KEY };
-
-static const struct option opts[] = {
-	{ "db", required_argument, NULL, OPT_DB },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "data-key", required_argument, NULL, OPT_KEY },
-	{ NULL, 0, NULL, 0 },
-};
-
-/* --db, --help and (where keyopt is given) --data-key; positional arguments
- * into pos.  0 or 2. */
-/* keyopt: NULL when the command takes no --data-key. */
-static int parse(const char *cmd, int argc, char **argv, const char **dbopt, const char **keyopt,
-		 int *help, const char **pos, int maxpos, int *npos)
-{
-	int c;
-
-	*dbopt = NULL;
-	if (keyopt)
-		*keyopt = NULL;
-	*help = 0;
-	*npos = 0;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		if (c == OPT_DB)
-			*dbopt = optarg;
-		else if (c == OPT_KEY && keyopt)
-			*keyopt = optarg;
-		else if (c == OPT_HELP)
-			*help = 1;
-		else if (c == ':')
-			return cli_usage_error(cmd, "option %s needs a value", argv[optind - 1]);
-		else
-			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
-	}
-	for (int i = optind; i < argc; i++) {
-		if (*npos >= maxpos)
-			return cli_usage_error(cmd, "unexpected argument '%s'", argv[i]);
-		pos[(*npos)++] = argv[i];
-	}
-	return 0;
-}
-
 int cli_migrate(int argc, char **argv)
 {
-	const char *dbopt, *pos[1];
-	int help, npos, before, rc;
+	struct cli_args a;
+	int before, rc;
 	char err[512];
 	db *d;
 
-	rc = parse("migrate", argc, argv, &dbopt, NULL, &help, pos, 0, &npos);
+	rc = cli_parse("migrate", argc, argv, 0, 0, &a);
 	if (rc)
 		return rc;
-	if (help) {
+	if (a.help) {
 		printf("usage: vigil migrate [--db PATH]\n\n"
 		       "Create the database or bring its schema up to this release's version (%d).\n"
 		       "'vigil serve' does this too at start.  A database written by a newer\n"
@@ -74,7 +29,7 @@ int cli_migrate(int argc, char **argv)
 		       db_schema_latest());
 		return 0;
 	}
-	if (db_open(&d, cli_db_url(dbopt), err, sizeof err) < 0) {
+	if (db_open(&d, cli_db_url(a.db), err, sizeof err) < 0) {
 		fprintf(stderr, "vigil migrate: %s\n", err);
 		return 1;
 	}
@@ -116,13 +71,13 @@ static const char *parts_text(unsigned parts)
 
 int cli_permissions(int argc, char **argv)
 {
-	const char *dbopt, *pos[1];
-	int help, npos, rc;
+	struct cli_args a;
+	int rc;
 
-	rc = parse("permissions", argc, argv, &dbopt, NULL, &help, pos, 0, &npos);
+	rc = cli_parse("permissions", argc, argv, 0, 0, &a);
 	if (rc)
 		return rc;
-	if (help) {
+	if (a.help) {
 		printf("usage: vigil permissions\n\n"
 		       "Print the permission table and the routes each permission guards, as\n"
 		       "Markdown (this is docs/ACCESS.md).\n");
@@ -269,15 +224,15 @@ int cli_case(int argc, char **argv)
 {
 	struct incident_verify_result v;
 	struct case_record c;
-	const char *dbopt, *keyopt, *pos[2];
+	struct cli_args a;
 	crypt_keys *keys;
-	int help, npos, rc;
+	int rc;
 	db *d;
 
-	rc = parse("case", argc, argv, &dbopt, &keyopt, &help, pos, 2, &npos);
+	rc = cli_parse("case", argc, argv, CLI_TAKES_KEY, 2, &a);
 	if (rc)
 		return rc;
-	if (help) {
+	if (a.help) {
 		printf("usage: vigil case verify REF [--db PATH] [--data-key FILE]\n\n"
 		       "Check a case's incident log: every entry's hash, every link to the entry\n"
 		       "before, no entry missing, the chain head.  Exit status 0 when intact, 1 with\n"
@@ -286,11 +241,11 @@ int cli_case(int argc, char **argv)
 		       "default for a SQLite database: its name + .data-key).\n");
 		return 0;
 	}
-	if (npos != 2 || strcmp(pos[0], "verify") != 0)
+	if (a.npos != 2 || strcmp(a.pos[0], "verify") != 0)
 		return cli_usage_error("case", "usage: vigil case verify REF");
-	if (cli_open_sealed(cli_db_url(dbopt), keyopt, false, &d, &keys) < 0)
+	if (cli_open_sealed(cli_db_url(a.db), a.key, false, &d, &keys) < 0)
 		return 1;
-	rc = case_get(d, pos[1], &c);
+	rc = case_get(d, a.pos[1], &c);
 	if (rc <= 0) {
 		fprintf(stderr, "vigil case: %s\n", rc < 0 ? db_errmsg(d) : "no such case");
 		db_close(d);

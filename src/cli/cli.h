@@ -46,6 +46,25 @@ const char *cli_data_key_path(const char *url, const char *opt, char *buf, size_
  * database and frees the keys (after the database).
  */
 int cli_open_sealed(const char *url, const char *keyopt, bool create, db **out, crypt_keys **keys);
+/* What cli_parse() read. */
+struct cli_args {
+	const char *db;	  /* --db */
+	const char *key;  /* --data-key */
+	const char *file; /* --out or --in */
+	bool help;	  /* --help */
+	int npos;
+	const char *pos[4]; /* the positional arguments */
+};
+/* The options cli_parse() takes besides --db and --help. */
+enum { CLI_TAKES_KEY = 1, CLI_TAKES_OUT = 2, CLI_TAKES_IN = 4 };
+/*
+ * The options of the commands that take a database and little else: --db,
+ * --help and those of --data-key, --out FILE and --in FILE that takes names
+ * (any other is an unknown option), anywhere on the line; up to maxpos (at
+ * most 4) positional arguments.  0, or 2 after a usage error.
+ */
+int cli_parse(const char *cmd, int argc, char **argv, unsigned takes, int maxpos,
+	      struct cli_args *a);
 /* Print "vigil CMD: message" and a hint to --help on stderr; returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* End a command's write transaction: commit it when rc says the work went

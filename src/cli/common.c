@@ -4,6 +4,7 @@
  */
 #include "cli/cli.h"
 
+#include <getopt.h>
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -162,6 +163,48 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nRun 'vigil %s --help' for usage.\n", cmd);
 	return 2;
+}
+
+enum { OPT_DB = 1000, OPT_HELP, OPT_KEY, OPT_OUT, OPT_IN };
+
+static const struct option opts[] = {
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "data-key", required_argument, NULL, OPT_KEY },
+	{ "out", required_argument, NULL, OPT_OUT },
+	{ "in", required_argument, NULL, OPT_IN },
+	{ NULL, 0, NULL, 0 },
+};
+
+int cli_parse(const char *cmd, int argc, char **argv, unsigned takes, int maxpos,
+	      struct cli_args *a)
+{
+	int c;
+
+	memset(a, 0, sizeof *a);
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		if (c == OPT_DB)
+			a->db = optarg;
+		else if (c == OPT_KEY && (takes & CLI_TAKES_KEY))
+			a->key = optarg;
+		else if ((c == OPT_OUT && (takes & CLI_TAKES_OUT)) ||
+			 (c == OPT_IN && (takes & CLI_TAKES_IN)))
+			a->file = optarg;
+		else if (c == OPT_HELP)
+			a->help = true;
+		else if (c == ':')
+			return cli_usage_error(cmd, "option %s needs a value", argv[optind - 1]);
+		else
+			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+	}
+	for (int i = optind; i < argc; i++) {
+		if (a->npos >= maxpos || a->npos >= 4)
+			return cli_usage_error(cmd, "unexpected argument '%s'", argv[i]);
+		a->pos[a->npos++] = argv[i];
+	}
+	return 0;
 }
 
 int cli_commit(db *d, int rc, const char *cmd)

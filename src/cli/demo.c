@@ -97,9 +97,21 @@ static int caseload_pending(db *d, FILE *out)
 }
 
 /* The caseload alone, for a database whose demo accounts are older. */
-static int caseload_add(struct vigil *v, db *d, FILE *out)
+/* The audit trail's "demo.load" entry; what was loaded in detail. */
+static int audit_load(db *d, const char *detail)
 {
 	struct audit_entry e = { 0 };
+
+	e.username = "cli:demo";
+	e.action = "demo.load";
+	e.outcome = "ok";
+	e.client_addr = "local";
+	e.detail = detail;
+	return audit_append(d, &e);
+}
+
+static int caseload_add(struct vigil *v, db *d, FILE *out)
+{
 	char err[300] = "";
 
 	if (db_begin_write(d) < 0)
@@ -107,12 +119,7 @@ static int caseload_add(struct vigil *v, db *d, FILE *out)
 	if (demo_cases_load(v, d, err, sizeof err) < 0 ||
 	    setting_add(d, "demo_caseload", "1") < 0)
 		goto rollback;
-	e.username = "cli:demo";
-	e.action = "demo.load";
-	e.outcome = "ok";
-	e.client_addr = "local";
-	e.detail = "demo caseload";
-	if (audit_append(d, &e) < 0 || db_commit(d) < 0)
+	if (audit_load(d, "demo caseload") < 0 || db_commit(d) < 0)
 		goto rollback;
 	fprintf(out, "Loaded the demo caseload.\n");
 	return 0;
@@ -126,7 +133,6 @@ dberr:
 int demo_load(struct vigil *v, db *d, const char *creds_path, FILE *out)
 {
 	char pw[NPEOPLE][32], hash[SECRET_HASH_LEN], err[300] = "";
-	struct audit_entry e = { 0 };
 	struct agency a;
 	FILE *f = NULL;
 	int rc, fd;
@@ -166,12 +172,7 @@ int demo_load(struct vigil *v, db *d, const char *creds_path, FILE *out)
 		goto rollback;
 	if (setting_add(d, "demo_loaded", "1") < 0 || setting_add(d, "demo_caseload", "1") < 0)
 		goto rollback;
-	e.username = "cli:demo";
-	e.action = "demo.load";
-	e.outcome = "ok";
-	e.client_addr = "local";
-	e.detail = "demo agencies, accounts and caseload";
-	if (audit_append(d, &e) < 0)
+	if (audit_load(d, "demo agencies, accounts and caseload") < 0)
 		goto rollback;
 
 	/* Write the passwords before committing: no demo accounts nobody can use. */

@@ -17,6 +17,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/thread.h"
 #include "core/geo.h"
 #include "ingest/accept.h"
 #include "monitor/node.h"
@@ -136,22 +137,33 @@ static void send_fix(struct vigil *v, const char *uid, struct geo_point p, doubl
 /* Sleep up to ms, false when stopping. */
 static bool nap(struct simulator *s, int64_t ms)
 {
-	struct timespec ts;
 	bool go;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
 	pthread_mutex_lock(&s->mu);
 	if (!s->stopping)
-		pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+		thread_wait_ms(&s->cv, &s->mu, ms);
 	go = !s->stopping;
 	pthread_mutex_unlock(&s->mu);
 	return go;
+}
+
+/* She is at place; he comes towards her from dist m on bearing azi, step m
+ * nearer each fix, 2 s apart, n + 1 fixes; her phone reports at the start and
+ * at every every-th of his fixes.  false when stopped. */
+static bool approach(struct simulator *s, struct geo_point place, double azi, int dist, int step,
+		     int n, int every)
+{
+	send_fix(s->v, PHONE, place, 10);
+	for (int i = 0; i <= n; i++) {
+		struct geo_point p = geo_direct(place, azi, dist - i * step);
+
+		send_fix(s->v, TAG, p, 8);
+		if (i % every == 0)
+			send_fix(s->v, PHONE, place, 10);
+		if (!nap(s, 2000))
+			return false;
+	}
+	return true;
 }
 
 static void *run(void *arg)
@@ -163,16 +175,8 @@ static void *run(void *arg)
 		int64_t start = clock_now_ms();
 
 		/* 1. the victim at home; he drives in from 1.6 km east, 2 s per fix */
-		send_fix(s->v, PHONE, home, 10);
-		for (int i = 0; i <= 20; i++) {
-			struct geo_point p = geo_direct(home, 90, 1600 - i * 70);
-
-			send_fix(s->v, TAG, p, 8);
-			if (i % 5 == 0)
-				send_fix(s->v, PHONE, home, 10);
-			if (!nap(s, 2000))
-				return NULL;
-		}
+		if (!approach(s, home, 90, 1600, 70, 20, 5))
+			return NULL;
 		/* 2. silence: the tag stops reporting (lost signal after 30 s); her
 		 * phone goes on */
 		for (int i = 0; i < 4; i++) {
@@ -181,16 +185,8 @@ static void *run(void *arg)
 				return NULL;
 		}
 		/* 3. she walks to the shop; he turns up in the street near her */
-		send_fix(s->v, PHONE, shop, 10);
-		for (int i = 0; i <= 10; i++) {
-			struct geo_point p = geo_direct(shop, 0, 700 - i * 60);
-
-			send_fix(s->v, TAG, p, 8);
-			if (i % 3 == 0)
-				send_fix(s->v, PHONE, shop, 10);
-			if (!nap(s, 2000))
-				return NULL;
-		}
+		if (!approach(s, shop, 0, 700, 60, 10, 3))
+			return NULL;
 		/* rest until the next cycle */
 		if (!nap(s, CYCLE_S * 1000 - (clock_now_ms() - start)))
 			return NULL;
@@ -222,11 +218,7 @@ void simulator_stop(struct simulator *s)
 {
 	if (!s)
 		return;
-	pthread_mutex_lock(&s->mu);
-	s->stopping = true;
-	pthread_cond_signal(&s->cv);
-	pthread_mutex_unlock(&s->mu);
-	pthread_join(s->thread, NULL);
+	thread_stop(s->thread, &s->mu, &s->cv, &s->stopping);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	free(s);

@@ -23,7 +23,6 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <unistd.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -138,62 +137,32 @@ static int write_row(json_t *row, void *arg)
 	return write_line(arg, row) < 0 ? DB_ERROR : 0;
 }
 
-enum { OPT_DB = 1000, OPT_OUT, OPT_IN, OPT_HELP, OPT_KEY };
-
-static const struct option opts[] = {
-	{ "db", required_argument, NULL, OPT_DB },
-	{ "out", required_argument, NULL, OPT_OUT },
-	{ "in", required_argument, NULL, OPT_IN },
-	{ "data-key", required_argument, NULL, OPT_KEY },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
-};
-
-/* keyopt: NULL when the command takes no --data-key. */
-static int parse(const char *cmd, int argc, char **argv, const char **dbopt, const char **file,
-		 const char **keyopt, int which, int *help)
+/* The common options (cli_parse), with the FILE option takes names (--out or
+ * --in) required. */
+static int parse(const char *cmd, int argc, char **argv, unsigned takes, struct cli_args *a)
 {
-	int c;
+	int rc = cli_parse(cmd, argc, argv, takes, 0, a);
 
-	*dbopt = *file = NULL;
-	if (keyopt)
-		*keyopt = NULL;
-	*help = 0;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		if (c == OPT_DB)
-			*dbopt = optarg;
-		else if (c == OPT_KEY && keyopt)
-			*keyopt = optarg;
-		else if (c == which)
-			*file = optarg;
-		else if (c == OPT_HELP)
-			*help = 1;
-		else if (c == ':')
-			return cli_usage_error(cmd, "option %s needs a value", argv[optind - 1]);
-		else
-			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
-	}
-	if (optind < argc)
-		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	if (!*help && !*file)
-		return cli_usage_error(cmd, "%s is required", which == OPT_OUT ? "--out FILE" : "--in FILE");
-	return 0;
+	if (rc == 0 && !a->help && !a->file)
+		return cli_usage_error(cmd, "%s is required",
+				       takes & CLI_TAKES_OUT ? "--out FILE" : "--in FILE");
+	return rc;
 }
 
 int cli_export(int argc, char **argv)
 {
-	const char *dbopt, *path, *unknown = NULL;
+	const char *path, *unknown = NULL;
+	struct cli_args a;
 	char hex[65], tmp[4200];
-	int help, rc, ret = 1;
+	int rc, ret = 1;
 	FILE *f = NULL;
 	db *d = NULL;
 
-	rc = parse("export", argc, argv, &dbopt, &path, NULL, OPT_OUT, &help);
+	rc = parse("export", argc, argv, CLI_TAKES_OUT, &a);
 	if (rc)
 		return rc;
-	if (help) {
+	path = a.file;
+	if (a.help) {
 		printf("usage: vigil export --out FILE [--db PATH|URL]\n\n"
 		       "Write the whole database (every table) to FILE as JSON lines, with each\n"
 		       "table's row count and hash, for 'vigil import' into another database\n"
@@ -201,7 +170,7 @@ int cli_export(int argc, char **argv)
 		       "not in the export: copy the attachment directory alongside.\n");
 		return 0;
 	}
-	if (cli_open_db(cli_db_url(dbopt), &d) < 0)
+	if (cli_open_db(cli_db_url(a.db), &d) < 0)
 		return 1;
 	rc = db_tables_each(d, check_table, &unknown);
 	if (rc < 0 || unknown) {
@@ -396,12 +365,13 @@ static int import_keys(db *d, const char *url, const char *keyopt, crypt_keys **
 
 int cli_import(int argc, char **argv)
 {
-	const char *dbopt, *path, *keyopt;
+	struct cli_args a;
+	const char *path;
 	crypt_keys *keys = NULL;
 	char *line = NULL, hex[65];
 	size_t cap = 0;
 	ssize_t len;
-	int help, rc, ret = 1;
+	int rc, ret = 1;
 	FILE *f = NULL;
 	db *d = NULL;
 	json_t *hdr = NULL, *cols = NULL, *dcols = NULL;
@@ -411,10 +381,11 @@ int cli_import(int argc, char **argv)
 	int ntables = 0, ncols = 0;
 	bool done = false, in_tx = false;
 
-	rc = parse("import", argc, argv, &dbopt, &path, &keyopt, OPT_IN, &help);
+	rc = parse("import", argc, argv, CLI_TAKES_KEY | CLI_TAKES_IN, &a);
 	if (rc)
 		return rc;
-	if (help) {
+	path = a.file;
+	if (a.help) {
 		printf("usage: vigil import --in FILE [--db PATH|URL] [--data-key FILE]\n\n"
 		       "Load a file written by 'vigil export' into an empty database (SQLite or\n"
 		       "PostgreSQL) at the same schema version.  In one transaction: every table's\n"
@@ -431,7 +402,7 @@ int cli_import(int argc, char **argv)
 		fail("cannot read %s: %s", path, strerror(errno));
 		return 1;
 	}
-	if (cli_open_db(cli_db_url(dbopt), &d) < 0)
+	if (cli_open_db(cli_db_url(a.db), &d) < 0)
 		goto out;
 	if ((len = getline(&line, &cap, f)) <= 0 || !(hdr = json_loads(line, 0, NULL)) ||
 	    !json_is_string(json_object_get(hdr, "format")) ||
@@ -596,7 +567,7 @@ int cli_import(int argc, char **argv)
 			fail("the audit trail does not verify after import: %s", av.reason);
 			goto out;
 		}
-		if (import_keys(d, cli_db_url(dbopt), keyopt, &keys) < 0 ||
+		if (import_keys(d, cli_db_url(a.db), a.key, &keys) < 0 ||
 		    verify_cases(d, &ncases) < 0)
 			goto out;
 		printf("audit trail verified (%lld entries); incident logs of %lld cases verified\n",

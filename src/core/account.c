@@ -6,28 +6,25 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/text.h"
+
 static int ident_check(const char *what, const char *s, size_t max, char *why, size_t whylen)
 {
 	size_t n = s ? strlen(s) : 0;
 
-	if (n < 2 || n > max) {
-		snprintf(why, whylen, "%s must be 2 to %zu characters long", what, max);
-		return -1;
-	}
-	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9'))) {
-		snprintf(why, whylen, "%s must start with a lowercase letter or a digit", what);
-		return -1;
-	}
+	if (n < 2 || n > max)
+		return text_fail(why, whylen, "%s must be 2 to %zu characters long", what, max);
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+		return text_fail(why, whylen,
+				 "%s must start with a lowercase letter or a digit", what);
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-		      c == '-')) {
-			snprintf(why, whylen,
-				 "%s may contain only lowercase letters, digits, '.', '_' and '-'",
-				 what);
-			return -1;
-		}
+		      c == '-'))
+			return text_fail(why, whylen,
+					 "%s may contain only lowercase letters, digits, '.', '_' and '-'",
+					 what);
 	}
 	return 0;
 }
@@ -93,14 +90,11 @@ int account_display_name_check(const char *s, char *why, size_t whylen)
 {
 	size_t n = s ? strlen(s) : 0;
 
-	if (n < 1 || n > 200) {
-		snprintf(why, whylen, "a name must be 1 to 200 bytes long");
-		return -1;
-	}
-	if (!account_text_clean(s, n)) {
-		snprintf(why, whylen, "a name must be UTF-8 text without control characters");
-		return -1;
-	}
+	if (n < 1 || n > 200)
+		return text_fail(why, whylen, "a name must be 1 to 200 bytes long");
+	if (!account_text_clean(s, n))
+		return text_fail(why, whylen,
+				 "a name must be UTF-8 text without control characters");
 	return 0;
 }
 
@@ -109,26 +103,18 @@ int account_password_check(const char *pw, const char *username, char *why, size
 	size_t n = pw ? strlen(pw) : 0;
 	size_t i;
 
-	if (n < ACCOUNT_PASSWORD_MIN) {
-		snprintf(why, whylen, "a password must be at least %d characters long",
-			 ACCOUNT_PASSWORD_MIN);
-		return -1;
-	}
-	if (n > ACCOUNT_PASSWORD_MAX) {
-		snprintf(why, whylen, "a password may be at most %d characters long",
-			 ACCOUNT_PASSWORD_MAX);
-		return -1;
-	}
+	if (n < ACCOUNT_PASSWORD_MIN)
+		return text_fail(why, whylen, "a password must be at least %d characters long",
+				 ACCOUNT_PASSWORD_MIN);
+	if (n > ACCOUNT_PASSWORD_MAX)
+		return text_fail(why, whylen, "a password may be at most %d characters long",
+				 ACCOUNT_PASSWORD_MAX);
 	for (i = 1; i < n && pw[i] == pw[0]; i++)
 		;
-	if (i == n) {
-		snprintf(why, whylen, "a password must not be one character repeated");
-		return -1;
-	}
-	if (username && strcmp(pw, username) == 0) {
-		snprintf(why, whylen, "a password must not be the username");
-		return -1;
-	}
+	if (i == n)
+		return text_fail(why, whylen, "a password must not be one character repeated");
+	if (username && strcmp(pw, username) == 0)
+		return text_fail(why, whylen, "a password must not be the username");
 	return 0;
 }
 

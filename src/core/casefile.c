@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "base/clock.h"
+#include "base/text.h"
 #include <string.h>
 
 const char *const case_relationships[] = {
@@ -43,10 +44,7 @@ const char *const case_flags[] = { "possible_misrecording", "possible_serial", "
 
 bool case_vocab_has(const char *const *vocab, const char *name)
 {
-	for (; name && *vocab; vocab++)
-		if (strcmp(*vocab, name) == 0)
-			return true;
-	return false;
+	return text_index(vocab, SIZE_MAX, name) >= 0;
 }
 
 void case_vocab_list(const char *const *vocab, char *out, size_t outlen)
@@ -69,10 +67,9 @@ const char *case_status_name(enum case_status s)
 
 enum case_status case_status_parse(const char *name)
 {
-	for (int i = 0; name && i < CASE_STATUS_COUNT; i++)
-		if (strcmp(status_names[i], name) == 0)
-			return (enum case_status)i;
-	return CASE_STATUS_NONE;
+	int i = text_index(status_names, CASE_STATUS_COUNT, name);
+
+	return i < 0 ? CASE_STATUS_NONE : (enum case_status)i;
 }
 
 bool case_status_allowed(enum case_status from, enum case_status to)

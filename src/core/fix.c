@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/text.h"
+
 void fix_init(struct fix *f)
 {
 	memset(f, 0, sizeof *f);
@@ -15,49 +17,31 @@ void fix_init(struct fix *f)
 
 int fix_check(const struct fix *f, int64_t now, char *why, size_t whylen)
 {
-	if (!f->uid[0]) {
-		snprintf(why, whylen, "no device identifier");
-		return -1;
-	}
-	if (f->at < 946684800000LL) {
-		snprintf(why, whylen, "the time is missing or before 2000");
-		return -1;
-	}
-	if (f->at > now + FIX_FUTURE_MAX_MS) {
-		snprintf(why, whylen, "the time is more than a day in the future");
-		return -1;
-	}
+	if (!f->uid[0])
+		return text_fail(why, whylen, "no device identifier");
+	if (f->at < 946684800000LL)
+		return text_fail(why, whylen, "the time is missing or before 2000");
+	if (f->at > now + FIX_FUTURE_MAX_MS)
+		return text_fail(why, whylen, "the time is more than a day in the future");
 	if (!(f->flags & FIX_NO_POSITION)) {
 		if (!isfinite(f->lat) || !isfinite(f->lon) || f->lat < -90 || f->lat > 90 ||
-		    f->lon < -180 || f->lon > 180) {
-			snprintf(why, whylen, "the position is out of range (latitude -90..90, longitude -180..180)");
-			return -1;
-		}
-		if (f->lat == 0 && f->lon == 0) {
-			snprintf(why, whylen, "the position is 0,0 (no GPS fix)");
-			return -1;
-		}
+		    f->lon < -180 || f->lon > 180)
+			return text_fail(why, whylen,
+					 "the position is out of range (latitude -90..90, longitude -180..180)");
+		if (f->lat == 0 && f->lon == 0)
+			return text_fail(why, whylen, "the position is 0,0 (no GPS fix)");
 	}
-	if (!isnan(f->accuracy) && (!isfinite(f->accuracy) || f->accuracy < 0 || f->accuracy > 100000)) {
-		snprintf(why, whylen, "the accuracy must be 0 to 100000 metres");
-		return -1;
-	}
-	if (!isnan(f->speed) && (!isfinite(f->speed) || f->speed < 0 || f->speed > 150)) {
-		snprintf(why, whylen, "the speed must be 0 to 150 m/s");
-		return -1;
-	}
-	if (!isnan(f->battery) && (!isfinite(f->battery) || f->battery < 0 || f->battery > 100)) {
-		snprintf(why, whylen, "the battery must be 0 to 100 percent");
-		return -1;
-	}
-	if (!isnan(f->heading) && (!isfinite(f->heading) || f->heading < 0 || f->heading > 360)) {
-		snprintf(why, whylen, "the heading must be 0 to 360 degrees");
-		return -1;
-	}
-	if (!isnan(f->altitude) && (!isfinite(f->altitude) || fabs(f->altitude) > 100000)) {
-		snprintf(why, whylen, "the altitude is out of range");
-		return -1;
-	}
+	if (!isnan(f->accuracy) &&
+	    (!isfinite(f->accuracy) || f->accuracy < 0 || f->accuracy > 100000))
+		return text_fail(why, whylen, "the accuracy must be 0 to 100000 metres");
+	if (!isnan(f->speed) && (!isfinite(f->speed) || f->speed < 0 || f->speed > 150))
+		return text_fail(why, whylen, "the speed must be 0 to 150 m/s");
+	if (!isnan(f->battery) && (!isfinite(f->battery) || f->battery < 0 || f->battery > 100))
+		return text_fail(why, whylen, "the battery must be 0 to 100 percent");
+	if (!isnan(f->heading) && (!isfinite(f->heading) || f->heading < 0 || f->heading > 360))
+		return text_fail(why, whylen, "the heading must be 0 to 360 degrees");
+	if (!isnan(f->altitude) && (!isfinite(f->altitude) || fabs(f->altitude) > 100000))
+		return text_fail(why, whylen, "the altitude is out of range");
 	return 0;
 }
 

@@ -8,6 +8,8 @@
 #include <pthread.h>
 #include <stdio.h>
 
+#include "base/text.h"
+
 static struct geod_geodesic wgs84;
 static pthread_once_t wgs84_once = PTHREAD_ONCE_INIT;
 
@@ -170,32 +172,26 @@ int geo_ring_check(const struct geo_point *ring, size_t n, size_t max_points, ch
 {
 	double area = 0;
 
-	if (n < 4) {
-		snprintf(why, whylen, "a polygon ring needs at least 4 positions (3 corners and the "
-				      "first repeated to close it)");
-		return -1;
-	}
-	if (n > max_points) {
-		snprintf(why, whylen, "a polygon ring may have at most %zu positions", max_points);
-		return -1;
-	}
+	if (n < 4)
+		return text_fail(why, whylen,
+				 "a polygon ring needs at least 4 positions (3 corners and the "
+				 "first repeated to close it)");
+	if (n > max_points)
+		return text_fail(why, whylen,
+				 "a polygon ring may have at most %zu positions", max_points);
 	for (size_t i = 0; i < n; i++) {
-		if (!geo_point_valid(ring[i])) {
-			snprintf(why, whylen,
-				 "position %zu is out of range (longitude -180..180, latitude -90..90)",
-				 i);
-			return -1;
-		}
+		if (!geo_point_valid(ring[i]))
+			return text_fail(why, whylen,
+					 "position %zu is out of range (longitude -180..180, latitude -90..90)",
+					 i);
 	}
-	if (ring[0].lat != ring[n - 1].lat || ring[0].lon != ring[n - 1].lon) {
-		snprintf(why, whylen, "the ring is open: its last position must repeat its first");
-		return -1;
-	}
+	if (ring[0].lat != ring[n - 1].lat || ring[0].lon != ring[n - 1].lon)
+		return text_fail(why, whylen,
+				 "the ring is open: its last position must repeat its first");
 	for (size_t i = 0; i + 1 < n; i++) {
-		if (ring[i].lat == ring[i + 1].lat && ring[i].lon == ring[i + 1].lon) {
-			snprintf(why, whylen, "positions %zu and %zu are the same point", i, i + 1);
-			return -1;
-		}
+		if (ring[i].lat == ring[i + 1].lat && ring[i].lon == ring[i + 1].lon)
+			return text_fail(why, whylen,
+					 "positions %zu and %zu are the same point", i, i + 1);
 		area += ring[i].lon * ring[i + 1].lat - ring[i + 1].lon * ring[i].lat;
 	}
 	/* every pair of non-adjacent edges must not touch */
@@ -203,16 +199,13 @@ int geo_ring_check(const struct geo_point *ring, size_t n, size_t max_points, ch
 		for (size_t j = i + 2; j + 1 < n; j++) {
 			if (i == 0 && j == n - 2)
 				continue; /* the closing edge meets the first */
-			if (segments_cross(ring[i], ring[i + 1], ring[j], ring[j + 1])) {
-				snprintf(why, whylen,
-					 "the ring intersects itself: edge %zu crosses edge %zu", i, j);
-				return -1;
-			}
+			if (segments_cross(ring[i], ring[i + 1], ring[j], ring[j + 1]))
+				return text_fail(why, whylen,
+						 "the ring intersects itself: edge %zu crosses edge %zu",
+						 i, j);
 		}
 	}
-	if (fabs(area) < 1e-12) {
-		snprintf(why, whylen, "the ring encloses no area");
-		return -1;
-	}
+	if (fabs(area) < 1e-12)
+		return text_fail(why, whylen, "the ring encloses no area");
 	return 0;
 }

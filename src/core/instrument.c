@@ -127,10 +127,9 @@ const char *risk_level_name(enum risk_level l)
 
 enum risk_level risk_level_parse(const char *s)
 {
-	for (int i = RISK_STANDARD; s && i <= RISK_HIGH; i++)
-		if (strcmp(level_names[i], s) == 0)
-			return (enum risk_level)i;
-	return RISK_NONE;
+	int i = text_index(level_names, 3, s);
+
+	return i < 0 ? RISK_NONE : (enum risk_level)i;
 }
 
 const char *risk_level_definition(enum risk_level l)
@@ -153,14 +152,6 @@ static size_t utf8_len(const char *s)
 	for (; *s; s++)
 		n += ((unsigned char)*s & 0xC0) != 0x80;
 	return n;
-}
-
-static bool blank(const char *s)
-{
-	for (; s && *s; s++)
-		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-			return false;
-	return true;
 }
 
 static bool has_control(const char *s)
@@ -198,7 +189,7 @@ static const char *text_field(json_t *obj, const char *key, size_t max, bool mul
 		return NULL;
 	}
 	s = json_string_value(v);
-	if (!s || blank(s)) {
+	if (!s || text_blank(s)) {
 		text_fail(why, whylen, "%s must be a non-empty string", key);
 		return NULL;
 	}
@@ -636,7 +627,7 @@ int instrument_set_override(instrument_set *s, const char *path, char *err, size
 						   item[0] ? clip(item).s : "\"\"");
 				continue;
 			}
-			if (!t || blank(t)) {
+			if (!t || text_blank(t)) {
 				text_fail(err, errlen, "%s: %s.%s: the text must be a non-empty string", path,
 				     iid, item);
 				goto out;
@@ -816,15 +807,6 @@ void score_free(struct score *s)
 	s->ratings = NULL;
 }
 
-/* Index of s in names[n], or -1. */
-static int name_index(const char *const *names, int n, const char *s)
-{
-	for (int i = 0; s && i < n; i++)
-		if (strcmp(names[i], s) == 0)
-			return i;
-	return -1;
-}
-
 /* NULL when v is a valid judgement answer, else what is wrong with it. */
 static const char *judgement_problem(json_t *v)
 {
@@ -835,10 +817,10 @@ static const char *judgement_problem(json_t *v)
 		return "must be an object with a rating and a reason";
 	if (only_fields(v, allowed, NULL, 0) < 0)
 		return "has a field other than rating and reason";
-	if (name_index(rating_names, 3, json_string_value(json_object_get(v, "rating"))) < 0)
+	if (text_index(rating_names, 3, json_string_value(json_object_get(v, "rating"))) < 0)
 		return "the rating must be low, moderate or high";
 	reason = json_string_value(json_object_get(v, "reason"));
-	if (!reason || blank(reason))
+	if (!reason || text_blank(reason))
 		return "a reason is required";
 	if (utf8_len(reason) > REASON_MAX)
 		return "the reason is too long";
@@ -893,7 +875,7 @@ int instrument_score(const instrument *in, json_t *answers, struct score *out, c
 			if (problem)
 				buf_printf(&bad, "%s%s (%s)", bad.len ? ", " : "", id, problem);
 		} else {
-			problem = name_index(answer_names, 3, json_string_value(v)) < 0 ? "" : NULL;
+			problem = text_index(answer_names, 3, json_string_value(v)) < 0 ? "" : NULL;
 			if (problem)
 				list_add(&bad, id);
 		}
@@ -933,10 +915,10 @@ int instrument_score(const instrument *in, json_t *answers, struct score *out, c
 			json_object_set_new(out->ratings, id, json_string(r));
 			out->highest_rating =
 				level_max(out->highest_rating,
-					  (enum risk_level)name_index(rating_names, 3, r));
+					  (enum risk_level)text_index(rating_names, 3, r));
 			continue;
 		}
-		switch (name_index(answer_names, 3, json_string_value(v))) {
+		switch (text_index(answer_names, 3, json_string_value(v))) {
 		case 0:
 			out->yes++;
 			json_array_append_new(out->yes_items, json_string(id));
@@ -989,7 +971,7 @@ int judgement_apply(enum risk_level floor, enum risk_level computed, enum risk_l
 			    "the %schecklist gives %s%s",
 			    floor > computed ? "latest " : "", level_names[base],
 			    base == RISK_HIGH ? " (visible high risk)" : "");
-	if (judged > base && blank(reason))
+	if (judged > base && text_blank(reason))
 		return text_fail(why, whylen,
 			    base == RISK_NONE
 				    ? "a level set by professional judgement needs a reason"
@@ -1043,7 +1025,7 @@ bool marac_due(const struct marac_facts *f, json_t *reasons)
 		reason_add(reasons, "the checklist count reached high (visible high risk)");
 		due = true;
 	}
-	if (f->judgement_refer && !blank(f->judgement_reason)) {
+	if (f->judgement_refer && !text_blank(f->judgement_reason)) {
 		reason_add(reasons, "professional judgement: %s", f->judgement_reason);
 		due = true;
 	}

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "base/text.h"
 
 #define DAY_MS (24LL * 3600 * 1000)
@@ -35,14 +36,6 @@ static int fail(char *field, size_t fieldlen, const char *f, char *why, size_t w
 	return -1;
 }
 
-static int index_of(const char *const *list, const char *s)
-{
-	for (int i = 0; s && list[i]; i++)
-		if (strcmp(list[i], s) == 0)
-			return i;
-	return -1;
-}
-
 const char *const order_kinds[] = {
 	"spo_interim", "spo_full", "restraining_conviction", "restraining_acquittal",
 	"non_molestation", "bail_conditions", "pin_historic", NULL,
@@ -60,7 +53,7 @@ static const char *const kind_titles[] = {
 
 const char *order_kind_title(const char *kind)
 {
-	int i = index_of(order_kinds, kind);
+	int i = text_index(order_kinds, SIZE_MAX, kind);
 
 	return i < 0 ? NULL : kind_titles[i];
 }
@@ -75,7 +68,8 @@ const char *const order_statuses[] = { "applied", "granted", "refused", "withdra
 
 int order_status_move(const char *from, const char *to, char *why, size_t whylen)
 {
-	int f = index_of(order_statuses, from), t = index_of(order_statuses, to);
+	int f = text_index(order_statuses, SIZE_MAX, from),
+	    t = text_index(order_statuses, SIZE_MAX, to);
 
 	if (t < 0)
 		return fail(NULL, 0, NULL, why, whylen,
@@ -98,12 +92,7 @@ const char *const order_condition_kinds[] = {
 
 int64_t order_add_years(int64_t ms, int years)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	tm.tm_year += years;
-	return (int64_t)timegm(&tm) * 1000 + ms % 1000;
+	return clock_add_months(ms, 12 * years);
 }
 
 static void day(int64_t ms, char *out, size_t n)
@@ -123,7 +112,7 @@ int order_terms_check(const struct order_terms *t, char *field, size_t fieldlen,
 	int64_t start = t->starts_at ? t->starts_at : t->granted_at;
 	char a[16], b[16];
 
-	if (index_of(order_kinds, t->kind) < 0)
+	if (text_index(order_kinds, SIZE_MAX, t->kind) < 0)
 		return fail(field, fieldlen, "kind", why, whylen,
 			    "kind must be spo_interim, spo_full, restraining_conviction, "
 			    "restraining_acquittal, non_molestation, bail_conditions or pin_historic");

@@ -29,23 +29,6 @@
 #define RULES_MAX 500
 #define LIST_MAX 50
 
-
-static bool in_list(const char *const *list, const char *s)
-{
-	for (; s && *list; list++)
-		if (strcmp(*list, s) == 0)
-			return true;
-	return false;
-}
-
-static bool blank(const char *s)
-{
-	for (; s && *s; s++)
-		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-			return false;
-	return true;
-}
-
 /* ---- actions ---------------------------------------------------------------- */
 
 const char *const plan_categories[] = {
@@ -75,10 +58,9 @@ const char *plan_action_status_name(enum plan_action_status s)
 
 enum plan_action_status plan_action_status_parse(const char *name)
 {
-	for (int i = 0; name && i < PLAN_STATUS_COUNT; i++)
-		if (strcmp(plan_action_statuses[i], name) == 0)
-			return (enum plan_action_status)i;
-	return PLAN_STATUS_NONE;
+	int i = text_index(plan_action_statuses, PLAN_STATUS_COUNT, name);
+
+	return i < 0 ? PLAN_STATUS_NONE : (enum plan_action_status)i;
 }
 
 int plan_action_move(enum plan_action_status from, enum plan_action_status to,
@@ -102,9 +84,9 @@ int plan_action_move(enum plan_action_status from, enum plan_action_status to,
 			    from == PLAN_PLANNED	   ? "in_progress, done or not_done"
 			    : from == PLAN_IN_PROGRESS ? "done or not_done"
 						       : "in_progress (reopened, with a reason)");
-	if (to == PLAN_NOT_DONE && blank(reason))
+	if (to == PLAN_NOT_DONE && text_blank(reason))
 		return text_fail(why, whylen, "an action that was not done needs the reason why");
-	if ((from == PLAN_DONE || from == PLAN_NOT_DONE) && blank(reason))
+	if ((from == PLAN_DONE || from == PLAN_NOT_DONE) && text_blank(reason))
 		return text_fail(why, whylen, "reopening a %s action needs a reason",
 			    plan_action_statuses[from]);
 	return 0;
@@ -200,7 +182,7 @@ static int only_fields(json_t *obj, const char *const *allowed, char *why, size_
 	json_t *v;
 
 	json_object_foreach(obj, key, v) {
-		if (!in_list(allowed, key))
+		if (!case_vocab_has(allowed, key))
 			return text_fail(why, whylen, "unknown field '%.64s'", key);
 	}
 	return 0;
@@ -216,7 +198,7 @@ static const char *text_field(json_t *obj, const char *key, char *why, size_t wh
 		text_fail(why, whylen, "missing field '%s'", key);
 		return NULL;
 	}
-	if (!s || blank(s) || strlen(s) > TEXT_MAX) {
+	if (!s || text_blank(s) || strlen(s) > TEXT_MAX) {
 		text_fail(why, whylen, "%s must be text of 1 to %d bytes", key, TEXT_MAX);
 		return NULL;
 	}
@@ -259,7 +241,7 @@ static int parse_actions(struct plan_suggestions *s, json_t *actions, char *why,
 		if (!json_object_get(a, "category"))
 			return text_fail(why, whylen, "action '%s': missing field 'category'", key);
 		cat = json_string_value(json_object_get(a, "category"));
-		if (!in_list(plan_categories, cat)) {
+		if (!case_vocab_has(plan_categories, cat)) {
 			char names[200];
 
 			case_vocab_list(plan_categories, names, sizeof names);
@@ -596,9 +578,9 @@ int plan_closing_outcome_check(const char *outcome, char *why, size_t whylen)
 {
 	char names[600];
 
-	if (in_list(plan_closing_outcomes, outcome))
+	if (case_vocab_has(plan_closing_outcomes, outcome))
 		return 0;
-	if (in_list(warning_words, outcome) || (outcome && strstr(outcome, "warning")))
+	if (case_vocab_has(warning_words, outcome) || (outcome && strstr(outcome, "warning")))
 		return text_fail(why, whylen,
 			    "'%.64s' is not a closing outcome: a warning notice instead of an "
 			    "investigation is not how a stalking case ends (Police Information "

@@ -4,7 +4,8 @@
 #include "core/programme.h"
 
 #include <string.h>
-#include <time.h>
+
+#include "base/clock.h"
 
 /*
  * The eligibility criteria.  A data change, not a code change, adds one: a
@@ -69,12 +70,7 @@ const int programme_windows[3] = { 6, 12, 24 };
 
 int64_t programme_window_end(int64_t t, int months)
 {
-	time_t s = (time_t)(t / 1000);
-	struct tm tm;
-
-	gmtime_r(&s, &tm);
-	tm.tm_mon += months;
-	/* timegm normalises the month; the 31st of a short month runs on into
-	 * the next, which a window of months may do */
-	return (int64_t)timegm(&tm) * 1000 + t % 1000;
+	/* the 31st of a short month runs on into the next, which a window of
+	 * months may do */
+	return clock_add_months(t, months);
 }

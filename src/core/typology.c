@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "core/casefile.h"
 
 #define MOTIVE_YES 5
@@ -65,10 +66,9 @@ const char *typology_name(enum typology t)
 
 enum typology typology_parse(const char *s)
 {
-	for (int i = 0; s && i < TYPO_COUNT; i++)
-		if (strcmp(type_names[i], s) == 0)
-			return (enum typology)i;
-	return TYPO_NONE;
+	int i = text_index(type_names, TYPO_COUNT, s);
+
+	return i < 0 ? TYPO_NONE : (enum typology)i;
 }
 
 /* What each decided type asks of the people managing the case. */
@@ -152,10 +152,7 @@ void typology_facts_init(struct typology_facts *f)
 
 int typology_behaviour_index(const char *name)
 {
-	for (int i = 0; name && case_behaviours[i] && i < TYPOLOGY_BEHAVIOURS; i++)
-		if (strcmp(case_behaviours[i], name) == 0)
-			return i;
-	return -1;
+	return text_index(case_behaviours, TYPOLOGY_BEHAVIOURS, name);
 }
 
 int typology_motive_set(struct typology_facts *f, const char *name, int answer)

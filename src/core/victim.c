@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/text.h"
+
 const char *const victim_contact_methods[] = { "phone",	 "in_person", "video", "email",
 					       "letter", "text_message", NULL };
 
@@ -17,10 +19,7 @@ const char *const victim_referral_statuses[] = { "offered", "accepted", "decline
 
 static int index_of(const char *s)
 {
-	for (int i = 0; s && victim_referral_statuses[i]; i++)
-		if (strcmp(victim_referral_statuses[i], s) == 0)
-			return i;
-	return -1;
+	return text_index(victim_referral_statuses, SIZE_MAX, s);
 }
 
 int victim_referral_move(const char *from, const char *to, char *why, size_t whylen)
@@ -31,16 +30,15 @@ int victim_referral_move(const char *from, const char *to, char *why, size_t why
 	};
 	int f = index_of(from), t = index_of(to);
 
-	if (t < 0) {
-		snprintf(why, whylen, "status must be offered, accepted, declined or completed");
-		return -1;
-	}
+	if (t < 0)
+		return text_fail(why, whylen,
+				 "status must be offered, accepted, declined or completed");
 	if (f == t || (f == 0 && (t == 1 || t == 2)) || (f == 1 && (t == 3 || t == 2)) ||
 	    (f == 2 && t == 0))
 		return 0;
-	snprintf(why, whylen, "a referral cannot go from %s to %s; from %s it may go to %s",
-		 from ? from : "none", to, from ? from : "none", f < 0 ? "offered" : next[f]);
-	return -1;
+	return text_fail(why, whylen, "a referral cannot go from %s to %s; from %s it may go to %s",
+			 from ? from : "none", to, from ? from : "none",
+			 f < 0 ? "offered" : next[f]);
 }
 
 bool victim_referral_counts(const char *status)

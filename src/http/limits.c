@@ -6,6 +6,7 @@
 #include "http/limits.h"
 
 #include "base/clock.h"
+#include "base/thread.h"
 
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -108,15 +109,7 @@ static void *sweeper_main(void *arg)
 
 	pthread_mutex_lock(&l->mu);
 	while (!l->stopping) {
-		struct timespec until;
-
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 500 * 1000 * 1000;
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&l->stop_cv, &l->mu, &until);
+		thread_wait_ms(&l->stop_cv, &l->mu, 500);
 		if (!l->stopping)
 			sweep(l, clock_mono_ns() / 1000000);
 	}
@@ -139,11 +132,7 @@ void conn_limits_free(struct conn_limits *l)
 	if (!l)
 		return;
 	if (l->sweeping) {
-		pthread_mutex_lock(&l->mu);
-		l->stopping = true;
-		pthread_cond_signal(&l->stop_cv);
-		pthread_mutex_unlock(&l->mu);
-		pthread_join(l->sweeper, NULL);
+		thread_stop(l->sweeper, &l->mu, &l->stop_cv, &l->stopping);
 	}
 	pthread_cond_destroy(&l->stop_cv);
 	while (l->head) {

@@ -398,28 +398,32 @@ int req_body_time(struct req *r, const char *field, bool required, int64_t *out,
 	return req_obj_time(r, r->body, field, field, required, out, present);
 }
 
+/* fmt into *slot, in place of what was there. */
+static __attribute__((format(printf, 2, 0))) void set_vfmt(char **slot, const char *fmt,
+							      va_list ap)
+{
+	char *s = xvasprintf(fmt, ap);
+
+	free(*slot);
+	*slot = s;
+}
+
 void req_audit_object(struct req *r, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 
 	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
+	set_vfmt(&r->object, fmt, ap);
 	va_end(ap);
-	free(r->object);
-	r->object = s;
 }
 
 void req_audit_detail(struct req *r, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 
 	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
+	set_vfmt(&r->detail, fmt, ap);
 	va_end(ap);
-	free(r->detail);
-	r->detail = s;
 }
 
 int req_tx_begin(struct req *r)

@@ -178,6 +178,22 @@ static void common_headers(struct MHD_Response *resp, bool api, const struct vig
 					"style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
 }
 
+/* Queue r's answer in resp, of the given type, with the common headers and
+ * the handler's own, and let resp go. */
+static enum MHD_Result send_resp(struct MHD_Connection *c, struct req *r, struct MHD_Response *resp,
+				 const char *type)
+{
+	enum MHD_Result ret;
+
+	MHD_add_response_header(resp, "Content-Type", type);
+	common_headers(resp, true, r->v);
+	for (int i = 0; i < r->nheaders; i++)
+		MHD_add_response_header(resp, r->header_name[i], r->header_value[i]);
+	ret = MHD_queue_response(c, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static enum MHD_Result send_req(struct MHD_Connection *c, struct req *r)
 {
 	struct MHD_Response *resp;
@@ -198,13 +214,7 @@ static enum MHD_Result send_req(struct MHD_Connection *c, struct req *r)
 	if (r->resp_fd >= 0) {
 		resp = MHD_create_response_from_fd((uint64_t)r->resp_fd_size, r->resp_fd);
 		r->resp_fd = -1; /* libmicrohttpd closes it */
-		MHD_add_response_header(resp, "Content-Type", r->resp_type);
-		common_headers(resp, true, r->v);
-		for (int i = 0; i < r->nheaders; i++)
-			MHD_add_response_header(resp, r->header_name[i], r->header_value[i]);
-		ret = MHD_queue_response(c, (unsigned)r->status, resp);
-		MHD_destroy_response(resp);
-		return ret;
+		return send_resp(c, r, resp, r->resp_type);
 	}
 	if (r->resp_json) {
 		text = json_dumps(r->resp_json, JSON_COMPACT);
@@ -217,13 +227,7 @@ static enum MHD_Result send_req(struct MHD_Connection *c, struct req *r)
 	if (!text)
 		text = xstrdup("{}");
 	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(resp, "Content-Type", type);
-	common_headers(resp, true, r->v);
-	for (int i = 0; i < r->nheaders; i++)
-		MHD_add_response_header(resp, r->header_name[i], r->header_value[i]);
-	ret = MHD_queue_response(c, (unsigned)r->status, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return send_resp(c, r, resp, type);
 }
 
 static void req_cleanup(struct req *r)

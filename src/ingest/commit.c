@@ -18,6 +18,7 @@
 
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/thread.h"
 #include "ingest/accept.h"
 #include "vigil.h"
 
@@ -195,11 +196,7 @@ void committer_stop(struct committer *c)
 	if (!c)
 		return;
 	if (c->running) {
-		pthread_mutex_lock(&c->mu);
-		c->stopping = true;
-		pthread_cond_signal(&c->cv);
-		pthread_mutex_unlock(&c->mu);
-		pthread_join(c->thread, NULL);
+		thread_stop(c->thread, &c->mu, &c->cv, &c->stopping);
 	}
 	db_close(c->db);
 	free(c->f);

@@ -196,18 +196,15 @@ int osmand_parse_form(char *s, struct osmand_param *p, size_t max, size_t *n, ch
 		char *eq = strchr(tok, '=');
 		long kl, vl;
 
-		if (*n >= max) {
-			snprintf(why, whylen, "more than %zu parameters", max);
-			return -1;
-		}
+		if (*n >= max)
+			return text_fail(why, whylen, "more than %zu parameters", max);
 		if (eq)
 			*eq = '\0';
 		kl = form_decode(tok);
 		vl = eq ? form_decode(eq + 1) : 0;
-		if (kl < 0 || vl < 0) {
-			snprintf(why, whylen, "a '%%' must be followed by two hexadecimal digits");
-			return -1;
-		}
+		if (kl < 0 || vl < 0)
+			return text_fail(why, whylen,
+					 "a '%%' must be followed by two hexadecimal digits");
 		p[*n] = (struct osmand_param){ .key = tok, .value = eq ? eq + 1 : "",
 					       .key_len = (size_t)kl, .value_len = (size_t)vl };
 		(*n)++;
@@ -266,10 +263,8 @@ int osmand_decode_params(const struct osmand_param *p, size_t n, struct fix *f, 
 		enum key key;
 
 		/* a %00 in a name could make "id%00x" read as "id" */
-		if (strlen(k) != p[i].key_len) {
-			snprintf(why, whylen, "a parameter name holds a NUL character");
-			return -1;
-		}
+		if (strlen(k) != p[i].key_len)
+			return text_fail(why, whylen, "a parameter name holds a NUL character");
 		key = key_of(k);
 		if (key == K_UNUSED)
 			continue;
@@ -281,10 +276,8 @@ int osmand_decode_params(const struct osmand_param *p, size_t n, struct fix *f, 
 		}
 		seen[key] = true;
 		/* never cut short at a %00: "X%00y" is not the device X */
-		if (strlen(val) != p[i].value_len) {
-			snprintf(why, whylen, "%s holds a NUL character", k);
-			return -1;
-		}
+		if (strlen(val) != p[i].value_len)
+			return text_fail(why, whylen, "%s holds a NUL character", k);
 		switch (key) {
 		case K_ID:
 			if (p[i].value_len == 0 || p[i].value_len > FIX_UID_MAX ||
@@ -319,10 +312,8 @@ int osmand_decode_params(const struct osmand_param *p, size_t n, struct fix *f, 
 		case K_ACCURACY:
 		case K_HDOP:
 		case K_BATT:
-			if (decimal(val, &v) < 0) {
-				snprintf(why, whylen, "%s must be a decimal number", k);
-				return -1;
-			}
+			if (decimal(val, &v) < 0)
+				return text_fail(why, whylen, "%s must be a decimal number", k);
 			if (key == K_SPEED)
 				f->speed = v * KNOT_MPS;
 			else if (key == K_BEARING)
@@ -347,14 +338,10 @@ int osmand_decode_params(const struct osmand_param *p, size_t n, struct fix *f, 
 			break;
 		}
 	}
-	if (!f->uid[0]) {
-		snprintf(why, whylen, "id (or deviceid) is required");
-		return -1;
-	}
-	if (seen[K_LOCATION] && (seen[K_LAT] || seen[K_LON])) {
-		snprintf(why, whylen, "give lat and lon, or location, not both");
-		return -1;
-	}
+	if (!f->uid[0])
+		return text_fail(why, whylen, "id (or deviceid) is required");
+	if (seen[K_LOCATION] && (seen[K_LAT] || seen[K_LON]))
+		return text_fail(why, whylen, "give lat and lon, or location, not both");
 	/* an event (an alarm) is never refused for its position: a garbled or
 	 * half position makes it an event without one (the phone would else
 	 * send the refused panic again and again, and it would never be raised) */
@@ -365,10 +352,8 @@ int osmand_decode_params(const struct osmand_param *p, size_t n, struct fix *f, 
 		return -1;
 	}
 	if (bad_position || !(seen[K_LOCATION] || (seen[K_LAT] && seen[K_LON]))) {
-		if (!f->flags) {
-			snprintf(why, whylen, "lat and lon (or location) are required");
-			return -1;
-		}
+		if (!f->flags)
+			return text_fail(why, whylen, "lat and lon (or location) are required");
 		f->flags |= FIX_NO_POSITION;
 		f->lat = f->lon = NAN; /* half a position is no position */
 	}

@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/secret.h"
+#include "base/thread.h"
 #include "db/db.h"
 #include "ingest/tcp.h"
 #include "store/monitor.h"
@@ -402,18 +403,10 @@ static void *run(void *arg)
 
 	for (;;) {
 		struct item *it;
-		struct timespec until;
 
 		pthread_mutex_lock(&r->mu);
-		if (!r->head && !r->stopping) {
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += 200 * 1000 * 1000;
-			if (until.tv_nsec >= 1000000000) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000;
-			}
-			pthread_cond_timedwait(&r->cv, &r->mu, &until);
-		}
+		if (!r->head && !r->stopping)
+			thread_wait_ms(&r->cv, &r->mu, 200);
 		if (r->stopping && !stop_by)
 			stop_by = clock_mono_ns() / 1000000 + STOP_DRAIN_MS;
 		if (r->stopping && (!r->head || clock_mono_ns() / 1000000 > stop_by)) {
@@ -479,10 +472,7 @@ void reporting_stop(struct reporting *r)
 {
 	if (!r)
 		return;
-	pthread_mutex_lock(&r->mu);
-	r->stopping = true;
-	pthread_cond_signal(&r->cv);
-	pthread_mutex_unlock(&r->mu);
+	thread_tell_stop(&r->mu, &r->cv, &r->stopping);
 	if (r->have_thread)
 		pthread_join(r->thread, NULL);
 	while (r->head) {

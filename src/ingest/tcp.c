@@ -251,19 +251,37 @@ static bool send_ack(struct tconn *c, size_t nrec)
 	return send_all(c, ack, 4);
 }
 
+/* Wake the listener's thread by its eventfd fd (what for: said after
+ * "listener" should it fail). */
+static void poke(int fd, const char *what)
+{
+	uint64_t one = 1;
+
+	if (write(fd, &one, sizeof one) < 0)
+		log_warn("cannot wake the Teltonika listener%s", what);
+}
+
+/* Clear the eventfd fd that woke the listener's thread (name: which, should
+ * it fail): what it counted is taken whole from its list. */
+static void drain(int fd, const char *name)
+{
+	uint64_t n;
+
+	if (read(fd, &n, sizeof n) < 0 && errno != EAGAIN)
+		log_warn("teltonika: cannot read the listener's %s", name);
+}
+
 /* The committer's callback, on its thread: hand the job back. */
 static void job_done(struct commit_req *r)
 {
 	struct job *j = r->arg;
 	struct tcp_server *s = j->s;
-	uint64_t one = 1;
 
 	pthread_mutex_lock(&s->mu);
 	j->next = s->done;
 	s->done = j;
 	pthread_mutex_unlock(&s->mu);
-	if (write(s->donefd, &one, sizeof one) < 0)
-		log_warn("cannot wake the Teltonika listener");
+	poke(s->donefd, "");
 }
 
 /*
@@ -321,10 +339,8 @@ static void answered(struct tcp_server *s, struct tconn *c, const char *text)
 static void commands_take(struct tcp_server *s)
 {
 	struct cmd *list, *next;
-	uint64_t n;
 
-	if (read(s->cmdfd, &n, sizeof n) < 0 && errno != EAGAIN)
-		log_warn("teltonika: cannot read the listener's command eventfd");
+	drain(s->cmdfd, "command eventfd");
 	pthread_mutex_lock(&s->mu);
 	list = s->cmds;
 	s->cmds = s->cmds_tail = NULL;
@@ -368,7 +384,6 @@ static void commands_expire(struct tcp_server *s, struct tconn *c, int64_t now)
 void tcp_server_command(struct tcp_server *s, const struct reporting_request *rq)
 {
 	struct cmd *k = xmalloc(sizeof *k);
-	uint64_t one = 1;
 
 	k->rq = *rq;
 	k->next = NULL;
@@ -379,8 +394,7 @@ void tcp_server_command(struct tcp_server *s, const struct reporting_request *rq
 		s->cmds = k;
 	s->cmds_tail = k;
 	pthread_mutex_unlock(&s->mu);
-	if (write(s->cmdfd, &one, sizeof one) < 0)
-		log_warn("cannot wake the Teltonika listener for a command");
+	poke(s->cmdfd, " for a command");
 }
 
 static void read_pause(struct tcp_server *s, struct tconn *c, bool pause)
@@ -568,10 +582,8 @@ static void read_all(struct tcp_server *s, struct tconn *c, int64_t now);
 static void jobs_done(struct tcp_server *s)
 {
 	struct job *list, *next;
-	uint64_t n;
 
-	if (read(s->donefd, &n, sizeof n) < 0 && errno != EAGAIN)
-		log_warn("teltonika: cannot read the listener's eventfd");
+	drain(s->donefd, "eventfd");
 	pthread_mutex_lock(&s->mu);
 	list = s->done;
 	s->done = NULL;
@@ -826,6 +838,22 @@ out:
 	return NULL;
 }
 
+/* Let go of what the listener holds, its thread ended or never started. */
+static void server_free(struct tcp_server *s)
+{
+	pthread_mutex_destroy(&s->mu);
+	close(s->cmdfd);
+	close(s->donefd);
+	close(s->wake);
+	close(s->efd);
+	close(s->lfd);
+	if (s->tls_lfd >= 0)
+		close(s->tls_lfd);
+	if (s->cred)
+		gnutls_certificate_free_credentials(s->cred);
+	free(s);
+}
+
 int tcp_server_start(struct vigil *v, const char *host, int port, int idle_s,
 		     struct tcp_server **out, char *err, size_t errlen)
 {
@@ -876,13 +904,7 @@ int tcp_server_start(struct vigil *v, const char *host, int port, int idle_s,
 	epoll_ctl(s->efd, EPOLL_CTL_ADD, s->cmdfd, &ev);
 	if (pthread_create(&s->thread, NULL, run, s) != 0) {
 		snprintf(err, errlen, "cannot start the Teltonika listener");
-		pthread_mutex_destroy(&s->mu);
-		close(s->cmdfd);
-		close(s->donefd);
-		close(s->wake);
-		close(s->efd);
-		close(s->lfd);
-		free(s);
+		server_free(s);
 		return -1;
 	}
 	*out = s;
@@ -896,12 +918,9 @@ int tcp_server_port(const struct tcp_server *s)
 
 void tcp_server_stop(struct tcp_server *s)
 {
-	uint64_t one = 1;
-
 	if (!s)
 		return;
-	if (write(s->wake, &one, sizeof one) < 0)
-		log_warn("cannot wake the Teltonika listener");
+	poke(s->wake, "");
 	pthread_join(s->thread, NULL);
 	/* commands that came too late: never placed */
 	while (s->cmds) {
@@ -911,17 +930,7 @@ void tcp_server_stop(struct tcp_server *s)
 		reporting_outcome(s->v->reporting, REPORTING_NO_SESSION, &k->rq, clock_now_ms(), NULL);
 		free(k);
 	}
-	pthread_mutex_destroy(&s->mu);
-	close(s->cmdfd);
-	close(s->donefd);
-	close(s->wake);
-	close(s->efd);
-	close(s->lfd);
-	if (s->tls_lfd >= 0)
-		close(s->tls_lfd);
-	if (s->cred)
-		gnutls_certificate_free_credentials(s->cred);
-	free(s);
+	server_free(s);
 }
 
 int tcp_server_listen_tls(struct tcp_server *s, const char *host, int port, struct tls_store *t,

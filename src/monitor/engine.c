@@ -3,6 +3,8 @@
  */
 #include "monitor/engine_int.h"
 
+#include "base/thread.h"
+
 bool engine_broken(struct engine *e)
 {
 	return atomic_load(&e->broken);
@@ -174,19 +176,12 @@ static void *run(void *arg)
 		int64_t cases[RELOAD_CASES_MAX];
 		size_t n = 0, ncases;
 		bool reload, some;
-		struct timespec until;
 
 		pthread_mutex_lock(&e->mu);
 		if (!e->qlen && !e->reload && !e->nreload_cases && !e->reload_devices && !e->stopping) {
 			e->busy = false;
 			pthread_cond_broadcast(&e->idle_cv);
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += 200 * 1000 * 1000;
-			if (until.tv_nsec >= 1000000000) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000;
-			}
-			pthread_cond_timedwait(&e->cv, &e->mu, &until);
+			thread_wait_ms(&e->cv, &e->mu, 200);
 		}
 		if (e->stopping && !e->qlen) {
 			pthread_mutex_unlock(&e->mu);
@@ -288,11 +283,7 @@ void engine_stop(struct engine *e)
 	if (!e)
 		return;
 	if (e->thread) {
-		pthread_mutex_lock(&e->mu);
-		e->stopping = true;
-		pthread_cond_signal(&e->cv);
-		pthread_mutex_unlock(&e->mu);
-		pthread_join(e->thread, NULL);
+		thread_stop(e->thread, &e->mu, &e->cv, &e->stopping);
 	}
 	db_close(e->db);
 	eng_free_devs(e->devs, e->ndevs);
@@ -318,6 +309,15 @@ size_t engine_abandon(struct engine *e, struct fix **out)
 	e->qhead = e->qlen = 0;
 	pthread_mutex_unlock(&e->mu);
 	return n;
+}
+
+/* The caller, holding e->mu, has given the thread work: wake it (busy until
+ * it has done it), and let e->mu go. */
+static void wake_unlock(struct engine *e)
+{
+	e->busy = true;
+	pthread_cond_signal(&e->cv);
+	pthread_mutex_unlock(&e->mu);
 }
 
 /* Queue one fix; the caller holds e->mu. */
@@ -366,9 +366,7 @@ void engine_reload(struct engine *e)
 {
 	pthread_mutex_lock(&e->mu);
 	e->reload = true;
-	e->busy = true;
-	pthread_cond_signal(&e->cv);
-	pthread_mutex_unlock(&e->mu);
+	wake_unlock(e);
 }
 
 void engine_reload_case(struct engine *e, int64_t case_id)
@@ -384,18 +382,14 @@ void engine_reload_case(struct engine *e, int64_t case_id)
 		else if (!listed)
 			e->reload_cases[e->nreload_cases++] = case_id;
 	}
-	e->busy = true;
-	pthread_cond_signal(&e->cv);
-	pthread_mutex_unlock(&e->mu);
+	wake_unlock(e);
 }
 
 void engine_reload_devices(struct engine *e)
 {
 	pthread_mutex_lock(&e->mu);
 	e->reload_devices = true;
-	e->busy = true;
-	pthread_cond_signal(&e->cv);
-	pthread_mutex_unlock(&e->mu);
+	wake_unlock(e);
 }
 
 void engine_drain(struct engine *e)

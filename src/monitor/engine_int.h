@@ -90,6 +90,19 @@ static inline int64_t dev_now(const struct dev *d, int64_t wall)
 	return d->fix_at + (wall > d->applied_wall ? wall - d->applied_wall : 0);
 }
 
+/* d is where f says, as well as f says, at f's time (its battery and when
+ * it was heard and applied are the caller's to take). */
+static inline void dev_take_fix(struct dev *d, const struct fix *f)
+{
+	d->have_fix = true;
+	d->pos.lat = f->lat;
+	d->pos.lon = f->lon;
+	d->acc_assumed = isnan(f->accuracy);
+	d->acc = d->acc_assumed ? d->assumed_acc : f->accuracy;
+	d->speed = f->speed;
+	d->fix_at = f->at;
+}
+
 /* What decided an alert: the fix (its time and device) or a timer, at event
  * time decided_at. */
 struct decision {

@@ -442,15 +442,9 @@ void eng_process_fix(struct engine *e, const struct fix *f)
 			advance_to(e, d, f->at);
 		if (newer) {
 			pthread_mutex_lock(&e->mu);
-			d->have_fix = true;
-			d->pos.lat = f->lat;
-			d->pos.lon = f->lon;
-			d->acc_assumed = isnan(f->accuracy);
-			d->acc = d->acc_assumed ? d->assumed_acc : f->accuracy;
-			d->speed = f->speed;
+			dev_take_fix(d, f);
 			if (!isnan(f->battery))
 				d->battery = f->battery;
-			d->fix_at = f->at;
 			d->applied_wall = wall;
 			pthread_mutex_unlock(&e->mu);
 		}

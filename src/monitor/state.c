@@ -265,14 +265,8 @@ static int load_last_fix(const struct fix *f, void *arg)
 	struct dev *d = eng_dev_find(e, f->device_id);
 
 	if (d && (!d->have_fix || f->at > d->fix_at)) {
-		d->have_fix = true;
-		d->pos.lat = f->lat;
-		d->pos.lon = f->lon;
-		d->acc_assumed = isnan(f->accuracy);
-		d->acc = d->acc_assumed ? d->assumed_acc : f->accuracy;
-		d->speed = f->speed;
+		dev_take_fix(d, f);
 		d->battery = f->battery;
-		d->fix_at = f->at;
 		/* as far as is known, heard and applied when it was taken */
 		d->applied_wall = f->at;
 		if (d->heard_at < f->at)

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "base/mem.h"
+#include "notify/post.h"
 
 static int is_uuid(const char *s)
 {
@@ -101,11 +102,10 @@ static size_t collect(char *p, size_t size, size_t nmemb, void *ud)
 static enum govnotify_result call(const struct govnotify *g, const char *url, const char *body,
 				  json_t **out, long *http, char *err, size_t errlen)
 {
-	char jwt[512], auth[560], ebuf[CURL_ERROR_SIZE] = "";
+	char jwt[512], auth[560];
 	struct curl_slist *h = NULL;
 	struct answer a;
-	CURLcode rc;
-	CURL *c;
+	int rc;
 
 	*out = NULL;
 	*http = 0;
@@ -113,35 +113,15 @@ static enum govnotify_result call(const struct govnotify *g, const char *url, co
 		snprintf(err, errlen, "cannot make the token");
 		return GOVNOTIFY_REFUSED;
 	}
-	c = curl_easy_init();
-	if (!c) {
-		snprintf(err, errlen, "cannot start libcurl");
-		return GOVNOTIFY_TRY_LATER;
-	}
 	buf_init(&a.b);
 	snprintf(auth, sizeof auth, "Authorization: Bearer %s", jwt);
 	h = curl_slist_append(h, "Content-Type: application/json");
 	h = curl_slist_append(h, auth);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	if (body)
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, g->timeout_ms);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, g->timeout_ms / 2);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &a);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	rc = curl_easy_perform(c);
+	rc = notify_post(url, h, body, g->timeout_ms, g->timeout_ms / 2, collect, &a, http, err,
+			 errlen);
 	sodium_memzero(jwt, sizeof jwt);
 	sodium_memzero(auth, sizeof auth);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, http);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-	if (rc != CURLE_OK) {
-		snprintf(err, errlen, "%s", ebuf[0] ? ebuf : curl_easy_strerror(rc));
+	if (rc < 0) {
 		buf_free(&a.b);
 		return GOVNOTIFY_TRY_LATER;
 	}

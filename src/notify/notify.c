@@ -19,11 +19,13 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/thread.h"
 #include "core/alertkind.h"
 #include "db/db.h"
 #include "monitor/node.h"
 #include "monitor/sinks.h"
 #include "notify/govnotify.h"
+#include "notify/post.h"
 #include "notify/webpush.h"
 #include "store/her.h"
 #include "core/identifier.h"
@@ -146,27 +148,12 @@ static json_t *payload(db *d, const struct alert *a, enum notify_channel ch)
 	return o;
 }
 
-static size_t discard(char *p, size_t size, size_t nmemb, void *ud)
-{
-	(void)p;
-	(void)ud;
-	return size * nmemb;
-}
-
 /* One attempt: 0 delivered (2xx), -1 not. */
 static int send_one(struct notifier *n, const char *url, const char *body, const char *key,
 		    long *status, char *err, size_t errlen)
 {
-	CURL *c = curl_easy_init();
 	struct curl_slist *h = NULL;
-	char ebuf[CURL_ERROR_SIZE] = "";
-	CURLcode rc;
 
-	*status = 0;
-	if (!c) {
-		snprintf(err, errlen, "cannot start libcurl");
-		return -1;
-	}
 	h = curl_slist_append(h, "Content-Type: application/json");
 	h = curl_slist_append(h, key);
 	if (n->secret) {
@@ -182,23 +169,10 @@ static int send_one(struct notifier *n, const char *url, const char *body, const
 		snprintf(sig, sizeof sig, "X-Vigil-Signature: sha256=%s", hex);
 		h = curl_slist_append(h, sig);
 	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)n->cfg.timeout_ms);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(n->cfg.timeout_ms / 2));
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	rc = curl_easy_perform(c);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-	else
-		snprintf(err, errlen, "%s", ebuf[0] ? ebuf : curl_easy_strerror(rc));
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-	return rc == CURLE_OK && *status >= 200 && *status < 300 ? 0 : -1;
+	if (notify_post(url, h, body, (long)n->cfg.timeout_ms, (long)(n->cfg.timeout_ms / 2), NULL,
+			NULL, status, err, errlen) < 0)
+		return -1;
+	return *status >= 200 && *status < 300 ? 0 : -1;
 }
 
 /* Queue a job on a lane, unless the lane has the alert in hand already
@@ -701,19 +675,7 @@ static void *run(void *arg)
 				push(l, j);
 			continue;
 		}
-		{
-			struct timespec ts;
-			int64_t wait = next - now;
-
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += wait / 1000;
-			ts.tv_nsec += (wait % 1000) * 1000000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
-			pthread_cond_timedwait(&l->cv, &n->mu, &ts);
-		}
+		thread_wait_ms(&l->cv, &n->mu, next - now);
 	}
 	pthread_mutex_unlock(&n->mu);
 	return NULL;

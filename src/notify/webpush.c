@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "base/mem.h"
+#include "notify/post.h"
 
 struct webpush {
 	gnutls_privkey_t key;
@@ -183,29 +184,15 @@ out:
 	return ok;
 }
 
-static size_t discard(char *p, size_t size, size_t nmemb, void *ud)
-{
-	(void)p;
-	(void)ud;
-	return size * nmemb;
-}
-
 long webpush_send(const webpush *w, const char *endpoint, int ttl_s, long timeout_ms, char *err,
 		  size_t errlen)
 {
-	char jwt[1024], auth[1200], ttl[32], ebuf[CURL_ERROR_SIZE] = "";
+	char jwt[1024], auth[1200], ttl[32];
 	struct curl_slist *h = NULL;
-	long status = 0;
-	CURLcode rc;
-	CURL *c;
+	long status;
 
 	if (webpush_jwt(w, endpoint, (int64_t)time(NULL), jwt, sizeof jwt) < 0) {
 		snprintf(err, errlen, "cannot sign the push");
-		return 0;
-	}
-	c = curl_easy_init();
-	if (!c) {
-		snprintf(err, errlen, "cannot start libcurl");
 		return 0;
 	}
 	snprintf(auth, sizeof auth, "Authorization: vapid t=%s, k=%s", jwt, w->pub);
@@ -214,21 +201,6 @@ long webpush_send(const webpush *w, const char *endpoint, int ttl_s, long timeou
 	h = curl_slist_append(h, ttl);
 	h = curl_slist_append(h, "Urgency: high");
 	h = curl_slist_append(h, "Content-Length: 0");
-	curl_easy_setopt(c, CURLOPT_URL, endpoint);
-	curl_easy_setopt(c, CURLOPT_POST, 1L);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	rc = curl_easy_perform(c);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	else
-		snprintf(err, errlen, "%s", ebuf[0] ? ebuf : curl_easy_strerror(rc));
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
+	notify_post(endpoint, h, "", timeout_ms, 0, NULL, NULL, &status, err, errlen);
 	return status;
 }

@@ -70,6 +70,28 @@ static void formats_round_trip(void **state)
 	assert_int_equal(ms, 1795855008123LL);
 }
 
+static int64_t at(const char *s)
+{
+	int64_t ms = 0;
+
+	assert_int_equal(clock_parse(s, &ms), 0);
+	return ms;
+}
+
+static void adds_calendar_months(void **state)
+{
+	(void)state;
+	assert_int_equal(clock_add_months(at("2025-01-15T10:00:00.250Z"), 6),
+			 at("2025-07-15T10:00:00.250Z"));
+	/* a day the month has not runs on into the next */
+	assert_int_equal(clock_add_months(at("2025-01-31T00:00:00Z"), 1),
+			 at("2025-03-03T00:00:00Z"));
+	assert_int_equal(clock_add_months(at("2024-02-29T00:00:00Z"), 12),
+			 at("2025-03-01T00:00:00Z"));
+	assert_int_equal(clock_add_months(at("2025-03-15T00:00:00Z"), -3),
+			 at("2024-12-15T00:00:00Z"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -78,6 +100,7 @@ int main(void)
 		cmocka_unit_test(parses_a_plain_date_as_midnight_utc),
 		cmocka_unit_test(refuses_impossible_and_malformed_times),
 		cmocka_unit_test(formats_round_trip),
+		cmocka_unit_test(adds_calendar_months),
 	};
 	return cmocka_run_group_tests_name("clock", tests, NULL, NULL);
 }

@@ -100,6 +100,29 @@ static void a_reason_cut_short_ends_on_a_whole_character(void **state)
 	assert_int_equal(text_fail(NULL, 0, "%s", "x"), -1);
 }
 
+static void a_name_is_found_in_a_list_ended_by_null_or_by_count(void **state)
+{
+	static const char *const ended[] = { "a", "b", "c", NULL };
+	static const char *const counted[3] = { "a", "b", "c" };
+
+	(void)state;
+	assert_int_equal(text_index(ended, SIZE_MAX, "c"), 2);
+	assert_int_equal(text_index(ended, SIZE_MAX, "d"), -1);
+	assert_int_equal(text_index(ended, SIZE_MAX, NULL), -1);
+	assert_int_equal(text_index(counted, 3, "a"), 0);
+	assert_int_equal(text_index(counted, 2, "c"), -1);
+	assert_int_equal(text_index(counted, 3, ""), -1);
+}
+
+static void blank_is_nothing_but_white_space(void **state)
+{
+	(void)state;
+	assert_true(text_blank(NULL));
+	assert_true(text_blank(""));
+	assert_true(text_blank(" \t\r\n"));
+	assert_false(text_blank(" x "));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -110,6 +133,8 @@ int main(void)
 		cmocka_unit_test(printable_text_is_kept_as_it_is),
 		cmocka_unit_test(an_escape_is_never_cut_by_a_small_buffer),
 		cmocka_unit_test(a_reason_cut_short_ends_on_a_whole_character),
+		cmocka_unit_test(a_name_is_found_in_a_list_ended_by_null_or_by_count),
+		cmocka_unit_test(blank_is_nothing_but_white_space),
 	};
 
 	return cmocka_run_group_tests_name("text", tests, NULL, NULL);

@@ -68,7 +68,12 @@ describe('her app on her phone', () => {
 		await card.getByRole('button', { name: 'Enrol her' }).click();
 		await card.getByText(/enrolled as “Notes” by officer/).waitFor();
 		await card.getByLabel('who looks after her').check();
+		// saving draws the tab again from the API: wait for the new drawing (the
+		// box it shows checked is the stored one) before typing into the next form,
+		// or the redraw can take the typing away
+		const drawn = await card.locator('form[aria-label="What her app shows her"]').elementHandle();
 		await card.getByRole('button', { name: 'Save what she sees' }).click();
+		await page.waitForFunction((el) => !el.isConnected, drawn);
 		await page.getByRole('region', { name: 'Her app and her warnings' }).getByLabel('who looks after her').and(page.locator(':checked')).waitFor();
 		await card.getByLabel(/Code word for her warnings/).fill('Bluebell');
 		await card.getByRole('button', { name: 'Save code word' }).click();

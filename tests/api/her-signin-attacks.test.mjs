@@ -145,4 +145,23 @@ describe("her app's device on the device ports", () => {
 		const alerts = (await operator.get(`/api/v1/alerts?case=${ref}&limit=50`)).body.alerts;
 		assert.deepEqual(alerts.filter((a) => a.kind === 'panic'), [], 'a panic raised for her by someone else');
 	});
+
+	test("a fix posted to the API under her app's uid is refused as hers, stores nothing and raises nothing", async () => {
+		const phone = ukMobile();
+		const ref = (await createCase(officer, { victims: [victim({ identifiers: [{ kind: 'phone', value: phone.national }] })] })).ref;
+		const res = await officer.post(`/api/v1/cases/${ref}/her-app`, {});
+		assert.equal(res.status, 201, res.text);
+		const uid = res.body.device;
+		const r = await operator.post('/api/v1/fixes', { fixes: [{ device: uid, at: new Date().toISOString(), lat: 51.5, lon: -0.12, events: ['sos'] }] });
+		assert.equal(r.status, 200, r.text);
+		assert.equal(r.body.results[0].result, 'rejected');
+		assert.match(r.body.results[0].reason, /reports through her app only/);
+		await new Promise((done) => setTimeout(done, 500));
+		const alerts = (await operator.get(`/api/v1/alerts?case=${ref}&limit=50`)).body.alerts;
+		assert.deepEqual(alerts.filter((a) => a.kind === 'panic'), [], 'a panic raised for her by someone else');
+		// nothing of it reached the engine: her device has no fix (its officer sees her devices)
+		const dev = await officer.get(`/api/v1/devices/${uid}`);
+		assert.equal(dev.status, 200, dev.text);
+		assert.equal(dev.body.state?.last_fix_at ?? null, null, 'a fix taken for her from the API');
+	});
 });

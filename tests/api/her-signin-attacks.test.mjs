@@ -131,34 +131,38 @@ describe("her app's device on the device ports", () => {
 		if (srv) assert.equal(await srv.stop(), 0);
 	});
 
-	test('a fix sent to the OsmAnd port under her app\'s uid is refused, and raises nothing', async () => {
+	// a case whose victim is enrolled in her app: its reference and her device's uid
+	async function enrolled() {
 		const phone = ukMobile();
 		const ref = (await createCase(officer, { victims: [victim({ identifiers: [{ kind: 'phone', value: phone.national }] })] })).ref;
 		const res = await officer.post(`/api/v1/cases/${ref}/her-app`, {});
 		assert.equal(res.status, 201, res.text);
-		const uid = res.body.device;
-		assert.match(uid, /^app-/);
-		const now = Math.floor(Date.now() / 1000);
-		const r = await fetch(`${OSM}/?id=${uid}&timestamp=${now}&lat=51.5&lon=-0.12&alarm=sos`, { signal: AbortSignal.timeout(3000) });
-		assert.ok(r.status >= 400, `the OsmAnd port took a fix for her app's device (${r.status})`);
+		assert.match(res.body.device, /^app-/);
+		return { ref, uid: res.body.device };
+	}
+
+	// no panic was raised for her by someone else
+	async function noPanic(ref) {
 		await new Promise((done) => setTimeout(done, 500));
 		const alerts = (await operator.get(`/api/v1/alerts?case=${ref}&limit=50`)).body.alerts;
 		assert.deepEqual(alerts.filter((a) => a.kind === 'panic'), [], 'a panic raised for her by someone else');
+	}
+
+	test('a fix sent to the OsmAnd port under her app\'s uid is refused, and raises nothing', async () => {
+		const { ref, uid } = await enrolled();
+		const now = Math.floor(Date.now() / 1000);
+		const r = await fetch(`${OSM}/?id=${uid}&timestamp=${now}&lat=51.5&lon=-0.12&alarm=sos`, { signal: AbortSignal.timeout(3000) });
+		assert.ok(r.status >= 400, `the OsmAnd port took a fix for her app's device (${r.status})`);
+		await noPanic(ref);
 	});
 
 	test("a fix posted to the API under her app's uid is refused as hers, stores nothing and raises nothing", async () => {
-		const phone = ukMobile();
-		const ref = (await createCase(officer, { victims: [victim({ identifiers: [{ kind: 'phone', value: phone.national }] })] })).ref;
-		const res = await officer.post(`/api/v1/cases/${ref}/her-app`, {});
-		assert.equal(res.status, 201, res.text);
-		const uid = res.body.device;
+		const { ref, uid } = await enrolled();
 		const r = await operator.post('/api/v1/fixes', { fixes: [{ device: uid, at: new Date().toISOString(), lat: 51.5, lon: -0.12, events: ['sos'] }] });
 		assert.equal(r.status, 200, r.text);
 		assert.equal(r.body.results[0].result, 'rejected');
 		assert.match(r.body.results[0].reason, /reports through her app only/);
-		await new Promise((done) => setTimeout(done, 500));
-		const alerts = (await operator.get(`/api/v1/alerts?case=${ref}&limit=50`)).body.alerts;
-		assert.deepEqual(alerts.filter((a) => a.kind === 'panic'), [], 'a panic raised for her by someone else');
+		await noPanic(ref);
 		// nothing of it reached the engine: her device has no fix (its officer sees her devices)
 		const dev = await officer.get(`/api/v1/devices/${uid}`);
 		assert.equal(dev.status, 200, dev.text);

@@ -585,8 +585,7 @@ static void send_fix(struct req *r, bool panic)
 	fix_init(&f);
 	snprintf(f.uid, sizeof f.uid, "%s", hd.device_uid);
 	f.at = clock_now_ms();
-	if (panic)
-		f.flags |= FIX_SOS;
+	f.flags |= FIX_FROM_HER | (panic ? FIX_SOS : 0);
 	if (position_fields(r, &f, !panic) < 0)
 		return;
 	res = ingest_accept(r->v, r->db, &f, why, sizeof why);

@@ -678,9 +678,6 @@ static int fix_parse(struct req *r, json_t *it, size_t i, struct fix *f)
 	return 0;
 }
 
-/* Why a fix of a request is not handed to ingest. */
-enum { SKIP_NONE, SKIP_UNSEEN, SKIP_HERS };
-
 /* POST /api/v1/fixes: {"fixes": [{"device","at","lat","lon","accuracy_m","speed_mps",
  * "heading","altitude","battery","events":["sos",...]}]}.  Only for devices the
  * caller may see (store/monitor.h); any other is answered unknown_device, as
@@ -723,20 +720,13 @@ void api_fixes_post(struct req *r)
 			skip[i] = skip[j];
 			continue;
 		}
-		/* her app's device reports through her session only (api/her.c): a
-		 * fix under its uid from anyone else, staff or integration, could
-		 * raise a false panic for her or move "her" away from him */
-		if (!strncmp(f[i].uid, HER_DEVICE_PREFIX, strlen(HER_DEVICE_PREFIX))) {
-			skip[i] = SKIP_HERS;
-			continue;
-		}
 		rc = device_get_visible(r->db, &v, now, f[i].uid, &dv, NULL);
 		if (rc < 0) {
 			req_add_header(r, "Retry-After", "1");
 			req_fail(r, 503, "unavailable", NULL, "the positions could not be stored; send them again");
 			goto out;
 		}
-		skip[i] = rc == 0 ? SKIP_UNSEEN : SKIP_NONE;
+		skip[i] = rc == 0;
 	}
 	{
 		/* the visible ones go to ingest together; the others are unknown */
@@ -752,11 +742,7 @@ void api_fixes_post(struct req *r)
 		if (m)
 			rc = ingest_accept_batch(r->v, r->db, mine, m, mres, mwhy);
 		for (i = 0, j = 0; rc >= 0 && i < n; i++) {
-			if (skip[i] == SKIP_HERS) {
-				res[i] = ACCEPT_REJECTED;
-				snprintf(why[i], sizeof why[i],
-					 "device '%s' reports through her app only", f[i].uid);
-			} else if (skip[i]) {
+			if (skip[i]) {
 				res[i] = ACCEPT_UNKNOWN;
 				snprintf(why[i], sizeof why[i], "device '%s' is not registered", f[i].uid);
 			} else {

@@ -19,6 +19,8 @@ enum fix_flags {
 	FIX_NO_POSITION = 1 << 6, /* an event report without a usable position */
 	FIX_CLOCK_AHEAD = 1 << 7, /* stamped further ahead of the server's clock than the
 				   * allowed skew: kept, flagged, out of the rules */
+	FIX_FROM_HER = 1 << 8,    /* sent by her app through her session (api/her.c): the
+				   * only fix ingest takes under her app's device uid */
 };
 
 #define FIX_UID_MAX 64

@@ -12,6 +12,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "core/her.h"
 #include "ingest/commit.h"
 #include "monitor/node.h"
 #include "store/monitor.h"
@@ -116,6 +117,14 @@ static int check(db *d, const struct known_set *ks, struct fix *f, int64_t now, 
 	const struct known *k = known_find(ks, f->uid);
 
 	*victim = k && k->victim;
+	/* her app's device reports through her session only: under its uid (which
+	 * the centre's staff see) from a device port or the API, a fix could raise
+	 * a false panic for her or move "her" away from him */
+	if (!(f->flags & FIX_FROM_HER) &&
+	    !strncmp(f->uid, HER_DEVICE_PREFIX, strlen(HER_DEVICE_PREFIX))) {
+		snprintf(why, whylen, "device '%s' reports through her app only", f->uid);
+		return ACCEPT_REJECTED;
+	}
 
 	if (!k || !k->id) {
 		atomic_fetch_add(&n_unknown, 1);

@@ -23,7 +23,6 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/clock.h"
-#include "core/her.h"
 #include "ingest/accept.h"
 #include "ingest/commit.h"
 #include "http/limits.h"
@@ -212,10 +211,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		snprintf(msg, sizeof msg, "%s\n", why);
 		return answer(c, 400, msg);
 	}
-	/* her app's device reports through her session only: its uid, which
-	 * the centre's staff see, is no key here */
-	if (!strncmp(f.uid, HER_DEVICE_PREFIX, strlen(HER_DEVICE_PREFIX)))
-		return answer(c, 403, "this device reports through its app only\n");
 	/* suspended until stored (the committer runs for as long as the port
 	 * does: cli/serve.c starts it first and stops it last); the lock keeps
 	 * the resume after the suspend */

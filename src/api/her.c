@@ -551,11 +551,47 @@ fail:
 
 /* Her browser's position from the body (all optional: a panic without one
  * still goes). */
+/* The oldest position her phone may send as kept (ms): an hour. */
+#define HER_POSITION_AGE_MAX_MS 3600000
+
+/*
+ * The position her phone gives, into f: lat and lon, its accuracy, and
+ * "age_ms", how long before sending her phone took it (both times read on
+ * her phone's clock, so that a phone whose clock is wrong still gives a
+ * true age), so that a position the phone had kept is judged by the rules
+ * at its own time, not as where she is now: f->at is its arrival less its
+ * age.  Without "age_ms", the time it arrives; a panic is taken at the time
+ * it arrives, whatever the age of its position.  A panic (required false) is
+ * never refused for what comes with it: an accuracy that is not one is
+ * dropped (ingest also drops a position that cannot be); a position is
+ * refused with 400.
+ */
 static int position_fields(struct req *r, struct fix *f, bool required)
 {
 	json_t *lat = json_object_get(r->body, "lat"), *lon = json_object_get(r->body, "lon");
-	json_t *acc = json_object_get(r->body, "accuracy_m");
+	json_t *acc = json_object_get(r->body, "accuracy_m"), *age = json_object_get(r->body, "age_ms");
 
+	/* a call for help is hers now, whenever her phone last had a position */
+	if (required && age && !json_is_null(age)) {
+		if (json_is_integer(age) && json_integer_value(age) >= 0 &&
+		    json_integer_value(age) <= HER_POSITION_AGE_MAX_MS)
+			f->at -= json_integer_value(age);
+		else {
+			req_fail(r, 400, "bad_request", "age_ms",
+				 "age_ms is how long ago her phone took the position: 0 to %d ms",
+				 HER_POSITION_AGE_MAX_MS);
+			return -1;
+		}
+	}
+	if (acc && !json_is_null(acc)) {
+		if (json_is_number(acc))
+			f->accuracy = json_number_value(acc);
+		else if (required) {
+			req_fail(r, 400, "bad_request", "accuracy_m",
+				 "accuracy_m is a number of metres");
+			return -1;
+		}
+	}
 	if ((!lat || json_is_null(lat)) && (!lon || json_is_null(lon)) && !required) {
 		f->flags |= FIX_NO_POSITION;
 		return 0;
@@ -567,14 +603,12 @@ static int position_fields(struct req *r, struct fix *f, bool required)
 	}
 	f->lat = json_number_value(lat);
 	f->lon = json_number_value(lon);
-	if (acc && json_is_number(acc))
-		f->accuracy = json_number_value(acc);
 	return 0;
 }
 
 static void send_fix(struct req *r, bool panic)
 {
-	static const char *const fields[] = { "lat", "lon", "accuracy_m", NULL };
+	static const char *const fields[] = { "lat", "lon", "accuracy_m", "age_ms", NULL };
 	struct her_device hd;
 	struct fix f;
 	char why[160] = "";

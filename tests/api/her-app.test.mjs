@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { createCase, ukMobile, victim } from './lib/casekit.mjs';
 import { notifyArgs, notifyStandIn } from './lib/govnotify.mjs';
 import { dest, startMonitoring, waitFor } from './lib/monitorkit.mjs';
-import { sleep } from './lib/server.mjs';
+import { expectError, sleep } from './lib/server.mjs';
 
 const HOME = [51.5309, -0.1233];
 const HER = [51.5012, -0.1419];
@@ -130,6 +130,18 @@ describe("her app", () => {
 		});
 		res = await her.call('POST', '/api/v1/her/position', { lat: 91, lon: 0 });
 		assert.equal(res.status, 400);
+		// a position her phone had kept from a minute ago is taken at its own time: it is not
+		// where she is now, so her newer position stays on the desk
+		const before = (await c.operator.get(`/api/v1/alerts/${a.id}`)).body.victim_position;
+		res = await her.call('POST', '/api/v1/her/position', { lat: HER[0] + 0.01, lon: HER[1], accuracy_m: 10, age_ms: 60000 });
+		assert.equal(res.status, 202, res.text);
+		await k.settle();
+		const after = (await c.operator.get(`/api/v1/alerts/${a.id}`)).body.victim_position;
+		assert.ok(Math.abs(after.lat - (HER[0] + 0.001)) < 1e-6, `a kept position shown as her latest: ${JSON.stringify(after)}`);
+		assert.equal(after.at, before.at);
+		expectError(await her.call('POST', '/api/v1/her/position', { lat: HER[0], lon: HER[1], age_ms: -5 }), 400, 'bad_request', 'age_ms');
+		expectError(await her.call('POST', '/api/v1/her/position', { lat: HER[0], lon: HER[1], age_ms: 'old' }), 400, 'bad_request', 'age_ms');
+		expectError(await her.call('POST', '/api/v1/her/position', { lat: HER[0], lon: HER[1], accuracy_m: 'good' }), 400, 'bad_request', 'accuracy_m');
 		// her browser may not give a position (she refused it): the call for help still goes
 		res = await her.call('POST', '/api/v1/her/panic', {});
 		assert.equal(res.status, 202, res.text);

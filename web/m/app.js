@@ -221,7 +221,11 @@ function panic() {
 	let sent = false;
 	let last = 0;
 	const send = async (pos) => {
+		// how long ago her phone took the position (both on her phone's clock): one it had
+		// kept is judged at its own time; an age that cannot be is left out
+		const age = pos ? Math.round(Date.now() - pos.timestamp) : -1;
 		const body = pos ? { lat: pos.coords.latitude, lon: pos.coords.longitude, accuracy_m: pos.coords.accuracy } : {};
+		if (age >= 0 && age <= 3600000) body.age_ms = age;
 		try {
 			if (!sent) {
 				sent = true;
